@@ -1,0 +1,1 @@
+//! medcab-core
