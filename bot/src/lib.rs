@@ -1,1 +1,14 @@
-//! medcab-bot
+//! The Telegram front-end of medcab and the `medcab` binary.
+//!
+//! See ARCHITECTURE.md at the repository root for the map.
+
+pub mod cli;
+pub mod config;
+pub mod dialogue_storage;
+pub mod handlers;
+pub mod http;
+pub mod i18n;
+mod private_postgres;
+pub mod sandbox_mode;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,86 @@
+//! The `medcab` command line.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseSettings, Settings};
+use crate::http::HttpServer;
+use crate::sandbox_mode::{self, SandboxArgs};
+use crate::startup::{self, Application};
+
+/// medcab — the medical practitioner's personal account in Telegram.
+///
+/// Settings come from the environment or a .env file; see README.md.
+#[derive(Debug, Parser)]
+#[command(name = "medcab", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot (long polling), with /healthz and /readyz on MEDCAB_HTTP_ADDR.
+    ///
+    /// Needs TELOXIDE_TOKEN, DATABASE_URL, REDIS_URL and MEDCAB_DATA_KEY.
+    /// Applies pending migrations first. Stops gracefully on SIGINT or SIGTERM.
+    Run,
+    /// Apply the database migrations and exit. Needs DATABASE_URL.
+    Migrate,
+    /// Run everything on this machine and talk to the bot in a browser.
+    ///
+    /// Starts a local Telegram Bot API emulator with a web chat, and the bot
+    /// against it. Uses DATABASE_URL and REDIS_URL when set; otherwise starts
+    /// a private PostgreSQL and keeps conversation positions in memory.
+    Sandbox(SandboxArgs),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run => run_bot().await,
+        Command::Migrate => {
+            let database = DatabaseSettings::from_env()?;
+            startup::connect_database(&database.url).await?;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Sandbox(args) => sandbox_mode::run(args).await,
+    }
+}
+
+async fn run_bot() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let db = startup::connect_database(&settings.database.url).await?;
+    let redis = startup::connect_redis(&settings.redis_url).await?;
+    let http = HttpServer::start(settings.http_addr, db.clone(), Some(redis.clone())).await?;
+    let bot = Application::new(
+        startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
+        db,
+        startup::redis_dialogues(redis, "medcab:"),
+    )
+    .start()
+    .await?;
+
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing the updates in flight");
+    bot.stop().await;
+    http.stop().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl+C) or SIGTERM (docker stop, systemd).
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl+C stops medcab");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}

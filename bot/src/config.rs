@@ -1,0 +1,166 @@
+//! Settings from the environment (and an optional `.env` file).
+//!
+//! Each subcommand reads only what it needs, so `medcab migrate` runs with
+//! nothing but `DATABASE_URL`. A missing or malformed setting is reported as
+//! one line naming it; nothing here panics.
+
+use std::net::SocketAddr;
+
+use medcab_core::DataKey;
+use reqwest::Url;
+
+/// A setting that is missing or cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not set{hint}")]
+    Missing { name: &'static str, hint: &'static str },
+    #[error("{name} is malformed: {problem}")]
+    Malformed { name: &'static str, problem: String },
+}
+
+/// Where the system of record lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+}
+
+/// Everything `medcab run` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub telegram_token: String,
+    /// `None` means Telegram's own `https://api.telegram.org`.
+    pub telegram_api_url: Option<Url>,
+    pub database: DatabaseSettings,
+    pub redis_url: String,
+    pub data_key: DataKey,
+    pub http_addr: SocketAddr,
+}
+
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+
+/// Reads `.env` if there is one; real environment variables win over it.
+pub fn load_dotenv() {
+    // A missing .env is the normal case in production.
+    let _ = dotenvy::dotenv();
+}
+
+impl DatabaseSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(DatabaseSettings {
+            url: database_url(required("DATABASE_URL", " (e.g. postgres://medcab@localhost/medcab)")?)?,
+        })
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Settings {
+            telegram_token: telegram_token(required("TELOXIDE_TOKEN", " (the token @BotFather gave)")?)?,
+            telegram_api_url: optional("TELOXIDE_API_URL")
+                .map(|value| http_url("TELOXIDE_API_URL", &value))
+                .transpose()?,
+            database: DatabaseSettings::from_env()?,
+            redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
+            data_key: data_key(required("MEDCAB_DATA_KEY", " (32 random bytes: openssl rand -hex 32)")?)?,
+            http_addr: http_addr(optional("MEDCAB_HTTP_ADDR").as_deref().unwrap_or(DEFAULT_HTTP_ADDR))?,
+        })
+    }
+}
+
+fn optional(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+fn required(name: &'static str, hint: &'static str) -> Result<String, ConfigError> {
+    optional(name).ok_or(ConfigError::Missing { name, hint })
+}
+
+fn malformed(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Malformed { name, problem: problem.into() }
+}
+
+/// `123456789:AA…`: the bot's numeric id, a colon, and a secret.
+pub fn telegram_token(value: String) -> Result<String, ConfigError> {
+    let value = value.trim().to_owned();
+    let valid = value.split_once(':').is_some_and(|(id, secret)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && !secret.is_empty()
+            && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if valid {
+        Ok(value)
+    } else {
+        Err(malformed("TELOXIDE_TOKEN", "expected <bot id>:<secret>, as @BotFather gives it"))
+    }
+}
+
+fn http_url(name: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| malformed(name, e.to_string()))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(malformed(name, format!("expected an http(s) URL, got scheme {other:?}"))),
+    }
+}
+
+fn database_url(value: String) -> Result<String, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| malformed("DATABASE_URL", e.to_string()))?;
+    match url.scheme() {
+        "postgres" | "postgresql" => Ok(value.trim().to_owned()),
+        other => Err(malformed("DATABASE_URL", format!("expected postgres://…, got scheme {other:?}"))),
+    }
+}
+
+fn redis_url(value: String) -> Result<String, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| malformed("REDIS_URL", e.to_string()))?;
+    match url.scheme() {
+        "redis" | "rediss" | "redis+unix" | "unix" => Ok(value.trim().to_owned()),
+        other => Err(malformed("REDIS_URL", format!("expected redis://…, got scheme {other:?}"))),
+    }
+}
+
+fn data_key(value: String) -> Result<DataKey, ConfigError> {
+    DataKey::parse(&value).map_err(|e| malformed("MEDCAB_DATA_KEY", e.to_string()))
+}
+
+fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| malformed("MEDCAB_HTTP_ADDR", format!("expected host:port such as {DEFAULT_HTTP_ADDR}, got {value:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_as_botfather_gives_them_are_accepted() {
+        assert!(telegram_token("123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11".into()).is_ok());
+        for bad in ["", "123456", ":abc", "abc:def", "123:", "123:has space"] {
+            let err = telegram_token(bad.into()).unwrap_err();
+            assert!(err.to_string().starts_with("TELOXIDE_TOKEN is malformed"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn urls_must_have_the_right_scheme() {
+        assert!(database_url("postgres://u@localhost/db".into()).is_ok());
+        assert!(database_url("mysql://u@localhost/db".into()).is_err());
+        assert!(database_url("not a url".into()).is_err());
+        assert!(redis_url("redis://127.0.0.1:6379".into()).is_ok());
+        assert!(redis_url("http://127.0.0.1".into()).is_err());
+        assert!(http_url("TELOXIDE_API_URL", "http://127.0.0.1:8081").is_ok());
+        assert!(http_url("TELOXIDE_API_URL", "ftp://x").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_setting_in_one_line() {
+        let missing = ConfigError::Missing { name: "REDIS_URL", hint: " (e.g. redis://localhost:6379)" };
+        assert_eq!(missing.to_string(), "REDIS_URL is not set (e.g. redis://localhost:6379)");
+        let err = http_addr("localhost").unwrap_err().to_string();
+        assert!(err.starts_with("MEDCAB_HTTP_ADDR is malformed") && !err.contains('\n'), "{err}");
+        let err = data_key("short".into()).unwrap_err().to_string();
+        assert!(err.starts_with("MEDCAB_DATA_KEY is malformed"), "{err}");
+    }
+}

@@ -1,0 +1,71 @@
+//! What an inline button asks for, encoded in its callback_data.
+//!
+//! callback_data is user input: anyone can send any string in it. So it is
+//! parsed into an [`Action`] and nothing else, every handler re-checks that
+//! the presser may do what it names, and an unknown string is answered as
+//! an outdated button. Encodings stay far below Telegram's 64 bytes.
+
+use medcab_core::Language;
+use teloxide::types::Update;
+
+use super::main_menu::Section;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Back to the main menu.
+    Home,
+    /// Open a section of the main menu.
+    Open(Section),
+    /// Switch the interface language.
+    SetLanguage(Language),
+}
+
+impl Action {
+    pub fn encode(self) -> String {
+        match self {
+            Action::Home => "home".to_owned(),
+            Action::Open(section) => format!("open:{}", section.code()),
+            Action::SetLanguage(language) => format!("lang:{}", language.code()),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<Action> {
+        match data.split_once(':') {
+            None if data == "home" => Some(Action::Home),
+            Some(("open", code)) => Section::from_code(code).map(Action::Open),
+            Some(("lang", code)) => code.parse().ok().map(Action::SetLanguage),
+            _ => None,
+        }
+    }
+
+    pub fn from_update(update: Update) -> Option<Action> {
+        match update.kind {
+            teloxide::types::UpdateKind::CallbackQuery(query) => query.data.as_deref().and_then(Action::parse),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_within_telegram_limits() {
+        let mut actions = vec![Action::Home];
+        actions.extend(Section::ALL.iter().map(|s| Action::Open(*s)));
+        actions.extend(Language::ALL.iter().map(|l| Action::SetLanguage(*l)));
+        for action in actions {
+            let data = action.encode();
+            assert!(!data.is_empty() && data.len() <= 64, "{data}");
+            assert_eq!(Action::parse(&data), Some(action));
+        }
+    }
+
+    #[test]
+    fn forged_data_is_not_an_action() {
+        for data in ["", "home:x", "open:", "open:admin", "lang:de", "lang:", "drop table", "open:profile:1"] {
+            assert_eq!(Action::parse(data), None, "{data:?}");
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The greeting and the main menu.
+//!
+//! ```text
+//! user: /start
+//! bot:  Здравствуйте, Анна! Это личный кабинет медицинского работника…
+//!       [👤 Профиль] [📄 Документы] [📨 Мои заявки] …
+//! user: <presses 📄 Документы>
+//! bot:  (the same message) 📄 Документы — … Раздел пока в разработке…
+//!       [« Назад в меню]
+//! user: <presses « Назад в меню>
+//! bot:  (the same message) Главное меню. Выберите раздел: [👤 Профиль] …
+//! user: /menu
+//! bot:  Главное меню. Выберите раздел: [👤 Профиль] …
+//! ```
+
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerResult, State, language};
+use crate::i18n::{Arg, Texts};
+
+/// A section of the main menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Profile,
+    Documents,
+    Applications,
+    Schedule,
+    Nmo,
+    Notifications,
+    Language,
+}
+
+impl Section {
+    pub const ALL: [Section; 7] = [
+        Section::Profile,
+        Section::Documents,
+        Section::Applications,
+        Section::Schedule,
+        Section::Nmo,
+        Section::Notifications,
+        Section::Language,
+    ];
+
+    /// The short name used in callback data; stable across releases,
+    /// because old menus stay in chats.
+    pub fn code(self) -> &'static str {
+        match self {
+            Section::Profile => "profile",
+            Section::Documents => "documents",
+            Section::Applications => "applications",
+            Section::Schedule => "schedule",
+            Section::Nmo => "nmo",
+            Section::Notifications => "notifications",
+            Section::Language => "language",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|section| section.code() == code)
+    }
+
+    fn label(self, t: Texts) -> String {
+        match self {
+            Section::Profile => t.msg("menu-profile"),
+            Section::Documents => t.msg("menu-documents"),
+            Section::Applications => t.msg("menu-applications"),
+            Section::Schedule => t.msg("menu-schedule"),
+            Section::Nmo => t.msg("menu-nmo"),
+            Section::Notifications => t.msg("menu-notifications"),
+            Section::Language => t.msg("menu-language"),
+        }
+    }
+
+    /// What a section that is still being built says about itself.
+    fn preview(self, t: Texts) -> Option<String> {
+        match self {
+            Section::Profile => Some(t.msg("section-profile")),
+            Section::Documents => Some(t.msg("section-documents")),
+            Section::Applications => Some(t.msg("section-applications")),
+            Section::Schedule => Some(t.msg("section-schedule")),
+            Section::Nmo => Some(t.msg("section-nmo")),
+            Section::Notifications => Some(t.msg("section-notifications")),
+            Section::Language => None,
+        }
+    }
+}
+
+/// The menu's buttons: two to a row, so labels fit a phone's width.
+pub fn keyboard(t: Texts) -> InlineKeyboardMarkup {
+    let buttons: Vec<_> = Section::ALL
+        .into_iter()
+        .map(|section| button(section.label(t), Action::Open(section)))
+        .collect();
+    InlineKeyboardMarkup::new(buttons.chunks(2).map(<[_]>::to_vec))
+}
+
+/// The main menu under a heading.
+pub fn menu(t: Texts, heading: String) -> Screen {
+    Screen { text: heading, keyboard: keyboard(t) }
+}
+
+fn back(t: Texts) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[button(t.msg("button-back"), Action::Home)]])
+}
+
+/// /start: a fresh beginning, whatever the user was doing.
+pub async fn start(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
+    dialogue.exit().await?;
+    let name = msg.from.as_ref().map(|user| user.first_name.as_str()).unwrap_or_default();
+    let greeting = t.msg_with("start-greeting", [("name", Arg::Text(name))]);
+    screen::show(&bot, msg.chat.id, menu(t, greeting)).await
+}
+
+/// /menu
+pub async fn show(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
+    screen::show(&bot, msg.chat.id, menu(t, t.msg("menu-title"))).await
+}
+
+/// « Назад в меню
+pub async fn home(bot: Bot, query: CallbackQuery, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    dialogue.exit().await?;
+    screen::replace(&bot, &query, menu(t, t.msg("menu-title"))).await
+}
+
+/// A section button.
+pub async fn open(bot: Bot, query: CallbackQuery, dialogue: ChatDialogue, t: Texts, section: Section) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    match section.preview(t) {
+        Some(text) => screen::replace(&bot, &query, Screen { text, keyboard: back(t) }).await,
+        None => {
+            dialogue.update(State::ChoosingLanguage).await?;
+            screen::replace(&bot, &query, language::picker(t)).await
+        }
+    }
+}

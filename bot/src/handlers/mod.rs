@@ -1,0 +1,125 @@
+//! The bot's conversations, and the route table that picks one per update.
+//!
+//! Each module is one conversation and opens with its transcript. Handlers
+//! parse what the user sent, call core, and render through [`Texts`]; rules
+//! of the domain live in `medcab-core`, not here.
+
+mod actions;
+mod cancel;
+pub mod commands;
+mod fallback;
+mod help;
+mod language;
+mod main_menu;
+mod screen;
+
+use std::sync::Arc;
+
+use dptree::case;
+use medcab_core::telegram_users::{self, ChatKind, Visit};
+use medcab_core::updates::{self, Claim};
+use medcab_core::Language;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage};
+use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+
+pub use actions::Action;
+use commands::Command;
+
+use crate::i18n::Texts;
+
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+pub type HandlerResult = Result<(), HandlerError>;
+pub type Dialogues = ErasedStorage<State>;
+pub type ChatDialogue = Dialogue<State, Dialogues>;
+
+/// Where a chat is in a conversation. Kept in Redis (see
+/// `dialogue_storage`); losing it costs the user one step, never data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub enum State {
+    #[default]
+    Idle,
+    /// The language picker is on screen.
+    ChoosingLanguage,
+}
+
+/// The route table: which conversation handles an update.
+pub fn schema() -> UpdateHandler<HandlerError> {
+    let commands = teloxide::filter_command::<Command, _>()
+        .branch(case![Command::Start(payload)].endpoint(main_menu::start))
+        .branch(case![Command::Menu].endpoint(main_menu::show))
+        .branch(case![Command::Help].endpoint(help::show))
+        .branch(case![Command::Language].endpoint(language::ask))
+        .branch(case![Command::Cancel].endpoint(cancel::cancel));
+
+    let messages = Update::filter_message()
+        .branch(commands)
+        .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
+        .endpoint(fallback::unexpected_message);
+
+    let actions = dptree::filter_map(Action::from_update)
+        .branch(case![Action::Home].endpoint(main_menu::home))
+        .branch(case![Action::Open(section)].endpoint(main_menu::open))
+        .branch(case![Action::SetLanguage(language)].endpoint(language::set));
+
+    let callbacks = Update::filter_callback_query()
+        .branch(actions)
+        .endpoint(fallback::outdated_button);
+
+    dptree::entry()
+        .filter_map_async(visit)
+        .enter_dialogue::<Update, Dialogues, State>()
+        .branch(messages)
+        .branch(callbacks)
+}
+
+/// The first step of every update: claim it (a redelivered update stops
+/// here), note who wrote, and pick the language to answer in.
+///
+/// Only private chats are served: the account is personal.
+async fn visit(update: Update, db: PgPool) -> Option<Texts> {
+    let chat = update.chat()?;
+    let user = update.from()?;
+    if !chat.is_private() {
+        return None;
+    }
+    let telegram_language = user.language_code.as_deref();
+
+    match updates::claim(&db, i64::from(update.id.0), Some(chat.id.0)).await {
+        Ok(Claim::Fresh) => {}
+        Ok(Claim::AlreadyHandled) => {
+            tracing::info!(update_id = update.id.0, "skipping a redelivered update");
+            return None;
+        }
+        // Without the database nothing can be promised; answering in the
+        // phone's language at least lets /help and /cancel work.
+        Err(error) => {
+            tracing::error!(%error, "cannot claim an update");
+            return Some(Texts::new(Language::from_telegram(telegram_language)));
+        }
+    }
+
+    let visit = Visit {
+        user_id: user.id.0 as i64,
+        chat_id: chat.id.0,
+        chat_kind: ChatKind::Private,
+        telegram_language,
+    };
+    let language = telegram_users::record_visit(&db, visit).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot record a visit");
+        Language::from_telegram(telegram_language)
+    });
+    Some(Texts::new(language))
+}
+
+/// The dialogue storage as the dispatcher wants it.
+pub fn erase<S>(storage: Arc<S>) -> Arc<Dialogues>
+where
+    S: teloxide::dispatching::dialogue::Storage<State> + Send + Sync + 'static,
+    S::Error: std::fmt::Debug + std::fmt::Display + Send,
+{
+    use teloxide::dispatching::dialogue::Storage as _;
+    storage.erase()
+}

@@ -1,0 +1,72 @@
+//! How the bot puts text on a phone: one message per menu, edited in place.
+//!
+//! Every text is sent as HTML (Fluent texts carry markup, arguments are
+//! escaped in `i18n`). Pressing a button replaces the message the button
+//! was on instead of adding a new one, so the chat stays short.
+
+use teloxide::ApiError;
+use teloxide::RequestError;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
+
+use super::{Action, HandlerResult};
+
+/// A text with the buttons under it.
+pub struct Screen {
+    pub text: String,
+    pub keyboard: InlineKeyboardMarkup,
+}
+
+/// A button that does `action` when pressed.
+pub fn button(label: String, action: Action) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, action.encode())
+}
+
+/// A text with no buttons, as a new message.
+pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
+    bot.send_message(chat_id, text).parse_mode(ParseMode::Html).await?;
+    Ok(())
+}
+
+/// A screen as a new message.
+pub async fn show(bot: &Bot, chat_id: ChatId, screen: Screen) -> HandlerResult {
+    bot.send_message(chat_id, screen.text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(screen.keyboard)
+        .await?;
+    Ok(())
+}
+
+/// A screen in place of the message whose button was pressed. When that
+/// message can no longer be edited (too old, deleted), it comes as a new one.
+pub async fn replace(bot: &Bot, query: &CallbackQuery, screen: Screen) -> HandlerResult {
+    let Some(message) = query.regular_message() else {
+        return show(bot, query.from.id.into(), screen).await;
+    };
+    let edited = bot
+        .edit_message_text(message.chat.id, message.id, screen.text.clone())
+        .parse_mode(ParseMode::Html)
+        .reply_markup(screen.keyboard.clone())
+        .await;
+    match edited {
+        Ok(_) => Ok(()),
+        // A double tap: the screen is already what it should be.
+        Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(RequestError::Api(ApiError::MessageToEditNotFound | ApiError::MessageCantBeEdited)) => {
+            show(bot, message.chat.id, screen).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Stops the spinner on a pressed button; Telegram expects it at once.
+pub async fn answer(bot: &Bot, query: &CallbackQuery) -> HandlerResult {
+    bot.answer_callback_query(query.id.clone()).await?;
+    Ok(())
+}
+
+/// Answers a pressed button with a short notice over the chat.
+pub async fn answer_with(bot: &Bot, query: &CallbackQuery, text: String) -> HandlerResult {
+    bot.answer_callback_query(query.id.clone()).text(text).await?;
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! The operations endpoints on `MEDCAB_HTTP_ADDR`: `/healthz` says the
+//! process lives, `/readyz` that it can reach PostgreSQL and Redis.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone)]
+struct Probes {
+    db: PgPool,
+    redis: Option<redis::aio::ConnectionManager>,
+}
+
+pub struct HttpServer {
+    pub addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl HttpServer {
+    pub async fn start(
+        addr: SocketAddr,
+        db: PgPool,
+        redis: Option<redis::aio::ConnectionManager>,
+    ) -> anyhow::Result<HttpServer> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on MEDCAB_HTTP_ADDR {addr}"))?;
+        let addr = listener.local_addr()?;
+        let app = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/readyz", get(ready))
+            .with_state(Probes { db, redis });
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stopped.cancelled().await })
+                .await
+        });
+        tracing::info!(%addr, "health endpoints listening");
+        Ok(HttpServer { addr, stop, task })
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+async fn ready(State(probes): State<Probes>) -> impl IntoResponse {
+    let postgres = sqlx::query("SELECT 1").execute(&probes.db).await.is_ok();
+    let redis = match probes.redis {
+        Some(mut redis) => redis::cmd("PING").query_async::<String>(&mut redis).await.is_ok(),
+        None => true,
+    };
+    let status = if postgres && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({ "postgres": postgres, "redis": redis })))
+}

@@ -1,0 +1,199 @@
+//! Every word a user reads, from the Fluent files in `locales/`.
+//!
+//! The files are embedded in the binary. All texts are HTML in Telegram's
+//! subset, so string arguments are escaped here and no handler can forget
+//! to. A key missing in a language is a bug: the unit tests below scan the
+//! code for every key it uses and check both languages have it.
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use medcab_core::Language;
+use teloxide::utils::html;
+
+/// The Fluent sources of one language, in the order they are loaded.
+fn sources(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::Ru => &[include_str!("../../locales/ru/main.ftl")],
+        Language::En => &[include_str!("../../locales/en/main.ftl")],
+    }
+}
+
+pub struct Locales {
+    ru: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+static LOCALES: LazyLock<Locales> = LazyLock::new(|| match Locales::load() {
+    Ok(locales) => locales,
+    // The files are compiled in and checked by tests; this cannot happen in
+    // a binary that passed them.
+    Err(problem) => panic!("the embedded Fluent files are broken: {problem}"),
+});
+
+impl Locales {
+    fn load() -> Result<Locales, String> {
+        Ok(Locales { ru: bundle(Language::Ru)?, en: bundle(Language::En)? })
+    }
+
+    fn bundle(&self, language: Language) -> &FluentBundle<FluentResource> {
+        match language {
+            Language::Ru => &self.ru,
+            Language::En => &self.en,
+        }
+    }
+}
+
+fn bundle(language: Language) -> Result<FluentBundle<FluentResource>, String> {
+    let langid = language
+        .code()
+        .parse()
+        .map_err(|e| format!("{language}: bad language id: {e}"))?;
+    let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+    // Unicode isolation marks around arguments would show up in Telegram
+    // and count against its length limits.
+    bundle.set_use_isolating(false);
+    for source in sources(language) {
+        let resource = FluentResource::try_new((*source).to_owned())
+            .map_err(|(_, errors)| format!("{language}: {errors:?}"))?;
+        bundle
+            .add_resource(resource)
+            .map_err(|errors| format!("{language}: {errors:?}"))?;
+    }
+    Ok(bundle)
+}
+
+/// The texts of one language. Cheap to copy; pass it to handlers.
+#[derive(Clone, Copy)]
+pub struct Texts {
+    language: Language,
+    locales: &'static Locales,
+}
+
+impl Texts {
+    pub fn new(language: Language) -> Texts {
+        Texts { language, locales: &LOCALES }
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// A text without arguments.
+    pub fn msg(&self, key: &str) -> String {
+        self.format(key, None)
+    }
+
+    /// A text with arguments; string arguments are HTML-escaped.
+    pub fn msg_with<'a>(&self, key: &str, args: impl IntoIterator<Item = (&'a str, Arg<'a>)>) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (name, arg) in args {
+            let value: FluentValue = match arg {
+                Arg::Text(text) => html::escape(text).into(),
+                Arg::Number(n) => n.into(),
+            };
+            fluent_args.set(name, value);
+        }
+        self.format(key, Some(&fluent_args))
+    }
+
+    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        let bundle = self.locales.bundle(self.language);
+        let Some(pattern) = bundle.get_message(key).and_then(|message| message.value()) else {
+            tracing::error!(key, language = %self.language, "missing text");
+            return key.to_owned();
+        };
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, args, &mut errors);
+        if !errors.is_empty() {
+            tracing::error!(key, language = %self.language, ?errors, "text formatted with errors");
+        }
+        text.into_owned()
+    }
+}
+
+/// An argument to a text.
+pub enum Arg<'a> {
+    Text(&'a str),
+    Number(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    fn keys(language: Language) -> BTreeSet<String> {
+        sources(language)
+            .iter()
+            .flat_map(|source| {
+                let resource = FluentResource::try_new((*source).to_owned()).expect("parses");
+                resource
+                    .entries()
+                    .filter_map(|entry| match entry {
+                        fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_owned()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every `msg("key")` and `msg_with("key", …)` in the bot's code.
+    fn keys_used_in_code() -> BTreeSet<String> {
+        let pattern = regex::Regex::new(r#"\.msg(?:_with)?\(\s*"([a-z0-9-]+)""#).unwrap();
+        let mut files = Vec::new();
+        rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut used = BTreeSet::new();
+        for file in files {
+            let code = std::fs::read_to_string(&file).unwrap();
+            used.extend(pattern.captures_iter(&code).map(|c| c[1].to_owned()));
+        }
+        used
+    }
+
+    #[test]
+    fn both_languages_load() {
+        assert!(Locales::load().is_ok());
+    }
+
+    #[test]
+    fn every_key_used_in_code_exists_in_both_languages() {
+        let used = keys_used_in_code();
+        assert!(used.len() > 10, "the scan found too few keys: {used:?}");
+        for language in Language::ALL {
+            let missing: Vec<_> = used.difference(&keys(language)).collect();
+            assert!(missing.is_empty(), "missing in {language}: {missing:?}");
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        assert_eq!(keys(Language::Ru), keys(Language::En));
+    }
+
+    #[test]
+    fn arguments_are_escaped_and_placed() {
+        let text = Texts::new(Language::Ru).msg_with("start-greeting", [("name", Arg::Text("<Анна & Co>"))]);
+        assert!(text.starts_with("Здравствуйте, &lt;Анна &amp; Co&gt;!"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_key_shows_the_key_not_a_panic() {
+        assert_eq!(Texts::new(Language::En).msg("no-such-key"), "no-such-key");
+    }
+}

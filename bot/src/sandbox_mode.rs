@@ -1,0 +1,98 @@
+//! `medcab sandbox`: the whole product on one machine, no Telegram account
+//! and no configuration. The sandbox Telegram emulator, the real bot against
+//! it, PostgreSQL (`DATABASE_URL`, or a private server under the data
+//! folder), Redis when `REDIS_URL` is set (otherwise conversation positions
+//! stay in memory), and a web chat to talk to the bot in a browser.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use medcab_core::DataKey;
+use medcab_sandbox::{Sandbox, SandboxConfig};
+
+use crate::private_postgres::PrivatePostgres;
+use crate::startup::{self, Application};
+
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Where the sandbox (Bot API and web chat) listens.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub addr: SocketAddr,
+    /// Where a private PostgreSQL keeps its data and the generated data key.
+    #[arg(long, default_value = ".medcab-sandbox")]
+    pub data_dir: PathBuf,
+}
+
+pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    let _data_key = data_key(&args.data_dir)?;
+
+    let (database_url, private_postgres) = match env("DATABASE_URL") {
+        Some(url) => (url, None),
+        None => {
+            println!("Starting a private PostgreSQL in {} …", args.data_dir.join("postgres").display());
+            let server = PrivatePostgres::start(&args.data_dir.join("postgres"), "medcab").await?;
+            (server.url("medcab"), Some(server))
+        }
+    };
+    let result = serve(&args, &database_url).await;
+    if let Some(server) = private_postgres {
+        server.stop().await;
+    }
+    result
+}
+
+async fn serve(args: &SandboxArgs, database_url: &str) -> anyhow::Result<()> {
+    let db = startup::connect_database(database_url).await?;
+    let dialogues = match env("REDIS_URL") {
+        Some(url) => startup::redis_dialogues(startup::connect_redis(&url).await?, "medcab-sandbox:"),
+        None => startup::memory_dialogues(),
+    };
+    let sandbox = Sandbox::start(SandboxConfig { addr: args.addr, ..SandboxConfig::default() })
+        .await
+        .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
+    let api_url = sandbox.api_url().parse().context("the sandbox gave a bad API URL")?;
+    let bot = Application::new(startup::telegram(sandbox.token(), Some(api_url)), db, dialogues)
+        .start()
+        .await?;
+
+    println!();
+    println!("  medcab is running in the sandbox.");
+    println!("  Open the web chat:  {}", sandbox.url());
+    println!("  Press Ctrl+C to stop.");
+    println!();
+
+    crate::cli::shutdown_signal().await;
+    println!("Stopping …");
+    bot.stop().await;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+/// `MEDCAB_DATA_KEY` if given; otherwise a key generated once and kept in
+/// the data folder, so data written in one session stays readable in the next.
+fn data_key(data_dir: &Path) -> anyhow::Result<DataKey> {
+    if let Some(value) = env("MEDCAB_DATA_KEY") {
+        return DataKey::parse(&value).context("MEDCAB_DATA_KEY is malformed");
+    }
+    let path = data_dir.join("data.key");
+    if let Ok(saved) = std::fs::read_to_string(&path) {
+        return DataKey::parse(&saved).with_context(|| format!("{} is malformed", path.display()));
+    }
+    let key = DataKey::generate();
+    write_private(&path, &key.to_hex()).with_context(|| format!("cannot save {}", path.display()))?;
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())
+}

@@ -1,0 +1,142 @@
+//! Putting the bot together: connections, the dispatcher, and its lifecycle.
+//!
+//! `medcab run`, `medcab sandbox` and the end-to-end tests all start the bot
+//! through [`Application`], so the tests exercise the wiring production uses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use reqwest::Url;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use teloxide::dispatching::Dispatcher;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use teloxide::utils::shutdown_token::ShutdownToken;
+use tokio::task::JoinHandle;
+
+use crate::dialogue_storage::{self, RedisStorage};
+use crate::handlers::{self, Dialogues, State, commands};
+
+/// Opens the pool and brings the schema up to date.
+pub async fn connect_database(url: &str) -> anyhow::Result<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+        .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
+    medcab_core::MIGRATOR
+        .run(&pool)
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(pool)
+}
+
+pub async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionManager> {
+    let client = redis::Client::open(url).context("REDIS_URL is malformed")?;
+    redis::aio::ConnectionManager::new(client)
+        .await
+        .context("cannot connect to Redis (REDIS_URL)")
+}
+
+/// Conversation positions in Redis under `prefix`.
+pub fn redis_dialogues(redis: redis::aio::ConnectionManager, prefix: &str) -> Arc<Dialogues> {
+    handlers::erase(RedisStorage::new(redis, prefix, dialogue_storage::DEFAULT_TTL))
+}
+
+/// Conversation positions in this process only (the sandbox without Redis).
+pub fn memory_dialogues() -> Arc<Dialogues> {
+    handlers::erase(teloxide::dispatching::dialogue::InMemStorage::<State>::new())
+}
+
+/// A Bot API client for `token`, at Telegram or at `api_url` (the sandbox,
+/// or a local Bot API server).
+pub fn telegram(token: &str, api_url: Option<Url>) -> Bot {
+    let bot = Bot::new(token);
+    match api_url {
+        Some(url) => bot.set_api_url(url),
+        None => bot,
+    }
+}
+
+/// The bot, ready to start.
+pub struct Application {
+    bot: Bot,
+    db: PgPool,
+    dialogues: Arc<Dialogues>,
+    polling_timeout: Duration,
+}
+
+impl Application {
+    pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Dialogues>) -> Application {
+        Application { bot, db, dialogues, polling_timeout: Duration::from_secs(10) }
+    }
+
+    /// How long one getUpdates call waits. Shorter makes shutdown faster
+    /// under a server that ignores cancellation; tests use a second.
+    pub fn polling_timeout(mut self, timeout: Duration) -> Application {
+        self.polling_timeout = timeout;
+        self
+    }
+
+    /// Publishes the command menu and starts handling updates.
+    pub async fn start(self) -> anyhow::Result<RunningBot> {
+        let me = self.bot.get_me().await.context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
+        tracing::info!(username = ?me.username, "connected to the Bot API");
+        commands::publish(&self.bot).await.context("cannot publish the command menu")?;
+
+        let listener = Polling::builder(self.bot.clone())
+            .timeout(self.polling_timeout)
+            .delete_webhook()
+            .await
+            .build();
+        let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
+            .dependencies(dptree::deps![self.db, self.dialogues])
+            .default_handler(|update| async move {
+                tracing::debug!(update_id = update.id.0, "update not handled");
+            })
+            .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
+            .build();
+        let shutdown = dispatcher.shutdown_token();
+        let task = tokio::spawn(async move {
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("cannot get updates"))
+                .await;
+        });
+        Ok(RunningBot { shutdown, task })
+    }
+}
+
+/// A bot handling updates in the background.
+pub struct RunningBot {
+    shutdown: ShutdownToken,
+    task: JoinHandle<()>,
+}
+
+impl RunningBot {
+    /// Stops taking updates, lets the ones in flight finish, and returns.
+    pub async fn stop(self) {
+        // The dispatcher refuses a shutdown before it has started; it
+        // starts within moments of `start`, so wait for it briefly.
+        for _ in 0..50 {
+            match self.shutdown.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    let _ = self.task.await;
+                    return;
+                }
+                Err(_idle) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        tracing::warn!("the dispatcher never started; aborting it");
+        self.task.abort();
+    }
+
+    /// Runs until the dispatcher stops by itself.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,156 @@
+//! Telegram users and chats: who talks to the bot, and in which language.
+//!
+//! Owns the tables `telegram_users` and `chats`.
+
+use sqlx::PgPool;
+
+use crate::Language;
+
+/// The kind of a Telegram chat, as far as delivery cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatKind {
+    Private,
+    Group,
+    Supergroup,
+    Channel,
+}
+
+impl ChatKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChatKind::Private => "private",
+            ChatKind::Group => "group",
+            ChatKind::Supergroup => "supergroup",
+            ChatKind::Channel => "channel",
+        }
+    }
+}
+
+/// A user seen in a chat, with the language Telegram reports for them.
+#[derive(Debug, Clone)]
+pub struct Visit<'a> {
+    pub user_id: i64,
+    pub chat_id: i64,
+    pub chat_kind: ChatKind,
+    pub telegram_language: Option<&'a str>,
+}
+
+/// Records that a user was seen in a chat and returns the language to
+/// speak to them: their own choice if they made one, else Telegram's.
+pub async fn record_visit(pool: &PgPool, visit: Visit<'_>) -> Result<Language, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let chosen = sqlx::query_scalar!(
+        r#"
+        INSERT INTO telegram_users (id, telegram_language)
+        VALUES ($1, $2)
+        ON CONFLICT (id) DO UPDATE
+            SET telegram_language = EXCLUDED.telegram_language,
+                last_seen_at = now()
+        RETURNING language
+        "#,
+        visit.user_id,
+        visit.telegram_language,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"
+        INSERT INTO chats (id, kind)
+        VALUES ($1, $2)
+        ON CONFLICT (id) DO UPDATE
+            SET last_seen_at = now(),
+                -- a user who writes again has unblocked the bot
+                unreachable_since = NULL
+        "#,
+        visit.chat_id,
+        visit.chat_kind.as_str(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    Ok(Language::resolve(
+        chosen.as_deref().and_then(|code| code.parse().ok()),
+        visit.telegram_language,
+    ))
+}
+
+/// Remembers the language a user chose with /language.
+pub async fn choose_language(
+    pool: &PgPool,
+    user_id: i64,
+    language: Language,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        INSERT INTO telegram_users (id, language)
+        VALUES ($1, $2)
+        ON CONFLICT (id) DO UPDATE SET language = EXCLUDED.language
+        "#,
+        user_id,
+        language.code(),
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The language a user chose, if any.
+pub async fn chosen_language(pool: &PgPool, user_id: i64) -> Result<Option<Language>, sqlx::Error> {
+    let code = sqlx::query_scalar!(
+        "SELECT language FROM telegram_users WHERE id = $1",
+        user_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .flatten();
+    Ok(code.and_then(|code| code.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(telegram_language: Option<&str>) -> Visit<'_> {
+        Visit {
+            user_id: 42,
+            chat_id: 42,
+            chat_kind: ChatKind::Private,
+            telegram_language,
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn telegram_language_decides_until_a_choice_is_made(pool: PgPool) {
+        assert_eq!(record_visit(&pool, visit(Some("en"))).await.unwrap(), Language::En);
+        assert_eq!(chosen_language(&pool, 42).await.unwrap(), None);
+
+        choose_language(&pool, 42, Language::Ru).await.unwrap();
+
+        assert_eq!(record_visit(&pool, visit(Some("en"))).await.unwrap(), Language::Ru);
+        assert_eq!(chosen_language(&pool, 42).await.unwrap(), Some(Language::Ru));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_choice_before_the_first_visit_is_kept(pool: PgPool) {
+        choose_language(&pool, 42, Language::En).await.unwrap();
+        assert_eq!(record_visit(&pool, visit(Some("ru"))).await.unwrap(), Language::En);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_returning_user_makes_the_chat_reachable_again(pool: PgPool) {
+        record_visit(&pool, visit(None)).await.unwrap();
+        sqlx::query!("UPDATE chats SET unreachable_since = now() WHERE id = 42")
+            .execute(&pool)
+            .await
+            .unwrap();
+
+        record_visit(&pool, visit(None)).await.unwrap();
+
+        let unreachable = sqlx::query_scalar!("SELECT unreachable_since FROM chats WHERE id = 42")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(unreachable, None);
+    }
+}

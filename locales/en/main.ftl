@@ -1,0 +1,111 @@
+# The bot's texts in English (the second language).
+# Every text is HTML in Telegram's subset: <b>, <i>, <a>. Arguments are
+# escaped in code; markup in the texts themselves is fine.
+
+## /start and the main menu
+
+start-greeting =
+    Hello, { $name }!
+
+    This is the <b>medical practitioner's personal account</b> in Telegram. Here you can:
+    • confirm logins to your account;
+    • submit qualification documents and follow the review of your applications;
+    • see your work schedule;
+    • keep your continuing medical education (CME) points and portfolio in order;
+    • get notified about inspections, regulatory changes and expiring documents.
+
+    Choose a section:
+
+menu-title = <b>Main menu</b>. Choose a section:
+
+menu-profile = 👤 Profile
+menu-documents = 📄 Documents
+menu-applications = 📨 My applications
+menu-schedule = 🗓 Schedule
+menu-nmo = 🎓 CME and portfolio
+menu-notifications = 🔔 Notifications
+menu-language = 🌐 Язык / Language
+
+button-back = « Back to the menu
+
+## Sections still being built
+
+section-coming-soon = This section is still being built — we will let you know when it is ready.
+
+section-profile =
+    <b>👤 Profile</b>
+
+    Your personal data, education and qualifications — everything needed to be admitted to practice.
+
+    { section-coming-soon }
+section-documents =
+    <b>📄 Documents</b>
+
+    Diploma, accreditation certificate or extract, qualification-upgrade certificates, licence. Files as PDF, JPG or PNG.
+
+    { section-coming-soon }
+section-applications =
+    <b>📨 My applications</b>
+
+    Applications for account activation, periodic accreditation, certificates and extracts — with their review status.
+
+    { section-coming-soon }
+section-schedule =
+    <b>🗓 Schedule</b>
+
+    Your shifts and appointments.
+
+    { section-coming-soon }
+section-nmo =
+    <b>🎓 CME and portfolio</b>
+
+    CME points (credits) for the year and the five-year cycle, a learning plan and a portfolio for accreditation.
+
+    { section-coming-soon }
+section-notifications =
+    <b>🔔 Notifications</b>
+
+    Inspections, regulatory changes, reminders about expiring documents and accreditation.
+
+    { section-coming-soon }
+
+## /language
+
+language-choose = Choose the interface language:
+language-button-ru = 🇷🇺 Русский
+language-button-en = 🇬🇧 English
+language-changed = Interface language: English.
+language-use-buttons = Choose a language with the buttons under the message, or send /cancel.
+
+## /help
+
+help =
+    <b>What the bot does</b>
+
+    /start — start and open the main menu
+    /menu — the main menu
+    /language — change the language (русский / English)
+    /cancel — stop the current action
+    /help — this help
+
+    The data you enter is stored protected. If something goes wrong, send /cancel and start again.
+
+## /cancel
+
+cancel-done = Stopped. Open /menu to go on.
+cancel-nothing = There is nothing to stop. Open /menu to choose a section.
+
+## Unexpected input
+
+unknown-text = I did not understand that. Choose a section in /menu or open /help.
+unknown-command = There is no such command. See /help for the list.
+unknown-message = The bot does not take messages like this yet. Choose a section in /menu.
+button-outdated = This button is out of date. Open /menu.
+
+## Telegram's command menu (no markup, at most 256 characters)
+
+command-start = Start
+command-menu = Main menu
+command-help = Help
+command-language = Язык / Language
+command-cancel = Stop the current action
