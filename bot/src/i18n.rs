@@ -176,7 +176,8 @@ mod tests {
         let used = keys_used_in_code();
         assert!(used.len() > 10, "the scan found too few keys: {used:?}");
         for language in Language::ALL {
-            let missing: Vec<_> = used.difference(&keys(language)).collect();
+            let known = keys(language);
+            let missing: Vec<_> = used.difference(&known).collect();
             assert!(missing.is_empty(), "missing in {language}: {missing:?}");
         }
     }
@@ -194,6 +195,8 @@ mod tests {
 
     #[test]
     fn a_missing_key_shows_the_key_not_a_panic() {
-        assert_eq!(Texts::new(Language::En).msg("no-such-key"), "no-such-key");
+        // Through a variable, so the scan above does not count it as used.
+        let key = "no-such-key";
+        assert_eq!(Texts::new(Language::En).msg(key), key);
     }
 }

@@ -14,7 +14,8 @@ use teloxide::dispatching::Dispatcher;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
-use teloxide::utils::shutdown_token::ShutdownToken;
+use teloxide::dispatching::ShutdownToken;
+use teloxide::dispatching::dialogue::{InMemStorage, Storage as _};
 use tokio::task::JoinHandle;
 
 use crate::dialogue_storage::{self, RedisStorage};
@@ -44,12 +45,12 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionMa
 
 /// Conversation positions in Redis under `prefix`.
 pub fn redis_dialogues(redis: redis::aio::ConnectionManager, prefix: &str) -> Arc<Dialogues> {
-    handlers::erase(RedisStorage::new(redis, prefix, dialogue_storage::DEFAULT_TTL))
+    RedisStorage::new(redis, prefix, dialogue_storage::DEFAULT_TTL).erase()
 }
 
 /// Conversation positions in this process only (the sandbox without Redis).
 pub fn memory_dialogues() -> Arc<Dialogues> {
-    handlers::erase(teloxide::dispatching::dialogue::InMemStorage::<State>::new())
+    InMemStorage::<State>::new().erase()
 }
 
 /// A Bot API client for `token`, at Telegram or at `api_url` (the sandbox,

@@ -71,8 +71,10 @@ mod tests {
 
     #[test]
     fn start_takes_an_optional_payload() {
-        assert_eq!(Command::parse("/start", "medcab_bot"), Ok(Command::Start(String::new())));
-        assert_eq!(Command::parse("/start abc", "medcab_bot"), Ok(Command::Start("abc".into())));
-        assert_eq!(Command::parse("/help@medcab_bot", "medcab_bot"), Ok(Command::Help));
+        let parse = |text| Command::parse(text, "medcab_bot").ok();
+        assert_eq!(parse("/start"), Some(Command::Start(String::new())));
+        assert_eq!(parse("/start abc"), Some(Command::Start("abc".into())));
+        assert_eq!(parse("/help@medcab_bot"), Some(Command::Help));
+        assert_eq!(parse("/nosuch"), None);
     }
 }

@@ -13,8 +13,6 @@ mod language;
 mod main_menu;
 mod screen;
 
-use std::sync::Arc;
-
 use dptree::case;
 use medcab_core::telegram_users::{self, ChatKind, Visit};
 use medcab_core::updates::{self, Claim};
@@ -112,14 +110,4 @@ async fn visit(update: Update, db: PgPool) -> Option<Texts> {
         Language::from_telegram(telegram_language)
     });
     Some(Texts::new(language))
-}
-
-/// The dialogue storage as the dispatcher wants it.
-pub fn erase<S>(storage: Arc<S>) -> Arc<Dialogues>
-where
-    S: teloxide::dispatching::dialogue::Storage<State> + Send + Sync + 'static,
-    S::Error: std::fmt::Debug + std::fmt::Display + Send,
-{
-    use teloxide::dispatching::dialogue::Storage as _;
-    storage.erase()
 }
