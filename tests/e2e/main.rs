@@ -1,1 +1,20 @@
+//! End-to-end: the real bot, driven through the sandbox as a phone would,
+//! against a real PostgreSQL (a database per test) and a real Redis.
 
+mod cancel;
+mod harness;
+mod language;
+mod main_menu;
+mod unexpected;
+
+use medcab_bot::i18n::Texts;
+use medcab_core::Language;
+
+/// The HTML the bot sends for a text key, to compare with what it sent.
+fn ru(key: &str) -> String {
+    Texts::new(Language::Ru).msg(key)
+}
+
+fn en(key: &str) -> String {
+    Texts::new(Language::En).msg(key)
+}

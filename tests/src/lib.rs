@@ -1,1 +1,217 @@
-//! test harness
+//! The end-to-end test harness: a sandbox Telegram, the real bot against
+//! it, a fresh PostgreSQL database and a private Redis key prefix per test.
+//!
+//! ```ignore
+//! #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+//! async fn greets(db: PgPool) {
+//!     let app = TestApp::spawn(db).await;
+//!     let anna = app.user("Анна", "ru").await;
+//!     let reply = anna.send("/start").await;
+//!     assert!(reply.body().starts_with("Здравствуйте, Анна!"));
+//!     app.finish().await;
+//! }
+//! ```
+//!
+//! Every test ends with [`TestApp::finish`], which fails the test if the
+//! sandbox refused any Bot API call the bot made: a text over 4096
+//! characters, bad HTML or a long callback_data is a bug even when the user
+//! saw nothing wrong.
+
+use std::time::Duration;
+
+use medcab_bot::handlers::Dialogues;
+use medcab_bot::startup::{self, Application, RunningBot};
+use medcab_sandbox::{CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, Sandbox, SandboxConfig, User};
+use sqlx::PgPool;
+use std::sync::Arc;
+
+pub use medcab_sandbox as sandbox;
+
+pub struct TestApp {
+    pub db: PgPool,
+    pub client: Client,
+    sandbox: Sandbox,
+    redis: redis::aio::ConnectionManager,
+    redis_prefix: String,
+    bot: Option<RunningBot>,
+}
+
+impl TestApp {
+    /// A sandbox and the bot against it, on `db` (a fresh, migrated
+    /// database from `#[sqlx::test]`).
+    pub async fn spawn(db: PgPool) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            medcab_bot::telemetry::init();
+        }
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.expect("the sandbox starts");
+        let client = Client::new(sandbox.url());
+        let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let redis = startup::connect_redis(&redis_url).await.expect("Redis answers at REDIS_URL");
+        let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
+        let mut app = TestApp { db, client, sandbox, redis, redis_prefix, bot: None };
+        app.start_bot().await;
+        app
+    }
+
+    fn dialogues(&self) -> Arc<Dialogues> {
+        startup::redis_dialogues(self.redis.clone(), &self.redis_prefix)
+    }
+
+    async fn start_bot(&mut self) {
+        let api_url = self.sandbox.api_url().parse().expect("the sandbox's URL parses");
+        let bot = Application::new(startup::telegram(self.sandbox.token(), Some(api_url)), self.db.clone(), self.dialogues())
+            .polling_timeout(Duration::from_secs(1))
+            .start()
+            .await
+            .expect("the bot starts");
+        self.bot = Some(bot);
+    }
+
+    /// Stops the bot gracefully and starts a new one on the same database,
+    /// Redis and sandbox, as a deployment would.
+    pub async fn restart_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.stop().await;
+        }
+        self.start_bot().await;
+    }
+
+    /// Forgets every conversation position, as a Redis flush would.
+    pub async fn flush_redis(&self) {
+        let mut redis = self.redis.clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.redis_prefix))
+            .query_async(&mut redis)
+            .await
+            .expect("KEYS");
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL").arg(keys).query_async(&mut redis).await.expect("DEL");
+        }
+    }
+
+    /// A Bot API client as the bot has it, for making the bot misbehave.
+    pub fn bot_api(&self) -> teloxide::Bot {
+        startup::telegram(self.sandbox.token(), Some(self.sandbox.api_url().parse().unwrap()))
+    }
+
+    /// A new simulated Telegram user with the given phone language.
+    pub async fn user(&self, first_name: &str, language_code: &str) -> Phone<'_> {
+        let user = self
+            .client
+            .create_user(NewUser::named(first_name).with_language(language_code))
+            .await
+            .expect("the sandbox creates a user");
+        Phone { app: self, user }
+    }
+
+    /// The phone of a user made earlier (after a restart, say).
+    pub fn phone(&self, user: User) -> Phone<'_> {
+        Phone { app: self, user }
+    }
+
+    /// Ends the test: fails it if the sandbox refused any Bot API call,
+    /// then stops everything and clears this test's Redis keys.
+    pub async fn finish(mut self) {
+        let refused = self.client.errors().await.expect("the sandbox lists refused calls");
+        if let Some(bot) = self.bot.take() {
+            bot.stop().await;
+        }
+        self.flush_redis().await;
+        self.sandbox.shutdown().await;
+        assert!(refused.is_empty(), "the sandbox refused Bot API calls the bot made: {refused:#?}");
+    }
+}
+
+/// A simulated user's phone: what they send, press and see.
+pub struct Phone<'a> {
+    app: &'a TestApp,
+    pub user: User,
+}
+
+impl Phone<'_> {
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub async fn chat(&self) -> Chat {
+        self.app.client.chat(self.user.id).await.expect("the sandbox shows the chat")
+    }
+
+    /// Sends a text and returns the bot's reply (its newest new message).
+    pub async fn send(&self, text: &str) -> ChatMessage {
+        let before = self.chat().await.bot_messages().count();
+        self.app.client.send_text(self.user.id, text).await.expect("the sandbox takes the text");
+        self.newest_after(before).await
+    }
+
+    /// Sends something and returns the bot's reply.
+    pub async fn reply_to(&self, send: impl std::future::Future<Output = ()>) -> ChatMessage {
+        let before = self.chat().await.bot_messages().count();
+        send.await;
+        self.newest_after(before).await
+    }
+
+    async fn newest_after(&self, before: usize) -> ChatMessage {
+        let chat = self
+            .app
+            .client
+            .wait_for(self.user.id, |chat| chat.bot_messages().count() > before)
+            .await
+            .expect("the bot replies");
+        chat.last_bot_message().cloned().expect("a reply")
+    }
+
+    /// Presses the inline button with this label on the newest message that
+    /// has it, and returns what the bot showed: the same message edited, or
+    /// a new one. Fails if the bot did not answer the callback query.
+    pub async fn press(&self, label: &str) -> ChatMessage {
+        let chat = self.chat().await;
+        let Some(target) = chat.bot_messages().filter(|m| m.button(label).is_some()).last().cloned() else {
+            panic!("no button {label:?} in the chat: {:#?}", chat.messages);
+        };
+        let before = chat.bot_messages().count();
+        let pressed = self
+            .app
+            .client
+            .press(self.user.id, PressButton::label(label).on_message(target.message_id))
+            .await
+            .expect("the sandbox presses the button");
+        let after = self
+            .app
+            .client
+            .wait_for(self.user.id, |chat| {
+                chat.bot_messages().count() > before
+                    || chat.message(target.message_id).is_some_and(|m| m.text != target.text || m.reply_markup != target.reply_markup)
+            })
+            .await
+            .expect("the bot reacts to the button");
+        assert!(self.callback_answer(&pressed.callback_query_id).await.answered, "the callback query was not answered");
+        if after.bot_messages().count() > before {
+            after.last_bot_message().cloned().unwrap()
+        } else {
+            after.message(target.message_id).cloned().unwrap()
+        }
+    }
+
+    /// Sends callback data no button has, as a tampering client would, and
+    /// returns how the bot answered it.
+    pub async fn press_forged(&self, data: &str) -> CallbackAnswer {
+        let message_id = self.chat().await.last_bot_message().map(|m| m.message_id);
+        let mut press = PressButton::data(data).forged();
+        press.message_id = message_id;
+        let pressed = self.app.client.press(self.user.id, press).await.expect("the sandbox sends the callback");
+        self.callback_answer(&pressed.callback_query_id).await
+    }
+
+    /// Waits (briefly) for the bot to answer a callback query.
+    async fn callback_answer(&self, id: &str) -> CallbackAnswer {
+        for _ in 0..100 {
+            let answer = self.app.client.callback(id).await.expect("the sandbox knows the callback");
+            if answer.answered {
+                return answer;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.app.client.callback(id).await.expect("the sandbox knows the callback")
+    }
+}

@@ -1,0 +1,151 @@
+//! The `medcab` binary as an operator meets it: configuration errors, the
+//! health endpoints, a real conversation, and a graceful stop on SIGTERM.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use medcab_sandbox::{Client, NewUser, Sandbox, SandboxConfig};
+use sqlx::PgPool;
+
+const MEDCAB: &str = env!("CARGO_BIN_EXE_medcab");
+const A_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// `medcab` with a clean environment plus `vars`.
+fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(MEDCAB);
+    command.args(args).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    // No .env from the working directory may leak in.
+    command.current_dir(std::env::temp_dir());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command
+}
+
+fn one_line_error(args: &[&str], vars: &[(&str, &str)]) -> String {
+    let output = medcab(args, vars).output().expect("medcab runs");
+    assert_eq!(output.status.code(), Some(2), "a configuration error exits with 2");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line, no panic trace: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.trim_end().to_owned()
+}
+
+#[test]
+fn a_missing_setting_is_one_line_naming_it() {
+    let line = one_line_error(&["run"], &[]);
+    assert!(line.starts_with("medcab: TELOXIDE_TOKEN is not set"), "{line}");
+
+    let line = one_line_error(&["migrate"], &[]);
+    assert!(line.starts_with("medcab: DATABASE_URL is not set"), "{line}");
+}
+
+#[test]
+fn a_malformed_setting_is_one_line_naming_it() {
+    let good = [
+        ("TELOXIDE_TOKEN", "123:abc"),
+        ("DATABASE_URL", "postgres://localhost/x"),
+        ("REDIS_URL", "redis://localhost"),
+        ("MEDCAB_DATA_KEY", A_KEY),
+    ];
+    for (name, bad) in [
+        ("TELOXIDE_TOKEN", "not-a-token"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+        ("REDIS_URL", "localhost:6379"),
+        ("MEDCAB_DATA_KEY", "too-short"),
+        ("MEDCAB_HTTP_ADDR", "everywhere"),
+    ] {
+        let mut vars: Vec<_> = good.iter().filter(|(n, _)| *n != name).copied().collect();
+        vars.push((name, bad));
+        let line = one_line_error(&["run"], &vars);
+        assert!(line.starts_with(&format!("medcab: {name} is malformed")), "{line}");
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [&["--help"][..], &["run", "--help"], &["migrate", "--help"], &["sandbox", "--help"]] {
+        let output = medcab(args, &[]).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: medcab"), "{args:?}");
+    }
+}
+
+/// The URL of the database `#[sqlx::test]` made for this test.
+async fn url_of(db: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(db).await.unwrap();
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for tests");
+    let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server);
+    format!("{base}/{name}")
+}
+
+fn free_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+async fn wait_until_ready(addr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(response) = reqwest::get(format!("http://{addr}/readyz")).await {
+            if response.status().is_success() {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "medcab never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let http_addr = free_addr();
+    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let mut child = medcab(
+        &["run"],
+        &[
+            ("TELOXIDE_TOKEN", sandbox.token()),
+            ("TELOXIDE_API_URL", &sandbox.api_url()),
+            ("DATABASE_URL", &url_of(&db).await),
+            ("REDIS_URL", &redis_url),
+            ("MEDCAB_DATA_KEY", A_KEY),
+            ("MEDCAB_HTTP_ADDR", &http_addr),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+
+    wait_until_ready(&http_addr).await;
+    let health = reqwest::get(format!("http://{http_addr}/healthz")).await.unwrap();
+    assert!(health.status().is_success());
+
+    // `run` applied the migrations itself.
+    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'processed_updates'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(tables, 1);
+
+    let client = Client::new(sandbox.url());
+    let user = client.create_user(NewUser::named("Анна").with_language("ru")).await.unwrap();
+    client.send_text(user.id, "/start").await.unwrap();
+    let chat = client.wait_for(user.id, |chat| chat.last_bot_message().is_some()).await.unwrap();
+    assert!(chat.last_bot_message().unwrap().body().starts_with("Здравствуйте, Анна!"));
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "medcab did not stop within 15 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "a graceful stop exits 0, got {status}");
+    assert!(client.errors().await.unwrap().is_empty());
+    sandbox.shutdown().await;
+}

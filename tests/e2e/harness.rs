@@ -1,0 +1,19 @@
+//! The harness itself must catch what it promises to catch.
+
+use medcab_e2e::TestApp;
+use sqlx::PgPool;
+use teloxide::prelude::*;
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+#[should_panic(expected = "the sandbox refused Bot API calls the bot made")]
+async fn a_reply_over_telegrams_limit_fails_the_test(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.user("Анна", "ru").await;
+    anna.send("/start").await;
+
+    let too_long = "а".repeat(4097);
+    let refused = app.bot_api().send_message(ChatId(anna.id()), too_long).await;
+    assert!(refused.is_err(), "the sandbox must refuse a text over 4096 characters");
+
+    app.finish().await;
+}

@@ -1,0 +1,60 @@
+use medcab_core::{Language, telegram_users};
+use medcab_e2e::TestApp;
+use sqlx::PgPool;
+
+use crate::{en, ru};
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn switching_to_english_turns_the_picker_into_an_english_menu(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.user("Анна", "ru").await;
+
+    let picker = anna.send("/language").await;
+    assert_eq!(picker.html.as_deref(), Some(ru("language-choose").as_str()));
+    assert_eq!(picker.button_labels(), ["🇷🇺 Русский", "🇬🇧 English"]);
+
+    let menu = anna.press("🇬🇧 English").await;
+
+    assert_eq!(menu.message_id, picker.message_id);
+    assert_eq!(menu.html, Some(format!("{}\n\n{}", en("language-changed"), en("menu-title"))));
+    assert!(menu.button_labels().contains(&"📨 My applications"));
+    assert_eq!(telegram_users::chosen_language(&app.db, anna.id()).await.unwrap(), Some(Language::En));
+    assert!(anna.send("/help").await.body().starts_with("What the bot does"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_choice_outlives_a_restart_and_a_redis_flush(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let anna = app.user("Анна", "ru").await;
+    anna.send("/language").await;
+    anna.press("🇬🇧 English").await;
+    let anna = anna.user.clone();
+
+    app.restart_bot().await;
+    app.flush_redis().await;
+
+    let reply = app.phone(anna).send("/start").await;
+    assert!(reply.body().starts_with("Hello, Анна!"), "{}", reply.body());
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_language_section_of_the_menu_opens_the_picker_in_place(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let john = app.user("John", "en").await;
+    let menu = john.send("/start").await;
+
+    let picker = john.press("🌐 Язык / Language").await;
+    assert_eq!(picker.message_id, menu.message_id);
+    assert_eq!(picker.html.as_deref(), Some(en("language-choose").as_str()));
+
+    let typed = john.send("russian please").await;
+    assert_eq!(typed.html.as_deref(), Some(en("language-use-buttons").as_str()));
+
+    let russian = john.press("🇷🇺 Русский").await;
+    assert!(russian.body().starts_with("Язык интерфейса: русский."));
+    let after = john.send("russian please").await;
+    assert_eq!(after.html.as_deref(), Some(ru("unknown-text").as_str()), "the picker's dialogue is over");
+    app.finish().await;
+}
