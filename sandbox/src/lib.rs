@@ -1,1 +1,164 @@
-//! sandbox
+//! A local emulator of the Telegram Bot API for medcab's tests, benchmarks
+//! and demos: the real teloxide `Bot` talks to it through
+//! `TELOXIDE_API_URL`, and a control API acts as the users. See the
+//! package README for the HTTP contract.
+
+mod bot_api;
+mod client;
+mod control;
+mod error;
+mod files;
+mod html;
+mod limits;
+mod methods;
+mod params;
+mod spec;
+mod state;
+mod telegram;
+mod view;
+mod web;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use client::Client;
+pub use view::{
+    BotCommand, CallbackAnswer, Chat, ChatMessage, Contact, Document, FileKind, From, InlineButton,
+    InlineKeyboard, KeyboardButton, NewUser, Photo, PressButton, Pressed, RefusedCall,
+    ReplyKeyboard, Sent, ShareContact, UploadFile, Uploaded, User,
+};
+
+use state::{AppState, BotIdentity, Shared, State};
+
+/// Telegram's limit for files a bot uploads, with room for the multipart
+/// envelope.
+const MAX_REQUEST_BYTES: usize = 52 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// The token the bot must use, `<bot id>:<secret>` like a real one.
+    pub bot_token: String,
+    pub bot_username: String,
+    pub bot_first_name: String,
+    /// Enforce Telegram's send limits from the start (see the README).
+    pub enforce_limits: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            bot_token: "123456789:AAE-sandbox-token-medcab-0000000000000".to_owned(),
+            bot_username: "medcab_bot".to_owned(),
+            bot_first_name: "MedCab".to_owned(),
+            enforce_limits: false,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server too, without waiting.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: AppState,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Sandbox {
+    /// Binds `config.addr` and serves in a background task.
+    pub async fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
+        let bot_id = config
+            .bot_token
+            .split_once(':')
+            .and_then(|(id, _)| id.parse::<i64>().ok())
+            .context("bot_token must look like a Telegram token: <bot id>:<secret>")?;
+        let mut state = State::default();
+        state.enforce_limits = config.enforce_limits;
+        let shared = Arc::new(Shared {
+            bot: BotIdentity {
+                id: bot_id,
+                token: config.bot_token,
+                username: config.bot_username,
+                first_name: config.bot_first_name,
+            },
+            state: Mutex::new(state),
+            limits: limits::Limits::default(),
+            shutdown: CancellationToken::new(),
+        });
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding the sandbox to {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let router = router(shared.clone());
+        let stop = shared.shutdown.clone().cancelled_owned();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await
+        });
+        tracing::info!(%addr, "Telegram sandbox listening");
+        Ok(Sandbox {
+            addr,
+            shared,
+            server,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL of everything: the web chat, `/control/…` and the Bot API.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// What to give teloxide (`Bot::set_api_url` or `TELOXIDE_API_URL`): it
+    /// appends `/bot<token>/<Method>` and `/file/bot<token>/<path>` itself.
+    pub fn api_url(&self) -> String {
+        self.url()
+    }
+
+    /// The token the bot must use.
+    pub fn token(&self) -> &str {
+        &self.shared.bot.token
+    }
+
+    /// A control API client for this sandbox.
+    pub fn client(&self) -> Client {
+        Client::new(self.url())
+    }
+
+    /// Stops accepting requests, ends long polls and waits for the server.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        self.shared.shutdown.cancel();
+        (&mut self.server)
+            .await
+            .context("the sandbox server task failed")??;
+        Ok(())
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shared.shutdown.cancel();
+    }
+}
+
+fn router(shared: AppState) -> Router {
+    Router::new()
+        .merge(web::router())
+        .nest("/control", control::router())
+        .fallback(bot_api::handle)
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .with_state(shared)
+}

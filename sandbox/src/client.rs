@@ -1,0 +1,268 @@
+//! A typed client for the control API, for tests and benchmarks.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::view::{
+    Block, BotCommand, CallbackAnswer, Chat, NewUser, PressButton, Pressed, RefusedCall, SendText,
+    Sent, Settings, ShareContact, UploadFile, Uploaded, User,
+};
+
+/// How long [`Client::wait_for`] waits in all.
+const WAIT_FOR_DEADLINE: Duration = Duration::from_secs(15);
+/// One long poll of the chat; short enough to stay under HTTP timeouts.
+const POLL_SLICE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    /// `base_url` is the sandbox's [`crate::Sandbox::url`].
+    pub fn new(base_url: impl Into<String>) -> Self {
+        let base = base_url.into().trim_end_matches('/').to_owned();
+        Client {
+            http: reqwest::Client::new(),
+            base,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/control{path}", self.base)
+    }
+
+    async fn answer<T: DeserializeOwned>(
+        what: &str,
+        response: reqwest::Response,
+    ) -> anyhow::Result<T> {
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .with_context(|| format!("{what}: reading the answer"))?;
+        if !status.is_success() {
+            bail!("{what}: {status}: {body}");
+        }
+        serde_json::from_str(&body).with_context(|| format!("{what}: unexpected answer {body}"))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        Self::answer(&format!("GET {path}"), response).await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> anyhow::Result<T> {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        Self::answer(&format!("POST {path}"), response).await
+    }
+
+    pub async fn create_user(&self, user: NewUser) -> anyhow::Result<User> {
+        self.post("/users", &user).await
+    }
+
+    pub async fn users(&self) -> anyhow::Result<Vec<User>> {
+        self.get("/users").await
+    }
+
+    /// The user sends a text message (a leading `/command` becomes a command).
+    pub async fn send_text(&self, user_id: i64, text: impl Into<String>) -> anyhow::Result<Sent> {
+        self.post(
+            &format!("/users/{user_id}/text"),
+            &SendText { text: text.into() },
+        )
+        .await
+    }
+
+    /// The user presses an inline button.
+    pub async fn press(&self, user_id: i64, press: PressButton) -> anyhow::Result<Pressed> {
+        self.post(&format!("/users/{user_id}/press"), &press).await
+    }
+
+    pub async fn share_contact(&self, user_id: i64, contact: ShareContact) -> anyhow::Result<Sent> {
+        self.post(&format!("/users/{user_id}/contact"), &contact)
+            .await
+    }
+
+    /// The user sends a document or photo.
+    pub async fn upload_file(&self, user_id: i64, file: UploadFile) -> anyhow::Result<Uploaded> {
+        self.post(&format!("/users/{user_id}/file"), &file).await
+    }
+
+    /// The chat as the user sees it now.
+    pub async fn chat(&self, user_id: i64) -> anyhow::Result<Chat> {
+        self.get(&format!("/users/{user_id}/chat")).await
+    }
+
+    /// The chat once its version is above `since`, or as it is after `timeout`.
+    pub async fn chat_since(
+        &self,
+        user_id: i64,
+        since: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<Chat> {
+        let timeout_ms = timeout.as_millis();
+        self.get(&format!(
+            "/users/{user_id}/chat?since={since}&timeout_ms={timeout_ms}"
+        ))
+        .await
+    }
+
+    /// Waits (up to 15 s) until `predicate` holds for the user's chat and
+    /// returns that chat. On timeout the error lists the chat's messages.
+    pub async fn wait_for(
+        &self,
+        user_id: i64,
+        predicate: impl Fn(&Chat) -> bool,
+    ) -> anyhow::Result<Chat> {
+        let deadline = Instant::now() + WAIT_FOR_DEADLINE;
+        let mut chat = self.chat(user_id).await?;
+        loop {
+            if predicate(&chat) {
+                return Ok(chat);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!(
+                    "the chat with user {user_id} did not reach the expected state in {} s:\n{}",
+                    WAIT_FOR_DEADLINE.as_secs(),
+                    describe(&chat)
+                );
+            }
+            chat = self
+                .chat_since(user_id, chat.version, left.min(POLL_SLICE))
+                .await?;
+        }
+    }
+
+    /// How the bot answered a callback query.
+    pub async fn callback(&self, callback_query_id: &str) -> anyhow::Result<CallbackAnswer> {
+        self.get(&format!("/callbacks/{callback_query_id}")).await
+    }
+
+    /// The user blocks (`true`) or unblocks the bot.
+    pub async fn block(&self, user_id: i64, blocked: bool) -> anyhow::Result<()> {
+        let _: serde_json::Value = self
+            .post(&format!("/users/{user_id}/block"), &Block { blocked })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_enforce_limits(&self, enforce_limits: bool) -> anyhow::Result<()> {
+        let _: Settings = self.post("/settings", &Settings { enforce_limits }).await?;
+        Ok(())
+    }
+
+    /// Every Bot API call the sandbox refused so far.
+    pub async fn errors(&self) -> anyhow::Result<Vec<RefusedCall>> {
+        self.get("/errors").await
+    }
+
+    /// The command menu for a language (`None`: the default menu).
+    pub async fn commands(&self, language_code: Option<&str>) -> anyhow::Result<Vec<BotCommand>> {
+        match language_code {
+            Some(code) => self.get(&format!("/commands?language_code={code}")).await,
+            None => self.get("/commands").await,
+        }
+    }
+
+    /// A file's bytes.
+    pub async fn file(&self, file_id: &str) -> anyhow::Result<Vec<u8>> {
+        let path = format!("/files/{file_id}");
+        let response = self
+            .http
+            .get(self.url(&path))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!(
+                "GET {path}: {status}: {}",
+                response.text().await.unwrap_or_default()
+            );
+        }
+        Ok(response
+            .bytes()
+            .await
+            .with_context(|| format!("GET {path}"))?
+            .to_vec())
+    }
+}
+
+/// A readable transcript of the chat, for failure messages.
+fn describe(chat: &Chat) -> String {
+    let mut out = format!("version {}", chat.version);
+    if let Some(action) = &chat.chat_action {
+        let _ = write!(out, ", chat action {action}");
+    }
+    if chat.messages.is_empty() {
+        out.push_str(", no messages");
+    }
+    for message in &chat.messages {
+        let who = match message.from {
+            crate::view::From::Bot => "bot",
+            crate::view::From::User => "user",
+        };
+        let _ = write!(
+            out,
+            "\n  #{} {who}: {:?}",
+            message.message_id,
+            message.body()
+        );
+        if let Some(document) = &message.document {
+            let _ = write!(
+                out,
+                " [document {:?}]",
+                document.file_name.as_deref().unwrap_or("?")
+            );
+        }
+        if message.photo.is_some() {
+            out.push_str(" [photo]");
+        }
+        if let Some(contact) = &message.contact {
+            let _ = write!(out, " [contact {}]", contact.phone_number);
+        }
+        let labels = message.button_labels();
+        if !labels.is_empty() {
+            let _ = write!(out, " buttons {labels:?}");
+        }
+        if message.edited {
+            out.push_str(" (edited)");
+        }
+        if message.deleted {
+            out.push_str(" (deleted)");
+        }
+    }
+    if let Some(keyboard) = &chat.reply_keyboard {
+        let labels: Vec<&str> = keyboard
+            .keyboard
+            .iter()
+            .flatten()
+            .map(|b| b.text.as_str())
+            .collect();
+        let _ = write!(out, "\n  reply keyboard {labels:?}");
+    }
+    out
+}

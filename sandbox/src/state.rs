@@ -1,0 +1,363 @@
+//! Everything the sandbox remembers, in memory: users and their chats with
+//! the bot, pending updates, files, callback queries and command menus.
+//!
+//! One lock guards it all ([`Shared::state`]). Waiters (getUpdates, chat
+//! long-polls) check their condition and subscribe to a `watch` channel
+//! under that lock, so a change made after the check always wakes them.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::limits::Limits;
+use crate::view::{self, BotCommand, ChatMessage, FileKind, RefusedCall, ReplyKeyboard, User};
+
+/// The bot the sandbox pretends to serve.
+#[derive(Debug, Clone)]
+pub(crate) struct BotIdentity {
+    pub id: i64,
+    pub token: String,
+    pub username: String,
+    pub first_name: String,
+}
+
+/// What every request handler gets.
+pub(crate) struct Shared {
+    pub bot: BotIdentity,
+    pub state: Mutex<State>,
+    pub limits: Limits,
+    /// Cancelled on shutdown so that long polls end at once.
+    pub shutdown: CancellationToken,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+pub(crate) struct State {
+    pub users: BTreeMap<i64, UserEntry>,
+    next_user_id: i64,
+    updates: VecDeque<Value>,
+    next_update_id: i64,
+    /// Wakes getUpdates long polls: a new update, or a newer getUpdates call.
+    pub updates_signal: watch::Sender<()>,
+    /// Each getUpdates call takes a new generation; an older call still
+    /// waiting is answered 409, as Telegram does with two bot instances.
+    pub poll_generation: u64,
+    pub allowed_updates: Vec<String>,
+    pub webhook_url: Option<String>,
+    pub files: HashMap<String, StoredFile>,
+    next_file_number: u64,
+    /// How the bot answered each callback query the sandbox sent.
+    pub callbacks: HashMap<String, view::CallbackAnswer>,
+    next_callback_number: u64,
+    /// Keyed by (scope, language code); the empty language is the fallback.
+    pub commands: HashMap<(String, String), Vec<BotCommand>>,
+    pub refused: Vec<RefusedCall>,
+    pub enforce_limits: bool,
+    next_action_id: u64,
+}
+
+pub(crate) struct UserEntry {
+    pub user: User,
+    pub blocked: bool,
+    pub chat: ChatState,
+}
+
+pub(crate) struct ChatState {
+    /// The chat's version; every change bumps it and wakes long polls.
+    pub version: watch::Sender<u64>,
+    pub messages: Vec<StoredMessage>,
+    pub reply_keyboard: Option<ReplyKeyboard>,
+    pub chat_action: Option<ChatAction>,
+    next_message_id: i64,
+}
+
+pub(crate) struct ChatAction {
+    pub action: String,
+    /// Lets the 5-second expiry tell whether this action is still the
+    /// current one.
+    pub id: u64,
+}
+
+pub(crate) struct StoredMessage {
+    pub view: ChatMessage,
+    /// Bot API entities, kept for the user's messages (`bot_command`).
+    pub entities: Vec<Value>,
+    pub edit_date: Option<i64>,
+}
+
+pub(crate) struct StoredFile {
+    pub file_id: String,
+    pub file_unique_id: String,
+    pub kind: FileKind,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    /// Where `/file/bot<token>/<file_path>` serves it.
+    pub file_path: String,
+    pub bytes: Bytes,
+    /// Pixel size for photos, when the image header could be read.
+    pub dimensions: Option<(u32, u32)>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            users: BTreeMap::new(),
+            next_user_id: 100_000_001,
+            updates: VecDeque::new(),
+            next_update_id: 1,
+            updates_signal: watch::Sender::new(()),
+            poll_generation: 0,
+            allowed_updates: Vec::new(),
+            webhook_url: None,
+            files: HashMap::new(),
+            next_file_number: 1,
+            callbacks: HashMap::new(),
+            next_callback_number: 1,
+            commands: HashMap::new(),
+            refused: Vec::new(),
+            enforce_limits: false,
+            next_action_id: 1,
+        }
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl State {
+    pub fn add_user(&mut self, new: view::NewUser) -> Result<User, String> {
+        let id = match new.id {
+            Some(id) if self.users.contains_key(&id) => {
+                return Err(format!("user {id} already exists"));
+            }
+            Some(id) if id <= 0 => return Err("a user id must be positive".into()),
+            Some(id) => id,
+            None => {
+                while self.users.contains_key(&self.next_user_id) {
+                    self.next_user_id += 1;
+                }
+                self.next_user_id
+            }
+        };
+        if new.first_name.trim().is_empty() {
+            return Err("first_name must not be empty".into());
+        }
+        let user = User {
+            id,
+            first_name: new.first_name,
+            last_name: new.last_name,
+            username: new.username,
+            language_code: new.language_code,
+            phone_number: new.phone_number,
+        };
+        let chat = ChatState {
+            version: watch::Sender::new(0),
+            messages: Vec::new(),
+            reply_keyboard: None,
+            chat_action: None,
+            next_message_id: 1,
+        };
+        self.users.insert(
+            id,
+            UserEntry {
+                user: user.clone(),
+                blocked: false,
+                chat,
+            },
+        );
+        Ok(user)
+    }
+
+    /// Queues an update unless the bot's `allowed_updates` excludes its kind
+    /// (then Telegram would not have produced it either). Returns its id.
+    pub fn push_update(&mut self, kind: &str, payload: Value) -> i64 {
+        let update_id = self.next_update_id;
+        self.next_update_id += 1;
+        let allowed =
+            self.allowed_updates.is_empty() || self.allowed_updates.iter().any(|k| k == kind);
+        if allowed {
+            let mut update = json!({ "update_id": update_id });
+            update[kind] = payload;
+            self.updates.push_back(update);
+            self.updates_signal.send_replace(());
+        }
+        update_id
+    }
+
+    /// Applies getUpdates' `offset` (confirming and forgetting older updates)
+    /// and returns up to `limit` pending ones.
+    pub fn pending_updates(&mut self, offset: Option<i64>, limit: usize) -> Vec<Value> {
+        match offset {
+            Some(offset) if offset < 0 => {
+                let keep = usize::try_from(offset.unsigned_abs()).unwrap_or(usize::MAX);
+                while self.updates.len() > keep {
+                    self.updates.pop_front();
+                }
+            }
+            Some(offset) => {
+                while self
+                    .updates
+                    .front()
+                    .is_some_and(|u| u["update_id"].as_i64() < Some(offset))
+                {
+                    self.updates.pop_front();
+                }
+            }
+            None => {}
+        }
+        self.updates.iter().take(limit).cloned().collect()
+    }
+
+    pub fn pending_update_count(&self) -> usize {
+        self.updates.len()
+    }
+
+    pub fn drop_pending_updates(&mut self) {
+        self.updates.clear();
+    }
+
+    pub fn new_callback_id(&mut self) -> String {
+        let number = self.next_callback_number;
+        self.next_callback_number += 1;
+        format!("{}{number:06}", rand::random::<u32>())
+    }
+
+    pub fn new_action_id(&mut self) -> u64 {
+        let id = self.next_action_id;
+        self.next_action_id += 1;
+        id
+    }
+
+    /// Stores a file and returns its id.
+    pub fn store_file(
+        &mut self,
+        kind: FileKind,
+        file_name: Option<String>,
+        mime_type: Option<String>,
+        bytes: Bytes,
+    ) -> String {
+        let number = self.next_file_number;
+        self.next_file_number += 1;
+        let (prefix, folder) = match kind {
+            FileKind::Document => ("BQACAgIAAxkBAAI", "documents"),
+            FileKind::Photo => ("AgACAgIAAxkBAAI", "photos"),
+        };
+        let extension = match kind {
+            FileKind::Photo => "jpg".to_owned(),
+            FileKind::Document => file_name
+                .as_deref()
+                .and_then(|name| name.rsplit_once('.'))
+                .map(|(_, ext)| ext.to_ascii_lowercase())
+                .filter(|ext| !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+                .unwrap_or_else(|| "bin".to_owned()),
+        };
+        let file_id = format!("{prefix}{number:05}{:016x}", rand::random::<u64>());
+        let dimensions = match kind {
+            FileKind::Photo => crate::files::image_dimensions(&bytes),
+            FileKind::Document => None,
+        };
+        self.files.insert(
+            file_id.clone(),
+            StoredFile {
+                file_id: file_id.clone(),
+                file_unique_id: format!("AgAD{number:08}"),
+                kind,
+                file_name,
+                mime_type,
+                file_path: format!("{folder}/file_{number}.{extension}"),
+                bytes,
+                dimensions,
+            },
+        );
+        file_id
+    }
+}
+
+impl UserEntry {
+    pub fn view(&self) -> view::Chat {
+        let chat = &self.chat;
+        view::Chat {
+            version: *chat.version.borrow(),
+            chat_action: chat.chat_action.as_ref().map(|a| a.action.clone()),
+            reply_keyboard: chat.reply_keyboard.clone(),
+            messages: chat.messages.iter().map(|m| m.view.clone()).collect(),
+        }
+    }
+}
+
+impl ChatState {
+    /// Records a change: bumps the version and wakes the chat's long polls.
+    pub fn touch(&mut self) {
+        self.version.send_modify(|version| *version += 1);
+    }
+
+    pub fn next_message_id(&mut self) -> i64 {
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        id
+    }
+
+    /// Adds a message; a bot message also ends the chat action, as in the
+    /// Telegram apps.
+    pub fn push(&mut self, message: StoredMessage) {
+        if message.view.from == view::From::Bot {
+            self.chat_action = None;
+        }
+        self.messages.push(message);
+        self.touch();
+    }
+
+    /// The user sent what one of the reply keyboard's buttons sends: a
+    /// one-time keyboard then hides, as in the Telegram apps.
+    pub fn used_reply_keyboard(&mut self, is_pressed: impl Fn(&view::KeyboardButton) -> bool) {
+        let hides = self.reply_keyboard.as_ref().is_some_and(|keyboard| {
+            keyboard.one_time_keyboard && keyboard.keyboard.iter().flatten().any(&is_pressed)
+        });
+        if hides {
+            self.reply_keyboard = None;
+            self.touch();
+        }
+    }
+
+    pub fn message_mut(&mut self, message_id: i64) -> Option<&mut StoredMessage> {
+        self.messages
+            .iter_mut()
+            .find(|m| m.view.message_id == message_id && !m.view.deleted)
+    }
+
+    pub fn message(&self, message_id: i64) -> Option<&StoredMessage> {
+        self.messages
+            .iter()
+            .find(|m| m.view.message_id == message_id && !m.view.deleted)
+    }
+}
+
+impl StoredMessage {
+    /// A new message with only the sender and date filled in.
+    pub fn new(message_id: i64, from: view::From) -> Self {
+        StoredMessage {
+            view: ChatMessage {
+                message_id,
+                from,
+                date: now(),
+                text: None,
+                html: None,
+                caption: None,
+                edited: false,
+                deleted: false,
+                reply_markup: None,
+                document: None,
+                photo: None,
+                contact: None,
+                protect_content: false,
+            },
+            entities: Vec::new(),
+            edit_date: None,
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! What the control API speaks: a chat as its user sees it, users, and the
+//! bodies of control requests and answers. The server serialises these and
+//! [`crate::Client`] deserialises the same types.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// A private chat between the bot and one user, as the user sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chat {
+    /// Grows by one with every change, so the chat can be long-polled.
+    pub version: u64,
+    /// Set by `sendChatAction`; gone when the bot next sends a message or
+    /// after 5 seconds.
+    pub chat_action: Option<String>,
+    /// The reply keyboard under the input field, if the bot set one.
+    pub reply_keyboard: Option<ReplyKeyboard>,
+    /// Every message in order, deleted ones included (flagged `deleted`).
+    pub messages: Vec<ChatMessage>,
+}
+
+impl Chat {
+    /// The bot's messages the user can still see (not deleted).
+    pub fn bot_messages(&self) -> impl Iterator<Item = &ChatMessage> {
+        self.messages
+            .iter()
+            .filter(|m| m.from == From::Bot && !m.deleted)
+    }
+
+    /// The newest bot message that is not deleted.
+    pub fn last_bot_message(&self) -> Option<&ChatMessage> {
+        self.bot_messages().last()
+    }
+
+    /// The newest visible message, whoever sent it.
+    pub fn last_message(&self) -> Option<&ChatMessage> {
+        self.messages.iter().rev().find(|m| !m.deleted)
+    }
+
+    pub fn message(&self, message_id: i64) -> Option<&ChatMessage> {
+        self.messages.iter().find(|m| m.message_id == message_id)
+    }
+
+    /// The labels of the reply keyboard, row by row flattened.
+    pub fn reply_keyboard_labels(&self) -> Vec<&str> {
+        self.reply_keyboard
+            .iter()
+            .flat_map(|k| k.keyboard.iter().flatten())
+            .map(|b| b.text.as_str())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum From {
+    Bot,
+    User,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub message_id: i64,
+    pub from: From,
+    /// Unix time.
+    pub date: i64,
+    /// The text as the user sees it, after entity parsing.
+    pub text: Option<String>,
+    /// The source of the text (or of the caption) as the bot sent it, when
+    /// the parse mode was HTML.
+    pub html: Option<String>,
+    /// The caption of a document or photo, after entity parsing.
+    pub caption: Option<String>,
+    pub edited: bool,
+    /// Deleted messages stay in the view, text and all, so tests can tell
+    /// what disappeared.
+    pub deleted: bool,
+    pub reply_markup: Option<InlineKeyboard>,
+    pub document: Option<Document>,
+    pub photo: Option<Photo>,
+    pub contact: Option<Contact>,
+    pub protect_content: bool,
+}
+
+impl ChatMessage {
+    pub fn buttons(&self) -> impl Iterator<Item = &InlineButton> {
+        self.reply_markup
+            .iter()
+            .flat_map(|k| k.inline_keyboard.iter().flatten())
+    }
+
+    /// The labels of the inline buttons, row by row flattened.
+    pub fn button_labels(&self) -> Vec<&str> {
+        self.buttons().map(|b| b.text.as_str()).collect()
+    }
+
+    /// The button with this label.
+    pub fn button(&self, label: &str) -> Option<&InlineButton> {
+        self.buttons().find(|b| b.text == label)
+    }
+
+    /// The text, or the caption for media.
+    pub fn body(&self) -> &str {
+        self.text
+            .as_deref()
+            .or(self.caption.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// An inline keyboard exactly as the bot sent it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InlineKeyboard {
+    pub inline_keyboard: Vec<Vec<InlineButton>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InlineButton {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_data: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Other button kinds (web_app, copy_text, …), kept so that the bot gets
+    /// back exactly what it sent.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyKeyboard {
+    pub keyboard: Vec<Vec<KeyboardButton>>,
+    #[serde(default)]
+    pub one_time_keyboard: bool,
+    #[serde(default)]
+    pub is_persistent: bool,
+    #[serde(default)]
+    pub resize_keyboard: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_field_placeholder: Option<String>,
+}
+
+/// A reply keyboard button. The Bot API also allows a bare string; the
+/// sandbox stores every button in this form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyboardButton {
+    pub text: String,
+    pub request_contact: bool,
+    pub request_location: bool,
+}
+
+impl<'de> Deserialize<'de> for KeyboardButton {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Object {
+            text: String,
+            #[serde(default)]
+            request_contact: bool,
+            #[serde(default)]
+            request_location: bool,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Text(String),
+            Object(Object),
+        }
+        Ok(match Repr::deserialize(deserializer)? {
+            Repr::Text(text) => KeyboardButton {
+                text,
+                request_contact: false,
+                request_location: false,
+            },
+            Repr::Object(o) => KeyboardButton {
+                text: o.text,
+                request_contact: o.request_contact,
+                request_location: o.request_location,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub file_id: String,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    pub file_size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Photo {
+    pub file_id: String,
+    pub file_size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub phone_number: String,
+    pub first_name: String,
+    pub user_id: Option<i64>,
+}
+
+/// A sandbox user (a Telegram account talking to the bot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// `POST /control/users`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Chosen by the sandbox when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub first_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+impl NewUser {
+    pub fn named(first_name: impl Into<String>) -> Self {
+        NewUser {
+            first_name: first_name.into(),
+            ..NewUser::default()
+        }
+    }
+
+    pub fn with_id(self, id: i64) -> Self {
+        NewUser {
+            id: Some(id),
+            ..self
+        }
+    }
+
+    pub fn with_language(self, language_code: impl Into<String>) -> Self {
+        NewUser {
+            language_code: Some(language_code.into()),
+            ..self
+        }
+    }
+
+    pub fn with_phone(self, phone_number: impl Into<String>) -> Self {
+        NewUser {
+            phone_number: Some(phone_number.into()),
+            ..self
+        }
+    }
+
+    pub fn with_username(self, username: impl Into<String>) -> Self {
+        NewUser {
+            username: Some(username.into()),
+            ..self
+        }
+    }
+}
+
+/// `POST /control/users/{id}/text`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendText {
+    pub text: String,
+}
+
+/// `POST /control/users/{id}/press`: which inline button to press.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PressButton {
+    /// The message the button is on; default: the newest bot message that
+    /// has a matching button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<i64>,
+    /// Match by callback data…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    /// …or by label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Send the callback even if no such button exists, as a tampering
+    /// client would (`data` is then the callback data sent).
+    #[serde(default)]
+    pub forge: bool,
+}
+
+impl PressButton {
+    pub fn data(data: impl Into<String>) -> Self {
+        PressButton {
+            data: Some(data.into()),
+            ..PressButton::default()
+        }
+    }
+
+    pub fn label(text: impl Into<String>) -> Self {
+        PressButton {
+            text: Some(text.into()),
+            ..PressButton::default()
+        }
+    }
+
+    pub fn on_message(self, message_id: i64) -> Self {
+        PressButton {
+            message_id: Some(message_id),
+            ..self
+        }
+    }
+
+    pub fn forged(self) -> Self {
+        PressButton {
+            forge: true,
+            ..self
+        }
+    }
+}
+
+/// `POST /control/users/{id}/contact`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShareContact {
+    /// Default: the user's own phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Absent: the user's own id. `Some(None)` (JSON `null`): a contact
+    /// without a Telegram account. `Some(Some(id))`: someone else's.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+}
+
+impl ShareContact {
+    /// The user's own contact, as the "share my phone number" button sends.
+    pub fn own() -> Self {
+        ShareContact::default()
+    }
+}
+
+/// Tells an explicit `null` apart from an absent field.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Document,
+    Photo,
+}
+
+/// `POST /control/users/{id}/file` in its JSON form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadFile {
+    pub file_name: String,
+    pub mime_type: String,
+    pub content_base64: String,
+    #[serde(rename = "as")]
+    pub kind: FileKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+impl UploadFile {
+    pub fn new(
+        kind: FileKind,
+        file_name: impl Into<String>,
+        mime_type: impl Into<String>,
+        bytes: &[u8],
+    ) -> Self {
+        use base64::Engine as _;
+        UploadFile {
+            file_name: file_name.into(),
+            mime_type: mime_type.into(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            kind,
+            caption: None,
+        }
+    }
+
+    pub fn with_caption(self, caption: impl Into<String>) -> Self {
+        UploadFile {
+            caption: Some(caption.into()),
+            ..self
+        }
+    }
+}
+
+/// The answer to a user's text or contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    pub update_id: i64,
+    pub message_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pressed {
+    pub update_id: i64,
+    pub callback_query_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uploaded {
+    pub update_id: i64,
+    pub message_id: i64,
+    pub file_id: String,
+}
+
+/// How the bot answered a callback query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackAnswer {
+    pub answered: bool,
+    pub text: Option<String>,
+    pub show_alert: bool,
+}
+
+/// A Bot API call the sandbox refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedCall {
+    pub method: String,
+    pub error_code: u16,
+    pub description: String,
+    /// The parameters as received (file parts as `attach://<part>`).
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotCommand {
+    pub command: String,
+    pub description: String,
+}
+
+/// `POST /control/users/{id}/block`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub blocked: bool,
+}
+
+/// `POST /control/settings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub enforce_limits: bool,
+}
