@@ -84,12 +84,8 @@ impl MethodSpec {
                 }
                 continue;
             };
-            let normalised = check_value(value, &field.types, &field.name).map_err(|mismatch| {
-                ApiError::bad_request(format!(
-                    "field \"{}\" must be of type {}",
-                    mismatch.path, mismatch.expected
-                ))
-            })?;
+            let normalised = check_value(value, &field.types, &field.name)
+                .map_err(|mismatch| ApiError::bad_request(mismatch.to_string()))?;
             checked.insert(field.name.clone(), normalised);
         }
         Ok(checked)
@@ -116,6 +112,37 @@ fn missing(field: &str) -> ApiError {
 struct Mismatch {
     path: String,
     expected: String,
+    /// A required field of an object is absent (rather than mistyped).
+    missing: bool,
+}
+
+impl Mismatch {
+    fn new(path: &str, expected: impl Into<String>) -> Self {
+        Mismatch {
+            path: path.to_owned(),
+            expected: expected.into(),
+            missing: false,
+        }
+    }
+
+    /// How far into the value the check got before failing.
+    fn depth(&self) -> usize {
+        self.path.matches(['.', '[']).count()
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.missing {
+            write!(f, "field \"{}\" is missing", self.path)
+        } else {
+            write!(
+                f,
+                "field \"{}\" must be of type {}",
+                self.path, self.expected
+            )
+        }
+    }
 }
 
 fn check_value(value: &Value, types: &[String], path: &str) -> Result<Value, Mismatch> {
@@ -123,32 +150,25 @@ fn check_value(value: &Value, types: &[String], path: &str) -> Result<Value, Mis
     for ty in types {
         match check_type(value, ty, path) {
             Ok(normalised) => return Ok(normalised),
-            Err(mismatch) => {
+            Err(mismatch)
                 if deepest
                     .as_ref()
-                    .is_none_or(|d| mismatch.path.len() > d.path.len())
-                {
-                    deepest = Some(mismatch);
-                }
+                    .is_none_or(|d| mismatch.depth() > d.depth()) =>
+            {
+                deepest = Some(mismatch);
             }
+            Err(_) => {}
         }
     }
-    // A mismatch inside one of the alternatives (a button without text) says
-    // more than "must be one of four keyboard types".
+    // A mismatch inside the alternative that matched furthest (a button
+    // without text) says more than "must be one of four keyboard types".
     match deepest {
         Some(mismatch) if mismatch.path != path => Err(mismatch),
-        _ => Err(Mismatch {
-            path: path.to_owned(),
-            expected: types.join(" or "),
-        }),
+        _ => Err(Mismatch::new(path, types.join(" or "))),
     }
 }
 
 fn check_type(value: &Value, ty: &str, path: &str) -> Result<Value, Mismatch> {
-    let mismatch = || Mismatch {
-        path: path.to_owned(),
-        expected: ty.to_owned(),
-    };
     let normalised = match ty {
         "Integer" => match value {
             Value::Number(n) if n.is_i64() || n.is_u64() => Some(value.clone()),
@@ -180,8 +200,8 @@ fn check_type(value: &Value, ty: &str, path: &str) -> Result<Value, Mismatch> {
             _ => None,
         },
         // Multipart file parts arrive here as `attach://<part>` (see
-        // `bot_api::read_params`); a plain string is a file_id or URL and only
-        // passes where the field also allows String.
+        // `params::read`); a plain string is a file_id or URL and only passes
+        // where the field also allows String.
         "InputFile" => match value {
             Value::String(text) if text.starts_with("attach://") => Some(value.clone()),
             _ => None,
@@ -193,31 +213,21 @@ fn check_type(value: &Value, ty: &str, path: &str) -> Result<Value, Mismatch> {
             return check_object(value, ty, path);
         }
     };
-    normalised.ok_or_else(mismatch)
+    normalised.ok_or_else(|| Mismatch::new(path, ty))
+}
+
+/// The value itself, or parsed from the JSON text form and multipart
+/// bodies carry.
+fn parse_embedded(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(text) => serde_json::from_str(text).ok(),
+        other => Some(other.clone()),
+    }
 }
 
 fn check_array(value: &Value, item: &str, path: &str) -> Result<Value, Mismatch> {
-    let parsed;
-    let items = match value {
-        Value::Array(items) => items,
-        Value::String(text) => match serde_json::from_str(text) {
-            Ok(Value::Array(items)) => {
-                parsed = items;
-                &parsed
-            }
-            _ => {
-                return Err(Mismatch {
-                    path: path.to_owned(),
-                    expected: format!("Array of {item}"),
-                });
-            }
-        },
-        _ => {
-            return Err(Mismatch {
-                path: path.to_owned(),
-                expected: format!("Array of {item}"),
-            });
-        }
+    let Some(Value::Array(items)) = parse_embedded(value) else {
+        return Err(Mismatch::new(path, format!("Array of {item}")));
     };
     items
         .iter()
@@ -228,28 +238,16 @@ fn check_array(value: &Value, item: &str, path: &str) -> Result<Value, Mismatch>
 }
 
 fn check_object(value: &Value, ty: &str, path: &str) -> Result<Value, Mismatch> {
-    let mismatch = || Mismatch {
-        path: path.to_owned(),
-        expected: ty.to_owned(),
-    };
-    let Some(spec) = SPEC.types.get(ty) else {
-        return Err(mismatch());
-    };
-    let parsed;
-    let object = match value {
-        Value::Object(object) => object,
-        Value::String(text) => match serde_json::from_str(text) {
-            Ok(Value::Object(object)) => {
-                parsed = object;
-                &parsed
-            }
-            _ => return Err(mismatch()),
-        },
-        _ => return Err(mismatch()),
+    // The Bot API documents this shorthand for buttons with text only.
+    if ty == "KeyboardButton" && value.is_string() {
+        return Ok(value.clone());
+    }
+    let (Some(spec), Some(Value::Object(object))) = (SPEC.types.get(ty), parse_embedded(value))
+    else {
+        return Err(Mismatch::new(path, ty));
     };
     if !spec.subtypes.is_empty() {
-        let object = Value::Object(object.clone());
-        return check_value(&object, &spec.subtypes, path);
+        return check_value(&Value::Object(object), &spec.subtypes, path);
     }
     let mut checked = object.clone();
     for field in &spec.fields {
@@ -265,6 +263,7 @@ fn check_object(value: &Value, ty: &str, path: &str) -> Result<Value, Mismatch> 
                 return Err(Mismatch {
                     path: field_path,
                     expected: field.types.join(" or "),
+                    missing: true,
                 });
             }
             None => {}
@@ -351,7 +350,17 @@ mod tests {
                 "sendMessage",
                 json!({"chat_id": 1, "text": "hi", "reply_markup": {"inline_keyboard": [[{"callback_data": "x"}]]}})
             ),
-            Err("Bad Request: field \"reply_markup.inline_keyboard[0][0].text\" must be of type String".into())
+            Err("Bad Request: field \"reply_markup.inline_keyboard[0][0].text\" is missing".into())
+        );
+        assert_eq!(
+            check(
+                "sendMessage",
+                json!({"chat_id": 1, "text": "hi", "reply_markup": {"keyboard": [["A", {"text": true}]]}})
+            ),
+            Err(
+                "Bad Request: field \"reply_markup.keyboard[0][1].text\" must be of type String"
+                    .into()
+            )
         );
     }
 
