@@ -266,3 +266,48 @@ fn describe(chat: &Chat) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use crate::view::{Chat, ChatMessage, From, InlineButton, InlineKeyboard};
+
+    #[test]
+    fn a_transcript_shows_what_the_user_saw() {
+        let message = |message_id, from, text: &str| ChatMessage {
+            message_id,
+            from,
+            date: 0,
+            text: Some(text.to_owned()),
+            html: None,
+            caption: None,
+            edited: false,
+            deleted: false,
+            reply_markup: None,
+            document: None,
+            photo: None,
+            contact: None,
+            protect_content: false,
+        };
+        let mut menu = message(2, From::Bot, "Меню");
+        menu.edited = true;
+        menu.reply_markup = Some(InlineKeyboard {
+            inline_keyboard: vec![vec![InlineButton {
+                text: "Да".into(),
+                callback_data: Some("yes".into()),
+                url: None,
+                other: Default::default(),
+            }]],
+        });
+        let chat = Chat {
+            version: 3,
+            chat_action: Some("typing".into()),
+            reply_keyboard: None,
+            messages: vec![message(1, From::User, "/start"), menu],
+        };
+        assert_eq!(
+            describe(&chat),
+            "version 3, chat action typing\n  #1 user: \"/start\"\n  #2 bot: \"Меню\" buttons [\"Да\"] (edited)"
+        );
+    }
+}

@@ -234,7 +234,8 @@ async fn press(
     let mut payload = json!({
         "id": callback_query_id,
         "from": telegram::user(&entry.user),
-        "chat_instance": format!("{}", id.wrapping_mul(7919)),
+        // Opaque to bots; Telegram keeps it stable per chat.
+        "chat_instance": format!("sandbox-chat-{id}"),
         "data": data,
     });
     if let Some(message) = message_id.and_then(|mid| entry.chat.message(mid)) {
