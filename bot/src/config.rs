@@ -13,7 +13,10 @@ use reqwest::Url;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not set{hint}")]
-    Missing { name: &'static str, hint: &'static str },
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
     #[error("{name} is malformed: {problem}")]
     Malformed { name: &'static str, problem: String },
 }
@@ -47,7 +50,10 @@ pub fn load_dotenv() {
 impl DatabaseSettings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(DatabaseSettings {
-            url: database_url(required("DATABASE_URL", " (e.g. postgres://medcab@localhost/medcab)")?)?,
+            url: database_url(required(
+                "DATABASE_URL",
+                " (e.g. postgres://medcab@localhost/medcab)",
+            )?)?,
         })
     }
 }
@@ -55,20 +61,32 @@ impl DatabaseSettings {
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Settings {
-            telegram_token: telegram_token(required("TELOXIDE_TOKEN", " (the token @BotFather gave)")?)?,
+            telegram_token: telegram_token(required(
+                "TELOXIDE_TOKEN",
+                " (the token @BotFather gave)",
+            )?)?,
             telegram_api_url: optional("TELOXIDE_API_URL")
                 .map(|value| http_url("TELOXIDE_API_URL", &value))
                 .transpose()?,
             database: DatabaseSettings::from_env()?,
             redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
-            data_key: data_key(required("MEDCAB_DATA_KEY", " (32 random bytes: openssl rand -hex 32)")?)?,
-            http_addr: http_addr(optional("MEDCAB_HTTP_ADDR").as_deref().unwrap_or(DEFAULT_HTTP_ADDR))?,
+            data_key: data_key(required(
+                "MEDCAB_DATA_KEY",
+                " (32 random bytes: openssl rand -hex 32)",
+            )?)?,
+            http_addr: http_addr(
+                optional("MEDCAB_HTTP_ADDR")
+                    .as_deref()
+                    .unwrap_or(DEFAULT_HTTP_ADDR),
+            )?,
         })
     }
 }
 
 fn optional(name: &'static str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 fn required(name: &'static str, hint: &'static str) -> Result<String, ConfigError> {
@@ -76,7 +94,10 @@ fn required(name: &'static str, hint: &'static str) -> Result<String, ConfigErro
 }
 
 fn malformed(name: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Malformed { name, problem: problem.into() }
+    ConfigError::Malformed {
+        name,
+        problem: problem.into(),
+    }
 }
 
 /// `123456789:AA…`: the bot's numeric id, a colon, and a secret.
@@ -86,12 +107,17 @@ pub fn telegram_token(value: String) -> Result<String, ConfigError> {
         !id.is_empty()
             && id.bytes().all(|b| b.is_ascii_digit())
             && !secret.is_empty()
-            && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     });
     if valid {
         Ok(value)
     } else {
-        Err(malformed("TELOXIDE_TOKEN", "expected <bot id>:<secret>, as @BotFather gives it"))
+        Err(malformed(
+            "TELOXIDE_TOKEN",
+            "expected <bot id>:<secret>, as @BotFather gives it",
+        ))
     }
 }
 
@@ -99,7 +125,10 @@ fn http_url(name: &'static str, value: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(value.trim()).map_err(|e| malformed(name, e.to_string()))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(malformed(name, format!("expected an http(s) URL, got scheme {other:?}"))),
+        other => Err(malformed(
+            name,
+            format!("expected an http(s) URL, got scheme {other:?}"),
+        )),
     }
 }
 
@@ -107,7 +136,10 @@ fn database_url(value: String) -> Result<String, ConfigError> {
     let url = Url::parse(value.trim()).map_err(|e| malformed("DATABASE_URL", e.to_string()))?;
     match url.scheme() {
         "postgres" | "postgresql" => Ok(value.trim().to_owned()),
-        other => Err(malformed("DATABASE_URL", format!("expected postgres://…, got scheme {other:?}"))),
+        other => Err(malformed(
+            "DATABASE_URL",
+            format!("expected postgres://…, got scheme {other:?}"),
+        )),
     }
 }
 
@@ -115,7 +147,10 @@ fn redis_url(value: String) -> Result<String, ConfigError> {
     let url = Url::parse(value.trim()).map_err(|e| malformed("REDIS_URL", e.to_string()))?;
     match url.scheme() {
         "redis" | "rediss" | "redis+unix" | "unix" => Ok(value.trim().to_owned()),
-        other => Err(malformed("REDIS_URL", format!("expected redis://…, got scheme {other:?}"))),
+        other => Err(malformed(
+            "REDIS_URL",
+            format!("expected redis://…, got scheme {other:?}"),
+        )),
     }
 }
 
@@ -124,10 +159,12 @@ fn data_key(value: String) -> Result<DataKey, ConfigError> {
 }
 
 fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| malformed("MEDCAB_HTTP_ADDR", format!("expected host:port such as {DEFAULT_HTTP_ADDR}, got {value:?}")))
+    value.trim().parse().map_err(|_| {
+        malformed(
+            "MEDCAB_HTTP_ADDR",
+            format!("expected host:port such as {DEFAULT_HTTP_ADDR}, got {value:?}"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -139,7 +176,10 @@ mod tests {
         assert!(telegram_token("123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11".into()).is_ok());
         for bad in ["", "123456", ":abc", "abc:def", "123:", "123:has space"] {
             let err = telegram_token(bad.into()).unwrap_err();
-            assert!(err.to_string().starts_with("TELOXIDE_TOKEN is malformed"), "{bad:?}: {err}");
+            assert!(
+                err.to_string().starts_with("TELOXIDE_TOKEN is malformed"),
+                "{bad:?}: {err}"
+            );
         }
     }
 
@@ -156,10 +196,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_setting_in_one_line() {
-        let missing = ConfigError::Missing { name: "REDIS_URL", hint: " (e.g. redis://localhost:6379)" };
-        assert_eq!(missing.to_string(), "REDIS_URL is not set (e.g. redis://localhost:6379)");
+        let missing = ConfigError::Missing {
+            name: "REDIS_URL",
+            hint: " (e.g. redis://localhost:6379)",
+        };
+        assert_eq!(
+            missing.to_string(),
+            "REDIS_URL is not set (e.g. redis://localhost:6379)"
+        );
         let err = http_addr("localhost").unwrap_err().to_string();
-        assert!(err.starts_with("MEDCAB_HTTP_ADDR is malformed") && !err.contains('\n'), "{err}");
+        assert!(
+            err.starts_with("MEDCAB_HTTP_ADDR is malformed") && !err.contains('\n'),
+            "{err}"
+        );
         let err = data_key("short".into()).unwrap_err().to_string();
         assert!(err.starts_with("MEDCAB_DATA_KEY is malformed"), "{err}");
     }

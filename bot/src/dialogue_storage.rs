@@ -36,7 +36,11 @@ pub struct RedisStorage {
 
 impl RedisStorage {
     pub fn new(redis: ConnectionManager, prefix: impl Into<String>, ttl: Duration) -> Arc<Self> {
-        Arc::new(RedisStorage { redis, prefix: prefix.into(), ttl })
+        Arc::new(RedisStorage {
+            redis,
+            prefix: prefix.into(),
+            ttl,
+        })
     }
 
     fn key(&self, chat_id: ChatId) -> String {
@@ -50,7 +54,10 @@ where
 {
     type Error = RedisStorageError;
 
-    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>>
+    fn remove_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<(), Self::Error>>
     where
         D: Send + 'static,
     {
@@ -72,12 +79,17 @@ where
         Box::pin(async move {
             let value = serde_json::to_string(&dialogue)?;
             let mut redis = self.redis.clone();
-            let _: () = redis.set_ex(self.key(chat_id), value, self.ttl.as_secs()).await?;
+            let _: () = redis
+                .set_ex(self.key(chat_id), value, self.ttl.as_secs())
+                .await?;
             Ok(())
         })
     }
 
-    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<D>, Self::Error>> {
+    fn get_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<Option<D>, Self::Error>> {
         Box::pin(async move {
             let mut redis = self.redis.clone();
             let value: Option<String> = redis.get(self.key(chat_id)).await?;

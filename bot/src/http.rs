@@ -61,9 +61,19 @@ impl HttpServer {
 async fn ready(State(probes): State<Probes>) -> impl IntoResponse {
     let postgres = sqlx::query("SELECT 1").execute(&probes.db).await.is_ok();
     let redis = match probes.redis {
-        Some(mut redis) => redis::cmd("PING").query_async::<String>(&mut redis).await.is_ok(),
+        Some(mut redis) => redis::cmd("PING")
+            .query_async::<String>(&mut redis)
+            .await
+            .is_ok(),
         None => true,
     };
-    let status = if postgres && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({ "postgres": postgres, "redis": redis })))
+    let status = if postgres && redis {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({ "postgres": postgres, "redis": redis })),
+    )
 }

@@ -34,7 +34,10 @@ static LOCALES: LazyLock<Locales> = LazyLock::new(|| match Locales::load() {
 
 impl Locales {
     fn load() -> Result<Locales, String> {
-        Ok(Locales { ru: bundle(Language::Ru)?, en: bundle(Language::En)? })
+        Ok(Locales {
+            ru: bundle(Language::Ru)?,
+            en: bundle(Language::En)?,
+        })
     }
 
     fn bundle(&self, language: Language) -> &FluentBundle<FluentResource> {
@@ -73,7 +76,10 @@ pub struct Texts {
 
 impl Texts {
     pub fn new(language: Language) -> Texts {
-        Texts { language, locales: &LOCALES }
+        Texts {
+            language,
+            locales: &LOCALES,
+        }
     }
 
     pub fn language(&self) -> Language {
@@ -86,7 +92,11 @@ impl Texts {
     }
 
     /// A text with arguments; string arguments are HTML-escaped.
-    pub fn msg_with<'a>(&self, key: &str, args: impl IntoIterator<Item = (&'a str, Arg<'a>)>) -> String {
+    pub fn msg_with<'a>(
+        &self,
+        key: &str,
+        args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,
+    ) -> String {
         let mut fluent_args = FluentArgs::new();
         for (name, arg) in args {
             let value: FluentValue = match arg {
@@ -134,7 +144,9 @@ mod tests {
                 resource
                     .entries()
                     .filter_map(|entry| match entry {
-                        fluent_syntax::ast::Entry::Message(message) => Some(message.id.name.to_owned()),
+                        fluent_syntax::ast::Entry::Message(message) => {
+                            Some(message.id.name.to_owned())
+                        }
                         _ => None,
                     })
                     .collect::<Vec<_>>()
@@ -157,7 +169,10 @@ mod tests {
     fn keys_used_in_code() -> BTreeSet<String> {
         let pattern = regex::Regex::new(r#"\.msg(?:_with)?\(\s*"([a-z0-9-]+)""#).unwrap();
         let mut files = Vec::new();
-        rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        rust_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
         let mut used = BTreeSet::new();
         for file in files {
             let code = std::fs::read_to_string(&file).unwrap();
@@ -189,8 +204,12 @@ mod tests {
 
     #[test]
     fn arguments_are_escaped_and_placed() {
-        let text = Texts::new(Language::Ru).msg_with("start-greeting", [("name", Arg::Text("<Анна & Co>"))]);
-        assert!(text.starts_with("Здравствуйте, &lt;Анна &amp; Co&gt;!"), "{text}");
+        let text = Texts::new(Language::Ru)
+            .msg_with("start-greeting", [("name", Arg::Text("<Анна & Co>"))]);
+        assert!(
+            text.starts_with("Здравствуйте, &lt;Анна &amp; Co&gt;!"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -26,7 +26,12 @@ impl PrivatePostgres {
         let data_dir = std::path::absolute(data_dir)?;
         let run_as = running_as_root().then_some("postgres");
         let port = free_port()?;
-        let server = PrivatePostgres { data_dir, bin_dir, port, run_as };
+        let server = PrivatePostgres {
+            data_dir,
+            bin_dir,
+            port,
+            run_as,
+        };
 
         if !server.data_dir.join("PG_VERSION").exists() {
             server.init().await?;
@@ -40,7 +45,16 @@ impl PrivatePostgres {
         );
         let log = server.data_dir.join("server.log");
         server
-            .pg_ctl(&["start", "-w", "-t", "60", "-l", &log.to_string_lossy(), "-o", &options])
+            .pg_ctl(&[
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                &log.to_string_lossy(),
+                "-o",
+                &options,
+            ])
             .await
             .with_context(|| format!("PostgreSQL did not start; see {}", log.display()))?;
         server.create_database(database).await?;
@@ -61,27 +75,38 @@ impl PrivatePostgres {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
         if let Some(user) = self.run_as {
-            run(Command::new("chown").arg("-R").arg(format!("{user}:")).arg(&self.data_dir)).await?;
+            run(Command::new("chown")
+                .arg("-R")
+                .arg(format!("{user}:"))
+                .arg(&self.data_dir))
+            .await?;
         }
         let initdb = self.bin_dir.join("initdb");
         let mut command = self.command(&initdb);
-        command
-            .arg("-D")
-            .arg(&self.data_dir)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"]);
+        command.arg("-D").arg(&self.data_dir).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ]);
         run(&mut command).await.context("initdb failed")
     }
 
     async fn create_database(&self, database: &str) -> anyhow::Result<()> {
         use sqlx::Connection as _;
         let mut admin = sqlx::PgConnection::connect(&self.url("postgres")).await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(database)
-            .fetch_one(&mut admin)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(database)
+                .fetch_one(&mut admin)
+                .await?;
         if !exists {
             // An identifier cannot be a bind parameter; the name is ours, not a user's.
-            sqlx::query(&format!("CREATE DATABASE \"{database}\"")).execute(&mut admin).await?;
+            sqlx::query(&format!("CREATE DATABASE \"{database}\""))
+                .execute(&mut admin)
+                .await?;
         }
         Ok(())
     }
@@ -106,7 +131,10 @@ impl PrivatePostgres {
 }
 
 async fn run(command: &mut Command) -> anyhow::Result<()> {
-    let output = command.output().await.with_context(|| format!("cannot run {command:?}"))?;
+    let output = command
+        .output()
+        .await
+        .with_context(|| format!("cannot run {command:?}"))?;
     if output.status.success() {
         Ok(())
     } else {

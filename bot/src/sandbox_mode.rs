@@ -32,7 +32,10 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let (database_url, private_postgres) = match env("DATABASE_URL") {
         Some(url) => (url, None),
         None => {
-            println!("Starting a private PostgreSQL in {} …", args.data_dir.join("postgres").display());
+            println!(
+                "Starting a private PostgreSQL in {} …",
+                args.data_dir.join("postgres").display()
+            );
             let server = PrivatePostgres::start(&args.data_dir.join("postgres"), "medcab").await?;
             (server.url("medcab"), Some(server))
         }
@@ -47,16 +50,28 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
 async fn serve(args: &SandboxArgs, database_url: &str) -> anyhow::Result<()> {
     let db = startup::connect_database(database_url).await?;
     let dialogues = match env("REDIS_URL") {
-        Some(url) => startup::redis_dialogues(startup::connect_redis(&url).await?, "medcab-sandbox:"),
+        Some(url) => {
+            startup::redis_dialogues(startup::connect_redis(&url).await?, "medcab-sandbox:")
+        }
         None => startup::memory_dialogues(),
     };
-    let sandbox = Sandbox::start(SandboxConfig { addr: args.addr, ..SandboxConfig::default() })
-        .await
-        .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
-    let api_url = sandbox.api_url().parse().context("the sandbox gave a bad API URL")?;
-    let bot = Application::new(startup::telegram(sandbox.token(), Some(api_url)), db, dialogues)
-        .start()
-        .await?;
+    let sandbox = Sandbox::start(SandboxConfig {
+        addr: args.addr,
+        ..SandboxConfig::default()
+    })
+    .await
+    .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
+    let api_url = sandbox
+        .api_url()
+        .parse()
+        .context("the sandbox gave a bad API URL")?;
+    let bot = Application::new(
+        startup::telegram(sandbox.token(), Some(api_url)),
+        db,
+        dialogues,
+    )
+    .start()
+    .await?;
 
     println!();
     println!("  medcab is running in the sandbox.");
@@ -72,7 +87,9 @@ async fn serve(args: &SandboxArgs, database_url: &str) -> anyhow::Result<()> {
 }
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 /// `MEDCAB_DATA_KEY` if given; otherwise a key generated once and kept in
@@ -86,13 +103,18 @@ fn data_key(data_dir: &Path) -> anyhow::Result<DataKey> {
         return DataKey::parse(&saved).with_context(|| format!("{} is malformed", path.display()));
     }
     let key = DataKey::generate();
-    write_private(&path, &key.to_hex()).with_context(|| format!("cannot save {}", path.display()))?;
+    write_private(&path, &key.to_hex())
+        .with_context(|| format!("cannot save {}", path.display()))?;
     Ok(key)
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())
 }

@@ -11,11 +11,11 @@ use reqwest::Url;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use teloxide::dispatching::Dispatcher;
+use teloxide::dispatching::ShutdownToken;
+use teloxide::dispatching::dialogue::{InMemStorage, Storage as _};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
-use teloxide::dispatching::ShutdownToken;
-use teloxide::dispatching::dialogue::{InMemStorage, Storage as _};
 use tokio::task::JoinHandle;
 
 use crate::dialogue_storage::{self, RedisStorage};
@@ -73,7 +73,12 @@ pub struct Application {
 
 impl Application {
     pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Dialogues>) -> Application {
-        Application { bot, db, dialogues, polling_timeout: Duration::from_secs(10) }
+        Application {
+            bot,
+            db,
+            dialogues,
+            polling_timeout: Duration::from_secs(10),
+        }
     }
 
     /// How long one getUpdates call waits. Shorter makes shutdown faster
@@ -85,9 +90,15 @@ impl Application {
 
     /// Publishes the command menu and starts handling updates.
     pub async fn start(self) -> anyhow::Result<RunningBot> {
-        let me = self.bot.get_me().await.context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
+        let me = self
+            .bot
+            .get_me()
+            .await
+            .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
         tracing::info!(username = ?me.username, "connected to the Bot API");
-        commands::publish(&self.bot).await.context("cannot publish the command menu")?;
+        commands::publish(&self.bot)
+            .await
+            .context("cannot publish the command menu")?;
 
         let listener = Polling::builder(self.bot.clone())
             .timeout(self.polling_timeout)
@@ -99,12 +110,17 @@ impl Application {
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update not handled");
             })
-            .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
+            .error_handler(LoggingErrorHandler::with_custom_text(
+                "an update handler failed",
+            ))
             .build();
         let shutdown = dispatcher.shutdown_token();
         let task = tokio::spawn(async move {
             dispatcher
-                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("cannot get updates"))
+                .dispatch_with_listener(
+                    listener,
+                    LoggingErrorHandler::with_custom_text("cannot get updates"),
+                )
                 .await;
         });
         Ok(RunningBot { shutdown, task })

@@ -13,7 +13,10 @@ const A_KEY: &str = "00000000000000000000000000000000000000000000000000000000000
 /// `medcab` with a clean environment plus `vars`.
 fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(MEDCAB);
-    command.args(args).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
     // No .env from the working directory may leak in.
     command.current_dir(std::env::temp_dir());
     for (name, value) in vars {
@@ -24,9 +27,17 @@ fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Command {
 
 fn one_line_error(args: &[&str], vars: &[(&str, &str)]) -> String {
     let output = medcab(args, vars).output().expect("medcab runs");
-    assert_eq!(output.status.code(), Some(2), "a configuration error exits with 2");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a configuration error exits with 2"
+    );
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line, no panic trace: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line, no panic trace: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr.trim_end().to_owned()
 }
@@ -34,10 +45,16 @@ fn one_line_error(args: &[&str], vars: &[(&str, &str)]) -> String {
 #[test]
 fn a_missing_setting_is_one_line_naming_it() {
     let line = one_line_error(&["run"], &[]);
-    assert!(line.starts_with("medcab: TELOXIDE_TOKEN is not set"), "{line}");
+    assert!(
+        line.starts_with("medcab: TELOXIDE_TOKEN is not set"),
+        "{line}"
+    );
 
     let line = one_line_error(&["migrate"], &[]);
-    assert!(line.starts_with("medcab: DATABASE_URL is not set"), "{line}");
+    assert!(
+        line.starts_with("medcab: DATABASE_URL is not set"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -58,24 +75,41 @@ fn a_malformed_setting_is_one_line_naming_it() {
         let mut vars: Vec<_> = good.iter().filter(|(n, _)| *n != name).copied().collect();
         vars.push((name, bad));
         let line = one_line_error(&["run"], &vars);
-        assert!(line.starts_with(&format!("medcab: {name} is malformed")), "{line}");
+        assert!(
+            line.starts_with(&format!("medcab: {name} is malformed")),
+            "{line}"
+        );
     }
 }
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in [&["--help"][..], &["run", "--help"], &["migrate", "--help"], &["sandbox", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["migrate", "--help"],
+        &["sandbox", "--help"],
+    ] {
         let output = medcab(args, &[]).output().unwrap();
         assert!(output.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: medcab"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage: medcab"),
+            "{args:?}"
+        );
     }
 }
 
 /// The URL of the database `#[sqlx::test]` made for this test.
 async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(db).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(db)
+        .await
+        .unwrap();
     let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for tests");
-    let base = server.rsplit_once('/').map(|(base, _)| base).unwrap_or(&server);
+    let base = server
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(&server);
     format!("{base}/{name}")
 }
 
@@ -87,10 +121,9 @@ fn free_addr() -> String {
 async fn wait_until_ready(addr: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Ok(response) = reqwest::get(format!("http://{addr}/readyz")).await {
-            if response.status().is_success() {
-                return;
-            }
+        let ready = reqwest::get(format!("http://{addr}/readyz")).await;
+        if ready.is_ok_and(|response| response.status().is_success()) {
+            return;
         }
         assert!(Instant::now() < deadline, "medcab never became ready");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -119,30 +152,54 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
     .unwrap();
 
     wait_until_ready(&http_addr).await;
-    let health = reqwest::get(format!("http://{http_addr}/healthz")).await.unwrap();
+    let health = reqwest::get(format!("http://{http_addr}/healthz"))
+        .await
+        .unwrap();
     assert!(health.status().is_success());
 
     // `run` applied the migrations itself.
-    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'processed_updates'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'processed_updates'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
     assert_eq!(tables, 1);
 
     let client = Client::new(sandbox.url());
-    let user = client.create_user(NewUser::named("Анна").with_language("ru")).await.unwrap();
+    let user = client
+        .create_user(NewUser::named("Анна").with_language("ru"))
+        .await
+        .unwrap();
     client.send_text(user.id, "/start").await.unwrap();
-    let chat = client.wait_for(user.id, |chat| chat.last_bot_message().is_some()).await.unwrap();
-    assert!(chat.last_bot_message().unwrap().body().starts_with("Здравствуйте, Анна!"));
+    let chat = client
+        .wait_for(user.id, |chat| chat.last_bot_message().is_some())
+        .await
+        .unwrap();
+    assert!(
+        chat.last_bot_message()
+            .unwrap()
+            .body()
+            .starts_with("Здравствуйте, Анна!")
+    );
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "medcab did not stop within 15 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "medcab did not stop within 15 s of SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "a graceful stop exits 0, got {status}");

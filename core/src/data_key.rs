@@ -64,7 +64,10 @@ mod tests {
     fn wrong_lengths_and_garbage_are_refused() {
         assert_eq!(DataKey::parse(""), Err(MalformedDataKey));
         assert_eq!(DataKey::parse(&"ab".repeat(31)), Err(MalformedDataKey));
-        assert_eq!(DataKey::parse(&STANDARD.encode([1; 16])), Err(MalformedDataKey));
+        assert_eq!(
+            DataKey::parse(&STANDARD.encode([1; 16])),
+            Err(MalformedDataKey)
+        );
         assert_eq!(DataKey::parse("not a key at all!"), Err(MalformedDataKey));
     }
 

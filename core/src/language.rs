@@ -4,7 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A language of the interface. Russian is the default; English the second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Language {
     #[default]
     Ru,
@@ -87,7 +89,10 @@ mod tests {
 
     #[test]
     fn a_choice_beats_telegram() {
-        assert_eq!(Language::resolve(Some(Language::Ru), Some("en")), Language::Ru);
+        assert_eq!(
+            Language::resolve(Some(Language::Ru), Some("en")),
+            Language::Ru
+        );
         assert_eq!(Language::resolve(None, Some("en")), Language::En);
     }
 

@@ -97,13 +97,10 @@ pub async fn choose_language(
 
 /// The language a user chose, if any.
 pub async fn chosen_language(pool: &PgPool, user_id: i64) -> Result<Option<Language>, sqlx::Error> {
-    let code = sqlx::query_scalar!(
-        "SELECT language FROM telegram_users WHERE id = $1",
-        user_id
-    )
-    .fetch_optional(pool)
-    .await?
-    .flatten();
+    let code = sqlx::query_scalar!("SELECT language FROM telegram_users WHERE id = $1", user_id)
+        .fetch_optional(pool)
+        .await?
+        .flatten();
     Ok(code.and_then(|code| code.parse().ok()))
 }
 
@@ -122,19 +119,31 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn telegram_language_decides_until_a_choice_is_made(pool: PgPool) {
-        assert_eq!(record_visit(&pool, visit(Some("en"))).await.unwrap(), Language::En);
+        assert_eq!(
+            record_visit(&pool, visit(Some("en"))).await.unwrap(),
+            Language::En
+        );
         assert_eq!(chosen_language(&pool, 42).await.unwrap(), None);
 
         choose_language(&pool, 42, Language::Ru).await.unwrap();
 
-        assert_eq!(record_visit(&pool, visit(Some("en"))).await.unwrap(), Language::Ru);
-        assert_eq!(chosen_language(&pool, 42).await.unwrap(), Some(Language::Ru));
+        assert_eq!(
+            record_visit(&pool, visit(Some("en"))).await.unwrap(),
+            Language::Ru
+        );
+        assert_eq!(
+            chosen_language(&pool, 42).await.unwrap(),
+            Some(Language::Ru)
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_choice_before_the_first_visit_is_kept(pool: PgPool) {
         choose_language(&pool, 42, Language::En).await.unwrap();
-        assert_eq!(record_visit(&pool, visit(Some("ru"))).await.unwrap(), Language::En);
+        assert_eq!(
+            record_visit(&pool, visit(Some("ru"))).await.unwrap(),
+            Language::En
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

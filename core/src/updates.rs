@@ -15,7 +15,11 @@ pub enum Claim {
     AlreadyHandled,
 }
 
-pub async fn claim(pool: &PgPool, update_id: i64, chat_id: Option<i64>) -> Result<Claim, sqlx::Error> {
+pub async fn claim(
+    pool: &PgPool,
+    update_id: i64,
+    chat_id: Option<i64>,
+) -> Result<Claim, sqlx::Error> {
     let inserted = sqlx::query!(
         r#"
         INSERT INTO processed_updates (update_id, chat_id)
@@ -42,7 +46,10 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn an_update_is_claimed_once(pool: PgPool) {
         assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::Fresh);
-        assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::AlreadyHandled);
+        assert_eq!(
+            claim(&pool, 7, Some(1)).await.unwrap(),
+            Claim::AlreadyHandled
+        );
         assert_eq!(claim(&pool, 8, None).await.unwrap(), Claim::Fresh);
     }
 }

@@ -25,7 +25,10 @@ async fn cancel_with_nothing_to_cancel_says_so(db: PgPool) {
 
     let reply = anna.send("/cancel").await;
 
-    assert_eq!(reply.body(), "Сейчас нечего прерывать. Откройте /menu, чтобы выбрать раздел.");
+    assert_eq!(
+        reply.body(),
+        "Сейчас нечего прерывать. Откройте /menu, чтобы выбрать раздел."
+    );
     app.finish().await;
 }
 
@@ -38,7 +41,10 @@ async fn a_redis_flush_costs_only_the_position(db: PgPool) {
     app.flush_redis().await;
 
     // The picker's dialogue is forgotten, so there is nothing to cancel…
-    assert_eq!(anna.send("/cancel").await.html.as_deref(), Some(ru("cancel-nothing").as_str()));
+    assert_eq!(
+        anna.send("/cancel").await.html.as_deref(),
+        Some(ru("cancel-nothing").as_str())
+    );
     // …but its buttons still work: they carry all they need.
     let menu = anna.press("🇬🇧 English").await;
     assert!(menu.body().starts_with("Interface language: English."));

@@ -12,8 +12,14 @@ async fn a_reply_over_telegrams_limit_fails_the_test(db: PgPool) {
     anna.send("/start").await;
 
     let too_long = "а".repeat(4097);
-    let refused = app.bot_api().send_message(ChatId(anna.id()), too_long).await;
-    assert!(refused.is_err(), "the sandbox must refuse a text over 4096 characters");
+    let refused = app
+        .bot_api()
+        .send_message(ChatId(anna.id()), too_long)
+        .await;
+    assert!(
+        refused.is_err(),
+        "the sandbox must refuse a text over 4096 characters"
+    );
 
     app.finish().await;
 }

@@ -16,10 +16,27 @@ async fn switching_to_english_turns_the_picker_into_an_english_menu(db: PgPool) 
     let menu = anna.press("🇬🇧 English").await;
 
     assert_eq!(menu.message_id, picker.message_id);
-    assert_eq!(menu.html, Some(format!("{}\n\n{}", en("language-changed"), en("menu-title"))));
+    assert_eq!(
+        menu.html,
+        Some(format!(
+            "{}\n\n{}",
+            en("language-changed"),
+            en("menu-title")
+        ))
+    );
     assert!(menu.button_labels().contains(&"📨 My applications"));
-    assert_eq!(telegram_users::chosen_language(&app.db, anna.id()).await.unwrap(), Some(Language::En));
-    assert!(anna.send("/help").await.body().starts_with("What the bot does"));
+    assert_eq!(
+        telegram_users::chosen_language(&app.db, anna.id())
+            .await
+            .unwrap(),
+        Some(Language::En)
+    );
+    assert!(
+        anna.send("/help")
+            .await
+            .body()
+            .starts_with("What the bot does")
+    );
     app.finish().await;
 }
 
@@ -50,11 +67,18 @@ async fn the_language_section_of_the_menu_opens_the_picker_in_place(db: PgPool) 
     assert_eq!(picker.html.as_deref(), Some(en("language-choose").as_str()));
 
     let typed = john.send("russian please").await;
-    assert_eq!(typed.html.as_deref(), Some(en("language-use-buttons").as_str()));
+    assert_eq!(
+        typed.html.as_deref(),
+        Some(en("language-use-buttons").as_str())
+    );
 
     let russian = john.press("🇷🇺 Русский").await;
     assert!(russian.body().starts_with("Язык интерфейса: русский."));
     let after = john.send("russian please").await;
-    assert_eq!(after.html.as_deref(), Some(ru("unknown-text").as_str()), "the picker's dialogue is over");
+    assert_eq!(
+        after.html.as_deref(),
+        Some(ru("unknown-text").as_str()),
+        "the picker's dialogue is over"
+    );
     app.finish().await;
 }

@@ -20,8 +20,16 @@ async fn start_greets_by_name_in_russian_with_the_menu(db: PgPool) {
 
     let reply = anna.send("/start").await;
 
-    assert!(reply.body().starts_with("Здравствуйте, Анна!"), "{}", reply.body());
-    assert!(reply.body().contains("личный кабинет медицинского работника"));
+    assert!(
+        reply.body().starts_with("Здравствуйте, Анна!"),
+        "{}",
+        reply.body()
+    );
+    assert!(
+        reply
+            .body()
+            .contains("личный кабинет медицинского работника")
+    );
     assert_eq!(reply.button_labels(), SECTIONS_RU);
     app.finish().await;
 }
@@ -45,7 +53,11 @@ async fn a_name_with_markup_is_shown_as_typed(db: PgPool) {
 
     let reply = user.send("/start").await;
 
-    assert!(reply.body().starts_with("Здравствуйте, <b>Ann</b> & Co!"), "{}", reply.body());
+    assert!(
+        reply.body().starts_with("Здравствуйте, <b>Ann</b> & Co!"),
+        "{}",
+        reply.body()
+    );
     app.finish().await;
 }
 
@@ -57,9 +69,15 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
 
     let section = anna.press("📄 Документы").await;
 
-    assert_eq!(section.message_id, menu.message_id, "the menu message is edited, not a new one");
+    assert_eq!(
+        section.message_id, menu.message_id,
+        "the menu message is edited, not a new one"
+    );
     assert!(section.edited);
-    assert_eq!(section.html.as_deref(), Some(ru("section-documents").as_str()));
+    assert_eq!(
+        section.html.as_deref(),
+        Some(ru("section-documents").as_str())
+    );
     assert_eq!(section.button_labels(), ["« Назад в меню"]);
 
     let back = anna.press("« Назад в меню").await;
@@ -67,7 +85,11 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
     assert_eq!(back.message_id, menu.message_id);
     assert_eq!(back.html.as_deref(), Some(ru("menu-title").as_str()));
     assert_eq!(back.button_labels(), SECTIONS_RU);
-    assert_eq!(anna.chat().await.bot_messages().count(), 1, "one message per menu");
+    assert_eq!(
+        anna.chat().await.bot_messages().count(),
+        1,
+        "one message per menu"
+    );
     app.finish().await;
 }
 
@@ -79,13 +101,20 @@ async fn every_section_has_a_screen_in_both_languages(db: PgPool) {
     anna.send("/menu").await;
     john.send("/menu").await;
 
-    for (label, key) in [("👤 Профиль", "section-profile"), ("🗓 Расписание", "section-schedule"), ("🎓 НМО и портфолио", "section-nmo")] {
+    for (label, key) in [
+        ("👤 Профиль", "section-profile"),
+        ("🗓 Расписание", "section-schedule"),
+        ("🎓 НМО и портфолио", "section-nmo"),
+    ] {
         let screen = anna.press(label).await;
         assert_eq!(screen.html.as_deref(), Some(ru(key).as_str()));
         anna.press("« Назад в меню").await;
     }
     let screen = john.press("🔔 Notifications").await;
-    assert_eq!(screen.html.as_deref(), Some(en("section-notifications").as_str()));
+    assert_eq!(
+        screen.html.as_deref(),
+        Some(en("section-notifications").as_str())
+    );
     app.finish().await;
 }
 
@@ -96,8 +125,16 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     let russian = app.client.commands(Some("ru")).await.unwrap();
     let english = app.client.commands(Some("en")).await.unwrap();
 
-    let names = |commands: &[medcab_e2e::sandbox::BotCommand]| commands.iter().map(|c| c.command.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&russian), ["start", "menu", "language", "help", "cancel"]);
+    let names = |commands: &[medcab_e2e::sandbox::BotCommand]| {
+        commands
+            .iter()
+            .map(|c| c.command.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&russian),
+        ["start", "menu", "language", "help", "cancel"]
+    );
     assert_eq!(names(&english), names(&russian));
     assert_eq!(russian[1].description, "Главное меню");
     assert_eq!(english[1].description, "Main menu");

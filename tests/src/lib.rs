@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use medcab_bot::handlers::Dialogues;
 use medcab_bot::startup::{self, Application, RunningBot};
-use medcab_sandbox::{CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, Sandbox, SandboxConfig, User};
+use medcab_sandbox::{
+    CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, Sandbox, SandboxConfig, User,
+};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -43,12 +45,24 @@ impl TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             medcab_bot::telemetry::init();
         }
-        let sandbox = Sandbox::start(SandboxConfig::default()).await.expect("the sandbox starts");
+        let sandbox = Sandbox::start(SandboxConfig::default())
+            .await
+            .expect("the sandbox starts");
         let client = Client::new(sandbox.url());
-        let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let redis = startup::connect_redis(&redis_url).await.expect("Redis answers at REDIS_URL");
+        let redis_url =
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let redis = startup::connect_redis(&redis_url)
+            .await
+            .expect("Redis answers at REDIS_URL");
         let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
-        let mut app = TestApp { db, client, sandbox, redis, redis_prefix, bot: None };
+        let mut app = TestApp {
+            db,
+            client,
+            sandbox,
+            redis,
+            redis_prefix,
+            bot: None,
+        };
         app.start_bot().await;
         app
     }
@@ -58,12 +72,20 @@ impl TestApp {
     }
 
     async fn start_bot(&mut self) {
-        let api_url = self.sandbox.api_url().parse().expect("the sandbox's URL parses");
-        let bot = Application::new(startup::telegram(self.sandbox.token(), Some(api_url)), self.db.clone(), self.dialogues())
-            .polling_timeout(Duration::from_secs(1))
-            .start()
-            .await
-            .expect("the bot starts");
+        let api_url = self
+            .sandbox
+            .api_url()
+            .parse()
+            .expect("the sandbox's URL parses");
+        let bot = Application::new(
+            startup::telegram(self.sandbox.token(), Some(api_url)),
+            self.db.clone(),
+            self.dialogues(),
+        )
+        .polling_timeout(Duration::from_secs(1))
+        .start()
+        .await
+        .expect("the bot starts");
         self.bot = Some(bot);
     }
 
@@ -85,13 +107,20 @@ impl TestApp {
             .await
             .expect("KEYS");
         if !keys.is_empty() {
-            let _: () = redis::cmd("DEL").arg(keys).query_async(&mut redis).await.expect("DEL");
+            let _: () = redis::cmd("DEL")
+                .arg(keys)
+                .query_async(&mut redis)
+                .await
+                .expect("DEL");
         }
     }
 
     /// A Bot API client as the bot has it, for making the bot misbehave.
     pub fn bot_api(&self) -> teloxide::Bot {
-        startup::telegram(self.sandbox.token(), Some(self.sandbox.api_url().parse().unwrap()))
+        startup::telegram(
+            self.sandbox.token(),
+            Some(self.sandbox.api_url().parse().unwrap()),
+        )
     }
 
     /// A new simulated Telegram user with the given phone language.
@@ -112,13 +141,20 @@ impl TestApp {
     /// Ends the test: fails it if the sandbox refused any Bot API call,
     /// then stops everything and clears this test's Redis keys.
     pub async fn finish(mut self) {
-        let refused = self.client.errors().await.expect("the sandbox lists refused calls");
+        let refused = self
+            .client
+            .errors()
+            .await
+            .expect("the sandbox lists refused calls");
         if let Some(bot) = self.bot.take() {
             bot.stop().await;
         }
         self.flush_redis().await;
         self.sandbox.shutdown().await;
-        assert!(refused.is_empty(), "the sandbox refused Bot API calls the bot made: {refused:#?}");
+        assert!(
+            refused.is_empty(),
+            "the sandbox refused Bot API calls the bot made: {refused:#?}"
+        );
     }
 }
 
@@ -134,13 +170,21 @@ impl Phone<'_> {
     }
 
     pub async fn chat(&self) -> Chat {
-        self.app.client.chat(self.user.id).await.expect("the sandbox shows the chat")
+        self.app
+            .client
+            .chat(self.user.id)
+            .await
+            .expect("the sandbox shows the chat")
     }
 
     /// Sends a text and returns the bot's reply (its newest new message).
     pub async fn send(&self, text: &str) -> ChatMessage {
         let before = self.chat().await.bot_messages().count();
-        self.app.client.send_text(self.user.id, text).await.expect("the sandbox takes the text");
+        self.app
+            .client
+            .send_text(self.user.id, text)
+            .await
+            .expect("the sandbox takes the text");
         self.newest_after(before).await
     }
 
@@ -166,14 +210,22 @@ impl Phone<'_> {
     /// a new one. Fails if the bot did not answer the callback query.
     pub async fn press(&self, label: &str) -> ChatMessage {
         let chat = self.chat().await;
-        let Some(target) = chat.bot_messages().filter(|m| m.button(label).is_some()).last().cloned() else {
+        let Some(target) = chat
+            .bot_messages()
+            .filter(|m| m.button(label).is_some())
+            .last()
+            .cloned()
+        else {
             panic!("no button {label:?} in the chat: {:#?}", chat.messages);
         };
         let before = chat.bot_messages().count();
         let pressed = self
             .app
             .client
-            .press(self.user.id, PressButton::label(label).on_message(target.message_id))
+            .press(
+                self.user.id,
+                PressButton::label(label).on_message(target.message_id),
+            )
             .await
             .expect("the sandbox presses the button");
         let after = self
@@ -181,11 +233,18 @@ impl Phone<'_> {
             .client
             .wait_for(self.user.id, |chat| {
                 chat.bot_messages().count() > before
-                    || chat.message(target.message_id).is_some_and(|m| m.text != target.text || m.reply_markup != target.reply_markup)
+                    || chat.message(target.message_id).is_some_and(|m| {
+                        m.text != target.text || m.reply_markup != target.reply_markup
+                    })
             })
             .await
             .expect("the bot reacts to the button");
-        assert!(self.callback_answer(&pressed.callback_query_id).await.answered, "the callback query was not answered");
+        assert!(
+            self.callback_answer(&pressed.callback_query_id)
+                .await
+                .answered,
+            "the callback query was not answered"
+        );
         if after.bot_messages().count() > before {
             after.last_bot_message().cloned().unwrap()
         } else {
@@ -199,19 +258,33 @@ impl Phone<'_> {
         let message_id = self.chat().await.last_bot_message().map(|m| m.message_id);
         let mut press = PressButton::data(data).forged();
         press.message_id = message_id;
-        let pressed = self.app.client.press(self.user.id, press).await.expect("the sandbox sends the callback");
+        let pressed = self
+            .app
+            .client
+            .press(self.user.id, press)
+            .await
+            .expect("the sandbox sends the callback");
         self.callback_answer(&pressed.callback_query_id).await
     }
 
     /// Waits (briefly) for the bot to answer a callback query.
     async fn callback_answer(&self, id: &str) -> CallbackAnswer {
         for _ in 0..100 {
-            let answer = self.app.client.callback(id).await.expect("the sandbox knows the callback");
+            let answer = self
+                .app
+                .client
+                .callback(id)
+                .await
+                .expect("the sandbox knows the callback");
             if answer.answered {
                 return answer;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.app.client.callback(id).await.expect("the sandbox knows the callback")
+        self.app
+            .client
+            .callback(id)
+            .await
+            .expect("the sandbox knows the callback")
     }
 }

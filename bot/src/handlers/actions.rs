@@ -40,7 +40,9 @@ impl Action {
 
     pub fn from_update(update: Update) -> Option<Action> {
         match update.kind {
-            teloxide::types::UpdateKind::CallbackQuery(query) => query.data.as_deref().and_then(Action::parse),
+            teloxide::types::UpdateKind::CallbackQuery(query) => {
+                query.data.as_deref().and_then(Action::parse)
+            }
             _ => None,
         }
     }
@@ -64,7 +66,16 @@ mod tests {
 
     #[test]
     fn forged_data_is_not_an_action() {
-        for data in ["", "home:x", "open:", "open:admin", "lang:de", "lang:", "drop table", "open:profile:1"] {
+        for data in [
+            "",
+            "home:x",
+            "open:",
+            "open:admin",
+            "lang:de",
+            "lang:",
+            "drop table",
+            "open:profile:1",
+        ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }
     }

@@ -17,6 +17,10 @@ use crate::i18n::Texts;
 pub async fn cancel(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
     let state = dialogue.get().await?.unwrap_or_default();
     dialogue.exit().await?;
-    let text = if state == State::Idle { t.msg("cancel-nothing") } else { t.msg("cancel-done") };
+    let text = if state == State::Idle {
+        t.msg("cancel-nothing")
+    } else {
+        t.msg("cancel-done")
+    };
     screen::say(&bot, msg.chat.id, text).await
 }

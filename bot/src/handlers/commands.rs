@@ -43,7 +43,9 @@ pub async fn publish(bot: &Bot) -> Result<(), RequestError> {
 /// which may differ from the phone's.
 pub async fn publish_for_chat(bot: &Bot, chat_id: ChatId, t: Texts) -> Result<(), RequestError> {
     bot.set_my_commands(menu(t))
-        .scope(BotCommandScope::Chat { chat_id: Recipient::Id(chat_id) })
+        .scope(BotCommandScope::Chat {
+            chat_id: Recipient::Id(chat_id),
+        })
         .await?;
     Ok(())
 }
@@ -54,7 +56,10 @@ mod tests {
 
     #[test]
     fn the_menu_has_every_command_in_both_languages() {
-        let names: Vec<_> = Command::bot_commands().into_iter().map(|c| c.command.trim_start_matches('/').to_owned()).collect();
+        let names: Vec<_> = Command::bot_commands()
+            .into_iter()
+            .map(|c| c.command.trim_start_matches('/').to_owned())
+            .collect();
         for language in Language::ALL {
             let menu = menu(Texts::new(language));
             let mut listed: Vec<_> = menu.iter().map(|c| c.command.clone()).collect();
@@ -64,7 +69,10 @@ mod tests {
             assert_eq!(listed, expected, "{language}");
             for command in menu {
                 let length = command.description.chars().count();
-                assert!((1..=256).contains(&length) && !command.description.contains('<'), "{command:?}");
+                assert!(
+                    (1..=256).contains(&length) && !command.description.contains('<'),
+                    "{command:?}"
+                );
             }
         }
     }

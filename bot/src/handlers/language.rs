@@ -24,8 +24,14 @@ pub fn picker(t: Texts) -> Screen {
     Screen {
         text: t.msg("language-choose"),
         keyboard: InlineKeyboardMarkup::new([[
-            button(t.msg("language-button-ru"), Action::SetLanguage(Language::Ru)),
-            button(t.msg("language-button-en"), Action::SetLanguage(Language::En)),
+            button(
+                t.msg("language-button-ru"),
+                Action::SetLanguage(Language::Ru),
+            ),
+            button(
+                t.msg("language-button-en"),
+                Action::SetLanguage(Language::En),
+            ),
         ]]),
     }
 }

@@ -58,7 +58,9 @@ impl Section {
     }
 
     pub fn from_code(code: &str) -> Option<Section> {
-        Section::ALL.into_iter().find(|section| section.code() == code)
+        Section::ALL
+            .into_iter()
+            .find(|section| section.code() == code)
     }
 
     fn label(self, t: Texts) -> String {
@@ -98,7 +100,10 @@ pub fn keyboard(t: Texts) -> InlineKeyboardMarkup {
 
 /// The main menu under a heading.
 pub fn menu(t: Texts, heading: String) -> Screen {
-    Screen { text: heading, keyboard: keyboard(t) }
+    Screen {
+        text: heading,
+        keyboard: keyboard(t),
+    }
 }
 
 fn back(t: Texts) -> InlineKeyboardMarkup {
@@ -108,7 +113,11 @@ fn back(t: Texts) -> InlineKeyboardMarkup {
 /// /start: a fresh beginning, whatever the user was doing.
 pub async fn start(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
     dialogue.exit().await?;
-    let name = msg.from.as_ref().map(|user| user.first_name.as_str()).unwrap_or_default();
+    let name = msg
+        .from
+        .as_ref()
+        .map(|user| user.first_name.as_str())
+        .unwrap_or_default();
     let greeting = t.msg_with("start-greeting", [("name", Arg::Text(name))]);
     screen::show(&bot, msg.chat.id, menu(t, greeting)).await
 }
@@ -119,17 +128,38 @@ pub async fn show(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
 }
 
 /// « Назад в меню
-pub async fn home(bot: Bot, query: CallbackQuery, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
+pub async fn home(
+    bot: Bot,
+    query: CallbackQuery,
+    dialogue: ChatDialogue,
+    t: Texts,
+) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     dialogue.exit().await?;
     screen::replace(&bot, &query, menu(t, t.msg("menu-title"))).await
 }
 
 /// A section button.
-pub async fn open(bot: Bot, query: CallbackQuery, dialogue: ChatDialogue, t: Texts, section: Section) -> HandlerResult {
+pub async fn open(
+    bot: Bot,
+    query: CallbackQuery,
+    dialogue: ChatDialogue,
+    t: Texts,
+    section: Section,
+) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     match section.preview(t) {
-        Some(text) => screen::replace(&bot, &query, Screen { text, keyboard: back(t) }).await,
+        Some(text) => {
+            screen::replace(
+                &bot,
+                &query,
+                Screen {
+                    text,
+                    keyboard: back(t),
+                },
+            )
+            .await
+        }
         None => {
             dialogue.update(State::ChoosingLanguage).await?;
             screen::replace(&bot, &query, language::picker(t)).await

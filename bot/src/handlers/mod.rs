@@ -14,9 +14,9 @@ mod main_menu;
 mod screen;
 
 use dptree::case;
+use medcab_core::Language;
 use medcab_core::telegram_users::{self, ChatKind, Visit};
 use medcab_core::updates::{self, Claim};
-use medcab_core::Language;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage};
@@ -105,9 +105,11 @@ async fn visit(update: Update, db: PgPool) -> Option<Texts> {
         chat_kind: ChatKind::Private,
         telegram_language,
     };
-    let language = telegram_users::record_visit(&db, visit).await.unwrap_or_else(|error| {
-        tracing::error!(%error, "cannot record a visit");
-        Language::from_telegram(telegram_language)
-    });
+    let language = telegram_users::record_visit(&db, visit)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "cannot record a visit");
+            Language::from_telegram(telegram_language)
+        });
     Some(Texts::new(language))
 }

@@ -24,7 +24,9 @@ pub fn button(label: String, action: Action) -> InlineKeyboardButton {
 
 /// A text with no buttons, as a new message.
 pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
-    bot.send_message(chat_id, text).parse_mode(ParseMode::Html).await?;
+    bot.send_message(chat_id, text)
+        .parse_mode(ParseMode::Html)
+        .await?;
     Ok(())
 }
 
@@ -67,6 +69,8 @@ pub async fn answer(bot: &Bot, query: &CallbackQuery) -> HandlerResult {
 
 /// Answers a pressed button with a short notice over the chat.
 pub async fn answer_with(bot: &Bot, query: &CallbackQuery, text: String) -> HandlerResult {
-    bot.answer_callback_query(query.id.clone()).text(text).await?;
+    bot.answer_callback_query(query.id.clone())
+        .text(text)
+        .await?;
     Ok(())
 }
