@@ -140,12 +140,13 @@ const api = {
     return request('POST', `${userPath(id)}/file`, { form, timeoutMs: 120000 });
   },
   block: (id, blocked) => request('POST', `${userPath(id)}/block`, { json: { blocked } }),
-  commands: async (lang) => {
-    const query = lang ? `?language_code=${encodeURIComponent(lang)}` : '';
-    return asList(await request('GET', `/control/commands${query}`), 'commands');
+  // user_id (beyond the README) lets the sandbox pick a chat-scoped menu if the bot set one.
+  commands: async (lang, userId) => {
+    const query = new URLSearchParams();
+    if (lang) query.set('language_code', lang);
+    if (userId != null) query.set('user_id', userId);
+    return asList(await request('GET', `/control/commands?${query}`), 'commands');
   },
-  // Not in the README: read the settings if the sandbox happens to offer it, otherwise null.
-  settings: () => request('GET', '/control/settings').catch(() => null),
   setLimits: (enforce) => request('POST', '/control/settings', { json: { enforce_limits: enforce } }),
   errors: async () => asList(await request('GET', '/control/errors'), 'errors'),
   fileUrl: (fileId) => `/control/files/${encodeURIComponent(fileId)}`,
@@ -155,6 +156,7 @@ const api = {
 
 const STORAGE = {
   user: 'medcab-sandbox.user',
+  profile: 'medcab-sandbox.profile', // the chosen user's profile, to recreate it in a restarted sandbox
   limits: 'medcab-sandbox.enforce-limits',
   blocked: 'medcab-sandbox.blocked', // {userId: bool}, a fallback when the user object has no `blocked`
 };
@@ -486,8 +488,9 @@ function renderReplyKeyboard(markup) {
   toggle.setAttribute('aria-pressed', String(rows.length > 0 && !state.keyboardHidden));
   toggle.setAttribute('aria-label', state.keyboardHidden ? 'Show bot keyboard' : 'Hide bot keyboard');
   box.hidden = !rows.length || state.keyboardHidden;
-  if (box.hidden) return;
-
+  // Rebuild only when the keyboard changed, so focus on one of its buttons survives chat updates.
+  if (box.hidden || box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
   box.replaceChildren(...rows.map((row) => h('div', { className: 'kb-row' }, row.map((raw) => {
     const button = typeof raw === 'string' ? { text: raw } : raw;
     const el = h('button', { type: 'button', className: 'kb-btn' }, button.request_contact ? icon('i-person') : null, button.text ?? '');
@@ -554,6 +557,15 @@ function scrollToBottom() {
 
 // ---------------------------------------------------------------- actions
 
+// What the user sends goes out one request at a time: two quick Enters must reach
+// the bot in the order they were typed, as they would from a real Telegram client.
+let outbox = Promise.resolve();
+function enqueue(fn) {
+  const result = outbox.then(fn);
+  outbox = result.catch(() => {});
+  return result;
+}
+
 async function selectUser(id) {
   const changed = String(id) !== String(state.userId);
   state.userId = id == null ? null : id;
@@ -562,6 +574,8 @@ async function selectUser(id) {
     history.replaceState(null, '', location.pathname + location.search);
   } else {
     localStorage.setItem(STORAGE.user, String(id));
+    const user = state.users.find((u) => String(u.id) === String(id));
+    if (user) localStorage.setItem(STORAGE.profile, JSON.stringify(user));
     // replaceState: no hashchange event, and Back leaves the page instead of stepping through users.
     history.replaceState(null, '', `#user=${encodeURIComponent(id)}`);
   }
@@ -591,7 +605,8 @@ async function selectUser(id) {
 async function sendText(text) {
   if (!state.userId || !text.trim()) return false;
   state.stick = true;
-  const ok = await attempt('Send', () => api.sendText(state.userId, text));
+  const userId = state.userId;
+  const ok = await attempt('Send', () => enqueue(() => api.sendText(userId, text)));
   return ok !== undefined;
 }
 
@@ -613,7 +628,7 @@ async function pressButton(messageId, data) {
   state.pendingPresses.add(key);
   rerender();
   try {
-    const result = await attempt('Button', () => api.press(userId, messageId, data));
+    const result = await attempt('Button', () => enqueue(() => api.press(userId, messageId, data)));
     if (result?.callback_query_id != null) await awaitCallbackAnswer(result.callback_query_id);
   } finally {
     state.pendingPresses.delete(key);
@@ -652,7 +667,8 @@ async function shareContact() {
   if (!state.userId) return;
   hideMenus();
   state.stick = true;
-  await attempt('Share contact', () => api.shareContact(state.userId));
+  const userId = state.userId;
+  await attempt('Share contact', () => enqueue(() => api.shareContact(userId)));
 }
 
 // Telegram sends these as compressed photos; everything else (gif, svg, pdf…) goes as a document.
@@ -660,6 +676,7 @@ const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
 async function uploadFiles(files) {
   if (!state.userId || !files.length) return;
+  const userId = state.userId;
   const input = $('#input');
   // As in Telegram, text typed before attaching becomes the (first) file's caption.
   let caption = input.value.trim();
@@ -669,7 +686,8 @@ async function uploadFiles(files) {
   for (const file of files) {
     const as = PHOTO_TYPES.has(file.type) ? 'photo' : 'document';
     toast(`Uploading ${file.name}…`);
-    await attempt(`Upload ${file.name}`, () => api.sendFile(state.userId, file, as, caption));
+    const text = caption;
+    await attempt(`Upload ${file.name}`, () => enqueue(() => api.sendFile(userId, file, as, text)));
     caption = '';
   }
 }
@@ -696,13 +714,35 @@ async function createUser(form) {
 async function loadUsers(quiet = false) {
   const users = quiet ? await api.users().catch(() => null) : await attempt('Users', () => api.users());
   if (!users) return;
+  // Unchanged list: keep the DOM (and keyboard focus in it) as it is.
+  if (quiet && JSON.stringify(users) === JSON.stringify(state.users)) return;
   state.users = users;
   renderUsers();
 }
 
+/**
+ * The sandbox keeps users in memory, while the bot's database outlives it: after
+ * `medcab sandbox` restarts, the remembered user is recreated with the same id and
+ * profile, so the bot still knows them. Returns the user, or null if we cannot.
+ */
+async function restoreUser(id) {
+  const profile = readJson(STORAGE.profile, null);
+  if (!profile || String(profile.id) !== String(id) || !profile.first_name) return null;
+  const fields = ['id', 'first_name', 'last_name', 'username', 'language_code', 'phone_number'];
+  const body = Object.fromEntries(fields.filter((f) => profile[f] != null).map((f) => [f, profile[f]]));
+  const user = await api.createUser(body).catch(() => null);
+  if (!user) return null;
+  const blocked = readJson(STORAGE.blocked, {});
+  delete blocked[user.id]; // a new sandbox starts unblocked
+  localStorage.setItem(STORAGE.blocked, JSON.stringify(blocked));
+  toast(`Recreated ${userName(user)} (id ${user.id}) in the restarted sandbox`);
+  await loadUsers(true);
+  return user;
+}
+
 async function loadCommands() {
   const lang = currentUser()?.language_code || '';
-  state.commands = (await api.commands(lang).catch(() => [])) || [];
+  state.commands = (await api.commands(lang, state.userId).catch(() => [])) || [];
   if (!$('#command-menu').hidden) showCommandMenu(commandFilter());
 }
 
@@ -742,11 +782,17 @@ async function pollChat(userId, signal) {
       since = chat.version;
     } catch (err) {
       if (signal.aborted) return;
+      // 404 means the user is gone (a restarted sandbox), unless the sandbox is just going down.
       if (err.status === 404) {
-        toast(`User ${userId} does not exist in this sandbox (was it restarted?)`, 'warn');
-        await loadUsers();
-        if (String(state.userId) === String(userId)) selectUser(null);
-        return;
+        const users = await api.users().catch(() => null);
+        if (signal.aborted) return;
+        if (users && !users.some((u) => String(u.id) === String(userId))) {
+          state.users = users;
+          if (await restoreUser(userId)) { since = null; continue; }
+          toast(`User ${userId} does not exist in this sandbox`, 'warn');
+          if (String(state.userId) === String(userId)) selectUser(null);
+          return;
+        }
       }
       state.connected = false;
       renderStatus();
@@ -963,15 +1009,16 @@ async function main() {
   renderErrors();
   renderStatus();
 
-  // The sandbox may not report its settings; then show what this browser last set.
-  const settings = await api.settings();
-  $('#limits-toggle').checked = typeof settings?.enforce_limits === 'boolean'
-    ? settings.enforce_limits
-    : Boolean(readJson(STORAGE.limits, false));
+  // The control API cannot read the setting back, and a restarted sandbox starts with
+  // limits off: re-apply what this browser last set, so the checkbox tells the truth.
+  const limits = Boolean(readJson(STORAGE.limits, false));
+  $('#limits-toggle').checked = limits;
+  if (limits) api.setLimits(true).catch(() => { $('#limits-toggle').checked = false; });
 
   await loadUsers();
   const wanted = userFromHash() ?? localStorage.getItem(STORAGE.user);
-  const known = state.users.find((u) => String(u.id) === String(wanted));
+  const known = state.users.find((u) => String(u.id) === String(wanted))
+    ?? (wanted != null ? await restoreUser(wanted) : null);
   const pick = known ?? (wanted == null ? state.users[0] : null);
   if (pick) {
     selectUser(pick.id);
