@@ -174,6 +174,18 @@ impl Client {
         Ok(())
     }
 
+    /// Queues an update again, as Telegram does when the bot did not
+    /// confirm it before it stopped.
+    pub async fn redeliver(&self, update_id: i64) -> anyhow::Result<()> {
+        let _: serde_json::Value = self
+            .post(
+                &format!("/updates/{update_id}/redeliver"),
+                &serde_json::json!({}),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Every Bot API call the sandbox refused so far.
     pub async fn errors(&self) -> anyhow::Result<Vec<RefusedCall>> {
         self.get("/errors").await

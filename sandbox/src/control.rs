@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/commands", get(commands))
         .route("/settings", post(settings))
         .route("/errors", get(errors))
+        .route("/updates/{update_id}/redeliver", post(redeliver))
 }
 
 pub(crate) struct ControlError {
@@ -501,4 +502,17 @@ async fn settings(State(app): State<AppState>, Json(settings): Json<Settings>) -
 
 async fn errors(State(app): State<AppState>) -> Json<Vec<RefusedCall>> {
     Json(app.state.lock().await.refused.clone())
+}
+
+async fn redeliver(
+    State(app): State<AppState>,
+    Path(update_id): Path<i64>,
+) -> Result<Json<Value>, ControlError> {
+    if app.state.lock().await.redeliver(update_id) {
+        Ok(Json(json!({ "update_id": update_id })))
+    } else {
+        Err(ControlError::not_found(format!(
+            "there was no update {update_id}"
+        )))
+    }
 }

@@ -40,6 +40,8 @@ pub(crate) struct State {
     pub users: BTreeMap<i64, UserEntry>,
     next_user_id: i64,
     updates: VecDeque<Value>,
+    /// Every update ever queued, so that one can be delivered again.
+    history: BTreeMap<i64, Value>,
     next_update_id: i64,
     /// Wakes getUpdates long polls: a new update, or a newer getUpdates call.
     pub updates_signal: watch::Sender<()>,
@@ -106,9 +108,16 @@ impl Default for State {
     fn default() -> Self {
         State {
             users: BTreeMap::new(),
-            next_user_id: 100_000_001,
+            // Ids start from the clock, not from 1: the bot's database
+            // outlives a sandbox restart, and reused ids would make it skip
+            // new updates as redelivered ones and give a new user someone
+            // else's records. Update ids must fit 32 bits (teloxide's
+            // UpdateId), so they count from Unix seconds; user ids from
+            // Unix milliseconds.
+            next_user_id: chrono::Utc::now().timestamp_millis(),
             updates: VecDeque::new(),
-            next_update_id: 1,
+            history: BTreeMap::new(),
+            next_update_id: now(),
             updates_signal: watch::Sender::new(()),
             poll_generation: 0,
             allowed_updates: Vec::new(),
@@ -183,6 +192,7 @@ impl State {
         if allowed {
             let mut update = json!({ "update_id": update_id });
             update[kind] = payload;
+            self.history.insert(update_id, update.clone());
             self.updates.push_back(update);
             self.updates_signal.send_replace(());
         }
@@ -211,6 +221,29 @@ impl State {
             None => {}
         }
         self.updates.iter().take(limit).cloned().collect()
+    }
+
+    /// Queues an already delivered update again, in its place by id, as
+    /// Telegram does when the bot did not confirm it. A bot that asks with
+    /// an offset past it never sees it; a restarted bot (no offset) does.
+    /// False when there never was such an update.
+    pub fn redeliver(&mut self, update_id: i64) -> bool {
+        let Some(update) = self.history.get(&update_id).cloned() else {
+            return false;
+        };
+        let position = self
+            .updates
+            .partition_point(|u| u["update_id"].as_i64() < Some(update_id));
+        if self
+            .updates
+            .get(position)
+            .and_then(|u| u["update_id"].as_i64())
+            != Some(update_id)
+        {
+            self.updates.insert(position, update);
+            self.updates_signal.send_replace(());
+        }
+        true
     }
 
     pub fn pending_update_count(&self) -> usize {

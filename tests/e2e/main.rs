@@ -5,6 +5,7 @@ mod cancel;
 mod harness;
 mod language;
 mod main_menu;
+mod redelivery;
 mod unexpected;
 
 use medcab_bot::i18n::Texts;

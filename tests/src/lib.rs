@@ -71,7 +71,8 @@ impl TestApp {
         startup::redis_dialogues(self.redis.clone(), &self.redis_prefix)
     }
 
-    async fn start_bot(&mut self) {
+    /// Starts the bot (again, after [`TestApp::stop_bot`]).
+    pub async fn start_bot(&mut self) {
         let api_url = self
             .sandbox
             .api_url()
@@ -89,12 +90,17 @@ impl TestApp {
         self.bot = Some(bot);
     }
 
-    /// Stops the bot gracefully and starts a new one on the same database,
-    /// Redis and sandbox, as a deployment would.
-    pub async fn restart_bot(&mut self) {
+    /// Stops the bot gracefully; updates sent meanwhile wait in the sandbox.
+    pub async fn stop_bot(&mut self) {
         if let Some(bot) = self.bot.take() {
             bot.stop().await;
         }
+    }
+
+    /// Stops the bot gracefully and starts a new one on the same database,
+    /// Redis and sandbox, as a deployment would.
+    pub async fn restart_bot(&mut self) {
+        self.stop_bot().await;
         self.start_bot().await;
     }
 
