@@ -4,11 +4,17 @@
 //! sends, calls one service here, and renders the answer. Each module owns
 //! its tables; the SQL that touches a table lives in the module that owns it.
 
+pub mod clock;
+pub mod crypto;
 pub mod data_key;
+pub mod domain;
 pub mod language;
+pub mod registry;
 pub mod telegram_users;
+pub mod totp;
 pub mod updates;
 
+pub use clock::Clock;
 pub use data_key::DataKey;
 pub use language::Language;
 

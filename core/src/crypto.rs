@@ -1,0 +1,1 @@
+//! Personal data at rest: encryption and blind indexes.

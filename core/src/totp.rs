@@ -1,0 +1,1 @@
+//! The second factor: time-based one-time passwords (RFC 6238).
