@@ -203,6 +203,7 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "a graceful stop exits 0, got {status}");
-    assert!(client.errors().await.unwrap().is_empty());
+    let refused = client.errors().await.unwrap();
+    assert!(refused.is_empty(), "the sandbox refused calls: {refused:#?}");
     sandbox.shutdown().await;
 }
