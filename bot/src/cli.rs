@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::admin;
 use crate::config::{DatabaseSettings, Settings};
 use crate::http::HttpServer;
 use crate::sandbox_mode::{self, SandboxArgs};
@@ -32,6 +33,12 @@ pub enum Command {
     /// against it. Uses DATABASE_URL and REDIS_URL when set; otherwise starts
     /// a private PostgreSQL and keeps conversation positions in memory.
     Sandbox(SandboxArgs),
+    /// An operator's chores: `medcab admin import-registry FILE.csv` loads
+    /// the register of medical workers.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox(args) => sandbox_mode::run(args).await,
+        Command::Admin { command } => admin::run(command).await,
     }
 }
 

@@ -83,6 +83,15 @@ impl Settings {
     }
 }
 
+/// `MEDCAB_DATA_KEY` alone, for commands that touch personal data but not
+/// Telegram (`medcab admin import-registry`).
+pub fn data_key_from_env() -> Result<DataKey, ConfigError> {
+    data_key(required(
+        "MEDCAB_DATA_KEY",
+        " (32 random bytes: openssl rand -hex 32)",
+    )?)
+}
+
 fn optional(name: &'static str) -> Option<String> {
     std::env::var(name)
         .ok()

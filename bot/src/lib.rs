@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md at the repository root for the map.
 
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod dialogue_storage;

@@ -1,0 +1,199 @@
+//! `medcab admin import-registry` as an operator runs it: the real binary,
+//! a CSV file on disk, a real database.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use medcab_core::DataKey;
+use medcab_core::crypto::Vault;
+use medcab_core::domain::Snils;
+use medcab_core::registry::Registry;
+use sqlx::PgPool;
+
+const MEDCAB: &str = env!("CARGO_BIN_EXE_medcab");
+const A_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+/// `medcab` with a clean environment plus `vars`.
+fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(MEDCAB);
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // No .env from the working directory may leak in.
+        .current_dir(std::env::temp_dir());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().expect("medcab runs")
+}
+
+/// The URL of the database `#[sqlx::test]` made for this test.
+async fn url_of(db: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for tests");
+    let base = server
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(&server);
+    format!("{base}/{name}")
+}
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &[u8]) -> TempFile {
+        let path = std::env::temp_dir().join(format!("medcab-{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).unwrap();
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const REGISTER: &str = "\u{FEFF}СНИЛС;ФИО;Дата рождения;Телефон;Специальность;Должность;Организация;Регион;Номер аккредитации;Аккредитация действует до
+112-233-445 95;Иванова Анна Сергеевна;14.03.1985;+7 999 123-45-67;Терапия;Врач-терапевт;ГП № 5;Москва;7724 031234567;30.06.2028
+987-654-321 84;Сидоров Иван;01.01.1980;;Педиатрия;Врач-педиатр;ДП № 3;Москва;;
+123-456-789 64;Петров Пётр Петрович;02.11.1970;;Хирургия;Врач-хирург;ГКБ № 1;Тверская область;;
+";
+
+#[sqlx::test(migrations = false)]
+async fn import_registry_reports_skipped_rows_and_stores_the_rest(db: PgPool) {
+    let file = TempFile::new("register.csv", REGISTER.as_bytes());
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
+
+    let output = medcab(&["admin", "import-registry", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    // `contains`, not `starts_with`: log lines (on stdout too) may come first.
+    assert!(
+        stdout.contains("inserted: 2\nupdated:  0\nskipped:  1\nline 3: СНИЛС: "),
+        "{stdout}"
+    );
+    assert!(
+        text(&output.stderr).is_empty(),
+        "no progress bar without a terminal: {}",
+        text(&output.stderr)
+    );
+
+    // The binary applied the migrations and stored what it said it did.
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM registry_entries")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+    let vault = Vault::new(&DataKey::parse(A_KEY).unwrap());
+    let registry = Registry::Local {
+        db: db.clone(),
+        vault,
+    };
+    let anna = registry
+        .find(&Snils::parse("11223344595").unwrap())
+        .await
+        .unwrap()
+        .expect("Анна is in the register");
+    assert_eq!(anna.full_name, "Иванова Анна Сергеевна");
+    assert_eq!(anna.phone.unwrap().e164(), "+79991234567");
+
+    // Again: the same people are updated, not added.
+    let output = medcab(&["admin", "import-registry", file.path()], &vars);
+    assert!(output.status.success());
+    assert!(
+        text(&output.stdout).contains("inserted: 0\nupdated:  2\nskipped:  1\nline 3: "),
+        "{}",
+        text(&output.stdout)
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM registry_entries")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_file_that_cannot_be_imported_is_an_error(db: PgPool) {
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
+
+    let file = TempFile::new("bad-header.csv", b"snils,name\n11223344595,x\n");
+    let output = medcab(&["admin", "import-registry", file.path()], &vars);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("medcab: cannot import ")
+            && stderr.contains("missing columns full_name"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+
+    let output = medcab(
+        &["admin", "import-registry", "/nonexistent/register.csv"],
+        &vars,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).starts_with("medcab: cannot open /nonexistent/register.csv"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_missing_or_malformed_data_key_is_a_configuration_error() {
+    let file = TempFile::new("unused.csv", REGISTER.as_bytes());
+    let db = [("DATABASE_URL", "postgres://localhost/unused")];
+    for (vars, expected) in [
+        (&db[..], "medcab: MEDCAB_DATA_KEY is not set"),
+        (
+            &[db[0], ("MEDCAB_DATA_KEY", "too-short")][..],
+            "medcab: MEDCAB_DATA_KEY is malformed",
+        ),
+        (&[][..], "medcab: DATABASE_URL is not set"),
+    ] {
+        let output = medcab(&["admin", "import-registry", file.path()], vars);
+        assert_eq!(output.status.code(), Some(2), "{expected}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with(expected), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn help_documents_the_header() {
+    let output = medcab(&["admin", "import-registry", "--help"], &[]);
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    for column in [
+        "snils",
+        "accreditation_valid_until",
+        "СНИЛС",
+        "Аккредитация действует до",
+        "DD.MM.YYYY",
+    ] {
+        assert!(help.contains(column), "{column} in\n{help}");
+    }
+    let output = medcab(&["admin", "--help"], &[]);
+    assert!(text(&output.stdout).contains("import-registry"));
+}

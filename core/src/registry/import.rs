@@ -1,0 +1,406 @@
+//! Loading the register from a CSV export (`medcab admin import-registry`).
+//!
+//! The format is in docs/registry.md. A row that cannot be an entry is
+//! skipped and reported by its line; only a file that cannot be read at all
+//! (no header, an unknown header, an I/O or database error) stops the import.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use super::{
+    Field, PHONE_INDEX, RegistryEntry, SEALED_BIRTH_DATE, SEALED_FULL_NAME, SEALED_PHONE,
+    SEALED_SNILS, SNILS_INDEX, parse_entry,
+};
+use crate::crypto::Vault;
+
+/// Rows sent to PostgreSQL in one statement. Large enough that round trips
+/// stop mattering, small enough that a statement stays a few hundred KB.
+const BATCH_ROWS: usize = 1000;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Entries for a СНИЛС the table did not have.
+    pub inserted: u64,
+    /// Entries that replaced the one with the same СНИЛС.
+    pub updated: u64,
+    /// Rows left out, in file order.
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// A row left out of an import, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// The line the row starts on; the header is line 1.
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Why an import stopped. Nothing of it was stored: the whole import is one
+/// transaction.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is empty: expected a header line")]
+    Empty,
+    #[error("the header line is not UTF-8 text: save the file as CSV UTF-8")]
+    HeaderNotUtf8,
+    #[error("{}", describe_header(missing, unknown, repeated))]
+    Header {
+        /// Required columns the header lacks, by their English name.
+        missing: Vec<String>,
+        /// Columns the header has that the register does not.
+        unknown: Vec<String>,
+        /// Columns named twice.
+        repeated: Vec<String>,
+    },
+    #[error("cannot read the file: {0}")]
+    Read(#[source] std::io::Error),
+    #[error("cannot store the entries: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+fn describe_header(missing: &[String], unknown: &[String], repeated: &[String]) -> String {
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("missing columns {}", missing.join(", ")));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!("unknown columns {}", unknown.join(", ")));
+    }
+    if !repeated.is_empty() {
+        problems.push(format!("repeated columns {}", repeated.join(", ")));
+    }
+    let expected: Vec<_> = Field::ALL.iter().map(|field| field.name()).collect();
+    format!(
+        "the header is not recognised: {}; expected {} (or the Russian names)",
+        problems.join("; "),
+        expected.join(",")
+    )
+}
+
+/// Imports a CSV export of the register into `registry_entries`: new СНИЛС
+/// are inserted, known ones updated in place. Bad rows are skipped and
+/// reported; the rest is stored in one transaction, so a fatal error leaves
+/// the table as it was.
+///
+/// `on_progress` is told how many bytes of `input` have been consumed, after
+/// every batch. `input` is read synchronously: this is for the command line
+/// and tests, not for a request handler.
+pub async fn import_csv<R: Read>(
+    db: &PgPool,
+    vault: &Vault,
+    input: R,
+    mut on_progress: impl FnMut(u64),
+) -> Result<ImportReport, ImportError> {
+    let consumed = Arc::new(AtomicU64::new(0));
+    let mut input = BufReader::new(Counting {
+        inner: input,
+        consumed: consumed.clone(),
+    });
+
+    // The delimiter is decided by the header line, so it is read by hand
+    // first and put back in front of the rest for the CSV reader.
+    let mut header = Vec::new();
+    input
+        .read_until(b'\n', &mut header)
+        .map_err(ImportError::Read)?;
+    if let Some(rest) = header.strip_prefix(b"\xEF\xBB\xBF") {
+        // Excel's "CSV UTF-8" starts with a byte order mark.
+        header = rest.to_vec();
+    }
+    if header.iter().all(u8::is_ascii_whitespace) {
+        return Err(ImportError::Empty);
+    }
+    let header_text = std::str::from_utf8(&header).map_err(|_| ImportError::HeaderNotUtf8)?;
+    // Excel in a Russian locale separates with ';' because ',' is the
+    // decimal separator there. Names contain neither.
+    let delimiter = if header_text.matches(';').count() > header_text.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        // Rows with the wrong number of fields are reported, not fatal.
+        .flexible(true)
+        // Lines end at '\n' alone. With the default (CR, LF or CRLF) the
+        // reader counts a CRLF's '\n' into the next record and every line
+        // number in a Windows file comes out one short; the '\r' left at
+        // the end of the last field is trimmed like any other whitespace.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(Cursor::new(header).chain(input));
+    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+
+    let mut report = ImportReport::default();
+    let mut batch = Batch::default();
+    // СНИЛС blind index → the line that gave it: a practitioner twice in one
+    // file is a mistake in the file, and which row should win is not ours
+    // to guess.
+    let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let mut tx = db.begin().await?;
+
+    while reader.read_byte_record(&mut record).map_err(read_error)? {
+        let line = record.position().map_or(0, |position| position.line());
+        // Excel ends a sheet with rows of bare separators; they hold nothing.
+        if record.iter().flatten().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let entry = match columns.entry(&record) {
+            Ok(entry) => entry,
+            Err(reason) => {
+                report.skipped.push(SkippedRow { line, reason });
+                continue;
+            }
+        };
+        let snils_index = vault.blind_index(SNILS_INDEX, entry.snils.digits());
+        match seen.entry(snils_index.clone()) {
+            Entry::Occupied(first) => {
+                report.skipped.push(SkippedRow {
+                    line,
+                    reason: format!(
+                        "{}: the same СНИЛС is on line {}; only that row is imported",
+                        columns.header_name(Field::Snils),
+                        first.get()
+                    ),
+                });
+                continue;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(line);
+            }
+        }
+        batch.push(vault, snils_index, entry);
+        if batch.len() >= BATCH_ROWS {
+            batch.store(&mut tx, &mut report).await?;
+            on_progress(consumed.load(Ordering::Relaxed));
+        }
+    }
+    batch.store(&mut tx, &mut report).await?;
+    tx.commit().await?;
+    on_progress(consumed.load(Ordering::Relaxed));
+    Ok(report)
+}
+
+fn read_error(error: csv::Error) -> ImportError {
+    // With `flexible` and byte records the only error left is I/O.
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => ImportError::Read(error),
+        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+/// Counts the bytes taken from the input, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.consumed.fetch_add(read as u64, Ordering::Relaxed);
+        Ok(read)
+    }
+}
+
+/// Which field is in which column, and what the file calls it.
+struct Columns {
+    /// Per column of the file, the field it holds.
+    fields: Vec<Field>,
+    /// Per field, the column and its name as the header writes it (reasons
+    /// quote the file's own words, Russian or English).
+    positions: HashMap<Field, (usize, String)>,
+}
+
+impl Columns {
+    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
+        let mut fields = Vec::new();
+        let mut positions = HashMap::new();
+        let (mut unknown, mut repeated) = (Vec::new(), Vec::new());
+        for (column, raw) in header.iter().enumerate() {
+            let name = String::from_utf8(raw.to_vec()).map_err(|_| ImportError::HeaderNotUtf8)?;
+            let name = name.trim().to_owned();
+            let wanted = name.to_lowercase();
+            let field = Field::ALL.into_iter().find(|field| {
+                field.name() == wanted || field.russian_name().to_lowercase() == wanted
+            });
+            match field {
+                None => unknown.push(name),
+                Some(field) => match positions.entry(field) {
+                    Entry::Occupied(_) => repeated.push(name),
+                    Entry::Vacant(slot) => {
+                        slot.insert((column, name));
+                        fields.push(field);
+                    }
+                },
+            }
+        }
+        let missing: Vec<String> = Field::ALL
+            .into_iter()
+            .filter(|field| field.is_required() && !positions.contains_key(field))
+            .map(|field| format!("{} ({})", field.name(), field.russian_name()))
+            .collect();
+        // An unknown column is refused rather than ignored: a misspelt
+        // "Телефон" would otherwise drop every phone without a word.
+        if !missing.is_empty() || !unknown.is_empty() || !repeated.is_empty() {
+            return Err(ImportError::Header {
+                missing,
+                unknown,
+                repeated,
+            });
+        }
+        Ok(Columns { fields, positions })
+    }
+
+    fn header_name(&self, field: Field) -> &str {
+        self.positions
+            .get(&field)
+            .map_or(field.name(), |(_, name)| name.as_str())
+    }
+
+    /// The entry in a row, or the reason it is not one.
+    fn entry(&self, record: &csv::ByteRecord) -> Result<RegistryEntry, String> {
+        if record.len() != self.fields.len() {
+            return Err(format!(
+                "expected {} fields, found {}",
+                self.fields.len(),
+                record.len()
+            ));
+        }
+        let mut values: HashMap<Field, &str> = HashMap::with_capacity(self.fields.len());
+        for (&field, raw) in self.fields.iter().zip(record.iter()) {
+            let value = std::str::from_utf8(raw).map_err(|_| {
+                format!(
+                    "{}: not UTF-8 text (save the file as CSV UTF-8)",
+                    self.header_name(field)
+                )
+            })?;
+            values.insert(field, value);
+        }
+        parse_entry(|field| values.get(&field).copied())
+            .map_err(|error| format!("{}: {}", self.header_name(error.field), error.problem))
+    }
+}
+
+/// Sealed rows waiting to be stored, column by column, as UNNEST wants them.
+#[derive(Default)]
+struct Batch {
+    snils_index: Vec<Vec<u8>>,
+    snils: Vec<Vec<u8>>,
+    full_name: Vec<Vec<u8>>,
+    birth_date: Vec<Vec<u8>>,
+    phone_index: Vec<Option<Vec<u8>>>,
+    phone: Vec<Option<Vec<u8>>>,
+    specialty: Vec<String>,
+    position: Vec<String>,
+    organisation: Vec<String>,
+    region: Vec<String>,
+    accreditation_number: Vec<Option<String>>,
+    accreditation_valid_until: Vec<Option<NaiveDate>>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.snils_index.len()
+    }
+
+    fn push(&mut self, vault: &Vault, snils_index: Vec<u8>, entry: RegistryEntry) {
+        self.snils_index.push(snils_index);
+        self.snils
+            .push(vault.seal_str(SEALED_SNILS, entry.snils.digits()));
+        self.full_name
+            .push(vault.seal_str(SEALED_FULL_NAME, &entry.full_name));
+        self.birth_date.push(vault.seal_str(
+            SEALED_BIRTH_DATE,
+            &entry.birth_date.format("%Y-%m-%d").to_string(),
+        ));
+        self.phone_index.push(
+            entry
+                .phone
+                .as_ref()
+                .map(|phone| vault.blind_index(PHONE_INDEX, phone.e164())),
+        );
+        self.phone.push(
+            entry
+                .phone
+                .as_ref()
+                .map(|phone| vault.seal_str(SEALED_PHONE, phone.e164())),
+        );
+        self.specialty.push(entry.specialty);
+        self.position.push(entry.position);
+        self.organisation.push(entry.organisation);
+        self.region.push(entry.region);
+        self.accreditation_number.push(entry.accreditation_number);
+        self.accreditation_valid_until
+            .push(entry.accreditation_valid_until);
+    }
+
+    /// Upserts the rows in one statement and empties the batch.
+    async fn store(
+        &mut self,
+        tx: &mut sqlx::PgConnection,
+        report: &mut ImportReport,
+    ) -> Result<(), sqlx::Error> {
+        if self.len() == 0 {
+            return Ok(());
+        }
+        let batch = std::mem::take(self);
+        // `xmax = 0` holds for a row this statement inserted and not for one
+        // it updated: the one way to tell them apart in a single upsert.
+        let inserted = sqlx::query_scalar!(
+            r#"
+            INSERT INTO registry_entries (
+                snils_index, snils, full_name, birth_date, phone_index, phone,
+                specialty, position, organisation, region,
+                accreditation_number, accreditation_valid_until
+            )
+            SELECT * FROM UNNEST(
+                $1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[],
+                $7::text[], $8::text[], $9::text[], $10::text[],
+                $11::text[], $12::date[]
+            )
+            ON CONFLICT (snils_index) DO UPDATE SET
+                snils = EXCLUDED.snils,
+                full_name = EXCLUDED.full_name,
+                birth_date = EXCLUDED.birth_date,
+                phone_index = EXCLUDED.phone_index,
+                phone = EXCLUDED.phone,
+                specialty = EXCLUDED.specialty,
+                position = EXCLUDED.position,
+                organisation = EXCLUDED.organisation,
+                region = EXCLUDED.region,
+                accreditation_number = EXCLUDED.accreditation_number,
+                accreditation_valid_until = EXCLUDED.accreditation_valid_until,
+                updated_at = now()
+            RETURNING (xmax = 0) AS "inserted!"
+            "#,
+            &batch.snils_index,
+            &batch.snils,
+            &batch.full_name,
+            &batch.birth_date,
+            &batch.phone_index as &[Option<Vec<u8>>],
+            &batch.phone as &[Option<Vec<u8>>],
+            &batch.specialty,
+            &batch.position,
+            &batch.organisation,
+            &batch.region,
+            &batch.accreditation_number as &[Option<String>],
+            &batch.accreditation_valid_until as &[Option<NaiveDate>],
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let new = inserted.iter().filter(|&&inserted| inserted).count() as u64;
+        report.inserted += new;
+        report.updated += inserted.len() as u64 - new;
+        Ok(())
+    }
+}
