@@ -6,7 +6,9 @@ use crate::admin;
 use crate::config::{DatabaseSettings, Settings};
 use crate::http::HttpServer;
 use crate::sandbox_mode::{self, SandboxArgs};
-use crate::startup::{self, Application};
+use crate::startup::{self, Application, Services};
+use medcab_core::Clock;
+use medcab_core::crypto::Vault;
 
 /// medcab — the medical practitioner's personal account in Telegram.
 ///
@@ -60,10 +62,23 @@ async fn run_bot() -> anyhow::Result<()> {
     let db = startup::connect_database(&settings.database.url).await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
     let http = HttpServer::start(settings.http_addr, db.clone(), Some(redis.clone())).await?;
+    let vault = Vault::new(&settings.data_key);
+    let services = Services {
+        registry: startup::registry(
+            &db,
+            &vault,
+            settings.registry_url.clone(),
+            settings.registry_token.clone(),
+        ),
+        vault,
+        clock: Clock::system(),
+        session_idle: settings.session_idle,
+    };
     let bot = Application::new(
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
         startup::redis_dialogues(redis, "medcab:"),
+        services,
     )
     .start()
     .await?;

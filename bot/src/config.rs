@@ -37,9 +37,16 @@ pub struct Settings {
     pub redis_url: String,
     pub data_key: DataKey,
     pub http_addr: SocketAddr,
+    /// The HTTP register of medical workers; `None`: the imported table.
+    pub registry_url: Option<Url>,
+    pub registry_token: Option<String>,
+    /// How long a confirmed second factor keeps personal sections open
+    /// without activity.
+    pub session_idle: chrono::Duration,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 30;
 
 /// Reads `.env` if there is one; real environment variables win over it.
 pub fn load_dotenv() {
@@ -79,6 +86,14 @@ impl Settings {
                     .as_deref()
                     .unwrap_or(DEFAULT_HTTP_ADDR),
             )?,
+            registry_url: optional("MEDCAB_REGISTRY_URL")
+                .map(|value| http_url("MEDCAB_REGISTRY_URL", &value))
+                .transpose()?,
+            registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
+            session_idle: match optional("MEDCAB_SESSION_IDLE_MINUTES") {
+                Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
+                None => chrono::Duration::minutes(DEFAULT_SESSION_IDLE_MINUTES),
+            },
         })
     }
 }
@@ -167,6 +182,16 @@ fn data_key(value: String) -> Result<DataKey, ConfigError> {
     DataKey::parse(&value).map_err(|e| malformed("MEDCAB_DATA_KEY", e.to_string()))
 }
 
+fn minutes(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigError> {
+    match value.trim().parse::<i64>() {
+        Ok(minutes) if (1..=24 * 60).contains(&minutes) => Ok(chrono::Duration::minutes(minutes)),
+        _ => Err(malformed(
+            name,
+            format!("expected whole minutes from 1 to 1440, got {value:?}"),
+        )),
+    }
+}
+
 fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| {
         malformed(
@@ -218,6 +243,14 @@ mod tests {
             err.starts_with("MEDCAB_HTTP_ADDR is malformed") && !err.contains('\n'),
             "{err}"
         );
+        let err = minutes("MEDCAB_SESSION_IDLE_MINUTES", "0")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("MEDCAB_SESSION_IDLE_MINUTES is malformed"),
+            "{err}"
+        );
+        assert_eq!(minutes("X", " 45 ").unwrap(), chrono::Duration::minutes(45));
         let err = data_key("short".into()).unwrap_err().to_string();
         assert!(err.starts_with("MEDCAB_DATA_KEY is malformed"), "{err}");
     }

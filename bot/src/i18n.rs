@@ -15,8 +15,14 @@ use teloxide::utils::html;
 /// The Fluent sources of one language, in the order they are loaded.
 fn sources(language: Language) -> &'static [&'static str] {
     match language {
-        Language::Ru => &[include_str!("../../locales/ru/main.ftl")],
-        Language::En => &[include_str!("../../locales/en/main.ftl")],
+        Language::Ru => &[
+            include_str!("../../locales/ru/main.ftl"),
+            include_str!("../../locales/ru/onboarding.ftl"),
+        ],
+        Language::En => &[
+            include_str!("../../locales/en/main.ftl"),
+            include_str!("../../locales/en/onboarding.ftl"),
+        ],
     }
 }
 

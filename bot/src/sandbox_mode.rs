@@ -8,11 +8,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use medcab_core::DataKey;
+use medcab_core::crypto::Vault;
+use medcab_core::{Clock, DataKey};
 use medcab_sandbox::{Sandbox, SandboxConfig};
 
 use crate::private_postgres::PrivatePostgres;
-use crate::startup::{self, Application};
+use crate::startup::{self, Application, Services};
 
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {
@@ -27,7 +28,7 @@ pub struct SandboxArgs {
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
-    let _data_key = data_key(&args.data_dir)?;
+    let data_key = data_key(&args.data_dir)?;
 
     let (database_url, private_postgres) = match env("DATABASE_URL") {
         Some(url) => (url, None),
@@ -40,15 +41,22 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
             (server.url("medcab"), Some(server))
         }
     };
-    let result = serve(&args, &database_url).await;
+    let result = serve(&args, &database_url, &data_key).await;
     if let Some(server) = private_postgres {
         server.stop().await;
     }
     result
 }
 
-async fn serve(args: &SandboxArgs, database_url: &str) -> anyhow::Result<()> {
+async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> anyhow::Result<()> {
     let db = startup::connect_database(database_url).await?;
+    let vault = Vault::new(data_key);
+    let services = Services {
+        registry: startup::registry(&db, &vault, None, None),
+        vault,
+        clock: Clock::system(),
+        session_idle: chrono::Duration::minutes(crate::config::DEFAULT_SESSION_IDLE_MINUTES),
+    };
     let dialogues = match env("REDIS_URL") {
         Some(url) => {
             startup::redis_dialogues(startup::connect_redis(&url).await?, "medcab-sandbox:")
@@ -69,6 +77,7 @@ async fn serve(args: &SandboxArgs, database_url: &str) -> anyhow::Result<()> {
         startup::telegram(sandbox.token(), Some(api_url)),
         db,
         dialogues,
+        services,
     )
     .start()
     .await?;

@@ -7,6 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use medcab_core::Clock;
+use medcab_core::crypto::Vault;
+use medcab_core::registry::{HttpRegistry, Registry};
 use reqwest::Url;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -63,20 +66,50 @@ pub fn telegram(token: &str, api_url: Option<Url>) -> Bot {
     }
 }
 
+/// What handlers need besides the database: the domain's services and
+/// policies, built once at start.
+#[derive(Clone)]
+pub struct Services {
+    pub vault: Vault,
+    pub registry: Registry,
+    pub clock: Clock,
+    /// How long a confirmed step-up lasts without activity.
+    pub session_idle: chrono::Duration,
+}
+
+/// The register: an HTTP service when configured, else the imported table.
+pub fn registry(db: &PgPool, vault: &Vault, url: Option<Url>, token: Option<String>) -> Registry {
+    match url {
+        Some(url) => {
+            let http = HttpRegistry::new(url);
+            Registry::Http(match token {
+                Some(token) => http.with_token(token),
+                None => http,
+            })
+        }
+        None => Registry::Local {
+            db: db.clone(),
+            vault: vault.clone(),
+        },
+    }
+}
+
 /// The bot, ready to start.
 pub struct Application {
     bot: Bot,
     db: PgPool,
     dialogues: Arc<Dialogues>,
+    services: Services,
     polling_timeout: Duration,
 }
 
 impl Application {
-    pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Dialogues>) -> Application {
+    pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Dialogues>, services: Services) -> Application {
         Application {
             bot,
             db,
             dialogues,
+            services,
             polling_timeout: Duration::from_secs(10),
         }
     }
@@ -106,7 +139,7 @@ impl Application {
             .await
             .build();
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
-            .dependencies(dptree::deps![self.db, self.dialogues])
+            .dependencies(dptree::deps![self.db, self.dialogues, self.services])
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update not handled");
             })

@@ -204,6 +204,9 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
     };
     assert!(status.success(), "a graceful stop exits 0, got {status}");
     let refused = client.errors().await.unwrap();
-    assert!(refused.is_empty(), "the sandbox refused calls: {refused:#?}");
+    assert!(
+        refused.is_empty(),
+        "the sandbox refused calls: {refused:#?}"
+    );
     sandbox.shutdown().await;
 }

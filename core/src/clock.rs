@@ -62,7 +62,9 @@ mod tests {
 
     #[test]
     fn a_manual_clock_moves_only_when_told_and_clones_share_it() {
-        let start = DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z").unwrap().to_utc();
+        let start = DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let clock = Clock::manual(start);
         let shared = clock.clone();
         assert_eq!(clock.now(), start);

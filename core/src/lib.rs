@@ -4,12 +4,17 @@
 //! sends, calls one service here, and renders the answer. Each module owns
 //! its tables; the SQL that touches a table lives in the module that owns it.
 
+pub mod accounts;
 pub mod clock;
+pub mod consent;
 pub mod crypto;
 pub mod data_key;
 pub mod domain;
 pub mod language;
+pub mod onboarding;
 pub mod registry;
+pub mod second_factor;
+pub mod security_events;
 pub mod telegram_users;
 pub mod totp;
 pub mod updates;

@@ -7,14 +7,17 @@
 start-greeting =
     Hello, { $name }!
 
+    { product-about }
+
+    Choose a section:
+
+product-about =
     This is the <b>medical practitioner's personal account</b> in Telegram. Here you can:
     • confirm logins to your account;
     • submit qualification documents and follow the review of your applications;
     • see your work schedule;
     • keep your continuing medical education (CME) points and portfolio in order;
     • get notified about inspections, regulatory changes and expiring documents.
-
-    Choose a section:
 
 menu-title = <b>Main menu</b>. Choose a section:
 
@@ -85,6 +88,7 @@ help =
     /start — start and open the main menu
     /menu — the main menu
     /language — change the language (русский / English)
+    /privacy — consent to the processing of personal data
     /cancel — stop the current action
     /help — this help
 
@@ -108,4 +112,5 @@ command-start = Start
 command-menu = Main menu
 command-help = Help
 command-language = Язык / Language
+command-privacy = Consent and personal data
 command-cancel = Stop the current action

@@ -6,7 +6,7 @@ use crate::ru;
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn cancel_leaves_the_language_picker(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
     anna.send("/language").await;
 
     let cancelled = anna.send("/cancel").await;
@@ -21,7 +21,7 @@ async fn cancel_leaves_the_language_picker(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn cancel_with_nothing_to_cancel_says_so(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("/cancel").await;
 
@@ -35,7 +35,7 @@ async fn cancel_with_nothing_to_cancel_says_so(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_redis_flush_costs_only_the_position(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
     anna.send("/language").await;
 
     app.flush_redis().await;

@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 #[should_panic(expected = "the sandbox refused Bot API calls the bot made")]
 async fn a_reply_over_telegrams_limit_fails_the_test(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
     anna.send("/start").await;
 
     let too_long = "а".repeat(4097);

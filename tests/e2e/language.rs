@@ -7,7 +7,7 @@ use crate::{en, ru};
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn switching_to_english_turns_the_picker_into_an_english_menu(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
 
     let picker = anna.send("/language").await;
     assert_eq!(picker.html.as_deref(), Some(ru("language-choose").as_str()));
@@ -43,7 +43,7 @@ async fn switching_to_english_turns_the_picker_into_an_english_menu(db: PgPool) 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn the_choice_outlives_a_restart_and_a_redis_flush(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
     anna.send("/language").await;
     anna.press("🇬🇧 English").await;
     let anna = anna.user.clone();
@@ -59,7 +59,7 @@ async fn the_choice_outlives_a_restart_and_a_redis_flush(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn the_language_section_of_the_menu_opens_the_picker_in_place(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let john = app.user("John", "en").await;
+    let john = app.active_user("John", "en").await;
     let menu = john.send("/start").await;
 
     let picker = john.press("🌐 Язык / Language").await;

@@ -5,6 +5,7 @@ mod cancel;
 mod harness;
 mod language;
 mod main_menu;
+mod onboarding;
 mod redelivery;
 mod unexpected;
 

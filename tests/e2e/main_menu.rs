@@ -16,7 +16,7 @@ const SECTIONS_RU: [&str; 7] = [
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn start_greets_by_name_in_russian_with_the_menu(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("/start").await;
 
@@ -37,7 +37,7 @@ async fn start_greets_by_name_in_russian_with_the_menu(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn an_english_phone_gets_english(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let john = app.user("John", "en-GB").await;
+    let john = app.active_user("John", "en-GB").await;
 
     let reply = john.send("/start").await;
 
@@ -49,7 +49,7 @@ async fn an_english_phone_gets_english(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_name_with_markup_is_shown_as_typed(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let user = app.user("<b>Ann</b> & Co", "ru").await;
+    let user = app.active_user("<b>Ann</b> & Co", "ru").await;
 
     let reply = user.send("/start").await;
 
@@ -64,7 +64,7 @@ async fn a_name_with_markup_is_shown_as_typed(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
     let menu = anna.send("/start").await;
 
     let section = anna.press("📄 Документы").await;
@@ -96,8 +96,8 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn every_section_has_a_screen_in_both_languages(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
-    let john = app.user("John", "en").await;
+    let anna = app.active_user("Анна", "ru").await;
+    let john = app.active_user("John", "en").await;
     anna.send("/menu").await;
     john.send("/menu").await;
 
@@ -133,7 +133,7 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     };
     assert_eq!(
         names(&russian),
-        ["start", "menu", "language", "help", "cancel"]
+        ["start", "menu", "language", "privacy", "help", "cancel"]
     );
     assert_eq!(names(&english), names(&russian));
     assert_eq!(russian[1].description, "Главное меню");

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_redelivered_update_is_not_handled_again(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await.user;
+    let anna = app.active_user("Анна", "ru").await.user;
     let start = app.client.send_text(anna.id, "/start").await.unwrap();
     app.client
         .wait_for(anna.id, |chat| chat.bot_messages().count() == 1)
@@ -38,7 +38,7 @@ async fn a_redelivered_update_is_not_handled_again(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn updates_sent_while_the_bot_is_down_are_answered_after_it_starts(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await.user;
+    let anna = app.active_user("Анна", "ru").await.user;
 
     app.stop_bot().await;
     app.client.send_text(anna.id, "/start").await.unwrap();

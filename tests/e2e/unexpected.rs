@@ -7,7 +7,7 @@ use crate::ru;
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn free_text_gets_a_hint(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("здравствуйте, где мои баллы?").await;
 
@@ -18,7 +18,7 @@ async fn free_text_gets_a_hint(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn an_unknown_command_gets_a_hint(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let john = app.user("John", "en").await;
+    let john = app.active_user("John", "en").await;
 
     let reply = john.send("/delete_everything").await;
 
@@ -32,7 +32,7 @@ async fn an_unknown_command_gets_a_hint(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_file_nobody_asked_for_gets_a_hint(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
 
     let upload = UploadFile::new(
         FileKind::Document,
@@ -53,7 +53,7 @@ async fn a_file_nobody_asked_for_gets_a_hint(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_forged_button_is_answered_as_outdated(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
     anna.send("/start").await;
 
     for data in ["open:admin", "lang:de", "drop table users"] {
@@ -76,7 +76,7 @@ async fn a_forged_button_is_answered_as_outdated(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn help_lists_the_commands(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await;
+    let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("/help").await;
 

@@ -19,8 +19,11 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use medcab_bot::handlers::Dialogues;
-use medcab_bot::startup::{self, Application, RunningBot};
+use medcab_bot::startup::{self, Application, RunningBot, Services};
+use medcab_core::crypto::Vault;
+use medcab_core::{Clock, DataKey};
 use medcab_sandbox::{
     CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, Sandbox, SandboxConfig, User,
 };
@@ -32,6 +35,9 @@ pub use medcab_sandbox as sandbox;
 pub struct TestApp {
     pub db: PgPool,
     pub client: Client,
+    /// The bot's clock: stands still until a test moves it.
+    pub clock: Clock,
+    pub vault: Vault,
     sandbox: Sandbox,
     redis: redis::aio::ConnectionManager,
     redis_prefix: String,
@@ -55,9 +61,13 @@ impl TestApp {
             .await
             .expect("Redis answers at REDIS_URL");
         let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
+        let clock = Clock::manual(test_start());
+        let vault = Vault::new(&DataKey::generate());
         let mut app = TestApp {
             db,
             client,
+            clock,
+            vault,
             sandbox,
             redis,
             redis_prefix,
@@ -71,6 +81,15 @@ impl TestApp {
         startup::redis_dialogues(self.redis.clone(), &self.redis_prefix)
     }
 
+    fn services(&self) -> Services {
+        Services {
+            registry: startup::registry(&self.db, &self.vault, None, None),
+            vault: self.vault.clone(),
+            clock: self.clock.clone(),
+            session_idle: chrono::Duration::minutes(30),
+        }
+    }
+
     /// Starts the bot (again, after [`TestApp::stop_bot`]).
     pub async fn start_bot(&mut self) {
         let api_url = self
@@ -82,6 +101,7 @@ impl TestApp {
             startup::telegram(self.sandbox.token(), Some(api_url)),
             self.db.clone(),
             self.dialogues(),
+            self.services(),
         )
         .polling_timeout(Duration::from_secs(1))
         .start()
@@ -139,6 +159,102 @@ impl TestApp {
         Phone { app: self, user }
     }
 
+    /// A practitioner who has already connected: consent given, linked,
+    /// second factor enrolled (set up through core, not the chat).
+    pub async fn active_user(&self, first_name: &str, language_code: &str) -> Phone<'_> {
+        use medcab_core::{accounts, consent, second_factor};
+        let phone = self.user(first_name, language_code).await;
+        let id = phone.id();
+        let now = self.clock.now();
+        let snils = medcab_core::domain::Snils::parse(&valid_snils(id)).expect("a valid СНИЛС");
+        let number =
+            medcab_core::domain::PhoneNumber::parse(&format!("+79{:09}", id % 1_000_000_000))
+                .expect("a phone");
+        consent::give(&self.db, id, now).await.unwrap();
+        accounts::open(&self.db, id, now).await.unwrap();
+        accounts::set_phone(&self.db, &self.vault, id, &number)
+            .await
+            .unwrap();
+        accounts::set_snils(&self.db, &self.vault, id, &snils)
+            .await
+            .unwrap();
+        accounts::link(&self.db, id, now).await.unwrap();
+        let secret = second_factor::enrolment_secret(&self.db, &self.vault, id)
+            .await
+            .unwrap();
+        // An earlier step than the tests' clock, so their own codes are fresh.
+        let code = secret.code_at(now.timestamp() - 30);
+        let checked = second_factor::check_code(
+            &self.db,
+            &self.vault,
+            id,
+            &code,
+            now,
+            chrono::Duration::minutes(30),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            checked,
+            second_factor::CodeCheck::Accepted { enrolled_now: true }
+        );
+        phone
+    }
+
+    /// A new simulated user whose Telegram account has this phone number.
+    pub async fn user_with_phone(
+        &self,
+        first_name: &str,
+        language_code: &str,
+        phone: &str,
+    ) -> Phone<'_> {
+        let user = self
+            .client
+            .create_user(
+                NewUser::named(first_name)
+                    .with_language(language_code)
+                    .with_phone(phone),
+            )
+            .await
+            .expect("the sandbox creates a user");
+        Phone { app: self, user }
+    }
+
+    /// Puts a practitioner in the register, through the real CSV import.
+    pub async fn register(&self, snils: &str, full_name: &str, phone: &str) {
+        let csv = format!(
+            "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
+             {snils},{full_name},1985-03-14,{phone},Терапия,Врач-терапевт участковый,ГБУЗ ГП № 1,Москва,7722 012345678,2029-06-30\n"
+        );
+        let report =
+            medcab_core::registry::import_csv(&self.db, &self.vault, csv.as_bytes(), |_| {})
+                .await
+                .expect("the register imports");
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    }
+
+    /// The TOTP code an authenticator app shows now for this user's second
+    /// factor (pending or enrolled), by the bot's clock.
+    pub async fn totp_code(&self, user_id: i64) -> String {
+        self.totp_code_at(user_id, self.clock.now()).await
+    }
+
+    pub async fn totp_code_at(&self, user_id: i64, at: DateTime<Utc>) -> String {
+        let sealed: Vec<u8> =
+            sqlx::query_scalar("SELECT secret FROM second_factors WHERE telegram_user_id = $1")
+                .bind(user_id)
+                .fetch_one(&self.db)
+                .await
+                .expect("the user has a second factor");
+        let bytes = self
+            .vault
+            .open(medcab_core::second_factor::SECRET_FIELD, &sealed)
+            .expect("the secret decrypts");
+        medcab_core::totp::TotpSecret::from_bytes(bytes)
+            .expect("a secret")
+            .code_at(at.timestamp())
+    }
+
     /// The phone of a user made earlier (after a restart, say).
     pub fn phone(&self, user: User) -> Phone<'_> {
         Phone { app: self, user }
@@ -162,6 +278,26 @@ impl TestApp {
             "the sandbox refused Bot API calls the bot made: {refused:#?}"
         );
     }
+}
+
+/// A valid СНИЛС made from a number (its last nine digits), for unique
+/// test practitioners.
+pub fn valid_snils(seed: i64) -> String {
+    let body = format!("{:09}", seed.rem_euclid(1_000_000_000).max(1_002_000));
+    let sum: u32 = body
+        .chars()
+        .zip((1..=9).rev())
+        .map(|(d, w)| d.to_digit(10).unwrap() * w)
+        .sum();
+    let check = (sum % 101) % 100;
+    format!("{body}{check:02}")
+}
+
+/// When every test's clock starts: a weekday morning, Moscow 12:00.
+pub fn test_start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+        .expect("a valid time")
+        .to_utc()
 }
 
 /// A simulated user's phone: what they send, press and see.
@@ -192,6 +328,39 @@ impl Phone<'_> {
             .await
             .expect("the sandbox takes the text");
         self.newest_after(before).await
+    }
+
+    /// Waits until the chat satisfies `done`, and returns it.
+    pub async fn wait_for(&self, done: impl Fn(&Chat) -> bool) -> Chat {
+        self.app
+            .client
+            .wait_for(self.user.id, done)
+            .await
+            .expect("the chat reaches the expected state")
+    }
+
+    /// Waits until the bot's newest message starts with `prefix` (as the
+    /// user reads it), and returns that message.
+    pub async fn wait_for_text(&self, prefix: &str) -> ChatMessage {
+        let chat = self
+            .wait_for(|chat| {
+                chat.last_bot_message()
+                    .is_some_and(|m| m.body().starts_with(prefix))
+            })
+            .await;
+        chat.last_bot_message().cloned().expect("a message")
+    }
+
+    /// Shares a contact with Telegram's button and returns the bot's reply.
+    pub async fn share_contact(&self, contact: medcab_sandbox::ShareContact) -> ChatMessage {
+        self.reply_to(async {
+            self.app
+                .client
+                .share_contact(self.user.id, contact)
+                .await
+                .expect("the sandbox shares the contact");
+        })
+        .await
     }
 
     /// Sends something and returns the bot's reply.

@@ -18,6 +18,10 @@ pub enum Action {
     Open(Section),
     /// Switch the interface language.
     SetLanguage(Language),
+    /// Agree (or not) to the processing of personal data.
+    Consent(bool),
+    /// Ask the register again after it was unavailable.
+    RetryRegistry,
 }
 
 impl Action {
@@ -26,6 +30,9 @@ impl Action {
             Action::Home => "home".to_owned(),
             Action::Open(section) => format!("open:{}", section.code()),
             Action::SetLanguage(language) => format!("lang:{}", language.code()),
+            Action::Consent(true) => "consent:yes".to_owned(),
+            Action::Consent(false) => "consent:no".to_owned(),
+            Action::RetryRegistry => "registry:retry".to_owned(),
         }
     }
 
@@ -34,6 +41,9 @@ impl Action {
             None if data == "home" => Some(Action::Home),
             Some(("open", code)) => Section::from_code(code).map(Action::Open),
             Some(("lang", code)) => code.parse().ok().map(Action::SetLanguage),
+            Some(("consent", "yes")) => Some(Action::Consent(true)),
+            Some(("consent", "no")) => Some(Action::Consent(false)),
+            Some(("registry", "retry")) => Some(Action::RetryRegistry),
             _ => None,
         }
     }
@@ -54,7 +64,12 @@ mod tests {
 
     #[test]
     fn every_action_round_trips_within_telegram_limits() {
-        let mut actions = vec![Action::Home];
+        let mut actions = vec![
+            Action::Home,
+            Action::Consent(true),
+            Action::Consent(false),
+            Action::RetryRegistry,
+        ];
         actions.extend(Section::ALL.iter().map(|s| Action::Open(*s)));
         actions.extend(Language::ALL.iter().map(|l| Action::SetLanguage(*l)));
         for action in actions {

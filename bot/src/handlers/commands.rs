@@ -16,6 +16,7 @@ pub enum Command {
     Menu,
     Help,
     Language,
+    Privacy,
     Cancel,
 }
 
@@ -25,6 +26,7 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
         BotCommand::new("start", t.msg("command-start")),
         BotCommand::new("menu", t.msg("command-menu")),
         BotCommand::new("language", t.msg("command-language")),
+        BotCommand::new("privacy", t.msg("command-privacy")),
         BotCommand::new("help", t.msg("command-help")),
         BotCommand::new("cancel", t.msg("command-cancel")),
     ]

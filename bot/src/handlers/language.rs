@@ -11,6 +11,7 @@
 //!       Main menu. Choose a section: [👤 Profile] …
 //! ```
 
+use medcab_core::onboarding;
 use medcab_core::{Language, telegram_users};
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -19,6 +20,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, State, commands, main_menu};
 use crate::i18n::Texts;
+use crate::startup::Services;
 
 pub fn picker(t: Texts) -> Screen {
     Screen {
@@ -54,6 +56,7 @@ pub async fn set(
     query: CallbackQuery,
     dialogue: ChatDialogue,
     db: PgPool,
+    services: Services,
     language: Language,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
@@ -62,6 +65,17 @@ pub async fn set(
 
     let t = Texts::new(language);
     commands::publish_for_chat(&bot, query.from.id.into(), t).await?;
+    let position = onboarding::position(&db, query.from.id.0 as i64).await?;
+    if !position.is_active() {
+        // Not connected yet: confirm, then carry on with the step at hand.
+        let changed = Screen {
+            text: t.msg("language-changed"),
+            keyboard: InlineKeyboardMarkup::default(),
+        };
+        screen::replace(&bot, &query, changed).await?;
+        return super::onboarding::resume(&bot, query.from.id.into(), position, t, &db, &services)
+            .await;
+    }
     let heading = format!("{}\n\n{}", t.msg("language-changed"), t.msg("menu-title"));
     screen::replace(&bot, &query, main_menu::menu(t, heading)).await
 }

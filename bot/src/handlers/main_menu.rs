@@ -17,11 +17,16 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerResult, State, language};
+use medcab_core::accounts;
+use medcab_core::second_factor::{self, CodeCheck};
+use sqlx::PgPool;
+
+use super::{Action, ChatDialogue, HandlerResult, State, language, onboarding};
 use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
 
 /// A section of the main menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Section {
     Profile,
     Documents,
@@ -73,6 +78,15 @@ impl Section {
             Section::Notifications => t.msg("menu-notifications"),
             Section::Language => t.msg("menu-language"),
         }
+    }
+
+    /// Sections that show personal data open only after the second-factor
+    /// code (step-up), for the idle time of the session.
+    fn holds_personal_data(self) -> bool {
+        matches!(
+            self,
+            Section::Profile | Section::Documents | Section::Applications
+        )
     }
 
     /// What a section that is still being built says about itself.
@@ -146,8 +160,25 @@ pub async fn open(
     dialogue: ChatDialogue,
     t: Texts,
     section: Section,
+    db: PgPool,
+    services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
+    let user_id = query.from.id.0 as i64;
+    if section.holds_personal_data() {
+        let now = services.clock.now();
+        if accounts::session_open(&db, user_id, now).await? {
+            let mut conn = db.acquire().await?;
+            accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
+        } else {
+            dialogue.update(State::StepUp { section }).await?;
+            let screen = Screen {
+                text: t.msg("step-up-ask"),
+                keyboard: back(t),
+            };
+            return screen::replace(&bot, &query, screen).await;
+        }
+    }
     match section.preview(t) {
         Some(text) => {
             screen::replace(
@@ -164,5 +195,56 @@ pub async fn open(
             dialogue.update(State::ChoosingLanguage).await?;
             screen::replace(&bot, &query, language::picker(t)).await
         }
+    }
+}
+
+/// The code typed after a section asked for it.
+pub async fn receive_step_up_code(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    section: Section,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(code) = msg.text() else {
+        return screen::say(&bot, msg.chat.id, t.msg("code-malformed")).await;
+    };
+    let user_id = msg
+        .from
+        .as_ref()
+        .map(|user| user.id.0 as i64)
+        .unwrap_or_default();
+    let now = services.clock.now();
+    let checked = second_factor::check_code(
+        &db,
+        &services.vault,
+        user_id,
+        code,
+        now,
+        services.session_idle,
+    )
+    .await?;
+    onboarding::forget_message(&bot, &msg).await;
+    match checked {
+        CodeCheck::Accepted { .. } => {
+            dialogue.exit().await?;
+            let text = format!(
+                "{}\n\n{}",
+                t.msg("step-up-confirmed"),
+                section.preview(t).unwrap_or_default()
+            );
+            screen::show(
+                &bot,
+                msg.chat.id,
+                Screen {
+                    text,
+                    keyboard: back(t),
+                },
+            )
+            .await
+        }
+        rejected => screen::say(&bot, msg.chat.id, onboarding::code_rejection(t, rejected)).await,
     }
 }

@@ -11,10 +11,14 @@ mod fallback;
 mod help;
 mod language;
 mod main_menu;
+mod onboarding;
+mod privacy;
 mod screen;
 
 use dptree::case;
 use medcab_core::Language;
+use medcab_core::accounts::Step;
+use medcab_core::onboarding::Position;
 use medcab_core::telegram_users::{self, ChatKind, Visit};
 use medcab_core::updates::{self, Claim};
 use serde::{Deserialize, Serialize};
@@ -41,36 +45,79 @@ pub enum State {
     Idle,
     /// The language picker is on screen.
     ChoosingLanguage,
+    /// A section with personal data asked for the second-factor code.
+    StepUp { section: main_menu::Section },
 }
 
 /// The route table: which conversation handles an update.
 pub fn schema() -> UpdateHandler<HandlerError> {
-    let commands = teloxide::filter_command::<Command, _>()
-        .branch(case![Command::Start(payload)].endpoint(main_menu::start))
-        .branch(case![Command::Menu].endpoint(main_menu::show))
+    // Commands that work at any point, even before consent.
+    let anytime = teloxide::filter_command::<Command, _>()
         .branch(case![Command::Help].endpoint(help::show))
         .branch(case![Command::Language].endpoint(language::ask))
-        .branch(case![Command::Cancel].endpoint(cancel::cancel));
-
-    let messages = Update::filter_message()
-        .branch(commands)
-        .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
-        .endpoint(fallback::unexpected_message);
-
-    let actions = dptree::filter_map(Action::from_update)
-        .branch(case![Action::Home].endpoint(main_menu::home))
-        .branch(case![Action::Open(section)].endpoint(main_menu::open))
-        .branch(case![Action::SetLanguage(language)].endpoint(language::set));
-
-    let callbacks = Update::filter_callback_query()
-        .branch(actions)
-        .endpoint(fallback::outdated_button);
+        .branch(case![Command::Cancel].endpoint(cancel::cancel))
+        .branch(case![Command::Privacy].endpoint(privacy::show));
 
     dptree::entry()
         .filter_map_async(visit)
         .enter_dialogue::<Update, Dialogues, State>()
-        .branch(messages)
-        .branch(callbacks)
+        .branch(Update::filter_message().branch(anytime))
+        .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
+        .branch(Update::filter_message().branch(active_messages()))
+        .branch(Update::filter_callback_query().branch(active_callbacks()))
+}
+
+/// A user who is not active yet: every update goes to the step they are on.
+fn onboarding_routes() -> UpdateHandler<HandlerError> {
+    let at = |step: Step| {
+        dptree::filter(move |position: Position| position == Position::Onboarding(step))
+    };
+    let messages = Update::filter_message()
+        .branch(
+            teloxide::filter_command::<Command, _>()
+                .branch(case![Command::Start(payload)].endpoint(onboarding::start))
+                .branch(case![Command::Menu].endpoint(onboarding::start)),
+        )
+        .branch(
+            dptree::filter(|position: Position| position == Position::NeedsConsent)
+                .endpoint(onboarding::consent_first),
+        )
+        .branch(at(Step::Phone).endpoint(onboarding::receive_contact))
+        .branch(at(Step::Snils).endpoint(onboarding::receive_snils))
+        .branch(at(Step::SecondFactor).endpoint(onboarding::receive_code));
+
+    let actions = dptree::filter_map(Action::from_update)
+        .branch(case![Action::Consent(agreed)].endpoint(onboarding::consent))
+        .branch(case![Action::RetryRegistry].endpoint(onboarding::retry_registry))
+        .branch(case![Action::SetLanguage(language)].endpoint(language::set));
+    let callbacks = Update::filter_callback_query()
+        .branch(actions)
+        .endpoint(onboarding::finish_first);
+
+    dptree::entry().branch(messages).branch(callbacks)
+}
+
+/// An active practitioner's messages.
+fn active_messages() -> UpdateHandler<HandlerError> {
+    let commands = teloxide::filter_command::<Command, _>()
+        .branch(case![Command::Start(payload)].endpoint(main_menu::start))
+        .branch(case![Command::Menu].endpoint(main_menu::show));
+    dptree::entry()
+        .branch(commands)
+        .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
+        .branch(case![State::StepUp { section }].endpoint(main_menu::receive_step_up_code))
+        .endpoint(fallback::unexpected_message)
+}
+
+/// An active practitioner's buttons.
+fn active_callbacks() -> UpdateHandler<HandlerError> {
+    let actions = dptree::filter_map(Action::from_update)
+        .branch(case![Action::Home].endpoint(main_menu::home))
+        .branch(case![Action::Open(section)].endpoint(main_menu::open))
+        .branch(case![Action::SetLanguage(language)].endpoint(language::set));
+    dptree::entry()
+        .branch(actions)
+        .endpoint(fallback::outdated_button)
 }
 
 /// The first step of every update: claim it (a redelivered update stops

@@ -1,0 +1,431 @@
+//! Connecting a practitioner: consent, own phone, СНИЛС and the register,
+//! then the second factor. The position comes from PostgreSQL on every
+//! update, so a restart, a Redis flush or days of silence lose nothing.
+//!
+//! ```text
+//! user: /start
+//! bot:  Здравствуйте, Анна! … Согласие на обработку персональных данных …
+//!       [✅ Согласен(на)] [Не согласен(на)]
+//! user: <presses ✅ Согласен(на)>
+//! bot:  Нажмите кнопку «📱 Поделиться номером» …   (reply keyboard: 📱 Поделиться номером)
+//! user: <shares someone else's contact>
+//! bot:  Это чужой контакт. …
+//! user: <shares own contact>
+//! bot:  Телефон подтверждён. Введите ваш СНИЛС — 11 цифр …
+//! user: 112-233-445 96
+//! bot:  Контрольное число СНИЛС не сходится …
+//! user: 112-233-445 95                               (deleted from the chat once stored)
+//! bot:  Нашли вас в регистре: Иванова Анна Сергеевна.
+//! bot:  <QR code> Последний шаг — защита входа. … ключ: JBSW…
+//! user: 123 456                                      (deleted from the chat once checked)
+//! bot:  Готово! Вход в личный кабинет защищён вторым фактором.   [main menu]
+//! ```
+
+use chrono::{DateTime, FixedOffset, Utc};
+use medcab_core::accounts::Step;
+use medcab_core::domain::{PhoneError, Snils, SnilsError};
+use medcab_core::onboarding::{self, ContactRejection, Position, RegistryMatch, SharedContact};
+use medcab_core::second_factor::{self, CodeCheck};
+use medcab_core::totp;
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChatAction, InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, KeyboardRemove,
+    ParseMode,
+};
+
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerResult, main_menu};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// The position of a user who is not active yet; `None` for active users
+/// (they go on to the main routes).
+pub async fn unfinished(update: Update, db: PgPool) -> Option<Position> {
+    let user = update.from()?;
+    match onboarding::position(&db, user.id.0 as i64).await {
+        Ok(position) if position.is_active() => None,
+        Ok(position) => Some(position),
+        Err(error) => {
+            tracing::error!(%error, "cannot read the onboarding position");
+            None
+        }
+    }
+}
+
+/// Shows what the user has to do next, from where they stand.
+pub async fn resume(
+    bot: &Bot,
+    chat_id: ChatId,
+    position: Position,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+) -> HandlerResult {
+    match position {
+        Position::NeedsConsent => screen::show(bot, chat_id, consent_screen(t)).await,
+        Position::Onboarding(Step::Phone) => ask_phone(bot, chat_id, t).await,
+        Position::Onboarding(Step::Snils) => ask_snils(bot, chat_id, t).await,
+        Position::Onboarding(Step::SecondFactor) => send_qr(bot, chat_id, t, db, services).await,
+        Position::Onboarding(Step::Active) => {
+            screen::show(bot, chat_id, main_menu::menu(t, t.msg("menu-title"))).await
+        }
+    }
+}
+
+/// /start before the account is active: a newcomer gets the greeting with
+/// the consent question in one message; anyone else picks up their step.
+pub async fn start(
+    bot: Bot,
+    msg: Message,
+    position: Position,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    if position != Position::NeedsConsent {
+        return resume(&bot, msg.chat.id, position, t, &db, &services).await;
+    }
+    let name = msg
+        .from
+        .as_ref()
+        .map(|user| user.first_name.as_str())
+        .unwrap_or_default();
+    let hello = t.msg_with("onboarding-hello", [("name", Arg::Text(name))]);
+    let consent = consent_screen(t);
+    let screen = Screen {
+        text: format!("{hello}\n\n{}", consent.text),
+        keyboard: consent.keyboard,
+    };
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// A message before consent: nothing personal is taken, only the question.
+pub async fn consent_first(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
+    screen::show(&bot, msg.chat.id, consent_screen(t)).await
+}
+
+fn consent_screen(t: Texts) -> Screen {
+    Screen {
+        text: t.msg("consent-text"),
+        keyboard: InlineKeyboardMarkup::new([[
+            button(t.msg("consent-accept"), Action::Consent(true)),
+            button(t.msg("consent-decline"), Action::Consent(false)),
+        ]]),
+    }
+}
+
+/// [✅ Согласен(на)] or [Не согласен(на)].
+pub async fn consent(
+    bot: Bot,
+    query: CallbackQuery,
+    agreed: bool,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    let user_id = query.from.id.0 as i64;
+    let chat_id: ChatId = query.from.id.into();
+    // The consent text stays in the chat, without its buttons: it is what
+    // the user agreed to.
+    if let Some(message) = query.regular_message() {
+        let _ = bot
+            .edit_message_reply_markup(message.chat.id, message.id)
+            .await;
+    }
+    if !agreed {
+        return screen::say(&bot, chat_id, t.msg("consent-declined")).await;
+    }
+    onboarding::accept_consent(&db, user_id, services.clock.now()).await?;
+    let position = onboarding::position(&db, user_id).await?;
+    resume(&bot, chat_id, position, t, &db, &services).await
+}
+
+async fn ask_phone(bot: &Bot, chat_id: ChatId, t: Texts) -> HandlerResult {
+    say_with_phone_button(bot, chat_id, t, t.msg("phone-ask")).await
+}
+
+async fn say_with_phone_button(
+    bot: &Bot,
+    chat_id: ChatId,
+    t: Texts,
+    text: String,
+) -> HandlerResult {
+    let keyboard =
+        KeyboardMarkup::new([[KeyboardButton::new(t.msg("phone-button"))
+            .request(teloxide::types::ButtonRequest::Contact)]])
+        .resize_keyboard()
+        .one_time_keyboard();
+    bot.send_message(chat_id, text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(keyboard)
+        .await?;
+    Ok(())
+}
+
+/// The phone step: only a contact shared with the button is taken.
+pub async fn receive_contact(
+    bot: Bot,
+    msg: Message,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = msg
+        .from
+        .as_ref()
+        .map(|user| user.id.0 as i64)
+        .unwrap_or_default();
+    let Some(contact) = msg.contact() else {
+        return say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-typed")).await;
+    };
+    let shared = SharedContact {
+        phone_number: &contact.phone_number,
+        owner_id: contact.user_id.map(|id| id.0 as i64),
+    };
+    match onboarding::submit_contact(&db, &services.vault, user_id, shared).await? {
+        Ok(_) => {
+            bot.send_message(msg.chat.id, t.msg("phone-saved"))
+                .reply_markup(KeyboardRemove::new())
+                .await?;
+            ask_snils(&bot, msg.chat.id, t).await
+        }
+        Err(ContactRejection::NotOwn) => {
+            say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-not-own")).await
+        }
+        Err(ContactRejection::Invalid(PhoneError::NotRussian | PhoneError::NotMobile))
+        | Err(ContactRejection::Invalid(_)) => {
+            say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-not-mobile")).await
+        }
+    }
+}
+
+async fn ask_snils(bot: &Bot, chat_id: ChatId, t: Texts) -> HandlerResult {
+    screen::say(bot, chat_id, t.msg("snils-ask")).await
+}
+
+/// The СНИЛС step: parsed with a specific answer for each mistake; once
+/// stored, the message with it is deleted from the chat.
+pub async fn receive_snils(
+    bot: Bot,
+    msg: Message,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        return ask_snils(&bot, msg.chat.id, t).await;
+    };
+    let snils = match Snils::parse(text) {
+        Ok(snils) => snils,
+        Err(error) => return screen::say(&bot, msg.chat.id, snils_error(t, &error)).await,
+    };
+    let user_id = msg
+        .from
+        .as_ref()
+        .map(|user| user.id.0 as i64)
+        .unwrap_or_default();
+    bot.send_chat_action(msg.chat.id, ChatAction::Typing)
+        .await?;
+    let outcome = onboarding::submit_snils(
+        &db,
+        &services.vault,
+        &services.registry,
+        user_id,
+        &snils,
+        services.clock.now(),
+    )
+    .await;
+    forget_message(&bot, &msg).await;
+    show_match(&bot, msg.chat.id, t, outcome?, &db, &services).await
+}
+
+fn snils_error(t: Texts, error: &SnilsError) -> String {
+    match error {
+        SnilsError::Empty => t.msg("snils-empty"),
+        SnilsError::InvalidCharacters => t.msg("snils-not-digits"),
+        SnilsError::WrongLength { digits } => t.msg_with(
+            "snils-wrong-length",
+            [("digits", Arg::Number(*digits as i64))],
+        ),
+        SnilsError::Checksum => t.msg("snils-checksum"),
+    }
+}
+
+/// [🔄 Повторить] after the register was unavailable.
+pub async fn retry_registry(
+    bot: Bot,
+    query: CallbackQuery,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    let user_id = query.from.id.0 as i64;
+    let chat_id: ChatId = query.from.id.into();
+    if onboarding::position(&db, user_id).await? != Position::Onboarding(Step::Snils) {
+        let position = onboarding::position(&db, user_id).await?;
+        return resume(&bot, chat_id, position, t, &db, &services).await;
+    }
+    bot.send_chat_action(chat_id, ChatAction::Typing).await?;
+    let outcome = onboarding::match_registry(
+        &db,
+        &services.vault,
+        &services.registry,
+        user_id,
+        services.clock.now(),
+    )
+    .await?;
+    show_match(&bot, chat_id, t, outcome, &db, &services).await
+}
+
+async fn show_match(
+    bot: &Bot,
+    chat_id: ChatId,
+    t: Texts,
+    outcome: RegistryMatch,
+    db: &PgPool,
+    services: &Services,
+) -> HandlerResult {
+    match outcome {
+        RegistryMatch::Linked { full_name } => {
+            screen::say(
+                bot,
+                chat_id,
+                t.msg_with("registry-linked", [("name", Arg::Text(&full_name))]),
+            )
+            .await?;
+            send_qr(bot, chat_id, t, db, services).await
+        }
+        RegistryMatch::NoMatch => screen::say(bot, chat_id, t.msg("registry-no-match")).await,
+        RegistryMatch::TakenByAnother => screen::say(bot, chat_id, t.msg("registry-taken")).await,
+        RegistryMatch::Unavailable => {
+            let keyboard = InlineKeyboardMarkup::new([[button(
+                t.msg("registry-retry"),
+                Action::RetryRegistry,
+            )]]);
+            screen::show(
+                bot,
+                chat_id,
+                Screen {
+                    text: t.msg("registry-unavailable"),
+                    keyboard,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The QR code for the authenticator app, with the key written out. Sent
+/// protected (no forwarding, no saving): it is the secret itself.
+async fn send_qr(
+    bot: &Bot,
+    chat_id: ChatId,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+) -> HandlerResult {
+    bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
+        .await?;
+    let secret = second_factor::enrolment_secret(db, &services.vault, chat_id.0).await?;
+    let url = secret.otpauth_url(ISSUER, &chat_id.0.to_string());
+    let picture = InputFile::memory(totp::qr_png(&url)).file_name("medcab-qr.png");
+    bot.send_photo(chat_id, picture)
+        .caption(t.msg_with(
+            "factor-qr-caption",
+            [("secret", Arg::Text(&secret.to_base32()))],
+        ))
+        .parse_mode(ParseMode::Html)
+        .protect_content(true)
+        .await?;
+    Ok(())
+}
+
+/// What authenticator apps show above the code.
+const ISSUER: &str = "medcab";
+
+/// The second-factor step: the first right code completes the enrolment.
+pub async fn receive_code(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(code) = msg.text() else {
+        return screen::say(&bot, msg.chat.id, t.msg("code-malformed")).await;
+    };
+    let user_id = msg
+        .from
+        .as_ref()
+        .map(|user| user.id.0 as i64)
+        .unwrap_or_default();
+    let checked = second_factor::check_code(
+        &db,
+        &services.vault,
+        user_id,
+        code,
+        services.clock.now(),
+        services.session_idle,
+    )
+    .await?;
+    forget_message(&bot, &msg).await;
+    match checked {
+        CodeCheck::Accepted { .. } => {
+            dialogue.exit().await?;
+            screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
+            screen::show(&bot, msg.chat.id, main_menu::menu(t, t.msg("menu-title"))).await
+        }
+        rejected => screen::say(&bot, msg.chat.id, code_rejection(t, rejected)).await,
+    }
+}
+
+/// Why a code was not taken, in the user's words.
+pub fn code_rejection(t: Texts, check: CodeCheck) -> String {
+    match check {
+        CodeCheck::Accepted { .. } => String::new(),
+        CodeCheck::Malformed => t.msg("code-malformed"),
+        CodeCheck::Wrong { attempts_left } => {
+            t.msg_with("code-wrong", [("left", Arg::Number(attempts_left.into()))])
+        }
+        CodeCheck::LockedNow { until } => t.msg_with(
+            "code-locked-now",
+            [("until", Arg::Text(&moscow_time(until)))],
+        ),
+        CodeCheck::Locked { until } => {
+            t.msg_with("code-locked", [("until", Arg::Text(&moscow_time(until)))])
+        }
+        CodeCheck::Replayed => t.msg("code-replayed"),
+    }
+}
+
+/// Moscow has kept UTC+3 all year since 2014. Users' own time zones come
+/// with the notification settings.
+fn moscow_time(at: DateTime<Utc>) -> String {
+    let moscow = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
+    at.with_timezone(&moscow).format("%H:%M").to_string()
+}
+
+/// A menu button pressed before the account is active: say what is next.
+pub async fn finish_first(
+    bot: Bot,
+    query: CallbackQuery,
+    position: Position,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    resume(&bot, query.from.id.into(), position, t, &db, &services).await
+}
+
+/// Deletes a message that carried personal data, now that it is stored.
+/// Best effort: a message too old to delete stays, and that is not an error.
+pub async fn forget_message(bot: &Bot, msg: &Message) {
+    if let Err(error) = bot.delete_message(msg.chat.id, msg.id).await {
+        tracing::info!(%error, "could not delete a message with personal data");
+    }
+}

@@ -1,0 +1,35 @@
+//! /privacy: what is processed and why, and whether the user agreed.
+
+use medcab_core::consent;
+use sqlx::PgPool;
+use teloxide::prelude::*;
+
+use super::{HandlerResult, screen};
+use crate::i18n::{Arg, Texts};
+
+pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult {
+    let user_id = msg
+        .from
+        .as_ref()
+        .map(|user| user.id.0 as i64)
+        .unwrap_or_default();
+    let status = match consent::in_force(&db, user_id).await? {
+        Some(given) => t.msg_with(
+            "consent-given-at",
+            [
+                (
+                    "date",
+                    Arg::Text(&given.given_at.format("%d.%m.%Y").to_string()),
+                ),
+                ("version", Arg::Text(&given.text_version)),
+            ],
+        ),
+        None => t.msg("consent-none"),
+    };
+    screen::say(
+        &bot,
+        msg.chat.id,
+        format!("{}\n\n{}", t.msg("consent-text"), status),
+    )
+    .await
+}

@@ -1,0 +1,232 @@
+//! A Telegram user's account: the way from consent to a linked, protected
+//! practitioner account, and the step-up session afterwards.
+//!
+//! Owns the table `accounts`. The step stored here is the system of record
+//! for onboarding: whatever happens to the bot or to Redis, a returning user
+//! resumes at this step. Phone and СНИЛС are sealed, with blind indexes.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
+
+use crate::crypto::{CryptoError, Vault};
+use crate::domain::{PhoneNumber, Snils};
+
+/// Where a user is on the way to an active account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Consent given; the phone number is next.
+    Phone,
+    /// Phone confirmed; the СНИЛС is next (and the register match).
+    Snils,
+    /// Linked to the register; the second factor is next.
+    SecondFactor,
+    /// Done.
+    Active,
+}
+
+impl Step {
+    fn parse(text: &str) -> Step {
+        match text {
+            "phone" => Step::Phone,
+            "snils" => Step::Snils,
+            "second_factor" => Step::SecondFactor,
+            // The CHECK constraint allows nothing else.
+            _ => Step::Active,
+        }
+    }
+}
+
+pub const PHONE_FIELD: &str = "accounts.phone";
+pub const SNILS_FIELD: &str = "accounts.snils";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("a stored field does not decrypt: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error("a stored field does not parse")]
+    Corrupt,
+}
+
+/// The step a user is on, or `None` before consent opened an account.
+pub async fn step(db: &PgPool, user_id: i64) -> Result<Option<Step>, sqlx::Error> {
+    let step = sqlx::query_scalar!(
+        "SELECT step FROM accounts WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(step.as_deref().map(Step::parse))
+}
+
+/// Opens an account at the phone step; an existing one is left as it is.
+pub async fn open(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        INSERT INTO accounts (telegram_user_id, step, created_at)
+        VALUES ($1, 'phone', $2)
+        ON CONFLICT (telegram_user_id) DO NOTHING
+        "#,
+        user_id,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Stores the user's own phone number and moves on to the СНИЛС.
+pub async fn set_phone(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+    phone: &PhoneNumber,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE accounts SET phone = $2, phone_index = $3, step = 'snils'
+        WHERE telegram_user_id = $1 AND step = 'phone'
+        "#,
+        user_id,
+        vault.seal_str(PHONE_FIELD, phone.e164()),
+        vault.blind_index("phone", phone.e164()),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn phone(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+) -> Result<Option<PhoneNumber>, AccountError> {
+    let sealed = sqlx::query_scalar!(
+        "SELECT phone FROM accounts WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    sealed
+        .map(|sealed| {
+            let text = vault.open_str(PHONE_FIELD, &sealed)?;
+            PhoneNumber::parse(&text).map_err(|_| AccountError::Corrupt)
+        })
+        .transpose()
+}
+
+/// Stores the СНИЛС the user typed, before the register is asked, so that a
+/// register outage loses nothing.
+pub async fn set_snils(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+    snils: &Snils,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET snils = $2, snils_index = $3 WHERE telegram_user_id = $1 AND step = 'snils'",
+        user_id,
+        vault.seal_str(SNILS_FIELD, snils.digits()),
+        vault.blind_index("snils", snils.digits()),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn snils(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+) -> Result<Option<Snils>, AccountError> {
+    let sealed = sqlx::query_scalar!(
+        "SELECT snils FROM accounts WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    sealed
+        .map(|sealed| {
+            let text = vault.open_str(SNILS_FIELD, &sealed)?;
+            Snils::parse(&text).map_err(|_| AccountError::Corrupt)
+        })
+        .transpose()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Linked,
+    /// Another Telegram account is already linked to this practitioner.
+    TakenByAnother,
+}
+
+/// Links the account to the practitioner its СНИЛС names; the second factor
+/// is next. One Telegram account per practitioner.
+pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Link, sqlx::Error> {
+    let linked = sqlx::query!(
+        r#"
+        UPDATE accounts SET linked_at = $2, step = 'second_factor'
+        WHERE telegram_user_id = $1 AND step = 'snils'
+        "#,
+        user_id,
+        now,
+    )
+    .execute(db)
+    .await;
+    match linked {
+        Ok(_) => Ok(Link::Linked),
+        Err(sqlx::Error::Database(error))
+            if error.constraint() == Some("accounts_snils_linked") =>
+        {
+            Ok(Link::TakenByAnother)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The second factor is enrolled: the account is active.
+pub async fn activate(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET step = 'active' WHERE telegram_user_id = $1 AND step = 'second_factor'",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether sections with personal data are open without asking for a code.
+pub async fn session_open(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let until = sqlx::query_scalar!(
+        "SELECT confirmed_until FROM accounts WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    Ok(until.is_some_and(|until| now < until))
+}
+
+/// Opens (or, on activity, extends) the step-up session for `idle` more.
+pub async fn extend_session(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+    idle: Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET confirmed_until = $2 WHERE telegram_user_id = $1",
+        user_id,
+        now + idle,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! The way from a stranger to an active practitioner account:
+//! consent → own phone → СНИЛС → match in the register → second factor.
+//!
+//! Each step is stored the moment the user completes it (tables of
+//! `consent` and `accounts`), so the position is always derived from
+//! PostgreSQL: a user who vanishes for days, a bot restart or a Redis flush
+//! all resume where the user was.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::accounts::{self, AccountError, Link, Step};
+use crate::consent;
+use crate::crypto::Vault;
+use crate::domain::{PhoneError, PhoneNumber, Snils};
+use crate::registry::{Registry, RegistryError};
+
+/// Where a user stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Nothing personal may be asked yet.
+    NeedsConsent,
+    Onboarding(Step),
+}
+
+impl Position {
+    pub fn is_active(self) -> bool {
+        self == Position::Onboarding(Step::Active)
+    }
+}
+
+pub async fn position(db: &PgPool, user_id: i64) -> Result<Position, sqlx::Error> {
+    if consent::in_force(db, user_id).await?.is_none() {
+        return Ok(Position::NeedsConsent);
+    }
+    Ok(match accounts::step(db, user_id).await? {
+        Some(step) => Position::Onboarding(step),
+        // Consent without an account: opened on the next step.
+        None => Position::Onboarding(Step::Phone),
+    })
+}
+
+/// The user agreed to the processing of personal data.
+pub async fn accept_consent(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    consent::give(db, user_id, now).await?;
+    accounts::open(db, user_id, now).await
+}
+
+/// A contact the user shared with Telegram's button.
+pub struct SharedContact<'a> {
+    pub phone_number: &'a str,
+    /// The Telegram user the contact belongs to, if it has one.
+    pub owner_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactRejection {
+    /// Someone else's contact: we need a phone the user owns.
+    NotOwn,
+    Invalid(PhoneError),
+}
+
+/// Takes the user's own phone number. Only a contact whose owner is the
+/// sender proves the number is theirs (Telegram verified it).
+pub async fn submit_contact(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+    contact: SharedContact<'_>,
+) -> Result<Result<PhoneNumber, ContactRejection>, sqlx::Error> {
+    if contact.owner_id != Some(user_id) {
+        return Ok(Err(ContactRejection::NotOwn));
+    }
+    let phone = match PhoneNumber::parse(contact.phone_number) {
+        Ok(phone) => phone,
+        Err(error) => return Ok(Err(ContactRejection::Invalid(error))),
+    };
+    accounts::set_phone(db, vault, user_id, &phone).await?;
+    Ok(Ok(phone))
+}
+
+/// What the register said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryMatch {
+    /// Linked; the second factor is next. Carries the name to greet with.
+    Linked { full_name: String },
+    /// No entry with this СНИЛС and this phone. One answer for both "no
+    /// such СНИЛС" and "another phone", so the bot cannot be used to learn
+    /// who is in the register.
+    NoMatch,
+    /// The practitioner is already linked to another Telegram account.
+    TakenByAnother,
+    /// The register did not answer; the СНИЛС is kept for a retry.
+    Unavailable,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OnboardingError {
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("the register holds an unreadable entry: {0}")]
+    Corrupt(String),
+}
+
+/// Stores the СНИЛС (so nothing is lost if the register is down) and looks
+/// the practitioner up.
+pub async fn submit_snils(
+    db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
+    user_id: i64,
+    snils: &Snils,
+    now: DateTime<Utc>,
+) -> Result<RegistryMatch, OnboardingError> {
+    accounts::set_snils(db, vault, user_id, snils).await?;
+    match_registry(db, vault, registry, user_id, now).await
+}
+
+/// Looks the stored СНИЛС and phone up in the register and links on a match.
+pub async fn match_registry(
+    db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<RegistryMatch, OnboardingError> {
+    let (Some(snils), Some(phone)) = (
+        accounts::snils(db, vault, user_id).await?,
+        accounts::phone(db, vault, user_id).await?,
+    ) else {
+        return Ok(RegistryMatch::NoMatch);
+    };
+    let entry = match registry.find(&snils).await {
+        Ok(entry) => entry,
+        Err(RegistryError::Unavailable(reason)) => {
+            tracing::warn!(%reason, "the register is unavailable");
+            return Ok(RegistryMatch::Unavailable);
+        }
+        Err(RegistryError::Corrupt(reason)) => return Err(OnboardingError::Corrupt(reason)),
+    };
+    let Some(entry) = entry.filter(|entry| entry.phone.as_ref() == Some(&phone)) else {
+        return Ok(RegistryMatch::NoMatch);
+    };
+    Ok(match accounts::link(db, user_id, now).await? {
+        Link::Linked => RegistryMatch::Linked {
+            full_name: entry.full_name,
+        },
+        Link::TakenByAnother => RegistryMatch::TakenByAnother,
+    })
+}

@@ -1,0 +1,185 @@
+//! The TOTP second factor of an account: enrolment, code checks, lockout.
+//!
+//! Owns the table `second_factors`. Rules (RFC 6238, OWASP ASVS V2.8):
+//! 30-second steps, one step of drift either way, a code accepted once
+//! (the last accepted step is stored), and after three wrong codes code
+//! entry is locked for 30 minutes. Counters are in PostgreSQL, so a
+//! restart or a Redis flush does not reset them.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::accounts;
+use crate::crypto::{CryptoError, Vault};
+use crate::security_events::{self, Kind};
+use crate::totp::{self, CodeRejection, TotpSecret};
+
+pub const SECRET_FIELD: &str = "second_factors.secret";
+pub const MAX_WRONG_CODES: i32 = 3;
+
+pub fn lock_duration() -> Duration {
+    Duration::minutes(30)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FactorError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("the stored secret does not decrypt: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error("the stored secret is unusable")]
+    Corrupt,
+    #[error("no second factor is being enrolled or enrolled")]
+    Missing,
+}
+
+/// What became of a code the user typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right. `enrolled_now` when this code completed the enrolment.
+    Accepted { enrolled_now: bool },
+    /// Not six digits: not counted as an attempt.
+    Malformed,
+    /// Wrong; so many tries remain before the lock.
+    Wrong { attempts_left: i32 },
+    /// Wrong, and that was the last try: locked until then.
+    LockedNow { until: DateTime<Utc> },
+    /// Code entry is locked; the code was not even looked at.
+    Locked { until: DateTime<Utc> },
+    /// A code that was already used.
+    Replayed,
+}
+
+/// The secret to enrol: the pending one if enrolment was started before (so
+/// the QR code already scanned stays valid), or a fresh one.
+pub async fn enrolment_secret(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+) -> Result<TotpSecret, FactorError> {
+    let existing = sqlx::query!(
+        "SELECT secret, enrolled_at FROM second_factors WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some(row) = existing.filter(|row| row.enrolled_at.is_none()) {
+        return open_secret(vault, &row.secret);
+    }
+    let secret = TotpSecret::generate();
+    sqlx::query!(
+        r#"
+        INSERT INTO second_factors (telegram_user_id, secret)
+        VALUES ($1, $2)
+        ON CONFLICT (telegram_user_id) DO UPDATE
+            SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
+        "#,
+        user_id,
+        vault.seal(SECRET_FIELD, secret.as_bytes()),
+    )
+    .execute(db)
+    .await?;
+    Ok(secret)
+}
+
+fn open_secret(vault: &Vault, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
+    TotpSecret::from_bytes(vault.open(SECRET_FIELD, sealed)?).map_err(|_| FactorError::Corrupt)
+}
+
+/// Checks a code, for enrolment or for a step-up. A right code completes a
+/// pending enrolment (the account becomes active) and opens the step-up
+/// session for `session_idle`.
+pub async fn check_code(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+    code: &str,
+    now: DateTime<Utc>,
+    session_idle: Duration,
+) -> Result<CodeCheck, FactorError> {
+    let mut tx = db.begin().await?;
+    // Serialises concurrent attempts: two codes sent at once must not both
+    // see two attempts left.
+    let row = sqlx::query!(
+        r#"
+        SELECT secret, enrolled_at, last_accepted_step, failed_attempts, locked_until
+        FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE
+        "#,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(FactorError::Missing)?;
+
+    if let Some(until) = row.locked_until.filter(|until| now < *until) {
+        return Ok(CodeCheck::Locked { until });
+    }
+    // A lock that has run out starts the count afresh.
+    let failed_before = if row.locked_until.is_some() {
+        0
+    } else {
+        row.failed_attempts
+    };
+
+    let secret = open_secret(vault, &row.secret)?;
+    let outcome = match totp::verify(&secret, code, now.timestamp(), row.last_accepted_step) {
+        Ok(step) => {
+            sqlx::query!(
+                r#"
+                UPDATE second_factors
+                SET last_accepted_step = $2, failed_attempts = 0, locked_until = NULL,
+                    enrolled_at = COALESCE(enrolled_at, $3)
+                WHERE telegram_user_id = $1
+                "#,
+                user_id,
+                step,
+                now,
+            )
+            .execute(&mut *tx)
+            .await?;
+            let enrolled_now = row.enrolled_at.is_none();
+            if enrolled_now {
+                accounts::activate(&mut tx, user_id).await?;
+                security_events::record(&mut tx, user_id, Kind::FactorEnrolled, json!({}), now)
+                    .await?;
+            }
+            accounts::extend_session(&mut tx, user_id, now, session_idle).await?;
+            CodeCheck::Accepted { enrolled_now }
+        }
+        Err(CodeRejection::Malformed) => CodeCheck::Malformed,
+        Err(CodeRejection::Replayed) => {
+            security_events::record(&mut tx, user_id, Kind::CodeReplayed, json!({}), now).await?;
+            CodeCheck::Replayed
+        }
+        Err(CodeRejection::Wrong) => {
+            let failed = failed_before + 1;
+            let locked_until = (failed >= MAX_WRONG_CODES).then(|| now + lock_duration());
+            sqlx::query!(
+                "UPDATE second_factors SET failed_attempts = $2, locked_until = $3 WHERE telegram_user_id = $1",
+                user_id,
+                failed,
+                locked_until,
+            )
+            .execute(&mut *tx)
+            .await?;
+            match locked_until {
+                Some(until) => {
+                    let details = json!({ "until": until, "attempts": failed });
+                    security_events::record(&mut tx, user_id, Kind::FactorLocked, details, now)
+                        .await?;
+                    CodeCheck::LockedNow { until }
+                }
+                None => {
+                    security_events::record(&mut tx, user_id, Kind::CodeRejected, json!({}), now)
+                        .await?;
+                    CodeCheck::Wrong {
+                        attempts_left: MAX_WRONG_CODES - failed,
+                    }
+                }
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}

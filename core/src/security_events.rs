@@ -1,0 +1,56 @@
+//! The security log: locks, replayed codes, denied logins, erasures.
+//!
+//! Owns the table `security_events`. Details never hold personal data.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    FactorEnrolled,
+    CodeRejected,
+    FactorLocked,
+    CodeReplayed,
+    DataErased,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::FactorEnrolled => "factor_enrolled",
+            Kind::CodeRejected => "code_rejected",
+            Kind::FactorLocked => "factor_locked",
+            Kind::CodeReplayed => "code_replayed",
+            Kind::DataErased => "data_erased",
+        }
+    }
+}
+
+pub async fn record(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    kind: Kind,
+    details: Value,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO security_events (telegram_user_id, kind, details, at) VALUES ($1, $2, $3, $4)",
+        user_id,
+        kind.as_str(),
+        details,
+        at,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The kinds recorded for a user, oldest first (for tests and the audit view).
+pub async fn kinds_for(db: &sqlx::PgPool, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT kind FROM security_events WHERE telegram_user_id = $1 ORDER BY id",
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}

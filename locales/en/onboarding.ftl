@@ -1,0 +1,78 @@
+## Connecting: consent, phone, SNILS, second factor
+
+onboarding-hello =
+    Hello, { $name }!
+
+    { product-about }
+
+    First, let us connect your personal account — it takes a couple of minutes.
+
+consent-text =
+    <b>Consent to the processing of personal data</b>
+
+    To connect your personal account, the bot will ask for:
+    • your phone number — through Telegram's button, to be sure it is yours;
+    • your SNILS — to find you in the register of medical workers.
+
+    Why: to establish who you are, to protect logins with a second factor, to take your documents and to keep you informed about your applications.
+
+    How it is kept: encrypted, and every access is logged. The bot deletes messages with personal data from the chat as soon as it has stored them.
+
+    You can withdraw consent at any time with /forget — your data will be erased. The text of the consent: /privacy.
+
+    Processing follows Russian Federal Law No. 152-FZ "On Personal Data".
+consent-accept = ✅ I agree
+consent-decline = I do not agree
+consent-declined = Without consent we cannot connect your personal account. If you change your mind, send /start.
+consent-given-at = You gave your consent on { $date } (version { $version }). To withdraw it: /forget.
+consent-none = You have not given consent to the processing of personal data.
+
+phone-ask = Press "📱 Share my number" at the bottom of the screen — Telegram will send the number of your account.
+phone-button = 📱 Share my number
+phone-not-own = That is someone else's contact. Press "📱 Share my number" — Telegram will then send your own number.
+phone-typed = Please send the number with the "📱 Share my number" button — that way we know it is really yours.
+phone-not-mobile = This does not look like a Russian mobile number. Logging in needs a number starting with +7 9…
+phone-saved = Phone number confirmed.
+
+snils-ask =
+    Enter your SNILS — 11 digits, for example <code>112-233-445 95</code>.
+    The message with your SNILS will be deleted from the chat as soon as it is stored.
+snils-empty = Enter your SNILS: 11 digits.
+snils-not-digits = A SNILS has digits only (dashes and spaces are fine). Check it and enter it again.
+snils-wrong-length =
+    A SNILS has 11 digits, and yours has { $digits ->
+        [one] { $digits } digit
+       *[other] { $digits } digits
+    }. Check it and enter it again.
+snils-checksum = The SNILS check number does not match — probably a typo in one of the digits. Check it against the document and enter it again.
+snils-checking = Looking you up in the register of medical workers…
+registry-no-match =
+    We did not find you in the register of medical workers with this SNILS and phone number.
+
+    • Check the SNILS and send it again.
+    • If the register has another phone number for you, ask your organisation's HR department.
+    • If you are not in the register yet, you will need to apply for registration with documents — that section is coming to the bot soon.
+registry-taken = This SNILS is already connected to another Telegram account. If that was not you, contact support.
+registry-unavailable = The register of medical workers is unavailable right now. Your SNILS is saved — press "Retry" in a few minutes.
+registry-retry = 🔄 Retry
+registry-linked = Found you in the register: { $name }.
+
+factor-qr-caption =
+    <b>Last step — protecting your logins.</b>
+
+    1. Open an authenticator app (Yandex Key, Google Authenticator or another).
+    2. Scan this QR code or add the key by hand: <code>{ $secret }</code>
+    3. Reply with the 6-digit code from the app.
+factor-enrolled = <b>Done!</b> Logins to your personal account are now protected by a second factor.
+code-malformed = The code is the 6 digits from your authenticator app. Please enter it again.
+code-wrong =
+    That code did not work. { $left ->
+        [one] { $left } try left.
+       *[other] { $left } tries left.
+    }
+code-locked-now = Three wrong codes in a row: code entry is locked until { $until } (Moscow time). If that was not you, contact support.
+code-locked = Code entry is locked until { $until } (Moscow time). Please try again after that.
+code-replayed = This code has already been used. Wait for the next code in the app (it changes every 30 seconds).
+
+step-up-ask = This section holds personal data. Enter the 6-digit code from your authenticator app.
+step-up-confirmed = Login confirmed.

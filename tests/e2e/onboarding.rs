@@ -1,0 +1,483 @@
+//! Connecting a practitioner: consent → own phone → СНИЛС → register →
+//! second factor, with every wrong turn on the way.
+
+use chrono::Duration;
+use medcab_core::accounts::{self, Step};
+use medcab_core::{consent, security_events};
+use medcab_e2e::sandbox::{From, ShareContact};
+use medcab_e2e::{Phone, TestApp};
+use sqlx::PgPool;
+
+use crate::ru;
+
+const SNILS: &str = "112-233-445 95";
+const PHONE: &str = "+79161234567";
+const NAME: &str = "Иванова Анна Сергеевна";
+
+/// Consent given and phone shared: the bot now asks for the СНИЛС.
+async fn up_to_snils(app: &TestApp, anna: &Phone<'_>) {
+    let consent = anna.send("/start").await;
+    assert!(
+        consent
+            .html
+            .as_deref()
+            .unwrap()
+            .ends_with(&ru("consent-text"))
+    );
+    anna.press("✅ Согласен(на)").await;
+    anna.wait_for_text("Нажмите кнопку «📱 Поделиться номером»")
+        .await;
+    app.client
+        .share_contact(anna.id(), ShareContact::own())
+        .await
+        .unwrap();
+    anna.wait_for_text("Введите ваш СНИЛС").await;
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Snils)
+    );
+}
+
+/// СНИЛС matched: the QR code is on screen.
+async fn up_to_second_factor(app: &TestApp, anna: &Phone<'_>) {
+    up_to_snils(app, anna).await;
+    app.client.send_text(anna.id(), SNILS).await.unwrap();
+    anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
+        .await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+
+    // Consent first, and nothing personal before it.
+    let hello = anna.send("/start").await;
+    assert!(
+        hello.body().starts_with("Здравствуйте, Анна!"),
+        "{}",
+        hello.body()
+    );
+    assert!(
+        hello
+            .html
+            .as_deref()
+            .unwrap()
+            .ends_with(&ru("consent-text"))
+    );
+    assert_eq!(
+        hello.button_labels(),
+        ["✅ Согласен(на)", "Не согласен(на)"]
+    );
+    assert!(
+        consent::in_force(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    anna.press("✅ Согласен(на)").await;
+    let ask_phone = anna.wait_for_text("Нажмите кнопку").await;
+    assert_eq!(ask_phone.html.as_deref(), Some(ru("phone-ask").as_str()));
+    let chat = anna.chat().await;
+    assert_eq!(chat.reply_keyboard_labels(), ["📱 Поделиться номером"]);
+    assert!(
+        consent::in_force(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        chat.message(hello.message_id)
+            .unwrap()
+            .reply_markup
+            .is_none(),
+        "the consent keeps its text, loses its buttons"
+    );
+
+    app.client
+        .share_contact(anna.id(), ShareContact::own())
+        .await
+        .unwrap();
+    anna.wait_for_text("Введите ваш СНИЛС").await;
+    let chat = anna.chat().await;
+    assert!(
+        chat.bot_messages()
+            .any(|m| m.body() == "Телефон подтверждён.")
+    );
+    assert!(chat.reply_keyboard.is_none(), "the contact button is gone");
+
+    let typed = app.client.send_text(anna.id(), SNILS).await.unwrap();
+    let chat = anna
+        .wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
+        .await;
+    assert!(
+        chat.message(typed.message_id).unwrap().deleted,
+        "the message with the СНИЛС is deleted"
+    );
+    assert!(
+        chat.bot_messages()
+            .any(|m| m.body() == format!("Нашли вас в регистре: {NAME}."))
+    );
+    let qr = chat.last_bot_message().unwrap();
+    assert!(
+        qr.protect_content,
+        "the QR code is the secret: no forwarding"
+    );
+    assert!(qr.body().contains("Яндекс Ключ"));
+    let picture = app
+        .client
+        .file(&qr.photo.as_ref().unwrap().file_id)
+        .await
+        .unwrap();
+    assert!(picture.starts_with(b"\x89PNG"), "a PNG picture");
+
+    let code = app.totp_code(anna.id()).await;
+    let sent = app.client.send_text(anna.id(), &code).await.unwrap();
+    let chat = anna
+        .wait_for(|chat| {
+            chat.last_bot_message()
+                .is_some_and(|m| m.body().starts_with("Главное меню"))
+        })
+        .await;
+    assert!(
+        chat.message(sent.message_id).unwrap().deleted,
+        "the code is deleted once checked"
+    );
+    assert!(
+        chat.bot_messages()
+            .any(|m| m.html.as_deref() == Some(ru("factor-enrolled").as_str()))
+    );
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Active)
+    );
+
+    // Active now: /start greets with the menu.
+    let menu = anna.send("/start").await;
+    assert!(menu.body().starts_with("Здравствуйте, Анна!"));
+    assert_eq!(menu.button_labels().len(), 7);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn declining_consent_asks_nothing_personal(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    anna.send("/start").await;
+
+    anna.press("Не согласен(на)").await;
+
+    let declined = anna.wait_for_text("Без согласия").await;
+    assert_eq!(
+        declined.html.as_deref(),
+        Some(ru("consent-declined").as_str())
+    );
+    // Whatever is typed next, only the consent question comes back.
+    let again = anna.send(SNILS).await;
+    assert_eq!(again.html.as_deref(), Some(ru("consent-text").as_str()));
+    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn only_the_users_own_contact_is_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    anna.send("/start").await;
+    anna.press("✅ Согласен(на)").await;
+    anna.wait_for_text("Нажмите кнопку").await;
+
+    let typed = anna.send("+7 916 123-45-67").await;
+    assert_eq!(typed.html.as_deref(), Some(ru("phone-typed").as_str()));
+
+    let someone_else = ShareContact {
+        phone_number: Some("+79035550000".into()),
+        user_id: Some(Some(42)),
+        first_name: None,
+    };
+    let refused = anna.share_contact(someone_else).await;
+    assert_eq!(refused.html.as_deref(), Some(ru("phone-not-own").as_str()));
+
+    let no_account = ShareContact {
+        phone_number: Some("+79035550000".into()),
+        user_id: Some(None),
+        first_name: None,
+    };
+    let refused = anna.share_contact(no_account).await;
+    assert_eq!(refused.html.as_deref(), Some(ru("phone-not-own").as_str()));
+
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Phone),
+        "nothing taken yet"
+    );
+    assert_eq!(
+        anna.chat().await.reply_keyboard_labels(),
+        ["📱 Поделиться номером"],
+        "the button is still there"
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn each_snils_mistake_gets_its_own_answer_and_loses_nothing(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_snils(&app, &anna).await;
+
+    let checksum = anna.send("112-233-445 96").await;
+    assert!(
+        checksum
+            .body()
+            .starts_with("Контрольное число СНИЛС не сходится"),
+        "{}",
+        checksum.body()
+    );
+    let short = anna.send("112-233-445 9").await;
+    assert_eq!(
+        short.body(),
+        "В СНИЛС 11 цифр, а в вашем 10 цифр. Проверьте и введите ещё раз."
+    );
+    let two = anna.send("12").await;
+    assert!(two.body().contains("в вашем 2 цифры"), "{}", two.body());
+    let letters = anna.send("СНИЛС 112").await;
+    assert_eq!(
+        letters.html.as_deref(),
+        Some(ru("snils-not-digits").as_str())
+    );
+
+    // Still at the СНИЛС step with the phone kept: the right number goes through.
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Snils)
+    );
+    app.client
+        .send_text(anna.id(), "11223344595")
+        .await
+        .unwrap();
+    anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
+        .await;
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn someone_not_in_the_register_is_told_what_to_do(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    // In the register, but with another phone: the same answer as "not there",
+    // so the bot cannot be used to learn who is registered.
+    app.register(SNILS, NAME, "+79990000000").await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_snils(&app, &anna).await;
+
+    let other_phone = anna.send(SNILS).await;
+    assert_eq!(
+        other_phone.html.as_deref(),
+        Some(ru("registry-no-match").as_str())
+    );
+    let unknown = anna.send(&medcab_e2e::valid_snils(555_555_555)).await;
+    assert_eq!(
+        unknown.html.as_deref(),
+        Some(ru("registry-no-match").as_str())
+    );
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Snils)
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_second_factor(&app, &anna).await;
+    let right = app.totp_code(anna.id()).await;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+
+    assert_eq!(
+        anna.send("12345").await.html.as_deref(),
+        Some(ru("code-malformed").as_str())
+    );
+    assert_eq!(
+        anna.send(wrong).await.body(),
+        "Код не подошёл. Осталось 2 попытки."
+    );
+    assert_eq!(
+        anna.send(wrong).await.body(),
+        "Код не подошёл. Осталась 1 попытка."
+    );
+    let locked = anna.send(wrong).await;
+    assert!(
+        locked
+            .body()
+            .starts_with("Три неверных кода подряд: ввод кода заблокирован до 12:30 (МСК)."),
+        "{}",
+        locked.body()
+    );
+
+    // Locked: even the right code is not looked at, and a restart changes nothing.
+    let anna = anna.user.clone();
+    app.restart_bot().await;
+    app.flush_redis().await;
+    let anna = app.phone(anna);
+    let still = anna.send(&app.totp_code(anna.id()).await).await;
+    assert_eq!(
+        still.body(),
+        "Ввод кода заблокирован до 12:30 (МСК). Попробуйте после этого времени."
+    );
+
+    app.clock.advance(Duration::minutes(31));
+    anna.send(&app.totp_code(anna.id()).await).await;
+    anna.wait_for(|chat| {
+        chat.last_bot_message()
+            .is_some_and(|m| m.body().starts_with("Главное меню"))
+    })
+    .await;
+    let kinds = security_events::kinds_for(&app.db, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "code_rejected",
+            "code_rejected",
+            "factor_locked",
+            "factor_enrolled"
+        ]
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_code_is_accepted_once(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_second_factor(&app, &anna).await;
+    let code = app.totp_code(anna.id()).await;
+    anna.send(&code).await;
+    anna.wait_for(|chat| {
+        chat.last_bot_message()
+            .is_some_and(|m| m.body().starts_with("Главное меню"))
+    })
+    .await;
+
+    // A section with personal data asks for a code; the used one is refused.
+    app.clock.advance(Duration::minutes(31)); // past the session's idle time
+    let ask = anna.press("📄 Документы").await;
+    assert_eq!(ask.html.as_deref(), Some(ru("step-up-ask").as_str()));
+    app.clock.set(medcab_e2e::test_start());
+    let replayed = anna.send(&code).await;
+    assert_eq!(replayed.html.as_deref(), Some(ru("code-replayed").as_str()));
+    assert_eq!(
+        security_events::kinds_for(&app.db, anna.id())
+            .await
+            .unwrap()
+            .last()
+            .map(String::as_str),
+        Some("code_replayed")
+    );
+
+    app.clock.advance(Duration::seconds(30));
+    let opened = anna.send(&app.totp_code(anna.id()).await).await;
+    assert!(
+        opened.body().starts_with("Вход подтверждён."),
+        "{}",
+        opened.body()
+    );
+    assert!(opened.body().contains("Документы"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn onboarding_resumes_after_a_restart_and_a_redis_flush(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_snils(&app, &anna).await;
+    let anna = anna.user.clone();
+
+    app.restart_bot().await;
+    app.flush_redis().await;
+    let anna = app.phone(anna);
+
+    // Days later: /start picks up at the СНИЛС, the phone is still known.
+    app.clock.advance(Duration::days(3));
+    anna.send("/start").await;
+    anna.wait_for_text("Введите ваш СНИЛС").await;
+    app.client.send_text(anna.id(), SNILS).await.unwrap();
+    anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
+        .await;
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn no_personal_data_is_stored_in_clear(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_second_factor(&app, &anna).await;
+    let secret_code = app.totp_code(anna.id()).await;
+    anna.send(&secret_code).await;
+    anna.wait_for(|chat| {
+        chat.last_bot_message()
+            .is_some_and(|m| m.body().starts_with("Главное меню"))
+    })
+    .await;
+
+    // Every row of every table, as text.
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        tables.iter().any(|t| t == "accounts") && tables.iter().any(|t| t == "registry_entries")
+    );
+    let mut dump = String::new();
+    for table in &tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                .fetch_all(&app.db)
+                .await
+                .unwrap();
+        dump.extend(rows);
+    }
+    let sealed: Vec<u8> = sqlx::query_scalar("SELECT secret FROM second_factors")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let secret = app
+        .vault
+        .open(medcab_core::second_factor::SECRET_FIELD, &sealed)
+        .unwrap();
+    let secret_hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    for needle in [
+        "11223344595",
+        "112-233-445 95",
+        "79161234567",
+        "916 123",
+        "Иванова",
+        &secret_hex,
+    ] {
+        assert!(!dump.contains(needle), "{needle:?} is stored in clear");
+    }
+    // …and the messages that carried them are gone from the chat.
+    let chat = anna.chat().await;
+    assert!(
+        chat.messages
+            .iter()
+            .filter(|m| m.from == From::User && m.body() == SNILS)
+            .all(|m| m.deleted)
+    );
+    app.finish().await;
+}
