@@ -148,6 +148,14 @@ async fn a_file_that_cannot_be_imported_is_an_error(db: PgPool) {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 
+    // A directory opens but does not read: the cause is said once.
+    let dir = std::env::temp_dir();
+    let output = medcab(&["admin", "import-registry", dir.to_str().unwrap()], &vars);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot read the file: "), "{stderr}");
+    assert_eq!(stderr.matches("directory").count(), 1, "{stderr}");
+
     let output = medcab(
         &["admin", "import-registry", "/nonexistent/register.csv"],
         &vars,

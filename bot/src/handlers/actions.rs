@@ -7,6 +7,7 @@
 
 use medcab_core::Language;
 use teloxide::types::Update;
+use uuid::Uuid;
 
 use super::main_menu::Section;
 
@@ -22,6 +23,10 @@ pub enum Action {
     Consent(bool),
     /// Ask the register again after it was unavailable.
     RetryRegistry,
+    /// Erase my personal data (confirmed) or keep it.
+    Forget(bool),
+    /// Answer a login confirmation: "это я" (approve) or "это не я".
+    Login { challenge: Uuid, approve: bool },
 }
 
 impl Action {
@@ -33,6 +38,15 @@ impl Action {
             Action::Consent(true) => "consent:yes".to_owned(),
             Action::Consent(false) => "consent:no".to_owned(),
             Action::RetryRegistry => "registry:retry".to_owned(),
+            Action::Forget(true) => "forget:yes".to_owned(),
+            Action::Forget(false) => "forget:no".to_owned(),
+            Action::Login { challenge, approve } => {
+                format!(
+                    "login:{}:{}",
+                    challenge.simple(),
+                    if approve { "yes" } else { "no" }
+                )
+            }
         }
     }
 
@@ -44,6 +58,18 @@ impl Action {
             Some(("consent", "yes")) => Some(Action::Consent(true)),
             Some(("consent", "no")) => Some(Action::Consent(false)),
             Some(("registry", "retry")) => Some(Action::RetryRegistry),
+            Some(("forget", "yes")) => Some(Action::Forget(true)),
+            Some(("forget", "no")) => Some(Action::Forget(false)),
+            Some(("login", rest)) => {
+                let (challenge, answer) = rest.split_once(':')?;
+                let approve = match answer {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return None,
+                };
+                let challenge = Uuid::try_parse(challenge).ok()?;
+                Some(Action::Login { challenge, approve })
+            }
             _ => None,
         }
     }
@@ -69,6 +95,16 @@ mod tests {
             Action::Consent(true),
             Action::Consent(false),
             Action::RetryRegistry,
+            Action::Forget(true),
+            Action::Forget(false),
+            Action::Login {
+                challenge: Uuid::new_v4(),
+                approve: true,
+            },
+            Action::Login {
+                challenge: Uuid::new_v4(),
+                approve: false,
+            },
         ];
         actions.extend(Section::ALL.iter().map(|s| Action::Open(*s)));
         actions.extend(Language::ALL.iter().map(|l| Action::SetLanguage(*l)));
@@ -90,6 +126,11 @@ mod tests {
             "lang:",
             "drop table",
             "open:profile:1",
+            "consent:maybe",
+            "forget:",
+            "login:xyz:yes",
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:maybe",
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }
