@@ -59,9 +59,11 @@ pub enum ImportError {
         /// Columns named twice.
         repeated: Vec<String>,
     },
-    #[error("cannot read the file: {0}")]
+    // The causes are sources, not part of the message: `{:#}` (how the
+    // binary prints errors) would show them twice.
+    #[error("cannot read the file")]
     Read(#[source] std::io::Error),
-    #[error("cannot store the entries: {0}")]
+    #[error("cannot store the entries")]
     Database(#[from] sqlx::Error),
 }
 

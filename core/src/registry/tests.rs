@@ -361,7 +361,8 @@ fn row(n: u32) -> String {
     )
 }
 
-/// `cargo test -p medcab-core --release -- --ignored import_speed --nocapture`
+/// `cargo test --release -p medcab-core --lib registry::tests::import_speed -- --ignored --nocapture`
+/// (2.2 s for 100 000 rows in release on the 2-core dev machine; see docs/registry.md)
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 #[ignore = "a measurement, not a check: 100 000 rows"]
 async fn import_speed(db: PgPool) {
