@@ -10,6 +10,8 @@ pub mod consent;
 pub mod crypto;
 pub mod data_key;
 pub mod domain;
+pub mod erasure;
+pub mod factor_resets;
 pub mod language;
 pub mod onboarding;
 pub mod registry;

@@ -89,6 +89,7 @@ help =
     /menu — the main menu
     /language — change the language (русский / English)
     /privacy — consent to the processing of personal data
+    /forget — withdraw consent and erase your personal data
     /cancel — stop the current action
     /help — this help
 
@@ -113,4 +114,5 @@ command-menu = Main menu
 command-help = Help
 command-language = Язык / Language
 command-privacy = Consent and personal data
+command-forget = Erase my data
 command-cancel = Stop the current action

@@ -76,3 +76,22 @@ code-replayed = This code has already been used. Wait for the next code in the a
 
 step-up-ask = This section holds personal data. Enter the 6-digit code from your authenticator app.
 step-up-confirmed = Login confirmed.
+
+## /forget
+
+forget-ask =
+    <b>Erase your personal data?</b>
+
+    Your consent to processing will be withdrawn, and your phone number, SNILS, second factor and everything you gave the bot will be erased. Only the record that consent was given and withdrawn remains.
+
+    To use the personal account again, you will have to connect from the start.
+forget-confirm = 🗑 Erase my data
+forget-keep = Cancel
+forget-done = Consent withdrawn; your personal data has been erased. To connect again, send /start.
+forget-nothing = We hold no personal data of yours — there is nothing to erase.
+forget-kept = Nothing was erased.
+
+## Lost phone with the authenticator
+
+factor-lost-button = 📵 I cannot use my authenticator
+factor-reset-requested = Your request to reset the second factor was sent on { $date }. An operator will review it and we will tell you the decision. Until it is approved, codes cannot be used to log in.

@@ -89,6 +89,7 @@ help =
     /menu — главное меню
     /language — сменить язык (русский / English)
     /privacy — согласие на обработку персональных данных
+    /forget — отозвать согласие и удалить личные данные
     /cancel — прервать текущее действие
     /help — эта справка
 
@@ -113,4 +114,5 @@ command-menu = Главное меню
 command-help = Справка
 command-language = Язык / Language
 command-privacy = Согласие и личные данные
+command-forget = Удалить мои данные
 command-cancel = Прервать действие

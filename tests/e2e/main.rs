@@ -2,6 +2,7 @@
 //! against a real PostgreSQL (a database per test) and a real Redis.
 
 mod cancel;
+mod forget;
 mod harness;
 mod language;
 mod main_menu;

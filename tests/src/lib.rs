@@ -38,6 +38,9 @@ pub struct TestApp {
     /// The bot's clock: stands still until a test moves it.
     pub clock: Clock,
     pub vault: Vault,
+    /// An HTTP register to use instead of the imported table (takes effect
+    /// at the next bot start).
+    pub registry_url: Option<reqwest::Url>,
     sandbox: Sandbox,
     redis: redis::aio::ConnectionManager,
     redis_prefix: String,
@@ -68,6 +71,7 @@ impl TestApp {
             client,
             clock,
             vault,
+            registry_url: None,
             sandbox,
             redis,
             redis_prefix,
@@ -83,7 +87,7 @@ impl TestApp {
 
     fn services(&self) -> Services {
         Services {
-            registry: startup::registry(&self.db, &self.vault, None, None),
+            registry: startup::registry(&self.db, &self.vault, self.registry_url.clone(), None),
             vault: self.vault.clone(),
             clock: self.clock.clone(),
             session_idle: chrono::Duration::minutes(30),

@@ -25,6 +25,8 @@ pub enum Action {
     RetryRegistry,
     /// Erase my personal data (confirmed) or keep it.
     Forget(bool),
+    /// The authenticator is lost: ask an operator to reset the second factor.
+    FactorLost,
     /// Answer a login confirmation: "это я" (approve) or "это не я".
     Login { challenge: Uuid, approve: bool },
 }
@@ -40,6 +42,7 @@ impl Action {
             Action::RetryRegistry => "registry:retry".to_owned(),
             Action::Forget(true) => "forget:yes".to_owned(),
             Action::Forget(false) => "forget:no".to_owned(),
+            Action::FactorLost => "factor:lost".to_owned(),
             Action::Login { challenge, approve } => {
                 format!(
                     "login:{}:{}",
@@ -60,6 +63,7 @@ impl Action {
             Some(("registry", "retry")) => Some(Action::RetryRegistry),
             Some(("forget", "yes")) => Some(Action::Forget(true)),
             Some(("forget", "no")) => Some(Action::Forget(false)),
+            Some(("factor", "lost")) => Some(Action::FactorLost),
             Some(("login", rest)) => {
                 let (challenge, answer) = rest.split_once(':')?;
                 let approve = match answer {
@@ -97,6 +101,7 @@ mod tests {
             Action::RetryRegistry,
             Action::Forget(true),
             Action::Forget(false),
+            Action::FactorLost,
             Action::Login {
                 challenge: Uuid::new_v4(),
                 approve: true,

@@ -17,6 +17,7 @@ pub enum Command {
     Help,
     Language,
     Privacy,
+    Forget,
     Cancel,
 }
 
@@ -27,6 +28,7 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
         BotCommand::new("menu", t.msg("command-menu")),
         BotCommand::new("language", t.msg("command-language")),
         BotCommand::new("privacy", t.msg("command-privacy")),
+        BotCommand::new("forget", t.msg("command-forget")),
         BotCommand::new("help", t.msg("command-help")),
         BotCommand::new("cancel", t.msg("command-cancel")),
     ]

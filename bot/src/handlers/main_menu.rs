@@ -17,7 +17,7 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
-use medcab_core::accounts;
+use medcab_core::{accounts, factor_resets};
 use medcab_core::second_factor::{self, CodeCheck};
 use sqlx::PgPool;
 
@@ -172,9 +172,13 @@ pub async fn open(
             accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
         } else {
             dialogue.update(State::StepUp { section }).await?;
+            let keyboard = InlineKeyboardMarkup::new([
+                [button(t.msg("factor-lost-button"), Action::FactorLost)],
+                [button(t.msg("button-back"), Action::Home)],
+            ]);
             let screen = Screen {
                 text: t.msg("step-up-ask"),
-                keyboard: back(t),
+                keyboard,
             };
             return screen::replace(&bot, &query, screen).await;
         }
@@ -247,4 +251,21 @@ pub async fn receive_step_up_code(
         }
         rejected => screen::say(&bot, msg.chat.id, onboarding::code_rejection(t, rejected)).await,
     }
+}
+
+/// [📵 Нет доступа к приложению]: a reset waits for an operator.
+pub async fn factor_lost(
+    bot: Bot,
+    query: CallbackQuery,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    dialogue.exit().await?;
+    let since = factor_resets::request(&db, query.from.id.0 as i64, services.clock.now()).await?;
+    let date = since.format("%d.%m.%Y").to_string();
+    let text = t.msg_with("factor-reset-requested", [("date", Arg::Text(&date))]);
+    screen::replace(&bot, &query, Screen { text, keyboard: back(t) }).await
 }

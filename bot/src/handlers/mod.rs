@@ -8,6 +8,7 @@ mod actions;
 mod cancel;
 pub mod commands;
 mod fallback;
+mod forget;
 mod help;
 mod language;
 mod main_menu;
@@ -56,12 +57,17 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(case![Command::Help].endpoint(help::show))
         .branch(case![Command::Language].endpoint(language::ask))
         .branch(case![Command::Cancel].endpoint(cancel::cancel))
-        .branch(case![Command::Privacy].endpoint(privacy::show));
+        .branch(case![Command::Privacy].endpoint(privacy::show))
+        .branch(case![Command::Forget].endpoint(forget::ask));
+    // Buttons that work at any point too.
+    let anytime_actions = dptree::filter_map(Action::from_update)
+        .branch(case![Action::Forget(erase)].endpoint(forget::answer));
 
     dptree::entry()
         .filter_map_async(visit)
         .enter_dialogue::<Update, Dialogues, State>()
         .branch(Update::filter_message().branch(anytime))
+        .branch(Update::filter_callback_query().branch(anytime_actions))
         .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
         .branch(Update::filter_message().branch(active_messages()))
         .branch(Update::filter_callback_query().branch(active_callbacks()))
@@ -114,6 +120,7 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
     let actions = dptree::filter_map(Action::from_update)
         .branch(case![Action::Home].endpoint(main_menu::home))
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
+        .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set));
     dptree::entry()
         .branch(actions)

@@ -32,10 +32,11 @@ pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
 
 /// A screen as a new message.
 pub async fn show(bot: &Bot, chat_id: ChatId, screen: Screen) -> HandlerResult {
-    bot.send_message(chat_id, screen.text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(screen.keyboard)
-        .await?;
+    let request = bot.send_message(chat_id, screen.text).parse_mode(ParseMode::Html);
+    match screen.keyboard {
+        keyboard if keyboard.inline_keyboard.is_empty() => request.await?,
+        keyboard => request.reply_markup(keyboard).await?,
+    };
     Ok(())
 }
 
@@ -45,11 +46,16 @@ pub async fn replace(bot: &Bot, query: &CallbackQuery, screen: Screen) -> Handle
     let Some(message) = query.regular_message() else {
         return show(bot, query.from.id.into(), screen).await;
     };
-    let edited = bot
+    let request = bot
         .edit_message_text(message.chat.id, message.id, screen.text.clone())
-        .parse_mode(ParseMode::Html)
-        .reply_markup(screen.keyboard.clone())
-        .await;
+        .parse_mode(ParseMode::Html);
+    // An edit without a keyboard removes the old one, as a screen without
+    // buttons should.
+    let edited = if screen.keyboard.inline_keyboard.is_empty() {
+        request.await
+    } else {
+        request.reply_markup(screen.keyboard.clone()).await
+    };
     match edited {
         Ok(_) => Ok(()),
         // A double tap: the screen is already what it should be.

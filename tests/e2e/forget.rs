@@ -1,0 +1,140 @@
+//! /forget, a lost authenticator, and an unavailable register.
+
+use medcab_core::accounts::{self, Step};
+use medcab_core::{consent, factor_resets, security_events};
+use medcab_e2e::sandbox::ShareContact;
+use medcab_e2e::TestApp;
+use sqlx::PgPool;
+
+use crate::ru;
+
+const SNILS: &str = "112-233-445 95";
+const PHONE: &str = "+79161234567";
+
+/// Every row of every table, as text: what a database dump would show.
+async fn dump(app: &TestApp) -> String {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let mut dump = String::new();
+    for table in tables {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+        dump.extend(rows);
+    }
+    dump
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let sealed_phone: Vec<u8> = sqlx::query_scalar("SELECT phone FROM accounts WHERE telegram_user_id = $1")
+        .bind(anna.id())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let sealed_hex: String = sealed_phone.iter().map(|b| format!("{b:02x}")).collect();
+
+    let ask = anna.send("/forget").await;
+    assert_eq!(ask.html.as_deref(), Some(ru("forget-ask").as_str()));
+
+    // "Отмена" keeps everything.
+    let kept = anna.press("Отмена").await;
+    assert_eq!(kept.body(), "Ничего не удалено.");
+    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), Some(Step::Active));
+
+    anna.send("/forget").await;
+    let done = anna.press("🗑 Удалить мои данные").await;
+    assert_eq!(done.html.as_deref(), Some(ru("forget-done").as_str()));
+    assert!(done.reply_markup.is_none());
+
+    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    assert!(consent::in_force(&app.db, anna.id()).await.unwrap().is_none());
+    assert!(!dump(&app).await.contains(&sealed_hex), "not even the sealed phone is left");
+    let kinds = security_events::kinds_for(&app.db, anna.id()).await.unwrap();
+    assert_eq!(kinds.last().map(String::as_str), Some("data_erased"), "the audit keeps the fact, not the data");
+    let withdrawn: i64 = sqlx::query_scalar("SELECT count(*) FROM consents WHERE telegram_user_id = $1 AND withdrawn_at IS NOT NULL")
+        .bind(anna.id())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(withdrawn, 1, "the consent record shows it was withdrawn");
+
+    // Back to the beginning: consent is asked again.
+    let again = anna.send("/start").await;
+    assert!(again.html.as_deref().unwrap().ends_with(&ru("consent-text")));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn forget_with_nothing_stored_says_so(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let stranger = app.user("Пётр", "ru").await;
+    stranger.send("/forget").await;
+
+    let answer = stranger.press("🗑 Удалить мои данные").await;
+
+    assert_eq!(answer.html.as_deref(), Some(ru("forget-nothing").as_str()));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_lost_authenticator_is_a_pending_request_for_an_operator(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    app.clock.advance(chrono::Duration::hours(1));
+    anna.send("/menu").await;
+    anna.press("👤 Профиль").await;
+
+    let requested = anna.press("📵 Нет доступа к приложению").await;
+
+    assert!(requested.body().starts_with("Запрос на сброс второго фактора отправлен 25.11.2026."), "{}", requested.body());
+    assert!(factor_resets::pending_since(&app.db, anna.id()).await.unwrap().is_some());
+    // Asking again does not stack requests.
+    anna.press("« Назад в меню").await;
+    anna.press("👤 Профиль").await;
+    anna.press("📵 Нет доступа к приложению").await;
+    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM factor_reset_requests WHERE telegram_user_id = $1")
+        .bind(anna.id())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_unavailable_register_loses_nothing(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    app.register(SNILS, "Иванова Анна Сергеевна", PHONE).await;
+    // Nothing listens on port 9 of this machine: the register is down.
+    app.registry_url = Some("http://127.0.0.1:9/".parse().unwrap());
+    app.restart_bot().await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    anna.send("/start").await;
+    anna.press("✅ Согласен(на)").await;
+    anna.wait_for_text("Нажмите кнопку").await;
+    app.client.share_contact(anna.id(), ShareContact::own()).await.unwrap();
+    anna.wait_for_text("Введите ваш СНИЛС").await;
+
+    app.client.send_text(anna.id(), SNILS).await.unwrap();
+    let down = anna.wait_for_text("Регистр медицинских работников сейчас недоступен").await;
+    assert_eq!(down.button_labels(), ["🔄 Повторить"]);
+    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), Some(Step::Snils));
+
+    // The register is back; the СНИЛС was kept, so one press is enough.
+    let anna = anna.user.clone();
+    app.registry_url = None;
+    app.restart_bot().await;
+    let anna = app.phone(anna);
+    anna.press("🔄 Повторить").await;
+    anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some())).await;
+    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), Some(Step::SecondFactor));
+    app.finish().await;
+}
