@@ -51,6 +51,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
 async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> anyhow::Result<()> {
     let db = startup::connect_database(database_url).await?;
     let vault = Vault::new(data_key);
+    seed_demo_register(&db, &vault).await?;
     let services = Services {
         registry: startup::registry(&db, &vault, None, None),
         vault,
@@ -85,6 +86,10 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
     println!();
     println!("  medcab is running in the sandbox.");
     println!("  Open the web chat:  {}", sandbox.url());
+    println!();
+    println!("  To connect as a practitioner, create a user with the phone +79991234567,");
+    println!("  share the contact, enter the СНИЛС 112-233-445 95, and scan the QR code");
+    println!("  with any authenticator app (or: oathtool --totp -b <the key shown>).");
     println!("  Press Ctrl+C to stop.");
     println!();
 
@@ -92,6 +97,22 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
     println!("Stopping …");
     bot.stop().await;
     sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Two demo practitioners, so that a newcomer can go through onboarding
+/// without a register export. Imported only into an empty register, so a
+/// real one loaded into the sandbox's database is left alone.
+async fn seed_demo_register(db: &sqlx::PgPool, vault: &Vault) -> anyhow::Result<()> {
+    let entries: i64 = sqlx::query_scalar("SELECT count(*) FROM registry_entries")
+        .fetch_one(db)
+        .await?;
+    if entries == 0 {
+        let demo = include_str!("sandbox_demo.csv");
+        medcab_core::registry::import_csv(db, vault, demo.as_bytes(), |_| {})
+            .await
+            .context("cannot import the demo register")?;
+    }
     Ok(())
 }
 
