@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 
 use crate::admin;
+use crate::api::Api;
 use crate::config::{DatabaseSettings, Settings};
+use crate::delivery::Wakeup;
 use crate::http::HttpServer;
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Application, Services};
@@ -22,9 +24,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the bot (long polling), with /healthz and /readyz on MEDCAB_HTTP_ADDR.
+    /// Run the bot (long polling), with /healthz, /readyz and the portals'
+    /// API (/api/v1) on MEDCAB_HTTP_ADDR.
     ///
-    /// Needs TELOXIDE_TOKEN, DATABASE_URL, REDIS_URL and MEDCAB_DATA_KEY.
+    /// Needs TELOXIDE_TOKEN, DATABASE_URL, REDIS_URL, MEDCAB_DATA_KEY and
+    /// MEDCAB_API_KEY.
     /// Applies pending migrations first. Stops gracefully on SIGINT or SIGTERM.
     Run,
     /// Apply the database migrations and exit. Needs DATABASE_URL.
@@ -61,7 +65,6 @@ async fn run_bot() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let db = startup::connect_database(&settings.database.url).await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
-    let http = HttpServer::start(settings.http_addr, db.clone(), Some(redis.clone())).await?;
     let vault = Vault::new(&settings.data_key);
     let services = Services {
         registry: startup::registry(
@@ -74,12 +77,28 @@ async fn run_bot() -> anyhow::Result<()> {
         clock: Clock::system(),
         session_idle: settings.session_idle,
     };
+    let wakeup = Wakeup::default();
+    let api = Api {
+        db: db.clone(),
+        vault: services.vault.clone(),
+        clock: services.clock.clone(),
+        key: settings.api_key.clone(),
+        wakeup: wakeup.clone(),
+    };
+    let http = HttpServer::start(
+        settings.http_addr,
+        db.clone(),
+        Some(redis.clone()),
+        Some(api),
+    )
+    .await?;
     let bot = Application::new(
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
         startup::redis_dialogues(redis, "medcab:"),
         services,
     )
+    .delivery_wakeup(wakeup)
     .start()
     .await?;
 

@@ -9,6 +9,8 @@ use std::net::SocketAddr;
 use medcab_core::DataKey;
 use reqwest::Url;
 
+use crate::api::ApiKey;
+
 /// A setting that is missing or cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -43,6 +45,8 @@ pub struct Settings {
     /// How long a confirmed second factor keeps personal sections open
     /// without activity.
     pub session_idle: chrono::Duration,
+    /// The key portals present to the HTTP API (`/api/v1`).
+    pub api_key: ApiKey,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -94,6 +98,10 @@ impl Settings {
                 Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
                 None => chrono::Duration::minutes(DEFAULT_SESSION_IDLE_MINUTES),
             },
+            api_key: api_key(required(
+                "MEDCAB_API_KEY",
+                " (the portals' key for /api/v1: openssl rand -hex 32)",
+            )?)?,
         })
     }
 }
@@ -182,6 +190,10 @@ fn data_key(value: String) -> Result<DataKey, ConfigError> {
     DataKey::parse(&value).map_err(|e| malformed("MEDCAB_DATA_KEY", e.to_string()))
 }
 
+fn api_key(value: String) -> Result<ApiKey, ConfigError> {
+    ApiKey::parse(&value).map_err(|problem| malformed("MEDCAB_API_KEY", problem))
+}
+
 fn minutes(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigError> {
     match value.trim().parse::<i64>() {
         Ok(minutes) if (1..=24 * 60).contains(&minutes) => Ok(chrono::Duration::minutes(minutes)),
@@ -253,5 +265,7 @@ mod tests {
         assert_eq!(minutes("X", " 45 ").unwrap(), chrono::Duration::minutes(45));
         let err = data_key("short".into()).unwrap_err().to_string();
         assert!(err.starts_with("MEDCAB_DATA_KEY is malformed"), "{err}");
+        let err = api_key("short".into()).unwrap_err().to_string();
+        assert!(err.starts_with("MEDCAB_API_KEY is malformed"), "{err}");
     }
 }

@@ -1,5 +1,6 @@
-//! The operations endpoints on `MEDCAB_HTTP_ADDR`: `/healthz` says the
-//! process lives, `/readyz` that it can reach PostgreSQL and Redis.
+//! The HTTP server on `MEDCAB_HTTP_ADDR`: `/healthz` says the process
+//! lives, `/readyz` that it can reach PostgreSQL and Redis, and `/api/v1`
+//! is the portals' API (see `api`).
 
 use std::net::SocketAddr;
 
@@ -32,15 +33,19 @@ impl HttpServer {
         addr: SocketAddr,
         db: PgPool,
         redis: Option<redis::aio::ConnectionManager>,
+        api: Option<crate::api::Api>,
     ) -> anyhow::Result<HttpServer> {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on MEDCAB_HTTP_ADDR {addr}"))?;
         let addr = listener.local_addr()?;
-        let app = Router::new()
+        let mut app = Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(ready))
             .with_state(Probes { db, redis });
+        if let Some(api) = api {
+            app = app.nest("/api/v1", crate::api::router(api));
+        }
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
@@ -48,7 +53,7 @@ impl HttpServer {
                 .with_graceful_shutdown(async move { stopped.cancelled().await })
                 .await
         });
-        tracing::info!(%addr, "health endpoints listening");
+        tracing::info!(%addr, "HTTP endpoints listening");
         Ok(HttpServer { addr, stop, task })
     }
 

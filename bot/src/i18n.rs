@@ -18,10 +18,12 @@ fn sources(language: Language) -> &'static [&'static str] {
         Language::Ru => &[
             include_str!("../../locales/ru/main.ftl"),
             include_str!("../../locales/ru/onboarding.ftl"),
+            include_str!("../../locales/ru/security.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
             include_str!("../../locales/en/onboarding.ftl"),
+            include_str!("../../locales/en/security.ftl"),
         ],
     }
 }

@@ -3,8 +3,10 @@
 //! See ARCHITECTURE.md at the repository root for the map.
 
 pub mod admin;
+pub mod api;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod dialogue_storage;
 pub mod handlers;
 pub mod http;

@@ -21,6 +21,7 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::task::JoinHandle;
 
+use crate::delivery::{Delivery, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
 use crate::handlers::{self, Dialogues, State, commands};
 
@@ -101,6 +102,7 @@ pub struct Application {
     dialogues: Arc<Dialogues>,
     services: Services,
     polling_timeout: Duration,
+    wakeup: Wakeup,
 }
 
 impl Application {
@@ -111,7 +113,15 @@ impl Application {
             dialogues,
             services,
             polling_timeout: Duration::from_secs(10),
+            wakeup: Wakeup::default(),
         }
+    }
+
+    /// Lets whoever enqueues notifications (the HTTP API) wake the delivery
+    /// worker, instead of leaving them to its next poll.
+    pub fn delivery_wakeup(mut self, wakeup: Wakeup) -> Application {
+        self.wakeup = wakeup;
+        self
     }
 
     /// How long one getUpdates call waits. Shorter makes shutdown faster
@@ -121,7 +131,8 @@ impl Application {
         self
     }
 
-    /// Publishes the command menu and starts handling updates.
+    /// Publishes the command menu, starts handling updates and delivering
+    /// the outbox.
     pub async fn start(self) -> anyhow::Result<RunningBot> {
         let me = self
             .bot
@@ -138,6 +149,7 @@ impl Application {
             .delete_webhook()
             .await
             .build();
+        let delivery = Delivery::start(self.bot.clone(), self.db.clone(), self.wakeup);
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
             .dependencies(dptree::deps![self.db, self.dialogues, self.services])
             .default_handler(|update| async move {
@@ -156,7 +168,11 @@ impl Application {
                 )
                 .await;
         });
-        Ok(RunningBot { shutdown, task })
+        Ok(RunningBot {
+            shutdown,
+            task,
+            delivery,
+        })
     }
 }
 
@@ -164,29 +180,37 @@ impl Application {
 pub struct RunningBot {
     shutdown: ShutdownToken,
     task: JoinHandle<()>,
+    delivery: Delivery,
 }
 
 impl RunningBot {
-    /// Stops taking updates, lets the ones in flight finish, and returns.
+    /// Stops taking updates, lets the ones in flight finish, stops
+    /// delivering the outbox, and returns.
     pub async fn stop(self) {
+        Self::stop_dispatcher(self.shutdown, self.task).await;
+        self.delivery.stop().await;
+    }
+
+    async fn stop_dispatcher(shutdown: ShutdownToken, task: JoinHandle<()>) {
         // The dispatcher refuses a shutdown before it has started; it
         // starts within moments of `start`, so wait for it briefly.
         for _ in 0..50 {
-            match self.shutdown.shutdown() {
+            match shutdown.shutdown() {
                 Ok(done) => {
                     done.await;
-                    let _ = self.task.await;
+                    let _ = task.await;
                     return;
                 }
                 Err(_idle) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
         tracing::warn!("the dispatcher never started; aborting it");
-        self.task.abort();
+        task.abort();
     }
 
-    /// Runs until the dispatcher stops by itself.
+    /// Runs until the dispatcher stops by itself, then stops delivery.
     pub async fn wait(self) {
         let _ = self.task.await;
+        self.delivery.stop().await;
     }
 }

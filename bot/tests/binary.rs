@@ -9,6 +9,7 @@ use sqlx::PgPool;
 
 const MEDCAB: &str = env!("CARGO_BIN_EXE_medcab");
 const A_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const AN_API_KEY: &str = "test-api-key-0123456789abcdef0123456789abcdef";
 
 /// `medcab` with a clean environment plus `vars`.
 fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Command {
@@ -64,6 +65,7 @@ fn a_malformed_setting_is_one_line_naming_it() {
         ("DATABASE_URL", "postgres://localhost/x"),
         ("REDIS_URL", "redis://localhost"),
         ("MEDCAB_DATA_KEY", A_KEY),
+        ("MEDCAB_API_KEY", AN_API_KEY),
     ];
     for (name, bad) in [
         ("TELOXIDE_TOKEN", "not-a-token"),
@@ -71,6 +73,7 @@ fn a_malformed_setting_is_one_line_naming_it() {
         ("REDIS_URL", "localhost:6379"),
         ("MEDCAB_DATA_KEY", "too-short"),
         ("MEDCAB_HTTP_ADDR", "everywhere"),
+        ("MEDCAB_API_KEY", "short"),
     ] {
         let mut vars: Vec<_> = good.iter().filter(|(n, _)| *n != name).copied().collect();
         vars.push((name, bad));
@@ -144,6 +147,7 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
             ("REDIS_URL", &redis_url),
             ("MEDCAB_DATA_KEY", A_KEY),
             ("MEDCAB_HTTP_ADDR", &http_addr),
+            ("MEDCAB_API_KEY", AN_API_KEY),
         ],
     )
     .stdout(Stdio::null())
@@ -156,6 +160,19 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
         .await
         .unwrap();
     assert!(health.status().is_success());
+    // The portals' API is served too, and only with the key.
+    let api = format!(
+        "http://{http_addr}/api/v1/login-confirmations/5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e"
+    );
+    let anonymous = reqwest::get(&api).await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let with_key = reqwest::Client::new()
+        .get(&api)
+        .bearer_auth(AN_API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_key.status().as_u16(), 404);
 
     // `run` applied the migrations itself.
     let tables: i64 = sqlx::query_scalar(

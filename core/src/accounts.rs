@@ -230,3 +230,23 @@ pub async fn extend_session(
     .await?;
     Ok(())
 }
+
+/// The active account of the practitioner with this СНИЛС, looked up by its
+/// blind index (the СНИЛС itself is never compared in clear).
+pub async fn active_by_snils(
+    db: &PgPool,
+    vault: &Vault,
+    snils: &Snils,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT telegram_user_id FROM accounts WHERE snils_index = $1 AND step = 'active'",
+        vault.blind_index("snils", snils.digits()),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether this Telegram user has an active account.
+pub async fn is_active(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(step(db, user_id).await? == Some(Step::Active))
+}

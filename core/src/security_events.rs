@@ -12,6 +12,11 @@ pub enum Kind {
     FactorLocked,
     CodeReplayed,
     DataErased,
+    /// The practitioner answered «Это не я» to a login confirmation.
+    LoginDenied,
+    /// A login confirmation was answered from a chat it was not sent to
+    /// (a forged callback): refused.
+    LoginAnswerRefused,
 }
 
 impl Kind {
@@ -22,6 +27,8 @@ impl Kind {
             Kind::FactorLocked => "factor_locked",
             Kind::CodeReplayed => "code_replayed",
             Kind::DataErased => "data_erased",
+            Kind::LoginDenied => "login_denied",
+            Kind::LoginAnswerRefused => "login_answer_refused",
         }
     }
 }

@@ -104,6 +104,37 @@ pub async fn chosen_language(pool: &PgPool, user_id: i64) -> Result<Option<Langu
     Ok(code.and_then(|code| code.parse().ok()))
 }
 
+/// The language to speak to a user the bot writes to first (a
+/// notification): their choice, else what Telegram last reported, else
+/// Russian.
+pub async fn language_of(pool: &PgPool, user_id: i64) -> Result<Language, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT language, telegram_language FROM telegram_users WHERE id = $1",
+        user_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some(row) => Language::resolve(
+            row.language.as_deref().and_then(|code| code.parse().ok()),
+            row.telegram_language.as_deref(),
+        ),
+        None => Language::resolve(None, None),
+    })
+}
+
+/// Telegram answered 403 for this chat (the user blocked the bot); cleared
+/// when the user writes again (see [`record_visit`]).
+pub async fn mark_unreachable(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE chats SET unreachable_since = COALESCE(unreachable_since, now()) WHERE id = $1",
+        chat_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

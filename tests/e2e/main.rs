@@ -5,6 +5,7 @@ mod cancel;
 mod forget;
 mod harness;
 mod language;
+mod login_confirmation;
 mod main_menu;
 mod onboarding;
 mod redelivery;

@@ -20,12 +20,16 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use medcab_bot::api::{Api, ApiKey};
+use medcab_bot::delivery::Wakeup;
 use medcab_bot::handlers::Dialogues;
+use medcab_bot::http::HttpServer;
 use medcab_bot::startup::{self, Application, RunningBot, Services};
 use medcab_core::crypto::Vault;
 use medcab_core::{Clock, DataKey};
 use medcab_sandbox::{
-    CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, Sandbox, SandboxConfig, User,
+    CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, RefusedCall, Sandbox,
+    SandboxConfig, User,
 };
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -45,7 +49,13 @@ pub struct TestApp {
     redis: redis::aio::ConnectionManager,
     redis_prefix: String,
     bot: Option<RunningBot>,
+    /// The HTTP API (`/api/v1`) on 127.0.0.1, with [`API_KEY`].
+    http: Option<HttpServer>,
+    wakeup: Wakeup,
 }
+
+/// The API key the test HTTP server accepts.
+pub const API_KEY: &str = "test-api-key-0123456789abcdef0123456789abcdef";
 
 impl TestApp {
     /// A sandbox and the bot against it, on `db` (a fresh, migrated
@@ -76,9 +86,34 @@ impl TestApp {
             redis,
             redis_prefix,
             bot: None,
+            http: None,
+            wakeup: Wakeup::default(),
         };
+        let api = Api {
+            db: app.db.clone(),
+            vault: app.vault.clone(),
+            clock: app.clock.clone(),
+            key: ApiKey::parse(API_KEY).expect("a valid key"),
+            wakeup: app.wakeup.clone(),
+        };
+        let addr = "127.0.0.1:0".parse().expect("an address");
+        app.http = Some(
+            HttpServer::start(addr, app.db.clone(), None, Some(api))
+                .await
+                .expect("the HTTP server starts"),
+        );
         app.start_bot().await;
         app
+    }
+
+    /// A client for the HTTP API, with the right key.
+    pub fn api(&self) -> ApiClient {
+        let addr = self.http.as_ref().expect("the HTTP server runs").addr;
+        ApiClient {
+            base: format!("http://{addr}/api/v1"),
+            key: Some(API_KEY.to_owned()),
+            http: reqwest::Client::new(),
+        }
     }
 
     fn dialogues(&self) -> Arc<Dialogues> {
@@ -107,6 +142,7 @@ impl TestApp {
             self.dialogues(),
             self.services(),
         )
+        .delivery_wakeup(self.wakeup.clone())
         .polling_timeout(Duration::from_secs(1))
         .start()
         .await
@@ -266,14 +302,25 @@ impl TestApp {
 
     /// Ends the test: fails it if the sandbox refused any Bot API call,
     /// then stops everything and clears this test's Redis keys.
-    pub async fn finish(mut self) {
-        let refused = self
+    pub async fn finish(self) {
+        self.finish_expecting(|_| false).await;
+    }
+
+    /// [`TestApp::finish`] for a test that makes Telegram refuse calls on
+    /// purpose (a user who blocked the bot): `expected` says which refusals
+    /// are the test's own doing.
+    pub async fn finish_expecting(mut self, expected: impl Fn(&RefusedCall) -> bool) {
+        let mut refused = self
             .client
             .errors()
             .await
             .expect("the sandbox lists refused calls");
+        refused.retain(|call| !expected(call));
         if let Some(bot) = self.bot.take() {
             bot.stop().await;
+        }
+        if let Some(http) = self.http.take() {
+            http.stop().await;
         }
         self.flush_redis().await;
         self.sandbox.shutdown().await;
@@ -281,6 +328,61 @@ impl TestApp {
             refused.is_empty(),
             "the sandbox refused Bot API calls the bot made: {refused:#?}"
         );
+    }
+}
+
+/// The bot's HTTP API as a portal calls it.
+pub struct ApiClient {
+    base: String,
+    key: Option<String>,
+    http: reqwest::Client,
+}
+
+/// What the API answered.
+#[derive(Debug)]
+pub struct ApiReply {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+impl ApiClient {
+    /// The same client with another key, or (`None`) none at all.
+    pub fn with_key(&self, key: Option<&str>) -> ApiClient {
+        ApiClient {
+            base: self.base.clone(),
+            key: key.map(str::to_owned),
+            http: self.http.clone(),
+        }
+    }
+
+    /// `POST /login-confirmations` with this body (as JSON text, so a test
+    /// can send a malformed one).
+    pub async fn create_login_confirmation(&self, body: &str) -> ApiReply {
+        let request = self
+            .http
+            .post(format!("{}/login-confirmations", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        self.send(request).await
+    }
+
+    /// `GET /login-confirmations/{id}`.
+    pub async fn login_confirmation(&self, id: &str) -> ApiReply {
+        let request = self
+            .http
+            .get(format!("{}/login-confirmations/{id}", self.base));
+        self.send(request).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> ApiReply {
+        let request = match &self.key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        };
+        let response = request.send().await.expect("the API answers");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("the API answers JSON");
+        ApiReply { status, body }
     }
 }
 

@@ -11,6 +11,7 @@ mod fallback;
 mod forget;
 mod help;
 mod language;
+mod login_confirmation;
 mod main_menu;
 mod onboarding;
 mod privacy;
@@ -121,7 +122,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Home].endpoint(main_menu::home))
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
         .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))
-        .branch(case![Action::SetLanguage(language)].endpoint(language::set));
+        .branch(case![Action::SetLanguage(language)].endpoint(language::set))
+        .branch(case![Action::Login { challenge, approve }].endpoint(login_confirmation::answer));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)

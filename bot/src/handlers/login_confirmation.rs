@@ -1,0 +1,108 @@
+//! Answering «Вход в личный кабинет: это вы?». The push itself comes from
+//! the outbox (see `delivery`); this is the press on its buttons.
+//!
+//! ```text
+//! bot:  🔐 Вход в личный кабинет: это вы?
+//!       Время: 12:00 (МСК) · Устройство: Firefox, Windows · Место: Москва
+//!       [✅ Это я] [🚫 Это не я]
+//! user: <presses 🚫 Это не я>
+//! bot:  (toast) Вход заблокирован
+//!       (the same message, without buttons) 🚫 Вход заблокирован. … смените
+//!       пароль … сообщите в службу поддержки
+//! user: <presses a button again, or after two minutes>
+//! bot:  (toast) Вы уже ответили на этот запрос / Время на подтверждение истекло
+//! ```
+//!
+//! The rules (once, only the practitioner's own chat, not after expiry) are
+//! in `medcab_core::login_confirmations`.
+
+use medcab_core::login_confirmations::{self, Answer, Challenge, Status};
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+use uuid::Uuid;
+
+use super::HandlerResult;
+use super::screen::{self, Screen};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// [✅ Это я] or [🚫 Это не я].
+pub async fn answer(
+    bot: Bot,
+    query: CallbackQuery,
+    (challenge, approve): (Uuid, bool),
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    // The presser is who Telegram says pressed, never what the data says.
+    let presser = query.from.id.0 as i64;
+    let outcome =
+        login_confirmations::answer(&db, challenge, presser, approve, services.clock.now()).await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            // Every callback is answered, even when the answer is lost.
+            screen::answer(&bot, &query).await?;
+            return Err(error.into());
+        }
+    };
+    let (toast, settled) = match outcome {
+        Answer::Approved(challenge) => (t.msg("login-toast-approved"), challenge),
+        Answer::Denied(challenge) => {
+            tracing::warn!(%presser, challenge = %challenge.id, "a login was denied");
+            (t.msg("login-toast-denied"), challenge)
+        }
+        Answer::AlreadyAnswered(challenge) => (t.msg("login-toast-already"), challenge),
+        Answer::Expired(challenge) => (t.msg("login-toast-expired"), challenge),
+        // Someone else's challenge, or none: the same answer as any
+        // outdated button, so a forger learns nothing.
+        Answer::NotYours => {
+            tracing::warn!(%presser, %challenge, "a login answer from a foreign chat was refused");
+            return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+        }
+        Answer::Unknown => {
+            return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+        }
+    };
+    screen::answer_with(&bot, &query, toast).await?;
+    show_final(&bot, &query, t, &settled).await
+}
+
+/// Puts the challenge's final state in place of the question, without the
+/// buttons: the chat then tells what was decided.
+async fn show_final(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    challenge: &Challenge,
+) -> HandlerResult {
+    let time = login_confirmations::moscow_clock(challenge.created_at);
+    let args = [
+        ("time", Arg::Text(&time)),
+        ("device", Arg::Text(&challenge.device)),
+        ("place", Arg::Text(&challenge.place)),
+    ];
+    let text = match challenge.status {
+        Status::Approved => t.msg_with("login-approved", args),
+        Status::Denied => t.msg_with("login-denied", args),
+        Status::Expired => t.msg_with("login-expired", args),
+        // Not reachable: a settled challenge is never pending.
+        Status::Pending => return Ok(()),
+    };
+    // Without buttons the message already shows a final state (a second
+    // press on an old client): editing it again would change nothing.
+    if query
+        .regular_message()
+        .is_some_and(|message| message.reply_markup().is_none())
+    {
+        return Ok(());
+    }
+    // No buttons: the question is settled.
+    let screen = Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::default(),
+    };
+    screen::replace(bot, query, screen).await
+}

@@ -1,0 +1,355 @@
+//! The outbox: every notification the bot sends on its own initiative.
+//!
+//! Owns the table `outbox`. A business change and the notifications it
+//! causes commit together ([`enqueue`] takes the change's transaction), so
+//! a notification is never lost and never sent for a change that rolled
+//! back. The bot's delivery worker then [`claim_batch`]es rows, sends them
+//! and marks each [`mark_sent`] or [`mark_failed`].
+//!
+//! A row holds a Fluent key and its arguments, not rendered text: the
+//! recipient's language is applied at delivery.
+//!
+//! A claim is a lease: the claimed rows become unavailable for
+//! [`LEASE_SECONDS`]. A worker that dies between sending a row and marking
+//! it lets the lease run out, and that row alone is sent again: delivery is
+//! at least once, and at most one message per crash is doubled.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::PgConnection;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How long a claimed row is reserved for the worker that claimed it. Far
+/// longer than a send takes; only a crashed worker lets it run out.
+pub const LEASE_SECONDS: i32 = 60;
+
+/// Attempts before a row is given up on (a blocked chat is given up at once).
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// What a notification is about; decides its buttons at delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// «Вход в личный кабинет: это вы?», with the answer buttons.
+    LoginConfirmation,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::LoginConfirmation => "login_confirmation",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "login_confirmation" => Some(Kind::LoginConfirmation),
+            _ => None,
+        }
+    }
+}
+
+/// The text of a notification, to be rendered in the recipient's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    /// The Fluent key.
+    pub key: String,
+    /// Its arguments: strings (escaped when rendered) or integers.
+    #[serde(default)]
+    pub args: BTreeMap<String, Value>,
+    /// The login challenge the buttons answer ([`Kind::LoginConfirmation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_challenge: Option<Uuid>,
+}
+
+/// A notification to enqueue.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub chat_id: i64,
+    pub kind: Kind,
+    pub payload: Payload,
+    /// Delivered before every non-urgent row.
+    pub urgent: bool,
+}
+
+/// A row a worker has claimed and must now send and mark.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub chat_id: i64,
+    /// `None` for a kind this version does not know (written by a newer one).
+    pub kind: Option<Kind>,
+    /// `None` when the stored payload does not parse.
+    pub payload: Option<Payload>,
+    pub urgent: bool,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+}
+
+/// Adds a notification inside the transaction of the change it announces.
+pub async fn enqueue(
+    tx: &mut PgConnection,
+    notification: &Notification,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let payload = serde_json::to_value(&notification.payload)
+        .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
+    sqlx::query_scalar!(
+        r#"
+        INSERT INTO outbox (chat_id, kind, payload, urgent, created_at)
+        VALUES ($1, $2, $3, $4, $5)
+        RETURNING id
+        "#,
+        notification.chat_id,
+        notification.kind.as_str(),
+        payload,
+        notification.urgent,
+        now,
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// Claims up to `limit` rows that are due, urgent ones first, then oldest
+/// first. Rows another transaction is claiming are skipped, not waited for
+/// (`FOR UPDATE SKIP LOCKED`), so any number of workers can run; once this
+/// transaction commits, the rows are leased for [`LEASE_SECONDS`].
+pub async fn claim_batch(tx: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        UPDATE outbox
+        SET attempts = attempts + 1,
+            available_at = now() + make_interval(secs => $2)
+        WHERE id IN (
+            SELECT id FROM outbox
+            WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= now()
+            ORDER BY urgent DESC, id
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, chat_id, kind, payload, urgent, attempts
+        "#,
+        limit,
+        f64::from(LEASE_SECONDS),
+    )
+    .fetch_all(tx)
+    .await?;
+    let mut claimed: Vec<Claimed> = rows
+        .into_iter()
+        .map(|row| Claimed {
+            id: row.id,
+            chat_id: row.chat_id,
+            kind: Kind::parse(&row.kind),
+            payload: serde_json::from_value(row.payload).ok(),
+            urgent: row.urgent,
+            attempts: row.attempts,
+        })
+        .collect();
+    // RETURNING keeps no order; deliver in the order the rows were chosen.
+    claimed.sort_by_key(|row| (!row.urgent, row.id));
+    Ok(claimed)
+}
+
+/// The row was delivered as this Telegram message.
+pub async fn mark_sent(db: &PgPool, id: i64, telegram_message_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE outbox SET sent_at = now(), telegram_message_id = $2, last_error = NULL
+        WHERE id = $1
+        "#,
+        id,
+        telegram_message_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The row will not be delivered (the chat is gone, or it failed too often).
+pub async fn mark_failed(db: &PgPool, id: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE outbox SET failed_at = now(), last_error = $2 WHERE id = $1",
+        id,
+        error,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The attempt failed for a reason that may pass: try again after `after`.
+pub async fn retry_later(
+    db: &PgPool,
+    id: i64,
+    error: &str,
+    after: std::time::Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE outbox SET available_at = now() + make_interval(secs => $3), last_error = $2
+        WHERE id = $1
+        "#,
+        id,
+        error,
+        after.as_secs_f64(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Where a row stands, for tests and the operators' view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: i64,
+    pub chat_id: i64,
+    pub kind: String,
+    pub payload: Value,
+    pub urgent: bool,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent: bool,
+    pub failed: bool,
+    pub telegram_message_id: Option<i64>,
+}
+
+/// Every row for a chat, oldest first.
+pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT id, chat_id, kind, payload, urgent, attempts, last_error,
+               sent_at IS NOT NULL AS "sent!", failed_at IS NOT NULL AS "failed!",
+               telegram_message_id
+        FROM outbox WHERE chat_id = $1 ORDER BY id
+        "#,
+        chat_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Row {
+            id: row.id,
+            chat_id: row.chat_id,
+            kind: row.kind,
+            payload: row.payload,
+            urgent: row.urgent,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            sent: row.sent,
+            failed: row.failed,
+            telegram_message_id: row.telegram_message_id,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(chat_id: i64, urgent: bool) -> Notification {
+        Notification {
+            chat_id,
+            kind: Kind::LoginConfirmation,
+            payload: Payload {
+                key: "login-push".into(),
+                args: BTreeMap::from([("device".into(), Value::from("Firefox"))]),
+                login_challenge: Some(Uuid::new_v4()),
+            },
+            urgent,
+        }
+    }
+
+    async fn enqueue_all(db: &PgPool, notes: &[Notification]) -> Vec<i64> {
+        let mut tx = db.begin().await.unwrap();
+        let mut ids = Vec::new();
+        for note in notes {
+            ids.push(enqueue(&mut tx, note, Utc::now()).await.unwrap());
+        }
+        tx.commit().await.unwrap();
+        ids
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn two_concurrent_claimers_never_get_the_same_row(db: PgPool) {
+        let notes: Vec<_> = (1..=6).map(|chat| note(chat, false)).collect();
+        let ids = enqueue_all(&db, &notes).await;
+
+        // Both transactions are open at once: the second skips what the
+        // first holds instead of waiting for it or taking it too.
+        let mut first = db.begin().await.unwrap();
+        let mut second = db.begin().await.unwrap();
+        let a = claim_batch(&mut first, 4).await.unwrap();
+        let b = claim_batch(&mut second, 4).await.unwrap();
+        let a_ids: Vec<i64> = a.iter().map(|row| row.id).collect();
+        let b_ids: Vec<i64> = b.iter().map(|row| row.id).collect();
+        assert_eq!(a_ids, ids[..4]);
+        assert_eq!(b_ids, ids[4..]);
+        first.commit().await.unwrap();
+        second.commit().await.unwrap();
+
+        // Committed claims are leased: nobody else gets them now.
+        let mut third = db.begin().await.unwrap();
+        assert!(claim_batch(&mut third, 10).await.unwrap().is_empty());
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_rolled_back_claim_leaves_the_rows_to_others(db: PgPool) {
+        let ids = enqueue_all(&db, &[note(1, false)]).await;
+        let mut crashed = db.begin().await.unwrap();
+        assert_eq!(claim_batch(&mut crashed, 10).await.unwrap().len(), 1);
+        crashed.rollback().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        let again = claim_batch(&mut tx, 10).await.unwrap();
+        assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+        assert_eq!(again[0].attempts, 1, "a rolled-back claim is no attempt");
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn urgent_rows_come_first_and_payloads_round_trip(db: PgPool) {
+        let notes = [note(1, false), note(2, true), note(3, false)];
+        let ids = enqueue_all(&db, &notes).await;
+        let mut tx = db.begin().await.unwrap();
+        let claimed = claim_batch(&mut tx, 10).await.unwrap();
+        let order: Vec<i64> = claimed.iter().map(|row| row.id).collect();
+        assert_eq!(order, [ids[1], ids[0], ids[2]]);
+        assert_eq!(claimed[0].payload.as_ref(), Some(&notes[1].payload));
+        assert_eq!(claimed[0].kind, Some(Kind::LoginConfirmation));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn sent_and_failed_rows_are_not_claimed_again(db: PgPool) {
+        let ids = enqueue_all(&db, &[note(1, false), note(1, false), note(1, false)]).await;
+        mark_sent(&db, ids[0], 77).await.unwrap();
+        mark_failed(&db, ids[1], "Forbidden: bot was blocked by the user")
+            .await
+            .unwrap();
+        retry_later(&db, ids[2], "timeout", std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        assert!(claim_batch(&mut tx, 10).await.unwrap().is_empty());
+        tx.commit().await.unwrap();
+
+        let rows = for_chat(&db, 1).await.unwrap();
+        assert!(rows[0].sent && rows[0].telegram_message_id == Some(77));
+        assert!(rows[1].failed && !rows[1].sent);
+        assert_eq!(rows[2].last_error.as_deref(), Some("timeout"));
+        assert!(!rows[2].sent && !rows[2].failed);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_retry_becomes_due_after_its_backoff(db: PgPool) {
+        let ids = enqueue_all(&db, &[note(1, false)]).await;
+        retry_later(&db, ids[0], "timeout", std::time::Duration::ZERO)
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(claim_batch(&mut tx, 10).await.unwrap().len(), 1);
+    }
+}

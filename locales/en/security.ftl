@@ -1,0 +1,46 @@
+# Sign-in security: confirming a sign-in to the account from another device.
+#
+# The request comes as a push and shows on a locked screen, so it carries no
+# personal data: no SNILS, name, phone or IP address — only the time, the
+# device and the approximate place of the sign-in.
+
+login-push =
+    🔐 <b>Signing in to your account: is it you?</b>
+
+    { login-details }
+
+    If it is not you, press «🚫 Not me» and the sign-in will be blocked.
+
+# The details of the sign-in; used by the texts above and below.
+login-details =
+    Time: { $time } (Moscow)
+    Device: { $device }
+    Place: { $place }
+
+login-approve = ✅ It's me
+login-deny = 🚫 Not me
+
+login-approved =
+    ✅ <b>Sign-in confirmed.</b>
+
+    { login-details }
+
+login-denied =
+    🚫 <b>Sign-in blocked.</b>
+
+    { login-details }
+
+    If you did not try to sign in, your password for the account (or for Gosuslugi, if you sign in with it) may be known to someone else. Change it as soon as possible and tell support — we will look into what happened.
+
+login-expired =
+    ⌛ <b>The time to confirm has run out</b> — you were not signed in.
+
+    { login-details }
+
+    If it was you, sign in again and a new request will come.
+
+# Short pop-up answers to a button press (no markup).
+login-toast-approved = Sign-in confirmed
+login-toast-denied = Sign-in blocked
+login-toast-already = You have already answered this request
+login-toast-expired = The time to confirm has run out
