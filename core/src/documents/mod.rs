@@ -1,0 +1,493 @@
+//! A practitioner's documents: passport, СНИЛС, diplomas, accreditation and
+//! the rest, each a file with what the practitioner states about it.
+//!
+//! Owns the table `documents`. Before anything is written, the file is
+//! checked by content ([`check_file`]) and the metadata against its kind
+//! ([`validate`]); a refusal names the one thing to fix. The number, the
+//! issuer, the file's name and the file itself are sealed with the
+//! [`Vault`]; the dates stay in clear (reminders before an accreditation
+//! runs out are found by them). The SHA-256 of the file as sent is kept, so
+//! the same file sent twice is recognised ([`Stored::Duplicate`]).
+//!
+//! Every read takes the owner's id and finds only the owner's documents: an
+//! id of someone else's document (a forged callback) is `None`, the same as
+//! an id that does not exist. Operators read through the `*_for_review`
+//! functions, whose callers check the role and audit the view.
+//!
+//! Every change is a version in [`crate::history`], written in the same
+//! transaction; a version holds the metadata, never the file.
+
+mod file;
+mod meta;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+
+use crate::crypto::{CryptoError, Vault};
+use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
+
+pub use file::{DEFAULT_MAX_BYTES, FileRejection, FileType, check_file, stored_file_name};
+pub use meta::{DocumentKind, DocumentMeta, MetaRejection, ValidUntilRule, moscow_today, validate};
+
+pub const NUMBER_FIELD: &str = "documents.number";
+pub const ISSUER_FIELD: &str = "documents.issuer";
+pub const FILE_NAME_FIELD: &str = "documents.file_name";
+pub const CONTENT_FIELD: &str = "documents.content";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// The file is refused; nothing was stored.
+    #[error(transparent)]
+    File(#[from] FileRejection),
+    /// The metadata is refused; nothing was stored.
+    #[error(transparent)]
+    Meta(#[from] MetaRejection),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("a stored field does not decrypt: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    #[error("a stored document does not parse or does not match its SHA-256")]
+    Corrupt,
+}
+
+/// What [`store`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new document with this id.
+    New(i64),
+    /// The practitioner already has this very file (same SHA-256), as this
+    /// document; nothing new was stored.
+    Duplicate(i64),
+}
+
+/// A line of "my documents".
+#[derive(Clone, PartialEq, Eq)]
+pub struct DocumentSummary {
+    pub id: i64,
+    pub kind: DocumentKind,
+    pub number: Option<String>,
+    pub issued_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub file_type: FileType,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A document's metadata, opened; the file is read apart ([`content`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Document {
+    pub id: i64,
+    pub owner_id: i64,
+    pub kind: DocumentKind,
+    pub number: Option<String>,
+    pub issued_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub issuer: Option<String>,
+    pub file_type: FileType,
+    pub file_size: i64,
+    /// As kept by [`stored_file_name`]: the extension is the real type's.
+    pub file_name: String,
+    pub sha256: [u8; 32],
+    pub created_at: DateTime<Utc>,
+    /// Set when the practitioner deleted it; only review still sees it.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Document {
+    /// The version [`crate::history`] keeps: everything but the file.
+    fn snapshot(&self) -> Value {
+        json!({
+            "kind": self.kind.as_str(),
+            "number": self.number,
+            "issued_on": self.issued_on,
+            "valid_until": self.valid_until,
+            "issuer": self.issuer,
+            "file_type": self.file_type.as_str(),
+            "file_size": self.file_size,
+            "file_name": self.file_name,
+            "sha256": hex::encode(self.sha256),
+            "deleted_at": self.deleted_at,
+        })
+    }
+}
+
+/// Stores a document: checks the file (at most `max_bytes`) and the
+/// metadata (as of [`moscow_today`]), then writes the sealed document and its first version in one
+/// transaction. The same file the practitioner already has (and has not
+/// deleted) is recognised and not stored again.
+// Eight plain inputs the handler has at hand; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
+pub async fn store(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    meta: &DocumentMeta,
+    file: &[u8],
+    file_name: Option<&str>,
+    now: DateTime<Utc>,
+    max_bytes: usize,
+) -> Result<Stored, DocumentError> {
+    let file_type = check_file(file, file_name, max_bytes)?;
+    let checked = meta::check(meta, moscow_today(now))?;
+    let sha256: [u8; 32] = Sha256::digest(file).into();
+
+    let file_name = stored_file_name(file_name, file_type);
+    let file_size = i64::try_from(file.len()).expect("a file in memory fits in i64");
+    let number = checked
+        .number
+        .as_deref()
+        .map(|number| vault.seal_str(NUMBER_FIELD, number));
+    let issuer = checked
+        .issuer
+        .as_deref()
+        .map(|issuer| vault.seal_str(ISSUER_FIELD, issuer));
+    let sealed_name = vault.seal_str(FILE_NAME_FIELD, &file_name);
+    let sealed_content = vault.seal(CONTENT_FIELD, file);
+
+    let mut tx = db.begin().await?;
+    // Looked up first so a repeated file is not shipped to the database
+    // again. Then, for two uploads of one file at once, ON CONFLICT makes the
+    // second wait for the first to commit and insert nothing; the next turn
+    // finds the first's row. Another turn is needed only if that row was
+    // deleted in between, which is progress made by others, so this ends.
+    let id = loop {
+        if let Some(existing) = same_file(&mut tx, owner_id, &sha256).await? {
+            return Ok(Stored::Duplicate(existing));
+        }
+        let inserted = sqlx::query_scalar!(
+            r#"
+            INSERT INTO documents (owner_id, kind, number, issued_on, valid_until, issuer,
+                                   file_type, file_size, file_name, content, sha256, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT (owner_id, sha256) WHERE deleted_at IS NULL DO NOTHING
+            RETURNING id
+            "#,
+            owner_id,
+            checked.kind.as_str(),
+            number.as_deref(),
+            checked.issued_on,
+            checked.valid_until,
+            issuer.as_deref(),
+            file_type.as_str(),
+            file_size,
+            &sealed_name,
+            &sealed_content,
+            &sha256[..],
+            now,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = inserted {
+            break id;
+        }
+    };
+
+    let document = Document {
+        id,
+        owner_id,
+        kind: checked.kind,
+        number: checked.number,
+        issued_on: checked.issued_on,
+        valid_until: checked.valid_until,
+        issuer: checked.issuer,
+        file_type,
+        file_size,
+        file_name,
+        sha256,
+        created_at: now,
+        deleted_at: None,
+    };
+    let snapshot = document.snapshot();
+    let change = Change {
+        owner_id,
+        entity: Entity::Document,
+        entity_id: id,
+        actor: Actor::Practitioner(owner_id),
+        action: Action::Created,
+        snapshot: &snapshot,
+    };
+    history::record(&mut tx, vault, change, now).await?;
+    tx.commit().await?;
+    Ok(Stored::New(id))
+}
+
+async fn same_file(
+    tx: &mut PgConnection,
+    owner_id: i64,
+    sha256: &[u8; 32],
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM documents WHERE owner_id = $1 AND sha256 = $2 AND deleted_at IS NULL",
+        owner_id,
+        &sha256[..],
+    )
+    .fetch_optional(tx)
+    .await
+}
+
+/// The practitioner's documents, oldest first; deleted ones are gone.
+pub async fn list(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+) -> Result<Vec<DocumentSummary>, DocumentError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT id, kind, number, issued_on, valid_until, file_type, created_at
+        FROM documents WHERE owner_id = $1 AND deleted_at IS NULL
+        ORDER BY id
+        "#,
+        owner_id,
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(DocumentSummary {
+                id: row.id,
+                kind: DocumentKind::parse(&row.kind).ok_or(DocumentError::Corrupt)?,
+                number: open_optional(vault, NUMBER_FIELD, row.number.as_deref())?,
+                issued_on: row.issued_on,
+                valid_until: row.valid_until,
+                file_type: FileType::parse(&row.file_type).ok_or(DocumentError::Corrupt)?,
+                created_at: row.created_at,
+            })
+        })
+        .collect()
+}
+
+/// One of the practitioner's own documents. Someone else's id, a deleted
+/// document and an unknown id are all `None`: the caller cannot tell them
+/// apart, so a forged id learns nothing.
+pub async fn get(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    id: i64,
+) -> Result<Option<Document>, DocumentError> {
+    let row = sqlx::query_as!(
+        DocumentRow,
+        r#"
+        SELECT id, owner_id, kind, number, issued_on, valid_until, issuer, file_type,
+               file_size, file_name, sha256, created_at, deleted_at
+        FROM documents WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
+        "#,
+        id,
+        owner_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| row.open(vault)).transpose()
+}
+
+/// The file of one of the practitioner's own documents (see [`get`] for
+/// whose and which).
+pub async fn content(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    id: i64,
+) -> Result<Option<Vec<u8>>, DocumentError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT content, sha256 FROM documents
+        WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
+        "#,
+        id,
+        owner_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| open_content(vault, &row.content, &row.sha256))
+        .transpose()
+}
+
+/// OPERATORS ONLY: any practitioner's document by id, deleted ones included
+/// (an application keeps citing what was submitted). No ownership check —
+/// the caller must have checked that the reader is an operator reviewing an
+/// application that cites this document, and audit the view.
+pub async fn get_for_review(
+    db: &PgPool,
+    vault: &Vault,
+    id: i64,
+) -> Result<Option<Document>, DocumentError> {
+    let row = sqlx::query_as!(
+        DocumentRow,
+        r#"
+        SELECT id, owner_id, kind, number, issued_on, valid_until, issuer, file_type,
+               file_size, file_name, sha256, created_at, deleted_at
+        FROM documents WHERE id = $1
+        "#,
+        id,
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| row.open(vault)).transpose()
+}
+
+/// OPERATORS ONLY: the file of any document, on the terms of
+/// [`get_for_review`].
+pub async fn content_for_review(
+    db: &PgPool,
+    vault: &Vault,
+    id: i64,
+) -> Result<Option<Vec<u8>>, DocumentError> {
+    let row = sqlx::query!("SELECT content, sha256 FROM documents WHERE id = $1", id)
+        .fetch_optional(db)
+        .await?;
+    row.map(|row| open_content(vault, &row.content, &row.sha256))
+        .transpose()
+}
+
+/// The practitioner deletes one of their documents. It disappears from
+/// their list, and sending the same file again stores it anew; the row stays
+/// (with its versions) for the applications that cite it, until /forget.
+/// `false` when there was no such document of theirs.
+pub async fn delete(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DocumentError> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query_as!(
+        DocumentRow,
+        r#"
+        UPDATE documents SET deleted_at = $3
+        WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
+        RETURNING id, owner_id, kind, number, issued_on, valid_until, issuer, file_type,
+                  file_size, file_name, sha256, created_at, deleted_at
+        "#,
+        id,
+        owner_id,
+        now,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let snapshot = row.open(vault)?.snapshot();
+    let change = Change {
+        owner_id,
+        entity: Entity::Document,
+        entity_id: id,
+        actor: Actor::Practitioner(owner_id),
+        action: Action::Deleted,
+        snapshot: &snapshot,
+    };
+    history::record(&mut tx, vault, change, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// /forget: deletes every document of the practitioner for good, deleted
+/// ones included, inside the erasure's transaction. Returns how many went.
+/// Their versions go with [`history::erase_owner`].
+pub async fn erase_owner(tx: &mut PgConnection, owner_id: i64) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query!("DELETE FROM documents WHERE owner_id = $1", owner_id)
+        .execute(tx)
+        .await?
+        .rows_affected();
+    Ok(deleted)
+}
+
+/// A row of `documents` without the file, as read.
+struct DocumentRow {
+    id: i64,
+    owner_id: i64,
+    kind: String,
+    number: Option<Vec<u8>>,
+    issued_on: NaiveDate,
+    valid_until: Option<NaiveDate>,
+    issuer: Option<Vec<u8>>,
+    file_type: String,
+    file_size: i64,
+    file_name: Vec<u8>,
+    sha256: Vec<u8>,
+    created_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+impl DocumentRow {
+    fn open(self, vault: &Vault) -> Result<Document, DocumentError> {
+        Ok(Document {
+            id: self.id,
+            owner_id: self.owner_id,
+            kind: DocumentKind::parse(&self.kind).ok_or(DocumentError::Corrupt)?,
+            number: open_optional(vault, NUMBER_FIELD, self.number.as_deref())?,
+            issued_on: self.issued_on,
+            valid_until: self.valid_until,
+            issuer: open_optional(vault, ISSUER_FIELD, self.issuer.as_deref())?,
+            file_type: FileType::parse(&self.file_type).ok_or(DocumentError::Corrupt)?,
+            file_size: self.file_size,
+            file_name: vault.open_str(FILE_NAME_FIELD, &self.file_name)?,
+            sha256: self.sha256.try_into().map_err(|_| DocumentError::Corrupt)?,
+            created_at: self.created_at,
+            deleted_at: self.deleted_at,
+        })
+    }
+}
+
+fn open_optional(
+    vault: &Vault,
+    field: &str,
+    sealed: Option<&[u8]>,
+) -> Result<Option<String>, CryptoError> {
+    sealed
+        .map(|sealed| vault.open_str(field, sealed))
+        .transpose()
+}
+
+/// Opens a file and checks it against its SHA-256. The seal binds a file to
+/// the column, not to the row; the hash binds it to its row, so a file
+/// moved between rows in the database is caught instead of shown.
+fn open_content(vault: &Vault, sealed: &[u8], sha256: &[u8]) -> Result<Vec<u8>, DocumentError> {
+    let content = vault.open(CONTENT_FIELD, sealed)?;
+    if Sha256::digest(&content)[..] != *sha256 {
+        return Err(DocumentError::Corrupt);
+    }
+    Ok(content)
+}
+
+impl fmt::Debug for DocumentSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocumentSummary")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("number", &self.number.as_ref().map(|_| "<redacted>"))
+            .field("issued_on", &self.issued_on)
+            .field("valid_until", &self.valid_until)
+            .field("file_type", &self.file_type)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Document")
+            .field("id", &self.id)
+            .field("owner_id", &self.owner_id)
+            .field("kind", &self.kind)
+            .field("number", &self.number.as_ref().map(|_| "<redacted>"))
+            .field("issued_on", &self.issued_on)
+            .field("valid_until", &self.valid_until)
+            .field("issuer", &self.issuer.as_ref().map(|_| "<redacted>"))
+            .field("file_type", &self.file_type)
+            .field("file_size", &self.file_size)
+            .field("file_name", &"<redacted>")
+            .field("sha256", &hex::encode(self.sha256))
+            .field("created_at", &self.created_at)
+            .field("deleted_at", &self.deleted_at)
+            .finish()
+    }
+}
