@@ -5,6 +5,7 @@
 //! its tables; the SQL that touches a table lives in the module that owns it.
 
 pub mod accounts;
+pub mod applications;
 pub mod clock;
 pub mod consent;
 pub mod crypto;
@@ -17,8 +18,10 @@ pub mod history;
 pub mod language;
 pub mod login_confirmations;
 pub mod onboarding;
+pub mod operators;
 pub mod outbox;
 pub mod registry;
+pub mod review;
 pub mod second_factor;
 pub mod security_events;
 pub mod telegram_users;

@@ -35,18 +35,26 @@ pub const MAX_ATTEMPTS: i32 = 5;
 pub enum Kind {
     /// «Вход в личный кабинет: это вы?», with the answer buttons.
     LoginConfirmation,
+    /// An application changed status (`crate::applications::PUSH_KEY`).
+    ApplicationStatusChanged,
+    /// An operator approved a second-factor reset: enrol a new one.
+    FactorResetApproved,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::LoginConfirmation => "login_confirmation",
+            Kind::ApplicationStatusChanged => "application_status_changed",
+            Kind::FactorResetApproved => "factor_reset_approved",
         }
     }
 
     pub fn parse(text: &str) -> Option<Kind> {
         match text {
             "login_confirmation" => Some(Kind::LoginConfirmation),
+            "application_status_changed" => Some(Kind::ApplicationStatusChanged),
+            "factor_reset_approved" => Some(Kind::FactorResetApproved),
             _ => None,
         }
     }

@@ -1,0 +1,404 @@
+//! Operators: the review staff, and the audit of what they saw and did.
+//!
+//! Owns the tables `operators` and `operator_audit`. The role is granted and
+//! revoked by IT staff (`medcab admin grant-operator` / `revoke-operator`);
+//! the bot asks [`is_operator`] again on every operator button, since a
+//! callback_data is user input and a role can be revoked between two taps.
+//!
+//! Every time an operator is shown a practitioner's data, takes an
+//! application or decides something, a row goes to `operator_audit`
+//! (152-ФЗ: access to personal data is accounted for); so does every
+//! operator action that was refused. Audit rows hold ids, never personal
+//! data.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+
+/// What became of a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    Granted,
+    /// Already an operator; nothing changed.
+    AlreadyOperator,
+}
+
+/// What became of a revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoke {
+    /// No longer an operator; the applications they held went back to the
+    /// queue.
+    Revoked {
+        released: u64,
+    },
+    NotAnOperator,
+}
+
+/// Makes a Telegram user an operator. A revoked operator granted again
+/// gets a fresh grant (the row records the latest one).
+pub async fn grant(
+    db: &PgPool,
+    user_id: i64,
+    granted_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Grant, sqlx::Error> {
+    let changed = sqlx::query!(
+        r#"
+        INSERT INTO operators (telegram_user_id, granted_at, granted_by)
+        VALUES ($1, $2, $3)
+        ON CONFLICT (telegram_user_id) DO UPDATE
+            SET granted_at = EXCLUDED.granted_at, granted_by = EXCLUDED.granted_by,
+                revoked_at = NULL
+            WHERE operators.revoked_at IS NOT NULL
+        "#,
+        user_id,
+        now,
+        granted_by,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(if changed == 0 {
+        Grant::AlreadyOperator
+    } else {
+        Grant::Granted
+    })
+}
+
+/// Takes the role away. Applications the operator was reviewing are
+/// released at once, so the queue does not wait for their leases to run out.
+pub async fn revoke(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Revoke, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let revoked = sqlx::query!(
+        "UPDATE operators SET revoked_at = $2 WHERE telegram_user_id = $1 AND revoked_at IS NULL",
+        user_id,
+        now,
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if revoked == 0 {
+        return Ok(Revoke::NotAnOperator);
+    }
+    let released = crate::review::release_leases(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(Revoke::Revoked { released })
+}
+
+/// Whether the user is an operator now.
+pub async fn is_operator(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    is_operator_in(&mut *db.acquire().await?, user_id).await
+}
+
+/// [`is_operator`] inside a transaction, so that a decision and the check
+/// that allowed it see the same state (a revocation commits before or after
+/// the whole decision, never in between).
+pub(crate) async fn is_operator_in(
+    db: &mut PgConnection,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let operator = sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (
+            SELECT 1 FROM operators WHERE telegram_user_id = $1 AND revoked_at IS NULL
+        ) AS "operator!"
+        "#,
+        user_id,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(operator)
+}
+
+/// An operator as the admin command lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub telegram_user_id: i64,
+    pub granted_at: DateTime<Utc>,
+    pub granted_by: String,
+}
+
+/// The operators now, by grant date.
+pub async fn list(db: &PgPool) -> Result<Vec<Operator>, sqlx::Error> {
+    sqlx::query_as!(
+        Operator,
+        r#"
+        SELECT telegram_user_id, granted_at, granted_by FROM operators
+        WHERE revoked_at IS NULL ORDER BY granted_at, telegram_user_id
+        "#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// What an audit row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// A practitioner's data (an application, a document) was shown.
+    Viewed,
+    /// An application was taken from the queue.
+    Claimed,
+    /// An application was decided.
+    Decided,
+    FactorResetApproved,
+    /// An operator action was refused (not an operator, not their lease,
+    /// their own application …); details say which and why.
+    Refused,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Viewed => "viewed",
+            AuditAction::Claimed => "claimed",
+            AuditAction::Decided => "decided",
+            AuditAction::FactorResetApproved => "factor_reset_approved",
+            AuditAction::Refused => "refused",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AuditAction> {
+        [
+            AuditAction::Viewed,
+            AuditAction::Claimed,
+            AuditAction::Decided,
+            AuditAction::FactorResetApproved,
+            AuditAction::Refused,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == text)
+    }
+}
+
+/// One audit row. `details` must hold no personal data: ids, statuses and
+/// names of rules only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// Who acted (for a refused action: whoever tried).
+    pub operator_id: i64,
+    pub action: AuditAction,
+    pub application_id: Option<i64>,
+    pub factor_reset_id: Option<i64>,
+    /// Whose data it was, when known.
+    pub owner_id: Option<i64>,
+    pub details: Value,
+}
+
+/// Writes an audit row inside the caller's transaction, so that what was
+/// done and its record commit together.
+pub(crate) async fn audit(
+    tx: &mut PgConnection,
+    entry: &AuditEntry,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        INSERT INTO operator_audit
+            (operator_id, action, application_id, factor_reset_id, owner_id, details, at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "#,
+        entry.operator_id,
+        entry.action.as_str(),
+        entry.application_id,
+        entry.factor_reset_id,
+        entry.owner_id,
+        entry.details,
+        now,
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// What an operator was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    pub operator_id: i64,
+    /// Whose data it was.
+    pub owner_id: i64,
+    pub application_id: Option<i64>,
+    /// A document's file, when one was sent.
+    pub document_id: Option<i64>,
+}
+
+/// Records that an operator was shown a practitioner's data. The bot calls
+/// it for every screen and file with such data it sends an operator
+/// (`crate::review::view` calls it for the application's card).
+pub async fn record_view(db: &PgPool, view: View, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    record_view_in(&mut conn, view, now).await
+}
+
+pub(crate) async fn record_view_in(
+    db: &mut PgConnection,
+    view: View,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let details = match view.document_id {
+        Some(document_id) => serde_json::json!({ "document_id": document_id }),
+        None => serde_json::json!({}),
+    };
+    let entry = AuditEntry {
+        operator_id: view.operator_id,
+        action: AuditAction::Viewed,
+        application_id: view.application_id,
+        factor_reset_id: None,
+        owner_id: Some(view.owner_id),
+        details,
+    };
+    audit(db, &entry, now).await
+}
+
+/// An audit row as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub operator_id: i64,
+    /// `None` for an action this version does not know.
+    pub action: Option<AuditAction>,
+    pub application_id: Option<i64>,
+    pub factor_reset_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub details: Value,
+    pub at: DateTime<Utc>,
+}
+
+/// Who did what with a practitioner's data, oldest first (for the security
+/// officer, and for telling a practitioner who looked at their data).
+pub async fn audit_for_owner(db: &PgPool, owner_id: i64) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT operator_id, action, application_id, factor_reset_id, owner_id, details, at
+        FROM operator_audit WHERE owner_id = $1 ORDER BY id
+        "#,
+        owner_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| AuditRecord {
+            operator_id: row.operator_id,
+            action: AuditAction::parse(&row.action),
+            application_id: row.application_id,
+            factor_reset_id: row.factor_reset_id,
+            owner_id: row.owner_id,
+            details: row.details,
+            at: row.at,
+        })
+        .collect())
+}
+
+/// What an operator (or someone who tried to act as one) did, oldest first.
+pub async fn audit_by_operator(
+    db: &PgPool,
+    operator_id: i64,
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT operator_id, action, application_id, factor_reset_id, owner_id, details, at
+        FROM operator_audit WHERE operator_id = $1 ORDER BY id
+        "#,
+        operator_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| AuditRecord {
+            operator_id: row.operator_id,
+            action: AuditAction::parse(&row.action),
+            application_id: row.application_id,
+            factor_reset_id: row.factor_reset_id,
+            owner_id: row.owner_id,
+            details: row.details,
+            at: row.at,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLGA: i64 = 5001;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn audit_actions_round_trip() {
+        for action in [
+            AuditAction::Viewed,
+            AuditAction::Claimed,
+            AuditAction::Decided,
+            AuditAction::FactorResetApproved,
+            AuditAction::Refused,
+        ] {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("deleted"), None);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn grant_revoke_and_grant_again(db: PgPool) {
+        let t = at("2026-11-25T10:00:00Z");
+        assert!(
+            !is_operator(&db, OLGA).await.unwrap(),
+            "nobody is by default"
+        );
+        assert_eq!(grant(&db, OLGA, "root", t).await.unwrap(), Grant::Granted);
+        assert_eq!(
+            grant(&db, OLGA, "someone else", t).await.unwrap(),
+            Grant::AlreadyOperator
+        );
+        assert!(is_operator(&db, OLGA).await.unwrap());
+        let listed = list(&db).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            listed[0].granted_by, "root",
+            "a repeated grant changes nothing"
+        );
+
+        assert_eq!(
+            revoke(&db, OLGA, t).await.unwrap(),
+            Revoke::Revoked { released: 0 }
+        );
+        assert!(
+            !is_operator(&db, OLGA).await.unwrap(),
+            "a revoked operator is refused"
+        );
+        assert_eq!(revoke(&db, OLGA, t).await.unwrap(), Revoke::NotAnOperator);
+        assert!(list(&db).await.unwrap().is_empty());
+
+        assert_eq!(grant(&db, OLGA, "admin", t).await.unwrap(), Grant::Granted);
+        assert!(is_operator(&db, OLGA).await.unwrap());
+        assert_eq!(list(&db).await.unwrap()[0].granted_by, "admin");
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_view_is_audited_without_personal_data(db: PgPool) {
+        let t = at("2026-11-25T10:00:00Z");
+        let view = View {
+            operator_id: OLGA,
+            owner_id: 1001,
+            application_id: Some(7),
+            document_id: Some(9),
+        };
+        record_view(&db, view, t).await.unwrap();
+        let rows = audit_for_owner(&db, 1001).await.unwrap();
+        assert_eq!(
+            rows,
+            [AuditRecord {
+                operator_id: OLGA,
+                action: Some(AuditAction::Viewed),
+                application_id: Some(7),
+                factor_reset_id: None,
+                owner_id: Some(1001),
+                details: serde_json::json!({ "document_id": 9 }),
+                at: t,
+            }]
+        );
+        assert_eq!(audit_by_operator(&db, OLGA).await.unwrap(), rows);
+    }
+}

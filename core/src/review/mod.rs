@@ -1,0 +1,492 @@
+//! The review queue: operators take submitted applications, look at them and
+//! decide; and they approve second-factor resets.
+//!
+//! The rules:
+//! - [`claim_next`] gives an operator the application they already hold, or
+//!   else the next one of the queue: escalated ones first, then the oldest
+//!   submission first. It is leased to them for the given time, so two
+//!   operators never get the same application at once (the pick uses
+//!   `FOR UPDATE SKIP LOCKED`: a row another claim is taking is skipped,
+//!   not waited for). A lease that ran out lets another operator take the
+//!   application over.
+//! - An operator never gets, sees or decides their own application.
+//! - Only the operator holding the lease decides. A lease that ran out with
+//!   nobody else taking it still lets its holder decide: expiry exists to
+//!   free the application for others, not to throw away a review in progress.
+//! - Whether the user is an operator is checked inside each operation's
+//!   transaction: a revoked operator's next tap is refused.
+//! - Everything an operator sees or does is audited (`crate::operators`);
+//!   so is every refused attempt.
+
+mod factor_resets;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use crate::applications::{self, Application, ApplicationError, Event, Lease, Note, Status};
+use crate::crypto::Vault;
+use crate::documents::{self, Document, DocumentError};
+use crate::history::Actor;
+use crate::operators::{self, AuditAction, AuditEntry, View};
+
+pub use factor_resets::{
+    APPROVED_PUSH_KEY as FACTOR_RESET_PUSH_KEY, PendingReset, approve_factor_reset,
+    pending_factor_resets,
+};
+
+/// How long a claim holds an application when the caller has no opinion:
+/// long enough to read the documents, short enough that an operator who
+/// walked away does not hold up the queue for long.
+pub fn default_lease() -> Duration {
+    Duration::minutes(30)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Application(#[from] ApplicationError),
+    #[error("documents: {0}")]
+    Documents(#[from] DocumentError),
+    /// The user is not an operator (never was, or was revoked): refused
+    /// and audited.
+    #[error("not an operator")]
+    NotOperator,
+    #[error("no such application")]
+    NotFound,
+    /// The operator's own application: refused and audited.
+    #[error("an operator cannot review their own application")]
+    OwnApplication,
+    /// Another operator holds the application, or nobody has taken it for
+    /// review: refused and audited.
+    #[error("the application is not leased to this operator")]
+    NotLeaseHolder,
+    #[error("no such second-factor reset request")]
+    FactorResetNotFound,
+    /// A reset of the operator's own second factor: refused and audited.
+    #[error("an operator cannot approve their own second-factor reset")]
+    OwnFactorReset,
+    /// Approved or rejected before.
+    #[error("the reset request was already decided")]
+    FactorResetDecided,
+}
+
+/// An application taken from the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub application: Application,
+    pub lease_until: DateTime<Utc>,
+    /// Taken over from an operator whose lease ran out (it was in review
+    /// already, so the practitioner was not told again).
+    pub taken_over: bool,
+}
+
+/// What an operator decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject { reason: Note },
+    MoreDocuments { what: Note },
+}
+
+impl Decision {
+    fn event(self) -> Event {
+        match self {
+            Decision::Approve => Event::Approve,
+            Decision::Reject { reason } => Event::Reject(reason),
+            Decision::MoreDocuments { what } => Event::RequestDocuments(what),
+        }
+    }
+}
+
+/// Gives the operator an application to review, or `None` when the queue
+/// has nothing for them. See the module's rules.
+pub async fn claim_next(
+    db: &PgPool,
+    vault: &Vault,
+    operator_id: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<Claim>, ReviewError> {
+    let mut tx = db.begin().await?;
+    let claimed = claim_next_in(&mut tx, vault, operator_id, now, lease).await;
+    finish(tx, claimed).await
+}
+
+/// [`claim_next`] inside the caller's transaction; the claim holds once it
+/// commits. (Two transactions claiming at once get different applications.)
+pub async fn claim_next_in(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    operator_id: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<Claim>, ReviewError> {
+    require_operator(tx, operator_id, "claim", None, now).await?;
+    let until = now + lease;
+
+    // One application at a time: the one they hold comes back, renewed.
+    let held = sqlx::query_scalar!(
+        r#"
+        SELECT id FROM applications
+        WHERE lease_operator_id = $1 AND lease_until > $2 AND status = 'in_review'
+        ORDER BY id LIMIT 1
+        "#,
+        operator_id,
+        now,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = held {
+        let app = applications::lock(tx, vault, id)
+            .await?
+            .ok_or(ReviewError::NotFound)?;
+        // Still theirs once locked (a takeover could only follow expiry).
+        if app
+            .lease
+            .is_some_and(|lease| lease.operator_id == operator_id)
+        {
+            set_lease(tx, id, operator_id, until).await?;
+            return Ok(Some(Claim {
+                application: Application {
+                    lease: Some(Lease { operator_id, until }),
+                    ..app
+                },
+                lease_until: until,
+                taken_over: false,
+            }));
+        }
+    }
+
+    // Escalated first, then the oldest submission; never their own.
+    let next = sqlx::query_scalar!(
+        r#"
+        SELECT id FROM applications
+        WHERE status IN ('submitted', 'in_review')
+          AND (lease_until IS NULL OR lease_until <= $2)
+          AND owner_id <> $1
+        ORDER BY escalated_at IS NULL, submitted_at, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        "#,
+        operator_id,
+        now,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = next else {
+        return Ok(None);
+    };
+    let app = applications::lock(tx, vault, id)
+        .await?
+        .ok_or(ReviewError::NotFound)?;
+    let new_lease = Lease { operator_id, until };
+    let (application, taken_over) = if app.status == Status::Submitted {
+        let app = applications::apply(
+            tx,
+            vault,
+            &app,
+            Event::TakeForReview,
+            Some(new_lease),
+            Actor::Operator(operator_id),
+            now,
+        )
+        .await?;
+        (app, false)
+    } else {
+        // In review already, its lease ran out: no change of status, so no
+        // new version and no push; only the holder changes.
+        set_lease(tx, id, operator_id, until).await?;
+        let previous = app.lease.map(|lease| lease.operator_id);
+        (
+            Application {
+                lease: Some(new_lease),
+                ..app
+            },
+            previous.is_some(),
+        )
+    };
+    let entry = AuditEntry {
+        operator_id,
+        action: AuditAction::Claimed,
+        application_id: Some(id),
+        factor_reset_id: None,
+        owner_id: Some(application.owner_id),
+        details: json!({ "taken_over": taken_over }),
+    };
+    operators::audit(tx, &entry, now).await?;
+    Ok(Some(Claim {
+        application,
+        lease_until: until,
+        taken_over,
+    }))
+}
+
+async fn set_lease(
+    tx: &mut PgConnection,
+    id: i64,
+    operator_id: i64,
+    until: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE applications SET lease_operator_id = $2, lease_until = $3 WHERE id = $1",
+        id,
+        operator_id,
+        until,
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The operator decides the application they hold. The decision, its
+/// version, the push to the practitioner and the audit row commit together.
+pub async fn decide(
+    db: &PgPool,
+    vault: &Vault,
+    operator_id: i64,
+    application_id: i64,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<Application, ReviewError> {
+    let mut tx = db.begin().await?;
+    let decided = decide_in(&mut tx, vault, operator_id, application_id, decision, now).await;
+    finish(tx, decided).await
+}
+
+async fn decide_in(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    operator_id: i64,
+    application_id: i64,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<Application, ReviewError> {
+    require_operator(tx, operator_id, "decide", Some(application_id), now).await?;
+    let event = decision.event();
+    let outcome = event.name();
+    let app = held_application(tx, vault, operator_id, application_id, outcome, now).await?;
+    let decided = applications::apply(
+        tx,
+        vault,
+        &app,
+        event,
+        None,
+        Actor::Operator(operator_id),
+        now,
+    )
+    .await?;
+    let entry = AuditEntry {
+        operator_id,
+        action: AuditAction::Decided,
+        application_id: Some(application_id),
+        factor_reset_id: None,
+        owner_id: Some(app.owner_id),
+        details: json!({ "decision": outcome, "status": decided.status.as_str() }),
+    };
+    operators::audit(tx, &entry, now).await?;
+    Ok(decided)
+}
+
+/// An application's card for the operator holding it: the application,
+/// the documents its submission relied on (deleted ones included: what was
+/// submitted stays what was submitted), and the required kinds missing from
+/// them. The bot sends the files with `protect_content`, recording each
+/// with `operators::record_view`. The card's view is audited here.
+#[derive(Debug, Clone)]
+pub struct ReviewCard {
+    pub application: Application,
+    pub documents: Vec<Document>,
+    pub missing: Vec<documents::DocumentKind>,
+}
+
+pub async fn view(
+    db: &PgPool,
+    vault: &Vault,
+    operator_id: i64,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> Result<ReviewCard, ReviewError> {
+    // The checks (and the audit of a refusal) in one transaction; the
+    // documents are read after it through the documents module, and the
+    // view is recorded once the card is ready to be shown.
+    let mut tx = db.begin().await?;
+    let checked = async {
+        require_operator(&mut tx, operator_id, "view", Some(application_id), now).await?;
+        held_application(&mut tx, vault, operator_id, application_id, "view", now).await
+    }
+    .await;
+    let app = finish(tx, checked).await?;
+
+    let mut cited = Vec::with_capacity(app.document_ids.len());
+    for &id in &app.document_ids {
+        // Only the practitioner's own: an id is never trusted to name them.
+        if let Some(document) = documents::get_for_review(db, vault, id).await?
+            && document.owner_id == app.owner_id
+        {
+            cited.push(document);
+        }
+    }
+    let have: Vec<documents::DocumentKind> = cited.iter().map(|document| document.kind).collect();
+    let missing = applications::missing_documents(app.kind, &have);
+    let view = View {
+        operator_id,
+        owner_id: app.owner_id,
+        application_id: Some(app.id),
+        document_id: None,
+    };
+    operators::record_view(db, view, now).await?;
+    Ok(ReviewCard {
+        application: app,
+        documents: cited,
+        missing,
+    })
+}
+
+/// The application, locked, if this operator may act on it: not their own,
+/// and leased to them. Refusals are audited (by the caller's commit).
+async fn held_application(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    operator_id: i64,
+    application_id: i64,
+    what: &'static str,
+    now: DateTime<Utc>,
+) -> Result<Application, ReviewError> {
+    let Some(app) = applications::lock(tx, vault, application_id).await? else {
+        refuse(
+            tx,
+            operator_id,
+            what,
+            Some(application_id),
+            None,
+            "not_found",
+            now,
+        )
+        .await?;
+        return Err(ReviewError::NotFound);
+    };
+    if app.owner_id == operator_id {
+        refuse(
+            tx,
+            operator_id,
+            what,
+            Some(app.id),
+            Some(app.owner_id),
+            "own_application",
+            now,
+        )
+        .await?;
+        return Err(ReviewError::OwnApplication);
+    }
+    // A decided application is reported as such, not as somebody's lease.
+    if app.status != Status::InReview {
+        return Err(ApplicationError::Transition(applications::TransitionError {
+            from: app.status,
+            event: what,
+        })
+        .into());
+    }
+    if app
+        .lease
+        .is_none_or(|lease| lease.operator_id != operator_id)
+    {
+        refuse(
+            tx,
+            operator_id,
+            what,
+            Some(app.id),
+            Some(app.owner_id),
+            "not_lease_holder",
+            now,
+        )
+        .await?;
+        return Err(ReviewError::NotLeaseHolder);
+    }
+    Ok(app)
+}
+
+/// Refuses a non-operator (audited).
+async fn require_operator(
+    tx: &mut PgConnection,
+    user_id: i64,
+    what: &str,
+    application_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), ReviewError> {
+    if operators::is_operator_in(tx, user_id).await? {
+        return Ok(());
+    }
+    refuse(tx, user_id, what, application_id, None, "not_operator", now).await?;
+    Err(ReviewError::NotOperator)
+}
+
+async fn refuse(
+    tx: &mut PgConnection,
+    user_id: i64,
+    what: &str,
+    application_id: Option<i64>,
+    owner_id: Option<i64>,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let entry = AuditEntry {
+        operator_id: user_id,
+        action: AuditAction::Refused,
+        application_id,
+        factor_reset_id: None,
+        owner_id,
+        details: json!({ "attempted": what, "why": why }),
+    };
+    operators::audit(tx, &entry, now).await
+}
+
+/// Commits on success. On a refusal, commits too: the refusal's audit row
+/// was written in the transaction and must stay, while the refused
+/// operation wrote nothing (each refusal comes before any change). Other
+/// errors roll back.
+async fn finish<T>(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    result: Result<T, ReviewError>,
+) -> Result<T, ReviewError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(
+            refusal @ (ReviewError::NotOperator
+            | ReviewError::NotFound
+            | ReviewError::OwnApplication
+            | ReviewError::NotLeaseHolder
+            | ReviewError::OwnFactorReset),
+        ) => {
+            tx.commit().await?;
+            Err(refusal)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Puts back in the queue every application the operator was reviewing
+/// (their role was revoked). Returns how many.
+pub(crate) async fn release_leases(
+    tx: &mut PgConnection,
+    operator_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let released = sqlx::query!(
+        r#"
+        UPDATE applications SET lease_operator_id = NULL, lease_until = NULL
+        WHERE lease_operator_id = $1
+        "#,
+        operator_id,
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(released)
+}
