@@ -1,8 +1,9 @@
 //! /forget: consent withdrawn, personal data erased.
 //!
 //! Erases, in one transaction, everything a practitioner gave us: the
-//! account with its sealed phone and СНИЛС, the second factor, pending
-//! requests (cascaded from the account). Kept, because the law or the audit
+//! account with its sealed phone and СНИЛС, the second factor, documents,
+//! applications, pending requests (cascaded from the account) and the
+//! version history of their records. Kept, because the law or the audit
 //! needs them and they hold no personal field: the consent record (which
 //! text was agreed to, when, and when withdrawn) and the security log.
 //!
@@ -14,8 +15,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::consent;
 use crate::security_events::{self, Kind};
+use crate::{consent, history};
 
 /// Whether there was anything to erase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,10 +29,13 @@ pub async fn forget(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Era
     let mut tx = db.begin().await?;
     let had_consent = consent::in_force(db, user_id).await?.is_some();
     consent::withdraw(&mut tx, user_id, now).await?;
+    // Documents, applications and login challenges go with the account
+    // (ON DELETE CASCADE); history has no foreign key and goes explicitly.
     let deleted = sqlx::query!("DELETE FROM accounts WHERE telegram_user_id = $1", user_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    history::erase_owner(&mut tx, user_id).await?;
     if !had_consent && deleted == 0 {
         return Ok(Erased::NothingStored);
     }

@@ -8,7 +8,11 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 /// Records a request, or returns the one already waiting.
-pub async fn request(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<DateTime<Utc>, sqlx::Error> {
+pub async fn request(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, sqlx::Error> {
     sqlx::query!(
         r#"
         INSERT INTO factor_reset_requests (telegram_user_id, requested_at)
@@ -20,11 +24,16 @@ pub async fn request(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Da
     )
     .execute(db)
     .await?;
-    pending_since(db, user_id).await.map(|since| since.unwrap_or(now))
+    pending_since(db, user_id)
+        .await
+        .map(|since| since.unwrap_or(now))
 }
 
 /// When the waiting request was made, if one waits.
-pub async fn pending_since(db: &PgPool, user_id: i64) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn pending_since(
+    db: &PgPool,
+    user_id: i64,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT requested_at FROM factor_reset_requests WHERE telegram_user_id = $1 AND status = 'pending'",
         user_id

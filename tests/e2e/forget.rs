@@ -2,8 +2,8 @@
 
 use medcab_core::accounts::{self, Step};
 use medcab_core::{consent, factor_resets, security_events};
-use medcab_e2e::sandbox::ShareContact;
 use medcab_e2e::TestApp;
+use medcab_e2e::sandbox::ShareContact;
 use sqlx::PgPool;
 
 use crate::ru;
@@ -21,10 +21,11 @@ async fn dump(app: &TestApp) -> String {
     .unwrap();
     let mut dump = String::new();
     for table in tables {
-        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
-            .fetch_all(&app.db)
-            .await
-            .unwrap();
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                .fetch_all(&app.db)
+                .await
+                .unwrap();
         dump.extend(rows);
     }
     dump
@@ -34,11 +35,12 @@ async fn dump(app: &TestApp) -> String {
 async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.active_user("Анна", "ru").await;
-    let sealed_phone: Vec<u8> = sqlx::query_scalar("SELECT phone FROM accounts WHERE telegram_user_id = $1")
-        .bind(anna.id())
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let sealed_phone: Vec<u8> =
+        sqlx::query_scalar("SELECT phone FROM accounts WHERE telegram_user_id = $1")
+            .bind(anna.id())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     let sealed_hex: String = sealed_phone.iter().map(|b| format!("{b:02x}")).collect();
 
     let ask = anna.send("/forget").await;
@@ -47,7 +49,10 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     // "Отмена" keeps everything.
     let kept = anna.press("Отмена").await;
     assert_eq!(kept.body(), "Ничего не удалено.");
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), Some(Step::Active));
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Active)
+    );
 
     anna.send("/forget").await;
     let done = anna.press("🗑 Удалить мои данные").await;
@@ -55,20 +60,42 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     assert!(done.reply_markup.is_none());
 
     assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
-    assert!(consent::in_force(&app.db, anna.id()).await.unwrap().is_none());
-    assert!(!dump(&app).await.contains(&sealed_hex), "not even the sealed phone is left");
-    let kinds = security_events::kinds_for(&app.db, anna.id()).await.unwrap();
-    assert_eq!(kinds.last().map(String::as_str), Some("data_erased"), "the audit keeps the fact, not the data");
-    let withdrawn: i64 = sqlx::query_scalar("SELECT count(*) FROM consents WHERE telegram_user_id = $1 AND withdrawn_at IS NOT NULL")
-        .bind(anna.id())
-        .fetch_one(&app.db)
+    assert!(
+        consent::in_force(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !dump(&app).await.contains(&sealed_hex),
+        "not even the sealed phone is left"
+    );
+    let kinds = security_events::kinds_for(&app.db, anna.id())
         .await
         .unwrap();
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("data_erased"),
+        "the audit keeps the fact, not the data"
+    );
+    let withdrawn: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM consents WHERE telegram_user_id = $1 AND withdrawn_at IS NOT NULL",
+    )
+    .bind(anna.id())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(withdrawn, 1, "the consent record shows it was withdrawn");
 
     // Back to the beginning: consent is asked again.
     let again = anna.send("/start").await;
-    assert!(again.html.as_deref().unwrap().ends_with(&ru("consent-text")));
+    assert!(
+        again
+            .html
+            .as_deref()
+            .unwrap()
+            .ends_with(&ru("consent-text"))
+    );
     app.finish().await;
 }
 
@@ -94,17 +121,30 @@ async fn a_lost_authenticator_is_a_pending_request_for_an_operator(db: PgPool) {
 
     let requested = anna.press("📵 Нет доступа к приложению").await;
 
-    assert!(requested.body().starts_with("Запрос на сброс второго фактора отправлен 25.11.2026."), "{}", requested.body());
-    assert!(factor_resets::pending_since(&app.db, anna.id()).await.unwrap().is_some());
+    assert!(
+        requested
+            .body()
+            .starts_with("Запрос на сброс второго фактора отправлен 25.11.2026."),
+        "{}",
+        requested.body()
+    );
+    assert!(
+        factor_resets::pending_since(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_some()
+    );
     // Asking again does not stack requests.
     anna.press("« Назад в меню").await;
     anna.press("👤 Профиль").await;
     anna.press("📵 Нет доступа к приложению").await;
-    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM factor_reset_requests WHERE telegram_user_id = $1")
-        .bind(anna.id())
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM factor_reset_requests WHERE telegram_user_id = $1",
+    )
+    .bind(anna.id())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(waiting, 1);
     app.finish().await;
 }
@@ -120,13 +160,21 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
     anna.send("/start").await;
     anna.press("✅ Согласен(на)").await;
     anna.wait_for_text("Нажмите кнопку").await;
-    app.client.share_contact(anna.id(), ShareContact::own()).await.unwrap();
+    app.client
+        .share_contact(anna.id(), ShareContact::own())
+        .await
+        .unwrap();
     anna.wait_for_text("Введите ваш СНИЛС").await;
 
     app.client.send_text(anna.id(), SNILS).await.unwrap();
-    let down = anna.wait_for_text("Регистр медицинских работников сейчас недоступен").await;
+    let down = anna
+        .wait_for_text("Регистр медицинских работников сейчас недоступен")
+        .await;
     assert_eq!(down.button_labels(), ["🔄 Повторить"]);
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), Some(Step::Snils));
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Snils)
+    );
 
     // The register is back; the СНИЛС was kept, so one press is enough.
     let anna = anna.user.clone();
@@ -134,7 +182,11 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
     app.restart_bot().await;
     let anna = app.phone(anna);
     anna.press("🔄 Повторить").await;
-    anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some())).await;
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), Some(Step::SecondFactor));
+    anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
+        .await;
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::SecondFactor)
+    );
     app.finish().await;
 }

@@ -133,7 +133,9 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     };
     assert_eq!(
         names(&russian),
-        ["start", "menu", "language", "privacy", "forget", "help", "cancel"]
+        [
+            "start", "menu", "language", "privacy", "forget", "help", "cancel"
+        ]
     );
     assert_eq!(names(&english), names(&russian));
     assert_eq!(russian[1].description, "Главное меню");

@@ -23,7 +23,15 @@ pub async fn ask(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
         button(t.msg("forget-confirm"), Action::Forget(true)),
         button(t.msg("forget-keep"), Action::Forget(false)),
     ]]);
-    screen::show(&bot, msg.chat.id, Screen { text: t.msg("forget-ask"), keyboard }).await
+    screen::show(
+        &bot,
+        msg.chat.id,
+        Screen {
+            text: t.msg("forget-ask"),
+            keyboard,
+        },
+    )
+    .await
 }
 
 /// [🗑 Удалить мои данные] or [Отмена]. Only the presser's own data can be
@@ -47,5 +55,13 @@ pub async fn answer(
             Erased::NothingStored => t.msg("forget-nothing"),
         }
     };
-    screen::replace(&bot, &query, Screen { text, keyboard: InlineKeyboardMarkup::default() }).await
+    screen::replace(
+        &bot,
+        &query,
+        Screen {
+            text,
+            keyboard: InlineKeyboardMarkup::default(),
+        },
+    )
+    .await
 }

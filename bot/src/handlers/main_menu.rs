@@ -18,10 +18,9 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
 use medcab_core::{accounts, factor_resets};
-use medcab_core::second_factor::{self, CodeCheck};
 use sqlx::PgPool;
 
-use super::{Action, ChatDialogue, HandlerResult, State, language, onboarding};
+use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -212,45 +211,24 @@ pub async fn receive_step_up_code(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let Some(code) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, t.msg("code-malformed")).await;
-    };
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
-    let now = services.clock.now();
-    let checked = second_factor::check_code(
-        &db,
-        &services.vault,
-        user_id,
-        code,
-        now,
-        services.session_idle,
-    )
-    .await?;
-    onboarding::forget_message(&bot, &msg).await;
-    match checked {
-        CodeCheck::Accepted { .. } => {
-            dialogue.exit().await?;
-            let text = format!(
-                "{}\n\n{}",
-                t.msg("step-up-confirmed"),
-                section.preview(t).unwrap_or_default()
-            );
-            screen::show(
-                &bot,
-                msg.chat.id,
-                Screen {
-                    text,
-                    keyboard: back(t),
-                },
-            )
-            .await
-        }
-        rejected => screen::say(&bot, msg.chat.id, onboarding::code_rejection(t, rejected)).await,
+    if !code_entry::take_code(&bot, &msg, t, &db, &services).await? {
+        return Ok(());
     }
+    dialogue.exit().await?;
+    let text = format!(
+        "{}\n\n{}",
+        t.msg("step-up-confirmed"),
+        section.preview(t).unwrap_or_default()
+    );
+    screen::show(
+        &bot,
+        msg.chat.id,
+        Screen {
+            text,
+            keyboard: back(t),
+        },
+    )
+    .await
 }
 
 /// [📵 Нет доступа к приложению]: a reset waits for an operator.
@@ -267,5 +245,13 @@ pub async fn factor_lost(
     let since = factor_resets::request(&db, query.from.id.0 as i64, services.clock.now()).await?;
     let date = since.format("%d.%m.%Y").to_string();
     let text = t.msg_with("factor-reset-requested", [("date", Arg::Text(&date))]);
-    screen::replace(&bot, &query, Screen { text, keyboard: back(t) }).await
+    screen::replace(
+        &bot,
+        &query,
+        Screen {
+            text,
+            keyboard: back(t),
+        },
+    )
+    .await
 }

@@ -6,6 +6,7 @@
 
 mod actions;
 mod cancel;
+mod code_entry;
 pub mod commands;
 mod fallback;
 mod forget;

@@ -21,11 +21,10 @@
 //! bot:  Готово! Вход в личный кабинет защищён вторым фактором.   [main menu]
 //! ```
 
-use chrono::{DateTime, FixedOffset, Utc};
 use medcab_core::accounts::Step;
 use medcab_core::domain::{PhoneError, Snils, SnilsError};
 use medcab_core::onboarding::{self, ContactRejection, Position, RegistryMatch, SharedContact};
-use medcab_core::second_factor::{self, CodeCheck};
+use medcab_core::second_factor;
 use medcab_core::totp;
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -35,7 +34,7 @@ use teloxide::types::{
 };
 
 use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerResult, main_menu};
+use super::{Action, ChatDialogue, HandlerResult, code_entry, main_menu};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -237,7 +236,7 @@ pub async fn receive_snils(
         services.clock.now(),
     )
     .await;
-    forget_message(&bot, &msg).await;
+    code_entry::forget_message(&bot, &msg).await;
     show_match(&bot, msg.chat.id, t, outcome?, &db, &services).await
 }
 
@@ -355,58 +354,12 @@ pub async fn receive_code(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let Some(code) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, t.msg("code-malformed")).await;
-    };
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
-    let checked = second_factor::check_code(
-        &db,
-        &services.vault,
-        user_id,
-        code,
-        services.clock.now(),
-        services.session_idle,
-    )
-    .await?;
-    forget_message(&bot, &msg).await;
-    match checked {
-        CodeCheck::Accepted { .. } => {
-            dialogue.exit().await?;
-            screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
-            screen::show(&bot, msg.chat.id, main_menu::menu(t, t.msg("menu-title"))).await
-        }
-        rejected => screen::say(&bot, msg.chat.id, code_rejection(t, rejected)).await,
+    if code_entry::take_code(&bot, &msg, t, &db, &services).await? {
+        dialogue.exit().await?;
+        screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
+        screen::show(&bot, msg.chat.id, main_menu::menu(t, t.msg("menu-title"))).await?;
     }
-}
-
-/// Why a code was not taken, in the user's words.
-pub fn code_rejection(t: Texts, check: CodeCheck) -> String {
-    match check {
-        CodeCheck::Accepted { .. } => String::new(),
-        CodeCheck::Malformed => t.msg("code-malformed"),
-        CodeCheck::Wrong { attempts_left } => {
-            t.msg_with("code-wrong", [("left", Arg::Number(attempts_left.into()))])
-        }
-        CodeCheck::LockedNow { until } => t.msg_with(
-            "code-locked-now",
-            [("until", Arg::Text(&moscow_time(until)))],
-        ),
-        CodeCheck::Locked { until } => {
-            t.msg_with("code-locked", [("until", Arg::Text(&moscow_time(until)))])
-        }
-        CodeCheck::Replayed => t.msg("code-replayed"),
-    }
-}
-
-/// Moscow has kept UTC+3 all year since 2014. Users' own time zones come
-/// with the notification settings.
-fn moscow_time(at: DateTime<Utc>) -> String {
-    let moscow = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
-    at.with_timezone(&moscow).format("%H:%M").to_string()
+    Ok(())
 }
 
 /// A menu button pressed before the account is active: say what is next.
@@ -420,12 +373,4 @@ pub async fn finish_first(
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     resume(&bot, query.from.id.into(), position, t, &db, &services).await
-}
-
-/// Deletes a message that carried personal data, now that it is stored.
-/// Best effort: a message too old to delete stays, and that is not an error.
-pub async fn forget_message(bot: &Bot, msg: &Message) {
-    if let Err(error) = bot.delete_message(msg.chat.id, msg.id).await {
-        tracing::info!(%error, "could not delete a message with personal data");
-    }
 }

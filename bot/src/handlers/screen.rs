@@ -32,7 +32,9 @@ pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
 
 /// A screen as a new message.
 pub async fn show(bot: &Bot, chat_id: ChatId, screen: Screen) -> HandlerResult {
-    let request = bot.send_message(chat_id, screen.text).parse_mode(ParseMode::Html);
+    let request = bot
+        .send_message(chat_id, screen.text)
+        .parse_mode(ParseMode::Html);
     match screen.keyboard {
         keyboard if keyboard.inline_keyboard.is_empty() => request.await?,
         keyboard => request.reply_markup(keyboard).await?,

@@ -1,0 +1,84 @@
+//! Typing a second-factor code: the same rules whether it completes the
+//! enrolment or opens a section with personal data (step-up).
+//!
+//! ```text
+//! user: 000000                       (deleted from the chat once checked)
+//! bot:  Код не подошёл. Осталось 2 попытки.
+//! user: 000000
+//! bot:  Код не подошёл. Осталась 1 попытка.
+//! user: 000000
+//! bot:  Три неверных кода подряд: ввод кода заблокирован до 12:30 (МСК). …
+//! ```
+
+use chrono::{DateTime, FixedOffset, Utc};
+use medcab_core::second_factor::{self, CodeCheck};
+use sqlx::PgPool;
+use teloxide::prelude::*;
+
+use super::{HandlerError, screen};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// Checks the code in `msg`, deletes the message (a code is a secret, if a
+/// short-lived one), and tells the user why when it is not taken. True when
+/// the code was accepted; the caller says what comes next.
+pub async fn take_code(
+    bot: &Bot,
+    msg: &Message,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+) -> Result<bool, HandlerError> {
+    let Some(code) = msg.text() else {
+        screen::say(bot, msg.chat.id, t.msg("code-malformed")).await?;
+        return Ok(false);
+    };
+    let user_id = msg
+        .from
+        .as_ref()
+        .map(|user| user.id.0 as i64)
+        .unwrap_or_default();
+    let now = services.clock.now();
+    let checked = second_factor::check_code(
+        db,
+        &services.vault,
+        user_id,
+        code,
+        now,
+        services.session_idle,
+    )
+    .await?;
+    forget_message(bot, msg).await;
+    let reason = match checked {
+        CodeCheck::Accepted { .. } => return Ok(true),
+        CodeCheck::Malformed => t.msg("code-malformed"),
+        CodeCheck::Wrong { attempts_left } => {
+            t.msg_with("code-wrong", [("left", Arg::Number(attempts_left.into()))])
+        }
+        CodeCheck::LockedNow { until } => t.msg_with(
+            "code-locked-now",
+            [("until", Arg::Text(&moscow_time(until)))],
+        ),
+        CodeCheck::Locked { until } => {
+            t.msg_with("code-locked", [("until", Arg::Text(&moscow_time(until)))])
+        }
+        CodeCheck::Replayed => t.msg("code-replayed"),
+    };
+    screen::say(bot, msg.chat.id, reason).await?;
+    Ok(false)
+}
+
+/// Moscow has kept UTC+3 all year since 2014. Users' own time zones come
+/// with the notification settings.
+fn moscow_time(at: DateTime<Utc>) -> String {
+    let moscow = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
+    at.with_timezone(&moscow).format("%H:%M").to_string()
+}
+
+/// Deletes a message that carried personal data, now that it is stored.
+/// Best effort: a message too old to delete stays, and that is not an error.
+pub async fn forget_message(bot: &Bot, msg: &Message) {
+    if let Err(error) = bot.delete_message(msg.chat.id, msg.id).await {
+        tracing::info!(%error, "could not delete a message with personal data");
+    }
+}
