@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use medcab_core::Clock;
 use medcab_core::crypto::Vault;
+use medcab_core::operators::{self, Grant, Revoke};
 use medcab_core::registry::{self, ImportReport};
 
 use crate::config::{self, DatabaseSettings};
@@ -50,6 +52,24 @@ pub enum AdminCommand {
     /// See docs/registry.md.
     #[command(verbatim_doc_comment)]
     ImportRegistry(ImportRegistryArgs),
+    /// Make a Telegram user an operator: they review applications (/review)
+    /// and approve second-factor resets (/resets) in the bot.
+    ///
+    /// Needs DATABASE_URL. Applies pending migrations first. Granting an
+    /// operator again changes nothing.
+    GrantOperator(OperatorArgs),
+    /// Take the operator role away. The applications they were reviewing go
+    /// back to the queue at once.
+    ///
+    /// Needs DATABASE_URL. Applies pending migrations first.
+    RevokeOperator(OperatorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OperatorArgs {
+    /// The user's numeric Telegram id (not the @username).
+    #[arg(value_name = "TELEGRAM_ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub telegram_id: i64,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +82,8 @@ pub struct ImportRegistryArgs {
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
+        AdminCommand::GrantOperator(args) => grant_operator(args.telegram_id).await,
+        AdminCommand::RevokeOperator(args) => revoke_operator(args.telegram_id).await,
     }
 }
 
@@ -83,6 +105,45 @@ async fn import_registry(path: &Path) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     write_summary(&mut out, &report)?;
     out.flush()?;
+    Ok(())
+}
+
+/// Who granted a role, as the operators table records it: the account on
+/// the server that ran the command.
+fn granted_by() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    format!("medcab admin ({user})")
+}
+
+async fn grant_operator(telegram_id: i64) -> anyhow::Result<()> {
+    let database = DatabaseSettings::from_env()?;
+    let db = startup::connect_database(&database.url).await?;
+    let grant = operators::grant(&db, telegram_id, &granted_by(), Clock::system().now())
+        .await
+        .context("cannot grant the operator role")?;
+    match grant {
+        Grant::Granted => println!("{telegram_id} is now an operator."),
+        Grant::AlreadyOperator => {
+            println!("{telegram_id} is already an operator; nothing changed.")
+        }
+    }
+    Ok(())
+}
+
+async fn revoke_operator(telegram_id: i64) -> anyhow::Result<()> {
+    let database = DatabaseSettings::from_env()?;
+    let db = startup::connect_database(&database.url).await?;
+    let revoke = operators::revoke(&db, telegram_id, Clock::system().now())
+        .await
+        .context("cannot revoke the operator role")?;
+    match revoke {
+        Revoke::Revoked { released } => println!(
+            "{telegram_id} is no longer an operator; applications returned to the queue: {released}."
+        ),
+        Revoke::NotAnOperator => println!("{telegram_id} is not an operator; nothing changed."),
+    }
     Ok(())
 }
 

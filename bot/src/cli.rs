@@ -39,8 +39,9 @@ pub enum Command {
     /// against it. Uses DATABASE_URL and REDIS_URL when set; otherwise starts
     /// a private PostgreSQL and keeps conversation positions in memory.
     Sandbox(SandboxArgs),
-    /// An operator's chores: `medcab admin import-registry FILE.csv` loads
-    /// the register of medical workers.
+    /// IT staff's chores: `import-registry FILE.csv` loads the register of
+    /// medical workers; `grant-operator` / `revoke-operator TELEGRAM_ID`
+    /// give and take the review staff's role.
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,

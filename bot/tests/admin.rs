@@ -205,3 +205,81 @@ fn help_documents_the_header() {
     let output = medcab(&["admin", "--help"], &[]);
     assert!(text(&output.stdout).contains("import-registry"));
 }
+
+async fn is_operator(db: &PgPool, id: i64) -> bool {
+    medcab_core::operators::is_operator(db, id).await.unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn grant_and_revoke_operator(db: PgPool) {
+    let url = url_of(&db).await;
+    // DATABASE_URL alone: the role holds no personal data to seal.
+    let vars = [("DATABASE_URL", url.as_str())];
+
+    let output = medcab(&["admin", "grant-operator", "5001"], &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("5001 is now an operator."),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(is_operator(&db, 5001).await);
+    assert!(!is_operator(&db, 5002).await);
+
+    let output = medcab(&["admin", "grant-operator", "5001"], &vars);
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("already an operator"));
+
+    let output = medcab(&["admin", "revoke-operator", "5001"], &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("5001 is no longer an operator"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(!is_operator(&db, 5001).await);
+
+    let output = medcab(&["admin", "revoke-operator", "5001"], &vars);
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("5001 is not an operator"));
+
+    // Granted again after a revocation.
+    let output = medcab(&["admin", "grant-operator", "5001"], &vars);
+    assert!(output.status.success());
+    assert!(is_operator(&db, 5001).await);
+}
+
+#[test]
+fn operator_commands_refuse_bad_ids_and_missing_settings() {
+    for id in ["abc", "0", "-5", "@olga"] {
+        let output = medcab(
+            &["admin", "grant-operator", "--", id],
+            &[("DATABASE_URL", "postgres://localhost/unused")],
+        );
+        assert_eq!(output.status.code(), Some(2), "{id}");
+        assert!(
+            text(&output.stderr).contains("TELEGRAM_ID"),
+            "{id}: {}",
+            text(&output.stderr)
+        );
+    }
+    for command in ["grant-operator", "revoke-operator"] {
+        let output = medcab(&["admin", command, "5001"], &[]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.starts_with("medcab: DATABASE_URL is not set"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+    let output = medcab(&["admin", "--help"], &[]);
+    let help = text(&output.stdout);
+    assert!(
+        help.contains("grant-operator") && help.contains("revoke-operator"),
+        "{help}"
+    );
+    let output = medcab(&["admin", "grant-operator", "--help"], &[]);
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("TELEGRAM_ID"));
+}

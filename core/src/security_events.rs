@@ -17,6 +17,9 @@ pub enum Kind {
     /// A login confirmation was answered from a chat it was not sent to
     /// (a forged callback): refused.
     LoginAnswerRefused,
+    /// An operator's command or button from someone who may not use it (not
+    /// an operator, or naming what they do not hold): refused.
+    OperatorActionRefused,
 }
 
 impl Kind {
@@ -29,6 +32,7 @@ impl Kind {
             Kind::DataErased => "data_erased",
             Kind::LoginDenied => "login_denied",
             Kind::LoginAnswerRefused => "login_answer_refused",
+            Kind::OperatorActionRefused => "operator_action_refused",
         }
     }
 }

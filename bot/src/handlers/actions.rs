@@ -10,6 +10,7 @@ use teloxide::types::Update;
 use uuid::Uuid;
 
 use super::main_menu::Section;
+pub use super::review::OpAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -29,6 +30,8 @@ pub enum Action {
     FactorLost,
     /// Answer a login confirmation: "это я" (approve) or "это не я".
     Login { challenge: Uuid, approve: bool },
+    /// An operator's button (review queue, second-factor resets).
+    Op(OpAction),
 }
 
 impl Action {
@@ -50,6 +53,7 @@ impl Action {
                     if approve { "yes" } else { "no" }
                 )
             }
+            Action::Op(op) => format!("op:{}", op.encode()),
         }
     }
 
@@ -74,6 +78,7 @@ impl Action {
                 let challenge = Uuid::try_parse(challenge).ok()?;
                 Some(Action::Login { challenge, approve })
             }
+            Some(("op", rest)) => OpAction::parse(rest).map(Action::Op),
             _ => None,
         }
     }
@@ -113,6 +118,7 @@ mod tests {
         ];
         actions.extend(Section::ALL.iter().map(|s| Action::Open(*s)));
         actions.extend(Language::ALL.iter().map(|l| Action::SetLanguage(*l)));
+        actions.extend(OpAction::examples().into_iter().map(Action::Op));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");
@@ -136,6 +142,16 @@ mod tests {
             "login:xyz:yes",
             "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:maybe",
             "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e",
+            "op:",
+            "op:ok",
+            "op:ok:",
+            "op:ok:-5",
+            "op:ok:+5",
+            "op:ok:5:6",
+            "op:doc:5",
+            "op:doc:5:x",
+            "op:next:",
+            "op:reset:99999999999999999999",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }

@@ -19,6 +19,10 @@ pub enum Command {
     Privacy,
     Forget,
     Cancel,
+    /// Operators: the next application of the review queue.
+    Review,
+    /// Operators: second-factor resets waiting for approval.
+    Resets,
 }
 
 /// The command menu in one language.
@@ -31,6 +35,8 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
         BotCommand::new("forget", t.msg("command-forget")),
         BotCommand::new("help", t.msg("command-help")),
         BotCommand::new("cancel", t.msg("command-cancel")),
+        BotCommand::new("review", t.msg("command-review")),
+        BotCommand::new("resets", t.msg("command-resets")),
     ]
 }
 

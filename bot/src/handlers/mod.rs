@@ -16,6 +16,7 @@ mod login_confirmation;
 mod main_menu;
 mod onboarding;
 mod privacy;
+mod review;
 mod screen;
 
 use dptree::case;
@@ -50,6 +51,12 @@ pub enum State {
     ChoosingLanguage,
     /// A section with personal data asked for the second-factor code.
     StepUp { section: main_menu::Section },
+    /// An operator was asked for a refusal's reason, or for what documents
+    /// are needed, for the application they hold.
+    ReviewNote {
+        application: i64,
+        note: review::NoteFor,
+    },
 }
 
 /// The route table: which conversation handles an update.
@@ -70,6 +77,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .enter_dialogue::<Update, Dialogues, State>()
         .branch(Update::filter_message().branch(anytime))
         .branch(Update::filter_callback_query().branch(anytime_actions))
+        .branch(review::routes())
         .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
         .branch(Update::filter_message().branch(active_messages()))
         .branch(Update::filter_callback_query().branch(active_callbacks()))

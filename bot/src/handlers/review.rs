@@ -1,0 +1,682 @@
+//! The review desk: operators take applications from the queue, look at
+//! them with their documents and decide; and they approve second-factor
+//! resets. Whether the user is an operator is asked again on every command
+//! and every button: callback_data is user input, and a role can be revoked
+//! between two taps. Core checks it once more inside each operation.
+//!
+//! ```text
+//! operator: /review
+//! bot:      📋 Заявка А-2026-000001 — активация учётной записи
+//!           Подана: 25.11.2026 12:00 (МСК) · Статус: на проверке …
+//!           Документы: 1. Паспорт, № 4510 123456, выдан 30.06.2020 …
+//!           [📄 1. Паспорт] [📄 2. СНИЛС] …
+//!           [✅ Одобрить] [❌ Отклонить] [📎 Запросить документы] [⏭ Следующая]
+//! operator: <presses 📄 1. Паспорт>
+//! bot:      <the file, protected from forwarding and saving>
+//! operator: <presses ❌ Отклонить>
+//! bot:      (the same message) Напишите причину отказа одним сообщением …
+//! operator: Скан диплома не читается
+//! bot:      ❌ Заявка А-2026-000001 отклонена. … [⏭ Следующая заявка]
+//! operator: /resets
+//! bot:      Запросы на сброс второго фактора: 1. … [Одобрить сброс №1]
+//! not an operator: /review
+//! bot:      Это действие доступно только сотрудникам, проверяющим заявки.
+//! ```
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use dptree::case;
+use medcab_core::applications::{ApplicationError, Note, NoteError, Status};
+use medcab_core::documents::{self, Document};
+use medcab_core::operators::{self, View};
+use medcab_core::review::{self, Decision, ReviewCard, ReviewError};
+use medcab_core::security_events::{self, Kind as SecurityKind};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
+
+use super::commands::Command;
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// Resets listed on one screen: a message holds 4096 characters and a
+/// keyboard has its limits; the rest come once these are decided.
+const RESETS_SHOWN: usize = 20;
+
+/// An operator's button. Ids in it are only claims: each is re-checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpAction {
+    /// The next application of the queue (from a screen without a card).
+    Next,
+    /// «⏭ Следующая» on the card of an application: while it is undecided
+    /// the operator holds it, and it is the one that comes back.
+    Skip(i64),
+    /// Send this document of the application.
+    Document {
+        application: i64,
+        document: i64,
+    },
+    Approve(i64),
+    Reject(i64),
+    MoreDocuments(i64),
+    ApproveReset(i64),
+}
+
+impl OpAction {
+    /// The part after `op:` in callback_data.
+    pub fn encode(self) -> String {
+        match self {
+            OpAction::Next => "next".to_owned(),
+            OpAction::Skip(id) => format!("next:{id}"),
+            OpAction::Document {
+                application,
+                document,
+            } => format!("doc:{application}:{document}"),
+            OpAction::Approve(id) => format!("ok:{id}"),
+            OpAction::Reject(id) => format!("no:{id}"),
+            OpAction::MoreDocuments(id) => format!("more:{id}"),
+            OpAction::ApproveReset(id) => format!("reset:{id}"),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<OpAction> {
+        if data == "next" {
+            return Some(OpAction::Next);
+        }
+        let (verb, rest) = data.split_once(':')?;
+        match verb {
+            "next" => id(rest).map(OpAction::Skip),
+            "doc" => {
+                let (application, document) = rest.split_once(':')?;
+                Some(OpAction::Document {
+                    application: id(application)?,
+                    document: id(document)?,
+                })
+            }
+            "ok" => id(rest).map(OpAction::Approve),
+            "no" => id(rest).map(OpAction::Reject),
+            "more" => id(rest).map(OpAction::MoreDocuments),
+            "reset" => id(rest).map(OpAction::ApproveReset),
+            _ => None,
+        }
+    }
+
+    /// What was attempted, for the security log.
+    fn name(self) -> &'static str {
+        match self {
+            OpAction::Next | OpAction::Skip(_) => "claim",
+            OpAction::Document { .. } => "document",
+            OpAction::Approve(_) => "approve",
+            OpAction::Reject(_) => "reject",
+            OpAction::MoreDocuments(_) => "more_documents",
+            OpAction::ApproveReset(_) => "approve_factor_reset",
+        }
+    }
+
+    /// One of each, for the round-trip test of callback_data.
+    #[cfg(test)]
+    pub fn examples() -> Vec<OpAction> {
+        let big = i64::MAX;
+        vec![
+            OpAction::Next,
+            OpAction::Skip(1),
+            OpAction::Document {
+                application: big,
+                document: big,
+            },
+            OpAction::Approve(big),
+            OpAction::Reject(7),
+            OpAction::MoreDocuments(42),
+            OpAction::ApproveReset(big),
+        ]
+    }
+}
+
+/// A positive id written in plain digits: one spelling per id, so a
+/// forged variant cannot pass for a known button.
+fn id(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// What the next text message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoteFor {
+    /// The reason of a refusal.
+    Reject,
+    /// What documents are still needed.
+    MoreDocuments,
+}
+
+/// The operators' routes. They come before onboarding: review staff need
+/// not be practitioners with an account of their own.
+pub fn routes() -> UpdateHandler<HandlerError> {
+    let commands = teloxide::filter_command::<Command, _>()
+        .branch(case![Command::Review].endpoint(review_command))
+        .branch(case![Command::Resets].endpoint(resets_command));
+    // Another command while a note is asked for is that command, not the note.
+    let notes = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+        .branch(case![State::ReviewNote { application, note }].endpoint(receive_note));
+    let actions =
+        dptree::filter_map(Action::from_update).branch(case![Action::Op(op)].endpoint(press));
+    dptree::entry()
+        .branch(Update::filter_message().branch(commands).branch(notes))
+        .branch(Update::filter_callback_query().branch(actions))
+}
+
+/// Whether `user_id` is an operator now; a refusal is recorded.
+async fn allowed(
+    db: &PgPool,
+    user_id: i64,
+    attempted: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, HandlerError> {
+    if operators::is_operator(db, user_id).await? {
+        return Ok(true);
+    }
+    record_refusal(db, user_id, attempted, "not_operator", now).await?;
+    Ok(false)
+}
+
+async fn record_refusal(
+    db: &PgPool,
+    user_id: i64,
+    attempted: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    tracing::warn!(user_id, attempted, why, "an operator action was refused");
+    let mut conn = db.acquire().await?;
+    let details = serde_json::json!({ "attempted": attempted, "why": why });
+    security_events::record(
+        &mut conn,
+        user_id,
+        SecurityKind::OperatorActionRefused,
+        details,
+        now,
+    )
+    .await
+}
+
+/// /review: the application the operator holds, or the next of the queue.
+pub async fn review_command(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let operator = user.id.0 as i64;
+    if !allowed(&db, operator, "review", services.clock.now()).await? {
+        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
+    }
+    dialogue.exit().await?;
+    let (screen, _) = next_screen(t, &db, &services, operator, None).await?;
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// An operator's button.
+pub async fn press(
+    bot: Bot,
+    query: CallbackQuery,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+    op: OpAction,
+) -> HandlerResult {
+    let operator = query.from.id.0 as i64;
+    let now = services.clock.now();
+    if !allowed(&db, operator, op.name(), now).await? {
+        return screen::answer_with(&bot, &query, t.msg("review-operators-only")).await;
+    }
+    match op {
+        OpAction::Next => {
+            screen::answer(&bot, &query).await?;
+            dialogue.exit().await?;
+            let (screen, _) = next_screen(t, &db, &services, operator, None).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        OpAction::Skip(current) => {
+            dialogue.exit().await?;
+            let screen = next_screen(t, &db, &services, operator, Some(current)).await;
+            match screen {
+                // The card comes back: say why instead of seeming to ignore the tap.
+                Ok((screen, true)) => {
+                    screen::answer_with(&bot, &query, t.msg("review-decide-first")).await?;
+                    screen::replace(&bot, &query, screen).await
+                }
+                Ok((screen, false)) => {
+                    screen::answer(&bot, &query).await?;
+                    screen::replace(&bot, &query, screen).await
+                }
+                Err(error) => Err(error),
+            }
+        }
+        OpAction::Document {
+            application,
+            document,
+        } => send_document(&bot, &query, t, &db, &services, application, document).await,
+        OpAction::Approve(application) => {
+            let decided = review::decide(
+                &db,
+                &services.vault,
+                operator,
+                application,
+                Decision::Approve,
+                now,
+            )
+            .await;
+            match decided {
+                Ok(app) => {
+                    screen::answer(&bot, &query).await?;
+                    let text = t.msg_with("review-approved", [("number", Arg::Text(&app.number))]);
+                    screen::replace(&bot, &query, after_decision(t, text)).await
+                }
+                Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
+            }
+        }
+        OpAction::Reject(application) | OpAction::MoreDocuments(application) => {
+            screen::answer(&bot, &query).await?;
+            let (note, key) = match op {
+                OpAction::Reject(_) => (NoteFor::Reject, "review-ask-reason"),
+                _ => (NoteFor::MoreDocuments, "review-ask-documents"),
+            };
+            dialogue
+                .update(State::ReviewNote { application, note })
+                .await?;
+            let keyboard = InlineKeyboardMarkup::new([[button(
+                t.msg("review-back-to-card"),
+                Action::Op(OpAction::Skip(application)),
+            )]]);
+            let screen = Screen {
+                text: t.msg(key),
+                keyboard,
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+        OpAction::ApproveReset(request) => {
+            match review::approve_factor_reset(&db, operator, request, now).await {
+                Ok(_) => {
+                    screen::answer(&bot, &query).await?;
+                    let heading = t.msg("review-reset-approved");
+                    let screen = resets_screen(t, &db, operator, now, Some(heading)).await?;
+                    screen::replace(&bot, &query, screen).await
+                }
+                Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
+            }
+        }
+    }
+}
+
+/// The text after «❌ Отклонить» or «📎 Запросить документы».
+pub async fn receive_note(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+    (application, note): (i64, NoteFor),
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let operator = user.id.0 as i64;
+    let now = services.clock.now();
+    if !allowed(&db, operator, "note", now).await? {
+        dialogue.exit().await?;
+        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
+    }
+    let Some(text) = msg.text() else {
+        return screen::say(&bot, msg.chat.id, t.msg("review-note-text-only")).await;
+    };
+    let parsed = match Note::parse(text) {
+        Ok(parsed) => parsed,
+        Err(NoteError::Empty) => {
+            return screen::say(&bot, msg.chat.id, t.msg("review-note-text-only")).await;
+        }
+        Err(NoteError::TooLong { max }) => {
+            let text = t.msg_with("review-note-too-long", [("max", Arg::Number(max as i64))]);
+            return screen::say(&bot, msg.chat.id, text).await;
+        }
+    };
+    let (decision, key) = match note {
+        NoteFor::Reject => (Decision::Reject { reason: parsed }, "review-rejected"),
+        NoteFor::MoreDocuments => (
+            Decision::MoreDocuments { what: parsed },
+            "review-more-requested",
+        ),
+    };
+    dialogue.exit().await?;
+    let decided = review::decide(&db, &services.vault, operator, application, decision, now).await;
+    let text = match decided {
+        Ok(app) => t.msg_with(key, [("number", Arg::Text(&app.number))]),
+        Err(error) => problem(t, error)?,
+    };
+    screen::show(&bot, msg.chat.id, after_decision(t, text)).await
+}
+
+/// /resets: the second-factor resets waiting for an operator.
+pub async fn resets_command(
+    bot: Bot,
+    msg: Message,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let operator = user.id.0 as i64;
+    let now = services.clock.now();
+    if !allowed(&db, operator, "resets", now).await? {
+        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
+    }
+    let screen = resets_screen(t, &db, operator, now, None).await?;
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// The card of the application the operator holds or is given now, or a
+/// word that there is nothing to review. With `current` (the card the
+/// button was on), also whether that same card came back.
+async fn next_screen(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    operator: i64,
+    current: Option<i64>,
+) -> Result<(Screen, bool), HandlerError> {
+    let now = services.clock.now();
+    let claimed =
+        review::claim_next(db, &services.vault, operator, now, review::default_lease()).await;
+    let claim = match claimed {
+        Ok(Some(claim)) => claim,
+        Ok(None) => return Ok((queue_empty(t), false)),
+        Err(error) => return Ok((after_decision(t, problem(t, error)?), false)),
+    };
+    let id = claim.application.id;
+    match review::view(db, &services.vault, operator, id, now).await {
+        Ok(card) => Ok((card_screen(t, &card), current == Some(id))),
+        Err(error) => Ok((after_decision(t, problem(t, error)?), false)),
+    }
+}
+
+fn queue_empty(t: Texts) -> Screen {
+    Screen {
+        text: t.msg("review-queue-empty"),
+        keyboard: InlineKeyboardMarkup::new([[button(
+            t.msg("review-refresh"),
+            Action::Op(OpAction::Next),
+        )]]),
+    }
+}
+
+/// A result (or a refusal) with the way on to the next application.
+fn after_decision(t: Texts, text: String) -> Screen {
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new([[button(
+            t.msg("review-next-application"),
+            Action::Op(OpAction::Next),
+        )]]),
+    }
+}
+
+/// Refusals worded for the operator; anything else is an error.
+fn problem(t: Texts, error: ReviewError) -> Result<String, HandlerError> {
+    let key = match error {
+        ReviewError::NotOperator => "review-operators-only",
+        ReviewError::NotFound => "review-not-found",
+        ReviewError::OwnApplication => "review-own-application",
+        ReviewError::NotLeaseHolder => "review-not-yours",
+        ReviewError::Application(ApplicationError::Transition(ref refused))
+            if refused.from.is_final() || refused.from == Status::MoreDocumentsNeeded =>
+        {
+            "review-already-decided"
+        }
+        // Submitted, not taken for review: nobody holds it yet.
+        ReviewError::Application(ApplicationError::Transition(_)) => "review-not-yours",
+        ReviewError::FactorResetNotFound => "review-reset-not-found",
+        ReviewError::OwnFactorReset => "review-own-reset",
+        ReviewError::FactorResetDecided => "review-reset-decided",
+        error => return Err(error.into()),
+    };
+    Ok(t.msg(key))
+}
+
+/// Dates and times operators read are Moscow's.
+fn moscow(at: DateTime<Utc>) -> String {
+    let offset = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
+    at.with_timezone(&offset)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}
+
+fn date(day: NaiveDate) -> String {
+    day.format("%d.%m.%Y").to_string()
+}
+
+fn document_kind(t: Texts, kind: documents::DocumentKind) -> String {
+    t.msg_with("review-document-kind", [("kind", Arg::Text(kind.as_str()))])
+}
+
+fn document_line(t: Texts, n: usize, document: &Document) -> String {
+    let kind = document_kind(t, document.kind);
+    let number = document
+        .number
+        .clone()
+        .unwrap_or_else(|| t.msg("review-no-number"));
+    let issued = date(document.issued_on);
+    let mut args = vec![
+        ("n", Arg::Number(n as i64)),
+        ("kind", Arg::Text(&kind)),
+        ("number", Arg::Text(&number)),
+        ("issued", Arg::Text(&issued)),
+    ];
+    let until = document.valid_until.map(date);
+    let key = match &until {
+        Some(until) => {
+            args.push(("until", Arg::Text(until)));
+            "review-card-document-until"
+        }
+        None => "review-card-document",
+    };
+    t.msg_with(key, args)
+}
+
+/// The application as the operator holding it sees it, with its buttons.
+fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
+    let app = &card.application;
+    let submitted = app
+        .submitted_at
+        .map(moscow)
+        .unwrap_or_else(|| "—".to_owned());
+    let until = app
+        .lease
+        .map(|lease| moscow(lease.until))
+        .unwrap_or_else(|| "—".to_owned());
+    let owner = app.owner_id.to_string();
+    let mut text = t.msg_with(
+        "review-card",
+        [
+            ("number", Arg::Text(&app.number)),
+            ("kind", Arg::Text(app.kind.as_str())),
+            ("submitted", Arg::Text(&submitted)),
+            ("status", Arg::Text(app.status.as_str())),
+            ("owner", Arg::Text(&owner)),
+            ("until", Arg::Text(&until)),
+        ],
+    );
+    text.push_str("\n\n");
+    if card.documents.is_empty() {
+        text.push_str(&t.msg("review-card-no-documents"));
+    } else {
+        text.push_str(&t.msg("review-card-documents"));
+        for (n, document) in card.documents.iter().enumerate() {
+            text.push('\n');
+            text.push_str(&document_line(t, n + 1, document));
+        }
+    }
+    if !card.missing.is_empty() {
+        let missing: Vec<String> = card
+            .missing
+            .iter()
+            .map(|kind| document_kind(t, *kind))
+            .collect();
+        text.push_str("\n\n");
+        text.push_str(&t.msg_with(
+            "review-card-missing",
+            [("list", Arg::Text(&missing.join(", ")))],
+        ));
+    }
+
+    let mut rows: Vec<Vec<_>> = card
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(n, document)| {
+            let kind = document_kind(t, document.kind);
+            let label = t.msg_with(
+                "review-document-button",
+                [("n", Arg::Number(n as i64 + 1)), ("kind", Arg::Text(&kind))],
+            );
+            let action = OpAction::Document {
+                application: app.id,
+                document: document.id,
+            };
+            vec![button(label, Action::Op(action))]
+        })
+        .collect();
+    rows.push(vec![
+        button(
+            t.msg("review-approve"),
+            Action::Op(OpAction::Approve(app.id)),
+        ),
+        button(t.msg("review-reject"), Action::Op(OpAction::Reject(app.id))),
+    ]);
+    rows.push(vec![
+        button(
+            t.msg("review-request-documents"),
+            Action::Op(OpAction::MoreDocuments(app.id)),
+        ),
+        button(t.msg("review-skip"), Action::Op(OpAction::Skip(app.id))),
+    ]);
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+/// A document's file, to the operator holding the application that cites
+/// it, protected from forwarding and saving; the view is audited.
+async fn send_document(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    application: i64,
+    document: i64,
+) -> HandlerResult {
+    let operator = query.from.id.0 as i64;
+    let now = services.clock.now();
+    // The card's checks decide: the operator holds the application, it is
+    // not their own, and the document is among those it cites.
+    let card = match review::view(db, &services.vault, operator, application, now).await {
+        Ok(card) => card,
+        Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
+    };
+    let Some(cited) = card.documents.iter().find(|d| d.id == document) else {
+        record_refusal(db, operator, "document", "not_cited", now).await?;
+        return screen::answer_with(bot, query, t.msg("review-document-not-cited")).await;
+    };
+    screen::answer(bot, query).await?;
+    let chat_id = ChatId::from(query.from.id);
+    bot.send_chat_action(chat_id, ChatAction::UploadDocument)
+        .await?;
+    let Some(content) = documents::content_for_review(db, &services.vault, document).await? else {
+        return screen::say(bot, chat_id, t.msg("review-not-found")).await;
+    };
+    let view = View {
+        operator_id: operator,
+        owner_id: card.application.owner_id,
+        application_id: Some(application),
+        document_id: Some(document),
+    };
+    operators::record_view(db, view, now).await?;
+    let kind = document_kind(t, cited.kind);
+    let caption = t.msg_with(
+        "review-document-caption",
+        [
+            ("kind", Arg::Text(&kind)),
+            ("number", Arg::Text(&card.application.number)),
+        ],
+    );
+    bot.send_document(
+        chat_id,
+        InputFile::memory(content).file_name(cited.file_name.clone()),
+    )
+    .caption(caption)
+    .parse_mode(ParseMode::Html)
+    // The file is a practitioner's personal document: not to be
+    // forwarded or saved out of the chat.
+    .protect_content(true)
+    .await?;
+    Ok(())
+}
+
+/// The pending resets, each with its button, under an optional heading.
+async fn resets_screen(
+    t: Texts,
+    db: &PgPool,
+    operator: i64,
+    now: DateTime<Utc>,
+    heading: Option<String>,
+) -> Result<Screen, HandlerError> {
+    let pending = review::pending_factor_resets(db, operator, now).await?;
+    let mut text = heading.map(|h| h + "\n\n").unwrap_or_default();
+    if pending.is_empty() {
+        text.push_str(&t.msg("review-resets-none"));
+        return Ok(Screen {
+            text,
+            keyboard: InlineKeyboardMarkup::default(),
+        });
+    }
+    text.push_str(&t.msg_with(
+        "review-resets-title",
+        [("count", Arg::Number(pending.len() as i64))],
+    ));
+    let mut rows = Vec::new();
+    for (n, request) in pending.iter().take(RESETS_SHOWN).enumerate() {
+        let n = n as i64 + 1;
+        let since = moscow(request.requested_at);
+        let user = request.telegram_user_id.to_string();
+        text.push('\n');
+        text.push_str(&t.msg_with(
+            "review-reset-line",
+            [
+                ("n", Arg::Number(n)),
+                ("since", Arg::Text(&since)),
+                ("user", Arg::Text(&user)),
+            ],
+        ));
+        rows.push(vec![button(
+            t.msg_with("review-reset-approve-button", [("n", Arg::Number(n))]),
+            Action::Op(OpAction::ApproveReset(request.id)),
+        )]);
+    }
+    Ok(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    })
+}

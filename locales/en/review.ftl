@@ -1,0 +1,81 @@
+## Review of applications by staff, and approval of second-factor resets
+
+command-review = Applications to review (staff)
+command-resets = Second-factor reset requests (staff)
+
+review-operators-only = This action is only available to staff who review applications.
+
+review-card =
+    📋 Application <b>{ $number }</b> — { $kind ->
+        [activation] account activation
+        [periodic_accreditation] periodic accreditation
+        [certificate_request] certificate or extract
+        [personal_data_update] personal data update
+       *[other] other
+    }
+    Submitted: { $submitted } (Moscow time)
+    Status: { $status ->
+        [submitted] submitted
+        [in_review] in review
+        [approved] approved
+        [rejected] rejected
+        [more_documents_needed] documents requested
+       *[other] { $status }
+    }
+    Applicant: Telegram ID <code>{ $owner }</code>
+    Assigned to you until { $until } (Moscow time)
+review-card-documents = <b>Documents:</b>
+review-card-no-documents = No documents are attached to the application.
+review-card-document = { $n }. { $kind }, No. { $number }, issued { $issued }
+review-card-document-until = { $n }. { $kind }, No. { $number }, issued { $issued }, valid until { $until }
+review-card-missing = ⚠️ Documents missing: { $list }
+review-no-number = no number
+review-document-kind = { $kind ->
+        [passport] Passport
+        [snils] SNILS
+        [diploma] Diploma
+        [accreditation] Accreditation certificate
+        [qualification_upgrade] Qualification upgrade certificate
+        [licence] Licence
+        [employer_confirmation] Employer's confirmation
+       *[other] Other document
+    }
+review-document-button = 📄 { $n }. { $kind }
+review-document-caption = 📄 { $kind } — application { $number }
+review-approve = ✅ Approve
+review-reject = ❌ Reject
+review-request-documents = 📎 Request documents
+review-skip = ⏭ Next
+review-refresh = 🔄 Check the queue
+review-next-application = ⏭ Next application
+review-back-to-card = « Back to the application
+
+review-queue-empty = Nothing to review: the queue is empty.
+review-decide-first = Decide this application first: it is assigned to you.
+review-ask-reason =
+    Write the reason for the rejection in one message.
+    The applicant will see it under «📨 My applications». /cancel — do not reject.
+review-ask-documents =
+    Write which documents are needed, in one message.
+    The applicant will see it under «📨 My applications». /cancel — cancel.
+review-note-text-only = Please write it as text, in one message, or send /cancel.
+review-note-too-long = The text is too long: at most { $max } characters. Shorten it and send it again.
+
+review-approved = ✅ Application <b>{ $number }</b> approved. The applicant will be notified.
+review-rejected = ❌ Application <b>{ $number }</b> rejected. The applicant will be notified; the reason is under «My applications».
+review-more-requested = 📎 Documents requested for application <b>{ $number }</b>. The applicant will be notified.
+
+review-not-found = There is no such application.
+review-own-application = This is your own application: another member of staff will review it.
+review-not-yours = The application is not assigned to you: another member of staff is reviewing it, or your assignment expired. Take the next one: /review
+review-already-decided = This application has already been decided.
+review-document-not-cited = This document is not part of the application.
+
+review-resets-none = No second-factor reset requests.
+review-resets-title = Second-factor reset requests ({ $count }). Before approving, make sure the account's owner made the request.
+review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, requested { $since } (Moscow time)
+review-reset-approve-button = Approve reset #{ $n }
+review-reset-approved = ✅ Reset approved: the user will be notified and set up the authenticator again with /start.
+review-reset-not-found = There is no such reset request.
+review-own-reset = You cannot approve your own reset: another member of staff will.
+review-reset-decided = This request has already been decided.

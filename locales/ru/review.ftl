@@ -1,0 +1,81 @@
+## Проверка заявок сотрудниками и одобрение сбросов второго фактора
+
+command-review = Заявки на проверку (для сотрудников)
+command-resets = Запросы на сброс второго фактора (для сотрудников)
+
+review-operators-only = Это действие доступно только сотрудникам, проверяющим заявки.
+
+review-card =
+    📋 Заявка <b>{ $number }</b> — { $kind ->
+        [activation] активация учётной записи
+        [periodic_accreditation] периодическая аккредитация
+        [certificate_request] справка или выписка
+        [personal_data_update] изменение персональных данных
+       *[other] другое
+    }
+    Подана: { $submitted } (МСК)
+    Статус: { $status ->
+        [submitted] подана
+        [in_review] на проверке
+        [approved] одобрена
+        [rejected] отклонена
+        [more_documents_needed] запрошены документы
+       *[other] { $status }
+    }
+    Заявитель: Telegram ID <code>{ $owner }</code>
+    Закреплена за вами до { $until } (МСК)
+review-card-documents = <b>Документы:</b>
+review-card-no-documents = Документов к заявке не приложено.
+review-card-document = { $n }. { $kind }, № { $number }, выдан { $issued }
+review-card-document-until = { $n }. { $kind }, № { $number }, выдан { $issued }, действует до { $until }
+review-card-missing = ⚠️ Не хватает документов: { $list }
+review-no-number = без номера
+review-document-kind = { $kind ->
+        [passport] Паспорт
+        [snils] СНИЛС
+        [diploma] Диплом
+        [accreditation] Свидетельство об аккредитации
+        [qualification_upgrade] Удостоверение о повышении квалификации
+        [licence] Лицензия
+        [employer_confirmation] Подтверждение работодателя
+       *[other] Другой документ
+    }
+review-document-button = 📄 { $n }. { $kind }
+review-document-caption = 📄 { $kind } — заявка { $number }
+review-approve = ✅ Одобрить
+review-reject = ❌ Отклонить
+review-request-documents = 📎 Запросить документы
+review-skip = ⏭ Следующая
+review-refresh = 🔄 Проверить очередь
+review-next-application = ⏭ Следующая заявка
+review-back-to-card = « Назад к заявке
+
+review-queue-empty = Заявок на проверку нет: очередь пуста.
+review-decide-first = Сначала примите решение по этой заявке: она закреплена за вами.
+review-ask-reason =
+    Напишите причину отказа одним сообщением.
+    Заявитель увидит её в разделе «📨 Мои заявки». /cancel — не отклонять.
+review-ask-documents =
+    Напишите, какие документы нужно приложить, одним сообщением.
+    Заявитель увидит это в разделе «📨 Мои заявки». /cancel — отменить.
+review-note-text-only = Напишите текстом, одним сообщением, или отправьте /cancel.
+review-note-too-long = Слишком длинный текст: не больше { $max } символов. Сократите и отправьте ещё раз.
+
+review-approved = ✅ Заявка <b>{ $number }</b> одобрена. Заявитель получит уведомление.
+review-rejected = ❌ Заявка <b>{ $number }</b> отклонена. Заявитель получит уведомление, причина отказа — в разделе «Мои заявки».
+review-more-requested = 📎 По заявке <b>{ $number }</b> запрошены документы. Заявитель получит уведомление.
+
+review-not-found = Такой заявки нет.
+review-own-application = Это ваша собственная заявка: её проверит другой сотрудник.
+review-not-yours = Заявка не закреплена за вами: её проверяет другой сотрудник или срок закрепления истёк. Возьмите следующую: /review
+review-already-decided = По этой заявке решение уже принято.
+review-document-not-cited = Этого документа нет в заявке.
+
+review-resets-none = Запросов на сброс второго фактора нет.
+review-resets-title = Запросы на сброс второго фактора ({ $count }). Перед одобрением убедитесь, что обратился сам владелец учётной записи.
+review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, запрос от { $since } (МСК)
+review-reset-approve-button = Одобрить сброс №{ $n }
+review-reset-approved = ✅ Сброс одобрен: пользователь получит уведомление и подключит приложение заново через /start.
+review-reset-not-found = Такого запроса на сброс нет.
+review-own-reset = Свой собственный сброс одобрить нельзя: это сделает другой сотрудник.
+review-reset-decided = По этому запросу решение уже принято.
