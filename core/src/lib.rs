@@ -20,6 +20,7 @@ pub mod login_confirmations;
 pub mod onboarding;
 pub mod operators;
 pub mod outbox;
+pub mod profile;
 pub mod registry;
 pub mod review;
 pub mod second_factor;
