@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod data_key;
 pub mod documents;
 pub mod domain;
+pub mod drafts;
 pub mod erasure;
 pub mod factor_resets;
 pub mod history;

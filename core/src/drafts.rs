@@ -1,0 +1,193 @@
+//! Unfinished answers, kept the moment they are given.
+//!
+//! Owns the table `drafts`. A conversation that asks several questions
+//! before it can save a record (a profile, a document's details) keeps the
+//! answers here, sealed, one draft per practitioner and kind: a bot
+//! restart, a Redis flush or a day of silence loses nothing the user typed.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::PgPool;
+
+use crate::crypto::{CryptoError, Vault};
+
+const FIELD: &str = "drafts.data";
+
+/// Which conversation a draft belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Profile,
+    Document,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Profile => "profile",
+            Kind::Document => "document",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("a draft does not decrypt: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error("a draft does not decode: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+/// Replaces the draft of this kind with `draft`.
+pub async fn save<T: Serialize>(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    kind: Kind,
+    draft: &T,
+    now: DateTime<Utc>,
+) -> Result<(), DraftError> {
+    let sealed = vault.seal(FIELD, &serde_json::to_vec(draft)?);
+    sqlx::query!(
+        r#"
+        INSERT INTO drafts (owner_id, kind, data, updated_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (owner_id, kind) DO UPDATE SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
+        "#,
+        owner_id,
+        kind.as_str(),
+        sealed,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The draft of this kind, if one was started. A draft that no longer
+/// decodes (written by an older version) is treated as none.
+pub async fn load<T: DeserializeOwned>(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    kind: Kind,
+) -> Result<Option<T>, DraftError> {
+    let sealed = sqlx::query_scalar!(
+        "SELECT data FROM drafts WHERE owner_id = $1 AND kind = $2",
+        owner_id,
+        kind.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    let bytes = vault.open(FIELD, &sealed)?;
+    match serde_json::from_slice(&bytes) {
+        Ok(draft) => Ok(Some(draft)),
+        Err(error) => {
+            tracing::warn!(%error, kind = kind.as_str(), "dropping a draft that no longer decodes");
+            Ok(None)
+        }
+    }
+}
+
+/// Forgets the draft (saved as a record, or given up).
+pub async fn discard(db: &PgPool, owner_id: i64, kind: Kind) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2",
+        owner_id,
+        kind.as_str()
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::{DataKey, accounts};
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Answers {
+        name: Option<String>,
+        number: Option<String>,
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_draft_is_kept_sealed_until_discarded(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        accounts::open(&db, 7, now()).await.unwrap();
+        let answers = Answers {
+            name: Some("Иванова Анна".into()),
+            number: None,
+        };
+
+        save(&db, &vault, 7, Kind::Profile, &answers, now())
+            .await
+            .unwrap();
+        let later = Answers {
+            number: Some("4510 123456".into()),
+            ..answers
+        };
+        save(&db, &vault, 7, Kind::Profile, &later, now())
+            .await
+            .unwrap();
+
+        let loaded: Option<Answers> = load(&db, &vault, 7, Kind::Profile).await.unwrap();
+        assert_eq!(loaded, Some(later));
+        let nothing: Option<Answers> = load(&db, &vault, 7, Kind::Document).await.unwrap();
+        assert_eq!(nothing, None, "kinds do not mix");
+
+        let raw: Vec<u8> = sqlx::query_scalar("SELECT data FROM drafts")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            !raw.contains("Иванова") && !raw.contains("4510"),
+            "sealed at rest"
+        );
+
+        discard(&db, 7, Kind::Profile).await.unwrap();
+        let gone: Option<Answers> = load(&db, &vault, 7, Kind::Profile).await.unwrap();
+        assert_eq!(gone, None);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn erasing_the_account_erases_its_drafts(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        accounts::open(&db, 7, now()).await.unwrap();
+        save(
+            &db,
+            &vault,
+            7,
+            Kind::Document,
+            &Answers {
+                name: None,
+                number: Some("1".into()),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+
+        crate::erasure::forget(&db, 7, now()).await.unwrap();
+
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+}
