@@ -9,6 +9,7 @@ mod login_confirmation;
 mod main_menu;
 mod onboarding;
 mod redelivery;
+mod review;
 mod unexpected;
 
 use medcab_bot::i18n::Texts;

@@ -134,7 +134,7 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     assert_eq!(
         names(&russian),
         [
-            "start", "menu", "language", "privacy", "forget", "help", "cancel"
+            "start", "menu", "language", "privacy", "forget", "help", "cancel", "review", "resets"
         ]
     );
     assert_eq!(names(&english), names(&russian));

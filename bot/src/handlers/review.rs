@@ -250,10 +250,10 @@ pub async fn press(
             dialogue.exit().await?;
             let screen = next_screen(t, &db, &services, operator, Some(current)).await;
             match screen {
-                // The card comes back: say why instead of seeming to ignore the tap.
-                Ok((screen, true)) => {
-                    screen::answer_with(&bot, &query, t.msg("review-decide-first")).await?;
-                    screen::replace(&bot, &query, screen).await
+                // The same card would come back: say why instead of seeming
+                // to ignore the tap, and leave the card as it is.
+                Ok((_, true)) => {
+                    screen::answer_with(&bot, &query, t.msg("review-decide-first")).await
                 }
                 Ok((screen, false)) => {
                     screen::answer(&bot, &query).await?;
@@ -501,9 +501,10 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
         .submitted_at
         .map(moscow)
         .unwrap_or_else(|| "—".to_owned());
+    // A lease lasts minutes: the time alone says it.
     let until = app
         .lease
-        .map(|lease| moscow(lease.until))
+        .map(|lease| moscow(lease.until)[11..].to_owned())
         .unwrap_or_else(|| "—".to_owned());
     let owner = app.owner_id.to_string();
     let mut text = t.msg_with(

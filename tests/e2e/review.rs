@@ -1,0 +1,486 @@
+//! Operators review applications in their own chat: /review takes the
+//! oldest submitted one, the card shows it with its documents, a decision
+//! reaches the practitioner's chat as a push; and every operator command
+//! and button is refused to anyone else, forged or not.
+
+use chrono::NaiveDate;
+use medcab_core::applications::{self, Application, Kind, Status};
+use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
+use medcab_core::operators::{self, AuditAction};
+use medcab_core::{factor_resets, security_events};
+use medcab_e2e::{Phone, TestApp};
+use medcab_sandbox::ChatMessage;
+use sqlx::PgPool;
+
+use crate::ru;
+
+const APPROVE: &str = "✅ Одобрить";
+const REJECT: &str = "❌ Отклонить";
+const MORE: &str = "📎 Запросить документы";
+const OPERATORS_ONLY: &str = "Это действие доступно только сотрудникам, проверяющим заявки.";
+
+/// Stores the documents an activation needs and submits one, through core
+/// (the practitioner's side of the chat is another conversation).
+async fn submitted_activation(app: &TestApp, owner: &Phone<'_>) -> Application {
+    let now = app.clock.now();
+    for &kind in Kind::Activation.required_documents() {
+        let number = match kind {
+            DocumentKind::Passport => "4510 123456",
+            DocumentKind::Snils => "112-233-445 95",
+            _ => "77 0012345",
+        };
+        let meta = DocumentMeta {
+            kind,
+            number: Some(number.into()),
+            issued_on: NaiveDate::from_ymd_opt(2020, 6, 30),
+            valid_until: None,
+            issuer: Some("ГУ МВД <России>".into()),
+        };
+        let file = format!(
+            "%PDF-1.4\n1 0 obj ({} {}) endobj\ntrailer <<>>\n%%EOF\n",
+            owner.id(),
+            kind.as_str()
+        );
+        let stored = documents::store(
+            &app.db,
+            &app.vault,
+            owner.id(),
+            &meta,
+            file.as_bytes(),
+            Some("scan.pdf"),
+            now,
+            DEFAULT_MAX_BYTES,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(stored, Stored::New(_)));
+    }
+    let draft = applications::create(&app.db, &app.vault, owner.id(), Kind::Activation, now)
+        .await
+        .unwrap();
+    applications::submit(&app.db, &app.vault, owner.id(), draft.id, now)
+        .await
+        .unwrap()
+}
+
+/// A staff member with the operator role, not a practitioner.
+async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
+    let phone = app.user(name, "ru").await;
+    grant(app, &phone).await;
+    phone
+}
+
+async fn grant(app: &TestApp, phone: &Phone<'_>) {
+    operators::grant(&app.db, phone.id(), "test", app.clock.now())
+        .await
+        .unwrap();
+}
+
+async fn status(app: &TestApp, application: &Application) -> Status {
+    applications::get(&app.db, &app.vault, application.owner_id, application.id)
+        .await
+        .unwrap()
+        .status
+}
+
+/// Waits for the push about `number` with this status in the practitioner's chat.
+async fn push(phone: &Phone<'_>, number: &str, status: &str) -> ChatMessage {
+    let expected = format!("Заявка {number}: {status}");
+    let chat = phone
+        .wait_for(|chat| chat.bot_messages().any(|m| m.body().starts_with(&expected)))
+        .await;
+    chat.bot_messages()
+        .find(|m| m.body().starts_with(&expected))
+        .cloned()
+        .unwrap()
+}
+
+/// The security events recorded for refused operator actions.
+async fn refusals(app: &TestApp, user_id: i64) -> usize {
+    security_events::kinds_for(&app.db, user_id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|kind| *kind == "operator_action_refused")
+        .count()
+}
+
+/// The operator audit's refusals of this user, with the reason core gave.
+async fn audited_refusals(app: &TestApp, user_id: i64) -> Vec<String> {
+    operators::audit_by_operator(&app.db, user_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.action == Some(AuditAction::Refused))
+        .map(|row| row.details["why"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let submitted = submitted_activation(&app, &anna).await;
+    push(&anna, &submitted.number, "подана").await;
+    let olga = operator(&app, "Ольга").await;
+
+    let card = olga.send("/review").await;
+
+    let body = card.body();
+    for part in [
+        format!("📋 Заявка {} — активация учётной записи", submitted.number),
+        "Подана: 25.11.2026 12:00 (МСК)".to_owned(),
+        "Статус: на проверке".to_owned(),
+        format!("Заявитель: Telegram ID {}", anna.id()),
+        "Закреплена за вами до 12:30 (МСК)".to_owned(),
+        "1. Паспорт, № 45 10 123456, выдан 30.06.2020".to_owned(),
+        "2. СНИЛС, № 112-233-445 95".to_owned(),
+    ] {
+        assert!(body.contains(&part), "{part:?} in {body}");
+    }
+    assert_eq!(
+        card.button_labels(),
+        [
+            "📄 1. Паспорт",
+            "📄 2. СНИЛС",
+            "📄 3. Диплом",
+            "📄 4. Подтверждение работодателя",
+            APPROVE,
+            REJECT,
+            MORE,
+            "⏭ Следующая",
+        ]
+    );
+    // The practitioner is told the application is being looked at.
+    push(&anna, &submitted.number, "на проверке").await;
+
+    let file = olga.press("📄 1. Паспорт").await;
+    let document = file.document.as_ref().expect("a file is sent");
+    assert_eq!(document.file_name.as_deref(), Some("scan.pdf"));
+    assert!(
+        file.protect_content,
+        "a personal document cannot be forwarded"
+    );
+    assert!(file.body().contains("Паспорт — заявка"), "{}", file.body());
+    let viewed_documents: Vec<_> = operators::audit_for_owner(&app.db, anna.id())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.action == Some(AuditAction::Viewed) && row.operator_id == olga.id())
+        .filter_map(|row| row.details["document_id"].as_i64())
+        .collect();
+    assert_eq!(viewed_documents, [submitted.document_ids[0]]);
+
+    // «⏭ Следующая» before a decision gives the same card back, and says why.
+    let skip = olga
+        .press_forged(&format!("op:next:{}", submitted.id))
+        .await;
+    assert_eq!(
+        skip.text.as_deref(),
+        Some("Сначала примите решение по этой заявке: она закреплена за вами.")
+    );
+
+    let approved = olga.press(APPROVE).await;
+    assert_eq!(approved.message_id, card.message_id, "the card is edited");
+    assert!(
+        approved
+            .body()
+            .starts_with(&format!("✅ Заявка {} одобрена.", submitted.number)),
+        "{}",
+        approved.body()
+    );
+    assert_eq!(approved.button_labels(), ["⏭ Следующая заявка"]);
+    assert_eq!(status(&app, &submitted).await, Status::Approved);
+    push(&anna, &submitted.number, "одобрена").await;
+    assert!(
+        applications::is_confirmed(&app.db, anna.id())
+            .await
+            .unwrap()
+    );
+
+    // Decided: a second tap (forged, the button is gone) changes nothing.
+    let again = olga.press_forged(&format!("op:ok:{}", submitted.id)).await;
+    assert_eq!(
+        again.text.as_deref(),
+        Some("По этой заявке решение уже принято.")
+    );
+    let next = olga.press("⏭ Следующая заявка").await;
+    assert_eq!(next.body(), ru("review-queue-empty"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_rejection_carries_its_reason_to_the_practitioner(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let submitted = submitted_activation(&app, &anna).await;
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/review").await;
+
+    let ask = olga.press(REJECT).await;
+    assert!(
+        ask.body().starts_with("Напишите причину отказа"),
+        "{}",
+        ask.body()
+    );
+    let reason = "Скан диплома не читается <переснимите>";
+    let decided = olga.send(reason).await;
+
+    assert!(
+        decided
+            .body()
+            .starts_with(&format!("❌ Заявка {} отклонена.", submitted.number)),
+        "{}",
+        decided.body()
+    );
+    push(&anna, &submitted.number, "отклонена").await;
+    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+        .await
+        .unwrap();
+    assert_eq!(stored.status, Status::Rejected);
+    assert_eq!(stored.reason.as_deref(), Some(reason));
+    // The reason is not in the push: it shows on a locked screen.
+    let chat = anna.chat().await;
+    assert!(chat.bot_messages().all(|m| !m.body().contains("диплома")));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_operator_asks_for_more_documents(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let submitted = submitted_activation(&app, &anna).await;
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/review").await;
+
+    let ask = olga.press(MORE).await;
+    assert!(
+        ask.body()
+            .starts_with("Напишите, какие документы нужно приложить"),
+        "{}",
+        ask.body()
+    );
+    // A note too long for a message is refused; the question stands.
+    let again = olga.send(&"д".repeat(1001)).await;
+    assert_eq!(
+        again.body(),
+        "Слишком длинный текст: не больше 1000 символов. Сократите и отправьте ещё раз."
+    );
+    let done = olga.send("Приложите диплом с вкладышем").await;
+
+    assert!(
+        done.body().starts_with(&format!(
+            "📎 По заявке {} запрошены документы.",
+            submitted.number
+        )),
+        "{}",
+        done.body()
+    );
+    push(&anna, &submitted.number, "нужны дополнительные документы").await;
+    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+        .await
+        .unwrap();
+    assert_eq!(stored.status, Status::MoreDocumentsNeeded);
+    assert_eq!(
+        stored.reason.as_deref(),
+        Some("Приложите диплом с вкладышем")
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn two_operators_never_get_the_same_application(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let first = submitted_activation(&app, &anna).await;
+    let olga = operator(&app, "Ольга").await;
+    let petr = operator(&app, "Пётр").await;
+
+    let olga_card = olga.send("/review").await;
+    assert!(olga_card.body().contains(&first.number));
+    let petr_card = petr.send("/review").await;
+    assert_eq!(petr_card.body(), ru("review-queue-empty"));
+
+    // A second application goes to the operator who is free.
+    app.clock.advance(chrono::Duration::minutes(1));
+    let boris = app.active_user("Борис", "ru").await;
+    let second = submitted_activation(&app, &boris).await;
+    let petr_card = petr.press("🔄 Проверить очередь").await;
+    assert!(
+        petr_card.body().contains(&second.number),
+        "{}",
+        petr_card.body()
+    );
+    assert!(!petr_card.body().contains(&first.number));
+    // Olga asking again still gets hers.
+    let olga_again = olga.send("/review").await;
+    assert!(olga_again.body().contains(&first.number));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_operator_cannot_review_their_own_application(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = app.active_user("Ольга", "ru").await;
+    let own = submitted_activation(&app, &olga).await;
+    grant(&app, &olga).await;
+
+    let reply = olga.send("/review").await;
+    assert_eq!(reply.body(), ru("review-queue-empty"));
+
+    let forged = olga.press_forged(&format!("op:ok:{}", own.id)).await;
+    assert_eq!(
+        forged.text.as_deref(),
+        Some("Это ваша собственная заявка: её проверит другой сотрудник.")
+    );
+    assert_eq!(status(&app, &own).await, Status::Submitted);
+    assert!(
+        audited_refusals(&app, olga.id())
+            .await
+            .contains(&"own_application".to_owned())
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_non_operator_is_refused_and_recorded(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let submitted = submitted_activation(&app, &anna).await;
+    let boris = app.active_user("Борис", "ru").await;
+
+    let reply = boris.send("/review").await;
+    assert_eq!(reply.body(), OPERATORS_ONLY);
+    let reply = boris.send("/resets").await;
+    assert_eq!(reply.body(), OPERATORS_ONLY);
+    for data in [
+        "op:next".to_owned(),
+        format!("op:ok:{}", submitted.id),
+        format!("op:doc:{}:{}", submitted.id, submitted.document_ids[0]),
+        "op:reset:1".to_owned(),
+    ] {
+        let answer = boris.press_forged(&data).await;
+        assert!(answer.answered, "{data}");
+        assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
+    }
+    assert_eq!(refusals(&app, boris.id()).await, 6);
+    assert_eq!(status(&app, &submitted).await, Status::Submitted);
+    // Nothing personal was sent to him.
+    let chat = boris.chat().await;
+    assert!(chat.bot_messages().all(|m| m.document.is_none()));
+    assert!(
+        chat.bot_messages()
+            .all(|m| !m.body().contains(&submitted.number))
+    );
+
+    // A revoked operator is refused at the next tap.
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/review").await;
+    operators::revoke(&app.db, olga.id(), app.clock.now())
+        .await
+        .unwrap();
+    let answer = olga.press_forged(&format!("op:ok:{}", submitted.id)).await;
+    assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY));
+    assert_eq!(refusals(&app, olga.id()).await, 1);
+    assert_eq!(
+        status(&app, &submitted).await,
+        Status::InReview,
+        "taken, not decided"
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let annas = submitted_activation(&app, &anna).await;
+    app.clock.advance(chrono::Duration::minutes(1));
+    let boris = app.active_user("Борис", "ru").await;
+    let boriss = submitted_activation(&app, &boris).await;
+    let olga = operator(&app, "Ольга").await;
+    let petr = operator(&app, "Пётр").await;
+    assert!(olga.send("/review").await.body().contains(&annas.number));
+    assert!(petr.send("/review").await.body().contains(&boriss.number));
+
+    // Пётр names Olga's application, and one of Anna's documents.
+    let not_yours = ru("review-not-yours");
+    let forged = petr.press_forged(&format!("op:ok:{}", annas.id)).await;
+    assert_eq!(forged.text.as_deref(), Some(not_yours.as_str()));
+    let forged = petr
+        .press_forged(&format!("op:doc:{}:{}", annas.id, annas.document_ids[0]))
+        .await;
+    assert_eq!(forged.text.as_deref(), Some(not_yours.as_str()));
+    // His own application id with Anna's document: not part of it.
+    let forged = petr
+        .press_forged(&format!("op:doc:{}:{}", boriss.id, annas.document_ids[0]))
+        .await;
+    assert_eq!(
+        forged.text.as_deref(),
+        Some("Этого документа нет в заявке.")
+    );
+    // An application that does not exist.
+    let forged = petr.press_forged("op:ok:999999").await;
+    assert_eq!(forged.text.as_deref(), Some("Такой заявки нет."));
+
+    assert_eq!(status(&app, &annas).await, Status::InReview);
+    assert!(
+        petr.chat()
+            .await
+            .bot_messages()
+            .all(|m| m.document.is_none())
+    );
+    let why = audited_refusals(&app, petr.id()).await;
+    assert_eq!(
+        why.iter().filter(|w| *w == "not_lease_holder").count(),
+        2,
+        "{why:?}"
+    );
+    assert!(why.contains(&"not_found".to_owned()), "{why:?}");
+    assert_eq!(refusals(&app, petr.id()).await, 1, "the uncited document");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    factor_resets::request(&app.db, anna.id(), app.clock.now())
+        .await
+        .unwrap();
+    let olga = operator(&app, "Ольга").await;
+
+    let list = olga.send("/resets").await;
+    assert!(
+        list.body().contains(&format!(
+            "1. Telegram ID {}, запрос от 25.11.2026 12:00 (МСК)",
+            anna.id()
+        )),
+        "{}",
+        list.body()
+    );
+    assert_eq!(list.button_labels(), ["Одобрить сброс №1"]);
+
+    let approved = olga.press("Одобрить сброс №1").await;
+    assert!(
+        approved.body().starts_with("✅ Сброс одобрен"),
+        "{}",
+        approved.body()
+    );
+    assert!(approved.body().contains(&ru("review-resets-none")));
+    anna.wait_for_text("Сброс второго фактора одобрен.").await;
+    let factors: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM second_factors WHERE telegram_user_id = $1")
+            .bind(anna.id())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(factors, 0, "the lost authenticator no longer works");
+    // Approved once: a second (forged) tap is told so.
+    let again = olga.press_forged("op:reset:1").await;
+    assert_eq!(
+        again.text.as_deref(),
+        Some("По этому запросу решение уже принято.")
+    );
+    app.finish().await;
+}
