@@ -20,6 +20,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/onboarding.ftl"),
             include_str!("../../locales/ru/security.ftl"),
             include_str!("../../locales/ru/applications.ftl"),
+            include_str!("../../locales/ru/documents.ftl"),
             include_str!("../../locales/ru/review.ftl"),
         ],
         Language::En => &[
@@ -27,6 +28,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/onboarding.ftl"),
             include_str!("../../locales/en/security.ftl"),
             include_str!("../../locales/en/applications.ftl"),
+            include_str!("../../locales/en/documents.ftl"),
             include_str!("../../locales/en/review.ftl"),
         ],
     }

@@ -17,6 +17,9 @@ pub enum Kind {
     /// A login confirmation was answered from a chat it was not sent to
     /// (a forged callback): refused.
     LoginAnswerRefused,
+    /// A button naming a document or an application that is not the
+    /// presser's (forged callback_data): refused.
+    ForgedCallback,
     /// An operator's command or button from someone who may not use it (not
     /// an operator, or naming what they do not hold): refused.
     OperatorActionRefused,
@@ -32,6 +35,7 @@ impl Kind {
             Kind::DataErased => "data_erased",
             Kind::LoginDenied => "login_denied",
             Kind::LoginAnswerRefused => "login_answer_refused",
+            Kind::ForgedCallback => "forged_callback",
             Kind::OperatorActionRefused => "operator_action_refused",
         }
     }

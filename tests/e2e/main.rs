@@ -1,7 +1,9 @@
 //! End-to-end: the real bot, driven through the sandbox as a phone would,
 //! against a real PostgreSQL (a database per test) and a real Redis.
 
+mod applications;
 mod cancel;
+mod documents;
 mod forget;
 mod harness;
 mod language;

@@ -67,7 +67,7 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
     let anna = app.active_user("Анна", "ru").await;
     let menu = anna.send("/start").await;
 
-    let section = anna.press("📄 Документы").await;
+    let section = anna.press("🗓 Расписание").await;
 
     assert_eq!(
         section.message_id, menu.message_id,
@@ -76,7 +76,7 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
     assert!(section.edited);
     assert_eq!(
         section.html.as_deref(),
-        Some(ru("section-documents").as_str())
+        Some(ru("section-schedule").as_str())
     );
     assert_eq!(section.button_labels(), ["« Назад в меню"]);
 

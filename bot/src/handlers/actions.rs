@@ -9,6 +9,8 @@ use medcab_core::Language;
 use teloxide::types::Update;
 use uuid::Uuid;
 
+use super::applications::AppAction;
+use super::documents::DocAction;
 use super::main_menu::Section;
 pub use super::review::OpAction;
 
@@ -30,6 +32,10 @@ pub enum Action {
     FactorLost,
     /// Answer a login confirmation: "это я" (approve) or "это не я".
     Login { challenge: Uuid, approve: bool },
+    /// A button of «📄 Документы».
+    Doc(DocAction),
+    /// A button of «📨 Мои заявки».
+    App(AppAction),
     /// An operator's button (review queue, second-factor resets).
     Op(OpAction),
 }
@@ -54,6 +60,8 @@ impl Action {
                 )
             }
             Action::Op(op) => format!("op:{}", op.encode()),
+            Action::Doc(action) => format!("doc:{}", action.encode()),
+            Action::App(action) => format!("app:{}", action.encode()),
         }
     }
 
@@ -79,6 +87,8 @@ impl Action {
                 Some(Action::Login { challenge, approve })
             }
             Some(("op", rest)) => OpAction::parse(rest).map(Action::Op),
+            Some(("doc", rest)) => DocAction::parse(rest).map(Action::Doc),
+            Some(("app", rest)) => AppAction::parse(rest).map(Action::App),
             _ => None,
         }
     }
@@ -119,6 +129,8 @@ mod tests {
         actions.extend(Section::ALL.iter().map(|s| Action::Open(*s)));
         actions.extend(Language::ALL.iter().map(|l| Action::SetLanguage(*l)));
         actions.extend(OpAction::examples().into_iter().map(Action::Op));
+        actions.extend(DocAction::examples().into_iter().map(Action::Doc));
+        actions.extend(AppAction::examples().into_iter().map(Action::App));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");
@@ -152,6 +164,17 @@ mod tests {
             "op:doc:5:x",
             "op:next:",
             "op:reset:99999999999999999999",
+            "doc:",
+            "doc:o:",
+            "doc:o:-1",
+            "doc:o:007",
+            "doc:o:1:2",
+            "doc:k:license",
+            "doc:rm:1e3",
+            "app:",
+            "app:k:vacation",
+            "app:s:+3",
+            "app:e:99999999999999999999",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }

@@ -182,6 +182,9 @@ pub async fn open(
             return screen::replace(&bot, &query, screen).await;
         }
     }
+    if let Some(screen) = built_section(section, t, &db, &services, user_id).await? {
+        return screen::replace(&bot, &query, screen).await;
+    }
     match section.preview(t) {
         Some(text) => {
             screen::replace(
@@ -215,6 +218,15 @@ pub async fn receive_step_up_code(
         return Ok(());
     }
     dialogue.exit().await?;
+    let user_id = msg.chat.id.0;
+    if let Some(built) = built_section(section, t, &db, &services, user_id).await? {
+        let text = format!("{}\n\n{}", t.msg("step-up-confirmed"), built.text);
+        let screen = Screen {
+            text,
+            keyboard: built.keyboard,
+        };
+        return screen::show(&bot, msg.chat.id, screen).await;
+    }
     let text = format!(
         "{}\n\n{}",
         t.msg("step-up-confirmed"),
@@ -229,6 +241,23 @@ pub async fn receive_step_up_code(
         },
     )
     .await
+}
+
+/// The screen of a section that is built (not a preview), for this user.
+async fn built_section(
+    section: Section,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Option<Screen>, super::HandlerError> {
+    Ok(match section {
+        Section::Documents => Some(super::documents::list_screen(t, db, services, user_id).await?),
+        Section::Applications => {
+            Some(super::applications::list_screen(t, db, services, user_id).await?)
+        }
+        _ => None,
+    })
 }
 
 /// [📵 Нет доступа к приложению]: a reset waits for an operator.

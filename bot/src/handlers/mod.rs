@@ -5,9 +5,11 @@
 //! of the domain live in `medcab-core`, not here.
 
 mod actions;
+mod applications;
 mod cancel;
 mod code_entry;
 pub mod commands;
+mod documents;
 mod fallback;
 mod forget;
 mod help;
@@ -51,6 +53,8 @@ pub enum State {
     ChoosingLanguage,
     /// A section with personal data asked for the second-factor code.
     StepUp { section: main_menu::Section },
+    /// Adding a document: the answers given so far (the number sealed).
+    AddingDocument(documents::Draft),
     /// An operator was asked for a refusal's reason, or for what documents
     /// are needed, for the application they hold.
     ReviewNote {
@@ -122,6 +126,7 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(commands)
         .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
         .branch(case![State::StepUp { section }].endpoint(main_menu::receive_step_up_code))
+        .branch(case![State::AddingDocument(draft)].endpoint(documents::receive))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -132,7 +137,9 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
         .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set))
-        .branch(case![Action::Login { challenge, approve }].endpoint(login_confirmation::answer));
+        .branch(case![Action::Login { challenge, approve }].endpoint(login_confirmation::answer))
+        .branch(case![Action::Doc(action)].endpoint(documents::press))
+        .branch(case![Action::App(action)].endpoint(applications::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)

@@ -1,0 +1,468 @@
+//! «📨 Мои заявки»: the practitioner's applications, a new one, submitting
+//! it, and asking to speed up a delayed review.
+//!
+//! ```text
+//! user: <presses 📨 Мои заявки>                 (after the step-up code)
+//! bot:  (the same message) 📨 Мои заявки … У вас пока нет заявок.
+//!       [➕ Новая заявка] [« Назад в меню]
+//! user: <presses ➕ Новая заявка>
+//! bot:  (the same message) Какую заявку подать? [Активация кабинета] …
+//! user: <presses Активация кабинета>
+//! bot:  (the same message) А-2026-000001 — Активация кабинета. Статус: черновик.
+//!       Что дальше: не хватает 4 документов: паспорт, СНИЛС, …
+//!       [📨 Подать заявку] [➕ Добавить документ] [« К заявкам]
+//! user: <presses 📨 Подать заявку>
+//! bot:  (the same message) Подать пока нельзя — не хватает документов: …
+//! …     (the documents are added in «📄 Документы»)
+//! user: <presses 📨 Подать заявку>
+//! bot:  (the same message) ✅ Заявка подана. … Статус: подана.
+//! ```
+//!
+//! Every rule (what is missing, whether it may be submitted or escalated)
+//! is core's; this module words its answers.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use medcab_core::applications::{
+    self as apps, ApplicationError, Kind, NextStep, ReviewDeadlines, Status, Summary,
+};
+use medcab_core::documents::DocumentKind;
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::documents::{DocAction, parse_id, record_forged, session_open};
+use super::main_menu::{self, Section};
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// How many applications the list shows in full; a Telegram message holds
+/// 4096 characters and each may carry an operator's note.
+const LIST_LIMIT: usize = 5;
+
+/// A button of this section, inside [`Action::App`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppAction {
+    /// The list.
+    List,
+    /// Start a new one: pick the kind.
+    New,
+    /// The kind of the new one: creates the draft.
+    Kind(Kind),
+    /// One application's card.
+    Open(i64),
+    Submit(i64),
+    /// «⏫ Ускорить рассмотрение».
+    Escalate(i64),
+}
+
+impl AppAction {
+    pub fn encode(self) -> String {
+        match self {
+            AppAction::List => "list".to_owned(),
+            AppAction::New => "new".to_owned(),
+            AppAction::Kind(kind) => format!("k:{}", kind.as_str()),
+            AppAction::Open(id) => format!("o:{id}"),
+            AppAction::Submit(id) => format!("s:{id}"),
+            AppAction::Escalate(id) => format!("e:{id}"),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<AppAction> {
+        match data.split_once(':') {
+            None => match data {
+                "list" => Some(AppAction::List),
+                "new" => Some(AppAction::New),
+                _ => None,
+            },
+            Some(("k", kind)) => Kind::parse(kind).map(AppAction::Kind),
+            Some(("o", id)) => parse_id(id).map(AppAction::Open),
+            Some(("s", id)) => parse_id(id).map(AppAction::Submit),
+            Some(("e", id)) => parse_id(id).map(AppAction::Escalate),
+            _ => None,
+        }
+    }
+
+    /// One of each, for the round-trip tests in `actions`.
+    #[cfg(test)]
+    pub fn examples() -> Vec<AppAction> {
+        let mut all = vec![
+            AppAction::List,
+            AppAction::New,
+            AppAction::Open(i64::MAX),
+            AppAction::Submit(7),
+            AppAction::Escalate(i64::MAX),
+        ];
+        all.extend(Kind::ALL.map(AppAction::Kind));
+        all
+    }
+}
+
+fn moscow(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset"))
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    moscow(at).format("%d.%m.%Y").to_string()
+}
+
+fn day_and_time(at: DateTime<Utc>) -> String {
+    moscow(at).format("%d.%m.%Y %H:%M").to_string()
+}
+
+fn kind_name(t: Texts, kind: Kind) -> String {
+    t.msg_with("app-kind", [("kind", Arg::Text(kind.as_str()))])
+}
+
+fn status_name(t: Texts, status: Status) -> String {
+    t.msg_with("app-status", [("status", Arg::Text(status.as_str()))])
+}
+
+fn document_names(t: Texts, kinds: &[DocumentKind]) -> String {
+    kinds
+        .iter()
+        .map(|kind| t.msg_with("doc-kind", [("kind", Arg::Text(kind.as_str()))]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn missing_text(t: Texts, missing: &[DocumentKind]) -> String {
+    t.msg_with(
+        "app-missing",
+        [
+            ("count", Arg::Number(missing.len() as i64)),
+            ("list", Arg::Text(&document_names(t, missing))),
+        ],
+    )
+}
+
+fn next_text(t: Texts, next: &NextStep) -> String {
+    match next {
+        NextStep::UploadDocuments { missing } => missing_text(t, missing),
+        NextStep::Submit => t.msg("app-next-submit"),
+        NextStep::AwaitReview { due } => {
+            t.msg_with("app-next-await", [("due", Arg::Text(&day_and_time(*due)))])
+        }
+        NextStep::Escalate => t.msg("app-next-escalate"),
+        NextStep::AwaitEscalated => t.msg("app-next-await-escalated"),
+        NextStep::ProvideMoreDocuments { missing } if missing.is_empty() => {
+            t.msg("app-next-more-documents")
+        }
+        NextStep::ProvideMoreDocuments { missing } => format!(
+            "{}\n{}",
+            t.msg("app-next-more-documents"),
+            missing_text(t, missing)
+        ),
+        NextStep::Nothing => t.msg("app-next-nothing"),
+        NextStep::ApplyAgain => t.msg("app-next-apply-again"),
+    }
+}
+
+/// An application as the practitioner reads it. In the list a long reason
+/// is cut; the card has it whole.
+fn describe(t: Texts, app: &Summary, whole_reason: bool) -> String {
+    let mut lines = vec![t.msg_with(
+        "app-head",
+        [
+            ("number", Arg::Text(&app.number)),
+            ("kind", Arg::Text(&kind_name(t, app.kind))),
+            ("status", Arg::Text(&status_name(t, app.status))),
+        ],
+    )];
+    let mut dates = t.msg_with("app-created", [("date", Arg::Text(&day(app.created_at)))]);
+    if let Some(at) = app.submitted_at {
+        dates.push_str(&t.msg_with("app-submitted", [("date", Arg::Text(&day(at)))]));
+    }
+    if let Some(at) = app.decided_at {
+        dates.push_str(&t.msg_with("app-decided", [("date", Arg::Text(&day(at)))]));
+    }
+    lines.push(dates);
+    if let Some(reason) = &app.reason {
+        let reason = if whole_reason || reason.chars().count() <= 200 {
+            reason.clone()
+        } else {
+            let cut: String = reason.chars().take(200).collect();
+            format!("{cut}…")
+        };
+        lines.push(t.msg_with(
+            "app-reason",
+            [
+                ("status", Arg::Text(app.status.as_str())),
+                ("reason", Arg::Text(&reason)),
+            ],
+        ));
+    }
+    if app.delayed {
+        lines.push(t.msg("app-delayed"));
+    }
+    if let Some(at) = app.escalated_at {
+        lines.push(t.msg_with("app-escalated", [("date", Arg::Text(&day(at)))]));
+    }
+    lines.push(next_text(t, &app.next));
+    lines.join("\n")
+}
+
+fn deadlines() -> ReviewDeadlines {
+    ReviewDeadlines::default()
+}
+
+fn back_to_list(t: Texts) -> teloxide::types::InlineKeyboardButton {
+    button(t.msg("app-back-to-list"), Action::App(AppAction::List))
+}
+
+/// «Мои заявки».
+pub async fn list_screen(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Screen, HandlerError> {
+    let now = services.clock.now();
+    let all = apps::list(db, &services.vault, user_id, &deadlines(), now).await?;
+    let mut rows = Vec::new();
+    let text = if all.is_empty() {
+        t.msg("app-list-empty")
+    } else {
+        let mut text = t.msg_with("app-list-title", [("count", Arg::Number(all.len() as i64))]);
+        for app in all.iter().take(LIST_LIMIT) {
+            text.push_str("\n\n");
+            text.push_str(&describe(t, app, false));
+        }
+        if all.len() > LIST_LIMIT {
+            text.push_str("\n\n");
+            text.push_str(&t.msg_with(
+                "app-list-more",
+                [("count", Arg::Number((all.len() - LIST_LIMIT) as i64))],
+            ));
+        }
+        // Every application keeps its button, the older ones too.
+        for app in &all {
+            let label = format!("{} · {}", app.number, status_name(t, app.status));
+            rows.push(vec![button(label, Action::App(AppAction::Open(app.id)))]);
+        }
+        text
+    };
+    rows.push(vec![button(t.msg("app-new"), Action::App(AppAction::New))]);
+    rows.push(vec![button(t.msg("button-back"), Action::Home)]);
+    Ok(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    })
+}
+
+/// One application's card, under `heading` when there is news about it.
+/// `None` when it is not among the practitioner's own.
+async fn card(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    id: i64,
+    heading: Option<String>,
+) -> Result<Option<Screen>, HandlerError> {
+    let now = services.clock.now();
+    let all = apps::list(db, &services.vault, user_id, &deadlines(), now).await?;
+    let Some(app) = all.into_iter().find(|app| app.id == id) else {
+        return Ok(None);
+    };
+    let mut rows = Vec::new();
+    if matches!(app.status, Status::Draft | Status::MoreDocumentsNeeded) {
+        rows.push(vec![button(
+            t.msg("app-submit"),
+            Action::App(AppAction::Submit(id)),
+        )]);
+    }
+    let missing = match &app.next {
+        NextStep::UploadDocuments { missing } | NextStep::ProvideMoreDocuments { missing } => {
+            !missing.is_empty() || app.status == Status::MoreDocumentsNeeded
+        }
+        _ => false,
+    };
+    if missing {
+        rows.push(vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))]);
+    }
+    if app.next == NextStep::Escalate {
+        rows.push(vec![button(
+            t.msg("app-escalate"),
+            Action::App(AppAction::Escalate(id)),
+        )]);
+    }
+    rows.push(vec![back_to_list(t)]);
+    let body = describe(t, &app, true);
+    let text = match heading {
+        Some(heading) => format!("{heading}\n\n{body}"),
+        None => body,
+    };
+    Ok(Some(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }))
+}
+
+fn kind_picker(t: Texts) -> Screen {
+    let rows: Vec<Vec<_>> = Kind::ALL
+        .into_iter()
+        .map(|kind| {
+            vec![button(
+                kind_name(t, kind),
+                Action::App(AppAction::Kind(kind)),
+            )]
+        })
+        .chain([vec![back_to_list(t)]])
+        .collect();
+    Screen {
+        text: t.msg("app-choose-kind"),
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+/// A refusal with a way on.
+fn notice(text: String, rows: Vec<Vec<teloxide::types::InlineKeyboardButton>>) -> Screen {
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+/// A button of the section. Every id in it is checked in core against the
+/// presser: someone else's application is refused and recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn press(
+    bot: Bot,
+    query: CallbackQuery,
+    action: AppAction,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = query.from.id.0 as i64;
+    if !session_open(&db, &services, user_id).await? {
+        return main_menu::open(bot, query, dialogue, t, Section::Applications, db, services).await;
+    }
+    let vault = &services.vault;
+    let now = services.clock.now();
+    let screen = match action {
+        AppAction::List => {
+            screen::answer(&bot, &query).await?;
+            list_screen(t, &db, &services, user_id).await?
+        }
+        AppAction::New => {
+            screen::answer(&bot, &query).await?;
+            kind_picker(t)
+        }
+        AppAction::Kind(kind) => {
+            screen::answer(&bot, &query).await?;
+            match apps::create(&db, vault, user_id, kind, now).await {
+                Ok(app) => card(t, &db, &services, user_id, app.id, None)
+                    .await?
+                    .ok_or("a new application is not in the list")?,
+                Err(ApplicationError::AlreadyOpen { id, number }) => notice(
+                    t.msg_with("app-already-open", [("number", Arg::Text(&number))]),
+                    vec![
+                        vec![button(
+                            t.msg_with("app-open", [("number", Arg::Text(&number))]),
+                            Action::App(AppAction::Open(id)),
+                        )],
+                        vec![back_to_list(t)],
+                    ],
+                ),
+                Err(ApplicationError::TooEarly(early)) => notice(
+                    t.msg_with(
+                        "app-too-early",
+                        [(
+                            "date",
+                            Arg::Text(&early.opens_on.format("%d.%m.%Y").to_string()),
+                        )],
+                    ),
+                    vec![vec![back_to_list(t)]],
+                ),
+                Err(ApplicationError::NoAccreditation) => notice(
+                    t.msg("app-no-accreditation"),
+                    vec![
+                        vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))],
+                        vec![back_to_list(t)],
+                    ],
+                ),
+                Err(ApplicationError::AlreadyActivated) => {
+                    notice(t.msg("app-already-activated"), vec![vec![back_to_list(t)]])
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        AppAction::Open(id) => {
+            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+                return Ok(());
+            }
+            screen::answer(&bot, &query).await?;
+            card(t, &db, &services, user_id, id, None)
+                .await?
+                .ok_or("an own application is not in the list")?
+        }
+        AppAction::Submit(id) => {
+            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+                return Ok(());
+            }
+            screen::answer(&bot, &query).await?;
+            let heading = match apps::submit(&db, vault, user_id, id, now).await {
+                Ok(_) => t.msg("app-submitted-now"),
+                Err(ApplicationError::MissingDocuments(missing)) => format!(
+                    "{}\n{}",
+                    t.msg("app-cannot-submit"),
+                    missing_text(t, &missing)
+                ),
+                Err(ApplicationError::Transition(_)) => t.msg("app-not-submittable"),
+                Err(error) => return Err(error.into()),
+            };
+            card(t, &db, &services, user_id, id, Some(heading))
+                .await?
+                .ok_or("an own application is not in the list")?
+        }
+        AppAction::Escalate(id) => {
+            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+                return Ok(());
+            }
+            screen::answer(&bot, &query).await?;
+            let heading = match apps::escalate(&db, vault, user_id, id, &deadlines(), now).await {
+                Ok(_) => t.msg("app-escalated-now"),
+                Err(ApplicationError::AlreadyEscalated { at }) => t.msg_with(
+                    "app-already-escalated",
+                    [("date", Arg::Text(&day_and_time(at)))],
+                ),
+                Err(ApplicationError::NotDelayed) => t.msg("app-not-delayed"),
+                Err(error) => return Err(error.into()),
+            };
+            card(t, &db, &services, user_id, id, Some(heading))
+                .await?
+                .ok_or("an own application is not in the list")?
+        }
+    };
+    screen::replace(&bot, &query, screen).await
+}
+
+/// Whether application `id` is the presser's. When it is not, the button
+/// is answered as outdated; naming someone else's is recorded as forged.
+async fn own(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    id: i64,
+) -> Result<bool, HandlerError> {
+    match apps::get(db, &services.vault, user_id, id).await {
+        Ok(_) => Ok(true),
+        Err(ApplicationError::NotYours) => {
+            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+            record_forged(db, user_id, "application", id, services.clock.now()).await?;
+            Ok(false)
+        }
+        Err(ApplicationError::NotFound) => {
+            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,472 @@
+//! «📄 Документы»: adding a document question by question, each refusal of
+//! a file or a date keeping what was given, deleting, forged buttons, and a
+//! restart in the middle of adding.
+
+use medcab_core::documents::{self, DocumentKind, DocumentMeta, FileType, Stored};
+use medcab_core::security_events;
+use medcab_e2e::{Phone, TestApp};
+use medcab_sandbox::{ChatMessage, FileKind, UploadFile};
+use sqlx::PgPool;
+
+use crate::ru;
+
+pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+/// The smallest JPEG header `documents::check_file` recognises (JFIF APP0).
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
+];
+/// The DOS header every Windows executable starts with.
+const EXE: &[u8] = &[
+    b'M', b'Z', 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00,
+    0xB8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00,
+];
+const ASK_FILE: &str = "Пришлите файл: PDF, JPG или PNG до 5 МБ — документом или фото.";
+
+/// A PDF unlike any other (for files that must not be duplicates).
+pub fn pdf(tag: &str) -> Vec<u8> {
+    let mut pdf = PDF.to_vec();
+    pdf.extend_from_slice(format!("% {tag}\n").as_bytes());
+    pdf
+}
+
+/// Sends a file as a document (or a photo) and returns the bot's reply.
+pub async fn upload(
+    app: &TestApp,
+    phone: &Phone<'_>,
+    kind: FileKind,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> ChatMessage {
+    phone
+        .reply_to(async {
+            app.client
+                .upload_file(phone.id(), UploadFile::new(kind, name, mime, bytes))
+                .await
+                .expect("the sandbox takes the file");
+        })
+        .await
+}
+
+pub async fn open_documents(phone: &Phone<'_>) -> ChatMessage {
+    phone.send("/menu").await;
+    phone.press("📄 Документы").await
+}
+
+/// Stores a document straight through core, as if added earlier.
+pub async fn store(
+    app: &TestApp,
+    owner: i64,
+    kind: DocumentKind,
+    number: &str,
+    file: &[u8],
+) -> i64 {
+    let valid_until = match kind.valid_until() {
+        documents::ValidUntilRule::Required => chrono::NaiveDate::from_ymd_opt(2029, 3, 1),
+        _ => None,
+    };
+    let meta = DocumentMeta {
+        kind,
+        number: Some(number.to_owned()),
+        issued_on: chrono::NaiveDate::from_ymd_opt(2020, 6, 30),
+        valid_until,
+        issuer: None,
+    };
+    let stored = documents::store(
+        &app.db,
+        &app.vault,
+        owner,
+        &meta,
+        file,
+        Some("scan.pdf"),
+        app.clock.now(),
+        documents::DEFAULT_MAX_BYTES,
+    )
+    .await
+    .expect("the document is stored");
+    match stored {
+        Stored::New(id) => id,
+        Stored::Duplicate(id) => panic!("a duplicate of {id}"),
+    }
+}
+
+fn starts(message: &ChatMessage, prefix: &str) {
+    assert!(
+        message.body().starts_with(prefix),
+        "expected {prefix:?}, got {:?}",
+        message.body()
+    );
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_diploma_is_added_as_a_pdf_and_listed(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+
+    let list = open_documents(&anna).await;
+    assert!(
+        list.body().contains("Документов пока нет"),
+        "{}",
+        list.body()
+    );
+    let picker = anna.press("➕ Добавить документ").await;
+    assert_eq!(picker.html.as_deref(), Some(ru("doc-choose-kind").as_str()));
+    assert!(
+        picker
+            .button_labels()
+            .contains(&"Свидетельство об аккредитации или выписка")
+    );
+    let ask = anna.press("Диплом").await;
+    assert!(
+        ask.body().contains("Введите номер документа"),
+        "{}",
+        ask.body()
+    );
+
+    starts(
+        &anna.send("107718 0123456").await,
+        "Дата выдачи — в формате ДД.ММ.ГГГГ",
+    );
+    let chat = anna.chat().await;
+    assert!(
+        chat.messages
+            .iter()
+            .filter(|m| m.body() == "107718 0123456")
+            .all(|m| m.deleted),
+        "the number is deleted from the chat"
+    );
+    starts(
+        &anna.send("31.02.2020").await,
+        "Такой даты нет: 31.02.2020.",
+    );
+    starts(
+        &anna.send("30.6.2020").await,
+        "Дата нужна в формате ДД.ММ.ГГГГ",
+    );
+    starts(
+        &anna.send("30.06.2030").await,
+        "Дата выдачи 30.06.2030 ещё не наступила.",
+    );
+    starts(&anna.send("30.06.2020").await, ASK_FILE);
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "diploma.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+
+    starts(&saved, "✅ Документ сохранён: Диплом.");
+    let list = anna.press("« К документам").await;
+    assert!(
+        list.body()
+            .contains("1. Диплом, № 107718 0123456\nДата выдачи: 30.06.2020"),
+        "{}",
+        list.body()
+    );
+    let stored = documents::list(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].kind, DocumentKind::Diploma);
+    assert_eq!(stored[0].file_type, FileType::Pdf);
+    assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn every_file_refusal_has_its_message_and_keeps_the_details(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    store(&app, anna.id(), DocumentKind::Passport, "4510 123456", PDF).await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Удостоверение о повышении квалификации").await;
+
+    // A file before the details: told what is missing.
+    let early = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "cert.pdf",
+        "application/pdf",
+        &pdf("a"),
+    )
+    .await;
+    starts(
+        &early,
+        "Файл пока рано присылать: не хватает номера документа.",
+    );
+    starts(&anna.send("772412345678").await, "Дата выдачи");
+    starts(&anna.send("15.04.2024").await, ASK_FILE);
+
+    // Too big: 5 MB and one byte.
+    let mut big = pdf("big");
+    big.resize(5 * 1024 * 1024 + 1, b' ');
+    let too_big = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "cert.pdf",
+        "application/pdf",
+        &big,
+    )
+    .await;
+    starts(
+        &too_big,
+        "Файл слишком большой: 5,1 МБ, а можно не больше 5 МБ.",
+    );
+    assert!(too_big.body().contains(ASK_FILE), "asks for another file");
+
+    // An executable called .pdf.
+    let exe = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "diploma.pdf",
+        "application/pdf",
+        EXE,
+    )
+    .await;
+    starts(&exe, "Этот файл не PDF, не JPG и не PNG");
+
+    // The same file as the passport already on file.
+    let twice = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "again.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    starts(
+        &twice,
+        "Этот файл уже есть среди ваших документов: «Паспорт».",
+    );
+
+    // The details survived every refusal.
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "cert.pdf",
+        "application/pdf",
+        &pdf("ok"),
+    )
+    .await;
+    starts(
+        &saved,
+        "✅ Документ сохранён: Удостоверение о повышении квалификации.",
+    );
+    let stored = documents::list(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].number.as_deref(), Some("772412345678"));
+    assert_eq!(
+        stored[1].issued_on,
+        chrono::NaiveDate::from_ymd_opt(2024, 4, 15).unwrap()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_expired_accreditation_is_refused_with_its_date(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Свидетельство об аккредитации или выписка")
+        .await;
+    anna.send("7722 031234567").await;
+    starts(
+        &anna.send("01.03.2020").await,
+        "Срок действия: до какой даты",
+    );
+
+    starts(
+        &anna.send("01.03.2019").await,
+        "Срок действия (01.03.2019) раньше даты выдачи (01.03.2020).",
+    );
+    let expired = anna.send("01.03.2025").await;
+    starts(&expired, "Срок действия документа истёк 01.03.2025.");
+    assert!(
+        documents::list(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    starts(&anna.send("01.03.2030").await, ASK_FILE);
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "accr.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    starts(&saved, "✅ Документ сохранён");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_photo_is_taken_as_a_jpeg(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("СНИЛС").await;
+    starts(&anna.send("112-233-445 96").await, "Это не номер СНИЛС");
+    anna.send("112-233-445 95").await;
+    anna.send("12.05.2003").await;
+
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Photo,
+        "photo.jpg",
+        "image/jpeg",
+        JPEG,
+    )
+    .await;
+
+    starts(&saved, "✅ Документ сохранён: СНИЛС.");
+    let stored = documents::list(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored[0].file_type, FileType::Jpeg);
+    assert_eq!(stored[0].number.as_deref(), Some("112-233-445 95"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_document_is_deleted_after_a_confirmation(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    store(
+        &app,
+        anna.id(),
+        DocumentKind::Diploma,
+        "107718 0123456",
+        PDF,
+    )
+    .await;
+    open_documents(&anna).await;
+
+    let card = anna.press("📄 Диплом 107718 0123456").await;
+    assert!(
+        card.body().contains("Номер: 107718 0123456"),
+        "{}",
+        card.body()
+    );
+    assert!(
+        card.body().contains("Действует до: бессрочно"),
+        "{}",
+        card.body()
+    );
+    let ask = anna.press("🗑 Удалить").await;
+    starts(&ask, "Удалить документ «Диплом»?");
+    let deleted = anna.press("🗑 Да, удалить").await;
+
+    starts(&deleted, "🗑 Документ удалён.");
+    assert!(deleted.body().contains("Документов пока нет"));
+    assert!(
+        documents::list(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let boris = app.active_user("Борис", "ru").await;
+    let theirs = store(
+        &app,
+        boris.id(),
+        DocumentKind::Diploma,
+        "999999 0000001",
+        PDF,
+    )
+    .await;
+    open_documents(&anna).await;
+
+    for data in [format!("doc:o:{theirs}"), format!("doc:rm:{theirs}")] {
+        let answer = anna.press_forged(&data).await;
+        assert!(answer.answered);
+        assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
+    }
+
+    let kinds = security_events::kinds_for(&app.db, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|kind| *kind == "forged_callback")
+            .count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        documents::list(&app.db, &app.vault, boris.id())
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "Boris's document is untouched"
+    );
+    assert!(
+        !anna
+            .chat()
+            .await
+            .messages
+            .iter()
+            .any(|m| m.body().contains("999999"))
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_restart_while_adding_resumes_at_the_next_question(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Лицензия").await;
+    starts(&anna.send("ЛО-77-01-012345").await, "Дата выдачи");
+    let user = anna.user.clone();
+
+    app.restart_bot().await;
+    let anna = app.phone(user);
+
+    let next = anna.send("01.02.2021").await;
+    starts(&next, "Срок действия: до какой даты");
+    let ask_file = anna.press("Бессрочный").await;
+    starts(&ask_file, ASK_FILE);
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "licence.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    starts(&saved, "✅ Документ сохранён: Лицензия.");
+    let stored = documents::list(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored[0].number.as_deref(), Some("ЛО-77-01-012345"));
+    assert_eq!(stored[0].valid_until, None);
+    app.finish().await;
+}
