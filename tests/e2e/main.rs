@@ -10,6 +10,7 @@ mod language;
 mod login_confirmation;
 mod main_menu;
 mod onboarding;
+mod profile;
 mod redelivery;
 mod review;
 mod unexpected;

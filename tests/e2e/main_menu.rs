@@ -102,7 +102,6 @@ async fn every_section_has_a_screen_in_both_languages(db: PgPool) {
     john.send("/menu").await;
 
     for (label, key) in [
-        ("👤 Профиль", "section-profile"),
         ("🗓 Расписание", "section-schedule"),
         ("🎓 НМО и портфолио", "section-nmo"),
     ] {

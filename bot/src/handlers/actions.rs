@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::applications::AppAction;
 use super::documents::DocAction;
 use super::main_menu::Section;
+use super::profile::ProfileAction;
 pub use super::review::OpAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub enum Action {
     Forget(bool),
     /// The authenticator is lost: ask an operator to reset the second factor.
     FactorLost,
+    /// A button on the profile screens.
+    Profile(ProfileAction),
     /// Answer a login confirmation: "это я" (approve) or "это не я".
     Login { challenge: Uuid, approve: bool },
     /// A button of «📄 Документы».
@@ -52,6 +55,7 @@ impl Action {
             Action::Forget(true) => "forget:yes".to_owned(),
             Action::Forget(false) => "forget:no".to_owned(),
             Action::FactorLost => "factor:lost".to_owned(),
+            Action::Profile(action) => action.encode(),
             Action::Login { challenge, approve } => {
                 format!(
                     "login:{}:{}",
@@ -76,6 +80,7 @@ impl Action {
             Some(("forget", "yes")) => Some(Action::Forget(true)),
             Some(("forget", "no")) => Some(Action::Forget(false)),
             Some(("factor", "lost")) => Some(Action::FactorLost),
+            Some(("pf", rest)) => ProfileAction::parse(rest).map(Action::Profile),
             Some(("login", rest)) => {
                 let (challenge, answer) = rest.split_once(':')?;
                 let approve = match answer {

@@ -11,6 +11,7 @@
 //! ```
 
 use chrono::{DateTime, FixedOffset, Utc};
+use medcab_core::accounts;
 use medcab_core::second_factor::{self, CodeCheck};
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -66,6 +67,23 @@ pub async fn take_code(
     };
     screen::say(bot, msg.chat.id, reason).await?;
     Ok(false)
+}
+
+/// Whether sections with personal data are open for the user now (a code
+/// was confirmed within the idle time). An open session is extended: the
+/// idle time counts from the last use.
+pub async fn session_open(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<bool, HandlerError> {
+    let now = services.clock.now();
+    if !accounts::session_open(db, user_id, now).await? {
+        return Ok(false);
+    }
+    let mut conn = db.acquire().await?;
+    accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
+    Ok(true)
 }
 
 /// Moscow has kept UTC+3 all year since 2014. Users' own time zones come

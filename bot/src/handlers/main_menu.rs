@@ -17,7 +17,7 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
-use medcab_core::{accounts, factor_resets};
+use medcab_core::factor_resets;
 use sqlx::PgPool;
 
 use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language};
@@ -164,23 +164,8 @@ pub async fn open(
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     let user_id = query.from.id.0 as i64;
-    if section.holds_personal_data() {
-        let now = services.clock.now();
-        if accounts::session_open(&db, user_id, now).await? {
-            let mut conn = db.acquire().await?;
-            accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
-        } else {
-            dialogue.update(State::StepUp { section }).await?;
-            let keyboard = InlineKeyboardMarkup::new([
-                [button(t.msg("factor-lost-button"), Action::FactorLost)],
-                [button(t.msg("button-back"), Action::Home)],
-            ]);
-            let screen = Screen {
-                text: t.msg("step-up-ask"),
-                keyboard,
-            };
-            return screen::replace(&bot, &query, screen).await;
-        }
+    if section.holds_personal_data() && !code_entry::session_open(&db, &services, user_id).await? {
+        return ask_for_code(&bot, &query, &dialogue, t, section).await;
     }
     if let Some(screen) = built_section(section, t, &db, &services, user_id).await? {
         return screen::replace(&bot, &query, screen).await;
@@ -202,6 +187,27 @@ pub async fn open(
             screen::replace(&bot, &query, language::picker(t)).await
         }
     }
+}
+
+/// Asks for the second-factor code before `section` opens (step-up); the
+/// code typed next opens it.
+pub async fn ask_for_code(
+    bot: &Bot,
+    query: &CallbackQuery,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    section: Section,
+) -> HandlerResult {
+    dialogue.update(State::StepUp { section }).await?;
+    let keyboard = InlineKeyboardMarkup::new([
+        [button(t.msg("factor-lost-button"), Action::FactorLost)],
+        [button(t.msg("button-back"), Action::Home)],
+    ]);
+    let screen = Screen {
+        text: t.msg("step-up-ask"),
+        keyboard,
+    };
+    screen::replace(bot, query, screen).await
 }
 
 /// The code typed after a section asked for it.
@@ -252,6 +258,7 @@ async fn built_section(
     user_id: i64,
 ) -> Result<Option<Screen>, super::HandlerError> {
     Ok(match section {
+        Section::Profile => Some(super::profile::section_screen(t, db, services, user_id).await?),
         Section::Documents => Some(super::documents::list_screen(t, db, services, user_id).await?),
         Section::Applications => {
             Some(super::applications::list_screen(t, db, services, user_id).await?)

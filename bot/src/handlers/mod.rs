@@ -18,6 +18,7 @@ mod login_confirmation;
 mod main_menu;
 mod onboarding;
 mod privacy;
+mod profile;
 mod review;
 mod screen;
 
@@ -53,6 +54,9 @@ pub enum State {
     ChoosingLanguage,
     /// A section with personal data asked for the second-factor code.
     StepUp { section: main_menu::Section },
+    /// A profile question is open; `field` is a `ProfileField` code, and
+    /// `editing` means the saved profile is being changed, not filled in.
+    ProfileAnswer { field: String, editing: bool },
     /// Adding a document: the answers given so far (the number sealed).
     AddingDocument(documents::Draft),
     /// An operator was asked for a refusal's reason, or for what documents
@@ -126,6 +130,10 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(commands)
         .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
         .branch(case![State::StepUp { section }].endpoint(main_menu::receive_step_up_code))
+        .branch(
+            dptree::filter(|state: State| matches!(state, State::ProfileAnswer { .. }))
+                .endpoint(profile::receive_answer),
+        )
         .branch(case![State::AddingDocument(draft)].endpoint(documents::receive))
         .endpoint(fallback::unexpected_message)
 }
@@ -136,6 +144,7 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Home].endpoint(main_menu::home))
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
         .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))
+        .branch(case![Action::Profile(action)].endpoint(profile::act))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set))
         .branch(case![Action::Login { challenge, approve }].endpoint(login_confirmation::answer))
         .branch(case![Action::Doc(action)].endpoint(documents::press))

@@ -1,0 +1,666 @@
+//! «👤 Профиль»: personal data filled in one question at a time, confirmed
+//! on a summary card, edited field by field, with its history and restore.
+//! Behind the second factor, like every section with personal data.
+//!
+//! ```text
+//! bot:  👤 Профиль ещё не заполнен. [✏️ Заполнить профиль] [« Назад в меню]
+//! user: <presses ✏️ Заполнить профиль>
+//! bot:  Фамилия, имя и отчество — как в паспорте:
+//! user: Иванова Анна Сергеевна
+//! bot:  Дата рождения, ДД.ММ.ГГГГ:
+//! user: 31.02.1985
+//! bot:  Дата рождения: нужна дата в виде ДД.ММ.ГГГГ, например 14.03.1985.
+//! …     (address, e-mail or «-», ИНН or «-», passport, its date, code, issuer)
+//! bot:  Проверьте данные: <card> [✅ Сохранить] [✏️ Исправить поле]
+//! user: <presses ✅ Сохранить>
+//! bot:  (the same message) Профиль сохранён. <card> [✏️ Изменить] [🕘 История]
+//! ```
+//!
+//! Every answer is written to a sealed draft in PostgreSQL as it is given
+//! (`medcab_core::drafts`); Redis holds only which question is open.
+
+use medcab_core::drafts::{self, Kind as DraftKind};
+use medcab_core::history::{Action as Change, Actor};
+use medcab_core::profile::{
+    self, DateProblem, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
+    TextProblem,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::main_menu::{self, Section};
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// What a button on the profile screens does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileAction {
+    /// Start or go on filling in the profile.
+    Fill,
+    /// Save the profile on the summary card.
+    Save,
+    /// Choose a field to change.
+    Edit,
+    /// Change this field.
+    EditField(ProfileField),
+    /// The versions of the profile.
+    History,
+    /// Bring this version back.
+    Restore(i32),
+}
+
+impl ProfileAction {
+    pub fn encode(self) -> String {
+        match self {
+            ProfileAction::Fill => "pf:fill".to_owned(),
+            ProfileAction::Save => "pf:save".to_owned(),
+            ProfileAction::Edit => "pf:edit".to_owned(),
+            ProfileAction::EditField(field) => format!("pf:ef:{}", field.as_str()),
+            ProfileAction::History => "pf:hist".to_owned(),
+            ProfileAction::Restore(version) => format!("pf:rs:{version}"),
+        }
+    }
+
+    /// `rest` is what follows `pf:`.
+    pub fn parse(rest: &str) -> Option<ProfileAction> {
+        match rest.split_once(':') {
+            None => match rest {
+                "fill" => Some(ProfileAction::Fill),
+                "save" => Some(ProfileAction::Save),
+                "edit" => Some(ProfileAction::Edit),
+                "hist" => Some(ProfileAction::History),
+                _ => None,
+            },
+            Some(("ef", code)) => ProfileField::parse(code).map(ProfileAction::EditField),
+            Some(("rs", version)) => version
+                .parse()
+                .ok()
+                .filter(|v| *v > 0)
+                .map(ProfileAction::Restore),
+            _ => None,
+        }
+    }
+}
+
+/// The answers given so far, and which questions were asked (an optional
+/// field skipped with «-» is asked, not missing).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Form {
+    draft: ProfileDraft,
+    asked: Vec<String>,
+}
+
+impl Form {
+    fn next_question(&self) -> Option<ProfileField> {
+        ProfileField::ALL
+            .into_iter()
+            .find(|field| !self.asked.iter().any(|asked| asked == field.as_str()))
+    }
+}
+
+fn user_of(query: &CallbackQuery) -> i64 {
+    query.from.id.0 as i64
+}
+
+/// The section's screen: the card, or an invitation to fill it in.
+pub async fn section_screen(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Screen, HandlerError> {
+    Ok(match profile::get(db, &services.vault, user_id).await? {
+        Some(profile) => card_screen(t, &profile, t.msg("profile-title")),
+        None => {
+            let started: Option<Form> =
+                drafts::load(db, &services.vault, user_id, DraftKind::Profile).await?;
+            let fill = if started.is_some() {
+                t.msg("profile-continue")
+            } else {
+                t.msg("profile-fill")
+            };
+            Screen {
+                text: t.msg("profile-empty"),
+                keyboard: InlineKeyboardMarkup::new([
+                    [button(fill, Action::Profile(ProfileAction::Fill))],
+                    [button(t.msg("button-back"), Action::Home)],
+                ]),
+            }
+        }
+    })
+}
+
+fn card_screen(t: Texts, profile: &Profile, heading: String) -> Screen {
+    Screen {
+        text: format!("{heading}\n\n{}", card(t, &profile.to_draft())),
+        keyboard: InlineKeyboardMarkup::new([
+            vec![
+                button(t.msg("profile-edit"), Action::Profile(ProfileAction::Edit)),
+                button(
+                    t.msg("profile-history"),
+                    Action::Profile(ProfileAction::History),
+                ),
+            ],
+            vec![button(t.msg("button-back"), Action::Home)],
+        ]),
+    }
+}
+
+/// The fields as a card; values are escaped, empty optional ones marked.
+fn card(t: Texts, draft: &ProfileDraft) -> String {
+    ProfileField::ALL
+        .into_iter()
+        .map(|field| {
+            let value = field.value(draft).as_deref().unwrap_or("—");
+            t.msg_with(
+                "profile-card-line",
+                [
+                    ("field", Arg::Text(&label(t, field))),
+                    ("value", Arg::Text(value)),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn label(t: Texts, field: ProfileField) -> String {
+    match field {
+        ProfileField::FullName => t.msg("profile-field-full-name"),
+        ProfileField::BirthDate => t.msg("profile-field-birth-date"),
+        ProfileField::Address => t.msg("profile-field-address"),
+        ProfileField::Email => t.msg("profile-field-email"),
+        ProfileField::Inn => t.msg("profile-field-inn"),
+        ProfileField::Passport => t.msg("profile-field-passport"),
+        ProfileField::PassportIssuedOn => t.msg("profile-field-passport-issued-on"),
+        ProfileField::DivisionCode => t.msg("profile-field-division-code"),
+        ProfileField::PassportIssuedBy => t.msg("profile-field-passport-issued-by"),
+    }
+}
+
+fn question(t: Texts, field: ProfileField) -> String {
+    match field {
+        ProfileField::FullName => t.msg("profile-ask-full-name"),
+        ProfileField::BirthDate => t.msg("profile-ask-birth-date"),
+        ProfileField::Address => t.msg("profile-ask-address"),
+        ProfileField::Email => t.msg("profile-ask-email"),
+        ProfileField::Inn => t.msg("profile-ask-inn"),
+        ProfileField::Passport => t.msg("profile-ask-passport"),
+        ProfileField::PassportIssuedOn => t.msg("profile-ask-passport-issued-on"),
+        ProfileField::DivisionCode => t.msg("profile-ask-division-code"),
+        ProfileField::PassportIssuedBy => t.msg("profile-ask-passport-issued-by"),
+    }
+}
+
+/// What is wrong, in the user's words, prefixed with the field.
+fn problem(t: Texts, problem: ProfileProblem) -> String {
+    use medcab_core::domain::{
+        DivisionCodeError, EmailError, InnError, PassportError, PersonNameError,
+    };
+    let reason = match problem {
+        ProfileProblem::Missing(_) => t.msg("profile-problem-missing"),
+        ProfileProblem::FullName(PersonNameError::TooFewParts | PersonNameError::Empty) => {
+            t.msg("profile-problem-name-parts")
+        }
+        ProfileProblem::FullName(PersonNameError::InvalidCharacters) => {
+            t.msg("profile-problem-name-letters")
+        }
+        ProfileProblem::FullName(_) => t.msg("profile-problem-name-long"),
+        ProfileProblem::BirthDate(date) | ProfileProblem::PassportIssuedOn(date) => match date {
+            DateProblem::Malformed => t.msg("profile-problem-date-format"),
+            DateProblem::InFuture => t.msg("profile-problem-date-future"),
+            DateProblem::TooEarly => t.msg("profile-problem-date-early"),
+        },
+        ProfileProblem::PassportIssuedTooYoung { earliest } => t.msg_with(
+            "profile-problem-passport-age",
+            [("date", Arg::Text(&earliest.format("%d.%m.%Y").to_string()))],
+        ),
+        ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => match text {
+            TextProblem::TooShort { min } => t.msg_with(
+                "profile-problem-text-short",
+                [("min", Arg::Number(min as i64))],
+            ),
+            TextProblem::TooLong { max } => t.msg_with(
+                "profile-problem-text-long",
+                [("max", Arg::Number(max as i64))],
+            ),
+        },
+        ProfileProblem::Email(EmailError::TooLong) => t.msg("profile-problem-email-long"),
+        ProfileProblem::Email(_) => t.msg("profile-problem-email"),
+        ProfileProblem::Inn(InnError::Checksum) => t.msg("profile-problem-inn-checksum"),
+        ProfileProblem::Inn(InnError::WrongLength { digits }) => t.msg_with(
+            "profile-problem-inn-length",
+            [("digits", Arg::Number(digits as i64))],
+        ),
+        ProfileProblem::Inn(_) => t.msg("profile-problem-digits"),
+        ProfileProblem::Passport(PassportError::WrongLength { digits }) => t.msg_with(
+            "profile-problem-passport-length",
+            [("digits", Arg::Number(digits as i64))],
+        ),
+        ProfileProblem::Passport(_) => t.msg("profile-problem-digits"),
+        ProfileProblem::DivisionCode(DivisionCodeError::WrongLength { .. })
+        | ProfileProblem::DivisionCode(_) => t.msg("profile-problem-division-code"),
+    };
+    t.msg_with(
+        "profile-problem",
+        [
+            ("field", Arg::Text(&label(t, problem.field()))),
+            ("reason", Arg::Text(&reason)),
+        ],
+    )
+}
+
+/// The problems that concern one field.
+fn problems_of(problems: &[ProfileProblem], field: ProfileField) -> Vec<ProfileProblem> {
+    problems
+        .iter()
+        .copied()
+        .filter(|p| p.field() == field)
+        .collect()
+}
+
+/// Buttons under a profile screen: re-checks the step-up first, since a
+/// card left on screen outlives the session.
+pub async fn act(
+    bot: Bot,
+    query: CallbackQuery,
+    action: ProfileAction,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = user_of(&query);
+    if let ProfileAction::Restore(version) = action {
+        // Answered after the fact: a refused restore says so on the button.
+        return restore(&bot, &query, &dialogue, t, &db, &services, version).await;
+    }
+    screen::answer(&bot, &query).await?;
+    if !code_entry::session_open(&db, &services, user_id).await? {
+        return main_menu::ask_for_code(&bot, &query, &dialogue, t, Section::Profile).await;
+    }
+    match action {
+        ProfileAction::Fill => {
+            let form: Form = drafts::load(&db, &services.vault, user_id, DraftKind::Profile)
+                .await?
+                .unwrap_or_default();
+            ask_next(
+                &bot,
+                query.from.id.into(),
+                &dialogue,
+                t,
+                &db,
+                &services,
+                user_id,
+                form,
+            )
+            .await
+        }
+        ProfileAction::Save => save(&bot, &query, t, &db, &services, user_id).await,
+        ProfileAction::Edit => {
+            let rows = ProfileField::ALL.into_iter().map(|field| {
+                vec![button(
+                    label(t, field),
+                    Action::Profile(ProfileAction::EditField(field)),
+                )]
+            });
+            let mut keyboard: Vec<_> = rows.collect();
+            keyboard.push(vec![button(
+                t.msg("button-back"),
+                Action::Open(Section::Profile),
+            )]);
+            let screen = Screen {
+                text: t.msg("profile-edit-which"),
+                keyboard: InlineKeyboardMarkup::new(keyboard),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+        ProfileAction::EditField(field) => {
+            dialogue
+                .update(State::ProfileAnswer {
+                    field: field.as_str().to_owned(),
+                    editing: true,
+                })
+                .await?;
+            screen::say(&bot, query.from.id.into(), question(t, field)).await
+        }
+        ProfileAction::History => history(&bot, &query, t, &db, &services, user_id).await,
+        // Handled above.
+        ProfileAction::Restore(_) => Ok(()),
+    }
+}
+
+/// Asks the next unanswered question, or shows the summary card when all
+/// are answered.
+#[allow(clippy::too_many_arguments)]
+async fn ask_next(
+    bot: &Bot,
+    chat_id: ChatId,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    form: Form,
+) -> HandlerResult {
+    if let Some(field) = form.next_question() {
+        dialogue
+            .update(State::ProfileAnswer {
+                field: field.as_str().to_owned(),
+                editing: false,
+            })
+            .await?;
+        return screen::say(bot, chat_id, question(t, field)).await;
+    }
+    let today = medcab_core::documents::moscow_today(services.clock.now());
+    match profile::validate(&form.draft, today) {
+        Ok(_) => {
+            dialogue.exit().await?;
+            let screen = Screen {
+                text: format!("{}\n\n{}", t.msg("profile-check"), card(t, &form.draft)),
+                keyboard: InlineKeyboardMarkup::new([[
+                    button(t.msg("profile-save"), Action::Profile(ProfileAction::Save)),
+                    button(t.msg("profile-fix"), Action::Profile(ProfileAction::Edit)),
+                ]]),
+            };
+            screen::show(bot, chat_id, screen).await
+        }
+        // Answers that were fine alone but not together (a passport issued
+        // before the age of 14): ask the field again.
+        Err(problems) => {
+            let field = problems[0].field();
+            screen::say(bot, chat_id, problem(t, problems[0])).await?;
+            let mut form = form;
+            form.asked.retain(|asked| asked != field.as_str());
+            drafts::save(
+                db,
+                &services.vault,
+                user_id,
+                DraftKind::Profile,
+                &form,
+                services.clock.now(),
+            )
+            .await?;
+            Box::pin(ask_next(
+                bot, chat_id, dialogue, t, db, services, user_id, form,
+            ))
+            .await
+        }
+    }
+}
+
+/// The answer to the open question.
+pub async fn receive_answer(
+    bot: Bot,
+    msg: Message,
+    state: State,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let State::ProfileAnswer { field, editing } = state else {
+        return Ok(());
+    };
+    let Some(field) = ProfileField::parse(&field) else {
+        dialogue.exit().await?;
+        return Ok(());
+    };
+    let user_id = msg.chat.id.0;
+    let Some(text) = msg.text() else {
+        return screen::say(&bot, msg.chat.id, question(t, field)).await;
+    };
+    // «-» skips an optional field.
+    let value = Some(text.trim()).filter(|value| !value.is_empty() && *value != "-");
+    // Personal data: off the chat once stored (or refused).
+    code_entry::forget_message(&bot, &msg).await;
+    let now = services.clock.now();
+
+    if editing {
+        let actor = Actor::Practitioner(user_id);
+        return match profile::update_field(&db, &services.vault, user_id, field, value, actor, now)
+            .await
+        {
+            Ok(updated) => {
+                dialogue.exit().await?;
+                screen::show(
+                    &bot,
+                    msg.chat.id,
+                    card_screen(t, &updated, t.msg("profile-saved")),
+                )
+                .await
+            }
+            Err(ProfileError::Invalid(problems)) => {
+                let mine = problems_of(&problems, field);
+                let first = mine.first().or(problems.first()).copied();
+                match first {
+                    Some(first) => screen::say(&bot, msg.chat.id, problem(t, first)).await?,
+                    None => {
+                        screen::say(&bot, msg.chat.id, t.msg("profile-problem-missing")).await?
+                    }
+                }
+                screen::say(&bot, msg.chat.id, question(t, field)).await
+            }
+            Err(ProfileError::NotFound) => {
+                dialogue.exit().await?;
+                let screen = section_screen(t, &db, &services, user_id).await?;
+                screen::show(&bot, msg.chat.id, screen).await
+            }
+            Err(error) => Err(error.into()),
+        };
+    }
+
+    let mut form: Form = drafts::load(&db, &services.vault, user_id, DraftKind::Profile)
+        .await?
+        .unwrap_or_default();
+    *field.slot(&mut form.draft) = value.map(str::to_owned);
+    let today = medcab_core::documents::moscow_today(now);
+    let problems = match profile::validate(&form.draft, today) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems_of(&problems, field),
+    };
+    // A required field left empty is a problem now; other fields' gaps are
+    // only the questions still to come.
+    if let Some(first) = problems.first() {
+        drafts::save(
+            &db,
+            &services.vault,
+            user_id,
+            DraftKind::Profile,
+            &form,
+            now,
+        )
+        .await?;
+        screen::say(&bot, msg.chat.id, problem(t, *first)).await?;
+        return screen::say(&bot, msg.chat.id, question(t, field)).await;
+    }
+    if !form.asked.iter().any(|asked| asked == field.as_str()) {
+        form.asked.push(field.as_str().to_owned());
+    }
+    drafts::save(
+        &db,
+        &services.vault,
+        user_id,
+        DraftKind::Profile,
+        &form,
+        now,
+    )
+    .await?;
+    ask_next(
+        &bot,
+        msg.chat.id,
+        &dialogue,
+        t,
+        &db,
+        &services,
+        user_id,
+        form,
+    )
+    .await
+}
+
+async fn restore(
+    bot: &Bot,
+    query: &CallbackQuery,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    version: i32,
+) -> HandlerResult {
+    let user_id = user_of(query);
+    if !code_entry::session_open(db, services, user_id).await? {
+        screen::answer(bot, query).await?;
+        return main_menu::ask_for_code(bot, query, dialogue, t, Section::Profile).await;
+    }
+    let actor = Actor::Practitioner(user_id);
+    let now = services.clock.now();
+    match profile::restore_profile(db, &services.vault, user_id, version, actor, now).await {
+        Ok(Some(restored)) => {
+            screen::answer(bot, query).await?;
+            let heading = t.msg_with(
+                "profile-restored",
+                [("version", Arg::Number(version.into()))],
+            );
+            screen::replace(bot, query, card_screen(t, &restored, heading)).await
+        }
+        // Someone else's version (a forged button), or one that no longer
+        // passes the rules: nothing changes.
+        Ok(None) | Err(ProfileError::Invalid(_)) => {
+            tracing::info!(
+                user_id,
+                version,
+                "a profile version that cannot be restored was asked for"
+            );
+            screen::answer_with(bot, query, t.msg("button-outdated")).await
+        }
+        Err(error) => {
+            screen::answer(bot, query).await?;
+            Err(error.into())
+        }
+    }
+}
+
+async fn save(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> HandlerResult {
+    let Some(form) = drafts::load::<Form>(db, &services.vault, user_id, DraftKind::Profile).await?
+    else {
+        // Saved already (a double tap), or never started.
+        let screen = section_screen(t, db, services, user_id).await?;
+        return screen::replace(bot, query, screen).await;
+    };
+    let now = services.clock.now();
+    let today = medcab_core::documents::moscow_today(now);
+    let Ok(valid) = profile::validate(&form.draft, today) else {
+        let screen = section_screen(t, db, services, user_id).await?;
+        return screen::replace(bot, query, screen).await;
+    };
+    profile::save(
+        db,
+        &services.vault,
+        user_id,
+        &valid,
+        Actor::Practitioner(user_id),
+        now,
+    )
+    .await?;
+    drafts::discard(db, user_id, DraftKind::Profile).await?;
+    screen::replace(bot, query, card_screen(t, &valid, t.msg("profile-saved"))).await
+}
+
+async fn history(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> HandlerResult {
+    let versions = profile::profile_versions(db, &services.vault, user_id).await?;
+    let latest = versions.last().map(|v| v.version);
+    let lines: Vec<String> = versions
+        .iter()
+        .rev()
+        .take(10)
+        .map(|version| {
+            let what = match version.action {
+                Change::Created => t.msg("history-created"),
+                Change::Restored => t.msg("history-restored"),
+                _ => t.msg("history-updated"),
+            };
+            t.msg_with(
+                "profile-history-line",
+                [
+                    ("version", Arg::Number(version.version.into())),
+                    (
+                        "date",
+                        Arg::Text(&version.at.format("%d.%m.%Y %H:%M").to_string()),
+                    ),
+                    ("what", Arg::Text(&what)),
+                ],
+            )
+        })
+        .collect();
+    let mut keyboard: Vec<Vec<_>> = versions
+        .iter()
+        .rev()
+        .filter(|version| Some(version.version) != latest)
+        .take(5)
+        .map(|version| {
+            vec![button(
+                t.msg_with(
+                    "profile-restore",
+                    [("version", Arg::Number(version.version.into()))],
+                ),
+                Action::Profile(ProfileAction::Restore(version.version)),
+            )]
+        })
+        .collect();
+    keyboard.push(vec![button(
+        t.msg("button-back"),
+        Action::Open(Section::Profile),
+    )]);
+    let screen = Screen {
+        text: format!("{}\n\n{}", t.msg("profile-history-title"), lines.join("\n")),
+        keyboard: InlineKeyboardMarkup::new(keyboard),
+    };
+    screen::replace(bot, query, screen).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_within_telegram_limits() {
+        let mut actions = vec![
+            ProfileAction::Fill,
+            ProfileAction::Save,
+            ProfileAction::Edit,
+            ProfileAction::History,
+            ProfileAction::Restore(12),
+        ];
+        actions.extend(ProfileField::ALL.into_iter().map(ProfileAction::EditField));
+        for action in actions {
+            let data = action.encode();
+            assert!(data.len() <= 64, "{data}");
+            assert_eq!(
+                ProfileAction::parse(data.strip_prefix("pf:").unwrap()),
+                Some(action)
+            );
+        }
+        for forged in ["", "rs:0", "rs:-1", "rs:x", "ef:salary", "fill:1"] {
+            assert_eq!(ProfileAction::parse(forged), None, "{forged}");
+        }
+    }
+}
