@@ -88,7 +88,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
     println!("  Open the web chat:  {}", sandbox.url());
     println!();
     println!("  To connect as a practitioner, create a user with the phone +79991234567,");
-    println!("  share the contact, enter the СНИЛС 112-233-445 95, and scan the QR code");
+    println!("  share the contact, enter the SNILS 112-233-445 95, and scan the QR code");
     println!("  with any authenticator app (or: oathtool --totp -b <the key shown>).");
     println!("  Press Ctrl+C to stop.");
     println!();

@@ -109,12 +109,7 @@ pub async fn phone(
     .fetch_optional(db)
     .await?
     .flatten();
-    sealed
-        .map(|sealed| {
-            let text = vault.open_str(PHONE_FIELD, &sealed)?;
-            PhoneNumber::parse(&text).map_err(|_| AccountError::Corrupt)
-        })
-        .transpose()
+    open_parsed(vault, PHONE_FIELD, sealed, PhoneNumber::parse)
 }
 
 /// Stores the СНИЛС the user typed, before the register is asked, so that a
@@ -148,11 +143,19 @@ pub async fn snils(
     .fetch_optional(db)
     .await?
     .flatten();
+    open_parsed(vault, SNILS_FIELD, sealed, Snils::parse)
+}
+
+/// Opens a sealed field and parses it back into its type; a value that no
+/// longer parses is corrupt, not the user's mistake.
+fn open_parsed<T, E>(
+    vault: &Vault,
+    field: &str,
+    sealed: Option<Vec<u8>>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, AccountError> {
     sealed
-        .map(|sealed| {
-            let text = vault.open_str(SNILS_FIELD, &sealed)?;
-            Snils::parse(&text).map_err(|_| AccountError::Corrupt)
-        })
+        .map(|sealed| parse(&vault.open_str(field, &sealed)?).map_err(|_| AccountError::Corrupt))
         .transpose()
 }
 
