@@ -112,13 +112,21 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
         &card,
         "Что дальше: все документы на месте — подайте заявку.",
     );
-    let submitted = anna.press("📨 Подать заявку").await;
+    anna.press("📨 Подать заявку").await;
 
-    assert!(
-        submitted.body().starts_with("✅ Заявка подана."),
-        "{}",
-        submitted.body()
-    );
+    // The card is edited in place, and the push about the new status comes
+    // as a message of its own, in either order.
+    let push = format!("Заявка {number}: подана и ждёт рассмотрения.");
+    let chat = anna
+        .wait_for(|chat| {
+            chat.bot_messages().any(|m| m.body().starts_with(&push))
+                && chat
+                    .message(card.message_id)
+                    .is_some_and(|m| m.body().starts_with("✅ Заявка подана."))
+        })
+        .await;
+    let submitted = chat.message(card.message_id).cloned().unwrap();
+
     contains(&submitted, "Статус: подана");
     contains(&submitted, "рассмотрим до 26.11.2026 12:00 (МСК)");
     assert!(
@@ -183,6 +191,10 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
         .await
         .unwrap();
 
+    // The push about the submission, before anything else is looked at.
+    anna.wait_for_text(&format!("Заявка {}: подана", draft.number))
+        .await;
+
     app.clock.advance(Duration::days(6));
     // The step-up session ran out meanwhile: the code first.
     anna.send("/menu").await;
@@ -211,8 +223,13 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
     // A second press (an old message, a forged one) is refused with the date.
     let again = anna.press_forged(&format!("app:e:{}", draft.id)).await;
     assert!(again.answered);
-    anna.wait_for_text("Просьбу ускорить рассмотрение уже отправляли 01.12.2026 12:00")
-        .await;
+    anna.wait_for(|chat| {
+        chat.message(escalated.message_id).is_some_and(|m| {
+            m.body()
+                .starts_with("Просьбу ускорить рассмотрение уже отправляли 01.12.2026 12:00")
+        })
+    })
+    .await;
     let stored = the_only_application(&app, anna.id()).await;
     assert!(stored.escalated_at.is_some());
     app.finish().await;
