@@ -30,7 +30,8 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::documents::{DocAction, parse_id, record_forged, session_open};
+use super::code_entry::session_open;
+use super::documents::{DocAction, parse_id, record_forged};
 use super::main_menu::{self, Section};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult};

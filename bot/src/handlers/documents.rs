@@ -34,7 +34,7 @@ use medcab_core::documents::{
     ValidUntilRule,
 };
 use medcab_core::domain::{PassportNumber, Snils};
-use medcab_core::{accounts, security_events};
+use medcab_core::security_events;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::net::Download;
@@ -435,7 +435,7 @@ pub async fn press(
     let user_id = query.from.id.0 as i64;
     // The section shows personal data: its buttons need the step-up session
     // too, or an old message would open documents after it ran out.
-    if !session_open(&db, &services, user_id).await? {
+    if !code_entry::session_open(&db, &services, user_id).await? {
         return main_menu::open(bot, query, dialogue, t, Section::Documents, db, services).await;
     }
     let vault = &services.vault;
@@ -518,21 +518,6 @@ pub async fn press(
             .await
         }
     }
-}
-
-/// Whether the step-up session is open; extends it when it is.
-pub async fn session_open(
-    db: &PgPool,
-    services: &Services,
-    user_id: i64,
-) -> Result<bool, HandlerError> {
-    let now = services.clock.now();
-    if !accounts::session_open(db, user_id, now).await? {
-        return Ok(false);
-    }
-    let mut conn = db.acquire().await?;
-    accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
-    Ok(true)
 }
 
 async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
