@@ -131,6 +131,17 @@ pub async fn set_snils(
     Ok(())
 }
 
+/// Whether a СНИЛС is stored, without opening it.
+pub async fn has_snils(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let stored = sqlx::query_scalar!(
+        r#"SELECT snils IS NOT NULL AS "stored!" FROM accounts WHERE telegram_user_id = $1"#,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(stored.unwrap_or(false))
+}
+
 pub async fn snils(
     db: &PgPool,
     vault: &Vault,
@@ -166,16 +177,41 @@ pub enum Link {
     TakenByAnother,
 }
 
-/// Links the account to the practitioner its СНИЛС names; the second factor
-/// is next. One Telegram account per practitioner.
+/// Links the account to the СНИЛС it gave, NOT confirmed: the way of an
+/// applicant the register does not know, who proves who they are with an
+/// activation application (its approval calls [`confirm`]). The second
+/// factor is next either way: the documents are personal data. One
+/// Telegram account per СНИЛС, confirmed or not (`accounts_snils_linked`).
 pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Link, sqlx::Error> {
+    link_with(db, user_id, now, None).await
+}
+
+/// Links the account to the practitioner the register matched on СНИЛС and
+/// phone: confirmed at once.
+pub async fn link_confirmed(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Link, sqlx::Error> {
+    link_with(db, user_id, now, Some(now)).await
+}
+
+async fn link_with(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+    confirmed_at: Option<DateTime<Utc>>,
+) -> Result<Link, sqlx::Error> {
+    // `snils IS NOT NULL`: a link names a СНИЛС; a button pressed before
+    // one was stored links nothing.
     let linked = sqlx::query!(
         r#"
-        UPDATE accounts SET linked_at = $2, step = 'second_factor'
-        WHERE telegram_user_id = $1 AND step = 'snils'
+        UPDATE accounts SET linked_at = $2, confirmed_at = $3, step = 'second_factor'
+        WHERE telegram_user_id = $1 AND step = 'snils' AND snils IS NOT NULL
         "#,
         user_id,
         now,
+        confirmed_at,
     )
     .execute(db)
     .await;
@@ -188,6 +224,36 @@ pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Link,
         }
         Err(error) => Err(error),
     }
+}
+
+/// Confirms the account: an operator approved its activation application.
+/// Runs in the transaction of that approval, so the two never part. An
+/// account confirmed earlier keeps its first date.
+pub async fn confirm(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET confirmed_at = COALESCE(confirmed_at, $2) WHERE telegram_user_id = $1",
+        user_id,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether the practitioner is confirmed: matched in the register, or
+/// their activation was approved. An applicant (or no account) is not.
+pub async fn is_confirmed(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let confirmed = sqlx::query_scalar!(
+        r#"SELECT confirmed_at IS NOT NULL AS "confirmed!" FROM accounts WHERE telegram_user_id = $1"#,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(confirmed.unwrap_or(false))
 }
 
 /// The second factor is enrolled: the account is active.

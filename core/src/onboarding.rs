@@ -147,10 +147,43 @@ pub async fn match_registry(
     let Some(entry) = entry.filter(|entry| entry.phone.as_ref() == Some(&phone)) else {
         return Ok(RegistryMatch::NoMatch);
     };
-    Ok(match accounts::link(db, user_id, now).await? {
+    Ok(match accounts::link_confirmed(db, user_id, now).await? {
         Link::Linked => RegistryMatch::Linked {
             full_name: entry.full_name,
         },
         Link::TakenByAnother => RegistryMatch::TakenByAnother,
+    })
+}
+
+/// What became of a request to connect without the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applying {
+    /// Linked, not confirmed: the second factor is next, then an
+    /// activation application with documents.
+    Linked,
+    /// Another Telegram account holds this СНИЛС, confirmed or not.
+    TakenByAnother,
+    /// Not at the СНИЛС step with a СНИЛС stored (an old button, or a
+    /// second press): nothing changed; the bot shows where the user is.
+    NotNow,
+}
+
+/// The register did not know the user, and they chose to apply for
+/// activation instead: the account is linked to the СНИЛС and phone they
+/// gave, unconfirmed (see `accounts::link`). Nothing is decided about who
+/// they are until an operator approves the activation.
+pub async fn apply_for_activation(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Applying, sqlx::Error> {
+    if accounts::step(db, user_id).await? != Some(Step::Snils)
+        || !accounts::has_snils(db, user_id).await?
+    {
+        return Ok(Applying::NotNow);
+    }
+    Ok(match accounts::link(db, user_id, now).await? {
+        Link::Linked => Applying::Linked,
+        Link::TakenByAnother => Applying::TakenByAnother,
     })
 }

@@ -51,7 +51,9 @@ registry-no-match =
 
     • Check the SNILS and send it again.
     • If the register has another phone number for you, ask your organisation's HR department.
-    • If you are not in the register yet, you will need to apply for registration with documents — that section is coming to the bot soon.
+    • If you are not in the register, apply for activation: the account will be connected, and a staff member will check your documents.
+registry-apply = 📝 Apply for activation
+registry-applying = Connecting your account without the register: your SNILS and phone are saved. One step left, protecting the login; then apply for activation and attach your documents.
 registry-taken = This SNILS is already connected to another Telegram account. If that was not you, contact support.
 registry-unavailable = The register of medical workers is unavailable right now. Your SNILS is saved — press "Retry" in a few minutes.
 registry-retry = 🔄 Retry
@@ -73,6 +75,8 @@ code-wrong =
 code-locked-now = Three wrong codes in a row: code entry is locked until { $until } (Moscow time). If that was not you, contact support.
 code-locked = Code entry is locked until { $until } (Moscow time). Please try again after that.
 code-replayed = This code has already been used. Wait for the next code in the app (it changes every 30 seconds).
+
+menu-awaits-activation = ⏳ <b>Your account awaits activation.</b> Apply for activation in «📨 My applications» and attach your documents.
 
 step-up-ask = This section holds personal data. Enter the 6-digit code from your authenticator app.
 step-up-confirmed = Login confirmed.

@@ -27,6 +27,8 @@ pub enum Action {
     Consent(bool),
     /// Ask the register again after it was unavailable.
     RetryRegistry,
+    /// Not in the register: connect anyway and apply for activation.
+    ApplyForActivation,
     /// Erase my personal data (confirmed) or keep it.
     Forget(bool),
     /// The authenticator is lost: ask an operator to reset the second factor.
@@ -52,6 +54,7 @@ impl Action {
             Action::Consent(true) => "consent:yes".to_owned(),
             Action::Consent(false) => "consent:no".to_owned(),
             Action::RetryRegistry => "registry:retry".to_owned(),
+            Action::ApplyForActivation => "registry:apply".to_owned(),
             Action::Forget(true) => "forget:yes".to_owned(),
             Action::Forget(false) => "forget:no".to_owned(),
             Action::FactorLost => "factor:lost".to_owned(),
@@ -77,6 +80,7 @@ impl Action {
             Some(("consent", "yes")) => Some(Action::Consent(true)),
             Some(("consent", "no")) => Some(Action::Consent(false)),
             Some(("registry", "retry")) => Some(Action::RetryRegistry),
+            Some(("registry", "apply")) => Some(Action::ApplyForActivation),
             Some(("forget", "yes")) => Some(Action::Forget(true)),
             Some(("forget", "no")) => Some(Action::Forget(false)),
             Some(("factor", "lost")) => Some(Action::FactorLost),
@@ -119,6 +123,7 @@ mod tests {
             Action::Consent(true),
             Action::Consent(false),
             Action::RetryRegistry,
+            Action::ApplyForActivation,
             Action::Forget(true),
             Action::Forget(false),
             Action::FactorLost,

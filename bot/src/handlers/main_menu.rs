@@ -3,6 +3,7 @@
 //! ```text
 //! user: /start
 //! bot:  Здравствуйте, Анна! Это личный кабинет медицинского работника…
+//!       (not confirmed yet: ⏳ Кабинет ожидает активации. Подайте заявку…)
 //!       [👤 Профиль] [📄 Документы] [📨 Мои заявки] …
 //! user: <presses 📄 Документы>
 //! bot:  (the same message) 📄 Документы — … Раздел пока в разработке…
@@ -17,7 +18,7 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
-use medcab_core::factor_resets;
+use medcab_core::{accounts, factor_resets};
 use sqlx::PgPool;
 
 use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language};
@@ -123,8 +124,30 @@ fn back(t: Texts) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[button(t.msg("button-back"), Action::Home)]])
 }
 
+/// `heading`, and under it, for a practitioner the register did not
+/// confirm, that the account awaits activation and how to get it. Only the
+/// greeting screens carry it (/start, the end of enrolment): repeating it on
+/// every return to the menu would be noise.
+pub async fn with_activation_note(
+    t: Texts,
+    db: &PgPool,
+    user_id: i64,
+    heading: String,
+) -> Result<String, super::HandlerError> {
+    if accounts::is_confirmed(db, user_id).await? {
+        return Ok(heading);
+    }
+    Ok(format!("{heading}\n\n{}", t.msg("menu-awaits-activation")))
+}
+
 /// /start: a fresh beginning, whatever the user was doing.
-pub async fn start(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
+pub async fn start(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+) -> HandlerResult {
     dialogue.exit().await?;
     let name = msg
         .from
@@ -132,6 +155,7 @@ pub async fn start(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> 
         .map(|user| user.first_name.as_str())
         .unwrap_or_default();
     let greeting = t.msg_with("start-greeting", [("name", Arg::Text(name))]);
+    let greeting = with_activation_note(t, &db, msg.chat.id.0, greeting).await?;
     screen::show(&bot, msg.chat.id, menu(t, greeting)).await
 }
 

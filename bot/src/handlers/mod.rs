@@ -113,6 +113,7 @@ fn onboarding_routes() -> UpdateHandler<HandlerError> {
     let actions = dptree::filter_map(Action::from_update)
         .branch(case![Action::Consent(agreed)].endpoint(onboarding::consent))
         .branch(case![Action::RetryRegistry].endpoint(onboarding::retry_registry))
+        .branch(case![Action::ApplyForActivation].endpoint(onboarding::apply_for_activation))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set));
     let callbacks = Update::filter_callback_query()
         .branch(actions)

@@ -20,10 +20,23 @@
 //! user: 123 456                                      (deleted from the chat once checked)
 //! bot:  Готово! Вход в личный кабинет защищён вторым фактором.   [main menu]
 //! ```
+//!
+//! Someone the register does not know may still connect, unconfirmed:
+//!
+//! ```text
+//! user: 112-233-445 95
+//! bot:  Не нашли вас в регистре … [📝 Подать заявку на активацию]
+//! user: <presses 📝 Подать заявку на активацию>
+//! bot:  Подключим кабинет без регистра …
+//! bot:  <QR code> …   user: 123 456
+//! bot:  Готово! …   [main menu] ⏳ Кабинет ожидает активации …
+//! ```
 
 use medcab_core::accounts::Step;
 use medcab_core::domain::{PhoneError, Snils, SnilsError};
-use medcab_core::onboarding::{self, ContactRejection, Position, RegistryMatch, SharedContact};
+use medcab_core::onboarding::{
+    self, Applying, ContactRejection, Position, RegistryMatch, SharedContact,
+};
 use medcab_core::second_factor;
 use medcab_core::totp;
 use sqlx::PgPool;
@@ -297,7 +310,21 @@ async fn show_match(
             .await?;
             send_qr(bot, chat_id, t, db, services).await
         }
-        RegistryMatch::NoMatch => screen::say(bot, chat_id, t.msg("registry-no-match")).await,
+        RegistryMatch::NoMatch => {
+            let keyboard = InlineKeyboardMarkup::new([[button(
+                t.msg("registry-apply"),
+                Action::ApplyForActivation,
+            )]]);
+            screen::show(
+                bot,
+                chat_id,
+                Screen {
+                    text: t.msg("registry-no-match"),
+                    keyboard,
+                },
+            )
+            .await
+        }
         RegistryMatch::TakenByAnother => screen::say(bot, chat_id, t.msg("registry-taken")).await,
         RegistryMatch::Unavailable => {
             let keyboard = InlineKeyboardMarkup::new([[button(
@@ -313,6 +340,38 @@ async fn show_match(
                 },
             )
             .await
+        }
+    }
+}
+
+/// [📝 Подать заявку на активацию] under «не нашли вас в регистре»: the
+/// account is linked unconfirmed and the second factor comes next; the
+/// application itself is made in «📨 Мои заявки», where the documents are.
+pub async fn apply_for_activation(
+    bot: Bot,
+    query: CallbackQuery,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    screen::answer(&bot, &query).await?;
+    let user_id = query.from.id.0 as i64;
+    let chat_id: ChatId = query.from.id.into();
+    // The answer stays in the chat without its button: pressed once.
+    if let Some(message) = query.regular_message() {
+        let _ = bot
+            .edit_message_reply_markup(message.chat.id, message.id)
+            .await;
+    }
+    match onboarding::apply_for_activation(&db, user_id, services.clock.now()).await? {
+        Applying::Linked => {
+            screen::say(&bot, chat_id, t.msg("registry-applying")).await?;
+            send_qr(&bot, chat_id, t, &db, &services).await
+        }
+        Applying::TakenByAnother => screen::say(&bot, chat_id, t.msg("registry-taken")).await,
+        Applying::NotNow => {
+            let position = onboarding::position(&db, user_id).await?;
+            resume(&bot, chat_id, position, t, &db, &services).await
         }
     }
 }
@@ -357,7 +416,9 @@ pub async fn receive_code(
     if code_entry::take_code(&bot, &msg, t, &db, &services).await? {
         dialogue.exit().await?;
         screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
-        screen::show(&bot, msg.chat.id, main_menu::menu(t, t.msg("menu-title"))).await?;
+        let heading =
+            main_menu::with_activation_note(t, &db, msg.chat.id.0, t.msg("menu-title")).await?;
+        screen::show(&bot, msg.chat.id, main_menu::menu(t, heading)).await?;
     }
     Ok(())
 }

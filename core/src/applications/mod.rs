@@ -25,6 +25,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
+use crate::accounts;
 use crate::crypto::{CryptoError, Vault};
 use crate::documents::{self, DocumentError};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
@@ -344,21 +345,11 @@ async fn open_of_kind(
     Ok(row.map(|row| (row.id, row.number)))
 }
 
-/// Whether the practitioner's account is confirmed: an activation of it was
-/// approved.
+/// Whether the practitioner's account is confirmed (matched in the
+/// register, or an activation of it approved): see
+/// `accounts::is_confirmed`. An activation is for unconfirmed accounts only.
 pub async fn is_confirmed(db: &PgPool, owner_id: i64) -> Result<bool, sqlx::Error> {
-    let confirmed = sqlx::query_scalar!(
-        r#"
-        SELECT EXISTS (
-            SELECT 1 FROM applications
-            WHERE owner_id = $1 AND kind = 'activation' AND status = 'approved'
-        ) AS "confirmed!"
-        "#,
-        owner_id,
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(confirmed)
+    accounts::is_confirmed(db, owner_id).await
 }
 
 /// The practitioner submits a draft, or resubmits after more documents were
@@ -638,6 +629,11 @@ pub(crate) async fn apply(
     )
     .execute(&mut *tx)
     .await?;
+    // An approved activation is what confirms an applicant's account: in
+    // this transaction, so the approval and the confirmation never part.
+    if status == Status::Approved && app.kind == Kind::Activation {
+        accounts::confirm(&mut *tx, app.owner_id, now).await?;
+    }
 
     let mut snapshot = json!({
         "number": app.number,

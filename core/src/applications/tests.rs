@@ -529,3 +529,75 @@ async fn erasing_the_account_takes_its_applications(db: PgPool) {
         .unwrap();
     assert_eq!(left, [kept.id]);
 }
+
+/// Takes a submitted application for review and decides it by `event`, in
+/// one transaction that is committed or, with `commit` false, rolled back.
+async fn decide_by(db: &PgPool, vault: &Vault, id: i64, event: Event, commit: bool) {
+    let operator = history::Actor::Operator(OLGA);
+    let mut tx = db.begin().await.unwrap();
+    let locked = lock(&mut tx, vault, id).await.unwrap().unwrap();
+    let in_review = apply(
+        &mut tx,
+        vault,
+        &locked,
+        Event::TakeForReview,
+        None,
+        operator,
+        start(),
+    )
+    .await
+    .unwrap();
+    apply(&mut tx, vault, &in_review, event, None, operator, start())
+        .await
+        .unwrap();
+    if commit {
+        tx.commit().await.unwrap();
+    } else {
+        tx.rollback().await.unwrap();
+    }
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn approving_an_activation_confirms_the_account_and_nothing_else_does(db: PgPool) {
+    accounts_for(&db, &[ANNA, BORIS, VERA]).await;
+    let vault = vault();
+    for owner in [ANNA, BORIS, VERA] {
+        store_required(&db, &vault, owner, Kind::Activation).await;
+        assert!(!crate::accounts::is_confirmed(&db, owner).await.unwrap());
+    }
+
+    // Anna's activation: approved in a transaction rolled back, then for real.
+    let anna = create(&db, &vault, ANNA, Kind::Activation, start())
+        .await
+        .unwrap();
+    submit(&db, &vault, ANNA, anna.id, start()).await.unwrap();
+    decide_by(&db, &vault, anna.id, Event::Approve, false).await;
+    assert!(
+        !crate::accounts::is_confirmed(&db, ANNA).await.unwrap(),
+        "the confirmation goes with the approval's transaction"
+    );
+    decide_by(&db, &vault, anna.id, Event::Approve, true).await;
+    assert!(crate::accounts::is_confirmed(&db, ANNA).await.unwrap());
+    assert!(is_confirmed(&db, ANNA).await.unwrap());
+    assert!(matches!(
+        create(&db, &vault, ANNA, Kind::Activation, start()).await,
+        Err(ApplicationError::AlreadyActivated)
+    ));
+
+    // Boris: another kind approved confirms nothing.
+    let boris = create(&db, &vault, BORIS, Kind::CertificateRequest, start())
+        .await
+        .unwrap();
+    submit(&db, &vault, BORIS, boris.id, start()).await.unwrap();
+    decide_by(&db, &vault, boris.id, Event::Approve, true).await;
+    assert!(!crate::accounts::is_confirmed(&db, BORIS).await.unwrap());
+
+    // Vera: an activation refused confirms nothing either.
+    let vera = create(&db, &vault, VERA, Kind::Activation, start())
+        .await
+        .unwrap();
+    submit(&db, &vault, VERA, vera.id, start()).await.unwrap();
+    let reason = Note::parse("Скан паспорта не читается").unwrap();
+    decide_by(&db, &vault, vera.id, Event::Reject(reason), true).await;
+    assert!(!crate::accounts::is_confirmed(&db, VERA).await.unwrap());
+}
