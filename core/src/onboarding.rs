@@ -187,3 +187,67 @@ pub async fn apply_for_activation(
         Link::TakenByAnother => Applying::TakenByAnother,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataKey;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    /// Consent given, phone shared, and (if given) the СНИЛС stored.
+    async fn at_snils(db: &PgPool, vault: &Vault, user_id: i64, snils: Option<&str>) {
+        accept_consent(db, user_id, now()).await.unwrap();
+        let phone = PhoneNumber::parse(&format!("+7916{user_id:07}")).unwrap();
+        accounts::set_phone(db, vault, user_id, &phone)
+            .await
+            .unwrap();
+        if let Some(snils) = snils {
+            accounts::set_snils(db, vault, user_id, &Snils::parse(snils).unwrap())
+                .await
+                .unwrap();
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn an_applicant_is_linked_unconfirmed_and_holds_the_snils(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        const SNILS: &str = "112-233-445 95";
+
+        // No СНИЛС yet: an old or forged button links nothing.
+        at_snils(&db, &vault, 1, None).await;
+        assert_eq!(
+            apply_for_activation(&db, 1, now()).await.unwrap(),
+            Applying::NotNow
+        );
+        assert_eq!(accounts::step(&db, 1).await.unwrap(), Some(Step::Snils));
+
+        at_snils(&db, &vault, 2, Some(SNILS)).await;
+        assert_eq!(
+            apply_for_activation(&db, 2, now()).await.unwrap(),
+            Applying::Linked
+        );
+        assert_eq!(
+            accounts::step(&db, 2).await.unwrap(),
+            Some(Step::SecondFactor)
+        );
+        assert!(!accounts::is_confirmed(&db, 2).await.unwrap());
+        // A second press finds the user past the СНИЛС step.
+        assert_eq!(
+            apply_for_activation(&db, 2, now()).await.unwrap(),
+            Applying::NotNow
+        );
+
+        // One Telegram account per СНИЛС, confirmed or not.
+        at_snils(&db, &vault, 3, Some(SNILS)).await;
+        assert_eq!(
+            apply_for_activation(&db, 3, now()).await.unwrap(),
+            Applying::TakenByAnother
+        );
+        assert_eq!(accounts::step(&db, 3).await.unwrap(), Some(Step::Snils));
+    }
+}
