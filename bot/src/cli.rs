@@ -77,6 +77,8 @@ async fn run_bot() -> anyhow::Result<()> {
         vault,
         clock: Clock::system(),
         session_idle: settings.session_idle,
+        max_document_bytes: settings.max_document_bytes,
+        review_deadlines: settings.review_deadlines(),
     };
     let wakeup = Wakeup::default();
     let api = Api {

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 
 use medcab_core::DataKey;
+use medcab_core::applications::ReviewDeadlines;
 use reqwest::Url;
 
 use crate::api::ApiKey;
@@ -47,10 +48,23 @@ pub struct Settings {
     pub session_idle: chrono::Duration,
     /// The key portals present to the HTTP API (`/api/v1`).
     pub api_key: ApiKey,
+    /// The largest document file taken, in bytes.
+    pub max_document_bytes: usize,
+    /// The promised review time of an activation application.
+    pub activation_review: chrono::Duration,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 30;
+/// The issue's "at most 5 MB".
+pub const DEFAULT_MAX_DOCUMENT_MB: usize = 5;
+/// Telegram lets a bot download files of up to 20 MB; a larger limit would
+/// promise what cannot be fetched.
+pub const MAX_DOCUMENT_MB: usize = 20;
+/// The issue's "24 hours for activation".
+pub const DEFAULT_ACTIVATION_REVIEW_HOURS: i64 = 24;
+/// 30 days: a longer promise is no promise.
+pub const MAX_ACTIVATION_REVIEW_HOURS: i64 = 720;
 
 /// Reads `.env` if there is one; real environment variables win over it.
 pub fn load_dotenv() {
@@ -102,7 +116,39 @@ impl Settings {
                 "MEDCAB_API_KEY",
                 " (the portals' key for /api/v1: openssl rand -hex 32)",
             )?)?,
+            max_document_bytes: max_document_bytes_from_env()?,
+            activation_review: activation_review_from_env()?,
         })
+    }
+
+    /// The review times: activation as configured, the others core's own.
+    pub fn review_deadlines(&self) -> ReviewDeadlines {
+        review_deadlines(self.activation_review)
+    }
+}
+
+/// `MEDCAB_MAX_DOCUMENT_MB` in bytes, or the default (also read by the
+/// sandbox, which has no [`Settings`]).
+pub fn max_document_bytes_from_env() -> Result<usize, ConfigError> {
+    match optional("MEDCAB_MAX_DOCUMENT_MB") {
+        Some(value) => document_megabytes(&value),
+        None => Ok(DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024),
+    }
+}
+
+/// `MEDCAB_ACTIVATION_REVIEW_HOURS`, or the default.
+pub fn activation_review_from_env() -> Result<chrono::Duration, ConfigError> {
+    match optional("MEDCAB_ACTIVATION_REVIEW_HOURS") {
+        Some(value) => review_hours(&value),
+        None => Ok(chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS)),
+    }
+}
+
+/// Core's review times with the activation one replaced.
+pub fn review_deadlines(activation: chrono::Duration) -> ReviewDeadlines {
+    ReviewDeadlines {
+        activation,
+        ..ReviewDeadlines::default()
     }
 }
 
@@ -204,6 +250,28 @@ fn minutes(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigEr
     }
 }
 
+fn document_megabytes(value: &str) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(mb) if (1..=MAX_DOCUMENT_MB).contains(&mb) => Ok(mb * 1024 * 1024),
+        _ => Err(malformed(
+            "MEDCAB_MAX_DOCUMENT_MB",
+            format!("expected whole megabytes from 1 to {MAX_DOCUMENT_MB}, got {value:?}"),
+        )),
+    }
+}
+
+fn review_hours(value: &str) -> Result<chrono::Duration, ConfigError> {
+    match value.trim().parse::<i64>() {
+        Ok(hours) if (1..=MAX_ACTIVATION_REVIEW_HOURS).contains(&hours) => {
+            Ok(chrono::Duration::hours(hours))
+        }
+        _ => Err(malformed(
+            "MEDCAB_ACTIVATION_REVIEW_HOURS",
+            format!("expected whole hours from 1 to {MAX_ACTIVATION_REVIEW_HOURS}, got {value:?}"),
+        )),
+    }
+}
+
 fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| {
         malformed(
@@ -267,5 +335,53 @@ mod tests {
         assert!(err.starts_with("MEDCAB_DATA_KEY is malformed"), "{err}");
         let err = api_key("short".into()).unwrap_err().to_string();
         assert!(err.starts_with("MEDCAB_API_KEY is malformed"), "{err}");
+    }
+
+    #[test]
+    fn document_limits_are_whole_megabytes_within_telegrams() {
+        assert_eq!(document_megabytes("5").unwrap(), 5 * 1024 * 1024);
+        assert_eq!(document_megabytes(" 20 ").unwrap(), 20 * 1024 * 1024);
+        assert_eq!(document_megabytes("1").unwrap(), 1024 * 1024);
+        for bad in ["0", "21", "-1", "5.5", "5MB", "", "lots"] {
+            let err = document_megabytes(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("MEDCAB_MAX_DOCUMENT_MB is malformed") && !err.contains('\n'),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_activation_review_time_is_whole_hours_up_to_a_month() {
+        assert_eq!(review_hours("24").unwrap(), chrono::Duration::hours(24));
+        assert_eq!(review_hours("720").unwrap(), chrono::Duration::hours(720));
+        assert_eq!(review_hours(" 1").unwrap(), chrono::Duration::hours(1));
+        for bad in ["0", "721", "-24", "1.5", "24h", ""] {
+            let err = review_hours(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("MEDCAB_ACTIVATION_REVIEW_HOURS is malformed")
+                    && !err.contains('\n'),
+                "{bad:?}: {err}"
+            );
+        }
+        let deadlines = review_deadlines(chrono::Duration::hours(48));
+        assert_eq!(deadlines.activation, chrono::Duration::hours(48));
+        assert_eq!(
+            deadlines.periodic_accreditation,
+            ReviewDeadlines::default().periodic_accreditation,
+            "only the activation time is configured"
+        );
+    }
+
+    #[test]
+    fn the_defaults_are_the_issues() {
+        assert_eq!(
+            DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024,
+            medcab_core::documents::DEFAULT_MAX_BYTES
+        );
+        assert_eq!(
+            review_deadlines(chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS)),
+            ReviewDeadlines::default()
+        );
     }
 }

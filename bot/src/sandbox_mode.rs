@@ -57,6 +57,11 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         vault,
         clock: Clock::system(),
         session_idle: chrono::Duration::minutes(crate::config::DEFAULT_SESSION_IDLE_MINUTES),
+        // The limits may be tried out in the sandbox too; unset, the defaults.
+        max_document_bytes: crate::config::max_document_bytes_from_env()?,
+        review_deadlines: crate::config::review_deadlines(
+            crate::config::activation_review_from_env()?,
+        ),
     };
     let dialogues = match env("REDIS_URL") {
         Some(url) => {

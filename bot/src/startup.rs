@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use medcab_core::Clock;
+use medcab_core::applications::ReviewDeadlines;
 use medcab_core::crypto::Vault;
 use medcab_core::registry::{HttpRegistry, Registry};
 use reqwest::Url;
@@ -76,6 +77,10 @@ pub struct Services {
     pub clock: Clock,
     /// How long a confirmed step-up lasts without activity.
     pub session_idle: chrono::Duration,
+    /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`).
+    pub max_document_bytes: usize,
+    /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
+    pub review_deadlines: ReviewDeadlines,
 }
 
 /// The register: an HTTP service when configured, else the imported table.

@@ -28,6 +28,7 @@ doc-line =
     }
 doc-add = ➕ Add a document
 doc-add-another = ➕ Add another document
+doc-resume = ▶️ Continue adding
 doc-back-to-list = « To documents
 doc-choose-kind = Which document would you like to add?
 

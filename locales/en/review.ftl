@@ -22,7 +22,10 @@ review-card =
         [more_documents_needed] documents requested
        *[other] { $status }
     }
-    Applicant: Telegram ID <code>{ $owner }</code>
+    Applicant: { $has_name ->
+        [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
+       *[no] Telegram ID <code>{ $owner }</code>
+    }
     Assigned to you until { $until } (Moscow time)
 review-card-documents = <b>Documents:</b>
 review-card-no-documents = No documents are attached to the application.

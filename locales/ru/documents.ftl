@@ -28,6 +28,7 @@ doc-line =
     }
 doc-add = ➕ Добавить документ
 doc-add-another = ➕ Добавить ещё документ
+doc-resume = ▶️ Продолжить добавление
 doc-back-to-list = « К документам
 doc-choose-kind = Какой документ добавить?
 

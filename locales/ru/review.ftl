@@ -22,7 +22,10 @@ review-card =
         [more_documents_needed] запрошены документы
        *[other] { $status }
     }
-    Заявитель: Telegram ID <code>{ $owner }</code>
+    Заявитель: { $has_name ->
+        [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
+       *[no] Telegram ID <code>{ $owner }</code>
+    }
     Закреплена за вами до { $until } (МСК)
 review-card-documents = <b>Документы:</b>
 review-card-no-documents = Документов к заявке не приложено.

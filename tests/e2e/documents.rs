@@ -470,3 +470,168 @@ async fn a_restart_while_adding_resumes_at_the_next_question(db: PgPool) {
     assert_eq!(stored[0].valid_until, None);
     app.finish().await;
 }
+
+/// How many unfinished documents the practitioner has in PostgreSQL.
+async fn drafts_of(app: &TestApp, owner: i64) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM drafts WHERE owner_id = $1 AND kind = 'document'")
+        .bind(owner)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_redis_flush_while_adding_loses_nothing_typed(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Диплом").await;
+    starts(&anna.send("107718 0123456").await, "Дата выдачи");
+    assert_eq!(drafts_of(&app, anna.id()).await, 1, "kept the moment given");
+
+    app.flush_redis().await;
+
+    let list = open_documents(&anna).await;
+    assert!(
+        list.button_labels().contains(&"▶️ Продолжить добавление"),
+        "{:?}",
+        list.button_labels()
+    );
+    starts(
+        &anna.press("▶️ Продолжить добавление").await,
+        "Дата выдачи — в формате ДД.ММ.ГГГГ",
+    );
+    starts(&anna.send("30.06.2020").await, ASK_FILE);
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "diploma.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    starts(&saved, "✅ Документ сохранён: Диплом.");
+    let stored = documents::list(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
+    assert_eq!(drafts_of(&app, anna.id()).await, 0, "discarded once stored");
+    let list = anna.press("« К документам").await;
+    assert!(
+        !list.button_labels().contains(&"▶️ Продолжить добавление"),
+        "{:?}",
+        list.button_labels()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn after_a_redis_flush_the_next_answer_is_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Диплом").await;
+    starts(&anna.send("107718 0123456").await, "Дата выдачи");
+
+    app.flush_redis().await;
+
+    starts(&anna.send("30.06.2020").await, ASK_FILE);
+    app.flush_redis().await;
+    let saved = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "diploma.pdf",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    starts(&saved, "✅ Документ сохранён: Диплом.");
+    let stored = documents::list(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
+    assert_eq!(
+        stored[0].issued_on,
+        chrono::NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn giving_up_an_addition_discards_its_draft(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Диплом").await;
+    starts(&anna.send("107718 0123456").await, "Дата выдачи");
+
+    let cancelled = anna.send("/cancel").await;
+    assert_eq!(cancelled.body(), ru("cancel-done"));
+    assert_eq!(drafts_of(&app, anna.id()).await, 0, "/cancel");
+
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Лицензия").await;
+    starts(&anna.send("ЛО-77-01-012345").await, "Дата выдачи");
+    let list = anna.press("« К документам").await;
+    assert!(
+        !list.button_labels().contains(&"▶️ Продолжить добавление"),
+        "{:?}",
+        list.button_labels()
+    );
+    assert_eq!(drafts_of(&app, anna.id()).await, 0, "« К документам");
+
+    // After a flush the draft is all that is left; /cancel still drops it.
+    anna.press("➕ Добавить документ").await;
+    anna.press("Диплом").await;
+    starts(&anna.send("107718 0123456").await, "Дата выдачи");
+    app.flush_redis().await;
+    assert_eq!(anna.send("/cancel").await.body(), ru("cancel-done"));
+    assert_eq!(drafts_of(&app, anna.id()).await, 0, "/cancel after a flush");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_lowered_size_limit_is_told_and_kept(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    app.max_document_bytes = 1024 * 1024;
+    app.restart_bot().await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Диплом").await;
+    anna.send("107718 0123456").await;
+    starts(
+        &anna.send("30.06.2020").await,
+        "Пришлите файл: PDF, JPG или PNG до 1 МБ",
+    );
+    let mut big = pdf("big");
+    big.resize(1024 * 1024 + 100 * 1024, b' ');
+    let refused = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "diploma.pdf",
+        "application/pdf",
+        &big,
+    )
+    .await;
+    assert!(
+        refused.body().contains("1,1") && refused.body().contains("1 МБ"),
+        "{}",
+        refused.body()
+    );
+    assert!(
+        documents::list(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.finish().await;
+}

@@ -8,7 +8,7 @@ use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
 use medcab_core::operators::{self, AuditAction};
 use medcab_core::{factor_resets, security_events};
-use medcab_e2e::{Phone, TestApp};
+use medcab_e2e::{Phone, TestApp, valid_snils};
 use medcab_sandbox::ChatMessage;
 use sqlx::PgPool;
 
@@ -64,6 +64,35 @@ async fn submitted_activation(app: &TestApp, owner: &Phone<'_>) -> Application {
 }
 
 /// A staff member with the operator role, not a practitioner.
+/// Saves a practitioner's profile through core, as if filled in earlier.
+async fn save_profile(app: &TestApp, owner: i64, full_name: &str) {
+    use medcab_core::history::Actor;
+    use medcab_core::profile::{self, ProfileDraft};
+    let draft = ProfileDraft {
+        full_name: Some(full_name.to_owned()),
+        birth_date: Some("14.03.1985".into()),
+        address: Some("г. Москва, ул. Ленина, д. 1, кв. 2".into()),
+        email: None,
+        inn: None,
+        passport: Some("4510 123456".into()),
+        passport_issued_on: Some("30.06.2020".into()),
+        division_code: Some("770-001".into()),
+        passport_issued_by: Some("ОВД района Арбат г. Москвы".into()),
+    };
+    let today = documents::moscow_today(app.clock.now());
+    let profile = profile::validate(&draft, today).expect("a valid profile");
+    profile::save(
+        &app.db,
+        &app.vault,
+        owner,
+        &profile,
+        Actor::Practitioner(owner),
+        app.clock.now(),
+    )
+    .await
+    .expect("the profile is saved");
+}
+
 async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
     let phone = app.user(name, "ru").await;
     grant(app, &phone).await;
@@ -123,6 +152,13 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
     let submitted = submitted_activation(&app, &anna).await;
     push(&anna, &submitted.number, "подана").await;
     let olga = operator(&app, "Ольга").await;
+    // No profile yet: the card names her as the register does.
+    app.register(
+        &valid_snils(anna.id()),
+        "Иванова Анна Сергеевна",
+        "+79990001122",
+    )
+    .await;
 
     let card = olga.send("/review").await;
 
@@ -131,7 +167,10 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
         format!("📋 Заявка {} — активация учётной записи", submitted.number),
         "Подана: 25.11.2026 12:00 (МСК)".to_owned(),
         "Статус: на проверке".to_owned(),
-        format!("Заявитель: Telegram ID {}", anna.id()),
+        format!(
+            "Заявитель: Иванова Анна Сергеевна, Telegram ID {}",
+            anna.id()
+        ),
         "Закреплена за вами до 12:30 (МСК)".to_owned(),
         "1. Паспорт, № 45 10 123456, выдан 30.06.2020".to_owned(),
         "2. СНИЛС, № 112-233-445 95".to_owned(),
@@ -215,7 +254,23 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(db: PgPool) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     let olga = operator(&app, "Ольга").await;
-    olga.send("/review").await;
+    // Her profile's name wins over the register's (she may have married).
+    app.register(
+        &valid_snils(anna.id()),
+        "Иванова Анна Сергеевна",
+        "+79990001122",
+    )
+    .await;
+    save_profile(&app, anna.id(), "Петрова Анна Сергеевна").await;
+    let card = olga.send("/review").await;
+    assert!(
+        card.body().contains(&format!(
+            "Заявитель: Петрова Анна Сергеевна, Telegram ID {}",
+            anna.id()
+        )),
+        "{}",
+        card.body()
+    );
 
     let ask = olga.press(REJECT).await;
     assert!(
@@ -251,7 +306,14 @@ async fn an_operator_asks_for_more_documents(db: PgPool) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     let olga = operator(&app, "Ольга").await;
-    olga.send("/review").await;
+    let card = olga.send("/review").await;
+    // Neither a profile nor a register entry: the Telegram ID alone.
+    assert!(
+        card.body()
+            .contains(&format!("Заявитель: Telegram ID {}", anna.id())),
+        "{}",
+        card.body()
+    );
 
     let ask = olga.press(MORE).await;
     assert!(

@@ -45,6 +45,9 @@ pub struct TestApp {
     /// An HTTP register to use instead of the imported table (takes effect
     /// at the next bot start).
     pub registry_url: Option<reqwest::Url>,
+    /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`'s
+    /// default; takes effect at the next bot start).
+    pub max_document_bytes: usize,
     sandbox: Sandbox,
     redis: redis::aio::ConnectionManager,
     redis_prefix: String,
@@ -82,6 +85,7 @@ impl TestApp {
             clock,
             vault,
             registry_url: None,
+            max_document_bytes: medcab_core::documents::DEFAULT_MAX_BYTES,
             sandbox,
             redis,
             redis_prefix,
@@ -126,6 +130,9 @@ impl TestApp {
             vault: self.vault.clone(),
             clock: self.clock.clone(),
             session_idle: chrono::Duration::minutes(30),
+            max_document_bytes: self.max_document_bytes,
+            // The defaults `medcab run` has with nothing configured.
+            review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
         }
     }
 

@@ -22,9 +22,7 @@
 //! is core's; this module words its answers.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use medcab_core::applications::{
-    self as apps, ApplicationError, Kind, NextStep, ReviewDeadlines, Status, Summary,
-};
+use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
 use medcab_core::documents::DocumentKind;
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -204,10 +202,6 @@ fn describe(t: Texts, app: &Summary, whole_reason: bool) -> String {
     lines.join("\n")
 }
 
-fn deadlines() -> ReviewDeadlines {
-    ReviewDeadlines::default()
-}
-
 fn back_to_list(t: Texts) -> teloxide::types::InlineKeyboardButton {
     button(t.msg("app-back-to-list"), Action::App(AppAction::List))
 }
@@ -220,7 +214,8 @@ pub async fn list_screen(
     user_id: i64,
 ) -> Result<Screen, HandlerError> {
     let now = services.clock.now();
-    let all = apps::list(db, &services.vault, user_id, &deadlines(), now).await?;
+    let deadlines = &services.review_deadlines;
+    let all = apps::list(db, &services.vault, user_id, deadlines, now).await?;
     let mut rows = Vec::new();
     let text = if all.is_empty() {
         t.msg("app-list-empty")
@@ -263,7 +258,8 @@ async fn card(
     heading: Option<String>,
 ) -> Result<Option<Screen>, HandlerError> {
     let now = services.clock.now();
-    let all = apps::list(db, &services.vault, user_id, &deadlines(), now).await?;
+    let deadlines = &services.review_deadlines;
+    let all = apps::list(db, &services.vault, user_id, deadlines, now).await?;
     let Some(app) = all.into_iter().find(|app| app.id == id) else {
         return Ok(None);
     };
@@ -343,6 +339,7 @@ pub async fn press(
         return main_menu::open(bot, query, dialogue, t, Section::Applications, db, services).await;
     }
     let vault = &services.vault;
+    let deadlines = &services.review_deadlines;
     let now = services.clock.now();
     let screen = match action {
         AppAction::List => {
@@ -425,7 +422,7 @@ pub async fn press(
                 return Ok(());
             }
             screen::answer(&bot, &query).await?;
-            let heading = match apps::escalate(&db, vault, user_id, id, &deadlines(), now).await {
+            let heading = match apps::escalate(&db, vault, user_id, id, deadlines, now).await {
                 Ok(_) => t.msg("app-escalated-now"),
                 Err(ApplicationError::AlreadyEscalated { at }) => t.msg_with(
                     "app-already-escalated",

@@ -9,15 +9,33 @@
 //! bot:  Сейчас нечего прерывать. Откройте /menu, чтобы выбрать раздел.
 //! ```
 
+use sqlx::PgPool;
 use teloxide::prelude::*;
 
-use super::{ChatDialogue, HandlerResult, State, screen};
+use super::{ChatDialogue, HandlerResult, State, documents, screen};
 use crate::i18n::Texts;
+use crate::startup::Services;
 
-pub async fn cancel(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
+pub async fn cancel(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
     let state = dialogue.get().await?.unwrap_or_default();
+    // A document being added is given up with its draft; so is one whose
+    // position a Redis flush lost (its draft is all that is left of it).
+    let adding = matches!(state, State::AddingDocument(_));
+    let dropped_draft = match state {
+        State::AddingDocument(_) | State::Idle => {
+            documents::cancel_draft(&db, &services, msg.chat.id.0, adding).await?
+        }
+        _ => false,
+    };
     dialogue.exit().await?;
-    let text = if state == State::Idle {
+    let text = if state == State::Idle && !dropped_draft {
         t.msg("cancel-nothing")
     } else {
         t.msg("cancel-done")

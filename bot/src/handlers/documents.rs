@@ -21,19 +21,21 @@
 //! bot:  ✅ Документ сохранён: Диплом. [📄 К документам] [📨 Мои заявки]
 //! ```
 //!
-//! The answers given so far live in the dialogue state (Redis), the number
-//! sealed with the Vault so Redis holds no personal data in clear. A
-//! document is confirmed to the user only once `documents::store` has
-//! committed it to PostgreSQL; a restart resumes at the question asked, a
-//! Redis flush costs the unconfirmed answers only.
+//! Every answer is written to a sealed draft in PostgreSQL as it is given
+//! (`medcab_core::drafts`, one per practitioner); Redis holds only which
+//! question is open, so no personal value sits there. A restart resumes at
+//! the question asked; a Redis flush costs the position only: «📄 Документы»
+//! offers «▶️ Продолжить добавление», and the next answer (a date, a file)
+//! is taken as well. The draft is discarded once the document is stored,
+//! or when the user gives up (/cancel, «« К документам»).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use medcab_core::crypto::Vault;
 use medcab_core::documents::{
     self as docs, DocumentError, DocumentKind, DocumentMeta, FileRejection, MetaRejection, Stored,
     ValidUntilRule,
 };
 use medcab_core::domain::{PassportNumber, Snils};
+use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::security_events;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -47,9 +49,6 @@ use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
-/// The Vault field of the number kept in the dialogue state.
-const DRAFT_NUMBER_FIELD: &str = "dialogue.document_number";
-
 /// The longest number taken: real ones are under 30 characters, and a
 /// number is shown in lists and buttons that must stay within Telegram's
 /// limits.
@@ -62,6 +61,9 @@ pub enum DocAction {
     List,
     /// Start adding: pick the kind.
     Add,
+    /// Go on adding the document of the draft (after a Redis flush or a
+    /// detour through the menu).
+    Resume,
     /// The kind of the document being added.
     Kind(DocumentKind),
     /// No answer to an optional question (a number of «другой документ»,
@@ -80,6 +82,7 @@ impl DocAction {
         match self {
             DocAction::List => "list".to_owned(),
             DocAction::Add => "add".to_owned(),
+            DocAction::Resume => "resume".to_owned(),
             DocAction::Kind(kind) => format!("k:{}", kind.as_str()),
             DocAction::Skip => "skip".to_owned(),
             DocAction::Open(id) => format!("o:{id}"),
@@ -93,6 +96,7 @@ impl DocAction {
             None => match data {
                 "list" => Some(DocAction::List),
                 "add" => Some(DocAction::Add),
+                "resume" => Some(DocAction::Resume),
                 "skip" => Some(DocAction::Skip),
                 _ => None,
             },
@@ -110,6 +114,7 @@ impl DocAction {
         let mut all = vec![
             DocAction::List,
             DocAction::Add,
+            DocAction::Resume,
             DocAction::Skip,
             DocAction::Open(i64::MAX),
             DocAction::Delete(1),
@@ -138,19 +143,34 @@ pub enum Step {
     File,
 }
 
-/// A document being added: the answers given so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A document being added: the answers given so far, kept as a sealed
+/// draft in PostgreSQL ([`DraftKind::Document`]).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     #[serde(with = "kind_code")]
     kind: DocumentKind,
-    /// Sealed with the Vault ([`DRAFT_NUMBER_FIELD`]).
-    number: Option<Vec<u8>>,
+    number: Option<String>,
     issued_on: Option<NaiveDate>,
     valid_until: Option<NaiveDate>,
+    /// The question open when the draft was last written: where to resume
+    /// once the position in Redis is lost.
     step: Step,
 }
 
-/// A kind is kept in the state by its stored name, which stays stable.
+/// Without the number: a draft may end up in a log.
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Draft")
+            .field("kind", &self.kind)
+            .field("number", &self.number.as_ref().map(|_| "<redacted>"))
+            .field("issued_on", &self.issued_on)
+            .field("valid_until", &self.valid_until)
+            .field("step", &self.step)
+            .finish()
+    }
+}
+
+/// A kind is kept in the draft by its stored name, which stays stable.
 mod kind_code {
     use medcab_core::documents::DocumentKind;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -177,19 +197,14 @@ impl Draft {
         }
     }
 
-    fn meta(&self, vault: &Vault) -> Result<DocumentMeta, HandlerError> {
-        let number = self
-            .number
-            .as_deref()
-            .map(|sealed| vault.open_str(DRAFT_NUMBER_FIELD, sealed))
-            .transpose()?;
-        Ok(DocumentMeta {
+    fn meta(&self) -> DocumentMeta {
+        DocumentMeta {
             kind: self.kind,
-            number,
+            number: self.number.clone(),
             issued_on: self.issued_on,
             valid_until: self.valid_until,
             issuer: None,
-        })
+        }
     }
 
     /// The question after the issue date.
@@ -211,8 +226,54 @@ fn date(date: NaiveDate) -> String {
     date.format("%d.%m.%Y").to_string()
 }
 
-fn max_megabytes() -> i64 {
-    (docs::DEFAULT_MAX_BYTES / (1024 * 1024)) as i64
+fn max_megabytes(max_bytes: usize) -> i64 {
+    (max_bytes / (1024 * 1024)) as i64
+}
+
+/// The practitioner's unfinished document, if any.
+async fn load_draft(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Option<Draft>, HandlerError> {
+    Ok(drafts::load(db, &services.vault, user_id, DraftKind::Document).await?)
+}
+
+/// Writes the answers to PostgreSQL first, then the position to Redis: a
+/// failure between the two leaves the answers kept and the position behind.
+async fn keep(
+    db: &PgPool,
+    services: &Services,
+    dialogue: &ChatDialogue,
+    user_id: i64,
+    draft: &Draft,
+) -> HandlerResult {
+    drafts::save(
+        db,
+        &services.vault,
+        user_id,
+        DraftKind::Document,
+        draft,
+        services.clock.now(),
+    )
+    .await?;
+    dialogue.update(State::AddingDocument(draft.step)).await?;
+    Ok(())
+}
+
+/// /cancel: gives up the document being added, if one is — at a question
+/// (`adding`), or left by a Redis flush. Whether there was one.
+pub async fn cancel_draft(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    adding: bool,
+) -> Result<bool, HandlerError> {
+    let started = adding || load_draft(db, services, user_id).await?.is_some();
+    if started {
+        drafts::discard(db, user_id, DraftKind::Document).await?;
+    }
+    Ok(started)
 }
 
 /// A size in megabytes, rounded up to a tenth so that a file just over the
@@ -285,6 +346,12 @@ pub async fn list_screen(
         }
         text
     };
+    if load_draft(db, services, user_id).await?.is_some() {
+        rows.push(vec![button(
+            t.msg("doc-resume"),
+            Action::Doc(DocAction::Resume),
+        )]);
+    }
     rows.push(vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))]);
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Ok(Screen {
@@ -315,7 +382,7 @@ fn kind_picker(t: Texts) -> Screen {
 }
 
 /// The question a draft is at, with what may be done instead of answering.
-fn question(t: Texts, draft: &Draft) -> Screen {
+fn question(t: Texts, draft: &Draft, max_bytes: usize) -> Screen {
     let kind = kind_name(t, draft.kind);
     let mut rows = Vec::new();
     let text = match draft.step {
@@ -356,7 +423,7 @@ fn question(t: Texts, draft: &Draft) -> Screen {
             "doc-ask-file",
             [
                 ("kind", Arg::Text(&kind)),
-                ("max", Arg::Number(max_megabytes())),
+                ("max", Arg::Number(max_megabytes(max_bytes))),
             ],
         ),
     };
@@ -368,8 +435,8 @@ fn question(t: Texts, draft: &Draft) -> Screen {
 }
 
 /// A refusal above the question asked again.
-fn refused(t: Texts, draft: &Draft, reason: String) -> Screen {
-    let question = question(t, draft);
+fn refused(t: Texts, draft: &Draft, max_bytes: usize, reason: String) -> Screen {
+    let question = question(t, draft, max_bytes);
     Screen {
         text: format!("{reason}\n\n{}", question.text),
         keyboard: question.keyboard,
@@ -443,6 +510,8 @@ pub async fn press(
     match action {
         DocAction::List => {
             screen::answer(&bot, &query).await?;
+            // Back to the list gives the addition up.
+            drafts::discard(&db, user_id, DraftKind::Document).await?;
             dialogue.exit().await?;
             let list = list_screen(t, &db, &services, user_id).await?;
             screen::replace(&bot, &query, list).await
@@ -453,15 +522,32 @@ pub async fn press(
         }
         DocAction::Kind(kind) => {
             screen::answer(&bot, &query).await?;
+            // A new addition replaces an unfinished one.
             let draft = Draft::new(kind);
-            let screen = question(t, &draft);
-            dialogue.update(State::AddingDocument(draft)).await?;
+            keep(&db, &services, &dialogue, user_id, &draft).await?;
+            let screen = question(t, &draft, services.max_document_bytes);
+            screen::replace(&bot, &query, screen).await
+        }
+        DocAction::Resume => {
+            let Some(draft) = load_draft(&db, &services, user_id).await? else {
+                return outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            dialogue.update(State::AddingDocument(draft.step)).await?;
+            let screen = question(t, &draft, services.max_document_bytes);
             screen::replace(&bot, &query, screen).await
         }
         DocAction::Skip => {
-            let State::AddingDocument(mut draft) = state else {
+            let Some(mut draft) = load_draft(&db, &services, user_id).await? else {
                 return outdated(&bot, &query, t).await;
             };
+            // The open question is the one in Redis; without it (flushed),
+            // the one the draft was at.
+            match state {
+                State::AddingDocument(step) => draft.step = step,
+                State::Idle => {}
+                _ => return outdated(&bot, &query, t).await,
+            }
             let next = match draft.step {
                 Step::Number if !draft.kind.number_required() => Step::IssuedOn,
                 Step::ValidUntil if draft.kind.valid_until() == ValidUntilRule::Optional => {
@@ -472,8 +558,8 @@ pub async fn press(
             };
             screen::answer(&bot, &query).await?;
             draft.step = next;
-            let screen = question(t, &draft);
-            dialogue.update(State::AddingDocument(draft)).await?;
+            keep(&db, &services, &dialogue, user_id, &draft).await?;
+            let screen = question(t, &draft, services.max_document_bytes);
             screen::replace(&bot, &query, screen).await
         }
         DocAction::Open(id) => match docs::get(&db, vault, user_id, id).await? {
@@ -568,8 +654,57 @@ pub async fn record_forged(
 // ---------------------------------------------------------------- messages
 
 /// A message while a document is being added: the answer to the question
-/// it is at.
+/// open (`step`), added to the draft in PostgreSQL.
 pub async fn receive(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    step: Step,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(mut draft) = load_draft(&db, &services, msg.chat.id.0).await? else {
+        // Given up meanwhile (another device, an erased account): back to
+        // the list, where a new addition starts.
+        dialogue.exit().await?;
+        let list = list_screen(t, &db, &services, msg.chat.id.0).await?;
+        return screen::show(&bot, msg.chat.id, list).await;
+    };
+    draft.step = step;
+    answer(bot, msg, dialogue, draft, t, db, services).await
+}
+
+/// A message in no conversation from a practitioner with an unfinished
+/// document (the position was lost with Redis): the draft, to take the
+/// message as the answer to the question it was at. Only with the step-up
+/// session open, as every documents screen; a command is never an answer.
+pub async fn unfinished(
+    msg: Message,
+    state: State,
+    db: PgPool,
+    services: Services,
+) -> Option<Draft> {
+    if state != State::Idle || msg.text().is_some_and(|text| text.starts_with('/')) {
+        return None;
+    }
+    let user_id = msg.chat.id.0;
+    let found = async {
+        let Some(draft) = load_draft(&db, &services, user_id).await? else {
+            return Ok(None);
+        };
+        let open = code_entry::session_open(&db, &services, user_id).await?;
+        Ok::<_, HandlerError>(Some(draft).filter(|_| open))
+    };
+    found.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot look for an unfinished document");
+        None
+    })
+}
+
+/// The answer to the question a draft was at, after a lost position: the
+/// position is put back first.
+pub async fn resume(
     bot: Bot,
     msg: Message,
     dialogue: ChatDialogue,
@@ -578,6 +713,20 @@ pub async fn receive(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
+    dialogue.update(State::AddingDocument(draft.step)).await?;
+    answer(bot, msg, dialogue, draft, t, db, services).await
+}
+
+async fn answer(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    draft: Draft,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let max = services.max_document_bytes;
     let sent_a_file = msg.document().is_some() || msg.photo().is_some();
     if draft.step != Step::File && sent_a_file {
         // The file is not lost on the user: they are told what is missing
@@ -588,12 +737,12 @@ pub async fn receive(
             _ => "until",
         };
         let reason = t.msg_with("doc-file-too-early", [("missing", Arg::Text(missing))]);
-        return screen::show(&bot, msg.chat.id, refused(t, &draft, reason)).await;
+        return screen::show(&bot, msg.chat.id, refused(t, &draft, max, reason)).await;
     }
     match draft.step {
-        Step::Number => take_number(&bot, &msg, &dialogue, draft, t, &services).await,
+        Step::Number => take_number(&bot, &msg, &dialogue, draft, t, &db, &services).await,
         Step::IssuedOn | Step::ValidUntil => {
-            take_date(&bot, &msg, &dialogue, draft, t, &services).await
+            take_date(&bot, &msg, &dialogue, draft, t, &db, &services).await
         }
         Step::File => take_file(&bot, &msg, &dialogue, draft, t, &db, &services).await,
     }
@@ -605,11 +754,13 @@ async fn take_number(
     dialogue: &ChatDialogue,
     mut draft: Draft,
     t: Texts,
+    db: &PgPool,
     services: &Services,
 ) -> HandlerResult {
+    let max = services.max_document_bytes;
     let Some(text) = msg.text().map(str::trim) else {
         let reason = t.msg("doc-number-as-text");
-        return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
     };
     let number = match draft.kind {
         DocumentKind::Passport => PassportNumber::parse(text)
@@ -626,17 +777,15 @@ async fn take_number(
         Err(key) => {
             code_entry::forget_message(bot, msg).await;
             let reason = t.msg_with(key, [("max", Arg::Number(MAX_NUMBER_CHARS as i64))]);
-            return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+            return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
         }
     };
-    draft.number = Some(services.vault.seal_str(DRAFT_NUMBER_FIELD, &number));
+    draft.number = Some(number);
     draft.step = Step::IssuedOn;
-    dialogue
-        .update(State::AddingDocument(draft.clone()))
-        .await?;
+    keep(db, services, dialogue, msg.chat.id.0, &draft).await?;
     // A number is personal data: kept sealed, not in the chat.
     code_entry::forget_message(bot, msg).await;
-    screen::show(bot, msg.chat.id, question(t, &draft)).await
+    screen::show(bot, msg.chat.id, question(t, &draft, max)).await
 }
 
 /// Why a typed date is not a date.
@@ -667,8 +816,10 @@ async fn take_date(
     dialogue: &ChatDialogue,
     mut draft: Draft,
     t: Texts,
+    db: &PgPool,
     services: &Services,
 ) -> HandlerResult {
+    let max = services.max_document_bytes;
     let typed = msg.text().unwrap_or_default().trim();
     let parsed = match parse_date(typed) {
         Ok(parsed) => parsed,
@@ -679,7 +830,7 @@ async fn take_date(
                     t.msg_with("doc-date-no-such", [("date", Arg::Text(typed))])
                 }
             };
-            return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+            return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
         }
     };
     let today = docs::moscow_today(services.clock.now());
@@ -697,13 +848,13 @@ async fn take_date(
     } else {
         let meta = DocumentMeta {
             valid_until: Some(parsed),
-            ..draft.meta(&services.vault)?
+            ..draft.meta()
         };
         docs::validate(&meta, today)
     };
     if let Err(rejection) = checked {
         let reason = meta_reason(t, rejection, &draft, Some(parsed));
-        return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
     }
     if draft.step == Step::IssuedOn {
         draft.issued_on = Some(parsed);
@@ -712,10 +863,8 @@ async fn take_date(
         draft.valid_until = Some(parsed);
         draft.step = Step::File;
     }
-    dialogue
-        .update(State::AddingDocument(draft.clone()))
-        .await?;
-    screen::show(bot, msg.chat.id, question(t, &draft)).await
+    keep(db, services, dialogue, msg.chat.id.0, &draft).await?;
+    screen::show(bot, msg.chat.id, question(t, &draft, max)).await
 }
 
 /// The words for metadata core refused.
@@ -800,11 +949,11 @@ async fn take_file(
 ) -> HandlerResult {
     // Only private chats are served: the chat is the practitioner's own.
     let owner = msg.chat.id.0;
+    let max = services.max_document_bytes;
     let Some(file) = incoming(msg) else {
         let reason = t.msg("doc-file-expected");
-        return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
     };
-    let max = docs::DEFAULT_MAX_BYTES;
     // Telegram states the size: a file over the limit is refused without
     // downloading it. Core checks the bytes themselves again.
     if file.size > max {
@@ -815,7 +964,7 @@ async fn take_file(
                 max,
             },
         );
-        return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
     }
     if let Err(error) = bot
         .send_chat_action(msg.chat.id, ChatAction::UploadDocument)
@@ -828,10 +977,10 @@ async fn take_file(
         Err(error) => {
             tracing::warn!(%error, "could not download a document");
             let reason = t.msg("doc-file-download-failed");
-            return screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await;
+            return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
         }
     };
-    let meta = draft.meta(&services.vault)?;
+    let meta = draft.meta();
     let stored = docs::store(
         db,
         &services.vault,
@@ -845,6 +994,9 @@ async fn take_file(
     .await;
     match stored {
         Ok(Stored::New(_)) => {
+            // Stored: the answers have served. (A failure here leaves a
+            // draft offered for resumption, never a lost document.)
+            drafts::discard(db, owner, DraftKind::Document).await?;
             dialogue.exit().await?;
             let kind = kind_name(t, draft.kind);
             let keyboard = InlineKeyboardMarkup::new([
@@ -867,11 +1019,11 @@ async fn take_file(
                 .map(|document| kind_name(t, document.kind))
                 .unwrap_or_default();
             let reason = t.msg_with("doc-file-duplicate", [("kind", Arg::Text(&kind))]);
-            screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await
+            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
         }
         Err(DocumentError::File(rejection)) => {
             let reason = file_reason(t, rejection);
-            screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await
+            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
         }
         Err(DocumentError::Meta(rejection)) => {
             // Checked as the questions were answered; a day may have passed
@@ -879,10 +1031,8 @@ async fn take_file(
             // question concerned; the other answers stay.
             let reason = meta_reason(t, rejection, &draft, None);
             draft.step = step_of(rejection);
-            dialogue
-                .update(State::AddingDocument(draft.clone()))
-                .await?;
-            screen::show(bot, msg.chat.id, refused(t, &draft, reason)).await
+            keep(db, services, dialogue, owner, &draft).await?;
+            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
         }
         Err(error) => Err(error.into()),
     }
@@ -962,15 +1112,19 @@ mod tests {
     }
 
     #[test]
-    fn a_draft_keeps_its_kind_through_the_state_store() {
+    fn a_draft_keeps_its_kind_through_the_draft_store() {
         let draft = Draft {
-            number: Some(vec![1, 2, 3]),
+            number: Some("107718 0123456".into()),
             issued_on: NaiveDate::from_ymd_opt(2020, 6, 30),
             ..Draft::new(DocumentKind::QualificationUpgrade)
         };
         let json = serde_json::to_string(&draft).unwrap();
         assert!(json.contains("qualification_upgrade"), "{json}");
         assert_eq!(serde_json::from_str::<Draft>(&json).unwrap(), draft);
+        assert!(
+            !format!("{draft:?}").contains("107718"),
+            "the number stays out of logs"
+        );
     }
 
     #[test]

@@ -57,8 +57,9 @@ pub enum State {
     /// A profile question is open; `field` is a `ProfileField` code, and
     /// `editing` means the saved profile is being changed, not filled in.
     ProfileAnswer { field: String, editing: bool },
-    /// Adding a document: the answers given so far (the number sealed).
-    AddingDocument(documents::Draft),
+    /// Adding a document: the question open (the answers are a draft in
+    /// PostgreSQL).
+    AddingDocument(documents::Step),
     /// An operator was asked for a refusal's reason, or for what documents
     /// are needed, for the application they hold.
     ReviewNote {
@@ -135,7 +136,9 @@ fn active_messages() -> UpdateHandler<HandlerError> {
             dptree::filter(|state: State| matches!(state, State::ProfileAnswer { .. }))
                 .endpoint(profile::receive_answer),
         )
-        .branch(case![State::AddingDocument(draft)].endpoint(documents::receive))
+        .branch(case![State::AddingDocument(step)].endpoint(documents::receive))
+        // A document's draft whose position Redis lost: the message answers it.
+        .branch(dptree::filter_map_async(documents::unfinished).endpoint(documents::resume))
         .endpoint(fallback::unexpected_message)
 }
 

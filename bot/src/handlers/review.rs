@@ -405,7 +405,7 @@ async fn next_screen(
         Err(error) => return Ok((after_decision(t, problem(t, error)?), false)),
     };
     let id = claim.application.id;
-    match review::view(db, &services.vault, operator, id, now).await {
+    match review::view(db, &services.vault, &services.registry, operator, id, now).await {
         Ok(card) => Ok((card_screen(t, &card), current == Some(id))),
         Err(error) => Ok((after_decision(t, problem(t, error)?), false)),
     }
@@ -507,6 +507,10 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
         .map(|lease| moscow(lease.until)[11..].to_owned())
         .unwrap_or_else(|| "—".to_owned());
     let owner = app.owner_id.to_string();
+    // The name is what the practitioner typed (or the register's): escaped
+    // by msg_with like every argument.
+    let name = card.practitioner_name.as_deref().unwrap_or_default();
+    let has_name = if name.is_empty() { "no" } else { "yes" };
     let mut text = t.msg_with(
         "review-card",
         [
@@ -514,6 +518,8 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
             ("kind", Arg::Text(app.kind.as_str())),
             ("submitted", Arg::Text(&submitted)),
             ("status", Arg::Text(app.status.as_str())),
+            ("has_name", Arg::Text(has_name)),
+            ("name", Arg::Text(name)),
             ("owner", Arg::Text(&owner)),
             ("until", Arg::Text(&until)),
         ],
@@ -593,7 +599,16 @@ async fn send_document(
     let now = services.clock.now();
     // The card's checks decide: the operator holds the application, it is
     // not their own, and the document is among those it cites.
-    let card = match review::view(db, &services.vault, operator, application, now).await {
+    let card = match review::view(
+        db,
+        &services.vault,
+        &services.registry,
+        operator,
+        application,
+        now,
+    )
+    .await
+    {
         Ok(card) => card,
         Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
     };

@@ -26,11 +26,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::accounts::{self, AccountError};
 use crate::applications::{self, Application, ApplicationError, Event, Lease, Note, Status};
 use crate::crypto::Vault;
 use crate::documents::{self, Document, DocumentError};
 use crate::history::Actor;
 use crate::operators::{self, AuditAction, AuditEntry, View};
+use crate::profile::{self, ProfileError};
+use crate::registry::Registry;
 
 pub use factor_resets::{
     APPROVED_PUSH_KEY as FACTOR_RESET_PUSH_KEY, PendingReset, approve_factor_reset,
@@ -52,6 +55,10 @@ pub enum ReviewError {
     Application(#[from] ApplicationError),
     #[error("documents: {0}")]
     Documents(#[from] DocumentError),
+    #[error("the practitioner's profile: {0}")]
+    Profile(#[from] ProfileError),
+    #[error("the practitioner's account: {0}")]
+    Account(#[from] AccountError),
     /// The user is not an operator (never was, or was revoked): refused
     /// and audited.
     #[error("not an operator")]
@@ -295,18 +302,23 @@ async fn decide_in(
 /// An application's card for the operator holding it: the application,
 /// the documents its submission relied on (deleted ones included: what was
 /// submitted stays what was submitted), and the required kinds missing from
-/// them. The bot sends the files with `protect_content`, recording each
-/// with `operators::record_view`. The card's view is audited here.
+/// them, and who the practitioner is by name. The bot sends the files with
+/// `protect_content`, recording each with `operators::record_view`. The
+/// card's view — the name included — is audited here.
 #[derive(Debug, Clone)]
 pub struct ReviewCard {
     pub application: Application,
     pub documents: Vec<Document>,
     pub missing: Vec<documents::DocumentKind>,
+    /// From the practitioner's profile if filled in, else from their entry
+    /// in the register; `None` when neither knows them.
+    pub practitioner_name: Option<String>,
 }
 
 pub async fn view(
     db: &PgPool,
     vault: &Vault,
+    registry: &Registry,
     operator_id: i64,
     application_id: i64,
     now: DateTime<Utc>,
@@ -333,6 +345,7 @@ pub async fn view(
     }
     let have: Vec<documents::DocumentKind> = cited.iter().map(|document| document.kind).collect();
     let missing = applications::missing_documents(app.kind, &have);
+    let practitioner_name = practitioner_name(db, vault, registry, app.owner_id).await?;
     let view = View {
         operator_id,
         owner_id: app.owner_id,
@@ -344,7 +357,32 @@ pub async fn view(
         application: app,
         documents: cited,
         missing,
+        practitioner_name,
     })
+}
+
+/// The name the practitioner gave in their profile (what they go by now),
+/// else the register's, found by the account's СНИЛС. The register being
+/// unreachable leaves the card without a name rather than without a card.
+async fn practitioner_name(
+    db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
+    owner_id: i64,
+) -> Result<Option<String>, ReviewError> {
+    if let Some(profile) = profile::get(db, vault, owner_id).await? {
+        return Ok(Some(profile.full_name().to_string()));
+    }
+    let Some(snils) = accounts::snils(db, vault, owner_id).await? else {
+        return Ok(None);
+    };
+    match registry.find(&snils).await {
+        Ok(entry) => Ok(entry.map(|entry| entry.full_name)),
+        Err(error) => {
+            tracing::warn!(%error, "the review card goes without the register's name");
+            Ok(None)
+        }
+    }
 }
 
 /// The application, locked, if this operator may act on it: not their own,

@@ -12,6 +12,14 @@ use crate::applications::{Kind, ReviewDeadlines};
 use crate::operators::{AuditRecord, Grant, Revoke};
 use crate::{accounts, factor_resets, history, outbox, second_factor};
 
+/// The imported register, as `medcab run` has it without an HTTP one.
+fn local(db: &PgPool, vault: &Vault) -> crate::registry::Registry {
+    crate::registry::Registry::Local {
+        db: db.clone(),
+        vault: vault.clone(),
+    }
+}
+
 fn lease() -> Duration {
     Duration::minutes(10)
 }
@@ -231,7 +239,7 @@ async fn an_operator_never_reviews_their_own_application(db: PgPool) {
         "{refused:?}"
     );
     assert!(matches!(
-        view(&db, &vault, OLGA, own.id, now).await,
+        view(&db, &vault, &local(&db, &vault), OLGA, own.id, now).await,
         Err(ReviewError::OwnApplication)
     ));
     assert_eq!(status_of(&db, own.id).await, "in_review");
@@ -330,7 +338,7 @@ async fn only_the_lease_holder_decides(db: PgPool) {
         "{refused:?}"
     );
     assert!(matches!(
-        view(&db, &vault, PETR, app.id, now).await,
+        view(&db, &vault, &local(&db, &vault), PETR, app.id, now).await,
         Err(ReviewError::NotLeaseHolder)
     ));
     assert_eq!(status_of(&db, app.id).await, "in_review");
@@ -392,7 +400,7 @@ async fn non_operators_are_refused_and_recorded(db: PgPool) {
         Err(ReviewError::NotOperator)
     ));
     assert!(matches!(
-        view(&db, &vault, BORIS, app.id, now).await,
+        view(&db, &vault, &local(&db, &vault), BORIS, app.id, now).await,
         Err(ReviewError::NotOperator)
     ));
     assert_eq!(status_of(&db, app.id).await, "submitted");
@@ -470,7 +478,9 @@ async fn more_documents_then_resubmission_then_approval(db: PgPool) {
         .unwrap()
         .unwrap();
 
-    let card = view(&db, &vault, OLGA, app.id, now).await.unwrap();
+    let card = view(&db, &vault, &local(&db, &vault), OLGA, app.id, now)
+        .await
+        .unwrap();
     assert_eq!(card.documents.len(), 4);
     assert!(
         card.documents
@@ -478,6 +488,10 @@ async fn more_documents_then_resubmission_then_approval(db: PgPool) {
             .all(|document| document.owner_id == ANNA)
     );
     assert!(card.missing.is_empty());
+    assert_eq!(
+        card.practitioner_name, None,
+        "no profile, no СНИЛС: nobody to name"
+    );
     let viewed = operators::audit_for_owner(&db, ANNA)
         .await
         .unwrap()
