@@ -235,12 +235,12 @@ async fn create_confirmation(
         PractitionerRef::Snils(BySnils { snils }) => {
             let snils = Snils::parse(&snils)
                 .map_err(|error| ApiError::bad_request(format!("practitioner.snils: {error}")))?;
-            accounts::active_by_snils(&api.db, &api.vault, &snils)
+            accounts::confirmed_by_snils(&api.db, &api.vault, &snils)
                 .await
                 .map_err(ApiError::internal)?
         }
         PractitionerRef::Telegram(ByTelegram { telegram_user_id }) => {
-            accounts::is_active(&api.db, telegram_user_id)
+            accounts::confirmed_and_active(&api.db, telegram_user_id)
                 .await
                 .map_err(ApiError::internal)?
                 .then_some(telegram_user_id)

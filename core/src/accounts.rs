@@ -302,20 +302,27 @@ pub async fn extend_session(
 
 /// The active account of the practitioner with this СНИЛС, looked up by its
 /// blind index (the СНИЛС itself is never compared in clear).
-pub async fn active_by_snils(
+pub async fn confirmed_by_snils(
     db: &PgPool,
     vault: &Vault,
     snils: &Snils,
 ) -> Result<Option<i64>, sqlx::Error> {
+    // Only a confirmed account speaks for the practitioner: an applicant
+    // who typed someone else's СНИЛС must not be asked about (or approve)
+    // that person's logins.
     sqlx::query_scalar!(
-        "SELECT telegram_user_id FROM accounts WHERE snils_index = $1 AND step = 'active'",
+        r#"
+        SELECT telegram_user_id FROM accounts
+        WHERE snils_index = $1 AND step = 'active' AND confirmed_at IS NOT NULL
+        "#,
         vault.blind_index("snils", snils.digits()),
     )
     .fetch_optional(db)
     .await
 }
 
-/// Whether this Telegram user has an active account.
-pub async fn is_active(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(step(db, user_id).await? == Some(Step::Active))
+/// Whether this Telegram user has an active, confirmed account: one that
+/// may be asked to confirm the practitioner's logins.
+pub async fn confirmed_and_active(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(step(db, user_id).await? == Some(Step::Active) && is_confirmed(db, user_id).await?)
 }

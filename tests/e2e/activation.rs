@@ -118,7 +118,12 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
         "{}",
         menu.body()
     );
-    assert!(accounts::is_active(&app.db, anna.id()).await.unwrap());
+    assert!(
+        !accounts::confirmed_and_active(&app.db, anna.id())
+            .await
+            .unwrap(),
+        "active, but not confirmed yet"
+    );
     let greeting = anna.send("/start").await;
     assert!(greeting.body().starts_with("Здравствуйте, Анна!"));
     contains(&greeting, "Кабинет ожидает активации");

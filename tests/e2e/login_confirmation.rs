@@ -57,7 +57,7 @@ fn data(id: &str, approve: bool) -> String {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn the_practitioner_confirms_a_login(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
 
     let (id, push) = ask(&app, &anna).await;
 
@@ -96,7 +96,7 @@ async fn the_practitioner_confirms_a_login(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn this_is_not_me_blocks_the_login_and_records_an_incident(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
     let (id, _push) = ask(&app, &anna).await;
 
     let answered = anna.press("🚫 Это не я").await;
@@ -116,7 +116,7 @@ async fn this_is_not_me_blocks_the_login_and_records_an_incident(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn an_unanswered_request_expires(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
     let (id, push) = ask(&app, &anna).await;
 
     app.clock.advance(Duration::minutes(3));
@@ -145,7 +145,7 @@ async fn an_unanswered_request_expires(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_request_is_answered_once(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
     let (id, push) = ask(&app, &anna).await;
     anna.press("✅ Это я").await;
 
@@ -172,8 +172,8 @@ async fn a_request_is_answered_once(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn an_answer_from_another_chat_is_refused_and_recorded(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
-    let boris = app.active_user("Борис", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let boris = app.confirmed_user("Борис", "ru").await;
     let (id, _push) = ask(&app, &anna).await;
     // Boris puts Anna's answer under a message of his own chat.
     let menu = boris.send("/menu").await;
@@ -199,7 +199,7 @@ async fn an_answer_from_another_chat_is_refused_and_recorded(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn the_push_carries_no_personal_data(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
 
     let (_id, push) = ask(&app, &anna).await;
 
@@ -219,7 +219,7 @@ async fn the_push_carries_no_personal_data(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn the_push_speaks_the_recipients_language(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let john = app.active_user("John", "en").await;
+    let john = app.confirmed_user("John", "en").await;
     // A practitioner has written to the bot before: that is how Telegram's
     // language is known.
     john.send("/menu").await;
@@ -242,7 +242,7 @@ async fn the_push_speaks_the_recipients_language(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn without_the_right_key_nothing_is_revealed(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
     let unknown = request(json!({ "snils": "112-233-445 95" }));
 
     for client in [
@@ -281,10 +281,17 @@ async fn unknown_practitioners_and_malformed_requests_are_refused(db: PgPool) {
     let stranger = app.user("Пётр", "ru").await;
     stranger.send("/start").await;
 
+    // An applicant not confirmed by the register (or an operator) does not
+    // speak for the practitioner whose СНИЛС they typed.
+    let applicant = app.active_user("Ирина", "ru").await;
+    let applicant_snils = medcab_e2e::valid_snils(applicant.id());
+
     let not_found = [
         request(json!({ "snils": "112-233-445 95" })),
         request(json!({ "telegram_user_id": stranger.id() })),
         request(json!({ "telegram_user_id": 1 })),
+        request(json!({ "snils": applicant_snils })),
+        request(json!({ "telegram_user_id": applicant.id() })),
     ];
     for body in &not_found {
         let reply = api.create_login_confirmation(body).await;
@@ -320,7 +327,7 @@ async fn unknown_practitioners_and_malformed_requests_are_refused(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_chat_that_blocked_the_bot_is_marked_unreachable(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
     anna.send("/menu").await;
     app.client.block(anna.id(), true).await.unwrap();
 

@@ -248,6 +248,17 @@ impl TestApp {
         phone
     }
 
+    /// An active practitioner whose account is confirmed (matched in the
+    /// register): the only kind whose logins portals may ask about.
+    pub async fn confirmed_user(&self, first_name: &str, language_code: &str) -> Phone<'_> {
+        let phone = self.active_user(first_name, language_code).await;
+        let mut conn = self.db.acquire().await.expect("a connection");
+        medcab_core::accounts::confirm(&mut conn, phone.id(), self.clock.now())
+            .await
+            .expect("the account is confirmed");
+        phone
+    }
+
     /// A new simulated user whose Telegram account has this phone number.
     pub async fn user_with_phone(
         &self,
