@@ -86,7 +86,15 @@ async fn the_practitioner_confirms_a_login(db: PgPool) {
     assert_eq!(approved.body["status"], "approved");
     assert_eq!(approved.body["answered_at"], "2026-11-25T09:00:20Z");
     assert!(login_events(&app, anna.id()).await.is_empty());
-    let rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
+    // The worker marks a row sent just after Telegram took it: give it a moment.
+    let mut rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
+    for _ in 0..100 {
+        if rows.iter().all(|row| row.sent) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
+    }
     assert_eq!(rows.len(), 1);
     assert!(rows[0].sent && rows[0].urgent);
     assert_eq!(rows[0].telegram_message_id, Some(push.message_id));
