@@ -183,3 +183,49 @@ pub async fn check_code(
     tx.commit().await?;
     Ok(outcome)
 }
+
+/// Remembers the message that shows the secret being enrolled, and returns
+/// the one it replaces (to be deleted: only one copy of a secret in a chat).
+pub async fn remember_enrolment_message(
+    db: &PgPool,
+    user_id: i64,
+    message_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let previous = sqlx::query_scalar!(
+        "SELECT enrolment_message_id FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE",
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .flatten();
+    sqlx::query!(
+        "UPDATE second_factors SET enrolment_message_id = $2 WHERE telegram_user_id = $1",
+        user_id,
+        message_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(previous)
+}
+
+/// The message that showed the secret, now to be deleted; forgotten here.
+pub async fn take_enrolment_message(db: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let message = sqlx::query_scalar!(
+        "SELECT enrolment_message_id FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE",
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .flatten();
+    sqlx::query!(
+        "UPDATE second_factors SET enrolment_message_id = NULL WHERE telegram_user_id = $1",
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(message)
+}

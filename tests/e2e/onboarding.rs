@@ -120,7 +120,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
         chat.bot_messages()
             .any(|m| m.body() == format!("Нашли вас в регистре: {NAME}."))
     );
-    let qr = chat.last_bot_message().unwrap();
+    let qr = chat.last_bot_message().unwrap().clone();
     assert!(
         qr.protect_content,
         "the QR code is the secret: no forwarding"
@@ -144,6 +144,10 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
     assert!(
         chat.message(sent.message_id).unwrap().deleted,
         "the code is deleted once checked"
+    );
+    assert!(
+        chat.message(qr.message_id).unwrap().deleted,
+        "the QR code and key are deleted once enrolled"
     );
     assert!(
         chat.bot_messages()
@@ -479,5 +483,30 @@ async fn no_personal_data_is_stored_in_clear(db: PgPool) {
             .filter(|m| m.from == From::User && m.body() == SNILS)
             .all(|m| m.deleted)
     );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_resent_qr_code_replaces_the_old_one(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_second_factor(&app, &anna).await;
+    let first = anna.chat().await.last_bot_message().unwrap().message_id;
+
+    // Days later the user asks again: the same secret, one copy in the chat.
+    anna.send("/start").await;
+    // Fails (times out) unless the new copy comes and the old one goes.
+    let chat = anna
+        .wait_for(|chat| {
+            chat.message(first).is_some_and(|old| old.deleted)
+                && chat
+                    .last_bot_message()
+                    .is_some_and(|m| m.photo.is_some() && m.message_id != first)
+        })
+        .await;
+
+    let visible_photos = chat.bot_messages().filter(|m| m.photo.is_some()).count();
+    assert_eq!(visible_photos, 1);
     app.finish().await;
 }

@@ -390,7 +390,8 @@ async fn send_qr(
     let secret = second_factor::enrolment_secret(db, &services.vault, chat_id.0).await?;
     let url = secret.otpauth_url(ISSUER, &chat_id.0.to_string());
     let picture = InputFile::memory(totp::qr_png(&url)).file_name("medcab-qr.png");
-    bot.send_photo(chat_id, picture)
+    let sent = bot
+        .send_photo(chat_id, picture)
         .caption(t.msg_with(
             "factor-qr-caption",
             [("secret", Arg::Text(&secret.to_base32()))],
@@ -398,7 +399,27 @@ async fn send_qr(
         .parse_mode(ParseMode::Html)
         .protect_content(true)
         .await?;
+    // One copy of the secret in the chat at a time.
+    if let Some(previous) =
+        second_factor::remember_enrolment_message(db, chat_id.0, i64::from(sent.id.0)).await?
+    {
+        delete_quietly(bot, chat_id, previous).await;
+    }
     Ok(())
+}
+
+/// Deletes a message the bot sent; one already gone (or too old to delete)
+/// is not an error.
+async fn delete_quietly(bot: &Bot, chat_id: ChatId, message_id: i64) {
+    let Ok(id) = i32::try_from(message_id) else {
+        return;
+    };
+    if let Err(error) = bot
+        .delete_message(chat_id, teloxide::types::MessageId(id))
+        .await
+    {
+        tracing::info!(%error, "could not delete the enrolment message");
+    }
 }
 
 /// What authenticator apps show above the code.
@@ -415,6 +436,10 @@ pub async fn receive_code(
 ) -> HandlerResult {
     if code_entry::take_code(&bot, &msg, t, &db, &services).await? {
         dialogue.exit().await?;
+        // The QR code and key are the secret: off the chat once enrolled.
+        if let Some(qr) = second_factor::take_enrolment_message(&db, msg.chat.id.0).await? {
+            delete_quietly(&bot, msg.chat.id, qr).await;
+        }
         screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
         let heading =
             main_menu::with_activation_note(t, &db, msg.chat.id.0, t.msg("menu-title")).await?;
