@@ -191,6 +191,19 @@ pub async fn remember_enrolment_message(
     user_id: i64,
     message_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
+    swap_enrolment_message(db, user_id, Some(message_id)).await
+}
+
+/// The message that showed the secret, now to be deleted; forgotten here.
+pub async fn take_enrolment_message(db: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    swap_enrolment_message(db, user_id, None).await
+}
+
+async fn swap_enrolment_message(
+    db: &PgPool,
+    user_id: i64,
+    new: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let previous = sqlx::query_scalar!(
         "SELECT enrolment_message_id FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE",
@@ -202,30 +215,10 @@ pub async fn remember_enrolment_message(
     sqlx::query!(
         "UPDATE second_factors SET enrolment_message_id = $2 WHERE telegram_user_id = $1",
         user_id,
-        message_id,
+        new,
     )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(previous)
-}
-
-/// The message that showed the secret, now to be deleted; forgotten here.
-pub async fn take_enrolment_message(db: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let message = sqlx::query_scalar!(
-        "SELECT enrolment_message_id FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE",
-        user_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .flatten();
-    sqlx::query!(
-        "UPDATE second_factors SET enrolment_message_id = NULL WHERE telegram_user_id = $1",
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(message)
 }

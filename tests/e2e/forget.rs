@@ -11,26 +11,6 @@ use crate::ru;
 const SNILS: &str = "112-233-445 95";
 const PHONE: &str = "+79161234567";
 
-/// Every row of every table, as text: what a database dump would show.
-async fn dump(app: &TestApp) -> String {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-    )
-    .fetch_all(&app.db)
-    .await
-    .unwrap();
-    let mut dump = String::new();
-    for table in tables {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
-                .fetch_all(&app.db)
-                .await
-                .unwrap();
-        dump.extend(rows);
-    }
-    dump
-}
-
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     let app = TestApp::spawn(db).await;
@@ -67,7 +47,7 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
             .is_none()
     );
     assert!(
-        !dump(&app).await.contains(&sealed_hex),
+        !app.dump_database().await.contains(&sealed_hex),
         "not even the sealed phone is left"
     );
     let kinds = security_events::kinds_for(&app.db, anna.id())

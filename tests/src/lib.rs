@@ -313,6 +313,31 @@ impl TestApp {
             .code_at(at.timestamp())
     }
 
+    /// Every row of every table as JSON text: what a database dump would
+    /// show, for tests that look for personal data stored in clear.
+    pub async fn dump_database(&self) -> String {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        )
+        .fetch_all(&self.db)
+        .await
+        .expect("the tables are listed");
+        let mut dump = String::new();
+        for table in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM \"{table}\" t"))
+                    .fetch_all(&self.db)
+                    .await
+                    .expect("the table is read");
+            for row in rows {
+                dump.push_str(&row);
+                dump.push('\n');
+            }
+        }
+        dump
+    }
+
     /// The phone of a user made earlier (after a restart, say).
     pub fn phone(&self, user: User) -> Phone<'_> {
         Phone { app: self, user }
