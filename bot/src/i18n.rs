@@ -23,6 +23,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/profile.ftl"),
             include_str!("../../locales/ru/documents.ftl"),
             include_str!("../../locales/ru/review.ftl"),
+            include_str!("../../locales/ru/education.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -32,6 +33,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/profile.ftl"),
             include_str!("../../locales/en/documents.ftl"),
             include_str!("../../locales/en/review.ftl"),
+            include_str!("../../locales/en/education.ftl"),
         ],
     }
 }

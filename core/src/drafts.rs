@@ -19,6 +19,9 @@ const FIELD: &str = "drafts.data";
 pub enum Kind {
     Profile,
     Document,
+    /// A diploma or a programme of additional education being added or
+    /// changed.
+    Education,
 }
 
 impl Kind {
@@ -26,6 +29,7 @@ impl Kind {
         match self {
             Kind::Profile => "profile",
             Kind::Document => "document",
+            Kind::Education => "education",
         }
     }
 }

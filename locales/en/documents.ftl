@@ -164,3 +164,33 @@ app-not-submittable = This application has already been submitted — no need to
 app-escalated-now = ⏫ Your request to speed up the review has been sent.
 app-already-escalated = You already asked to speed up the review on { $date } — this can be done once.
 app-not-delayed = The review is not overdue yet — nothing to speed up.
+
+## The history of a record (a document, an application, an education record)
+
+record-history = 🕘 History
+record-history-title = <b>🕘 History</b> (newest first):
+record-history-line = { $version }. { $date } — { $what }
+record-history-created =
+    { $entity ->
+        [application] application created
+        [document] document added
+       *[other] record added
+    }
+record-history-updated =
+    { $entity ->
+        [application] application changed
+        [document] document changed
+       *[other] record changed
+    }
+record-history-deleted =
+    { $entity ->
+        [application] application deleted
+        [document] document deleted
+       *[other] record deleted
+    }
+record-history-status = status: “{ $status }”
+record-history-escalated = asked to speed up the review
+record-history-restored = an earlier version restored
+doc-back-to-card = « To the document
+
+app-back-to-card = « To the application

@@ -165,3 +165,33 @@ app-not-submittable = Эту заявку уже подали — повторн
 app-escalated-now = ⏫ Просьба ускорить рассмотрение отправлена.
 app-already-escalated = Просьбу ускорить рассмотрение уже отправляли { $date } — это можно сделать один раз.
 app-not-delayed = Срок рассмотрения ещё не прошёл — ускорять пока нечего.
+
+## The history of a record (a document, an application, an education record)
+
+record-history = 🕘 История
+record-history-title = <b>🕘 История</b> (новые сверху):
+record-history-line = { $version }. { $date } — { $what }
+record-history-created =
+    { $entity ->
+        [application] заявка создана
+        [document] документ добавлен
+       *[other] запись добавлена
+    }
+record-history-updated =
+    { $entity ->
+        [application] заявка изменена
+        [document] документ изменён
+       *[other] запись изменена
+    }
+record-history-deleted =
+    { $entity ->
+        [application] заявка удалена
+        [document] документ удалён
+       *[other] запись удалена
+    }
+record-history-status = статус: «{ $status }»
+record-history-escalated = попросили ускорить рассмотрение
+record-history-restored = восстановлена прежняя версия
+doc-back-to-card = « К документу
+
+app-back-to-card = « К заявке

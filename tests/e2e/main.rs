@@ -5,6 +5,7 @@ mod activation;
 mod applications;
 mod cancel;
 mod documents;
+mod education;
 mod forget;
 mod harness;
 mod language;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::applications::AppAction;
 use super::documents::DocAction;
+use super::education::EduAction;
 use super::main_menu::Section;
 use super::profile::ProfileAction;
 pub use super::review::OpAction;
@@ -41,6 +42,8 @@ pub enum Action {
     Doc(DocAction),
     /// A button of «📨 Мои заявки».
     App(AppAction),
+    /// A button of «🎓 Образование».
+    Edu(EduAction),
     /// An operator's button (review queue, second-factor resets).
     Op(OpAction),
 }
@@ -69,6 +72,7 @@ impl Action {
             Action::Op(op) => format!("op:{}", op.encode()),
             Action::Doc(action) => format!("doc:{}", action.encode()),
             Action::App(action) => format!("app:{}", action.encode()),
+            Action::Edu(action) => format!("ed:{}", action.encode()),
         }
     }
 
@@ -98,6 +102,7 @@ impl Action {
             Some(("op", rest)) => OpAction::parse(rest).map(Action::Op),
             Some(("doc", rest)) => DocAction::parse(rest).map(Action::Doc),
             Some(("app", rest)) => AppAction::parse(rest).map(Action::App),
+            Some(("ed", rest)) => EduAction::parse(rest).map(Action::Edu),
             _ => None,
         }
     }
@@ -141,6 +146,7 @@ mod tests {
         actions.extend(OpAction::examples().into_iter().map(Action::Op));
         actions.extend(DocAction::examples().into_iter().map(Action::Doc));
         actions.extend(AppAction::examples().into_iter().map(Action::App));
+        actions.extend(EduAction::examples().into_iter().map(Action::Edu));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");
@@ -185,6 +191,10 @@ mod tests {
             "app:k:vacation",
             "app:s:+3",
             "app:e:99999999999999999999",
+            "ed:",
+            "ed:e:0",
+            "ed:f:1:salary",
+            "ed:l:doctorate",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }

@@ -24,12 +24,13 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
 use medcab_core::documents::DocumentKind;
+use medcab_core::history::{self, Entity};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::code_entry::session_open;
-use super::documents::{DocAction, parse_id, record_forged};
+use super::documents::{DocAction, parse_id, record_forged, versions_text};
 use super::main_menu::{self, Section};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult};
@@ -54,6 +55,8 @@ pub enum AppAction {
     Submit(i64),
     /// «⏫ Ускорить рассмотрение».
     Escalate(i64),
+    /// The versions of an application: created, each status, escalated.
+    History(i64),
 }
 
 impl AppAction {
@@ -65,6 +68,7 @@ impl AppAction {
             AppAction::Open(id) => format!("o:{id}"),
             AppAction::Submit(id) => format!("s:{id}"),
             AppAction::Escalate(id) => format!("e:{id}"),
+            AppAction::History(id) => format!("h:{id}"),
         }
     }
 
@@ -79,6 +83,7 @@ impl AppAction {
             Some(("o", id)) => parse_id(id).map(AppAction::Open),
             Some(("s", id)) => parse_id(id).map(AppAction::Submit),
             Some(("e", id)) => parse_id(id).map(AppAction::Escalate),
+            Some(("h", id)) => parse_id(id).map(AppAction::History),
             _ => None,
         }
     }
@@ -92,6 +97,7 @@ impl AppAction {
             AppAction::Open(i64::MAX),
             AppAction::Submit(7),
             AppAction::Escalate(i64::MAX),
+            AppAction::History(i64::MAX),
         ];
         all.extend(Kind::ALL.map(AppAction::Kind));
         all
@@ -285,7 +291,10 @@ async fn card(
             Action::App(AppAction::Escalate(id)),
         )]);
     }
-    rows.push(vec![back_to_list(t)]);
+    rows.push(vec![
+        button(t.msg("record-history"), Action::App(AppAction::History(id))),
+        back_to_list(t),
+    ]);
     let body = describe(t, &app, true);
     let text = match heading {
         Some(heading) => format!("{heading}\n\n{body}"),
@@ -434,6 +443,20 @@ pub async fn press(
             card(t, &db, &services, user_id, id, Some(heading))
                 .await?
                 .ok_or("an own application is not in the list")?
+        }
+        AppAction::History(id) => {
+            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+                return Ok(());
+            }
+            screen::answer(&bot, &query).await?;
+            let versions = history::versions(&db, vault, user_id, Entity::Application, id).await?;
+            Screen {
+                text: versions_text(t, Entity::Application, &versions),
+                keyboard: InlineKeyboardMarkup::new([[
+                    button(t.msg("app-back-to-card"), Action::App(AppAction::Open(id))),
+                    back_to_list(t),
+                ]]),
+            }
         }
     };
     screen::replace(&bot, &query, screen).await

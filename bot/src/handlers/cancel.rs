@@ -12,7 +12,7 @@
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
-use super::{ChatDialogue, HandlerResult, State, documents, screen};
+use super::{ChatDialogue, HandlerResult, State, documents, education, screen};
 use crate::i18n::Texts;
 use crate::startup::Services;
 
@@ -34,6 +34,15 @@ pub async fn cancel(
         }
         _ => false,
     };
+    // The same for a diploma or a programme being filled in.
+    let answering = matches!(state, State::Education(_));
+    let dropped_education = match state {
+        State::Education(_) | State::Idle => {
+            education::cancel_draft(&db, &services, msg.chat.id.0, answering).await?
+        }
+        _ => false,
+    };
+    let dropped_draft = dropped_draft || dropped_education;
     dialogue.exit().await?;
     let text = if state == State::Idle && !dropped_draft {
         t.msg("cancel-nothing")

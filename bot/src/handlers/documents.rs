@@ -36,6 +36,7 @@ use medcab_core::documents::{
 };
 use medcab_core::domain::{PassportNumber, Snils};
 use medcab_core::drafts::{self, Kind as DraftKind};
+use medcab_core::history::{self, Action as Change, Entity, Version};
 use medcab_core::security_events;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -75,6 +76,8 @@ pub enum DocAction {
     Delete(i64),
     /// Deleting confirmed.
     ConfirmDelete(i64),
+    /// The versions of a document (a deleted one's too: its history stays).
+    History(i64),
 }
 
 impl DocAction {
@@ -88,6 +91,7 @@ impl DocAction {
             DocAction::Open(id) => format!("o:{id}"),
             DocAction::Delete(id) => format!("d:{id}"),
             DocAction::ConfirmDelete(id) => format!("rm:{id}"),
+            DocAction::History(id) => format!("h:{id}"),
         }
     }
 
@@ -104,6 +108,7 @@ impl DocAction {
             Some(("o", id)) => parse_id(id).map(DocAction::Open),
             Some(("d", id)) => parse_id(id).map(DocAction::Delete),
             Some(("rm", id)) => parse_id(id).map(DocAction::ConfirmDelete),
+            Some(("h", id)) => parse_id(id).map(DocAction::History),
             _ => None,
         }
     }
@@ -119,6 +124,7 @@ impl DocAction {
             DocAction::Open(i64::MAX),
             DocAction::Delete(1),
             DocAction::ConfirmDelete(i64::MAX),
+            DocAction::History(i64::MAX),
         ];
         all.extend(DocumentKind::ALL.map(DocAction::Kind));
         all
@@ -475,10 +481,16 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
         ],
     );
     let keyboard = InlineKeyboardMarkup::new([
-        vec![button(
-            t.msg("doc-delete"),
-            Action::Doc(DocAction::Delete(document.id)),
-        )],
+        vec![
+            button(
+                t.msg("doc-delete"),
+                Action::Doc(DocAction::Delete(document.id)),
+            ),
+            button(
+                t.msg("record-history"),
+                Action::Doc(DocAction::History(document.id)),
+            ),
+        ],
         vec![back_to_list(t)],
     ]);
     Screen { text, keyboard }
@@ -586,6 +598,23 @@ pub async fn press(
                 screen::replace(&bot, &query, Screen { text, keyboard }).await
             }
         },
+        DocAction::History(id) => {
+            // Owner-only in core: someone else's id has no versions.
+            let versions = history::versions(&db, vault, user_id, Entity::Document, id).await?;
+            if versions.is_empty() {
+                return forged(&bot, &query, t, &db, id, now).await;
+            }
+            screen::answer(&bot, &query).await?;
+            let back = match docs::get(&db, vault, user_id, id).await? {
+                Some(_) => button(t.msg("doc-back-to-card"), Action::Doc(DocAction::Open(id))),
+                None => back_to_list(t),
+            };
+            let screen = Screen {
+                text: versions_text(t, Entity::Document, &versions),
+                keyboard: InlineKeyboardMarkup::new([[back]]),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
         DocAction::ConfirmDelete(id) => {
             if !docs::delete(&db, vault, user_id, id, now).await? {
                 return forged(&bot, &query, t, &db, id, now).await;
@@ -604,6 +633,56 @@ pub async fn press(
             .await
         }
     }
+}
+
+/// The versions of a record (a document, an application, an education
+/// record), newest first, as «N. date — what happened». Shared by the
+/// sections that show a record's history.
+pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
+    let entity_code = entity.as_str();
+    let moscow = chrono::FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
+    // The newest matter most; a Telegram message holds 4096 characters.
+    let lines: Vec<String> = versions
+        .iter()
+        .rev()
+        .take(20)
+        .map(|version| {
+            let what = match version.action {
+                Change::Created => t.msg_with(
+                    "record-history-created",
+                    [("entity", Arg::Text(entity_code))],
+                ),
+                Change::Deleted => t.msg_with(
+                    "record-history-deleted",
+                    [("entity", Arg::Text(entity_code))],
+                ),
+                Change::Restored => t.msg("record-history-restored"),
+                Change::StatusChanged => {
+                    let status = version.snapshot["status"].as_str().unwrap_or_default();
+                    let name = t.msg_with("app-status", [("status", Arg::Text(status))]);
+                    t.msg_with("record-history-status", [("status", Arg::Text(&name))])
+                }
+                // The only change of an application besides its status.
+                Change::Updated if !version.snapshot["escalated_at"].is_null() => {
+                    t.msg("record-history-escalated")
+                }
+                Change::Updated => t.msg_with(
+                    "record-history-updated",
+                    [("entity", Arg::Text(entity_code))],
+                ),
+            };
+            let date = version.at.with_timezone(&moscow).format("%d.%m.%Y %H:%M");
+            t.msg_with(
+                "record-history-line",
+                [
+                    ("version", Arg::Number(version.version.into())),
+                    ("date", Arg::Text(&date.to_string())),
+                    ("what", Arg::Text(&what)),
+                ],
+            )
+        })
+        .collect();
+    format!("{}\n\n{}", t.msg("record-history-title"), lines.join("\n"))
 }
 
 async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {

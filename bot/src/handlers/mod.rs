@@ -10,6 +10,7 @@ mod cancel;
 mod code_entry;
 pub mod commands;
 mod documents;
+mod education;
 mod fallback;
 mod forget;
 mod help;
@@ -60,6 +61,9 @@ pub enum State {
     /// Adding a document: the question open (the answers are a draft in
     /// PostgreSQL).
     AddingDocument(documents::Step),
+    /// A question about a diploma or a programme of additional education
+    /// is open (the answers are a draft in PostgreSQL).
+    Education(education::Question),
     /// An operator was asked for a refusal's reason, or for what documents
     /// are needed, for the application they hold.
     ReviewNote {
@@ -139,6 +143,9 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(case![State::AddingDocument(step)].endpoint(documents::receive))
         // A document's draft whose position Redis lost: the message answers it.
         .branch(dptree::filter_map_async(documents::unfinished).endpoint(documents::resume))
+        .branch(case![State::Education(question)].endpoint(education::receive))
+        // The same for a diploma or a programme being filled in.
+        .branch(dptree::filter_map_async(education::unfinished).endpoint(education::resume))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -152,7 +159,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::SetLanguage(language)].endpoint(language::set))
         .branch(case![Action::Login { challenge, approve }].endpoint(login_confirmation::answer))
         .branch(case![Action::Doc(action)].endpoint(documents::press))
-        .branch(case![Action::App(action)].endpoint(applications::press));
+        .branch(case![Action::App(action)].endpoint(applications::press))
+        .branch(case![Action::Edu(action)].endpoint(education::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)

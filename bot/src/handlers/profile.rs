@@ -127,6 +127,11 @@ pub async fn section_screen(
                 text: t.msg("profile-empty"),
                 keyboard: InlineKeyboardMarkup::new([
                     [button(fill, Action::Profile(ProfileAction::Fill))],
+                    // Diplomas do not wait for the personal data.
+                    [button(
+                        t.msg("edu-button"),
+                        Action::Edu(super::education::EduAction::List),
+                    )],
                     [button(t.msg("button-back"), Action::Home)],
                 ]),
             }
@@ -145,6 +150,10 @@ fn card_screen(t: Texts, profile: &Profile, heading: String) -> Screen {
                     Action::Profile(ProfileAction::History),
                 ),
             ],
+            vec![button(
+                t.msg("edu-button"),
+                Action::Edu(super::education::EduAction::List),
+            )],
             vec![button(t.msg("button-back"), Action::Home)],
         ]),
     }

@@ -1,0 +1,1084 @@
+//! «🎓 Образование» (from the profile card): diplomas and additional
+//! education — added question by question, changed field by field, deleted
+//! after a confirmation, each with its history.
+//!
+//! ```text
+//! user: <presses 🎓 Образование>               (on the profile card)
+//! bot:  (the same message) 🎓 Образование. Пока нет ни одной записи.
+//!       [➕ Диплом] [➕ Повышение квалификации] [« К профилю]
+//! user: <presses ➕ Диплом>
+//! bot:  (the same message) Учебное заведение — как в дипломе…
+//! user: Первый МГМУ им. И. М. Сеченова
+//! bot:  Специальность по диплому…
+//! user: Лечебное дело
+//! bot:  Уровень образования: [среднее профессиональное] [высшее — специалитет] …
+//! user: <presses высшее — специалитет>
+//! bot:  Серия и номер диплома…
+//! user: 107724 0012345                          (deleted from the chat)
+//! bot:  Год окончания — четыре цифры…
+//! user: 20I2
+//! bot:  Год окончания: нужен год из четырёх цифр, например 2012.
+//! bot:  Год окончания — четыре цифры…
+//! user: 2012
+//! bot:  Дата выдачи диплома в виде ДД.ММ.ГГГГ:
+//! user: 30.06.2011
+//! bot:  Дата выдачи диплома: диплом не может быть выдан раньше года окончания (2012).
+//! user: 30.06.2012
+//! bot:  ✅ Сохранено. 🎓 Образование 1. Первый МГМУ… [✏️ 1] [🗑 1] [🕘 1] …
+//! ```
+//!
+//! Every answer is written to a sealed draft in PostgreSQL as it is given
+//! (`medcab_core::drafts`, kind `education`); Redis holds only which
+//! question is open. After a Redis flush «🎓 Образование» offers
+//! «▶️ Продолжить», and the next answer is taken as well. Every rule is
+//! core's (`validate_education`, `validate_additional`); this module asks
+//! and words the answers. Behind the step-up, like the rest of the profile.
+
+use chrono::{DateTime, Utc};
+use medcab_core::drafts::{self, Kind as DraftKind};
+use medcab_core::history::{self, Actor, Entity};
+use medcab_core::profile::{
+    self, Additional, AdditionalDraft, AdditionalField, AdditionalProblem, AdditionalRecord,
+    DateProblem, DiplomaNumberProblem, Education, EducationDraft, EducationField, EducationLevel,
+    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, TextProblem, YearProblem,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::documents::{parse_id, record_forged, versions_text};
+use super::main_menu::{self, Section};
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// A question about a diploma or a programme; also a field to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Question {
+    Institution,
+    Specialty,
+    Level,
+    DiplomaNumber,
+    /// Before the diploma's date: a diploma dated before the graduation
+    /// year is then refused at the date, where the mistake is.
+    GraduationYear,
+    DiplomaDate,
+    Programme,
+    Hours,
+    StartsOn,
+    EndsOn,
+}
+
+impl Question {
+    const DIPLOMA: [Question; 6] = [
+        Question::Institution,
+        Question::Specialty,
+        Question::Level,
+        Question::DiplomaNumber,
+        Question::GraduationYear,
+        Question::DiplomaDate,
+    ];
+    const ADDITIONAL: [Question; 4] = [
+        Question::Programme,
+        Question::Hours,
+        Question::StartsOn,
+        Question::EndsOn,
+    ];
+
+    /// Short, for callback_data and the Fluent selector.
+    fn code(self) -> &'static str {
+        match self {
+            Question::Institution => "in",
+            Question::Specialty => "sp",
+            Question::Level => "lv",
+            Question::DiplomaNumber => "no",
+            Question::GraduationYear => "gy",
+            Question::DiplomaDate => "dd",
+            Question::Programme => "pr",
+            Question::Hours => "hr",
+            Question::StartsOn => "st",
+            Question::EndsOn => "en",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Question> {
+        Question::DIPLOMA
+            .into_iter()
+            .chain(Question::ADDITIONAL)
+            .find(|question| question.code() == code)
+    }
+
+    fn is_date(self) -> bool {
+        matches!(
+            self,
+            Question::DiplomaDate | Question::StartsOn | Question::EndsOn
+        )
+    }
+
+    fn of_education(field: EducationField) -> Question {
+        match field {
+            EducationField::Institution => Question::Institution,
+            EducationField::Specialty => Question::Specialty,
+            EducationField::Level => Question::Level,
+            EducationField::DiplomaNumber => Question::DiplomaNumber,
+            EducationField::DiplomaDate => Question::DiplomaDate,
+            EducationField::GraduationYear => Question::GraduationYear,
+        }
+    }
+
+    fn of_additional(field: AdditionalField) -> Question {
+        match field {
+            AdditionalField::Programme => Question::Programme,
+            AdditionalField::Hours => Question::Hours,
+            AdditionalField::StartsOn => Question::StartsOn,
+            AdditionalField::EndsOn => Question::EndsOn,
+        }
+    }
+}
+
+/// A button of «🎓 Образование», inside [`Action::Edu`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EduAction {
+    /// The list of records.
+    List,
+    NewDiploma,
+    NewAdditional,
+    /// Go on with the draft (after a Redis flush or a detour).
+    Resume,
+    /// Give up the draft.
+    Cancel,
+    /// The level of the diploma being added or changed.
+    Level(EducationLevel),
+    /// Choose a field of a record to change.
+    Edit(i64),
+    /// Change this field of a record.
+    Field(i64, Question),
+    /// Asks to confirm deleting a record.
+    Delete(i64),
+    ConfirmDelete(i64),
+    /// The versions of a record.
+    History(i64),
+}
+
+impl EduAction {
+    pub fn encode(self) -> String {
+        match self {
+            EduAction::List => "list".to_owned(),
+            EduAction::NewDiploma => "nd".to_owned(),
+            EduAction::NewAdditional => "na".to_owned(),
+            EduAction::Resume => "resume".to_owned(),
+            EduAction::Cancel => "x".to_owned(),
+            EduAction::Level(level) => format!("l:{}", level.as_str()),
+            EduAction::Edit(id) => format!("e:{id}"),
+            EduAction::Field(id, question) => format!("f:{id}:{}", question.code()),
+            EduAction::Delete(id) => format!("d:{id}"),
+            EduAction::ConfirmDelete(id) => format!("rm:{id}"),
+            EduAction::History(id) => format!("h:{id}"),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<EduAction> {
+        match data.split_once(':') {
+            None => match data {
+                "list" => Some(EduAction::List),
+                "nd" => Some(EduAction::NewDiploma),
+                "na" => Some(EduAction::NewAdditional),
+                "resume" => Some(EduAction::Resume),
+                "x" => Some(EduAction::Cancel),
+                _ => None,
+            },
+            Some(("l", level)) => EducationLevel::parse(level).map(EduAction::Level),
+            Some(("e", id)) => parse_id(id).map(EduAction::Edit),
+            Some(("f", rest)) => {
+                let (id, code) = rest.split_once(':')?;
+                Some(EduAction::Field(parse_id(id)?, Question::parse(code)?))
+            }
+            Some(("d", id)) => parse_id(id).map(EduAction::Delete),
+            Some(("rm", id)) => parse_id(id).map(EduAction::ConfirmDelete),
+            Some(("h", id)) => parse_id(id).map(EduAction::History),
+            _ => None,
+        }
+    }
+
+    /// One of each, for the round-trip tests in `actions`.
+    #[cfg(test)]
+    pub fn examples() -> Vec<EduAction> {
+        let mut all = vec![
+            EduAction::List,
+            EduAction::NewDiploma,
+            EduAction::NewAdditional,
+            EduAction::Resume,
+            EduAction::Cancel,
+            EduAction::Edit(i64::MAX),
+            EduAction::Delete(1),
+            EduAction::ConfirmDelete(i64::MAX),
+            EduAction::History(i64::MAX),
+        ];
+        all.extend(EducationLevel::ALL.map(EduAction::Level));
+        all.extend(
+            Question::DIPLOMA
+                .into_iter()
+                .chain(Question::ADDITIONAL)
+                .map(|question| EduAction::Field(i64::MAX, question)),
+        );
+        all
+    }
+}
+
+/// What is being filled in.
+#[derive(Clone, Serialize, Deserialize)]
+enum Record {
+    Diploma(EducationDraft),
+    Additional(AdditionalDraft),
+}
+
+/// A record being added (`editing` is `None`) or changed, kept as a sealed
+/// draft in PostgreSQL. No `Debug`: it holds a diploma number.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Form {
+    record: Record,
+    editing: Option<i64>,
+    /// The question open when the draft was last written: where to resume
+    /// once the position in Redis is lost.
+    question: Question,
+}
+
+impl Form {
+    fn questions(&self) -> &'static [Question] {
+        match self.record {
+            Record::Diploma(_) => &Question::DIPLOMA,
+            Record::Additional(_) => &Question::ADDITIONAL,
+        }
+    }
+
+    /// The text slot of a question; the level is not typed.
+    fn slot(&mut self, question: Question) -> Option<&mut Option<String>> {
+        match (&mut self.record, question) {
+            (Record::Diploma(d), Question::Institution) => Some(&mut d.institution),
+            (Record::Diploma(d), Question::Specialty) => Some(&mut d.specialty),
+            (Record::Diploma(d), Question::DiplomaNumber) => Some(&mut d.diploma_number),
+            (Record::Diploma(d), Question::GraduationYear) => Some(&mut d.graduation_year),
+            (Record::Diploma(d), Question::DiplomaDate) => Some(&mut d.diploma_date),
+            (Record::Additional(a), Question::Programme) => Some(&mut a.programme),
+            (Record::Additional(a), Question::Hours) => Some(&mut a.hours),
+            (Record::Additional(a), Question::StartsOn) => Some(&mut a.starts_on),
+            (Record::Additional(a), Question::EndsOn) => Some(&mut a.ends_on),
+            _ => None,
+        }
+    }
+
+    fn next_after(&self, question: Question) -> Option<Question> {
+        let questions = self.questions();
+        let at = questions.iter().position(|q| *q == question)?;
+        questions.get(at + 1).copied()
+    }
+}
+
+enum Valid {
+    Diploma(Education),
+    Additional(Additional),
+}
+
+#[derive(Clone, Copy)]
+enum Problem {
+    Diploma(EducationProblem),
+    Additional(AdditionalProblem),
+}
+
+impl Problem {
+    fn question(self) -> Question {
+        match self {
+            Problem::Diploma(problem) => Question::of_education(problem.field()),
+            Problem::Additional(problem) => Question::of_additional(problem.field()),
+        }
+    }
+}
+
+fn check(record: &Record, now: DateTime<Utc>) -> Result<Valid, Vec<Problem>> {
+    let today = medcab_core::documents::moscow_today(now);
+    match record {
+        Record::Diploma(draft) => profile::validate_education(draft, today)
+            .map(Valid::Diploma)
+            .map_err(|problems| problems.into_iter().map(Problem::Diploma).collect()),
+        Record::Additional(draft) => profile::validate_additional(draft, today)
+            .map(Valid::Additional)
+            .map_err(|problems| problems.into_iter().map(Problem::Additional).collect()),
+    }
+}
+
+/// A stored record, whichever table it is in (both draw ids from one
+/// sequence, so an id names one record).
+enum Stored {
+    Diploma(EducationRecord),
+    Additional(AdditionalRecord),
+}
+
+impl Stored {
+    fn form(&self, question: Question) -> Form {
+        match self {
+            Stored::Diploma(record) => Form {
+                record: Record::Diploma(record.education.to_draft()),
+                editing: Some(record.id),
+                question,
+            },
+            Stored::Additional(record) => Form {
+                record: Record::Additional(record.additional.to_draft()),
+                editing: Some(record.id),
+                question,
+            },
+        }
+    }
+
+    /// How the record is named in questions about it (plain text: buttons
+    /// and `msg_with` escape on their own).
+    fn name(&self) -> String {
+        match self {
+            Stored::Diploma(record) => record.education.institution().to_owned(),
+            Stored::Additional(record) => record.additional.programme().to_owned(),
+        }
+    }
+}
+
+/// One of the practitioner's records; someone else's id is `None` (core
+/// filters by owner).
+async fn find(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<Stored>, HandlerError> {
+    let vault = &services.vault;
+    if let Some(record) = profile::get_education(db, vault, user_id, id).await? {
+        return Ok(Some(Stored::Diploma(record)));
+    }
+    Ok(profile::get_additional(db, vault, user_id, id)
+        .await?
+        .map(Stored::Additional))
+}
+
+// ---------------------------------------------------------------- texts
+
+fn date(date: chrono::NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
+}
+
+fn level_name(t: Texts, level: EducationLevel) -> String {
+    t.msg_with("edu-level", [("level", Arg::Text(level.as_str()))])
+}
+
+fn label(t: Texts, question: Question) -> String {
+    t.msg_with("edu-field", [("field", Arg::Text(question.code()))])
+}
+
+fn question_text(t: Texts, question: Question) -> String {
+    match question {
+        Question::Institution => t.msg("edu-ask-institution"),
+        Question::Specialty => t.msg("edu-ask-specialty"),
+        Question::Level => t.msg("edu-ask-level"),
+        Question::DiplomaNumber => t.msg("edu-ask-diploma-number"),
+        Question::GraduationYear => t.msg("edu-ask-graduation-year"),
+        Question::DiplomaDate => t.msg("edu-ask-diploma-date"),
+        Question::Programme => t.msg("edu-ask-programme"),
+        Question::Hours => t.msg("edu-ask-hours"),
+        Question::StartsOn => t.msg("edu-ask-starts-on"),
+        Question::EndsOn => t.msg("edu-ask-ends-on"),
+    }
+}
+
+fn text_problem(t: Texts, problem: TextProblem) -> String {
+    match problem {
+        TextProblem::TooShort { min } => t.msg_with(
+            "profile-problem-text-short",
+            [("min", Arg::Number(min as i64))],
+        ),
+        TextProblem::TooLong { max } => t.msg_with(
+            "profile-problem-text-long",
+            [("max", Arg::Number(max as i64))],
+        ),
+    }
+}
+
+fn date_problem(t: Texts, problem: DateProblem) -> String {
+    match problem {
+        DateProblem::Malformed => t.msg("profile-problem-date-format"),
+        DateProblem::InFuture => t.msg("profile-problem-date-future"),
+        DateProblem::TooEarly => t.msg("profile-problem-date-early"),
+    }
+}
+
+/// What is wrong, prefixed with the field; `form` gives the other answer a
+/// problem is about (the graduation year, the start date).
+fn problem_text(t: Texts, problem: Problem, form: &Form) -> String {
+    let reason = match problem {
+        Problem::Diploma(EducationProblem::Missing(_))
+        | Problem::Additional(AdditionalProblem::Missing(_)) => t.msg("edu-problem-missing"),
+        Problem::Diploma(
+            EducationProblem::Institution(text) | EducationProblem::Specialty(text),
+        )
+        | Problem::Additional(AdditionalProblem::Programme(text)) => text_problem(t, text),
+        Problem::Diploma(EducationProblem::DiplomaNumber(number)) => match number {
+            DiplomaNumberProblem::TooShort => t.msg("edu-problem-number-short"),
+            DiplomaNumberProblem::TooLong => t.msg("edu-problem-number-long"),
+            DiplomaNumberProblem::InvalidCharacters => t.msg("edu-problem-number-chars"),
+        },
+        Problem::Diploma(EducationProblem::DiplomaDate(date))
+        | Problem::Additional(
+            AdditionalProblem::StartsOn(date) | AdditionalProblem::EndsOn(date),
+        ) => date_problem(t, date),
+        Problem::Diploma(EducationProblem::DiplomaBeforeGraduation) => {
+            let year = match &form.record {
+                Record::Diploma(draft) => draft.graduation_year.clone().unwrap_or_default(),
+                Record::Additional(_) => String::new(),
+            };
+            t.msg_with(
+                "edu-problem-before-graduation",
+                [("year", Arg::Text(year.trim()))],
+            )
+        }
+        Problem::Diploma(EducationProblem::GraduationYear(year)) => match year {
+            YearProblem::Malformed => t.msg("edu-problem-year-format"),
+            YearProblem::TooEarly => t.msg("edu-problem-year-early"),
+            YearProblem::InFuture => t.msg("edu-problem-year-future"),
+        },
+        Problem::Additional(AdditionalProblem::Hours(hours)) => match hours {
+            HoursProblem::Malformed => t.msg("edu-problem-hours-format"),
+            HoursProblem::Zero => t.msg("edu-problem-hours-zero"),
+            HoursProblem::TooMany => t.msg_with(
+                "edu-problem-hours-many",
+                [("max", Arg::Number(MAX_HOURS.into()))],
+            ),
+        },
+        Problem::Additional(AdditionalProblem::EndsBeforeStart) => {
+            let start = match &form.record {
+                Record::Additional(draft) => draft
+                    .starts_on
+                    .as_deref()
+                    .and_then(|start| profile::parse_date(start).ok())
+                    .map(date)
+                    .unwrap_or_default(),
+                Record::Diploma(_) => String::new(),
+            };
+            t.msg_with(
+                "edu-problem-ends-before-start",
+                [("date", Arg::Text(&start))],
+            )
+        }
+    };
+    t.msg_with(
+        "edu-problem",
+        [
+            ("field", Arg::Text(&label(t, problem.question()))),
+            ("reason", Arg::Text(&reason)),
+        ],
+    )
+}
+
+// ---------------------------------------------------------------- screens
+
+fn back_to_list(t: Texts) -> InlineKeyboardButton {
+    button(t.msg("edu-back"), Action::Edu(EduAction::List))
+}
+
+/// The practitioner's diplomas and programmes, under `heading` when there
+/// is news.
+pub async fn list_screen(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    heading: Option<String>,
+) -> Result<Screen, HandlerError> {
+    let vault = &services.vault;
+    let diplomas = profile::list_education(db, vault, user_id).await?;
+    let programmes = profile::list_additional(db, vault, user_id).await?;
+    let mut text = heading.map(|h| format!("{h}\n\n")).unwrap_or_default();
+    text.push_str(&t.msg("edu-title"));
+    let mut rows = Vec::new();
+    let mut index = 0_i64;
+    // One row of buttons per record, numbered as in the text.
+    let record_row = |index: i64, id: i64| {
+        vec![
+            button(
+                t.msg_with("edu-edit-n", [("index", Arg::Number(index))]),
+                Action::Edu(EduAction::Edit(id)),
+            ),
+            button(
+                t.msg_with("edu-delete-n", [("index", Arg::Number(index))]),
+                Action::Edu(EduAction::Delete(id)),
+            ),
+            button(
+                t.msg_with("edu-history-n", [("index", Arg::Number(index))]),
+                Action::Edu(EduAction::History(id)),
+            ),
+        ]
+    };
+    if diplomas.is_empty() && programmes.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&t.msg("edu-empty"));
+    }
+    if !diplomas.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&t.msg("edu-diplomas"));
+        for record in &diplomas {
+            index += 1;
+            let education = &record.education;
+            text.push('\n');
+            text.push_str(&t.msg_with(
+                "edu-diploma-line",
+                [
+                    ("index", Arg::Number(index)),
+                    ("institution", Arg::Text(education.institution())),
+                    ("specialty", Arg::Text(education.specialty())),
+                    ("level", Arg::Text(&level_name(t, education.level()))),
+                    ("year", Arg::Number(education.graduation_year().into())),
+                ],
+            ));
+            rows.push(record_row(index, record.id));
+        }
+    }
+    if !programmes.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&t.msg("edu-additionals"));
+        for record in &programmes {
+            index += 1;
+            let additional = &record.additional;
+            text.push('\n');
+            text.push_str(&t.msg_with(
+                "edu-additional-line",
+                [
+                    ("index", Arg::Number(index)),
+                    ("programme", Arg::Text(additional.programme())),
+                    ("hours", Arg::Number(additional.hours().into())),
+                    ("start", Arg::Text(&date(additional.starts_on()))),
+                    ("end", Arg::Text(&date(additional.ends_on()))),
+                ],
+            ));
+            rows.push(record_row(index, record.id));
+        }
+    }
+    let draft: Option<Form> = drafts::load(db, vault, user_id, DraftKind::Education).await?;
+    if draft.is_some() {
+        rows.push(vec![button(
+            t.msg("edu-resume"),
+            Action::Edu(EduAction::Resume),
+        )]);
+    }
+    rows.push(vec![
+        button(t.msg("edu-add-diploma"), Action::Edu(EduAction::NewDiploma)),
+        button(
+            t.msg("edu-add-additional"),
+            Action::Edu(EduAction::NewAdditional),
+        ),
+    ]);
+    rows.push(vec![button(
+        t.msg("edu-back-to-profile"),
+        Action::Open(Section::Profile),
+    )]);
+    Ok(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    })
+}
+
+/// A question, with the level's buttons when it is the level, and a way
+/// to give up.
+fn question_screen(t: Texts, question: Question, before: Option<String>) -> Screen {
+    let mut rows: Vec<Vec<_>> = Vec::new();
+    if question == Question::Level {
+        rows.extend(EducationLevel::ALL.into_iter().map(|level| {
+            vec![button(
+                level_name(t, level),
+                Action::Edu(EduAction::Level(level)),
+            )]
+        }));
+    }
+    rows.push(vec![button(
+        t.msg("edu-cancel"),
+        Action::Edu(EduAction::Cancel),
+    )]);
+    let text = match before {
+        Some(before) => format!("{before}\n\n{}", question_text(t, question)),
+        None => question_text(t, question),
+    };
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+/// Writes the answers to PostgreSQL first, then the position to Redis: a
+/// failure between the two leaves the answers kept and the position behind.
+async fn keep(
+    db: &PgPool,
+    services: &Services,
+    dialogue: &ChatDialogue,
+    user_id: i64,
+    form: &Form,
+) -> HandlerResult {
+    drafts::save(
+        db,
+        &services.vault,
+        user_id,
+        DraftKind::Education,
+        form,
+        services.clock.now(),
+    )
+    .await?;
+    dialogue.update(State::Education(form.question)).await?;
+    Ok(())
+}
+
+async fn load(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Option<Form>, HandlerError> {
+    Ok(drafts::load(db, &services.vault, user_id, DraftKind::Education).await?)
+}
+
+/// /cancel: gives up the record being filled in, at a question
+/// (`answering`) or left by a Redis flush. Whether there was one.
+pub async fn cancel_draft(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    answering: bool,
+) -> Result<bool, HandlerError> {
+    let started = answering || load(db, services, user_id).await?.is_some();
+    if started {
+        drafts::discard(db, user_id, DraftKind::Education).await?;
+    }
+    Ok(started)
+}
+
+// ---------------------------------------------------------------- buttons
+
+/// A button of the section. The step-up is re-checked first (a screen left
+/// open outlives the session), and every id is checked in core against the
+/// presser: someone else's record is refused and recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn press(
+    bot: Bot,
+    query: CallbackQuery,
+    action: EduAction,
+    dialogue: ChatDialogue,
+    state: State,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = query.from.id.0 as i64;
+    if !code_entry::session_open(&db, &services, user_id).await? {
+        screen::answer(&bot, &query).await?;
+        return main_menu::ask_for_code(&bot, &query, &dialogue, t, Section::Profile).await;
+    }
+    let vault = &services.vault;
+    let now = services.clock.now();
+    match action {
+        EduAction::List => {
+            screen::answer(&bot, &query).await?;
+            let list = list_screen(t, &db, &services, user_id, None).await?;
+            screen::replace(&bot, &query, list).await
+        }
+        EduAction::Cancel => {
+            screen::answer(&bot, &query).await?;
+            drafts::discard(&db, user_id, DraftKind::Education).await?;
+            dialogue.exit().await?;
+            let list = list_screen(t, &db, &services, user_id, None).await?;
+            screen::replace(&bot, &query, list).await
+        }
+        EduAction::NewDiploma | EduAction::NewAdditional => {
+            screen::answer(&bot, &query).await?;
+            // A new record replaces an unfinished one.
+            let form = if action == EduAction::NewDiploma {
+                Form {
+                    record: Record::Diploma(EducationDraft::default()),
+                    editing: None,
+                    question: Question::Institution,
+                }
+            } else {
+                Form {
+                    record: Record::Additional(AdditionalDraft::default()),
+                    editing: None,
+                    question: Question::Programme,
+                }
+            };
+            keep(&db, &services, &dialogue, user_id, &form).await?;
+            screen::replace(&bot, &query, question_screen(t, form.question, None)).await
+        }
+        EduAction::Resume => {
+            let Some(form) = load(&db, &services, user_id).await? else {
+                return outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            dialogue.update(State::Education(form.question)).await?;
+            screen::replace(&bot, &query, question_screen(t, form.question, None)).await
+        }
+        EduAction::Level(level) => {
+            let Some(mut form) = load(&db, &services, user_id).await? else {
+                return outdated(&bot, &query, t).await;
+            };
+            // The open question is the one in Redis; without it (flushed),
+            // the one the draft was at.
+            match state {
+                State::Education(question) => form.question = question,
+                State::Idle => {}
+                _ => return outdated(&bot, &query, t).await,
+            }
+            let Record::Diploma(draft) = &mut form.record else {
+                return outdated(&bot, &query, t).await;
+            };
+            if form.question != Question::Level {
+                return outdated(&bot, &query, t).await;
+            }
+            screen::answer(&bot, &query).await?;
+            draft.level = Some(level);
+            let chosen = t.msg_with(
+                "edu-level-chosen",
+                [("level", Arg::Text(&level_name(t, level)))],
+            );
+            // The buttons go: the message now says what was chosen.
+            let done = Screen {
+                text: chosen,
+                keyboard: InlineKeyboardMarkup::default(),
+            };
+            screen::replace(&bot, &query, done).await?;
+            advance(
+                &bot,
+                query.from.id.into(),
+                &dialogue,
+                t,
+                &db,
+                &services,
+                form,
+            )
+            .await
+        }
+        EduAction::Edit(id) => {
+            let Some(stored) = find(&db, &services, user_id, id).await? else {
+                return forged(&bot, &query, t, &db, id, now).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let questions = match stored {
+                Stored::Diploma(_) => &Question::DIPLOMA[..],
+                Stored::Additional(_) => &Question::ADDITIONAL[..],
+            };
+            let mut rows: Vec<Vec<_>> = questions
+                .iter()
+                .map(|question| {
+                    vec![button(
+                        label(t, *question),
+                        Action::Edu(EduAction::Field(id, *question)),
+                    )]
+                })
+                .collect();
+            rows.push(vec![back_to_list(t)]);
+            let screen = Screen {
+                text: t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]),
+                keyboard: InlineKeyboardMarkup::new(rows),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+        EduAction::Field(id, question) => {
+            let Some(stored) = find(&db, &services, user_id, id).await? else {
+                return forged(&bot, &query, t, &db, id, now).await;
+            };
+            let form = stored.form(question);
+            if !form.questions().contains(&question) {
+                // A diploma's field on a programme: no button says so.
+                return outdated(&bot, &query, t).await;
+            }
+            screen::answer(&bot, &query).await?;
+            keep(&db, &services, &dialogue, user_id, &form).await?;
+            screen::replace(&bot, &query, question_screen(t, question, None)).await
+        }
+        EduAction::Delete(id) => {
+            let Some(stored) = find(&db, &services, user_id, id).await? else {
+                return forged(&bot, &query, t, &db, id, now).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let screen = Screen {
+                text: t.msg_with("edu-delete-ask", [("name", Arg::Text(&stored.name()))]),
+                keyboard: InlineKeyboardMarkup::new([[
+                    button(
+                        t.msg("edu-delete-confirm"),
+                        Action::Edu(EduAction::ConfirmDelete(id)),
+                    ),
+                    button(t.msg("edu-delete-keep"), Action::Edu(EduAction::List)),
+                ]]),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+        EduAction::ConfirmDelete(id) => {
+            let actor = Actor::Practitioner(user_id);
+            let deleted = profile::delete_education(&db, vault, user_id, id, actor, now).await?
+                || profile::delete_additional(&db, vault, user_id, id, actor, now).await?;
+            if !deleted {
+                return forged(&bot, &query, t, &db, id, now).await;
+            }
+            screen::answer(&bot, &query).await?;
+            let list = list_screen(t, &db, &services, user_id, Some(t.msg("edu-deleted"))).await?;
+            screen::replace(&bot, &query, list).await
+        }
+        EduAction::History(id) => {
+            // Owner-only in core: someone else's id has no versions.
+            let versions = history::versions(&db, vault, user_id, Entity::Education, id).await?;
+            if versions.is_empty() {
+                return forged(&bot, &query, t, &db, id, now).await;
+            }
+            screen::answer(&bot, &query).await?;
+            let screen = Screen {
+                text: versions_text(t, Entity::Education, &versions),
+                keyboard: InlineKeyboardMarkup::new([[back_to_list(t)]]),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+    }
+}
+
+async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
+}
+
+/// A button naming a record that is not the presser's (or no longer
+/// exists: core does not tell the two apart, so neither does the answer).
+async fn forged(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    id: i64,
+    now: DateTime<Utc>,
+) -> HandlerResult {
+    outdated(bot, query, t).await?;
+    record_forged(db, query.from.id.0 as i64, "education", id, now).await
+}
+
+// ---------------------------------------------------------------- messages
+
+/// A message while a question is open: the answer to `question`.
+pub async fn receive(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    question: Question,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = msg.chat.id.0;
+    let Some(mut form) = load(&db, &services, user_id).await? else {
+        // Given up meanwhile (another device, an erased account).
+        dialogue.exit().await?;
+        let list = list_screen(t, &db, &services, user_id, None).await?;
+        return screen::show(&bot, msg.chat.id, list).await;
+    };
+    form.question = question;
+    answer(bot, msg, dialogue, form, t, db, services).await
+}
+
+/// A message in no conversation from a practitioner with an unfinished
+/// record (the position was lost with Redis): the draft, to take the
+/// message as the answer to its question. Only with the step-up session
+/// open; a command is never an answer.
+pub async fn unfinished(
+    msg: Message,
+    state: State,
+    db: PgPool,
+    services: Services,
+) -> Option<Form> {
+    if state != State::Idle || msg.text().is_none_or(|text| text.starts_with('/')) {
+        return None;
+    }
+    let user_id = msg.chat.id.0;
+    let found = async {
+        let Some(form) = load(&db, &services, user_id).await? else {
+            return Ok(None);
+        };
+        let open = code_entry::session_open(&db, &services, user_id).await?;
+        Ok::<_, HandlerError>(Some(form).filter(|_| open))
+    };
+    found.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "cannot look for an unfinished education record");
+        None
+    })
+}
+
+/// The answer to the draft's question after a lost position: the position
+/// is put back first.
+pub async fn resume(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    form: Form,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    dialogue.update(State::Education(form.question)).await?;
+    answer(bot, msg, dialogue, form, t, db, services).await
+}
+
+/// Strictly `ДД.ММ.ГГГГ`: core also reads ISO dates (its own snapshots),
+/// but people are asked for one form and told when they type another.
+fn strict_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes[2] == b'.'
+        && bytes[5] == b'.'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 2 || i == 5 || b.is_ascii_digit())
+}
+
+async fn answer(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    mut form: Form,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let chat_id = msg.chat.id;
+    let user_id = chat_id.0;
+    let question = form.question;
+    let Some(text) = msg.text() else {
+        return screen::show(&bot, chat_id, question_screen(t, question, None)).await;
+    };
+    let value = Some(text.trim()).filter(|value| !value.is_empty());
+    if question == Question::Level {
+        let hint = Some(t.msg("edu-use-buttons"));
+        return screen::show(&bot, chat_id, question_screen(t, question, hint)).await;
+    }
+    if question.is_date() && value.is_some_and(|value| !strict_date(value)) {
+        // The earlier answers stay as they are; only this one is refused.
+        let reason = t.msg_with(
+            "edu-problem",
+            [
+                ("field", Arg::Text(&label(t, question))),
+                ("reason", Arg::Text(&t.msg("profile-problem-date-format"))),
+            ],
+        );
+        return screen::show(&bot, chat_id, question_screen(t, question, Some(reason))).await;
+    }
+    if let Some(slot) = form.slot(question) {
+        *slot = value.map(str::to_owned);
+    }
+    drafts::save(
+        &db,
+        &services.vault,
+        user_id,
+        DraftKind::Education,
+        &form,
+        services.clock.now(),
+    )
+    .await?;
+    if question == Question::DiplomaNumber {
+        // Personal data: off the chat once stored (or refused).
+        code_entry::forget_message(&bot, &msg).await;
+    }
+    let problems = match check(&form.record, services.clock.now()) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    };
+    if let Some(problem) = problems.iter().find(|p| p.question() == question) {
+        let reason = problem_text(t, *problem, &form);
+        return screen::show(&bot, chat_id, question_screen(t, question, Some(reason))).await;
+    }
+    advance(&bot, chat_id, &dialogue, t, &db, &services, form).await
+}
+
+/// After an accepted answer: the next question when adding, else the record
+/// stored (added or changed) — or, when answers that were fine alone are
+/// not together, the question to answer again.
+async fn advance(
+    bot: &Bot,
+    chat_id: ChatId,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    mut form: Form,
+) -> HandlerResult {
+    let user_id = chat_id.0;
+    if form.editing.is_none()
+        && let Some(next) = form.next_after(form.question)
+    {
+        form.question = next;
+        keep(db, services, dialogue, user_id, &form).await?;
+        return screen::show(bot, chat_id, question_screen(t, next, None)).await;
+    }
+    let now = services.clock.now();
+    let valid = match check(&form.record, now) {
+        Ok(valid) => valid,
+        Err(problems) => {
+            let problem = problems[0];
+            form.question = problem.question();
+            keep(db, services, dialogue, user_id, &form).await?;
+            let reason = problem_text(t, problem, &form);
+            let screen = question_screen(t, form.question, Some(reason));
+            return screen::show(bot, chat_id, screen).await;
+        }
+    };
+    let vault = &services.vault;
+    let actor = Actor::Practitioner(user_id);
+    let stored = match (&valid, form.editing) {
+        (Valid::Diploma(education), None) => {
+            profile::add_education(db, vault, user_id, education, actor, now).await?;
+            true
+        }
+        (Valid::Additional(additional), None) => {
+            profile::add_additional(db, vault, user_id, additional, actor, now).await?;
+            true
+        }
+        (Valid::Diploma(education), Some(id)) => {
+            profile::update_education(db, vault, user_id, id, education, actor, now).await?
+        }
+        (Valid::Additional(additional), Some(id)) => {
+            profile::update_additional(db, vault, user_id, id, additional, actor, now).await?
+        }
+    };
+    drafts::discard(db, user_id, DraftKind::Education).await?;
+    dialogue.exit().await?;
+    // A change of a record deleted meanwhile (on another device) is not
+    // stored; the list says what there is.
+    let heading = if stored {
+        t.msg("edu-saved")
+    } else {
+        t.msg("edu-gone")
+    };
+    let list = list_screen(t, db, services, user_id, Some(heading)).await?;
+    screen::show(bot, chat_id, list).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_taken_only_as_dd_mm_yyyy() {
+        assert!(strict_date("30.06.2012"));
+        for wrong in [
+            "2012-06-30",
+            "1.6.2012",
+            "30/06/2012",
+            "30.06.12",
+            "3a.06.2012",
+        ] {
+            assert!(!strict_date(wrong), "{wrong}");
+        }
+    }
+
+    #[test]
+    fn forged_data_is_not_an_action() {
+        for data in [
+            "", "l:phd", "e:", "e:0", "e:-1", "f:1", "f:1:zz", "f:x:in", "rm:1e3", "h:01", "list:1",
+        ] {
+            assert_eq!(EduAction::parse(data), None, "{data:?}");
+        }
+    }
+}
