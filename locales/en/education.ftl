@@ -29,6 +29,17 @@ edu-delete-keep = Keep
 edu-edit-which = What to change in the record “{ $name }”?
 edu-use-buttons = Choose the level with a button.
 edu-level-chosen = Level: { $level }
+edu-check = <b>Please check the details</b> — if everything is right, save the record:
+edu-card-line = <b>{ $field }:</b> { $value }
+edu-card-hours =
+    { $hours } { $hours ->
+        [one] academic hour
+       *[other] academic hours
+    }
+edu-save = ✅ Save
+edu-fix = ✏️ Correct a field
+edu-fix-which = Which field to correct?
+edu-back-to-card = « Back to the check
 
 edu-level =
     { $level ->

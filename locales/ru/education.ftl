@@ -30,6 +30,18 @@ edu-delete-keep = Оставить
 edu-edit-which = Что изменить в записи «{ $name }»?
 edu-use-buttons = Уровень образования выберите кнопкой.
 edu-level-chosen = Уровень образования: { $level }
+edu-check = <b>Проверьте данные</b> — если всё верно, сохраните запись:
+edu-card-line = <b>{ $field }:</b> { $value }
+edu-card-hours =
+    { $hours } { $hours ->
+        [one] академический час
+        [few] академических часа
+       *[many] академических часов
+    }
+edu-save = ✅ Сохранить
+edu-fix = ✏️ Исправить поле
+edu-fix-which = Какое поле исправить?
+edu-back-to-card = « К проверке данных
 
 edu-level =
     { $level ->

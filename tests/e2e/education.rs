@@ -95,7 +95,21 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(db:
         &anna.send("30.06.2011").await,
         "Дата выдачи диплома: диплом не может быть выдан раньше года окончания (2012).",
     );
-    let saved = anna.send("30.06.2012").await;
+    // All answered: the summary card, nothing stored yet.
+    let card = anna.send("30.06.2012").await;
+    starts(&card, "Проверьте данные");
+    contains(&card, &format!("Учебное заведение: {INSTITUTION}"));
+    contains(&card, "Уровень образования: высшее — специалитет");
+    contains(&card, &format!("Номер диплома: {NUMBER}"));
+    contains(&card, "Год окончания: 2012");
+    contains(&card, "Дата выдачи диплома: 30.06.2012");
+    assert!(
+        profile::list_education(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let saved = anna.press("✅ Сохранить").await;
     starts(&saved, "✅ Сохранено.");
     contains(
         &saved,
@@ -141,7 +155,10 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(db:
         &anna.send("31.01.2024").await,
         "Дата окончания обучения: обучение не может закончиться раньше, чем началось (01.02.2024).",
     );
-    let saved = anna.send("28.02.2024").await;
+    let card = anna.send("28.02.2024").await;
+    starts(&card, "Проверьте данные");
+    contains(&card, "Объём программы: 144 академических часа");
+    let saved = anna.press("✅ Сохранить").await;
     starts(&saved, "✅ Сохранено.");
     contains(
         &saved,
@@ -218,7 +235,11 @@ async fn a_redis_flush_while_adding_a_diploma_loses_nothing_typed(db: PgPool) {
         "Год окончания — четыре цифры",
     );
     anna.send("2015").await;
-    let saved = anna.send("01.07.2015").await;
+    starts(&anna.send("01.07.2015").await, "Проверьте данные");
+
+    // A flush on the card: «✅ Сохранить» still stores the draft.
+    app.flush_redis().await;
+    let saved = anna.press("✅ Сохранить").await;
     starts(&saved, "✅ Сохранено.");
     contains(
         &saved,
@@ -230,6 +251,80 @@ async fn a_redis_flush_while_adding_a_diploma_loses_nothing_typed(db: PgPool) {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].education.diploma_number(), NUMBER);
     assert_eq!(stored[0].education.specialty(), "Сестринское дело");
+    app.finish().await;
+}
+
+/// Adds a diploma up to its summary card.
+async fn diploma_up_to_the_card(phone: &Phone<'_>) -> ChatMessage {
+    open_education(phone).await;
+    phone.press("➕ Диплом").await;
+    phone.send(INSTITUTION).await;
+    phone.send("Лечебное дело").await;
+    choose_level(phone, "высшее — специалитет").await;
+    phone.send(NUMBER).await;
+    phone.send("2012").await;
+    phone.send("30.06.2012").await
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_field_corrected_on_the_card_returns_to_the_card_then_is_saved_once(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let card = diploma_up_to_the_card(&anna).await;
+    starts(&card, "Проверьте данные");
+    contains(&card, "Год окончания: 2012");
+
+    starts(
+        &anna.press("✏️ Исправить поле").await,
+        "Какое поле исправить?",
+    );
+    starts(
+        &anna.press("Год окончания").await,
+        "Год окончания — четыре цифры",
+    );
+    // The corrected answer goes back to the card, not to saving.
+    let card = anna.send("2011").await;
+    starts(&card, "Проверьте данные");
+    contains(&card, "Год окончания: 2011");
+    contains(&card, "Дата выдачи диплома: 30.06.2012");
+    assert!(
+        profile::list_education(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let saved = anna.press("✅ Сохранить").await;
+    starts(&saved, "✅ Сохранено.");
+    contains(&saved, "год окончания 2011");
+    let stored = profile::list_education(&app.db, &app.vault, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].education.graduation_year(), 2011);
+    assert_eq!(stored[0].education.diploma_number(), NUMBER);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_double_tap_on_save_stores_one_record(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    starts(&diploma_up_to_the_card(&anna).await, "Проверьте данные");
+
+    starts(&anna.press("✅ Сохранить").await, "✅ Сохранено.");
+    // The second tap of the same button: the draft is gone, the list stays.
+    let answer = anna.press_forged("ed:save").await;
+    assert!(answer.answered && answer.text.is_none(), "{answer:?}");
+    let list = newest_starting(&anna, "🎓 Образование").await;
+    contains(&list, INSTITUTION);
+    assert_eq!(
+        profile::list_education(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     app.finish().await;
 }
 

@@ -24,8 +24,15 @@
 //! user: 30.06.2011
 //! bot:  Дата выдачи диплома: диплом не может быть выдан раньше года окончания (2012).
 //! user: 30.06.2012
-//! bot:  ✅ Сохранено. 🎓 Образование 1. Первый МГМУ… [✏️ 1] [🗑 1] [🕘 1] …
+//! bot:  Проверьте данные: <card> [✅ Сохранить] [✏️ Исправить поле] [✖️ Отменить]
+//! user: <presses ✏️ Исправить поле, then Год окончания>, 2011
+//! bot:  Проверьте данные: <the card with 2011> …
+//! user: <presses ✅ Сохранить>
+//! bot:  (the same message) ✅ Сохранено. 🎓 Образование 1. Первый МГМУ… [✏️ 1] [🗑 1] [🕘 1] …
 //! ```
+//!
+//! A new record is stored only from its summary card; a changed field of a
+//! stored record is stored at once.
 //!
 //! Every answer is written to a sealed draft in PostgreSQL as it is given
 //! (`medcab_core::drafts`, kind `education`); Redis holds only which
@@ -160,6 +167,14 @@ pub enum EduAction {
     ConfirmDelete(i64),
     /// The versions of a record.
     History(i64),
+    /// Store the new record shown on its summary card.
+    Save,
+    /// Choose a field of the new record on the card to correct.
+    Fix,
+    /// Back to the summary card.
+    Card,
+    /// Correct this field of the new record; the answer returns to the card.
+    DraftField(Question),
 }
 
 impl EduAction {
@@ -176,6 +191,10 @@ impl EduAction {
             EduAction::Delete(id) => format!("d:{id}"),
             EduAction::ConfirmDelete(id) => format!("rm:{id}"),
             EduAction::History(id) => format!("h:{id}"),
+            EduAction::Save => "save".to_owned(),
+            EduAction::Fix => "fix".to_owned(),
+            EduAction::Card => "card".to_owned(),
+            EduAction::DraftField(question) => format!("df:{}", question.code()),
         }
     }
 
@@ -187,6 +206,9 @@ impl EduAction {
                 "na" => Some(EduAction::NewAdditional),
                 "resume" => Some(EduAction::Resume),
                 "x" => Some(EduAction::Cancel),
+                "save" => Some(EduAction::Save),
+                "fix" => Some(EduAction::Fix),
+                "card" => Some(EduAction::Card),
                 _ => None,
             },
             Some(("l", level)) => EducationLevel::parse(level).map(EduAction::Level),
@@ -198,6 +220,7 @@ impl EduAction {
             Some(("d", id)) => parse_id(id).map(EduAction::Delete),
             Some(("rm", id)) => parse_id(id).map(EduAction::ConfirmDelete),
             Some(("h", id)) => parse_id(id).map(EduAction::History),
+            Some(("df", code)) => Question::parse(code).map(EduAction::DraftField),
             _ => None,
         }
     }
@@ -215,6 +238,9 @@ impl EduAction {
             EduAction::Delete(1),
             EduAction::ConfirmDelete(i64::MAX),
             EduAction::History(i64::MAX),
+            EduAction::Save,
+            EduAction::Fix,
+            EduAction::Card,
         ];
         all.extend(EducationLevel::ALL.map(EduAction::Level));
         all.extend(
@@ -222,6 +248,12 @@ impl EduAction {
                 .into_iter()
                 .chain(Question::ADDITIONAL)
                 .map(|question| EduAction::Field(i64::MAX, question)),
+        );
+        all.extend(
+            Question::DIPLOMA
+                .into_iter()
+                .chain(Question::ADDITIONAL)
+                .map(EduAction::DraftField),
         );
         all
     }
@@ -243,6 +275,14 @@ pub struct Form {
     /// The question open when the draft was last written: where to resume
     /// once the position in Redis is lost.
     question: Question,
+    /// A new record has reached its summary card: a corrected answer
+    /// returns to the card (drafts written before the card have neither).
+    #[serde(default)]
+    reviewed: bool,
+    /// The summary card is on screen: no question is open, and a message
+    /// is not an answer.
+    #[serde(default)]
+    on_card: bool,
 }
 
 impl Form {
@@ -322,11 +362,15 @@ impl Stored {
                 record: Record::Diploma(record.education.to_draft()),
                 editing: Some(record.id),
                 question,
+                reviewed: false,
+                on_card: false,
             },
             Stored::Additional(record) => Form {
                 record: Record::Additional(record.additional.to_draft()),
                 editing: Some(record.id),
                 question,
+                reviewed: false,
+                on_card: false,
             },
         }
     }
@@ -608,6 +652,137 @@ fn question_screen(t: Texts, question: Question, before: Option<String>) -> Scre
     }
 }
 
+/// The summary card of a new record: every answer under its label (the
+/// diploma number too: it is the practitioner's own, shown to them), with
+/// «✅ Сохранить» and «✏️ Исправить поле».
+fn card_screen(t: Texts, valid: &Valid) -> Screen {
+    let line = |question: Question, value: &str| {
+        t.msg_with(
+            "edu-card-line",
+            [
+                ("field", Arg::Text(&label(t, question))),
+                ("value", Arg::Text(value)),
+            ],
+        )
+    };
+    let lines = match valid {
+        Valid::Diploma(education) => vec![
+            line(Question::Institution, education.institution()),
+            line(Question::Specialty, education.specialty()),
+            line(Question::Level, &level_name(t, education.level())),
+            line(Question::DiplomaNumber, education.diploma_number()),
+            line(
+                Question::GraduationYear,
+                &education.graduation_year().to_string(),
+            ),
+            line(Question::DiplomaDate, &date(education.diploma_date())),
+        ],
+        Valid::Additional(additional) => vec![
+            line(Question::Programme, additional.programme()),
+            line(
+                Question::Hours,
+                &t.msg_with(
+                    "edu-card-hours",
+                    [("hours", Arg::Number(additional.hours().into()))],
+                ),
+            ),
+            line(Question::StartsOn, &date(additional.starts_on())),
+            line(Question::EndsOn, &date(additional.ends_on())),
+        ],
+    };
+    Screen {
+        text: format!("{}\n\n{}", t.msg("edu-check"), lines.join("\n")),
+        keyboard: InlineKeyboardMarkup::new([
+            vec![
+                button(t.msg("edu-save"), Action::Edu(EduAction::Save)),
+                button(t.msg("edu-fix"), Action::Edu(EduAction::Fix)),
+            ],
+            vec![button(t.msg("edu-cancel"), Action::Edu(EduAction::Cancel))],
+        ]),
+    }
+}
+
+/// A new record with every answer given: its summary card, the draft marked
+/// as on the card (in PostgreSQL, so a flush loses nothing) and no question
+/// open — or, when the answers are not fine together, the question to
+/// answer again.
+async fn review(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    dialogue: &ChatDialogue,
+    user_id: i64,
+    mut form: Form,
+) -> Result<Screen, HandlerError> {
+    match check(&form.record, services.clock.now()) {
+        Ok(valid) => {
+            form.reviewed = true;
+            form.on_card = true;
+            drafts::save(
+                db,
+                &services.vault,
+                user_id,
+                DraftKind::Education,
+                &form,
+                services.clock.now(),
+            )
+            .await?;
+            dialogue.exit().await?;
+            Ok(card_screen(t, &valid))
+        }
+        Err(problems) => {
+            let problem = problems[0];
+            form.on_card = false;
+            form.question = problem.question();
+            keep(db, services, dialogue, user_id, &form).await?;
+            let reason = problem_text(t, problem, &form);
+            Ok(question_screen(t, form.question, Some(reason)))
+        }
+    }
+}
+
+/// Stores a checked record: added (`editing` is `None`) or changed.
+/// Whether it was stored (a record deleted meanwhile is not changed).
+async fn store(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+    valid: &Valid,
+    editing: Option<i64>,
+) -> Result<bool, HandlerError> {
+    let vault = &services.vault;
+    let actor = Actor::Practitioner(user_id);
+    let now = services.clock.now();
+    Ok(match (valid, editing) {
+        (Valid::Diploma(education), None) => {
+            profile::add_education(db, vault, user_id, education, actor, now).await?;
+            true
+        }
+        (Valid::Additional(additional), None) => {
+            profile::add_additional(db, vault, user_id, additional, actor, now).await?;
+            true
+        }
+        (Valid::Diploma(education), Some(id)) => {
+            profile::update_education(db, vault, user_id, id, education, actor, now).await?
+        }
+        (Valid::Additional(additional), Some(id)) => {
+            profile::update_additional(db, vault, user_id, id, additional, actor, now).await?
+        }
+    })
+}
+
+/// The draft of a new record on its summary card, for the card's buttons;
+/// `None` for anything else (a button left from an earlier screen).
+async fn on_card(
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Option<Form>, HandlerError> {
+    Ok(load(db, services, user_id)
+        .await?
+        .filter(|form| form.editing.is_none() && form.on_card))
+}
+
 /// Writes the answers to PostgreSQL first, then the position to Redis: a
 /// failure between the two leaves the answers kept and the position behind.
 async fn keep(
@@ -697,12 +872,16 @@ pub async fn press(
                     record: Record::Diploma(EducationDraft::default()),
                     editing: None,
                     question: Question::Institution,
+                    reviewed: false,
+                    on_card: false,
                 }
             } else {
                 Form {
                     record: Record::Additional(AdditionalDraft::default()),
                     editing: None,
                     question: Question::Programme,
+                    reviewed: false,
+                    on_card: false,
                 }
             };
             keep(&db, &services, &dialogue, user_id, &form).await?;
@@ -713,11 +892,88 @@ pub async fn press(
                 return outdated(&bot, &query, t).await;
             };
             screen::answer(&bot, &query).await?;
+            if form.on_card {
+                let card = review(t, &db, &services, &dialogue, user_id, form).await?;
+                return screen::replace(&bot, &query, card).await;
+            }
             dialogue.update(State::Education(form.question)).await?;
             screen::replace(&bot, &query, question_screen(t, form.question, None)).await
         }
+        EduAction::Save => {
+            let Some(form) = load(&db, &services, user_id).await? else {
+                // Stored already (a second tap) or given up: the list says
+                // what there is.
+                screen::answer(&bot, &query).await?;
+                let list = list_screen(t, &db, &services, user_id, None).await?;
+                return screen::replace(&bot, &query, list).await;
+            };
+            if form.editing.is_some() || !form.on_card {
+                return outdated(&bot, &query, t).await;
+            }
+            screen::answer(&bot, &query).await?;
+            let Ok(valid) = check(&form.record, now) else {
+                // Fine when shown, not now (a date turned future?): asked again.
+                let screen = review(t, &db, &services, &dialogue, user_id, form).await?;
+                return screen::replace(&bot, &query, screen).await;
+            };
+            store(&db, &services, user_id, &valid, None).await?;
+            drafts::discard(&db, user_id, DraftKind::Education).await?;
+            dialogue.exit().await?;
+            let list = list_screen(t, &db, &services, user_id, Some(t.msg("edu-saved"))).await?;
+            screen::replace(&bot, &query, list).await
+        }
+        EduAction::Fix => {
+            let Some(form) = on_card(&db, &services, user_id).await? else {
+                return outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let mut rows: Vec<Vec<_>> = form
+                .questions()
+                .iter()
+                .map(|question| {
+                    vec![button(
+                        label(t, *question),
+                        Action::Edu(EduAction::DraftField(*question)),
+                    )]
+                })
+                .collect();
+            rows.push(vec![button(
+                t.msg("edu-back-to-card"),
+                Action::Edu(EduAction::Card),
+            )]);
+            let screen = Screen {
+                text: t.msg("edu-fix-which"),
+                keyboard: InlineKeyboardMarkup::new(rows),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+        EduAction::Card => {
+            let Some(form) = on_card(&db, &services, user_id).await? else {
+                return outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let card = review(t, &db, &services, &dialogue, user_id, form).await?;
+            screen::replace(&bot, &query, card).await
+        }
+        EduAction::DraftField(question) => {
+            let Some(mut form) = on_card(&db, &services, user_id).await? else {
+                return outdated(&bot, &query, t).await;
+            };
+            if !form.questions().contains(&question) {
+                // A diploma's field on a programme: no button says so.
+                return outdated(&bot, &query, t).await;
+            }
+            screen::answer(&bot, &query).await?;
+            form.on_card = false;
+            form.question = question;
+            keep(&db, &services, &dialogue, user_id, &form).await?;
+            screen::replace(&bot, &query, question_screen(t, question, None)).await
+        }
         EduAction::Level(level) => {
-            let Some(mut form) = load(&db, &services, user_id).await? else {
+            let Some(mut form) = load(&db, &services, user_id)
+                .await?
+                .filter(|form| !form.on_card)
+            else {
                 return outdated(&bot, &query, t).await;
             };
             // The open question is the one in Redis; without it (flushed),
@@ -876,6 +1132,8 @@ pub async fn receive(
         return screen::show(&bot, msg.chat.id, list).await;
     };
     form.question = question;
+    // A question is open, so the card is not (a stale card mark).
+    form.on_card = false;
     answer(bot, msg, dialogue, form, t, db, services).await
 }
 
@@ -898,7 +1156,8 @@ pub async fn unfinished(
             return Ok(None);
         };
         let open = code_entry::session_open(&db, &services, user_id).await?;
-        Ok::<_, HandlerError>(Some(form).filter(|_| open))
+        // On the summary card no question is open: a message is no answer.
+        Ok::<_, HandlerError>(Some(form).filter(|form| open && !form.on_card))
     };
     found.await.unwrap_or_else(|error| {
         tracing::error!(%error, "cannot look for an unfinished education record");
@@ -992,9 +1251,10 @@ async fn answer(
     advance(&bot, chat_id, &dialogue, t, &db, &services, form).await
 }
 
-/// After an accepted answer: the next question when adding, else the record
-/// stored (added or changed) — or, when answers that were fine alone are
-/// not together, the question to answer again.
+/// After an accepted answer: the next question when adding, then the
+/// summary card (a corrected answer goes straight back to it); when
+/// changing a stored record, the record stored — or, when answers that were
+/// fine alone are not together, the question to answer again.
 async fn advance(
     bot: &Bot,
     chat_id: ChatId,
@@ -1005,15 +1265,18 @@ async fn advance(
     mut form: Form,
 ) -> HandlerResult {
     let user_id = chat_id.0;
-    if form.editing.is_none()
-        && let Some(next) = form.next_after(form.question)
-    {
-        form.question = next;
-        keep(db, services, dialogue, user_id, &form).await?;
-        return screen::show(bot, chat_id, question_screen(t, next, None)).await;
-    }
-    let now = services.clock.now();
-    let valid = match check(&form.record, now) {
+    let Some(id) = form.editing else {
+        if !form.reviewed
+            && let Some(next) = form.next_after(form.question)
+        {
+            form.question = next;
+            keep(db, services, dialogue, user_id, &form).await?;
+            return screen::show(bot, chat_id, question_screen(t, next, None)).await;
+        }
+        let screen = review(t, db, services, dialogue, user_id, form).await?;
+        return screen::show(bot, chat_id, screen).await;
+    };
+    let valid = match check(&form.record, services.clock.now()) {
         Ok(valid) => valid,
         Err(problems) => {
             let problem = problems[0];
@@ -1024,24 +1287,7 @@ async fn advance(
             return screen::show(bot, chat_id, screen).await;
         }
     };
-    let vault = &services.vault;
-    let actor = Actor::Practitioner(user_id);
-    let stored = match (&valid, form.editing) {
-        (Valid::Diploma(education), None) => {
-            profile::add_education(db, vault, user_id, education, actor, now).await?;
-            true
-        }
-        (Valid::Additional(additional), None) => {
-            profile::add_additional(db, vault, user_id, additional, actor, now).await?;
-            true
-        }
-        (Valid::Diploma(education), Some(id)) => {
-            profile::update_education(db, vault, user_id, id, education, actor, now).await?
-        }
-        (Valid::Additional(additional), Some(id)) => {
-            profile::update_additional(db, vault, user_id, id, additional, actor, now).await?
-        }
-    };
+    let stored = store(db, services, user_id, &valid, Some(id)).await?;
     drafts::discard(db, user_id, DraftKind::Education).await?;
     dialogue.exit().await?;
     // A change of a record deleted meanwhile (on another device) is not
@@ -1076,7 +1322,8 @@ mod tests {
     #[test]
     fn forged_data_is_not_an_action() {
         for data in [
-            "", "l:phd", "e:", "e:0", "e:-1", "f:1", "f:1:zz", "f:x:in", "rm:1e3", "h:01", "list:1",
+            "", "l:phd", "e:", "e:0", "e:-1", "f:1", "f:1:zz", "f:x:in", "rm:1e3", "h:01",
+            "list:1", "save:1", "df", "df:", "df:zz", "df:1:in", "card:x",
         ] {
             assert_eq!(EduAction::parse(data), None, "{data:?}");
         }
