@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 
 /// Where "now" comes from. Pass it around; never call `Utc::now()` in a rule.
 #[derive(Clone)]
@@ -47,6 +47,22 @@ impl Clock {
     }
 }
 
+/// Moscow time. The dates and times people read here — "today" for a
+/// document's validity or the accreditation window, the end of a lock, the
+/// time in a push, a review card — are Moscow's, as federal registers and
+/// review staff go by: UTC+3, all year since 2014. A user's own time zone
+/// comes with the notification settings.
+pub fn moscow(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
+    at.with_timezone(&offset)
+}
+
+/// The date in Moscow at `at` (a practitioner far east may be a day ahead
+/// for a few hours after midnight).
+pub fn moscow_today(at: DateTime<Utc>) -> NaiveDate {
+    moscow(at).date_naive()
+}
+
 impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
@@ -70,5 +86,20 @@ mod tests {
         assert_eq!(clock.now(), start);
         shared.advance(Duration::minutes(30));
         assert_eq!(clock.now(), start + Duration::minutes(30));
+    }
+
+    #[test]
+    fn moscow_is_three_hours_ahead_all_year() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(moscow_today(at("2026-11-25T20:59:59Z")), date(2026, 11, 25));
+        assert_eq!(moscow_today(at("2026-11-25T21:00:00Z")), date(2026, 11, 26));
+        assert_eq!(moscow_today(at("2026-07-01T21:00:00Z")), date(2026, 7, 2));
+        assert_eq!(
+            moscow(at("2026-12-31T21:00:00Z"))
+                .format("%d.%m.%Y %H:%M")
+                .to_string(),
+            "01.01.2027 00:00"
+        );
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -268,8 +268,7 @@ pub async fn answer(
 /// kept UTC+3 all year since 2014; users' own time zones come with the
 /// notification settings.
 pub fn moscow_clock(at: DateTime<Utc>) -> String {
-    let moscow = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
-    at.with_timezone(&moscow).format("%H:%M").to_string()
+    crate::clock::moscow(at).format("%H:%M").to_string()
 }
 
 #[cfg(test)]

@@ -341,7 +341,7 @@ async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(
         diploma_date: Some("30.06.2010".to_owned()),
         graduation_year: Some("2010".to_owned()),
     };
-    let today = medcab_core::documents::moscow_today(app.clock.now());
+    let today = medcab_core::clock::moscow_today(app.clock.now());
     let valid = profile::validate_education(&draft, today).unwrap();
     let theirs = profile::add_education(
         &app.db,

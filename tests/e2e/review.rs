@@ -79,7 +79,7 @@ async fn save_profile(app: &TestApp, owner: i64, full_name: &str) {
         division_code: Some("770-001".into()),
         passport_issued_by: Some("ОВД района Арбат г. Москвы".into()),
     };
-    let today = documents::moscow_today(app.clock.now());
+    let today = medcab_core::clock::moscow_today(app.clock.now());
     let profile = profile::validate(&draft, today).expect("a valid profile");
     profile::save(
         &app.db,

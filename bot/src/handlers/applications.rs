@@ -21,8 +21,9 @@
 //! Every rule (what is missing, whether it may be submitted or escalated)
 //! is core's; this module words its answers.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
+use medcab_core::clock;
 use medcab_core::documents::DocumentKind;
 use medcab_core::history::{self, Entity};
 use sqlx::PgPool;
@@ -104,16 +105,12 @@ impl AppAction {
     }
 }
 
-fn moscow(at: DateTime<Utc>) -> DateTime<FixedOffset> {
-    at.with_timezone(&FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset"))
-}
-
 fn day(at: DateTime<Utc>) -> String {
-    moscow(at).format("%d.%m.%Y").to_string()
+    clock::moscow(at).format("%d.%m.%Y").to_string()
 }
 
 fn day_and_time(at: DateTime<Utc>) -> String {
-    moscow(at).format("%d.%m.%Y %H:%M").to_string()
+    clock::moscow(at).format("%d.%m.%Y %H:%M").to_string()
 }
 
 fn kind_name(t: Texts, kind: Kind) -> String {

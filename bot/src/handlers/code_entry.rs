@@ -10,9 +10,8 @@
 //! bot:  Три неверных кода подряд: ввод кода заблокирован до 12:30 (МСК). …
 //! ```
 
-use chrono::{DateTime, FixedOffset, Utc};
-use medcab_core::accounts;
 use medcab_core::second_factor::{self, CodeCheck};
+use medcab_core::{accounts, login_confirmations};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
@@ -58,11 +57,18 @@ pub async fn take_code(
         }
         CodeCheck::LockedNow { until } => t.msg_with(
             "code-locked-now",
-            [("until", Arg::Text(&moscow_time(until)))],
+            [(
+                "until",
+                Arg::Text(&login_confirmations::moscow_clock(until)),
+            )],
         ),
-        CodeCheck::Locked { until } => {
-            t.msg_with("code-locked", [("until", Arg::Text(&moscow_time(until)))])
-        }
+        CodeCheck::Locked { until } => t.msg_with(
+            "code-locked",
+            [(
+                "until",
+                Arg::Text(&login_confirmations::moscow_clock(until)),
+            )],
+        ),
         CodeCheck::Replayed => t.msg("code-replayed"),
     };
     screen::say(bot, msg.chat.id, reason).await?;
@@ -84,13 +90,6 @@ pub async fn session_open(
     let mut conn = db.acquire().await?;
     accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
     Ok(true)
-}
-
-/// Moscow has kept UTC+3 all year since 2014. Users' own time zones come
-/// with the notification settings.
-fn moscow_time(at: DateTime<Utc>) -> String {
-    let moscow = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
-    at.with_timezone(&moscow).format("%H:%M").to_string()
 }
 
 /// Deletes a message that carried personal data, now that it is stored.

@@ -30,6 +30,7 @@
 //! or when the user gives up (/cancel, «« К документам»).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use medcab_core::clock;
 use medcab_core::documents::{
     self as docs, DocumentError, DocumentKind, DocumentMeta, FileRejection, MetaRejection, Stored,
     ValidUntilRule,
@@ -305,7 +306,7 @@ pub async fn list_screen(
     user_id: i64,
 ) -> Result<Screen, HandlerError> {
     let documents = docs::list(db, &services.vault, user_id).await?;
-    let today = docs::moscow_today(services.clock.now());
+    let today = clock::moscow_today(services.clock.now());
     let mut rows = Vec::new();
     let text = if documents.is_empty() {
         t.msg("doc-list-empty")
@@ -476,7 +477,7 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
             ),
             (
                 "added",
-                Arg::Text(&date(docs::moscow_today(document.created_at))),
+                Arg::Text(&date(clock::moscow_today(document.created_at))),
             ),
         ],
     );
@@ -578,7 +579,7 @@ pub async fn press(
             None => forged(&bot, &query, t, &db, id, now).await,
             Some(document) => {
                 screen::answer(&bot, &query).await?;
-                let today = docs::moscow_today(now);
+                let today = clock::moscow_today(now);
                 screen::replace(&bot, &query, card(t, &document, today)).await
             }
         },
@@ -640,7 +641,6 @@ pub async fn press(
 /// sections that show a record's history.
 pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
     let entity_code = entity.as_str();
-    let moscow = chrono::FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
     // The newest matter most; a Telegram message holds 4096 characters.
     let lines: Vec<String> = versions
         .iter()
@@ -671,7 +671,7 @@ pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
                     [("entity", Arg::Text(entity_code))],
                 ),
             };
-            let date = version.at.with_timezone(&moscow).format("%d.%m.%Y %H:%M");
+            let date = clock::moscow(version.at).format("%d.%m.%Y %H:%M");
             t.msg_with(
                 "record-history-line",
                 [
@@ -912,7 +912,7 @@ async fn take_date(
             return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
         }
     };
-    let today = docs::moscow_today(services.clock.now());
+    let today = clock::moscow_today(services.clock.now());
     let checked = if draft.step == Step::IssuedOn {
         // The issue date alone, by core's rules: as a kind that asks for
         // nothing else, so only what concerns this date can refuse it.

@@ -337,7 +337,7 @@ impl Problem {
 }
 
 fn check(record: &Record, now: DateTime<Utc>) -> Result<Valid, Vec<Problem>> {
-    let today = medcab_core::documents::moscow_today(now);
+    let today = medcab_core::clock::moscow_today(now);
     match record {
         Record::Diploma(draft) => profile::validate_education(draft, today)
             .map(Valid::Diploma)

@@ -365,7 +365,7 @@ async fn ask_next(
             .await?;
         return screen::say(bot, chat_id, question(t, field)).await;
     }
-    let today = medcab_core::documents::moscow_today(services.clock.now());
+    let today = medcab_core::clock::moscow_today(services.clock.now());
     match profile::validate(&form.draft, today) {
         Ok(_) => {
             dialogue.exit().await?;
@@ -467,7 +467,7 @@ pub async fn receive_answer(
         .await?
         .unwrap_or_default();
     *field.slot(&mut form.draft) = value.map(str::to_owned);
-    let today = medcab_core::documents::moscow_today(now);
+    let today = medcab_core::clock::moscow_today(now);
     let problems = match profile::validate(&form.draft, today) {
         Ok(_) => Vec::new(),
         Err(problems) => problems_of(&problems, field),
@@ -569,7 +569,7 @@ async fn save(
         return screen::replace(bot, query, screen).await;
     };
     let now = services.clock.now();
-    let today = medcab_core::documents::moscow_today(now);
+    let today = medcab_core::clock::moscow_today(now);
     let Ok(valid) = profile::validate(&form.draft, today) else {
         let screen = section_screen(t, db, services, user_id).await?;
         return screen::replace(bot, query, screen).await;

@@ -23,9 +23,10 @@
 //! bot:      Это действие доступно только сотрудникам, проверяющим заявки.
 //! ```
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dptree::case;
 use medcab_core::applications::{ApplicationError, Note, NoteError, Status};
+use medcab_core::clock;
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
 use medcab_core::review::{self, Decision, ReviewCard, ReviewError};
@@ -456,10 +457,7 @@ fn problem(t: Texts, error: ReviewError) -> Result<String, HandlerError> {
 
 /// Dates and times operators read are Moscow's.
 fn moscow(at: DateTime<Utc>) -> String {
-    let offset = FixedOffset::east_opt(3 * 3600).expect("a valid offset");
-    at.with_timezone(&offset)
-        .format("%d.%m.%Y %H:%M")
-        .to_string()
+    clock::moscow(at).format("%d.%m.%Y %H:%M").to_string()
 }
 
 fn date(day: NaiveDate) -> String {

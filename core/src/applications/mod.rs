@@ -34,8 +34,7 @@ use crate::outbox::{self, Notification, Payload};
 pub use rules::{
     ACCREDITATION_WINDOW_MONTHS, Event, Kind, NOTE_MAX_CHARS, NextStep, Note, NoteError,
     ReviewDeadlines, Status, TooEarly, TransitionError, accreditation_window_opens,
-    check_accreditation_window, format_number, missing_documents, moscow_date, next_step,
-    transition,
+    check_accreditation_window, format_number, missing_documents, next_step, transition,
 };
 
 /// The Vault field of the operator's note (a refusal's reason, or what
@@ -255,7 +254,7 @@ pub async fn create(
         let valid_until = accreditation_valid_until(db, vault, owner_id).await?;
         check_accreditation_window(
             valid_until.ok_or(ApplicationError::NoAccreditation)?,
-            moscow_date(now),
+            crate::clock::moscow_today(now),
         )?;
     }
 

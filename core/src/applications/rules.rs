@@ -2,7 +2,7 @@
 //! requires, numbers, the status machine, the accreditation window, the
 //! promised review times and what the practitioner should do next.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use crate::documents;
 
@@ -111,16 +111,9 @@ pub fn format_number(kind: Kind, year: i32, sequence: i64) -> String {
     format!("{}-{year}-{sequence:06}", kind.letter())
 }
 
-/// Dates a practitioner sees are Moscow dates: "today" for the
-/// accreditation window and the year in a number turn at Moscow midnight,
-/// not at UTC midnight (03:00 МСК).
-pub fn moscow_date(now: DateTime<Utc>) -> NaiveDate {
-    let moscow = FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
-    now.with_timezone(&moscow).date_naive()
-}
-
+/// The year in a number turns at Moscow midnight, not at UTC midnight.
 pub(crate) fn moscow_year(now: DateTime<Utc>) -> i32 {
-    moscow_date(now).year()
+    crate::clock::moscow_today(now).year()
 }
 
 /// How many months before the current accreditation expires a periodic
@@ -640,8 +633,14 @@ mod tests {
 
     #[test]
     fn today_is_a_moscow_date() {
-        assert_eq!(moscow_date(at("2026-12-31T20:59:59Z")), date(2026, 12, 31));
-        assert_eq!(moscow_date(at("2026-12-31T21:00:00Z")), date(2027, 1, 1));
+        assert_eq!(
+            crate::clock::moscow_today(at("2026-12-31T20:59:59Z")),
+            date(2026, 12, 31)
+        );
+        assert_eq!(
+            crate::clock::moscow_today(at("2026-12-31T21:00:00Z")),
+            date(2027, 1, 1)
+        );
         assert_eq!(moscow_year(at("2026-12-31T21:00:00Z")), 2027);
     }
 

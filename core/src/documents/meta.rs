@@ -38,7 +38,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::domain::{PassportError, PassportNumber, Snils, SnilsError};
 
@@ -177,7 +177,7 @@ pub(super) struct CheckedMeta {
 }
 
 /// Checks what is stated about a document against what its kind requires,
-/// as of `today` (the practitioner's date; [`moscow_today`] where no better
+/// as of `today` (the practitioner's date; [`crate::clock::moscow_today`] where no better
 /// one is known). A document valid until today still holds today.
 pub fn validate(meta: &DocumentMeta, today: NaiveDate) -> Result<(), MetaRejection> {
     check(meta, today).map(|_| ())
@@ -231,14 +231,6 @@ fn non_blank(text: Option<&str>) -> Option<String> {
     text.map(str::trim)
         .filter(|text| !text.is_empty())
         .map(str::to_owned)
-}
-
-/// Today's date in Moscow (UTC+3 all year since 2014): the date federal
-/// registers and review staff go by. A practitioner far east may be a day
-/// ahead of it for a few hours after midnight.
-pub fn moscow_today(now: DateTime<Utc>) -> NaiveDate {
-    let moscow = FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
-    now.with_timezone(&moscow).date_naive()
 }
 
 #[cfg(test)]
@@ -488,13 +480,5 @@ mod tests {
         let printed = format!("{:?}", meta(DocumentKind::Passport));
         assert!(!printed.contains("123456"), "{printed}");
         assert!(!printed.contains("МВД"), "{printed}");
-    }
-
-    #[test]
-    fn moscow_is_three_hours_ahead_all_year() {
-        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
-        assert_eq!(moscow_today(at("2026-11-25T20:59:59Z")), date(2026, 11, 25));
-        assert_eq!(moscow_today(at("2026-11-25T21:00:00Z")), date(2026, 11, 26));
-        assert_eq!(moscow_today(at("2026-07-01T21:00:00Z")), date(2026, 7, 2));
     }
 }

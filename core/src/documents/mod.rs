@@ -33,7 +33,9 @@ use crate::crypto::{CryptoError, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 
 pub use file::{DEFAULT_MAX_BYTES, FileRejection, FileType, check_file, stored_file_name};
-pub use meta::{DocumentKind, DocumentMeta, MetaRejection, ValidUntilRule, moscow_today, validate};
+pub use meta::{DocumentKind, DocumentMeta, MetaRejection, ValidUntilRule, validate};
+
+use crate::clock::moscow_today;
 
 pub const NUMBER_FIELD: &str = "documents.number";
 pub const ISSUER_FIELD: &str = "documents.issuer";

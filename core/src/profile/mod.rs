@@ -29,8 +29,8 @@ mod tests;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::clock::moscow_today;
 use crate::crypto::{CryptoError, Vault};
-use crate::documents::moscow_today;
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError, Version};
 
 pub use education::{

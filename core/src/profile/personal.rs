@@ -228,7 +228,7 @@ impl Profile {
 }
 
 /// Checks every field of `draft` as of `today` (Moscow's date: see
-/// [`crate::documents::moscow_today`]) and returns the profile, or every
+/// [`crate::clock::moscow_today`]) and returns the profile, or every
 /// problem found, in the order of [`ProfileField::ALL`] — not just the first,
 /// so the bot can show them all on one card.
 pub fn validate(draft: &ProfileDraft, today: NaiveDate) -> Result<Profile, Vec<ProfileProblem>> {
