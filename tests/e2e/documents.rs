@@ -3,7 +3,6 @@
 //! restart in the middle of adding.
 
 use medcab_core::documents::{self, DocumentKind, DocumentMeta, FileType, Stored};
-use medcab_core::security_events;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind, UploadFile};
 use sqlx::PgPool;
@@ -400,23 +399,8 @@ async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(d
     .await;
     open_documents(&anna).await;
 
-    for data in [format!("doc:o:{theirs}"), format!("doc:rm:{theirs}")] {
-        let answer = anna.press_forged(&data).await;
-        assert!(answer.answered);
-        assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
-    }
-
-    let kinds = security_events::kinds_for(&app.db, anna.id())
-        .await
-        .unwrap();
-    assert_eq!(
-        kinds
-            .iter()
-            .filter(|kind| *kind == "forged_callback")
-            .count(),
-        2,
-        "{kinds:?}"
-    );
+    anna.forge_and_expect_refusal(&[format!("doc:o:{theirs}"), format!("doc:rm:{theirs}")])
+        .await;
     assert_eq!(
         documents::list(&app.db, &app.vault, boris.id())
             .await

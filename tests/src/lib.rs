@@ -591,6 +591,34 @@ impl Phone<'_> {
         self.callback_answer(&pressed.callback_query_id).await
     }
 
+    /// Presses each forged button and checks that every one is answered as
+    /// an outdated button and recorded as a forgery, and no more than that.
+    pub async fn forge_and_expect_refusal(&self, forged: &[String]) {
+        let outdated =
+            medcab_bot::i18n::Texts::new(medcab_core::Language::Ru).msg("button-outdated");
+        let recorded_before = self.forged_callbacks_recorded().await;
+        for data in forged {
+            let answer = self.press_forged(data).await;
+            assert!(answer.answered, "{data}: not answered");
+            assert_eq!(answer.text.as_deref(), Some(outdated.as_str()), "{data}");
+        }
+        let recorded = self.forged_callbacks_recorded().await - recorded_before;
+        assert_eq!(
+            recorded,
+            forged.len(),
+            "each forged button is recorded once"
+        );
+    }
+
+    async fn forged_callbacks_recorded(&self) -> usize {
+        medcab_core::security_events::kinds_for(&self.app.db, self.user.id)
+            .await
+            .expect("the security log reads")
+            .iter()
+            .filter(|kind| *kind == "forged_callback")
+            .count()
+    }
+
     /// Waits (briefly) for the bot to answer a callback query.
     async fn callback_answer(&self, id: &str) -> CallbackAnswer {
         for _ in 0..100 {
