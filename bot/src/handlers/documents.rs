@@ -323,7 +323,7 @@ pub async fn list_screen(
             // Shown, not decided: store refuses expired documents; one that
             // ran out since is marked so the practitioner replaces it.
             let validity = match document.valid_until {
-                Some(valid_until) if valid_until < today => "expired",
+                Some(valid_until) if docs::is_expired(valid_until, today) => "expired",
                 Some(_) => "until",
                 None => "none",
             };
@@ -454,7 +454,7 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
     let kind = kind_name(t, document.kind);
     let until = document.valid_until.map(date).unwrap_or_default();
     let validity = match document.valid_until {
-        Some(valid_until) if valid_until < today => "expired",
+        Some(valid_until) if docs::is_expired(valid_until, today) => "expired",
         Some(_) => "until",
         None => "none",
     };

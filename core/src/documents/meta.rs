@@ -214,7 +214,7 @@ pub(super) fn check(meta: &DocumentMeta, today: NaiveDate) -> Result<CheckedMeta
         if valid_until < issued_on {
             return Err(MetaRejection::ValidUntilBeforeIssue);
         }
-        if valid_until < today {
+        if is_expired(valid_until, today) {
             return Err(MetaRejection::Expired { valid_until });
         }
     }
@@ -231,6 +231,12 @@ fn non_blank(text: Option<&str>) -> Option<String> {
     text.map(str::trim)
         .filter(|text| !text.is_empty())
         .map(str::to_owned)
+}
+
+/// Whether a document valid until `valid_until` has run out by `today`: it
+/// is still valid on that day itself.
+pub fn is_expired(valid_until: NaiveDate, today: NaiveDate) -> bool {
+    valid_until < today
 }
 
 #[cfg(test)]

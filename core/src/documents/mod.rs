@@ -33,7 +33,7 @@ use crate::crypto::{CryptoError, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 
 pub use file::{DEFAULT_MAX_BYTES, FileRejection, FileType, check_file, stored_file_name};
-pub use meta::{DocumentKind, DocumentMeta, MetaRejection, ValidUntilRule, validate};
+pub use meta::{DocumentKind, DocumentMeta, MetaRejection, ValidUntilRule, is_expired, validate};
 
 use crate::clock::moscow_today;
 
