@@ -93,9 +93,6 @@ pub async fn session_open(
 }
 
 /// Deletes a message that carried personal data, now that it is stored.
-/// Best effort: a message too old to delete stays, and that is not an error.
 pub async fn forget_message(bot: &Bot, msg: &Message) {
-    if let Err(error) = bot.delete_message(msg.chat.id, msg.id).await {
-        tracing::info!(%error, "could not delete a message with personal data");
-    }
+    screen::delete_quietly(bot, msg.chat.id, msg.id).await;
 }

@@ -403,23 +403,9 @@ async fn send_qr(
     if let Some(previous) =
         second_factor::remember_enrolment_message(db, chat_id.0, i64::from(sent.id.0)).await?
     {
-        delete_quietly(bot, chat_id, previous).await;
+        screen::delete_stored(bot, chat_id, previous).await;
     }
     Ok(())
-}
-
-/// Deletes a message the bot sent; one already gone (or too old to delete)
-/// is not an error.
-async fn delete_quietly(bot: &Bot, chat_id: ChatId, message_id: i64) {
-    let Ok(id) = i32::try_from(message_id) else {
-        return;
-    };
-    if let Err(error) = bot
-        .delete_message(chat_id, teloxide::types::MessageId(id))
-        .await
-    {
-        tracing::info!(%error, "could not delete the enrolment message");
-    }
 }
 
 /// What authenticator apps show above the code.
@@ -438,7 +424,7 @@ pub async fn receive_code(
         dialogue.exit().await?;
         // The QR code and key are the secret: off the chat once enrolled.
         if let Some(qr) = second_factor::take_enrolment_message(&db, msg.chat.id.0).await? {
-            delete_quietly(&bot, msg.chat.id, qr).await;
+            screen::delete_stored(&bot, msg.chat.id, qr).await;
         }
         screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
         let heading =

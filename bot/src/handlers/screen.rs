@@ -7,7 +7,7 @@
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode};
 
 use super::{Action, HandlerResult};
 
@@ -81,4 +81,19 @@ pub async fn answer_with(bot: &Bot, query: &CallbackQuery, text: String) -> Hand
         .text(text)
         .await?;
     Ok(())
+}
+
+/// Deletes a message. Best effort: one already gone, or too old for a bot
+/// to delete (48 hours), stays, and that is not an error.
+pub async fn delete_quietly(bot: &Bot, chat_id: ChatId, message_id: MessageId) {
+    if let Err(error) = bot.delete_message(chat_id, message_id).await {
+        tracing::info!(%error, "could not delete a message");
+    }
+}
+
+/// [`delete_quietly`] for a message id kept in the database.
+pub async fn delete_stored(bot: &Bot, chat_id: ChatId, message_id: i64) {
+    if let Ok(id) = i32::try_from(message_id) {
+        delete_quietly(bot, chat_id, MessageId(id)).await;
+    }
 }
