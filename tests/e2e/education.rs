@@ -472,6 +472,9 @@ async fn the_history_of_an_application_shows_its_statuses(db: PgPool) {
     )
     .await
     .unwrap();
+    // Three status pushes are on their way: let them land first.
+    app.wait_for_deliveries(anna.id()).await;
+    anna.wait_for(|chat| chat.bot_messages().count() == 3).await;
 
     anna.send("/menu").await;
     anna.press("📨 Мои заявки").await;

@@ -313,6 +313,22 @@ impl TestApp {
             .code_at(at.timestamp())
     }
 
+    /// Waits until every notification queued for this chat has been sent
+    /// (or given up on), so pushes stop arriving in the middle of a test's
+    /// own presses.
+    pub async fn wait_for_deliveries(&self, chat_id: i64) {
+        for _ in 0..200 {
+            let rows = medcab_core::outbox::for_chat(&self.db, chat_id)
+                .await
+                .expect("the outbox reads");
+            if rows.iter().all(|row| row.sent || row.failed) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the notifications for chat {chat_id} were not delivered within 10 s");
+    }
+
     /// Every row of every table as JSON text: what a database dump would
     /// show, for tests that look for personal data stored in clear.
     pub async fn dump_database(&self) -> String {
