@@ -221,9 +221,9 @@ fn keyboard(t: Texts, kind: Kind, payload: &Payload) -> Option<InlineKeyboardMar
                 button(t.msg("login-deny"), false),
             ]]))
         }
-        // A status change or an approved reset only informs; the details
-        // are behind the second factor, not in the push.
-        Kind::ApplicationStatusChanged | Kind::FactorResetApproved => None,
+        // The others only inform; the details are behind the second
+        // factor, not in the push.
+        _ => None,
     }
 }
 

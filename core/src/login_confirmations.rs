@@ -132,11 +132,11 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    let push = Notification {
-        // A practitioner's chat with the bot is private: its id is theirs.
-        chat_id: user_id,
-        kind: outbox::Kind::LoginConfirmation,
-        payload: Payload {
+    // A practitioner's chat with the bot is private: its id is theirs.
+    let push = Notification::new(
+        user_id,
+        outbox::Kind::LoginConfirmation,
+        Payload {
             key: PUSH_KEY.to_owned(),
             args: BTreeMap::from([
                 ("time".to_owned(), Value::from(moscow_clock(now))),
@@ -145,9 +145,7 @@ pub async fn create(
             ]),
             login_challenge: Some(challenge.id),
         },
-        // Someone is waiting at a login form.
-        urgent: true,
-    };
+    );
     outbox::enqueue(&mut tx, &push, now).await?;
     tx.commit().await?;
     Ok(challenge)
@@ -309,7 +307,7 @@ mod tests {
 
         let rows = outbox::for_chat(&db, ANNA).await.unwrap();
         assert_eq!(rows.len(), 1);
-        assert!(rows[0].urgent);
+        assert_eq!(rows[0].priority, outbox::Priority::Urgent);
         let payload: Payload = serde_json::from_value(rows[0].payload.clone()).unwrap();
         assert_eq!(payload.key, PUSH_KEY);
         assert_eq!(payload.login_challenge, Some(challenge.id));

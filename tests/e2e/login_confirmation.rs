@@ -96,7 +96,7 @@ async fn the_practitioner_confirms_a_login(db: PgPool) {
         rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
     }
     assert_eq!(rows.len(), 1);
-    assert!(rows[0].sent && rows[0].urgent);
+    assert!(rows[0].sent && rows[0].priority == outbox::Priority::Urgent);
     assert_eq!(rows[0].telegram_message_id, Some(push.message_id));
     app.finish().await;
 }

@@ -653,11 +653,11 @@ pub(crate) async fn apply(
     };
     history::record(tx, vault, change, now).await?;
 
-    let push = Notification {
-        // A practitioner's chat with the bot is private: its id is theirs.
-        chat_id: app.owner_id,
-        kind: outbox::Kind::ApplicationStatusChanged,
-        payload: Payload {
+    // A practitioner's chat with the bot is private: its id is theirs.
+    let push = Notification::new(
+        app.owner_id,
+        outbox::Kind::ApplicationStatusChanged,
+        Payload {
             key: PUSH_KEY.to_owned(),
             args: BTreeMap::from([
                 ("number".to_owned(), Value::from(app.number.as_str())),
@@ -665,8 +665,7 @@ pub(crate) async fn apply(
             ]),
             login_challenge: None,
         },
-        urgent: false,
-    };
+    );
     outbox::enqueue(tx, &push, now).await?;
 
     Ok(Application {

@@ -357,7 +357,7 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
     let expected = ["submitted", "in_review", "rejected"];
     for (push, status) in pushes.iter().zip(expected) {
         assert_eq!(push.kind, "application_status_changed");
-        assert!(!push.urgent);
+        assert_eq!(push.priority, outbox::Priority::Personal);
         let payload: Payload = serde_json::from_value(push.payload.clone()).unwrap();
         assert_eq!(payload.key, PUSH_KEY);
         assert_eq!(

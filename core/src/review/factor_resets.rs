@@ -136,16 +136,15 @@ async fn approve_in(
         details: json!({}),
     };
     operators::audit(tx, &entry, now).await?;
-    let push = Notification {
-        chat_id: user_id,
-        kind: outbox::Kind::FactorResetApproved,
-        payload: Payload {
+    let push = Notification::new(
+        user_id,
+        outbox::Kind::FactorResetApproved,
+        Payload {
             key: APPROVED_PUSH_KEY.to_owned(),
             args: BTreeMap::new(),
             login_challenge: None,
         },
-        urgent: false,
-    };
+    );
     outbox::enqueue(tx, &push, now).await?;
     Ok(PendingReset {
         id: request_id,
