@@ -16,7 +16,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::security_events::{self, Kind};
-use crate::{consent, history};
+use crate::{consent, history, notification_settings};
 
 /// Whether there was anything to erase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,7 @@ pub async fn forget(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Era
         .await?
         .rows_affected();
     history::erase_owner(&mut tx, user_id).await?;
+    notification_settings::erase(&mut tx, user_id).await?;
     if !had_consent && deleted == 0 {
         return Ok(Erased::NothingStored);
     }

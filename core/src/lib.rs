@@ -18,6 +18,7 @@ pub mod factor_resets;
 pub mod history;
 pub mod language;
 pub mod login_confirmations;
+pub mod notification_settings;
 pub mod onboarding;
 pub mod operators;
 pub mod outbox;

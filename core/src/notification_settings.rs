@@ -1,0 +1,451 @@
+//! What a practitioner wants pushed, and when: the categories they may
+//! switch off, their quiet hours and their time zone.
+//!
+//! Owns the table `notification_settings`. A user without a row has the
+//! defaults ([`Settings::default`]): everything on, quiet from 22:00 to
+//! 08:00 Moscow time. So nobody is woken at night by a notice they never
+//! asked about, and nothing needs writing until someone changes a setting.
+//!
+//! Two categories cannot be switched off ([`Category::optional`]): security
+//! (logins, the second factor) and the status of one's own applications.
+//! Quiet hours hold everything but security ([`Category::held_in_quiet_hours`]);
+//! an urgent row (a login confirmation) is never held.
+
+use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use sqlx::{PgConnection, PgPool};
+
+use crate::outbox::Category;
+
+/// The zones of Russia, west to east: what /settings offers.
+pub const RUSSIAN_TIME_ZONES: [Tz; 11] = [
+    Tz::Europe__Kaliningrad,
+    Tz::Europe__Moscow,
+    Tz::Europe__Samara,
+    Tz::Asia__Yekaterinburg,
+    Tz::Asia__Omsk,
+    Tz::Asia__Krasnoyarsk,
+    Tz::Asia__Irkutsk,
+    Tz::Asia__Yakutsk,
+    Tz::Asia__Vladivostok,
+    Tz::Asia__Magadan,
+    Tz::Asia__Kamchatka,
+];
+
+/// A stretch of local time, possibly across midnight, when non-urgent
+/// notices wait. Minute precision; `from` is inside, `until` is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    from: NaiveTime,
+    until: NaiveTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QuietHoursError {
+    /// Not `HH:MM-HH:MM` (or with `–`, `—`, spaces).
+    #[error("quiet hours are written HH:MM-HH:MM")]
+    Format,
+    /// Start and end are the same minute.
+    #[error("quiet hours must not start and end at the same time")]
+    Empty,
+}
+
+impl QuietHours {
+    /// 22:00–08:00, the default.
+    pub const NIGHT: QuietHours = QuietHours {
+        from: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+        until: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+    };
+
+    pub fn new(from: NaiveTime, until: NaiveTime) -> Result<QuietHours, QuietHoursError> {
+        let whole_minutes =
+            |time: NaiveTime| time.with_second(0).and_then(|t| t.with_nanosecond(0));
+        let (Some(from), Some(until)) = (whole_minutes(from), whole_minutes(until)) else {
+            return Err(QuietHoursError::Format);
+        };
+        if from == until {
+            return Err(QuietHoursError::Empty);
+        }
+        Ok(QuietHours { from, until })
+    }
+
+    /// Reads what a user types: `22:00-08:00`, `23:30 – 7:00`, `22-8`.
+    pub fn parse(text: &str) -> Result<QuietHours, QuietHoursError> {
+        let normalised = text.replace(['–', '—'], "-");
+        let (from, until) = normalised.split_once('-').ok_or(QuietHoursError::Format)?;
+        QuietHours::new(parse_time(from)?, parse_time(until)?)
+    }
+
+    pub fn from(self) -> NaiveTime {
+        self.from
+    }
+
+    pub fn until(self) -> NaiveTime {
+        self.until
+    }
+
+    /// Whether a local time of day falls inside.
+    pub fn contains(self, time: NaiveTime) -> bool {
+        if self.from < self.until {
+            self.from <= time && time < self.until
+        } else {
+            // Across midnight: 22:00–08:00 holds 23:00 and 03:00.
+            time >= self.from || time < self.until
+        }
+    }
+
+    fn minutes(time: NaiveTime) -> i16 {
+        (time.hour() * 60 + time.minute()) as i16
+    }
+
+    fn from_minutes(minutes: i16) -> Option<NaiveTime> {
+        let minutes = u32::try_from(minutes).ok()?;
+        NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0)
+    }
+}
+
+fn parse_time(text: &str) -> Result<NaiveTime, QuietHoursError> {
+    let text = text.trim();
+    let (hours, minutes) = text.split_once([':', '.']).unwrap_or((text, "0"));
+    let hours: u32 = hours.trim().parse().map_err(|_| QuietHoursError::Format)?;
+    let minutes: u32 = minutes
+        .trim()
+        .parse()
+        .map_err(|_| QuietHoursError::Format)?;
+    // 24:00 is how people write midnight at the end of a stretch.
+    let hours = if hours == 24 && minutes == 0 {
+        0
+    } else {
+        hours
+    };
+    NaiveTime::from_hms_opt(hours, minutes, 0).ok_or(QuietHoursError::Format)
+}
+
+/// One practitioner's choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub inspections: bool,
+    pub regulation: bool,
+    pub reminders: bool,
+    /// `None`: deliver at any hour.
+    pub quiet_hours: Option<QuietHours>,
+    pub time_zone: Tz,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            inspections: true,
+            regulation: true,
+            reminders: true,
+            quiet_hours: Some(QuietHours::NIGHT),
+            time_zone: Tz::Europe__Moscow,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether notifications of this category reach the user at all.
+    pub fn allows(&self, category: Category) -> bool {
+        match category {
+            Category::Security | Category::Status => true,
+            Category::Inspections => self.inspections,
+            Category::Regulation => self.regulation,
+            Category::Reminders => self.reminders,
+        }
+    }
+
+    /// Switches an optional category; security and status stay on.
+    pub fn set(&mut self, category: Category, on: bool) {
+        match category {
+            Category::Security | Category::Status => {}
+            Category::Inspections => self.inspections = on,
+            Category::Regulation => self.regulation = on,
+            Category::Reminders => self.reminders = on,
+        }
+    }
+
+    /// When a held notification may go: `None` if `now` is outside the
+    /// user's quiet hours, else the moment they end (in UTC).
+    pub fn release_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let quiet = self.quiet_hours?;
+        let local = now.with_timezone(&self.time_zone).naive_local();
+        if !quiet.contains(local.time()) {
+            return None;
+        }
+        let mut end = local.date().and_time(quiet.until);
+        if end <= local {
+            end += Duration::days(1);
+        }
+        Some(self.to_utc(end))
+    }
+
+    /// A local wall-clock time as an instant. Russia has no daylight saving
+    /// now, but a zone that skips the hour gets the first instant after it.
+    fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        let mut candidate = local;
+        for _ in 0..3 {
+            if let Some(instant) = self.time_zone.from_local_datetime(&candidate).earliest() {
+                return instant.with_timezone(&Utc);
+            }
+            candidate += Duration::hours(1);
+        }
+        Utc.from_utc_datetime(&local)
+    }
+
+    /// Builds settings from a row that may be missing (a LEFT JOIN): each
+    /// `None` takes the default. An unknown zone name falls back to Moscow.
+    pub fn from_columns(
+        inspections: Option<bool>,
+        regulation: Option<bool>,
+        reminders: Option<bool>,
+        quiet_from: Option<i16>,
+        quiet_until: Option<i16>,
+        time_zone: Option<String>,
+        has_row: bool,
+    ) -> Settings {
+        let defaults = Settings::default();
+        let quiet_hours = if has_row {
+            match (quiet_from, quiet_until) {
+                (Some(from), Some(until)) => QuietHours::from_minutes(from)
+                    .zip(QuietHours::from_minutes(until))
+                    .and_then(|(from, until)| QuietHours::new(from, until).ok()),
+                _ => None,
+            }
+        } else {
+            defaults.quiet_hours
+        };
+        Settings {
+            inspections: inspections.unwrap_or(defaults.inspections),
+            regulation: regulation.unwrap_or(defaults.regulation),
+            reminders: reminders.unwrap_or(defaults.reminders),
+            quiet_hours,
+            time_zone: time_zone
+                .and_then(|name| name.parse().ok())
+                .unwrap_or(defaults.time_zone),
+        }
+    }
+}
+
+/// The user's settings, or the defaults when they never changed any.
+pub async fn get(db: &PgPool, user_id: i64) -> Result<Settings, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone
+        FROM notification_settings WHERE telegram_user_id = $1
+        "#,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(match row {
+        None => Settings::default(),
+        Some(row) => Settings::from_columns(
+            Some(row.inspections),
+            Some(row.regulation),
+            Some(row.reminders),
+            row.quiet_from,
+            row.quiet_until,
+            Some(row.time_zone),
+            true,
+        ),
+    })
+}
+
+/// Stores the user's settings whole.
+pub async fn save(
+    db: &PgPool,
+    user_id: i64,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let quiet = settings.quiet_hours;
+    sqlx::query!(
+        r#"
+        INSERT INTO notification_settings
+            (telegram_user_id, inspections, regulation, reminders, quiet_from, quiet_until,
+             time_zone, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (telegram_user_id) DO UPDATE SET
+            inspections = EXCLUDED.inspections,
+            regulation = EXCLUDED.regulation,
+            reminders = EXCLUDED.reminders,
+            quiet_from = EXCLUDED.quiet_from,
+            quiet_until = EXCLUDED.quiet_until,
+            time_zone = EXCLUDED.time_zone,
+            updated_at = EXCLUDED.updated_at
+        "#,
+        user_id,
+        settings.inspections,
+        settings.regulation,
+        settings.reminders,
+        quiet.map(|q| QuietHours::minutes(q.from)),
+        quiet.map(|q| QuietHours::minutes(q.until)),
+        settings.time_zone.name(),
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// /forget: the choices go with the rest.
+pub async fn erase(tx: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM notification_settings WHERE telegram_user_id = $1",
+        user_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn hm(hours: u32, minutes: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(hours, minutes, 0).unwrap()
+    }
+
+    #[test]
+    fn quiet_hours_read_what_people_type() {
+        assert_eq!(QuietHours::parse("22:00-08:00"), Ok(QuietHours::NIGHT));
+        assert_eq!(QuietHours::parse(" 22 – 8 "), Ok(QuietHours::NIGHT));
+        assert_eq!(
+            QuietHours::parse("23.30—7.15").map(|q| (q.from(), q.until())),
+            Ok((hm(23, 30), hm(7, 15)))
+        );
+        assert_eq!(
+            QuietHours::parse("13:00-24:00").map(|q| q.until()),
+            Ok(hm(0, 0))
+        );
+        assert_eq!(QuietHours::parse("8:00-8:00"), Err(QuietHoursError::Empty));
+        for bad in [
+            "",
+            "22:00",
+            "25:00-08:00",
+            "22:61-08:00",
+            "ночь",
+            "22:00-08:00-09:00",
+        ] {
+            assert_eq!(
+                QuietHours::parse(bad),
+                Err(QuietHoursError::Format),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn quiet_hours_across_midnight_and_within_a_day() {
+        let night = QuietHours::NIGHT;
+        assert!(night.contains(hm(22, 0)) && night.contains(hm(3, 0)) && night.contains(hm(7, 59)));
+        assert!(!night.contains(hm(8, 0)) && !night.contains(hm(21, 59)));
+        let lunch = QuietHours::new(hm(13, 0), hm(14, 0)).unwrap();
+        assert!(
+            lunch.contains(hm(13, 30)) && !lunch.contains(hm(14, 0)) && !lunch.contains(hm(2, 0))
+        );
+    }
+
+    #[test]
+    fn held_until_the_end_of_the_users_own_night() {
+        let moscow = Settings::default();
+        // 20:00 UTC is 23:00 in Moscow: held until 08:00 Moscow, 05:00 UTC.
+        assert_eq!(
+            moscow.release_at(at("2026-11-25T20:00:00Z")),
+            Some(at("2026-11-26T05:00:00Z"))
+        );
+        // 02:00 Moscow the same night: released the same morning.
+        assert_eq!(
+            moscow.release_at(at("2026-11-25T23:00:00Z")),
+            Some(at("2026-11-26T05:00:00Z"))
+        );
+        assert_eq!(moscow.release_at(at("2026-11-25T05:00:00Z")), None);
+        assert_eq!(moscow.release_at(at("2026-11-25T18:59:00Z")), None);
+
+        // 12:00 UTC is 22:00 in Vladivostok (UTC+10): held until 22:00 UTC.
+        let vladivostok = Settings {
+            time_zone: Tz::Asia__Vladivostok,
+            ..Settings::default()
+        };
+        assert_eq!(
+            vladivostok.release_at(at("2026-11-25T12:00:00Z")),
+            Some(at("2026-11-25T22:00:00Z"))
+        );
+        assert_eq!(moscow.release_at(at("2026-11-25T12:00:00Z")), None);
+
+        let awake = Settings {
+            quiet_hours: None,
+            ..Settings::default()
+        };
+        assert_eq!(awake.release_at(at("2026-11-25T23:00:00Z")), None);
+    }
+
+    #[test]
+    fn security_and_status_cannot_be_switched_off() {
+        let mut settings = Settings::default();
+        for category in [
+            Category::Security,
+            Category::Status,
+            Category::Inspections,
+            Category::Regulation,
+            Category::Reminders,
+        ] {
+            settings.set(category, false);
+            assert_eq!(
+                settings.allows(category),
+                !category.optional(),
+                "{category:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_row_means_the_defaults() {
+        assert_eq!(
+            Settings::from_columns(None, None, None, None, None, None, false),
+            Settings::default()
+        );
+        let no_quiet = Settings::from_columns(
+            Some(false),
+            Some(true),
+            Some(true),
+            None,
+            None,
+            Some("Asia/Omsk".into()),
+            true,
+        );
+        assert_eq!(no_quiet.quiet_hours, None);
+        assert!(!no_quiet.inspections);
+        assert_eq!(no_quiet.time_zone, Tz::Asia__Omsk);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn settings_round_trip_and_are_erased(db: PgPool) {
+        assert_eq!(get(&db, 7).await.unwrap(), Settings::default());
+        let chosen = Settings {
+            regulation: false,
+            quiet_hours: Some(QuietHours::new(hm(23, 30), hm(7, 0)).unwrap()),
+            time_zone: Tz::Asia__Yekaterinburg,
+            ..Settings::default()
+        };
+        save(&db, 7, &chosen, Utc::now()).await.unwrap();
+        assert_eq!(get(&db, 7).await.unwrap(), chosen);
+        let always = Settings {
+            quiet_hours: None,
+            ..chosen
+        };
+        save(&db, 7, &always, Utc::now()).await.unwrap();
+        assert_eq!(get(&db, 7).await.unwrap(), always);
+
+        let mut tx = db.begin().await.unwrap();
+        erase(&mut tx, 7).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(get(&db, 7).await.unwrap(), Settings::default());
+    }
+}
