@@ -24,6 +24,9 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/documents.ftl"),
             include_str!("../../locales/ru/review.ftl"),
             include_str!("../../locales/ru/education.ftl"),
+            include_str!("../../locales/ru/notifications.ftl"),
+            include_str!("../../locales/ru/settings.ftl"),
+            include_str!("../../locales/ru/broadcast.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -34,6 +37,9 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/documents.ftl"),
             include_str!("../../locales/en/review.ftl"),
             include_str!("../../locales/en/education.ftl"),
+            include_str!("../../locales/en/notifications.ftl"),
+            include_str!("../../locales/en/settings.ftl"),
+            include_str!("../../locales/en/broadcast.ftl"),
         ],
     }
 }

@@ -1,0 +1,1 @@
+## Operators broadcasting: regulatory changes and inspections

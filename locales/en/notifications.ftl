@@ -1,0 +1,1 @@
+## Push texts: no personal data, they show on a locked screen
