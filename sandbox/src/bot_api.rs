@@ -31,15 +31,16 @@ pub(crate) async fn handle(State(app): State<AppState>, request: Request) -> Res
         Ok(raw) => raw,
         Err(error) => return refuse(&app, method, error, Value::Null).await,
     };
-    let body = Value::Object(raw.values.clone());
-
+    // The parameters as received are kept, not copied, for a refusal's
+    // record.
+    let received = raw.values;
     if token != app.bot.token {
-        return refuse(&app, method, ApiError::unauthorized(), body).await;
+        return refuse(&app, method, ApiError::unauthorized(), received.into()).await;
     }
     let Some(spec) = spec::method(method) else {
-        return refuse(&app, method, ApiError::not_found(), body).await;
+        return refuse(&app, method, ApiError::not_found(), received.into()).await;
     };
-    let result = match spec.check(&raw.values) {
+    let result = match spec.check(&received) {
         Ok(values) => {
             methods::call(
                 &app,
@@ -55,7 +56,7 @@ pub(crate) async fn handle(State(app): State<AppState>, request: Request) -> Res
     };
     match result {
         Ok(result) => Json(json!({ "ok": true, "result": result })).into_response(),
-        Err(error) => refuse(&app, &spec.name, error, body).await,
+        Err(error) => refuse(&app, &spec.name, error, received.into()).await,
     }
 }
 
@@ -69,7 +70,7 @@ async fn refuse(app: &AppState, method: &str, error: ApiError, body: Value) -> R
     if method == "getUpdates" && error.description.contains("terminated by other getUpdates") {
         return error.into_response();
     }
-    app.state.lock().await.refused.push(RefusedCall {
+    app.state.lock().await.record_refused(RefusedCall {
         method: method.to_owned(),
         error_code: error.code,
         description: error.description.clone(),
@@ -89,9 +90,9 @@ async fn download(app: &AppState, rest: &str) -> Response {
     let file_path = percent_decode(file_path);
     let state = app.state.lock().await;
     match state
-        .files
-        .values()
-        .find(|file| file.file_path == file_path)
+        .file_paths
+        .get(&file_path)
+        .and_then(|file_id| state.files.get(file_id))
     {
         Some(file) => {
             let mime_type = file

@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::view::{
-    Block, BotCommand, CallbackAnswer, Chat, NewUser, PressButton, Pressed, RefusedCall, SendText,
-    Sent, Settings, ShareContact, UploadFile, Uploaded, User,
+    Block, BotCommand, CallbackAnswer, Chat, CreatedUsers, Injected, Injection, NewUser, NewUsers,
+    PressButton, Pressed, RefusedCall, SendText, Sent, Settings, ShareContact, Stats, UploadFile,
+    Uploaded, User,
 };
 
 /// How long [`Client::wait_for`] waits in all.
@@ -80,6 +81,12 @@ impl Client {
 
     pub async fn create_user(&self, user: NewUser) -> anyhow::Result<User> {
         self.post("/users", &user).await
+    }
+
+    /// Many users at once (ids `first_id .. first_id + count`), for
+    /// benchmarks.
+    pub async fn create_users(&self, users: NewUsers) -> anyhow::Result<CreatedUsers> {
+        self.post("/users/bulk", &users).await
     }
 
     pub async fn users(&self) -> anyhow::Result<Vec<User>> {
@@ -169,8 +176,40 @@ impl Client {
         Ok(())
     }
 
+    /// Switches Telegram's send limits on or off, the rates unchanged.
     pub async fn set_enforce_limits(&self, enforce_limits: bool) -> anyhow::Result<()> {
-        let _: Settings = self.post("/settings", &Settings { enforce_limits }).await?;
+        let settings = Settings {
+            enforce_limits,
+            ..Settings::default()
+        };
+        let _: Settings = self.post("/settings", &settings).await?;
+        Ok(())
+    }
+
+    /// Changes the settings (rates left `None` stay as they are; the
+    /// limiters start afresh) and returns them all as they now are.
+    pub async fn configure(&self, settings: Settings) -> anyhow::Result<Settings> {
+        self.post("/settings", &settings).await
+    }
+
+    /// The settings in effect, every rate filled in.
+    pub async fn settings(&self) -> anyhow::Result<Settings> {
+        self.get("/settings").await
+    }
+
+    /// Makes the next sends to the user's chat fail (see [`Injection`]).
+    pub async fn inject(&self, user_id: i64, injection: Injection) -> anyhow::Result<Injected> {
+        self.post(&format!("/users/{user_id}/inject"), &injection)
+            .await
+    }
+
+    /// What the bot sent since the start or the last [`Client::reset_stats`].
+    pub async fn stats(&self) -> anyhow::Result<Stats> {
+        self.get("/stats").await
+    }
+
+    pub async fn reset_stats(&self) -> anyhow::Result<()> {
+        let _: Stats = self.post("/stats/reset", &serde_json::json!({})).await?;
         Ok(())
     }
 

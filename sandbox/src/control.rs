@@ -1,6 +1,7 @@
 //! The control API: acting as users and reading chats as they see them.
 //! Errors are `{"error": "…"}` with a fitting HTTP status.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -15,12 +16,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use crate::error::ApiError;
+use crate::limits::{Limits, Rates};
 use crate::methods::commands_for;
 use crate::state::{AppState, State as SandboxState, StoredMessage, UserEntry};
 use crate::telegram;
 use crate::view::{
-    self, Block, BotCommand, CallbackAnswer, Contact, FileKind, NewUser, PressButton, Pressed,
-    RefusedCall, SendText, Sent, Settings, ShareContact, UploadFile, Uploaded, User,
+    self, Block, BotCommand, CallbackAnswer, Contact, CreatedUsers, FileKind, Injected, Injection,
+    NewUser, NewUsers, PressButton, Pressed, RefusedCall, SendText, Sent, Settings, ShareContact,
+    Stats, UploadFile, Uploaded, User,
 };
 
 const DEFAULT_CHAT_WAIT: Duration = Duration::from_secs(10);
@@ -29,16 +33,20 @@ const MAX_CHAT_WAIT: Duration = Duration::from_secs(60);
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/users", post(create_user).get(list_users))
+        .route("/users/bulk", post(create_users))
         .route("/users/{id}/text", post(send_text))
         .route("/users/{id}/press", post(press))
         .route("/users/{id}/contact", post(share_contact))
         .route("/users/{id}/file", post(upload_file))
         .route("/users/{id}/chat", get(chat))
         .route("/users/{id}/block", post(block))
+        .route("/users/{id}/inject", post(inject))
         .route("/callbacks/{id}", get(callback))
         .route("/files/{file_id}", get(file))
         .route("/commands", get(commands))
-        .route("/settings", post(settings))
+        .route("/settings", post(settings).get(current_settings))
+        .route("/stats", get(stats))
+        .route("/stats/reset", post(reset_stats))
         .route("/errors", get(errors))
         .route("/updates/{update_id}/redeliver", post(redeliver))
 }
@@ -87,6 +95,18 @@ async fn create_user(State(app): State<AppState>, Json(new): Json<NewUser>) -> A
         .map_err(ControlError::bad_request)
 }
 
+async fn create_users(
+    State(app): State<AppState>,
+    Json(new): Json<NewUsers>,
+) -> Answer<CreatedUsers> {
+    let mut state = app.state.lock().await;
+    let first_id = state.add_users(&new).map_err(ControlError::bad_request)?;
+    Ok(Json(CreatedUsers {
+        first_id,
+        count: new.count,
+    }))
+}
+
 async fn list_users(State(app): State<AppState>) -> Json<Vec<User>> {
     let state = app.state.lock().await;
     Json(
@@ -113,8 +133,7 @@ fn user_message(
     let message_id = message.view.message_id;
     entry.chat.push(message);
     let entry = &state.users[&user_id];
-    let stored = entry.chat.messages.last().expect("just pushed");
-    let payload = telegram::message(state, &app.bot, &entry.user, stored);
+    let payload = telegram::message(state, &app.bot, &entry.user, entry.chat.newest());
     let update_id = state.push_update("message", payload);
     Sent {
         update_id,
@@ -452,6 +471,58 @@ async fn block(
     Ok(Json(json!({ "blocked": body.blocked })))
 }
 
+async fn inject(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    Json(injection): Json<Injection>,
+) -> Answer<Injected> {
+    let count = injection.count.unwrap_or(1);
+    if count == 0 {
+        return Err(ControlError::bad_request("count must be at least 1"));
+    }
+    if injection.retry_after.is_some() && injection.error_code != 429 {
+        return Err(ControlError::bad_request("retry_after is for 429 only"));
+    }
+    let default_description = match injection.error_code {
+        400 => "Bad Request: message text is empty".to_owned(),
+        403 => "Forbidden: bot was blocked by the user".to_owned(),
+        429 => format!(
+            "Too Many Requests: retry after {}",
+            injection.retry_after.unwrap_or(1)
+        ),
+        500 => "Internal Server Error".to_owned(),
+        502 => "Bad Gateway".to_owned(),
+        other => {
+            return Err(ControlError::bad_request(format!(
+                "error_code must be 400, 403, 429, 500 or 502, not {other}"
+            )));
+        }
+    };
+    let retry_after = match (injection.error_code, injection.retry_after) {
+        (429, None) => Some(1),
+        (429, Some(0)) => {
+            return Err(ControlError::bad_request("retry_after must be at least 1"));
+        }
+        (_, retry_after) => retry_after,
+    };
+    let error = ApiError {
+        code: injection.error_code,
+        description: injection.description.unwrap_or(default_description),
+        retry_after,
+    };
+    let mut state = app.state.lock().await;
+    let entry = user_entry(&mut state, id)?;
+    entry.injected.push_back((error, count));
+    let pending = entry
+        .injected
+        .iter()
+        .fold(0u32, |sum, (_, left)| sum.saturating_add(*left));
+    Ok(Json(Injected {
+        user_id: id,
+        pending,
+    }))
+}
+
 async fn callback(State(app): State<AppState>, Path(id): Path<String>) -> Answer<CallbackAnswer> {
     let state = app.state.lock().await;
     let answer = state
@@ -495,13 +566,67 @@ async fn commands(
     ))
 }
 
-async fn settings(State(app): State<AppState>, Json(settings): Json<Settings>) -> Json<Settings> {
-    app.state.lock().await.enforce_limits = settings.enforce_limits;
-    Json(settings)
+/// The settings in effect, every rate filled in.
+fn settings_of(state: &SandboxState) -> Settings {
+    let rates = state.limits.rates();
+    Settings {
+        enforce_limits: state.enforce_limits,
+        bot_per_second: Some(rates.bot_per_second.get()),
+        paid_per_second: Some(rates.paid_per_second.get()),
+        chat_per_second: Some(rates.chat_per_second.get()),
+        chat_burst: Some(rates.chat_burst.get()),
+    }
+}
+
+async fn current_settings(State(app): State<AppState>) -> Json<Settings> {
+    Json(settings_of(&*app.state.lock().await))
+}
+
+/// Switches the limits on or off and changes the rates given (the others
+/// stay); the limiters start afresh.
+async fn settings(State(app): State<AppState>, Json(settings): Json<Settings>) -> Answer<Settings> {
+    let rate = |value: Option<u32>, current: NonZeroU32, name: &str| match value {
+        None => Ok(current),
+        Some(value) => NonZeroU32::new(value)
+            .ok_or_else(|| ControlError::bad_request(format!("{name} must be at least 1"))),
+    };
+    let mut state = app.state.lock().await;
+    let current = state.limits.rates();
+    let rates = Rates {
+        bot_per_second: rate(
+            settings.bot_per_second,
+            current.bot_per_second,
+            "bot_per_second",
+        )?,
+        paid_per_second: rate(
+            settings.paid_per_second,
+            current.paid_per_second,
+            "paid_per_second",
+        )?,
+        chat_per_second: rate(
+            settings.chat_per_second,
+            current.chat_per_second,
+            "chat_per_second",
+        )?,
+        chat_burst: rate(settings.chat_burst, current.chat_burst, "chat_burst")?,
+    };
+    state.enforce_limits = settings.enforce_limits;
+    state.limits = Limits::new(rates);
+    Ok(Json(settings_of(&state)))
+}
+
+async fn stats(State(app): State<AppState>) -> Json<Stats> {
+    Json(app.state.lock().await.stats.view())
+}
+
+async fn reset_stats(State(app): State<AppState>) -> Json<Stats> {
+    let mut state = app.state.lock().await;
+    state.stats = Default::default();
+    Json(state.stats.view())
 }
 
 async fn errors(State(app): State<AppState>) -> Json<Vec<RefusedCall>> {
-    Json(app.state.lock().await.refused.clone())
+    Json(app.state.lock().await.refused.iter().cloned().collect())
 }
 
 async fn redeliver(

@@ -14,6 +14,7 @@ mod methods;
 mod params;
 mod spec;
 mod state;
+mod stats;
 mod telegram;
 mod view;
 mod web;
@@ -31,9 +32,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use client::Client;
 pub use view::{
-    BotCommand, CallbackAnswer, Chat, ChatMessage, Contact, Document, FileKind, From, InlineButton,
-    InlineKeyboard, KeyboardButton, NewUser, Photo, PressButton, Pressed, RefusedCall,
-    ReplyKeyboard, Sent, ShareContact, UploadFile, Uploaded, User,
+    BotCommand, CallbackAnswer, Chat, ChatMessage, Contact, CreatedUsers, Document, FileKind, From,
+    Injected, Injection, InlineButton, InlineKeyboard, KeyboardButton, NewUser, NewUsers, Photo,
+    PressButton, Pressed, RefusedCall, ReplyKeyboard, Sent, Settings, ShareContact, Stats,
+    UploadFile, Uploaded, User,
 };
 
 use state::{AppState, BotIdentity, Shared, State};
@@ -91,7 +93,6 @@ impl Sandbox {
                 first_name: config.bot_first_name,
             },
             state: Mutex::new(state),
-            limits: limits::Limits::default(),
             shutdown: CancellationToken::new(),
         });
         let listener = TcpListener::bind(config.addr)

@@ -54,9 +54,17 @@ pub(crate) async fn call(app: &AppState, method: &str, params: Params) -> Result
             "has_custom_certificate": false,
             "pending_update_count": state.pending_update_count(),
         })),
-        "sendMessage" => send_message(app, state, &params),
-        "sendDocument" => send_file(app, state, &params, FileKind::Document),
-        "sendPhoto" => send_file(app, state, &params, FileKind::Photo),
+        "sendMessage" | "sendDocument" | "sendPhoto" => {
+            let result = match method {
+                "sendMessage" => send_message(app, state, &params),
+                "sendDocument" => send_file(app, state, &params, FileKind::Document),
+                _ => send_file(app, state, &params, FileKind::Photo),
+            };
+            if result.as_ref().is_err_and(|error| error.code == 429) {
+                state.stats.too_many_requests();
+            }
+            result
+        }
         "editMessageText" => edit_message_text(app, state, &params),
         "editMessageCaption" => edit_message_caption(app, state, &params),
         "editMessageReplyMarkup" => edit_message_reply_markup(app, state, &params),
@@ -164,6 +172,22 @@ fn writable_chat<'s>(state: &'s mut State, params: &Params) -> Result<&'s mut Us
         return Err(ApiError::forbidden("bot was blocked by the user"));
     }
     Ok(entry)
+}
+
+/// The chat a send (sendMessage, sendDocument, sendPhoto) goes to. A
+/// failure injected for the chat (control API) answers before anything
+/// else is checked, except that the chat exists.
+fn send_target<'s>(state: &'s mut State, params: &Params) -> Result<&'s mut UserEntry, ApiError> {
+    let chat_id = chat(state, params)?.user.id;
+    if let Some(error) = state
+        .users
+        .get_mut(&chat_id)
+        .and_then(UserEntry::take_injected)
+    {
+        state.stats.injected_failure();
+        return Err(error);
+    }
+    writable_chat(state, params)
 }
 
 /// Text as the user will see it.
@@ -317,30 +341,36 @@ fn check_reply_target(entry: &UserEntry, params: &Params) -> Result<(), ApiError
     }
 }
 
-fn check_send_limits(app: &AppState, enforce: bool, chat_id: i64) -> Result<(), ApiError> {
-    if enforce {
-        app.limits
-            .check_send(chat_id)
+/// A send with `allow_paid_broadcast` counts against the paid bucket
+/// instead of the bot's; the chat's limit applies either way.
+fn check_send_limits(state: &State, chat_id: i64, params: &Params) -> Result<(), ApiError> {
+    if state.enforce_limits {
+        state
+            .limits
+            .check_send(chat_id, params.flag("allow_paid_broadcast"))
             .map_err(ApiError::too_many_requests)?;
     }
     Ok(())
 }
 
-/// Puts a new bot message into the chat and answers with it.
+/// Puts a new bot message into the chat, counts it, and answers with it.
 fn deliver(
     app: &AppState,
     state: &mut State,
     chat_id: i64,
     mut message: StoredMessage,
     markup: Markup,
-    protect: bool,
+    params: &Params,
 ) -> Value {
+    state
+        .stats
+        .accepted(chat_id, params.flag("allow_paid_broadcast"));
     let entry = state
         .users
         .get_mut(&chat_id)
         .expect("the caller found the chat");
     message.view.message_id = entry.chat.next_message_id();
-    message.view.protect_content = protect;
+    message.view.protect_content = params.flag("protect_content");
     match markup {
         Markup::Inline(keyboard) => message.view.reply_markup = Some(keyboard),
         Markup::Reply(keyboard) => entry.chat.reply_keyboard = Some(keyboard),
@@ -349,30 +379,21 @@ fn deliver(
     }
     entry.chat.push(message);
     let (entry, state) = (&state.users[&chat_id], &*state);
-    let stored = entry.chat.messages.last().expect("just pushed");
-    telegram::message(state, &app.bot, &entry.user, stored)
+    telegram::message(state, &app.bot, &entry.user, entry.chat.newest())
 }
 
 fn send_message(app: &AppState, state: &mut State, params: &Params) -> Result<Value, ApiError> {
-    let enforce = state.enforce_limits;
-    let entry = writable_chat(state, params)?;
+    let entry = send_target(state, params)?;
     let chat_id = entry.user.id;
     let text = message_text(params, "message is too long")?;
     let markup = markup(params)?;
     check_reply_target(entry, params)?;
-    check_send_limits(app, enforce, chat_id)?;
+    check_send_limits(state, chat_id, params)?;
 
     let mut message = StoredMessage::new(0, view::From::Bot);
     message.view.text = Some(text.plain);
     message.view.html = text.html;
-    Ok(deliver(
-        app,
-        state,
-        chat_id,
-        message,
-        markup,
-        params.flag("protect_content"),
-    ))
+    Ok(deliver(app, state, chat_id, message, markup, params))
 }
 
 fn send_file(
@@ -381,14 +402,13 @@ fn send_file(
     params: &Params,
     kind: FileKind,
 ) -> Result<Value, ApiError> {
-    let enforce = state.enforce_limits;
-    let entry = writable_chat(state, params)?;
+    let entry = send_target(state, params)?;
     let chat_id = entry.user.id;
     let caption = caption(params)?;
     let markup = markup(params)?;
     check_reply_target(entry, params)?;
     let file_id = resolve_file(state, params, kind)?;
-    check_send_limits(app, enforce, chat_id)?;
+    check_send_limits(state, chat_id, params)?;
 
     let file = &state.files[&file_id];
     let mut message = StoredMessage::new(0, view::From::Bot);
@@ -412,14 +432,7 @@ fn send_file(
         message.view.caption = Some(caption.plain);
         message.view.html = caption.html;
     }
-    Ok(deliver(
-        app,
-        state,
-        chat_id,
-        message,
-        markup,
-        params.flag("protect_content"),
-    ))
+    Ok(deliver(app, state, chat_id, message, markup, params))
 }
 
 /// The file a `document`/`photo` parameter names: a new upload (stored

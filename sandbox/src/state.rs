@@ -13,8 +13,18 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::error::ApiError;
 use crate::limits::Limits;
+use crate::stats;
 use crate::view::{self, BotCommand, ChatMessage, FileKind, RefusedCall, ReplyKeyboard, User};
+
+/// Messages kept per chat; older ones are forgotten (the chat view, edits
+/// and replies no longer find them). The statistics count every send.
+pub(crate) const MAX_STORED_MESSAGES: usize = 500;
+/// Refused calls kept for `GET /control/errors`; older ones are forgotten.
+pub(crate) const MAX_REFUSED_CALLS: usize = 10_000;
+/// The most users one `POST /control/users/bulk` creates.
+pub(crate) const MAX_BULK_USERS: u32 = 1_000_000;
 
 /// The bot the sandbox pretends to serve.
 #[derive(Debug, Clone)]
@@ -29,7 +39,6 @@ pub(crate) struct BotIdentity {
 pub(crate) struct Shared {
     pub bot: BotIdentity,
     pub state: Mutex<State>,
-    pub limits: Limits,
     /// Cancelled on shutdown so that long polls end at once.
     pub shutdown: CancellationToken,
 }
@@ -51,14 +60,19 @@ pub(crate) struct State {
     pub allowed_updates: Vec<String>,
     pub webhook_url: Option<String>,
     pub files: HashMap<String, StoredFile>,
+    /// file_path → file_id, for downloads.
+    pub file_paths: HashMap<String, String>,
     next_file_number: u64,
     /// How the bot answered each callback query the sandbox sent.
     pub callbacks: HashMap<String, view::CallbackAnswer>,
     next_callback_number: u64,
     /// Keyed by (scope, language code); the empty language is the fallback.
     pub commands: HashMap<(String, String), Vec<BotCommand>>,
-    pub refused: Vec<RefusedCall>,
+    /// The latest refused calls, oldest first.
+    pub refused: VecDeque<RefusedCall>,
     pub enforce_limits: bool,
+    pub limits: Limits,
+    pub stats: stats::Recorder,
     next_action_id: u64,
 }
 
@@ -66,12 +80,16 @@ pub(crate) struct UserEntry {
     pub user: User,
     pub blocked: bool,
     pub chat: ChatState,
+    /// Failures injected for the next sends to this chat, each with how
+    /// many sends it still answers.
+    pub injected: VecDeque<(ApiError, u32)>,
 }
 
 pub(crate) struct ChatState {
     /// The chat's version; every change bumps it and wakes long polls.
     pub version: watch::Sender<u64>,
-    pub messages: Vec<StoredMessage>,
+    /// In order of message_id, at most [`MAX_STORED_MESSAGES`].
+    pub messages: VecDeque<StoredMessage>,
     pub reply_keyboard: Option<ReplyKeyboard>,
     pub chat_action: Option<ChatAction>,
     next_message_id: i64,
@@ -123,12 +141,15 @@ impl Default for State {
             allowed_updates: Vec::new(),
             webhook_url: None,
             files: HashMap::new(),
+            file_paths: HashMap::new(),
             next_file_number: 1,
             callbacks: HashMap::new(),
             next_callback_number: 1,
             commands: HashMap::new(),
-            refused: Vec::new(),
+            refused: VecDeque::new(),
             enforce_limits: false,
+            limits: Limits::default(),
+            stats: stats::Recorder::default(),
             next_action_id: 1,
         }
     }
@@ -164,22 +185,58 @@ impl State {
             language_code: new.language_code,
             phone_number: new.phone_number,
         };
-        let chat = ChatState {
-            version: watch::Sender::new(0),
-            messages: Vec::new(),
-            reply_keyboard: None,
-            chat_action: None,
-            next_message_id: 1,
-        };
-        self.users.insert(
-            id,
-            UserEntry {
-                user: user.clone(),
-                blocked: false,
-                chat,
-            },
-        );
+        self.users.insert(id, UserEntry::new(user.clone()));
         Ok(user)
+    }
+
+    /// Creates `new.count` users with consecutive ids; returns the first.
+    pub fn add_users(&mut self, new: &view::NewUsers) -> Result<i64, String> {
+        if new.count == 0 || new.count > MAX_BULK_USERS {
+            return Err(format!("count must be 1 to {MAX_BULK_USERS}"));
+        }
+        let count = i64::from(new.count);
+        let first_id = match new.first_id {
+            Some(id) if id <= 0 => return Err("a user id must be positive".into()),
+            Some(id) => {
+                let last = id
+                    .checked_add(count - 1)
+                    .ok_or("the ids run past i64::MAX")?;
+                if let Some(taken) = self.users.range(id..=last).next() {
+                    return Err(format!("user {} already exists", taken.0));
+                }
+                id
+            }
+            None => {
+                // The first free run of `count` ids from the generator.
+                let mut id = self.next_user_id;
+                while let Some((&taken, _)) = self.users.range(id..id + count).next_back() {
+                    id = taken + 1;
+                }
+                self.next_user_id = id + count;
+                id
+            }
+        };
+        let prefix = new.first_name_prefix.as_deref().unwrap_or("User ");
+        for (number, id) in (first_id..first_id + count).enumerate() {
+            let user = User {
+                id,
+                first_name: format!("{prefix}{}", number + 1),
+                last_name: None,
+                username: None,
+                language_code: new.language_code.clone(),
+                phone_number: None,
+            };
+            self.users.insert(id, UserEntry::new(user));
+        }
+        Ok(first_id)
+    }
+
+    /// Remembers a refused call for `GET /control/errors`.
+    pub fn record_refused(&mut self, call: RefusedCall) {
+        if self.refused.len() >= MAX_REFUSED_CALLS {
+            self.refused.pop_front();
+        }
+        self.refused.push_back(call);
     }
 
     /// Queues an update unless the bot's `allowed_updates` excludes its kind
@@ -294,6 +351,8 @@ impl State {
             FileKind::Photo => crate::files::image_dimensions(&bytes),
             FileKind::Document => None,
         };
+        let file_path = format!("{folder}/file_{number}.{extension}");
+        self.file_paths.insert(file_path.clone(), file_id.clone());
         self.files.insert(
             file_id.clone(),
             StoredFile {
@@ -302,7 +361,7 @@ impl State {
                 kind,
                 file_name,
                 mime_type,
-                file_path: format!("{folder}/file_{number}.{extension}"),
+                file_path,
                 bytes,
                 dimensions,
             },
@@ -312,6 +371,32 @@ impl State {
 }
 
 impl UserEntry {
+    pub fn new(user: User) -> Self {
+        UserEntry {
+            user,
+            blocked: false,
+            chat: ChatState {
+                version: watch::Sender::new(0),
+                messages: VecDeque::new(),
+                reply_keyboard: None,
+                chat_action: None,
+                next_message_id: 1,
+            },
+            injected: VecDeque::new(),
+        }
+    }
+
+    /// Takes the next injected failure, if one is waiting.
+    pub fn take_injected(&mut self) -> Option<ApiError> {
+        let (error, left) = self.injected.front_mut()?;
+        let error = error.clone();
+        *left -= 1;
+        if *left == 0 {
+            self.injected.pop_front();
+        }
+        Some(error)
+    }
+
     pub fn view(&self) -> view::Chat {
         let chat = &self.chat;
         view::Chat {
@@ -341,7 +426,10 @@ impl ChatState {
         if message.view.from == view::From::Bot {
             self.chat_action = None;
         }
-        self.messages.push(message);
+        if self.messages.len() >= MAX_STORED_MESSAGES {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(message);
         self.touch();
     }
 
@@ -357,16 +445,26 @@ impl ChatState {
         }
     }
 
-    pub fn message_mut(&mut self, message_id: i64) -> Option<&mut StoredMessage> {
+    /// Where `message_id` is in `messages` (kept in order of id).
+    fn position(&self, message_id: i64) -> Option<usize> {
         self.messages
-            .iter_mut()
-            .find(|m| m.view.message_id == message_id && !m.view.deleted)
+            .binary_search_by_key(&message_id, |m| m.view.message_id)
+            .ok()
+    }
+
+    pub fn message_mut(&mut self, message_id: i64) -> Option<&mut StoredMessage> {
+        let position = self.position(message_id)?;
+        Some(&mut self.messages[position]).filter(|m| !m.view.deleted)
     }
 
     pub fn message(&self, message_id: i64) -> Option<&StoredMessage> {
-        self.messages
-            .iter()
-            .find(|m| m.view.message_id == message_id && !m.view.deleted)
+        let position = self.position(message_id)?;
+        Some(&self.messages[position]).filter(|m| !m.view.deleted)
+    }
+
+    /// The message just pushed.
+    pub fn newest(&self) -> &StoredMessage {
+        self.messages.back().expect("a message was just pushed")
     }
 }
 

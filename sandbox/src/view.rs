@@ -447,8 +447,230 @@ pub struct Block {
     pub blocked: bool,
 }
 
-/// `POST /control/settings`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /control/settings` (and its answer, and `GET /control/settings`).
+///
+/// In a request an absent rate keeps its current value; the answer has
+/// every rate filled in. Every `POST` builds the limiters afresh (all
+/// buckets full).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
+    /// Whether send limits apply at all (off when the sandbox starts,
+    /// unless [`crate::SandboxConfig::enforce_limits`]).
     pub enforce_limits: bool,
+    /// Sends per second for the whole bot; Telegram's is 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_per_second: Option<u32>,
+    /// Sends per second for the whole bot when they carry
+    /// `allow_paid_broadcast: true` (counted here instead of
+    /// `bot_per_second`); Telegram's is 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_per_second: Option<u32>,
+    /// Sends per second in one chat, paid or not; Telegram's is 1…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_per_second: Option<u32>,
+    /// …with bursts of this many (the sandbox's choice: 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_burst: Option<u32>,
+}
+
+impl Settings {
+    /// Limits on, rates unchanged.
+    pub fn enforcing() -> Self {
+        Settings {
+            enforce_limits: true,
+            ..Settings::default()
+        }
+    }
+
+    pub fn with_bot_per_second(self, per_second: u32) -> Self {
+        Settings {
+            bot_per_second: Some(per_second),
+            ..self
+        }
+    }
+
+    pub fn with_paid_per_second(self, per_second: u32) -> Self {
+        Settings {
+            paid_per_second: Some(per_second),
+            ..self
+        }
+    }
+
+    pub fn with_chat_per_second(self, per_second: u32) -> Self {
+        Settings {
+            chat_per_second: Some(per_second),
+            ..self
+        }
+    }
+
+    pub fn with_chat_burst(self, burst: u32) -> Self {
+        Settings {
+            chat_burst: Some(burst),
+            ..self
+        }
+    }
+}
+
+/// `POST /control/users/{id}/inject`: the next `count` sends
+/// (`sendMessage`, `sendDocument`, `sendPhoto`) to the user's chat fail
+/// with this answer and are not stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Injection {
+    /// 400, 403, 429, 500 or 502.
+    pub error_code: u16,
+    /// Default: Telegram's usual wording for the code (400 `Bad Request:
+    /// message text is empty`, 403 `Forbidden: bot was blocked by the
+    /// user`, 429 `Too Many Requests: retry after N`, 500 `Internal Server
+    /// Error`, 502 `Bad Gateway`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// For 429 only: `parameters.retry_after`, default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// How many sends fail this way; default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+}
+
+impl Injection {
+    /// One failure with this code and Telegram's usual description.
+    pub fn error(error_code: u16) -> Self {
+        Injection {
+            error_code,
+            description: None,
+            retry_after: None,
+            count: None,
+        }
+    }
+
+    /// One `429 Too Many Requests: retry after N`.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        Injection {
+            retry_after: Some(retry_after),
+            ..Injection::error(429)
+        }
+    }
+
+    pub fn with_description(self, description: impl Into<String>) -> Self {
+        Injection {
+            description: Some(description.into()),
+            ..self
+        }
+    }
+
+    pub fn times(self, count: u32) -> Self {
+        Injection {
+            count: Some(count),
+            ..self
+        }
+    }
+}
+
+/// The answer to an injection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Injected {
+    pub user_id: i64,
+    /// Injected failures still waiting for sends to the chat, this one's
+    /// included.
+    pub pending: u32,
+}
+
+/// `POST /control/users/bulk`: many users at once, for benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUsers {
+    pub count: u32,
+    /// The first id; the others follow it one by one. Default: the next
+    /// free run of ids from the sandbox's generator. A taken id in the run
+    /// is 400.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_code: Option<String>,
+    /// Each user's first name is the prefix followed by its number in the
+    /// batch, from 1; default `"User "`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name_prefix: Option<String>,
+}
+
+impl NewUsers {
+    pub fn count(count: u32) -> Self {
+        NewUsers {
+            count,
+            ..NewUsers::default()
+        }
+    }
+
+    pub fn starting_at(self, first_id: i64) -> Self {
+        NewUsers {
+            first_id: Some(first_id),
+            ..self
+        }
+    }
+
+    pub fn with_language(self, language_code: impl Into<String>) -> Self {
+        NewUsers {
+            language_code: Some(language_code.into()),
+            ..self
+        }
+    }
+
+    pub fn with_first_name_prefix(self, prefix: impl Into<String>) -> Self {
+        NewUsers {
+            first_name_prefix: Some(prefix.into()),
+            ..self
+        }
+    }
+}
+
+/// The answer to `POST /control/users/bulk`: the users' ids are
+/// `first_id .. first_id + count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedUsers {
+    pub first_id: i64,
+    pub count: u32,
+}
+
+impl CreatedUsers {
+    pub fn ids(&self) -> std::ops::Range<i64> {
+        self.first_id..self.first_id + i64::from(self.count)
+    }
+}
+
+/// `GET /control/stats`: what the bot sent since the sandbox started or
+/// since `POST /control/stats/reset`. Sends are `sendMessage`,
+/// `sendDocument` and `sendPhoto`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Sends accepted (stored in a chat).
+    pub accepted: u64,
+    /// Of those, sends that carried `allow_paid_broadcast: true`.
+    pub paid_broadcasts: u64,
+    /// Chats that got at least one accepted send.
+    pub chats_with_messages: u64,
+    /// Chats that got more than one: duplicates, in a broadcast of one
+    /// message per chat.
+    pub chats_with_more_than_one: u64,
+    /// The most accepted sends any one chat got.
+    pub max_per_chat: u32,
+    /// Sends answered 429, by the limits or by an injection.
+    pub too_many_requests: u64,
+    /// Of those, the ones answered a second or more after the first
+    /// accepted send.
+    pub too_many_requests_after_first_second: u64,
+    /// Sends that failed by an injection (any code).
+    pub injected_failures: u64,
+    /// When the first and the last accepted send came, in milliseconds since
+    /// the Unix epoch.
+    pub first_send_at: Option<i64>,
+    pub last_send_at: Option<i64>,
+    /// Accepted sends in each second since the first one: `per_second[0]`
+    /// counts those in its first second.
+    pub per_second: Vec<u64>,
+}
+
+impl Stats {
+    /// The busiest second's count.
+    pub fn max_per_second(&self) -> u64 {
+        self.per_second.iter().copied().max().unwrap_or(0)
+    }
 }

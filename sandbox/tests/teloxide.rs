@@ -2,7 +2,8 @@
 //! sends must deserialize in teloxide, and its typed errors must match.
 
 use medcab_sandbox::{
-    FileKind, NewUser, PressButton, Sandbox, SandboxConfig, ShareContact, UploadFile,
+    FileKind, Injection, NewUser, PressButton, Sandbox, SandboxConfig, Settings, ShareContact,
+    UploadFile,
 };
 use teloxide::net::Download;
 use teloxide::payloads::{GetUpdatesSetters, SendMessageSetters};
@@ -322,6 +323,41 @@ async fn teloxide_sees_the_retry_after_of_limits() {
         matches!(error, RequestError::RetryAfter(seconds) if seconds.seconds() >= 1),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn teloxide_sees_injected_failures_and_sends_paid_broadcasts() {
+    let (sandbox, bot) = start().await;
+    let client = sandbox.client();
+    let user = client.create_user(NewUser::named("Вера")).await.unwrap();
+    client
+        .inject(user.id, Injection::too_many_requests(7))
+        .await
+        .unwrap();
+    client.inject(user.id, Injection::error(403)).await.unwrap();
+    let error = bot.send_message(ChatId(user.id), "1").await.unwrap_err();
+    assert!(
+        matches!(error, RequestError::RetryAfter(seconds) if seconds.seconds() == 7),
+        "{error:?}"
+    );
+    let error = bot.send_message(ChatId(user.id), "2").await.unwrap_err();
+    assert!(
+        matches!(error, RequestError::Api(ApiError::BotBlocked)),
+        "{error:?}"
+    );
+
+    client
+        .configure(Settings::enforcing().with_bot_per_second(1))
+        .await
+        .unwrap();
+    let other = client.create_user(NewUser::named("Глеб")).await.unwrap();
+    bot.send_message(ChatId(user.id), "3").await.unwrap();
+    bot.send_message(ChatId(other.id), "4")
+        .allow_paid_broadcast(true)
+        .await
+        .unwrap();
+    let stats = client.stats().await.unwrap();
+    assert_eq!((stats.accepted, stats.paid_broadcasts), (2, 1));
 }
 
 #[tokio::test]
