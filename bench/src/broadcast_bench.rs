@@ -1,0 +1,1036 @@
+//! The broadcast benchmark: one notice to many practitioners through the
+//! sandbox, with Telegram's send limits switched on.
+//!
+//! It seeds a scratch database with N linked practitioners (90 % of them
+//! in the targeted specialty), starts the sandbox in this process with the
+//! limits on, spawns the real `medcab` binary (one `medcab run`, plus
+//! `medcab deliver` for every further instance), publishes the notice
+//! through core and watches the sandbox count what arrives. Then it prints
+//! the achieved rate against the allowed one, 429s, messages lost,
+//! duplicated and misdirected, the time to fill the outbox and each
+//! process's peak memory. See docs/benchmarks.md.
+//!
+//! ```sh
+//! cargo build --release -p medcab-bot -p medcab-bench
+//! target/release/broadcast_bench --practitioners 100000 --rate 1000 --instances 2
+//! ```
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail, ensure};
+use chrono::Utc;
+use clap::Parser;
+use futures::StreamExt as _;
+use medcab_core::DataKey;
+use medcab_core::crypto::Vault;
+use medcab_core::domain::{PhoneNumber, Snils};
+use medcab_sandbox::{Client, NewUsers, Sandbox, SandboxConfig, Settings, Stats};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions as _, Connection as _, PgConnection, PgPool};
+use tokio::process::{Child, Command};
+
+/// The specialty the notice targets, and the one it does not.
+const TARGETED_SPECIALTY: &str = "Кардиология";
+const OTHER_SPECIALTY: &str = "Терапия";
+const REGIONS: [&str; 4] = [
+    "Москва",
+    "Санкт-Петербург",
+    "Новосибирская область",
+    "Свердловская область",
+];
+/// The first seeded Telegram user id; the others follow one by one.
+const FIRST_USER_ID: i64 = 7_000_000_000;
+/// Rows per seeding statement.
+const SEED_CHUNK: usize = 10_000;
+/// The API key the bot is given (it needs one; nothing calls the API).
+const API_KEY: &str = "bench-api-key-0123456789abcdef0123456789abcdef";
+
+/// Broadcasts one notice to many seeded practitioners through the sandbox
+/// with Telegram's limits on, and reports rate, 429s, losses, duplicates,
+/// fill time and peak memory.
+#[derive(Debug, Parser)]
+#[command(name = "broadcast_bench")]
+struct Args {
+    /// Practitioners to seed.
+    #[arg(long, default_value_t = 100_000)]
+    practitioners: u32,
+    /// Percent of them in the targeted specialty (the rest must get nothing).
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=100))]
+    targeted_percent: u32,
+    /// The allowed send rate per second: the bot's MEDCAB_SEND_PER_SECOND
+    /// and the sandbox's limit (its bot_per_second up to 30, its
+    /// paid_per_second above, where sends carry allow_paid_broadcast).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rate: u32,
+    /// Delivery instances: one `medcab run`, the others `medcab deliver`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    instances: u32,
+    /// Delivery lanes per instance (MEDCAB_DELIVERY_LANES); the bot's
+    /// default when not given.
+    #[arg(long)]
+    lanes: Option<u32>,
+    /// Seconds to wait for the delivery to finish after publishing.
+    #[arg(long, default_value_t = 900)]
+    timeout: u64,
+    /// The `medcab` binary; default: `medcab` beside this one (build both
+    /// with `cargo build --release -p medcab-bot -p medcab-bench`).
+    #[arg(long)]
+    medcab: Option<PathBuf>,
+    /// The PostgreSQL server: the scratch database is created beside the
+    /// one named here, and dropped at the end.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    redis_url: String,
+    /// Keep the scratch database and the bots' logs for a look afterwards.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if let Err(error) = run(args).await {
+        eprintln!("broadcast_bench: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let medcab = medcab_binary(args.medcab.as_deref())?;
+    let scratch = ScratchDatabase::create(&args.database_url).await?;
+    let work_dir = std::env::temp_dir().join(format!("medcab_bench_{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir).context("creating the work directory")?;
+
+    let outcome = tokio::select! {
+        outcome = bench(&args, &medcab, &scratch, &work_dir) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+
+    if args.keep {
+        eprintln!(
+            "kept: database {} and the bots' logs in {}",
+            scratch.name,
+            work_dir.display()
+        );
+    } else {
+        scratch.drop_database().await;
+        if outcome.is_ok() {
+            let _ = std::fs::remove_dir_all(&work_dir);
+        } else {
+            eprintln!("the bots' logs are in {}", work_dir.display());
+        }
+    }
+    outcome
+}
+
+async fn bench(
+    args: &Args,
+    medcab: &Path,
+    scratch: &ScratchDatabase,
+    work_dir: &Path,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let data_key = DataKey::generate();
+    let vault = Vault::new(&data_key);
+    let db = scratch.pool().await?;
+    medcab_core::MIGRATOR
+        .run(&db)
+        .await
+        .context("migrating the scratch database")?;
+
+    // The sandbox, with the same users and the limits scaled.
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .context("starting the sandbox")?;
+    let client = sandbox.client();
+    let mut settings = Settings::enforcing();
+    if args.rate <= 30 {
+        settings.bot_per_second = Some(args.rate);
+    } else {
+        settings.paid_per_second = Some(args.rate);
+    }
+    let settings = client.configure(settings).await?;
+    client
+        .create_users(NewUsers {
+            count: args.practitioners,
+            first_id: Some(FIRST_USER_ID),
+            language_code: Some("ru".to_owned()),
+            first_name_prefix: Some("Врач ".to_owned()),
+        })
+        .await
+        .context("creating the sandbox's users")?;
+
+    let seeding = Instant::now();
+    let seeded = seed(&db, &vault, args.practitioners, args.targeted_percent).await?;
+    let seed_time = seeding.elapsed();
+    eprintln!(
+        "seeded {} practitioners ({} targeted) in {:.1} s",
+        args.practitioners,
+        seeded.targeted.len(),
+        seed_time.as_secs_f64()
+    );
+
+    // The bots.
+    let redis_prefix = format!("medcab-bench:{}:", uuid::Uuid::new_v4());
+    let mut bots = Vec::new();
+    for instance in 0..args.instances {
+        let bot = Bot::spawn(BotSpawn {
+            medcab,
+            instance,
+            database_url: &scratch.url,
+            redis_url: &args.redis_url,
+            redis_prefix: &redis_prefix,
+            sandbox: &sandbox,
+            data_key: &data_key,
+            rate: args.rate,
+            lanes: args.lanes,
+            work_dir,
+        })
+        .await?;
+        bots.push(bot);
+    }
+    for bot in &mut bots {
+        bot.wait_ready().await?;
+    }
+    client.reset_stats().await?;
+
+    // Publish: select the recipients and fill the outbox.
+    let publishing = Instant::now();
+    let published = publish(&db).await?;
+    let fill_time = publishing.elapsed();
+    eprintln!(
+        "published broadcast {} to {} recipients in {:.2} s",
+        published.broadcast_id,
+        published.total,
+        fill_time.as_secs_f64()
+    );
+
+    // Wait for every row to be sent (or given up).
+    let deadline = publishing + Duration::from_secs(args.timeout);
+    let mut last_report = Instant::now();
+    let mut timed_out = false;
+    loop {
+        for bot in &mut bots {
+            bot.check_alive()?;
+        }
+        let pending = pending_rows(&db, published.broadcast_id).await?;
+        if pending == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            eprintln!("timed out with {pending} rows still pending");
+            break;
+        }
+        if last_report.elapsed() >= Duration::from_secs(5) {
+            let stats = client.stats().await?;
+            eprintln!(
+                "  {:>6.1} s: {} sent, {} pending, {} 429s",
+                publishing.elapsed().as_secs_f64(),
+                stats.accepted,
+                pending,
+                stats.too_many_requests
+            );
+            last_report = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let delivery_time = publishing.elapsed();
+    // A send in flight when the last row was marked has landed by now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stats = client.stats().await?;
+    let memory: Vec<(String, ProcessUsage)> = bots
+        .iter()
+        .map(|bot| (bot.label.clone(), ProcessUsage::of(bot.pid())))
+        .collect();
+    let outbox = outbox_summary(&db, published.broadcast_id).await?;
+    for bot in bots {
+        bot.stop().await;
+    }
+    forget_redis_prefix(&args.redis_url, &redis_prefix).await;
+
+    // Who got it: every non-targeted chat is looked at.
+    let wrong = chats_with_messages(&client, &seeded.others).await?;
+    let own = ProcessUsage::of(std::process::id());
+    db.close().await;
+    drop(sandbox);
+
+    let report = Report {
+        args,
+        settings: &settings,
+        seeded: &seeded,
+        published: &published,
+        stats: &stats,
+        wrong_recipients: wrong,
+        outbox: &outbox,
+        seed_time,
+        fill_time,
+        delivery_time,
+        total_time: started.elapsed(),
+        timed_out,
+        memory,
+        own,
+    };
+    report.print();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The scratch database.
+
+struct ScratchDatabase {
+    /// The server's maintenance connection (the database of DATABASE_URL).
+    admin: PgConnectOptions,
+    name: String,
+    /// The scratch database's URL, for the bots.
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(database_url: &str) -> anyhow::Result<ScratchDatabase> {
+        let admin = PgConnectOptions::from_str(database_url)
+            .context("DATABASE_URL is malformed")?
+            .disable_statement_logging();
+        let name = format!("medcab_bench_{}", std::process::id());
+        let mut connection = PgConnection::connect_with(&admin)
+            .await
+            .context("connecting to PostgreSQL (DATABASE_URL)")?;
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut connection)
+            .await?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await
+            .with_context(|| format!("creating the database {name}"))?;
+        connection.close().await?;
+        let url = scratch_url(database_url, &name)?;
+        Ok(ScratchDatabase { admin, name, url })
+    }
+
+    async fn pool(&self) -> anyhow::Result<PgPool> {
+        let options = self.admin.clone().database(&self.name);
+        PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .context("connecting to the scratch database")
+    }
+
+    async fn drop_database(&self) {
+        let result = async {
+            let mut connection = PgConnection::connect_with(&self.admin).await?;
+            sqlx::raw_sql(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut connection)
+            .await?;
+            connection.close().await
+        }
+        .await;
+        if let Err(error) = result {
+            eprintln!("could not drop the database {}: {error}", self.name);
+        }
+    }
+}
+
+/// DATABASE_URL with its database replaced by `name`.
+fn scratch_url(database_url: &str, name: &str) -> anyhow::Result<String> {
+    let mut url = reqwest::Url::parse(database_url).context("DATABASE_URL is malformed")?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Seeding.
+
+struct Seeded {
+    /// Telegram user ids (= private chat ids) in the targeted specialty.
+    targeted: Vec<i64>,
+    /// The others: they must get nothing.
+    others: Vec<i64>,
+}
+
+/// A valid СНИЛС for a number: nine digits above 001-001-998 and their
+/// check number.
+fn snils(number: u32) -> Snils {
+    let body = format!("{:09}", 100_000_000 + number);
+    let sum: u32 = body
+        .bytes()
+        .enumerate()
+        .map(|(i, digit)| u32::from(digit - b'0') * (9 - i as u32))
+        .sum();
+    let check = match sum {
+        0..=99 => sum,
+        100 | 101 => 0,
+        _ => (sum % 101) % 100,
+    };
+    Snils::parse(&format!("{body}{check:02}")).expect("a valid СНИЛС by construction")
+}
+
+fn phone(number: u32) -> PhoneNumber {
+    PhoneNumber::parse(&format!("+79{:09}", number)).expect("a valid mobile number")
+}
+
+/// Every row a linked, active practitioner has, in bulk: Telegram user and
+/// private chat, consent, an active linked account (phone and СНИЛС sealed,
+/// blind-indexed), the register's entry, and notification settings without
+/// quiet hours (so nothing is held).
+async fn seed(
+    db: &PgPool,
+    vault: &Vault,
+    practitioners: u32,
+    targeted_percent: u32,
+) -> anyhow::Result<Seeded> {
+    let now = Utc::now();
+    let mut seeded = Seeded {
+        targeted: Vec::new(),
+        others: Vec::new(),
+    };
+    let numbers: Vec<u32> = (0..practitioners).collect();
+    for chunk in numbers.chunks(SEED_CHUNK) {
+        let mut ids = Vec::with_capacity(chunk.len());
+        let mut phones = Vec::with_capacity(chunk.len());
+        let mut phone_indexes = Vec::with_capacity(chunk.len());
+        let mut snilses = Vec::with_capacity(chunk.len());
+        let mut snils_indexes = Vec::with_capacity(chunk.len());
+        let mut registry_snilses = Vec::with_capacity(chunk.len());
+        let mut registry_phones = Vec::with_capacity(chunk.len());
+        let mut names = Vec::with_capacity(chunk.len());
+        let mut birth_dates = Vec::with_capacity(chunk.len());
+        let mut specialties = Vec::with_capacity(chunk.len());
+        let mut regions = Vec::with_capacity(chunk.len());
+        let mut organisations = Vec::with_capacity(chunk.len());
+        for &number in chunk {
+            let id = FIRST_USER_ID + i64::from(number);
+            let snils = snils(number);
+            let phone = phone(number);
+            ids.push(id);
+            phones.push(vault.seal_str(medcab_core::accounts::PHONE_FIELD, phone.e164()));
+            phone_indexes.push(vault.blind_index("phone", phone.e164()));
+            snilses.push(vault.seal_str(medcab_core::accounts::SNILS_FIELD, snils.digits()));
+            snils_indexes.push(vault.blind_index("snils", snils.digits()));
+            registry_snilses.push(vault.seal_str("registry_entries.snils", snils.digits()));
+            registry_phones.push(vault.seal_str("registry_entries.phone", phone.e164()));
+            names.push(vault.seal_str(
+                "registry_entries.full_name",
+                &format!("Врачев Врач Врачевич {number}"),
+            ));
+            birth_dates.push(vault.seal_str("registry_entries.birth_date", "1980-01-01"));
+            // Spread the others evenly: every (100 / (100 - p))-th or so.
+            let targeted = (number % 100) < targeted_percent;
+            if targeted {
+                seeded.targeted.push(id);
+                specialties.push(TARGETED_SPECIALTY);
+            } else {
+                seeded.others.push(id);
+                specialties.push(OTHER_SPECIALTY);
+            }
+            regions.push(REGIONS[(number as usize / 7) % REGIONS.len()]);
+            organisations.push(format!("ГБУЗ «Городская больница № {}»", number % 500 + 1));
+        }
+
+        let mut tx = db.begin().await?;
+        sqlx::query(
+            "INSERT INTO telegram_users (id, telegram_language, first_seen_at, last_seen_at)
+             SELECT id, 'ru', $2, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
+        )
+        .bind(&ids)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("seeding telegram_users")?;
+        sqlx::query(
+            "INSERT INTO chats (id, kind, first_seen_at, last_seen_at)
+             SELECT id, 'private', $2, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
+        )
+        .bind(&ids)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("seeding chats")?;
+        sqlx::query(
+            "INSERT INTO consents (telegram_user_id, text_version, given_at)
+             SELECT id, $2, $3 FROM UNNEST($1::BIGINT[]) AS t (id)",
+        )
+        .bind(&ids)
+        .bind(medcab_core::consent::TEXT_VERSION)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("seeding consents")?;
+        sqlx::query(
+            "INSERT INTO accounts (telegram_user_id, step, phone, phone_index, snils, snils_index,
+                                   created_at, linked_at, confirmed_at)
+             SELECT id, 'active', phone, phone_index, snils, snils_index, $6, $6, $6
+             FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[])
+                  AS t (id, phone, phone_index, snils, snils_index)",
+        )
+        .bind(&ids)
+        .bind(&phones)
+        .bind(&phone_indexes)
+        .bind(&snilses)
+        .bind(&snils_indexes)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("seeding accounts")?;
+        sqlx::query(
+            "INSERT INTO registry_entries (snils_index, snils, full_name, birth_date, phone_index,
+                                           phone, specialty, position, organisation, region)
+             SELECT snils_index, snils, full_name, birth_date, phone_index, phone, specialty,
+                    'врач', organisation, region
+             FROM UNNEST($1::BYTEA[], $2::BYTEA[], $3::BYTEA[], $4::BYTEA[], $5::BYTEA[],
+                         $6::BYTEA[], $7::TEXT[], $8::TEXT[], $9::TEXT[])
+                  AS t (snils_index, snils, full_name, birth_date, phone_index, phone,
+                        specialty, organisation, region)",
+        )
+        .bind(&snils_indexes)
+        .bind(&registry_snilses)
+        .bind(&names)
+        .bind(&birth_dates)
+        .bind(&phone_indexes)
+        .bind(&registry_phones)
+        .bind(&specialties)
+        .bind(&organisations)
+        .bind(&regions)
+        .execute(&mut *tx)
+        .await
+        .context("seeding registry_entries")?;
+        sqlx::query(
+            "INSERT INTO notification_settings (telegram_user_id, quiet_from, quiet_until, updated_at)
+             SELECT id, NULL, NULL, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
+        )
+        .bind(&ids)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("seeding notification_settings")?;
+        tx.commit().await?;
+    }
+    sqlx::raw_sql(
+        "ANALYZE telegram_users; ANALYZE chats; ANALYZE accounts; ANALYZE registry_entries;
+         ANALYZE notification_settings;",
+    )
+    .execute(db)
+    .await?;
+    Ok(seeded)
+}
+
+// ---------------------------------------------------------------------------
+// Publishing.
+
+struct Published {
+    broadcast_id: i64,
+    total: u64,
+}
+
+/// Publishes the notice to the targeted specialty, as an operator or the
+/// CLI would.
+async fn publish(db: &PgPool) -> anyhow::Result<Published> {
+    todo_publish(db).await
+}
+
+async fn todo_publish(_db: &PgPool) -> anyhow::Result<Published> {
+    bail!("notices::publish has not landed yet")
+}
+
+/// Rows of the broadcast neither sent nor given up.
+async fn pending_rows(db: &PgPool, broadcast_id: i64) -> anyhow::Result<i64> {
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox
+         WHERE broadcast_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(broadcast_id)
+    .fetch_one(db)
+    .await?;
+    Ok(pending)
+}
+
+struct OutboxSummary {
+    rows: i64,
+    sent: i64,
+    failed: i64,
+    /// Rows sent after more than one attempt.
+    retried: i64,
+}
+
+async fn outbox_summary(db: &PgPool, broadcast_id: i64) -> anyhow::Result<OutboxSummary> {
+    let (rows, sent, failed, retried): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*),
+                count(*) FILTER (WHERE sent_at IS NOT NULL),
+                count(*) FILTER (WHERE failed_at IS NOT NULL),
+                count(*) FILTER (WHERE attempts > 1)
+         FROM outbox WHERE broadcast_id = $1",
+    )
+    .bind(broadcast_id)
+    .fetch_one(db)
+    .await?;
+    Ok(OutboxSummary {
+        rows,
+        sent,
+        failed,
+        retried,
+    })
+}
+
+/// How many of `users`' chats hold a message from the bot.
+async fn chats_with_messages(client: &Client, users: &[i64]) -> anyhow::Result<u64> {
+    let mut checks = futures::stream::iter(users.iter().map(|&id| {
+        let client = client.clone();
+        async move {
+            let chat = client.chat(id).await?;
+            anyhow::Ok(
+                chat.messages
+                    .iter()
+                    .any(|message| matches!(message.from, medcab_sandbox::From::Bot)),
+            )
+        }
+    }))
+    .buffer_unordered(16);
+    let mut count = 0;
+    while let Some(got) = checks.next().await {
+        if got? {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+// ---------------------------------------------------------------------------
+// The bots.
+
+fn medcab_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = match given {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe()
+            .context("finding this binary")?
+            .with_file_name("medcab"),
+    };
+    ensure!(
+        path.is_file(),
+        "no medcab binary at {} (build it: cargo build --release -p medcab-bot, or pass --medcab)",
+        path.display()
+    );
+    Ok(path)
+}
+
+struct BotSpawn<'a> {
+    medcab: &'a Path,
+    instance: u32,
+    database_url: &'a str,
+    redis_url: &'a str,
+    redis_prefix: &'a str,
+    sandbox: &'a Sandbox,
+    data_key: &'a DataKey,
+    rate: u32,
+    lanes: Option<u32>,
+    work_dir: &'a Path,
+}
+
+struct Bot {
+    label: String,
+    child: Child,
+    /// Where `medcab run` answers /readyz; `None` for `medcab deliver`.
+    http_addr: Option<SocketAddr>,
+    log: PathBuf,
+}
+
+impl Bot {
+    async fn spawn(spawn: BotSpawn<'_>) -> anyhow::Result<Bot> {
+        let subcommand = if spawn.instance == 0 {
+            "run"
+        } else {
+            "deliver"
+        };
+        let label = format!("medcab {subcommand} #{}", spawn.instance + 1);
+        let log = spawn
+            .work_dir
+            .join(format!("medcab-{}-{subcommand}.log", spawn.instance + 1));
+        let log_file = std::fs::File::create(&log).context("creating a log file")?;
+        let http_addr = free_local_addr()?;
+        let mut command = Command::new(spawn.medcab);
+        command
+            .arg(subcommand)
+            // No .env from wherever the bench was started.
+            .current_dir(spawn.work_dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_BOT_LOG").unwrap_or("warn".into()),
+            )
+            .env("TELOXIDE_TOKEN", spawn.sandbox.token())
+            .env("TELOXIDE_API_URL", spawn.sandbox.api_url())
+            .env("DATABASE_URL", spawn.database_url)
+            .env("REDIS_URL", spawn.redis_url)
+            .env("MEDCAB_REDIS_PREFIX", spawn.redis_prefix)
+            .env("MEDCAB_DATA_KEY", spawn.data_key.to_hex())
+            .env("MEDCAB_API_KEY", API_KEY)
+            .env("MEDCAB_HTTP_ADDR", http_addr.to_string())
+            .env("MEDCAB_SEND_PER_SECOND", spawn.rate.to_string())
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .kill_on_drop(true);
+        if let Some(lanes) = spawn.lanes {
+            command.env("MEDCAB_DELIVERY_LANES", lanes.to_string());
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {}", spawn.medcab.display()))?;
+        Ok(Bot {
+            label,
+            child,
+            http_addr: (spawn.instance == 0).then_some(http_addr),
+            log,
+        })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().unwrap_or(0)
+    }
+
+    fn check_alive(&mut self) -> anyhow::Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!(
+                "{} exited ({status}); its log:\n{}",
+                self.label,
+                tail(&self.log)
+            );
+        }
+        Ok(())
+    }
+
+    /// Until `/readyz` answers (`medcab run`) or a moment has passed
+    /// without the process dying (`medcab deliver`).
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let http = reqwest::Client::new();
+        loop {
+            self.check_alive()?;
+            match self.http_addr {
+                Some(addr) => {
+                    let ready = http
+                        .get(format!("http://{addr}/readyz"))
+                        .timeout(Duration::from_secs(1))
+                        .send()
+                        .await
+                        .is_ok_and(|response| response.status().is_success());
+                    if ready {
+                        return Ok(());
+                    }
+                }
+                None => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    self.check_alive()?;
+                    return Ok(());
+                }
+            }
+            if Instant::now() >= deadline {
+                bail!("{} did not become ready in 30 s", self.label);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not stopped in 10 s.
+    async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status()
+                .await;
+        }
+        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .is_err()
+        {
+            eprintln!("{} did not stop in 10 s; killing it", self.label);
+            let _ = self.child.kill().await;
+        }
+    }
+}
+
+/// Deletes the pacing state the bots kept under `prefix`.
+async fn forget_redis_prefix(redis_url: &str, prefix: &str) {
+    let result = async {
+        let client = redis::Client::open(redis_url)?;
+        let mut redis = client.get_multiplexed_async_connection().await?;
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut redis)
+            .await?;
+        if !keys.is_empty() {
+            let () = redis::cmd("DEL").arg(keys).query_async(&mut redis).await?;
+        }
+        redis::RedisResult::Ok(())
+    }
+    .await;
+    if let Err(error) = result {
+        eprintln!("could not clean Redis under {prefix}: {error}");
+    }
+}
+
+fn free_local_addr() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok(listener.local_addr()?)
+}
+
+/// The last lines of a log, for an error message.
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// What a process used, from /proc.
+#[derive(Debug, Clone, Copy, Default)]
+struct ProcessUsage {
+    /// Peak resident set (VmHWM), in KiB.
+    peak_rss_kib: u64,
+    /// CPU time (user + system) so far, in seconds.
+    cpu_seconds: f64,
+}
+
+impl ProcessUsage {
+    fn of(pid: u32) -> ProcessUsage {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let peak_rss_kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command name (which may hold spaces): utime is
+        // the 14th field overall, stime the 15th.
+        let cpu_seconds = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect::<Vec<_>>())
+            .and_then(|fields| {
+                let utime: f64 = fields.get(11)?.parse().ok()?;
+                let stime: f64 = fields.get(12)?.parse().ok()?;
+                Some((utime + stime) / clock_ticks())
+            })
+            .unwrap_or(0.0);
+        ProcessUsage {
+            peak_rss_kib,
+            cpu_seconds,
+        }
+    }
+}
+
+/// USER_HZ; 100 on every Linux this runs on.
+fn clock_ticks() -> f64 {
+    100.0
+}
+
+// ---------------------------------------------------------------------------
+// The report.
+
+struct Report<'a> {
+    args: &'a Args,
+    settings: &'a Settings,
+    seeded: &'a Seeded,
+    published: &'a Published,
+    stats: &'a Stats,
+    wrong_recipients: u64,
+    outbox: &'a OutboxSummary,
+    seed_time: Duration,
+    fill_time: Duration,
+    delivery_time: Duration,
+    total_time: Duration,
+    timed_out: bool,
+    memory: Vec<(String, ProcessUsage)>,
+    own: ProcessUsage,
+}
+
+impl Report<'_> {
+    fn print(&self) {
+        let stats = self.stats;
+        let targeted = self.seeded.targeted.len() as u64;
+        let reached = stats
+            .chats_with_messages
+            .saturating_sub(self.wrong_recipients);
+        let lost = targeted.saturating_sub(reached);
+        let span = match (stats.first_send_at, stats.last_send_at) {
+            (Some(first), Some(last)) if last > first => Some((last - first) as f64 / 1000.0),
+            _ => None,
+        };
+        let rate = span.map(|span| stats.accepted as f64 / span);
+        let allowed = f64::from(self.args.rate);
+        // The steady state: whole seconds, without the first and the last.
+        let steady = steady_rate(&stats.per_second);
+
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut row = |name: &str, value: String| rows.push((name.to_owned(), value));
+        row(
+            "setup",
+            format!(
+                "{} practitioners, {} instance(s), lanes {}, rate {}/s ({})",
+                self.args.practitioners,
+                self.args.instances,
+                self.args
+                    .lanes
+                    .map_or("default".to_owned(), |lanes| lanes.to_string()),
+                self.args.rate,
+                if self.args.rate <= 30 {
+                    format!(
+                        "sandbox bot_per_second {}",
+                        self.settings.bot_per_second.unwrap_or(0)
+                    )
+                } else {
+                    format!(
+                        "sandbox paid_per_second {}",
+                        self.settings.paid_per_second.unwrap_or(0)
+                    )
+                }
+            ),
+        );
+        row("recipients targeted", targeted.to_string());
+        row("recipients selected", self.published.total.to_string());
+        row("sends accepted", stats.accepted.to_string());
+        row(
+            "  of them paid broadcast",
+            stats.paid_broadcasts.to_string(),
+        );
+        row("chats reached", reached.to_string());
+        row("lost (target 0)", lost.to_string());
+        row(
+            "duplicated (target 0)",
+            format!(
+                "{} chats (max {} in one chat)",
+                stats.chats_with_more_than_one, stats.max_per_chat
+            ),
+        );
+        row(
+            "wrong recipients (target 0)",
+            format!(
+                "{} of {} not targeted",
+                self.wrong_recipients,
+                self.seeded.others.len()
+            ),
+        );
+        row(
+            "achieved rate",
+            match rate {
+                Some(rate) => format!(
+                    "{rate:.1}/s = {:.3} of allowed (target ≥ 0.95)",
+                    rate / allowed
+                ),
+                None => "n/a".to_owned(),
+            },
+        );
+        row(
+            "steady-state rate",
+            match steady {
+                Some(steady) => format!("{steady:.1}/s = {:.3} of allowed", steady / allowed),
+                None => "n/a (under 3 s of sending)".to_owned(),
+            },
+        );
+        row(
+            "busiest second",
+            format!("{} sends", stats.max_per_second()),
+        );
+        row(
+            "429s",
+            format!(
+                "{} total, {} after the first second",
+                stats.too_many_requests, stats.too_many_requests_after_first_second
+            ),
+        );
+        row(
+            "outbox rows",
+            format!(
+                "{} ({} sent, {} failed, {} retried)",
+                self.outbox.rows, self.outbox.sent, self.outbox.failed, self.outbox.retried
+            ),
+        );
+        row(
+            "seed time",
+            format!("{:.1} s", self.seed_time.as_secs_f64()),
+        );
+        row(
+            "select + fill outbox",
+            format!("{:.2} s", self.fill_time.as_secs_f64()),
+        );
+        row(
+            "publish → last send",
+            format!(
+                "{:.1} s{}",
+                self.delivery_time.as_secs_f64(),
+                if self.timed_out { " (TIMED OUT)" } else { "" }
+            ),
+        );
+        row(
+            "first → last send",
+            span.map_or("n/a".to_owned(), |span| format!("{span:.1} s")),
+        );
+        row(
+            "total time",
+            format!("{:.1} s", self.total_time.as_secs_f64()),
+        );
+        for (label, usage) in &self.memory {
+            row(
+                label,
+                format!(
+                    "peak RSS {:.1} MiB, CPU {:.1} s",
+                    usage.peak_rss_kib as f64 / 1024.0,
+                    usage.cpu_seconds
+                ),
+            );
+        }
+        row(
+            "bench + sandbox",
+            format!(
+                "peak RSS {:.1} MiB, CPU {:.1} s",
+                self.own.peak_rss_kib as f64 / 1024.0,
+                self.own.cpu_seconds
+            ),
+        );
+
+        let width = rows
+            .iter()
+            .map(|(name, _)| name.chars().count())
+            .max()
+            .unwrap_or(0);
+        println!();
+        println!("broadcast benchmark");
+        for (name, value) in &rows {
+            let pad = width - name.chars().count();
+            println!("  {name}{}  {value}", " ".repeat(pad));
+        }
+        let per_second: BTreeMap<usize, u64> =
+            stats.per_second.iter().copied().enumerate().collect();
+        if !per_second.is_empty() {
+            println!(
+                "  sends per second: {}",
+                per_second
+                    .values()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+    }
+}
+
+/// The mean of the whole seconds between the first and the last.
+fn steady_rate(per_second: &[u64]) -> Option<f64> {
+    if per_second.len() < 3 {
+        return None;
+    }
+    let middle = &per_second[1..per_second.len() - 1];
+    Some(middle.iter().sum::<u64>() as f64 / middle.len() as f64)
+}
