@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 
 use crate::admin;
 use crate::api::Api;
-use crate::config::{DatabaseSettings, Settings};
-use crate::delivery::Wakeup;
+use crate::config::{DatabaseSettings, DeliverSettings, Settings};
+use crate::delivery::{Delivery, Wakeup};
 use crate::http::HttpServer;
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Application, Services};
@@ -31,6 +31,14 @@ pub enum Command {
     /// MEDCAB_API_KEY.
     /// Applies pending migrations first. Stops gracefully on SIGINT or SIGTERM.
     Run,
+    /// Only deliver queued notifications: no updates, no HTTP. Run as many
+    /// as you like beside `medcab run`; they share the send limits through
+    /// Redis.
+    ///
+    /// Needs TELOXIDE_TOKEN, DATABASE_URL and REDIS_URL; reads
+    /// MEDCAB_SEND_PER_SECOND and MEDCAB_DELIVERY_LANES. Stops gracefully on
+    /// SIGINT or SIGTERM.
+    Deliver,
     /// Apply the database migrations and exit. Needs DATABASE_URL.
     Migrate,
     /// Run everything on this machine and talk to the bot in a browser.
@@ -51,6 +59,7 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run => run_bot().await,
+        Command::Deliver => deliver().await,
         Command::Migrate => {
             let database = DatabaseSettings::from_env()?;
             startup::connect_database(&database.url).await?;
@@ -64,7 +73,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_bot() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
-    let db = startup::connect_database(&settings.database.url).await?;
+    let db =
+        startup::connect_database_with(&settings.database.url, 10 + settings.delivery.lanes as u32)
+            .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
     let vault = Vault::new(&settings.data_key);
     let services = Services {
@@ -98,10 +109,11 @@ async fn run_bot() -> anyhow::Result<()> {
     let bot = Application::new(
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
-        startup::redis_dialogues(redis, "medcab:"),
+        startup::redis_dialogues(redis.clone(), "medcab:"),
         services,
     )
     .delivery_wakeup(wakeup)
+    .delivery(startup::delivery_options(settings.delivery, redis))
     .start()
     .await?;
 
@@ -109,6 +121,31 @@ async fn run_bot() -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing the updates in flight");
     bot.stop().await;
     http.stop().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn deliver() -> anyhow::Result<()> {
+    let settings = DeliverSettings::from_env()?;
+    let db =
+        startup::connect_database_with(&settings.database.url, 2 + settings.delivery.lanes as u32)
+            .await?;
+    let redis = startup::connect_redis(&settings.redis_url).await?;
+    let delivery = Delivery::start(
+        startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
+        db,
+        Clock::system(),
+        startup::delivery_options(settings.delivery, redis),
+        Wakeup::default(),
+    );
+    tracing::info!(
+        lanes = settings.delivery.lanes,
+        per_second = settings.delivery.send_per_second,
+        "delivering the outbox"
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing the sends in flight");
+    delivery.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -30,6 +30,27 @@ pub struct DatabaseSettings {
     pub url: String,
 }
 
+/// How notifications are delivered (`medcab run` and `medcab deliver`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// Sends per second for the whole bot, all instances together
+    /// (`MEDCAB_SEND_PER_SECOND`). Above Telegram's free 30, broadcasts go
+    /// as paid broadcasts.
+    pub send_per_second: u32,
+    /// Rows each instance has in flight at once (`MEDCAB_DELIVERY_LANES`).
+    pub lanes: usize,
+}
+
+/// Everything `medcab deliver` needs: Telegram, the database, Redis.
+#[derive(Debug, Clone)]
+pub struct DeliverSettings {
+    pub telegram_token: String,
+    pub telegram_api_url: Option<Url>,
+    pub database: DatabaseSettings,
+    pub redis_url: String,
+    pub delivery: DeliverySettings,
+}
+
 /// Everything `medcab run` needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -52,6 +73,7 @@ pub struct Settings {
     pub max_document_bytes: usize,
     /// The promised review time of an activation application.
     pub activation_review: chrono::Duration,
+    pub delivery: DeliverySettings,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -65,6 +87,13 @@ pub const MAX_DOCUMENT_MB: usize = 20;
 pub const DEFAULT_ACTIVATION_REVIEW_HOURS: i64 = 24;
 /// 30 days: a longer promise is no promise.
 pub const MAX_ACTIVATION_REVIEW_HOURS: i64 = 720;
+/// Telegram's free rate for a bot.
+pub const DEFAULT_SEND_PER_SECOND: u32 = 30;
+/// Telegram's ceiling, for paid broadcasts.
+pub const MAX_SEND_PER_SECOND: u32 = 1000;
+pub const DEFAULT_DELIVERY_LANES: usize = crate::delivery::DEFAULT_LANES;
+/// Each lane holds a database connection while it sends.
+pub const MAX_DELIVERY_LANES: usize = 256;
 
 /// Reads `.env` if there is one; real environment variables win over it.
 pub fn load_dotenv() {
@@ -118,12 +147,54 @@ impl Settings {
             )?)?,
             max_document_bytes: max_document_bytes_from_env()?,
             activation_review: activation_review_from_env()?,
+            delivery: DeliverySettings::from_env()?,
         })
     }
 
     /// The review times: activation as configured, the others core's own.
     pub fn review_deadlines(&self) -> ReviewDeadlines {
         review_deadlines(self.activation_review)
+    }
+}
+
+impl DeliverSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(DeliverSettings {
+            telegram_token: telegram_token(required(
+                "TELOXIDE_TOKEN",
+                " (the token @BotFather gave)",
+            )?)?,
+            telegram_api_url: optional("TELOXIDE_API_URL")
+                .map(|value| http_url("TELOXIDE_API_URL", &value))
+                .transpose()?,
+            database: DatabaseSettings::from_env()?,
+            redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
+            delivery: DeliverySettings::from_env()?,
+        })
+    }
+}
+
+impl DeliverySettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(DeliverySettings {
+            send_per_second: match optional("MEDCAB_SEND_PER_SECOND") {
+                Some(value) => send_per_second(&value)?,
+                None => DEFAULT_SEND_PER_SECOND,
+            },
+            lanes: match optional("MEDCAB_DELIVERY_LANES") {
+                Some(value) => delivery_lanes(&value)?,
+                None => DEFAULT_DELIVERY_LANES,
+            },
+        })
+    }
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            send_per_second: DEFAULT_SEND_PER_SECOND,
+            lanes: DEFAULT_DELIVERY_LANES,
+        }
     }
 }
 
@@ -272,6 +343,28 @@ fn review_hours(value: &str) -> Result<chrono::Duration, ConfigError> {
     }
 }
 
+fn send_per_second(value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(rate) if (1..=MAX_SEND_PER_SECOND).contains(&rate) => Ok(rate),
+        _ => Err(malformed(
+            "MEDCAB_SEND_PER_SECOND",
+            format!(
+                "expected whole messages per second from 1 to {MAX_SEND_PER_SECOND}, got {value:?}"
+            ),
+        )),
+    }
+}
+
+fn delivery_lanes(value: &str) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(lanes) if (1..=MAX_DELIVERY_LANES).contains(&lanes) => Ok(lanes),
+        _ => Err(malformed(
+            "MEDCAB_DELIVERY_LANES",
+            format!("expected a whole number from 1 to {MAX_DELIVERY_LANES}, got {value:?}"),
+        )),
+    }
+}
+
 fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| {
         malformed(
@@ -370,6 +463,35 @@ mod tests {
             deadlines.periodic_accreditation,
             ReviewDeadlines::default().periodic_accreditation,
             "only the activation time is configured"
+        );
+    }
+
+    #[test]
+    fn delivery_rates_and_lanes_are_bounded() {
+        assert_eq!(send_per_second("30").unwrap(), 30);
+        assert_eq!(send_per_second(" 1000 ").unwrap(), 1000);
+        for bad in ["0", "1001", "-5", "2.5", "fast", ""] {
+            let err = send_per_second(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("MEDCAB_SEND_PER_SECOND is malformed") && !err.contains('\n'),
+                "{bad:?}: {err}"
+            );
+        }
+        assert_eq!(delivery_lanes("1").unwrap(), 1);
+        assert_eq!(delivery_lanes("256").unwrap(), 256);
+        for bad in ["0", "257", "-1", "many"] {
+            let err = delivery_lanes(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("MEDCAB_DELIVERY_LANES is malformed"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            DeliverySettings::default(),
+            DeliverySettings {
+                send_per_second: 30,
+                lanes: 4
+            }
         );
     }
 

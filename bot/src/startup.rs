@@ -22,14 +22,21 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::task::JoinHandle;
 
-use crate::delivery::{Delivery, Wakeup};
+use crate::config::DeliverySettings;
+use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
 use crate::handlers::{self, Dialogues, State, commands};
 
 /// Opens the pool and brings the schema up to date.
 pub async fn connect_database(url: &str) -> anyhow::Result<PgPool> {
+    connect_database_with(url, 10).await
+}
+
+/// [`connect_database`] with room for this many connections: a delivery
+/// lane holds one while it sends.
+pub async fn connect_database_with(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await
@@ -100,6 +107,26 @@ pub fn registry(db: &PgPool, vault: &Vault, url: Option<Url>, token: Option<Stri
     }
 }
 
+/// The Redis key prefix of the send buckets `medcab run` and
+/// `medcab deliver` share.
+pub const PACING_PREFIX: &str = "medcab:pace:";
+
+/// How `medcab run` and `medcab deliver` deliver: the configured rate and
+/// lanes, paced through Redis under [`PACING_PREFIX`].
+pub fn delivery_options(
+    settings: DeliverySettings,
+    redis: redis::aio::ConnectionManager,
+) -> DeliveryOptions {
+    DeliveryOptions {
+        lanes: settings.lanes,
+        pacer: Pacer::redis(
+            redis,
+            PACING_PREFIX,
+            Limits::per_second(settings.send_per_second),
+        ),
+    }
+}
+
 /// The bot, ready to start.
 pub struct Application {
     bot: Bot,
@@ -108,6 +135,7 @@ pub struct Application {
     services: Services,
     polling_timeout: Duration,
     wakeup: Wakeup,
+    delivery: DeliveryOptions,
 }
 
 impl Application {
@@ -119,7 +147,16 @@ impl Application {
             services,
             polling_timeout: Duration::from_secs(10),
             wakeup: Wakeup::default(),
+            delivery: DeliveryOptions::default(),
         }
+    }
+
+    /// How the delivery worker paces and how many lanes it runs; without
+    /// this, Telegram's limits paced in this process alone (`medcab
+    /// sandbox`).
+    pub fn delivery(mut self, options: DeliveryOptions) -> Application {
+        self.delivery = options;
+        self
     }
 
     /// Lets whoever enqueues notifications (the HTTP API) wake the delivery
@@ -154,7 +191,13 @@ impl Application {
             .delete_webhook()
             .await
             .build();
-        let delivery = Delivery::start(self.bot.clone(), self.db.clone(), self.wakeup);
+        let delivery = Delivery::start(
+            self.bot.clone(),
+            self.db.clone(),
+            self.services.clock.clone(),
+            self.delivery,
+            self.wakeup,
+        );
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
             .dependencies(dptree::deps![self.db, self.dialogues, self.services])
             .default_handler(|update| async move {
@@ -211,6 +254,18 @@ impl RunningBot {
         }
         tracing::warn!("the dispatcher never started; aborting it");
         task.abort();
+    }
+
+    /// Stops everything at once, as a crash would: no update or row in
+    /// flight is finished (rows roll back and are delivered again).
+    pub fn kill(self) {
+        self.task.abort();
+        self.delivery.kill();
+    }
+
+    /// The delivery worker running beside the dispatcher.
+    pub fn delivery(&self) -> &Delivery {
+        &self.delivery
     }
 
     /// Runs until the dispatcher stops by itself, then stops delivery.

@@ -3,16 +3,24 @@
 //! Owns the table `outbox`. A business change and the notifications it
 //! causes commit together ([`enqueue`] takes the change's transaction), so
 //! a notification is never lost and never sent for a change that rolled
-//! back. The bot's delivery worker then [`claim_batch`]es rows, sends them
-//! and marks each [`mark_sent`] or [`mark_failed`].
+//! back. The bot's delivery workers then [`claim_next`] one row at a time,
+//! each in its own transaction held across the send, and mark it in that
+//! transaction ([`mark_sent`], [`mark_failed`], [`retry_at`],
+//! [`hold_until`]) before committing.
 //!
 //! A row holds a Fluent key and its arguments, not rendered text: the
 //! recipient's language is applied at delivery.
 //!
-//! A claim is a lease: the claimed rows become unavailable for
-//! [`LEASE_SECONDS`]. A worker that dies between sending a row and marking
-//! it lets the lease run out, and that row alone is sent again: delivery is
-//! at least once, and at most one message per crash is doubled.
+//! A crash between the send and the commit rolls the claim back: the row is
+//! due again at once and is sent again. Delivery is at least once, and a
+//! crash doubles at most the messages that were in flight (one per lane of
+//! a worker), never loses one.
+//!
+//! Times: `available_at` is compared with the `now` the worker passes in
+//! (its clock, the domain's), and [`enqueue`] writes it from the caller's
+//! `now`; so rows, quiet hours and retries all live on one clock, which a
+//! test can move. `sent_at` and `failed_at` are the database's `now()`: a
+//! record of when the network event happened, never compared.
 
 use std::collections::BTreeMap;
 
@@ -23,9 +31,8 @@ use sqlx::PgConnection;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// How long a claimed row is reserved for the worker that claimed it. Far
-/// longer than a send takes; only a crashed worker lets it run out.
-pub const LEASE_SECONDS: i32 = 60;
+use crate::Language;
+use crate::notification_settings::Settings;
 
 /// Attempts before a row is given up on (a blocked chat is given up at once).
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -200,7 +207,8 @@ impl Notification {
     }
 }
 
-/// A row a worker has claimed and must now send and mark.
+/// A row a worker has claimed (locked in its transaction) and must now
+/// send and mark, with what delivery needs to know about its recipient.
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
@@ -210,12 +218,21 @@ pub struct Claimed {
     /// `None` when the stored payload does not parse.
     pub payload: Option<Payload>,
     pub priority: Priority,
-    /// Attempts so far, this one included.
+    /// Sends made so far, not this one (429s are not counted).
     pub attempts: i32,
+    pub broadcast_id: Option<i64>,
+    /// The recipient's language: chosen, else Telegram's, else Russian.
+    pub language: Language,
+    /// Telegram answered 403 for this chat and the user has not written since.
+    pub unreachable: bool,
+    /// The recipient's notification settings (the defaults if never set).
+    pub settings: Settings,
 }
 
-/// Adds a notification inside the transaction of the change it announces.
-/// Returns its id, or `None` when a row with its `dedup_key` exists.
+/// Adds a notification inside the transaction of the change it announces,
+/// due at its `not_before`, else at `now` (the caller's clock; see the
+/// module's docs on times). Returns its id, or `None` when a row with its
+/// `dedup_key` exists.
 pub async fn enqueue(
     tx: &mut PgConnection,
     notification: &Notification,
@@ -227,7 +244,7 @@ pub async fn enqueue(
         r#"
         INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
                             dedup_key, broadcast_id)
-        VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7, $8)
+        VALUES ($1, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8)
         ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
         RETURNING id
         "#,
@@ -297,91 +314,157 @@ pub async fn enqueue_many(
     Ok(written)
 }
 
-/// Claims up to `limit` rows that are due, urgent ones first, then oldest
-/// first. Rows another transaction is claiming are skipped, not waited for
-/// (`FOR UPDATE SKIP LOCKED`), so any number of workers can run; once this
-/// transaction commits, the rows are leased for [`LEASE_SECONDS`].
-pub async fn claim_batch(tx: &mut PgConnection, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
-    let rows = sqlx::query!(
+/// Claims the next due row (urgent first, then oldest) for the caller's
+/// transaction: the row stays locked (`FOR UPDATE SKIP LOCKED`) until that
+/// transaction ends, so any number of workers and lanes can claim side by
+/// side and never get the same row. The caller sends the message and marks
+/// the row ([`mark_sent`], [`mark_failed`], [`retry_at`], [`hold_until`])
+/// in the same transaction, then commits. If the worker dies first, the
+/// transaction rolls back and the row is due again at once: only a message
+/// Telegram accepted just before the crash is sent twice.
+///
+/// "Due" is `available_at <= now`, with `now` from the worker's clock, the
+/// same clock `enqueue` callers and quiet hours use (so a test moving a
+/// manual clock releases held rows).
+///
+/// Reads, without locking them, what delivery needs about the recipient:
+/// the language (`telegram_users`), whether the chat is unreachable
+/// (`chats`) and the notification settings (`notification_settings`). A
+/// documented exception to "each module owns its tables": read-only joins,
+/// so the claim is one round trip.
+pub async fn claim_next(
+    tx: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<Option<Claimed>, sqlx::Error> {
+    let row = sqlx::query!(
         r#"
-        UPDATE outbox
-        SET attempts = attempts + 1,
-            available_at = now() + make_interval(secs => $2)
-        WHERE id IN (
-            SELECT id FROM outbox
-            WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= now()
-            ORDER BY priority, id
-            LIMIT $1
-            FOR UPDATE SKIP LOCKED
-        )
-        RETURNING id, chat_id, kind, payload, priority, attempts
+        SELECT o.id, o.chat_id, o.kind, o.payload, o.priority, o.attempts, o.broadcast_id,
+               u.language AS "language?", u.telegram_language AS "telegram_language?",
+               c.unreachable_since IS NOT NULL AS "unreachable!",
+               s.telegram_user_id IS NOT NULL AS "has_settings!",
+               s.inspections AS "inspections?", s.regulation AS "regulation?",
+               s.reminders AS "reminders?", s.quiet_from AS "quiet_from?",
+               s.quiet_until AS "quiet_until?", s.time_zone AS "time_zone?"
+        FROM outbox o
+        LEFT JOIN telegram_users u ON u.id = o.chat_id
+        LEFT JOIN chats c ON c.id = o.chat_id
+        LEFT JOIN notification_settings s ON s.telegram_user_id = o.chat_id
+        WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.available_at <= $1
+        ORDER BY o.priority, o.id
+        LIMIT 1
+        FOR UPDATE OF o SKIP LOCKED
         "#,
-        limit,
-        f64::from(LEASE_SECONDS),
+        now,
     )
-    .fetch_all(tx)
+    .fetch_optional(tx)
     .await?;
-    let mut claimed: Vec<Claimed> = rows
-        .into_iter()
-        .map(|row| Claimed {
-            id: row.id,
-            chat_id: row.chat_id,
-            kind: Kind::parse(&row.kind),
-            payload: serde_json::from_value(row.payload).ok(),
-            priority: Priority::from_i16(row.priority),
-            attempts: row.attempts,
-        })
-        .collect();
-    // RETURNING keeps no order; deliver in the order the rows were chosen.
-    claimed.sort_by_key(|row| (row.priority, row.id));
-    Ok(claimed)
+    Ok(row.map(|row| Claimed {
+        id: row.id,
+        chat_id: row.chat_id,
+        kind: Kind::parse(&row.kind),
+        payload: serde_json::from_value(row.payload).ok(),
+        priority: Priority::from_i16(row.priority),
+        attempts: row.attempts,
+        broadcast_id: row.broadcast_id,
+        language: Language::resolve(
+            row.language.as_deref().and_then(|code| code.parse().ok()),
+            row.telegram_language.as_deref(),
+        ),
+        unreachable: row.unreachable,
+        settings: Settings::from_columns(
+            row.inspections,
+            row.regulation,
+            row.reminders,
+            row.quiet_from,
+            row.quiet_until,
+            row.time_zone,
+            row.has_settings,
+        ),
+    }))
 }
 
-/// The row was delivered as this Telegram message.
-pub async fn mark_sent(db: &PgPool, id: i64, telegram_message_id: i64) -> Result<(), sqlx::Error> {
+/// Telegram accepted the row as this message; counts the attempt.
+pub async fn mark_sent(
+    tx: &mut PgConnection,
+    id: i64,
+    telegram_message_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        UPDATE outbox SET sent_at = now(), telegram_message_id = $2, last_error = NULL
+        UPDATE outbox
+        SET sent_at = now(), telegram_message_id = $2, last_error = NULL,
+            attempts = attempts + 1
         WHERE id = $1
         "#,
         id,
         telegram_message_id,
     )
-    .execute(db)
+    .execute(tx)
     .await?;
     Ok(())
 }
 
-/// The row will not be delivered (the chat is gone, or it failed too often).
-pub async fn mark_failed(db: &PgPool, id: i64, error: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE outbox SET failed_at = now(), last_error = $2 WHERE id = $1",
-        id,
-        error,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The attempt failed for a reason that may pass: try again after `after`.
-pub async fn retry_later(
-    db: &PgPool,
+/// The row will not be delivered: Telegram refused it for good (400), the
+/// chat is gone (403), it failed too often, or it was never sent (the
+/// category switched off, the chat known unreachable). `attempted`: a send
+/// was made and counts as an attempt.
+pub async fn mark_failed(
+    tx: &mut PgConnection,
     id: i64,
     error: &str,
-    after: std::time::Duration,
+    attempted: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        UPDATE outbox SET available_at = now() + make_interval(secs => $3), last_error = $2
+        UPDATE outbox
+        SET failed_at = now(), last_error = $2, attempts = attempts + $3
         WHERE id = $1
         "#,
         id,
         error,
-        after.as_secs_f64(),
+        i32::from(attempted),
     )
-    .execute(db)
+    .execute(tx)
     .await?;
+    Ok(())
+}
+
+/// The send failed for a reason that may pass (a 429, a 5xx, the network):
+/// due again at `at`. `attempted`: the failure counts towards
+/// [`MAX_ATTEMPTS`] (a 429 does not: Telegram only asked us to wait).
+pub async fn retry_at(
+    tx: &mut PgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+    error: &str,
+    attempted: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE outbox
+        SET available_at = $2, last_error = $3, attempts = attempts + $4
+        WHERE id = $1
+        "#,
+        id,
+        at,
+        error,
+        i32::from(attempted),
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Not now, through no failure: the recipient's quiet hours, or the chat's
+/// own send rate. Due again at `at`; no attempt is counted.
+pub async fn hold_until(
+    tx: &mut PgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE outbox SET available_at = $2 WHERE id = $1", id, at)
+        .execute(tx)
+        .await?;
     Ok(())
 }
 
@@ -398,6 +481,8 @@ pub struct Row {
     pub sent: bool,
     pub failed: bool,
     pub telegram_message_id: Option<i64>,
+    /// When it is (or was) due.
+    pub available_at: DateTime<Utc>,
 }
 
 /// Every row for a chat, oldest first.
@@ -406,7 +491,7 @@ pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error
         r#"
         SELECT id, chat_id, kind, payload, priority, attempts, last_error,
                sent_at IS NOT NULL AS "sent!", failed_at IS NOT NULL AS "failed!",
-               telegram_message_id
+               telegram_message_id, available_at
         FROM outbox WHERE chat_id = $1 ORDER BY id
         "#,
         chat_id
@@ -426,6 +511,7 @@ pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error
             sent: row.sent,
             failed: row.failed,
             telegram_message_id: row.telegram_message_id,
+            available_at: row.available_at,
         })
         .collect())
 }
@@ -433,6 +519,7 @@ pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notification_settings::{self, QuietHours};
 
     /// A login confirmation (urgent) or a status change (personal).
     fn note(chat_id: i64, urgent: bool) -> Notification {
@@ -452,50 +539,82 @@ mod tests {
         )
     }
 
+    fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
     async fn enqueue_all(db: &PgPool, notes: &[Notification]) -> Vec<i64> {
         let mut tx = db.begin().await.unwrap();
         let mut ids = Vec::new();
         for note in notes {
-            ids.push(enqueue(&mut tx, note, Utc::now()).await.unwrap().unwrap());
+            ids.push(enqueue(&mut tx, note, start()).await.unwrap().unwrap());
         }
         tx.commit().await.unwrap();
         ids
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn two_concurrent_claimers_never_get_the_same_row(db: PgPool) {
-        let notes: Vec<_> = (1..=6).map(|chat| note(chat, false)).collect();
-        let ids = enqueue_all(&db, &notes).await;
-
-        // Both transactions are open at once: the second skips what the
-        // first holds instead of waiting for it or taking it too.
-        let mut first = db.begin().await.unwrap();
-        let mut second = db.begin().await.unwrap();
-        let a = claim_batch(&mut first, 4).await.unwrap();
-        let b = claim_batch(&mut second, 4).await.unwrap();
-        let a_ids: Vec<i64> = a.iter().map(|row| row.id).collect();
-        let b_ids: Vec<i64> = b.iter().map(|row| row.id).collect();
-        assert_eq!(a_ids, ids[..4]);
-        assert_eq!(b_ids, ids[4..]);
-        first.commit().await.unwrap();
-        second.commit().await.unwrap();
-
-        // Committed claims are leased: nobody else gets them now.
-        let mut third = db.begin().await.unwrap();
-        assert!(claim_batch(&mut third, 10).await.unwrap().is_empty());
+    /// Claims rows one by one in one transaction (as a worker with that
+    /// many lanes would in as many), in the order they come.
+    async fn claim_all(tx: &mut PgConnection, now: DateTime<Utc>) -> Vec<Claimed> {
+        let mut claimed = Vec::new();
+        while let Some(row) = claim_next(tx, now).await.unwrap() {
+            // Within one transaction the lock does not hide a row from
+            // itself: move it out of the way as a send would.
+            mark_sent(tx, row.id, 1).await.unwrap();
+            claimed.push(row);
+        }
+        claimed
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_rolled_back_claim_leaves_the_rows_to_others(db: PgPool) {
+    async fn two_concurrent_claimers_never_get_the_same_row(db: PgPool) {
+        let notes: Vec<_> = (1..=3).map(|chat| note(chat, false)).collect();
+        let ids = enqueue_all(&db, &notes).await;
+
+        // Three transactions open at once, as three lanes: each skips what
+        // the others hold instead of waiting for it or taking it too.
+        let mut lanes = Vec::new();
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            let mut tx = db.begin().await.unwrap();
+            got.push(claim_next(&mut tx, start()).await.unwrap().unwrap().id);
+            lanes.push(tx);
+        }
+        assert_eq!(got, ids);
+        let mut fourth = db.begin().await.unwrap();
+        assert!(claim_next(&mut fourth, start()).await.unwrap().is_none());
+
+        // Marked and committed: nobody gets them again.
+        for (tx, id) in lanes.iter_mut().zip(&ids) {
+            mark_sent(tx, *id, 7).await.unwrap();
+        }
+        for tx in lanes {
+            tx.commit().await.unwrap();
+        }
+        assert!(claim_next(&mut fourth, start()).await.unwrap().is_none());
+        let rows = for_chat(&db, 1).await.unwrap();
+        assert!(rows[0].sent && rows[0].attempts == 1);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_rolled_back_claim_leaves_the_row_to_others_at_once(db: PgPool) {
         let ids = enqueue_all(&db, &[note(1, false)]).await;
         let mut crashed = db.begin().await.unwrap();
-        assert_eq!(claim_batch(&mut crashed, 10).await.unwrap().len(), 1);
-        crashed.rollback().await.unwrap();
+        assert!(claim_next(&mut crashed, start()).await.unwrap().is_some());
+        let mut other = db.begin().await.unwrap();
+        assert!(
+            claim_next(&mut other, start()).await.unwrap().is_none(),
+            "locked while the claim lives"
+        );
+        // A worker killed mid-send: its transaction never commits.
+        drop(crashed);
 
         let mut tx = db.begin().await.unwrap();
-        let again = claim_batch(&mut tx, 10).await.unwrap();
-        assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
-        assert_eq!(again[0].attempts, 1, "a rolled-back claim is no attempt");
+        let again = claim_next(&mut tx, start()).await.unwrap().unwrap();
+        assert_eq!(again.id, ids[0]);
+        assert_eq!(again.attempts, 0, "a rolled-back claim is no attempt");
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -503,7 +622,7 @@ mod tests {
         let notes = [note(1, false), note(2, true), note(3, false)];
         let ids = enqueue_all(&db, &notes).await;
         let mut tx = db.begin().await.unwrap();
-        let claimed = claim_batch(&mut tx, 10).await.unwrap();
+        let claimed = claim_all(&mut tx, start()).await;
         let order: Vec<i64> = claimed.iter().map(|row| row.id).collect();
         assert_eq!(order, [ids[1], ids[0], ids[2]]);
         assert_eq!(claimed[0].payload.as_ref(), Some(&notes[1].payload));
@@ -512,35 +631,88 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn sent_and_failed_rows_are_not_claimed_again(db: PgPool) {
-        let ids = enqueue_all(&db, &[note(1, false), note(1, false), note(1, false)]).await;
-        mark_sent(&db, ids[0], 77).await.unwrap();
-        mark_failed(&db, ids[1], "Forbidden: bot was blocked by the user")
+    async fn sent_failed_and_later_rows_are_not_claimed_now(db: PgPool) {
+        let ids = enqueue_all(
+            &db,
+            &[
+                note(1, false),
+                note(1, false),
+                note(1, false),
+                note(1, false),
+            ],
+        )
+        .await;
+        let later = start() + chrono::Duration::seconds(60);
+        let mut tx = db.begin().await.unwrap();
+        mark_sent(&mut tx, ids[0], 77).await.unwrap();
+        mark_failed(
+            &mut tx,
+            ids[1],
+            "Forbidden: bot was blocked by the user",
+            true,
+        )
+        .await
+        .unwrap();
+        retry_at(&mut tx, ids[2], later, "timeout", true)
             .await
             .unwrap();
-        retry_later(&db, ids[2], "timeout", std::time::Duration::from_secs(60))
-            .await
-            .unwrap();
+        hold_until(&mut tx, ids[3], later).await.unwrap();
+        tx.commit().await.unwrap();
 
         let mut tx = db.begin().await.unwrap();
-        assert!(claim_batch(&mut tx, 10).await.unwrap().is_empty());
-        tx.commit().await.unwrap();
+        assert!(claim_next(&mut tx, start()).await.unwrap().is_none());
+        let due: Vec<i64> = claim_all(&mut tx, later)
+            .await
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(due, ids[2..], "due again at their time");
+        tx.rollback().await.unwrap();
 
         let rows = for_chat(&db, 1).await.unwrap();
         assert!(rows[0].sent && rows[0].telegram_message_id == Some(77));
-        assert!(rows[1].failed && !rows[1].sent);
+        assert!(rows[1].failed && !rows[1].sent && rows[1].attempts == 1);
         assert_eq!(rows[2].last_error.as_deref(), Some("timeout"));
+        assert_eq!((rows[2].attempts, rows[2].available_at), (1, later));
         assert!(!rows[2].sent && !rows[2].failed);
+        assert_eq!((rows[3].attempts, rows[3].last_error.as_deref()), (0, None));
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_retry_becomes_due_after_its_backoff(db: PgPool) {
-        let ids = enqueue_all(&db, &[note(1, false)]).await;
-        retry_later(&db, ids[0], "timeout", std::time::Duration::ZERO)
+    async fn a_claim_knows_the_recipients_language_chat_and_settings(db: PgPool) {
+        use crate::telegram_users::{self, ChatKind, Visit};
+        // 1: never wrote; 2: writes in English, blocked the bot, switched
+        // regulatory notices off and lives in Vladivostok.
+        let visit = Visit {
+            user_id: 2,
+            chat_id: 2,
+            chat_kind: ChatKind::Private,
+            telegram_language: Some("en"),
+        };
+        telegram_users::record_visit(&db, visit).await.unwrap();
+        telegram_users::mark_unreachable(&db, 2).await.unwrap();
+        let settings = notification_settings::Settings {
+            regulation: false,
+            quiet_hours: Some(QuietHours::NIGHT),
+            time_zone: chrono_tz::Asia::Vladivostok,
+            ..Default::default()
+        };
+        notification_settings::save(&db, 2, &settings, start())
             .await
             .unwrap();
+        enqueue_all(&db, &[note(1, false), note(2, false)]).await;
+
         let mut tx = db.begin().await.unwrap();
-        assert_eq!(claim_batch(&mut tx, 10).await.unwrap().len(), 1);
+        let claimed = claim_all(&mut tx, start()).await;
+        assert_eq!(claimed[0].language, Language::Ru);
+        assert!(!claimed[0].unreachable);
+        assert_eq!(
+            claimed[0].settings,
+            notification_settings::Settings::default()
+        );
+        assert_eq!(claimed[1].language, Language::En);
+        assert!(claimed[1].unreachable);
+        assert_eq!(claimed[1].settings, settings);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -550,9 +722,8 @@ mod tests {
         let notes = [notice, note(2, false), note(3, true)];
         let ids = enqueue_all(&db, &notes).await;
         let mut tx = db.begin().await.unwrap();
-        let order: Vec<i64> = claim_batch(&mut tx, 10)
+        let order: Vec<i64> = claim_all(&mut tx, start())
             .await
-            .unwrap()
             .iter()
             .map(|row| row.id)
             .collect();
@@ -588,16 +759,27 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_row_held_until_later_is_not_claimed_before(db: PgPool) {
+    async fn a_row_is_due_at_its_not_before_else_at_the_callers_now(db: PgPool) {
         let mut held = note(1, false);
-        held.not_before = Some(Utc::now() + chrono::Duration::hours(8));
+        held.not_before = Some(start() + chrono::Duration::hours(8));
         let mut tx = db.begin().await.unwrap();
-        enqueue_many(&mut tx, &[held, note(2, false)], Utc::now())
+        enqueue_many(&mut tx, &[held.clone(), note(2, false)], start())
             .await
             .unwrap();
+        held.chat_id = 3;
+        enqueue(&mut tx, &held, start()).await.unwrap();
+        enqueue(&mut tx, &note(4, false), start()).await.unwrap();
         tx.commit().await.unwrap();
+
         let mut tx = db.begin().await.unwrap();
-        let claimed = claim_batch(&mut tx, 10).await.unwrap();
-        assert_eq!(claimed.iter().map(|r| r.chat_id).collect::<Vec<_>>(), [2]);
+        let early = start() - chrono::Duration::seconds(1);
+        assert!(claim_next(&mut tx, early).await.unwrap().is_none());
+        let claimed = claim_all(&mut tx, start()).await;
+        assert_eq!(
+            claimed.iter().map(|r| r.chat_id).collect::<Vec<_>>(),
+            [2, 4]
+        );
+        let later = claim_all(&mut tx, start() + chrono::Duration::hours(8)).await;
+        assert_eq!(later.iter().map(|r| r.chat_id).collect::<Vec<_>>(), [1, 3]);
     }
 }

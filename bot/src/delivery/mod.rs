@@ -1,0 +1,538 @@
+//! The delivery worker: sends what the outbox holds.
+//!
+//! Started by `Application::start` beside the dispatcher (`medcab run`), or
+//! alone (`medcab deliver`); any number of workers, in one process or many,
+//! may deliver from one database at once.
+//!
+//! A worker runs [`DeliveryOptions::lanes`] lanes. Each lane takes one row
+//! at a time, in its own transaction held across the send
+//! (`outbox::claim_next`: `FOR UPDATE SKIP LOCKED`, urgent rows first):
+//!
+//! 1. A row the recipient should not get is settled without a send: a chat
+//!    known unreachable, or a category the recipient switched off, is
+//!    failed with the reason; a non-urgent row in the recipient's quiet
+//!    hours is held until they end (their settings are read at this moment,
+//!    so a change made after the row was written counts).
+//! 2. [`Pacer`] says whether the send may go now (Telegram's per-chat and
+//!    per-bot limits, shared by all instances through Redis). A short wait
+//!    is waited with the row in hand; a chat that must wait longer has its
+//!    row put back until then, and a long pause for the whole bot (a 429)
+//!    puts the row back untouched while the lane waits.
+//! 3. The row is rendered in the recipient's language, sent, and marked in
+//!    the same transaction, which then commits:
+//!    - sent, with the Telegram message id;
+//!    - 429: every instance pauses for `retry_after`, and the row is due
+//!      again after it (not counted as a failed attempt);
+//!    - 403 (blocked, deactivated): the chat is marked unreachable, the
+//!      row failed, and later rows to it are failed without a send;
+//!    - 400 and other refusals: failed with Telegram's description, not
+//!      tried again;
+//!    - 5xx and network errors: tried again after 2, 4, 8, 16 s, failed
+//!      after `outbox::MAX_ATTEMPTS`.
+//!
+//! Delivery is at least once. A crash (the process killed, the task
+//! aborted) rolls back the transactions in flight: their rows are due again
+//! at once, and a message Telegram had already accepted is sent a second
+//! time. So a crash doubles at most one message per lane, never loses one.
+//!
+//! Time: rows are due by the domain's [`Clock`], so a test can hold and
+//! release quiet hours by moving a manual clock (see [`DeliveryClock`]).
+
+mod pacing;
+mod render;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use medcab_core::Clock;
+use medcab_core::outbox::{self, Claimed, Priority};
+use medcab_core::telegram_users;
+use sqlx::{PgPool, Postgres, Transaction};
+use teloxide::prelude::*;
+use teloxide::types::ParseMode;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use pacing::{Bucket, FREE_PER_SECOND, Limits, MAX_PER_SECOND, Pacer, Verdict};
+pub use render::{keyboard, render};
+
+use crate::i18n::Texts;
+
+/// How often an idle lane looks at the outbox when nobody wakes it.
+pub const POLL: Duration = Duration::from_millis(200);
+
+/// The longest a lane waits for the pacer with a row in hand; a chat that
+/// must wait longer has its row put back.
+pub const HOLD_MAX: Duration = Duration::from_secs(1);
+
+/// Lanes when nothing else is said (`MEDCAB_DELIVERY_LANES`).
+pub const DEFAULT_LANES: usize = 4;
+
+/// How long a lane rests after the database failed it.
+const ERROR_REST: Duration = Duration::from_secs(1);
+
+/// Why a row was failed without a send.
+pub const SWITCHED_OFF: &str = "switched off by the recipient";
+pub const UNREACHABLE: &str = "the chat is unreachable (the user blocked the bot)";
+
+/// Tells the worker there is something new in the outbox, so an urgent push
+/// does not wait for the next poll. A wake while every lane is busy is
+/// kept, not lost.
+#[derive(Clone, Default)]
+pub struct Wakeup(Arc<Notify>);
+
+impl Wakeup {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// How a worker delivers.
+#[derive(Debug, Clone)]
+pub struct DeliveryOptions {
+    /// Rows in flight at once, each in its own transaction (and database
+    /// connection). A crash re-sends at most this many messages.
+    pub lanes: usize,
+    pub pacer: Pacer,
+}
+
+impl Default for DeliveryOptions {
+    /// Telegram's limits, paced in this process only.
+    fn default() -> Self {
+        DeliveryOptions {
+            lanes: DEFAULT_LANES,
+            pacer: Pacer::local(Limits::default()),
+        }
+    }
+}
+
+/// The running worker.
+pub struct Delivery {
+    stop: CancellationToken,
+    lanes: Vec<JoinHandle<()>>,
+    sent: Arc<AtomicU64>,
+}
+
+impl Delivery {
+    pub fn start(
+        bot: Bot,
+        db: PgPool,
+        clock: Clock,
+        options: DeliveryOptions,
+        wakeup: Wakeup,
+    ) -> Delivery {
+        let stop = CancellationToken::new();
+        let sent = Arc::new(AtomicU64::new(0));
+        let worker = Arc::new(Worker {
+            bot,
+            db,
+            clock: DeliveryClock::new(clock),
+            pacer: options.pacer,
+            wakeup,
+            kick: Notify::new(),
+            stop: stop.clone(),
+            sent: sent.clone(),
+        });
+        let lanes = (0..options.lanes.max(1))
+            .map(|_| tokio::spawn(lane(worker.clone())))
+            .collect();
+        Delivery { stop, lanes, sent }
+    }
+
+    /// Messages this worker has had accepted by Telegram (and committed).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Lets each lane finish the row in hand, and stops.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        for mut lane in self.lanes {
+            if tokio::time::timeout_at(deadline, &mut lane).await.is_err() {
+                tracing::warn!("a delivery lane did not stop in time; aborting it");
+                lane.abort();
+            }
+        }
+    }
+
+    /// Stops at once, as a crash would: rows in flight roll back and are
+    /// sent again by whoever delivers next.
+    pub fn kill(self) {
+        for lane in self.lanes {
+            lane.abort();
+        }
+    }
+}
+
+/// The domain's clock, ticking in real time while a manual clock stands
+/// still.
+///
+/// A row's `available_at` is on the domain's clock (the clock that decides
+/// quiet hours). With the system clock this is just its time. With a manual
+/// clock (tests) it is the manual time plus the real time since that clock
+/// was last moved: moving the clock to 08:00 releases what quiet hours held
+/// until 08:00, and a retry 2 s later still comes 2 real seconds later.
+struct DeliveryClock {
+    clock: Clock,
+    /// The domain time last seen, and when it was seen.
+    anchor: Mutex<(DateTime<Utc>, Instant)>,
+}
+
+impl DeliveryClock {
+    fn new(clock: Clock) -> DeliveryClock {
+        let now = clock.now();
+        DeliveryClock {
+            clock,
+            anchor: Mutex::new((now, Instant::now())),
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let domain = self.clock.now();
+        let mut anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+        if anchor.0 != domain {
+            *anchor = (domain, Instant::now());
+        }
+        let ticked = chrono::Duration::from_std(anchor.1.elapsed()).unwrap_or_default();
+        domain + ticked
+    }
+}
+
+struct Worker {
+    bot: Bot,
+    db: PgPool,
+    clock: DeliveryClock,
+    pacer: Pacer,
+    wakeup: Wakeup,
+    /// Passes a wake-up from a lane that found work to an idle one.
+    kick: Notify,
+    stop: CancellationToken,
+    sent: Arc<AtomicU64>,
+}
+
+/// What a lane does next.
+enum Next {
+    /// Nothing is due: wait for a wake-up or the poll.
+    Idle,
+    /// A row was settled: take the next at once.
+    Busy,
+    /// The bot may not send for this long.
+    Rest(Duration),
+}
+
+async fn lane(worker: Arc<Worker>) {
+    while !worker.stop.is_cancelled() {
+        let next = worker.step().await.unwrap_or_else(|error| {
+            tracing::error!(%error, "cannot deliver from the outbox");
+            Next::Rest(ERROR_REST)
+        });
+        match next {
+            Next::Busy => {}
+            Next::Idle => {
+                tokio::select! {
+                    _ = worker.stop.cancelled() => break,
+                    _ = worker.wakeup.0.notified() => {}
+                    _ = worker.kick.notified() => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                }
+            }
+            Next::Rest(duration) => {
+                tokio::select! {
+                    _ = worker.stop.cancelled() => break,
+                    _ = tokio::time::sleep(duration) => {}
+                }
+            }
+        }
+    }
+}
+
+/// How a send failed, as far as what to do next.
+#[derive(Debug, PartialEq)]
+enum Failure {
+    /// 429: wait this long, then the same row again.
+    TooManyRequests(Duration),
+    /// 403: the chat is gone until the user writes again.
+    ChatGone,
+    /// 400 and the like: sending it again would fail again.
+    Refused,
+    /// 5xx, the network: may pass.
+    Transient,
+}
+
+impl Worker {
+    async fn step(&self) -> Result<Next, sqlx::Error> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let Some(row) = outbox::claim_next(&mut tx, now).await? else {
+            tx.rollback().await?;
+            return Ok(Next::Idle);
+        };
+        // There may be more: let an idle lane look too.
+        self.kick.notify_one();
+        self.deliver(tx, row, now).await
+    }
+
+    /// Settles one claimed row; commits (or rolls back) its transaction.
+    async fn deliver(
+        &self,
+        mut tx: Transaction<'static, Postgres>,
+        row: Claimed,
+        now: DateTime<Utc>,
+    ) -> Result<Next, sqlx::Error> {
+        let (Some(kind), Some(payload)) = (row.kind, row.payload.as_ref()) else {
+            tracing::error!(id = row.id, "an outbox row this version cannot read");
+            outbox::mark_failed(&mut tx, row.id, "unreadable kind or payload", false).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        };
+        if row.unreachable {
+            outbox::mark_failed(&mut tx, row.id, UNREACHABLE, false).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        }
+        if !row.settings.allows(kind.category()) {
+            tracing::debug!(id = row.id, kind = kind.as_str(), "switched off");
+            outbox::mark_failed(&mut tx, row.id, SWITCHED_OFF, false).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        }
+        if kind.category().held_in_quiet_hours()
+            && row.priority != Priority::Urgent
+            && let Some(release) = row.settings.release_at(now)
+        {
+            tracing::debug!(id = row.id, %release, "held for quiet hours");
+            outbox::hold_until(&mut tx, row.id, release).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        }
+
+        let paid = loop {
+            match self.pacer.acquire(row.chat_id, row.priority).await {
+                Verdict::Go { paid } => break paid,
+                Verdict::Wait { wait, .. } if wait <= HOLD_MAX => {
+                    tokio::select! {
+                        _ = self.stop.cancelled() => {
+                            tx.rollback().await?;
+                            return Ok(Next::Idle);
+                        }
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+                Verdict::Wait {
+                    wait,
+                    by: Bucket::Chat,
+                } => {
+                    let later = self.clock.now() + to_chrono(wait);
+                    outbox::hold_until(&mut tx, row.id, later).await?;
+                    tx.commit().await?;
+                    return Ok(Next::Busy);
+                }
+                Verdict::Wait { wait, .. } => {
+                    // The whole bot waits: leave the row as it was.
+                    tx.rollback().await?;
+                    return Ok(Next::Rest(wait));
+                }
+            }
+        };
+
+        let t = Texts::new(row.language);
+        let mut send = self
+            .bot
+            .send_message(ChatId(row.chat_id), render(t, payload))
+            .parse_mode(ParseMode::Html);
+        if let Some(keyboard) = keyboard(t, kind, payload) {
+            send = send.reply_markup(keyboard);
+        }
+        if paid {
+            send = send.allow_paid_broadcast(true);
+        }
+        let result = send.await;
+        let next = match result {
+            Ok(message) => {
+                tracing::debug!(id = row.id, kind = kind.as_str(), "notification sent");
+                outbox::mark_sent(&mut tx, row.id, i64::from(message.id.0)).await?;
+                tx.commit().await?;
+                self.sent.fetch_add(1, Ordering::Relaxed);
+                return Ok(Next::Busy);
+            }
+            Err(error) => {
+                let description = describe(&error);
+                match classify(&error) {
+                    Failure::TooManyRequests(wait) => {
+                        tracing::warn!(id = row.id, ?wait, "429 from Telegram: pausing sends");
+                        self.pacer.pause(wait).await;
+                        let later = self.clock.now() + to_chrono(wait);
+                        outbox::retry_at(&mut tx, row.id, later, &description, false).await?;
+                        Next::Rest(wait)
+                    }
+                    Failure::ChatGone => {
+                        tracing::info!(id = row.id, %description, "the chat is unreachable");
+                        telegram_users::mark_unreachable(&self.db, row.chat_id).await?;
+                        outbox::mark_failed(&mut tx, row.id, &description, true).await?;
+                        Next::Busy
+                    }
+                    Failure::Refused => {
+                        tracing::warn!(id = row.id, %description, "Telegram refused a notification");
+                        outbox::mark_failed(&mut tx, row.id, &description, true).await?;
+                        Next::Busy
+                    }
+                    Failure::Transient => {
+                        let attempts = row.attempts + 1;
+                        tracing::warn!(id = row.id, attempts, %description, "a notification failed");
+                        if attempts >= outbox::MAX_ATTEMPTS {
+                            outbox::mark_failed(&mut tx, row.id, &description, true).await?;
+                        } else {
+                            let later = self.clock.now() + to_chrono(backoff(attempts));
+                            outbox::retry_at(&mut tx, row.id, later, &description, true).await?;
+                        }
+                        Next::Busy
+                    }
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(next)
+    }
+}
+
+fn to_chrono(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+/// 2 s, 4 s, 8 s, 16 s: long enough for a network blip to pass, short
+/// enough that a login confirmation still arrives within its two minutes.
+fn backoff(attempts: i32) -> Duration {
+    Duration::from_secs(1 << attempts.clamp(1, 4))
+}
+
+fn classify(error: &RequestError) -> Failure {
+    match error {
+        RequestError::RetryAfter(wait) => Failure::TooManyRequests(wait.duration()),
+        RequestError::Api(api) if chat_is_gone(api) => Failure::ChatGone,
+        // teloxide keeps Telegram's description, not its error code: what
+        // it does not know by name is told by the description's start.
+        RequestError::Api(ApiError::Unknown(description)) => {
+            if description.starts_with("Bad Request") {
+                Failure::Refused
+            } else if description.starts_with("Forbidden") {
+                Failure::ChatGone
+            } else {
+                // "Internal Server Error", "Bad Gateway", "Unauthorized" …
+                Failure::Transient
+            }
+        }
+        RequestError::Api(ApiError::InvalidToken) => Failure::Transient,
+        // Every other named error is a 400 about this message or chat.
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => Failure::Refused,
+        // The network, or a proxy's HTML error page instead of JSON.
+        RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::Io(_) => {
+            Failure::Transient
+        }
+    }
+}
+
+/// What to record as the row's last error: Telegram's own words.
+fn describe(error: &RequestError) -> String {
+    match error {
+        RequestError::Api(ApiError::Unknown(description)) => description.clone(),
+        RequestError::Api(api) => api.to_string(),
+        RequestError::RetryAfter(wait) => {
+            format!(
+                "Too Many Requests: retry after {}",
+                wait.duration().as_secs()
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Telegram's 403s: the user blocked the bot, deleted the account, or never
+/// started it. Nothing will reach this chat until the user writes again.
+fn chat_is_gone(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::BotBlocked
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::CantTalkWithBots
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::BotKickedFromChannel
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use teloxide::types::Seconds;
+
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_short() {
+        assert_eq!(backoff(1), Duration::from_secs(2));
+        assert_eq!(backoff(4), Duration::from_secs(16));
+        assert_eq!(backoff(9), Duration::from_secs(16));
+    }
+
+    #[test]
+    fn failures_are_told_apart() {
+        let unknown = |text: &str| RequestError::Api(ApiError::Unknown(text.to_owned()));
+        assert_eq!(
+            classify(&RequestError::RetryAfter(Seconds::from_seconds(2))),
+            Failure::TooManyRequests(Duration::from_secs(2))
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::BotBlocked)),
+            Failure::ChatGone
+        );
+        assert_eq!(
+            classify(&unknown("Forbidden: user is deactivated somehow")),
+            Failure::ChatGone
+        );
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::MessageTextIsEmpty)),
+            Failure::Refused
+        );
+        assert_eq!(
+            classify(&unknown("Bad Request: can't parse entities")),
+            Failure::Refused
+        );
+        assert_eq!(
+            classify(&unknown("Internal Server Error")),
+            Failure::Transient
+        );
+        assert_eq!(classify(&unknown("Bad Gateway")), Failure::Transient);
+        assert_eq!(
+            describe(&RequestError::Api(ApiError::MessageTextIsEmpty)),
+            "Bad Request: message text is empty"
+        );
+        assert_eq!(describe(&unknown("Bad Gateway")), "Bad Gateway");
+    }
+
+    #[test]
+    fn a_manual_clock_ticks_while_it_stands_still_and_jumps_when_moved() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-25T20:00:00Z")
+            .unwrap()
+            .to_utc();
+        let clock = Clock::manual(start);
+        let ticking = DeliveryClock::new(clock.clone());
+        std::thread::sleep(Duration::from_millis(20));
+        let now = ticking.now();
+        assert!(now >= start + chrono::Duration::milliseconds(20), "{now}");
+        assert!(now < start + chrono::Duration::seconds(5), "{now}");
+        clock.set(start + chrono::Duration::hours(9));
+        let moved = ticking.now();
+        assert!(moved >= start + chrono::Duration::hours(9));
+        assert!(moved < start + chrono::Duration::hours(9) + chrono::Duration::seconds(1));
+
+        let system = DeliveryClock::new(Clock::system());
+        std::thread::sleep(Duration::from_millis(20));
+        let drift = system.now() - Utc::now();
+        assert!(drift.num_milliseconds().abs() < 5, "{drift}");
+    }
+}
