@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod audience;
+pub mod broadcasts;
 pub mod clock;
 pub mod consent;
 pub mod crypto;
@@ -16,14 +18,17 @@ pub mod drafts;
 pub mod erasure;
 pub mod factor_resets;
 pub mod history;
+pub mod inspections;
 pub mod language;
 pub mod login_confirmations;
+pub mod notices;
 pub mod notification_settings;
 pub mod onboarding;
 pub mod operators;
 pub mod outbox;
 pub mod profile;
 pub mod registry;
+pub mod reminders;
 pub mod review;
 pub mod second_factor;
 pub mod security_events;

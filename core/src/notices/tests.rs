@@ -1,0 +1,277 @@
+//! Regulatory notices: drafts checked, published with their pushes in one
+//! transaction, feed items proposed once and decided once.
+
+use sqlx::PgPool;
+
+use super::*;
+use crate::audience::fixtures::*;
+use crate::broadcasts;
+
+const OLGA: i64 = 5001;
+const FEED: &str = "https://minzdrav.gov.ru/rss";
+
+fn draft(specialties: &[&str], regions: &[&str]) -> NoticeDraft {
+    NoticeDraft::parse(
+        "Приказ № 123н",
+        "Изменён порядок периодической аккредитации.",
+        Some("https://minzdrav.gov.ru/documents/123"),
+        specialties,
+        regions,
+    )
+    .unwrap()
+}
+
+fn item(key: &str, title: &str) -> FeedItem {
+    FeedItem {
+        key: key.into(),
+        title: title.into(),
+        summary: format!("{title}: подробности"),
+        link: Some(format!("https://minzdrav.gov.ru/{key}")),
+    }
+}
+
+async fn pushes(db: &PgPool) -> Vec<(i64, String, serde_json::Value)> {
+    sqlx::query_as("SELECT chat_id, kind, payload FROM outbox ORDER BY chat_id, id")
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_draft_names_what_to_fix() {
+    let parse = |title: &str, summary: &str, link: Option<&str>| {
+        NoticeDraft::parse(title, summary, link, &[] as &[&str], &[])
+    };
+    assert_eq!(parse("  ", "s", None), Err(NoticeRejection::TitleEmpty));
+    assert_eq!(
+        parse(&"я".repeat(201), "s", None),
+        Err(NoticeRejection::TitleTooLong { max: 200 })
+    );
+    assert!(parse(&"я".repeat(200), "s", None).is_ok(), "200 is fine");
+    assert_eq!(parse("t", " \n", None), Err(NoticeRejection::SummaryEmpty));
+    assert_eq!(
+        parse("t", &"я".repeat(1501), None),
+        Err(NoticeRejection::SummaryTooLong { max: 1500 })
+    );
+    assert_eq!(
+        parse("t", "s", Some("minzdrav.gov.ru")),
+        Err(NoticeRejection::LinkNotUrl)
+    );
+    assert_eq!(
+        parse("t", "s", Some("javascript:alert(1)")),
+        Err(NoticeRejection::LinkNotHttp)
+    );
+    assert_eq!(
+        parse("t", "s", Some("ftp://example.org/a")),
+        Err(NoticeRejection::LinkNotHttp)
+    );
+    assert_eq!(
+        parse(
+            "t",
+            "s",
+            Some(&format!("https://e.org/{}", "a".repeat(500)))
+        ),
+        Err(NoticeRejection::LinkTooLong { max: 500 })
+    );
+    let ok = parse(" Заголовок ", " Текст ", Some(" ")).unwrap();
+    assert_eq!(
+        (ok.title(), ok.summary(), ok.link()),
+        ("Заголовок", "Текст", None)
+    );
+    assert!(ok.audience().is_everyone());
+    assert_eq!(
+        NoticeDraft::parse("t", "s", None, &["x".repeat(201)], &[]),
+        Err(NoticeRejection::TargetTooLong { max: 200 })
+    );
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
+    add(&db, &practitioner(1)).await;
+    add(
+        &db,
+        &Practitioner {
+            specialty: "Хирургия",
+            ..practitioner(2)
+        },
+    )
+    .await;
+    add(
+        &db,
+        &Practitioner {
+            region: "Тверская область",
+            ..practitioner(3)
+        },
+    )
+    .await;
+    add(&db, &practitioner(4)).await;
+    settings(&db, 4, |s| s.regulation = false).await;
+
+    let draft = draft(&["терапия"], &["Москва"]);
+    assert_eq!(preview_count(&db, &draft).await.unwrap(), 1);
+    let published = publish(&db, &draft, Source::Operator(OLGA), noon())
+        .await
+        .unwrap();
+    assert_eq!(published.total, 1);
+
+    let rows = pushes(&db).await;
+    assert_eq!(rows.len(), 1);
+    let (chat, kind, payload) = &rows[0];
+    assert_eq!((*chat, kind.as_str()), (1, "regulatory_notice"));
+    assert_eq!(payload["key"], PUSH_KEY);
+    assert_eq!(payload["args"]["title"], "Приказ № 123н");
+    assert_eq!(payload["args"]["has_link"], "yes");
+    assert_eq!(
+        payload["args"]["link"],
+        "https://minzdrav.gov.ru/documents/123"
+    );
+
+    let notice = get(&db, published.notice_id).await.unwrap().unwrap();
+    assert_eq!(notice.status, Status::Published);
+    assert_eq!(notice.origin, Origin::Operator);
+    assert_eq!(notice.created_by, Some(OLGA));
+    assert_eq!(notice.audience.specialties(), ["терапия"]);
+    let progress = broadcasts::progress(&db, published.broadcast_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((progress.total, progress.pending), (1, 1));
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_cli_publishes_to_everyone(db: PgPool) {
+    for id in [1, 2] {
+        add(&db, &practitioner(id)).await;
+    }
+    let published = publish(&db, &draft(&[], &[]), Source::Cli, noon())
+        .await
+        .unwrap();
+    assert_eq!(published.total, 2);
+    let notice = get(&db, published.notice_id).await.unwrap().unwrap();
+    assert_eq!((notice.origin, notice.created_by), (Origin::Cli, None));
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_feed_read_twice_proposes_each_item_once(db: PgPool) {
+    let items = [item("a", "Первый"), item("b", "Второй")];
+    assert_eq!(
+        propose_from_feed(&db, FEED, &items, noon()).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        propose_from_feed(&db, FEED, &items, noon()).await.unwrap(),
+        0
+    );
+    let more = [item("c", "Третий"), item("a", "Первый")];
+    assert_eq!(
+        propose_from_feed(&db, FEED, &more, noon()).await.unwrap(),
+        1
+    );
+    // Another feed with the same item ids is another source.
+    assert_eq!(
+        propose_from_feed(&db, "https://other.example/rss", &items[..1], noon())
+            .await
+            .unwrap(),
+        1
+    );
+    let proposed = proposed(&db).await.unwrap();
+    let titles: Vec<&str> = proposed.iter().map(|n| n.title.as_str()).collect();
+    // Feeds list the newest first; proposals go oldest first.
+    assert_eq!(titles, ["Второй", "Первый", "Третий", "Первый"]);
+    assert!(proposed.iter().all(|n| n.origin == Origin::Feed));
+    assert!(proposed.iter().all(|n| n.status == Status::Proposed));
+    assert!(
+        pushes(&db).await.is_empty(),
+        "nothing is sent before approval"
+    );
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_feed_parsed_and_proposed_twice_gives_no_duplicates(db: PgPool) {
+    let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <item><title>Без guid и ссылки</title><description>Текст</description></item>
+        <item><title>Со ссылкой</title><link>https://e.gov.ru/1</link></item>
+        </channel></rss>"#;
+    for expected in [2, 0] {
+        let items = feed::parse(rss.as_bytes()).unwrap();
+        assert_eq!(
+            propose_from_feed(&db, FEED, &items, noon()).await.unwrap(),
+            expected
+        );
+    }
+    let proposed = proposed(&db).await.unwrap();
+    assert_eq!(proposed.len(), 2);
+    assert_eq!(proposed[0].summary, "Со ссылкой", "no summary: the title");
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_proposal_is_approved_once_and_a_second_approval_is_refused(db: PgPool) {
+    for id in [1, 2] {
+        add(&db, &practitioner(id)).await;
+    }
+    propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
+        .await
+        .unwrap();
+    let id = proposed(&db).await.unwrap()[0].id;
+
+    let published = approve(&db, id, OLGA, noon()).await.unwrap();
+    assert_eq!(published.total, 2);
+    assert!(matches!(
+        approve(&db, id, 5002, noon()).await,
+        Err(DecisionError::AlreadyDecided(Status::Published))
+    ));
+    assert!(matches!(
+        dismiss(&db, id, 5002, noon()).await,
+        Err(DecisionError::AlreadyDecided(Status::Published))
+    ));
+    assert!(matches!(
+        approve(&db, 999, OLGA, noon()).await,
+        Err(DecisionError::NotFound)
+    ));
+    assert_eq!(pushes(&db).await.len(), 2, "sent once");
+    let notice = get(&db, id).await.unwrap().unwrap();
+    assert_eq!(
+        (notice.status, notice.decided_by),
+        (Status::Published, Some(OLGA))
+    );
+    assert!(proposed(&db).await.unwrap().is_empty());
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn two_operators_approving_at_once_send_it_once(db: PgPool) {
+    for id in [1, 2, 3] {
+        add(&db, &practitioner(id)).await;
+    }
+    propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
+        .await
+        .unwrap();
+    let id = proposed(&db).await.unwrap()[0].id;
+    let (first, second) = tokio::join!(
+        approve(&db, id, OLGA, noon()),
+        approve(&db, id, 5002, noon())
+    );
+    assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
+    assert_eq!(pushes(&db).await.len(), 3);
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_dismissed_proposal_sends_nothing_and_stays_dismissed(db: PgPool) {
+    add(&db, &practitioner(1)).await;
+    propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
+        .await
+        .unwrap();
+    let id = proposed(&db).await.unwrap()[0].id;
+    dismiss(&db, id, OLGA, noon()).await.unwrap();
+    assert!(matches!(
+        approve(&db, id, OLGA, noon()).await,
+        Err(DecisionError::AlreadyDecided(Status::Dismissed))
+    ));
+    assert!(pushes(&db).await.is_empty());
+    // Read again, the dismissed item is not proposed again.
+    assert_eq!(
+        propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
+            .await
+            .unwrap(),
+        0
+    );
+}
