@@ -177,12 +177,12 @@ impl Settings {
         if end <= local {
             end += Duration::days(1);
         }
-        Some(self.to_utc(end))
+        Some(self.instant_of(end))
     }
 
     /// A local wall-clock time as an instant. Russia has no daylight saving
     /// now, but a zone that skips the hour gets the first instant after it.
-    fn to_utc(&self, local: NaiveDateTime) -> DateTime<Utc> {
+    fn instant_of(&self, local: NaiveDateTime) -> DateTime<Utc> {
         let mut candidate = local;
         for _ in 0..3 {
             if let Some(instant) = self.time_zone.from_local_datetime(&candidate).earliest() {
