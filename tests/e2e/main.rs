@@ -4,6 +4,7 @@
 mod activation;
 mod applications;
 mod cancel;
+mod delivery;
 mod documents;
 mod education;
 mod forget;

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use medcab_bot::api::{Api, ApiKey};
-use medcab_bot::delivery::Wakeup;
+use medcab_bot::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use medcab_bot::handlers::Dialogues;
 use medcab_bot::http::HttpServer;
 use medcab_bot::startup::{self, Application, RunningBot, Services};
@@ -48,6 +48,16 @@ pub struct TestApp {
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`'s
     /// default; takes effect at the next bot start).
     pub max_document_bytes: usize,
+    /// Delivery lanes of each worker (`MEDCAB_DELIVERY_LANES`; takes effect
+    /// at the next start).
+    pub delivery_lanes: usize,
+    /// Sends per second for the bot (`MEDCAB_SEND_PER_SECOND`; takes effect
+    /// at the next start). Paced through this test's Redis prefix, shared
+    /// by the bot and any [`TestApp::start_delivery_worker`].
+    pub send_per_second: u32,
+    /// The pool the bot and delivery workers use: the test's database, with
+    /// room for every lane (the test's own pool holds five connections).
+    bot_db: PgPool,
     sandbox: Sandbox,
     redis: redis::aio::ConnectionManager,
     redis_prefix: String,
@@ -64,6 +74,12 @@ impl TestApp {
     /// A sandbox and the bot against it, on `db` (a fresh, migrated
     /// database from `#[sqlx::test]`).
     pub async fn spawn(db: PgPool) -> TestApp {
+        TestApp::spawn_with(db, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`], with settings changed before the bot starts
+    /// (delivery lanes and rate, the register …).
+    pub async fn spawn_with(db: PgPool, configure: impl FnOnce(&mut TestApp)) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             medcab_bot::telemetry::init();
         }
@@ -79,13 +95,21 @@ impl TestApp {
         let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
         let clock = Clock::manual(test_start());
         let vault = Vault::new(&DataKey::generate());
+        let bot_db = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(24)
+            .connect_with(db.connect_options().as_ref().clone())
+            .await
+            .expect("the test database takes a second pool");
         let mut app = TestApp {
             db,
+            bot_db,
             client,
             clock,
             vault,
             registry_url: None,
             max_document_bytes: medcab_core::documents::DEFAULT_MAX_BYTES,
+            delivery_lanes: medcab_bot::delivery::DEFAULT_LANES,
+            send_per_second: medcab_bot::delivery::FREE_PER_SECOND,
             sandbox,
             redis,
             redis_prefix,
@@ -106,6 +130,7 @@ impl TestApp {
                 .await
                 .expect("the HTTP server starts"),
         );
+        configure(&mut app);
         app.start_bot().await;
         app
     }
@@ -145,11 +170,12 @@ impl TestApp {
             .expect("the sandbox's URL parses");
         let bot = Application::new(
             startup::telegram(self.sandbox.token(), Some(api_url)),
-            self.db.clone(),
+            self.bot_db.clone(),
             self.dialogues(),
             self.services(),
         )
         .delivery_wakeup(self.wakeup.clone())
+        .delivery(self.delivery_options())
         .polling_timeout(Duration::from_secs(1))
         .start()
         .await
@@ -162,6 +188,52 @@ impl TestApp {
         if let Some(bot) = self.bot.take() {
             bot.stop().await;
         }
+    }
+
+    /// Kills the bot, as `kill -9` would: the updates and sends in flight
+    /// are not finished, and their outbox rows roll back.
+    pub fn kill_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.kill();
+        }
+    }
+
+    /// How the bot's worker and [`TestApp::start_delivery_worker`] deliver:
+    /// [`TestApp::delivery_lanes`], [`TestApp::send_per_second`], paced in
+    /// Redis under this test's prefix.
+    pub fn delivery_options(&self) -> DeliveryOptions {
+        DeliveryOptions {
+            lanes: self.delivery_lanes,
+            pacer: Pacer::redis(
+                self.redis.clone(),
+                format!("{}pace:", self.redis_prefix),
+                Limits::per_second(self.send_per_second),
+            ),
+        }
+    }
+
+    /// Another instance delivering the same outbox, as `medcab deliver`
+    /// does: the same database, sandbox, clock and Redis prefix. Stop it
+    /// (or kill it) before [`TestApp::finish`].
+    pub fn start_delivery_worker(&self) -> Delivery {
+        Delivery::start(
+            self.bot_api(),
+            self.bot_db.clone(),
+            self.clock.clone(),
+            self.delivery_options(),
+            Wakeup::default(),
+        )
+    }
+
+    /// Tells the bot's delivery worker to look at the outbox now rather
+    /// than at its next poll.
+    pub fn wake_delivery(&self) {
+        self.wakeup.wake();
+    }
+
+    /// Notifications the bot's own delivery worker has sent since it started.
+    pub fn bot_delivered(&self) -> u64 {
+        self.bot.as_ref().map_or(0, |bot| bot.delivery().sent())
     }
 
     /// Stops the bot gracefully and starts a new one on the same database,
@@ -381,6 +453,7 @@ impl TestApp {
         if let Some(http) = self.http.take() {
             http.stop().await;
         }
+        self.bot_db.close().await;
         self.flush_redis().await;
         self.sandbox.shutdown().await;
         assert!(
