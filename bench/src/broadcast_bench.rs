@@ -26,9 +26,10 @@ use anyhow::{Context as _, bail, ensure};
 use chrono::Utc;
 use clap::Parser;
 use futures::StreamExt as _;
-use medcab_core::DataKey;
 use medcab_core::crypto::Vault;
 use medcab_core::domain::{PhoneNumber, Snils};
+use medcab_core::notices::{self, Published};
+use medcab_core::{DataKey, broadcasts};
 use medcab_sandbox::{Client, NewUsers, Sandbox, SandboxConfig, Settings, Stats};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection as _, PgConnection, PgPool};
@@ -89,8 +90,14 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     database_url: String,
+    /// The Redis server. The bots' keys (their shared send buckets, under
+    /// `medcab:pace:`, a name they do not let change) go to the logical
+    /// database `--redis-db` of it, so that another bot using this server
+    /// does not share them; they are deleted before and after the run.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
+    #[arg(long, default_value_t = 11, value_parser = clap::value_parser!(u8).range(0..=15))]
+    redis_db: u8,
     /// Keep the scratch database and the bots' logs for a look afterwards.
     #[arg(long)]
     keep: bool,
@@ -181,15 +188,15 @@ async fn bench(
     );
 
     // The bots.
-    let redis_prefix = format!("medcab-bench:{}:", uuid::Uuid::new_v4());
+    let redis_url = redis_db_url(&args.redis_url, args.redis_db)?;
+    forget_bot_keys(&redis_url).await?;
     let mut bots = Vec::new();
     for instance in 0..args.instances {
         let bot = Bot::spawn(BotSpawn {
             medcab,
             instance,
             database_url: &scratch.url,
-            redis_url: &args.redis_url,
-            redis_prefix: &redis_prefix,
+            redis_url: &redis_url,
             sandbox: &sandbox,
             data_key: &data_key,
             rate: args.rate,
@@ -206,6 +213,7 @@ async fn bench(
 
     // Publish: select the recipients and fill the outbox.
     let publishing = Instant::now();
+    let published_at = Utc::now().timestamp_millis();
     let published = publish(&db).await?;
     let fill_time = publishing.elapsed();
     eprintln!(
@@ -215,37 +223,44 @@ async fn bench(
         fill_time.as_secs_f64()
     );
 
-    // Wait for every row to be sent (or given up).
+    // Wait for every row to be sent (or given up). The sandbox's count is
+    // cheap to ask often; the outbox is counted only when the sandbox has
+    // them all, or every few seconds in case some rows fail.
     let deadline = publishing + Duration::from_secs(args.timeout);
-    let mut last_report = Instant::now();
+    let mut last_check = Instant::now();
     let mut timed_out = false;
     loop {
         for bot in &mut bots {
             bot.check_alive()?;
         }
-        let pending = pending_rows(&db, published.broadcast_id).await?;
-        if pending == 0 {
-            break;
+        let stats = client.stats().await?;
+        let all_accepted = stats.accepted >= published.total;
+        if all_accepted || last_check.elapsed() >= Duration::from_secs(5) {
+            let progress = broadcasts::progress(&db, published.broadcast_id)
+                .await?
+                .context("the broadcast is gone")?;
+            if progress.is_done() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                timed_out = true;
+                eprintln!("timed out with {} rows still pending", progress.pending);
+                break;
+            }
+            if !all_accepted {
+                eprintln!(
+                    "  {:>6.1} s: {} sent, {} pending, {} failed, {} 429s",
+                    publishing.elapsed().as_secs_f64(),
+                    stats.accepted,
+                    progress.pending,
+                    progress.failed,
+                    stats.too_many_requests
+                );
+            }
+            last_check = Instant::now();
         }
-        if Instant::now() >= deadline {
-            timed_out = true;
-            eprintln!("timed out with {pending} rows still pending");
-            break;
-        }
-        if last_report.elapsed() >= Duration::from_secs(5) {
-            let stats = client.stats().await?;
-            eprintln!(
-                "  {:>6.1} s: {} sent, {} pending, {} 429s",
-                publishing.elapsed().as_secs_f64(),
-                stats.accepted,
-                pending,
-                stats.too_many_requests
-            );
-            last_report = Instant::now();
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let delivery_time = publishing.elapsed();
     // A send in flight when the last row was marked has landed by now.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let stats = client.stats().await?;
@@ -257,7 +272,9 @@ async fn bench(
     for bot in bots {
         bot.stop().await;
     }
-    forget_redis_prefix(&args.redis_url, &redis_prefix).await;
+    if let Err(error) = forget_bot_keys(&redis_url).await {
+        eprintln!("could not delete the bots' keys in Redis: {error:#}");
+    }
 
     // Who got it: every non-targeted chat is looked at.
     let wrong = chats_with_messages(&client, &seeded.others).await?;
@@ -275,7 +292,7 @@ async fn bench(
         outbox: &outbox,
         seed_time,
         fill_time,
-        delivery_time,
+        published_at,
         total_time: started.elapsed(),
         timed_out,
         memory,
@@ -530,31 +547,25 @@ async fn seed(
 // ---------------------------------------------------------------------------
 // Publishing.
 
-struct Published {
-    broadcast_id: i64,
-    total: u64,
-}
+/// The notice: a regulatory change for one specialty, with a summary of a
+/// realistic length.
+const TITLE: &str = "Изменён порядок периодической аккредитации";
+const SUMMARY: &str = "С 1 марта портфолио для периодической аккредитации подаётся только \
+    в электронном виде через личный кабинет. Отчёт о профессиональной деятельности \
+    заверяет руководитель организации; баллы НМО (ЗЕТ) за последние пять лет \
+    подтягиваются с портала непрерывного образования автоматически. Проверьте, что \
+    все ваши циклы повышения квалификации отражены, до подачи заявления.";
+const LINK: &str = "https://example.org/news/akkreditaciya";
 
-/// Publishes the notice to the targeted specialty, as an operator or the
-/// CLI would.
+/// Publishes the notice to the targeted specialty, as `medcab admin` would:
+/// core selects the recipients and fills the outbox in one transaction.
 async fn publish(db: &PgPool) -> anyhow::Result<Published> {
-    todo_publish(db).await
-}
-
-async fn todo_publish(_db: &PgPool) -> anyhow::Result<Published> {
-    bail!("notices::publish has not landed yet")
-}
-
-/// Rows of the broadcast neither sent nor given up.
-async fn pending_rows(db: &PgPool, broadcast_id: i64) -> anyhow::Result<i64> {
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM outbox
-         WHERE broadcast_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
-    )
-    .bind(broadcast_id)
-    .fetch_one(db)
-    .await?;
-    Ok(pending)
+    let draft = notices::NoticeDraft::parse(TITLE, SUMMARY, Some(LINK), &[TARGETED_SPECIALTY], &[])
+        .context("the notice")?;
+    let published = notices::publish(db, &draft, broadcasts::Source::Cli, Utc::now())
+        .await
+        .context("publishing the notice")?;
+    Ok(published)
 }
 
 struct OutboxSummary {
@@ -630,7 +641,6 @@ struct BotSpawn<'a> {
     instance: u32,
     database_url: &'a str,
     redis_url: &'a str,
-    redis_prefix: &'a str,
     sandbox: &'a Sandbox,
     data_key: &'a DataKey,
     rate: u32,
@@ -674,7 +684,6 @@ impl Bot {
             .env("TELOXIDE_API_URL", spawn.sandbox.api_url())
             .env("DATABASE_URL", spawn.database_url)
             .env("REDIS_URL", spawn.redis_url)
-            .env("MEDCAB_REDIS_PREFIX", spawn.redis_prefix)
             .env("MEDCAB_DATA_KEY", spawn.data_key.to_hex())
             .env("MEDCAB_API_KEY", API_KEY)
             .env("MEDCAB_HTTP_ADDR", http_addr.to_string())
@@ -763,24 +772,29 @@ impl Bot {
     }
 }
 
-/// Deletes the pacing state the bots kept under `prefix`.
-async fn forget_redis_prefix(redis_url: &str, prefix: &str) {
-    let result = async {
-        let client = redis::Client::open(redis_url)?;
-        let mut redis = client.get_multiplexed_async_connection().await?;
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{prefix}*"))
-            .query_async(&mut redis)
-            .await?;
-        if !keys.is_empty() {
-            let () = redis::cmd("DEL").arg(keys).query_async(&mut redis).await?;
-        }
-        redis::RedisResult::Ok(())
+/// REDIS_URL with its logical database replaced by `db`.
+fn redis_db_url(redis_url: &str, db: u8) -> anyhow::Result<String> {
+    let mut url = reqwest::Url::parse(redis_url).context("REDIS_URL is malformed")?;
+    url.set_path(&format!("/{db}"));
+    Ok(url.to_string())
+}
+
+/// Deletes what bots keep in this Redis database (`medcab:…`): send
+/// buckets, a pause, conversation positions.
+async fn forget_bot_keys(redis_url: &str) -> anyhow::Result<()> {
+    let client = redis::Client::open(redis_url).context("REDIS_URL is malformed")?;
+    let mut redis = client
+        .get_multiplexed_async_connection()
+        .await
+        .context("connecting to Redis (REDIS_URL)")?;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("medcab:*")
+        .query_async(&mut redis)
+        .await?;
+    if !keys.is_empty() {
+        let () = redis::cmd("DEL").arg(keys).query_async(&mut redis).await?;
     }
-    .await;
-    if let Err(error) = result {
-        eprintln!("could not clean Redis under {prefix}: {error}");
-    }
+    Ok(())
 }
 
 fn free_local_addr() -> anyhow::Result<SocketAddr> {
@@ -849,7 +863,8 @@ struct Report<'a> {
     outbox: &'a OutboxSummary,
     seed_time: Duration,
     fill_time: Duration,
-    delivery_time: Duration,
+    /// When publishing began, in milliseconds since the Unix epoch.
+    published_at: i64,
     total_time: Duration,
     timed_out: bool,
     memory: Vec<(String, ProcessUsage)>,
@@ -868,7 +883,8 @@ impl Report<'_> {
             (Some(first), Some(last)) if last > first => Some((last - first) as f64 / 1000.0),
             _ => None,
         };
-        let rate = span.map(|span| stats.accepted as f64 / span);
+        // n sends at r per second take (n - 1) / r seconds.
+        let rate = span.map(|span| stats.accepted.saturating_sub(1) as f64 / span);
         let allowed = f64::from(self.args.rate);
         // The steady state: whole seconds, without the first and the last.
         let steady = steady_rate(&stats.per_second);
@@ -965,11 +981,17 @@ impl Report<'_> {
             "select + fill outbox",
             format!("{:.2} s", self.fill_time.as_secs_f64()),
         );
+        let since_publish = |at: Option<i64>| {
+            at.map_or("n/a".to_owned(), |at| {
+                format!("{:.2} s", (at - self.published_at) as f64 / 1000.0)
+            })
+        };
+        row("publish → first send", since_publish(stats.first_send_at));
         row(
             "publish → last send",
             format!(
-                "{:.1} s{}",
-                self.delivery_time.as_secs_f64(),
+                "{}{}",
+                since_publish(stats.last_send_at),
                 if self.timed_out { " (TIMED OUT)" } else { "" }
             ),
         );
