@@ -13,5 +13,6 @@ pub mod http;
 pub mod i18n;
 mod private_postgres;
 pub mod sandbox_mode;
+pub mod scheduler;
 pub mod startup;
 pub mod telemetry;

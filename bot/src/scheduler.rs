@@ -1,0 +1,350 @@
+//! Work nobody asks for at the moment it is due: reminders before a
+//! document, an accreditation or an inspection comes, and reading the
+//! regulatory feed.
+//!
+//! Started by `Application::start` beside the delivery worker. Every
+//! [`Schedule::every`] (and once at start) it runs one [`tick`]:
+//!
+//! - `reminders::enqueue_due` and `inspections::enqueue_reminders` for
+//!   Moscow's today. Both are idempotent (each reminder has a dedup key in
+//!   the outbox), so a tick that runs twice, or on two instances at once,
+//!   writes nothing twice; one that the server missed is caught up;
+//! - when `MEDCAB_REGULATION_FEED_URL` is set and its interval has passed,
+//!   the feed is fetched and its new items proposed to operators
+//!   (`notices::propose_from_feed`; an item is proposed once however often
+//!   the feed is read).
+//!
+//! Several `medcab run` instances each run a scheduler; a PostgreSQL
+//! advisory lock lets one tick run at a time, so the others do not repeat
+//! the same queries for nothing.
+//!
+//! Only writes to the outbox: the delivery worker decides when a row goes
+//! (quiet hours, pacing).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use medcab_core::clock::moscow_today;
+use medcab_core::notices::{self, feed};
+use medcab_core::{Clock, inspections, reminders};
+use reqwest::Url;
+use sqlx::PgPool;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Identifies the scheduler's advisory lock among the database's others.
+const LOCK_KEY: i64 = 0x6d65_6463_6162_0001;
+
+/// How long a feed may take to answer.
+const FEED_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A feed larger than this is not a feed of regulatory changes.
+const FEED_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// What to run and how often.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// Between ticks. Reminders are by the day, so minutes are plenty.
+    pub every: Duration,
+    pub feed: Option<FeedSource>,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            every: Duration::from_secs(10 * 60),
+            feed: None,
+        }
+    }
+}
+
+/// The regulatory feed (RSS, Atom or JSON Feed) and how often to read it.
+#[derive(Debug, Clone)]
+pub struct FeedSource {
+    pub url: Url,
+    pub every: Duration,
+}
+
+/// What one tick did, for the log and the tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ticked {
+    pub reminders: usize,
+    pub inspection_reminders: usize,
+    /// `None` when the feed was not read this tick.
+    pub proposed: Option<usize>,
+    /// Another instance held the lock: nothing was done.
+    pub skipped: bool,
+}
+
+/// The running scheduler.
+pub struct Scheduler {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Scheduler {
+    pub fn start(db: PgPool, clock: Clock, schedule: Schedule) -> Scheduler {
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(run(db, clock, schedule, stop.clone()));
+        Scheduler { stop, task }
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(10), &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the scheduler did not stop in time; aborting it");
+            task.abort();
+        }
+    }
+}
+
+async fn run(db: PgPool, clock: Clock, schedule: Schedule, stop: CancellationToken) {
+    let http = reqwest::Client::builder()
+        .timeout(FEED_TIMEOUT)
+        .user_agent(concat!("medcab/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a TLS backend is compiled in");
+    let feed_state = FeedState::default();
+    loop {
+        match tick(&db, &clock, schedule.feed.as_ref(), &http, &feed_state).await {
+            Ok(ticked) if ticked != Ticked::default() => {
+                tracing::info!(?ticked, "scheduler tick");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(error = format!("{error:#}"), "scheduler tick failed"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(schedule.every) => {}
+        }
+    }
+}
+
+/// When the feed was last read, so a tick every few minutes reads it at its
+/// own pace.
+#[derive(Default)]
+pub struct FeedState {
+    last_read: Mutex<Option<DateTime<Utc>>>,
+}
+
+/// One round: reminders, then the feed when due. Errors in the feed are
+/// logged and do not stop the reminders (a feed is someone else's server).
+pub async fn tick(
+    db: &PgPool,
+    clock: &Clock,
+    feed_source: Option<&FeedSource>,
+    http: &reqwest::Client,
+    feed_state: &FeedState,
+) -> anyhow::Result<Ticked> {
+    let mut lock = db.acquire().await?;
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(LOCK_KEY)
+        .fetch_one(&mut *lock)
+        .await?;
+    if !locked {
+        return Ok(Ticked {
+            skipped: true,
+            ..Ticked::default()
+        });
+    }
+    let result = tick_locked(db, clock, feed_source, http, feed_state).await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(LOCK_KEY)
+        .execute(&mut *lock)
+        .await?;
+    result
+}
+
+async fn tick_locked(
+    db: &PgPool,
+    clock: &Clock,
+    feed_source: Option<&FeedSource>,
+    http: &reqwest::Client,
+    feed_state: &FeedState,
+) -> anyhow::Result<Ticked> {
+    let now = clock.now();
+    let today = moscow_today(now);
+    let reminders = reminders::enqueue_due(db, today, now)
+        .await
+        .context("document reminders")?;
+    let inspection_reminders = inspections::enqueue_reminders(db, today, now)
+        .await
+        .context("inspection reminders")?;
+
+    let mut proposed = None;
+    if let Some(source) = feed_source {
+        let mut last_read = feed_state.last_read.lock().await;
+        let due = last_read.is_none_or(|at| {
+            now - at >= chrono::Duration::from_std(source.every).unwrap_or(chrono::TimeDelta::MAX)
+        });
+        if due {
+            *last_read = Some(now);
+            match read_feed(db, http, &source.url, now).await {
+                Ok(count) => proposed = Some(count),
+                Err(error) => {
+                    tracing::warn!(url = %source.url, error = format!("{error:#}"), "cannot read the regulatory feed");
+                }
+            }
+        }
+    }
+    Ok(Ticked {
+        reminders,
+        inspection_reminders,
+        proposed,
+        skipped: false,
+    })
+}
+
+/// Fetches the feed and proposes its new items. Returns how many were new.
+pub async fn read_feed(
+    db: &PgPool,
+    http: &reqwest::Client,
+    url: &Url,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let mut response = http.get(url.clone()).send().await?.error_for_status()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+        anyhow::ensure!(
+            body.len() <= FEED_MAX_BYTES,
+            "the feed is over {FEED_MAX_BYTES} bytes"
+        );
+    }
+    let items = feed::parse(&body).context("the feed does not parse")?;
+    let proposed = notices::propose_from_feed(db, url.as_str(), &items, now).await?;
+    Ok(proposed)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::routing::get;
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Минздрав</title>
+<item><guid>order-1</guid><title>Приказ № 1</title><link>https://example.org/1</link>
+<description>&lt;p&gt;О порядке аккредитации&lt;/p&gt;</description></item>
+<item><guid>order-2</guid><title>Приказ № 2</title><link>https://example.org/2</link>
+<description>О баллах НМО</description></item>
+</channel></rss>"#;
+
+    async fn serve(body: &'static str) -> Url {
+        let app = Router::new().route("/feed.xml", get(move || async move { body }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/feed.xml").parse().unwrap()
+    }
+
+    fn noon() -> DateTime<Utc> {
+        NaiveDate::from_ymd_opt(2026, 11, 25)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc()
+    }
+
+    #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+    async fn the_feed_is_read_at_its_own_pace_and_proposes_each_item_once(db: PgPool) {
+        let url = serve(RSS).await;
+        let source = FeedSource {
+            url,
+            every: Duration::from_secs(30 * 60),
+        };
+        let clock = Clock::manual(noon());
+        let http = reqwest::Client::new();
+        let state = FeedState::default();
+
+        let first = tick(&db, &clock, Some(&source), &http, &state)
+            .await
+            .unwrap();
+        assert_eq!(first.proposed, Some(2));
+        // Too soon: the feed is not read again.
+        clock.advance(chrono::Duration::minutes(10));
+        let soon = tick(&db, &clock, Some(&source), &http, &state)
+            .await
+            .unwrap();
+        assert_eq!(soon.proposed, None);
+        // Read again later: the same items are not proposed twice.
+        clock.advance(chrono::Duration::minutes(30));
+        let later = tick(&db, &clock, Some(&source), &http, &state)
+            .await
+            .unwrap();
+        assert_eq!(later.proposed, Some(0));
+        let proposed = notices::proposed(&db).await.unwrap();
+        assert_eq!(proposed.len(), 2);
+        assert!(
+            proposed
+                .iter()
+                .any(|n| n.summary.contains("О порядке аккредитации"))
+        );
+    }
+
+    #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+    async fn a_broken_feed_does_not_stop_the_reminders(db: PgPool) {
+        let url = serve("<html>not a feed</html>").await;
+        let source = FeedSource {
+            url,
+            every: Duration::from_secs(60),
+        };
+        let clock = Clock::manual(noon());
+        let ticked = tick(
+            &db,
+            &clock,
+            Some(&source),
+            &reqwest::Client::new(),
+            &FeedState::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(ticked.proposed, None);
+        assert!(!ticked.skipped);
+    }
+
+    #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+    async fn one_instance_ticks_at_a_time(db: PgPool) {
+        let mut other = db.acquire().await.unwrap();
+        let _: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(LOCK_KEY)
+            .fetch_one(&mut *other)
+            .await
+            .unwrap();
+        let clock = Clock::manual(noon());
+        let ticked = tick(
+            &db,
+            &clock,
+            None,
+            &reqwest::Client::new(),
+            &FeedState::default(),
+        )
+        .await
+        .unwrap();
+        assert!(ticked.skipped);
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        drop(other);
+        let ticked = tick(
+            &db,
+            &clock,
+            None,
+            &reqwest::Client::new(),
+            &FeedState::default(),
+        )
+        .await
+        .unwrap();
+        assert!(!ticked.skipped);
+    }
+}
