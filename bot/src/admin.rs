@@ -7,10 +7,18 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::Duration;
+
+use chrono::NaiveDate;
 use medcab_core::Clock;
+use medcab_core::broadcasts::{self, Source};
+use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
+use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
+use medcab_core::notices::{self, NoticeDraft};
 use medcab_core::operators::{self, Grant, Revoke};
 use medcab_core::registry::{self, ImportReport};
+use sqlx::PgPool;
 
 use crate::config::{self, DatabaseSettings};
 use crate::startup;
@@ -63,6 +71,110 @@ pub enum AdminCommand {
     ///
     /// Needs DATABASE_URL. Applies pending migrations first.
     RevokeOperator(OperatorArgs),
+    /// Publish a change in regulation («изменение в нормативных
+    /// документах») to the practitioners it concerns.
+    ///
+    /// Needs DATABASE_URL. Shows how many practitioners will get it and asks
+    /// before sending (--yes skips the question; without a terminal it is
+    /// required). Then follows the delivery with a progress bar until every
+    /// push is sent or given up; the pushes are sent by `medcab run` (or
+    /// `medcab deliver`), so Ctrl+C stops the watching, not the sending.
+    /// Practitioners who switched regulation notices off in /settings are
+    /// not counted and get nothing; pushes wait for their quiet hours.
+    #[command(verbatim_doc_comment)]
+    PublishNotice(PublishNoticeArgs),
+    /// Schedule an inspection («проверка») of an organisation or a region:
+    /// its practitioners are told now and reminded 7 days and 1 day before.
+    ///
+    /// Needs DATABASE_URL. Asks and follows the delivery like
+    /// publish-notice.
+    #[command(verbatim_doc_comment)]
+    ScheduleInspection(ScheduleInspectionArgs),
+}
+
+/// Whether to ask, and whether to watch the delivery.
+#[derive(Debug, Args)]
+pub struct Confirmation {
+    /// Send without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Do not follow the delivery: exit once the pushes are queued.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishNoticeArgs {
+    /// The heading, as practitioners will see it in bold (up to 200 characters).
+    #[arg(long)]
+    pub title: String,
+    /// What changes and for whom (up to 1500 characters).
+    #[arg(long)]
+    pub summary: String,
+    /// Where to read the document itself (http or https).
+    #[arg(long)]
+    pub link: Option<String>,
+    /// Send only to practitioners of this specialty, as the register writes
+    /// it; repeat for several. Without it: every specialty.
+    #[arg(long = "specialty", value_name = "SPECIALTY")]
+    pub specialties: Vec<String>,
+    /// Send only to practitioners of this region; repeat for several.
+    /// Without it: every region.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// The kinds of inspection, as the command line spells them.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum InspectionKindArg {
+    /// Плановая выездная.
+    PlannedOnsite,
+    /// Плановая документарная.
+    PlannedDocumentary,
+    /// Внеплановая выездная.
+    UnplannedOnsite,
+    /// Внеплановая документарная.
+    UnplannedDocumentary,
+}
+
+impl From<InspectionKindArg> for InspectionKind {
+    fn from(kind: InspectionKindArg) -> InspectionKind {
+        match kind {
+            InspectionKindArg::PlannedOnsite => InspectionKind::PlannedOnsite,
+            InspectionKindArg::PlannedDocumentary => InspectionKind::PlannedDocumentary,
+            InspectionKindArg::UnplannedOnsite => InspectionKind::UnplannedOnsite,
+            InspectionKindArg::UnplannedDocumentary => InspectionKind::UnplannedDocumentary,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("whom").required(true).multiple(true).args(["organisation", "region"])))]
+pub struct ScheduleInspectionArgs {
+    /// The organisation inspected, as the register writes it.
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// The region: with --organisation, narrows it; alone, the whole region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The day of the inspection: DD.MM.YYYY or YYYY-MM-DD, today or later.
+    #[arg(long, value_parser = parse_date)]
+    pub date: NaiveDate,
+    #[arg(long, value_enum)]
+    pub kind: InspectionKindArg,
+    /// What to prepare (up to 1500 characters).
+    #[arg(long)]
+    pub prepare: String,
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .map_err(|_| format!("{text:?} is not a date: write DD.MM.YYYY or YYYY-MM-DD"))
 }
 
 #[derive(Debug, Args)]
@@ -84,7 +196,138 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
         AdminCommand::GrantOperator(args) => grant_operator(args.telegram_id).await,
         AdminCommand::RevokeOperator(args) => revoke_operator(args.telegram_id).await,
+        AdminCommand::PublishNotice(args) => publish_notice(args).await,
+        AdminCommand::ScheduleInspection(args) => schedule_inspection(args).await,
     }
+}
+
+async fn publish_notice(args: PublishNoticeArgs) -> anyhow::Result<()> {
+    let database = DatabaseSettings::from_env()?;
+    let draft = NoticeDraft::parse(
+        &args.title,
+        &args.summary,
+        args.link.as_deref(),
+        &args.specialties,
+        &args.regions,
+    )
+    .map_err(|rejection| anyhow::anyhow!("the notice cannot be published: {rejection}"))?;
+    let db = startup::connect_database(&database.url).await?;
+    let recipients = notices::preview_count(&db, &draft).await?;
+    if !confirmed(&args.confirmation, "Publish the notice", recipients)? {
+        println!("Nothing was sent.");
+        return Ok(());
+    }
+    let published = notices::publish(&db, &draft, Source::Cli, Clock::system().now())
+        .await
+        .context("cannot publish the notice")?;
+    println!(
+        "Notice {} published: {} pushes queued (broadcast {}).",
+        published.notice_id, published.total, published.broadcast_id
+    );
+    follow(&db, published.broadcast_id, &args.confirmation).await
+}
+
+async fn schedule_inspection(args: ScheduleInspectionArgs) -> anyhow::Result<()> {
+    let database = DatabaseSettings::from_env()?;
+    let now = Clock::system().now();
+    let draft = InspectionDraft::parse(
+        args.organisation.as_deref(),
+        args.region.as_deref(),
+        args.date,
+        args.kind.into(),
+        &args.prepare,
+        moscow_today(now),
+    )
+    .map_err(|rejection| anyhow::anyhow!("the inspection cannot be scheduled: {rejection}"))?;
+    let db = startup::connect_database(&database.url).await?;
+    let recipients = inspections::preview_count(&db, &draft).await?;
+    if !confirmed(&args.confirmation, "Schedule the inspection", recipients)? {
+        println!("Nothing was sent.");
+        return Ok(());
+    }
+    let scheduled = inspections::schedule(&db, &draft, Source::Cli, now)
+        .await
+        .context("cannot schedule the inspection")?;
+    println!(
+        "Inspection {} scheduled: {} pushes queued (broadcast {}); reminders follow 7 days and 1 day before.",
+        scheduled.inspection_id, scheduled.total, scheduled.broadcast_id
+    );
+    follow(&db, scheduled.broadcast_id, &args.confirmation).await
+}
+
+/// Says how many will get it and asks, unless told not to ask. Without a
+/// terminal there is nobody to answer: `--yes` is required.
+fn confirmed(confirmation: &Confirmation, what: &str, recipients: usize) -> anyhow::Result<bool> {
+    println!("{what}: {recipients} practitioner(s) will get it.");
+    if confirmation.yes {
+        return Ok(true);
+    }
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "not sent: add --yes to send without being asked"
+    );
+    print!("Send? [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim(),
+        "y" | "Y" | "yes" | "да" | "Да" | "д"
+    ))
+}
+
+/// Follows a broadcast until nothing is pending, with a bar on a terminal
+/// and a line per change otherwise.
+async fn follow(db: &PgPool, broadcast_id: i64, confirmation: &Confirmation) -> anyhow::Result<()> {
+    if confirmation.no_wait {
+        return Ok(());
+    }
+    eprintln!(
+        "Following the delivery (by `medcab run` / `medcab deliver`); Ctrl+C stops watching, not sending."
+    );
+    let mut last = None;
+    let mut bar: Option<ProgressBar> = None;
+    loop {
+        let progress = broadcasts::progress(db, broadcast_id)
+            .await?
+            .context("the broadcast is gone")?;
+        let bar =
+            bar.get_or_insert_with(|| broadcast_bar(u64::try_from(progress.total).unwrap_or(0)));
+        bar.set_position(u64::try_from(progress.sent + progress.failed).unwrap_or(0));
+        bar.set_message(format!("failed {}", progress.failed));
+        if last != Some(progress) && bar.is_hidden() {
+            eprintln!(
+                "sent {} of {}, failed {}",
+                progress.sent, progress.total, progress.failed
+            );
+        }
+        last = Some(progress);
+        if progress.is_done() {
+            bar.finish_and_clear();
+            println!(
+                "Done: sent {} of {}, failed {}.",
+                progress.sent, progress.total, progress.failed
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(FOLLOW_EVERY).await;
+    }
+}
+
+/// How often a followed broadcast is looked at.
+const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+
+fn broadcast_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{bar:30}] {pos}/{len} sent, {msg}, {per_sec}, {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 async fn import_registry(path: &Path) -> anyhow::Result<()> {

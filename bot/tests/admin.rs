@@ -283,3 +283,159 @@ fn operator_commands_refuse_bad_ids_and_missing_settings() {
     assert!(output.status.success());
     assert!(text(&output.stdout).contains("TELEGRAM_ID"));
 }
+
+/// How many notices and inspections the database holds.
+async fn published(db: &PgPool) -> (i64, i64) {
+    let notices: i64 = sqlx::query_scalar("SELECT count(*) FROM regulatory_notices")
+        .fetch_one(db)
+        .await
+        .unwrap_or(0);
+    let inspections: i64 = sqlx::query_scalar("SELECT count(*) FROM inspections")
+        .fetch_one(db)
+        .await
+        .unwrap_or(0);
+    (notices, inspections)
+}
+
+#[sqlx::test(migrations = false)]
+async fn publish_notice_asks_checks_and_follows_the_delivery(db: PgPool) {
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str())];
+    let notice = [
+        "admin",
+        "publish-notice",
+        "--title",
+        "Приказ Минздрава № 1",
+        "--summary",
+        "Новый порядок периодической аккредитации",
+        "--link",
+        "https://example.org/prikaz-1",
+        "--specialty",
+        "Терапия",
+        "--region",
+        "Москва",
+    ];
+
+    // No terminal to ask at: --yes is required, and nothing is sent.
+    let output = medcab(&notice, &vars);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("--yes"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(published(&db).await, (0, 0));
+
+    // Bad input is refused before anything is written.
+    let mut bad_link = notice.to_vec();
+    bad_link[7] = "ftp://example.org/prikaz-1";
+    bad_link.push("--yes");
+    let output = medcab(&bad_link, &vars);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("the notice cannot be published"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(published(&db).await, (0, 0));
+
+    let mut yes = notice.to_vec();
+    yes.push("--yes");
+    let output = medcab(&yes, &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("0 practitioner(s) will get it"), "{stdout}");
+    assert!(stdout.contains("Done: sent 0 of 0, failed 0."), "{stdout}");
+    let stored: (String, String, Vec<String>) =
+        sqlx::query_as("SELECT source, status, specialties FROM regulatory_notices")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        (
+            "cli".to_owned(),
+            "published".to_owned(),
+            vec!["Терапия".to_owned()]
+        )
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn schedule_inspection_checks_whom_and_when(db: PgPool) {
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str())];
+    let base = [
+        "admin",
+        "schedule-inspection",
+        "--kind",
+        "planned-onsite",
+        "--prepare",
+        "Журналы учёта, документы об образовании",
+        "--yes",
+        "--no-wait",
+    ];
+    let with = |extra: &[&'static str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args
+    };
+
+    // Whom is required: a usage error.
+    let output = medcab(&with(&["--date", "01.01.2100"]), &vars);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+
+    let output = medcab(
+        &with(&["--organisation", "ГП № 5", "--date", "2100-13-01"]),
+        &vars,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("DD.MM.YYYY"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let output = medcab(
+        &with(&["--organisation", "ГП № 5", "--date", "01.01.2000"]),
+        &vars,
+    );
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("cannot be scheduled"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(published(&db).await, (0, 0));
+
+    let output = medcab(
+        &with(&[
+            "--organisation",
+            "ГП № 5",
+            "--region",
+            "Москва",
+            "--date",
+            "01.01.2100",
+        ]),
+        &vars,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("reminders follow 7 days and 1 day before"),
+        "{}",
+        text(&output.stdout)
+    );
+    let stored: (Option<String>, Option<String>, String) =
+        sqlx::query_as("SELECT organisation, region, kind FROM inspections")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        (
+            Some("ГП № 5".to_owned()),
+            Some("Москва".to_owned()),
+            "planned_onsite".to_owned()
+        )
+    );
+}
