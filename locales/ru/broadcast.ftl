@@ -1,1 +1,110 @@
 ## Рассылки сотрудников: изменения в нормативных документах и проверки
+
+command-notice = Сотрудникам: уведомление об изменениях в документах
+command-inspection = Сотрудникам: уведомление о проверке
+command-notices = Сотрудникам: предложено из ленты
+
+broadcast-step = <i>Шаг { $n } из { $of }.</i>
+broadcast-current = Сейчас: { $value }
+broadcast-cancel = ✖️ Отмена
+broadcast-cancelled = Черновик удалён, ничего не отправлено.
+broadcast-back-to-preview = « К предпросмотру
+broadcast-text-only = Ответьте текстом на вопрос выше или нажмите кнопку под ним.
+broadcast-use-buttons = Выберите вариант кнопкой под сообщением или отправьте /cancel.
+broadcast-draft-gone = Этого черновика больше нет: его уже отправили или отменили. Начните заново: /notice или /inspection.
+broadcast-answer-first = Сначала ответьте на открытый вопрос: предпросмотр изменился.
+
+## Уведомление об изменениях в нормативных документах
+
+broadcast-notice-intro = <b>📢 Новое уведомление об изменениях в нормативных документах</b>
+broadcast-ask-title = Напишите заголовок (до { $max } символов), например: <i>Приказ Минздрава России № 123н</i>.
+broadcast-ask-summary = Напишите краткое содержание: что меняется и с какого числа (до { $max } символов).
+broadcast-ask-link = Пришлите ссылку на документ (начинается с https:// или http://) или нажмите «Без ссылки».
+broadcast-ask-specialties = Для каких специальностей? Напишите через запятую так, как они записаны в регистре (например: <i>Терапия, Кардиология</i>), или нажмите «Всем».
+broadcast-ask-regions = Для каких регионов? Напишите через запятую (например: <i>Москва, Московская область</i>) или нажмите «Всем».
+broadcast-no-link = Без ссылки
+broadcast-to-everyone = Всем
+broadcast-everyone = все
+
+broadcast-title-empty = Заголовок пустой. Напишите заголовок уведомления.
+broadcast-title-too-long = Заголовок длиннее { $max } символов. Сократите его и отправьте ещё раз.
+broadcast-summary-empty = Содержание пустое. Напишите, что меняется.
+broadcast-summary-too-long = Содержание длиннее { $max } символов. Сократите его и отправьте ещё раз: подробности будут по ссылке.
+broadcast-link-not-url = Это не похоже на ссылку. Пришлите адрес вида https://example.ru/document или нажмите «Без ссылки».
+broadcast-link-not-http = Ссылка должна начинаться с https:// или http://. Пришлите другую или нажмите «Без ссылки».
+broadcast-link-too-long = Ссылка длиннее { $max } символов. Пришлите короче или нажмите «Без ссылки».
+broadcast-target-too-long = Одно из названий длиннее { $max } символов. Названия разделяются запятыми — проверьте список и отправьте ещё раз.
+
+broadcast-notice-preview = <b>Предпросмотр.</b> Так уведомление увидят получатели:
+broadcast-targets =
+    Специальности: { $specialties }
+    Регионы: { $regions }
+broadcast-recipients = Получат: { $shown } { $count ->
+        [one] человек
+        [few] человека
+       *[many] человек
+    }
+broadcast-send = 📤 Отправить
+broadcast-edit = ✏️ Изменить…
+broadcast-edit-which = Что изменить?
+broadcast-field = { $field ->
+        [title] Заголовок
+        [summary] Содержание
+        [link] Ссылка
+        [specialties] Специальности
+        [regions] Регионы
+        [target] Организация или регион
+        [place] Название
+        [region] Регион организации
+        [date] Дата
+        [kind] Вид проверки
+       *[prepare] Что подготовить
+    }
+
+## Проверка
+
+broadcast-inspection-intro = <b>🔎 Новое уведомление о проверке</b>
+broadcast-ask-target = Кого касается проверка?
+broadcast-target-organisation = 🏥 Организация
+broadcast-target-region = 🗺 Регион
+broadcast-ask-organisation = Напишите название организации так, как оно записано в регистре (до { $max } символов), например: <i>ГБУЗ ГП № 1</i>.
+broadcast-ask-region = Напишите регион так, как он записан в регистре (до { $max } символов), например: <i>Москва</i>.
+broadcast-ask-organisation-region = В каком регионе эта организация? Одинаковые названия встречаются в разных регионах. Напишите регион или нажмите «Во всех регионах».
+broadcast-all-regions = Во всех регионах
+broadcast-ask-date = Напишите дату проверки в формате ДД.ММ.ГГГГ, например <i>15.03.2027</i>.
+broadcast-ask-kind = Выберите вид проверки:
+broadcast-kind = { $kind ->
+        [planned_onsite] Плановая выездная
+        [planned_documentary] Плановая документарная
+        [unplanned_onsite] Внеплановая выездная
+       *[unplanned_documentary] Внеплановая документарная
+    }
+broadcast-ask-prepare = Что подготовить к проверке? Перечислите документы и дела (до { $max } символов).
+broadcast-place-empty = Название пустое. Напишите название организации или региона.
+broadcast-place-too-long = Название длиннее { $max } символов. Сократите его и отправьте ещё раз.
+broadcast-date-format = Не получилось прочитать дату. Напишите её в формате ДД.ММ.ГГГГ, например <i>15.03.2027</i>.
+broadcast-date-in-past = Эта дата уже прошла. Напишите дату проверки не раньше сегодняшней.
+broadcast-prepare-empty = Напишите, что подготовить к проверке.
+broadcast-prepare-too-long = Текст длиннее { $max } символов. Сократите его и отправьте ещё раз.
+broadcast-inspection-preview = <b>Предпросмотр.</b> Так уведомление о проверке увидят получатели:
+
+## Ход рассылки
+
+broadcast-what-notice = 📤 Уведомление «{ $title }»
+broadcast-what-inspection = 📤 Проверка: { $place }, { $date }
+broadcast-progress = Отправлено { $sent } из { $total }, не доставлено { $failed }.
+broadcast-progress-done = ✅ Готово: отправлено { $sent } из { $total }, не доставлено { $failed }.
+
+## Предложено из ленты
+
+broadcast-proposals-button = 📥 Предложено из ленты ({ $count })
+broadcast-proposals-none = Из ленты пока ничего не предложено.
+broadcast-proposals-title = <b>📥 Предложено из ленты: { $count }.</b> Выберите уведомление, чтобы посмотреть его и опубликовать или отклонить.
+broadcast-proposal-heading = <b>📥 Предложено из ленты.</b> Так уведомление увидят получатели:
+broadcast-publish = 📤 Опубликовать
+broadcast-dismiss = 🗑 Отклонить
+broadcast-proposals-back = « К списку
+broadcast-proposal-dismissed = 🗑 Предложение отклонено, никому не отправлено.
+broadcast-proposal-published = Это уведомление уже опубликовано: повторно оно не отправляется.
+broadcast-proposal-was-dismissed = Это уведомление уже отклонено.
+broadcast-proposal-not-found = Такого уведомления нет.

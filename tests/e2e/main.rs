@@ -3,6 +3,7 @@
 
 mod activation;
 mod applications;
+mod broadcast;
 mod cancel;
 mod delivery;
 mod documents;
@@ -16,6 +17,7 @@ mod onboarding;
 mod profile;
 mod redelivery;
 mod review;
+mod settings;
 mod unexpected;
 
 use medcab_bot::i18n::Texts;

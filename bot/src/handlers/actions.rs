@@ -10,11 +10,13 @@ use teloxide::types::Update;
 use uuid::Uuid;
 
 use super::applications::AppAction;
+use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
 use super::main_menu::Section;
 use super::profile::ProfileAction;
 pub use super::review::OpAction;
+use super::settings::SetAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -46,6 +48,10 @@ pub enum Action {
     Edu(EduAction),
     /// An operator's button (review queue, second-factor resets).
     Op(OpAction),
+    /// A button of /settings.
+    Set(SetAction),
+    /// An operator's button of /notice, /inspection and /notices.
+    Bc(BcAction),
 }
 
 impl Action {
@@ -73,6 +79,8 @@ impl Action {
             Action::Doc(action) => format!("doc:{}", action.encode()),
             Action::App(action) => format!("app:{}", action.encode()),
             Action::Edu(action) => format!("ed:{}", action.encode()),
+            Action::Set(action) => format!("set:{}", action.encode()),
+            Action::Bc(action) => format!("bc:{}", action.encode()),
         }
     }
 
@@ -103,6 +111,8 @@ impl Action {
             Some(("doc", rest)) => DocAction::parse(rest).map(Action::Doc),
             Some(("app", rest)) => AppAction::parse(rest).map(Action::App),
             Some(("ed", rest)) => EduAction::parse(rest).map(Action::Edu),
+            Some(("set", rest)) => SetAction::parse(rest).map(Action::Set),
+            Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
             _ => None,
         }
     }
@@ -147,6 +157,8 @@ mod tests {
         actions.extend(DocAction::examples().into_iter().map(Action::Doc));
         actions.extend(AppAction::examples().into_iter().map(Action::App));
         actions.extend(EduAction::examples().into_iter().map(Action::Edu));
+        actions.extend(SetAction::examples().into_iter().map(Action::Set));
+        actions.extend(BcAction::examples().into_iter().map(Action::Bc));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");
@@ -195,6 +207,12 @@ mod tests {
             "ed:e:0",
             "ed:f:1:salary",
             "ed:l:doctorate",
+            "set:",
+            "set:t:i:2",
+            "set:z:Europe/Berlin",
+            "bc:",
+            "bc:pub:0",
+            "bc:kind:planned",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }

@@ -19,10 +19,18 @@ pub enum Command {
     Privacy,
     Forget,
     Cancel,
+    /// Which notifications come, and when.
+    Settings,
     /// Operators: the next application of the review queue.
     Review,
     /// Operators: second-factor resets waiting for approval.
     Resets,
+    /// Operators: a new notice of a change in regulations.
+    Notice,
+    /// Operators: a new inspection.
+    Inspection,
+    /// Operators: the notices the feed proposed.
+    Notices,
 }
 
 /// The command menu in one language.
@@ -30,6 +38,7 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
     vec![
         BotCommand::new("start", t.msg("command-start")),
         BotCommand::new("menu", t.msg("command-menu")),
+        BotCommand::new("settings", t.msg("command-settings")),
         BotCommand::new("language", t.msg("command-language")),
         BotCommand::new("privacy", t.msg("command-privacy")),
         BotCommand::new("forget", t.msg("command-forget")),
@@ -37,6 +46,9 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
         BotCommand::new("cancel", t.msg("command-cancel")),
         BotCommand::new("review", t.msg("command-review")),
         BotCommand::new("resets", t.msg("command-resets")),
+        BotCommand::new("notice", t.msg("command-notice")),
+        BotCommand::new("inspection", t.msg("command-inspection")),
+        BotCommand::new("notices", t.msg("command-notices")),
     ]
 }
 

@@ -6,6 +6,7 @@
 
 mod actions;
 mod applications;
+mod broadcast;
 mod cancel;
 mod code_entry;
 pub mod commands;
@@ -22,6 +23,7 @@ mod privacy;
 mod profile;
 mod review;
 mod screen;
+mod settings;
 
 use dptree::case;
 use medcab_core::Language;
@@ -70,6 +72,11 @@ pub enum State {
         application: i64,
         note: review::NoteFor,
     },
+    /// /settings asked for custom quiet hours (`ЧЧ:ММ–ЧЧ:ММ`).
+    QuietHours,
+    /// An operator is writing a regulatory notice or an inspection; the
+    /// answers so far ride along (public texts, not personal data).
+    Broadcast(broadcast::Compose),
 }
 
 /// The route table: which conversation handles an update.
@@ -91,6 +98,8 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(Update::filter_message().branch(anytime))
         .branch(Update::filter_callback_query().branch(anytime_actions))
         .branch(review::routes())
+        .branch(settings::routes())
+        .branch(broadcast::routes())
         .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
         .branch(Update::filter_message().branch(active_messages()))
         .branch(Update::filter_callback_query().branch(active_callbacks()))

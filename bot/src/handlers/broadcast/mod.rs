@@ -1,0 +1,956 @@
+//! Operators publish from the bot: regulatory notices (/notice), inspections
+//! (/inspection) and the notices the configured feed proposed (/notices, or
+//! «📥 Предложено из ленты» on /notice's first screen).
+//!
+//! Each is a short guided dialogue, one question per message, ending in a
+//! preview that shows exactly the push practitioners will read and how many
+//! will get it, and an explicit «📤 Отправить». Then the preview turns into
+//! a progress message, edited as delivery goes (see [`progress`]).
+//!
+//! Whether the user is an operator is asked again on every command, every
+//! typed answer and every button (a role can be revoked between two taps,
+//! and callback_data is user input); a refusal is the same as /review's and
+//! is recorded in the security log. A proposal's id in a button is only a
+//! claim: core publishes a proposal once (`notices::approve` refuses one
+//! already decided), so a replayed or forged «Опубликовать» sends nothing.
+//!
+//! The answers of an unfinished dialogue live in the dialogue state in
+//! Redis, not in PostgreSQL's `drafts`: they are a public text an operator
+//! is writing, not anyone's personal data, and a Redis flush costs the
+//! operator one dialogue at most (the next answer or button says so and
+//! /notice starts again).
+//!
+//! ```text
+//! operator: /notice
+//! bot:      📢 Новое уведомление об изменениях в нормативных документах.
+//!           Шаг 1 из 5. Напишите заголовок … [📥 Предложено из ленты (2)] [✖️ Отмена]
+//! operator: Приказ Минздрава № 123н
+//! bot:      Шаг 2 из 5. Напишите краткое содержание …
+//! operator: С 1 марта меняется порядок …
+//! bot:      Шаг 3 из 5. Пришлите ссылку … [Без ссылки]
+//! operator: ftp://example
+//! bot:      Ссылка должна начинаться с http:// или https:// …
+//! operator: https://example.org/123n
+//! bot:      Шаг 4 из 5. Для каких специальностей? … [Всем]
+//! operator: Терапия, Кардиология
+//! bot:      Шаг 5 из 5. Для каких регионов? … [Всем]
+//! operator: <presses Всем>
+//! bot:      (the same message) Предпросмотр … <the push> … Получат: 2 человека
+//!           [📤 Отправить] [✏️ Изменить…] [✖️ Отмена]
+//! operator: <presses 📤 Отправить>
+//! bot:      (the same message) 📤 Уведомление «Приказ …»
+//!           Отправлено 1 из 2, не доставлено 0.
+//!           … edited until: ✅ Готово … Отправлено 2 из 2, не доставлено 0.
+//! operator: /inspection
+//! bot:      🔎 Новая проверка. Кого она касается? [🏥 Организация] [🗺 Регион]
+//! … name, (for an organisation) its region or «Во всех регионах», the date
+//! ДД.ММ.ГГГГ (not in the past), the kind [Плановая выездная] …, what to
+//! prepare, the preview with the count, 📤 Отправить, the progress.
+//! operator: /notices
+//! bot:      📥 Предложено из ленты: 2 … [1. Приказ …] [2. …]
+//! operator: <presses 1. Приказ …>
+//! bot:      (the same message) <the push> … Получат: … [📤 Опубликовать] [🗑 Отклонить]
+//! not an operator: /notice
+//! bot:      Это действие доступно только сотрудникам, проверяющим заявки.
+//! ```
+
+mod inspection;
+mod notice;
+mod progress;
+
+use chrono::{DateTime, Utc};
+use dptree::case;
+use medcab_core::audience;
+use medcab_core::inspections::InspectionKind;
+use medcab_core::notices::{self, DecisionError, Notice, Status};
+use medcab_core::operators;
+use medcab_core::outbox::{Category, Payload};
+use medcab_core::security_events::{self, Kind as SecurityKind};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::commands::Command;
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// Proposals listed on one screen; the rest come once these are decided.
+const PROPOSALS_SHOWN: usize = 20;
+/// A proposal's title on its button, in characters.
+const BUTTON_TITLE: usize = 48;
+/// A list of specialties or regions on a preview, in characters: the
+/// preview must stay within Telegram's 4096.
+const LIST_SHOWN: usize = 600;
+
+/// An unfinished dialogue: the answers so far and the question open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Compose {
+    Notice(notice::Draft),
+    Inspection(inspection::Draft),
+}
+
+/// A question of the dialogues (and a field «✏️ Изменить…» offers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Field {
+    // A regulatory notice.
+    Title,
+    Summary,
+    Link,
+    Specialties,
+    Regions,
+    // An inspection.
+    Target,
+    Place,
+    Region,
+    Date,
+    Kind,
+    Prepare,
+}
+
+impl Field {
+    const ALL: [Field; 11] = [
+        Field::Title,
+        Field::Summary,
+        Field::Link,
+        Field::Specialties,
+        Field::Regions,
+        Field::Target,
+        Field::Place,
+        Field::Region,
+        Field::Date,
+        Field::Kind,
+        Field::Prepare,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Link => "link",
+            Field::Specialties => "specialties",
+            Field::Regions => "regions",
+            Field::Target => "target",
+            Field::Place => "place",
+            Field::Region => "region",
+            Field::Date => "date",
+            Field::Kind => "kind",
+            Field::Prepare => "prepare",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.code() == code)
+    }
+}
+
+/// Whom an inspection concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    Organisation,
+    Region,
+}
+
+/// An operator's button of the broadcast dialogues. Ids in it are claims,
+/// re-checked in core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BcAction {
+    /// «Без ссылки» at the link question.
+    NoLink,
+    /// «Всем» (specialties, regions) or «Во всех регионах».
+    Everyone,
+    /// «🏥 Организация» or «🗺 Регион» for an inspection.
+    Target(Target),
+    /// An inspection's kind.
+    Kind(InspectionKind),
+    /// «📤 Отправить» on a preview.
+    Send,
+    /// «✏️ Изменить…»: which field.
+    Edit,
+    /// Change this field, then come back to the preview.
+    EditField(Field),
+    /// Back to the preview.
+    Preview,
+    /// «✖️ Отмена»: the draft is dropped.
+    Cancel,
+    /// The feed's proposals.
+    Proposals,
+    /// One proposal's card.
+    Proposal(i64),
+    Publish(i64),
+    Dismiss(i64),
+}
+
+impl BcAction {
+    /// The part after `bc:` in callback_data.
+    pub fn encode(self) -> String {
+        match self {
+            BcAction::NoLink => "nolink".to_owned(),
+            BcAction::Everyone => "all".to_owned(),
+            BcAction::Target(Target::Organisation) => "to:org".to_owned(),
+            BcAction::Target(Target::Region) => "to:region".to_owned(),
+            BcAction::Kind(kind) => format!("kind:{}", kind.as_str()),
+            BcAction::Send => "send".to_owned(),
+            BcAction::Edit => "edit".to_owned(),
+            BcAction::EditField(field) => format!("edit:{}", field.code()),
+            BcAction::Preview => "preview".to_owned(),
+            BcAction::Cancel => "cancel".to_owned(),
+            BcAction::Proposals => "feed".to_owned(),
+            BcAction::Proposal(id) => format!("feed:{id}"),
+            BcAction::Publish(id) => format!("pub:{id}"),
+            BcAction::Dismiss(id) => format!("dis:{id}"),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<BcAction> {
+        match data {
+            "nolink" => return Some(BcAction::NoLink),
+            "all" => return Some(BcAction::Everyone),
+            "send" => return Some(BcAction::Send),
+            "edit" => return Some(BcAction::Edit),
+            "preview" => return Some(BcAction::Preview),
+            "cancel" => return Some(BcAction::Cancel),
+            "feed" => return Some(BcAction::Proposals),
+            _ => {}
+        }
+        let (verb, rest) = data.split_once(':')?;
+        match verb {
+            "to" => match rest {
+                "org" => Some(BcAction::Target(Target::Organisation)),
+                "region" => Some(BcAction::Target(Target::Region)),
+                _ => None,
+            },
+            "kind" => InspectionKind::parse(rest).map(BcAction::Kind),
+            "edit" => Field::from_code(rest).map(BcAction::EditField),
+            "feed" => id(rest).map(BcAction::Proposal),
+            "pub" => id(rest).map(BcAction::Publish),
+            "dis" => id(rest).map(BcAction::Dismiss),
+            _ => None,
+        }
+    }
+
+    /// What was attempted, for the security log.
+    fn name(self) -> &'static str {
+        match self {
+            BcAction::Proposals | BcAction::Proposal(_) => "view_proposals",
+            BcAction::Publish(_) => "publish_proposal",
+            BcAction::Dismiss(_) => "dismiss_proposal",
+            BcAction::Send => "broadcast_send",
+            _ => "broadcast_compose",
+        }
+    }
+
+    /// One of each, for the round-trip test of callback_data.
+    #[cfg(test)]
+    pub fn examples() -> Vec<BcAction> {
+        let big = i64::MAX;
+        let mut all = vec![
+            BcAction::NoLink,
+            BcAction::Everyone,
+            BcAction::Target(Target::Organisation),
+            BcAction::Target(Target::Region),
+            BcAction::Send,
+            BcAction::Edit,
+            BcAction::Preview,
+            BcAction::Cancel,
+            BcAction::Proposals,
+            BcAction::Proposal(big),
+            BcAction::Publish(big),
+            BcAction::Dismiss(1),
+        ];
+        all.extend(InspectionKind::ALL.map(BcAction::Kind));
+        all.extend(Field::ALL.map(BcAction::EditField));
+        all
+    }
+}
+
+/// A positive id written in plain digits: one spelling per id.
+fn id(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The broadcasts' routes. They come before onboarding: operators need not
+/// be practitioners with an account of their own.
+pub fn routes() -> UpdateHandler<HandlerError> {
+    let commands = teloxide::filter_command::<Command, _>()
+        .branch(case![Command::Notice].endpoint(notice_command))
+        .branch(case![Command::Inspection].endpoint(inspection_command))
+        .branch(case![Command::Notices].endpoint(proposals_command));
+    // Another command while a question is open is that command.
+    let answers = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+        .branch(case![State::Broadcast(compose)].endpoint(receive));
+    let actions =
+        dptree::filter_map(Action::from_update).branch(case![Action::Bc(action)].endpoint(press));
+    dptree::entry()
+        .branch(Update::filter_message().branch(commands).branch(answers))
+        .branch(Update::filter_callback_query().branch(actions))
+}
+
+/// Whether `user_id` is an operator now; a refusal is recorded.
+async fn allowed(
+    db: &PgPool,
+    user_id: i64,
+    attempted: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, HandlerError> {
+    if operators::is_operator(db, user_id).await? {
+        return Ok(true);
+    }
+    record_refusal(db, user_id, attempted, "not_operator", now).await?;
+    Ok(false)
+}
+
+async fn record_refusal(
+    db: &PgPool,
+    user_id: i64,
+    attempted: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    tracing::warn!(user_id, attempted, why, "an operator action was refused");
+    let mut conn = db.acquire().await?;
+    let details = serde_json::json!({ "attempted": attempted, "why": why });
+    security_events::record(
+        &mut conn,
+        user_id,
+        SecurityKind::OperatorActionRefused,
+        details,
+        now,
+    )
+    .await
+}
+
+/// The operator typing: the user's id, if they may.
+async fn operator_of(
+    bot: &Bot,
+    msg: &Message,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    attempted: &str,
+) -> Result<Option<i64>, HandlerError> {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(None);
+    };
+    let operator = user.id.0 as i64;
+    if !allowed(db, operator, attempted, services.clock.now()).await? {
+        screen::say(bot, msg.chat.id, t.msg("review-operators-only")).await?;
+        return Ok(None);
+    }
+    Ok(Some(operator))
+}
+
+/// /notice: a new regulatory notice.
+pub async fn notice_command(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    if operator_of(&bot, &msg, t, &db, &services, "notice")
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let mut draft = notice::Draft::default();
+    let proposals = notices::proposed(&db).await?.len();
+    let mut screen = notice::next(t, &db, &mut draft).await?;
+    if proposals > 0 {
+        let label = t.msg_with(
+            "broadcast-proposals-button",
+            [("count", Arg::Number(proposals as i64))],
+        );
+        screen
+            .keyboard
+            .inline_keyboard
+            .insert(0, vec![button(label, Action::Bc(BcAction::Proposals))]);
+    }
+    dialogue
+        .update(State::Broadcast(Compose::Notice(draft)))
+        .await?;
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// /inspection: a new inspection.
+pub async fn inspection_command(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    if operator_of(&bot, &msg, t, &db, &services, "inspection")
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let mut draft = inspection::Draft::default();
+    let screen = inspection::next(t, &db, &mut draft, services.clock.now()).await?;
+    dialogue
+        .update(State::Broadcast(Compose::Inspection(draft)))
+        .await?;
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// /notices: what the feed proposed.
+pub async fn proposals_command(
+    bot: Bot,
+    msg: Message,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    if operator_of(&bot, &msg, t, &db, &services, "view_proposals")
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let screen = proposals_screen(t, &db, None).await?;
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// A typed answer to the open question.
+pub async fn receive(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+    compose: Compose,
+) -> HandlerResult {
+    let Some(_operator) = operator_of(&bot, &msg, t, &db, &services, "broadcast_compose").await?
+    else {
+        dialogue.exit().await?;
+        return Ok(());
+    };
+    let Some(text) = msg.text() else {
+        return screen::say(&bot, msg.chat.id, t.msg("broadcast-text-only")).await;
+    };
+    let now = services.clock.now();
+    let answered = match compose {
+        Compose::Notice(mut draft) => {
+            notice::answer(t, &mut draft, text).map(|()| Compose::Notice(draft))
+        }
+        Compose::Inspection(mut draft) => {
+            inspection::answer(t, &mut draft, text, now).map(|()| Compose::Inspection(draft))
+        }
+    };
+    match answered {
+        // The question stands and nothing given before is lost.
+        Err(problem) => screen::say(&bot, msg.chat.id, problem).await,
+        Ok(compose) => {
+            let (compose, screen) = next(t, &db, compose, now).await?;
+            dialogue.update(State::Broadcast(compose)).await?;
+            screen::show(&bot, msg.chat.id, screen).await
+        }
+    }
+}
+
+/// The next question, or the preview when everything is answered; the
+/// draft records which question is open.
+async fn next(
+    t: Texts,
+    db: &PgPool,
+    compose: Compose,
+    now: DateTime<Utc>,
+) -> Result<(Compose, Screen), HandlerError> {
+    Ok(match compose {
+        Compose::Notice(mut draft) => {
+            let screen = notice::next(t, db, &mut draft).await?;
+            (Compose::Notice(draft), screen)
+        }
+        Compose::Inspection(mut draft) => {
+            let screen = inspection::next(t, db, &mut draft, now).await?;
+            (Compose::Inspection(draft), screen)
+        }
+    })
+}
+
+/// An operator's button of the broadcast dialogues.
+pub async fn press(
+    bot: Bot,
+    query: CallbackQuery,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+    action: BcAction,
+) -> HandlerResult {
+    let operator = query.from.id.0 as i64;
+    let now = services.clock.now();
+    if !allowed(&db, operator, action.name(), now).await? {
+        return screen::answer_with(&bot, &query, t.msg("review-operators-only")).await;
+    }
+    match action {
+        BcAction::Proposals => {
+            screen::answer(&bot, &query).await?;
+            let screen = proposals_screen(t, &db, None).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        BcAction::Proposal(id) => match notices::get(&db, id).await? {
+            Some(notice) if notice.status == Status::Proposed => {
+                screen::answer(&bot, &query).await?;
+                let screen = proposal_screen(t, &db, &notice).await?;
+                screen::replace(&bot, &query, screen).await
+            }
+            found => {
+                let why = if found.is_some() {
+                    "already_decided"
+                } else {
+                    "not_found"
+                };
+                record_refusal(&db, operator, action.name(), why, now).await?;
+                let text = match found {
+                    Some(notice) => decided(t, notice.status),
+                    None => t.msg("broadcast-proposal-not-found"),
+                };
+                screen::answer_with(&bot, &query, text).await
+            }
+        },
+        BcAction::Publish(id) => match notices::approve(&db, id, operator, now).await {
+            Ok(published) => {
+                screen::answer(&bot, &query).await?;
+                let title = notices::get(&db, id)
+                    .await?
+                    .map(|notice| notice.title)
+                    .unwrap_or_default();
+                let what = t.msg_with("broadcast-what-notice", [("title", Arg::Text(&title))]);
+                progress::start(
+                    &bot,
+                    &query,
+                    &db,
+                    &services,
+                    t,
+                    published.broadcast_id,
+                    what,
+                )
+                .await
+            }
+            Err(error) => refuse_decision(&bot, &query, t, &db, operator, action, error, now).await,
+        },
+        BcAction::Dismiss(id) => match notices::dismiss(&db, id, operator, now).await {
+            Ok(()) => {
+                screen::answer(&bot, &query).await?;
+                let heading = t.msg("broadcast-proposal-dismissed");
+                let screen = proposals_screen(t, &db, Some(heading)).await?;
+                screen::replace(&bot, &query, screen).await
+            }
+            Err(error) => refuse_decision(&bot, &query, t, &db, operator, action, error, now).await,
+        },
+        BcAction::Cancel => {
+            screen::answer(&bot, &query).await?;
+            dialogue.exit().await?;
+            let screen = Screen {
+                text: t.msg("broadcast-cancelled"),
+                keyboard: InlineKeyboardMarkup::default(),
+            };
+            screen::replace(&bot, &query, screen).await
+        }
+        _ => {
+            let Some(State::Broadcast(compose)) = dialogue.get().await? else {
+                // The draft is gone: sent already, cancelled, or lost with
+                // Redis. Nothing is sent twice.
+                return screen::answer_with(&bot, &query, t.msg("broadcast-draft-gone")).await;
+            };
+            compose_press(&bot, &query, &dialogue, t, &db, &services, compose, action).await
+        }
+    }
+}
+
+/// A button that acts on the dialogue's draft.
+#[allow(clippy::too_many_arguments)]
+async fn compose_press(
+    bot: &Bot,
+    query: &CallbackQuery,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    compose: Compose,
+    action: BcAction,
+) -> HandlerResult {
+    let operator = query.from.id.0 as i64;
+    let now = services.clock.now();
+    match action {
+        BcAction::Send => {
+            let sent = match &compose {
+                Compose::Notice(draft) => notice::send(t, db, draft, operator, now).await?,
+                Compose::Inspection(draft) => inspection::send(t, db, draft, operator, now).await?,
+            };
+            match sent {
+                Ok((broadcast, what)) => {
+                    screen::answer(bot, query).await?;
+                    dialogue.exit().await?;
+                    progress::start(bot, query, db, services, t, broadcast, what).await
+                }
+                // Not at the preview (an old button): the question open stands.
+                Err(problem) => screen::answer_with(bot, query, problem).await,
+            }
+        }
+        BcAction::Edit => {
+            screen::answer(bot, query).await?;
+            let fields = match &compose {
+                Compose::Notice(_) => notice::FIELDS.as_slice(),
+                Compose::Inspection(draft) => draft.fields(),
+            };
+            screen::replace(bot, query, edit_screen(t, fields)).await
+        }
+        BcAction::Preview => {
+            screen::answer(bot, query).await?;
+            let compose = match compose {
+                Compose::Notice(mut draft) => {
+                    draft.asking = None;
+                    Compose::Notice(draft)
+                }
+                Compose::Inspection(mut draft) => {
+                    draft.asking = None;
+                    Compose::Inspection(draft)
+                }
+            };
+            let (compose, screen) = next(t, db, compose, now).await?;
+            dialogue.update(State::Broadcast(compose)).await?;
+            screen::replace(bot, query, screen).await
+        }
+        BcAction::EditField(field) => {
+            let asked = match compose {
+                Compose::Notice(mut draft) if notice::FIELDS.contains(&field) => {
+                    draft.asking = Some(field);
+                    let screen = notice::ask(t, &draft, field);
+                    Some((Compose::Notice(draft), screen))
+                }
+                Compose::Inspection(mut draft) if draft.fields().contains(&field) => {
+                    draft.asking = Some(field);
+                    let screen = inspection::ask(t, &draft, field);
+                    Some((Compose::Inspection(draft), screen))
+                }
+                _ => None,
+            };
+            let Some((compose, screen)) = asked else {
+                return screen::answer_with(bot, query, t.msg("button-outdated")).await;
+            };
+            screen::answer(bot, query).await?;
+            dialogue.update(State::Broadcast(compose)).await?;
+            screen::replace(bot, query, screen).await
+        }
+        // Buttons that answer the open question.
+        _ => {
+            let answered = match compose {
+                Compose::Notice(mut draft) => {
+                    notice::press(&mut draft, action).then_some(Compose::Notice(draft))
+                }
+                Compose::Inspection(mut draft) => {
+                    inspection::press(&mut draft, action).then_some(Compose::Inspection(draft))
+                }
+            };
+            let Some(compose) = answered else {
+                return screen::answer_with(bot, query, t.msg("button-outdated")).await;
+            };
+            screen::answer(bot, query).await?;
+            let (compose, screen) = next(t, db, compose, now).await?;
+            dialogue.update(State::Broadcast(compose)).await?;
+            screen::replace(bot, query, screen).await
+        }
+    }
+}
+
+/// «✏️ Изменить…»: the fields of the draft.
+fn edit_screen(t: Texts, fields: &[Field]) -> Screen {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = fields
+        .iter()
+        .map(|field| {
+            vec![button(
+                field_name(t, *field),
+                Action::Bc(BcAction::EditField(*field)),
+            )]
+        })
+        .collect();
+    rows.push(vec![button(
+        t.msg("broadcast-back-to-preview"),
+        Action::Bc(BcAction::Preview),
+    )]);
+    Screen {
+        text: t.msg("broadcast-edit-which"),
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+fn field_name(t: Texts, field: Field) -> String {
+    t.msg_with("broadcast-field", [("field", Arg::Text(field.code()))])
+}
+
+/// The keyboard under a question: its own buttons, then «« К предпросмотру»
+/// when a field of a finished draft is being changed, else «✖️ Отмена».
+fn question_keyboard(
+    t: Texts,
+    mut rows: Vec<Vec<InlineKeyboardButton>>,
+    editing: bool,
+) -> InlineKeyboardMarkup {
+    rows.push(vec![if editing {
+        button(
+            t.msg("broadcast-back-to-preview"),
+            Action::Bc(BcAction::Preview),
+        )
+    } else {
+        button(t.msg("broadcast-cancel"), Action::Bc(BcAction::Cancel))
+    }]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// A question, with its step and, when a field is being changed, what it
+/// holds now.
+fn question(t: Texts, text: String, step: usize, of: usize, current: Option<String>) -> String {
+    let mut out = t.msg_with(
+        "broadcast-step",
+        [
+            ("n", Arg::Number(step as i64)),
+            ("of", Arg::Number(of as i64)),
+        ],
+    );
+    out.push(' ');
+    out.push_str(&text);
+    if let Some(current) = current {
+        out.push_str("\n\n");
+        out.push_str(&t.msg_with(
+            "broadcast-current",
+            [("value", Arg::Text(&shorten(&current, LIST_SHOWN)))],
+        ));
+    }
+    out
+}
+
+/// The push as a practitioner in the operator's language will read it:
+/// the delivery worker's own rendering of the same payload.
+fn render_push(t: Texts, payload: &Payload) -> String {
+    crate::delivery::render(t, payload)
+}
+
+/// «1 234»: thousands apart, with a no-break space.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(digit);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// «Получат: 1 234 человека».
+fn recipients_line(t: Texts, count: usize) -> String {
+    let count = count as i64;
+    t.msg_with(
+        "broadcast-recipients",
+        [
+            ("count", Arg::Number(count)),
+            ("shown", Arg::Text(&grouped(count))),
+        ],
+    )
+}
+
+/// Whom a notice reaches, as a preview says it.
+fn targets(t: Texts, specialties: &[String], regions: &[String], count: usize) -> String {
+    let lists = t.msg_with(
+        "broadcast-targets",
+        [
+            ("specialties", Arg::Text(&list_text(t, specialties))),
+            ("regions", Arg::Text(&list_text(t, regions))),
+        ],
+    );
+    format!("{lists}\n{}", recipients_line(t, count))
+}
+
+/// A list as a preview shows it: «все» when empty, cut to `LIST_SHOWN`.
+fn list_text(t: Texts, items: &[String]) -> String {
+    if items.is_empty() {
+        return t.msg("broadcast-everyone");
+    }
+    shorten(&items.join(", "), LIST_SHOWN)
+}
+
+/// At most `max` characters, with «…» when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// A list typed by an operator: comma-, semicolon- or line-separated; «всем»
+/// (or «все», «all», «everyone») is the empty list, meaning everyone.
+fn typed_list(text: &str) -> Vec<String> {
+    let trimmed = text.trim().trim_end_matches('.').to_lowercase();
+    if ["всем", "все", "all", "everyone"].contains(&trimmed.as_str()) {
+        return Vec::new();
+    }
+    text.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The feed's proposals, under an optional heading.
+async fn proposals_screen(
+    t: Texts,
+    db: &PgPool,
+    heading: Option<String>,
+) -> Result<Screen, HandlerError> {
+    let proposals = notices::proposed(db).await?;
+    let mut text = heading.map(|h| h + "\n\n").unwrap_or_default();
+    if proposals.is_empty() {
+        text.push_str(&t.msg("broadcast-proposals-none"));
+        return Ok(Screen {
+            text,
+            keyboard: InlineKeyboardMarkup::default(),
+        });
+    }
+    text.push_str(&t.msg_with(
+        "broadcast-proposals-title",
+        [("count", Arg::Number(proposals.len() as i64))],
+    ));
+    let rows = proposals
+        .iter()
+        .take(PROPOSALS_SHOWN)
+        .enumerate()
+        .map(|(n, notice)| {
+            // A label is plain text, not HTML: the title goes in as is.
+            let label = format!("{}. {}", n + 1, shorten(&notice.title, BUTTON_TITLE));
+            vec![button(label, Action::Bc(BcAction::Proposal(notice.id)))]
+        })
+        .collect::<Vec<_>>();
+    Ok(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    })
+}
+
+/// A proposal as it would be pushed, with whom it reaches and its buttons.
+async fn proposal_screen(t: Texts, db: &PgPool, notice: &Notice) -> Result<Screen, HandlerError> {
+    let push = render_push(
+        t,
+        &notices::payload(&notice.title, &notice.summary, notice.link.as_deref()),
+    );
+    let count = {
+        let mut conn = db.acquire().await?;
+        audience::count(&mut conn, &notice.audience, Category::Regulation).await?
+    };
+    let text = format!(
+        "{}\n\n{push}\n\n{}",
+        t.msg("broadcast-proposal-heading"),
+        targets(
+            t,
+            notice.audience.specialties(),
+            notice.audience.regions(),
+            count
+        )
+    );
+    let keyboard = InlineKeyboardMarkup::new([
+        vec![
+            button(
+                t.msg("broadcast-publish"),
+                Action::Bc(BcAction::Publish(notice.id)),
+            ),
+            button(
+                t.msg("broadcast-dismiss"),
+                Action::Bc(BcAction::Dismiss(notice.id)),
+            ),
+        ],
+        vec![button(
+            t.msg("broadcast-proposals-back"),
+            Action::Bc(BcAction::Proposals),
+        )],
+    ]);
+    Ok(Screen { text, keyboard })
+}
+
+fn decided(t: Texts, status: Status) -> String {
+    match status {
+        Status::Published => t.msg("broadcast-proposal-published"),
+        Status::Dismissed => t.msg("broadcast-proposal-was-dismissed"),
+        Status::Proposed => t.msg("broadcast-proposal-not-found"),
+    }
+}
+
+/// A proposal that cannot be decided: answered and recorded.
+#[allow(clippy::too_many_arguments)]
+async fn refuse_decision(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    operator: i64,
+    action: BcAction,
+    error: DecisionError,
+    now: DateTime<Utc>,
+) -> HandlerResult {
+    let (why, text) = match error {
+        DecisionError::NotFound => ("not_found", t.msg("broadcast-proposal-not-found")),
+        DecisionError::AlreadyDecided(status) => ("already_decided", decided(t, status)),
+        DecisionError::Db(error) => return Err(error.into()),
+    };
+    record_refusal(db, operator, action.name(), why, now).await?;
+    screen::answer_with(bot, query, text).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(5), "5");
+        assert_eq!(grouped(1234), "1\u{a0}234");
+        assert_eq!(grouped(10_000), "10\u{a0}000");
+        assert_eq!(grouped(1_000_000), "1\u{a0}000\u{a0}000");
+    }
+
+    #[test]
+    fn typed_lists_split_and_everyone_is_empty() {
+        assert_eq!(
+            typed_list(" Терапия, Кардиология;\nПедиатрия ,"),
+            ["Терапия", "Кардиология", "Педиатрия"]
+        );
+        assert!(typed_list("Всем").is_empty());
+        assert!(typed_list("все.").is_empty());
+    }
+
+    #[test]
+    fn forged_broadcast_buttons_are_not_actions() {
+        for data in [
+            "",
+            "to:",
+            "to:city",
+            "kind:",
+            "kind:planned",
+            "edit:",
+            "edit:salary",
+            "feed:",
+            "feed:0",
+            "feed:-1",
+            "feed:01",
+            "pub:",
+            "pub:1:2",
+            "dis:x",
+            "send:1",
+        ] {
+            assert_eq!(BcAction::parse(data), None, "{data:?}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The progress message of a broadcast: the preview the operator confirmed
+//! becomes «📤 … Отправлено 1 234 из 10 000, не доставлено 5.», and a task
+//! spawned for it polls `broadcasts::progress` (every 2 s while numbers
+//! move, less often, up to every 30 s, while they stand still, as they do
+//! through recipients' quiet hours), edits the message only when the
+//! numbers changed, and ends with «✅ Готово: …» once nothing is pending.
+//!
+//! The message is recorded with `broadcasts::set_progress_message` and
+//! marked finished at the end, so a restarted bot could pick up the
+//! unfinished ones (`broadcasts::in_progress_with_message`). That resume is
+//! not done yet: after a restart, a progress message stays where it was,
+//! while the broadcast itself goes on (the outbox does not depend on it).
+
+use std::time::Duration;
+
+use medcab_core::Clock;
+use medcab_core::broadcasts::{self, Progress};
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::{MessageId, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use super::grouped;
+use crate::handlers::HandlerResult;
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// How often the numbers are read while they move.
+const POLL: Duration = Duration::from_secs(2);
+/// The longest wait between two reads while they stand still.
+const MAX_POLL: Duration = Duration::from_secs(30);
+/// Failures in a row (the database, Telegram) after which the task gives up.
+const MAX_FAILURES: u32 = 10;
+
+/// `what` (HTML already), then the numbers.
+fn text(t: Texts, what: &str, progress: Progress) -> String {
+    let key = if progress.is_done() {
+        "broadcast-progress-done"
+    } else {
+        "broadcast-progress"
+    };
+    let numbers = t.msg_with(
+        key,
+        [
+            ("sent", Arg::Text(&grouped(progress.sent))),
+            ("total", Arg::Text(&grouped(progress.total))),
+            ("failed", Arg::Text(&grouped(progress.failed))),
+        ],
+    );
+    format!("{what}\n\n{numbers}")
+}
+
+/// Turns the confirmed preview into the progress message (a new message
+/// when it can no longer be edited) and starts following the broadcast.
+/// `what` is already HTML (a Fluent text with its arguments escaped).
+pub async fn start(
+    bot: &Bot,
+    query: &CallbackQuery,
+    db: &PgPool,
+    services: &Services,
+    t: Texts,
+    broadcast: i64,
+    what: String,
+) -> HandlerResult {
+    let progress = broadcasts::progress(db, broadcast)
+        .await?
+        .unwrap_or_default();
+    let first = text(t, &what, progress);
+    let edited = match query.regular_message() {
+        Some(message) => {
+            let edit = bot
+                .edit_message_text(message.chat.id, message.id, first.clone())
+                .parse_mode(ParseMode::Html)
+                .await;
+            match edit {
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                    Some((message.chat.id, message.id))
+                }
+                Err(error) => {
+                    tracing::info!(%error, "the preview could not become the progress message");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let (chat, message) = match edited {
+        Some(place) => place,
+        None => {
+            let sent = bot
+                .send_message(ChatId::from(query.from.id), first)
+                .parse_mode(ParseMode::Html)
+                .await?;
+            (sent.chat.id, sent.id)
+        }
+    };
+    broadcasts::set_progress_message(db, broadcast, chat.0, message.0).await?;
+    if progress.is_done() {
+        // Nobody to send to: «Готово» at once.
+        broadcasts::mark_finished(db, broadcast, services.clock.now()).await?;
+        return Ok(());
+    }
+    let watcher = Watcher {
+        bot: bot.clone(),
+        db: db.clone(),
+        clock: services.clock.clone(),
+        t,
+        broadcast,
+        chat,
+        message,
+        what,
+    };
+    tokio::spawn(watcher.run(progress));
+    Ok(())
+}
+
+struct Watcher {
+    bot: Bot,
+    db: PgPool,
+    clock: Clock,
+    t: Texts,
+    broadcast: i64,
+    chat: ChatId,
+    message: MessageId,
+    what: String,
+}
+
+impl Watcher {
+    async fn run(self, mut shown: Progress) {
+        let mut delay = POLL;
+        let mut failures = 0;
+        while failures < MAX_FAILURES {
+            tokio::time::sleep(delay).await;
+            let progress = match broadcasts::progress(&self.db, self.broadcast).await {
+                Ok(Some(progress)) => progress,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::warn!(%error, broadcast = self.broadcast, "cannot read a broadcast's progress");
+                    failures += 1;
+                    continue;
+                }
+            };
+            if progress == shown {
+                delay = (delay * 2).min(MAX_POLL);
+                continue;
+            }
+            delay = POLL;
+            if !self.edit(progress).await {
+                failures += 1;
+                continue;
+            }
+            failures = 0;
+            shown = progress;
+            if progress.is_done() {
+                if let Err(error) =
+                    broadcasts::mark_finished(&self.db, self.broadcast, self.clock.now()).await
+                {
+                    tracing::warn!(%error, broadcast = self.broadcast, "cannot mark a broadcast finished");
+                }
+                return;
+            }
+        }
+        tracing::warn!(
+            broadcast = self.broadcast,
+            "gave up following a broadcast's progress"
+        );
+    }
+
+    /// Whether the message now shows `progress`.
+    async fn edit(&self, progress: Progress) -> bool {
+        let edited = self
+            .bot
+            .edit_message_text(self.chat, self.message, text(self.t, &self.what, progress))
+            .parse_mode(ParseMode::Html)
+            .await;
+        match edited {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => true,
+            Err(RequestError::RetryAfter(wait)) => {
+                tokio::time::sleep(wait.duration()).await;
+                false
+            }
+            Err(error) => {
+                tracing::info!(%error, broadcast = self.broadcast, "cannot edit a progress message");
+                false
+            }
+        }
+    }
+}

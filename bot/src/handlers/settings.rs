@@ -1,0 +1,634 @@
+//! /settings: which notifications a practitioner gets, and when.
+//!
+//! One screen, edited in place: three categories switched on and off, the
+//! quiet hours and the time zone, each of the last two on a sub-screen.
+//! Security notices (logins, the second factor) and the status of one's
+//! own applications always come: they are not on the screen as switches,
+//! only named. Every choice is stored in PostgreSQL the moment it is made
+//! (`notification_settings`), so a restart or a Redis flush loses nothing;
+//! Redis only knows that custom quiet hours are being typed.
+//!
+//! Who may use it: anyone whose consent to the processing of personal data
+//! is in force, active or not yet. The settings are kept under the person's
+//! Telegram id and say something about them (their time zone, when they
+//! sleep), so, as with everything personal, consent comes first; a
+//! practitioner still connecting (or awaiting activation) already gets
+//! pushes about their application, and may want quiet hours before the
+//! first one. Before consent the bot sends no notices at all, and /settings
+//! says what to do first. The routes come before onboarding's for that
+//! reason: onboarding would otherwise take every update of a user who is
+//! not active yet.
+//!
+//! ```text
+//! user: /settings              (or «🔔 Уведомления» in the main menu)
+//! bot:  ⚙️ Настройки уведомлений … Уведомления о безопасности и о статусе
+//!       ваших заявок приходят всегда.
+//!       [✅ Проверки] [✅ Изменения в нормативных документах]
+//!       [✅ Напоминания о сроках документов]
+//!       [🌙 Тихие часы: 22:00–08:00] [🕒 Часовой пояс: Москва (UTC+3)]
+//!       [« Назад в меню]
+//! user: <presses ✅ Проверки>
+//! bot:  (the same message) … [⬜ Проверки] …
+//! user: <presses 🌙 Тихие часы: 22:00–08:00>
+//! bot:  (the same message) 🌙 Тихие часы … [Выключить] [✅ 22:00–08:00]
+//!       [23:00–07:00] [21:00–09:00] [✏️ Указать своё] [« К настройкам]
+//! user: <presses ✏️ Указать своё>
+//! bot:  (the same message) Напишите начало и конец … ЧЧ:ММ–ЧЧ:ММ …
+//! user: поздно вечером
+//! bot:  Не получилось прочитать время. Напишите … например 22:30–07:00.
+//! user: 22:30-07:00
+//! bot:  ✅ Тихие часы: 22:30–07:00. ⚙️ Настройки уведомлений … (a new screen)
+//! user: <presses 🕒 Часовой пояс: Москва (UTC+3)>
+//! bot:  (the same message) 🕒 Часовой пояс … [Калининград (UTC+2)] …
+//!       [Камчатка (UTC+12)] [« К настройкам]
+//! user: <presses Екатеринбург (UTC+5)>
+//! bot:  (the same message) ✅ Часовой пояс: Екатеринбург (UTC+5). ⚙️ …
+//! ```
+
+use chrono::{DateTime, Offset, TimeZone, Utc};
+use dptree::case;
+use medcab_core::consent;
+use medcab_core::notification_settings::{
+    self, QuietHours, QuietHoursError, RUSSIAN_TIME_ZONES, Settings,
+};
+use medcab_core::outbox::Category;
+use sqlx::PgPool;
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::commands::Command;
+use super::screen::{self, Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+
+/// The quiet hours offered as buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Off,
+    /// 22:00–08:00, the default.
+    Night,
+    /// 23:00–07:00.
+    Late,
+    /// 21:00–09:00.
+    Long,
+}
+
+impl Preset {
+    const ALL: [Preset; 4] = [Preset::Off, Preset::Night, Preset::Late, Preset::Long];
+
+    fn code(self) -> &'static str {
+        match self {
+            Preset::Off => "off",
+            Preset::Night => "22-08",
+            Preset::Late => "23-07",
+            Preset::Long => "21-09",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|preset| preset.code() == code)
+    }
+
+    fn hours(self) -> Option<QuietHours> {
+        match self {
+            Preset::Off => None,
+            // The codes are fixed and valid: "22-08" parses as 22:00–08:00.
+            preset => QuietHours::parse(preset.code()).ok(),
+        }
+    }
+}
+
+/// A button of /settings. It changes only the presser's own settings, so
+/// the one check it needs is the presser's consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetAction {
+    /// The settings screen.
+    Show,
+    /// Switch a category to `on` (the value it is to have, not a flip: a
+    /// double tap changes nothing more).
+    Switch {
+        category: Category,
+        on: bool,
+    },
+    /// The quiet hours sub-screen.
+    Quiet,
+    QuietPreset(Preset),
+    /// «✏️ Указать своё»: the next text is the quiet hours.
+    QuietOwn,
+    /// The time zone sub-screen.
+    Zones,
+    /// A zone, as its index in [`RUSSIAN_TIME_ZONES`] (encoded by name).
+    Zone(usize),
+}
+
+impl SetAction {
+    /// The part after `set:` in callback_data.
+    pub fn encode(self) -> String {
+        match self {
+            SetAction::Show => "main".to_owned(),
+            SetAction::Switch { category, on } => {
+                format!("t:{}:{}", category_code(category), u8::from(on))
+            }
+            SetAction::Quiet => "q".to_owned(),
+            SetAction::QuietPreset(preset) => format!("q:{}", preset.code()),
+            SetAction::QuietOwn => "q:own".to_owned(),
+            SetAction::Zones => "z".to_owned(),
+            SetAction::Zone(index) => format!("z:{}", RUSSIAN_TIME_ZONES[index].name()),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<SetAction> {
+        match data {
+            "main" => return Some(SetAction::Show),
+            "q" => return Some(SetAction::Quiet),
+            "q:own" => return Some(SetAction::QuietOwn),
+            "z" => return Some(SetAction::Zones),
+            _ => {}
+        }
+        let (verb, rest) = data.split_once(':')?;
+        match verb {
+            "t" => {
+                let (code, on) = rest.split_once(':')?;
+                let category = [
+                    Category::Inspections,
+                    Category::Regulation,
+                    Category::Reminders,
+                ]
+                .into_iter()
+                .find(|c| category_code(*c) == code)?;
+                let on = match on {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                };
+                Some(SetAction::Switch { category, on })
+            }
+            "q" => Preset::from_code(rest).map(SetAction::QuietPreset),
+            "z" => RUSSIAN_TIME_ZONES
+                .iter()
+                .position(|zone| zone.name() == rest)
+                .map(SetAction::Zone),
+            _ => None,
+        }
+    }
+
+    /// One of each, for the round-trip test of callback_data.
+    #[cfg(test)]
+    pub fn examples() -> Vec<SetAction> {
+        let mut all = vec![SetAction::Show, SetAction::Quiet, SetAction::QuietOwn];
+        for category in CATEGORIES {
+            all.push(SetAction::Switch { category, on: true });
+            all.push(SetAction::Switch {
+                category,
+                on: false,
+            });
+        }
+        all.extend(Preset::ALL.map(SetAction::QuietPreset));
+        all.push(SetAction::Zones);
+        all.extend((0..RUSSIAN_TIME_ZONES.len()).map(SetAction::Zone));
+        all
+    }
+}
+
+/// The categories a practitioner may switch, in the screen's order.
+const CATEGORIES: [Category; 3] = [
+    Category::Inspections,
+    Category::Regulation,
+    Category::Reminders,
+];
+
+fn category_code(category: Category) -> &'static str {
+    match category {
+        Category::Inspections => "i",
+        Category::Regulation => "r",
+        Category::Reminders => "m",
+        // Not switchable: never on a button.
+        Category::Security => "s",
+        Category::Status => "a",
+    }
+}
+
+fn category_name(category: Category) -> &'static str {
+    match category {
+        Category::Inspections => "inspections",
+        Category::Regulation => "regulation",
+        Category::Reminders => "reminders",
+        Category::Security => "security",
+        Category::Status => "status",
+    }
+}
+
+fn is_on(settings: &Settings, category: Category) -> bool {
+    match category {
+        Category::Inspections => settings.inspections,
+        Category::Regulation => settings.regulation,
+        Category::Reminders => settings.reminders,
+        Category::Security | Category::Status => true,
+    }
+}
+
+/// The settings' routes. They come before onboarding: a practitioner who
+/// is still connecting may set them too (see the module's doc).
+pub fn routes() -> UpdateHandler<HandlerError> {
+    let commands =
+        teloxide::filter_command::<Command, _>().branch(case![Command::Settings].endpoint(command));
+    // Another command while the quiet hours are asked for is that command.
+    let typed = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+        .branch(case![State::QuietHours].endpoint(receive_quiet_hours));
+    let actions =
+        dptree::filter_map(Action::from_update).branch(case![Action::Set(action)].endpoint(press));
+    dptree::entry()
+        .branch(Update::filter_message().branch(commands).branch(typed))
+        .branch(Update::filter_callback_query().branch(actions))
+}
+
+async fn consented(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(consent::in_force(db, user_id).await?.is_some())
+}
+
+/// /settings
+pub async fn command(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let user_id = user.id.0 as i64;
+    if !consented(&db, user_id).await? {
+        return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;
+    }
+    dialogue.exit().await?;
+    let settings = notification_settings::get(&db, user_id).await?;
+    let screen = main_screen(t, &settings, services.clock.now(), None);
+    screen::show(&bot, msg.chat.id, screen).await
+}
+
+/// The settings screen of a user, for the main menu's «🔔 Уведомления».
+pub async fn section_screen(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: i64,
+) -> Result<Screen, HandlerError> {
+    let settings = notification_settings::get(db, user_id).await?;
+    Ok(main_screen(t, &settings, services.clock.now(), None))
+}
+
+/// A button of the settings screens.
+pub async fn press(
+    bot: Bot,
+    query: CallbackQuery,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+    action: SetAction,
+) -> HandlerResult {
+    let user_id = query.from.id.0 as i64;
+    if !consented(&db, user_id).await? {
+        return screen::answer_with(&bot, &query, t.msg("settings-needs-consent")).await;
+    }
+    screen::answer(&bot, &query).await?;
+    let now = services.clock.now();
+    let mut settings = notification_settings::get(&db, user_id).await?;
+    // Any button leaves typing custom quiet hours, except the one that
+    // starts it.
+    if action == SetAction::QuietOwn {
+        dialogue.update(State::QuietHours).await?;
+    } else if dialogue.get().await? == Some(State::QuietHours) {
+        dialogue.exit().await?;
+    }
+    let screen = match action {
+        SetAction::Show => main_screen(t, &settings, now, None),
+        SetAction::Switch { category, on } => {
+            // A double tap: already so, and the screen already says it.
+            if is_on(&settings, category) == on {
+                return Ok(());
+            }
+            settings.set(category, on);
+            notification_settings::save(&db, user_id, &settings, now).await?;
+            main_screen(t, &settings, now, None)
+        }
+        SetAction::Quiet => quiet_screen(t, &settings, now),
+        SetAction::QuietPreset(preset) => {
+            settings.quiet_hours = preset.hours();
+            notification_settings::save(&db, user_id, &settings, now).await?;
+            let heading = quiet_saved(t, &settings);
+            main_screen(t, &settings, now, Some(heading))
+        }
+        SetAction::QuietOwn => Screen {
+            text: t.msg_with(
+                "settings-quiet-ask",
+                [("zone", Arg::Text(&zone_label(t, &settings, now)))],
+            ),
+            keyboard: InlineKeyboardMarkup::new([[button(
+                t.msg("settings-back"),
+                Action::Set(SetAction::Quiet),
+            )]]),
+        },
+        SetAction::Zones => zones_screen(t, &settings, now),
+        SetAction::Zone(index) => {
+            settings.time_zone = RUSSIAN_TIME_ZONES[index];
+            notification_settings::save(&db, user_id, &settings, now).await?;
+            let heading = t.msg_with(
+                "settings-zone-saved",
+                [("zone", Arg::Text(&zone_label(t, &settings, now)))],
+            );
+            main_screen(t, &settings, now, Some(heading))
+        }
+    };
+    screen::replace(&bot, &query, screen).await
+}
+
+/// The text after «✏️ Указать своё».
+pub async fn receive_quiet_hours(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let user_id = user.id.0 as i64;
+    if !consented(&db, user_id).await? {
+        dialogue.exit().await?;
+        return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;
+    }
+    let Some(text) = msg.text() else {
+        return screen::say(&bot, msg.chat.id, t.msg("settings-quiet-format")).await;
+    };
+    let hours = match QuietHours::parse(text) {
+        Ok(hours) => hours,
+        // The question stands: the state is kept, the next text answers it.
+        Err(QuietHoursError::Format) => {
+            return screen::say(&bot, msg.chat.id, t.msg("settings-quiet-format")).await;
+        }
+        Err(QuietHoursError::Empty) => {
+            return screen::say(&bot, msg.chat.id, t.msg("settings-quiet-empty")).await;
+        }
+    };
+    let now = services.clock.now();
+    let mut settings = notification_settings::get(&db, user_id).await?;
+    settings.quiet_hours = Some(hours);
+    notification_settings::save(&db, user_id, &settings, now).await?;
+    dialogue.exit().await?;
+    let heading = quiet_saved(t, &settings);
+    screen::show(
+        &bot,
+        msg.chat.id,
+        main_screen(t, &settings, now, Some(heading)),
+    )
+    .await
+}
+
+/// `22:00–08:00`, as the screens write quiet hours.
+fn hours_text(hours: QuietHours) -> String {
+    format!(
+        "{}–{}",
+        hours.from().format("%H:%M"),
+        hours.until().format("%H:%M")
+    )
+}
+
+fn quiet_saved(t: Texts, settings: &Settings) -> String {
+    match settings.quiet_hours {
+        Some(hours) => t.msg_with(
+            "settings-quiet-saved",
+            [("hours", Arg::Text(&hours_text(hours)))],
+        ),
+        None => t.msg("settings-quiet-disabled"),
+    }
+}
+
+/// The quiet hours as a button or a line says them: the hours, or «выключены».
+fn quiet_label(t: Texts, settings: &Settings) -> String {
+    match settings.quiet_hours {
+        Some(hours) => hours_text(hours),
+        None => t.msg("settings-quiet-none"),
+    }
+}
+
+/// Hours east of UTC at `now` (Russia keeps no summer time, but the zone's
+/// rules decide).
+fn offset_hours<Z: TimeZone>(zone: &Z, now: DateTime<Utc>) -> i32 {
+    now.with_timezone(zone).offset().fix().local_minus_utc() / 3600
+}
+
+/// «Москва (UTC+3)»: the city the zone is named after, in the user's
+/// language, and its offset.
+fn zone_text(t: Texts, name: &str, offset: i32) -> String {
+    // Europe/Kaliningrad → kaliningrad, the Fluent variant's key.
+    let city = name.rsplit('/').next().unwrap_or(name).to_lowercase();
+    let offset = format!("{offset:+}");
+    t.msg_with(
+        "settings-zone",
+        [("city", Arg::Text(&city)), ("offset", Arg::Text(&offset))],
+    )
+}
+
+fn zone_label(t: Texts, settings: &Settings, now: DateTime<Utc>) -> String {
+    let zone = settings.time_zone;
+    zone_text(t, zone.name(), offset_hours(&zone, now))
+}
+
+fn back_to_settings(t: Texts) -> Vec<teloxide::types::InlineKeyboardButton> {
+    vec![button(t.msg("settings-back"), Action::Set(SetAction::Show))]
+}
+
+/// The settings screen, under an optional heading (what was just saved).
+fn main_screen(
+    t: Texts,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    heading: Option<String>,
+) -> Screen {
+    let mut text = heading.map(|h| h + "\n\n").unwrap_or_default();
+    let zone = zone_label(t, settings, now);
+    let quiet = quiet_label(t, settings);
+    let quiet_on = if settings.quiet_hours.is_some() {
+        "yes"
+    } else {
+        "no"
+    };
+    text.push_str(&t.msg_with(
+        "settings-title",
+        [
+            ("quiet_on", Arg::Text(quiet_on)),
+            ("quiet", Arg::Text(&quiet)),
+            ("zone", Arg::Text(&zone)),
+        ],
+    ));
+    let mut rows: Vec<Vec<_>> = CATEGORIES
+        .into_iter()
+        .map(|category| {
+            let on = is_on(settings, category);
+            let label = t.msg_with(
+                "settings-switch",
+                [
+                    ("on", Arg::Text(if on { "yes" } else { "no" })),
+                    ("category", Arg::Text(category_name(category))),
+                ],
+            );
+            vec![button(
+                label,
+                Action::Set(SetAction::Switch { category, on: !on }),
+            )]
+        })
+        .collect();
+    rows.push(vec![button(
+        t.msg_with("settings-quiet-button", [("quiet", Arg::Text(&quiet))]),
+        Action::Set(SetAction::Quiet),
+    )]);
+    rows.push(vec![button(
+        t.msg_with("settings-zone-button", [("zone", Arg::Text(&zone))]),
+        Action::Set(SetAction::Zones),
+    )]);
+    rows.push(vec![button(t.msg("button-back"), Action::Home)]);
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+fn quiet_screen(t: Texts, settings: &Settings, now: DateTime<Utc>) -> Screen {
+    let zone = zone_label(t, settings, now);
+    let text = t.msg_with(
+        "settings-quiet-title",
+        [
+            ("quiet", Arg::Text(&quiet_label(t, settings))),
+            ("zone", Arg::Text(&zone)),
+        ],
+    );
+    let mut rows: Vec<Vec<_>> = Preset::ALL
+        .into_iter()
+        .map(|preset| {
+            let current = preset.hours() == settings.quiet_hours;
+            let label = match preset.hours() {
+                Some(hours) => hours_text(hours),
+                None => t.msg("settings-quiet-off"),
+            };
+            let label = if current {
+                t.msg_with("settings-current", [("label", Arg::Text(&label))])
+            } else {
+                label
+            };
+            vec![button(label, Action::Set(SetAction::QuietPreset(preset)))]
+        })
+        .collect();
+    rows.push(vec![button(
+        t.msg("settings-quiet-own"),
+        Action::Set(SetAction::QuietOwn),
+    )]);
+    rows.push(back_to_settings(t));
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+fn zones_screen(t: Texts, settings: &Settings, now: DateTime<Utc>) -> Screen {
+    let text = t.msg_with(
+        "settings-zone-title",
+        [("zone", Arg::Text(&zone_label(t, settings, now)))],
+    );
+    let mut rows: Vec<Vec<_>> = RUSSIAN_TIME_ZONES
+        .iter()
+        .enumerate()
+        .map(|(index, zone)| {
+            let label = zone_text(t, zone.name(), offset_hours(zone, now));
+            let label = if *zone == settings.time_zone {
+                t.msg_with("settings-current", [("label", Arg::Text(&label))])
+            } else {
+                label
+            };
+            vec![button(label, Action::Set(SetAction::Zone(index)))]
+        })
+        .collect();
+    rows.push(back_to_settings(t));
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medcab_core::Language;
+
+    #[test]
+    fn every_russian_zone_has_a_city_in_both_languages() {
+        let now = Utc::now();
+        for language in Language::ALL {
+            let t = Texts::new(language);
+            let labels: Vec<String> = RUSSIAN_TIME_ZONES
+                .iter()
+                .map(|zone| zone_text(t, zone.name(), offset_hours(zone, now)))
+                .collect();
+            for label in &labels {
+                assert!(!label.contains("other"), "{label}");
+            }
+            let mut unique = labels.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), labels.len(), "{labels:?}");
+        }
+        let ru = Texts::new(Language::Ru);
+        let first = RUSSIAN_TIME_ZONES[0];
+        let last = RUSSIAN_TIME_ZONES[10];
+        assert_eq!(
+            zone_text(ru, first.name(), offset_hours(&first, now)),
+            "Калининград (UTC+2)"
+        );
+        assert_eq!(
+            zone_text(ru, last.name(), offset_hours(&last, now)),
+            "Камчатка (UTC+12)"
+        );
+    }
+
+    #[test]
+    fn presets_are_quiet_hours() {
+        assert_eq!(Preset::Night.hours(), Some(QuietHours::NIGHT));
+        assert_eq!(Preset::Off.hours(), None);
+        assert_eq!(
+            Preset::Late.hours().map(hours_text).as_deref(),
+            Some("23:00–07:00")
+        );
+        assert_eq!(
+            Preset::Long.hours().map(hours_text).as_deref(),
+            Some("21:00–09:00")
+        );
+    }
+
+    #[test]
+    fn forged_settings_buttons_are_not_actions() {
+        for data in [
+            "",
+            "t",
+            "t:i",
+            "t:i:2",
+            "t:s:0",
+            "t:a:0",
+            "t:x:1",
+            "q:22-09",
+            "q:",
+            "z:",
+            "z:0",
+            "z:Europe/Berlin",
+            "z:Europe/Moscow:1",
+            "main:1",
+        ] {
+            assert_eq!(SetAction::parse(data), None, "{data:?}");
+        }
+    }
+}

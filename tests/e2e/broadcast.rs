@@ -1,0 +1,504 @@
+//! Operators publish from the bot: a regulatory notice (/notice) and an
+//! inspection (/inspection) reach exactly the practitioners they concern,
+//! after a preview whose count is what is then sent; the progress message
+//! ends at «Готово» with the right numbers; a proposal from the feed is
+//! published once; nobody else may do any of it.
+
+use medcab_core::notices::{self, FeedItem};
+use medcab_core::notification_settings;
+use medcab_core::{operators, security_events};
+use medcab_e2e::{Phone, TestApp, valid_snils};
+use medcab_sandbox::ChatMessage;
+use sqlx::PgPool;
+
+use crate::ru;
+
+const OPERATORS_ONLY: &str = "Это действие доступно только сотрудникам, проверяющим заявки.";
+const SEND: &str = "📤 Отправить";
+
+/// A confirmed practitioner whose register entry names this specialty,
+/// region and organisation (through the real CSV import).
+async fn practitioner<'a>(
+    app: &'a TestApp,
+    name: &str,
+    specialty: &str,
+    region: &str,
+    organisation: &str,
+) -> Phone<'a> {
+    let phone = app.confirmed_user(name, "ru").await;
+    let csv = format!(
+        "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
+         {},Иванова Анна Сергеевна,1985-03-14,+79{:09},{specialty},Врач,{organisation},{region},7722 012345678,2029-06-30\n",
+        valid_snils(phone.id()),
+        phone.id() % 1_000_000_000,
+    );
+    let report = medcab_core::registry::import_csv(&app.db, &app.vault, csv.as_bytes(), |_| {})
+        .await
+        .expect("the register imports");
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    phone
+}
+
+async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
+    let phone = app.user(name, "ru").await;
+    operators::grant(&app.db, phone.id(), "test", app.clock.now())
+        .await
+        .unwrap();
+    phone
+}
+
+/// Waits until the progress message (the confirmed preview) says «Готово».
+async fn done(phone: &Phone<'_>, progress: &ChatMessage) -> String {
+    let chat = phone
+        .wait_for(|chat| {
+            chat.message(progress.message_id)
+                .is_some_and(|m| m.body().contains("Готово"))
+        })
+        .await;
+    chat.message(progress.message_id).unwrap().body().to_owned()
+}
+
+/// The bot's messages in a practitioner's chat that contain `text`.
+async fn pushes_with(phone: &Phone<'_>, text: &str) -> usize {
+    phone
+        .chat()
+        .await
+        .bot_messages()
+        .filter(|m| m.body().contains(text))
+        .count()
+}
+
+async fn refusals(app: &TestApp, user_id: i64) -> usize {
+    security_events::kinds_for(&app.db, user_id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|kind| *kind == "operator_action_refused")
+        .count()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let dmitry = practitioner(&app, "Дмитрий", "Терапия", "Москва", "ГБУЗ ГП № 2").await;
+    let boris = practitioner(&app, "Борис", "Кардиология", "Москва", "ГБУЗ ГП № 1").await;
+    let vera = practitioner(&app, "Вера", "Терапия", "Тверская область", "ГБУЗ ЦРБ").await;
+    let galina = practitioner(&app, "Галина", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let mut settings = notification_settings::get(&app.db, galina.id())
+        .await
+        .unwrap();
+    settings.regulation = false;
+    notification_settings::save(&app.db, galina.id(), &settings, app.clock.now())
+        .await
+        .unwrap();
+    let olga = operator(&app, "Ольга").await;
+
+    let first = olga.send("/notice").await;
+    assert!(
+        first
+            .body()
+            .starts_with("📢 Новое уведомление об изменениях в нормативных документах"),
+        "{}",
+        first.body()
+    );
+    assert!(first.body().contains("Шаг 1 из 5."), "{}", first.body());
+    assert_eq!(first.button_labels(), ["✖️ Отмена"], "nothing proposed");
+
+    let reply = olga.send(&"Я".repeat(201)).await;
+    assert_eq!(
+        reply.body(),
+        "Заголовок длиннее 200 символов. Сократите его и отправьте ещё раз."
+    );
+    let reply = olga.send("Приказ <b>№ 1</b>").await;
+    assert!(reply.body().starts_with("Шаг 2 из 5."), "{}", reply.body());
+    let reply = olga
+        .send("С 1 марта меняются сроки & порядок аттестации.")
+        .await;
+    assert!(reply.body().starts_with("Шаг 3 из 5."), "{}", reply.body());
+    assert_eq!(reply.button_labels(), ["Без ссылки", "✖️ Отмена"]);
+    // Bad links are explained; the answers given stay.
+    let reply = olga.send("ftp://example.org/123").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("broadcast-link-not-http").as_str())
+    );
+    let reply = olga.send("приказ на сайте").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("broadcast-link-not-url").as_str())
+    );
+    let reply = olga.send("https://example.org/prikaz-1").await;
+    assert!(reply.body().starts_with("Шаг 4 из 5."), "{}", reply.body());
+    assert_eq!(reply.button_labels(), ["Всем", "✖️ Отмена"]);
+    let reply = olga.send("Терапия").await;
+    assert!(reply.body().starts_with("Шаг 5 из 5."), "{}", reply.body());
+    let preview = olga.send("Москва").await;
+
+    let body = preview.body();
+    assert!(body.starts_with("Предпросмотр."), "{body}");
+    // Exactly the push, as a practitioner will read it.
+    for part in [
+        "📜 Приказ <b>№ 1</b>",
+        "С 1 марта меняются сроки & порядок аттестации.",
+        "https://example.org/prikaz-1",
+        "Специальности: Терапия",
+        "Регионы: Москва",
+        "Получат: 2 человека",
+    ] {
+        assert!(body.contains(part), "{part:?} in {body}");
+    }
+    assert_eq!(preview.button_labels(), [SEND, "✏️ Изменить…", "✖️ Отмена"]);
+
+    // A change from the preview comes back to it, the rest kept.
+    let which = olga.press("✏️ Изменить…").await;
+    assert_eq!(which.message_id, preview.message_id);
+    assert_eq!(
+        which.button_labels(),
+        [
+            "Заголовок",
+            "Содержание",
+            "Ссылка",
+            "Специальности",
+            "Регионы",
+            "« К предпросмотру"
+        ]
+    );
+    let ask = olga.press("Заголовок").await;
+    assert!(
+        ask.body().contains("Сейчас: Приказ <b>№ 1</b>"),
+        "{}",
+        ask.body()
+    );
+    assert_eq!(ask.button_labels(), ["« К предпросмотру"]);
+    let preview = olga.send("Приказ <b>№ 123н</b>").await;
+    assert!(
+        preview.body().contains("📜 Приказ <b>№ 123н</b>"),
+        "{}",
+        preview.body()
+    );
+    assert!(preview.body().contains("Получат: 2 человека"));
+
+    let progress = olga.press(SEND).await;
+    assert_eq!(
+        progress.message_id, preview.message_id,
+        "the preview turns into the progress"
+    );
+    assert!(
+        progress
+            .body()
+            .starts_with("📤 Уведомление «Приказ <b>№ 123н</b>»"),
+        "{}",
+        progress.body()
+    );
+    assert!(progress.button_labels().is_empty());
+    let finished = done(&olga, &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
+        "{finished}"
+    );
+
+    for phone in [&anna, &dmitry] {
+        let push = phone.wait_for_text("📜 Приказ <b>№ 123н</b>").await;
+        assert!(push.body().contains("🔗 https://example.org/prikaz-1"));
+    }
+    for phone in [&boris, &vera, &galina] {
+        assert_eq!(
+            phone.chat().await.bot_messages().count(),
+            0,
+            "{}",
+            phone.id()
+        );
+    }
+    // A second tap on «Отправить» finds no draft: nothing is sent twice.
+    let again = olga.press_forged("bc:send").await;
+    assert_eq!(again.text, Some(ru("broadcast-draft-gone")));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM regulatory_notices").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM outbox WHERE broadcast_id IS NOT NULL"
+        )
+        .await,
+        2
+    );
+    let finished: i64 = count(
+        &app,
+        "SELECT count(*) FROM broadcasts WHERE finished_at IS NOT NULL AND progress_message_id IS NOT NULL",
+    )
+    .await;
+    assert_eq!(finished, 1, "the progress message is recorded and finished");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 2").await;
+    // The same name in another region is another organisation.
+    let vera = practitioner(&app, "Вера", "Терапия", "Тверская область", "ГБУЗ ГП № 1").await;
+    let olga = operator(&app, "Ольга").await;
+
+    let first = olga.send("/inspection").await;
+    assert!(
+        first.body().starts_with("🔎 Новое уведомление о проверке"),
+        "{}",
+        first.body()
+    );
+    assert_eq!(
+        first.button_labels(),
+        ["🏥 Организация", "🗺 Регион", "✖️ Отмена"]
+    );
+    let reply = olga.send("ГБУЗ ГП № 1").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("broadcast-use-buttons").as_str())
+    );
+    let ask = olga.press("🏥 Организация").await;
+    assert_eq!(ask.message_id, first.message_id);
+    assert!(ask.body().starts_with("Шаг 2 из 6."), "{}", ask.body());
+    let reply = olga.send("ГБУЗ ГП № 1").await;
+    assert!(reply.body().starts_with("Шаг 3 из 6."), "{}", reply.body());
+    assert_eq!(reply.button_labels(), ["Во всех регионах", "✖️ Отмена"]);
+    let reply = olga.send("Москва").await;
+    assert!(reply.body().starts_with("Шаг 4 из 6."), "{}", reply.body());
+    let reply = olga.send("32.13.2026").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("broadcast-date-format").as_str())
+    );
+    let reply = olga.send("24.11.2026").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("broadcast-date-in-past").as_str())
+    );
+    let kinds = olga.send("15.12.2026").await;
+    assert_eq!(
+        kinds.button_labels(),
+        [
+            "Плановая выездная",
+            "Плановая документарная",
+            "Внеплановая выездная",
+            "Внеплановая документарная",
+            "✖️ Отмена"
+        ]
+    );
+    let ask = olga.press("Плановая выездная").await;
+    assert!(ask.body().starts_with("Шаг 6 из 6."), "{}", ask.body());
+    let preview = olga
+        .send("Медицинские книжки, журналы учёта, лицензию")
+        .await;
+    let body = preview.body();
+    for part in [
+        "🔎 Назначена проверка",
+        "ГБУЗ ГП № 1",
+        "15.12.2026",
+        "Медицинские книжки, журналы учёта, лицензию",
+        "Получат: 1 человек",
+    ] {
+        assert!(body.contains(part), "{part:?} in {body}");
+    }
+
+    let progress = olga.press(SEND).await;
+    assert!(
+        progress
+            .body()
+            .starts_with("📤 Проверка: ГБУЗ ГП № 1, 15.12.2026"),
+        "{}",
+        progress.body()
+    );
+    let finished = done(&olga, &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 1 из 1, не доставлено 0."),
+        "{finished}"
+    );
+    let push = anna.wait_for_text("🔎 Назначена проверка").await;
+    assert!(push.body().contains("Что подготовить: Медицинские книжки"));
+    for phone in [&boris, &vera] {
+        assert_eq!(
+            phone.chat().await.bot_messages().count(),
+            0,
+            "{}",
+            phone.id()
+        );
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM inspections").await, 1);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_proposal_from_the_feed_is_published_once(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let boris = practitioner(&app, "Борис", "Кардиология", "Тверская область", "ГБУЗ ЦРБ").await;
+    let item = |key: &str, title: &str| FeedItem {
+        key: key.to_owned(),
+        title: title.to_owned(),
+        summary: format!("{title}: кратко о главном."),
+        link: Some(format!("https://feed.example/{key}")),
+    };
+    let proposed = notices::propose_from_feed(
+        &app.db,
+        "https://feed.example/rss",
+        &[item("b", "Письмо Минздрава № 7"), item("a", "Приказ № 5н")],
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(proposed, 2);
+    let ids: Vec<i64> = notices::proposed(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.id)
+        .collect();
+    let olga = operator(&app, "Ольга").await;
+
+    let first = olga.send("/notice").await;
+    assert_eq!(
+        first.button_labels(),
+        ["📥 Предложено из ленты (2)", "✖️ Отмена"]
+    );
+    let list = olga.press("📥 Предложено из ленты (2)").await;
+    assert_eq!(list.message_id, first.message_id);
+    assert_eq!(
+        list.button_labels(),
+        ["1. Приказ № 5н", "2. Письмо Минздрава № 7"]
+    );
+    let card = olga.press("1. Приказ № 5н").await;
+    for part in [
+        "📜 Приказ № 5н",
+        "Приказ № 5н: кратко о главном.",
+        "🔗 https://feed.example/a",
+        "Специальности: все",
+        "Получат: 2 человека",
+    ] {
+        assert!(card.body().contains(part), "{part:?} in {}", card.body());
+    }
+    assert_eq!(
+        card.button_labels(),
+        ["📤 Опубликовать", "🗑 Отклонить", "« К списку"]
+    );
+    let progress = olga.press("📤 Опубликовать").await;
+    let finished = done(&olga, &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
+        "{finished}"
+    );
+    anna.wait_for_text("📜 Приказ № 5н").await;
+    boris.wait_for_text("📜 Приказ № 5н").await;
+
+    // The same button again (replayed, or another operator's old card).
+    let before = refusals(&app, olga.id()).await;
+    let again = olga.press_forged(&format!("bc:pub:{}", ids[0])).await;
+    assert_eq!(again.text, Some(ru("broadcast-proposal-published")));
+    assert_eq!(refusals(&app, olga.id()).await, before + 1, "recorded");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM outbox WHERE broadcast_id IS NOT NULL"
+        )
+        .await,
+        2,
+        "nothing sent twice"
+    );
+    assert_eq!(pushes_with(&anna, "Приказ № 5н").await, 1);
+
+    // The other one is dismissed: nobody gets it, and it cannot be published after.
+    let list = olga.send("/notices").await;
+    assert_eq!(list.button_labels(), ["1. Письмо Минздрава № 7"]);
+    olga.press("1. Письмо Минздрава № 7").await;
+    let dismissed = olga.press("🗑 Отклонить").await;
+    assert!(
+        dismissed
+            .body()
+            .starts_with("🗑 Предложение отклонено, никому не отправлено."),
+        "{}",
+        dismissed.body()
+    );
+    assert!(dismissed.body().contains(&ru("broadcast-proposals-none")));
+    let late = olga.press_forged(&format!("bc:pub:{}", ids[1])).await;
+    assert_eq!(late.text, Some(ru("broadcast-proposal-was-dismissed")));
+    let missing = olga.press_forged("bc:pub:999999").await;
+    assert_eq!(missing.text, Some(ru("broadcast-proposal-not-found")));
+    assert_eq!(pushes_with(&anna, "Письмо Минздрава").await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM broadcasts").await,
+        1,
+        "one broadcast in all"
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn nobody_but_an_operator_may_publish(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    notices::propose_from_feed(
+        &app.db,
+        "https://feed.example/rss",
+        &[FeedItem {
+            key: "a".into(),
+            title: "Приказ № 5н".into(),
+            summary: "Кратко.".into(),
+            link: None,
+        }],
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let proposal = notices::proposed(&app.db).await.unwrap()[0].id;
+    let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+
+    for command in ["/notice", "/inspection", "/notices"] {
+        let reply = boris.send(command).await;
+        assert_eq!(reply.body(), OPERATORS_ONLY, "{command}");
+    }
+    for data in [
+        "bc:feed".to_owned(),
+        format!("bc:feed:{proposal}"),
+        format!("bc:pub:{proposal}"),
+        format!("bc:dis:{proposal}"),
+        "bc:send".to_owned(),
+    ] {
+        let answer = boris.press_forged(&data).await;
+        assert!(answer.answered, "{data}");
+        assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
+    }
+    assert_eq!(refusals(&app, boris.id()).await, 8);
+    // Someone who never started the bot is refused the same way.
+    let stranger = app.user("Пётр", "ru").await;
+    assert_eq!(stranger.send("/notice").await.body(), OPERATORS_ONLY);
+
+    // An operator whose role is revoked mid-dialogue is refused at the next answer.
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/notice").await;
+    operators::revoke(&app.db, olga.id(), app.clock.now())
+        .await
+        .unwrap();
+    let reply = olga.send("Приказ № 1").await;
+    assert_eq!(reply.body(), OPERATORS_ONLY);
+    let answer = olga.press_forged("bc:cancel").await;
+    assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY));
+    assert_eq!(refusals(&app, olga.id()).await, 2);
+
+    assert_eq!(
+        notices::get(&app.db, proposal)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        notices::Status::Proposed
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM broadcasts").await, 0);
+    assert_eq!(anna.chat().await.bot_messages().count(), 0);
+    app.finish().await;
+}

@@ -1,0 +1,285 @@
+//! /settings: categories switched on and off, quiet hours and the time
+//! zone, all kept in PostgreSQL (a Redis flush loses none of it); typed
+//! quiet hours that do not read get a clear answer and keep the question.
+
+use medcab_core::notification_settings::{self, QuietHours, Settings};
+use medcab_core::{accounts, consent};
+use medcab_e2e::TestApp;
+use sqlx::PgPool;
+
+use crate::ru;
+
+const SCREEN_RU: [&str; 6] = [
+    "✅ Проверки",
+    "✅ Изменения в нормативных документах",
+    "✅ Напоминания о сроках документов",
+    "🌙 Тихие часы: 22:00–08:00",
+    "🕒 Часовой пояс: Москва (UTC+3)",
+    "« Назад в меню",
+];
+
+async fn stored(app: &TestApp, user_id: i64) -> Settings {
+    notification_settings::get(&app.db, user_id).await.unwrap()
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+
+    let screen = anna.send("/settings").await;
+    assert!(
+        screen.body().starts_with("⚙️ Настройки уведомлений"),
+        "{}",
+        screen.body()
+    );
+    assert!(
+        screen
+            .body()
+            .contains("о статусе ваших заявок приходят всегда"),
+        "{}",
+        screen.body()
+    );
+    assert_eq!(screen.button_labels(), SCREEN_RU);
+
+    let switched = anna.press("✅ Проверки").await;
+    assert_eq!(switched.message_id, screen.message_id, "edited in place");
+    assert_eq!(switched.button_labels()[0], "⬜ Проверки");
+    // A double tap of the old button (the same callback_data) changes nothing more.
+    let again = anna
+        .press_forged(
+            &screen
+                .button("✅ Проверки")
+                .unwrap()
+                .callback_data
+                .clone()
+                .unwrap(),
+        )
+        .await;
+    assert!(again.answered);
+    let switched = anna.press("✅ Напоминания о сроках документов").await;
+    assert_eq!(
+        switched.button_labels()[..3],
+        [
+            "⬜ Проверки",
+            "✅ Изменения в нормативных документах",
+            "⬜ Напоминания о сроках документов"
+        ]
+    );
+
+    let quiet = anna.press("🌙 Тихие часы: 22:00–08:00").await;
+    assert_eq!(quiet.message_id, screen.message_id);
+    assert!(
+        quiet.body().starts_with("🌙 Тихие часы"),
+        "{}",
+        quiet.body()
+    );
+    assert_eq!(
+        quiet.button_labels(),
+        [
+            "Выключить",
+            "✅ 22:00–08:00",
+            "23:00–07:00",
+            "21:00–09:00",
+            "✏️ Указать своё",
+            "« К настройкам"
+        ]
+    );
+    let saved = anna.press("23:00–07:00").await;
+    assert_eq!(saved.message_id, screen.message_id);
+    assert!(
+        saved.body().starts_with("✅ Тихие часы: 23:00–07:00."),
+        "{}",
+        saved.body()
+    );
+    assert!(
+        saved
+            .button_labels()
+            .contains(&"🌙 Тихие часы: 23:00–07:00")
+    );
+
+    let zones = anna.press("🕒 Часовой пояс: Москва (UTC+3)").await;
+    let labels = zones.button_labels();
+    assert_eq!(labels.len(), 12, "{labels:?}");
+    assert_eq!(labels[0], "Калининград (UTC+2)");
+    assert_eq!(labels[1], "✅ Москва (UTC+3)");
+    assert_eq!(labels[10], "Камчатка (UTC+12)");
+    assert_eq!(labels[11], "« К настройкам");
+    let saved = anna.press("Екатеринбург (UTC+5)").await;
+    assert!(
+        saved
+            .body()
+            .starts_with("✅ Часовой пояс: Екатеринбург (UTC+5)."),
+        "{}",
+        saved.body()
+    );
+
+    let expected = Settings {
+        inspections: false,
+        regulation: true,
+        reminders: false,
+        quiet_hours: Some(QuietHours::parse("23:00-07:00").unwrap()),
+        time_zone: medcab_core::notification_settings::RUSSIAN_TIME_ZONES[3],
+    };
+    assert_eq!(stored(&app, anna.id()).await, expected);
+
+    // Nothing of it lived in Redis.
+    let anna = anna.user.clone();
+    app.restart_bot().await;
+    app.flush_redis().await;
+    let anna = app.phone(anna);
+    let screen = anna.send("/settings").await;
+    assert_eq!(
+        screen.button_labels(),
+        [
+            "⬜ Проверки",
+            "✅ Изменения в нормативных документах",
+            "⬜ Напоминания о сроках документов",
+            "🌙 Тихие часы: 23:00–07:00",
+            "🕒 Часовой пояс: Екатеринбург (UTC+5)",
+            "« Назад в меню",
+        ]
+    );
+    // Quiet hours off.
+    anna.press("🌙 Тихие часы: 23:00–07:00").await;
+    let off = anna.press("Выключить").await;
+    assert!(off.body().starts_with("✅ Тихие часы выключены."));
+    assert!(off.button_labels().contains(&"🌙 Тихие часы: выключены"));
+    assert_eq!(stored(&app, anna.id()).await.quiet_hours, None);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/settings").await;
+    anna.press("🌙 Тихие часы: 22:00–08:00").await;
+    let ask = anna.press("✏️ Указать своё").await;
+    assert!(
+        ask.body()
+            .starts_with("Напишите начало и конец тихих часов в формате ЧЧ:ММ–ЧЧ:ММ"),
+        "{}",
+        ask.body()
+    );
+    assert_eq!(ask.button_labels(), ["« К настройкам"]);
+
+    let reply = anna.send("поздно вечером").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("settings-quiet-format").as_str())
+    );
+    let reply = anna.send("25:00-08:00").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("settings-quiet-format").as_str())
+    );
+    let reply = anna.send("08:00–08:00").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("settings-quiet-empty").as_str())
+    );
+    // Nothing was changed by the bad answers.
+    assert_eq!(
+        stored(&app, anna.id()).await.quiet_hours,
+        Some(QuietHours::NIGHT)
+    );
+    // /help in between does not lose the question.
+    anna.send("/help").await;
+
+    let saved = anna.send("22:30 – 7:00").await;
+    assert!(
+        saved.body().starts_with("✅ Тихие часы: 22:30–07:00."),
+        "{}",
+        saved.body()
+    );
+    assert!(
+        saved
+            .button_labels()
+            .contains(&"🌙 Тихие часы: 22:30–07:00")
+    );
+    assert_eq!(
+        stored(&app, anna.id()).await.quiet_hours,
+        Some(QuietHours::parse("22:30-07:00").unwrap())
+    );
+    // The question is answered: the next text is not taken as quiet hours.
+    let reply = anna.send("23:00-06:00").await;
+    assert_eq!(reply.html.as_deref(), Some(ru("unknown-text").as_str()));
+
+    // /cancel leaves the question too.
+    anna.press("🌙 Тихие часы: 22:30–07:00").await;
+    anna.press("✏️ Указать своё").await;
+    anna.send("/cancel").await;
+    let reply = anna.send("23:00-06:00").await;
+    assert_eq!(reply.html.as_deref(), Some(ru("unknown-text").as_str()));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_notifications_section_of_the_menu_opens_the_settings(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let john = app.active_user("John", "en").await;
+    let menu = john.send("/menu").await;
+    let screen = john.press("🔔 Notifications").await;
+    assert_eq!(screen.message_id, menu.message_id);
+    assert!(
+        screen.body().starts_with("⚙️ Notification settings"),
+        "{}",
+        screen.body()
+    );
+    assert_eq!(
+        screen.button_labels(),
+        [
+            "✅ Inspections",
+            "✅ Changes in regulations",
+            "✅ Document deadline reminders",
+            "🌙 Quiet hours: 22:00–08:00",
+            "🕒 Time zone: Moscow (UTC+3)",
+            "« Back to the menu",
+        ]
+    );
+    let back = john.press("« Back to the menu").await;
+    assert!(back.button_labels().contains(&"🔔 Notifications"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn consent_comes_before_settings_but_activation_need_not(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let stranger = app.user("Пётр", "ru").await;
+    let reply = stranger.send("/settings").await;
+    assert_eq!(
+        reply.html.as_deref(),
+        Some(ru("settings-needs-consent").as_str())
+    );
+    let answer = stranger.press_forged("set:t:i:0").await;
+    assert!(answer.answered);
+    assert_eq!(answer.text, Some(ru("settings-needs-consent")));
+    assert_eq!(stored(&app, stranger.id()).await, Settings::default());
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notification_settings WHERE telegram_user_id = $1",
+    )
+    .bind(stranger.id())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(rows, 0, "nothing is stored before consent");
+
+    // Agreed and still connecting (the phone is asked for next).
+    let anna = app.user("Анна", "ru").await;
+    consent::give(&app.db, anna.id(), app.clock.now())
+        .await
+        .unwrap();
+    accounts::open(&app.db, anna.id(), app.clock.now())
+        .await
+        .unwrap();
+    let screen = anna.send("/settings").await;
+    assert_eq!(screen.button_labels(), SCREEN_RU);
+    let switched = anna.press("✅ Изменения в нормативных документах").await;
+    assert_eq!(
+        switched.button_labels()[1],
+        "⬜ Изменения в нормативных документах"
+    );
+    assert!(!stored(&app, anna.id()).await.regulation);
+    app.finish().await;
+}
