@@ -1,5 +1,6 @@
 ## Notification settings (/settings)
 
+settings-open = ⚙️ Notification settings
 command-settings = Notification settings
 
 settings-needs-consent = Notification settings are available once you have agreed to the processing of personal data. Send /start to begin.

@@ -215,7 +215,13 @@ async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners
         );
     }
     // A second tap on «Отправить» finds no draft: nothing is sent twice.
-    let again = olga.press_forged("bc:send").await;
+    let send = preview.button(SEND).unwrap().callback_data.clone().unwrap();
+    let again = olga.press_forged(&send).await;
+    assert_eq!(again.text, Some(ru("broadcast-draft-gone")));
+    // Nor does it send a draft begun since.
+    olga.send("/notice").await;
+    olga.send("Другой приказ").await;
+    let again = olga.press_forged(&send).await;
     assert_eq!(again.text, Some(ru("broadcast-draft-gone")));
     assert_eq!(
         count(&app, "SELECT count(*) FROM regulatory_notices").await,
@@ -467,7 +473,7 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
         format!("bc:feed:{proposal}"),
         format!("bc:pub:{proposal}"),
         format!("bc:dis:{proposal}"),
-        "bc:send".to_owned(),
+        "bc:send:1".to_owned(),
     ] {
         let answer = boris.press_forged(&data).await;
         assert!(answer.answered, "{data}");

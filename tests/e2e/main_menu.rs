@@ -133,7 +133,19 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     assert_eq!(
         names(&russian),
         [
-            "start", "menu", "language", "privacy", "forget", "help", "cancel", "review", "resets"
+            "start",
+            "menu",
+            "settings",
+            "language",
+            "privacy",
+            "forget",
+            "help",
+            "cancel",
+            "review",
+            "resets",
+            "notice",
+            "inspection",
+            "notices"
         ]
     );
     assert_eq!(names(&english), names(&russian));

@@ -216,11 +216,16 @@ async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(db: PgPool) {
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_notifications_section_of_the_menu_opens_the_settings(db: PgPool) {
+async fn the_notifications_section_of_the_menu_leads_to_the_settings(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let john = app.active_user("John", "en").await;
     let menu = john.send("/menu").await;
-    let screen = john.press("🔔 Notifications").await;
+    let section = john.press("🔔 Notifications").await;
+    assert_eq!(
+        section.button_labels(),
+        ["⚙️ Notification settings", "« Back to the menu"]
+    );
+    let screen = john.press("⚙️ Notification settings").await;
     assert_eq!(screen.message_id, menu.message_id);
     assert!(
         screen.body().starts_with("⚙️ Notification settings"),

@@ -287,9 +287,7 @@ async fn built_section(
         Section::Applications => {
             Some(super::applications::list_screen(t, db, services, user_id).await?)
         }
-        Section::Notifications => {
-            Some(super::settings::section_screen(t, db, services, user_id).await?)
-        }
+        Section::Notifications => Some(super::settings::section_screen(t)),
         _ => None,
     })
 }

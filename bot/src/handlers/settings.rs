@@ -20,7 +20,7 @@
 //! not active yet.
 //!
 //! ```text
-//! user: /settings              (or «🔔 Уведомления» in the main menu)
+//! user: /settings   (or «🔔 Уведомления» → «⚙️ Настройки уведомлений» in the menu)
 //! bot:  ⚙️ Настройки уведомлений … Уведомления о безопасности и о статусе
 //!       ваших заявок приходят всегда.
 //!       [✅ Проверки] [✅ Изменения в нормативных документах]
@@ -270,15 +270,16 @@ pub async fn command(
     screen::show(&bot, msg.chat.id, screen).await
 }
 
-/// The settings screen of a user, for the main menu's «🔔 Уведомления».
-pub async fn section_screen(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: i64,
-) -> Result<Screen, HandlerError> {
-    let settings = notification_settings::get(db, user_id).await?;
-    Ok(main_screen(t, &settings, services.clock.now(), None))
+/// The main menu's «🔔 Уведомления»: what the section is, and the way to
+/// the settings.
+pub fn section_screen(t: Texts) -> Screen {
+    Screen {
+        text: t.msg("section-notifications"),
+        keyboard: InlineKeyboardMarkup::new([
+            [button(t.msg("settings-open"), Action::Set(SetAction::Show))],
+            [button(t.msg("button-back"), Action::Home)],
+        ]),
+    }
 }
 
 /// A button of the settings screens.

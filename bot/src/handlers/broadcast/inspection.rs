@@ -53,6 +53,8 @@ pub struct Draft {
     pub prepare: Option<String>,
     /// The question open; `None` when the preview is on screen.
     pub asking: Option<Field>,
+    /// Tells this draft's «📤 Отправить» from an earlier one's.
+    pub nonce: u32,
 }
 
 impl Draft {
@@ -325,7 +327,7 @@ pub async fn next(
     );
     Ok(Screen {
         text,
-        keyboard: super::notice::preview_keyboard(t),
+        keyboard: super::preview_keyboard(t, draft.nonce),
     })
 }
 

@@ -17,8 +17,10 @@
 //! The answers of an unfinished dialogue live in the dialogue state in
 //! Redis, not in PostgreSQL's `drafts`: they are a public text an operator
 //! is writing, not anyone's personal data, and a Redis flush costs the
-//! operator one dialogue at most (the next answer or button says so and
-//! /notice starts again).
+//! operator one dialogue at most (a button of the lost draft says so;
+//! /notice or /inspection starts again). Nothing is published without the
+//! explicit «📤 Отправить» of the draft on screen: the button carries the
+//! draft's nonce, so a preview left from an earlier draft sends nothing.
 //!
 //! ```text
 //! operator: /notice
@@ -57,14 +59,14 @@
 mod inspection;
 mod notice;
 mod progress;
+mod proposals;
 
 use chrono::{DateTime, Utc};
 use dptree::case;
-use medcab_core::audience;
 use medcab_core::inspections::InspectionKind;
-use medcab_core::notices::{self, DecisionError, Notice, Status};
+use medcab_core::notices;
 use medcab_core::operators;
-use medcab_core::outbox::{Category, Payload};
+use medcab_core::outbox::Payload;
 use medcab_core::security_events::{self, Kind as SecurityKind};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -78,10 +80,6 @@ use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
-/// Proposals listed on one screen; the rest come once these are decided.
-const PROPOSALS_SHOWN: usize = 20;
-/// A proposal's title on its button, in characters.
-const BUTTON_TITLE: usize = 48;
 /// A list of specialties or regions on a preview, in characters: the
 /// preview must stay within Telegram's 4096.
 const LIST_SHOWN: usize = 600;
@@ -166,8 +164,9 @@ pub enum BcAction {
     Target(Target),
     /// An inspection's kind.
     Kind(InspectionKind),
-    /// «📤 Отправить» on a preview.
-    Send,
+    /// «📤 Отправить» on the preview of the draft with this nonce: a
+    /// preview left from an earlier draft does not send the current one.
+    Send(u32),
     /// «✏️ Изменить…»: which field.
     Edit,
     /// Change this field, then come back to the preview.
@@ -193,7 +192,7 @@ impl BcAction {
             BcAction::Target(Target::Organisation) => "to:org".to_owned(),
             BcAction::Target(Target::Region) => "to:region".to_owned(),
             BcAction::Kind(kind) => format!("kind:{}", kind.as_str()),
-            BcAction::Send => "send".to_owned(),
+            BcAction::Send(nonce) => format!("send:{nonce}"),
             BcAction::Edit => "edit".to_owned(),
             BcAction::EditField(field) => format!("edit:{}", field.code()),
             BcAction::Preview => "preview".to_owned(),
@@ -209,7 +208,6 @@ impl BcAction {
         match data {
             "nolink" => return Some(BcAction::NoLink),
             "all" => return Some(BcAction::Everyone),
-            "send" => return Some(BcAction::Send),
             "edit" => return Some(BcAction::Edit),
             "preview" => return Some(BcAction::Preview),
             "cancel" => return Some(BcAction::Cancel),
@@ -224,6 +222,7 @@ impl BcAction {
                 _ => None,
             },
             "kind" => InspectionKind::parse(rest).map(BcAction::Kind),
+            "send" => nonce(rest).map(BcAction::Send),
             "edit" => Field::from_code(rest).map(BcAction::EditField),
             "feed" => id(rest).map(BcAction::Proposal),
             "pub" => id(rest).map(BcAction::Publish),
@@ -238,7 +237,7 @@ impl BcAction {
             BcAction::Proposals | BcAction::Proposal(_) => "view_proposals",
             BcAction::Publish(_) => "publish_proposal",
             BcAction::Dismiss(_) => "dismiss_proposal",
-            BcAction::Send => "broadcast_send",
+            BcAction::Send(_) => "broadcast_send",
             _ => "broadcast_compose",
         }
     }
@@ -252,7 +251,8 @@ impl BcAction {
             BcAction::Everyone,
             BcAction::Target(Target::Organisation),
             BcAction::Target(Target::Region),
-            BcAction::Send,
+            BcAction::Send(0),
+            BcAction::Send(u32::MAX),
             BcAction::Edit,
             BcAction::Preview,
             BcAction::Cancel,
@@ -275,13 +275,40 @@ fn id(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// A draft's nonce in plain digits, one spelling each.
+fn nonce(text: &str) -> Option<u32> {
+    if text == "0" {
+        return Some(0);
+    }
+    id(text).and_then(|n| u32::try_from(n).ok())
+}
+
+/// A fresh draft's nonce.
+fn new_nonce() -> u32 {
+    uuid::Uuid::new_v4().as_fields().0
+}
+
+/// «📤 Отправить» · «✏️ Изменить…» · «✖️ Отмена» under a preview.
+fn preview_keyboard(t: Texts, nonce: u32) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([
+        vec![button(
+            t.msg("broadcast-send"),
+            Action::Bc(BcAction::Send(nonce)),
+        )],
+        vec![
+            button(t.msg("broadcast-edit"), Action::Bc(BcAction::Edit)),
+            button(t.msg("broadcast-cancel"), Action::Bc(BcAction::Cancel)),
+        ],
+    ])
+}
+
 /// The broadcasts' routes. They come before onboarding: operators need not
 /// be practitioners with an account of their own.
 pub fn routes() -> UpdateHandler<HandlerError> {
     let commands = teloxide::filter_command::<Command, _>()
         .branch(case![Command::Notice].endpoint(notice_command))
         .branch(case![Command::Inspection].endpoint(inspection_command))
-        .branch(case![Command::Notices].endpoint(proposals_command));
+        .branch(case![Command::Notices].endpoint(proposals::command));
     // Another command while a question is open is that command.
     let answers = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
         .branch(case![State::Broadcast(compose)].endpoint(receive));
@@ -361,7 +388,10 @@ pub async fn notice_command(
     {
         return Ok(());
     }
-    let mut draft = notice::Draft::default();
+    let mut draft = notice::Draft {
+        nonce: new_nonce(),
+        ..notice::Draft::default()
+    };
     let proposals = notices::proposed(&db).await?.len();
     let mut screen = notice::next(t, &db, &mut draft).await?;
     if proposals > 0 {
@@ -395,29 +425,14 @@ pub async fn inspection_command(
     {
         return Ok(());
     }
-    let mut draft = inspection::Draft::default();
+    let mut draft = inspection::Draft {
+        nonce: new_nonce(),
+        ..inspection::Draft::default()
+    };
     let screen = inspection::next(t, &db, &mut draft, services.clock.now()).await?;
     dialogue
         .update(State::Broadcast(Compose::Inspection(draft)))
         .await?;
-    screen::show(&bot, msg.chat.id, screen).await
-}
-
-/// /notices: what the feed proposed.
-pub async fn proposals_command(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if operator_of(&bot, &msg, t, &db, &services, "view_proposals")
-        .await?
-        .is_none()
-    {
-        return Ok(());
-    }
-    let screen = proposals_screen(t, &db, None).await?;
     screen::show(&bot, msg.chat.id, screen).await
 }
 
@@ -495,62 +510,17 @@ pub async fn press(
         return screen::answer_with(&bot, &query, t.msg("review-operators-only")).await;
     }
     match action {
-        BcAction::Proposals => {
-            screen::answer(&bot, &query).await?;
-            let screen = proposals_screen(t, &db, None).await?;
-            screen::replace(&bot, &query, screen).await
+        BcAction::Proposals
+        | BcAction::Proposal(_)
+        | BcAction::Publish(_)
+        | BcAction::Dismiss(_) => {
+            proposals::press(&bot, &query, &dialogue, t, &db, &services, action).await
         }
-        BcAction::Proposal(id) => match notices::get(&db, id).await? {
-            Some(notice) if notice.status == Status::Proposed => {
-                screen::answer(&bot, &query).await?;
-                let screen = proposal_screen(t, &db, &notice).await?;
-                screen::replace(&bot, &query, screen).await
-            }
-            found => {
-                let why = if found.is_some() {
-                    "already_decided"
-                } else {
-                    "not_found"
-                };
-                record_refusal(&db, operator, action.name(), why, now).await?;
-                let text = match found {
-                    Some(notice) => decided(t, notice.status),
-                    None => t.msg("broadcast-proposal-not-found"),
-                };
-                screen::answer_with(&bot, &query, text).await
-            }
-        },
-        BcAction::Publish(id) => match notices::approve(&db, id, operator, now).await {
-            Ok(published) => {
-                screen::answer(&bot, &query).await?;
-                let title = notices::get(&db, id)
-                    .await?
-                    .map(|notice| notice.title)
-                    .unwrap_or_default();
-                let what = t.msg_with("broadcast-what-notice", [("title", Arg::Text(&title))]);
-                progress::start(
-                    &bot,
-                    &query,
-                    &db,
-                    &services,
-                    t,
-                    published.broadcast_id,
-                    what,
-                )
-                .await
-            }
-            Err(error) => refuse_decision(&bot, &query, t, &db, operator, action, error, now).await,
-        },
-        BcAction::Dismiss(id) => match notices::dismiss(&db, id, operator, now).await {
-            Ok(()) => {
-                screen::answer(&bot, &query).await?;
-                let heading = t.msg("broadcast-proposal-dismissed");
-                let screen = proposals_screen(t, &db, Some(heading)).await?;
-                screen::replace(&bot, &query, screen).await
-            }
-            Err(error) => refuse_decision(&bot, &query, t, &db, operator, action, error, now).await,
-        },
         BcAction::Cancel => {
+            // A cancel button left from a draft already sent or dropped.
+            if !matches!(dialogue.get().await?, Some(State::Broadcast(_))) {
+                return screen::answer_with(&bot, &query, t.msg("broadcast-draft-gone")).await;
+            }
             screen::answer(&bot, &query).await?;
             dialogue.exit().await?;
             let screen = Screen {
@@ -585,7 +555,14 @@ async fn compose_press(
     let operator = query.from.id.0 as i64;
     let now = services.clock.now();
     match action {
-        BcAction::Send => {
+        BcAction::Send(nonce) => {
+            let current = match &compose {
+                Compose::Notice(draft) => draft.nonce,
+                Compose::Inspection(draft) => draft.nonce,
+            };
+            if nonce != current {
+                return screen::answer_with(bot, query, t.msg("broadcast-draft-gone")).await;
+            }
             let sent = match &compose {
                 Compose::Notice(draft) => notice::send(t, db, draft, operator, now).await?,
                 Compose::Inspection(draft) => inspection::send(t, db, draft, operator, now).await?,
@@ -806,109 +783,6 @@ fn typed_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The feed's proposals, under an optional heading.
-async fn proposals_screen(
-    t: Texts,
-    db: &PgPool,
-    heading: Option<String>,
-) -> Result<Screen, HandlerError> {
-    let proposals = notices::proposed(db).await?;
-    let mut text = heading.map(|h| h + "\n\n").unwrap_or_default();
-    if proposals.is_empty() {
-        text.push_str(&t.msg("broadcast-proposals-none"));
-        return Ok(Screen {
-            text,
-            keyboard: InlineKeyboardMarkup::default(),
-        });
-    }
-    text.push_str(&t.msg_with(
-        "broadcast-proposals-title",
-        [("count", Arg::Number(proposals.len() as i64))],
-    ));
-    let rows = proposals
-        .iter()
-        .take(PROPOSALS_SHOWN)
-        .enumerate()
-        .map(|(n, notice)| {
-            // A label is plain text, not HTML: the title goes in as is.
-            let label = format!("{}. {}", n + 1, shorten(&notice.title, BUTTON_TITLE));
-            vec![button(label, Action::Bc(BcAction::Proposal(notice.id)))]
-        })
-        .collect::<Vec<_>>();
-    Ok(Screen {
-        text,
-        keyboard: InlineKeyboardMarkup::new(rows),
-    })
-}
-
-/// A proposal as it would be pushed, with whom it reaches and its buttons.
-async fn proposal_screen(t: Texts, db: &PgPool, notice: &Notice) -> Result<Screen, HandlerError> {
-    let push = render_push(
-        t,
-        &notices::payload(&notice.title, &notice.summary, notice.link.as_deref()),
-    );
-    let count = {
-        let mut conn = db.acquire().await?;
-        audience::count(&mut conn, &notice.audience, Category::Regulation).await?
-    };
-    let text = format!(
-        "{}\n\n{push}\n\n{}",
-        t.msg("broadcast-proposal-heading"),
-        targets(
-            t,
-            notice.audience.specialties(),
-            notice.audience.regions(),
-            count
-        )
-    );
-    let keyboard = InlineKeyboardMarkup::new([
-        vec![
-            button(
-                t.msg("broadcast-publish"),
-                Action::Bc(BcAction::Publish(notice.id)),
-            ),
-            button(
-                t.msg("broadcast-dismiss"),
-                Action::Bc(BcAction::Dismiss(notice.id)),
-            ),
-        ],
-        vec![button(
-            t.msg("broadcast-proposals-back"),
-            Action::Bc(BcAction::Proposals),
-        )],
-    ]);
-    Ok(Screen { text, keyboard })
-}
-
-fn decided(t: Texts, status: Status) -> String {
-    match status {
-        Status::Published => t.msg("broadcast-proposal-published"),
-        Status::Dismissed => t.msg("broadcast-proposal-was-dismissed"),
-        Status::Proposed => t.msg("broadcast-proposal-not-found"),
-    }
-}
-
-/// A proposal that cannot be decided: answered and recorded.
-#[allow(clippy::too_many_arguments)]
-async fn refuse_decision(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    operator: i64,
-    action: BcAction,
-    error: DecisionError,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    let (why, text) = match error {
-        DecisionError::NotFound => ("not_found", t.msg("broadcast-proposal-not-found")),
-        DecisionError::AlreadyDecided(status) => ("already_decided", decided(t, status)),
-        DecisionError::Db(error) => return Err(error.into()),
-    };
-    record_refusal(db, operator, action.name(), why, now).await?;
-    screen::answer_with(bot, query, text).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -948,7 +822,10 @@ mod tests {
             "pub:",
             "pub:1:2",
             "dis:x",
-            "send:1",
+            "send",
+            "send:01",
+            "send:-1",
+            "send:4294967296",
         ] {
             assert_eq!(BcAction::parse(data), None, "{data:?}");
         }

@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use medcab_core::notices::{self, MAX_SUMMARY, MAX_TITLE, NoticeDraft, NoticeRejection, Source};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::InlineKeyboardButton;
 
 use super::{
-    BcAction, Field, LIST_SHOWN, list_text, question, question_keyboard, render_push, shorten,
-    targets, typed_list,
+    BcAction, Field, LIST_SHOWN, list_text, preview_keyboard, question, question_keyboard,
+    render_push, shorten, targets, typed_list,
 };
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
@@ -36,6 +36,8 @@ pub struct Draft {
     pub regions: Option<Vec<String>>,
     /// The question open; `None` when the preview is on screen.
     pub asking: Option<Field>,
+    /// Tells this draft's «📤 Отправить» from an earlier one's.
+    pub nonce: u32,
 }
 
 impl Draft {
@@ -231,19 +233,8 @@ pub async fn next(t: Texts, db: &PgPool, draft: &mut Draft) -> Result<Screen, Ha
     );
     Ok(Screen {
         text,
-        keyboard: preview_keyboard(t),
+        keyboard: preview_keyboard(t, draft.nonce),
     })
-}
-
-/// «📤 Отправить» · «✏️ Изменить…» · «✖️ Отмена».
-pub fn preview_keyboard(t: Texts) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([
-        vec![button(t.msg("broadcast-send"), Action::Bc(BcAction::Send))],
-        vec![
-            button(t.msg("broadcast-edit"), Action::Bc(BcAction::Edit)),
-            button(t.msg("broadcast-cancel"), Action::Bc(BcAction::Cancel)),
-        ],
-    ])
 }
 
 /// Publishes the draft on screen: its broadcast's id and what the progress
