@@ -37,6 +37,14 @@ use crate::notification_settings::Settings;
 /// Attempts before a row is given up on (a blocked chat is given up at once).
 pub const MAX_ATTEMPTS: i32 = 5;
 
+/// `last_error` of a row failed without a send because the recipient
+/// switched its category off after it was written.
+pub const SWITCHED_OFF: &str = "switched off by the recipient";
+
+/// `last_error` of a row failed without a send because its chat is known
+/// unreachable (a 403 earlier, and the user has not written since).
+pub const UNREACHABLE: &str = "the chat is unreachable (the user blocked the bot)";
+
 /// What a notification is about; decides its buttons at delivery, its
 /// [`Priority`] and the [`Category`] a practitioner may switch off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

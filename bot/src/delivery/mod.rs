@@ -76,8 +76,7 @@ pub const DEFAULT_LANES: usize = 4;
 const ERROR_REST: Duration = Duration::from_secs(1);
 
 /// Why a row was failed without a send.
-pub const SWITCHED_OFF: &str = "switched off by the recipient";
-pub const UNREACHABLE: &str = "the chat is unreachable (the user blocked the bot)";
+pub use outbox::{SWITCHED_OFF, UNREACHABLE};
 
 /// Tells the worker there is something new in the outbox, so an urgent push
 /// does not wait for the next poll. A wake while every lane is busy is

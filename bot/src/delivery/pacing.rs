@@ -134,6 +134,8 @@ pub struct Pacer {
     /// In-process buckets: the only ones without Redis, the fallback when
     /// Redis fails.
     local: Arc<Mutex<LocalBuckets>>,
+    /// When Redis's failure was last logged: once a minute is enough.
+    warned: Arc<Mutex<Option<Instant>>>,
 }
 
 impl std::fmt::Debug for Pacer {
@@ -158,6 +160,7 @@ impl Pacer {
                 pause: LoadedScript::new(PAUSE),
             })),
             local: Arc::default(),
+            warned: Arc::default(),
         }
     }
 
@@ -167,6 +170,7 @@ impl Pacer {
             limits,
             redis: None,
             local: Arc::default(),
+            warned: Arc::default(),
         }
     }
 
@@ -192,9 +196,7 @@ impl Pacer {
                 .await
             {
                 Ok((code, micros)) => return verdict(code, micros, paid),
-                Err(error) => {
-                    tracing::warn!(%error, "Redis does not pace sends; pacing in memory");
-                }
+                Err(error) => self.warn(&error, "Redis does not pace sends; pacing in memory"),
             }
         }
         let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
@@ -219,8 +221,18 @@ impl Pacer {
         if let Some(redis) = &self.redis {
             let keys = [format!("{}pause", redis.prefix)];
             if let Err(error) = redis.pause.run::<i64>(&redis.redis, &keys, &[millis]).await {
-                tracing::warn!(%error, "cannot share a 429's pause through Redis");
+                self.warn(&error, "cannot share a 429's pause through Redis");
             }
+        }
+    }
+}
+
+impl Pacer {
+    fn warn(&self, error: &redis::RedisError, what: &'static str) {
+        let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
+        if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+            *warned = Some(Instant::now());
+            tracing::warn!(%error, "{what}");
         }
     }
 }
