@@ -87,6 +87,7 @@ help =
 
     /start — start and open the main menu
     /menu — the main menu
+    /settings — notifications: what to send, quiet hours, time zone
     /language — change the language (русский / English)
     /privacy — consent to the processing of personal data
     /forget — withdraw consent and erase your personal data
@@ -94,6 +95,15 @@ help =
     /help — this help
 
     The data you enter is stored protected. If something goes wrong, send /cancel and start again.
+
+help-operator =
+    <b>For staff</b>
+
+    /review — take an application to review
+    /resets — requests to reset the second factor
+    /notice — send a change in regulations
+    /notices — proposed from the feed
+    /inspection — schedule an inspection and tell the practitioners
 
 ## /cancel
 

@@ -546,3 +546,21 @@ async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
     );
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn help_lists_the_staff_commands_to_operators_only(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = operator(&app, "Ольга").await;
+    let anna = app.active_user("Анна", "ru").await;
+
+    let help = olga.send("/help").await;
+    assert!(help.body().contains("/settings"), "{}", help.body());
+    for command in ["/review", "/resets", "/notice", "/notices", "/inspection"] {
+        assert!(help.body().contains(command), "{command}: {}", help.body());
+    }
+    let help = anna.send("/help").await;
+    assert!(help.body().contains("/settings"), "{}", help.body());
+    assert!(!help.body().contains("/review"), "{}", help.body());
+    assert!(!help.body().contains("/inspection"), "{}", help.body());
+    app.finish().await;
+}
