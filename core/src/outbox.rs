@@ -322,7 +322,7 @@ pub async fn enqueue_many(
     Ok(written)
 }
 
-/// Claims the next due row (urgent first, then oldest) for the caller's
+/// Claims the next due row (urgent first, then the one due longest) for the caller's
 /// transaction: the row stays locked (`FOR UPDATE SKIP LOCKED`) until that
 /// transaction ends, so any number of workers and lanes can claim side by
 /// side and never get the same row. The caller sends the message and marks
@@ -358,7 +358,7 @@ pub async fn claim_next(
         LEFT JOIN chats c ON c.id = o.chat_id
         LEFT JOIN notification_settings s ON s.telegram_user_id = o.chat_id
         WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.available_at <= $1
-        ORDER BY o.priority, o.id
+        ORDER BY o.priority, o.available_at, o.id
         LIMIT 1
         FOR UPDATE OF o SKIP LOCKED
         "#,

@@ -126,8 +126,14 @@ pub async fn language_of(pool: &PgPool, user_id: i64) -> Result<Language, sqlx::
 /// Telegram answered 403 for this chat (the user blocked the bot); cleared
 /// when the user writes again (see [`record_visit`]).
 pub async fn mark_unreachable(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::Error> {
+    // A push may go to a chat that never wrote (a practitioner linked by
+    // an operator): it has no row yet, and needs one to be skipped next time.
     sqlx::query!(
-        "UPDATE chats SET unreachable_since = COALESCE(unreachable_since, now()) WHERE id = $1",
+        r#"
+        INSERT INTO chats (id, kind, unreachable_since) VALUES ($1, 'private', now())
+        ON CONFLICT (id) DO UPDATE
+        SET unreachable_since = COALESCE(chats.unreachable_since, now())
+        "#,
         chat_id
     )
     .execute(pool)
@@ -192,5 +198,18 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(unreachable, None);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_chat_that_never_wrote_can_be_marked_unreachable(db: PgPool) {
+        mark_unreachable(&db, 77).await.unwrap();
+        mark_unreachable(&db, 77).await.unwrap();
+        let marked = sqlx::query_scalar!(
+            "SELECT unreachable_since IS NOT NULL AS \"marked!\" FROM chats WHERE id = 77"
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert!(marked);
     }
 }
