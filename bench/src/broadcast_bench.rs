@@ -15,7 +15,6 @@
 //! target/release/broadcast_bench --practitioners 100000 --rate 1000 --instances 2
 //! ```
 
-use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -212,6 +211,7 @@ async fn bench(
     client.reset_stats().await?;
 
     // Publish: select the recipients and fill the outbox.
+    let sampler = CpuSampler::start(bots.iter().map(Bot::pid).collect(), scratch.name.clone());
     let publishing = Instant::now();
     let published_at = Utc::now().timestamp_millis();
     let published = publish(&db).await?;
@@ -263,7 +263,9 @@ async fn bench(
     }
     // A send in flight when the last row was marked has landed by now.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let cpu = sampler.stop();
     let stats = client.stats().await?;
+    let vacuum = outbox_vacuum(&db).await?;
     let memory: Vec<(String, ProcessUsage)> = bots
         .iter()
         .map(|bot| (bot.label.clone(), ProcessUsage::of(bot.pid())))
@@ -297,6 +299,8 @@ async fn bench(
         timed_out,
         memory,
         own,
+        cpu,
+        vacuum,
     };
     report.print();
     Ok(())
@@ -595,6 +599,28 @@ async fn outbox_summary(db: &PgPool, broadcast_id: i64) -> anyhow::Result<Outbox
     })
 }
 
+/// What PostgreSQL did to the outbox's dead rows during the run.
+struct VacuumStats {
+    autovacuum: bool,
+    dead_rows: i64,
+    vacuums: i64,
+}
+
+async fn outbox_vacuum(db: &PgPool) -> anyhow::Result<VacuumStats> {
+    let autovacuum: String = sqlx::query_scalar("SHOW autovacuum").fetch_one(db).await?;
+    let (dead_rows, vacuums): (i64, i64) = sqlx::query_as(
+        "SELECT n_dead_tup, vacuum_count + autovacuum_count
+         FROM pg_stat_user_tables WHERE relname = 'outbox'",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(VacuumStats {
+        autovacuum: autovacuum == "on",
+        dead_rows,
+        vacuums,
+    })
+}
+
 /// How many of `users`' chats hold a message from the bot.
 async fn chats_with_messages(client: &Client, users: &[i64]) -> anyhow::Result<u64> {
     let mut checks = futures::stream::iter(users.iter().map(|&id| {
@@ -851,6 +877,172 @@ fn clock_ticks() -> f64 {
 }
 
 // ---------------------------------------------------------------------------
+// Where the machine's CPU goes, once a second, from /proc.
+
+/// Whose CPU time it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    /// The `medcab` children.
+    Bots = 0,
+    /// This process: the sandbox and the bench's own polling.
+    Bench = 1,
+    /// PostgreSQL backends connected to the scratch database.
+    PostgresOurs = 2,
+    /// Every other PostgreSQL process (other databases, the WAL writer,
+    /// the checkpointer…).
+    PostgresOther = 3,
+    Redis = 4,
+}
+
+const WHO: [(&str, Who); 5] = [
+    ("bots", Who::Bots),
+    ("bench+sandbox", Who::Bench),
+    ("pg (ours)", Who::PostgresOurs),
+    ("pg (other)", Who::PostgresOther),
+    ("redis", Who::Redis),
+];
+
+/// One second (or so) of CPU use, in cores.
+#[derive(Debug, Clone)]
+struct CpuSample {
+    /// The end of the interval, in milliseconds since the Unix epoch.
+    at: i64,
+    seconds: f64,
+    /// Cores used by each [`Who`], by index.
+    cores: [f64; 5],
+    /// Cores used by the whole machine (kernel and other work included).
+    machine: f64,
+}
+
+struct CpuSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<CpuSample>>,
+}
+
+struct CpuSnapshot {
+    at: Instant,
+    /// pid → (whose, CPU ticks so far)
+    processes: std::collections::HashMap<u32, (Who, u64)>,
+    /// The machine's busy and total ticks (all cores).
+    machine: (u64, u64),
+}
+
+impl CpuSampler {
+    fn start(bots: Vec<u32>, database: String) -> CpuSampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            let mut before = CpuSnapshot::take(&bots, &database);
+            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_secs(1));
+                let after = CpuSnapshot::take(&bots, &database);
+                samples.push(after.since(&before));
+                before = after;
+            }
+            samples
+        });
+        CpuSampler { stop, thread }
+    }
+
+    fn stop(self) -> Vec<CpuSample> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or_default()
+    }
+}
+
+impl CpuSnapshot {
+    fn take(bots: &[u32], database: &str) -> CpuSnapshot {
+        let at = Instant::now();
+        let own = std::process::id();
+        let mut processes = std::collections::HashMap::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Some((comm, ticks)) = process_ticks(pid) else {
+                continue;
+            };
+            let who = if bots.contains(&pid) {
+                Who::Bots
+            } else if pid == own {
+                Who::Bench
+            } else if comm == "postgres" {
+                // A backend's title names its database: "postgres: 15/main:
+                // user database host(port) state".
+                let title = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let title = String::from_utf8_lossy(&title);
+                if title.split_whitespace().any(|word| word == database) {
+                    Who::PostgresOurs
+                } else {
+                    Who::PostgresOther
+                }
+            } else if comm.starts_with("redis-server") {
+                Who::Redis
+            } else {
+                continue;
+            };
+            processes.insert(pid, (who, ticks));
+        }
+        CpuSnapshot {
+            at,
+            processes,
+            machine: machine_ticks(),
+        }
+    }
+
+    fn since(&self, before: &CpuSnapshot) -> CpuSample {
+        let seconds = self.at.duration_since(before.at).as_secs_f64().max(0.001);
+        let ticks_per_second = clock_ticks() * seconds;
+        let mut cores = [0.0; 5];
+        for (pid, (who, ticks)) in &self.processes {
+            let earlier = before.processes.get(pid).map_or(0, |(_, ticks)| *ticks);
+            cores[*who as usize] += ticks.saturating_sub(earlier) as f64 / ticks_per_second;
+        }
+        let busy = self.machine.0.saturating_sub(before.machine.0) as f64;
+        CpuSample {
+            at: Utc::now().timestamp_millis(),
+            seconds,
+            cores,
+            machine: busy / ticks_per_second,
+        }
+    }
+}
+
+/// A process's command name and CPU ticks (user + system) so far.
+fn process_ticks(pid: u32) -> Option<(String, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3 overall, utime 14, stime 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((comm, utime + stime))
+}
+
+/// The machine's busy and total CPU ticks, all cores, from /proc/stat.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().find(|line| line.starts_with("cpu ")) else {
+        return (0, 0);
+    };
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|value| value.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest is in user)
+    let total: u64 = values.iter().take(8).sum();
+    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+// ---------------------------------------------------------------------------
 // The report.
 
 struct Report<'a> {
@@ -869,6 +1061,8 @@ struct Report<'a> {
     timed_out: bool,
     memory: Vec<(String, ProcessUsage)>,
     own: ProcessUsage,
+    cpu: Vec<CpuSample>,
+    vacuum: VacuumStats,
 }
 
 impl Report<'_> {
@@ -955,9 +1149,22 @@ impl Report<'_> {
                 None => "n/a (under 3 s of sending)".to_owned(),
             },
         );
+        let middle = stats
+            .per_second
+            .get(1..stats.per_second.len().saturating_sub(1))
+            .unwrap_or(&[]);
         row(
-            "busiest second",
-            format!("{} sends", stats.max_per_second()),
+            "seconds",
+            format!(
+                "busiest {} sends, slowest {} (first and last aside), {} of {} under 95 %",
+                stats.max_per_second(),
+                middle.iter().min().copied().unwrap_or(0),
+                middle
+                    .iter()
+                    .filter(|&&n| (n as f64) < 0.95 * allowed)
+                    .count(),
+                middle.len()
+            ),
         );
         row(
             "429s",
@@ -1021,6 +1228,15 @@ impl Report<'_> {
                 self.own.cpu_seconds
             ),
         );
+        row(
+            "outbox dead rows",
+            format!(
+                "{} at the end, {} vacuums during the run (autovacuum {})",
+                self.vacuum.dead_rows,
+                self.vacuum.vacuums,
+                if self.vacuum.autovacuum { "on" } else { "OFF" }
+            ),
+        );
 
         let width = rows
             .iter()
@@ -1033,18 +1249,78 @@ impl Report<'_> {
             let pad = width - name.chars().count();
             println!("  {name}{}  {value}", " ".repeat(pad));
         }
-        let per_second: BTreeMap<usize, u64> =
-            stats.per_second.iter().copied().enumerate().collect();
-        if !per_second.is_empty() {
-            println!(
-                "  sends per second: {}",
-                per_second
-                    .values()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
+        self.print_cpu();
+    }
+}
+
+impl Report<'_> {
+    /// Where the machine's CPU went from publishing to the last send: the
+    /// average, then every ten seconds beside the sends.
+    fn print_cpu(&self) {
+        if self.cpu.is_empty() {
+            return;
         }
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let header = WHO
+            .iter()
+            .map(|(name, _)| format!("{name:>14}"))
+            .collect::<String>();
+        println!();
+        println!("  CPU in cores ({cores} on this machine), from publishing to the end");
+        println!(
+            "  {:>7} {:>8}{header} {:>14} {:>9}",
+            "t (s)", "sends/s", "the rest", "machine"
+        );
+        let line = |label: String, sends: f64, samples: &[CpuSample]| {
+            let seconds: f64 = samples.iter().map(|s| s.seconds).sum();
+            let mean = |value: &dyn Fn(&CpuSample) -> f64| {
+                samples.iter().map(|s| value(s) * s.seconds).sum::<f64>() / seconds
+            };
+            let by_who: Vec<f64> = (0..WHO.len()).map(|i| mean(&|s| s.cores[i])).collect();
+            let machine = mean(&|s| s.machine);
+            // Sampling jitter may make it a hair below zero.
+            let rest = (machine - by_who.iter().sum::<f64>()).max(0.0);
+            println!(
+                "  {label:>7} {sends:>8.0}{} {rest:>14.2} {machine:>9.2}",
+                by_who
+                    .iter()
+                    .map(|c| format!("{c:>13.2}"))
+                    .collect::<String>()
+            );
+        };
+        let sends_between = |from: i64, to: i64| -> u64 {
+            let Some(first) = self.stats.first_send_at else {
+                return 0;
+            };
+            self.stats
+                .per_second
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    let at = first + *i as i64 * 1000;
+                    at >= from && at < to
+                })
+                .map(|(_, n)| n)
+                .sum()
+        };
+        let mut from = self.published_at;
+        for window in self.cpu.chunks(10) {
+            let to = window.last().map_or(from, |s| s.at);
+            let seconds = ((to - from) as f64 / 1000.0).max(0.001);
+            line(
+                format!("{:.0}", (to - self.published_at) as f64 / 1000.0),
+                sends_between(from, to) as f64 / seconds,
+                window,
+            );
+            from = to;
+        }
+        let end = self.cpu.last().map_or(self.published_at, |s| s.at);
+        let seconds = ((end - self.published_at) as f64 / 1000.0).max(0.001);
+        line(
+            "all".to_owned(),
+            self.stats.accepted as f64 / seconds,
+            &self.cpu,
+        );
     }
 }
 
