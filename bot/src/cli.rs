@@ -49,7 +49,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// IT staff's chores: `import-registry FILE.csv` loads the register of
     /// medical workers; `grant-operator` / `revoke-operator TELEGRAM_ID`
-    /// give and take the review staff's role.
+    /// give and take the review staff's role; `publish-notice` and
+    /// `schedule-inspection` notify practitioners.
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,
@@ -114,6 +115,7 @@ async fn run_bot() -> anyhow::Result<()> {
     )
     .delivery_wakeup(wakeup)
     .delivery(startup::delivery_options(settings.delivery, redis))
+    .schedule(settings.schedule())
     .start()
     .await?;
 

@@ -74,10 +74,18 @@ pub struct Settings {
     /// The promised review time of an activation application.
     pub activation_review: chrono::Duration,
     pub delivery: DeliverySettings,
+    /// The regulatory feed (RSS, Atom or JSON Feed) whose new items are
+    /// proposed to operators (`MEDCAB_REGULATION_FEED_URL`); `None`: none.
+    pub regulation_feed_url: Option<Url>,
+    /// How often it is read (`MEDCAB_REGULATION_FEED_MINUTES`).
+    pub regulation_feed_every: chrono::Duration,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 30;
+/// A ministry publishes a few documents a day: twice an hour is timely
+/// and polite to its server.
+pub const DEFAULT_REGULATION_FEED_MINUTES: i64 = 30;
 /// The "at most 5 MB".
 pub const DEFAULT_MAX_DOCUMENT_MB: usize = 5;
 /// Telegram lets a bot download files of up to 20 MB; a larger limit would
@@ -148,7 +156,31 @@ impl Settings {
             max_document_bytes: max_document_bytes_from_env()?,
             activation_review: activation_review_from_env()?,
             delivery: DeliverySettings::from_env()?,
+            regulation_feed_url: optional("MEDCAB_REGULATION_FEED_URL")
+                .map(|value| http_url("MEDCAB_REGULATION_FEED_URL", &value))
+                .transpose()?,
+            regulation_feed_every: match optional("MEDCAB_REGULATION_FEED_MINUTES") {
+                Some(value) => minutes("MEDCAB_REGULATION_FEED_MINUTES", &value)?,
+                None => chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
+            },
         })
+    }
+
+    /// The scheduler's work: reminders, and the feed when one is set.
+    pub fn schedule(&self) -> crate::scheduler::Schedule {
+        crate::scheduler::Schedule {
+            feed: self
+                .regulation_feed_url
+                .clone()
+                .map(|url| crate::scheduler::FeedSource {
+                    url,
+                    every: self
+                        .regulation_feed_every
+                        .to_std()
+                        .unwrap_or(std::time::Duration::from_secs(30 * 60)),
+                }),
+            ..crate::scheduler::Schedule::default()
+        }
     }
 
     /// The review times: activation as configured, the others core's own.

@@ -63,10 +63,14 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
             crate::config::activation_review_from_env()?,
         ),
     };
-    let dialogues = match env("REDIS_URL") {
-        Some(url) => {
-            startup::redis_dialogues(startup::connect_redis(&url).await?, "medcab-sandbox:")
-        }
+    // With Redis, positions and send pacing live there (shared with any
+    // `medcab deliver` started beside); without, in this process.
+    let redis = match env("REDIS_URL") {
+        Some(url) => Some(startup::connect_redis(&url).await?),
+        None => None,
+    };
+    let dialogues = match &redis {
+        Some(redis) => startup::redis_dialogues(redis.clone(), "medcab-sandbox:"),
         None => startup::memory_dialogues(),
     };
     let sandbox = Sandbox::start(SandboxConfig {
@@ -85,6 +89,15 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         dialogues,
         services,
     )
+    // Reminders and inspections' reminders, as in production.
+    .schedule(crate::scheduler::Schedule::default());
+    let bot = match redis {
+        Some(redis) => bot.delivery(startup::delivery_options(
+            crate::config::DeliverySettings::from_env()?,
+            redis,
+        )),
+        None => bot,
+    }
     .start()
     .await?;
 

@@ -26,6 +26,7 @@ use crate::config::DeliverySettings;
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
 use crate::handlers::{self, Dialogues, State, commands};
+use crate::scheduler::{Schedule, Scheduler};
 
 /// Opens the pool and brings the schema up to date.
 pub async fn connect_database(url: &str) -> anyhow::Result<PgPool> {
@@ -136,6 +137,7 @@ pub struct Application {
     polling_timeout: Duration,
     wakeup: Wakeup,
     delivery: DeliveryOptions,
+    schedule: Option<Schedule>,
 }
 
 impl Application {
@@ -148,7 +150,16 @@ impl Application {
             polling_timeout: Duration::from_secs(10),
             wakeup: Wakeup::default(),
             delivery: DeliveryOptions::default(),
+            schedule: None,
         }
+    }
+
+    /// Runs the scheduler (reminders, the regulatory feed) beside the bot.
+    /// Without this there is none: tests run its ticks themselves, so no
+    /// reminder turns up in a conversation a test is checking.
+    pub fn schedule(mut self, schedule: Schedule) -> Application {
+        self.schedule = Some(schedule);
+        self
     }
 
     /// How the delivery worker paces and how many lanes it runs; without
@@ -198,6 +209,9 @@ impl Application {
             self.delivery,
             self.wakeup,
         );
+        let scheduler = self.schedule.map(|schedule| {
+            Scheduler::start(self.db.clone(), self.services.clock.clone(), schedule)
+        });
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
             .dependencies(dptree::deps![self.db, self.dialogues, self.services])
             .default_handler(|update| async move {
@@ -220,6 +234,7 @@ impl Application {
             shutdown,
             task,
             delivery,
+            scheduler,
         })
     }
 }
@@ -229,6 +244,7 @@ pub struct RunningBot {
     shutdown: ShutdownToken,
     task: JoinHandle<()>,
     delivery: Delivery,
+    scheduler: Option<Scheduler>,
 }
 
 impl RunningBot {
@@ -237,6 +253,9 @@ impl RunningBot {
     pub async fn stop(self) {
         Self::stop_dispatcher(self.shutdown, self.task).await;
         self.delivery.stop().await;
+        if let Some(scheduler) = self.scheduler {
+            scheduler.stop().await;
+        }
     }
 
     async fn stop_dispatcher(shutdown: ShutdownToken, task: JoinHandle<()>) {
@@ -261,6 +280,9 @@ impl RunningBot {
     pub fn kill(self) {
         self.task.abort();
         self.delivery.kill();
+        if let Some(scheduler) = self.scheduler {
+            scheduler.kill();
+        }
     }
 
     /// The delivery worker running beside the dispatcher.
@@ -272,5 +294,8 @@ impl RunningBot {
     pub async fn wait(self) {
         let _ = self.task.await;
         self.delivery.stop().await;
+        if let Some(scheduler) = self.scheduler {
+            scheduler.stop().await;
+        }
     }
 }

@@ -74,6 +74,10 @@ fn a_malformed_setting_is_one_line_naming_it() {
         ("MEDCAB_DATA_KEY", "too-short"),
         ("MEDCAB_HTTP_ADDR", "everywhere"),
         ("MEDCAB_API_KEY", "short"),
+        ("MEDCAB_SEND_PER_SECOND", "5000"),
+        ("MEDCAB_DELIVERY_LANES", "0"),
+        ("MEDCAB_REGULATION_FEED_URL", "ftp://minzdrav/feed"),
+        ("MEDCAB_REGULATION_FEED_MINUTES", "0"),
     ] {
         let mut vars: Vec<_> = good.iter().filter(|(n, _)| *n != name).copied().collect();
         vars.push((name, bad));

@@ -7,7 +7,7 @@
 use medcab_core::notices::{self, FeedItem};
 use medcab_core::notification_settings;
 use medcab_core::{operators, security_events};
-use medcab_e2e::{Phone, TestApp, valid_snils};
+use medcab_e2e::{Phone, RegisterEntry, TestApp};
 use medcab_sandbox::ChatMessage;
 use sqlx::PgPool;
 
@@ -17,7 +17,7 @@ const OPERATORS_ONLY: &str = "Это действие доступно толь�
 const SEND: &str = "📤 Отправить";
 
 /// A confirmed practitioner whose register entry names this specialty,
-/// region and organisation (through the real CSV import).
+/// region and organisation.
 async fn practitioner<'a>(
     app: &'a TestApp,
     name: &str,
@@ -25,18 +25,8 @@ async fn practitioner<'a>(
     region: &str,
     organisation: &str,
 ) -> Phone<'a> {
-    let phone = app.confirmed_user(name, "ru").await;
-    let csv = format!(
-        "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
-         {},Иванова Анна Сергеевна,1985-03-14,+79{:09},{specialty},Врач,{organisation},{region},7722 012345678,2029-06-30\n",
-        valid_snils(phone.id()),
-        phone.id() % 1_000_000_000,
-    );
-    let report = medcab_core::registry::import_csv(&app.db, &app.vault, csv.as_bytes(), |_| {})
+    app.practitioner(name, RegisterEntry::new(specialty, region, organisation))
         .await
-        .expect("the register imports");
-    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
-    phone
 }
 
 async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {

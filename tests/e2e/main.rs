@@ -16,6 +16,7 @@ mod main_menu;
 mod onboarding;
 mod profile;
 mod redelivery;
+mod reminders;
 mod review;
 mod settings;
 mod unexpected;

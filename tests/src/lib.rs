@@ -363,6 +363,49 @@ impl TestApp {
         assert!(report.skipped.is_empty(), "{:?}", report.skipped);
     }
 
+    /// A confirmed practitioner whose register entry names `entry`'s
+    /// specialty, region, organisation and accreditation (through the real
+    /// CSV import): whom notices and reminders target.
+    pub async fn practitioner(&self, name: &str, entry: RegisterEntry<'_>) -> Phone<'_> {
+        let phone = self.confirmed_user(name, "ru").await;
+        let accreditation = entry
+            .accreditation_valid_until
+            .map(|date| date.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let csv = format!(
+            "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
+             {},Иванова Анна Сергеевна,1985-03-14,+79{:09},{},Врач,{},{},7722 012345678,{accreditation}\n",
+            valid_snils(phone.id()),
+            phone.id() % 1_000_000_000,
+            entry.specialty,
+            entry.organisation,
+            entry.region,
+        );
+        let report =
+            medcab_core::registry::import_csv(&self.db, &self.vault, csv.as_bytes(), |_| {})
+                .await
+                .expect("the register imports");
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        phone
+    }
+
+    /// Runs one tick of the scheduler (reminders; no feed) by the bot's
+    /// clock, and wakes delivery. The bot in tests runs no scheduler of its
+    /// own, so nothing is reminded unless a test asks.
+    pub async fn scheduler_tick(&self) -> medcab_bot::scheduler::Ticked {
+        let ticked = medcab_bot::scheduler::tick(
+            &self.db,
+            &self.clock,
+            None,
+            &reqwest::Client::new(),
+            &medcab_bot::scheduler::FeedState::default(),
+        )
+        .await
+        .expect("the scheduler ticks");
+        self.wake_delivery();
+        ticked
+    }
+
     /// The TOTP code an authenticator app shows now for this user's second
     /// factor (pending or enrolled), by the bot's clock.
     pub async fn totp_code(&self, user_id: i64) -> String {
@@ -536,6 +579,27 @@ pub fn test_start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
         .expect("a valid time")
         .to_utc()
+}
+
+/// What the register says about a practitioner, beyond who they are.
+#[derive(Debug, Clone, Copy)]
+pub struct RegisterEntry<'a> {
+    pub specialty: &'a str,
+    pub region: &'a str,
+    pub organisation: &'a str,
+    pub accreditation_valid_until: Option<chrono::NaiveDate>,
+}
+
+impl<'a> RegisterEntry<'a> {
+    /// A therapist of a Moscow polyclinic, accredited until mid-2029.
+    pub fn new(specialty: &'a str, region: &'a str, organisation: &'a str) -> Self {
+        RegisterEntry {
+            specialty,
+            region,
+            organisation,
+            accreditation_valid_until: chrono::NaiveDate::from_ymd_opt(2029, 6, 30),
+        }
+    }
 }
 
 /// A simulated user's phone: what they send, press and see.
