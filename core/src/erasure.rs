@@ -16,7 +16,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::security_events::{self, Kind};
-use crate::{consent, history, notification_settings};
+use crate::{consent, history, notification_settings, outbox};
 
 /// Whether there was anything to erase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub async fn forget(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Era
         .rows_affected();
     history::erase_owner(&mut tx, user_id).await?;
     notification_settings::erase(&mut tx, user_id).await?;
+    // A private chat's id is its user's.
+    outbox::drop_pending(&mut tx, user_id).await?;
     if !had_consent && deleted == 0 {
         return Ok(Erased::NothingStored);
     }

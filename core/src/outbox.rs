@@ -493,6 +493,20 @@ pub struct Row {
     pub available_at: DateTime<Utc>,
 }
 
+/// /forget: what has not gone yet to someone who withdrew consent does not
+/// go (a reminder held for the night, a notice in the queue). Sent rows
+/// stay as the record of what was sent; they hold no personal data.
+pub async fn drop_pending(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
+    let dropped = sqlx::query!(
+        "DELETE FROM outbox WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
+        chat_id
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(dropped)
+}
+
 /// Every row for a chat, oldest first.
 pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error> {
     let rows = sqlx::query!(

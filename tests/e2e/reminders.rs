@@ -235,3 +235,34 @@ async fn an_inspection_is_announced_then_reminded_7_days_and_1_day_before(db: Pg
     assert!(pushes(&app, &vera, PREPARE).await.is_empty());
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.practitioner("Анна", unaccredited()).await;
+    licence(&app, anna.id(), today(&app) + Days::new(30)).await;
+    // 23:00 in Moscow: the reminder is written, and held until 08:00.
+    app.clock.advance(chrono::Duration::hours(11));
+    app.scheduler_tick().await;
+    let rows = medcab_core::outbox::for_chat(&app.db, anna.id())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(!rows[0].sent);
+
+    anna.send("/forget").await;
+    anna.press("🗑 Удалить мои данные").await;
+
+    // The morning comes; nothing goes to someone who withdrew consent.
+    app.clock.advance(chrono::Duration::hours(10));
+    app.wake_delivery();
+    assert!(
+        medcab_core::outbox::for_chat(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(pushes(&app, &anna, "«Лицензия»").await.is_empty());
+    app.finish().await;
+}
