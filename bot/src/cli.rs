@@ -91,6 +91,7 @@ async fn run_bot() -> anyhow::Result<()> {
         session_idle: settings.session_idle,
         max_document_bytes: settings.max_document_bytes,
         review_deadlines: settings.review_deadlines(),
+        background: startup::Background::default(),
     };
     let wakeup = Wakeup::default();
     let api = Api {

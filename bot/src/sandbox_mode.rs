@@ -62,6 +62,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         review_deadlines: crate::config::review_deadlines(
             crate::config::activation_review_from_env()?,
         ),
+        background: startup::Background::default(),
     };
     // With Redis, positions and send pacing live there (shared with any
     // `medcab deliver` started beside); without, in this process.

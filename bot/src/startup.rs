@@ -27,6 +27,7 @@ use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
 use crate::handlers::{self, Dialogues, State, commands};
 use crate::scheduler::{Schedule, Scheduler};
+use tokio_util::sync::CancellationToken;
 
 /// Opens the pool and brings the schema up to date.
 pub async fn connect_database(url: &str) -> anyhow::Result<PgPool> {
@@ -89,6 +90,31 @@ pub struct Services {
     pub max_document_bytes: usize,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
+    /// Tasks handlers start that outlive an update; they end with the bot.
+    pub background: Background,
+}
+
+/// Work a handler starts that goes on after its update is answered
+/// (following a broadcast's progress). It stops when the bot stops, like
+/// everything else the bot runs; what it was doing is picked up again at
+/// the next start where that matters (`handlers::resume_broadcast_progress`).
+#[derive(Clone, Default)]
+pub struct Background(CancellationToken);
+
+impl Background {
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let stop = self.0.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = task => {}
+            }
+        });
+    }
+
+    fn stop(&self) {
+        self.0.cancel();
+    }
 }
 
 /// The register: an HTTP service when configured, else the imported table.
@@ -209,6 +235,14 @@ impl Application {
             self.delivery,
             self.wakeup,
         );
+        // Operators' progress messages of broadcasts still going.
+        let background = self.services.background.clone();
+        background.spawn(handlers::resume_broadcast_progress(
+            self.bot.clone(),
+            self.db.clone(),
+            self.services.clock.clone(),
+            background.clone(),
+        ));
         let scheduler = self.schedule.map(|schedule| {
             Scheduler::start(self.db.clone(), self.services.clock.clone(), schedule)
         });
@@ -235,6 +269,7 @@ impl Application {
             task,
             delivery,
             scheduler,
+            background,
         })
     }
 }
@@ -245,6 +280,7 @@ pub struct RunningBot {
     task: JoinHandle<()>,
     delivery: Delivery,
     scheduler: Option<Scheduler>,
+    background: Background,
 }
 
 impl RunningBot {
@@ -252,6 +288,7 @@ impl RunningBot {
     /// delivering the outbox, and returns.
     pub async fn stop(self) {
         Self::stop_dispatcher(self.shutdown, self.task).await;
+        self.background.stop();
         self.delivery.stop().await;
         if let Some(scheduler) = self.scheduler {
             scheduler.stop().await;
@@ -279,6 +316,7 @@ impl RunningBot {
     /// flight is finished (rows roll back and are delivered again).
     pub fn kill(self) {
         self.task.abort();
+        self.background.stop();
         self.delivery.kill();
         if let Some(scheduler) = self.scheduler {
             scheduler.kill();
@@ -293,6 +331,7 @@ impl RunningBot {
     /// Runs until the dispatcher stops by itself, then stops delivery.
     pub async fn wait(self) {
         let _ = self.task.await;
+        self.background.stop();
         self.delivery.stop().await;
         if let Some(scheduler) = self.scheduler {
             scheduler.stop().await;

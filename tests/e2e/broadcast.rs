@@ -498,3 +498,56 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
     assert_eq!(anna.chat().await.bot_messages().count(), 0);
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_restarted_bot_goes_on_updating_the_progress_message(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    // Users, not phones: a phone borrows the app, which restarts.
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1")
+        .await
+        .user;
+    let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 2")
+        .await
+        .user;
+    notices::propose_from_feed(
+        &app.db,
+        "https://feed.example/rss",
+        &[FeedItem {
+            key: "night".to_owned(),
+            title: "Приказ № 9н".to_owned(),
+            summary: "О ночных дежурствах.".to_owned(),
+            link: None,
+        }],
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let olga = operator(&app, "Ольга").await.user;
+    // 23:00 in Moscow: the practitioners' quiet hours hold the pushes.
+    app.clock.advance(chrono::Duration::hours(11));
+
+    let progress = {
+        let olga = app.phone(olga.clone());
+        olga.send("/notices").await;
+        olga.press("1. Приказ № 9н").await;
+        olga.press("📤 Опубликовать").await
+    };
+    assert!(
+        progress.body().contains("Отправлено 0 из 2"),
+        "{}",
+        progress.body()
+    );
+
+    app.restart_bot().await;
+    // The morning: the pushes go, and the restarted bot follows them.
+    app.clock.advance(chrono::Duration::hours(10));
+    app.wake_delivery();
+    app.phone(anna).wait_for_text("📜 Приказ № 9н").await;
+    app.phone(boris).wait_for_text("📜 Приказ № 9н").await;
+    let finished = done(&app.phone(olga), &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
+        "{finished}"
+    );
+    app.finish().await;
+}

@@ -158,6 +158,7 @@ impl TestApp {
             max_document_bytes: self.max_document_bytes,
             // The defaults `medcab run` has with nothing configured.
             review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
+            background: startup::Background::default(),
         }
     }
 

@@ -38,6 +38,7 @@ use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
 pub use actions::Action;
+pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
 
 use crate::i18n::Texts;

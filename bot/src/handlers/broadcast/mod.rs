@@ -58,7 +58,7 @@
 
 mod inspection;
 mod notice;
-mod progress;
+pub(crate) mod progress;
 mod proposals;
 
 use chrono::{DateTime, Utc};

@@ -6,24 +6,23 @@
 //! numbers changed, and ends with «✅ Готово: …» once nothing is pending.
 //!
 //! The message is recorded with `broadcasts::set_progress_message` and
-//! marked finished at the end, so a restarted bot could pick up the
-//! unfinished ones (`broadcasts::in_progress_with_message`). That resume is
-//! not done yet: after a restart, a progress message stays where it was,
-//! while the broadcast itself goes on (the outbox does not depend on it).
+//! marked finished at the end, so a restarted bot picks up the unfinished
+//! ones ([`resume`], from `Application::start`). Several instances each
+//! resume them; their edits are the same text, so that costs only calls.
 
 use std::time::Duration;
 
-use medcab_core::Clock;
-use medcab_core::broadcasts::{self, Progress};
+use medcab_core::broadcasts::{self, Kind, Progress, Watched};
+use medcab_core::{Clock, inspections, notices, telegram_users};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
-use super::grouped;
+use super::{LIST_SHOWN, grouped, shorten};
 use crate::handlers::HandlerResult;
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
+use crate::startup::{Background, Services};
 
 /// How often the numbers are read while they move.
 const POLL: Duration = Duration::from_secs(2);
@@ -110,8 +109,81 @@ pub async fn start(
         message,
         what,
     };
-    tokio::spawn(watcher.run(progress));
+    services.background.spawn(watcher.run(progress));
     Ok(())
+}
+
+/// After a restart: follows again every unfinished broadcast that has a
+/// progress message. Errors are logged; a progress message is a courtesy,
+/// the broadcast goes on without it.
+pub async fn resume(bot: Bot, db: PgPool, clock: Clock, background: Background) {
+    let watched = match broadcasts::in_progress_with_message(&db).await {
+        Ok(watched) => watched,
+        Err(error) => {
+            tracing::warn!(%error, "cannot find the broadcasts to follow");
+            return;
+        }
+    };
+    for broadcast in watched {
+        match resumed(&bot, &db, &clock, &broadcast).await {
+            Ok(watcher) => {
+                tracing::info!(broadcast = broadcast.id, "following a broadcast again");
+                // Shown as nothing yet: the first read edits the message.
+                background.spawn(watcher.run(Progress::default()));
+            }
+            Err(error) => {
+                tracing::warn!(%error, broadcast = broadcast.id, "cannot follow a broadcast again");
+            }
+        }
+    }
+}
+
+async fn resumed(
+    bot: &Bot,
+    db: &PgPool,
+    clock: &Clock,
+    broadcast: &Watched,
+) -> Result<Watcher, sqlx::Error> {
+    let t = Texts::new(telegram_users::language_of(db, broadcast.chat_id).await?);
+    let what = match broadcast.kind {
+        Kind::RegulatoryNotice => {
+            let title = notices::get(db, broadcast.subject_id)
+                .await?
+                .map(|notice| notice.title)
+                .unwrap_or_default();
+            t.msg_with(
+                "broadcast-what-notice",
+                [("title", Arg::Text(&shorten(&title, LIST_SHOWN)))],
+            )
+        }
+        Kind::Inspection | Kind::InspectionReminder => {
+            let inspection = inspections::get(db, broadcast.subject_id).await?;
+            let place = inspection
+                .as_ref()
+                .and_then(|i| i.organisation.clone().or_else(|| i.region.clone()))
+                .unwrap_or_default();
+            let date = inspection
+                .map(|i| i.date.format("%d.%m.%Y").to_string())
+                .unwrap_or_default();
+            t.msg_with(
+                "broadcast-what-inspection",
+                [
+                    ("place", Arg::Text(&shorten(&place, LIST_SHOWN))),
+                    ("date", Arg::Text(&date)),
+                ],
+            )
+        }
+    };
+    Ok(Watcher {
+        bot: bot.clone(),
+        db: db.clone(),
+        clock: clock.clone(),
+        t,
+        broadcast: broadcast.id,
+        chat: ChatId(broadcast.chat_id),
+        message: MessageId(broadcast.message_id),
+        what,
+    })
 }
 
 struct Watcher {
