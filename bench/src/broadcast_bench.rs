@@ -95,6 +95,7 @@ struct Args {
     /// does not share them; they are deleted before and after the run.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
+    /// The bots' Redis logical database (see --redis-url).
     #[arg(long, default_value_t = 11, value_parser = clap::value_parser!(u8).range(0..=15))]
     redis_db: u8,
     /// Keep the scratch database and the bots' logs for a look afterwards.
