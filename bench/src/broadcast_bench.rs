@@ -89,10 +89,10 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     database_url: String,
-    /// The Redis server. The bots' keys (their shared send buckets, under
-    /// `medcab:pace:`, a name they do not let change) go to the logical
-    /// database `--redis-db` of it, so that another bot using this server
-    /// does not share them; they are deleted before and after the run.
+    /// The Redis server. The bots' keys (their shared send buckets) go to
+    /// the logical database `--redis-db` of it, under a prefix of this run
+    /// (`MEDCAB_REDIS_PREFIX`), so that no other bot shares them; they are
+    /// deleted before and after the run.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
     /// The bots' Redis logical database (see --redis-url).
@@ -711,6 +711,7 @@ impl Bot {
             .env("TELOXIDE_API_URL", spawn.sandbox.api_url())
             .env("DATABASE_URL", spawn.database_url)
             .env("REDIS_URL", spawn.redis_url)
+            .env("MEDCAB_REDIS_PREFIX", redis_prefix())
             .env("MEDCAB_DATA_KEY", spawn.data_key.to_hex())
             .env("MEDCAB_API_KEY", API_KEY)
             .env("MEDCAB_HTTP_ADDR", http_addr.to_string())
@@ -806,8 +807,13 @@ fn redis_db_url(redis_url: &str, db: u8) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
-/// Deletes what bots keep in this Redis database (`medcab:…`): send
-/// buckets, a pause, conversation positions.
+/// The bots' Redis key prefix: this run's own.
+fn redis_prefix() -> String {
+    format!("medcab-bench-{}:", std::process::id())
+}
+
+/// Deletes what this run's bots keep in Redis: send buckets, a pause,
+/// conversation positions.
 async fn forget_bot_keys(redis_url: &str) -> anyhow::Result<()> {
     let client = redis::Client::open(redis_url).context("REDIS_URL is malformed")?;
     let mut redis = client
@@ -815,7 +821,7 @@ async fn forget_bot_keys(redis_url: &str) -> anyhow::Result<()> {
         .await
         .context("connecting to Redis (REDIS_URL)")?;
     let keys: Vec<String> = redis::cmd("KEYS")
-        .arg("medcab:*")
+        .arg(format!("{}*", redis_prefix()))
         .query_async(&mut redis)
         .await?;
     if !keys.is_empty() {

@@ -111,11 +111,15 @@ async fn run_bot() -> anyhow::Result<()> {
     let bot = Application::new(
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
-        startup::redis_dialogues(redis.clone(), "medcab:"),
+        startup::redis_dialogues(redis.clone(), &settings.redis_prefix),
         services,
     )
     .delivery_wakeup(wakeup)
-    .delivery(startup::delivery_options(settings.delivery, redis))
+    .delivery(startup::delivery_options(
+        settings.delivery,
+        redis,
+        &settings.redis_prefix,
+    ))
     .schedule(settings.schedule())
     .start()
     .await?;
@@ -138,7 +142,7 @@ async fn deliver() -> anyhow::Result<()> {
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
         Clock::system(),
-        startup::delivery_options(settings.delivery, redis),
+        startup::delivery_options(settings.delivery, redis, &settings.redis_prefix),
         Wakeup::default(),
     );
     tracing::info!(

@@ -48,6 +48,8 @@ pub struct DeliverSettings {
     pub telegram_api_url: Option<Url>,
     pub database: DatabaseSettings,
     pub redis_url: String,
+    /// Keys in Redis start with it (`MEDCAB_REDIS_PREFIX`).
+    pub redis_prefix: String,
     pub delivery: DeliverySettings,
 }
 
@@ -59,6 +61,9 @@ pub struct Settings {
     pub telegram_api_url: Option<Url>,
     pub database: DatabaseSettings,
     pub redis_url: String,
+    /// Keys in Redis start with it (`MEDCAB_REDIS_PREFIX`): conversation
+    /// positions and the send buckets. Two bots on one Redis need two.
+    pub redis_prefix: String,
     pub data_key: DataKey,
     pub http_addr: SocketAddr,
     /// The HTTP register of medical workers; `None`: the imported table.
@@ -132,6 +137,7 @@ impl Settings {
                 .transpose()?,
             database: DatabaseSettings::from_env()?,
             redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
+            redis_prefix: redis_prefix_from_env()?,
             data_key: data_key(required(
                 "MEDCAB_DATA_KEY",
                 " (32 random bytes: openssl rand -hex 32)",
@@ -201,6 +207,7 @@ impl DeliverSettings {
                 .transpose()?,
             database: DatabaseSettings::from_env()?,
             redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
+            redis_prefix: redis_prefix_from_env()?,
             delivery: DeliverySettings::from_env()?,
         })
     }
@@ -321,6 +328,26 @@ fn database_url(value: String) -> Result<String, ConfigError> {
             "DATABASE_URL",
             format!("expected postgres://…, got scheme {other:?}"),
         )),
+    }
+}
+
+pub const DEFAULT_REDIS_PREFIX: &str = "medcab:";
+
+fn redis_prefix_from_env() -> Result<String, ConfigError> {
+    let Some(value) = optional("MEDCAB_REDIS_PREFIX") else {
+        return Ok(DEFAULT_REDIS_PREFIX.to_owned());
+    };
+    let fits = (1..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'));
+    if fits {
+        Ok(value)
+    } else {
+        Err(malformed(
+            "MEDCAB_REDIS_PREFIX",
+            format!("expected up to 64 letters, digits or : - _ ., got {value:?}"),
+        ))
     }
 }
 

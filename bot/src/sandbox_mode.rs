@@ -96,6 +96,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         Some(redis) => bot.delivery(startup::delivery_options(
             crate::config::DeliverySettings::from_env()?,
             redis,
+            "medcab-sandbox:",
         )),
         None => bot,
     }

@@ -134,21 +134,19 @@ pub fn registry(db: &PgPool, vault: &Vault, url: Option<Url>, token: Option<Stri
     }
 }
 
-/// The Redis key prefix of the send buckets `medcab run` and
-/// `medcab deliver` share.
-pub const PACING_PREFIX: &str = "medcab:pace:";
-
 /// How `medcab run` and `medcab deliver` deliver: the configured rate and
-/// lanes, paced through Redis under [`PACING_PREFIX`].
+/// lanes, paced through Redis under `{redis_prefix}pace:` (the same prefix
+/// for every instance of one bot, another for another bot on that Redis).
 pub fn delivery_options(
     settings: DeliverySettings,
     redis: redis::aio::ConnectionManager,
+    redis_prefix: &str,
 ) -> DeliveryOptions {
     DeliveryOptions {
         lanes: settings.lanes,
         pacer: Pacer::redis(
             redis,
-            PACING_PREFIX,
+            format!("{redis_prefix}pace:"),
             Limits::per_second(settings.send_per_second),
         ),
     }

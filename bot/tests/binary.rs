@@ -78,6 +78,7 @@ fn a_malformed_setting_is_one_line_naming_it() {
         ("MEDCAB_DELIVERY_LANES", "0"),
         ("MEDCAB_REGULATION_FEED_URL", "ftp://minzdrav/feed"),
         ("MEDCAB_REGULATION_FEED_MINUTES", "0"),
+        ("MEDCAB_REDIS_PREFIX", "medcab pace *"),
     ] {
         let mut vars: Vec<_> = good.iter().filter(|(n, _)| *n != name).copied().collect();
         vars.push((name, bad));
