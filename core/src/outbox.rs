@@ -65,10 +65,12 @@ pub enum Kind {
     DocumentExpiring,
     /// The accreditation runs out, or periodic accreditation may be applied for.
     AccreditationExpiring,
+    /// To operators: the regulatory feed brought notices to decide on.
+    FeedProposals,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::LoginConfirmation,
         Kind::ApplicationStatusChanged,
         Kind::FactorResetApproved,
@@ -77,6 +79,7 @@ impl Kind {
         Kind::InspectionReminder,
         Kind::DocumentExpiring,
         Kind::AccreditationExpiring,
+        Kind::FeedProposals,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Kind {
             Kind::InspectionReminder => "inspection_reminder",
             Kind::DocumentExpiring => "document_expiring",
             Kind::AccreditationExpiring => "accreditation_expiring",
+            Kind::FeedProposals => "feed_proposals",
         }
     }
 
@@ -100,7 +104,8 @@ impl Kind {
     pub fn category(self) -> Category {
         match self {
             Kind::LoginConfirmation | Kind::FactorResetApproved => Category::Security,
-            Kind::ApplicationStatusChanged => Category::Status,
+            // An operator's own work, like a practitioner's applications.
+            Kind::ApplicationStatusChanged | Kind::FeedProposals => Category::Status,
             Kind::RegulatoryNotice => Category::Regulation,
             Kind::Inspection | Kind::InspectionReminder => Category::Inspections,
             Kind::DocumentExpiring | Kind::AccreditationExpiring => Category::Reminders,
@@ -114,7 +119,8 @@ impl Kind {
             Kind::ApplicationStatusChanged
             | Kind::FactorResetApproved
             | Kind::DocumentExpiring
-            | Kind::AccreditationExpiring => Priority::Personal,
+            | Kind::AccreditationExpiring
+            | Kind::FeedProposals => Priority::Personal,
             Kind::RegulatoryNotice | Kind::Inspection | Kind::InspectionReminder => {
                 Priority::Broadcast
             }

@@ -68,3 +68,11 @@ accreditation-window-push =
 accreditation-expiring-push =
     ⚠️ <b>Your accreditation expires { push-when }</b> ({ $date }).
     Without a valid accreditation you may not keep practising in your specialty. Apply for periodic accreditation under "📨 My applications" if you have not yet.
+
+## To operators: proposed from the feed (core::notices)
+
+feed-proposals-push =
+    📥 The regulatory feed brought { $count ->
+        [one] { $count } new document
+       *[other] { $count } new documents
+    } — look and decide whether to send: /notices

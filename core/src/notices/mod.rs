@@ -27,11 +27,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind};
-use crate::outbox::{Category, Payload};
+use crate::outbox::{self, Category, Notification, Payload};
+use crate::{notification_settings, operators};
 
 pub use crate::broadcasts::Source;
 pub use feed::{FeedError, FeedItem};
@@ -41,7 +42,7 @@ pub use feed::{FeedError, FeedItem};
 pub const PUSH_KEY: &str = "regulatory-notice-push";
 
 /// Every key this module writes into the outbox.
-pub const PUSH_KEYS: &[&str] = &[PUSH_KEY];
+pub const PUSH_KEYS: &[&str] = &[PUSH_KEY, PROPOSALS_PUSH_KEY];
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 1500;
@@ -356,6 +357,7 @@ pub async fn propose_from_feed(
         summaries.push(item.summary);
         links.push(item.link);
     }
+    let mut tx = db.begin().await?;
     let written = sqlx::query!(
         r#"
         INSERT INTO regulatory_notices (title, summary, link, status, source, feed_item_key,
@@ -372,10 +374,47 @@ pub async fn propose_from_feed(
         &links as &[Option<String>],
         now,
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
-    Ok(usize::try_from(written).unwrap_or(usize::MAX))
+    let written = usize::try_from(written).unwrap_or(usize::MAX);
+    if written > 0 {
+        tell_operators(db, &mut tx, written, now).await?;
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// The push that tells operators the feed brought something to decide.
+pub const PROPOSALS_PUSH_KEY: &str = "feed-proposals-push";
+
+/// Tells every operator, with the proposals' own transaction, that new
+/// proposals wait (how many; the titles are behind /notices). Held for each
+/// operator's quiet hours like any other notice.
+async fn tell_operators(
+    db: &PgPool,
+    tx: &mut PgConnection,
+    count: usize,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for operator in operators::list(db).await? {
+        let settings = notification_settings::get(db, operator.telegram_user_id).await?;
+        let mut push = Notification::new(
+            operator.telegram_user_id,
+            outbox::Kind::FeedProposals,
+            Payload {
+                key: PROPOSALS_PUSH_KEY.to_owned(),
+                args: BTreeMap::from([(
+                    "count".to_owned(),
+                    Value::from(i64::try_from(count).unwrap_or(i64::MAX)),
+                )]),
+                login_challenge: None,
+            },
+        );
+        push.not_before = settings.release_at(now);
+        outbox::enqueue(tx, &push, now).await?;
+    }
+    Ok(())
 }
 
 /// Proposals waiting for an operator, oldest first.

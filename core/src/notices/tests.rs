@@ -275,3 +275,27 @@ async fn a_dismissed_proposal_sends_nothing_and_stays_dismissed(db: PgPool) {
         0
     );
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn operators_are_told_when_the_feed_brings_something_new(db: PgPool) {
+    for operator in [901, 902, 903] {
+        crate::operators::grant(&db, operator, "test", noon())
+            .await
+            .unwrap();
+    }
+    crate::operators::revoke(&db, 903, noon()).await.unwrap();
+    let items = [item("a", "Первый"), item("b", "Второй")];
+    propose_from_feed(&db, FEED, &items, noon()).await.unwrap();
+    // Nothing new the second time: nobody is told again.
+    propose_from_feed(&db, FEED, &items, noon()).await.unwrap();
+
+    for (operator, told) in [(901, 1), (902, 1), (903, 0)] {
+        let rows = crate::outbox::for_chat(&db, operator).await.unwrap();
+        assert_eq!(rows.len(), told, "{operator}: {rows:?}");
+        if let Some(row) = rows.first() {
+            assert_eq!(row.kind, "feed_proposals");
+            assert_eq!(row.payload["key"], PROPOSALS_PUSH_KEY);
+            assert_eq!(row.payload["args"]["count"], 2);
+        }
+    }
+}
