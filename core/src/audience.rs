@@ -169,6 +169,53 @@ pub async fn recipients(
         .collect())
 }
 
+/// Of these chats, those who may still receive `category`: active, linked
+/// and confirmed accounts whose chat has not blocked the bot and who did
+/// not switch the category off; whatever the register says of them now
+/// (the cancellation of an inspection goes to whoever was told of it, even
+/// if they moved since). In chat id order; one query.
+pub async fn recipients_among(
+    conn: &mut PgConnection,
+    chat_ids: &[i64],
+    category: Category,
+) -> Result<Vec<Recipient>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT a.telegram_user_id AS "chat_id!",
+               ns.inspections AS "inspections?", ns.regulation AS "regulation?",
+               ns.reminders AS "reminders?", ns.quiet_from AS "quiet_from?",
+               ns.quiet_until AS "quiet_until?", ns.time_zone AS "time_zone?",
+               ns.telegram_user_id IS NOT NULL AS "has_row!"
+        FROM accounts a
+        LEFT JOIN chats c ON c.id = a.telegram_user_id
+        LEFT JOIN notification_settings ns ON ns.telegram_user_id = a.telegram_user_id
+        WHERE a.telegram_user_id = ANY($1)
+          AND a.step = 'active' AND a.linked_at IS NOT NULL AND a.confirmed_at IS NOT NULL
+          AND c.unreachable_since IS NULL
+        ORDER BY a.telegram_user_id
+        "#,
+        chat_ids,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Recipient {
+            chat_id: row.chat_id,
+            settings: Settings::from_columns(
+                row.inspections,
+                row.regulation,
+                row.reminders,
+                row.quiet_from,
+                row.quiet_until,
+                row.time_zone,
+                row.has_row,
+            ),
+        })
+        .filter(|recipient| recipient.settings.allows(category))
+        .collect())
+}
+
 /// How many [`recipients`] there are (an operator's preview).
 pub async fn count(
     conn: &mut PgConnection,

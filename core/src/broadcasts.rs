@@ -24,7 +24,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::audience::{self, Audience};
+use crate::audience::{self, Audience, Recipient};
 use crate::outbox::{self, Category, Notification, Payload};
 
 /// Rows per INSERT: small enough for PostgreSQL's parameters and memory,
@@ -148,7 +148,19 @@ pub async fn fill(
 ) -> Result<u64, sqlx::Error> {
     let category = broadcast.kind.category();
     let recipients = audience::recipients(tx, audience, category).await?;
-    let held = category.held_in_quiet_hours();
+    fill_with(tx, broadcast, &recipients, payload, dedup_prefix, now).await
+}
+
+/// [`fill`] for recipients already chosen.
+async fn fill_with(
+    tx: &mut PgConnection,
+    broadcast: Created,
+    recipients: &[Recipient],
+    payload: &Payload,
+    dedup_prefix: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let held = broadcast.kind.category().held_in_quiet_hours();
     let mut written = 0;
     for chunk in recipients.chunks(CHUNK) {
         // Built per chunk: a payload with a long summary, cloned 100 000
@@ -200,6 +212,70 @@ pub async fn send(
         broadcast_id: created.id,
         total,
     })
+}
+
+/// A broadcast to the given chats rather than an audience (the
+/// cancellation of an inspection, to those who were told of it): those of
+/// them who may still receive its category, each held for their quiet
+/// hours. In the caller's transaction.
+pub async fn send_to(
+    tx: &mut PgConnection,
+    kind: Kind,
+    subject_id: i64,
+    created_by: Option<i64>,
+    chat_ids: &[i64],
+    payload: &Payload,
+    now: DateTime<Utc>,
+) -> Result<Sent, sqlx::Error> {
+    let created = create(tx, kind, subject_id, created_by, now).await?;
+    let recipients = audience::recipients_among(tx, chat_ids, kind.category()).await?;
+    let total = fill_with(tx, created, &recipients, payload, None, now).await?;
+    Ok(Sent {
+        broadcast_id: created.id,
+        total,
+    })
+}
+
+/// The broadcasts of an inspection so far: its announcement (and, once
+/// cancelled, its cancellation) and its reminders, oldest first.
+pub async fn of_inspection(
+    tx: &mut PgConnection,
+    inspection_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT id FROM broadcasts
+        WHERE subject_id = $1 AND kind IN ('inspection', 'inspection_reminder')
+        ORDER BY id
+        "#,
+        inspection_id,
+    )
+    .fetch_all(tx)
+    .await
+}
+
+/// Withdraws what these broadcasts have not sent yet
+/// ([`outbox::drop_pending_of_broadcasts`]) and takes it off their `total`,
+/// so their progress ends at what was sent. Returns how many rows were
+/// withdrawn in all.
+pub async fn withdraw_pending(tx: &mut PgConnection, ids: &[i64]) -> Result<u64, sqlx::Error> {
+    let dropped = outbox::drop_pending_of_broadcasts(tx, ids).await?;
+    let (ids, counts): (Vec<i64>, Vec<i32>) = dropped
+        .iter()
+        .map(|(id, n)| (*id, i32::try_from(*n).unwrap_or(i32::MAX)))
+        .unzip();
+    sqlx::query!(
+        r#"
+        UPDATE broadcasts b SET total = GREATEST(b.total - d.n, 0)
+        FROM UNNEST($1::BIGINT[], $2::INT[]) AS d (id, n)
+        WHERE b.id = d.id
+        "#,
+        &ids,
+        &counts,
+    )
+    .execute(tx)
+    .await?;
+    Ok(dropped.values().sum())
 }
 
 /// Removes a broadcast that wrote no rows (a scheduler's reminder everyone

@@ -21,6 +21,11 @@
 //! regions); with only a region, every practitioner there. The texts name
 //! the organisation or region, the date, the kind and what to prepare;
 //! nothing personal.
+//!
+//! Cancelling ([`cancel`]) withdraws what was not sent yet and tells only
+//! those who were told. What an operator schedules or cancels is audited
+//! (`operators::AuditAction::InspectionScheduled`, `InspectionCancelled`)
+//! in the same transaction: ids and counts only.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +36,8 @@ use sqlx::PgPool;
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind};
 use crate::clock::moscow_today;
-use crate::outbox::{Category, Payload};
+use crate::operators::{self, AuditAction};
+use crate::outbox::{self, Category, Payload};
 
 pub use crate::broadcasts::Source;
 
@@ -332,6 +338,21 @@ pub async fn schedule(
         now,
     )
     .await?;
+    if let Source::Operator(operator_id) = source {
+        let details = serde_json::json!({
+            "inspection_id": inspection_id,
+            "broadcast_id": sent.broadcast_id,
+            "recipients": sent.total,
+        });
+        operators::audit_publishing(
+            &mut tx,
+            operator_id,
+            AuditAction::InspectionScheduled,
+            details,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Scheduled {
         inspection_id,
@@ -446,6 +467,17 @@ pub async fn enqueue_reminders(
         };
         let days_left = (inspection.date - today).num_days();
         let mut tx = db.begin().await?;
+        // Cancelled since it was listed: no reminder. The lock makes a
+        // cancellation wait for this transaction, or this one see it.
+        let still_on = sqlx::query_scalar!(
+            "SELECT id FROM inspections WHERE id = $1 AND cancelled_at IS NULL FOR SHARE",
+            inspection.id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if still_on.is_none() {
+            continue;
+        }
         let created = broadcasts::create(
             &mut tx,
             BroadcastKind::InspectionReminder,
@@ -483,14 +515,35 @@ pub enum CancelError {
     Db(#[from] sqlx::Error),
 }
 
-/// Cancels an inspection: no more reminders, and everyone it concerns is
-/// told, in one transaction. Returns the cancellation's broadcast.
+/// An inspection cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled {
+    pub inspection_id: i64,
+    /// The cancellation's broadcast.
+    pub broadcast_id: i64,
+    /// How many will be told of the cancellation: those who were told of
+    /// the inspection and may still receive inspections.
+    pub total: u64,
+    /// Pushes of the inspection (its announcement, a reminder) not sent yet
+    /// and now never to be: held for quiet hours, or waiting their turn.
+    pub withdrawn: u64,
+}
+
+/// Cancels an inspection, in one transaction: no more reminders; whatever
+/// of it was not sent yet (an announcement or a reminder held for someone's
+/// quiet hours) is withdrawn; and everyone who was told of it (an
+/// announcement or a reminder sent) is told of the cancellation. Someone
+/// never told hears nothing: a cancellation of an inspection they never
+/// heard of would only puzzle them. An operator's cancellation is audited.
+///
+/// A second cancellation (a replayed button, two operators at once: the
+/// row lock makes the second wait) is refused and sends nothing.
 pub async fn cancel(
     db: &PgPool,
     id: i64,
     source: Source,
     now: DateTime<Utc>,
-) -> Result<Scheduled, CancelError> {
+) -> Result<Cancelled, CancelError> {
     let mut tx = db.begin().await?;
     let row = sqlx::query!(
         r#"
@@ -523,23 +576,52 @@ pub async fn cancel(
         ),
         login_challenge: None,
     };
-    let sent = broadcasts::send(
+    let earlier = broadcasts::of_inspection(&mut tx, id).await?;
+    // Withdrawn first: a row a worker is sending now is waited for, and
+    // then counts as told (each statement sees what committed before it).
+    let withdrawn = broadcasts::withdraw_pending(&mut tx, &earlier).await?;
+    let told = outbox::chats_sent(&mut tx, &earlier).await?;
+    let sent = broadcasts::send_to(
         &mut tx,
         BroadcastKind::Inspection,
         id,
         source.operator_id(),
-        &audience_of(row.organisation.as_deref(), row.region.as_deref()),
+        &told,
         &payload,
-        None,
         now,
     )
     .await?;
+    if let Source::Operator(operator_id) = source {
+        let details = serde_json::json!({
+            "inspection_id": id,
+            "broadcast_id": sent.broadcast_id,
+            "recipients": sent.total,
+            "withdrawn": withdrawn,
+        });
+        operators::audit_publishing(
+            &mut tx,
+            operator_id,
+            AuditAction::InspectionCancelled,
+            details,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(Scheduled {
+    Ok(Cancelled {
         inspection_id: id,
         broadcast_id: sent.broadcast_id,
         total: sent.total,
+        withdrawn,
     })
+}
+
+/// How many practitioners were told of the inspection so far (its
+/// announcement or a reminder sent), for the operators' card.
+pub async fn told(db: &PgPool, id: i64) -> Result<usize, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    let broadcasts = broadcasts::of_inspection(&mut conn, id).await?;
+    Ok(outbox::chats_sent(&mut conn, &broadcasts).await?.len())
 }
 
 #[cfg(test)]
@@ -761,17 +843,35 @@ mod tests {
         assert!(reminder.2.unwrap().contains(":7:"));
     }
 
+    /// As the delivery worker would mark a chat's rows sent.
+    async fn mark_sent_for(db: &PgPool, chat_id: i64) {
+        sqlx::query("UPDATE outbox SET sent_at = now() WHERE chat_id = $1 AND sent_at IS NULL")
+            .bind(chat_id)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_cancelled_inspection_is_announced_and_reminds_no_more(db: PgPool) {
-        add(&db, &practitioner(1)).await;
+    async fn a_cancellation_tells_those_told_withdraws_the_rest_and_reminds_no_more(db: PgPool) {
+        for id in [1, 2, 3] {
+            add(&db, &practitioner(id)).await;
+        }
         let day = |n: u64| today() + chrono::Days::new(n);
         let id = scheduled_on(&db, &draft(None, Some("Москва"), day(20)), today()).await;
+        // 1 and 2 were told; 3's announcement is held for the night.
+        mark_sent_for(&db, 1).await;
+        mark_sent_for(&db, 2).await;
+        // 2 switched inspections off since: told, but wants no more.
+        settings(&db, 2, |s| s.inspections = false).await;
+        assert_eq!(told(&db, id).await.unwrap(), 2);
+
         let cancelled = cancel(&db, id, Source::Operator(OLGA), noon())
             .await
             .unwrap();
-        assert_eq!(cancelled.total, 1);
+        assert_eq!((cancelled.total, cancelled.withdrawn), (1, 1));
         assert!(matches!(
-            cancel(&db, id, Source::Cli, noon()).await,
+            cancel(&db, id, Source::Operator(OLGA), noon()).await,
             Err(CancelError::AlreadyCancelled)
         ));
         assert!(matches!(
@@ -780,9 +880,83 @@ mod tests {
         ));
         let now = day(13).and_hms_opt(9, 0, 0).unwrap().and_utc();
         assert_eq!(enqueue_reminders(&db, day(13), now).await.unwrap(), 0);
-        let last = rows(&db).await.pop().unwrap();
-        assert_eq!(last.3["key"], CANCELLED_PUSH_KEY);
+
+        let rows = rows(&db).await;
+        let keys: Vec<(i64, &str)> = rows
+            .iter()
+            .map(|r| (r.0, r.3["key"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            keys,
+            [(1, PUSH_KEY), (2, PUSH_KEY), (1, CANCELLED_PUSH_KEY)],
+            "3 never hears of it; nothing twice"
+        );
         assert!(get(&db, id).await.unwrap().unwrap().cancelled_at.is_some());
         assert!(upcoming(&db, today()).await.unwrap().is_empty());
+        // The announcement's progress ends at what was sent.
+        let announcement: i64 = sqlx::query_scalar(
+            "SELECT min(id) FROM broadcasts WHERE subject_id = $1 AND kind = 'inspection'",
+        )
+        .bind(id)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        let progress = broadcasts::progress(&db, announcement)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((progress.total, progress.sent, progress.pending), (2, 2, 0));
+
+        let audit: Vec<_> = operators::audit_by_operator(&db, OLGA)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.action, row.owner_id, row.details))
+            .collect();
+        assert_eq!(
+            audit,
+            [
+                (
+                    Some(AuditAction::InspectionScheduled),
+                    None,
+                    serde_json::json!({
+                        "inspection_id": id,
+                        "broadcast_id": announcement,
+                        "recipients": 3,
+                    })
+                ),
+                (
+                    Some(AuditAction::InspectionCancelled),
+                    None,
+                    serde_json::json!({
+                        "inspection_id": id,
+                        "broadcast_id": cancelled.broadcast_id,
+                        "recipients": 1,
+                        "withdrawn": 1,
+                    })
+                ),
+            ],
+            "the refused second cancellation wrote nothing"
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_cli_schedules_and_cancels_without_an_audit_row(db: PgPool) {
+        add(&db, &practitioner(1)).await;
+        let d = today() + chrono::Days::new(20);
+        let scheduled = schedule(&db, &draft(None, Some("Москва"), d), Source::Cli, noon())
+            .await
+            .unwrap();
+        // Nobody was told yet: nobody to tell of the cancellation.
+        let cancelled = cancel(&db, scheduled.inspection_id, Source::Cli, noon())
+            .await
+            .unwrap();
+        assert_eq!((cancelled.total, cancelled.withdrawn), (0, 1));
+        assert!(rows(&db).await.is_empty());
+        let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_audit")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(audit, 0);
     }
 }

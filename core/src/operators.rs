@@ -144,6 +144,20 @@ pub enum AuditAction {
     /// An operator action was refused (not an operator, not their lease,
     /// their own application …); details say which and why.
     Refused,
+    /// A regulatory notice an operator wrote was published; details: the
+    /// notice, its broadcast and how many rows it wrote.
+    NoticePublished,
+    /// A proposal from the feed was published; details as above.
+    ProposalApproved,
+    /// A proposal from the feed was dropped; details: the notice.
+    ProposalDismissed,
+    /// An inspection was scheduled; details: the inspection, its
+    /// announcement's broadcast and how many rows it wrote.
+    InspectionScheduled,
+    /// An inspection was cancelled; details: the inspection, the
+    /// cancellation's broadcast, how many it tells and how many pushes
+    /// still queued were withdrawn.
+    InspectionCancelled,
 }
 
 impl AuditAction {
@@ -154,19 +168,31 @@ impl AuditAction {
             AuditAction::Decided => "decided",
             AuditAction::FactorResetApproved => "factor_reset_approved",
             AuditAction::Refused => "refused",
+            AuditAction::NoticePublished => "notice_published",
+            AuditAction::ProposalApproved => "proposal_approved",
+            AuditAction::ProposalDismissed => "proposal_dismissed",
+            AuditAction::InspectionScheduled => "inspection_scheduled",
+            AuditAction::InspectionCancelled => "inspection_cancelled",
         }
     }
 
+    pub const ALL: [AuditAction; 10] = [
+        AuditAction::Viewed,
+        AuditAction::Claimed,
+        AuditAction::Decided,
+        AuditAction::FactorResetApproved,
+        AuditAction::Refused,
+        AuditAction::NoticePublished,
+        AuditAction::ProposalApproved,
+        AuditAction::ProposalDismissed,
+        AuditAction::InspectionScheduled,
+        AuditAction::InspectionCancelled,
+    ];
+
     pub fn parse(text: &str) -> Option<AuditAction> {
-        [
-            AuditAction::Viewed,
-            AuditAction::Claimed,
-            AuditAction::Decided,
-            AuditAction::FactorResetApproved,
-            AuditAction::Refused,
-        ]
-        .into_iter()
-        .find(|action| action.as_str() == text)
+        AuditAction::ALL
+            .into_iter()
+            .find(|action| action.as_str() == text)
     }
 }
 
@@ -208,6 +234,27 @@ pub(crate) async fn audit(
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// Records something an operator published or decided that concerns no
+/// one practitioner (a notice, an inspection): ids and counts only, in the
+/// caller's transaction.
+pub(crate) async fn audit_publishing(
+    tx: &mut PgConnection,
+    operator_id: i64,
+    action: AuditAction,
+    details: Value,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let entry = AuditEntry {
+        operator_id,
+        action,
+        application_id: None,
+        factor_reset_id: None,
+        owner_id: None,
+        details,
+    };
+    audit(tx, &entry, now).await
 }
 
 /// What an operator was shown.
@@ -328,16 +375,30 @@ mod tests {
 
     #[test]
     fn audit_actions_round_trip() {
-        for action in [
-            AuditAction::Viewed,
-            AuditAction::Claimed,
-            AuditAction::Decided,
-            AuditAction::FactorResetApproved,
-            AuditAction::Refused,
-        ] {
+        for action in AuditAction::ALL {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(AuditAction::parse("deleted"), None);
+    }
+
+    /// Every action the code writes is one the table's CHECK allows.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_table_takes_every_action(db: PgPool) {
+        let t = at("2026-11-25T10:00:00Z");
+        let mut tx = db.begin().await.unwrap();
+        for action in AuditAction::ALL {
+            audit_publishing(&mut tx, OLGA, action, serde_json::json!({}), t)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let actions: Vec<_> = audit_by_operator(&db, OLGA)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|record| record.action)
+            .collect();
+        assert_eq!(actions, AuditAction::ALL.map(Some));
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

@@ -513,6 +513,51 @@ pub async fn drop_pending(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sq
     Ok(dropped)
 }
 
+/// Withdraws what these broadcasts have not sent yet (a cancelled
+/// inspection's announcement or reminder held for someone's quiet hours):
+/// the unsent rows are deleted, in the caller's transaction. A row a
+/// worker is sending right now is waited for: if it was sent, it stays
+/// (sent rows are the record of who was told). Returns, per broadcast, how
+/// many rows were withdrawn.
+pub async fn drop_pending_of_broadcasts(
+    tx: &mut PgConnection,
+    broadcast_ids: &[i64],
+) -> Result<BTreeMap<i64, u64>, sqlx::Error> {
+    let dropped = sqlx::query_scalar!(
+        r#"
+        DELETE FROM outbox
+        WHERE broadcast_id = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
+        RETURNING broadcast_id AS "broadcast_id!"
+        "#,
+        broadcast_ids,
+    )
+    .fetch_all(tx)
+    .await?;
+    let mut counts = BTreeMap::new();
+    for id in dropped {
+        *counts.entry(id).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// The chats these broadcasts reached: those with a row sent, each once,
+/// in chat id order. Rows still pending or failed do not count.
+pub async fn chats_sent(
+    tx: &mut PgConnection,
+    broadcast_ids: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT DISTINCT chat_id FROM outbox
+        WHERE broadcast_id = ANY($1) AND sent_at IS NOT NULL
+        ORDER BY chat_id
+        "#,
+        broadcast_ids,
+    )
+    .fetch_all(tx)
+    .await
+}
+
 /// Every row for a chat, oldest first.
 pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error> {
     let rows = sqlx::query!(

@@ -17,6 +17,11 @@
 //! item's key is unique), and a proposal is decided once: a second
 //! approval is refused ([`DecisionError::AlreadyDecided`]), so nobody gets
 //! a notice twice because two operators pressed at once.
+//!
+//! What an operator publishes or decides is audited
+//! (`operators::AuditAction::NoticePublished`, `ProposalApproved`,
+//! `ProposalDismissed`) in the same transaction: the notice's and the
+//! broadcast's ids and the number of recipients, nothing personal.
 
 pub mod feed;
 #[cfg(test)]
@@ -31,6 +36,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind};
+use crate::operators::AuditAction;
 use crate::outbox::{self, Category, Notification, Payload};
 use crate::{notification_settings, operators};
 
@@ -324,6 +330,17 @@ pub async fn publish(
         now,
     )
     .await?;
+    if let Source::Operator(operator_id) = source {
+        let details = published_details(notice_id, sent);
+        operators::audit_publishing(
+            &mut tx,
+            operator_id,
+            AuditAction::NoticePublished,
+            details,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Published {
         notice_id,
@@ -512,6 +529,15 @@ pub async fn approve(
         now,
     )
     .await?;
+    let details = published_details(id, sent);
+    operators::audit_publishing(
+        &mut tx,
+        operator_id,
+        AuditAction::ProposalApproved,
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Published {
         notice_id: id,
@@ -544,8 +570,26 @@ pub async fn dismiss(
     if done == 0 {
         return Err(undecidable(&mut tx, id).await);
     }
+    let details = serde_json::json!({ "notice_id": id });
+    operators::audit_publishing(
+        &mut tx,
+        operator_id,
+        AuditAction::ProposalDismissed,
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An audit row's details for a published notice: ids and the count only.
+fn published_details(notice_id: i64, sent: broadcasts::Sent) -> Value {
+    serde_json::json!({
+        "notice_id": notice_id,
+        "broadcast_id": sent.broadcast_id,
+        "recipients": sent.total,
+    })
 }
 
 /// Why a notice could not be decided: missing, or decided already.

@@ -299,3 +299,79 @@ async fn operators_are_told_when_the_feed_brings_something_new(db: PgPool) {
         }
     }
 }
+
+/// Publishing and deciding are audited in their own transaction: ids and
+/// counts, no personal data; the CLI is no operator and leaves no row; a
+/// decision refused leaves none either.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn what_an_operator_publishes_or_decides_is_audited(db: PgPool) {
+    use crate::operators::{self, AuditAction};
+    add(&db, &practitioner(1)).await;
+    add(&db, &practitioner(2)).await;
+
+    let published = publish(&db, &draft(&[], &[]), Source::Operator(OLGA), noon())
+        .await
+        .unwrap();
+    publish(&db, &draft(&[], &[]), Source::Cli, noon())
+        .await
+        .unwrap();
+    propose_from_feed(
+        &db,
+        FEED,
+        &[item("b", "Второй"), item("a", "Первый")],
+        noon(),
+    )
+    .await
+    .unwrap();
+    let [first, second] = proposed(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|notice| notice.id)
+        .collect::<Vec<_>>()[..]
+    else {
+        panic!("two proposals");
+    };
+    let approved = approve(&db, first, OLGA, noon()).await.unwrap();
+    dismiss(&db, second, OLGA, noon()).await.unwrap();
+    assert!(approve(&db, second, OLGA, noon()).await.is_err());
+
+    let audit = operators::audit_by_operator(&db, OLGA).await.unwrap();
+    let rows: Vec<_> = audit
+        .iter()
+        .map(|row| (row.action, row.owner_id, row.details.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                Some(AuditAction::NoticePublished),
+                None,
+                serde_json::json!({
+                    "notice_id": published.notice_id,
+                    "broadcast_id": published.broadcast_id,
+                    "recipients": 2,
+                })
+            ),
+            (
+                Some(AuditAction::ProposalApproved),
+                None,
+                serde_json::json!({
+                    "notice_id": first,
+                    "broadcast_id": approved.broadcast_id,
+                    "recipients": 2,
+                })
+            ),
+            (
+                Some(AuditAction::ProposalDismissed),
+                None,
+                serde_json::json!({ "notice_id": second })
+            ),
+        ]
+    );
+    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_audit")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(all, 3, "the CLI's notice is not an operator's");
+}
