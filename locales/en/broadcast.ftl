@@ -3,6 +3,7 @@
 command-notice = Staff: notice of a change in regulations
 command-inspection = Staff: notice of an inspection
 command-notices = Staff: proposed by the feed
+command-inspections = Staff: scheduled inspections, cancelling
 
 broadcast-step = <i>Step { $n } of { $of }.</i>
 broadcast-current = Now: { $value }
@@ -107,3 +108,40 @@ broadcast-proposal-dismissed = 🗑 The proposal is dismissed; nothing was sent.
 broadcast-proposal-published = This notice is already published: it is not sent again.
 broadcast-proposal-was-dismissed = This notice is already dismissed.
 broadcast-proposal-not-found = There is no such notice.
+
+## Scheduled inspections and cancelling
+
+broadcast-inspections-button = 🗓 Scheduled inspections ({ $count })
+broadcast-inspections-none = No inspections are coming up.
+broadcast-inspections-title = <b>🗓 Scheduled inspections: { $count }.</b> Choose one to view or cancel it.
+broadcast-inspections-back = « Back to the list
+broadcast-inspection-card =
+    <b>🗓 Scheduled inspection</b>
+
+    Kind: { broadcast-kind }
+    { $scope ->
+        [organisation] Organisation
+       *[region] Region
+    }: { $place }
+    Date: { $date }
+    To prepare: { $prepare }
+
+    Already notified: { $shown } { $count ->
+        [one] person
+       *[other] people
+    }
+broadcast-inspection-cancel = ✖️ Cancel the inspection
+broadcast-inspection-cancel-confirm =
+    <b>{ $place }, { $date }</b>
+
+    Cancel the inspection? Everyone who was told of it will be notified of the cancellation.
+broadcast-inspection-cancel-yes = Yes, cancel it
+broadcast-inspection-cancel-no = No
+broadcast-inspection-cancelled-heading = ✖️ <b>Inspection cancelled:</b> { $place }, { $date }.
+broadcast-inspection-cancelled-told = { $count ->
+        [0] Nobody had been told of it yet, so there is nobody to notify. Its unsent notices were withdrawn.
+        [one] { $shown } person will be notified of the cancellation.
+       *[other] { $shown } people will be notified of the cancellation.
+    }
+broadcast-inspection-already-cancelled = This inspection is already cancelled. The cancellation is not sent again.
+broadcast-inspection-not-found = There is no such inspection.

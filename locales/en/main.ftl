@@ -104,6 +104,7 @@ help-operator =
     /notice — send a change in regulations
     /notices — proposed from the feed
     /inspection — schedule an inspection and tell the practitioners
+    /inspections — scheduled inspections: view or cancel
 
 ## /cancel
 

@@ -3,6 +3,7 @@
 command-notice = Сотрудникам: уведомление об изменениях в документах
 command-inspection = Сотрудникам: уведомление о проверке
 command-notices = Сотрудникам: предложено из ленты
+command-inspections = Сотрудникам: назначенные проверки, отмена
 
 broadcast-step = <i>Шаг { $n } из { $of }.</i>
 broadcast-current = Сейчас: { $value }
@@ -108,3 +109,42 @@ broadcast-proposal-dismissed = 🗑 Предложение отклонено, �
 broadcast-proposal-published = Это уведомление уже опубликовано: повторно оно не отправляется.
 broadcast-proposal-was-dismissed = Это уведомление уже отклонено.
 broadcast-proposal-not-found = Такого уведомления нет.
+
+## Назначенные проверки и отмена
+
+broadcast-inspections-button = 🗓 Назначенные проверки ({ $count })
+broadcast-inspections-none = Предстоящих проверок нет.
+broadcast-inspections-title = <b>🗓 Назначенные проверки: { $count }.</b> Выберите проверку, чтобы посмотреть её или отменить.
+broadcast-inspections-back = « К списку
+broadcast-inspection-card =
+    <b>🗓 Назначенная проверка</b>
+
+    Вид: { broadcast-kind }
+    { $scope ->
+        [organisation] Организация
+       *[region] Регион
+    }: { $place }
+    Дата: { $date }
+    Что подготовить: { $prepare }
+
+    Уже получили уведомление: { $shown } { $count ->
+        [one] человек
+        [few] человека
+       *[many] человек
+    }
+broadcast-inspection-cancel = ✖️ Отменить проверку
+broadcast-inspection-cancel-confirm =
+    <b>{ $place }, { $date }</b>
+
+    Отменить проверку? Все, кому о ней сообщили, получат уведомление об отмене.
+broadcast-inspection-cancel-yes = Да, отменить
+broadcast-inspection-cancel-no = Нет
+broadcast-inspection-cancelled-heading = ✖️ <b>Проверка отменена:</b> { $place }, { $date }.
+broadcast-inspection-cancelled-told = { $count ->
+        [0] О ней ещё никому не сообщили, поэтому уведомлять об отмене некого. Неотправленные уведомления о проверке отозваны.
+        [one] Уведомление об отмене получит { $shown } человек.
+        [few] Уведомление об отмене получат { $shown } человека.
+       *[many] Уведомление об отмене получат { $shown } человек.
+    }
+broadcast-inspection-already-cancelled = Эта проверка уже отменена. Уведомление об отмене повторно не отправляется.
+broadcast-inspection-not-found = Такой проверки нет.

@@ -31,6 +31,8 @@ pub enum Command {
     Inspection,
     /// Operators: the notices the feed proposed.
     Notices,
+    /// Operators: the upcoming inspections, to cancel one.
+    Inspections,
 }
 
 /// The command menu in one language.
@@ -49,6 +51,7 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
         BotCommand::new("notice", t.msg("command-notice")),
         BotCommand::new("inspection", t.msg("command-inspection")),
         BotCommand::new("notices", t.msg("command-notices")),
+        BotCommand::new("inspections", t.msg("command-inspections")),
     ]
 }
 

@@ -1,6 +1,8 @@
 //! Operators publish from the bot: regulatory notices (/notice), inspections
 //! (/inspection) and the notices the configured feed proposed (/notices, or
-//! «📥 Предложено из ленты» on /notice's first screen).
+//! «📥 Предложено из ленты» on /notice's first screen); and they cancel an
+//! inspection (/inspections, or «🗓 Назначенные проверки» on /inspection's
+//! first screen; see [`scheduled`]).
 //!
 //! Each is a short guided dialogue, one question per message, ending in a
 //! preview that shows exactly the push practitioners will read and how many
@@ -60,6 +62,7 @@ mod inspection;
 mod notice;
 pub(crate) mod progress;
 mod proposals;
+mod scheduled;
 
 use chrono::{DateTime, Utc};
 use dptree::case;
@@ -181,6 +184,14 @@ pub enum BcAction {
     Proposal(i64),
     Publish(i64),
     Dismiss(i64),
+    /// «🗓 Назначенные проверки»: the upcoming inspections.
+    Inspections,
+    /// One inspection's card.
+    Inspection(i64),
+    /// «✖️ Отменить проверку»: the confirmation.
+    AskCancelInspection(i64),
+    /// «Да, отменить».
+    CancelInspection(i64),
 }
 
 impl BcAction {
@@ -201,6 +212,10 @@ impl BcAction {
             BcAction::Proposal(id) => format!("feed:{id}"),
             BcAction::Publish(id) => format!("pub:{id}"),
             BcAction::Dismiss(id) => format!("dis:{id}"),
+            BcAction::Inspections => "insp".to_owned(),
+            BcAction::Inspection(id) => format!("insp:{id}"),
+            BcAction::AskCancelInspection(id) => format!("icx:{id}"),
+            BcAction::CancelInspection(id) => format!("icy:{id}"),
         }
     }
 
@@ -212,6 +227,7 @@ impl BcAction {
             "preview" => return Some(BcAction::Preview),
             "cancel" => return Some(BcAction::Cancel),
             "feed" => return Some(BcAction::Proposals),
+            "insp" => return Some(BcAction::Inspections),
             _ => {}
         }
         let (verb, rest) = data.split_once(':')?;
@@ -227,6 +243,9 @@ impl BcAction {
             "feed" => id(rest).map(BcAction::Proposal),
             "pub" => id(rest).map(BcAction::Publish),
             "dis" => id(rest).map(BcAction::Dismiss),
+            "insp" => id(rest).map(BcAction::Inspection),
+            "icx" => id(rest).map(BcAction::AskCancelInspection),
+            "icy" => id(rest).map(BcAction::CancelInspection),
             _ => None,
         }
     }
@@ -238,6 +257,10 @@ impl BcAction {
             BcAction::Publish(_) => "publish_proposal",
             BcAction::Dismiss(_) => "dismiss_proposal",
             BcAction::Send(_) => "broadcast_send",
+            BcAction::Inspections | BcAction::Inspection(_) | BcAction::AskCancelInspection(_) => {
+                "view_inspections"
+            }
+            BcAction::CancelInspection(_) => "cancel_inspection",
             _ => "broadcast_compose",
         }
     }
@@ -260,6 +283,10 @@ impl BcAction {
             BcAction::Proposal(big),
             BcAction::Publish(big),
             BcAction::Dismiss(1),
+            BcAction::Inspections,
+            BcAction::Inspection(big),
+            BcAction::AskCancelInspection(big),
+            BcAction::CancelInspection(big),
         ];
         all.extend(InspectionKind::ALL.map(BcAction::Kind));
         all.extend(Field::ALL.map(BcAction::EditField));
@@ -308,7 +335,8 @@ pub fn routes() -> UpdateHandler<HandlerError> {
     let commands = teloxide::filter_command::<Command, _>()
         .branch(case![Command::Notice].endpoint(notice_command))
         .branch(case![Command::Inspection].endpoint(inspection_command))
-        .branch(case![Command::Notices].endpoint(proposals::command));
+        .branch(case![Command::Notices].endpoint(proposals::command))
+        .branch(case![Command::Inspections].endpoint(scheduled::command));
     // Another command while a question is open is that command.
     let answers = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
         .branch(case![State::Broadcast(compose)].endpoint(receive));
@@ -429,7 +457,19 @@ pub async fn inspection_command(
         nonce: new_nonce(),
         ..inspection::Draft::default()
     };
-    let screen = inspection::next(t, &db, &mut draft, services.clock.now()).await?;
+    let now = services.clock.now();
+    let upcoming = scheduled::upcoming_count(&db, now).await?;
+    let mut screen = inspection::next(t, &db, &mut draft, now).await?;
+    if upcoming > 0 {
+        let label = t.msg_with(
+            "broadcast-inspections-button",
+            [("count", Arg::Number(upcoming as i64))],
+        );
+        screen
+            .keyboard
+            .inline_keyboard
+            .insert(0, vec![button(label, Action::Bc(BcAction::Inspections))]);
+    }
     dialogue
         .update(State::Broadcast(Compose::Inspection(draft)))
         .await?;
@@ -515,6 +555,12 @@ pub async fn press(
         | BcAction::Publish(_)
         | BcAction::Dismiss(_) => {
             proposals::press(&bot, &query, &dialogue, t, &db, &services, action).await
+        }
+        BcAction::Inspections
+        | BcAction::Inspection(_)
+        | BcAction::AskCancelInspection(_)
+        | BcAction::CancelInspection(_) => {
+            scheduled::press(&bot, &query, &dialogue, t, &db, &services, action).await
         }
         BcAction::Cancel => {
             // A cancel button left from a draft already sent or dropped.
@@ -826,6 +872,15 @@ mod tests {
             "send:01",
             "send:-1",
             "send:4294967296",
+            "insp:",
+            "insp:0",
+            "insp:x",
+            "icx:",
+            "icx:-5",
+            "icy:",
+            "icy:01",
+            "icy:1:2",
+            "icy:99999999999999999999",
         ] {
             assert_eq!(BcAction::parse(data), None, "{data:?}");
         }
