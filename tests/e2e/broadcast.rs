@@ -2,11 +2,15 @@
 //! inspection (/inspection) reach exactly the practitioners they concern,
 //! after a preview whose count is what is then sent; the progress message
 //! ends at «Готово» with the right numbers; a proposal from the feed is
-//! published once; nobody else may do any of it.
+//! published once; an inspection is cancelled once, told only to those who
+//! were told of it; nobody else may do any of it.
 
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use medcab_core::inspections::{self, InspectionDraft, InspectionKind, Source};
 use medcab_core::notices::{self, FeedItem};
-use medcab_core::notification_settings;
-use medcab_core::{operators, security_events};
+use medcab_core::notification_settings::{self, QuietHours};
+use medcab_core::operators::{self, AuditAction};
+use medcab_core::{outbox, security_events};
 use medcab_e2e::{Phone, RegisterEntry, TestApp};
 use medcab_sandbox::ChatMessage;
 use sqlx::PgPool;
@@ -454,7 +458,7 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
     let proposal = notices::proposed(&app.db).await.unwrap()[0].id;
     let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
 
-    for command in ["/notice", "/inspection", "/notices"] {
+    for command in ["/notice", "/inspection", "/notices", "/inspections"] {
         let reply = boris.send(command).await;
         assert_eq!(reply.body(), OPERATORS_ONLY, "{command}");
     }
@@ -464,12 +468,14 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
         format!("bc:pub:{proposal}"),
         format!("bc:dis:{proposal}"),
         "bc:send:1".to_owned(),
+        "bc:insp".to_owned(),
+        "bc:icy:1".to_owned(),
     ] {
         let answer = boris.press_forged(&data).await;
         assert!(answer.answered, "{data}");
         assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
     }
-    assert_eq!(refusals(&app, boris.id()).await, 8);
+    assert_eq!(refusals(&app, boris.id()).await, 11);
     // Someone who never started the bot is refused the same way.
     let stranger = app.user("Пётр", "ru").await;
     assert_eq!(stranger.send("/notice").await.body(), OPERATORS_ONLY);
@@ -548,6 +554,232 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(db: PgPool) {
     assert!(
         finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
         "{finished}"
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let boris = practitioner(&app, "Борис", "Кардиология", "Москва", "ГБУЗ ГП № 1").await;
+    // Vera rests in the middle of the day: the announcement waits for her.
+    let vera = practitioner(&app, "Вера", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let mut settings = notification_settings::get(&app.db, vera.id())
+        .await
+        .unwrap();
+    settings.quiet_hours = Some(
+        QuietHours::new(
+            NaiveTime::from_hms_opt(11, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+        )
+        .unwrap(),
+    );
+    notification_settings::save(&app.db, vera.id(), &settings, app.clock.now())
+        .await
+        .unwrap();
+    let olga = operator(&app, "Ольга").await;
+
+    let date = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+    let draft = InspectionDraft::parse(
+        Some("ГБУЗ ГП № 1"),
+        Some("Москва"),
+        date,
+        InspectionKind::PlannedOnsite,
+        "Медицинские книжки, журналы учёта",
+        medcab_core::clock::moscow_today(app.clock.now()),
+    )
+    .unwrap();
+    let scheduled = inspections::schedule(
+        &app.db,
+        &draft,
+        Source::Operator(olga.id()),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(scheduled.total, 3);
+    let id = scheduled.inspection_id;
+    app.wake_delivery();
+    for phone in [&anna, &boris] {
+        phone.wait_for_text("🔎 Назначена проверка").await;
+        app.wait_for_deliveries(phone.id()).await;
+    }
+    assert_eq!(vera.chat().await.bot_messages().count(), 0, "held");
+
+    // A practitioner may not cancel it, however the button is made.
+    assert_eq!(boris.send("/inspections").await.body(), OPERATORS_ONLY);
+    for data in [
+        format!("bc:insp:{id}"),
+        format!("bc:icx:{id}"),
+        format!("bc:icy:{id}"),
+    ] {
+        let answer = boris.press_forged(&data).await;
+        assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
+    }
+    assert_eq!(refusals(&app, boris.id()).await, 4, "each recorded");
+    assert!(
+        inspections::get(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .cancelled_at
+            .is_none()
+    );
+
+    // The operator: the list (from /inspection's first screen, as from
+    // /inspections), the card, the confirmation.
+    let first = olga.send("/inspection").await;
+    assert_eq!(
+        first.button_labels(),
+        [
+            "🗓 Назначенные проверки (1)",
+            "🏥 Организация",
+            "🗺 Регион",
+            "✖️ Отмена"
+        ]
+    );
+    let list = olga.press("🗓 Назначенные проверки (1)").await;
+    assert_eq!(list.message_id, first.message_id);
+    assert!(
+        list.body().starts_with("🗓 Назначенные проверки: 1."),
+        "{}",
+        list.body()
+    );
+    let label = "15.12.2026 · ГБУЗ ГП № 1, Москва";
+    assert_eq!(list.button_labels(), [label]);
+    let card = olga.press(label).await;
+    assert_eq!(card.message_id, list.message_id);
+    for part in [
+        "Вид: Плановая выездная",
+        "Организация: ГБУЗ ГП № 1, Москва",
+        "Дата: 15.12.2026",
+        "Что подготовить: Медицинские книжки, журналы учёта",
+        "Уже получили уведомление: 2 человека",
+    ] {
+        assert!(card.body().contains(part), "{part:?} in {}", card.body());
+    }
+    assert_eq!(card.button_labels(), ["✖️ Отменить проверку", "« К списку"]);
+    let confirm = olga.press("✖️ Отменить проверку").await;
+    assert!(
+        confirm.body().ends_with(
+            "Отменить проверку? Все, кому о ней сообщили, получат уведомление об отмене."
+        ),
+        "{}",
+        confirm.body()
+    );
+    assert_eq!(confirm.button_labels(), ["Да, отменить", "Нет"]);
+    // «Нет» changes nothing.
+    let card = olga.press("Нет").await;
+    assert!(card.body().contains("Уже получили уведомление: 2 человека"));
+    assert!(
+        inspections::get(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .cancelled_at
+            .is_none()
+    );
+    olga.press("✖️ Отменить проверку").await;
+    let progress = olga.press("Да, отменить").await;
+    assert_eq!(progress.message_id, list.message_id);
+    assert!(
+        progress
+            .body()
+            .starts_with("✖️ Проверка отменена: ГБУЗ ГП № 1, Москва, 15.12.2026.\nУведомление об отмене получат 2 человека."),
+        "{}",
+        progress.body()
+    );
+    let finished = done(&olga, &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
+        "{finished}"
+    );
+    for phone in [&anna, &boris] {
+        let push = phone.wait_for_text("✖️ Проверка отменена").await;
+        assert!(push.body().contains("15.12.2026"), "{}", push.body());
+    }
+
+    // Replayed: refused, recorded, nothing sent twice.
+    let before = refusals(&app, olga.id()).await;
+    let again = olga.press_forged(&format!("bc:icy:{id}")).await;
+    assert_eq!(
+        again.text,
+        Some(ru("broadcast-inspection-already-cancelled"))
+    );
+    assert_eq!(refusals(&app, olga.id()).await, before + 1);
+    let card = olga.press_forged(&format!("bc:insp:{id}")).await;
+    assert_eq!(
+        card.text,
+        Some(ru("broadcast-inspection-already-cancelled"))
+    );
+    assert_eq!(
+        olga.send("/inspections").await.body(),
+        ru("broadcast-inspections-none")
+    );
+
+    // Vera's quiet hours end: the announcement was withdrawn, and she,
+    // never told, is not told of the cancellation either.
+    app.clock.advance(chrono::Duration::hours(3));
+    app.wake_delivery();
+    // Neither are reminders written for it, 7 days or 1 day before.
+    for day in [8, 14] {
+        app.clock
+            .set(Utc.with_ymd_and_hms(2026, 12, day, 9, 0, 0).unwrap());
+        let ticked = app.scheduler_tick().await;
+        assert_eq!(ticked.inspection_reminders, 0, "12.{day}");
+    }
+    for phone in [&anna, &boris] {
+        app.wait_for_deliveries(phone.id()).await;
+    }
+    assert!(
+        outbox::for_chat(&app.db, vera.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(vera.chat().await.bot_messages().count(), 0);
+    for phone in [&anna, &boris] {
+        assert_eq!(pushes_with(phone, "Назначена проверка").await, 1);
+        assert_eq!(pushes_with(phone, "Проверка отменена").await, 1);
+        assert_eq!(pushes_with(phone, "⏰").await, 0);
+    }
+
+    // The audit: scheduled and cancelled, ids and counts only.
+    let audit: Vec<_> = operators::audit_by_operator(&app.db, olga.id())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.action, row.owner_id, row.details))
+        .collect();
+    let cancellation: i64 = count(
+        &app,
+        "SELECT max(id) FROM broadcasts WHERE kind = 'inspection'",
+    )
+    .await;
+    assert_eq!(
+        audit,
+        [
+            (
+                Some(AuditAction::InspectionScheduled),
+                None,
+                serde_json::json!({
+                    "inspection_id": id,
+                    "broadcast_id": scheduled.broadcast_id,
+                    "recipients": 3,
+                })
+            ),
+            (
+                Some(AuditAction::InspectionCancelled),
+                None,
+                serde_json::json!({
+                    "inspection_id": id,
+                    "broadcast_id": cancellation,
+                    "recipients": 2,
+                    "withdrawn": 1,
+                })
+            ),
+        ]
     );
     app.finish().await;
 }

@@ -145,7 +145,8 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
             "resets",
             "notice",
             "inspection",
-            "notices"
+            "notices",
+            "inspections"
         ]
     );
     assert_eq!(names(&english), names(&russian));

@@ -555,7 +555,14 @@ async fn help_lists_the_staff_commands_to_operators_only(db: PgPool) {
 
     let help = olga.send("/help").await;
     assert!(help.body().contains("/settings"), "{}", help.body());
-    for command in ["/review", "/resets", "/notice", "/notices", "/inspection"] {
+    for command in [
+        "/review",
+        "/resets",
+        "/notice",
+        "/notices",
+        "/inspection",
+        "/inspections",
+    ] {
         assert!(help.body().contains(command), "{command}: {}", help.body());
     }
     let help = anna.send("/help").await;
