@@ -162,11 +162,26 @@ async fn resumed(
                 .as_ref()
                 .and_then(|i| i.organisation.clone().or_else(|| i.region.clone()))
                 .unwrap_or_default();
+            let cancelled = inspection
+                .as_ref()
+                .is_some_and(|i| i.cancelled_at.is_some());
             let date = inspection
                 .map(|i| i.date.format("%d.%m.%Y").to_string())
                 .unwrap_or_default();
+            // A cancelled inspection's last broadcast is its cancellation.
+            let cancellation = cancelled
+                && broadcast.kind == Kind::Inspection
+                && broadcasts::of_inspection(&mut *db.acquire().await?, broadcast.subject_id)
+                    .await?
+                    .last()
+                    == Some(&broadcast.id);
+            let key = if cancellation {
+                "broadcast-inspection-cancelled-heading"
+            } else {
+                "broadcast-what-inspection"
+            };
             t.msg_with(
-                "broadcast-what-inspection",
+                key,
                 [
                     ("place", Arg::Text(&shorten(&place, LIST_SHOWN))),
                     ("date", Arg::Text(&date)),
