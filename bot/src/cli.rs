@@ -126,7 +126,9 @@ async fn run_bot() -> anyhow::Result<()> {
 
     shutdown_signal().await;
     tracing::info!("shutting down: finishing the updates in flight");
+    exit_on_second_signal();
     bot.stop().await;
+    tracing::info!("the bot stopped; closing the HTTP endpoints");
     http.stop().await;
     tracing::info!("stopped");
     Ok(())
@@ -152,9 +154,20 @@ async fn deliver() -> anyhow::Result<()> {
     );
     shutdown_signal().await;
     tracing::info!("shutting down: finishing the sends in flight");
+    exit_on_second_signal();
     delivery.stop().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A second Ctrl+C or SIGTERM while stopping means "now": whoever sends it
+/// has waited long enough. Rows in flight roll back and go again later.
+pub fn exit_on_second_signal() {
+    tokio::spawn(async {
+        shutdown_signal().await;
+        tracing::warn!("a second signal: exiting without waiting");
+        std::process::exit(130);
+    });
 }
 
 /// Resolves on SIGINT (Ctrl+C) or SIGTERM (docker stop, systemd).

@@ -57,9 +57,19 @@ impl HttpServer {
         Ok(HttpServer { addr, stop, task })
     }
 
+    /// Stops taking connections and lets requests in flight finish, for at
+    /// most five seconds (a client holding a request open does not keep
+    /// the process alive).
     pub async fn stop(self) {
         self.stop.cancel();
-        let _ = self.task.await;
+        let mut task = self.task;
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("HTTP requests did not finish in time; closing them");
+            task.abort();
+        }
     }
 }
 

@@ -114,7 +114,8 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
     println!();
 
     crate::cli::shutdown_signal().await;
-    println!("Stopping …");
+    println!("Stopping … (Ctrl+C again to stop at once)");
+    crate::cli::exit_on_second_signal();
     bot.stop().await;
     sandbox.shutdown().await;
     Ok(())

@@ -152,6 +152,9 @@ pub fn delivery_options(
     }
 }
 
+/// How long a graceful stop waits for the updates in flight.
+const DISPATCHER_STOP: Duration = Duration::from_secs(15);
+
 /// The bot, ready to start.
 pub struct Application {
     bot: Bot,
@@ -299,7 +302,14 @@ impl RunningBot {
         for _ in 0..50 {
             match shutdown.shutdown() {
                 Ok(done) => {
-                    done.await;
+                    // Handlers in flight finish; one stuck on a dead
+                    // connection must not keep the process from exiting.
+                    if tokio::time::timeout(DISPATCHER_STOP, done).await.is_err() {
+                        tracing::warn!(
+                            "updates in flight did not finish within {DISPATCHER_STOP:?}; aborting them"
+                        );
+                        task.abort();
+                    }
                     let _ = task.await;
                     return;
                 }
