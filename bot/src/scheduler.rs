@@ -148,8 +148,11 @@ pub async fn tick(
     http: &reqwest::Client,
     feed_state: &FeedState,
 ) -> anyhow::Result<Ticked> {
-    let mut lock = db.acquire().await?;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+    // A transaction-scoped lock: it ends with this transaction however the
+    // tick ends (an error, or the task aborted at a stop), so it can never
+    // stay behind on a pooled connection.
+    let mut lock = db.begin().await?;
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
         .bind(LOCK_KEY)
         .fetch_one(&mut *lock)
         .await?;
@@ -160,10 +163,7 @@ pub async fn tick(
         });
     }
     let result = tick_locked(db, clock, feed_source, http, feed_state).await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK_KEY)
-        .execute(&mut *lock)
-        .await?;
+    lock.rollback().await?;
     result
 }
 
@@ -319,8 +319,9 @@ mod tests {
 
     #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
     async fn one_instance_ticks_at_a_time(db: PgPool) {
-        let mut other = db.acquire().await.unwrap();
-        let _: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        // Another instance in the middle of its tick.
+        let mut other = db.begin().await.unwrap();
+        let _: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
             .bind(LOCK_KEY)
             .fetch_one(&mut *other)
             .await
@@ -336,11 +337,7 @@ mod tests {
         .await
         .unwrap();
         assert!(ticked.skipped);
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(LOCK_KEY)
-            .execute(&mut *other)
-            .await
-            .unwrap();
+        // Its tick ends (here: its task is aborted mid-tick): the lock goes.
         drop(other);
         let ticked = tick(
             &db,
