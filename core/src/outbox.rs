@@ -34,8 +34,12 @@ use uuid::Uuid;
 use crate::Language;
 use crate::notification_settings::Settings;
 
-/// Attempts before a row is given up on (a blocked chat is given up at once).
-pub const MAX_ATTEMPTS: i32 = 5;
+/// Sends that failed for a reason that may pass (a 5xx, a 401, the network)
+/// before a row is given up on: with the worker's backoff (2 s doubling to
+/// 10 minutes) about two hours, so an outage of Telegram or of the network
+/// does not fail the rows claimed meanwhile. 429s are not counted; a 400 or
+/// a 403 is given up on at once.
+pub const MAX_ATTEMPTS: i32 = 20;
 
 /// `last_error` of a row failed without a send because the recipient
 /// switched its category off after it was written.

@@ -27,8 +27,10 @@
 //!      row failed, and later rows to it are failed without a send;
 //!    - 400 and other refusals: failed with Telegram's description, not
 //!      tried again;
-//!    - 5xx and network errors: tried again after 2, 4, 8, 16 s, failed
-//!      after `outbox::MAX_ATTEMPTS`.
+//!    - 5xx, 401 and network errors: tried again after 2, 4, 8, … 512 s,
+//!      then every 10 minutes, failed after `outbox::MAX_ATTEMPTS` (about
+//!      two hours: an outage of Telegram or of the network does not fail
+//!      the rows claimed meanwhile).
 //!
 //! Delivery is at least once. A crash (the process killed, the task
 //! aborted) rolls back the transactions in flight: their rows are due again
@@ -403,10 +405,15 @@ fn to_chrono(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
-/// 2 s, 4 s, 8 s, 16 s: long enough for a network blip to pass, short
-/// enough that a login confirmation still arrives within its two minutes.
+/// The longest wait between two tries after a transient failure.
+const BACKOFF_MAX: Duration = Duration::from_secs(600);
+
+/// 2 s, 4 s, 8 s, … 512 s, then 10 minutes: a network blip passes at the
+/// first retries, and an outage of Telegram or of the network is waited
+/// out without hammering it. With [`outbox::MAX_ATTEMPTS`] a row survives
+/// about two hours of failures.
 fn backoff(attempts: i32) -> Duration {
-    Duration::from_secs(1 << attempts.clamp(1, 4))
+    Duration::from_secs(1 << attempts.clamp(1, 10)).min(BACKOFF_MAX)
 }
 
 fn classify(error: &RequestError) -> Failure {
@@ -472,10 +479,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_and_stays_short() {
+    fn backoff_grows_to_ten_minutes_and_outlasts_a_two_hour_outage() {
         assert_eq!(backoff(1), Duration::from_secs(2));
         assert_eq!(backoff(4), Duration::from_secs(16));
-        assert_eq!(backoff(9), Duration::from_secs(16));
+        assert_eq!(backoff(9), Duration::from_secs(512));
+        assert_eq!(backoff(10), BACKOFF_MAX);
+        assert_eq!(backoff(50), BACKOFF_MAX);
+        // The waits before a row is given up on: about two hours.
+        let total: Duration = (1..outbox::MAX_ATTEMPTS).map(backoff).sum();
+        assert!(
+            total >= Duration::from_secs(110 * 60) && total <= Duration::from_secs(130 * 60),
+            "{total:?}"
+        );
     }
 
     #[test]
