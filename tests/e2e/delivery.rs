@@ -430,3 +430,61 @@ async fn a_category_switched_off_after_the_row_was_written_is_not_sent(db: PgPoo
     assert!(!has(&eve.chat().await, "notice-eve"));
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_row_of_an_unknown_kind_is_held_for_a_newer_version_and_a_bad_payload_fails(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let fay = app.user("Фая", "ru").await;
+    let now = app.clock.now();
+    let insert = async |kind: &str, payload: Value| -> i64 {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at)
+             VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+        )
+        .bind(fay.id())
+        .bind(kind)
+        .bind(payload)
+        .bind(now)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        id
+    };
+    // Written by a newer version during a rolling deploy.
+    let future = insert(
+        "from_a_newer_version",
+        serde_json::to_value(payload("future")).unwrap(),
+    )
+    .await;
+    let broken = insert(
+        Kind::ApplicationStatusChanged.as_str(),
+        serde_json::json!({"no": "key"}),
+    )
+    .await;
+    app.wake_delivery();
+
+    wait_until(
+        "the bad payload fails",
+        Duration::from_secs(5),
+        async || row(&app, broken).await.failed,
+    )
+    .await;
+    let failed = row(&app, broken).await;
+    assert_eq!(
+        (failed.attempts, failed.last_error.as_deref()),
+        (0, Some(medcab_bot::delivery::UNREADABLE))
+    );
+    let hold = chrono::Duration::from_std(medcab_bot::delivery::UNKNOWN_KIND_HOLD).unwrap();
+    wait_until(
+        "the unknown kind is held",
+        Duration::from_secs(5),
+        async || row(&app, future).await.available_at >= now + hold,
+    )
+    .await;
+    let held = row(&app, future).await;
+    assert!(!held.failed && !held.sent, "{held:?}");
+    assert_eq!(held.attempts, 0, "a hold is no attempt");
+    assert!(held.available_at < now + hold + chrono::Duration::minutes(1));
+    assert_eq!(fay.chat().await.bot_messages().count(), 0);
+    app.finish().await;
+}

@@ -8,7 +8,10 @@
 //! at a time, in its own transaction held across the send
 //! (`outbox::claim_next`: `FOR UPDATE SKIP LOCKED`, urgent rows first):
 //!
-//! 1. A row the recipient should not get is settled without a send: a chat
+//! 1. A row of a kind this version does not know (written by a newer one
+//!    during a rolling deploy) is held for [`UNKNOWN_KIND_HOLD`], no
+//!    attempt counted; a row whose payload does not parse is failed.
+//!    A row the recipient should not get is settled without a send: a chat
 //!    known unreachable, or a category the recipient switched off, is
 //!    failed with the reason; a non-urgent row in the recipient's quiet
 //!    hours is held until they end (their settings are read at this moment,
@@ -76,6 +79,13 @@ pub const DEFAULT_LANES: usize = 4;
 
 /// How long a lane rests after the database failed it.
 const ERROR_REST: Duration = Duration::from_secs(1);
+
+/// How long a row of a kind this version does not know is left for a
+/// newer version to deliver before this one looks at it again.
+pub const UNKNOWN_KIND_HOLD: Duration = Duration::from_secs(5 * 60);
+
+/// `last_error` of a row failed because its payload does not parse.
+pub const UNREADABLE: &str = "the payload does not parse";
 
 /// Why a row was failed without a send.
 pub use outbox::{SWITCHED_OFF, UNREACHABLE};
@@ -285,9 +295,20 @@ impl Worker {
         row: Claimed,
         now: DateTime<Utc>,
     ) -> Result<Next, sqlx::Error> {
-        let (Some(kind), Some(payload)) = (row.kind, row.payload.as_ref()) else {
-            tracing::error!(id = row.id, "an outbox row this version cannot read");
-            outbox::mark_failed(&mut tx, row.id, "unreadable kind or payload", false).await?;
+        let Some(kind) = row.kind else {
+            // Written by a newer version (a rolling deploy): it will
+            // deliver it; this one leaves it alone a while.
+            tracing::warn!(
+                id = row.id,
+                "an outbox row of a kind this version does not know"
+            );
+            outbox::hold_until(&mut tx, row.id, now + to_chrono(UNKNOWN_KIND_HOLD)).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        };
+        let Some(payload) = row.payload.as_ref() else {
+            tracing::error!(id = row.id, "an outbox row whose payload does not parse");
+            outbox::mark_failed(&mut tx, row.id, UNREADABLE, false).await?;
             tx.commit().await?;
             return Ok(Next::Busy);
         };
