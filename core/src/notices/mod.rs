@@ -369,7 +369,7 @@ pub async fn propose_from_feed(
         let Some(item) = item.within_limits() else {
             continue;
         };
-        keys.push(format!("{feed_url} {}", item.key));
+        keys.push(feed_item_key(feed_url, &item.key));
         titles.push(item.title);
         summaries.push(item.summary);
         links.push(item.link);
@@ -400,6 +400,21 @@ pub async fn propose_from_feed(
     }
     tx.commit().await?;
     Ok(written)
+}
+
+/// What makes a feed item one: the feed's URL and the item's id. A long one
+/// (a feed may use a whole URL with a query as the id) is kept as its
+/// SHA-256, so the unique index never meets a key too large for it (over
+/// about 2.7 kB, PostgreSQL refuses the row, and the whole batch with it).
+fn feed_item_key(feed_url: &str, item_key: &str) -> String {
+    const LONGEST_KEPT: usize = 500;
+    let key = format!("{feed_url} {item_key}");
+    if key.len() <= LONGEST_KEPT {
+        key
+    } else {
+        use sha2::{Digest, Sha256};
+        format!("sha256:{}", hex::encode(Sha256::digest(key.as_bytes())))
+    }
 }
 
 /// The push that tells operators the feed brought something to decide.

@@ -375,3 +375,19 @@ async fn what_an_operator_publishes_or_decides_is_audited(db: PgPool) {
         .unwrap();
     assert_eq!(all, 3, "the CLI's notice is not an operator's");
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn an_item_with_a_huge_id_is_proposed_once_and_does_not_block_the_feed(db: PgPool) {
+    // Random, so PostgreSQL cannot compress it into the index.
+    let noise: String = (0..100).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let huge = format!("https://minzdrav.example/doc?{noise}");
+    let items = [item(&huge, "Длинный"), item("b", "Обычный")];
+    assert_eq!(
+        propose_from_feed(&db, FEED, &items, noon()).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        propose_from_feed(&db, FEED, &items, noon()).await.unwrap(),
+        0
+    );
+}
