@@ -278,6 +278,30 @@ pub async fn withdraw_pending(tx: &mut PgConnection, ids: &[i64]) -> Result<u64,
     Ok(dropped.values().sum())
 }
 
+/// Whether a broadcast of this kind about this subject was created at or
+/// after `since` (a reminder already sent for its threshold).
+pub(crate) async fn exists_since(
+    tx: &mut PgConnection,
+    kind: Kind,
+    subject_id: i64,
+    since: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let exists = sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (
+            SELECT 1 FROM broadcasts
+            WHERE kind = $1 AND subject_id = $2 AND created_at >= $3
+        ) AS "exists!"
+        "#,
+        kind.as_str(),
+        subject_id,
+        since,
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(exists)
+}
+
 /// Removes a broadcast that wrote no rows (a scheduler's reminder everyone
 /// already had), so repeated runs leave no empty broadcasts behind.
 pub(crate) async fn discard_if_empty(tx: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {

@@ -478,6 +478,22 @@ pub async fn enqueue_reminders(
         if still_on.is_none() {
             continue;
         }
+        // This threshold's reminder went out already (a tick earlier today,
+        // or on an earlier day of a caught-up threshold): filling it again
+        // would only re-read the whole audience to write nothing. Someone
+        // who joined since then was not told of the inspection either.
+        let due_since =
+            moscow_midnight(inspection.date - chrono::Days::new(threshold.unsigned_abs()));
+        if broadcasts::exists_since(
+            &mut tx,
+            BroadcastKind::InspectionReminder,
+            inspection.id,
+            due_since,
+        )
+        .await?
+        {
+            continue;
+        }
         let created = broadcasts::create(
             &mut tx,
             BroadcastKind::InspectionReminder,
@@ -502,6 +518,11 @@ pub async fn enqueue_reminders(
         written += usize::try_from(rows).unwrap_or(usize::MAX);
     }
     Ok(written)
+}
+
+/// The first instant of a day in Moscow (UTC+3 all year).
+fn moscow_midnight(day: NaiveDate) -> DateTime<Utc> {
+    (day.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(3)).and_utc()
 }
 
 /// Why an inspection could not be cancelled.
@@ -797,9 +818,12 @@ mod tests {
         };
         assert_eq!(sent_on(12).await, 0, "8 days before");
         assert_eq!(sent_on(13).await, 2, "7 days before");
+        // Someone linked after the 7-day reminder went out: the threshold
+        // is not filled again for them (nor re-read for everyone).
+        add(&db, &practitioner(3)).await;
         assert_eq!(sent_on(13).await, 0, "a second run the same day");
         assert_eq!(sent_on(15).await, 0, "already had the 7-day one");
-        assert_eq!(sent_on(19).await, 2, "1 day before");
+        assert_eq!(sent_on(19).await, 3, "1 day before, the newcomer too");
         assert_eq!(sent_on(20).await, 0);
         assert_eq!(sent_on(21).await, 0, "over");
 
@@ -816,6 +840,7 @@ mod tests {
                 format!("inspection:{id}:7:2"),
                 format!("inspection:{id}:1:1"),
                 format!("inspection:{id}:1:2"),
+                format!("inspection:{id}:1:3"),
             ]
         );
         assert_eq!(reminders[0].3["key"], REMINDER_PUSH_KEY);
