@@ -79,6 +79,14 @@ async fn run_bot() -> anyhow::Result<()> {
             .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
     let vault = Vault::new(&settings.data_key);
+    if settings.registry_url.is_some() {
+        // Targeting reads specialty, region and organisation from the
+        // imported table; the HTTP register only answers "who is this".
+        tracing::warn!(
+            "MEDCAB_REGISTRY_URL is set: notices, inspections and accreditation reminders \
+             are still targeted from the imported register; import its export too"
+        );
+    }
     let services = Services {
         registry: startup::registry(
             &db,
