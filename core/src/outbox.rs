@@ -45,6 +45,11 @@ pub const MAX_ATTEMPTS: i32 = 20;
 /// switched its category off after it was written.
 pub const SWITCHED_OFF: &str = "switched off by the recipient";
 
+/// `last_error` of a row failed without a send because its recipient has
+/// no consent in force (withdrew it with /forget, perhaps after the row was
+/// written, or never gave it).
+pub const NO_CONSENT: &str = "the recipient has no consent in force";
+
 /// `last_error` of a row failed without a send because its chat is known
 /// unreachable (a 403 earlier, and the user has not written since).
 pub const UNREACHABLE: &str = "the chat is unreachable (the user blocked the bot)";
@@ -243,6 +248,9 @@ pub struct Claimed {
     pub language: Language,
     /// Telegram answered 403 for this chat and the user has not written since.
     pub unreachable: bool,
+    /// The recipient's consent to the processing of personal data is in
+    /// force (`consents`). Delivery sends nothing else to one without it.
+    pub consented: bool,
     /// The recipient's notification settings (the defaults if never set).
     pub settings: Settings,
 }
@@ -347,7 +355,10 @@ pub async fn enqueue_many(
 ///
 /// Reads, without locking them, what delivery needs about the recipient:
 /// the language (`telegram_users`), whether the chat is unreachable
-/// (`chats`) and the notification settings (`notification_settings`). A
+/// (`chats`), whether the recipient's consent is in force (`consents`:
+/// /forget may commit between a broadcast's reading its recipients and its
+/// writing their rows) and the notification settings
+/// (`notification_settings`). A
 /// documented exception to "each module owns its tables": read-only joins,
 /// so the claim is one round trip.
 pub async fn claim_next(
@@ -359,6 +370,9 @@ pub async fn claim_next(
         SELECT o.id, o.chat_id, o.kind, o.payload, o.priority, o.attempts, o.broadcast_id,
                u.language AS "language?", u.telegram_language AS "telegram_language?",
                c.unreachable_since IS NOT NULL AS "unreachable!",
+               EXISTS (SELECT 1 FROM consents k
+                       WHERE k.telegram_user_id = o.chat_id AND k.withdrawn_at IS NULL)
+                   AS "consented!",
                s.telegram_user_id IS NOT NULL AS "has_settings!",
                s.inspections AS "inspections?", s.regulation AS "regulation?",
                s.reminders AS "reminders?", s.quiet_from AS "quiet_from?",
@@ -389,6 +403,7 @@ pub async fn claim_next(
             row.telegram_language.as_deref(),
         ),
         unreachable: row.unreachable,
+        consented: row.consented,
         settings: Settings::from_columns(
             row.inspections,
             row.regulation,
@@ -777,12 +792,15 @@ mod tests {
         notification_settings::save(&db, 2, &settings, start())
             .await
             .unwrap();
+        crate::consent::give(&db, 2, start()).await.unwrap();
         enqueue_all(&db, &[note(1, false), note(2, false)]).await;
 
         let mut tx = db.begin().await.unwrap();
         let claimed = claim_all(&mut tx, start()).await;
         assert_eq!(claimed[0].language, Language::Ru);
         assert!(!claimed[0].unreachable);
+        assert!(!claimed[0].consented, "never consented");
+        assert!(claimed[1].consented);
         assert_eq!(
             claimed[0].settings,
             notification_settings::Settings::default()
@@ -790,6 +808,22 @@ mod tests {
         assert_eq!(claimed[1].language, Language::En);
         assert!(claimed[1].unreachable);
         assert_eq!(claimed[1].settings, settings);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_claim_sees_a_consent_withdrawn_after_the_row_was_written(db: PgPool) {
+        crate::consent::give(&db, 1, start()).await.unwrap();
+        crate::consent::give(&db, 2, start()).await.unwrap();
+        enqueue_all(&db, &[note(1, false), note(2, false)]).await;
+        // /forget commits after the rows were written.
+        let mut tx = db.begin().await.unwrap();
+        crate::consent::withdraw(&mut tx, 1, start()).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        let claimed = claim_all(&mut tx, start()).await;
+        let consented: Vec<_> = claimed.iter().map(|r| (r.chat_id, r.consented)).collect();
+        assert_eq!(consented, [(1, false), (2, true)]);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

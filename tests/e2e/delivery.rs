@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_bot::delivery::SWITCHED_OFF;
+use medcab_core::consent;
 use medcab_core::login_confirmations::PUSH_KEY;
 use medcab_core::notification_settings::{self, Settings};
 use medcab_core::outbox::{self, Kind, Notification, Payload, Row};
-use medcab_e2e::TestApp;
 use medcab_e2e::sandbox::{Chat, Injection, NewUsers, Settings as SandboxSettings};
+use medcab_e2e::{Phone, TestApp};
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -108,6 +109,21 @@ fn has(chat: &Chat, tag: &str) -> bool {
     chat.bot_messages().any(|m| m.body().contains(tag))
 }
 
+/// Consent in force for these users: delivery sends nothing else to
+/// anyone without it (sandbox users never went through onboarding).
+async fn consent_all(app: &TestApp, ids: impl IntoIterator<Item = i64>) {
+    for id in ids {
+        consent::give(&app.db, id, app.clock.now()).await.unwrap();
+    }
+}
+
+/// A new sandbox user who has given consent.
+async fn consenting<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
+    let phone = app.user(name, "ru").await;
+    consent_all(app, [phone.id()]).await;
+    phone
+}
+
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
 }
@@ -115,8 +131,8 @@ fn at(text: &str) -> DateTime<Utc> {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.user("Анна", "ru").await; // Moscow, as everyone by default
-    let boris = app.user("Борис", "ru").await;
+    let anna = consenting(&app, "Анна").await; // Moscow, as everyone by default
+    let boris = consenting(&app, "Борис").await;
     let vladivostok = Settings {
         time_zone: "Asia/Vladivostok".parse().unwrap(),
         ..Settings::default()
@@ -189,8 +205,8 @@ async fn a_429_pauses_every_send_for_its_retry_after_and_the_row_goes_once(db: P
         app.send_per_second = 100;
     })
     .await;
-    let anna = app.user("Анна", "ru").await;
-    let boris = app.user("Борис", "ru").await;
+    let anna = consenting(&app, "Анна").await;
+    let boris = consenting(&app, "Борис").await;
     app.client
         .inject(anna.id(), Injection::too_many_requests(2))
         .await
@@ -225,7 +241,7 @@ async fn a_429_pauses_every_send_for_its_retry_after_and_the_row_goes_once(db: P
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_blocked_chat_is_marked_unreachable_and_skipped_afterwards(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let carl = app.user("Карл", "ru").await;
+    let carl = consenting(&app, "Карл").await;
     carl.send("/start").await; // the bot knows the chat
     app.client.block(carl.id(), true).await.unwrap();
 
@@ -277,7 +293,7 @@ async fn a_blocked_chat_is_marked_unreachable_and_skipped_afterwards(db: PgPool)
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_400_is_recorded_and_not_tried_again(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let dana = app.user("Дана", "ru").await;
+    let dana = consenting(&app, "Дана").await;
     app.client
         .inject(dana.id(), Injection::error(400))
         .await
@@ -312,6 +328,7 @@ async fn a_worker_killed_mid_broadcast_loses_nothing_and_doubles_at_most_one(db:
     })
     .await;
     let users = app.client.create_users(NewUsers::count(60)).await.unwrap();
+    consent_all(&app, users.ids()).await;
     let total = broadcast(&app, users.ids()).await;
 
     wait_until("a third is sent", Duration::from_secs(5), async || {
@@ -364,6 +381,7 @@ async fn two_workers_share_the_outbox_and_the_rate_without_sending_a_row_twice(d
         .await
         .unwrap();
     let users = app.client.create_users(NewUsers::count(200)).await.unwrap();
+    consent_all(&app, users.ids()).await;
     let second = app.start_delivery_worker();
 
     let start = Instant::now();
@@ -400,7 +418,7 @@ async fn two_workers_share_the_outbox_and_the_rate_without_sending_a_row_twice(d
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_category_switched_off_after_the_row_was_written_is_not_sent(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
-    let eve = app.user("Ева", "ru").await.user;
+    let eve = consenting(&app, "Ева").await.user;
     // Written while the category was on, switched off before delivery.
     app.stop_bot().await;
     let notice = enqueue(&app, eve.id, Kind::RegulatoryNotice, "notice-eve").await;
@@ -486,5 +504,45 @@ async fn a_row_of_an_unknown_kind_is_held_for_a_newer_version_and_a_bad_payload_
     assert_eq!(held.attempts, 0, "a hold is no attempt");
     assert!(held.available_at < now + hold + chrono::Duration::minutes(1));
     assert_eq!(fay.chat().await.bot_messages().count(), 0);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn nothing_goes_to_someone_whose_consent_was_withdrawn_after_the_row_was_written(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let gleb = consenting(&app, "Глеб").await.user;
+    // An operator: staff notices do not wait for a practitioner's consent.
+    let olga = app.user("Ольга", "ru").await.user;
+    app.stop_bot().await;
+    // A broadcast read its recipients and wrote its rows; /forget
+    // committed in between, so the rows outlive the erasure's cleanup.
+    let notice = enqueue(&app, gleb.id, Kind::RegulatoryNotice, "notice-gleb").await;
+    let status = enqueue(&app, gleb.id, Kind::ApplicationStatusChanged, "status-gleb").await;
+    let mut tx = app.db.begin().await.unwrap();
+    consent::withdraw(&mut tx, gleb.id, app.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let proposals = enqueue(&app, olga.id, Kind::FeedProposals, "feed-olga").await;
+    app.start_bot().await;
+    app.wake_delivery();
+
+    let olga = app.phone(olga);
+    olga.wait_for(|chat| has(chat, "feed-olga")).await;
+    wait_sent(&app, proposals).await;
+    for id in [notice, status] {
+        wait_until("the row is settled", Duration::from_secs(5), async || {
+            row(&app, id).await.failed
+        })
+        .await;
+        let row = row(&app, id).await;
+        assert_eq!(
+            row.last_error.as_deref(),
+            Some(medcab_bot::delivery::NO_CONSENT)
+        );
+        assert_eq!(row.attempts, 0, "never sent");
+    }
+    let gleb = app.phone(gleb);
+    assert_eq!(gleb.chat().await.bot_messages().count(), 0);
     app.finish().await;
 }

@@ -11,11 +11,13 @@
 //! 1. A row of a kind this version does not know (written by a newer one
 //!    during a rolling deploy) is held for [`UNKNOWN_KIND_HOLD`], no
 //!    attempt counted; a row whose payload does not parse is failed.
-//!    A row the recipient should not get is settled without a send: a chat
-//!    known unreachable, or a category the recipient switched off, is
-//!    failed with the reason; a non-urgent row in the recipient's quiet
-//!    hours is held until they end (their settings are read at this moment,
-//!    so a change made after the row was written counts).
+//!    A row the recipient should not get is settled without a send: one
+//!    whose recipient has no consent in force (except operators' staff
+//!    notices, [`Kind::FeedProposals`]), a chat known unreachable, or a
+//!    category the recipient switched off, is failed with the reason; a
+//!    non-urgent row in the recipient's quiet hours is held until they end
+//!    (their settings are read at this moment, so a change made after the
+//!    row was written counts).
 //! 2. [`Pacer`] says whether the send may go now (Telegram's per-chat and
 //!    per-bot limits, shared by all instances through Redis). A short wait
 //!    is waited with the row in hand; a chat that must wait longer has its
@@ -52,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_core::Clock;
-use medcab_core::outbox::{self, Claimed, Priority};
+use medcab_core::outbox::{self, Claimed, Kind, Priority};
 use medcab_core::telegram_users;
 use sqlx::{PgPool, Postgres, Transaction};
 use teloxide::prelude::*;
@@ -88,7 +90,7 @@ pub const UNKNOWN_KIND_HOLD: Duration = Duration::from_secs(5 * 60);
 pub const UNREADABLE: &str = "the payload does not parse";
 
 /// Why a row was failed without a send.
-pub use outbox::{SWITCHED_OFF, UNREACHABLE};
+pub use outbox::{NO_CONSENT, SWITCHED_OFF, UNREACHABLE};
 
 /// Tells the worker there is something new in the outbox, so an urgent push
 /// does not wait for the next poll. A wake while every lane is busy is
@@ -312,6 +314,15 @@ impl Worker {
             tx.commit().await?;
             return Ok(Next::Busy);
         };
+        if !row.consented && kind != Kind::FeedProposals {
+            // /forget committed after the row was written (or consent was
+            // never given): nothing goes to this person. Operators' staff
+            // notices are not about them as practitioners.
+            tracing::debug!(id = row.id, kind = kind.as_str(), "no consent in force");
+            outbox::mark_failed(&mut tx, row.id, NO_CONSENT, false).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        }
         if row.unreachable {
             outbox::mark_failed(&mut tx, row.id, UNREACHABLE, false).await?;
             tx.commit().await?;
