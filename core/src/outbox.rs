@@ -782,7 +782,11 @@ mod tests {
             telegram_language: Some("en"),
         };
         telegram_users::record_visit(&db, visit).await.unwrap();
-        telegram_users::mark_unreachable(&db, 2).await.unwrap();
+        let mut conn = db.acquire().await.unwrap();
+        telegram_users::mark_unreachable(&mut conn, 2)
+            .await
+            .unwrap();
+        drop(conn);
         let settings = notification_settings::Settings {
             regulation: false,
             quiet_hours: Some(QuietHours::NIGHT),

@@ -2,7 +2,7 @@
 //!
 //! Owns the tables `telegram_users` and `chats`.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::Language;
 
@@ -124,8 +124,9 @@ pub async fn language_of(pool: &PgPool, user_id: i64) -> Result<Language, sqlx::
 }
 
 /// Telegram answered 403 for this chat (the user blocked the bot); cleared
-/// when the user writes again (see [`record_visit`]).
-pub async fn mark_unreachable(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::Error> {
+/// when the user writes again (see [`record_visit`]). In the caller's
+/// transaction: delivery marks the chat with the row that met the 403.
+pub async fn mark_unreachable(tx: &mut PgConnection, chat_id: i64) -> Result<(), sqlx::Error> {
     // A push may go to a chat that never wrote (a practitioner linked by
     // an operator): it has no row yet, and needs one to be skipped next time.
     sqlx::query!(
@@ -136,7 +137,7 @@ pub async fn mark_unreachable(pool: &PgPool, chat_id: i64) -> Result<(), sqlx::E
         "#,
         chat_id
     )
-    .execute(pool)
+    .execute(tx)
     .await?;
     Ok(())
 }
@@ -202,8 +203,9 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_chat_that_never_wrote_can_be_marked_unreachable(db: PgPool) {
-        mark_unreachable(&db, 77).await.unwrap();
-        mark_unreachable(&db, 77).await.unwrap();
+        let mut conn = db.acquire().await.unwrap();
+        mark_unreachable(&mut conn, 77).await.unwrap();
+        mark_unreachable(&mut conn, 77).await.unwrap();
         let marked = sqlx::query_scalar!(
             "SELECT unreachable_since IS NOT NULL AS \"marked!\" FROM chats WHERE id = 77"
         )
@@ -211,5 +213,17 @@ mod tests {
         .await
         .unwrap();
         assert!(marked);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_mark_goes_with_the_callers_transaction(db: PgPool) {
+        let mut tx = db.begin().await.unwrap();
+        mark_unreachable(&mut tx, 78).await.unwrap();
+        tx.rollback().await.unwrap();
+        let rows = sqlx::query_scalar!("SELECT count(*) AS \"n!\" FROM chats WHERE id = 78")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows, 0, "rolled back with the row it was marked for");
     }
 }

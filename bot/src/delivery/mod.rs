@@ -405,7 +405,7 @@ impl Worker {
                     }
                     Failure::ChatGone => {
                         tracing::info!(id = row.id, %description, "the chat is unreachable");
-                        telegram_users::mark_unreachable(&self.db, row.chat_id).await?;
+                        telegram_users::mark_unreachable(&mut tx, row.chat_id).await?;
                         outbox::mark_failed(&mut tx, row.id, &description, true).await?;
                         Next::Busy
                     }
