@@ -398,12 +398,13 @@ async fn two_workers_share_the_outbox_and_the_rate_without_sending_a_row_twice(d
     assert_eq!(stats.chats_with_more_than_one, 0, "{stats:?}");
     assert_eq!(stats.too_many_requests, 0, "within the limits: {stats:?}");
     assert_eq!(stats.paid_broadcasts, total as u64, "{stats:?}");
-    // 100 a second with a burst of 5; the sandbox counts by arrival, a few
-    // milliseconds after the pacer's clock.
-    assert!(stats.max_per_second() <= 110, "{stats:?}");
+    // Broadcasts get 70 a second (100 less the free 30, which other sends
+    // may use meanwhile), with a burst of 4; the sandbox counts by
+    // arrival, a few milliseconds after the pacer's clock.
+    assert!(stats.max_per_second() <= 80, "{stats:?}");
     assert!(
-        elapsed >= Duration::from_millis(1800),
-        "200 at 100 a second took {elapsed:?}"
+        elapsed >= Duration::from_millis(2500),
+        "200 at 70 a second took {elapsed:?}"
     );
     wait_until("both counted", Duration::from_secs(1), async || {
         app.bot_delivered() + second.sent() == total as u64

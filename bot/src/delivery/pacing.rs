@@ -21,7 +21,9 @@
 //!   burst (a twentieth of a second's worth) so sends go out evenly rather
 //!   than in clumps. When the rate is above Telegram's free 30, broadcasts
 //!   are sent as paid broadcasts and counted in a bucket of their own at
-//!   that rate; urgent and personal sends stay in the free bucket at 30.
+//!   the rate less the free 30; urgent and personal sends stay in the free
+//!   bucket at 30. The two together stay within the rate (at most 1000,
+//!   Telegram's ceiling for all sends).
 //! - Urgent sends (a login confirmation) may take two sends more than the
 //!   bucket's burst: a broadcast keeping the bucket full does not make a
 //!   person at a login form wait behind it.
@@ -81,11 +83,14 @@ impl Limits {
     fn bot_bucket(&self, priority: Priority) -> (&'static str, i64, i64) {
         let paid = self.paid(priority);
         let rate = if paid {
-            self.per_second
+            // The free bucket runs beside this one: its 30 are part of the
+            // total, so all sends together stay within `per_second`.
+            self.per_second - FREE_PER_SECOND
         } else {
             self.per_second.min(FREE_PER_SECOND)
         };
-        let interval = 1_000_000 / i64::from(rate.max(1));
+        // Rounded up, so the bucket never runs faster than its rate.
+        let interval = i64::from(1_000_000_u32.div_ceil(rate.max(1)));
         let mut burst = i64::from(rate.div_ceil(20).max(1));
         if priority == Priority::Urgent {
             burst += 2;
@@ -510,6 +515,9 @@ mod tests {
         let limits = Limits::per_second(200);
         assert_eq!(limits.bot_bucket(Priority::Broadcast).0, "paid");
         assert_eq!(limits.bot_bucket(Priority::Personal).0, "bot");
+        // The paid bucket has what the free one leaves of the rate.
+        assert_eq!(limits.bot_bucket(Priority::Broadcast).1, 5883); // 1/170 s
+        assert_eq!(limits.bot_bucket(Priority::Personal).1, 33334); // 1/30 s
         for pacer in pacers(limits).await {
             assert_eq!(
                 pacer.acquire(1, Priority::Broadcast).await,
@@ -520,8 +528,8 @@ mod tests {
                 Verdict::Go { paid: false },
                 "{pacer:?}: its own bucket"
             );
-            // 200/s, a burst of 10: many broadcasts go in a burst, and
-            // steadily 200 per second.
+            // 170/s (200 less the free 30), a burst of 9: many broadcasts
+            // go in a burst, and steadily 170 per second.
             let start = Instant::now();
             let mut sent = 0;
             let mut chat = 100;
@@ -535,8 +543,25 @@ mod tests {
                 }
             }
             assert!(
-                (90..=115).contains(&sent),
+                (80..=100).contains(&sent),
                 "{pacer:?}: {sent} in half a second"
+            );
+        }
+    }
+
+    #[test]
+    fn all_sends_together_stay_within_the_rate() {
+        for per_second in [31, 100, 200, 1000] {
+            let limits = Limits::per_second(per_second);
+            let rate = |priority| 1_000_000.0 / limits.bot_bucket(priority).1 as f64;
+            let total = rate(Priority::Broadcast) + rate(Priority::Personal);
+            assert!(
+                total <= f64::from(per_second),
+                "{per_second}: paid and free together {total}"
+            );
+            assert!(
+                total >= f64::from(per_second) - 1.0,
+                "{per_second}: {total}"
             );
         }
     }
