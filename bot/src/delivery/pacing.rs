@@ -31,6 +31,8 @@
 //! Redis holds only what may be lost: a flush forgets the buckets (a burst
 //! may follow, and a 429 is then honoured), and if Redis does not answer,
 //! each instance paces itself in memory at the same rates until it does.
+//! A pause is also kept in memory and honoured by the instance that met
+//! the 429 even if writing it to Redis failed.
 //! `medcab sandbox` without Redis paces in memory only.
 
 use std::collections::HashMap;
@@ -188,6 +190,17 @@ impl Pacer {
         let (bot, bot_interval, bot_tolerance) = self.limits.bot_bucket(priority);
         let (chat_interval, chat_tolerance) = self.limits.chat_bucket();
         let paid = self.limits.paid(priority);
+        // A 429 this instance met is honoured even if it could not be
+        // shared through Redis (the pause's write failed, Redis answers
+        // again now).
+        let paused = self
+            .local
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .paused();
+        if let Some(micros) = paused {
+            return verdict(1, micros, paid);
+        }
         if let Some(redis) = &self.redis {
             let keys = [
                 format!("{}chat:{chat_id}", redis.prefix),
@@ -394,6 +407,12 @@ impl LocalBuckets {
         self.pause_until = self.pause_until.max(until);
     }
 
+    /// How much longer, in microseconds, a pause runs.
+    fn paused(&mut self) -> Option<i64> {
+        let now = self.now();
+        (self.pause_until > now).then(|| self.pause_until - now)
+    }
+
     /// The Lua script's logic, for one process.
     fn acquire(&mut self, chat_id: i64, bot: &'static str, args: [i64; 4]) -> (i64, i64) {
         let [chat_interval, chat_tolerance, bot_interval, bot_tolerance] = args;
@@ -589,6 +608,19 @@ mod tests {
                 "{wait:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_pause_redis_did_not_take_is_still_honoured_here() {
+        let (pacer, _) = redis_pacer(Limits::default()).await;
+        // What `pause` leaves when its write to Redis fails: the local
+        // pause only, and Redis answering the next acquire.
+        pacer.local.lock().unwrap().pause(Duration::from_secs(2));
+        let Verdict::Wait { wait, by } = pacer.acquire(1, Priority::Urgent).await else {
+            panic!("sent during this instance's pause");
+        };
+        assert_eq!(by, Bucket::Pause);
+        assert!(wait > Duration::from_millis(1900), "{wait:?}");
     }
 
     #[tokio::test]
