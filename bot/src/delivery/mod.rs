@@ -35,7 +35,8 @@
 //!    - 5xx, 401 and network errors: tried again after 2, 4, 8, … 512 s,
 //!      then every 10 minutes, failed after `outbox::MAX_ATTEMPTS` (about
 //!      two hours: an outage of Telegram or of the network does not fail
-//!      the rows claimed meanwhile).
+//!      the rows claimed meanwhile); an urgent row (a login confirmation,
+//!      valid two minutes) after five.
 //!
 //! Delivery is at least once. A crash (the process killed, the task
 //! aborted) rolls back the transactions in flight: their rows are due again
@@ -417,7 +418,7 @@ impl Worker {
                     Failure::Transient => {
                         let attempts = row.attempts + 1;
                         tracing::warn!(id = row.id, attempts, %description, "a notification failed");
-                        if attempts >= outbox::MAX_ATTEMPTS {
+                        if attempts >= give_up_after(row.priority) {
                             outbox::mark_failed(&mut tx, row.id, &description, true).await?;
                         } else {
                             let later = self.clock.now() + to_chrono(backoff(attempts));
@@ -439,6 +440,19 @@ fn to_chrono(duration: Duration) -> chrono::Duration {
 
 /// The longest wait between two tries after a transient failure.
 const BACKOFF_MAX: Duration = Duration::from_secs(600);
+
+/// Failed attempts after which a row is given up. An urgent row (a login
+/// confirmation) is useless once its two minutes are over: after 2 + 4 + 8
+/// + 16 s it is given up rather than shown to the user an hour later.
+fn give_up_after(priority: Priority) -> i32 {
+    match priority {
+        Priority::Urgent => URGENT_MAX_ATTEMPTS,
+        Priority::Personal | Priority::Broadcast => outbox::MAX_ATTEMPTS,
+    }
+}
+
+/// See [`give_up_after`].
+const URGENT_MAX_ATTEMPTS: i32 = 5;
 
 /// 2 s, 4 s, 8 s, … 512 s, then 10 minutes: a network blip passes at the
 /// first retries, and an outage of Telegram or of the network is waited
@@ -509,6 +523,13 @@ mod tests {
     use teloxide::types::Seconds;
 
     use super::*;
+
+    #[test]
+    fn a_login_confirmation_is_given_up_within_its_two_minutes() {
+        let waited: Duration = (1..give_up_after(Priority::Urgent)).map(backoff).sum();
+        assert!(waited < Duration::from_secs(120), "{waited:?}");
+        assert!(give_up_after(Priority::Broadcast) > give_up_after(Priority::Urgent));
+    }
 
     #[test]
     fn backoff_grows_to_ten_minutes_and_outlasts_a_two_hour_outage() {
