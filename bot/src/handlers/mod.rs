@@ -24,6 +24,7 @@ mod profile;
 mod review;
 mod screen;
 mod settings;
+mod staff;
 
 use dptree::case;
 use medcab_core::Language;

@@ -30,7 +30,6 @@ use medcab_core::clock;
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
 use medcab_core::review::{self, Decision, ReviewCard, ReviewError};
-use medcab_core::security_events::{self, Kind as SecurityKind};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
@@ -39,6 +38,7 @@ use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
 
 use super::commands::Command;
 use super::screen::{self, Screen, button};
+use super::staff::{allowed, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
@@ -168,40 +168,6 @@ pub fn routes() -> UpdateHandler<HandlerError> {
     dptree::entry()
         .branch(Update::filter_message().branch(commands).branch(notes))
         .branch(Update::filter_callback_query().branch(actions))
-}
-
-/// Whether `user_id` is an operator now; a refusal is recorded.
-async fn allowed(
-    db: &PgPool,
-    user_id: i64,
-    attempted: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, HandlerError> {
-    if operators::is_operator(db, user_id).await? {
-        return Ok(true);
-    }
-    record_refusal(db, user_id, attempted, "not_operator", now).await?;
-    Ok(false)
-}
-
-async fn record_refusal(
-    db: &PgPool,
-    user_id: i64,
-    attempted: &str,
-    why: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    tracing::warn!(user_id, attempted, why, "an operator action was refused");
-    let mut conn = db.acquire().await?;
-    let details = serde_json::json!({ "attempted": attempted, "why": why });
-    security_events::record(
-        &mut conn,
-        user_id,
-        SecurityKind::OperatorActionRefused,
-        details,
-        now,
-    )
-    .await
 }
 
 /// /review: the application the operator holds, or the next of the queue.
