@@ -13,8 +13,8 @@ use sqlx::PgPool;
 use teloxide::types::InlineKeyboardButton;
 
 use super::{
-    BcAction, Field, LIST_SHOWN, Target, question, question_keyboard, recipients_line, render_push,
-    shorten,
+    BcAction, Field, LIST_SHOWN, Target, date_text, question, question_keyboard, recipients_line,
+    render_push, shorten,
 };
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
@@ -136,10 +136,6 @@ fn target_name(t: Texts, target: Target) -> String {
         Target::Organisation => t.msg("broadcast-target-organisation"),
         Target::Region => t.msg("broadcast-target-region"),
     }
-}
-
-fn date_text(date: NaiveDate) -> String {
-    date.format("%d.%m.%Y").to_string()
 }
 
 /// The screen asking `field`.

@@ -64,10 +64,12 @@ pub(crate) mod progress;
 mod proposals;
 mod scheduled;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dptree::case;
 use medcab_core::inspections::InspectionKind;
 use medcab_core::notices;
+// Cuts a long text for a screen or a button, as the feed cuts its items.
+use medcab_core::notices::feed::truncate as shorten;
 use medcab_core::outbox::Payload;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -771,13 +773,9 @@ fn list_text(t: Texts, items: &[String]) -> String {
 }
 
 /// At most `max` characters, with «…» when cut.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+/// A date as operators read it.
+fn date_text(date: NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
 }
 
 /// A list typed by an operator: comma-, semicolon- or line-separated; «всем»

@@ -19,7 +19,7 @@ use teloxide::prelude::*;
 use teloxide::types::{MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
-use super::{LIST_SHOWN, grouped, shorten};
+use super::{LIST_SHOWN, date_text, grouped, shorten};
 use crate::handlers::HandlerResult;
 use crate::i18n::{Arg, Texts};
 use crate::startup::{Background, Services};
@@ -165,9 +165,7 @@ async fn resumed(
             let cancelled = inspection
                 .as_ref()
                 .is_some_and(|i| i.cancelled_at.is_some());
-            let date = inspection
-                .map(|i| i.date.format("%d.%m.%Y").to_string())
-                .unwrap_or_default();
+            let date = inspection.map(|i| date_text(i.date)).unwrap_or_default();
             // A cancelled inspection's last broadcast is its cancellation.
             let cancellation = cancelled
                 && broadcast.kind == Kind::Inspection

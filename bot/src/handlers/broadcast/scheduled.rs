@@ -26,7 +26,8 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::{
-    BcAction, Compose, LIST_SHOWN, grouped, operator_of, progress, record_refusal, shorten,
+    BcAction, Compose, LIST_SHOWN, date_text, grouped, operator_of, progress, record_refusal,
+    shorten,
 };
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -130,7 +131,7 @@ pub(super) async fn press(
                                 "broadcast-inspection-cancelled-heading",
                                 [
                                     ("place", Arg::Text(&shorten(&place(inspection), LIST_SHOWN))),
-                                    ("date", Arg::Text(&date_text(inspection))),
+                                    ("date", Arg::Text(&date_text(inspection.date))),
                                 ],
                             )
                         })
@@ -184,10 +185,6 @@ fn place(inspection: &Inspection) -> String {
     }
 }
 
-fn date_text(inspection: &Inspection) -> String {
-    inspection.date.format("%d.%m.%Y").to_string()
-}
-
 /// The upcoming inspections, soonest first.
 async fn list_screen(t: Texts, db: &PgPool, now: DateTime<Utc>) -> Result<Screen, HandlerError> {
     let upcoming = inspections::upcoming(db, moscow_today(now)).await?;
@@ -208,7 +205,7 @@ async fn list_screen(t: Texts, db: &PgPool, now: DateTime<Utc>) -> Result<Screen
             // A label is plain text, not HTML: the place goes in as is.
             let label = format!(
                 "{} · {}",
-                date_text(inspection),
+                date_text(inspection.date),
                 shorten(&place(inspection), BUTTON_PLACE)
             );
             vec![button(
@@ -241,7 +238,7 @@ async fn card_screen(
             ("kind", Arg::Text(inspection.kind.as_str())),
             ("scope", Arg::Text(scope)),
             ("place", Arg::Text(&shorten(&place(inspection), LIST_SHOWN))),
-            ("date", Arg::Text(&date_text(inspection))),
+            ("date", Arg::Text(&date_text(inspection.date))),
             ("prepare", Arg::Text(&inspection.prepare)),
             ("count", Arg::Number(told)),
             ("shown", Arg::Text(&grouped(told))),
@@ -266,7 +263,7 @@ fn confirm_screen(t: Texts, inspection: &Inspection) -> Screen {
         "broadcast-inspection-cancel-confirm",
         [
             ("place", Arg::Text(&shorten(&place(inspection), LIST_SHOWN))),
-            ("date", Arg::Text(&date_text(inspection))),
+            ("date", Arg::Text(&date_text(inspection.date))),
         ],
     );
     let keyboard = InlineKeyboardMarkup::new([vec![
