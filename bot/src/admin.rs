@@ -14,6 +14,8 @@ use medcab_core::Clock;
 use medcab_core::broadcasts::{self, Source};
 use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
+use medcab_core::domain::Snils;
+use medcab_core::identity;
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
 use medcab_core::notices::{self, NoticeDraft};
 use medcab_core::operators::{self, Grant, Revoke};
@@ -71,6 +73,18 @@ pub enum AdminCommand {
     ///
     /// Needs DATABASE_URL. Applies pending migrations first.
     RevokeOperator(OperatorArgs),
+    /// Unlink a Telegram account from the СНИЛС it is connected to, for
+    /// support staff: a practitioner who changed Telegram accounts, or an
+    /// account that holds someone else's СНИЛС.
+    ///
+    /// Needs DATABASE_URL and MEDCAB_DATA_KEY. Give the Telegram id, or the
+    /// СНИЛС (the accounts linked to it are listed; with one account it is
+    /// unlinked, with several name it by --telegram-id). The account goes
+    /// back to the СНИЛС step with no second factor; its open activation
+    /// applications and factor resets are withdrawn; the user is told and
+    /// the security log records it. Profile and documents stay.
+    #[command(verbatim_doc_comment)]
+    Unlink(UnlinkArgs),
     /// Publish a change in regulation («изменение в нормативных
     /// документах») to the practitioners it concerns.
     ///
@@ -185,6 +199,17 @@ pub struct OperatorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).multiple(true)))]
+pub struct UnlinkArgs {
+    /// The numeric Telegram id of the account to unlink.
+    #[arg(long, group = "who", value_parser = clap::value_parser!(i64).range(1..))]
+    pub telegram_id: Option<i64>,
+    /// The СНИЛС the account is linked to (11 digits, separators allowed).
+    #[arg(long, group = "who")]
+    pub snils: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportRegistryArgs {
     /// The CSV file to import.
     #[arg(value_name = "FILE.csv")]
@@ -196,6 +221,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
         AdminCommand::GrantOperator(args) => grant_operator(args.telegram_id).await,
         AdminCommand::RevokeOperator(args) => revoke_operator(args.telegram_id).await,
+        AdminCommand::Unlink(args) => unlink(args).await,
         AdminCommand::PublishNotice(args) => publish_notice(args).await,
         AdminCommand::ScheduleInspection(args) => schedule_inspection(args).await,
     }
@@ -371,6 +397,53 @@ async fn grant_operator(telegram_id: i64) -> anyhow::Result<()> {
         Grant::AlreadyOperator => {
             println!("{telegram_id} is already an operator; nothing changed.")
         }
+    }
+    Ok(())
+}
+
+async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
+    let database = DatabaseSettings::from_env()?;
+    let vault = Vault::new(&config::data_key_from_env()?);
+    let snils = args
+        .snils
+        .as_deref()
+        .map(|text| Snils::parse(text).map_err(|error| anyhow::anyhow!("--snils: {error}")))
+        .transpose()?;
+    let db = startup::connect_database(&database.url).await?;
+    let telegram_id = match (args.telegram_id, &snils) {
+        (Some(id), None) => id,
+        (id, Some(snils)) => {
+            let holders = identity::accounts_with_snils(&db, &vault, snils).await?;
+            match (id, holders.as_slice()) {
+                (_, []) => {
+                    println!("No account is linked to this СНИЛС; nothing changed.");
+                    return Ok(());
+                }
+                (None, [only]) => only.user_id,
+                (Some(id), holders) if holders.iter().any(|holder| holder.user_id == id) => id,
+                (_, holders) => {
+                    println!("Accounts linked to this СНИЛС:");
+                    for holder in holders {
+                        let state = if holder.confirmed {
+                            "confirmed"
+                        } else {
+                            "applicant"
+                        };
+                        println!("  {} ({state})", holder.user_id);
+                    }
+                    anyhow::bail!("name the account to unlink with --telegram-id");
+                }
+            }
+        }
+        (None, None) => unreachable!("clap requires --telegram-id or --snils"),
+    };
+    let unlinked = identity::unlink_by_support(&db, &vault, telegram_id, Clock::system().now())
+        .await
+        .context("cannot unlink the account")?;
+    if unlinked {
+        println!("{telegram_id} is unlinked from its СНИЛС; the user is told.");
+    } else {
+        println!("{telegram_id} is not linked to a СНИЛС; nothing changed.");
     }
     Ok(())
 }

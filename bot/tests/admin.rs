@@ -439,3 +439,86 @@ async fn schedule_inspection_checks_whom_and_when(db: PgPool) {
         )
     );
 }
+
+/// An account linked to `snils` (unconfirmed, as an applicant's), set up
+/// through core with the vault of `key`.
+async fn linked_account(db: &PgPool, vault: &Vault, id: i64, snils: &str) {
+    use medcab_core::{accounts, consent};
+    let now = chrono::Utc::now();
+    consent::give(db, id, now).await.unwrap();
+    accounts::open(db, id, now).await.unwrap();
+    let phone = medcab_core::domain::PhoneNumber::parse(&format!("+7916{id:07}")).unwrap();
+    accounts::set_phone(db, vault, id, &phone).await.unwrap();
+    accounts::set_snils(db, vault, id, &Snils::parse(snils).unwrap())
+        .await
+        .unwrap();
+    assert!(accounts::link(db, id, now).await.unwrap());
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
+    use medcab_core::accounts::{self, Step};
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
+    let vault = Vault::new(&DataKey::parse(A_KEY).unwrap());
+    linked_account(&db, &vault, 7001, "112-233-445 95").await;
+    linked_account(&db, &vault, 7002, "112-233-445 95").await;
+    linked_account(&db, &vault, 7003, "123-456-789 64").await;
+
+    // Two accounts name this СНИЛС: support must say which.
+    let output = medcab(&["admin", "unlink", "--snils", "112-233-445 95"], &vars);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let listed = text(&output.stdout);
+    assert!(
+        listed.contains("7001 (applicant)") && listed.contains("7002 (applicant)"),
+        "{listed}"
+    );
+    assert!(text(&output.stderr).contains("--telegram-id"));
+    assert_eq!(
+        accounts::step(&db, 7001).await.unwrap(),
+        Some(Step::SecondFactor)
+    );
+
+    let output = medcab(
+        &[
+            "admin",
+            "unlink",
+            "--snils",
+            "11223344595",
+            "--telegram-id",
+            "7002",
+        ],
+        &vars,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("7002 is unlinked"));
+    assert_eq!(accounts::step(&db, 7002).await.unwrap(), Some(Step::Snils));
+    assert_eq!(
+        accounts::step(&db, 7001).await.unwrap(),
+        Some(Step::SecondFactor)
+    );
+
+    // One account left on it: unlinked by the СНИЛС alone.
+    let output = medcab(&["admin", "unlink", "--snils", "112-233-445 95"], &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(accounts::step(&db, 7001).await.unwrap(), Some(Step::Snils));
+
+    // By Telegram id; a second time changes nothing.
+    let output = medcab(&["admin", "unlink", "--telegram-id", "7003"], &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = medcab(&["admin", "unlink", "--telegram-id", "7003"], &vars);
+    assert!(output.status.success());
+    assert!(text(&output.stdout).contains("7003 is not linked"));
+
+    for id in [7001, 7002, 7003] {
+        let kinds = medcab_core::security_events::kinds_for(&db, id)
+            .await
+            .unwrap();
+        assert_eq!(kinds, ["account_unlinked"], "{id}");
+    }
+    // A malformed СНИЛС or none at all is refused before anything changes.
+    let output = medcab(&["admin", "unlink", "--snils", "112-233-445 96"], &vars);
+    assert!(!output.status.success());
+    let output = medcab(&["admin", "unlink"], &vars);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -6,7 +6,7 @@
 //! resumes at this step. Phone and СНИЛС are sealed, with blind indexes.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::crypto::{CryptoError, Vault};
 use crate::domain::{PhoneNumber, Snils};
@@ -170,38 +170,37 @@ fn open_parsed<T, E>(
         .transpose()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    Linked,
-    /// Another Telegram account is already linked to this practitioner.
-    TakenByAnother,
-}
-
 /// Links the account to the СНИЛС it gave, NOT confirmed: the way of an
 /// applicant the register does not know, who proves who they are with an
-/// activation application (its approval calls [`confirm`]). The second
-/// factor is next either way: the documents are personal data. One
-/// Telegram account per СНИЛС, confirmed or not (`accounts_snils_linked`).
-pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Link, sqlx::Error> {
-    link_with(db, user_id, now, None).await
+/// activation application (its approval confirms it, see
+/// `crate::identity::confirm`). The second factor is next either way: the
+/// documents are personal data. An unconfirmed link holds nothing against
+/// anyone: several applicants may name one СНИЛС, and only a confirmed
+/// account is unique per СНИЛС (`accounts_snils_confirmed`). False when the
+/// account is not at the СНИЛС step with a СНИЛС stored.
+pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    link_in(&mut conn, user_id, now, None).await
 }
 
-/// Links the account to the practitioner the register matched on СНИЛС and
-/// phone: confirmed at once.
-pub async fn link_confirmed(
-    db: &PgPool,
+/// Links the account confirmed, in the caller's transaction (the register
+/// matched СНИЛС and phone; `crate::identity::link_matched` first unlinks
+/// the applicants who named the same СНИЛС). A confirmed account holding
+/// the СНИЛС already makes this fail on `accounts_snils_confirmed`.
+pub(crate) async fn link_confirmed(
+    tx: &mut PgConnection,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<Link, sqlx::Error> {
-    link_with(db, user_id, now, Some(now)).await
+) -> Result<bool, sqlx::Error> {
+    link_in(tx, user_id, now, Some(now)).await
 }
 
-async fn link_with(
-    db: &PgPool,
+async fn link_in(
+    tx: &mut PgConnection,
     user_id: i64,
     now: DateTime<Utc>,
     confirmed_at: Option<DateTime<Utc>>,
-) -> Result<Link, sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     // `snils IS NOT NULL`: a link names a СНИЛС; a button pressed before
     // one was stored links nothing.
     let linked = sqlx::query!(
@@ -213,35 +212,206 @@ async fn link_with(
         now,
         confirmed_at,
     )
-    .execute(db)
+    .execute(tx)
+    .await?;
+    Ok(linked.rows_affected() == 1)
+}
+
+/// The blind index of the СНИЛС the account gave, locking the account's row.
+pub(crate) async fn lock_snils_index(
+    tx: &mut PgConnection,
+    user_id: i64,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        "SELECT snils_index FROM accounts WHERE telegram_user_id = $1 FOR UPDATE",
+        user_id
+    )
+    .fetch_optional(tx)
+    .await?
+    .flatten())
+}
+
+/// Another account linked to the same СНИЛС.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub user_id: i64,
+    pub confirmed: bool,
+}
+
+/// The other accounts linked to this СНИЛС (by its blind index), locked,
+/// so that two links of one СНИЛС are decided one after the other.
+pub(crate) async fn lock_holders(
+    tx: &mut PgConnection,
+    snils_index: &[u8],
+    except: i64,
+) -> Result<Vec<Holder>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT telegram_user_id, confirmed_at IS NOT NULL AS "confirmed!" FROM accounts
+        WHERE snils_index = $1 AND linked_at IS NOT NULL AND telegram_user_id <> $2
+        ORDER BY telegram_user_id
+        FOR UPDATE
+        "#,
+        snils_index,
+        except,
+    )
+    .fetch_all(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Holder {
+            user_id: row.telegram_user_id,
+            confirmed: row.confirmed,
+        })
+        .collect())
+}
+
+/// The other linked accounts naming the СНИЛС this account gave (for the
+/// review card: an applicant sharing a СНИЛС with someone confirmed is a
+/// warning sign).
+pub async fn holders_of_same_snils(db: &PgPool, user_id: i64) -> Result<Vec<Holder>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT other.telegram_user_id, other.confirmed_at IS NOT NULL AS "confirmed!"
+        FROM accounts AS own
+        JOIN accounts AS other
+          ON other.snils_index = own.snils_index AND other.telegram_user_id <> own.telegram_user_id
+        WHERE own.telegram_user_id = $1 AND other.linked_at IS NOT NULL
+        ORDER BY other.telegram_user_id
+        "#,
+        user_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Holder {
+            user_id: row.telegram_user_id,
+            confirmed: row.confirmed,
+        })
+        .collect())
+}
+
+/// The accounts linked to this СНИЛС (by its blind index), confirmed or not.
+pub async fn linked_by_snils(
+    db: &PgPool,
+    vault: &Vault,
+    snils: &Snils,
+) -> Result<Vec<Holder>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT telegram_user_id, confirmed_at IS NOT NULL AS "confirmed!" FROM accounts
+        WHERE snils_index = $1 AND linked_at IS NOT NULL
+        ORDER BY telegram_user_id
+        "#,
+        vault.blind_index("snils", snils.digits()),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Holder {
+            user_id: row.telegram_user_id,
+            confirmed: row.confirmed,
+        })
+        .collect())
+}
+
+/// Takes the СНИЛС back from the account: it returns to the СНИЛС step,
+/// unconfirmed, with no session. The phone stays (it is the user's own).
+/// False when the account was not linked.
+pub(crate) async fn unlink(tx: &mut PgConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+    let unlinked = sqlx::query!(
+        r#"
+        UPDATE accounts
+        SET step = 'snils', snils = NULL, snils_index = NULL, linked_at = NULL,
+            confirmed_at = NULL, confirmed_until = NULL, session_started_at = NULL
+        WHERE telegram_user_id = $1 AND linked_at IS NOT NULL
+        "#,
+        user_id,
+    )
+    .execute(tx)
+    .await?;
+    Ok(unlinked.rows_affected() == 1)
+}
+
+/// Why an account could not be confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConfirmError {
+    /// It names no СНИЛС any more (unlinked meanwhile).
+    #[error("the account is not linked to a СНИЛС")]
+    NotLinked,
+    /// Another account is confirmed with this СНИЛС.
+    #[error("another account is confirmed with this СНИЛС")]
+    TakenByConfirmed,
+}
+
+/// Confirms the account: an operator approved its activation application
+/// (through `crate::identity::confirm`, in the transaction of that
+/// approval, so the two never part). An account confirmed earlier keeps its
+/// first date.
+pub(crate) async fn confirm(
+    tx: &mut PgConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Result<(), ConfirmError>, sqlx::Error> {
+    let confirmed = sqlx::query!(
+        r#"
+        UPDATE accounts SET confirmed_at = COALESCE(confirmed_at, $2)
+        WHERE telegram_user_id = $1 AND linked_at IS NOT NULL
+        "#,
+        user_id,
+        now,
+    )
+    .execute(tx)
     .await;
-    match linked {
-        Ok(_) => Ok(Link::Linked),
+    match confirmed {
+        Ok(done) if done.rows_affected() == 1 => Ok(Ok(())),
+        Ok(_) => Ok(Err(ConfirmError::NotLinked)),
         Err(sqlx::Error::Database(error))
-            if error.constraint() == Some("accounts_snils_linked") =>
+            if error.constraint() == Some("accounts_snils_confirmed") =>
         {
-            Ok(Link::TakenByAnother)
+            Ok(Err(ConfirmError::TakenByConfirmed))
         }
         Err(error) => Err(error),
     }
 }
 
-/// Confirms the account: an operator approved its activation application.
-/// Runs in the transaction of that approval, so the two never part. An
-/// account confirmed earlier keeps its first date.
-pub async fn confirm(
-    db: &mut sqlx::PgConnection,
+/// How many СНИЛС a user may type in [`SNILS_WINDOW`]: enough for a few
+/// typos, far too few to walk through other people's numbers.
+pub const SNILS_TRIES: i32 = 5;
+
+pub fn snils_window() -> Duration {
+    Duration::hours(1)
+}
+
+/// Counts a СНИЛС typed: `Ok(())` when it may be looked up, else the time
+/// from which another may be typed. The window starts at the first try.
+pub async fn count_snils_try(
+    db: &PgPool,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE accounts SET confirmed_at = COALESCE(confirmed_at, $2) WHERE telegram_user_id = $1",
+) -> Result<Result<(), DateTime<Utc>>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        UPDATE accounts SET
+            snils_tries = CASE WHEN snils_tries_since IS NULL OR snils_tries_since <= $2
+                               THEN 1 ELSE snils_tries + 1 END,
+            snils_tries_since = CASE WHEN snils_tries_since IS NULL OR snils_tries_since <= $2
+                                     THEN $3 ELSE snils_tries_since END
+        WHERE telegram_user_id = $1
+        RETURNING snils_tries, snils_tries_since AS "since!"
+        "#,
         user_id,
+        now - snils_window(),
         now,
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(())
+    Ok(match row {
+        Some(row) if row.snils_tries > SNILS_TRIES => Err(row.since + snils_window()),
+        _ => Ok(()),
+    })
 }
 
 /// Whether the practitioner is confirmed: matched in the register, or

@@ -41,3 +41,22 @@ pub async fn pending_since(
     .fetch_optional(db)
     .await
 }
+
+/// Closes a waiting request without a reset (the account was unlinked).
+pub(crate) async fn cancel_pending(
+    tx: &mut sqlx::PgConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE factor_reset_requests SET status = 'rejected', decided_at = $2
+        WHERE telegram_user_id = $1 AND status = 'pending'
+        "#,
+        user_id,
+        now,
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}

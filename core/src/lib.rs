@@ -18,6 +18,7 @@ pub mod drafts;
 pub mod erasure;
 pub mod factor_resets;
 pub mod history;
+pub mod identity;
 pub mod inspections;
 pub mod language;
 pub mod login_confirmations;

@@ -9,11 +9,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::accounts::{self, AccountError, Link, Step};
+use serde_json::json;
+
+use crate::accounts::{self, AccountError, Step};
+use crate::applications::ApplicationError;
 use crate::consent;
 use crate::crypto::Vault;
 use crate::domain::{PhoneError, PhoneNumber, Snils};
+use crate::identity::{self, MatchedLink};
 use crate::registry::{Registry, RegistryError};
+use crate::security_events::{self, Kind};
 
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,8 +97,12 @@ pub enum RegistryMatch {
     /// such СНИЛС" and "another phone", so the bot cannot be used to learn
     /// who is in the register.
     NoMatch,
-    /// The practitioner is already linked to another Telegram account.
-    TakenByAnother,
+    /// The register matched, but another Telegram account is confirmed
+    /// with this СНИЛС (only the phone's owner can get here): support
+    /// decides; the holder was warned.
+    HeldByConfirmed,
+    /// Too many СНИЛС typed lately: not looked up until then.
+    TooManyTries { until: DateTime<Utc> },
     /// The register did not answer; the СНИЛС is kept for a retry.
     Unavailable,
 }
@@ -106,10 +115,14 @@ pub enum OnboardingError {
     Db(#[from] sqlx::Error),
     #[error("the register holds an unreadable entry: {0}")]
     Corrupt(String),
+    #[error("linking: {0}")]
+    Link(#[from] ApplicationError),
 }
 
 /// Stores the СНИЛС (so nothing is lost if the register is down) and looks
-/// the practitioner up.
+/// the practitioner up. Each СНИЛС typed counts against the user's limit
+/// (`accounts::SNILS_TRIES` an hour), so the bot is no oracle for trying
+/// other people's numbers; a refusal is in the security log.
 pub async fn submit_snils(
     db: &PgPool,
     vault: &Vault,
@@ -118,11 +131,19 @@ pub async fn submit_snils(
     snils: &Snils,
     now: DateTime<Utc>,
 ) -> Result<RegistryMatch, OnboardingError> {
+    if let Err(until) = accounts::count_snils_try(db, user_id, now).await? {
+        let mut conn = db.acquire().await?;
+        let details = json!({ "until": until });
+        security_events::record(&mut conn, user_id, Kind::SnilsRateLimited, details, now).await?;
+        return Ok(RegistryMatch::TooManyTries { until });
+    }
     accounts::set_snils(db, vault, user_id, snils).await?;
     match_registry(db, vault, registry, user_id, now).await
 }
 
-/// Looks the stored СНИЛС and phone up in the register and links on a match.
+/// Looks the stored СНИЛС and phone up in the register and links on a match
+/// (see `crate::identity`: the owner's match unlinks applicants who named
+/// the same СНИЛС).
 pub async fn match_registry(
     db: &PgPool,
     vault: &Vault,
@@ -147,12 +168,16 @@ pub async fn match_registry(
     let Some(entry) = entry.filter(|entry| entry.phone.as_ref() == Some(&phone)) else {
         return Ok(RegistryMatch::NoMatch);
     };
-    Ok(match accounts::link_confirmed(db, user_id, now).await? {
-        Link::Linked => RegistryMatch::Linked {
-            full_name: entry.full_name,
+    Ok(
+        match identity::link_matched(db, vault, user_id, now).await? {
+            MatchedLink::Linked { .. } => RegistryMatch::Linked {
+                full_name: entry.full_name,
+            },
+            MatchedLink::HeldByConfirmed => RegistryMatch::HeldByConfirmed,
+            // Linked meanwhile (a double press): the caller shows the step.
+            MatchedLink::NotNow => RegistryMatch::NoMatch,
         },
-        Link::TakenByAnother => RegistryMatch::TakenByAnother,
-    })
+    )
 }
 
 /// What became of a request to connect without the register.
@@ -161,8 +186,12 @@ pub enum Applying {
     /// Linked, not confirmed: the second factor is next, then an
     /// activation application with documents.
     Linked,
-    /// Another Telegram account holds this СНИЛС, confirmed or not.
-    TakenByAnother,
+    /// The register knows this СНИЛС (with another phone, or the match
+    /// would have linked): self-activation is refused; the employer's HR
+    /// department corrects the phone in the register.
+    InRegister,
+    /// The register did not answer: nothing changed, try again.
+    Unavailable,
     /// Not at the СНИЛС step with a СНИЛС stored (an old button, or a
     /// second press): nothing changed; the bot shows where the user is.
     NotNow,
@@ -171,20 +200,39 @@ pub enum Applying {
 /// The register did not know the user, and they chose to apply for
 /// activation instead: the account is linked to the СНИЛС and phone they
 /// gave, unconfirmed (see `accounts::link`). Nothing is decided about who
-/// they are until an operator approves the activation.
+/// they are until an operator approves the activation; meanwhile the link
+/// holds nothing against the СНИЛС's owner (`crate::identity`).
 pub async fn apply_for_activation(
     db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<Applying, sqlx::Error> {
-    if accounts::step(db, user_id).await? != Some(Step::Snils)
-        || !accounts::has_snils(db, user_id).await?
-    {
+) -> Result<Applying, OnboardingError> {
+    if accounts::step(db, user_id).await? != Some(Step::Snils) {
         return Ok(Applying::NotNow);
     }
-    Ok(match accounts::link(db, user_id, now).await? {
-        Link::Linked => Applying::Linked,
-        Link::TakenByAnother => Applying::TakenByAnother,
+    let Some(snils) = accounts::snils(db, vault, user_id).await? else {
+        return Ok(Applying::NotNow);
+    };
+    match registry.find(&snils).await {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            let mut conn = db.acquire().await?;
+            let kind = Kind::ActivationRefusedInRegister;
+            security_events::record(&mut conn, user_id, kind, json!({}), now).await?;
+            return Ok(Applying::InRegister);
+        }
+        Err(RegistryError::Unavailable(reason)) => {
+            tracing::warn!(%reason, "the register is unavailable");
+            return Ok(Applying::Unavailable);
+        }
+        Err(RegistryError::Corrupt(reason)) => return Err(OnboardingError::Corrupt(reason)),
+    }
+    Ok(if accounts::link(db, user_id, now).await? {
+        Applying::Linked
+    } else {
+        Applying::NotNow
     })
 }
 
@@ -192,6 +240,8 @@ pub async fn apply_for_activation(
 mod tests {
     use super::*;
     use crate::DataKey;
+    use crate::registry::import_csv;
+    use crate::{outbox, second_factor};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
@@ -199,38 +249,79 @@ mod tests {
             .to_utc()
     }
 
-    /// Consent given, phone shared, and (if given) the СНИЛС stored.
-    async fn at_snils(db: &PgPool, vault: &Vault, user_id: i64, snils: Option<&str>) {
-        accept_consent(db, user_id, now()).await.unwrap();
-        let phone = PhoneNumber::parse(&format!("+7916{user_id:07}")).unwrap();
-        accounts::set_phone(db, vault, user_id, &phone)
-            .await
-            .unwrap();
-        if let Some(snils) = snils {
-            accounts::set_snils(db, vault, user_id, &Snils::parse(snils).unwrap())
-                .await
-                .unwrap();
+    const SNILS: &str = "112-233-445 95";
+    const OWNER_PHONE: &str = "+79991234567";
+    const HEADER: &str = "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until";
+
+    /// A register that knows the owner of [`SNILS`] with [`OWNER_PHONE`].
+    async fn register(db: &PgPool, vault: &Vault) -> Registry {
+        let csv = format!(
+            "{HEADER}\n{SNILS},Иванова Анна Сергеевна,1985-03-14,{OWNER_PHONE},Терапия,Врач-терапевт,ГП № 5,Москва,,\n"
+        );
+        import_csv(db, vault, csv.as_bytes(), |_| {}).await.unwrap();
+        Registry::Local {
+            db: db.clone(),
+            vault: vault.clone(),
         }
     }
 
+    fn empty_register(db: &PgPool, vault: &Vault) -> Registry {
+        Registry::Local {
+            db: db.clone(),
+            vault: vault.clone(),
+        }
+    }
+
+    /// Consent given and this phone shared: at the СНИЛС step.
+    async fn at_snils(db: &PgPool, vault: &Vault, user_id: i64, phone: &str) {
+        accept_consent(db, user_id, now()).await.unwrap();
+        accounts::set_phone(db, vault, user_id, &PhoneNumber::parse(phone).unwrap())
+            .await
+            .unwrap();
+    }
+
+    fn applicant_phone(user_id: i64) -> String {
+        format!("+7916{user_id:07}")
+    }
+
+    /// An applicant who typed [`SNILS`], applied and enrolled a factor.
+    async fn applicant(db: &PgPool, vault: &Vault, registry: &Registry, user_id: i64) {
+        at_snils(db, vault, user_id, &applicant_phone(user_id)).await;
+        let snils = Snils::parse(SNILS).unwrap();
+        accounts::set_snils(db, vault, user_id, &snils)
+            .await
+            .unwrap();
+        assert_eq!(
+            apply_for_activation(db, vault, registry, user_id, now())
+                .await
+                .unwrap(),
+            Applying::Linked
+        );
+        second_factor::enrolment_secret(db, vault, user_id)
+            .await
+            .unwrap();
+    }
+
+    async fn events(db: &PgPool, user_id: i64) -> Vec<String> {
+        security_events::kinds_for(db, user_id).await.unwrap()
+    }
+
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn an_applicant_is_linked_unconfirmed_and_holds_the_snils(db: PgPool) {
+    async fn applicants_share_a_snils_and_hold_nothing_against_each_other(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        const SNILS: &str = "112-233-445 95";
+        let registry = empty_register(&db, &vault);
 
         // No СНИЛС yet: an old or forged button links nothing.
-        at_snils(&db, &vault, 1, None).await;
+        at_snils(&db, &vault, 1, &applicant_phone(1)).await;
         assert_eq!(
-            apply_for_activation(&db, 1, now()).await.unwrap(),
+            apply_for_activation(&db, &vault, &registry, 1, now())
+                .await
+                .unwrap(),
             Applying::NotNow
         );
         assert_eq!(accounts::step(&db, 1).await.unwrap(), Some(Step::Snils));
 
-        at_snils(&db, &vault, 2, Some(SNILS)).await;
-        assert_eq!(
-            apply_for_activation(&db, 2, now()).await.unwrap(),
-            Applying::Linked
-        );
+        applicant(&db, &vault, &registry, 2).await;
         assert_eq!(
             accounts::step(&db, 2).await.unwrap(),
             Some(Step::SecondFactor)
@@ -238,16 +329,160 @@ mod tests {
         assert!(!accounts::is_confirmed(&db, 2).await.unwrap());
         // A second press finds the user past the СНИЛС step.
         assert_eq!(
-            apply_for_activation(&db, 2, now()).await.unwrap(),
+            apply_for_activation(&db, &vault, &registry, 2, now())
+                .await
+                .unwrap(),
             Applying::NotNow
         );
-
-        // One Telegram account per СНИЛС, confirmed or not.
-        at_snils(&db, &vault, 3, Some(SNILS)).await;
+        // A second applicant naming the same СНИЛС is not told it is taken.
+        applicant(&db, &vault, &registry, 3).await;
         assert_eq!(
-            apply_for_activation(&db, 3, now()).await.unwrap(),
-            Applying::TakenByAnother
+            accounts::step(&db, 3).await.unwrap(),
+            Some(Step::SecondFactor)
         );
-        assert_eq!(accounts::step(&db, 3).await.unwrap(), Some(Step::Snils));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_owners_register_match_unlinks_the_squatters(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        let empty = empty_register(&db, &vault);
+        // Two applicants typed the owner's СНИЛС while the register did not
+        // know it yet.
+        applicant(&db, &vault, &empty, 2).await;
+        applicant(&db, &vault, &empty, 3).await;
+        let registry = register(&db, &vault).await;
+
+        at_snils(&db, &vault, 1, OWNER_PHONE).await;
+        let matched = submit_snils(
+            &db,
+            &vault,
+            &registry,
+            1,
+            &Snils::parse(SNILS).unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            matched,
+            RegistryMatch::Linked {
+                full_name: "Иванова Анна Сергеевна".to_owned()
+            }
+        );
+        assert!(accounts::is_confirmed(&db, 1).await.unwrap());
+        assert_eq!(events(&db, 1).await, ["snils_reclaimed"]);
+        for squatter in [2, 3] {
+            assert_eq!(
+                accounts::step(&db, squatter).await.unwrap(),
+                Some(Step::Snils)
+            );
+            assert!(!accounts::has_snils(&db, squatter).await.unwrap());
+            assert!(!accounts::is_confirmed(&db, squatter).await.unwrap());
+            assert_eq!(events(&db, squatter).await, ["account_unlinked"]);
+            // Told in neutral words.
+            let pushes = outbox::for_chat(&db, squatter).await.unwrap();
+            assert_eq!(pushes.len(), 1, "{pushes:?}");
+            assert_eq!(pushes[0].payload["key"], identity::SUPERSEDED_PUSH_KEY);
+            // The factor they enrolled protected a link that is gone.
+            let factor = sqlx::query_scalar!(
+                "SELECT count(*) FROM second_factors WHERE telegram_user_id = $1",
+                squatter
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            assert_eq!(factor, Some(0));
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_snils_in_the_register_cannot_be_self_activated(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        let registry = register(&db, &vault).await;
+        at_snils(&db, &vault, 2, &applicant_phone(2)).await;
+        let typed = submit_snils(
+            &db,
+            &vault,
+            &registry,
+            2,
+            &Snils::parse(SNILS).unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+        // The same answer as for a СНИЛС the register does not know.
+        assert_eq!(typed, RegistryMatch::NoMatch);
+        assert_eq!(
+            apply_for_activation(&db, &vault, &registry, 2, now())
+                .await
+                .unwrap(),
+            Applying::InRegister
+        );
+        assert_eq!(accounts::step(&db, 2).await.unwrap(), Some(Step::Snils));
+        assert_eq!(events(&db, 2).await, ["activation_refused_in_register"]);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_second_match_of_a_confirmed_snils_is_refused_and_the_holder_warned(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        let registry = register(&db, &vault).await;
+        let snils = Snils::parse(SNILS).unwrap();
+        at_snils(&db, &vault, 1, OWNER_PHONE).await;
+        submit_snils(&db, &vault, &registry, 1, &snils, now())
+            .await
+            .unwrap();
+        // The same phone on another Telegram account (a new account, or a
+        // reassigned number).
+        at_snils(&db, &vault, 5, OWNER_PHONE).await;
+        assert_eq!(
+            submit_snils(&db, &vault, &registry, 5, &snils, now())
+                .await
+                .unwrap(),
+            RegistryMatch::HeldByConfirmed
+        );
+        assert!(accounts::is_confirmed(&db, 1).await.unwrap());
+        assert_eq!(accounts::step(&db, 5).await.unwrap(), Some(Step::Snils));
+        assert_eq!(events(&db, 5).await, ["snils_link_conflict"]);
+        let warned = outbox::for_chat(&db, 1).await.unwrap();
+        assert_eq!(warned[0].payload["key"], identity::CONFLICT_PUSH_KEY);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn typing_snils_is_limited_per_user(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        let registry = empty_register(&db, &vault);
+        at_snils(&db, &vault, 1, &applicant_phone(1)).await;
+        let snils = Snils::parse(SNILS).unwrap();
+        for _ in 0..accounts::SNILS_TRIES {
+            assert_eq!(
+                submit_snils(&db, &vault, &registry, 1, &snils, now())
+                    .await
+                    .unwrap(),
+                RegistryMatch::NoMatch
+            );
+        }
+        let until = now() + accounts::snils_window();
+        assert_eq!(
+            submit_snils(&db, &vault, &registry, 1, &snils, now())
+                .await
+                .unwrap(),
+            RegistryMatch::TooManyTries { until }
+        );
+        assert_eq!(events(&db, 1).await, ["snils_rate_limited"]);
+        // Another user is not limited by the first one's tries.
+        at_snils(&db, &vault, 2, &applicant_phone(2)).await;
+        assert_eq!(
+            submit_snils(&db, &vault, &registry, 2, &snils, now())
+                .await
+                .unwrap(),
+            RegistryMatch::NoMatch
+        );
+        // The window passes.
+        assert_eq!(
+            submit_snils(&db, &vault, &registry, 1, &snils, until)
+                .await
+                .unwrap(),
+            RegistryMatch::NoMatch
+        );
     }
 }

@@ -76,10 +76,13 @@ pub enum Kind {
     AccreditationExpiring,
     /// To operators: the regulatory feed brought notices to decide on.
     FeedProposals,
+    /// Something happened to the account's security (unlinked, a reset
+    /// pending, a link refused): a text, no buttons, never held.
+    SecurityNotice,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::LoginConfirmation,
         Kind::ApplicationStatusChanged,
         Kind::FactorResetApproved,
@@ -89,6 +92,7 @@ impl Kind {
         Kind::DocumentExpiring,
         Kind::AccreditationExpiring,
         Kind::FeedProposals,
+        Kind::SecurityNotice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +106,7 @@ impl Kind {
             Kind::DocumentExpiring => "document_expiring",
             Kind::AccreditationExpiring => "accreditation_expiring",
             Kind::FeedProposals => "feed_proposals",
+            Kind::SecurityNotice => "security_notice",
         }
     }
 
@@ -112,7 +117,9 @@ impl Kind {
     /// Which switch in /settings governs it.
     pub fn category(self) -> Category {
         match self {
-            Kind::LoginConfirmation | Kind::FactorResetApproved => Category::Security,
+            Kind::LoginConfirmation | Kind::FactorResetApproved | Kind::SecurityNotice => {
+                Category::Security
+            }
             // An operator's own work, like a practitioner's applications.
             Kind::ApplicationStatusChanged | Kind::FeedProposals => Category::Status,
             Kind::RegulatoryNotice => Category::Regulation,
@@ -127,6 +134,7 @@ impl Kind {
             Kind::LoginConfirmation => Priority::Urgent,
             Kind::ApplicationStatusChanged
             | Kind::FactorResetApproved
+            | Kind::SecurityNotice
             | Kind::DocumentExpiring
             | Kind::AccreditationExpiring
             | Kind::FeedProposals => Priority::Personal,

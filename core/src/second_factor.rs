@@ -184,6 +184,18 @@ pub async fn check_code(
     Ok(outcome)
 }
 
+/// Removes the second factor (the account was unlinked from its СНИЛС, so
+/// what it protected is gone): a new link enrols a new one.
+pub(crate) async fn remove(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM second_factors WHERE telegram_user_id = $1",
+        user_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Remembers the message that shows the secret being enrolled, and returns
 /// the one it replaces (to be deleted: only one copy of a secret in a chat).
 pub async fn remember_enrolment_message(

@@ -23,6 +23,17 @@ pub enum Kind {
     /// An operator's command or button from someone who may not use it (not
     /// an operator, or naming what they do not hold): refused.
     OperatorActionRefused,
+    /// An account was unlinked from its СНИЛС (details: why).
+    AccountUnlinked,
+    /// A register match unlinked applicants who had named this СНИЛС.
+    SnilsReclaimed,
+    /// A register match for a СНИЛС a confirmed account already holds:
+    /// refused, the holder warned.
+    SnilsLinkConflict,
+    /// Too many СНИЛС typed in the window: refused.
+    SnilsRateLimited,
+    /// Self-activation asked for a СНИЛС that is in the register: refused.
+    ActivationRefusedInRegister,
 }
 
 impl Kind {
@@ -37,6 +48,11 @@ impl Kind {
             Kind::LoginAnswerRefused => "login_answer_refused",
             Kind::ForgedCallback => "forged_callback",
             Kind::OperatorActionRefused => "operator_action_refused",
+            Kind::AccountUnlinked => "account_unlinked",
+            Kind::SnilsReclaimed => "snils_reclaimed",
+            Kind::SnilsLinkConflict => "snils_link_conflict",
+            Kind::SnilsRateLimited => "snils_rate_limited",
+            Kind::ActivationRefusedInRegister => "activation_refused_in_register",
         }
     }
 }

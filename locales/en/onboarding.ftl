@@ -54,7 +54,6 @@ registry-no-match =
     • If you are not in the register, apply for activation: the account will be connected, and a staff member will check your documents.
 registry-apply = 📝 Apply for activation
 registry-applying = Connecting your account without the register: your SNILS and phone are saved. One step left, protecting the login; then apply for activation and attach your documents.
-registry-taken = This SNILS is already connected to another Telegram account. If that was not you, contact support.
 registry-unavailable = The register of medical workers is unavailable right now. Your SNILS is saved — press "Retry" in a few minutes.
 registry-retry = 🔄 Retry
 registry-linked = Found you in the register: { $name }.

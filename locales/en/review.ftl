@@ -82,3 +82,13 @@ review-reset-approved = ✅ Reset approved: the user will be notified and set up
 review-reset-not-found = There is no such reset request.
 review-own-reset = You cannot approve your own reset: another member of staff will.
 review-reset-decided = This request has already been decided.
+
+# Signs that the applicant may not be the SNILS's owner.
+review-warning-register-phone = ⚠️ <b>The register has this SNILS with another phone number.</b> The SNILS's owner connects through the register: their organisation's HR department corrects the number there. Approve only if the documents leave no doubt.
+review-warning-confirmed-elsewhere = ⛔ <b>Another account is already confirmed with this SNILS.</b> The application cannot be approved — reject it with a reason.
+review-warning-other-applicants = ⚠️ { $count ->
+        [one] { $count } more applicant has
+       *[other] { $count } more applicants have
+    } given the same SNILS. Approving this application unlinks the others.
+review-activation-unlinked = The applicant's account is no longer linked to the SNILS — the activation cannot be approved.
+review-activation-confirmed-elsewhere = Another account is already confirmed with this SNILS — the activation cannot be approved. Reject the application with a reason.

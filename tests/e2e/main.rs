@@ -10,6 +10,7 @@ mod documents;
 mod education;
 mod forget;
 mod harness;
+mod identity;
 mod language;
 mod login_confirmation;
 mod main_menu;

@@ -326,9 +326,10 @@ impl TestApp {
     pub async fn confirmed_user(&self, first_name: &str, language_code: &str) -> Phone<'_> {
         let phone = self.active_user(first_name, language_code).await;
         let mut conn = self.db.acquire().await.expect("a connection");
-        medcab_core::accounts::confirm(&mut conn, phone.id(), self.clock.now())
+        medcab_core::identity::confirm(&mut conn, &self.vault, phone.id(), self.clock.now())
             .await
-            .expect("the account is confirmed");
+            .expect("the account is confirmed")
+            .expect("no other account holds the СНИЛС");
         phone
     }
 

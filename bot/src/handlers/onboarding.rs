@@ -37,8 +37,8 @@ use medcab_core::domain::{PhoneError, Snils, SnilsError};
 use medcab_core::onboarding::{
     self, Applying, ContactRejection, Position, RegistryMatch, SharedContact,
 };
-use medcab_core::second_factor;
 use medcab_core::totp;
+use medcab_core::{login_confirmations, second_factor};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -325,7 +325,12 @@ async fn show_match(
             )
             .await
         }
-        RegistryMatch::TakenByAnother => screen::say(bot, chat_id, t.msg("registry-taken")).await,
+        RegistryMatch::HeldByConfirmed => screen::say(bot, chat_id, t.msg("registry-held")).await,
+        RegistryMatch::TooManyTries { until } => {
+            let until = login_confirmations::moscow_clock(until);
+            let text = t.msg_with("snils-too-many", [("until", Arg::Text(&until))]);
+            screen::say(bot, chat_id, text).await
+        }
         RegistryMatch::Unavailable => {
             let keyboard = InlineKeyboardMarkup::new([[button(
                 t.msg("registry-retry"),
@@ -363,12 +368,27 @@ pub async fn apply_for_activation(
             .edit_message_reply_markup(message.chat.id, message.id)
             .await;
     }
-    match onboarding::apply_for_activation(&db, user_id, services.clock.now()).await? {
+    bot.send_chat_action(chat_id, ChatAction::Typing).await?;
+    let applying = onboarding::apply_for_activation(
+        &db,
+        &services.vault,
+        &services.registry,
+        user_id,
+        services.clock.now(),
+    )
+    .await?;
+    match applying {
         Applying::Linked => {
             screen::say(&bot, chat_id, t.msg("registry-applying")).await?;
             send_qr(&bot, chat_id, t, &db, &services).await
         }
-        Applying::TakenByAnother => screen::say(&bot, chat_id, t.msg("registry-taken")).await,
+        Applying::InRegister => {
+            screen::say(&bot, chat_id, t.msg("registry-apply-refused")).await?;
+            ask_snils(&bot, chat_id, t).await
+        }
+        Applying::Unavailable => {
+            show_match(&bot, chat_id, t, RegistryMatch::Unavailable, &db, &services).await
+        }
         Applying::NotNow => {
             let position = onboarding::position(&db, user_id).await?;
             resume(&bot, chat_id, position, t, &db, &services).await

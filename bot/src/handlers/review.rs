@@ -25,11 +25,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dptree::case;
+use medcab_core::accounts::ConfirmError;
 use medcab_core::applications::{ApplicationError, Note, NoteError, Status};
 use medcab_core::clock;
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
-use medcab_core::review::{self, Decision, ReviewCard, ReviewError};
+use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewError};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
@@ -416,6 +417,12 @@ fn problem(t: Texts, error: ReviewError) -> Result<String, HandlerError> {
         ReviewError::FactorResetNotFound => "review-reset-not-found",
         ReviewError::OwnFactorReset => "review-own-reset",
         ReviewError::FactorResetDecided => "review-reset-decided",
+        ReviewError::Application(ApplicationError::NotConfirmable(ConfirmError::NotLinked)) => {
+            "review-activation-unlinked"
+        }
+        ReviewError::Application(ApplicationError::NotConfirmable(
+            ConfirmError::TakenByConfirmed,
+        )) => "review-activation-confirmed-elsewhere",
         error => return Err(error.into()),
     };
     Ok(t.msg(key))
@@ -497,6 +504,17 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
             text.push('\n');
             text.push_str(&document_line(t, n + 1, document));
         }
+    }
+    for warning in &card.warnings {
+        text.push_str("\n\n");
+        text.push_str(&match warning {
+            IdentityWarning::RegisterKnowsAnotherPhone => t.msg("review-warning-register-phone"),
+            IdentityWarning::ConfirmedElsewhere => t.msg("review-warning-confirmed-elsewhere"),
+            IdentityWarning::OtherApplicants(n) => t.msg_with(
+                "review-warning-other-applicants",
+                [("count", Arg::Number(*n as i64))],
+            ),
+        });
     }
     if !card.missing.is_empty() {
         let missing: Vec<String> = card

@@ -181,6 +181,10 @@ pub enum ApplicationError {
     /// The account was already activated (an activation was approved).
     #[error("the account is already activated")]
     AlreadyActivated,
+    /// An activation that cannot confirm its account: unlinked meanwhile,
+    /// or another account is confirmed with the same СНИЛС.
+    #[error("the account cannot be confirmed: {0}")]
+    NotConfirmable(#[from] crate::accounts::ConfirmError),
     /// An application of this kind is already open.
     #[error("application {number} of this kind is still open")]
     AlreadyOpen { id: i64, number: String },
@@ -547,6 +551,46 @@ async fn fetch(
     .transpose()
 }
 
+/// Closes the practitioner's submitted activation applications (the account
+/// was unlinked from the СНИЛС they named): each is rejected by the system,
+/// with its history version and push, in the caller's transaction. A draft
+/// stays the practitioner's, for a later link.
+pub(crate) async fn withdraw_open_activations(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    owner_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, ApplicationError> {
+    let open = sqlx::query_scalar!(
+        r#"
+        SELECT id FROM applications
+        WHERE owner_id = $1 AND kind = 'activation'
+          AND status NOT IN ('draft', 'approved', 'rejected')
+        ORDER BY id
+        "#,
+        owner_id,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for &id in &open {
+        if let Some(app) = lock(tx, vault, id).await? {
+            // Boxed: approving an activation unlinks other applicants, which
+            // withdraws theirs, so `apply` reaches itself (never twice deep).
+            Box::pin(apply(
+                tx,
+                vault,
+                &app,
+                Event::Withdraw,
+                None,
+                Actor::System,
+                now,
+            ))
+            .await?;
+        }
+    }
+    Ok(open.len() as u64)
+}
+
 /// Reads an application and locks its row until the transaction ends:
 /// every change of an application starts here, so two changes of one
 /// application happen one after the other, each seeing the other's result.
@@ -605,7 +649,7 @@ pub(crate) async fn apply(
         // A resubmission is a new review: a new promised time, no decision yet.
         Event::Submit => (Some(now), None),
         Event::TakeForReview => (app.submitted_at, app.decided_at),
-        Event::Approve | Event::Reject(_) | Event::RequestDocuments(_) => {
+        Event::Approve | Event::Reject(_) | Event::RequestDocuments(_) | Event::Withdraw => {
             (app.submitted_at, Some(now))
         }
     };
@@ -631,7 +675,9 @@ pub(crate) async fn apply(
     // An approved activation is what confirms an applicant's account: in
     // this transaction, so the approval and the confirmation never part.
     if status == Status::Approved && app.kind == Kind::Activation {
-        accounts::confirm(&mut *tx, app.owner_id, now).await?;
+        crate::identity::confirm(&mut *tx, vault, app.owner_id, now)
+            .await?
+            .map_err(ApplicationError::NotConfirmable)?;
     }
 
     let mut snapshot = json!({

@@ -262,6 +262,9 @@ pub enum Event {
     Approve,
     Reject(Note),
     RequestDocuments(Note),
+    /// Closed by the system, not by a review: the account behind it was
+    /// unlinked from the СНИЛС it named (`crate::identity`).
+    Withdraw,
 }
 
 impl Event {
@@ -272,6 +275,7 @@ impl Event {
             Event::Approve => "approve",
             Event::Reject(_) => "reject",
             Event::RequestDocuments(_) => "request_documents",
+            Event::Withdraw => "withdraw",
         }
     }
 
@@ -309,6 +313,10 @@ pub fn transition(from: Status, event: &Event) -> Result<Status, TransitionError
         (Status::InReview, Event::Approve) => Status::Approved,
         (Status::InReview, Event::Reject(_)) => Status::Rejected,
         (Status::InReview, Event::RequestDocuments(_)) => Status::MoreDocumentsNeeded,
+        // A draft is the practitioner's own unfinished work: it stays.
+        (Status::Submitted | Status::InReview | Status::MoreDocumentsNeeded, Event::Withdraw) => {
+            Status::Rejected
+        }
         _ => {
             return Err(TransitionError {
                 from,

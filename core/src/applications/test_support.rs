@@ -39,6 +39,18 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 pub async fn accounts_for(db: &PgPool, ids: &[i64]) {
     for &id in ids {
         accounts::open(db, id, start()).await.unwrap();
+        // Linked (unconfirmed), as an applicant's account is: an activation
+        // confirms only a linked account. A blind index of its own stands
+        // for a СНИЛС no test reads.
+        sqlx::query(
+            "UPDATE accounts SET snils_index = $2, linked_at = $3, step = 'second_factor' WHERE telegram_user_id = $1",
+        )
+        .bind(id)
+        .bind(id.to_be_bytes().to_vec())
+        .bind(start())
+        .execute(db)
+        .await
+        .unwrap();
     }
 }
 

@@ -313,6 +313,23 @@ pub struct ReviewCard {
     /// From the practitioner's profile if filled in, else from their entry
     /// in the register; `None` when neither knows them.
     pub practitioner_name: Option<String>,
+    /// What the operator must weigh before confirming who the applicant is
+    /// (activations only; see `crate::identity`).
+    pub warnings: Vec<IdentityWarning>,
+}
+
+/// A sign that an activation's applicant may not be who the СНИЛС says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityWarning {
+    /// The register knows this СНИЛС with another phone than the one the
+    /// applicant proved: the owner's HR department should correct it, and
+    /// the owner connects by the register, not by an application.
+    RegisterKnowsAnotherPhone,
+    /// Another account is confirmed with this СНИЛС: approving is refused.
+    ConfirmedElsewhere,
+    /// So many other applicants named the same СНИЛС (approving one
+    /// unlinks the others).
+    OtherApplicants(usize),
 }
 
 pub async fn view(
@@ -346,6 +363,11 @@ pub async fn view(
     let have: Vec<documents::DocumentKind> = cited.iter().map(|document| document.kind).collect();
     let missing = applications::missing_documents(app.kind, &have);
     let practitioner_name = practitioner_name(db, vault, registry, app.owner_id).await?;
+    let warnings = if app.kind == applications::Kind::Activation {
+        identity_warnings(db, vault, registry, app.owner_id).await?
+    } else {
+        Vec::new()
+    };
     let view = View {
         operator_id,
         owner_id: app.owner_id,
@@ -358,7 +380,40 @@ pub async fn view(
         documents: cited,
         missing,
         practitioner_name,
+        warnings,
     })
+}
+
+async fn identity_warnings(
+    db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
+    owner_id: i64,
+) -> Result<Vec<IdentityWarning>, ReviewError> {
+    let mut warnings = Vec::new();
+    if let (Some(snils), phone) = (
+        accounts::snils(db, vault, owner_id).await?,
+        accounts::phone(db, vault, owner_id).await?,
+    ) {
+        match registry.find(&snils).await {
+            Ok(Some(entry)) if entry.phone != phone => {
+                warnings.push(IdentityWarning::RegisterKnowsAnotherPhone);
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "the review card goes without the register's check")
+            }
+        }
+    }
+    let others = accounts::holders_of_same_snils(db, owner_id).await?;
+    if others.iter().any(|holder| holder.confirmed) {
+        warnings.push(IdentityWarning::ConfirmedElsewhere);
+    }
+    let applicants = others.iter().filter(|holder| !holder.confirmed).count();
+    if applicants > 0 {
+        warnings.push(IdentityWarning::OtherApplicants(applicants));
+    }
+    Ok(warnings)
 }
 
 /// The name the practitioner gave in their profile (what they go by now),

@@ -664,3 +664,98 @@ async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
         Some(accounts::Step::Active)
     );
 }
+
+/// An applicant linked to `snils` with their own phone, through the real
+/// account steps, under `vault`.
+async fn applicant_with(db: &PgPool, vault: &Vault, id: i64, snils: &str, phone: &str) {
+    crate::consent::give(db, id, start()).await.unwrap();
+    accounts::open(db, id, start()).await.unwrap();
+    let phone = crate::domain::PhoneNumber::parse(phone).unwrap();
+    accounts::set_phone(db, vault, id, &phone).await.unwrap();
+    let snils = crate::domain::Snils::parse(snils).unwrap();
+    accounts::set_snils(db, vault, id, &snils).await.unwrap();
+    assert!(accounts::link(db, id, start()).await.unwrap());
+}
+
+/// The card of an activation warns of what speaks against the applicant
+/// being the СНИЛС's owner; approving is refused when someone else is
+/// confirmed with it, and an approval unlinks the other applicants.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn an_activation_card_warns_about_the_snils_and_approval_settles_it(db: PgPool) {
+    const SNILS: &str = "112-233-445 95";
+    let vault = vault();
+    operators_are(&db, &[OLGA]).await;
+    applicant_with(&db, &vault, ANNA, SNILS, "+79161000001").await;
+    applicant_with(&db, &vault, BORIS, SNILS, "+79161000002").await;
+    // The register knows the СНИЛС with a third phone.
+    let csv = "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
+               112-233-445 95,Иванова Анна Сергеевна,1985-03-14,+79991234567,Терапия,Врач,ГП № 5,Москва,,\n";
+    crate::registry::import_csv(&db, &vault, csv.as_bytes(), |_| {})
+        .await
+        .unwrap();
+    store_required(&db, &vault, ANNA, Kind::Activation).await;
+    let app = applications::create(&db, &vault, ANNA, Kind::Activation, start())
+        .await
+        .unwrap();
+    applications::submit(&db, &vault, ANNA, app.id, start())
+        .await
+        .unwrap();
+    let now = start() + Duration::hours(1);
+    claim_next(&db, &vault, OLGA, now, lease())
+        .await
+        .unwrap()
+        .unwrap();
+    let card = view(&db, &vault, &local(&db, &vault), OLGA, app.id, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        card.warnings,
+        [
+            IdentityWarning::RegisterKnowsAnotherPhone,
+            IdentityWarning::OtherApplicants(1)
+        ]
+    );
+
+    // Approved: Anna is confirmed, Boris unlinked and told.
+    decide(&db, &vault, OLGA, app.id, Decision::Approve, now)
+        .await
+        .unwrap();
+    assert!(accounts::is_confirmed(&db, ANNA).await.unwrap());
+    assert!(!accounts::has_snils(&db, BORIS).await.unwrap());
+    let told = outbox::for_chat(&db, BORIS).await.unwrap();
+    assert!(
+        told.iter()
+            .any(|row| row.payload["key"] == crate::identity::SUPERSEDED_PUSH_KEY),
+        "{told:?}"
+    );
+
+    // Vera applies with the same СНИЛС later: her card says someone is
+    // confirmed with it, and approving is refused.
+    applicant_with(&db, &vault, VERA, SNILS, "+79161000003").await;
+    store_required(&db, &vault, VERA, Kind::Activation).await;
+    let late = applications::create(&db, &vault, VERA, Kind::Activation, now)
+        .await
+        .unwrap();
+    applications::submit(&db, &vault, VERA, late.id, now)
+        .await
+        .unwrap();
+    claim_next(&db, &vault, OLGA, now, lease())
+        .await
+        .unwrap()
+        .unwrap();
+    let card = view(&db, &vault, &local(&db, &vault), OLGA, late.id, now)
+        .await
+        .unwrap();
+    assert!(card.warnings.contains(&IdentityWarning::ConfirmedElsewhere));
+    let refused = decide(&db, &vault, OLGA, late.id, Decision::Approve, now).await;
+    assert!(
+        matches!(
+            refused,
+            Err(ReviewError::Application(ApplicationError::NotConfirmable(
+                crate::accounts::ConfirmError::TakenByConfirmed
+            )))
+        ),
+        "{refused:?}"
+    );
+    assert!(!accounts::is_confirmed(&db, VERA).await.unwrap());
+}
