@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 
 use medcab_core::DataKey;
+use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
 use reqwest::Url;
 
@@ -69,9 +70,10 @@ pub struct Settings {
     /// The HTTP register of medical workers; `None`: the imported table.
     pub registry_url: Option<Url>,
     pub registry_token: Option<String>,
-    /// How long a confirmed second factor keeps personal sections open
-    /// without activity.
-    pub session_idle: chrono::Duration,
+    /// How long a confirmed second factor keeps personal sections open:
+    /// without activity (`MEDCAB_SESSION_IDLE_MINUTES`) and at most
+    /// (`MEDCAB_SESSION_MAX_HOURS`).
+    pub session: SessionLimits,
     /// The key portals present to the HTTP API (`/api/v1`).
     pub api_key: ApiKey,
     /// The largest document file taken, in bytes.
@@ -87,7 +89,6 @@ pub struct Settings {
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
-pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 30;
 /// A ministry publishes a few documents a day: twice an hour is timely
 /// and polite to its server.
 pub const DEFAULT_REGULATION_FEED_MINUTES: i64 = 30;
@@ -151,9 +152,15 @@ impl Settings {
                 .map(|value| http_url("MEDCAB_REGISTRY_URL", &value))
                 .transpose()?,
             registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
-            session_idle: match optional("MEDCAB_SESSION_IDLE_MINUTES") {
-                Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
-                None => chrono::Duration::minutes(DEFAULT_SESSION_IDLE_MINUTES),
+            session: SessionLimits {
+                idle: match optional("MEDCAB_SESSION_IDLE_MINUTES") {
+                    Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
+                    None => SessionLimits::default().idle,
+                },
+                max: match optional("MEDCAB_SESSION_MAX_HOURS") {
+                    Some(value) => hours("MEDCAB_SESSION_MAX_HOURS", &value)?,
+                    None => SessionLimits::default().max,
+                },
             },
             api_key: api_key(required(
                 "MEDCAB_API_KEY",
@@ -376,6 +383,16 @@ fn minutes(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigEr
         _ => Err(malformed(
             name,
             format!("expected whole minutes from 1 to 1440, got {value:?}"),
+        )),
+    }
+}
+
+fn hours(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigError> {
+    match value.trim().parse::<i64>() {
+        Ok(hours) if (1..=7 * 24).contains(&hours) => Ok(chrono::Duration::hours(hours)),
+        _ => Err(malformed(
+            name,
+            format!("expected whole hours from 1 to 168, got {value:?}"),
         )),
     }
 }

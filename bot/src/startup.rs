@@ -85,7 +85,7 @@ pub struct Services {
     pub registry: Registry,
     pub clock: Clock,
     /// How long a confirmed step-up lasts without activity.
-    pub session_idle: chrono::Duration,
+    pub session: medcab_core::accounts::SessionLimits,
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`).
     pub max_document_bytes: usize,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).

@@ -437,14 +437,35 @@ pub async fn activate(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), s
     Ok(())
 }
 
-/// Whether sections with personal data are open without asking for a code.
+/// How long a second-factor session keeps sections with personal data open:
+/// `idle` since the last use, and never longer than `max` since the code
+/// opened it, however active (OWASP ASVS V3.3: idle and absolute timeouts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub max: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> SessionLimits {
+        SessionLimits {
+            idle: Duration::minutes(30),
+            max: Duration::hours(12),
+        }
+    }
+}
+
+/// Whether sections with personal data are open without asking for a code:
+/// within the idle time of the last use and the absolute lifetime.
 pub async fn session_open(
     db: &PgPool,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    // `confirmed_until` is never past the absolute end (see
+    // `extend_session`), so it alone decides.
     let until = sqlx::query_scalar!(
-        "SELECT confirmed_until FROM accounts WHERE telegram_user_id = $1",
+        "SELECT confirmed_until FROM accounts WHERE telegram_user_id = $1 AND session_started_at IS NOT NULL",
         user_id
     )
     .fetch_optional(db)
@@ -453,17 +474,53 @@ pub async fn session_open(
     Ok(until.is_some_and(|until| now < until))
 }
 
-/// Opens (or, on activity, extends) the step-up session for `idle` more.
+/// Opens the step-up session: a code was just accepted.
+pub async fn open_session(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+    limits: SessionLimits,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET session_started_at = $2, confirmed_until = $3 WHERE telegram_user_id = $1",
+        user_id,
+        now,
+        now + limits.idle.min(limits.max),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Extends an open session on activity, for `idle` more but not past its
+/// absolute end.
 pub async fn extend_session(
     db: &mut sqlx::PgConnection,
     user_id: i64,
     now: DateTime<Utc>,
-    idle: Duration,
+    limits: SessionLimits,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE accounts SET confirmed_until = $2 WHERE telegram_user_id = $1",
+        r#"
+        UPDATE accounts
+        SET confirmed_until = LEAST($2::TIMESTAMPTZ, session_started_at + make_interval(secs => $3))
+        WHERE telegram_user_id = $1 AND session_started_at IS NOT NULL AND confirmed_until > $4
+        "#,
         user_id,
-        now + idle,
+        now + limits.idle,
+        limits.max.num_seconds() as f64,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends the step-up session now (a reset, an unlink, the user's own /end).
+pub async fn close_session(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET confirmed_until = NULL, session_started_at = NULL WHERE telegram_user_id = $1",
+        user_id,
     )
     .execute(db)
     .await?;

@@ -22,6 +22,9 @@ pub enum Kind {
     /// A diploma or a programme of additional education being added or
     /// changed.
     Education,
+    /// An answer or a press that came while the second-factor session was
+    /// closed, kept until the code opens it (the bot's step-up gate).
+    HeldInput,
 }
 
 impl Kind {
@@ -30,6 +33,7 @@ impl Kind {
             Kind::Profile => "profile",
             Kind::Document => "document",
             Kind::Education => "education",
+            Kind::HeldInput => "held_input",
         }
     }
 }
@@ -80,6 +84,46 @@ pub async fn load<T: DeserializeOwned>(
 ) -> Result<Option<T>, DraftError> {
     let sealed = sqlx::query_scalar!(
         "SELECT data FROM drafts WHERE owner_id = $1 AND kind = $2",
+        owner_id,
+        kind.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    let bytes = vault.open(FIELD, &sealed)?;
+    match serde_json::from_slice(&bytes) {
+        Ok(draft) => Ok(Some(draft)),
+        Err(error) => {
+            tracing::warn!(%error, kind = kind.as_str(), "dropping a draft that no longer decodes");
+            Ok(None)
+        }
+    }
+}
+
+/// Whether a draft of this kind was started, without opening it.
+pub async fn exists(db: &PgPool, owner_id: i64, kind: Kind) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM drafts WHERE owner_id = $1 AND kind = $2) AS "found!""#,
+        owner_id,
+        kind.as_str(),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(found)
+}
+
+/// The draft of this kind, removed in the same statement: whoever takes it
+/// has it alone (a held input is carried out once).
+pub async fn take<T: DeserializeOwned>(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    kind: Kind,
+) -> Result<Option<T>, DraftError> {
+    let sealed = sqlx::query_scalar!(
+        "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2 RETURNING data",
         owner_id,
         kind.as_str(),
     )

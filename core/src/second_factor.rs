@@ -89,14 +89,14 @@ fn open_secret(vault: &Vault, sealed: &[u8]) -> Result<TotpSecret, FactorError> 
 
 /// Checks a code, for enrolment or for a step-up. A right code completes a
 /// pending enrolment (the account becomes active) and opens the step-up
-/// session for `session_idle`.
+/// session within `session`'s limits.
 pub async fn check_code(
     db: &PgPool,
     vault: &Vault,
     user_id: i64,
     code: &str,
     now: DateTime<Utc>,
-    session_idle: Duration,
+    session: accounts::SessionLimits,
 ) -> Result<CodeCheck, FactorError> {
     let mut tx = db.begin().await?;
     // Serialises concurrent attempts: two codes sent at once must not both
@@ -144,7 +144,7 @@ pub async fn check_code(
                 security_events::record(&mut tx, user_id, Kind::FactorEnrolled, json!({}), now)
                     .await?;
             }
-            accounts::extend_session(&mut tx, user_id, now, session_idle).await?;
+            accounts::open_session(&mut tx, user_id, now, session).await?;
             CodeCheck::Accepted { enrolled_now }
         }
         Err(CodeRejection::Malformed) => CodeCheck::Malformed,

@@ -20,6 +20,7 @@ mod redelivery;
 mod reminders;
 mod review;
 mod settings;
+mod step_up;
 mod unexpected;
 
 use medcab_bot::i18n::Texts;

@@ -160,7 +160,7 @@ async fn profile_buttons_ask_for_the_code_once_the_session_is_over(db: PgPool) {
     app.clock.advance(chrono::Duration::minutes(31));
     let ask = anna.press("✏️ Заполнить профиль").await;
 
-    assert_eq!(ask.html.as_deref(), Some(ru("step-up-ask").as_str()));
+    assert_eq!(ask.html.as_deref(), Some(ru("step-up-held-press").as_str()));
     app.finish().await;
 }
 

@@ -154,7 +154,7 @@ impl TestApp {
             registry: startup::registry(&self.db, &self.vault, self.registry_url.clone(), None),
             vault: self.vault.clone(),
             clock: self.clock.clone(),
-            session_idle: chrono::Duration::minutes(30),
+            session: medcab_core::accounts::SessionLimits::default(),
             max_document_bytes: self.max_document_bytes,
             // The defaults `medcab run` has with nothing configured.
             review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
@@ -310,7 +310,7 @@ impl TestApp {
             id,
             &code,
             now,
-            chrono::Duration::minutes(30),
+            medcab_core::accounts::SessionLimits::default(),
         )
         .await
         .unwrap();

@@ -30,11 +30,9 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::code_entry::session_open;
 use super::documents::{DocAction, parse_id, record_forged, versions_text};
-use super::main_menu::{self, Section};
 use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult};
+use super::{Action, HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -335,15 +333,12 @@ pub async fn press(
     bot: Bot,
     query: CallbackQuery,
     action: AppAction,
-    dialogue: ChatDialogue,
     t: Texts,
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
+    // The step-up gate (`step_up`) let this press through: the session is open.
     let user_id = query.from.id.0 as i64;
-    if !session_open(&db, &services, user_id).await? {
-        return main_menu::open(bot, query, dialogue, t, Section::Applications, db, services).await;
-    }
     let vault = &services.vault;
     let deadlines = &services.review_deadlines;
     let now = services.clock.now();

@@ -39,15 +39,9 @@ pub async fn take_code(
         .map(|user| user.id.0 as i64)
         .unwrap_or_default();
     let now = services.clock.now();
-    let checked = second_factor::check_code(
-        db,
-        &services.vault,
-        user_id,
-        code,
-        now,
-        services.session_idle,
-    )
-    .await?;
+    let checked =
+        second_factor::check_code(db, &services.vault, user_id, code, now, services.session)
+            .await?;
     forget_message(bot, msg).await;
     let reason = match checked {
         CodeCheck::Accepted { .. } => return Ok(true),
@@ -76,8 +70,8 @@ pub async fn take_code(
 }
 
 /// Whether sections with personal data are open for the user now (a code
-/// was confirmed within the idle time). An open session is extended: the
-/// idle time counts from the last use.
+/// was confirmed within the idle time and the absolute lifetime). An open
+/// session is extended: the idle time counts from the last use.
 pub async fn session_open(
     db: &PgPool,
     services: &Services,
@@ -88,11 +82,15 @@ pub async fn session_open(
         return Ok(false);
     }
     let mut conn = db.acquire().await?;
-    accounts::extend_session(&mut conn, user_id, now, services.session_idle).await?;
+    accounts::extend_session(&mut conn, user_id, now, services.session).await?;
     Ok(true)
 }
 
 /// Deletes a message that carried personal data, now that it is stored.
 pub async fn forget_message(bot: &Bot, msg: &Message) {
+    // A message held by the step-up gate was deleted when it was held.
+    if super::step_up::replaying() {
+        return;
+    }
     screen::delete_quietly(bot, msg.chat.id, msg.id).await;
 }

@@ -45,7 +45,7 @@ use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, FileId, InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::main_menu::{self, Section};
+use super::main_menu::Section;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -512,12 +512,8 @@ pub async fn press(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
+    // The step-up gate (`step_up`) let this press through: the session is open.
     let user_id = query.from.id.0 as i64;
-    // The section shows personal data: its buttons need the step-up session
-    // too, or an old message would open documents after it ran out.
-    if !code_entry::session_open(&db, &services, user_id).await? {
-        return main_menu::open(bot, query, dialogue, t, Section::Documents, db, services).await;
-    }
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
@@ -772,8 +768,8 @@ pub async fn unfinished(
         let Some(draft) = load_draft(&db, &services, user_id).await? else {
             return Ok(None);
         };
-        let open = code_entry::session_open(&db, &services, user_id).await?;
-        Ok::<_, HandlerError>(Some(draft).filter(|_| open))
+        // The step-up gate stood before this: the session is open.
+        Ok::<_, HandlerError>(Some(draft))
     };
     found.await.unwrap_or_else(|error| {
         tracing::error!(%error, "cannot look for an unfinished document");

@@ -55,7 +55,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::documents::{parse_id, record_forged, versions_text};
-use super::main_menu::{self, Section};
+use super::main_menu::Section;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -844,11 +844,8 @@ pub async fn press(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
+    // The step-up gate (`step_up`) let this press through: the session is open.
     let user_id = query.from.id.0 as i64;
-    if !code_entry::session_open(&db, &services, user_id).await? {
-        screen::answer(&bot, &query).await?;
-        return main_menu::ask_for_code(&bot, &query, &dialogue, t, Section::Profile).await;
-    }
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
@@ -1155,9 +1152,9 @@ pub async fn unfinished(
         let Some(form) = load(&db, &services, user_id).await? else {
             return Ok(None);
         };
-        let open = code_entry::session_open(&db, &services, user_id).await?;
         // On the summary card no question is open: a message is no answer.
-        Ok::<_, HandlerError>(Some(form).filter(|form| open && !form.on_card))
+        // (The step-up gate stood before this: the session is open.)
+        Ok::<_, HandlerError>(Some(form).filter(|form| !form.on_card))
     };
     found.await.unwrap_or_else(|error| {
         tracing::error!(%error, "cannot look for an unfinished education record");

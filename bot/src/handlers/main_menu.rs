@@ -21,7 +21,7 @@ use super::screen::{self, Screen, button};
 use medcab_core::{accounts, factor_resets};
 use sqlx::PgPool;
 
-use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language};
+use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language, step_up};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -223,15 +223,20 @@ pub async fn ask_for_code(
     section: Section,
 ) -> HandlerResult {
     dialogue.update(State::StepUp { section }).await?;
-    let keyboard = InlineKeyboardMarkup::new([
-        [button(t.msg("factor-lost-button"), Action::FactorLost)],
-        [button(t.msg("button-back"), Action::Home)],
-    ]);
     let screen = Screen {
         text: t.msg("step-up-ask"),
-        keyboard,
+        keyboard: code_keyboard(t),
     };
     screen::replace(bot, query, screen).await
+}
+
+/// Under a question for the code: the way out for a lost authenticator,
+/// and back to the menu.
+pub fn code_keyboard(t: Texts) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([
+        [button(t.msg("factor-lost-button"), Action::FactorLost)],
+        [button(t.msg("button-back"), Action::Home)],
+    ])
 }
 
 /// The code typed after a section asked for it.
@@ -249,6 +254,11 @@ pub async fn receive_step_up_code(
     }
     dialogue.exit().await?;
     let user_id = msg.chat.id.0;
+    // An answer or a press that came while the session was closed goes on.
+    if let Some(held) = step_up::take(&db, &services, user_id).await? {
+        screen::say(&bot, msg.chat.id, t.msg("step-up-confirmed")).await?;
+        return step_up::replay(bot, dialogue, held, t, db, services).await;
+    }
     if let Some(built) = built_section(section, t, &db, &services, user_id).await? {
         let text = format!("{}\n\n{}", t.msg("step-up-confirmed"), built.text);
         let screen = Screen {

@@ -25,6 +25,7 @@ mod review;
 mod screen;
 mod settings;
 mod staff;
+mod step_up;
 
 use dptree::case;
 use medcab_core::Language;
@@ -147,6 +148,14 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(commands)
         .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
         .branch(case![State::StepUp { section }].endpoint(main_menu::receive_step_up_code))
+        // The step-up gate, for everything typed below it.
+        .branch(
+            dptree::filter_map_async(step_up::waiting_without_position)
+                .endpoint(main_menu::receive_step_up_code),
+        )
+        .branch(
+            dptree::filter_map_async(step_up::closed_for_message).endpoint(step_up::hold_message),
+        )
         .branch(
             dptree::filter(|state: State| matches!(state, State::ProfileAnswer { .. }))
                 .endpoint(profile::receive_answer),
@@ -163,6 +172,8 @@ fn active_messages() -> UpdateHandler<HandlerError> {
 /// An active practitioner's buttons.
 fn active_callbacks() -> UpdateHandler<HandlerError> {
     let actions = dptree::filter_map(Action::from_update)
+        // The step-up gate, for every button of a section with personal data.
+        .branch(dptree::filter_map_async(step_up::closed_for_press).endpoint(step_up::hold_press))
         .branch(case![Action::Home].endpoint(main_menu::home))
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
         .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))

@@ -30,7 +30,7 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::main_menu::{self, Section};
+use super::main_menu::Section;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -286,12 +286,10 @@ pub async fn act(
     let user_id = user_of(&query);
     if let ProfileAction::Restore(version) = action {
         // Answered after the fact: a refused restore says so on the button.
-        return restore(&bot, &query, &dialogue, t, &db, &services, version).await;
+        return restore(&bot, &query, t, &db, &services, version).await;
     }
+    // The step-up gate (`step_up`) let this press through: the session is open.
     screen::answer(&bot, &query).await?;
-    if !code_entry::session_open(&db, &services, user_id).await? {
-        return main_menu::ask_for_code(&bot, &query, &dialogue, t, Section::Profile).await;
-    }
     match action {
         ProfileAction::Fill => {
             let form: Form = drafts::load(&db, &services.vault, user_id, DraftKind::Profile)
@@ -515,17 +513,12 @@ pub async fn receive_answer(
 async fn restore(
     bot: &Bot,
     query: &CallbackQuery,
-    dialogue: &ChatDialogue,
     t: Texts,
     db: &PgPool,
     services: &Services,
     version: i32,
 ) -> HandlerResult {
     let user_id = user_of(query);
-    if !code_entry::session_open(db, services, user_id).await? {
-        screen::answer(bot, query).await?;
-        return main_menu::ask_for_code(bot, query, dialogue, t, Section::Profile).await;
-    }
     let actor = Actor::Practitioner(user_id);
     let now = services.clock.now();
     match profile::restore_profile(db, &services.vault, user_id, version, actor, now).await {

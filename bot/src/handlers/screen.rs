@@ -71,12 +71,19 @@ pub async fn replace(bot: &Bot, query: &CallbackQuery, screen: Screen) -> Handle
 
 /// Stops the spinner on a pressed button; Telegram expects it at once.
 pub async fn answer(bot: &Bot, query: &CallbackQuery) -> HandlerResult {
+    // A press carried out after the step-up code was answered back then.
+    if super::step_up::is_replayed(query) {
+        return Ok(());
+    }
     bot.answer_callback_query(query.id.clone()).await?;
     Ok(())
 }
 
 /// Answers a pressed button with a short notice over the chat.
 pub async fn answer_with(bot: &Bot, query: &CallbackQuery, text: String) -> HandlerResult {
+    if super::step_up::is_replayed(query) {
+        return say(bot, query.from.id.into(), text).await;
+    }
     bot.answer_callback_query(query.id.clone())
         .text(text)
         .await?;

@@ -1,0 +1,187 @@
+//! The step-up gate: with the second-factor session over, nothing typed
+//! into a personal-data question and no button of such a section gets
+//! through without the code; what was sent is kept, and after the code the
+//! conversation goes on from it.
+
+use chrono::Duration;
+use medcab_e2e::{Phone, TestApp};
+use medcab_sandbox::ChatMessage;
+use sqlx::PgPool;
+
+use crate::documents::open_documents;
+use crate::ru;
+
+fn starts(message: &ChatMessage, prefix: &str) {
+    assert!(
+        message.body().starts_with(prefix),
+        "expected {prefix:?}, got {:?}",
+        message.body()
+    );
+}
+
+/// Lets the session (30 minutes idle in tests) run out.
+fn expire(app: &TestApp) {
+    app.clock.advance(Duration::minutes(31));
+}
+
+/// Types the code; returns the chat once the bot said `then`.
+async fn code_then(app: &TestApp, phone: &Phone<'_>, then: &str) -> ChatMessage {
+    let code = app.totp_code(phone.id()).await;
+    app.client.send_text(phone.id(), &code).await.unwrap();
+    phone.wait_for_text(then).await
+}
+
+/// A typed answer after the session ran out: asked for the code, deleted
+/// from the chat, nothing personal shown; after the code, taken as the
+/// answer it was.
+async fn held_then_taken(app: &TestApp, phone: &Phone<'_>, answer: &str, next: &str) {
+    expire(app);
+    let held = phone.send(answer).await;
+    assert_eq!(held.html.as_deref(), Some(ru("step-up-held").as_str()));
+    let chat = phone.chat().await;
+    assert!(
+        chat.messages
+            .iter()
+            .filter(|m| m.body() == answer)
+            .all(|m| m.deleted),
+        "the answer is off the chat while the code is asked"
+    );
+    code_then(app, phone, next).await;
+    let chat = phone.chat().await;
+    assert!(
+        chat.bot_messages()
+            .any(|m| m.body() == ru("step-up-confirmed")),
+        "the code was confirmed"
+    );
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_profile_answer_waits_for_the_code_and_is_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/menu").await;
+    anna.press("👤 Профиль").await;
+    anna.press("✏️ Заполнить профиль").await;
+    anna.wait_for_text("Фамилия, имя и отчество").await;
+
+    held_then_taken(
+        &app,
+        &anna,
+        "Иванова Анна Сергеевна",
+        "Дата рождения в виде",
+    )
+    .await;
+
+    // The held answer was taken: the next one goes on from there.
+    starts(&anna.send("14.03.1985").await, "Адрес регистрации");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_document_answer_waits_for_the_code_and_is_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    let ask = anna.press("Диплом").await;
+    assert!(
+        ask.body().contains("Введите номер документа"),
+        "{}",
+        ask.body()
+    );
+
+    held_then_taken(
+        &app,
+        &anna,
+        "107718 0123456",
+        "Дата выдачи — в формате ДД.ММ.ГГГГ",
+    )
+    .await;
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_education_answer_waits_for_the_code_even_after_a_redis_flush(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/menu").await;
+    anna.press("👤 Профиль").await;
+    anna.press("🎓 Образование").await;
+    starts(
+        &anna.press("➕ Диплом").await,
+        "Учебное заведение — как в дипломе",
+    );
+
+    expire(&app);
+    let held = anna.send("Первый МГМУ им. И. М. Сеченова").await;
+    assert_eq!(held.html.as_deref(), Some(ru("step-up-held").as_str()));
+    // The position is lost while the code is asked: the held answer is not.
+    app.flush_redis().await;
+    code_then(&app, &anna, "Специальность по диплому").await;
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_button_of_an_old_card_waits_for_the_code_and_is_carried_out(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/menu").await;
+    anna.press("👤 Профиль").await;
+
+    expire(&app);
+    let ask = anna.press("✏️ Заполнить профиль").await;
+    // The card is replaced by the question for the code.
+    assert_eq!(ask.html.as_deref(), Some(ru("step-up-held-press").as_str()));
+
+    code_then(&app, &anna, "Фамилия, имя и отчество").await;
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn every_personal_section_asks_for_the_code_on_its_buttons(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    // Documents, applications, education: a button pressed after the
+    // session ran out is held, never carried out without the code.
+    for (section, button) in [
+        ("📄 Документы", "➕ Добавить документ"),
+        ("📨 Мои заявки", "➕ Новая заявка"),
+    ] {
+        anna.send("/menu").await;
+        anna.press(section).await;
+        expire(&app);
+        let ask = anna.press(button).await;
+        assert_eq!(
+            ask.html.as_deref(),
+            Some(ru("step-up-held-press").as_str()),
+            "{button}"
+        );
+        let code = app.totp_code(anna.id()).await;
+        app.client.send_text(anna.id(), &code).await.unwrap();
+        anna.wait_for(|chat| {
+            chat.message(ask.message_id)
+                .is_some_and(|m| m.html.as_deref() != Some(ru("step-up-held-press").as_str()))
+        })
+        .await;
+        // Each code works once: move on past its 30-second step.
+        app.clock.advance(Duration::seconds(30));
+    }
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_session_ends_after_its_absolute_lifetime_however_active(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    // The code was typed at the start; the session may last 12 hours.
+    let anna = app.active_user("Анна", "ru").await;
+    // Active every 20 minutes, under the 30-minute idle limit: open until
+    // the 12 hours are over, then the code is asked however active.
+    for step in 1..=36 {
+        app.clock.advance(Duration::minutes(20));
+        anna.send("/menu").await;
+        let profile = anna.press("👤 Профиль").await;
+        let asked = profile.html.as_deref() == Some(ru("step-up-ask").as_str());
+        assert_eq!(asked, step == 36, "after {} minutes", step * 20);
+    }
+    app.finish().await;
+}
