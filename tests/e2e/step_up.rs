@@ -185,3 +185,25 @@ async fn a_session_ends_after_its_absolute_lifetime_however_active(db: PgPool) {
     }
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn screens_with_personal_data_cannot_be_forwarded_or_saved(db: PgPool) {
+    use medcab_core::documents::DocumentKind;
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    crate::documents::store(
+        &app,
+        anna.id(),
+        DocumentKind::Diploma,
+        "107718 0123456",
+        &crate::documents::pdf("diploma"),
+    )
+    .await;
+    let list = open_documents(&anna).await;
+    assert!(list.body().contains("107718 0123456"), "{}", list.body());
+    assert!(list.protect_content, "the documents list is protected");
+    // Every screen the conversations sent, not only this one.
+    let chat = anna.chat().await;
+    assert!(chat.bot_messages().all(|m| m.protect_content));
+    app.finish().await;
+}

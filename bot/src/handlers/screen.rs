@@ -3,6 +3,12 @@
 //! Every text is sent as HTML (Fluent texts carry markup, arguments are
 //! escaped in `i18n`). Pressing a button replaces the message the button
 //! was on instead of adding a new one, so the chat stays short.
+//!
+//! Every message is sent with `protect_content`: the cabinet shows
+//! passports, СНИЛС and diplomas, and a menu message edited into a card
+//! keeps the protection it was sent with (an edit cannot add it), so the
+//! only sure way is to protect every screen from the start. Pushes, which
+//! carry no personal data, are sent by delivery without it.
 
 use teloxide::ApiError;
 use teloxide::RequestError;
@@ -26,6 +32,7 @@ pub fn button(label: String, action: Action) -> InlineKeyboardButton {
 pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
     bot.send_message(chat_id, text)
         .parse_mode(ParseMode::Html)
+        .protect_content(true)
         .await?;
     Ok(())
 }
@@ -34,7 +41,8 @@ pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
 pub async fn show(bot: &Bot, chat_id: ChatId, screen: Screen) -> HandlerResult {
     let request = bot
         .send_message(chat_id, screen.text)
-        .parse_mode(ParseMode::Html);
+        .parse_mode(ParseMode::Html)
+        .protect_content(true);
     match screen.keyboard {
         keyboard if keyboard.inline_keyboard.is_empty() => request.await?,
         keyboard => request.reply_markup(keyboard).await?,
