@@ -96,7 +96,7 @@ async fn run_bot() -> anyhow::Result<()> {
         ),
         vault,
         clock: Clock::system(),
-        session: settings.session,
+        factor: settings.factor,
         max_document_bytes: settings.max_document_bytes,
         review_deadlines: settings.review_deadlines(),
         background: startup::Background::default(),

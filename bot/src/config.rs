@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use medcab_core::DataKey;
 use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
+use medcab_core::second_factor::{self, FactorPolicy};
 use reqwest::Url;
 
 use crate::api::ApiKey;
@@ -72,8 +73,9 @@ pub struct Settings {
     pub registry_token: Option<String>,
     /// How long a confirmed second factor keeps personal sections open:
     /// without activity (`MEDCAB_SESSION_IDLE_MINUTES`) and at most
-    /// (`MEDCAB_SESSION_MAX_HOURS`).
-    pub session: SessionLimits,
+    /// (`MEDCAB_SESSION_MAX_HOURS`); and how many locks in a row block the
+    /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
+    pub factor: FactorPolicy,
     /// The key portals present to the HTTP API (`/api/v1`).
     pub api_key: ApiKey,
     /// The largest document file taken, in bytes.
@@ -152,14 +154,20 @@ impl Settings {
                 .map(|value| http_url("MEDCAB_REGISTRY_URL", &value))
                 .transpose()?,
             registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
-            session: SessionLimits {
-                idle: match optional("MEDCAB_SESSION_IDLE_MINUTES") {
-                    Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
-                    None => SessionLimits::default().idle,
+            factor: FactorPolicy {
+                session: SessionLimits {
+                    idle: match optional("MEDCAB_SESSION_IDLE_MINUTES") {
+                        Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
+                        None => SessionLimits::default().idle,
+                    },
+                    max: match optional("MEDCAB_SESSION_MAX_HOURS") {
+                        Some(value) => hours("MEDCAB_SESSION_MAX_HOURS", &value)?,
+                        None => SessionLimits::default().max,
+                    },
                 },
-                max: match optional("MEDCAB_SESSION_MAX_HOURS") {
-                    Some(value) => hours("MEDCAB_SESSION_MAX_HOURS", &value)?,
-                    None => SessionLimits::default().max,
+                lockouts_before_reset: match optional("MEDCAB_LOCKOUTS_BEFORE_RESET") {
+                    Some(value) => lockouts(&value)?,
+                    None => second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
                 },
             },
             api_key: api_key(required(
@@ -383,6 +391,16 @@ fn minutes(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigEr
         _ => Err(malformed(
             name,
             format!("expected whole minutes from 1 to 1440, got {value:?}"),
+        )),
+    }
+}
+
+fn lockouts(value: &str) -> Result<i32, ConfigError> {
+    match value.trim().parse::<i32>() {
+        Ok(n) if (1..=20).contains(&n) => Ok(n),
+        _ => Err(malformed(
+            "MEDCAB_LOCKOUTS_BEFORE_RESET",
+            format!("expected a whole number from 1 to 20, got {value:?}"),
         )),
     }
 }

@@ -56,7 +56,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         registry: startup::registry(&db, &vault, None, None),
         vault,
         clock: Clock::system(),
-        session: medcab_core::accounts::SessionLimits::default(),
+        factor: medcab_core::second_factor::FactorPolicy::default(),
         // The limits may be tried out in the sandbox too; unset, the defaults.
         max_document_bytes: crate::config::max_document_bytes_from_env()?,
         review_deadlines: crate::config::review_deadlines(

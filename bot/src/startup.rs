@@ -85,7 +85,8 @@ pub struct Services {
     pub registry: Registry,
     pub clock: Clock,
     /// How long a confirmed step-up lasts without activity.
-    pub session: medcab_core::accounts::SessionLimits,
+    /// The session a code opens and the lockout rules.
+    pub factor: medcab_core::second_factor::FactorPolicy,
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`).
     pub max_document_bytes: usize,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).

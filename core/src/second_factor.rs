@@ -3,8 +3,11 @@
 //! Owns the table `second_factors`. Rules (RFC 6238, OWASP ASVS V2.8):
 //! 30-second steps, one step of drift either way, a code accepted once
 //! (the last accepted step is stored), and after three wrong codes code
-//! entry is locked for 30 minutes. Counters are in PostgreSQL, so a
-//! restart or a Redis flush does not reset them.
+//! entry is locked: 30 minutes the first time, then 2 hours, then 24 hours
+//! each time; after [`FactorPolicy::lockouts_before_reset`] locks in a row
+//! the factor is blocked until an operator resets it. A right code starts
+//! the escalation afresh. Counters are in PostgreSQL, so a restart or a
+//! Redis flush does not reset them.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -18,8 +21,35 @@ use crate::totp::{self, CodeRejection, TotpSecret};
 pub const SECRET_FIELD: &str = "second_factors.secret";
 pub const MAX_WRONG_CODES: i32 = 3;
 
-pub fn lock_duration() -> Duration {
-    Duration::minutes(30)
+/// How long the `n`-th lock in a row lasts (1-based): 30 minutes, 2 hours,
+/// then 24 hours.
+pub fn lock_duration(n: i32) -> Duration {
+    match n {
+        ..=1 => Duration::minutes(30),
+        2 => Duration::hours(2),
+        _ => Duration::hours(24),
+    }
+}
+
+/// The rules a code is checked by, from the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactorPolicy {
+    /// The session a right code opens.
+    pub session: accounts::SessionLimits,
+    /// Locks in a row after which the factor is blocked until reset
+    /// (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
+    pub lockouts_before_reset: i32,
+}
+
+pub const DEFAULT_LOCKOUTS_BEFORE_RESET: i32 = 4;
+
+impl Default for FactorPolicy {
+    fn default() -> FactorPolicy {
+        FactorPolicy {
+            session: accounts::SessionLimits::default(),
+            lockouts_before_reset: DEFAULT_LOCKOUTS_BEFORE_RESET,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +77,11 @@ pub enum CodeCheck {
     LockedNow { until: DateTime<Utc> },
     /// Code entry is locked; the code was not even looked at.
     Locked { until: DateTime<Utc> },
+    /// Wrong, and that lock was one too many: the factor is blocked until
+    /// an operator resets it.
+    BlockedNow,
+    /// The factor is blocked; only a reset helps.
+    Blocked,
     /// A code that was already used.
     Replayed,
 }
@@ -96,14 +131,15 @@ pub async fn check_code(
     user_id: i64,
     code: &str,
     now: DateTime<Utc>,
-    session: accounts::SessionLimits,
+    policy: FactorPolicy,
 ) -> Result<CodeCheck, FactorError> {
     let mut tx = db.begin().await?;
     // Serialises concurrent attempts: two codes sent at once must not both
     // see two attempts left.
     let row = sqlx::query!(
         r#"
-        SELECT secret, enrolled_at, last_accepted_step, failed_attempts, locked_until
+        SELECT secret, enrolled_at, last_accepted_step, failed_attempts, locked_until,
+               lockouts, blocked_at
         FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE
         "#,
         user_id
@@ -112,6 +148,9 @@ pub async fn check_code(
     .await?
     .ok_or(FactorError::Missing)?;
 
+    if row.blocked_at.is_some() {
+        return Ok(CodeCheck::Blocked);
+    }
     if let Some(until) = row.locked_until.filter(|until| now < *until) {
         return Ok(CodeCheck::Locked { until });
     }
@@ -129,7 +168,7 @@ pub async fn check_code(
                 r#"
                 UPDATE second_factors
                 SET last_accepted_step = $2, failed_attempts = 0, locked_until = NULL,
-                    enrolled_at = COALESCE(enrolled_at, $3)
+                    lockouts = 0, enrolled_at = COALESCE(enrolled_at, $3)
                 WHERE telegram_user_id = $1
                 "#,
                 user_id,
@@ -144,7 +183,7 @@ pub async fn check_code(
                 security_events::record(&mut tx, user_id, Kind::FactorEnrolled, json!({}), now)
                     .await?;
             }
-            accounts::open_session(&mut tx, user_id, now, session).await?;
+            accounts::open_session(&mut tx, user_id, now, policy.session).await?;
             CodeCheck::Accepted { enrolled_now }
         }
         Err(CodeRejection::Malformed) => CodeCheck::Malformed,
@@ -154,16 +193,31 @@ pub async fn check_code(
         }
         Err(CodeRejection::Wrong) => {
             let failed = failed_before + 1;
-            let locked_until = (failed >= MAX_WRONG_CODES).then(|| now + lock_duration());
+            let locks = failed >= MAX_WRONG_CODES;
+            let lockouts = row.lockouts + i32::from(locks);
+            let blocked = locks && lockouts >= policy.lockouts_before_reset;
+            let locked_until = (locks && !blocked).then(|| now + lock_duration(lockouts));
             sqlx::query!(
-                "UPDATE second_factors SET failed_attempts = $2, locked_until = $3 WHERE telegram_user_id = $1",
+                r#"
+                UPDATE second_factors
+                SET failed_attempts = $2, locked_until = $3, lockouts = $4, blocked_at = $5
+                WHERE telegram_user_id = $1
+                "#,
                 user_id,
                 failed,
                 locked_until,
+                lockouts,
+                blocked.then_some(now),
             )
             .execute(&mut *tx)
             .await?;
             match locked_until {
+                None if blocked => {
+                    let details = json!({ "lockouts": lockouts });
+                    security_events::record(&mut tx, user_id, Kind::FactorBlocked, details, now)
+                        .await?;
+                    CodeCheck::BlockedNow
+                }
                 Some(until) => {
                     let details = json!({ "until": until, "attempts": failed });
                     security_events::record(&mut tx, user_id, Kind::FactorLocked, details, now)
@@ -233,4 +287,119 @@ async fn swap_enrolment_message(
     .await?;
     tx.commit().await?;
     Ok(previous)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataKey;
+
+    fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    /// A wrong code for `secret` at `now`.
+    fn wrong(secret: &TotpSecret, now: DateTime<Utc>) -> &'static str {
+        if secret.code_at(now.timestamp()) == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
+    }
+
+    /// Three wrong codes at `now`: the outcome of the third.
+    async fn three_wrong(
+        db: &PgPool,
+        vault: &Vault,
+        secret: &TotpSecret,
+        now: DateTime<Utc>,
+    ) -> CodeCheck {
+        let policy = FactorPolicy::default();
+        let mut last = CodeCheck::Malformed;
+        for _ in 0..MAX_WRONG_CODES {
+            last = check_code(db, vault, 1, wrong(secret, now), now, policy)
+                .await
+                .unwrap();
+        }
+        last
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn locks_grow_longer_until_the_factor_must_be_reset(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        accounts::open(&db, 1, start()).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, 1).await.unwrap();
+        let policy = FactorPolicy::default();
+        let mut now = start();
+        for expected in [
+            Duration::minutes(30),
+            Duration::hours(2),
+            Duration::hours(24),
+        ] {
+            assert_eq!(
+                three_wrong(&db, &vault, &secret, now).await,
+                CodeCheck::LockedNow {
+                    until: now + expected
+                }
+            );
+            // Locked: the right code is not even looked at.
+            let right = secret.code_at(now.timestamp());
+            assert_eq!(
+                check_code(&db, &vault, 1, &right, now, policy)
+                    .await
+                    .unwrap(),
+                CodeCheck::Locked {
+                    until: now + expected
+                }
+            );
+            now += expected;
+        }
+        // The fourth lock in a row blocks the factor for good.
+        assert_eq!(
+            three_wrong(&db, &vault, &secret, now).await,
+            CodeCheck::BlockedNow
+        );
+        let later = now + Duration::days(30);
+        let right = secret.code_at(later.timestamp());
+        assert_eq!(
+            check_code(&db, &vault, 1, &right, later, policy)
+                .await
+                .unwrap(),
+            CodeCheck::Blocked
+        );
+        let kinds = security_events::kinds_for(&db, 1).await.unwrap();
+        assert_eq!(
+            kinds.iter().filter(|kind| *kind == "factor_locked").count(),
+            3
+        );
+        assert_eq!(kinds.last().map(String::as_str), Some("factor_blocked"));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_right_code_starts_the_escalation_afresh(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        accounts::open(&db, 1, start()).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, 1).await.unwrap();
+        let policy = FactorPolicy::default();
+        let now = start();
+        three_wrong(&db, &vault, &secret, now).await;
+        let after = now + Duration::minutes(30);
+        let right = secret.code_at(after.timestamp());
+        assert!(matches!(
+            check_code(&db, &vault, 1, &right, after, policy)
+                .await
+                .unwrap(),
+            CodeCheck::Accepted { .. }
+        ));
+        // The next lock is the first again: 30 minutes.
+        let later = after + Duration::minutes(5);
+        assert_eq!(
+            three_wrong(&db, &vault, &secret, later).await,
+            CodeCheck::LockedNow {
+                until: later + Duration::minutes(30)
+            }
+        );
+    }
 }

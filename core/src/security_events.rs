@@ -34,6 +34,8 @@ pub enum Kind {
     SnilsRateLimited,
     /// Self-activation asked for a СНИЛС that is in the register: refused.
     ActivationRefusedInRegister,
+    /// Locked once too often: the factor is blocked until reset.
+    FactorBlocked,
 }
 
 impl Kind {
@@ -53,6 +55,7 @@ impl Kind {
             Kind::SnilsLinkConflict => "snils_link_conflict",
             Kind::SnilsRateLimited => "snils_rate_limited",
             Kind::ActivationRefusedInRegister => "activation_refused_in_register",
+            Kind::FactorBlocked => "factor_blocked",
         }
     }
 }

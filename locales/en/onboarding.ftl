@@ -100,3 +100,4 @@ factor-lost-button = 📵 I cannot use my authenticator
 factor-reset-requested = Your request to reset the second factor was sent on { $date }. An operator will review it and we will tell you the decision. Until it is approved, codes cannot be used to log in.
 step-up-held = Your session has expired. Your answer is saved — enter the 6-digit code from your authenticator app and we will go on from the same place.
 step-up-held-press = Your session has expired, and the section with personal data is closed. Enter the 6-digit code from your authenticator app and the action will be carried out.
+code-blocked = Code entry is blocked: too many wrong codes in a row. Access can be restored by a staff member — press «📵 No access to the app» or contact support.

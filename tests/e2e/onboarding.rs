@@ -320,9 +320,9 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
     );
     let locked = anna.send(wrong).await;
     assert!(
-        locked
-            .body()
-            .starts_with("Три неверных кода подряд: ввод кода заблокирован до 12:30 (МСК)."),
+        locked.body().starts_with(
+            "Три неверных кода подряд: ввод кода заблокирован до 25.11.2026 12:30 (МСК)."
+        ),
         "{}",
         locked.body()
     );
@@ -335,7 +335,7 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
     let still = anna.send(&app.totp_code(anna.id()).await).await;
     assert_eq!(
         still.body(),
-        "Ввод кода заблокирован до 12:30 (МСК). Попробуйте после этого времени."
+        "Ввод кода заблокирован до 25.11.2026 12:30 (МСК). Попробуйте после этого времени."
     );
 
     app.clock.advance(Duration::minutes(31));

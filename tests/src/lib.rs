@@ -154,7 +154,7 @@ impl TestApp {
             registry: startup::registry(&self.db, &self.vault, self.registry_url.clone(), None),
             vault: self.vault.clone(),
             clock: self.clock.clone(),
-            session: medcab_core::accounts::SessionLimits::default(),
+            factor: medcab_core::second_factor::FactorPolicy::default(),
             max_document_bytes: self.max_document_bytes,
             // The defaults `medcab run` has with nothing configured.
             review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
@@ -310,7 +310,7 @@ impl TestApp {
             id,
             &code,
             now,
-            medcab_core::accounts::SessionLimits::default(),
+            second_factor::FactorPolicy::default(),
         )
         .await
         .unwrap();

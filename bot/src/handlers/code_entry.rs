@@ -10,8 +10,8 @@
 //! bot:  Три неверных кода подряд: ввод кода заблокирован до 12:30 (МСК). …
 //! ```
 
+use medcab_core::accounts;
 use medcab_core::second_factor::{self, CodeCheck};
-use medcab_core::{accounts, login_confirmations};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
@@ -40,33 +40,34 @@ pub async fn take_code(
         .unwrap_or_default();
     let now = services.clock.now();
     let checked =
-        second_factor::check_code(db, &services.vault, user_id, code, now, services.session)
-            .await?;
+        second_factor::check_code(db, &services.vault, user_id, code, now, services.factor).await;
+    // Off the chat whatever came of it, a failed check included.
     forget_message(bot, msg).await;
-    let reason = match checked {
+    let reason = match checked? {
         CodeCheck::Accepted { .. } => return Ok(true),
         CodeCheck::Malformed => t.msg("code-malformed"),
         CodeCheck::Wrong { attempts_left } => {
             t.msg_with("code-wrong", [("left", Arg::Number(attempts_left.into()))])
         }
-        CodeCheck::LockedNow { until } => t.msg_with(
-            "code-locked-now",
-            [(
-                "until",
-                Arg::Text(&login_confirmations::moscow_clock(until)),
-            )],
-        ),
-        CodeCheck::Locked { until } => t.msg_with(
-            "code-locked",
-            [(
-                "until",
-                Arg::Text(&login_confirmations::moscow_clock(until)),
-            )],
-        ),
+        CodeCheck::LockedNow { until } => {
+            t.msg_with("code-locked-now", [("until", Arg::Text(&lock_end(until)))])
+        }
+        CodeCheck::Locked { until } => {
+            t.msg_with("code-locked", [("until", Arg::Text(&lock_end(until)))])
+        }
+        CodeCheck::BlockedNow | CodeCheck::Blocked => t.msg("code-blocked"),
         CodeCheck::Replayed => t.msg("code-replayed"),
     };
     screen::say(bot, msg.chat.id, reason).await?;
     Ok(false)
+}
+
+/// When a lock ends, in Moscow time; with the date, since a lock may last
+/// until tomorrow.
+fn lock_end(until: chrono::DateTime<chrono::Utc>) -> String {
+    medcab_core::clock::moscow(until)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
 }
 
 /// Whether sections with personal data are open for the user now (a code
@@ -82,7 +83,7 @@ pub async fn session_open(
         return Ok(false);
     }
     let mut conn = db.acquire().await?;
-    accounts::extend_session(&mut conn, user_id, now, services.session).await?;
+    accounts::extend_session(&mut conn, user_id, now, services.factor.session).await?;
     Ok(true)
 }
 
