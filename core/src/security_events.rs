@@ -23,6 +23,11 @@ pub enum Kind {
     /// An operator's command or button from someone who may not use it (not
     /// an operator, or naming what they do not hold): refused.
     OperatorActionRefused,
+    /// The practitioner approved a login confirmation with the right number.
+    LoginApproved,
+    /// The practitioner picked a wrong number in a login confirmation: the
+    /// login is denied (someone else's, or a reflex press).
+    LoginNumberMismatch,
 }
 
 impl Kind {
@@ -37,6 +42,8 @@ impl Kind {
             Kind::LoginAnswerRefused => "login_answer_refused",
             Kind::ForgedCallback => "forged_callback",
             Kind::OperatorActionRefused => "operator_action_refused",
+            Kind::LoginApproved => "login_approved",
+            Kind::LoginNumberMismatch => "login_number_mismatch",
         }
     }
 }
