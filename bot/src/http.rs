@@ -1,20 +1,43 @@
 //! The HTTP server on `MEDCAB_HTTP_ADDR`: `/healthz` says the process
 //! lives, `/readyz` that it can reach PostgreSQL and Redis, and `/api/v1`
 //! is the portals' API (see `api`).
+//!
+//! Limits, so that a slow or greedy caller cannot hold the process: every
+//! request has [`REQUEST_TIMEOUT`] to be answered (its body is read within
+//! it; 408 past it), at most [`MAX_IN_FLIGHT`] requests are handled at once
+//! (503 beyond), and the API takes bodies of at most 16 KiB (413, in
+//! `api`). Both are a few lines of middleware here rather than another
+//! crate's features. The time to send the headers is not bounded by this
+//! server (axum's `serve` gives hyper no timer); the API is meant to sit
+//! behind a TLS reverse proxy, which bounds it (see README).
 
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use axum::extract::State;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+/// How long a request may take, body included: the API's own work is a
+/// few queries; a client trickling its body takes no longer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Requests handled at once; more wait for nobody and get 503. Each holds
+/// at most a database connection for a moment, so this is well above what
+/// the portals need and well below what would starve the bot.
+pub const MAX_IN_FLIGHT: usize = 64;
 
 #[derive(Clone)]
 struct Probes {
@@ -46,6 +69,10 @@ impl HttpServer {
         if let Some(api) = api {
             app = app.nest("/api/v1", crate::api::router(api));
         }
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let app = app
+            .layer(middleware::from_fn(time_limit))
+            .layer(middleware::from_fn_with_state(in_flight, concurrency_limit));
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
@@ -63,7 +90,7 @@ impl HttpServer {
     pub async fn stop(self) {
         self.stop.cancel();
         let mut task = self.task;
-        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut task)
+        if tokio::time::timeout(Duration::from_secs(5), &mut task)
             .await
             .is_err()
         {
@@ -71,6 +98,36 @@ impl HttpServer {
             task.abort();
         }
     }
+}
+
+/// 408 when a request (reading its body included) takes too long.
+async fn time_limit(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => crate::api::ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("the request took over {} s", REQUEST_TIMEOUT.as_secs()),
+        )
+        .into_response(),
+    }
+}
+
+/// 503 at once when [`MAX_IN_FLIGHT`] requests are being handled.
+async fn concurrency_limit(
+    State(in_flight): State<Arc<Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = in_flight.try_acquire() else {
+        return crate::api::ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many requests in flight; retry shortly",
+        )
+        .into_response();
+    };
+    next.run(request).await
 }
 
 async fn ready(State(probes): State<Probes>) -> impl IntoResponse {
