@@ -69,10 +69,7 @@ impl HttpServer {
         if let Some(api) = api {
             app = app.nest("/api/v1", crate::api::router(api));
         }
-        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        let app = app
-            .layer(middleware::from_fn(time_limit))
-            .layer(middleware::from_fn_with_state(in_flight, concurrency_limit));
+        let app = limited(app, REQUEST_TIMEOUT, MAX_IN_FLIGHT);
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
@@ -100,14 +97,23 @@ impl HttpServer {
     }
 }
 
+/// `app` with the time and concurrency limits around every route.
+fn limited(app: Router, timeout: Duration, in_flight: usize) -> Router {
+    app.layer(middleware::from_fn_with_state(timeout, time_limit))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(Semaphore::new(in_flight)),
+            concurrency_limit,
+        ))
+}
+
 /// 408 when a request (reading its body included) takes too long.
-async fn time_limit(request: Request, next: Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => crate::api::ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
             "request_timeout",
-            format!("the request took over {} s", REQUEST_TIMEOUT.as_secs()),
+            format!("the request took over {} s", limit.as_secs()),
         )
         .into_response(),
     }
@@ -148,4 +154,58 @@ async fn ready(State(probes): State<Probes>) -> impl IntoResponse {
         status,
         Json(json!({ "postgres": postgres, "redis": redis })),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::Notify;
+
+    /// Serves `app` on a free port and returns its base URL.
+    async fn serve(app: Router) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn a_request_over_its_time_is_408() {
+        let app = Router::new()
+            .route("/slow", get(|| tokio::time::sleep(Duration::from_secs(5))))
+            .route("/fast", get(|| async { "ok" }));
+        let base = serve(limited(app, Duration::from_millis(200), 8)).await;
+
+        let slow = reqwest::get(format!("{base}/slow")).await.unwrap();
+        assert_eq!(slow.status(), StatusCode::REQUEST_TIMEOUT);
+        let body: serde_json::Value = slow.json().await.unwrap();
+        assert_eq!(body["error"], "request_timeout");
+        let fast = reqwest::get(format!("{base}/fast")).await.unwrap();
+        assert_eq!(fast.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn requests_beyond_the_limit_in_flight_are_503() {
+        let release = Arc::new(Notify::new());
+        let entered = Arc::new(Notify::new());
+        let app = Router::new().route(
+            "/hold",
+            get({
+                let (release, entered) = (release.clone(), entered.clone());
+                move || async move {
+                    entered.notify_one();
+                    release.notified().await;
+                    "done"
+                }
+            }),
+        );
+        let base = serve(limited(app, Duration::from_secs(10), 1)).await;
+
+        let first = tokio::spawn(reqwest::get(format!("{base}/hold")));
+        entered.notified().await;
+        let second = reqwest::get(format!("{base}/hold")).await.unwrap();
+        assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+        release.notify_one();
+        assert_eq!(first.await.unwrap().unwrap().status(), StatusCode::OK);
+    }
 }
