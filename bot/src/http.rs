@@ -7,9 +7,11 @@
 //! it; 408 past it), at most [`MAX_IN_FLIGHT`] requests are handled at once
 //! (503 beyond), and the API takes bodies of at most 16 KiB (413, in
 //! `api`). Both are a few lines of middleware here rather than another
-//! crate's features. The time to send the headers is not bounded by this
-//! server (axum's `serve` gives hyper no timer); the API is meant to sit
-//! behind a TLS reverse proxy, which bounds it (see README).
+//! crate's features. A connection has [`HEADER_READ_TIMEOUT`] to send a
+//! request's headers, then is closed: that needs hyper's timer, which
+//! axum's `serve` does not set, so connections are served here with hyper
+//! directly (HTTP/1.1, as axum's were). The API is still meant to sit
+//! behind a TLS reverse proxy (see README).
 
 use std::net::SocketAddr;
 
@@ -28,11 +30,17 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// How long a request may take, body included: the API's own work is a
 /// few queries; a client trickling its body takes no longer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a connection may take to send a request's headers (a client
+/// holding many connections open with half a request each, "slowloris",
+/// is cut off after it).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Requests handled at once; more wait for nobody and get 503. Each holds
 /// at most a database connection for a moment, so this is well above what
@@ -71,12 +79,7 @@ impl HttpServer {
         }
         let app = limited(app, REQUEST_TIMEOUT, MAX_IN_FLIGHT);
         let stop = CancellationToken::new();
-        let stopped = stop.clone();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stopped.cancelled().await })
-                .await
-        });
+        let task = tokio::spawn(serve(listener, app, HEADER_READ_TIMEOUT, stop.clone()));
         tracing::info!(%addr, "HTTP endpoints listening");
         Ok(HttpServer { addr, stop, task })
     }
@@ -95,6 +98,55 @@ impl HttpServer {
             task.abort();
         }
     }
+}
+
+/// Accepts connections until `stop`, then lets each finish the request it
+/// is handling (hyper's graceful shutdown) and returns when all are closed.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    let mut connections = JoinSet::new();
+    loop {
+        // Finished connections are dropped as they go, not kept to the end.
+        while connections.try_join_next().is_some() {}
+        let stream = tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, say: wait, and do not spin.
+                    tracing::warn!(%error, "cannot accept an HTTP connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = stop.clone();
+        connections.spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            let served = tokio::select! {
+                served = connection.as_mut() => served,
+                _ = stop.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = served {
+                tracing::debug!(%error, "an HTTP connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }
 
 /// `app` with the time and concurrency limits around every route.
@@ -162,11 +214,39 @@ mod tests {
     use tokio::sync::Notify;
 
     /// Serves `app` on a free port and returns its base URL.
-    async fn serve(app: Router) -> String {
+    async fn serve_here(app: Router, header_read_timeout: Duration) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(serve(
+            listener,
+            app,
+            header_read_timeout,
+            CancellationToken::new(),
+        ));
         format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn a_connection_slow_to_send_its_headers_is_closed() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let app = Router::new().route("/", get(|| async { "ok" }));
+        let base = serve_here(app, Duration::from_millis(300)).await;
+        let addr = base.trim_start_matches("http://");
+
+        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the server closed the connection");
+        assert!(
+            !String::from_utf8_lossy(&answer).contains("200 OK"),
+            "no answer to half a request"
+        );
+        // A whole request is answered.
+        assert_eq!(reqwest::get(&base).await.unwrap().status(), StatusCode::OK);
     }
 
     #[tokio::test]
@@ -174,7 +254,11 @@ mod tests {
         let app = Router::new()
             .route("/slow", get(|| tokio::time::sleep(Duration::from_secs(5))))
             .route("/fast", get(|| async { "ok" }));
-        let base = serve(limited(app, Duration::from_millis(200), 8)).await;
+        let base = serve_here(
+            limited(app, Duration::from_millis(200), 8),
+            HEADER_READ_TIMEOUT,
+        )
+        .await;
 
         let slow = reqwest::get(format!("{base}/slow")).await.unwrap();
         assert_eq!(slow.status(), StatusCode::REQUEST_TIMEOUT);
@@ -199,7 +283,11 @@ mod tests {
                 }
             }),
         );
-        let base = serve(limited(app, Duration::from_secs(10), 1)).await;
+        let base = serve_here(
+            limited(app, Duration::from_secs(10), 1),
+            HEADER_READ_TIMEOUT,
+        )
+        .await;
 
         let first = tokio::spawn(reqwest::get(format!("{base}/hold")));
         entered.notified().await;
