@@ -47,8 +47,6 @@ const REGIONS: [&str; 4] = [
 const FIRST_USER_ID: i64 = 7_000_000_000;
 /// Rows per seeding statement.
 const SEED_CHUNK: usize = 10_000;
-/// The API key the bot is given (it needs one; nothing calls the API).
-const API_KEY: &str = "bench-api-key-0123456789abcdef0123456789abcdef";
 
 /// Broadcasts one notice to many seeded practitioners through the sandbox
 /// with Telegram's limits on, and reports rate, 429s, losses, duplicates,
@@ -713,7 +711,6 @@ impl Bot {
             .env("REDIS_URL", spawn.redis_url)
             .env("MEDCAB_REDIS_PREFIX", redis_prefix())
             .env("MEDCAB_DATA_KEY", spawn.data_key.to_hex())
-            .env("MEDCAB_API_KEY", API_KEY)
             .env("MEDCAB_HTTP_ADDR", http_addr.to_string())
             .env("MEDCAB_SEND_PER_SECOND", spawn.rate.to_string())
             .stdin(Stdio::null())

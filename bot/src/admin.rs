@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use medcab_core::Clock;
+use medcab_core::api_clients::{self, AddError};
 use medcab_core::broadcasts::{self, Source};
 use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
@@ -104,6 +105,40 @@ pub enum AdminCommand {
     /// publish-notice.
     #[command(verbatim_doc_comment)]
     ScheduleInspection(ScheduleInspectionArgs),
+    /// The portals allowed to call the HTTP API (/api/v1), each with its
+    /// own key: add one, list them, revoke one.
+    ///
+    /// Needs DATABASE_URL. Applies pending migrations first.
+    #[command(subcommand)]
+    ApiClient(ApiClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiClientCommand {
+    /// Add a client and print its key, once: only a hash of it is kept, so
+    /// it cannot be shown again (revoke and add another if it is lost).
+    /// The portal sends it as `Authorization: Bearer <key>`.
+    Add(ApiClientAddArgs),
+    /// Every client: name, when added, when its key expires, whether it
+    /// is revoked, when it was last used. Never the keys.
+    List,
+    /// Revoke a client's key for good: its next request gets 401.
+    Revoke(ApiClientNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApiClientAddArgs {
+    /// Lowercase Latin letters, digits, '.', '_' or '-' (e.g. lk-minzdrav).
+    pub name: String,
+    /// The last day the key works (through that day, Moscow time):
+    /// YYYY-MM-DD or DD.MM.YYYY. Without it the key does not expire.
+    #[arg(long, value_parser = parse_date)]
+    pub expires: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiClientNameArgs {
+    pub name: String,
 }
 
 /// Whether to ask, and whether to watch the delivery.
@@ -224,7 +259,102 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Unlink(args) => unlink(args).await,
         AdminCommand::PublishNotice(args) => publish_notice(args).await,
         AdminCommand::ScheduleInspection(args) => schedule_inspection(args).await,
+        AdminCommand::ApiClient(command) => api_client(command).await,
     }
+}
+
+async fn api_client(command: ApiClientCommand) -> anyhow::Result<()> {
+    let database = DatabaseSettings::from_env()?;
+    let db = startup::connect_database(&database.url).await?;
+    let now = Clock::system().now();
+    match command {
+        ApiClientCommand::Add(args) => {
+            let expires_at = args.expires.map(api_clients::end_of_moscow_day);
+            let (client, key) = match api_clients::add(&db, &args.name, expires_at, now).await {
+                Ok(added) => added,
+                Err(AddError::Database(error)) => {
+                    return Err(anyhow::Error::new(error).context("cannot add the API client"));
+                }
+                Err(refused) => anyhow::bail!("the API client cannot be added: {refused}"),
+            };
+            // The key alone on stdout, so `KEY=$(medcab admin api-client
+            // add …)` takes it; the words around it go to stderr.
+            eprintln!(
+                "API client {:?} added{}. Its key, shown this once (it is not stored):",
+                client.name,
+                match client.expires_at {
+                    Some(at) => format!(", valid through {} (Moscow time)", last_day(at)),
+                    None => String::new(),
+                }
+            );
+            println!("{}", key.as_str());
+        }
+        ApiClientCommand::List => {
+            let clients = api_clients::list(&db).await?;
+            if clients.is_empty() {
+                println!("No API clients; add one with `medcab admin api-client add NAME`.");
+                return Ok(());
+            }
+            write_clients(&mut std::io::stdout().lock(), &clients, now)?;
+        }
+        ApiClientCommand::Revoke(args) => match api_clients::revoke(&db, &args.name, now).await? {
+            api_clients::Revoke::Revoked => println!(
+                "API client {:?} revoked: its key no longer works.",
+                args.name
+            ),
+            api_clients::Revoke::AlreadyRevoked => {
+                println!(
+                    "API client {:?} was already revoked; nothing changed.",
+                    args.name
+                )
+            }
+            api_clients::Revoke::Unknown => {
+                anyhow::bail!("there is no API client named {:?}", args.name)
+            }
+        },
+    }
+    Ok(())
+}
+
+/// The last day a key expiring at `at` works, as `--expires` took it.
+fn last_day(at: chrono::DateTime<chrono::Utc>) -> String {
+    moscow_today(at - chrono::Duration::seconds(1))
+        .format("%d.%m.%Y")
+        .to_string()
+}
+
+/// `DD.MM.YYYY HH:MM МСК`: staff read times in Moscow's.
+fn moscow_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{} МСК",
+        medcab_core::clock::moscow(at).format("%d.%m.%Y %H:%M")
+    )
+}
+
+fn write_clients(
+    out: &mut impl std::io::Write,
+    clients: &[api_clients::Client],
+    now: chrono::DateTime<chrono::Utc>,
+) -> std::io::Result<()> {
+    let never = || "—".to_owned();
+    writeln!(out, "NAME\tCREATED\tEXPIRES\tREVOKED\tLAST USED")?;
+    for client in clients {
+        let expires = match client.expires_at {
+            Some(at) if at <= now => format!("{} (expired)", last_day(at)),
+            Some(at) => last_day(at),
+            None => never(),
+        };
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            client.name,
+            moscow_time(client.created_at),
+            expires,
+            client.revoked_at.map(moscow_time).unwrap_or_else(never),
+            client.last_used_at.map(moscow_time).unwrap_or_else(never),
+        )?;
+    }
+    Ok(())
 }
 
 async fn publish_notice(args: PublishNoticeArgs) -> anyhow::Result<()> {

@@ -2,77 +2,54 @@
 //! Documented in `docs/openapi.yaml`; keep the two in step.
 //!
 //! - `POST /api/v1/login-confirmations`: a portal asks whether a login is
-//!   the practitioner's; the bot pushes «Вход в личный кабинет: это вы?».
+//!   the practitioner's; the bot pushes «Вход в личный кабинет: это вы?»
+//!   and the answer carries the `match_number` the portal shows.
 //! - `GET /api/v1/login-confirmations/{id}`: the answer so far.
 //!
-//! Every request needs `Authorization: Bearer <MEDCAB_API_KEY>`, checked
-//! before anything else, so a caller without the key learns nothing, not
-//! even whether a practitioner exists. Errors are JSON:
+//! Every request needs `Authorization: Bearer <key>`, the key of one API
+//! client (`medcab admin api-client add`), checked before anything else,
+//! so a caller without a valid key learns nothing, not even whether a
+//! practitioner exists. Then each client has its rate (`rate_limit`), and
+//! sees only the challenges it made. Errors are JSON:
 //! `{"error": "<code>", "message": "<for the developer>"}`.
 
 use std::net::IpAddr;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use medcab_core::Clock;
 use medcab_core::accounts;
+use medcab_core::api_clients::{self, Client};
 use medcab_core::crypto::Vault;
 use medcab_core::domain::Snils;
-use medcab_core::login_confirmations::{self, Challenge, LoginAttempt};
+use medcab_core::login_confirmations::{self, Challenge, Created, LoginAttempt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
-use subtle::ConstantTimeEq as _;
 use uuid::Uuid;
 
 use crate::delivery::Wakeup;
+use crate::rate_limit::{RateLimit, Verdict};
 
-/// The shortest key accepted: guessing one must be hopeless.
-pub const MIN_KEY_LEN: usize = 32;
 /// Bounds of `ttl_seconds`: long enough to reach for the phone, short
 /// enough that a forgotten request does not wait to be approved by mistake.
 pub const TTL_SECONDS: std::ops::RangeInclusive<i64> = 30..=600;
 /// Longest `device` and `place`, in characters: a push must stay short.
 pub const MAX_DESCRIPTION: usize = 120;
-
-/// The secret portals present. Never printed.
-#[derive(Clone)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// At least [`MIN_KEY_LEN`] visible ASCII characters (e.g.
-    /// `openssl rand -hex 32`).
-    pub fn parse(value: &str) -> Result<ApiKey, String> {
-        let value = value.trim();
-        if value.len() < MIN_KEY_LEN {
-            return Err(format!(
-                "expected at least {MIN_KEY_LEN} characters (openssl rand -hex 32)"
-            ));
-        }
-        if !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err("expected visible ASCII characters only".to_owned());
-        }
-        Ok(ApiKey(value.to_owned()))
-    }
-
-    /// Compares in constant time, so the time an answer takes does not
-    /// tell how much of a guess was right.
-    fn matches(&self, presented: &[u8]) -> bool {
-        bool::from(self.0.as_bytes().ct_eq(presented))
-    }
-}
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiKey(…)")
-    }
-}
+/// The largest request body: a login confirmation is a few hundred bytes,
+/// so anything near this is not one (413).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Requests per minute per client when nothing else is said
+/// (`MEDCAB_API_REQUESTS_PER_MINUTE`): a portal polling one login every
+/// second stays far below it, a flood does not.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 600;
 
 /// What the API needs.
 #[derive(Clone)]
@@ -80,7 +57,8 @@ pub struct Api {
     pub db: PgPool,
     pub vault: Vault,
     pub clock: Clock,
-    pub key: ApiKey,
+    /// Requests per minute for each client.
+    pub rate: RateLimit,
     /// Woken after a push is enqueued, so it goes out at once.
     pub wakeup: Wakeup,
 }
@@ -90,7 +68,11 @@ pub fn router(api: Api) -> Router {
     Router::new()
         .route("/login-confirmations", post(create_confirmation))
         .route("/login-confirmations/{id}", get(get_confirmation))
+        // Runs after authentication (layers wrap outside in): a flood
+        // without a key costs a hash and a lookup by index, never a count.
+        .route_layer(middleware::from_fn_with_state(api.clone(), rate_limit))
         .route_layer(middleware::from_fn_with_state(api.clone(), authenticate))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(api)
 }
 
@@ -103,7 +85,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -123,6 +105,14 @@ impl ApiError {
             "the request could not be handled; try again",
         )
     }
+
+    fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing, wrong, expired or revoked API key (Authorization: Bearer <key>)",
+        )
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -138,23 +128,59 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The token of `Authorization: Bearer <token>`; the scheme is
+/// case-insensitive (RFC 9110, 11.1).
+fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let (scheme, token) = value.split_at_checked(7)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer ") {
+        return None;
+    }
+    let token = token.trim_ascii();
+    (!token.is_empty()).then_some(token)
+}
+
 async fn authenticate(
     State(api): State<Api>,
     headers: HeaderMap,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(presented) = bearer(&headers) else {
+        return ApiError::unauthorized().into_response();
+    };
+    match api_clients::authenticate(&api.db, presented, api.clock.now()).await {
+        Ok(Some(client)) => {
+            request.extensions_mut().insert(client);
+            next.run(request).await
+        }
+        Ok(None) => ApiError::unauthorized().into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
+    }
+}
+
+async fn rate_limit(
+    State(api): State<Api>,
+    Extension(client): Extension<Client>,
     request: Request,
     next: Next,
 ) -> Response {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "));
-    match presented {
-        Some(key) if api.key.matches(key) => next.run(request).await,
-        _ => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong API key (Authorization: Bearer <key>)",
-        )
-        .into_response(),
+    match api.rate.check(client.id).await {
+        Verdict::Allowed => next.run(request).await,
+        Verdict::Limited { retry_after } => {
+            tracing::warn!(client = %client.name, "an API client is over its rate");
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "over this client's requests per minute; retry after Retry-After seconds",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after.as_secs()),
+            );
+            response
+        }
     }
 }
 
@@ -190,10 +216,13 @@ struct ByTelegram {
 }
 
 #[derive(Debug, Serialize)]
-struct Created {
+struct CreatedBody {
     id: Uuid,
     status: &'static str,
     expires_at: DateTime<Utc>,
+    /// The two digits the portal shows; the practitioner picks them in
+    /// Telegram among three.
+    match_number: u8,
 }
 
 #[derive(Debug, Serialize)]
@@ -221,8 +250,17 @@ impl From<Challenge> for Confirmation {
 // gets this API's JSON error rather than axum's plain-text rejection.
 async fn create_confirmation(
     State(api): State<Api>,
-    body: Bytes,
+    Extension(client): Extension<Client>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+        ),
+        _ => ApiError::bad_request(format!("the body cannot be read: {rejection}")),
+    })?;
     let request: CreateRequest = serde_json::from_slice(&body)
         .map_err(|error| ApiError::bad_request(format!("malformed body: {error}")))?;
     let attempt = LoginAttempt {
@@ -253,15 +291,35 @@ async fn create_confirmation(
             "no active practitioner account matches",
         ));
     };
-    let challenge = login_confirmations::create(&api.db, user_id, &attempt, api.clock.now())
-        .await
-        .map_err(ApiError::internal)?;
+    let created = login_confirmations::create(
+        &api.db,
+        &api.vault,
+        client.id,
+        user_id,
+        &attempt,
+        api.clock.now(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    let challenge = match created {
+        Created::Created(challenge) => challenge,
+        // The pending one stays: replacing it would let a flood of
+        // requests keep the practitioner's phone ringing.
+        Created::AlreadyPending => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "pending_exists",
+                "a login confirmation for this practitioner is pending; wait for its answer or expiry",
+            ));
+        }
+    };
     api.wakeup.wake();
     let location = format!("/api/v1/login-confirmations/{}", challenge.id);
-    let created = Created {
+    let created = CreatedBody {
         id: challenge.id,
         status: challenge.status.as_str(),
         expires_at: challenge.expires_at,
+        match_number: challenge.match_number,
     };
     Ok((
         StatusCode::CREATED,
@@ -273,10 +331,12 @@ async fn create_confirmation(
 /// `GET /login-confirmations/{id}`.
 async fn get_confirmation(
     State(api): State<Api>,
+    Extension(client): Extension<Client>,
     Path(id): Path<String>,
 ) -> Result<Json<Confirmation>, ApiError> {
     let id = Uuid::try_parse(&id).map_err(|_| ApiError::bad_request("the id is not a UUID"))?;
-    let challenge = login_confirmations::get(&api.db, id, api.clock.now())
+    // Another client's challenge is as unknown as one that never was.
+    let challenge = login_confirmations::get(&api.db, id, client.id, api.clock.now())
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| {
@@ -329,14 +389,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_long_and_never_printed() {
-        assert!(ApiKey::parse("short").is_err());
-        assert!(ApiKey::parse(&format!("{} x", "a".repeat(40))).is_err());
-        let key = ApiKey::parse(&"k".repeat(64)).unwrap();
-        assert_eq!(format!("{key:?}"), "ApiKey(…)");
-        assert!(key.matches("k".repeat(64).as_bytes()));
-        assert!(!key.matches("k".repeat(63).as_bytes()));
-        assert!(!key.matches(b""));
+    fn the_bearer_scheme_is_case_insensitive() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            bearer(&headers).map(|token| String::from_utf8(token.to_vec()).unwrap())
+        };
+        for value in ["Bearer k1", "bearer k1", "BEARER  k1 "] {
+            assert_eq!(with(value).as_deref(), Some("k1"), "{value}");
+        }
+        for value in ["Basic k1", "Bearer", "Bearer ", "Bearerk1", "k1"] {
+            assert_eq!(with(value), None, "{value}");
+        }
+        assert_eq!(bearer(&HeaderMap::new()), None);
     }
 
     #[test]

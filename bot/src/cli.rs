@@ -4,9 +4,10 @@ use clap::{Parser, Subcommand};
 
 use crate::admin;
 use crate::api::Api;
-use crate::config::{DatabaseSettings, DeliverSettings, Settings};
+use crate::config::{self, DatabaseSettings, DeliverSettings, Settings};
 use crate::delivery::{Delivery, Wakeup};
 use crate::http::HttpServer;
+use crate::rate_limit::RateLimit;
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Application, Services};
 use medcab_core::Clock;
@@ -27,8 +28,8 @@ pub enum Command {
     /// Run the bot (long polling), with /healthz, /readyz and the portals'
     /// API (/api/v1) on MEDCAB_HTTP_ADDR.
     ///
-    /// Needs TELOXIDE_TOKEN, DATABASE_URL, REDIS_URL, MEDCAB_DATA_KEY and
-    /// MEDCAB_API_KEY.
+    /// Needs TELOXIDE_TOKEN, DATABASE_URL, REDIS_URL and MEDCAB_DATA_KEY.
+    /// The API's clients and keys come from `medcab admin api-client`.
     /// Applies pending migrations first. Stops gracefully on SIGINT or SIGTERM.
     Run,
     /// Only deliver queued notifications: no updates, no HTTP. Run as many
@@ -50,7 +51,8 @@ pub enum Command {
     /// IT staff's chores: `import-registry FILE.csv` loads the register of
     /// medical workers; `grant-operator` / `revoke-operator TELEGRAM_ID`
     /// give and take the review staff's role; `publish-notice` and
-    /// `schedule-inspection` notify practitioners.
+    /// `schedule-inspection` notify practitioners; `api-client` adds, lists
+    /// and revokes the portals' API keys.
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,
@@ -101,12 +103,22 @@ async fn run_bot() -> anyhow::Result<()> {
         review_deadlines: settings.review_deadlines(),
         background: startup::Background::default(),
     };
+    if config::retired_api_key_is_set() {
+        tracing::warn!(
+            "MEDCAB_API_KEY is no longer read: give each portal its own key with \
+             `medcab admin api-client add NAME` and unset it"
+        );
+    }
     let wakeup = Wakeup::default();
     let api = Api {
         db: db.clone(),
         vault: services.vault.clone(),
         clock: services.clock.clone(),
-        key: settings.api_key.clone(),
+        rate: RateLimit::redis(
+            settings.api_requests_per_minute,
+            redis.clone(),
+            &settings.redis_prefix,
+        ),
         wakeup: wakeup.clone(),
     };
     let http = HttpServer::start(

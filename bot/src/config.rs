@@ -12,8 +12,6 @@ use medcab_core::applications::ReviewDeadlines;
 use medcab_core::second_factor::{self, FactorPolicy};
 use reqwest::Url;
 
-use crate::api::ApiKey;
-
 /// A setting that is missing or cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -76,8 +74,10 @@ pub struct Settings {
     /// (`MEDCAB_SESSION_MAX_HOURS`); and how many locks in a row block the
     /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
     pub factor: FactorPolicy,
-    /// The key portals present to the HTTP API (`/api/v1`).
-    pub api_key: ApiKey,
+    /// Requests per minute each API client may make
+    /// (`MEDCAB_API_REQUESTS_PER_MINUTE`). The clients and their keys are
+    /// in the database (`medcab admin api-client`).
+    pub api_requests_per_minute: u32,
     /// The largest document file taken, in bytes.
     pub max_document_bytes: usize,
     /// The promised review time of an activation application.
@@ -170,10 +170,10 @@ impl Settings {
                     None => second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
                 },
             },
-            api_key: api_key(required(
-                "MEDCAB_API_KEY",
-                " (the portals' key for /api/v1: openssl rand -hex 32)",
-            )?)?,
+            api_requests_per_minute: match optional("MEDCAB_API_REQUESTS_PER_MINUTE") {
+                Some(value) => api_requests_per_minute(&value)?,
+                None => crate::api::DEFAULT_REQUESTS_PER_MINUTE,
+            },
             max_document_bytes: max_document_bytes_from_env()?,
             activation_review: activation_review_from_env()?,
             delivery: DeliverySettings::from_env()?,
@@ -381,8 +381,25 @@ fn data_key(value: String) -> Result<DataKey, ConfigError> {
     DataKey::parse(&value).map_err(|e| malformed("MEDCAB_DATA_KEY", e.to_string()))
 }
 
-fn api_key(value: String) -> Result<ApiKey, ConfigError> {
-    ApiKey::parse(&value).map_err(|problem| malformed("MEDCAB_API_KEY", problem))
+/// The most a client may be allowed: more is no limit.
+pub const MAX_API_REQUESTS_PER_MINUTE: u32 = 100_000;
+
+fn api_requests_per_minute(value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(rate) if (1..=MAX_API_REQUESTS_PER_MINUTE).contains(&rate) => Ok(rate),
+        _ => Err(malformed(
+            "MEDCAB_API_REQUESTS_PER_MINUTE",
+            format!(
+                "expected whole requests per minute from 1 to {MAX_API_REQUESTS_PER_MINUTE}, got {value:?}"
+            ),
+        )),
+    }
+}
+
+/// Whether the retired shared key is still set: its clients must move to
+/// keys of their own, and the operator should hear so.
+pub fn retired_api_key_is_set() -> bool {
+    optional("MEDCAB_API_KEY").is_some()
 }
 
 fn minutes(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigError> {
@@ -520,8 +537,12 @@ mod tests {
         assert_eq!(minutes("X", " 45 ").unwrap(), chrono::Duration::minutes(45));
         let err = data_key("short".into()).unwrap_err().to_string();
         assert!(err.starts_with("MEDCAB_DATA_KEY is malformed"), "{err}");
-        let err = api_key("short".into()).unwrap_err().to_string();
-        assert!(err.starts_with("MEDCAB_API_KEY is malformed"), "{err}");
+        let err = api_requests_per_minute("0").unwrap_err().to_string();
+        assert!(
+            err.starts_with("MEDCAB_API_REQUESTS_PER_MINUTE is malformed"),
+            "{err}"
+        );
+        assert_eq!(api_requests_per_minute(" 60 ").unwrap(), 60);
     }
 
     #[test]

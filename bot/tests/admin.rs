@@ -440,6 +440,106 @@ async fn schedule_inspection_checks_whom_and_when(db: PgPool) {
     );
 }
 
+#[sqlx::test(migrations = false)]
+async fn api_clients_are_added_listed_and_revoked_and_keys_never_stored(db: PgPool) {
+    use medcab_core::api_clients;
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str())];
+
+    let added = medcab(
+        &[
+            "admin",
+            "api-client",
+            "add",
+            "lk-portal",
+            "--expires",
+            "2099-12-31",
+        ],
+        &vars,
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    // The key alone on stdout, for a script to take.
+    let key = text(&added.stdout).trim().to_owned();
+    assert!(key.starts_with("medcab_") && key.len() == 7 + 64, "{key}");
+    assert!(!key.contains('\n'));
+    let said = text(&added.stderr);
+    assert!(
+        said.contains("shown this once") && said.contains("31.12.2099"),
+        "{said}"
+    );
+    let now = chrono::Utc::now();
+    assert!(
+        api_clients::authenticate(&db, key.as_bytes(), now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let stored: String =
+        sqlx::query_scalar("SELECT string_agg(row_to_json(c)::text, ' ') FROM api_clients c")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(
+        !stored.contains(&key[7..]),
+        "only a hash is stored: {stored}"
+    );
+
+    let again = medcab(&["admin", "api-client", "add", "lk-portal"], &vars);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(text(&again.stdout).is_empty(), "no second key printed");
+    let other = medcab(&["admin", "api-client", "add", "other"], &vars);
+    assert!(other.status.success());
+    let other_key = text(&other.stdout).trim().to_owned();
+    assert_ne!(other_key, key);
+
+    let listed = medcab(&["admin", "api-client", "list"], &vars);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let list = text(&listed.stdout);
+    assert!(!list.contains(&key) && !list.contains(&other_key), "{list}");
+    let row = |list: &str, name: &str| -> Vec<String> {
+        list.lines()
+            .find(|line| line.starts_with(&format!("{name}\t")))
+            .unwrap_or_else(|| panic!("{name} in {list}"))
+            .split('\t')
+            .map(str::to_owned)
+            .collect()
+    };
+    let portal = row(&list, "lk-portal");
+    assert_eq!(portal[2], "31.12.2099");
+    assert_eq!(portal[3], "—", "not revoked");
+    assert_ne!(portal[4], "—", "used once above");
+    assert_eq!(row(&list, "other")[2], "—", "no expiry");
+
+    let revoked = medcab(&["admin", "api-client", "revoke", "lk-portal"], &vars);
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    assert!(text(&revoked.stdout).contains("revoked"));
+    assert!(
+        api_clients::authenticate(&db, key.as_bytes(), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        api_clients::authenticate(&db, other_key.as_bytes(), now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let list = text(&medcab(&["admin", "api-client", "list"], &vars).stdout);
+    assert_ne!(row(&list, "lk-portal")[3], "—", "revoked");
+
+    let unknown = medcab(&["admin", "api-client", "revoke", "nobody"], &vars);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("no API client named"));
+    let bad = medcab(&["admin", "api-client", "add", "Bad Name"], &vars);
+    assert!(!bad.status.success());
+}
+
 /// An account linked to `snils` (unconfirmed, as an applicant's), set up
 /// through core with the vault of `key`.
 async fn linked_account(db: &PgPool, vault: &Vault, id: i64, snils: &str) {

@@ -9,7 +9,6 @@ use sqlx::PgPool;
 
 const MEDCAB: &str = env!("CARGO_BIN_EXE_medcab");
 const A_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const AN_API_KEY: &str = "test-api-key-0123456789abcdef0123456789abcdef";
 
 /// `medcab` with a clean environment plus `vars`.
 fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Command {
@@ -65,7 +64,6 @@ fn a_malformed_setting_is_one_line_naming_it() {
         ("DATABASE_URL", "postgres://localhost/x"),
         ("REDIS_URL", "redis://localhost"),
         ("MEDCAB_DATA_KEY", A_KEY),
-        ("MEDCAB_API_KEY", AN_API_KEY),
     ];
     for (name, bad) in [
         ("TELOXIDE_TOKEN", "not-a-token"),
@@ -73,7 +71,7 @@ fn a_malformed_setting_is_one_line_naming_it() {
         ("REDIS_URL", "localhost:6379"),
         ("MEDCAB_DATA_KEY", "too-short"),
         ("MEDCAB_HTTP_ADDR", "everywhere"),
-        ("MEDCAB_API_KEY", "short"),
+        ("MEDCAB_API_REQUESTS_PER_MINUTE", "0"),
         ("MEDCAB_SEND_PER_SECOND", "5000"),
         ("MEDCAB_DELIVERY_LANES", "0"),
         ("MEDCAB_REGULATION_FEED_URL", "ftp://minzdrav/feed"),
@@ -153,7 +151,6 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
             ("REDIS_URL", &redis_url),
             ("MEDCAB_DATA_KEY", A_KEY),
             ("MEDCAB_HTTP_ADDR", &http_addr),
-            ("MEDCAB_API_KEY", AN_API_KEY),
         ],
     )
     .stdout(Stdio::null())
@@ -173,9 +170,13 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
     );
     let anonymous = reqwest::get(&api).await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
+    // A client's key, from the table `run` migrated.
+    let (_, key) = medcab_core::api_clients::add(&db, "portal", None, chrono::Utc::now())
+        .await
+        .unwrap();
     let with_key = reqwest::Client::new()
         .get(&api)
-        .bearer_auth(AN_API_KEY)
+        .bearer_auth(key.as_str())
         .send()
         .await
         .unwrap();

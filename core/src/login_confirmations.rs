@@ -1,31 +1,50 @@
 //! Confirming a login elsewhere: a portal asks «это вы входите?», the
-//! practitioner answers «Это я» or «Это не я» in the chat.
+//! practitioner answers in the chat by picking the number the portal shows.
 //!
 //! Owns the table `login_challenges`. The rules:
-//! - a challenge and its push are created in one transaction (the outbox);
+//! - a challenge and its push are created in one transaction (the outbox),
+//!   for the API client that asked, which alone may read it back;
+//! - a practitioner has at most one pending challenge: a second one is
+//!   refused, not put in place of the first (an attacker could otherwise
+//!   keep replacing the question until a tired practitioner approves);
+//! - number matching: the portal shows two digits, the push offers three;
+//!   only the right one approves (`login_approved`), so a practitioner who
+//!   is not in front of that portal cannot approve it by reflex. A wrong
+//!   one denies it and is recorded (`login_number_mismatch`);
 //! - it can be answered once, only by its practitioner, and not after it
 //!   expired; expiry is derived from the clock, never stored;
 //! - «Это не я» blocks the login and records an incident (`login_denied`);
 //! - an answer from anyone else is refused and recorded
-//!   (`login_answer_refused`): callback data is user input.
+//!   (`login_answer_refused`): callback data is user input;
+//! - the IP address is personal data: sealed, and dropped when the
+//!   challenge is closed (its time over, see [`next_to_close`]).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use rand::seq::SliceRandom as _;
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::crypto::Vault;
 use crate::outbox::{self, Notification, Payload};
 use crate::security_events::{self, Kind};
 
 /// How long a practitioner has to answer when the portal does not say.
 pub const DEFAULT_TTL_SECONDS: i64 = 120;
 
+/// The Vault's name for the sealed IP address.
+pub const IP_FIELD: &str = "login_challenges.ip";
+
+/// The numbers matched: two digits, so one glance compares them.
+pub const MATCH_NUMBERS: std::ops::RangeInclusive<u8> = 10..=99;
+
 /// The Fluent key of the push. Its arguments: `time` (МСК), `device`,
 /// `place`. The IP address is deliberately not among them: the push shows
 /// on a locked screen, and an address says nothing a person can check at a
-/// glance, while device and approximate place do.
+/// glance, while device and approximate place do. Nor is the match number:
+/// the push offers it among decoys, and only the portal shows which it is.
 pub const PUSH_KEY: &str = "login-push";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +93,8 @@ pub struct Challenge {
     pub telegram_user_id: i64,
     pub device: String,
     pub place: String,
+    /// The number the portal shows and the practitioner must pick.
+    pub match_number: u8,
     /// As of the moment it was read.
     pub status: Status,
     pub created_at: DateTime<Utc>,
@@ -81,12 +102,32 @@ pub struct Challenge {
     pub answered_at: Option<DateTime<Utc>>,
 }
 
-/// What became of a press on «Это я» / «Это не я».
+/// What became of a request to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    Created(Challenge),
+    /// The practitioner has a pending challenge: nothing was created.
+    AlreadyPending,
+}
+
+/// What the practitioner pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    /// One of the numbers offered.
+    Number(u8),
+    /// «Это не я».
+    NotMe,
+}
+
+/// What became of a press on the push's buttons.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
+    /// The right number: approved, recorded.
     Approved(Challenge),
-    /// Blocked, and an incident recorded.
+    /// «Это не я»: blocked, and an incident recorded.
     Denied(Challenge),
+    /// A wrong number: blocked, recorded.
+    Mismatch(Challenge),
     /// Answered before; the challenge says how (its status).
     AlreadyAnswered(Challenge),
     /// Not answered in time; nothing changed.
@@ -97,36 +138,80 @@ pub enum Answer {
     Unknown,
 }
 
-/// Creates a challenge for an active practitioner's account and, in the
-/// same transaction, the urgent push that asks them.
+/// The three numbers the push offers: the right one and two distinct
+/// decoys, in a random order.
+pub fn choices(match_number: u8) -> [u8; 3] {
+    let mut numbers = vec![match_number];
+    while numbers.len() < 3 {
+        let decoy = rand::random_range(MATCH_NUMBERS);
+        if !numbers.contains(&decoy) {
+            numbers.push(decoy);
+        }
+    }
+    numbers.shuffle(&mut rand::rng());
+    [numbers[0], numbers[1], numbers[2]]
+}
+
+/// Creates a challenge for an active practitioner's account on behalf of
+/// an API client and, in the same transaction, the urgent push that asks
+/// them; unless a pending one exists.
 pub async fn create(
     db: &PgPool,
+    vault: &Vault,
+    api_client_id: i64,
     user_id: i64,
     attempt: &LoginAttempt,
     now: DateTime<Utc>,
-) -> Result<Challenge, sqlx::Error> {
+) -> Result<Created, sqlx::Error> {
     let challenge = Challenge {
         id: Uuid::new_v4(),
         telegram_user_id: user_id,
         device: attempt.device.clone(),
         place: attempt.place.clone(),
+        match_number: rand::random_range(MATCH_NUMBERS),
         status: Status::Pending,
         created_at: now,
         expires_at: now + attempt.ttl,
         answered_at: None,
     };
     let mut tx = db.begin().await?;
+    // Two requests at once for one practitioner: the second waits for the
+    // first to commit, then sees it. (A hash collision of two users only
+    // makes them wait for each other.)
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('login_challenges:' || $1::text, 0))",
+        user_id.to_string(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    let pending = sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (
+            SELECT 1 FROM login_challenges
+            WHERE telegram_user_id = $1 AND status = 'pending' AND expires_at > $2
+        ) AS "pending!"
+        "#,
+        user_id,
+        now,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if pending {
+        return Ok(Created::AlreadyPending);
+    }
     sqlx::query!(
         r#"
         INSERT INTO login_challenges
-            (id, telegram_user_id, device, place, ip, created_at, expires_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+            (id, telegram_user_id, api_client_id, device, place, ip, match_number, created_at, expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         "#,
         challenge.id,
         user_id,
+        api_client_id,
         attempt.device,
         attempt.place,
-        attempt.ip,
+        vault.seal_str(IP_FIELD, &attempt.ip),
+        i16::from(challenge.match_number),
         challenge.created_at,
         challenge.expires_at,
     )
@@ -148,21 +233,25 @@ pub async fn create(
     );
     outbox::enqueue(&mut tx, &push, now).await?;
     tx.commit().await?;
-    Ok(challenge)
+    Ok(Created::Created(challenge))
 }
 
-/// A challenge as of `now` (pending past its expiry reads as expired).
+/// A challenge as of `now` (pending past its expiry reads as expired), if
+/// it exists and `api_client_id` made it: another client's reads as none.
 pub async fn get(
     db: &PgPool,
     id: Uuid,
+    api_client_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<Challenge>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id, device, place, status, created_at, expires_at, answered_at
-        FROM login_challenges WHERE id = $1
+        SELECT id, telegram_user_id, device, place, match_number, status, created_at,
+               expires_at, answered_at
+        FROM login_challenges WHERE id = $1 AND api_client_id = $2
         "#,
-        id
+        id,
+        api_client_id,
     )
     .fetch_optional(db)
     .await?;
@@ -171,6 +260,7 @@ pub async fn get(
         telegram_user_id: row.telegram_user_id,
         device: row.device,
         place: row.place,
+        match_number: number(row.match_number),
         status: Status::derive(&row.status, row.expires_at, now),
         created_at: row.created_at,
         expires_at: row.expires_at,
@@ -178,19 +268,119 @@ pub async fn get(
     }))
 }
 
-/// The answer `presser` gave with a button: approve («Это я») or deny.
+/// The CHECK constraint keeps it within two digits.
+fn number(stored: i16) -> u8 {
+    u8::try_from(stored).unwrap_or(0)
+}
+
+/// The number to offer, if the challenge's push should still go out: it is
+/// pending and not expired. For delivery, in its transaction.
+pub async fn deliverable(
+    tx: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<u8>, sqlx::Error> {
+    let stored = sqlx::query_scalar!(
+        r#"
+        SELECT match_number FROM login_challenges
+        WHERE id = $1 AND status = 'pending' AND expires_at > $2
+        "#,
+        id,
+        now,
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(stored.map(number))
+}
+
+/// Records the message Telegram made of the push, so its buttons can be
+/// removed when the challenge expires. In delivery's transaction.
+pub async fn push_sent(
+    tx: &mut PgConnection,
+    id: Uuid,
+    message_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE login_challenges SET push_message_id = $2 WHERE id = $1",
+        id,
+        message_id,
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// A challenge whose time is over and which is not closed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToClose {
+    pub id: Uuid,
+    pub telegram_user_id: i64,
+    pub device: String,
+    pub place: String,
+    pub created_at: DateTime<Utc>,
+    /// Never answered: its push (if sent) still has its buttons.
+    pub unanswered: bool,
+    pub push_message_id: Option<i64>,
+}
+
+/// Locks the next challenge past its expiry that is not closed yet, for
+/// the expiry job: `FOR UPDATE SKIP LOCKED`, so instances share the work.
+/// Close it with [`close`] in the same transaction.
+pub async fn next_to_close(
+    tx: &mut PgConnection,
+    now: DateTime<Utc>,
+) -> Result<Option<ToClose>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        SELECT id, telegram_user_id, device, place, created_at, status, push_message_id
+        FROM login_challenges
+        WHERE closed_at IS NULL AND expires_at <= $1
+        ORDER BY expires_at
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        "#,
+        now,
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|row| ToClose {
+        id: row.id,
+        telegram_user_id: row.telegram_user_id,
+        device: row.device,
+        place: row.place,
+        created_at: row.created_at,
+        unanswered: row.status == "pending",
+        push_message_id: row.push_message_id,
+    }))
+}
+
+/// Closes a challenge: its IP address is dropped, nothing more is done
+/// about it.
+pub async fn close(tx: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE login_challenges SET closed_at = $2, ip = NULL WHERE id = $1",
+        id,
+        now,
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The answer `presser` gave with a button.
 pub async fn answer(
     db: &PgPool,
     id: Uuid,
     presser: i64,
-    approve: bool,
+    response: Response,
     now: DateTime<Utc>,
 ) -> Result<Answer, sqlx::Error> {
     let mut tx = db.begin().await?;
     // Serialises a double tap: the second press sees the first's answer.
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id, device, place, status, created_at, expires_at, answered_at
+        SELECT id, telegram_user_id, device, place, match_number, status, created_at,
+               expires_at, answered_at
         FROM login_challenges WHERE id = $1 FOR UPDATE
         "#,
         id
@@ -219,6 +409,7 @@ pub async fn answer(
         telegram_user_id: row.telegram_user_id,
         device: row.device,
         place: row.place,
+        match_number: number(row.match_number),
         status: Status::derive(&row.status, row.expires_at, now),
         created_at: row.created_at,
         expires_at: row.expires_at,
@@ -229,10 +420,12 @@ pub async fn answer(
         Status::Expired => return Ok(Answer::Expired(challenge)),
         Status::Pending => {}
     }
-    let status = if approve {
-        Status::Approved
-    } else {
-        Status::Denied
+    let (status, event) = match response {
+        Response::Number(picked) if picked == challenge.match_number => {
+            (Status::Approved, Kind::LoginApproved)
+        }
+        Response::Number(_) => (Status::Denied, Kind::LoginNumberMismatch),
+        Response::NotMe => (Status::Denied, Kind::LoginDenied),
     };
     sqlx::query!(
         "UPDATE login_challenges SET status = $2, answered_at = $3 WHERE id = $1",
@@ -242,23 +435,14 @@ pub async fn answer(
     )
     .execute(&mut *tx)
     .await?;
-    if !approve {
-        security_events::record(
-            &mut tx,
-            presser,
-            Kind::LoginDenied,
-            json!({ "challenge": id }),
-            now,
-        )
-        .await?;
-    }
+    security_events::record(&mut tx, presser, event, json!({ "challenge": id }), now).await?;
     tx.commit().await?;
     challenge.status = status;
     challenge.answered_at = Some(now);
-    Ok(if approve {
-        Answer::Approved(challenge)
-    } else {
-        Answer::Denied(challenge)
+    Ok(match event {
+        Kind::LoginApproved => Answer::Approved(challenge),
+        Kind::LoginNumberMismatch => Answer::Mismatch(challenge),
+        _ => Answer::Denied(challenge),
     })
 }
 
@@ -272,7 +456,7 @@ pub fn moscow_clock(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts;
+    use crate::{DataKey, accounts, api_clients};
 
     const ANNA: i64 = 1001;
     const BORIS: i64 = 1002;
@@ -292,20 +476,77 @@ mod tests {
         }
     }
 
-    async fn with_accounts(db: &PgPool) {
-        for id in [ANNA, BORIS] {
-            accounts::open(db, id, start()).await.unwrap();
+    struct Fixture {
+        db: PgPool,
+        vault: Vault,
+        portal: i64,
+    }
+
+    impl Fixture {
+        async fn new(db: PgPool) -> Fixture {
+            for id in [ANNA, BORIS] {
+                accounts::open(&db, id, start()).await.unwrap();
+            }
+            let (portal, _) = api_clients::add(&db, "portal", None, start())
+                .await
+                .unwrap();
+            Fixture {
+                db,
+                vault: Vault::new(&DataKey::generate()),
+                portal: portal.id,
+            }
         }
+
+        async fn create(&self, user: i64, now: DateTime<Utc>) -> Challenge {
+            match create(&self.db, &self.vault, self.portal, user, &attempt(), now)
+                .await
+                .unwrap()
+            {
+                Created::Created(challenge) => challenge,
+                Created::AlreadyPending => panic!("created"),
+            }
+        }
+
+        async fn get(&self, id: Uuid, now: DateTime<Utc>) -> Option<Challenge> {
+            get(&self.db, id, self.portal, now).await.unwrap()
+        }
+    }
+
+    fn wrong(challenge: &Challenge) -> u8 {
+        if challenge.match_number == 99 {
+            10
+        } else {
+            challenge.match_number + 1
+        }
+    }
+
+    #[test]
+    fn the_choices_are_the_number_and_two_distinct_decoys() {
+        for _ in 0..1000 {
+            let number = rand::random_range(MATCH_NUMBERS);
+            let offered = choices(number);
+            assert!(offered.contains(&number));
+            assert!(offered.iter().all(|n| MATCH_NUMBERS.contains(n)));
+            assert!(
+                offered[0] != offered[1] && offered[1] != offered[2] && offered[0] != offered[2]
+            );
+        }
+        // Shuffled: the right one is not always in the same place.
+        let places: std::collections::BTreeSet<usize> = (0..200)
+            .map(|_| choices(42).iter().position(|n| *n == 42).unwrap())
+            .collect();
+        assert_eq!(places.len(), 3);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_challenge_and_its_push_are_created_together(db: PgPool) {
-        with_accounts(&db).await;
-        let challenge = create(&db, ANNA, &attempt(), start()).await.unwrap();
+        let f = Fixture::new(db).await;
+        let challenge = f.create(ANNA, start()).await;
         assert_eq!(challenge.status, Status::Pending);
         assert_eq!(challenge.expires_at, start() + Duration::minutes(2));
+        assert!(MATCH_NUMBERS.contains(&challenge.match_number));
 
-        let rows = outbox::for_chat(&db, ANNA).await.unwrap();
+        let rows = outbox::for_chat(&f.db, ANNA).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].priority, outbox::Priority::Urgent);
         let payload: Payload = serde_json::from_value(rows[0].payload.clone()).unwrap();
@@ -319,113 +560,235 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn no_challenge_without_an_account_and_no_push_either(db: PgPool) {
-        assert!(create(&db, ANNA, &attempt(), start()).await.is_err());
-        assert!(outbox::for_chat(&db, ANNA).await.unwrap().is_empty());
+    async fn the_ip_is_sealed_and_dropped_when_closed(db: PgPool) {
+        let f = Fixture::new(db).await;
+        let id = f.create(ANNA, start()).await.id;
+        let row: String = sqlx::query_scalar("SELECT row_to_json(c)::text FROM login_challenges c")
+            .fetch_one(&f.db)
+            .await
+            .unwrap();
+        assert!(!row.contains("203.0.113.7"), "{row}");
+        let sealed: Vec<u8> = sqlx::query_scalar("SELECT ip FROM login_challenges")
+            .fetch_one(&f.db)
+            .await
+            .unwrap();
+        assert_eq!(f.vault.open_str(IP_FIELD, &sealed).unwrap(), "203.0.113.7");
+
+        let mut tx = f.db.begin().await.unwrap();
+        assert_eq!(
+            next_to_close(&mut tx, start()).await.unwrap(),
+            None,
+            "not yet"
+        );
+        let at_expiry = start() + Duration::seconds(DEFAULT_TTL_SECONDS);
+        let due = next_to_close(&mut tx, at_expiry).await.unwrap().unwrap();
+        assert_eq!(due.id, id);
+        assert!(due.unanswered);
+        close(&mut tx, id, at_expiry).await.unwrap();
+        assert_eq!(
+            next_to_close(&mut tx, at_expiry).await.unwrap(),
+            None,
+            "closed once"
+        );
+        tx.commit().await.unwrap();
+        let ip: Option<Vec<u8>> = sqlx::query_scalar("SELECT ip FROM login_challenges")
+            .fetch_one(&f.db)
+            .await
+            .unwrap();
+        assert_eq!(ip, None);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn approve_once_then_already_answered(db: PgPool) {
-        with_accounts(&db).await;
-        let id = create(&db, ANNA, &attempt(), start()).await.unwrap().id;
+    async fn one_pending_challenge_at_a_time(db: PgPool) {
+        let f = Fixture::new(db).await;
+        let first = f.create(ANNA, start()).await;
+        let second = create(&f.db, &f.vault, f.portal, ANNA, &attempt(), start())
+            .await
+            .unwrap();
+        assert_eq!(second, Created::AlreadyPending);
+        assert_eq!(outbox::for_chat(&f.db, ANNA).await.unwrap().len(), 1);
+        assert_eq!(
+            f.get(first.id, start()).await.unwrap().status,
+            Status::Pending,
+            "kept"
+        );
+        // Another practitioner is not held up, and once the first is over
+        // Anna can be asked again.
+        f.create(BORIS, start()).await;
+        f.create(ANNA, first.expires_at).await;
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn another_clients_challenge_reads_as_none(db: PgPool) {
+        let f = Fixture::new(db).await;
+        let id = f.create(ANNA, start()).await.id;
+        let (other, _) = api_clients::add(&f.db, "other", None, start())
+            .await
+            .unwrap();
+        assert_eq!(get(&f.db, id, other.id, start()).await.unwrap(), None);
+        assert!(f.get(id, start()).await.is_some());
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn no_challenge_without_an_account_and_no_push_either(db: PgPool) {
+        let f = Fixture::new(db).await;
+        assert!(
+            create(&f.db, &f.vault, f.portal, 4242, &attempt(), start())
+                .await
+                .is_err()
+        );
+        assert!(outbox::for_chat(&f.db, 4242).await.unwrap().is_empty());
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_right_number_approves_once_then_already_answered(db: PgPool) {
+        let f = Fixture::new(db).await;
+        let challenge = f.create(ANNA, start()).await;
+        let id = challenge.id;
         let now = start() + Duration::seconds(30);
 
-        let Answer::Approved(approved) = answer(&db, id, ANNA, true, now).await.unwrap() else {
+        let right = Response::Number(challenge.match_number);
+        let Answer::Approved(approved) = answer(&f.db, id, ANNA, right, now).await.unwrap() else {
             panic!("approved");
         };
         assert_eq!(approved.answered_at, Some(now));
 
         // A second press, even the other button, changes nothing.
-        let Answer::AlreadyAnswered(again) = answer(&db, id, ANNA, false, now).await.unwrap()
+        let Answer::AlreadyAnswered(again) =
+            answer(&f.db, id, ANNA, Response::NotMe, now).await.unwrap()
         else {
             panic!("already answered");
         };
         assert_eq!(again.status, Status::Approved);
-        let got = get(&db, id, now + Duration::hours(1))
-            .await
-            .unwrap()
-            .unwrap();
+        let got = f.get(id, now + Duration::hours(1)).await.unwrap();
         assert_eq!(got.status, Status::Approved, "an answer never expires");
-        assert!(
-            security_events::kinds_for(&db, ANNA)
-                .await
-                .unwrap()
-                .is_empty()
+        assert_eq!(
+            security_events::kinds_for(&f.db, ANNA).await.unwrap(),
+            ["login_approved"]
         );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_wrong_number_denies_and_is_recorded(db: PgPool) {
+        let f = Fixture::new(db).await;
+        let challenge = f.create(ANNA, start()).await;
+
+        let outcome = answer(
+            &f.db,
+            challenge.id,
+            ANNA,
+            Response::Number(wrong(&challenge)),
+            start(),
+        )
+        .await
+        .unwrap();
+
+        assert!(matches!(outcome, Answer::Mismatch(ref c) if c.status == Status::Denied));
+        assert_eq!(
+            f.get(challenge.id, start()).await.unwrap().status,
+            Status::Denied
+        );
+        assert_eq!(
+            security_events::kinds_for(&f.db, ANNA).await.unwrap(),
+            ["login_number_mismatch"]
+        );
+        // The right number after a wrong one does not approve.
+        let late = answer(
+            &f.db,
+            challenge.id,
+            ANNA,
+            Response::Number(challenge.match_number),
+            start(),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(late, Answer::AlreadyAnswered(ref c) if c.status == Status::Denied));
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn deny_records_an_incident(db: PgPool) {
-        with_accounts(&db).await;
-        let id = create(&db, ANNA, &attempt(), start()).await.unwrap().id;
+        let f = Fixture::new(db).await;
+        let id = f.create(ANNA, start()).await.id;
 
-        let outcome = answer(&db, id, ANNA, false, start()).await.unwrap();
+        let outcome = answer(&f.db, id, ANNA, Response::NotMe, start())
+            .await
+            .unwrap();
 
         assert!(matches!(outcome, Answer::Denied(ref c) if c.status == Status::Denied));
         assert_eq!(
-            security_events::kinds_for(&db, ANNA).await.unwrap(),
+            security_events::kinds_for(&f.db, ANNA).await.unwrap(),
             ["login_denied"]
         );
-        let got = get(&db, id, start()).await.unwrap().unwrap();
-        assert_eq!(got.status, Status::Denied);
+        assert_eq!(f.get(id, start()).await.unwrap().status, Status::Denied);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn expiry_is_derived_and_an_expired_challenge_takes_no_answer(db: PgPool) {
-        with_accounts(&db).await;
-        let id = create(&db, ANNA, &attempt(), start()).await.unwrap().id;
+        let f = Fixture::new(db).await;
+        let challenge = f.create(ANNA, start()).await;
+        let id = challenge.id;
         let just_before = start() + Duration::seconds(DEFAULT_TTL_SECONDS - 1);
         let at_expiry = start() + Duration::seconds(DEFAULT_TTL_SECONDS);
 
         assert_eq!(
-            get(&db, id, just_before).await.unwrap().unwrap().status,
+            f.get(id, just_before).await.unwrap().status,
             Status::Pending
         );
-        assert_eq!(
-            get(&db, id, at_expiry).await.unwrap().unwrap().status,
-            Status::Expired
+        assert_eq!(f.get(id, at_expiry).await.unwrap().status, Status::Expired);
+        let mut tx = f.db.begin().await.unwrap();
+        assert!(
+            deliverable(&mut tx, id, just_before)
+                .await
+                .unwrap()
+                .is_some()
         );
-        let outcome = answer(&db, id, ANNA, true, at_expiry).await.unwrap();
+        assert_eq!(
+            deliverable(&mut tx, id, at_expiry).await.unwrap(),
+            None,
+            "not sent late"
+        );
+        drop(tx);
+        let right = Response::Number(challenge.match_number);
+        let outcome = answer(&f.db, id, ANNA, right, at_expiry).await.unwrap();
         assert!(matches!(outcome, Answer::Expired(_)), "{outcome:?}");
-        let stored = get(&db, id, start()).await.unwrap().unwrap();
+        let stored = f.get(id, start()).await.unwrap();
         assert_eq!(stored.status, Status::Pending, "nothing was stored");
         assert_eq!(stored.answered_at, None);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn someone_elses_press_is_refused_and_recorded(db: PgPool) {
-        with_accounts(&db).await;
-        let id = create(&db, ANNA, &attempt(), start()).await.unwrap().id;
+        let f = Fixture::new(db).await;
+        let challenge = f.create(ANNA, start()).await;
+        let id = challenge.id;
+        let right = Response::Number(challenge.match_number);
 
         assert_eq!(
-            answer(&db, id, BORIS, true, start()).await.unwrap(),
+            answer(&f.db, id, BORIS, right, start()).await.unwrap(),
             Answer::NotYours
         );
 
+        assert_eq!(f.get(id, start()).await.unwrap().status, Status::Pending);
         assert_eq!(
-            get(&db, id, start()).await.unwrap().unwrap().status,
-            Status::Pending
-        );
-        assert_eq!(
-            security_events::kinds_for(&db, BORIS).await.unwrap(),
+            security_events::kinds_for(&f.db, BORIS).await.unwrap(),
             ["login_answer_refused"]
         );
         // Anna can still answer.
         assert!(matches!(
-            answer(&db, id, ANNA, true, start()).await.unwrap(),
+            answer(&f.db, id, ANNA, right, start()).await.unwrap(),
             Answer::Approved(_)
         ));
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn an_unknown_challenge_is_unknown(db: PgPool) {
-        with_accounts(&db).await;
+        let f = Fixture::new(db).await;
         assert_eq!(
-            answer(&db, Uuid::new_v4(), ANNA, true, start())
+            answer(&f.db, Uuid::new_v4(), ANNA, Response::NotMe, start())
                 .await
                 .unwrap(),
             Answer::Unknown
         );
-        assert_eq!(get(&db, Uuid::new_v4(), start()).await.unwrap(), None);
+        assert_eq!(f.get(Uuid::new_v4(), start()).await, None);
     }
 }

@@ -36,6 +36,11 @@ pub enum Kind {
     ActivationRefusedInRegister,
     /// Locked once too often: the factor is blocked until reset.
     FactorBlocked,
+    /// The practitioner approved a login confirmation with the right number.
+    LoginApproved,
+    /// The practitioner picked a wrong number in a login confirmation: the
+    /// login is denied (someone else's, or a reflex press).
+    LoginNumberMismatch,
 }
 
 impl Kind {
@@ -56,6 +61,8 @@ impl Kind {
             Kind::SnilsRateLimited => "snils_rate_limited",
             Kind::ActivationRefusedInRegister => "activation_refused_in_register",
             Kind::FactorBlocked => "factor_blocked",
+            Kind::LoginApproved => "login_approved",
+            Kind::LoginNumberMismatch => "login_number_mismatch",
         }
     }
 }

@@ -2,13 +2,16 @@
 #
 # The request comes as a push and shows on a locked screen, so it carries no
 # personal data: no SNILS, name, phone or IP address — only the time, the
-# device and the approximate place of the sign-in.
+# device and the approximate place of the sign-in. Nor does it show the
+# number to match: the portal shows it on the sign-in screen, and here it
+# is among three buttons, so only someone who sees that screen picks it.
 
 login-push =
     🔐 <b>Signing in to your account: is it you?</b>
 
     { login-details }
 
+    If it is you, press the number shown on the sign-in screen.
     If it is not you, press «🚫 Not me» and the sign-in will be blocked.
 
 # The details of the sign-in; used by the texts above and below.
@@ -17,7 +20,6 @@ login-details =
     Device: { $device }
     Place: { $place }
 
-login-approve = ✅ It's me
 login-deny = 🚫 Not me
 
 login-approved =
@@ -32,6 +34,14 @@ login-denied =
 
     If you did not try to sign in, your password for the account (or for Gosuslugi, if you sign in with it) may be known to someone else. Change it as soon as possible and tell support — we will look into what happened.
 
+login-mismatch =
+    🚫 <b>The number did not match — sign-in blocked.</b>
+
+    { login-details }
+
+    If it was you, sign in again and press the number shown on the sign-in screen.
+    If you did not try to sign in, change your password as soon as possible and tell support.
+
 login-expired =
     ⌛ <b>The time to confirm has run out</b> — you were not signed in.
 
@@ -42,5 +52,6 @@ login-expired =
 # Short pop-up answers to a button press (no markup).
 login-toast-approved = Sign-in confirmed
 login-toast-denied = Sign-in blocked
+login-toast-mismatch = The number did not match — sign-in blocked
 login-toast-already = You have already answered this request
 login-toast-expired = The time to confirm has run out

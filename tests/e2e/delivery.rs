@@ -48,6 +48,34 @@ async fn enqueue(app: &TestApp, chat_id: i64, kind: Kind, tag: &str) -> i64 {
     id
 }
 
+/// A login confirmation's push through core, as the API makes it: the
+/// challenge (pending two minutes) and its row, the device being `tag`.
+async fn enqueue_login(app: &TestApp, chat_id: i64, tag: &str) {
+    use medcab_core::login_confirmations::{self, Created, LoginAttempt};
+    medcab_core::accounts::open(&app.db, chat_id, app.clock.now())
+        .await
+        .unwrap();
+    let client = medcab_core::api_clients::list(&app.db).await.unwrap()[0].id;
+    let attempt = LoginAttempt {
+        ip: "203.0.113.7".to_owned(),
+        device: tag.to_owned(),
+        place: "Москва".to_owned(),
+        ttl: chrono::Duration::minutes(2),
+    };
+    let created = login_confirmations::create(
+        &app.db,
+        &app.vault,
+        client,
+        chat_id,
+        &attempt,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(created, Created::Created(_)));
+    app.wake_delivery();
+}
+
 /// One regulatory notice (a broadcast) to each chat, in one statement.
 async fn broadcast(app: &TestApp, chats: impl Iterator<Item = i64>) -> usize {
     let notes: Vec<_> = chats
@@ -157,7 +185,9 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool
         "status-boris",
     )
     .await;
-    enqueue(&app, anna.id(), Kind::LoginConfirmation, "login-anna").await;
+    // A login confirmation goes only while its challenge is pending: a
+    // real one, asked as a portal asks.
+    enqueue_login(&app, anna.id(), "login-anna").await;
 
     // A login confirmation is never held…
     anna.wait_for(|chat| has(chat, "login-anna")).await;

@@ -1,10 +1,11 @@
 //! Confirming a login elsewhere: a portal calls the HTTP API, the
-//! practitioner gets «Вход в личный кабинет: это вы?» and answers with a
-//! button; the portal reads the answer back.
+//! practitioner gets «Вход в личный кабинет: это вы?» and answers by
+//! picking the number the portal shows; the portal reads the answer back.
 
 use chrono::Duration;
+use medcab_core::login_confirmations::IP_FIELD;
 use medcab_core::{outbox, security_events};
-use medcab_e2e::{ApiReply, Phone, TestApp, valid_snils};
+use medcab_e2e::{ApiClient, ApiReply, Phone, TestApp, valid_snils};
 use medcab_sandbox::ChatMessage;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -24,15 +25,43 @@ fn by_snils(phone: &Phone<'_>) -> String {
     request(json!({ "snils": valid_snils(phone.id()) }))
 }
 
+/// A login asked about, as the portal and the phone see it.
+struct Asked {
+    id: String,
+    /// The portal's `match_number`, as a button label.
+    number: String,
+    push: ChatMessage,
+}
+
+impl Asked {
+    /// A number offered that is not the right one.
+    fn wrong_number(&self) -> String {
+        self.push
+            .button_labels()
+            .into_iter()
+            .find(|label| label.len() == 2 && *label != self.number)
+            .expect("two decoys")
+            .to_owned()
+    }
+}
+
 /// Asks the API about a login of this practitioner; returns the challenge
-/// id once the push is on the phone.
-async fn ask(app: &TestApp, phone: &Phone<'_>) -> (String, ChatMessage) {
+/// once the push is on the phone.
+async fn ask(app: &TestApp, phone: &Phone<'_>) -> Asked {
     let created = app.api().create_login_confirmation(&by_snils(phone)).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["status"], "pending");
     let id = created.body["id"].as_str().expect("an id").to_owned();
+    let number = created.body["match_number"]
+        .as_u64()
+        .expect("a match number");
+    assert!((10..=99).contains(&number), "{number}");
     let push = phone.wait_for_text(PUSH).await;
-    (id, push)
+    Asked {
+        id,
+        number: number.to_string(),
+        push,
+    }
 }
 
 async fn status(app: &TestApp, id: &str) -> ApiReply {
@@ -49,30 +78,74 @@ async fn login_events(app: &TestApp, user_id: i64) -> Vec<String> {
     kinds
 }
 
-fn data(id: &str, approve: bool) -> String {
+/// The callback_data of an answer: a number, or "no" for «Это не я».
+fn data(id: &str, answer: &str) -> String {
     let id = uuid::Uuid::parse_str(id).unwrap().simple();
-    format!("login:{id}:{}", if approve { "yes" } else { "no" })
+    format!("login:{id}:{answer}")
+}
+
+/// The three numbers (the right one among them, all distinct) and
+/// «Это не я».
+fn assert_number_buttons(push: &ChatMessage, number: &str, not_me: &str) {
+    let labels = push.button_labels();
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert_eq!(labels[3], not_me);
+    let numbers = &labels[..3];
+    assert!(numbers.contains(&number), "{number} among {labels:?}");
+    assert!(
+        numbers
+            .iter()
+            .all(|n| n.len() == 2 && n.parse::<u8>().is_ok())
+    );
+    assert!(numbers[0] != numbers[1] && numbers[1] != numbers[2] && numbers[0] != numbers[2]);
+}
+
+/// Waits until the expiry job has closed this challenge (its time over).
+async fn wait_closed(app: &TestApp, id: &str) {
+    let id = uuid::Uuid::parse_str(id).unwrap();
+    for _ in 0..200 {
+        let closed: bool =
+            sqlx::query_scalar("SELECT closed_at IS NOT NULL FROM login_challenges WHERE id = $1")
+                .bind(id)
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+        if closed {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the challenge {id} was not closed within 10 s");
+}
+
+async fn stored_ip(app: &TestApp, id: &str) -> Option<Vec<u8>> {
+    sqlx::query_scalar("SELECT ip FROM login_challenges WHERE id = $1")
+        .bind(uuid::Uuid::parse_str(id).unwrap())
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_practitioner_confirms_a_login(db: PgPool) {
+async fn the_practitioner_confirms_a_login_with_the_portals_number(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
 
-    let (id, push) = ask(&app, &anna).await;
+    let asked = ask(&app, &anna).await;
+    let (id, push) = (&asked.id, &asked.push);
 
     // 12:00 in Moscow is the tests' clock.
     let body = push.body();
-    for part in ["Время: 12:00 (МСК)", DEVICE, PLACE] {
+    for part in ["Время: 12:00 (МСК)", DEVICE, PLACE, "нажмите число"] {
         assert!(body.contains(part), "{part:?} in {body}");
     }
-    assert_eq!(push.button_labels(), ["✅ Это я", "🚫 Это не я"]);
-    let pending = status(&app, &id).await;
+    assert_number_buttons(push, &asked.number, "🚫 Это не я");
+    let pending = status(&app, id).await;
     assert_eq!(pending.body["status"], "pending");
     assert_eq!(pending.body["answered_at"], Value::Null);
 
     app.clock.advance(Duration::seconds(20));
-    let answered = anna.press("✅ Это я").await;
+    let answered = anna.press(&asked.number).await;
 
     assert_eq!(answered.message_id, push.message_id, "the push is edited");
     assert!(
@@ -82,10 +155,10 @@ async fn the_practitioner_confirms_a_login(db: PgPool) {
     );
     assert!(answered.body().contains(DEVICE));
     assert!(answered.reply_markup.is_none(), "no buttons left");
-    let approved = status(&app, &id).await;
+    let approved = status(&app, id).await;
     assert_eq!(approved.body["status"], "approved");
     assert_eq!(approved.body["answered_at"], "2026-11-25T09:00:20Z");
-    assert!(login_events(&app, anna.id()).await.is_empty());
+    assert_eq!(login_events(&app, anna.id()).await, ["login_approved"]);
     // The worker marks a row sent just after Telegram took it: give it a moment.
     let mut rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
     for _ in 0..100 {
@@ -98,6 +171,45 @@ async fn the_practitioner_confirms_a_login(db: PgPool) {
     assert_eq!(rows.len(), 1);
     assert!(rows[0].sent && rows[0].priority == outbox::Priority::Urgent);
     assert_eq!(rows[0].telegram_message_id, Some(push.message_id));
+    // The number is read at delivery, never written in the outbox.
+    let args: Vec<&String> = rows[0].payload["args"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(args, ["device", "place", "time"]);
+    assert!(!rows[0].payload.to_string().contains("match"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_wrong_number_blocks_the_login_and_is_recorded(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let asked = ask(&app, &anna).await;
+
+    let answered = anna.press(&asked.wrong_number()).await;
+
+    let body = answered.body();
+    assert_eq!(answered.message_id, asked.push.message_id);
+    assert!(
+        body.starts_with("🚫 Число не совпало — вход заблокирован."),
+        "{body}"
+    );
+    assert!(
+        body.contains("войдите ещё раз"),
+        "told plainly what to do: {body}"
+    );
+    assert!(answered.reply_markup.is_none());
+    assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
+    assert_eq!(
+        login_events(&app, anna.id()).await,
+        ["login_number_mismatch"]
+    );
+    // The right number afterwards does not undo it.
+    let late = anna.press_forged(&data(&asked.id, &asked.number)).await;
+    assert_eq!(late.text.as_deref(), Some("Вы уже ответили на этот запрос"));
+    assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
     app.finish().await;
 }
 
@@ -105,7 +217,7 @@ async fn the_practitioner_confirms_a_login(db: PgPool) {
 async fn this_is_not_me_blocks_the_login_and_records_an_incident(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
-    let (id, _push) = ask(&app, &anna).await;
+    let asked = ask(&app, &anna).await;
 
     let answered = anna.press("🚫 Это не я").await;
 
@@ -116,37 +228,121 @@ async fn this_is_not_me_blocks_the_login_and_records_an_incident(db: PgPool) {
         "the user is told what to do: {body}"
     );
     assert!(answered.reply_markup.is_none());
-    assert_eq!(status(&app, &id).await.body["status"], "denied");
+    assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
     assert_eq!(login_events(&app, anna.id()).await, ["login_denied"]);
     app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_unanswered_request_expires(db: PgPool) {
+async fn an_unanswered_request_expires_and_its_buttons_are_removed(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
-    let (id, push) = ask(&app, &anna).await;
+    let asked = ask(&app, &anna).await;
+    let (id, push) = (&asked.id, &asked.push);
+    let sealed = stored_ip(&app, id)
+        .await
+        .expect("the IP is kept while pending");
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains(IP),
+        "the IP is sealed"
+    );
+    assert_eq!(app.vault.open_str(IP_FIELD, &sealed).unwrap(), IP);
+    assert!(
+        !app.dump_database().await.contains(IP),
+        "no IP in clear anywhere"
+    );
 
     app.clock.advance(Duration::minutes(3));
 
-    let expired = status(&app, &id).await;
-    assert_eq!(expired.body["status"], "expired");
-    assert_eq!(expired.body["answered_at"], Value::Null);
-    let answered = anna.press("✅ Это я").await;
-    assert_eq!(answered.message_id, push.message_id);
+    // Nobody pressed anything: the push says it expired, without buttons.
+    let chat = anna
+        .wait_for(|chat| {
+            chat.message(push.message_id)
+                .is_some_and(|m| m.reply_markup.is_none())
+        })
+        .await;
+    let edited = chat.message(push.message_id).unwrap();
     assert!(
-        answered
+        edited
             .body()
             .starts_with("⌛ Время на подтверждение истекло"),
         "{}",
-        answered.body()
+        edited.body()
     );
-    assert!(answered.reply_markup.is_none());
-    // The toast says so too, and a late «Это не я» changes nothing either.
-    let late = anna.press_forged(&data(&id, false)).await;
+    assert!(edited.body().contains(DEVICE));
+    let expired = status(&app, id).await;
+    assert_eq!(expired.body["status"], "expired");
+    assert_eq!(expired.body["answered_at"], Value::Null);
+    wait_closed(&app, id).await;
+    assert_eq!(stored_ip(&app, id).await, None, "the IP is dropped");
+    // An old client can still send the right number: refused, with a toast.
+    let late = anna.press_forged(&data(id, &asked.number)).await;
     assert!(late.answered);
     assert_eq!(late.text.as_deref(), Some("Время на подтверждение истекло"));
+    let late = anna.press_forged(&data(id, "no")).await;
+    assert_eq!(late.text.as_deref(), Some("Время на подтверждение истекло"));
+    assert_eq!(status(&app, id).await.body["status"], "expired");
+    assert!(login_events(&app, anna.id()).await.is_empty());
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_answered_request_keeps_its_text_and_loses_its_ip_at_expiry(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let asked = ask(&app, &anna).await;
+    anna.press(&asked.number).await;
+
+    app.clock.advance(Duration::minutes(3));
+    wait_closed(&app, &asked.id).await;
+
+    assert_eq!(stored_ip(&app, &asked.id).await, None);
+    let chat = anna.chat().await;
+    let message = chat.message(asked.push.message_id).unwrap();
+    assert!(
+        message.body().starts_with("✅ Вход подтверждён."),
+        "{}",
+        message.body()
+    );
+    assert_eq!(status(&app, &asked.id).await.body["status"], "approved");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_push_whose_request_expired_in_the_queue_is_not_sent(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    anna.send("/menu").await;
+    let (user, body) = (anna.user.clone(), by_snils(&anna));
+    // Delivery is down while the portal asks, and stays down past expiry.
+    app.stop_bot().await;
+    let created = app.api().create_login_confirmation(&body).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::minutes(3));
+
+    app.start_bot().await;
+    let anna = app.phone(user);
+    app.wait_for_deliveries(anna.id()).await;
+
+    let rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
+    assert!(
+        rows.len() == 1 && rows[0].failed && !rows[0].sent,
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows[0].last_error.as_deref(),
+        Some(medcab_bot::delivery::CHALLENGE_OVER)
+    );
+    assert_eq!(rows[0].attempts, 0, "no send was tried");
+    let chat = anna.chat().await;
+    assert!(
+        !chat.bot_messages().any(|m| m.body().starts_with(PUSH)),
+        "no late question on the phone"
+    );
     assert_eq!(status(&app, &id).await.body["status"], "expired");
+    wait_closed(&app, &id).await;
+    assert_eq!(stored_ip(&app, &id).await, None);
     app.finish().await;
 }
 
@@ -154,25 +350,26 @@ async fn an_unanswered_request_expires(db: PgPool) {
 async fn a_request_is_answered_once(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
-    let (id, push) = ask(&app, &anna).await;
-    anna.press("✅ Это я").await;
+    let asked = ask(&app, &anna).await;
+    anna.press(&asked.number).await;
 
     // The buttons are gone, but an old client (or a double tap) can still
-    // send the other answer.
-    let again = anna.press_forged(&data(&id, false)).await;
+    // send another answer.
+    let again = anna.press_forged(&data(&asked.id, "no")).await;
 
     assert!(again.answered);
     assert_eq!(
         again.text.as_deref(),
         Some("Вы уже ответили на этот запрос")
     );
-    assert_eq!(status(&app, &id).await.body["status"], "approved");
+    assert_eq!(status(&app, &asked.id).await.body["status"], "approved");
     let chat = anna.chat().await;
-    let message = chat.message(push.message_id).unwrap();
+    let message = chat.message(asked.push.message_id).unwrap();
     assert!(message.body().starts_with("✅ Вход подтверждён."));
-    assert!(
-        login_events(&app, anna.id()).await.is_empty(),
-        "no incident from a second press"
+    assert_eq!(
+        login_events(&app, anna.id()).await,
+        ["login_approved"],
+        "nothing more from a second press"
     );
     app.finish().await;
 }
@@ -182,15 +379,15 @@ async fn an_answer_from_another_chat_is_refused_and_recorded(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
     let boris = app.confirmed_user("Борис", "ru").await;
-    let (id, _push) = ask(&app, &anna).await;
+    let asked = ask(&app, &anna).await;
     // Boris puts Anna's answer under a message of his own chat.
     let menu = boris.send("/menu").await;
 
-    let forged = boris.press_forged(&data(&id, true)).await;
+    let forged = boris.press_forged(&data(&asked.id, &asked.number)).await;
 
     assert!(forged.answered);
     assert_eq!(forged.text, Some(ru("button-outdated")));
-    assert_eq!(status(&app, &id).await.body["status"], "pending");
+    assert_eq!(status(&app, &asked.id).await.body["status"], "pending");
     assert_eq!(
         login_events(&app, boris.id()).await,
         ["login_answer_refused"]
@@ -198,9 +395,54 @@ async fn an_answer_from_another_chat_is_refused_and_recorded(db: PgPool) {
     let chat = boris.chat().await;
     assert_eq!(chat.last_bot_message(), Some(&menu), "nothing changed");
     // Anna's buttons still work.
-    let answered = anna.press("✅ Это я").await;
+    let answered = anna.press(&asked.number).await;
     assert!(answered.body().starts_with("✅ Вход подтверждён."));
-    assert_eq!(status(&app, &id).await.body["status"], "approved");
+    assert_eq!(status(&app, &asked.id).await.body["status"], "approved");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_second_request_while_one_is_pending_is_refused_and_the_first_kept(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let asked = ask(&app, &anna).await;
+
+    for client in [app.api(), app.add_api_client("other-portal", None).await] {
+        let second = client.create_login_confirmation(&by_snils(&anna)).await;
+        assert_eq!(second.status, 409, "{:?}", second.body);
+        assert_eq!(second.body["error"], "pending_exists");
+    }
+
+    assert_eq!(
+        outbox::for_chat(&app.db, anna.id()).await.unwrap().len(),
+        1,
+        "one push"
+    );
+    assert_eq!(status(&app, &asked.id).await.body["status"], "pending");
+    let answered = anna.press(&asked.number).await;
+    assert!(answered.body().starts_with("✅ Вход подтверждён."));
+    // Answered: the next login may be asked about.
+    let next = app.api().create_login_confirmation(&by_snils(&anna)).await;
+    assert_eq!(next.status, 201, "{:?}", next.body);
+    app.wait_for_deliveries(anna.id()).await;
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn another_clients_confirmation_is_not_found(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let asked = ask(&app, &anna).await;
+    let other = app.add_api_client("other-portal", None).await;
+
+    let read = other.login_confirmation(&asked.id).await;
+    let unknown = other
+        .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+        .await;
+
+    assert_eq!(read.status, 404, "{:?}", read.body);
+    assert_eq!(read.body, unknown.body, "the same as one that never was");
+    assert_eq!(status(&app, &asked.id).await.body["status"], "pending");
     app.finish().await;
 }
 
@@ -209,7 +451,7 @@ async fn the_push_carries_no_personal_data(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
 
-    let (_id, push) = ask(&app, &anna).await;
+    let push = ask(&app, &anna).await.push;
 
     let snils = valid_snils(anna.id());
     let phone = format!("{:09}", anna.id() % 1_000_000_000);
@@ -241,24 +483,51 @@ async fn the_push_speaks_the_recipients_language(db: PgPool) {
     let push = john
         .wait_for_text("🔐 Signing in to your account: is it you?")
         .await;
-    assert_eq!(push.button_labels(), ["✅ It's me", "🚫 Not me"]);
+    let number = created.body["match_number"].as_u64().unwrap().to_string();
+    assert_number_buttons(&push, &number, "🚫 Not me");
     let answered = john.press("🚫 Not me").await;
     assert!(answered.body().starts_with("🚫 Sign-in blocked."));
     app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn without_the_right_key_nothing_is_revealed(db: PgPool) {
+async fn without_a_valid_key_nothing_is_revealed(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.confirmed_user("Анна", "ru").await;
     let unknown = request(json!({ "snils": "112-233-445 95" }));
+    let revoked = app.add_api_client("revoked-portal", None).await;
+    medcab_core::api_clients::revoke(&app.db, "revoked-portal", app.clock.now())
+        .await
+        .unwrap();
+    // Valid through the tests' first day, then expired.
+    let today = medcab_core::clock::moscow_today(app.clock.now());
+    let expiring = app
+        .add_api_client(
+            "expiring-portal",
+            Some(medcab_core::api_clients::end_of_moscow_day(today)),
+        )
+        .await;
+    assert_eq!(
+        expiring
+            .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+            .await
+            .status,
+        404,
+        "works before it expires"
+    );
+    app.clock.advance(Duration::days(1));
 
-    for client in [
+    let clients: [ApiClient; 7] = [
         app.api().with_key(None),
         app.api()
             .with_key(Some("wrong-key-0123456789abcdef0123456789abcdef")),
         app.api().with_key(Some("")),
-    ] {
+        app.api().with_scheme("Basic"),
+        app.api().with_scheme("Bearer:"),
+        revoked,
+        expiring,
+    ];
+    for client in clients {
         // A practitioner who exists and one who does not: the same answer.
         let known = client.create_login_confirmation(&by_snils(&anna)).await;
         let missing = client.create_login_confirmation(&unknown).await;
@@ -277,6 +546,85 @@ async fn without_the_right_key_nothing_is_revealed(db: PgPool) {
             .await
             .unwrap()
             .is_empty()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_bearer_scheme_may_be_written_in_any_case(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    for scheme in ["bearer", "BEARER", "Bearer"] {
+        let reply = app
+            .api()
+            .with_scheme(scheme)
+            .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+            .await;
+        assert_eq!(reply.status, 404, "{scheme}: {:?}", reply.body);
+    }
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_body_too_large_is_refused(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let padding = "x".repeat(medcab_bot::api::MAX_BODY_BYTES);
+    let body = json!({
+        "practitioner": { "snils": valid_snils(anna.id()) },
+        "ip": IP, "device": DEVICE, "place": padding,
+    })
+    .to_string();
+
+    let reply = app.api().create_login_confirmation(&body).await;
+
+    assert_eq!(reply.status, 413, "{:?}", reply.body);
+    assert_eq!(reply.body["error"], "payload_too_large");
+    assert!(
+        outbox::for_chat(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_client_over_its_rate_waits_and_others_do_not(db: PgPool) {
+    let app = TestApp::spawn_with(db, |app| app.api_requests_per_minute = 3).await;
+    let api = app.api();
+    let read = || api.login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e");
+
+    for _ in 0..3 {
+        assert_eq!(read().await.status, 404);
+    }
+    // Seven requests at three a minute meet the limit even if a minute
+    // starts between two of them.
+    let mut limited = None;
+    for _ in 0..7 {
+        let reply = read().await;
+        if reply.status == 429 {
+            limited = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, 404);
+    }
+    let limited = limited.expect("429 within seven requests");
+    assert_eq!(limited.body["error"], "too_many_requests");
+    let retry_after: u64 = limited
+        .retry_after
+        .as_deref()
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    // Counted per client.
+    let other = app.add_api_client("other-portal", None).await;
+    assert_eq!(
+        other
+            .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+            .await
+            .status,
+        404
     );
     app.finish().await;
 }

@@ -20,10 +20,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use medcab_bot::api::{Api, ApiKey};
+use medcab_bot::api::Api;
 use medcab_bot::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use medcab_bot::handlers::Dialogues;
 use medcab_bot::http::HttpServer;
+use medcab_bot::rate_limit::RateLimit;
 use medcab_bot::startup::{self, Application, RunningBot, Services};
 use medcab_core::crypto::Vault;
 use medcab_core::{Clock, DataKey};
@@ -62,13 +63,20 @@ pub struct TestApp {
     redis: redis::aio::ConnectionManager,
     redis_prefix: String,
     bot: Option<RunningBot>,
-    /// The HTTP API (`/api/v1`) on 127.0.0.1, with [`API_KEY`].
+    /// Requests per minute each API client may make
+    /// (`MEDCAB_API_REQUESTS_PER_MINUTE`; set in `spawn_with`). Counted in
+    /// Redis under this test's prefix.
+    pub api_requests_per_minute: u32,
+    /// The HTTP API (`/api/v1`) on 127.0.0.1.
     http: Option<HttpServer>,
+    /// The key of the API client [`TestApp::api`] calls as
+    /// ([`TEST_API_CLIENT`]), made as `medcab admin api-client add` makes it.
+    api_key: String,
     wakeup: Wakeup,
 }
 
-/// The API key the test HTTP server accepts.
-pub const API_KEY: &str = "test-api-key-0123456789abcdef0123456789abcdef";
+/// The name of the API client every test has.
+pub const TEST_API_CLIENT: &str = "test-portal";
 
 impl TestApp {
     /// A sandbox and the bot against it, on `db` (a fresh, migrated
@@ -114,14 +122,26 @@ impl TestApp {
             redis,
             redis_prefix,
             bot: None,
+            api_requests_per_minute: medcab_bot::api::DEFAULT_REQUESTS_PER_MINUTE,
             http: None,
+            api_key: String::new(),
             wakeup: Wakeup::default(),
         };
+        configure(&mut app);
+        let (_, key) =
+            medcab_core::api_clients::add(&app.db, TEST_API_CLIENT, None, app.clock.now())
+                .await
+                .expect("the API client is added");
+        app.api_key = key.as_str().to_owned();
         let api = Api {
             db: app.db.clone(),
             vault: app.vault.clone(),
             clock: app.clock.clone(),
-            key: ApiKey::parse(API_KEY).expect("a valid key"),
+            rate: RateLimit::redis(
+                app.api_requests_per_minute,
+                app.redis.clone(),
+                &app.redis_prefix,
+            ),
             wakeup: app.wakeup.clone(),
         };
         let addr = "127.0.0.1:0".parse().expect("an address");
@@ -130,19 +150,28 @@ impl TestApp {
                 .await
                 .expect("the HTTP server starts"),
         );
-        configure(&mut app);
         app.start_bot().await;
         app
     }
 
-    /// A client for the HTTP API, with the right key.
+    /// A client for the HTTP API, as [`TEST_API_CLIENT`] with its key.
     pub fn api(&self) -> ApiClient {
         let addr = self.http.as_ref().expect("the HTTP server runs").addr;
         ApiClient {
             base: format!("http://{addr}/api/v1"),
-            key: Some(API_KEY.to_owned()),
+            key: Some(self.api_key.clone()),
+            scheme: "Bearer".to_owned(),
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Adds another API client (as `medcab admin api-client add` does,
+    /// expiring at `expires_at` if given) and returns a client calling as it.
+    pub async fn add_api_client(&self, name: &str, expires_at: Option<DateTime<Utc>>) -> ApiClient {
+        let (_, key) = medcab_core::api_clients::add(&self.db, name, expires_at, self.clock.now())
+            .await
+            .expect("the API client is added");
+        self.api().with_key(Some(key.as_str()))
     }
 
     fn dialogues(&self) -> Arc<Dialogues> {
@@ -514,6 +543,8 @@ impl TestApp {
 pub struct ApiClient {
     base: String,
     key: Option<String>,
+    /// The word before the key in `Authorization`.
+    scheme: String,
     http: reqwest::Client,
 }
 
@@ -522,6 +553,8 @@ pub struct ApiClient {
 pub struct ApiReply {
     pub status: u16,
     pub body: serde_json::Value,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl ApiClient {
@@ -530,7 +563,17 @@ impl ApiClient {
         ApiClient {
             base: self.base.clone(),
             key: key.map(str::to_owned),
+            scheme: self.scheme.clone(),
             http: self.http.clone(),
+        }
+    }
+
+    /// The same client writing the scheme of `Authorization` otherwise
+    /// (`bearer`, say).
+    pub fn with_scheme(&self, scheme: &str) -> ApiClient {
+        ApiClient {
+            scheme: scheme.to_owned(),
+            ..self.with_key(self.key.as_deref())
         }
     }
 
@@ -555,13 +598,22 @@ impl ApiClient {
 
     async fn send(&self, request: reqwest::RequestBuilder) -> ApiReply {
         let request = match &self.key {
-            Some(key) => request.bearer_auth(key),
+            Some(key) => request.header("authorization", format!("{} {key}", self.scheme)),
             None => request,
         };
         let response = request.send().await.expect("the API answers");
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let body = response.json().await.expect("the API answers JSON");
-        ApiReply { status, body }
+        ApiReply {
+            status,
+            body,
+            retry_after,
+        }
     }
 }
 

@@ -46,6 +46,7 @@
 //! Time: rows are due by the domain's [`Clock`], so a test can hold and
 //! release quiet hours by moving a manual clock (see [`DeliveryClock`]).
 
+mod expiry;
 mod pacing;
 mod render;
 
@@ -55,6 +56,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_core::Clock;
+use medcab_core::login_confirmations;
 use medcab_core::outbox::{self, Claimed, Kind, Priority};
 use medcab_core::telegram_users;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -89,6 +91,10 @@ pub const UNKNOWN_KIND_HOLD: Duration = Duration::from_secs(5 * 60);
 
 /// `last_error` of a row failed because its payload does not parse.
 pub const UNREADABLE: &str = "the payload does not parse";
+
+/// `last_error` of a login confirmation's push not sent because its
+/// challenge expired (or was answered, or erased) before it could go.
+pub const CHALLENGE_OVER: &str = "the login confirmation is over";
 
 /// Why a row was failed without a send.
 pub use outbox::{NO_CONSENT, SWITCHED_OFF, UNREACHABLE};
@@ -151,9 +157,10 @@ impl Delivery {
             stop: stop.clone(),
             sent: sent.clone(),
         });
-        let lanes = (0..options.lanes.max(1))
+        let mut lanes: Vec<_> = (0..options.lanes.max(1))
             .map(|_| tokio::spawn(lane(worker.clone())))
             .collect();
+        lanes.push(tokio::spawn(expiry::run(worker.clone())));
         Delivery { stop, lanes, sent }
     }
 
@@ -344,6 +351,23 @@ impl Worker {
             tx.commit().await?;
             return Ok(Next::Busy);
         }
+        // A login confirmation goes only while its challenge is pending: a
+        // late push would ask about a login already refused. Its number is
+        // read here, so the outbox never holds it.
+        let login = match (kind, payload.login_challenge) {
+            (Kind::LoginConfirmation, Some(challenge)) => {
+                match login_confirmations::deliverable(&mut tx, challenge, now).await? {
+                    Some(number) => Some((challenge, number)),
+                    None => {
+                        tracing::info!(id = row.id, %challenge, "a login confirmation expired before delivery");
+                        outbox::mark_failed(&mut tx, row.id, CHALLENGE_OVER, false).await?;
+                        tx.commit().await?;
+                        return Ok(Next::Busy);
+                    }
+                }
+            }
+            _ => None,
+        };
 
         let paid = loop {
             match self.pacer.acquire(row.chat_id, row.priority).await {
@@ -379,7 +403,7 @@ impl Worker {
             .bot
             .send_message(ChatId(row.chat_id), render(t, payload))
             .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard(t, kind, payload) {
+        if let Some(keyboard) = keyboard(t, kind, payload, login.map(|(_, number)| number)) {
             send = send.reply_markup(keyboard);
         }
         if paid {
@@ -390,6 +414,10 @@ impl Worker {
             Ok(message) => {
                 tracing::debug!(id = row.id, kind = kind.as_str(), "notification sent");
                 outbox::mark_sent(&mut tx, row.id, i64::from(message.id.0)).await?;
+                if let Some((challenge, _)) = login {
+                    login_confirmations::push_sent(&mut tx, challenge, i64::from(message.id.0))
+                        .await?;
+                }
                 tx.commit().await?;
                 self.sent.fetch_add(1, Ordering::Relaxed);
                 return Ok(Next::Busy);

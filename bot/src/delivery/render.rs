@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use medcab_core::login_confirmations::{self, Response};
 use medcab_core::outbox::{Kind, Payload};
 use serde_json::Value;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
@@ -29,18 +30,34 @@ fn arguments(args: &BTreeMap<String, Value>) -> Vec<(&str, Arg<'_>)> {
         .collect()
 }
 
-/// The buttons a kind of notification carries.
-pub fn keyboard(t: Texts, kind: Kind, payload: &Payload) -> Option<InlineKeyboardMarkup> {
+/// The buttons a kind of notification carries. A login confirmation's
+/// need its challenge's `match_number` (read at delivery, never in the
+/// outbox): the three numbers offered, in a row, and «Это не я» below.
+pub fn keyboard(
+    t: Texts,
+    kind: Kind,
+    payload: &Payload,
+    match_number: Option<u8>,
+) -> Option<InlineKeyboardMarkup> {
     match kind {
         Kind::LoginConfirmation => {
             let challenge = payload.login_challenge?;
-            let button = |label: String, approve: bool| {
-                InlineKeyboardButton::callback(label, Action::Login { challenge, approve }.encode())
+            let button = |label: String, response: Response| {
+                InlineKeyboardButton::callback(
+                    label,
+                    Action::Login {
+                        challenge,
+                        response,
+                    }
+                    .encode(),
+                )
             };
-            Some(InlineKeyboardMarkup::new([[
-                button(t.msg("login-approve"), true),
-                button(t.msg("login-deny"), false),
-            ]]))
+            let numbers = login_confirmations::choices(match_number?)
+                .map(|number| button(number.to_string(), Response::Number(number)));
+            Some(InlineKeyboardMarkup::new([
+                numbers.to_vec(),
+                vec![button(t.msg("login-deny"), Response::NotMe)],
+            ]))
         }
         // The others only inform; the details are behind the second
         // factor, not in the push.
@@ -80,32 +97,60 @@ mod tests {
     }
 
     #[test]
-    fn a_login_push_has_both_answers_within_telegrams_limits() {
+    fn a_login_push_offers_three_numbers_and_not_me_within_telegrams_limits() {
         let payload = push("Firefox");
-        let keyboard =
-            keyboard(Texts::new(Language::Ru), Kind::LoginConfirmation, &payload).expect("buttons");
-        let row = &keyboard.inline_keyboard[0];
-        assert_eq!(row.len(), 2);
-        for (button, approve) in row.iter().zip([true, false]) {
+        let challenge = payload.login_challenge.unwrap();
+        let buttons = keyboard(
+            Texts::new(Language::Ru),
+            Kind::LoginConfirmation,
+            &payload,
+            Some(42),
+        )
+        .expect("buttons");
+        let rows = &buttons.inline_keyboard;
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].len(), 3);
+        assert_eq!(rows[1].len(), 1);
+        let mut numbers = Vec::new();
+        for button in rows.iter().flatten() {
             let teloxide::types::InlineKeyboardButtonKind::CallbackData(data) = &button.kind else {
                 panic!("a callback button");
             };
-            assert!(data.len() <= 64);
-            assert_eq!(
-                Action::parse(data),
-                Some(Action::Login {
-                    challenge: payload.login_challenge.unwrap(),
-                    approve
-                })
-            );
+            assert!(data.len() <= 64, "{data}");
+            let Some(Action::Login {
+                challenge: named,
+                response,
+            }) = Action::parse(data)
+            else {
+                panic!("a login answer: {data}");
+            };
+            assert_eq!(named, challenge);
+            match response {
+                Response::Number(number) => {
+                    assert_eq!(button.text, number.to_string());
+                    numbers.push(number);
+                }
+                Response::NotMe => assert_eq!(button.text, "🚫 Это не я"),
+            }
         }
+        assert!(numbers.contains(&42), "{numbers:?}");
+        // Without its number (the challenge is gone) there are no buttons.
+        assert!(
+            keyboard(
+                Texts::new(Language::Ru),
+                Kind::LoginConfirmation,
+                &payload,
+                None
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn only_a_login_push_has_buttons() {
         let payload = push("Firefox");
         for kind in Kind::ALL {
-            let buttons = keyboard(Texts::new(Language::Ru), kind, &payload);
+            let buttons = keyboard(Texts::new(Language::Ru), kind, &payload, Some(42));
             assert_eq!(
                 buttons.is_some(),
                 kind == Kind::LoginConfirmation,

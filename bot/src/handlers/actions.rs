@@ -6,6 +6,7 @@
 //! an outdated button. Encodings stay far below Telegram's 64 bytes.
 
 use medcab_core::Language;
+use medcab_core::login_confirmations::{MATCH_NUMBERS, Response};
 use teloxide::types::Update;
 use uuid::Uuid;
 
@@ -38,8 +39,8 @@ pub enum Action {
     FactorLost,
     /// A button on the profile screens.
     Profile(ProfileAction),
-    /// Answer a login confirmation: "это я" (approve) or "это не я".
-    Login { challenge: Uuid, approve: bool },
+    /// Answer a login confirmation: one of the numbers offered, or «это не я».
+    Login { challenge: Uuid, response: Response },
     /// A button of «📄 Документы».
     Doc(DocAction),
     /// A button of «📨 Мои заявки».
@@ -68,13 +69,14 @@ impl Action {
             Action::Forget(false) => "forget:no".to_owned(),
             Action::FactorLost => "factor:lost".to_owned(),
             Action::Profile(action) => action.encode(),
-            Action::Login { challenge, approve } => {
-                format!(
-                    "login:{}:{}",
-                    challenge.simple(),
-                    if approve { "yes" } else { "no" }
-                )
-            }
+            // 41 bytes at most.
+            Action::Login {
+                challenge,
+                response,
+            } => match response {
+                Response::Number(number) => format!("login:{}:{number}", challenge.simple()),
+                Response::NotMe => format!("login:{}:no", challenge.simple()),
+            },
             Action::Op(op) => format!("op:{}", op.encode()),
             Action::Doc(action) => format!("doc:{}", action.encode()),
             Action::App(action) => format!("app:{}", action.encode()),
@@ -99,13 +101,23 @@ impl Action {
             Some(("pf", rest)) => ProfileAction::parse(rest).map(Action::Profile),
             Some(("login", rest)) => {
                 let (challenge, answer) = rest.split_once(':')?;
-                let approve = match answer {
-                    "yes" => true,
-                    "no" => false,
+                let response = match answer {
+                    "no" => Response::NotMe,
+                    // Exactly two digits: "07" or "+42" is not a number offered.
+                    digits if digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                        let number: u8 = digits.parse().ok()?;
+                        if !MATCH_NUMBERS.contains(&number) {
+                            return None;
+                        }
+                        Response::Number(number)
+                    }
                     _ => return None,
                 };
                 let challenge = Uuid::try_parse(challenge).ok()?;
-                Some(Action::Login { challenge, approve })
+                Some(Action::Login {
+                    challenge,
+                    response,
+                })
             }
             Some(("op", rest)) => OpAction::parse(rest).map(Action::Op),
             Some(("doc", rest)) => DocAction::parse(rest).map(Action::Doc),
@@ -144,11 +156,15 @@ mod tests {
             Action::FactorLost,
             Action::Login {
                 challenge: Uuid::new_v4(),
-                approve: true,
+                response: Response::Number(10),
             },
             Action::Login {
                 challenge: Uuid::new_v4(),
-                approve: false,
+                response: Response::Number(99),
+            },
+            Action::Login {
+                challenge: Uuid::new_v4(),
+                response: Response::NotMe,
             },
         ];
         actions.extend(Section::ALL.iter().map(|s| Action::Open(*s)));
@@ -182,6 +198,12 @@ mod tests {
             "login:xyz:yes",
             "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:maybe",
             "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e",
+            // The one-press approval of before number matching is gone.
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:yes",
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:07",
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:100",
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:+4",
+            "login:5f0c0e3c8a2b4b7e9f3e2d1c0b9a8f7e:5",
             "op:",
             "op:ok",
             "op:ok:",

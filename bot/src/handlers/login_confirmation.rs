@@ -4,8 +4,17 @@
 //! ```text
 //! bot:  🔐 Вход в личный кабинет: это вы?
 //!       Время: 12:00 (МСК) · Устройство: Firefox, Windows · Место: Москва
-//!       [✅ Это я] [🚫 Это не я]
-//! user: <presses 🚫 Это не я>
+//!       Если входите вы, нажмите число, которое показано на экране входа.
+//!       [37] [52] [81]
+//!       [🚫 Это не я]
+//! user: <presses 52, the number the portal shows>
+//! bot:  (toast) Вход подтверждён
+//!       (the same message, without buttons) ✅ Вход подтверждён.
+//! user: <or presses another number>
+//! bot:  (toast) Число не совпало — вход заблокирован
+//!       (the same message, without buttons) 🚫 Число не совпало … вход
+//!       заблокирован … если это были вы, войдите снова
+//! user: <or presses 🚫 Это не я>
 //! bot:  (toast) Вход заблокирован
 //!       (the same message, without buttons) 🚫 Вход заблокирован. … смените
 //!       пароль … сообщите в службу поддержки
@@ -13,10 +22,11 @@
 //! bot:  (toast) Вы уже ответили на этот запрос / Время на подтверждение истекло
 //! ```
 //!
-//! The rules (once, only the practitioner's own chat, not after expiry) are
-//! in `medcab_core::login_confirmations`.
+//! The rules (the number, once, only the practitioner's own chat, not
+//! after expiry) are in `medcab_core::login_confirmations`; the buttons'
+//! removal at expiry is the delivery worker's (`delivery::expiry`).
 
-use medcab_core::login_confirmations::{self, Answer, Challenge, Status};
+use medcab_core::login_confirmations::{self, Answer, Challenge, Response, Status};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
@@ -27,11 +37,11 @@ use super::screen::{self, Screen};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
-/// [✅ Это я] or [🚫 Это не я].
+/// One of the numbers, or [🚫 Это не я].
 pub async fn answer(
     bot: Bot,
     query: CallbackQuery,
-    (challenge, approve): (Uuid, bool),
+    (challenge, response): (Uuid, Response),
     t: Texts,
     db: PgPool,
     services: Services,
@@ -39,7 +49,7 @@ pub async fn answer(
     // The presser is who Telegram says pressed, never what the data says.
     let presser = query.from.id.0 as i64;
     let outcome =
-        login_confirmations::answer(&db, challenge, presser, approve, services.clock.now()).await;
+        login_confirmations::answer(&db, challenge, presser, response, services.clock.now()).await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -48,14 +58,18 @@ pub async fn answer(
             return Err(error.into());
         }
     };
-    let (toast, settled) = match outcome {
-        Answer::Approved(challenge) => (t.msg("login-toast-approved"), challenge),
+    let (toast, settled, mismatch) = match outcome {
+        Answer::Approved(challenge) => (t.msg("login-toast-approved"), challenge, false),
         Answer::Denied(challenge) => {
             tracing::warn!(%presser, challenge = %challenge.id, "a login was denied");
-            (t.msg("login-toast-denied"), challenge)
+            (t.msg("login-toast-denied"), challenge, false)
         }
-        Answer::AlreadyAnswered(challenge) => (t.msg("login-toast-already"), challenge),
-        Answer::Expired(challenge) => (t.msg("login-toast-expired"), challenge),
+        Answer::Mismatch(challenge) => {
+            tracing::warn!(%presser, challenge = %challenge.id, "a login was denied: a wrong number");
+            (t.msg("login-toast-mismatch"), challenge, true)
+        }
+        Answer::AlreadyAnswered(challenge) => (t.msg("login-toast-already"), challenge, false),
+        Answer::Expired(challenge) => (t.msg("login-toast-expired"), challenge, false),
         // Someone else's challenge, or none: the same answer as any
         // outdated button, so a forger learns nothing.
         Answer::NotYours => {
@@ -67,7 +81,7 @@ pub async fn answer(
         }
     };
     screen::answer_with(&bot, &query, toast).await?;
-    show_final(&bot, &query, t, &settled).await
+    show_final(&bot, &query, t, &settled, mismatch).await
 }
 
 /// Puts the challenge's final state in place of the question, without the
@@ -77,6 +91,7 @@ async fn show_final(
     query: &CallbackQuery,
     t: Texts,
     challenge: &Challenge,
+    mismatch: bool,
 ) -> HandlerResult {
     let time = login_confirmations::moscow_clock(challenge.created_at);
     let args = [
@@ -86,6 +101,7 @@ async fn show_final(
     ];
     let text = match challenge.status {
         Status::Approved => t.msg_with("login-approved", args),
+        Status::Denied if mismatch => t.msg_with("login-mismatch", args),
         Status::Denied => t.msg_with("login-denied", args),
         Status::Expired => t.msg_with("login-expired", args),
         // Not reachable: a settled challenge is never pending.

@@ -179,7 +179,13 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))
         .branch(case![Action::Profile(action)].endpoint(profile::act))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set))
-        .branch(case![Action::Login { challenge, approve }].endpoint(login_confirmation::answer))
+        .branch(
+            case![Action::Login {
+                challenge,
+                response
+            }]
+            .endpoint(login_confirmation::answer),
+        )
         .branch(case![Action::Doc(action)].endpoint(documents::press))
         .branch(case![Action::App(action)].endpoint(applications::press))
         .branch(case![Action::Edu(action)].endpoint(education::press));
