@@ -99,6 +99,7 @@ async fn run_bot() -> anyhow::Result<()> {
         vault,
         clock: Clock::system(),
         factor: settings.factor,
+        reset: settings.reset,
         max_document_bytes: settings.max_document_bytes,
         review_deadlines: settings.review_deadlines(),
         background: startup::Background::default(),

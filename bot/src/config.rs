@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use medcab_core::DataKey;
 use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
+use medcab_core::factor_resets::ResetPolicy;
 use medcab_core::second_factor::{self, FactorPolicy};
 use reqwest::Url;
 
@@ -74,6 +75,9 @@ pub struct Settings {
     /// (`MEDCAB_SESSION_MAX_HOURS`); and how many locks in a row block the
     /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
     pub factor: FactorPolicy,
+    /// How long a second-factor reset waits after its request
+    /// (`MEDCAB_RESET_COOLING_OFF_HOURS`).
+    pub reset: ResetPolicy,
     /// Requests per minute each API client may make
     /// (`MEDCAB_API_REQUESTS_PER_MINUTE`). The clients and their keys are
     /// in the database (`medcab admin api-client`).
@@ -168,6 +172,12 @@ impl Settings {
                 lockouts_before_reset: match optional("MEDCAB_LOCKOUTS_BEFORE_RESET") {
                     Some(value) => lockouts(&value)?,
                     None => second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
+                },
+            },
+            reset: ResetPolicy {
+                cooling_off: match optional("MEDCAB_RESET_COOLING_OFF_HOURS") {
+                    Some(value) => hours("MEDCAB_RESET_COOLING_OFF_HOURS", &value)?,
+                    None => ResetPolicy::default().cooling_off,
                 },
             },
             api_requests_per_minute: match optional("MEDCAB_API_REQUESTS_PER_MINUTE") {

@@ -57,6 +57,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         vault,
         clock: Clock::system(),
         factor: medcab_core::second_factor::FactorPolicy::default(),
+        reset: medcab_core::factor_resets::ResetPolicy::default(),
         // The limits may be tried out in the sandbox too; unset, the defaults.
         max_document_bytes: crate::config::max_document_bytes_from_env()?,
         review_deadlines: crate::config::review_deadlines(

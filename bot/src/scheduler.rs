@@ -76,6 +76,8 @@ pub struct Ticked {
     pub proposed: Option<usize>,
     /// Another instance held the lock: nothing was done.
     pub skipped: bool,
+    /// Second-factor resets whose cooling-off ended and that took effect.
+    pub resets_applied: u64,
 }
 
 /// The running scheduler.
@@ -182,6 +184,9 @@ async fn tick_locked(
     let inspection_reminders = inspections::enqueue_reminders(db, today, now)
         .await
         .context("inspection reminders")?;
+    let resets_applied = medcab_core::factor_resets::apply_due(db, now)
+        .await
+        .context("second-factor resets")?;
 
     let mut proposed = None;
     if let Some(source) = feed_source {
@@ -204,6 +209,7 @@ async fn tick_locked(
         inspection_reminders,
         proposed,
         skipped: false,
+        resets_applied,
     })
 }
 

@@ -87,6 +87,8 @@ pub struct Services {
     /// How long a confirmed step-up lasts without activity.
     /// The session a code opens and the lockout rules.
     pub factor: medcab_core::second_factor::FactorPolicy,
+    /// The cooling-off of a second-factor reset.
+    pub reset: medcab_core::factor_resets::ResetPolicy,
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`).
     pub max_document_bytes: usize,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).

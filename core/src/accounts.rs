@@ -414,6 +414,35 @@ pub async fn count_snils_try(
     })
 }
 
+/// When the account was opened (consent given), for a reset's card: an
+/// account made yesterday proves less than one used for years.
+pub async fn created_at(db: &PgPool, user_id: i64) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT created_at FROM accounts WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Back to the second-factor step, with no session: the factor was reset
+/// (`crate::factor_resets`), so onboarding enrols a new one.
+pub(crate) async fn back_to_second_factor(
+    tx: &mut PgConnection,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE accounts SET step = 'second_factor', confirmed_until = NULL, session_started_at = NULL
+        WHERE telegram_user_id = $1 AND step = 'active'
+        "#,
+        user_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Whether the practitioner is confirmed: matched in the register, or
 /// their activation was approved. An applicant (or no account) is not.
 pub async fn is_confirmed(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {

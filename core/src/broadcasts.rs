@@ -469,6 +469,7 @@ mod tests {
                 ("has_link".into(), Value::from("no")),
             ]),
             login_challenge: None,
+            factor_reset: None,
         }
     }
 

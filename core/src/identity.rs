@@ -197,6 +197,7 @@ fn security_push(chat_id: i64, key: &str) -> Notification {
             key: key.to_owned(),
             args: BTreeMap::new(),
             login_challenge: None,
+            factor_reset: None,
         },
     )
 }

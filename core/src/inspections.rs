@@ -271,6 +271,7 @@ pub fn announcement(draft: &InspectionDraft) -> Payload {
         key: PUSH_KEY.to_owned(),
         args,
         login_challenge: None,
+        factor_reset: None,
     }
 }
 
@@ -290,6 +291,7 @@ fn reminder(inspection: &Inspection, days: i64) -> Payload {
         key: REMINDER_PUSH_KEY.to_owned(),
         args,
         login_challenge: None,
+        factor_reset: None,
     }
 }
 
@@ -596,6 +598,7 @@ pub async fn cancel(
             kind,
         ),
         login_challenge: None,
+        factor_reset: None,
     };
     let earlier = broadcasts::of_inspection(&mut tx, id).await?;
     // Withdrawn first: a row a worker is sending now is waited for, and

@@ -229,6 +229,7 @@ pub async fn create(
                 ("place".to_owned(), Value::from(attempt.place.as_str())),
             ]),
             login_challenge: Some(challenge.id),
+            factor_reset: None,
         },
     );
     outbox::enqueue(&mut tx, &push, now).await?;

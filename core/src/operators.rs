@@ -158,6 +158,13 @@ pub enum AuditAction {
     /// cancellation's broadcast, how many it tells and how many pushes
     /// still queued were withdrawn.
     InspectionCancelled,
+    /// The card of a second-factor reset request was shown (it names the
+    /// practitioner and lists their documents).
+    FactorResetViewed,
+    /// The first of the two approvals a reset needs.
+    FactorResetFirstApproved,
+    /// A reset request was rejected, with a reason.
+    FactorResetRejected,
 }
 
 impl AuditAction {
@@ -173,10 +180,13 @@ impl AuditAction {
             AuditAction::ProposalDismissed => "proposal_dismissed",
             AuditAction::InspectionScheduled => "inspection_scheduled",
             AuditAction::InspectionCancelled => "inspection_cancelled",
+            AuditAction::FactorResetViewed => "factor_reset_viewed",
+            AuditAction::FactorResetFirstApproved => "factor_reset_first_approved",
+            AuditAction::FactorResetRejected => "factor_reset_rejected",
         }
     }
 
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::Viewed,
         AuditAction::Claimed,
         AuditAction::Decided,
@@ -187,6 +197,9 @@ impl AuditAction {
         AuditAction::ProposalDismissed,
         AuditAction::InspectionScheduled,
         AuditAction::InspectionCancelled,
+        AuditAction::FactorResetViewed,
+        AuditAction::FactorResetFirstApproved,
+        AuditAction::FactorResetRejected,
     ];
 
     pub fn parse(text: &str) -> Option<AuditAction> {

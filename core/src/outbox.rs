@@ -62,8 +62,11 @@ pub enum Kind {
     LoginConfirmation,
     /// An application changed status (`crate::applications::PUSH_KEY`).
     ApplicationStatusChanged,
-    /// An operator approved a second-factor reset: enrol a new one.
-    FactorResetApproved,
+    /// About a second-factor reset: requested (with a button to cancel),
+    /// approved (when it takes effect, the same button), applied (enrol a
+    /// new authenticator) or rejected. Stored as `factor_reset_approved`,
+    /// its first use.
+    FactorReset,
     /// A change in regulation, published to those it concerns.
     RegulatoryNotice,
     /// An inspection was scheduled.
@@ -85,7 +88,7 @@ impl Kind {
     pub const ALL: [Kind; 10] = [
         Kind::LoginConfirmation,
         Kind::ApplicationStatusChanged,
-        Kind::FactorResetApproved,
+        Kind::FactorReset,
         Kind::RegulatoryNotice,
         Kind::Inspection,
         Kind::InspectionReminder,
@@ -99,7 +102,7 @@ impl Kind {
         match self {
             Kind::LoginConfirmation => "login_confirmation",
             Kind::ApplicationStatusChanged => "application_status_changed",
-            Kind::FactorResetApproved => "factor_reset_approved",
+            Kind::FactorReset => "factor_reset_approved",
             Kind::RegulatoryNotice => "regulatory_notice",
             Kind::Inspection => "inspection",
             Kind::InspectionReminder => "inspection_reminder",
@@ -117,7 +120,7 @@ impl Kind {
     /// Which switch in /settings governs it.
     pub fn category(self) -> Category {
         match self {
-            Kind::LoginConfirmation | Kind::FactorResetApproved | Kind::SecurityNotice => {
+            Kind::LoginConfirmation | Kind::FactorReset | Kind::SecurityNotice => {
                 Category::Security
             }
             // An operator's own work, like a practitioner's applications.
@@ -133,7 +136,7 @@ impl Kind {
         match self {
             Kind::LoginConfirmation => Priority::Urgent,
             Kind::ApplicationStatusChanged
-            | Kind::FactorResetApproved
+            | Kind::FactorReset
             | Kind::SecurityNotice
             | Kind::DocumentExpiring
             | Kind::AccreditationExpiring
@@ -206,6 +209,10 @@ pub struct Payload {
     /// The login challenge the buttons answer ([`Kind::LoginConfirmation`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_challenge: Option<Uuid>,
+    /// The second-factor reset request the push's button cancels
+    /// ([`Kind::FactorReset`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor_reset: Option<i64>,
 }
 
 /// A notification to enqueue.
@@ -635,6 +642,7 @@ mod tests {
                 key: "login-push".into(),
                 args: BTreeMap::from([("device".into(), Value::from("Firefox"))]),
                 login_challenge: Some(Uuid::new_v4()),
+                factor_reset: None,
             },
         )
     }

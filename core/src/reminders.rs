@@ -96,6 +96,7 @@ fn document_payload(kind: DocumentKind, days: i64, valid_until: NaiveDate) -> Pa
             ("date".to_owned(), Value::from(date_text(valid_until))),
         ]),
         login_challenge: None,
+        factor_reset: None,
     }
 }
 
@@ -112,6 +113,7 @@ fn accreditation_payload(threshold: i64, days: i64, valid_until: NaiveDate) -> P
             ("date".to_owned(), Value::from(date_text(valid_until))),
         ]),
         login_challenge: None,
+        factor_reset: None,
     }
 }
 

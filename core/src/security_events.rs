@@ -36,6 +36,12 @@ pub enum Kind {
     ActivationRefusedInRegister,
     /// Locked once too often: the factor is blocked until reset.
     FactorBlocked,
+    /// A second-factor reset was requested (details: the request).
+    FactorResetRequested,
+    /// A second-factor reset request was cancelled by the practitioner.
+    FactorResetCancelled,
+    /// A second-factor reset took effect: the old factor is gone.
+    FactorReset,
     /// The practitioner approved a login confirmation with the right number.
     LoginApproved,
     /// The practitioner picked a wrong number in a login confirmation: the
@@ -61,6 +67,9 @@ impl Kind {
             Kind::SnilsRateLimited => "snils_rate_limited",
             Kind::ActivationRefusedInRegister => "activation_refused_in_register",
             Kind::FactorBlocked => "factor_blocked",
+            Kind::FactorResetRequested => "factor_reset_requested",
+            Kind::FactorResetCancelled => "factor_reset_cancelled",
+            Kind::FactorReset => "factor_reset",
             Kind::LoginApproved => "login_approved",
             Kind::LoginNumberMismatch => "login_number_mismatch",
         }

@@ -77,8 +77,8 @@ review-document-not-cited = This document is not part of the application.
 review-resets-none = No second-factor reset requests.
 review-resets-title = Second-factor reset requests ({ $count }). Before approving, make sure the account's owner made the request.
 review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, requested { $since } (Moscow time)
-review-reset-approve-button = Approve reset #{ $n }
-review-reset-approved = ✅ Reset approved: the user will be notified and set up the authenticator again with /start.
+review-reset-open-button = Request #{ $n }
+review-reset-approved = ✅ The reset is approved by a second staff member and takes effect on { $at } (Moscow time). The user was told and can cancel it until then.
 review-reset-not-found = There is no such reset request.
 review-own-reset = You cannot approve your own reset: another member of staff will.
 review-reset-decided = This request has already been decided.
@@ -92,3 +92,23 @@ review-warning-other-applicants = ⚠️ { $count ->
     } given the same SNILS. Approving this application unlinks the others.
 review-activation-unlinked = The applicant's account is no longer linked to the SNILS — the activation cannot be approved.
 review-activation-confirmed-elsewhere = Another account is already confirmed with this SNILS — the activation cannot be approved. Reject the application with a reason.
+
+review-reset-card =
+    🔑 <b>Second-factor reset</b>
+    Telegram ID <code>{ $user }</code>, requested on { $since } (Moscow time)
+    Takes effect no earlier than { $earliest } (Moscow time)
+    Account created: { $created } (Moscow time) · { $confirmed ->
+        [yes] confirmed
+       *[no] not confirmed
+    }
+    Name in the profile: { $profile }
+    Name in the register: { $register }
+    Approvals: { $approvals } of 2
+
+    Compare the names and documents. If in doubt, reach the user through their organisation's HR department before approving.
+review-reset-unknown = no data
+review-reset-first-approval = ✅ Your approval is recorded. Another staff member must approve the reset too.
+review-reset-second-operator = You have already approved this reset: the second approval must come from another staff member.
+review-reset-ask-reason = Write the reason for the refusal in one message — the user will read it.
+review-reset-rejected = ❌ The reset request is rejected; the user was told.
+review-resets-back = « To the requests

@@ -30,6 +30,7 @@ fn payload(tag: &str) -> Payload {
             ("place".to_owned(), Value::from("Москва")),
         ]),
         login_challenge: Some(uuid::Uuid::new_v4()),
+        factor_reset: None,
     }
 }
 

@@ -104,7 +104,7 @@ async fn a_lost_authenticator_is_a_pending_request_for_an_operator(db: PgPool) {
     assert!(
         requested
             .body()
-            .starts_with("Запрос на сброс второго фактора отправлен 25.11.2026."),
+            .starts_with("Запрос на сброс второго фактора отправлен 25.11.2026 13:00 (МСК)."),
         "{}",
         requested.body()
     );

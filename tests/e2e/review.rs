@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
 use medcab_core::operators::{self, AuditAction};
-use medcab_core::{factor_resets, security_events};
+use medcab_core::security_events;
 use medcab_e2e::{Phone, TestApp, valid_snils};
 use medcab_sandbox::ChatMessage;
 use sqlx::PgPool;
@@ -386,6 +386,9 @@ async fn an_operator_cannot_review_their_own_application(db: PgPool) {
     let olga = app.active_user("Ольга", "ru").await;
     let own = submitted_activation(&app, &olga).await;
     grant(&app, &olga).await;
+    // The push about her own submission first, so it is not taken for the
+    // reply to /review.
+    app.wait_for_deliveries(olga.id()).await;
 
     let reply = olga.send("/review").await;
     assert_eq!(reply.body(), ru("review-queue-empty"));
@@ -503,46 +506,167 @@ async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(db: P
     app.finish().await;
 }
 
+/// Anna lost her authenticator: an hour on (13:00 МСК on the first call),
+/// her session over, she asks from the code question.
+async fn request_reset(app: &TestApp, anna: &Phone<'_>) -> ChatMessage {
+    app.clock.advance(chrono::Duration::hours(1));
+    anna.send("/menu").await;
+    anna.press("👤 Профиль").await;
+    anna.press("📵 Нет доступа к приложению").await
+}
+
+async fn factors_of(app: &TestApp, user_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM second_factors WHERE telegram_user_id = $1")
+        .bind(user_id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
+async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.active_user("Анна", "ru").await;
-    factor_resets::request(&app.db, anna.id(), app.clock.now())
-        .await
-        .unwrap();
-    let olga = operator(&app, "Ольга").await;
+    let asked = request_reset(&app, &anna).await;
+    assert!(
+        asked
+            .body()
+            .starts_with("Запрос на сброс второго фактора отправлен 25.11.2026 13:00 (МСК)."),
+        "{}",
+        asked.body()
+    );
+    assert!(
+        asked.body().contains("не раньше 26.11.2026 13:00 (МСК)"),
+        "{}",
+        asked.body()
+    );
+    assert!(asked.button_labels().contains(&"✖️ Отменить запрос"));
+    // Told on her channel too, with the same way out.
+    let push = anna
+        .wait_for_text("🔐 Запрошен сброс второго фактора")
+        .await;
+    assert_eq!(push.button_labels(), ["✖️ Отменить запрос"]);
 
+    let olga = operator(&app, "Ольга").await;
     let list = olga.send("/resets").await;
     assert!(
         list.body().contains(&format!(
-            "1. Telegram ID {}, запрос от 25.11.2026 12:00 (МСК)",
+            "1. Telegram ID {}, запрос от 25.11.2026 13:00 (МСК)",
             anna.id()
         )),
         "{}",
         list.body()
     );
-    assert_eq!(list.button_labels(), ["Одобрить сброс №1"]);
-
-    let approved = olga.press("Одобрить сброс №1").await;
+    assert_eq!(list.button_labels(), ["Запрос №1"]);
+    let card = olga.press("Запрос №1").await;
+    assert!(card.body().contains("Одобрений: 0 из 2"), "{}", card.body());
     assert!(
-        approved.body().starts_with("✅ Сброс одобрен"),
+        card.body().contains("Учётная запись создана: 25.11.2026"),
+        "{}",
+        card.body()
+    );
+    assert!(card.protect_content);
+    let first = olga.press("✅ Одобрить").await;
+    assert_eq!(
+        first.body().lines().next(),
+        Some(ru("review-reset-first-approval").as_str())
+    );
+
+    // Olga cannot give the second approval herself.
+    let again = olga.press("Запрос №1").await;
+    assert!(
+        again.body().contains("Одобрений: 1 из 2"),
+        "{}",
+        again.body()
+    );
+    let refused = olga.press_forged(&again_data(&again)).await;
+    assert_eq!(
+        refused.text.as_deref(),
+        Some(ru("review-reset-second-operator").as_str())
+    );
+
+    let petr = operator(&app, "Пётр").await;
+    petr.send("/resets").await;
+    petr.press("Запрос №1").await;
+    let approved = petr.press("✅ Одобрить").await;
+    assert!(
+        approved.body().starts_with(
+            "✅ Сброс одобрен вторым сотрудником и вступит в силу 26.11.2026 13:00 (МСК)."
+        ),
         "{}",
         approved.body()
     );
-    assert!(approved.body().contains(&ru("review-resets-none")));
-    anna.wait_for_text("Сброс второго фактора одобрен.").await;
-    let factors: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM second_factors WHERE telegram_user_id = $1")
-            .bind(anna.id())
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(factors, 0, "the lost authenticator no longer works");
-    // Approved once: a second (forged) tap is told so.
-    let again = olga.press_forged("op:reset:1").await;
+    anna.wait_for_text("🔐 Сброс второго фактора одобрен и вступит в силу 26.11.2026 13:00 (МСК).")
+        .await;
+
+    // The old factor works until the cooling-off is over.
+    app.clock.advance(chrono::Duration::hours(23));
+    app.scheduler_tick().await;
+    assert_eq!(factors_of(&app, anna.id()).await, 1);
+    app.clock.advance(chrono::Duration::hours(1));
+    let ticked = app.scheduler_tick().await;
+    assert_eq!(ticked.resets_applied, 1);
     assert_eq!(
-        again.text.as_deref(),
-        Some("По этому запросу решение уже принято.")
+        factors_of(&app, anna.id()).await,
+        0,
+        "the lost authenticator no longer works"
+    );
+    anna.wait_for_text("Сброс второго фактора одобрен. Отправьте /start")
+        .await;
+    app.finish().await;
+}
+
+/// The approve button's data on a reset card.
+fn again_data(card: &ChatMessage) -> String {
+    card.button("✅ Одобрить")
+        .and_then(|button| button.callback_data.clone())
+        .expect("an approve button")
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    request_reset(&app, &anna).await;
+    anna.wait_for_text("🔐 Запрошен сброс второго фактора")
+        .await;
+    // Pressed on the push: cancelled, and nobody is asked to decide.
+    let cancelled = anna.press("✖️ Отменить запрос").await;
+    assert_eq!(
+        cancelled.html.as_deref(),
+        Some(ru("factor-reset-cancelled").as_str())
+    );
+    let olga = operator(&app, "Ольга").await;
+    let list = olga.send("/resets").await;
+    assert_eq!(
+        list.html.as_deref(),
+        Some(ru("review-resets-none").as_str())
+    );
+
+    // Asked again, and rejected with a reason.
+    request_reset(&app, &anna).await;
+    olga.send("/resets").await;
+    olga.press("Запрос №1").await;
+    let ask = olga.press("❌ Отклонить").await;
+    assert_eq!(
+        ask.html.as_deref(),
+        Some(ru("review-reset-ask-reason").as_str())
+    );
+    let done = olga.send("ФИО в профиле не совпадает с регистром").await;
+    assert!(
+        done.body().starts_with("❌ Запрос на сброс отклонён"),
+        "{}",
+        done.body()
+    );
+    anna.wait_for_text("🔐 Запрос на сброс второго фактора отклонён")
+        .await;
+    assert_eq!(factors_of(&app, anna.id()).await, 1);
+    let kinds = medcab_core::security_events::kinds_for(&app.db, anna.id())
+        .await
+        .unwrap();
+    assert!(
+        kinds.contains(&"factor_reset_cancelled".to_owned()),
+        "{kinds:?}"
     );
     app.finish().await;
 }

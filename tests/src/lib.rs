@@ -184,6 +184,7 @@ impl TestApp {
             vault: self.vault.clone(),
             clock: self.clock.clone(),
             factor: medcab_core::second_factor::FactorPolicy::default(),
+            reset: medcab_core::factor_resets::ResetPolicy::default(),
             max_document_bytes: self.max_document_bytes,
             // The defaults `medcab run` has with nothing configured.
             review_deadlines: medcab_core::applications::ReviewDeadlines::default(),

@@ -59,6 +59,17 @@ pub fn keyboard(
                 vec![button(t.msg("login-deny"), Response::NotMe)],
             ]))
         }
+        // Whoever holds the chat may cancel a reset: cancelling only keeps
+        // the old factor.
+        Kind::FactorReset => {
+            let request = payload.factor_reset?;
+            Some(InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback(
+                    t.msg("factor-reset-cancel-button"),
+                    Action::CancelReset(request).encode(),
+                ),
+            ]]))
+        }
         // The others only inform; the details are behind the second
         // factor, not in the push.
         _ => None,
@@ -82,6 +93,39 @@ mod tests {
                 ("place".to_owned(), Value::from("Москва")),
             ]),
             login_challenge: Some(Uuid::new_v4()),
+            factor_reset: None,
+        }
+    }
+
+    /// The identity and reset pushes core writes exist in both languages
+    /// (a missing key renders as the key itself).
+    #[test]
+    fn security_pushes_render_in_both_languages() {
+        use medcab_core::{factor_resets, identity};
+        let keys = [
+            identity::SUPERSEDED_PUSH_KEY,
+            identity::SUPPORT_PUSH_KEY,
+            identity::CONFLICT_PUSH_KEY,
+            factor_resets::REQUESTED_PUSH_KEY,
+            factor_resets::SCHEDULED_PUSH_KEY,
+            factor_resets::APPLIED_PUSH_KEY,
+            factor_resets::REJECTED_PUSH_KEY,
+        ];
+        for language in Language::ALL {
+            for key in keys {
+                let payload = Payload {
+                    key: key.to_owned(),
+                    args: BTreeMap::from([
+                        ("earliest".to_owned(), Value::from("26.11.2026 12:00")),
+                        ("at".to_owned(), Value::from("26.11.2026 12:00")),
+                    ]),
+                    login_challenge: None,
+                    factor_reset: Some(1),
+                };
+                let text = render(Texts::new(language), &payload);
+                assert!(!text.contains(key) && !text.is_empty(), "{language}: {key}");
+                assert!(!text.contains("{ $"), "{language}: {key}: {text}");
+            }
         }
     }
 

@@ -37,6 +37,8 @@ pub enum Action {
     Forget(bool),
     /// The authenticator is lost: ask an operator to reset the second factor.
     FactorLost,
+    /// Cancel this second-factor reset request (a claim: re-checked).
+    CancelReset(i64),
     /// A button on the profile screens.
     Profile(ProfileAction),
     /// Answer a login confirmation: one of the numbers offered, or «это не я».
@@ -68,6 +70,7 @@ impl Action {
             Action::Forget(true) => "forget:yes".to_owned(),
             Action::Forget(false) => "forget:no".to_owned(),
             Action::FactorLost => "factor:lost".to_owned(),
+            Action::CancelReset(id) => format!("factor:cancel:{id}"),
             Action::Profile(action) => action.encode(),
             // 41 bytes at most.
             Action::Login {
@@ -98,6 +101,13 @@ impl Action {
             Some(("forget", "yes")) => Some(Action::Forget(true)),
             Some(("forget", "no")) => Some(Action::Forget(false)),
             Some(("factor", "lost")) => Some(Action::FactorLost),
+            Some(("factor", rest)) => {
+                let id = rest.strip_prefix("cancel:")?;
+                if id.is_empty() || id.starts_with('0') || !id.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                id.parse().ok().map(Action::CancelReset)
+            }
             Some(("pf", rest)) => ProfileAction::parse(rest).map(Action::Profile),
             Some(("login", rest)) => {
                 let (challenge, answer) = rest.split_once(':')?;
@@ -154,6 +164,7 @@ mod tests {
             Action::Forget(true),
             Action::Forget(false),
             Action::FactorLost,
+            Action::CancelReset(i64::MAX),
             Action::Login {
                 challenge: Uuid::new_v4(),
                 response: Response::Number(10),

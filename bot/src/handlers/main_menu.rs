@@ -18,7 +18,7 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
-use medcab_core::{accounts, factor_resets};
+use medcab_core::accounts;
 use sqlx::PgPool;
 
 use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language, step_up};
@@ -300,29 +300,4 @@ async fn built_section(
         Section::Notifications => Some(super::settings::section_screen(t)),
         _ => None,
     })
-}
-
-/// [📵 Нет доступа к приложению]: a reset waits for an operator.
-pub async fn factor_lost(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    dialogue.exit().await?;
-    let since = factor_resets::request(&db, query.from.id.0 as i64, services.clock.now()).await?;
-    let date = since.format("%d.%m.%Y").to_string();
-    let text = t.msg_with("factor-reset-requested", [("date", Arg::Text(&date))]);
-    screen::replace(
-        &bot,
-        &query,
-        Screen {
-            text,
-            keyboard: back(t),
-        },
-    )
-    .await
 }

@@ -12,6 +12,7 @@ mod code_entry;
 pub mod commands;
 mod documents;
 mod education;
+mod factor_reset;
 mod fallback;
 mod forget;
 mod help;
@@ -75,6 +76,8 @@ pub enum State {
         application: i64,
         note: review::NoteFor,
     },
+    /// An operator was asked why they reject this second-factor reset.
+    ResetNote { request: i64 },
     /// /settings asked for custom quiet hours (`ЧЧ:ММ–ЧЧ:ММ`).
     QuietHours,
     /// An operator is writing a regulatory notice or an inspection; the
@@ -93,7 +96,8 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(case![Command::Forget].endpoint(forget::ask));
     // Buttons that work at any point too.
     let anytime_actions = dptree::filter_map(Action::from_update)
-        .branch(case![Action::Forget(erase)].endpoint(forget::answer));
+        .branch(case![Action::Forget(erase)].endpoint(forget::answer))
+        .branch(case![Action::CancelReset(request)].endpoint(factor_reset::cancel));
 
     dptree::entry()
         .filter_map_async(visit)
@@ -176,7 +180,7 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(dptree::filter_map_async(step_up::closed_for_press).endpoint(step_up::hold_press))
         .branch(case![Action::Home].endpoint(main_menu::home))
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
-        .branch(case![Action::FactorLost].endpoint(main_menu::factor_lost))
+        .branch(case![Action::FactorLost].endpoint(factor_reset::lost))
         .branch(case![Action::Profile(action)].endpoint(profile::act))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set))
         .branch(

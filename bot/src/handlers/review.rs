@@ -64,7 +64,12 @@ pub enum OpAction {
     Approve(i64),
     Reject(i64),
     MoreDocuments(i64),
+    /// The card of a reset request: who asks, and what proves it.
+    OpenReset(i64),
     ApproveReset(i64),
+    RejectReset(i64),
+    /// Back to the list of reset requests.
+    Resets,
 }
 
 impl OpAction {
@@ -80,13 +85,19 @@ impl OpAction {
             OpAction::Approve(id) => format!("ok:{id}"),
             OpAction::Reject(id) => format!("no:{id}"),
             OpAction::MoreDocuments(id) => format!("more:{id}"),
+            OpAction::OpenReset(id) => format!("rcard:{id}"),
             OpAction::ApproveReset(id) => format!("reset:{id}"),
+            OpAction::RejectReset(id) => format!("rno:{id}"),
+            OpAction::Resets => "resets".to_owned(),
         }
     }
 
     pub fn parse(data: &str) -> Option<OpAction> {
         if data == "next" {
             return Some(OpAction::Next);
+        }
+        if data == "resets" {
+            return Some(OpAction::Resets);
         }
         let (verb, rest) = data.split_once(':')?;
         match verb {
@@ -101,7 +112,9 @@ impl OpAction {
             "ok" => id(rest).map(OpAction::Approve),
             "no" => id(rest).map(OpAction::Reject),
             "more" => id(rest).map(OpAction::MoreDocuments),
+            "rcard" => id(rest).map(OpAction::OpenReset),
             "reset" => id(rest).map(OpAction::ApproveReset),
+            "rno" => id(rest).map(OpAction::RejectReset),
             _ => None,
         }
     }
@@ -114,7 +127,10 @@ impl OpAction {
             OpAction::Approve(_) => "approve",
             OpAction::Reject(_) => "reject",
             OpAction::MoreDocuments(_) => "more_documents",
+            OpAction::OpenReset(_) => "view_factor_reset",
             OpAction::ApproveReset(_) => "approve_factor_reset",
+            OpAction::RejectReset(_) => "reject_factor_reset",
+            OpAction::Resets => "resets",
         }
     }
 
@@ -132,7 +148,10 @@ impl OpAction {
             OpAction::Approve(big),
             OpAction::Reject(7),
             OpAction::MoreDocuments(42),
+            OpAction::OpenReset(big),
             OpAction::ApproveReset(big),
+            OpAction::RejectReset(big),
+            OpAction::Resets,
         ]
     }
 }
@@ -163,7 +182,8 @@ pub fn routes() -> UpdateHandler<HandlerError> {
         .branch(case![Command::Resets].endpoint(resets_command));
     // Another command while a note is asked for is that command, not the note.
     let notes = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
-        .branch(case![State::ReviewNote { application, note }].endpoint(receive_note));
+        .branch(case![State::ReviewNote { application, note }].endpoint(receive_note))
+        .branch(case![State::ResetNote { request }].endpoint(receive_reset_reason));
     let actions =
         dptree::filter_map(Action::from_update).branch(case![Action::Op(op)].endpoint(press));
     dptree::entry()
@@ -272,16 +292,60 @@ pub async fn press(
             };
             screen::replace(&bot, &query, screen).await
         }
-        OpAction::ApproveReset(request) => {
-            match review::approve_factor_reset(&db, operator, request, now).await {
-                Ok(_) => {
+        OpAction::Resets => {
+            screen::answer(&bot, &query).await?;
+            dialogue.exit().await?;
+            let screen = resets_screen(t, &db, operator, now, None).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        OpAction::OpenReset(request) => {
+            let card = review::reset_card(
+                &db,
+                &services.vault,
+                &services.registry,
+                operator,
+                request,
+                now,
+                services.reset,
+            )
+            .await;
+            match card {
+                Ok(card) => {
                     screen::answer(&bot, &query).await?;
-                    let heading = t.msg("review-reset-approved");
+                    screen::replace(&bot, &query, reset_card_screen(t, &card)).await
+                }
+                Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
+            }
+        }
+        OpAction::ApproveReset(request) => {
+            match review::approve_factor_reset(&db, operator, request, now, services.reset).await {
+                Ok(approval) => {
+                    screen::answer(&bot, &query).await?;
+                    let heading = match approval {
+                        review::Approval::First => t.msg("review-reset-first-approval"),
+                        review::Approval::Scheduled { effective_at } => t.msg_with(
+                            "review-reset-approved",
+                            [("at", Arg::Text(&moscow(effective_at)))],
+                        ),
+                    };
                     let screen = resets_screen(t, &db, operator, now, Some(heading)).await?;
                     screen::replace(&bot, &query, screen).await
                 }
                 Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
             }
+        }
+        OpAction::RejectReset(request) => {
+            screen::answer(&bot, &query).await?;
+            dialogue.update(State::ResetNote { request }).await?;
+            let keyboard = InlineKeyboardMarkup::new([[button(
+                t.msg("review-back-to-card"),
+                Action::Op(OpAction::OpenReset(request)),
+            )]]);
+            let screen = Screen {
+                text: t.msg("review-reset-ask-reason"),
+                keyboard,
+            };
+            screen::replace(&bot, &query, screen).await
         }
     }
 }
@@ -332,6 +396,44 @@ pub async fn receive_note(
         Err(error) => problem(t, error)?,
     };
     screen::show(&bot, msg.chat.id, after_decision(t, text)).await
+}
+
+/// The reason typed after «❌ Отклонить» on a reset's card.
+pub async fn receive_reset_reason(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+    request: i64,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let operator = user.id.0 as i64;
+    let now = services.clock.now();
+    if !allowed(&db, operator, "reject_factor_reset", now).await? {
+        dialogue.exit().await?;
+        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
+    }
+    let reason = match msg.text().map(Note::parse) {
+        Some(Ok(reason)) => reason,
+        Some(Err(NoteError::TooLong { max })) => {
+            let text = t.msg_with("review-note-too-long", [("max", Arg::Number(max as i64))]);
+            return screen::say(&bot, msg.chat.id, text).await;
+        }
+        _ => return screen::say(&bot, msg.chat.id, t.msg("review-note-text-only")).await,
+    };
+    dialogue.exit().await?;
+    let rejected =
+        review::reject_factor_reset(&db, &services.vault, operator, request, &reason, now).await;
+    let heading = match rejected {
+        Ok(_) => t.msg("review-reset-rejected"),
+        Err(error) => problem(t, error)?,
+    };
+    let screen = resets_screen(t, &db, operator, now, Some(heading)).await?;
+    screen::show(&bot, msg.chat.id, screen).await
 }
 
 /// /resets: the second-factor resets waiting for an operator.
@@ -417,6 +519,7 @@ fn problem(t: Texts, error: ReviewError) -> Result<String, HandlerError> {
         ReviewError::FactorResetNotFound => "review-reset-not-found",
         ReviewError::OwnFactorReset => "review-own-reset",
         ReviewError::FactorResetDecided => "review-reset-decided",
+        ReviewError::SecondOperatorRequired => "review-reset-second-operator",
         ReviewError::Application(ApplicationError::NotConfirmable(ConfirmError::NotLinked)) => {
             "review-activation-unlinked"
         }
@@ -669,12 +772,91 @@ async fn resets_screen(
             ],
         ));
         rows.push(vec![button(
-            t.msg_with("review-reset-approve-button", [("n", Arg::Number(n))]),
-            Action::Op(OpAction::ApproveReset(request.id)),
+            t.msg_with("review-reset-open-button", [("n", Arg::Number(n))]),
+            Action::Op(OpAction::OpenReset(request.id)),
         )]);
     }
     Ok(Screen {
         text,
         keyboard: InlineKeyboardMarkup::new(rows),
     })
+}
+
+/// A reset request as the operator weighs it, with its decisions.
+fn reset_card_screen(t: Texts, card: &review::ResetCard) -> Screen {
+    let request = &card.request;
+    let user = request.telegram_user_id.to_string();
+    let since = moscow(request.requested_at);
+    let earliest = moscow(card.earliest);
+    let created = card
+        .account_created_at
+        .map(moscow)
+        .unwrap_or_else(|| "—".to_owned());
+    let none = t.msg("review-reset-unknown");
+    let profile_name = card.profile_name.clone().unwrap_or_else(|| none.clone());
+    let register_name = card.register_name.clone().unwrap_or_else(|| none.clone());
+    let approvals = if request.first_approved_by.is_some() {
+        1
+    } else {
+        0
+    };
+    let mut text = t.msg_with(
+        "review-reset-card",
+        [
+            ("user", Arg::Text(&user)),
+            ("since", Arg::Text(&since)),
+            ("earliest", Arg::Text(&earliest)),
+            ("created", Arg::Text(&created)),
+            (
+                "confirmed",
+                Arg::Text(if card.confirmed { "yes" } else { "no" }),
+            ),
+            ("profile", Arg::Text(&profile_name)),
+            ("register", Arg::Text(&register_name)),
+            ("approvals", Arg::Number(approvals)),
+        ],
+    );
+    text.push_str("\n\n");
+    if card.documents.is_empty() {
+        text.push_str(&t.msg("review-card-no-documents"));
+    } else {
+        text.push_str(&t.msg("review-card-documents"));
+        for (n, document) in card.documents.iter().enumerate() {
+            let kind = document_kind(t, document.kind);
+            let number = document
+                .number
+                .clone()
+                .unwrap_or_else(|| t.msg("review-no-number"));
+            let issued = date(document.issued_on);
+            text.push('\n');
+            text.push_str(&t.msg_with(
+                "review-card-document",
+                [
+                    ("n", Arg::Number(n as i64 + 1)),
+                    ("kind", Arg::Text(&kind)),
+                    ("number", Arg::Text(&number)),
+                    ("issued", Arg::Text(&issued)),
+                ],
+            ));
+        }
+    }
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new([
+            vec![
+                button(
+                    t.msg("review-approve"),
+                    Action::Op(OpAction::ApproveReset(request.id)),
+                ),
+                button(
+                    t.msg("review-reject"),
+                    Action::Op(OpAction::RejectReset(request.id)),
+                ),
+            ],
+            vec![button(
+                t.msg("review-resets-back"),
+                Action::Op(OpAction::Resets),
+            )],
+        ]),
+    }
 }

@@ -710,6 +710,7 @@ pub(crate) async fn apply(
                 ("status".to_owned(), Value::from(status.as_str())),
             ]),
             login_challenge: None,
+            factor_reset: None,
         },
     );
     outbox::enqueue(tx, &push, now).await?;

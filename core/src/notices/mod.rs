@@ -281,6 +281,7 @@ pub fn payload(title: &str, summary: &str, link: Option<&str>) -> Payload {
             ("link".to_owned(), Value::from(link.unwrap_or(""))),
         ]),
         login_challenge: None,
+        factor_reset: None,
     }
 }
 
@@ -441,6 +442,7 @@ async fn tell_operators(
                     Value::from(i64::try_from(count).unwrap_or(i64::MAX)),
                 )]),
                 login_challenge: None,
+                factor_reset: None,
             },
         );
         push.not_before = settings.release_at(now);

@@ -1,32 +1,73 @@
-//! Operators approve the second-factor resets practitioners requested
-//! after losing the phone with the authenticator (`crate::factor_resets`
-//! records the requests).
+//! Operators decide the second-factor resets practitioners requested after
+//! losing the phone with the authenticator (`crate::factor_resets` records
+//! the requests and applies the approved ones when their time comes).
 //!
-//! An approval, in one transaction: the request is marked approved, the
-//! practitioner's second factor is deleted and their account goes back to
-//! the second-factor step (so the bot's onboarding enrols a new
-//! authenticator and no step-up session outlives the old one), the audit
-//! row, and a push telling the practitioner to set up the new one.
+//! The rules:
+//! - The card of a request shows what proves who asks: the profile's name,
+//!   the register's name (by the account's СНИЛС), the documents on file,
+//!   the account's age and whether it is confirmed. Its view is audited.
+//! - A reset needs two different operators: the first approval is recorded
+//!   and the request waits; the second (never by the first, nor by the
+//!   practitioner themselves) schedules it for the end of the cooling-off
+//!   period, or now if that has passed, and tells the practitioner when.
+//! - Either may reject it instead, with a reason the practitioner reads.
+//! - Every refusal (own request, the same operator twice, a decided
+//!   request) is audited.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
 use super::{ReviewError, finish, require_operator};
+use crate::accounts;
+use crate::applications::Note;
+use crate::crypto::Vault;
+use crate::documents::{self, DocumentSummary};
+use crate::factor_resets::{
+    self, REASON_FIELD, REJECTED_PUSH_KEY, ResetPolicy, SCHEDULED_PUSH_KEY,
+};
 use crate::operators::{self, AuditAction, AuditEntry};
-use crate::outbox::{self, Notification, Payload};
+use crate::outbox;
+use crate::profile;
+use crate::registry::Registry;
 
-/// The Fluent key of the push sent when a reset is approved; no arguments.
-pub const APPROVED_PUSH_KEY: &str = "factor-reset-approved";
+/// The Fluent key of the push sent when a reset takes effect; no arguments.
+pub const APPROVED_PUSH_KEY: &str = factor_resets::APPLIED_PUSH_KEY;
 
-/// A request waiting for an operator: ids and a date, nothing personal.
+/// A request waiting for an operator: ids and dates, nothing personal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingReset {
     pub id: i64,
     pub telegram_user_id: i64,
     pub requested_at: DateTime<Utc>,
+    /// One operator approved it already (not necessarily this one).
+    pub first_approved_by: Option<i64>,
+}
+
+/// What an operator weighs before approving a reset.
+#[derive(Debug, Clone)]
+pub struct ResetCard {
+    pub request: PendingReset,
+    /// When it could take effect at the earliest.
+    pub earliest: DateTime<Utc>,
+    pub profile_name: Option<String>,
+    /// `None` when the register does not know the СНИЛС (or did not answer).
+    pub register_name: Option<String>,
+    pub documents: Vec<DocumentSummary>,
+    pub account_created_at: Option<DateTime<Utc>>,
+    /// Matched in the register or activated by an operator.
+    pub confirmed: bool,
+}
+
+/// What became of an approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    /// The first of two: another operator must approve too.
+    First,
+    /// The second: the reset takes effect then.
+    Scheduled { effective_at: DateTime<Utc> },
 }
 
 /// The requests waiting, oldest first, without the operator's own.
@@ -41,7 +82,7 @@ pub async fn pending_factor_resets(
     let pending = sqlx::query_as!(
         PendingReset,
         r#"
-        SELECT id, telegram_user_id, requested_at FROM factor_reset_requests
+        SELECT id, telegram_user_id, requested_at, first_approved_by FROM factor_reset_requests
         WHERE status = 'pending' AND telegram_user_id <> $1
         ORDER BY requested_at, id
         "#,
@@ -52,17 +93,70 @@ pub async fn pending_factor_resets(
     Ok(pending)
 }
 
-/// The operator approves a pending reset. Refused (and audited): a
-/// non-operator, the operator's own request. A request decided before is
-/// [`ReviewError::FactorResetDecided`].
+/// The card of a pending request (see the module's rules); audited.
+pub async fn reset_card(
+    db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
+    operator_id: i64,
+    request_id: i64,
+    now: DateTime<Utc>,
+    policy: ResetPolicy,
+) -> Result<ResetCard, ReviewError> {
+    let mut tx = db.begin().await?;
+    let checked = async {
+        require_operator(&mut tx, operator_id, "view_factor_reset", None, now).await?;
+        let request =
+            pending_request(&mut tx, operator_id, request_id, "view_factor_reset", now).await?;
+        let entry = AuditEntry {
+            operator_id,
+            action: AuditAction::FactorResetViewed,
+            application_id: None,
+            factor_reset_id: Some(request_id),
+            owner_id: Some(request.telegram_user_id),
+            details: json!({}),
+        };
+        operators::audit(&mut tx, &entry, now).await?;
+        Ok(request)
+    }
+    .await;
+    let request = finish(tx, checked).await?;
+
+    let user_id = request.telegram_user_id;
+    let profile_name = profile::get(db, vault, user_id)
+        .await?
+        .map(|profile| profile.full_name().to_string());
+    let register_name = match accounts::snils(db, vault, user_id).await? {
+        Some(snils) => match registry.find(&snils).await {
+            Ok(entry) => entry.map(|entry| entry.full_name),
+            Err(error) => {
+                tracing::warn!(%error, "the reset card goes without the register's name");
+                None
+            }
+        },
+        None => None,
+    };
+    Ok(ResetCard {
+        request,
+        earliest: request.requested_at + policy.cooling_off,
+        profile_name,
+        register_name,
+        documents: documents::list(db, vault, user_id).await?,
+        account_created_at: accounts::created_at(db, user_id).await?,
+        confirmed: accounts::is_confirmed(db, user_id).await?,
+    })
+}
+
+/// The operator approves a pending reset (see the module's rules).
 pub async fn approve_factor_reset(
     db: &PgPool,
     operator_id: i64,
     request_id: i64,
     now: DateTime<Utc>,
-) -> Result<PendingReset, ReviewError> {
+    policy: ResetPolicy,
+) -> Result<Approval, ReviewError> {
     let mut tx = db.begin().await?;
-    let approved = approve_in(&mut tx, operator_id, request_id, now).await;
+    let approved = approve_in(&mut tx, operator_id, request_id, now, policy).await;
     finish(tx, approved).await
 }
 
@@ -71,84 +165,201 @@ async fn approve_in(
     operator_id: i64,
     request_id: i64,
     now: DateTime<Utc>,
-) -> Result<PendingReset, ReviewError> {
+    policy: ResetPolicy,
+) -> Result<Approval, ReviewError> {
     require_operator(tx, operator_id, "approve_factor_reset", None, now).await?;
-    let request = sqlx::query!(
+    let request = pending_request(tx, operator_id, request_id, "approve_factor_reset", now).await?;
+    let Some(first) = request.first_approved_by else {
+        sqlx::query!(
+            r#"
+            UPDATE factor_reset_requests SET first_approved_by = $2, first_approved_at = $3
+            WHERE id = $1
+            "#,
+            request_id,
+            operator_id,
+            now,
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            tx,
+            operator_id,
+            AuditAction::FactorResetFirstApproved,
+            &request,
+            now,
+        )
+        .await?;
+        return Ok(Approval::First);
+    };
+    if first == operator_id {
+        refuse(
+            tx,
+            operator_id,
+            &request,
+            "second_approval_by_the_same_operator",
+            now,
+        )
+        .await?;
+        return Err(ReviewError::SecondOperatorRequired);
+    }
+    let effective_at = (request.requested_at + policy.cooling_off).max(now);
+    sqlx::query!(
         r#"
-        SELECT telegram_user_id, status, requested_at FROM factor_reset_requests
-        WHERE id = $1 FOR UPDATE
+        UPDATE factor_reset_requests SET status = 'approved', approved_by = $2, effective_at = $3
+        WHERE id = $1
+        "#,
+        request_id,
+        operator_id,
+        effective_at,
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        tx,
+        operator_id,
+        AuditAction::FactorResetApproved,
+        &request,
+        now,
+    )
+    .await?;
+    let args = BTreeMap::from([(
+        "at".to_owned(),
+        Value::from(factor_resets::moscow_time(effective_at)),
+    )]);
+    let push = factor_resets::push(
+        request.telegram_user_id,
+        SCHEDULED_PUSH_KEY,
+        args,
+        Some(request_id),
+    );
+    outbox::enqueue(tx, &push, now).await?;
+    Ok(Approval::Scheduled { effective_at })
+}
+
+/// The operator rejects a pending reset with a reason the practitioner
+/// reads (sealed: it may name them).
+pub async fn reject_factor_reset(
+    db: &PgPool,
+    vault: &Vault,
+    operator_id: i64,
+    request_id: i64,
+    reason: &Note,
+    now: DateTime<Utc>,
+) -> Result<PendingReset, ReviewError> {
+    let mut tx = db.begin().await?;
+    let rejected = async {
+        require_operator(&mut tx, operator_id, "reject_factor_reset", None, now).await?;
+        let request =
+            pending_request(&mut tx, operator_id, request_id, "reject_factor_reset", now).await?;
+        sqlx::query!(
+            r#"
+            UPDATE factor_reset_requests
+            SET status = 'rejected', decided_at = $2, decided_by = $3, reason = $4
+            WHERE id = $1
+            "#,
+            request_id,
+            now,
+            operator_id,
+            vault.seal_str(REASON_FIELD, reason.as_str()),
+        )
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            operator_id,
+            AuditAction::FactorResetRejected,
+            &request,
+            now,
+        )
+        .await?;
+        let push = factor_resets::push(
+            request.telegram_user_id,
+            REJECTED_PUSH_KEY,
+            BTreeMap::new(),
+            None,
+        );
+        outbox::enqueue(&mut tx, &push, now).await?;
+        Ok(request)
+    }
+    .await;
+    finish(tx, rejected).await
+}
+
+/// The request, locked, if this operator may decide it: pending, and not
+/// their own. Refusals are audited (by the caller's commit).
+async fn pending_request(
+    tx: &mut PgConnection,
+    operator_id: i64,
+    request_id: i64,
+    attempted: &str,
+    now: DateTime<Utc>,
+) -> Result<PendingReset, ReviewError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT telegram_user_id, status, requested_at, first_approved_by
+        FROM factor_reset_requests WHERE id = $1 FOR UPDATE
         "#,
         request_id,
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(ReviewError::FactorResetNotFound)?;
-    let user_id = request.telegram_user_id;
-    if user_id == operator_id {
+    let request = PendingReset {
+        id: request_id,
+        telegram_user_id: row.telegram_user_id,
+        requested_at: row.requested_at,
+        first_approved_by: row.first_approved_by,
+    };
+    if request.telegram_user_id == operator_id {
         let entry = AuditEntry {
             operator_id,
             action: AuditAction::Refused,
             application_id: None,
             factor_reset_id: Some(request_id),
-            owner_id: Some(user_id),
-            details: json!({ "attempted": "approve_factor_reset", "why": "own_request" }),
+            owner_id: Some(request.telegram_user_id),
+            details: json!({ "attempted": attempted, "why": "own_request" }),
         };
         operators::audit(tx, &entry, now).await?;
         return Err(ReviewError::OwnFactorReset);
     }
-    if request.status != "pending" {
+    if row.status != "pending" {
         return Err(ReviewError::FactorResetDecided);
     }
+    Ok(request)
+}
 
-    sqlx::query!(
-        "UPDATE factor_reset_requests SET status = 'approved', decided_at = $2 WHERE id = $1",
-        request_id,
-        now,
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "DELETE FROM second_factors WHERE telegram_user_id = $1",
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    // Without a factor the account must not stay 'active': the bot routes an
-    // account that is not active into onboarding, which enrols a new
-    // authenticator; and the step-up session of the lost phone closes.
-    // (accounts.rs has no function for this step back; it belongs there.)
-    sqlx::query!(
-        r#"
-        UPDATE accounts SET step = 'second_factor', confirmed_until = NULL
-        WHERE telegram_user_id = $1 AND step = 'active'
-        "#,
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
-
+async fn audit(
+    tx: &mut PgConnection,
+    operator_id: i64,
+    action: AuditAction,
+    request: &PendingReset,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     let entry = AuditEntry {
         operator_id,
-        action: AuditAction::FactorResetApproved,
+        action,
         application_id: None,
-        factor_reset_id: Some(request_id),
-        owner_id: Some(user_id),
+        factor_reset_id: Some(request.id),
+        owner_id: Some(request.telegram_user_id),
         details: json!({}),
     };
-    operators::audit(tx, &entry, now).await?;
-    let push = Notification::new(
-        user_id,
-        outbox::Kind::FactorResetApproved,
-        Payload {
-            key: APPROVED_PUSH_KEY.to_owned(),
-            args: BTreeMap::new(),
-            login_challenge: None,
-        },
-    );
-    outbox::enqueue(tx, &push, now).await?;
-    Ok(PendingReset {
-        id: request_id,
-        telegram_user_id: user_id,
-        requested_at: request.requested_at,
-    })
+    operators::audit(tx, &entry, now).await
+}
+
+async fn refuse(
+    tx: &mut PgConnection,
+    operator_id: i64,
+    request: &PendingReset,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let entry = AuditEntry {
+        operator_id,
+        action: AuditAction::Refused,
+        application_id: None,
+        factor_reset_id: Some(request.id),
+        owner_id: Some(request.telegram_user_id),
+        details: json!({ "attempted": "approve_factor_reset", "why": why }),
+    };
+    operators::audit(tx, &entry, now).await
 }

@@ -36,8 +36,8 @@ use crate::profile::{self, ProfileError};
 use crate::registry::Registry;
 
 pub use factor_resets::{
-    APPROVED_PUSH_KEY as FACTOR_RESET_PUSH_KEY, PendingReset, approve_factor_reset,
-    pending_factor_resets,
+    APPROVED_PUSH_KEY as FACTOR_RESET_PUSH_KEY, Approval, PendingReset, ResetCard,
+    approve_factor_reset, pending_factor_resets, reject_factor_reset, reset_card,
 };
 
 /// How long a claim holds an application when the caller has no opinion:
@@ -80,6 +80,9 @@ pub enum ReviewError {
     /// Approved or rejected before.
     #[error("the reset request was already decided")]
     FactorResetDecided,
+    /// The operator who approved first approved again: a reset needs two.
+    #[error("a second operator must approve this reset")]
+    SecondOperatorRequired,
 }
 
 /// An application taken from the queue.
@@ -556,7 +559,8 @@ async fn finish<T>(
             | ReviewError::NotFound
             | ReviewError::OwnApplication
             | ReviewError::NotLeaseHolder
-            | ReviewError::OwnFactorReset),
+            | ReviewError::OwnFactorReset
+            | ReviewError::SecondOperatorRequired),
         ) => {
             tx.commit().await?;
             Err(refusal)

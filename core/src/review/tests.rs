@@ -589,14 +589,26 @@ async fn enrolled(db: &PgPool, vault: &Vault, user: i64) {
     .unwrap();
 }
 
+/// A reset: two different operators approve, it waits out the cooling-off
+/// from the request, then the scheduler applies it.
 #[sqlx::test(migrator = "crate::MIGRATOR")]
-async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
+async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPool) {
     let vault = vault();
+    let policy = factor_resets::ResetPolicy::default();
     enrolled(&db, &vault, ANNA).await;
     enrolled(&db, &vault, OLGA).await;
     operators_are(&db, &[OLGA, PETR]).await;
-    factor_resets::request(&db, ANNA, start()).await.unwrap();
-    factor_resets::request(&db, OLGA, start()).await.unwrap();
+    let requested = factor_resets::request(&db, ANNA, start(), policy)
+        .await
+        .unwrap();
+    assert_eq!(requested.earliest, start() + Duration::hours(24));
+    factor_resets::request(&db, OLGA, start(), policy)
+        .await
+        .unwrap();
+    // Told at once, with the button to cancel.
+    let pushes = outbox::for_chat(&db, ANNA).await.unwrap();
+    assert_eq!(pushes[0].payload["key"], factor_resets::REQUESTED_PUSH_KEY);
+    assert_eq!(pushes[0].payload["factor_reset"], requested.id);
     let now = start() + Duration::minutes(10);
 
     assert!(matches!(
@@ -614,18 +626,61 @@ async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
     .await
     .unwrap();
     assert!(matches!(
-        approve_factor_reset(&db, OLGA, own, now).await,
+        approve_factor_reset(&db, OLGA, own, now, policy).await,
         Err(ReviewError::OwnFactorReset)
     ));
     assert!(matches!(
-        approve_factor_reset(&db, BORIS, pending[0].id, now).await,
+        approve_factor_reset(&db, BORIS, pending[0].id, now, policy).await,
         Err(ReviewError::NotOperator)
     ));
 
-    let approved = approve_factor_reset(&db, OLGA, pending[0].id, now)
+    // The card shows what proves who asks; its view is audited.
+    let card = reset_card(
+        &db,
+        &vault,
+        &local(&db, &vault),
+        OLGA,
+        pending[0].id,
+        now,
+        policy,
+    )
+    .await
+    .unwrap();
+    assert_eq!(card.account_created_at, Some(start()));
+    assert_eq!(card.earliest, start() + Duration::hours(24));
+
+    // One approval is not enough, and the same operator twice is refused.
+    assert_eq!(
+        approve_factor_reset(&db, OLGA, pending[0].id, now, policy)
+            .await
+            .unwrap(),
+        Approval::First
+    );
+    assert!(matches!(
+        approve_factor_reset(&db, OLGA, pending[0].id, now, policy).await,
+        Err(ReviewError::SecondOperatorRequired)
+    ));
+    let approved = approve_factor_reset(&db, PETR, pending[0].id, now, policy)
         .await
         .unwrap();
-    assert_eq!(approved.telegram_user_id, ANNA);
+    let effective_at = start() + Duration::hours(24);
+    assert_eq!(approved, Approval::Scheduled { effective_at });
+
+    // Not applied before the cooling-off ends.
+    assert_eq!(
+        factor_resets::apply_due(&db, effective_at - Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        accounts::step(&db, ANNA).await.unwrap(),
+        Some(accounts::Step::Active)
+    );
+    assert_eq!(
+        factor_resets::apply_due(&db, effective_at).await.unwrap(),
+        1
+    );
     assert_eq!(factor_resets::pending_since(&db, ANNA).await.unwrap(), None);
     let factor = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM second_factors WHERE telegram_user_id = $1"#,
@@ -640,28 +695,114 @@ async fn an_operator_approves_a_second_factor_reset(db: PgPool) {
         Some(accounts::Step::SecondFactor),
         "onboarding enrols a new one"
     );
-    assert!(!accounts::session_open(&db, ANNA, now).await.unwrap());
-    let pushes = outbox::for_chat(&db, ANNA).await.unwrap();
-    assert_eq!(pushes.len(), 1);
-    assert_eq!(pushes[0].kind, "factor_reset_approved");
-    assert_eq!(pushes[0].payload["key"], FACTOR_RESET_PUSH_KEY);
-    let audit = operators::audit_for_owner(&db, ANNA).await.unwrap();
-    assert_eq!(audit.len(), 1);
-    assert_eq!(audit[0].action, Some(AuditAction::FactorResetApproved));
-    assert_eq!(audit[0].factor_reset_id, Some(pending[0].id));
+    assert!(
+        !accounts::session_open(&db, ANNA, effective_at)
+            .await
+            .unwrap()
+    );
+    let keys: Vec<_> = outbox::for_chat(&db, ANNA)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.payload["key"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            factor_resets::REQUESTED_PUSH_KEY,
+            factor_resets::SCHEDULED_PUSH_KEY,
+            FACTOR_RESET_PUSH_KEY
+        ]
+    );
+    let audit: Vec<_> = operators::audit_for_owner(&db, ANNA)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|row| row.action)
+        .collect();
+    assert!(audit.contains(&AuditAction::FactorResetViewed), "{audit:?}");
+    assert!(
+        audit.contains(&AuditAction::FactorResetFirstApproved),
+        "{audit:?}"
+    );
+    assert!(
+        audit.contains(&AuditAction::FactorResetApproved),
+        "{audit:?}"
+    );
 
     assert!(matches!(
-        approve_factor_reset(&db, PETR, pending[0].id, now).await,
+        approve_factor_reset(&db, PETR, pending[0].id, now, policy).await,
         Err(ReviewError::FactorResetDecided)
     ));
     assert!(matches!(
-        approve_factor_reset(&db, PETR, pending[0].id + 1000, now).await,
+        approve_factor_reset(&db, PETR, pending[0].id + 1000, now, policy).await,
         Err(ReviewError::FactorResetNotFound)
     ));
     // Olga's own factor is untouched.
     assert_eq!(
         accounts::step(&db, OLGA).await.unwrap(),
         Some(accounts::Step::Active)
+    );
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_reset_can_be_rejected_with_a_reason_or_cancelled(db: PgPool) {
+    let vault = vault();
+    let policy = factor_resets::ResetPolicy::default();
+    enrolled(&db, &vault, ANNA).await;
+    operators_are(&db, &[OLGA, PETR]).await;
+    let first = factor_resets::request(&db, ANNA, start(), policy)
+        .await
+        .unwrap();
+    let reason = Note::parse("ФИО в профиле не совпадает с регистром").unwrap();
+    reject_factor_reset(&db, &vault, OLGA, first.id, &reason, start())
+        .await
+        .unwrap();
+    assert_eq!(
+        factor_resets::last_rejection(&db, &vault, ANNA)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ФИО в профиле не совпадает с регистром")
+    );
+
+    // A new request, approved by both, is cancelled by the practitioner
+    // before it takes effect: nothing is applied.
+    let second = factor_resets::request(&db, ANNA, start(), policy)
+        .await
+        .unwrap();
+    assert_ne!(second.id, first.id);
+    approve_factor_reset(&db, OLGA, second.id, start(), policy)
+        .await
+        .unwrap();
+    approve_factor_reset(&db, PETR, second.id, start(), policy)
+        .await
+        .unwrap();
+    assert!(
+        !factor_resets::cancel(&db, BORIS, second.id, start())
+            .await
+            .unwrap(),
+        "not his"
+    );
+    assert!(
+        factor_resets::cancel(&db, ANNA, second.id, start())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        factor_resets::apply_due(&db, start() + Duration::days(2))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        accounts::step(&db, ANNA).await.unwrap(),
+        Some(accounts::Step::Active)
+    );
+    let kinds = crate::security_events::kinds_for(&db, ANNA).await.unwrap();
+    assert!(
+        kinds.contains(&"factor_reset_cancelled".to_owned()),
+        "{kinds:?}"
     );
 }
 
