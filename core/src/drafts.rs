@@ -25,6 +25,8 @@ pub enum Kind {
     /// An answer or a press that came while the second-factor session was
     /// closed, kept until the code opens it (the bot's step-up gate).
     HeldInput,
+    /// /forget asked for the code; the next text is it (no data inside).
+    Forget,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Kind::Document => "document",
             Kind::Education => "education",
             Kind::HeldInput => "held_input",
+            Kind::Forget => "forget",
         }
     }
 }
@@ -100,6 +103,21 @@ pub async fn load<T: DeserializeOwned>(
             Ok(None)
         }
     }
+}
+
+/// When the draft of this kind was last written, without opening it.
+pub async fn updated_at(
+    db: &PgPool,
+    owner_id: i64,
+    kind: Kind,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT updated_at FROM drafts WHERE owner_id = $1 AND kind = $2",
+        owner_id,
+        kind.as_str(),
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Whether a draft of this kind was started, without opening it.

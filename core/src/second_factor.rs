@@ -238,6 +238,18 @@ pub async fn check_code(
     Ok(outcome)
 }
 
+/// Whether the user has an enrolled second factor (an authenticator that
+/// produced a right code once).
+pub async fn is_enrolled(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let enrolled = sqlx::query_scalar!(
+        r#"SELECT enrolled_at IS NOT NULL AS "enrolled!" FROM second_factors WHERE telegram_user_id = $1"#,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(enrolled.unwrap_or(false))
+}
+
 /// Removes the second factor (the account was unlinked from its СНИЛС, so
 /// what it protected is gone): a new link enrols a new one.
 pub(crate) async fn remove(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {

@@ -24,7 +24,8 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     let sealed_hex: String = sealed_phone.iter().map(|b| format!("{b:02x}")).collect();
 
     let ask = anna.send("/forget").await;
-    assert_eq!(ask.html.as_deref(), Some(ru("forget-ask").as_str()));
+    let asked = format!("{}\n\n{}", ru("forget-ask"), ru("forget-ask-code"));
+    assert_eq!(ask.html.as_deref(), Some(asked.as_str()));
 
     // "Отмена" keeps everything.
     let kept = anna.press("Отмена").await;
@@ -34,10 +35,38 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
         Some(Step::Active)
     );
 
+    // Whoever holds the chat without the authenticator erases nothing: a
+    // (forged) press of the old button and a wrong code are refused.
     anna.send("/forget").await;
-    let done = anna.press("🗑 Удалить мои данные").await;
+    let pressed = anna.press_forged("forget:yes").await;
+    assert!(pressed.answered);
+    let right = app.totp_code(anna.id()).await;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let refused = anna.send(wrong).await;
+    assert!(
+        refused.body().starts_with("Код не подошёл."),
+        "{}",
+        refused.body()
+    );
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Active)
+    );
+
+    let done = anna.send(&right).await;
     assert_eq!(done.html.as_deref(), Some(ru("forget-done").as_str()));
-    assert!(done.reply_markup.is_none());
+    let chat = anna.chat().await;
+    assert!(
+        chat.messages
+            .iter()
+            .filter(|m| m.body() == right)
+            .all(|m| m.deleted),
+        "the code is off the chat"
+    );
 
     assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
     assert!(

@@ -251,7 +251,12 @@ async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(db: PgPo
     assert!(!rows[0].sent);
 
     anna.send("/forget").await;
-    anna.press("🗑 Удалить мои данные").await;
+    let code = app.totp_code(anna.id()).await;
+    let erased = anna.send(&code).await;
+    assert_eq!(
+        erased.html.as_deref(),
+        Some(crate::ru("forget-done").as_str())
+    );
 
     // The morning comes; nothing goes to someone who withdrew consent.
     app.clock.advance(chrono::Duration::hours(10));

@@ -103,6 +103,12 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .filter_map_async(visit)
         .enter_dialogue::<Update, Dialogues, State>()
         .branch(Update::filter_message().branch(anytime))
+        // /forget waits for the code: the text is it, whatever the position.
+        .branch(
+            Update::filter_message().branch(
+                dptree::filter_map_async(forget::awaiting_code).endpoint(forget::receive_code),
+            ),
+        )
         .branch(Update::filter_callback_query().branch(anytime_actions))
         .branch(review::routes())
         .branch(settings::routes())
