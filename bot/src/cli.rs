@@ -123,6 +123,7 @@ async fn run_bot() -> anyhow::Result<()> {
         services,
     )
     .delivery_wakeup(wakeup)
+    .flood(startup::redis_flood(redis.clone(), &settings.redis_prefix))
     .delivery(startup::delivery_options(
         settings.delivery,
         redis,

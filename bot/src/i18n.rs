@@ -27,6 +27,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/notifications.ftl"),
             include_str!("../../locales/ru/settings.ftl"),
             include_str!("../../locales/ru/broadcast.ftl"),
+            include_str!("../../locales/ru/availability.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -40,6 +41,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/notifications.ftl"),
             include_str!("../../locales/en/settings.ftl"),
             include_str!("../../locales/en/broadcast.ftl"),
+            include_str!("../../locales/en/availability.ftl"),
         ],
     }
 }

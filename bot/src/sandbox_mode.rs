@@ -93,11 +93,13 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
     // Reminders and inspections' reminders, as in production.
     .schedule(crate::scheduler::Schedule::default());
     let bot = match redis {
-        Some(redis) => bot.delivery(startup::delivery_options(
-            crate::config::DeliverySettings::from_env()?,
-            redis,
-            "medcab-sandbox:",
-        )),
+        Some(redis) => bot
+            .flood(startup::redis_flood(redis.clone(), "medcab-sandbox:"))
+            .delivery(startup::delivery_options(
+                crate::config::DeliverySettings::from_env()?,
+                redis,
+                "medcab-sandbox:",
+            )),
         None => bot,
     }
     .start()

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use crate::config::DeliverySettings;
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
+use crate::flood::{FloodGuard, FloodLimits};
 use crate::handlers::{self, Dialogues, State, commands};
 use crate::scheduler::{Schedule, Scheduler};
 use tokio_util::sync::CancellationToken;
@@ -65,6 +66,12 @@ pub fn redis_dialogues(redis: redis::aio::ConnectionManager, prefix: &str) -> Ar
 /// Conversation positions in this process only (the sandbox without Redis).
 pub fn memory_dialogues() -> Arc<Dialogues> {
     InMemStorage::<State>::new().erase()
+}
+
+/// Each user's flood limit in Redis under `{redis_prefix}flood:`, shared
+/// by every instance of one bot.
+pub fn redis_flood(redis: redis::aio::ConnectionManager, redis_prefix: &str) -> FloodGuard {
+    FloodGuard::redis(redis, redis_prefix, FloodLimits::default())
 }
 
 /// A Bot API client for `token`, at Telegram or at `api_url` (the sandbox,
@@ -152,6 +159,15 @@ pub fn delivery_options(
     }
 }
 
+/// Updates waiting in one chat's queue. The dispatcher hands each update to
+/// its chat's queue and waits when that queue is full, and meanwhile no
+/// other chat gets anything: with teloxide's 64, one user's flood held up
+/// everyone while the first of it was handled. Past the flood limit
+/// (`flood.rs`) an update leaves the queue in a Redis round trip, so a
+/// queue this long absorbs a flood of thousands; a queue takes memory only
+/// for the updates in it.
+const CHAT_QUEUE: usize = 4096;
+
 /// How long a graceful stop waits for the updates in flight.
 const DISPATCHER_STOP: Duration = Duration::from_secs(15);
 
@@ -165,6 +181,7 @@ pub struct Application {
     wakeup: Wakeup,
     delivery: DeliveryOptions,
     schedule: Option<Schedule>,
+    flood: FloodGuard,
 }
 
 impl Application {
@@ -178,7 +195,15 @@ impl Application {
             wakeup: Wakeup::default(),
             delivery: DeliveryOptions::default(),
             schedule: None,
+            flood: FloodGuard::local(FloodLimits::default()),
         }
+    }
+
+    /// Where each user's flood limit is kept; without this, in this
+    /// process only (`medcab sandbox` without Redis).
+    pub fn flood(mut self, flood: FloodGuard) -> Application {
+        self.flood = flood;
+        self
     }
 
     /// Runs the scheduler (reminders, the regulatory feed) beside the bot.
@@ -248,13 +273,19 @@ impl Application {
             Scheduler::start(self.db.clone(), self.services.clock.clone(), schedule)
         });
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
-            .dependencies(dptree::deps![self.db, self.dialogues, self.services])
+            .dependencies(dptree::deps![
+                self.db,
+                self.dialogues,
+                self.services,
+                self.flood
+            ])
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update not handled");
             })
             .error_handler(LoggingErrorHandler::with_custom_text(
                 "an update handler failed",
             ))
+            .worker_queue_size(CHAT_QUEUE)
             .build();
         let shutdown = dispatcher.shutdown_token();
         let task = tokio::spawn(async move {

@@ -176,6 +176,7 @@ impl TestApp {
             self.services(),
         )
         .delivery_wakeup(self.wakeup.clone())
+        .flood(startup::redis_flood(self.redis.clone(), &self.redis_prefix))
         .delivery(self.delivery_options())
         .polling_timeout(Duration::from_secs(1))
         .start()

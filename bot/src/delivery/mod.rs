@@ -46,7 +46,7 @@
 //! Time: rows are due by the domain's [`Clock`], so a test can hold and
 //! release quiet hours by moving a manual clock (see [`DeliveryClock`]).
 
-mod pacing;
+pub(crate) mod pacing;
 mod render;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -42,6 +42,7 @@ pub use actions::Action;
 pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
 
+use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -181,13 +182,17 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
 /// here), note who wrote, and pick the language to answer in.
 ///
 /// Only private chats are served: the account is personal.
-async fn visit(update: Update, db: PgPool) -> Option<Texts> {
+async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Option<Texts> {
     let chat = update.chat()?;
     let user = update.from()?;
     if !chat.is_private() {
         return None;
     }
     let telegram_language = user.language_code.as_deref();
+    // Before any database work: a flood stops here, unclaimed.
+    if !flood::admitted(&bot, &flood, user, chat.id).await {
+        return None;
+    }
 
     match updates::claim(&db, i64::from(update.id.0), Some(chat.id.0)).await {
         Ok(Claim::Fresh) => {}
