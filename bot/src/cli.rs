@@ -98,6 +98,7 @@ async fn run_bot() -> anyhow::Result<()> {
         clock: Clock::system(),
         session_idle: settings.session_idle,
         max_document_bytes: settings.max_document_bytes,
+        document_quota: settings.document_quota,
         review_deadlines: settings.review_deadlines(),
         background: startup::Background::default(),
     };

@@ -59,6 +59,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         session_idle: chrono::Duration::minutes(crate::config::DEFAULT_SESSION_IDLE_MINUTES),
         // The limits may be tried out in the sandbox too; unset, the defaults.
         max_document_bytes: crate::config::max_document_bytes_from_env()?,
+        document_quota: crate::config::document_quota_from_env()?,
         review_deadlines: crate::config::review_deadlines(
             crate::config::activation_review_from_env()?,
         ),

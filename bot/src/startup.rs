@@ -95,6 +95,9 @@ pub struct Services {
     pub session_idle: chrono::Duration,
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`).
     pub max_document_bytes: usize,
+    /// How many documents, and how many bytes of them, one practitioner
+    /// may keep (`MEDCAB_MAX_DOCUMENTS`, `MEDCAB_MAX_DOCUMENTS_TOTAL_MB`).
+    pub document_quota: medcab_core::documents::Quota,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
     /// Tasks handlers start that outlive an update; they end with the bot.

@@ -48,6 +48,9 @@ pub struct TestApp {
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`'s
     /// default; takes effect at the next bot start).
     pub max_document_bytes: usize,
+    /// How many documents and bytes one practitioner may keep (core's
+    /// defaults; takes effect at the next bot start).
+    pub document_quota: medcab_core::documents::Quota,
     /// Delivery lanes of each worker (`MEDCAB_DELIVERY_LANES`; takes effect
     /// at the next start).
     pub delivery_lanes: usize,
@@ -108,6 +111,7 @@ impl TestApp {
             vault,
             registry_url: None,
             max_document_bytes: medcab_core::documents::DEFAULT_MAX_BYTES,
+            document_quota: medcab_core::documents::Quota::default(),
             delivery_lanes: medcab_bot::delivery::DEFAULT_LANES,
             send_per_second: medcab_bot::delivery::FREE_PER_SECOND,
             sandbox,
@@ -156,6 +160,7 @@ impl TestApp {
             clock: self.clock.clone(),
             session_idle: chrono::Duration::minutes(30),
             max_document_bytes: self.max_document_bytes,
+            document_quota: self.document_quota,
             // The defaults `medcab run` has with nothing configured.
             review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
             background: startup::Background::default(),
