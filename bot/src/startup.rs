@@ -280,7 +280,8 @@ impl Application {
                 self.db,
                 self.dialogues,
                 self.services,
-                self.flood
+                self.flood,
+                dialogue_storage::LostPositions::default()
             ])
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update not handled");

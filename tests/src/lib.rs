@@ -83,6 +83,22 @@ impl TestApp {
     /// [`TestApp::spawn`], with settings changed before the bot starts
     /// (delivery lanes and rate, the register …).
     pub async fn spawn_with(db: PgPool, configure: impl FnOnce(&mut TestApp)) -> TestApp {
+        let redis_url =
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        TestApp::spawn_on(db, &redis_url, configure).await
+    }
+
+    /// [`TestApp::spawn`] against the Redis at `redis_url` (a
+    /// [`PrivateRedis`] a test may stop and start).
+    pub async fn spawn_with_redis(db: PgPool, redis_url: &str) -> TestApp {
+        TestApp::spawn_on(db, redis_url, |_| {}).await
+    }
+
+    async fn spawn_on(
+        db: PgPool,
+        redis_url: &str,
+        configure: impl FnOnce(&mut TestApp),
+    ) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             medcab_bot::telemetry::init();
         }
@@ -90,9 +106,7 @@ impl TestApp {
             .await
             .expect("the sandbox starts");
         let client = Client::new(sandbox.url());
-        let redis_url =
-            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let redis = startup::connect_redis(&redis_url)
+        let redis = startup::connect_redis(redis_url)
             .await
             .expect("Redis answers at REDIS_URL");
         let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
@@ -512,6 +526,65 @@ impl TestApp {
             refused.is_empty(),
             "the sandbox refused Bot API calls the bot made: {refused:#?}"
         );
+    }
+}
+
+/// A redis-server of the test's own on a free port, which the test may
+/// stop (as an outage would) and start again on the same port.
+pub struct PrivateRedis {
+    port: u16,
+    server: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    /// Starts `redis-server` (it must be installed) with nothing persisted.
+    pub async fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = PrivateRedis { port, server: None };
+        redis.resume().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server: every call to it fails until [`PrivateRedis::resume`].
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+
+    /// Starts the server again, empty, on the same port.
+    pub async fn resume(&mut self) {
+        let server = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts (is it installed?)");
+        self.server = Some(server);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not listen on port {}", self.port);
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -21,6 +21,7 @@ mod main_menu;
 mod onboarding;
 mod privacy;
 mod profile;
+mod release;
 mod review;
 mod screen;
 mod settings;
@@ -35,7 +36,7 @@ use medcab_core::updates::{self, Claim};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage};
-use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
 pub use actions::Action;
@@ -97,7 +98,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 
     dptree::entry()
         .filter_map_async(visit)
-        .enter_dialogue::<Update, Dialogues, State>()
+        .chain(release::on_failure())
+        // Not teloxide's `enter_dialogue`: Redis down must not drop updates.
+        .chain(crate::dialogue_storage::enter())
         .branch(Update::filter_message().branch(anytime))
         .branch(Update::filter_callback_query().branch(anytime_actions))
         .branch(review::routes())
