@@ -152,6 +152,31 @@ impl FloodGuard {
         self.local.admit(user_id)
     }
 
+    /// /forget: the user's keys go from Redis: the flood bucket, and the
+    /// send-pacing bucket of their chat (`{prefix}pace:chat:{id}`, see
+    /// `startup::delivery_options`), which would expire within seconds
+    /// anyway. A failure is logged, not fatal.
+    pub async fn forget(&self, user_id: i64) {
+        self.local
+            .told
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&user_id);
+        let Some(redis) = &self.redis else { return };
+        let mut conn = redis.redis.clone();
+        let deleted = tokio::time::timeout(
+            REDIS_TIMEOUT,
+            redis::cmd("DEL")
+                .arg(self.keys(user_id))
+                .arg(format!("{}pace:chat:{user_id}", redis.prefix))
+                .query_async::<()>(&mut conn),
+        )
+        .await;
+        if !matches!(deleted, Ok(Ok(()))) {
+            tracing::warn!(user_id, "cannot delete a forgotten user's flood bucket");
+        }
+    }
+
     /// The Redis keys that hold `user_id`'s bucket, for erasure.
     pub fn keys(&self, user_id: i64) -> Vec<String> {
         self.redis

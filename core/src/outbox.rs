@@ -518,17 +518,16 @@ pub struct Row {
     pub available_at: DateTime<Utc>,
 }
 
-/// /forget: what has not gone yet to someone who withdrew consent does not
-/// go (a reminder held for the night, a notice in the queue). Sent rows
-/// stay as the record of what was sent; they hold no personal data.
-pub async fn drop_pending(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
-    let dropped = sqlx::query!(
-        "DELETE FROM outbox WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
-        chat_id
-    )
-    .execute(tx)
-    .await?
-    .rows_affected();
+/// /forget: every row for the chat goes. What has not gone yet does not go
+/// (a reminder held for the night, a notice in the queue); sent and failed
+/// rows go too, because they are keyed by the chat id (a person's Telegram
+/// id) and their payloads and dedup keys may name it. A broadcast's counts
+/// lose that one recipient.
+pub async fn erase_chat(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
+    let dropped = sqlx::query!("DELETE FROM outbox WHERE chat_id = $1", chat_id)
+        .execute(tx)
+        .await?
+        .rows_affected();
     Ok(dropped)
 }
 

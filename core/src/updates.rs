@@ -57,6 +57,17 @@ pub async fn release(pool: &PgPool, update_id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// /forget: the chat's claims go (they name the chat). Their update ids
+/// are Telegram's and are not reused, and a redelivery of an update of a
+/// forgotten user finds nothing of theirs to apply twice.
+pub async fn erase_chat(tx: &mut sqlx::PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
+    let erased = sqlx::query!("DELETE FROM processed_updates WHERE chat_id = $1", chat_id)
+        .execute(tx)
+        .await?
+        .rows_affected();
+    Ok(erased)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

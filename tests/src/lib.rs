@@ -281,6 +281,17 @@ impl TestApp {
         }
     }
 
+    /// This test's Redis keys whose names contain `text` (a user's id).
+    pub async fn redis_keys_naming(&self, text: &str) -> Vec<String> {
+        let mut redis = self.redis.clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.redis_prefix))
+            .query_async(&mut redis)
+            .await
+            .expect("KEYS");
+        keys.into_iter().filter(|key| key.contains(text)).collect()
+    }
+
     /// A Bot API client as the bot has it, for making the bot misbehave.
     pub fn bot_api(&self) -> teloxide::Bot {
         startup::telegram(

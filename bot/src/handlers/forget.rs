@@ -14,6 +14,7 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult};
+use crate::flood::FloodGuard;
 use crate::i18n::Texts;
 use crate::startup::Services;
 
@@ -36,6 +37,8 @@ pub async fn ask(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
 
 /// [🗑 Удалить мои данные] or [Отмена]. Only the presser's own data can be
 /// erased: the user comes from the callback, never from its data.
+// dptree injects each dependency as an argument; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn answer(
     bot: Bot,
     query: CallbackQuery,
@@ -44,13 +47,24 @@ pub async fn answer(
     t: Texts,
     db: PgPool,
     services: Services,
+    flood: FloodGuard,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     let text = if !erase {
         t.msg("forget-kept")
     } else {
+        // The user's Redis keys: the position (a failure to delete it is
+        // logged, and it expires in a day) and the flood bucket.
         dialogue.exit().await?;
-        match erasure::forget(&db, query.from.id.0 as i64, services.clock.now()).await? {
+        flood.forget(query.from.id.0 as i64).await;
+        match erasure::forget(
+            &db,
+            &services.vault,
+            query.from.id.0 as i64,
+            services.clock.now(),
+        )
+        .await?
+        {
             Erased::Erased => t.msg("forget-done"),
             Erased::NothingStored => t.msg("forget-nothing"),
         }
