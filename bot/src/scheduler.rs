@@ -9,6 +9,10 @@
 //!   Moscow's today. Both are idempotent (each reminder has a dedup key in
 //!   the outbox), so a tick that runs twice, or on two instances at once,
 //!   writes nothing twice; one that the server missed is caught up;
+//! - retention (`medcab_core::retention`): records past their period are
+//!   deleted in batches (processed update ids after 7 days, sent
+//!   notifications after 30, login challenges 30 days after expiry, the
+//!   security log after a year);
 //! - when `MEDCAB_REGULATION_FEED_URL` is set and its interval has passed,
 //!   the feed is fetched and its new items proposed to operators
 //!   (`notices::propose_from_feed`; an item is proposed once however often
@@ -27,7 +31,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use medcab_core::clock::moscow_today;
 use medcab_core::notices::{self, feed};
-use medcab_core::{Clock, inspections, reminders};
+use medcab_core::{Clock, inspections, reminders, retention};
 use reqwest::Url;
 use sqlx::PgPool;
 use tokio::sync::Mutex;
@@ -72,6 +76,8 @@ pub struct FeedSource {
 pub struct Ticked {
     pub reminders: usize,
     pub inspection_reminders: usize,
+    /// Rows deleted past their retention period.
+    pub purged: u64,
     /// `None` when the feed was not read this tick.
     pub proposed: Option<usize>,
     /// Another instance held the lock: nothing was done.
@@ -182,6 +188,7 @@ async fn tick_locked(
     let inspection_reminders = inspections::enqueue_reminders(db, today, now)
         .await
         .context("inspection reminders")?;
+    let purged = retention::run(db, now).await.context("retention")?.total();
 
     let mut proposed = None;
     if let Some(source) = feed_source {
@@ -202,6 +209,7 @@ async fn tick_locked(
     Ok(Ticked {
         reminders,
         inspection_reminders,
+        purged,
         proposed,
         skipped: false,
     })

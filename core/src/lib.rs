@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod profile;
 pub mod registry;
 pub mod reminders;
+pub mod retention;
 pub mod review;
 pub mod second_factor;
 pub mod security_events;

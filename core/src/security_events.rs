@@ -122,3 +122,24 @@ pub async fn kinds_for_subject(
     .fetch_all(db)
     .await
 }
+
+/// Retention: deletes up to `batch` events recorded before `before`.
+pub async fn purge(
+    db: &sqlx::PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM security_events WHERE id IN (
+            SELECT id FROM security_events WHERE at < $1 LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}

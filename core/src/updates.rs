@@ -68,6 +68,29 @@ pub async fn erase_chat(tx: &mut sqlx::PgConnection, chat_id: i64) -> Result<u64
     Ok(erased)
 }
 
+/// Retention: deletes up to `batch` claims made before `before`; returns
+/// how many. Telegram redelivers an update within hours at most, so an old
+/// claim protects nothing.
+pub async fn purge(
+    pool: &PgPool,
+    before: chrono::DateTime<chrono::Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM processed_updates WHERE update_id IN (
+            SELECT update_id FROM processed_updates WHERE processed_at < $1 LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
