@@ -273,7 +273,16 @@ impl Application {
             background.clone(),
         ));
         let scheduler = self.schedule.map(|schedule| {
-            Scheduler::start(self.db.clone(), self.services.clock.clone(), schedule)
+            let enrolments = crate::scheduler::Enrolments {
+                bot: self.bot.clone(),
+                vault: self.services.vault.clone(),
+            };
+            Scheduler::start(
+                self.db.clone(),
+                self.services.clock.clone(),
+                schedule,
+                enrolments,
+            )
         });
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
             .dependencies(dptree::deps![

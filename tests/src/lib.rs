@@ -427,9 +427,14 @@ impl TestApp {
     /// clock, and wakes delivery. The bot in tests runs no scheduler of its
     /// own, so nothing is reminded unless a test asks.
     pub async fn scheduler_tick(&self) -> medcab_bot::scheduler::Ticked {
+        let enrolments = medcab_bot::scheduler::Enrolments {
+            bot: self.bot_api(),
+            vault: self.vault.clone(),
+        };
         let ticked = medcab_bot::scheduler::tick(
             &self.db,
             &self.clock,
+            Some(&enrolments),
             None,
             &reqwest::Client::new(),
             &medcab_bot::scheduler::FeedState::default(),
