@@ -9,7 +9,7 @@
 //! the burst, the first refused update is answered once with a polite
 //! «подождите немного», and the rest are dropped unclaimed, unhandled.
 //! The notice is not repeated until the bucket would have filled up again
-//! (the burst times the interval, 20 s by default), however long the flood.
+//! (the burst times the interval, 15 s by default), however long the flood.
 //!
 //! The bucket is GCRA in Redis (one Lua script, Redis's clock, like the
 //! send pacing in `delivery/pacing.rs`), so every instance polling the
@@ -48,12 +48,12 @@ pub struct FloodLimits {
 }
 
 impl Default for FloodLimits {
-    /// 20 at once (an album, a run of taps), then one a second: well above
+    /// 30 at once (an album, a run of taps), then two a second: well above
     /// anyone reading the answers, well below a script.
     fn default() -> Self {
         FloodLimits {
-            burst: 20,
-            interval: Duration::from_secs(1),
+            burst: 30,
+            interval: Duration::from_millis(500),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use medcab_bot::flood::FloodLimits;
 use medcab_e2e::sandbox::Injection;
 use medcab_e2e::{PrivateRedis, TestApp};
 use sqlx::PgPool;
@@ -14,7 +15,8 @@ const FLOOD: usize = 400;
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn one_users_flood_does_not_delay_another(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+    // The limit production has.
+    let app = TestApp::spawn_with(db, |app| app.flood_limits = FloodLimits::default()).await;
     let flooder = app.user("Антон", "ru").await;
     let bella = app.user("Белла", "ru").await;
     // Bella has talked to the bot before, as a regular user would.
@@ -65,7 +67,7 @@ async fn one_users_flood_does_not_delay_another(db: PgPool) {
             .unwrap();
     // The burst, and the few the bucket refilled for while the test ran
     // (one a second).
-    let limits = medcab_bot::flood::FloodLimits::default();
+    let limits = FloodLimits::default();
     let refilled = flood_started.elapsed().as_secs_f64() / limits.interval.as_secs_f64();
     let allowed = f64::from(limits.burst) + refilled.ceil();
     assert!(

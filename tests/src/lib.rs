@@ -51,6 +51,10 @@ pub struct TestApp {
     /// How many documents and bytes one practitioner may keep (core's
     /// defaults; takes effect at the next bot start).
     pub document_quota: medcab_core::documents::Quota,
+    /// Each user's flood limit. Tests type far faster than people, so by
+    /// default it is far above production's; a test of the limit sets
+    /// `FloodLimits::default()` (takes effect at the next start).
+    pub flood_limits: medcab_bot::flood::FloodLimits,
     /// Delivery lanes of each worker (`MEDCAB_DELIVERY_LANES`; takes effect
     /// at the next start).
     pub delivery_lanes: usize,
@@ -126,6 +130,10 @@ impl TestApp {
             registry_url: None,
             max_document_bytes: medcab_core::documents::DEFAULT_MAX_BYTES,
             document_quota: medcab_core::documents::Quota::default(),
+            flood_limits: medcab_bot::flood::FloodLimits {
+                burst: 10_000,
+                interval: Duration::from_millis(1),
+            },
             delivery_lanes: medcab_bot::delivery::DEFAULT_LANES,
             send_per_second: medcab_bot::delivery::FREE_PER_SECOND,
             sandbox,
@@ -195,7 +203,11 @@ impl TestApp {
             self.services(),
         )
         .delivery_wakeup(self.wakeup.clone())
-        .flood(startup::redis_flood(self.redis.clone(), &self.redis_prefix))
+        .flood(medcab_bot::flood::FloodGuard::redis(
+            self.redis.clone(),
+            self.redis_prefix.clone(),
+            self.flood_limits,
+        ))
         .delivery(self.delivery_options())
         .polling_timeout(Duration::from_secs(1))
         .start()
