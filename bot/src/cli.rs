@@ -101,6 +101,7 @@ async fn run_bot() -> anyhow::Result<()> {
         factor: settings.factor,
         reset: settings.reset,
         max_document_bytes: settings.max_document_bytes,
+        document_quota: settings.document_quota,
         review_deadlines: settings.review_deadlines(),
         background: startup::Background::default(),
     };
@@ -136,6 +137,7 @@ async fn run_bot() -> anyhow::Result<()> {
         services,
     )
     .delivery_wakeup(wakeup)
+    .flood(startup::redis_flood(redis.clone(), &settings.redis_prefix))
     .delivery(startup::delivery_options(
         settings.delivery,
         redis,

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use medcab_core::DataKey;
 use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
+use medcab_core::documents::Quota;
 use medcab_core::factor_resets::ResetPolicy;
 use medcab_core::second_factor::{self, FactorPolicy};
 use reqwest::Url;
@@ -84,6 +85,8 @@ pub struct Settings {
     pub api_requests_per_minute: u32,
     /// The largest document file taken, in bytes.
     pub max_document_bytes: usize,
+    /// How many documents and bytes one practitioner may keep.
+    pub document_quota: Quota,
     /// The promised review time of an activation application.
     pub activation_review: chrono::Duration,
     pub delivery: DeliverySettings,
@@ -185,6 +188,7 @@ impl Settings {
                 None => crate::api::DEFAULT_REQUESTS_PER_MINUTE,
             },
             max_document_bytes: max_document_bytes_from_env()?,
+            document_quota: document_quota_from_env()?,
             activation_review: activation_review_from_env()?,
             delivery: DeliverySettings::from_env()?,
             regulation_feed_url: optional("MEDCAB_REGULATION_FEED_URL")
@@ -268,6 +272,40 @@ pub fn max_document_bytes_from_env() -> Result<usize, ConfigError> {
     match optional("MEDCAB_MAX_DOCUMENT_MB") {
         Some(value) => document_megabytes(&value),
         None => Ok(DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024),
+    }
+}
+
+/// `MEDCAB_MAX_DOCUMENTS` and `MEDCAB_MAX_DOCUMENTS_TOTAL_MB`, or core's
+/// defaults (50 documents, 100 MB; also read by the sandbox).
+pub fn document_quota_from_env() -> Result<Quota, ConfigError> {
+    let mut quota = Quota::default();
+    if let Some(value) = optional("MEDCAB_MAX_DOCUMENTS") {
+        quota.max_count = bounded("MEDCAB_MAX_DOCUMENTS", &value, MAX_DOCUMENTS)?;
+    }
+    if let Some(value) = optional("MEDCAB_MAX_DOCUMENTS_TOTAL_MB") {
+        let mb = bounded(
+            "MEDCAB_MAX_DOCUMENTS_TOTAL_MB",
+            &value,
+            MAX_DOCUMENTS_TOTAL_MB,
+        )?;
+        quota.max_total_bytes = u64::from(mb) * 1024 * 1024;
+    }
+    Ok(quota)
+}
+
+/// The most `MEDCAB_MAX_DOCUMENTS` may be.
+pub const MAX_DOCUMENTS: u32 = 1000;
+/// The most `MEDCAB_MAX_DOCUMENTS_TOTAL_MB` may be: 10 GB.
+pub const MAX_DOCUMENTS_TOTAL_MB: u32 = 10 * 1024;
+
+/// A whole number from 1 to `max`.
+fn bounded(name: &'static str, value: &str, max: u32) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(malformed(
+            name,
+            format!("expected a whole number from 1 to {max}, got {value:?}"),
+        )),
     }
 }
 
@@ -567,6 +605,30 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn document_quotas_are_bounded_whole_numbers() {
+        assert_eq!(
+            bounded("MEDCAB_MAX_DOCUMENTS", " 50 ", MAX_DOCUMENTS).unwrap(),
+            50
+        );
+        for bad in ["0", "1001", "-1", "5.5", ""] {
+            let err = bounded("MEDCAB_MAX_DOCUMENTS", bad, MAX_DOCUMENTS)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("MEDCAB_MAX_DOCUMENTS is malformed") && !err.contains('\n'),
+                "{bad:?}: {err}"
+            );
+        }
+        assert_eq!(
+            Quota::default(),
+            Quota {
+                max_count: 50,
+                max_total_bytes: 100 * 1024 * 1024
+            }
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod dialogue_storage;
+pub mod flood;
 pub mod handlers;
 pub mod http;
 pub mod i18n;

@@ -60,6 +60,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         reset: medcab_core::factor_resets::ResetPolicy::default(),
         // The limits may be tried out in the sandbox too; unset, the defaults.
         max_document_bytes: crate::config::max_document_bytes_from_env()?,
+        document_quota: crate::config::document_quota_from_env()?,
         review_deadlines: crate::config::review_deadlines(
             crate::config::activation_review_from_env()?,
         ),
@@ -94,11 +95,13 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
     // Reminders and inspections' reminders, as in production.
     .schedule(crate::scheduler::Schedule::default());
     let bot = match redis {
-        Some(redis) => bot.delivery(startup::delivery_options(
-            crate::config::DeliverySettings::from_env()?,
-            redis,
-            "medcab-sandbox:",
-        )),
+        Some(redis) => bot
+            .flood(startup::redis_flood(redis.clone(), "medcab-sandbox:"))
+            .delivery(startup::delivery_options(
+                crate::config::DeliverySettings::from_env()?,
+                redis,
+                "medcab-sandbox:",
+            )),
         None => bot,
     }
     .start()

@@ -9,6 +9,14 @@
 //!   Moscow's today. Both are idempotent (each reminder has a dedup key in
 //!   the outbox), so a tick that runs twice, or on two instances at once,
 //!   writes nothing twice; one that the server missed is caught up;
+//! - retention (`medcab_core::retention`): records past their period are
+//!   deleted in batches (processed update ids after 7 days, sent
+//!   notifications after 30, login challenges 30 days after expiry, the
+//!   security log after a year);
+//! - second-factor QR codes left unused for a day are withdrawn
+//!   (`second_factor::withdraw_stale_enrolments`: the pending secret is
+//!   replaced, so the old code no longer works, and the message is deleted
+//!   from the chat; the user who comes back gets a fresh one);
 //! - when `MEDCAB_REGULATION_FEED_URL` is set and its interval has passed,
 //!   the feed is fetched and its new items proposed to operators
 //!   (`notices::propose_from_feed`; an item is proposed once however often
@@ -18,18 +26,22 @@
 //! advisory lock lets one tick run at a time, so the others do not repeat
 //! the same queries for nothing.
 //!
-//! Only writes to the outbox: the delivery worker decides when a row goes
-//! (quiet hours, pacing).
+//! Notifications go through the outbox only: the delivery worker decides
+//! when a row goes (quiet hours, pacing). The one Bot API call made here is
+//! deleting a withdrawn QR code's message.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use medcab_core::clock::moscow_today;
+use medcab_core::crypto::Vault;
 use medcab_core::notices::{self, feed};
-use medcab_core::{Clock, inspections, reminders};
+use medcab_core::{Clock, inspections, reminders, retention, second_factor};
 use reqwest::Url;
 use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::MessageId;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -67,11 +79,26 @@ pub struct FeedSource {
     pub every: Duration,
 }
 
+/// What withdrawing unused QR codes needs: the Bot API, to delete their
+/// messages, and the Vault, to seal the new pending secrets.
+#[derive(Clone)]
+pub struct Enrolments {
+    pub bot: Bot,
+    pub vault: Vault,
+}
+
+/// QR codes withdrawn per statement.
+const QR_BATCH: i64 = 100;
+
 /// What one tick did, for the log and the tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ticked {
     pub reminders: usize,
     pub inspection_reminders: usize,
+    /// Rows deleted past their retention period.
+    pub purged: u64,
+    /// Unused QR codes withdrawn.
+    pub withdrawn_qr: usize,
     /// `None` when the feed was not read this tick.
     pub proposed: Option<usize>,
     /// Another instance held the lock: nothing was done.
@@ -87,9 +114,14 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn start(db: PgPool, clock: Clock, schedule: Schedule) -> Scheduler {
+    pub fn start(
+        db: PgPool,
+        clock: Clock,
+        schedule: Schedule,
+        enrolments: Enrolments,
+    ) -> Scheduler {
         let stop = CancellationToken::new();
-        let task = tokio::spawn(run(db, clock, schedule, stop.clone()));
+        let task = tokio::spawn(run(db, clock, schedule, enrolments, stop.clone()));
         Scheduler { stop, task }
     }
 
@@ -112,7 +144,13 @@ impl Scheduler {
     }
 }
 
-async fn run(db: PgPool, clock: Clock, schedule: Schedule, stop: CancellationToken) {
+async fn run(
+    db: PgPool,
+    clock: Clock,
+    schedule: Schedule,
+    enrolments: Enrolments,
+    stop: CancellationToken,
+) {
     let http = reqwest::Client::builder()
         .timeout(FEED_TIMEOUT)
         .user_agent(concat!("medcab/", env!("CARGO_PKG_VERSION")))
@@ -120,7 +158,8 @@ async fn run(db: PgPool, clock: Clock, schedule: Schedule, stop: CancellationTok
         .expect("a TLS backend is compiled in");
     let feed_state = FeedState::default();
     loop {
-        match tick(&db, &clock, schedule.feed.as_ref(), &http, &feed_state).await {
+        let feed = schedule.feed.as_ref();
+        match tick(&db, &clock, Some(&enrolments), feed, &http, &feed_state).await {
             Ok(ticked) if ticked != Ticked::default() => {
                 tracing::info!(?ticked, "scheduler tick");
             }
@@ -146,6 +185,7 @@ pub struct FeedState {
 pub async fn tick(
     db: &PgPool,
     clock: &Clock,
+    enrolments: Option<&Enrolments>,
     feed_source: Option<&FeedSource>,
     http: &reqwest::Client,
     feed_state: &FeedState,
@@ -164,7 +204,7 @@ pub async fn tick(
             ..Ticked::default()
         });
     }
-    let result = tick_locked(db, clock, feed_source, http, feed_state).await;
+    let result = tick_locked(db, clock, enrolments, feed_source, http, feed_state).await;
     lock.rollback().await?;
     result
 }
@@ -172,6 +212,7 @@ pub async fn tick(
 async fn tick_locked(
     db: &PgPool,
     clock: &Clock,
+    enrolments: Option<&Enrolments>,
     feed_source: Option<&FeedSource>,
     http: &reqwest::Client,
     feed_state: &FeedState,
@@ -187,6 +228,13 @@ async fn tick_locked(
     let resets_applied = medcab_core::factor_resets::apply_due(db, now)
         .await
         .context("second-factor resets")?;
+    let purged = retention::run(db, now).await.context("retention")?.total();
+    let mut withdrawn_qr = 0;
+    if let Some(enrolments) = enrolments {
+        withdrawn_qr = withdraw_qr_codes(db, enrolments, now)
+            .await
+            .context("withdrawing unused QR codes")?;
+    }
 
     let mut proposed = None;
     if let Some(source) = feed_source {
@@ -207,10 +255,43 @@ async fn tick_locked(
     Ok(Ticked {
         reminders,
         inspection_reminders,
+        purged,
+        withdrawn_qr,
         proposed,
         skipped: false,
         resets_applied,
     })
+}
+
+/// Withdraws the QR codes left unused past their lifetime, batch by batch.
+/// The secrets are replaced first (committed): a message that cannot be
+/// deleted (the chat blocked the bot) shows a code that no longer works.
+async fn withdraw_qr_codes(
+    db: &PgPool,
+    enrolments: &Enrolments,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let stale =
+            second_factor::withdraw_stale_enrolments(db, &enrolments.vault, now, QR_BATCH).await?;
+        total += stale.len();
+        for (chat, message) in &stale {
+            let Ok(message) = i32::try_from(*message) else {
+                continue;
+            };
+            if let Err(error) = enrolments
+                .bot
+                .delete_message(ChatId(*chat), MessageId(message))
+                .await
+            {
+                tracing::info!(%error, chat, "cannot delete a withdrawn QR code");
+            }
+        }
+        if (stale.len() as i64) < QR_BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 /// Fetches the feed and proposes its new items. Returns how many were new.
@@ -277,19 +358,19 @@ mod tests {
         let http = reqwest::Client::new();
         let state = FeedState::default();
 
-        let first = tick(&db, &clock, Some(&source), &http, &state)
+        let first = tick(&db, &clock, None, Some(&source), &http, &state)
             .await
             .unwrap();
         assert_eq!(first.proposed, Some(2));
         // Too soon: the feed is not read again.
         clock.advance(chrono::Duration::minutes(10));
-        let soon = tick(&db, &clock, Some(&source), &http, &state)
+        let soon = tick(&db, &clock, None, Some(&source), &http, &state)
             .await
             .unwrap();
         assert_eq!(soon.proposed, None);
         // Read again later: the same items are not proposed twice.
         clock.advance(chrono::Duration::minutes(30));
-        let later = tick(&db, &clock, Some(&source), &http, &state)
+        let later = tick(&db, &clock, None, Some(&source), &http, &state)
             .await
             .unwrap();
         assert_eq!(later.proposed, Some(0));
@@ -313,6 +394,7 @@ mod tests {
         let ticked = tick(
             &db,
             &clock,
+            None,
             Some(&source),
             &reqwest::Client::new(),
             &FeedState::default(),
@@ -337,6 +419,7 @@ mod tests {
             &db,
             &clock,
             None,
+            None,
             &reqwest::Client::new(),
             &FeedState::default(),
         )
@@ -348,6 +431,7 @@ mod tests {
         let ticked = tick(
             &db,
             &clock,
+            None,
             None,
             &reqwest::Client::new(),
             &FeedState::default(),

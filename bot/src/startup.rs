@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use crate::config::DeliverySettings;
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
+use crate::flood::{FloodGuard, FloodLimits};
 use crate::handlers::{self, Dialogues, State, commands};
 use crate::scheduler::{Schedule, Scheduler};
 use tokio_util::sync::CancellationToken;
@@ -67,6 +68,12 @@ pub fn memory_dialogues() -> Arc<Dialogues> {
     InMemStorage::<State>::new().erase()
 }
 
+/// Each user's flood limit in Redis under `{redis_prefix}flood:`, shared
+/// by every instance of one bot.
+pub fn redis_flood(redis: redis::aio::ConnectionManager, redis_prefix: &str) -> FloodGuard {
+    FloodGuard::redis(redis, redis_prefix, FloodLimits::default())
+}
+
 /// A Bot API client for `token`, at Telegram or at `api_url` (the sandbox,
 /// or a local Bot API server).
 pub fn telegram(token: &str, api_url: Option<Url>) -> Bot {
@@ -91,6 +98,9 @@ pub struct Services {
     pub reset: medcab_core::factor_resets::ResetPolicy,
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`).
     pub max_document_bytes: usize,
+    /// How many documents, and how many bytes of them, one practitioner
+    /// may keep (`MEDCAB_MAX_DOCUMENTS`, `MEDCAB_MAX_DOCUMENTS_TOTAL_MB`).
+    pub document_quota: medcab_core::documents::Quota,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
     /// Tasks handlers start that outlive an update; they end with the bot.
@@ -155,6 +165,15 @@ pub fn delivery_options(
     }
 }
 
+/// Updates waiting in one chat's queue. The dispatcher hands each update to
+/// its chat's queue and waits when that queue is full, and meanwhile no
+/// other chat gets anything: with teloxide's 64, one user's flood held up
+/// everyone while the first of it was handled. Past the flood limit
+/// (`flood.rs`) an update leaves the queue in a Redis round trip, so a
+/// queue this long absorbs a flood of thousands; a queue takes memory only
+/// for the updates in it.
+const CHAT_QUEUE: usize = 4096;
+
 /// How long a graceful stop waits for the updates in flight.
 const DISPATCHER_STOP: Duration = Duration::from_secs(15);
 
@@ -168,6 +187,7 @@ pub struct Application {
     wakeup: Wakeup,
     delivery: DeliveryOptions,
     schedule: Option<Schedule>,
+    flood: FloodGuard,
 }
 
 impl Application {
@@ -181,7 +201,15 @@ impl Application {
             wakeup: Wakeup::default(),
             delivery: DeliveryOptions::default(),
             schedule: None,
+            flood: FloodGuard::local(FloodLimits::default()),
         }
+    }
+
+    /// Where each user's flood limit is kept; without this, in this
+    /// process only (`medcab sandbox` without Redis).
+    pub fn flood(mut self, flood: FloodGuard) -> Application {
+        self.flood = flood;
+        self
     }
 
     /// Runs the scheduler (reminders, the regulatory feed) beside the bot.
@@ -248,16 +276,32 @@ impl Application {
             background.clone(),
         ));
         let scheduler = self.schedule.map(|schedule| {
-            Scheduler::start(self.db.clone(), self.services.clock.clone(), schedule)
+            let enrolments = crate::scheduler::Enrolments {
+                bot: self.bot.clone(),
+                vault: self.services.vault.clone(),
+            };
+            Scheduler::start(
+                self.db.clone(),
+                self.services.clock.clone(),
+                schedule,
+                enrolments,
+            )
         });
         let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
-            .dependencies(dptree::deps![self.db, self.dialogues, self.services])
+            .dependencies(dptree::deps![
+                self.db,
+                self.dialogues,
+                self.services,
+                self.flood,
+                dialogue_storage::LostPositions::default()
+            ])
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update not handled");
             })
             .error_handler(LoggingErrorHandler::with_custom_text(
                 "an update handler failed",
             ))
+            .worker_queue_size(CHAT_QUEUE)
             .build();
         let shutdown = dispatcher.shutdown_token();
         let task = tokio::spawn(async move {

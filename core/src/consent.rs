@@ -62,3 +62,40 @@ pub async fn withdraw(
     .await?;
     Ok(())
 }
+
+/// /forget: the person's consent records stay (what was agreed to, when,
+/// when withdrawn) but keyed by `subject` (their pseudonym,
+/// `erasure::pseudonym`) instead of their Telegram id.
+pub async fn pseudonymise(
+    tx: &mut sqlx::PgConnection,
+    user_id: i64,
+    subject: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE consents SET telegram_user_id = NULL, subject = $2 WHERE telegram_user_id = $1",
+        user_id,
+        subject,
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(done)
+}
+
+/// A pseudonymised person's consents: (given, withdrawn), oldest first,
+/// for the audit.
+pub async fn history_of_subject(
+    db: &PgPool,
+    subject: &[u8],
+) -> Result<Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT given_at, withdrawn_at FROM consents WHERE subject = $1 ORDER BY id",
+        subject,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.given_at, r.withdrawn_at))
+        .collect())
+}

@@ -248,7 +248,7 @@ mod tests {
         .await
         .unwrap();
 
-        crate::erasure::forget(&db, 7, now()).await.unwrap();
+        crate::erasure::forget(&db, &vault, 7, now()).await.unwrap();
 
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts")
             .fetch_one(&db)

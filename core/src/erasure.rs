@@ -3,9 +3,15 @@
 //! Erases, in one transaction, everything a practitioner gave us: the
 //! account with its sealed phone and СНИЛС, the second factor, documents,
 //! applications, pending requests (cascaded from the account) and the
-//! version history of their records. Kept, because the law or the audit
-//! needs them and they hold no personal field: the consent record (which
-//! text was agreed to, when, and when withdrawn) and the security log.
+//! version history of their records; and everything keyed by their
+//! Telegram id: `telegram_users`, `chats`, `processed_updates`, every
+//! outbox row of their chat (sent ones too, with their payloads). Kept,
+//! because the law or the audit needs them and they hold no personal
+//! field: the consent record (which text was agreed to, when, and when
+//! withdrawn) and the security log, both re-keyed from the Telegram id to
+//! the person's [`pseudonym`], so no row anywhere is keyed by their ids.
+//! Redis keys (the conversation position, the flood bucket) are the bot's
+//! to delete; they expire in any case.
 //!
 //! Every table that later stores a practitioner's personal data (documents,
 //! profile, applications) must be erased here too; the end-to-end test of
@@ -15,8 +21,21 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::crypto::Vault;
 use crate::security_events::{self, Kind};
-use crate::{consent, history, notification_settings, outbox};
+use crate::{consent, history, notification_settings, outbox, telegram_users, updates};
+
+/// The blind-index kind of [`pseudonym`].
+const PSEUDONYM_KIND: &str = "telegram_user";
+
+/// What a forgotten person's consent records and security events are keyed
+/// by: the keyed HMAC of their Telegram id (the Vault's blind index). The
+/// same id gives the same pseudonym, so an auditor with the data key can
+/// find one person's records from a known id; without the key it reveals
+/// nothing.
+pub fn pseudonym(vault: &Vault, user_id: i64) -> Vec<u8> {
+    vault.blind_index(PSEUDONYM_KIND, &user_id.to_string())
+}
 
 /// Whether there was anything to erase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +44,12 @@ pub enum Erased {
     NothingStored,
 }
 
-pub async fn forget(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Erased, sqlx::Error> {
+pub async fn forget(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Erased, sqlx::Error> {
     let mut tx = db.begin().await?;
     let had_consent = consent::in_force(db, user_id).await?.is_some();
     consent::withdraw(&mut tx, user_id, now).await?;
@@ -38,11 +62,20 @@ pub async fn forget(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Era
     history::erase_owner(&mut tx, user_id).await?;
     notification_settings::erase(&mut tx, user_id).await?;
     // A private chat's id is its user's.
-    outbox::drop_pending(&mut tx, user_id).await?;
-    if !had_consent && deleted == 0 {
-        return Ok(Erased::NothingStored);
-    }
-    security_events::record(&mut tx, user_id, Kind::DataErased, json!({}), now).await?;
+    outbox::erase_chat(&mut tx, user_id).await?;
+    updates::erase_chat(&mut tx, user_id).await?;
+    telegram_users::erase(&mut tx, user_id).await?;
+    let subject = pseudonym(vault, user_id);
+    consent::pseudonymise(&mut tx, user_id, &subject).await?;
+    security_events::pseudonymise(&mut tx, user_id, &subject).await?;
+    let erased = if !had_consent && deleted == 0 {
+        Erased::NothingStored
+    } else {
+        security_events::record_for_subject(&mut tx, &subject, Kind::DataErased, json!({}), now)
+            .await?;
+        Erased::Erased
+    };
+    // Even with nothing given, the ids seen are forgotten.
     tx.commit().await?;
-    Ok(Erased::Erased)
+    Ok(erased)
 }

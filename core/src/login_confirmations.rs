@@ -454,6 +454,24 @@ pub fn moscow_clock(at: DateTime<Utc>) -> String {
     crate::clock::moscow(at).format("%H:%M").to_string()
 }
 
+/// Retention: deletes up to `batch` challenges that expired before
+/// `before` (answered or not: the portal has read the answer long since).
+pub async fn purge(db: &PgPool, before: DateTime<Utc>, batch: i64) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM login_challenges WHERE id IN (
+            SELECT id FROM login_challenges WHERE expires_at < $1 LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

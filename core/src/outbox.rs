@@ -281,11 +281,20 @@ pub async fn enqueue(
 ) -> Result<Option<i64>, sqlx::Error> {
     let payload = serde_json::to_value(&notification.payload)
         .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
+    // The key is remembered in `outbox_dedup` (kept longer than the row);
+    // the row is written only if the key is new there.
     sqlx::query_scalar!(
         r#"
+        WITH fresh AS (
+            INSERT INTO outbox_dedup (key, chat_id, created_at)
+            SELECT $7, $1, $5 WHERE $7::TEXT IS NOT NULL
+            ON CONFLICT (key) DO NOTHING
+            RETURNING key
+        )
         INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
                             dedup_key, broadcast_id)
-        VALUES ($1, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8)
+        SELECT $1, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8
+        WHERE $7::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh)
         ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
         RETURNING id
         "#,
@@ -332,12 +341,23 @@ pub async fn enqueue_many(
     }
     let written = sqlx::query!(
         r#"
+        WITH t AS (
+            SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::JSONB[], $4::SMALLINT[],
+                                 $5::TIMESTAMPTZ[], $6::TEXT[], $7::BIGINT[])
+                 AS t (chat_id, kind, payload, priority, available_at, dedup_key, broadcast_id)
+        ),
+        fresh AS (
+            INSERT INTO outbox_dedup (key, chat_id, created_at)
+            SELECT DISTINCT ON (dedup_key) dedup_key, chat_id, $8 FROM t
+            WHERE dedup_key IS NOT NULL
+            ON CONFLICT (key) DO NOTHING
+            RETURNING key
+        )
         INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
                             dedup_key, broadcast_id)
         SELECT chat_id, kind, payload, priority, $8, available_at, dedup_key, broadcast_id
-        FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::JSONB[], $4::SMALLINT[],
-                    $5::TIMESTAMPTZ[], $6::TEXT[], $7::BIGINT[])
-             AS t (chat_id, kind, payload, priority, available_at, dedup_key, broadcast_id)
+        FROM t
+        WHERE dedup_key IS NULL OR dedup_key IN (SELECT key FROM fresh)
         ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
         "#,
         &chat_ids,
@@ -533,17 +553,20 @@ pub struct Row {
     pub available_at: DateTime<Utc>,
 }
 
-/// /forget: what has not gone yet to someone who withdrew consent does not
-/// go (a reminder held for the night, a notice in the queue). Sent rows
-/// stay as the record of what was sent; they hold no personal data.
-pub async fn drop_pending(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
-    let dropped = sqlx::query!(
-        "DELETE FROM outbox WHERE chat_id = $1 AND sent_at IS NULL AND failed_at IS NULL",
-        chat_id
-    )
-    .execute(tx)
-    .await?
-    .rows_affected();
+/// /forget: every row for the chat goes. What has not gone yet does not go
+/// (a reminder held for the night, a notice in the queue); sent and failed
+/// rows go too, because they are keyed by the chat id (a person's Telegram
+/// id) and their payloads and dedup keys may name it. A broadcast's counts
+/// lose that one recipient.
+pub async fn erase_chat(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
+    // The dedup keys name the chat too (`accreditation:{user}:…`, `…:{chat}`).
+    sqlx::query!("DELETE FROM outbox_dedup WHERE chat_id = $1", chat_id)
+        .execute(&mut *tx)
+        .await?;
+    let dropped = sqlx::query!("DELETE FROM outbox WHERE chat_id = $1", chat_id)
+        .execute(tx)
+        .await?
+        .rows_affected();
     Ok(dropped)
 }
 
@@ -621,6 +644,84 @@ pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error
             available_at: row.available_at,
         })
         .collect())
+}
+
+/// Retention: deletes up to `batch` rows settled (sent or failed) before
+/// `before`: personal rows (no broadcast) only; a broadcast's rows are the
+/// record of who was told, which a cancelled inspection and a broadcast's
+/// progress read, and go by [`purge_broadcast_rows`]. Their dedup keys
+/// stay in `outbox_dedup`, so nothing is written twice.
+pub async fn purge_settled(
+    pool: &PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM outbox WHERE id IN (
+            SELECT id FROM outbox
+            WHERE coalesce(sent_at, failed_at) < $1 AND broadcast_id IS NULL
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}
+
+/// Retention: deletes up to `batch` settled rows of broadcasts, settled
+/// before `before`.
+pub async fn purge_broadcast_rows(
+    pool: &PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM outbox WHERE id IN (
+            SELECT id FROM outbox
+            WHERE coalesce(sent_at, failed_at) < $1 AND broadcast_id IS NOT NULL
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}
+
+/// Retention: forgets up to `batch` dedup keys written before `before`,
+/// when no outbox row holds them any more.
+pub async fn purge_dedup_keys(
+    pool: &PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM outbox_dedup WHERE key IN (
+            SELECT d.key FROM outbox_dedup d
+            WHERE d.created_at < $1
+              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = d.key)
+            LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
 }
 
 #[cfg(test)]

@@ -268,8 +268,75 @@ pub async fn remember_enrolment_message(
     db: &PgPool,
     user_id: i64,
     message_id: i64,
+    now: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    swap_enrolment_message(db, user_id, Some(message_id)).await
+    let previous = swap_enrolment_message(db, user_id, Some(message_id)).await?;
+    sqlx::query!(
+        "UPDATE second_factors SET enrolment_sent_at = $2 WHERE telegram_user_id = $1",
+        user_id,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(previous)
+}
+
+/// How long a QR code of a pending enrolment stays valid unused: a day to
+/// install an authenticator is plenty, and a secret lying in a chat longer
+/// is a secret someone else may find.
+pub fn enrolment_lifetime() -> Duration {
+    Duration::hours(24)
+}
+
+/// Withdraws up to `batch` QR codes sent more than [`enrolment_lifetime`]
+/// before `now` and not used (the factor still pending): each pending
+/// secret is replaced by a new one, so the old QR code no longer works even
+/// if its message stays, and is forgotten as a message. Returns (user,
+/// message) for the caller to delete from the chats; the user who comes
+/// back gets a fresh QR code.
+pub async fn withdraw_stale_enrolments(
+    db: &PgPool,
+    vault: &Vault,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // SKIP LOCKED: an enrolment being completed right now is left alone,
+    // and two instances withdraw different ones.
+    let stale = sqlx::query!(
+        r#"
+        SELECT telegram_user_id, enrolment_message_id AS "message_id!"
+        FROM second_factors
+        WHERE enrolled_at IS NULL AND enrolment_message_id IS NOT NULL
+          AND enrolment_sent_at < $1
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        "#,
+        now - enrolment_lifetime(),
+        batch,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &stale {
+        let secret = TotpSecret::generate();
+        sqlx::query!(
+            r#"
+            UPDATE second_factors
+            SET secret = $2, last_accepted_step = NULL,
+                enrolment_message_id = NULL, enrolment_sent_at = NULL
+            WHERE telegram_user_id = $1
+            "#,
+            row.telegram_user_id,
+            vault.seal(SECRET_FIELD, secret.as_bytes()),
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(stale
+        .into_iter()
+        .map(|row| (row.telegram_user_id, row.message_id))
+        .collect())
 }
 
 /// The message that showed the secret, now to be deleted; forgotten here.

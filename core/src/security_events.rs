@@ -1,6 +1,8 @@
 //! The security log: locks, replayed codes, denied logins, erasures.
 //!
 //! Owns the table `security_events`. Details never hold personal data.
+//! After /forget a person's events are kept under their pseudonym
+//! (`subject`, see `erasure::pseudonym`), not their Telegram id.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -103,4 +105,76 @@ pub async fn kinds_for(db: &sqlx::PgPool, user_id: i64) -> Result<Vec<String>, s
     )
     .fetch_all(db)
     .await
+}
+
+/// /forget: the person's events stay, keyed by `subject` instead of their
+/// Telegram id.
+pub async fn pseudonymise(
+    db: &mut sqlx::PgConnection,
+    user_id: i64,
+    subject: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE security_events SET telegram_user_id = NULL, subject = $2 WHERE telegram_user_id = $1",
+        user_id,
+        subject,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(done)
+}
+
+/// An event about someone already pseudonymised (the erasure itself).
+pub async fn record_for_subject(
+    db: &mut sqlx::PgConnection,
+    subject: &[u8],
+    kind: Kind,
+    details: Value,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO security_events (subject, kind, details, at) VALUES ($1, $2, $3, $4)",
+        subject,
+        kind.as_str(),
+        details,
+        at,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The kinds recorded under a pseudonym, oldest first.
+pub async fn kinds_for_subject(
+    db: &sqlx::PgPool,
+    subject: &[u8],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT kind FROM security_events WHERE subject = $1 ORDER BY id",
+        subject
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Retention: deletes up to `batch` events recorded before `before`.
+pub async fn purge(
+    db: &sqlx::PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM security_events WHERE id IN (
+            SELECT id FROM security_events WHERE at < $1 LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(purged)
 }

@@ -142,6 +142,18 @@ pub async fn mark_unreachable(tx: &mut PgConnection, chat_id: i64) -> Result<(),
     Ok(())
 }
 
+/// /forget: the user and their private chat (whose id is the user's) are
+/// forgotten; a later message makes them a new visitor.
+pub async fn erase(tx: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM telegram_users WHERE id = $1", user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("DELETE FROM chats WHERE id = $1", user_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

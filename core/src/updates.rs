@@ -4,6 +4,13 @@
 //! handled: a redelivered update finds its claim and is skipped. A crash in
 //! the middle of a handler therefore loses that one update's reply (the
 //! user sends it again) but never applies an update twice.
+//!
+//! A handler that fails (an error, not a crash) gives its claim back
+//! ([`release`]): it answered nothing, and its changes are each written in
+//! one transaction, so what failed was either before them or the answer
+//! after them, which a second handling finds done (documents by their
+//! SHA-256, outbox rows by their dedup key, steps by their state).
+//! Telegram or the sandbox may then deliver the update again.
 
 use sqlx::PgPool;
 
@@ -39,6 +46,51 @@ pub async fn claim(
     })
 }
 
+/// Gives an update's claim back, so a redelivery is handled.
+pub async fn release(pool: &PgPool, update_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM processed_updates WHERE update_id = $1",
+        update_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// /forget: the chat's claims go (they name the chat). Their update ids
+/// are Telegram's and are not reused, and a redelivery of an update of a
+/// forgotten user finds nothing of theirs to apply twice.
+pub async fn erase_chat(tx: &mut sqlx::PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
+    let erased = sqlx::query!("DELETE FROM processed_updates WHERE chat_id = $1", chat_id)
+        .execute(tx)
+        .await?
+        .rows_affected();
+    Ok(erased)
+}
+
+/// Retention: deletes up to `batch` claims made before `before`; returns
+/// how many. Telegram redelivers an update within hours at most, so an old
+/// claim protects nothing.
+pub async fn purge(
+    pool: &PgPool,
+    before: chrono::DateTime<chrono::Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM processed_updates WHERE update_id IN (
+            SELECT update_id FROM processed_updates WHERE processed_at < $1 LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +103,16 @@ mod tests {
             Claim::AlreadyHandled
         );
         assert_eq!(claim(&pool, 8, None).await.unwrap(), Claim::Fresh);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_released_update_is_claimed_again(pool: PgPool) {
+        assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::Fresh);
+        release(&pool, 7).await.unwrap();
+        assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::Fresh);
+        assert_eq!(
+            claim(&pool, 7, Some(1)).await.unwrap(),
+            Claim::AlreadyHandled
+        );
     }
 }

@@ -194,3 +194,8 @@ record-history-restored = an earlier version restored
 doc-back-to-card = « To the document
 
 app-back-to-card = « To the application
+doc-quota-count = You already have { $count } { $count ->
+        [one] document
+       *[other] documents
+    } — no more can be kept (the limit is { $max }). Delete one you no longer need in «📄 Documents» and send the file again — the document's details are kept.
+doc-quota-size = Your documents already take { $used } MB of { $max } MB, and this file ({ $size } MB) does not fit. Delete one you no longer need in «📄 Documents» or compress the scan — the document's details are kept.

@@ -619,3 +619,59 @@ async fn a_lowered_size_limit_is_told_and_kept(db: PgPool) {
     );
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    app.document_quota = documents::Quota {
+        max_count: 2,
+        ..documents::Quota::default()
+    };
+    app.restart_bot().await;
+    let anna = app.active_user("Анна", "ru").await;
+    store(
+        &app,
+        anna.id(),
+        DocumentKind::Passport,
+        "4510 123456",
+        &pdf("passport"),
+    )
+    .await;
+    store(
+        &app,
+        anna.id(),
+        DocumentKind::Snils,
+        "112-233-445 95",
+        &pdf("snils"),
+    )
+    .await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Диплом").await;
+    anna.send("107718 0123456").await;
+    anna.send("30.06.2020").await;
+
+    let refused = upload(
+        &app,
+        &anna,
+        FileKind::Document,
+        "diploma.pdf",
+        "application/pdf",
+        &pdf("diploma"),
+    )
+    .await;
+
+    starts(
+        &refused,
+        "У вас уже 2 документа — больше хранить нельзя (предел — 2).",
+    );
+    assert_eq!(
+        documents::list(&app.db, &app.vault, anna.id())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(drafts_of(&app, anna.id()).await, 1, "the details are kept");
+    app.finish().await;
+}

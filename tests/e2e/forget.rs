@@ -14,7 +14,23 @@ const PHONE: &str = "+79161234567";
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app.active_user("Анна", "ru").await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    // She has been sent a notification (a login confirmation, answered).
+    let created = app
+        .api()
+        .create_login_confirmation(
+            &serde_json::json!({
+                "practitioner": { "snils": medcab_e2e::valid_snils(anna.id()) },
+                "ip": "203.0.113.7", "device": "Firefox", "place": "Москва"
+            })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    anna.wait_for_text("🔐 Вход в личный кабинет: это вы?")
+        .await;
+    anna.press("✅ Это я").await;
+    app.wait_for_deliveries(anna.id()).await;
     let sealed_phone: Vec<u8> =
         sqlx::query_scalar("SELECT phone FROM accounts WHERE telegram_user_id = $1")
             .bind(anna.id())
@@ -79,22 +95,40 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
         !app.dump_database().await.contains(&sealed_hex),
         "not even the sealed phone is left"
     );
-    let kinds = security_events::kinds_for(&app.db, anna.id())
+    // No row anywhere names her: not her Telegram id, not her chat's (the
+    // same number in a private chat), as a number or inside JSON.
+    let dump = app.dump_database().await;
+    let id = anna.id().to_string();
+    let naming: Vec<&str> = dump.lines().filter(|row| row.contains(&id)).collect();
+    assert!(naming.is_empty(), "rows still naming {id}: {naming:#?}");
+    // Nor in Redis (her position, her flood bucket).
+    let keys = app.redis_keys_naming(&id).await;
+    assert!(keys.is_empty(), "Redis keys still naming her: {keys:?}");
+    // The audit keeps the facts under her pseudonym, which only the data
+    // key recomputes from her id.
+    let subject = medcab_core::erasure::pseudonym(&app.vault, anna.id());
+    assert!(
+        security_events::kinds_for(&app.db, anna.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let kinds = security_events::kinds_for_subject(&app.db, &subject)
         .await
         .unwrap();
     assert_eq!(
-        kinds.last().map(String::as_str),
-        Some("data_erased"),
-        "the audit keeps the fact, not the data"
+        kinds,
+        ["factor_enrolled", "data_erased"],
+        "the audit keeps the facts, not the data"
     );
-    let withdrawn: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM consents WHERE telegram_user_id = $1 AND withdrawn_at IS NOT NULL",
-    )
-    .bind(anna.id())
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    assert_eq!(withdrawn, 1, "the consent record shows it was withdrawn");
+    let consents = consent::history_of_subject(&app.db, &subject)
+        .await
+        .unwrap();
+    assert_eq!(consents.len(), 1);
+    assert!(
+        consents[0].1.is_some(),
+        "the consent record shows it was withdrawn"
+    );
 
     // Back to the beginning: consent is asked again.
     let again = anna.send("/start").await;

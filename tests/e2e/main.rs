@@ -3,6 +3,7 @@
 
 mod activation;
 mod applications;
+mod availability;
 mod broadcast;
 mod cancel;
 mod delivery;

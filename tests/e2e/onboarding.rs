@@ -496,3 +496,51 @@ async fn a_resent_qr_code_replaces_the_old_one(db: PgPool) {
     assert_eq!(visible_photos, 1);
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_second_factor(&app, &anna).await;
+    let first = anna.chat().await.last_bot_message().unwrap().message_id;
+    let secret_now = || async {
+        sqlx::query_scalar::<_, Vec<u8>>(
+            "SELECT secret FROM second_factors WHERE telegram_user_id = $1",
+        )
+        .bind(anna.id())
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+    };
+    let old_secret = secret_now().await;
+
+    // Within the day: nothing happens.
+    app.clock.advance(Duration::hours(23));
+    assert_eq!(app.scheduler_tick().await.withdrawn_qr, 0);
+    assert!(!anna.chat().await.message(first).unwrap().deleted);
+
+    // Past it: the QR message goes and its secret no longer works.
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(app.scheduler_tick().await.withdrawn_qr, 1);
+    anna.wait_for(|chat| chat.message(first).is_some_and(|m| m.deleted))
+        .await;
+    assert_ne!(secret_now().await, old_secret, "the pending secret is new");
+    // Only once.
+    assert_eq!(app.scheduler_tick().await.withdrawn_qr, 0);
+
+    // She comes back: a fresh QR code, and its code connects her.
+    anna.send("/start").await;
+    anna.wait_for(|chat| {
+        chat.last_bot_message()
+            .is_some_and(|m| m.photo.is_some() && m.message_id != first)
+    })
+    .await;
+    let code = app.totp_code(anna.id()).await;
+    anna.send(&code).await;
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Active)
+    );
+    app.finish().await;
+}

@@ -49,6 +49,13 @@ pub struct TestApp {
     /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`'s
     /// default; takes effect at the next bot start).
     pub max_document_bytes: usize,
+    /// How many documents and bytes one practitioner may keep (core's
+    /// defaults; takes effect at the next bot start).
+    pub document_quota: medcab_core::documents::Quota,
+    /// Each user's flood limit. Tests type far faster than people, so by
+    /// default it is far above production's; a test of the limit sets
+    /// `FloodLimits::default()` (takes effect at the next start).
+    pub flood_limits: medcab_bot::flood::FloodLimits,
     /// Delivery lanes of each worker (`MEDCAB_DELIVERY_LANES`; takes effect
     /// at the next start).
     pub delivery_lanes: usize,
@@ -88,6 +95,22 @@ impl TestApp {
     /// [`TestApp::spawn`], with settings changed before the bot starts
     /// (delivery lanes and rate, the register …).
     pub async fn spawn_with(db: PgPool, configure: impl FnOnce(&mut TestApp)) -> TestApp {
+        let redis_url =
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        TestApp::spawn_on(db, &redis_url, configure).await
+    }
+
+    /// [`TestApp::spawn`] against the Redis at `redis_url` (a
+    /// [`PrivateRedis`] a test may stop and start).
+    pub async fn spawn_with_redis(db: PgPool, redis_url: &str) -> TestApp {
+        TestApp::spawn_on(db, redis_url, |_| {}).await
+    }
+
+    async fn spawn_on(
+        db: PgPool,
+        redis_url: &str,
+        configure: impl FnOnce(&mut TestApp),
+    ) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
             medcab_bot::telemetry::init();
         }
@@ -95,9 +118,7 @@ impl TestApp {
             .await
             .expect("the sandbox starts");
         let client = Client::new(sandbox.url());
-        let redis_url =
-            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-        let redis = startup::connect_redis(&redis_url)
+        let redis = startup::connect_redis(redis_url)
             .await
             .expect("Redis answers at REDIS_URL");
         let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
@@ -116,6 +137,11 @@ impl TestApp {
             vault,
             registry_url: None,
             max_document_bytes: medcab_core::documents::DEFAULT_MAX_BYTES,
+            document_quota: medcab_core::documents::Quota::default(),
+            flood_limits: medcab_bot::flood::FloodLimits {
+                burst: 10_000,
+                interval: Duration::from_millis(1),
+            },
             delivery_lanes: medcab_bot::delivery::DEFAULT_LANES,
             send_per_second: medcab_bot::delivery::FREE_PER_SECOND,
             sandbox,
@@ -186,6 +212,7 @@ impl TestApp {
             factor: medcab_core::second_factor::FactorPolicy::default(),
             reset: medcab_core::factor_resets::ResetPolicy::default(),
             max_document_bytes: self.max_document_bytes,
+            document_quota: self.document_quota,
             // The defaults `medcab run` has with nothing configured.
             review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
             background: startup::Background::default(),
@@ -206,6 +233,11 @@ impl TestApp {
             self.services(),
         )
         .delivery_wakeup(self.wakeup.clone())
+        .flood(medcab_bot::flood::FloodGuard::redis(
+            self.redis.clone(),
+            self.redis_prefix.clone(),
+            self.flood_limits,
+        ))
         .delivery(self.delivery_options())
         .polling_timeout(Duration::from_secs(1))
         .start()
@@ -289,6 +321,17 @@ impl TestApp {
                 .await
                 .expect("DEL");
         }
+    }
+
+    /// This test's Redis keys whose names contain `text` (a user's id).
+    pub async fn redis_keys_naming(&self, text: &str) -> Vec<String> {
+        let mut redis = self.redis.clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.redis_prefix))
+            .query_async(&mut redis)
+            .await
+            .expect("KEYS");
+        keys.into_iter().filter(|key| key.contains(text)).collect()
     }
 
     /// A Bot API client as the bot has it, for making the bot misbehave.
@@ -427,9 +470,14 @@ impl TestApp {
     /// clock, and wakes delivery. The bot in tests runs no scheduler of its
     /// own, so nothing is reminded unless a test asks.
     pub async fn scheduler_tick(&self) -> medcab_bot::scheduler::Ticked {
+        let enrolments = medcab_bot::scheduler::Enrolments {
+            bot: self.bot_api(),
+            vault: self.vault.clone(),
+        };
         let ticked = medcab_bot::scheduler::tick(
             &self.db,
             &self.clock,
+            Some(&enrolments),
             None,
             &reqwest::Client::new(),
             &medcab_bot::scheduler::FeedState::default(),
@@ -537,6 +585,65 @@ impl TestApp {
             refused.is_empty(),
             "the sandbox refused Bot API calls the bot made: {refused:#?}"
         );
+    }
+}
+
+/// A redis-server of the test's own on a free port, which the test may
+/// stop (as an outage would) and start again on the same port.
+pub struct PrivateRedis {
+    port: u16,
+    server: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    /// Starts `redis-server` (it must be installed) with nothing persisted.
+    pub async fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = PrivateRedis { port, server: None };
+        redis.resume().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server: every call to it fails until [`PrivateRedis::resume`].
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+
+    /// Starts the server again, empty, on the same port.
+    pub async fn resume(&mut self) {
+        let server = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts (is it installed?)");
+        self.server = Some(server);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not listen on port {}", self.port);
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

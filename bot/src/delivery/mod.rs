@@ -47,7 +47,7 @@
 //! release quiet hours by moving a manual clock (see [`DeliveryClock`]).
 
 mod expiry;
-mod pacing;
+pub(crate) mod pacing;
 mod render;
 
 use std::sync::atomic::{AtomicU64, Ordering};

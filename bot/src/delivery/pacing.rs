@@ -328,20 +328,20 @@ struct RedisBuckets {
 /// A Lua script run by its SHA1 (`EVALSHA`), loaded on first use and again
 /// after Redis forgets it (a restart, `SCRIPT FLUSH`). What `redis::Script`
 /// does, without the crate's `script` feature and its SHA1 dependency.
-struct LoadedScript {
+pub(crate) struct LoadedScript {
     source: &'static str,
     sha: Mutex<Option<String>>,
 }
 
 impl LoadedScript {
-    fn new(source: &'static str) -> LoadedScript {
+    pub(crate) fn new(source: &'static str) -> LoadedScript {
         LoadedScript {
             source,
             sha: Mutex::new(None),
         }
     }
 
-    async fn run<T: redis::FromRedisValue>(
+    pub(crate) async fn run<T: redis::FromRedisValue>(
         &self,
         redis: &ConnectionManager,
         keys: &[String],

@@ -20,11 +20,12 @@ pub async fn cancel(
     bot: Bot,
     msg: Message,
     dialogue: ChatDialogue,
+    // As read when the update came in (Idle if Redis could not say).
+    state: State,
     t: Texts,
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let state = dialogue.get().await?.unwrap_or_default();
     // A document being added is given up with its draft; so is one whose
     // position a Redis flush lost (its draft is all that is left of it).
     let adding = matches!(state, State::AddingDocument(_));

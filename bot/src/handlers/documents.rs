@@ -1056,7 +1056,7 @@ async fn take_file(
         }
     };
     let meta = draft.meta();
-    let stored = docs::store(
+    let stored = docs::store_within(
         db,
         &services.vault,
         owner,
@@ -1065,6 +1065,7 @@ async fn take_file(
         file.name.as_deref(),
         services.clock.now(),
         max,
+        services.document_quota,
     )
     .await;
     match stored {
@@ -1098,6 +1099,35 @@ async fn take_file(
         }
         Err(DocumentError::File(rejection)) => {
             let reason = file_reason(t, rejection);
+            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
+        }
+        // Full: the answers stay in the draft for when room is made.
+        Err(DocumentError::OverQuota {
+            count,
+            bytes: used,
+            quota,
+        }) => {
+            let reason = if count >= quota.max_count {
+                t.msg_with(
+                    "doc-quota-count",
+                    [
+                        ("count", Arg::Number(i64::from(count))),
+                        ("max", Arg::Number(i64::from(quota.max_count))),
+                    ],
+                )
+            } else {
+                t.msg_with(
+                    "doc-quota-size",
+                    [
+                        ("used", Arg::Text(&megabytes(t, used as usize))),
+                        ("size", Arg::Text(&megabytes(t, bytes.len()))),
+                        (
+                            "max",
+                            Arg::Number((quota.max_total_bytes / (1024 * 1024)) as i64),
+                        ),
+                    ],
+                )
+            };
             screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
         }
         Err(DocumentError::Meta(rejection)) => {

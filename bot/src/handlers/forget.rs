@@ -37,6 +37,7 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, code_entry};
+use crate::flood::FloodGuard;
 use crate::i18n::Texts;
 use crate::startup::Services;
 
@@ -98,9 +99,11 @@ pub async fn awaiting_code(msg: Message, db: PgPool, services: Services) -> Opti
 pub async fn receive_code(
     bot: Bot,
     msg: Message,
+    dialogue: ChatDialogue,
     t: Texts,
     db: PgPool,
     services: Services,
+    flood: FloodGuard,
 ) -> HandlerResult {
     if !code_entry::take_code(&bot, &msg, t, &db, &services).await? {
         return Ok(());
@@ -108,7 +111,7 @@ pub async fn receive_code(
     let user_id = msg.chat.id.0;
     // Erasure deletes the marker with the account; asked again, it would
     // find nothing.
-    let text = erase(&db, &services, user_id, t).await?;
+    let text = erase(&db, &services, &dialogue, &flood, user_id, t).await?;
     screen::say(&bot, msg.chat.id, text).await
 }
 
@@ -116,6 +119,8 @@ pub async fn receive_code(
 /// erased: the user comes from the callback, never from its data. With a
 /// factor enrolled the button does not erase (an old message, a forged
 /// press): the code does.
+// dptree injects each dependency as an argument; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn answer(
     bot: Bot,
     query: CallbackQuery,
@@ -124,6 +129,7 @@ pub async fn answer(
     t: Texts,
     db: PgPool,
     services: Services,
+    flood: FloodGuard,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     let user_id = query.from.id.0 as i64;
@@ -133,12 +139,7 @@ pub async fn answer(
     } else if second_factor::is_enrolled(&db, user_id).await? {
         t.msg("forget-ask-code")
     } else {
-        // The position goes with the data; Redis being down must not keep
-        // the erasure from happening.
-        if let Err(error) = dialogue.exit().await {
-            tracing::warn!(%error, "cannot clear the position before erasing");
-        }
-        erase(&db, &services, user_id, t).await?
+        erase(&db, &services, &dialogue, &flood, user_id, t).await?
     };
     screen::replace(
         &bot,
@@ -151,16 +152,25 @@ pub async fn answer(
     .await
 }
 
+/// Erases everything keyed by the user: PostgreSQL in one transaction, then
+/// their Redis keys (the position, the flood bucket). Redis being down must
+/// not keep the erasure from happening: a position left behind expires in
+/// a day.
 async fn erase(
     db: &PgPool,
     services: &Services,
+    dialogue: &ChatDialogue,
+    flood: &FloodGuard,
     user_id: i64,
     t: Texts,
 ) -> Result<String, super::HandlerError> {
-    Ok(
-        match erasure::forget(db, user_id, services.clock.now()).await? {
-            Erased::Erased => t.msg("forget-done"),
-            Erased::NothingStored => t.msg("forget-nothing"),
-        },
-    )
+    let erased = erasure::forget(db, &services.vault, user_id, services.clock.now()).await?;
+    if let Err(error) = dialogue.exit().await {
+        tracing::warn!(%error, "cannot clear the position after erasing");
+    }
+    flood.forget(user_id).await;
+    Ok(match erased {
+        Erased::Erased => t.msg("forget-done"),
+        Erased::NothingStored => t.msg("forget-nothing"),
+    })
 }

@@ -22,6 +22,7 @@ mod main_menu;
 mod onboarding;
 mod privacy;
 mod profile;
+mod release;
 mod review;
 mod screen;
 mod settings;
@@ -37,13 +38,14 @@ use medcab_core::updates::{self, Claim};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage};
-use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
 pub use actions::Action;
 pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
 
+use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -101,7 +103,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 
     dptree::entry()
         .filter_map_async(visit)
-        .enter_dialogue::<Update, Dialogues, State>()
+        .chain(release::on_failure())
+        // Not teloxide's `enter_dialogue`: Redis down must not drop updates.
+        .chain(crate::dialogue_storage::enter())
         .branch(Update::filter_message().branch(anytime))
         // /forget waits for the code: the text is it, whatever the position.
         .branch(
@@ -208,13 +212,17 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
 /// here), note who wrote, and pick the language to answer in.
 ///
 /// Only private chats are served: the account is personal.
-async fn visit(update: Update, db: PgPool) -> Option<Texts> {
+async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Option<Texts> {
     let chat = update.chat()?;
     let user = update.from()?;
     if !chat.is_private() {
         return None;
     }
     let telegram_language = user.language_code.as_deref();
+    // Before any database work: a flood stops here, unclaimed.
+    if !flood::admitted(&bot, &flood, user, chat.id).await {
+        return None;
+    }
 
     match updates::claim(&db, i64::from(update.id.0), Some(chat.id.0)).await {
         Ok(Claim::Fresh) => {}

@@ -420,8 +420,13 @@ async fn send_qr(
         .protect_content(true)
         .await?;
     // One copy of the secret in the chat at a time.
-    if let Some(previous) =
-        second_factor::remember_enrolment_message(db, chat_id.0, i64::from(sent.id.0)).await?
+    if let Some(previous) = second_factor::remember_enrolment_message(
+        db,
+        chat_id.0,
+        i64::from(sent.id.0),
+        services.clock.now(),
+    )
+    .await?
     {
         screen::delete_stored(bot, chat_id, previous).await;
     }

@@ -522,7 +522,9 @@ async fn erasing_the_account_takes_its_applications(db: PgPool) {
     let kept = create(&db, &vault, BORIS, Kind::CertificateRequest, start())
         .await
         .unwrap();
-    crate::erasure::forget(&db, ANNA, start()).await.unwrap();
+    crate::erasure::forget(&db, &vault, ANNA, start())
+        .await
+        .unwrap();
     let left: Vec<i64> = sqlx::query_scalar!("SELECT id FROM applications")
         .fetch_all(&db)
         .await

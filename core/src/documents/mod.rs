@@ -58,6 +58,41 @@ pub enum DocumentError {
     History(#[from] HistoryError),
     #[error("a stored document does not parse or does not match its SHA-256")]
     Corrupt,
+    /// The practitioner has as many documents, or as many bytes of them,
+    /// as [`Quota`] allows; nothing was stored.
+    #[error("over the documents quota: {count} documents, {bytes} bytes")]
+    OverQuota {
+        /// Documents (not deleted) and their total size, before this one.
+        count: u32,
+        bytes: u64,
+        quota: Quota,
+    },
+}
+
+/// How much one practitioner may keep: a bound on what one account (or a
+/// script behind it) can make the database and its backups hold. Deleted
+/// documents do not count (the practitioner cannot remove them further;
+/// review keeps them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub max_count: u32,
+    pub max_total_bytes: u64,
+}
+
+/// A practitioner needs a dozen or two documents; 50 leaves room for
+/// every certificate of a long career.
+pub const DEFAULT_MAX_COUNT: u32 = 50;
+/// 50 scans at the default 5 MB would be 250 MB; real scans are far
+/// smaller, and 100 MB keeps the whole register's storage predictable.
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 100 * 1024 * 1024;
+
+impl Default for Quota {
+    fn default() -> Self {
+        Quota {
+            max_count: DEFAULT_MAX_COUNT,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
+        }
+    }
 }
 
 /// What [`store`] did.
@@ -136,6 +171,28 @@ pub async fn store(
     now: DateTime<Utc>,
     max_bytes: usize,
 ) -> Result<Stored, DocumentError> {
+    let within = Quota::default();
+    store_within(
+        db, vault, owner_id, meta, file, file_name, now, max_bytes, within,
+    )
+    .await
+}
+
+/// [`store`] within `quota`: a document past it is refused
+/// ([`DocumentError::OverQuota`]), checked under a lock on the owner's
+/// documents so two uploads at once cannot both slip under it.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_within(
+    db: &PgPool,
+    vault: &Vault,
+    owner_id: i64,
+    meta: &DocumentMeta,
+    file: &[u8],
+    file_name: Option<&str>,
+    now: DateTime<Utc>,
+    max_bytes: usize,
+    quota: Quota,
+) -> Result<Stored, DocumentError> {
     let file_type = check_file(file, file_name, max_bytes)?;
     let checked = meta::check(meta, moscow_today(now))?;
     let sha256: [u8; 32] = Sha256::digest(file).into();
@@ -159,9 +216,25 @@ pub async fn store(
     // second wait for the first to commit and insert nothing; the next turn
     // finds the first's row. Another turn is needed only if that row was
     // deleted in between, which is progress made by others, so this ends.
+    // One upload at a time per owner past this point, until commit: the
+    // quota is counted and the row written under the same lock.
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('documents.quota'), hashtext($1::text))",
+        owner_id.to_string(),
+    )
+    .execute(&mut *tx)
+    .await?;
     let id = loop {
         if let Some(existing) = same_file(&mut tx, owner_id, &sha256).await? {
             return Ok(Stored::Duplicate(existing));
+        }
+        let (count, bytes) = usage(&mut tx, owner_id).await?;
+        if count >= quota.max_count || bytes + file_size as u64 > quota.max_total_bytes {
+            return Err(DocumentError::OverQuota {
+                count,
+                bytes,
+                quota,
+            });
         }
         let inserted = sqlx::query_scalar!(
             r#"
@@ -218,6 +291,23 @@ pub async fn store(
     history::record(&mut tx, vault, change, now).await?;
     tx.commit().await?;
     Ok(Stored::New(id))
+}
+
+/// How many documents the owner keeps (not deleted), and their bytes.
+async fn usage(tx: &mut PgConnection, owner_id: i64) -> Result<(u32, u64), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        SELECT count(*) AS "count!", coalesce(sum(file_size), 0)::bigint AS "bytes!"
+        FROM documents WHERE owner_id = $1 AND deleted_at IS NULL
+        "#,
+        owner_id,
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok((
+        u32::try_from(row.count).unwrap_or(u32::MAX),
+        u64::try_from(row.bytes).unwrap_or(0),
+    ))
 }
 
 async fn same_file(

@@ -440,3 +440,93 @@ async fn a_document_needs_an_account(db: PgPool) {
     .await;
     assert!(matches!(result, Err(DocumentError::Db(_))), "{result:?}");
 }
+
+async fn store_quota(
+    db: &PgPool,
+    vault: &Vault,
+    text: &str,
+    quota: Quota,
+) -> Result<Stored, DocumentError> {
+    store_within(
+        db,
+        vault,
+        ANNA,
+        &diploma(),
+        &pdf(text),
+        Some(FILE_NAME),
+        now(),
+        DEFAULT_MAX_BYTES,
+        quota,
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_quota_bounds_the_count_and_frees_up_on_delete(db: PgPool) {
+    practitioners(&db).await;
+    let vault = vault();
+    let quota = Quota {
+        max_count: 2,
+        max_total_bytes: 1024 * 1024,
+    };
+    let first = store_quota(&db, &vault, "one", quota).await.unwrap();
+    store_quota(&db, &vault, "two", quota).await.unwrap();
+    // The third, at the limit of two: refused, with what is kept.
+    let third = store_quota(&db, &vault, "three", quota).await;
+    let Err(DocumentError::OverQuota { count, bytes, .. }) = third else {
+        panic!("expected the quota to refuse, got {third:?}");
+    };
+    assert_eq!(count, 2);
+    assert_eq!(bytes, (pdf("one").len() + pdf("two").len()) as u64);
+    assert_eq!(list(&db, &vault, ANNA).await.unwrap().len(), 2);
+    // Another practitioner has a quota of their own.
+    assert!(matches!(
+        store_within(
+            &db,
+            &vault,
+            BORIS,
+            &diploma(),
+            &pdf("b"),
+            None,
+            now(),
+            DEFAULT_MAX_BYTES,
+            quota
+        )
+        .await,
+        Ok(Stored::New(_))
+    ));
+    // A deleted document frees its place.
+    let Stored::New(first) = first else { panic!() };
+    delete(&db, &vault, ANNA, first, now()).await.unwrap();
+    assert!(matches!(
+        store_quota(&db, &vault, "three", quota).await,
+        Ok(Stored::New(_))
+    ));
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_quota_bounds_the_total_size(db: PgPool) {
+    practitioners(&db).await;
+    let vault = vault();
+    let one = pdf("one").len() as u64;
+    // Room for exactly one of these files.
+    let quota = Quota {
+        max_count: 50,
+        max_total_bytes: one + one / 2,
+    };
+    store_quota(&db, &vault, "one", quota).await.unwrap();
+    let second = store_quota(&db, &vault, "two", quota).await;
+    assert!(
+        matches!(second, Err(DocumentError::OverQuota { count: 1, bytes, .. }) if bytes == one),
+        "{second:?}"
+    );
+    // Exactly at the limit is allowed.
+    let quota = Quota {
+        max_count: 50,
+        max_total_bytes: one + pdf("two").len() as u64,
+    };
+    assert!(matches!(
+        store_quota(&db, &vault, "two", quota).await,
+        Ok(Stored::New(_))
+    ));
+}

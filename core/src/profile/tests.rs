@@ -905,7 +905,7 @@ async fn forget_leaves_nothing(db: PgPool) {
             .await
             .unwrap();
     }
-    erasure::forget(&db, ANNA, now()).await.unwrap();
+    erasure::forget(&db, &vault, ANNA, now()).await.unwrap();
     for sql in [
         "SELECT count(*) FROM profiles WHERE telegram_user_id = $1",
         "SELECT count(*) FROM education WHERE owner_id = $1",
