@@ -37,11 +37,16 @@ use chrono::{DateTime, Utc};
 use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
 use medcab_core::notices::{self, feed};
-use medcab_core::{Clock, inspections, reminders, retention, second_factor};
+use medcab_core::{
+    Clock, accounts, inspections, reminders, retention, second_factor, telegram_users,
+};
 use reqwest::Url;
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::MessageId;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode};
+
+use crate::handlers::Action;
+use crate::i18n::Texts;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -105,6 +110,8 @@ pub struct Ticked {
     pub skipped: bool,
     /// Second-factor resets whose cooling-off ended and that took effect.
     pub resets_applied: u64,
+    /// Cards with personal data closed because their session ended.
+    pub cards_closed: usize,
 }
 
 /// The running scheduler.
@@ -230,10 +237,14 @@ async fn tick_locked(
         .context("second-factor resets")?;
     let purged = retention::run(db, now).await.context("retention")?.total();
     let mut withdrawn_qr = 0;
+    let mut cards_closed = 0;
     if let Some(enrolments) = enrolments {
         withdrawn_qr = withdraw_qr_codes(db, enrolments, now)
             .await
             .context("withdrawing unused QR codes")?;
+        cards_closed = close_cards(db, enrolments, now)
+            .await
+            .context("closing the cards of ended sessions")?;
     }
 
     let mut proposed = None;
@@ -260,6 +271,7 @@ async fn tick_locked(
         proposed,
         skipped: false,
         resets_applied,
+        cards_closed,
     })
 }
 
@@ -289,6 +301,51 @@ async fn withdraw_qr_codes(
             }
         }
         if (stale.len() as i64) < QR_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Cards closed per statement.
+const CARD_BATCH: i64 = 100;
+
+/// Edits the cards with personal data of sessions that ended to a closed
+/// placeholder (in the user's language, with the way back to the menu):
+/// a phone left unlocked on the table shows no passport. Best effort: a
+/// card deleted or too old to edit stays as it is.
+async fn close_cards(
+    db: &PgPool,
+    enrolments: &Enrolments,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let closed = accounts::take_closed_cards(db, now, CARD_BATCH).await?;
+        total += closed.len();
+        for &(user_id, message) in &closed {
+            let Ok(message) = i32::try_from(message) else {
+                continue;
+            };
+            let t = Texts::new(telegram_users::language_of(db, user_id).await?);
+            let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+                t.msg("button-back"),
+                Action::Home.encode(),
+            )]]);
+            let edited = enrolments
+                .bot
+                .edit_message_text(
+                    ChatId(user_id),
+                    MessageId(message),
+                    t.msg("session-card-closed"),
+                )
+                .parse_mode(ParseMode::Html)
+                .reply_markup(keyboard)
+                .await;
+            if let Err(error) = edited {
+                tracing::info!(%error, "cannot close the card of an ended session");
+            }
+        }
+        if (closed.len() as i64) < CARD_BATCH {
             return Ok(total);
         }
     }

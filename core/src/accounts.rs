@@ -545,6 +545,52 @@ pub async fn extend_session(
     Ok(())
 }
 
+/// Remembers the message that shows a card with personal data in the open
+/// session, to be closed when the session ends ([`take_closed_cards`]).
+/// The newest card is the one on screen: one menu message per chat.
+pub async fn remember_card(db: &PgPool, user_id: i64, message_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET session_card_message_id = $2 WHERE telegram_user_id = $1",
+        user_id,
+        message_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The cards of sessions that have ended, forgotten here (each is closed
+/// once, by whichever instance takes it), at most `limit`.
+pub async fn take_closed_cards(
+    db: &PgPool,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        WITH closed AS (
+            SELECT telegram_user_id, session_card_message_id FROM accounts
+            WHERE session_card_message_id IS NOT NULL
+              AND (confirmed_until IS NULL OR confirmed_until <= $1)
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE accounts SET session_card_message_id = NULL
+        FROM closed WHERE accounts.telegram_user_id = closed.telegram_user_id
+        RETURNING closed.telegram_user_id AS "user_id!",
+                  closed.session_card_message_id AS "message_id!"
+        "#,
+        now,
+        limit,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.user_id, row.message_id))
+        .collect())
+}
+
 /// Ends the step-up session now (a reset, an unlink, the user's own /end).
 pub async fn close_session(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(

@@ -236,8 +236,8 @@ mod tests {
         let (old, young) = around(LOGIN_CHALLENGES);
         for expires in [old, young] {
             sqlx::query(
-                "INSERT INTO login_challenges (id, telegram_user_id, device, place, ip, created_at, expires_at) \
-                 VALUES ($1, 5, 'd', 'p', '203.0.113.7', $2, $3)",
+                "INSERT INTO login_challenges (id, telegram_user_id, device, place, ip, created_at, expires_at, match_number) \
+                 VALUES ($1, 5, 'd', 'p', '203.0.113.7', $2, $3, 42)",
             )
             .bind(uuid::Uuid::new_v4())
             .bind(expires - Duration::minutes(2))

@@ -122,3 +122,4 @@ factor-reset-scheduled-push =
     If you did not request it, cancel it with the button below.
 factor-reset-rejected-push = 🔐 Your second-factor reset request was rejected by a staff member. To see why, press «📵 I cannot use my authenticator» when a section with personal data asks for the code.
 forget-ask-code = To confirm the erasure, enter the 6-digit code from your authenticator app. If you cannot use the app, restore access first — the button below.
+session-card-closed = 🔒 The session has ended — personal data is hidden. To open the section again, go back to the menu and enter the code.

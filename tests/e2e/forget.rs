@@ -29,7 +29,10 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     assert_eq!(created.status, 201, "{:?}", created.body);
     anna.wait_for_text("🔐 Вход в личный кабинет: это вы?")
         .await;
-    anna.press("✅ Это я").await;
+    let number = created.body["match_number"]
+        .as_u64()
+        .expect("a match number");
+    anna.press(&number.to_string()).await;
     app.wait_for_deliveries(anna.id()).await;
     let sealed_phone: Vec<u8> =
         sqlx::query_scalar("SELECT phone FROM accounts WHERE telegram_user_id = $1")
@@ -118,7 +121,12 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
         .unwrap();
     assert_eq!(
         kinds,
-        ["factor_enrolled", "data_erased"],
+        [
+            "factor_enrolled",
+            "login_approved",
+            "code_rejected",
+            "data_erased"
+        ],
         "the audit keeps the facts, not the data"
     );
     let consents = consent::history_of_subject(&app.db, &subject)

@@ -527,7 +527,11 @@ async fn factors_of(app: &TestApp, user_id: i64) -> i64 {
 async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.active_user("Анна", "ru").await;
-    let asked = request_reset(&app, &anna).await;
+    request_reset(&app, &anna).await;
+    // The screen (the push may come before it).
+    let asked = anna
+        .wait_for_text("Запрос на сброс второго фактора отправлен")
+        .await;
     assert!(
         asked
             .body()

@@ -207,3 +207,37 @@ async fn screens_with_personal_data_cannot_be_forwarded_or_saved(db: PgPool) {
     assert!(chat.bot_messages().all(|m| m.protect_content));
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_card_is_closed_when_its_session_ends(db: PgPool) {
+    use medcab_core::documents::DocumentKind;
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    crate::documents::store(
+        &app,
+        anna.id(),
+        DocumentKind::Diploma,
+        "107718 0123456",
+        &crate::documents::pdf("diploma"),
+    )
+    .await;
+    let list = open_documents(&anna).await;
+    assert!(list.body().contains("107718 0123456"), "{}", list.body());
+
+    // Still open: a tick leaves the card as it is.
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.scheduler_tick().await.cards_closed, 0);
+    expire(&app);
+    assert_eq!(app.scheduler_tick().await.cards_closed, 1);
+    let chat = anna
+        .wait_for(|chat| {
+            chat.message(list.message_id)
+                .is_some_and(|m| m.html.as_deref() == Some(ru("session-card-closed").as_str()))
+        })
+        .await;
+    let card = chat.message(list.message_id).unwrap();
+    assert!(!card.body().contains("107718"), "{}", card.body());
+    // Closed once.
+    assert_eq!(app.scheduler_tick().await.cards_closed, 0);
+    app.finish().await;
+}

@@ -188,8 +188,15 @@ pub async fn open(
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
     let user_id = query.from.id.0 as i64;
-    if section.holds_personal_data() && !code_entry::session_open(&db, &services, user_id).await? {
-        return ask_for_code(&bot, &query, &dialogue, t, section).await;
+    if section.holds_personal_data() {
+        if !code_entry::session_open(&db, &services, user_id).await? {
+            return ask_for_code(&bot, &query, &dialogue, t, section).await;
+        }
+        // This message becomes the section's card: closed when the
+        // session ends.
+        if let Some(message) = query.regular_message() {
+            accounts::remember_card(&db, user_id, i64::from(message.id.0)).await?;
+        }
     }
     if let Some(screen) = built_section(section, t, &db, &services, user_id).await? {
         return screen::replace(&bot, &query, screen).await;

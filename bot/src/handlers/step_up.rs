@@ -22,6 +22,7 @@
 //! while the code is asked loses nothing, and the next text is taken as the
 //! code even if the position is gone.
 
+use medcab_core::accounts;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -141,7 +142,19 @@ pub async fn closed_for_press(
     }
     let user_id = query.from.id.0 as i64;
     match code_entry::session_open(&db, &services, user_id).await {
-        Ok(open) => (!open).then_some(()),
+        Ok(true) => {
+            // The card this press edits will show personal data: closed
+            // when the session ends (the scheduler).
+            if let Some(message) = query.regular_message() {
+                let remembered =
+                    accounts::remember_card(&db, user_id, i64::from(message.id.0)).await;
+                if let Err(error) = remembered {
+                    tracing::warn!(%error, "cannot remember a card to close");
+                }
+            }
+            None
+        }
+        Ok(false) => Some(()),
         Err(error) => {
             tracing::error!(%error, "cannot check the step-up session");
             Some(())
