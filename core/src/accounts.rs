@@ -238,6 +238,12 @@ pub struct Holder {
     pub confirmed: bool,
 }
 
+impl Holder {
+    fn new(user_id: i64, confirmed: bool) -> Holder {
+        Holder { user_id, confirmed }
+    }
+}
+
 /// The other accounts linked to this СНИЛС (by its blind index), locked,
 /// so that two links of one СНИЛС are decided one after the other.
 pub(crate) async fn lock_holders(
@@ -259,10 +265,7 @@ pub(crate) async fn lock_holders(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| Holder {
-            user_id: row.telegram_user_id,
-            confirmed: row.confirmed,
-        })
+        .map(|row| Holder::new(row.telegram_user_id, row.confirmed))
         .collect())
 }
 
@@ -285,10 +288,7 @@ pub async fn holders_of_same_snils(db: &PgPool, user_id: i64) -> Result<Vec<Hold
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| Holder {
-            user_id: row.telegram_user_id,
-            confirmed: row.confirmed,
-        })
+        .map(|row| Holder::new(row.telegram_user_id, row.confirmed))
         .collect())
 }
 
@@ -310,10 +310,7 @@ pub async fn linked_by_snils(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| Holder {
-            user_id: row.telegram_user_id,
-            confirmed: row.confirmed,
-        })
+        .map(|row| Holder::new(row.telegram_user_id, row.confirmed))
         .collect())
 }
 

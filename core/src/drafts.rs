@@ -92,17 +92,7 @@ pub async fn load<T: DeserializeOwned>(
     )
     .fetch_optional(db)
     .await?;
-    let Some(sealed) = sealed else {
-        return Ok(None);
-    };
-    let bytes = vault.open(FIELD, &sealed)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(draft) => Ok(Some(draft)),
-        Err(error) => {
-            tracing::warn!(%error, kind = kind.as_str(), "dropping a draft that no longer decodes");
-            Ok(None)
-        }
-    }
+    sealed.map_or(Ok(None), |sealed| open(vault, kind, &sealed))
 }
 
 /// When the draft of this kind was last written, without opening it.
@@ -147,10 +137,17 @@ pub async fn take<T: DeserializeOwned>(
     )
     .fetch_optional(db)
     .await?;
-    let Some(sealed) = sealed else {
-        return Ok(None);
-    };
-    let bytes = vault.open(FIELD, &sealed)?;
+    sealed.map_or(Ok(None), |sealed| open(vault, kind, &sealed))
+}
+
+/// Opens a stored draft. One that no longer decodes (written by an older
+/// version) is treated as none.
+fn open<T: DeserializeOwned>(
+    vault: &Vault,
+    kind: Kind,
+    sealed: &[u8],
+) -> Result<Option<T>, DraftError> {
+    let bytes = vault.open(FIELD, sealed)?;
     match serde_json::from_slice(&bytes) {
         Ok(draft) => Ok(Some(draft)),
         Err(error) => {

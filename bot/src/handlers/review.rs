@@ -369,18 +369,9 @@ pub async fn receive_note(
         dialogue.exit().await?;
         return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
     }
-    let Some(text) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, t.msg("review-note-text-only")).await;
-    };
-    let parsed = match Note::parse(text) {
+    let parsed = match typed_note(t, &msg) {
         Ok(parsed) => parsed,
-        Err(NoteError::Empty) => {
-            return screen::say(&bot, msg.chat.id, t.msg("review-note-text-only")).await;
-        }
-        Err(NoteError::TooLong { max }) => {
-            let text = t.msg_with("review-note-too-long", [("max", Arg::Number(max as i64))]);
-            return screen::say(&bot, msg.chat.id, text).await;
-        }
+        Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
     };
     let (decision, key) = match note {
         NoteFor::Reject => (Decision::Reject { reason: parsed }, "review-rejected"),
@@ -396,6 +387,18 @@ pub async fn receive_note(
         Err(error) => problem(t, error)?,
     };
     screen::show(&bot, msg.chat.id, after_decision(t, text)).await
+}
+
+/// An operator's typed note (a reason, what documents are needed), or what
+/// to tell them when it cannot be one; the question stays open.
+fn typed_note(t: Texts, msg: &Message) -> Result<Note, String> {
+    match msg.text().map(Note::parse) {
+        Some(Ok(note)) => Ok(note),
+        Some(Err(NoteError::TooLong { max })) => {
+            Err(t.msg_with("review-note-too-long", [("max", Arg::Number(max as i64))]))
+        }
+        Some(Err(NoteError::Empty)) | None => Err(t.msg("review-note-text-only")),
+    }
 }
 
 /// The reason typed after «❌ Отклонить» on a reset's card.
@@ -417,13 +420,9 @@ pub async fn receive_reset_reason(
         dialogue.exit().await?;
         return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
     }
-    let reason = match msg.text().map(Note::parse) {
-        Some(Ok(reason)) => reason,
-        Some(Err(NoteError::TooLong { max })) => {
-            let text = t.msg_with("review-note-too-long", [("max", Arg::Number(max as i64))]);
-            return screen::say(&bot, msg.chat.id, text).await;
-        }
-        _ => return screen::say(&bot, msg.chat.id, t.msg("review-note-text-only")).await,
+    let reason = match typed_note(t, &msg) {
+        Ok(reason) => reason,
+        Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
     };
     dialogue.exit().await?;
     let rejected =
