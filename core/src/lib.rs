@@ -39,7 +39,7 @@ pub mod totp;
 pub mod updates;
 
 pub use clock::Clock;
-pub use data_key::DataKey;
+pub use data_key::{DataKey, DataKeys, MalformedDataKeys};
 pub use language::Language;
 
 /// The schema, embedded in the binary so `medcab migrate` needs no files.
