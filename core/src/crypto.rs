@@ -307,6 +307,14 @@ impl Vault {
             && sealed.get(1..1 + KEY_ID_LEN) == Some(&self.keys[0].id[..])
     }
 
+    /// The first bytes of every current value (v2, newest key): what SQL
+    /// compares to find the values `reseal` still has to rewrite.
+    pub fn current_prefix(&self) -> [u8; 1 + KEY_ID_LEN] {
+        let mut prefix = [FORMAT_V2; 1 + KEY_ID_LEN];
+        prefix[1..].copy_from_slice(&self.keys[0].id);
+        prefix
+    }
+
     /// Opens a value and seals it again with the newest key in the v2
     /// format; `None` when it already is current (nothing to write).
     pub fn reseal(

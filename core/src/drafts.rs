@@ -12,7 +12,7 @@ use sqlx::PgPool;
 
 use crate::crypto::{CryptoError, RowKey, Vault};
 
-const FIELD: &str = "drafts.data";
+pub(crate) const FIELD: &str = "drafts.data";
 
 /// A draft is sealed for its practitioner and kind (the table's key).
 fn row_key(owner_id: i64, kind: Kind) -> RowKey {

@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod profile;
 pub mod registry;
 pub mod reminders;
+pub mod reseal;
 pub mod review;
 pub mod second_factor;
 pub mod security_events;

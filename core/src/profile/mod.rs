@@ -20,7 +20,7 @@
 //! /forget deletes the account, and these rows cascade with it
 //! ([`erase_owner`] does the same explicitly).
 
-mod education;
+pub(crate) mod education;
 mod fields;
 mod personal;
 #[cfg(test)]
