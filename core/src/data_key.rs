@@ -108,7 +108,13 @@ impl DataKeys {
             return Err(MalformedDataKeys::Empty);
         }
         for (position, key) in keys.iter().enumerate() {
-            if keys[..position].contains(key) {
+            // Equal ids (a 1 in 2^32 chance for two keys) would make the
+            // ring ambiguous: refused like a repeated key.
+            let id = crate::crypto::key_id(key);
+            if keys[..position]
+                .iter()
+                .any(|other| other == key || crate::crypto::key_id(other) == id)
+            {
                 return Err(MalformedDataKeys::Repeated(position + 1));
             }
         }
