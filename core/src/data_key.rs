@@ -173,7 +173,7 @@ mod tests {
     fn rings_parse_newest_first_and_need_an_index_key_for_more_than_one() {
         let (a, b) = (DataKey::generate(), DataKey::generate());
         let one = DataKeys::parse(&a.to_hex(), None).unwrap();
-        assert_eq!(one.keys(), &[a.clone()]);
+        assert_eq!(one.keys(), std::slice::from_ref(&a));
         assert_eq!(one.index_key(), &a);
 
         let list = format!("{}, {}", b.to_hex(), a.to_hex());

@@ -535,9 +535,6 @@ fn snapshot<T: Serialize>(kind: &str, draft: &T) -> Value {
     value
 }
 
-// The change's parts, spelled out at each call; a struct would be history's
-// own Change again.
-#[allow(clippy::too_many_arguments)]
 /// An id for a new diploma or programme (both tables share the sequence),
 /// taken before the INSERT so the sealed columns can be bound to it.
 async fn next_id(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
@@ -546,6 +543,9 @@ async fn next_id(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
         .await
 }
 
+// The change's parts, spelled out at each call; a struct would be history's
+// own Change again.
+#[allow(clippy::too_many_arguments)]
 async fn record(
     tx: &mut PgConnection,
     vault: &Vault,
