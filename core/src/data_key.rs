@@ -54,6 +54,10 @@ impl DataKey {
     }
 }
 
+// The one field is a `Zeroizing`, which wipes the bytes when the key drops:
+// the marker lets callers require it (and the test below checks it stays so).
+impl zeroize::ZeroizeOnDrop for DataKey {}
+
 impl fmt::Debug for DataKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DataKey(<redacted>)")
@@ -221,6 +225,14 @@ mod tests {
         let key = DataKey::generate();
         assert_eq!(DataKey::parse(&key.to_hex()), Ok(key.clone()));
         assert_ne!(key, DataKey::generate());
+    }
+
+    #[test]
+    fn the_key_is_wiped_on_drop() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<DataKey>();
+        // What the marker stands for: the field's own type wipes on drop.
+        wiped_on_drop::<Zeroizing<[u8; 32]>>();
     }
 
     #[test]
