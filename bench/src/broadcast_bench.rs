@@ -25,7 +25,7 @@ use anyhow::{Context as _, bail, ensure};
 use chrono::Utc;
 use clap::Parser;
 use futures::StreamExt as _;
-use medcab_core::crypto::Vault;
+use medcab_core::crypto::{RowKey, Vault};
 use medcab_core::domain::{PhoneNumber, Snils};
 use medcab_core::notices::{self, Published};
 use medcab_core::{DataKey, broadcasts};
@@ -436,17 +436,26 @@ async fn seed(
             let snils = snils(number);
             let phone = phone(number);
             ids.push(id);
-            phones.push(vault.seal_str(medcab_core::accounts::PHONE_FIELD, phone.e164()));
+            // Sealed for their rows: the account by its id, the register
+            // entry by its СНИЛС index (see core::crypto).
+            let account = RowKey::id(id);
+            let entry = RowKey::bytes(&vault.blind_index("snils", snils.digits()));
+            phones.push(vault.seal_str(medcab_core::accounts::PHONE_FIELD, &account, phone.e164()));
             phone_indexes.push(vault.blind_index("phone", phone.e164()));
-            snilses.push(vault.seal_str(medcab_core::accounts::SNILS_FIELD, snils.digits()));
+            snilses.push(vault.seal_str(
+                medcab_core::accounts::SNILS_FIELD,
+                &account,
+                snils.digits(),
+            ));
             snils_indexes.push(vault.blind_index("snils", snils.digits()));
-            registry_snilses.push(vault.seal_str("registry_entries.snils", snils.digits()));
-            registry_phones.push(vault.seal_str("registry_entries.phone", phone.e164()));
+            registry_snilses.push(vault.seal_str("registry_entries.snils", &entry, snils.digits()));
+            registry_phones.push(vault.seal_str("registry_entries.phone", &entry, phone.e164()));
             names.push(vault.seal_str(
                 "registry_entries.full_name",
+                &entry,
                 &format!("Врачев Врач Врачевич {number}"),
             ));
-            birth_dates.push(vault.seal_str("registry_entries.birth_date", "1980-01-01"));
+            birth_dates.push(vault.seal_str("registry_entries.birth_date", &entry, "1980-01-01"));
             // Spread the others evenly: every (100 / (100 - p))-th or so.
             let targeted = (number % 100) < targeted_percent;
             if targeted {

@@ -21,6 +21,7 @@ use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
 use medcab_core::notices::{self, NoticeDraft};
 use medcab_core::operators::{self, Grant, Revoke};
 use medcab_core::registry::{self, ImportReport};
+use medcab_core::reseal;
 use sqlx::PgPool;
 
 use crate::config::{self, DatabaseSettings};
@@ -111,6 +112,21 @@ pub enum AdminCommand {
     /// Needs DATABASE_URL. Applies pending migrations first.
     #[command(subcommand)]
     ApiClient(ApiClientCommand),
+    /// Re-encrypt every personal field of every table with the newest data
+    /// key (the first of MEDCAB_DATA_KEYS), bound to its row.
+    ///
+    /// Needs DATABASE_URL and the data keys (MEDCAB_DATA_KEYS, newest
+    /// first, and MEDCAB_INDEX_KEY when there is more than one). Applies
+    /// pending migrations first. Works in batches, one transaction each,
+    /// with a progress bar on a terminal; safe to interrupt and run again
+    /// (what is done stays done; a finished run has nothing left to do).
+    /// Prints per table how many rows were re-encrypted and how many could
+    /// not be opened. Exits 0 when every value is under the newest key, so
+    /// older keys can be removed; 1 when some could not be opened (keep the
+    /// old keys until they are dealt with). See README.md, "Rotating the
+    /// data key".
+    #[command(verbatim_doc_comment)]
+    Reseal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +276,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::PublishNotice(args) => publish_notice(args).await,
         AdminCommand::ScheduleInspection(args) => schedule_inspection(args).await,
         AdminCommand::ApiClient(command) => api_client(command).await,
+        AdminCommand::Reseal => reseal().await,
     }
 }
 
@@ -489,7 +506,7 @@ fn broadcast_bar(total: u64) -> ProgressBar {
 async fn import_registry(path: &Path) -> anyhow::Result<()> {
     // Settings first: a missing one is exit code 2 before anything is read.
     let database = DatabaseSettings::from_env()?;
-    let vault = Vault::new(&config::data_key_from_env()?);
+    let vault = Vault::with_keys(&config::data_keys_from_env()?);
 
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
@@ -505,6 +522,67 @@ async fn import_registry(path: &Path) -> anyhow::Result<()> {
     write_summary(&mut out, &report)?;
     out.flush()?;
     Ok(())
+}
+
+async fn reseal() -> anyhow::Result<()> {
+    // Settings first: a missing one is exit code 2 before anything is read.
+    let database = DatabaseSettings::from_env()?;
+    let vault = Vault::with_keys(&config::data_keys_from_env()?);
+    let db = startup::connect_database(&database.url).await?;
+
+    let mut bar: Option<(&'static str, ProgressBar)> = None;
+    let result = reseal::reseal_all(&db, &vault, |table, done, pending| {
+        if bar.as_ref().is_none_or(|(current, _)| *current != table) {
+            if let Some((_, finished)) = bar.take() {
+                finished.finish_and_clear();
+            }
+            bar = Some((table, reseal_bar(table, pending)));
+        }
+        if let Some((_, bar)) = &bar {
+            bar.set_position(done);
+        }
+    })
+    .await;
+    if let Some((_, bar)) = bar {
+        bar.finish_and_clear();
+    }
+    let reports = result.context("cannot reseal")?;
+
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "sealing key: {}", vault.sealing_key_id())?;
+    for report in &reports {
+        writeln!(
+            out,
+            "{:<22} resealed: {:>7}  failed: {}",
+            report.table, report.resealed, report.failed
+        )?;
+    }
+    let resealed: u64 = reports.iter().map(|report| report.resealed).sum();
+    let failed: u64 = reports.iter().map(|report| report.failed).sum();
+    writeln!(out, "total resealed: {resealed}, failed: {failed}")?;
+    out.flush()?;
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} rows hold values that do not open with these keys (see the log); \
+             keep the old keys until they are dealt with"
+        );
+    }
+    Ok(())
+}
+
+/// Rows of one table, on stderr, for a person watching only.
+fn reseal_bar(table: &'static str, pending: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(pending), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg:<22} [{bar:30}] {pos}/{len} rows, {eta} left")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(table);
+    bar
 }
 
 /// Who granted a role, as the operators table records it: the account on
@@ -533,7 +611,7 @@ async fn grant_operator(telegram_id: i64) -> anyhow::Result<()> {
 
 async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
     let database = DatabaseSettings::from_env()?;
-    let vault = Vault::new(&config::data_key_from_env()?);
+    let vault = Vault::with_keys(&config::data_keys_from_env()?);
     let snils = args
         .snils
         .as_deref()
@@ -611,6 +689,7 @@ fn progress_bar(size: u64) -> ProgressBar {
 fn write_summary(out: &mut impl std::io::Write, report: &ImportReport) -> std::io::Result<()> {
     writeln!(out, "inserted: {}", report.inserted)?;
     writeln!(out, "updated:  {}", report.updated)?;
+    writeln!(out, "unchanged: {}", report.unchanged)?;
     writeln!(out, "skipped:  {}", report.skipped.len())?;
     for row in report.skipped.iter().take(SKIPPED_SHOWN) {
         writeln!(out, "line {}: {}", row.line, row.reason)?;
@@ -631,6 +710,7 @@ mod tests {
         let report = ImportReport {
             inserted: 3,
             updated: 1,
+            unchanged: 4,
             skipped: (1..=skipped as u64)
                 .map(|n| SkippedRow {
                     line: n + 1,
@@ -647,7 +727,7 @@ mod tests {
     fn the_summary_lists_skipped_lines() {
         assert_eq!(
             summary(2),
-            "inserted: 3\nupdated:  1\nskipped:  2\nline 2: snils: wrong\nline 3: snils: wrong\n"
+            "inserted: 3\nupdated:  1\nunchanged: 4\nskipped:  2\nline 2: snils: wrong\nline 3: snils: wrong\n"
         );
     }
 

@@ -80,7 +80,7 @@ async fn run_bot() -> anyhow::Result<()> {
         startup::connect_database_with(&settings.database.url, 10 + settings.delivery.lanes as u32)
             .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
-    let vault = Vault::new(&settings.data_key);
+    let vault = Vault::with_keys(&settings.data_keys);
     if settings.registry_url.is_some() {
         // Targeting reads specialty, region and organisation from the
         // imported table; the HTTP register only answers "who is this".

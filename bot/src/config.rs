@@ -6,12 +6,12 @@
 
 use std::net::SocketAddr;
 
-use medcab_core::DataKey;
 use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
 use medcab_core::documents::Quota;
 use medcab_core::factor_resets::ResetPolicy;
 use medcab_core::second_factor::{self, FactorPolicy};
+use medcab_core::{DataKey, DataKeys};
 use reqwest::Url;
 
 /// A setting that is missing or cannot be used.
@@ -66,7 +66,9 @@ pub struct Settings {
     /// Keys in Redis start with it (`MEDCAB_REDIS_PREFIX`): conversation
     /// positions and the send buckets. Two bots on one Redis need two.
     pub redis_prefix: String,
-    pub data_key: DataKey,
+    /// `MEDCAB_DATA_KEYS` (or the one `MEDCAB_DATA_KEY`) and the blind
+    /// index key; see [`data_keys_from_env`].
+    pub data_keys: DataKeys,
     pub http_addr: SocketAddr,
     /// The HTTP register of medical workers; `None`: the imported table.
     pub registry_url: Option<Url>,
@@ -148,10 +150,7 @@ impl Settings {
             database: DatabaseSettings::from_env()?,
             redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
             redis_prefix: redis_prefix_from_env()?,
-            data_key: data_key(required(
-                "MEDCAB_DATA_KEY",
-                " (32 random bytes: openssl rand -hex 32)",
-            )?)?,
+            data_keys: data_keys_from_env()?,
             http_addr: http_addr(
                 optional("MEDCAB_HTTP_ADDR")
                     .as_deref()
@@ -325,13 +324,44 @@ pub fn review_deadlines(activation: chrono::Duration) -> ReviewDeadlines {
     }
 }
 
-/// `MEDCAB_DATA_KEY` alone, for commands that touch personal data but not
-/// Telegram (`medcab admin import-registry`).
-pub fn data_key_from_env() -> Result<DataKey, ConfigError> {
-    data_key(required(
-        "MEDCAB_DATA_KEY",
-        " (32 random bytes: openssl rand -hex 32)",
-    )?)
+/// The data keys, for `medcab run` and for commands that touch personal
+/// data but not Telegram (`medcab admin import-registry`, `reseal`).
+///
+/// `MEDCAB_DATA_KEYS`: comma-separated keys, newest first (the first seals,
+/// any opens). `MEDCAB_DATA_KEY`, one key, is still accepted as a ring of
+/// one; both at once are refused as ambiguous. `MEDCAB_INDEX_KEY` keys the
+/// blind indexes and digests; it may be left out only with a single key,
+/// which then keys them (as it always did), and must be set — to the key the
+/// indexes were made with — once the ring holds more than one.
+pub fn data_keys_from_env() -> Result<DataKeys, ConfigError> {
+    let index = optional("MEDCAB_INDEX_KEY")
+        .map(|value| {
+            DataKey::parse(&value).map_err(|e| malformed("MEDCAB_INDEX_KEY", e.to_string()))
+        })
+        .transpose()?;
+    match (optional("MEDCAB_DATA_KEYS"), optional("MEDCAB_DATA_KEY")) {
+        (Some(_), Some(_)) => Err(malformed(
+            "MEDCAB_DATA_KEYS",
+            "MEDCAB_DATA_KEY is set too: set one of them (MEDCAB_DATA_KEYS can hold that key)",
+        )),
+        (Some(list), None) => {
+            let keys = list
+                .split(',')
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .map(DataKey::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| malformed("MEDCAB_DATA_KEYS", e.to_string()))?;
+            DataKeys::new(keys, index).map_err(|e| malformed("MEDCAB_DATA_KEYS", e.to_string()))
+        }
+        (None, key) => {
+            let key = data_key(key.ok_or(ConfigError::Missing {
+                name: "MEDCAB_DATA_KEY",
+                hint: " (32 random bytes: openssl rand -hex 32; or MEDCAB_DATA_KEYS, newest first)",
+            })?)?;
+            DataKeys::new(vec![key], index).map_err(|e| malformed("MEDCAB_DATA_KEY", e.to_string()))
+        }
+    }
 }
 
 fn optional(name: &'static str) -> Option<String> {

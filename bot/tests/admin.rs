@@ -4,10 +4,11 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use medcab_core::DataKey;
 use medcab_core::crypto::Vault;
-use medcab_core::domain::Snils;
+use medcab_core::documents::{self, DocumentKind, DocumentMeta, Stored};
+use medcab_core::domain::{PhoneNumber, Snils};
 use medcab_core::registry::Registry;
+use medcab_core::{DataKey, DataKeys, accounts, drafts, history};
 use sqlx::PgPool;
 
 const MEDCAB: &str = env!("CARGO_BIN_EXE_medcab");
@@ -89,7 +90,7 @@ async fn import_registry_reports_skipped_rows_and_stores_the_rest(db: PgPool) {
     );
     // `contains`, not `starts_with`: log lines (on stdout too) may come first.
     assert!(
-        stdout.contains("inserted: 2\nupdated:  0\nskipped:  1\nline 3: СНИЛС: "),
+        stdout.contains("inserted: 2\nupdated:  0\nunchanged: 0\nskipped:  1\nline 3: СНИЛС: "),
         "{stdout}"
     );
     assert!(
@@ -117,11 +118,12 @@ async fn import_registry_reports_skipped_rows_and_stores_the_rest(db: PgPool) {
     assert_eq!(anna.full_name, "Иванова Анна Сергеевна");
     assert_eq!(anna.phone.unwrap().e164(), "+79991234567");
 
-    // Again: the same people are updated, not added.
+    // Again: the same people, unchanged, are neither added nor rewritten.
     let output = medcab(&["admin", "import-registry", file.path()], &vars);
     assert!(output.status.success());
     assert!(
-        text(&output.stdout).contains("inserted: 0\nupdated:  2\nskipped:  1\nline 3: "),
+        text(&output.stdout)
+            .contains("inserted: 0\nupdated:  0\nunchanged: 2\nskipped:  1\nline 3: "),
         "{}",
         text(&output.stdout)
     );
@@ -168,6 +170,174 @@ async fn a_file_that_cannot_be_imported_is_an_error(db: PgPool) {
     );
 }
 
+const B_KEY: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+fn ring(keys: &[&str], index: &str) -> Vault {
+    Vault::with_keys(
+        &DataKeys::new(
+            keys.iter()
+                .map(|key| DataKey::parse(key).unwrap())
+                .collect(),
+            Some(DataKey::parse(index).unwrap()),
+        )
+        .unwrap(),
+    )
+}
+
+/// Rotation as README describes it, with the real binary: data sealed
+/// under A (the register through `import-registry`, an account, a draft, a
+/// document with its version), the ring [B, A] for `reseal`, then B alone
+/// opens every one of those columns. A second run has nothing to do.
+#[sqlx::test(migrations = false)]
+async fn reseal_moves_everything_to_the_newest_key(db: PgPool) {
+    let file = TempFile::new("reseal-register.csv", REGISTER.as_bytes());
+    let url = url_of(&db).await;
+    let output = medcab(
+        &["admin", "import-registry", file.path()],
+        &[("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let old = Vault::new(&DataKey::parse(A_KEY).unwrap());
+    let now = chrono::Utc::now();
+    let anna = 1001;
+    accounts::open(&db, anna, now).await.unwrap();
+    accounts::set_phone(
+        &db,
+        &old,
+        anna,
+        &PhoneNumber::parse("+79991234567").unwrap(),
+    )
+    .await
+    .unwrap();
+    accounts::set_snils(&db, &old, anna, &Snils::parse("11223344595").unwrap())
+        .await
+        .unwrap();
+    drafts::save(&db, &old, anna, drafts::Kind::Document, &"черновик", now)
+        .await
+        .unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj (diploma) endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    let meta = DocumentMeta {
+        kind: DocumentKind::Diploma,
+        number: Some("107724 0012345".into()),
+        issued_on: Some(chrono::NaiveDate::from_ymd_opt(2010, 6, 30).unwrap()),
+        valid_until: None,
+        issuer: None,
+    };
+    let Stored::New(document) = documents::store(
+        &db,
+        &old,
+        anna,
+        &meta,
+        &pdf,
+        Some("diploma.pdf"),
+        now,
+        documents::DEFAULT_MAX_BYTES,
+    )
+    .await
+    .unwrap() else {
+        panic!("a new document")
+    };
+
+    let vars = [
+        ("DATABASE_URL", url.as_str()),
+        ("MEDCAB_DATA_KEYS", &format!("{B_KEY},{A_KEY}")),
+        ("MEDCAB_INDEX_KEY", A_KEY),
+    ];
+    let output = medcab(&["admin", "reseal"], &vars);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("registry_entries       resealed:       2  failed: 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("accounts               resealed:       1  failed: 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("documents              resealed:       1  failed: 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("total resealed: 6, failed: 0"), "{stdout}");
+
+    // The old key removed: B alone (indexes still under A's index key).
+    let new = ring(&[B_KEY], A_KEY);
+    let registry = Registry::Local {
+        db: db.clone(),
+        vault: new.clone(),
+    };
+    for snils in ["11223344595", "12345678964"] {
+        assert!(
+            registry
+                .find(&Snils::parse(snils).unwrap())
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert_eq!(
+        accounts::phone(&db, &new, anna)
+            .await
+            .unwrap()
+            .unwrap()
+            .e164(),
+        "+79991234567"
+    );
+    assert!(accounts::snils(&db, &new, anna).await.unwrap().is_some());
+    assert_eq!(
+        drafts::load::<String>(&db, &new, anna, drafts::Kind::Document)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("черновик")
+    );
+    let got = documents::get(&db, &new, anna, document)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.number.as_deref(), Some("107724 0012345"));
+    assert_eq!(
+        documents::content(&db, &new, anna, document).await.unwrap(),
+        Some(pdf)
+    );
+    assert_eq!(
+        history::versions(&db, &new, anna, history::Entity::Document, document)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // And A alone no longer opens anything of it.
+    assert!(accounts::phone(&db, &old, anna).await.is_err());
+
+    let output = medcab(&["admin", "reseal"], &vars);
+    assert!(output.status.success());
+    assert!(
+        text(&output.stdout).contains("total resealed: 0, failed: 0"),
+        "{}",
+        text(&output.stdout)
+    );
+    // Two keys and no index key: refused before anything is touched.
+    let output = medcab(
+        &["admin", "reseal"],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("MEDCAB_DATA_KEYS", &format!("{B_KEY},{A_KEY}")),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("MEDCAB_INDEX_KEY"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
 #[test]
 fn a_missing_or_malformed_data_key_is_a_configuration_error() {
     let file = TempFile::new("unused.csv", REGISTER.as_bytes());
@@ -177,6 +347,18 @@ fn a_missing_or_malformed_data_key_is_a_configuration_error() {
         (
             &[db[0], ("MEDCAB_DATA_KEY", "too-short")][..],
             "medcab: MEDCAB_DATA_KEY is malformed",
+        ),
+        (
+            &[db[0], ("MEDCAB_DATA_KEYS", &format!("{A_KEY},too-short"))][..],
+            "medcab: MEDCAB_DATA_KEYS is malformed",
+        ),
+        (
+            &[
+                db[0],
+                ("MEDCAB_DATA_KEYS", A_KEY),
+                ("MEDCAB_DATA_KEY", A_KEY),
+            ][..],
+            "medcab: MEDCAB_DATA_KEYS is malformed: MEDCAB_DATA_KEY is set too",
         ),
         (&[][..], "medcab: DATABASE_URL is not set"),
     ] {

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::domain::{PhoneNumber, Snils};
 
 /// Where a user is on the way to an active account.
@@ -89,7 +89,7 @@ pub async fn set_phone(
         WHERE telegram_user_id = $1 AND step = 'phone'
         "#,
         user_id,
-        vault.seal_str(PHONE_FIELD, phone.e164()),
+        vault.seal_str(PHONE_FIELD, &RowKey::id(user_id), phone.e164()),
         vault.blind_index("phone", phone.e164()),
     )
     .execute(db)
@@ -109,7 +109,7 @@ pub async fn phone(
     .fetch_optional(db)
     .await?
     .flatten();
-    open_parsed(vault, PHONE_FIELD, sealed, PhoneNumber::parse)
+    open_parsed(vault, PHONE_FIELD, user_id, sealed, PhoneNumber::parse)
 }
 
 /// Stores the СНИЛС the user typed, before the register is asked, so that a
@@ -123,7 +123,7 @@ pub async fn set_snils(
     sqlx::query!(
         "UPDATE accounts SET snils = $2, snils_index = $3 WHERE telegram_user_id = $1 AND step = 'snils'",
         user_id,
-        vault.seal_str(SNILS_FIELD, snils.digits()),
+        vault.seal_str(SNILS_FIELD, &RowKey::id(user_id), snils.digits()),
         vault.blind_index("snils", snils.digits()),
     )
     .execute(db)
@@ -154,7 +154,7 @@ pub async fn snils(
     .fetch_optional(db)
     .await?
     .flatten();
-    open_parsed(vault, SNILS_FIELD, sealed, Snils::parse)
+    open_parsed(vault, SNILS_FIELD, user_id, sealed, Snils::parse)
 }
 
 /// Opens a sealed field and parses it back into its type; a value that no
@@ -162,11 +162,15 @@ pub async fn snils(
 fn open_parsed<T, E>(
     vault: &Vault,
     field: &str,
+    user_id: i64,
     sealed: Option<Vec<u8>>,
     parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<Option<T>, AccountError> {
     sealed
-        .map(|sealed| parse(&vault.open_str(field, &sealed)?).map_err(|_| AccountError::Corrupt))
+        .map(|sealed| {
+            parse(&vault.open_str(field, &RowKey::id(user_id), &sealed)?)
+                .map_err(|_| AccountError::Corrupt)
+        })
         .transpose()
 }
 

@@ -10,9 +10,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 
-const FIELD: &str = "drafts.data";
+pub(crate) const FIELD: &str = "drafts.data";
+
+/// A draft is sealed for its practitioner and kind (the table's key).
+fn row_key(owner_id: i64, kind: Kind) -> RowKey {
+    RowKey::id(owner_id).and_text(kind.as_str())
+}
 
 /// Which conversation a draft belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +65,7 @@ pub async fn save<T: Serialize>(
     draft: &T,
     now: DateTime<Utc>,
 ) -> Result<(), DraftError> {
-    let sealed = vault.seal(FIELD, &serde_json::to_vec(draft)?);
+    let sealed = vault.seal(FIELD, &row_key(owner_id, kind), &serde_json::to_vec(draft)?);
     sqlx::query!(
         r#"
         INSERT INTO drafts (owner_id, kind, data, updated_at)
@@ -92,7 +97,7 @@ pub async fn load<T: DeserializeOwned>(
     )
     .fetch_optional(db)
     .await?;
-    sealed.map_or(Ok(None), |sealed| open(vault, kind, &sealed))
+    sealed.map_or(Ok(None), |sealed| open(vault, owner_id, kind, &sealed))
 }
 
 /// When the draft of this kind was last written, without opening it.
@@ -137,17 +142,18 @@ pub async fn take<T: DeserializeOwned>(
     )
     .fetch_optional(db)
     .await?;
-    sealed.map_or(Ok(None), |sealed| open(vault, kind, &sealed))
+    sealed.map_or(Ok(None), |sealed| open(vault, owner_id, kind, &sealed))
 }
 
 /// Opens a stored draft. One that no longer decodes (written by an older
 /// version) is treated as none.
 fn open<T: DeserializeOwned>(
     vault: &Vault,
+    owner_id: i64,
     kind: Kind,
     sealed: &[u8],
 ) -> Result<Option<T>, DraftError> {
-    let bytes = vault.open(FIELD, sealed)?;
+    let bytes = vault.open(FIELD, &row_key(owner_id, kind), sealed)?;
     match serde_json::from_slice(&bytes) {
         Ok(draft) => Ok(Some(draft)),
         Err(error) => {

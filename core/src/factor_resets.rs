@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
 use crate::accounts;
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::outbox::{self, Notification, Payload};
 use crate::security_events::{self, Kind};
 
@@ -173,7 +173,7 @@ pub async fn last_rejection(
 ) -> Result<Option<String>, ResetError> {
     let row = sqlx::query!(
         r#"
-        SELECT status, reason FROM factor_reset_requests
+        SELECT id, status, reason FROM factor_reset_requests
         WHERE telegram_user_id = $1 ORDER BY id DESC LIMIT 1
         "#,
         user_id
@@ -183,7 +183,7 @@ pub async fn last_rejection(
     match row {
         Some(row) if row.status == "rejected" => Ok(row
             .reason
-            .map(|sealed| vault.open_str(REASON_FIELD, &sealed))
+            .map(|sealed| vault.open_str(REASON_FIELD, &RowKey::id(row.id), &sealed))
             .transpose()?),
         _ => Ok(None),
     }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use zeroize::Zeroize;
 
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 
 pub const SNAPSHOT_FIELD: &str = "history.snapshot";
 
@@ -182,26 +182,38 @@ pub async fn record(
 
     let mut json =
         serde_json::to_vec(change.snapshot).expect("a serde_json::Value always serialises to JSON");
-    let sealed = vault.seal(SNAPSHOT_FIELD, &json);
-    json.zeroize();
-
+    // The version is taken first (the lock keeps it ours): the snapshot is
+    // sealed for its row, (entity, entity_id, version).
     let version = sqlx::query_scalar!(
         r#"
+        SELECT COALESCE(max(version), 0) + 1 AS "version!" FROM history
+        WHERE entity = $1 AND entity_id = $2
+        "#,
+        change.entity.as_str(),
+        change.entity_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let row = row_key(change.entity.as_str(), change.entity_id, version);
+    let sealed = vault.seal(SNAPSHOT_FIELD, &row, &json);
+    json.zeroize();
+
+    sqlx::query!(
+        r#"
         INSERT INTO history (owner_id, entity, entity_id, version, actor_kind, actor_id, action, snapshot, at)
-        SELECT $1, $2, $3, COALESCE(max(version), 0) + 1, $4, $5, $6, $7, $8
-        FROM history WHERE entity = $2 AND entity_id = $3
-        RETURNING version
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         "#,
         change.owner_id,
         change.entity.as_str(),
         change.entity_id,
+        version,
         change.actor.kind(),
         change.actor.id(),
         change.action.as_str(),
         sealed,
         now,
     )
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
     Ok(version)
 }
@@ -232,6 +244,7 @@ pub async fn versions(
         .map(|row| {
             open_version(
                 vault,
+                row_key(entity.as_str(), entity_id, row.version),
                 row.version,
                 &row.actor_kind,
                 row.actor_id,
@@ -267,6 +280,7 @@ pub async fn version(
     row.map(|row| {
         open_version(
             vault,
+            row_key(entity.as_str(), entity_id, row.version),
             row.version,
             &row.actor_kind,
             row.actor_id,
@@ -278,8 +292,18 @@ pub async fn version(
     .transpose()
 }
 
+/// A version is sealed for its row: the record and the version number.
+pub(crate) fn row_key(entity: &str, entity_id: i64, version: i32) -> RowKey {
+    RowKey::bytes(entity.as_bytes())
+        .and_id(entity_id)
+        .and_id(i64::from(version))
+}
+
+// One more than clippy's seven: each is a column of the row being opened.
+#[allow(clippy::too_many_arguments)]
 fn open_version(
     vault: &Vault,
+    row: RowKey,
     version: i32,
     actor_kind: &str,
     actor_id: Option<i64>,
@@ -289,7 +313,7 @@ fn open_version(
 ) -> Result<Version, HistoryError> {
     let actor = Actor::from_row(actor_kind, actor_id).ok_or(HistoryError::Corrupt)?;
     let action = Action::parse(action).ok_or(HistoryError::Corrupt)?;
-    let mut json = vault.open(SNAPSHOT_FIELD, sealed)?;
+    let mut json = vault.open(SNAPSHOT_FIELD, &row, sealed)?;
     let snapshot = serde_json::from_slice(&json).map_err(|_| HistoryError::Corrupt);
     json.zeroize();
     Ok(Version {
@@ -520,8 +544,35 @@ mod tests {
                 OWNER
             )
             .await,
+            Err(HistoryError::Crypto(CryptoError::UnknownKey))
+        ));
+        // A snapshot copied onto another version of the record does not
+        // open: each is sealed for its (entity, entity_id, version).
+        record_one(
+            &db,
+            &vault,
+            OWNER,
+            Actor::Practitioner(OWNER),
+            Action::Updated,
+            &json!({ "full_name": "Петрова Анна" }),
+            now,
+        )
+        .await;
+        sqlx::query(
+            "UPDATE history SET snapshot = (SELECT snapshot FROM history WHERE version = 1) WHERE version = 2",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        assert!(matches!(
+            version(&db, &vault, OWNER, Entity::Profile, OWNER, 2).await,
             Err(HistoryError::Crypto(CryptoError::Forged))
         ));
+        assert!(
+            version(&db, &vault, OWNER, Entity::Profile, OWNER, 1)
+                .await
+                .is_ok()
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

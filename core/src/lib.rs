@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod profile;
 pub mod registry;
 pub mod reminders;
+pub mod reseal;
 pub mod retention;
 pub mod review;
 pub mod second_factor;
@@ -40,7 +41,7 @@ pub mod totp;
 pub mod updates;
 
 pub use clock::Clock;
-pub use data_key::DataKey;
+pub use data_key::{DataKey, DataKeys, MalformedDataKeys};
 pub use language::Language;
 
 /// The schema, embedded in the binary so `medcab migrate` needs no files.

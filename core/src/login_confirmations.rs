@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::crypto::Vault;
+use crate::crypto::{RowKey, Vault};
 use crate::outbox::{self, Notification, Payload};
 use crate::security_events::{self, Kind};
 
@@ -210,7 +210,7 @@ pub async fn create(
         api_client_id,
         attempt.device,
         attempt.place,
-        vault.seal_str(IP_FIELD, &attempt.ip),
+        vault.seal_str(IP_FIELD, &RowKey::uuid(challenge.id), &attempt.ip),
         i16::from(challenge.match_number),
         challenge.created_at,
         challenge.expires_at,
@@ -591,7 +591,18 @@ mod tests {
             .fetch_one(&f.db)
             .await
             .unwrap();
-        assert_eq!(f.vault.open_str(IP_FIELD, &sealed).unwrap(), "203.0.113.7");
+        assert_eq!(
+            f.vault
+                .open_str(IP_FIELD, &RowKey::uuid(id), &sealed)
+                .unwrap(),
+            "203.0.113.7"
+        );
+        // Bound to its row: under another challenge's id it does not open.
+        assert!(
+            f.vault
+                .open_str(IP_FIELD, &RowKey::uuid(Uuid::new_v4()), &sealed)
+                .is_err()
+        );
 
         let mut tx = f.db.begin().await.unwrap();
         assert_eq!(

@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::accounts;
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::security_events::{self, Kind};
 use crate::totp::{self, CodeRejection, TotpSecret};
 
@@ -100,7 +100,7 @@ pub async fn enrolment_secret(
     .fetch_optional(db)
     .await?;
     if let Some(row) = existing.filter(|row| row.enrolled_at.is_none()) {
-        return open_secret(vault, &row.secret);
+        return open_secret(vault, user_id, &row.secret);
     }
     let secret = TotpSecret::generate();
     sqlx::query!(
@@ -111,15 +111,16 @@ pub async fn enrolment_secret(
             SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
         "#,
         user_id,
-        vault.seal(SECRET_FIELD, secret.as_bytes()),
+        vault.seal(SECRET_FIELD, &RowKey::id(user_id), secret.as_bytes()),
     )
     .execute(db)
     .await?;
     Ok(secret)
 }
 
-fn open_secret(vault: &Vault, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
-    TotpSecret::from_bytes(vault.open(SECRET_FIELD, sealed)?).map_err(|_| FactorError::Corrupt)
+fn open_secret(vault: &Vault, user_id: i64, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
+    TotpSecret::from_bytes(vault.open(SECRET_FIELD, &RowKey::id(user_id), sealed)?)
+        .map_err(|_| FactorError::Corrupt)
 }
 
 /// Checks a code, for enrolment or for a step-up. A right code completes a
@@ -161,7 +162,7 @@ pub async fn check_code(
         row.failed_attempts
     };
 
-    let secret = open_secret(vault, &row.secret)?;
+    let secret = open_secret(vault, user_id, &row.secret)?;
     let outcome = match totp::verify(&secret, code, now.timestamp(), row.last_accepted_step) {
         Ok(step) => {
             sqlx::query!(
@@ -327,7 +328,11 @@ pub async fn withdraw_stale_enrolments(
             WHERE telegram_user_id = $1
             "#,
             row.telegram_user_id,
-            vault.seal(SECRET_FIELD, secret.as_bytes()),
+            vault.seal(
+                SECRET_FIELD,
+                &RowKey::id(row.telegram_user_id),
+                secret.as_bytes()
+            ),
         )
         .execute(&mut *tx)
         .await?;

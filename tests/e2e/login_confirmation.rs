@@ -246,7 +246,8 @@ async fn an_unanswered_request_expires_and_its_buttons_are_removed(db: PgPool) {
         !String::from_utf8_lossy(&sealed).contains(IP),
         "the IP is sealed"
     );
-    assert_eq!(app.vault.open_str(IP_FIELD, &sealed).unwrap(), IP);
+    let row = medcab_core::crypto::RowKey::uuid(uuid::Uuid::parse_str(id).unwrap());
+    assert_eq!(app.vault.open_str(IP_FIELD, &row, &sealed).unwrap(), IP);
     assert!(
         !app.dump_database().await.contains(IP),
         "no IP in clear anywhere"

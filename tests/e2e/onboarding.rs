@@ -448,7 +448,11 @@ async fn no_personal_data_is_stored_in_clear(db: PgPool) {
         .unwrap();
     let secret = app
         .vault
-        .open(medcab_core::second_factor::SECRET_FIELD, &sealed)
+        .open(
+            medcab_core::second_factor::SECRET_FIELD,
+            &medcab_core::crypto::RowKey::id(anna.id()),
+            &sealed,
+        )
         .unwrap();
     let secret_hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
     for needle in [

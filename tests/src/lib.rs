@@ -503,7 +503,11 @@ impl TestApp {
                 .expect("the user has a second factor");
         let bytes = self
             .vault
-            .open(medcab_core::second_factor::SECRET_FIELD, &sealed)
+            .open(
+                medcab_core::second_factor::SECRET_FIELD,
+                &medcab_core::crypto::RowKey::id(user_id),
+                &sealed,
+            )
             .expect("the secret decrypts");
         medcab_core::totp::TotpSecret::from_bytes(bytes)
             .expect("a secret")

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
 use crate::accounts;
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::documents::{self, DocumentError};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 use crate::outbox::{self, Notification, Payload};
@@ -217,7 +217,7 @@ impl Stored {
     fn open(self, vault: &Vault) -> Result<Application, ApplicationError> {
         let reason = self
             .reason
-            .map(|sealed| vault.open_str(REASON_FIELD, &sealed))
+            .map(|sealed| vault.open_str(REASON_FIELD, &RowKey::id(self.id), &sealed))
             .transpose()?;
         Ok(Application {
             id: self.id,
@@ -664,7 +664,7 @@ pub(crate) async fn apply(
         status.as_str(),
         reason
             .as_deref()
-            .map(|reason| vault.seal_str(REASON_FIELD, reason)),
+            .map(|reason| vault.seal_str(REASON_FIELD, &RowKey::id(app.id), reason)),
         submitted_at,
         decided_at,
         lease.map(|lease| lease.operator_id),

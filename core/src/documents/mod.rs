@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 
 pub use file::{DEFAULT_MAX_BYTES, FileRejection, FileType, check_file, stored_file_name};
@@ -41,6 +41,26 @@ pub const NUMBER_FIELD: &str = "documents.number";
 pub const ISSUER_FIELD: &str = "documents.issuer";
 pub const FILE_NAME_FIELD: &str = "documents.file_name";
 pub const CONTENT_FIELD: &str = "documents.content";
+/// The namespace of a file's keyed digest ([`Vault::keyed_digest`]).
+const DIGEST_KIND: &str = "document file";
+
+/// The keyed digest stored in `documents.sha256` (the column keeps its old
+/// name): HMAC-SHA256 under the blind index key, which, unlike the plain
+/// SHA-256 stored before, does not let someone holding a known file confirm
+/// from a dump that a practitioner has it. Equal files still give equal
+/// digests, which is all deduplication needs.
+pub fn file_digest(vault: &Vault, file: &[u8]) -> [u8; 32] {
+    vault
+        .keyed_digest(DIGEST_KIND, file)
+        .try_into()
+        .expect("HMAC-SHA256 is 32 bytes")
+}
+
+/// What rows stored before the digests were keyed hold: `reseal` replaces
+/// them with [`file_digest`]; until then they still count as the same file.
+pub fn legacy_digest(file: &[u8]) -> [u8; 32] {
+    Sha256::digest(file).into()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -131,7 +151,8 @@ pub struct Document {
     pub file_size: i64,
     /// As kept by [`stored_file_name`]: the extension is the real type's.
     pub file_name: String,
-    pub sha256: [u8; 32],
+    /// [`file_digest`] of the file (or, until resealed, [`legacy_digest`]).
+    pub digest: [u8; 32],
     pub created_at: DateTime<Utc>,
     /// Set when the practitioner deleted it; only review still sees it.
     pub deleted_at: Option<DateTime<Utc>>,
@@ -149,7 +170,7 @@ impl Document {
             "file_type": self.file_type.as_str(),
             "file_size": self.file_size,
             "file_name": self.file_name,
-            "sha256": hex::encode(self.sha256),
+            "digest": hex::encode(self.digest),
             "deleted_at": self.deleted_at,
         })
     }
@@ -195,22 +216,31 @@ pub async fn store_within(
 ) -> Result<Stored, DocumentError> {
     let file_type = check_file(file, file_name, max_bytes)?;
     let checked = meta::check(meta, moscow_today(now))?;
-    let sha256: [u8; 32] = Sha256::digest(file).into();
+    let digest = file_digest(vault, file);
+    let legacy = legacy_digest(file);
 
     let file_name = stored_file_name(file_name, file_type);
     let file_size = i64::try_from(file.len()).expect("a file in memory fits in i64");
+    let mut tx = db.begin().await?;
+    // The id is taken first: the sealed columns are bound to it. One lost
+    // to a duplicate is only a gap in the sequence.
+    let id = sqlx::query_scalar!(
+        r#"SELECT nextval(pg_get_serial_sequence('documents', 'id')) AS "id!""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let row = RowKey::id(id);
     let number = checked
         .number
         .as_deref()
-        .map(|number| vault.seal_str(NUMBER_FIELD, number));
+        .map(|number| vault.seal_str(NUMBER_FIELD, &row, number));
     let issuer = checked
         .issuer
         .as_deref()
-        .map(|issuer| vault.seal_str(ISSUER_FIELD, issuer));
-    let sealed_name = vault.seal_str(FILE_NAME_FIELD, &file_name);
-    let sealed_content = vault.seal(CONTENT_FIELD, file);
+        .map(|issuer| vault.seal_str(ISSUER_FIELD, &row, issuer));
+    let sealed_name = vault.seal_str(FILE_NAME_FIELD, &row, &file_name);
+    let sealed_content = vault.seal(CONTENT_FIELD, &row, file);
 
-    let mut tx = db.begin().await?;
     // Looked up first so a repeated file is not shipped to the database
     // again. Then, for two uploads of one file at once, ON CONFLICT makes the
     // second wait for the first to commit and insert nothing; the next turn
@@ -224,8 +254,8 @@ pub async fn store_within(
     )
     .execute(&mut *tx)
     .await?;
-    let id = loop {
-        if let Some(existing) = same_file(&mut tx, owner_id, &sha256).await? {
+    loop {
+        if let Some(existing) = same_file(&mut tx, owner_id, &digest, &legacy).await? {
             return Ok(Stored::Duplicate(existing));
         }
         let (count, bytes) = usage(&mut tx, owner_id).await?;
@@ -238,12 +268,13 @@ pub async fn store_within(
         }
         let inserted = sqlx::query_scalar!(
             r#"
-            INSERT INTO documents (owner_id, kind, number, issued_on, valid_until, issuer,
+            INSERT INTO documents (id, owner_id, kind, number, issued_on, valid_until, issuer,
                                    file_type, file_size, file_name, content, sha256, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (owner_id, sha256) WHERE deleted_at IS NULL DO NOTHING
             RETURNING id
             "#,
+            id,
             owner_id,
             checked.kind.as_str(),
             number.as_deref(),
@@ -254,15 +285,15 @@ pub async fn store_within(
             file_size,
             &sealed_name,
             &sealed_content,
-            &sha256[..],
+            &digest[..],
             now,
         )
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(id) = inserted {
-            break id;
+        if inserted.is_some() {
+            break;
         }
-    };
+    }
 
     let document = Document {
         id,
@@ -275,7 +306,7 @@ pub async fn store_within(
         file_type,
         file_size,
         file_name,
-        sha256,
+        digest,
         created_at: now,
         deleted_at: None,
     };
@@ -313,12 +344,20 @@ async fn usage(tx: &mut PgConnection, owner_id: i64) -> Result<(u32, u64), sqlx:
 async fn same_file(
     tx: &mut PgConnection,
     owner_id: i64,
-    sha256: &[u8; 32],
+    digest: &[u8; 32],
+    legacy: &[u8; 32],
 ) -> Result<Option<i64>, sqlx::Error> {
+    // Either digest: a row stored before the digests were keyed, and not yet
+    // resealed, is the same file too.
     sqlx::query_scalar!(
-        "SELECT id FROM documents WHERE owner_id = $1 AND sha256 = $2 AND deleted_at IS NULL",
+        r#"
+        SELECT id FROM documents
+        WHERE owner_id = $1 AND sha256 IN ($2, $3) AND deleted_at IS NULL
+        ORDER BY id LIMIT 1
+        "#,
         owner_id,
-        &sha256[..],
+        &digest[..],
+        &legacy[..],
     )
     .fetch_optional(tx)
     .await
@@ -345,7 +384,12 @@ pub async fn list(
             Ok(DocumentSummary {
                 id: row.id,
                 kind: DocumentKind::parse(&row.kind).ok_or(DocumentError::Corrupt)?,
-                number: open_optional(vault, NUMBER_FIELD, row.number.as_deref())?,
+                number: open_optional(
+                    vault,
+                    NUMBER_FIELD,
+                    &RowKey::id(row.id),
+                    row.number.as_deref(),
+                )?,
                 issued_on: row.issued_on,
                 valid_until: row.valid_until,
                 file_type: FileType::parse(&row.file_type).ok_or(DocumentError::Corrupt)?,
@@ -389,7 +433,7 @@ pub async fn content(
 ) -> Result<Option<Vec<u8>>, DocumentError> {
     let row = sqlx::query!(
         r#"
-        SELECT content, sha256 FROM documents
+        SELECT id, content, sha256 FROM documents
         WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
         "#,
         id,
@@ -397,7 +441,7 @@ pub async fn content(
     )
     .fetch_optional(db)
     .await?;
-    row.map(|row| open_content(vault, &row.content, &row.sha256))
+    row.map(|row| open_content(vault, row.id, &row.content, &row.sha256))
         .transpose()
 }
 
@@ -434,7 +478,7 @@ pub async fn content_for_review(
     let row = sqlx::query!("SELECT content, sha256 FROM documents WHERE id = $1", id)
         .fetch_optional(db)
         .await?;
-    row.map(|row| open_content(vault, &row.content, &row.sha256))
+    row.map(|row| open_content(vault, id, &row.content, &row.sha256))
         .transpose()
 }
 
@@ -511,18 +555,19 @@ struct DocumentRow {
 
 impl DocumentRow {
     fn open(self, vault: &Vault) -> Result<Document, DocumentError> {
+        let row = RowKey::id(self.id);
         Ok(Document {
             id: self.id,
             owner_id: self.owner_id,
             kind: DocumentKind::parse(&self.kind).ok_or(DocumentError::Corrupt)?,
-            number: open_optional(vault, NUMBER_FIELD, self.number.as_deref())?,
+            number: open_optional(vault, NUMBER_FIELD, &row, self.number.as_deref())?,
             issued_on: self.issued_on,
             valid_until: self.valid_until,
-            issuer: open_optional(vault, ISSUER_FIELD, self.issuer.as_deref())?,
+            issuer: open_optional(vault, ISSUER_FIELD, &row, self.issuer.as_deref())?,
             file_type: FileType::parse(&self.file_type).ok_or(DocumentError::Corrupt)?,
             file_size: self.file_size,
-            file_name: vault.open_str(FILE_NAME_FIELD, &self.file_name)?,
-            sha256: self.sha256.try_into().map_err(|_| DocumentError::Corrupt)?,
+            file_name: vault.open_str(FILE_NAME_FIELD, &row, &self.file_name)?,
+            digest: self.sha256.try_into().map_err(|_| DocumentError::Corrupt)?,
             created_at: self.created_at,
             deleted_at: self.deleted_at,
         })
@@ -532,19 +577,25 @@ impl DocumentRow {
 fn open_optional(
     vault: &Vault,
     field: &str,
+    row: &RowKey,
     sealed: Option<&[u8]>,
 ) -> Result<Option<String>, CryptoError> {
     sealed
-        .map(|sealed| vault.open_str(field, sealed))
+        .map(|sealed| vault.open_str(field, row, sealed))
         .transpose()
 }
 
-/// Opens a file and checks it against its SHA-256. The seal binds a file to
-/// the column, not to the row; the hash binds it to its row, so a file
-/// moved between rows in the database is caught instead of shown.
-fn open_content(vault: &Vault, sealed: &[u8], sha256: &[u8]) -> Result<Vec<u8>, DocumentError> {
-    let content = vault.open(CONTENT_FIELD, sealed)?;
-    if Sha256::digest(&content)[..] != *sha256 {
+/// Opens a file and checks it against its digest. The seal binds the file to
+/// its row (a v1 seal only to the column: there the digest is what catches a
+/// file moved between rows).
+fn open_content(
+    vault: &Vault,
+    id: i64,
+    sealed: &[u8],
+    digest: &[u8],
+) -> Result<Vec<u8>, DocumentError> {
+    let content = vault.open(CONTENT_FIELD, &RowKey::id(id), sealed)?;
+    if file_digest(vault, &content)[..] != *digest && legacy_digest(&content)[..] != *digest {
         return Err(DocumentError::Corrupt);
     }
     Ok(content)
@@ -577,7 +628,7 @@ impl fmt::Debug for Document {
             .field("file_type", &self.file_type)
             .field("file_size", &self.file_size)
             .field("file_name", &"<redacted>")
-            .field("sha256", &hex::encode(self.sha256))
+            .field("digest", &hex::encode(self.digest))
             .field("created_at", &self.created_at)
             .field("deleted_at", &self.deleted_at)
             .finish()

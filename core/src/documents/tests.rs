@@ -105,8 +105,10 @@ async fn a_stored_document_reads_back_for_its_owner(db: PgPool) {
     assert_eq!(document.file_type, FileType::Pdf);
     assert_eq!(document.file_size, pdf(MARKER).len() as i64);
     assert_eq!(document.file_name, FILE_NAME);
-    assert_eq!(
-        document.sha256,
+    // A keyed digest, not the file's plain SHA-256.
+    assert_eq!(document.digest, super::file_digest(&vault, &pdf(MARKER)));
+    assert_ne!(
+        document.digest,
         <[u8; 32]>::from(Sha256::digest(pdf(MARKER)))
     );
     assert_eq!(document.created_at, now());
@@ -385,7 +387,7 @@ async fn a_file_moved_to_another_row_does_not_open(db: PgPool) {
     let first = new_id(&db, &vault, ANNA, MARKER).await;
     let second = new_id(&db, &vault, ANNA, "another page").await;
     // Someone with write access to the database swaps the files: each seal
-    // still authenticates (same column), but not against its row's hash.
+    // is bound to its row, so the moved one does not open.
     sqlx::query!(
         "UPDATE documents SET content = (SELECT content FROM documents WHERE id = $2) WHERE id = $1",
         first,
@@ -396,7 +398,7 @@ async fn a_file_moved_to_another_row_does_not_open(db: PgPool) {
     .unwrap();
     assert!(matches!(
         content(&db, &vault, ANNA, first).await,
-        Err(DocumentError::Corrupt)
+        Err(DocumentError::Crypto(CryptoError::Forged))
     ));
     assert_eq!(
         content(&db, &vault, ANNA, second).await.unwrap(),
@@ -439,6 +441,71 @@ async fn a_document_needs_an_account(db: PgPool) {
     )
     .await;
     assert!(matches!(result, Err(DocumentError::Db(_))), "{result:?}");
+}
+
+/// The digest that deduplicates is keyed: the plain SHA-256 of the file —
+/// which anyone holding the file can compute — is nowhere in the database,
+/// and the same file is still recognised.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_digest_is_keyed_and_still_finds_the_same_file(db: PgPool) {
+    practitioners(&db).await;
+    let vault = vault();
+    let first = new_id(&db, &vault, ANNA, MARKER).await;
+    let plain = hex::encode(Sha256::digest(pdf(MARKER)));
+    let keyed = hex::encode(super::file_digest(&vault, &pdf(MARKER)));
+    for table in ["documents", "history"] {
+        let dump: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert!(!dump.is_empty());
+        assert!(!dump.iter().any(|row| row.contains(&plain)), "{table}");
+    }
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT sha256 FROM documents WHERE id = $1")
+        .bind(first)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(hex::encode(stored), keyed);
+    assert!(matches!(
+        store_pdf(&db, &vault, ANNA, MARKER).await,
+        Stored::Duplicate(id) if id == first
+    ));
+    // Another key, another digest: the digest says nothing without the key.
+    assert_ne!(
+        super::file_digest(&Vault::new(&DataKey::generate()), &pdf(MARKER)),
+        super::file_digest(&vault, &pdf(MARKER))
+    );
+}
+
+/// A row stored before the digests were keyed (plain SHA-256, v1 seals)
+/// still opens, passes its check and counts as the same file.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_legacy_row_still_opens_and_deduplicates(db: PgPool) {
+    practitioners(&db).await;
+    let vault = vault();
+    let id = new_id(&db, &vault, ANNA, MARKER).await;
+    sqlx::query("UPDATE documents SET sha256 = $2, content = $3, file_name = $4 WHERE id = $1")
+        .bind(id)
+        .bind(&super::legacy_digest(&pdf(MARKER))[..])
+        .bind(vault.seal_v1(CONTENT_FIELD, &pdf(MARKER)))
+        .bind(vault.seal_v1(FILE_NAME_FIELD, FILE_NAME.as_bytes()))
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        content(&db, &vault, ANNA, id).await.unwrap(),
+        Some(pdf(MARKER))
+    );
+    assert_eq!(
+        get(&db, &vault, ANNA, id).await.unwrap().unwrap().file_name,
+        FILE_NAME
+    );
+    assert!(matches!(
+        store_pdf(&db, &vault, ANNA, MARKER).await,
+        Stored::Duplicate(found) if found == id
+    ));
 }
 
 async fn store_quota(

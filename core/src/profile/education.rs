@@ -13,7 +13,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::ProfileError;
 use super::fields::{DateProblem, TextProblem, bounded_text, past_date, required};
-use crate::crypto::Vault;
+use crate::crypto::{RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity};
 
 pub const INSTITUTION_FIELD: &str = "education.institution";
@@ -535,6 +535,14 @@ fn snapshot<T: Serialize>(kind: &str, draft: &T) -> Value {
     value
 }
 
+/// An id for a new diploma or programme (both tables share the sequence),
+/// taken before the INSERT so the sealed columns can be bound to it.
+async fn next_id(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT nextval('education_ids') AS "id!""#)
+        .fetch_one(tx)
+        .await
+}
+
 // The change's parts, spelled out at each call; a struct would be history's
 // own Change again.
 #[allow(clippy::too_many_arguments)]
@@ -570,23 +578,26 @@ pub async fn add_education(
     now: DateTime<Utc>,
 ) -> Result<i64, ProfileError> {
     let mut tx = db.begin().await?;
-    let id = sqlx::query_scalar!(
+    // The id is taken first: the sealed columns are bound to it.
+    let id = next_id(&mut tx).await?;
+    let row = RowKey::id(id);
+    sqlx::query!(
         r#"
-        INSERT INTO education (owner_id, institution, specialty, level, diploma_number,
+        INSERT INTO education (id, owner_id, institution, specialty, level, diploma_number,
                                diploma_date, graduation_year, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-        RETURNING id
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
         "#,
+        id,
         owner_id,
-        vault.seal_str(INSTITUTION_FIELD, &education.institution),
-        vault.seal_str(SPECIALTY_FIELD, &education.specialty),
+        vault.seal_str(INSTITUTION_FIELD, &row, &education.institution),
+        vault.seal_str(SPECIALTY_FIELD, &row, &education.specialty),
         education.level.as_str(),
-        vault.seal_str(DIPLOMA_NUMBER_FIELD, &education.diploma_number),
+        vault.seal_str(DIPLOMA_NUMBER_FIELD, &row, &education.diploma_number),
         education.diploma_date,
         education.graduation_year,
         now,
     )
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
     let snapshot = snapshot("education", &education.to_draft());
     record(
@@ -624,10 +635,14 @@ pub async fn update_education(
         "#,
         id,
         owner_id,
-        vault.seal_str(INSTITUTION_FIELD, &education.institution),
-        vault.seal_str(SPECIALTY_FIELD, &education.specialty),
+        vault.seal_str(INSTITUTION_FIELD, &RowKey::id(id), &education.institution),
+        vault.seal_str(SPECIALTY_FIELD, &RowKey::id(id), &education.specialty),
         education.level.as_str(),
-        vault.seal_str(DIPLOMA_NUMBER_FIELD, &education.diploma_number),
+        vault.seal_str(
+            DIPLOMA_NUMBER_FIELD,
+            &RowKey::id(id),
+            &education.diploma_number
+        ),
         education.diploma_date,
         education.graduation_year,
         now,
@@ -750,11 +765,16 @@ struct EducationRow {
 
 impl EducationRow {
     fn open(self, vault: &Vault) -> Result<EducationRecord, ProfileError> {
+        let row = RowKey::id(self.id);
         let draft = EducationDraft {
-            institution: Some(vault.open_str(INSTITUTION_FIELD, &self.institution)?),
-            specialty: Some(vault.open_str(SPECIALTY_FIELD, &self.specialty)?),
+            institution: Some(vault.open_str(INSTITUTION_FIELD, &row, &self.institution)?),
+            specialty: Some(vault.open_str(SPECIALTY_FIELD, &row, &self.specialty)?),
             level: Some(EducationLevel::parse(&self.level).ok_or(ProfileError::Corrupt)?),
-            diploma_number: Some(vault.open_str(DIPLOMA_NUMBER_FIELD, &self.diploma_number)?),
+            diploma_number: Some(vault.open_str(
+                DIPLOMA_NUMBER_FIELD,
+                &row,
+                &self.diploma_number,
+            )?),
             diploma_date: Some(self.diploma_date.to_string()),
             graduation_year: Some(self.graduation_year.to_string()),
         };
@@ -777,21 +797,27 @@ pub async fn add_additional(
     now: DateTime<Utc>,
 ) -> Result<i64, ProfileError> {
     let mut tx = db.begin().await?;
-    let id = sqlx::query_scalar!(
+    // The id is taken first: the sealed column is bound to it.
+    let id = next_id(&mut tx).await?;
+    sqlx::query!(
         r#"
-        INSERT INTO additional_education (owner_id, programme, hours, starts_on, ends_on,
+        INSERT INTO additional_education (id, owner_id, programme, hours, starts_on, ends_on,
                                           created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $6)
-        RETURNING id
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
         "#,
+        id,
         owner_id,
-        vault.seal_str(ADDITIONAL_PROGRAMME_FIELD, &additional.programme),
+        vault.seal_str(
+            ADDITIONAL_PROGRAMME_FIELD,
+            &RowKey::id(id),
+            &additional.programme
+        ),
         hours_column(additional.hours),
         additional.starts_on,
         additional.ends_on,
         now,
     )
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
     let snapshot = snapshot("additional", &additional.to_draft());
     record(
@@ -829,7 +855,11 @@ pub async fn update_additional(
         "#,
         id,
         owner_id,
-        vault.seal_str(ADDITIONAL_PROGRAMME_FIELD, &additional.programme),
+        vault.seal_str(
+            ADDITIONAL_PROGRAMME_FIELD,
+            &RowKey::id(id),
+            &additional.programme
+        ),
         hours_column(additional.hours),
         additional.starts_on,
         additional.ends_on,
@@ -954,7 +984,11 @@ struct AdditionalRow {
 impl AdditionalRow {
     fn open(self, vault: &Vault) -> Result<AdditionalRecord, ProfileError> {
         let draft = AdditionalDraft {
-            programme: Some(vault.open_str(ADDITIONAL_PROGRAMME_FIELD, &self.programme)?),
+            programme: Some(vault.open_str(
+                ADDITIONAL_PROGRAMME_FIELD,
+                &RowKey::id(self.id),
+                &self.programme,
+            )?),
             hours: Some(self.hours.to_string()),
             starts_on: Some(self.starts_on.to_string()),
             ends_on: Some(self.ends_on.to_string()),

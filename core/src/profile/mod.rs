@@ -20,7 +20,7 @@
 //! /forget deletes the account, and these rows cascade with it
 //! ([`erase_owner`] does the same explicitly).
 
-mod education;
+pub(crate) mod education;
 mod fields;
 mod personal;
 #[cfg(test)]
@@ -30,7 +30,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use crate::clock::moscow_today;
-use crate::crypto::{CryptoError, Vault};
+use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError, Version};
 
 pub use education::{
@@ -210,7 +210,9 @@ async fn write(
     action: Option<Action>,
     now: DateTime<Utc>,
 ) -> Result<i32, ProfileError> {
-    let seal_date = |field, date: NaiveDate| vault.seal_str(field, &date.to_string());
+    let row = RowKey::id(owner_id);
+    let seal = |field, value: &str| vault.seal_str(field, &row, value);
+    let seal_date = |field, date: NaiveDate| seal(field, &date.to_string());
     let inserted = sqlx::query_scalar!(
         r#"
         INSERT INTO profiles (telegram_user_id, full_name, birth_date, address, email, inn,
@@ -231,19 +233,17 @@ async fn write(
         RETURNING (xmax = 0) AS "inserted!"
         "#,
         owner_id,
-        vault.seal_str(FULL_NAME_FIELD, profile.full_name().full()),
+        seal(FULL_NAME_FIELD, profile.full_name().full()),
         seal_date(BIRTH_DATE_FIELD, profile.birth_date()),
-        vault.seal_str(ADDRESS_FIELD, profile.address()),
+        seal(ADDRESS_FIELD, profile.address()),
         profile
             .email()
-            .map(|email| vault.seal_str(EMAIL_FIELD, email.as_str())),
-        profile
-            .inn()
-            .map(|inn| vault.seal_str(INN_FIELD, inn.digits())),
-        vault.seal_str(PASSPORT_FIELD, profile.passport().digits()),
+            .map(|email| seal(EMAIL_FIELD, email.as_str())),
+        profile.inn().map(|inn| seal(INN_FIELD, inn.digits())),
+        seal(PASSPORT_FIELD, profile.passport().digits()),
         seal_date(PASSPORT_ISSUED_ON_FIELD, profile.passport_issued_on()),
-        vault.seal_str(DIVISION_CODE_FIELD, profile.division_code().digits()),
-        vault.seal_str(PASSPORT_ISSUED_BY_FIELD, profile.passport_issued_by()),
+        seal(DIVISION_CODE_FIELD, profile.division_code().digits()),
+        seal(PASSPORT_ISSUED_BY_FIELD, profile.passport_issued_by()),
         now,
     )
     .fetch_one(&mut *tx)
@@ -299,7 +299,7 @@ async fn read(
         .fetch_optional(&mut *conn)
         .await?
     };
-    row.map(|row| row.open(vault)).transpose()
+    row.map(|row| row.open(vault, owner_id)).transpose()
 }
 
 struct ProfileRow {
@@ -315,14 +315,15 @@ struct ProfileRow {
 }
 
 impl ProfileRow {
-    fn open(self, vault: &Vault) -> Result<Profile, ProfileError> {
-        let open = |field, sealed: &[u8]| vault.open_str(field, sealed).map(Some);
+    fn open(self, vault: &Vault, owner_id: i64) -> Result<Profile, ProfileError> {
+        let row = RowKey::id(owner_id);
+        let open = |field, sealed: &[u8]| vault.open_str(field, &row, sealed).map(Some);
         let draft = ProfileDraft {
             full_name: open(FULL_NAME_FIELD, &self.full_name)?,
             birth_date: open(BIRTH_DATE_FIELD, &self.birth_date)?,
             address: open(ADDRESS_FIELD, &self.address)?,
-            email: open_optional(vault, EMAIL_FIELD, self.email.as_deref())?,
-            inn: open_optional(vault, INN_FIELD, self.inn.as_deref())?,
+            email: open_optional(vault, EMAIL_FIELD, &row, self.email.as_deref())?,
+            inn: open_optional(vault, INN_FIELD, &row, self.inn.as_deref())?,
             passport: open(PASSPORT_FIELD, &self.passport)?,
             passport_issued_on: open(PASSPORT_ISSUED_ON_FIELD, &self.passport_issued_on)?,
             division_code: open(DIVISION_CODE_FIELD, &self.division_code)?,
@@ -337,9 +338,10 @@ impl ProfileRow {
 fn open_optional(
     vault: &Vault,
     field: &str,
+    row: &RowKey,
     sealed: Option<&[u8]>,
 ) -> Result<Option<String>, CryptoError> {
     sealed
-        .map(|sealed| vault.open_str(field, sealed))
+        .map(|sealed| vault.open_str(field, row, sealed))
         .transpose()
 }

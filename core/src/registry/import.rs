@@ -17,7 +17,8 @@ use super::{
     Field, PHONE_INDEX, RegistryEntry, SEALED_BIRTH_DATE, SEALED_FULL_NAME, SEALED_PHONE,
     SEALED_SNILS, SNILS_INDEX, parse_entry,
 };
-use crate::crypto::Vault;
+use crate::crypto::{RowKey, Vault};
+use zeroize::Zeroizing;
 
 /// Rows sent to PostgreSQL in one statement. Large enough that round trips
 /// stop mattering, small enough that a statement stays a few hundred KB.
@@ -28,8 +29,11 @@ const BATCH_ROWS: usize = 1000;
 pub struct ImportReport {
     /// Entries for a СНИЛС the table did not have.
     pub inserted: u64,
-    /// Entries that replaced the one with the same СНИЛС.
+    /// Entries that replaced a different one with the same СНИЛС.
     pub updated: u64,
+    /// Entries equal to the one stored: not written at all (a re-import of
+    /// an unchanged register writes nothing).
+    pub unchanged: u64,
     /// Rows left out, in file order.
     pub skipped: Vec<SkippedRow>,
 }
@@ -308,7 +312,40 @@ struct Batch {
     region: Vec<String>,
     accreditation_number: Vec<Option<String>>,
     accreditation_valid_until: Vec<Option<NaiveDate>>,
+    content_digest: Vec<Vec<u8>>,
 }
+
+/// A keyed digest of everything an entry says, to tell an unchanged row on
+/// a re-import. Keyed (the blind index key), so the digest of a guessed
+/// entry cannot be checked against a dump; each field is tagged and
+/// length-prefixed, so different entries never encode alike.
+fn content_digest(vault: &Vault, entry: &RegistryEntry) -> Vec<u8> {
+    let mut encoded = Zeroizing::new(Vec::new());
+    let mut put = |value: Option<&str>| match value {
+        None => encoded.push(0),
+        Some(value) => {
+            encoded.push(1);
+            encoded.extend_from_slice(&(value.len() as u64).to_be_bytes());
+            encoded.extend_from_slice(value.as_bytes());
+        }
+    };
+    put(Some(entry.snils.digits()));
+    put(Some(&entry.full_name));
+    put(Some(&entry.birth_date.to_string()));
+    put(entry.phone.as_ref().map(|phone| phone.e164()));
+    put(Some(&entry.specialty));
+    put(Some(&entry.position));
+    put(Some(&entry.organisation));
+    put(Some(&entry.region));
+    put(entry.accreditation_number.as_deref());
+    put(entry
+        .accreditation_valid_until
+        .map(|date| date.to_string())
+        .as_deref());
+    vault.keyed_digest(CONTENT_DIGEST, &encoded)
+}
+
+const CONTENT_DIGEST: &str = "registry entry content";
 
 impl Batch {
     fn len(&self) -> usize {
@@ -316,13 +353,17 @@ impl Batch {
     }
 
     fn push(&mut self, vault: &Vault, snils_index: Vec<u8>, entry: RegistryEntry) {
+        // Sealed for the row's natural key (see `find_local`).
+        let row = RowKey::bytes(&snils_index);
+        self.content_digest.push(content_digest(vault, &entry));
         self.snils_index.push(snils_index);
         self.snils
-            .push(vault.seal_str(SEALED_SNILS, entry.snils.digits()));
+            .push(vault.seal_str(SEALED_SNILS, &row, entry.snils.digits()));
         self.full_name
-            .push(vault.seal_str(SEALED_FULL_NAME, &entry.full_name));
+            .push(vault.seal_str(SEALED_FULL_NAME, &row, &entry.full_name));
         self.birth_date.push(vault.seal_str(
             SEALED_BIRTH_DATE,
+            &row,
             &entry.birth_date.format("%Y-%m-%d").to_string(),
         ));
         self.phone_index.push(
@@ -335,7 +376,7 @@ impl Batch {
             entry
                 .phone
                 .as_ref()
-                .map(|phone| vault.seal_str(SEALED_PHONE, phone.e164())),
+                .map(|phone| vault.seal_str(SEALED_PHONE, &row, phone.e164())),
         );
         self.specialty.push(entry.specialty);
         self.position.push(entry.position);
@@ -357,18 +398,20 @@ impl Batch {
         }
         let batch = std::mem::take(self);
         // `xmax = 0` holds for a row this statement inserted and not for one
-        // it updated: the one way to tell them apart in a single upsert.
+        // it updated: the one way to tell them apart in a single upsert. A
+        // row whose content digest is unchanged is not updated (the WHERE)
+        // and returns nothing: it is neither resealed nor rewritten.
         let inserted = sqlx::query_scalar!(
             r#"
             INSERT INTO registry_entries (
                 snils_index, snils, full_name, birth_date, phone_index, phone,
                 specialty, position, organisation, region,
-                accreditation_number, accreditation_valid_until
+                accreditation_number, accreditation_valid_until, content_digest
             )
             SELECT * FROM UNNEST(
                 $1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[],
                 $7::text[], $8::text[], $9::text[], $10::text[],
-                $11::text[], $12::date[]
+                $11::text[], $12::date[], $13::bytea[]
             )
             ON CONFLICT (snils_index) DO UPDATE SET
                 snils = EXCLUDED.snils,
@@ -382,7 +425,9 @@ impl Batch {
                 region = EXCLUDED.region,
                 accreditation_number = EXCLUDED.accreditation_number,
                 accreditation_valid_until = EXCLUDED.accreditation_valid_until,
+                content_digest = EXCLUDED.content_digest,
                 updated_at = now()
+            WHERE registry_entries.content_digest IS DISTINCT FROM EXCLUDED.content_digest
             RETURNING (xmax = 0) AS "inserted!"
             "#,
             &batch.snils_index,
@@ -397,12 +442,14 @@ impl Batch {
             &batch.region,
             &batch.accreditation_number as &[Option<String>],
             &batch.accreditation_valid_until as &[Option<NaiveDate>],
+            &batch.content_digest,
         )
         .fetch_all(&mut *tx)
         .await?;
         let new = inserted.iter().filter(|&&inserted| inserted).count() as u64;
         report.inserted += new;
         report.updated += inserted.len() as u64 - new;
+        report.unchanged += batch.snils_index.len() as u64 - inserted.len() as u64;
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
-use crate::crypto::Vault;
+use crate::crypto::{RowKey, Vault};
 use crate::domain::{PhoneNumber, Snils};
 
 pub use http::HttpRegistry;
@@ -138,9 +138,12 @@ async fn find_local(
         return Ok(None);
     };
 
+    // An entry is sealed for its row's natural key, the СНИЛС's index (its
+    // `id` is unknown before the import's upsert).
+    let row_key = RowKey::bytes(&index);
     let open = |field: &'static str, sealed: &[u8]| {
         vault
-            .open_str(field, sealed)
+            .open_str(field, &row_key, sealed)
             .map_err(|error| RegistryError::Corrupt(format!("{field}: {error}")))
     };
     let snils_text = open(SEALED_SNILS, &row.snils)?;

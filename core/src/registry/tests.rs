@@ -173,9 +173,30 @@ async fn reimport_updates_the_entry_with_the_same_snils(db: PgPool) {
         ("ГКБ № 67", "Москва")
     );
 
+    // The same file again: nothing changed, so nothing is written (not even
+    // sealed anew: the stored ciphertexts stay byte for byte).
+    let before = rows(&db).await;
     let again = import(&db, &vault, &format!("{HEADER}\n{moved}\n{fresh}\n")).await;
-    assert_eq!((again.inserted, again.updated), (0, 2));
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
     assert_eq!(count(&db).await, 3);
+    assert_eq!(rows(&db).await, before);
+
+    // One field changed: that row alone is written.
+    let renamed = fresh.replace("Смирнова Ольга", "Смирнова-Орлова Ольга");
+    let last = import(&db, &vault, &format!("{HEADER}\n{moved}\n{renamed}\n")).await;
+    assert_eq!((last.inserted, last.updated, last.unchanged), (0, 1, 1));
+    let after = rows(&db).await;
+    assert_eq!(after.iter().filter(|row| before.contains(row)).count(), 2);
+}
+
+/// Every stored row, sealed columns and row versions (xmin) included.
+async fn rows(db: &PgPool) -> Vec<String> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT xmin::text || row_to_json(r)::text FROM registry_entries r ORDER BY id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
 }
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]

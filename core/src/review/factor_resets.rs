@@ -23,7 +23,7 @@ use sqlx::{PgConnection, PgPool};
 use super::{ReviewError, finish, require_operator};
 use crate::accounts;
 use crate::applications::Note;
-use crate::crypto::Vault;
+use crate::crypto::{RowKey, Vault};
 use crate::documents::{self, DocumentSummary};
 use crate::factor_resets::{
     self, REASON_FIELD, REJECTED_PUSH_KEY, ResetPolicy, SCHEDULED_PUSH_KEY,
@@ -260,7 +260,7 @@ pub async fn reject_factor_reset(
             request_id,
             now,
             operator_id,
-            vault.seal_str(REASON_FIELD, reason.as_str()),
+            vault.seal_str(REASON_FIELD, &RowKey::id(request_id), reason.as_str()),
         )
         .execute(&mut *tx)
         .await?;
