@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use medcab_core::DataKey;
 use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
+use medcab_core::operator_factors::StaffLimits;
 use medcab_core::second_factor::{self, FactorPolicy};
 use reqwest::Url;
 
@@ -72,7 +73,9 @@ pub struct Settings {
     /// How long a confirmed second factor keeps personal sections open:
     /// without activity (`MEDCAB_SESSION_IDLE_MINUTES`) and at most
     /// (`MEDCAB_SESSION_MAX_HOURS`); and how many locks in a row block the
-    /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
+    /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`); and the
+    /// operators' staff session (`MEDCAB_STAFF_SESSION_HOURS`, absolute, 8 by
+    /// default; `MEDCAB_STAFF_SESSION_IDLE_MINUTES`, 15 by default).
     pub factor: FactorPolicy,
     /// Requests per minute each API client may make
     /// (`MEDCAB_API_REQUESTS_PER_MINUTE`). The clients and their keys are
@@ -168,6 +171,16 @@ impl Settings {
                 lockouts_before_reset: match optional("MEDCAB_LOCKOUTS_BEFORE_RESET") {
                     Some(value) => lockouts(&value)?,
                     None => second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
+                },
+                staff: StaffLimits {
+                    absolute: match optional("MEDCAB_STAFF_SESSION_HOURS") {
+                        Some(value) => hours("MEDCAB_STAFF_SESSION_HOURS", &value)?,
+                        None => StaffLimits::default().absolute,
+                    },
+                    idle: match optional("MEDCAB_STAFF_SESSION_IDLE_MINUTES") {
+                        Some(value) => minutes("MEDCAB_STAFF_SESSION_IDLE_MINUTES", &value)?,
+                        None => StaffLimits::default().idle,
+                    },
                 },
             },
             api_requests_per_minute: match optional("MEDCAB_API_REQUESTS_PER_MINUTE") {

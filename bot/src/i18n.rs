@@ -28,6 +28,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/settings.ftl"),
             include_str!("../../locales/ru/broadcast.ftl"),
             include_str!("../../locales/ru/identity.ftl"),
+            include_str!("../../locales/ru/staff.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -42,6 +43,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/settings.ftl"),
             include_str!("../../locales/en/broadcast.ftl"),
             include_str!("../../locales/en/identity.ftl"),
+            include_str!("../../locales/en/staff.ftl"),
         ],
     }
 }

@@ -100,6 +100,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .enter_dialogue::<Update, Dialogues, State>()
         .branch(Update::filter_message().branch(anytime))
         .branch(Update::filter_callback_query().branch(anytime_actions))
+        // An operator's code, when the bot asked for it (before everything
+        // else that could take the message).
+        .branch(staff::routes())
         .branch(review::routes())
         .branch(settings::routes())
         .branch(broadcast::routes())
