@@ -189,8 +189,7 @@ pub async fn check_code(
         Ok(failed) => failed,
         Err(refused) => {
             let details = json!({ "outcome": outcome_name(refused) });
-            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now)
-                .await?;
+            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now).await?;
             tx.commit().await?;
             return Ok(refused);
         }
@@ -229,8 +228,7 @@ pub async fn check_code(
         Err(CodeRejection::Malformed) => CodeCheck::Malformed,
         Err(CodeRejection::Replayed) => {
             let details = json!({ "outcome": "replayed" });
-            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now)
-                .await?;
+            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now).await?;
             CodeCheck::Replayed
         }
         Err(CodeRejection::Wrong) => {
@@ -256,8 +254,7 @@ pub async fn check_code(
                 "attempts": wrong.failed,
                 "until": wrong.locked_until,
             });
-            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now)
-                .await?;
+            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now).await?;
             check
         }
     };
@@ -455,15 +452,9 @@ mod tests {
         );
         // Revoked: the factor goes with the role.
         operators::revoke(&db, OLGA, idle).await.unwrap();
-        assert_eq!(
-            access(&db, OLGA, idle).await.unwrap(),
-            Access::NotOperator
-        );
+        assert_eq!(access(&db, OLGA, idle).await.unwrap(), Access::NotOperator);
         operators::grant(&db, OLGA, "test", idle).await.unwrap();
-        assert_eq!(
-            access(&db, OLGA, idle).await.unwrap(),
-            Access::NotEnrolled
-        );
+        assert_eq!(access(&db, OLGA, idle).await.unwrap(), Access::NotEnrolled);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

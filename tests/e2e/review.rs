@@ -99,10 +99,10 @@ async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
     phone
 }
 
+/// The role, with the staff factor enrolled and a staff session open now.
 async fn grant(app: &TestApp, phone: &Phone<'_>) {
-    operators::grant(&app.db, phone.id(), "test", app.clock.now())
-        .await
-        .unwrap();
+    app.grant_operator(phone.id()).await;
+    app.open_staff_session(phone.id()).await;
 }
 
 async fn status(app: &TestApp, application: &Application) -> Status {

@@ -251,15 +251,9 @@ async fn receive_code(
     let operator = user.id.0 as i64;
     let now = services.clock.now();
     let code = msg.text().unwrap_or_default();
-    let checked = operator_factors::check_code(
-        &db,
-        &services.vault,
-        operator,
-        code,
-        now,
-        services.factor,
-    )
-    .await;
+    let checked =
+        operator_factors::check_code(&db, &services.vault, operator, code, now, services.factor)
+            .await;
     // Off the chat whatever came of it.
     code_entry::forget_message(&bot, &msg).await;
     let enrolled_now = match checked {

@@ -462,8 +462,16 @@ pub async fn receive(
     compose: Compose,
 ) -> HandlerResult {
     // Without a session the draft waits: after the code the answer is sent again.
-    match staff::for_message(&bot, &msg, t, &db, &services, "broadcast_compose", Then::SendAgain)
-        .await?
+    match staff::for_message(
+        &bot,
+        &msg,
+        t,
+        &db,
+        &services,
+        "broadcast_compose",
+        Then::SendAgain,
+    )
+    .await?
     {
         Gate::Open(_) => {}
         Gate::NotOperator => return Ok(dialogue.exit().await?),
