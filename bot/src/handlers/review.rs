@@ -299,7 +299,10 @@ pub async fn receive_note(
     let operator =
         match staff::for_message(&bot, &msg, t, &db, &services, "note", Then::SendAgain).await? {
             Gate::Open(operator) => operator,
-            Gate::NotOperator => return Ok(dialogue.exit().await?),
+            Gate::NotOperator => {
+                dialogue.exit().await?;
+                return Ok(());
+            }
             Gate::CodeAsked => return Ok(()),
         };
     let Some(text) = msg.text() else {

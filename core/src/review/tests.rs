@@ -41,10 +41,12 @@ async fn open_staff_session(db: &PgPool, id: i64) {
     let secret = crate::operator_factors::enrolment_secret(db, &vault, id)
         .await
         .unwrap();
-    let mut policy = second_factor::FactorPolicy::default();
-    policy.staff = crate::operator_factors::StaffLimits {
-        absolute: Duration::days(3650),
-        idle: Duration::days(3650),
+    let policy = second_factor::FactorPolicy {
+        staff: crate::operator_factors::StaffLimits {
+            absolute: Duration::days(3650),
+            idle: Duration::days(3650),
+        },
+        ..Default::default()
     };
     let at = start() - Duration::days(30);
     let code = secret.code_at(at.timestamp());

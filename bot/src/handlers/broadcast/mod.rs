@@ -474,7 +474,10 @@ pub async fn receive(
     .await?
     {
         Gate::Open(_) => {}
-        Gate::NotOperator => return Ok(dialogue.exit().await?),
+        Gate::NotOperator => {
+            dialogue.exit().await?;
+            return Ok(());
+        }
         Gate::CodeAsked => return Ok(()),
     }
     let Some(text) = msg.text() else {
