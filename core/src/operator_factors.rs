@@ -298,6 +298,22 @@ pub async fn ask_for_code(
     Ok(())
 }
 
+/// Forgets that the code was asked for (/cancel): the next message is not
+/// taken for a code. Whether one was asked for.
+pub async fn cancel_code_request(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let cancelled = sqlx::query!(
+        r#"
+        UPDATE operator_factors SET code_asked_for = NULL, code_asked_at = NULL
+        WHERE telegram_user_id = $1 AND code_asked_for IS NOT NULL
+        "#,
+        user_id,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(cancelled > 0)
+}
+
 /// What the operator's code was asked for, if it was asked for lately and
 /// they are still an operator: their next message is the code.
 pub async fn code_asked_for(

@@ -319,3 +319,23 @@ async fn wrong_operator_codes_lock_code_entry(db: PgPool) {
     assert_eq!(details, ["wrong", "wrong", "locked_now", "locked"]);
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn cancel_stops_waiting_for_the_code(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = app.operator("Ольга").await;
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
+    assert_eq!(olga.send("/cancel").await.html, Some(ru("cancel-done")));
+    // The next message is not taken for a code (nor deleted as one).
+    let reply = olga.send("привет").await;
+    assert_ne!(reply.html, Some(ru("code-malformed")));
+    assert!(
+        olga.chat()
+            .await
+            .messages
+            .iter()
+            .any(|m| m.text.as_deref() == Some("привет") && !m.deleted)
+    );
+    app.finish().await;
+}
