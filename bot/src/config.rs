@@ -10,6 +10,7 @@ use medcab_core::accounts::SessionLimits;
 use medcab_core::applications::ReviewDeadlines;
 use medcab_core::documents::Quota;
 use medcab_core::factor_resets::ResetPolicy;
+use medcab_core::operator_factors::StaffLimits;
 use medcab_core::second_factor::{self, FactorPolicy};
 use medcab_core::{DataKey, DataKeys};
 use reqwest::Url;
@@ -76,7 +77,9 @@ pub struct Settings {
     /// How long a confirmed second factor keeps personal sections open:
     /// without activity (`MEDCAB_SESSION_IDLE_MINUTES`) and at most
     /// (`MEDCAB_SESSION_MAX_HOURS`); and how many locks in a row block the
-    /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
+    /// factor until reset (`MEDCAB_LOCKOUTS_BEFORE_RESET`); and the
+    /// operators' staff session (`MEDCAB_STAFF_SESSION_HOURS`, absolute, 8 by
+    /// default; `MEDCAB_STAFF_SESSION_IDLE_MINUTES`, 15 by default).
     pub factor: FactorPolicy,
     /// How long a second-factor reset waits after its request
     /// (`MEDCAB_RESET_COOLING_OFF_HOURS`).
@@ -174,6 +177,16 @@ impl Settings {
                 lockouts_before_reset: match optional("MEDCAB_LOCKOUTS_BEFORE_RESET") {
                     Some(value) => lockouts(&value)?,
                     None => second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
+                },
+                staff: StaffLimits {
+                    absolute: match optional("MEDCAB_STAFF_SESSION_HOURS") {
+                        Some(value) => hours("MEDCAB_STAFF_SESSION_HOURS", &value)?,
+                        None => StaffLimits::default().absolute,
+                    },
+                    idle: match optional("MEDCAB_STAFF_SESSION_IDLE_MINUTES") {
+                        Some(value) => minutes("MEDCAB_STAFF_SESSION_IDLE_MINUTES", &value)?,
+                        None => StaffLimits::default().idle,
+                    },
                 },
             },
             reset: ResetPolicy {

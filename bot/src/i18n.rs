@@ -29,6 +29,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/broadcast.ftl"),
             include_str!("../../locales/ru/identity.ftl"),
             include_str!("../../locales/ru/availability.ftl"),
+            include_str!("../../locales/ru/staff.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -44,6 +45,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/broadcast.ftl"),
             include_str!("../../locales/en/identity.ftl"),
             include_str!("../../locales/en/availability.ftl"),
+            include_str!("../../locales/en/staff.ftl"),
         ],
     }
 }

@@ -26,6 +26,7 @@ pub mod login_confirmations;
 pub mod notices;
 pub mod notification_settings;
 pub mod onboarding;
+pub mod operator_factors;
 pub mod operators;
 pub mod outbox;
 pub mod profile;

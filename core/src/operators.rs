@@ -81,6 +81,8 @@ pub async fn revoke(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Rev
         return Ok(Revoke::NotAnOperator);
     }
     let released = crate::review::release_leases(&mut tx, user_id).await?;
+    // The role's second factor and staff session go with it.
+    crate::operator_factors::remove(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(Revoke::Revoked { released })
 }

@@ -84,6 +84,11 @@ const TABLES: &[Table] = &[
         fields: &[second_factor::SECRET_FIELD],
     },
     Table {
+        name: "operator_factors",
+        key: Key::Id("telegram_user_id"),
+        fields: &[crate::operator_factors::SECRET_FIELD],
+    },
+    Table {
         name: "factor_reset_requests",
         key: Key::Id("id"),
         fields: &[crate::factor_resets::REASON_FIELD],

@@ -39,6 +39,8 @@ pub struct FactorPolicy {
     /// Locks in a row after which the factor is blocked until reset
     /// (`MEDCAB_LOCKOUTS_BEFORE_RESET`).
     pub lockouts_before_reset: i32,
+    /// The operators' staff session a right operator's code opens.
+    pub staff: crate::operator_factors::StaffLimits,
 }
 
 pub const DEFAULT_LOCKOUTS_BEFORE_RESET: i32 = 4;
@@ -48,6 +50,7 @@ impl Default for FactorPolicy {
         FactorPolicy {
             session: accounts::SessionLimits::default(),
             lockouts_before_reset: DEFAULT_LOCKOUTS_BEFORE_RESET,
+            staff: crate::operator_factors::StaffLimits::default(),
         }
     }
 }
@@ -84,6 +87,72 @@ pub enum CodeCheck {
     Blocked,
     /// A code that was already used.
     Replayed,
+}
+
+/// Before a code is looked at: the wrong codes so far, or why it is not
+/// looked at (blocked, or locked until then). Shared with the operators'
+/// factor (`crate::operator_factors`), which keeps the same counters.
+pub(crate) fn failed_before(
+    blocked_at: Option<DateTime<Utc>>,
+    locked_until: Option<DateTime<Utc>>,
+    failed_attempts: i32,
+    now: DateTime<Utc>,
+) -> Result<i32, CodeCheck> {
+    if blocked_at.is_some() {
+        return Err(CodeCheck::Blocked);
+    }
+    if let Some(until) = locked_until.filter(|until| now < *until) {
+        return Err(CodeCheck::Locked { until });
+    }
+    // A lock that has run out starts the count afresh.
+    Ok(if locked_until.is_some() {
+        0
+    } else {
+        failed_attempts
+    })
+}
+
+/// The counters after a wrong code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WrongCode {
+    pub failed: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub lockouts: i32,
+    pub blocked: bool,
+}
+
+impl WrongCode {
+    /// What the user is told.
+    pub(crate) fn check(self) -> CodeCheck {
+        match self.locked_until {
+            Some(until) => CodeCheck::LockedNow { until },
+            None if self.blocked => CodeCheck::BlockedNow,
+            None => CodeCheck::Wrong {
+                attempts_left: MAX_WRONG_CODES - self.failed,
+            },
+        }
+    }
+}
+
+/// The escalation: the third wrong code locks (longer each time in a row),
+/// and one lock too many blocks the factor.
+pub(crate) fn wrong_code(
+    failed_before: i32,
+    lockouts_before: i32,
+    policy: FactorPolicy,
+    now: DateTime<Utc>,
+) -> WrongCode {
+    let failed = failed_before + 1;
+    let locks = failed >= MAX_WRONG_CODES;
+    let lockouts = lockouts_before + i32::from(locks);
+    let blocked = locks && lockouts >= policy.lockouts_before_reset;
+    let locked_until = (locks && !blocked).then(|| now + lock_duration(lockouts));
+    WrongCode {
+        failed,
+        locked_until,
+        lockouts,
+        blocked,
+    }
 }
 
 /// The secret to enrol: the pending one if enrolment was started before (so
@@ -149,18 +218,11 @@ pub async fn check_code(
     .await?
     .ok_or(FactorError::Missing)?;
 
-    if row.blocked_at.is_some() {
-        return Ok(CodeCheck::Blocked);
-    }
-    if let Some(until) = row.locked_until.filter(|until| now < *until) {
-        return Ok(CodeCheck::Locked { until });
-    }
-    // A lock that has run out starts the count afresh.
-    let failed_before = if row.locked_until.is_some() {
-        0
-    } else {
-        row.failed_attempts
-    };
+    let failed_before =
+        match failed_before(row.blocked_at, row.locked_until, row.failed_attempts, now) {
+            Ok(failed) => failed,
+            Err(refused) => return Ok(refused),
+        };
 
     let secret = open_secret(vault, user_id, &row.secret)?;
     let outcome = match totp::verify(&secret, code, now.timestamp(), row.last_accepted_step) {
@@ -193,11 +255,12 @@ pub async fn check_code(
             CodeCheck::Replayed
         }
         Err(CodeRejection::Wrong) => {
-            let failed = failed_before + 1;
-            let locks = failed >= MAX_WRONG_CODES;
-            let lockouts = row.lockouts + i32::from(locks);
-            let blocked = locks && lockouts >= policy.lockouts_before_reset;
-            let locked_until = (locks && !blocked).then(|| now + lock_duration(lockouts));
+            let WrongCode {
+                failed,
+                locked_until,
+                lockouts,
+                blocked,
+            } = wrong_code(failed_before, row.lockouts, policy, now);
             sqlx::query!(
                 r#"
                 UPDATE second_factors

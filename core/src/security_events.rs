@@ -49,6 +49,12 @@ pub enum Kind {
     /// The practitioner picked a wrong number in a login confirmation: the
     /// login is denied (someone else's, or a reflex press).
     LoginNumberMismatch,
+    /// An operator's code was not taken (wrong, replayed, locked, blocked;
+    /// details: which, and until when a lock lasts).
+    StaffCodeRefused,
+    /// An operator's right code opened a staff session (details: until
+    /// when, and whether it completed the enrolment).
+    StaffSessionOpened,
 }
 
 impl Kind {
@@ -74,6 +80,8 @@ impl Kind {
             Kind::FactorReset => "factor_reset",
             Kind::LoginApproved => "login_approved",
             Kind::LoginNumberMismatch => "login_number_mismatch",
+            Kind::StaffCodeRefused => "staff_code_refused",
+            Kind::StaffSessionOpened => "staff_session_opened",
         }
     }
 }

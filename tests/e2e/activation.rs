@@ -204,6 +204,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     operators::grant(&app.db, olga.id(), "test", app.clock.now())
         .await
         .unwrap();
+    app.open_staff_session(olga.id()).await;
     let review = olga.send("/review").await;
     contains(&review, &format!("📋 Заявка {number}"));
     let approved = olga.press("✅ Одобрить").await;

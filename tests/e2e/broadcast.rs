@@ -33,12 +33,9 @@ async fn practitioner<'a>(
         .await
 }
 
+/// An operator with the staff session open now.
 async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
-    let phone = app.user(name, "ru").await;
-    operators::grant(&app.db, phone.id(), "test", app.clock.now())
-        .await
-        .unwrap();
-    phone
+    app.operator(name).await
 }
 
 /// Waits until the progress message (the confirmed preview) says «Готово».
@@ -531,6 +528,8 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(db: PgPool) {
     let olga = operator(&app, "Ольга").await.user;
     // 23:00 in Moscow: the practitioners' quiet hours hold the pushes.
     app.clock.advance(chrono::Duration::hours(11));
+    // Hours later: the code again, for a new staff session.
+    app.open_staff_session(olga.id).await;
 
     let progress = {
         let olga = app.phone(olga.clone());

@@ -445,6 +445,7 @@ async fn the_history_of_an_application_shows_its_statuses(db: PgPool) {
     operators::grant(&app.db, olga.id(), "test", app.clock.now())
         .await
         .unwrap();
+    app.open_staff_session(olga.id()).await;
     let now = app.clock.now();
     let created = applications::create(
         &app.db,

@@ -21,6 +21,7 @@ mod redelivery;
 mod reminders;
 mod review;
 mod settings;
+mod staff;
 mod step_up;
 mod unexpected;
 

@@ -99,10 +99,10 @@ async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
     phone
 }
 
+/// The role, with the staff factor enrolled and a staff session open now.
 async fn grant(app: &TestApp, phone: &Phone<'_>) {
-    operators::grant(&app.db, phone.id(), "test", app.clock.now())
-        .await
-        .unwrap();
+    app.grant_operator(phone.id()).await;
+    app.open_staff_session(phone.id()).await;
 }
 
 async fn status(app: &TestApp, application: &Application) -> Status {
@@ -647,8 +647,10 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(db: PgPoo
         Some(ru("review-resets-none").as_str())
     );
 
-    // Asked again, and rejected with a reason.
+    // Asked again (an hour on: Olga's staff session is opened again), and
+    // rejected with a reason.
     request_reset(&app, &anna).await;
+    app.open_staff_session(olga.id()).await;
     olga.send("/resets").await;
     olga.press("Запрос №1").await;
     let ask = olga.press("❌ Отклонить").await;

@@ -488,6 +488,65 @@ impl TestApp {
         ticked
     }
 
+    /// Makes the user an operator (as `medcab admin grant-operator` does),
+    /// without a second factor yet: their first staff action enrols one.
+    pub async fn grant_operator(&self, user_id: i64) {
+        medcab_core::operators::grant(&self.db, user_id, "test", self.clock.now())
+            .await
+            .expect("the role is granted");
+    }
+
+    /// A staff member with the operator role, not a practitioner, whose
+    /// staff factor is enrolled and staff session open now (through core,
+    /// not the chat).
+    pub async fn operator(&self, first_name: &str) -> Phone<'_> {
+        let phone = self.user(first_name, "ru").await;
+        self.grant_operator(phone.id()).await;
+        self.open_staff_session(phone.id()).await;
+        phone
+    }
+
+    /// Enrols the operator's factor if they have none, and opens a staff
+    /// session now with the bot's limits, as a right code typed now would
+    /// (that code is then used: a test typing one next needs a later step).
+    pub async fn open_staff_session(&self, user_id: i64) {
+        use medcab_core::operator_factors;
+        let secret = match operator_factors::secret_for_tests(&self.db, &self.vault, user_id).await
+        {
+            Ok(secret) => secret,
+            Err(_) => operator_factors::enrolment_secret(&self.db, &self.vault, user_id)
+                .await
+                .expect("an operator's factor is enrolled"),
+        };
+        let now = self.clock.now();
+        let checked = operator_factors::check_code(
+            &self.db,
+            &self.vault,
+            user_id,
+            &secret.code_at(now.timestamp()),
+            now,
+            self.services().factor,
+        )
+        .await
+        .expect("the code is checked");
+        assert!(
+            matches!(
+                checked,
+                medcab_core::second_factor::CodeCheck::Accepted { .. }
+            ),
+            "the staff session opens: {checked:?}"
+        );
+    }
+
+    /// The code an authenticator app shows now for the operator's staff
+    /// factor (pending or enrolled), by the bot's clock.
+    pub async fn staff_code(&self, user_id: i64) -> String {
+        medcab_core::operator_factors::secret_for_tests(&self.db, &self.vault, user_id)
+            .await
+            .expect("the operator has a staff factor")
+            .code_at(self.clock.now().timestamp())
+    }
+
     /// The TOTP code an authenticator app shows now for this user's second
     /// factor (pending or enrolled), by the bot's clock.
     pub async fn totp_code(&self, user_id: i64) -> String {

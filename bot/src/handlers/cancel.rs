@@ -43,7 +43,10 @@ pub async fn cancel(
         }
         _ => false,
     };
-    let dropped_draft = dropped_draft || dropped_education;
+    // An operator's code asked for: the next message is not taken for it.
+    let dropped_code =
+        medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.0).await?;
+    let dropped_draft = dropped_draft || dropped_education || dropped_code;
     dialogue.exit().await?;
     let text = if state == State::Idle && !dropped_draft {
         t.msg("cancel-nothing")

@@ -43,8 +43,18 @@ pub async fn take_code(
         second_factor::check_code(db, &services.vault, user_id, code, now, services.factor).await;
     // Off the chat whatever came of it, a failed check included.
     forget_message(bot, msg).await;
-    let reason = match checked? {
-        CodeCheck::Accepted { .. } => return Ok(true),
+    let Some(reason) = refusal(t, checked?) else {
+        return Ok(true);
+    };
+    screen::say(bot, msg.chat.id, reason).await?;
+    Ok(false)
+}
+
+/// Why a code was not taken; `None` when it was. (Operators' codes are
+/// told the same way: `staff`.)
+pub fn refusal(t: Texts, checked: CodeCheck) -> Option<String> {
+    Some(match checked {
+        CodeCheck::Accepted { .. } => return None,
         CodeCheck::Malformed => t.msg("code-malformed"),
         CodeCheck::Wrong { attempts_left } => {
             t.msg_with("code-wrong", [("left", Arg::Number(attempts_left.into()))])
@@ -57,9 +67,7 @@ pub async fn take_code(
         }
         CodeCheck::BlockedNow | CodeCheck::Blocked => t.msg("code-blocked"),
         CodeCheck::Replayed => t.msg("code-replayed"),
-    };
-    screen::say(bot, msg.chat.id, reason).await?;
-    Ok(false)
+    })
 }
 
 /// When a lock ends, in Moscow time; with the date, since a lock may last

@@ -114,6 +114,9 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             ),
         )
         .branch(Update::filter_callback_query().branch(anytime_actions))
+        // An operator's code, when the bot asked for it (before everything
+        // else that could take the message).
+        .branch(staff::routes())
         .branch(review::routes())
         .branch(settings::routes())
         .branch(broadcast::routes())

@@ -39,7 +39,7 @@ use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
 
 use super::commands::Command;
 use super::screen::{self, Screen, button};
-use super::staff::{allowed, record_refusal};
+use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
@@ -200,13 +200,11 @@ pub async fn review_command(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
+    let Gate::Open(operator) =
+        staff::for_message(&bot, &msg, t, &db, &services, "review", Then::Review).await?
+    else {
         return Ok(());
     };
-    let operator = user.id.0 as i64;
-    if !allowed(&db, operator, "review", services.clock.now()).await? {
-        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
-    }
     dialogue.exit().await?;
     let (screen, _) = next_screen(t, &db, &services, operator, None).await?;
     screen::show(&bot, msg.chat.id, screen).await
@@ -222,11 +220,11 @@ pub async fn press(
     services: Services,
     op: OpAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let Gate::Open(operator) = staff::for_press(&bot, &query, t, &db, &services, op.name()).await?
+    else {
+        return Ok(());
+    };
     let now = services.clock.now();
-    if !allowed(&db, operator, op.name(), now).await? {
-        return screen::answer_with(&bot, &query, t.msg("review-operators-only")).await;
-    }
     match op {
         OpAction::Next => {
             screen::answer(&bot, &query).await?;
@@ -360,15 +358,17 @@ pub async fn receive_note(
     services: Services,
     (application, note): (i64, NoteFor),
 ) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    let operator = user.id.0 as i64;
     let now = services.clock.now();
-    if !allowed(&db, operator, "note", now).await? {
-        dialogue.exit().await?;
-        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
-    }
+    // Without a session the note waits: after the code it is sent again.
+    let operator =
+        match staff::for_message(&bot, &msg, t, &db, &services, "note", Then::SendAgain).await? {
+            Gate::Open(operator) => operator,
+            Gate::NotOperator => {
+                dialogue.exit().await?;
+                return Ok(());
+            }
+            Gate::CodeAsked => return Ok(()),
+        };
     let parsed = match typed_note(t, &msg) {
         Ok(parsed) => parsed,
         Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
@@ -411,15 +411,26 @@ pub async fn receive_reset_reason(
     services: Services,
     request: i64,
 ) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    let operator = user.id.0 as i64;
     let now = services.clock.now();
-    if !allowed(&db, operator, "reject_factor_reset", now).await? {
-        dialogue.exit().await?;
-        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
-    }
+    // Without a session the reason waits: after the code it is sent again.
+    let gate = staff::for_message(
+        &bot,
+        &msg,
+        t,
+        &db,
+        &services,
+        "reject_factor_reset",
+        Then::SendAgain,
+    )
+    .await?;
+    let operator = match gate {
+        Gate::Open(operator) => operator,
+        Gate::NotOperator => {
+            dialogue.exit().await?;
+            return Ok(());
+        }
+        Gate::CodeAsked => return Ok(()),
+    };
     let reason = match typed_note(t, &msg) {
         Ok(reason) => reason,
         Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
@@ -443,14 +454,12 @@ pub async fn resets_command(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
+    let Gate::Open(operator) =
+        staff::for_message(&bot, &msg, t, &db, &services, "resets", Then::Resets).await?
+    else {
         return Ok(());
     };
-    let operator = user.id.0 as i64;
     let now = services.clock.now();
-    if !allowed(&db, operator, "resets", now).await? {
-        return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
-    }
     let screen = resets_screen(t, &db, operator, now, None).await?;
     screen::show(&bot, msg.chat.id, screen).await
 }

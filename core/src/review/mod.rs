@@ -31,6 +31,7 @@ use crate::applications::{self, Application, ApplicationError, Event, Lease, Not
 use crate::crypto::Vault;
 use crate::documents::{self, Document, DocumentError};
 use crate::history::Actor;
+use crate::operator_factors::{self, Access};
 use crate::operators::{self, AuditAction, AuditEntry, View};
 use crate::profile::{self, ProfileError};
 use crate::registry::Registry;
@@ -63,6 +64,10 @@ pub enum ReviewError {
     /// and audited.
     #[error("not an operator")]
     NotOperator,
+    /// An operator without an open staff session (no code lately): refused
+    /// and audited.
+    #[error("no open staff session")]
+    NoStaffSession,
     #[error("no such application")]
     NotFound,
     /// The operator's own application: refused and audited.
@@ -506,7 +511,8 @@ async fn held_application(
     Ok(app)
 }
 
-/// Refuses a non-operator (audited).
+/// Refuses a non-operator, and an operator without an open staff session
+/// (audited); an open session is extended (see `crate::operator_factors`).
 async fn require_operator(
     tx: &mut PgConnection,
     user_id: i64,
@@ -514,11 +520,15 @@ async fn require_operator(
     application_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), ReviewError> {
-    if operators::is_operator_in(tx, user_id).await? {
-        return Ok(());
-    }
-    refuse(tx, user_id, what, application_id, None, "not_operator", now).await?;
-    Err(ReviewError::NotOperator)
+    let (why, error) = match operator_factors::access_in(tx, user_id, now).await? {
+        Access::Open => return Ok(()),
+        Access::NotOperator => ("not_operator", ReviewError::NotOperator),
+        Access::NotEnrolled | Access::SessionClosed => {
+            ("no_staff_session", ReviewError::NoStaffSession)
+        }
+    };
+    refuse(tx, user_id, what, application_id, None, why, now).await?;
+    Err(error)
 }
 
 async fn refuse(
@@ -556,6 +566,7 @@ async fn finish<T>(
         }
         Err(
             refusal @ (ReviewError::NotOperator
+            | ReviewError::NoStaffSession
             | ReviewError::NotFound
             | ReviewError::OwnApplication
             | ReviewError::NotLeaseHolder

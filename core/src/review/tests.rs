@@ -30,7 +30,30 @@ async fn operators_are(db: &PgPool, ids: &[i64]) {
             operators::grant(db, id, "test", start()).await.unwrap(),
             Grant::Granted
         );
+        open_staff_session(db, id).await;
     }
+}
+
+/// Enrols the operator's factor and opens a staff session long enough for
+/// any test (the session's own limits are tested in `operator_factors`).
+async fn open_staff_session(db: &PgPool, id: i64) {
+    let vault = Vault::new(&crate::DataKey::generate());
+    let secret = crate::operator_factors::enrolment_secret(db, &vault, id)
+        .await
+        .unwrap();
+    let policy = second_factor::FactorPolicy {
+        staff: crate::operator_factors::StaffLimits {
+            absolute: Duration::days(3650),
+            idle: Duration::days(3650),
+        },
+        ..Default::default()
+    };
+    let at = start() - Duration::days(30);
+    let code = secret.code_at(at.timestamp());
+    let checked = crate::operator_factors::check_code(db, &vault, id, &code, at, policy)
+        .await
+        .unwrap();
+    assert!(matches!(checked, second_factor::CodeCheck::Accepted { .. }));
 }
 
 /// A submitted certificate request (it needs no documents) of `owner`,
@@ -381,6 +404,47 @@ async fn only_the_lease_holder_decides(db: PgPool) {
     assert_eq!(decided_rows.len(), 1);
     assert_eq!(decided_rows[0].details["status"], "rejected");
     assert!(!decided_rows[0].details.to_string().contains("Иванова"));
+}
+
+/// Core refuses a staff action without an open staff session, whatever
+/// the bot asked: the operator without a factor, and the one whose session
+/// went idle.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn an_operator_without_an_open_staff_session_is_refused(db: PgPool) {
+    accounts_for(&db, &[ANNA]).await;
+    let vault = vault();
+    let app = submitted(&db, &vault, ANNA, start()).await;
+    let now = start() + Duration::hours(1);
+    operators::grant(&db, BORIS, "test", start()).await.unwrap();
+    assert!(matches!(
+        claim_next(&db, &vault, BORIS, now, lease()).await,
+        Err(ReviewError::NoStaffSession)
+    ));
+    assert!(matches!(
+        view(&db, &vault, &local(&db, &vault), BORIS, app.id, now).await,
+        Err(ReviewError::NoStaffSession)
+    ));
+    // With the default limits: open after the code, closed 15 idle minutes on.
+    let secret = crate::operator_factors::enrolment_secret(&db, &vault, BORIS)
+        .await
+        .unwrap();
+    let code = secret.code_at(now.timestamp());
+    let policy = second_factor::FactorPolicy::default();
+    crate::operator_factors::check_code(&db, &vault, BORIS, &code, now, policy)
+        .await
+        .unwrap();
+    let claim = claim_next(&db, &vault, BORIS, now, lease()).await.unwrap();
+    assert_eq!(claim.unwrap().application.id, app.id);
+    let idle = now + Duration::minutes(15);
+    assert!(matches!(
+        decide(&db, &vault, BORIS, app.id, Decision::Approve, idle).await,
+        Err(ReviewError::NoStaffSession)
+    ));
+    assert_eq!(status_of(&db, app.id).await, "in_review");
+    assert_eq!(
+        refusals(&operators::audit_by_operator(&db, BORIS).await.unwrap()),
+        vec![(BORIS, "no_staff_session".to_owned()); 3]
+    );
 }
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]

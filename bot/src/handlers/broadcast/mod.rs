@@ -79,7 +79,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::commands::Command;
 use super::screen::{self, Screen, button};
-use super::staff::{allowed, record_refusal};
+use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
@@ -348,7 +348,9 @@ pub fn routes() -> UpdateHandler<HandlerError> {
         .branch(Update::filter_callback_query().branch(actions))
 }
 
-/// The operator typing: the user's id, if they may.
+/// The operator typing: the user's id, if they may (an operator without a
+/// staff session is asked for the code, and the command runs again after
+/// it: see `staff`).
 async fn operator_of(
     bot: &Bot,
     msg: &Message,
@@ -357,16 +359,22 @@ async fn operator_of(
     services: &Services,
     attempted: &str,
 ) -> Result<Option<i64>, HandlerError> {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(None);
+    let then = match attempted {
+        "notice" => Then::Notice,
+        "inspection" => Then::Inspection,
+        "view_proposals" => Then::Notices,
+        "view_inspections" => Then::Inspections,
+        _ => Then::SendAgain,
     };
-    let operator = user.id.0 as i64;
-    if !allowed(db, operator, attempted, services.clock.now()).await? {
-        screen::say(bot, msg.chat.id, t.msg("review-operators-only")).await?;
-        return Ok(None);
+    match staff::for_message(bot, msg, t, db, services, attempted, then).await? {
+        Gate::Open(operator) => Ok(Some(operator)),
+        Gate::NotOperator | Gate::CodeAsked => Ok(None),
     }
-    Ok(Some(operator))
 }
+
+/// /notices and /inspections, for running again after the staff code.
+pub(super) use proposals::command as notices_command;
+pub(super) use scheduled::command as inspections_command;
 
 /// /notice: a new regulatory notice.
 pub async fn notice_command(
@@ -453,11 +461,25 @@ pub async fn receive(
     services: Services,
     compose: Compose,
 ) -> HandlerResult {
-    let Some(_operator) = operator_of(&bot, &msg, t, &db, &services, "broadcast_compose").await?
-    else {
-        dialogue.exit().await?;
-        return Ok(());
-    };
+    // Without a session the draft waits: after the code the answer is sent again.
+    match staff::for_message(
+        &bot,
+        &msg,
+        t,
+        &db,
+        &services,
+        "broadcast_compose",
+        Then::SendAgain,
+    )
+    .await?
+    {
+        Gate::Open(_) => {}
+        Gate::NotOperator => {
+            dialogue.exit().await?;
+            return Ok(());
+        }
+        Gate::CodeAsked => return Ok(()),
+    }
     let Some(text) = msg.text() else {
         return screen::say(&bot, msg.chat.id, t.msg("broadcast-text-only")).await;
     };
@@ -511,11 +533,10 @@ pub async fn press(
     services: Services,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
-    let now = services.clock.now();
-    if !allowed(&db, operator, action.name(), now).await? {
-        return screen::answer_with(&bot, &query, t.msg("review-operators-only")).await;
-    }
+    let Gate::Open(_) = staff::for_press(&bot, &query, t, &db, &services, action.name()).await?
+    else {
+        return Ok(());
+    };
     match action {
         BcAction::Proposals
         | BcAction::Proposal(_)

@@ -1,0 +1,510 @@
+//! The operators' second factor and their staff session.
+//!
+//! Owns the table `operator_factors`. An operator need not be a
+//! practitioner with an account (`second_factors` references `accounts`),
+//! and the role's factor must go with the role: so it lives next to
+//! `operators`, one row per operator, deleted when the role is revoked
+//! (`operators::revoke`). The rules of a code are the practitioners' ones
+//! (`crate::second_factor`: RFC 6238 through `crate::totp`, each code
+//! once, three wrong codes lock for 30 minutes, then 2 hours, then 24
+//! hours, and one lock too many blocks the factor; for an operator, until
+//! IT staff revoke and grant the role again, which enrols a new factor).
+//!
+//! A right code opens the staff session: every staff action needs it open,
+//! at most [`StaffLimits::absolute`] after the code however active, and at
+//! most [`StaffLimits::idle`] after the last staff action. [`access_in`]
+//! asks "operator, with an open session?" and extends the session, inside
+//! each operation's transaction (`crate::review::require_operator`), so core
+//! refuses a staff action without a session even if the bot did not ask.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use crate::crypto::{RowKey, Vault};
+use crate::operators;
+use crate::second_factor::{self, CodeCheck, FactorError, FactorPolicy, WrongCode};
+use crate::security_events::{self, Kind};
+use crate::totp::{self, CodeRejection, TotpSecret};
+
+pub const SECRET_FIELD: &str = "operator_factors.secret";
+
+/// How long the bot waits for the code it asked for: a message typed after
+/// that is not taken for a code.
+pub const CODE_ASKED_FOR: Duration = Duration::minutes(10);
+
+/// The staff session's limits (`MEDCAB_STAFF_SESSION_HOURS`,
+/// `MEDCAB_STAFF_SESSION_IDLE_MINUTES`): shorter than a practitioner's,
+/// since an operator's session opens every practitioner's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffLimits {
+    /// From the code, however active.
+    pub absolute: Duration,
+    /// From the last staff action.
+    pub idle: Duration,
+}
+
+pub const DEFAULT_STAFF_SESSION_HOURS: i64 = 8;
+pub const DEFAULT_STAFF_SESSION_IDLE_MINUTES: i64 = 15;
+
+impl Default for StaffLimits {
+    fn default() -> StaffLimits {
+        StaffLimits {
+            absolute: Duration::hours(DEFAULT_STAFF_SESSION_HOURS),
+            idle: Duration::minutes(DEFAULT_STAFF_SESSION_IDLE_MINUTES),
+        }
+    }
+}
+
+/// May this user act as staff now?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// An operator with an open session (now extended).
+    Open,
+    NotOperator,
+    /// An operator with no enrolled factor: enrol first.
+    NotEnrolled,
+    /// An operator whose session is closed (never opened, idle too long,
+    /// or past its absolute end): the code first.
+    SessionClosed,
+}
+
+/// [`access_in`] on its own connection (the bot's gate before a screen).
+pub async fn access(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Access, sqlx::Error> {
+    access_in(&mut *db.acquire().await?, user_id, now).await
+}
+
+/// Whether the user is an operator with an open staff session; an open
+/// one is extended by the idle time (never past its absolute end). Inside
+/// the caller's transaction, so that an operation and the check that
+/// allowed it see the same state.
+pub async fn access_in(
+    db: &mut PgConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Access, sqlx::Error> {
+    if !operators::is_operator_in(db, user_id).await? {
+        return Ok(Access::NotOperator);
+    }
+    let extended = sqlx::query!(
+        r#"
+        UPDATE operator_factors
+        SET session_idle_until =
+            LEAST(session_until, $2 + session_idle_seconds * INTERVAL '1 second')
+        WHERE telegram_user_id = $1 AND enrolled_at IS NOT NULL
+          AND session_until > $2 AND session_idle_until > $2
+        "#,
+        user_id,
+        now,
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    if extended > 0 {
+        return Ok(Access::Open);
+    }
+    let enrolled = sqlx::query_scalar!(
+        "SELECT enrolled_at FROM operator_factors WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    Ok(match enrolled {
+        Some(_) => Access::SessionClosed,
+        None => Access::NotEnrolled,
+    })
+}
+
+/// The secret to enrol: the pending one if enrolment was started before
+/// (the QR code already scanned stays valid), or a fresh one. Only for an
+/// operator (the row references the role).
+pub async fn enrolment_secret(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+) -> Result<TotpSecret, FactorError> {
+    let existing = sqlx::query!(
+        "SELECT secret, enrolled_at FROM operator_factors WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some(row) = existing.filter(|row| row.enrolled_at.is_none()) {
+        return open_secret(vault, user_id, &row.secret);
+    }
+    let secret = TotpSecret::generate();
+    sqlx::query!(
+        r#"
+        INSERT INTO operator_factors (telegram_user_id, secret)
+        VALUES ($1, $2)
+        ON CONFLICT (telegram_user_id) DO UPDATE
+            SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
+        "#,
+        user_id,
+        vault.seal(SECRET_FIELD, &RowKey::id(user_id), secret.as_bytes()),
+    )
+    .execute(db)
+    .await?;
+    Ok(secret)
+}
+
+/// The secret is bound to its operator's row (`RowKey::id`).
+fn open_secret(vault: &Vault, user_id: i64, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
+    TotpSecret::from_bytes(vault.open(SECRET_FIELD, &RowKey::id(user_id), sealed)?)
+        .map_err(|_| FactorError::Corrupt)
+}
+
+/// Checks an operator's code. A right one completes a pending enrolment
+/// and opens the staff session within `policy.staff`; wrong ones count
+/// and lock as a practitioner's do. Every outcome but a malformed code is
+/// in the security log.
+pub async fn check_code(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+    code: &str,
+    now: DateTime<Utc>,
+    policy: FactorPolicy,
+) -> Result<CodeCheck, FactorError> {
+    let mut tx = db.begin().await?;
+    if !operators::is_operator_in(&mut tx, user_id).await? {
+        return Err(FactorError::Missing);
+    }
+    let row = sqlx::query!(
+        r#"
+        SELECT secret, enrolled_at, last_accepted_step, failed_attempts, locked_until,
+               lockouts, blocked_at
+        FROM operator_factors WHERE telegram_user_id = $1 FOR UPDATE
+        "#,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(FactorError::Missing)?;
+    let failed_before = match second_factor::failed_before(
+        row.blocked_at,
+        row.locked_until,
+        row.failed_attempts,
+        now,
+    ) {
+        Ok(failed) => failed,
+        Err(refused) => {
+            let details = json!({ "outcome": outcome_name(refused) });
+            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now).await?;
+            tx.commit().await?;
+            return Ok(refused);
+        }
+    };
+
+    let secret = open_secret(vault, user_id, &row.secret)?;
+    let outcome = match totp::verify(&secret, code, now.timestamp(), row.last_accepted_step) {
+        Ok(step) => {
+            let limits = policy.staff;
+            let until = now + limits.absolute;
+            sqlx::query!(
+                r#"
+                UPDATE operator_factors
+                SET last_accepted_step = $2, failed_attempts = 0, locked_until = NULL,
+                    lockouts = 0, enrolled_at = COALESCE(enrolled_at, $3),
+                    code_asked_for = NULL, code_asked_at = NULL,
+                    session_started_at = $3, session_until = $4, session_idle_until = $5,
+                    session_idle_seconds = $6
+                WHERE telegram_user_id = $1
+                "#,
+                user_id,
+                step,
+                now,
+                until,
+                now + limits.idle.min(limits.absolute),
+                limits.idle.num_seconds() as i32,
+            )
+            .execute(&mut *tx)
+            .await?;
+            let enrolled_now = row.enrolled_at.is_none();
+            let details = json!({ "enrolled_now": enrolled_now, "until": until });
+            security_events::record(&mut tx, user_id, Kind::StaffSessionOpened, details, now)
+                .await?;
+            CodeCheck::Accepted { enrolled_now }
+        }
+        Err(CodeRejection::Malformed) => CodeCheck::Malformed,
+        Err(CodeRejection::Replayed) => {
+            let details = json!({ "outcome": "replayed" });
+            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now).await?;
+            CodeCheck::Replayed
+        }
+        Err(CodeRejection::Wrong) => {
+            let wrong: WrongCode =
+                second_factor::wrong_code(failed_before, row.lockouts, policy, now);
+            sqlx::query!(
+                r#"
+                UPDATE operator_factors
+                SET failed_attempts = $2, locked_until = $3, lockouts = $4, blocked_at = $5
+                WHERE telegram_user_id = $1
+                "#,
+                user_id,
+                wrong.failed,
+                wrong.locked_until,
+                wrong.lockouts,
+                wrong.blocked.then_some(now),
+            )
+            .execute(&mut *tx)
+            .await?;
+            let check = wrong.check();
+            let details = json!({
+                "outcome": outcome_name(check),
+                "attempts": wrong.failed,
+                "until": wrong.locked_until,
+            });
+            security_events::record(&mut tx, user_id, Kind::StaffCodeRefused, details, now).await?;
+            check
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// How a refused code is named in the security log.
+fn outcome_name(check: CodeCheck) -> &'static str {
+    match check {
+        CodeCheck::Accepted { .. } => "accepted",
+        CodeCheck::Malformed => "malformed",
+        CodeCheck::Wrong { .. } => "wrong",
+        CodeCheck::LockedNow { .. } => "locked_now",
+        CodeCheck::Locked { .. } => "locked",
+        CodeCheck::BlockedNow => "blocked_now",
+        CodeCheck::Blocked => "blocked",
+        CodeCheck::Replayed => "replayed",
+    }
+}
+
+/// Notes that the bot asked this operator for their code, and what to do
+/// once it is right (`then`: a command to run again, or what to tell).
+pub async fn ask_for_code(
+    db: &PgPool,
+    user_id: i64,
+    then: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE operator_factors SET code_asked_for = $2, code_asked_at = $3
+        WHERE telegram_user_id = $1
+        "#,
+        user_id,
+        then,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets that the code was asked for (/cancel): the next message is not
+/// taken for a code. Whether one was asked for.
+pub async fn cancel_code_request(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let cancelled = sqlx::query!(
+        r#"
+        UPDATE operator_factors SET code_asked_for = NULL, code_asked_at = NULL
+        WHERE telegram_user_id = $1 AND code_asked_for IS NOT NULL
+        "#,
+        user_id,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(cancelled > 0)
+}
+
+/// What the operator's code was asked for, if it was asked for lately and
+/// they are still an operator: their next message is the code.
+pub async fn code_asked_for(
+    db: &PgPool,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    let asked = sqlx::query_scalar!(
+        r#"
+        SELECT f.code_asked_for FROM operator_factors f
+        JOIN operators o USING (telegram_user_id)
+        WHERE f.telegram_user_id = $1 AND o.revoked_at IS NULL AND f.code_asked_at > $2
+        "#,
+        user_id,
+        now - CODE_ASKED_FOR,
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten();
+    Ok(asked)
+}
+
+/// Remembers the message with the QR code being enrolled; returns the one
+/// it replaces (to be deleted: one copy of a secret in a chat).
+pub async fn remember_enrolment_message(
+    db: &PgPool,
+    user_id: i64,
+    message_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    swap_enrolment_message(db, user_id, Some(message_id)).await
+}
+
+/// The message that showed the secret, now to be deleted; forgotten here.
+pub async fn take_enrolment_message(db: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    swap_enrolment_message(db, user_id, None).await
+}
+
+async fn swap_enrolment_message(
+    db: &PgPool,
+    user_id: i64,
+    new: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let previous = sqlx::query_scalar!(
+        "SELECT enrolment_message_id FROM operator_factors WHERE telegram_user_id = $1 FOR UPDATE",
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .flatten();
+    sqlx::query!(
+        "UPDATE operator_factors SET enrolment_message_id = $2 WHERE telegram_user_id = $1",
+        user_id,
+        new,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(previous)
+}
+
+/// The role is revoked: its factor and session go with it.
+pub(crate) async fn remove(tx: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM operator_factors WHERE telegram_user_id = $1",
+        user_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The secret, for tests that type the code an authenticator app shows.
+pub async fn secret_for_tests(
+    db: &PgPool,
+    vault: &Vault,
+    user_id: i64,
+) -> Result<TotpSecret, FactorError> {
+    let sealed = sqlx::query_scalar!(
+        "SELECT secret FROM operator_factors WHERE telegram_user_id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(FactorError::Missing)?;
+    open_secret(vault, user_id, &sealed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataKey;
+
+    const OLGA: i64 = 5001;
+
+    fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    async fn check(db: &PgPool, vault: &Vault, code: &str, now: DateTime<Utc>) -> CodeCheck {
+        check_code(db, vault, OLGA, code, now, FactorPolicy::default())
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_session_ends_when_idle_and_at_its_absolute_end(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        operators::grant(&db, OLGA, "test", start()).await.unwrap();
+        assert_eq!(
+            access(&db, OLGA, start()).await.unwrap(),
+            Access::NotEnrolled
+        );
+        let secret = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        assert_eq!(
+            access(&db, OLGA, start()).await.unwrap(),
+            Access::NotEnrolled,
+            "a pending enrolment opens nothing"
+        );
+        let code = secret.code_at(start().timestamp());
+        assert_eq!(
+            check(&db, &vault, &code, start()).await,
+            CodeCheck::Accepted { enrolled_now: true }
+        );
+        // Active every 14 minutes: open until 8 hours after the code.
+        let mut now = start();
+        while now + Duration::minutes(14) < start() + Duration::hours(8) {
+            now += Duration::minutes(14);
+            assert_eq!(access(&db, OLGA, now).await.unwrap(), Access::Open);
+        }
+        assert_eq!(
+            access(&db, OLGA, start() + Duration::hours(8))
+                .await
+                .unwrap(),
+            Access::SessionClosed
+        );
+        // A new code, then 15 idle minutes close it.
+        let later = start() + Duration::hours(9);
+        let code = secret.code_at(later.timestamp());
+        assert_eq!(
+            check(&db, &vault, &code, later).await,
+            CodeCheck::Accepted {
+                enrolled_now: false
+            }
+        );
+        let idle = later + Duration::minutes(15);
+        assert_eq!(
+            access(&db, OLGA, idle).await.unwrap(),
+            Access::SessionClosed
+        );
+        // Revoked: the factor goes with the role.
+        operators::revoke(&db, OLGA, idle).await.unwrap();
+        assert_eq!(access(&db, OLGA, idle).await.unwrap(), Access::NotOperator);
+        operators::grant(&db, OLGA, "test", idle).await.unwrap();
+        assert_eq!(access(&db, OLGA, idle).await.unwrap(), Access::NotEnrolled);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn wrong_codes_lock_as_a_practitioners_do(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        operators::grant(&db, OLGA, "test", start()).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let now = start();
+        let wrong = if secret.code_at(now.timestamp()) == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        assert_eq!(
+            check(&db, &vault, wrong, now).await,
+            CodeCheck::Wrong { attempts_left: 2 }
+        );
+        check(&db, &vault, wrong, now).await;
+        assert_eq!(
+            check(&db, &vault, wrong, now).await,
+            CodeCheck::LockedNow {
+                until: now + Duration::minutes(30)
+            }
+        );
+        let right = secret.code_at(now.timestamp());
+        assert_eq!(
+            check(&db, &vault, &right, now).await,
+            CodeCheck::Locked {
+                until: now + Duration::minutes(30)
+            }
+        );
+        let kinds = security_events::kinds_for(&db, OLGA).await.unwrap();
+        assert_eq!(kinds, vec!["staff_code_refused"; 4]);
+    }
+}

@@ -1,0 +1,17 @@
+# The operators' second factor and staff session (handlers/staff.rs).
+
+staff-factor-qr-caption =
+    <b>Protecting staff work with a second factor.</b>
+
+    Applications and broadcasts open only after a code from an authenticator app.
+    1. Open an authenticator app (Yandex Key, Google Authenticator or another).
+    2. Scan this QR code or add the key by hand: <code>{ $secret }</code>
+    3. Reply with the 6-digit code the app shows.
+    This is a separate key, for staff work only.
+staff-factor-enrolled = <b>Done!</b> Staff work is protected by a second factor.
+staff-code-needed = 🔐 The staff session is closed. Enter the 6-digit code from the authenticator app (the “medcab staff” key) and the action will go on.
+staff-code-first = Enter the code from the authenticator app first.
+staff-session-opened = 🔓 Code accepted. The staff session is open until { $until } (Moscow time); without activity it closes in { $idle } min.
+staff-press-again = Press the button again.
+staff-send-again = Send the message again.
+staff-code-blocked = Staff code entry is blocked: too many wrong codes in a row. Ask IT staff to grant the role again, with a new key.

@@ -1,0 +1,341 @@
+//! Operators' second factor: every staff action needs a staff session a
+//! code opened (8 hours at most, 15 minutes idle); an operator without a
+//! factor enrols one first; wrong codes lock; nothing personal is shown
+//! before the code.
+
+use chrono::Duration;
+use medcab_core::applications::{self, Application, Kind, Status};
+use medcab_core::security_events;
+use medcab_e2e::{Phone, TestApp};
+use sqlx::PgPool;
+
+use crate::ru;
+
+const OPERATORS_ONLY: &str = "Это действие доступно только сотрудникам, проверяющим заявки.";
+
+/// A submitted certificate request (it needs no documents), through core.
+async fn submitted(app: &TestApp, owner: &Phone<'_>) -> Application {
+    let now = app.clock.now();
+    let draft = applications::create(
+        &app.db,
+        &app.vault,
+        owner.id(),
+        Kind::CertificateRequest,
+        now,
+    )
+    .await
+    .unwrap();
+    applications::submit(&app.db, &app.vault, owner.id(), draft.id, now)
+        .await
+        .unwrap()
+}
+
+async fn status(app: &TestApp, application: &Application) -> Status {
+    applications::get(&app.db, &app.vault, application.owner_id, application.id)
+        .await
+        .unwrap()
+        .status
+}
+
+/// Why this user's staff actions were refused, as the security log has it.
+async fn refusals(app: &TestApp, user_id: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        r#"
+        SELECT details->>'why' FROM security_events
+        WHERE telegram_user_id = $1 AND kind = 'operator_action_refused' ORDER BY id
+        "#,
+    )
+    .bind(user_id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+/// Nothing of the application reached the chat.
+async fn nothing_personal(phone: &Phone<'_>, application: &Application) {
+    let chat = phone.chat().await;
+    assert!(
+        chat.messages
+            .iter()
+            .all(|m| { m.document.is_none() && !m.body().contains(&application.number) }),
+        "{:#?}",
+        chat.messages
+    );
+}
+
+/// Every message the user typed with this text is deleted from the chat.
+async fn deleted(phone: &Phone<'_>, text: &str) {
+    let chat = phone.chat().await;
+    let typed: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.from == medcab_sandbox::From::User && m.text.as_deref() == Some(text))
+        .collect();
+    assert!(!typed.is_empty(), "{text} was typed");
+    assert!(typed.iter().all(|m| m.deleted), "{text} is deleted");
+}
+
+fn wrong_code(right: &str) -> &'static str {
+    if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let application = submitted(&app, &anna).await;
+    let olga = app.user("Ольга", "ru").await;
+    app.grant_operator(olga.id()).await;
+
+    let qr = olga.send("/review").await;
+
+    assert!(qr.photo.is_some(), "a QR code: {qr:?}");
+    assert!(
+        qr.protect_content,
+        "the secret cannot be forwarded or saved"
+    );
+    assert!(
+        qr.body()
+            .starts_with("Защита работы сотрудника вторым фактором."),
+        "{}",
+        qr.body()
+    );
+    nothing_personal(&olga, &application).await;
+    assert_eq!(status(&app, &application).await, Status::Submitted);
+    assert_eq!(refusals(&app, olga.id()).await, ["no_staff_factor"]);
+
+    let code = app.staff_code(olga.id()).await;
+    olga.send(&code).await;
+    let card = olga
+        .wait_for_text(&format!("📋 Заявка {}", application.number))
+        .await;
+    assert!(card.protect_content);
+    let chat = olga.chat().await;
+    let qr_now = chat.messages.iter().find(|m| m.message_id == qr.message_id);
+    assert!(qr_now.unwrap().deleted, "the QR code is off the chat");
+    deleted(&olga, &code).await;
+    assert!(
+        chat.bot_messages()
+            .any(|m| m.html.as_deref() == Some(ru("staff-factor-enrolled").as_str()))
+    );
+    assert_eq!(status(&app, &application).await, Status::InReview);
+
+    // A non-operator is still refused and recorded, and enrols nothing.
+    let boris = app.active_user("Борис", "ru").await;
+    assert_eq!(boris.send("/review").await.body(), OPERATORS_ONLY);
+    assert_eq!(refusals(&app, boris.id()).await, ["not_operator"]);
+    assert!(
+        boris
+            .chat()
+            .await
+            .messages
+            .iter()
+            .all(|m| m.photo.is_none())
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn without_a_session_every_staff_action_asks_for_the_code(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let application = submitted(&app, &anna).await;
+    let olga = app.operator("Ольга").await;
+    // 16 minutes idle: the session opened with the operator is closed.
+    app.clock.advance(Duration::minutes(16));
+
+    let asked = olga.send("/review").await;
+    assert_eq!(asked.body(), ru("staff-code-needed"));
+    nothing_personal(&olga, &application).await;
+    assert_eq!(status(&app, &application).await, Status::Submitted);
+
+    // Claimed meanwhile (as if before the session lapsed): the card's
+    // buttons and a decision ask for the code too, and show nothing.
+    app.open_staff_session(olga.id()).await;
+    let card = olga.send("/review").await;
+    assert!(card.body().contains(&application.number));
+    let card_id = card.message_id;
+    app.clock.advance(Duration::minutes(16));
+    for data in [
+        format!("op:next:{}", application.id),
+        format!("op:ok:{}", application.id),
+    ] {
+        let answer = olga.press_forged(&data).await;
+        assert_eq!(answer.text, Some(ru("staff-code-first")), "{data}");
+    }
+    let notice = olga.send("/notice").await;
+    assert_eq!(notice.body(), ru("staff-code-needed"));
+    // The last thing asked for is the queue.
+    olga.send("/review").await;
+    assert_eq!(status(&app, &application).await, Status::InReview);
+    let chat = olga.chat().await;
+    assert_eq!(
+        chat.bot_messages()
+            .filter(|m| m.body().contains(&application.number))
+            .count(),
+        1,
+        "only the card shown within the session"
+    );
+    assert_eq!(chat.message(card_id).unwrap().text, card.text, "unchanged");
+    assert_eq!(
+        refusals(&app, olga.id()).await,
+        ["no_staff_session"; 5],
+        "/review, two buttons, /notice, /review"
+    );
+
+    // A wrong code is refused and recorded; the right one opens the session
+    // and the command runs again.
+    let code = app.staff_code(olga.id()).await;
+    let wrong = wrong_code(&code);
+    let refused = olga.send(wrong).await;
+    assert!(
+        refused.body().starts_with("Код не подошёл."),
+        "{}",
+        refused.body()
+    );
+    olga.send(&code).await;
+    olga.wait_for_text(&format!("📋 Заявка {}", application.number))
+        .await;
+    deleted(&olga, wrong).await;
+    deleted(&olga, &code).await;
+    assert!(
+        olga.chat()
+            .await
+            .bot_messages()
+            .any(|m| m.body().starts_with("🔓 Код принят."))
+    );
+    let approved = olga.press("✅ Одобрить").await;
+    assert!(
+        approved.body().starts_with("✅ Заявка"),
+        "{}",
+        approved.body()
+    );
+    assert_eq!(status(&app, &application).await, Status::Approved);
+
+    // After a code asked for by a button, the button is pressed again.
+    app.clock.advance(Duration::minutes(16));
+    let answer = olga.press_forged("op:next").await;
+    assert_eq!(answer.text, Some(ru("staff-code-first")));
+    let code = app.staff_code(olga.id()).await;
+    let opened = olga.send(&code).await;
+    assert!(
+        opened.body().ends_with(&ru("staff-press-again")),
+        "{}",
+        opened.body()
+    );
+    let kinds = security_events::kinds_for(&app.db, olga.id())
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "staff_code_refused").count(),
+        1
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_session_ends_after_15_idle_minutes_and_after_8_hours(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = app.operator("Ольга").await;
+    let opened = app.clock.now();
+    let none = ru("review-queue-empty");
+
+    // Active every 14 minutes: open until 8 hours after the code.
+    while app.clock.now() + Duration::minutes(14) < opened + Duration::hours(8) {
+        app.clock.advance(Duration::minutes(14));
+        let reply = olga.send("/review").await;
+        assert_ne!(reply.body(), ru("staff-code-needed"), "{}", app.clock.now());
+    }
+    app.clock.set(opened + Duration::hours(8));
+    assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
+
+    // A new code; then 14 idle minutes keep it, 15 close it.
+    let code = app.staff_code(olga.id()).await;
+    olga.send(&code).await;
+    olga.wait_for(|chat| {
+        chat.last_bot_message()
+            .is_some_and(|m| m.html.as_deref() == Some(none.as_str()))
+    })
+    .await;
+    app.clock.advance(Duration::minutes(14));
+    assert_eq!(
+        olga.send("/review").await.html.as_deref(),
+        Some(none.as_str())
+    );
+    app.clock.advance(Duration::minutes(15));
+    assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn wrong_operator_codes_lock_code_entry(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let application = submitted(&app, &anna).await;
+    let olga = app.operator("Ольга").await;
+    app.clock.advance(Duration::minutes(16));
+    olga.send("/review").await;
+
+    let code = app.staff_code(olga.id()).await;
+    let wrong = wrong_code(&code);
+    let mut last = String::new();
+    for _ in 0..3 {
+        last = olga.send(wrong).await.body().to_string();
+    }
+    assert!(
+        last.starts_with("Три неверных кода подряд: ввод кода заблокирован"),
+        "{last}"
+    );
+    // Locked: the right code is not taken, the queue stays closed.
+    let locked = olga.send(&code).await;
+    assert!(
+        locked.body().starts_with("Ввод кода заблокирован до"),
+        "{}",
+        locked.body()
+    );
+    deleted(&olga, wrong).await;
+    deleted(&olga, &code).await;
+    nothing_personal(&olga, &application).await;
+    assert_eq!(status(&app, &application).await, Status::Submitted);
+    let kinds = security_events::kinds_for(&app.db, olga.id())
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "staff_code_refused").count(),
+        4,
+        "{kinds:?}"
+    );
+    let details: Vec<String> = sqlx::query_scalar(
+        "SELECT details->>'outcome' FROM security_events WHERE telegram_user_id = $1 AND kind = 'staff_code_refused' ORDER BY id",
+    )
+    .bind(olga.id())
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(details, ["wrong", "wrong", "locked_now", "locked"]);
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn cancel_stops_waiting_for_the_code(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = app.operator("Ольга").await;
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
+    assert_eq!(olga.send("/cancel").await.html, Some(ru("cancel-done")));
+    // The next message is not taken for a code (nor deleted as one).
+    let reply = olga.send("привет").await;
+    assert_ne!(reply.html, Some(ru("code-malformed")));
+    assert!(
+        olga.chat()
+            .await
+            .messages
+            .iter()
+            .any(|m| m.text.as_deref() == Some("привет") && !m.deleted)
+    );
+    app.finish().await;
+}
