@@ -241,3 +241,20 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
     );
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn cancel_stops_forget_waiting_for_the_code(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/forget").await;
+    let cancelled = anna.send("/cancel").await;
+    assert_eq!(cancelled.html.as_deref(), Some(ru("cancel-done").as_str()));
+    // The right code now is not taken for an erasure.
+    let code = app.totp_code(anna.id()).await;
+    anna.send(&code).await;
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Active)
+    );
+    app.finish().await;
+}

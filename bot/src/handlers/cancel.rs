@@ -9,6 +9,7 @@
 //! bot:  Сейчас нечего прерывать. Откройте /menu, чтобы выбрать раздел.
 //! ```
 
+use medcab_core::drafts::{self, Kind as DraftKind};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
@@ -46,7 +47,17 @@ pub async fn cancel(
     // An operator's code asked for: the next message is not taken for it.
     let dropped_code =
         medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.0).await?;
-    let dropped_draft = dropped_draft || dropped_education || dropped_code;
+    // /forget waiting for its code, and an input held by the step-up gate:
+    // the next message is not taken for the code either.
+    let user_id = msg.chat.id.0;
+    let mut dropped_held = false;
+    for kind in [DraftKind::Forget, DraftKind::HeldInput] {
+        if drafts::exists(&db, user_id, kind).await? {
+            drafts::discard(&db, user_id, kind).await?;
+            dropped_held = true;
+        }
+    }
+    let dropped_draft = dropped_draft || dropped_education || dropped_code || dropped_held;
     dialogue.exit().await?;
     let text = if state == State::Idle && !dropped_draft {
         t.msg("cancel-nothing")
