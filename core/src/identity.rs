@@ -99,7 +99,13 @@ pub async fn link_matched(
     let holders = accounts::lock_holders(&mut tx, &index, user_id).await?;
     if let Some(holder) = holders.iter().find(|holder| holder.confirmed) {
         security_events::record(&mut tx, user_id, Kind::SnilsLinkConflict, json!({}), now).await?;
-        let warning = security_push(holder.user_id, CONFLICT_PUSH_KEY);
+        let mut warning = security_push(holder.user_id, CONFLICT_PUSH_KEY);
+        // Once a day at most: repeated attempts must not flood the holder.
+        warning.dedup_key = Some(format!(
+            "identity-conflict:{}:{}",
+            holder.user_id,
+            crate::clock::moscow_today(now)
+        ));
         outbox::enqueue(&mut tx, &warning, now).await?;
         tx.commit().await?;
         return Ok(MatchedLink::HeldByConfirmed);

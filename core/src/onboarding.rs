@@ -443,7 +443,15 @@ mod tests {
         assert!(accounts::is_confirmed(&db, 1).await.unwrap());
         assert_eq!(accounts::step(&db, 5).await.unwrap(), Some(Step::Snils));
         assert_eq!(events(&db, 5).await, ["snils_link_conflict"]);
+        // Tried again the same day: refused again, warned once.
+        assert_eq!(
+            submit_snils(&db, &vault, &registry, 5, &snils, now())
+                .await
+                .unwrap(),
+            RegistryMatch::HeldByConfirmed
+        );
         let warned = outbox::for_chat(&db, 1).await.unwrap();
+        assert_eq!(warned.len(), 1, "{warned:?}");
         assert_eq!(warned[0].payload["key"], identity::CONFLICT_PUSH_KEY);
     }
 
