@@ -145,3 +145,6 @@ broadcast-inspection-cancelled-told = { $count ->
     }
 broadcast-inspection-already-cancelled = This inspection is already cancelled. The cancellation is not sent again.
 broadcast-inspection-not-found = There is no such inspection.
+
+# What an operator may type instead of a region, meaning "in every region" (separated by |).
+broadcast-region-everywhere-words = in all regions|all|any|everywhere|-

@@ -148,3 +148,6 @@ broadcast-inspection-cancelled-told = { $count ->
     }
 broadcast-inspection-already-cancelled = Эта проверка уже отменена. Уведомление об отмене повторно не отправляется.
 broadcast-inspection-not-found = Такой проверки нет.
+
+# Что оператор может написать вместо региона, имея в виду «во всех регионах» (через |).
+broadcast-region-everywhere-words = во всех регионах|во всех|всем|все|любой|-

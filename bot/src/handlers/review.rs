@@ -360,15 +360,11 @@ pub async fn receive_note(
 ) -> HandlerResult {
     let now = services.clock.now();
     // Without a session the note waits: after the code it is sent again.
-    let operator =
-        match staff::for_message(&bot, &msg, t, &db, &services, "note", Then::SendAgain).await? {
-            Gate::Open(operator) => operator,
-            Gate::NotOperator => {
-                dialogue.exit().await?;
-                return Ok(());
-            }
-            Gate::CodeAsked => return Ok(()),
-        };
+    let Some(operator) =
+        staff::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, "note").await?
+    else {
+        return Ok(());
+    };
     let parsed = match typed_note(t, &msg) {
         Ok(parsed) => parsed,
         Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
@@ -413,23 +409,11 @@ pub async fn receive_reset_reason(
 ) -> HandlerResult {
     let now = services.clock.now();
     // Without a session the reason waits: after the code it is sent again.
-    let gate = staff::for_message(
-        &bot,
-        &msg,
-        t,
-        &db,
-        &services,
-        "reject_factor_reset",
-        Then::SendAgain,
-    )
-    .await?;
-    let operator = match gate {
-        Gate::Open(operator) => operator,
-        Gate::NotOperator => {
-            dialogue.exit().await?;
-            return Ok(());
-        }
-        Gate::CodeAsked => return Ok(()),
+    let attempted = "reject_factor_reset";
+    let Some(operator) =
+        staff::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, attempted).await?
+    else {
+        return Ok(());
     };
     let reason = match typed_note(t, &msg) {
         Ok(reason) => reason,

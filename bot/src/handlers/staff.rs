@@ -105,6 +105,29 @@ impl Then {
     }
 }
 
+/// [`for_message`] for a typed answer inside a staff conversation (a note,
+/// a broadcast's answer): the operator when the session is open; `None`
+/// when the message was answered already, the conversation left for a
+/// non-operator and kept for one asked for the code (sent again after it).
+pub(super) async fn for_typed_answer(
+    bot: &Bot,
+    msg: &Message,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    attempted: &str,
+) -> Result<Option<i64>, HandlerError> {
+    match for_message(bot, msg, t, db, services, attempted, Then::SendAgain).await? {
+        Gate::Open(operator) => Ok(Some(operator)),
+        Gate::NotOperator => {
+            dialogue.exit().await?;
+            Ok(None)
+        }
+        Gate::CodeAsked => Ok(None),
+    }
+}
+
 /// The gate for a message (a command or a typed answer): says why when it
 /// is closed.
 pub(super) async fn for_message(

@@ -2,6 +2,7 @@
 //! question, then its preview.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use medcab_core::Language;
 use medcab_core::clock::moscow_today;
 use medcab_core::inspections::{
     self, InspectionDraft, InspectionKind, InspectionRejection, MAX_ORGANISATION, MAX_PREPARE,
@@ -236,19 +237,16 @@ pub fn answer(t: Texts, draft: &mut Draft, text: &str, now: DateTime<Utc>) -> Re
     match field {
         Field::Place => changed.place = Some(text.to_owned()),
         Field::Region => {
+            // "Everywhere" in either language: an operator may type Russian
+            // in the English interface. The words are in Fluent, `|`-separated.
             let lowered = text.to_lowercase();
-            let everywhere = [
-                "во всех регионах",
-                "во всех",
-                "всем",
-                "все",
-                "любой",
-                "-",
-                "all",
-                "any",
-            ];
-            changed.region =
-                Some((!everywhere.contains(&lowered.as_str())).then(|| text.to_owned()));
+            let everywhere = Language::ALL.into_iter().any(|language| {
+                Texts::new(language)
+                    .msg("broadcast-region-everywhere-words")
+                    .split('|')
+                    .any(|word| word.trim() == lowered)
+            });
+            changed.region = Some((!everywhere).then(|| text.to_owned()));
         }
         Field::Date => {
             let date = parse_date(text).map_err(|_| t.msg("broadcast-date-format"))?;

@@ -462,23 +462,12 @@ pub async fn receive(
     compose: Compose,
 ) -> HandlerResult {
     // Without a session the draft waits: after the code the answer is sent again.
-    match staff::for_message(
-        &bot,
-        &msg,
-        t,
-        &db,
-        &services,
-        "broadcast_compose",
-        Then::SendAgain,
-    )
-    .await?
+    let attempted = "broadcast_compose";
+    if staff::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, attempted)
+        .await?
+        .is_none()
     {
-        Gate::Open(_) => {}
-        Gate::NotOperator => {
-            dialogue.exit().await?;
-            return Ok(());
-        }
-        Gate::CodeAsked => return Ok(()),
+        return Ok(());
     }
     let Some(text) = msg.text() else {
         return screen::say(&bot, msg.chat.id, t.msg("broadcast-text-only")).await;
