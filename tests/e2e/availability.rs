@@ -141,8 +141,12 @@ async fn with_redis_down_every_update_is_still_answered(db: PgPool) {
 
     // /forget works without Redis.
     boris.send("/forget").await;
+    boris
+        .wait_for_text("Удалить ваши персональные данные?")
+        .await;
     let code = app.totp_code(boris.id()).await;
-    let erased = boris.send(&code).await;
+    app.client.send_text(boris.id(), &code).await.unwrap();
+    let erased = boris.wait_for_text("Согласие отозвано").await;
     assert_eq!(erased.html.as_deref(), Some(ru("forget-done").as_str()));
 
     // Redis is back: positions are kept again.
