@@ -237,9 +237,11 @@ pub struct ScheduleInspectionArgs {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%d.%m.%Y")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
-        .map_err(|_| format!("{text:?} is not a date: write DD.MM.YYYY or YYYY-MM-DD"))
+    use medcab_core::dates::{self, DateError};
+    dates::parse_written_or_iso(text).map_err(|error| match error {
+        DateError::Shape => format!("{text:?} is not a date: write DD.MM.YYYY or YYYY-MM-DD"),
+        DateError::NoSuchDate => format!("{text:?}: there is no such date"),
+    })
 }
 
 #[derive(Debug, Args)]
@@ -335,17 +337,13 @@ async fn api_client(command: ApiClientCommand) -> anyhow::Result<()> {
 
 /// The last day a key expiring at `at` works, as `--expires` took it.
 fn last_day(at: chrono::DateTime<chrono::Utc>) -> String {
-    moscow_today(at - chrono::Duration::seconds(1))
-        .format("%d.%m.%Y")
-        .to_string()
+    medcab_core::dates::date_text(moscow_today(at - chrono::Duration::seconds(1)))
 }
 
 /// `DD.MM.YYYY HH:MM МСК`: staff read times in Moscow's.
 fn moscow_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    format!(
-        "{} МСК",
-        medcab_core::clock::moscow(at).format("%d.%m.%Y %H:%M")
-    )
+    let staff = medcab_core::dates::Reader::moscow(medcab_core::Language::Ru);
+    format!("{} МСК", staff.date_time(at))
 }
 
 fn write_clients(

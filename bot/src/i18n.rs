@@ -7,9 +7,12 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use medcab_core::Language;
+use medcab_core::dates::{Reader, Shown};
 use teloxide::utils::html;
 
 /// The Fluent sources of one language, in the order they are loaded.
@@ -17,6 +20,7 @@ fn sources(language: Language) -> &'static [&'static str] {
     match language {
         Language::Ru => &[
             include_str!("../../locales/ru/main.ftl"),
+            include_str!("../../locales/ru/dates.ftl"),
             include_str!("../../locales/ru/onboarding.ftl"),
             include_str!("../../locales/ru/security.ftl"),
             include_str!("../../locales/ru/applications.ftl"),
@@ -33,6 +37,7 @@ fn sources(language: Language) -> &'static [&'static str] {
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
+            include_str!("../../locales/en/dates.ftl"),
             include_str!("../../locales/en/onboarding.ftl"),
             include_str!("../../locales/en/security.ftl"),
             include_str!("../../locales/en/applications.ftl"),
@@ -97,23 +102,75 @@ fn bundle(language: Language) -> Result<FluentBundle<FluentResource>, String> {
     Ok(bundle)
 }
 
-/// The texts of one language. Cheap to copy; pass it to handlers.
+/// The texts for one reader: their language, and their time zone for
+/// every date and time shown ([`Reader`]). Cheap to copy; pass it to
+/// handlers.
 #[derive(Clone, Copy)]
 pub struct Texts {
     language: Language,
+    reader: Reader,
     locales: &'static Locales,
 }
 
 impl Texts {
+    /// Texts for a reader in Moscow (staff, a user who never chose a zone).
     pub fn new(language: Language) -> Texts {
         Texts {
             language,
+            reader: Reader::moscow(language),
             locales: &LOCALES,
+        }
+    }
+
+    /// The same texts for a reader in `zone`.
+    pub fn in_zone(self, zone: Tz) -> Texts {
+        Texts {
+            reader: Reader::new(self.language, zone),
+            ..self
         }
     }
 
     pub fn language(&self) -> Language {
         self.language
+    }
+
+    pub fn reader(&self) -> Reader {
+        self.reader
+    }
+
+    /// A calendar date, `ДД.ММ.ГГГГ`.
+    pub fn date(&self, date: NaiveDate) -> String {
+        self.reader.date(date)
+    }
+
+    /// The reader's date at an instant.
+    pub fn day_of(&self, at: DateTime<Utc>) -> String {
+        self.reader.day_of(at)
+    }
+
+    /// `ДД.ММ.ГГГГ ЧЧ:ММ` in the reader's zone.
+    pub fn date_time(&self, at: DateTime<Utc>) -> String {
+        self.reader.date_time(at)
+    }
+
+    /// `ЧЧ:ММ` in the reader's zone.
+    pub fn time(&self, at: DateTime<Utc>) -> String {
+        self.reader.moment(at, Shown::Time)
+    }
+
+    /// A file's size as people read it: whole КБ below 1 МБ, else МБ to a
+    /// tenth with the language's decimal separator («12 КБ», «5,1 МБ»).
+    /// Rounded up, so a file just over a limit never reads as the limit.
+    pub fn size(&self, bytes: u64) -> String {
+        const KIB: u64 = 1024;
+        const MIB: u64 = 1024 * 1024;
+        let kilobytes = bytes.div_ceil(KIB);
+        if kilobytes < KIB {
+            let n = i64::try_from(kilobytes).unwrap_or(i64::MAX);
+            return self.msg_with("size-kilobytes", [("n", Arg::Number(n))]);
+        }
+        let tenths = self.reader.tenths((bytes * 10).div_ceil(MIB));
+        self.msg_with("size-megabytes", [("n", Arg::Text(&tenths))])
     }
 
     /// A text without arguments.
@@ -240,6 +297,33 @@ mod tests {
             text.starts_with("Здравствуйте, &lt;Анна &amp; Co&gt;!"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        let ru = Texts::new(Language::Ru);
+        let en = Texts::new(Language::En);
+        // A 12 KB scan is not «0,1 МБ».
+        assert_eq!(ru.size(12 * 1024), "12 КБ");
+        assert_eq!(en.size(12 * 1024), "12 KB");
+        assert_eq!(ru.size(1), "1 КБ");
+        assert_eq!(ru.size(1024 * 1024 - 1), "1,0 МБ");
+        assert_eq!(ru.size(5 * 1024 * 1024), "5,0 МБ");
+        assert_eq!(ru.size(5 * 1024 * 1024 + 1), "5,1 МБ");
+        assert_eq!(en.size(5 * 1024 * 1024 + 1), "5.1 MB");
+    }
+
+    #[test]
+    fn times_are_shown_in_the_readers_zone() {
+        let at = DateTime::parse_from_rfc3339("2026-11-25T19:39:00Z")
+            .unwrap()
+            .to_utc();
+        let moscow = Texts::new(Language::Ru);
+        assert_eq!(moscow.time(at), "22:39");
+        assert_eq!(moscow.date_time(at), "25.11.2026 22:39");
+        let omsk = moscow.in_zone(Tz::Asia__Omsk);
+        assert_eq!(omsk.date_time(at), "26.11.2026 01:39");
+        assert_eq!(omsk.day_of(at), "26.11.2026");
     }
 
     #[test]

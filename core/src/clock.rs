@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// Where "now" comes from. Pass it around; never call `Utc::now()` in a rule.
 #[derive(Clone)]
@@ -47,20 +47,13 @@ impl Clock {
     }
 }
 
-/// Moscow time. The dates and times people read here — "today" for a
-/// document's validity or the accreditation window, the end of a lock, the
-/// time in a push, a review card — are Moscow's, as federal registers and
-/// review staff go by: UTC+3, all year since 2014. A user's own time zone
-/// comes with the notification settings.
-pub fn moscow(at: DateTime<Utc>) -> DateTime<FixedOffset> {
-    let offset = FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
-    at.with_timezone(&offset)
-}
-
-/// The date in Moscow at `at` (a practitioner far east may be a day ahead
-/// for a few hours after midnight).
+/// The date in Moscow at `at`: "today" for the rules that go by Moscow, as
+/// federal registers and review staff do (a document's validity, the
+/// accreditation window, an inspection's day). What a person *reads* is
+/// formatted in their own zone by [`crate::dates::Reader`].
 pub fn moscow_today(at: DateTime<Utc>) -> NaiveDate {
-    moscow(at).date_naive()
+    at.with_timezone(&crate::dates::moscow_offset())
+        .date_naive()
 }
 
 impl std::fmt::Debug for Clock {
@@ -95,11 +88,5 @@ mod tests {
         assert_eq!(moscow_today(at("2026-11-25T20:59:59Z")), date(2026, 11, 25));
         assert_eq!(moscow_today(at("2026-11-25T21:00:00Z")), date(2026, 11, 26));
         assert_eq!(moscow_today(at("2026-07-01T21:00:00Z")), date(2026, 7, 2));
-        assert_eq!(
-            moscow(at("2026-12-31T21:00:00Z"))
-                .format("%d.%m.%Y %H:%M")
-                .to_string(),
-            "01.01.2027 00:00"
-        );
     }
 }

@@ -111,7 +111,7 @@ pub async fn request(
             now,
         )
         .await?;
-        let args = BTreeMap::from([("earliest".to_owned(), Value::from(moscow_time(earliest)))]);
+        let args = BTreeMap::from([("earliest".to_owned(), pushed_time(earliest))]);
         outbox::enqueue(
             &mut tx,
             &push(user_id, REQUESTED_PUSH_KEY, args, Some(id)),
@@ -297,11 +297,10 @@ pub(crate) fn push(
     )
 }
 
-/// A time a practitioner reads in a push: Moscow's, with the date.
-pub(crate) fn moscow_time(at: DateTime<Utc>) -> String {
-    crate::clock::moscow(at)
-        .format("%d.%m.%Y %H:%M")
-        .to_string()
+/// A time a practitioner reads in a push, with the date: shown at
+/// delivery in their zone.
+pub(crate) fn pushed_time(at: DateTime<Utc>) -> Value {
+    crate::dates::moment_arg(at, crate::dates::Shown::DateTime)
 }
 
 /// Closes a waiting request without a reset (the account was unlinked).

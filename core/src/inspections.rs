@@ -257,7 +257,7 @@ fn base_args(
         ("place".to_owned(), Value::from(place)),
         (
             "date".to_owned(),
-            Value::from(date.format("%d.%m.%Y").to_string()),
+            Value::from(crate::dates::date_text(date)),
         ),
         ("kind".to_owned(), Value::from(kind.as_str())),
     ])

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod consent;
 pub mod crypto;
 pub mod data_key;
+pub mod dates;
 pub mod documents;
 pub mod domain;
 pub mod drafts;

@@ -224,7 +224,10 @@ pub async fn create(
         Payload {
             key: PUSH_KEY.to_owned(),
             args: BTreeMap::from([
-                ("time".to_owned(), Value::from(moscow_clock(now))),
+                (
+                    "time".to_owned(),
+                    crate::dates::moment_arg(now, crate::dates::Shown::Time),
+                ),
                 ("device".to_owned(), Value::from(attempt.device.as_str())),
                 ("place".to_owned(), Value::from(attempt.place.as_str())),
             ]),
@@ -447,13 +450,6 @@ pub async fn answer(
     })
 }
 
-/// `HH:MM` in Moscow time, as the push and its answers show it. Moscow has
-/// kept UTC+3 all year since 2014; users' own time zones come with the
-/// notification settings.
-pub fn moscow_clock(at: DateTime<Utc>) -> String {
-    crate::clock::moscow(at).format("%H:%M").to_string()
-}
-
 /// Retention: deletes up to `batch` challenges that expired before
 /// `before` (answered or not: the portal has read the answer long since).
 pub async fn purge(db: &PgPool, before: DateTime<Utc>, batch: i64) -> Result<u64, sqlx::Error> {
@@ -571,7 +567,11 @@ mod tests {
         let payload: Payload = serde_json::from_value(rows[0].payload.clone()).unwrap();
         assert_eq!(payload.key, PUSH_KEY);
         assert_eq!(payload.login_challenge, Some(challenge.id));
-        assert_eq!(payload.args["time"], "12:00");
+        // The time waits for delivery, to be shown in the recipient's zone.
+        assert_eq!(
+            crate::dates::read_moment_arg(&payload.args["time"]),
+            Some((start(), crate::dates::Shown::Time))
+        );
         assert!(
             !rows[0].payload.to_string().contains("203.0.113.7"),
             "no IP in the push"

@@ -34,6 +34,7 @@ use sqlx::PgPool;
 
 use crate::applications::accreditation_window_opens;
 use crate::broadcasts::CHUNK;
+use crate::dates;
 use crate::documents::DocumentKind;
 use crate::notification_settings::Settings;
 use crate::outbox::{self, Category, Kind, Notification, Payload};
@@ -83,17 +84,16 @@ pub fn accreditation_threshold(valid_until: NaiveDate, today: NaiveDate) -> Opti
         .or_else(|| (today >= accreditation_window_opens(valid_until)).then_some(WINDOW_THRESHOLD))
 }
 
-fn date_text(date: NaiveDate) -> String {
-    date.format("%d.%m.%Y").to_string()
-}
-
 fn document_payload(kind: DocumentKind, days: i64, valid_until: NaiveDate) -> Payload {
     Payload {
         key: DOCUMENT_PUSH_KEY.to_owned(),
         args: BTreeMap::from([
             ("kind".to_owned(), Value::from(kind.as_str())),
             ("days".to_owned(), Value::from(days)),
-            ("date".to_owned(), Value::from(date_text(valid_until))),
+            (
+                "date".to_owned(),
+                Value::from(dates::date_text(valid_until)),
+            ),
         ]),
         login_challenge: None,
         factor_reset: None,
@@ -110,7 +110,10 @@ fn accreditation_payload(threshold: i64, days: i64, valid_until: NaiveDate) -> P
         key: key.to_owned(),
         args: BTreeMap::from([
             ("days".to_owned(), Value::from(days)),
-            ("date".to_owned(), Value::from(date_text(valid_until))),
+            (
+                "date".to_owned(),
+                Value::from(dates::date_text(valid_until)),
+            ),
         ]),
         login_challenge: None,
         factor_reset: None,

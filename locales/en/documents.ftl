@@ -71,7 +71,7 @@ doc-file-too-early = It is too early for the file: the { $missing ->
 
 doc-file-expected = Waiting for the document's file.
 doc-file-empty = The file is empty. Send another one — the document's details are kept.
-doc-file-too-large = The file is too large: { $size } MB, the limit is { $max } MB. Compress the scan or send another file — the document's details are kept.
+doc-file-too-large = The file is too large: { $size }, the limit is { $max } MB. Compress the scan or send another file — the document's details are kept.
 doc-file-wrong-type = This file is not a PDF, JPG or PNG — the format is checked by content, not by the file name. Send the document in one of these formats — its details are kept.
 doc-file-duplicate = You already have this file among your documents: «{ $kind }». Send another file — the document's details are kept.
 doc-file-download-failed = Could not get the file from Telegram. Please send it again — the document's details are kept.
@@ -90,7 +90,7 @@ doc-card =
         [expired] { $until } — ⚠️ <b>expired</b>
        *[none] no end date
     }
-    File: { $type }, { $size } MB
+    File: { $type }, { $size }
     Added: { $added }
 doc-delete = 🗑 Delete
 doc-delete-ask = Delete the document «{ $kind }»? Applications already submitted keep it.
@@ -198,4 +198,4 @@ doc-quota-count = You already have { $count } { $count ->
         [one] document
        *[other] documents
     } — no more can be kept (the limit is { $max }). Delete one you no longer need in «📄 Documents» and send the file again — the document's details are kept.
-doc-quota-size = Your documents already take { $used } MB of { $max } MB, and this file ({ $size } MB) does not fit. Delete one you no longer need in «📄 Documents» or compress the scan — the document's details are kept.
+doc-quota-size = Your documents already take { $used } of { $max } MB, and this file ({ $size }) does not fit. Delete one you no longer need in «📄 Documents» or compress the scan — the document's details are kept.

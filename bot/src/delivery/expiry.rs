@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use medcab_core::login_confirmations::{self, ToClose};
 use medcab_core::outbox::Priority;
-use medcab_core::telegram_users;
+use medcab_core::{notification_settings, telegram_users};
 use teloxide::prelude::*;
 use teloxide::types::{MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
@@ -83,8 +83,11 @@ async fn remove_buttons(
         Verdict::Wait { .. } => return Ok(false),
     }
     let language = telegram_users::language_of(&worker.db, due.telegram_user_id).await?;
-    let t = Texts::new(language);
-    let time = login_confirmations::moscow_clock(due.created_at);
+    let zone = notification_settings::get(&worker.db, due.telegram_user_id)
+        .await?
+        .time_zone;
+    let t = Texts::new(language).in_zone(zone);
+    let time = t.time(due.created_at);
     let text = t.msg_with(
         "login-expired",
         [

@@ -398,7 +398,7 @@ impl Worker {
             }
         };
 
-        let t = Texts::new(row.language);
+        let t = Texts::new(row.language).in_zone(row.settings.time_zone);
         let mut send = self
             .bot
             .send_message(ChatId(row.chat_id), render(t, payload))

@@ -1,7 +1,9 @@
-//! A row's text and buttons, in its recipient's language.
+//! A row's text and buttons, in its recipient's language; instants
+//! ([`dates::moment_arg`]) in their time zone.
 
 use std::collections::BTreeMap;
 
+use medcab_core::dates;
 use medcab_core::login_confirmations::{self, Response};
 use medcab_core::outbox::{Kind, Payload};
 use serde_json::Value;
@@ -10,22 +12,40 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::handlers::Action;
 use crate::i18n::{Arg, Texts};
 
-/// The text of a row in the recipient's language; string arguments are
-/// escaped by `msg_with`.
+/// The text of a row for its recipient (`t` carries their language and
+/// zone); string arguments are escaped by `msg_with`.
 pub fn render(t: Texts, payload: &Payload) -> String {
-    t.msg_with(&payload.key, arguments(&payload.args))
+    let values = values(t, &payload.args);
+    let args = values.iter().map(|(name, value)| {
+        let arg = match value {
+            Shown::Text(text) => Arg::Text(text),
+            Shown::Number(number) => Arg::Number(*number),
+        };
+        (*name, arg)
+    });
+    t.msg_with(&payload.key, args)
 }
 
-fn arguments(args: &BTreeMap<String, Value>) -> Vec<(&str, Arg<'_>)> {
+/// An argument as its reader sees it.
+enum Shown<'a> {
+    Text(std::borrow::Cow<'a, str>),
+    Number(i64),
+}
+
+fn values(t: Texts, args: &BTreeMap<String, Value>) -> Vec<(&str, Shown<'_>)> {
     args.iter()
         .filter_map(|(name, value)| {
-            let arg = match value {
-                Value::String(text) => Arg::Text(text),
-                Value::Number(number) => Arg::Number(number.as_i64()?),
-                // Core writes only strings and integers.
-                _ => return None,
+            let shown = match value {
+                Value::String(text) => Shown::Text(text.into()),
+                Value::Number(number) => Shown::Number(number.as_i64()?),
+                // Core writes strings, integers and instants; an instant
+                // is shown now, in the recipient's zone.
+                moment => {
+                    let (at, shown) = dates::read_moment_arg(moment)?;
+                    Shown::Text(t.reader().moment(at, shown).into())
+                }
             };
-            Some((name.as_str(), arg))
+            Some((name.as_str(), shown))
         })
         .collect()
 }
@@ -127,6 +147,25 @@ mod tests {
                 assert!(!text.contains("{ $"), "{language}: {key}: {text}");
             }
         }
+    }
+
+    /// A time in a push reads in the recipient's zone, at delivery.
+    #[test]
+    fn an_instant_in_a_push_is_shown_in_the_recipients_zone() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T19:39:00Z")
+            .unwrap()
+            .to_utc();
+        let mut payload = push("Firefox");
+        payload
+            .args
+            .insert("time".to_owned(), dates::moment_arg(at, dates::Shown::Time));
+        let moscow = render(Texts::new(Language::Ru), &payload);
+        assert!(moscow.contains("22:39"), "{moscow}");
+        let omsk = render(
+            Texts::new(Language::Ru).in_zone(chrono_tz::Tz::Asia__Omsk),
+            &payload,
+        );
+        assert!(omsk.contains("01:39"), "{omsk}");
     }
 
     /// Keys written by core are not seen by the scan in `i18n`: check them.

@@ -21,9 +21,7 @@
 //! Every rule (what is missing, whether it may be submitted or escalated)
 //! is core's; this module words its answers.
 
-use chrono::{DateTime, Utc};
 use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
-use medcab_core::clock;
 use medcab_core::documents::DocumentKind;
 use medcab_core::history::{self, Entity};
 use sqlx::PgPool;
@@ -103,14 +101,6 @@ impl AppAction {
     }
 }
 
-fn day(at: DateTime<Utc>) -> String {
-    clock::moscow(at).format("%d.%m.%Y").to_string()
-}
-
-fn day_and_time(at: DateTime<Utc>) -> String {
-    clock::moscow(at).format("%d.%m.%Y %H:%M").to_string()
-}
-
 fn kind_name(t: Texts, kind: Kind) -> String {
     t.msg_with("app-kind", [("kind", Arg::Text(kind.as_str()))])
 }
@@ -142,7 +132,7 @@ fn next_text(t: Texts, next: &NextStep) -> String {
         NextStep::UploadDocuments { missing } => missing_text(t, missing),
         NextStep::Submit => t.msg("app-next-submit"),
         NextStep::AwaitReview { due } => {
-            t.msg_with("app-next-await", [("due", Arg::Text(&day_and_time(*due)))])
+            t.msg_with("app-next-await", [("due", Arg::Text(&t.date_time(*due)))])
         }
         NextStep::Escalate => t.msg("app-next-escalate"),
         NextStep::AwaitEscalated => t.msg("app-next-await-escalated"),
@@ -170,12 +160,15 @@ fn describe(t: Texts, app: &Summary, whole_reason: bool) -> String {
             ("status", Arg::Text(&status_name(t, app.status))),
         ],
     )];
-    let mut dates = t.msg_with("app-created", [("date", Arg::Text(&day(app.created_at)))]);
+    let mut dates = t.msg_with(
+        "app-created",
+        [("date", Arg::Text(&t.day_of(app.created_at)))],
+    );
     if let Some(at) = app.submitted_at {
-        dates.push_str(&t.msg_with("app-submitted", [("date", Arg::Text(&day(at)))]));
+        dates.push_str(&t.msg_with("app-submitted", [("date", Arg::Text(&t.day_of(at)))]));
     }
     if let Some(at) = app.decided_at {
-        dates.push_str(&t.msg_with("app-decided", [("date", Arg::Text(&day(at)))]));
+        dates.push_str(&t.msg_with("app-decided", [("date", Arg::Text(&t.day_of(at)))]));
     }
     lines.push(dates);
     if let Some(reason) = &app.reason {
@@ -197,7 +190,7 @@ fn describe(t: Texts, app: &Summary, whole_reason: bool) -> String {
         lines.push(t.msg("app-delayed"));
     }
     if let Some(at) = app.escalated_at {
-        lines.push(t.msg_with("app-escalated", [("date", Arg::Text(&day(at)))]));
+        lines.push(t.msg_with("app-escalated", [("date", Arg::Text(&t.day_of(at)))]));
     }
     lines.push(next_text(t, &app.next));
     lines.join("\n")
@@ -370,10 +363,7 @@ pub async fn press(
                 Err(ApplicationError::TooEarly(early)) => notice(
                     t.msg_with(
                         "app-too-early",
-                        [(
-                            "date",
-                            Arg::Text(&early.opens_on.format("%d.%m.%Y").to_string()),
-                        )],
+                        [("date", Arg::Text(&t.date(early.opens_on)))],
                     ),
                     vec![vec![back_to_list(t)]],
                 ),
@@ -427,7 +417,7 @@ pub async fn press(
                 Ok(_) => t.msg("app-escalated-now"),
                 Err(ApplicationError::AlreadyEscalated { at }) => t.msg_with(
                     "app-already-escalated",
-                    [("date", Arg::Text(&day_and_time(at)))],
+                    [("date", Arg::Text(&t.date_time(at)))],
                 ),
                 Err(ApplicationError::NotDelayed) => t.msg("app-not-delayed"),
                 Err(error) => return Err(error.into()),

@@ -59,23 +59,16 @@ pub fn refusal(t: Texts, checked: CodeCheck) -> Option<String> {
         CodeCheck::Wrong { attempts_left } => {
             t.msg_with("code-wrong", [("left", Arg::Number(attempts_left.into()))])
         }
-        CodeCheck::LockedNow { until } => {
-            t.msg_with("code-locked-now", [("until", Arg::Text(&lock_end(until)))])
-        }
+        CodeCheck::LockedNow { until } => t.msg_with(
+            "code-locked-now",
+            [("until", Arg::Text(&t.date_time(until)))],
+        ),
         CodeCheck::Locked { until } => {
-            t.msg_with("code-locked", [("until", Arg::Text(&lock_end(until)))])
+            t.msg_with("code-locked", [("until", Arg::Text(&t.date_time(until)))])
         }
         CodeCheck::BlockedNow | CodeCheck::Blocked => t.msg("code-blocked"),
         CodeCheck::Replayed => t.msg("code-replayed"),
     })
-}
-
-/// When a lock ends, in Moscow time; with the date, since a lock may last
-/// until tomorrow.
-fn lock_end(until: chrono::DateTime<chrono::Utc>) -> String {
-    medcab_core::clock::moscow(until)
-        .format("%d.%m.%Y %H:%M")
-        .to_string()
 }
 
 /// Whether sections with personal data are open for the user now (a code

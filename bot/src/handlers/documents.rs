@@ -31,6 +31,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use medcab_core::clock;
+use medcab_core::dates::{self, DateError};
 use medcab_core::documents::{
     self as docs, DocumentError, DocumentKind, DocumentMeta, FileRejection, MetaRejection, Stored,
     ValidUntilRule,
@@ -229,10 +230,6 @@ fn kind_name(t: Texts, kind: DocumentKind) -> String {
     t.msg_with("doc-kind", [("kind", Arg::Text(kind.as_str()))])
 }
 
-fn date(date: NaiveDate) -> String {
-    date.format("%d.%m.%Y").to_string()
-}
-
 fn max_megabytes(max_bytes: usize) -> i64 {
     (max_bytes / (1024 * 1024)) as i64
 }
@@ -283,17 +280,6 @@ pub async fn cancel_draft(
     Ok(started)
 }
 
-/// A size in megabytes, rounded up to a tenth so that a file just over the
-/// limit never reads as the limit itself.
-fn megabytes(t: Texts, bytes: usize) -> String {
-    let tenths = (bytes * 10).div_ceil(1024 * 1024);
-    let text = format!("{}.{}", tenths / 10, tenths % 10);
-    match t.language() {
-        medcab_core::Language::Ru => text.replace('.', ","),
-        medcab_core::Language::En => text,
-    }
-}
-
 fn back_to_list(t: Texts) -> InlineKeyboardButton {
     button(t.msg("doc-back-to-list"), Action::Doc(DocAction::List))
 }
@@ -318,8 +304,11 @@ pub async fn list_screen(
         for (index, document) in documents.iter().enumerate() {
             let kind = kind_name(t, document.kind);
             let number = document.number.as_deref().unwrap_or_default();
-            let issued = date(document.issued_on);
-            let until = document.valid_until.map(date).unwrap_or_default();
+            let issued = t.date(document.issued_on);
+            let until = document
+                .valid_until
+                .map(|day| t.date(day))
+                .unwrap_or_default();
             // Shown, not decided: store refuses expired documents; one that
             // ran out since is marked so the practitioner replaces it.
             let validity = match document.valid_until {
@@ -452,7 +441,10 @@ fn refused(t: Texts, draft: &Draft, max_bytes: usize, reason: String) -> Screen 
 
 fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
     let kind = kind_name(t, document.kind);
-    let until = document.valid_until.map(date).unwrap_or_default();
+    let until = document
+        .valid_until
+        .map(|day| t.date(day))
+        .unwrap_or_default();
     let validity = match document.valid_until {
         Some(valid_until) if docs::is_expired(valid_until, today) => "expired",
         Some(_) => "until",
@@ -467,18 +459,12 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
                 "number",
                 Arg::Text(document.number.as_deref().unwrap_or_default()),
             ),
-            ("issued", Arg::Text(&date(document.issued_on))),
+            ("issued", Arg::Text(&t.date(document.issued_on))),
             ("validity", Arg::Text(validity)),
             ("until", Arg::Text(&until)),
             ("type", Arg::Text(document.file_type.extension())),
-            (
-                "size",
-                Arg::Text(&megabytes(t, document.file_size.max(0) as usize)),
-            ),
-            (
-                "added",
-                Arg::Text(&date(clock::moscow_today(document.created_at))),
-            ),
+            ("size", Arg::Text(&t.size(document.file_size.max(0) as u64))),
+            ("added", Arg::Text(&t.day_of(document.created_at))),
         ],
     );
     let keyboard = InlineKeyboardMarkup::new([
@@ -667,12 +653,12 @@ pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
                     [("entity", Arg::Text(entity_code))],
                 ),
             };
-            let date = clock::moscow(version.at).format("%d.%m.%Y %H:%M");
+            let date = t.date_time(version.at);
             t.msg_with(
                 "record-history-line",
                 [
                     ("version", Arg::Number(version.version.into())),
-                    ("date", Arg::Text(&date.to_string())),
+                    ("date", Arg::Text(&date)),
                     ("what", Arg::Text(&what)),
                 ],
             )
@@ -863,28 +849,6 @@ async fn take_number(
     screen::show(bot, msg.chat.id, question(t, &draft, max)).await
 }
 
-/// Why a typed date is not a date.
-enum DateError {
-    Format,
-    NoSuchDate,
-}
-
-/// `ДД.ММ.ГГГГ` exactly: two digits, two digits, four digits.
-fn parse_date(text: &str) -> Result<NaiveDate, DateError> {
-    let parts: Vec<&str> = text.trim().split('.').collect();
-    let [day, month, year] = parts.as_slice() else {
-        return Err(DateError::Format);
-    };
-    let digits =
-        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
-    if !digits(day, 2) || !digits(month, 2) || !digits(year, 4) {
-        return Err(DateError::Format);
-    }
-    let number = |part: &str| part.parse::<u32>().map_err(|_| DateError::Format);
-    let year = i32::try_from(number(year)?).map_err(|_| DateError::Format)?;
-    NaiveDate::from_ymd_opt(year, number(month)?, number(day)?).ok_or(DateError::NoSuchDate)
-}
-
 async fn take_date(
     bot: &Bot,
     msg: &Message,
@@ -896,11 +860,11 @@ async fn take_date(
 ) -> HandlerResult {
     let max = services.max_document_bytes;
     let typed = msg.text().unwrap_or_default().trim();
-    let parsed = match parse_date(typed) {
+    let parsed = match dates::parse(typed) {
         Ok(parsed) => parsed,
         Err(error) => {
             let reason = match error {
-                DateError::Format => t.msg("doc-date-format"),
+                DateError::Shape => t.msg("doc-date-format"),
                 DateError::NoSuchDate => {
                     t.msg_with("doc-date-no-such", [("date", Arg::Text(typed))])
                 }
@@ -949,8 +913,8 @@ fn meta_reason(
     draft: &Draft,
     typed: Option<NaiveDate>,
 ) -> String {
-    let typed = typed.map(date).unwrap_or_default();
-    let issued = draft.issued_on.map(date).unwrap_or_default();
+    let typed = typed.map(|day| t.date(day)).unwrap_or_default();
+    let issued = draft.issued_on.map(|day| t.date(day)).unwrap_or_default();
     match rejection {
         MetaRejection::MissingNumber => t.msg("doc-missing-number"),
         MetaRejection::MissingIssueDate => t.msg("doc-missing-issued"),
@@ -966,7 +930,7 @@ fn meta_reason(
             [("until", Arg::Text(&typed)), ("issued", Arg::Text(&issued))],
         ),
         MetaRejection::Expired { valid_until } => {
-            t.msg_with("doc-expired", [("date", Arg::Text(&date(valid_until)))])
+            t.msg_with("doc-expired", [("date", Arg::Text(&t.date(valid_until)))])
         }
     }
 }
@@ -1119,8 +1083,8 @@ async fn take_file(
                 t.msg_with(
                     "doc-quota-size",
                     [
-                        ("used", Arg::Text(&megabytes(t, used as usize))),
-                        ("size", Arg::Text(&megabytes(t, bytes.len()))),
+                        ("used", Arg::Text(&t.size(used))),
+                        ("size", Arg::Text(&t.size(bytes.len() as u64))),
                         (
                             "max",
                             Arg::Number((quota.max_total_bytes / (1024 * 1024)) as i64),
@@ -1149,7 +1113,7 @@ fn file_reason(t: Texts, rejection: FileRejection) -> String {
         FileRejection::TooLarge { size, max } => t.msg_with(
             "doc-file-too-large",
             [
-                ("size", Arg::Text(&megabytes(t, size))),
+                ("size", Arg::Text(&t.size(size as u64))),
                 ("max", Arg::Number((max / (1024 * 1024)) as i64)),
             ],
         ),
@@ -1167,37 +1131,6 @@ async fn download(bot: &Bot, id: &FileId) -> Result<Vec<u8>, HandlerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_read_strictly() {
-        assert_eq!(
-            parse_date("30.06.2020").ok(),
-            NaiveDate::from_ymd_opt(2020, 6, 30)
-        );
-        for malformed in [
-            "30.6.2020",
-            "2020-06-30",
-            "30.06.20",
-            "30/06/2020",
-            "",
-            "3O.06.2020",
-            "+1.06.2020",
-            "30.06.2020.1",
-        ] {
-            assert!(
-                matches!(parse_date(malformed), Err(DateError::Format)),
-                "{malformed}"
-            );
-        }
-        assert!(matches!(
-            parse_date("31.02.2020"),
-            Err(DateError::NoSuchDate)
-        ));
-        assert!(matches!(
-            parse_date("29.02.2023"),
-            Err(DateError::NoSuchDate)
-        ));
-    }
 
     #[test]
     fn ids_have_one_spelling() {
@@ -1230,12 +1163,5 @@ mod tests {
             !format!("{draft:?}").contains("107718"),
             "the number stays out of logs"
         );
-    }
-
-    #[test]
-    fn sizes_round_up() {
-        let t = Texts::new(medcab_core::Language::Ru);
-        assert_eq!(megabytes(t, 5 * 1024 * 1024 + 1), "5,1");
-        assert_eq!(megabytes(t, 5 * 1024 * 1024), "5,0");
     }
 }

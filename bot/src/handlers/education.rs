@@ -42,6 +42,7 @@
 //! and words the answers. Behind the step-up, like the rest of the profile.
 
 use chrono::{DateTime, Utc};
+use medcab_core::dates::{self, DateError};
 use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::history::{self, Actor, Entity};
 use medcab_core::profile::{
@@ -404,10 +405,6 @@ async fn find(
 
 // ---------------------------------------------------------------- texts
 
-fn date(date: chrono::NaiveDate) -> String {
-    date.format("%d.%m.%Y").to_string()
-}
-
 fn level_name(t: Texts, level: EducationLevel) -> String {
     t.msg_with("edu-level", [("level", Arg::Text(level.as_str()))])
 }
@@ -447,6 +444,7 @@ fn text_problem(t: Texts, problem: TextProblem) -> String {
 fn date_problem(t: Texts, problem: DateProblem) -> String {
     match problem {
         DateProblem::Malformed => t.msg("profile-problem-date-format"),
+        DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
         DateProblem::InFuture => t.msg("profile-problem-date-future"),
         DateProblem::TooEarly => t.msg("profile-problem-date-early"),
     }
@@ -500,7 +498,7 @@ fn problem_text(t: Texts, problem: Problem, form: &Form) -> String {
                     .starts_on
                     .as_deref()
                     .and_then(|start| profile::parse_date(start).ok())
-                    .map(date)
+                    .map(|start| t.date(start))
                     .unwrap_or_default(),
                 Record::Diploma(_) => String::new(),
             };
@@ -595,8 +593,8 @@ pub async fn list_screen(
                     ("index", Arg::Number(index)),
                     ("programme", Arg::Text(additional.programme())),
                     ("hours", Arg::Number(additional.hours().into())),
-                    ("start", Arg::Text(&date(additional.starts_on()))),
-                    ("end", Arg::Text(&date(additional.ends_on()))),
+                    ("start", Arg::Text(&t.date(additional.starts_on()))),
+                    ("end", Arg::Text(&t.date(additional.ends_on()))),
                 ],
             ));
             rows.push(record_row(index, record.id));
@@ -675,7 +673,7 @@ fn card_screen(t: Texts, valid: &Valid) -> Screen {
                 Question::GraduationYear,
                 &education.graduation_year().to_string(),
             ),
-            line(Question::DiplomaDate, &date(education.diploma_date())),
+            line(Question::DiplomaDate, &t.date(education.diploma_date())),
         ],
         Valid::Additional(additional) => vec![
             line(Question::Programme, additional.programme()),
@@ -686,8 +684,8 @@ fn card_screen(t: Texts, valid: &Valid) -> Screen {
                     [("hours", Arg::Number(additional.hours().into()))],
                 ),
             ),
-            line(Question::StartsOn, &date(additional.starts_on())),
-            line(Question::EndsOn, &date(additional.ends_on())),
+            line(Question::StartsOn, &t.date(additional.starts_on())),
+            line(Question::EndsOn, &t.date(additional.ends_on())),
         ],
     };
     Screen {
@@ -1177,19 +1175,6 @@ pub async fn resume(
     answer(bot, msg, dialogue, form, t, db, services).await
 }
 
-/// Strictly `ДД.ММ.ГГГГ`: core also reads ISO dates (its own snapshots),
-/// but people are asked for one form and told when they type another.
-fn strict_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 10
-        && bytes[2] == b'.'
-        && bytes[5] == b'.'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 2 || i == 5 || b.is_ascii_digit())
-}
-
 async fn answer(
     bot: Bot,
     msg: Message,
@@ -1210,13 +1195,19 @@ async fn answer(
         let hint = Some(t.msg("edu-use-buttons"));
         return screen::show(&bot, chat_id, question_screen(t, question, hint)).await;
     }
-    if question.is_date() && value.is_some_and(|value| !strict_date(value)) {
+    if question.is_date()
+        && let Some(Err(error)) = value.map(dates::parse)
+    {
         // The earlier answers stay as they are; only this one is refused.
+        let problem = match error {
+            DateError::Shape => DateProblem::Malformed,
+            DateError::NoSuchDate => DateProblem::NoSuchDate,
+        };
         let reason = t.msg_with(
             "edu-problem",
             [
                 ("field", Arg::Text(&label(t, question))),
-                ("reason", Arg::Text(&t.msg("profile-problem-date-format"))),
+                ("reason", Arg::Text(&date_problem(t, problem))),
             ],
         );
         return screen::show(&bot, chat_id, question_screen(t, question, Some(reason))).await;
@@ -1301,20 +1292,6 @@ async fn advance(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_taken_only_as_dd_mm_yyyy() {
-        assert!(strict_date("30.06.2012"));
-        for wrong in [
-            "2012-06-30",
-            "1.6.2012",
-            "30/06/2012",
-            "30.06.12",
-            "3a.06.2012",
-        ] {
-            assert!(!strict_date(wrong), "{wrong}");
-        }
-    }
 
     #[test]
     fn forged_data_is_not_an_action() {

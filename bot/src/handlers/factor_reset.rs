@@ -72,10 +72,10 @@ pub async fn cancel(
 }
 
 fn open_screen(t: Texts, open: &OpenReset) -> Screen {
-    let since = factor_resets_time(open.requested_at);
+    let since = t.date_time(open.requested_at);
     let text = match open.status {
         Status::Pending { .. } => {
-            let earliest = factor_resets_time(open.earliest);
+            let earliest = t.date_time(open.earliest);
             t.msg_with(
                 "factor-reset-requested",
                 [
@@ -85,7 +85,7 @@ fn open_screen(t: Texts, open: &OpenReset) -> Screen {
             )
         }
         Status::Approved { effective_at } => {
-            let at = factor_resets_time(effective_at);
+            let at = t.date_time(effective_at);
             t.msg_with(
                 "factor-reset-scheduled",
                 [("since", Arg::Text(&since)), ("at", Arg::Text(&at))],
@@ -102,10 +102,4 @@ fn open_screen(t: Texts, open: &OpenReset) -> Screen {
             [button(t.msg("button-back"), Action::Home)],
         ]),
     }
-}
-
-fn factor_resets_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    medcab_core::clock::moscow(at)
-        .format("%d.%m.%Y %H:%M")
-        .to_string()
 }

@@ -93,7 +93,7 @@ async fn show_final(
     challenge: &Challenge,
     mismatch: bool,
 ) -> HandlerResult {
-    let time = login_confirmations::moscow_clock(challenge.created_at);
+    let time = t.time(challenge.created_at);
     let args = [
         ("time", Arg::Text(&time)),
         ("device", Arg::Text(&challenge.device)),

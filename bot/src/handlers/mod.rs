@@ -212,7 +212,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
 }
 
 /// The first step of every update: claim it (a redelivered update stops
-/// here), note who wrote, and pick the language to answer in.
+/// here), note who wrote, and pick the language to answer in and the time
+/// zone to show times in (their /settings zone, Moscow by default).
 ///
 /// Only private chats are served: the account is personal.
 async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Option<Texts> {
@@ -247,11 +248,19 @@ async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Optio
         chat_kind: ChatKind::Private,
         telegram_language,
     };
+    let user_id = visit.user_id;
     let language = telegram_users::record_visit(&db, visit)
         .await
         .unwrap_or_else(|error| {
             tracing::error!(%error, "cannot record a visit");
             Language::from_telegram(telegram_language)
         });
-    Some(Texts::new(language))
+    let zone = medcab_core::notification_settings::get(&db, user_id)
+        .await
+        .map(|settings| settings.time_zone)
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "cannot read the time zone");
+            chrono_tz::Tz::Europe__Moscow
+        });
+    Some(Texts::new(language).in_zone(zone))
 }

@@ -37,8 +37,8 @@ use medcab_core::domain::{PhoneError, Snils, SnilsError};
 use medcab_core::onboarding::{
     self, Applying, ContactRejection, Position, RegistryMatch, SharedContact,
 };
+use medcab_core::second_factor;
 use medcab_core::totp;
-use medcab_core::{login_confirmations, second_factor};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -327,7 +327,7 @@ async fn show_match(
         }
         RegistryMatch::HeldByConfirmed => screen::say(bot, chat_id, t.msg("registry-held")).await,
         RegistryMatch::TooManyTries { until } => {
-            let until = login_confirmations::moscow_clock(until);
+            let until = t.time(until);
             let text = t.msg_with("snils-too-many", [("until", Arg::Text(&until))]);
             screen::say(bot, chat_id, text).await
         }

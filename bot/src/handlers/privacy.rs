@@ -17,10 +17,9 @@ pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult
         Some(given) => t.msg_with(
             "consent-given-at",
             [
-                (
-                    "date",
-                    Arg::Text(&given.given_at.format("%d.%m.%Y").to_string()),
-                ),
+                // The reader's day, not UTC's: after 21:00 UTC it is
+                // already tomorrow in Moscow.
+                ("date", Arg::Text(&t.day_of(given.given_at))),
                 ("version", Arg::Text(&given.text_version)),
             ],
         ),

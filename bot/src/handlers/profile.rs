@@ -164,12 +164,16 @@ fn card(t: Texts, draft: &ProfileDraft) -> String {
     ProfileField::ALL
         .into_iter()
         .map(|field| {
-            let value = field.value(draft).as_deref().unwrap_or("—");
+            // As people write it, typed or stored: one form on every card.
+            let value = match field.value(draft) {
+                Some(value) => field.shown(value),
+                None => "—".to_owned(),
+            };
             t.msg_with(
                 "profile-card-line",
                 [
                     ("field", Arg::Text(&label(t, field))),
-                    ("value", Arg::Text(value)),
+                    ("value", Arg::Text(&value)),
                 ],
             )
         })
@@ -221,12 +225,13 @@ fn problem(t: Texts, problem: ProfileProblem) -> String {
         ProfileProblem::FullName(_) => t.msg("profile-problem-name-long"),
         ProfileProblem::BirthDate(date) | ProfileProblem::PassportIssuedOn(date) => match date {
             DateProblem::Malformed => t.msg("profile-problem-date-format"),
+            DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
             DateProblem::InFuture => t.msg("profile-problem-date-future"),
             DateProblem::TooEarly => t.msg("profile-problem-date-early"),
         },
         ProfileProblem::PassportIssuedTooYoung { earliest } => t.msg_with(
             "profile-problem-passport-age",
-            [("date", Arg::Text(&earliest.format("%d.%m.%Y").to_string()))],
+            [("date", Arg::Text(&t.date(earliest)))],
         ),
         ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => match text {
             TextProblem::TooShort { min } => t.msg_with(
@@ -604,10 +609,7 @@ async fn history(
                 "profile-history-line",
                 [
                     ("version", Arg::Number(version.version.into())),
-                    (
-                        "date",
-                        Arg::Text(&version.at.format("%d.%m.%Y %H:%M").to_string()),
-                    ),
+                    ("date", Arg::Text(&t.date_time(version.at))),
                     ("what", Arg::Text(&what)),
                 ],
             )

@@ -23,11 +23,10 @@
 //! bot:      Это действие доступно только сотрудникам, проверяющим заявки.
 //! ```
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use dptree::case;
 use medcab_core::accounts::ConfirmError;
 use medcab_core::applications::{ApplicationError, Note, NoteError, Status};
-use medcab_core::clock;
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
 use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewError};
@@ -323,7 +322,7 @@ pub async fn press(
                         review::Approval::First => t.msg("review-reset-first-approval"),
                         review::Approval::Scheduled { effective_at } => t.msg_with(
                             "review-reset-approved",
-                            [("at", Arg::Text(&moscow(effective_at)))],
+                            [("at", Arg::Text(&t.date_time(effective_at)))],
                         ),
                     };
                     let screen = resets_screen(t, &db, operator, now, Some(heading)).await?;
@@ -523,15 +522,6 @@ fn problem(t: Texts, error: ReviewError) -> Result<String, HandlerError> {
     Ok(t.msg(key))
 }
 
-/// Dates and times operators read are Moscow's.
-fn moscow(at: DateTime<Utc>) -> String {
-    clock::moscow(at).format("%d.%m.%Y %H:%M").to_string()
-}
-
-fn date(day: NaiveDate) -> String {
-    day.format("%d.%m.%Y").to_string()
-}
-
 fn document_kind(t: Texts, kind: documents::DocumentKind) -> String {
     t.msg_with("review-document-kind", [("kind", Arg::Text(kind.as_str()))])
 }
@@ -542,14 +532,14 @@ fn document_line(t: Texts, n: usize, document: &Document) -> String {
         .number
         .clone()
         .unwrap_or_else(|| t.msg("review-no-number"));
-    let issued = date(document.issued_on);
+    let issued = t.date(document.issued_on);
     let mut args = vec![
         ("n", Arg::Number(n as i64)),
         ("kind", Arg::Text(&kind)),
         ("number", Arg::Text(&number)),
         ("issued", Arg::Text(&issued)),
     ];
-    let until = document.valid_until.map(date);
+    let until = document.valid_until.map(|day| t.date(day));
     let key = match &until {
         Some(until) => {
             args.push(("until", Arg::Text(until)));
@@ -565,12 +555,12 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
     let app = &card.application;
     let submitted = app
         .submitted_at
-        .map(moscow)
+        .map(|at| t.date_time(at))
         .unwrap_or_else(|| "—".to_owned());
     // A lease lasts minutes: the time alone says it.
     let until = app
         .lease
-        .map(|lease| moscow(lease.until)[11..].to_owned())
+        .map(|lease| t.time(lease.until))
         .unwrap_or_else(|| "—".to_owned());
     let owner = app.owner_id.to_string();
     // The name is what the practitioner typed (or the register's): escaped
@@ -752,7 +742,7 @@ async fn resets_screen(
     let mut rows = Vec::new();
     for (n, request) in pending.iter().take(RESETS_SHOWN).enumerate() {
         let n = n as i64 + 1;
-        let since = moscow(request.requested_at);
+        let since = t.date_time(request.requested_at);
         let user = request.telegram_user_id.to_string();
         text.push('\n');
         text.push_str(&t.msg_with(
@@ -778,11 +768,11 @@ async fn resets_screen(
 fn reset_card_screen(t: Texts, card: &review::ResetCard) -> Screen {
     let request = &card.request;
     let user = request.telegram_user_id.to_string();
-    let since = moscow(request.requested_at);
-    let earliest = moscow(card.earliest);
+    let since = t.date_time(request.requested_at);
+    let earliest = t.date_time(card.earliest);
     let created = card
         .account_created_at
-        .map(moscow)
+        .map(|at| t.date_time(at))
         .unwrap_or_else(|| "—".to_owned());
     let none = t.msg("review-reset-unknown");
     let profile_name = card.profile_name.clone().unwrap_or_else(|| none.clone());
@@ -819,7 +809,7 @@ fn reset_card_screen(t: Texts, card: &review::ResetCard) -> Screen {
                 .number
                 .clone()
                 .unwrap_or_else(|| t.msg("review-no-number"));
-            let issued = date(document.issued_on);
+            let issued = t.date(document.issued_on);
             text.push('\n');
             text.push_str(&t.msg_with(
                 "review-card-document",

@@ -301,9 +301,7 @@ async fn receive_code(
         screen::say(&bot, msg.chat.id, t.msg("staff-factor-enrolled")).await?;
     }
     let limits = services.factor.staff;
-    let until = medcab_core::clock::moscow(now + limits.absolute)
-        .format("%d.%m.%Y %H:%M")
-        .to_string();
+    let until = t.date_time(now + limits.absolute);
     let opened = t.msg_with(
         "staff-session-opened",
         [

@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::dates::{self, DateError};
+
 /// Nothing a practitioner states happened before this: a typo like 1098
 /// for 1998 is caught instead of stored.
 pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
@@ -12,8 +14,11 @@ pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
 /// What is wrong with a typed date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DateProblem {
-    #[error("the date is not ДД.ММ.ГГГГ or does not exist")]
+    #[error("the date is not ДД.ММ.ГГГГ")]
     Malformed,
+    /// ДД.ММ.ГГГГ, but the calendar has no such day (31.02.1985).
+    #[error("there is no such date")]
+    NoSuchDate,
     #[error("the date is in the future")]
     InFuture,
     #[error("the date is before 1900")]
@@ -30,14 +35,14 @@ pub enum TextProblem {
     TooLong { max: usize },
 }
 
-/// Parses a date as people in Russia write it, `ДД.ММ.ГГГГ` (one-digit day
-/// and month allowed), or as ISO `ГГГГ-ММ-ДД` — the form snapshots and
+/// Parses a date as people write it ([`crate::dates::parse`]), or as ISO
+/// `ГГГГ-ММ-ДД` — the form snapshots and
 /// [`crate::profile::Profile::to_draft`] write, so a stored value parses back.
 pub fn parse_date(input: &str) -> Result<NaiveDate, DateProblem> {
-    let input = input.trim();
-    NaiveDate::parse_from_str(input, "%d.%m.%Y")
-        .or_else(|_| NaiveDate::parse_from_str(input, "%Y-%m-%d"))
-        .map_err(|_| DateProblem::Malformed)
+    dates::parse_written_or_iso(input).map_err(|error| match error {
+        DateError::Shape => DateProblem::Malformed,
+        DateError::NoSuchDate => DateProblem::NoSuchDate,
+    })
 }
 
 /// A date that happened: parsed, not after `today` (when given), not
@@ -99,14 +104,9 @@ mod tests {
         assert_eq!(parse_date(" 01.05.1980 "), Ok(date(1980, 5, 1)));
         assert_eq!(parse_date("1.5.1980"), Ok(date(1980, 5, 1)));
         assert_eq!(parse_date("1980-05-01"), Ok(date(1980, 5, 1)));
-        for bad in [
-            "",
-            "31.02.1980",
-            "1980",
-            "01/05/1980",
-            "завтра",
-            "01.05.80x",
-        ] {
+        assert_eq!(parse_date("31.02.1980"), Err(DateProblem::NoSuchDate));
+        assert_eq!(parse_date("1980-02-31"), Err(DateProblem::NoSuchDate));
+        for bad in ["", "1980", "01/05/1980", "завтра", "01.05.80x"] {
             assert_eq!(parse_date(bad), Err(DateProblem::Malformed), "{bad:?}");
         }
     }

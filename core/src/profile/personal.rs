@@ -6,7 +6,9 @@ use std::fmt;
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::fields::{DateProblem, TextProblem, bounded_text, given, past_date, required};
+use super::fields::{
+    DateProblem, TextProblem, bounded_text, given, parse_date, past_date, required,
+};
 use crate::domain::{
     DivisionCode, DivisionCodeError, Email, EmailError, Inn, InnError, PassportError,
     PassportNumber, PersonName, PersonNameError,
@@ -100,6 +102,24 @@ impl ProfileField {
             ProfileField::DivisionCode => &draft.division_code,
             ProfileField::PassportIssuedBy => &draft.passport_issued_by,
         }
+    }
+
+    /// A value of this field as people write it, whether typed or stored:
+    /// «14.03.1985», «45 10 123456», «770-001», the name and ИНН as they
+    /// are. A value that does not parse is shown as it was typed, for the
+    /// check card to point at.
+    pub fn shown(self, value: &str) -> String {
+        let people_form = match self {
+            ProfileField::BirthDate | ProfileField::PassportIssuedOn => {
+                parse_date(value).ok().map(crate::dates::date_text)
+            }
+            ProfileField::Passport => PassportNumber::parse(value).ok().map(|v| v.to_string()),
+            ProfileField::DivisionCode => DivisionCode::parse(value).ok().map(|v| v.to_string()),
+            ProfileField::Inn => Inn::parse(value).ok().map(|v| v.to_string()),
+            ProfileField::FullName => PersonName::parse(value).ok().map(|v| v.to_string()),
+            ProfileField::Email | ProfileField::Address | ProfileField::PassportIssuedBy => None,
+        };
+        people_form.unwrap_or_else(|| value.trim().to_owned())
     }
 
     /// The draft's slot for this field, to fill it.

@@ -134,7 +134,7 @@ fn every_problem_names_its_field() {
         (
             F::BirthDate,
             "31.02.1985",
-            P::BirthDate(DateProblem::Malformed),
+            P::BirthDate(DateProblem::NoSuchDate),
         ),
         (
             F::BirthDate,
@@ -285,7 +285,7 @@ fn passport_is_issued_at_14_at_the_earliest() {
     unknown_birth.passport_issued_on = Some("01.01.1986".into());
     assert_eq!(
         problems(&unknown_birth),
-        [ProfileProblem::BirthDate(DateProblem::Malformed)]
+        [ProfileProblem::BirthDate(DateProblem::NoSuchDate)]
     );
 }
 

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::{ReviewError, finish, require_operator};
@@ -222,10 +222,7 @@ async fn approve_in(
         now,
     )
     .await?;
-    let args = BTreeMap::from([(
-        "at".to_owned(),
-        Value::from(factor_resets::moscow_time(effective_at)),
-    )]);
+    let args = BTreeMap::from([("at".to_owned(), factor_resets::pushed_time(effective_at))]);
     let push = factor_resets::push(
         request.telegram_user_id,
         SCHEDULED_PUSH_KEY,

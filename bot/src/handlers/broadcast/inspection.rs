@@ -4,11 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use medcab_core::Language;
 use medcab_core::clock::moscow_today;
+use medcab_core::dates::{self, DateError};
 use medcab_core::inspections::{
     self, InspectionDraft, InspectionKind, InspectionRejection, MAX_ORGANISATION, MAX_PREPARE,
     MAX_REGION, Source,
 };
-use medcab_core::profile::parse_date;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::types::InlineKeyboardButton;
@@ -249,7 +249,10 @@ pub fn answer(t: Texts, draft: &mut Draft, text: &str, now: DateTime<Utc>) -> Re
             changed.region = Some((!everywhere).then(|| text.to_owned()));
         }
         Field::Date => {
-            let date = parse_date(text).map_err(|_| t.msg("broadcast-date-format"))?;
+            let date = dates::parse(text).map_err(|error| match error {
+                DateError::Shape => t.msg("broadcast-date-format"),
+                DateError::NoSuchDate => t.msg_with("date-no-such", [("date", Arg::Text(text))]),
+            })?;
             changed.date = Some(date);
         }
         Field::Prepare => changed.prepare = Some(text.to_owned()),

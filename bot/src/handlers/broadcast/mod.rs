@@ -785,7 +785,7 @@ fn list_text(t: Texts, items: &[String]) -> String {
 /// At most `max` characters, with «…» when cut.
 /// A date as operators read it.
 fn date_text(date: NaiveDate) -> String {
-    date.format("%d.%m.%Y").to_string()
+    medcab_core::dates::date_text(date)
 }
 
 /// A list typed by an operator: comma-, semicolon- or line-separated; «всем»
