@@ -140,7 +140,7 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(db: PgPool) {
         "Такой даты нет: 31.02.2020.",
     );
     starts(
-        &anna.send("30.6.2020").await,
+        &anna.send("30/06/2020").await,
         "Дата нужна в формате ДД.ММ.ГГГГ",
     );
     starts(

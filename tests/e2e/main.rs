@@ -6,6 +6,7 @@ mod applications;
 mod availability;
 mod broadcast;
 mod cancel;
+mod dates;
 mod delivery;
 mod documents;
 mod education;
