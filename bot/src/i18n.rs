@@ -175,7 +175,7 @@ impl Texts {
 
     /// A text without arguments.
     pub fn msg(&self, key: &str) -> String {
-        self.format(key, None)
+        self.msg_with(key, [])
     }
 
     /// A text with arguments; string arguments are HTML-escaped.
@@ -184,7 +184,9 @@ impl Texts {
         key: &str,
         args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,
     ) -> String {
+        // Every text may name the reader's zone next to a time: `$tz`.
         let mut fluent_args = FluentArgs::new();
+        fluent_args.set("tz", self.zone_label());
         for (name, arg) in args {
             let value: FluentValue = match arg {
                 Arg::Text(text) => html::escape(text).into(),
@@ -193,6 +195,20 @@ impl Texts {
             fluent_args.set(name, value);
         }
         self.format(key, Some(&fluent_args))
+    }
+
+    /// «МСК», «МСК+3»: the reader's zone as it stands next to a time.
+    fn zone_label(&self) -> String {
+        let shift = self.reader.hours_from_moscow();
+        let signed = match shift {
+            0 => String::new(),
+            1.. => format!("+{shift}"),
+            _ => format!("\u{2212}{}", -shift),
+        };
+        let mut args = FluentArgs::new();
+        args.set("shift", shift);
+        args.set("signed", signed);
+        self.format("time-zone-label", Some(&args))
     }
 
     fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
@@ -311,6 +327,25 @@ mod tests {
         assert_eq!(ru.size(5 * 1024 * 1024), "5,0 МБ");
         assert_eq!(ru.size(5 * 1024 * 1024 + 1), "5,1 МБ");
         assert_eq!(en.size(5 * 1024 * 1024 + 1), "5.1 MB");
+    }
+
+    #[test]
+    fn the_zone_next_to_a_time_is_the_readers() {
+        let key = "code-locked";
+        let until = || [("until", Arg::Text("01:39"))];
+        let moscow = Texts::new(Language::Ru);
+        assert!(moscow.msg_with(key, until()).contains("01:39 (МСК)"));
+        let omsk = moscow.in_zone(Tz::Asia__Omsk).msg_with(key, until());
+        assert!(omsk.contains("01:39 (МСК+3)"), "{omsk}");
+        let kaliningrad = moscow
+            .in_zone(Tz::Europe__Kaliningrad)
+            .msg_with(key, until());
+        assert!(
+            kaliningrad.contains("01:39 (МСК\u{2212}1)"),
+            "{kaliningrad}"
+        );
+        let english = Texts::new(Language::En).msg_with(key, until());
+        assert!(english.contains("01:39 (Moscow time)"), "{english}");
     }
 
     #[test]

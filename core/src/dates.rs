@@ -13,7 +13,7 @@
 //! outbox row as [`moment_arg`], not as text: the recipient's zone is
 //! applied when the row is sent ([`read_moment_arg`]).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
@@ -131,6 +131,16 @@ impl Reader {
     /// The calendar date in the reader's zone at `at`.
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.zone).date_naive()
+    }
+
+    /// Hours the reader's zone is ahead of Moscow: how Russians name a
+    /// zone («МСК+3» for Omsk, «МСК−1» for Kaliningrad), so the label next
+    /// to a time names the reader's zone. Russia keeps one offset all year
+    /// since 2014: any instant gives it.
+    pub fn hours_from_moscow(&self) -> i32 {
+        let reference = DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default();
+        let offset = self.zone.offset_from_utc_datetime(&reference.naive_utc());
+        offset.fix().local_minus_utc() / 3600 - 3
     }
 
     /// A decimal number with one digit after the separator, as the
@@ -267,6 +277,15 @@ mod tests {
             "26.11.2026 05:30"
         );
         assert_eq!(moscow.date(date(1985, 3, 14)), "14.03.1985");
+    }
+
+    #[test]
+    fn zones_are_counted_from_moscow() {
+        let shift = |zone| Reader::new(Language::Ru, zone).hours_from_moscow();
+        assert_eq!(shift(Tz::Europe__Moscow), 0);
+        assert_eq!(shift(Tz::Asia__Omsk), 3);
+        assert_eq!(shift(Tz::Europe__Kaliningrad), -1);
+        assert_eq!(shift(Tz::Asia__Kamchatka), 9);
     }
 
     #[test]

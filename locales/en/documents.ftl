@@ -142,7 +142,7 @@ app-missing = { $count ->
        *[other] them
     } in «📄 Documents».
 app-next-submit = Next: all documents are in place — submit the application.
-app-next-await = Next: wait for the decision, due by { $due } (Moscow time).
+app-next-await = Next: wait for the decision, due by { $due } ({ $tz }).
 app-next-escalate = Next: you may ask to speed up the review (once).
 app-next-await-escalated = Next: wait for the decision — the review has been sped up.
 app-next-more-documents = Next: add the documents the reviewer asks for and submit the application again.

@@ -1,6 +1,6 @@
 # Who holds a SNILS: the owner confirmed by the register, not whoever typed it first.
 
-snils-too-many = Too many SNILS attempts. For security, you can try again after { $until } (Moscow time).
+snils-too-many = Too many SNILS attempts. For security, you can try again after { $until } ({ $tz }).
 registry-held =
     This SNILS and phone number are already confirmed for another Telegram account.
 

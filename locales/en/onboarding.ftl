@@ -71,8 +71,8 @@ code-wrong =
         [one] { $left } try left.
        *[other] { $left } tries left.
     }
-code-locked-now = Three wrong codes in a row: code entry is locked until { $until } (Moscow time). If that was not you, contact support.
-code-locked = Code entry is locked until { $until } (Moscow time). Please try again after that.
+code-locked-now = Three wrong codes in a row: code entry is locked until { $until } ({ $tz }). If that was not you, contact support.
+code-locked = Code entry is locked until { $until } ({ $tz }). Please try again after that.
 code-replayed = This code has already been used. Wait for the next code in the app (it changes every 30 seconds).
 
 menu-awaits-activation = ⏳ <b>Your account awaits activation.</b> Apply for activation in «📨 My applications» and attach your documents.
@@ -98,15 +98,15 @@ forget-kept = Nothing was erased.
 
 factor-lost-button = 📵 I cannot use my authenticator
 factor-reset-requested =
-    Your request to reset the second factor was sent on { $since } (Moscow time).
+    Your request to reset the second factor was sent on { $since } ({ $tz }).
 
-    Two staff members will check it. The reset takes effect no earlier than { $earliest } (Moscow time): time for you to cancel the request if it was not you. We will tell you of the decision.
+    Two staff members will check it. The reset takes effect no earlier than { $earliest } ({ $tz }): time for you to cancel the request if it was not you. We will tell you of the decision.
 step-up-held = Your session has expired. Your answer is saved — enter the 6-digit code from your authenticator app and we will go on from the same place.
 step-up-held-press = Your session has expired, and the section with personal data is closed. Enter the 6-digit code from your authenticator app and the action will be carried out.
 code-blocked = Code entry is blocked: too many wrong codes in a row. Access can be restored by a staff member — press «📵 No access to the app» or contact support.
 
 factor-reset-scheduled =
-    The second-factor reset you requested on { $since } (Moscow time) is approved and takes effect on { $at } (Moscow time).
+    The second-factor reset you requested on { $since } ({ $tz }) is approved and takes effect on { $at } ({ $tz }).
 
     Until then you can cancel it. After that, connect your authenticator app again with /start.
 factor-reset-cancel-button = ✖️ Cancel the request
@@ -115,9 +115,9 @@ factor-reset-nothing-to-cancel = This reset request is no longer open — there 
 factor-reset-requested-push =
     🔐 <b>A reset of your account's second factor was requested.</b>
 
-    If it was you, nothing to do: the reset takes effect no earlier than { $earliest } (Moscow time), after staff check it. If it was not you, cancel the request with the button below.
+    If it was you, nothing to do: the reset takes effect no earlier than { $earliest } ({ $tz }), after staff check it. If it was not you, cancel the request with the button below.
 factor-reset-scheduled-push =
-    🔐 <b>The second-factor reset is approved</b> and takes effect on { $at } (Moscow time).
+    🔐 <b>The second-factor reset is approved</b> and takes effect on { $at } ({ $tz }).
 
     If you did not request it, cancel it with the button below.
 factor-reset-rejected-push = 🔐 Your second-factor reset request was rejected by a staff member. To see why, press «📵 I cannot use my authenticator» when a section with personal data asks for the code.

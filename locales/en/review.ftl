@@ -13,7 +13,7 @@ review-card =
         [personal_data_update] personal data update
        *[other] other
     }
-    Submitted: { $submitted } (Moscow time)
+    Submitted: { $submitted } ({ $tz })
     Status: { $status ->
         [submitted] submitted
         [in_review] in review
@@ -26,7 +26,7 @@ review-card =
         [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
        *[no] Telegram ID <code>{ $owner }</code>
     }
-    Assigned to you until { $until } (Moscow time)
+    Assigned to you until { $until } ({ $tz })
 review-card-documents = <b>Documents:</b>
 review-card-no-documents = No documents are attached to the application.
 review-card-document = { $n }. { $kind }, No. { $number }, issued { $issued }
@@ -76,9 +76,9 @@ review-document-not-cited = This document is not part of the application.
 
 review-resets-none = No second-factor reset requests.
 review-resets-title = Second-factor reset requests ({ $count }). Before approving, make sure the account's owner made the request.
-review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, requested { $since } (Moscow time)
+review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, requested { $since } ({ $tz })
 review-reset-open-button = Request #{ $n }
-review-reset-approved = ✅ The reset is approved by a second staff member and takes effect on { $at } (Moscow time). The user was told and can cancel it until then.
+review-reset-approved = ✅ The reset is approved by a second staff member and takes effect on { $at } ({ $tz }). The user was told and can cancel it until then.
 review-reset-not-found = There is no such reset request.
 review-own-reset = You cannot approve your own reset: another member of staff will.
 review-reset-decided = This request has already been decided.
@@ -95,9 +95,9 @@ review-activation-confirmed-elsewhere = Another account is already confirmed wit
 
 review-reset-card =
     🔑 <b>Second-factor reset</b>
-    Telegram ID <code>{ $user }</code>, requested on { $since } (Moscow time)
-    Takes effect no earlier than { $earliest } (Moscow time)
-    Account created: { $created } (Moscow time) · { $confirmed ->
+    Telegram ID <code>{ $user }</code>, requested on { $since } ({ $tz })
+    Takes effect no earlier than { $earliest } ({ $tz })
+    Account created: { $created } ({ $tz }) · { $confirmed ->
         [yes] confirmed
        *[no] not confirmed
     }

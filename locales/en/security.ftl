@@ -16,7 +16,7 @@ login-push =
 
 # The details of the sign-in; used by the texts above and below.
 login-details =
-    Time: { $time } (Moscow)
+    Time: { $time } ({ $tz })
     Device: { $device }
     Place: { $place }
 

@@ -13,7 +13,7 @@ review-card =
         [personal_data_update] изменение персональных данных
        *[other] другое
     }
-    Подана: { $submitted } (МСК)
+    Подана: { $submitted } ({ $tz })
     Статус: { $status ->
         [submitted] подана
         [in_review] на проверке
@@ -26,7 +26,7 @@ review-card =
         [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
        *[no] Telegram ID <code>{ $owner }</code>
     }
-    Закреплена за вами до { $until } (МСК)
+    Закреплена за вами до { $until } ({ $tz })
 review-card-documents = <b>Документы:</b>
 review-card-no-documents = Документов к заявке не приложено.
 review-card-document = { $n }. { $kind }, № { $number }, выдан { $issued }
@@ -76,9 +76,9 @@ review-document-not-cited = Этого документа нет в заявке
 
 review-resets-none = Запросов на сброс второго фактора нет.
 review-resets-title = Запросы на сброс второго фактора ({ $count }). Перед одобрением убедитесь, что обратился сам владелец учётной записи.
-review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, запрос от { $since } (МСК)
+review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, запрос от { $since } ({ $tz })
 review-reset-open-button = Запрос №{ $n }
-review-reset-approved = ✅ Сброс одобрен вторым сотрудником и вступит в силу { $at } (МСК). Пользователь получил уведомление и может отменить сброс до этого времени.
+review-reset-approved = ✅ Сброс одобрен вторым сотрудником и вступит в силу { $at } ({ $tz }). Пользователь получил уведомление и может отменить сброс до этого времени.
 review-reset-not-found = Такого запроса на сброс нет.
 review-own-reset = Свой собственный сброс одобрить нельзя: это сделает другой сотрудник.
 review-reset-decided = По этому запросу решение уже принято.
@@ -96,9 +96,9 @@ review-activation-confirmed-elsewhere = С этим СНИЛС уже подтв
 
 review-reset-card =
     🔑 <b>Сброс второго фактора</b>
-    Telegram ID <code>{ $user }</code>, запрос от { $since } (МСК)
-    Вступит в силу не раньше { $earliest } (МСК)
-    Учётная запись создана: { $created } (МСК) · { $confirmed ->
+    Telegram ID <code>{ $user }</code>, запрос от { $since } ({ $tz })
+    Вступит в силу не раньше { $earliest } ({ $tz })
+    Учётная запись создана: { $created } ({ $tz }) · { $confirmed ->
         [yes] подтверждена
        *[no] не подтверждена
     }

@@ -267,10 +267,16 @@ async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: 
     assert_eq!(reply.button_labels(), ["Во всех регионах", "✖️ Отмена"]);
     let reply = olga.send("Москва").await;
     assert!(reply.body().starts_with("Шаг 4 из 6."), "{}", reply.body());
-    let reply = olga.send("32.13.2026").await;
+    let reply = olga.send("15/03/2027").await;
     assert_eq!(
         reply.html.as_deref(),
         Some(ru("broadcast-date-format").as_str())
+    );
+    // The right shape, but no such day: said so.
+    let reply = olga.send("32.13.2026").await;
+    assert_eq!(
+        reply.body(),
+        "Такой даты нет: 32.13.2026. Проверьте день и месяц."
     );
     let reply = olga.send("24.11.2026").await;
     assert_eq!(

@@ -151,8 +151,13 @@ async fn a_push_shows_the_time_in_the_recipients_zone(db: PgPool) {
     let created = app.api().create_login_confirmation(&body).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let push = anna.wait_for_text("🔐 Вход в личный кабинет").await;
-    // 19:39 UTC is 01:39 in Omsk; not Moscow's 22:39, not UTC's 19:39.
-    assert!(push.body().contains("01:39"), "{}", push.body());
+    // 19:39 UTC is 01:39 in Omsk, three hours ahead of Moscow: not
+    // Moscow's 22:39, not UTC's 19:39, and not labelled МСК.
+    assert!(
+        push.body().contains("Время: 01:39 (МСК+3)"),
+        "{}",
+        push.body()
+    );
     app.finish().await;
 }
 
