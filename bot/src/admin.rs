@@ -240,7 +240,9 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
     use medcab_core::dates::{self, DateError};
     dates::parse_written_or_iso(text).map_err(|error| match error {
         DateError::Shape => format!("{text:?} is not a date: write DD.MM.YYYY or YYYY-MM-DD"),
-        DateError::NoSuchDate => format!("{text:?}: there is no such date"),
+        DateError::NoSuchDate => {
+            format!("{text:?}: there is no such date (DD.MM.YYYY or YYYY-MM-DD)")
+        }
     })
 }
 
