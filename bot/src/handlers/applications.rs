@@ -30,7 +30,7 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::documents::{DocAction, parse_id, record_forged, versions_text};
+use super::records::{self, parse_id, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
@@ -278,7 +278,7 @@ async fn card(
         _ => false,
     };
     if missing {
-        rows.push(vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))]);
+        rows.push(vec![button(t.msg("doc-add"), Action::ADD_DOCUMENT)]);
     }
     if app.next == NextStep::Escalate {
         rows.push(vec![button(
@@ -380,7 +380,7 @@ pub async fn press(
                 Err(ApplicationError::NoAccreditation) => notice(
                     t.msg("app-no-accreditation"),
                     vec![
-                        vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))],
+                        vec![button(t.msg("doc-add"), Action::ADD_DOCUMENT)],
                         vec![back_to_list(t)],
                     ],
                 ),
@@ -406,11 +406,8 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             let heading = match apps::submit(&db, vault, user_id, id, now).await {
                 Ok(_) => t.msg("app-submitted-now"),
-                Err(ApplicationError::MissingDocuments(missing)) => format!(
-                    "{}\n{}",
-                    t.msg("app-cannot-submit"),
-                    missing_text(t, &missing)
-                ),
+                // What is missing is on the card below: said once.
+                Err(ApplicationError::MissingDocuments(_)) => t.msg("app-cannot-submit"),
                 Err(ApplicationError::Transition(_)) => t.msg("app-not-submittable"),
                 Err(error) => return Err(error.into()),
             };
@@ -468,12 +465,12 @@ async fn own(
     match apps::get(db, &services.vault, user_id, id).await {
         Ok(_) => Ok(true),
         Err(ApplicationError::NotYours) => {
-            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
-            record_forged(db, user_id, "application", id, services.clock.now()).await?;
+            let now = services.clock.now();
+            records::forged(bot, query, t, db, Entity::Application, id, now).await?;
             Ok(false)
         }
         Err(ApplicationError::NotFound) => {
-            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+            records::outdated(bot, query, t).await?;
             Ok(false)
         }
         Err(error) => Err(error.into()),
