@@ -45,8 +45,8 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatAction, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
 use super::actions::Section;
+use super::records;
 use super::records::conversation::{self, Conversation};
-use super::records::{self, parse_id};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -110,12 +110,16 @@ impl DocAction {
                 _ => None,
             },
             Some(("k", kind)) => DocumentKind::parse(kind).map(DocAction::Kind),
-            Some(("o", id)) => parse_id(id).map(DocAction::Open),
-            Some(("f", id)) => parse_id(id).map(DocAction::File),
-            Some(("d", id)) => parse_id(id).map(DocAction::Delete),
-            Some(("rm", id)) => parse_id(id).map(DocAction::ConfirmDelete),
-            Some(("h", id)) => parse_id(id).map(DocAction::History),
-            _ => None,
+            _ => records::parse_on_record(
+                data,
+                &[
+                    ("o", DocAction::Open),
+                    ("f", DocAction::File),
+                    ("d", DocAction::Delete),
+                    ("rm", DocAction::ConfirmDelete),
+                    ("h", DocAction::History),
+                ],
+            ),
         }
     }
 

@@ -213,16 +213,20 @@ impl EduAction {
                 _ => None,
             },
             Some(("l", level)) => EducationLevel::parse(level).map(EduAction::Level),
-            Some(("e", id)) => parse_id(id).map(EduAction::Edit),
             Some(("f", rest)) => {
                 let (id, code) = rest.split_once(':')?;
                 Some(EduAction::Field(parse_id(id)?, Question::parse(code)?))
             }
-            Some(("d", id)) => parse_id(id).map(EduAction::Delete),
-            Some(("rm", id)) => parse_id(id).map(EduAction::ConfirmDelete),
-            Some(("h", id)) => parse_id(id).map(EduAction::History),
             Some(("df", code)) => Question::parse(code).map(EduAction::DraftField),
-            _ => None,
+            _ => records::parse_on_record(
+                data,
+                &[
+                    ("e", EduAction::Edit),
+                    ("d", EduAction::Delete),
+                    ("rm", EduAction::ConfirmDelete),
+                    ("h", EduAction::History),
+                ],
+            ),
         }
     }
 

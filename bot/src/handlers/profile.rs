@@ -105,6 +105,11 @@ impl ProfileAction {
 pub struct Form {
     draft: ProfileDraft,
     asked: Vec<String>,
+    /// A field of the saved profile being changed (its answer goes to the
+    /// profile, not into `draft`): kept so that a lost position loses
+    /// nothing here either.
+    #[serde(default)]
+    changing: Option<String>,
 }
 
 impl Form {
@@ -113,18 +118,27 @@ impl Form {
             .into_iter()
             .find(|field| !self.asked.iter().any(|asked| asked == field.as_str()))
     }
+
+    /// The question open, and whether it changes the saved profile.
+    fn open_question(&self) -> Option<(ProfileField, bool)> {
+        match &self.changing {
+            Some(code) => ProfileField::parse(code).map(|field| (field, true)),
+            None => self.next_question().map(|field| (field, false)),
+        }
+    }
 }
 
 impl Conversation for Form {
     const KIND: DraftKind = DraftKind::Profile;
 
-    /// The next question; with every one answered the summary card is on
+    /// The question open; with every one answered the summary card is on
     /// screen, and a message is no answer.
     fn position(&self) -> Option<State> {
-        self.next_question().map(|field| State::ProfileAnswer {
-            field: field.as_str().to_owned(),
-            editing: false,
-        })
+        self.open_question()
+            .map(|(field, editing)| State::ProfileAnswer {
+                field: field.as_str().to_owned(),
+                editing,
+            })
     }
 }
 
@@ -140,7 +154,12 @@ pub async fn section_screen(
     user_id: i64,
 ) -> Result<Screen, HandlerError> {
     Ok(match profile::get(db, &services.vault, user_id).await? {
-        Some(profile) => card_screen(t, &profile, t.msg("profile-title")),
+        Some(profile) => {
+            // Back at the card, a change of a field left unanswered is
+            // given up: a message days later must not change the profile.
+            conversation::discard::<Form>(db, user_id).await?;
+            card_screen(t, &profile, t.msg("profile-title"))
+        }
         None => {
             let started: Option<Form> = conversation::load(db, services, user_id).await?;
             let fill = if started.is_some() {
@@ -377,12 +396,11 @@ pub async fn act(
             screen::replace(&bot, &query, screen).await
         }
         ProfileAction::EditField(field) => {
-            dialogue
-                .update(State::ProfileAnswer {
-                    field: field.as_str().to_owned(),
-                    editing: true,
-                })
-                .await?;
+            let form = Form {
+                changing: Some(field.as_str().to_owned()),
+                ..Form::default()
+            };
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
             screen::show(&bot, query.from.id.into(), question_screen(t, field, None)).await
         }
         ProfileAction::History => history(&bot, &query, t, &db, &services, user_id).await,
@@ -413,10 +431,10 @@ async fn skip(
         } if open == field.as_str() => editing,
         State::Idle => {
             let form: Option<Form> = conversation::load(db, services, user_id).await?;
-            if form.and_then(|form| form.next_question()) != Some(field) {
-                return records::outdated(bot, query, t).await;
+            match form.and_then(|form| form.open_question()) {
+                Some((open, editing)) if open == field => editing,
+                _ => return records::outdated(bot, query, t).await,
             }
-            false
         }
         _ => return records::outdated(bot, query, t).await,
     };
@@ -565,6 +583,7 @@ async fn take(
             .await
         {
             Ok(updated) => {
+                conversation::discard::<Form>(db, user_id).await?;
                 dialogue.exit().await?;
                 let saved = card_screen(t, &updated, t.msg("profile-saved"));
                 screen::show(bot, chat_id, saved).await
@@ -578,6 +597,7 @@ async fn take(
                 screen::show(bot, chat_id, question_screen(t, field, Some(reason))).await
             }
             Err(ProfileError::NotFound) => {
+                conversation::discard::<Form>(db, user_id).await?;
                 dialogue.exit().await?;
                 let screen = section_screen(t, db, services, user_id).await?;
                 screen::show(bot, chat_id, screen).await
