@@ -33,10 +33,13 @@ pub fn parse_id(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// A code in callback data, and the action it names on a record's id.
+pub type OnRecord<A> = (&'static str, fn(i64) -> A);
+
 /// A button about one record, `code:id`, read against the section's table
 /// of codes (`("o", DocAction::Open)` …), so that every section spells its
 /// ids the same way.
-pub fn parse_on_record<A>(data: &str, table: &[(&str, fn(i64) -> A)]) -> Option<A> {
+pub fn parse_on_record<A>(data: &str, table: &[OnRecord<A>]) -> Option<A> {
     let (code, id) = data.split_once(':')?;
     let (_, make) = table.iter().find(|(known, _)| *known == code)?;
     parse_id(id).map(make)
@@ -144,8 +147,7 @@ mod tests {
 
     #[test]
     fn a_record_button_is_read_by_its_code() {
-        let table: [(&str, fn(i64) -> (char, i64)); 2] =
-            [("o", |id| ('o', id)), ("rm", |id| ('r', id))];
+        let table: [OnRecord<(char, i64)>; 2] = [("o", |id| ('o', id)), ("rm", |id| ('r', id))];
         assert_eq!(parse_on_record("o:7", &table), Some(('o', 7)));
         assert_eq!(parse_on_record("rm:7", &table), Some(('r', 7)));
         for bad in ["o", "o:", "o:07", "x:7", "o:7:1", "rm:-7"] {
