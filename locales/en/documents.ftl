@@ -174,18 +174,21 @@ record-history-created =
     { $entity ->
         [application] application created
         [document] document added
+        [profile] profile filled in
        *[other] record added
     }
 record-history-updated =
     { $entity ->
         [application] application changed
         [document] document changed
+        [profile] profile changed
        *[other] record changed
     }
 record-history-deleted =
     { $entity ->
         [application] application deleted
         [document] document deleted
+        [profile] profile deleted
        *[other] record deleted
     }
 record-history-status = status: “{ $status }”

@@ -73,8 +73,4 @@ profile-problem-digits = digits only (spaces and dashes are fine).
 profile-problem-division-code = 6 digits are needed, for example 770-001.
 
 profile-history-title = <b>🕘 Profile history</b> (newest first):
-profile-history-line = { $version }. { $date } — { $what }
 profile-restore = ↩️ Bring back version { $version }
-history-created = created
-history-updated = changed
-history-restored = restored from an earlier version

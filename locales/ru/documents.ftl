@@ -175,18 +175,21 @@ record-history-created =
     { $entity ->
         [application] заявка создана
         [document] документ добавлен
+        [profile] профиль заполнен
        *[other] запись добавлена
     }
 record-history-updated =
     { $entity ->
         [application] заявка изменена
         [document] документ изменён
+        [profile] профиль изменён
        *[other] запись изменена
     }
 record-history-deleted =
     { $entity ->
         [application] заявка удалена
         [document] документ удалён
+        [profile] профиль удалён
        *[other] запись удалена
     }
 record-history-status = статус: «{ $status }»

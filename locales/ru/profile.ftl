@@ -76,8 +76,4 @@ profile-problem-digits = только цифры (пробелы и дефисы
 profile-problem-division-code = нужно 6 цифр, например 770-001.
 
 profile-history-title = <b>🕘 История профиля</b> (новые сверху):
-profile-history-line = { $version }. { $date } — { $what }
 profile-restore = ↩️ Вернуть версию { $version }
-history-created = создан
-history-updated = изменён
-history-restored = восстановлен из прежней версии

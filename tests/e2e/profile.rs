@@ -166,6 +166,13 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
         "{}",
         history.body()
     );
+    // The same history lines as every record's, in Moscow time.
+    assert!(
+        history.body().contains("— профиль заполнен")
+            && history.body().contains("— профиль изменён"),
+        "{}",
+        history.body()
+    );
     // Its way back is named by where it goes: the profile.
     assert!(history.button("« К профилю").is_some(), "{history:?}");
     assert!(history.button("« Назад в меню").is_none(), "{history:?}");

@@ -25,7 +25,7 @@
 //! personal data.
 
 use medcab_core::drafts::Kind as DraftKind;
-use medcab_core::history::{Action as Change, Actor};
+use medcab_core::history::{Actor, Entity};
 use medcab_core::profile::{
     self, DateProblem, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
     TextProblem,
@@ -708,29 +708,6 @@ async fn history(
 ) -> HandlerResult {
     let versions = profile::profile_versions(db, &services.vault, user_id).await?;
     let latest = versions.last().map(|v| v.version);
-    let lines: Vec<String> = versions
-        .iter()
-        .rev()
-        .take(10)
-        .map(|version| {
-            let what = match version.action {
-                Change::Created => t.msg("history-created"),
-                Change::Restored => t.msg("history-restored"),
-                _ => t.msg("history-updated"),
-            };
-            t.msg_with(
-                "profile-history-line",
-                [
-                    ("version", Arg::Number(version.version.into())),
-                    (
-                        "date",
-                        Arg::Text(&version.at.format("%d.%m.%Y %H:%M").to_string()),
-                    ),
-                    ("what", Arg::Text(&what)),
-                ],
-            )
-        })
-        .collect();
     let mut keyboard: Vec<Vec<_>> = versions
         .iter()
         .rev()
@@ -748,7 +725,11 @@ async fn history(
         .collect();
     keyboard.push(back_to_profile(t));
     let screen = Screen {
-        text: format!("{}\n\n{}", t.msg("profile-history-title"), lines.join("\n")),
+        text: format!(
+            "{}\n\n{}",
+            t.msg("profile-history-title"),
+            records::version_lines(t, Entity::Profile, &versions)
+        ),
         keyboard: InlineKeyboardMarkup::new(keyboard),
     };
     screen::replace(bot, query, screen).await

@@ -94,8 +94,18 @@ pub async fn record_forged(
 }
 
 /// The versions of a record (a document, an application, an education
-/// record), newest first, as «N. date — what happened».
+/// record), newest first, under the history's title.
 pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
+    format!(
+        "{}\n\n{}",
+        t.msg("record-history-title"),
+        version_lines(t, entity, versions)
+    )
+}
+
+/// The versions of a record (the profile too), newest first, as «N. date
+/// — what happened».
+pub fn version_lines(t: Texts, entity: Entity, versions: &[Version]) -> String {
     let entity_code = entity.as_str();
     // The newest matter most; a Telegram message holds 4096 characters.
     let lines: Vec<String> = versions
@@ -138,7 +148,7 @@ pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
             )
         })
         .collect();
-    format!("{}\n\n{}", t.msg("record-history-title"), lines.join("\n"))
+    lines.join("\n")
 }
 
 #[cfg(test)]
