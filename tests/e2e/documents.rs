@@ -716,3 +716,26 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool)
     assert_eq!(drafts_of(&app, anna.id()).await, 1, "the details are kept");
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_passport_number_leaves_the_chat_refused_or_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Паспорт").await;
+
+    let refused = anna.send("4510 12345").await;
+    starts(&refused, "Серия и номер паспорта — это 10 цифр");
+    starts(&anna.send("4510 123456").await, "Дата выдачи");
+
+    let chat = anna.chat().await;
+    let typed: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.body().starts_with("4510 "))
+        .collect();
+    assert_eq!(typed.len(), 2, "{typed:?}");
+    assert!(typed.iter().all(|m| m.deleted), "{typed:?}");
+    app.finish().await;
+}

@@ -279,3 +279,18 @@ async fn a_skip_button_of_an_earlier_question_is_outdated(db: PgPool) {
     assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn after_cancel_a_message_is_no_profile_answer(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    start_filling_in(&anna).await;
+    answer(&anna, "Иванова Анна Сергеевна").await;
+
+    let cancelled = anna.send("/cancel").await;
+    assert_eq!(cancelled.html.as_deref(), Some(ru("cancel-done").as_str()));
+
+    let hint = anna.send("14.03.1985").await;
+    assert_eq!(hint.html.as_deref(), Some(ru("unknown-text").as_str()));
+    app.finish().await;
+}

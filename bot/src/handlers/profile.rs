@@ -542,6 +542,17 @@ pub async fn receive_answer(
     taken
 }
 
+/// /cancel: gives up the profile being filled in (or the field being
+/// changed), at a question (`answering`) or left by a Redis flush: the next
+/// message is no answer then. Whether there was one.
+pub async fn cancel_draft(
+    db: &PgPool,
+    user_id: i64,
+    answering: bool,
+) -> Result<bool, HandlerError> {
+    conversation::cancel::<Form>(db, user_id, answering).await
+}
+
 /// A profile answer after Redis lost the position: the question the
 /// draft is at is put back, and the message answers it.
 pub async fn resume(
