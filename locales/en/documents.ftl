@@ -159,7 +159,7 @@ app-too-early = A periodic accreditation may be applied for no earlier than 12 m
 app-no-accreditation = A periodic accreditation needs an accreditation certificate or register extract with its end date. Add the document.
 app-already-activated = Your account is already activated — no activation application is needed.
 app-submitted-now = ✅ Application submitted.
-app-cannot-submit = The application cannot be submitted yet.
+app-cannot-submit = The application cannot be submitted yet: some documents are missing — see below.
 app-not-submittable = This application has already been submitted — no need to submit it again.
 app-escalated-now = ⏫ Your request to speed up the review has been sent.
 app-already-escalated = You already asked to speed up the review on { $date } — this can be done once.
@@ -174,18 +174,21 @@ record-history-created =
     { $entity ->
         [application] application created
         [document] document added
+        [profile] profile filled in
        *[other] record added
     }
 record-history-updated =
     { $entity ->
         [application] application changed
         [document] document changed
+        [profile] profile changed
        *[other] record changed
     }
 record-history-deleted =
     { $entity ->
         [application] application deleted
         [document] document deleted
+        [profile] profile deleted
        *[other] record deleted
     }
 record-history-status = status: “{ $status }”
@@ -199,3 +202,4 @@ doc-quota-count = You already have { $count } { $count ->
        *[other] documents
     } — no more can be kept (the limit is { $max }). Delete one you no longer need in «📄 Documents» and send the file again — the document's details are kept.
 doc-quota-size = Your documents already take { $used } of { $max } MB, and this file ({ $size }) does not fit. Delete one you no longer need in «📄 Documents» or compress the scan — the document's details are kept.
+doc-file = 📎 Open the file

@@ -10,6 +10,9 @@ profile-edit-which = Which field do you want to change?
 profile-check = <b>Check your data</b> and save the profile:
 profile-save = ✅ Save
 profile-fix = ✏️ Correct a field
+profile-skip = Skip
+profile-skipped = { $field }: skipped.
+profile-back = « To the profile
 profile-saved = <b>Profile saved.</b>
 profile-restored = <b>Version { $version } restored.</b>
 profile-card-line = <b>{ $field }:</b> { $value }
@@ -27,8 +30,8 @@ profile-field-passport-issued-by = Issued by
 profile-ask-full-name = Surname, given name and patronymic — as in your passport:
 profile-ask-birth-date = Date of birth as DD.MM.YYYY:
 profile-ask-address = Registered address — as in your passport:
-profile-ask-email = E-mail (or "-" to skip):
-profile-ask-inn = INN — 12 digits (or "-" to skip):
+profile-ask-email = E-mail, if you wish. To leave it out, press «Skip».
+profile-ask-inn = INN — 12 digits, if you wish. To leave it out, press «Skip».
 profile-ask-passport = Passport series and number, for example <code>45 10 123456</code>:
 profile-ask-passport-issued-on = Passport issue date as DD.MM.YYYY:
 profile-ask-division-code = Division code, for example <code>770-001</code>:
@@ -67,11 +70,7 @@ profile-problem-passport-length =
        *[other] { $digits } digits
     }.
 profile-problem-digits = digits only (spaces and dashes are fine).
-profile-problem-division-code = a division code is 6 digits, for example 770-001.
+profile-problem-division-code = 6 digits are needed, for example 770-001.
 
 profile-history-title = <b>🕘 Profile history</b> (newest first):
-profile-history-line = { $version }. { $date } — { $what }
 profile-restore = ↩️ Bring back version { $version }
-history-created = created
-history-updated = changed
-history-restored = restored from an earlier version

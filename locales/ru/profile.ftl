@@ -10,6 +10,9 @@ profile-edit-which = Какое поле изменить?
 profile-check = <b>Проверьте данные</b> и сохраните профиль:
 profile-save = ✅ Сохранить
 profile-fix = ✏️ Исправить поле
+profile-skip = Пропустить
+profile-skipped = { $field }: пропущено.
+profile-back = « К профилю
 profile-saved = <b>Профиль сохранён.</b>
 profile-restored = <b>Восстановлена версия { $version }.</b>
 profile-card-line = <b>{ $field }:</b> { $value }
@@ -27,8 +30,8 @@ profile-field-passport-issued-by = Кем выдан
 profile-ask-full-name = Фамилия, имя и отчество — как в паспорте:
 profile-ask-birth-date = Дата рождения в виде ДД.ММ.ГГГГ:
 profile-ask-address = Адрес регистрации — как в паспорте:
-profile-ask-email = Электронная почта (или «-», чтобы пропустить):
-profile-ask-inn = ИНН — 12 цифр (или «-», чтобы пропустить):
+profile-ask-email = Электронная почта — по желанию. Если не хотите указывать, нажмите «Пропустить».
+profile-ask-inn = ИНН — 12 цифр, по желанию. Если не хотите указывать, нажмите «Пропустить».
 profile-ask-passport = Серия и номер паспорта, например <code>45 10 123456</code>:
 profile-ask-passport-issued-on = Дата выдачи паспорта в виде ДД.ММ.ГГГГ:
 profile-ask-division-code = Код подразделения, например <code>770-001</code>:
@@ -70,11 +73,7 @@ profile-problem-passport-length =
        *[many] { $digits } цифр
     }.
 profile-problem-digits = только цифры (пробелы и дефисы можно).
-profile-problem-division-code = код подразделения — 6 цифр, например 770-001.
+profile-problem-division-code = нужно 6 цифр, например 770-001.
 
 profile-history-title = <b>🕘 История профиля</b> (новые сверху):
-profile-history-line = { $version }. { $date } — { $what }
 profile-restore = ↩️ Вернуть версию { $version }
-history-created = создан
-history-updated = изменён
-history-restored = восстановлен из прежней версии

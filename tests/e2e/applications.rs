@@ -56,9 +56,14 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
     );
     let refused = anna.press("📨 Подать заявку").await;
     assert!(
-        refused
-            .body()
-            .starts_with("Подать заявку пока нельзя.\nНе хватает 4 документов"),
+        refused.body().starts_with("Подать заявку пока нельзя"),
+        "{}",
+        refused.body()
+    );
+    // What is missing is said once, on the card.
+    assert_eq!(
+        refused.body().matches("Не хватает 4 документов").count(),
+        1,
         "{}",
         refused.body()
     );
@@ -265,6 +270,52 @@ async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorde
             .messages
             .iter()
             .any(|m| m.body().contains(&theirs.number))
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_certificate_request_asks_which_certificate(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_applications(&anna).await;
+    anna.press("➕ Новая заявка").await;
+
+    let picker = anna.press("Справка или выписка").await;
+
+    assert_eq!(
+        picker.html.as_deref(),
+        Some(ru("app-choose-certificate").as_str())
+    );
+    assert!(
+        picker
+            .button_labels()
+            .contains(&"Выписка из ФРМР (регистра медработников)"),
+        "{picker:?}"
+    );
+    assert!(
+        applications::list(
+            &app.db,
+            &app.vault,
+            anna.id(),
+            &applications::ReviewDeadlines::default(),
+            app.clock.now(),
+        )
+        .await
+        .unwrap()
+        .is_empty(),
+        "nothing is created before the choice"
+    );
+    let card = anna.press("Справка о баллах НМО (ЗЕТ)").await;
+
+    contains(&card, "Что заказано: Справка о баллах НМО (ЗЕТ).");
+    let created = the_only_application(&app, anna.id()).await;
+    assert_eq!(created.kind, Kind::CertificateRequest);
+    assert_eq!(
+        applications::certificates::of(&app.db, anna.id(), created.id)
+            .await
+            .unwrap(),
+        Some(applications::certificates::Certificate::NmoStatement)
     );
     app.finish().await;
 }

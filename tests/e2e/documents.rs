@@ -385,6 +385,35 @@ async fn a_document_is_deleted_after_a_confirmation(db: PgPool) {
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_owner_gets_a_stored_file_back_from_its_card(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let file = pdf("anna's diploma");
+    store(
+        &app,
+        anna.id(),
+        DocumentKind::Diploma,
+        "107718 0123456",
+        &file,
+    )
+    .await;
+    open_documents(&anna).await;
+    let card = anna.press("📄 Диплом 107718 0123456").await;
+    assert!(card.button("📎 Открыть файл").is_some(), "{card:?}");
+
+    let sent = anna.press("📎 Открыть файл").await;
+
+    let document = sent.document.as_ref().expect("the file is sent");
+    assert_eq!(document.file_size, file.len() as u64);
+    assert!(
+        sent.protect_content,
+        "the file cannot be forwarded or saved"
+    );
+    assert_eq!(sent.body(), "Диплом");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.active_user("Анна", "ru").await;
@@ -399,8 +428,20 @@ async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(d
     .await;
     open_documents(&anna).await;
 
-    anna.forge_and_expect_refusal(&[format!("doc:o:{theirs}"), format!("doc:rm:{theirs}")])
-        .await;
+    anna.forge_and_expect_refusal(&[
+        format!("doc:o:{theirs}"),
+        format!("doc:rm:{theirs}"),
+        format!("doc:f:{theirs}"),
+    ])
+    .await;
+    assert!(
+        anna.chat()
+            .await
+            .messages
+            .iter()
+            .all(|m| m.document.is_none()),
+        "no file of Boris's reaches Anna"
+    );
     assert_eq!(
         documents::list(&app.db, &app.vault, boris.id())
             .await
@@ -673,5 +714,28 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool)
         2
     );
     assert_eq!(drafts_of(&app, anna.id()).await, 1, "the details are kept");
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_passport_number_leaves_the_chat_refused_or_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    open_documents(&anna).await;
+    anna.press("➕ Добавить документ").await;
+    anna.press("Паспорт").await;
+
+    let refused = anna.send("4510 12345").await;
+    starts(&refused, "Серия и номер паспорта — это 10 цифр");
+    starts(&anna.send("4510 123456").await, "Дата выдачи");
+
+    let chat = anna.chat().await;
+    let typed: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.body().starts_with("4510 "))
+        .collect();
+    assert_eq!(typed.len(), 2, "{typed:?}");
+    assert!(typed.iter().all(|m| m.deleted), "{typed:?}");
     app.finish().await;
 }

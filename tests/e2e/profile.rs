@@ -12,6 +12,14 @@ async fn answer(anna: &Phone<'_>, text: &str) -> String {
     anna.send(text).await.body().to_owned()
 }
 
+/// From the menu to the profile's first question.
+async fn start_filling_in(anna: &Phone<'_>) {
+    anna.send("/menu").await;
+    anna.press("👤 Профиль").await;
+    anna.press("✏️ Заполнить профиль").await;
+    anna.wait_for_text("Фамилия, имя и отчество").await;
+}
+
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
@@ -22,10 +30,12 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
 
     anna.press("✏️ Заполнить профиль").await;
     anna.wait_for_text("Фамилия, имя и отчество").await;
+    // A refusal and the question asked again are one message.
+    let refused = answer(&anna, "Иванова").await;
     assert!(
-        answer(&anna, "Иванова")
-            .await
-            .starts_with("ФИО: нужны фамилия и имя")
+        refused.starts_with("ФИО: нужны фамилия и имя")
+            && refused.ends_with("Фамилия, имя и отчество — как в паспорте:"),
+        "{refused}"
     );
     assert!(
         answer(&anna, "Иванова Анна Сергеевна")
@@ -33,14 +43,11 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
             .starts_with("Дата рождения в виде")
     );
     // The reply to a wrong date is the problem, then the same question again.
-    anna.send("31.02.1985").await;
-    let chat = anna.wait_for_text("Дата рождения в виде").await;
+    let refused = answer(&anna, "31.02.1985").await;
     assert!(
-        anna.chat()
-            .await
-            .bot_messages()
-            .any(|m| m.body().starts_with("Дата рождения: такой даты нет")),
-        "{chat:?}"
+        refused.starts_with("Дата рождения: такой даты нет")
+            && refused.ends_with("Дата рождения в виде ДД.ММ.ГГГГ:"),
+        "{refused}"
     );
     assert!(
         answer(&anna, "14.03.1985")
@@ -63,13 +70,21 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
     anna.press("▶️ Продолжить заполнение").await;
     anna.wait_for_text("Электронная почта").await;
 
-    assert!(answer(&anna, "-").await.starts_with("ИНН"));
-    anna.send("500100732258").await;
-    anna.wait_for_text("ИНН — 12 цифр").await;
-    assert!(anna.chat().await.bot_messages().any(|m| {
-        m.body()
-            .starts_with("ИНН: контрольные цифры ИНН не сходятся")
-    }));
+    // An optional question is skipped with its button, not a typed «-».
+    anna.press("Пропустить").await;
+    anna.wait_for_text("ИНН").await;
+    assert!(
+        anna.chat()
+            .await
+            .bot_messages()
+            .any(|m| m.body() == "E-mail: пропущено." && m.button_labels().is_empty())
+    );
+    let refused = answer(&anna, "500100732258").await;
+    assert!(
+        refused.starts_with("ИНН: контрольные цифры ИНН не сходятся")
+            && refused.contains("ИНН — 12 цифр"),
+        "{refused}"
+    );
     assert!(
         answer(&anna, "500100732259")
             .await
@@ -80,16 +95,23 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
             .await
             .starts_with("Дата выдачи паспорта")
     );
-    anna.send("01.01.1995").await;
-    anna.wait_for_text("Дата выдачи паспорта").await;
+    let refused = answer(&anna, "01.01.1995").await;
     assert!(
-        anna.chat().await.bot_messages().any(|m| m.body()
-            == "Дата выдачи: паспорт выдают с 14 лет: дата выдачи не раньше 14.03.1999.")
+        refused.starts_with(
+            "Дата выдачи: паспорт выдают с 14 лет: дата выдачи не раньше 14.03.1999.\n\nДата выдачи паспорта"
+        ),
+        "{refused}"
     );
     assert!(
         answer(&anna, "20.03.2005")
             .await
             .starts_with("Код подразделения")
+    );
+    // The field is named once, not again inside its problem.
+    let refused = answer(&anna, "77-001").await;
+    assert!(
+        refused.starts_with("Код подразделения: нужно 6 цифр, например 770-001."),
+        "{refused}"
     );
     assert!(answer(&anna, "770-001").await.starts_with("Кем выдан"));
     let check = anna.send("ОВД Тверского района г. Москвы").await;
@@ -101,14 +123,15 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
     assert!(check.body().contains("ФИО: Иванова Анна Сергеевна"));
     assert!(check.body().contains("E-mail: —"));
 
-    // Nothing typed stays in the chat.
+    // Nothing typed stays in the chat, taken or refused.
     let chat = anna.chat().await;
-    assert!(
-        chat.messages
-            .iter()
-            .filter(|m| m.body().contains("46 11 654321") && !m.body().contains("Проверьте"))
-            .all(|m| m.deleted)
-    );
+    let typed: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.from == medcab_sandbox::From::User && !m.body().starts_with('/'))
+        .collect();
+    assert!(typed.len() >= 12, "{typed:?}");
+    assert!(typed.iter().all(|m| m.deleted), "{typed:?}");
 
     let saved = anna.press("✅ Сохранить").await;
     assert!(
@@ -126,6 +149,8 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
     anna.press("✏️ Изменить").await;
     anna.press("E-mail").await;
     anna.wait_for_text("Электронная почта").await;
+    // A change of a field survives a lost position too.
+    app.flush_redis().await;
     let edited = anna.send("Anna@Example.RU").await;
     assert!(edited.body().starts_with("Профиль сохранён."));
     assert!(
@@ -141,6 +166,16 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
         "{}",
         history.body()
     );
+    // The same history lines as every record's, in Moscow time.
+    assert!(
+        history.body().contains("— профиль заполнен")
+            && history.body().contains("— профиль изменён"),
+        "{}",
+        history.body()
+    );
+    // Its way back is named by where it goes: the profile.
+    assert!(history.button("« К профилю").is_some(), "{history:?}");
+    assert!(history.button("« Назад в меню").is_none(), "{history:?}");
     let restored = anna.press("↩️ Вернуть версию 1").await;
     assert!(restored.body().starts_with("Восстановлена версия 1."));
     assert!(restored.body().contains("E-mail: —"));
@@ -181,5 +216,81 @@ async fn a_forged_restore_of_someone_elses_version_changes_nothing(db: PgPool) {
             .unwrap()
             .is_none()
     );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn after_a_redis_flush_the_next_profile_answer_is_taken(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    start_filling_in(&anna).await;
+    answer(&anna, "Иванова Анна Сергеевна").await;
+    assert!(
+        answer(&anna, "14.03.1985")
+            .await
+            .starts_with("Адрес регистрации")
+    );
+
+    app.flush_redis().await;
+    let next = anna.send("г. Москва, ул. Тверская, д. 1, кв. 2").await;
+
+    assert!(
+        next.body().starts_with("Электронная почта"),
+        "{}",
+        next.body()
+    );
+    assert_eq!(next.button_labels(), ["Пропустить"]);
+    let chat = anna.chat().await;
+    let typed = chat
+        .messages
+        .iter()
+        .find(|m| m.body() == "г. Москва, ул. Тверская, д. 1, кв. 2")
+        .expect("the address was sent");
+    assert!(typed.deleted, "the typed address is off the chat");
+    // The skip button works without the position too.
+    app.flush_redis().await;
+    anna.press("Пропустить").await;
+    anna.wait_for_text("ИНН").await;
+    let draft: serde_json::Value = medcab_core::drafts::load(
+        &app.db,
+        &app.vault,
+        anna.id(),
+        medcab_core::drafts::Kind::Profile,
+    )
+    .await
+    .unwrap()
+    .expect("a draft");
+    assert_eq!(
+        draft["draft"]["address"].as_str(),
+        Some("г. Москва, ул. Тверская, д. 1, кв. 2")
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_skip_button_of_an_earlier_question_is_outdated(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    start_filling_in(&anna).await;
+
+    // No optional question is open: the e-mail cannot be skipped now.
+    let answer = anna.press_forged("pf:skip:email").await;
+
+    assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn after_cancel_a_message_is_no_profile_answer(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    start_filling_in(&anna).await;
+    answer(&anna, "Иванова Анна Сергеевна").await;
+
+    let cancelled = anna.send("/cancel").await;
+    assert_eq!(cancelled.html.as_deref(), Some(ru("cancel-done").as_str()));
+
+    let hint = anna.send("14.03.1985").await;
+    assert_eq!(hint.html.as_deref(), Some(ru("unknown-text").as_str()));
     app.finish().await;
 }

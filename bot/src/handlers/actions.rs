@@ -14,10 +14,51 @@ use super::applications::AppAction;
 use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
-use super::main_menu::Section;
 use super::profile::ProfileAction;
 pub use super::review::OpAction;
 use super::settings::SetAction;
+
+/// A section of the main menu, as buttons and positions name it. What
+/// each shows is the section's own; the menu knows only this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Section {
+    Profile,
+    Documents,
+    Applications,
+    Schedule,
+    Nmo,
+    Notifications,
+    Language,
+}
+
+impl Section {
+    /// The short name used in callback data; stable across releases,
+    /// because old menus stay in chats.
+    pub fn code(self) -> &'static str {
+        match self {
+            Section::Profile => "profile",
+            Section::Documents => "documents",
+            Section::Applications => "applications",
+            Section::Schedule => "schedule",
+            Section::Nmo => "nmo",
+            Section::Notifications => "notifications",
+            Section::Language => "language",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Section> {
+        Some(match code {
+            "profile" => Section::Profile,
+            "documents" => Section::Documents,
+            "applications" => Section::Applications,
+            "schedule" => Section::Schedule,
+            "nmo" => Section::Nmo,
+            "notifications" => Section::Notifications,
+            "language" => Section::Language,
+            _ => return None,
+        })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -58,6 +99,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// «🎓 Образование», from the profile.
+    pub const EDUCATION: Action = Action::Edu(EduAction::List);
+    /// «➕ Добавить документ», from an application that lacks one.
+    pub const ADD_DOCUMENT: Action = Action::Doc(DocAction::Add);
+
     pub fn encode(self) -> String {
         match self {
             Action::Home => "home".to_owned(),

@@ -21,6 +21,7 @@
 //! Every rule (what is missing, whether it may be submitted or escalated)
 //! is core's; this module words its answers.
 
+use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
 use medcab_core::documents::DocumentKind;
 use medcab_core::history::{self, Entity};
@@ -28,7 +29,7 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::documents::{DocAction, parse_id, record_forged, versions_text};
+use super::records::{self, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
@@ -45,8 +46,12 @@ pub enum AppAction {
     List,
     /// Start a new one: pick the kind.
     New,
-    /// The kind of the new one: creates the draft.
+    /// The kind of the new one: creates the draft (a certificate request
+    /// asks which certificate first).
     Kind(Kind),
+    /// The справка or выписка a new certificate request asks for: creates
+    /// the draft.
+    Certificate(Certificate),
     /// One application's card.
     Open(i64),
     Submit(i64),
@@ -62,6 +67,7 @@ impl AppAction {
             AppAction::List => "list".to_owned(),
             AppAction::New => "new".to_owned(),
             AppAction::Kind(kind) => format!("k:{}", kind.as_str()),
+            AppAction::Certificate(certificate) => format!("c:{}", certificate.as_str()),
             AppAction::Open(id) => format!("o:{id}"),
             AppAction::Submit(id) => format!("s:{id}"),
             AppAction::Escalate(id) => format!("e:{id}"),
@@ -77,11 +83,16 @@ impl AppAction {
                 _ => None,
             },
             Some(("k", kind)) => Kind::parse(kind).map(AppAction::Kind),
-            Some(("o", id)) => parse_id(id).map(AppAction::Open),
-            Some(("s", id)) => parse_id(id).map(AppAction::Submit),
-            Some(("e", id)) => parse_id(id).map(AppAction::Escalate),
-            Some(("h", id)) => parse_id(id).map(AppAction::History),
-            _ => None,
+            Some(("c", code)) => Certificate::parse(code).map(AppAction::Certificate),
+            _ => records::parse_on_record(
+                data,
+                &[
+                    ("o", AppAction::Open),
+                    ("s", AppAction::Submit),
+                    ("e", AppAction::Escalate),
+                    ("h", AppAction::History),
+                ],
+            ),
         }
     }
 
@@ -97,6 +108,7 @@ impl AppAction {
             AppAction::History(i64::MAX),
         ];
         all.extend(Kind::ALL.map(AppAction::Kind));
+        all.extend(Certificate::ALL.map(AppAction::Certificate));
         all
     }
 }
@@ -271,7 +283,7 @@ async fn card(
         _ => false,
     };
     if missing {
-        rows.push(vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))]);
+        rows.push(vec![button(t.msg("doc-add"), Action::ADD_DOCUMENT)]);
     }
     if app.next == NextStep::Escalate {
         rows.push(vec![button(
@@ -283,7 +295,16 @@ async fn card(
         button(t.msg("record-history"), Action::App(AppAction::History(id))),
         back_to_list(t),
     ]);
-    let body = describe(t, &app, true);
+    let mut body = describe(t, &app, true);
+    if app.kind == Kind::CertificateRequest
+        && let Some(certificate) = certificates::of(db, user_id, id).await?
+    {
+        body.push('\n');
+        body.push_str(&t.msg_with(
+            "app-certificate-line",
+            [("certificate", Arg::Text(&certificate_name(t, certificate)))],
+        ));
+    }
     let text = match heading {
         Some(heading) => format!("{heading}\n\n{body}"),
         None => body,
@@ -292,6 +313,31 @@ async fn card(
         text,
         keyboard: InlineKeyboardMarkup::new(rows),
     }))
+}
+
+fn certificate_name(t: Texts, certificate: Certificate) -> String {
+    t.msg_with(
+        "app-certificate",
+        [("certificate", Arg::Text(certificate.as_str()))],
+    )
+}
+
+/// «Справка или выписка» — which one.
+fn certificate_picker(t: Texts) -> Screen {
+    let rows: Vec<Vec<_>> = Certificate::ALL
+        .into_iter()
+        .map(|certificate| {
+            vec![button(
+                certificate_name(t, certificate),
+                Action::App(AppAction::Certificate(certificate)),
+            )]
+        })
+        .chain([vec![back_to_list(t)]])
+        .collect();
+    Screen {
+        text: t.msg("app-choose-certificate"),
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
 }
 
 fn kind_picker(t: Texts) -> Screen {
@@ -344,9 +390,20 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             kind_picker(t)
         }
-        AppAction::Kind(kind) => {
+        AppAction::Kind(Kind::CertificateRequest) => {
             screen::answer(&bot, &query).await?;
-            match apps::create(&db, vault, user_id, kind, now).await {
+            certificate_picker(t)
+        }
+        AppAction::Kind(_) | AppAction::Certificate(_) => {
+            screen::answer(&bot, &query).await?;
+            let created = match action {
+                AppAction::Certificate(certificate) => {
+                    certificates::request(&db, vault, user_id, certificate, now).await
+                }
+                AppAction::Kind(kind) => apps::create(&db, vault, user_id, kind, now).await,
+                _ => unreachable!("matched above"),
+            };
+            match created {
                 Ok(app) => card(t, &db, &services, user_id, app.id, None)
                     .await?
                     .ok_or("a new application is not in the list")?,
@@ -370,7 +427,7 @@ pub async fn press(
                 Err(ApplicationError::NoAccreditation) => notice(
                     t.msg("app-no-accreditation"),
                     vec![
-                        vec![button(t.msg("doc-add"), Action::Doc(DocAction::Add))],
+                        vec![button(t.msg("doc-add"), Action::ADD_DOCUMENT)],
                         vec![back_to_list(t)],
                     ],
                 ),
@@ -396,11 +453,8 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             let heading = match apps::submit(&db, vault, user_id, id, now).await {
                 Ok(_) => t.msg("app-submitted-now"),
-                Err(ApplicationError::MissingDocuments(missing)) => format!(
-                    "{}\n{}",
-                    t.msg("app-cannot-submit"),
-                    missing_text(t, &missing)
-                ),
+                // What is missing is on the card below: said once.
+                Err(ApplicationError::MissingDocuments(_)) => t.msg("app-cannot-submit"),
                 Err(ApplicationError::Transition(_)) => t.msg("app-not-submittable"),
                 Err(error) => return Err(error.into()),
             };
@@ -458,12 +512,12 @@ async fn own(
     match apps::get(db, &services.vault, user_id, id).await {
         Ok(_) => Ok(true),
         Err(ApplicationError::NotYours) => {
-            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
-            record_forged(db, user_id, "application", id, services.clock.now()).await?;
+            let now = services.clock.now();
+            records::forged(bot, query, t, db, Entity::Application, id, now).await?;
             Ok(false)
         }
         Err(ApplicationError::NotFound) => {
-            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+            records::outdated(bot, query, t).await?;
             Ok(false)
         }
         Err(error) => Err(error.into()),

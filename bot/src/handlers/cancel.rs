@@ -13,7 +13,7 @@ use medcab_core::drafts::{self, Kind as DraftKind};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
-use super::{ChatDialogue, HandlerResult, State, documents, education, screen};
+use super::{ChatDialogue, HandlerResult, State, documents, education, profile, screen};
 use crate::i18n::Texts;
 use crate::startup::Services;
 
@@ -44,6 +44,14 @@ pub async fn cancel(
         }
         _ => false,
     };
+    // The same for a profile being filled in, or a field of it changed.
+    let profiling = matches!(state, State::ProfileAnswer { .. });
+    let dropped_profile = match state {
+        State::ProfileAnswer { .. } | State::Idle => {
+            profile::cancel_draft(&db, msg.chat.id.0, profiling).await?
+        }
+        _ => false,
+    };
     // An operator's code asked for: the next message is not taken for it.
     let dropped_code =
         medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.0).await?;
@@ -57,7 +65,8 @@ pub async fn cancel(
             dropped_held = true;
         }
     }
-    let dropped_draft = dropped_draft || dropped_education || dropped_code || dropped_held;
+    let dropped_draft =
+        dropped_draft || dropped_education || dropped_profile || dropped_code || dropped_held;
     dialogue.exit().await?;
     let text = if state == State::Idle && !dropped_draft {
         t.msg("cancel-nothing")

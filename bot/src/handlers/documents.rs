@@ -37,16 +37,17 @@ use medcab_core::documents::{
     ValidUntilRule,
 };
 use medcab_core::domain::{PassportNumber, Snils};
-use medcab_core::drafts::{self, Kind as DraftKind};
-use medcab_core::history::{self, Action as Change, Entity, Version};
-use medcab_core::security_events;
+use medcab_core::drafts::Kind as DraftKind;
+use medcab_core::history::{self, Entity};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, FileId, InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::{ChatAction, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
-use super::main_menu::Section;
+use super::actions::Section;
+use super::records;
+use super::records::conversation::{self, Conversation};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -74,6 +75,8 @@ pub enum DocAction {
     Skip,
     /// One document's card.
     Open(i64),
+    /// The stored file of a document, sent back to its owner.
+    File(i64),
     /// Asks to confirm deleting a document.
     Delete(i64),
     /// Deleting confirmed.
@@ -91,6 +94,7 @@ impl DocAction {
             DocAction::Kind(kind) => format!("k:{}", kind.as_str()),
             DocAction::Skip => "skip".to_owned(),
             DocAction::Open(id) => format!("o:{id}"),
+            DocAction::File(id) => format!("f:{id}"),
             DocAction::Delete(id) => format!("d:{id}"),
             DocAction::ConfirmDelete(id) => format!("rm:{id}"),
             DocAction::History(id) => format!("h:{id}"),
@@ -107,11 +111,16 @@ impl DocAction {
                 _ => None,
             },
             Some(("k", kind)) => DocumentKind::parse(kind).map(DocAction::Kind),
-            Some(("o", id)) => parse_id(id).map(DocAction::Open),
-            Some(("d", id)) => parse_id(id).map(DocAction::Delete),
-            Some(("rm", id)) => parse_id(id).map(DocAction::ConfirmDelete),
-            Some(("h", id)) => parse_id(id).map(DocAction::History),
-            _ => None,
+            _ => records::parse_on_record(
+                data,
+                &[
+                    ("o", DocAction::Open),
+                    ("f", DocAction::File),
+                    ("d", DocAction::Delete),
+                    ("rm", DocAction::ConfirmDelete),
+                    ("h", DocAction::History),
+                ],
+            ),
         }
     }
 
@@ -124,6 +133,7 @@ impl DocAction {
             DocAction::Resume,
             DocAction::Skip,
             DocAction::Open(i64::MAX),
+            DocAction::File(i64::MAX),
             DocAction::Delete(1),
             DocAction::ConfirmDelete(i64::MAX),
             DocAction::History(i64::MAX),
@@ -131,15 +141,6 @@ impl DocAction {
         all.extend(DocumentKind::ALL.map(DocAction::Kind));
         all
     }
-}
-
-/// An id in callback data: plain decimal digits of a positive number,
-/// nothing else (no sign, no spaces), so one id has one spelling.
-pub fn parse_id(text: &str) -> Option<i64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') {
-        return None;
-    }
-    text.parse().ok()
 }
 
 /// The question a document being added is at.
@@ -224,6 +225,19 @@ impl Draft {
     }
 }
 
+impl Conversation for Draft {
+    const KIND: DraftKind = DraftKind::Document;
+
+    fn position(&self) -> Option<State> {
+        Some(State::AddingDocument(self.step))
+    }
+
+    /// The file is an answer too.
+    fn takes(_: &Message) -> bool {
+        true
+    }
+}
+
 // ---------------------------------------------------------------- screens
 
 fn kind_name(t: Texts, kind: DocumentKind) -> String {
@@ -240,11 +254,9 @@ async fn load_draft(
     services: &Services,
     user_id: i64,
 ) -> Result<Option<Draft>, HandlerError> {
-    Ok(drafts::load(db, &services.vault, user_id, DraftKind::Document).await?)
+    conversation::load(db, services, user_id).await
 }
 
-/// Writes the answers to PostgreSQL first, then the position to Redis: a
-/// failure between the two leaves the answers kept and the position behind.
 async fn keep(
     db: &PgPool,
     services: &Services,
@@ -252,32 +264,18 @@ async fn keep(
     user_id: i64,
     draft: &Draft,
 ) -> HandlerResult {
-    drafts::save(
-        db,
-        &services.vault,
-        user_id,
-        DraftKind::Document,
-        draft,
-        services.clock.now(),
-    )
-    .await?;
-    dialogue.update(State::AddingDocument(draft.step)).await?;
-    Ok(())
+    conversation::keep(db, services, dialogue, user_id, draft).await
 }
 
 /// /cancel: gives up the document being added, if one is — at a question
 /// (`adding`), or left by a Redis flush. Whether there was one.
 pub async fn cancel_draft(
     db: &PgPool,
-    services: &Services,
+    _services: &Services,
     user_id: i64,
     adding: bool,
 ) -> Result<bool, HandlerError> {
-    let started = adding || load_draft(db, services, user_id).await?.is_some();
-    if started {
-        drafts::discard(db, user_id, DraftKind::Document).await?;
-    }
-    Ok(started)
+    conversation::cancel::<Draft>(db, user_id, adding).await
 }
 
 fn back_to_list(t: Texts) -> InlineKeyboardButton {
@@ -468,6 +466,10 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
         ],
     );
     let keyboard = InlineKeyboardMarkup::new([
+        vec![button(
+            t.msg("doc-file"),
+            Action::Doc(DocAction::File(document.id)),
+        )],
         vec![
             button(
                 t.msg("doc-delete"),
@@ -506,7 +508,7 @@ pub async fn press(
         DocAction::List => {
             screen::answer(&bot, &query).await?;
             // Back to the list gives the addition up.
-            drafts::discard(&db, user_id, DraftKind::Document).await?;
+            conversation::discard::<Draft>(&db, user_id).await?;
             dialogue.exit().await?;
             let list = list_screen(t, &db, &services, user_id).await?;
             screen::replace(&bot, &query, list).await
@@ -528,7 +530,7 @@ pub async fn press(
                 return outdated(&bot, &query, t).await;
             };
             screen::answer(&bot, &query).await?;
-            dialogue.update(State::AddingDocument(draft.step)).await?;
+            conversation::restore(&dialogue, &draft).await?;
             let screen = question(t, &draft, services.max_document_bytes);
             screen::replace(&bot, &query, screen).await
         }
@@ -565,6 +567,7 @@ pub async fn press(
                 screen::replace(&bot, &query, card(t, &document, today)).await
             }
         },
+        DocAction::File(id) => send_file(&bot, &query, t, &db, &services, id).await,
         DocAction::Delete(id) => match docs::get(&db, vault, user_id, id).await? {
             None => forged(&bot, &query, t, &db, id, now).await,
             Some(document) => {
@@ -593,7 +596,7 @@ pub async fn press(
                 None => back_to_list(t),
             };
             let screen = Screen {
-                text: versions_text(t, Entity::Document, &versions),
+                text: records::versions_text(t, Entity::Document, &versions),
                 keyboard: InlineKeyboardMarkup::new([[back]]),
             };
             screen::replace(&bot, &query, screen).await
@@ -618,62 +621,49 @@ pub async fn press(
     }
 }
 
-/// The versions of a record (a document, an application, an education
-/// record), newest first, as «N. date — what happened». Shared by the
-/// sections that show a record's history.
-pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
-    let entity_code = entity.as_str();
-    // The newest matter most; a Telegram message holds 4096 characters.
-    let lines: Vec<String> = versions
-        .iter()
-        .rev()
-        .take(20)
-        .map(|version| {
-            let what = match version.action {
-                Change::Created => t.msg_with(
-                    "record-history-created",
-                    [("entity", Arg::Text(entity_code))],
-                ),
-                Change::Deleted => t.msg_with(
-                    "record-history-deleted",
-                    [("entity", Arg::Text(entity_code))],
-                ),
-                Change::Restored => t.msg("record-history-restored"),
-                Change::StatusChanged => {
-                    let status = version.snapshot["status"].as_str().unwrap_or_default();
-                    let name = t.msg_with("app-status", [("status", Arg::Text(status))]);
-                    t.msg_with("record-history-status", [("status", Arg::Text(&name))])
-                }
-                // The only change of an application besides its status.
-                Change::Updated if !version.snapshot["escalated_at"].is_null() => {
-                    t.msg("record-history-escalated")
-                }
-                Change::Updated => t.msg_with(
-                    "record-history-updated",
-                    [("entity", Arg::Text(entity_code))],
-                ),
-            };
-            let date = t.date_time(version.at);
-            t.msg_with(
-                "record-history-line",
-                [
-                    ("version", Arg::Number(version.version.into())),
-                    ("date", Arg::Text(&date)),
-                    ("what", Arg::Text(&what)),
-                ],
-            )
-        })
-        .collect();
-    format!("{}\n\n{}", t.msg("record-history-title"), lines.join("\n"))
+/// A document's stored file, back to its owner alone (core reads it by
+/// owner), protected from forwarding and saving like every screen.
+async fn send_file(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    id: i64,
+) -> HandlerResult {
+    let owner = query.from.id.0 as i64;
+    let now = services.clock.now();
+    let Some(document) = docs::get(db, &services.vault, owner, id).await? else {
+        return forged(bot, query, t, db, id, now).await;
+    };
+    screen::answer(bot, query).await?;
+    let chat_id = ChatId::from(query.from.id);
+    if let Err(error) = bot
+        .send_chat_action(chat_id, ChatAction::UploadDocument)
+        .await
+    {
+        tracing::info!(%error, "could not show the upload action");
+    }
+    let Some(content) = docs::content(db, &services.vault, owner, id).await? else {
+        // Deleted between the two reads (another device).
+        return screen::say(bot, chat_id, t.msg("button-outdated")).await;
+    };
+    let caption = kind_name(t, document.kind);
+    bot.send_document(
+        chat_id,
+        InputFile::memory(content).file_name(document.file_name.clone()),
+    )
+    .caption(caption)
+    .protect_content(true)
+    .await?;
+    Ok(())
 }
 
 async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+    records::outdated(bot, query, t).await
 }
 
-/// A button naming a document that is not the presser's (or no longer
-/// exists: core does not tell the two apart, so neither does the answer).
-/// Answered as an outdated button and recorded.
+/// A button naming a document that is not the presser's.
 async fn forged(
     bot: &Bot,
     query: &CallbackQuery,
@@ -682,34 +672,7 @@ async fn forged(
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
-    outdated(bot, query, t).await?;
-    record_forged(db, query.from.id.0 as i64, "document", id, now).await
-}
-
-/// Records a button naming what is not the presser's.
-pub async fn record_forged(
-    db: &PgPool,
-    user_id: i64,
-    entity: &str,
-    id: i64,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    tracing::warn!(
-        user_id,
-        entity,
-        id,
-        "a button named what is not the presser's"
-    );
-    let mut conn = db.acquire().await?;
-    security_events::record(
-        &mut conn,
-        user_id,
-        security_events::Kind::ForgedCallback,
-        serde_json::json!({ "entity": entity, "id": id }),
-        now,
-    )
-    .await?;
-    Ok(())
+    records::forged(bot, query, t, db, Entity::Document, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
@@ -736,33 +699,6 @@ pub async fn receive(
     answer(bot, msg, dialogue, draft, t, db, services).await
 }
 
-/// A message in no conversation from a practitioner with an unfinished
-/// document (the position was lost with Redis): the draft, to take the
-/// message as the answer to the question it was at. Only with the step-up
-/// session open, as every documents screen; a command is never an answer.
-pub async fn unfinished(
-    msg: Message,
-    state: State,
-    db: PgPool,
-    services: Services,
-) -> Option<Draft> {
-    if state != State::Idle || msg.text().is_some_and(|text| text.starts_with('/')) {
-        return None;
-    }
-    let user_id = msg.chat.id.0;
-    let found = async {
-        let Some(draft) = load_draft(&db, &services, user_id).await? else {
-            return Ok(None);
-        };
-        // The step-up gate stood before this: the session is open.
-        Ok::<_, HandlerError>(Some(draft))
-    };
-    found.await.unwrap_or_else(|error| {
-        tracing::error!(%error, "cannot look for an unfinished document");
-        None
-    })
-}
-
 /// The answer to the question a draft was at, after a lost position: the
 /// position is put back first.
 pub async fn resume(
@@ -774,7 +710,7 @@ pub async fn resume(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    dialogue.update(State::AddingDocument(draft.step)).await?;
+    conversation::restore(&dialogue, &draft).await?;
     answer(bot, msg, dialogue, draft, t, db, services).await
 }
 
@@ -1036,7 +972,7 @@ async fn take_file(
         Ok(Stored::New(_)) => {
             // Stored: the answers have served. (A failure here leaves a
             // draft offered for resumption, never a lost document.)
-            drafts::discard(db, owner, DraftKind::Document).await?;
+            conversation::discard::<Draft>(db, owner).await?;
             dialogue.exit().await?;
             let kind = kind_name(t, draft.kind);
             let keyboard = InlineKeyboardMarkup::new([
@@ -1131,23 +1067,6 @@ async fn download(bot: &Bot, id: &FileId) -> Result<Vec<u8>, HandlerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_have_one_spelling() {
-        assert_eq!(parse_id("42"), Some(42));
-        for bad in [
-            "",
-            "-1",
-            "+1",
-            "042",
-            "0",
-            "1 ",
-            "99999999999999999999",
-            "1e3",
-        ] {
-            assert_eq!(parse_id(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn a_draft_keeps_its_kind_through_the_draft_store() {

@@ -43,7 +43,7 @@
 
 use chrono::{DateTime, Utc};
 use medcab_core::dates::{self, DateError};
-use medcab_core::drafts::{self, Kind as DraftKind};
+use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Actor, Entity};
 use medcab_core::profile::{
     self, Additional, AdditionalDraft, AdditionalField, AdditionalProblem, AdditionalRecord,
@@ -55,8 +55,9 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::documents::{parse_id, record_forged, versions_text};
-use super::main_menu::Section;
+use super::actions::Section;
+use super::records::conversation::{self, Conversation};
+use super::records::{self, parse_id, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -213,16 +214,20 @@ impl EduAction {
                 _ => None,
             },
             Some(("l", level)) => EducationLevel::parse(level).map(EduAction::Level),
-            Some(("e", id)) => parse_id(id).map(EduAction::Edit),
             Some(("f", rest)) => {
                 let (id, code) = rest.split_once(':')?;
                 Some(EduAction::Field(parse_id(id)?, Question::parse(code)?))
             }
-            Some(("d", id)) => parse_id(id).map(EduAction::Delete),
-            Some(("rm", id)) => parse_id(id).map(EduAction::ConfirmDelete),
-            Some(("h", id)) => parse_id(id).map(EduAction::History),
             Some(("df", code)) => Question::parse(code).map(EduAction::DraftField),
-            _ => None,
+            _ => records::parse_on_record(
+                data,
+                &[
+                    ("e", EduAction::Edit),
+                    ("d", EduAction::Delete),
+                    ("rm", EduAction::ConfirmDelete),
+                    ("h", EduAction::History),
+                ],
+            ),
         }
     }
 
@@ -314,6 +319,15 @@ impl Form {
         let questions = self.questions();
         let at = questions.iter().position(|q| *q == question)?;
         questions.get(at + 1).copied()
+    }
+}
+
+impl Conversation for Form {
+    const KIND: DraftKind = DraftKind::Education;
+
+    /// On the summary card no question is open: a message is no answer.
+    fn position(&self) -> Option<State> {
+        (!self.on_card).then_some(State::Education(self.question))
     }
 }
 
@@ -600,8 +614,7 @@ pub async fn list_screen(
             rows.push(record_row(index, record.id));
         }
     }
-    let draft: Option<Form> = drafts::load(db, vault, user_id, DraftKind::Education).await?;
-    if draft.is_some() {
+    if load(db, services, user_id).await?.is_some() {
         rows.push(vec![button(
             t.msg("edu-resume"),
             Action::Edu(EduAction::Resume),
@@ -716,16 +729,8 @@ async fn review(
         Ok(valid) => {
             form.reviewed = true;
             form.on_card = true;
-            drafts::save(
-                db,
-                &services.vault,
-                user_id,
-                DraftKind::Education,
-                &form,
-                services.clock.now(),
-            )
-            .await?;
-            dialogue.exit().await?;
+            // No question open: the position goes.
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
             Ok(card_screen(t, &valid))
         }
         Err(problems) => {
@@ -781,8 +786,6 @@ async fn on_card(
         .filter(|form| form.editing.is_none() && form.on_card))
 }
 
-/// Writes the answers to PostgreSQL first, then the position to Redis: a
-/// failure between the two leaves the answers kept and the position behind.
 async fn keep(
     db: &PgPool,
     services: &Services,
@@ -790,17 +793,7 @@ async fn keep(
     user_id: i64,
     form: &Form,
 ) -> HandlerResult {
-    drafts::save(
-        db,
-        &services.vault,
-        user_id,
-        DraftKind::Education,
-        form,
-        services.clock.now(),
-    )
-    .await?;
-    dialogue.update(State::Education(form.question)).await?;
-    Ok(())
+    conversation::keep(db, services, dialogue, user_id, form).await
 }
 
 async fn load(
@@ -808,22 +801,18 @@ async fn load(
     services: &Services,
     user_id: i64,
 ) -> Result<Option<Form>, HandlerError> {
-    Ok(drafts::load(db, &services.vault, user_id, DraftKind::Education).await?)
+    conversation::load(db, services, user_id).await
 }
 
 /// /cancel: gives up the record being filled in, at a question
 /// (`answering`) or left by a Redis flush. Whether there was one.
 pub async fn cancel_draft(
     db: &PgPool,
-    services: &Services,
+    _services: &Services,
     user_id: i64,
     answering: bool,
 ) -> Result<bool, HandlerError> {
-    let started = answering || load(db, services, user_id).await?.is_some();
-    if started {
-        drafts::discard(db, user_id, DraftKind::Education).await?;
-    }
-    Ok(started)
+    conversation::cancel::<Form>(db, user_id, answering).await
 }
 
 // ---------------------------------------------------------------- buttons
@@ -854,7 +843,7 @@ pub async fn press(
         }
         EduAction::Cancel => {
             screen::answer(&bot, &query).await?;
-            drafts::discard(&db, user_id, DraftKind::Education).await?;
+            conversation::discard::<Form>(&db, user_id).await?;
             dialogue.exit().await?;
             let list = list_screen(t, &db, &services, user_id, None).await?;
             screen::replace(&bot, &query, list).await
@@ -891,7 +880,7 @@ pub async fn press(
                 let card = review(t, &db, &services, &dialogue, user_id, form).await?;
                 return screen::replace(&bot, &query, card).await;
             }
-            dialogue.update(State::Education(form.question)).await?;
+            conversation::restore(&dialogue, &form).await?;
             screen::replace(&bot, &query, question_screen(t, form.question, None)).await
         }
         EduAction::Save => {
@@ -912,7 +901,7 @@ pub async fn press(
                 return screen::replace(&bot, &query, screen).await;
             };
             store(&db, &services, user_id, &valid, None).await?;
-            drafts::discard(&db, user_id, DraftKind::Education).await?;
+            conversation::discard::<Form>(&db, user_id).await?;
             dialogue.exit().await?;
             let list = list_screen(t, &db, &services, user_id, Some(t.msg("edu-saved"))).await?;
             screen::replace(&bot, &query, list).await
@@ -1090,11 +1079,10 @@ pub async fn press(
 }
 
 async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+    records::outdated(bot, query, t).await
 }
 
-/// A button naming a record that is not the presser's (or no longer
-/// exists: core does not tell the two apart, so neither does the answer).
+/// A button naming a record that is not the presser's.
 async fn forged(
     bot: &Bot,
     query: &CallbackQuery,
@@ -1103,8 +1091,7 @@ async fn forged(
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
-    outdated(bot, query, t).await?;
-    record_forged(db, query.from.id.0 as i64, "education", id, now).await
+    records::forged(bot, query, t, db, Entity::Education, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
@@ -1132,34 +1119,6 @@ pub async fn receive(
     answer(bot, msg, dialogue, form, t, db, services).await
 }
 
-/// A message in no conversation from a practitioner with an unfinished
-/// record (the position was lost with Redis): the draft, to take the
-/// message as the answer to its question. Only with the step-up session
-/// open; a command is never an answer.
-pub async fn unfinished(
-    msg: Message,
-    state: State,
-    db: PgPool,
-    services: Services,
-) -> Option<Form> {
-    if state != State::Idle || msg.text().is_none_or(|text| text.starts_with('/')) {
-        return None;
-    }
-    let user_id = msg.chat.id.0;
-    let found = async {
-        let Some(form) = load(&db, &services, user_id).await? else {
-            return Ok(None);
-        };
-        // On the summary card no question is open: a message is no answer.
-        // (The step-up gate stood before this: the session is open.)
-        Ok::<_, HandlerError>(Some(form).filter(|form| !form.on_card))
-    };
-    found.await.unwrap_or_else(|error| {
-        tracing::error!(%error, "cannot look for an unfinished education record");
-        None
-    })
-}
-
 /// The answer to the draft's question after a lost position: the position
 /// is put back first.
 pub async fn resume(
@@ -1171,7 +1130,7 @@ pub async fn resume(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    dialogue.update(State::Education(form.question)).await?;
+    conversation::restore(&dialogue, &form).await?;
     answer(bot, msg, dialogue, form, t, db, services).await
 }
 
@@ -1215,15 +1174,7 @@ async fn answer(
     if let Some(slot) = form.slot(question) {
         *slot = value.map(str::to_owned);
     }
-    drafts::save(
-        &db,
-        &services.vault,
-        user_id,
-        DraftKind::Education,
-        &form,
-        services.clock.now(),
-    )
-    .await?;
+    conversation::save(&db, &services, user_id, &form).await?;
     if question == Question::DiplomaNumber {
         // Personal data: off the chat once stored (or refused).
         code_entry::forget_message(&bot, &msg).await;
@@ -1276,7 +1227,7 @@ async fn advance(
         }
     };
     let stored = store(db, services, user_id, &valid, Some(id)).await?;
-    drafts::discard(db, user_id, DraftKind::Education).await?;
+    conversation::discard::<Form>(db, user_id).await?;
     dialogue.exit().await?;
     // A change of a record deleted meanwhile (on another device) is not
     // stored; the list says what there is.

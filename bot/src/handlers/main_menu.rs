@@ -25,19 +25,12 @@ use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language, st
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
-/// A section of the main menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Section {
-    Profile,
-    Documents,
-    Applications,
-    Schedule,
-    Nmo,
-    Notifications,
-    Language,
-}
+// The sections register their screens in the route table's module
+// (`handlers::section_screen`): the menu knows only the `Section` enum.
+pub use super::actions::Section;
 
 impl Section {
+    /// The menu's sections, in its order.
     pub const ALL: [Section; 7] = [
         Section::Profile,
         Section::Documents,
@@ -47,26 +40,6 @@ impl Section {
         Section::Notifications,
         Section::Language,
     ];
-
-    /// The short name used in callback data; stable across releases,
-    /// because old menus stay in chats.
-    pub fn code(self) -> &'static str {
-        match self {
-            Section::Profile => "profile",
-            Section::Documents => "documents",
-            Section::Applications => "applications",
-            Section::Schedule => "schedule",
-            Section::Nmo => "nmo",
-            Section::Notifications => "notifications",
-            Section::Language => "language",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Section> {
-        Section::ALL
-            .into_iter()
-            .find(|section| section.code() == code)
-    }
 
     fn label(self, t: Texts) -> String {
         match self {
@@ -198,7 +171,7 @@ pub async fn open(
             accounts::remember_card(&db, user_id, i64::from(message.id.0)).await?;
         }
     }
-    if let Some(screen) = built_section(section, t, &db, &services, user_id).await? {
+    if let Some(screen) = super::section_screen(section, t, &db, &services, user_id).await? {
         return screen::replace(&bot, &query, screen).await;
     }
     match section.preview(t) {
@@ -266,7 +239,7 @@ pub async fn receive_step_up_code(
         screen::say(&bot, msg.chat.id, t.msg("step-up-confirmed")).await?;
         return step_up::replay(bot, dialogue, held, t, db, services).await;
     }
-    if let Some(built) = built_section(section, t, &db, &services, user_id).await? {
+    if let Some(built) = super::section_screen(section, t, &db, &services, user_id).await? {
         let text = format!("{}\n\n{}", t.msg("step-up-confirmed"), built.text);
         let screen = Screen {
             text,
@@ -288,23 +261,4 @@ pub async fn receive_step_up_code(
         },
     )
     .await
-}
-
-/// The screen of a section that is built (not a preview), for this user.
-async fn built_section(
-    section: Section,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: i64,
-) -> Result<Option<Screen>, super::HandlerError> {
-    Ok(match section {
-        Section::Profile => Some(super::profile::section_screen(t, db, services, user_id).await?),
-        Section::Documents => Some(super::documents::list_screen(t, db, services, user_id).await?),
-        Section::Applications => {
-            Some(super::applications::list_screen(t, db, services, user_id).await?)
-        }
-        Section::Notifications => Some(super::settings::section_screen(t)),
-        _ => None,
-    })
 }

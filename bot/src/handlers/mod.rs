@@ -22,6 +22,7 @@ mod main_menu;
 mod onboarding;
 mod privacy;
 mod profile;
+mod records;
 mod release;
 mod review;
 mod screen;
@@ -178,12 +179,18 @@ fn active_messages() -> UpdateHandler<HandlerError> {
                 .endpoint(profile::receive_answer),
         )
         .branch(case![State::AddingDocument(step)].endpoint(documents::receive))
-        // A document's draft whose position Redis lost: the message answers it.
-        .branch(dptree::filter_map_async(documents::unfinished).endpoint(documents::resume))
         .branch(case![State::Education(question)].endpoint(education::receive))
-        // The same for a diploma or a programme being filled in.
-        .branch(dptree::filter_map_async(education::unfinished).endpoint(education::resume))
+        // A draft whose position Redis lost: the message answers its question.
+        .branch(unfinished::<profile::Form>().endpoint(profile::resume))
+        .branch(unfinished::<documents::Draft>().endpoint(documents::resume))
+        .branch(unfinished::<education::Form>().endpoint(education::resume))
         .endpoint(fallback::unexpected_message)
+}
+
+/// A message in no conversation that answers the unfinished draft of
+/// this kind (`records::conversation`).
+fn unfinished<C: records::conversation::Conversation>() -> UpdateHandler<HandlerError> {
+    dptree::filter_map_async(records::conversation::unfinished::<C>)
 }
 
 /// An active practitioner's buttons.
@@ -209,6 +216,26 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)
+}
+
+/// The screen of a section that is built (not a preview), for this user.
+/// Each section registers its screen here, so the main menu knows only
+/// [`main_menu::Section`] and no section's module.
+async fn section_screen(
+    section: main_menu::Section,
+    t: Texts,
+    db: &PgPool,
+    services: &crate::startup::Services,
+    user_id: i64,
+) -> Result<Option<screen::Screen>, HandlerError> {
+    use main_menu::Section;
+    Ok(match section {
+        Section::Profile => Some(profile::section_screen(t, db, services, user_id).await?),
+        Section::Documents => Some(documents::list_screen(t, db, services, user_id).await?),
+        Section::Applications => Some(applications::list_screen(t, db, services, user_id).await?),
+        Section::Notifications => Some(settings::section_screen(t)),
+        _ => None,
+    })
 }
 
 /// The first step of every update: claim it (a redelivered update stops

@@ -10,17 +10,22 @@
 //! bot:  Дата рождения, ДД.ММ.ГГГГ:
 //! user: 31.02.1985
 //! bot:  Дата рождения: нужна дата в виде ДД.ММ.ГГГГ, например 14.03.1985.
-//! …     (address, e-mail or «-», ИНН or «-», passport, its date, code, issuer)
+//!
+//!       Дата рождения в виде ДД.ММ.ГГГГ:      (the problem and the question: one message)
+//! …     (address, e-mail [Пропустить], ИНН [Пропустить], passport, its date, code, issuer)
 //! bot:  Проверьте данные: <card> [✅ Сохранить] [✏️ Исправить поле]
 //! user: <presses ✅ Сохранить>
 //! bot:  (the same message) Профиль сохранён. <card> [✏️ Изменить] [🕘 История]
 //! ```
 //!
 //! Every answer is written to a sealed draft in PostgreSQL as it is given
-//! (`medcab_core::drafts`); Redis holds only which question is open.
+//! (`records::conversation`); Redis holds only which question is open, and
+//! after a Redis flush the next message answers the question the draft is
+//! at. Each typed answer is deleted from the chat once taken: it is
+//! personal data.
 
-use medcab_core::drafts::{self, Kind as DraftKind};
-use medcab_core::history::{Action as Change, Actor};
+use medcab_core::drafts::Kind as DraftKind;
+use medcab_core::history::{Actor, Entity};
 use medcab_core::profile::{
     self, DateProblem, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
     TextProblem,
@@ -30,7 +35,9 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
-use super::main_menu::Section;
+use super::actions::Section;
+use super::records::conversation::{self, Conversation};
+use super::records::{self};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -51,6 +58,8 @@ pub enum ProfileAction {
     History,
     /// Bring this version back.
     Restore(i32),
+    /// Leave this optional field empty (the question's «Пропустить»).
+    Skip(ProfileField),
 }
 
 impl ProfileAction {
@@ -62,6 +71,7 @@ impl ProfileAction {
             ProfileAction::EditField(field) => format!("pf:ef:{}", field.as_str()),
             ProfileAction::History => "pf:hist".to_owned(),
             ProfileAction::Restore(version) => format!("pf:rs:{version}"),
+            ProfileAction::Skip(field) => format!("pf:skip:{}", field.as_str()),
         }
     }
 
@@ -76,6 +86,9 @@ impl ProfileAction {
                 _ => None,
             },
             Some(("ef", code)) => ProfileField::parse(code).map(ProfileAction::EditField),
+            Some(("skip", code)) => ProfileField::parse(code)
+                .filter(|field| !field.is_required())
+                .map(ProfileAction::Skip),
             Some(("rs", version)) => version
                 .parse()
                 .ok()
@@ -87,11 +100,16 @@ impl ProfileAction {
 }
 
 /// The answers given so far, and which questions were asked (an optional
-/// field skipped with «-» is asked, not missing).
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Form {
+/// field skipped is asked, not missing).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Form {
     draft: ProfileDraft,
     asked: Vec<String>,
+    /// A field of the saved profile being changed (its answer goes to the
+    /// profile, not into `draft`): kept so that a lost position loses
+    /// nothing here either.
+    #[serde(default)]
+    changing: Option<String>,
 }
 
 impl Form {
@@ -99,6 +117,28 @@ impl Form {
         ProfileField::ALL
             .into_iter()
             .find(|field| !self.asked.iter().any(|asked| asked == field.as_str()))
+    }
+
+    /// The question open, and whether it changes the saved profile.
+    fn open_question(&self) -> Option<(ProfileField, bool)> {
+        match &self.changing {
+            Some(code) => ProfileField::parse(code).map(|field| (field, true)),
+            None => self.next_question().map(|field| (field, false)),
+        }
+    }
+}
+
+impl Conversation for Form {
+    const KIND: DraftKind = DraftKind::Profile;
+
+    /// The question open; with every one answered the summary card is on
+    /// screen, and a message is no answer.
+    fn position(&self) -> Option<State> {
+        self.open_question()
+            .map(|(field, editing)| State::ProfileAnswer {
+                field: field.as_str().to_owned(),
+                editing,
+            })
     }
 }
 
@@ -114,10 +154,14 @@ pub async fn section_screen(
     user_id: i64,
 ) -> Result<Screen, HandlerError> {
     Ok(match profile::get(db, &services.vault, user_id).await? {
-        Some(profile) => card_screen(t, &profile, t.msg("profile-title")),
+        Some(profile) => {
+            // Back at the card, a change of a field left unanswered is
+            // given up: a message days later must not change the profile.
+            conversation::discard::<Form>(db, user_id).await?;
+            card_screen(t, &profile, t.msg("profile-title"))
+        }
         None => {
-            let started: Option<Form> =
-                drafts::load(db, &services.vault, user_id, DraftKind::Profile).await?;
+            let started: Option<Form> = conversation::load(db, services, user_id).await?;
             let fill = if started.is_some() {
                 t.msg("profile-continue")
             } else {
@@ -128,10 +172,7 @@ pub async fn section_screen(
                 keyboard: InlineKeyboardMarkup::new([
                     [button(fill, Action::Profile(ProfileAction::Fill))],
                     // Diplomas do not wait for the personal data.
-                    [button(
-                        t.msg("edu-button"),
-                        Action::Edu(super::education::EduAction::List),
-                    )],
+                    [button(t.msg("edu-button"), Action::EDUCATION)],
                     [button(t.msg("button-back"), Action::Home)],
                 ]),
             }
@@ -150,10 +191,7 @@ fn card_screen(t: Texts, profile: &Profile, heading: String) -> Screen {
                     Action::Profile(ProfileAction::History),
                 ),
             ],
-            vec![button(
-                t.msg("edu-button"),
-                Action::Edu(super::education::EduAction::List),
-            )],
+            vec![button(t.msg("edu-button"), Action::EDUCATION)],
             vec![button(t.msg("button-back"), Action::Home)],
         ]),
     }
@@ -207,6 +245,35 @@ fn question(t: Texts, field: ProfileField) -> String {
         ProfileField::DivisionCode => t.msg("profile-ask-division-code"),
         ProfileField::PassportIssuedBy => t.msg("profile-ask-passport-issued-by"),
     }
+}
+
+/// A question, with «Пропустить» under an optional one; `before` (what
+/// was wrong with the last answer) comes in the same message.
+fn question_screen(t: Texts, field: ProfileField, before: Option<String>) -> Screen {
+    let text = match before {
+        Some(before) => format!("{before}\n\n{}", question(t, field)),
+        None => question(t, field),
+    };
+    let rows = if field.is_required() {
+        Vec::new()
+    } else {
+        vec![vec![button(
+            t.msg("profile-skip"),
+            Action::Profile(ProfileAction::Skip(field)),
+        )]]
+    };
+    Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}
+
+/// Back to the profile's card (named by where it goes).
+fn back_to_profile(t: Texts) -> Vec<teloxide::types::InlineKeyboardButton> {
+    vec![button(
+        t.msg("profile-back"),
+        Action::Open(Section::Profile),
+    )]
 }
 
 /// What is wrong, in the user's words, prefixed with the field.
@@ -277,8 +344,8 @@ fn problems_of(problems: &[ProfileProblem], field: ProfileField) -> Vec<ProfileP
         .collect()
 }
 
-/// Buttons under a profile screen: re-checks the step-up first, since a
-/// card left on screen outlives the session.
+/// Buttons under a profile screen. The step-up gate (`step_up`) let the
+/// press through: the session is open.
 pub async fn act(
     bot: Bot,
     query: CallbackQuery,
@@ -289,15 +356,20 @@ pub async fn act(
     services: Services,
 ) -> HandlerResult {
     let user_id = user_of(&query);
-    if let ProfileAction::Restore(version) = action {
+    match action {
         // Answered after the fact: a refused restore says so on the button.
-        return restore(&bot, &query, t, &db, &services, version).await;
+        ProfileAction::Restore(version) => {
+            return restore(&bot, &query, t, &db, &services, version).await;
+        }
+        ProfileAction::Skip(field) => {
+            return skip(&bot, &query, &dialogue, t, &db, &services, field).await;
+        }
+        _ => {}
     }
-    // The step-up gate (`step_up`) let this press through: the session is open.
     screen::answer(&bot, &query).await?;
     match action {
         ProfileAction::Fill => {
-            let form: Form = drafts::load(&db, &services.vault, user_id, DraftKind::Profile)
+            let form: Form = conversation::load(&db, &services, user_id)
                 .await?
                 .unwrap_or_default();
             ask_next(
@@ -307,8 +379,8 @@ pub async fn act(
                 t,
                 &db,
                 &services,
-                user_id,
                 form,
+                None,
             )
             .await
         }
@@ -321,10 +393,7 @@ pub async fn act(
                 )]
             });
             let mut keyboard: Vec<_> = rows.collect();
-            keyboard.push(vec![button(
-                t.msg("button-back"),
-                Action::Open(Section::Profile),
-            )]);
+            keyboard.push(back_to_profile(t));
             let screen = Screen {
                 text: t.msg("profile-edit-which"),
                 keyboard: InlineKeyboardMarkup::new(keyboard),
@@ -332,22 +401,64 @@ pub async fn act(
             screen::replace(&bot, &query, screen).await
         }
         ProfileAction::EditField(field) => {
-            dialogue
-                .update(State::ProfileAnswer {
-                    field: field.as_str().to_owned(),
-                    editing: true,
-                })
-                .await?;
-            screen::say(&bot, query.from.id.into(), question(t, field)).await
+            let form = Form {
+                changing: Some(field.as_str().to_owned()),
+                ..Form::default()
+            };
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            screen::show(&bot, query.from.id.into(), question_screen(t, field, None)).await
         }
         ProfileAction::History => history(&bot, &query, t, &db, &services, user_id).await,
         // Handled above.
-        ProfileAction::Restore(_) => Ok(()),
+        ProfileAction::Restore(_) | ProfileAction::Skip(_) => Ok(()),
     }
 }
 
+/// «Пропустить» under an optional question: the field is left empty, as
+/// an answer. Only the question open takes it (the one in Redis, or after
+/// a flush the one the draft is at); a button from an earlier question is
+/// outdated.
+async fn skip(
+    bot: &Bot,
+    query: &CallbackQuery,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    field: ProfileField,
+) -> HandlerResult {
+    let user_id = user_of(query);
+    let state = dialogue.get().await.ok().flatten().unwrap_or_default();
+    let editing = match state {
+        State::ProfileAnswer {
+            field: open,
+            editing,
+        } if open == field.as_str() => editing,
+        State::Idle => {
+            let form: Option<Form> = conversation::load(db, services, user_id).await?;
+            match form.and_then(|form| form.open_question()) {
+                Some((open, editing)) if open == field => editing,
+                _ => return records::outdated(bot, query, t).await,
+            }
+        }
+        _ => return records::outdated(bot, query, t).await,
+    };
+    screen::answer(bot, query).await?;
+    // The question's message says what was done; its button goes.
+    let done = Screen {
+        text: t.msg_with("profile-skipped", [("field", Arg::Text(&label(t, field)))]),
+        keyboard: InlineKeyboardMarkup::default(),
+    };
+    screen::replace(bot, query, done).await?;
+    let chat_id = query.from.id.into();
+    take(
+        bot, chat_id, dialogue, t, db, services, field, editing, None,
+    )
+    .await
+}
+
 /// Asks the next unanswered question, or shows the summary card when all
-/// are answered.
+/// are answered. `before` is what was wrong, said with the question.
 #[allow(clippy::too_many_arguments)]
 async fn ask_next(
     bot: &Bot,
@@ -356,22 +467,16 @@ async fn ask_next(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
     form: Form,
+    before: Option<String>,
 ) -> HandlerResult {
+    conversation::restore(dialogue, &form).await?;
     if let Some(field) = form.next_question() {
-        dialogue
-            .update(State::ProfileAnswer {
-                field: field.as_str().to_owned(),
-                editing: false,
-            })
-            .await?;
-        return screen::say(bot, chat_id, question(t, field)).await;
+        return screen::show(bot, chat_id, question_screen(t, field, before)).await;
     }
     let today = medcab_core::clock::moscow_today(services.clock.now());
     match profile::validate(&form.draft, today) {
         Ok(_) => {
-            dialogue.exit().await?;
             let screen = Screen {
                 text: format!("{}\n\n{}", t.msg("profile-check"), card(t, &form.draft)),
                 keyboard: InlineKeyboardMarkup::new([[
@@ -385,20 +490,19 @@ async fn ask_next(
         // before the age of 14): ask the field again.
         Err(problems) => {
             let field = problems[0].field();
-            screen::say(bot, chat_id, problem(t, problems[0])).await?;
             let mut form = form;
             form.asked.retain(|asked| asked != field.as_str());
-            drafts::save(
-                db,
-                &services.vault,
-                user_id,
-                DraftKind::Profile,
-                &form,
-                services.clock.now(),
-            )
-            .await?;
+            conversation::save(db, services, chat_id.0, &form).await?;
+            let reason = problem(t, problems[0]);
             Box::pin(ask_next(
-                bot, chat_id, dialogue, t, db, services, user_id, form,
+                bot,
+                chat_id,
+                dialogue,
+                t,
+                db,
+                services,
+                form,
+                Some(reason),
             ))
             .await
         }
@@ -422,51 +526,103 @@ pub async fn receive_answer(
         dialogue.exit().await?;
         return Ok(());
     };
-    let user_id = msg.chat.id.0;
     let Some(text) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, question(t, field)).await;
+        return screen::show(&bot, msg.chat.id, question_screen(t, field, None)).await;
     };
-    // «-» skips an optional field.
-    let value = Some(text.trim()).filter(|value| !value.is_empty() && *value != "-");
+    let value = Some(text.trim()).filter(|value| !value.is_empty());
+    let taken = take(
+        &bot,
+        msg.chat.id,
+        &dialogue,
+        t,
+        &db,
+        &services,
+        field,
+        editing,
+        value,
+    )
+    .await;
     // Personal data: off the chat once stored (or refused).
     code_entry::forget_message(&bot, &msg).await;
+    taken
+}
+
+/// /cancel: gives up the profile being filled in (or the field being
+/// changed), at a question (`answering`) or left by a Redis flush: the next
+/// message is no answer then. Whether there was one.
+pub async fn cancel_draft(
+    db: &PgPool,
+    user_id: i64,
+    answering: bool,
+) -> Result<bool, HandlerError> {
+    conversation::cancel::<Form>(db, user_id, answering).await
+}
+
+/// A profile answer after Redis lost the position: the question the
+/// draft is at is put back, and the message answers it.
+pub async fn resume(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    form: Form,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let Some(state) = form.position() else {
+        return Ok(());
+    };
+    dialogue.update(state.clone()).await?;
+    receive_answer(bot, msg, state, dialogue, t, db, services).await
+}
+
+/// An answer (typed, or `None` for a skipped field): stored in the draft
+/// when filling in, in the profile when changing a field of it.
+#[allow(clippy::too_many_arguments)]
+async fn take(
+    bot: &Bot,
+    chat_id: ChatId,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    field: ProfileField,
+    editing: bool,
+    value: Option<&str>,
+) -> HandlerResult {
+    let user_id = chat_id.0;
     let now = services.clock.now();
 
     if editing {
         let actor = Actor::Practitioner(user_id);
-        return match profile::update_field(&db, &services.vault, user_id, field, value, actor, now)
+        return match profile::update_field(db, &services.vault, user_id, field, value, actor, now)
             .await
         {
             Ok(updated) => {
+                conversation::discard::<Form>(db, user_id).await?;
                 dialogue.exit().await?;
-                screen::show(
-                    &bot,
-                    msg.chat.id,
-                    card_screen(t, &updated, t.msg("profile-saved")),
-                )
-                .await
+                let saved = card_screen(t, &updated, t.msg("profile-saved"));
+                screen::show(bot, chat_id, saved).await
             }
             Err(ProfileError::Invalid(problems)) => {
                 let mine = problems_of(&problems, field);
-                let first = mine.first().or(problems.first()).copied();
-                match first {
-                    Some(first) => screen::say(&bot, msg.chat.id, problem(t, first)).await?,
-                    None => {
-                        screen::say(&bot, msg.chat.id, t.msg("profile-problem-missing")).await?
-                    }
-                }
-                screen::say(&bot, msg.chat.id, question(t, field)).await
+                let reason = match mine.first().or(problems.first()) {
+                    Some(first) => problem(t, *first),
+                    None => t.msg("profile-problem-missing"),
+                };
+                screen::show(bot, chat_id, question_screen(t, field, Some(reason))).await
             }
             Err(ProfileError::NotFound) => {
+                conversation::discard::<Form>(db, user_id).await?;
                 dialogue.exit().await?;
-                let screen = section_screen(t, &db, &services, user_id).await?;
-                screen::show(&bot, msg.chat.id, screen).await
+                let screen = section_screen(t, db, services, user_id).await?;
+                screen::show(bot, chat_id, screen).await
             }
             Err(error) => Err(error.into()),
         };
     }
 
-    let mut form: Form = drafts::load(&db, &services.vault, user_id, DraftKind::Profile)
+    let mut form: Form = conversation::load(db, services, user_id)
         .await?
         .unwrap_or_default();
     *field.slot(&mut form.draft) = value.map(str::to_owned);
@@ -478,41 +634,15 @@ pub async fn receive_answer(
     // A required field left empty is a problem now; other fields' gaps are
     // only the questions still to come.
     if let Some(first) = problems.first() {
-        drafts::save(
-            &db,
-            &services.vault,
-            user_id,
-            DraftKind::Profile,
-            &form,
-            now,
-        )
-        .await?;
-        screen::say(&bot, msg.chat.id, problem(t, *first)).await?;
-        return screen::say(&bot, msg.chat.id, question(t, field)).await;
+        conversation::save(db, services, user_id, &form).await?;
+        let reason = problem(t, *first);
+        return screen::show(bot, chat_id, question_screen(t, field, Some(reason))).await;
     }
     if !form.asked.iter().any(|asked| asked == field.as_str()) {
         form.asked.push(field.as_str().to_owned());
     }
-    drafts::save(
-        &db,
-        &services.vault,
-        user_id,
-        DraftKind::Profile,
-        &form,
-        now,
-    )
-    .await?;
-    ask_next(
-        &bot,
-        msg.chat.id,
-        &dialogue,
-        t,
-        &db,
-        &services,
-        user_id,
-        form,
-    )
-    .await
+    conversation::save(db, services, user_id, &form).await?;
+    ask_next(bot, chat_id, dialogue, t, db, services, form, None).await
 }
 
 async fn restore(
@@ -560,8 +690,7 @@ async fn save(
     services: &Services,
     user_id: i64,
 ) -> HandlerResult {
-    let Some(form) = drafts::load::<Form>(db, &services.vault, user_id, DraftKind::Profile).await?
-    else {
+    let Some(form) = conversation::load::<Form>(db, services, user_id).await? else {
         // Saved already (a double tap), or never started.
         let screen = section_screen(t, db, services, user_id).await?;
         return screen::replace(bot, query, screen).await;
@@ -581,7 +710,7 @@ async fn save(
         now,
     )
     .await?;
-    drafts::discard(db, user_id, DraftKind::Profile).await?;
+    conversation::discard::<Form>(db, user_id).await?;
     screen::replace(bot, query, card_screen(t, &valid, t.msg("profile-saved"))).await
 }
 
@@ -595,26 +724,6 @@ async fn history(
 ) -> HandlerResult {
     let versions = profile::profile_versions(db, &services.vault, user_id).await?;
     let latest = versions.last().map(|v| v.version);
-    let lines: Vec<String> = versions
-        .iter()
-        .rev()
-        .take(10)
-        .map(|version| {
-            let what = match version.action {
-                Change::Created => t.msg("history-created"),
-                Change::Restored => t.msg("history-restored"),
-                _ => t.msg("history-updated"),
-            };
-            t.msg_with(
-                "profile-history-line",
-                [
-                    ("version", Arg::Number(version.version.into())),
-                    ("date", Arg::Text(&t.date_time(version.at))),
-                    ("what", Arg::Text(&what)),
-                ],
-            )
-        })
-        .collect();
     let mut keyboard: Vec<Vec<_>> = versions
         .iter()
         .rev()
@@ -630,12 +739,13 @@ async fn history(
             )]
         })
         .collect();
-    keyboard.push(vec![button(
-        t.msg("button-back"),
-        Action::Open(Section::Profile),
-    )]);
+    keyboard.push(back_to_profile(t));
     let screen = Screen {
-        text: format!("{}\n\n{}", t.msg("profile-history-title"), lines.join("\n")),
+        text: format!(
+            "{}\n\n{}",
+            t.msg("profile-history-title"),
+            records::version_lines(t, Entity::Profile, &versions)
+        ),
         keyboard: InlineKeyboardMarkup::new(keyboard),
     };
     screen::replace(bot, query, screen).await
@@ -653,6 +763,8 @@ mod tests {
             ProfileAction::Edit,
             ProfileAction::History,
             ProfileAction::Restore(12),
+            ProfileAction::Skip(ProfileField::Email),
+            ProfileAction::Skip(ProfileField::Inn),
         ];
         actions.extend(ProfileField::ALL.into_iter().map(ProfileAction::EditField));
         for action in actions {
@@ -663,7 +775,17 @@ mod tests {
                 Some(action)
             );
         }
-        for forged in ["", "rs:0", "rs:-1", "rs:x", "ef:salary", "fill:1"] {
+        for forged in [
+            "",
+            "rs:0",
+            "rs:-1",
+            "rs:x",
+            "ef:salary",
+            "fill:1",
+            // A required field cannot be skipped.
+            "skip:passport",
+            "skip:",
+        ] {
             assert_eq!(ProfileAction::parse(forged), None, "{forged}");
         }
     }

@@ -33,7 +33,7 @@ use super::main_menu::{self, Section};
 use super::screen::{self, Screen};
 use super::{
     Action, ChatDialogue, HandlerError, HandlerResult, State, applications, code_entry, documents,
-    education, profile,
+    education, profile, records,
 };
 use crate::i18n::Texts;
 use crate::startup::Services;
@@ -163,14 +163,8 @@ pub async fn closed_for_press(
 }
 
 async fn has_personal_draft(db: &PgPool, user_id: i64) -> Result<bool, HandlerError> {
-    // Documents and education take an answer after a lost position; the
-    // profile does not (yet), so its draft alone routes nowhere personal.
-    for kind in [DraftKind::Document, DraftKind::Education] {
-        if drafts::exists(db, user_id, kind).await? {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    // Every unfinished record takes an answer after a lost position.
+    records::conversation::any_unfinished(db, user_id).await
 }
 
 /// A held input waits for the code, but the position is gone (a Redis
@@ -304,24 +298,18 @@ async fn carry_out(
                 }
                 // A draft's answer after a lost position.
                 _ => {
-                    if let Some(draft) = documents::unfinished(
-                        msg.clone(),
-                        State::Idle,
-                        db.clone(),
-                        services.clone(),
-                    )
-                    .await
-                    {
+                    use records::conversation::unfinished;
+                    let user = || (msg.clone(), State::Idle, db.clone(), services.clone());
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<profile::Form>(m, s, d, v).await {
+                        return profile::resume(bot, msg, dialogue, form, t, db, services).await;
+                    }
+                    let (m, s, d, v) = user();
+                    if let Some(draft) = unfinished::<documents::Draft>(m, s, d, v).await {
                         return documents::resume(bot, msg, dialogue, draft, t, db, services).await;
                     }
-                    if let Some(form) = education::unfinished(
-                        msg.clone(),
-                        State::Idle,
-                        db.clone(),
-                        services.clone(),
-                    )
-                    .await
-                    {
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<education::Form>(m, s, d, v).await {
                         return education::resume(bot, msg, dialogue, form, t, db, services).await;
                     }
                     let menu = main_menu::menu(t, t.msg("menu-title"));

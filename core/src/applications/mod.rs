@@ -13,6 +13,7 @@
 //! since a push shows on a locked screen. Operators' side of the machine
 //! (taking from the queue, deciding) is in `crate::review`.
 
+pub mod certificates;
 mod rules;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -1,0 +1,183 @@
+//! What the practitioner's record sections share: profile, documents,
+//! education and applications (and the sections still to come: schedule,
+//! referrals, the НМО portfolio).
+//!
+//! - ids in buttons ([`parse_id`]): one spelling per id;
+//! - a button naming what is not the presser's ([`forged`]): answered as
+//!   outdated, and recorded;
+//! - a record's history ([`versions_text`]);
+//! - the conversation that fills a record in question by question, its
+//!   answers a sealed draft in PostgreSQL ([`conversation`]).
+//!
+//! A section uses these and never another section's internals; it links
+//! to another section by an [`Action`] alone.
+
+pub mod conversation;
+
+use chrono::{DateTime, Utc};
+use medcab_core::history::{Action as Change, Entity, Version};
+use medcab_core::security_events;
+use sqlx::PgPool;
+use teloxide::prelude::*;
+
+use super::{HandlerResult, screen};
+use crate::i18n::{Arg, Texts};
+
+/// An id in callback data: plain decimal digits of a positive number,
+/// nothing else (no sign, no spaces), so one id has one spelling.
+pub fn parse_id(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A code in callback data, and the action it names on a record's id.
+pub type OnRecord<A> = (&'static str, fn(i64) -> A);
+
+/// A button about one record, `code:id`, read against the section's table
+/// of codes (`("o", DocAction::Open)` …), so that every section spells its
+/// ids the same way.
+pub fn parse_on_record<A>(data: &str, table: &[OnRecord<A>]) -> Option<A> {
+    let (code, id) = data.split_once(':')?;
+    let (_, make) = table.iter().find(|(known, _)| *known == code)?;
+    parse_id(id).map(make)
+}
+
+/// A button left from an earlier screen: it no longer means anything.
+pub async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
+}
+
+/// A button naming a record that is not the presser's (or no longer
+/// exists: core does not tell the two apart, so neither does the answer).
+/// Answered as an outdated button and recorded.
+pub async fn forged(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    entity: Entity,
+    id: i64,
+    now: DateTime<Utc>,
+) -> HandlerResult {
+    outdated(bot, query, t).await?;
+    record_forged(db, query.from.id.0 as i64, entity, id, now).await
+}
+
+/// Records a button naming what is not the presser's.
+pub async fn record_forged(
+    db: &PgPool,
+    user_id: i64,
+    entity: Entity,
+    id: i64,
+    now: DateTime<Utc>,
+) -> HandlerResult {
+    let entity = entity.as_str();
+    tracing::warn!(
+        user_id,
+        entity,
+        id,
+        "a button named what is not the presser's"
+    );
+    let mut conn = db.acquire().await?;
+    security_events::record(
+        &mut conn,
+        user_id,
+        security_events::Kind::ForgedCallback,
+        serde_json::json!({ "entity": entity, "id": id }),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The versions of a record (a document, an application, an education
+/// record), newest first, under the history's title.
+pub fn versions_text(t: Texts, entity: Entity, versions: &[Version]) -> String {
+    format!(
+        "{}\n\n{}",
+        t.msg("record-history-title"),
+        version_lines(t, entity, versions)
+    )
+}
+
+/// The versions of a record (the profile too), newest first, as «N. date
+/// — what happened».
+pub fn version_lines(t: Texts, entity: Entity, versions: &[Version]) -> String {
+    let entity_code = entity.as_str();
+    // The newest matter most; a Telegram message holds 4096 characters.
+    let lines: Vec<String> = versions
+        .iter()
+        .rev()
+        .take(20)
+        .map(|version| {
+            let what = match version.action {
+                Change::Created => t.msg_with(
+                    "record-history-created",
+                    [("entity", Arg::Text(entity_code))],
+                ),
+                Change::Deleted => t.msg_with(
+                    "record-history-deleted",
+                    [("entity", Arg::Text(entity_code))],
+                ),
+                Change::Restored => t.msg("record-history-restored"),
+                Change::StatusChanged => {
+                    let status = version.snapshot["status"].as_str().unwrap_or_default();
+                    let name = t.msg_with("app-status", [("status", Arg::Text(status))]);
+                    t.msg_with("record-history-status", [("status", Arg::Text(&name))])
+                }
+                // The only change of an application besides its status.
+                Change::Updated if !version.snapshot["escalated_at"].is_null() => {
+                    t.msg("record-history-escalated")
+                }
+                Change::Updated => t.msg_with(
+                    "record-history-updated",
+                    [("entity", Arg::Text(entity_code))],
+                ),
+            };
+            let date = t.date_time(version.at);
+            t.msg_with(
+                "record-history-line",
+                [
+                    ("version", Arg::Number(version.version.into())),
+                    ("date", Arg::Text(&date)),
+                    ("what", Arg::Text(&what)),
+                ],
+            )
+        })
+        .collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_button_is_read_by_its_code() {
+        let table: [OnRecord<(char, i64)>; 2] = [("o", |id| ('o', id)), ("rm", |id| ('r', id))];
+        assert_eq!(parse_on_record("o:7", &table), Some(('o', 7)));
+        assert_eq!(parse_on_record("rm:7", &table), Some(('r', 7)));
+        for bad in ["o", "o:", "o:07", "x:7", "o:7:1", "rm:-7"] {
+            assert_eq!(parse_on_record(bad, &table), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_have_one_spelling() {
+        assert_eq!(parse_id("42"), Some(42));
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "042",
+            "0",
+            "1 ",
+            "99999999999999999999",
+            "1e3",
+        ] {
+            assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
+}
