@@ -43,7 +43,12 @@ pub async fn connect_database_with(url: &str, max_connections: u32) -> anyhow::R
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await
-        .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
+        .with_context(|| {
+            format!(
+                "cannot connect to PostgreSQL at {} (DATABASE_URL)",
+                address(url)
+            )
+        })?;
     medcab_core::MIGRATOR
         .run(&pool)
         .await
@@ -55,7 +60,23 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionMa
     let client = redis::Client::open(url).context("REDIS_URL is malformed")?;
     redis::aio::ConnectionManager::new(client)
         .await
-        .context("cannot connect to Redis (REDIS_URL)")
+        .with_context(|| format!("cannot connect to Redis at {} (REDIS_URL)", address(url)))
+}
+
+/// Where a database or Redis URL points, for an error message: the user,
+/// host, port and database, never the password.
+pub fn address(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.set_query(None);
+            parsed.to_string()
+        }
+        // Unparsable: saying so leaks nothing of what was typed.
+        Err(_) => "an unreadable URL".to_owned(),
+    }
 }
 
 /// Conversation positions in Redis under `prefix`.
