@@ -48,6 +48,11 @@ pub enum Command {
     /// against it. Uses DATABASE_URL and REDIS_URL when set; otherwise starts
     /// a private PostgreSQL and keeps conversation positions in memory.
     Sandbox(SandboxArgs),
+    /// Start a throwaway PostgreSQL and Redis on free ports, print
+    /// DATABASE_URL=… and REDIS_URL=…, and stop them (removing their data)
+    /// on SIGINT, SIGTERM or when stdin closes. For scripts/test.
+    #[command(hide = true)]
+    LocalServices,
     /// IT staff's chores: `import-registry FILE.csv` loads the register of
     /// medical workers; `grant-operator` / `revoke-operator TELEGRAM_ID`
     /// give and take the review staff's role; `publish-notice` and
@@ -70,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox(args) => sandbox_mode::run(args).await,
+        Command::LocalServices => crate::local_services::run().await,
         Command::Admin { command } => admin::run(command).await,
     }
 }
