@@ -212,7 +212,7 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool
     app.clock.set(morning_vladivostok);
     app.wake_delivery();
     boris.wait_for(|chat| has(chat, "status-boris")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.deliver_pending().await;
     assert!(
         !has(&anna.chat().await, "status-anna"),
         "Moscow still sleeps"
@@ -334,8 +334,9 @@ async fn a_400_is_recorded_and_not_tried_again(db: PgPool) {
         row(&app, id).await.failed
     })
     .await;
-    // A retry would come after 2 s at the earliest: give it time.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // A retry would come after 2 s at the earliest (by the bot's clock).
+    app.clock.advance(chrono::Duration::seconds(3));
+    app.deliver_pending().await;
     let row = row(&app, id).await;
     assert_eq!(row.attempts, 1, "{row:?}");
     assert_eq!(

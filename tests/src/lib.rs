@@ -112,7 +112,7 @@ impl TestApp {
         configure: impl FnOnce(&mut TestApp),
     ) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
-            medcab_bot::telemetry::init();
+            medcab_bot::telemetry::init().expect("MEDCAB_LOG_FORMAT is text or json");
         }
         let sandbox = Sandbox::start(SandboxConfig::default())
             .await
@@ -577,16 +577,37 @@ impl TestApp {
     /// (or given up on), so pushes stop arriving in the middle of a test's
     /// own presses.
     pub async fn wait_for_deliveries(&self, chat_id: i64) {
-        for _ in 0..200 {
-            let rows = medcab_core::outbox::for_chat(&self.db, chat_id)
-                .await
-                .expect("the outbox reads");
-            if rows.iter().all(|row| row.sent || row.failed) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the notifications for chat {chat_id} were not delivered within 10 s");
+        eventually(
+            &format!("the notifications for chat {chat_id} are delivered"),
+            || async {
+                medcab_core::outbox::for_chat(&self.db, chat_id)
+                    .await
+                    .expect("the outbox reads")
+                    .iter()
+                    .all(|row| row.sent || row.failed)
+            },
+        )
+        .await;
+    }
+
+    /// Delivers every notification due by the bot's clock, deterministically:
+    /// wakes the delivery worker and returns once no row is due any more (each
+    /// sent, failed, or held for later, such as quiet hours). What a test then
+    /// does not see in a chat was not sent, rather than not sent yet.
+    pub async fn deliver_pending(&self) {
+        eventually("every due notification is delivered", || async {
+            self.wake_delivery();
+            let due: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM outbox \
+                 WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= $1",
+            )
+            .bind(self.clock.now())
+            .fetch_one(&self.db)
+            .await
+            .expect("the outbox reads");
+            due == 0
+        })
+        .await;
     }
 
     /// Every row of every table as JSON text: what a database dump would
@@ -648,6 +669,24 @@ impl TestApp {
             refused.is_empty(),
             "the sandbox refused Bot API calls the bot made: {refused:#?}"
         );
+    }
+}
+
+/// How long [`eventually`] waits: far beyond what a healthy run needs, so a
+/// slow machine does not fail a test, and a hang still ends.
+pub const EVENTUALLY: Duration = Duration::from_secs(10);
+
+/// Waits until `done` holds, checking every 20 ms, and fails the test
+/// naming `what` after [`EVENTUALLY`]. The one way tests wait for
+/// something to happen: never a fixed sleep.
+pub async fn eventually(what: &str, done: impl AsyncFn() -> bool) {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within {EVENTUALLY:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -1001,22 +1040,21 @@ impl Phone<'_> {
 
     /// Waits (briefly) for the bot to answer a callback query.
     async fn callback_answer(&self, id: &str) -> CallbackAnswer {
-        for _ in 0..100 {
-            let answer = self
-                .app
+        let answered = || async {
+            self.app
                 .client
                 .callback(id)
                 .await
-                .expect("the sandbox knows the callback");
-            if answer.answered {
+                .expect("the sandbox knows the callback")
+        };
+        // Not answered within the wait: the caller's assertion says so.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let answer = answered().await;
+            if answer.answered || tokio::time::Instant::now() >= deadline {
                 return answer;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        self.app
-            .client
-            .callback(id)
-            .await
-            .expect("the sandbox knows the callback")
     }
 }
