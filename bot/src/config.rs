@@ -140,6 +140,9 @@ pub struct Settings {
     pub regulation_feed_url: Option<Url>,
     /// How often it is read (`MEDCAB_REGULATION_FEED_MINUTES`).
     pub regulation_feed_every: chrono::Duration,
+    /// Each user's flood limit: production's always (no setting); the
+    /// tests, which type far faster than people, raise it.
+    pub flood_limits: crate::flood::FloodLimits,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -319,7 +322,43 @@ impl Settings {
             delivery,
             regulation_feed_url,
             regulation_feed_every,
+            flood_limits: crate::flood::FloodLimits::default(),
         })
+    }
+
+    /// The settings `medcab run` has when only the required ones are set:
+    /// the start of `medcab sandbox`'s and the tests' (which then change
+    /// what they need), so every way of starting the bot builds it from
+    /// one [`Settings`] (`startup::Services::new`, `startup::application`).
+    pub fn with_defaults(
+        telegram_token: String,
+        database_url: String,
+        redis_url: String,
+        data_keys: DataKeys,
+    ) -> Settings {
+        Settings {
+            telegram_token,
+            telegram_api_url: None,
+            database: DatabaseSettings { url: database_url },
+            redis_url,
+            redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            data_keys,
+            http_addr: DEFAULT_HTTP_ADDR
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            registry_url: None,
+            registry_token: None,
+            factor: FactorPolicy::default(),
+            reset: ResetPolicy::default(),
+            api_requests_per_minute: crate::api::DEFAULT_REQUESTS_PER_MINUTE,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024,
+            document_quota: Quota::default(),
+            activation_review: chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS),
+            delivery: DeliverySettings::default(),
+            regulation_feed_url: None,
+            regulation_feed_every: chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
+            flood_limits: crate::flood::FloodLimits::default(),
+        }
     }
 
     /// The scheduler's work: reminders, and the feed when one is set.

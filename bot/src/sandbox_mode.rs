@@ -19,7 +19,7 @@ use medcab_core::{Clock, DataKey};
 use medcab_sandbox::{Sandbox, SandboxConfig};
 
 use crate::private_postgres::PrivatePostgres;
-use crate::startup::{self, Application, Services};
+use crate::startup::{self, Services};
 
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {
@@ -109,32 +109,6 @@ async fn serve(
     data_key: &DataKey,
 ) -> anyhow::Result<()> {
     let db = startup::connect_database(database_url).await?;
-    let vault = Vault::new(data_key);
-    seed_demo_register(&db, &vault).await?;
-    let services = Services {
-        registry: startup::registry(&db, &vault, None, None),
-        vault,
-        clock: Clock::system(),
-        factor: medcab_core::second_factor::FactorPolicy::default(),
-        reset: medcab_core::factor_resets::ResetPolicy::default(),
-        // The limits may be tried out in the sandbox too; unset, the defaults.
-        max_document_bytes: crate::config::max_document_bytes_from_env()?,
-        document_quota: crate::config::document_quota_from_env()?,
-        review_deadlines: crate::config::review_deadlines(
-            crate::config::activation_review_from_env()?,
-        ),
-        background: startup::Background::default(),
-    };
-    // With Redis, positions and send pacing live there (shared with any
-    // `medcab deliver` started beside); without, in this process.
-    let redis = match env("REDIS_URL") {
-        Some(url) => Some(startup::connect_redis(&url).await?),
-        None => None,
-    };
-    let dialogues = match &redis {
-        Some(redis) => startup::redis_dialogues(redis.clone(), "medcab-sandbox:"),
-        None => startup::memory_dialogues(),
-    };
     let sandbox = Sandbox::start(SandboxConfig {
         addr: args.addr,
         state_file: Some(args.data_dir.join(STATE_FILE)),
@@ -142,47 +116,38 @@ async fn serve(
     })
     .await
     .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
-    let api_url = sandbox
-        .api_url()
-        .parse()
-        .context("the sandbox gave a bad API URL")?;
+    let settings = settings(args, &sandbox, database_url, data_key)?;
+    let vault = Vault::with_keys(&settings.data_keys);
+    seed_demo_register(&db, &vault).await?;
+    let services = Services::new(&settings, &db, vault, Clock::system());
+    // With Redis, positions and send pacing live there (shared with any
+    // `medcab deliver` started beside); without, in this process.
+    let redis = match env("REDIS_URL") {
+        Some(url) => Some(startup::connect_redis(&url).await?),
+        None => None,
+    };
     let wakeup = crate::delivery::Wakeup::default();
     let api_key = api_key(&db, &args.data_dir).await?;
-    let api = crate::api::Api {
-        db: db.clone(),
-        vault: services.vault.clone(),
-        clock: services.clock.clone(),
-        rate: match &redis {
-            Some(redis) => crate::rate_limit::RateLimit::redis(
-                crate::api::DEFAULT_REQUESTS_PER_MINUTE,
-                redis.clone(),
-                "medcab-sandbox:",
-            ),
-            None => crate::rate_limit::RateLimit::local(crate::api::DEFAULT_REQUESTS_PER_MINUTE),
-        },
-        wakeup: wakeup.clone(),
-    };
+    let api = startup::api(
+        &settings,
+        db.clone(),
+        &services,
+        redis.clone(),
+        wakeup.clone(),
+    );
     let http =
-        crate::http::HttpServer::start(args.api_addr, db.clone(), redis.clone(), Some(api)).await?;
-    let bot = Application::new(
-        startup::telegram(sandbox.token(), Some(api_url)),
+        crate::http::HttpServer::start(settings.http_addr, db.clone(), redis.clone(), Some(api))
+            .await?;
+    let bot = startup::application(
+        &settings,
+        startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
-        dialogues,
+        redis,
         services,
+        wakeup,
     )
-    .delivery_wakeup(wakeup)
     // Reminders and inspections' reminders, as in production.
-    .schedule(crate::scheduler::Schedule::default());
-    let bot = match redis {
-        Some(redis) => bot
-            .flood(startup::redis_flood(redis.clone(), "medcab-sandbox:"))
-            .delivery(startup::delivery_options(
-                crate::config::DeliverySettings::from_env()?,
-                redis,
-                "medcab-sandbox:",
-            )),
-        None => bot,
-    }
+    .schedule(settings.schedule())
     .start()
     .await?;
 
@@ -204,6 +169,36 @@ async fn serve(
     http.stop().await;
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// `medcab run`'s defaults against the sandbox, with the limits that may
+/// be tried out here too taken from the environment.
+fn settings(
+    args: &SandboxArgs,
+    sandbox: &Sandbox,
+    database_url: &str,
+    data_key: &DataKey,
+) -> anyhow::Result<crate::config::Settings> {
+    let mut settings = crate::config::Settings::with_defaults(
+        sandbox.token().to_owned(),
+        database_url.to_owned(),
+        env("REDIS_URL").unwrap_or_default(),
+        medcab_core::DataKeys::new(vec![data_key.clone()], None)?,
+    );
+    settings.telegram_api_url = Some(
+        sandbox
+            .api_url()
+            .parse()
+            .context("the sandbox gave a bad API URL")?,
+    );
+    // Its own keys in a Redis it may share with a real bot.
+    settings.redis_prefix = "medcab-sandbox:".to_owned();
+    settings.http_addr = args.api_addr;
+    settings.max_document_bytes = crate::config::max_document_bytes_from_env()?;
+    settings.document_quota = crate::config::document_quota_from_env()?;
+    settings.activation_review = crate::config::activation_review_from_env()?;
+    settings.delivery = crate::config::DeliverySettings::from_env()?;
+    Ok(settings)
 }
 
 /// What `medcab sandbox` prints once everything runs: where to go, who to

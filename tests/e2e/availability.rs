@@ -16,7 +16,8 @@ const FLOOD: usize = 400;
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn one_users_flood_does_not_delay_another(db: PgPool) {
     // The limit production has.
-    let app = TestApp::spawn_with(db, |app| app.flood_limits = FloodLimits::default()).await;
+    let app =
+        TestApp::spawn_with(db, |app| app.settings.flood_limits = FloodLimits::default()).await;
     let flooder = app.user("Антон", "ru").await;
     let bella = app.user("Белла", "ru").await;
     // Bella has talked to the bot before, as a regular user would.

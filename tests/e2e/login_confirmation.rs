@@ -580,7 +580,7 @@ async fn a_body_too_large_is_refused(db: PgPool) {
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_client_over_its_rate_waits_and_others_do_not(db: PgPool) {
-    let app = TestApp::spawn_with(db, |app| app.api_requests_per_minute = 3).await;
+    let app = TestApp::spawn_with(db, |app| app.settings.api_requests_per_minute = 3).await;
     let api = app.api();
     let read = || api.login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e");
 
