@@ -3,13 +3,11 @@
 use clap::{Parser, Subcommand};
 
 use crate::admin;
-use crate::api::Api;
 use crate::config::{self, DatabaseSettings, DeliverSettings, Settings};
 use crate::delivery::{Delivery, Wakeup};
 use crate::http::HttpServer;
-use crate::rate_limit::RateLimit;
 use crate::sandbox_mode::{self, SandboxArgs};
-use crate::startup::{self, Application, Services};
+use crate::startup::{self, Services};
 use medcab_core::Clock;
 use medcab_core::crypto::Vault;
 
@@ -48,6 +46,11 @@ pub enum Command {
     /// against it. Uses DATABASE_URL and REDIS_URL when set; otherwise starts
     /// a private PostgreSQL and keeps conversation positions in memory.
     Sandbox(SandboxArgs),
+    /// Start a throwaway PostgreSQL and Redis on free ports, print
+    /// DATABASE_URL=… and REDIS_URL=…, and stop them (removing their data)
+    /// on SIGINT, SIGTERM or when stdin closes. For scripts/test.
+    #[command(hide = true)]
+    LocalServices,
     /// IT staff's chores: `import-registry FILE.csv` loads the register of
     /// medical workers; `grant-operator` / `revoke-operator TELEGRAM_ID`
     /// give and take the review staff's role; `publish-notice` and
@@ -70,6 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox(args) => sandbox_mode::run(args).await,
+        Command::LocalServices => crate::local_services::run().await,
         Command::Admin { command } => admin::run(command).await,
     }
 }
@@ -89,22 +93,7 @@ async fn run_bot() -> anyhow::Result<()> {
              are still targeted from the imported register; import its export too"
         );
     }
-    let services = Services {
-        registry: startup::registry(
-            &db,
-            &vault,
-            settings.registry_url.clone(),
-            settings.registry_token.clone(),
-        ),
-        vault,
-        clock: Clock::system(),
-        factor: settings.factor,
-        reset: settings.reset,
-        max_document_bytes: settings.max_document_bytes,
-        document_quota: settings.document_quota,
-        review_deadlines: settings.review_deadlines(),
-        background: startup::Background::default(),
-    };
+    let services = Services::new(&settings, &db, vault, Clock::system());
     if config::retired_api_key_is_set() {
         tracing::warn!(
             "MEDCAB_API_KEY is no longer read: give each portal its own key with \
@@ -112,17 +101,13 @@ async fn run_bot() -> anyhow::Result<()> {
         );
     }
     let wakeup = Wakeup::default();
-    let api = Api {
-        db: db.clone(),
-        vault: services.vault.clone(),
-        clock: services.clock.clone(),
-        rate: RateLimit::redis(
-            settings.api_requests_per_minute,
-            redis.clone(),
-            &settings.redis_prefix,
-        ),
-        wakeup: wakeup.clone(),
-    };
+    let api = startup::api(
+        &settings,
+        db.clone(),
+        &services,
+        Some(redis.clone()),
+        wakeup.clone(),
+    );
     let http = HttpServer::start(
         settings.http_addr,
         db.clone(),
@@ -130,19 +115,14 @@ async fn run_bot() -> anyhow::Result<()> {
         Some(api),
     )
     .await?;
-    let bot = Application::new(
+    let bot = startup::application(
+        &settings,
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
-        startup::redis_dialogues(redis.clone(), &settings.redis_prefix),
+        Some(redis),
         services,
+        wakeup,
     )
-    .delivery_wakeup(wakeup)
-    .flood(startup::redis_flood(redis.clone(), &settings.redis_prefix))
-    .delivery(startup::delivery_options(
-        settings.delivery,
-        redis,
-        &settings.redis_prefix,
-    ))
     .schedule(settings.schedule())
     .start()
     .await?;

@@ -25,6 +25,46 @@ pub enum ConfigError {
     },
     #[error("{name} is malformed: {problem}")]
     Malformed { name: &'static str, problem: String },
+    /// More than one of the above, each on a line of its own: whoever
+    /// fixes the configuration fixes it in one go, not one restart each.
+    #[error("{} settings are missing or malformed:{}", .0.len(), list(.0))]
+    Several(Vec<ConfigError>),
+}
+
+fn list(problems: &[ConfigError]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("\n  {problem}"))
+        .collect()
+}
+
+/// Collects every problem with the settings while they are read.
+#[derive(Default)]
+struct Problems(Vec<ConfigError>);
+
+impl Problems {
+    /// The value, or `None` with its problem noted.
+    fn check<T>(&mut self, result: Result<T, ConfigError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(ConfigError::Several(problems)) => {
+                self.0.extend(problems);
+                None
+            }
+            Err(problem) => {
+                self.0.push(problem);
+                None
+            }
+        }
+    }
+
+    fn into_error(mut self) -> ConfigError {
+        if self.0.len() == 1 {
+            self.0.remove(0)
+        } else {
+            ConfigError::Several(self.0)
+        }
+    }
 }
 
 /// Where the system of record lives.
@@ -100,6 +140,9 @@ pub struct Settings {
     pub regulation_feed_url: Option<Url>,
     /// How often it is read (`MEDCAB_REGULATION_FEED_MINUTES`).
     pub regulation_feed_every: chrono::Duration,
+    /// Each user's flood limit: production's always (no setting); the
+    /// tests, which type far faster than people, raise it.
+    pub flood_limits: crate::flood::FloodLimits,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -141,76 +184,181 @@ impl DatabaseSettings {
 }
 
 impl Settings {
+    /// Every setting `medcab run` reads. All of them are checked before
+    /// any is refused, so one start names every missing or malformed one.
     pub fn from_env() -> Result<Self, ConfigError> {
+        let mut problems = Problems::default();
+        let telegram_token = problems.check(telegram_token_from_env());
+        let telegram_api_url = problems.check(optional_url("TELOXIDE_API_URL"));
+        let database = problems.check(DatabaseSettings::from_env());
+        let redis_url = problems.check(redis_url_from_env());
+        let redis_prefix = problems.check(redis_prefix_from_env());
+        let data_keys = problems.check(data_keys_from_env());
+        let http_addr = problems.check(http_addr(
+            optional("MEDCAB_HTTP_ADDR")
+                .as_deref()
+                .unwrap_or(DEFAULT_HTTP_ADDR),
+        ));
+        let registry_url = problems.check(optional_url("MEDCAB_REGISTRY_URL"));
+        let session_idle = problems.check(or_default(
+            "MEDCAB_SESSION_IDLE_MINUTES",
+            minutes,
+            SessionLimits::default().idle,
+        ));
+        let session_max = problems.check(or_default(
+            "MEDCAB_SESSION_MAX_HOURS",
+            hours,
+            SessionLimits::default().max,
+        ));
+        let lockouts_before_reset = problems.check(or_default(
+            "MEDCAB_LOCKOUTS_BEFORE_RESET",
+            |_, value| lockouts(value),
+            second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
+        ));
+        let staff_absolute = problems.check(or_default(
+            "MEDCAB_STAFF_SESSION_HOURS",
+            hours,
+            StaffLimits::default().absolute,
+        ));
+        let staff_idle = problems.check(or_default(
+            "MEDCAB_STAFF_SESSION_IDLE_MINUTES",
+            minutes,
+            StaffLimits::default().idle,
+        ));
+        let cooling_off = problems.check(or_default(
+            "MEDCAB_RESET_COOLING_OFF_HOURS",
+            hours,
+            ResetPolicy::default().cooling_off,
+        ));
+        let api_requests_per_minute = problems.check(or_default(
+            "MEDCAB_API_REQUESTS_PER_MINUTE",
+            |_, value| api_requests_per_minute(value),
+            crate::api::DEFAULT_REQUESTS_PER_MINUTE,
+        ));
+        let max_document_bytes = problems.check(max_document_bytes_from_env());
+        let document_quota = problems.check(document_quota_from_env());
+        let activation_review = problems.check(activation_review_from_env());
+        let delivery = problems.check(DeliverySettings::from_env());
+        let regulation_feed_url = problems.check(optional_url("MEDCAB_REGULATION_FEED_URL"));
+        let regulation_feed_every = problems.check(or_default(
+            "MEDCAB_REGULATION_FEED_MINUTES",
+            minutes,
+            chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
+        ));
+        let (
+            Some(telegram_token),
+            Some(telegram_api_url),
+            Some(database),
+            Some(redis_url),
+            Some(redis_prefix),
+            Some(data_keys),
+            Some(http_addr),
+            Some(registry_url),
+            Some(session_idle),
+            Some(session_max),
+            Some(lockouts_before_reset),
+            Some(staff_absolute),
+            Some(staff_idle),
+            Some(cooling_off),
+            Some(api_requests_per_minute),
+            Some(max_document_bytes),
+            Some(document_quota),
+            Some(activation_review),
+            Some(delivery),
+            Some(regulation_feed_url),
+            Some(regulation_feed_every),
+        ) = (
+            telegram_token,
+            telegram_api_url,
+            database,
+            redis_url,
+            redis_prefix,
+            data_keys,
+            http_addr,
+            registry_url,
+            session_idle,
+            session_max,
+            lockouts_before_reset,
+            staff_absolute,
+            staff_idle,
+            cooling_off,
+            api_requests_per_minute,
+            max_document_bytes,
+            document_quota,
+            activation_review,
+            delivery,
+            regulation_feed_url,
+            regulation_feed_every,
+        )
+        else {
+            return Err(problems.into_error());
+        };
         Ok(Settings {
-            telegram_token: telegram_token(required(
-                "TELOXIDE_TOKEN",
-                " (the token @BotFather gave)",
-            )?)?,
-            telegram_api_url: optional("TELOXIDE_API_URL")
-                .map(|value| http_url("TELOXIDE_API_URL", &value))
-                .transpose()?,
-            database: DatabaseSettings::from_env()?,
-            redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
-            redis_prefix: redis_prefix_from_env()?,
-            data_keys: data_keys_from_env()?,
-            http_addr: http_addr(
-                optional("MEDCAB_HTTP_ADDR")
-                    .as_deref()
-                    .unwrap_or(DEFAULT_HTTP_ADDR),
-            )?,
-            registry_url: optional("MEDCAB_REGISTRY_URL")
-                .map(|value| http_url("MEDCAB_REGISTRY_URL", &value))
-                .transpose()?,
+            telegram_token,
+            telegram_api_url,
+            database,
+            redis_url,
+            redis_prefix,
+            data_keys,
+            http_addr,
+            registry_url,
             registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
             factor: FactorPolicy {
                 session: SessionLimits {
-                    idle: match optional("MEDCAB_SESSION_IDLE_MINUTES") {
-                        Some(value) => minutes("MEDCAB_SESSION_IDLE_MINUTES", &value)?,
-                        None => SessionLimits::default().idle,
-                    },
-                    max: match optional("MEDCAB_SESSION_MAX_HOURS") {
-                        Some(value) => hours("MEDCAB_SESSION_MAX_HOURS", &value)?,
-                        None => SessionLimits::default().max,
-                    },
+                    idle: session_idle,
+                    max: session_max,
                 },
-                lockouts_before_reset: match optional("MEDCAB_LOCKOUTS_BEFORE_RESET") {
-                    Some(value) => lockouts(&value)?,
-                    None => second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
-                },
+                lockouts_before_reset,
                 staff: StaffLimits {
-                    absolute: match optional("MEDCAB_STAFF_SESSION_HOURS") {
-                        Some(value) => hours("MEDCAB_STAFF_SESSION_HOURS", &value)?,
-                        None => StaffLimits::default().absolute,
-                    },
-                    idle: match optional("MEDCAB_STAFF_SESSION_IDLE_MINUTES") {
-                        Some(value) => minutes("MEDCAB_STAFF_SESSION_IDLE_MINUTES", &value)?,
-                        None => StaffLimits::default().idle,
-                    },
+                    absolute: staff_absolute,
+                    idle: staff_idle,
                 },
             },
-            reset: ResetPolicy {
-                cooling_off: match optional("MEDCAB_RESET_COOLING_OFF_HOURS") {
-                    Some(value) => hours("MEDCAB_RESET_COOLING_OFF_HOURS", &value)?,
-                    None => ResetPolicy::default().cooling_off,
-                },
-            },
-            api_requests_per_minute: match optional("MEDCAB_API_REQUESTS_PER_MINUTE") {
-                Some(value) => api_requests_per_minute(&value)?,
-                None => crate::api::DEFAULT_REQUESTS_PER_MINUTE,
-            },
-            max_document_bytes: max_document_bytes_from_env()?,
-            document_quota: document_quota_from_env()?,
-            activation_review: activation_review_from_env()?,
-            delivery: DeliverySettings::from_env()?,
-            regulation_feed_url: optional("MEDCAB_REGULATION_FEED_URL")
-                .map(|value| http_url("MEDCAB_REGULATION_FEED_URL", &value))
-                .transpose()?,
-            regulation_feed_every: match optional("MEDCAB_REGULATION_FEED_MINUTES") {
-                Some(value) => minutes("MEDCAB_REGULATION_FEED_MINUTES", &value)?,
-                None => chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
-            },
+            reset: ResetPolicy { cooling_off },
+            api_requests_per_minute,
+            max_document_bytes,
+            document_quota,
+            activation_review,
+            delivery,
+            regulation_feed_url,
+            regulation_feed_every,
+            flood_limits: crate::flood::FloodLimits::default(),
         })
+    }
+
+    /// The settings `medcab run` has when only the required ones are set:
+    /// the start of `medcab sandbox`'s and the tests' (which then change
+    /// what they need), so every way of starting the bot builds it from
+    /// one [`Settings`] (`startup::Services::new`, `startup::application`).
+    pub fn with_defaults(
+        telegram_token: String,
+        database_url: String,
+        redis_url: String,
+        data_keys: DataKeys,
+    ) -> Settings {
+        Settings {
+            telegram_token,
+            telegram_api_url: None,
+            database: DatabaseSettings { url: database_url },
+            redis_url,
+            redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            data_keys,
+            http_addr: DEFAULT_HTTP_ADDR
+                .parse()
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            registry_url: None,
+            registry_token: None,
+            factor: FactorPolicy::default(),
+            reset: ResetPolicy::default(),
+            api_requests_per_minute: crate::api::DEFAULT_REQUESTS_PER_MINUTE,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024,
+            document_quota: Quota::default(),
+            activation_review: chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS),
+            delivery: DeliverySettings::default(),
+            regulation_feed_url: None,
+            regulation_feed_every: chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
+            flood_limits: crate::flood::FloodLimits::default(),
+        }
     }
 
     /// The scheduler's work: reminders, and the feed when one is set.
@@ -238,33 +386,61 @@ impl Settings {
 
 impl DeliverSettings {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let mut problems = Problems::default();
+        let telegram_token = problems.check(telegram_token_from_env());
+        let telegram_api_url = problems.check(optional_url("TELOXIDE_API_URL"));
+        let database = problems.check(DatabaseSettings::from_env());
+        let redis_url = problems.check(redis_url_from_env());
+        let redis_prefix = problems.check(redis_prefix_from_env());
+        let delivery = problems.check(DeliverySettings::from_env());
+        let (
+            Some(telegram_token),
+            Some(telegram_api_url),
+            Some(database),
+            Some(redis_url),
+            Some(redis_prefix),
+            Some(delivery),
+        ) = (
+            telegram_token,
+            telegram_api_url,
+            database,
+            redis_url,
+            redis_prefix,
+            delivery,
+        )
+        else {
+            return Err(problems.into_error());
+        };
         Ok(DeliverSettings {
-            telegram_token: telegram_token(required(
-                "TELOXIDE_TOKEN",
-                " (the token @BotFather gave)",
-            )?)?,
-            telegram_api_url: optional("TELOXIDE_API_URL")
-                .map(|value| http_url("TELOXIDE_API_URL", &value))
-                .transpose()?,
-            database: DatabaseSettings::from_env()?,
-            redis_url: redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)?,
-            redis_prefix: redis_prefix_from_env()?,
-            delivery: DeliverySettings::from_env()?,
+            telegram_token,
+            telegram_api_url,
+            database,
+            redis_url,
+            redis_prefix,
+            delivery,
         })
     }
 }
 
 impl DeliverySettings {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let mut problems = Problems::default();
+        let send_per_second = problems.check(or_default(
+            "MEDCAB_SEND_PER_SECOND",
+            |_, value| send_per_second(value),
+            DEFAULT_SEND_PER_SECOND,
+        ));
+        let lanes = problems.check(or_default(
+            "MEDCAB_DELIVERY_LANES",
+            |_, value| delivery_lanes(value),
+            DEFAULT_DELIVERY_LANES,
+        ));
+        let (Some(send_per_second), Some(lanes)) = (send_per_second, lanes) else {
+            return Err(problems.into_error());
+        };
         Ok(DeliverySettings {
-            send_per_second: match optional("MEDCAB_SEND_PER_SECOND") {
-                Some(value) => send_per_second(&value)?,
-                None => DEFAULT_SEND_PER_SECOND,
-            },
-            lanes: match optional("MEDCAB_DELIVERY_LANES") {
-                Some(value) => delivery_lanes(&value)?,
-                None => DEFAULT_DELIVERY_LANES,
-            },
+            send_per_second,
+            lanes,
         })
     }
 }
@@ -290,19 +466,27 @@ pub fn max_document_bytes_from_env() -> Result<usize, ConfigError> {
 /// `MEDCAB_MAX_DOCUMENTS` and `MEDCAB_MAX_DOCUMENTS_TOTAL_MB`, or core's
 /// defaults (50 documents, 100 MB; also read by the sandbox).
 pub fn document_quota_from_env() -> Result<Quota, ConfigError> {
-    let mut quota = Quota::default();
-    if let Some(value) = optional("MEDCAB_MAX_DOCUMENTS") {
-        quota.max_count = bounded("MEDCAB_MAX_DOCUMENTS", &value, MAX_DOCUMENTS)?;
-    }
-    if let Some(value) = optional("MEDCAB_MAX_DOCUMENTS_TOTAL_MB") {
-        let mb = bounded(
-            "MEDCAB_MAX_DOCUMENTS_TOTAL_MB",
-            &value,
-            MAX_DOCUMENTS_TOTAL_MB,
-        )?;
-        quota.max_total_bytes = u64::from(mb) * 1024 * 1024;
-    }
-    Ok(quota)
+    let defaults = Quota::default();
+    let mut problems = Problems::default();
+    let max_count = problems.check(or_default(
+        "MEDCAB_MAX_DOCUMENTS",
+        |name, value| bounded(name, value, MAX_DOCUMENTS),
+        defaults.max_count,
+    ));
+    let max_total_bytes = problems.check(or_default(
+        "MEDCAB_MAX_DOCUMENTS_TOTAL_MB",
+        |name, value| {
+            bounded(name, value, MAX_DOCUMENTS_TOTAL_MB).map(|mb| u64::from(mb) * 1024 * 1024)
+        },
+        defaults.max_total_bytes,
+    ));
+    let (Some(max_count), Some(max_total_bytes)) = (max_count, max_total_bytes) else {
+        return Err(problems.into_error());
+    };
+    Ok(Quota {
+        max_count,
+        max_total_bytes,
+    })
 }
 
 /// The most `MEDCAB_MAX_DOCUMENTS` may be.
@@ -375,6 +559,32 @@ pub fn data_keys_from_env() -> Result<DataKeys, ConfigError> {
             DataKeys::new(vec![key], index).map_err(|e| malformed("MEDCAB_DATA_KEY", e.to_string()))
         }
     }
+}
+
+/// An optional setting parsed by `parse`, or `default` when unset.
+fn or_default<T>(
+    name: &'static str,
+    parse: impl FnOnce(&'static str, &str) -> Result<T, ConfigError>,
+    default: T,
+) -> Result<T, ConfigError> {
+    match optional(name) {
+        Some(value) => parse(name, &value),
+        None => Ok(default),
+    }
+}
+
+fn optional_url(name: &'static str) -> Result<Option<Url>, ConfigError> {
+    optional(name)
+        .map(|value| http_url(name, &value))
+        .transpose()
+}
+
+fn telegram_token_from_env() -> Result<String, ConfigError> {
+    telegram_token(required("TELOXIDE_TOKEN", " (the token @BotFather gave)")?)
+}
+
+fn redis_url_from_env() -> Result<String, ConfigError> {
+    redis_url(required("REDIS_URL", " (e.g. redis://localhost:6379)")?)
 }
 
 fn optional(name: &'static str) -> Option<String> {

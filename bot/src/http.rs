@@ -80,7 +80,7 @@ impl HttpServer {
         let app = limited(app, REQUEST_TIMEOUT, MAX_IN_FLIGHT);
         let stop = CancellationToken::new();
         let task = tokio::spawn(serve(listener, app, HEADER_READ_TIMEOUT, stop.clone()));
-        tracing::info!(%addr, "HTTP endpoints listening");
+        tracing::debug!(%addr, "HTTP endpoints listening");
         Ok(HttpServer { addr, stop, task })
     }
 

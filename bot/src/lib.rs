@@ -12,6 +12,7 @@ pub mod flood;
 pub mod handlers;
 pub mod http;
 pub mod i18n;
+mod local_services;
 mod private_postgres;
 pub mod rate_limit;
 pub mod sandbox_mode;

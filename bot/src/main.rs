@@ -8,7 +8,10 @@ use medcab_bot::telemetry;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     config::load_dotenv();
-    telemetry::init();
+    if let Err(error) = telemetry::init() {
+        eprintln!("medcab: {error}");
+        return ExitCode::from(2);
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -20,7 +23,8 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line, causes joined, never a backtrace.
+            // One line, causes joined, never a backtrace (a line for each
+            // setting when several are wrong).
             eprintln!("medcab: {error:#}");
             if error.downcast_ref::<ConfigError>().is_some() {
                 ExitCode::from(2)

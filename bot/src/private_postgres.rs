@@ -1,5 +1,7 @@
-//! A PostgreSQL of our own, for `medcab sandbox` on a machine where none is
-//! configured: the installed server binaries, data in a local folder, a free
+//! A PostgreSQL of our own, for `medcab sandbox` and for `scripts/test`
+//! (through `medcab local-services`) on a machine where none is
+//! configured: the installed server binaries (`initdb` on PATH, or the
+//! newest of the usual install folders), data in a local folder, a free
 //! port on 127.0.0.1, trust authentication, stopped on exit.
 //!
 //! PostgreSQL refuses to run as root, so as root the server runs as the
@@ -22,6 +24,15 @@ impl PrivatePostgres {
     /// Starts a server on `data_dir`, creating the cluster on first use, and
     /// makes sure `database` exists.
     pub async fn start(data_dir: &Path, database: &str) -> anyhow::Result<PrivatePostgres> {
+        PrivatePostgres::start_with(data_dir, database, &[]).await
+    }
+
+    /// [`PrivatePostgres::start`] with server settings (`-c name=value`).
+    pub async fn start_with(
+        data_dir: &Path,
+        database: &str,
+        settings: &[&str],
+    ) -> anyhow::Result<PrivatePostgres> {
         let bin_dir = find_bin_dir()?;
         let data_dir = std::path::absolute(data_dir)?;
         let run_as = running_as_root().then_some("postgres");
@@ -39,10 +50,14 @@ impl PrivatePostgres {
             // Left running by a sandbox that was killed: it may hold another port.
             server.pg_ctl(&["stop", "-m", "fast", "-w"]).await?;
         }
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {dir} -c listen_addresses=127.0.0.1",
             dir = server.data_dir.display()
         );
+        for setting in settings {
+            options.push_str(" -c ");
+            options.push_str(setting);
+        }
         let log = server.data_dir.join("server.log");
         server
             .pg_ctl(&[
@@ -59,6 +74,28 @@ impl PrivatePostgres {
             .with_context(|| format!("PostgreSQL did not start; see {}", log.display()))?;
         server.create_database(database).await?;
         Ok(server)
+    }
+
+    /// Stops a server left running on `data_dir` and removes the folder.
+    pub async fn remove(data_dir: &Path) -> anyhow::Result<()> {
+        if data_dir.join("PG_VERSION").exists() {
+            let server = PrivatePostgres {
+                data_dir: std::path::absolute(data_dir)?,
+                bin_dir: find_bin_dir()?,
+                port: 0,
+                run_as: running_as_root().then_some("postgres"),
+            };
+            if server.pg_ctl(&["status"]).await.is_ok() {
+                server.pg_ctl(&["stop", "-m", "fast", "-w"]).await?;
+            }
+        }
+        match std::fs::remove_dir_all(data_dir) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => {
+                Err(error).with_context(|| format!("cannot remove {}", data_dir.display()))
+            }
+        }
     }
 
     pub fn url(&self, database: &str) -> String {
@@ -146,26 +183,50 @@ async fn run(command: &mut Command) -> anyhow::Result<()> {
     }
 }
 
-/// The newest installed server, as Debian lays them out.
+/// Where the server's programs are: `initdb` on PATH first (Homebrew,
+/// Nix, Arch, Fedora, a source build), else the newest of the version
+/// folders Debian and Ubuntu (`/usr/lib/postgresql/N/bin`) and the PGDG
+/// packages for RHEL (`/usr/pgsql-N/bin`) install without touching PATH.
 fn find_bin_dir() -> anyhow::Result<PathBuf> {
-    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if let Some(dir) = on_path.into_iter().find(|dir| is_server_bin(dir)) {
+        return Ok(dir);
+    }
+    let mut candidates: Vec<(u32, PathBuf)> = Vec::new();
+    for (parent, prefix, suffix) in [
+        ("/usr/lib/postgresql", "", "bin"),
+        ("/usr", "pgsql-", "bin"),
+    ] {
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let Some(version) = name
+                .to_str()
+                .and_then(|name| name.strip_prefix(prefix))
+                .and_then(|version| version.parse().ok())
+            else {
+                continue;
+            };
+            let bin = entry.path().join(suffix);
+            if is_server_bin(&bin) {
+                candidates.push((version, bin));
+            }
+        }
+    }
     candidates.sort();
     match candidates.pop() {
         Some((_, bin)) => Ok(bin),
         None => bail!(
-            "no PostgreSQL server is installed (looked in /usr/lib/postgresql); \
-             install it (apt-get install postgresql) or set DATABASE_URL"
+            "no PostgreSQL server is installed (no initdb on PATH, in /usr/lib/postgresql \
+             or /usr/pgsql-*); install it (apt-get install postgresql, dnf install \
+             postgresql-server, brew install postgresql) or set DATABASE_URL"
         ),
     }
+}
+
+fn is_server_bin(dir: &Path) -> bool {
+    dir.join("initdb").is_file() && dir.join("pg_ctl").is_file()
 }
 
 fn running_as_root() -> bool {

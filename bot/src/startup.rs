@@ -1,7 +1,9 @@
 //! Putting the bot together: connections, the dispatcher, and its lifecycle.
 //!
-//! `medcab run`, `medcab sandbox` and the end-to-end tests all start the bot
-//! through [`Application`], so the tests exercise the wiring production uses.
+//! The one composition root: `medcab run`, `medcab sandbox` and the
+//! end-to-end tests all build the bot from one [`Settings`] through
+//! [`Services::new`], [`application`] and [`api`], so the tests exercise the
+//! wiring production uses and change only fields of the settings.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +24,7 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::task::JoinHandle;
 
-use crate::config::DeliverySettings;
+use crate::config::{DeliverySettings, Settings};
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
 use crate::flood::{FloodGuard, FloodLimits};
@@ -43,7 +45,12 @@ pub async fn connect_database_with(url: &str, max_connections: u32) -> anyhow::R
         .acquire_timeout(Duration::from_secs(5))
         .connect(url)
         .await
-        .context("cannot connect to PostgreSQL (DATABASE_URL)")?;
+        .with_context(|| {
+            format!(
+                "cannot connect to PostgreSQL at {} (DATABASE_URL)",
+                address(url)
+            )
+        })?;
     medcab_core::MIGRATOR
         .run(&pool)
         .await
@@ -55,7 +62,23 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<redis::aio::ConnectionMa
     let client = redis::Client::open(url).context("REDIS_URL is malformed")?;
     redis::aio::ConnectionManager::new(client)
         .await
-        .context("cannot connect to Redis (REDIS_URL)")
+        .with_context(|| format!("cannot connect to Redis at {} (REDIS_URL)", address(url)))
+}
+
+/// Where a database or Redis URL points, for an error message: the user,
+/// host, port and database, never the password.
+pub fn address(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.set_query(None);
+            parsed.to_string()
+        }
+        // Unparsable: saying so leaks nothing of what was typed.
+        Err(_) => "an unreadable URL".to_owned(),
+    }
 }
 
 /// Conversation positions in Redis under `prefix`.
@@ -105,6 +128,86 @@ pub struct Services {
     pub review_deadlines: ReviewDeadlines,
     /// Tasks handlers start that outlive an update; they end with the bot.
     pub background: Background,
+}
+
+impl Services {
+    /// The services `settings` ask for, on `db`, sealing with `vault`, by
+    /// `clock` (the system's; the tests' stands still).
+    pub fn new(settings: &Settings, db: &PgPool, vault: Vault, clock: Clock) -> Services {
+        Services {
+            registry: registry(
+                db,
+                &vault,
+                settings.registry_url.clone(),
+                settings.registry_token.clone(),
+            ),
+            vault,
+            clock,
+            factor: settings.factor,
+            reset: settings.reset,
+            max_document_bytes: settings.max_document_bytes,
+            document_quota: settings.document_quota,
+            review_deadlines: settings.review_deadlines(),
+            background: Background::default(),
+        }
+    }
+}
+
+/// The bot as `settings` describe it, talking to Telegram through `bot`:
+/// with Redis, conversation positions, flood limits and send pacing are
+/// kept there under the settings' prefix (shared by every instance);
+/// without (`medcab sandbox` alone), in this process. `wakeup` lets the
+/// HTTP API wake delivery. The caller adds the scheduler if it wants one.
+pub fn application(
+    settings: &Settings,
+    bot: Bot,
+    db: PgPool,
+    redis: Option<redis::aio::ConnectionManager>,
+    services: Services,
+    wakeup: Wakeup,
+) -> Application {
+    let prefix = &settings.redis_prefix;
+    match redis {
+        Some(redis) => Application::new(bot, db, redis_dialogues(redis.clone(), prefix), services)
+            .flood(FloodGuard::redis(
+                redis.clone(),
+                prefix.clone(),
+                settings.flood_limits,
+            ))
+            .delivery(delivery_options(settings.delivery, redis, prefix)),
+        None => Application::new(bot, db, memory_dialogues(), services)
+            .flood(FloodGuard::local(settings.flood_limits))
+            .delivery(DeliveryOptions {
+                lanes: settings.delivery.lanes,
+                pacer: Pacer::local(Limits::per_second(settings.delivery.send_per_second)),
+            }),
+    }
+    .delivery_wakeup(wakeup)
+}
+
+/// The portals' API as `settings` describe it, for `services`' database,
+/// vault and clock; request counts in Redis when there is one.
+pub fn api(
+    settings: &Settings,
+    db: PgPool,
+    services: &Services,
+    redis: Option<redis::aio::ConnectionManager>,
+    wakeup: Wakeup,
+) -> crate::api::Api {
+    crate::api::Api {
+        db,
+        vault: services.vault.clone(),
+        clock: services.clock.clone(),
+        rate: match redis {
+            Some(redis) => crate::rate_limit::RateLimit::redis(
+                settings.api_requests_per_minute,
+                redis,
+                &settings.redis_prefix,
+            ),
+            None => crate::rate_limit::RateLimit::local(settings.api_requests_per_minute),
+        },
+        wakeup,
+    }
 }
 
 /// Work a handler starts that goes on after its update is answered

@@ -44,12 +44,6 @@ fn one_line_error(args: &[&str], vars: &[(&str, &str)]) -> String {
 
 #[test]
 fn a_missing_setting_is_one_line_naming_it() {
-    let line = one_line_error(&["run"], &[]);
-    assert!(
-        line.starts_with("medcab: TELOXIDE_TOKEN is not set"),
-        "{line}"
-    );
-
     let line = one_line_error(&["migrate"], &[]);
     assert!(
         line.starts_with("medcab: DATABASE_URL is not set"),
@@ -86,6 +80,79 @@ fn a_malformed_setting_is_one_line_naming_it() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn every_missing_or_malformed_setting_is_listed_at_once() {
+    let output = medcab(
+        &["run"],
+        &[
+            ("REDIS_URL", "localhost:6379"),
+            ("MEDCAB_DELIVERY_LANES", "0"),
+            ("MEDCAB_SEND_PER_SECOND", "fast"),
+            ("MEDCAB_MAX_DOCUMENTS", "0"),
+            ("MEDCAB_MAX_DOCUMENTS_TOTAL_MB", "lots"),
+        ],
+    )
+    .output()
+    .expect("medcab runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let mut lines = stderr.trim_end().lines();
+    assert_eq!(
+        lines.next(),
+        Some("medcab: 8 settings are missing or malformed:"),
+        "{stderr}"
+    );
+    let problems: Vec<&str> = lines.map(str::trim).collect();
+    for expected in [
+        "TELOXIDE_TOKEN is not set",
+        "DATABASE_URL is not set",
+        "REDIS_URL is malformed",
+        "MEDCAB_DATA_KEY is not set",
+        "MEDCAB_MAX_DOCUMENTS is malformed",
+        "MEDCAB_MAX_DOCUMENTS_TOTAL_MB is malformed",
+        "MEDCAB_SEND_PER_SECOND is malformed",
+        "MEDCAB_DELIVERY_LANES is malformed",
+    ] {
+        assert!(
+            problems.iter().any(|line| line.starts_with(expected)),
+            "{expected}: {stderr}"
+        );
+    }
+    assert_eq!(problems.len(), 8, "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_is_named_without_its_password() {
+    // Nothing listens on port 1.
+    let output = medcab(
+        &["migrate"],
+        &[(
+            "DATABASE_URL",
+            "postgres://medcab:s3cret@127.0.0.1:1/medcab",
+        )],
+    )
+    .output()
+    .expect("medcab runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot connect to PostgreSQL at postgres://medcab:***@127.0.0.1:1/medcab"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_log_format_is_a_configuration_error() {
+    // A malformed format is a configuration error like any other.
+    let line = one_line_error(&["migrate"], &[("MEDCAB_LOG_FORMAT", "xml")]);
+    assert!(
+        line.starts_with("medcab: MEDCAB_LOG_FORMAT is malformed"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -151,6 +218,7 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
             ("REDIS_URL", &redis_url),
             ("MEDCAB_DATA_KEY", A_KEY),
             ("MEDCAB_HTTP_ADDR", &http_addr),
+            ("MEDCAB_LOG_FORMAT", "json"),
         ],
     )
     .stdout(Stdio::null())
@@ -234,6 +302,18 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "a graceful stop exits 0, got {status}");
+    // For a log collector: every line JSON; and a normal start and stop
+    // say nothing from libraries below a warning.
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    for line in logged.lines().filter(|line| !line.trim().is_empty()) {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let target = event["target"].as_str().unwrap_or_default();
+        assert!(
+            event["level"] != "INFO" || target.starts_with("medcab"),
+            "library information on a normal start: {line}"
+        );
+    }
     let refused = client.errors().await.unwrap();
     assert!(
         refused.is_empty(),

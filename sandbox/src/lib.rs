@@ -12,6 +12,7 @@ mod html;
 mod limits;
 mod methods;
 mod params;
+mod persistence;
 mod spec;
 mod state;
 mod stats;
@@ -54,6 +55,9 @@ pub struct SandboxConfig {
     pub bot_first_name: String,
     /// Enforce Telegram's send limits from the start (see the README).
     pub enforce_limits: bool,
+    /// Where users and their chats are kept across restarts (read at
+    /// start, written while running and at shutdown); `None`: in memory.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -64,6 +68,7 @@ impl Default for SandboxConfig {
             bot_username: "medcab_bot".to_owned(),
             bot_first_name: "MedCab".to_owned(),
             enforce_limits: false,
+            state_file: None,
         }
     }
 }
@@ -73,6 +78,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     shared: AppState,
     server: JoinHandle<std::io::Result<()>>,
+    /// Writes the state file, when there is one.
+    saver: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -85,6 +92,9 @@ impl Sandbox {
             .context("bot_token must look like a Telegram token: <bot id>:<secret>")?;
         let mut state = State::default();
         state.enforce_limits = config.enforce_limits;
+        if let Some(path) = &config.state_file {
+            persistence::load(path, &mut state)?;
+        }
         let shared = Arc::new(Shared {
             bot: BotIdentity {
                 id: bot_id,
@@ -106,11 +116,15 @@ impl Sandbox {
                 .with_graceful_shutdown(stop)
                 .await
         });
-        tracing::info!(%addr, "Telegram sandbox listening");
+        let saver = config
+            .state_file
+            .map(|path| tokio::spawn(persistence::keep_saved(shared.clone(), path)));
+        tracing::debug!(%addr, "Telegram sandbox listening");
         Ok(Sandbox {
             addr,
             shared,
             server,
+            saver,
         })
     }
 
@@ -148,6 +162,22 @@ impl Sandbox {
             Ok(Err(error)) => tracing::error!(%error, "the sandbox server failed"),
             Err(error) => tracing::error!(%error, "the sandbox server task failed"),
         }
+        // The last changes reach the state file before this returns.
+        if let Some(saver) = self.saver.take() {
+            let _ = saver.await;
+        }
+    }
+
+    /// The users there are, oldest first (to name one in a hint).
+    pub async fn users(&self) -> Vec<User> {
+        self.shared
+            .state
+            .lock()
+            .await
+            .users
+            .values()
+            .map(|entry| entry.user.clone())
+            .collect()
     }
 }
 

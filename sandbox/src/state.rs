@@ -160,6 +160,16 @@ pub(crate) fn now() -> i64 {
 }
 
 impl State {
+    /// The next generated user id, for the state file.
+    pub(crate) fn next_user_id(&self) -> i64 {
+        self.next_user_id
+    }
+
+    /// Continues ids after a saved state's, never below the clock's.
+    pub(crate) fn restore_next_user_id(&mut self, saved: i64) {
+        self.next_user_id = self.next_user_id.max(saved);
+    }
+
     pub fn add_user(&mut self, new: view::NewUser) -> Result<User, String> {
         let id = match new.id {
             Some(id) if self.users.contains_key(&id) => {
@@ -412,6 +422,15 @@ impl ChatState {
     /// Records a change: bumps the version and wakes the chat's long polls.
     pub fn touch(&mut self) {
         self.version.send_modify(|version| *version += 1);
+    }
+
+    /// The id the next message will take, for the state file.
+    pub(crate) fn peek_next_message_id(&self) -> i64 {
+        self.next_message_id
+    }
+
+    pub(crate) fn restore_next_message_id(&mut self, saved: i64) {
+        self.next_message_id = saved.max(1);
     }
 
     pub fn next_message_id(&mut self) -> i64 {

@@ -8,6 +8,8 @@
 
 // ---------------------------------------------------------------- helpers
 
+import { lang, t, translatePage } from './i18n.js';
+
 const $ = (selector) => document.querySelector(selector);
 
 /** Creates an element; `props` are properties (class via `className`) or `data-*`/`aria-*` attributes. */
@@ -47,8 +49,8 @@ function formatSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
+const timeFormat = new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
 
 /** Only these link schemes may become clickable; anything else (javascript:, data:, …) stays text. */
 function safeUrl(href) {
@@ -65,7 +67,7 @@ function safeUrl(href) {
 const AVATAR_COLORS = ['#e17076', '#faa774', '#a695e7', '#7bc862', '#6ec9cb', '#65aadd', '#ee7aae'];
 
 function userName(user) {
-  return [user.first_name, user.last_name].filter(Boolean).join(' ') || `User ${user.id}`;
+  return [user.first_name, user.last_name].filter(Boolean).join(' ') || t('User {id}', { id: user.id });
 }
 
 function avatar(user) {
@@ -254,7 +256,7 @@ function convertNode(node, literal) {
 }
 
 function spoiler() {
-  const el = h('span', { className: 'spoiler', tabIndex: 0, role: 'button', 'aria-label': 'Spoiler, press to reveal' });
+  const el = h('span', { className: 'spoiler', tabIndex: 0, role: 'button', 'aria-label': t('Spoiler, press to reveal') });
   const reveal = () => {
     el.classList.add('revealed');
     el.removeAttribute('role');
@@ -288,7 +290,7 @@ function linkify(text) {
 }
 
 function commandLink(command) {
-  const button = h('button', { type: 'button', className: 'cmd-link', title: `Send ${command}` }, command);
+  const button = h('button', { type: 'button', className: 'cmd-link', title: t('Send {command}', { command }) }, command);
   button.addEventListener('click', () => sendText(command));
   return button;
 }
@@ -312,8 +314,8 @@ function renderUsers() {
 
   const user = currentUser();
   const chip = $('#user-chip');
-  chip.replaceChildren(...(user ? [avatar(user), h('span', {}, user.first_name || userName(user))] : ['Pick a user']));
-  chip.title = user ? `Chatting as ${userName(user)} (id ${user.id})` : 'Pick a user';
+  chip.replaceChildren(...(user ? [avatar(user), h('span', {}, user.first_name || userName(user))] : [t('Pick a user')]));
+  chip.title = user ? t('Chatting as {name} (id {id})', { name: userName(user), id: user.id }) : t('Pick a user');
   renderBlockToggle();
 }
 
@@ -366,14 +368,14 @@ function renderMessages(messages) {
 function renderEmpty() {
   const empty = $('#empty');
   if (!state.userId) {
-    const create = h('button', { type: 'button', className: 'primary-btn' }, 'Pick or create a user');
+    const create = h('button', { type: 'button', className: 'primary-btn' }, t('Pick or create a user'));
     create.addEventListener('click', () => openSidebar(state.users.length ? null : '#new-user'));
-    empty.replaceChildren(h('p', {}, 'Chat with the bot as a simulated Telegram user.'), create);
+    empty.replaceChildren(h('p', {}, t('Chat with the bot as a simulated Telegram user.')), create);
     empty.hidden = false;
   } else if (state.chat && !(state.chat.messages || []).length) {
-    const start = h('button', { type: 'button', className: 'primary-btn' }, 'Start');
+    const start = h('button', { type: 'button', className: 'primary-btn' }, t('Start'));
     start.addEventListener('click', () => sendText('/start'));
-    empty.replaceChildren(h('p', {}, 'No messages yet.'), start);
+    empty.replaceChildren(h('p', {}, t('No messages yet.')), start);
     empty.hidden = false;
   } else {
     empty.hidden = true;
@@ -421,10 +423,10 @@ function metaNode(m) {
 
 function photoNode(photo) {
   const url = api.fileUrl(photo.file_id);
-  const img = h('img', { src: url, alt: 'Photo', loading: 'lazy', decoding: 'async' });
+  const img = h('img', { src: url, alt: t('Photo'), loading: 'lazy', decoding: 'async' });
   // A photo grows the list when it loads: keep the newest message in view.
   img.addEventListener('load', () => { if (state.stick) scrollToBottom(); });
-  img.addEventListener('error', () => img.replaceWith(h('span', { className: 'file-missing' }, 'Photo not available')));
+  img.addEventListener('error', () => img.replaceWith(h('span', { className: 'file-missing' }, t('Photo not available'))));
   return h('a', { className: 'photo', href: url, target: '_blank', rel: 'noopener', title: `Open photo (${formatSize(photo.file_size)})` }, img);
 }
 
@@ -438,7 +440,7 @@ function documentNode(doc) {
 }
 
 function contactNode(contact) {
-  const name = [contact.first_name, contact.last_name].filter(Boolean).join(' ') || 'Contact';
+  const name = [contact.first_name, contact.last_name].filter(Boolean).join(' ') || t('Contact');
   const who = contact.user_id != null ? `user id ${contact.user_id}` : 'not a Telegram user';
   return h('div', { className: 'contact' },
     h('span', { className: 'doc-icon' }, icon('i-person')),
@@ -449,7 +451,7 @@ function contactNode(contact) {
 }
 
 function inlineKeyboard(m, rows) {
-  return h('div', { className: 'inline-kb', role: 'group', 'aria-label': 'Message buttons' }, rows.map((row) =>
+  return h('div', { className: 'inline-kb', role: 'group', 'aria-label': t('Message buttons') }, rows.map((row) =>
     h('div', { className: 'kb-row' }, (row || []).map((button) => inlineButton(m, button)))));
 }
 
@@ -464,10 +466,10 @@ function inlineButton(m, button) {
     if (state.pendingPresses.has(`${m.message_id}:${button.callback_data}`)) el.classList.add('loading');
     el.addEventListener('click', () => pressButton(m.message_id, button.callback_data));
   } else if (button.copy_text?.text != null) {
-    el.addEventListener('click', () => navigator.clipboard?.writeText(button.copy_text.text).then(() => toast('Copied')));
+    el.addEventListener('click', () => navigator.clipboard?.writeText(button.copy_text.text).then(() => toast(t('Copied'))));
   } else {
-    el.title = 'Not supported in the sandbox';
-    el.addEventListener('click', () => toast('This kind of button is not supported in the sandbox'));
+    el.title = t('Not supported in the sandbox');
+    el.addEventListener('click', () => toast(t('This kind of button is not supported in the sandbox')));
   }
   return el;
 }
@@ -483,10 +485,10 @@ function renderReplyKeyboard(markup) {
     state.keyboardSig = sig;
     state.keyboardHidden = false; // a new keyboard from the bot always shows
   }
-  $('#input').placeholder = markup?.input_field_placeholder || 'Message';
+  $('#input').placeholder = markup?.input_field_placeholder || t('Message');
   toggle.hidden = !rows.length;
   toggle.setAttribute('aria-pressed', String(rows.length > 0 && !state.keyboardHidden));
-  toggle.setAttribute('aria-label', state.keyboardHidden ? 'Show bot keyboard' : 'Hide bot keyboard');
+  toggle.setAttribute('aria-label', t(state.keyboardHidden ? 'Show bot keyboard' : 'Hide bot keyboard'));
   box.hidden = !rows.length || state.keyboardHidden;
   // Rebuild only when the keyboard changed, so focus on one of its buttons survives chat updates.
   if (box.hidden || box.dataset.sig === sig) return;
@@ -529,7 +531,7 @@ function renderErrors() {
   const badge = $('#errors-badge');
   badge.hidden = count === 0;
   badge.textContent = `${count} API error${count === 1 ? '' : 's'}`;
-  badge.title = 'Bot API calls the sandbox refused: bugs in the bot';
+  badge.title = t('Bot API calls the sandbox refused: bugs in the bot');
   const devCount = $('#dev-count');
   devCount.textContent = String(count);
   devCount.classList.toggle('bad', count > 0);
@@ -541,9 +543,9 @@ function renderErrors() {
     return h('li', { className: 'error' },
       h('div', { className: 'error-head' }, h('code', {}, e.method || '?'), h('span', { className: 'error-code' }, String(e.error_code ?? ''))),
       h('div', { className: 'error-desc' }, e.description || ''),
-      body && body !== 'null' ? h('details', {}, h('summary', {}, 'Request'), h('pre', {}, body)) : null);
+      body && body !== 'null' ? h('details', {}, h('summary', {}, t('Request')), h('pre', {}, body)) : null);
   }));
-  if (!count) $('#error-list').append(h('li', { className: 'hint' }, 'None so far.'));
+  if (!count) $('#error-list').append(h('li', { className: 'hint' }, t('None so far.')));
 }
 
 // ---------------------------------------------------------------- scrolling
@@ -651,7 +653,7 @@ async function awaitCallbackAnswer(queryId) {
       return;
     }
   }
-  toast('The bot did not answer the callback query (answerCallbackQuery) within 10 s', 'warn');
+  toast(t('The bot did not answer the callback query (answerCallbackQuery) within 10 s'), 'warn');
 }
 
 async function replyButton(button, oneTime) {
@@ -685,7 +687,7 @@ async function uploadFiles(files) {
   state.stick = true;
   for (const file of files) {
     const as = PHOTO_TYPES.has(file.type) ? 'photo' : 'document';
-    toast(`Uploading ${file.name}…`);
+    toast(t('Uploading {name}…', { name: file.name }));
     const text = caption;
     await attempt(`Upload ${file.name}`, () => enqueue(() => api.sendFile(userId, file, as, text)));
     caption = '';
@@ -735,7 +737,7 @@ async function restoreUser(id) {
   const blocked = readJson(STORAGE.blocked, {});
   delete blocked[user.id]; // a new sandbox starts unblocked
   localStorage.setItem(STORAGE.blocked, JSON.stringify(blocked));
-  toast(`Recreated ${userName(user)} (id ${user.id}) in the restarted sandbox`);
+  toast(t('Recreated {name} (id {id}) in the restarted sandbox', { name: userName(user), id: user.id }));
   await loadUsers(true);
   return user;
 }
@@ -789,7 +791,7 @@ async function pollChat(userId, signal) {
         if (users && !users.some((u) => String(u.id) === String(userId))) {
           state.users = users;
           if (await restoreUser(userId)) { since = null; continue; }
-          toast(`User ${userId} does not exist in this sandbox`, 'warn');
+          toast(t('User {id} does not exist in this sandbox', { id: userId }), 'warn');
           if (String(state.userId) === String(userId)) selectUser(null);
           return;
         }
@@ -844,7 +846,7 @@ function showCommandMenu(filter = '') {
   const menu = $('#command-menu');
   const commands = state.commands.filter((c) => String(c.command).toLowerCase().startsWith(filter));
   if (!state.commands.length) {
-    menu.replaceChildren(h('p', { className: 'hint' }, 'The bot has set no commands for this language.'));
+    menu.replaceChildren(h('p', { className: 'hint' }, t('The bot has set no commands for this language.')));
   } else if (!commands.length) {
     hideMenus();
     return;
@@ -983,7 +985,7 @@ function wire() {
     const ok = await attempt('Send limits', () => api.setLimits(on));
     if (ok === undefined) { e.target.checked = !on; return; }
     localStorage.setItem(STORAGE.limits, JSON.stringify(on));
-    toast(on ? 'Send limits on: 1 msg/s per chat, 30 msg/s per bot' : 'Send limits off');
+    toast(t(on ? 'Send limits on: 1 msg/s per chat, 30 msg/s per bot' : 'Send limits off'));
   });
   $('#block-toggle').addEventListener('change', async (e) => {
     const user = currentUser();
@@ -1005,6 +1007,7 @@ function wire() {
 }
 
 async function main() {
+  translatePage();
   wire();
   renderErrors();
   renderStatus();
@@ -1023,7 +1026,7 @@ async function main() {
   if (pick) {
     selectUser(pick.id);
   } else {
-    if (wanted != null) toast(`User ${wanted} is not in this sandbox`, 'warn');
+    if (wanted != null) toast(t('User {id} is not in this sandbox', { id: wanted }), 'warn');
     selectUser(null);
     if (!state.users.length) $('#new-user').open = true;
   }

@@ -16,7 +16,8 @@ const FLOOD: usize = 400;
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn one_users_flood_does_not_delay_another(db: PgPool) {
     // The limit production has.
-    let app = TestApp::spawn_with(db, |app| app.flood_limits = FloodLimits::default()).await;
+    let app =
+        TestApp::spawn_with(db, |app| app.settings.flood_limits = FloodLimits::default()).await;
     let flooder = app.user("Антон", "ru").await;
     let bella = app.user("Белла", "ru").await;
     // Bella has talked to the bot before, as a regular user would.
@@ -176,8 +177,7 @@ async fn a_failed_update_gives_its_claim_back_and_is_handled_when_redelivered(db
         .await
         .unwrap();
     let sent = app.client.send_text(anna_id, "/help").await.unwrap();
-    let mut released = false;
-    for _ in 0..50 {
+    medcab_e2e::eventually("the failed update's claim is released", || async {
         let claimed: i64 =
             sqlx::query_scalar("SELECT count(*) FROM processed_updates WHERE update_id = $1")
                 .bind(sent.update_id)
@@ -185,13 +185,9 @@ async fn a_failed_update_gives_its_claim_back_and_is_handled_when_redelivered(db
                 .await
                 .unwrap();
         let stats = app.client.stats().await.unwrap();
-        if claimed == 0 && stats.injected_failures == 1 {
-            released = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(released, "the failed update's claim is released");
+        claimed == 0 && stats.injected_failures == 1
+    })
+    .await;
 
     // The bot stops before Telegram saw its confirmation; after the
     // restart Telegram hands the same update over again.

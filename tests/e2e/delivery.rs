@@ -212,7 +212,7 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool
     app.clock.set(morning_vladivostok);
     app.wake_delivery();
     boris.wait_for(|chat| has(chat, "status-boris")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.deliver_pending().await;
     assert!(
         !has(&anna.chat().await, "status-anna"),
         "Moscow still sleeps"
@@ -232,8 +232,8 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_429_pauses_every_send_for_its_retry_after_and_the_row_goes_once(db: PgPool) {
     let app = TestApp::spawn_with(db, |app| {
-        app.delivery_lanes = 1;
-        app.send_per_second = 100;
+        app.settings.delivery.lanes = 1;
+        app.settings.delivery.send_per_second = 100;
     })
     .await;
     let anna = consenting(&app, "Анна").await;
@@ -334,8 +334,9 @@ async fn a_400_is_recorded_and_not_tried_again(db: PgPool) {
         row(&app, id).await.failed
     })
     .await;
-    // A retry would come after 2 s at the earliest: give it time.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // A retry would come after 2 s at the earliest (by the bot's clock).
+    app.clock.advance(chrono::Duration::seconds(3));
+    app.deliver_pending().await;
     let row = row(&app, id).await;
     assert_eq!(row.attempts, 1, "{row:?}");
     assert_eq!(
@@ -354,8 +355,8 @@ async fn a_400_is_recorded_and_not_tried_again(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_worker_killed_mid_broadcast_loses_nothing_and_doubles_at_most_one(db: PgPool) {
     let mut app = TestApp::spawn_with(db, |app| {
-        app.delivery_lanes = 1;
-        app.send_per_second = 20;
+        app.settings.delivery.lanes = 1;
+        app.settings.delivery.send_per_second = 20;
     })
     .await;
     let users = app.client.create_users(NewUsers::count(60)).await.unwrap();
@@ -399,8 +400,8 @@ async fn two_workers_share_the_outbox_and_the_rate_without_sending_a_row_twice(d
     // 100 a second: above the free 30, so broadcasts go as paid ones, and
     // Telegram (the sandbox) holds the bot to exactly that.
     let app = TestApp::spawn_with(db, |app| {
-        app.delivery_lanes = 4;
-        app.send_per_second = 100;
+        app.settings.delivery.lanes = 4;
+        app.settings.delivery.send_per_second = 100;
     })
     .await;
     app.client

@@ -625,7 +625,7 @@ async fn giving_up_an_addition_discards_its_draft(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_lowered_size_limit_is_told_and_kept(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
-    app.max_document_bytes = 1024 * 1024;
+    app.settings.max_document_bytes = 1024 * 1024;
     app.restart_bot().await;
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
@@ -664,7 +664,7 @@ async fn a_lowered_size_limit_is_told_and_kept(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
-    app.document_quota = documents::Quota {
+    app.settings.document_quota = documents::Quota {
         max_count: 2,
         ..documents::Quota::default()
     };

@@ -205,7 +205,7 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
     let mut app = TestApp::spawn(db).await;
     app.register(SNILS, "Иванова Анна Сергеевна", PHONE).await;
     // Nothing listens on port 9 of this machine: the register is down.
-    app.registry_url = Some("http://127.0.0.1:9/".parse().unwrap());
+    app.settings.registry_url = Some("http://127.0.0.1:9/".parse().unwrap());
     app.restart_bot().await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     anna.send("/start").await;
@@ -229,7 +229,7 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
 
     // The register is back; the СНИЛС was kept, so one press is enough.
     let anna = anna.user.clone();
-    app.registry_url = None;
+    app.settings.registry_url = None;
     app.restart_bot().await;
     let anna = app.phone(anna);
     anna.press("🔄 Повторить").await;

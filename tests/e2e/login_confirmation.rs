@@ -103,19 +103,14 @@ fn assert_number_buttons(push: &ChatMessage, number: &str, not_me: &str) {
 /// Waits until the expiry job has closed this challenge (its time over).
 async fn wait_closed(app: &TestApp, id: &str) {
     let id = uuid::Uuid::parse_str(id).unwrap();
-    for _ in 0..200 {
-        let closed: bool =
-            sqlx::query_scalar("SELECT closed_at IS NOT NULL FROM login_challenges WHERE id = $1")
-                .bind(id)
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
-        if closed {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the challenge {id} was not closed within 10 s");
+    medcab_e2e::eventually(&format!("the challenge {id} is closed"), || async {
+        sqlx::query_scalar("SELECT closed_at IS NOT NULL FROM login_challenges WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    })
+    .await;
 }
 
 async fn stored_ip(app: &TestApp, id: &str) -> Option<Vec<u8>> {
@@ -160,14 +155,8 @@ async fn the_practitioner_confirms_a_login_with_the_portals_number(db: PgPool) {
     assert_eq!(approved.body["answered_at"], "2026-11-25T09:00:20Z");
     assert_eq!(login_events(&app, anna.id()).await, ["login_approved"]);
     // The worker marks a row sent just after Telegram took it: give it a moment.
-    let mut rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
-    for _ in 0..100 {
-        if rows.iter().all(|row| row.sent) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
-    }
+    app.wait_for_deliveries(anna.id()).await;
+    let rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].sent && rows[0].priority == outbox::Priority::Urgent);
     assert_eq!(rows[0].telegram_message_id, Some(push.message_id));
@@ -591,7 +580,7 @@ async fn a_body_too_large_is_refused(db: PgPool) {
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_client_over_its_rate_waits_and_others_do_not(db: PgPool) {
-    let app = TestApp::spawn_with(db, |app| app.api_requests_per_minute = 3).await;
+    let app = TestApp::spawn_with(db, |app| app.settings.api_requests_per_minute = 3).await;
     let api = app.api();
     let read = || api.login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e");
 
@@ -691,14 +680,8 @@ async fn a_chat_that_blocked_the_bot_is_marked_unreachable(db: PgPool) {
     let created = app.api().create_login_confirmation(&by_snils(&anna)).await;
     assert_eq!(created.status, 201);
 
-    let mut rows = Vec::new();
-    for _ in 0..100 {
-        rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
-        if rows.iter().all(|row| row.failed) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.wait_for_deliveries(anna.id()).await;
+    let rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
     assert!(rows.len() == 1 && rows[0].failed, "{rows:?}");
     assert_eq!(rows[0].attempts, 1, "a blocked chat is not tried again");
     let unreachable: Option<chrono::DateTime<chrono::Utc>> =

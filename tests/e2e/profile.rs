@@ -203,18 +203,52 @@ async fn profile_buttons_ask_for_the_code_once_the_session_is_over(db: PgPool) {
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_forged_restore_of_someone_elses_version_changes_nothing(db: PgPool) {
     let app = TestApp::spawn(db).await;
+    // Boris has a profile, and so a version 1 of it; Anna has none.
+    let boris = app.active_user("Борис", "ru").await;
+    let draft = profile::ProfileDraft {
+        full_name: Some("Борисов Борис Борисович".into()),
+        birth_date: Some("14.03.1985".into()),
+        address: Some("г. Москва, ул. Ленина, д. 1, кв. 2".into()),
+        email: None,
+        inn: None,
+        passport: Some("4510 123456".into()),
+        passport_issued_on: Some("30.06.2020".into()),
+        division_code: Some("770-001".into()),
+        passport_issued_by: Some("ОВД района Арбат г. Москвы".into()),
+    };
+    let today = medcab_core::clock::moscow_today(app.clock.now());
+    let borises = profile::validate(&draft, today).expect("a valid profile");
+    let version = profile::save(
+        &app.db,
+        &app.vault,
+        boris.id(),
+        &borises,
+        medcab_core::history::Actor::Practitioner(boris.id()),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/menu").await;
     anna.press("👤 Профиль").await;
 
-    let answer = anna.press_forged("pf:rs:1").await;
+    let answer = anna.press_forged(&format!("pf:rs:{version}")).await;
 
     assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
     assert!(
         profile::get(&app.db, &app.vault, anna.id())
             .await
             .unwrap()
-            .is_none()
+            .is_none(),
+        "Anna did not get Boris's profile"
+    );
+    assert_eq!(
+        profile::profile_versions(&app.db, &app.vault, boris.id())
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "Boris's history is untouched"
     );
     app.finish().await;
 }

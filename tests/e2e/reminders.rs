@@ -267,7 +267,7 @@ async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(db: PgPo
             .unwrap()
             .is_empty()
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.deliver_pending().await;
     assert!(pushes(&app, &anna, "«Лицензия»").await.is_empty());
     app.finish().await;
 }

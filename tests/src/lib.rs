@@ -20,20 +20,17 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use medcab_bot::api::Api;
-use medcab_bot::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
-use medcab_bot::handlers::Dialogues;
+use medcab_bot::config::Settings;
+use medcab_bot::delivery::{Delivery, DeliveryOptions, Wakeup};
 use medcab_bot::http::HttpServer;
-use medcab_bot::rate_limit::RateLimit;
-use medcab_bot::startup::{self, Application, RunningBot, Services};
+use medcab_bot::startup::{self, RunningBot, Services};
 use medcab_core::crypto::Vault;
-use medcab_core::{Clock, DataKey};
+use medcab_core::{Clock, DataKey, DataKeys};
 use medcab_sandbox::{
     CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, RefusedCall, Sandbox,
     SandboxConfig, User,
 };
 use sqlx::PgPool;
-use std::sync::Arc;
 
 pub use medcab_sandbox as sandbox;
 
@@ -43,37 +40,21 @@ pub struct TestApp {
     /// The bot's clock: stands still until a test moves it.
     pub clock: Clock,
     pub vault: Vault,
-    /// An HTTP register to use instead of the imported table (takes effect
-    /// at the next bot start).
-    pub registry_url: Option<reqwest::Url>,
-    /// The largest document file taken (`MEDCAB_MAX_DOCUMENT_MB`'s
-    /// default; takes effect at the next bot start).
-    pub max_document_bytes: usize,
-    /// How many documents and bytes one practitioner may keep (core's
-    /// defaults; takes effect at the next bot start).
-    pub document_quota: medcab_core::documents::Quota,
-    /// Each user's flood limit. Tests type far faster than people, so by
-    /// default it is far above production's; a test of the limit sets
-    /// `FloodLimits::default()` (takes effect at the next start).
-    pub flood_limits: medcab_bot::flood::FloodLimits,
-    /// Delivery lanes of each worker (`MEDCAB_DELIVERY_LANES`; takes effect
-    /// at the next start).
-    pub delivery_lanes: usize,
-    /// Sends per second for the bot (`MEDCAB_SEND_PER_SECOND`; takes effect
-    /// at the next start). Paced through this test's Redis prefix, shared
-    /// by the bot and any [`TestApp::start_delivery_worker`].
-    pub send_per_second: u32,
+    /// The settings the bot is built from, as `medcab run` builds it
+    /// (`startup::Services::new`, `startup::application`, `startup::api`):
+    /// `medcab run`'s defaults, against the sandbox, under this test's
+    /// Redis prefix, with a flood limit far above production's (tests type
+    /// far faster than people; a test of the limit sets
+    /// `FloodLimits::default()`). A test changes fields in
+    /// [`TestApp::spawn_with`] or before [`TestApp::start_bot`]; changes
+    /// take effect at the next bot start (the API's, at spawn only).
+    pub settings: Settings,
     /// The pool the bot and delivery workers use: the test's database, with
     /// room for every lane (the test's own pool holds five connections).
     bot_db: PgPool,
     sandbox: Sandbox,
     redis: redis::aio::ConnectionManager,
-    redis_prefix: String,
     bot: Option<RunningBot>,
-    /// Requests per minute each API client may make
-    /// (`MEDCAB_API_REQUESTS_PER_MINUTE`; set in `spawn_with`). Counted in
-    /// Redis under this test's prefix.
-    pub api_requests_per_minute: u32,
     /// The HTTP API (`/api/v1`) on 127.0.0.1.
     http: Option<HttpServer>,
     /// The key of the API client [`TestApp::api`] calls as
@@ -112,7 +93,7 @@ impl TestApp {
         configure: impl FnOnce(&mut TestApp),
     ) -> TestApp {
         if std::env::var_os("TEST_LOG").is_some() {
-            medcab_bot::telemetry::init();
+            medcab_bot::telemetry::init().expect("MEDCAB_LOG_FORMAT is text or json");
         }
         let sandbox = Sandbox::start(SandboxConfig::default())
             .await
@@ -121,9 +102,21 @@ impl TestApp {
         let redis = startup::connect_redis(redis_url)
             .await
             .expect("Redis answers at REDIS_URL");
-        let redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
         let clock = Clock::manual(test_start());
-        let vault = Vault::new(&DataKey::generate());
+        let mut settings = Settings::with_defaults(
+            sandbox.token().to_owned(),
+            std::env::var("DATABASE_URL").unwrap_or_default(),
+            redis_url.to_owned(),
+            DataKeys::new(vec![DataKey::generate()], None).expect("a ring of one key"),
+        );
+        settings.telegram_api_url = Some(sandbox.api_url().parse().expect("the sandbox's URL"));
+        settings.redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
+        settings.http_addr = "127.0.0.1:0".parse().expect("an address");
+        settings.flood_limits = medcab_bot::flood::FloodLimits {
+            burst: 10_000,
+            interval: Duration::from_millis(1),
+        };
+        let vault = Vault::with_keys(&settings.data_keys);
         let bot_db = sqlx::postgres::PgPoolOptions::new()
             .max_connections(24)
             .connect_with(db.connect_options().as_ref().clone())
@@ -135,20 +128,10 @@ impl TestApp {
             client,
             clock,
             vault,
-            registry_url: None,
-            max_document_bytes: medcab_core::documents::DEFAULT_MAX_BYTES,
-            document_quota: medcab_core::documents::Quota::default(),
-            flood_limits: medcab_bot::flood::FloodLimits {
-                burst: 10_000,
-                interval: Duration::from_millis(1),
-            },
-            delivery_lanes: medcab_bot::delivery::DEFAULT_LANES,
-            send_per_second: medcab_bot::delivery::FREE_PER_SECOND,
+            settings,
             sandbox,
             redis,
-            redis_prefix,
             bot: None,
-            api_requests_per_minute: medcab_bot::api::DEFAULT_REQUESTS_PER_MINUTE,
             http: None,
             api_key: String::new(),
             wakeup: Wakeup::default(),
@@ -159,20 +142,15 @@ impl TestApp {
                 .await
                 .expect("the API client is added");
         app.api_key = key.as_str().to_owned();
-        let api = Api {
-            db: app.db.clone(),
-            vault: app.vault.clone(),
-            clock: app.clock.clone(),
-            rate: RateLimit::redis(
-                app.api_requests_per_minute,
-                app.redis.clone(),
-                &app.redis_prefix,
-            ),
-            wakeup: app.wakeup.clone(),
-        };
-        let addr = "127.0.0.1:0".parse().expect("an address");
+        let api = startup::api(
+            &app.settings,
+            app.db.clone(),
+            &app.services(),
+            Some(app.redis.clone()),
+            app.wakeup.clone(),
+        );
         app.http = Some(
-            HttpServer::start(addr, app.db.clone(), None, Some(api))
+            HttpServer::start(app.settings.http_addr, app.db.clone(), None, Some(api))
                 .await
                 .expect("the HTTP server starts"),
         );
@@ -200,45 +178,25 @@ impl TestApp {
         self.api().with_key(Some(key.as_str()))
     }
 
-    fn dialogues(&self) -> Arc<Dialogues> {
-        startup::redis_dialogues(self.redis.clone(), &self.redis_prefix)
-    }
-
     fn services(&self) -> Services {
-        Services {
-            registry: startup::registry(&self.db, &self.vault, self.registry_url.clone(), None),
-            vault: self.vault.clone(),
-            clock: self.clock.clone(),
-            factor: medcab_core::second_factor::FactorPolicy::default(),
-            reset: medcab_core::factor_resets::ResetPolicy::default(),
-            max_document_bytes: self.max_document_bytes,
-            document_quota: self.document_quota,
-            // The defaults `medcab run` has with nothing configured.
-            review_deadlines: medcab_core::applications::ReviewDeadlines::default(),
-            background: startup::Background::default(),
-        }
+        Services::new(
+            &self.settings,
+            &self.db,
+            self.vault.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// Starts the bot (again, after [`TestApp::stop_bot`]).
     pub async fn start_bot(&mut self) {
-        let api_url = self
-            .sandbox
-            .api_url()
-            .parse()
-            .expect("the sandbox's URL parses");
-        let bot = Application::new(
-            startup::telegram(self.sandbox.token(), Some(api_url)),
+        let bot = startup::application(
+            &self.settings,
+            self.bot_api(),
             self.bot_db.clone(),
-            self.dialogues(),
+            Some(self.redis.clone()),
             self.services(),
+            self.wakeup.clone(),
         )
-        .delivery_wakeup(self.wakeup.clone())
-        .flood(medcab_bot::flood::FloodGuard::redis(
-            self.redis.clone(),
-            self.redis_prefix.clone(),
-            self.flood_limits,
-        ))
-        .delivery(self.delivery_options())
         .polling_timeout(Duration::from_secs(1))
         .start()
         .await
@@ -262,17 +220,13 @@ impl TestApp {
     }
 
     /// How the bot's worker and [`TestApp::start_delivery_worker`] deliver:
-    /// [`TestApp::delivery_lanes`], [`TestApp::send_per_second`], paced in
-    /// Redis under this test's prefix.
+    /// the settings' lanes and rate, paced in Redis under this test's prefix.
     pub fn delivery_options(&self) -> DeliveryOptions {
-        DeliveryOptions {
-            lanes: self.delivery_lanes,
-            pacer: Pacer::redis(
-                self.redis.clone(),
-                format!("{}pace:", self.redis_prefix),
-                Limits::per_second(self.send_per_second),
-            ),
-        }
+        startup::delivery_options(
+            self.settings.delivery,
+            self.redis.clone(),
+            &self.settings.redis_prefix,
+        )
     }
 
     /// Another instance delivering the same outbox, as `medcab deliver`
@@ -310,7 +264,7 @@ impl TestApp {
     pub async fn flush_redis(&self) {
         let mut redis = self.redis.clone();
         let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.redis_prefix))
+            .arg(format!("{}*", self.settings.redis_prefix))
             .query_async(&mut redis)
             .await
             .expect("KEYS");
@@ -327,7 +281,7 @@ impl TestApp {
     pub async fn redis_keys_naming(&self, text: &str) -> Vec<String> {
         let mut redis = self.redis.clone();
         let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.redis_prefix))
+            .arg(format!("{}*", self.settings.redis_prefix))
             .query_async(&mut redis)
             .await
             .expect("KEYS");
@@ -337,8 +291,8 @@ impl TestApp {
     /// A Bot API client as the bot has it, for making the bot misbehave.
     pub fn bot_api(&self) -> teloxide::Bot {
         startup::telegram(
-            self.sandbox.token(),
-            Some(self.sandbox.api_url().parse().unwrap()),
+            &self.settings.telegram_token,
+            self.settings.telegram_api_url.clone(),
         )
     }
 
@@ -577,16 +531,37 @@ impl TestApp {
     /// (or given up on), so pushes stop arriving in the middle of a test's
     /// own presses.
     pub async fn wait_for_deliveries(&self, chat_id: i64) {
-        for _ in 0..200 {
-            let rows = medcab_core::outbox::for_chat(&self.db, chat_id)
-                .await
-                .expect("the outbox reads");
-            if rows.iter().all(|row| row.sent || row.failed) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the notifications for chat {chat_id} were not delivered within 10 s");
+        eventually(
+            &format!("the notifications for chat {chat_id} are delivered"),
+            || async {
+                medcab_core::outbox::for_chat(&self.db, chat_id)
+                    .await
+                    .expect("the outbox reads")
+                    .iter()
+                    .all(|row| row.sent || row.failed)
+            },
+        )
+        .await;
+    }
+
+    /// Delivers every notification due by the bot's clock, deterministically:
+    /// wakes the delivery worker and returns once no row is due any more (each
+    /// sent, failed, or held for later, such as quiet hours). What a test then
+    /// does not see in a chat was not sent, rather than not sent yet.
+    pub async fn deliver_pending(&self) {
+        eventually("every due notification is delivered", || async {
+            self.wake_delivery();
+            let due: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM outbox \
+                 WHERE sent_at IS NULL AND failed_at IS NULL AND available_at <= $1",
+            )
+            .bind(self.clock.now())
+            .fetch_one(&self.db)
+            .await
+            .expect("the outbox reads");
+            due == 0
+        })
+        .await;
     }
 
     /// Every row of every table as JSON text: what a database dump would
@@ -648,6 +623,24 @@ impl TestApp {
             refused.is_empty(),
             "the sandbox refused Bot API calls the bot made: {refused:#?}"
         );
+    }
+}
+
+/// How long [`eventually`] waits: far beyond what a healthy run needs, so a
+/// slow machine does not fail a test, and a hang still ends.
+pub const EVENTUALLY: Duration = Duration::from_secs(10);
+
+/// Waits until `done` holds, checking every 20 ms, and fails the test
+/// naming `what` after [`EVENTUALLY`]. The one way tests wait for
+/// something to happen: never a fixed sleep.
+pub async fn eventually(what: &str, done: impl AsyncFn() -> bool) {
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within {EVENTUALLY:?}: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -1001,22 +994,21 @@ impl Phone<'_> {
 
     /// Waits (briefly) for the bot to answer a callback query.
     async fn callback_answer(&self, id: &str) -> CallbackAnswer {
-        for _ in 0..100 {
-            let answer = self
-                .app
+        let answered = || async {
+            self.app
                 .client
                 .callback(id)
                 .await
-                .expect("the sandbox knows the callback");
-            if answer.answered {
+                .expect("the sandbox knows the callback")
+        };
+        // Not answered within the wait: the caller's assertion says so.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let answer = answered().await;
+            if answer.answered || tokio::time::Instant::now() >= deadline {
                 return answer;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        self.app
-            .client
-            .callback(id)
-            .await
-            .expect("the sandbox knows the callback")
     }
 }

@@ -1,0 +1,144 @@
+//! Users and their chats kept in a file, so a sandbox started again (the
+//! demo's `medcab sandbox`) shows the same people and conversations the
+//! bot's database remembers. Pending updates, files and callback queries
+//! are not kept: the bot has taken or answered them, or they are stale.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::state::{Shared, State, StoredMessage, UserEntry};
+use crate::view::{ChatMessage, ReplyKeyboard, User};
+
+/// What the file holds; `version` changes when its shape does.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    version: u32,
+    next_user_id: i64,
+    users: Vec<SavedUser>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedUser {
+    user: User,
+    blocked: bool,
+    messages: Vec<SavedMessage>,
+    reply_keyboard: Option<ReplyKeyboard>,
+    next_message_id: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedMessage {
+    view: ChatMessage,
+    entities: Vec<Value>,
+    edit_date: Option<i64>,
+}
+
+const VERSION: u32 = 1;
+
+/// How often a changed state is written; a crash loses at most this much.
+const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+/// Restores users and chats from `path`, if it exists.
+pub(crate) fn load(path: &Path, state: &mut State) -> anyhow::Result<()> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let saved: Saved = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{} is not a sandbox state file (remove it, or start with --reset)",
+            path.display()
+        )
+    })?;
+    anyhow::ensure!(
+        saved.version == VERSION,
+        "{} was written by another version of the sandbox (remove it, or start with --reset)",
+        path.display()
+    );
+    state.restore_next_user_id(saved.next_user_id);
+    for saved_user in saved.users {
+        let mut entry = UserEntry::new(saved_user.user);
+        entry.blocked = saved_user.blocked;
+        entry.chat.reply_keyboard = saved_user.reply_keyboard;
+        entry.chat.messages = saved_user
+            .messages
+            .into_iter()
+            .map(|m| StoredMessage {
+                view: m.view,
+                entities: m.entities,
+                edit_date: m.edit_date,
+            })
+            .collect::<VecDeque<_>>();
+        entry
+            .chat
+            .restore_next_message_id(saved_user.next_message_id);
+        state.users.insert(entry.user.id, entry);
+    }
+    Ok(())
+}
+
+fn snapshot(state: &State) -> Vec<u8> {
+    let saved = Saved {
+        version: VERSION,
+        next_user_id: state.next_user_id(),
+        users: state
+            .users
+            .values()
+            .map(|entry| SavedUser {
+                user: entry.user.clone(),
+                blocked: entry.blocked,
+                messages: entry
+                    .chat
+                    .messages
+                    .iter()
+                    .map(|m| SavedMessage {
+                        view: m.view.clone(),
+                        entities: m.entities.clone(),
+                        edit_date: m.edit_date,
+                    })
+                    .collect(),
+                reply_keyboard: entry.chat.reply_keyboard.clone(),
+                next_message_id: entry.chat.peek_next_message_id(),
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&saved).unwrap_or_default()
+}
+
+/// Writes the state whenever it changed, every [`SAVE_EVERY`], until the
+/// sandbox shuts down; then once more.
+pub(crate) async fn keep_saved(shared: Arc<Shared>, path: PathBuf) {
+    let mut last = Vec::new();
+    loop {
+        let stop = tokio::select! {
+            _ = shared.shutdown.cancelled() => true,
+            _ = tokio::time::sleep(SAVE_EVERY) => false,
+        };
+        let bytes = snapshot(&*shared.state.lock().await);
+        if bytes != last {
+            match write_atomically(&path, &bytes) {
+                Ok(()) => last = bytes,
+                Err(error) => {
+                    tracing::warn!(%error, path = %path.display(), "cannot save the sandbox's users")
+                }
+            }
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+/// A crash mid-write leaves the previous file, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}

@@ -1,0 +1,35 @@
+//! The web chat speaks Russian to a browser that prefers it.
+
+use medcab_sandbox::{Sandbox, SandboxConfig};
+
+async fn page(sandbox: &Sandbox, accept_language: Option<&str>) -> String {
+    let mut request = reqwest::Client::new().get(sandbox.url());
+    if let Some(value) = accept_language {
+        request = request.header("accept-language", value);
+    }
+    request.send().await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_page_is_russian_when_the_browser_prefers_russian() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    assert!(
+        page(&sandbox, Some("ru-RU,ru;q=0.9,en;q=0.8"))
+            .await
+            .contains("<html lang=\"ru\">")
+    );
+    assert!(
+        page(&sandbox, Some("en-GB,en;q=0.9"))
+            .await
+            .contains("<html lang=\"en\">")
+    );
+    assert!(page(&sandbox, None).await.contains("<html lang=\"en\">"));
+    // The words the script puts on the page, in Russian too.
+    let script = reqwest::get(format!("{}/i18n.js", sandbox.url()))
+        .await
+        .unwrap();
+    assert!(script.status().is_success());
+    let script = script.text().await.unwrap();
+    assert!(script.contains("'Users': 'Пользователи'"), "{script}");
+    sandbox.shutdown().await;
+}
