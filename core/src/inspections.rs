@@ -297,9 +297,13 @@ fn reminder(inspection: &Inspection, days: i64) -> Payload {
 
 /// How many practitioners the inspection concerns now (who did not switch
 /// inspections off), for the operator's preview.
-pub async fn preview_count(db: &PgPool, draft: &InspectionDraft) -> Result<usize, sqlx::Error> {
+pub async fn preview_count(
+    db: &PgPool,
+    draft: &InspectionDraft,
+    now: DateTime<Utc>,
+) -> Result<audience::Reach, sqlx::Error> {
     let mut conn = db.acquire().await?;
-    audience::count(&mut conn, &draft.audience(), Category::Inspections).await
+    audience::count(&mut conn, &draft.audience(), Category::Inspections, now).await
 }
 
 /// Schedules an inspection and tells everyone it concerns, in one
@@ -778,7 +782,7 @@ mod tests {
 
         let in_a_week = today() + chrono::Days::new(10);
         let org = draft(Some("гкб № 1"), Some("Москва"), in_a_week);
-        assert_eq!(preview_count(&db, &org).await.unwrap(), 1);
+        assert_eq!(preview_count(&db, &org, noon()).await.unwrap().total, 1);
         let scheduled = schedule(&db, &org, Source::Operator(OLGA), noon())
             .await
             .unwrap();
@@ -929,7 +933,7 @@ mod tests {
         .fetch_one(&db)
         .await
         .unwrap();
-        let progress = broadcasts::progress(&db, announcement)
+        let progress = broadcasts::progress(&db, announcement, noon())
             .await
             .unwrap()
             .unwrap();

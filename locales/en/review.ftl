@@ -31,6 +31,12 @@ review-card-documents = <b>Documents:</b>
 review-card-no-documents = No documents are attached to the application.
 review-card-document = { $n }. { $kind }, No. { $number }, issued { $issued }
 review-card-document-until = { $n }. { $kind }, No. { $number }, issued { $issued }, valid until { $until }
+review-card-resubmitted =
+    🔁 <b>Submitted again.</b> Asked for: “{ $requested }”
+    { $has_added ->
+        [yes] Added: { $added }
+       *[no] No new documents were added.
+    }
 review-card-missing = ⚠️ Documents missing: { $list }
 review-no-number = no number
 review-document-kind = { $kind ->
@@ -54,6 +60,8 @@ review-next-application = ⏭ Next application
 review-back-to-card = « Back to the application
 
 review-queue-empty = Nothing to review: the queue is empty.
+review-queue-still-empty = No new applications: the queue is still empty.
+review-queue-checked = <i>Checked at { $time } (Moscow time).</i>
 review-decide-first = Decide this application first: it is assigned to you.
 review-ask-reason =
     Write the reason for the rejection in one message.

@@ -31,6 +31,12 @@ review-card-documents = <b>Документы:</b>
 review-card-no-documents = Документов к заявке не приложено.
 review-card-document = { $n }. { $kind }, № { $number }, выдан { $issued }
 review-card-document-until = { $n }. { $kind }, № { $number }, выдан { $issued }, действует до { $until }
+review-card-resubmitted =
+    🔁 <b>Подана повторно.</b> Запрошено: «{ $requested }»
+    { $has_added ->
+        [yes] Добавлено: { $added }
+       *[no] Новых документов не добавлено.
+    }
 review-card-missing = ⚠️ Не хватает документов: { $list }
 review-no-number = без номера
 review-document-kind = { $kind ->
@@ -54,6 +60,8 @@ review-next-application = ⏭ Следующая заявка
 review-back-to-card = « Назад к заявке
 
 review-queue-empty = Заявок на проверку нет: очередь пуста.
+review-queue-still-empty = Новых заявок нет: очередь по-прежнему пуста.
+review-queue-checked = <i>Проверено в { $time } (МСК).</i>
 review-decide-first = Сначала примите решение по этой заявке: она закреплена за вами.
 review-ask-reason =
     Напишите причину отказа одним сообщением.

@@ -287,9 +287,13 @@ pub fn payload(title: &str, summary: &str, link: Option<&str>) -> Payload {
 
 /// How many practitioners the notice would reach now, for the operator's
 /// preview before publishing.
-pub async fn preview_count(db: &PgPool, draft: &NoticeDraft) -> Result<usize, sqlx::Error> {
+pub async fn preview_count(
+    db: &PgPool,
+    draft: &NoticeDraft,
+    now: DateTime<Utc>,
+) -> Result<audience::Reach, sqlx::Error> {
     let mut conn = db.acquire().await?;
-    audience::count(&mut conn, &draft.audience, Category::Regulation).await
+    audience::count(&mut conn, &draft.audience, Category::Regulation, now).await
 }
 
 /// Publishes a notice an operator (or the CLI) wrote: the notice, its

@@ -108,7 +108,7 @@ async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
     settings(&db, 4, |s| s.regulation = false).await;
 
     let draft = draft(&["терапия"], &["Москва"]);
-    assert_eq!(preview_count(&db, &draft).await.unwrap(), 1);
+    assert_eq!(preview_count(&db, &draft, noon()).await.unwrap().total, 1);
     let published = publish(&db, &draft, Source::Operator(OLGA), noon())
         .await
         .unwrap();
@@ -131,7 +131,7 @@ async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
     assert_eq!(notice.origin, Origin::Operator);
     assert_eq!(notice.created_by, Some(OLGA));
     assert_eq!(notice.audience.specialties(), ["терапия"]);
-    let progress = broadcasts::progress(&db, published.broadcast_id)
+    let progress = broadcasts::progress(&db, published.broadcast_id, noon())
         .await
         .unwrap()
         .unwrap();

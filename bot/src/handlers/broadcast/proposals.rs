@@ -67,7 +67,7 @@ pub(super) async fn press(
         BcAction::Proposal(id) => match notices::get(db, id).await? {
             Some(notice) if notice.status == Status::Proposed => {
                 screen::answer(bot, query).await?;
-                let screen = proposal_screen(t, db, &notice).await?;
+                let screen = proposal_screen(t, db, &notice, services.clock.now()).await?;
                 screen::replace(bot, query, screen).await
             }
             found => {
@@ -146,14 +146,19 @@ async fn proposals_screen(
 }
 
 /// A proposal as it would be pushed, with whom it reaches and its buttons.
-async fn proposal_screen(t: Texts, db: &PgPool, notice: &Notice) -> Result<Screen, HandlerError> {
+async fn proposal_screen(
+    t: Texts,
+    db: &PgPool,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<Screen, HandlerError> {
     let push = render_push(
         t,
         &notices::payload(&notice.title, &notice.summary, notice.link.as_deref()),
     );
     let count = {
         let mut conn = db.acquire().await?;
-        audience::count(&mut conn, &notice.audience, Category::Regulation).await?
+        audience::count(&mut conn, &notice.audience, Category::Regulation, now).await?
     };
     let text = format!(
         "{}\n\n{push}\n\n{}",
