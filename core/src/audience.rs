@@ -265,6 +265,37 @@ pub(crate) mod fixtures {
         at("2026-11-25T09:00:00Z")
     }
 
+    /// An operator with a staff session open for years around [`noon`]:
+    /// what core's staff check asks before an operator publishes.
+    pub async fn staff(db: &PgPool, id: i64) {
+        use crate::{operator_factors, operators, second_factor};
+        let days = chrono::Duration::days;
+        if operator_factors::access(db, id, noon()).await.unwrap() == operator_factors::Access::Open
+        {
+            return;
+        }
+        operators::grant(db, id, "test", noon() - days(31))
+            .await
+            .unwrap();
+        let vault = crate::crypto::Vault::new(&crate::DataKey::generate());
+        let secret = operator_factors::enrolment_secret(db, &vault, id)
+            .await
+            .unwrap();
+        let policy = second_factor::FactorPolicy {
+            staff: operator_factors::StaffLimits {
+                absolute: days(3650),
+                idle: days(3650),
+            },
+            ..Default::default()
+        };
+        let at = noon() - days(30);
+        let code = secret.code_at(at.timestamp());
+        let checked = operator_factors::check_code(db, &vault, id, &code, at, policy)
+            .await
+            .unwrap();
+        assert!(matches!(checked, second_factor::CodeCheck::Accepted { .. }));
+    }
+
     pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }

@@ -26,10 +26,38 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::audience::{self, Audience, Recipient};
 use crate::outbox::{self, Category, Notification, Payload};
+use crate::review::{self, StaffRefusal};
 
 /// Rows per INSERT: small enough for PostgreSQL's parameters and memory,
 /// large enough to keep round trips few.
 pub const CHUNK: usize = 5000;
+
+/// Why a notice or an inspection an operator sent (or cancelled) was not.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The staff check in the operation's transaction refused (and audited
+    /// it): the role was revoked, or the staff session closed, since the
+    /// bot's own check.
+    #[error(transparent)]
+    Refused(#[from] StaffRefusal),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// For an operator's source, the staff check inside `tx`; the CLI runs on
+/// the server and needs none. On a refusal the caller commits `tx` (the
+/// audit row) with nothing else written.
+pub(crate) async fn check_source(
+    tx: &mut PgConnection,
+    source: Source,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), StaffRefusal>, sqlx::Error> {
+    match source {
+        Source::Operator(operator_id) => review::require_staff(tx, operator_id, what, now).await,
+        Source::Cli => Ok(Ok(())),
+    }
+}
 
 /// Who starts a broadcast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

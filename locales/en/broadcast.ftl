@@ -45,6 +45,7 @@ broadcast-recipients = Recipients: { $shown } { $count ->
        *[other] people
     }
 broadcast-recipients-morning = Of them, { $shown } will get it in the morning: it is their quiet hours now.
+broadcast-session-closed = 🔐 Your staff session is closed; nothing was sent. Press the button again and enter the code from your authenticator app.
 broadcast-send = 📤 Send
 broadcast-edit = ✏️ Change…
 broadcast-edit-which = What to change?

@@ -46,6 +46,7 @@ broadcast-recipients = Получат: { $shown } { $count ->
        *[many] человек
     }
 broadcast-recipients-morning = 🌙 Из них { $shown } — утром: сейчас у получателей тихие часы.
+broadcast-session-closed = 🔐 Сессия сотрудника закрыта, ничего не отправлено. Нажмите кнопку ещё раз и введите код из приложения-аутентификатора.
 broadcast-send = 📤 Отправить
 broadcast-edit = ✏️ Изменить…
 broadcast-edit-which = Что изменить?

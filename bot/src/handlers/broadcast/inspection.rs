@@ -14,11 +14,12 @@ use teloxide::types::InlineKeyboardButton;
 
 use super::{
     BcAction, Field, LIST_SHOWN, Target, date_text, question, question_keyboard, recipients_line,
-    render_push, shorten, typed_one_of,
+    refused, render_push, shorten, typed_one_of,
 };
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
+use medcab_core::broadcasts::PublishError;
 
 /// The questions for an organisation: its region too, since names like
 /// «ГКБ № 1» repeat across regions.
@@ -366,7 +367,12 @@ pub async fn send(
         Ok(parsed) => parsed,
         Err(problem) => return Ok(Err(draft.rejection(t, problem).1)),
     };
-    let scheduled = inspections::schedule(db, &parsed, Source::Operator(operator), now).await?;
+    let scheduled = match inspections::schedule(db, &parsed, Source::Operator(operator), now).await
+    {
+        Ok(scheduled) => scheduled,
+        Err(PublishError::Refused(refusal)) => return Ok(Err(refused(t, refusal))),
+        Err(PublishError::Db(error)) => return Err(error.into()),
+    };
     tracing::info!(
         operator,
         inspection = scheduled.inspection_id,

@@ -70,6 +70,7 @@ use medcab_core::Language;
 use medcab_core::audience::Reach;
 use medcab_core::inspections::InspectionKind;
 use medcab_core::notices;
+use medcab_core::review::StaffRefusal;
 // Cuts a long text for a screen or a button, as the feed cuts its items.
 use medcab_core::notices::feed::truncate as shorten;
 use medcab_core::outbox::Payload;
@@ -758,6 +759,16 @@ fn grouped(n: i64) -> String {
         out.push(digit);
     }
     if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Core refused an operator's action in its own transaction (the role
+/// revoked, or the staff session closed, since the bot's check) and
+/// recorded it: the words for it, nothing recorded again.
+fn refused(t: Texts, refusal: StaffRefusal) -> String {
+    match refusal {
+        StaffRefusal::NotOperator => t.msg("review-operators-only"),
+        StaffRefusal::NoStaffSession => t.msg("broadcast-session-closed"),
+    }
 }
 
 /// «Получат: 1 234 человека», and how many of them only in the morning

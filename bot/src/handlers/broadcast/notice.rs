@@ -7,12 +7,13 @@ use sqlx::PgPool;
 use teloxide::types::InlineKeyboardButton;
 
 use super::{
-    BcAction, Field, LIST_SHOWN, list_text, preview_keyboard, question, question_keyboard,
+    BcAction, Field, LIST_SHOWN, list_text, preview_keyboard, question, question_keyboard, refused,
     render_push, shorten, targets, typed_list, typed_one_of,
 };
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
+use medcab_core::broadcasts::PublishError;
 
 /// The questions, in order.
 pub const FIELDS: [Field; 5] = [
@@ -274,7 +275,11 @@ pub async fn send(
         Ok(parsed) => parsed,
         Err(problem) => return Ok(Err(rejection(t, problem).1)),
     };
-    let published = notices::publish(db, &parsed, Source::Operator(operator), now).await?;
+    let published = match notices::publish(db, &parsed, Source::Operator(operator), now).await {
+        Ok(published) => published,
+        Err(PublishError::Refused(refusal)) => return Ok(Err(refused(t, refusal))),
+        Err(PublishError::Db(error)) => return Err(error.into()),
+    };
     tracing::info!(
         operator,
         notice = published.notice_id,

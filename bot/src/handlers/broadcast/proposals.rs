@@ -10,7 +10,8 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::{
-    BcAction, Compose, operator_of, progress, record_refusal, render_push, shorten, targets,
+    BcAction, Compose, operator_of, progress, record_refusal, refused, render_push, shorten,
+    targets,
 };
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -212,6 +213,10 @@ async fn refuse_decision(
     let (why, text) = match error {
         DecisionError::NotFound => ("not_found", t.msg("broadcast-proposal-not-found")),
         DecisionError::AlreadyDecided(status) => ("already_decided", decided(t, status)),
+        // Refused and recorded by core: once is enough.
+        DecisionError::Refused(refusal) => {
+            return screen::answer_with(bot, query, refused(t, refusal)).await;
+        }
         DecisionError::Db(error) => return Err(error.into()),
     };
     record_refusal(db, operator, action.name(), why, now).await?;
