@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod http;
 pub mod i18n;
 mod private_postgres;
+pub mod qr_picture;
 pub mod rate_limit;
 pub mod sandbox_mode;
 pub mod scheduler;

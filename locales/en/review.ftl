@@ -5,23 +5,12 @@ command-resets = Second-factor reset requests (staff)
 
 review-operators-only = This action is only available to staff who review applications.
 
+# The kind, the status and document kinds are named as the practitioner reads them
+# (app-kind, app-status, doc-kind): one name for one thing on both sides.
 review-card =
-    📋 Application <b>{ $number }</b> — { $kind ->
-        [activation] account activation
-        [periodic_accreditation] periodic accreditation
-        [certificate_request] certificate or extract
-        [personal_data_update] personal data update
-       *[other] other
-    }
+    📋 Application <b>{ $number }</b> — { $kind }
     Submitted: { $submitted } (Moscow time)
-    Status: { $status ->
-        [submitted] submitted
-        [in_review] in review
-        [approved] approved
-        [rejected] rejected
-        [more_documents_needed] documents requested
-       *[other] { $status }
-    }
+    Status: { $status }
     Applicant: { $has_name ->
         [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
        *[no] Telegram ID <code>{ $owner }</code>
@@ -39,16 +28,6 @@ review-card-resubmitted =
     }
 review-card-missing = ⚠️ Documents missing: { $list }
 review-no-number = no number
-review-document-kind = { $kind ->
-        [passport] Passport
-        [snils] SNILS
-        [diploma] Diploma
-        [accreditation] Accreditation certificate
-        [qualification_upgrade] Qualification upgrade certificate
-        [licence] Licence
-        [employer_confirmation] Employer's confirmation
-       *[other] Other document
-    }
 review-document-button = 📄 { $n }. { $kind }
 review-document-caption = 📄 { $kind } — application { $number }
 review-approve = ✅ Approve

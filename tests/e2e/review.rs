@@ -164,9 +164,12 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
 
     let body = card.body();
     for part in [
-        format!("📋 Заявка {} — активация учётной записи", submitted.number),
+        format!(
+            "📋 Заявка {} — Активация личного кабинета",
+            submitted.number
+        ),
         "Подана: 25.11.2026 12:00 (МСК)".to_owned(),
-        "Статус: на проверке".to_owned(),
+        "Статус: на рассмотрении".to_owned(),
         format!(
             "Заявитель: Иванова Анна Сергеевна, Telegram ID {}",
             anna.id()
@@ -183,7 +186,7 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
             "📄 1. Паспорт",
             "📄 2. СНИЛС",
             "📄 3. Диплом",
-            "📄 4. Подтверждение работодателя",
+            "📄 4. Справка с места работы",
             APPROVE,
             REJECT,
             MORE,
@@ -191,7 +194,7 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
         ]
     );
     // The practitioner is told the application is being looked at.
-    push(&anna, &submitted.number, "на проверке").await;
+    push(&anna, &submitted.number, "на рассмотрении").await;
 
     let file = olga.press("📄 1. Паспорт").await;
     let document = file.document.as_ref().expect("a file is sent");

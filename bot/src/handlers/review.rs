@@ -6,8 +6,8 @@
 //!
 //! ```text
 //! operator: /review
-//! bot:      📋 Заявка А-2026-000001 — активация учётной записи
-//!           Подана: 25.11.2026 12:00 (МСК) · Статус: на проверке …
+//! bot:      📋 Заявка А-2026-000001 — Активация личного кабинета
+//!           Подана: 25.11.2026 12:00 (МСК) · Статус: на рассмотрении …
 //!           Документы: 1. Паспорт, № 4510 123456, выдан 30.06.2020 …
 //!           [📄 1. Паспорт] [📄 2. СНИЛС] …
 //!           [✅ Одобрить] [❌ Отклонить] [📎 Запросить документы] [⏭ Следующая]
@@ -569,7 +569,8 @@ fn date(day: NaiveDate) -> String {
 }
 
 fn document_kind(t: Texts, kind: documents::DocumentKind) -> String {
-    t.msg_with("review-document-kind", [("kind", Arg::Text(kind.as_str()))])
+    // The practitioner's name for it («📄 Документы»): one name on both sides.
+    t.msg_with("doc-kind", [("kind", Arg::Text(kind.as_str()))])
 }
 
 fn document_line(t: Texts, n: usize, document: &Document) -> String {
@@ -613,13 +614,16 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
     // by msg_with like every argument.
     let name = card.practitioner_name.as_deref().unwrap_or_default();
     let has_name = if name.is_empty() { "no" } else { "yes" };
+    // The kind and the status as «📨 Мои заявки» names them.
+    let kind = t.msg_with("app-kind", [("kind", Arg::Text(app.kind.as_str()))]);
+    let status = t.msg_with("app-status", [("status", Arg::Text(app.status.as_str()))]);
     let mut text = t.msg_with(
         "review-card",
         [
             ("number", Arg::Text(&app.number)),
-            ("kind", Arg::Text(app.kind.as_str())),
+            ("kind", Arg::Text(&kind)),
             ("submitted", Arg::Text(&submitted)),
-            ("status", Arg::Text(app.status.as_str())),
+            ("status", Arg::Text(&status)),
             ("has_name", Arg::Text(has_name)),
             ("name", Arg::Text(name)),
             ("owner", Arg::Text(&owner)),
