@@ -235,7 +235,7 @@ async fn bench(
         let stats = client.stats().await?;
         let all_accepted = stats.accepted >= published.total;
         if all_accepted || last_check.elapsed() >= Duration::from_secs(5) {
-            let progress = broadcasts::progress(&db, published.broadcast_id)
+            let progress = broadcasts::progress(&db, published.broadcast_id, chrono::Utc::now())
                 .await?
                 .context("the broadcast is gone")?;
             if progress.is_done() {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use medcab_core::Clock;
 use medcab_core::api_clients::{self, AddError};
+use medcab_core::audience::Reach;
 use medcab_core::broadcasts::{self, Source};
 use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
@@ -385,7 +386,7 @@ async fn publish_notice(args: PublishNoticeArgs) -> anyhow::Result<()> {
     )
     .map_err(|rejection| anyhow::anyhow!("the notice cannot be published: {rejection}"))?;
     let db = startup::connect_database(&database.url).await?;
-    let recipients = notices::preview_count(&db, &draft).await?;
+    let recipients = notices::preview_count(&db, &draft, Clock::system().now()).await?;
     if !confirmed(&args.confirmation, "Publish the notice", recipients)? {
         println!("Nothing was sent.");
         return Ok(());
@@ -413,7 +414,7 @@ async fn schedule_inspection(args: ScheduleInspectionArgs) -> anyhow::Result<()>
     )
     .map_err(|rejection| anyhow::anyhow!("the inspection cannot be scheduled: {rejection}"))?;
     let db = startup::connect_database(&database.url).await?;
-    let recipients = inspections::preview_count(&db, &draft).await?;
+    let recipients = inspections::preview_count(&db, &draft, now).await?;
     if !confirmed(&args.confirmation, "Schedule the inspection", recipients)? {
         println!("Nothing was sent.");
         return Ok(());
@@ -430,8 +431,14 @@ async fn schedule_inspection(args: ScheduleInspectionArgs) -> anyhow::Result<()>
 
 /// Says how many will get it and asks, unless told not to ask. Without a
 /// terminal there is nobody to answer: `--yes` is required.
-fn confirmed(confirmation: &Confirmation, what: &str, recipients: usize) -> anyhow::Result<bool> {
-    println!("{what}: {recipients} practitioner(s) will get it.");
+fn confirmed(confirmation: &Confirmation, what: &str, reach: Reach) -> anyhow::Result<bool> {
+    println!("{what}: {} practitioner(s) will get it.", reach.total);
+    if reach.after_quiet_hours > 0 {
+        println!(
+            "{} of them are in their quiet hours now and will get it when those end.",
+            reach.after_quiet_hours
+        );
+    }
     if confirmation.yes {
         return Ok(true);
     }
@@ -449,8 +456,9 @@ fn confirmed(confirmation: &Confirmation, what: &str, recipients: usize) -> anyh
     ))
 }
 
-/// Follows a broadcast until nothing is pending, with a bar on a terminal
-/// and a line per change otherwise.
+/// Follows a broadcast until nothing is pending, or nothing but what waits
+/// for the end of recipients' quiet hours (said, with how many), with a bar
+/// on a terminal and a line per change otherwise.
 async fn follow(db: &PgPool, broadcast_id: i64, confirmation: &Confirmation) -> anyhow::Result<()> {
     if confirmation.no_wait {
         return Ok(());
@@ -461,7 +469,7 @@ async fn follow(db: &PgPool, broadcast_id: i64, confirmation: &Confirmation) -> 
     let mut last = None;
     let mut bar: Option<ProgressBar> = None;
     loop {
-        let progress = broadcasts::progress(db, broadcast_id)
+        let progress = broadcasts::progress(db, broadcast_id, Clock::system().now())
             .await?
             .context("the broadcast is gone")?;
         let bar =
@@ -480,6 +488,16 @@ async fn follow(db: &PgPool, broadcast_id: i64, confirmation: &Confirmation) -> 
             println!(
                 "Done: sent {} of {}, failed {}.",
                 progress.sent, progress.total, progress.failed
+            );
+            return Ok(());
+        }
+        if progress.only_quiet_hours_left() {
+            // Nothing more goes before the morning: following it all night
+            // would only keep the terminal busy.
+            bar.finish_and_clear();
+            println!(
+                "Sent {} of {}, failed {}; {} wait for the end of their recipients' quiet hours and go then (by `medcab run` / `medcab deliver`).",
+                progress.sent, progress.total, progress.failed, progress.after_quiet_hours
             );
             return Ok(());
         }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod i18n;
 mod local_services;
 mod private_postgres;
+pub mod qr_picture;
 pub mod rate_limit;
 pub mod sandbox_mode;
 pub mod scheduler;

@@ -804,3 +804,98 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     let output = medcab(&["admin", "unlink"], &vars);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A practitioner the audience query finds (a therapist in Moscow, linked
+/// and confirmed, in a reachable chat) whose quiet hours are on now: an
+/// hour either side of the present minute, in UTC.
+async fn practitioner_in_quiet_hours(db: &PgPool, id: i64) {
+    use chrono::Timelike;
+    let index = {
+        let mut index = vec![0u8; 32];
+        index[24..].copy_from_slice(&id.to_be_bytes());
+        index
+    };
+    sqlx::query(
+        r#"
+        INSERT INTO registry_entries (snils_index, snils, full_name, birth_date,
+                                      specialty, position, organisation, region)
+        VALUES ($1, '\x00', '\x00', '\x00', 'Терапия', 'Врач', 'ГП № 5', 'Москва')
+        "#,
+    )
+    .bind(&index)
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        r#"
+        INSERT INTO accounts (telegram_user_id, step, snils, snils_index, created_at,
+                              linked_at, confirmed_at)
+        VALUES ($1, 'active', '\x00', $2, now(), now(), now())
+        "#,
+    )
+    .bind(id)
+    .bind(&index)
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO chats (id, kind) VALUES ($1, 'private')")
+        .bind(id)
+        .execute(db)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let minute = (now.hour() * 60 + now.minute()) as i16;
+    sqlx::query(
+        r#"
+        INSERT INTO notification_settings
+            (telegram_user_id, inspections, regulation, reminders, quiet_from, quiet_until,
+             time_zone, updated_at)
+        VALUES ($1, true, true, true, $2, $3, 'UTC', now())
+        "#,
+    )
+    .bind(id)
+    .bind((minute + 1440 - 60) % 1440)
+    .bind((minute + 60) % 1440)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+/// Without --no-wait the delivery is followed, but not through the night:
+/// once only pushes held for their recipients' quiet hours are left, the
+/// command says how many and ends.
+#[sqlx::test(migrations = false)]
+async fn publish_notice_stops_following_when_only_quiet_hours_hold_the_rest(db: PgPool) {
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str())];
+    let output = medcab(&["migrate"], &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    practitioner_in_quiet_hours(&db, 77).await;
+
+    let started = std::time::Instant::now();
+    let output = medcab(
+        &[
+            "admin",
+            "publish-notice",
+            "--title",
+            "Приказ Минздрава № 2",
+            "--summary",
+            "Кратко о главном",
+            "--yes",
+        ],
+        &vars,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("1 practitioner(s) will get it"), "{stdout}");
+    assert!(
+        stdout.contains("1 of them are in their quiet hours now"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("Sent 0 of 1, failed 0; 1 wait for the end of their recipients' quiet hours"),
+        "{stdout}"
+    );
+}

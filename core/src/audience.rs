@@ -20,6 +20,7 @@
 //! whatever locale the database was created with (a `C` database would fold
 //! only Latin letters with the default collation).
 
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::notification_settings::Settings;
@@ -216,13 +217,35 @@ pub async fn recipients_among(
         .collect())
 }
 
-/// How many [`recipients`] there are (an operator's preview).
+/// How many a notice would reach if sent at a moment: all of them, and how
+/// many of those only once their quiet hours end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reach {
+    pub total: usize,
+    pub after_quiet_hours: usize,
+}
+
+/// How many [`recipients`] there are if sent `now`, and how many of them are
+/// in their quiet hours (an operator's preview).
 pub async fn count(
     conn: &mut PgConnection,
     audience: &Audience,
     category: Category,
-) -> Result<usize, sqlx::Error> {
-    Ok(recipients(conn, audience, category).await?.len())
+    now: DateTime<Utc>,
+) -> Result<Reach, sqlx::Error> {
+    let recipients = recipients(conn, audience, category).await?;
+    let after_quiet_hours = if category.held_in_quiet_hours() {
+        recipients
+            .iter()
+            .filter(|recipient| recipient.settings.release_at(now).is_some())
+            .count()
+    } else {
+        0
+    };
+    Ok(Reach {
+        total: recipients.len(),
+        after_quiet_hours,
+    })
 }
 
 /// Practitioners written straight into the tables, for the storage tests of
@@ -240,6 +263,37 @@ pub(crate) mod fixtures {
     /// Midday in Moscow: outside the default quiet hours.
     pub fn noon() -> DateTime<Utc> {
         at("2026-11-25T09:00:00Z")
+    }
+
+    /// An operator with a staff session open for years around [`noon`]:
+    /// what core's staff check asks before an operator publishes.
+    pub async fn staff(db: &PgPool, id: i64) {
+        use crate::{operator_factors, operators, second_factor};
+        let days = chrono::Duration::days;
+        if operator_factors::access(db, id, noon()).await.unwrap() == operator_factors::Access::Open
+        {
+            return;
+        }
+        operators::grant(db, id, "test", noon() - days(31))
+            .await
+            .unwrap();
+        let vault = crate::crypto::Vault::new(&crate::DataKey::generate());
+        let secret = operator_factors::enrolment_secret(db, &vault, id)
+            .await
+            .unwrap();
+        let policy = second_factor::FactorPolicy {
+            staff: operator_factors::StaffLimits {
+                absolute: days(3650),
+                idle: days(3650),
+            },
+            ..Default::default()
+        };
+        let at = noon() - days(30);
+        let code = secret.code_at(at.timestamp());
+        let checked = operator_factors::check_code(db, &vault, id, &code, at, policy)
+            .await
+            .unwrap();
+        assert!(matches!(checked, second_factor::CodeCheck::Accepted { .. }));
     }
 
     pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -520,8 +574,25 @@ mod tests {
         assert_eq!(found[2].settings.quiet_hours, None);
         assert_eq!(found[2].settings.time_zone, chrono_tz::Tz::Asia__Omsk);
         assert_eq!(
-            count(&mut conn, &all, Category::Regulation).await.unwrap(),
-            2
+            count(&mut conn, &all, Category::Regulation, noon())
+                .await
+                .unwrap(),
+            Reach {
+                total: 2,
+                after_quiet_hours: 0
+            }
+        );
+        // 23:00 in Moscow: the one with Moscow's default quiet hours gets
+        // it in the morning, the one without quiet hours at once.
+        let night = at("2026-11-25T20:00:00Z");
+        assert_eq!(
+            count(&mut conn, &all, Category::Regulation, night)
+                .await
+                .unwrap(),
+            Reach {
+                total: 2,
+                after_quiet_hours: 1
+            }
         );
     }
 }

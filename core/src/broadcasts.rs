@@ -26,10 +26,38 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::audience::{self, Audience, Recipient};
 use crate::outbox::{self, Category, Notification, Payload};
+use crate::review::{self, StaffRefusal};
 
 /// Rows per INSERT: small enough for PostgreSQL's parameters and memory,
 /// large enough to keep round trips few.
 pub const CHUNK: usize = 5000;
+
+/// Why a notice or an inspection an operator sent (or cancelled) was not.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The staff check in the operation's transaction refused (and audited
+    /// it): the role was revoked, or the staff session closed, since the
+    /// bot's own check.
+    #[error(transparent)]
+    Refused(#[from] StaffRefusal),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// For an operator's source, the staff check inside `tx`; the CLI runs on
+/// the server and needs none. On a refusal the caller commits `tx` (the
+/// audit row) with nothing else written.
+pub(crate) async fn check_source(
+    tx: &mut PgConnection,
+    source: Source,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), StaffRefusal>, sqlx::Error> {
+    match source {
+        Source::Operator(operator_id) => review::require_staff(tx, operator_id, what, now).await,
+        Source::Cli => Ok(Ok(())),
+    }
+}
 
 /// Who starts a broadcast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,6 +356,9 @@ pub struct Progress {
     pub failed: i64,
     /// Still to be sent (held for quiet hours, waiting its turn, retrying).
     pub pending: i64,
+    /// Of `pending`, those waiting for the end of their recipient's quiet
+    /// hours: they go in the morning, not now.
+    pub after_quiet_hours: i64,
 }
 
 impl Progress {
@@ -335,23 +366,37 @@ impl Progress {
     pub fn is_done(&self) -> bool {
         self.pending == 0
     }
+
+    /// Something is pending, all of it for the end of quiet hours: nothing
+    /// more goes before the morning.
+    pub fn only_quiet_hours_left(&self) -> bool {
+        self.pending > 0 && self.pending == self.after_quiet_hours
+    }
 }
 
-/// A broadcast's progress, counted from its outbox rows; `None` when there
-/// is no such broadcast.
-pub async fn progress(db: &PgPool, id: i64) -> Result<Option<Progress>, sqlx::Error> {
+/// A broadcast's progress at `now`, counted from its outbox rows; `None`
+/// when there is no such broadcast.
+pub async fn progress(
+    db: &PgPool,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Progress>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
         SELECT b.total,
                count(o.id) FILTER (WHERE o.sent_at IS NOT NULL) AS "sent!",
                count(o.id) FILTER (WHERE o.failed_at IS NOT NULL AND o.sent_at IS NULL) AS "failed!",
-               count(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL) AS "pending!"
+               count(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL) AS "pending!",
+               count(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL
+                                     AND o.quiet_held AND o.available_at > $2)
+                   AS "after_quiet_hours!"
         FROM broadcasts b
         LEFT JOIN outbox o ON o.broadcast_id = b.id
         WHERE b.id = $1
         GROUP BY b.id
         "#,
-        id
+        id,
+        now,
     )
     .fetch_optional(db)
     .await?;
@@ -360,6 +405,7 @@ pub async fn progress(db: &PgPool, id: i64) -> Result<Option<Progress>, sqlx::Er
         sent: row.sent,
         failed: row.failed,
         pending: row.pending,
+        after_quiet_hours: row.after_quiet_hours,
     }))
 }
 
@@ -431,6 +477,9 @@ pub async fn in_progress_with_message(db: &PgPool) -> Result<Vec<Watched>, sqlx:
                     sent: row.sent,
                     failed: row.failed,
                     pending: row.pending,
+                    // Counted at a moment (`progress`); the watcher reads
+                    // that before it edits.
+                    after_quiet_hours: 0,
                 },
             })
         })
@@ -540,14 +589,18 @@ mod tests {
         let distinct: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.0).collect();
         assert_eq!(distinct.len(), 2000);
 
-        let progress = progress(&db, sent.broadcast_id).await.unwrap().unwrap();
+        let progress = progress(&db, sent.broadcast_id, noon())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             progress,
             Progress {
                 total: 2000,
                 sent: 0,
                 failed: 0,
-                pending: 2000
+                pending: 2000,
+                after_quiet_hours: 0,
             }
         );
         let ids: Vec<i64> =
@@ -567,7 +620,7 @@ mod tests {
             .execute(&db)
             .await
             .unwrap();
-        let progress = super::progress(&db, sent.broadcast_id)
+        let progress = super::progress(&db, sent.broadcast_id, noon())
             .await
             .unwrap()
             .unwrap();
@@ -576,7 +629,7 @@ mod tests {
             (2, 1, 1997)
         );
         assert!(!progress.is_done());
-        assert_eq!(super::progress(&db, 999).await.unwrap(), None);
+        assert_eq!(super::progress(&db, 999, noon()).await.unwrap(), None);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -611,6 +664,37 @@ mod tests {
                 (3, at("2026-11-25T22:00:00Z")), // 08:00 in Vladivostok
             ]
         );
+
+        // The preview would have said two of three get it in the morning.
+        let reach = audience::count(
+            &mut db.acquire().await.unwrap(),
+            &Audience::everyone(),
+            Category::Inspections,
+            night,
+        )
+        .await
+        .unwrap();
+        assert_eq!((reach.total, reach.after_quiet_hours), (3, 2));
+        // 2's row is sent; the other two wait for the morning, and nothing
+        // more goes before then.
+        sqlx::query("UPDATE outbox SET sent_at = now() WHERE broadcast_id = $1 AND chat_id = 2")
+            .bind(sent.broadcast_id)
+            .execute(&db)
+            .await
+            .unwrap();
+        let progress = super::progress(&db, sent.broadcast_id, night)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((progress.pending, progress.after_quiet_hours), (2, 2));
+        assert!(progress.only_quiet_hours_left());
+        // 08:00 in Vladivostok: 3's row is due, so it is no longer waiting.
+        let progress = super::progress(&db, sent.broadcast_id, at("2026-11-25T22:00:00Z"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((progress.pending, progress.after_quiet_hours), (2, 1));
+        assert!(!progress.only_quiet_hours_left());
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -701,7 +785,8 @@ mod tests {
                     total: 1,
                     sent: 0,
                     failed: 0,
-                    pending: 1
+                    pending: 1,
+                    after_quiet_hours: 0,
                 },
             }]
         );

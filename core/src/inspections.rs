@@ -34,10 +34,11 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::audience::{self, Audience};
-use crate::broadcasts::{self, Kind as BroadcastKind};
+use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::clock::moscow_today;
 use crate::operators::{self, AuditAction};
 use crate::outbox::{self, Category, Payload};
+use crate::review::StaffRefusal;
 
 pub use crate::broadcasts::Source;
 
@@ -297,20 +298,30 @@ fn reminder(inspection: &Inspection, days: i64) -> Payload {
 
 /// How many practitioners the inspection concerns now (who did not switch
 /// inspections off), for the operator's preview.
-pub async fn preview_count(db: &PgPool, draft: &InspectionDraft) -> Result<usize, sqlx::Error> {
+pub async fn preview_count(
+    db: &PgPool,
+    draft: &InspectionDraft,
+    now: DateTime<Utc>,
+) -> Result<audience::Reach, sqlx::Error> {
     let mut conn = db.acquire().await?;
-    audience::count(&mut conn, &draft.audience(), Category::Inspections).await
+    audience::count(&mut conn, &draft.audience(), Category::Inspections, now).await
 }
 
 /// Schedules an inspection and tells everyone it concerns, in one
-/// transaction.
+/// transaction, after the operator's staff check in it.
 pub async fn schedule(
     db: &PgPool,
     draft: &InspectionDraft,
     source: Source,
     now: DateTime<Utc>,
-) -> Result<Scheduled, sqlx::Error> {
+) -> Result<Scheduled, PublishError> {
     let mut tx = db.begin().await?;
+    if let Err(refusal) =
+        broadcasts::check_source(&mut tx, source, "schedule_inspection", now).await?
+    {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
     let author = source.operator_id();
     let inspection_id = sqlx::query_scalar!(
         r#"
@@ -534,6 +545,9 @@ pub enum CancelError {
     NotFound,
     #[error("the inspection is already cancelled")]
     AlreadyCancelled,
+    /// The staff check refused (and audited it).
+    #[error(transparent)]
+    Refused(#[from] StaffRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -568,6 +582,12 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<Cancelled, CancelError> {
     let mut tx = db.begin().await?;
+    if let Err(refusal) =
+        broadcasts::check_source(&mut tx, source, "cancel_inspection", now).await?
+    {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
     let row = sqlx::query!(
         r#"
         UPDATE inspections SET cancelled_at = $2
@@ -681,6 +701,7 @@ mod tests {
     /// Schedules with `created_at` as if it had been done on `on`.
     async fn scheduled_on(db: &PgPool, draft: &InspectionDraft, on: NaiveDate) -> i64 {
         let created = on.and_hms_opt(9, 0, 0).unwrap().and_utc();
+        staff(db, OLGA).await;
         schedule(db, draft, Source::Operator(OLGA), created)
             .await
             .unwrap()
@@ -755,6 +776,7 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn an_organisation_is_told_and_a_region_only_when_no_organisation(db: PgPool) {
+        staff(&db, OLGA).await;
         add(&db, &practitioner(1)).await; // ГП № 5, Москва
         add(
             &db,
@@ -778,7 +800,7 @@ mod tests {
 
         let in_a_week = today() + chrono::Days::new(10);
         let org = draft(Some("гкб № 1"), Some("Москва"), in_a_week);
-        assert_eq!(preview_count(&db, &org).await.unwrap(), 1);
+        assert_eq!(preview_count(&db, &org, noon()).await.unwrap().total, 1);
         let scheduled = schedule(&db, &org, Source::Operator(OLGA), noon())
             .await
             .unwrap();
@@ -882,6 +904,7 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_cancellation_tells_those_told_withdraws_the_rest_and_reminds_no_more(db: PgPool) {
+        staff(&db, OLGA).await;
         for id in [1, 2, 3] {
             add(&db, &practitioner(id)).await;
         }
@@ -929,7 +952,7 @@ mod tests {
         .fetch_one(&db)
         .await
         .unwrap();
-        let progress = broadcasts::progress(&db, announcement)
+        let progress = broadcasts::progress(&db, announcement, noon())
             .await
             .unwrap()
             .unwrap();
@@ -966,6 +989,45 @@ mod tests {
             ],
             "the refused second cancellation wrote nothing"
         );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn scheduling_and_cancelling_need_an_operator_with_an_open_staff_session(db: PgPool) {
+        use crate::review::StaffRefusal;
+        add(&db, &practitioner(1)).await;
+        let org = draft(
+            Some("гкб № 1"),
+            Some("Москва"),
+            today() + chrono::Days::new(10),
+        );
+        assert!(matches!(
+            schedule(&db, &org, Source::Operator(OLGA), noon()).await,
+            Err(PublishError::Refused(StaffRefusal::NotOperator))
+        ));
+        let scheduled = schedule(&db, &org, Source::Cli, noon()).await.unwrap();
+        operators::grant(&db, OLGA, "test", noon()).await.unwrap();
+        assert!(matches!(
+            cancel(&db, scheduled.inspection_id, Source::Operator(OLGA), noon()).await,
+            Err(CancelError::Refused(StaffRefusal::NoStaffSession))
+        ));
+        let cancelled: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT cancelled_at FROM inspections WHERE id = $1")
+                .bind(scheduled.inspection_id)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(cancelled, None, "not cancelled");
+        let refused = operators::audit_by_operator(&db, OLGA)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|record| record.action == Some(AuditAction::Refused))
+            .count();
+        assert_eq!(refused, 2);
+        staff(&db, OLGA).await;
+        cancel(&db, scheduled.inspection_id, Source::Operator(OLGA), noon())
+            .await
+            .unwrap();
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

@@ -9,7 +9,8 @@
 //! Two categories cannot be switched off ([`Category::optional`]): security
 //! (logins, the second factor) and the status of one's own applications.
 //! Quiet hours hold everything but security ([`Category::held_in_quiet_hours`]);
-//! an urgent row (a login confirmation) is never held.
+//! an urgent row (a login confirmation) is never held. Changing quiet hours
+//! re-times what they hold ([`save`]).
 
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -252,13 +253,17 @@ pub async fn get(db: &PgPool, user_id: i64) -> Result<Settings, sqlx::Error> {
     })
 }
 
-/// Stores the user's settings whole.
+/// Stores the user's settings whole, and re-times what waits for the end
+/// of their quiet hours by the new ones (`outbox::retime_held`), in one
+/// transaction: quiet hours switched off release it now. Returns how many
+/// waiting notifications were re-timed.
 pub async fn save(
     db: &PgPool,
     user_id: i64,
     settings: &Settings,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
     let quiet = settings.quiet_hours;
     sqlx::query!(
         r#"
@@ -284,9 +289,11 @@ pub async fn save(
         settings.time_zone.name(),
         now,
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    let retimed = crate::outbox::retime_held(&mut tx, user_id, settings, now).await?;
+    tx.commit().await?;
+    Ok(retimed)
 }
 
 /// /forget: the choices go with the rest.

@@ -54,6 +54,112 @@ pub const NO_CONSENT: &str = "the recipient has no consent in force";
 /// unreachable (a 403 earlier, and the user has not written since).
 pub const UNREACHABLE: &str = "the chat is unreachable (the user blocked the bot)";
 
+/// `last_error` of a row failed because its payload does not parse.
+pub const UNREADABLE: &str = "the payload does not parse";
+
+/// How long a row of a kind this version does not know (written by a newer
+/// one during a rolling deploy) is left for a newer version to deliver
+/// before this one looks at it again.
+pub const UNKNOWN_KIND_HOLD: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Failed attempts after which an urgent row (a login confirmation) is
+/// given up: it is useless once its two minutes are over, so after
+/// 2 + 4 + 8 + 16 s it is given up rather than shown an hour later.
+pub const URGENT_MAX_ATTEMPTS: i32 = 5;
+
+/// The longest wait between two tries after a transient failure.
+pub const BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// What a claimed row comes to before any send, judged by what its
+/// recipient wants at this moment (their settings may have changed since
+/// the row was written). The delivery worker's rules, pure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// Send it (paced to Telegram's limits).
+    Send(Kind),
+    /// Not now, through no failure, no attempt counted: due again at
+    /// `until`; `quiet` when that is the end of the recipient's quiet hours.
+    Hold { until: DateTime<Utc>, quiet: bool },
+    /// Never: failed without a send, for this reason (`last_error`).
+    Fail(&'static str),
+}
+
+/// Whether a claimed row is sent, held or failed without a send: a kind
+/// this version does not know is held [`UNKNOWN_KIND_HOLD`]; a payload that
+/// does not parse fails; so does a recipient without consent in force
+/// (except operators' staff notices, [`Kind::FeedProposals`]), a chat
+/// known unreachable, and a category switched off; a non-urgent row of a
+/// category quiet hours hold, in the recipient's quiet hours, is held
+/// until they end. Everything else is sent.
+pub fn settle(row: &Claimed, now: DateTime<Utc>) -> Settle {
+    let Some(kind) = row.kind else {
+        let later = chrono::Duration::from_std(UNKNOWN_KIND_HOLD).unwrap_or(chrono::Duration::MAX);
+        return Settle::Hold {
+            until: now + later,
+            quiet: false,
+        };
+    };
+    if row.payload.is_none() {
+        return Settle::Fail(UNREADABLE);
+    }
+    if !row.consented && kind != Kind::FeedProposals {
+        // /forget committed after the row was written (or consent was never
+        // given). Operators' staff notices are not about them as
+        // practitioners.
+        return Settle::Fail(NO_CONSENT);
+    }
+    if row.unreachable {
+        return Settle::Fail(UNREACHABLE);
+    }
+    if !row.settings.allows(kind.category()) {
+        return Settle::Fail(SWITCHED_OFF);
+    }
+    if kind.category().held_in_quiet_hours()
+        && row.priority != Priority::Urgent
+        && let Some(release) = row.settings.release_at(now)
+    {
+        return Settle::Hold {
+            until: release,
+            quiet: true,
+        };
+    }
+    Settle::Send(kind)
+}
+
+/// After a send failed for a reason that may pass (a 5xx, a 401, the
+/// network): try again after a while, or give up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    After(std::time::Duration),
+    GiveUp,
+}
+
+/// The retry policy: `attempts` is the count with the failed one. 2 s,
+/// 4 s, 8 s, … 512 s, then every 10 minutes, so a network blip passes at
+/// the first retries and an outage is waited out without hammering it; up
+/// to [`MAX_ATTEMPTS`] (about two hours), an urgent row up to
+/// [`URGENT_MAX_ATTEMPTS`].
+pub fn after_transient_failure(priority: Priority, attempts: i32) -> Retry {
+    if attempts >= give_up_after(priority) {
+        Retry::GiveUp
+    } else {
+        Retry::After(backoff(attempts))
+    }
+}
+
+/// Failed attempts after which a row of this priority is given up.
+pub fn give_up_after(priority: Priority) -> i32 {
+    match priority {
+        Priority::Urgent => URGENT_MAX_ATTEMPTS,
+        Priority::Personal | Priority::Broadcast => MAX_ATTEMPTS,
+    }
+}
+
+/// The wait before the next try after `attempts` failed ones.
+pub fn backoff(attempts: i32) -> std::time::Duration {
+    std::time::Duration::from_secs(1 << attempts.clamp(1, 10)).min(BACKOFF_MAX)
+}
+
 /// What a notification is about; decides its buttons at delivery, its
 /// [`Priority`] and the [`Category`] a practitioner may switch off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,8 +398,8 @@ pub async fn enqueue(
             RETURNING key
         )
         INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
-                            dedup_key, broadcast_id)
-        SELECT $1, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8
+                            dedup_key, broadcast_id, quiet_held)
+        SELECT $1, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8, $6 IS NOT NULL
         WHERE $7::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh)
         ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
         RETURNING id
@@ -354,8 +460,9 @@ pub async fn enqueue_many(
             RETURNING key
         )
         INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
-                            dedup_key, broadcast_id)
-        SELECT chat_id, kind, payload, priority, $8, available_at, dedup_key, broadcast_id
+                            dedup_key, broadcast_id, quiet_held)
+        SELECT chat_id, kind, payload, priority, $8, available_at, dedup_key, broadcast_id,
+               available_at > $8
         FROM t
         WHERE dedup_key IS NULL OR dedup_key IN (SELECT key FROM fresh)
         ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
@@ -510,7 +617,7 @@ pub async fn retry_at(
     sqlx::query!(
         r#"
         UPDATE outbox
-        SET available_at = $2, last_error = $3, attempts = attempts + $4
+        SET available_at = $2, last_error = $3, attempts = attempts + $4, quiet_held = false
         WHERE id = $1
         "#,
         id,
@@ -523,17 +630,99 @@ pub async fn retry_at(
     Ok(())
 }
 
-/// Not now, through no failure: the recipient's quiet hours, or the chat's
-/// own send rate. Due again at `at`; no attempt is counted.
+/// Not now, through no failure: the chat's own send rate, a kind this
+/// version does not know. Due again at `at`; no attempt is counted.
 pub async fn hold_until(
     tx: &mut PgConnection,
     id: i64,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE outbox SET available_at = $2 WHERE id = $1", id, at)
-        .execute(tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE outbox SET available_at = $2, quiet_held = false WHERE id = $1",
+        id,
+        at
+    )
+    .execute(tx)
+    .await?;
     Ok(())
+}
+
+/// Not now: the recipient's quiet hours, which end at `at`. No attempt is
+/// counted; the row is re-timed if the recipient changes their quiet hours
+/// ([`retime_held`]).
+pub async fn hold_for_quiet_hours(
+    tx: &mut PgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE outbox SET available_at = $2, quiet_held = true WHERE id = $1",
+        id,
+        at
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The recipient changed their quiet hours (or zone): what waits for the
+/// end of the old ones waits for the new ones' end instead, or goes now if
+/// `now` is outside them. Returns how many rows were re-timed. In the
+/// transaction that saves the settings.
+pub async fn retime_held(
+    tx: &mut PgConnection,
+    chat_id: i64,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let release = settings.release_at(now);
+    let retimed = sqlx::query!(
+        r#"
+        UPDATE outbox SET available_at = $2, quiet_held = $3
+        WHERE chat_id = $1 AND quiet_held AND sent_at IS NULL AND failed_at IS NULL
+          AND available_at > $4
+        "#,
+        chat_id,
+        release.unwrap_or(now),
+        release.is_some(),
+        now,
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(retimed)
+}
+
+/// What waits for the end of a recipient's quiet hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub count: i64,
+    /// When the first of them goes.
+    pub first_at: DateTime<Utc>,
+}
+
+/// How many of the chat's rows wait for the end of its quiet hours, if any.
+pub async fn waiting_for_quiet_hours(
+    db: &PgPool,
+    chat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Waiting>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        SELECT count(*) AS "count!", min(available_at) AS first_at
+        FROM outbox
+        WHERE chat_id = $1 AND quiet_held AND sent_at IS NULL AND failed_at IS NULL
+          AND available_at > $2
+        "#,
+        chat_id,
+        now,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row.first_at.map(|first_at| Waiting {
+        count: row.count,
+        first_at,
+    }))
 }
 
 /// Where a row stands, for tests and the operators' view.
@@ -728,6 +917,182 @@ pub async fn purge_dedup_keys(
 mod tests {
     use super::*;
     use crate::notification_settings::{self, QuietHours};
+
+    /// A claimed row as `settle` sees it: consented, reachable, default
+    /// settings.
+    fn claimed(kind: Option<Kind>) -> Claimed {
+        Claimed {
+            id: 1,
+            chat_id: 10,
+            kind,
+            payload: Some(Payload {
+                key: "k".into(),
+                args: BTreeMap::new(),
+                login_challenge: None,
+                factor_reset: None,
+            }),
+            priority: kind.map_or(Priority::Personal, Kind::priority),
+            attempts: 0,
+            broadcast_id: None,
+            language: Language::Ru,
+            unreachable: false,
+            consented: true,
+            settings: Settings::default(),
+        }
+    }
+
+    #[test]
+    fn settle_sends_holds_or_fails_by_the_recipients_wishes_now() {
+        let day: DateTime<Utc> = "2026-11-25T09:00:00Z".parse().unwrap(); // 12:00 МСК
+        let night: DateTime<Utc> = "2026-11-25T20:00:00Z".parse().unwrap(); // 23:00 МСК
+        let morning: DateTime<Utc> = "2026-11-26T05:00:00Z".parse().unwrap(); // 08:00 МСК
+        let unknown = UNKNOWN_KIND_HOLD.as_secs() as i64;
+        let switched_off = |mut row: Claimed| {
+            row.settings.regulation = false;
+            row
+        };
+        let awake = |mut row: Claimed| {
+            row.settings.quiet_hours = None;
+            row
+        };
+        let modify = |f: fn(&mut Claimed)| {
+            move |mut row: Claimed| {
+                f(&mut row);
+                row
+            }
+        };
+        let notice = Some(Kind::RegulatoryNotice);
+        let login = Some(Kind::LoginConfirmation);
+        let cases: Vec<(&str, Claimed, DateTime<Utc>, Settle)> = vec![
+            (
+                "a notice by day",
+                claimed(notice),
+                day,
+                Settle::Send(Kind::RegulatoryNotice),
+            ),
+            (
+                "a notice at night waits for 08:00",
+                claimed(notice),
+                night,
+                Settle::Hold {
+                    until: morning,
+                    quiet: true,
+                },
+            ),
+            (
+                "without quiet hours",
+                awake(claimed(notice)),
+                night,
+                Settle::Send(Kind::RegulatoryNotice),
+            ),
+            (
+                "a login at night",
+                claimed(login),
+                night,
+                Settle::Send(Kind::LoginConfirmation),
+            ),
+            (
+                "a kind this version does not know",
+                claimed(None),
+                day,
+                Settle::Hold {
+                    until: day + chrono::Duration::seconds(unknown),
+                    quiet: false,
+                },
+            ),
+            (
+                "a payload that does not parse",
+                modify(|row| row.payload = None)(claimed(notice)),
+                day,
+                Settle::Fail(UNREADABLE),
+            ),
+            (
+                "no consent",
+                modify(|row| row.consented = false)(claimed(notice)),
+                day,
+                Settle::Fail(NO_CONSENT),
+            ),
+            (
+                "no consent, a staff notice",
+                modify(|row| row.consented = false)(claimed(Some(Kind::FeedProposals))),
+                day,
+                Settle::Send(Kind::FeedProposals),
+            ),
+            (
+                "unreachable",
+                modify(|row| row.unreachable = true)(claimed(login)),
+                night,
+                Settle::Fail(UNREACHABLE),
+            ),
+            (
+                "switched off",
+                switched_off(claimed(notice)),
+                day,
+                Settle::Fail(SWITCHED_OFF),
+            ),
+            (
+                "switched off, at night",
+                switched_off(claimed(notice)),
+                night,
+                Settle::Fail(SWITCHED_OFF),
+            ),
+            (
+                "a status cannot be switched off, but waits for the morning",
+                switched_off(claimed(Some(Kind::ApplicationStatusChanged))),
+                night,
+                Settle::Hold {
+                    until: morning,
+                    quiet: true,
+                },
+            ),
+        ];
+        for (what, row, now, expected) in cases {
+            assert_eq!(settle(&row, now), expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn the_retry_policy_backs_off_then_gives_up() {
+        use std::time::Duration;
+        let cases = [
+            (Priority::Personal, 1, Retry::After(Duration::from_secs(2))),
+            (Priority::Personal, 4, Retry::After(Duration::from_secs(16))),
+            (
+                Priority::Broadcast,
+                9,
+                Retry::After(Duration::from_secs(512)),
+            ),
+            (Priority::Broadcast, 10, Retry::After(BACKOFF_MAX)),
+            (
+                Priority::Personal,
+                MAX_ATTEMPTS - 1,
+                Retry::After(BACKOFF_MAX),
+            ),
+            (Priority::Personal, MAX_ATTEMPTS, Retry::GiveUp),
+            (
+                Priority::Urgent,
+                URGENT_MAX_ATTEMPTS - 1,
+                Retry::After(Duration::from_secs(16)),
+            ),
+            (Priority::Urgent, URGENT_MAX_ATTEMPTS, Retry::GiveUp),
+        ];
+        for (priority, attempts, expected) in cases {
+            assert_eq!(
+                after_transient_failure(priority, attempts),
+                expected,
+                "{priority:?} after {attempts}"
+            );
+        }
+        // A login confirmation is given up within its two minutes; any
+        // other row outlasts a two-hour outage.
+        let waited: Duration = (1..URGENT_MAX_ATTEMPTS).map(backoff).sum();
+        assert!(waited < Duration::from_secs(120), "{waited:?}");
+        let total: Duration = (1..MAX_ATTEMPTS).map(backoff).sum();
+        assert!(
+            total >= Duration::from_secs(110 * 60) && total <= Duration::from_secs(130 * 60),
+            "{total:?}"
+        );
+    }
 
     /// A login confirmation (urgent) or a status change (personal).
     fn note(chat_id: i64, urgent: bool) -> Notification {

@@ -135,7 +135,7 @@ const TABLES: &[Table] = &[
     Table {
         name: "applications",
         key: Key::Id("id"),
-        fields: &[applications::REASON_FIELD],
+        fields: &[applications::REASON_FIELD, applications::REQUEST_FIELD],
     },
     Table {
         name: "history",

@@ -44,6 +44,8 @@ broadcast-recipients = Recipients: { $shown } { $count ->
         [one] person
        *[other] people
     }
+broadcast-recipients-morning = Of them, { $shown } will get it in the morning: it is their quiet hours now.
+broadcast-session-closed = 🔐 Your staff session is closed; nothing was sent. Press the button again and enter the code from your authenticator app.
 broadcast-send = 📤 Send
 broadcast-edit = ✏️ Change…
 broadcast-edit-which = What to change?
@@ -94,6 +96,7 @@ broadcast-what-notice = 📤 Notice «{ $title }»
 broadcast-what-inspection = 📤 Inspection: { $place }, { $date }
 broadcast-progress = Sent { $sent } of { $total }, not delivered { $failed }.
 broadcast-progress-done = ✅ Done: sent { $sent } of { $total }, not delivered { $failed }.
+broadcast-progress-morning = 🌙 Waiting for the end of the recipients' quiet hours: { $shown }. They will get it in the morning.
 
 ## Proposed by the feed
 
@@ -148,3 +151,7 @@ broadcast-inspection-not-found = There is no such inspection.
 
 # What an operator may type instead of a region, meaning "in every region" (separated by |).
 broadcast-region-everywhere-words = in all regions|all|any|everywhere|-
+# What an operator may type instead of a link, meaning "no link" (separated by |).
+broadcast-no-link-words = no link|none|no|-
+# What an operator may type instead of a list of specialties or regions, meaning "everyone" (separated by |).
+broadcast-everyone-words = all|everyone

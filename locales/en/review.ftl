@@ -5,23 +5,12 @@ command-resets = Second-factor reset requests (staff)
 
 review-operators-only = This action is only available to staff who review applications.
 
+# The kind, the status and document kinds are named as the practitioner reads them
+# (app-kind, app-status, doc-kind): one name for one thing on both sides.
 review-card =
-    📋 Application <b>{ $number }</b> — { $kind ->
-        [activation] account activation
-        [periodic_accreditation] periodic accreditation
-        [certificate_request] certificate or extract
-        [personal_data_update] personal data update
-       *[other] other
-    }
+    📋 Application <b>{ $number }</b> — { $kind }
     Submitted: { $submitted } ({ $tz })
-    Status: { $status ->
-        [submitted] submitted
-        [in_review] in review
-        [approved] approved
-        [rejected] rejected
-        [more_documents_needed] documents requested
-       *[other] { $status }
-    }
+    Status: { $status }
     Applicant: { $has_name ->
         [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
        *[no] Telegram ID <code>{ $owner }</code>
@@ -31,18 +20,14 @@ review-card-documents = <b>Documents:</b>
 review-card-no-documents = No documents are attached to the application.
 review-card-document = { $n }. { $kind }, No. { $number }, issued { $issued }
 review-card-document-until = { $n }. { $kind }, No. { $number }, issued { $issued }, valid until { $until }
+review-card-resubmitted =
+    🔁 <b>Submitted again.</b> Asked for: “{ $requested }”
+    { $has_added ->
+        [yes] Added: { $added }
+       *[no] No new documents were added.
+    }
 review-card-missing = ⚠️ Documents missing: { $list }
 review-no-number = no number
-review-document-kind = { $kind ->
-        [passport] Passport
-        [snils] SNILS
-        [diploma] Diploma
-        [accreditation] Accreditation certificate
-        [qualification_upgrade] Qualification upgrade certificate
-        [licence] Licence
-        [employer_confirmation] Employer's confirmation
-       *[other] Other document
-    }
 review-document-button = 📄 { $n }. { $kind }
 review-document-caption = 📄 { $kind } — application { $number }
 review-approve = ✅ Approve
@@ -54,6 +39,8 @@ review-next-application = ⏭ Next application
 review-back-to-card = « Back to the application
 
 review-queue-empty = Nothing to review: the queue is empty.
+review-queue-still-empty = No new applications: the queue is still empty.
+review-queue-checked = <i>Checked at { $time } ({ $tz }).</i>
 review-decide-first = Decide this application first: it is assigned to you.
 review-ask-reason =
     Write the reason for the rejection in one message.

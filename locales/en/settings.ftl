@@ -51,6 +51,11 @@ settings-quiet-format = I could not read that time. Write when quiet hours start
 settings-quiet-empty = The start and the end are the same, so there would be no quiet hours. Give two different times, for example <code>22:30–07:00</code>, or switch quiet hours off with «Turn off».
 settings-quiet-saved = ✅ Quiet hours: { $hours }.
 settings-quiet-disabled = ✅ Quiet hours are off.
+settings-waiting = ⏳ Waiting for the end of quiet hours: { $count } { $count ->
+        [one] notification
+       *[other] notifications
+    }. They will arrive at { $time }.
+settings-released = 📬 The notifications waiting for the end of quiet hours will arrive now: { $count }.
 
 ## Time zone
 

@@ -3,7 +3,7 @@
 application-status-changed =
     Заявка { $number }: { $status ->
         [submitted] подана и ждёт рассмотрения
-        [in_review] на проверке
+        [in_review] на рассмотрении
         [approved] одобрена
         [rejected] отклонена
         [more_documents_needed] нужны дополнительные документы

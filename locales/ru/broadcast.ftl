@@ -45,6 +45,8 @@ broadcast-recipients = Получат: { $shown } { $count ->
         [few] человека
        *[many] человек
     }
+broadcast-recipients-morning = 🌙 Из них { $shown } — утром: сейчас у получателей тихие часы.
+broadcast-session-closed = 🔐 Сессия сотрудника закрыта, ничего не отправлено. Нажмите кнопку ещё раз и введите код из приложения-аутентификатора.
 broadcast-send = 📤 Отправить
 broadcast-edit = ✏️ Изменить…
 broadcast-edit-which = Что изменить?
@@ -95,6 +97,7 @@ broadcast-what-notice = 📤 Уведомление «{ $title }»
 broadcast-what-inspection = 📤 Проверка: { $place }, { $date }
 broadcast-progress = Отправлено { $sent } из { $total }, не доставлено { $failed }.
 broadcast-progress-done = ✅ Готово: отправлено { $sent } из { $total }, не доставлено { $failed }.
+broadcast-progress-morning = 🌙 Ждут окончания тихих часов получателей: { $shown }. Они получат уведомление утром.
 
 ## Предложено из ленты
 
@@ -151,3 +154,7 @@ broadcast-inspection-not-found = Такой проверки нет.
 
 # Что оператор может написать вместо региона, имея в виду «во всех регионах» (через |).
 broadcast-region-everywhere-words = во всех регионах|во всех|всем|все|любой|-
+# Что оператор может написать вместо ссылки, имея в виду «без ссылки» (через |).
+broadcast-no-link-words = без ссылки|нет|-
+# Что оператор может написать вместо списка специальностей или регионов, имея в виду «всем» (через |).
+broadcast-everyone-words = всем|все

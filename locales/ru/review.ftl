@@ -5,23 +5,12 @@ command-resets = Запросы на сброс второго фактора (�
 
 review-operators-only = Это действие доступно только сотрудникам, проверяющим заявки.
 
+# The kind, the status and document kinds are named as the practitioner reads them
+# (app-kind, app-status, doc-kind): one name for one thing on both sides.
 review-card =
-    📋 Заявка <b>{ $number }</b> — { $kind ->
-        [activation] активация учётной записи
-        [periodic_accreditation] периодическая аккредитация
-        [certificate_request] справка или выписка
-        [personal_data_update] изменение персональных данных
-       *[other] другое
-    }
+    📋 Заявка <b>{ $number }</b> — { $kind }
     Подана: { $submitted } ({ $tz })
-    Статус: { $status ->
-        [submitted] подана
-        [in_review] на проверке
-        [approved] одобрена
-        [rejected] отклонена
-        [more_documents_needed] запрошены документы
-       *[other] { $status }
-    }
+    Статус: { $status }
     Заявитель: { $has_name ->
         [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
        *[no] Telegram ID <code>{ $owner }</code>
@@ -31,18 +20,14 @@ review-card-documents = <b>Документы:</b>
 review-card-no-documents = Документов к заявке не приложено.
 review-card-document = { $n }. { $kind }, № { $number }, выдан { $issued }
 review-card-document-until = { $n }. { $kind }, № { $number }, выдан { $issued }, действует до { $until }
+review-card-resubmitted =
+    🔁 <b>Подана повторно.</b> Запрошено: «{ $requested }»
+    { $has_added ->
+        [yes] Добавлено: { $added }
+       *[no] Новых документов не добавлено.
+    }
 review-card-missing = ⚠️ Не хватает документов: { $list }
 review-no-number = без номера
-review-document-kind = { $kind ->
-        [passport] Паспорт
-        [snils] СНИЛС
-        [diploma] Диплом
-        [accreditation] Свидетельство об аккредитации
-        [qualification_upgrade] Удостоверение о повышении квалификации
-        [licence] Лицензия
-        [employer_confirmation] Подтверждение работодателя
-       *[other] Другой документ
-    }
 review-document-button = 📄 { $n }. { $kind }
 review-document-caption = 📄 { $kind } — заявка { $number }
 review-approve = ✅ Одобрить
@@ -54,6 +39,8 @@ review-next-application = ⏭ Следующая заявка
 review-back-to-card = « Назад к заявке
 
 review-queue-empty = Заявок на проверку нет: очередь пуста.
+review-queue-still-empty = Новых заявок нет: очередь по-прежнему пуста.
+review-queue-checked = <i>Проверено в { $time } ({ $tz }).</i>
 review-decide-first = Сначала примите решение по этой заявке: она закреплена за вами.
 review-ask-reason =
     Напишите причину отказа одним сообщением.

@@ -259,14 +259,17 @@ async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: 
         reply.html.as_deref(),
         Some(ru("broadcast-use-buttons").as_str())
     );
+    // Whom it concerns comes before the steps are counted: the total
+    // never changes on the way.
+    assert!(!first.body().contains("Шаг"), "{}", first.body());
     let ask = olga.press("🏥 Организация").await;
     assert_eq!(ask.message_id, first.message_id);
-    assert!(ask.body().starts_with("Шаг 2 из 6."), "{}", ask.body());
+    assert!(ask.body().starts_with("Шаг 1 из 5."), "{}", ask.body());
     let reply = olga.send("ГБУЗ ГП № 1").await;
-    assert!(reply.body().starts_with("Шаг 3 из 6."), "{}", reply.body());
+    assert!(reply.body().starts_with("Шаг 2 из 5."), "{}", reply.body());
     assert_eq!(reply.button_labels(), ["Во всех регионах", "✖️ Отмена"]);
     let reply = olga.send("Москва").await;
-    assert!(reply.body().starts_with("Шаг 4 из 6."), "{}", reply.body());
+    assert!(reply.body().starts_with("Шаг 3 из 5."), "{}", reply.body());
     let reply = olga.send("15/03/2027").await;
     assert_eq!(
         reply.html.as_deref(),
@@ -295,7 +298,7 @@ async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: 
         ]
     );
     let ask = olga.press("Плановая выездная").await;
-    assert!(ask.body().starts_with("Шаг 6 из 6."), "{}", ask.body());
+    assert!(ask.body().starts_with("Шаг 5 из 5."), "{}", ask.body());
     let preview = olga
         .send("Медицинские книжки, журналы учёта, лицензию")
         .await;
@@ -334,6 +337,156 @@ async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: 
         );
     }
     assert_eq!(count(&app, "SELECT count(*) FROM inspections").await, 1);
+    app.finish().await;
+}
+
+/// At night the preview says how many get the notice only in the morning,
+/// and so does the progress once only those are left.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_preview_and_the_progress_say_how_many_wait_for_the_morning(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    // 23:00 in Moscow.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 25, 20, 0, 0).unwrap());
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let mut awake = notification_settings::get(&app.db, boris.id())
+        .await
+        .unwrap();
+    awake.quiet_hours = None;
+    notification_settings::save(&app.db, boris.id(), &awake, app.clock.now())
+        .await
+        .unwrap();
+    let olga = operator(&app, "Ольга").await;
+
+    olga.send("/notice").await;
+    olga.send("Приказ № 9н").await;
+    olga.send("Меняется порядок аттестации.").await;
+    olga.press("Без ссылки").await;
+    olga.press("Всем").await;
+    let preview = olga.press("Всем").await;
+    let body = preview.body();
+    assert!(body.contains("Получат: 2 человека"), "{body}");
+    assert!(
+        body.contains("🌙 Из них 1 — утром: сейчас у получателей тихие часы."),
+        "{body}"
+    );
+    let progress = olga.press(SEND).await;
+    boris.wait_for_text("📜 Приказ № 9н").await;
+    let chat = olga
+        .wait_for(|chat| {
+            chat.message(progress.message_id)
+                .is_some_and(|m| m.body().contains("Отправлено 1 из 2"))
+        })
+        .await;
+    let body = chat.message(progress.message_id).unwrap().body().to_owned();
+    assert!(
+        body.ends_with(
+            "Отправлено 1 из 2, не доставлено 0.\n🌙 Ждут окончания тихих часов получателей: 1. Они получат уведомление утром."
+        ),
+        "{body}"
+    );
+    assert_eq!(pushes_with(&anna, "Приказ № 9н").await, 0);
+
+    // 08:00: the last one goes, and the progress says «Готово».
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 26, 5, 0, 0).unwrap());
+    app.wake_delivery();
+    anna.wait_for_text("📜 Приказ № 9н").await;
+    let finished = done(&olga, &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
+        "{finished}"
+    );
+    app.finish().await;
+}
+
+/// «Без ссылки» and «Во всех регионах» are answers: the draft lives in
+/// Redis as JSON between the presses, and the question does not come back.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
+    let vera = practitioner(&app, "Вера", "Терапия", "Тверская область", "ГБУЗ ГП № 1").await;
+    let olga = operator(&app, "Ольга").await;
+
+    olga.send("/notice").await;
+    olga.send("Приказ № 7н").await;
+    let ask = olga.send("Меняется порядок аттестации.").await;
+    assert!(ask.body().starts_with("Шаг 3 из 5."), "{}", ask.body());
+    let ask = olga.press("Без ссылки").await;
+    assert!(ask.body().starts_with("Шаг 4 из 5."), "{}", ask.body());
+    let ask = olga.press("Всем").await;
+    assert!(ask.body().starts_with("Шаг 5 из 5."), "{}", ask.body());
+    let preview = olga.press("Всем").await;
+    assert!(
+        preview.body().starts_with("Предпросмотр."),
+        "{}",
+        preview.body()
+    );
+    assert!(!preview.body().contains("🔗"), "{}", preview.body());
+    assert!(preview.body().contains("Получат: 2 человека"));
+    // Changing the link shows what it holds now: no link.
+    olga.press("✏️ Изменить…").await;
+    let ask = olga.press("Ссылка").await;
+    assert!(ask.body().contains("Сейчас: Без ссылки"), "{}", ask.body());
+    // A word meaning «no link», typed, is the same answer.
+    let preview = olga.send("без ссылки").await;
+    assert!(
+        preview.body().starts_with("Предпросмотр."),
+        "{}",
+        preview.body()
+    );
+    let progress = olga.press(SEND).await;
+    done(&olga, &progress).await;
+    for phone in [&anna, &vera] {
+        let push = phone.wait_for_text("📜 Приказ № 7н").await;
+        assert!(!push.body().contains("🔗"), "{}", push.body());
+    }
+
+    let first = olga.send("/inspection").await;
+    assert_eq!(first.button_labels()[0], "🏥 Организация");
+    olga.press("🏥 Организация").await;
+    olga.send("ГБУЗ ГП № 1").await;
+    let ask = olga.press("Во всех регионах").await;
+    assert!(ask.body().starts_with("Шаг 3 из 5."), "{}", ask.body());
+    olga.send("15.12.2026").await;
+    olga.press("Плановая выездная").await;
+    let preview = olga.send("Лицензию").await;
+    assert!(
+        preview.body().contains("Получат: 2 человека"),
+        "{}",
+        preview.body()
+    );
+    olga.press("✏️ Изменить…").await;
+    let ask = olga.press("Регион организации").await;
+    assert!(
+        ask.body().contains("Сейчас: Во всех регионах"),
+        "{}",
+        ask.body()
+    );
+    let preview = olga.send("Москва").await;
+    assert!(
+        preview.body().contains("Получат: 1 человек"),
+        "{}",
+        preview.body()
+    );
+    olga.press("✏️ Изменить…").await;
+    olga.press("Регион организации").await;
+    let preview = olga.send("во всех регионах").await;
+    assert!(
+        preview.body().contains("Получат: 2 человека"),
+        "{}",
+        preview.body()
+    );
+    let progress = olga.press(SEND).await;
+    let finished = done(&olga, &progress).await;
+    assert!(
+        finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
+        "{finished}"
+    );
+    anna.wait_for_text("🔎 Назначена проверка").await;
+    vera.wait_for_text("🔎 Назначена проверка").await;
     app.finish().await;
 }
 

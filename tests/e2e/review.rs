@@ -164,9 +164,12 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
 
     let body = card.body();
     for part in [
-        format!("📋 Заявка {} — активация учётной записи", submitted.number),
+        format!(
+            "📋 Заявка {} — Активация личного кабинета",
+            submitted.number
+        ),
         "Подана: 25.11.2026 12:00 (МСК)".to_owned(),
-        "Статус: на проверке".to_owned(),
+        "Статус: на рассмотрении".to_owned(),
         format!(
             "Заявитель: Иванова Анна Сергеевна, Telegram ID {}",
             anna.id()
@@ -183,7 +186,7 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
             "📄 1. Паспорт",
             "📄 2. СНИЛС",
             "📄 3. Диплом",
-            "📄 4. Подтверждение работодателя",
+            "📄 4. Справка с места работы",
             APPROVE,
             REJECT,
             MORE,
@@ -191,7 +194,7 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
         ]
     );
     // The practitioner is told the application is being looked at.
-    push(&anna, &submitted.number, "на проверке").await;
+    push(&anna, &submitted.number, "на рассмотрении").await;
 
     let file = olga.press("📄 1. Паспорт").await;
     let document = file.document.as_ref().expect("a file is sent");
@@ -699,5 +702,102 @@ async fn help_lists_the_staff_commands_to_operators_only(db: PgPool) {
     assert!(help.body().contains("/settings"), "{}", help.body());
     assert!(!help.body().contains("/review"), "{}", help.body());
     assert!(!help.body().contains("/inspection"), "{}", help.body());
+    app.finish().await;
+}
+
+/// «🔄 Проверить очередь» on an empty queue says it is still empty, and
+/// when it was checked: the tap visibly does something.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn checking_an_empty_queue_says_it_is_still_empty(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = operator(&app, "Ольга").await;
+    let empty = olga.send("/review").await;
+    assert_eq!(empty.body(), ru("review-queue-empty"));
+
+    let checked = olga.press("🔄 Проверить очередь").await;
+    assert_eq!(checked.message_id, empty.message_id);
+    let time = medcab_core::dates::Reader::moscow(medcab_core::Language::Ru).time(app.clock.now());
+    assert_eq!(
+        checked.body(),
+        format!("{}\nПроверено в {time} (МСК).", ru("review-queue-empty"))
+    );
+    app.clock.advance(chrono::Duration::minutes(1));
+    let again = olga.press_forged("op:refresh").await;
+    assert_eq!(again.text, Some(ru("review-queue-still-empty")));
+
+    // Once there is an application, the same button shows its card.
+    let anna = app.active_user("Анна", "ru").await;
+    let submitted = submitted_activation(&app, &anna).await;
+    let card = olga.press("🔄 Проверить очередь").await;
+    assert!(card.body().contains(&submitted.number), "{}", card.body());
+    app.finish().await;
+}
+
+/// The operator asks for a document none of the kind's required ones is
+/// (a marriage certificate); the practitioner files it as «Другой
+/// документ» and submits again: it is on the card, and the card says what
+/// was asked and what was added.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let submitted = submitted_activation(&app, &anna).await;
+    let olga = operator(&app, "Ольга").await;
+    let card = olga.send("/review").await;
+    assert!(!card.body().contains("Другой документ"), "{}", card.body());
+    olga.press(MORE).await;
+    olga.send("Приложите свидетельство о браке").await;
+    push(&anna, &submitted.number, "нужны дополнительные документы").await;
+
+    app.clock.advance(chrono::Duration::minutes(5));
+    let now = app.clock.now();
+    let meta = DocumentMeta {
+        kind: DocumentKind::Other,
+        number: None,
+        issued_on: NaiveDate::from_ymd_opt(2015, 8, 1),
+        valid_until: None,
+        issuer: Some("ЗАГС Тверского района".into()),
+    };
+    let file = b"%PDF-1.4\n1 0 obj (marriage) endobj\ntrailer <<>>\n%%EOF\n";
+    let stored = documents::store(
+        &app.db,
+        &app.vault,
+        anna.id(),
+        &meta,
+        file,
+        Some("svidetelstvo.pdf"),
+        now,
+        DEFAULT_MAX_BYTES,
+    )
+    .await
+    .unwrap();
+    let Stored::New(added) = stored else {
+        panic!("a new document: {stored:?}")
+    };
+    applications::submit(&app.db, &app.vault, anna.id(), submitted.id, now)
+        .await
+        .unwrap();
+
+    let card = olga.send("/review").await;
+    let body = card.body();
+    assert!(body.contains(&submitted.number), "{body}");
+    assert!(body.contains("5. Другой документ"), "{body}");
+    assert!(
+        body.contains("🔁 Подана повторно. Запрошено: «Приложите свидетельство о браке»"),
+        "{body}"
+    );
+    assert!(body.contains("Добавлено: 5. Другой документ"), "{body}");
+    assert!(
+        card.button_labels().contains(&"📄 5. Другой документ"),
+        "{:?}",
+        card.button_labels()
+    );
+    let file = olga.press("📄 5. Другой документ").await;
+    assert!(file.body().contains("Другой документ"), "{}", file.body());
+    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+        .await
+        .unwrap();
+    assert_eq!(stored.added_document_ids, [added]);
+    assert!(stored.document_ids.contains(&added));
     app.finish().await;
 }

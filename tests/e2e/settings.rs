@@ -288,3 +288,81 @@ async fn consent_comes_before_settings_but_activation_need_not(db: PgPool) {
     assert!(!stored(&app, anna.id()).await.regulation);
     app.finish().await;
 }
+
+/// At night a push waits for the end of quiet hours: /settings says so,
+/// and switching quiet hours off releases it at once (its release time was
+/// fixed when it was held; the change re-times it).
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn switching_quiet_hours_off_releases_what_waits_and_settings_say_what_waits(db: PgPool) {
+    use medcab_core::outbox::{self, Kind, Notification, Payload};
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    // 23:00 in Moscow.
+    app.clock.set("2026-11-25T20:00:00Z".parse().unwrap());
+    let payload = Payload {
+        key: "application-status-changed".into(),
+        args: [
+            ("number".to_owned(), "А-2026-000007".into()),
+            ("status".to_owned(), "approved".into()),
+        ]
+        .into(),
+        login_challenge: None,
+        factor_reset: None,
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let id = outbox::enqueue(
+        &mut tx,
+        &Notification::new(anna.id(), Kind::ApplicationStatusChanged, payload),
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.wake_delivery();
+    let morning: chrono::DateTime<chrono::Utc> = "2026-11-26T05:00:00Z".parse().unwrap();
+    for _ in 0..100 {
+        let rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
+        if rows
+            .iter()
+            .any(|row| row.id == id && row.available_at == morning)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let screen = anna.send("/settings").await;
+    assert!(
+        screen
+            .body()
+            .ends_with("⏳ Ждут окончания тихих часов: 1 уведомление. Придут в 08:00."),
+        "{}",
+        screen.body()
+    );
+    let quiet = anna.press("🌙 Тихие часы: 22:00–08:00").await;
+    assert!(
+        quiet
+            .body()
+            .contains("⏳ Ждут окончания тихих часов: 1 уведомление."),
+        "{}",
+        quiet.body()
+    );
+    let saved = anna.press("Выключить").await;
+    assert!(
+        saved.body().starts_with(
+            "✅ Тихие часы выключены. 📬 Уведомления, ждавшие окончания тихих часов, придут сейчас: 1."
+        ),
+        "{}",
+        saved.body()
+    );
+    assert!(!saved.body().contains("⏳"), "{}", saved.body());
+    // No need to wait for 08:00.
+    app.wake_delivery();
+    anna.wait_for(|chat| {
+        chat.bot_messages()
+            .any(|m| m.body().starts_with("Заявка А-2026-000007: одобрена"))
+    })
+    .await;
+    app.finish().await;
+}

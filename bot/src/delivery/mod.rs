@@ -17,7 +17,9 @@
 //!    category the recipient switched off, is failed with the reason; a
 //!    non-urgent row in the recipient's quiet hours is held until they end
 //!    (their settings are read at this moment, so a change made after the
-//!    row was written counts).
+//!    row was written counts). These rules and the retry policy below are
+//!    core's, pure and unit-tested (`outbox::settle`,
+//!    `outbox::after_transient_failure`); the worker carries them out.
 //! 2. [`Pacer`] says whether the send may go now (Telegram's per-chat and
 //!    per-bot limits, shared by all instances through Redis). A short wait
 //!    is waited with the row in hand; a chat that must wait longer has its
@@ -57,7 +59,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use medcab_core::Clock;
 use medcab_core::login_confirmations;
-use medcab_core::outbox::{self, Claimed, Kind, Priority};
+use medcab_core::outbox::{self, Claimed, Kind, Retry, Settle};
 use medcab_core::telegram_users;
 use sqlx::{PgPool, Postgres, Transaction};
 use teloxide::prelude::*;
@@ -85,19 +87,13 @@ pub const DEFAULT_LANES: usize = 4;
 /// How long a lane rests after the database failed it.
 const ERROR_REST: Duration = Duration::from_secs(1);
 
-/// How long a row of a kind this version does not know is left for a
-/// newer version to deliver before this one looks at it again.
-pub const UNKNOWN_KIND_HOLD: Duration = Duration::from_secs(5 * 60);
-
-/// `last_error` of a row failed because its payload does not parse.
-pub const UNREADABLE: &str = "the payload does not parse";
-
 /// `last_error` of a login confirmation's push not sent because its
 /// challenge expired (or was answered, or erased) before it could go.
 pub const CHALLENGE_OVER: &str = "the login confirmation is over";
 
-/// Why a row was failed without a send.
-pub use outbox::{NO_CONSENT, SWITCHED_OFF, UNREACHABLE};
+/// Why a row was failed without a send, and how long a row of an unknown
+/// kind is left alone (core's rules).
+pub use outbox::{NO_CONSENT, SWITCHED_OFF, UNKNOWN_KIND_HOLD, UNREACHABLE, UNREADABLE};
 
 /// Tells the worker there is something new in the outbox, so an urgent push
 /// does not wait for the next poll. A wake while every lane is busy is
@@ -305,52 +301,40 @@ impl Worker {
         row: Claimed,
         now: DateTime<Utc>,
     ) -> Result<Next, sqlx::Error> {
-        let Some(kind) = row.kind else {
-            // Written by a newer version (a rolling deploy): it will
-            // deliver it; this one leaves it alone a while.
-            tracing::warn!(
-                id = row.id,
-                "an outbox row of a kind this version does not know"
-            );
-            outbox::hold_until(&mut tx, row.id, now + to_chrono(UNKNOWN_KIND_HOLD)).await?;
-            tx.commit().await?;
-            return Ok(Next::Busy);
+        // What the recipient should not get now is settled without a send
+        // (core's rules: `outbox::settle`).
+        let kind = match outbox::settle(&row, now) {
+            Settle::Send(kind) => kind,
+            Settle::Hold { until, quiet } => {
+                if quiet {
+                    tracing::debug!(id = row.id, %until, "held for quiet hours");
+                    outbox::hold_for_quiet_hours(&mut tx, row.id, until).await?;
+                } else {
+                    // Written by a newer version (a rolling deploy): it will
+                    // deliver it; this one leaves it alone a while.
+                    tracing::warn!(id = row.id, "an outbox row this version cannot deliver yet");
+                    outbox::hold_until(&mut tx, row.id, until).await?;
+                }
+                tx.commit().await?;
+                return Ok(Next::Busy);
+            }
+            Settle::Fail(reason) => {
+                if reason == UNREADABLE {
+                    tracing::error!(id = row.id, "an outbox row whose payload does not parse");
+                } else {
+                    tracing::debug!(id = row.id, reason, "not sent");
+                }
+                outbox::mark_failed(&mut tx, row.id, reason, false).await?;
+                tx.commit().await?;
+                return Ok(Next::Busy);
+            }
         };
         let Some(payload) = row.payload.as_ref() else {
-            tracing::error!(id = row.id, "an outbox row whose payload does not parse");
+            // `settle` fails a row without a payload.
             outbox::mark_failed(&mut tx, row.id, UNREADABLE, false).await?;
             tx.commit().await?;
             return Ok(Next::Busy);
         };
-        if !row.consented && kind != Kind::FeedProposals {
-            // /forget committed after the row was written (or consent was
-            // never given): nothing goes to this person. Operators' staff
-            // notices are not about them as practitioners.
-            tracing::debug!(id = row.id, kind = kind.as_str(), "no consent in force");
-            outbox::mark_failed(&mut tx, row.id, NO_CONSENT, false).await?;
-            tx.commit().await?;
-            return Ok(Next::Busy);
-        }
-        if row.unreachable {
-            outbox::mark_failed(&mut tx, row.id, UNREACHABLE, false).await?;
-            tx.commit().await?;
-            return Ok(Next::Busy);
-        }
-        if !row.settings.allows(kind.category()) {
-            tracing::debug!(id = row.id, kind = kind.as_str(), "switched off");
-            outbox::mark_failed(&mut tx, row.id, SWITCHED_OFF, false).await?;
-            tx.commit().await?;
-            return Ok(Next::Busy);
-        }
-        if kind.category().held_in_quiet_hours()
-            && row.priority != Priority::Urgent
-            && let Some(release) = row.settings.release_at(now)
-        {
-            tracing::debug!(id = row.id, %release, "held for quiet hours");
-            outbox::hold_until(&mut tx, row.id, release).await?;
-            tx.commit().await?;
-            return Ok(Next::Busy);
-        }
         // A login confirmation goes only while its challenge is pending: a
         // late push would ask about a login already refused. Its number is
         // read here, so the outbox never holds it.
@@ -446,11 +430,15 @@ impl Worker {
                     Failure::Transient => {
                         let attempts = row.attempts + 1;
                         tracing::warn!(id = row.id, attempts, %description, "a notification failed");
-                        if attempts >= give_up_after(row.priority) {
-                            outbox::mark_failed(&mut tx, row.id, &description, true).await?;
-                        } else {
-                            let later = self.clock.now() + to_chrono(backoff(attempts));
-                            outbox::retry_at(&mut tx, row.id, later, &description, true).await?;
+                        match outbox::after_transient_failure(row.priority, attempts) {
+                            Retry::GiveUp => {
+                                outbox::mark_failed(&mut tx, row.id, &description, true).await?;
+                            }
+                            Retry::After(wait) => {
+                                let later = self.clock.now() + to_chrono(wait);
+                                outbox::retry_at(&mut tx, row.id, later, &description, true)
+                                    .await?;
+                            }
                         }
                         Next::Busy
                     }
@@ -464,30 +452,6 @@ impl Worker {
 
 fn to_chrono(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
-}
-
-/// The longest wait between two tries after a transient failure.
-const BACKOFF_MAX: Duration = Duration::from_secs(600);
-
-/// Failed attempts after which a row is given up. An urgent row (a login
-/// confirmation) is useless once its two minutes are over: after 2 + 4 + 8
-/// + 16 s it is given up rather than shown to the user an hour later.
-fn give_up_after(priority: Priority) -> i32 {
-    match priority {
-        Priority::Urgent => URGENT_MAX_ATTEMPTS,
-        Priority::Personal | Priority::Broadcast => outbox::MAX_ATTEMPTS,
-    }
-}
-
-/// See [`give_up_after`].
-const URGENT_MAX_ATTEMPTS: i32 = 5;
-
-/// 2 s, 4 s, 8 s, … 512 s, then 10 minutes: a network blip passes at the
-/// first retries, and an outage of Telegram or of the network is waited
-/// out without hammering it. With [`outbox::MAX_ATTEMPTS`] a row survives
-/// about two hours of failures.
-fn backoff(attempts: i32) -> Duration {
-    Duration::from_secs(1 << attempts.clamp(1, 10)).min(BACKOFF_MAX)
 }
 
 fn classify(error: &RequestError) -> Failure {
@@ -551,28 +515,6 @@ mod tests {
     use teloxide::types::Seconds;
 
     use super::*;
-
-    #[test]
-    fn a_login_confirmation_is_given_up_within_its_two_minutes() {
-        let waited: Duration = (1..give_up_after(Priority::Urgent)).map(backoff).sum();
-        assert!(waited < Duration::from_secs(120), "{waited:?}");
-        assert!(give_up_after(Priority::Broadcast) > give_up_after(Priority::Urgent));
-    }
-
-    #[test]
-    fn backoff_grows_to_ten_minutes_and_outlasts_a_two_hour_outage() {
-        assert_eq!(backoff(1), Duration::from_secs(2));
-        assert_eq!(backoff(4), Duration::from_secs(16));
-        assert_eq!(backoff(9), Duration::from_secs(512));
-        assert_eq!(backoff(10), BACKOFF_MAX);
-        assert_eq!(backoff(50), BACKOFF_MAX);
-        // The waits before a row is given up on: about two hours.
-        let total: Duration = (1..outbox::MAX_ATTEMPTS).map(backoff).sum();
-        assert!(
-            total >= Duration::from_secs(110 * 60) && total <= Duration::from_secs(130 * 60),
-            "{total:?}"
-        );
-    }
 
     #[test]
     fn failures_are_told_apart() {

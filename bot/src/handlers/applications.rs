@@ -270,7 +270,7 @@ async fn card(
         return Ok(None);
     };
     let mut rows = Vec::new();
-    if matches!(app.status, Status::Draft | Status::MoreDocumentsNeeded) {
+    if apps::may_submit(app.status) {
         rows.push(vec![button(
             t.msg("app-submit"),
             Action::App(AppAction::Submit(id)),

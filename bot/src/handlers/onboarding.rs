@@ -38,7 +38,6 @@ use medcab_core::onboarding::{
     self, Applying, ContactRejection, Position, RegistryMatch, SharedContact,
 };
 use medcab_core::second_factor;
-use medcab_core::totp;
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -409,7 +408,7 @@ async fn send_qr(
         .await?;
     let secret = second_factor::enrolment_secret(db, &services.vault, chat_id.0).await?;
     let url = secret.otpauth_url(ISSUER, &chat_id.0.to_string());
-    let picture = InputFile::memory(totp::qr_png(&url)).file_name("medcab-qr.png");
+    let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-qr.png");
     let sent = bot
         .send_photo(chat_id, picture)
         .caption(t.msg_with(

@@ -6,8 +6,8 @@
 //!
 //! ```text
 //! operator: /review
-//! bot:      📋 Заявка А-2026-000001 — активация учётной записи
-//!           Подана: 25.11.2026 12:00 (МСК) · Статус: на проверке …
+//! bot:      📋 Заявка А-2026-000001 — Активация личного кабинета
+//!           Подана: 25.11.2026 12:00 (МСК) · Статус: на рассмотрении …
 //!           Документы: 1. Паспорт, № 4510 123456, выдан 30.06.2020 …
 //!           [📄 1. Паспорт] [📄 2. СНИЛС] …
 //!           [✅ Одобрить] [❌ Отклонить] [📎 Запросить документы] [⏭ Следующая]
@@ -52,6 +52,10 @@ const RESETS_SHOWN: usize = 20;
 pub enum OpAction {
     /// The next application of the queue (from a screen without a card).
     Next,
+    /// «🔄 Проверить очередь» on the empty queue: the next application, or
+    /// a word that the queue is still empty (the same screen again would
+    /// change nothing the operator can see).
+    Refresh,
     /// «⏭ Следующая» on the card of an application: while it is undecided
     /// the operator holds it, and it is the one that comes back.
     Skip(i64),
@@ -76,6 +80,7 @@ impl OpAction {
     pub fn encode(self) -> String {
         match self {
             OpAction::Next => "next".to_owned(),
+            OpAction::Refresh => "refresh".to_owned(),
             OpAction::Skip(id) => format!("next:{id}"),
             OpAction::Document {
                 application,
@@ -97,6 +102,9 @@ impl OpAction {
         }
         if data == "resets" {
             return Some(OpAction::Resets);
+        }
+        if data == "refresh" {
+            return Some(OpAction::Refresh);
         }
         let (verb, rest) = data.split_once(':')?;
         match verb {
@@ -121,7 +129,7 @@ impl OpAction {
     /// What was attempted, for the security log.
     fn name(self) -> &'static str {
         match self {
-            OpAction::Next | OpAction::Skip(_) => "claim",
+            OpAction::Next | OpAction::Refresh | OpAction::Skip(_) => "claim",
             OpAction::Document { .. } => "document",
             OpAction::Approve(_) => "approve",
             OpAction::Reject(_) => "reject",
@@ -139,6 +147,7 @@ impl OpAction {
         let big = i64::MAX;
         vec![
             OpAction::Next,
+            OpAction::Refresh,
             OpAction::Skip(1),
             OpAction::Document {
                 application: big,
@@ -205,7 +214,7 @@ pub async fn review_command(
         return Ok(());
     };
     dialogue.exit().await?;
-    let (screen, _) = next_screen(t, &db, &services, operator, None).await?;
+    let (screen, _) = next_screen(t, &db, &services, operator).await?;
     screen::show(&bot, msg.chat.id, screen).await
 }
 
@@ -228,19 +237,37 @@ pub async fn press(
         OpAction::Next => {
             screen::answer(&bot, &query).await?;
             dialogue.exit().await?;
-            let (screen, _) = next_screen(t, &db, &services, operator, None).await?;
+            let (screen, _) = next_screen(t, &db, &services, operator).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        OpAction::Refresh => {
+            dialogue.exit().await?;
+            let (mut screen, shown) = next_screen(t, &db, &services, operator).await?;
+            if shown != Shown::Empty {
+                screen::answer(&bot, &query).await?;
+                return screen::replace(&bot, &query, screen).await;
+            }
+            // Still empty: said at once, and the screen says when it was
+            // checked, so the tap visibly did something.
+            screen::answer_with(&bot, &query, t.msg("review-queue-still-empty")).await?;
+            let checked = t.time(now);
+            screen.text = format!(
+                "{}\n{}",
+                screen.text,
+                t.msg_with("review-queue-checked", [("time", Arg::Text(&checked))])
+            );
             screen::replace(&bot, &query, screen).await
         }
         OpAction::Skip(current) => {
             dialogue.exit().await?;
-            let screen = next_screen(t, &db, &services, operator, Some(current)).await;
+            let screen = next_screen(t, &db, &services, operator).await;
             match screen {
                 // The same card would come back: say why instead of seeming
                 // to ignore the tap, and leave the card as it is.
-                Ok((_, true)) => {
+                Ok((_, Shown::Card(id))) if id == current => {
                     screen::answer_with(&bot, &query, t.msg("review-decide-first")).await
                 }
-                Ok((screen, false)) => {
+                Ok((screen, _)) => {
                     screen::answer(&bot, &query).await?;
                     screen::replace(&bot, &query, screen).await
                 }
@@ -447,28 +474,37 @@ pub async fn resets_command(
     screen::show(&bot, msg.chat.id, screen).await
 }
 
+/// What [`next_screen`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// The card of this application.
+    Card(i64),
+    /// The queue is empty.
+    Empty,
+    /// A refusal.
+    Refusal,
+}
+
 /// The card of the application the operator holds or is given now, or a
-/// word that there is nothing to review. With `current` (the card the
-/// button was on), also whether that same card came back.
+/// word that there is nothing to review.
 async fn next_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
     operator: i64,
-    current: Option<i64>,
-) -> Result<(Screen, bool), HandlerError> {
+) -> Result<(Screen, Shown), HandlerError> {
     let now = services.clock.now();
     let claimed =
         review::claim_next(db, &services.vault, operator, now, review::default_lease()).await;
     let claim = match claimed {
         Ok(Some(claim)) => claim,
-        Ok(None) => return Ok((queue_empty(t), false)),
-        Err(error) => return Ok((after_decision(t, problem(t, error)?), false)),
+        Ok(None) => return Ok((queue_empty(t), Shown::Empty)),
+        Err(error) => return Ok((after_decision(t, problem(t, error)?), Shown::Refusal)),
     };
     let id = claim.application.id;
     match review::view(db, &services.vault, &services.registry, operator, id, now).await {
-        Ok(card) => Ok((card_screen(t, &card), current == Some(id))),
-        Err(error) => Ok((after_decision(t, problem(t, error)?), false)),
+        Ok(card) => Ok((card_screen(t, &card), Shown::Card(id))),
+        Err(error) => Ok((after_decision(t, problem(t, error)?), Shown::Refusal)),
     }
 }
 
@@ -477,7 +513,7 @@ fn queue_empty(t: Texts) -> Screen {
         text: t.msg("review-queue-empty"),
         keyboard: InlineKeyboardMarkup::new([[button(
             t.msg("review-refresh"),
-            Action::Op(OpAction::Next),
+            Action::Op(OpAction::Refresh),
         )]]),
     }
 }
@@ -523,7 +559,8 @@ fn problem(t: Texts, error: ReviewError) -> Result<String, HandlerError> {
 }
 
 fn document_kind(t: Texts, kind: documents::DocumentKind) -> String {
-    t.msg_with("review-document-kind", [("kind", Arg::Text(kind.as_str()))])
+    // The practitioner's name for it («📄 Документы»): one name on both sides.
+    t.msg_with("doc-kind", [("kind", Arg::Text(kind.as_str()))])
 }
 
 fn document_line(t: Texts, n: usize, document: &Document) -> String {
@@ -567,13 +604,16 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
     // by msg_with like every argument.
     let name = card.practitioner_name.as_deref().unwrap_or_default();
     let has_name = if name.is_empty() { "no" } else { "yes" };
+    // The kind and the status as «📨 Мои заявки» names them.
+    let kind = t.msg_with("app-kind", [("kind", Arg::Text(app.kind.as_str()))]);
+    let status = t.msg_with("app-status", [("status", Arg::Text(app.status.as_str()))]);
     let mut text = t.msg_with(
         "review-card",
         [
             ("number", Arg::Text(&app.number)),
-            ("kind", Arg::Text(app.kind.as_str())),
+            ("kind", Arg::Text(&kind)),
             ("submitted", Arg::Text(&submitted)),
-            ("status", Arg::Text(app.status.as_str())),
+            ("status", Arg::Text(&status)),
             ("has_name", Arg::Text(has_name)),
             ("name", Arg::Text(name)),
             ("owner", Arg::Text(&owner)),
@@ -589,6 +629,26 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
             text.push('\n');
             text.push_str(&document_line(t, n + 1, document));
         }
+    }
+    if let Some(requested) = &app.requested {
+        // A resubmission: what was asked, and what came in answer to it.
+        let added: Vec<String> = card
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, document)| app.added_document_ids.contains(&document.id))
+            .map(|(n, document)| format!("{}. {}", n + 1, document_kind(t, document.kind)))
+            .collect();
+        let has_added = if added.is_empty() { "no" } else { "yes" };
+        text.push_str("\n\n");
+        text.push_str(&t.msg_with(
+            "review-card-resubmitted",
+            [
+                ("requested", Arg::Text(requested)),
+                ("has_added", Arg::Text(has_added)),
+                ("added", Arg::Text(&added.join(", "))),
+            ],
+        ));
     }
     for warning in &card.warnings {
         text.push_str("\n\n");

@@ -51,7 +51,7 @@ use medcab_core::consent;
 use medcab_core::notification_settings::{
     self, QuietHours, QuietHoursError, RUSSIAN_TIME_ZONES, Settings,
 };
-use medcab_core::outbox::Category;
+use medcab_core::outbox::{self, Category};
 use sqlx::PgPool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
@@ -266,7 +266,9 @@ pub async fn command(
     }
     dialogue.exit().await?;
     let settings = notification_settings::get(&db, user_id).await?;
-    let screen = main_screen(t, &settings, services.clock.now(), None);
+    let now = services.clock.now();
+    let screen = main_screen(t, &settings, now, None);
+    let screen = with_waiting(t, &db, user_id, &settings, now, screen).await?;
     screen::show(&bot, msg.chat.id, screen).await
 }
 
@@ -320,8 +322,8 @@ pub async fn press(
         SetAction::Quiet => quiet_screen(t, &settings, now),
         SetAction::QuietPreset(preset) => {
             settings.quiet_hours = preset.hours();
-            notification_settings::save(&db, user_id, &settings, now).await?;
-            let heading = quiet_saved(t, &settings);
+            let retimed = notification_settings::save(&db, user_id, &settings, now).await?;
+            let heading = quiet_saved(t, &settings, now, retimed);
             main_screen(t, &settings, now, Some(heading))
         }
         SetAction::QuietOwn => Screen {
@@ -337,15 +339,63 @@ pub async fn press(
         SetAction::Zones => zones_screen(t, &settings, now),
         SetAction::Zone(index) => {
             settings.time_zone = RUSSIAN_TIME_ZONES[index];
-            notification_settings::save(&db, user_id, &settings, now).await?;
-            let heading = t.msg_with(
+            let retimed = notification_settings::save(&db, user_id, &settings, now).await?;
+            let mut heading = t.msg_with(
                 "settings-zone-saved",
                 [("zone", Arg::Text(&zone_label(t, &settings, now)))],
             );
+            heading.push_str(&released(t, &settings, now, retimed));
             main_screen(t, &settings, now, Some(heading))
         }
     };
+    let screen = match action {
+        SetAction::QuietOwn | SetAction::Zones => screen,
+        _ => with_waiting(t, &db, user_id, &settings, now, screen).await?,
+    };
     screen::replace(&bot, &query, screen).await
+}
+
+/// A screen that speaks of quiet hours, with what they hold now, if
+/// anything: otherwise nothing would tell that notifications are waiting.
+async fn with_waiting(
+    t: Texts,
+    db: &PgPool,
+    user_id: i64,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    mut screen: Screen,
+) -> Result<Screen, HandlerError> {
+    if let Some(waiting) = outbox::waiting_for_quiet_hours(db, user_id, now).await? {
+        let time = waiting
+            .first_at
+            .with_timezone(&settings.time_zone)
+            .format("%H:%M")
+            .to_string();
+        screen.text.push_str("\n\n");
+        screen.text.push_str(&t.msg_with(
+            "settings-waiting",
+            [
+                ("count", Arg::Number(waiting.count)),
+                ("time", Arg::Text(&time)),
+            ],
+        ));
+    }
+    Ok(screen)
+}
+
+/// «Ожидавшие уведомления придут сейчас», when a change of quiet hours
+/// released what they held; else nothing.
+fn released(t: Texts, settings: &Settings, now: DateTime<Utc>, retimed: u64) -> String {
+    if retimed == 0 || settings.release_at(now).is_some() {
+        return String::new();
+    }
+    format!(
+        " {}",
+        t.msg_with(
+            "settings-released",
+            [("count", Arg::Number(retimed as i64))]
+        )
+    )
 }
 
 /// The text after «✏️ Указать своё».
@@ -381,15 +431,12 @@ pub async fn receive_quiet_hours(
     let now = services.clock.now();
     let mut settings = notification_settings::get(&db, user_id).await?;
     settings.quiet_hours = Some(hours);
-    notification_settings::save(&db, user_id, &settings, now).await?;
+    let retimed = notification_settings::save(&db, user_id, &settings, now).await?;
     dialogue.exit().await?;
-    let heading = quiet_saved(t, &settings);
-    screen::show(
-        &bot,
-        msg.chat.id,
-        main_screen(t, &settings, now, Some(heading)),
-    )
-    .await
+    let heading = quiet_saved(t, &settings, now, retimed);
+    let screen = main_screen(t, &settings, now, Some(heading));
+    let screen = with_waiting(t, &db, user_id, &settings, now, screen).await?;
+    screen::show(&bot, msg.chat.id, screen).await
 }
 
 /// `22:00–08:00`, as the screens write quiet hours.
@@ -401,14 +448,15 @@ fn hours_text(hours: QuietHours) -> String {
     )
 }
 
-fn quiet_saved(t: Texts, settings: &Settings) -> String {
-    match settings.quiet_hours {
+fn quiet_saved(t: Texts, settings: &Settings, now: DateTime<Utc>, retimed: u64) -> String {
+    let saved = match settings.quiet_hours {
         Some(hours) => t.msg_with(
             "settings-quiet-saved",
             [("hours", Arg::Text(&hours_text(hours)))],
         ),
         None => t.msg("settings-quiet-disabled"),
-    }
+    };
+    saved + &released(t, settings, now, retimed)
 }
 
 /// The quiet hours as a button or a line says them: the hours, or «выключены».

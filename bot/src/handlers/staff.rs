@@ -38,7 +38,6 @@ use chrono::{DateTime, Utc};
 use medcab_core::operator_factors::{self, Access};
 use medcab_core::second_factor::{CodeCheck, FactorError};
 use medcab_core::security_events::{self, Kind as SecurityKind};
-use medcab_core::totp;
 use sqlx::PgPool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
@@ -218,7 +217,7 @@ async fn send_qr(
     let secret = operator_factors::enrolment_secret(db, &services.vault, chat_id.0).await?;
     // Its own entry in the authenticator, next to a practitioner's own.
     let url = secret.otpauth_url("medcab staff", &chat_id.0.to_string());
-    let picture = InputFile::memory(totp::qr_png(&url)).file_name("medcab-staff-qr.png");
+    let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-staff-qr.png");
     let sent = bot
         .send_photo(chat_id, picture)
         .caption(t.msg_with(

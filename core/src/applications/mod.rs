@@ -35,12 +35,17 @@ use crate::outbox::{self, Notification, Payload};
 pub use rules::{
     ACCREDITATION_WINDOW_MONTHS, Event, Kind, NOTE_MAX_CHARS, NextStep, Note, NoteError,
     ReviewDeadlines, Status, TooEarly, TransitionError, accreditation_window_opens,
-    check_accreditation_window, format_number, missing_documents, next_step, transition,
+    check_accreditation_window, format_number, may_submit, missing_documents, next_step,
+    transition,
 };
 
 /// The Vault field of the operator's note (a refusal's reason, or what
 /// more is needed).
 pub const REASON_FIELD: &str = "applications.reason";
+
+/// The Vault field of what the operator asked for, kept through a
+/// resubmission for the next review card.
+pub const REQUEST_FIELD: &str = "applications.requested";
 
 /// The Fluent key of the push sent on every change of status. Arguments:
 /// `number` (e.g. `А-2026-000123`) and `status` ([`Status::as_str`], which
@@ -67,8 +72,14 @@ pub struct Application {
     pub status: Status,
     /// Why it was refused, or what more is needed; `None` otherwise.
     pub reason: Option<String>,
-    /// The documents the last submission relied on.
+    /// The documents the last submission relied on: the kind's required
+    /// ones and, after a request for more, everything added for it.
     pub document_ids: Vec<i64>,
+    /// Resubmitted after a request for more documents: what the operator
+    /// asked for.
+    pub requested: Option<String>,
+    /// Of `document_ids`, those the practitioner added after the request.
+    pub added_document_ids: Vec<i64>,
     pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -87,6 +98,8 @@ impl std::fmt::Debug for Application {
             .field("status", &self.status)
             .field("reason", &self.reason.as_ref().map(|_| "<redacted>"))
             .field("document_ids", &self.document_ids)
+            .field("requested", &self.requested.as_ref().map(|_| "<redacted>"))
+            .field("added_document_ids", &self.added_document_ids)
             .field("created_at", &self.created_at)
             .field("submitted_at", &self.submitted_at)
             .field("decided_at", &self.decided_at)
@@ -206,6 +219,8 @@ struct Stored {
     status: String,
     reason: Option<Vec<u8>>,
     document_ids: Vec<i64>,
+    requested: Option<Vec<u8>>,
+    added_document_ids: Vec<i64>,
     created_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
     decided_at: Option<DateTime<Utc>>,
@@ -220,6 +235,10 @@ impl Stored {
             .reason
             .map(|sealed| vault.open_str(REASON_FIELD, &RowKey::id(self.id), &sealed))
             .transpose()?;
+        let requested = self
+            .requested
+            .map(|sealed| vault.open_str(REQUEST_FIELD, &RowKey::id(self.id), &sealed))
+            .transpose()?;
         Ok(Application {
             id: self.id,
             owner_id: self.owner_id,
@@ -228,6 +247,8 @@ impl Stored {
             status: Status::parse(&self.status).ok_or(ApplicationError::Corrupt)?,
             reason,
             document_ids: self.document_ids,
+            requested,
+            added_document_ids: self.added_document_ids,
             created_at: self.created_at,
             submitted_at: self.submitted_at,
             decided_at: self.decided_at,
@@ -359,6 +380,12 @@ pub async fn is_confirmed(db: &PgPool, owner_id: i64) -> Result<bool, sqlx::Erro
 /// The practitioner submits a draft, or resubmits after more documents were
 /// asked for. Refused while required documents are missing (listed). The
 /// promised review time starts again from now.
+///
+/// The application relies on the kind's required documents on file; a
+/// resubmission also keeps what the last submission relied on and adds
+/// every document put on file since the request, whatever its kind (an
+/// operator may ask for a marriage certificate, filed as «Другой
+/// документ»), and remembers what was asked and what was added.
 pub async fn submit(
     db: &PgPool,
     vault: &Vault,
@@ -377,21 +404,43 @@ pub async fn submit(
     if !missing.is_empty() {
         return Err(ApplicationError::MissingDocuments(missing));
     }
-    let required = app.kind.required_documents();
-    let document_ids: Vec<i64> = on_file
+    let filed: Vec<rules::OnFile> = on_file
         .iter()
-        .filter(|document| required.contains(&document.kind))
-        .map(|document| document.id)
+        .map(|document| rules::OnFile {
+            id: document.id,
+            kind: document.kind,
+            created_at: document.created_at,
+        })
         .collect();
+    let cited = rules::cited_documents(
+        app.kind,
+        app.status,
+        &app.document_ids,
+        app.decided_at,
+        &filed,
+    );
+    // What the operator asked for, for the next card.
+    let requested = (app.status == Status::MoreDocumentsNeeded)
+        .then(|| app.reason.clone())
+        .flatten();
     sqlx::query!(
-        "UPDATE applications SET document_ids = $2 WHERE id = $1",
+        r#"
+        UPDATE applications SET document_ids = $2, requested = $3, added_document_ids = $4
+        WHERE id = $1
+        "#,
         app.id,
-        &document_ids,
+        &cited.document_ids,
+        requested
+            .as_deref()
+            .map(|note| vault.seal_str(REQUEST_FIELD, &RowKey::id(app.id), note)),
+        &cited.added,
     )
     .execute(&mut *tx)
     .await?;
     let app = Application {
-        document_ids,
+        document_ids: cited.document_ids,
+        added_document_ids: cited.added,
+        requested,
         ..app
     };
     let app = apply(
@@ -437,7 +486,8 @@ pub async fn list(
     let rows = sqlx::query_as!(
         Stored,
         r#"
-        SELECT id, owner_id, kind, number, status, reason, document_ids, created_at,
+        SELECT id, owner_id, kind, number, status, reason, document_ids, requested,
+               added_document_ids, created_at,
                submitted_at, decided_at, escalated_at, lease_operator_id, lease_until
         FROM applications WHERE owner_id = $1
         ORDER BY created_at DESC, id DESC
@@ -540,7 +590,8 @@ async fn fetch(
     sqlx::query_as!(
         Stored,
         r#"
-        SELECT id, owner_id, kind, number, status, reason, document_ids, created_at,
+        SELECT id, owner_id, kind, number, status, reason, document_ids, requested,
+               added_document_ids, created_at,
                submitted_at, decided_at, escalated_at, lease_operator_id, lease_until
         FROM applications WHERE id = $1
         "#,
@@ -603,7 +654,8 @@ pub(crate) async fn lock(
     sqlx::query_as!(
         Stored,
         r#"
-        SELECT id, owner_id, kind, number, status, reason, document_ids, created_at,
+        SELECT id, owner_id, kind, number, status, reason, document_ids, requested,
+               added_document_ids, created_at,
                submitted_at, decided_at, escalated_at, lease_operator_id, lease_until
         FROM applications WHERE id = $1
         FOR UPDATE

@@ -327,6 +327,67 @@ pub fn transition(from: Status, event: &Event) -> Result<Status, TransitionError
     Ok(to)
 }
 
+/// A document on the practitioner's file, as a submission sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnFile {
+    pub id: i64,
+    pub kind: documents::DocumentKind,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a submission relies on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cited {
+    /// Every document of the application, for the review card.
+    pub document_ids: Vec<i64>,
+    /// Of them, those put on file after the operator asked for more.
+    pub added: Vec<i64>,
+}
+
+/// Which documents a submission of an application in `status` relies on:
+/// the kind's required ones on file; and when it is a resubmission after
+/// the operator asked for more documents (at `asked_at`), also what the
+/// last submission relied on (`before`) and every document filed since the
+/// request, whatever its kind: what was asked for may be «Другой
+/// документ», and it must reach the operator.
+pub fn cited_documents(
+    kind: Kind,
+    status: Status,
+    before: &[i64],
+    asked_at: Option<DateTime<Utc>>,
+    on_file: &[OnFile],
+) -> Cited {
+    let resubmission = status == Status::MoreDocumentsNeeded;
+    let mut cited = Cited {
+        document_ids: if resubmission {
+            before.to_vec()
+        } else {
+            Vec::new()
+        },
+        added: Vec::new(),
+    };
+    for document in on_file {
+        let added = resubmission
+            && !before.contains(&document.id)
+            && asked_at.is_none_or(|at| document.created_at > at);
+        if added {
+            cited.added.push(document.id);
+        }
+        let relied_on = added || kind.required_documents().contains(&document.kind);
+        if relied_on && !cited.document_ids.contains(&document.id) {
+            cited.document_ids.push(document.id);
+        }
+    }
+    cited
+}
+
+/// The statuses in which the practitioner may submit (the first time, or
+/// again after more documents were asked for): the bot offers
+/// «Отправить» exactly then.
+pub fn may_submit(status: Status) -> bool {
+    transition(status, &Event::Submit).is_ok()
+}
+
 /// The promised review time of each kind, counted from the last
 /// submission. The caller (the bot's settings) may change any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -570,6 +631,49 @@ mod tests {
             [Doc::Passport]
         );
         assert!(missing_documents(Kind::PersonalDataUpdate, &[Doc::Passport]).is_empty());
+    }
+
+    #[test]
+    fn a_resubmission_cites_what_was_added_since_the_request() {
+        use documents::DocumentKind as D;
+        let asked = at("2026-11-20T10:00:00Z");
+        let file = |id, kind, when: &str| OnFile {
+            id,
+            kind,
+            created_at: at(when),
+        };
+        let on_file = [
+            file(1, D::Passport, "2026-11-01T10:00:00Z"),
+            file(2, D::Snils, "2026-11-01T10:00:00Z"),
+            file(3, D::Other, "2026-11-02T10:00:00Z"),
+            file(4, D::Diploma, "2026-11-01T10:00:00Z"),
+            file(5, D::EmployerConfirmation, "2026-11-01T10:00:00Z"),
+            file(6, D::Other, "2026-11-21T10:00:00Z"),
+        ];
+        // The first submission: the required kinds only (3 is unrelated).
+        let first = cited_documents(Kind::Activation, Status::Draft, &[], None, &on_file);
+        assert!(!first.document_ids.contains(&3), "{first:?}");
+        assert!(!first.document_ids.contains(&6), "{first:?}");
+        assert!(first.added.is_empty());
+        // Again after the request: the earlier ones stay, 6 is added.
+        let again = cited_documents(
+            Kind::Activation,
+            Status::MoreDocumentsNeeded,
+            &first.document_ids,
+            Some(asked),
+            &on_file,
+        );
+        assert_eq!(again.added, [6]);
+        let mut expected = first.document_ids.clone();
+        expected.push(6);
+        assert_eq!(again.document_ids, expected);
+        for status in Status::ALL {
+            assert_eq!(
+                may_submit(status),
+                matches!(status, Status::Draft | Status::MoreDocumentsNeeded),
+                "{status:?}"
+            );
+        }
     }
 
     #[test]

@@ -35,9 +35,10 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
 use crate::audience::{self, Audience};
-use crate::broadcasts::{self, Kind as BroadcastKind};
+use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::operators::AuditAction;
 use crate::outbox::{self, Category, Notification, Payload};
+use crate::review::StaffRefusal;
 use crate::{notification_settings, operators};
 
 pub use crate::broadcasts::Source;
@@ -262,6 +263,9 @@ pub enum DecisionError {
     /// Already published or dismissed (a second press, another operator).
     #[error("the notice is already {}", .0.as_str())]
     AlreadyDecided(Status),
+    /// The staff check refused (and audited it).
+    #[error(transparent)]
+    Refused(#[from] StaffRefusal),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -287,20 +291,29 @@ pub fn payload(title: &str, summary: &str, link: Option<&str>) -> Payload {
 
 /// How many practitioners the notice would reach now, for the operator's
 /// preview before publishing.
-pub async fn preview_count(db: &PgPool, draft: &NoticeDraft) -> Result<usize, sqlx::Error> {
+pub async fn preview_count(
+    db: &PgPool,
+    draft: &NoticeDraft,
+    now: DateTime<Utc>,
+) -> Result<audience::Reach, sqlx::Error> {
     let mut conn = db.acquire().await?;
-    audience::count(&mut conn, &draft.audience, Category::Regulation).await
+    audience::count(&mut conn, &draft.audience, Category::Regulation, now).await
 }
 
 /// Publishes a notice an operator (or the CLI) wrote: the notice, its
-/// broadcast and the pushes, in one transaction.
+/// broadcast and the pushes, in one transaction, after the operator's
+/// staff check in it.
 pub async fn publish(
     db: &PgPool,
     draft: &NoticeDraft,
     source: Source,
     now: DateTime<Utc>,
-) -> Result<Published, sqlx::Error> {
+) -> Result<Published, PublishError> {
     let mut tx = db.begin().await?;
+    if let Err(refusal) = broadcasts::check_source(&mut tx, source, "publish_notice", now).await? {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
     let author = source.operator_id();
     let notice_id = sqlx::query_scalar!(
         r#"
@@ -518,6 +531,12 @@ pub async fn approve(
     now: DateTime<Utc>,
 ) -> Result<Published, DecisionError> {
     let mut tx = db.begin().await?;
+    let source = Source::Operator(operator_id);
+    if let Err(refusal) = broadcasts::check_source(&mut tx, source, "publish_proposal", now).await?
+    {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
     let row = sqlx::query!(
         r#"
         UPDATE regulatory_notices
@@ -571,6 +590,12 @@ pub async fn dismiss(
     now: DateTime<Utc>,
 ) -> Result<(), DecisionError> {
     let mut tx = db.begin().await?;
+    let source = Source::Operator(operator_id);
+    if let Err(refusal) = broadcasts::check_source(&mut tx, source, "dismiss_proposal", now).await?
+    {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
     let done = sqlx::query!(
         r#"
         UPDATE regulatory_notices

@@ -87,6 +87,7 @@ fn a_draft_names_what_to_fix() {
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
+    staff(&db, OLGA).await;
     add(&db, &practitioner(1)).await;
     add(
         &db,
@@ -108,7 +109,7 @@ async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
     settings(&db, 4, |s| s.regulation = false).await;
 
     let draft = draft(&["терапия"], &["Москва"]);
-    assert_eq!(preview_count(&db, &draft).await.unwrap(), 1);
+    assert_eq!(preview_count(&db, &draft, noon()).await.unwrap().total, 1);
     let published = publish(&db, &draft, Source::Operator(OLGA), noon())
         .await
         .unwrap();
@@ -131,7 +132,7 @@ async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
     assert_eq!(notice.origin, Origin::Operator);
     assert_eq!(notice.created_by, Some(OLGA));
     assert_eq!(notice.audience.specialties(), ["терапия"]);
-    let progress = broadcasts::progress(&db, published.broadcast_id)
+    let progress = broadcasts::progress(&db, published.broadcast_id, noon())
         .await
         .unwrap()
         .unwrap();
@@ -212,6 +213,9 @@ async fn a_proposal_is_approved_once_and_a_second_approval_is_refused(db: PgPool
     propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
         .await
         .unwrap();
+    // Operators after the proposal: they would be told of it.
+    staff(&db, OLGA).await;
+    staff(&db, 5002).await;
     let id = proposed(&db).await.unwrap()[0].id;
 
     let published = approve(&db, id, OLGA, noon()).await.unwrap();
@@ -245,6 +249,9 @@ async fn two_operators_approving_at_once_send_it_once(db: PgPool) {
     propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
         .await
         .unwrap();
+    // Operators after the proposal: they would be told of it.
+    staff(&db, OLGA).await;
+    staff(&db, 5002).await;
     let id = proposed(&db).await.unwrap()[0].id;
     let (first, second) = tokio::join!(
         approve(&db, id, OLGA, noon()),
@@ -260,6 +267,8 @@ async fn a_dismissed_proposal_sends_nothing_and_stays_dismissed(db: PgPool) {
     propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
         .await
         .unwrap();
+    // Operators after the proposal: they would be told of it.
+    staff(&db, OLGA).await;
     let id = proposed(&db).await.unwrap()[0].id;
     dismiss(&db, id, OLGA, noon()).await.unwrap();
     assert!(matches!(
@@ -305,6 +314,7 @@ async fn operators_are_told_when_the_feed_brings_something_new(db: PgPool) {
 /// decision refused leaves none either.
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn what_an_operator_publishes_or_decides_is_audited(db: PgPool) {
+    staff(&db, OLGA).await;
     use crate::operators::{self, AuditAction};
     add(&db, &practitioner(1)).await;
     add(&db, &practitioner(2)).await;
@@ -390,4 +400,60 @@ async fn an_item_with_a_huge_id_is_proposed_once_and_does_not_block_the_feed(db:
         propose_from_feed(&db, FEED, &items, noon()).await.unwrap(),
         0
     );
+}
+
+/// The staff check is core's too, inside the operation's transaction: an
+/// operator revoked, or whose staff session closed, since the bot's own
+/// check publishes and decides nothing, and the refusal is audited once.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn publishing_and_deciding_need_an_operator_with_an_open_staff_session(db: PgPool) {
+    use crate::operators::{self, AuditAction};
+    add(&db, &practitioner(1)).await;
+    assert!(matches!(
+        publish(&db, &draft(&[], &[]), Source::Operator(OLGA), noon()).await,
+        Err(PublishError::Refused(StaffRefusal::NotOperator))
+    ));
+    propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
+        .await
+        .unwrap();
+    let id = proposed(&db).await.unwrap()[0].id;
+    // An operator, but no staff session open.
+    operators::grant(&db, OLGA, "test", noon()).await.unwrap();
+    assert!(matches!(
+        publish(&db, &draft(&[], &[]), Source::Operator(OLGA), noon()).await,
+        Err(PublishError::Refused(StaffRefusal::NoStaffSession))
+    ));
+    assert!(matches!(
+        approve(&db, id, OLGA, noon()).await,
+        Err(DecisionError::Refused(StaffRefusal::NoStaffSession))
+    ));
+    assert!(matches!(
+        dismiss(&db, id, OLGA, noon()).await,
+        Err(DecisionError::Refused(StaffRefusal::NoStaffSession))
+    ));
+    let broadcasts: i64 = sqlx::query_scalar("SELECT count(*) FROM broadcasts")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(broadcasts, 0, "nothing was sent");
+    assert_eq!(proposed(&db).await.unwrap().len(), 1, "nothing was decided");
+    let refused: Vec<String> = operators::audit_by_operator(&db, OLGA)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|record| record.action == Some(AuditAction::Refused))
+        .map(|record| record.details["attempted"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "publish_notice",
+            "publish_notice",
+            "publish_proposal",
+            "dismiss_proposal"
+        ]
+    );
+    // With the session open, the same proposal is published.
+    staff(&db, OLGA).await;
+    approve(&db, id, OLGA, noon()).await.unwrap();
 }

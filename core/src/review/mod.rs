@@ -520,15 +520,54 @@ async fn require_operator(
     application_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), ReviewError> {
-    let (why, error) = match operator_factors::access_in(tx, user_id, now).await? {
-        Access::Open => return Ok(()),
-        Access::NotOperator => ("not_operator", ReviewError::NotOperator),
+    match staff_check(tx, user_id, what, application_id, now).await? {
+        Ok(()) => Ok(()),
+        Err(StaffRefusal::NotOperator) => Err(ReviewError::NotOperator),
+        Err(StaffRefusal::NoStaffSession) => Err(ReviewError::NoStaffSession),
+    }
+}
+
+/// Why core refused a staff action: recorded once, in the operation's
+/// transaction (the caller commits it with nothing else written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StaffRefusal {
+    /// Not an operator (never was, or revoked).
+    #[error("not an operator")]
+    NotOperator,
+    /// An operator without an open staff session.
+    #[error("no open staff session")]
+    NoStaffSession,
+}
+
+/// The staff check of every operation an operator starts (publishing and
+/// cancelling notices and inspections as well as the review's), inside its
+/// transaction: an operator with an open staff session (the session's idle
+/// time extended), else the refusal audited and returned.
+pub(crate) async fn require_staff(
+    tx: &mut PgConnection,
+    user_id: i64,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), StaffRefusal>, sqlx::Error> {
+    staff_check(tx, user_id, what, None, now).await
+}
+
+async fn staff_check(
+    tx: &mut PgConnection,
+    user_id: i64,
+    what: &str,
+    application_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Result<(), StaffRefusal>, sqlx::Error> {
+    let (why, refusal) = match operator_factors::access_in(tx, user_id, now).await? {
+        Access::Open => return Ok(Ok(())),
+        Access::NotOperator => ("not_operator", StaffRefusal::NotOperator),
         Access::NotEnrolled | Access::SessionClosed => {
-            ("no_staff_session", ReviewError::NoStaffSession)
+            ("no_staff_session", StaffRefusal::NoStaffSession)
         }
     };
     refuse(tx, user_id, what, application_id, None, why, now).await?;
-    Err(error)
+    Ok(Err(refusal))
 }
 
 async fn refuse(

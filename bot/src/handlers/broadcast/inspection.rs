@@ -2,7 +2,6 @@
 //! question, then its preview.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use medcab_core::Language;
 use medcab_core::clock::moscow_today;
 use medcab_core::dates::{self, DateError};
 use medcab_core::inspections::{
@@ -15,11 +14,12 @@ use teloxide::types::InlineKeyboardButton;
 
 use super::{
     BcAction, Field, LIST_SHOWN, Target, date_text, question, question_keyboard, recipients_line,
-    render_push, shorten,
+    refused, render_push, shorten, typed_one_of,
 };
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
+use medcab_core::broadcasts::PublishError;
 
 /// The questions for an organisation: its region too, since names like
 /// «ГКБ № 1» repeat across regions.
@@ -39,6 +39,28 @@ const REGION_FIELDS: [Field; 5] = [
     Field::Prepare,
 ];
 
+/// Where an organisation is. A type of its own: an `Option<Option<String>>`
+/// wrote «Во всех регионах» (`Some(None)`) as `null` in the dialogue
+/// state's JSON, which came back as "not answered", and the question came
+/// back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub enum OrganisationRegion {
+    #[default]
+    Unanswered,
+    /// «Во всех регионах».
+    Everywhere,
+    Named(String),
+}
+
+impl OrganisationRegion {
+    fn name(&self) -> Option<&str> {
+        match self {
+            OrganisationRegion::Named(name) => Some(name),
+            OrganisationRegion::Unanswered | OrganisationRegion::Everywhere => None,
+        }
+    }
+}
+
 /// The answers so far, checked by core again, all together, at the preview
 /// and at sending.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,8 +68,8 @@ pub struct Draft {
     pub target: Option<Target>,
     /// The organisation's or the region's name, as the register writes it.
     pub place: Option<String>,
-    /// An organisation's region; `Some(None)`: in every region.
-    pub region: Option<Option<String>>,
+    /// An organisation's region.
+    pub region: OrganisationRegion,
     pub date: Option<NaiveDate>,
     /// [`InspectionKind::as_str`].
     pub kind: Option<String>,
@@ -74,7 +96,7 @@ impl Draft {
         match field {
             Field::Target => self.target.is_some(),
             Field::Place => self.place.is_some(),
-            Field::Region => self.region.is_some(),
+            Field::Region => self.region != OrganisationRegion::Unanswered,
             Field::Date => self.date.is_some(),
             Field::Kind => self.kind().is_some(),
             Field::Prepare => self.prepare.is_some(),
@@ -91,7 +113,7 @@ impl Draft {
         let place = self.place.as_deref().or(Some("-"));
         let (organisation, region) = match self.target {
             Some(Target::Region) => (None, place),
-            _ => (place, self.region.as_ref().and_then(|r| r.as_deref())),
+            _ => (place, self.region.name()),
         };
         InspectionDraft::parse(
             organisation,
@@ -206,17 +228,26 @@ pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
         Field::Place => draft.place.clone().unwrap_or_default(),
         Field::Region => draft
             .region
-            .clone()
-            .flatten()
-            .unwrap_or_else(|| t.msg("broadcast-all-regions")),
+            .name()
+            .map_or_else(|| t.msg("broadcast-all-regions"), str::to_owned),
         Field::Date => draft.date.map(date_text).unwrap_or_default(),
         Field::Kind => draft.kind().map(|k| kind_name(t, k)).unwrap_or_default(),
         _ => draft.prepare.clone().unwrap_or_default(),
     });
-    let fields = draft.fields();
-    let step = fields.iter().position(|f| *f == field).unwrap_or(0) + 1;
-    let mut text = question(t, text, step, fields.len(), current);
-    if step == 1 && !editing {
+    // Whom it concerns decides how many questions follow, so it is asked
+    // before the steps are counted: their total never changes on the way.
+    let steps: Vec<Field> = draft
+        .fields()
+        .iter()
+        .copied()
+        .filter(|f| *f != Field::Target)
+        .collect();
+    let step = steps
+        .iter()
+        .position(|f| *f == field)
+        .map(|at| (at + 1, steps.len()));
+    let mut text = question(t, text, step, current);
+    if field == Field::Target && !editing {
         text = format!("{}\n\n{text}", t.msg("broadcast-inspection-intro"));
     }
     Screen {
@@ -237,16 +268,11 @@ pub fn answer(t: Texts, draft: &mut Draft, text: &str, now: DateTime<Utc>) -> Re
     match field {
         Field::Place => changed.place = Some(text.to_owned()),
         Field::Region => {
-            // "Everywhere" in either language: an operator may type Russian
-            // in the English interface. The words are in Fluent, `|`-separated.
-            let lowered = text.to_lowercase();
-            let everywhere = Language::ALL.into_iter().any(|language| {
-                Texts::new(language)
-                    .msg("broadcast-region-everywhere-words")
-                    .split('|')
-                    .any(|word| word.trim() == lowered)
-            });
-            changed.region = Some((!everywhere).then(|| text.to_owned()));
+            changed.region = if typed_one_of("broadcast-region-everywhere-words", text) {
+                OrganisationRegion::Everywhere
+            } else {
+                OrganisationRegion::Named(text.to_owned())
+            };
         }
         Field::Date => {
             let date = dates::parse(text).map_err(|error| match error {
@@ -276,11 +302,11 @@ pub fn press(draft: &mut Draft, action: BcAction) -> bool {
             // Another target: the name given was of the other kind.
             if draft.target != Some(target) {
                 draft.place = None;
-                draft.region = None;
+                draft.region = OrganisationRegion::Unanswered;
             }
             draft.target = Some(target);
         }
-        (Some(Field::Region), BcAction::Everyone) => draft.region = Some(None),
+        (Some(Field::Region), BcAction::Everyone) => draft.region = OrganisationRegion::Everywhere,
         (Some(Field::Kind), BcAction::Kind(kind)) => draft.kind = Some(kind.as_str().to_owned()),
         _ => return false,
     }
@@ -315,7 +341,7 @@ pub async fn next(
         }
     };
     draft.asking = None;
-    let count = inspections::preview_count(db, &parsed).await?;
+    let count = inspections::preview_count(db, &parsed, now).await?;
     let push = render_push(t, &inspections::announcement(&parsed));
     let text = format!(
         "{}\n\n{push}\n\n{}",
@@ -344,7 +370,12 @@ pub async fn send(
         Ok(parsed) => parsed,
         Err(problem) => return Ok(Err(draft.rejection(t, problem).1)),
     };
-    let scheduled = inspections::schedule(db, &parsed, Source::Operator(operator), now).await?;
+    let scheduled = match inspections::schedule(db, &parsed, Source::Operator(operator), now).await
+    {
+        Ok(scheduled) => scheduled,
+        Err(PublishError::Refused(refusal)) => return Ok(Err(refused(t, refusal))),
+        Err(PublishError::Db(error)) => return Err(error.into()),
+    };
     tracing::info!(
         operator,
         inspection = scheduled.inspection_id,

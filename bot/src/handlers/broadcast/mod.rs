@@ -66,8 +66,11 @@ mod scheduled;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dptree::case;
+use medcab_core::Language;
+use medcab_core::audience::Reach;
 use medcab_core::inspections::InspectionKind;
 use medcab_core::notices;
+use medcab_core::review::StaffRefusal;
 // Cuts a long text for a screen or a button, as the feed cuts its items.
 use medcab_core::notices::feed::truncate as shorten;
 use medcab_core::outbox::Payload;
@@ -396,7 +399,7 @@ pub async fn notice_command(
         ..notice::Draft::default()
     };
     let proposals = notices::proposed(&db).await?.len();
-    let mut screen = notice::next(t, &db, &mut draft).await?;
+    let mut screen = notice::next(t, &db, &mut draft, services.clock.now()).await?;
     if proposals > 0 {
         let label = t.msg_with(
             "broadcast-proposals-button",
@@ -502,7 +505,7 @@ async fn next(
 ) -> Result<(Compose, Screen), HandlerError> {
     Ok(match compose {
         Compose::Notice(mut draft) => {
-            let screen = notice::next(t, db, &mut draft).await?;
+            let screen = notice::next(t, db, &mut draft, now).await?;
             (Compose::Notice(draft), screen)
         }
         Compose::Inspection(mut draft) => {
@@ -709,17 +712,25 @@ fn question_keyboard(
     InlineKeyboardMarkup::new(rows)
 }
 
-/// A question, with its step and, when a field is being changed, what it
-/// holds now.
-fn question(t: Texts, text: String, step: usize, of: usize, current: Option<String>) -> String {
-    let mut out = t.msg_with(
-        "broadcast-step",
-        [
-            ("n", Arg::Number(step as i64)),
-            ("of", Arg::Number(of as i64)),
-        ],
-    );
-    out.push(' ');
+/// A question, with its step (number, of how many) if it is counted and,
+/// when a field is being changed, what it holds now.
+fn question(
+    t: Texts,
+    text: String,
+    step: Option<(usize, usize)>,
+    current: Option<String>,
+) -> String {
+    let mut out = String::new();
+    if let Some((step, of)) = step {
+        out = t.msg_with(
+            "broadcast-step",
+            [
+                ("n", Arg::Number(step as i64)),
+                ("of", Arg::Number(of as i64)),
+            ],
+        );
+        out.push(' ');
+    }
     out.push_str(&text);
     if let Some(current) = current {
         out.push_str("\n\n");
@@ -750,20 +761,43 @@ fn grouped(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// «Получат: 1 234 человека».
-fn recipients_line(t: Texts, count: usize) -> String {
-    let count = count as i64;
-    t.msg_with(
+/// Core refused an operator's action in its own transaction (the role
+/// revoked, or the staff session closed, since the bot's check) and
+/// recorded it: the words for it, nothing recorded again.
+fn refused(t: Texts, refusal: StaffRefusal) -> String {
+    match refusal {
+        StaffRefusal::NotOperator => t.msg("review-operators-only"),
+        StaffRefusal::NoStaffSession => t.msg("broadcast-session-closed"),
+    }
+}
+
+/// «Получат: 1 234 человека», and how many of them only in the morning
+/// (those in their quiet hours now).
+fn recipients_line(t: Texts, reach: Reach) -> String {
+    let count = reach.total as i64;
+    let mut line = t.msg_with(
         "broadcast-recipients",
         [
             ("count", Arg::Number(count)),
             ("shown", Arg::Text(&grouped(count))),
         ],
-    )
+    );
+    if reach.after_quiet_hours > 0 {
+        let later = reach.after_quiet_hours as i64;
+        line.push('\n');
+        line.push_str(&t.msg_with(
+            "broadcast-recipients-morning",
+            [
+                ("count", Arg::Number(later)),
+                ("shown", Arg::Text(&grouped(later))),
+            ],
+        ));
+    }
+    line
 }
 
 /// Whom a notice reaches, as a preview says it.
-fn targets(t: Texts, specialties: &[String], regions: &[String], count: usize) -> String {
+fn targets(t: Texts, specialties: &[String], regions: &[String], count: Reach) -> String {
     let lists = t.msg_with(
         "broadcast-targets",
         [
@@ -788,11 +822,23 @@ fn date_text(date: NaiveDate) -> String {
     medcab_core::dates::date_text(date)
 }
 
-/// A list typed by an operator: comma-, semicolon- or line-separated; «всем»
-/// (or «все», «all», «everyone») is the empty list, meaning everyone.
+/// Whether `text` is one of the words of the Fluent message `key`
+/// (`|`-separated), in either language: an operator may type Russian in the
+/// English interface. The words are in `locales/`, not here.
+fn typed_one_of(key: &str, text: &str) -> bool {
+    let lowered = text.trim().trim_end_matches('.').to_lowercase();
+    Language::ALL.into_iter().any(|language| {
+        Texts::new(language)
+            .msg(key)
+            .split('|')
+            .any(|word| word.trim() == lowered)
+    })
+}
+
+/// A list typed by an operator: comma-, semicolon- or line-separated; a
+/// word meaning everyone (`broadcast-everyone-words`) is the empty list.
 fn typed_list(text: &str) -> Vec<String> {
-    let trimmed = text.trim().trim_end_matches('.').to_lowercase();
-    if ["всем", "все", "all", "everyone"].contains(&trimmed.as_str()) {
+    if typed_one_of("broadcast-everyone-words", text) {
         return Vec::new();
     }
     text.split([',', ';', '\n'])
@@ -822,6 +868,16 @@ mod tests {
         );
         assert!(typed_list("Всем").is_empty());
         assert!(typed_list("все.").is_empty());
+        assert!(typed_list("Everyone").is_empty());
+        assert!(typed_one_of("broadcast-no-link-words", " Без ссылки "));
+        assert!(typed_one_of(
+            "broadcast-region-everywhere-words",
+            "во всех регионах"
+        ));
+        assert!(!typed_one_of(
+            "broadcast-no-link-words",
+            "https://example.org"
+        ));
     }
 
     #[test]

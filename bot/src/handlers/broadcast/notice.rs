@@ -7,12 +7,13 @@ use sqlx::PgPool;
 use teloxide::types::InlineKeyboardButton;
 
 use super::{
-    BcAction, Field, LIST_SHOWN, list_text, preview_keyboard, question, question_keyboard,
-    render_push, shorten, targets, typed_list,
+    BcAction, Field, LIST_SHOWN, list_text, preview_keyboard, question, question_keyboard, refused,
+    render_push, shorten, targets, typed_list, typed_one_of,
 };
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
+use medcab_core::broadcasts::PublishError;
 
 /// The questions, in order.
 pub const FIELDS: [Field; 5] = [
@@ -23,14 +24,35 @@ pub const FIELDS: [Field; 5] = [
     Field::Regions,
 ];
 
+/// The answer to the link question. A type of its own: an
+/// `Option<Option<String>>` wrote «Без ссылки» (`Some(None)`) as `null` in
+/// the dialogue state's JSON, which came back as "not answered", and the
+/// question came back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub enum Link {
+    #[default]
+    Unanswered,
+    /// «Без ссылки».
+    None,
+    Url(String),
+}
+
+impl Link {
+    fn url(&self) -> Option<&str> {
+        match self {
+            Link::Url(url) => Some(url),
+            Link::Unanswered | Link::None => None,
+        }
+    }
+}
+
 /// The answers so far. Texts are kept as typed (trimmed) and checked by
 /// core again, all together, at the preview and at sending.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
     pub title: Option<String>,
     pub summary: Option<String>,
-    /// `Some(None)`: «Без ссылки».
-    pub link: Option<Option<String>>,
+    pub link: Link,
     /// `Some(vec![])`: everyone.
     pub specialties: Option<Vec<String>>,
     pub regions: Option<Vec<String>>,
@@ -45,7 +67,7 @@ impl Draft {
         match field {
             Field::Title => self.title.is_some(),
             Field::Summary => self.summary.is_some(),
-            Field::Link => self.link.is_some(),
+            Field::Link => self.link != Link::Unanswered,
             Field::Specialties => self.specialties.is_some(),
             Field::Regions => self.regions.is_some(),
             _ => true,
@@ -63,7 +85,7 @@ impl Draft {
         NoticeDraft::parse(
             self.title.as_deref().unwrap_or("-"),
             self.summary.as_deref().unwrap_or("-"),
-            self.link.clone().flatten().as_deref(),
+            self.link.url(),
             self.specialties.as_ref().unwrap_or(&none),
             self.regions.as_ref().unwrap_or(&none),
         )
@@ -136,14 +158,13 @@ pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
         Field::Summary => draft.summary.clone().unwrap_or_default(),
         Field::Link => draft
             .link
-            .clone()
-            .flatten()
-            .unwrap_or_else(|| t.msg("broadcast-no-link")),
+            .url()
+            .map_or_else(|| t.msg("broadcast-no-link"), str::to_owned),
         Field::Specialties => list_text(t, draft.specialties.as_deref().unwrap_or_default()),
         _ => list_text(t, draft.regions.as_deref().unwrap_or_default()),
     });
     let step = FIELDS.iter().position(|f| *f == field).unwrap_or(0) + 1;
-    let mut text = question(t, text, step, FIELDS.len(), current);
+    let mut text = question(t, text, Some((step, FIELDS.len())), current);
     if step == 1 && !editing {
         text = format!("{}\n\n{text}", t.msg("broadcast-notice-intro"));
     }
@@ -165,15 +186,11 @@ pub fn answer(t: Texts, draft: &mut Draft, text: &str) -> Result<(), String> {
         Field::Title => changed.title = Some(text.to_owned()),
         Field::Summary => changed.summary = Some(text.to_owned()),
         Field::Link => {
-            let lowered = text.to_lowercase();
-            changed.link = Some(
-                if ["без ссылки", "нет", "-", "no link", "none", "no"].contains(&lowered.as_str())
-                {
-                    None
-                } else {
-                    Some(notices::parse_link(text).map_err(|problem| rejection(t, problem).1)?)
-                },
-            );
+            changed.link = if typed_one_of("broadcast-no-link-words", text) {
+                Link::None
+            } else {
+                Link::Url(notices::parse_link(text).map_err(|problem| rejection(t, problem).1)?)
+            };
         }
         Field::Specialties => changed.specialties = Some(typed_list(text)),
         Field::Regions => changed.regions = Some(typed_list(text)),
@@ -195,7 +212,7 @@ pub fn answer(t: Texts, draft: &mut Draft, text: &str) -> Result<(), String> {
 /// A button answering the open question: whether it did.
 pub fn press(draft: &mut Draft, action: BcAction) -> bool {
     match (draft.asking, action) {
-        (Some(Field::Link), BcAction::NoLink) => draft.link = Some(None),
+        (Some(Field::Link), BcAction::NoLink) => draft.link = Link::None,
         (Some(Field::Specialties), BcAction::Everyone) => draft.specialties = Some(Vec::new()),
         (Some(Field::Regions), BcAction::Everyone) => draft.regions = Some(Vec::new()),
         _ => return false,
@@ -204,7 +221,12 @@ pub fn press(draft: &mut Draft, action: BcAction) -> bool {
 }
 
 /// The next question, or the preview when all are answered.
-pub async fn next(t: Texts, db: &PgPool, draft: &mut Draft) -> Result<Screen, HandlerError> {
+pub async fn next(
+    t: Texts,
+    db: &PgPool,
+    draft: &mut Draft,
+    now: DateTime<Utc>,
+) -> Result<Screen, HandlerError> {
     if let Some(field) = FIELDS.into_iter().find(|field| !draft.answered(*field)) {
         draft.asking = Some(field);
         return Ok(ask(t, draft, field));
@@ -220,7 +242,7 @@ pub async fn next(t: Texts, db: &PgPool, draft: &mut Draft) -> Result<Screen, Ha
         }
     };
     draft.asking = None;
-    let count = notices::preview_count(db, &parsed).await?;
+    let count = notices::preview_count(db, &parsed, now).await?;
     let push = render_push(
         t,
         &notices::payload(parsed.title(), parsed.summary(), parsed.link()),
@@ -253,7 +275,11 @@ pub async fn send(
         Ok(parsed) => parsed,
         Err(problem) => return Ok(Err(rejection(t, problem).1)),
     };
-    let published = notices::publish(db, &parsed, Source::Operator(operator), now).await?;
+    let published = match notices::publish(db, &parsed, Source::Operator(operator), now).await {
+        Ok(published) => published,
+        Err(PublishError::Refused(refusal)) => return Ok(Err(refused(t, refusal))),
+        Err(PublishError::Db(error)) => return Err(error.into()),
+    };
     tracing::info!(
         operator,
         notice = published.notice_id,

@@ -38,7 +38,7 @@ fn text(t: Texts, what: &str, progress: Progress) -> String {
     } else {
         "broadcast-progress"
     };
-    let numbers = t.msg_with(
+    let mut numbers = t.msg_with(
         key,
         [
             ("sent", Arg::Text(&grouped(progress.sent))),
@@ -46,6 +46,17 @@ fn text(t: Texts, what: &str, progress: Progress) -> String {
             ("failed", Arg::Text(&grouped(progress.failed))),
         ],
     );
+    if progress.after_quiet_hours > 0 {
+        // Else the numbers stand still all night with no word why.
+        numbers.push('\n');
+        numbers.push_str(&t.msg_with(
+            "broadcast-progress-morning",
+            [
+                ("count", Arg::Number(progress.after_quiet_hours)),
+                ("shown", Arg::Text(&grouped(progress.after_quiet_hours))),
+            ],
+        ));
+    }
     format!("{what}\n\n{numbers}")
 }
 
@@ -61,7 +72,7 @@ pub async fn start(
     broadcast: i64,
     what: String,
 ) -> HandlerResult {
-    let progress = broadcasts::progress(db, broadcast)
+    let progress = broadcasts::progress(db, broadcast, services.clock.now())
         .await?
         .unwrap_or_default();
     let first = text(t, &what, progress);
@@ -216,7 +227,9 @@ impl Watcher {
         let mut failures = 0;
         while failures < MAX_FAILURES {
             tokio::time::sleep(delay).await;
-            let progress = match broadcasts::progress(&self.db, self.broadcast).await {
+            let progress = match broadcasts::progress(&self.db, self.broadcast, self.clock.now())
+                .await
+            {
                 Ok(Some(progress)) => progress,
                 Ok(None) => return,
                 Err(error) => {

@@ -10,7 +10,8 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::{
-    BcAction, Compose, operator_of, progress, record_refusal, render_push, shorten, targets,
+    BcAction, Compose, operator_of, progress, record_refusal, refused, render_push, shorten,
+    targets,
 };
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -67,7 +68,7 @@ pub(super) async fn press(
         BcAction::Proposal(id) => match notices::get(db, id).await? {
             Some(notice) if notice.status == Status::Proposed => {
                 screen::answer(bot, query).await?;
-                let screen = proposal_screen(t, db, &notice).await?;
+                let screen = proposal_screen(t, db, &notice, services.clock.now()).await?;
                 screen::replace(bot, query, screen).await
             }
             found => {
@@ -146,14 +147,19 @@ async fn proposals_screen(
 }
 
 /// A proposal as it would be pushed, with whom it reaches and its buttons.
-async fn proposal_screen(t: Texts, db: &PgPool, notice: &Notice) -> Result<Screen, HandlerError> {
+async fn proposal_screen(
+    t: Texts,
+    db: &PgPool,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<Screen, HandlerError> {
     let push = render_push(
         t,
         &notices::payload(&notice.title, &notice.summary, notice.link.as_deref()),
     );
     let count = {
         let mut conn = db.acquire().await?;
-        audience::count(&mut conn, &notice.audience, Category::Regulation).await?
+        audience::count(&mut conn, &notice.audience, Category::Regulation, now).await?
     };
     let text = format!(
         "{}\n\n{push}\n\n{}",
@@ -207,6 +213,10 @@ async fn refuse_decision(
     let (why, text) = match error {
         DecisionError::NotFound => ("not_found", t.msg("broadcast-proposal-not-found")),
         DecisionError::AlreadyDecided(status) => ("already_decided", decided(t, status)),
+        // Refused and recorded by core: once is enough.
+        DecisionError::Refused(refusal) => {
+            return screen::answer_with(bot, query, refused(t, refusal)).await;
+        }
         DecisionError::Db(error) => return Err(error.into()),
     };
     record_refusal(db, operator, action.name(), why, now).await?;

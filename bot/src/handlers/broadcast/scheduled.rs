@@ -27,7 +27,7 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::{
     BcAction, Compose, LIST_SHOWN, date_text, grouped, operator_of, progress, record_refusal,
-    shorten,
+    refused, shorten,
 };
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -163,6 +163,10 @@ pub(super) async fn press(
                             "already_cancelled",
                             t.msg("broadcast-inspection-already-cancelled"),
                         ),
+                        // Refused and recorded by core: once is enough.
+                        CancelError::Refused(refusal) => {
+                            return screen::answer_with(bot, query, refused(t, refusal)).await;
+                        }
                         CancelError::Db(error) => return Err(error.into()),
                     };
                     record_refusal(db, operator, action.name(), why, now).await?;
