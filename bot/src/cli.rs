@@ -103,6 +103,7 @@ async fn run_bot() -> anyhow::Result<()> {
         max_document_bytes: settings.max_document_bytes,
         document_quota: settings.document_quota,
         review_deadlines: settings.review_deadlines(),
+        brand: config::brand_from_env()?,
         background: startup::Background::default(),
     };
     if config::retired_api_key_is_set() {

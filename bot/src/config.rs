@@ -278,6 +278,50 @@ impl Default for DeliverySettings {
     }
 }
 
+/// What the service calls itself and where people get help: shown to
+/// users, so set by whoever runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brand {
+    /// `MEDCAB_SERVICE_NAME`: the name above the code in authenticator
+    /// apps (what a practitioner looks for among their entries).
+    pub service_name: String,
+    /// `MEDCAB_SUPPORT_CONTACT`: a phone, an address or a Telegram
+    /// username; `None`: the bot mentions no support it cannot name.
+    pub support_contact: Option<String>,
+}
+
+/// The name a practitioner recognises, when `MEDCAB_SERVICE_NAME` is unset.
+pub const DEFAULT_SERVICE_NAME: &str = "Кабинет медработника";
+
+impl Default for Brand {
+    fn default() -> Brand {
+        Brand {
+            service_name: DEFAULT_SERVICE_NAME.to_owned(),
+            support_contact: None,
+        }
+    }
+}
+
+/// `MEDCAB_SERVICE_NAME` and `MEDCAB_SUPPORT_CONTACT` (also read by the
+/// sandbox, which has no [`Settings`]).
+pub fn brand_from_env() -> Result<Brand, ConfigError> {
+    let shown = |name: &'static str| -> Result<Option<String>, ConfigError> {
+        let Some(value) = optional(name) else {
+            return Ok(None);
+        };
+        let value = value.trim().to_owned();
+        if value.chars().count() > 100 || value.chars().any(char::is_control) {
+            return Err(malformed(name, "one line of at most 100 characters"));
+        }
+        Ok(Some(value))
+    };
+    Ok(Brand {
+        service_name: shown("MEDCAB_SERVICE_NAME")?
+            .unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned()),
+        support_contact: shown("MEDCAB_SUPPORT_CONTACT")?,
+    })
+}
+
 /// `MEDCAB_MAX_DOCUMENT_MB` in bytes, or the default (also read by the
 /// sandbox, which has no [`Settings`]).
 pub fn max_document_bytes_from_env() -> Result<usize, ConfigError> {

@@ -64,6 +64,7 @@ async fn serve(args: &SandboxArgs, database_url: &str, data_key: &DataKey) -> an
         review_deadlines: crate::config::review_deadlines(
             crate::config::activation_review_from_env()?,
         ),
+        brand: crate::config::brand_from_env()?,
         background: startup::Background::default(),
     };
     // With Redis, positions and send pacing live there (shared with any

@@ -103,6 +103,8 @@ pub struct Services {
     pub document_quota: medcab_core::documents::Quota,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
+    /// The service's name and support contact, as users read them.
+    pub brand: crate::config::Brand,
     /// Tasks handlers start that outlive an update; they end with the bot.
     pub background: Background,
 }

@@ -89,3 +89,56 @@ async fn help_lists_the_commands(db: PgPool) {
     }
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn help_promises_no_support_without_a_contact(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let reply = anna.send("/help").await;
+    assert!(
+        !reply.body().to_lowercase().contains("поддержк"),
+        "{}",
+        reply.body()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn help_and_a_locked_code_name_the_support_contact(db: PgPool) {
+    let app = TestApp::spawn_with(db, |app| {
+        app.brand.support_contact = Some("+7 800 555-35-35 <поддержка>".into());
+    })
+    .await;
+    let anna = app.active_user("Анна", "ru").await;
+    let reply = anna.send("/help").await;
+    assert!(
+        reply
+            .body()
+            .ends_with("Служба поддержки: +7 800 555-35-35 <поддержка>"),
+        "{}",
+        reply.body()
+    );
+
+    // Three wrong codes: the lock says where to get help.
+    app.clock.advance(chrono::Duration::minutes(31)); // the session is over
+    let right = app.totp_code(anna.id()).await;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    anna.send("/menu").await;
+    anna.press("📄 Документы").await;
+    anna.send(wrong).await;
+    anna.send(wrong).await;
+    let locked = anna.send(wrong).await;
+    assert!(
+        locked.body().starts_with("Три неверных кода подряд")
+            && locked
+                .body()
+                .ends_with("Служба поддержки: +7 800 555-35-35 <поддержка>"),
+        "{}",
+        locked.body()
+    );
+    app.finish().await;
+}

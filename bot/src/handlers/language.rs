@@ -73,8 +73,7 @@ pub async fn set(
             keyboard: InlineKeyboardMarkup::default(),
         };
         screen::replace(&bot, &query, changed).await?;
-        return super::onboarding::resume(&bot, query.from.id.into(), position, t, &db, &services)
-            .await;
+        return super::onboarding::resume(&bot, &query.from, position, t, &db, &services).await;
     }
     let heading = format!("{}\n\n{}", t.msg("language-changed"), t.msg("menu-title"));
     screen::replace(&bot, &query, main_menu::menu(t, heading)).await

@@ -216,14 +216,21 @@ async fn send_qr(
     bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
         .await?;
     let secret = operator_factors::enrolment_secret(db, &services.vault, chat_id.0).await?;
-    // Its own entry in the authenticator, next to a practitioner's own.
-    let url = secret.otpauth_url("medcab staff", &chat_id.0.to_string());
+    // Its own entry in the authenticator, next to a practitioner's own:
+    // the service's name, and «Сотрудник» where a practitioner's has their
+    // first name (no identifier: it means nothing to the person).
+    let account = t.msg("staff-factor-account");
+    let url = secret.otpauth_url(&services.brand.service_name, &account);
     let picture = InputFile::memory(totp::qr_png(&url)).file_name("medcab-staff-qr.png");
     let sent = bot
         .send_photo(chat_id, picture)
         .caption(t.msg_with(
             "staff-factor-qr-caption",
-            [("secret", Arg::Text(&secret.to_base32()))],
+            [
+                ("secret", Arg::Text(&secret.to_grouped_base32())),
+                ("service", Arg::Text(&services.brand.service_name)),
+                ("account", Arg::Text(&account)),
+            ],
         ))
         .parse_mode(ParseMode::Html)
         .protect_content(true)
