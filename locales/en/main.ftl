@@ -119,6 +119,9 @@ cancel-before-consent = There is nothing to stop: connecting has not started. To
 
 ## Unexpected input
 
+typed-control-characters = The message holds invisible control characters (this happens when text is copied from other programs), and the bot does not take such text. Type it again, or copy it from elsewhere, and send it once more. Everything you entered before is kept.
+handler-failed = Something went wrong and the action was not carried out. Please try again in a minute; if it still fails, send /cancel and start over.
+
 unknown-text = I did not understand that. Choose a section in /menu or open /help.
 unknown-command = There is no such command. See /help for the list.
 unknown-message = The bot does not take messages like this yet. Choose a section in /menu.
