@@ -253,8 +253,9 @@ impl Application {
             .await
             .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
         tracing::info!(username = ?me.username, "connected to the Bot API");
-        commands::publish(&self.bot)
+        commands::publish(&self.bot, &self.db)
             .await
+            .map_err(|error| anyhow::anyhow!(error))
             .context("cannot publish the command menu")?;
 
         let listener = Polling::builder(self.bot.clone())

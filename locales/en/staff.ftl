@@ -10,6 +10,7 @@ staff-factor-qr-caption =
     3. Reply with the 6-digit code the app shows.
     This is a separate key, for staff work only: the entry “{ $service }: { $account }” in the app.
 staff-factor-account = Staff
+staff-only = This is only for staff who review applications and send notices, and your account does not have that role. Your commands are in /help.
 staff-factor-enrolled = <b>Done!</b> Staff work is protected by a second factor.
 staff-code-needed = 🔐 The staff session is closed. Enter the 6-digit code from the authenticator app (the “{ staff-factor-account }” entry) and the action will go on.
 staff-code-first = Enter the code from the authenticator app first.

@@ -64,7 +64,7 @@ pub async fn set(
     dialogue.exit().await?;
 
     let t = Texts::new(language);
-    commands::publish_for_chat(&bot, query.from.id.into(), t).await?;
+    commands::publish_for_user(&bot, &db, query.from.id.0 as i64).await?;
     let position = onboarding::position(&db, query.from.id.0 as i64).await?;
     if !position.is_active() {
         // Not connected yet: confirm, then carry on with the step at hand.

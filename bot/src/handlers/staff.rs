@@ -144,7 +144,7 @@ pub(super) async fn for_message(
     };
     let gate = check(bot, t, db, services, user.id.0 as i64, attempted, then).await?;
     if gate == Gate::NotOperator {
-        screen::say(bot, msg.chat.id, t.msg("review-operators-only")).await?;
+        screen::say(bot, msg.chat.id, t.msg("staff-only")).await?;
     }
     Ok(gate)
 }
@@ -187,6 +187,8 @@ async fn check(
         Access::Open => Ok(Gate::Open(user_id)),
         Access::NotOperator => {
             record_refusal(db, user_id, attempted, "not_operator", now).await?;
+            // A former operator's menu may still list the staff commands.
+            super::commands::put_right(bot, db, user_id).await;
             Ok(Gate::NotOperator)
         }
         Access::NotEnrolled => {
