@@ -624,7 +624,31 @@ async fn grant_operator(telegram_id: i64) -> anyhow::Result<()> {
             println!("{telegram_id} is already an operator; nothing changed.")
         }
     }
+    update_command_menu(&db, telegram_id).await;
     Ok(())
+}
+
+/// Sets the user's command menu to what their role allows now (the staff
+/// commands or not), when the bot's token is at hand; otherwise the bot
+/// sets it at its next start. The role itself is already saved either way.
+async fn update_command_menu(db: &PgPool, telegram_id: i64) {
+    let Some(token) = std::env::var("TELOXIDE_TOKEN")
+        .ok()
+        .filter(|token| !token.is_empty())
+    else {
+        println!("TELOXIDE_TOKEN is not set: their command menu changes at the bot's next start.");
+        return;
+    };
+    let api_url = std::env::var("TELOXIDE_API_URL")
+        .ok()
+        .and_then(|url| url.parse().ok());
+    let bot = startup::telegram(&token, api_url);
+    match crate::handlers::commands::publish_for_user(&bot, db, telegram_id).await {
+        Ok(()) => println!("Their command menu is updated."),
+        Err(error) => println!(
+            "Their command menu could not be updated ({error}); it changes at the bot's next start."
+        ),
+    }
 }
 
 async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
@@ -686,6 +710,7 @@ async fn revoke_operator(telegram_id: i64) -> anyhow::Result<()> {
         ),
         Revoke::NotAnOperator => println!("{telegram_id} is not an operator; nothing changed."),
     }
+    update_command_menu(&db, telegram_id).await;
     Ok(())
 }
 

@@ -143,6 +143,8 @@ pub struct Settings {
     /// Each user's flood limit: production's always (no setting); the
     /// tests, which type far faster than people, raise it.
     pub flood_limits: crate::flood::FloodLimits,
+    /// `MEDCAB_SERVICE_NAME` and `MEDCAB_SUPPORT_CONTACT`.
+    pub brand: Brand,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
@@ -245,6 +247,7 @@ impl Settings {
             minutes,
             chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
         ));
+        let brand = problems.check(brand_from_env());
         let (
             Some(telegram_token),
             Some(telegram_api_url),
@@ -267,6 +270,7 @@ impl Settings {
             Some(delivery),
             Some(regulation_feed_url),
             Some(regulation_feed_every),
+            Some(brand),
         ) = (
             telegram_token,
             telegram_api_url,
@@ -289,6 +293,7 @@ impl Settings {
             delivery,
             regulation_feed_url,
             regulation_feed_every,
+            brand,
         )
         else {
             return Err(problems.into_error());
@@ -323,6 +328,7 @@ impl Settings {
             regulation_feed_url,
             regulation_feed_every,
             flood_limits: crate::flood::FloodLimits::default(),
+            brand,
         })
     }
 
@@ -358,6 +364,7 @@ impl Settings {
             regulation_feed_url: None,
             regulation_feed_every: chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
             flood_limits: crate::flood::FloodLimits::default(),
+            brand: Brand::default(),
         }
     }
 
@@ -452,6 +459,49 @@ impl Default for DeliverySettings {
             lanes: DEFAULT_DELIVERY_LANES,
         }
     }
+}
+
+/// What the service calls itself and where people get help: shown to
+/// users, so set by whoever runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brand {
+    /// `MEDCAB_SERVICE_NAME`: the name above the code in authenticator
+    /// apps (what a practitioner looks for among their entries).
+    pub service_name: String,
+    /// `MEDCAB_SUPPORT_CONTACT`: a phone, an address or a Telegram
+    /// username; `None`: the bot mentions no support it cannot name.
+    pub support_contact: Option<String>,
+}
+
+/// The name a practitioner recognises, when `MEDCAB_SERVICE_NAME` is unset.
+pub const DEFAULT_SERVICE_NAME: &str = "Кабинет медработника";
+
+impl Default for Brand {
+    fn default() -> Brand {
+        Brand {
+            service_name: DEFAULT_SERVICE_NAME.to_owned(),
+            support_contact: None,
+        }
+    }
+}
+
+/// `MEDCAB_SERVICE_NAME` and `MEDCAB_SUPPORT_CONTACT`.
+pub fn brand_from_env() -> Result<Brand, ConfigError> {
+    let shown = |name: &'static str| -> Result<Option<String>, ConfigError> {
+        let Some(value) = optional(name) else {
+            return Ok(None);
+        };
+        let value = value.trim().to_owned();
+        if value.chars().count() > 100 || value.chars().any(char::is_control) {
+            return Err(malformed(name, "one line of at most 100 characters"));
+        }
+        Ok(Some(value))
+    };
+    Ok(Brand {
+        service_name: shown("MEDCAB_SERVICE_NAME")?
+            .unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned()),
+        support_contact: shown("MEDCAB_SUPPORT_CONTACT")?,
+    })
 }
 
 /// `MEDCAB_MAX_DOCUMENT_MB` in bytes, or the default (also read by the

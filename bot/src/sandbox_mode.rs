@@ -197,6 +197,7 @@ fn settings(
     settings.max_document_bytes = crate::config::max_document_bytes_from_env()?;
     settings.document_quota = crate::config::document_quota_from_env()?;
     settings.activation_review = crate::config::activation_review_from_env()?;
+    settings.brand = crate::config::brand_from_env()?;
     settings.delivery = crate::config::DeliverySettings::from_env()?;
     Ok(settings)
 }

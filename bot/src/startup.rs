@@ -126,6 +126,8 @@ pub struct Services {
     pub document_quota: medcab_core::documents::Quota,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
+    /// The service's name and support contact, as users read them.
+    pub brand: crate::config::Brand,
     /// Tasks handlers start that outlive an update; they end with the bot.
     pub background: Background,
 }
@@ -148,6 +150,7 @@ impl Services {
             max_document_bytes: settings.max_document_bytes,
             document_quota: settings.document_quota,
             review_deadlines: settings.review_deadlines(),
+            brand: settings.brand.clone(),
             background: Background::default(),
         }
     }
@@ -354,8 +357,9 @@ impl Application {
             .await
             .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
         tracing::info!(username = ?me.username, "connected to the Bot API");
-        commands::publish(&self.bot)
+        commands::publish(&self.bot, &self.db)
             .await
+            .map_err(|error| anyhow::anyhow!(error))
             .context("cannot publish the command menu")?;
 
         let listener = Polling::builder(self.bot.clone())

@@ -133,6 +133,25 @@ pub async fn list(db: &PgPool) -> Result<Vec<Operator>, sqlx::Error> {
     .await
 }
 
+/// Everyone who holds or held the role, and whether they hold it now:
+/// whose chats need the staff commands in their command menu, and whose
+/// need them taken away (the bot sets both at start; `grant` and `revoke`
+/// run in `medcab admin`, which tells the bot's menu when it can).
+pub async fn menu_holders(db: &PgPool) -> Result<Vec<(i64, bool)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT telegram_user_id, (revoked_at IS NULL) AS "active!" FROM operators
+        ORDER BY telegram_user_id
+        "#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.telegram_user_id, row.active))
+        .collect())
+}
+
 /// What an audit row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
@@ -446,6 +465,11 @@ mod tests {
         );
         assert_eq!(revoke(&db, OLGA, t).await.unwrap(), Revoke::NotAnOperator);
         assert!(list(&db).await.unwrap().is_empty());
+        assert_eq!(
+            menu_holders(&db).await.unwrap(),
+            [(OLGA, false)],
+            "a revoked operator's menu is still to be put right"
+        );
 
         assert_eq!(grant(&db, OLGA, "admin", t).await.unwrap(), Grant::Granted);
         assert!(is_operator(&db, OLGA).await.unwrap());

@@ -69,6 +69,19 @@ impl TotpSecret {
         base32(&self.0)
     }
 
+    /// [`to_base32`](Self::to_base32) in groups of four, for reading and
+    /// copying by hand (`JBSW Y3DP …`); authenticator apps ignore the spaces.
+    pub fn to_grouped_base32(&self) -> String {
+        let key = self.to_base32();
+        let groups: Vec<&str> = key
+            .as_bytes()
+            .chunks(4)
+            // Base32 is ASCII: every chunk is a whole string.
+            .map(|chunk| std::str::from_utf8(chunk).unwrap_or_default())
+            .collect();
+        groups.join(" ")
+    }
+
     /// `otpauth://totp/{issuer}:{account}?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`,
     /// percent-encoded (issuer and account may contain Cyrillic and spaces).
     ///
@@ -398,6 +411,18 @@ mod tests {
             assert_eq!(base32(plain.as_bytes()), encoded);
         }
         assert_eq!(rfc_secret().to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    }
+
+    #[test]
+    fn the_grouped_key_is_the_key_in_fours() {
+        let secret = rfc_secret();
+        let grouped = secret.to_grouped_base32();
+        assert_eq!(grouped.replace(' ', ""), secret.to_base32());
+        assert!(
+            grouped.split(' ').all(|group| group.len() == 4),
+            "{grouped}"
+        );
+        assert_eq!(grouped.split(' ').count(), 8);
     }
 
     #[test]

@@ -4,7 +4,7 @@ snils-too-many = Too many SNILS attempts. For security, you can try again after 
 registry-held =
     This SNILS and phone number are already confirmed for another Telegram account.
 
-    If you changed your Telegram account or it was not you, contact support: after a check the old link will be removed and you can connect again.
+    If you changed your Telegram account or it was not you, support removes the old link after a check, and you can connect again.
 registry-apply-refused =
     You cannot apply for activation with this SNILS: it is in the register of medical workers.
 

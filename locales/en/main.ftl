@@ -14,9 +14,8 @@ start-greeting =
 product-about =
     This is the <b>medical practitioner's personal account</b> in Telegram. Here you can:
     • confirm logins to your account;
+    • keep your profile: personal details, education and qualifications;
     • submit qualification documents and follow the review of your applications;
-    • see your work schedule;
-    • keep your continuing medical education (CME) points and portfolio in order;
     • get notified about inspections, regulatory changes and expiring documents.
 
 menu-title = <b>Main menu</b>. Choose a section:
@@ -106,12 +105,22 @@ help-operator =
     /inspection — schedule an inspection and tell the practitioners
     /inspections — scheduled inspections: view or cancel
 
+support-contact = Support: { $contact }
+
 ## /cancel
 
 cancel-done = Stopped. Open /menu to go on.
 cancel-nothing = There is nothing to stop. Open /menu to choose a section.
+cancel-onboarding =
+    Connecting your account is not stopped this way: everything you have given is kept, and you can go on from the same step at any time — send /start.
+
+    If you no longer want to connect, send /forget: your consent will be withdrawn and what you gave deleted.
+cancel-before-consent = There is nothing to stop: connecting has not started. To start, answer the consent question or send /start.
 
 ## Unexpected input
+
+typed-control-characters = The message holds invisible control characters (this happens when text is copied from other programs), and the bot does not take such text. Type it again, or copy it from elsewhere, and send it once more. Everything you entered before is kept.
+handler-failed = Something went wrong and the action was not carried out. Please try again in a minute; if it still fails, send /cancel and start over.
 
 unknown-text = I did not understand that. Choose a section in /menu or open /help.
 unknown-command = There is no such command. See /help for the list.

@@ -23,7 +23,9 @@ consent-text =
     Processing follows Russian Federal Law No. 152-FZ "On Personal Data".
 consent-accept = ✅ I agree
 consent-decline = I do not agree
-consent-declined = Without consent we cannot connect your personal account. If you change your mind, send /start.
+consent-declined = Without consent we cannot connect your personal account. If you change your mind, press «✅ I agree» under the consent text above or send /start.
+consent-answer-above = Please answer the consent question above, with a button under it. If you cannot see it, send /start.
+consent-given-line = ✅ Consent to the processing of personal data given on { $date } (version { $version }). The text: /privacy; to withdraw: /forget.
 consent-given-at = You gave your consent on { $date } (version { $version }). To withdraw it: /forget.
 consent-none = You have not given consent to the processing of personal data.
 
@@ -62,8 +64,11 @@ factor-qr-caption =
     <b>Last step — protecting your logins.</b>
 
     1. Open an authenticator app (Yandex Key, Google Authenticator or another).
-    2. Scan this QR code or add the key by hand: <code>{ $secret }</code>
+    2. Scan this QR code with another device or, if the app is on this phone, tap the key to copy it and paste it in the app under “Enter a setup key”:
+    <code>{ $secret }</code>
     3. Reply with the 6-digit code from the app.
+
+    In the app the entry will be called “{ $service }”.
 factor-enrolled = <b>Done!</b> Logins to your personal account are now protected by a second factor.
 code-malformed = The code is the 6 digits from your authenticator app. Please enter it again.
 code-wrong =
@@ -71,7 +76,7 @@ code-wrong =
         [one] { $left } try left.
        *[other] { $left } tries left.
     }
-code-locked-now = Three wrong codes in a row: code entry is locked until { $until } ({ $tz }). If that was not you, contact support.
+code-locked-now = Three wrong codes in a row: code entry is locked until { $until } ({ $tz }). If that was not you, someone may have access to your Telegram: check the active sessions in Settings → Devices and end any you do not know.
 code-locked = Code entry is locked until { $until } ({ $tz }). Please try again after that.
 code-replayed = This code has already been used. Wait for the next code in the app (it changes every 30 seconds).
 
@@ -103,7 +108,7 @@ factor-reset-requested =
     Two staff members will check it. The reset takes effect no earlier than { $earliest } ({ $tz }): time for you to cancel the request if it was not you. We will tell you of the decision.
 step-up-held = Your session has expired. Your answer is saved — enter the 6-digit code from your authenticator app and we will go on from the same place.
 step-up-held-press = Your session has expired, and the section with personal data is closed. Enter the 6-digit code from your authenticator app and the action will be carried out.
-code-blocked = Code entry is blocked: too many wrong codes in a row. Access can be restored by a staff member — press «📵 No access to the app» or contact support.
+code-blocked = Code entry is blocked: too many wrong codes in a row. Access can be restored by a staff member — press «📵 No access to the app».
 
 factor-reset-scheduled =
     The second-factor reset you requested on { $since } ({ $tz }) is approved and takes effect on { $at } ({ $tz }).

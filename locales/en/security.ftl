@@ -32,7 +32,7 @@ login-denied =
 
     { login-details }
 
-    If you did not try to sign in, your password for the account (or for Gosuslugi, if you sign in with it) may be known to someone else. Change it as soon as possible and tell support — we will look into what happened.
+    If you did not try to sign in, your password for the account (or for Gosuslugi, if you sign in with it) may be known to someone else. Change it as soon as possible: without it, and without this confirmation, nobody can sign in.
 
 login-mismatch =
     🚫 <b>The number did not match — sign-in blocked.</b>
@@ -40,7 +40,7 @@ login-mismatch =
     { login-details }
 
     If it was you, sign in again and press the number shown on the sign-in screen.
-    If you did not try to sign in, change your password as soon as possible and tell support.
+    If you did not try to sign in, change your password as soon as possible.
 
 login-expired =
     ⌛ <b>The time to confirm has run out</b> — you were not signed in.

@@ -238,6 +238,20 @@ impl Client {
         }
     }
 
+    /// The command menu one user sees in their chat with the bot, in
+    /// Telegram's order of precedence (their chat's scope, all private
+    /// chats, the default; each in their language first).
+    pub async fn commands_of(
+        &self,
+        user_id: i64,
+        language_code: &str,
+    ) -> anyhow::Result<Vec<BotCommand>> {
+        self.get(&format!(
+            "/commands?user_id={user_id}&language_code={language_code}"
+        ))
+        .await
+    }
+
     /// A file's bytes.
     pub async fn file(&self, file_id: &str) -> anyhow::Result<Vec<u8>> {
         let path = format!("/files/{file_id}");

@@ -361,6 +361,49 @@ async fn teloxide_sees_injected_failures_and_sends_paid_broadcasts() {
 }
 
 #[tokio::test]
+async fn a_chat_scope_menu_shows_in_that_chat_only_until_deleted() {
+    use teloxide::types::{BotCommand, BotCommandScope, Recipient};
+    let (sandbox, bot) = start().await;
+    let client = sandbox.client();
+    let olga = client.create_user(NewUser::named("Ольга")).await.unwrap();
+    let anna = client.create_user(NewUser::named("Анна")).await.unwrap();
+    bot.set_my_commands([BotCommand::new("start", "Начать")])
+        .await
+        .unwrap();
+    let scope = BotCommandScope::Chat {
+        chat_id: Recipient::Id(ChatId(olga.id)),
+    };
+    bot.set_my_commands([
+        BotCommand::new("start", "Начать"),
+        BotCommand::new("review", "Проверка"),
+    ])
+    .scope(scope.clone())
+    .await
+    .unwrap();
+
+    let names = |commands: Vec<medcab_sandbox::BotCommand>| {
+        commands.into_iter().map(|c| c.command).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(client.commands_of(olga.id, "ru").await.unwrap()),
+        ["start", "review"]
+    );
+    assert_eq!(
+        names(client.commands_of(anna.id, "ru").await.unwrap()),
+        ["start"]
+    );
+    let listed = bot.get_my_commands().scope(scope.clone()).await.unwrap();
+    assert_eq!(listed.len(), 2);
+
+    bot.delete_my_commands().scope(scope).await.unwrap();
+    assert_eq!(
+        names(client.commands_of(olga.id, "ru").await.unwrap()),
+        ["start"],
+        "back to the menu for everyone"
+    );
+}
+
+#[tokio::test]
 async fn commands_set_by_teloxide_show_in_the_menu() {
     use teloxide::types::BotCommand;
     let (sandbox, bot) = start().await;

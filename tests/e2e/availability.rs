@@ -188,6 +188,15 @@ async fn a_failed_update_gives_its_claim_back_and_is_handled_when_redelivered(db
         claimed == 0 && stats.injected_failures == 1
     })
     .await;
+    // …and Anna is told, not left in silence.
+    let told = app
+        .phone(anna.clone())
+        .wait_for(|chat| chat.bot_messages().count() == 1)
+        .await;
+    assert_eq!(
+        told.last_bot_message().unwrap().html.as_deref(),
+        Some(ru("handler-failed").as_str())
+    );
 
     // The bot stops before Telegram saw its confirmation; after the
     // restart Telegram hands the same update over again.
@@ -196,7 +205,7 @@ async fn a_failed_update_gives_its_claim_back_and_is_handled_when_redelivered(db
     app.start_bot().await;
     let help = app
         .phone(anna)
-        .wait_for(|chat| chat.bot_messages().count() == 1)
+        .wait_for(|chat| chat.bot_messages().count() == 2)
         .await;
     assert!(
         help.last_bot_message()

@@ -18,6 +18,9 @@ use sqlx::PgPool;
 use crate::ru;
 
 const OPERATORS_ONLY: &str = "Это действие доступно только сотрудникам, проверяющим заявки.";
+/// A refused staff command or typed answer: why, and where one's own
+/// commands are.
+const STAFF_ONLY: &str = "Это доступно только сотрудникам, которые проверяют заявки и рассылают уведомления, — у вашего аккаунта такой роли нет. Ваши команды — в /help.";
 const SEND: &str = "📤 Отправить";
 
 /// A confirmed practitioner whose register entry names this specialty,
@@ -616,7 +619,7 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
 
     for command in ["/notice", "/inspection", "/notices", "/inspections"] {
         let reply = boris.send(command).await;
-        assert_eq!(reply.body(), OPERATORS_ONLY, "{command}");
+        assert_eq!(reply.body(), STAFF_ONLY, "{command}");
     }
     for data in [
         "bc:feed".to_owned(),
@@ -634,7 +637,7 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
     assert_eq!(refusals(&app, boris.id()).await, 11);
     // Someone who never started the bot is refused the same way.
     let stranger = app.user("Пётр", "ru").await;
-    assert_eq!(stranger.send("/notice").await.body(), OPERATORS_ONLY);
+    assert_eq!(stranger.send("/notice").await.body(), STAFF_ONLY);
 
     // An operator whose role is revoked mid-dialogue is refused at the next answer.
     let olga = operator(&app, "Ольга").await;
@@ -643,7 +646,7 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
         .await
         .unwrap();
     let reply = olga.send("Приказ № 1").await;
-    assert_eq!(reply.body(), OPERATORS_ONLY);
+    assert_eq!(reply.body(), STAFF_ONLY);
     let answer = olga.press_forged("bc:cancel").await;
     assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY));
     assert_eq!(refusals(&app, olga.id()).await, 2);
@@ -766,7 +769,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(db: Pg
     assert_eq!(vera.chat().await.bot_messages().count(), 0, "held");
 
     // A practitioner may not cancel it, however the button is made.
-    assert_eq!(boris.send("/inspections").await.body(), OPERATORS_ONLY);
+    assert_eq!(boris.send("/inspections").await.body(), STAFF_ONLY);
     for data in [
         format!("bc:insp:{id}"),
         format!("bc:icx:{id}"),

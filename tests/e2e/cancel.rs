@@ -50,3 +50,37 @@ async fn a_redis_flush_costs_only_the_position(db: PgPool) {
     assert!(menu.body().starts_with("Interface language: English."));
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn cancel_during_onboarding_says_what_can_be_done(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.user("Анна", "ru").await;
+
+    // Nothing started yet.
+    let before = anna.send("/cancel").await;
+    assert_eq!(
+        before.html.as_deref(),
+        Some(ru("cancel-before-consent").as_str())
+    );
+
+    // Consent given: onboarding is not cancelled, it waits; /start and
+    // /forget are the ways on and out.
+    anna.send("/start").await;
+    anna.press("✅ Согласен(на)").await;
+    anna.wait_for_text("Нажмите кнопку «📱 Поделиться номером»")
+        .await;
+    let during = anna.send("/cancel").await;
+    assert_eq!(
+        during.html.as_deref(),
+        Some(ru("cancel-onboarding").as_str())
+    );
+    assert!(during.body().contains("/start") && during.body().contains("/forget"));
+    assert_eq!(
+        medcab_core::accounts::step(&app.db, anna.id())
+            .await
+            .unwrap(),
+        Some(medcab_core::accounts::Step::Phone),
+        "the step is kept"
+    );
+    app.finish().await;
+}

@@ -3,12 +3,12 @@ use sqlx::PgPool;
 
 use crate::{en, ru};
 
-const SECTIONS_RU: [&str; 7] = [
+/// Only the sections that work: «Расписание» and «НМО и портфолио» are not
+/// promised until they are built.
+const SECTIONS_RU: [&str; 5] = [
     "👤 Профиль",
     "📄 Документы",
     "📨 Мои заявки",
-    "🗓 Расписание",
-    "🎓 НМО и портфолио",
     "🔔 Уведомления",
     "🌐 Язык / Language",
 ];
@@ -31,6 +31,13 @@ async fn start_greets_by_name_in_russian_with_the_menu(db: PgPool) {
             .contains("личный кабинет медицинского работника")
     );
     assert_eq!(reply.button_labels(), SECTIONS_RU);
+    for unbuilt in ["расписание", "НМО", "портфолио"] {
+        assert!(
+            !reply.body().contains(unbuilt),
+            "{unbuilt}: {}",
+            reply.body()
+        );
+    }
     app.finish().await;
 }
 
@@ -67,7 +74,7 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
     let anna = app.active_user("Анна", "ru").await;
     let menu = anna.send("/start").await;
 
-    let section = anna.press("🗓 Расписание").await;
+    let section = anna.press("🔔 Уведомления").await;
 
     assert_eq!(
         section.message_id, menu.message_id,
@@ -76,9 +83,9 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
     assert!(section.edited);
     assert_eq!(
         section.html.as_deref(),
-        Some(ru("section-schedule").as_str())
+        Some(ru("section-notifications").as_str())
     );
-    assert_eq!(section.button_labels(), ["« Назад в меню"]);
+    assert!(section.button_labels().contains(&"« Назад в меню"));
 
     let back = anna.press("« Назад в меню").await;
 
@@ -101,13 +108,21 @@ async fn every_section_has_a_screen_in_both_languages(db: PgPool) {
     anna.send("/menu").await;
     john.send("/menu").await;
 
-    for (label, key) in [
-        ("🗓 Расписание", "section-schedule"),
-        ("🎓 НМО и портфолио", "section-nmo"),
+    // A button of an old menu, from before «Расписание» and «НМО» were
+    // taken off it, still answers honestly.
+    for (data, key) in [
+        ("open:schedule", "section-schedule"),
+        ("open:nmo", "section-nmo"),
     ] {
-        let screen = anna.press(label).await;
-        assert_eq!(screen.html.as_deref(), Some(ru(key).as_str()));
-        anna.press("« Назад в меню").await;
+        let before = anna.chat().await.bot_messages().count();
+        assert!(anna.press_forged(data).await.answered);
+        let chat = anna
+            .wait_for(|chat| {
+                chat.bot_messages()
+                    .any(|m| m.html.as_deref() == Some(ru(key).as_str()))
+            })
+            .await;
+        assert_eq!(chat.bot_messages().count(), before);
     }
     let screen = john.press("🔔 Notifications").await;
     assert_eq!(
@@ -133,21 +148,9 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     assert_eq!(
         names(&russian),
         [
-            "start",
-            "menu",
-            "settings",
-            "language",
-            "privacy",
-            "forget",
-            "help",
-            "cancel",
-            "review",
-            "resets",
-            "notice",
-            "inspection",
-            "notices",
-            "inspections"
-        ]
+            "start", "menu", "settings", "language", "privacy", "forget", "help", "cancel",
+        ],
+        "the staff commands are in operators' own chats only"
     );
     assert_eq!(names(&english), names(&russian));
     assert_eq!(russian[1].description, "Главное меню");

@@ -14,16 +14,18 @@ const SNILS: &str = "112-233-445 95";
 const PHONE: &str = "+79161234567";
 const NAME: &str = "Иванова Анна Сергеевна";
 
+/// /start before consent: the greeting, then the consent as a message of
+/// its own; returns the consent.
+pub async fn start_to_consent(anna: &Phone<'_>) -> medcab_e2e::sandbox::ChatMessage {
+    anna.send("/start").await;
+    anna.wait_for_text("Согласие на обработку персональных данных")
+        .await
+}
+
 /// Consent given and phone shared: the bot now asks for the СНИЛС.
 async fn up_to_snils(app: &TestApp, anna: &Phone<'_>) {
-    let consent = anna.send("/start").await;
-    assert!(
-        consent
-            .html
-            .as_deref()
-            .unwrap()
-            .ends_with(&ru("consent-text"))
-    );
+    let consent = start_to_consent(anna).await;
+    assert_eq!(consent.html.as_deref(), Some(ru("consent-text").as_str()));
     anna.press("✅ Согласен(на)").await;
     anna.wait_for_text("Нажмите кнопку «📱 Поделиться номером»")
         .await;
@@ -52,22 +54,20 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
 
-    // Consent first, and nothing personal before it.
-    let hello = anna.send("/start").await;
+    // Consent first, and nothing personal before it: the greeting and the
+    // consent are two messages.
+    let consent = start_to_consent(&anna).await;
+    let chat = anna.chat().await;
+    let bot_messages: Vec<_> = chat.bot_messages().collect();
+    assert_eq!(bot_messages.len(), 2);
     assert!(
-        hello.body().starts_with("Здравствуйте, Анна!"),
+        bot_messages[0].body().starts_with("Здравствуйте, Анна!"),
         "{}",
-        hello.body()
+        bot_messages[0].body()
     );
-    assert!(
-        hello
-            .html
-            .as_deref()
-            .unwrap()
-            .ends_with(&ru("consent-text"))
-    );
+    assert_eq!(consent.html.as_deref(), Some(ru("consent-text").as_str()));
     assert_eq!(
-        hello.button_labels(),
+        consent.button_labels(),
         ["✅ Согласен(на)", "Не согласен(на)"]
     );
     assert!(
@@ -88,12 +88,16 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
             .unwrap()
             .is_some()
     );
+    let given = chat.message(consent.message_id).unwrap();
     assert!(
-        chat.message(hello.message_id)
-            .unwrap()
-            .reply_markup
-            .is_none(),
-        "the consent keeps its text, loses its buttons"
+        given.reply_markup.is_none(),
+        "the consent is answered: no buttons left"
+    );
+    assert_eq!(
+        given.body(),
+        "✅ Согласие на обработку персональных данных дано 25.11.2026 (редакция 2026-11-25). \
+         Текст — /privacy, отозвать — /forget.",
+        "the consent is edited into one line saying what was agreed"
     );
 
     app.client
@@ -161,7 +165,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
     // Active now: /start greets with the menu.
     let menu = anna.send("/start").await;
     assert!(menu.body().starts_with("Здравствуйте, Анна!"));
-    assert_eq!(menu.button_labels().len(), 7);
+    assert_eq!(menu.button_labels().len(), 5);
     app.finish().await;
 }
 
@@ -169,7 +173,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
 async fn declining_consent_asks_nothing_personal(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
-    anna.send("/start").await;
+    let consent = start_to_consent(&anna).await;
 
     anna.press("Не согласен(на)").await;
 
@@ -178,10 +182,22 @@ async fn declining_consent_asks_nothing_personal(db: PgPool) {
         declined.html.as_deref(),
         Some(ru("consent-declined").as_str())
     );
-    // Whatever is typed next, only the consent question comes back.
+    // Whatever is typed next, only a pointer to the question comes back;
+    // the question keeps its buttons, for a change of mind.
     let again = anna.send(SNILS).await;
-    assert_eq!(again.html.as_deref(), Some(ru("consent-text").as_str()));
+    assert_eq!(
+        again.html.as_deref(),
+        Some(ru("consent-answer-above").as_str())
+    );
     assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    let chat = anna.chat().await;
+    assert_eq!(
+        chat.message(consent.message_id).unwrap().button_labels(),
+        ["✅ Согласен(на)", "Не согласен(на)"]
+    );
+    anna.press("✅ Согласен(на)").await;
+    anna.wait_for_text("Нажмите кнопку «📱 Поделиться номером»")
+        .await;
     app.finish().await;
 }
 
@@ -189,7 +205,7 @@ async fn declining_consent_asks_nothing_personal(db: PgPool) {
 async fn only_the_users_own_contact_is_taken(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
-    anna.send("/start").await;
+    start_to_consent(&anna).await;
     anna.press("✅ Согласен(на)").await;
     anna.wait_for_text("Нажмите кнопку").await;
 
@@ -546,5 +562,103 @@ async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(db: PgPoo
         accounts::step(&app.db, anna.id()).await.unwrap(),
         Some(Step::Active)
     );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn messages_with_personal_data_leave_the_chat_taken_or_refused(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    let anna = &anna;
+    let deleted = |id: i64| async move { anna.chat().await.message(id).unwrap().deleted };
+
+    // Before consent: a СНИЛС typed too early goes, a greeting stays.
+    start_to_consent(anna).await;
+    let early = app.client.send_text(anna.id(), SNILS).await.unwrap();
+    anna.wait_for(|chat| chat.message(early.message_id).is_some_and(|m| m.deleted))
+        .await;
+    let hello = app
+        .client
+        .send_text(anna.id(), "Здравствуйте")
+        .await
+        .unwrap();
+    anna.wait_for(|chat| {
+        chat.bot_messages()
+            .filter(|m| m.html.as_deref() == Some(ru("consent-answer-above").as_str()))
+            .count()
+            == 2
+    })
+    .await;
+    assert!(!deleted(hello.message_id).await);
+
+    // The phone step: a number typed as text, someone else's card and
+    // one's own card all go.
+    anna.press("✅ Согласен(на)").await;
+    anna.wait_for_text("Нажмите кнопку").await;
+    let typed = app
+        .client
+        .send_text(anna.id(), "+7 916 123-45-67")
+        .await
+        .unwrap();
+    anna.wait_for_text("Номер нужно отправить кнопкой").await;
+    assert!(deleted(typed.message_id).await, "a phone typed as text");
+    let someone_else = ShareContact {
+        phone_number: Some("+79035550000".into()),
+        user_id: Some(Some(42)),
+        first_name: None,
+    };
+    anna.share_contact(someone_else).await;
+    anna.share_contact(ShareContact::own()).await;
+    anna.wait_for_text("Введите ваш СНИЛС").await;
+    let chat = anna.chat().await;
+    let cards: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.from == From::User && m.contact.is_some())
+        .collect();
+    assert_eq!(cards.len(), 2);
+    assert!(cards.iter().all(|m| m.deleted), "{cards:#?}");
+
+    // The СНИЛС step: a mistyped number is most of the real one.
+    for mistyped in ["112-233-445 9", "112-233-445 96"] {
+        let sent = app.client.send_text(anna.id(), mistyped).await.unwrap();
+        anna.wait_for(|chat| chat.message(sent.message_id).is_some_and(|m| m.deleted))
+            .await;
+    }
+    assert_eq!(
+        accounts::step(&app.db, anna.id()).await.unwrap(),
+        Some(Step::Snils)
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_authenticator_entry_is_named_for_people_and_the_key_can_be_copied(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register(SNILS, NAME, PHONE).await;
+    let anna = app.user_with_phone("Анна", "ru", PHONE).await;
+    up_to_second_factor(&app, &anna).await;
+
+    let qr = anna.chat().await.last_bot_message().unwrap().clone();
+    let secret = app.totp_secret(anna.id()).await;
+    // The QR code carries «Кабинет медработника» and her first name, no id.
+    let url = secret.otpauth_url("Кабинет медработника", "Анна");
+    assert!(!url.contains(&anna.id().to_string()));
+    let picture = app
+        .client
+        .file(&qr.photo.as_ref().unwrap().file_id)
+        .await
+        .unwrap();
+    assert_eq!(picture, medcab_bot::qr_picture::png(&url));
+    // The key in fours, tappable to copy, and how to add it on this phone.
+    let caption = qr.html.as_deref().unwrap();
+    let grouped = secret.to_grouped_base32();
+    assert!(
+        caption.contains(&format!("<code>{grouped}</code>")),
+        "{caption}"
+    );
+    assert!(caption.contains("на этом же телефоне"), "{caption}");
+    assert!(caption.contains("«Кабинет медработника»"), "{caption}");
     app.finish().await;
 }

@@ -11,7 +11,9 @@ use sqlx::PgPool;
 
 use crate::ru;
 
-const OPERATORS_ONLY: &str = "Это действие доступно только сотрудникам, проверяющим заявки.";
+/// A refused staff command or typed answer: why, and where one's own
+/// commands are.
+const STAFF_ONLY: &str = "Это доступно только сотрудникам, которые проверяют заявки и рассылают уведомления, — у вашего аккаунта такой роли нет. Ваши команды — в /help.";
 
 /// A submitted certificate request (it needs no documents), through core.
 async fn submitted(app: &TestApp, owner: &Phone<'_>) -> Application {
@@ -126,7 +128,7 @@ async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(db:
 
     // A non-operator is still refused and recorded, and enrols nothing.
     let boris = app.active_user("Борис", "ru").await;
-    assert_eq!(boris.send("/review").await.body(), OPERATORS_ONLY);
+    assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
     assert_eq!(refusals(&app, boris.id()).await, ["not_operator"]);
     assert!(
         boris
@@ -337,5 +339,66 @@ async fn cancel_stops_waiting_for_the_code(db: PgPool) {
             .iter()
             .any(|m| m.text.as_deref() == Some("привет") && !m.deleted)
     );
+    app.finish().await;
+}
+
+/// The commands in a user's menu, as their phone shows it.
+async fn menu_of(app: &TestApp, user_id: i64) -> Vec<String> {
+    app.client
+        .commands_of(user_id, "ru")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|command| command.command)
+        .collect()
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn only_operators_see_the_staff_commands_in_their_menu(db: PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await.user;
+    let olga = app.user("Ольга", "ru").await.user;
+    let boris = app.user("Борис", "ru").await.user;
+    app.grant_operator(olga.id).await;
+    app.grant_operator(boris.id).await;
+
+    // The bot's start sets each operator's chat menu.
+    app.restart_bot().await;
+    let practitioner = menu_of(&app, anna.id).await;
+    assert!(practitioner.contains(&"help".to_owned()));
+    for staff in [
+        "review",
+        "resets",
+        "notice",
+        "inspection",
+        "notices",
+        "inspections",
+    ] {
+        assert!(
+            !practitioner.contains(&staff.to_owned()),
+            "{staff}: {practitioner:?}"
+        );
+    }
+    let operator = menu_of(&app, olga.id).await;
+    assert!(operator.contains(&"review".to_owned()) && operator.contains(&"help".to_owned()));
+
+    // A revocation through `medcab admin` takes them away again.
+    medcab_core::operators::revoke(&app.db, olga.id, app.clock.now())
+        .await
+        .unwrap();
+    medcab_bot::handlers::commands::publish_for_user(&app.bot_api(), &app.db, olga.id)
+        .await
+        .unwrap();
+    assert_eq!(menu_of(&app, olga.id).await, practitioner);
+
+    // Revoked where the bot could not be told: the first refused staff
+    // command says why and puts the menu right.
+    medcab_core::operators::revoke(&app.db, boris.id, app.clock.now())
+        .await
+        .unwrap();
+    assert!(menu_of(&app, boris.id).await.contains(&"review".to_owned()));
+    let boris = app.phone(boris);
+    assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
+    assert_eq!(menu_of(&app, boris.id()).await, practitioner);
     app.finish().await;
 }

@@ -89,3 +89,111 @@ async fn help_lists_the_commands(db: PgPool) {
     }
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn help_promises_no_support_without_a_contact(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let reply = anna.send("/help").await;
+    assert!(
+        !reply.body().to_lowercase().contains("поддержк"),
+        "{}",
+        reply.body()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn help_and_a_locked_code_name_the_support_contact(db: PgPool) {
+    let app = TestApp::spawn_with(db, |app| {
+        app.settings.brand.support_contact = Some("+7 800 555-35-35 <поддержка>".into());
+    })
+    .await;
+    let anna = app.active_user("Анна", "ru").await;
+    let reply = anna.send("/help").await;
+    assert!(
+        reply
+            .body()
+            .ends_with("Служба поддержки: +7 800 555-35-35 <поддержка>"),
+        "{}",
+        reply.body()
+    );
+
+    // Three wrong codes: the lock says where to get help.
+    app.clock.advance(chrono::Duration::minutes(31)); // the session is over
+    let right = app.totp_code(anna.id()).await;
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    anna.send("/menu").await;
+    anna.press("📄 Документы").await;
+    anna.send(wrong).await;
+    anna.send(wrong).await;
+    let locked = anna.send(wrong).await;
+    assert!(
+        locked.body().starts_with("Три неверных кода подряд")
+            && locked
+                .body()
+                .ends_with("Служба поддержки: +7 800 555-35-35 <поддержка>"),
+        "{}",
+        locked.body()
+    );
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_control_character_is_refused_with_an_answer_and_the_draft_goes_on(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let olga = app.operator("Ольга").await;
+    olga.send("/notice").await;
+    olga.send("Приказ № 1").await;
+    olga.send("С 1 марта меняются сроки аттестации.").await;
+    let step = olga.send("https://example.org/prikaz-1").await;
+    assert!(step.body().starts_with("Шаг 4 из 5."), "{}", step.body());
+
+    // A NUL pasted with the specialty: PostgreSQL would refuse it.
+    let refused = olga.send("Терапия\u{0}").await;
+    assert_eq!(
+        refused.html.as_deref(),
+        Some(ru("typed-control-characters").as_str())
+    );
+    let refused = olga.send("Терапия\u{1b}[31m").await;
+    assert_eq!(
+        refused.html.as_deref(),
+        Some(ru("typed-control-characters").as_str())
+    );
+    // The draft waits at the same step; the clean text goes on.
+    let next = olga.send("Терапия").await;
+    assert!(next.body().starts_with("Шаг 5 из 5."), "{}", next.body());
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn lines_and_tabs_pass_the_edge(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let reply = anna.send("первая строка\nвторая\tстрока").await;
+    assert_eq!(reply.html.as_deref(), Some(ru("unknown-text").as_str()));
+    app.finish().await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_failed_handler_still_answers_the_user(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+
+    // Telegram fails the menu's send: the handler errs.
+    app.client
+        .inject(anna.id(), medcab_e2e::sandbox::Injection::error(500))
+        .await
+        .unwrap();
+    let reply = anna.send("/menu").await;
+    assert_eq!(reply.html.as_deref(), Some(ru("handler-failed").as_str()));
+
+    // The next try works.
+    let menu = anna.send("/menu").await;
+    assert_eq!(menu.html.as_deref(), Some(ru("menu-title").as_str()));
+    app.finish_expecting(|call| call.error_code == 500).await;
+}

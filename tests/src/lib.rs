@@ -508,6 +508,12 @@ impl TestApp {
     }
 
     pub async fn totp_code_at(&self, user_id: i64, at: DateTime<Utc>) -> String {
+        self.totp_secret(user_id).await.code_at(at.timestamp())
+    }
+
+    /// This user's second-factor secret (pending or enrolled), as the QR
+    /// code carries it.
+    pub async fn totp_secret(&self, user_id: i64) -> medcab_core::totp::TotpSecret {
         let sealed: Vec<u8> =
             sqlx::query_scalar("SELECT secret FROM second_factors WHERE telegram_user_id = $1")
                 .bind(user_id)
@@ -522,9 +528,7 @@ impl TestApp {
                 &sealed,
             )
             .expect("the secret decrypts");
-        medcab_core::totp::TotpSecret::from_bytes(bytes)
-            .expect("a secret")
-            .code_at(at.timestamp())
+        medcab_core::totp::TotpSecret::from_bytes(bytes).expect("a secret")
     }
 
     /// Waits until every notification queued for this chat has been sent
@@ -906,7 +910,16 @@ impl Phone<'_> {
     /// has it, and returns what the bot showed: the same message edited, or
     /// a new one. Fails if the bot did not answer the callback query.
     pub async fn press(&self, label: &str) -> ChatMessage {
-        let chat = self.chat().await;
+        // The button may be on a message still on its way (a reply in
+        // several messages, the last one with the buttons).
+        let chat = self
+            .app
+            .client
+            .wait_for(self.user.id, |chat| {
+                chat.bot_messages().any(|m| m.button(label).is_some())
+            })
+            .await
+            .unwrap_or_else(|_| panic!("no button {label:?} in the chat"));
         let Some(target) = chat
             .bot_messages()
             .filter(|m| m.button(label).is_some())

@@ -8,8 +8,17 @@
 //! user: /cancel
 //! bot:  Сейчас нечего прерывать. Откройте /menu, чтобы выбрать раздел.
 //! ```
+//!
+//! Connecting the account is not a conversation to leave: its step is kept
+//! in PostgreSQL, so /cancel says what can be done instead.
+//!
+//! ```text
+//! user: /cancel                                   (at the СНИЛС step)
+//! bot:  Подключение кабинета не прерывается: … /start … /forget …
+//! ```
 
 use medcab_core::drafts::{self, Kind as DraftKind};
+use medcab_core::onboarding::{self, Position};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
@@ -69,7 +78,11 @@ pub async fn cancel(
         dropped_draft || dropped_education || dropped_profile || dropped_code || dropped_held;
     dialogue.exit().await?;
     let text = if state == State::Idle && !dropped_draft {
-        t.msg("cancel-nothing")
+        match onboarding::position(&db, user_id).await? {
+            Position::NeedsConsent => t.msg("cancel-before-consent"),
+            position if !position.is_active() => t.msg("cancel-onboarding"),
+            _ => t.msg("cancel-nothing"),
+        }
     } else {
         t.msg("cancel-done")
     };

@@ -43,9 +43,18 @@ pub async fn take_code(
         second_factor::check_code(db, &services.vault, user_id, code, now, services.factor).await;
     // Off the chat whatever came of it, a failed check included.
     forget_message(bot, msg).await;
-    let Some(reason) = refusal(t, checked?) else {
+    let checked = checked?;
+    // A lock the user did not cause, or a blocked factor: where to get help.
+    let with_support = matches!(
+        checked,
+        CodeCheck::LockedNow { .. } | CodeCheck::BlockedNow | CodeCheck::Blocked
+    );
+    let Some(mut reason) = refusal(t, checked) else {
         return Ok(true);
     };
+    if with_support {
+        reason = super::help::with_support(t, &services.brand, reason);
+    }
     screen::say(bot, msg.chat.id, reason).await?;
     Ok(false)
 }

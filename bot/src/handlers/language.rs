@@ -64,7 +64,7 @@ pub async fn set(
     dialogue.exit().await?;
 
     let t = Texts::new(language);
-    commands::publish_for_chat(&bot, query.from.id.into(), t).await?;
+    commands::publish_for_user(&bot, &db, query.from.id.0 as i64).await?;
     let position = onboarding::position(&db, query.from.id.0 as i64).await?;
     if !position.is_active() {
         // Not connected yet: confirm, then carry on with the step at hand.
@@ -73,8 +73,7 @@ pub async fn set(
             keyboard: InlineKeyboardMarkup::default(),
         };
         screen::replace(&bot, &query, changed).await?;
-        return super::onboarding::resume(&bot, query.from.id.into(), position, t, &db, &services)
-            .await;
+        return super::onboarding::resume(&bot, &query.from, position, t, &db, &services).await;
     }
     let heading = format!("{}\n\n{}", t.msg("language-changed"), t.msg("menu-title"));
     screen::replace(&bot, &query, main_menu::menu(t, heading)).await

@@ -29,6 +29,7 @@ mod screen;
 mod settings;
 mod staff;
 mod step_up;
+mod typed_text;
 
 use dptree::case;
 use medcab_core::Language;
@@ -103,10 +104,20 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(case![Action::CancelReset(request)].endpoint(factor_reset::cancel));
 
     dptree::entry()
+        // Every log line of an update names it.
+        .chain(release::in_span())
         .filter_map_async(visit)
+        // A failed handler: its claim given back, and the user told.
         .chain(release::on_failure())
         // Not teloxide's `enter_dialogue`: Redis down must not drop updates.
         .chain(crate::dialogue_storage::enter())
+        // Control characters in typed text: refused here, for every
+        // conversation, before any of them sees the text.
+        .branch(
+            Update::filter_message()
+                .filter(typed_text::has_control_characters)
+                .endpoint(typed_text::refuse),
+        )
         .branch(Update::filter_message().branch(anytime))
         // /forget waits for the code: the text is it, whatever the position.
         .branch(

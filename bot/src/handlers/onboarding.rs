@@ -4,22 +4,30 @@
 //!
 //! ```text
 //! user: /start
-//! bot:  Здравствуйте, Анна! … Согласие на обработку персональных данных …
+//! bot:  Здравствуйте, Анна! …
+//! bot:  Согласие на обработку персональных данных …
 //!       [✅ Согласен(на)] [Не согласен(на)]
+//! user: привет
+//! bot:  Пожалуйста, ответьте на вопрос о согласии выше — кнопкой под ним. …
 //! user: <presses ✅ Согласен(на)>
+//! bot:  (the consent, edited) ✅ Согласие на обработку персональных данных дано 03.12.2026 …
 //! bot:  Нажмите кнопку «📱 Поделиться номером» …   (reply keyboard: 📱 Поделиться номером)
-//! user: <shares someone else's contact>
+//! user: <shares someone else's contact>          (deleted from the chat)
 //! bot:  Это чужой контакт. …
-//! user: <shares own contact>
+//! user: <shares own contact>                     (deleted from the chat once stored)
 //! bot:  Телефон подтверждён. Введите ваш СНИЛС — 11 цифр …
-//! user: 112-233-445 96
+//! user: 112-233-445 96                           (deleted from the chat, refused or not)
 //! bot:  Контрольное число СНИЛС не сходится …
 //! user: 112-233-445 95                               (deleted from the chat once stored)
 //! bot:  Нашли вас в регистре: Иванова Анна Сергеевна.
-//! bot:  <QR code> Последний шаг — защита входа. … ключ: JBSW…
+//! bot:  <QR code> Последний шаг — защита входа. … ключ: JBSW Y3DP …
 //! user: 123 456                                      (deleted from the chat once checked)
 //! bot:  Готово! Вход в личный кабинет защищён вторым фактором.   [main menu]
 //! ```
+//!
+//! Whatever a user sends that may hold personal data (a contact, digits, a
+//! file) is deleted from the chat whether it was taken or refused: the
+//! consent promises it.
 //!
 //! Someone the register does not know may still connect, unconfirmed:
 //!
@@ -37,12 +45,12 @@ use medcab_core::domain::{PhoneError, Snils, SnilsError};
 use medcab_core::onboarding::{
     self, Applying, ContactRejection, Position, RegistryMatch, SharedContact,
 };
-use medcab_core::second_factor;
+use medcab_core::{consent, second_factor};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatAction, InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, KeyboardRemove,
-    ParseMode,
+    ParseMode, User,
 };
 
 use super::screen::{self, Screen, button};
@@ -67,25 +75,28 @@ pub async fn unfinished(update: Update, db: PgPool) -> Option<Position> {
 /// Shows what the user has to do next, from where they stand.
 pub async fn resume(
     bot: &Bot,
-    chat_id: ChatId,
+    user: &User,
     position: Position,
     t: Texts,
     db: &PgPool,
     services: &Services,
 ) -> HandlerResult {
+    // Only private chats are served: the chat is the user's.
+    let chat_id: ChatId = user.id.into();
     match position {
         Position::NeedsConsent => screen::show(bot, chat_id, consent_screen(t)).await,
         Position::Onboarding(Step::Phone) => ask_phone(bot, chat_id, t).await,
         Position::Onboarding(Step::Snils) => ask_snils(bot, chat_id, t).await,
-        Position::Onboarding(Step::SecondFactor) => send_qr(bot, chat_id, t, db, services).await,
+        Position::Onboarding(Step::SecondFactor) => send_qr(bot, user, t, db, services).await,
         Position::Onboarding(Step::Active) => {
             screen::show(bot, chat_id, main_menu::menu(t, t.msg("menu-title"))).await
         }
     }
 }
 
-/// /start before the account is active: a newcomer gets the greeting with
-/// the consent question in one message; anyone else picks up their step.
+/// /start before the account is active: a newcomer gets the greeting, then
+/// the consent question as a message of its own (the one that becomes the
+/// record of the answer); anyone else picks up their step.
 pub async fn start(
     bot: Bot,
     msg: Message,
@@ -94,26 +105,42 @@ pub async fn start(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    if position != Position::NeedsConsent {
-        return resume(&bot, msg.chat.id, position, t, &db, &services).await;
-    }
-    let name = msg
-        .from
-        .as_ref()
-        .map(|user| user.first_name.as_str())
-        .unwrap_or_default();
-    let hello = t.msg_with("onboarding-hello", [("name", Arg::Text(name))]);
-    let consent = consent_screen(t);
-    let screen = Screen {
-        text: format!("{hello}\n\n{}", consent.text),
-        keyboard: consent.keyboard,
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
     };
-    screen::show(&bot, msg.chat.id, screen).await
+    if position != Position::NeedsConsent {
+        return resume(&bot, user, position, t, &db, &services).await;
+    }
+    let hello = t.msg_with("onboarding-hello", [("name", Arg::Text(&user.first_name))]);
+    screen::say(&bot, msg.chat.id, hello).await?;
+    screen::show(&bot, msg.chat.id, consent_screen(t)).await
 }
 
-/// A message before consent: nothing personal is taken, only the question.
+/// A message before consent: nothing personal is taken, and what may be
+/// personal is deleted. The consent is already in the chat with its
+/// buttons (they stay even after «Не согласен(на)»): a short pointer to it,
+/// not a second copy of the whole text.
 pub async fn consent_first(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
-    screen::show(&bot, msg.chat.id, consent_screen(t)).await
+    delete_if_personal(&bot, &msg).await;
+    screen::say(&bot, msg.chat.id, t.msg("consent-answer-above")).await
+}
+
+/// Deletes a message that may carry personal data: a contact, a file or a
+/// photo, or a text with six digits or more (a phone, a СНИЛС, a passport
+/// number). The consent promises such messages are removed, taken or not.
+async fn delete_if_personal(bot: &Bot, msg: &Message) {
+    if may_be_personal(msg) {
+        code_entry::forget_message(bot, msg).await;
+    }
+}
+
+fn may_be_personal(msg: &Message) -> bool {
+    match msg.text() {
+        Some(text) => text.chars().filter(char::is_ascii_digit).count() >= 6,
+        // A contact, a photo, a document, a voice message…: anything but
+        // plain text may be a card or a scan.
+        None => true,
+    }
 }
 
 fn consent_screen(t: Texts) -> Screen {
@@ -138,19 +165,33 @@ pub async fn consent(
     screen::answer(&bot, &query).await?;
     let user_id = query.from.id.0 as i64;
     let chat_id: ChatId = query.from.id.into();
-    // The consent text stays in the chat, without its buttons: it is what
-    // the user agreed to.
-    if let Some(message) = query.regular_message() {
-        let _ = bot
-            .edit_message_reply_markup(message.chat.id, message.id)
-            .await;
-    }
     if !agreed {
+        // The question stays with its buttons: the user may change their mind.
         return screen::say(&bot, chat_id, t.msg("consent-declined")).await;
     }
-    onboarding::accept_consent(&db, user_id, services.clock.now()).await?;
+    // A second press (of the same message, or of an older copy) agrees once.
+    if onboarding::position(&db, user_id).await? == Position::NeedsConsent {
+        onboarding::accept_consent(&db, user_id, services.clock.now()).await?;
+    }
+    // The consent becomes one line saying what was agreed and when; its
+    // text is in /privacy.
+    if let Some(given) = consent::in_force(&db, user_id).await? {
+        let date = t.day_of(given.given_at);
+        let line = t.msg_with(
+            "consent-given-line",
+            [
+                ("date", Arg::Text(&date)),
+                ("version", Arg::Text(&given.text_version)),
+            ],
+        );
+        let screen = Screen {
+            text: line,
+            keyboard: InlineKeyboardMarkup::default(),
+        };
+        screen::replace(&bot, &query, screen).await?;
+    }
     let position = onboarding::position(&db, user_id).await?;
-    resume(&bot, chat_id, position, t, &db, &services).await
+    resume(&bot, &query.from, position, t, &db, &services).await
 }
 
 async fn ask_phone(bot: &Bot, chat_id: ChatId, t: Texts) -> HandlerResult {
@@ -189,13 +230,18 @@ pub async fn receive_contact(
         .map(|user| user.id.0 as i64)
         .unwrap_or_default();
     let Some(contact) = msg.contact() else {
+        // A phone typed as text is not taken, and not left in the chat.
+        delete_if_personal(&bot, &msg).await;
         return say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-typed")).await;
     };
     let shared = SharedContact {
         phone_number: &contact.phone_number,
         owner_id: contact.user_id.map(|id| id.0 as i64),
     };
-    match onboarding::submit_contact(&db, &services.vault, user_id, shared).await? {
+    let submitted = onboarding::submit_contact(&db, &services.vault, user_id, shared).await;
+    // The contact card shows the number: off the chat, taken or refused.
+    code_entry::forget_message(&bot, &msg).await;
+    match submitted? {
         Ok(_) => {
             bot.send_message(msg.chat.id, t.msg("phone-saved"))
                 .reply_markup(KeyboardRemove::new())
@@ -226,11 +272,16 @@ pub async fn receive_snils(
     services: Services,
 ) -> HandlerResult {
     let Some(text) = msg.text() else {
+        delete_if_personal(&bot, &msg).await;
         return ask_snils(&bot, msg.chat.id, t).await;
     };
     let snils = match Snils::parse(text) {
         Ok(snils) => snils,
-        Err(error) => return screen::say(&bot, msg.chat.id, snils_error(t, &error)).await,
+        Err(error) => {
+            // A mistyped СНИЛС is most of the real one: off the chat too.
+            code_entry::forget_message(&bot, &msg).await;
+            return screen::say(&bot, msg.chat.id, snils_error(t, &error)).await;
+        }
     };
     let user_id = msg
         .from
@@ -249,7 +300,10 @@ pub async fn receive_snils(
     )
     .await;
     code_entry::forget_message(&bot, &msg).await;
-    show_match(&bot, msg.chat.id, t, outcome?, &db, &services).await
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    show_match(&bot, user, t, outcome?, &db, &services).await
 }
 
 fn snils_error(t: Texts, error: &SnilsError) -> String {
@@ -277,7 +331,7 @@ pub async fn retry_registry(
     let chat_id: ChatId = query.from.id.into();
     if onboarding::position(&db, user_id).await? != Position::Onboarding(Step::Snils) {
         let position = onboarding::position(&db, user_id).await?;
-        return resume(&bot, chat_id, position, t, &db, &services).await;
+        return resume(&bot, &query.from, position, t, &db, &services).await;
     }
     bot.send_chat_action(chat_id, ChatAction::Typing).await?;
     let outcome = onboarding::match_registry(
@@ -288,17 +342,18 @@ pub async fn retry_registry(
         services.clock.now(),
     )
     .await?;
-    show_match(&bot, chat_id, t, outcome, &db, &services).await
+    show_match(&bot, &query.from, t, outcome, &db, &services).await
 }
 
 async fn show_match(
     bot: &Bot,
-    chat_id: ChatId,
+    user: &User,
     t: Texts,
     outcome: RegistryMatch,
     db: &PgPool,
     services: &Services,
 ) -> HandlerResult {
+    let chat_id: ChatId = user.id.into();
     match outcome {
         RegistryMatch::Linked { full_name } => {
             screen::say(
@@ -307,7 +362,7 @@ async fn show_match(
                 t.msg_with("registry-linked", [("name", Arg::Text(&full_name))]),
             )
             .await?;
-            send_qr(bot, chat_id, t, db, services).await
+            send_qr(bot, user, t, db, services).await
         }
         RegistryMatch::NoMatch => {
             let keyboard = InlineKeyboardMarkup::new([[button(
@@ -324,7 +379,10 @@ async fn show_match(
             )
             .await
         }
-        RegistryMatch::HeldByConfirmed => screen::say(bot, chat_id, t.msg("registry-held")).await,
+        RegistryMatch::HeldByConfirmed => {
+            let text = super::help::with_support(t, &services.brand, t.msg("registry-held"));
+            screen::say(bot, chat_id, text).await
+        }
         RegistryMatch::TooManyTries { until } => {
             let until = t.time(until);
             let text = t.msg_with("snils-too-many", [("until", Arg::Text(&until))]);
@@ -379,41 +437,59 @@ pub async fn apply_for_activation(
     match applying {
         Applying::Linked => {
             screen::say(&bot, chat_id, t.msg("registry-applying")).await?;
-            send_qr(&bot, chat_id, t, &db, &services).await
+            send_qr(&bot, &query.from, t, &db, &services).await
         }
         Applying::InRegister => {
             screen::say(&bot, chat_id, t.msg("registry-apply-refused")).await?;
             ask_snils(&bot, chat_id, t).await
         }
         Applying::Unavailable => {
-            show_match(&bot, chat_id, t, RegistryMatch::Unavailable, &db, &services).await
+            show_match(
+                &bot,
+                &query.from,
+                t,
+                RegistryMatch::Unavailable,
+                &db,
+                &services,
+            )
+            .await
         }
         Applying::NotNow => {
             let position = onboarding::position(&db, user_id).await?;
-            resume(&bot, chat_id, position, t, &db, &services).await
+            resume(&bot, &query.from, position, t, &db, &services).await
         }
     }
 }
 
 /// The QR code for the authenticator app, with the key written out. Sent
 /// protected (no forwarding, no saving): it is the secret itself.
+///
+/// The entry in the app reads the service's name and the user's first
+/// name (no identifier: a Telegram id means nothing to anyone looking for
+/// their code). The key is grouped by four in `<code>`, so it can be copied
+/// with a tap into an app on the same phone, which cannot scan its own
+/// screen.
 async fn send_qr(
     bot: &Bot,
-    chat_id: ChatId,
+    user: &User,
     t: Texts,
     db: &PgPool,
     services: &Services,
 ) -> HandlerResult {
+    let chat_id: ChatId = user.id.into();
     bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
         .await?;
     let secret = second_factor::enrolment_secret(db, &services.vault, chat_id.0).await?;
-    let url = secret.otpauth_url(ISSUER, &chat_id.0.to_string());
+    let url = secret.otpauth_url(&services.brand.service_name, &user.first_name);
     let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-qr.png");
     let sent = bot
         .send_photo(chat_id, picture)
         .caption(t.msg_with(
             "factor-qr-caption",
-            [("secret", Arg::Text(&secret.to_base32()))],
+            [
+                ("secret", Arg::Text(&secret.to_grouped_base32())),
+                ("service", Arg::Text(&services.brand.service_name)),
+            ],
         ))
         .parse_mode(ParseMode::Html)
         .protect_content(true)
@@ -431,9 +507,6 @@ async fn send_qr(
     }
     Ok(())
 }
-
-/// What authenticator apps show above the code.
-const ISSUER: &str = "medcab";
 
 /// The second-factor step: the first right code completes the enrolment.
 pub async fn receive_code(
@@ -468,5 +541,5 @@ pub async fn finish_first(
     services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    resume(&bot, query.from.id.into(), position, t, &db, &services).await
+    resume(&bot, &query.from, position, t, &db, &services).await
 }

@@ -143,7 +143,7 @@ pub(super) async fn for_message(
     };
     let gate = check(bot, t, db, services, user.id.0 as i64, attempted, then).await?;
     if gate == Gate::NotOperator {
-        screen::say(bot, msg.chat.id, t.msg("review-operators-only")).await?;
+        screen::say(bot, msg.chat.id, t.msg("staff-only")).await?;
     }
     Ok(gate)
 }
@@ -186,6 +186,8 @@ async fn check(
         Access::Open => Ok(Gate::Open(user_id)),
         Access::NotOperator => {
             record_refusal(db, user_id, attempted, "not_operator", now).await?;
+            // A former operator's menu may still list the staff commands.
+            super::commands::put_right(bot, db, user_id).await;
             Ok(Gate::NotOperator)
         }
         Access::NotEnrolled => {
@@ -215,14 +217,21 @@ async fn send_qr(
     bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
         .await?;
     let secret = operator_factors::enrolment_secret(db, &services.vault, chat_id.0).await?;
-    // Its own entry in the authenticator, next to a practitioner's own.
-    let url = secret.otpauth_url("medcab staff", &chat_id.0.to_string());
+    // Its own entry in the authenticator, next to a practitioner's own:
+    // the service's name, and «Сотрудник» where a practitioner's has their
+    // first name (no identifier: it means nothing to the person).
+    let account = t.msg("staff-factor-account");
+    let url = secret.otpauth_url(&services.brand.service_name, &account);
     let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-staff-qr.png");
     let sent = bot
         .send_photo(chat_id, picture)
         .caption(t.msg_with(
             "staff-factor-qr-caption",
-            [("secret", Arg::Text(&secret.to_base32()))],
+            [
+                ("secret", Arg::Text(&secret.to_grouped_base32())),
+                ("service", Arg::Text(&services.brand.service_name)),
+                ("account", Arg::Text(&account)),
+            ],
         ))
         .parse_mode(ParseMode::Html)
         .protect_content(true)

@@ -1,0 +1,63 @@
+//! The one edge every typed text passes before any conversation sees it.
+//!
+//! A control character (NUL, ESC, backspace …) never belongs in what a
+//! person types: PostgreSQL refuses a NUL in text, so one pasted into an
+//! answer failed the handler and the user heard nothing; others were
+//! stored in addresses and document numbers, invisible and unsearchable.
+//! Such a message is refused here, with what to do, and taken by no
+//! conversation, so nothing already given is lost. Line breaks and tabs
+//! pass: notes and summaries are written in several lines; a field that
+//! must be one line says so itself.
+//!
+//! ```text
+//! user: Терапия␀
+//! bot:  В сообщении есть невидимые управляющие символы … Наберите текст заново …
+//! ```
+
+use teloxide::prelude::*;
+
+use super::{HandlerResult, screen};
+use crate::i18n::Texts;
+
+/// Whether a message's text or caption holds a character no person types.
+pub fn has_control_characters(msg: Message) -> bool {
+    msg.text()
+        .into_iter()
+        .chain(msg.caption())
+        .any(|text| text.chars().any(is_refused))
+}
+
+/// Control characters other than line breaks and tabs, and the invisible
+/// marks that reverse the direction of text (used to disguise what a text
+/// or a file name says).
+fn is_refused(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The answer to such a message; whatever conversation was open stays
+/// where it was, waiting for the text typed again.
+pub async fn refuse(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
+    tracing::info!(
+        user_id = msg.from.as_ref().map(|user| user.id.0),
+        "a message with control characters was refused"
+    );
+    screen::say(&bot, msg.chat.id, t.msg("typed-control-characters")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_refused;
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_and_tabs_pass() {
+        for c in [
+            '\0', '\u{1b}', '\u{8}', '\u{7f}', '\u{85}', '\u{202E}', '\u{2067}',
+        ] {
+            assert!(is_refused(c), "{:?}", c);
+        }
+        for c in ['\n', '\r', '\t', ' ', 'Я', '№', '\u{200D}', '😀'] {
+            assert!(!is_refused(c), "{:?}", c);
+        }
+    }
+}
