@@ -58,6 +58,17 @@ impl Problems {
         }
     }
 
+    /// The setting `name` parsed, `default` when unset, or `None` with its
+    /// problem noted.
+    fn read<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&'static str, &str) -> Result<T, ConfigError>,
+        default: T,
+    ) -> Option<T> {
+        self.check(or_default(name, parse, default))
+    }
+
     fn into_error(mut self) -> ConfigError {
         if self.0.len() == 1 {
             self.0.remove(0)
@@ -202,51 +213,36 @@ impl Settings {
                 .unwrap_or(DEFAULT_HTTP_ADDR),
         ));
         let registry_url = problems.check(optional_url("MEDCAB_REGISTRY_URL"));
-        let session_idle = problems.check(or_default(
-            "MEDCAB_SESSION_IDLE_MINUTES",
-            minutes,
-            SessionLimits::default().idle,
-        ));
-        let session_max = problems.check(or_default(
-            "MEDCAB_SESSION_MAX_HOURS",
-            hours,
-            SessionLimits::default().max,
-        ));
-        let lockouts_before_reset = problems.check(or_default(
+        let (session, staff) = (SessionLimits::default(), StaffLimits::default());
+        let session_idle = problems.read("MEDCAB_SESSION_IDLE_MINUTES", minutes, session.idle);
+        let session_max = problems.read("MEDCAB_SESSION_MAX_HOURS", hours, session.max);
+        let lockouts_before_reset = problems.read(
             "MEDCAB_LOCKOUTS_BEFORE_RESET",
             |_, value| lockouts(value),
             second_factor::DEFAULT_LOCKOUTS_BEFORE_RESET,
-        ));
-        let staff_absolute = problems.check(or_default(
-            "MEDCAB_STAFF_SESSION_HOURS",
-            hours,
-            StaffLimits::default().absolute,
-        ));
-        let staff_idle = problems.check(or_default(
-            "MEDCAB_STAFF_SESSION_IDLE_MINUTES",
-            minutes,
-            StaffLimits::default().idle,
-        ));
-        let cooling_off = problems.check(or_default(
+        );
+        let staff_absolute = problems.read("MEDCAB_STAFF_SESSION_HOURS", hours, staff.absolute);
+        let staff_idle = problems.read("MEDCAB_STAFF_SESSION_IDLE_MINUTES", minutes, staff.idle);
+        let cooling_off = problems.read(
             "MEDCAB_RESET_COOLING_OFF_HOURS",
             hours,
             ResetPolicy::default().cooling_off,
-        ));
-        let api_requests_per_minute = problems.check(or_default(
+        );
+        let api_requests_per_minute = problems.read(
             "MEDCAB_API_REQUESTS_PER_MINUTE",
             |_, value| api_requests_per_minute(value),
             crate::api::DEFAULT_REQUESTS_PER_MINUTE,
-        ));
+        );
         let max_document_bytes = problems.check(max_document_bytes_from_env());
         let document_quota = problems.check(document_quota_from_env());
         let activation_review = problems.check(activation_review_from_env());
         let delivery = problems.check(DeliverySettings::from_env());
         let regulation_feed_url = problems.check(optional_url("MEDCAB_REGULATION_FEED_URL"));
-        let regulation_feed_every = problems.check(or_default(
+        let regulation_feed_every = problems.read(
             "MEDCAB_REGULATION_FEED_MINUTES",
             minutes,
             chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
-        ));
+        );
         let brand = problems.check(brand_from_env());
         let (
             Some(telegram_token),
@@ -432,16 +428,16 @@ impl DeliverSettings {
 impl DeliverySettings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut problems = Problems::default();
-        let send_per_second = problems.check(or_default(
+        let send_per_second = problems.read(
             "MEDCAB_SEND_PER_SECOND",
             |_, value| send_per_second(value),
             DEFAULT_SEND_PER_SECOND,
-        ));
-        let lanes = problems.check(or_default(
+        );
+        let lanes = problems.read(
             "MEDCAB_DELIVERY_LANES",
             |_, value| delivery_lanes(value),
             DEFAULT_DELIVERY_LANES,
-        ));
+        );
         let (Some(send_per_second), Some(lanes)) = (send_per_second, lanes) else {
             return Err(problems.into_error());
         };
@@ -518,18 +514,18 @@ pub fn max_document_bytes_from_env() -> Result<usize, ConfigError> {
 pub fn document_quota_from_env() -> Result<Quota, ConfigError> {
     let defaults = Quota::default();
     let mut problems = Problems::default();
-    let max_count = problems.check(or_default(
+    let max_count = problems.read(
         "MEDCAB_MAX_DOCUMENTS",
         |name, value| bounded(name, value, MAX_DOCUMENTS),
         defaults.max_count,
-    ));
-    let max_total_bytes = problems.check(or_default(
+    );
+    let max_total_bytes = problems.read(
         "MEDCAB_MAX_DOCUMENTS_TOTAL_MB",
         |name, value| {
             bounded(name, value, MAX_DOCUMENTS_TOTAL_MB).map(|mb| u64::from(mb) * 1024 * 1024)
         },
         defaults.max_total_bytes,
-    ));
+    );
     let (Some(max_count), Some(max_total_bytes)) = (max_count, max_total_bytes) else {
         return Err(problems.into_error());
     };

@@ -1,6 +1,9 @@
 //! `medcab admin import-registry` as an operator runs it: the real binary,
 //! a CSV file on disk, a real database.
 
+mod common;
+use common::url_of;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -27,20 +30,6 @@ fn medcab(args: &[&str], vars: &[(&str, &str)]) -> Output {
         command.env(name, value);
     }
     command.output().expect("medcab runs")
-}
-
-/// The URL of the database `#[sqlx::test]` made for this test.
-async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(db)
-        .await
-        .unwrap();
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for tests");
-    let base = server
-        .rsplit_once('/')
-        .map(|(base, _)| base)
-        .unwrap_or(&server);
-    format!("{base}/{name}")
 }
 
 /// A file in the temporary directory, removed when dropped.

@@ -1,6 +1,9 @@
 //! The `medcab` binary as an operator meets it: configuration errors, the
 //! health endpoints, a real conversation, and a graceful stop on SIGTERM.
 
+mod common;
+use common::{free_addr, url_of};
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -170,25 +173,6 @@ fn every_subcommand_has_help() {
             "{args:?}"
         );
     }
-}
-
-/// The URL of the database `#[sqlx::test]` made for this test.
-async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(db)
-        .await
-        .unwrap();
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for tests");
-    let base = server
-        .rsplit_once('/')
-        .map(|(base, _)| base)
-        .unwrap_or(&server);
-    format!("{base}/{name}")
-}
-
-fn free_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
 }
 
 async fn wait_until_ready(addr: &str) {

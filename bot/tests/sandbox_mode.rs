@@ -1,6 +1,9 @@
 //! `medcab sandbox` as a newcomer meets it: the banner, the portals' API
 //! with its printed key, and a restart that keeps the sandbox's users.
 
+mod common;
+use common::{free_addr, url_of};
+
 use std::io::BufRead as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -10,25 +13,6 @@ use medcab_sandbox::{Client, NewUser};
 use sqlx::PgPool;
 
 const MEDCAB: &str = env!("CARGO_BIN_EXE_medcab");
-
-/// The URL of the database `#[sqlx::test]` made for this test.
-async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(db)
-        .await
-        .unwrap();
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for tests");
-    let base = server
-        .rsplit_once('/')
-        .map(|(base, _)| base)
-        .unwrap_or(&server);
-    format!("{base}/{name}")
-}
-
-fn free_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
-}
 
 /// A running `medcab sandbox` and what it printed up to its banner's end.
 struct Running {
