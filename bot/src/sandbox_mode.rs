@@ -237,11 +237,11 @@ impl std::fmt::Display for Banner {
         )?;
         writeln!(
             f,
-            "  send /start, share the contact, enter the SNILS, and scan the QR code with any"
+            "  send /start, agree, share the contact, enter the SNILS, and scan the QR code with any"
         )?;
         writeln!(
             f,
-            "  authenticator app (or: oathtool --totp -b <the key shown>):"
+            "  authenticator app (or: oathtool --totp -b \"$(echo '<the key shown>' | tr -d ' ')\"):"
         )?;
         for practitioner in demo_practitioners() {
             writeln!(
