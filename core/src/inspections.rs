@@ -34,7 +34,7 @@ use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::clock::moscow_today;
 use crate::operators::{self, AuditAction};
-use crate::outbox::{self, Category, InspectionFacts, Payload, Push};
+use crate::outbox::{self, Category, InspectionFacts, InspectionScope, Payload, Push};
 use crate::review::StaffRefusal;
 
 pub use crate::broadcasts::Source;
@@ -234,16 +234,19 @@ fn facts(
     kind: InspectionKind,
 ) -> InspectionFacts {
     let (scope, place) = match (organisation, region) {
-        (Some(organisation), Some(region)) => ("organisation", format!("{organisation}, {region}")),
-        (Some(organisation), None) => ("organisation", organisation.to_owned()),
-        (None, Some(region)) => ("region", region.to_owned()),
-        (None, None) => ("region", String::new()),
+        (Some(organisation), Some(region)) => (
+            InspectionScope::Organisation,
+            format!("{organisation}, {region}"),
+        ),
+        (Some(organisation), None) => (InspectionScope::Organisation, organisation.to_owned()),
+        (None, Some(region)) => (InspectionScope::Region, region.to_owned()),
+        (None, None) => (InspectionScope::Region, String::new()),
     };
     InspectionFacts {
-        scope: scope.to_owned(),
+        scope,
         place,
         date,
-        kind: kind.as_str().to_owned(),
+        kind,
     }
 }
 

@@ -355,9 +355,13 @@ pub enum Push {
         device: String,
         place: String,
     },
-    /// An application changed status (`applications::Status::as_str`).
+    /// An application changed status.
     #[serde(rename = "application-status-changed")]
-    ApplicationStatusChanged { number: String, status: String },
+    ApplicationStatusChanged {
+        number: String,
+        #[serde(with = "wire::code")]
+        status: crate::applications::Status,
+    },
     /// A second-factor reset was requested: it may be approved from then.
     #[serde(rename = "factor-reset-requested-push")]
     FactorResetRequested {
@@ -422,11 +426,11 @@ pub enum Push {
         #[serde(flatten)]
         inspection: InspectionFacts,
     },
-    /// A document (`kind`: `DocumentKind::as_str`) runs out on `date`, in
-    /// `days`.
+    /// A document runs out on `date`, in `days`.
     #[serde(rename = "document-expiring-push")]
     DocumentExpiring {
-        kind: String,
+        #[serde(with = "wire::code")]
+        kind: crate::documents::DocumentKind,
         days: i64,
         #[serde(with = "wire::date")]
         date: NaiveDate,
@@ -451,14 +455,23 @@ pub enum Push {
 /// Whom an inspection concerns and what it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InspectionFacts {
-    /// `organisation` or `region`: which of them `place` names first.
-    pub scope: String,
+    pub scope: InspectionScope,
     /// «ГКБ № 1, Москва», or the region alone.
     pub place: String,
     #[serde(with = "wire::date")]
     pub date: NaiveDate,
-    /// `InspectionKind::as_str`.
-    pub kind: String,
+    #[serde(with = "wire::code")]
+    pub kind: crate::inspections::InspectionKind,
+}
+
+/// What `InspectionFacts::place` names first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionScope {
+    /// An organisation (with its region, when given).
+    Organisation,
+    /// A region alone.
+    Region,
 }
 
 /// The stored forms of typed arguments, as the rows already queued have
@@ -509,6 +522,45 @@ mod wire {
             let text = String::deserialize(input)?;
             NaiveDate::parse_from_str(&text, "%d.%m.%Y").map_err(serde::de::Error::custom)
         }
+    }
+
+    /// A value with a stable code (`as_str` / `parse`), stored as the code.
+    pub mod code {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub trait Code: Sized + Copy {
+            fn code(self) -> &'static str;
+            fn from_code(code: &str) -> Option<Self>;
+        }
+
+        pub fn serialize<T: Code, S: Serializer>(value: &T, out: S) -> Result<S::Ok, S::Error> {
+            out.serialize_str(value.code())
+        }
+
+        pub fn deserialize<'de, T: Code, D: Deserializer<'de>>(input: D) -> Result<T, D::Error> {
+            let code = String::deserialize(input)?;
+            T::from_code(&code)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown code {code:?}")))
+        }
+
+        macro_rules! codes {
+            ($($type:ty),*) => {$(
+                impl Code for $type {
+                    fn code(self) -> &'static str {
+                        self.as_str()
+                    }
+                    fn from_code(code: &str) -> Option<Self> {
+                        <$type>::parse(code)
+                    }
+                }
+            )*};
+        }
+
+        codes!(
+            crate::applications::Status,
+            crate::documents::DocumentKind,
+            crate::inspections::InspectionKind
+        );
     }
 
     /// A yes-or-no as `"yes"` / `"no"`.

@@ -69,7 +69,7 @@ pub fn accreditation_threshold(valid_until: NaiveDate, today: NaiveDate) -> Opti
 
 fn document_payload(kind: DocumentKind, days: i64, valid_until: NaiveDate) -> Payload {
     Payload::new(Push::DocumentExpiring {
-        kind: kind.as_str().to_owned(),
+        kind,
         days,
         date: valid_until,
     })

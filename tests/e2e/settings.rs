@@ -301,7 +301,7 @@ async fn switching_quiet_hours_off_releases_what_waits_and_settings_say_what_wai
     app.clock.set("2026-11-25T20:00:00Z".parse().unwrap());
     let payload = Payload::new(Push::ApplicationStatusChanged {
         number: "А-2026-000007".to_owned(),
-        status: "approved".to_owned(),
+        status: medcab_core::applications::Status::Approved,
     });
     let mut tx = app.db.begin().await.unwrap();
     let id = outbox::enqueue(

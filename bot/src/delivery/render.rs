@@ -3,7 +3,7 @@
 //! instants are shown in the recipient's zone, at delivery.
 
 use medcab_core::login_confirmations::{self, Response};
-use medcab_core::outbox::{InspectionFacts, Kind, Payload, Push};
+use medcab_core::outbox::{InspectionFacts, InspectionScope, Kind, Payload, Push};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::config::Brand;
@@ -56,7 +56,7 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
         ),
         Push::ApplicationStatusChanged { number, status } => (
             "application-status-changed",
-            vec![("number", text(number)), ("status", text(status))],
+            vec![("number", text(number)), ("status", text(status.as_str()))],
         ),
         Push::FactorResetRequested { earliest } => (
             "factor-reset-requested-push",
@@ -113,7 +113,7 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
         Push::DocumentExpiring { kind, days, date } => (
             "document-expiring-push",
             vec![
-                ("kind", text(kind)),
+                ("kind", text(kind.as_str())),
                 ("days", Shown::Number(*days)),
                 ("date", Shown::Text(reader.date(*date))),
             ],
@@ -151,10 +151,16 @@ fn support(brand: &Brand) -> Args {
 /// What every push about an inspection says of it.
 fn inspection_args(t: Texts, inspection: &InspectionFacts) -> Args {
     vec![
-        ("scope", text(&inspection.scope)),
+        (
+            "scope",
+            text(match inspection.scope {
+                InspectionScope::Organisation => "organisation",
+                InspectionScope::Region => "region",
+            }),
+        ),
         ("place", text(&inspection.place)),
         ("date", Shown::Text(t.reader().date(inspection.date))),
-        ("kind", text(&inspection.kind)),
+        ("kind", text(inspection.kind.as_str())),
     ]
 }
 
@@ -234,10 +240,10 @@ mod tests {
         let moment = at("2026-11-26T09:00:00Z");
         let date = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
         let inspection = InspectionFacts {
-            scope: "organisation".to_owned(),
+            scope: InspectionScope::Organisation,
             place: "ГКБ № 1, Москва".to_owned(),
             date,
-            kind: "planned_onsite".to_owned(),
+            kind: medcab_core::inspections::InspectionKind::PlannedOnsite,
         };
         let pushes = vec![
             Push::LoginAttempt {
@@ -247,7 +253,7 @@ mod tests {
             },
             Push::ApplicationStatusChanged {
                 number: "А-2026-000007".to_owned(),
-                status: "approved".to_owned(),
+                status: medcab_core::applications::Status::Approved,
             },
             Push::FactorResetRequested { earliest: moment },
             Push::FactorResetScheduled { at: moment },
@@ -274,7 +280,7 @@ mod tests {
             },
             Push::InspectionCancelled { inspection },
             Push::DocumentExpiring {
-                kind: "licence".to_owned(),
+                kind: medcab_core::documents::DocumentKind::Licence,
                 days: 30,
                 date,
             },

@@ -752,7 +752,7 @@ pub(crate) async fn apply(
         // screen; the note is read in «Мои заявки».
         Payload::new(Push::ApplicationStatusChanged {
             number: app.number.as_str().to_owned(),
-            status: status.as_str().to_owned(),
+            status,
         }),
     );
     outbox::enqueue(tx, &push, now).await?;

@@ -363,7 +363,7 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
             payload.push,
             Push::ApplicationStatusChanged {
                 number: submitted.number.as_str().to_owned(),
-                status: status.to_owned(),
+                status: Status::parse(status).unwrap(),
             }
         );
     }
