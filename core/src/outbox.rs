@@ -477,6 +477,11 @@ pub enum InspectionScope {
 /// The stored forms of typed arguments, as the rows already queued have
 /// them.
 mod wire {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::dates::{self, Shown};
+
     /// An instant as `{"moment": RFC 3339, "shown": "time"}`, shown as a time.
     pub mod time {
         use chrono::{DateTime, Utc};
@@ -575,11 +580,6 @@ mod wire {
             Ok(String::deserialize(input)? == "yes")
         }
     }
-
-    use chrono::{DateTime, Utc};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use crate::dates::{self, Shown};
 
     fn write_moment<S: Serializer>(
         at: &DateTime<Utc>,
