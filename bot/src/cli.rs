@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::admin;
 use crate::config::{self, DatabaseSettings, DeliverSettings, Settings};
-use crate::delivery::{Delivery, Wakeup};
+use crate::delivery::{Delivery, DeliveryOptions, Wakeup};
 use crate::http::HttpServer;
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Services};
@@ -147,7 +147,10 @@ async fn deliver() -> anyhow::Result<()> {
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
         db,
         Clock::system(),
-        startup::delivery_options(settings.delivery, redis, &settings.redis_prefix),
+        DeliveryOptions {
+            brand: settings.brand.clone(),
+            ..startup::delivery_options(settings.delivery, redis, &settings.redis_prefix)
+        },
         Wakeup::default(),
     );
     tracing::info!(

@@ -105,6 +105,8 @@ pub struct DeliverSettings {
     /// Keys in Redis start with it (`MEDCAB_REDIS_PREFIX`).
     pub redis_prefix: String,
     pub delivery: DeliverySettings,
+    /// Where a push may send its reader for help.
+    pub brand: Brand,
 }
 
 /// Everything `medcab run` needs.
@@ -396,6 +398,7 @@ impl DeliverSettings {
         let redis_url = problems.check(redis_url_from_env());
         let redis_prefix = problems.check(redis_prefix_from_env());
         let delivery = problems.check(DeliverySettings::from_env());
+        let brand = problems.check(brand_from_env());
         let (
             Some(telegram_token),
             Some(telegram_api_url),
@@ -403,6 +406,7 @@ impl DeliverSettings {
             Some(redis_url),
             Some(redis_prefix),
             Some(delivery),
+            Some(brand),
         ) = (
             telegram_token,
             telegram_api_url,
@@ -410,6 +414,7 @@ impl DeliverSettings {
             redis_url,
             redis_prefix,
             delivery,
+            brand,
         )
         else {
             return Err(problems.into_error());
@@ -421,6 +426,7 @@ impl DeliverSettings {
             redis_url,
             redis_prefix,
             delivery,
+            brand,
         })
     }
 }

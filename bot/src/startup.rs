@@ -24,7 +24,7 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::task::JoinHandle;
 
-use crate::config::{DeliverySettings, Settings};
+use crate::config::{Brand, DeliverySettings, Settings};
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
 use crate::dialogue_storage::{self, RedisStorage};
 use crate::flood::{FloodGuard, FloodLimits};
@@ -177,12 +177,16 @@ pub fn application(
                 prefix.clone(),
                 settings.flood_limits,
             ))
-            .delivery(delivery_options(settings.delivery, redis, prefix)),
+            .delivery(DeliveryOptions {
+                brand: settings.brand.clone(),
+                ..delivery_options(settings.delivery, redis, prefix)
+            }),
         None => Application::new(bot, db, memory_dialogues(), services)
             .flood(FloodGuard::local(settings.flood_limits))
             .delivery(DeliveryOptions {
                 lanes: settings.delivery.lanes,
                 pacer: Pacer::local(Limits::per_second(settings.delivery.send_per_second)),
+                brand: settings.brand.clone(),
             }),
     }
     .delivery_wakeup(wakeup)
@@ -268,6 +272,7 @@ pub fn delivery_options(
             format!("{redis_prefix}pace:"),
             Limits::per_second(settings.send_per_second),
         ),
+        brand: Brand::default(),
     }
 }
 

@@ -16,25 +16,14 @@
 //!   second-factor step (the bot enrols a new authenticator) and no session
 //!   outlives the old factor.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
-use crate::outbox::{self, Notification, Payload};
+use crate::outbox::{self, Notification, Payload, Push};
 use crate::security_events::{self, Kind};
-
-/// The push sent when a reset is requested: "if it was not you, cancel".
-pub const REQUESTED_PUSH_KEY: &str = "factor-reset-requested-push";
-/// The push sent when both operators approved: when it takes effect.
-pub const SCHEDULED_PUSH_KEY: &str = "factor-reset-scheduled-push";
-/// The push sent when the reset took effect: enrol a new authenticator.
-pub const APPLIED_PUSH_KEY: &str = "factor-reset-approved";
-/// The push sent when an operator rejected the request.
-pub const REJECTED_PUSH_KEY: &str = "factor-reset-rejected-push";
 
 pub(crate) const REASON_FIELD: &str = "factor_reset_requests.reason";
 
@@ -111,10 +100,9 @@ pub async fn request(
             now,
         )
         .await?;
-        let args = BTreeMap::from([("earliest".to_owned(), pushed_time(earliest))]);
         outbox::enqueue(
             &mut tx,
-            &push(user_id, REQUESTED_PUSH_KEY, args, Some(id)),
+            &push(user_id, Push::FactorResetRequested { earliest }, Some(id)),
             now,
         )
         .await?;
@@ -268,39 +256,21 @@ async fn apply(
     accounts::back_to_second_factor(tx, user_id).await?;
     let details = json!({ "request": request_id });
     security_events::record(tx, user_id, Kind::FactorReset, details, now).await?;
-    outbox::enqueue(
-        tx,
-        &push(user_id, APPLIED_PUSH_KEY, BTreeMap::new(), None),
-        now,
-    )
-    .await?;
+    outbox::enqueue(tx, &push(user_id, Push::FactorResetApplied {}, None), now).await?;
     Ok(())
 }
 
 /// A push to the practitioner about their reset; with a request, it
 /// carries the button that cancels it.
-pub(crate) fn push(
-    user_id: i64,
-    key: &str,
-    args: BTreeMap<String, Value>,
-    cancellable: Option<i64>,
-) -> Notification {
+pub(crate) fn push(user_id: i64, push: Push, cancellable: Option<i64>) -> Notification {
     Notification::new(
         user_id,
         outbox::Kind::FactorReset,
         Payload {
-            key: key.to_owned(),
-            args,
-            login_challenge: None,
             factor_reset: cancellable,
+            ..Payload::new(push)
         },
     )
-}
-
-/// A time a practitioner reads in a push, with the date: shown at
-/// delivery in their zone.
-pub(crate) fn pushed_time(at: DateTime<Utc>) -> Value {
-    crate::dates::moment_arg(at, crate::dates::Shown::DateTime)
 }
 
 /// Closes a waiting request without a reset (the account was unlinked).

@@ -26,23 +26,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
-use std::collections::BTreeMap;
 
 use crate::accounts::{self, ConfirmError, Holder};
 use crate::applications::{self, ApplicationError};
 use crate::crypto::Vault;
-use crate::outbox::{self, Notification, Payload};
+use crate::outbox::{self, Notification, Payload, Push};
 use crate::security_events::{self, Kind};
 use crate::{factor_resets, second_factor};
-
-/// The push an unlinked applicant gets when the owner connected. Neutral:
-/// it says neither who connected nor that the СНИЛС is in the register.
-pub const SUPERSEDED_PUSH_KEY: &str = "identity-unlinked-superseded";
-/// The push of an account support staff unlinked.
-pub const SUPPORT_PUSH_KEY: &str = "identity-unlinked-by-support";
-/// The push to a confirmed holder when another Telegram account matched
-/// their СНИЛС and phone.
-pub const CONFLICT_PUSH_KEY: &str = "identity-link-conflict";
 
 /// Why an account is unlinked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +54,10 @@ impl UnlinkReason {
         }
     }
 
-    fn push_key(self) -> &'static str {
+    fn push(self) -> Push {
         match self {
-            UnlinkReason::OwnerMatched | UnlinkReason::OwnerApproved => SUPERSEDED_PUSH_KEY,
-            UnlinkReason::Support => SUPPORT_PUSH_KEY,
+            UnlinkReason::OwnerMatched | UnlinkReason::OwnerApproved => Push::UnlinkedSuperseded {},
+            UnlinkReason::Support => Push::UnlinkedBySupport {},
         }
     }
 }
@@ -99,7 +89,7 @@ pub async fn link_matched(
     let holders = accounts::lock_holders(&mut tx, &index, user_id).await?;
     if let Some(holder) = holders.iter().find(|holder| holder.confirmed) {
         security_events::record(&mut tx, user_id, Kind::SnilsLinkConflict, json!({}), now).await?;
-        let mut warning = security_push(holder.user_id, CONFLICT_PUSH_KEY);
+        let mut warning = security_push(holder.user_id, Push::LinkConflict {});
         // Once a day at most: repeated attempts must not flood the holder.
         warning.dedup_key = Some(format!(
             "identity-conflict:{}:{}",
@@ -168,7 +158,7 @@ pub async fn unlink(
     let withdrawn = applications::withdraw_open_activations(tx, vault, user_id, now).await?;
     let details = json!({ "reason": reason.as_str(), "applications_withdrawn": withdrawn });
     security_events::record(tx, user_id, Kind::AccountUnlinked, details, now).await?;
-    outbox::enqueue(tx, &security_push(user_id, reason.push_key()), now).await?;
+    outbox::enqueue(tx, &security_push(user_id, reason.push()), now).await?;
     Ok(true)
 }
 
@@ -195,15 +185,6 @@ pub async fn accounts_with_snils(
     accounts::linked_by_snils(db, vault, snils).await
 }
 
-fn security_push(chat_id: i64, key: &str) -> Notification {
-    Notification::new(
-        chat_id,
-        outbox::Kind::SecurityNotice,
-        Payload {
-            key: key.to_owned(),
-            args: BTreeMap::new(),
-            login_challenge: None,
-            factor_reset: None,
-        },
-    )
+fn security_push(chat_id: i64, push: Push) -> Notification {
+    Notification::new(chat_id, outbox::Kind::SecurityNotice, Payload::new(push))
 }

@@ -27,31 +27,17 @@
 //! (`operators::AuditAction::InspectionScheduled`, `InspectionCancelled`)
 //! in the same transaction: ids and counts only.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::clock::moscow_today;
 use crate::operators::{self, AuditAction};
-use crate::outbox::{self, Category, Payload};
+use crate::outbox::{self, Category, InspectionFacts, InspectionScope, Payload, Push};
 use crate::review::StaffRefusal;
 
 pub use crate::broadcasts::Source;
-
-/// The announcement: args `scope` ("organisation" / "region"), `place`,
-/// `date` (DD.MM.YYYY), `kind` ([`InspectionKind::as_str`]), `prepare`.
-pub const PUSH_KEY: &str = "inspection-push";
-/// A reminder: the announcement's args and `days` (integer, days left).
-pub const REMINDER_PUSH_KEY: &str = "inspection-reminder-push";
-/// A cancellation: args `scope`, `place`, `date`, `kind`.
-pub const CANCELLED_PUSH_KEY: &str = "inspection-cancelled-push";
-
-/// Every key this module writes into the outbox.
-pub const PUSH_KEYS: &[&str] = &[PUSH_KEY, REMINDER_PUSH_KEY, CANCELLED_PUSH_KEY];
 
 /// Days before the inspection when a reminder goes, farthest first.
 pub const REMINDER_DAYS: [i64; 2] = [7, 1];
@@ -241,59 +227,48 @@ pub struct Scheduled {
 /// The push's arguments shared by the announcement, the reminders and the
 /// cancellation. The place is the organisation (with its region, when
 /// given), else the region; no person is named.
-fn base_args(
+fn facts(
     organisation: Option<&str>,
     region: Option<&str>,
     date: NaiveDate,
     kind: InspectionKind,
-) -> BTreeMap<String, Value> {
+) -> InspectionFacts {
     let (scope, place) = match (organisation, region) {
-        (Some(organisation), Some(region)) => ("organisation", format!("{organisation}, {region}")),
-        (Some(organisation), None) => ("organisation", organisation.to_owned()),
-        (None, Some(region)) => ("region", region.to_owned()),
-        (None, None) => ("region", String::new()),
-    };
-    BTreeMap::from([
-        ("scope".to_owned(), Value::from(scope)),
-        ("place".to_owned(), Value::from(place)),
-        (
-            "date".to_owned(),
-            Value::from(crate::dates::date_text(date)),
+        (Some(organisation), Some(region)) => (
+            InspectionScope::Organisation,
+            format!("{organisation}, {region}"),
         ),
-        ("kind".to_owned(), Value::from(kind.as_str())),
-    ])
+        (Some(organisation), None) => (InspectionScope::Organisation, organisation.to_owned()),
+        (None, Some(region)) => (InspectionScope::Region, region.to_owned()),
+        (None, None) => (InspectionScope::Region, String::new()),
+    };
+    InspectionFacts {
+        scope,
+        place,
+        date,
+        kind,
+    }
 }
 
 /// The announcement's push, as [`schedule`] writes it (for a preview).
 pub fn announcement(draft: &InspectionDraft) -> Payload {
-    let mut args = base_args(draft.organisation(), draft.region(), draft.date, draft.kind);
-    args.insert("prepare".to_owned(), Value::from(draft.prepare.as_str()));
-    Payload {
-        key: PUSH_KEY.to_owned(),
-        args,
-        login_challenge: None,
-        factor_reset: None,
-    }
+    Payload::new(Push::InspectionScheduled {
+        inspection: facts(draft.organisation(), draft.region(), draft.date, draft.kind),
+        prepare: draft.prepare.as_str().to_owned(),
+    })
 }
 
 fn reminder(inspection: &Inspection, days: i64) -> Payload {
-    let mut args = base_args(
-        inspection.organisation.as_deref(),
-        inspection.region.as_deref(),
-        inspection.date,
-        inspection.kind,
-    );
-    args.insert(
-        "prepare".to_owned(),
-        Value::from(inspection.prepare.as_str()),
-    );
-    args.insert("days".to_owned(), Value::from(days));
-    Payload {
-        key: REMINDER_PUSH_KEY.to_owned(),
-        args,
-        login_challenge: None,
-        factor_reset: None,
-    }
+    Payload::new(Push::InspectionReminder {
+        inspection: facts(
+            inspection.organisation.as_deref(),
+            inspection.region.as_deref(),
+            inspection.date,
+            inspection.kind,
+        ),
+        prepare: inspection.prepare.as_str().to_owned(),
+        days,
+    })
 }
 
 /// How many practitioners the inspection concerns now (who did not switch
@@ -609,17 +584,14 @@ pub async fn cancel(
         });
     };
     let kind = InspectionKind::parse(&row.kind).unwrap_or(InspectionKind::PlannedOnsite);
-    let payload = Payload {
-        key: CANCELLED_PUSH_KEY.to_owned(),
-        args: base_args(
+    let payload = Payload::new(Push::InspectionCancelled {
+        inspection: facts(
             row.organisation.as_deref(),
             row.region.as_deref(),
             row.inspection_date,
             kind,
         ),
-        login_challenge: None,
-        factor_reset: None,
-    };
+    });
     let earlier = broadcasts::of_inspection(&mut tx, id).await?;
     // Withdrawn first: a row a worker is sending now is waited for, and
     // then counts as told (each statement sees what committed before it).
@@ -813,7 +785,10 @@ mod tests {
         let chats: Vec<i64> = rows.iter().map(|r| r.0).collect();
         assert_eq!(chats, [2, 1, 2]);
         let payload = &rows[0].3;
-        assert_eq!(payload["key"], PUSH_KEY);
+        assert!(matches!(
+            Payload::read(payload).unwrap().push,
+            Push::InspectionScheduled { .. }
+        ));
         assert_eq!(payload["args"]["scope"], "organisation");
         assert_eq!(payload["args"]["place"], "гкб № 1, Москва");
         assert_eq!(payload["args"]["kind"], "planned_onsite");
@@ -868,7 +843,10 @@ mod tests {
                 format!("inspection:{id}:1:3"),
             ]
         );
-        assert_eq!(reminders[0].3["key"], REMINDER_PUSH_KEY);
+        assert!(matches!(
+            Payload::read(&reminders[0].3).unwrap().push,
+            Push::InspectionReminder { days: 7, .. }
+        ));
         assert_eq!(reminders[0].3["args"]["days"], 7);
         assert_eq!(reminders[2].3["args"]["days"], 1);
         let broadcasts: i64 = sqlx::query_scalar(
@@ -933,13 +911,16 @@ mod tests {
         assert_eq!(enqueue_reminders(&db, day(13), now).await.unwrap(), 0);
 
         let rows = rows(&db).await;
-        let keys: Vec<(i64, &str)> = rows
+        let keys: Vec<(i64, bool)> = rows
             .iter()
-            .map(|r| (r.0, r.3["key"].as_str().unwrap()))
+            .map(|r| {
+                let push = Payload::read(&r.3).unwrap().push;
+                (r.0, matches!(push, Push::InspectionCancelled { .. }))
+            })
             .collect();
         assert_eq!(
             keys,
-            [(1, PUSH_KEY), (2, PUSH_KEY), (1, CANCELLED_PUSH_KEY)],
+            [(1, false), (2, false), (1, true)],
             "3 never hears of it; nothing twice"
         );
         assert!(get(&db, id).await.unwrap().unwrap().cancelled_at.is_some());

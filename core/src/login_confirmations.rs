@@ -19,16 +19,14 @@
 //! - the IP address is personal data: sealed, and dropped when the
 //!   challenge is closed (its time over, see [`next_to_close`]).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 use rand::seq::SliceRandom as _;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::crypto::{RowKey, Vault};
-use crate::outbox::{self, Notification, Payload};
+use crate::outbox::{self, Notification, Payload, Push};
 use crate::security_events::{self, Kind};
 
 /// How long a practitioner has to answer when the portal does not say.
@@ -39,13 +37,6 @@ pub const IP_FIELD: &str = "login_challenges.ip";
 
 /// The numbers matched: two digits, so one glance compares them.
 pub const MATCH_NUMBERS: std::ops::RangeInclusive<u8> = 10..=99;
-
-/// The Fluent key of the push. Its arguments: `time` (МСК), `device`,
-/// `place`. The IP address is deliberately not among them: the push shows
-/// on a locked screen, and an address says nothing a person can check at a
-/// glance, while device and approximate place do. Nor is the match number:
-/// the push offers it among decoys, and only the portal shows which it is.
-pub const PUSH_KEY: &str = "login-push";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -217,22 +208,22 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    // A practitioner's chat with the bot is private: its id is theirs.
+    // A practitioner's chat with the bot is private: its id is theirs. The
+    // push names the time, the device and the place. The IP address is
+    // deliberately not among them: the push shows on a locked screen, and
+    // an address says nothing a person can check at a glance, while device
+    // and approximate place do. Nor is the match number: the push offers it
+    // among decoys, and only the portal shows which it is.
     let push = Notification::new(
         user_id,
         outbox::Kind::LoginConfirmation,
         Payload {
-            key: PUSH_KEY.to_owned(),
-            args: BTreeMap::from([
-                (
-                    "time".to_owned(),
-                    crate::dates::moment_arg(now, crate::dates::Shown::Time),
-                ),
-                ("device".to_owned(), Value::from(attempt.device.as_str())),
-                ("place".to_owned(), Value::from(attempt.place.as_str())),
-            ]),
             login_challenge: Some(challenge.id),
-            factor_reset: None,
+            ..Payload::new(Push::LoginAttempt {
+                time: now,
+                device: attempt.device.clone(),
+                place: attempt.place.clone(),
+            })
         },
     );
     outbox::enqueue(&mut tx, &push, now).await?;
@@ -565,11 +556,11 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].priority, outbox::Priority::Urgent);
         let payload: Payload = serde_json::from_value(rows[0].payload.clone()).unwrap();
-        assert_eq!(payload.key, PUSH_KEY);
         assert_eq!(payload.login_challenge, Some(challenge.id));
+        assert!(matches!(payload.push, Push::LoginAttempt { time, .. } if time == start()));
         // The time waits for delivery, to be shown in the recipient's zone.
         assert_eq!(
-            crate::dates::read_moment_arg(&payload.args["time"]),
+            crate::dates::read_moment_arg(&rows[0].payload["args"]["time"]),
             Some((start(), crate::dates::Shown::Time))
         );
         assert!(

@@ -382,7 +382,12 @@ mod tests {
             // Told in neutral words.
             let pushes = outbox::for_chat(&db, squatter).await.unwrap();
             assert_eq!(pushes.len(), 1, "{pushes:?}");
-            assert_eq!(pushes[0].payload["key"], identity::SUPERSEDED_PUSH_KEY);
+            assert_eq!(
+                crate::outbox::Payload::read(&pushes[0].payload)
+                    .unwrap()
+                    .push,
+                crate::outbox::Push::UnlinkedSuperseded {}
+            );
             // The factor they enrolled protected a link that is gone.
             let factor = sqlx::query_scalar!(
                 "SELECT count(*) FROM second_factors WHERE telegram_user_id = $1",
@@ -452,7 +457,12 @@ mod tests {
         );
         let warned = outbox::for_chat(&db, 1).await.unwrap();
         assert_eq!(warned.len(), 1, "{warned:?}");
-        assert_eq!(warned[0].payload["key"], identity::CONFLICT_PUSH_KEY);
+        assert_eq!(
+            crate::outbox::Payload::read(&warned[0].payload)
+                .unwrap()
+                .push,
+            crate::outbox::Push::LinkConflict {}
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

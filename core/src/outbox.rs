@@ -8,8 +8,8 @@
 //! transaction ([`mark_sent`], [`mark_failed`], [`retry_at`],
 //! [`hold_until`]) before committing.
 //!
-//! A row holds a Fluent key and its arguments, not rendered text: the
-//! recipient's language is applied at delivery.
+//! A row holds what happened ([`Push`], typed), not text: the bot words it
+//! in the recipient's language at delivery.
 //!
 //! A crash between the send and the commit rolls the claim back: the row is
 //! due again at once and is sent again. Delivery is at least once, and a
@@ -24,7 +24,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -166,7 +166,7 @@ pub fn backoff(attempts: i32) -> std::time::Duration {
 pub enum Kind {
     /// «Вход в личный кабинет: это вы?», with the answer buttons.
     LoginConfirmation,
-    /// An application changed status (`crate::applications::PUSH_KEY`).
+    /// An application changed status ([`Push::ApplicationStatusChanged`]).
     ApplicationStatusChanged,
     /// About a second-factor reset: requested (with a button to cancel),
     /// approved (when it takes effect, the same button), applied (enrol a
@@ -304,14 +304,13 @@ impl Category {
     }
 }
 
-/// The text of a notification, to be rendered in the recipient's language.
+/// A notification: what happened ([`Push`]) and what its buttons answer.
+/// The recipient's language is applied at delivery, by the bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payload {
-    /// The Fluent key.
-    pub key: String,
-    /// Its arguments: strings (escaped when rendered) or integers.
-    #[serde(default)]
-    pub args: BTreeMap<String, Value>,
+    /// What the push tells, stored as `"key"` and `"args"`.
+    #[serde(flatten)]
+    pub push: Push,
     /// The login challenge the buttons answer ([`Kind::LoginConfirmation`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_challenge: Option<Uuid>,
@@ -319,6 +318,283 @@ pub struct Payload {
     /// ([`Kind::FactorReset`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_reset: Option<i64>,
+}
+
+impl Payload {
+    /// A push without buttons to answer.
+    pub fn new(push: Push) -> Payload {
+        Payload {
+            push,
+            login_challenge: None,
+            factor_reset: None,
+        }
+    }
+
+    /// The payload of a stored row, as [`for_chat`] returns it.
+    pub fn read(stored: &Value) -> Option<Payload> {
+        Payload::deserialize(stored).ok()
+    }
+}
+
+/// What a push says happened, with its facts typed; core names no words:
+/// the bot chooses them (`bot/src/delivery/render.rs`).
+///
+/// Stored as `{"key": NAME, "args": {…}}`. The names are the wire names of
+/// the rows already queued (the Fluent ids they were first written with),
+/// and so are the argument names and forms: a row written by an older
+/// version still reads, and one written now still renders in an older one
+/// during a rolling deploy. Never rename one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "key", content = "args")]
+pub enum Push {
+    /// Someone is logging in to the personal account on the site.
+    #[serde(rename = "login-push")]
+    LoginAttempt {
+        #[serde(with = "wire::time")]
+        time: DateTime<Utc>,
+        device: String,
+        place: String,
+    },
+    /// An application changed status.
+    #[serde(rename = "application-status-changed")]
+    ApplicationStatusChanged {
+        number: String,
+        #[serde(with = "wire::code")]
+        status: crate::applications::Status,
+    },
+    /// A second-factor reset was requested: it may be approved from then.
+    #[serde(rename = "factor-reset-requested-push")]
+    FactorResetRequested {
+        #[serde(with = "wire::date_time")]
+        earliest: DateTime<Utc>,
+    },
+    /// The reset was approved and takes effect then.
+    #[serde(rename = "factor-reset-scheduled-push")]
+    FactorResetScheduled {
+        #[serde(with = "wire::date_time")]
+        at: DateTime<Utc>,
+    },
+    /// The reset took effect: a new authenticator is to be enrolled.
+    #[serde(rename = "factor-reset-approved")]
+    FactorResetApplied {},
+    /// The reset was rejected (the reason is behind the second factor).
+    #[serde(rename = "factor-reset-rejected-push")]
+    FactorResetRejected {},
+    /// The account was unlinked: the owner of its СНИЛС connected. Neutral:
+    /// it says neither who connected nor that the СНИЛС is in the register.
+    #[serde(rename = "identity-unlinked-superseded")]
+    UnlinkedSuperseded {},
+    /// Support staff unlinked the account.
+    #[serde(rename = "identity-unlinked-by-support")]
+    UnlinkedBySupport {},
+    /// To a confirmed holder: another Telegram account matched their СНИЛС
+    /// and phone, and was refused.
+    #[serde(rename = "identity-link-conflict")]
+    LinkConflict {},
+    /// A change in regulation. No personal data: a notice is public.
+    #[serde(rename = "regulatory-notice-push")]
+    RegulatoryNotice {
+        title: String,
+        summary: String,
+        #[serde(with = "wire::yes_no")]
+        has_link: bool,
+        /// Empty without a link.
+        #[serde(default)]
+        link: String,
+    },
+    /// To operators: the feed brought this many notices to decide on.
+    #[serde(rename = "feed-proposals-push")]
+    FeedProposals { count: i64 },
+    /// An inspection was scheduled; `prepare` is what to have ready.
+    #[serde(rename = "inspection-push")]
+    InspectionScheduled {
+        #[serde(flatten)]
+        inspection: InspectionFacts,
+        prepare: String,
+    },
+    /// An inspection is `days` away.
+    #[serde(rename = "inspection-reminder-push")]
+    InspectionReminder {
+        #[serde(flatten)]
+        inspection: InspectionFacts,
+        prepare: String,
+        days: i64,
+    },
+    /// An announced inspection was cancelled.
+    #[serde(rename = "inspection-cancelled-push")]
+    InspectionCancelled {
+        #[serde(flatten)]
+        inspection: InspectionFacts,
+    },
+    /// A document runs out on `date`, in `days`.
+    #[serde(rename = "document-expiring-push")]
+    DocumentExpiring {
+        #[serde(with = "wire::code")]
+        kind: crate::documents::DocumentKind,
+        days: i64,
+        #[serde(with = "wire::date")]
+        date: NaiveDate,
+    },
+    /// Periodic accreditation may be applied for: the accreditation runs
+    /// out on `date`, in `days`.
+    #[serde(rename = "accreditation-window-push")]
+    AccreditationWindow {
+        days: i64,
+        #[serde(with = "wire::date")]
+        date: NaiveDate,
+    },
+    /// The accreditation runs out on `date`, in `days`.
+    #[serde(rename = "accreditation-expiring-push")]
+    AccreditationExpiring {
+        days: i64,
+        #[serde(with = "wire::date")]
+        date: NaiveDate,
+    },
+}
+
+/// Whom an inspection concerns and what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionFacts {
+    pub scope: InspectionScope,
+    /// «ГКБ № 1, Москва», or the region alone.
+    pub place: String,
+    #[serde(with = "wire::date")]
+    pub date: NaiveDate,
+    #[serde(with = "wire::code")]
+    pub kind: crate::inspections::InspectionKind,
+}
+
+/// What `InspectionFacts::place` names first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionScope {
+    /// An organisation (with its region, when given).
+    Organisation,
+    /// A region alone.
+    Region,
+}
+
+/// The stored forms of typed arguments, as the rows already queued have
+/// them.
+mod wire {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::dates::{self, Shown};
+
+    /// An instant as `{"moment": RFC 3339, "shown": "time"}`, shown as a time.
+    pub mod time {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserializer, Serializer};
+
+        use crate::dates::Shown;
+
+        pub fn serialize<S: Serializer>(at: &DateTime<Utc>, out: S) -> Result<S::Ok, S::Error> {
+            super::write_moment(at, Shown::Time, out)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<DateTime<Utc>, D::Error> {
+            super::read_moment(input)
+        }
+    }
+
+    /// An instant shown with its date.
+    pub mod date_time {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserializer, Serializer};
+
+        use crate::dates::Shown;
+
+        pub fn serialize<S: Serializer>(at: &DateTime<Utc>, out: S) -> Result<S::Ok, S::Error> {
+            super::write_moment(at, Shown::DateTime, out)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<DateTime<Utc>, D::Error> {
+            super::read_moment(input)
+        }
+    }
+
+    /// A calendar date as «ДД.ММ.ГГГГ».
+    pub mod date {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(date: &NaiveDate, out: S) -> Result<S::Ok, S::Error> {
+            out.serialize_str(&crate::dates::date_text(*date))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<NaiveDate, D::Error> {
+            let text = String::deserialize(input)?;
+            NaiveDate::parse_from_str(&text, "%d.%m.%Y").map_err(serde::de::Error::custom)
+        }
+    }
+
+    /// A value with a stable code (`as_str` / `parse`), stored as the code.
+    pub mod code {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub trait Code: Sized + Copy {
+            fn code(self) -> &'static str;
+            fn from_code(code: &str) -> Option<Self>;
+        }
+
+        pub fn serialize<T: Code, S: Serializer>(value: &T, out: S) -> Result<S::Ok, S::Error> {
+            out.serialize_str(value.code())
+        }
+
+        pub fn deserialize<'de, T: Code, D: Deserializer<'de>>(input: D) -> Result<T, D::Error> {
+            let code = String::deserialize(input)?;
+            T::from_code(&code)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown code {code:?}")))
+        }
+
+        macro_rules! codes {
+            ($($type:ty),*) => {$(
+                impl Code for $type {
+                    fn code(self) -> &'static str {
+                        self.as_str()
+                    }
+                    fn from_code(code: &str) -> Option<Self> {
+                        <$type>::parse(code)
+                    }
+                }
+            )*};
+        }
+
+        codes!(
+            crate::applications::Status,
+            crate::documents::DocumentKind,
+            crate::inspections::InspectionKind
+        );
+    }
+
+    /// A yes-or-no as `"yes"` / `"no"`.
+    pub mod yes_no {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(yes: &bool, out: S) -> Result<S::Ok, S::Error> {
+            out.serialize_str(if *yes { "yes" } else { "no" })
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<bool, D::Error> {
+            Ok(String::deserialize(input)? == "yes")
+        }
+    }
+
+    fn write_moment<S: Serializer>(
+        at: &DateTime<Utc>,
+        shown: Shown,
+        out: S,
+    ) -> Result<S::Ok, S::Error> {
+        dates::moment_arg(*at, shown).serialize(out)
+    }
+
+    fn read_moment<'de, D: Deserializer<'de>>(input: D) -> Result<DateTime<Utc>, D::Error> {
+        let value = serde_json::Value::deserialize(input)?;
+        dates::read_moment_arg(&value)
+            .map(|(at, _)| at)
+            .ok_or_else(|| serde::de::Error::custom("not an instant"))
+    }
 }
 
 /// A notification to enqueue.
@@ -925,12 +1201,7 @@ mod tests {
             id: 1,
             chat_id: 10,
             kind,
-            payload: Some(Payload {
-                key: "k".into(),
-                args: BTreeMap::new(),
-                login_challenge: None,
-                factor_reset: None,
-            }),
+            payload: Some(Payload::new(Push::LinkConflict {})),
             priority: kind.map_or(Priority::Personal, Kind::priority),
             attempts: 0,
             broadcast_id: None,
@@ -1105,10 +1376,12 @@ mod tests {
             chat_id,
             kind,
             Payload {
-                key: "login-push".into(),
-                args: BTreeMap::from([("device".into(), Value::from("Firefox"))]),
                 login_challenge: Some(Uuid::new_v4()),
-                factor_reset: None,
+                ..Payload::new(Push::LoginAttempt {
+                    time: start(),
+                    device: "Firefox".into(),
+                    place: "Москва".into(),
+                })
             },
         )
     }

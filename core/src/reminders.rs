@@ -29,30 +29,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
-use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::applications::accreditation_window_opens;
 use crate::broadcasts::CHUNK;
-use crate::dates;
 use crate::documents::DocumentKind;
 use crate::notification_settings::Settings;
-use crate::outbox::{self, Category, Kind, Notification, Payload};
-
-/// A document runs out: args `kind` (the document kind's stable string,
-/// e.g. "licence"), `days` (integer, days left), `date` (DD.MM.YYYY).
-pub const DOCUMENT_PUSH_KEY: &str = "document-expiring-push";
-/// The periodic accreditation window has opened: args `days`, `date`.
-pub const ACCREDITATION_WINDOW_PUSH_KEY: &str = "accreditation-window-push";
-/// The accreditation runs out soon: args `days`, `date`.
-pub const ACCREDITATION_PUSH_KEY: &str = "accreditation-expiring-push";
-
-/// Every key this module writes into the outbox.
-pub const PUSH_KEYS: &[&str] = &[
-    DOCUMENT_PUSH_KEY,
-    ACCREDITATION_WINDOW_PUSH_KEY,
-    ACCREDITATION_PUSH_KEY,
-];
+use crate::outbox::{self, Category, Kind, Notification, Payload, Push};
 
 /// Days before a document's end date when a reminder goes, farthest first.
 pub const DOCUMENT_DAYS: [i64; 3] = [90, 30, 7];
@@ -85,39 +68,25 @@ pub fn accreditation_threshold(valid_until: NaiveDate, today: NaiveDate) -> Opti
 }
 
 fn document_payload(kind: DocumentKind, days: i64, valid_until: NaiveDate) -> Payload {
-    Payload {
-        key: DOCUMENT_PUSH_KEY.to_owned(),
-        args: BTreeMap::from([
-            ("kind".to_owned(), Value::from(kind.as_str())),
-            ("days".to_owned(), Value::from(days)),
-            (
-                "date".to_owned(),
-                Value::from(dates::date_text(valid_until)),
-            ),
-        ]),
-        login_challenge: None,
-        factor_reset: None,
-    }
+    Payload::new(Push::DocumentExpiring {
+        kind,
+        days,
+        date: valid_until,
+    })
 }
 
 fn accreditation_payload(threshold: i64, days: i64, valid_until: NaiveDate) -> Payload {
-    let key = if threshold == WINDOW_THRESHOLD {
-        ACCREDITATION_WINDOW_PUSH_KEY
+    Payload::new(if threshold == WINDOW_THRESHOLD {
+        Push::AccreditationWindow {
+            days,
+            date: valid_until,
+        }
     } else {
-        ACCREDITATION_PUSH_KEY
-    };
-    Payload {
-        key: key.to_owned(),
-        args: BTreeMap::from([
-            ("days".to_owned(), Value::from(days)),
-            (
-                "date".to_owned(),
-                Value::from(dates::date_text(valid_until)),
-            ),
-        ]),
-        login_challenge: None,
-        factor_reset: None,
-    }
+        Push::AccreditationExpiring {
+            days,
+            date: valid_until,
+        }
+    })
 }
 
 /// An accreditation reminder for `user` and its date, if one is due.
@@ -379,7 +348,10 @@ mod tests {
             ]
         );
         let payload = &rows[0].3;
-        assert_eq!(payload["key"], DOCUMENT_PUSH_KEY);
+        assert!(matches!(
+            Payload::read(payload).unwrap().push,
+            Push::DocumentExpiring { days: 90, .. }
+        ));
         assert_eq!(payload["args"]["kind"], "licence");
         assert_eq!(payload["args"]["days"], 90);
         assert_eq!(
@@ -507,10 +479,16 @@ mod tests {
             rows.iter()
                 .all(|r| r.0 == 1 && r.1 == "accreditation_expiring")
         );
-        assert_eq!(rows[0].3["key"], ACCREDITATION_WINDOW_PUSH_KEY);
+        assert!(matches!(
+            Payload::read(&rows[0].3).unwrap().push,
+            Push::AccreditationWindow { .. }
+        ));
         assert_eq!(rows[0].3["args"]["days"], 365);
         assert_eq!(rows[0].3["args"]["date"], "01.11.2027");
-        assert_eq!(rows[1].3["key"], ACCREDITATION_PUSH_KEY);
+        assert!(matches!(
+            Payload::read(&rows[1].3).unwrap().push,
+            Push::AccreditationExpiring { .. }
+        ));
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

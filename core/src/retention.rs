@@ -141,12 +141,7 @@ mod tests {
     }
 
     fn notification() -> outbox::Notification {
-        let payload = outbox::Payload {
-            key: "notice-test".into(),
-            args: Default::default(),
-            login_challenge: None,
-            factor_reset: None,
-        };
+        let payload = outbox::Payload::new(outbox::Push::FactorResetApplied {});
         outbox::Notification::new(5, outbox::Kind::DocumentExpiring, payload)
     }
 

@@ -14,7 +14,10 @@ registry-apply-refused =
 identity-unlinked-superseded =
     🔒 <b>The account connection was cancelled.</b>
 
-    The details given when connecting were not confirmed. If the SNILS is yours, contact your organisation's HR department or support.
+    The details given when connecting were not confirmed. { $has_support ->
+        [yes] If the SNILS is yours, contact your organisation's HR department or support: { $contact }.
+       *[no] If the SNILS is yours, contact your organisation's HR department: they update the phone number in the register.
+    }
 
     To connect again, send /start.
 identity-unlinked-by-support =
@@ -24,4 +27,7 @@ identity-unlinked-by-support =
 identity-link-conflict =
     ⚠️ <b>Someone tried to connect your account from another Telegram account.</b>
 
-    They gave your SNILS and phone number. Nothing was connected. If it was you, contact support. If not, tell support: your phone number may have passed to someone else.
+    They gave your SNILS and phone number. Nothing was connected: your account stays connected to this Telegram account. { $has_support ->
+        [yes] If it was you, contact support: { $contact }. If not, tell support too: your phone number may have passed to someone else.
+       *[no] If it was not you, your phone number may have passed to someone else.
+    }

@@ -5,15 +5,13 @@
 //! Rows are written with core's `outbox::enqueue` directly, so these tests
 //! exercise delivery alone, whatever writes the rows.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_bot::delivery::SWITCHED_OFF;
 use medcab_core::consent;
-use medcab_core::login_confirmations::PUSH_KEY;
 use medcab_core::notification_settings::{self, Settings};
-use medcab_core::outbox::{self, Kind, Notification, Payload, Row};
+use medcab_core::outbox::{self, Kind, Notification, Payload, Push, Row};
 use medcab_e2e::sandbox::{Chat, Injection, NewUsers, Settings as SandboxSettings};
 use medcab_e2e::{Phone, TestApp};
 use serde_json::Value;
@@ -23,14 +21,12 @@ use sqlx::PgPool;
 /// push's key serves every kind: only the kind decides the buttons.
 fn payload(tag: &str) -> Payload {
     Payload {
-        key: PUSH_KEY.to_owned(),
-        args: BTreeMap::from([
-            ("time".to_owned(), Value::from("12:00")),
-            ("device".to_owned(), Value::from(tag)),
-            ("place".to_owned(), Value::from("Москва")),
-        ]),
         login_challenge: Some(uuid::Uuid::new_v4()),
-        factor_reset: None,
+        ..Payload::new(Push::LoginAttempt {
+            time: "2026-11-25T09:00:00Z".parse().unwrap(),
+            device: tag.to_owned(),
+            place: "Москва".to_owned(),
+        })
     }
 }
 

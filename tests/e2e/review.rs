@@ -804,3 +804,42 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
     assert!(stored.document_ids.contains(&added));
     app.finish().await;
 }
+
+/// The card of a «Справка или выписка» names which one was ordered: the
+/// operator has no other view of it.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_card_of_a_certificate_request_says_what_was_ordered(db: PgPool) {
+    use medcab_core::applications::certificates::{self, Certificate};
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let now = app.clock.now();
+    let draft = certificates::request(
+        &app.db,
+        &app.vault,
+        anna.id(),
+        Certificate::AccreditationExtract,
+        now,
+    )
+    .await
+    .unwrap();
+    let submitted = applications::submit(&app.db, &app.vault, anna.id(), draft.id, now)
+        .await
+        .unwrap();
+    let olga = operator(&app, "Ольга").await;
+
+    let card = olga.send("/review").await;
+
+    let body = card.body();
+    assert!(
+        body.contains(&format!(
+            "📋 Заявка {} — Справка или выписка",
+            submitted.number
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("Что заказано: Выписка о прохождении аккредитации."),
+        "{body}"
+    );
+    app.finish().await;
+}

@@ -294,21 +294,15 @@ async fn consent_comes_before_settings_but_activation_need_not(db: PgPool) {
 /// fixed when it was held; the change re-times it).
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn switching_quiet_hours_off_releases_what_waits_and_settings_say_what_waits(db: PgPool) {
-    use medcab_core::outbox::{self, Kind, Notification, Payload};
+    use medcab_core::outbox::{self, Kind, Notification, Payload, Push};
     let app = TestApp::spawn(db).await;
     let anna = app.active_user("Анна", "ru").await;
     // 23:00 in Moscow.
     app.clock.set("2026-11-25T20:00:00Z".parse().unwrap());
-    let payload = Payload {
-        key: "application-status-changed".into(),
-        args: [
-            ("number".to_owned(), "А-2026-000007".into()),
-            ("status".to_owned(), "approved".into()),
-        ]
-        .into(),
-        login_challenge: None,
-        factor_reset: None,
-    };
+    let payload = Payload::new(Push::ApplicationStatusChanged {
+        number: "А-2026-000007".to_owned(),
+        status: medcab_core::applications::Status::Approved,
+    });
     let mut tx = app.db.begin().await.unwrap();
     let id = outbox::enqueue(
         &mut tx,

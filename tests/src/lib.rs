@@ -222,11 +222,14 @@ impl TestApp {
     /// How the bot's worker and [`TestApp::start_delivery_worker`] deliver:
     /// the settings' lanes and rate, paced in Redis under this test's prefix.
     pub fn delivery_options(&self) -> DeliveryOptions {
-        startup::delivery_options(
-            self.settings.delivery,
-            self.redis.clone(),
-            &self.settings.redis_prefix,
-        )
+        DeliveryOptions {
+            brand: self.settings.brand.clone(),
+            ..startup::delivery_options(
+                self.settings.delivery,
+                self.redis.clone(),
+                &self.settings.redis_prefix,
+            )
+        }
     }
 
     /// Another instance delivering the same outbox, as `medcab deliver`

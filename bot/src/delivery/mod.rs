@@ -72,6 +72,7 @@ use tokio_util::sync::CancellationToken;
 pub use pacing::{Bucket, FREE_PER_SECOND, Limits, MAX_PER_SECOND, Pacer, Verdict};
 pub use render::{keyboard, render};
 
+use crate::config::Brand;
 use crate::i18n::Texts;
 
 /// How often an idle lane looks at the outbox when nobody wakes it.
@@ -114,6 +115,8 @@ pub struct DeliveryOptions {
     /// connection). A crash re-sends at most this many messages.
     pub lanes: usize,
     pub pacer: Pacer,
+    /// Where a push may send its reader for help (`Settings.brand`).
+    pub brand: Brand,
 }
 
 impl Default for DeliveryOptions {
@@ -122,6 +125,7 @@ impl Default for DeliveryOptions {
         DeliveryOptions {
             lanes: DEFAULT_LANES,
             pacer: Pacer::local(Limits::default()),
+            brand: Brand::default(),
         }
     }
 }
@@ -148,6 +152,7 @@ impl Delivery {
             db,
             clock: DeliveryClock::new(clock),
             pacer: options.pacer,
+            brand: options.brand,
             wakeup,
             kick: Notify::new(),
             stop: stop.clone(),
@@ -225,6 +230,7 @@ struct Worker {
     db: PgPool,
     clock: DeliveryClock,
     pacer: Pacer,
+    brand: Brand,
     wakeup: Wakeup,
     /// Passes a wake-up from a lane that found work to an idle one.
     kick: Notify,
@@ -385,7 +391,7 @@ impl Worker {
         let t = Texts::new(row.language).in_zone(row.settings.time_zone);
         let mut send = self
             .bot
-            .send_message(ChatId(row.chat_id), render(t, payload))
+            .send_message(ChatId(row.chat_id), render(t, &self.brand, payload))
             .parse_mode(ParseMode::Html);
         if let Some(keyboard) = keyboard(t, kind, payload, login.map(|(_, number)| number)) {
             send = send.reply_markup(keyboard);

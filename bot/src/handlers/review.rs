@@ -26,7 +26,8 @@
 use chrono::{DateTime, Utc};
 use dptree::case;
 use medcab_core::accounts::ConfirmError;
-use medcab_core::applications::{ApplicationError, Note, NoteError, Status};
+use medcab_core::applications::certificates::{self, Certificate};
+use medcab_core::applications::{ApplicationError, Kind, Note, NoteError, Status};
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
 use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewError};
@@ -502,10 +503,18 @@ async fn next_screen(
         Err(error) => return Ok((after_decision(t, problem(t, error)?), Shown::Refusal)),
     };
     let id = claim.application.id;
-    match review::view(db, &services.vault, &services.registry, operator, id, now).await {
-        Ok(card) => Ok((card_screen(t, &card), Shown::Card(id))),
-        Err(error) => Ok((after_decision(t, problem(t, error)?), Shown::Refusal)),
-    }
+    let card = match review::view(db, &services.vault, &services.registry, operator, id, now).await
+    {
+        Ok(card) => card,
+        Err(error) => return Ok((after_decision(t, problem(t, error)?), Shown::Refusal)),
+    };
+    // What a «Справка или выписка» asks for: the card is the operator's
+    // only view of it (the view above checked the operator).
+    let certificate = match card.application.kind {
+        Kind::CertificateRequest => certificates::of_for_review(db, id).await?,
+        _ => None,
+    };
+    Ok((card_screen(t, &card, certificate), Shown::Card(id)))
 }
 
 fn queue_empty(t: Texts) -> Screen {
@@ -588,7 +597,7 @@ fn document_line(t: Texts, n: usize, document: &Document) -> String {
 }
 
 /// The application as the operator holding it sees it, with its buttons.
-fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
+fn card_screen(t: Texts, card: &ReviewCard, certificate: Option<Certificate>) -> Screen {
     let app = &card.application;
     let submitted = app
         .submitted_at
@@ -620,6 +629,14 @@ fn card_screen(t: Texts, card: &ReviewCard) -> Screen {
             ("until", Arg::Text(&until)),
         ],
     );
+    if let Some(certificate) = certificate {
+        let name = t.msg_with(
+            "app-certificate",
+            [("certificate", Arg::Text(certificate.as_str()))],
+        );
+        text.push('\n');
+        text.push_str(&t.msg_with("app-certificate-line", [("certificate", Arg::Text(&name))]));
+    }
     text.push_str("\n\n");
     if card.documents.is_empty() {
         text.push_str(&t.msg("review-card-no-documents"));

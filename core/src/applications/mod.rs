@@ -20,8 +20,6 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
@@ -30,7 +28,7 @@ use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::documents::{self, DocumentError};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
-use crate::outbox::{self, Notification, Payload};
+use crate::outbox::{self, Notification, Payload, Push};
 
 pub use rules::{
     ACCREDITATION_WINDOW_MONTHS, Event, Kind, NOTE_MAX_CHARS, NextStep, Note, NoteError,
@@ -46,13 +44,6 @@ pub const REASON_FIELD: &str = "applications.reason";
 /// The Vault field of what the operator asked for, kept through a
 /// resubmission for the next review card.
 pub const REQUEST_FIELD: &str = "applications.requested";
-
-/// The Fluent key of the push sent on every change of status. Arguments:
-/// `number` (e.g. `А-2026-000123`) and `status` ([`Status::as_str`], which
-/// the text selects on). Deliberately not the operator's note: it may name
-/// the person, and the push shows on a locked screen; the note is read in
-/// «Мои заявки».
-pub const PUSH_KEY: &str = "application-status-changed";
 
 /// An operator's hold on an application under review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -756,15 +747,13 @@ pub(crate) async fn apply(
     let push = Notification::new(
         app.owner_id,
         outbox::Kind::ApplicationStatusChanged,
-        Payload {
-            key: PUSH_KEY.to_owned(),
-            args: BTreeMap::from([
-                ("number".to_owned(), Value::from(app.number.as_str())),
-                ("status".to_owned(), Value::from(status.as_str())),
-            ]),
-            login_challenge: None,
-            factor_reset: None,
-        },
+        // The number and the status only. Deliberately not the operator's
+        // note: it may name the person, and the push shows on a locked
+        // screen; the note is read in «Мои заявки».
+        Payload::new(Push::ApplicationStatusChanged {
+            number: app.number.as_str().to_owned(),
+            status,
+        }),
     );
     outbox::enqueue(tx, &push, now).await?;
 

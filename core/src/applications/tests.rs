@@ -359,13 +359,12 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
         assert_eq!(push.kind, "application_status_changed");
         assert_eq!(push.priority, outbox::Priority::Personal);
         let payload: Payload = serde_json::from_value(push.payload.clone()).unwrap();
-        assert_eq!(payload.key, PUSH_KEY);
         assert_eq!(
-            payload.args,
-            BTreeMap::from([
-                ("number".to_owned(), Value::from(submitted.number.as_str())),
-                ("status".to_owned(), Value::from(status)),
-            ])
+            payload.push,
+            Push::ApplicationStatusChanged {
+                number: submitted.number.as_str().to_owned(),
+                status: Status::parse(status).unwrap(),
+            }
         );
     }
 

@@ -27,8 +27,6 @@ pub mod feed;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use serde_json::Value;
@@ -37,19 +35,12 @@ use sqlx::{PgConnection, PgPool};
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::operators::AuditAction;
-use crate::outbox::{self, Category, Notification, Payload};
+use crate::outbox::{self, Category, Notification, Payload, Push};
 use crate::review::StaffRefusal;
 use crate::{notification_settings, operators};
 
 pub use crate::broadcasts::Source;
 pub use feed::{FeedError, FeedItem};
-
-/// The push of a published notice: args `title`, `summary` (strings),
-/// `has_link` ("yes" / "no") and `link` (string, empty when none).
-pub const PUSH_KEY: &str = "regulatory-notice-push";
-
-/// Every key this module writes into the outbox.
-pub const PUSH_KEYS: &[&str] = &[PUSH_KEY, PROPOSALS_PUSH_KEY];
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_SUMMARY: usize = 1500;
@@ -273,20 +264,12 @@ pub enum DecisionError {
 /// The push's text: title, summary and link. No personal data: a notice
 /// is public.
 pub fn payload(title: &str, summary: &str, link: Option<&str>) -> Payload {
-    Payload {
-        key: PUSH_KEY.to_owned(),
-        args: BTreeMap::from([
-            ("title".to_owned(), Value::from(title)),
-            ("summary".to_owned(), Value::from(summary)),
-            (
-                "has_link".to_owned(),
-                Value::from(if link.is_some() { "yes" } else { "no" }),
-            ),
-            ("link".to_owned(), Value::from(link.unwrap_or(""))),
-        ]),
-        login_challenge: None,
-        factor_reset: None,
-    }
+    Payload::new(Push::RegulatoryNotice {
+        title: title.to_owned(),
+        summary: summary.to_owned(),
+        has_link: link.is_some(),
+        link: link.unwrap_or("").to_owned(),
+    })
 }
 
 /// How many practitioners the notice would reach now, for the operator's
@@ -431,9 +414,6 @@ fn feed_item_key(feed_url: &str, item_key: &str) -> String {
     }
 }
 
-/// The push that tells operators the feed brought something to decide.
-pub const PROPOSALS_PUSH_KEY: &str = "feed-proposals-push";
-
 /// Tells every operator, with the proposals' own transaction, that new
 /// proposals wait (how many; the titles are behind /notices). Held for each
 /// operator's quiet hours like any other notice.
@@ -448,15 +428,9 @@ async fn tell_operators(
         let mut push = Notification::new(
             operator.telegram_user_id,
             outbox::Kind::FeedProposals,
-            Payload {
-                key: PROPOSALS_PUSH_KEY.to_owned(),
-                args: BTreeMap::from([(
-                    "count".to_owned(),
-                    Value::from(i64::try_from(count).unwrap_or(i64::MAX)),
-                )]),
-                login_challenge: None,
-                factor_reset: None,
-            },
+            Payload::new(Push::FeedProposals {
+                count: i64::try_from(count).unwrap_or(i64::MAX),
+            }),
         );
         push.not_before = settings.release_at(now);
         outbox::enqueue(tx, &push, now).await?;

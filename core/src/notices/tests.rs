@@ -119,7 +119,10 @@ async fn a_published_notice_reaches_its_specialty_and_region_only(db: PgPool) {
     assert_eq!(rows.len(), 1);
     let (chat, kind, payload) = &rows[0];
     assert_eq!((*chat, kind.as_str()), (1, "regulatory_notice"));
-    assert_eq!(payload["key"], PUSH_KEY);
+    assert!(matches!(
+        Payload::read(payload).unwrap().push,
+        Push::RegulatoryNotice { has_link: true, .. }
+    ));
     assert_eq!(payload["args"]["title"], "Приказ № 123н");
     assert_eq!(payload["args"]["has_link"], "yes");
     assert_eq!(
@@ -303,7 +306,10 @@ async fn operators_are_told_when_the_feed_brings_something_new(db: PgPool) {
         assert_eq!(rows.len(), told, "{operator}: {rows:?}");
         if let Some(row) = rows.first() {
             assert_eq!(row.kind, "feed_proposals");
-            assert_eq!(row.payload["key"], PROPOSALS_PUSH_KEY);
+            assert_eq!(
+                Payload::read(&row.payload).unwrap().push,
+                Push::FeedProposals { count: 2 }
+            );
             assert_eq!(row.payload["args"]["count"], 2);
         }
     }

@@ -14,8 +14,6 @@
 //! - Every refusal (own request, the same operator twice, a decided
 //!   request) is audited.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -25,16 +23,11 @@ use crate::accounts;
 use crate::applications::Note;
 use crate::crypto::{RowKey, Vault};
 use crate::documents::{self, DocumentSummary};
-use crate::factor_resets::{
-    self, REASON_FIELD, REJECTED_PUSH_KEY, ResetPolicy, SCHEDULED_PUSH_KEY,
-};
+use crate::factor_resets::{self, REASON_FIELD, ResetPolicy};
 use crate::operators::{self, AuditAction, AuditEntry};
-use crate::outbox;
+use crate::outbox::{self, Push};
 use crate::profile;
 use crate::registry::Registry;
-
-/// The Fluent key of the push sent when a reset takes effect; no arguments.
-pub const APPROVED_PUSH_KEY: &str = factor_resets::APPLIED_PUSH_KEY;
 
 /// A request waiting for an operator: ids and dates, nothing personal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,11 +215,9 @@ async fn approve_in(
         now,
     )
     .await?;
-    let args = BTreeMap::from([("at".to_owned(), factor_resets::pushed_time(effective_at))]);
     let push = factor_resets::push(
         request.telegram_user_id,
-        SCHEDULED_PUSH_KEY,
-        args,
+        Push::FactorResetScheduled { at: effective_at },
         Some(request_id),
     );
     outbox::enqueue(tx, &push, now).await?;
@@ -269,12 +260,8 @@ pub async fn reject_factor_reset(
             now,
         )
         .await?;
-        let push = factor_resets::push(
-            request.telegram_user_id,
-            REJECTED_PUSH_KEY,
-            BTreeMap::new(),
-            None,
-        );
+        let push =
+            factor_resets::push(request.telegram_user_id, Push::FactorResetRejected {}, None);
         outbox::enqueue(&mut tx, &push, now).await?;
         Ok(request)
     }

@@ -37,8 +37,8 @@ use crate::profile::{self, ProfileError};
 use crate::registry::Registry;
 
 pub use factor_resets::{
-    APPROVED_PUSH_KEY as FACTOR_RESET_PUSH_KEY, Approval, PendingReset, ResetCard,
-    approve_factor_reset, pending_factor_resets, reject_factor_reset, reset_card,
+    Approval, PendingReset, ResetCard, approve_factor_reset, pending_factor_resets,
+    reject_factor_reset, reset_card,
 };
 
 /// How long a claim holds an application when the caller has no opinion:

@@ -671,7 +671,10 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
         .unwrap();
     // Told at once, with the button to cancel.
     let pushes = outbox::for_chat(&db, ANNA).await.unwrap();
-    assert_eq!(pushes[0].payload["key"], factor_resets::REQUESTED_PUSH_KEY);
+    assert!(matches!(
+        outbox::Payload::read(&pushes[0].payload).unwrap().push,
+        outbox::Push::FactorResetRequested { .. }
+    ));
     assert_eq!(pushes[0].payload["factor_reset"], requested.id);
     let now = start() + Duration::minutes(10);
 
@@ -764,19 +767,22 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
             .await
             .unwrap()
     );
-    let keys: Vec<_> = outbox::for_chat(&db, ANNA)
+    let pushes: Vec<_> = outbox::for_chat(&db, ANNA)
         .await
         .unwrap()
         .into_iter()
-        .map(|row| row.payload["key"].as_str().unwrap().to_owned())
+        .map(|row| outbox::Payload::read(&row.payload).unwrap().push)
         .collect();
-    assert_eq!(
-        keys,
-        [
-            factor_resets::REQUESTED_PUSH_KEY,
-            factor_resets::SCHEDULED_PUSH_KEY,
-            FACTOR_RESET_PUSH_KEY
-        ]
+    assert!(
+        matches!(
+            pushes.as_slice(),
+            [
+                outbox::Push::FactorResetRequested { .. },
+                outbox::Push::FactorResetScheduled { .. },
+                outbox::Push::FactorResetApplied {}
+            ]
+        ),
+        "{pushes:?}"
     );
     let audit: Vec<_> = operators::audit_for_owner(&db, ANNA)
         .await
@@ -930,7 +936,8 @@ async fn an_activation_card_warns_about_the_snils_and_approval_settles_it(db: Pg
     let told = outbox::for_chat(&db, BORIS).await.unwrap();
     assert!(
         told.iter()
-            .any(|row| row.payload["key"] == crate::identity::SUPERSEDED_PUSH_KEY),
+            .any(|row| outbox::Payload::read(&row.payload).unwrap().push
+                == outbox::Push::UnlinkedSuperseded {}),
         "{told:?}"
     );
 

@@ -743,9 +743,10 @@ fn question(
 }
 
 /// The push as a practitioner in the operator's language will read it:
-/// the delivery worker's own rendering of the same payload.
+/// the delivery worker's own rendering of the same payload. (Notices and
+/// inspections send no one to support: the brand's contact is not needed.)
 fn render_push(t: Texts, payload: &Payload) -> String {
-    crate::delivery::render(t, payload)
+    crate::delivery::render(t, &crate::config::Brand::default(), payload)
 }
 
 /// «1 234»: thousands apart, with a no-break space.
