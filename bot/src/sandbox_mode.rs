@@ -51,6 +51,13 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    // Chats, keys and the database live here: for the developer's eyes only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&args.data_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", args.data_dir.display()))?;
+    }
     let data_key = data_key(&args.data_dir)?;
 
     let (database_url, private_postgres) = match env("DATABASE_URL") {
@@ -228,7 +235,13 @@ impl std::fmt::Display for Banner {
         } else {
             "DATABASE_URL".to_owned()
         };
-        writeln!(f, "  Database:  {} ({whose})", self.database_url)?;
+        // A database of the developer's own may have a password: it is not
+        // printed (the banner ends up in scrollback and CI logs).
+        writeln!(
+            f,
+            "  Database:  {} ({whose})",
+            startup::address(&self.database_url)
+        )?;
         writeln!(f, "  API:       {}  key: {}", self.api, self.api_key)?;
         writeln!(f)?;
         writeln!(
@@ -256,11 +269,21 @@ impl std::fmt::Display for Banner {
             |id| id.to_string(),
         );
         writeln!(f, "  Make a sandbox user review staff (an operator):")?;
-        writeln!(
-            f,
-            "    DATABASE_URL='{}' {medcab} admin grant-operator {user}",
-            self.database_url
-        )?;
+        // Ready to paste, unless that would print a password.
+        let has_password =
+            reqwest::Url::parse(&self.database_url).map_or(true, |url| url.password().is_some());
+        if !has_password {
+            writeln!(
+                f,
+                "    DATABASE_URL='{}' {medcab} admin grant-operator {user}",
+                self.database_url
+            )?;
+        } else {
+            writeln!(
+                f,
+                "    DATABASE_URL=<yours> {medcab} admin grant-operator {user}"
+            )?;
+        }
         writeln!(
             f,
             "  Ask a connected practitioner to confirm a portal login:"

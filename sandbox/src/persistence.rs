@@ -136,9 +136,20 @@ pub(crate) async fn keep_saved(shared: Arc<Shared>, path: PathBuf) {
     }
 }
 
-/// A crash mid-write leaves the previous file, never half of one.
+/// A crash mid-write leaves the previous file, never half of one. The
+/// chats hold whatever was typed in them: readable by their owner only.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
     let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, bytes)?;
+    // A leftover keeps its old mode when opened; a new file gets 0600.
+    let _ = std::fs::remove_file(&temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
     std::fs::rename(&temporary, path)
 }

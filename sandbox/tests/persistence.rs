@@ -25,6 +25,13 @@ async fn users_and_chats_survive_a_restart() {
         .unwrap();
     client.send_text(anna.id, "/start").await.unwrap();
     sandbox.shutdown().await;
+    // The chats hold whatever was typed: readable by their owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
 
     let sandbox = Sandbox::start(config(&file)).await.unwrap();
     let client = sandbox.client();

@@ -164,6 +164,15 @@ async fn a_control_character_is_refused_with_an_answer_and_the_draft_goes_on(db:
         refused.html.as_deref(),
         Some(ru("typed-control-characters").as_str())
     );
+    // Pasted from a PDF, it may as well be personal: a refused text leaves
+    // the chat like any refused answer.
+    let typed = app
+        .client
+        .send_text(olga.id(), "112-233-445 95\u{202E}")
+        .await
+        .unwrap();
+    olga.wait_for(|chat| chat.message(typed.message_id).is_some_and(|m| m.deleted))
+        .await;
     // The draft waits at the same step; the clean text goes on.
     let next = olga.send("Терапия").await;
     assert!(next.body().starts_with("Шаг 5 из 5."), "{}", next.body());

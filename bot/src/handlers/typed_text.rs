@@ -36,8 +36,11 @@ fn is_refused(c: char) -> bool {
 }
 
 /// The answer to such a message; whatever conversation was open stays
-/// where it was, waiting for the text typed again.
+/// where it was, waiting for the text typed again. The message leaves the
+/// chat like any refused answer: pasted from a PDF, it is as likely as not
+/// a СНИЛС, a passport number or a code.
 pub async fn refuse(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
+    super::code_entry::forget_message(&bot, &msg).await;
     tracing::info!(
         user_id = msg.from.as_ref().map(|user| user.id.0),
         "a message with control characters was refused"
