@@ -328,3 +328,38 @@ async fn after_cancel_a_message_is_no_profile_answer(db: PgPool) {
     assert_eq!(hint.html.as_deref(), Some(ru("unknown-text").as_str()));
     app.finish().await;
 }
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_photo_sent_for_an_answer_leaves_the_chat_and_the_question_stays(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    start_filling_in(&anna).await;
+    // A photo of the passport where its holder's name was asked.
+    let photo = medcab_sandbox::UploadFile::new(
+        medcab_sandbox::FileKind::Photo,
+        "passport.jpg",
+        "image/jpeg",
+        b"\xFF\xD8\xFF\xE0 not really a picture",
+    );
+    let asked = anna
+        .reply_to(async {
+            app.client.upload_file(anna.id(), photo).await.unwrap();
+        })
+        .await;
+    assert!(
+        asked.body().contains("Фамилия, имя и отчество"),
+        "{}",
+        asked.body()
+    );
+    let chat = anna.chat().await;
+    let sent: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.photo.is_some() && m.from == medcab_sandbox::From::User)
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].deleted, "the photo is off the chat");
+    // The question still takes the typed answer.
+    answer(&anna, "Иванова Анна Сергеевна").await;
+    app.finish().await;
+}

@@ -527,6 +527,9 @@ pub async fn receive_answer(
         return Ok(());
     };
     let Some(text) = msg.text() else {
+        // A photo of the passport instead of its number: personal too, it
+        // leaves the chat like a typed answer.
+        super::code_entry::forget_message(&bot, &msg).await;
         return screen::show(&bot, msg.chat.id, question_screen(t, field, None)).await;
     };
     let value = Some(text.trim()).filter(|value| !value.is_empty());
