@@ -10,7 +10,6 @@ use medcab_core::operators;
 use medcab_e2e::sandbox::ShareContact;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind};
-use sqlx::PgPool;
 
 use crate::documents::{PDF, pdf, store, upload};
 use crate::ru;
@@ -40,9 +39,8 @@ async fn push(phone: &Phone<'_>, number: &str, status: &str) {
         .await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: TestApp) {
     // The register is empty: nobody matches.
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
 
@@ -242,12 +240,10 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
         "{}",
         greeting.body()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_practitioner_matched_in_the_register_is_confirmed_at_once(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_practitioner_matched_in_the_register_is_confirmed_at_once(app: TestApp) {
     app.register(SNILS, "Иванова Анна Сергеевна", PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     anna.send("/start").await;
@@ -279,5 +275,4 @@ async fn a_practitioner_matched_in_the_register_is_confirmed_at_once(db: PgPool)
     );
     let greeting = anna.send("/start").await;
     assert!(!greeting.body().contains("ожидает активации"));
-    app.finish().await;
 }

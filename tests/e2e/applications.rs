@@ -7,7 +7,6 @@ use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind};
-use sqlx::PgPool;
 
 use crate::documents::{PDF, pdf, store, upload};
 use crate::ru;
@@ -39,9 +38,8 @@ async fn the_only_application(app: &TestApp, owner: i64) -> applications::Summar
     all.remove(0)
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let list = open_applications(&anna).await;
@@ -152,12 +150,10 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
         "{}",
         again.body()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_periodic_accreditation_before_its_window_names_the_opening_date(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_periodic_accreditation_before_its_window_names_the_opening_date(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     // Valid until 01.03.2029 (see `store`): the window opens a year before.
     store(
@@ -175,12 +171,10 @@ async fn a_periodic_accreditation_before_its_window_names_the_opening_date(db: P
 
     contains(&early, "не раньше чем за 12 месяцев");
     contains(&early, "с 01.03.2028");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_delayed_application_is_marked_and_escalated_once(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let draft = applications::create(
         &app.db,
@@ -236,12 +230,10 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
     .await;
     let stored = the_only_application(&app, anna.id()).await;
     assert!(stored.escalated_at.is_some());
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorded(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorded(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let boris = app.active_user("Борис", "ru").await;
     let theirs = applications::create(
@@ -271,12 +263,10 @@ async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorde
             .iter()
             .any(|m| m.body().contains(&theirs.number))
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_certificate_request_asks_which_certificate(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_certificate_request_asks_which_certificate(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_applications(&anna).await;
     anna.press("➕ Новая заявка").await;
@@ -317,5 +307,4 @@ async fn a_certificate_request_asks_which_certificate(db: PgPool) {
             .unwrap(),
         Some(applications::certificates::Certificate::NmoStatement)
     );
-    app.finish().await;
 }

@@ -13,7 +13,6 @@ use medcab_core::operators::{self, AuditAction};
 use medcab_core::{outbox, security_events};
 use medcab_e2e::{Phone, RegisterEntry, TestApp};
 use medcab_sandbox::ChatMessage;
-use sqlx::PgPool;
 
 use crate::ru;
 
@@ -75,9 +74,8 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners(app: TestApp) {
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     let dmitry = practitioner(&app, "Дмитрий", "Терапия", "Москва", "ГБУЗ ГП № 2").await;
     let boris = practitioner(&app, "Борис", "Кардиология", "Москва", "ГБУЗ ГП № 1").await;
@@ -235,12 +233,10 @@ async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners
     )
     .await;
     assert_eq!(finished, 1, "the progress message is recorded and finished");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(app: TestApp) {
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 2").await;
     // The same name in another region is another organisation.
@@ -340,14 +336,12 @@ async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(db: 
         );
     }
     assert_eq!(count(&app, "SELECT count(*) FROM inspections").await, 1);
-    app.finish().await;
 }
 
 /// At night the preview says how many get the notice only in the morning,
 /// and so does the progress once only those are left.
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_preview_and_the_progress_say_how_many_wait_for_the_morning(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_preview_and_the_progress_say_how_many_wait_for_the_morning(app: TestApp) {
     // 23:00 in Moscow.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 20, 0, 0).unwrap());
@@ -401,14 +395,12 @@ async fn the_preview_and_the_progress_say_how_many_wait_for_the_morning(db: PgPo
         finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
         "{finished}"
     );
-    app.finish().await;
 }
 
 /// «Без ссылки» and «Во всех регионах» are answers: the draft lives in
 /// Redis as JSON between the presses, and the question does not come back.
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(app: TestApp) {
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     let vera = practitioner(&app, "Вера", "Терапия", "Тверская область", "ГБУЗ ГП № 1").await;
     let olga = operator(&app, "Ольга").await;
@@ -490,12 +482,10 @@ async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(db: PgPool
     );
     anna.wait_for_text("🔎 Назначена проверка").await;
     vera.wait_for_text("🔎 Назначена проверка").await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_proposal_from_the_feed_is_published_once(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_proposal_from_the_feed_is_published_once(app: TestApp) {
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     let boris = practitioner(&app, "Борис", "Кардиология", "Тверская область", "ГБУЗ ЦРБ").await;
     let item = |key: &str, title: &str| FeedItem {
@@ -594,12 +584,10 @@ async fn a_proposal_from_the_feed_is_published_once(db: PgPool) {
         1,
         "one broadcast in all"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn nobody_but_an_operator_may_publish(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn nobody_but_an_operator_may_publish(app: TestApp) {
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     notices::propose_from_feed(
         &app.db,
@@ -661,12 +649,10 @@ async fn nobody_but_an_operator_may_publish(db: PgPool) {
     );
     assert_eq!(count(&app, "SELECT count(*) FROM broadcasts").await, 0);
     assert_eq!(anna.chat().await.bot_messages().count(), 0);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_restarted_bot_goes_on_updating_the_progress_message(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_restarted_bot_goes_on_updating_the_progress_message(mut app: TestApp) {
     // Users, not phones: a phone borrows the app, which restarts.
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1")
         .await
@@ -716,12 +702,10 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(db: PgPool) {
         finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
         "{finished}"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: TestApp) {
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     let boris = practitioner(&app, "Борис", "Кардиология", "Москва", "ГБУЗ ГП № 1").await;
     // Vera rests in the middle of the day: the announcement waits for her.
@@ -942,5 +926,4 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(db: Pg
             ),
         ]
     );
-    app.finish().await;
 }

@@ -1,11 +1,9 @@
 use medcab_e2e::TestApp;
-use sqlx::PgPool;
 
 use crate::ru;
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn cancel_leaves_the_language_picker(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn cancel_leaves_the_language_picker(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/language").await;
 
@@ -15,12 +13,10 @@ async fn cancel_leaves_the_language_picker(db: PgPool) {
     // Out of the picker: text is no longer taken as an attempt to choose.
     let hint = anna.send("английский").await;
     assert_eq!(hint.html.as_deref(), Some(ru("unknown-text").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn cancel_with_nothing_to_cancel_says_so(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn cancel_with_nothing_to_cancel_says_so(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("/cancel").await;
@@ -29,12 +25,10 @@ async fn cancel_with_nothing_to_cancel_says_so(db: PgPool) {
         reply.body(),
         "Сейчас нечего прерывать. Откройте /menu, чтобы выбрать раздел."
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_redis_flush_costs_only_the_position(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_redis_flush_costs_only_the_position(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/language").await;
 
@@ -48,12 +42,10 @@ async fn a_redis_flush_costs_only_the_position(db: PgPool) {
     // …but its buttons still work: they carry all they need.
     let menu = anna.press("🇬🇧 English").await;
     assert!(menu.body().starts_with("Interface language: English."));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn cancel_during_onboarding_says_what_can_be_done(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn cancel_during_onboarding_says_what_can_be_done(app: TestApp) {
     let anna = app.user("Анна", "ru").await;
 
     // Nothing started yet.
@@ -82,5 +74,4 @@ async fn cancel_during_onboarding_says_what_can_be_done(db: PgPool) {
         Some(medcab_core::accounts::Step::Phone),
         "the step is kept"
     );
-    app.finish().await;
 }

@@ -8,7 +8,6 @@ use medcab_core::documents::DocumentKind;
 use medcab_core::notification_settings::{self, Settings};
 use medcab_e2e::{Phone, TestApp, valid_snils};
 use serde_json::json;
-use sqlx::PgPool;
 
 use crate::documents::{open_documents, pdf, store};
 
@@ -31,9 +30,8 @@ async fn live_in(app: &TestApp, phone: &Phone<'_>, zone: chrono_tz::Tz) {
         .unwrap();
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_saved_profile_reads_as_typed_and_its_history_in_moscow_time(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_saved_profile_reads_as_typed_and_its_history_in_moscow_time(app: TestApp) {
     // 19:39 UTC is 22:39 in Moscow.
     app.clock.set(at("2026-11-25T19:39:00Z"));
     let anna = app.active_user("Анна", "ru").await;
@@ -96,12 +94,10 @@ async fn the_saved_profile_reads_as_typed_and_its_history_in_moscow_time(db: PgP
         "{}",
         history.body()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_consent_date_is_the_readers_day_not_utcs(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_consent_date_is_the_readers_day_not_utcs(app: TestApp) {
     // 21:30 UTC on the 25th is 00:30 on the 26th in Moscow.
     app.clock.set(at("2026-11-25T21:30:00Z"));
     let anna = app.active_user("Анна", "ru").await;
@@ -129,12 +125,10 @@ async fn the_consent_date_is_the_readers_day_not_utcs(db: PgPool) {
         "{}",
         privacy.body()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_push_shows_the_time_in_the_recipients_zone(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_push_shows_the_time_in_the_recipients_zone(app: TestApp) {
     app.clock.set(at("2026-11-25T19:39:00Z"));
     let anna = app.confirmed_user("Анна", "ru").await;
     live_in(&app, &anna, chrono_tz::Tz::Asia__Omsk).await;
@@ -155,12 +149,10 @@ async fn a_push_shows_the_time_in_the_recipients_zone(db: PgPool) {
         "{}",
         push.body()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_small_file_reads_in_kilobytes(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_small_file_reads_in_kilobytes(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let mut file = pdf("small");
     file.resize(12 * 1024, b' ');
@@ -175,5 +167,4 @@ async fn a_small_file_reads_in_kilobytes(db: PgPool) {
     open_documents(&anna).await;
     let card = anna.press("📄 Диплом 107718 0123456").await;
     assert!(card.body().contains("Файл: pdf, 12 КБ"), "{}", card.body());
-    app.finish().await;
 }

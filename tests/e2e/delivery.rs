@@ -153,9 +153,8 @@ fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(app: TestApp) {
     let anna = consenting(&app, "Анна").await; // Moscow, as everyone by default
     let boris = consenting(&app, "Борис").await;
     let vladivostok = Settings {
@@ -222,7 +221,6 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(db: PgPool
         let row = wait_sent(&app, id).await;
         assert_eq!(row.attempts, 1, "{row:?}");
     }
-    app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
@@ -444,9 +442,8 @@ async fn two_workers_share_the_outbox_and_the_rate_without_sending_a_row_twice(d
     app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_category_switched_off_after_the_row_was_written_is_not_sent(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_category_switched_off_after_the_row_was_written_is_not_sent(mut app: TestApp) {
     let eve = consenting(&app, "Ева").await.user;
     // Written while the category was on, switched off before delivery.
     app.stop_bot().await;
@@ -475,12 +472,12 @@ async fn a_category_switched_off_after_the_row_was_written_is_not_sent(db: PgPoo
     assert_eq!(row.attempts, 0, "never sent");
     wait_sent(&app, status).await; // status changes cannot be switched off
     assert!(!has(&eve.chat().await, "notice-eve"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_row_of_an_unknown_kind_is_held_for_a_newer_version_and_a_bad_payload_fails(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_row_of_an_unknown_kind_is_held_for_a_newer_version_and_a_bad_payload_fails(
+    app: TestApp,
+) {
     let fay = app.user("Фая", "ru").await;
     let now = app.clock.now();
     let insert = async |kind: &str, payload: Value| -> i64 {
@@ -533,12 +530,12 @@ async fn a_row_of_an_unknown_kind_is_held_for_a_newer_version_and_a_bad_payload_
     assert_eq!(held.attempts, 0, "a hold is no attempt");
     assert!(held.available_at < now + hold + chrono::Duration::minutes(1));
     assert_eq!(fay.chat().await.bot_messages().count(), 0);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn nothing_goes_to_someone_whose_consent_was_withdrawn_after_the_row_was_written(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn nothing_goes_to_someone_whose_consent_was_withdrawn_after_the_row_was_written(
+    mut app: TestApp,
+) {
     let gleb = consenting(&app, "Глеб").await.user;
     // An operator: staff notices do not wait for a practitioner's consent.
     let olga = app.user("Ольга", "ru").await.user;
@@ -573,5 +570,4 @@ async fn nothing_goes_to_someone_whose_consent_was_withdrawn_after_the_row_was_w
     }
     let gleb = app.phone(gleb);
     assert_eq!(gleb.chat().await.bot_messages().count(), 0);
-    app.finish().await;
 }

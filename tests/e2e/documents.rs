@@ -5,7 +5,6 @@
 use medcab_core::documents::{self, DocumentKind, DocumentMeta, FileType, Stored};
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind, UploadFile};
-use sqlx::PgPool;
 
 use crate::ru;
 
@@ -98,9 +97,8 @@ fn starts(message: &ChatMessage, prefix: &str) {
     );
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_diploma_is_added_as_a_pdf_and_listed(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_diploma_is_added_as_a_pdf_and_listed(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let list = open_documents(&anna).await;
@@ -173,12 +171,10 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(db: PgPool) {
     assert_eq!(stored[0].kind, DocumentKind::Diploma);
     assert_eq!(stored[0].file_type, FileType::Pdf);
     assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn every_file_refusal_has_its_message_and_keeps_the_details(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn every_file_refusal_has_its_message_and_keeps_the_details(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     store(&app, anna.id(), DocumentKind::Passport, "4510 123456", PDF).await;
     open_documents(&anna).await;
@@ -270,12 +266,10 @@ async fn every_file_refusal_has_its_message_and_keeps_the_details(db: PgPool) {
         stored[1].issued_on,
         chrono::NaiveDate::from_ymd_opt(2024, 4, 15).unwrap()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_expired_accreditation_is_refused_with_its_date(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_expired_accreditation_is_refused_with_its_date(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -311,12 +305,10 @@ async fn an_expired_accreditation_is_refused_with_its_date(db: PgPool) {
     )
     .await;
     starts(&saved, "✅ Документ сохранён");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_photo_is_taken_as_a_jpeg(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_photo_is_taken_as_a_jpeg(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -341,12 +333,10 @@ async fn a_photo_is_taken_as_a_jpeg(db: PgPool) {
         .unwrap();
     assert_eq!(stored[0].file_type, FileType::Jpeg);
     assert_eq!(stored[0].number.as_deref(), Some("112-233-445 95"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_document_is_deleted_after_a_confirmation(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_document_is_deleted_after_a_confirmation(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     store(
         &app,
@@ -381,12 +371,10 @@ async fn a_document_is_deleted_after_a_confirmation(db: PgPool) {
             .unwrap()
             .is_empty()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_owner_gets_a_stored_file_back_from_its_card(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_owner_gets_a_stored_file_back_from_its_card(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let file = pdf("anna's diploma");
     store(
@@ -410,12 +398,10 @@ async fn the_owner_gets_a_stored_file_back_from_its_card(db: PgPool) {
         "the file cannot be forwarded or saved"
     );
     assert_eq!(sent.body(), "Диплом");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let boris = app.active_user("Борис", "ru").await;
     let theirs = store(
@@ -458,12 +444,10 @@ async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(d
             .iter()
             .any(|m| m.body().contains("999999"))
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_restart_while_adding_resumes_at_the_next_question(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_restart_while_adding_resumes_at_the_next_question(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -493,7 +477,6 @@ async fn a_restart_while_adding_resumes_at_the_next_question(db: PgPool) {
         .unwrap();
     assert_eq!(stored[0].number.as_deref(), Some("ЛО-77-01-012345"));
     assert_eq!(stored[0].valid_until, None);
-    app.finish().await;
 }
 
 /// How many unfinished documents the practitioner has in PostgreSQL.
@@ -505,9 +488,8 @@ async fn drafts_of(app: &TestApp, owner: i64) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_redis_flush_while_adding_loses_nothing_typed(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_redis_flush_while_adding_loses_nothing_typed(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -550,12 +532,10 @@ async fn a_redis_flush_while_adding_loses_nothing_typed(db: PgPool) {
         "{:?}",
         list.button_labels()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn after_a_redis_flush_the_next_answer_is_taken(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn after_a_redis_flush_the_next_answer_is_taken(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -584,12 +564,10 @@ async fn after_a_redis_flush_the_next_answer_is_taken(db: PgPool) {
         stored[0].issued_on,
         chrono::NaiveDate::from_ymd_opt(2020, 6, 30).unwrap()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn giving_up_an_addition_discards_its_draft(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn giving_up_an_addition_discards_its_draft(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -619,12 +597,10 @@ async fn giving_up_an_addition_discards_its_draft(db: PgPool) {
     app.flush_redis().await;
     assert_eq!(anna.send("/cancel").await.body(), ru("cancel-done"));
     assert_eq!(drafts_of(&app, anna.id()).await, 0, "/cancel after a flush");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_lowered_size_limit_is_told_and_kept(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_lowered_size_limit_is_told_and_kept(mut app: TestApp) {
     app.settings.max_document_bytes = 1024 * 1024;
     app.restart_bot().await;
     let anna = app.active_user("Анна", "ru").await;
@@ -658,12 +634,10 @@ async fn a_lowered_size_limit_is_told_and_kept(db: PgPool) {
             .unwrap()
             .is_empty()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(mut app: TestApp) {
     app.settings.document_quota = documents::Quota {
         max_count: 2,
         ..documents::Quota::default()
@@ -714,12 +688,10 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool)
         2
     );
     assert_eq!(drafts_of(&app, anna.id()).await, 1, "the details are kept");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_passport_number_leaves_the_chat_refused_or_taken(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_passport_number_leaves_the_chat_refused_or_taken(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -737,5 +709,4 @@ async fn a_passport_number_leaves_the_chat_refused_or_taken(db: PgPool) {
         .collect();
     assert_eq!(typed.len(), 2, "{typed:?}");
     assert!(typed.iter().all(|m| m.deleted), "{typed:?}");
-    app.finish().await;
 }

@@ -12,7 +12,6 @@ use medcab_core::review::{self, Decision};
 use medcab_core::{operators, security_events};
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::ChatMessage;
-use sqlx::PgPool;
 
 use crate::documents::{PDF, open_documents, store};
 use crate::ru;
@@ -60,9 +59,8 @@ async fn newest_starting(phone: &Phone<'_>, prefix: &str) -> ChatMessage {
     chat.last_bot_message().cloned().unwrap()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let empty = open_education(&anna).await;
     contains(&empty, "Записей пока нет");
@@ -210,12 +208,10 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(db:
     assert!(answer.answered && answer.text.is_none(), "{answer:?}");
     let history = newest_starting(&anna, "🕘 История").await;
     contains(&history, "запись удалена");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_redis_flush_while_adding_a_diploma_loses_nothing_typed(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_redis_flush_while_adding_a_diploma_loses_nothing_typed(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_education(&anna).await;
     anna.press("➕ Диплом").await;
@@ -251,7 +247,6 @@ async fn a_redis_flush_while_adding_a_diploma_loses_nothing_typed(db: PgPool) {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].education.diploma_number(), NUMBER);
     assert_eq!(stored[0].education.specialty(), "Сестринское дело");
-    app.finish().await;
 }
 
 /// Adds a diploma up to its summary card.
@@ -266,9 +261,8 @@ async fn diploma_up_to_the_card(phone: &Phone<'_>) -> ChatMessage {
     phone.send("30.06.2012").await
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_field_corrected_on_the_card_returns_to_the_card_then_is_saved_once(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_field_corrected_on_the_card_returns_to_the_card_then_is_saved_once(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let card = diploma_up_to_the_card(&anna).await;
     starts(&card, "Проверьте данные");
@@ -303,12 +297,10 @@ async fn a_field_corrected_on_the_card_returns_to_the_card_then_is_saved_once(db
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].education.graduation_year(), 2011);
     assert_eq!(stored[0].education.diploma_number(), NUMBER);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_double_tap_on_save_stores_one_record(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_double_tap_on_save_stores_one_record(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     starts(&diploma_up_to_the_card(&anna).await, "Проверьте данные");
 
@@ -325,12 +317,10 @@ async fn a_double_tap_on_save_stores_one_record(db: PgPool) {
             .len(),
         1
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let boris = app.active_user("Борис", "ru").await;
     let draft = EducationDraft {
@@ -378,12 +368,10 @@ async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(
             .iter()
             .any(|m| m.body().contains("Казанский") || m.body().contains("999999"))
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_history_of_a_document_shows_it_added_then_deleted(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_history_of_a_document_shows_it_added_then_deleted(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let boris = app.active_user("Борис", "ru").await;
     let id = store(
@@ -434,12 +422,10 @@ async fn the_history_of_a_document_shows_it_added_then_deleted(db: PgPool) {
         kinds.iter().any(|kind| kind == "forged_callback"),
         "{kinds:?}"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_history_of_an_application_shows_its_statuses(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_history_of_an_application_shows_its_statuses(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let olga = app.active_user("Ольга", "ru").await;
     operators::grant(&app.db, olga.id(), "test", app.clock.now())
@@ -495,12 +481,10 @@ async fn the_history_of_an_application_shows_its_statuses(db: PgPool) {
     olga.press("📨 Мои заявки").await;
     let answer = olga.press_forged(&format!("app:h:{}", created.id)).await;
     assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn education_buttons_ask_for_the_code_once_the_session_is_over(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn education_buttons_ask_for_the_code_once_the_session_is_over(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_education(&anna).await;
 
@@ -508,5 +492,4 @@ async fn education_buttons_ask_for_the_code_once_the_session_is_over(db: PgPool)
     let ask = anna.press("➕ Диплом").await;
 
     assert_eq!(ask.html.as_deref(), Some(ru("step-up-held-press").as_str()));
-    app.finish().await;
 }

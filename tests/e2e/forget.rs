@@ -4,16 +4,14 @@ use medcab_core::accounts::{self, Step};
 use medcab_core::{consent, factor_resets, security_events};
 use medcab_e2e::TestApp;
 use medcab_e2e::sandbox::ShareContact;
-use sqlx::PgPool;
 
 use crate::ru;
 
 const SNILS: &str = "112-233-445 95";
 const PHONE: &str = "+79161234567";
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     // She has been sent a notification (a login confirmation, answered).
     let created = app
@@ -144,24 +142,20 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
         .wait_for_text("Согласие на обработку персональных данных")
         .await;
     assert_eq!(again.html.as_deref(), Some(ru("consent-text").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn forget_with_nothing_stored_says_so(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn forget_with_nothing_stored_says_so(app: TestApp) {
     let stranger = app.user("Пётр", "ru").await;
     stranger.send("/forget").await;
 
     let answer = stranger.press("🗑 Удалить мои данные").await;
 
     assert_eq!(answer.html.as_deref(), Some(ru("forget-nothing").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_lost_authenticator_is_a_pending_request_for_an_operator(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_lost_authenticator_is_a_pending_request_for_an_operator(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     app.clock.advance(chrono::Duration::hours(1));
     anna.send("/menu").await;
@@ -194,12 +188,10 @@ async fn a_lost_authenticator_is_a_pending_request_for_an_operator(db: PgPool) {
     .await
     .unwrap();
     assert_eq!(waiting, 1);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_unavailable_register_loses_nothing(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_unavailable_register_loses_nothing(mut app: TestApp) {
     app.register(SNILS, "Иванова Анна Сергеевна", PHONE).await;
     // Nothing listens on port 9 of this machine: the register is down.
     app.settings.registry_url = Some("http://127.0.0.1:9/".parse().unwrap());
@@ -236,12 +228,10 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
         accounts::step(&app.db, anna.id()).await.unwrap(),
         Some(Step::SecondFactor)
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn cancel_stops_forget_waiting_for_the_code(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn cancel_stops_forget_waiting_for_the_code(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/forget").await;
     let cancelled = anna.send("/cancel").await;
@@ -253,5 +243,4 @@ async fn cancel_stops_forget_waiting_for_the_code(db: PgPool) {
         accounts::step(&app.db, anna.id()).await.unwrap(),
         Some(Step::Active)
     );
-    app.finish().await;
 }

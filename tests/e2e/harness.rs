@@ -1,13 +1,11 @@
 //! The harness itself must catch what it promises to catch.
 
 use medcab_e2e::TestApp;
-use sqlx::PgPool;
 use teloxide::prelude::*;
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+#[medcab_e2e::test]
 #[should_panic(expected = "the sandbox refused Bot API calls the bot made")]
-async fn a_reply_over_telegrams_limit_fails_the_test(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+async fn a_reply_over_telegrams_limit_fails_the_test(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/start").await;
 
@@ -20,6 +18,4 @@ async fn a_reply_over_telegrams_limit_fails_the_test(db: PgPool) {
         refused.is_err(),
         "the sandbox must refuse a text over 4096 characters"
     );
-
-    app.finish().await;
 }

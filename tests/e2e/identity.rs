@@ -8,7 +8,6 @@ use medcab_core::documents::DocumentKind;
 use medcab_core::security_events;
 use medcab_e2e::sandbox::ShareContact;
 use medcab_e2e::{Phone, TestApp};
-use sqlx::PgPool;
 
 use crate::documents::{pdf, store};
 use crate::ru;
@@ -56,10 +55,8 @@ async fn everything_said(phone: &Phone<'_>) -> String {
         .join("\n")
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_owner_connects_although_someone_typed_their_snils_first(db: PgPool) {
-    let app = TestApp::spawn(db).await;
-
+#[medcab_e2e::test]
+async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestApp) {
     // Mallory knows Anna's СНИЛС. The register does not know it yet, so
     // she applies for activation with her own phone and enrols a factor.
     let mallory = app.user_with_phone("Мария", "ru", SQUATTER_PHONE).await;
@@ -162,12 +159,10 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(db: PgPool)
         let said = everything_said(phone).await;
         assert!(!said.contains("уже подключён"), "{said}");
     }
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn typing_one_snils_after_another_is_limited(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn typing_one_snils_after_another_is_limited(app: TestApp) {
     let eve = app.user_with_phone("Ева", "ru", SQUATTER_PHONE).await;
     up_to_snils(&app, &eve).await;
     for seed in 0..accounts::SNILS_TRIES {
@@ -196,5 +191,4 @@ async fn typing_one_snils_after_another_is_limited(db: PgPool) {
     // A typo is still answered as a typo, without counting.
     let typo = eve.send("112-233-445 96").await;
     assert_eq!(typo.html.as_deref(), Some(ru("snils-checksum").as_str()));
-    app.finish().await;
 }

@@ -1,12 +1,10 @@
 use medcab_core::{Language, telegram_users};
 use medcab_e2e::TestApp;
-use sqlx::PgPool;
 
 use crate::{en, ru};
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn switching_to_english_turns_the_picker_into_an_english_menu(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn switching_to_english_turns_the_picker_into_an_english_menu(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let picker = anna.send("/language").await;
@@ -37,12 +35,10 @@ async fn switching_to_english_turns_the_picker_into_an_english_menu(db: PgPool) 
             .body()
             .starts_with("What the bot does")
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_choice_outlives_a_restart_and_a_redis_flush(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_choice_outlives_a_restart_and_a_redis_flush(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/language").await;
     anna.press("🇬🇧 English").await;
@@ -53,12 +49,10 @@ async fn the_choice_outlives_a_restart_and_a_redis_flush(db: PgPool) {
 
     let reply = app.phone(anna).send("/start").await;
     assert!(reply.body().starts_with("Hello, Анна!"), "{}", reply.body());
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_language_section_of_the_menu_opens_the_picker_in_place(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_language_section_of_the_menu_opens_the_picker_in_place(app: TestApp) {
     let john = app.active_user("John", "en").await;
     let menu = john.send("/start").await;
 
@@ -80,5 +74,4 @@ async fn the_language_section_of_the_menu_opens_the_picker_in_place(db: PgPool) 
         Some(ru("unknown-text").as_str()),
         "the picker's dialogue is over"
     );
-    app.finish().await;
 }

@@ -121,9 +121,8 @@ async fn stored_ip(app: &TestApp, id: &str) -> Option<Vec<u8>> {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_practitioner_confirms_a_login_with_the_portals_number(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_practitioner_confirms_a_login_with_the_portals_number(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
 
     let asked = ask(&app, &anna).await;
@@ -168,12 +167,10 @@ async fn the_practitioner_confirms_a_login_with_the_portals_number(db: PgPool) {
         .collect();
     assert_eq!(args, ["device", "place", "time"]);
     assert!(!rows[0].payload.to_string().contains("match"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_wrong_number_blocks_the_login_and_is_recorded(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_wrong_number_blocks_the_login_and_is_recorded(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
 
@@ -199,12 +196,10 @@ async fn a_wrong_number_blocks_the_login_and_is_recorded(db: PgPool) {
     let late = anna.press_forged(&data(&asked.id, &asked.number)).await;
     assert_eq!(late.text.as_deref(), Some("Вы уже ответили на этот запрос"));
     assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn this_is_not_me_blocks_the_login_and_records_an_incident(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn this_is_not_me_blocks_the_login_and_records_an_incident(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
 
@@ -219,12 +214,10 @@ async fn this_is_not_me_blocks_the_login_and_records_an_incident(db: PgPool) {
     assert!(answered.reply_markup.is_none());
     assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
     assert_eq!(login_events(&app, anna.id()).await, ["login_denied"]);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_unanswered_request_expires_and_its_buttons_are_removed(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_unanswered_request_expires_and_its_buttons_are_removed(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
     let (id, push) = (&asked.id, &asked.push);
@@ -273,12 +266,10 @@ async fn an_unanswered_request_expires_and_its_buttons_are_removed(db: PgPool) {
     assert_eq!(late.text.as_deref(), Some("Время на подтверждение истекло"));
     assert_eq!(status(&app, id).await.body["status"], "expired");
     assert!(login_events(&app, anna.id()).await.is_empty());
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_answered_request_keeps_its_text_and_loses_its_ip_at_expiry(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_answered_request_keeps_its_text_and_loses_its_ip_at_expiry(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
     anna.press(&asked.number).await;
@@ -295,12 +286,10 @@ async fn an_answered_request_keeps_its_text_and_loses_its_ip_at_expiry(db: PgPoo
         message.body()
     );
     assert_eq!(status(&app, &asked.id).await.body["status"], "approved");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_push_whose_request_expired_in_the_queue_is_not_sent(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_push_whose_request_expired_in_the_queue_is_not_sent(mut app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     anna.send("/menu").await;
     let (user, body) = (anna.user.clone(), by_snils(&anna));
@@ -333,12 +322,10 @@ async fn a_push_whose_request_expired_in_the_queue_is_not_sent(db: PgPool) {
     assert_eq!(status(&app, &id).await.body["status"], "expired");
     wait_closed(&app, &id).await;
     assert_eq!(stored_ip(&app, &id).await, None);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_request_is_answered_once(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_request_is_answered_once(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
     anna.press(&asked.number).await;
@@ -361,12 +348,10 @@ async fn a_request_is_answered_once(db: PgPool) {
         ["login_approved"],
         "nothing more from a second press"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_answer_from_another_chat_is_refused_and_recorded(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_answer_from_another_chat_is_refused_and_recorded(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let boris = app.confirmed_user("Борис", "ru").await;
     let asked = ask(&app, &anna).await;
@@ -388,12 +373,10 @@ async fn an_answer_from_another_chat_is_refused_and_recorded(db: PgPool) {
     let answered = anna.press(&asked.number).await;
     assert!(answered.body().starts_with("✅ Вход подтверждён."));
     assert_eq!(status(&app, &asked.id).await.body["status"], "approved");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_second_request_while_one_is_pending_is_refused_and_the_first_kept(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_second_request_while_one_is_pending_is_refused_and_the_first_kept(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
 
@@ -415,12 +398,10 @@ async fn a_second_request_while_one_is_pending_is_refused_and_the_first_kept(db:
     let next = app.api().create_login_confirmation(&by_snils(&anna)).await;
     assert_eq!(next.status, 201, "{:?}", next.body);
     app.wait_for_deliveries(anna.id()).await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn another_clients_confirmation_is_not_found(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn another_clients_confirmation_is_not_found(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let asked = ask(&app, &anna).await;
     let other = app.add_api_client("other-portal", None).await;
@@ -433,12 +414,10 @@ async fn another_clients_confirmation_is_not_found(db: PgPool) {
     assert_eq!(read.status, 404, "{:?}", read.body);
     assert_eq!(read.body, unknown.body, "the same as one that never was");
     assert_eq!(status(&app, &asked.id).await.body["status"], "pending");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_push_carries_no_personal_data(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_push_carries_no_personal_data(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
 
     let push = ask(&app, &anna).await.push;
@@ -453,12 +432,10 @@ async fn the_push_carries_no_personal_data(db: PgPool) {
         assert!(!text.contains("Анна"), "no name: {text}");
         assert!(!text.contains(IP), "no IP: {text}");
     }
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_push_speaks_the_recipients_language(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_push_speaks_the_recipients_language(app: TestApp) {
     let john = app.confirmed_user("John", "en").await;
     // A practitioner has written to the bot before: that is how Telegram's
     // language is known.
@@ -477,12 +454,10 @@ async fn the_push_speaks_the_recipients_language(db: PgPool) {
     assert_number_buttons(&push, &number, "🚫 Not me");
     let answered = john.press("🚫 Not me").await;
     assert!(answered.body().starts_with("🚫 Sign-in blocked."));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn without_a_valid_key_nothing_is_revealed(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn without_a_valid_key_nothing_is_revealed(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let unknown = request(json!({ "snils": "112-233-445 95" }));
     let revoked = app.add_api_client("revoked-portal", None).await;
@@ -537,12 +512,10 @@ async fn without_a_valid_key_nothing_is_revealed(db: PgPool) {
             .unwrap()
             .is_empty()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_bearer_scheme_may_be_written_in_any_case(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_bearer_scheme_may_be_written_in_any_case(app: TestApp) {
     for scheme in ["bearer", "BEARER", "Bearer"] {
         let reply = app
             .api()
@@ -551,12 +524,10 @@ async fn the_bearer_scheme_may_be_written_in_any_case(db: PgPool) {
             .await;
         assert_eq!(reply.status, 404, "{scheme}: {:?}", reply.body);
     }
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_body_too_large_is_refused(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_body_too_large_is_refused(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let padding = "x".repeat(medcab_bot::api::MAX_BODY_BYTES);
     let body = json!({
@@ -575,7 +546,6 @@ async fn a_body_too_large_is_refused(db: PgPool) {
             .unwrap()
             .is_empty()
     );
-    app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
@@ -619,9 +589,8 @@ async fn a_client_over_its_rate_waits_and_others_do_not(db: PgPool) {
     app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn unknown_practitioners_and_malformed_requests_are_refused(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn unknown_practitioners_and_malformed_requests_are_refused(app: TestApp) {
     let api = app.api();
     // Someone who only talks to the bot has no active account.
     let stranger = app.user("Пётр", "ru").await;
@@ -667,7 +636,6 @@ async fn unknown_practitioners_and_malformed_requests_are_refused(db: PgPool) {
         .await;
     assert_eq!(missing.status, 404);
     assert_eq!(api.login_confirmation("not-a-uuid").await.status, 400);
-    app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]

@@ -1,5 +1,4 @@
 use medcab_e2e::TestApp;
-use sqlx::PgPool;
 
 use crate::{en, ru};
 
@@ -13,9 +12,8 @@ const SECTIONS_RU: [&str; 5] = [
     "🌐 Язык / Language",
 ];
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn start_greets_by_name_in_russian_with_the_menu(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn start_greets_by_name_in_russian_with_the_menu(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("/start").await;
@@ -38,24 +36,20 @@ async fn start_greets_by_name_in_russian_with_the_menu(db: PgPool) {
             reply.body()
         );
     }
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_english_phone_gets_english(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_english_phone_gets_english(app: TestApp) {
     let john = app.active_user("John", "en-GB").await;
 
     let reply = john.send("/start").await;
 
     assert!(reply.body().starts_with("Hello, John!"), "{}", reply.body());
     assert!(reply.button_labels().contains(&"📄 Documents"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_name_with_markup_is_shown_as_typed(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_name_with_markup_is_shown_as_typed(app: TestApp) {
     let user = app.active_user("<b>Ann</b> & Co", "ru").await;
 
     let reply = user.send("/start").await;
@@ -65,12 +59,10 @@ async fn a_name_with_markup_is_shown_as_typed(db: PgPool) {
         "{}",
         reply.body()
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_section_opens_in_place_and_back_returns_to_the_menu(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let menu = anna.send("/start").await;
 
@@ -97,12 +89,10 @@ async fn a_section_opens_in_place_and_back_returns_to_the_menu(db: PgPool) {
         1,
         "one message per menu"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn every_section_has_a_screen_in_both_languages(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn every_section_has_a_screen_in_both_languages(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let john = app.active_user("John", "en").await;
     anna.send("/menu").await;
@@ -129,13 +119,10 @@ async fn every_section_has_a_screen_in_both_languages(db: PgPool) {
         screen.html.as_deref(),
         Some(en("section-notifications").as_str())
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
-    let app = TestApp::spawn(db).await;
-
+#[medcab_e2e::test]
+async fn the_command_menu_is_set_in_both_languages(app: TestApp) {
     let russian = app.client.commands(Some("ru")).await.unwrap();
     let english = app.client.commands(Some("en")).await.unwrap();
 
@@ -155,5 +142,4 @@ async fn the_command_menu_is_set_in_both_languages(db: PgPool) {
     assert_eq!(names(&english), names(&russian));
     assert_eq!(russian[1].description, "Главное меню");
     assert_eq!(english[1].description, "Main menu");
-    app.finish().await;
 }

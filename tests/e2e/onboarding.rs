@@ -6,7 +6,6 @@ use medcab_core::accounts::{self, Step};
 use medcab_core::{consent, security_events};
 use medcab_e2e::sandbox::{From, ShareContact};
 use medcab_e2e::{Phone, TestApp};
-use sqlx::PgPool;
 
 use crate::ru;
 
@@ -48,9 +47,8 @@ async fn up_to_second_factor(app: &TestApp, anna: &Phone<'_>) {
         .await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_practitioner_connects_from_consent_to_second_factor(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
 
@@ -166,12 +164,10 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
     let menu = anna.send("/start").await;
     assert!(menu.body().starts_with("Здравствуйте, Анна!"));
     assert_eq!(menu.button_labels().len(), 5);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn declining_consent_asks_nothing_personal(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn declining_consent_asks_nothing_personal(app: TestApp) {
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     let consent = start_to_consent(&anna).await;
 
@@ -198,12 +194,10 @@ async fn declining_consent_asks_nothing_personal(db: PgPool) {
     anna.press("✅ Согласен(на)").await;
     anna.wait_for_text("Нажмите кнопку «📱 Поделиться номером»")
         .await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn only_the_users_own_contact_is_taken(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn only_the_users_own_contact_is_taken(app: TestApp) {
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     start_to_consent(&anna).await;
     anna.press("✅ Согласен(на)").await;
@@ -238,12 +232,10 @@ async fn only_the_users_own_contact_is_taken(db: PgPool) {
         ["📱 Поделиться номером"],
         "the button is still there"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn each_snils_mistake_gets_its_own_answer_and_loses_nothing(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn each_snils_mistake_gets_its_own_answer_and_loses_nothing(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_snils(&app, &anna).await;
@@ -280,12 +272,10 @@ async fn each_snils_mistake_gets_its_own_answer_and_loses_nothing(db: PgPool) {
         .unwrap();
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn someone_not_in_the_register_is_told_what_to_do(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn someone_not_in_the_register_is_told_what_to_do(app: TestApp) {
     // In the register, but with another phone: the same answer as "not there",
     // so the bot cannot be used to learn who is registered.
     app.register(SNILS, NAME, "+79990000000").await;
@@ -306,12 +296,10 @@ async fn someone_not_in_the_register_is_told_what_to_do(db: PgPool) {
         accounts::step(&app.db, anna.id()).await.unwrap(),
         Some(Step::Snils)
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn wrong_codes_lock_code_entry_for_thirty_minutes(mut app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
@@ -373,12 +361,10 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
             "factor_enrolled"
         ]
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_code_is_accepted_once(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_code_is_accepted_once(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
@@ -414,12 +400,10 @@ async fn a_code_is_accepted_once(db: PgPool) {
         opened.body()
     );
     assert!(opened.body().contains("Документы"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn onboarding_resumes_after_a_restart_and_a_redis_flush(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn onboarding_resumes_after_a_restart_and_a_redis_flush(mut app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_snils(&app, &anna).await;
@@ -436,12 +420,10 @@ async fn onboarding_resumes_after_a_restart_and_a_redis_flush(db: PgPool) {
     app.client.send_text(anna.id(), SNILS).await.unwrap();
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn no_personal_data_is_stored_in_clear(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn no_personal_data_is_stored_in_clear(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
@@ -489,12 +471,10 @@ async fn no_personal_data_is_stored_in_clear(db: PgPool) {
             .filter(|m| m.from == From::User && m.body() == SNILS)
             .all(|m| m.deleted)
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_resent_qr_code_replaces_the_old_one(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_resent_qr_code_replaces_the_old_one(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
@@ -514,12 +494,10 @@ async fn a_resent_qr_code_replaces_the_old_one(db: PgPool) {
 
     let visible_photos = chat.bot_messages().filter(|m| m.photo.is_some()).count();
     assert_eq!(visible_photos, 1);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
@@ -562,12 +540,10 @@ async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(db: PgPoo
         accounts::step(&app.db, anna.id()).await.unwrap(),
         Some(Step::Active)
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn messages_with_personal_data_leave_the_chat_taken_or_refused(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn messages_with_personal_data_leave_the_chat_taken_or_refused(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     let anna = &anna;
@@ -630,12 +606,10 @@ async fn messages_with_personal_data_leave_the_chat_taken_or_refused(db: PgPool)
         accounts::step(&app.db, anna.id()).await.unwrap(),
         Some(Step::Snils)
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_authenticator_entry_is_named_for_people_and_the_key_can_be_copied(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_authenticator_entry_is_named_for_people_and_the_key_can_be_copied(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
@@ -660,5 +634,4 @@ async fn the_authenticator_entry_is_named_for_people_and_the_key_can_be_copied(d
     );
     assert!(caption.contains("на этом же телефоне"), "{caption}");
     assert!(caption.contains("«Кабинет медработника»"), "{caption}");
-    app.finish().await;
 }

@@ -3,7 +3,6 @@
 
 use medcab_core::profile;
 use medcab_e2e::{Phone, TestApp};
-use sqlx::PgPool;
 
 use crate::ru;
 
@@ -20,9 +19,8 @@ async fn start_filling_in(anna: &Phone<'_>) {
     anna.wait_for_text("Фамилия, имя и отчество").await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/menu").await;
     let empty = anna.press("👤 Профиль").await;
@@ -183,12 +181,10 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(db: PgPool
         .await
         .unwrap();
     assert_eq!(versions.len(), 3);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn profile_buttons_ask_for_the_code_once_the_session_is_over(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn profile_buttons_ask_for_the_code_once_the_session_is_over(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/menu").await;
     anna.press("👤 Профиль").await;
@@ -197,12 +193,10 @@ async fn profile_buttons_ask_for_the_code_once_the_session_is_over(db: PgPool) {
     let ask = anna.press("✏️ Заполнить профиль").await;
 
     assert_eq!(ask.html.as_deref(), Some(ru("step-up-held-press").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_forged_restore_of_someone_elses_version_changes_nothing(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_forged_restore_of_someone_elses_version_changes_nothing(app: TestApp) {
     // Boris has a profile, and so a version 1 of it; Anna has none.
     let boris = app.active_user("Борис", "ru").await;
     let draft = profile::ProfileDraft {
@@ -250,12 +244,10 @@ async fn a_forged_restore_of_someone_elses_version_changes_nothing(db: PgPool) {
         1,
         "Boris's history is untouched"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn after_a_redis_flush_the_next_profile_answer_is_taken(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn after_a_redis_flush_the_next_profile_answer_is_taken(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     start_filling_in(&anna).await;
     answer(&anna, "Иванова Анна Сергеевна").await;
@@ -298,12 +290,10 @@ async fn after_a_redis_flush_the_next_profile_answer_is_taken(db: PgPool) {
         draft["draft"]["address"].as_str(),
         Some("г. Москва, ул. Тверская, д. 1, кв. 2")
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_skip_button_of_an_earlier_question_is_outdated(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_skip_button_of_an_earlier_question_is_outdated(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     start_filling_in(&anna).await;
 
@@ -311,12 +301,10 @@ async fn a_skip_button_of_an_earlier_question_is_outdated(db: PgPool) {
     let answer = anna.press_forged("pf:skip:email").await;
 
     assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn after_cancel_a_message_is_no_profile_answer(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn after_cancel_a_message_is_no_profile_answer(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     start_filling_in(&anna).await;
     answer(&anna, "Иванова Анна Сергеевна").await;
@@ -326,12 +314,10 @@ async fn after_cancel_a_message_is_no_profile_answer(db: PgPool) {
 
     let hint = anna.send("14.03.1985").await;
     assert_eq!(hint.html.as_deref(), Some(ru("unknown-text").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_photo_sent_for_an_answer_leaves_the_chat_and_the_question_stays(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_photo_sent_for_an_answer_leaves_the_chat_and_the_question_stays(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     start_filling_in(&anna).await;
     // A photo of the passport where its holder's name was asked.
@@ -361,5 +347,4 @@ async fn a_photo_sent_for_an_answer_leaves_the_chat_and_the_question_stays(db: P
     assert!(sent[0].deleted, "the photo is off the chat");
     // The question still takes the typed answer.
     answer(&anna, "Иванова Анна Сергеевна").await;
-    app.finish().await;
 }

@@ -1,11 +1,9 @@
 //! Telegram delivers at least once; the bot applies each update once.
 
 use medcab_e2e::TestApp;
-use sqlx::PgPool;
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_redelivered_update_is_not_handled_again(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_redelivered_update_is_not_handled_again(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await.user;
     let start = app.client.send_text(anna.id, "/start").await.unwrap();
     app.client
@@ -32,12 +30,10 @@ async fn a_redelivered_update_is_not_handled_again(db: PgPool) {
         .map(|m| m.body().to_owned())
         .collect();
     assert_eq!(replies.len(), 2, "the greeting was sent once: {replies:#?}");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn updates_sent_while_the_bot_is_down_are_answered_after_it_starts(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn updates_sent_while_the_bot_is_down_are_answered_after_it_starts(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await.user;
 
     app.stop_bot().await;
@@ -55,5 +51,4 @@ async fn updates_sent_while_the_bot_is_down_are_answered_after_it_starts(db: PgP
             .body()
             .starts_with("Здравствуйте, Анна!")
     );
-    app.finish().await;
 }

@@ -9,7 +9,6 @@ use medcab_core::documents::{self, DocumentKind, DocumentMeta};
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
 use medcab_core::notification_settings;
 use medcab_e2e::{Phone, RegisterEntry, TestApp};
-use sqlx::PgPool;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
@@ -67,9 +66,8 @@ async fn pushes(app: &TestApp, phone: &Phone<'_>, text: &str) -> Vec<String> {
         .collect()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_document_is_reminded_90_30_and_7_days_before_it_runs_out(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_document_is_reminded_90_30_and_7_days_before_it_runs_out(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
     let runs_out = today(&app) + Days::new(95);
     licence(&app, anna.id(), runs_out).await;
@@ -121,12 +119,10 @@ async fn a_document_is_reminded_90_30_and_7_days_before_it_runs_out(db: PgPool) 
     assert!(sent[2].contains("через 5 дней"), "{}", sent[2]);
     days_pass(&app, 1).await;
     assert_eq!(pushes(&app, &anna, LICENCE).await.len(), 3);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn reminders_switched_off_in_settings_do_not_come(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn reminders_switched_off_in_settings_do_not_come(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
     let boris = app.practitioner("Борис", unaccredited()).await;
     let runs_out = today(&app) + Days::new(30);
@@ -143,12 +139,10 @@ async fn reminders_switched_off_in_settings_do_not_come(db: PgPool) {
     app.scheduler_tick().await;
     assert_eq!(pushes(&app, &anna, "«Лицензия»").await.len(), 1);
     assert!(pushes(&app, &boris, "«Лицензия»").await.is_empty());
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_accreditation_window_opens_twelve_months_before(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_accreditation_window_opens_twelve_months_before(app: TestApp) {
     let ends = today(&app)
         .checked_add_months(chrono::Months::new(12))
         .unwrap()
@@ -179,12 +173,10 @@ async fn the_accreditation_window_opens_twelve_months_before(db: PgPool) {
     );
     days_pass(&app, 1).await;
     assert_eq!(pushes(&app, &anna, WINDOW).await.len(), 1);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_inspection_is_announced_then_reminded_7_days_and_1_day_before(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_inspection_is_announced_then_reminded_7_days_and_1_day_before(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
     let vera = app
         .practitioner(
@@ -233,12 +225,10 @@ async fn an_inspection_is_announced_then_reminded_7_days_and_1_day_before(db: Pg
 
     // Another organisation heard nothing of it.
     assert!(pushes(&app, &vera, PREPARE).await.is_empty());
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
     licence(&app, anna.id(), today(&app) + Days::new(30)).await;
     // 23:00 in Moscow: the reminder is written, and held until 08:00.
@@ -269,5 +259,4 @@ async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(db: PgPo
     );
     app.deliver_pending().await;
     assert!(pushes(&app, &anna, "«Лицензия»").await.is_empty());
-    app.finish().await;
 }

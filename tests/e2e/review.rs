@@ -148,9 +148,8 @@ async fn audited_refusals(app: &TestApp, user_id: i64) -> Vec<String> {
         .collect()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_operator_reviews_and_approves_an_application(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     push(&anna, &submitted.number, "подана").await;
@@ -251,12 +250,10 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
     );
     let next = olga.press("⏭ Следующая заявка").await;
     assert_eq!(next.body(), ru("review-queue-empty"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_rejection_carries_its_reason_to_the_practitioner(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_rejection_carries_its_reason_to_the_practitioner(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     let olga = operator(&app, "Ольга").await;
@@ -303,12 +300,10 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(db: PgPool) {
     // The reason is not in the push: it shows on a locked screen.
     let chat = anna.chat().await;
     assert!(chat.bot_messages().all(|m| !m.body().contains("диплома")));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_operator_asks_for_more_documents(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_operator_asks_for_more_documents(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     let olga = operator(&app, "Ольга").await;
@@ -353,12 +348,10 @@ async fn an_operator_asks_for_more_documents(db: PgPool) {
         stored.reason.as_deref(),
         Some("Приложите диплом с вкладышем")
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn two_operators_never_get_the_same_application(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn two_operators_never_get_the_same_application(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let first = submitted_activation(&app, &anna).await;
     let olga = operator(&app, "Ольга").await;
@@ -383,12 +376,10 @@ async fn two_operators_never_get_the_same_application(db: PgPool) {
     // Olga asking again still gets hers.
     let olga_again = olga.send("/review").await;
     assert!(olga_again.body().contains(&first.number));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_operator_cannot_review_their_own_application(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_operator_cannot_review_their_own_application(app: TestApp) {
     let olga = app.active_user("Ольга", "ru").await;
     let own = submitted_activation(&app, &olga).await;
     grant(&app, &olga).await;
@@ -410,12 +401,10 @@ async fn an_operator_cannot_review_their_own_application(db: PgPool) {
             .await
             .contains(&"own_application".to_owned())
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_non_operator_is_refused_and_recorded(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_non_operator_is_refused_and_recorded(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     let boris = app.active_user("Борис", "ru").await;
@@ -458,12 +447,10 @@ async fn a_non_operator_is_refused_and_recorded(db: PgPool) {
         Status::InReview,
         "taken, not decided"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let annas = submitted_activation(&app, &anna).await;
     app.clock.advance(chrono::Duration::minutes(1));
@@ -509,7 +496,6 @@ async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(db: P
     );
     assert!(why.contains(&"not_found".to_owned()), "{why:?}");
     assert_eq!(refusals(&app, petr.id()).await, 1, "the uncited document");
-    app.finish().await;
 }
 
 /// Anna lost her authenticator: an hour on (13:00 МСК on the first call),
@@ -529,9 +515,8 @@ async fn factors_of(app: &TestApp, user_id: i64) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     request_reset(&app, &anna).await;
     // The screen (the push may come before it).
@@ -623,7 +608,6 @@ async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(db: 
     );
     anna.wait_for_text("Сброс второго фактора одобрен. Отправьте /start")
         .await;
-    app.finish().await;
 }
 
 /// The approve button's data on a reset card.
@@ -633,9 +617,8 @@ fn again_data(card: &ChatMessage) -> String {
         .expect("an approve button")
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     request_reset(&app, &anna).await;
     anna.wait_for_text("🔐 Запрошен сброс второго фактора")
@@ -680,12 +663,10 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(db: PgPoo
         kinds.contains(&"factor_reset_cancelled".to_owned()),
         "{kinds:?}"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn help_lists_the_staff_commands_to_operators_only(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn help_lists_the_staff_commands_to_operators_only(app: TestApp) {
     let olga = operator(&app, "Ольга").await;
     let anna = app.active_user("Анна", "ru").await;
 
@@ -705,14 +686,12 @@ async fn help_lists_the_staff_commands_to_operators_only(db: PgPool) {
     assert!(help.body().contains("/settings"), "{}", help.body());
     assert!(!help.body().contains("/review"), "{}", help.body());
     assert!(!help.body().contains("/inspection"), "{}", help.body());
-    app.finish().await;
 }
 
 /// «🔄 Проверить очередь» on an empty queue says it is still empty, and
 /// when it was checked: the tap visibly does something.
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn checking_an_empty_queue_says_it_is_still_empty(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn checking_an_empty_queue_says_it_is_still_empty(app: TestApp) {
     let olga = operator(&app, "Ольга").await;
     let empty = olga.send("/review").await;
     assert_eq!(empty.body(), ru("review-queue-empty"));
@@ -733,16 +712,14 @@ async fn checking_an_empty_queue_says_it_is_still_empty(db: PgPool) {
     let submitted = submitted_activation(&app, &anna).await;
     let card = olga.press("🔄 Проверить очередь").await;
     assert!(card.body().contains(&submitted.number), "{}", card.body());
-    app.finish().await;
 }
 
 /// The operator asks for a document none of the kind's required ones is
 /// (a marriage certificate); the practitioner files it as «Другой
 /// документ» and submits again: it is on the card, and the card says what
 /// was asked and what was added.
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_document_asked_for_reaches_the_operator_on_resubmission(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let submitted = submitted_activation(&app, &anna).await;
     let olga = operator(&app, "Ольга").await;
@@ -802,7 +779,6 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
         .unwrap();
     assert_eq!(stored.added_document_ids, [added]);
     assert!(stored.document_ids.contains(&added));
-    app.finish().await;
 }
 
 /// The card of a «Справка или выписка» names which one was ordered: the

@@ -22,9 +22,8 @@ async fn stored(app: &TestApp, user_id: i64) -> Settings {
     notification_settings::get(&app.db, user_id).await.unwrap()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let screen = anna.send("/settings").await;
@@ -146,12 +145,10 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(db: 
     assert!(off.body().starts_with("✅ Тихие часы выключены."));
     assert!(off.button_labels().contains(&"🌙 Тихие часы: выключены"));
     assert_eq!(stored(&app, anna.id()).await.quiet_hours, None);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/settings").await;
     anna.press("🌙 Тихие часы: 22:00–08:00").await;
@@ -212,12 +209,10 @@ async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(db: PgPool) {
     anna.send("/cancel").await;
     let reply = anna.send("23:00-06:00").await;
     assert_eq!(reply.html.as_deref(), Some(ru("unknown-text").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_notifications_section_of_the_menu_leads_to_the_settings(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_notifications_section_of_the_menu_leads_to_the_settings(app: TestApp) {
     let john = app.active_user("John", "en").await;
     let menu = john.send("/menu").await;
     let section = john.press("🔔 Notifications").await;
@@ -245,12 +240,10 @@ async fn the_notifications_section_of_the_menu_leads_to_the_settings(db: PgPool)
     );
     let back = john.press("« Back to the menu").await;
     assert!(back.button_labels().contains(&"🔔 Notifications"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn consent_comes_before_settings_but_activation_need_not(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn consent_comes_before_settings_but_activation_need_not(app: TestApp) {
     let stranger = app.user("Пётр", "ru").await;
     let reply = stranger.send("/settings").await;
     assert_eq!(
@@ -286,7 +279,6 @@ async fn consent_comes_before_settings_but_activation_need_not(db: PgPool) {
         "⬜ Изменения в нормативных документах"
     );
     assert!(!stored(&app, anna.id()).await.regulation);
-    app.finish().await;
 }
 
 /// At night a push waits for the end of quiet hours: /settings says so,

@@ -7,7 +7,6 @@ use chrono::Duration;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::security_events;
 use medcab_e2e::{Phone, TestApp};
-use sqlx::PgPool;
 
 use crate::ru;
 
@@ -85,9 +84,8 @@ fn wrong_code(right: &str) -> &'static str {
     }
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let application = submitted(&app, &anna).await;
     let olga = app.user("Ольга", "ru").await;
@@ -138,12 +136,10 @@ async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(db:
             .iter()
             .all(|m| m.photo.is_none())
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn without_a_session_every_staff_action_asks_for_the_code(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn without_a_session_every_staff_action_asks_for_the_code(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let application = submitted(&app, &anna).await;
     let olga = app.operator("Ольга").await;
@@ -236,12 +232,10 @@ async fn without_a_session_every_staff_action_asks_for_the_code(db: PgPool) {
         kinds.iter().filter(|k| *k == "staff_code_refused").count(),
         1
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn the_session_ends_after_15_idle_minutes_and_after_8_hours(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn the_session_ends_after_15_idle_minutes_and_after_8_hours(app: TestApp) {
     let olga = app.operator("Ольга").await;
     let opened = app.clock.now();
     let none = ru("review-queue-empty");
@@ -270,12 +264,10 @@ async fn the_session_ends_after_15_idle_minutes_and_after_8_hours(db: PgPool) {
     );
     app.clock.advance(Duration::minutes(15));
     assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn wrong_operator_codes_lock_code_entry(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn wrong_operator_codes_lock_code_entry(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let application = submitted(&app, &anna).await;
     let olga = app.operator("Ольга").await;
@@ -319,12 +311,10 @@ async fn wrong_operator_codes_lock_code_entry(db: PgPool) {
     .await
     .unwrap();
     assert_eq!(details, ["wrong", "wrong", "locked_now", "locked"]);
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn cancel_stops_waiting_for_the_code(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn cancel_stops_waiting_for_the_code(app: TestApp) {
     let olga = app.operator("Ольга").await;
     app.clock.advance(Duration::minutes(16));
     assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
@@ -339,7 +329,6 @@ async fn cancel_stops_waiting_for_the_code(db: PgPool) {
             .iter()
             .any(|m| m.text.as_deref() == Some("привет") && !m.deleted)
     );
-    app.finish().await;
 }
 
 /// The commands in a user's menu, as their phone shows it.
@@ -353,9 +342,8 @@ async fn menu_of(app: &TestApp, user_id: i64) -> Vec<String> {
         .collect()
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn only_operators_see_the_staff_commands_in_their_menu(db: PgPool) {
-    let mut app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn only_operators_see_the_staff_commands_in_their_menu(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await.user;
     let olga = app.user("Ольга", "ru").await.user;
     let boris = app.user("Борис", "ru").await.user;
@@ -400,5 +388,4 @@ async fn only_operators_see_the_staff_commands_in_their_menu(db: PgPool) {
     let boris = app.phone(boris);
     assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
     assert_eq!(menu_of(&app, boris.id()).await, practitioner);
-    app.finish().await;
 }

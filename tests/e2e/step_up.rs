@@ -55,9 +55,8 @@ async fn held_then_taken(app: &TestApp, phone: &Phone<'_>, answer: &str, next: &
     );
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_profile_answer_waits_for_the_code_and_is_taken(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_profile_answer_waits_for_the_code_and_is_taken(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/menu").await;
     anna.press("👤 Профиль").await;
@@ -74,12 +73,10 @@ async fn a_profile_answer_waits_for_the_code_and_is_taken(db: PgPool) {
 
     // The held answer was taken: the next one goes on from there.
     starts(&anna.send("14.03.1985").await, "Адрес регистрации");
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_document_answer_waits_for_the_code_and_is_taken(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_document_answer_waits_for_the_code_and_is_taken(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -97,12 +94,10 @@ async fn a_document_answer_waits_for_the_code_and_is_taken(db: PgPool) {
         "Дата выдачи — в формате ДД.ММ.ГГГГ",
     )
     .await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_education_answer_waits_for_the_code_even_after_a_redis_flush(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_education_answer_waits_for_the_code_even_after_a_redis_flush(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/menu").await;
     anna.press("👤 Профиль").await;
@@ -118,12 +113,10 @@ async fn an_education_answer_waits_for_the_code_even_after_a_redis_flush(db: PgP
     // The position is lost while the code is asked: the held answer is not.
     app.flush_redis().await;
     code_then(&app, &anna, "Специальность по диплому").await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_button_of_an_old_card_waits_for_the_code_and_is_carried_out(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_button_of_an_old_card_waits_for_the_code_and_is_carried_out(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/menu").await;
     anna.press("👤 Профиль").await;
@@ -134,12 +127,10 @@ async fn a_button_of_an_old_card_waits_for_the_code_and_is_carried_out(db: PgPoo
     assert_eq!(ask.html.as_deref(), Some(ru("step-up-held-press").as_str()));
 
     code_then(&app, &anna, "Фамилия, имя и отчество").await;
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn every_personal_section_asks_for_the_code_on_its_buttons(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn every_personal_section_asks_for_the_code_on_its_buttons(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     // Documents, applications, education: a button pressed after the
     // session ran out is held, never carried out without the code.
@@ -166,12 +157,10 @@ async fn every_personal_section_asks_for_the_code_on_its_buttons(db: PgPool) {
         // Each code works once: move on past its 30-second step.
         app.clock.advance(Duration::seconds(30));
     }
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_session_ends_after_its_absolute_lifetime_however_active(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_session_ends_after_its_absolute_lifetime_however_active(app: TestApp) {
     // The code was typed at the start; the session may last 12 hours.
     let anna = app.active_user("Анна", "ru").await;
     // Active every 20 minutes, under the 30-minute idle limit: open until
@@ -183,7 +172,6 @@ async fn a_session_ends_after_its_absolute_lifetime_however_active(db: PgPool) {
         let asked = profile.html.as_deref() == Some(ru("step-up-ask").as_str());
         assert_eq!(asked, step == 36, "after {} minutes", step * 20);
     }
-    app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]

@@ -4,20 +4,17 @@ use sqlx::PgPool;
 
 use crate::ru;
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn free_text_gets_a_hint(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn free_text_gets_a_hint(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("здравствуйте, где мои баллы?").await;
 
     assert_eq!(reply.html.as_deref(), Some(ru("unknown-text").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn an_unknown_command_gets_a_hint(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn an_unknown_command_gets_a_hint(app: TestApp) {
     let john = app.active_user("John", "en").await;
 
     let reply = john.send("/delete_everything").await;
@@ -26,12 +23,10 @@ async fn an_unknown_command_gets_a_hint(db: PgPool) {
         reply.body(),
         "There is no such command. See /help for the list."
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_file_nobody_asked_for_gets_a_hint(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_file_nobody_asked_for_gets_a_hint(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let upload = UploadFile::new(
@@ -47,12 +42,10 @@ async fn a_file_nobody_asked_for_gets_a_hint(db: PgPool) {
         .await;
 
     assert_eq!(reply.html.as_deref(), Some(ru("unknown-message").as_str()));
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_forged_button_is_answered_as_outdated(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_forged_button_is_answered_as_outdated(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     anna.send("/start").await;
 
@@ -70,12 +63,10 @@ async fn a_forged_button_is_answered_as_outdated(db: PgPool) {
         1,
         "nothing else happened"
     );
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn help_lists_the_commands(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn help_lists_the_commands(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let reply = anna.send("/help").await;
@@ -87,12 +78,10 @@ async fn help_lists_the_commands(db: PgPool) {
             reply.body()
         );
     }
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn help_promises_no_support_without_a_contact(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn help_promises_no_support_without_a_contact(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let reply = anna.send("/help").await;
     assert!(
@@ -100,7 +89,6 @@ async fn help_promises_no_support_without_a_contact(db: PgPool) {
         "{}",
         reply.body()
     );
-    app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
@@ -143,9 +131,8 @@ async fn help_and_a_locked_code_name_the_support_contact(db: PgPool) {
     app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn a_control_character_is_refused_with_an_answer_and_the_draft_goes_on(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn a_control_character_is_refused_with_an_answer_and_the_draft_goes_on(app: TestApp) {
     let olga = app.operator("Ольга").await;
     olga.send("/notice").await;
     olga.send("Приказ № 1").await;
@@ -176,16 +163,13 @@ async fn a_control_character_is_refused_with_an_answer_and_the_draft_goes_on(db:
     // The draft waits at the same step; the clean text goes on.
     let next = olga.send("Терапия").await;
     assert!(next.body().starts_with("Шаг 5 из 5."), "{}", next.body());
-    app.finish().await;
 }
 
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn lines_and_tabs_pass_the_edge(db: PgPool) {
-    let app = TestApp::spawn(db).await;
+#[medcab_e2e::test]
+async fn lines_and_tabs_pass_the_edge(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let reply = anna.send("первая строка\nвторая\tстрока").await;
     assert_eq!(reply.html.as_deref(), Some(ru("unknown-text").as_str()));
-    app.finish().await;
 }
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]

@@ -2,22 +2,25 @@
 //! it, a fresh PostgreSQL database and a private Redis key prefix per test.
 //!
 //! ```ignore
-//! #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-//! async fn greets(db: PgPool) {
-//!     let app = TestApp::spawn(db).await;
+//! #[medcab_e2e::test]
+//! async fn greets(app: TestApp) {
 //!     let anna = app.user("Анна", "ru").await;
 //!     let reply = anna.send("/start").await;
 //!     assert!(reply.body().starts_with("Здравствуйте, Анна!"));
-//!     app.finish().await;
 //! }
 //! ```
 //!
-//! Every test ends with [`TestApp::finish`], which fails the test if the
-//! sandbox refused any Bot API call the bot made: a text over 4096
-//! characters, bad HTML or a long callback_data is a bug even when the user
-//! saw nothing wrong.
+//! The attribute gives the test its own migrated database, starts the app
+//! ([`TestApp::spawn`]) and ends with [`TestApp::finish`], which fails the
+//! test if the sandbox refused any Bot API call the bot made: a text over
+//! 4096 characters, bad HTML or a long callback_data is a bug even when the
+//! user saw nothing wrong. A test that needs other settings calls
+//! [`TestApp::spawn_with`] under `#[sqlx::test]` and ends with `finish`
+//! itself.
 
 use std::time::Duration;
+
+pub use medcab_e2e_macros::test;
 
 use chrono::{DateTime, Utc};
 use medcab_bot::config::Settings;
