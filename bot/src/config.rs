@@ -246,88 +246,45 @@ impl Settings {
             chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
         );
         let brand = problems.check(brand_from_env());
-        let (
-            Some(telegram_token),
-            Some(telegram_api_url),
-            Some(database),
-            Some(redis_url),
-            Some(redis_prefix),
-            Some(data_keys),
-            Some(http_addr),
-            Some(registry_url),
-            Some(session_idle),
-            Some(session_max),
-            Some(lockouts_before_reset),
-            Some(staff_absolute),
-            Some(staff_idle),
-            Some(cooling_off),
-            Some(api_requests_per_minute),
-            Some(max_document_bytes),
-            Some(document_quota),
-            Some(activation_review),
-            Some(delivery),
-            Some(regulation_feed_url),
-            Some(regulation_feed_every),
-            Some(brand),
-        ) = (
-            telegram_token,
-            telegram_api_url,
-            database,
-            redis_url,
-            redis_prefix,
-            data_keys,
-            http_addr,
-            registry_url,
-            session_idle,
-            session_max,
-            lockouts_before_reset,
-            staff_absolute,
-            staff_idle,
-            cooling_off,
-            api_requests_per_minute,
-            max_document_bytes,
-            document_quota,
-            activation_review,
-            delivery,
-            regulation_feed_url,
-            regulation_feed_every,
-            brand,
-        )
-        else {
-            return Err(problems.into_error());
-        };
-        Ok(Settings {
-            telegram_token,
-            telegram_api_url,
-            database,
-            redis_url,
-            redis_prefix,
-            data_keys,
-            http_addr,
-            registry_url,
-            registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
-            factor: FactorPolicy {
-                session: SessionLimits {
-                    idle: session_idle,
-                    max: session_max,
+        // Every value above is `None` exactly when its problem was noted, so
+        // the settings exist when no problem does.
+        let settings = (move || {
+            Some(Settings {
+                telegram_token: telegram_token?,
+                telegram_api_url: telegram_api_url?,
+                database: database?,
+                redis_url: redis_url?,
+                redis_prefix: redis_prefix?,
+                data_keys: data_keys?,
+                http_addr: http_addr?,
+                registry_url: registry_url?,
+                registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
+                factor: FactorPolicy {
+                    session: SessionLimits {
+                        idle: session_idle?,
+                        max: session_max?,
+                    },
+                    lockouts_before_reset: lockouts_before_reset?,
+                    staff: StaffLimits {
+                        absolute: staff_absolute?,
+                        idle: staff_idle?,
+                    },
                 },
-                lockouts_before_reset,
-                staff: StaffLimits {
-                    absolute: staff_absolute,
-                    idle: staff_idle,
+                reset: ResetPolicy {
+                    cooling_off: cooling_off?,
                 },
-            },
-            reset: ResetPolicy { cooling_off },
-            api_requests_per_minute,
-            max_document_bytes,
-            document_quota,
-            activation_review,
-            delivery,
-            regulation_feed_url,
-            regulation_feed_every,
-            flood_limits: crate::flood::FloodLimits::default(),
-            brand,
-        })
+                api_requests_per_minute: api_requests_per_minute?,
+                max_document_bytes: max_document_bytes?,
+                document_quota: document_quota?,
+                activation_review: activation_review?,
+                delivery: delivery?,
+                regulation_feed_url: regulation_feed_url?,
+                regulation_feed_every: regulation_feed_every?,
+                flood_limits: crate::flood::FloodLimits::default(),
+                brand: brand?,
+            })
+        })();
+        settings.ok_or_else(|| problems.into_error())
     }
 
     /// The settings `medcab run` has when only the required ones are set:
@@ -399,35 +356,19 @@ impl DeliverSettings {
         let redis_prefix = problems.check(redis_prefix_from_env());
         let delivery = problems.check(DeliverySettings::from_env());
         let brand = problems.check(brand_from_env());
-        let (
-            Some(telegram_token),
-            Some(telegram_api_url),
-            Some(database),
-            Some(redis_url),
-            Some(redis_prefix),
-            Some(delivery),
-            Some(brand),
-        ) = (
-            telegram_token,
-            telegram_api_url,
-            database,
-            redis_url,
-            redis_prefix,
-            delivery,
-            brand,
-        )
-        else {
-            return Err(problems.into_error());
-        };
-        Ok(DeliverSettings {
-            telegram_token,
-            telegram_api_url,
-            database,
-            redis_url,
-            redis_prefix,
-            delivery,
-            brand,
-        })
+        // As in `Settings::from_env`: `None` exactly where a problem was noted.
+        let settings = (move || {
+            Some(DeliverSettings {
+                telegram_token: telegram_token?,
+                telegram_api_url: telegram_api_url?,
+                database: database?,
+                redis_url: redis_url?,
+                redis_prefix: redis_prefix?,
+                delivery: delivery?,
+                brand: brand?,
+            })
+        })();
+        settings.ok_or_else(|| problems.into_error())
     }
 }
 
