@@ -10,12 +10,15 @@
 //! answer is.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::amounts::{AmountError, EventZet, ModuleZet, ProgrammeHours};
 use crate::profile::{DateProblem, EARLIEST_DATE, parse_date};
 
-/// The kinds of record, as stored and as named in buttons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The kinds of record, as stored and as named in buttons (serde writes
+/// the same codes as [`RecordKind::as_str`], for a draft kept in `drafts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// Программа повышения квалификации, with an удостоверение and hours.
     Programme,
@@ -174,8 +177,10 @@ impl Record {
     }
 }
 
-/// A record as typed, answer by answer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A record as typed, answer by answer; kept sealed in `drafts` between
+/// answers, as the profile's drafts are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RecordDraft {
     pub kind: Option<RecordKind>,
     /// Hours for a programme, ЗЕТ for a module or an event.
@@ -260,7 +265,7 @@ pub fn validate(draft: &RecordDraft, today: NaiveDate) -> Result<Record, Vec<Rec
                     .map_err(|e| problems.push(RecordProblem::Amount(e)))
                     .ok()
             });
-            let ikp = match draft.ikp.as_deref() {
+            let ikp = match given(&draft.ikp) {
                 None => {
                     problems.push(RecordProblem::Missing(RecordField::Ikp));
                     None
@@ -306,6 +311,10 @@ mod tests {
     fn kinds_round_trip_through_their_codes() {
         for kind in RecordKind::ALL {
             assert_eq!(RecordKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(kind.as_str())
+            );
         }
         assert_eq!(RecordKind::parse("ПК"), None);
     }
@@ -335,8 +344,10 @@ mod tests {
         event.ikp = Some("   ".into());
         assert_eq!(
             validate(&event, today()),
-            Err(vec![RecordProblem::Ikp(IkpError::Blank)])
+            Err(vec![RecordProblem::Missing(RecordField::Ikp)]),
+            "blank is not answered, as for every other question"
         );
+        assert_eq!(IkpCode::parse(" "), Err(IkpError::Blank));
         event.ikp = Some("x".repeat(65));
         assert_eq!(
             validate(&event, today()),
@@ -426,6 +437,21 @@ mod tests {
                 RecordProblem::Missing(RecordField::Amount),
                 RecordProblem::Missing(RecordField::CompletedOn),
             ]
+        );
+    }
+
+    #[test]
+    fn a_draft_reads_back_as_stored() {
+        let mut event = draft(RecordKind::Event, "6", "15.10.2026");
+        event.ikp = Some("NMO-1".into());
+        let stored = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<RecordDraft>(&stored).unwrap(), event);
+        assert_eq!(
+            serde_json::from_str::<RecordDraft>(r#"{"kind":"module"}"#).unwrap(),
+            RecordDraft {
+                kind: Some(RecordKind::Module),
+                ..RecordDraft::default()
+            }
         );
     }
 
