@@ -31,6 +31,7 @@ pub mod operator_factors;
 pub mod operators;
 pub mod outbox;
 pub mod profile;
+pub mod qualification;
 pub mod registry;
 pub mod reminders;
 pub mod reseal;
