@@ -260,30 +260,11 @@ async fn run_serves_health_talks_and_stops_gracefully_on_sigterm(db: PgPool) {
             .starts_with("Здравствуйте, Анна!")
     );
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    // Each stage of a stop is bounded (updates in flight 15 s, delivery
-    // and the scheduler 10 s each, HTTP 5 s); a healthy stop takes well
-    // under a second.
-    let deadline = Instant::now() + Duration::from_secs(45);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!(
-                "medcab did not stop within 45 s of SIGTERM; its log:\n{}",
-                std::fs::read_to_string(log.path()).unwrap_or_default()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let Some(status) = common::terminate(&mut child) else {
+        panic!(
+            "medcab did not stop within 45 s of SIGTERM; its log:\n{}",
+            std::fs::read_to_string(log.path()).unwrap_or_default()
+        );
     };
     assert!(status.success(), "a graceful stop exits 0, got {status}");
     // For a log collector: every line JSON; and a normal start and stop

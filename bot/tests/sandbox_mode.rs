@@ -104,25 +104,9 @@ impl Running {
     }
 
     fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = Instant::now() + Duration::from_secs(45);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "the sandbox stops cleanly: {status}");
-                return;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("the sandbox did not stop within 45 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        match common::terminate(&mut self.child) {
+            Some(status) => assert!(status.success(), "the sandbox stops cleanly: {status}"),
+            None => panic!("the sandbox did not stop within 45 s"),
         }
     }
 }

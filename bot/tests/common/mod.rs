@@ -24,3 +24,26 @@ pub fn free_addr() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().to_string()
 }
+
+/// Sends SIGTERM to `child` and waits for it to exit: its status, or
+/// `None` when it was still running after 45 s (then it is killed). Each
+/// stage of a stop is bounded (updates in flight 15 s, delivery and the
+/// scheduler 10 s each, HTTP 5 s); a healthy stop takes well under a
+/// second.
+pub fn terminate(child: &mut std::process::Child) -> Option<std::process::ExitStatus> {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -TERM {pid}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(45);
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    None
+}
