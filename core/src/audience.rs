@@ -253,6 +253,7 @@ pub async fn count(
 /// hold placeholders: nothing here opens them.
 #[cfg(test)]
 pub(crate) mod fixtures {
+    pub use crate::dates::test_date as date;
     use chrono::{DateTime, NaiveDate, Utc};
     use sqlx::PgPool;
 
@@ -294,10 +295,6 @@ pub(crate) mod fixtures {
             .await
             .unwrap();
         assert!(matches!(checked, second_factor::CodeCheck::Accepted { .. }));
-    }
-
-    pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     #[derive(Debug, Clone)]

@@ -203,13 +203,17 @@ impl Reader {
     }
 }
 
+/// A calendar day, for tests: `test_date(1985, 3, 14)`.
+#[cfg(test)]
+pub fn test_date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use test_date as date;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()

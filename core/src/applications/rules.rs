@@ -509,11 +509,8 @@ pub fn next_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::test_date as date;
     use crate::documents::DocumentKind as Doc;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()

@@ -1,5 +1,6 @@
 //! Helpers shared by the storage tests of applications and review.
 
+pub use crate::dates::test_date as date;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -29,10 +30,6 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 pub fn start() -> DateTime<Utc> {
     at("2026-11-25T10:00:00Z")
-}
-
-pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 /// Opens an account for each (the applications' owners must exist).

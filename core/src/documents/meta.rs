@@ -242,10 +242,7 @@ pub fn is_expired(valid_until: NaiveDate, today: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use crate::dates::test_date as date;
 
     fn today() -> NaiveDate {
         date(2026, 11, 25)

@@ -1,7 +1,8 @@
 //! Documents in PostgreSQL: stored sealed, read only by their owner,
 //! recognised when sent twice, versioned, erased.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::dates::test_date as date;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::*;
@@ -25,10 +26,6 @@ fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
         .unwrap()
         .to_utc()
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 /// A small PDF whose body says `text`: different texts, different files.

@@ -94,10 +94,7 @@ pub(crate) fn required<'a, P>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use crate::dates::test_date as date;
 
     #[test]
     fn dates_parse_in_both_forms() {

@@ -1,6 +1,7 @@
 //! The profile's and education's rules, and their storage: sealed at rest,
 //! versioned, restored, read and changed only by their owner, erased.
 
+use crate::dates::test_date as date;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -33,10 +34,6 @@ fn now() -> DateTime<Utc> {
 
 fn today() -> NaiveDate {
     date(2026, 11, 25)
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 fn draft() -> ProfileDraft {

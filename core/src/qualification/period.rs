@@ -124,10 +124,7 @@ impl AccreditationPeriod {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use crate::dates::test_date as date;
 
     #[test]
     fn five_years_end_on_the_same_day_and_month() {

@@ -267,15 +267,12 @@ pub fn portfolio(facts: &PortfolioFacts<'_>, today: NaiveDate) -> Portfolio {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::test_date as date;
     use crate::qualification::amounts::{ModuleZet, ProgrammeHours};
     use crate::qualification::period::AccreditationPeriod;
     use crate::qualification::progress::{PortalPlan, Requirements, progress};
     use crate::qualification::records::{CompletedOn, Education, Record};
     use crate::qualification::status::{CurrentAccreditation, Source, status};
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
 
     fn today() -> NaiveDate {
         date(2028, 9, 1)

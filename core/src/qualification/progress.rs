@@ -228,12 +228,9 @@ fn expected_by(period: AccreditationPeriod, plan: PortalPlan, today: NaiveDate) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dates::test_date as date;
     use crate::qualification::amounts::{EventZet, ModuleZet, ProgrammeHours};
     use crate::qualification::records::{CompletedOn, Education, IkpCode};
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
 
     fn programme(hours: u32, on: NaiveDate) -> Record {
         Record::new(

@@ -289,10 +289,7 @@ pub fn validate(draft: &RecordDraft, today: NaiveDate) -> Result<Record, Vec<Rec
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use crate::dates::test_date as date;
 
     fn today() -> NaiveDate {
         date(2026, 12, 4)

@@ -240,10 +240,7 @@ pub fn status(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use crate::dates::test_date as date;
 
     fn month(year: i32, month: u32) -> CalendarMonth {
         CalendarMonth::of(date(year, month, 1))

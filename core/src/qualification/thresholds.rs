@@ -93,10 +93,7 @@ pub fn due(valid_until: NaiveDate, today: NaiveDate, sent: &[Threshold]) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
+    use crate::dates::test_date as date;
 
     fn months(threshold: Option<Threshold>) -> Option<u32> {
         threshold.map(|t| t.months)

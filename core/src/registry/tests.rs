@@ -1,6 +1,6 @@
 //! The imported register: CSV import and lookups against PostgreSQL.
 
-use chrono::NaiveDate;
+use crate::dates::test_date as date;
 use sqlx::PgPool;
 
 use super::*;
@@ -17,10 +17,6 @@ fn vault() -> Vault {
 
 fn snils(text: &str) -> Snils {
     Snils::parse(text).unwrap()
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 async fn import(db: &PgPool, vault: &Vault, csv: &str) -> ImportReport {
