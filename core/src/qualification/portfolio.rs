@@ -324,37 +324,30 @@ mod tests {
 
     #[test]
     fn one_documents_status_follows_its_dates_and_review() {
-        let held = |until: Option<NaiveDate>, in_review| Held {
-            valid_until: until,
-            in_review,
-        };
+        use ItemStatus::{Current, Expired, Expiring, UnderReview};
         let today = today();
-        assert_eq!(held(None, false).status(today), ItemStatus::Current);
-        assert_eq!(
-            held(Some(date(2028, 11, 30)), false).status(today),
-            ItemStatus::Expiring
-        );
-        assert_eq!(
-            held(Some(date(2028, 12, 1)), false).status(today),
-            ItemStatus::Current
-        );
-        assert_eq!(
-            held(Some(today), false).status(today),
-            ItemStatus::Expiring,
-            "its last day"
-        );
-        assert_eq!(
-            held(Some(date(2028, 8, 31)), false).status(today),
-            ItemStatus::Expired
-        );
-        assert_eq!(
-            held(Some(date(2028, 8, 31)), true).status(today),
-            ItemStatus::Expired
-        );
-        assert_eq!(
-            held(Some(date(2028, 10, 1)), true).status(today),
-            ItemStatus::UnderReview
-        );
+        // (valid until, in review, status, why): today is 01.09.2028.
+        let cases = [
+            (None, false, Current, "no end date"),
+            (Some(date(2028, 11, 30)), false, Expiring, "within 90 days"),
+            (Some(date(2028, 12, 1)), false, Current, "beyond 90 days"),
+            (Some(today), false, Expiring, "its last day"),
+            (Some(date(2028, 8, 31)), false, Expired, "ended yesterday"),
+            (
+                Some(date(2028, 8, 31)),
+                true,
+                Expired,
+                "a review does not revive it",
+            ),
+            (Some(date(2028, 10, 1)), true, UnderReview, "in review"),
+        ];
+        for (valid_until, in_review, expected, why) in cases {
+            let held = Held {
+                valid_until,
+                in_review,
+            };
+            assert_eq!(held.status(today), expected, "{why}");
+        }
     }
 
     #[test]

@@ -261,12 +261,16 @@ mod tests {
     }
 
     fn count(period: AccreditationPeriod, records: &[Record]) -> Progress {
+        count_on(period, records, period.valid_until())
+    }
+
+    fn count_on(period: AccreditationPeriod, records: &[Record], today: NaiveDate) -> Progress {
         progress(
             period,
             records,
             Requirements::default(),
             PortalPlan::NMO_PORTAL,
-            period.valid_until(),
+            today,
         )
     }
 
@@ -395,13 +399,7 @@ mod tests {
         ];
         // By 15.03.2026, 731 of the 1827 days have begun (two years and the
         // first day of the third): 250 × 731 / 1827 = 100.03, so 100.
-        let halfway = progress(
-            period,
-            &records,
-            Requirements::default(),
-            PortalPlan::NMO_PORTAL,
-            date(2026, 3, 15),
-        );
+        let halfway = count_on(period, &records, date(2026, 3, 15));
         assert_eq!(halfway.plan.expected_by_today, 100);
         assert_eq!(
             halfway.plan.cycle,
@@ -416,21 +414,9 @@ mod tests {
             1000,
             "164 of 144: the bar is full"
         );
-        let before = progress(
-            period,
-            &records,
-            Requirements::default(),
-            PortalPlan::NMO_PORTAL,
-            date(2024, 1, 1),
-        );
+        let before = count_on(period, &records, date(2024, 1, 1));
         assert_eq!(before.plan.expected_by_today, 0);
-        let after = progress(
-            period,
-            &records,
-            Requirements::default(),
-            PortalPlan::NMO_PORTAL,
-            date(2031, 1, 1),
-        );
+        let after = count_on(period, &records, date(2031, 1, 1));
         assert_eq!(after.plan.expected_by_today, 250);
     }
 

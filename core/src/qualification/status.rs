@@ -262,40 +262,21 @@ mod tests {
 
     #[test]
     fn the_filing_month_is_two_months_before_expiry_agreed_and_three_not() {
-        let until = date(2029, 5, 20);
-        assert_eq!(filing_month(until, ReportAgreement::Agreed), month(2029, 3));
-        assert_eq!(
-            filing_month(until, ReportAgreement::NotAgreed),
-            month(2029, 2)
-        );
-    }
-
-    #[test]
-    fn the_filing_month_crosses_the_year_boundary() {
-        let february = date(2029, 2, 28);
-        assert_eq!(
-            filing_month(february, ReportAgreement::Agreed),
-            month(2028, 12)
-        );
-        assert_eq!(
-            filing_month(february, ReportAgreement::NotAgreed),
-            month(2028, 11)
-        );
-        let january = date(2030, 1, 31);
-        assert_eq!(
-            filing_month(january, ReportAgreement::Agreed),
-            month(2029, 11)
-        );
-        assert_eq!(
-            filing_month(january, ReportAgreement::NotAgreed),
-            month(2029, 10)
-        );
-        let march = date(2030, 3, 31);
-        assert_eq!(filing_month(march, ReportAgreement::Agreed), month(2030, 1));
-        assert_eq!(
-            filing_month(march, ReportAgreement::NotAgreed),
-            month(2029, 12)
-        );
+        use ReportAgreement::{Agreed, NotAgreed};
+        // (valid until, report, the month to file in): across year ends too.
+        let cases = [
+            (date(2029, 5, 20), Agreed, month(2029, 3)),
+            (date(2029, 5, 20), NotAgreed, month(2029, 2)),
+            (date(2029, 2, 28), Agreed, month(2028, 12)),
+            (date(2029, 2, 28), NotAgreed, month(2028, 11)),
+            (date(2030, 1, 31), Agreed, month(2029, 11)),
+            (date(2030, 1, 31), NotAgreed, month(2029, 10)),
+            (date(2030, 3, 31), Agreed, month(2030, 1)),
+            (date(2030, 3, 31), NotAgreed, month(2029, 12)),
+        ];
+        for (until, report, expected) in cases {
+            assert_eq!(filing_month(until, report), expected, "{until} {report:?}");
+        }
     }
 
     #[test]
