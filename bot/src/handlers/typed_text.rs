@@ -14,6 +14,7 @@
 //! bot:  В сообщении есть невидимые управляющие символы … Наберите текст заново …
 //! ```
 
+use medcab_core::domain::characters;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, screen};
@@ -24,15 +25,7 @@ pub fn has_control_characters(msg: Message) -> bool {
     msg.text()
         .into_iter()
         .chain(msg.caption())
-        .any(|text| text.chars().any(is_refused))
-}
-
-/// Control characters other than line breaks and tabs, and the invisible
-/// marks that reverse the direction of text (used to disguise what a text
-/// or a file name says).
-fn is_refused(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        .any(|text| text.chars().any(characters::is_refused_in_typed_text))
 }
 
 /// The answer to such a message; whatever conversation was open stays
@@ -46,21 +39,4 @@ pub async fn refuse(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
         "a message with control characters was refused"
     );
     screen::say(&bot, msg.chat.id, t.msg("typed-control-characters")).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_refused;
-
-    #[test]
-    fn control_characters_are_refused_but_line_breaks_and_tabs_pass() {
-        for c in [
-            '\0', '\u{1b}', '\u{8}', '\u{7f}', '\u{85}', '\u{202E}', '\u{2067}',
-        ] {
-            assert!(is_refused(c), "{:?}", c);
-        }
-        for c in ['\n', '\r', '\t', ' ', 'Я', '№', '\u{200D}', '😀'] {
-            assert!(!is_refused(c), "{:?}", c);
-        }
-    }
 }

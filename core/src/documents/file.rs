@@ -9,6 +9,8 @@
 /// 5 MB, the agreed default; the caller passes its configured limit.
 pub const DEFAULT_MAX_BYTES: usize = 5 * 1024 * 1024;
 
+use crate::domain::characters;
+
 /// The longest file name kept, in characters; longer ones are cut.
 const MAX_NAME_CHARS: usize = 100;
 
@@ -111,7 +113,7 @@ pub fn check_file(
 }
 
 /// The name a stored file keeps: what the sender called it, without any
-/// folder, control characters or excess length, and with the extension of
+/// folder, control characters, direction marks or excess length, and with the extension of
 /// the type its content is — so a PDF sent as `diploma.exe` goes back out as
 /// `diploma.pdf`, never as something a computer would run. With no usable
 /// name it is `document.<ext>`.
@@ -128,7 +130,7 @@ pub fn stored_file_name(declared_name: Option<&str>, file_type: FileType) -> Str
     };
     let stem: String = stem
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| !characters::is_refused_in_file_name(c))
         .take(MAX_NAME_CHARS)
         .collect();
     let stem = stem.trim().trim_matches('.');
@@ -292,6 +294,13 @@ mod tests {
             (Some("noextension"), FileType::Png, "noextension.png"),
             (Some(".pdf"), FileType::Pdf, "pdf.pdf"),
             (Some("a\u{0}b\nc.pdf"), FileType::Pdf, "abc.pdf"),
+            // Reads «diplomaexe.pdf» on screen; is «diplomafdp.exe».
+            (
+                Some("diploma\u{202E}fdp.exe"),
+                FileType::Pdf,
+                "diplomafdp.pdf",
+            ),
+            (Some("\u{2067}скан\u{2069}.pdf"), FileType::Pdf, "скан.pdf"),
             (Some("  "), FileType::Pdf, "document.pdf"),
             (Some("..."), FileType::Pdf, "document.pdf"),
             (None, FileType::Jpeg, "document.jpg"),

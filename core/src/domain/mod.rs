@@ -8,6 +8,7 @@
 //! form and back through `parse`, so a stored value that no longer satisfies
 //! the rules fails to load instead of slipping in.
 
+pub mod characters;
 mod digits;
 mod email;
 mod inn;
