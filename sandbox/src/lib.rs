@@ -8,6 +8,7 @@ mod client;
 mod control;
 mod error;
 mod files;
+mod host_check;
 mod html;
 mod limits;
 mod methods;
@@ -193,5 +194,6 @@ fn router(shared: AppState) -> Router {
         .nest("/control", control::router())
         .fallback(bot_api::handle)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn(host_check::local_names_only))
         .with_state(shared)
 }

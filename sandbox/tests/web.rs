@@ -33,3 +33,36 @@ async fn the_page_is_russian_when_the_browser_prefers_russian() {
     assert!(script.contains("'Users': 'Пользователи'"), "{script}");
     sandbox.shutdown().await;
 }
+
+/// A page elsewhere that re-points its own name at 127.0.0.1 (DNS
+/// rebinding) reaches the sandbox with that name in `Host`: refused, for
+/// the chat page and the control API alike; addressed by IP or as
+/// localhost, everything answers.
+#[tokio::test]
+async fn a_request_for_another_name_is_refused() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = reqwest::Client::new();
+    let port = sandbox.addr().port();
+    for path in ["/", "/control/users", "/control/errors"] {
+        let url = format!("{}{path}", sandbox.url());
+        let rebound = client
+            .get(&url)
+            .header("host", format!("evil.example:{port}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            rebound.status(),
+            reqwest::StatusCode::MISDIRECTED_REQUEST,
+            "{path}"
+        );
+        let local = client
+            .get(&url)
+            .header("host", format!("localhost:{port}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(local.status().is_success(), "{path}: {}", local.status());
+    }
+    sandbox.shutdown().await;
+}
