@@ -392,6 +392,7 @@ fn bind_key<'q>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UserId;
 
     /// Every BYTEA column that holds a sealed value is in [`TABLES`]: the
     /// BYTEA columns of the schema, less the ones that hold indexes,
@@ -443,8 +444,8 @@ mod tests {
     use crate::registry::Registry;
     use crate::{DataKey, DataKeys};
 
-    const ANNA: i64 = 1001;
-    const BORIS: i64 = 2002;
+    const ANNA: UserId = UserId::from_stored(1001);
+    const BORIS: UserId = UserId::from_stored(2002);
     const REGISTER: &str = "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
         112-233-445 95,Иванова Анна Сергеевна,1985-03-14,+79991234567,Терапия,Врач-терапевт,ГП № 5,Москва,,\n";
 

@@ -1,6 +1,7 @@
 //! Documents in PostgreSQL: stored sealed, read only by their owner,
 //! recognised when sent twice, versioned, erased.
 
+use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -8,8 +9,8 @@ use super::*;
 use crate::DataKey;
 use crate::accounts;
 
-const ANNA: i64 = 1001;
-const BORIS: i64 = 2002;
+const ANNA: UserId = UserId::from_stored(1001);
+const BORIS: UserId = UserId::from_stored(2002);
 
 /// What the tests look for in the raw table: none of it may be there.
 const MARKER: &str = "SECRET-DIPLOMA-CONTENT-Иванова";
@@ -52,7 +53,7 @@ async fn practitioners(db: &PgPool) {
     }
 }
 
-async fn store_pdf(db: &PgPool, vault: &Vault, owner: i64, text: &str) -> Stored {
+async fn store_pdf(db: &PgPool, vault: &Vault, owner: UserId, text: &str) -> Stored {
     store(
         db,
         vault,
@@ -67,7 +68,7 @@ async fn store_pdf(db: &PgPool, vault: &Vault, owner: i64, text: &str) -> Stored
     .unwrap()
 }
 
-async fn new_id(db: &PgPool, vault: &Vault, owner: i64, text: &str) -> i64 {
+async fn new_id(db: &PgPool, vault: &Vault, owner: UserId, text: &str) -> i64 {
     match store_pdf(db, vault, owner, text).await {
         Stored::New(id) => id,
         other => panic!("expected a new document, got {other:?}"),

@@ -1,6 +1,7 @@
 //! The profile's and education's rules, and their storage: sealed at rest,
 //! versioned, restored, read and changed only by their owner, erased.
 
+use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -9,8 +10,8 @@ use crate::domain::{DivisionCodeError, EmailError, InnError, PassportError, Pers
 use crate::history::Actor;
 use crate::{DataKey, accounts, erasure};
 
-const ANNA: i64 = 1001;
-const BORIS: i64 = 2002;
+const ANNA: UserId = UserId::from_stored(1001);
+const BORIS: UserId = UserId::from_stored(2002);
 
 const NAME: &str = "Иванова Анна Сергеевна";
 const ADDRESS: &str = "г. Москва, ул. Тверская, д. 1, кв. 2";
