@@ -13,6 +13,7 @@
 //! sees only the challenges it made. Errors are JSON:
 //! `{"error": "<code>", "message": "<for the developer>"}`.
 
+use medcab_core::UserId;
 use std::net::IpAddr;
 
 use axum::body::Bytes;
@@ -212,7 +213,7 @@ struct BySnils {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ByTelegram {
-    telegram_user_id: i64,
+    telegram_user_id: UserId,
 }
 
 #[derive(Debug, Serialize)]

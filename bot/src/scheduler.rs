@@ -294,10 +294,10 @@ async fn withdraw_qr_codes(
             };
             if let Err(error) = enrolments
                 .bot
-                .delete_message(ChatId(*chat), MessageId(message))
+                .delete_message(ChatId(chat.private_chat()), MessageId(message))
                 .await
             {
-                tracing::info!(%error, chat, "cannot delete a withdrawn QR code");
+                tracing::info!(%error, chat = chat.get(), "cannot delete a withdrawn QR code");
             }
         }
         if (stale.len() as i64) < QR_BATCH {
@@ -334,7 +334,7 @@ async fn close_cards(
             let edited = enrolments
                 .bot
                 .edit_message_text(
-                    ChatId(user_id),
+                    ChatId(user_id.private_chat()),
                     MessageId(message),
                     t.msg("session-card-closed"),
                 )

@@ -1,25 +1,50 @@
-//! The one place a Telegram user id becomes the id medcab stores.
+//! The one place a Telegram id of a person becomes the id medcab stores.
 
 use medcab_core::UserId;
-use medcab_core::domain::UserIdOutOfRange;
+use teloxide::types::{ChatId, Message, User};
 
-/// The stored id of a Telegram user. Telegram's ids are unsigned; one too
-/// large for the stored BIGINT is refused, never wrapped into another
-/// person's.
-pub trait Stored {
-    fn stored(&self) -> Result<UserId, UserIdOutOfRange>;
+/// The stored id of a Telegram user, of the sender of a message, or of the
+/// person whose private chat this is. Telegram's user ids are unsigned;
+/// one too large for the stored BIGINT is refused, never wrapped into
+/// another person's.
+pub trait StoredId {
+    fn stored(&self) -> Result<UserId, NoStoredId>;
 }
 
-impl Stored for teloxide::types::UserId {
-    fn stored(&self) -> Result<UserId, UserIdOutOfRange> {
-        UserId::from_telegram(self.0)
+/// Why there is no stored id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoStoredId {
+    /// A message without a sender, or a chat that is not a person's
+    /// private chat. Only private chats are served (`handlers::visit`
+    /// stops the others before any handler), so a handler never sees one.
+    #[error("not a person's message or private chat")]
+    NotAPerson,
+    #[error("user id {0} does not fit a signed 64-bit integer")]
+    OutOfRange(u64),
+}
+
+impl StoredId for teloxide::types::UserId {
+    fn stored(&self) -> Result<UserId, NoStoredId> {
+        UserId::from_telegram(self.0).map_err(|refused| NoStoredId::OutOfRange(refused.0))
     }
 }
 
-impl Stored for teloxide::types::User {
-    fn stored(&self) -> Result<UserId, UserIdOutOfRange> {
+impl StoredId for User {
+    fn stored(&self) -> Result<UserId, NoStoredId> {
         self.id.stored()
     }
+}
+
+/// A private chat's id is its user's id.
+impl StoredId for ChatId {
+    fn stored(&self) -> Result<UserId, NoStoredId> {
+        self.as_user().ok_or(NoStoredId::NotAPerson)?.stored()
+    }
+}
+
+/// The stored id of whoever sent `msg`.
+pub fn sender(msg: &Message) -> Result<UserId, NoStoredId> {
+    msg.from.as_ref().ok_or(NoStoredId::NotAPerson)?.stored()
 }
 
 #[cfg(test)]
@@ -34,7 +59,22 @@ mod tests {
 
     #[test]
     fn an_id_past_a_bigint_is_refused() {
-        let id = teloxide::types::UserId(u64::MAX);
-        assert_eq!(id.stored(), Err(UserIdOutOfRange(u64::MAX)));
+        let too_big = i64::MAX.unsigned_abs() + 1;
+        assert_eq!(
+            teloxide::types::UserId(too_big).stored(),
+            Err(NoStoredId::OutOfRange(too_big))
+        );
+        assert_eq!(
+            teloxide::types::UserId(u64::MAX).stored(),
+            Err(NoStoredId::OutOfRange(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn a_private_chat_is_its_users() {
+        assert_eq!(ChatId(1001).stored(), Ok(UserId::from_stored(1001)));
+        // A group or a channel is nobody's.
+        assert_eq!(ChatId(-1001).stored(), Err(NoStoredId::NotAPerson));
+        assert_eq!(ChatId(-1_001_234_567_890).stored(), Err(NoStoredId::NotAPerson));
     }
 }

@@ -63,7 +63,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     );
     assert_eq!(no_match.button_labels(), [APPLY]);
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 
@@ -85,26 +85,26 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     );
     assert!(chat.last_bot_message().unwrap().protect_content);
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::SecondFactor)
     );
-    assert!(!accounts::is_confirmed(&app.db, anna.id()).await.unwrap());
+    assert!(!accounts::is_confirmed(&app.db, anna.user_id()).await.unwrap());
     // The СНИЛС and phone she gave are kept (sealed).
     assert_eq!(
-        accounts::snils(&app.db, &app.vault, anna.id())
+        accounts::snils(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .map(|snils| snils.digits().to_owned()),
         Some("11223344595".to_owned())
     );
     assert!(
-        accounts::phone(&app.db, &app.vault, anna.id())
+        accounts::phone(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_some()
     );
 
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     app.client.send_text(anna.id(), &code).await.unwrap();
     let chat = anna
         .wait_for(|chat| {
@@ -119,7 +119,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
         menu.body()
     );
     assert!(
-        !accounts::confirmed_and_active(&app.db, anna.id())
+        !accounts::confirmed_and_active(&app.db, anna.user_id())
             .await
             .unwrap(),
         "active, but not confirmed yet"
@@ -140,7 +140,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     let number = applications::list(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         &applications::ReviewDeadlines::default(),
         app.clock.now(),
     )
@@ -171,10 +171,10 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
         saved.body()
     );
     // The rest as if added earlier.
-    store(&app, anna.id(), DocumentKind::Snils, SNILS, &pdf("snils")).await;
+    store(&app, anna.user_id(), DocumentKind::Snils, SNILS, &pdf("snils")).await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &pdf("diploma"),
@@ -182,7 +182,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::EmployerConfirmation,
         "17",
         &pdf("employer"),
@@ -201,10 +201,10 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
 
     // An operator in a chat of their own.
     let olga = app.user("Ольга", "ru").await;
-    operators::grant(&app.db, olga.id(), "test", app.clock.now())
+    operators::grant(&app.db, olga.user_id(), "test", app.clock.now())
         .await
         .unwrap();
-    app.open_staff_session(olga.id()).await;
+    app.open_staff_session(olga.user_id()).await;
     let review = olga.send("/review").await;
     contains(&review, &format!("📋 Заявка {number}"));
     let approved = olga.press("✅ Одобрить").await;
@@ -220,7 +220,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     let stored = applications::list(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         &applications::ReviewDeadlines::default(),
         app.clock.now(),
     )
@@ -228,9 +228,9 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     .unwrap();
     assert_eq!(stored[0].kind, Kind::Activation);
     assert_eq!(stored[0].status, Status::Approved);
-    assert!(accounts::is_confirmed(&app.db, anna.id()).await.unwrap());
+    assert!(accounts::is_confirmed(&app.db, anna.user_id()).await.unwrap());
     assert!(
-        applications::is_confirmed(&app.db, anna.id())
+        applications::is_confirmed(&app.db, anna.user_id())
             .await
             .unwrap()
     );
@@ -262,9 +262,9 @@ async fn a_practitioner_matched_in_the_register_is_confirmed_at_once(db: PgPool)
     app.client.send_text(anna.id(), SNILS).await.unwrap();
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
-    assert!(accounts::is_confirmed(&app.db, anna.id()).await.unwrap());
+    assert!(accounts::is_confirmed(&app.db, anna.user_id()).await.unwrap());
 
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     app.client.send_text(anna.id(), &code).await.unwrap();
     let chat = anna
         .wait_for(|chat| {

@@ -2,6 +2,7 @@
 //! the accreditation window; a delayed review escalated once; forged
 //! buttons naming someone else's application.
 
+use medcab_core::UserId;
 use chrono::Duration;
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
@@ -25,7 +26,7 @@ fn contains(message: &ChatMessage, part: &str) {
     );
 }
 
-async fn the_only_application(app: &TestApp, owner: i64) -> applications::Summary {
+async fn the_only_application(app: &TestApp, owner: UserId) -> applications::Summary {
     let mut all = applications::list(
         &app.db,
         &app.vault,
@@ -85,7 +86,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
     // The rest as if added earlier.
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Snils,
         "112-233-445 95",
         &pdf("snils"),
@@ -93,7 +94,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &pdf("diploma"),
@@ -101,7 +102,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::EmployerConfirmation,
         "17",
         &pdf("employer"),
@@ -109,7 +110,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
     .await;
 
     let list = anna.press("📨 Мои заявки").await;
-    let number = the_only_application(&app, anna.id()).await.number;
+    let number = the_only_application(&app, anna.user_id()).await.number;
     contains(&list, &number);
     let card = anna.press(&format!("{number} · черновик")).await;
     contains(
@@ -138,7 +139,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(db: PgP
         "{:?}",
         submitted.button_labels()
     );
-    let stored = the_only_application(&app, anna.id()).await;
+    let stored = the_only_application(&app, anna.user_id()).await;
     assert_eq!(stored.status, Status::Submitted);
 
     // A second activation while this one is open is refused by name.
@@ -162,7 +163,7 @@ async fn a_periodic_accreditation_before_its_window_names_the_opening_date(db: P
     // Valid until 01.03.2029 (see `store`): the window opens a year before.
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Accreditation,
         "7722 031234567",
         PDF,
@@ -185,13 +186,13 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
     let draft = applications::create(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         Kind::CertificateRequest,
         app.clock.now(),
     )
     .await
     .unwrap();
-    applications::submit(&app.db, &app.vault, anna.id(), draft.id, app.clock.now())
+    applications::submit(&app.db, &app.vault, anna.user_id(), draft.id, app.clock.now())
         .await
         .unwrap();
 
@@ -204,7 +205,7 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
     anna.send("/menu").await;
     let ask = anna.press("📨 Мои заявки").await;
     assert_eq!(ask.html.as_deref(), Some(ru("step-up-ask").as_str()));
-    let list = anna.send(&app.totp_code(anna.id()).await).await;
+    let list = anna.send(&app.totp_code(anna.user_id()).await).await;
     contains(&list, "⏰ Срок рассмотрения прошёл.");
 
     let card = anna.press(&format!("{} · подана", draft.number)).await;
@@ -234,7 +235,7 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
         })
     })
     .await;
-    let stored = the_only_application(&app, anna.id()).await;
+    let stored = the_only_application(&app, anna.user_id()).await;
     assert!(stored.escalated_at.is_some());
     app.finish().await;
 }
@@ -247,7 +248,7 @@ async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorde
     let theirs = applications::create(
         &app.db,
         &app.vault,
-        boris.id(),
+        boris.user_id(),
         Kind::CertificateRequest,
         app.clock.now(),
     )
@@ -261,7 +262,7 @@ async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorde
         format!("app:e:{}", theirs.id),
     ])
     .await;
-    let stored = the_only_application(&app, boris.id()).await;
+    let stored = the_only_application(&app, boris.user_id()).await;
     assert_eq!(stored.status, Status::Draft, "Boris's draft is untouched");
     assert!(
         !anna
@@ -297,7 +298,7 @@ async fn a_certificate_request_asks_which_certificate(db: PgPool) {
         applications::list(
             &app.db,
             &app.vault,
-            anna.id(),
+            anna.user_id(),
             &applications::ReviewDeadlines::default(),
             app.clock.now(),
         )
@@ -309,10 +310,10 @@ async fn a_certificate_request_asks_which_certificate(db: PgPool) {
     let card = anna.press("Справка о баллах НМО (ЗЕТ)").await;
 
     contains(&card, "Что заказано: Справка о баллах НМО (ЗЕТ).");
-    let created = the_only_application(&app, anna.id()).await;
+    let created = the_only_application(&app, anna.user_id()).await;
     assert_eq!(created.kind, Kind::CertificateRequest);
     assert_eq!(
-        applications::certificates::of(&app.db, anna.id(), created.id)
+        applications::certificates::of(&app.db, anna.user_id(), created.id)
             .await
             .unwrap(),
         Some(applications::certificates::Certificate::NmoStatement)

@@ -26,7 +26,7 @@ async fn live_in(app: &TestApp, phone: &Phone<'_>, zone: chrono_tz::Tz) {
         time_zone: zone,
         ..Settings::default()
     };
-    notification_settings::save(&app.db, phone.id(), &settings, app.clock.now())
+    notification_settings::save(&app.db, phone.user_id(), &settings, app.clock.now())
         .await
         .unwrap();
 }
@@ -166,7 +166,7 @@ async fn a_small_file_reads_in_kilobytes(db: PgPool) {
     file.resize(12 * 1024, b' ');
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &file,

@@ -50,7 +50,7 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     let kept = anna.press("Отмена").await;
     assert_eq!(kept.body(), "Ничего не удалено.");
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 
@@ -59,7 +59,7 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     anna.send("/forget").await;
     let pressed = anna.press_forged("forget:yes").await;
     assert!(pressed.answered);
-    let right = app.totp_code(anna.id()).await;
+    let right = app.totp_code(anna.user_id()).await;
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -72,7 +72,7 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
         refused.body()
     );
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 
@@ -87,9 +87,9 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
         "the code is off the chat"
     );
 
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    assert_eq!(accounts::step(&app.db, anna.user_id()).await.unwrap(), None);
     assert!(
-        consent::in_force(&app.db, anna.id())
+        consent::in_force(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_none()
@@ -109,9 +109,9 @@ async fn forget_erases_personal_data_after_confirmation(db: PgPool) {
     assert!(keys.is_empty(), "Redis keys still naming her: {keys:?}");
     // The audit keeps the facts under her pseudonym, which only the data
     // key recomputes from her id.
-    let subject = medcab_core::erasure::pseudonym(&app.vault, anna.id());
+    let subject = medcab_core::erasure::pseudonym(&app.vault, anna.user_id());
     assert!(
-        security_events::kinds_for(&app.db, anna.id())
+        security_events::kinds_for(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -177,7 +177,7 @@ async fn a_lost_authenticator_is_a_pending_request_for_an_operator(db: PgPool) {
         requested.body()
     );
     assert!(
-        factor_resets::pending_since(&app.db, anna.id())
+        factor_resets::pending_since(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_some()
@@ -220,7 +220,7 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
         .await;
     assert_eq!(down.button_labels(), ["🔄 Повторить"]);
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 
@@ -233,7 +233,7 @@ async fn an_unavailable_register_loses_nothing(db: PgPool) {
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::SecondFactor)
     );
     app.finish().await;
@@ -247,10 +247,10 @@ async fn cancel_stops_forget_waiting_for_the_code(db: PgPool) {
     let cancelled = anna.send("/cancel").await;
     assert_eq!(cancelled.html.as_deref(), Some(ru("cancel-done").as_str()));
     // The right code now is not taken for an erasure.
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
     app.finish().await;

@@ -35,7 +35,7 @@ async fn up_to_snils(app: &TestApp, anna: &Phone<'_>) {
         .unwrap();
     anna.wait_for_text("Введите ваш СНИЛС").await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 }
@@ -71,7 +71,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
         ["✅ Согласен(на)", "Не согласен(на)"]
     );
     assert!(
-        consent::in_force(&app.db, anna.id())
+        consent::in_force(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_none()
@@ -83,7 +83,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
     let chat = anna.chat().await;
     assert_eq!(chat.reply_keyboard_labels(), ["📱 Поделиться номером"]);
     assert!(
-        consent::in_force(&app.db, anna.id())
+        consent::in_force(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_some()
@@ -137,7 +137,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
         .unwrap();
     assert!(picture.starts_with(b"\x89PNG"), "a PNG picture");
 
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     let sent = app.client.send_text(anna.id(), &code).await.unwrap();
     let chat = anna
         .wait_for(|chat| {
@@ -158,7 +158,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(db: PgPool) {
             .any(|m| m.html.as_deref() == Some(ru("factor-enrolled").as_str()))
     );
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 
@@ -189,7 +189,7 @@ async fn declining_consent_asks_nothing_personal(db: PgPool) {
         again.html.as_deref(),
         Some(ru("consent-answer-above").as_str())
     );
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    assert_eq!(accounts::step(&app.db, anna.user_id()).await.unwrap(), None);
     let chat = anna.chat().await;
     assert_eq!(
         chat.message(consent.message_id).unwrap().button_labels(),
@@ -229,7 +229,7 @@ async fn only_the_users_own_contact_is_taken(db: PgPool) {
     assert_eq!(refused.html.as_deref(), Some(ru("phone-not-own").as_str()));
 
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Phone),
         "nothing taken yet"
     );
@@ -271,7 +271,7 @@ async fn each_snils_mistake_gets_its_own_answer_and_loses_nothing(db: PgPool) {
 
     // Still at the СНИЛС step with the phone kept: the right number goes through.
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
     app.client
@@ -303,7 +303,7 @@ async fn someone_not_in_the_register_is_told_what_to_do(db: PgPool) {
         Some(ru("registry-no-match").as_str())
     );
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
     app.finish().await;
@@ -315,7 +315,7 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
-    let right = app.totp_code(anna.id()).await;
+    let right = app.totp_code(anna.user_id()).await;
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -348,20 +348,20 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(db: PgPool) {
     app.restart_bot().await;
     app.flush_redis().await;
     let anna = app.phone(anna);
-    let still = anna.send(&app.totp_code(anna.id()).await).await;
+    let still = anna.send(&app.totp_code(anna.user_id()).await).await;
     assert_eq!(
         still.body(),
         "Ввод кода заблокирован до 25.11.2026 12:30 (МСК). Попробуйте после этого времени."
     );
 
     app.clock.advance(Duration::minutes(31));
-    anna.send(&app.totp_code(anna.id()).await).await;
+    anna.send(&app.totp_code(anna.user_id()).await).await;
     anna.wait_for(|chat| {
         chat.last_bot_message()
             .is_some_and(|m| m.body().starts_with("Главное меню"))
     })
     .await;
-    let kinds = security_events::kinds_for(&app.db, anna.id())
+    let kinds = security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();
     assert_eq!(
@@ -382,7 +382,7 @@ async fn a_code_is_accepted_once(db: PgPool) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     anna.wait_for(|chat| {
         chat.last_bot_message()
@@ -398,7 +398,7 @@ async fn a_code_is_accepted_once(db: PgPool) {
     let replayed = anna.send(&code).await;
     assert_eq!(replayed.html.as_deref(), Some(ru("code-replayed").as_str()));
     assert_eq!(
-        security_events::kinds_for(&app.db, anna.id())
+        security_events::kinds_for(&app.db, anna.user_id())
             .await
             .unwrap()
             .last()
@@ -407,7 +407,7 @@ async fn a_code_is_accepted_once(db: PgPool) {
     );
 
     app.clock.advance(Duration::seconds(30));
-    let opened = anna.send(&app.totp_code(anna.id()).await).await;
+    let opened = anna.send(&app.totp_code(anna.user_id()).await).await;
     assert!(
         opened.body().starts_with("Вход подтверждён."),
         "{}",
@@ -445,7 +445,7 @@ async fn no_personal_data_is_stored_in_clear(db: PgPool) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
-    let secret_code = app.totp_code(anna.id()).await;
+    let secret_code = app.totp_code(anna.user_id()).await;
     anna.send(&secret_code).await;
     anna.wait_for(|chat| {
         chat.last_bot_message()
@@ -556,10 +556,10 @@ async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(db: PgPoo
             .is_some_and(|m| m.photo.is_some() && m.message_id != first)
     })
     .await;
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
     app.finish().await;
@@ -627,7 +627,7 @@ async fn messages_with_personal_data_leave_the_chat_taken_or_refused(db: PgPool)
             .await;
     }
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
     app.finish().await;
@@ -641,7 +641,7 @@ async fn the_authenticator_entry_is_named_for_people_and_the_key_can_be_copied(d
     up_to_second_factor(&app, &anna).await;
 
     let qr = anna.chat().await.last_bot_message().unwrap().clone();
-    let secret = app.totp_secret(anna.id()).await;
+    let secret = app.totp_secret(anna.user_id()).await;
     // The QR code carries «Кабинет медработника» and her first name, no id.
     let url = secret.otpauth_url("Кабинет медработника", "Анна");
     assert!(!url.contains(&anna.id().to_string()));

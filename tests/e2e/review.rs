@@ -3,6 +3,7 @@
 //! reaches the practitioner's chat as a push; and every operator command
 //! and button is refused to anyone else, forged or not.
 
+use medcab_core::UserId;
 use chrono::NaiveDate;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
@@ -47,7 +48,7 @@ async fn submitted_activation(app: &TestApp, owner: &Phone<'_>) -> Application {
         let stored = documents::store(
             &app.db,
             &app.vault,
-            owner.id(),
+            owner.user_id(),
             &meta,
             file.as_bytes(),
             Some("scan.pdf"),
@@ -58,17 +59,17 @@ async fn submitted_activation(app: &TestApp, owner: &Phone<'_>) -> Application {
         .unwrap();
         assert!(matches!(stored, Stored::New(_)));
     }
-    let draft = applications::create(&app.db, &app.vault, owner.id(), Kind::Activation, now)
+    let draft = applications::create(&app.db, &app.vault, owner.user_id(), Kind::Activation, now)
         .await
         .unwrap();
-    applications::submit(&app.db, &app.vault, owner.id(), draft.id, now)
+    applications::submit(&app.db, &app.vault, owner.user_id(), draft.id, now)
         .await
         .unwrap()
 }
 
 /// A staff member with the operator role, not a practitioner.
 /// Saves a practitioner's profile through core, as if filled in earlier.
-async fn save_profile(app: &TestApp, owner: i64, full_name: &str) {
+async fn save_profile(app: &TestApp, owner: UserId, full_name: &str) {
     use medcab_core::history::Actor;
     use medcab_core::profile::{self, ProfileDraft};
     let draft = ProfileDraft {
@@ -104,8 +105,8 @@ async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
 
 /// The role, with the staff factor enrolled and a staff session open now.
 async fn grant(app: &TestApp, phone: &Phone<'_>) {
-    app.grant_operator(phone.id()).await;
-    app.open_staff_session(phone.id()).await;
+    app.grant_operator(phone.user_id()).await;
+    app.open_staff_session(phone.user_id()).await;
 }
 
 async fn status(app: &TestApp, application: &Application) -> Status {
@@ -128,7 +129,7 @@ async fn push(phone: &Phone<'_>, number: &str, status: &str) -> ChatMessage {
 }
 
 /// The security events recorded for refused operator actions.
-async fn refusals(app: &TestApp, user_id: i64) -> usize {
+async fn refusals(app: &TestApp, user_id: UserId) -> usize {
     security_events::kinds_for(&app.db, user_id)
         .await
         .unwrap()
@@ -138,7 +139,7 @@ async fn refusals(app: &TestApp, user_id: i64) -> usize {
 }
 
 /// The operator audit's refusals of this user, with the reason core gave.
-async fn audited_refusals(app: &TestApp, user_id: i64) -> Vec<String> {
+async fn audited_refusals(app: &TestApp, user_id: UserId) -> Vec<String> {
     operators::audit_by_operator(&app.db, user_id)
         .await
         .unwrap()
@@ -207,11 +208,11 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
         "a personal document cannot be forwarded"
     );
     assert!(file.body().contains("Паспорт — заявка"), "{}", file.body());
-    let viewed_documents: Vec<_> = operators::audit_for_owner(&app.db, anna.id())
+    let viewed_documents: Vec<_> = operators::audit_for_owner(&app.db, anna.user_id())
         .await
         .unwrap()
         .into_iter()
-        .filter(|row| row.action == Some(AuditAction::Viewed) && row.operator_id == olga.id())
+        .filter(|row| row.action == Some(AuditAction::Viewed) && row.operator_id == olga.user_id())
         .filter_map(|row| row.details["document_id"].as_i64())
         .collect();
     assert_eq!(viewed_documents, [submitted.document_ids[0]]);
@@ -238,7 +239,7 @@ async fn an_operator_reviews_and_approves_an_application(db: PgPool) {
     assert_eq!(status(&app, &submitted).await, Status::Approved);
     push(&anna, &submitted.number, "одобрена").await;
     assert!(
-        applications::is_confirmed(&app.db, anna.id())
+        applications::is_confirmed(&app.db, anna.user_id())
             .await
             .unwrap()
     );
@@ -267,7 +268,7 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(db: PgPool) {
         "+79990001122",
     )
     .await;
-    save_profile(&app, anna.id(), "Петрова Анна Сергеевна").await;
+    save_profile(&app, anna.user_id(), "Петрова Анна Сергеевна").await;
     let card = olga.send("/review").await;
     assert!(
         card.body().contains(&format!(
@@ -295,7 +296,7 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(db: PgPool) {
         decided.body()
     );
     push(&anna, &submitted.number, "отклонена").await;
-    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+    let stored = applications::get(&app.db, &app.vault, anna.user_id(), submitted.id)
         .await
         .unwrap();
     assert_eq!(stored.status, Status::Rejected);
@@ -345,7 +346,7 @@ async fn an_operator_asks_for_more_documents(db: PgPool) {
         done.body()
     );
     push(&anna, &submitted.number, "нужны дополнительные документы").await;
-    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+    let stored = applications::get(&app.db, &app.vault, anna.user_id(), submitted.id)
         .await
         .unwrap();
     assert_eq!(stored.status, Status::MoreDocumentsNeeded);
@@ -406,7 +407,7 @@ async fn an_operator_cannot_review_their_own_application(db: PgPool) {
     );
     assert_eq!(status(&app, &own).await, Status::Submitted);
     assert!(
-        audited_refusals(&app, olga.id())
+        audited_refusals(&app, olga.user_id())
             .await
             .contains(&"own_application".to_owned())
     );
@@ -434,7 +435,7 @@ async fn a_non_operator_is_refused_and_recorded(db: PgPool) {
         assert!(answer.answered, "{data}");
         assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
     }
-    assert_eq!(refusals(&app, boris.id()).await, 6);
+    assert_eq!(refusals(&app, boris.user_id()).await, 6);
     assert_eq!(status(&app, &submitted).await, Status::Submitted);
     // Nothing personal was sent to him.
     let chat = boris.chat().await;
@@ -447,12 +448,12 @@ async fn a_non_operator_is_refused_and_recorded(db: PgPool) {
     // A revoked operator is refused at the next tap.
     let olga = operator(&app, "Ольга").await;
     olga.send("/review").await;
-    operators::revoke(&app.db, olga.id(), app.clock.now())
+    operators::revoke(&app.db, olga.user_id(), app.clock.now())
         .await
         .unwrap();
     let answer = olga.press_forged(&format!("op:ok:{}", submitted.id)).await;
     assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY));
-    assert_eq!(refusals(&app, olga.id()).await, 1);
+    assert_eq!(refusals(&app, olga.user_id()).await, 1);
     assert_eq!(
         status(&app, &submitted).await,
         Status::InReview,
@@ -501,14 +502,14 @@ async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(db: P
             .bot_messages()
             .all(|m| m.document.is_none())
     );
-    let why = audited_refusals(&app, petr.id()).await;
+    let why = audited_refusals(&app, petr.user_id()).await;
     assert_eq!(
         why.iter().filter(|w| *w == "not_lease_holder").count(),
         2,
         "{why:?}"
     );
     assert!(why.contains(&"not_found".to_owned()), "{why:?}");
-    assert_eq!(refusals(&app, petr.id()).await, 1, "the uncited document");
+    assert_eq!(refusals(&app, petr.user_id()).await, 1, "the uncited document");
     app.finish().await;
 }
 
@@ -521,7 +522,7 @@ async fn request_reset(app: &TestApp, anna: &Phone<'_>) -> ChatMessage {
     anna.press("📵 Нет доступа к приложению").await
 }
 
-async fn factors_of(app: &TestApp, user_id: i64) -> i64 {
+async fn factors_of(app: &TestApp, user_id: UserId) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM second_factors WHERE telegram_user_id = $1")
         .bind(user_id)
         .fetch_one(&app.db)
@@ -612,12 +613,12 @@ async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(db: 
     // The old factor works until the cooling-off is over.
     app.clock.advance(chrono::Duration::hours(23));
     app.scheduler_tick().await;
-    assert_eq!(factors_of(&app, anna.id()).await, 1);
+    assert_eq!(factors_of(&app, anna.user_id()).await, 1);
     app.clock.advance(chrono::Duration::hours(1));
     let ticked = app.scheduler_tick().await;
     assert_eq!(ticked.resets_applied, 1);
     assert_eq!(
-        factors_of(&app, anna.id()).await,
+        factors_of(&app, anna.user_id()).await,
         0,
         "the lost authenticator no longer works"
     );
@@ -656,7 +657,7 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(db: PgPoo
     // Asked again (an hour on: Olga's staff session is opened again), and
     // rejected with a reason.
     request_reset(&app, &anna).await;
-    app.open_staff_session(olga.id()).await;
+    app.open_staff_session(olga.user_id()).await;
     olga.send("/resets").await;
     olga.press("Запрос №1").await;
     let ask = olga.press("❌ Отклонить").await;
@@ -672,8 +673,8 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(db: PgPoo
     );
     anna.wait_for_text("🔐 Запрос на сброс второго фактора отклонён")
         .await;
-    assert_eq!(factors_of(&app, anna.id()).await, 1);
-    let kinds = medcab_core::security_events::kinds_for(&app.db, anna.id())
+    assert_eq!(factors_of(&app, anna.user_id()).await, 1);
+    let kinds = medcab_core::security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();
     assert!(
@@ -765,7 +766,7 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
     let stored = documents::store(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         &meta,
         file,
         Some("svidetelstvo.pdf"),
@@ -777,7 +778,7 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
     let Stored::New(added) = stored else {
         panic!("a new document: {stored:?}")
     };
-    applications::submit(&app.db, &app.vault, anna.id(), submitted.id, now)
+    applications::submit(&app.db, &app.vault, anna.user_id(), submitted.id, now)
         .await
         .unwrap();
 
@@ -797,7 +798,7 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(db: PgPool) {
     );
     let file = olga.press("📄 5. Другой документ").await;
     assert!(file.body().contains("Другой документ"), "{}", file.body());
-    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+    let stored = applications::get(&app.db, &app.vault, anna.user_id(), submitted.id)
         .await
         .unwrap();
     assert_eq!(stored.added_document_ids, [added]);
@@ -816,13 +817,13 @@ async fn the_card_of_a_certificate_request_says_what_was_ordered(db: PgPool) {
     let draft = certificates::request(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         Certificate::AccreditationExtract,
         now,
     )
     .await
     .unwrap();
-    let submitted = applications::submit(&app.db, &app.vault, anna.id(), draft.id, now)
+    let submitted = applications::submit(&app.db, &app.vault, anna.user_id(), draft.id, now)
         .await
         .unwrap();
     let olga = operator(&app, "Ольга").await;

@@ -21,6 +21,7 @@
 //! Every rule (what is missing, whether it may be submitted or escalated)
 //! is core's; this module words its answers.
 
+use medcab_core::UserId;
 use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
 use medcab_core::documents::DocumentKind;
@@ -32,6 +33,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::records::{self, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, HandlerError, HandlerResult};
+use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -217,7 +219,7 @@ pub async fn list_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Screen, HandlerError> {
     let now = services.clock.now();
     let deadlines = &services.review_deadlines;
@@ -259,7 +261,7 @@ async fn card(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     heading: Option<String>,
 ) -> Result<Option<Screen>, HandlerError> {
@@ -377,7 +379,7 @@ pub async fn press(
     services: Services,
 ) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let vault = &services.vault;
     let deadlines = &services.review_deadlines;
     let now = services.clock.now();
@@ -506,7 +508,7 @@ async fn own(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
 ) -> Result<bool, HandlerError> {
     match apps::get(db, &services.vault, user_id, id).await {

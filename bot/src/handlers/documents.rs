@@ -29,6 +29,7 @@
 //! is taken as well. The draft is discarded once the document is stored,
 //! or when the user gives up (/cancel, «« К документам»).
 
+use medcab_core::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use medcab_core::clock;
 use medcab_core::dates::{self, DateError};
@@ -50,6 +51,7 @@ use super::records;
 use super::records::conversation::{self, Conversation};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -252,7 +254,7 @@ fn max_megabytes(max_bytes: usize) -> i64 {
 async fn load_draft(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Draft>, HandlerError> {
     conversation::load(db, services, user_id).await
 }
@@ -261,7 +263,7 @@ async fn keep(
     db: &PgPool,
     services: &Services,
     dialogue: &ChatDialogue,
-    user_id: i64,
+    user_id: UserId,
     draft: &Draft,
 ) -> HandlerResult {
     conversation::keep(db, services, dialogue, user_id, draft).await
@@ -272,7 +274,7 @@ async fn keep(
 pub async fn cancel_draft(
     db: &PgPool,
     _services: &Services,
-    user_id: i64,
+    user_id: UserId,
     adding: bool,
 ) -> Result<bool, HandlerError> {
     conversation::cancel::<Draft>(db, user_id, adding).await
@@ -287,7 +289,7 @@ pub async fn list_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Screen, HandlerError> {
     let documents = docs::list(db, &services.vault, user_id).await?;
     let today = clock::moscow_today(services.clock.now());
@@ -501,7 +503,7 @@ pub async fn press(
     services: Services,
 ) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
@@ -631,7 +633,7 @@ async fn send_file(
     services: &Services,
     id: i64,
 ) -> HandlerResult {
-    let owner = query.from.id.0 as i64;
+    let owner = query.from.stored()?;
     let now = services.clock.now();
     let Some(document) = docs::get(db, &services.vault, owner, id).await? else {
         return forged(bot, query, t, db, id, now).await;
@@ -688,11 +690,11 @@ pub async fn receive(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let Some(mut draft) = load_draft(&db, &services, msg.chat.id.0).await? else {
+    let Some(mut draft) = load_draft(&db, &services, msg.chat.id.stored()?).await? else {
         // Given up meanwhile (another device, an erased account): back to
         // the list, where a new addition starts.
         dialogue.exit().await?;
-        let list = list_screen(t, &db, &services, msg.chat.id.0).await?;
+        let list = list_screen(t, &db, &services, msg.chat.id.stored()?).await?;
         return screen::show(&bot, msg.chat.id, list).await;
     };
     draft.step = step;
@@ -779,7 +781,7 @@ async fn take_number(
     };
     draft.number = Some(number);
     draft.step = Step::IssuedOn;
-    keep(db, services, dialogue, msg.chat.id.0, &draft).await?;
+    keep(db, services, dialogue, msg.chat.id.stored()?, &draft).await?;
     // A number is personal data: kept sealed, not in the chat.
     code_entry::forget_message(bot, msg).await;
     screen::show(bot, msg.chat.id, question(t, &draft, max)).await
@@ -838,7 +840,7 @@ async fn take_date(
         draft.valid_until = Some(parsed);
         draft.step = Step::File;
     }
-    keep(db, services, dialogue, msg.chat.id.0, &draft).await?;
+    keep(db, services, dialogue, msg.chat.id.stored()?, &draft).await?;
     screen::show(bot, msg.chat.id, question(t, &draft, max)).await
 }
 
@@ -923,7 +925,7 @@ async fn take_file(
     services: &Services,
 ) -> HandlerResult {
     // Only private chats are served: the chat is the practitioner's own.
-    let owner = msg.chat.id.0;
+    let owner = msg.chat.id.stored()?;
     let max = services.max_document_bytes;
     let Some(file) = incoming(msg) else {
         let reason = t.msg("doc-file-expected");

@@ -5,14 +5,11 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, screen};
+use crate::user_ids::sender;
 use crate::i18n::{Arg, Texts};
 
 pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult {
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
+    let user_id = sender(&msg)?;
     let status = match consent::in_force(&db, user_id).await? {
         Some(given) => t.msg_with(
             "consent-given-at",

@@ -23,6 +23,7 @@
 //! bot:      Это действие доступно только сотрудникам, проверяющим заявки.
 //! ```
 
+use medcab_core::UserId;
 use chrono::{DateTime, Utc};
 use dptree::case;
 use medcab_core::accounts::ConfirmError;
@@ -41,6 +42,7 @@ use super::commands::Command;
 use super::screen::{self, Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -492,7 +494,7 @@ async fn next_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    operator: i64,
+    operator: UserId,
 ) -> Result<(Screen, Shown), HandlerError> {
     let now = services.clock.now();
     let claimed =
@@ -739,7 +741,7 @@ async fn send_document(
     application: i64,
     document: i64,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     // The card's checks decide: the operator holds the application, it is
     // not their own, and the document is among those it cites.
@@ -799,7 +801,7 @@ async fn send_document(
 async fn resets_screen(
     t: Texts,
     db: &PgPool,
-    operator: i64,
+    operator: UserId,
     now: DateTime<Utc>,
     heading: Option<String>,
 ) -> Result<Screen, HandlerError> {

@@ -45,6 +45,7 @@
 //! bot:  (the same message) ✅ Часовой пояс: Екатеринбург (UTC+5). ⚙️ …
 //! ```
 
+use medcab_core::UserId;
 use chrono::{DateTime, Offset, TimeZone, Utc};
 use dptree::case;
 use medcab_core::consent;
@@ -60,6 +61,7 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::commands::Command;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -244,7 +246,7 @@ pub fn routes() -> UpdateHandler<HandlerError> {
         .branch(Update::filter_callback_query().branch(actions))
 }
 
-async fn consented(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+async fn consented(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     Ok(consent::in_force(db, user_id).await?.is_some())
 }
 
@@ -260,7 +262,7 @@ pub async fn command(
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
-    let user_id = user.id.0 as i64;
+    let user_id = user.stored()?;
     if !consented(&db, user_id).await? {
         return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;
     }
@@ -294,7 +296,7 @@ pub async fn press(
     services: Services,
     action: SetAction,
 ) -> HandlerResult {
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     if !consented(&db, user_id).await? {
         return screen::answer_with(&bot, &query, t.msg("settings-needs-consent")).await;
     }
@@ -360,12 +362,12 @@ pub async fn press(
 async fn with_waiting(
     t: Texts,
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     settings: &Settings,
     now: DateTime<Utc>,
     mut screen: Screen,
 ) -> Result<Screen, HandlerError> {
-    if let Some(waiting) = outbox::waiting_for_quiet_hours(db, user_id, now).await? {
+    if let Some(waiting) = outbox::waiting_for_quiet_hours(db, user_id.private_chat(), now).await? {
         let time = waiting
             .first_at
             .with_timezone(&settings.time_zone)
@@ -410,7 +412,7 @@ pub async fn receive_quiet_hours(
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
-    let user_id = user.id.0 as i64;
+    let user_id = user.stored()?;
     if !consented(&db, user_id).await? {
         dialogue.exit().await?;
         return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;

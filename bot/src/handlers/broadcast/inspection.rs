@@ -1,6 +1,7 @@
 //! /inspection: an inspection of an organisation or a region, question by
 //! question, then its preview.
 
+use medcab_core::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use medcab_core::clock::moscow_today;
 use medcab_core::dates::{self, DateError};
@@ -360,7 +361,7 @@ pub async fn send(
     t: Texts,
     db: &PgPool,
     draft: &Draft,
-    operator: i64,
+    operator: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(i64, String), String>, HandlerError> {
     if draft.asking.is_some() || !draft.complete() {
@@ -377,7 +378,7 @@ pub async fn send(
         Err(PublishError::Db(error)) => return Err(error.into()),
     };
     tracing::info!(
-        operator,
+        operator = operator.get(),
         inspection = scheduled.inspection_id,
         broadcast = scheduled.broadcast_id,
         total = scheduled.total,

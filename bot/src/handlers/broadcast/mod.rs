@@ -66,7 +66,7 @@ mod scheduled;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dptree::case;
-use medcab_core::Language;
+use medcab_core::{Language, UserId};
 use medcab_core::audience::Reach;
 use medcab_core::inspections::InspectionKind;
 use medcab_core::notices;
@@ -84,6 +84,7 @@ use super::commands::Command;
 use super::screen::{self, Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -361,7 +362,7 @@ async fn operator_of(
     db: &PgPool,
     services: &Services,
     attempted: &str,
-) -> Result<Option<i64>, HandlerError> {
+) -> Result<Option<UserId>, HandlerError> {
     let then = match attempted {
         "notice" => Then::Notice,
         "inspection" => Then::Inspection,
@@ -578,7 +579,7 @@ async fn compose_press(
     compose: Compose,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     match action {
         BcAction::Send(nonce) => {

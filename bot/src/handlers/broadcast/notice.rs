@@ -1,5 +1,6 @@
 //! /notice: a regulatory notice, question by question, then its preview.
 
+use medcab_core::UserId;
 use chrono::{DateTime, Utc};
 use medcab_core::notices::{self, MAX_SUMMARY, MAX_TITLE, NoticeDraft, NoticeRejection, Source};
 use serde::{Deserialize, Serialize};
@@ -265,7 +266,7 @@ pub async fn send(
     t: Texts,
     db: &PgPool,
     draft: &Draft,
-    operator: i64,
+    operator: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(i64, String), String>, HandlerError> {
     if draft.asking.is_some() || !draft.complete() {
@@ -281,7 +282,7 @@ pub async fn send(
         Err(PublishError::Db(error)) => return Err(error.into()),
     };
     tracing::info!(
-        operator,
+        operator = operator.get(),
         notice = published.notice_id,
         broadcast = published.broadcast_id,
         total = published.total,

@@ -1,6 +1,7 @@
 //! «📥 Предложено из ленты»: the notices the configured feed proposed, each
 //! previewed as it would be pushed, then published or dismissed, once.
 
+use medcab_core::UserId;
 use chrono::{DateTime, Utc};
 use medcab_core::audience;
 use medcab_core::notices::{self, DecisionError, Notice, Status};
@@ -13,6 +14,7 @@ use super::{
     BcAction, Compose, operator_of, progress, record_refusal, refused, render_push, shorten,
     targets,
 };
+use crate::user_ids::StoredId;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
@@ -51,7 +53,7 @@ pub(super) async fn press(
     services: &Services,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     match action {
         BcAction::Proposals => {
@@ -205,7 +207,7 @@ async fn refuse_decision(
     query: &CallbackQuery,
     t: Texts,
     db: &PgPool,
-    operator: i64,
+    operator: UserId,
     action: BcAction,
     error: DecisionError,
     now: DateTime<Utc>,

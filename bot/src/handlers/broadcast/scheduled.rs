@@ -29,6 +29,7 @@ use super::{
     BcAction, Compose, LIST_SHOWN, date_text, grouped, operator_of, progress, record_refusal,
     refused, shorten,
 };
+use crate::user_ids::StoredId;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
@@ -73,7 +74,7 @@ pub(super) async fn press(
     services: &Services,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     match action {
         BcAction::Inspections => {
@@ -116,7 +117,7 @@ pub(super) async fn press(
                 Ok(cancelled) => {
                     screen::answer(bot, query).await?;
                     tracing::info!(
-                        operator,
+                        operator = operator.get(),
                         inspection = id,
                         broadcast = cancelled.broadcast_id,
                         total = cancelled.total,
