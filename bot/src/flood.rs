@@ -174,7 +174,10 @@ impl FloodGuard {
         )
         .await;
         if !matches!(deleted, Ok(Ok(()))) {
-            tracing::warn!(user_id = user_id.get(), "cannot delete a forgotten user's flood bucket");
+            tracing::warn!(
+                user_id = user_id.get(),
+                "cannot delete a forgotten user's flood bucket"
+            );
         }
     }
 
@@ -300,7 +303,9 @@ mod tests {
             interval: Duration::from_secs(60),
         });
         let local = &guard.local;
-        let answers: Vec<Admit> = (0..6).map(|_| local.admit(UserId::from_stored(1))).collect();
+        let answers: Vec<Admit> = (0..6)
+            .map(|_| local.admit(UserId::from_stored(1)))
+            .collect();
         assert_eq!(
             answers,
             [

@@ -300,7 +300,7 @@ async fn withdraw_qr_codes(
                 tracing::info!(%error, chat = chat.get(), "cannot delete a withdrawn QR code");
             }
         }
-        if (stale.len() as i64) < QR_BATCH {
+        if i64::try_from(stale.len()).unwrap_or(i64::MAX) < QR_BATCH {
             return Ok(total);
         }
     }
@@ -345,7 +345,7 @@ async fn close_cards(
                 tracing::info!(%error, "cannot close the card of an ended session");
             }
         }
-        if (closed.len() as i64) < CARD_BATCH {
+        if i64::try_from(closed.len()).unwrap_or(i64::MAX) < CARD_BATCH {
             return Ok(total);
         }
     }

@@ -75,6 +75,9 @@ mod tests {
         assert_eq!(ChatId(1001).stored(), Ok(UserId::from_stored(1001)));
         // A group or a channel is nobody's.
         assert_eq!(ChatId(-1001).stored(), Err(NoStoredId::NotAPerson));
-        assert_eq!(ChatId(-1_001_234_567_890).stored(), Err(NoStoredId::NotAPerson));
+        assert_eq!(
+            ChatId(-1_001_234_567_890).stored(),
+            Err(NoStoredId::NotAPerson)
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! a CSV file on disk, a real database.
 
 mod common;
-use medcab_core::UserId;
 use common::url_of;
+use medcab_core::UserId;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -747,7 +747,9 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     );
     assert!(text(&output.stderr).contains("--telegram-id"));
     assert_eq!(
-        accounts::step(&db, UserId::from_stored(7001)).await.unwrap(),
+        accounts::step(&db, UserId::from_stored(7001))
+            .await
+            .unwrap(),
         Some(Step::SecondFactor)
     );
 
@@ -764,16 +766,28 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("7002 is unlinked"));
-    assert_eq!(accounts::step(&db, UserId::from_stored(7002)).await.unwrap(), Some(Step::Snils));
     assert_eq!(
-        accounts::step(&db, UserId::from_stored(7001)).await.unwrap(),
+        accounts::step(&db, UserId::from_stored(7002))
+            .await
+            .unwrap(),
+        Some(Step::Snils)
+    );
+    assert_eq!(
+        accounts::step(&db, UserId::from_stored(7001))
+            .await
+            .unwrap(),
         Some(Step::SecondFactor)
     );
 
     // One account left on it: unlinked by the СНИЛС alone.
     let output = medcab(&["admin", "unlink", "--snils", "112-233-445 95"], &vars);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(accounts::step(&db, UserId::from_stored(7001)).await.unwrap(), Some(Step::Snils));
+    assert_eq!(
+        accounts::step(&db, UserId::from_stored(7001))
+            .await
+            .unwrap(),
+        Some(Step::Snils)
+    );
 
     // By Telegram id; a second time changes nothing.
     let output = medcab(&["admin", "unlink", "--telegram-id", "7003"], &vars);
@@ -834,7 +848,7 @@ async fn practitioner_in_quiet_hours(db: &PgPool, id: i64) {
         .await
         .unwrap();
     let now = chrono::Utc::now();
-    let minute = (now.hour() * 60 + now.minute()) as i16;
+    let minute = i16::try_from(now.hour() * 60 + now.minute()).unwrap();
     sqlx::query(
         r#"
         INSERT INTO notification_settings

@@ -277,7 +277,10 @@ pub(crate) async fn lock_holders(
 /// The other linked accounts naming the СНИЛС this account gave (for the
 /// review card: an applicant sharing a СНИЛС with someone confirmed is a
 /// warning sign).
-pub async fn holders_of_same_snils(db: &PgPool, user_id: UserId) -> Result<Vec<Holder>, sqlx::Error> {
+pub async fn holders_of_same_snils(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Vec<Holder>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
         SELECT other.telegram_user_id AS "telegram_user_id: UserId", other.confirmed_at IS NOT NULL AS "confirmed!"
@@ -418,7 +421,10 @@ pub async fn count_snils_try(
 
 /// When the account was opened (consent given), for a reset's card: an
 /// account made yesterday proves less than one used for years.
-pub async fn created_at(db: &PgPool, user_id: UserId) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn created_at(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT created_at FROM accounts WHERE telegram_user_id = $1",
         user_id.get()
@@ -550,7 +556,11 @@ pub async fn extend_session(
 /// Remembers the message that shows a card with personal data in the open
 /// session, to be closed when the session ends ([`take_closed_cards`]).
 /// The newest card is the one on screen: one menu message per chat.
-pub async fn remember_card(db: &PgPool, user_id: UserId, message_id: i64) -> Result<(), sqlx::Error> {
+pub async fn remember_card(
+    db: &PgPool,
+    user_id: UserId,
+    message_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET session_card_message_id = $2 WHERE telegram_user_id = $1",
         user_id.get(),
@@ -594,7 +604,10 @@ pub async fn take_closed_cards(
 }
 
 /// Ends the step-up session now (a reset, an unlink, the user's own /end).
-pub async fn close_session(db: &mut sqlx::PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
+pub async fn close_session(
+    db: &mut sqlx::PgConnection,
+    user_id: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET confirmed_until = NULL, session_started_at = NULL WHERE telegram_user_id = $1",
         user_id.get(),

@@ -197,26 +197,46 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_draft_is_kept_sealed_until_discarded(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, UserId::from_stored(7), now()).await.unwrap();
+        accounts::open(&db, UserId::from_stored(7), now())
+            .await
+            .unwrap();
         let answers = Answers {
             name: Some("Иванова Анна".into()),
             number: None,
         };
 
-        save(&db, &vault, UserId::from_stored(7), Kind::Profile, &answers, now())
-            .await
-            .unwrap();
+        save(
+            &db,
+            &vault,
+            UserId::from_stored(7),
+            Kind::Profile,
+            &answers,
+            now(),
+        )
+        .await
+        .unwrap();
         let later = Answers {
             number: Some("4510 123456".into()),
             ..answers
         };
-        save(&db, &vault, UserId::from_stored(7), Kind::Profile, &later, now())
+        save(
+            &db,
+            &vault,
+            UserId::from_stored(7),
+            Kind::Profile,
+            &later,
+            now(),
+        )
+        .await
+        .unwrap();
+
+        let loaded: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Profile)
             .await
             .unwrap();
-
-        let loaded: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Profile).await.unwrap();
         assert_eq!(loaded, Some(later));
-        let nothing: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Document).await.unwrap();
+        let nothing: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Document)
+            .await
+            .unwrap();
         assert_eq!(nothing, None, "kinds do not mix");
 
         let raw: Vec<u8> = sqlx::query_scalar("SELECT data FROM drafts")
@@ -229,15 +249,21 @@ mod tests {
             "sealed at rest"
         );
 
-        discard(&db, UserId::from_stored(7), Kind::Profile).await.unwrap();
-        let gone: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Profile).await.unwrap();
+        discard(&db, UserId::from_stored(7), Kind::Profile)
+            .await
+            .unwrap();
+        let gone: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Profile)
+            .await
+            .unwrap();
         assert_eq!(gone, None);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn erasing_the_account_erases_its_drafts(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, UserId::from_stored(7), now()).await.unwrap();
+        accounts::open(&db, UserId::from_stored(7), now())
+            .await
+            .unwrap();
         save(
             &db,
             &vault,
@@ -252,7 +278,9 @@ mod tests {
         .await
         .unwrap();
 
-        crate::erasure::forget(&db, &vault, UserId::from_stored(7), now()).await.unwrap();
+        crate::erasure::forget(&db, &vault, UserId::from_stored(7), now())
+            .await
+            .unwrap();
 
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts")
             .fetch_one(&db)

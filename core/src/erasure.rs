@@ -56,10 +56,13 @@ pub async fn forget(
     consent::withdraw(&mut tx, user_id, now).await?;
     // Documents, applications and login challenges go with the account
     // (ON DELETE CASCADE); history has no foreign key and goes explicitly.
-    let deleted = sqlx::query!("DELETE FROM accounts WHERE telegram_user_id = $1", user_id.get())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let deleted = sqlx::query!(
+        "DELETE FROM accounts WHERE telegram_user_id = $1",
+        user_id.get()
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     history::erase_owner(&mut tx, user_id).await?;
     notification_settings::erase(&mut tx, user_id).await?;
     // A private chat's id is its user's.

@@ -398,10 +398,17 @@ mod tests {
         }
         assert_eq!(Entity::parse("Profile"), None);
         assert_eq!(Action::parse(""), None);
-        for actor in [Actor::Practitioner(UserId::from_stored(5)), Actor::Operator(UserId::from_stored(6)), Actor::System] {
+        for actor in [
+            Actor::Practitioner(UserId::from_stored(5)),
+            Actor::Operator(UserId::from_stored(6)),
+            Actor::System,
+        ] {
             assert_eq!(Actor::from_row(actor.kind(), actor.id()), Some(actor));
         }
-        assert_eq!(Actor::from_row("system", Some(UserId::from_stored(1))), None);
+        assert_eq!(
+            Actor::from_row("system", Some(UserId::from_stored(1))),
+            None
+        );
         assert_eq!(Actor::from_row("operator", None), None);
     }
 

@@ -187,5 +187,9 @@ pub async fn accounts_with_snils(
 }
 
 fn security_push(user_id: UserId, push: Push) -> Notification {
-    Notification::new(user_id.private_chat(), outbox::Kind::SecurityNotice, Payload::new(push))
+    Notification::new(
+        user_id.private_chat(),
+        outbox::Kind::SecurityNotice,
+        Payload::new(push),
+    )
 }

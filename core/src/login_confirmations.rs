@@ -628,7 +628,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(second, Created::AlreadyPending);
-        assert_eq!(outbox::for_chat(&f.db, ANNA.private_chat()).await.unwrap().len(), 1);
+        assert_eq!(
+            outbox::for_chat(&f.db, ANNA.private_chat())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(
             f.get(first.id, start()).await.unwrap().status,
             Status::Pending,
@@ -655,9 +661,16 @@ mod tests {
     async fn no_challenge_without_an_account_and_no_push_either(db: PgPool) {
         let f = Fixture::new(db).await;
         assert!(
-            create(&f.db, &f.vault, f.portal, UserId::from_stored(4242), &attempt(), start())
-                .await
-                .is_err()
+            create(
+                &f.db,
+                &f.vault,
+                f.portal,
+                UserId::from_stored(4242),
+                &attempt(),
+                start()
+            )
+            .await
+            .is_err()
         );
         assert!(outbox::for_chat(&f.db, 4242).await.unwrap().is_empty());
     }

@@ -97,7 +97,7 @@ impl QuietHours {
     }
 
     fn minutes(time: NaiveTime) -> i16 {
-        (time.hour() * 60 + time.minute()) as i16
+        i16::try_from(time.hour() * 60 + time.minute()).expect("a day has 1440 minutes")
     }
 
     fn from_minutes(minutes: i16) -> Option<NaiveTime> {
@@ -292,7 +292,8 @@ pub async fn save(
     )
     .execute(&mut *tx)
     .await?;
-    let retimed = crate::outbox::retime_held(&mut tx, user_id.private_chat(), settings, now).await?;
+    let retimed =
+        crate::outbox::retime_held(&mut tx, user_id.private_chat(), settings, now).await?;
     tx.commit().await?;
     Ok(retimed)
 }
@@ -435,25 +436,35 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn settings_round_trip_and_are_erased(db: PgPool) {
-        assert_eq!(get(&db, UserId::from_stored(7)).await.unwrap(), Settings::default());
+        assert_eq!(
+            get(&db, UserId::from_stored(7)).await.unwrap(),
+            Settings::default()
+        );
         let chosen = Settings {
             regulation: false,
             quiet_hours: Some(QuietHours::new(hm(23, 30), hm(7, 0)).unwrap()),
             time_zone: Tz::Asia__Yekaterinburg,
             ..Settings::default()
         };
-        save(&db, UserId::from_stored(7), &chosen, Utc::now()).await.unwrap();
+        save(&db, UserId::from_stored(7), &chosen, Utc::now())
+            .await
+            .unwrap();
         assert_eq!(get(&db, UserId::from_stored(7)).await.unwrap(), chosen);
         let always = Settings {
             quiet_hours: None,
             ..chosen
         };
-        save(&db, UserId::from_stored(7), &always, Utc::now()).await.unwrap();
+        save(&db, UserId::from_stored(7), &always, Utc::now())
+            .await
+            .unwrap();
         assert_eq!(get(&db, UserId::from_stored(7)).await.unwrap(), always);
 
         let mut tx = db.begin().await.unwrap();
         erase(&mut tx, UserId::from_stored(7)).await.unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(get(&db, UserId::from_stored(7)).await.unwrap(), Settings::default());
+        assert_eq!(
+            get(&db, UserId::from_stored(7)).await.unwrap(),
+            Settings::default()
+        );
     }
 }

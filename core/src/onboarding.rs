@@ -313,21 +313,34 @@ mod tests {
         let registry = empty_register(&db, &vault);
 
         // No СНИЛС yet: an old or forged button links nothing.
-        at_snils(&db, &vault, UserId::from_stored(1), &applicant_phone(UserId::from_stored(1))).await;
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(1),
+            &applicant_phone(UserId::from_stored(1)),
+        )
+        .await;
         assert_eq!(
             apply_for_activation(&db, &vault, &registry, UserId::from_stored(1), now())
                 .await
                 .unwrap(),
             Applying::NotNow
         );
-        assert_eq!(accounts::step(&db, UserId::from_stored(1)).await.unwrap(), Some(Step::Snils));
+        assert_eq!(
+            accounts::step(&db, UserId::from_stored(1)).await.unwrap(),
+            Some(Step::Snils)
+        );
 
         applicant(&db, &vault, &registry, UserId::from_stored(2)).await;
         assert_eq!(
             accounts::step(&db, UserId::from_stored(2)).await.unwrap(),
             Some(Step::SecondFactor)
         );
-        assert!(!accounts::is_confirmed(&db, UserId::from_stored(2)).await.unwrap());
+        assert!(
+            !accounts::is_confirmed(&db, UserId::from_stored(2))
+                .await
+                .unwrap()
+        );
         // A second press finds the user past the СНИЛС step.
         assert_eq!(
             apply_for_activation(&db, &vault, &registry, UserId::from_stored(2), now())
@@ -370,8 +383,15 @@ mod tests {
                 full_name: "Иванова Анна Сергеевна".to_owned()
             }
         );
-        assert!(accounts::is_confirmed(&db, UserId::from_stored(1)).await.unwrap());
-        assert_eq!(events(&db, UserId::from_stored(1)).await, ["snils_reclaimed"]);
+        assert!(
+            accounts::is_confirmed(&db, UserId::from_stored(1))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            events(&db, UserId::from_stored(1)).await,
+            ["snils_reclaimed"]
+        );
         for squatter in [2, 3].map(UserId::from_stored) {
             assert_eq!(
                 accounts::step(&db, squatter).await.unwrap(),
@@ -381,7 +401,9 @@ mod tests {
             assert!(!accounts::is_confirmed(&db, squatter).await.unwrap());
             assert_eq!(events(&db, squatter).await, ["account_unlinked"]);
             // Told in neutral words.
-            let pushes = outbox::for_chat(&db, squatter.private_chat()).await.unwrap();
+            let pushes = outbox::for_chat(&db, squatter.private_chat())
+                .await
+                .unwrap();
             assert_eq!(pushes.len(), 1, "{pushes:?}");
             assert_eq!(
                 crate::outbox::Payload::read(&pushes[0].payload)
@@ -405,7 +427,13 @@ mod tests {
     async fn a_snils_in_the_register_cannot_be_self_activated(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let registry = register(&db, &vault).await;
-        at_snils(&db, &vault, UserId::from_stored(2), &applicant_phone(UserId::from_stored(2))).await;
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(2),
+            &applicant_phone(UserId::from_stored(2)),
+        )
+        .await;
         let typed = submit_snils(
             &db,
             &vault,
@@ -424,8 +452,14 @@ mod tests {
                 .unwrap(),
             Applying::InRegister
         );
-        assert_eq!(accounts::step(&db, UserId::from_stored(2)).await.unwrap(), Some(Step::Snils));
-        assert_eq!(events(&db, UserId::from_stored(2)).await, ["activation_refused_in_register"]);
+        assert_eq!(
+            accounts::step(&db, UserId::from_stored(2)).await.unwrap(),
+            Some(Step::Snils)
+        );
+        assert_eq!(
+            events(&db, UserId::from_stored(2)).await,
+            ["activation_refused_in_register"]
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -434,26 +468,57 @@ mod tests {
         let registry = register(&db, &vault).await;
         let snils = Snils::parse(SNILS).unwrap();
         at_snils(&db, &vault, UserId::from_stored(1), OWNER_PHONE).await;
-        submit_snils(&db, &vault, &registry, UserId::from_stored(1), &snils, now())
-            .await
-            .unwrap();
+        submit_snils(
+            &db,
+            &vault,
+            &registry,
+            UserId::from_stored(1),
+            &snils,
+            now(),
+        )
+        .await
+        .unwrap();
         // The same phone on another Telegram account (a new account, or a
         // reassigned number).
         at_snils(&db, &vault, UserId::from_stored(5), OWNER_PHONE).await;
         assert_eq!(
-            submit_snils(&db, &vault, &registry, UserId::from_stored(5), &snils, now())
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(5),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::HeldByConfirmed
         );
-        assert!(accounts::is_confirmed(&db, UserId::from_stored(1)).await.unwrap());
-        assert_eq!(accounts::step(&db, UserId::from_stored(5)).await.unwrap(), Some(Step::Snils));
-        assert_eq!(events(&db, UserId::from_stored(5)).await, ["snils_link_conflict"]);
+        assert!(
+            accounts::is_confirmed(&db, UserId::from_stored(1))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            accounts::step(&db, UserId::from_stored(5)).await.unwrap(),
+            Some(Step::Snils)
+        );
+        assert_eq!(
+            events(&db, UserId::from_stored(5)).await,
+            ["snils_link_conflict"]
+        );
         // Tried again the same day: refused again, warned once.
         assert_eq!(
-            submit_snils(&db, &vault, &registry, UserId::from_stored(5), &snils, now())
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(5),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::HeldByConfirmed
         );
         let warned = outbox::for_chat(&db, 1).await.unwrap();
@@ -470,37 +535,80 @@ mod tests {
     async fn typing_snils_is_limited_per_user(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let registry = empty_register(&db, &vault);
-        at_snils(&db, &vault, UserId::from_stored(1), &applicant_phone(UserId::from_stored(1))).await;
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(1),
+            &applicant_phone(UserId::from_stored(1)),
+        )
+        .await;
         let snils = Snils::parse(SNILS).unwrap();
         for _ in 0..accounts::SNILS_TRIES {
             assert_eq!(
-                submit_snils(&db, &vault, &registry, UserId::from_stored(1), &snils, now())
-                    .await
-                    .unwrap(),
+                submit_snils(
+                    &db,
+                    &vault,
+                    &registry,
+                    UserId::from_stored(1),
+                    &snils,
+                    now()
+                )
+                .await
+                .unwrap(),
                 RegistryMatch::NoMatch
             );
         }
         let until = now() + accounts::snils_window();
         assert_eq!(
-            submit_snils(&db, &vault, &registry, UserId::from_stored(1), &snils, now())
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(1),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::TooManyTries { until }
         );
-        assert_eq!(events(&db, UserId::from_stored(1)).await, ["snils_rate_limited"]);
-        // Another user is not limited by the first one's tries.
-        at_snils(&db, &vault, UserId::from_stored(2), &applicant_phone(UserId::from_stored(2))).await;
         assert_eq!(
-            submit_snils(&db, &vault, &registry, UserId::from_stored(2), &snils, now())
-                .await
-                .unwrap(),
+            events(&db, UserId::from_stored(1)).await,
+            ["snils_rate_limited"]
+        );
+        // Another user is not limited by the first one's tries.
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(2),
+            &applicant_phone(UserId::from_stored(2)),
+        )
+        .await;
+        assert_eq!(
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(2),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::NoMatch
         );
         // The window passes.
         assert_eq!(
-            submit_snils(&db, &vault, &registry, UserId::from_stored(1), &snils, until)
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(1),
+                &snils,
+                until
+            )
+            .await
+            .unwrap(),
             RegistryMatch::NoMatch
         );
     }

@@ -71,7 +71,11 @@ pub enum Access {
 }
 
 /// [`access_in`] on its own connection (the bot's gate before a screen).
-pub async fn access(db: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<Access, sqlx::Error> {
+pub async fn access(
+    db: &PgPool,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Access, sqlx::Error> {
     access_in(&mut *db.acquire().await?, user_id, now).await
 }
 
@@ -218,7 +222,8 @@ pub async fn check_code(
                 now,
                 until,
                 now + limits.idle.min(limits.absolute),
-                limits.idle.num_seconds() as i32,
+                // Saturates: an idle limit past 68 years is no limit anyway.
+                i32::try_from(limits.idle.num_seconds()).unwrap_or(i32::MAX),
             )
             .execute(&mut *tx)
             .await?;
@@ -350,7 +355,10 @@ pub async fn remember_enrolment_message(
 }
 
 /// The message that showed the secret, now to be deleted; forgotten here.
-pub async fn take_enrolment_message(db: &PgPool, user_id: UserId) -> Result<Option<i64>, sqlx::Error> {
+pub async fn take_enrolment_message(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Option<i64>, sqlx::Error> {
     swap_enrolment_message(db, user_id, None).await
 }
 

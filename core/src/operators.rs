@@ -68,7 +68,11 @@ pub async fn grant(
 
 /// Takes the role away. Applications the operator was reviewing are
 /// released at once, so the queue does not wait for their leases to run out.
-pub async fn revoke(db: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<Revoke, sqlx::Error> {
+pub async fn revoke(
+    db: &PgPool,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Revoke, sqlx::Error> {
     let mut tx = db.begin().await?;
     let revoked = sqlx::query!(
         "UPDATE operators SET revoked_at = $2 WHERE telegram_user_id = $1 AND revoked_at IS NULL",
@@ -346,7 +350,10 @@ pub struct AuditRecord {
 
 /// Who did what with a practitioner's data, oldest first (for the security
 /// officer, and for telling a practitioner who looked at their data).
-pub async fn audit_for_owner(db: &PgPool, owner_id: UserId) -> Result<Vec<AuditRecord>, sqlx::Error> {
+pub async fn audit_for_owner(
+    db: &PgPool,
+    owner_id: UserId,
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
         SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
@@ -487,7 +494,9 @@ mod tests {
             document_id: Some(9),
         };
         record_view(&db, view, t).await.unwrap();
-        let rows = audit_for_owner(&db, UserId::from_stored(1001)).await.unwrap();
+        let rows = audit_for_owner(&db, UserId::from_stored(1001))
+            .await
+            .unwrap();
         assert_eq!(
             rows,
             [AuditRecord {

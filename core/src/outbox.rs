@@ -1218,7 +1218,7 @@ mod tests {
         let day: DateTime<Utc> = "2026-11-25T09:00:00Z".parse().unwrap(); // 12:00 МСК
         let night: DateTime<Utc> = "2026-11-25T20:00:00Z".parse().unwrap(); // 23:00 МСК
         let morning: DateTime<Utc> = "2026-11-26T05:00:00Z".parse().unwrap(); // 08:00 МСК
-        let unknown = UNKNOWN_KIND_HOLD.as_secs() as i64;
+        let unknown = i64::try_from(UNKNOWN_KIND_HOLD.as_secs()).unwrap();
         let switched_off = |mut row: Claimed| {
             row.settings.regulation = false;
             row
@@ -1552,7 +1552,9 @@ mod tests {
         notification_settings::save(&db, UserId::from_stored(2), &settings, start())
             .await
             .unwrap();
-        crate::consent::give(&db, UserId::from_stored(2), start()).await.unwrap();
+        crate::consent::give(&db, UserId::from_stored(2), start())
+            .await
+            .unwrap();
         enqueue_all(&db, &[note(1, false), note(2, false)]).await;
 
         let mut tx = db.begin().await.unwrap();
@@ -1572,12 +1574,18 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_claim_sees_a_consent_withdrawn_after_the_row_was_written(db: PgPool) {
-        crate::consent::give(&db, UserId::from_stored(1), start()).await.unwrap();
-        crate::consent::give(&db, UserId::from_stored(2), start()).await.unwrap();
+        crate::consent::give(&db, UserId::from_stored(1), start())
+            .await
+            .unwrap();
+        crate::consent::give(&db, UserId::from_stored(2), start())
+            .await
+            .unwrap();
         enqueue_all(&db, &[note(1, false), note(2, false)]).await;
         // /forget commits after the rows were written.
         let mut tx = db.begin().await.unwrap();
-        crate::consent::withdraw(&mut tx, UserId::from_stored(1), start()).await.unwrap();
+        crate::consent::withdraw(&mut tx, UserId::from_stored(1), start())
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
         let mut tx = db.begin().await.unwrap();

@@ -370,7 +370,13 @@ mod tests {
         add(&db, &practitioner(1)).await;
         document(&db, UserId::from_stored(1), "other", days(89)).await;
         document(&db, UserId::from_stored(1), "licence", days(20)).await;
-        document(&db, UserId::from_stored(1), "employer_confirmation", days(3)).await;
+        document(
+            &db,
+            UserId::from_stored(1),
+            "employer_confirmation",
+            days(3),
+        )
+        .await;
         document(&db, UserId::from_stored(1), "licence", days(-1)).await;
         assert_eq!(run(&db, today()).await, 3, "one each, expired none");
         let days_left: Vec<i64> = rows(&db)

@@ -250,7 +250,8 @@ async fn reseal_table(
     .await?;
     let mut report = TableReport {
         table: table.name,
-        pending: pending as u64,
+        // count(*) is never negative.
+        pending: u64::try_from(pending).unwrap_or_default(),
         ..TableReport::default()
     };
     on_progress(table.name, 0, report.pending);
@@ -292,7 +293,7 @@ async fn reseal_table(
         let rows = sqlx::query(&select)
             .bind(&current[..])
             .bind(BATCH_ROWS)
-            .bind(report.failed as i64)
+            .bind(i64::try_from(report.failed).unwrap_or(i64::MAX))
             .fetch_all(&mut *tx)
             .await?;
         if rows.is_empty() {

@@ -228,7 +228,9 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn login_challenges_go_thirty_days_after_expiry(db: PgPool) {
-        crate::accounts::open(&db, UserId::from_stored(5), now()).await.unwrap();
+        crate::accounts::open(&db, UserId::from_stored(5), now())
+            .await
+            .unwrap();
         let (old, young) = around(LOGIN_CHALLENGES);
         for expires in [old, young] {
             sqlx::query(

@@ -317,7 +317,10 @@ pub async fn is_enrolled(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Err
 
 /// Removes the second factor (the account was unlinked from its СНИЛС, so
 /// what it protected is gone): a new link enrols a new one.
-pub(crate) async fn remove(tx: &mut sqlx::PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
+pub(crate) async fn remove(
+    tx: &mut sqlx::PgConnection,
+    user_id: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM second_factors WHERE telegram_user_id = $1",
         user_id.get()
@@ -409,7 +412,10 @@ pub async fn withdraw_stale_enrolments(
 }
 
 /// The message that showed the secret, now to be deleted; forgotten here.
-pub async fn take_enrolment_message(db: &PgPool, user_id: UserId) -> Result<Option<i64>, sqlx::Error> {
+pub async fn take_enrolment_message(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Option<i64>, sqlx::Error> {
     swap_enrolment_message(db, user_id, None).await
 }
 
@@ -467,9 +473,16 @@ mod tests {
         let policy = FactorPolicy::default();
         let mut last = CodeCheck::Malformed;
         for _ in 0..MAX_WRONG_CODES {
-            last = check_code(db, vault, UserId::from_stored(1), wrong(secret, now), now, policy)
-                .await
-                .unwrap();
+            last = check_code(
+                db,
+                vault,
+                UserId::from_stored(1),
+                wrong(secret, now),
+                now,
+                policy,
+            )
+            .await
+            .unwrap();
         }
         last
     }
@@ -477,8 +490,12 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn locks_grow_longer_until_the_factor_must_be_reset(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, UserId::from_stored(1), start()).await.unwrap();
-        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1)).await.unwrap();
+        accounts::open(&db, UserId::from_stored(1), start())
+            .await
+            .unwrap();
+        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1))
+            .await
+            .unwrap();
         let policy = FactorPolicy::default();
         let mut now = start();
         for expected in [
@@ -517,7 +534,9 @@ mod tests {
                 .unwrap(),
             CodeCheck::Blocked
         );
-        let kinds = security_events::kinds_for(&db, UserId::from_stored(1)).await.unwrap();
+        let kinds = security_events::kinds_for(&db, UserId::from_stored(1))
+            .await
+            .unwrap();
         assert_eq!(
             kinds.iter().filter(|kind| *kind == "factor_locked").count(),
             3
@@ -528,8 +547,12 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_right_code_starts_the_escalation_afresh(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, UserId::from_stored(1), start()).await.unwrap();
-        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1)).await.unwrap();
+        accounts::open(&db, UserId::from_stored(1), start())
+            .await
+            .unwrap();
+        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1))
+            .await
+            .unwrap();
         let policy = FactorPolicy::default();
         let now = start();
         three_wrong(&db, &vault, &secret, now).await;

@@ -97,11 +97,17 @@ pub async fn choose_language(
 }
 
 /// The language a user chose, if any.
-pub async fn chosen_language(pool: &PgPool, user_id: UserId) -> Result<Option<Language>, sqlx::Error> {
-    let code = sqlx::query_scalar!("SELECT language FROM telegram_users WHERE id = $1", user_id.get())
-        .fetch_optional(pool)
-        .await?
-        .flatten();
+pub async fn chosen_language(
+    pool: &PgPool,
+    user_id: UserId,
+) -> Result<Option<Language>, sqlx::Error> {
+    let code = sqlx::query_scalar!(
+        "SELECT language FROM telegram_users WHERE id = $1",
+        user_id.get()
+    )
+    .fetch_optional(pool)
+    .await?
+    .flatten();
     Ok(code.and_then(|code| code.parse().ok()))
 }
 
@@ -174,23 +180,34 @@ mod tests {
             record_visit(&pool, visit(Some("en"))).await.unwrap(),
             Language::En
         );
-        assert_eq!(chosen_language(&pool, UserId::from_stored(42)).await.unwrap(), None);
+        assert_eq!(
+            chosen_language(&pool, UserId::from_stored(42))
+                .await
+                .unwrap(),
+            None
+        );
 
-        choose_language(&pool, UserId::from_stored(42), Language::Ru).await.unwrap();
+        choose_language(&pool, UserId::from_stored(42), Language::Ru)
+            .await
+            .unwrap();
 
         assert_eq!(
             record_visit(&pool, visit(Some("en"))).await.unwrap(),
             Language::Ru
         );
         assert_eq!(
-            chosen_language(&pool, UserId::from_stored(42)).await.unwrap(),
+            chosen_language(&pool, UserId::from_stored(42))
+                .await
+                .unwrap(),
             Some(Language::Ru)
         );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_choice_before_the_first_visit_is_kept(pool: PgPool) {
-        choose_language(&pool, UserId::from_stored(42), Language::En).await.unwrap();
+        choose_language(&pool, UserId::from_stored(42), Language::En)
+            .await
+            .unwrap();
         assert_eq!(
             record_visit(&pool, visit(Some("ru"))).await.unwrap(),
             Language::En

@@ -88,7 +88,11 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
         accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::SecondFactor)
     );
-    assert!(!accounts::is_confirmed(&app.db, anna.user_id()).await.unwrap());
+    assert!(
+        !accounts::is_confirmed(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    );
     // The СНИЛС and phone she gave are kept (sealed).
     assert_eq!(
         accounts::snils(&app.db, &app.vault, anna.user_id())
@@ -171,7 +175,14 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
         saved.body()
     );
     // The rest as if added earlier.
-    store(&app, anna.user_id(), DocumentKind::Snils, SNILS, &pdf("snils")).await;
+    store(
+        &app,
+        anna.user_id(),
+        DocumentKind::Snils,
+        SNILS,
+        &pdf("snils"),
+    )
+    .await;
     store(
         &app,
         anna.user_id(),
@@ -228,7 +239,11 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(db: PgPo
     .unwrap();
     assert_eq!(stored[0].kind, Kind::Activation);
     assert_eq!(stored[0].status, Status::Approved);
-    assert!(accounts::is_confirmed(&app.db, anna.user_id()).await.unwrap());
+    assert!(
+        accounts::is_confirmed(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    );
     assert!(
         applications::is_confirmed(&app.db, anna.user_id())
             .await
@@ -262,7 +277,11 @@ async fn a_practitioner_matched_in_the_register_is_confirmed_at_once(db: PgPool)
     app.client.send_text(anna.id(), SNILS).await.unwrap();
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
-    assert!(accounts::is_confirmed(&app.db, anna.user_id()).await.unwrap());
+    assert!(
+        accounts::is_confirmed(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    );
 
     let code = app.totp_code(anna.user_id()).await;
     app.client.send_text(anna.id(), &code).await.unwrap();

@@ -2,8 +2,8 @@
 //! the accreditation window; a delayed review escalated once; forged
 //! buttons naming someone else's application.
 
-use medcab_core::UserId;
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
 use medcab_e2e::{Phone, TestApp};
@@ -192,9 +192,15 @@ async fn a_delayed_application_is_marked_and_escalated_once(db: PgPool) {
     )
     .await
     .unwrap();
-    applications::submit(&app.db, &app.vault, anna.user_id(), draft.id, app.clock.now())
-        .await
-        .unwrap();
+    applications::submit(
+        &app.db,
+        &app.vault,
+        anna.user_id(),
+        draft.id,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
 
     // The push about the submission, before anything else is looked at.
     anna.wait_for_text(&format!("Заявка {}: подана", draft.number))

@@ -5,8 +5,8 @@
 //! published once; an inspection is cancelled once, told only to those who
 //! were told of it; nobody else may do any of it.
 
-use medcab_core::UserId;
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use medcab_core::UserId;
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind, Source};
 use medcab_core::notices::{self, FeedItem};
 use medcab_core::notification_settings::{self, QuietHours};

@@ -462,9 +462,14 @@ async fn a_category_switched_off_after_the_row_was_written_is_not_sent(db: PgPoo
         quiet_hours: None,
         ..Settings::default()
     };
-    notification_settings::save(&app.db, UserId::from_stored(eve.id), &settings, app.clock.now())
-        .await
-        .unwrap();
+    notification_settings::save(
+        &app.db,
+        UserId::from_stored(eve.id),
+        &settings,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
     app.start_bot().await;
 
     let eve = app.phone(eve);

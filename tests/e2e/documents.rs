@@ -181,7 +181,14 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(db: PgPool) {
 async fn every_file_refusal_has_its_message_and_keeps_the_details(db: PgPool) {
     let app = TestApp::spawn(db).await;
     let anna = app.active_user("Анна", "ru").await;
-    store(&app, anna.user_id(), DocumentKind::Passport, "4510 123456", PDF).await;
+    store(
+        &app,
+        anna.user_id(),
+        DocumentKind::Passport,
+        "4510 123456",
+        PDF,
+    )
+    .await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
     anna.press("Удостоверение о повышении квалификации").await;
@@ -514,7 +521,11 @@ async fn a_redis_flush_while_adding_loses_nothing_typed(db: PgPool) {
     anna.press("➕ Добавить документ").await;
     anna.press("Диплом").await;
     starts(&anna.send("107718 0123456").await, "Дата выдачи");
-    assert_eq!(drafts_of(&app, anna.user_id()).await, 1, "kept the moment given");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        1,
+        "kept the moment given"
+    );
 
     app.flush_redis().await;
 
@@ -544,7 +555,11 @@ async fn a_redis_flush_while_adding_loses_nothing_typed(db: PgPool) {
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
-    assert_eq!(drafts_of(&app, anna.user_id()).await, 0, "discarded once stored");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        0,
+        "discarded once stored"
+    );
     let list = anna.press("« К документам").await;
     assert!(
         !list.button_labels().contains(&"▶️ Продолжить добавление"),
@@ -619,7 +634,11 @@ async fn giving_up_an_addition_discards_its_draft(db: PgPool) {
     starts(&anna.send("107718 0123456").await, "Дата выдачи");
     app.flush_redis().await;
     assert_eq!(anna.send("/cancel").await.body(), ru("cancel-done"));
-    assert_eq!(drafts_of(&app, anna.user_id()).await, 0, "/cancel after a flush");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        0,
+        "/cancel after a flush"
+    );
     app.finish().await;
 }
 
@@ -714,7 +733,11 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(db: PgPool)
             .len(),
         2
     );
-    assert_eq!(drafts_of(&app, anna.user_id()).await, 1, "the details are kept");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        1,
+        "the details are kept"
+    );
     app.finish().await;
 }
 

@@ -459,10 +459,16 @@ async fn the_history_of_an_application_shows_its_statuses(db: PgPool) {
     applications::submit(&app.db, &app.vault, anna.user_id(), created.id, now)
         .await
         .unwrap();
-    review::claim_next(&app.db, &app.vault, olga.user_id(), now, Duration::minutes(30))
-        .await
-        .unwrap()
-        .expect("the application is in the queue");
+    review::claim_next(
+        &app.db,
+        &app.vault,
+        olga.user_id(),
+        now,
+        Duration::minutes(30),
+    )
+    .await
+    .unwrap()
+    .expect("the application is in the queue");
     review::decide(
         &app.db,
         &app.vault,

@@ -70,9 +70,15 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(db: PgPool)
     wait_for_qr(&mallory).await;
     enrol(&app, &mallory).await;
     let now = app.clock.now();
-    let activation = applications::create(&app.db, &app.vault, mallory.user_id(), Kind::Activation, now)
-        .await
-        .unwrap();
+    let activation = applications::create(
+        &app.db,
+        &app.vault,
+        mallory.user_id(),
+        Kind::Activation,
+        now,
+    )
+    .await
+    .unwrap();
     for kind in Kind::Activation.required_documents() {
         let number = match kind {
             DocumentKind::Snils => SNILS,
@@ -115,7 +121,11 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(db: PgPool)
         accounts::step(&app.db, mallory.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
-    assert!(!accounts::has_snils(&app.db, mallory.user_id()).await.unwrap());
+    assert!(
+        !accounts::has_snils(&app.db, mallory.user_id())
+            .await
+            .unwrap()
+    );
     let closed = applications::get(&app.db, &app.vault, mallory.user_id(), activation.id)
         .await
         .unwrap();
@@ -185,7 +195,9 @@ async fn typing_one_snils_after_another_is_limited(db: PgPool) {
         "{}",
         limited.body()
     );
-    let kinds = security_events::kinds_for(&app.db, eve.user_id()).await.unwrap();
+    let kinds = security_events::kinds_for(&app.db, eve.user_id())
+        .await
+        .unwrap();
     assert_eq!(
         kinds
             .iter()

@@ -2,8 +2,8 @@
 //! practitioner gets «Вход в личный кабинет: это вы?» and answers by
 //! picking the number the portal shows; the portal reads the answer back.
 
-use medcab_core::UserId;
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::login_confirmations::IP_FIELD;
 use medcab_core::{outbox, security_events};
 use medcab_e2e::{ApiClient, ApiReply, Phone, TestApp, valid_snils};

@@ -3,8 +3,8 @@
 //! window opens, and 7 days and 1 day before an inspection. The bot's clock
 //! is moved day by day and the scheduler ticks as it would in production.
 
-use medcab_core::UserId;
 use chrono::{Days, NaiveDate};
+use medcab_core::UserId;
 use medcab_core::clock::moscow_today;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta};
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind};

@@ -3,8 +3,8 @@
 //! reaches the practitioner's chat as a push; and every operator command
 //! and button is refused to anyone else, forged or not.
 
-use medcab_core::UserId;
 use chrono::NaiveDate;
+use medcab_core::UserId;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
 use medcab_core::operators::{self, AuditAction};
@@ -509,7 +509,11 @@ async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(db: P
         "{why:?}"
     );
     assert!(why.contains(&"not_found".to_owned()), "{why:?}");
-    assert_eq!(refusals(&app, petr.user_id()).await, 1, "the uncited document");
+    assert_eq!(
+        refusals(&app, petr.user_id()).await,
+        1,
+        "the uncited document"
+    );
     app.finish().await;
 }
 

@@ -3,8 +3,8 @@
 //! factor enrols one first; wrong codes lock; nothing personal is shown
 //! before the code.
 
-use medcab_core::UserId;
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::security_events;
 use medcab_e2e::{Phone, TestApp};
@@ -387,17 +387,28 @@ async fn only_operators_see_the_staff_commands_in_their_menu(db: PgPool) {
     medcab_core::operators::revoke(&app.db, UserId::from_stored(olga.id), app.clock.now())
         .await
         .unwrap();
-    medcab_bot::handlers::commands::publish_for_user(&app.bot_api(), &app.db, UserId::from_stored(olga.id))
-        .await
-        .unwrap();
-    assert_eq!(menu_of(&app, UserId::from_stored(olga.id)).await, practitioner);
+    medcab_bot::handlers::commands::publish_for_user(
+        &app.bot_api(),
+        &app.db,
+        UserId::from_stored(olga.id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        menu_of(&app, UserId::from_stored(olga.id)).await,
+        practitioner
+    );
 
     // Revoked where the bot could not be told: the first refused staff
     // command says why and puts the menu right.
     medcab_core::operators::revoke(&app.db, UserId::from_stored(boris.id), app.clock.now())
         .await
         .unwrap();
-    assert!(menu_of(&app, UserId::from_stored(boris.id)).await.contains(&"review".to_owned()));
+    assert!(
+        menu_of(&app, UserId::from_stored(boris.id))
+            .await
+            .contains(&"review".to_owned())
+    );
     let boris = app.phone(boris);
     assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
     assert_eq!(menu_of(&app, boris.user_id()).await, practitioner);

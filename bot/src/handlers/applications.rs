@@ -33,9 +33,9 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::records::{self, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, HandlerError, HandlerResult};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// How many applications the list shows in full; a Telegram message holds
 /// 4096 characters and each may carry an operator's note.
@@ -135,7 +135,7 @@ fn missing_text(t: Texts, missing: &[DocumentKind]) -> String {
     t.msg_with(
         "app-missing",
         [
-            ("count", Arg::Number(missing.len() as i64)),
+            ("count", Arg::count(missing.len())),
             ("list", Arg::Text(&document_names(t, missing))),
         ],
     )
@@ -228,7 +228,7 @@ pub async fn list_screen(
     let text = if all.is_empty() {
         t.msg("app-list-empty")
     } else {
-        let mut text = t.msg_with("app-list-title", [("count", Arg::Number(all.len() as i64))]);
+        let mut text = t.msg_with("app-list-title", [("count", Arg::count(all.len()))]);
         for app in all.iter().take(LIST_LIMIT) {
             text.push_str("\n\n");
             text.push_str(&describe(t, app, false));
@@ -237,7 +237,7 @@ pub async fn list_screen(
             text.push_str("\n\n");
             text.push_str(&t.msg_with(
                 "app-list-more",
-                [("count", Arg::Number((all.len() - LIST_LIMIT) as i64))],
+                [("count", Arg::count(all.len() - LIST_LIMIT))],
             ));
         }
         // Every application keeps its button, the older ones too.

@@ -23,9 +23,9 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 
 use super::{ChatDialogue, HandlerResult, State, documents, education, profile, screen};
-use crate::user_ids::StoredId;
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 pub async fn cancel(
     bot: Bot,

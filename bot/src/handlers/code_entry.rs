@@ -17,9 +17,9 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 
 use super::{HandlerError, screen};
-use crate::user_ids::sender;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::sender;
 
 /// Checks the code in `msg`, deletes the message (a code is a secret, if a
 /// short-lived one), and tells the user why when it is not taken. True when
@@ -35,7 +35,7 @@ pub async fn take_code(
         screen::say(bot, msg.chat.id, t.msg("code-malformed")).await?;
         return Ok(false);
     };
-    let user_id = sender(&msg)?;
+    let user_id = sender(msg)?;
     let now = services.clock.now();
     let checked =
         second_factor::check_code(db, &services.vault, user_id, code, now, services.factor).await;

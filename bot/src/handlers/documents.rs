@@ -29,8 +29,8 @@
 //! is taken as well. The draft is discarded once the document is stored,
 //! or when the user gives up (/cancel, «« К документам»).
 
-use medcab_core::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
+use medcab_core::UserId;
 use medcab_core::clock;
 use medcab_core::dates::{self, DateError};
 use medcab_core::documents::{
@@ -51,9 +51,9 @@ use super::records;
 use super::records::conversation::{self, Conversation};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// The longest number taken: real ones are under 30 characters, and a
 /// number is shown in lists and buttons that must stay within Telegram's
@@ -246,8 +246,8 @@ fn kind_name(t: Texts, kind: DocumentKind) -> String {
     t.msg_with("doc-kind", [("kind", Arg::Text(kind.as_str()))])
 }
 
-fn max_megabytes(max_bytes: usize) -> i64 {
-    (max_bytes / (1024 * 1024)) as i64
+fn max_megabytes(max_bytes: usize) -> Arg<'static> {
+    Arg::count(max_bytes / (1024 * 1024))
 }
 
 /// The practitioner's unfinished document, if any.
@@ -297,10 +297,7 @@ pub async fn list_screen(
     let text = if documents.is_empty() {
         t.msg("doc-list-empty")
     } else {
-        let mut text = t.msg_with(
-            "doc-list-title",
-            [("count", Arg::Number(documents.len() as i64))],
-        );
+        let mut text = t.msg_with("doc-list-title", [("count", Arg::count(documents.len()))]);
         for (index, document) in documents.iter().enumerate() {
             let kind = kind_name(t, document.kind);
             let number = document.number.as_deref().unwrap_or_default();
@@ -320,7 +317,7 @@ pub async fn list_screen(
             text.push_str(&t.msg_with(
                 "doc-line",
                 [
-                    ("index", Arg::Number(index as i64 + 1)),
+                    ("index", Arg::count(index + 1)),
                     ("kind", Arg::Text(&kind)),
                     ("has_number", Arg::Text(yes_no(!number.is_empty()))),
                     ("number", Arg::Text(number)),
@@ -419,7 +416,7 @@ fn question(t: Texts, draft: &Draft, max_bytes: usize) -> Screen {
             "doc-ask-file",
             [
                 ("kind", Arg::Text(&kind)),
-                ("max", Arg::Number(max_megabytes(max_bytes))),
+                ("max", max_megabytes(max_bytes)),
             ],
         ),
     };
@@ -463,7 +460,10 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
             ("validity", Arg::Text(validity)),
             ("until", Arg::Text(&until)),
             ("type", Arg::Text(document.file_type.extension())),
-            ("size", Arg::Text(&t.size(document.file_size.max(0) as u64))),
+            (
+                "size",
+                Arg::Text(&t.size(u64::try_from(document.file_size).unwrap_or_default())),
+            ),
             ("added", Arg::Text(&t.day_of(document.created_at))),
         ],
     );
@@ -775,7 +775,7 @@ async fn take_number(
         Ok(number) => number,
         Err(key) => {
             code_entry::forget_message(bot, msg).await;
-            let reason = t.msg_with(key, [("max", Arg::Number(MAX_NUMBER_CHARS as i64))]);
+            let reason = t.msg_with(key, [("max", Arg::count(MAX_NUMBER_CHARS))]);
             return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
         }
     };
@@ -1023,10 +1023,7 @@ async fn take_file(
                     [
                         ("used", Arg::Text(&t.size(used))),
                         ("size", Arg::Text(&t.size(bytes.len() as u64))),
-                        (
-                            "max",
-                            Arg::Number((quota.max_total_bytes / (1024 * 1024)) as i64),
-                        ),
+                        ("max", Arg::total(quota.max_total_bytes / (1024 * 1024))),
                     ],
                 )
             };
@@ -1052,7 +1049,7 @@ fn file_reason(t: Texts, rejection: FileRejection) -> String {
             "doc-file-too-large",
             [
                 ("size", Arg::Text(&t.size(size as u64))),
-                ("max", Arg::Number((max / (1024 * 1024)) as i64)),
+                ("max", Arg::count(max / (1024 * 1024))),
             ],
         ),
         FileRejection::UnsupportedType { .. } => t.msg("doc-file-wrong-type"),

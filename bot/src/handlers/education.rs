@@ -41,8 +41,8 @@
 //! core's (`validate_education`, `validate_additional`); this module asks
 //! and words the answers. Behind the step-up, like the rest of the profile.
 
-use medcab_core::UserId;
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::dates::{self, DateError};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Actor, Entity};
@@ -61,9 +61,9 @@ use super::records::conversation::{self, Conversation};
 use super::records::{self, parse_id, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// A question about a diploma or a programme; also a field to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -446,14 +446,12 @@ fn question_text(t: Texts, question: Question) -> String {
 
 fn text_problem(t: Texts, problem: TextProblem) -> String {
     match problem {
-        TextProblem::TooShort { min } => t.msg_with(
-            "profile-problem-text-short",
-            [("min", Arg::Number(min as i64))],
-        ),
-        TextProblem::TooLong { max } => t.msg_with(
-            "profile-problem-text-long",
-            [("max", Arg::Number(max as i64))],
-        ),
+        TextProblem::TooShort { min } => {
+            t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
+        }
+        TextProblem::TooLong { max } => {
+            t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
+        }
     }
 }
 

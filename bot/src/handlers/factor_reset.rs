@@ -20,9 +20,9 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// [📵 Нет доступа к приложению]: a request is made (or the open one shown).
 pub async fn lost(

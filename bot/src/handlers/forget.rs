@@ -27,8 +27,8 @@
 //! Nothing here depends on Redis: whether a code is awaited is a marker in
 //! PostgreSQL (`drafts`, kind `forget`), fresh for ten minutes.
 
-use medcab_core::UserId;
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::erasure::{self, Erased};
 use medcab_core::second_factor;
@@ -38,10 +38,10 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, code_entry};
-use crate::user_ids::StoredId;
 use crate::flood::FloodGuard;
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// How long /forget waits for the code.
 fn code_wait() -> Duration {

@@ -9,10 +9,10 @@ use teloxide::prelude::*;
 
 use super::HandlerResult;
 use super::screen;
-use crate::user_ids::StoredId;
 use crate::config::Brand;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 pub async fn show(
     bot: Bot,

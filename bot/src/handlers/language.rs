@@ -19,9 +19,9 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, State, commands, main_menu};
-use crate::user_ids::StoredId;
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 pub fn picker(t: Texts) -> Screen {
     Screen {

@@ -34,9 +34,9 @@ use uuid::Uuid;
 
 use super::HandlerResult;
 use super::screen::{self, Screen};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// One of the numbers, or [🚫 Это не я].
 pub async fn answer(

@@ -23,9 +23,9 @@ use medcab_core::accounts;
 use sqlx::PgPool;
 
 use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language, step_up};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 // The sections register their screens in the route table's module
 // (`handlers::section_screen`): the menu knows only the `Section` enum.

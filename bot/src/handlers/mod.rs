@@ -31,9 +31,9 @@ mod staff;
 mod step_up;
 mod typed_text;
 
-use medcab_core::UserId;
 use dptree::case;
 use medcab_core::Language;
+use medcab_core::UserId;
 use medcab_core::accounts::Step;
 use medcab_core::onboarding::Position;
 use medcab_core::telegram_users::{self, ChatKind, Visit};
@@ -48,9 +48,9 @@ pub use actions::Action;
 pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
 
-use crate::user_ids::StoredId;
 use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;
+use crate::user_ids::StoredId;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 pub type HandlerResult = Result<(), HandlerError>;

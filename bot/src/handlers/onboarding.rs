@@ -55,9 +55,9 @@ use teloxide::types::{
 
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, code_entry, main_menu};
-use crate::user_ids::{StoredId, sender};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::{StoredId, sender};
 
 /// The position of a user who is not active yet; `None` for active users
 /// (they go on to the main routes).
@@ -303,10 +303,9 @@ fn snils_error(t: Texts, error: &SnilsError) -> String {
     match error {
         SnilsError::Empty => t.msg("snils-empty"),
         SnilsError::InvalidCharacters => t.msg("snils-not-digits"),
-        SnilsError::WrongLength { digits } => t.msg_with(
-            "snils-wrong-length",
-            [("digits", Arg::Number(*digits as i64))],
-        ),
+        SnilsError::WrongLength { digits } => {
+            t.msg_with("snils-wrong-length", [("digits", Arg::count(*digits))])
+        }
         SnilsError::Checksum => t.msg("snils-checksum"),
     }
 }
@@ -519,7 +518,8 @@ pub async fn receive_code(
         }
         screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
         let heading =
-            main_menu::with_activation_note(t, &db, msg.chat.id.stored()?, t.msg("menu-title")).await?;
+            main_menu::with_activation_note(t, &db, msg.chat.id.stored()?, t.msg("menu-title"))
+                .await?;
         screen::show(&bot, msg.chat.id, main_menu::menu(t, heading)).await?;
     }
     Ok(())

@@ -5,8 +5,8 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, screen};
-use crate::user_ids::sender;
 use crate::i18n::{Arg, Texts};
+use crate::user_ids::sender;
 
 pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult {
     let user_id = sender(&msg)?;

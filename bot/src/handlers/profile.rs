@@ -41,9 +41,9 @@ use super::records::conversation::{self, Conversation};
 use super::records::{self};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// What a button on the profile screens does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +143,6 @@ impl Conversation for Form {
             })
     }
 }
-
 
 /// The section's screen: the card, or an invitation to fill it in.
 pub async fn section_screen(
@@ -300,26 +299,24 @@ fn problem(t: Texts, problem: ProfileProblem) -> String {
             [("date", Arg::Text(&t.date(earliest)))],
         ),
         ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => match text {
-            TextProblem::TooShort { min } => t.msg_with(
-                "profile-problem-text-short",
-                [("min", Arg::Number(min as i64))],
-            ),
-            TextProblem::TooLong { max } => t.msg_with(
-                "profile-problem-text-long",
-                [("max", Arg::Number(max as i64))],
-            ),
+            TextProblem::TooShort { min } => {
+                t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
+            }
+            TextProblem::TooLong { max } => {
+                t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
+            }
         },
         ProfileProblem::Email(EmailError::TooLong) => t.msg("profile-problem-email-long"),
         ProfileProblem::Email(_) => t.msg("profile-problem-email"),
         ProfileProblem::Inn(InnError::Checksum) => t.msg("profile-problem-inn-checksum"),
         ProfileProblem::Inn(InnError::WrongLength { digits }) => t.msg_with(
             "profile-problem-inn-length",
-            [("digits", Arg::Number(digits as i64))],
+            [("digits", Arg::count(digits))],
         ),
         ProfileProblem::Inn(_) => t.msg("profile-problem-digits"),
         ProfileProblem::Passport(PassportError::WrongLength { digits }) => t.msg_with(
             "profile-problem-passport-length",
-            [("digits", Arg::Number(digits as i64))],
+            [("digits", Arg::count(digits))],
         ),
         ProfileProblem::Passport(_) => t.msg("profile-problem-digits"),
         ProfileProblem::DivisionCode(DivisionCodeError::WrongLength { .. })

@@ -45,9 +45,9 @@
 //! bot:  (the same message) ✅ Часовой пояс: Екатеринбург (UTC+5). ⚙️ …
 //! ```
 
-use medcab_core::UserId;
 use chrono::{DateTime, Offset, TimeZone, Utc};
 use dptree::case;
+use medcab_core::UserId;
 use medcab_core::consent;
 use medcab_core::notification_settings::{
     self, QuietHours, QuietHoursError, RUSSIAN_TIME_ZONES, Settings,
@@ -61,9 +61,9 @@ use teloxide::types::InlineKeyboardMarkup;
 use super::commands::Command;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// The quiet hours offered as buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,10 +393,7 @@ fn released(t: Texts, settings: &Settings, now: DateTime<Utc>, retimed: u64) -> 
     }
     format!(
         " {}",
-        t.msg_with(
-            "settings-released",
-            [("count", Arg::Number(retimed as i64))]
-        )
+        t.msg_with("settings-released", [("count", Arg::total(retimed))])
     )
 }
 

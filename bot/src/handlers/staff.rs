@@ -34,8 +34,8 @@
 //! to press it again; after a typed answer (a note, a broadcast's answer),
 //! to send it again — the dialogue they were in is kept.
 
-use medcab_core::UserId;
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::operator_factors::{self, Access};
 use medcab_core::second_factor::{CodeCheck, FactorError};
 use medcab_core::security_events::{self, Kind as SecurityKind};
@@ -45,9 +45,9 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatAction, InputFile, ParseMode};
 
 use super::{ChatDialogue, HandlerError, HandlerResult, broadcast, code_entry, review, screen};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Whether a staff action may go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +239,8 @@ async fn send_qr(
         .protect_content(true)
         .await?;
     if let Some(previous) =
-        operator_factors::remember_enrolment_message(db, chat_id.stored()?, i64::from(sent.id.0)).await?
+        operator_factors::remember_enrolment_message(db, chat_id.stored()?, i64::from(sent.id.0))
+            .await?
     {
         screen::delete_stored(bot, chat_id, previous).await;
     }
@@ -352,7 +353,12 @@ pub(super) async fn record_refusal(
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    tracing::warn!(user_id = user_id.get(), attempted, why, "an operator action was refused");
+    tracing::warn!(
+        user_id = user_id.get(),
+        attempted,
+        why,
+        "an operator action was refused"
+    );
     let mut conn = db.acquire().await?;
     let details = serde_json::json!({ "attempted": attempted, "why": why });
     security_events::record(

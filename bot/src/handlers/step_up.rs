@@ -36,9 +36,9 @@ use super::{
     Action, ChatDialogue, HandlerError, HandlerResult, State, applications, code_entry, documents,
     education, profile, records,
 };
-use crate::user_ids::StoredId;
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// What was sent while the session was closed, and where the chat was.
 #[derive(Debug, Clone, Serialize, Deserialize)]

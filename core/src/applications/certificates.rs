@@ -120,12 +120,22 @@ mod tests {
     async fn a_request_keeps_what_it_asks_for_and_only_its_owner_reads_it(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
-        accounts::open(&db, UserId::from_stored(7), now).await.unwrap();
-        accounts::open(&db, UserId::from_stored(8), now).await.unwrap();
-
-        let app = request(&db, &vault, UserId::from_stored(7), Certificate::NmoStatement, now)
+        accounts::open(&db, UserId::from_stored(7), now)
             .await
             .unwrap();
+        accounts::open(&db, UserId::from_stored(8), now)
+            .await
+            .unwrap();
+
+        let app = request(
+            &db,
+            &vault,
+            UserId::from_stored(7),
+            Certificate::NmoStatement,
+            now,
+        )
+        .await
+        .unwrap();
 
         assert_eq!(app.kind, Kind::CertificateRequest);
         assert_eq!(

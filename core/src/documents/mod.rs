@@ -260,7 +260,9 @@ pub async fn store_within(
             return Ok(Stored::Duplicate(existing));
         }
         let (count, bytes) = usage(&mut tx, owner_id).await?;
-        if count >= quota.max_count || bytes + file_size as u64 > quota.max_total_bytes {
+        // A size is never negative; one that were would not fit anyway.
+        let adding = u64::try_from(file_size).unwrap_or(u64::MAX);
+        if count >= quota.max_count || bytes.saturating_add(adding) > quota.max_total_bytes {
             return Err(DocumentError::OverQuota {
                 count,
                 bytes,

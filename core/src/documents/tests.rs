@@ -104,7 +104,10 @@ async fn a_stored_document_reads_back_for_its_owner(db: PgPool) {
     assert_eq!(document.valid_until, None);
     assert_eq!(document.issuer.as_deref(), Some(ISSUER));
     assert_eq!(document.file_type, FileType::Pdf);
-    assert_eq!(document.file_size, pdf(MARKER).len() as i64);
+    assert_eq!(
+        document.file_size,
+        i64::try_from(pdf(MARKER).len()).unwrap()
+    );
     assert_eq!(document.file_name, FILE_NAME);
     // A keyed digest, not the file's plain SHA-256.
     assert_eq!(document.digest, super::file_digest(&vault, &pdf(MARKER)));

@@ -110,7 +110,9 @@ mod tests {
             (1 << 52) - 1
         );
         assert_eq!(
-            UserId::from_telegram(i64::MAX.unsigned_abs()).unwrap().get(),
+            UserId::from_telegram(i64::MAX.unsigned_abs())
+                .unwrap()
+                .get(),
             i64::MAX
         );
     }
@@ -132,7 +134,16 @@ mod tests {
     fn a_typed_id_is_digits_only() {
         assert_eq!(UserId::parse(" 1001 ").unwrap(), UserId::from_stored(1001));
         assert_eq!("42".parse::<UserId>().unwrap().get(), 42);
-        for bad in ["", "  ", "-5", "+5", "0", "12a", "1.5", "99999999999999999999"] {
+        for bad in [
+            "",
+            "  ",
+            "-5",
+            "+5",
+            "0",
+            "12a",
+            "1.5",
+            "99999999999999999999",
+        ] {
             assert_eq!(
                 UserId::parse(bad),
                 Err(UserIdError::NotANumber(bad.to_owned())),

@@ -296,7 +296,9 @@ async fn operators_are_told_when_the_feed_brings_something_new(db: PgPool) {
             .await
             .unwrap();
     }
-    crate::operators::revoke(&db, UserId::from_stored(903), noon()).await.unwrap();
+    crate::operators::revoke(&db, UserId::from_stored(903), noon())
+        .await
+        .unwrap();
     let items = [item("a", "Первый"), item("b", "Второй")];
     propose_from_feed(&db, FEED, &items, noon()).await.unwrap();
     // Nothing new the second time: nobody is told again.

@@ -143,8 +143,15 @@ pub async fn restore_profile(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Option<Profile>, ProfileError> {
-    let Some(old) =
-        history::version(db, vault, owner_id, Entity::Profile, owner_id.get(), version).await?
+    let Some(old) = history::version(
+        db,
+        vault,
+        owner_id,
+        Entity::Profile,
+        owner_id.get(),
+        version,
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -193,10 +200,13 @@ pub async fn erase_owner(tx: &mut PgConnection, owner_id: UserId) -> Result<u64,
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    deleted += sqlx::query!("DELETE FROM profiles WHERE telegram_user_id = $1", owner_id.get())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    deleted += sqlx::query!(
+        "DELETE FROM profiles WHERE telegram_user_id = $1",
+        owner_id.get()
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     Ok(deleted)
 }
 

@@ -186,7 +186,8 @@ async fn concurrent_operators_never_share_an_application(db: PgPool) {
     operators_are(&db, &[OLGA, PETR, IRINA]).await;
     let vault = vault();
     for (n, &owner) in owners.iter().enumerate() {
-        submitted(&db, &vault, owner, start() + Duration::seconds(n as i64)).await;
+        let n = i64::try_from(n).unwrap();
+        submitted(&db, &vault, owner, start() + Duration::seconds(n)).await;
     }
     let now = start() + Duration::hours(1);
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(3));
@@ -218,10 +219,10 @@ async fn concurrent_operators_never_share_an_application(db: PgPool) {
     let distinct: HashSet<i64> = all.iter().copied().collect();
     assert_eq!(
         all.len(),
-        APPLICATIONS as usize,
+        usize::try_from(APPLICATIONS).unwrap(),
         "each claimed once: {all:?}"
     );
-    assert_eq!(distinct.len(), APPLICATIONS as usize);
+    assert_eq!(distinct.len(), usize::try_from(APPLICATIONS).unwrap());
 }
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -290,7 +291,10 @@ async fn a_lease_that_ran_out_lets_another_operator_take_over(db: PgPool) {
         .await
         .unwrap()
         .unwrap();
-    let pushes_before = outbox::for_chat(&db, ANNA.private_chat()).await.unwrap().len();
+    let pushes_before = outbox::for_chat(&db, ANNA.private_chat())
+        .await
+        .unwrap()
+        .len();
 
     let within = now + lease() - Duration::seconds(1);
     assert_eq!(
@@ -314,7 +318,10 @@ async fn a_lease_that_ran_out_lets_another_operator_take_over(db: PgPool) {
         })
     );
     assert_eq!(
-        outbox::for_chat(&db, ANNA.private_chat()).await.unwrap().len(),
+        outbox::for_chat(&db, ANNA.private_chat())
+            .await
+            .unwrap()
+            .len(),
         pushes_before,
         "still in review: the practitioner is not told again"
     );

@@ -1,8 +1,8 @@
 //! «📥 Предложено из ленты»: the notices the configured feed proposed, each
 //! previewed as it would be pushed, then published or dismissed, once.
 
-use medcab_core::UserId;
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::audience;
 use medcab_core::notices::{self, DecisionError, Notice, Status};
 use medcab_core::outbox::Category;
@@ -14,11 +14,11 @@ use super::{
     BcAction, Compose, operator_of, progress, record_refusal, refused, render_push, shorten,
     targets,
 };
-use crate::user_ids::StoredId;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Proposals listed on one screen; the rest come once these are decided.
 const PROPOSALS_SHOWN: usize = 20;
@@ -130,7 +130,7 @@ async fn proposals_screen(
     }
     text.push_str(&t.msg_with(
         "broadcast-proposals-title",
-        [("count", Arg::Number(proposals.len() as i64))],
+        [("count", Arg::count(proposals.len()))],
     ));
     let rows = proposals
         .iter()

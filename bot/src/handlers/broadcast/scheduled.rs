@@ -29,11 +29,11 @@ use super::{
     BcAction, Compose, LIST_SHOWN, date_text, grouped, operator_of, progress, record_refusal,
     refused, shorten,
 };
-use crate::user_ids::StoredId;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Inspections listed on one screen, soonest first.
 const SHOWN: usize = 20;
@@ -201,7 +201,7 @@ async fn list_screen(t: Texts, db: &PgPool, now: DateTime<Utc>) -> Result<Screen
     }
     let text = t.msg_with(
         "broadcast-inspections-title",
-        [("count", Arg::Number(upcoming.len() as i64))],
+        [("count", Arg::count(upcoming.len()))],
     );
     let rows = upcoming
         .iter()

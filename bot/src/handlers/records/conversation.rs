@@ -22,9 +22,9 @@ use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
-use crate::user_ids::StoredId;
 use crate::handlers::{ChatDialogue, HandlerError, HandlerResult, State};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// The draft of one conversation.
 pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {

@@ -14,16 +14,16 @@
 
 pub mod conversation;
 
-use medcab_core::UserId;
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::history::{Action as Change, Entity, Version};
 use medcab_core::security_events;
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, screen};
-use crate::user_ids::StoredId;
 use crate::i18n::{Arg, Texts};
+use crate::user_ids::StoredId;
 
 /// An id in callback data: plain decimal digits of a positive number,
 /// nothing else (no sign, no spaces), so one id has one spelling.
