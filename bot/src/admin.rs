@@ -1,6 +1,5 @@
 //! `medcab admin …`: an operator's chores, run by hand on a server.
 
-use medcab_core::UserId;
 use std::fs::File;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -12,6 +11,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use medcab_core::Clock;
+use medcab_core::UserId;
 use medcab_core::api_clients::{self, AddError};
 use medcab_core::audience::Reach;
 use medcab_core::broadcasts::{self, Source};

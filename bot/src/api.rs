@@ -13,7 +13,6 @@
 //! sees only the challenges it made. Errors are JSON:
 //! `{"error": "<code>", "message": "<for the developer>"}`.
 
-use medcab_core::UserId;
 use std::net::IpAddr;
 
 use axum::body::Bytes;
@@ -26,6 +25,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use medcab_core::Clock;
+use medcab_core::UserId;
 use medcab_core::accounts;
 use medcab_core::api_clients::{self, Client};
 use medcab_core::crypto::Vault;

@@ -19,7 +19,6 @@
 //! already in trouble, failing closed would silence everyone. Keys expire
 //! once a bucket is full again, so quiet users leave nothing in Redis.
 
-use medcab_core::UserId;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -29,6 +28,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use redis::aio::ConnectionManager;
 
 use medcab_core::Language;
+use medcab_core::UserId;
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, ParseMode, User};
 

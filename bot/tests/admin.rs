@@ -3,11 +3,11 @@
 
 mod common;
 use common::url_of;
-use medcab_core::UserId;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use medcab_core::UserId;
 use medcab_core::crypto::Vault;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta, Stored};
 use medcab_core::domain::{PhoneNumber, Snils};

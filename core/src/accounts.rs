@@ -5,10 +5,10 @@
 //! for onboarding: whatever happens to the bot or to Redis, a returning user
 //! resumes at this step. Phone and СНИЛС are sealed, with blind indexes.
 
-use crate::UserId;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::domain::{PhoneNumber, Snils};
 

@@ -21,10 +21,10 @@
 //! 100 000 rows (a notice with a 330-character summary) and committing
 //! takes 3.7 s.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::audience::{self, Audience, Recipient};
 use crate::outbox::{self, Category, Notification, Payload};
 use crate::review::{self, StaffRefusal};

@@ -3,9 +3,10 @@
 //! Owns the table `consents`. No personal field is asked for or stored
 //! before a consent is in force; the version says which text was agreed to.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+
+use crate::UserId;
 
 /// The version of the consent text in `locales/*/onboarding.ftl`. Change it
 /// whenever that text changes in substance: consents name what they agreed to.

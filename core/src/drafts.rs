@@ -5,12 +5,12 @@
 //! answers here, sealed, one draft per practitioner and kind: a bot
 //! restart, a Redis flush or a day of silence loses nothing the user typed.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 
 pub(crate) const FIELD: &str = "drafts.data";

@@ -17,11 +17,11 @@
 //! profile, applications) must be erased here too; the end-to-end test of
 //! /forget searches the whole database for what the user gave.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::crypto::Vault;
 use crate::security_events::{self, Kind};
 use crate::{consent, history, notification_settings, outbox, telegram_users, updates};

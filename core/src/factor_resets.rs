@@ -16,11 +16,11 @@
 //!   second-factor step (the bot enrols a new authenticator) and no session
 //!   outlives the old factor.
 
-use crate::UserId;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::outbox::{self, Notification, Payload, Push};

@@ -12,12 +12,12 @@
 //! metadata. Only the owner reads versions through [`versions`] and
 //! [`version`]; /forget erases them with [`erase_owner`].
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use zeroize::Zeroize;
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 
 pub const SNAPSHOT_FIELD: &str = "history.snapshot";

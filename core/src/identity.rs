@@ -23,11 +23,11 @@
 //!   and waiting factor resets. The phone, the profile and the documents
 //!   stay: they are the user's own, and /forget erases them.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts::{self, ConfirmError, Holder};
 use crate::applications::{self, ApplicationError};
 use crate::crypto::Vault;

@@ -27,10 +27,10 @@
 //! (`operators::AuditAction::InspectionScheduled`, `InspectionCancelled`)
 //! in the same transaction: ids and counts only.
 
-use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::clock::moscow_today;

@@ -19,13 +19,13 @@
 //! - the IP address is personal data: sealed, and dropped when the
 //!   challenge is closed (its time over, see [`next_to_close`]).
 
-use crate::UserId;
 use chrono::{DateTime, Duration, Utc};
 use rand::seq::SliceRandom as _;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::outbox::{self, Notification, Payload, Push};
 use crate::security_events::{self, Kind};

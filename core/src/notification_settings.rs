@@ -12,11 +12,11 @@
 //! an urgent row (a login confirmation) is never held. Changing quiet hours
 //! re-times what they hold ([`save`]).
 
-use crate::UserId;
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::outbox::Category;
 
 /// The zones of Russia, west to east: what /settings offers.

@@ -6,12 +6,12 @@
 //! PostgreSQL: a user who vanishes for days, a bot restart or a Redis flush
 //! all resume where the user was.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use serde_json::json;
 
+use crate::UserId;
 use crate::accounts::{self, AccountError, Step};
 use crate::applications::ApplicationError;
 use crate::consent;

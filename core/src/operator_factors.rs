@@ -17,11 +17,11 @@
 //! each operation's transaction (`crate::review::require_operator`), so core
 //! refuses a staff action without a session even if the bot did not ask.
 
-use crate::UserId;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::operators;
 use crate::second_factor::{self, CodeCheck, FactorError, FactorPolicy, WrongCode};

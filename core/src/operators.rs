@@ -11,10 +11,11 @@
 //! operator action that was refused. Audit rows hold ids, never personal
 //! data.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
+
+use crate::UserId;
 
 /// What became of a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

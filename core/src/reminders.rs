@@ -26,12 +26,12 @@
 //! the days left — never its number or anything else that identifies the
 //! person.
 
-use crate::UserId;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::applications::accreditation_window_opens;
 use crate::broadcasts::CHUNK;
 use crate::documents::DocumentKind;

@@ -9,11 +9,11 @@
 //! the escalation afresh. Counters are in PostgreSQL, so a restart or a
 //! Redis flush does not reset them.
 
-use crate::UserId;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::security_events::{self, Kind};

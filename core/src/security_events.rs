@@ -4,9 +4,10 @@
 //! After /forget a person's events are kept under their pseudonym
 //! (`subject`, see `erasure::pseudonym`), not their Telegram id.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+
+use crate::UserId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

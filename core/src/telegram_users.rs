@@ -2,10 +2,10 @@
 //!
 //! Owns the tables `telegram_users` and `chats`.
 
-use crate::UserId;
 use sqlx::{PgConnection, PgPool};
 
 use crate::Language;
+use crate::UserId;
 
 /// The kind of a Telegram chat, as far as delivery cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

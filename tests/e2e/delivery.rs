@@ -5,11 +5,11 @@
 //! Rows are written with core's `outbox::enqueue` directly, so these tests
 //! exercise delivery alone, whatever writes the rows.
 
-use medcab_core::UserId;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_bot::delivery::SWITCHED_OFF;
+use medcab_core::UserId;
 use medcab_core::consent;
 use medcab_core::notification_settings::{self, Settings};
 use medcab_core::outbox::{self, Kind, Notification, Payload, Push, Row};

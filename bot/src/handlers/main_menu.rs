@@ -14,11 +14,11 @@
 //! bot:  Главное меню. Выберите раздел: [👤 Профиль] …
 //! ```
 
-use medcab_core::UserId;
 use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
+use medcab_core::UserId;
 use medcab_core::accounts;
 use sqlx::PgPool;
 

@@ -4,11 +4,11 @@
 //! [`Kind::CertificateRequest`], gone with it. Asked when the request is
 //! made, so neither the practitioner nor the operator has to guess.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Application, ApplicationError, Kind, create};
+use crate::UserId;
 use crate::crypto::Vault;
 
 /// A certificate or an extract a practitioner may ask for.

@@ -20,11 +20,11 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 
-use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::documents::{self, DocumentError};

@@ -1,10 +1,10 @@
 //! Helpers shared by the storage tests of applications and review.
 
-use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::DataKey;
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::Vault;
 use crate::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};

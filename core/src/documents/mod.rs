@@ -22,7 +22,6 @@ mod meta;
 #[cfg(test)]
 mod tests;
 
-use crate::UserId;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,6 +29,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 

@@ -1,12 +1,12 @@
 //! Documents in PostgreSQL: stored sealed, read only by their owner,
 //! recognised when sent twice, versioned, erased.
 
-use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::*;
 use crate::DataKey;
+use crate::UserId;
 use crate::accounts;
 
 const ANNA: UserId = UserId::from_stored(1001);

@@ -27,12 +27,12 @@ pub mod feed;
 #[cfg(test)]
 mod tests;
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::operators::AuditAction;

@@ -1,10 +1,10 @@
 //! Regulatory notices: drafts checked, published with their pushes in one
 //! transaction, feed items proposed once and decided once.
 
-use crate::UserId;
 use sqlx::PgPool;
 
 use super::*;
+use crate::UserId;
 use crate::audience::fixtures::*;
 use crate::broadcasts;
 

@@ -4,7 +4,6 @@
 //! versioned as history's entity `education` (both tables draw ids from one
 //! sequence, so an id names one record).
 
-use crate::UserId;
 use std::fmt;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -14,6 +13,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::ProfileError;
 use super::fields::{DateProblem, TextProblem, bounded_text, past_date, required};
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity};
 

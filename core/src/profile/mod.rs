@@ -26,10 +26,10 @@ mod personal;
 #[cfg(test)]
 mod tests;
 
-use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::clock::moscow_today;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError, Version};

@@ -1,11 +1,11 @@
 //! The profile's and education's rules, and their storage: sealed at rest,
 //! versioned, restored, read and changed only by their owner, erased.
 
-use crate::UserId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::*;
+use crate::UserId;
 use crate::domain::{DivisionCodeError, EmailError, InnError, PassportError, PersonNameError};
 use crate::history::Actor;
 use crate::{DataKey, accounts, erasure};

@@ -14,12 +14,12 @@
 //! - Every refusal (own request, the same operator twice, a decided
 //!   request) is audited.
 
-use crate::UserId;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::{ReviewError, finish, require_operator};
+use crate::UserId;
 use crate::accounts;
 use crate::applications::Note;
 use crate::crypto::{RowKey, Vault};

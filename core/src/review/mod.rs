@@ -22,11 +22,11 @@ mod factor_resets;
 #[cfg(test)]
 mod tests;
 
-use crate::UserId;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts::{self, AccountError};
 use crate::applications::{self, Application, ApplicationError, Event, Lease, Note, Status};
 use crate::crypto::Vault;

@@ -1,13 +1,13 @@
 //! The review queue in PostgreSQL: claims and leases between operators,
 //! self-review, decisions, the audit, and second-factor resets.
 
-use crate::UserId;
 use std::collections::HashSet;
 
 use chrono::Duration;
 use sqlx::PgPool;
 
 use super::*;
+use crate::UserId;
 use crate::applications::test_support::*;
 use crate::applications::{Kind, ReviewDeadlines};
 use crate::operators::{AuditRecord, Grant, Revoke};
