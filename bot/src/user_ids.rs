@@ -35,10 +35,15 @@ impl StoredId for User {
     }
 }
 
-/// A private chat's id is its user's id.
+/// A private chat's id is its user's id; groups and channels have negative
+/// ids. (Not `ChatId::as_user`: it panics on ids past teloxide's own
+/// ranges, which the sandbox's users may have.)
 impl StoredId for ChatId {
     fn stored(&self) -> Result<UserId, NoStoredId> {
-        self.as_user().ok_or(NoStoredId::NotAPerson)?.stored()
+        match u64::try_from(self.0) {
+            Ok(id) if id > 0 => teloxide::types::UserId(id).stored(),
+            _ => Err(NoStoredId::NotAPerson),
+        }
     }
 }
 
@@ -79,5 +84,8 @@ mod tests {
             ChatId(-1_001_234_567_890).stored(),
             Err(NoStoredId::NotAPerson)
         );
+        assert_eq!(ChatId(0).stored(), Err(NoStoredId::NotAPerson));
+        // Past teloxide's range of user ids, still a person's chat.
+        assert_eq!(ChatId(1 << 45).stored(), Ok(UserId::from_stored(1 << 45)));
     }
 }
