@@ -233,6 +233,8 @@ pub async fn receive_contact(
     };
     let shared = SharedContact {
         phone_number: &contact.phone_number,
+        // An owner id that cannot be stored is not the sender's (theirs
+        // was stored), so the card is taken as someone else's.
         owner_id: contact.user_id.and_then(|id| id.stored().ok()),
     };
     let submitted = onboarding::submit_contact(&db, &services.vault, user_id, shared).await;
