@@ -387,8 +387,8 @@ fn snils(number: u32) -> Snils {
     let body = format!("{:09}", 100_000_000 + number);
     let sum: u32 = body
         .bytes()
-        .enumerate()
-        .map(|(i, digit)| u32::from(digit - b'0') * (9 - i as u32))
+        .zip((1..=9_u32).rev())
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
         .sum();
     let check = match sum {
         0..=99 => sum,
@@ -1310,7 +1310,7 @@ impl Report<'_> {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| {
-                    let at = first + *i as i64 * 1000;
+                    let at = i64::try_from(*i).map_or(i64::MAX, |i| first + i * 1000);
                     at >= from && at < to
                 })
                 .map(|(_, n)| n)

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use medcab_core::Clock;
+use medcab_core::UserId;
 use medcab_core::api_clients::{self, AddError};
 use medcab_core::audience::Reach;
 use medcab_core::broadcasts::{self, Source};
@@ -250,16 +251,16 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 #[derive(Debug, Args)]
 pub struct OperatorArgs {
     /// The user's numeric Telegram id (not the @username).
-    #[arg(value_name = "TELEGRAM_ID", value_parser = clap::value_parser!(i64).range(1..))]
-    pub telegram_id: i64,
+    #[arg(value_name = "TELEGRAM_ID", value_parser = UserId::parse)]
+    pub telegram_id: UserId,
 }
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("who").required(true).multiple(true)))]
 pub struct UnlinkArgs {
     /// The numeric Telegram id of the account to unlink.
-    #[arg(long, group = "who", value_parser = clap::value_parser!(i64).range(1..))]
-    pub telegram_id: Option<i64>,
+    #[arg(long, group = "who", value_parser = UserId::parse)]
+    pub telegram_id: Option<UserId>,
     /// The СНИЛС the account is linked to (11 digits, separators allowed).
     #[arg(long, group = "who")]
     pub snils: Option<String>,
@@ -612,7 +613,7 @@ fn granted_by() -> String {
     format!("medcab admin ({user})")
 }
 
-async fn grant_operator(telegram_id: i64) -> anyhow::Result<()> {
+async fn grant_operator(telegram_id: UserId) -> anyhow::Result<()> {
     let database = DatabaseSettings::from_env()?;
     let db = startup::connect_database(&database.url).await?;
     let grant = operators::grant(&db, telegram_id, &granted_by(), Clock::system().now())
@@ -631,7 +632,7 @@ async fn grant_operator(telegram_id: i64) -> anyhow::Result<()> {
 /// Sets the user's command menu to what their role allows now (the staff
 /// commands or not), when the bot's token is at hand; otherwise the bot
 /// sets it at its next start. The role itself is already saved either way.
-async fn update_command_menu(db: &PgPool, telegram_id: i64) {
+async fn update_command_menu(db: &PgPool, telegram_id: UserId) {
     let Some(token) = std::env::var("TELOXIDE_TOKEN")
         .ok()
         .filter(|token| !token.is_empty())
@@ -698,7 +699,7 @@ async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn revoke_operator(telegram_id: i64) -> anyhow::Result<()> {
+async fn revoke_operator(telegram_id: UserId) -> anyhow::Result<()> {
     let database = DatabaseSettings::from_env()?;
     let db = startup::connect_database(&database.url).await?;
     let revoke = operators::revoke(&db, telegram_id, Clock::system().now())

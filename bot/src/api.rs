@@ -25,6 +25,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use medcab_core::Clock;
+use medcab_core::UserId;
 use medcab_core::accounts;
 use medcab_core::api_clients::{self, Client};
 use medcab_core::crypto::Vault;
@@ -212,7 +213,7 @@ struct BySnils {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ByTelegram {
-    telegram_user_id: i64,
+    telegram_user_id: UserId,
 }
 
 #[derive(Debug, Serialize)]

@@ -80,9 +80,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_bot() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
-    let db =
-        startup::connect_database_with(&settings.database.url, 10 + settings.delivery.lanes as u32)
-            .await?;
+    let db = startup::connect_database_with(
+        &settings.database.url,
+        pool_size(10, settings.delivery.lanes),
+    )
+    .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
     let vault = Vault::with_keys(&settings.data_keys);
     if settings.registry_url.is_some() {
@@ -139,9 +141,11 @@ async fn run_bot() -> anyhow::Result<()> {
 
 async fn deliver() -> anyhow::Result<()> {
     let settings = DeliverSettings::from_env()?;
-    let db =
-        startup::connect_database_with(&settings.database.url, 2 + settings.delivery.lanes as u32)
-            .await?;
+    let db = startup::connect_database_with(
+        &settings.database.url,
+        pool_size(2, settings.delivery.lanes),
+    )
+    .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
     let delivery = Delivery::start(
         startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
@@ -191,4 +195,12 @@ pub async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
     }
+}
+
+/// Connections for `base` users plus one per delivery lane (saturating: a
+/// pool past `u32::MAX` would be refused by PostgreSQL long before).
+fn pool_size(base: u32, lanes: usize) -> u32 {
+    u32::try_from(lanes)
+        .unwrap_or(u32::MAX)
+        .saturating_add(base)
 }

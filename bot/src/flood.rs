@@ -28,6 +28,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use redis::aio::ConnectionManager;
 
 use medcab_core::Language;
+use medcab_core::UserId;
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, ParseMode, User};
 
@@ -93,9 +94,9 @@ struct RedisBucket {
 }
 
 struct LocalBuckets {
-    limiter: DefaultKeyedRateLimiter<i64>,
+    limiter: DefaultKeyedRateLimiter<UserId>,
     /// Users told to slow down, and when: not again before `quiet`.
-    told: Mutex<HashMap<i64, Instant>>,
+    told: Mutex<HashMap<UserId, Instant>>,
     /// How long one notice covers: until the bucket is full again.
     quiet: Duration,
     /// When Redis's failure was last logged: once a minute is enough.
@@ -127,7 +128,7 @@ impl FloodGuard {
     }
 
     /// Takes one update of `user_id` from its bucket, if there is room.
-    pub async fn admit(&self, user_id: i64) -> Admit {
+    pub async fn admit(&self, user_id: UserId) -> Admit {
         if let Some(redis) = &self.redis {
             let keys = [
                 format!("{}flood:{user_id}", redis.prefix),
@@ -156,7 +157,7 @@ impl FloodGuard {
     /// send-pacing bucket of their chat (`{prefix}pace:chat:{id}`, see
     /// `startup::delivery_options`), which would expire within seconds
     /// anyway. A failure is logged, not fatal.
-    pub async fn forget(&self, user_id: i64) {
+    pub async fn forget(&self, user_id: UserId) {
         self.local
             .told
             .lock()
@@ -173,12 +174,15 @@ impl FloodGuard {
         )
         .await;
         if !matches!(deleted, Ok(Ok(()))) {
-            tracing::warn!(user_id, "cannot delete a forgotten user's flood bucket");
+            tracing::warn!(
+                user_id = user_id.get(),
+                "cannot delete a forgotten user's flood bucket"
+            );
         }
     }
 
     /// The Redis keys that hold `user_id`'s bucket, for erasure.
-    pub fn keys(&self, user_id: i64) -> Vec<String> {
+    pub fn keys(&self, user_id: UserId) -> Vec<String> {
         self.redis
             .as_ref()
             .map(|redis| {
@@ -205,7 +209,7 @@ impl LocalBuckets {
         }
     }
 
-    fn admit(&self, user_id: i64) -> Admit {
+    fn admit(&self, user_id: UserId) -> Admit {
         let allowed = self.limiter.check_key(&user_id).is_ok();
         let mut told = self.told.lock().unwrap_or_else(|p| p.into_inner());
         // Users whose buckets are full again need no memory.
@@ -237,12 +241,18 @@ impl LocalBuckets {
 /// Whether `user`'s update may be handled; the first refused one of a
 /// flood is answered with «подождите немного» in the phone's language (the
 /// chosen one is in the database, which a flood must not reach).
-pub async fn admitted(bot: &Bot, guard: &FloodGuard, user: &User, chat: ChatId) -> bool {
-    match guard.admit(user.id.0 as i64).await {
+pub async fn admitted(
+    bot: &Bot,
+    guard: &FloodGuard,
+    user: &User,
+    user_id: UserId,
+    chat: ChatId,
+) -> bool {
+    match guard.admit(user_id).await {
         Admit::Go => true,
         Admit::Notify => {
             tracing::warn!(
-                user_id = user.id.0,
+                user_id = user_id.get(),
                 "a user floods the bot; dropping updates"
             );
             let t = Texts::new(Language::from_telegram(user.language_code.as_deref()));
@@ -293,7 +303,9 @@ mod tests {
             interval: Duration::from_secs(60),
         });
         let local = &guard.local;
-        let answers: Vec<Admit> = (0..6).map(|_| local.admit(1)).collect();
+        let answers: Vec<Admit> = (0..6)
+            .map(|_| local.admit(UserId::from_stored(1)))
+            .collect();
         assert_eq!(
             answers,
             [
@@ -306,7 +318,7 @@ mod tests {
             ]
         );
         // Another user has a bucket of their own.
-        assert_eq!(local.admit(2), Admit::Go);
+        assert_eq!(local.admit(UserId::from_stored(2)), Admit::Go);
     }
 
     #[tokio::test]
@@ -327,15 +339,15 @@ mod tests {
         // Two instances on one Redis share the user's bucket.
         let one = FloodGuard::redis(redis.clone(), prefix.clone(), limits);
         let two = FloodGuard::redis(redis.clone(), prefix.clone(), limits);
-        assert_eq!(one.admit(7).await, Admit::Go);
-        assert_eq!(two.admit(7).await, Admit::Go);
-        assert_eq!(one.admit(7).await, Admit::Notify);
-        assert_eq!(two.admit(7).await, Admit::Drop);
-        assert_eq!(one.admit(8).await, Admit::Go);
+        assert_eq!(one.admit(UserId::from_stored(7)).await, Admit::Go);
+        assert_eq!(two.admit(UserId::from_stored(7)).await, Admit::Go);
+        assert_eq!(one.admit(UserId::from_stored(7)).await, Admit::Notify);
+        assert_eq!(two.admit(UserId::from_stored(7)).await, Admit::Drop);
+        assert_eq!(one.admit(UserId::from_stored(8)).await, Admit::Go);
         let mut conn = redis.clone();
         let _: () = redis::cmd("DEL")
-            .arg(one.keys(7))
-            .arg(one.keys(8))
+            .arg(one.keys(UserId::from_stored(7)))
+            .arg(one.keys(UserId::from_stored(8)))
             .query_async(&mut conn)
             .await
             .unwrap();

@@ -232,12 +232,34 @@ pub enum Arg<'a> {
     Number(i64),
 }
 
+impl Arg<'_> {
+    /// A count of things (a list's length, a limit in characters) as a
+    /// number to show; one past `i64::MAX` shows as `i64::MAX`, which no
+    /// count in memory reaches.
+    pub fn count(n: usize) -> Self {
+        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// A count from the database or the outbox, unsigned.
+    pub fn total(n: u64) -> Self {
+        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
     use super::*;
+
+    #[test]
+    fn counts_saturate_instead_of_wrapping() {
+        assert!(matches!(Arg::count(3), Arg::Number(3)));
+        assert!(matches!(Arg::count(usize::MAX), Arg::Number(i64::MAX)));
+        assert!(matches!(Arg::total(u64::MAX), Arg::Number(i64::MAX)));
+        assert!(matches!(Arg::total(7), Arg::Number(7)));
+    }
 
     fn keys(language: Language) -> BTreeSet<String> {
         sources(language)

@@ -20,3 +20,4 @@ pub mod sandbox_mode;
 pub mod scheduler;
 pub mod startup;
 pub mod telemetry;
+pub mod user_ids;

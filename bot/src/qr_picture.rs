@@ -91,11 +91,12 @@ mod tests {
         let colors = code.to_colors();
         for y in 0..side {
             for x in 0..side {
-                let (mx, my) = ((x / 8) as isize - 4, (y / 8) as isize - 4);
-                let inside =
-                    (0..modules as isize).contains(&mx) && (0..modules as isize).contains(&my);
-                let dark =
-                    inside && colors[my as usize * modules + mx as usize] == qrcode::Color::Dark;
+                // Modules counted from the picture's corner: the code's own
+                // start 4 modules in, past the quiet zone.
+                let (mx, my) = (x / 8, y / 8);
+                let code_area = 4..modules + 4;
+                let inside = code_area.contains(&mx) && code_area.contains(&my);
+                let dark = inside && colors[(my - 4) * modules + (mx - 4)] == qrcode::Color::Dark;
                 assert_eq!(
                     pixels[y * side + x],
                     if dark { 0 } else { 255 },

@@ -294,13 +294,13 @@ async fn withdraw_qr_codes(
             };
             if let Err(error) = enrolments
                 .bot
-                .delete_message(ChatId(*chat), MessageId(message))
+                .delete_message(ChatId(chat.private_chat()), MessageId(message))
                 .await
             {
-                tracing::info!(%error, chat, "cannot delete a withdrawn QR code");
+                tracing::info!(%error, chat = chat.get(), "cannot delete a withdrawn QR code");
             }
         }
-        if (stale.len() as i64) < QR_BATCH {
+        if i64::try_from(stale.len()).unwrap_or(i64::MAX) < QR_BATCH {
             return Ok(total);
         }
     }
@@ -334,7 +334,7 @@ async fn close_cards(
             let edited = enrolments
                 .bot
                 .edit_message_text(
-                    ChatId(user_id),
+                    ChatId(user_id.private_chat()),
                     MessageId(message),
                     t.msg("session-card-closed"),
                 )
@@ -345,7 +345,7 @@ async fn close_cards(
                 tracing::info!(%error, "cannot close the card of an ended session");
             }
         }
-        if (closed.len() as i64) < CARD_BATCH {
+        if i64::try_from(closed.len()).unwrap_or(i64::MAX) < CARD_BATCH {
             return Ok(total);
         }
     }

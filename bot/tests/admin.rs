@@ -7,6 +7,7 @@ use common::url_of;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use medcab_core::UserId;
 use medcab_core::crypto::Vault;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta, Stored};
 use medcab_core::domain::{PhoneNumber, Snils};
@@ -189,7 +190,7 @@ async fn reseal_moves_everything_to_the_newest_key(db: PgPool) {
 
     let old = Vault::new(&DataKey::parse(A_KEY).unwrap());
     let now = chrono::Utc::now();
-    let anna = 1001;
+    let anna = UserId::from_stored(1001);
     accounts::open(&db, anna, now).await.unwrap();
     accounts::set_phone(
         &db,
@@ -377,7 +378,7 @@ fn help_documents_the_header() {
     assert!(text(&output.stdout).contains("import-registry"));
 }
 
-async fn is_operator(db: &PgPool, id: i64) -> bool {
+async fn is_operator(db: &PgPool, id: UserId) -> bool {
     medcab_core::operators::is_operator(db, id).await.unwrap()
 }
 
@@ -394,8 +395,8 @@ async fn grant_and_revoke_operator(db: PgPool) {
         "{}",
         text(&output.stdout)
     );
-    assert!(is_operator(&db, 5001).await);
-    assert!(!is_operator(&db, 5002).await);
+    assert!(is_operator(&db, UserId::from_stored(5001)).await);
+    assert!(!is_operator(&db, UserId::from_stored(5002)).await);
 
     let output = medcab(&["admin", "grant-operator", "5001"], &vars);
     assert!(output.status.success());
@@ -408,7 +409,7 @@ async fn grant_and_revoke_operator(db: PgPool) {
         "{}",
         text(&output.stdout)
     );
-    assert!(!is_operator(&db, 5001).await);
+    assert!(!is_operator(&db, UserId::from_stored(5001)).await);
 
     let output = medcab(&["admin", "revoke-operator", "5001"], &vars);
     assert!(output.status.success());
@@ -417,7 +418,7 @@ async fn grant_and_revoke_operator(db: PgPool) {
     // Granted again after a revocation.
     let output = medcab(&["admin", "grant-operator", "5001"], &vars);
     assert!(output.status.success());
-    assert!(is_operator(&db, 5001).await);
+    assert!(is_operator(&db, UserId::from_stored(5001)).await);
 }
 
 #[test]
@@ -713,7 +714,7 @@ async fn api_clients_are_added_listed_and_revoked_and_keys_never_stored(db: PgPo
 
 /// An account linked to `snils` (unconfirmed, as an applicant's), set up
 /// through core with the vault of `key`.
-async fn linked_account(db: &PgPool, vault: &Vault, id: i64, snils: &str) {
+async fn linked_account(db: &PgPool, vault: &Vault, id: UserId, snils: &str) {
     use medcab_core::{accounts, consent};
     let now = chrono::Utc::now();
     consent::give(db, id, now).await.unwrap();
@@ -732,9 +733,9 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     let url = url_of(&db).await;
     let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
     let vault = Vault::new(&DataKey::parse(A_KEY).unwrap());
-    linked_account(&db, &vault, 7001, "112-233-445 95").await;
-    linked_account(&db, &vault, 7002, "112-233-445 95").await;
-    linked_account(&db, &vault, 7003, "123-456-789 64").await;
+    linked_account(&db, &vault, UserId::from_stored(7001), "112-233-445 95").await;
+    linked_account(&db, &vault, UserId::from_stored(7002), "112-233-445 95").await;
+    linked_account(&db, &vault, UserId::from_stored(7003), "123-456-789 64").await;
 
     // Two accounts name this СНИЛС: support must say which.
     let output = medcab(&["admin", "unlink", "--snils", "112-233-445 95"], &vars);
@@ -746,7 +747,9 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     );
     assert!(text(&output.stderr).contains("--telegram-id"));
     assert_eq!(
-        accounts::step(&db, 7001).await.unwrap(),
+        accounts::step(&db, UserId::from_stored(7001))
+            .await
+            .unwrap(),
         Some(Step::SecondFactor)
     );
 
@@ -763,16 +766,28 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("7002 is unlinked"));
-    assert_eq!(accounts::step(&db, 7002).await.unwrap(), Some(Step::Snils));
     assert_eq!(
-        accounts::step(&db, 7001).await.unwrap(),
+        accounts::step(&db, UserId::from_stored(7002))
+            .await
+            .unwrap(),
+        Some(Step::Snils)
+    );
+    assert_eq!(
+        accounts::step(&db, UserId::from_stored(7001))
+            .await
+            .unwrap(),
         Some(Step::SecondFactor)
     );
 
     // One account left on it: unlinked by the СНИЛС alone.
     let output = medcab(&["admin", "unlink", "--snils", "112-233-445 95"], &vars);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(accounts::step(&db, 7001).await.unwrap(), Some(Step::Snils));
+    assert_eq!(
+        accounts::step(&db, UserId::from_stored(7001))
+            .await
+            .unwrap(),
+        Some(Step::Snils)
+    );
 
     // By Telegram id; a second time changes nothing.
     let output = medcab(&["admin", "unlink", "--telegram-id", "7003"], &vars);
@@ -782,7 +797,7 @@ async fn support_unlinks_an_account_by_telegram_id_or_snils(db: PgPool) {
     assert!(text(&output.stdout).contains("7003 is not linked"));
 
     for id in [7001, 7002, 7003] {
-        let kinds = medcab_core::security_events::kinds_for(&db, id)
+        let kinds = medcab_core::security_events::kinds_for(&db, UserId::from_stored(id))
             .await
             .unwrap();
         assert_eq!(kinds, ["account_unlinked"], "{id}");
@@ -833,7 +848,7 @@ async fn practitioner_in_quiet_hours(db: &PgPool, id: i64) {
         .await
         .unwrap();
     let now = chrono::Utc::now();
-    let minute = (now.hour() * 60 + now.minute()) as i16;
+    let minute = i16::try_from(now.hour() * 60 + now.minute()).unwrap();
     sqlx::query(
         r#"
         INSERT INTO notification_settings

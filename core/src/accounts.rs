@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::domain::{PhoneNumber, Snils};
 
@@ -50,10 +51,10 @@ pub enum AccountError {
 }
 
 /// The step a user is on, or `None` before consent opened an account.
-pub async fn step(db: &PgPool, user_id: i64) -> Result<Option<Step>, sqlx::Error> {
+pub async fn step(db: &PgPool, user_id: UserId) -> Result<Option<Step>, sqlx::Error> {
     let step = sqlx::query_scalar!(
         "SELECT step FROM accounts WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -61,14 +62,14 @@ pub async fn step(db: &PgPool, user_id: i64) -> Result<Option<Step>, sqlx::Error
 }
 
 /// Opens an account at the phone step; an existing one is left as it is.
-pub async fn open(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn open(db: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         INSERT INTO accounts (telegram_user_id, step, created_at)
         VALUES ($1, 'phone', $2)
         ON CONFLICT (telegram_user_id) DO NOTHING
         "#,
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(db)
@@ -80,7 +81,7 @@ pub async fn open(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<(), s
 pub async fn set_phone(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     phone: &PhoneNumber,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -88,8 +89,8 @@ pub async fn set_phone(
         UPDATE accounts SET phone = $2, phone_index = $3, step = 'snils'
         WHERE telegram_user_id = $1 AND step = 'phone'
         "#,
-        user_id,
-        vault.seal_str(PHONE_FIELD, &RowKey::id(user_id), phone.e164()),
+        user_id.get(),
+        vault.seal_str(PHONE_FIELD, &RowKey::id(user_id.get()), phone.e164()),
         vault.blind_index("phone", phone.e164()),
     )
     .execute(db)
@@ -100,11 +101,11 @@ pub async fn set_phone(
 pub async fn phone(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<PhoneNumber>, AccountError> {
     let sealed = sqlx::query_scalar!(
         "SELECT phone FROM accounts WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?
@@ -117,13 +118,13 @@ pub async fn phone(
 pub async fn set_snils(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     snils: &Snils,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET snils = $2, snils_index = $3 WHERE telegram_user_id = $1 AND step = 'snils'",
-        user_id,
-        vault.seal_str(SNILS_FIELD, &RowKey::id(user_id), snils.digits()),
+        user_id.get(),
+        vault.seal_str(SNILS_FIELD, &RowKey::id(user_id.get()), snils.digits()),
         vault.blind_index("snils", snils.digits()),
     )
     .execute(db)
@@ -132,10 +133,10 @@ pub async fn set_snils(
 }
 
 /// Whether a СНИЛС is stored, without opening it.
-pub async fn has_snils(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn has_snils(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     let stored = sqlx::query_scalar!(
         r#"SELECT snils IS NOT NULL AS "stored!" FROM accounts WHERE telegram_user_id = $1"#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -145,11 +146,11 @@ pub async fn has_snils(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
 pub async fn snils(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Snils>, AccountError> {
     let sealed = sqlx::query_scalar!(
         "SELECT snils FROM accounts WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?
@@ -162,13 +163,13 @@ pub async fn snils(
 fn open_parsed<T, E>(
     vault: &Vault,
     field: &str,
-    user_id: i64,
+    user_id: UserId,
     sealed: Option<Vec<u8>>,
     parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<Option<T>, AccountError> {
     sealed
         .map(|sealed| {
-            parse(&vault.open_str(field, &RowKey::id(user_id), &sealed)?)
+            parse(&vault.open_str(field, &RowKey::id(user_id.get()), &sealed)?)
                 .map_err(|_| AccountError::Corrupt)
         })
         .transpose()
@@ -182,7 +183,7 @@ fn open_parsed<T, E>(
 /// anyone: several applicants may name one СНИЛС, and only a confirmed
 /// account is unique per СНИЛС (`accounts_snils_confirmed`). False when the
 /// account is not at the СНИЛС step with a СНИЛС stored.
-pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+pub async fn link(db: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     let mut conn = db.acquire().await?;
     link_in(&mut conn, user_id, now, None).await
 }
@@ -193,7 +194,7 @@ pub async fn link(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<bool,
 /// the СНИЛС already makes this fail on `accounts_snils_confirmed`.
 pub(crate) async fn link_confirmed(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     link_in(tx, user_id, now, Some(now)).await
@@ -201,7 +202,7 @@ pub(crate) async fn link_confirmed(
 
 async fn link_in(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
     confirmed_at: Option<DateTime<Utc>>,
 ) -> Result<bool, sqlx::Error> {
@@ -212,7 +213,7 @@ async fn link_in(
         UPDATE accounts SET linked_at = $2, confirmed_at = $3, step = 'second_factor'
         WHERE telegram_user_id = $1 AND step = 'snils' AND snils IS NOT NULL
         "#,
-        user_id,
+        user_id.get(),
         now,
         confirmed_at,
     )
@@ -224,11 +225,11 @@ async fn link_in(
 /// The blind index of the СНИЛС the account gave, locking the account's row.
 pub(crate) async fn lock_snils_index(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Vec<u8>>, sqlx::Error> {
     Ok(sqlx::query_scalar!(
         "SELECT snils_index FROM accounts WHERE telegram_user_id = $1 FOR UPDATE",
-        user_id
+        user_id.get()
     )
     .fetch_optional(tx)
     .await?
@@ -238,12 +239,12 @@ pub(crate) async fn lock_snils_index(
 /// Another account linked to the same СНИЛС.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Holder {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub confirmed: bool,
 }
 
 impl Holder {
-    fn new(user_id: i64, confirmed: bool) -> Holder {
+    fn new(user_id: UserId, confirmed: bool) -> Holder {
         Holder { user_id, confirmed }
     }
 }
@@ -253,17 +254,17 @@ impl Holder {
 pub(crate) async fn lock_holders(
     tx: &mut PgConnection,
     snils_index: &[u8],
-    except: i64,
+    except: UserId,
 ) -> Result<Vec<Holder>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT telegram_user_id, confirmed_at IS NOT NULL AS "confirmed!" FROM accounts
+        SELECT telegram_user_id AS "telegram_user_id: UserId", confirmed_at IS NOT NULL AS "confirmed!" FROM accounts
         WHERE snils_index = $1 AND linked_at IS NOT NULL AND telegram_user_id <> $2
         ORDER BY telegram_user_id
         FOR UPDATE
         "#,
         snils_index,
-        except,
+        except.get(),
     )
     .fetch_all(tx)
     .await?;
@@ -276,17 +277,20 @@ pub(crate) async fn lock_holders(
 /// The other linked accounts naming the СНИЛС this account gave (for the
 /// review card: an applicant sharing a СНИЛС with someone confirmed is a
 /// warning sign).
-pub async fn holders_of_same_snils(db: &PgPool, user_id: i64) -> Result<Vec<Holder>, sqlx::Error> {
+pub async fn holders_of_same_snils(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Vec<Holder>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT other.telegram_user_id, other.confirmed_at IS NOT NULL AS "confirmed!"
+        SELECT other.telegram_user_id AS "telegram_user_id: UserId", other.confirmed_at IS NOT NULL AS "confirmed!"
         FROM accounts AS own
         JOIN accounts AS other
           ON other.snils_index = own.snils_index AND other.telegram_user_id <> own.telegram_user_id
         WHERE own.telegram_user_id = $1 AND other.linked_at IS NOT NULL
         ORDER BY other.telegram_user_id
         "#,
-        user_id,
+        user_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -304,7 +308,7 @@ pub async fn linked_by_snils(
 ) -> Result<Vec<Holder>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT telegram_user_id, confirmed_at IS NOT NULL AS "confirmed!" FROM accounts
+        SELECT telegram_user_id AS "telegram_user_id: UserId", confirmed_at IS NOT NULL AS "confirmed!" FROM accounts
         WHERE snils_index = $1 AND linked_at IS NOT NULL
         ORDER BY telegram_user_id
         "#,
@@ -321,7 +325,7 @@ pub async fn linked_by_snils(
 /// Takes the СНИЛС back from the account: it returns to the СНИЛС step,
 /// unconfirmed, with no session. The phone stays (it is the user's own).
 /// False when the account was not linked.
-pub(crate) async fn unlink(tx: &mut PgConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+pub(crate) async fn unlink(tx: &mut PgConnection, user_id: UserId) -> Result<bool, sqlx::Error> {
     let unlinked = sqlx::query!(
         r#"
         UPDATE accounts
@@ -329,7 +333,7 @@ pub(crate) async fn unlink(tx: &mut PgConnection, user_id: i64) -> Result<bool, 
             confirmed_at = NULL, confirmed_until = NULL, session_started_at = NULL
         WHERE telegram_user_id = $1 AND linked_at IS NOT NULL
         "#,
-        user_id,
+        user_id.get(),
     )
     .execute(tx)
     .await?;
@@ -353,7 +357,7 @@ pub enum ConfirmError {
 /// first date.
 pub(crate) async fn confirm(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(), ConfirmError>, sqlx::Error> {
     let confirmed = sqlx::query!(
@@ -361,7 +365,7 @@ pub(crate) async fn confirm(
         UPDATE accounts SET confirmed_at = COALESCE(confirmed_at, $2)
         WHERE telegram_user_id = $1 AND linked_at IS NOT NULL
         "#,
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(tx)
@@ -390,7 +394,7 @@ pub fn snils_window() -> Duration {
 /// from which another may be typed. The window starts at the first try.
 pub async fn count_snils_try(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(), DateTime<Utc>>, sqlx::Error> {
     let row = sqlx::query!(
@@ -403,7 +407,7 @@ pub async fn count_snils_try(
         WHERE telegram_user_id = $1
         RETURNING snils_tries, snils_tries_since AS "since!"
         "#,
-        user_id,
+        user_id.get(),
         now - snils_window(),
         now,
     )
@@ -417,10 +421,13 @@ pub async fn count_snils_try(
 
 /// When the account was opened (consent given), for a reset's card: an
 /// account made yesterday proves less than one used for years.
-pub async fn created_at(db: &PgPool, user_id: i64) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn created_at(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT created_at FROM accounts WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await
@@ -430,14 +437,14 @@ pub async fn created_at(db: &PgPool, user_id: i64) -> Result<Option<DateTime<Utc
 /// (`crate::factor_resets`), so onboarding enrols a new one.
 pub(crate) async fn back_to_second_factor(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         UPDATE accounts SET step = 'second_factor', confirmed_until = NULL, session_started_at = NULL
         WHERE telegram_user_id = $1 AND step = 'active'
         "#,
-        user_id
+        user_id.get()
     )
     .execute(tx)
     .await?;
@@ -446,10 +453,10 @@ pub(crate) async fn back_to_second_factor(
 
 /// Whether the practitioner is confirmed: matched in the register, or
 /// their activation was approved. An applicant (or no account) is not.
-pub async fn is_confirmed(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_confirmed(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     let confirmed = sqlx::query_scalar!(
         r#"SELECT confirmed_at IS NOT NULL AS "confirmed!" FROM accounts WHERE telegram_user_id = $1"#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -457,10 +464,10 @@ pub async fn is_confirmed(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error
 }
 
 /// The second factor is enrolled: the account is active.
-pub async fn activate(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn activate(db: &mut sqlx::PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET step = 'active' WHERE telegram_user_id = $1 AND step = 'second_factor'",
-        user_id
+        user_id.get()
     )
     .execute(db)
     .await?;
@@ -489,14 +496,14 @@ impl Default for SessionLimits {
 /// within the idle time of the last use and the absolute lifetime.
 pub async fn session_open(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     // `confirmed_until` is never past the absolute end (see
     // `extend_session`), so it alone decides.
     let until = sqlx::query_scalar!(
         "SELECT confirmed_until FROM accounts WHERE telegram_user_id = $1 AND session_started_at IS NOT NULL",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?
@@ -507,13 +514,13 @@ pub async fn session_open(
 /// Opens the step-up session: a code was just accepted.
 pub async fn open_session(
     db: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
     limits: SessionLimits,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET session_started_at = $2, confirmed_until = $3 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         now,
         now + limits.idle.min(limits.max),
     )
@@ -526,7 +533,7 @@ pub async fn open_session(
 /// absolute end.
 pub async fn extend_session(
     db: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
     limits: SessionLimits,
 ) -> Result<(), sqlx::Error> {
@@ -536,7 +543,7 @@ pub async fn extend_session(
         SET confirmed_until = LEAST($2::TIMESTAMPTZ, session_started_at + make_interval(secs => $3))
         WHERE telegram_user_id = $1 AND session_started_at IS NOT NULL AND confirmed_until > $4
         "#,
-        user_id,
+        user_id.get(),
         now + limits.idle,
         limits.max.num_seconds() as f64,
         now,
@@ -549,10 +556,14 @@ pub async fn extend_session(
 /// Remembers the message that shows a card with personal data in the open
 /// session, to be closed when the session ends ([`take_closed_cards`]).
 /// The newest card is the one on screen: one menu message per chat.
-pub async fn remember_card(db: &PgPool, user_id: i64, message_id: i64) -> Result<(), sqlx::Error> {
+pub async fn remember_card(
+    db: &PgPool,
+    user_id: UserId,
+    message_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET session_card_message_id = $2 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         message_id,
     )
     .execute(db)
@@ -566,7 +577,7 @@ pub async fn take_closed_cards(
     db: &PgPool,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
         WITH closed AS (
@@ -578,7 +589,7 @@ pub async fn take_closed_cards(
         )
         UPDATE accounts SET session_card_message_id = NULL
         FROM closed WHERE accounts.telegram_user_id = closed.telegram_user_id
-        RETURNING closed.telegram_user_id AS "user_id!",
+        RETURNING closed.telegram_user_id AS "user_id!: UserId",
                   closed.session_card_message_id AS "message_id!"
         "#,
         now,
@@ -593,10 +604,13 @@ pub async fn take_closed_cards(
 }
 
 /// Ends the step-up session now (a reset, an unlink, the user's own /end).
-pub async fn close_session(db: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn close_session(
+    db: &mut sqlx::PgConnection,
+    user_id: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET confirmed_until = NULL, session_started_at = NULL WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
     )
     .execute(db)
     .await?;
@@ -609,13 +623,13 @@ pub async fn confirmed_by_snils(
     db: &PgPool,
     vault: &Vault,
     snils: &Snils,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<UserId>, sqlx::Error> {
     // Only a confirmed account speaks for the practitioner: an applicant
     // who typed someone else's СНИЛС must not be asked about (or approve)
     // that person's logins.
     sqlx::query_scalar!(
         r#"
-        SELECT telegram_user_id FROM accounts
+        SELECT telegram_user_id AS "telegram_user_id: UserId" FROM accounts
         WHERE snils_index = $1 AND step = 'active' AND confirmed_at IS NOT NULL
         "#,
         vault.blind_index("snils", snils.digits()),
@@ -626,6 +640,6 @@ pub async fn confirmed_by_snils(
 
 /// Whether this Telegram user has an active, confirmed account: one that
 /// may be asked to confirm the practitioner's logins.
-pub async fn confirmed_and_active(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn confirmed_and_active(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     Ok(step(db, user_id).await? == Some(Step::Active) && is_confirmed(db, user_id).await?)
 }

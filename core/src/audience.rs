@@ -257,6 +257,8 @@ pub(crate) mod fixtures {
     use chrono::{DateTime, NaiveDate, Utc};
     use sqlx::PgPool;
 
+    use crate::UserId;
+
     pub fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
     }
@@ -268,7 +270,7 @@ pub(crate) mod fixtures {
 
     /// An operator with a staff session open for years around [`noon`]:
     /// what core's staff check asks before an operator publishes.
-    pub async fn staff(db: &PgPool, id: i64) {
+    pub async fn staff(db: &PgPool, id: UserId) {
         use crate::{operator_factors, operators, second_factor};
         let days = chrono::Duration::days;
         if operator_factors::access(db, id, noon()).await.unwrap() == operator_factors::Access::Open
@@ -421,6 +423,7 @@ pub(crate) mod fixtures {
         id: i64,
         change: impl FnOnce(&mut crate::notification_settings::Settings),
     ) {
+        let id = UserId::from_stored(id);
         let mut settings = crate::notification_settings::get(db, id).await.unwrap();
         change(&mut settings);
         crate::notification_settings::save(db, id, &settings, noon())

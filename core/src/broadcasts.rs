@@ -24,6 +24,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::audience::{self, Audience, Recipient};
 use crate::outbox::{self, Category, Notification, Payload};
 use crate::review::{self, StaffRefusal};
@@ -63,14 +64,14 @@ pub(crate) async fn check_source(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// An operator, by Telegram user id.
-    Operator(i64),
+    Operator(UserId),
     /// `medcab admin …` on the server.
     Cli,
 }
 
 impl Source {
     /// The id stored in `created_by` / `decided_by`; none for the CLI.
-    pub fn operator_id(self) -> Option<i64> {
+    pub fn operator_id(self) -> Option<UserId> {
         match self {
             Source::Operator(id) => Some(id),
             Source::Cli => None,
@@ -142,7 +143,7 @@ pub async fn create(
     tx: &mut PgConnection,
     kind: Kind,
     subject_id: i64,
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Created, sqlx::Error> {
     let id = sqlx::query_scalar!(
@@ -153,7 +154,7 @@ pub async fn create(
         "#,
         kind.as_str(),
         subject_id,
-        created_by,
+        created_by.map(UserId::get),
         now,
     )
     .fetch_one(tx)
@@ -228,7 +229,7 @@ pub async fn send(
     tx: &mut PgConnection,
     kind: Kind,
     subject_id: i64,
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
     audience: &Audience,
     payload: &Payload,
     dedup_prefix: Option<&str>,
@@ -250,7 +251,7 @@ pub async fn send_to(
     tx: &mut PgConnection,
     kind: Kind,
     subject_id: i64,
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
     chat_ids: &[i64],
     payload: &Payload,
     now: DateTime<Utc>,
@@ -535,7 +536,7 @@ mod tests {
             &mut tx,
             Kind::RegulatoryNotice,
             1,
-            Some(7),
+            Some(UserId::from_stored(7)),
             &Audience::everyone(),
             &payload(),
             None,
@@ -710,7 +711,7 @@ mod tests {
             &mut tx,
             Kind::RegulatoryNotice,
             1,
-            Some(7),
+            Some(UserId::from_stored(7)),
             &Audience::everyone(),
             &payload(),
             None,
@@ -722,7 +723,7 @@ mod tests {
             &mut tx,
             Kind::RegulatoryNotice,
             2,
-            Some(7),
+            Some(UserId::from_stored(7)),
             &Audience::everyone(),
             &payload(),
             None,

@@ -6,6 +6,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::UserId;
+
 /// The version of the consent text in `locales/*/onboarding.ftl`. Change it
 /// whenever that text changes in substance: consents name what they agreed to.
 pub const TEXT_VERSION: &str = "2026-11-25";
@@ -17,14 +19,14 @@ pub struct Consent {
 }
 
 /// Records consent; giving it again while one is in force changes nothing.
-pub async fn give(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn give(db: &PgPool, user_id: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         INSERT INTO consents (telegram_user_id, text_version, given_at)
         VALUES ($1, $2, $3)
         ON CONFLICT (telegram_user_id) WHERE withdrawn_at IS NULL DO NOTHING
         "#,
-        user_id,
+        user_id.get(),
         TEXT_VERSION,
         now,
     )
@@ -33,14 +35,14 @@ pub async fn give(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<(), s
     Ok(())
 }
 
-pub async fn in_force(db: &PgPool, user_id: i64) -> Result<Option<Consent>, sqlx::Error> {
+pub async fn in_force(db: &PgPool, user_id: UserId) -> Result<Option<Consent>, sqlx::Error> {
     sqlx::query_as!(
         Consent,
         r#"
         SELECT text_version, given_at FROM consents
         WHERE telegram_user_id = $1 AND withdrawn_at IS NULL
         "#,
-        user_id,
+        user_id.get(),
     )
     .fetch_optional(db)
     .await
@@ -50,12 +52,12 @@ pub async fn in_force(db: &PgPool, user_id: i64) -> Result<Option<Consent>, sqlx
 /// erasure of the data it covered goes with it).
 pub async fn withdraw(
     tx: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE consents SET withdrawn_at = $2 WHERE telegram_user_id = $1 AND withdrawn_at IS NULL",
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(tx)
@@ -68,12 +70,12 @@ pub async fn withdraw(
 /// `erasure::pseudonym`) instead of their Telegram id.
 pub async fn pseudonymise(
     tx: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     subject: &[u8],
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE consents SET telegram_user_id = NULL, subject = $2 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         subject,
     )
     .execute(tx)

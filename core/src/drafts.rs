@@ -10,13 +10,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 
 pub(crate) const FIELD: &str = "drafts.data";
 
 /// A draft is sealed for its practitioner and kind (the table's key).
-fn row_key(owner_id: i64, kind: Kind) -> RowKey {
-    RowKey::id(owner_id).and_text(kind.as_str())
+fn row_key(owner_id: UserId, kind: Kind) -> RowKey {
+    RowKey::id(owner_id.get()).and_text(kind.as_str())
 }
 
 /// Which conversation a draft belongs to.
@@ -60,7 +61,7 @@ pub enum DraftError {
 pub async fn save<T: Serialize>(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
     draft: &T,
     now: DateTime<Utc>,
@@ -72,7 +73,7 @@ pub async fn save<T: Serialize>(
         VALUES ($1, $2, $3, $4)
         ON CONFLICT (owner_id, kind) DO UPDATE SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
         "#,
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
         sealed,
         now,
@@ -87,12 +88,12 @@ pub async fn save<T: Serialize>(
 pub async fn load<T: DeserializeOwned>(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
 ) -> Result<Option<T>, DraftError> {
     let sealed = sqlx::query_scalar!(
         "SELECT data FROM drafts WHERE owner_id = $1 AND kind = $2",
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
     )
     .fetch_optional(db)
@@ -103,12 +104,12 @@ pub async fn load<T: DeserializeOwned>(
 /// When the draft of this kind was last written, without opening it.
 pub async fn updated_at(
     db: &PgPool,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT updated_at FROM drafts WHERE owner_id = $1 AND kind = $2",
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
     )
     .fetch_optional(db)
@@ -116,10 +117,10 @@ pub async fn updated_at(
 }
 
 /// Whether a draft of this kind was started, without opening it.
-pub async fn exists(db: &PgPool, owner_id: i64, kind: Kind) -> Result<bool, sqlx::Error> {
+pub async fn exists(db: &PgPool, owner_id: UserId, kind: Kind) -> Result<bool, sqlx::Error> {
     let found = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM drafts WHERE owner_id = $1 AND kind = $2) AS "found!""#,
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
     )
     .fetch_one(db)
@@ -132,12 +133,12 @@ pub async fn exists(db: &PgPool, owner_id: i64, kind: Kind) -> Result<bool, sqlx
 pub async fn take<T: DeserializeOwned>(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
 ) -> Result<Option<T>, DraftError> {
     let sealed = sqlx::query_scalar!(
         "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2 RETURNING data",
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
     )
     .fetch_optional(db)
@@ -149,7 +150,7 @@ pub async fn take<T: DeserializeOwned>(
 /// version) is treated as none.
 fn open<T: DeserializeOwned>(
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
     sealed: &[u8],
 ) -> Result<Option<T>, DraftError> {
@@ -164,10 +165,10 @@ fn open<T: DeserializeOwned>(
 }
 
 /// Forgets the draft (saved as a record, or given up).
-pub async fn discard(db: &PgPool, owner_id: i64, kind: Kind) -> Result<(), sqlx::Error> {
+pub async fn discard(db: &PgPool, owner_id: UserId, kind: Kind) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2",
-        owner_id,
+        owner_id.get(),
         kind.as_str()
     )
     .execute(db)
@@ -196,26 +197,46 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_draft_is_kept_sealed_until_discarded(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, 7, now()).await.unwrap();
+        accounts::open(&db, UserId::from_stored(7), now())
+            .await
+            .unwrap();
         let answers = Answers {
             name: Some("Иванова Анна".into()),
             number: None,
         };
 
-        save(&db, &vault, 7, Kind::Profile, &answers, now())
-            .await
-            .unwrap();
+        save(
+            &db,
+            &vault,
+            UserId::from_stored(7),
+            Kind::Profile,
+            &answers,
+            now(),
+        )
+        .await
+        .unwrap();
         let later = Answers {
             number: Some("4510 123456".into()),
             ..answers
         };
-        save(&db, &vault, 7, Kind::Profile, &later, now())
+        save(
+            &db,
+            &vault,
+            UserId::from_stored(7),
+            Kind::Profile,
+            &later,
+            now(),
+        )
+        .await
+        .unwrap();
+
+        let loaded: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Profile)
             .await
             .unwrap();
-
-        let loaded: Option<Answers> = load(&db, &vault, 7, Kind::Profile).await.unwrap();
         assert_eq!(loaded, Some(later));
-        let nothing: Option<Answers> = load(&db, &vault, 7, Kind::Document).await.unwrap();
+        let nothing: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Document)
+            .await
+            .unwrap();
         assert_eq!(nothing, None, "kinds do not mix");
 
         let raw: Vec<u8> = sqlx::query_scalar("SELECT data FROM drafts")
@@ -228,19 +249,25 @@ mod tests {
             "sealed at rest"
         );
 
-        discard(&db, 7, Kind::Profile).await.unwrap();
-        let gone: Option<Answers> = load(&db, &vault, 7, Kind::Profile).await.unwrap();
+        discard(&db, UserId::from_stored(7), Kind::Profile)
+            .await
+            .unwrap();
+        let gone: Option<Answers> = load(&db, &vault, UserId::from_stored(7), Kind::Profile)
+            .await
+            .unwrap();
         assert_eq!(gone, None);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn erasing_the_account_erases_its_drafts(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, 7, now()).await.unwrap();
+        accounts::open(&db, UserId::from_stored(7), now())
+            .await
+            .unwrap();
         save(
             &db,
             &vault,
-            7,
+            UserId::from_stored(7),
             Kind::Document,
             &Answers {
                 name: None,
@@ -251,7 +278,9 @@ mod tests {
         .await
         .unwrap();
 
-        crate::erasure::forget(&db, &vault, 7, now()).await.unwrap();
+        crate::erasure::forget(&db, &vault, UserId::from_stored(7), now())
+            .await
+            .unwrap();
 
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM drafts")
             .fetch_one(&db)

@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::crypto::Vault;
 use crate::security_events::{self, Kind};
 use crate::{consent, history, notification_settings, outbox, telegram_users, updates};
@@ -33,7 +34,7 @@ const PSEUDONYM_KIND: &str = "telegram_user";
 /// same id gives the same pseudonym, so an auditor with the data key can
 /// find one person's records from a known id; without the key it reveals
 /// nothing.
-pub fn pseudonym(vault: &Vault, user_id: i64) -> Vec<u8> {
+pub fn pseudonym(vault: &Vault, user_id: UserId) -> Vec<u8> {
     vault.blind_index(PSEUDONYM_KIND, &user_id.to_string())
 }
 
@@ -47,7 +48,7 @@ pub enum Erased {
 pub async fn forget(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Erased, sqlx::Error> {
     let mut tx = db.begin().await?;
@@ -55,15 +56,18 @@ pub async fn forget(
     consent::withdraw(&mut tx, user_id, now).await?;
     // Documents, applications and login challenges go with the account
     // (ON DELETE CASCADE); history has no foreign key and goes explicitly.
-    let deleted = sqlx::query!("DELETE FROM accounts WHERE telegram_user_id = $1", user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let deleted = sqlx::query!(
+        "DELETE FROM accounts WHERE telegram_user_id = $1",
+        user_id.get()
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     history::erase_owner(&mut tx, user_id).await?;
     notification_settings::erase(&mut tx, user_id).await?;
     // A private chat's id is its user's.
-    outbox::erase_chat(&mut tx, user_id).await?;
-    updates::erase_chat(&mut tx, user_id).await?;
+    outbox::erase_chat(&mut tx, user_id.private_chat()).await?;
+    updates::erase_chat(&mut tx, user_id.private_chat()).await?;
     telegram_users::erase(&mut tx, user_id).await?;
     let subject = pseudonym(vault, user_id);
     consent::pseudonymise(&mut tx, user_id, &subject).await?;

@@ -20,6 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::outbox::{self, Notification, Payload, Push};
@@ -73,7 +74,7 @@ pub enum ResetError {
 /// the security log, in one transaction.
 pub async fn request(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
     policy: ResetPolicy,
 ) -> Result<OpenReset, sqlx::Error> {
@@ -85,7 +86,7 @@ pub async fn request(
         ON CONFLICT (telegram_user_id) WHERE status IN ('pending', 'approved') DO NOTHING
         RETURNING id
         "#,
-        user_id,
+        user_id.get(),
         now,
     )
     .fetch_optional(&mut *tx)
@@ -116,7 +117,7 @@ pub async fn request(
 /// The open request of this practitioner.
 pub async fn open_request(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     policy: ResetPolicy,
 ) -> Result<Option<OpenReset>, sqlx::Error> {
     let row = sqlx::query!(
@@ -125,7 +126,7 @@ pub async fn open_request(
         FROM factor_reset_requests
         WHERE telegram_user_id = $1 AND status IN ('pending', 'approved')
         "#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -145,7 +146,7 @@ pub async fn open_request(
 /// When the request that is waiting was made, if one waits.
 pub async fn pending_since(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     Ok(open_request(db, user_id, ResetPolicy::default())
         .await?
@@ -157,14 +158,14 @@ pub async fn pending_since(
 pub async fn last_rejection(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<String>, ResetError> {
     let row = sqlx::query!(
         r#"
         SELECT id, status, reason FROM factor_reset_requests
         WHERE telegram_user_id = $1 ORDER BY id DESC LIMIT 1
         "#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -182,7 +183,7 @@ pub async fn last_rejection(
 /// open. Recorded in the security log.
 pub async fn cancel(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     request_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
@@ -193,7 +194,7 @@ pub async fn cancel(
         WHERE id = $1 AND telegram_user_id = $2 AND status IN ('pending', 'approved')
         "#,
         request_id,
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(&mut *tx)
@@ -217,7 +218,7 @@ pub async fn apply_due(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Err
         let mut tx = db.begin().await?;
         let due = sqlx::query!(
             r#"
-            SELECT id, telegram_user_id FROM factor_reset_requests
+            SELECT id, telegram_user_id AS "telegram_user_id: UserId" FROM factor_reset_requests
             WHERE status = 'approved' AND effective_at <= $1
             ORDER BY effective_at, id
             LIMIT 1
@@ -239,7 +240,7 @@ pub async fn apply_due(db: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Err
 async fn apply(
     tx: &mut PgConnection,
     request_id: i64,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -262,9 +263,9 @@ async fn apply(
 
 /// A push to the practitioner about their reset; with a request, it
 /// carries the button that cancels it.
-pub(crate) fn push(user_id: i64, push: Push, cancellable: Option<i64>) -> Notification {
+pub(crate) fn push(user_id: UserId, push: Push, cancellable: Option<i64>) -> Notification {
     Notification::new(
-        user_id,
+        user_id.private_chat(),
         outbox::Kind::FactorReset,
         Payload {
             factor_reset: cancellable,
@@ -276,7 +277,7 @@ pub(crate) fn push(user_id: i64, push: Push, cancellable: Option<i64>) -> Notifi
 /// Closes a waiting request without a reset (the account was unlinked).
 pub(crate) async fn cancel_pending(
     tx: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -284,7 +285,7 @@ pub(crate) async fn cancel_pending(
         UPDATE factor_reset_requests SET status = 'cancelled', decided_at = $2
         WHERE telegram_user_id = $1 AND status IN ('pending', 'approved')
         "#,
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(tx)

@@ -17,6 +17,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use zeroize::Zeroize;
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 
 pub const SNAPSHOT_FIELD: &str = "history.snapshot";
@@ -55,8 +56,8 @@ impl Entity {
 /// telegram_user_id), or the system itself (a deadline, an import).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Actor {
-    Practitioner(i64),
-    Operator(i64),
+    Practitioner(UserId),
+    Operator(UserId),
     System,
 }
 
@@ -69,14 +70,14 @@ impl Actor {
         }
     }
 
-    fn id(self) -> Option<i64> {
+    fn id(self) -> Option<UserId> {
         match self {
             Actor::Practitioner(id) | Actor::Operator(id) => Some(id),
             Actor::System => None,
         }
     }
 
-    fn from_row(kind: &str, id: Option<i64>) -> Option<Actor> {
+    fn from_row(kind: &str, id: Option<UserId>) -> Option<Actor> {
         match (kind, id) {
             ("practitioner", Some(id)) => Some(Actor::Practitioner(id)),
             ("operator", Some(id)) => Some(Actor::Operator(id)),
@@ -124,7 +125,7 @@ impl Action {
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {
     /// The practitioner the record belongs to (telegram_user_id).
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub entity: Entity,
     pub entity_id: i64,
     pub actor: Actor,
@@ -203,12 +204,12 @@ pub async fn record(
         INSERT INTO history (owner_id, entity, entity_id, version, actor_kind, actor_id, action, snapshot, at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         "#,
-        change.owner_id,
+        change.owner_id.get(),
         change.entity.as_str(),
         change.entity_id,
         version,
         change.actor.kind(),
-        change.actor.id(),
+        change.actor.id().map(UserId::get),
         change.action.as_str(),
         sealed,
         now,
@@ -224,17 +225,17 @@ pub async fn record(
 pub async fn versions(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     entity: Entity,
     entity_id: i64,
 ) -> Result<Vec<Version>, HistoryError> {
     let rows = sqlx::query!(
         r#"
-        SELECT version, actor_kind, actor_id, action, snapshot, at FROM history
+        SELECT version, actor_kind, actor_id AS "actor_id: UserId", action, snapshot, at FROM history
         WHERE owner_id = $1 AND entity = $2 AND entity_id = $3
         ORDER BY version
         "#,
-        owner_id,
+        owner_id.get(),
         entity.as_str(),
         entity_id,
     )
@@ -260,17 +261,17 @@ pub async fn versions(
 pub async fn version(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     entity: Entity,
     entity_id: i64,
     version: i32,
 ) -> Result<Option<Version>, HistoryError> {
     let row = sqlx::query!(
         r#"
-        SELECT version, actor_kind, actor_id, action, snapshot, at FROM history
+        SELECT version, actor_kind, actor_id AS "actor_id: UserId", action, snapshot, at FROM history
         WHERE owner_id = $1 AND entity = $2 AND entity_id = $3 AND version = $4
         "#,
-        owner_id,
+        owner_id.get(),
         entity.as_str(),
         entity_id,
         version,
@@ -306,7 +307,7 @@ fn open_version(
     row: RowKey,
     version: i32,
     actor_kind: &str,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     action: &str,
     sealed: &[u8],
     at: DateTime<Utc>,
@@ -327,8 +328,8 @@ fn open_version(
 
 /// /forget: deletes every version of every record of the practitioner,
 /// inside the erasure's transaction. Returns how many versions went.
-pub async fn erase_owner(tx: &mut PgConnection, owner_id: i64) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query!("DELETE FROM history WHERE owner_id = $1", owner_id)
+pub async fn erase_owner(tx: &mut PgConnection, owner_id: UserId) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query!("DELETE FROM history WHERE owner_id = $1", owner_id.get())
         .execute(tx)
         .await?
         .rows_affected();
@@ -342,8 +343,8 @@ mod tests {
     use super::*;
     use crate::DataKey;
 
-    const OWNER: i64 = 1001;
-    const STRANGER: i64 = 2002;
+    const OWNER: UserId = UserId::from_stored(1001);
+    const STRANGER: UserId = UserId::from_stored(2002);
 
     fn vault() -> Vault {
         Vault::new(&DataKey::generate())
@@ -397,10 +398,17 @@ mod tests {
         }
         assert_eq!(Entity::parse("Profile"), None);
         assert_eq!(Action::parse(""), None);
-        for actor in [Actor::Practitioner(5), Actor::Operator(6), Actor::System] {
+        for actor in [
+            Actor::Practitioner(UserId::from_stored(5)),
+            Actor::Operator(UserId::from_stored(6)),
+            Actor::System,
+        ] {
             assert_eq!(Actor::from_row(actor.kind(), actor.id()), Some(actor));
         }
-        assert_eq!(Actor::from_row("system", Some(1)), None);
+        assert_eq!(
+            Actor::from_row("system", Some(UserId::from_stored(1))),
+            None
+        );
         assert_eq!(Actor::from_row("operator", None), None);
     }
 
@@ -415,7 +423,7 @@ mod tests {
         let v1 = record_one(
             &db,
             &vault,
-            OWNER,
+            OWNER.get(),
             Actor::Practitioner(OWNER),
             Action::Created,
             &first,
@@ -425,8 +433,8 @@ mod tests {
         let v2 = record_one(
             &db,
             &vault,
-            OWNER,
-            Actor::Operator(77),
+            OWNER.get(),
+            Actor::Operator(UserId::from_stored(77)),
             Action::Updated,
             &second,
             t2,
@@ -436,7 +444,7 @@ mod tests {
         let other = record_one(&db, &vault, 9, Actor::System, Action::Created, &first, t1).await;
         assert_eq!((v1, v2, other), (1, 2, 1));
 
-        let all = versions(&db, &vault, OWNER, Entity::Profile, OWNER)
+        let all = versions(&db, &vault, OWNER, Entity::Profile, OWNER.get())
             .await
             .unwrap();
         assert_eq!(
@@ -451,27 +459,27 @@ mod tests {
                 },
                 Version {
                     version: 2,
-                    actor: Actor::Operator(77),
+                    actor: Actor::Operator(UserId::from_stored(77)),
                     action: Action::Updated,
                     at: t2,
                     snapshot: second.clone(),
                 },
             ]
         );
-        let one = version(&db, &vault, OWNER, Entity::Profile, OWNER, 2)
+        let one = version(&db, &vault, OWNER, Entity::Profile, OWNER.get(), 2)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(one.snapshot, second);
         assert!(
-            version(&db, &vault, OWNER, Entity::Profile, OWNER, 3)
+            version(&db, &vault, OWNER, Entity::Profile, OWNER.get(), 3)
                 .await
                 .unwrap()
                 .is_none()
         );
         // The same id under another entity is another record.
         assert!(
-            versions(&db, &vault, OWNER, Entity::Education, OWNER)
+            versions(&db, &vault, OWNER, Entity::Education, OWNER.get())
                 .await
                 .unwrap()
                 .is_empty()
@@ -486,7 +494,7 @@ mod tests {
         record_one(
             &db,
             &vault,
-            OWNER,
+            OWNER.get(),
             Actor::Practitioner(OWNER),
             Action::Created,
             &snapshot,
@@ -494,13 +502,13 @@ mod tests {
         )
         .await;
         assert!(
-            versions(&db, &vault, STRANGER, Entity::Profile, OWNER)
+            versions(&db, &vault, STRANGER, Entity::Profile, OWNER.get())
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            version(&db, &vault, STRANGER, Entity::Profile, OWNER, 1)
+            version(&db, &vault, STRANGER, Entity::Profile, OWNER.get(), 1)
                 .await
                 .unwrap()
                 .is_none()
@@ -515,7 +523,7 @@ mod tests {
         record_one(
             &db,
             &vault,
-            OWNER,
+            OWNER.get(),
             Actor::Practitioner(OWNER),
             Action::Created,
             &snapshot,
@@ -541,7 +549,7 @@ mod tests {
                 &Vault::new(&DataKey::generate()),
                 OWNER,
                 Entity::Profile,
-                OWNER
+                OWNER.get()
             )
             .await,
             Err(HistoryError::Crypto(CryptoError::UnknownKey))
@@ -551,7 +559,7 @@ mod tests {
         record_one(
             &db,
             &vault,
-            OWNER,
+            OWNER.get(),
             Actor::Practitioner(OWNER),
             Action::Updated,
             &json!({ "full_name": "Петрова Анна" }),
@@ -565,11 +573,11 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(
-            version(&db, &vault, OWNER, Entity::Profile, OWNER, 2).await,
+            version(&db, &vault, OWNER, Entity::Profile, OWNER.get(), 2).await,
             Err(HistoryError::Crypto(CryptoError::Forged))
         ));
         assert!(
-            version(&db, &vault, OWNER, Entity::Profile, OWNER, 1)
+            version(&db, &vault, OWNER, Entity::Profile, OWNER.get(), 1)
                 .await
                 .is_ok()
         );
@@ -677,7 +685,7 @@ mod tests {
         let change = Change {
             owner_id: STRANGER,
             entity: Entity::Profile,
-            entity_id: STRANGER,
+            entity_id: STRANGER.get(),
             actor: Actor::Practitioner(STRANGER),
             action: Action::Created,
             snapshot: &snapshot,
@@ -693,7 +701,7 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            versions(&db, &vault, STRANGER, Entity::Profile, STRANGER)
+            versions(&db, &vault, STRANGER, Entity::Profile, STRANGER.get())
                 .await
                 .unwrap()
                 .len(),

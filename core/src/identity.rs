@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts::{self, ConfirmError, Holder};
 use crate::applications::{self, ApplicationError};
 use crate::crypto::Vault;
@@ -66,7 +67,7 @@ impl UnlinkReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MatchedLink {
     /// Linked and confirmed; these applicants' accounts were unlinked.
-    Linked { superseded: Vec<i64> },
+    Linked { superseded: Vec<UserId> },
     /// A confirmed account (another Telegram account) holds the СНИЛС.
     HeldByConfirmed,
     /// Not at the СНИЛС step with a СНИЛС stored: nothing changed.
@@ -79,7 +80,7 @@ pub enum MatchedLink {
 pub async fn link_matched(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<MatchedLink, ApplicationError> {
     let mut tx = db.begin().await?;
@@ -122,7 +123,7 @@ pub async fn link_matched(
 pub async fn confirm(
     tx: &mut PgConnection,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(), ConfirmError>, ApplicationError> {
     let Some(index) = accounts::lock_snils_index(tx, user_id).await? else {
@@ -146,7 +147,7 @@ pub async fn confirm(
 pub async fn unlink(
     tx: &mut PgConnection,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     reason: UnlinkReason,
     now: DateTime<Utc>,
 ) -> Result<bool, ApplicationError> {
@@ -167,7 +168,7 @@ pub async fn unlink(
 pub async fn unlink_by_support(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<bool, ApplicationError> {
     let mut tx = db.begin().await?;
@@ -185,6 +186,10 @@ pub async fn accounts_with_snils(
     accounts::linked_by_snils(db, vault, snils).await
 }
 
-fn security_push(chat_id: i64, push: Push) -> Notification {
-    Notification::new(chat_id, outbox::Kind::SecurityNotice, Payload::new(push))
+fn security_push(user_id: UserId, push: Push) -> Notification {
+    Notification::new(
+        user_id.private_chat(),
+        outbox::Kind::SecurityNotice,
+        Payload::new(push),
+    )
 }

@@ -30,6 +30,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::clock::moscow_today;
@@ -205,7 +206,7 @@ pub struct Inspection {
     pub date: NaiveDate,
     pub kind: InspectionKind,
     pub prepare: String,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
 }
@@ -310,7 +311,7 @@ pub async fn schedule(
         draft.date,
         draft.kind.as_str(),
         draft.prepare,
-        author,
+        author.map(UserId::get),
         now,
     )
     .fetch_one(&mut *tx)
@@ -353,7 +354,7 @@ pub async fn schedule(
 pub async fn get(db: &PgPool, id: i64) -> Result<Option<Inspection>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, organisation, region, inspection_date, kind, prepare, created_by,
+        SELECT id, organisation, region, inspection_date, kind, prepare, created_by AS "created_by: UserId",
                created_at, cancelled_at
         FROM inspections WHERE id = $1
         "#,
@@ -390,7 +391,7 @@ async fn upcoming_until(
 ) -> Result<Vec<Inspection>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT id, organisation, region, inspection_date, kind, prepare, created_by,
+        SELECT id, organisation, region, inspection_date, kind, prepare, created_by AS "created_by: UserId",
                created_at, cancelled_at
         FROM inspections
         WHERE cancelled_at IS NULL AND inspection_date BETWEEN $1 AND $2
@@ -645,7 +646,7 @@ mod tests {
     use super::*;
     use crate::audience::fixtures::*;
 
-    const OLGA: i64 = 5001;
+    const OLGA: UserId = UserId::from_stored(5001);
 
     fn today() -> NaiveDate {
         moscow_today(noon())

@@ -45,6 +45,7 @@ pub mod updates;
 
 pub use clock::Clock;
 pub use data_key::{DataKey, DataKeys, MalformedDataKeys};
+pub use domain::UserId;
 pub use language::Language;
 
 /// The schema, embedded in the binary so `medcab migrate` needs no files.

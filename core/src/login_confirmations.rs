@@ -25,6 +25,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::outbox::{self, Notification, Payload, Push};
 use crate::security_events::{self, Kind};
@@ -81,7 +82,7 @@ pub struct LoginAttempt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
     pub id: Uuid,
-    pub telegram_user_id: i64,
+    pub telegram_user_id: UserId,
     pub device: String,
     pub place: String,
     /// The number the portal shows and the practitioner must pick.
@@ -150,7 +151,7 @@ pub async fn create(
     db: &PgPool,
     vault: &Vault,
     api_client_id: i64,
-    user_id: i64,
+    user_id: UserId,
     attempt: &LoginAttempt,
     now: DateTime<Utc>,
 ) -> Result<Created, sqlx::Error> {
@@ -182,7 +183,7 @@ pub async fn create(
             WHERE telegram_user_id = $1 AND status = 'pending' AND expires_at > $2
         ) AS "pending!"
         "#,
-        user_id,
+        user_id.get(),
         now,
     )
     .fetch_one(&mut *tx)
@@ -197,7 +198,7 @@ pub async fn create(
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         "#,
         challenge.id,
-        user_id,
+        user_id.get(),
         api_client_id,
         attempt.device,
         attempt.place,
@@ -215,7 +216,7 @@ pub async fn create(
     // and approximate place do. Nor is the match number: the push offers it
     // among decoys, and only the portal shows which it is.
     let push = Notification::new(
-        user_id,
+        user_id.private_chat(),
         outbox::Kind::LoginConfirmation,
         Payload {
             login_challenge: Some(challenge.id),
@@ -241,7 +242,7 @@ pub async fn get(
 ) -> Result<Option<Challenge>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id, device, place, match_number, status, created_at,
+        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, match_number, status, created_at,
                expires_at, answered_at
         FROM login_challenges WHERE id = $1 AND api_client_id = $2
         "#,
@@ -309,7 +310,7 @@ pub async fn push_sent(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToClose {
     pub id: Uuid,
-    pub telegram_user_id: i64,
+    pub telegram_user_id: UserId,
     pub device: String,
     pub place: String,
     pub created_at: DateTime<Utc>,
@@ -327,7 +328,7 @@ pub async fn next_to_close(
 ) -> Result<Option<ToClose>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id, device, place, created_at, status, push_message_id
+        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, created_at, status, push_message_id
         FROM login_challenges
         WHERE closed_at IS NULL AND expires_at <= $1
         ORDER BY expires_at
@@ -366,7 +367,7 @@ pub async fn close(tx: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Resul
 pub async fn answer(
     db: &PgPool,
     id: Uuid,
-    presser: i64,
+    presser: UserId,
     response: Response,
     now: DateTime<Utc>,
 ) -> Result<Answer, sqlx::Error> {
@@ -374,7 +375,7 @@ pub async fn answer(
     // Serialises a double tap: the second press sees the first's answer.
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id, device, place, match_number, status, created_at,
+        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, match_number, status, created_at,
                expires_at, answered_at
         FROM login_challenges WHERE id = $1 FOR UPDATE
         "#,
@@ -464,8 +465,8 @@ mod tests {
     use super::*;
     use crate::{DataKey, accounts, api_clients};
 
-    const ANNA: i64 = 1001;
-    const BORIS: i64 = 1002;
+    const ANNA: UserId = UserId::from_stored(1001);
+    const BORIS: UserId = UserId::from_stored(1002);
 
     fn start() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
@@ -503,7 +504,7 @@ mod tests {
             }
         }
 
-        async fn create(&self, user: i64, now: DateTime<Utc>) -> Challenge {
+        async fn create(&self, user: UserId, now: DateTime<Utc>) -> Challenge {
             match create(&self.db, &self.vault, self.portal, user, &attempt(), now)
                 .await
                 .unwrap()
@@ -552,7 +553,7 @@ mod tests {
         assert_eq!(challenge.expires_at, start() + Duration::minutes(2));
         assert!(MATCH_NUMBERS.contains(&challenge.match_number));
 
-        let rows = outbox::for_chat(&f.db, ANNA).await.unwrap();
+        let rows = outbox::for_chat(&f.db, ANNA.private_chat()).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].priority, outbox::Priority::Urgent);
         let payload: Payload = serde_json::from_value(rows[0].payload.clone()).unwrap();
@@ -627,7 +628,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(second, Created::AlreadyPending);
-        assert_eq!(outbox::for_chat(&f.db, ANNA).await.unwrap().len(), 1);
+        assert_eq!(
+            outbox::for_chat(&f.db, ANNA.private_chat())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(
             f.get(first.id, start()).await.unwrap().status,
             Status::Pending,
@@ -654,9 +661,16 @@ mod tests {
     async fn no_challenge_without_an_account_and_no_push_either(db: PgPool) {
         let f = Fixture::new(db).await;
         assert!(
-            create(&f.db, &f.vault, f.portal, 4242, &attempt(), start())
-                .await
-                .is_err()
+            create(
+                &f.db,
+                &f.vault,
+                f.portal,
+                UserId::from_stored(4242),
+                &attempt(),
+                start()
+            )
+            .await
+            .is_err()
         );
         assert!(outbox::for_chat(&f.db, 4242).await.unwrap().is_empty());
     }

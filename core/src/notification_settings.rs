@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, U
 use chrono_tz::Tz;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::outbox::Category;
 
 /// The zones of Russia, west to east: what /settings offers.
@@ -96,7 +97,7 @@ impl QuietHours {
     }
 
     fn minutes(time: NaiveTime) -> i16 {
-        (time.hour() * 60 + time.minute()) as i16
+        i16::try_from(time.hour() * 60 + time.minute()).expect("a day has 1440 minutes")
     }
 
     fn from_minutes(minutes: i16) -> Option<NaiveTime> {
@@ -229,13 +230,13 @@ impl Settings {
 }
 
 /// The user's settings, or the defaults when they never changed any.
-pub async fn get(db: &PgPool, user_id: i64) -> Result<Settings, sqlx::Error> {
+pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> {
     let row = sqlx::query!(
         r#"
         SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone
         FROM notification_settings WHERE telegram_user_id = $1
         "#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -259,7 +260,7 @@ pub async fn get(db: &PgPool, user_id: i64) -> Result<Settings, sqlx::Error> {
 /// waiting notifications were re-timed.
 pub async fn save(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
@@ -280,7 +281,7 @@ pub async fn save(
             time_zone = EXCLUDED.time_zone,
             updated_at = EXCLUDED.updated_at
         "#,
-        user_id,
+        user_id.get(),
         settings.inspections,
         settings.regulation,
         settings.reminders,
@@ -291,16 +292,17 @@ pub async fn save(
     )
     .execute(&mut *tx)
     .await?;
-    let retimed = crate::outbox::retime_held(&mut tx, user_id, settings, now).await?;
+    let retimed =
+        crate::outbox::retime_held(&mut tx, user_id.private_chat(), settings, now).await?;
     tx.commit().await?;
     Ok(retimed)
 }
 
 /// /forget: the choices go with the rest.
-pub async fn erase(tx: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn erase(tx: &mut PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM notification_settings WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .execute(tx)
     .await?;
@@ -434,25 +436,35 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn settings_round_trip_and_are_erased(db: PgPool) {
-        assert_eq!(get(&db, 7).await.unwrap(), Settings::default());
+        assert_eq!(
+            get(&db, UserId::from_stored(7)).await.unwrap(),
+            Settings::default()
+        );
         let chosen = Settings {
             regulation: false,
             quiet_hours: Some(QuietHours::new(hm(23, 30), hm(7, 0)).unwrap()),
             time_zone: Tz::Asia__Yekaterinburg,
             ..Settings::default()
         };
-        save(&db, 7, &chosen, Utc::now()).await.unwrap();
-        assert_eq!(get(&db, 7).await.unwrap(), chosen);
+        save(&db, UserId::from_stored(7), &chosen, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(get(&db, UserId::from_stored(7)).await.unwrap(), chosen);
         let always = Settings {
             quiet_hours: None,
             ..chosen
         };
-        save(&db, 7, &always, Utc::now()).await.unwrap();
-        assert_eq!(get(&db, 7).await.unwrap(), always);
+        save(&db, UserId::from_stored(7), &always, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(get(&db, UserId::from_stored(7)).await.unwrap(), always);
 
         let mut tx = db.begin().await.unwrap();
-        erase(&mut tx, 7).await.unwrap();
+        erase(&mut tx, UserId::from_stored(7)).await.unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(get(&db, 7).await.unwrap(), Settings::default());
+        assert_eq!(
+            get(&db, UserId::from_stored(7)).await.unwrap(),
+            Settings::default()
+        );
     }
 }

@@ -11,6 +11,7 @@ use sqlx::PgPool;
 
 use serde_json::json;
 
+use crate::UserId;
 use crate::accounts::{self, AccountError, Step};
 use crate::applications::ApplicationError;
 use crate::consent;
@@ -34,7 +35,7 @@ impl Position {
     }
 }
 
-pub async fn position(db: &PgPool, user_id: i64) -> Result<Position, sqlx::Error> {
+pub async fn position(db: &PgPool, user_id: UserId) -> Result<Position, sqlx::Error> {
     if consent::in_force(db, user_id).await?.is_none() {
         return Ok(Position::NeedsConsent);
     }
@@ -48,7 +49,7 @@ pub async fn position(db: &PgPool, user_id: i64) -> Result<Position, sqlx::Error
 /// The user agreed to the processing of personal data.
 pub async fn accept_consent(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     consent::give(db, user_id, now).await?;
@@ -59,7 +60,7 @@ pub async fn accept_consent(
 pub struct SharedContact<'a> {
     pub phone_number: &'a str,
     /// The Telegram user the contact belongs to, if it has one.
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +75,7 @@ pub enum ContactRejection {
 pub async fn submit_contact(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     contact: SharedContact<'_>,
 ) -> Result<Result<PhoneNumber, ContactRejection>, sqlx::Error> {
     if contact.owner_id != Some(user_id) {
@@ -127,7 +128,7 @@ pub async fn submit_snils(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    user_id: i64,
+    user_id: UserId,
     snils: &Snils,
     now: DateTime<Utc>,
 ) -> Result<RegistryMatch, OnboardingError> {
@@ -148,7 +149,7 @@ pub async fn match_registry(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<RegistryMatch, OnboardingError> {
     let (Some(snils), Some(phone)) = (
@@ -206,7 +207,7 @@ pub async fn apply_for_activation(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Applying, OnboardingError> {
     if accounts::step(db, user_id).await? != Some(Step::Snils) {
@@ -273,19 +274,19 @@ mod tests {
     }
 
     /// Consent given and this phone shared: at the СНИЛС step.
-    async fn at_snils(db: &PgPool, vault: &Vault, user_id: i64, phone: &str) {
+    async fn at_snils(db: &PgPool, vault: &Vault, user_id: UserId, phone: &str) {
         accept_consent(db, user_id, now()).await.unwrap();
         accounts::set_phone(db, vault, user_id, &PhoneNumber::parse(phone).unwrap())
             .await
             .unwrap();
     }
 
-    fn applicant_phone(user_id: i64) -> String {
+    fn applicant_phone(user_id: UserId) -> String {
         format!("+7916{user_id:07}")
     }
 
     /// An applicant who typed [`SNILS`], applied and enrolled a factor.
-    async fn applicant(db: &PgPool, vault: &Vault, registry: &Registry, user_id: i64) {
+    async fn applicant(db: &PgPool, vault: &Vault, registry: &Registry, user_id: UserId) {
         at_snils(db, vault, user_id, &applicant_phone(user_id)).await;
         let snils = Snils::parse(SNILS).unwrap();
         accounts::set_snils(db, vault, user_id, &snils)
@@ -302,7 +303,7 @@ mod tests {
             .unwrap();
     }
 
-    async fn events(db: &PgPool, user_id: i64) -> Vec<String> {
+    async fn events(db: &PgPool, user_id: UserId) -> Vec<String> {
         security_events::kinds_for(db, user_id).await.unwrap()
     }
 
@@ -312,32 +313,45 @@ mod tests {
         let registry = empty_register(&db, &vault);
 
         // No СНИЛС yet: an old or forged button links nothing.
-        at_snils(&db, &vault, 1, &applicant_phone(1)).await;
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(1),
+            &applicant_phone(UserId::from_stored(1)),
+        )
+        .await;
         assert_eq!(
-            apply_for_activation(&db, &vault, &registry, 1, now())
+            apply_for_activation(&db, &vault, &registry, UserId::from_stored(1), now())
                 .await
                 .unwrap(),
             Applying::NotNow
         );
-        assert_eq!(accounts::step(&db, 1).await.unwrap(), Some(Step::Snils));
-
-        applicant(&db, &vault, &registry, 2).await;
         assert_eq!(
-            accounts::step(&db, 2).await.unwrap(),
+            accounts::step(&db, UserId::from_stored(1)).await.unwrap(),
+            Some(Step::Snils)
+        );
+
+        applicant(&db, &vault, &registry, UserId::from_stored(2)).await;
+        assert_eq!(
+            accounts::step(&db, UserId::from_stored(2)).await.unwrap(),
             Some(Step::SecondFactor)
         );
-        assert!(!accounts::is_confirmed(&db, 2).await.unwrap());
+        assert!(
+            !accounts::is_confirmed(&db, UserId::from_stored(2))
+                .await
+                .unwrap()
+        );
         // A second press finds the user past the СНИЛС step.
         assert_eq!(
-            apply_for_activation(&db, &vault, &registry, 2, now())
+            apply_for_activation(&db, &vault, &registry, UserId::from_stored(2), now())
                 .await
                 .unwrap(),
             Applying::NotNow
         );
         // A second applicant naming the same СНИЛС is not told it is taken.
-        applicant(&db, &vault, &registry, 3).await;
+        applicant(&db, &vault, &registry, UserId::from_stored(3)).await;
         assert_eq!(
-            accounts::step(&db, 3).await.unwrap(),
+            accounts::step(&db, UserId::from_stored(3)).await.unwrap(),
             Some(Step::SecondFactor)
         );
     }
@@ -348,16 +362,16 @@ mod tests {
         let empty = empty_register(&db, &vault);
         // Two applicants typed the owner's СНИЛС while the register did not
         // know it yet.
-        applicant(&db, &vault, &empty, 2).await;
-        applicant(&db, &vault, &empty, 3).await;
+        applicant(&db, &vault, &empty, UserId::from_stored(2)).await;
+        applicant(&db, &vault, &empty, UserId::from_stored(3)).await;
         let registry = register(&db, &vault).await;
 
-        at_snils(&db, &vault, 1, OWNER_PHONE).await;
+        at_snils(&db, &vault, UserId::from_stored(1), OWNER_PHONE).await;
         let matched = submit_snils(
             &db,
             &vault,
             &registry,
-            1,
+            UserId::from_stored(1),
             &Snils::parse(SNILS).unwrap(),
             now(),
         )
@@ -369,9 +383,16 @@ mod tests {
                 full_name: "Иванова Анна Сергеевна".to_owned()
             }
         );
-        assert!(accounts::is_confirmed(&db, 1).await.unwrap());
-        assert_eq!(events(&db, 1).await, ["snils_reclaimed"]);
-        for squatter in [2, 3] {
+        assert!(
+            accounts::is_confirmed(&db, UserId::from_stored(1))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            events(&db, UserId::from_stored(1)).await,
+            ["snils_reclaimed"]
+        );
+        for squatter in [2, 3].map(UserId::from_stored) {
             assert_eq!(
                 accounts::step(&db, squatter).await.unwrap(),
                 Some(Step::Snils)
@@ -380,7 +401,9 @@ mod tests {
             assert!(!accounts::is_confirmed(&db, squatter).await.unwrap());
             assert_eq!(events(&db, squatter).await, ["account_unlinked"]);
             // Told in neutral words.
-            let pushes = outbox::for_chat(&db, squatter).await.unwrap();
+            let pushes = outbox::for_chat(&db, squatter.private_chat())
+                .await
+                .unwrap();
             assert_eq!(pushes.len(), 1, "{pushes:?}");
             assert_eq!(
                 crate::outbox::Payload::read(&pushes[0].payload)
@@ -391,7 +414,7 @@ mod tests {
             // The factor they enrolled protected a link that is gone.
             let factor = sqlx::query_scalar!(
                 "SELECT count(*) FROM second_factors WHERE telegram_user_id = $1",
-                squatter
+                squatter.get()
             )
             .fetch_one(&db)
             .await
@@ -404,12 +427,18 @@ mod tests {
     async fn a_snils_in_the_register_cannot_be_self_activated(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let registry = register(&db, &vault).await;
-        at_snils(&db, &vault, 2, &applicant_phone(2)).await;
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(2),
+            &applicant_phone(UserId::from_stored(2)),
+        )
+        .await;
         let typed = submit_snils(
             &db,
             &vault,
             &registry,
-            2,
+            UserId::from_stored(2),
             &Snils::parse(SNILS).unwrap(),
             now(),
         )
@@ -418,13 +447,19 @@ mod tests {
         // The same answer as for a СНИЛС the register does not know.
         assert_eq!(typed, RegistryMatch::NoMatch);
         assert_eq!(
-            apply_for_activation(&db, &vault, &registry, 2, now())
+            apply_for_activation(&db, &vault, &registry, UserId::from_stored(2), now())
                 .await
                 .unwrap(),
             Applying::InRegister
         );
-        assert_eq!(accounts::step(&db, 2).await.unwrap(), Some(Step::Snils));
-        assert_eq!(events(&db, 2).await, ["activation_refused_in_register"]);
+        assert_eq!(
+            accounts::step(&db, UserId::from_stored(2)).await.unwrap(),
+            Some(Step::Snils)
+        );
+        assert_eq!(
+            events(&db, UserId::from_stored(2)).await,
+            ["activation_refused_in_register"]
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -432,27 +467,58 @@ mod tests {
         let vault = Vault::new(&DataKey::generate());
         let registry = register(&db, &vault).await;
         let snils = Snils::parse(SNILS).unwrap();
-        at_snils(&db, &vault, 1, OWNER_PHONE).await;
-        submit_snils(&db, &vault, &registry, 1, &snils, now())
-            .await
-            .unwrap();
+        at_snils(&db, &vault, UserId::from_stored(1), OWNER_PHONE).await;
+        submit_snils(
+            &db,
+            &vault,
+            &registry,
+            UserId::from_stored(1),
+            &snils,
+            now(),
+        )
+        .await
+        .unwrap();
         // The same phone on another Telegram account (a new account, or a
         // reassigned number).
-        at_snils(&db, &vault, 5, OWNER_PHONE).await;
+        at_snils(&db, &vault, UserId::from_stored(5), OWNER_PHONE).await;
         assert_eq!(
-            submit_snils(&db, &vault, &registry, 5, &snils, now())
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(5),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::HeldByConfirmed
         );
-        assert!(accounts::is_confirmed(&db, 1).await.unwrap());
-        assert_eq!(accounts::step(&db, 5).await.unwrap(), Some(Step::Snils));
-        assert_eq!(events(&db, 5).await, ["snils_link_conflict"]);
+        assert!(
+            accounts::is_confirmed(&db, UserId::from_stored(1))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            accounts::step(&db, UserId::from_stored(5)).await.unwrap(),
+            Some(Step::Snils)
+        );
+        assert_eq!(
+            events(&db, UserId::from_stored(5)).await,
+            ["snils_link_conflict"]
+        );
         // Tried again the same day: refused again, warned once.
         assert_eq!(
-            submit_snils(&db, &vault, &registry, 5, &snils, now())
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(5),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::HeldByConfirmed
         );
         let warned = outbox::for_chat(&db, 1).await.unwrap();
@@ -469,37 +535,80 @@ mod tests {
     async fn typing_snils_is_limited_per_user(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let registry = empty_register(&db, &vault);
-        at_snils(&db, &vault, 1, &applicant_phone(1)).await;
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(1),
+            &applicant_phone(UserId::from_stored(1)),
+        )
+        .await;
         let snils = Snils::parse(SNILS).unwrap();
         for _ in 0..accounts::SNILS_TRIES {
             assert_eq!(
-                submit_snils(&db, &vault, &registry, 1, &snils, now())
-                    .await
-                    .unwrap(),
+                submit_snils(
+                    &db,
+                    &vault,
+                    &registry,
+                    UserId::from_stored(1),
+                    &snils,
+                    now()
+                )
+                .await
+                .unwrap(),
                 RegistryMatch::NoMatch
             );
         }
         let until = now() + accounts::snils_window();
         assert_eq!(
-            submit_snils(&db, &vault, &registry, 1, &snils, now())
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(1),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::TooManyTries { until }
         );
-        assert_eq!(events(&db, 1).await, ["snils_rate_limited"]);
-        // Another user is not limited by the first one's tries.
-        at_snils(&db, &vault, 2, &applicant_phone(2)).await;
         assert_eq!(
-            submit_snils(&db, &vault, &registry, 2, &snils, now())
-                .await
-                .unwrap(),
+            events(&db, UserId::from_stored(1)).await,
+            ["snils_rate_limited"]
+        );
+        // Another user is not limited by the first one's tries.
+        at_snils(
+            &db,
+            &vault,
+            UserId::from_stored(2),
+            &applicant_phone(UserId::from_stored(2)),
+        )
+        .await;
+        assert_eq!(
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(2),
+                &snils,
+                now()
+            )
+            .await
+            .unwrap(),
             RegistryMatch::NoMatch
         );
         // The window passes.
         assert_eq!(
-            submit_snils(&db, &vault, &registry, 1, &snils, until)
-                .await
-                .unwrap(),
+            submit_snils(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(1),
+                &snils,
+                until
+            )
+            .await
+            .unwrap(),
             RegistryMatch::NoMatch
         );
     }

@@ -21,6 +21,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::operators;
 use crate::second_factor::{self, CodeCheck, FactorError, FactorPolicy, WrongCode};
@@ -70,7 +71,11 @@ pub enum Access {
 }
 
 /// [`access_in`] on its own connection (the bot's gate before a screen).
-pub async fn access(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Access, sqlx::Error> {
+pub async fn access(
+    db: &PgPool,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Access, sqlx::Error> {
     access_in(&mut *db.acquire().await?, user_id, now).await
 }
 
@@ -80,7 +85,7 @@ pub async fn access(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Acc
 /// allowed it see the same state.
 pub async fn access_in(
     db: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Access, sqlx::Error> {
     if !operators::is_operator_in(db, user_id).await? {
@@ -94,7 +99,7 @@ pub async fn access_in(
         WHERE telegram_user_id = $1 AND enrolled_at IS NOT NULL
           AND session_until > $2 AND session_idle_until > $2
         "#,
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(&mut *db)
@@ -105,7 +110,7 @@ pub async fn access_in(
     }
     let enrolled = sqlx::query_scalar!(
         "SELECT enrolled_at FROM operator_factors WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?
@@ -122,11 +127,11 @@ pub async fn access_in(
 pub async fn enrolment_secret(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<TotpSecret, FactorError> {
     let existing = sqlx::query!(
         "SELECT secret, enrolled_at FROM operator_factors WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -141,8 +146,8 @@ pub async fn enrolment_secret(
         ON CONFLICT (telegram_user_id) DO UPDATE
             SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
         "#,
-        user_id,
-        vault.seal(SECRET_FIELD, &RowKey::id(user_id), secret.as_bytes()),
+        user_id.get(),
+        vault.seal(SECRET_FIELD, &RowKey::id(user_id.get()), secret.as_bytes()),
     )
     .execute(db)
     .await?;
@@ -150,8 +155,8 @@ pub async fn enrolment_secret(
 }
 
 /// The secret is bound to its operator's row (`RowKey::id`).
-fn open_secret(vault: &Vault, user_id: i64, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
-    TotpSecret::from_bytes(vault.open(SECRET_FIELD, &RowKey::id(user_id), sealed)?)
+fn open_secret(vault: &Vault, user_id: UserId, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
+    TotpSecret::from_bytes(vault.open(SECRET_FIELD, &RowKey::id(user_id.get()), sealed)?)
         .map_err(|_| FactorError::Corrupt)
 }
 
@@ -162,7 +167,7 @@ fn open_secret(vault: &Vault, user_id: i64, sealed: &[u8]) -> Result<TotpSecret,
 pub async fn check_code(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     code: &str,
     now: DateTime<Utc>,
     policy: FactorPolicy,
@@ -177,7 +182,7 @@ pub async fn check_code(
                lockouts, blocked_at
         FROM operator_factors WHERE telegram_user_id = $1 FOR UPDATE
         "#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -212,12 +217,13 @@ pub async fn check_code(
                     session_idle_seconds = $6
                 WHERE telegram_user_id = $1
                 "#,
-                user_id,
+                user_id.get(),
                 step,
                 now,
                 until,
                 now + limits.idle.min(limits.absolute),
-                limits.idle.num_seconds() as i32,
+                // Saturates: an idle limit past 68 years is no limit anyway.
+                i32::try_from(limits.idle.num_seconds()).unwrap_or(i32::MAX),
             )
             .execute(&mut *tx)
             .await?;
@@ -242,7 +248,7 @@ pub async fn check_code(
                 SET failed_attempts = $2, locked_until = $3, lockouts = $4, blocked_at = $5
                 WHERE telegram_user_id = $1
                 "#,
-                user_id,
+                user_id.get(),
                 wrong.failed,
                 wrong.locked_until,
                 wrong.lockouts,
@@ -282,7 +288,7 @@ fn outcome_name(check: CodeCheck) -> &'static str {
 /// once it is right (`then`: a command to run again, or what to tell).
 pub async fn ask_for_code(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     then: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -291,7 +297,7 @@ pub async fn ask_for_code(
         UPDATE operator_factors SET code_asked_for = $2, code_asked_at = $3
         WHERE telegram_user_id = $1
         "#,
-        user_id,
+        user_id.get(),
         then,
         now,
     )
@@ -302,13 +308,13 @@ pub async fn ask_for_code(
 
 /// Forgets that the code was asked for (/cancel): the next message is not
 /// taken for a code. Whether one was asked for.
-pub async fn cancel_code_request(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn cancel_code_request(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     let cancelled = sqlx::query!(
         r#"
         UPDATE operator_factors SET code_asked_for = NULL, code_asked_at = NULL
         WHERE telegram_user_id = $1 AND code_asked_for IS NOT NULL
         "#,
-        user_id,
+        user_id.get(),
     )
     .execute(db)
     .await?
@@ -320,7 +326,7 @@ pub async fn cancel_code_request(db: &PgPool, user_id: i64) -> Result<bool, sqlx
 /// they are still an operator: their next message is the code.
 pub async fn code_asked_for(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
     let asked = sqlx::query_scalar!(
@@ -329,7 +335,7 @@ pub async fn code_asked_for(
         JOIN operators o USING (telegram_user_id)
         WHERE f.telegram_user_id = $1 AND o.revoked_at IS NULL AND f.code_asked_at > $2
         "#,
-        user_id,
+        user_id.get(),
         now - CODE_ASKED_FOR,
     )
     .fetch_optional(db)
@@ -342,33 +348,36 @@ pub async fn code_asked_for(
 /// it replaces (to be deleted: one copy of a secret in a chat).
 pub async fn remember_enrolment_message(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     message_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     swap_enrolment_message(db, user_id, Some(message_id)).await
 }
 
 /// The message that showed the secret, now to be deleted; forgotten here.
-pub async fn take_enrolment_message(db: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn take_enrolment_message(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Option<i64>, sqlx::Error> {
     swap_enrolment_message(db, user_id, None).await
 }
 
 async fn swap_enrolment_message(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     new: Option<i64>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let previous = sqlx::query_scalar!(
         "SELECT enrolment_message_id FROM operator_factors WHERE telegram_user_id = $1 FOR UPDATE",
-        user_id
+        user_id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
     .flatten();
     sqlx::query!(
         "UPDATE operator_factors SET enrolment_message_id = $2 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         new,
     )
     .execute(&mut *tx)
@@ -378,10 +387,10 @@ async fn swap_enrolment_message(
 }
 
 /// The role is revoked: its factor and session go with it.
-pub(crate) async fn remove(tx: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+pub(crate) async fn remove(tx: &mut PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM operator_factors WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .execute(tx)
     .await?;
@@ -392,11 +401,11 @@ pub(crate) async fn remove(tx: &mut PgConnection, user_id: i64) -> Result<(), sq
 pub async fn secret_for_tests(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<TotpSecret, FactorError> {
     let sealed = sqlx::query_scalar!(
         "SELECT secret FROM operator_factors WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?
@@ -409,7 +418,7 @@ mod tests {
     use super::*;
     use crate::DataKey;
 
-    const OLGA: i64 = 5001;
+    const OLGA: UserId = UserId::from_stored(5001);
 
     fn start() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")

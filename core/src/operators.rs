@@ -15,6 +15,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
+
 /// What became of a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
@@ -38,7 +40,7 @@ pub enum Revoke {
 /// gets a fresh grant (the row records the latest one).
 pub async fn grant(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     granted_by: &str,
     now: DateTime<Utc>,
 ) -> Result<Grant, sqlx::Error> {
@@ -51,7 +53,7 @@ pub async fn grant(
                 revoked_at = NULL
             WHERE operators.revoked_at IS NOT NULL
         "#,
-        user_id,
+        user_id.get(),
         now,
         granted_by,
     )
@@ -67,11 +69,15 @@ pub async fn grant(
 
 /// Takes the role away. Applications the operator was reviewing are
 /// released at once, so the queue does not wait for their leases to run out.
-pub async fn revoke(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Revoke, sqlx::Error> {
+pub async fn revoke(
+    db: &PgPool,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<Revoke, sqlx::Error> {
     let mut tx = db.begin().await?;
     let revoked = sqlx::query!(
         "UPDATE operators SET revoked_at = $2 WHERE telegram_user_id = $1 AND revoked_at IS NULL",
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(&mut *tx)
@@ -88,7 +94,7 @@ pub async fn revoke(db: &PgPool, user_id: i64, now: DateTime<Utc>) -> Result<Rev
 }
 
 /// Whether the user is an operator now.
-pub async fn is_operator(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_operator(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     is_operator_in(&mut *db.acquire().await?, user_id).await
 }
 
@@ -97,7 +103,7 @@ pub async fn is_operator(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error>
 /// the whole decision, never in between).
 pub(crate) async fn is_operator_in(
     db: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<bool, sqlx::Error> {
     let operator = sqlx::query_scalar!(
         r#"
@@ -105,7 +111,7 @@ pub(crate) async fn is_operator_in(
             SELECT 1 FROM operators WHERE telegram_user_id = $1 AND revoked_at IS NULL
         ) AS "operator!"
         "#,
-        user_id,
+        user_id.get(),
     )
     .fetch_one(db)
     .await?;
@@ -115,7 +121,7 @@ pub(crate) async fn is_operator_in(
 /// An operator as the admin command lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
-    pub telegram_user_id: i64,
+    pub telegram_user_id: UserId,
     pub granted_at: DateTime<Utc>,
     pub granted_by: String,
 }
@@ -125,7 +131,7 @@ pub async fn list(db: &PgPool) -> Result<Vec<Operator>, sqlx::Error> {
     sqlx::query_as!(
         Operator,
         r#"
-        SELECT telegram_user_id, granted_at, granted_by FROM operators
+        SELECT telegram_user_id AS "telegram_user_id: UserId", granted_at, granted_by FROM operators
         WHERE revoked_at IS NULL ORDER BY granted_at, telegram_user_id
         "#
     )
@@ -137,10 +143,10 @@ pub async fn list(db: &PgPool) -> Result<Vec<Operator>, sqlx::Error> {
 /// whose chats need the staff commands in their command menu, and whose
 /// need them taken away (the bot sets both at start; `grant` and `revoke`
 /// run in `medcab admin`, which tells the bot's menu when it can).
-pub async fn menu_holders(db: &PgPool) -> Result<Vec<(i64, bool)>, sqlx::Error> {
+pub async fn menu_holders(db: &PgPool) -> Result<Vec<(UserId, bool)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT telegram_user_id, (revoked_at IS NULL) AS "active!" FROM operators
+        SELECT telegram_user_id AS "telegram_user_id: UserId", (revoked_at IS NULL) AS "active!" FROM operators
         ORDER BY telegram_user_id
         "#
     )
@@ -235,12 +241,12 @@ impl AuditAction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// Who acted (for a refused action: whoever tried).
-    pub operator_id: i64,
+    pub operator_id: UserId,
     pub action: AuditAction,
     pub application_id: Option<i64>,
     pub factor_reset_id: Option<i64>,
     /// Whose data it was, when known.
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
     pub details: Value,
 }
 
@@ -257,11 +263,11 @@ pub(crate) async fn audit(
             (operator_id, action, application_id, factor_reset_id, owner_id, details, at)
         VALUES ($1, $2, $3, $4, $5, $6, $7)
         "#,
-        entry.operator_id,
+        entry.operator_id.get(),
         entry.action.as_str(),
         entry.application_id,
         entry.factor_reset_id,
-        entry.owner_id,
+        entry.owner_id.map(UserId::get),
         entry.details,
         now,
     )
@@ -275,7 +281,7 @@ pub(crate) async fn audit(
 /// caller's transaction.
 pub(crate) async fn audit_publishing(
     tx: &mut PgConnection,
-    operator_id: i64,
+    operator_id: UserId,
     action: AuditAction,
     details: Value,
     now: DateTime<Utc>,
@@ -294,9 +300,9 @@ pub(crate) async fn audit_publishing(
 /// What an operator was shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct View {
-    pub operator_id: i64,
+    pub operator_id: UserId,
     /// Whose data it was.
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub application_id: Option<i64>,
     /// A document's file, when one was sent.
     pub document_id: Option<i64>,
@@ -333,25 +339,28 @@ pub(crate) async fn record_view_in(
 /// An audit row as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
-    pub operator_id: i64,
+    pub operator_id: UserId,
     /// `None` for an action this version does not know.
     pub action: Option<AuditAction>,
     pub application_id: Option<i64>,
     pub factor_reset_id: Option<i64>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
     pub details: Value,
     pub at: DateTime<Utc>,
 }
 
 /// Who did what with a practitioner's data, oldest first (for the security
 /// officer, and for telling a practitioner who looked at their data).
-pub async fn audit_for_owner(db: &PgPool, owner_id: i64) -> Result<Vec<AuditRecord>, sqlx::Error> {
+pub async fn audit_for_owner(
+    db: &PgPool,
+    owner_id: UserId,
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT operator_id, action, application_id, factor_reset_id, owner_id, details, at
+        SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
         FROM operator_audit WHERE owner_id = $1 ORDER BY id
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -372,14 +381,14 @@ pub async fn audit_for_owner(db: &PgPool, owner_id: i64) -> Result<Vec<AuditReco
 /// What an operator (or someone who tried to act as one) did, oldest first.
 pub async fn audit_by_operator(
     db: &PgPool,
-    operator_id: i64,
+    operator_id: UserId,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT operator_id, action, application_id, factor_reset_id, owner_id, details, at
+        SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
         FROM operator_audit WHERE operator_id = $1 ORDER BY id
         "#,
-        operator_id,
+        operator_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -401,7 +410,7 @@ pub async fn audit_by_operator(
 mod tests {
     use super::*;
 
-    const OLGA: i64 = 5001;
+    const OLGA: UserId = UserId::from_stored(5001);
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -481,12 +490,14 @@ mod tests {
         let t = at("2026-11-25T10:00:00Z");
         let view = View {
             operator_id: OLGA,
-            owner_id: 1001,
+            owner_id: UserId::from_stored(1001),
             application_id: Some(7),
             document_id: Some(9),
         };
         record_view(&db, view, t).await.unwrap();
-        let rows = audit_for_owner(&db, 1001).await.unwrap();
+        let rows = audit_for_owner(&db, UserId::from_stored(1001))
+            .await
+            .unwrap();
         assert_eq!(
             rows,
             [AuditRecord {
@@ -494,7 +505,7 @@ mod tests {
                 action: Some(AuditAction::Viewed),
                 application_id: Some(7),
                 factor_reset_id: None,
-                owner_id: Some(1001),
+                owner_id: Some(UserId::from_stored(1001)),
                 details: serde_json::json!({ "document_id": 9 }),
                 at: t,
             }]

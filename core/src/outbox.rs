@@ -1192,6 +1192,7 @@ pub async fn purge_dedup_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UserId;
     use crate::notification_settings::{self, QuietHours};
 
     /// A claimed row as `settle` sees it: consented, reachable, default
@@ -1217,7 +1218,7 @@ mod tests {
         let day: DateTime<Utc> = "2026-11-25T09:00:00Z".parse().unwrap(); // 12:00 МСК
         let night: DateTime<Utc> = "2026-11-25T20:00:00Z".parse().unwrap(); // 23:00 МСК
         let morning: DateTime<Utc> = "2026-11-26T05:00:00Z".parse().unwrap(); // 08:00 МСК
-        let unknown = UNKNOWN_KIND_HOLD.as_secs() as i64;
+        let unknown = i64::try_from(UNKNOWN_KIND_HOLD.as_secs()).unwrap();
         let switched_off = |mut row: Claimed| {
             row.settings.regulation = false;
             row
@@ -1531,7 +1532,7 @@ mod tests {
         // 1: never wrote; 2: writes in English, blocked the bot, switched
         // regulatory notices off and lives in Vladivostok.
         let visit = Visit {
-            user_id: 2,
+            user_id: UserId::from_stored(2),
             chat_id: 2,
             chat_kind: ChatKind::Private,
             telegram_language: Some("en"),
@@ -1548,10 +1549,12 @@ mod tests {
             time_zone: chrono_tz::Asia::Vladivostok,
             ..Default::default()
         };
-        notification_settings::save(&db, 2, &settings, start())
+        notification_settings::save(&db, UserId::from_stored(2), &settings, start())
             .await
             .unwrap();
-        crate::consent::give(&db, 2, start()).await.unwrap();
+        crate::consent::give(&db, UserId::from_stored(2), start())
+            .await
+            .unwrap();
         enqueue_all(&db, &[note(1, false), note(2, false)]).await;
 
         let mut tx = db.begin().await.unwrap();
@@ -1571,12 +1574,18 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_claim_sees_a_consent_withdrawn_after_the_row_was_written(db: PgPool) {
-        crate::consent::give(&db, 1, start()).await.unwrap();
-        crate::consent::give(&db, 2, start()).await.unwrap();
+        crate::consent::give(&db, UserId::from_stored(1), start())
+            .await
+            .unwrap();
+        crate::consent::give(&db, UserId::from_stored(2), start())
+            .await
+            .unwrap();
         enqueue_all(&db, &[note(1, false), note(2, false)]).await;
         // /forget commits after the rows were written.
         let mut tx = db.begin().await.unwrap();
-        crate::consent::withdraw(&mut tx, 1, start()).await.unwrap();
+        crate::consent::withdraw(&mut tx, UserId::from_stored(1), start())
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
         let mut tx = db.begin().await.unwrap();

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::applications::accreditation_window_opens;
 use crate::broadcasts::CHUNK;
 use crate::documents::DocumentKind;
@@ -91,7 +92,7 @@ fn accreditation_payload(threshold: i64, days: i64, valid_until: NaiveDate) -> P
 
 /// An accreditation reminder for `user` and its date, if one is due.
 fn accreditation_reminder(
-    user: i64,
+    user: UserId,
     valid_until: NaiveDate,
     settings: &Settings,
     today: NaiveDate,
@@ -100,7 +101,7 @@ fn accreditation_reminder(
     let threshold = accreditation_threshold(valid_until, today)?;
     let days = (valid_until - today).num_days();
     let mut notification = Notification::new(
-        user,
+        user.private_chat(),
         Kind::AccreditationExpiring,
         accreditation_payload(threshold, days, valid_until),
     );
@@ -130,7 +131,7 @@ pub async fn enqueue_due(
 
     let documents = sqlx::query!(
         r#"
-        SELECT d.id, d.owner_id, d.kind, d.valid_until AS "valid_until!",
+        SELECT d.id, d.owner_id AS "owner_id: UserId", d.kind, d.valid_until AS "valid_until!",
                ns.inspections AS "inspections?", ns.regulation AS "regulation?",
                ns.reminders AS "reminders?", ns.quiet_from AS "quiet_from?",
                ns.quiet_until AS "quiet_until?", ns.time_zone AS "time_zone?",
@@ -173,7 +174,7 @@ pub async fn enqueue_due(
             document_threshold(row.valid_until, today).map(|threshold| {
                 let days = (row.valid_until - today).num_days();
                 let mut notification = Notification::new(
-                    row.owner_id,
+                    row.owner_id.private_chat(),
                     Kind::DocumentExpiring,
                     document_payload(kind, days, row.valid_until),
                 );
@@ -190,7 +191,7 @@ pub async fn enqueue_due(
 
     let register = sqlx::query!(
         r#"
-        SELECT a.telegram_user_id AS user_id,
+        SELECT a.telegram_user_id AS "user_id: UserId",
                r.accreditation_valid_until AS "valid_until!",
                ns.inspections AS "inspections?", ns.regulation AS "regulation?",
                ns.reminders AS "reminders?", ns.quiet_from AS "quiet_from?",
@@ -259,7 +260,7 @@ mod tests {
 
     /// A document written straight into the table (its sealed columns are
     /// placeholders; reminders never open them).
-    async fn document(db: &PgPool, owner: i64, kind: &str, valid_until: NaiveDate) -> i64 {
+    async fn document(db: &PgPool, owner: UserId, kind: &str, valid_until: NaiveDate) -> i64 {
         sqlx::query_scalar(
             r#"
             INSERT INTO documents (owner_id, kind, number, issued_on, valid_until, file_type,
@@ -327,7 +328,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_document_reminds_on_its_thresholds_only_and_once(db: PgPool) {
         add(&db, &practitioner(1)).await;
-        let licence = document(&db, 1, "licence", days(91)).await;
+        let licence = document(&db, UserId::from_stored(1), "licence", days(91)).await;
         assert_eq!(run(&db, today()).await, 0, "91 days: not yet");
         assert_eq!(run(&db, days(1)).await, 1, "90 days");
         assert_eq!(run(&db, days(1)).await, 0, "the same day again");
@@ -367,10 +368,16 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_missed_threshold_is_caught_up_once_and_never_two_at_a_time(db: PgPool) {
         add(&db, &practitioner(1)).await;
-        document(&db, 1, "other", days(89)).await;
-        document(&db, 1, "licence", days(20)).await;
-        document(&db, 1, "employer_confirmation", days(3)).await;
-        document(&db, 1, "licence", days(-1)).await;
+        document(&db, UserId::from_stored(1), "other", days(89)).await;
+        document(&db, UserId::from_stored(1), "licence", days(20)).await;
+        document(
+            &db,
+            UserId::from_stored(1),
+            "employer_confirmation",
+            days(3),
+        )
+        .await;
+        document(&db, UserId::from_stored(1), "licence", days(-1)).await;
         assert_eq!(run(&db, today()).await, 3, "one each, expired none");
         let days_left: Vec<i64> = rows(&db)
             .await
@@ -403,14 +410,14 @@ mod tests {
             },
         )
         .await;
-        let deleted = document(&db, 1, "licence", days(30)).await;
+        let deleted = document(&db, UserId::from_stored(1), "licence", days(30)).await;
         sqlx::query("UPDATE documents SET deleted_at = now() WHERE id = $1")
             .bind(deleted)
             .execute(&db)
             .await
             .unwrap();
-        document(&db, 1, "diploma", days(30)).await;
-        for owner in [2, 3, 4] {
+        document(&db, UserId::from_stored(1), "diploma", days(30)).await;
+        for owner in [2, 3, 4].map(UserId::from_stored) {
             document(&db, owner, "licence", days(30)).await;
         }
         settings(&db, 3, |s| s.reminders = false).await;
@@ -423,8 +430,8 @@ mod tests {
         add(&db, &practitioner(1)).await;
         add(&db, &practitioner(2)).await;
         settings(&db, 2, |s| s.quiet_hours = None).await;
-        document(&db, 1, "licence", days(30)).await;
-        document(&db, 2, "licence", days(30)).await;
+        document(&db, UserId::from_stored(1), "licence", days(30)).await;
+        document(&db, UserId::from_stored(2), "licence", days(30)).await;
         let night = at("2026-11-25T20:30:00Z"); // 23:30 in Moscow
         assert_eq!(enqueue_due(&db, today(), night).await.unwrap(), 2);
         let rows = rows(&db).await;
@@ -444,7 +451,7 @@ mod tests {
             },
         )
         .await;
-        document(&db, 1, "accreditation", until).await;
+        document(&db, UserId::from_stored(1), "accreditation", until).await;
         // The register only, an unconfirmed applicant's: not theirs to know.
         add(
             &db,
@@ -503,7 +510,7 @@ mod tests {
             },
         )
         .await;
-        let document_only = document(&db, 1, "accreditation", days(20)).await;
+        let document_only = document(&db, UserId::from_stored(1), "accreditation", days(20)).await;
         assert!(document_only > 0);
         assert_eq!(run(&db, today()).await, 2);
         let keys: Vec<String> = rows(&db).await.into_iter().map(|r| r.2).collect();

@@ -250,7 +250,8 @@ async fn reseal_table(
     .await?;
     let mut report = TableReport {
         table: table.name,
-        pending: pending as u64,
+        // count(*) is never negative.
+        pending: u64::try_from(pending).unwrap_or_default(),
         ..TableReport::default()
     };
     on_progress(table.name, 0, report.pending);
@@ -292,7 +293,7 @@ async fn reseal_table(
         let rows = sqlx::query(&select)
             .bind(&current[..])
             .bind(BATCH_ROWS)
-            .bind(report.failed as i64)
+            .bind(i64::try_from(report.failed).unwrap_or(i64::MAX))
             .fetch_all(&mut *tx)
             .await?;
         if rows.is_empty() {
@@ -392,6 +393,7 @@ fn bind_key<'q>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UserId;
 
     /// Every BYTEA column that holds a sealed value is in [`TABLES`]: the
     /// BYTEA columns of the schema, less the ones that hold indexes,
@@ -443,8 +445,8 @@ mod tests {
     use crate::registry::Registry;
     use crate::{DataKey, DataKeys};
 
-    const ANNA: i64 = 1001;
-    const BORIS: i64 = 2002;
+    const ANNA: UserId = UserId::from_stored(1001);
+    const BORIS: UserId = UserId::from_stored(2002);
     const REGISTER: &str = "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until\n\
         112-233-445 95,Иванова Анна Сергеевна,1985-03-14,+79991234567,Терапия,Врач-терапевт,ГП № 5,Москва,,\n";
 

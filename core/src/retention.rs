@@ -103,6 +103,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UserId;
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-12-02T12:00:00Z")
@@ -227,7 +228,9 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn login_challenges_go_thirty_days_after_expiry(db: PgPool) {
-        crate::accounts::open(&db, 5, now()).await.unwrap();
+        crate::accounts::open(&db, UserId::from_stored(5), now())
+            .await
+            .unwrap();
         let (old, young) = around(LOGIN_CHALLENGES);
         for expires in [old, young] {
             sqlx::query(
@@ -253,7 +256,7 @@ mod tests {
         for at in [old, young] {
             security_events::record(
                 &mut conn,
-                5,
+                UserId::from_stored(5),
                 security_events::Kind::CodeRejected,
                 serde_json::json!({}),
                 at,

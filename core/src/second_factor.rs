@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::security_events::{self, Kind};
@@ -160,11 +161,11 @@ pub(crate) fn wrong_code(
 pub async fn enrolment_secret(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<TotpSecret, FactorError> {
     let existing = sqlx::query!(
         "SELECT secret, enrolled_at FROM second_factors WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -179,16 +180,16 @@ pub async fn enrolment_secret(
         ON CONFLICT (telegram_user_id) DO UPDATE
             SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
         "#,
-        user_id,
-        vault.seal(SECRET_FIELD, &RowKey::id(user_id), secret.as_bytes()),
+        user_id.get(),
+        vault.seal(SECRET_FIELD, &RowKey::id(user_id.get()), secret.as_bytes()),
     )
     .execute(db)
     .await?;
     Ok(secret)
 }
 
-fn open_secret(vault: &Vault, user_id: i64, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
-    TotpSecret::from_bytes(vault.open(SECRET_FIELD, &RowKey::id(user_id), sealed)?)
+fn open_secret(vault: &Vault, user_id: UserId, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
+    TotpSecret::from_bytes(vault.open(SECRET_FIELD, &RowKey::id(user_id.get()), sealed)?)
         .map_err(|_| FactorError::Corrupt)
 }
 
@@ -198,7 +199,7 @@ fn open_secret(vault: &Vault, user_id: i64, sealed: &[u8]) -> Result<TotpSecret,
 pub async fn check_code(
     db: &PgPool,
     vault: &Vault,
-    user_id: i64,
+    user_id: UserId,
     code: &str,
     now: DateTime<Utc>,
     policy: FactorPolicy,
@@ -212,7 +213,7 @@ pub async fn check_code(
                lockouts, blocked_at
         FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE
         "#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -234,7 +235,7 @@ pub async fn check_code(
                     lockouts = 0, enrolled_at = COALESCE(enrolled_at, $3)
                 WHERE telegram_user_id = $1
                 "#,
-                user_id,
+                user_id.get(),
                 step,
                 now,
             )
@@ -267,7 +268,7 @@ pub async fn check_code(
                 SET failed_attempts = $2, locked_until = $3, lockouts = $4, blocked_at = $5
                 WHERE telegram_user_id = $1
                 "#,
-                user_id,
+                user_id.get(),
                 failed,
                 locked_until,
                 lockouts,
@@ -304,10 +305,10 @@ pub async fn check_code(
 
 /// Whether the user has an enrolled second factor (an authenticator that
 /// produced a right code once).
-pub async fn is_enrolled(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_enrolled(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     let enrolled = sqlx::query_scalar!(
         r#"SELECT enrolled_at IS NOT NULL AS "enrolled!" FROM second_factors WHERE telegram_user_id = $1"#,
-        user_id
+        user_id.get()
     )
     .fetch_optional(db)
     .await?;
@@ -316,10 +317,13 @@ pub async fn is_enrolled(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error>
 
 /// Removes the second factor (the account was unlinked from its СНИЛС, so
 /// what it protected is gone): a new link enrols a new one.
-pub(crate) async fn remove(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+pub(crate) async fn remove(
+    tx: &mut sqlx::PgConnection,
+    user_id: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM second_factors WHERE telegram_user_id = $1",
-        user_id
+        user_id.get()
     )
     .execute(tx)
     .await?;
@@ -330,14 +334,14 @@ pub(crate) async fn remove(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<
 /// the one it replaces (to be deleted: only one copy of a secret in a chat).
 pub async fn remember_enrolment_message(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     message_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let previous = swap_enrolment_message(db, user_id, Some(message_id)).await?;
     sqlx::query!(
         "UPDATE second_factors SET enrolment_sent_at = $2 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         now,
     )
     .execute(db)
@@ -363,13 +367,13 @@ pub async fn withdraw_stale_enrolments(
     vault: &Vault,
     now: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
     let mut tx = db.begin().await?;
     // SKIP LOCKED: an enrolment being completed right now is left alone,
     // and two instances withdraw different ones.
     let stale = sqlx::query!(
         r#"
-        SELECT telegram_user_id, enrolment_message_id AS "message_id!"
+        SELECT telegram_user_id AS "telegram_user_id: UserId", enrolment_message_id AS "message_id!"
         FROM second_factors
         WHERE enrolled_at IS NULL AND enrolment_message_id IS NOT NULL
           AND enrolment_sent_at < $1
@@ -390,10 +394,10 @@ pub async fn withdraw_stale_enrolments(
                 enrolment_message_id = NULL, enrolment_sent_at = NULL
             WHERE telegram_user_id = $1
             "#,
-            row.telegram_user_id,
+            row.telegram_user_id.get(),
             vault.seal(
                 SECRET_FIELD,
-                &RowKey::id(row.telegram_user_id),
+                &RowKey::id(row.telegram_user_id.get()),
                 secret.as_bytes()
             ),
         )
@@ -408,26 +412,29 @@ pub async fn withdraw_stale_enrolments(
 }
 
 /// The message that showed the secret, now to be deleted; forgotten here.
-pub async fn take_enrolment_message(db: &PgPool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn take_enrolment_message(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<Option<i64>, sqlx::Error> {
     swap_enrolment_message(db, user_id, None).await
 }
 
 async fn swap_enrolment_message(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     new: Option<i64>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let previous = sqlx::query_scalar!(
         "SELECT enrolment_message_id FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE",
-        user_id
+        user_id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
     .flatten();
     sqlx::query!(
         "UPDATE second_factors SET enrolment_message_id = $2 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         new,
     )
     .execute(&mut *tx)
@@ -466,9 +473,16 @@ mod tests {
         let policy = FactorPolicy::default();
         let mut last = CodeCheck::Malformed;
         for _ in 0..MAX_WRONG_CODES {
-            last = check_code(db, vault, 1, wrong(secret, now), now, policy)
-                .await
-                .unwrap();
+            last = check_code(
+                db,
+                vault,
+                UserId::from_stored(1),
+                wrong(secret, now),
+                now,
+                policy,
+            )
+            .await
+            .unwrap();
         }
         last
     }
@@ -476,8 +490,12 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn locks_grow_longer_until_the_factor_must_be_reset(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, 1, start()).await.unwrap();
-        let secret = enrolment_secret(&db, &vault, 1).await.unwrap();
+        accounts::open(&db, UserId::from_stored(1), start())
+            .await
+            .unwrap();
+        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1))
+            .await
+            .unwrap();
         let policy = FactorPolicy::default();
         let mut now = start();
         for expected in [
@@ -494,7 +512,7 @@ mod tests {
             // Locked: the right code is not even looked at.
             let right = secret.code_at(now.timestamp());
             assert_eq!(
-                check_code(&db, &vault, 1, &right, now, policy)
+                check_code(&db, &vault, UserId::from_stored(1), &right, now, policy)
                     .await
                     .unwrap(),
                 CodeCheck::Locked {
@@ -511,12 +529,14 @@ mod tests {
         let later = now + Duration::days(30);
         let right = secret.code_at(later.timestamp());
         assert_eq!(
-            check_code(&db, &vault, 1, &right, later, policy)
+            check_code(&db, &vault, UserId::from_stored(1), &right, later, policy)
                 .await
                 .unwrap(),
             CodeCheck::Blocked
         );
-        let kinds = security_events::kinds_for(&db, 1).await.unwrap();
+        let kinds = security_events::kinds_for(&db, UserId::from_stored(1))
+            .await
+            .unwrap();
         assert_eq!(
             kinds.iter().filter(|kind| *kind == "factor_locked").count(),
             3
@@ -527,15 +547,19 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_right_code_starts_the_escalation_afresh(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
-        accounts::open(&db, 1, start()).await.unwrap();
-        let secret = enrolment_secret(&db, &vault, 1).await.unwrap();
+        accounts::open(&db, UserId::from_stored(1), start())
+            .await
+            .unwrap();
+        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1))
+            .await
+            .unwrap();
         let policy = FactorPolicy::default();
         let now = start();
         three_wrong(&db, &vault, &secret, now).await;
         let after = now + Duration::minutes(30);
         let right = secret.code_at(after.timestamp());
         assert!(matches!(
-            check_code(&db, &vault, 1, &right, after, policy)
+            check_code(&db, &vault, UserId::from_stored(1), &right, after, policy)
                 .await
                 .unwrap(),
             CodeCheck::Accepted { .. }

@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::UserId;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     FactorEnrolled,
@@ -88,14 +90,14 @@ impl Kind {
 
 pub async fn record(
     db: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     kind: Kind,
     details: Value,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO security_events (telegram_user_id, kind, details, at) VALUES ($1, $2, $3, $4)",
-        user_id,
+        user_id.get(),
         kind.as_str(),
         details,
         at,
@@ -106,10 +108,10 @@ pub async fn record(
 }
 
 /// The kinds recorded for a user, oldest first (for tests and the audit view).
-pub async fn kinds_for(db: &sqlx::PgPool, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn kinds_for(db: &sqlx::PgPool, user_id: UserId) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT kind FROM security_events WHERE telegram_user_id = $1 ORDER BY id",
-        user_id
+        user_id.get()
     )
     .fetch_all(db)
     .await
@@ -119,12 +121,12 @@ pub async fn kinds_for(db: &sqlx::PgPool, user_id: i64) -> Result<Vec<String>, s
 /// Telegram id.
 pub async fn pseudonymise(
     db: &mut sqlx::PgConnection,
-    user_id: i64,
+    user_id: UserId,
     subject: &[u8],
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE security_events SET telegram_user_id = NULL, subject = $2 WHERE telegram_user_id = $1",
-        user_id,
+        user_id.get(),
         subject,
     )
     .execute(db)

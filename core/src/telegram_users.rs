@@ -5,6 +5,7 @@
 use sqlx::{PgConnection, PgPool};
 
 use crate::Language;
+use crate::UserId;
 
 /// The kind of a Telegram chat, as far as delivery cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,7 @@ impl ChatKind {
 /// A user seen in a chat, with the language Telegram reports for them.
 #[derive(Debug, Clone)]
 pub struct Visit<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub chat_id: i64,
     pub chat_kind: ChatKind,
     pub telegram_language: Option<&'a str>,
@@ -48,7 +49,7 @@ pub async fn record_visit(pool: &PgPool, visit: Visit<'_>) -> Result<Language, s
                 last_seen_at = now()
         RETURNING language
         "#,
-        visit.user_id,
+        visit.user_id.get(),
         visit.telegram_language,
     )
     .fetch_one(&mut *tx)
@@ -78,7 +79,7 @@ pub async fn record_visit(pool: &PgPool, visit: Visit<'_>) -> Result<Language, s
 /// Remembers the language a user chose with /language.
 pub async fn choose_language(
     pool: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     language: Language,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -87,7 +88,7 @@ pub async fn choose_language(
         VALUES ($1, $2)
         ON CONFLICT (id) DO UPDATE SET language = EXCLUDED.language
         "#,
-        user_id,
+        user_id.get(),
         language.code(),
     )
     .execute(pool)
@@ -96,21 +97,27 @@ pub async fn choose_language(
 }
 
 /// The language a user chose, if any.
-pub async fn chosen_language(pool: &PgPool, user_id: i64) -> Result<Option<Language>, sqlx::Error> {
-    let code = sqlx::query_scalar!("SELECT language FROM telegram_users WHERE id = $1", user_id)
-        .fetch_optional(pool)
-        .await?
-        .flatten();
+pub async fn chosen_language(
+    pool: &PgPool,
+    user_id: UserId,
+) -> Result<Option<Language>, sqlx::Error> {
+    let code = sqlx::query_scalar!(
+        "SELECT language FROM telegram_users WHERE id = $1",
+        user_id.get()
+    )
+    .fetch_optional(pool)
+    .await?
+    .flatten();
     Ok(code.and_then(|code| code.parse().ok()))
 }
 
 /// The language to speak to a user the bot writes to first (a
 /// notification): their choice, else what Telegram last reported, else
 /// Russian.
-pub async fn language_of(pool: &PgPool, user_id: i64) -> Result<Language, sqlx::Error> {
+pub async fn language_of(pool: &PgPool, user_id: UserId) -> Result<Language, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT language, telegram_language FROM telegram_users WHERE id = $1",
-        user_id
+        user_id.get()
     )
     .fetch_optional(pool)
     .await?;
@@ -144,11 +151,11 @@ pub async fn mark_unreachable(tx: &mut PgConnection, chat_id: i64) -> Result<(),
 
 /// /forget: the user and their private chat (whose id is the user's) are
 /// forgotten; a later message makes them a new visitor.
-pub async fn erase(tx: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("DELETE FROM telegram_users WHERE id = $1", user_id)
+pub async fn erase(tx: &mut PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM telegram_users WHERE id = $1", user_id.get())
         .execute(&mut *tx)
         .await?;
-    sqlx::query!("DELETE FROM chats WHERE id = $1", user_id)
+    sqlx::query!("DELETE FROM chats WHERE id = $1", user_id.get())
         .execute(&mut *tx)
         .await?;
     Ok(())
@@ -160,7 +167,7 @@ mod tests {
 
     fn visit(telegram_language: Option<&str>) -> Visit<'_> {
         Visit {
-            user_id: 42,
+            user_id: UserId::from_stored(42),
             chat_id: 42,
             chat_kind: ChatKind::Private,
             telegram_language,
@@ -173,23 +180,34 @@ mod tests {
             record_visit(&pool, visit(Some("en"))).await.unwrap(),
             Language::En
         );
-        assert_eq!(chosen_language(&pool, 42).await.unwrap(), None);
+        assert_eq!(
+            chosen_language(&pool, UserId::from_stored(42))
+                .await
+                .unwrap(),
+            None
+        );
 
-        choose_language(&pool, 42, Language::Ru).await.unwrap();
+        choose_language(&pool, UserId::from_stored(42), Language::Ru)
+            .await
+            .unwrap();
 
         assert_eq!(
             record_visit(&pool, visit(Some("en"))).await.unwrap(),
             Language::Ru
         );
         assert_eq!(
-            chosen_language(&pool, 42).await.unwrap(),
+            chosen_language(&pool, UserId::from_stored(42))
+                .await
+                .unwrap(),
             Some(Language::Ru)
         );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_choice_before_the_first_visit_is_kept(pool: PgPool) {
-        choose_language(&pool, 42, Language::En).await.unwrap();
+        choose_language(&pool, UserId::from_stored(42), Language::En)
+            .await
+            .unwrap();
         assert_eq!(
             record_visit(&pool, visit(Some("ru"))).await.unwrap(),
             Language::En

@@ -115,12 +115,14 @@ impl TotpSecret {
             Algorithm::SHA1,
             DIGITS,
             0,
-            STEP_SECONDS as u64,
+            STEP_SECONDS.unsigned_abs(),
             self.0.to_vec(),
             None,
             String::new(),
         );
-        Zeroizing::new(totp.generate(step as u64 * STEP_SECONDS as u64))
+        // Steps before 1970 do not occur: the clock is never set that far back.
+        let seconds = u64::try_from(step).unwrap_or_default() * STEP_SECONDS.unsigned_abs();
+        Zeroizing::new(totp.generate(seconds))
     }
 }
 

@@ -61,7 +61,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
     );
     assert_eq!(no_match.button_labels(), [APPLY]);
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 
@@ -83,26 +83,30 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
     );
     assert!(chat.last_bot_message().unwrap().protect_content);
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::SecondFactor)
     );
-    assert!(!accounts::is_confirmed(&app.db, anna.id()).await.unwrap());
+    assert!(
+        !accounts::is_confirmed(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    );
     // The СНИЛС and phone she gave are kept (sealed).
     assert_eq!(
-        accounts::snils(&app.db, &app.vault, anna.id())
+        accounts::snils(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .map(|snils| snils.digits().to_owned()),
         Some("11223344595".to_owned())
     );
     assert!(
-        accounts::phone(&app.db, &app.vault, anna.id())
+        accounts::phone(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_some()
     );
 
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     app.client.send_text(anna.id(), &code).await.unwrap();
     let chat = anna
         .wait_for(|chat| {
@@ -117,7 +121,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
         menu.body()
     );
     assert!(
-        !accounts::confirmed_and_active(&app.db, anna.id())
+        !accounts::confirmed_and_active(&app.db, anna.user_id())
             .await
             .unwrap(),
         "active, but not confirmed yet"
@@ -138,7 +142,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
     let number = applications::list(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         &applications::ReviewDeadlines::default(),
         app.clock.now(),
     )
@@ -169,10 +173,17 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
         saved.body()
     );
     // The rest as if added earlier.
-    store(&app, anna.id(), DocumentKind::Snils, SNILS, &pdf("snils")).await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
+        DocumentKind::Snils,
+        SNILS,
+        &pdf("snils"),
+    )
+    .await;
+    store(
+        &app,
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &pdf("diploma"),
@@ -180,7 +191,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::EmployerConfirmation,
         "17",
         &pdf("employer"),
@@ -199,10 +210,10 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
 
     // An operator in a chat of their own.
     let olga = app.user("Ольга", "ru").await;
-    operators::grant(&app.db, olga.id(), "test", app.clock.now())
+    operators::grant(&app.db, olga.user_id(), "test", app.clock.now())
         .await
         .unwrap();
-    app.open_staff_session(olga.id()).await;
+    app.open_staff_session(olga.user_id()).await;
     let review = olga.send("/review").await;
     contains(&review, &format!("📋 Заявка {number}"));
     let approved = olga.press("✅ Одобрить").await;
@@ -218,7 +229,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
     let stored = applications::list(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         &applications::ReviewDeadlines::default(),
         app.clock.now(),
     )
@@ -226,9 +237,13 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
     .unwrap();
     assert_eq!(stored[0].kind, Kind::Activation);
     assert_eq!(stored[0].status, Status::Approved);
-    assert!(accounts::is_confirmed(&app.db, anna.id()).await.unwrap());
     assert!(
-        applications::is_confirmed(&app.db, anna.id())
+        accounts::is_confirmed(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    );
+    assert!(
+        applications::is_confirmed(&app.db, anna.user_id())
             .await
             .unwrap()
     );
@@ -258,9 +273,13 @@ async fn a_practitioner_matched_in_the_register_is_confirmed_at_once(app: TestAp
     app.client.send_text(anna.id(), SNILS).await.unwrap();
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
-    assert!(accounts::is_confirmed(&app.db, anna.id()).await.unwrap());
+    assert!(
+        accounts::is_confirmed(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    );
 
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     app.client.send_text(anna.id(), &code).await.unwrap();
     let chat = anna
         .wait_for(|chat| {

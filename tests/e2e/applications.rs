@@ -3,6 +3,7 @@
 //! buttons naming someone else's application.
 
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
 use medcab_e2e::{Phone, TestApp};
@@ -24,7 +25,7 @@ fn contains(message: &ChatMessage, part: &str) {
     );
 }
 
-async fn the_only_application(app: &TestApp, owner: i64) -> applications::Summary {
+async fn the_only_application(app: &TestApp, owner: UserId) -> applications::Summary {
     let mut all = applications::list(
         &app.db,
         &app.vault,
@@ -83,7 +84,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: Te
     // The rest as if added earlier.
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Snils,
         "112-233-445 95",
         &pdf("snils"),
@@ -91,7 +92,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: Te
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &pdf("diploma"),
@@ -99,7 +100,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: Te
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::EmployerConfirmation,
         "17",
         &pdf("employer"),
@@ -107,7 +108,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: Te
     .await;
 
     let list = anna.press("📨 Мои заявки").await;
-    let number = the_only_application(&app, anna.id()).await.number;
+    let number = the_only_application(&app, anna.user_id()).await.number;
     contains(&list, &number);
     let card = anna.press(&format!("{number} · черновик")).await;
     contains(
@@ -136,7 +137,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: Te
         "{:?}",
         submitted.button_labels()
     );
-    let stored = the_only_application(&app, anna.id()).await;
+    let stored = the_only_application(&app, anna.user_id()).await;
     assert_eq!(stored.status, Status::Submitted);
 
     // A second activation while this one is open is refused by name.
@@ -158,7 +159,7 @@ async fn a_periodic_accreditation_before_its_window_names_the_opening_date(app: 
     // Valid until 01.03.2029 (see `store`): the window opens a year before.
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Accreditation,
         "7722 031234567",
         PDF,
@@ -179,15 +180,21 @@ async fn a_delayed_application_is_marked_and_escalated_once(app: TestApp) {
     let draft = applications::create(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         Kind::CertificateRequest,
         app.clock.now(),
     )
     .await
     .unwrap();
-    applications::submit(&app.db, &app.vault, anna.id(), draft.id, app.clock.now())
-        .await
-        .unwrap();
+    applications::submit(
+        &app.db,
+        &app.vault,
+        anna.user_id(),
+        draft.id,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
 
     // The push about the submission, before anything else is looked at.
     anna.wait_for_text(&format!("Заявка {}: подана", draft.number))
@@ -198,7 +205,7 @@ async fn a_delayed_application_is_marked_and_escalated_once(app: TestApp) {
     anna.send("/menu").await;
     let ask = anna.press("📨 Мои заявки").await;
     assert_eq!(ask.html.as_deref(), Some(ru("step-up-ask").as_str()));
-    let list = anna.send(&app.totp_code(anna.id()).await).await;
+    let list = anna.send(&app.totp_code(anna.user_id()).await).await;
     contains(&list, "⏰ Срок рассмотрения прошёл.");
 
     let card = anna.press(&format!("{} · подана", draft.number)).await;
@@ -228,7 +235,7 @@ async fn a_delayed_application_is_marked_and_escalated_once(app: TestApp) {
         })
     })
     .await;
-    let stored = the_only_application(&app, anna.id()).await;
+    let stored = the_only_application(&app, anna.user_id()).await;
     assert!(stored.escalated_at.is_some());
 }
 
@@ -239,7 +246,7 @@ async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorde
     let theirs = applications::create(
         &app.db,
         &app.vault,
-        boris.id(),
+        boris.user_id(),
         Kind::CertificateRequest,
         app.clock.now(),
     )
@@ -253,7 +260,7 @@ async fn a_forged_button_naming_someone_elses_application_is_refused_and_recorde
         format!("app:e:{}", theirs.id),
     ])
     .await;
-    let stored = the_only_application(&app, boris.id()).await;
+    let stored = the_only_application(&app, boris.user_id()).await;
     assert_eq!(stored.status, Status::Draft, "Boris's draft is untouched");
     assert!(
         !anna
@@ -287,7 +294,7 @@ async fn a_certificate_request_asks_which_certificate(app: TestApp) {
         applications::list(
             &app.db,
             &app.vault,
-            anna.id(),
+            anna.user_id(),
             &applications::ReviewDeadlines::default(),
             app.clock.now(),
         )
@@ -299,10 +306,10 @@ async fn a_certificate_request_asks_which_certificate(app: TestApp) {
     let card = anna.press("Справка о баллах НМО (ЗЕТ)").await;
 
     contains(&card, "Что заказано: Справка о баллах НМО (ЗЕТ).");
-    let created = the_only_application(&app, anna.id()).await;
+    let created = the_only_application(&app, anna.user_id()).await;
     assert_eq!(created.kind, Kind::CertificateRequest);
     assert_eq!(
-        applications::certificates::of(&app.db, anna.id(), created.id)
+        applications::certificates::of(&app.db, anna.user_id(), created.id)
             .await
             .unwrap(),
         Some(applications::certificates::Certificate::NmoStatement)

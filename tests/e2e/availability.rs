@@ -145,7 +145,7 @@ async fn with_redis_down_every_update_is_still_answered(db: PgPool) {
     boris
         .wait_for_text("Удалить ваши персональные данные?")
         .await;
-    let code = app.totp_code(boris.id()).await;
+    let code = app.totp_code(boris.user_id()).await;
     app.client.send_text(boris.id(), &code).await.unwrap();
     let erased = boris.wait_for_text("Согласие отозвано").await;
     assert_eq!(erased.html.as_deref(), Some(ru("forget-done").as_str()));

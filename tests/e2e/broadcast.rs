@@ -6,6 +6,7 @@
 //! were told of it; nobody else may do any of it.
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use medcab_core::UserId;
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind, Source};
 use medcab_core::notices::{self, FeedItem};
 use medcab_core::notification_settings::{self, QuietHours};
@@ -61,7 +62,7 @@ async fn pushes_with(phone: &Phone<'_>, text: &str) -> usize {
         .count()
 }
 
-async fn refusals(app: &TestApp, user_id: i64) -> usize {
+async fn refusals(app: &TestApp, user_id: UserId) -> usize {
     security_events::kinds_for(&app.db, user_id)
         .await
         .unwrap()
@@ -81,11 +82,11 @@ async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners
     let boris = practitioner(&app, "Борис", "Кардиология", "Москва", "ГБУЗ ГП № 1").await;
     let vera = practitioner(&app, "Вера", "Терапия", "Тверская область", "ГБУЗ ЦРБ").await;
     let galina = practitioner(&app, "Галина", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
-    let mut settings = notification_settings::get(&app.db, galina.id())
+    let mut settings = notification_settings::get(&app.db, galina.user_id())
         .await
         .unwrap();
     settings.regulation = false;
-    notification_settings::save(&app.db, galina.id(), &settings, app.clock.now())
+    notification_settings::save(&app.db, galina.user_id(), &settings, app.clock.now())
         .await
         .unwrap();
     let olga = operator(&app, "Ольга").await;
@@ -347,11 +348,11 @@ async fn the_preview_and_the_progress_say_how_many_wait_for_the_morning(app: Tes
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 20, 0, 0).unwrap());
     let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
     let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
-    let mut awake = notification_settings::get(&app.db, boris.id())
+    let mut awake = notification_settings::get(&app.db, boris.user_id())
         .await
         .unwrap();
     awake.quiet_hours = None;
-    notification_settings::save(&app.db, boris.id(), &awake, app.clock.now())
+    notification_settings::save(&app.db, boris.user_id(), &awake, app.clock.now())
         .await
         .unwrap();
     let olga = operator(&app, "Ольга").await;
@@ -546,10 +547,10 @@ async fn a_proposal_from_the_feed_is_published_once(app: TestApp) {
     boris.wait_for_text("📜 Приказ № 5н").await;
 
     // The same button again (replayed, or another operator's old card).
-    let before = refusals(&app, olga.id()).await;
+    let before = refusals(&app, olga.user_id()).await;
     let again = olga.press_forged(&format!("bc:pub:{}", ids[0])).await;
     assert_eq!(again.text, Some(ru("broadcast-proposal-published")));
-    assert_eq!(refusals(&app, olga.id()).await, before + 1, "recorded");
+    assert_eq!(refusals(&app, olga.user_id()).await, before + 1, "recorded");
     assert_eq!(
         count(
             &app,
@@ -622,7 +623,7 @@ async fn nobody_but_an_operator_may_publish(app: TestApp) {
         assert!(answer.answered, "{data}");
         assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
     }
-    assert_eq!(refusals(&app, boris.id()).await, 11);
+    assert_eq!(refusals(&app, boris.user_id()).await, 11);
     // Someone who never started the bot is refused the same way.
     let stranger = app.user("Пётр", "ru").await;
     assert_eq!(stranger.send("/notice").await.body(), STAFF_ONLY);
@@ -630,14 +631,14 @@ async fn nobody_but_an_operator_may_publish(app: TestApp) {
     // An operator whose role is revoked mid-dialogue is refused at the next answer.
     let olga = operator(&app, "Ольга").await;
     olga.send("/notice").await;
-    operators::revoke(&app.db, olga.id(), app.clock.now())
+    operators::revoke(&app.db, olga.user_id(), app.clock.now())
         .await
         .unwrap();
     let reply = olga.send("Приказ № 1").await;
     assert_eq!(reply.body(), STAFF_ONLY);
     let answer = olga.press_forged("bc:cancel").await;
     assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY));
-    assert_eq!(refusals(&app, olga.id()).await, 2);
+    assert_eq!(refusals(&app, olga.user_id()).await, 2);
 
     assert_eq!(
         notices::get(&app.db, proposal)
@@ -677,7 +678,7 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(mut app: TestApp)
     // 23:00 in Moscow: the practitioners' quiet hours hold the pushes.
     app.clock.advance(chrono::Duration::hours(11));
     // Hours later: the code again, for a new staff session.
-    app.open_staff_session(olga.id).await;
+    app.open_staff_session(UserId::from_stored(olga.id)).await;
 
     let progress = {
         let olga = app.phone(olga.clone());
@@ -710,7 +711,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
     let boris = practitioner(&app, "Борис", "Кардиология", "Москва", "ГБУЗ ГП № 1").await;
     // Vera rests in the middle of the day: the announcement waits for her.
     let vera = practitioner(&app, "Вера", "Терапия", "Москва", "ГБУЗ ГП № 1").await;
-    let mut settings = notification_settings::get(&app.db, vera.id())
+    let mut settings = notification_settings::get(&app.db, vera.user_id())
         .await
         .unwrap();
     settings.quiet_hours = Some(
@@ -720,7 +721,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
         )
         .unwrap(),
     );
-    notification_settings::save(&app.db, vera.id(), &settings, app.clock.now())
+    notification_settings::save(&app.db, vera.user_id(), &settings, app.clock.now())
         .await
         .unwrap();
     let olga = operator(&app, "Ольга").await;
@@ -738,7 +739,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
     let scheduled = inspections::schedule(
         &app.db,
         &draft,
-        Source::Operator(olga.id()),
+        Source::Operator(olga.user_id()),
         app.clock.now(),
     )
     .await
@@ -762,7 +763,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
         let answer = boris.press_forged(&data).await;
         assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
     }
-    assert_eq!(refusals(&app, boris.id()).await, 4, "each recorded");
+    assert_eq!(refusals(&app, boris.user_id()).await, 4, "each recorded");
     assert!(
         inspections::get(&app.db, id)
             .await
@@ -846,13 +847,13 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
     }
 
     // Replayed: refused, recorded, nothing sent twice.
-    let before = refusals(&app, olga.id()).await;
+    let before = refusals(&app, olga.user_id()).await;
     let again = olga.press_forged(&format!("bc:icy:{id}")).await;
     assert_eq!(
         again.text,
         Some(ru("broadcast-inspection-already-cancelled"))
     );
-    assert_eq!(refusals(&app, olga.id()).await, before + 1);
+    assert_eq!(refusals(&app, olga.user_id()).await, before + 1);
     let card = olga.press_forged(&format!("bc:insp:{id}")).await;
     assert_eq!(
         card.text,
@@ -891,7 +892,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
     }
 
     // The audit: scheduled and cancelled, ids and counts only.
-    let audit: Vec<_> = operators::audit_by_operator(&app.db, olga.id())
+    let audit: Vec<_> = operators::audit_by_operator(&app.db, olga.user_id())
         .await
         .unwrap()
         .into_iter()

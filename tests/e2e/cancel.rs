@@ -68,7 +68,7 @@ async fn cancel_during_onboarding_says_what_can_be_done(app: TestApp) {
     );
     assert!(during.body().contains("/start") && during.body().contains("/forget"));
     assert_eq!(
-        medcab_core::accounts::step(&app.db, anna.id())
+        medcab_core::accounts::step(&app.db, anna.user_id())
             .await
             .unwrap(),
         Some(medcab_core::accounts::Step::Phone),

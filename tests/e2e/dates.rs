@@ -25,7 +25,7 @@ async fn live_in(app: &TestApp, phone: &Phone<'_>, zone: chrono_tz::Tz) {
         time_zone: zone,
         ..Settings::default()
     };
-    notification_settings::save(&app.db, phone.id(), &settings, app.clock.now())
+    notification_settings::save(&app.db, phone.user_id(), &settings, app.clock.now())
         .await
         .unwrap();
 }
@@ -158,7 +158,7 @@ async fn a_small_file_reads_in_kilobytes(app: TestApp) {
     file.resize(12 * 1024, b' ');
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &file,

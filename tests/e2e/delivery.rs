@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_bot::delivery::SWITCHED_OFF;
+use medcab_core::UserId;
 use medcab_core::consent;
 use medcab_core::notification_settings::{self, Settings};
 use medcab_core::outbox::{self, Kind, Notification, Payload, Push, Row};
@@ -49,7 +50,9 @@ async fn enqueue(app: &TestApp, chat_id: i64, kind: Kind, tag: &str) -> i64 {
 /// challenge (pending two minutes) and its row, the device being `tag`.
 async fn enqueue_login(app: &TestApp, chat_id: i64, tag: &str) {
     use medcab_core::login_confirmations::{self, Created, LoginAttempt};
-    medcab_core::accounts::open(&app.db, chat_id, app.clock.now())
+    // A sandbox user's private chat has the user's id.
+    let user_id = UserId::from_stored(chat_id);
+    medcab_core::accounts::open(&app.db, user_id, app.clock.now())
         .await
         .unwrap();
     let client = medcab_core::api_clients::list(&app.db).await.unwrap()[0].id;
@@ -63,7 +66,7 @@ async fn enqueue_login(app: &TestApp, chat_id: i64, tag: &str) {
         &app.db,
         &app.vault,
         client,
-        chat_id,
+        user_id,
         &attempt,
         app.clock.now(),
     )
@@ -138,7 +141,9 @@ fn has(chat: &Chat, tag: &str) -> bool {
 /// anyone without it (sandbox users never went through onboarding).
 async fn consent_all(app: &TestApp, ids: impl IntoIterator<Item = i64>) {
     for id in ids {
-        consent::give(&app.db, id, app.clock.now()).await.unwrap();
+        consent::give(&app.db, UserId::from_stored(id), app.clock.now())
+            .await
+            .unwrap();
     }
 }
 
@@ -161,7 +166,7 @@ async fn quiet_hours_hold_notices_until_morning_in_the_users_own_zone(app: TestA
         time_zone: "Asia/Vladivostok".parse().unwrap(),
         ..Settings::default()
     };
-    notification_settings::save(&app.db, boris.id(), &vladivostok, app.clock.now())
+    notification_settings::save(&app.db, boris.user_id(), &vladivostok, app.clock.now())
         .await
         .unwrap();
 
@@ -454,9 +459,14 @@ async fn a_category_switched_off_after_the_row_was_written_is_not_sent(mut app: 
         quiet_hours: None,
         ..Settings::default()
     };
-    notification_settings::save(&app.db, eve.id, &settings, app.clock.now())
-        .await
-        .unwrap();
+    notification_settings::save(
+        &app.db,
+        UserId::from_stored(eve.id),
+        &settings,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
     app.start_bot().await;
 
     let eve = app.phone(eve);
@@ -545,7 +555,7 @@ async fn nothing_goes_to_someone_whose_consent_was_withdrawn_after_the_row_was_w
     let notice = enqueue(&app, gleb.id, Kind::RegulatoryNotice, "notice-gleb").await;
     let status = enqueue(&app, gleb.id, Kind::ApplicationStatusChanged, "status-gleb").await;
     let mut tx = app.db.begin().await.unwrap();
-    consent::withdraw(&mut tx, gleb.id, app.clock.now())
+    consent::withdraw(&mut tx, UserId::from_stored(gleb.id), app.clock.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -2,6 +2,7 @@
 //! a file or a date keeping what was given, deleting, forged buttons, and a
 //! restart in the middle of adding.
 
+use medcab_core::UserId;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta, FileType, Stored};
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind, UploadFile};
@@ -55,7 +56,7 @@ pub async fn open_documents(phone: &Phone<'_>) -> ChatMessage {
 /// Stores a document straight through core, as if added earlier.
 pub async fn store(
     app: &TestApp,
-    owner: i64,
+    owner: UserId,
     kind: DocumentKind,
     number: &str,
     file: &[u8],
@@ -164,7 +165,7 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(app: TestApp) {
         "{}",
         list.body()
     );
-    let stored = documents::list(&app.db, &app.vault, anna.id())
+    let stored = documents::list(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
@@ -176,7 +177,14 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(app: TestApp) {
 #[medcab_e2e::test]
 async fn every_file_refusal_has_its_message_and_keeps_the_details(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
-    store(&app, anna.id(), DocumentKind::Passport, "4510 123456", PDF).await;
+    store(
+        &app,
+        anna.user_id(),
+        DocumentKind::Passport,
+        "4510 123456",
+        PDF,
+    )
+    .await;
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
     anna.press("Удостоверение о повышении квалификации").await;
@@ -257,7 +265,7 @@ async fn every_file_refusal_has_its_message_and_keeps_the_details(app: TestApp) 
         &saved,
         "✅ Документ сохранён: Удостоверение о повышении квалификации.",
     );
-    let stored = documents::list(&app.db, &app.vault, anna.id())
+    let stored = documents::list(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored.len(), 2);
@@ -288,7 +296,7 @@ async fn an_expired_accreditation_is_refused_with_its_date(app: TestApp) {
     let expired = anna.send("01.03.2025").await;
     starts(&expired, "Срок действия документа истёк 01.03.2025.");
     assert!(
-        documents::list(&app.db, &app.vault, anna.id())
+        documents::list(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -328,7 +336,7 @@ async fn a_photo_is_taken_as_a_jpeg(app: TestApp) {
     .await;
 
     starts(&saved, "✅ Документ сохранён: СНИЛС.");
-    let stored = documents::list(&app.db, &app.vault, anna.id())
+    let stored = documents::list(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored[0].file_type, FileType::Jpeg);
@@ -340,7 +348,7 @@ async fn a_document_is_deleted_after_a_confirmation(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         PDF,
@@ -366,7 +374,7 @@ async fn a_document_is_deleted_after_a_confirmation(app: TestApp) {
     starts(&deleted, "🗑 Документ удалён.");
     assert!(deleted.body().contains("Документов пока нет"));
     assert!(
-        documents::list(&app.db, &app.vault, anna.id())
+        documents::list(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -379,7 +387,7 @@ async fn the_owner_gets_a_stored_file_back_from_its_card(app: TestApp) {
     let file = pdf("anna's diploma");
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &file,
@@ -406,7 +414,7 @@ async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(a
     let boris = app.active_user("Борис", "ru").await;
     let theirs = store(
         &app,
-        boris.id(),
+        boris.user_id(),
         DocumentKind::Diploma,
         "999999 0000001",
         PDF,
@@ -429,7 +437,7 @@ async fn a_forged_button_naming_someone_elses_document_is_refused_and_recorded(a
         "no file of Boris's reaches Anna"
     );
     assert_eq!(
-        documents::list(&app.db, &app.vault, boris.id())
+        documents::list(&app.db, &app.vault, boris.user_id())
             .await
             .unwrap()
             .len(),
@@ -472,7 +480,7 @@ async fn a_restart_while_adding_resumes_at_the_next_question(mut app: TestApp) {
     )
     .await;
     starts(&saved, "✅ Документ сохранён: Лицензия.");
-    let stored = documents::list(&app.db, &app.vault, anna.id())
+    let stored = documents::list(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored[0].number.as_deref(), Some("ЛО-77-01-012345"));
@@ -480,7 +488,7 @@ async fn a_restart_while_adding_resumes_at_the_next_question(mut app: TestApp) {
 }
 
 /// How many unfinished documents the practitioner has in PostgreSQL.
-async fn drafts_of(app: &TestApp, owner: i64) -> i64 {
+async fn drafts_of(app: &TestApp, owner: UserId) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM drafts WHERE owner_id = $1 AND kind = 'document'")
         .bind(owner)
         .fetch_one(&app.db)
@@ -495,7 +503,11 @@ async fn a_redis_flush_while_adding_loses_nothing_typed(app: TestApp) {
     anna.press("➕ Добавить документ").await;
     anna.press("Диплом").await;
     starts(&anna.send("107718 0123456").await, "Дата выдачи");
-    assert_eq!(drafts_of(&app, anna.id()).await, 1, "kept the moment given");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        1,
+        "kept the moment given"
+    );
 
     app.flush_redis().await;
 
@@ -520,12 +532,16 @@ async fn a_redis_flush_while_adding_loses_nothing_typed(app: TestApp) {
     )
     .await;
     starts(&saved, "✅ Документ сохранён: Диплом.");
-    let stored = documents::list(&app.db, &app.vault, anna.id())
+    let stored = documents::list(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
-    assert_eq!(drafts_of(&app, anna.id()).await, 0, "discarded once stored");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        0,
+        "discarded once stored"
+    );
     let list = anna.press("« К документам").await;
     assert!(
         !list.button_labels().contains(&"▶️ Продолжить добавление"),
@@ -556,7 +572,7 @@ async fn after_a_redis_flush_the_next_answer_is_taken(app: TestApp) {
     )
     .await;
     starts(&saved, "✅ Документ сохранён: Диплом.");
-    let stored = documents::list(&app.db, &app.vault, anna.id())
+    let stored = documents::list(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored[0].number.as_deref(), Some("107718 0123456"));
@@ -576,7 +592,7 @@ async fn giving_up_an_addition_discards_its_draft(app: TestApp) {
 
     let cancelled = anna.send("/cancel").await;
     assert_eq!(cancelled.body(), ru("cancel-done"));
-    assert_eq!(drafts_of(&app, anna.id()).await, 0, "/cancel");
+    assert_eq!(drafts_of(&app, anna.user_id()).await, 0, "/cancel");
 
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
@@ -588,7 +604,7 @@ async fn giving_up_an_addition_discards_its_draft(app: TestApp) {
         "{:?}",
         list.button_labels()
     );
-    assert_eq!(drafts_of(&app, anna.id()).await, 0, "« К документам");
+    assert_eq!(drafts_of(&app, anna.user_id()).await, 0, "« К документам");
 
     // After a flush the draft is all that is left; /cancel still drops it.
     anna.press("➕ Добавить документ").await;
@@ -596,7 +612,11 @@ async fn giving_up_an_addition_discards_its_draft(app: TestApp) {
     starts(&anna.send("107718 0123456").await, "Дата выдачи");
     app.flush_redis().await;
     assert_eq!(anna.send("/cancel").await.body(), ru("cancel-done"));
-    assert_eq!(drafts_of(&app, anna.id()).await, 0, "/cancel after a flush");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        0,
+        "/cancel after a flush"
+    );
 }
 
 #[medcab_e2e::test]
@@ -629,7 +649,7 @@ async fn a_lowered_size_limit_is_told_and_kept(mut app: TestApp) {
         refused.body()
     );
     assert!(
-        documents::list(&app.db, &app.vault, anna.id())
+        documents::list(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -646,7 +666,7 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(mut app: Te
     let anna = app.active_user("Анна", "ru").await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Passport,
         "4510 123456",
         &pdf("passport"),
@@ -654,7 +674,7 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(mut app: Te
     .await;
     store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Snils,
         "112-233-445 95",
         &pdf("snils"),
@@ -681,13 +701,17 @@ async fn a_full_quota_is_told_with_its_numbers_and_keeps_the_details(mut app: Te
         "У вас уже 2 документа — больше хранить нельзя (предел — 2).",
     );
     assert_eq!(
-        documents::list(&app.db, &app.vault, anna.id())
+        documents::list(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .len(),
         2
     );
-    assert_eq!(drafts_of(&app, anna.id()).await, 1, "the details are kept");
+    assert_eq!(
+        drafts_of(&app, anna.user_id()).await,
+        1,
+        "the details are kept"
+    );
 }
 
 #[medcab_e2e::test]

@@ -102,7 +102,7 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(app
     contains(&card, "Год окончания: 2012");
     contains(&card, "Дата выдачи диплома: 30.06.2012");
     assert!(
-        profile::list_education(&app.db, &app.vault, anna.id())
+        profile::list_education(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -114,7 +114,7 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(app
         &format!("1. {INSTITUTION}, «Лечебное дело» — высшее — специалитет, год окончания 2012"),
     );
 
-    let stored = profile::list_education(&app.db, &app.vault, anna.id())
+    let stored = profile::list_education(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
@@ -176,7 +176,7 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(app
     let changed = anna.send("36").await;
     starts(&changed, "✅ Сохранено.");
     contains(&changed, "36 академических часов");
-    let programmes = profile::list_additional(&app.db, &app.vault, anna.id())
+    let programmes = profile::list_additional(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(programmes.len(), 1);
@@ -190,7 +190,7 @@ async fn a_diploma_and_a_qualification_upgrade_are_added_changed_and_deleted(app
     let deleted = anna.press("🗑 Да, удалить").await;
     starts(&deleted, "🗑 Запись удалена.");
     assert!(
-        profile::list_education(&app.db, &app.vault, anna.id())
+        profile::list_education(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -241,7 +241,7 @@ async fn a_redis_flush_while_adding_a_diploma_loses_nothing_typed(app: TestApp) 
         &saved,
         &format!("{INSTITUTION}, «Сестринское дело» — среднее профессиональное"),
     );
-    let stored = profile::list_education(&app.db, &app.vault, anna.id())
+    let stored = profile::list_education(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
@@ -282,7 +282,7 @@ async fn a_field_corrected_on_the_card_returns_to_the_card_then_is_saved_once(ap
     contains(&card, "Год окончания: 2011");
     contains(&card, "Дата выдачи диплома: 30.06.2012");
     assert!(
-        profile::list_education(&app.db, &app.vault, anna.id())
+        profile::list_education(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -291,7 +291,7 @@ async fn a_field_corrected_on_the_card_returns_to_the_card_then_is_saved_once(ap
     let saved = anna.press("✅ Сохранить").await;
     starts(&saved, "✅ Сохранено.");
     contains(&saved, "год окончания 2011");
-    let stored = profile::list_education(&app.db, &app.vault, anna.id())
+    let stored = profile::list_education(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
@@ -311,7 +311,7 @@ async fn a_double_tap_on_save_stores_one_record(app: TestApp) {
     let list = newest_starting(&anna, "🎓 Образование").await;
     contains(&list, INSTITUTION);
     assert_eq!(
-        profile::list_education(&app.db, &app.vault, anna.id())
+        profile::list_education(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .len(),
@@ -336,9 +336,9 @@ async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(
     let theirs = profile::add_education(
         &app.db,
         &app.vault,
-        boris.id(),
+        boris.user_id(),
         &valid,
-        Actor::Practitioner(boris.id()),
+        Actor::Practitioner(boris.user_id()),
         app.clock.now(),
     )
     .await
@@ -353,7 +353,7 @@ async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(
     ])
     .await;
     assert_eq!(
-        profile::list_education(&app.db, &app.vault, boris.id())
+        profile::list_education(&app.db, &app.vault, boris.user_id())
             .await
             .unwrap()
             .len(),
@@ -376,7 +376,7 @@ async fn the_history_of_a_document_shows_it_added_then_deleted(app: TestApp) {
     let boris = app.active_user("Борис", "ru").await;
     let id = store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         PDF,
@@ -384,7 +384,7 @@ async fn the_history_of_a_document_shows_it_added_then_deleted(app: TestApp) {
     .await;
     let theirs = store(
         &app,
-        boris.id(),
+        boris.user_id(),
         DocumentKind::Diploma,
         "999999 0000001",
         PDF,
@@ -415,7 +415,7 @@ async fn the_history_of_a_document_shows_it_added_then_deleted(app: TestApp) {
     // Someone else's document has no history for Anna.
     let answer = anna.press_forged(&format!("doc:h:{theirs}")).await;
     assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
-    let kinds = security_events::kinds_for(&app.db, anna.id())
+    let kinds = security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();
     assert!(
@@ -428,31 +428,37 @@ async fn the_history_of_a_document_shows_it_added_then_deleted(app: TestApp) {
 async fn the_history_of_an_application_shows_its_statuses(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
     let olga = app.active_user("Ольга", "ru").await;
-    operators::grant(&app.db, olga.id(), "test", app.clock.now())
+    operators::grant(&app.db, olga.user_id(), "test", app.clock.now())
         .await
         .unwrap();
-    app.open_staff_session(olga.id()).await;
+    app.open_staff_session(olga.user_id()).await;
     let now = app.clock.now();
     let created = applications::create(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         Kind::CertificateRequest,
         now,
     )
     .await
     .unwrap();
-    applications::submit(&app.db, &app.vault, anna.id(), created.id, now)
+    applications::submit(&app.db, &app.vault, anna.user_id(), created.id, now)
         .await
         .unwrap();
-    review::claim_next(&app.db, &app.vault, olga.id(), now, Duration::minutes(30))
-        .await
-        .unwrap()
-        .expect("the application is in the queue");
+    review::claim_next(
+        &app.db,
+        &app.vault,
+        olga.user_id(),
+        now,
+        Duration::minutes(30),
+    )
+    .await
+    .unwrap()
+    .expect("the application is in the queue");
     review::decide(
         &app.db,
         &app.vault,
-        olga.id(),
+        olga.user_id(),
         created.id,
         Decision::Approve,
         now,

@@ -48,7 +48,7 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
     let kept = anna.press("Отмена").await;
     assert_eq!(kept.body(), "Ничего не удалено.");
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 
@@ -57,7 +57,7 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
     anna.send("/forget").await;
     let pressed = anna.press_forged("forget:yes").await;
     assert!(pressed.answered);
-    let right = app.totp_code(anna.id()).await;
+    let right = app.totp_code(anna.user_id()).await;
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -70,7 +70,7 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
         refused.body()
     );
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 
@@ -85,9 +85,9 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
         "the code is off the chat"
     );
 
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    assert_eq!(accounts::step(&app.db, anna.user_id()).await.unwrap(), None);
     assert!(
-        consent::in_force(&app.db, anna.id())
+        consent::in_force(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_none()
@@ -107,9 +107,9 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
     assert!(keys.is_empty(), "Redis keys still naming her: {keys:?}");
     // The audit keeps the facts under her pseudonym, which only the data
     // key recomputes from her id.
-    let subject = medcab_core::erasure::pseudonym(&app.vault, anna.id());
+    let subject = medcab_core::erasure::pseudonym(&app.vault, anna.user_id());
     assert!(
-        security_events::kinds_for(&app.db, anna.id())
+        security_events::kinds_for(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_empty()
@@ -171,7 +171,7 @@ async fn a_lost_authenticator_is_a_pending_request_for_an_operator(app: TestApp)
         requested.body()
     );
     assert!(
-        factor_resets::pending_since(&app.db, anna.id())
+        factor_resets::pending_since(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_some()
@@ -212,7 +212,7 @@ async fn an_unavailable_register_loses_nothing(mut app: TestApp) {
         .await;
     assert_eq!(down.button_labels(), ["🔄 Повторить"]);
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 
@@ -225,7 +225,7 @@ async fn an_unavailable_register_loses_nothing(mut app: TestApp) {
     anna.wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::SecondFactor)
     );
 }
@@ -237,10 +237,10 @@ async fn cancel_stops_forget_waiting_for_the_code(app: TestApp) {
     let cancelled = anna.send("/cancel").await;
     assert_eq!(cancelled.html.as_deref(), Some(ru("cancel-done").as_str()));
     // The right code now is not taken for an erasure.
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 }

@@ -39,7 +39,7 @@ async fn wait_for_qr(phone: &Phone<'_>) {
 }
 
 async fn enrol(app: &TestApp, phone: &Phone<'_>) {
-    let code = app.totp_code(phone.id()).await;
+    let code = app.totp_code(phone.user_id()).await;
     app.client.send_text(phone.id(), &code).await.unwrap();
     phone.wait_for_text("Главное меню").await;
 }
@@ -67,18 +67,24 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestAp
     wait_for_qr(&mallory).await;
     enrol(&app, &mallory).await;
     let now = app.clock.now();
-    let activation = applications::create(&app.db, &app.vault, mallory.id(), Kind::Activation, now)
-        .await
-        .unwrap();
+    let activation = applications::create(
+        &app.db,
+        &app.vault,
+        mallory.user_id(),
+        Kind::Activation,
+        now,
+    )
+    .await
+    .unwrap();
     for kind in Kind::Activation.required_documents() {
         let number = match kind {
             DocumentKind::Snils => SNILS,
             DocumentKind::Passport => "4510 123456",
             _ => "107718 0123456",
         };
-        store(&app, mallory.id(), *kind, number, &pdf(kind.as_str())).await;
+        store(&app, mallory.user_id(), *kind, number, &pdf(kind.as_str())).await;
     }
-    applications::submit(&app.db, &app.vault, mallory.id(), activation.id, now)
+    applications::submit(&app.db, &app.vault, mallory.user_id(), activation.id, now)
         .await
         .unwrap();
 
@@ -94,7 +100,7 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestAp
     wait_for_qr(&anna).await;
     enrol(&app, &anna).await;
     assert!(
-        accounts::confirmed_and_active(&app.db, anna.id())
+        accounts::confirmed_and_active(&app.db, anna.user_id())
             .await
             .unwrap()
     );
@@ -109,19 +115,23 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestAp
         .await;
     assert_eq!(told.body(), push);
     assert_eq!(
-        accounts::step(&app.db, mallory.id()).await.unwrap(),
+        accounts::step(&app.db, mallory.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
-    assert!(!accounts::has_snils(&app.db, mallory.id()).await.unwrap());
-    let closed = applications::get(&app.db, &app.vault, mallory.id(), activation.id)
+    assert!(
+        !accounts::has_snils(&app.db, mallory.user_id())
+            .await
+            .unwrap()
+    );
+    let closed = applications::get(&app.db, &app.vault, mallory.user_id(), activation.id)
         .await
         .unwrap();
     assert_eq!(closed.status, Status::Rejected);
-    let kinds = security_events::kinds_for(&app.db, mallory.id())
+    let kinds = security_events::kinds_for(&app.db, mallory.user_id())
         .await
         .unwrap();
     assert!(kinds.contains(&"account_unlinked".to_owned()), "{kinds:?}");
-    let kinds = security_events::kinds_for(&app.db, anna.id())
+    let kinds = security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();
     assert!(kinds.contains(&"snils_reclaimed".to_owned()), "{kinds:?}");
@@ -143,10 +153,10 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestAp
         refused.body()
     );
     assert_eq!(
-        accounts::step(&app.db, mallory.id()).await.unwrap(),
+        accounts::step(&app.db, mallory.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
-    let kinds = security_events::kinds_for(&app.db, mallory.id())
+    let kinds = security_events::kinds_for(&app.db, mallory.user_id())
         .await
         .unwrap();
     assert!(
@@ -180,7 +190,9 @@ async fn typing_one_snils_after_another_is_limited(app: TestApp) {
         "{}",
         limited.body()
     );
-    let kinds = security_events::kinds_for(&app.db, eve.id()).await.unwrap();
+    let kinds = security_events::kinds_for(&app.db, eve.user_id())
+        .await
+        .unwrap();
     assert_eq!(
         kinds
             .iter()

@@ -24,7 +24,7 @@ async fn switching_to_english_turns_the_picker_into_an_english_menu(app: TestApp
     );
     assert!(menu.button_labels().contains(&"📨 My applications"));
     assert_eq!(
-        telegram_users::chosen_language(&app.db, anna.id())
+        telegram_users::chosen_language(&app.db, anna.user_id())
             .await
             .unwrap(),
         Some(Language::En)

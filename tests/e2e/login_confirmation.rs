@@ -3,6 +3,7 @@
 //! picking the number the portal shows; the portal reads the answer back.
 
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::login_confirmations::IP_FIELD;
 use medcab_core::{outbox, security_events};
 use medcab_e2e::{ApiClient, ApiReply, Phone, TestApp, valid_snils};
@@ -72,7 +73,7 @@ async fn status(app: &TestApp, id: &str) -> ApiReply {
 
 /// The security events about logins (an active user starts with
 /// `factor_enrolled`).
-async fn login_events(app: &TestApp, user_id: i64) -> Vec<String> {
+async fn login_events(app: &TestApp, user_id: UserId) -> Vec<String> {
     let mut kinds = security_events::kinds_for(&app.db, user_id).await.unwrap();
     kinds.retain(|kind| kind.starts_with("login_"));
     kinds
@@ -152,7 +153,7 @@ async fn the_practitioner_confirms_a_login_with_the_portals_number(app: TestApp)
     let approved = status(&app, id).await;
     assert_eq!(approved.body["status"], "approved");
     assert_eq!(approved.body["answered_at"], "2026-11-25T09:00:20Z");
-    assert_eq!(login_events(&app, anna.id()).await, ["login_approved"]);
+    assert_eq!(login_events(&app, anna.user_id()).await, ["login_approved"]);
     // The worker marks a row sent just after Telegram took it: give it a moment.
     app.wait_for_deliveries(anna.id()).await;
     let rows = outbox::for_chat(&app.db, anna.id()).await.unwrap();
@@ -189,7 +190,7 @@ async fn a_wrong_number_blocks_the_login_and_is_recorded(app: TestApp) {
     assert!(answered.reply_markup.is_none());
     assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
     assert_eq!(
-        login_events(&app, anna.id()).await,
+        login_events(&app, anna.user_id()).await,
         ["login_number_mismatch"]
     );
     // The right number afterwards does not undo it.
@@ -213,7 +214,7 @@ async fn this_is_not_me_blocks_the_login_and_records_an_incident(app: TestApp) {
     );
     assert!(answered.reply_markup.is_none());
     assert_eq!(status(&app, &asked.id).await.body["status"], "denied");
-    assert_eq!(login_events(&app, anna.id()).await, ["login_denied"]);
+    assert_eq!(login_events(&app, anna.user_id()).await, ["login_denied"]);
 }
 
 #[medcab_e2e::test]
@@ -265,7 +266,7 @@ async fn an_unanswered_request_expires_and_its_buttons_are_removed(app: TestApp)
     let late = anna.press_forged(&data(id, "no")).await;
     assert_eq!(late.text.as_deref(), Some("Время на подтверждение истекло"));
     assert_eq!(status(&app, id).await.body["status"], "expired");
-    assert!(login_events(&app, anna.id()).await.is_empty());
+    assert!(login_events(&app, anna.user_id()).await.is_empty());
 }
 
 #[medcab_e2e::test]
@@ -344,7 +345,7 @@ async fn a_request_is_answered_once(app: TestApp) {
     let message = chat.message(asked.push.message_id).unwrap();
     assert!(message.body().starts_with("✅ Вход подтверждён."));
     assert_eq!(
-        login_events(&app, anna.id()).await,
+        login_events(&app, anna.user_id()).await,
         ["login_approved"],
         "nothing more from a second press"
     );
@@ -364,7 +365,7 @@ async fn an_answer_from_another_chat_is_refused_and_recorded(app: TestApp) {
     assert_eq!(forged.text, Some(ru("button-outdated")));
     assert_eq!(status(&app, &asked.id).await.body["status"], "pending");
     assert_eq!(
-        login_events(&app, boris.id()).await,
+        login_events(&app, boris.user_id()).await,
         ["login_answer_refused"]
     );
     let chat = boris.chat().await;

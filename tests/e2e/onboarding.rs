@@ -34,7 +34,7 @@ async fn up_to_snils(app: &TestApp, anna: &Phone<'_>) {
         .unwrap();
     anna.wait_for_text("Введите ваш СНИЛС").await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 }
@@ -69,7 +69,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(app: TestApp) {
         ["✅ Согласен(на)", "Не согласен(на)"]
     );
     assert!(
-        consent::in_force(&app.db, anna.id())
+        consent::in_force(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_none()
@@ -81,7 +81,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(app: TestApp) {
     let chat = anna.chat().await;
     assert_eq!(chat.reply_keyboard_labels(), ["📱 Поделиться номером"]);
     assert!(
-        consent::in_force(&app.db, anna.id())
+        consent::in_force(&app.db, anna.user_id())
             .await
             .unwrap()
             .is_some()
@@ -135,7 +135,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(app: TestApp) {
         .unwrap();
     assert!(picture.starts_with(b"\x89PNG"), "a PNG picture");
 
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     let sent = app.client.send_text(anna.id(), &code).await.unwrap();
     let chat = anna
         .wait_for(|chat| {
@@ -156,7 +156,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(app: TestApp) {
             .any(|m| m.html.as_deref() == Some(ru("factor-enrolled").as_str()))
     );
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 
@@ -185,7 +185,7 @@ async fn declining_consent_asks_nothing_personal(app: TestApp) {
         again.html.as_deref(),
         Some(ru("consent-answer-above").as_str())
     );
-    assert_eq!(accounts::step(&app.db, anna.id()).await.unwrap(), None);
+    assert_eq!(accounts::step(&app.db, anna.user_id()).await.unwrap(), None);
     let chat = anna.chat().await;
     assert_eq!(
         chat.message(consent.message_id).unwrap().button_labels(),
@@ -223,7 +223,7 @@ async fn only_the_users_own_contact_is_taken(app: TestApp) {
     assert_eq!(refused.html.as_deref(), Some(ru("phone-not-own").as_str()));
 
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Phone),
         "nothing taken yet"
     );
@@ -263,7 +263,7 @@ async fn each_snils_mistake_gets_its_own_answer_and_loses_nothing(app: TestApp) 
 
     // Still at the СНИЛС step with the phone kept: the right number goes through.
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
     app.client
@@ -293,7 +293,7 @@ async fn someone_not_in_the_register_is_told_what_to_do(app: TestApp) {
         Some(ru("registry-no-match").as_str())
     );
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 }
@@ -303,7 +303,7 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(mut app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
-    let right = app.totp_code(anna.id()).await;
+    let right = app.totp_code(anna.user_id()).await;
     let wrong = if right == "000000" {
         "111111"
     } else {
@@ -336,20 +336,20 @@ async fn wrong_codes_lock_code_entry_for_thirty_minutes(mut app: TestApp) {
     app.restart_bot().await;
     app.flush_redis().await;
     let anna = app.phone(anna);
-    let still = anna.send(&app.totp_code(anna.id()).await).await;
+    let still = anna.send(&app.totp_code(anna.user_id()).await).await;
     assert_eq!(
         still.body(),
         "Ввод кода заблокирован до 25.11.2026 12:30 (МСК). Попробуйте после этого времени."
     );
 
     app.clock.advance(Duration::minutes(31));
-    anna.send(&app.totp_code(anna.id()).await).await;
+    anna.send(&app.totp_code(anna.user_id()).await).await;
     anna.wait_for(|chat| {
         chat.last_bot_message()
             .is_some_and(|m| m.body().starts_with("Главное меню"))
     })
     .await;
-    let kinds = security_events::kinds_for(&app.db, anna.id())
+    let kinds = security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();
     assert_eq!(
@@ -368,7 +368,7 @@ async fn a_code_is_accepted_once(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     anna.wait_for(|chat| {
         chat.last_bot_message()
@@ -384,7 +384,7 @@ async fn a_code_is_accepted_once(app: TestApp) {
     let replayed = anna.send(&code).await;
     assert_eq!(replayed.html.as_deref(), Some(ru("code-replayed").as_str()));
     assert_eq!(
-        security_events::kinds_for(&app.db, anna.id())
+        security_events::kinds_for(&app.db, anna.user_id())
             .await
             .unwrap()
             .last()
@@ -393,7 +393,7 @@ async fn a_code_is_accepted_once(app: TestApp) {
     );
 
     app.clock.advance(Duration::seconds(30));
-    let opened = anna.send(&app.totp_code(anna.id()).await).await;
+    let opened = anna.send(&app.totp_code(anna.user_id()).await).await;
     assert!(
         opened.body().starts_with("Вход подтверждён."),
         "{}",
@@ -427,7 +427,7 @@ async fn no_personal_data_is_stored_in_clear(app: TestApp) {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.user_with_phone("Анна", "ru", PHONE).await;
     up_to_second_factor(&app, &anna).await;
-    let secret_code = app.totp_code(anna.id()).await;
+    let secret_code = app.totp_code(anna.user_id()).await;
     anna.send(&secret_code).await;
     anna.wait_for(|chat| {
         chat.last_bot_message()
@@ -534,10 +534,10 @@ async fn a_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(app: Test
             .is_some_and(|m| m.photo.is_some() && m.message_id != first)
     })
     .await;
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)
     );
 }
@@ -603,7 +603,7 @@ async fn messages_with_personal_data_leave_the_chat_taken_or_refused(app: TestAp
             .await;
     }
     assert_eq!(
-        accounts::step(&app.db, anna.id()).await.unwrap(),
+        accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Snils)
     );
 }
@@ -615,7 +615,7 @@ async fn the_authenticator_entry_is_named_for_people_and_the_key_can_be_copied(a
     up_to_second_factor(&app, &anna).await;
 
     let qr = anna.chat().await.last_bot_message().unwrap().clone();
-    let secret = app.totp_secret(anna.id()).await;
+    let secret = app.totp_secret(anna.user_id()).await;
     // The QR code carries «Кабинет медработника» and her first name, no id.
     let url = secret.otpauth_url("Кабинет медработника", "Анна");
     assert!(!url.contains(&anna.id().to_string()));

@@ -137,7 +137,7 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(mut app: T
         "{}",
         saved.body()
     );
-    let stored = profile::get(&app.db, &app.vault, anna.id())
+    let stored = profile::get(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap()
         .unwrap();
@@ -177,7 +177,7 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(mut app: T
     let restored = anna.press("↩️ Вернуть версию 1").await;
     assert!(restored.body().starts_with("Восстановлена версия 1."));
     assert!(restored.body().contains("E-mail: —"));
-    let versions = profile::profile_versions(&app.db, &app.vault, anna.id())
+    let versions = profile::profile_versions(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap();
     assert_eq!(versions.len(), 3);
@@ -215,9 +215,9 @@ async fn a_forged_restore_of_someone_elses_version_changes_nothing(app: TestApp)
     let version = profile::save(
         &app.db,
         &app.vault,
-        boris.id(),
+        boris.user_id(),
         &borises,
-        medcab_core::history::Actor::Practitioner(boris.id()),
+        medcab_core::history::Actor::Practitioner(boris.user_id()),
         app.clock.now(),
     )
     .await
@@ -230,14 +230,14 @@ async fn a_forged_restore_of_someone_elses_version_changes_nothing(app: TestApp)
 
     assert_eq!(answer.text.as_deref(), Some(ru("button-outdated").as_str()));
     assert!(
-        profile::get(&app.db, &app.vault, anna.id())
+        profile::get(&app.db, &app.vault, anna.user_id())
             .await
             .unwrap()
             .is_none(),
         "Anna did not get Boris's profile"
     );
     assert_eq!(
-        profile::profile_versions(&app.db, &app.vault, boris.id())
+        profile::profile_versions(&app.db, &app.vault, boris.user_id())
             .await
             .unwrap()
             .len(),
@@ -280,7 +280,7 @@ async fn after_a_redis_flush_the_next_profile_answer_is_taken(app: TestApp) {
     let draft: serde_json::Value = medcab_core::drafts::load(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         medcab_core::drafts::Kind::Profile,
     )
     .await

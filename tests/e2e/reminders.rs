@@ -4,6 +4,7 @@
 //! is moved day by day and the scheduler ticks as it would in production.
 
 use chrono::{Days, NaiveDate};
+use medcab_core::UserId;
 use medcab_core::clock::moscow_today;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta};
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
@@ -21,7 +22,7 @@ fn unaccredited<'a>() -> RegisterEntry<'a> {
     }
 }
 
-async fn licence(app: &TestApp, owner: i64, valid_until: NaiveDate) {
+async fn licence(app: &TestApp, owner: UserId, valid_until: NaiveDate) {
     let meta = DocumentMeta {
         kind: DocumentKind::Licence,
         number: Some("Л041-01137-77/00368652".into()),
@@ -70,7 +71,7 @@ async fn pushes(app: &TestApp, phone: &Phone<'_>, text: &str) -> Vec<String> {
 async fn a_document_is_reminded_90_30_and_7_days_before_it_runs_out(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
     let runs_out = today(&app) + Days::new(95);
-    licence(&app, anna.id(), runs_out).await;
+    licence(&app, anna.user_id(), runs_out).await;
     const LICENCE: &str = "Срок действия документа «Лицензия»";
 
     app.scheduler_tick().await;
@@ -126,13 +127,13 @@ async fn reminders_switched_off_in_settings_do_not_come(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
     let boris = app.practitioner("Борис", unaccredited()).await;
     let runs_out = today(&app) + Days::new(30);
-    licence(&app, anna.id(), runs_out).await;
-    licence(&app, boris.id(), runs_out).await;
-    let mut settings = notification_settings::get(&app.db, boris.id())
+    licence(&app, anna.user_id(), runs_out).await;
+    licence(&app, boris.user_id(), runs_out).await;
+    let mut settings = notification_settings::get(&app.db, boris.user_id())
         .await
         .unwrap();
     settings.reminders = false;
-    notification_settings::save(&app.db, boris.id(), &settings, app.clock.now())
+    notification_settings::save(&app.db, boris.user_id(), &settings, app.clock.now())
         .await
         .unwrap();
 
@@ -230,7 +231,7 @@ async fn an_inspection_is_announced_then_reminded_7_days_and_1_day_before(app: T
 #[medcab_e2e::test]
 async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(app: TestApp) {
     let anna = app.practitioner("Анна", unaccredited()).await;
-    licence(&app, anna.id(), today(&app) + Days::new(30)).await;
+    licence(&app, anna.user_id(), today(&app) + Days::new(30)).await;
     // 23:00 in Moscow: the reminder is written, and held until 08:00.
     app.clock.advance(chrono::Duration::hours(11));
     app.scheduler_tick().await;
@@ -241,7 +242,7 @@ async fn a_reminder_held_for_the_night_is_dropped_when_the_user_forgets(app: Tes
     assert!(!rows[0].sent);
 
     anna.send("/forget").await;
-    let code = app.totp_code(anna.id()).await;
+    let code = app.totp_code(anna.user_id()).await;
     let erased = anna.send(&code).await;
     assert_eq!(
         erased.html.as_deref(),

@@ -4,6 +4,7 @@
 //! and button is refused to anyone else, forged or not.
 
 use chrono::NaiveDate;
+use medcab_core::UserId;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
 use medcab_core::operators::{self, AuditAction};
@@ -47,7 +48,7 @@ async fn submitted_activation(app: &TestApp, owner: &Phone<'_>) -> Application {
         let stored = documents::store(
             &app.db,
             &app.vault,
-            owner.id(),
+            owner.user_id(),
             &meta,
             file.as_bytes(),
             Some("scan.pdf"),
@@ -58,17 +59,17 @@ async fn submitted_activation(app: &TestApp, owner: &Phone<'_>) -> Application {
         .unwrap();
         assert!(matches!(stored, Stored::New(_)));
     }
-    let draft = applications::create(&app.db, &app.vault, owner.id(), Kind::Activation, now)
+    let draft = applications::create(&app.db, &app.vault, owner.user_id(), Kind::Activation, now)
         .await
         .unwrap();
-    applications::submit(&app.db, &app.vault, owner.id(), draft.id, now)
+    applications::submit(&app.db, &app.vault, owner.user_id(), draft.id, now)
         .await
         .unwrap()
 }
 
 /// A staff member with the operator role, not a practitioner.
 /// Saves a practitioner's profile through core, as if filled in earlier.
-async fn save_profile(app: &TestApp, owner: i64, full_name: &str) {
+async fn save_profile(app: &TestApp, owner: UserId, full_name: &str) {
     use medcab_core::history::Actor;
     use medcab_core::profile::{self, ProfileDraft};
     let draft = ProfileDraft {
@@ -104,8 +105,8 @@ async fn operator<'a>(app: &'a TestApp, name: &str) -> Phone<'a> {
 
 /// The role, with the staff factor enrolled and a staff session open now.
 async fn grant(app: &TestApp, phone: &Phone<'_>) {
-    app.grant_operator(phone.id()).await;
-    app.open_staff_session(phone.id()).await;
+    app.grant_operator(phone.user_id()).await;
+    app.open_staff_session(phone.user_id()).await;
 }
 
 async fn status(app: &TestApp, application: &Application) -> Status {
@@ -128,7 +129,7 @@ async fn push(phone: &Phone<'_>, number: &str, status: &str) -> ChatMessage {
 }
 
 /// The security events recorded for refused operator actions.
-async fn refusals(app: &TestApp, user_id: i64) -> usize {
+async fn refusals(app: &TestApp, user_id: UserId) -> usize {
     security_events::kinds_for(&app.db, user_id)
         .await
         .unwrap()
@@ -138,7 +139,7 @@ async fn refusals(app: &TestApp, user_id: i64) -> usize {
 }
 
 /// The operator audit's refusals of this user, with the reason core gave.
-async fn audited_refusals(app: &TestApp, user_id: i64) -> Vec<String> {
+async fn audited_refusals(app: &TestApp, user_id: UserId) -> Vec<String> {
     operators::audit_by_operator(&app.db, user_id)
         .await
         .unwrap()
@@ -206,11 +207,11 @@ async fn an_operator_reviews_and_approves_an_application(app: TestApp) {
         "a personal document cannot be forwarded"
     );
     assert!(file.body().contains("Паспорт — заявка"), "{}", file.body());
-    let viewed_documents: Vec<_> = operators::audit_for_owner(&app.db, anna.id())
+    let viewed_documents: Vec<_> = operators::audit_for_owner(&app.db, anna.user_id())
         .await
         .unwrap()
         .into_iter()
-        .filter(|row| row.action == Some(AuditAction::Viewed) && row.operator_id == olga.id())
+        .filter(|row| row.action == Some(AuditAction::Viewed) && row.operator_id == olga.user_id())
         .filter_map(|row| row.details["document_id"].as_i64())
         .collect();
     assert_eq!(viewed_documents, [submitted.document_ids[0]]);
@@ -237,7 +238,7 @@ async fn an_operator_reviews_and_approves_an_application(app: TestApp) {
     assert_eq!(status(&app, &submitted).await, Status::Approved);
     push(&anna, &submitted.number, "одобрена").await;
     assert!(
-        applications::is_confirmed(&app.db, anna.id())
+        applications::is_confirmed(&app.db, anna.user_id())
             .await
             .unwrap()
     );
@@ -264,7 +265,7 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(app: TestApp) {
         "+79990001122",
     )
     .await;
-    save_profile(&app, anna.id(), "Петрова Анна Сергеевна").await;
+    save_profile(&app, anna.user_id(), "Петрова Анна Сергеевна").await;
     let card = olga.send("/review").await;
     assert!(
         card.body().contains(&format!(
@@ -292,7 +293,7 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(app: TestApp) {
         decided.body()
     );
     push(&anna, &submitted.number, "отклонена").await;
-    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+    let stored = applications::get(&app.db, &app.vault, anna.user_id(), submitted.id)
         .await
         .unwrap();
     assert_eq!(stored.status, Status::Rejected);
@@ -340,7 +341,7 @@ async fn an_operator_asks_for_more_documents(app: TestApp) {
         done.body()
     );
     push(&anna, &submitted.number, "нужны дополнительные документы").await;
-    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+    let stored = applications::get(&app.db, &app.vault, anna.user_id(), submitted.id)
         .await
         .unwrap();
     assert_eq!(stored.status, Status::MoreDocumentsNeeded);
@@ -397,7 +398,7 @@ async fn an_operator_cannot_review_their_own_application(app: TestApp) {
     );
     assert_eq!(status(&app, &own).await, Status::Submitted);
     assert!(
-        audited_refusals(&app, olga.id())
+        audited_refusals(&app, olga.user_id())
             .await
             .contains(&"own_application".to_owned())
     );
@@ -423,7 +424,7 @@ async fn a_non_operator_is_refused_and_recorded(app: TestApp) {
         assert!(answer.answered, "{data}");
         assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY), "{data}");
     }
-    assert_eq!(refusals(&app, boris.id()).await, 6);
+    assert_eq!(refusals(&app, boris.user_id()).await, 6);
     assert_eq!(status(&app, &submitted).await, Status::Submitted);
     // Nothing personal was sent to him.
     let chat = boris.chat().await;
@@ -436,12 +437,12 @@ async fn a_non_operator_is_refused_and_recorded(app: TestApp) {
     // A revoked operator is refused at the next tap.
     let olga = operator(&app, "Ольга").await;
     olga.send("/review").await;
-    operators::revoke(&app.db, olga.id(), app.clock.now())
+    operators::revoke(&app.db, olga.user_id(), app.clock.now())
         .await
         .unwrap();
     let answer = olga.press_forged(&format!("op:ok:{}", submitted.id)).await;
     assert_eq!(answer.text.as_deref(), Some(OPERATORS_ONLY));
-    assert_eq!(refusals(&app, olga.id()).await, 1);
+    assert_eq!(refusals(&app, olga.user_id()).await, 1);
     assert_eq!(
         status(&app, &submitted).await,
         Status::InReview,
@@ -488,14 +489,18 @@ async fn a_forged_button_naming_what_the_operator_does_not_hold_is_refused(app: 
             .bot_messages()
             .all(|m| m.document.is_none())
     );
-    let why = audited_refusals(&app, petr.id()).await;
+    let why = audited_refusals(&app, petr.user_id()).await;
     assert_eq!(
         why.iter().filter(|w| *w == "not_lease_holder").count(),
         2,
         "{why:?}"
     );
     assert!(why.contains(&"not_found".to_owned()), "{why:?}");
-    assert_eq!(refusals(&app, petr.id()).await, 1, "the uncited document");
+    assert_eq!(
+        refusals(&app, petr.user_id()).await,
+        1,
+        "the uncited document"
+    );
 }
 
 /// Anna lost her authenticator: an hour on (13:00 МСК on the first call),
@@ -507,7 +512,7 @@ async fn request_reset(app: &TestApp, anna: &Phone<'_>) -> ChatMessage {
     anna.press("📵 Нет доступа к приложению").await
 }
 
-async fn factors_of(app: &TestApp, user_id: i64) -> i64 {
+async fn factors_of(app: &TestApp, user_id: UserId) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM second_factors WHERE telegram_user_id = $1")
         .bind(user_id)
         .fetch_one(&app.db)
@@ -597,12 +602,12 @@ async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(app:
     // The old factor works until the cooling-off is over.
     app.clock.advance(chrono::Duration::hours(23));
     app.scheduler_tick().await;
-    assert_eq!(factors_of(&app, anna.id()).await, 1);
+    assert_eq!(factors_of(&app, anna.user_id()).await, 1);
     app.clock.advance(chrono::Duration::hours(1));
     let ticked = app.scheduler_tick().await;
     assert_eq!(ticked.resets_applied, 1);
     assert_eq!(
-        factors_of(&app, anna.id()).await,
+        factors_of(&app, anna.user_id()).await,
         0,
         "the lost authenticator no longer works"
     );
@@ -639,7 +644,7 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(app: Test
     // Asked again (an hour on: Olga's staff session is opened again), and
     // rejected with a reason.
     request_reset(&app, &anna).await;
-    app.open_staff_session(olga.id()).await;
+    app.open_staff_session(olga.user_id()).await;
     olga.send("/resets").await;
     olga.press("Запрос №1").await;
     let ask = olga.press("❌ Отклонить").await;
@@ -655,8 +660,8 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(app: Test
     );
     anna.wait_for_text("🔐 Запрос на сброс второго фактора отклонён")
         .await;
-    assert_eq!(factors_of(&app, anna.id()).await, 1);
-    let kinds = medcab_core::security_events::kinds_for(&app.db, anna.id())
+    assert_eq!(factors_of(&app, anna.user_id()).await, 1);
+    let kinds = medcab_core::security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();
     assert!(
@@ -742,7 +747,7 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(app: TestApp)
     let stored = documents::store(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         &meta,
         file,
         Some("svidetelstvo.pdf"),
@@ -754,7 +759,7 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(app: TestApp)
     let Stored::New(added) = stored else {
         panic!("a new document: {stored:?}")
     };
-    applications::submit(&app.db, &app.vault, anna.id(), submitted.id, now)
+    applications::submit(&app.db, &app.vault, anna.user_id(), submitted.id, now)
         .await
         .unwrap();
 
@@ -774,7 +779,7 @@ async fn a_document_asked_for_reaches_the_operator_on_resubmission(app: TestApp)
     );
     let file = olga.press("📄 5. Другой документ").await;
     assert!(file.body().contains("Другой документ"), "{}", file.body());
-    let stored = applications::get(&app.db, &app.vault, anna.id(), submitted.id)
+    let stored = applications::get(&app.db, &app.vault, anna.user_id(), submitted.id)
         .await
         .unwrap();
     assert_eq!(stored.added_document_ids, [added]);
@@ -792,13 +797,13 @@ async fn the_card_of_a_certificate_request_says_what_was_ordered(db: PgPool) {
     let draft = certificates::request(
         &app.db,
         &app.vault,
-        anna.id(),
+        anna.user_id(),
         Certificate::AccreditationExtract,
         now,
     )
     .await
     .unwrap();
-    let submitted = applications::submit(&app.db, &app.vault, anna.id(), draft.id, now)
+    let submitted = applications::submit(&app.db, &app.vault, anna.user_id(), draft.id, now)
         .await
         .unwrap();
     let olga = operator(&app, "Ольга").await;

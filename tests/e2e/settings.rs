@@ -2,6 +2,7 @@
 //! zone, all kept in PostgreSQL (a Redis flush loses none of it); typed
 //! quiet hours that do not read get a clear answer and keep the question.
 
+use medcab_core::UserId;
 use medcab_core::notification_settings::{self, QuietHours, Settings};
 use medcab_core::{accounts, consent};
 use medcab_e2e::TestApp;
@@ -18,7 +19,7 @@ const SCREEN_RU: [&str; 6] = [
     "« Назад в меню",
 ];
 
-async fn stored(app: &TestApp, user_id: i64) -> Settings {
+async fn stored(app: &TestApp, user_id: UserId) -> Settings {
     notification_settings::get(&app.db, user_id).await.unwrap()
 }
 
@@ -120,7 +121,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
         quiet_hours: Some(QuietHours::parse("23:00-07:00").unwrap()),
         time_zone: medcab_core::notification_settings::RUSSIAN_TIME_ZONES[3],
     };
-    assert_eq!(stored(&app, anna.id()).await, expected);
+    assert_eq!(stored(&app, anna.user_id()).await, expected);
 
     // Nothing of it lived in Redis.
     let anna = anna.user.clone();
@@ -144,7 +145,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
     let off = anna.press("Выключить").await;
     assert!(off.body().starts_with("✅ Тихие часы выключены."));
     assert!(off.button_labels().contains(&"🌙 Тихие часы: выключены"));
-    assert_eq!(stored(&app, anna.id()).await.quiet_hours, None);
+    assert_eq!(stored(&app, anna.user_id()).await.quiet_hours, None);
 }
 
 #[medcab_e2e::test]
@@ -178,7 +179,7 @@ async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(app: TestApp) {
     );
     // Nothing was changed by the bad answers.
     assert_eq!(
-        stored(&app, anna.id()).await.quiet_hours,
+        stored(&app, anna.user_id()).await.quiet_hours,
         Some(QuietHours::NIGHT)
     );
     // /help in between does not lose the question.
@@ -196,7 +197,7 @@ async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(app: TestApp) {
             .contains(&"🌙 Тихие часы: 22:30–07:00")
     );
     assert_eq!(
-        stored(&app, anna.id()).await.quiet_hours,
+        stored(&app, anna.user_id()).await.quiet_hours,
         Some(QuietHours::parse("22:30-07:00").unwrap())
     );
     // The question is answered: the next text is not taken as quiet hours.
@@ -253,7 +254,7 @@ async fn consent_comes_before_settings_but_activation_need_not(app: TestApp) {
     let answer = stranger.press_forged("set:t:i:0").await;
     assert!(answer.answered);
     assert_eq!(answer.text, Some(ru("settings-needs-consent")));
-    assert_eq!(stored(&app, stranger.id()).await, Settings::default());
+    assert_eq!(stored(&app, stranger.user_id()).await, Settings::default());
     let rows: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notification_settings WHERE telegram_user_id = $1",
     )
@@ -265,10 +266,10 @@ async fn consent_comes_before_settings_but_activation_need_not(app: TestApp) {
 
     // Agreed and still connecting (the phone is asked for next).
     let anna = app.user("Анна", "ru").await;
-    consent::give(&app.db, anna.id(), app.clock.now())
+    consent::give(&app.db, anna.user_id(), app.clock.now())
         .await
         .unwrap();
-    accounts::open(&app.db, anna.id(), app.clock.now())
+    accounts::open(&app.db, anna.user_id(), app.clock.now())
         .await
         .unwrap();
     let screen = anna.send("/settings").await;
@@ -278,7 +279,7 @@ async fn consent_comes_before_settings_but_activation_need_not(app: TestApp) {
         switched.button_labels()[1],
         "⬜ Изменения в нормативных документах"
     );
-    assert!(!stored(&app, anna.id()).await.regulation);
+    assert!(!stored(&app, anna.user_id()).await.regulation);
 }
 
 /// At night a push waits for the end of quiet hours: /settings says so,

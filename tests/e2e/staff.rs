@@ -4,6 +4,7 @@
 //! before the code.
 
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::security_events;
 use medcab_e2e::{Phone, TestApp};
@@ -20,13 +21,13 @@ async fn submitted(app: &TestApp, owner: &Phone<'_>) -> Application {
     let draft = applications::create(
         &app.db,
         &app.vault,
-        owner.id(),
+        owner.user_id(),
         Kind::CertificateRequest,
         now,
     )
     .await
     .unwrap();
-    applications::submit(&app.db, &app.vault, owner.id(), draft.id, now)
+    applications::submit(&app.db, &app.vault, owner.user_id(), draft.id, now)
         .await
         .unwrap()
 }
@@ -39,7 +40,7 @@ async fn status(app: &TestApp, application: &Application) -> Status {
 }
 
 /// Why this user's staff actions were refused, as the security log has it.
-async fn refusals(app: &TestApp, user_id: i64) -> Vec<String> {
+async fn refusals(app: &TestApp, user_id: UserId) -> Vec<String> {
     sqlx::query_scalar(
         r#"
         SELECT details->>'why' FROM security_events
@@ -89,7 +90,7 @@ async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(app
     let anna = app.active_user("Анна", "ru").await;
     let application = submitted(&app, &anna).await;
     let olga = app.user("Ольга", "ru").await;
-    app.grant_operator(olga.id()).await;
+    app.grant_operator(olga.user_id()).await;
 
     let qr = olga.send("/review").await;
 
@@ -106,9 +107,9 @@ async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(app
     );
     nothing_personal(&olga, &application).await;
     assert_eq!(status(&app, &application).await, Status::Submitted);
-    assert_eq!(refusals(&app, olga.id()).await, ["no_staff_factor"]);
+    assert_eq!(refusals(&app, olga.user_id()).await, ["no_staff_factor"]);
 
-    let code = app.staff_code(olga.id()).await;
+    let code = app.staff_code(olga.user_id()).await;
     olga.send(&code).await;
     let card = olga
         .wait_for_text(&format!("📋 Заявка {}", application.number))
@@ -127,7 +128,7 @@ async fn an_operator_without_a_factor_enrols_before_the_queue_shows_anything(app
     // A non-operator is still refused and recorded, and enrols nothing.
     let boris = app.active_user("Борис", "ru").await;
     assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
-    assert_eq!(refusals(&app, boris.id()).await, ["not_operator"]);
+    assert_eq!(refusals(&app, boris.user_id()).await, ["not_operator"]);
     assert!(
         boris
             .chat()
@@ -153,7 +154,7 @@ async fn without_a_session_every_staff_action_asks_for_the_code(app: TestApp) {
 
     // Claimed meanwhile (as if before the session lapsed): the card's
     // buttons and a decision ask for the code too, and show nothing.
-    app.open_staff_session(olga.id()).await;
+    app.open_staff_session(olga.user_id()).await;
     let card = olga.send("/review").await;
     assert!(card.body().contains(&application.number));
     let card_id = card.message_id;
@@ -180,14 +181,14 @@ async fn without_a_session_every_staff_action_asks_for_the_code(app: TestApp) {
     );
     assert_eq!(chat.message(card_id).unwrap().text, card.text, "unchanged");
     assert_eq!(
-        refusals(&app, olga.id()).await,
+        refusals(&app, olga.user_id()).await,
         ["no_staff_session"; 5],
         "/review, two buttons, /notice, /review"
     );
 
     // A wrong code is refused and recorded; the right one opens the session
     // and the command runs again.
-    let code = app.staff_code(olga.id()).await;
+    let code = app.staff_code(olga.user_id()).await;
     let wrong = wrong_code(&code);
     let refused = olga.send(wrong).await;
     assert!(
@@ -218,14 +219,14 @@ async fn without_a_session_every_staff_action_asks_for_the_code(app: TestApp) {
     app.clock.advance(Duration::minutes(16));
     let answer = olga.press_forged("op:next").await;
     assert_eq!(answer.text, Some(ru("staff-code-first")));
-    let code = app.staff_code(olga.id()).await;
+    let code = app.staff_code(olga.user_id()).await;
     let opened = olga.send(&code).await;
     assert!(
         opened.body().ends_with(&ru("staff-press-again")),
         "{}",
         opened.body()
     );
-    let kinds = security_events::kinds_for(&app.db, olga.id())
+    let kinds = security_events::kinds_for(&app.db, olga.user_id())
         .await
         .unwrap();
     assert_eq!(
@@ -250,7 +251,7 @@ async fn the_session_ends_after_15_idle_minutes_and_after_8_hours(app: TestApp) 
     assert_eq!(olga.send("/review").await.body(), ru("staff-code-needed"));
 
     // A new code; then 14 idle minutes keep it, 15 close it.
-    let code = app.staff_code(olga.id()).await;
+    let code = app.staff_code(olga.user_id()).await;
     olga.send(&code).await;
     olga.wait_for(|chat| {
         chat.last_bot_message()
@@ -274,7 +275,7 @@ async fn wrong_operator_codes_lock_code_entry(app: TestApp) {
     app.clock.advance(Duration::minutes(16));
     olga.send("/review").await;
 
-    let code = app.staff_code(olga.id()).await;
+    let code = app.staff_code(olga.user_id()).await;
     let wrong = wrong_code(&code);
     let mut last = String::new();
     for _ in 0..3 {
@@ -295,7 +296,7 @@ async fn wrong_operator_codes_lock_code_entry(app: TestApp) {
     deleted(&olga, &code).await;
     nothing_personal(&olga, &application).await;
     assert_eq!(status(&app, &application).await, Status::Submitted);
-    let kinds = security_events::kinds_for(&app.db, olga.id())
+    let kinds = security_events::kinds_for(&app.db, olga.user_id())
         .await
         .unwrap();
     assert_eq!(
@@ -332,9 +333,9 @@ async fn cancel_stops_waiting_for_the_code(app: TestApp) {
 }
 
 /// The commands in a user's menu, as their phone shows it.
-async fn menu_of(app: &TestApp, user_id: i64) -> Vec<String> {
+async fn menu_of(app: &TestApp, user_id: UserId) -> Vec<String> {
     app.client
-        .commands_of(user_id, "ru")
+        .commands_of(user_id.private_chat(), "ru")
         .await
         .unwrap()
         .into_iter()
@@ -347,12 +348,12 @@ async fn only_operators_see_the_staff_commands_in_their_menu(mut app: TestApp) {
     let anna = app.active_user("Анна", "ru").await.user;
     let olga = app.user("Ольга", "ru").await.user;
     let boris = app.user("Борис", "ru").await.user;
-    app.grant_operator(olga.id).await;
-    app.grant_operator(boris.id).await;
+    app.grant_operator(UserId::from_stored(olga.id)).await;
+    app.grant_operator(UserId::from_stored(boris.id)).await;
 
     // The bot's start sets each operator's chat menu.
     app.restart_bot().await;
-    let practitioner = menu_of(&app, anna.id).await;
+    let practitioner = menu_of(&app, UserId::from_stored(anna.id)).await;
     assert!(practitioner.contains(&"help".to_owned()));
     for staff in [
         "review",
@@ -367,25 +368,36 @@ async fn only_operators_see_the_staff_commands_in_their_menu(mut app: TestApp) {
             "{staff}: {practitioner:?}"
         );
     }
-    let operator = menu_of(&app, olga.id).await;
+    let operator = menu_of(&app, UserId::from_stored(olga.id)).await;
     assert!(operator.contains(&"review".to_owned()) && operator.contains(&"help".to_owned()));
 
     // A revocation through `medcab admin` takes them away again.
-    medcab_core::operators::revoke(&app.db, olga.id, app.clock.now())
+    medcab_core::operators::revoke(&app.db, UserId::from_stored(olga.id), app.clock.now())
         .await
         .unwrap();
-    medcab_bot::handlers::commands::publish_for_user(&app.bot_api(), &app.db, olga.id)
-        .await
-        .unwrap();
-    assert_eq!(menu_of(&app, olga.id).await, practitioner);
+    medcab_bot::handlers::commands::publish_for_user(
+        &app.bot_api(),
+        &app.db,
+        UserId::from_stored(olga.id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        menu_of(&app, UserId::from_stored(olga.id)).await,
+        practitioner
+    );
 
     // Revoked where the bot could not be told: the first refused staff
     // command says why and puts the menu right.
-    medcab_core::operators::revoke(&app.db, boris.id, app.clock.now())
+    medcab_core::operators::revoke(&app.db, UserId::from_stored(boris.id), app.clock.now())
         .await
         .unwrap();
-    assert!(menu_of(&app, boris.id).await.contains(&"review".to_owned()));
+    assert!(
+        menu_of(&app, UserId::from_stored(boris.id))
+            .await
+            .contains(&"review".to_owned())
+    );
     let boris = app.phone(boris);
     assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
-    assert_eq!(menu_of(&app, boris.id()).await, practitioner);
+    assert_eq!(menu_of(&app, boris.user_id()).await, practitioner);
 }

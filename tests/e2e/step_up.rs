@@ -26,7 +26,7 @@ fn expire(app: &TestApp) {
 
 /// Types the code; returns the chat once the bot said `then`.
 async fn code_then(app: &TestApp, phone: &Phone<'_>, then: &str) -> ChatMessage {
-    let code = app.totp_code(phone.id()).await;
+    let code = app.totp_code(phone.user_id()).await;
     app.client.send_text(phone.id(), &code).await.unwrap();
     phone.wait_for_text(then).await
 }
@@ -147,7 +147,7 @@ async fn every_personal_section_asks_for_the_code_on_its_buttons(app: TestApp) {
             Some(ru("step-up-held-press").as_str()),
             "{button}"
         );
-        let code = app.totp_code(anna.id()).await;
+        let code = app.totp_code(anna.user_id()).await;
         app.client.send_text(anna.id(), &code).await.unwrap();
         anna.wait_for(|chat| {
             chat.message(ask.message_id)
@@ -181,7 +181,7 @@ async fn screens_with_personal_data_cannot_be_forwarded_or_saved(db: PgPool) {
     let anna = app.active_user("Анна", "ru").await;
     crate::documents::store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &crate::documents::pdf("diploma"),
@@ -203,7 +203,7 @@ async fn a_card_is_closed_when_its_session_ends(db: PgPool) {
     let anna = app.active_user("Анна", "ru").await;
     crate::documents::store(
         &app,
-        anna.id(),
+        anna.user_id(),
         DocumentKind::Diploma,
         "107718 0123456",
         &crate::documents::pdf("diploma"),

@@ -109,7 +109,7 @@ async fn help_and_a_locked_code_name_the_support_contact(db: PgPool) {
 
     // Three wrong codes: the lock says where to get help.
     app.clock.advance(chrono::Duration::minutes(31)); // the session is over
-    let right = app.totp_code(anna.id()).await;
+    let right = app.totp_code(anna.user_id()).await;
     let wrong = if right == "000000" {
         "111111"
     } else {

@@ -28,7 +28,7 @@ use medcab_bot::delivery::{Delivery, DeliveryOptions, Wakeup};
 use medcab_bot::http::HttpServer;
 use medcab_bot::startup::{self, RunningBot, Services};
 use medcab_core::crypto::Vault;
-use medcab_core::{Clock, DataKey, DataKeys};
+use medcab_core::{Clock, DataKey, DataKeys, UserId};
 use medcab_sandbox::{
     CallbackAnswer, Chat, ChatMessage, Client, NewUser, PressButton, RefusedCall, Sandbox,
     SandboxConfig, User,
@@ -318,21 +318,22 @@ impl TestApp {
         use medcab_core::{accounts, consent, second_factor};
         let phone = self.user(first_name, language_code).await;
         let id = phone.id();
+        let user_id = phone.user_id();
         let now = self.clock.now();
         let snils = medcab_core::domain::Snils::parse(&valid_snils(id)).expect("a valid СНИЛС");
         let number =
             medcab_core::domain::PhoneNumber::parse(&format!("+79{:09}", id % 1_000_000_000))
                 .expect("a phone");
-        consent::give(&self.db, id, now).await.unwrap();
-        accounts::open(&self.db, id, now).await.unwrap();
-        accounts::set_phone(&self.db, &self.vault, id, &number)
+        consent::give(&self.db, user_id, now).await.unwrap();
+        accounts::open(&self.db, user_id, now).await.unwrap();
+        accounts::set_phone(&self.db, &self.vault, user_id, &number)
             .await
             .unwrap();
-        accounts::set_snils(&self.db, &self.vault, id, &snils)
+        accounts::set_snils(&self.db, &self.vault, user_id, &snils)
             .await
             .unwrap();
-        accounts::link(&self.db, id, now).await.unwrap();
-        let secret = second_factor::enrolment_secret(&self.db, &self.vault, id)
+        accounts::link(&self.db, user_id, now).await.unwrap();
+        let secret = second_factor::enrolment_secret(&self.db, &self.vault, user_id)
             .await
             .unwrap();
         // An earlier step than the tests' clock, so their own codes are fresh.
@@ -340,7 +341,7 @@ impl TestApp {
         let checked = second_factor::check_code(
             &self.db,
             &self.vault,
-            id,
+            user_id,
             &code,
             now,
             second_factor::FactorPolicy::default(),
@@ -359,7 +360,7 @@ impl TestApp {
     pub async fn confirmed_user(&self, first_name: &str, language_code: &str) -> Phone<'_> {
         let phone = self.active_user(first_name, language_code).await;
         let mut conn = self.db.acquire().await.expect("a connection");
-        medcab_core::identity::confirm(&mut conn, &self.vault, phone.id(), self.clock.now())
+        medcab_core::identity::confirm(&mut conn, &self.vault, phone.user_id(), self.clock.now())
             .await
             .expect("the account is confirmed")
             .expect("no other account holds the СНИЛС");
@@ -450,7 +451,7 @@ impl TestApp {
 
     /// Makes the user an operator (as `medcab admin grant-operator` does),
     /// without a second factor yet: their first staff action enrols one.
-    pub async fn grant_operator(&self, user_id: i64) {
+    pub async fn grant_operator(&self, user_id: UserId) {
         medcab_core::operators::grant(&self.db, user_id, "test", self.clock.now())
             .await
             .expect("the role is granted");
@@ -461,15 +462,15 @@ impl TestApp {
     /// not the chat).
     pub async fn operator(&self, first_name: &str) -> Phone<'_> {
         let phone = self.user(first_name, "ru").await;
-        self.grant_operator(phone.id()).await;
-        self.open_staff_session(phone.id()).await;
+        self.grant_operator(phone.user_id()).await;
+        self.open_staff_session(phone.user_id()).await;
         phone
     }
 
     /// Enrols the operator's factor if they have none, and opens a staff
     /// session now with the bot's limits, as a right code typed now would
     /// (that code is then used: a test typing one next needs a later step).
-    pub async fn open_staff_session(&self, user_id: i64) {
+    pub async fn open_staff_session(&self, user_id: UserId) {
         use medcab_core::operator_factors;
         let secret = match operator_factors::secret_for_tests(&self.db, &self.vault, user_id).await
         {
@@ -500,7 +501,7 @@ impl TestApp {
 
     /// The code an authenticator app shows now for the operator's staff
     /// factor (pending or enrolled), by the bot's clock.
-    pub async fn staff_code(&self, user_id: i64) -> String {
+    pub async fn staff_code(&self, user_id: UserId) -> String {
         medcab_core::operator_factors::secret_for_tests(&self.db, &self.vault, user_id)
             .await
             .expect("the operator has a staff factor")
@@ -509,17 +510,17 @@ impl TestApp {
 
     /// The TOTP code an authenticator app shows now for this user's second
     /// factor (pending or enrolled), by the bot's clock.
-    pub async fn totp_code(&self, user_id: i64) -> String {
+    pub async fn totp_code(&self, user_id: UserId) -> String {
         self.totp_code_at(user_id, self.clock.now()).await
     }
 
-    pub async fn totp_code_at(&self, user_id: i64, at: DateTime<Utc>) -> String {
+    pub async fn totp_code_at(&self, user_id: UserId, at: DateTime<Utc>) -> String {
         self.totp_secret(user_id).await.code_at(at.timestamp())
     }
 
     /// This user's second-factor secret (pending or enrolled), as the QR
     /// code carries it.
-    pub async fn totp_secret(&self, user_id: i64) -> medcab_core::totp::TotpSecret {
+    pub async fn totp_secret(&self, user_id: UserId) -> medcab_core::totp::TotpSecret {
         let sealed: Vec<u8> =
             sqlx::query_scalar("SELECT secret FROM second_factors WHERE telegram_user_id = $1")
                 .bind(user_id)
@@ -530,7 +531,7 @@ impl TestApp {
             .vault
             .open(
                 medcab_core::second_factor::SECRET_FIELD,
-                &medcab_core::crypto::RowKey::id(user_id),
+                &medcab_core::crypto::RowKey::id(user_id.get()),
                 &sealed,
             )
             .expect("the secret decrypts");
@@ -839,8 +840,14 @@ pub struct Phone<'a> {
 }
 
 impl Phone<'_> {
+    /// The sandbox's id of the user, which is also their private chat's.
     pub fn id(&self) -> i64 {
         self.user.id
+    }
+
+    /// The user's id as medcab stores it.
+    pub fn user_id(&self) -> UserId {
+        UserId::from_stored(self.user.id)
     }
 
     pub async fn chat(&self) -> Chat {
@@ -1003,7 +1010,7 @@ impl Phone<'_> {
     }
 
     async fn forged_callbacks_recorded(&self) -> usize {
-        medcab_core::security_events::kinds_for(&self.app.db, self.user.id)
+        medcab_core::security_events::kinds_for(&self.app.db, self.user_id())
             .await
             .expect("the security log reads")
             .iter()

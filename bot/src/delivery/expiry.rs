@@ -75,7 +75,7 @@ async fn remove_buttons(
     // Edits count against the chat's and the bot's limits like sends.
     match worker
         .pacer
-        .acquire(due.telegram_user_id, Priority::Urgent)
+        .acquire(due.telegram_user_id.private_chat(), Priority::Urgent)
         .await
     {
         Verdict::Go { .. } => {}
@@ -102,7 +102,11 @@ async fn remove_buttons(
     // An edit without reply_markup removes the keyboard.
     let edited = worker
         .bot
-        .edit_message_text(ChatId(due.telegram_user_id), MessageId(message_id), text)
+        .edit_message_text(
+            ChatId(due.telegram_user_id.private_chat()),
+            MessageId(message_id),
+            text,
+        )
         .parse_mode(ParseMode::Html)
         .await;
     Ok(match edited {

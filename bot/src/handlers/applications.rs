@@ -21,6 +21,7 @@
 //! Every rule (what is missing, whether it may be submitted or escalated)
 //! is core's; this module words its answers.
 
+use medcab_core::UserId;
 use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, Status, Summary};
 use medcab_core::documents::DocumentKind;
@@ -34,6 +35,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// How many applications the list shows in full; a Telegram message holds
 /// 4096 characters and each may carry an operator's note.
@@ -133,7 +135,7 @@ fn missing_text(t: Texts, missing: &[DocumentKind]) -> String {
     t.msg_with(
         "app-missing",
         [
-            ("count", Arg::Number(missing.len() as i64)),
+            ("count", Arg::count(missing.len())),
             ("list", Arg::Text(&document_names(t, missing))),
         ],
     )
@@ -217,7 +219,7 @@ pub async fn list_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Screen, HandlerError> {
     let now = services.clock.now();
     let deadlines = &services.review_deadlines;
@@ -226,7 +228,7 @@ pub async fn list_screen(
     let text = if all.is_empty() {
         t.msg("app-list-empty")
     } else {
-        let mut text = t.msg_with("app-list-title", [("count", Arg::Number(all.len() as i64))]);
+        let mut text = t.msg_with("app-list-title", [("count", Arg::count(all.len()))]);
         for app in all.iter().take(LIST_LIMIT) {
             text.push_str("\n\n");
             text.push_str(&describe(t, app, false));
@@ -235,7 +237,7 @@ pub async fn list_screen(
             text.push_str("\n\n");
             text.push_str(&t.msg_with(
                 "app-list-more",
-                [("count", Arg::Number((all.len() - LIST_LIMIT) as i64))],
+                [("count", Arg::count(all.len() - LIST_LIMIT))],
             ));
         }
         // Every application keeps its button, the older ones too.
@@ -259,7 +261,7 @@ async fn card(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     heading: Option<String>,
 ) -> Result<Option<Screen>, HandlerError> {
@@ -377,7 +379,7 @@ pub async fn press(
     services: Services,
 ) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let vault = &services.vault;
     let deadlines = &services.review_deadlines;
     let now = services.clock.now();
@@ -506,7 +508,7 @@ async fn own(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
 ) -> Result<bool, HandlerError> {
     match apps::get(db, &services.vault, user_id, id).await {

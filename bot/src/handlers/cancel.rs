@@ -25,6 +25,7 @@ use teloxide::prelude::*;
 use super::{ChatDialogue, HandlerResult, State, documents, education, profile, screen};
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 pub async fn cancel(
     bot: Bot,
@@ -41,7 +42,7 @@ pub async fn cancel(
     let adding = matches!(state, State::AddingDocument(_));
     let dropped_draft = match state {
         State::AddingDocument(_) | State::Idle => {
-            documents::cancel_draft(&db, &services, msg.chat.id.0, adding).await?
+            documents::cancel_draft(&db, &services, msg.chat.id.stored()?, adding).await?
         }
         _ => false,
     };
@@ -49,7 +50,7 @@ pub async fn cancel(
     let answering = matches!(state, State::Education(_));
     let dropped_education = match state {
         State::Education(_) | State::Idle => {
-            education::cancel_draft(&db, &services, msg.chat.id.0, answering).await?
+            education::cancel_draft(&db, &services, msg.chat.id.stored()?, answering).await?
         }
         _ => false,
     };
@@ -57,16 +58,16 @@ pub async fn cancel(
     let profiling = matches!(state, State::ProfileAnswer { .. });
     let dropped_profile = match state {
         State::ProfileAnswer { .. } | State::Idle => {
-            profile::cancel_draft(&db, msg.chat.id.0, profiling).await?
+            profile::cancel_draft(&db, msg.chat.id.stored()?, profiling).await?
         }
         _ => false,
     };
     // An operator's code asked for: the next message is not taken for it.
     let dropped_code =
-        medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.0).await?;
+        medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.stored()?).await?;
     // /forget waiting for its code, and an input held by the step-up gate:
     // the next message is not taken for the code either.
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored()?;
     let mut dropped_held = false;
     for kind in [DraftKind::Forget, DraftKind::HeldInput] {
         if drafts::exists(&db, user_id, kind).await? {

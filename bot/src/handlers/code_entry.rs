@@ -10,6 +10,7 @@
 //! bot:  Три неверных кода подряд: ввод кода заблокирован до 12:30 (МСК). …
 //! ```
 
+use medcab_core::UserId;
 use medcab_core::accounts;
 use medcab_core::second_factor::{self, CodeCheck};
 use sqlx::PgPool;
@@ -18,6 +19,7 @@ use teloxide::prelude::*;
 use super::{HandlerError, screen};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::sender;
 
 /// Checks the code in `msg`, deletes the message (a code is a secret, if a
 /// short-lived one), and tells the user why when it is not taken. True when
@@ -33,11 +35,7 @@ pub async fn take_code(
         screen::say(bot, msg.chat.id, t.msg("code-malformed")).await?;
         return Ok(false);
     };
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
+    let user_id = sender(msg)?;
     let now = services.clock.now();
     let checked =
         second_factor::check_code(db, &services.vault, user_id, code, now, services.factor).await;
@@ -86,7 +84,7 @@ pub fn refusal(t: Texts, checked: CodeCheck) -> Option<String> {
 pub async fn session_open(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<bool, HandlerError> {
     let now = services.clock.now();
     if !accounts::session_open(db, user_id, now).await? {

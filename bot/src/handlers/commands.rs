@@ -6,6 +6,7 @@
 //! granted or revoked (`medcab admin`, when it has the bot's token), when
 //! they choose a language, and put right when a staff command is refused.
 
+use medcab_core::UserId;
 use medcab_core::{Language, operators, telegram_users};
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -79,7 +80,7 @@ pub async fn publish(bot: &Bot, db: &PgPool) -> Result<(), super::HandlerError> 
     for (user_id, _) in operators::menu_holders(db).await? {
         if let Err(error) = publish_for_user(bot, db, user_id).await {
             // A chat that blocked the bot, say: the others still get theirs.
-            tracing::warn!(%error, user_id, "cannot set an operator's command menu");
+            tracing::warn!(%error, user_id = user_id.get(), "cannot set an operator's command menu");
         }
     }
     Ok(())
@@ -92,11 +93,11 @@ pub async fn publish(bot: &Bot, db: &PgPool) -> Result<(), super::HandlerError> 
 pub async fn publish_for_user(
     bot: &Bot,
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(), super::HandlerError> {
     // Private chats only: the chat's id is the user's.
     let scope = BotCommandScope::Chat {
-        chat_id: Recipient::Id(ChatId(user_id)),
+        chat_id: Recipient::Id(ChatId(user_id.private_chat())),
     };
     if operators::is_operator(db, user_id).await? {
         let language = telegram_users::language_of(db, user_id).await?;
@@ -120,9 +121,9 @@ pub async fn publish_for_user(
 
 /// [`publish_for_user`] where it only puts something right (a refused
 /// staff command): a failure is logged, not the user's problem.
-pub async fn put_right(bot: &Bot, db: &PgPool, user_id: i64) {
+pub async fn put_right(bot: &Bot, db: &PgPool, user_id: UserId) {
     if let Err(error) = publish_for_user(bot, db, user_id).await {
-        tracing::warn!(%error, user_id, "cannot put a chat's command menu right");
+        tracing::warn!(%error, user_id = user_id.get(), "cannot put a chat's command menu right");
     }
 }
 

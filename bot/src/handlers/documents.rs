@@ -30,6 +30,7 @@
 //! or when the user gives up (/cancel, «« К документам»).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use medcab_core::UserId;
 use medcab_core::clock;
 use medcab_core::dates::{self, DateError};
 use medcab_core::documents::{
@@ -52,6 +53,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// The longest number taken: real ones are under 30 characters, and a
 /// number is shown in lists and buttons that must stay within Telegram's
@@ -244,15 +246,15 @@ fn kind_name(t: Texts, kind: DocumentKind) -> String {
     t.msg_with("doc-kind", [("kind", Arg::Text(kind.as_str()))])
 }
 
-fn max_megabytes(max_bytes: usize) -> i64 {
-    (max_bytes / (1024 * 1024)) as i64
+fn max_megabytes(max_bytes: usize) -> Arg<'static> {
+    Arg::count(max_bytes / (1024 * 1024))
 }
 
 /// The practitioner's unfinished document, if any.
 async fn load_draft(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Draft>, HandlerError> {
     conversation::load(db, services, user_id).await
 }
@@ -261,7 +263,7 @@ async fn keep(
     db: &PgPool,
     services: &Services,
     dialogue: &ChatDialogue,
-    user_id: i64,
+    user_id: UserId,
     draft: &Draft,
 ) -> HandlerResult {
     conversation::keep(db, services, dialogue, user_id, draft).await
@@ -272,7 +274,7 @@ async fn keep(
 pub async fn cancel_draft(
     db: &PgPool,
     _services: &Services,
-    user_id: i64,
+    user_id: UserId,
     adding: bool,
 ) -> Result<bool, HandlerError> {
     conversation::cancel::<Draft>(db, user_id, adding).await
@@ -287,7 +289,7 @@ pub async fn list_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Screen, HandlerError> {
     let documents = docs::list(db, &services.vault, user_id).await?;
     let today = clock::moscow_today(services.clock.now());
@@ -295,10 +297,7 @@ pub async fn list_screen(
     let text = if documents.is_empty() {
         t.msg("doc-list-empty")
     } else {
-        let mut text = t.msg_with(
-            "doc-list-title",
-            [("count", Arg::Number(documents.len() as i64))],
-        );
+        let mut text = t.msg_with("doc-list-title", [("count", Arg::count(documents.len()))]);
         for (index, document) in documents.iter().enumerate() {
             let kind = kind_name(t, document.kind);
             let number = document.number.as_deref().unwrap_or_default();
@@ -318,7 +317,7 @@ pub async fn list_screen(
             text.push_str(&t.msg_with(
                 "doc-line",
                 [
-                    ("index", Arg::Number(index as i64 + 1)),
+                    ("index", Arg::count(index + 1)),
                     ("kind", Arg::Text(&kind)),
                     ("has_number", Arg::Text(yes_no(!number.is_empty()))),
                     ("number", Arg::Text(number)),
@@ -417,7 +416,7 @@ fn question(t: Texts, draft: &Draft, max_bytes: usize) -> Screen {
             "doc-ask-file",
             [
                 ("kind", Arg::Text(&kind)),
-                ("max", Arg::Number(max_megabytes(max_bytes))),
+                ("max", max_megabytes(max_bytes)),
             ],
         ),
     };
@@ -461,7 +460,10 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
             ("validity", Arg::Text(validity)),
             ("until", Arg::Text(&until)),
             ("type", Arg::Text(document.file_type.extension())),
-            ("size", Arg::Text(&t.size(document.file_size.max(0) as u64))),
+            (
+                "size",
+                Arg::Text(&t.size(u64::try_from(document.file_size).unwrap_or_default())),
+            ),
             ("added", Arg::Text(&t.day_of(document.created_at))),
         ],
     );
@@ -501,7 +503,7 @@ pub async fn press(
     services: Services,
 ) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
@@ -631,7 +633,7 @@ async fn send_file(
     services: &Services,
     id: i64,
 ) -> HandlerResult {
-    let owner = query.from.id.0 as i64;
+    let owner = query.from.stored()?;
     let now = services.clock.now();
     let Some(document) = docs::get(db, &services.vault, owner, id).await? else {
         return forged(bot, query, t, db, id, now).await;
@@ -688,11 +690,11 @@ pub async fn receive(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let Some(mut draft) = load_draft(&db, &services, msg.chat.id.0).await? else {
+    let Some(mut draft) = load_draft(&db, &services, msg.chat.id.stored()?).await? else {
         // Given up meanwhile (another device, an erased account): back to
         // the list, where a new addition starts.
         dialogue.exit().await?;
-        let list = list_screen(t, &db, &services, msg.chat.id.0).await?;
+        let list = list_screen(t, &db, &services, msg.chat.id.stored()?).await?;
         return screen::show(&bot, msg.chat.id, list).await;
     };
     draft.step = step;
@@ -773,13 +775,13 @@ async fn take_number(
         Ok(number) => number,
         Err(key) => {
             code_entry::forget_message(bot, msg).await;
-            let reason = t.msg_with(key, [("max", Arg::Number(MAX_NUMBER_CHARS as i64))]);
+            let reason = t.msg_with(key, [("max", Arg::count(MAX_NUMBER_CHARS))]);
             return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
         }
     };
     draft.number = Some(number);
     draft.step = Step::IssuedOn;
-    keep(db, services, dialogue, msg.chat.id.0, &draft).await?;
+    keep(db, services, dialogue, msg.chat.id.stored()?, &draft).await?;
     // A number is personal data: kept sealed, not in the chat.
     code_entry::forget_message(bot, msg).await;
     screen::show(bot, msg.chat.id, question(t, &draft, max)).await
@@ -838,7 +840,7 @@ async fn take_date(
         draft.valid_until = Some(parsed);
         draft.step = Step::File;
     }
-    keep(db, services, dialogue, msg.chat.id.0, &draft).await?;
+    keep(db, services, dialogue, msg.chat.id.stored()?, &draft).await?;
     screen::show(bot, msg.chat.id, question(t, &draft, max)).await
 }
 
@@ -923,7 +925,7 @@ async fn take_file(
     services: &Services,
 ) -> HandlerResult {
     // Only private chats are served: the chat is the practitioner's own.
-    let owner = msg.chat.id.0;
+    let owner = msg.chat.id.stored()?;
     let max = services.max_document_bytes;
     let Some(file) = incoming(msg) else {
         let reason = t.msg("doc-file-expected");
@@ -1021,10 +1023,7 @@ async fn take_file(
                     [
                         ("used", Arg::Text(&t.size(used))),
                         ("size", Arg::Text(&t.size(bytes.len() as u64))),
-                        (
-                            "max",
-                            Arg::Number((quota.max_total_bytes / (1024 * 1024)) as i64),
-                        ),
+                        ("max", Arg::total(quota.max_total_bytes / (1024 * 1024))),
                     ],
                 )
             };
@@ -1050,7 +1049,7 @@ fn file_reason(t: Texts, rejection: FileRejection) -> String {
             "doc-file-too-large",
             [
                 ("size", Arg::Text(&t.size(size as u64))),
-                ("max", Arg::Number((max / (1024 * 1024)) as i64)),
+                ("max", Arg::count(max / (1024 * 1024))),
             ],
         ),
         FileRejection::UnsupportedType { .. } => t.msg("doc-file-wrong-type"),

@@ -42,6 +42,7 @@
 //! and words the answers. Behind the step-up, like the rest of the profile.
 
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::dates::{self, DateError};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Actor, Entity};
@@ -62,6 +63,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// A question about a diploma or a programme; also a field to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -405,7 +407,7 @@ impl Stored {
 async fn find(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
 ) -> Result<Option<Stored>, HandlerError> {
     let vault = &services.vault;
@@ -444,14 +446,12 @@ fn question_text(t: Texts, question: Question) -> String {
 
 fn text_problem(t: Texts, problem: TextProblem) -> String {
     match problem {
-        TextProblem::TooShort { min } => t.msg_with(
-            "profile-problem-text-short",
-            [("min", Arg::Number(min as i64))],
-        ),
-        TextProblem::TooLong { max } => t.msg_with(
-            "profile-problem-text-long",
-            [("max", Arg::Number(max as i64))],
-        ),
+        TextProblem::TooShort { min } => {
+            t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
+        }
+        TextProblem::TooLong { max } => {
+            t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
+        }
     }
 }
 
@@ -543,7 +543,7 @@ pub async fn list_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     heading: Option<String>,
 ) -> Result<Screen, HandlerError> {
     let vault = &services.vault;
@@ -722,7 +722,7 @@ async fn review(
     db: &PgPool,
     services: &Services,
     dialogue: &ChatDialogue,
-    user_id: i64,
+    user_id: UserId,
     mut form: Form,
 ) -> Result<Screen, HandlerError> {
     match check(&form.record, services.clock.now()) {
@@ -749,7 +749,7 @@ async fn review(
 async fn store(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     valid: &Valid,
     editing: Option<i64>,
 ) -> Result<bool, HandlerError> {
@@ -779,7 +779,7 @@ async fn store(
 async fn on_card(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Form>, HandlerError> {
     Ok(load(db, services, user_id)
         .await?
@@ -790,7 +790,7 @@ async fn keep(
     db: &PgPool,
     services: &Services,
     dialogue: &ChatDialogue,
-    user_id: i64,
+    user_id: UserId,
     form: &Form,
 ) -> HandlerResult {
     conversation::keep(db, services, dialogue, user_id, form).await
@@ -799,7 +799,7 @@ async fn keep(
 async fn load(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Form>, HandlerError> {
     conversation::load(db, services, user_id).await
 }
@@ -809,7 +809,7 @@ async fn load(
 pub async fn cancel_draft(
     db: &PgPool,
     _services: &Services,
-    user_id: i64,
+    user_id: UserId,
     answering: bool,
 ) -> Result<bool, HandlerError> {
     conversation::cancel::<Form>(db, user_id, answering).await
@@ -832,7 +832,7 @@ pub async fn press(
     services: Services,
 ) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
@@ -1106,7 +1106,7 @@ pub async fn receive(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored()?;
     let Some(mut form) = load(&db, &services, user_id).await? else {
         // Given up meanwhile (another device, an erased account).
         dialogue.exit().await?;
@@ -1144,7 +1144,7 @@ async fn answer(
     services: Services,
 ) -> HandlerResult {
     let chat_id = msg.chat.id;
-    let user_id = chat_id.0;
+    let user_id = chat_id.stored()?;
     let question = form.question;
     let Some(text) = msg.text() else {
         return screen::show(&bot, chat_id, question_screen(t, question, None)).await;
@@ -1203,7 +1203,7 @@ async fn advance(
     services: &Services,
     mut form: Form,
 ) -> HandlerResult {
-    let user_id = chat_id.0;
+    let user_id = chat_id.stored()?;
     let Some(id) = form.editing else {
         if !form.reviewed
             && let Some(next) = form.next_after(form.question)

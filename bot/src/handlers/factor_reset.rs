@@ -22,6 +22,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// [📵 Нет доступа к приложению]: a request is made (or the open one shown).
 pub async fn lost(
@@ -37,7 +38,7 @@ pub async fn lost(
     if let Err(error) = dialogue.exit().await {
         tracing::warn!(%error, "cannot clear the position");
     }
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let open = factor_resets::request(&db, user_id, services.clock.now(), services.reset).await?;
     screen::replace(&bot, &query, open_screen(t, &open)).await
 }
@@ -53,7 +54,7 @@ pub async fn cancel(
     services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let cancelled = factor_resets::cancel(&db, user_id, request, services.clock.now()).await?;
     let text = if cancelled {
         t.msg("factor-reset-cancelled")

@@ -28,6 +28,7 @@
 //! PostgreSQL (`drafts`, kind `forget`), fresh for ten minutes.
 
 use chrono::Duration;
+use medcab_core::UserId;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::erasure::{self, Erased};
 use medcab_core::second_factor;
@@ -40,6 +41,7 @@ use super::{Action, ChatDialogue, HandlerResult, code_entry};
 use crate::flood::FloodGuard;
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// How long /forget waits for the code.
 fn code_wait() -> Duration {
@@ -54,7 +56,7 @@ pub async fn ask(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored()?;
     if second_factor::is_enrolled(&db, user_id).await? {
         let now = services.clock.now();
         drafts::save(&db, &services.vault, user_id, DraftKind::Forget, &(), now).await?;
@@ -85,7 +87,7 @@ pub async fn awaiting_code(msg: Message, db: PgPool, services: Services) -> Opti
     if msg.text().is_none_or(|text| text.starts_with('/')) {
         return None;
     }
-    match drafts::updated_at(&db, msg.chat.id.0, DraftKind::Forget).await {
+    match drafts::updated_at(&db, msg.chat.id.stored().ok()?, DraftKind::Forget).await {
         Ok(Some(asked)) if services.clock.now() - asked < code_wait() => Some(()),
         Ok(_) => None,
         Err(error) => {
@@ -108,7 +110,7 @@ pub async fn receive_code(
     if !code_entry::take_code(&bot, &msg, t, &db, &services).await? {
         return Ok(());
     }
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored()?;
     // Erasure deletes the marker with the account; asked again, it would
     // find nothing.
     let text = erase(&db, &services, &dialogue, &flood, user_id, t).await?;
@@ -132,7 +134,7 @@ pub async fn answer(
     flood: FloodGuard,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let text = if !erase_it {
         drafts::discard(&db, user_id, DraftKind::Forget).await?;
         t.msg("forget-kept")
@@ -161,7 +163,7 @@ async fn erase(
     services: &Services,
     dialogue: &ChatDialogue,
     flood: &FloodGuard,
-    user_id: i64,
+    user_id: UserId,
     t: Texts,
 ) -> Result<String, super::HandlerError> {
     let erased = erasure::forget(db, &services.vault, user_id, services.clock.now()).await?;

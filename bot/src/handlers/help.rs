@@ -12,6 +12,7 @@ use super::screen;
 use crate::config::Brand;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 pub async fn show(
     bot: Bot,
@@ -22,7 +23,7 @@ pub async fn show(
 ) -> HandlerResult {
     let mut text = t.msg("help");
     let is_operator = match msg.from.as_ref() {
-        Some(user) => operators::is_operator(&db, user.id.0 as i64).await?,
+        Some(user) => operators::is_operator(&db, user.stored()?).await?,
         None => false,
     };
     if is_operator {

@@ -21,6 +21,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, State, commands, main_menu};
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 pub fn picker(t: Texts) -> Screen {
     Screen {
@@ -60,12 +61,12 @@ pub async fn set(
     language: Language,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    telegram_users::choose_language(&db, query.from.id.0 as i64, language).await?;
+    telegram_users::choose_language(&db, query.from.stored()?, language).await?;
     dialogue.exit().await?;
 
     let t = Texts::new(language);
-    commands::publish_for_user(&bot, &db, query.from.id.0 as i64).await?;
-    let position = onboarding::position(&db, query.from.id.0 as i64).await?;
+    commands::publish_for_user(&bot, &db, query.from.stored()?).await?;
+    let position = onboarding::position(&db, query.from.stored()?).await?;
     if !position.is_active() {
         // Not connected yet: confirm, then carry on with the step at hand.
         let changed = Screen {

@@ -36,6 +36,7 @@ use super::HandlerResult;
 use super::screen::{self, Screen};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// One of the numbers, or [🚫 Это не я].
 pub async fn answer(
@@ -47,7 +48,7 @@ pub async fn answer(
     services: Services,
 ) -> HandlerResult {
     // The presser is who Telegram says pressed, never what the data says.
-    let presser = query.from.id.0 as i64;
+    let presser = query.from.stored()?;
     let outcome =
         login_confirmations::answer(&db, challenge, presser, response, services.clock.now()).await;
     let outcome = match outcome {

@@ -18,12 +18,14 @@ use teloxide::prelude::*;
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::screen::{self, Screen, button};
+use medcab_core::UserId;
 use medcab_core::accounts;
 use sqlx::PgPool;
 
 use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language, step_up};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 // The sections register their screens in the route table's module
 // (`handlers::section_screen`): the menu knows only the `Section` enum.
@@ -116,7 +118,7 @@ fn back(t: Texts) -> InlineKeyboardMarkup {
 pub async fn with_activation_note(
     t: Texts,
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     heading: String,
 ) -> Result<String, super::HandlerError> {
     if accounts::is_confirmed(db, user_id).await? {
@@ -140,7 +142,7 @@ pub async fn start(
         .map(|user| user.first_name.as_str())
         .unwrap_or_default();
     let greeting = t.msg_with("start-greeting", [("name", Arg::Text(name))]);
-    let greeting = with_activation_note(t, &db, msg.chat.id.0, greeting).await?;
+    let greeting = with_activation_note(t, &db, msg.chat.id.stored()?, greeting).await?;
     screen::show(&bot, msg.chat.id, menu(t, greeting)).await
 }
 
@@ -172,7 +174,7 @@ pub async fn open(
     services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     if section.holds_personal_data() {
         if !code_entry::session_open(&db, &services, user_id).await? {
             return ask_for_code(&bot, &query, &dialogue, t, section).await;
@@ -245,7 +247,7 @@ pub async fn receive_step_up_code(
         return Ok(());
     }
     dialogue.exit().await?;
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored()?;
     // An answer or a press that came while the session was closed goes on.
     if let Some(held) = step_up::take(&db, &services, user_id).await? {
         screen::say(&bot, msg.chat.id, t.msg("step-up-confirmed")).await?;

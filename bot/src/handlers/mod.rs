@@ -33,6 +33,7 @@ mod typed_text;
 
 use dptree::case;
 use medcab_core::Language;
+use medcab_core::UserId;
 use medcab_core::accounts::Step;
 use medcab_core::onboarding::Position;
 use medcab_core::telegram_users::{self, ChatKind, Visit};
@@ -49,6 +50,7 @@ use commands::Command;
 
 use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;
+use crate::user_ids::StoredId;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 pub type HandlerResult = Result<(), HandlerError>;
@@ -237,7 +239,7 @@ async fn section_screen(
     t: Texts,
     db: &PgPool,
     services: &crate::startup::Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<screen::Screen>, HandlerError> {
     use main_menu::Section;
     Ok(match section {
@@ -261,8 +263,17 @@ async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Optio
         return None;
     }
     let telegram_language = user.language_code.as_deref();
+    // Telegram's ids have at most 52 bits; one that a BIGINT cannot hold is
+    // not a real user, and is never wrapped into someone else's id.
+    let user_id = match user.stored() {
+        Ok(user_id) => user_id,
+        Err(error) => {
+            tracing::warn!(%error, "dropping an update from an id that cannot be stored");
+            return None;
+        }
+    };
     // Before any database work: a flood stops here, unclaimed.
-    if !flood::admitted(&bot, &flood, user, chat.id).await {
+    if !flood::admitted(&bot, &flood, user, user_id, chat.id).await {
         return None;
     }
 
@@ -281,12 +292,11 @@ async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Optio
     }
 
     let visit = Visit {
-        user_id: user.id.0 as i64,
+        user_id,
         chat_id: chat.id.0,
         chat_kind: ChatKind::Private,
         telegram_language,
     };
-    let user_id = visit.user_id;
     let language = telegram_users::record_visit(&db, visit)
         .await
         .unwrap_or_else(|error| {

@@ -57,12 +57,13 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerResult, code_entry, main_menu};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::{StoredId, sender};
 
 /// The position of a user who is not active yet; `None` for active users
 /// (they go on to the main routes).
 pub async fn unfinished(update: Update, db: PgPool) -> Option<Position> {
     let user = update.from()?;
-    match onboarding::position(&db, user.id.0 as i64).await {
+    match onboarding::position(&db, user.stored().ok()?).await {
         Ok(position) if position.is_active() => None,
         Ok(position) => Some(position),
         Err(error) => {
@@ -163,7 +164,7 @@ pub async fn consent(
     services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let chat_id: ChatId = query.from.id.into();
     if !agreed {
         // The question stays with its buttons: the user may change their mind.
@@ -224,11 +225,7 @@ pub async fn receive_contact(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
+    let user_id = sender(&msg)?;
     let Some(contact) = msg.contact() else {
         // A phone typed as text is not taken, and not left in the chat.
         delete_if_personal(&bot, &msg).await;
@@ -236,7 +233,9 @@ pub async fn receive_contact(
     };
     let shared = SharedContact {
         phone_number: &contact.phone_number,
-        owner_id: contact.user_id.map(|id| id.0 as i64),
+        // An owner id that cannot be stored is not the sender's (theirs
+        // was stored), so the card is taken as someone else's.
+        owner_id: contact.user_id.and_then(|id| id.stored().ok()),
     };
     let submitted = onboarding::submit_contact(&db, &services.vault, user_id, shared).await;
     // The contact card shows the number: off the chat, taken or refused.
@@ -283,11 +282,7 @@ pub async fn receive_snils(
             return screen::say(&bot, msg.chat.id, snils_error(t, &error)).await;
         }
     };
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
+    let user_id = sender(&msg)?;
     bot.send_chat_action(msg.chat.id, ChatAction::Typing)
         .await?;
     let outcome = onboarding::submit_snils(
@@ -310,10 +305,9 @@ fn snils_error(t: Texts, error: &SnilsError) -> String {
     match error {
         SnilsError::Empty => t.msg("snils-empty"),
         SnilsError::InvalidCharacters => t.msg("snils-not-digits"),
-        SnilsError::WrongLength { digits } => t.msg_with(
-            "snils-wrong-length",
-            [("digits", Arg::Number(*digits as i64))],
-        ),
+        SnilsError::WrongLength { digits } => {
+            t.msg_with("snils-wrong-length", [("digits", Arg::count(*digits))])
+        }
         SnilsError::Checksum => t.msg("snils-checksum"),
     }
 }
@@ -327,7 +321,7 @@ pub async fn retry_registry(
     services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let chat_id: ChatId = query.from.id.into();
     if onboarding::position(&db, user_id).await? != Position::Onboarding(Step::Snils) {
         let position = onboarding::position(&db, user_id).await?;
@@ -417,7 +411,7 @@ pub async fn apply_for_activation(
     services: Services,
 ) -> HandlerResult {
     screen::answer(&bot, &query).await?;
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     let chat_id: ChatId = query.from.id.into();
     // The answer stays in the chat without its button: pressed once.
     if let Some(message) = query.regular_message() {
@@ -477,9 +471,10 @@ async fn send_qr(
     services: &Services,
 ) -> HandlerResult {
     let chat_id: ChatId = user.id.into();
+    let user_id = user.stored()?;
     bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
         .await?;
-    let secret = second_factor::enrolment_secret(db, &services.vault, chat_id.0).await?;
+    let secret = second_factor::enrolment_secret(db, &services.vault, user_id).await?;
     let url = secret.otpauth_url(&services.brand.service_name, &user.first_name);
     let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-qr.png");
     let sent = bot
@@ -497,7 +492,7 @@ async fn send_qr(
     // One copy of the secret in the chat at a time.
     if let Some(previous) = second_factor::remember_enrolment_message(
         db,
-        chat_id.0,
+        user_id,
         i64::from(sent.id.0),
         services.clock.now(),
     )
@@ -520,12 +515,13 @@ pub async fn receive_code(
     if code_entry::take_code(&bot, &msg, t, &db, &services).await? {
         dialogue.exit().await?;
         // The QR code and key are the secret: off the chat once enrolled.
-        if let Some(qr) = second_factor::take_enrolment_message(&db, msg.chat.id.0).await? {
+        if let Some(qr) = second_factor::take_enrolment_message(&db, msg.chat.id.stored()?).await? {
             screen::delete_stored(&bot, msg.chat.id, qr).await;
         }
         screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
         let heading =
-            main_menu::with_activation_note(t, &db, msg.chat.id.0, t.msg("menu-title")).await?;
+            main_menu::with_activation_note(t, &db, msg.chat.id.stored()?, t.msg("menu-title"))
+                .await?;
         screen::show(&bot, msg.chat.id, main_menu::menu(t, heading)).await?;
     }
     Ok(())

@@ -6,13 +6,10 @@ use teloxide::prelude::*;
 
 use super::{HandlerResult, screen};
 use crate::i18n::{Arg, Texts};
+use crate::user_ids::sender;
 
 pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult {
-    let user_id = msg
-        .from
-        .as_ref()
-        .map(|user| user.id.0 as i64)
-        .unwrap_or_default();
+    let user_id = sender(&msg)?;
     let status = match consent::in_force(&db, user_id).await? {
         Some(given) => t.msg_with(
             "consent-given-at",

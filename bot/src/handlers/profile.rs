@@ -24,6 +24,7 @@
 //! at. Each typed answer is deleted from the chat once taken: it is
 //! personal data.
 
+use medcab_core::UserId;
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{Actor, Entity};
 use medcab_core::profile::{
@@ -42,6 +43,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// What a button on the profile screens does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,16 +144,12 @@ impl Conversation for Form {
     }
 }
 
-fn user_of(query: &CallbackQuery) -> i64 {
-    query.from.id.0 as i64
-}
-
 /// The section's screen: the card, or an invitation to fill it in.
 pub async fn section_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Screen, HandlerError> {
     Ok(match profile::get(db, &services.vault, user_id).await? {
         Some(profile) => {
@@ -301,26 +299,24 @@ fn problem(t: Texts, problem: ProfileProblem) -> String {
             [("date", Arg::Text(&t.date(earliest)))],
         ),
         ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => match text {
-            TextProblem::TooShort { min } => t.msg_with(
-                "profile-problem-text-short",
-                [("min", Arg::Number(min as i64))],
-            ),
-            TextProblem::TooLong { max } => t.msg_with(
-                "profile-problem-text-long",
-                [("max", Arg::Number(max as i64))],
-            ),
+            TextProblem::TooShort { min } => {
+                t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
+            }
+            TextProblem::TooLong { max } => {
+                t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
+            }
         },
         ProfileProblem::Email(EmailError::TooLong) => t.msg("profile-problem-email-long"),
         ProfileProblem::Email(_) => t.msg("profile-problem-email"),
         ProfileProblem::Inn(InnError::Checksum) => t.msg("profile-problem-inn-checksum"),
         ProfileProblem::Inn(InnError::WrongLength { digits }) => t.msg_with(
             "profile-problem-inn-length",
-            [("digits", Arg::Number(digits as i64))],
+            [("digits", Arg::count(digits))],
         ),
         ProfileProblem::Inn(_) => t.msg("profile-problem-digits"),
         ProfileProblem::Passport(PassportError::WrongLength { digits }) => t.msg_with(
             "profile-problem-passport-length",
-            [("digits", Arg::Number(digits as i64))],
+            [("digits", Arg::count(digits))],
         ),
         ProfileProblem::Passport(_) => t.msg("profile-problem-digits"),
         ProfileProblem::DivisionCode(DivisionCodeError::WrongLength { .. })
@@ -355,7 +351,7 @@ pub async fn act(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let user_id = user_of(&query);
+    let user_id = query.from.stored()?;
     match action {
         // Answered after the fact: a refused restore says so on the button.
         ProfileAction::Restore(version) => {
@@ -427,7 +423,7 @@ async fn skip(
     services: &Services,
     field: ProfileField,
 ) -> HandlerResult {
-    let user_id = user_of(query);
+    let user_id = query.from.stored()?;
     let state = dialogue.get().await.ok().flatten().unwrap_or_default();
     let editing = match state {
         State::ProfileAnswer {
@@ -492,7 +488,7 @@ async fn ask_next(
             let field = problems[0].field();
             let mut form = form;
             form.asked.retain(|asked| asked != field.as_str());
-            conversation::save(db, services, chat_id.0, &form).await?;
+            conversation::save(db, services, chat_id.stored()?, &form).await?;
             let reason = problem(t, problems[0]);
             Box::pin(ask_next(
                 bot,
@@ -555,7 +551,7 @@ pub async fn receive_answer(
 /// message is no answer then. Whether there was one.
 pub async fn cancel_draft(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     answering: bool,
 ) -> Result<bool, HandlerError> {
     conversation::cancel::<Form>(db, user_id, answering).await
@@ -593,7 +589,7 @@ async fn take(
     editing: bool,
     value: Option<&str>,
 ) -> HandlerResult {
-    let user_id = chat_id.0;
+    let user_id = chat_id.stored()?;
     let now = services.clock.now();
 
     if editing {
@@ -656,7 +652,7 @@ async fn restore(
     services: &Services,
     version: i32,
 ) -> HandlerResult {
-    let user_id = user_of(query);
+    let user_id = query.from.stored()?;
     let actor = Actor::Practitioner(user_id);
     let now = services.clock.now();
     match profile::restore_profile(db, &services.vault, user_id, version, actor, now).await {
@@ -672,7 +668,7 @@ async fn restore(
         // passes the rules: nothing changes.
         Ok(None) | Err(ProfileError::Invalid(_)) => {
             tracing::info!(
-                user_id,
+                user_id = user_id.get(),
                 version,
                 "a profile version that cannot be restored was asked for"
             );
@@ -691,7 +687,7 @@ async fn save(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> HandlerResult {
     let Some(form) = conversation::load::<Form>(db, services, user_id).await? else {
         // Saved already (a double tap), or never started.
@@ -723,7 +719,7 @@ async fn history(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> HandlerResult {
     let versions = profile::profile_versions(db, &services.vault, user_id).await?;
     let latest = versions.last().map(|v| v.version);

@@ -25,6 +25,7 @@
 
 use chrono::{DateTime, Utc};
 use dptree::case;
+use medcab_core::UserId;
 use medcab_core::accounts::ConfirmError;
 use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{ApplicationError, Kind, Note, NoteError, Status};
@@ -43,6 +44,7 @@ use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Resets listed on one screen: a message holds 4096 characters and a
 /// keyboard has its limits; the rest come once these are decided.
@@ -418,7 +420,7 @@ fn typed_note(t: Texts, msg: &Message) -> Result<Note, String> {
     match msg.text().map(Note::parse) {
         Some(Ok(note)) => Ok(note),
         Some(Err(NoteError::TooLong { max })) => {
-            Err(t.msg_with("review-note-too-long", [("max", Arg::Number(max as i64))]))
+            Err(t.msg_with("review-note-too-long", [("max", Arg::count(max))]))
         }
         Some(Err(NoteError::Empty)) | None => Err(t.msg("review-note-text-only")),
     }
@@ -492,7 +494,7 @@ async fn next_screen(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    operator: i64,
+    operator: UserId,
 ) -> Result<(Screen, Shown), HandlerError> {
     let now = services.clock.now();
     let claimed =
@@ -580,7 +582,7 @@ fn document_line(t: Texts, n: usize, document: &Document) -> String {
         .unwrap_or_else(|| t.msg("review-no-number"));
     let issued = t.date(document.issued_on);
     let mut args = vec![
-        ("n", Arg::Number(n as i64)),
+        ("n", Arg::count(n)),
         ("kind", Arg::Text(&kind)),
         ("number", Arg::Text(&number)),
         ("issued", Arg::Text(&issued)),
@@ -674,7 +676,7 @@ fn card_screen(t: Texts, card: &ReviewCard, certificate: Option<Certificate>) ->
             IdentityWarning::ConfirmedElsewhere => t.msg("review-warning-confirmed-elsewhere"),
             IdentityWarning::OtherApplicants(n) => t.msg_with(
                 "review-warning-other-applicants",
-                [("count", Arg::Number(*n as i64))],
+                [("count", Arg::count(*n))],
             ),
         });
     }
@@ -699,7 +701,7 @@ fn card_screen(t: Texts, card: &ReviewCard, certificate: Option<Certificate>) ->
             let kind = document_kind(t, document.kind);
             let label = t.msg_with(
                 "review-document-button",
-                [("n", Arg::Number(n as i64 + 1)), ("kind", Arg::Text(&kind))],
+                [("n", Arg::count(n + 1)), ("kind", Arg::Text(&kind))],
             );
             let action = OpAction::Document {
                 application: app.id,
@@ -739,7 +741,7 @@ async fn send_document(
     application: i64,
     document: i64,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     // The card's checks decide: the operator holds the application, it is
     // not their own, and the document is among those it cites.
@@ -799,7 +801,7 @@ async fn send_document(
 async fn resets_screen(
     t: Texts,
     db: &PgPool,
-    operator: i64,
+    operator: UserId,
     now: DateTime<Utc>,
     heading: Option<String>,
 ) -> Result<Screen, HandlerError> {
@@ -814,11 +816,11 @@ async fn resets_screen(
     }
     text.push_str(&t.msg_with(
         "review-resets-title",
-        [("count", Arg::Number(pending.len() as i64))],
+        [("count", Arg::count(pending.len()))],
     ));
     let mut rows = Vec::new();
     for (n, request) in pending.iter().take(RESETS_SHOWN).enumerate() {
-        let n = n as i64 + 1;
+        let n = i64::try_from(n + 1).unwrap_or(i64::MAX);
         let since = t.date_time(request.requested_at);
         let user = request.telegram_user_id.to_string();
         text.push('\n');
@@ -891,7 +893,7 @@ fn reset_card_screen(t: Texts, card: &review::ResetCard) -> Screen {
             text.push_str(&t.msg_with(
                 "review-card-document",
                 [
-                    ("n", Arg::Number(n as i64 + 1)),
+                    ("n", Arg::count(n + 1)),
                     ("kind", Arg::Text(&kind)),
                     ("number", Arg::Text(&number)),
                     ("issued", Arg::Text(&issued)),

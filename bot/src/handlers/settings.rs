@@ -47,6 +47,7 @@
 
 use chrono::{DateTime, Offset, TimeZone, Utc};
 use dptree::case;
+use medcab_core::UserId;
 use medcab_core::consent;
 use medcab_core::notification_settings::{
     self, QuietHours, QuietHoursError, RUSSIAN_TIME_ZONES, Settings,
@@ -62,6 +63,7 @@ use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// The quiet hours offered as buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,7 +246,7 @@ pub fn routes() -> UpdateHandler<HandlerError> {
         .branch(Update::filter_callback_query().branch(actions))
 }
 
-async fn consented(db: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+async fn consented(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
     Ok(consent::in_force(db, user_id).await?.is_some())
 }
 
@@ -260,7 +262,7 @@ pub async fn command(
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
-    let user_id = user.id.0 as i64;
+    let user_id = user.stored()?;
     if !consented(&db, user_id).await? {
         return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;
     }
@@ -294,7 +296,7 @@ pub async fn press(
     services: Services,
     action: SetAction,
 ) -> HandlerResult {
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored()?;
     if !consented(&db, user_id).await? {
         return screen::answer_with(&bot, &query, t.msg("settings-needs-consent")).await;
     }
@@ -360,12 +362,12 @@ pub async fn press(
 async fn with_waiting(
     t: Texts,
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     settings: &Settings,
     now: DateTime<Utc>,
     mut screen: Screen,
 ) -> Result<Screen, HandlerError> {
-    if let Some(waiting) = outbox::waiting_for_quiet_hours(db, user_id, now).await? {
+    if let Some(waiting) = outbox::waiting_for_quiet_hours(db, user_id.private_chat(), now).await? {
         let time = waiting
             .first_at
             .with_timezone(&settings.time_zone)
@@ -391,10 +393,7 @@ fn released(t: Texts, settings: &Settings, now: DateTime<Utc>, retimed: u64) -> 
     }
     format!(
         " {}",
-        t.msg_with(
-            "settings-released",
-            [("count", Arg::Number(retimed as i64))]
-        )
+        t.msg_with("settings-released", [("count", Arg::total(retimed))])
     )
 }
 
@@ -410,7 +409,7 @@ pub async fn receive_quiet_hours(
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
-    let user_id = user.id.0 as i64;
+    let user_id = user.stored()?;
     if !consented(&db, user_id).await? {
         dialogue.exit().await?;
         return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;

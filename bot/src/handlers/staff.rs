@@ -35,6 +35,7 @@
 //! to send it again — the dialogue they were in is kept.
 
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::operator_factors::{self, Access};
 use medcab_core::second_factor::{CodeCheck, FactorError};
 use medcab_core::security_events::{self, Kind as SecurityKind};
@@ -46,12 +47,13 @@ use teloxide::types::{ChatAction, InputFile, ParseMode};
 use super::{ChatDialogue, HandlerError, HandlerResult, broadcast, code_entry, review, screen};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Whether a staff action may go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Gate {
     /// An operator with an open staff session: go on as them.
-    Open(i64),
+    Open(UserId),
     /// Not an operator: refused (told and recorded).
     NotOperator,
     /// An operator without an open session: the code was asked for
@@ -116,7 +118,7 @@ pub(super) async fn for_typed_answer(
     db: &PgPool,
     services: &Services,
     attempted: &str,
-) -> Result<Option<i64>, HandlerError> {
+) -> Result<Option<UserId>, HandlerError> {
     match for_message(bot, msg, t, db, services, attempted, Then::SendAgain).await? {
         Gate::Open(operator) => Ok(Some(operator)),
         Gate::NotOperator => {
@@ -141,7 +143,7 @@ pub(super) async fn for_message(
     let Some(user) = msg.from.as_ref() else {
         return Ok(Gate::NotOperator);
     };
-    let gate = check(bot, t, db, services, user.id.0 as i64, attempted, then).await?;
+    let gate = check(bot, t, db, services, user.stored()?, attempted, then).await?;
     if gate == Gate::NotOperator {
         screen::say(bot, msg.chat.id, t.msg("staff-only")).await?;
     }
@@ -157,7 +159,7 @@ pub(super) async fn for_press(
     services: &Services,
     attempted: &str,
 ) -> Result<Gate, HandlerError> {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let gate = check(bot, t, db, services, operator, attempted, Then::PressAgain).await?;
     match gate {
         Gate::Open(_) => {}
@@ -176,12 +178,12 @@ async fn check(
     t: Texts,
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     attempted: &str,
     then: Then,
 ) -> Result<Gate, HandlerError> {
     let now = services.clock.now();
-    let chat = ChatId(user_id);
+    let chat = ChatId(user_id.private_chat());
     match operator_factors::access(db, user_id, now).await? {
         Access::Open => Ok(Gate::Open(user_id)),
         Access::NotOperator => {
@@ -216,7 +218,7 @@ async fn send_qr(
 ) -> HandlerResult {
     bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
         .await?;
-    let secret = operator_factors::enrolment_secret(db, &services.vault, chat_id.0).await?;
+    let secret = operator_factors::enrolment_secret(db, &services.vault, chat_id.stored()?).await?;
     // Its own entry in the authenticator, next to a practitioner's own:
     // the service's name, and «Сотрудник» where a practitioner's has their
     // first name (no identifier: it means nothing to the person).
@@ -237,7 +239,8 @@ async fn send_qr(
         .protect_content(true)
         .await?;
     if let Some(previous) =
-        operator_factors::remember_enrolment_message(db, chat_id.0, i64::from(sent.id.0)).await?
+        operator_factors::remember_enrolment_message(db, chat_id.stored()?, i64::from(sent.id.0))
+            .await?
     {
         screen::delete_stored(bot, chat_id, previous).await;
     }
@@ -256,7 +259,7 @@ pub(super) fn routes() -> UpdateHandler<HandlerError> {
 async fn code_asked_for(msg: Message, db: PgPool, services: Services) -> Option<Then> {
     let user = msg.from.as_ref()?;
     let now = services.clock.now();
-    match operator_factors::code_asked_for(&db, user.id.0 as i64, now).await {
+    match operator_factors::code_asked_for(&db, user.stored().ok()?, now).await {
         Ok(asked) => asked.as_deref().and_then(Then::parse),
         Err(error) => {
             tracing::error!(%error, "cannot tell whether a staff code was asked for");
@@ -279,7 +282,7 @@ async fn receive_code(
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
-    let operator = user.id.0 as i64;
+    let operator = user.stored()?;
     let now = services.clock.now();
     let code = msg.text().unwrap_or_default();
     let checked =
@@ -345,12 +348,17 @@ async fn receive_code(
 /// Records an operator action that was refused, and why (no personal data).
 pub(super) async fn record_refusal(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     attempted: &str,
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    tracing::warn!(user_id, attempted, why, "an operator action was refused");
+    tracing::warn!(
+        user_id = user_id.get(),
+        attempted,
+        why,
+        "an operator action was refused"
+    );
     let mut conn = db.acquire().await?;
     let details = serde_json::json!({ "attempted": attempted, "why": why });
     security_events::record(

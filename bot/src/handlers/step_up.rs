@@ -22,6 +22,7 @@
 //! while the code is asked loses nothing, and the next text is taken as the
 //! code even if the position is gone.
 
+use medcab_core::UserId;
 use medcab_core::accounts;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,7 @@ use super::{
 };
 use crate::i18n::Texts;
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// What was sent while the session was closed, and where the chat was.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,7 +109,7 @@ pub async fn closed_for_message(
     if msg.text().is_some_and(|text| text.starts_with('/')) {
         return None;
     }
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored().ok()?;
     let checked = async {
         let personal = is_personal(&state)
             || (state == State::Idle && has_personal_draft(&db, user_id).await?);
@@ -140,7 +142,7 @@ pub async fn closed_for_press(
     ) {
         return None;
     }
-    let user_id = query.from.id.0 as i64;
+    let user_id = query.from.stored().ok()?;
     match code_entry::session_open(&db, &services, user_id).await {
         Ok(true) => {
             // The card this press edits will show personal data: closed
@@ -162,7 +164,7 @@ pub async fn closed_for_press(
     }
 }
 
-async fn has_personal_draft(db: &PgPool, user_id: i64) -> Result<bool, HandlerError> {
+async fn has_personal_draft(db: &PgPool, user_id: UserId) -> Result<bool, HandlerError> {
     // Every unfinished record takes an answer after a lost position.
     records::conversation::any_unfinished(db, user_id).await
 }
@@ -173,7 +175,7 @@ pub async fn waiting_without_position(msg: Message, state: State, db: PgPool) ->
     if state != State::Idle || msg.text().is_none_or(|text| text.starts_with('/')) {
         return None;
     }
-    match drafts::exists(&db, msg.chat.id.0, DraftKind::HeldInput).await {
+    match drafts::exists(&db, msg.chat.id.stored().ok()?, DraftKind::HeldInput).await {
         Ok(true) => Some(Section::Profile),
         Ok(false) => None,
         Err(error) => {
@@ -198,7 +200,7 @@ pub async fn hold_message(
         input: Input::Message(Box::new(msg.clone())),
     };
     let section = section_of(&held.state, &held.input);
-    keep(&db, &services, msg.chat.id.0, &held).await?;
+    keep(&db, &services, msg.chat.id.stored()?, &held).await?;
     // What was typed may be a passport number: it is kept sealed now.
     code_entry::forget_message(&bot, &msg).await;
     dialogue.update(State::StepUp { section }).await?;
@@ -226,7 +228,7 @@ pub async fn hold_press(
         input: Input::Press(Box::new(query.clone())),
     };
     let section = section_of(&held.state, &held.input);
-    keep(&db, &services, query.from.id.0 as i64, &held).await?;
+    keep(&db, &services, query.from.stored()?, &held).await?;
     dialogue.update(State::StepUp { section }).await?;
     let screen = Screen {
         text: t.msg("step-up-held-press"),
@@ -235,7 +237,7 @@ pub async fn hold_press(
     screen::replace(&bot, &query, screen).await
 }
 
-async fn keep(db: &PgPool, services: &Services, user_id: i64, held: &Held) -> HandlerResult {
+async fn keep(db: &PgPool, services: &Services, user_id: UserId, held: &Held) -> HandlerResult {
     let now = services.clock.now();
     drafts::save(
         db,
@@ -253,7 +255,7 @@ async fn keep(db: &PgPool, services: &Services, user_id: i64, held: &Held) -> Ha
 pub async fn take(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<Held>, HandlerError> {
     Ok(drafts::take(db, &services.vault, user_id, DraftKind::HeldInput).await?)
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::{Application, ApplicationError, Kind, create};
+use crate::UserId;
 use crate::crypto::Vault;
 
 /// A certificate or an extract a practitioner may ask for.
@@ -50,7 +51,7 @@ impl Certificate {
 pub async fn request(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     certificate: Certificate,
     now: DateTime<Utc>,
 ) -> Result<Application, ApplicationError> {
@@ -69,7 +70,7 @@ pub async fn request(
 /// application, another kind, or a request made before the question was.
 pub async fn of(
     db: &PgPool,
-    owner_id: i64,
+    owner_id: UserId,
     application_id: i64,
 ) -> Result<Option<Certificate>, ApplicationError> {
     let code = sqlx::query_scalar!(
@@ -79,7 +80,7 @@ pub async fn of(
         WHERE c.application_id = $1 AND a.owner_id = $2
         "#,
         application_id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(db)
     .await?;
@@ -119,19 +120,29 @@ mod tests {
     async fn a_request_keeps_what_it_asks_for_and_only_its_owner_reads_it(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
-        accounts::open(&db, 7, now).await.unwrap();
-        accounts::open(&db, 8, now).await.unwrap();
-
-        let app = request(&db, &vault, 7, Certificate::NmoStatement, now)
+        accounts::open(&db, UserId::from_stored(7), now)
+            .await
+            .unwrap();
+        accounts::open(&db, UserId::from_stored(8), now)
             .await
             .unwrap();
 
+        let app = request(
+            &db,
+            &vault,
+            UserId::from_stored(7),
+            Certificate::NmoStatement,
+            now,
+        )
+        .await
+        .unwrap();
+
         assert_eq!(app.kind, Kind::CertificateRequest);
         assert_eq!(
-            of(&db, 7, app.id).await.unwrap(),
+            of(&db, UserId::from_stored(7), app.id).await.unwrap(),
             Some(Certificate::NmoStatement)
         );
-        assert_eq!(of(&db, 8, app.id).await.unwrap(), None);
+        assert_eq!(of(&db, UserId::from_stored(8), app.id).await.unwrap(), None);
         assert_eq!(
             of_for_review(&db, app.id).await.unwrap(),
             Some(Certificate::NmoStatement)

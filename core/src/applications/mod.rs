@@ -24,6 +24,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::documents::{self, DocumentError};
@@ -48,7 +49,7 @@ pub const REQUEST_FIELD: &str = "applications.requested";
 /// An operator's hold on an application under review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lease {
-    pub operator_id: i64,
+    pub operator_id: UserId,
     pub until: DateTime<Utc>,
 }
 
@@ -57,7 +58,7 @@ pub struct Lease {
 pub struct Application {
     pub id: i64,
     /// The practitioner's telegram_user_id (their chat with the bot).
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub kind: Kind,
     pub number: String,
     pub status: Status,
@@ -204,7 +205,7 @@ pub enum ApplicationError {
 /// A row as stored; [`Stored::open`] makes it an [`Application`].
 struct Stored {
     id: i64,
-    owner_id: i64,
+    owner_id: UserId,
     kind: String,
     number: String,
     status: String,
@@ -216,7 +217,7 @@ struct Stored {
     submitted_at: Option<DateTime<Utc>>,
     decided_at: Option<DateTime<Utc>>,
     escalated_at: Option<DateTime<Utc>>,
-    lease_operator_id: Option<i64>,
+    lease_operator_id: Option<UserId>,
     lease_until: Option<DateTime<Utc>>,
 }
 
@@ -260,7 +261,7 @@ impl Stored {
 pub async fn create(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
     now: DateTime<Utc>,
 ) -> Result<Application, ApplicationError> {
@@ -286,7 +287,7 @@ pub async fn create(
         VALUES ($1, $2, $3, $4)
         RETURNING id
         "#,
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
         number,
         now,
@@ -332,7 +333,7 @@ pub async fn create(
 async fn accreditation_valid_until(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Option<NaiveDate>, ApplicationError> {
     let documents = documents::list(db, vault, owner_id).await?;
     Ok(documents
@@ -344,7 +345,7 @@ async fn accreditation_valid_until(
 
 async fn open_of_kind(
     db: &PgPool,
-    owner_id: i64,
+    owner_id: UserId,
     kind: Kind,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
     let row = sqlx::query!(
@@ -353,7 +354,7 @@ async fn open_of_kind(
         WHERE owner_id = $1 AND kind = $2 AND status NOT IN ('approved', 'rejected')
         ORDER BY id LIMIT 1
         "#,
-        owner_id,
+        owner_id.get(),
         kind.as_str(),
     )
     .fetch_optional(db)
@@ -364,7 +365,7 @@ async fn open_of_kind(
 /// Whether the practitioner's account is confirmed (matched in the
 /// register, or an activation of it approved): see
 /// `accounts::is_confirmed`. An activation is for unconfirmed accounts only.
-pub async fn is_confirmed(db: &PgPool, owner_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn is_confirmed(db: &PgPool, owner_id: UserId) -> Result<bool, sqlx::Error> {
     accounts::is_confirmed(db, owner_id).await
 }
 
@@ -380,7 +381,7 @@ pub async fn is_confirmed(db: &PgPool, owner_id: i64) -> Result<bool, sqlx::Erro
 pub async fn submit(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     application_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Application, ApplicationError> {
@@ -453,7 +454,7 @@ pub async fn submit(
 pub async fn get(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     application_id: i64,
 ) -> Result<Application, ApplicationError> {
     let app = fetch(db, vault, application_id)
@@ -470,20 +471,20 @@ pub async fn get(
 pub async fn list(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     deadlines: &ReviewDeadlines,
     now: DateTime<Utc>,
 ) -> Result<Vec<Summary>, ApplicationError> {
     let rows = sqlx::query_as!(
         Stored,
         r#"
-        SELECT id, owner_id, kind, number, status, reason, document_ids, requested,
+        SELECT id, owner_id AS "owner_id: UserId", kind, number, status, reason, document_ids, requested,
                added_document_ids, created_at,
-               submitted_at, decided_at, escalated_at, lease_operator_id, lease_until
+               submitted_at, decided_at, escalated_at, lease_operator_id AS "lease_operator_id: UserId", lease_until
         FROM applications WHERE owner_id = $1
         ORDER BY created_at DESC, id DESC
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -532,7 +533,7 @@ pub async fn list(
 pub async fn escalate(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     application_id: i64,
     deadlines: &ReviewDeadlines,
     now: DateTime<Utc>,
@@ -581,9 +582,9 @@ async fn fetch(
     sqlx::query_as!(
         Stored,
         r#"
-        SELECT id, owner_id, kind, number, status, reason, document_ids, requested,
+        SELECT id, owner_id AS "owner_id: UserId", kind, number, status, reason, document_ids, requested,
                added_document_ids, created_at,
-               submitted_at, decided_at, escalated_at, lease_operator_id, lease_until
+               submitted_at, decided_at, escalated_at, lease_operator_id AS "lease_operator_id: UserId", lease_until
         FROM applications WHERE id = $1
         "#,
         application_id,
@@ -601,7 +602,7 @@ async fn fetch(
 pub(crate) async fn withdraw_open_activations(
     tx: &mut PgConnection,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<u64, ApplicationError> {
     let open = sqlx::query_scalar!(
@@ -611,7 +612,7 @@ pub(crate) async fn withdraw_open_activations(
           AND status NOT IN ('draft', 'approved', 'rejected')
         ORDER BY id
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -645,9 +646,9 @@ pub(crate) async fn lock(
     sqlx::query_as!(
         Stored,
         r#"
-        SELECT id, owner_id, kind, number, status, reason, document_ids, requested,
+        SELECT id, owner_id AS "owner_id: UserId", kind, number, status, reason, document_ids, requested,
                added_document_ids, created_at,
-               submitted_at, decided_at, escalated_at, lease_operator_id, lease_until
+               submitted_at, decided_at, escalated_at, lease_operator_id AS "lease_operator_id: UserId", lease_until
         FROM applications WHERE id = $1
         FOR UPDATE
         "#,
@@ -662,7 +663,7 @@ pub(crate) async fn lock(
 async fn lock_own(
     tx: &mut PgConnection,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     application_id: i64,
 ) -> Result<Application, ApplicationError> {
     let app = lock(tx, vault, application_id)
@@ -711,7 +712,7 @@ pub(crate) async fn apply(
             .map(|reason| vault.seal_str(REASON_FIELD, &RowKey::id(app.id), reason)),
         submitted_at,
         decided_at,
-        lease.map(|lease| lease.operator_id),
+        lease.map(|lease| lease.operator_id.get()),
         lease.map(|lease| lease.until),
     )
     .execute(&mut *tx)
@@ -745,7 +746,7 @@ pub(crate) async fn apply(
 
     // A practitioner's chat with the bot is private: its id is theirs.
     let push = Notification::new(
-        app.owner_id,
+        app.owner_id.private_chat(),
         outbox::Kind::ApplicationStatusChanged,
         // The number and the status only. Deliberately not the operator's
         // note: it may name the person, and the push shows on a locked

@@ -5,17 +5,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::DataKey;
+use crate::UserId;
 use crate::accounts;
 use crate::crypto::Vault;
 use crate::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
 
-pub const ANNA: i64 = 1001;
-pub const BORIS: i64 = 1002;
-pub const VERA: i64 = 1003;
+pub const ANNA: UserId = UserId::from_stored(1001);
+pub const BORIS: UserId = UserId::from_stored(1002);
+pub const VERA: UserId = UserId::from_stored(1003);
 /// Operators (and, for the self-review tests, practitioners too).
-pub const OLGA: i64 = 5001;
-pub const PETR: i64 = 5002;
-pub const IRINA: i64 = 5003;
+pub const OLGA: UserId = UserId::from_stored(5001);
+pub const PETR: UserId = UserId::from_stored(5002);
+pub const IRINA: UserId = UserId::from_stored(5003);
 
 /// What a test writes into a reason; never to be found in clear.
 pub const PERSONAL: &str = "Иванова Анна Сергеевна, паспорт 4510 123456";
@@ -33,7 +34,7 @@ pub fn start() -> DateTime<Utc> {
 }
 
 /// Opens an account for each (the applications' owners must exist).
-pub async fn accounts_for(db: &PgPool, ids: &[i64]) {
+pub async fn accounts_for(db: &PgPool, ids: &[UserId]) {
     for &id in ids {
         accounts::open(db, id, start()).await.unwrap();
         // Linked (unconfirmed), as an applicant's account is: an activation
@@ -43,7 +44,7 @@ pub async fn accounts_for(db: &PgPool, ids: &[i64]) {
             "UPDATE accounts SET snils_index = $2, linked_at = $3, step = 'second_factor' WHERE telegram_user_id = $1",
         )
         .bind(id)
-        .bind(id.to_be_bytes().to_vec())
+        .bind(id.get().to_be_bytes().to_vec())
         .bind(start())
         .execute(db)
         .await
@@ -55,7 +56,7 @@ pub async fn accounts_for(db: &PgPool, ids: &[i64]) {
 pub async fn store_document(
     db: &PgPool,
     vault: &Vault,
-    owner: i64,
+    owner: UserId,
     kind: DocumentKind,
     valid_until: Option<NaiveDate>,
 ) -> i64 {
@@ -97,7 +98,7 @@ pub async fn store_document(
 }
 
 /// Stores every document `kind` of application requires.
-pub async fn store_required(db: &PgPool, vault: &Vault, owner: i64, kind: super::Kind) {
+pub async fn store_required(db: &PgPool, vault: &Vault, owner: UserId, kind: super::Kind) {
     for &document in kind.required_documents() {
         store_document(db, vault, owner, document, None).await;
     }

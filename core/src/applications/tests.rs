@@ -107,7 +107,10 @@ async fn submit_with_missing_documents_is_refused_with_the_list(db: PgPool) {
     );
     assert_eq!(status_of(&db, app.id).await, "draft");
     assert!(
-        outbox::for_chat(&db, ANNA).await.unwrap().is_empty(),
+        outbox::for_chat(&db, ANNA.private_chat())
+            .await
+            .unwrap()
+            .is_empty(),
         "a refusal notifies nobody"
     );
 
@@ -299,7 +302,13 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(versions.len(), 2, "created, submitted; nothing rolled back");
-    assert_eq!(outbox::for_chat(&db, ANNA).await.unwrap().len(), 1);
+    assert_eq!(
+        outbox::for_chat(&db, ANNA.private_chat())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     let mut tx = db.begin().await.unwrap();
     let locked = lock(&mut tx, &vault, app.id).await.unwrap().unwrap();
@@ -352,7 +361,7 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
     assert_eq!(versions[3].snapshot["reason"], PERSONAL);
 
     // Outbox: one push per change, number and status only.
-    let pushes = outbox::for_chat(&db, ANNA).await.unwrap();
+    let pushes = outbox::for_chat(&db, ANNA.private_chat()).await.unwrap();
     assert_eq!(pushes.len(), 3);
     let expected = ["submitted", "in_review", "rejected"];
     for (push, status) in pushes.iter().zip(expected) {

@@ -214,7 +214,7 @@ mod tests {
         );
         // Fixed "random" bytes that start with no known signature.
         let noise: Vec<u8> = (0u32..512)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13).to_le_bytes()[0])
             .collect();
         assert_eq!(
             infer::get(&noise),

@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 
@@ -141,7 +142,7 @@ pub struct DocumentSummary {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Document {
     pub id: i64,
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub kind: DocumentKind,
     pub number: Option<String>,
     pub issued_on: NaiveDate,
@@ -185,7 +186,7 @@ impl Document {
 pub async fn store(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     meta: &DocumentMeta,
     file: &[u8],
     file_name: Option<&str>,
@@ -206,7 +207,7 @@ pub async fn store(
 pub async fn store_within(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     meta: &DocumentMeta,
     file: &[u8],
     file_name: Option<&str>,
@@ -259,7 +260,9 @@ pub async fn store_within(
             return Ok(Stored::Duplicate(existing));
         }
         let (count, bytes) = usage(&mut tx, owner_id).await?;
-        if count >= quota.max_count || bytes + file_size as u64 > quota.max_total_bytes {
+        // A size is never negative; one that were would not fit anyway.
+        let adding = u64::try_from(file_size).unwrap_or(u64::MAX);
+        if count >= quota.max_count || bytes.saturating_add(adding) > quota.max_total_bytes {
             return Err(DocumentError::OverQuota {
                 count,
                 bytes,
@@ -275,7 +278,7 @@ pub async fn store_within(
             RETURNING id
             "#,
             id,
-            owner_id,
+            owner_id.get(),
             checked.kind.as_str(),
             number.as_deref(),
             checked.issued_on,
@@ -325,13 +328,13 @@ pub async fn store_within(
 }
 
 /// How many documents the owner keeps (not deleted), and their bytes.
-async fn usage(tx: &mut PgConnection, owner_id: i64) -> Result<(u32, u64), sqlx::Error> {
+async fn usage(tx: &mut PgConnection, owner_id: UserId) -> Result<(u32, u64), sqlx::Error> {
     let row = sqlx::query!(
         r#"
         SELECT count(*) AS "count!", coalesce(sum(file_size), 0)::bigint AS "bytes!"
         FROM documents WHERE owner_id = $1 AND deleted_at IS NULL
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_one(tx)
     .await?;
@@ -343,7 +346,7 @@ async fn usage(tx: &mut PgConnection, owner_id: i64) -> Result<(u32, u64), sqlx:
 
 async fn same_file(
     tx: &mut PgConnection,
-    owner_id: i64,
+    owner_id: UserId,
     digest: &[u8; 32],
     legacy: &[u8; 32],
 ) -> Result<Option<i64>, sqlx::Error> {
@@ -355,7 +358,7 @@ async fn same_file(
         WHERE owner_id = $1 AND sha256 IN ($2, $3) AND deleted_at IS NULL
         ORDER BY id LIMIT 1
         "#,
-        owner_id,
+        owner_id.get(),
         &digest[..],
         &legacy[..],
     )
@@ -367,7 +370,7 @@ async fn same_file(
 pub async fn list(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Vec<DocumentSummary>, DocumentError> {
     let rows = sqlx::query!(
         r#"
@@ -375,7 +378,7 @@ pub async fn list(
         FROM documents WHERE owner_id = $1 AND deleted_at IS NULL
         ORDER BY id
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -405,18 +408,18 @@ pub async fn list(
 pub async fn get(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
 ) -> Result<Option<Document>, DocumentError> {
     let row = sqlx::query_as!(
         DocumentRow,
         r#"
-        SELECT id, owner_id, kind, number, issued_on, valid_until, issuer, file_type,
+        SELECT id, owner_id AS "owner_id: UserId", kind, number, issued_on, valid_until, issuer, file_type,
                file_size, file_name, sha256, created_at, deleted_at
         FROM documents WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
         "#,
         id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(db)
     .await?;
@@ -428,7 +431,7 @@ pub async fn get(
 pub async fn content(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
 ) -> Result<Option<Vec<u8>>, DocumentError> {
     let row = sqlx::query!(
@@ -437,7 +440,7 @@ pub async fn content(
         WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
         "#,
         id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(db)
     .await?;
@@ -457,7 +460,7 @@ pub async fn get_for_review(
     let row = sqlx::query_as!(
         DocumentRow,
         r#"
-        SELECT id, owner_id, kind, number, issued_on, valid_until, issuer, file_type,
+        SELECT id, owner_id AS "owner_id: UserId", kind, number, issued_on, valid_until, issuer, file_type,
                file_size, file_name, sha256, created_at, deleted_at
         FROM documents WHERE id = $1
         "#,
@@ -489,7 +492,7 @@ pub async fn content_for_review(
 pub async fn delete(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DocumentError> {
@@ -499,11 +502,11 @@ pub async fn delete(
         r#"
         UPDATE documents SET deleted_at = $3
         WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL
-        RETURNING id, owner_id, kind, number, issued_on, valid_until, issuer, file_type,
+        RETURNING id, owner_id AS "owner_id: UserId", kind, number, issued_on, valid_until, issuer, file_type,
                   file_size, file_name, sha256, created_at, deleted_at
         "#,
         id,
-        owner_id,
+        owner_id.get(),
         now,
     )
     .fetch_optional(&mut *tx)
@@ -528,8 +531,8 @@ pub async fn delete(
 /// /forget: deletes every document of the practitioner for good, deleted
 /// ones included, inside the erasure's transaction. Returns how many went.
 /// Their versions go with [`history::erase_owner`].
-pub async fn erase_owner(tx: &mut PgConnection, owner_id: i64) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query!("DELETE FROM documents WHERE owner_id = $1", owner_id)
+pub async fn erase_owner(tx: &mut PgConnection, owner_id: UserId) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query!("DELETE FROM documents WHERE owner_id = $1", owner_id.get())
         .execute(tx)
         .await?
         .rows_affected();
@@ -539,7 +542,7 @@ pub async fn erase_owner(tx: &mut PgConnection, owner_id: i64) -> Result<u64, sq
 /// A row of `documents` without the file, as read.
 struct DocumentRow {
     id: i64,
-    owner_id: i64,
+    owner_id: UserId,
     kind: String,
     number: Option<Vec<u8>>,
     issued_on: NaiveDate,

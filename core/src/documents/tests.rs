@@ -7,10 +7,11 @@ use sqlx::PgPool;
 
 use super::*;
 use crate::DataKey;
+use crate::UserId;
 use crate::accounts;
 
-const ANNA: i64 = 1001;
-const BORIS: i64 = 2002;
+const ANNA: UserId = UserId::from_stored(1001);
+const BORIS: UserId = UserId::from_stored(2002);
 
 /// What the tests look for in the raw table: none of it may be there.
 const MARKER: &str = "SECRET-DIPLOMA-CONTENT-Иванова";
@@ -49,7 +50,7 @@ async fn practitioners(db: &PgPool) {
     }
 }
 
-async fn store_pdf(db: &PgPool, vault: &Vault, owner: i64, text: &str) -> Stored {
+async fn store_pdf(db: &PgPool, vault: &Vault, owner: UserId, text: &str) -> Stored {
     store(
         db,
         vault,
@@ -64,7 +65,7 @@ async fn store_pdf(db: &PgPool, vault: &Vault, owner: i64, text: &str) -> Stored
     .unwrap()
 }
 
-async fn new_id(db: &PgPool, vault: &Vault, owner: i64, text: &str) -> i64 {
+async fn new_id(db: &PgPool, vault: &Vault, owner: UserId, text: &str) -> i64 {
     match store_pdf(db, vault, owner, text).await {
         Stored::New(id) => id,
         other => panic!("expected a new document, got {other:?}"),
@@ -100,7 +101,10 @@ async fn a_stored_document_reads_back_for_its_owner(db: PgPool) {
     assert_eq!(document.valid_until, None);
     assert_eq!(document.issuer.as_deref(), Some(ISSUER));
     assert_eq!(document.file_type, FileType::Pdf);
-    assert_eq!(document.file_size, pdf(MARKER).len() as i64);
+    assert_eq!(
+        document.file_size,
+        i64::try_from(pdf(MARKER).len()).unwrap()
+    );
     assert_eq!(document.file_name, FILE_NAME);
     // A keyed digest, not the file's plain SHA-256.
     assert_eq!(document.digest, super::file_digest(&vault, &pdf(MARKER)));

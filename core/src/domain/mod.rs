@@ -7,6 +7,10 @@
 //! accessor gives the form a machine stores. Serde goes through the machine
 //! form and back through `parse`, so a stored value that no longer satisfies
 //! the rules fails to load instead of slipping in.
+//!
+//! `UserId` is the one id here no user types: the messenger's id of a
+//! person, made from Telegram's unsigned id by a checked conversion; serde
+//! carries it as the bare number.
 
 pub mod characters;
 mod digits;
@@ -17,6 +21,7 @@ mod passport;
 mod person_name;
 mod phone;
 mod snils;
+mod user_id;
 
 pub use email::{Email, EmailError};
 pub use inn::{Inn, InnError};
@@ -25,6 +30,7 @@ pub use passport::{DivisionCode, DivisionCodeError, PassportError, PassportNumbe
 pub use person_name::{PersonName, PersonNameError};
 pub use phone::{PhoneError, PhoneNumber};
 pub use snils::{Snils, SnilsError};
+pub use user_id::{UserId, UserIdError, UserIdOutOfRange};
 
 /// `FromStr` and serde for a type whose `parse` is the one way in and whose
 /// `$canonical` accessor is the form we store.

@@ -242,7 +242,8 @@ mod tests {
                         if !(0..=405).contains(&changed) {
                             continue;
                         }
-                        let collides = check_from_sum(sum as u32) == check_from_sum(changed as u32);
+                        let collides = check_from_sum(sum.unsigned_abs())
+                            == check_from_sum(changed.unsigned_abs());
                         let residues = (sum % 101, changed % 101);
                         let predicted = w == 1
                             && delta.abs() == 1
@@ -278,9 +279,10 @@ mod tests {
         let mut missed = 0_u64;
         for (s, &n) in counts.iter().enumerate() {
             for d9 in 0..=9_u32 {
-                let sum = s as u32 + d9;
+                let s = u32::try_from(s).expect("sums of eight digits are small");
+                let sum = s + d9;
                 for new in [d9.wrapping_sub(1), d9 + 1].into_iter().filter(|&d| d <= 9) {
-                    let changed = s as u32 + new;
+                    let changed = s + new;
                     if check_from_sum(sum) == check_from_sum(changed) {
                         missed += n;
                     }
@@ -312,7 +314,7 @@ mod tests {
                 }
                 let new = if up { d9 + 1 } else { d9 - 1 };
                 let s = format!("{body}{:02}", check_number(&body));
-                let changed = with_digit(&s, 8, new as u8);
+                let changed = with_digit(&s, 8, u8::try_from(new).expect("a digit"));
                 is_checked(&changed[..9]).then_some((s, changed))
             })
             .expect("every residue is reachable")

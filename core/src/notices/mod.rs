@@ -32,6 +32,7 @@ use reqwest::Url;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::audience::{self, Audience};
 use crate::broadcasts::{self, Kind as BroadcastKind, PublishError};
 use crate::operators::AuditAction;
@@ -232,9 +233,9 @@ pub struct Notice {
     pub audience: Audience,
     pub status: Status,
     pub origin: Origin,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
-    pub decided_by: Option<i64>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<DateTime<Utc>>,
 }
 
@@ -311,7 +312,7 @@ pub async fn publish(
         draft.audience.specialties(),
         draft.audience.regions(),
         Origin::of(source).as_str(),
-        author,
+        author.map(UserId::get),
         now,
     )
     .fetch_one(&mut *tx)
@@ -426,7 +427,7 @@ async fn tell_operators(
     for operator in operators::list(db).await? {
         let settings = notification_settings::get(db, operator.telegram_user_id).await?;
         let mut push = Notification::new(
-            operator.telegram_user_id,
+            operator.telegram_user_id.private_chat(),
             outbox::Kind::FeedProposals,
             Payload::new(Push::FeedProposals {
                 count: i64::try_from(count).unwrap_or(i64::MAX),
@@ -442,8 +443,8 @@ async fn tell_operators(
 pub async fn proposed(db: &PgPool) -> Result<Vec<Notice>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT id, title, summary, link, specialties, regions, status, source, created_by,
-               created_at, decided_by, decided_at
+        SELECT id, title, summary, link, specialties, regions, status, source, created_by AS "created_by: UserId",
+               created_at, decided_by AS "decided_by: UserId", decided_at
         FROM regulatory_notices WHERE status = 'proposed'
         ORDER BY id
         "#
@@ -472,8 +473,8 @@ pub async fn proposed(db: &PgPool) -> Result<Vec<Notice>, sqlx::Error> {
 pub async fn get(db: &PgPool, id: i64) -> Result<Option<Notice>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, title, summary, link, specialties, regions, status, source, created_by,
-               created_at, decided_by, decided_at
+        SELECT id, title, summary, link, specialties, regions, status, source, created_by AS "created_by: UserId",
+               created_at, decided_by AS "decided_by: UserId", decided_at
         FROM regulatory_notices WHERE id = $1
         "#,
         id
@@ -501,7 +502,7 @@ pub async fn get(db: &PgPool, id: i64) -> Result<Option<Notice>, sqlx::Error> {
 pub async fn approve(
     db: &PgPool,
     id: i64,
-    operator_id: i64,
+    operator_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Published, DecisionError> {
     let mut tx = db.begin().await?;
@@ -519,7 +520,7 @@ pub async fn approve(
         RETURNING title, summary, link, specialties, regions
         "#,
         id,
-        operator_id,
+        operator_id.get(),
         now,
     )
     .fetch_optional(&mut *tx)
@@ -560,7 +561,7 @@ pub async fn approve(
 pub async fn dismiss(
     db: &PgPool,
     id: i64,
-    operator_id: i64,
+    operator_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), DecisionError> {
     let mut tx = db.begin().await?;
@@ -577,7 +578,7 @@ pub async fn dismiss(
         WHERE id = $1 AND status = 'proposed'
         "#,
         id,
-        operator_id,
+        operator_id.get(),
         now,
     )
     .execute(&mut *tx)

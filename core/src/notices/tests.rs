@@ -4,10 +4,11 @@
 use sqlx::PgPool;
 
 use super::*;
+use crate::UserId;
 use crate::audience::fixtures::*;
 use crate::broadcasts;
 
-const OLGA: i64 = 5001;
+const OLGA: UserId = UserId::from_stored(5001);
 const FEED: &str = "https://minzdrav.gov.ru/rss";
 
 fn draft(specialties: &[&str], regions: &[&str]) -> NoticeDraft {
@@ -218,17 +219,17 @@ async fn a_proposal_is_approved_once_and_a_second_approval_is_refused(db: PgPool
         .unwrap();
     // Operators after the proposal: they would be told of it.
     staff(&db, OLGA).await;
-    staff(&db, 5002).await;
+    staff(&db, UserId::from_stored(5002)).await;
     let id = proposed(&db).await.unwrap()[0].id;
 
     let published = approve(&db, id, OLGA, noon()).await.unwrap();
     assert_eq!(published.total, 2);
     assert!(matches!(
-        approve(&db, id, 5002, noon()).await,
+        approve(&db, id, UserId::from_stored(5002), noon()).await,
         Err(DecisionError::AlreadyDecided(Status::Published))
     ));
     assert!(matches!(
-        dismiss(&db, id, 5002, noon()).await,
+        dismiss(&db, id, UserId::from_stored(5002), noon()).await,
         Err(DecisionError::AlreadyDecided(Status::Published))
     ));
     assert!(matches!(
@@ -254,11 +255,11 @@ async fn two_operators_approving_at_once_send_it_once(db: PgPool) {
         .unwrap();
     // Operators after the proposal: they would be told of it.
     staff(&db, OLGA).await;
-    staff(&db, 5002).await;
+    staff(&db, UserId::from_stored(5002)).await;
     let id = proposed(&db).await.unwrap()[0].id;
     let (first, second) = tokio::join!(
         approve(&db, id, OLGA, noon()),
-        approve(&db, id, 5002, noon())
+        approve(&db, id, UserId::from_stored(5002), noon())
     );
     assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
     assert_eq!(pushes(&db).await.len(), 3);
@@ -290,12 +291,14 @@ async fn a_dismissed_proposal_sends_nothing_and_stays_dismissed(db: PgPool) {
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn operators_are_told_when_the_feed_brings_something_new(db: PgPool) {
-    for operator in [901, 902, 903] {
+    for operator in [901, 902, 903].map(UserId::from_stored) {
         crate::operators::grant(&db, operator, "test", noon())
             .await
             .unwrap();
     }
-    crate::operators::revoke(&db, 903, noon()).await.unwrap();
+    crate::operators::revoke(&db, UserId::from_stored(903), noon())
+        .await
+        .unwrap();
     let items = [item("a", "Первый"), item("b", "Второй")];
     propose_from_feed(&db, FEED, &items, noon()).await.unwrap();
     // Nothing new the second time: nobody is told again.

@@ -13,6 +13,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::ProfileError;
 use super::fields::{DateProblem, TextProblem, bounded_text, past_date, required};
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity};
 
@@ -549,7 +550,7 @@ async fn next_id(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
 async fn record(
     tx: &mut PgConnection,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
     actor: Actor,
     action: Action,
@@ -572,7 +573,7 @@ async fn record(
 pub async fn add_education(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     education: &Education,
     actor: Actor,
     now: DateTime<Utc>,
@@ -588,7 +589,7 @@ pub async fn add_education(
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
         "#,
         id,
-        owner_id,
+        owner_id.get(),
         vault.seal_str(INSTITUTION_FIELD, &row, &education.institution),
         vault.seal_str(SPECIALTY_FIELD, &row, &education.specialty),
         education.level.as_str(),
@@ -620,7 +621,7 @@ pub async fn add_education(
 pub async fn update_education(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
     education: &Education,
     actor: Actor,
@@ -634,7 +635,7 @@ pub async fn update_education(
         WHERE id = $1 AND owner_id = $2
         "#,
         id,
-        owner_id,
+        owner_id.get(),
         vault.seal_str(INSTITUTION_FIELD, &RowKey::id(id), &education.institution),
         vault.seal_str(SPECIALTY_FIELD, &RowKey::id(id), &education.specialty),
         education.level.as_str(),
@@ -675,7 +676,7 @@ pub async fn update_education(
 pub async fn delete_education(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
     actor: Actor,
     now: DateTime<Utc>,
@@ -688,7 +689,7 @@ pub async fn delete_education(
         RETURNING id, institution, specialty, level, diploma_number, diploma_date, graduation_year
         "#,
         id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -716,7 +717,7 @@ pub async fn delete_education(
 pub async fn get_education(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
 ) -> Result<Option<EducationRecord>, ProfileError> {
     let row = sqlx::query_as!(
@@ -726,7 +727,7 @@ pub async fn get_education(
         FROM education WHERE id = $1 AND owner_id = $2
         "#,
         id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(db)
     .await?;
@@ -737,7 +738,7 @@ pub async fn get_education(
 pub async fn list_education(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Vec<EducationRecord>, ProfileError> {
     let rows = sqlx::query_as!(
         EducationRow,
@@ -746,7 +747,7 @@ pub async fn list_education(
         FROM education WHERE owner_id = $1
         ORDER BY graduation_year, id
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -791,7 +792,7 @@ impl EducationRow {
 pub async fn add_additional(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     additional: &Additional,
     actor: Actor,
     now: DateTime<Utc>,
@@ -806,7 +807,7 @@ pub async fn add_additional(
         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
         "#,
         id,
-        owner_id,
+        owner_id.get(),
         vault.seal_str(
             ADDITIONAL_PROGRAMME_FIELD,
             &RowKey::id(id),
@@ -840,7 +841,7 @@ pub async fn add_additional(
 pub async fn update_additional(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
     additional: &Additional,
     actor: Actor,
@@ -854,7 +855,7 @@ pub async fn update_additional(
         WHERE id = $1 AND owner_id = $2
         "#,
         id,
-        owner_id,
+        owner_id.get(),
         vault.seal_str(
             ADDITIONAL_PROGRAMME_FIELD,
             &RowKey::id(id),
@@ -891,7 +892,7 @@ pub async fn update_additional(
 pub async fn delete_additional(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
     actor: Actor,
     now: DateTime<Utc>,
@@ -904,7 +905,7 @@ pub async fn delete_additional(
         RETURNING id, programme, hours, starts_on, ends_on
         "#,
         id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -932,7 +933,7 @@ pub async fn delete_additional(
 pub async fn get_additional(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     id: i64,
 ) -> Result<Option<AdditionalRecord>, ProfileError> {
     let row = sqlx::query_as!(
@@ -942,7 +943,7 @@ pub async fn get_additional(
         FROM additional_education WHERE id = $1 AND owner_id = $2
         "#,
         id,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_optional(db)
     .await?;
@@ -953,7 +954,7 @@ pub async fn get_additional(
 pub async fn list_additional(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Vec<AdditionalRecord>, ProfileError> {
     let rows = sqlx::query_as!(
         AdditionalRow,
@@ -962,7 +963,7 @@ pub async fn list_additional(
         FROM additional_education WHERE owner_id = $1
         ORDER BY ends_on, id
         "#,
-        owner_id,
+        owner_id.get(),
     )
     .fetch_all(db)
     .await?;

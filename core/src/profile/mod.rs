@@ -29,6 +29,7 @@ mod tests;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::clock::moscow_today;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError, Version};
@@ -80,7 +81,7 @@ pub enum ProfileError {
 pub async fn save(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     profile: &Profile,
     actor: Actor,
     now: DateTime<Utc>,
@@ -95,7 +96,7 @@ pub async fn save(
 pub async fn get(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Option<Profile>, ProfileError> {
     let mut conn = db.acquire().await?;
     read(&mut conn, vault, owner_id, false).await
@@ -108,7 +109,7 @@ pub async fn get(
 pub async fn update_field(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     field: ProfileField,
     value: Option<&str>,
     actor: Actor,
@@ -137,13 +138,20 @@ pub async fn update_field(
 pub async fn restore_profile(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     version: i32,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Option<Profile>, ProfileError> {
-    let Some(old) =
-        history::version(db, vault, owner_id, Entity::Profile, owner_id, version).await?
+    let Some(old) = history::version(
+        db,
+        vault,
+        owner_id,
+        Entity::Profile,
+        owner_id.get(),
+        version,
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -170,32 +178,35 @@ pub async fn restore_profile(
 pub async fn profile_versions(
     db: &PgPool,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Vec<Version>, ProfileError> {
-    Ok(history::versions(db, vault, owner_id, Entity::Profile, owner_id).await?)
+    Ok(history::versions(db, vault, owner_id, Entity::Profile, owner_id.get()).await?)
 }
 
 /// /forget: deletes the practitioner's profile and education, inside the
 /// erasure's transaction. Deleting the account cascades to the same rows;
 /// this is for an erasure that keeps the account. Versions go with
 /// [`history::erase_owner`]. Returns how many rows went.
-pub async fn erase_owner(tx: &mut PgConnection, owner_id: i64) -> Result<u64, sqlx::Error> {
+pub async fn erase_owner(tx: &mut PgConnection, owner_id: UserId) -> Result<u64, sqlx::Error> {
     let mut deleted = 0;
     deleted += sqlx::query!(
         "DELETE FROM additional_education WHERE owner_id = $1",
-        owner_id
+        owner_id.get()
     )
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    deleted += sqlx::query!("DELETE FROM education WHERE owner_id = $1", owner_id)
+    deleted += sqlx::query!("DELETE FROM education WHERE owner_id = $1", owner_id.get())
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    deleted += sqlx::query!("DELETE FROM profiles WHERE telegram_user_id = $1", owner_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    deleted += sqlx::query!(
+        "DELETE FROM profiles WHERE telegram_user_id = $1",
+        owner_id.get()
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     Ok(deleted)
 }
 
@@ -204,13 +215,13 @@ pub async fn erase_owner(tx: &mut PgConnection, owner_id: i64) -> Result<u64, sq
 async fn write(
     tx: &mut PgConnection,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     profile: &Profile,
     actor: Actor,
     action: Option<Action>,
     now: DateTime<Utc>,
 ) -> Result<i32, ProfileError> {
-    let row = RowKey::id(owner_id);
+    let row = RowKey::id(owner_id.get());
     let seal = |field, value: &str| vault.seal_str(field, &row, value);
     let seal_date = |field, date: NaiveDate| seal(field, &date.to_string());
     let inserted = sqlx::query_scalar!(
@@ -232,7 +243,7 @@ async fn write(
             updated_at = EXCLUDED.updated_at
         RETURNING (xmax = 0) AS "inserted!"
         "#,
-        owner_id,
+        owner_id.get(),
         seal(FULL_NAME_FIELD, profile.full_name().full()),
         seal_date(BIRTH_DATE_FIELD, profile.birth_date()),
         seal(ADDRESS_FIELD, profile.address()),
@@ -258,7 +269,7 @@ async fn write(
     let change = Change {
         owner_id,
         entity: Entity::Profile,
-        entity_id: owner_id,
+        entity_id: owner_id.get(),
         actor,
         action,
         snapshot: &snapshot,
@@ -269,7 +280,7 @@ async fn write(
 async fn read(
     conn: &mut PgConnection,
     vault: &Vault,
-    owner_id: i64,
+    owner_id: UserId,
     for_update: bool,
 ) -> Result<Option<Profile>, ProfileError> {
     // Two queries rather than one with a dynamic lock clause: sqlx checks
@@ -282,7 +293,7 @@ async fn read(
                    division_code, passport_issued_by
             FROM profiles WHERE telegram_user_id = $1 FOR UPDATE
             "#,
-            owner_id,
+            owner_id.get(),
         )
         .fetch_optional(&mut *conn)
         .await?
@@ -294,7 +305,7 @@ async fn read(
                    division_code, passport_issued_by
             FROM profiles WHERE telegram_user_id = $1
             "#,
-            owner_id,
+            owner_id.get(),
         )
         .fetch_optional(&mut *conn)
         .await?
@@ -315,8 +326,8 @@ struct ProfileRow {
 }
 
 impl ProfileRow {
-    fn open(self, vault: &Vault, owner_id: i64) -> Result<Profile, ProfileError> {
-        let row = RowKey::id(owner_id);
+    fn open(self, vault: &Vault, owner_id: UserId) -> Result<Profile, ProfileError> {
+        let row = RowKey::id(owner_id.get());
         let open = |field, sealed: &[u8]| vault.open_str(field, &row, sealed).map(Some);
         let draft = ProfileDraft {
             full_name: open(FULL_NAME_FIELD, &self.full_name)?,

@@ -6,12 +6,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use super::*;
+use crate::UserId;
 use crate::domain::{DivisionCodeError, EmailError, InnError, PassportError, PersonNameError};
 use crate::history::Actor;
 use crate::{DataKey, accounts, erasure};
 
-const ANNA: i64 = 1001;
-const BORIS: i64 = 2002;
+const ANNA: UserId = UserId::from_stored(1001);
+const BORIS: UserId = UserId::from_stored(2002);
 
 const NAME: &str = "Иванова Анна Сергеевна";
 const ADDRESS: &str = "г. Москва, ул. Тверская, д. 1, кв. 2";

@@ -19,6 +19,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::{ReviewError, finish, require_operator};
+use crate::UserId;
 use crate::accounts;
 use crate::applications::Note;
 use crate::crypto::{RowKey, Vault};
@@ -33,10 +34,10 @@ use crate::registry::Registry;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingReset {
     pub id: i64,
-    pub telegram_user_id: i64,
+    pub telegram_user_id: UserId,
     pub requested_at: DateTime<Utc>,
     /// One operator approved it already (not necessarily this one).
-    pub first_approved_by: Option<i64>,
+    pub first_approved_by: Option<UserId>,
 }
 
 /// What an operator weighs before approving a reset.
@@ -66,7 +67,7 @@ pub enum Approval {
 /// The requests waiting, oldest first, without the operator's own.
 pub async fn pending_factor_resets(
     db: &PgPool,
-    operator_id: i64,
+    operator_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Vec<PendingReset>, ReviewError> {
     let mut tx = db.begin().await?;
@@ -75,11 +76,11 @@ pub async fn pending_factor_resets(
     let pending = sqlx::query_as!(
         PendingReset,
         r#"
-        SELECT id, telegram_user_id, requested_at, first_approved_by FROM factor_reset_requests
+        SELECT id, telegram_user_id AS "telegram_user_id: UserId", requested_at, first_approved_by AS "first_approved_by: UserId" FROM factor_reset_requests
         WHERE status = 'pending' AND telegram_user_id <> $1
         ORDER BY requested_at, id
         "#,
-        operator_id,
+        operator_id.get(),
     )
     .fetch_all(db)
     .await?;
@@ -91,7 +92,7 @@ pub async fn reset_card(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    operator_id: i64,
+    operator_id: UserId,
     request_id: i64,
     now: DateTime<Utc>,
     policy: ResetPolicy,
@@ -143,7 +144,7 @@ pub async fn reset_card(
 /// The operator approves a pending reset (see the module's rules).
 pub async fn approve_factor_reset(
     db: &PgPool,
-    operator_id: i64,
+    operator_id: UserId,
     request_id: i64,
     now: DateTime<Utc>,
     policy: ResetPolicy,
@@ -155,7 +156,7 @@ pub async fn approve_factor_reset(
 
 async fn approve_in(
     tx: &mut PgConnection,
-    operator_id: i64,
+    operator_id: UserId,
     request_id: i64,
     now: DateTime<Utc>,
     policy: ResetPolicy,
@@ -169,7 +170,7 @@ async fn approve_in(
             WHERE id = $1
             "#,
             request_id,
-            operator_id,
+            operator_id.get(),
             now,
         )
         .execute(&mut *tx)
@@ -202,7 +203,7 @@ async fn approve_in(
         WHERE id = $1
         "#,
         request_id,
-        operator_id,
+        operator_id.get(),
         effective_at,
     )
     .execute(&mut *tx)
@@ -229,7 +230,7 @@ async fn approve_in(
 pub async fn reject_factor_reset(
     db: &PgPool,
     vault: &Vault,
-    operator_id: i64,
+    operator_id: UserId,
     request_id: i64,
     reason: &Note,
     now: DateTime<Utc>,
@@ -247,7 +248,7 @@ pub async fn reject_factor_reset(
             "#,
             request_id,
             now,
-            operator_id,
+            operator_id.get(),
             vault.seal_str(REASON_FIELD, &RowKey::id(request_id), reason.as_str()),
         )
         .execute(&mut *tx)
@@ -273,14 +274,14 @@ pub async fn reject_factor_reset(
 /// their own. Refusals are audited (by the caller's commit).
 async fn pending_request(
     tx: &mut PgConnection,
-    operator_id: i64,
+    operator_id: UserId,
     request_id: i64,
     attempted: &str,
     now: DateTime<Utc>,
 ) -> Result<PendingReset, ReviewError> {
     let row = sqlx::query!(
         r#"
-        SELECT telegram_user_id, status, requested_at, first_approved_by
+        SELECT telegram_user_id AS "telegram_user_id: UserId", status, requested_at, first_approved_by AS "first_approved_by: UserId"
         FROM factor_reset_requests WHERE id = $1 FOR UPDATE
         "#,
         request_id,
@@ -314,7 +315,7 @@ async fn pending_request(
 
 async fn audit(
     tx: &mut PgConnection,
-    operator_id: i64,
+    operator_id: UserId,
     action: AuditAction,
     request: &PendingReset,
     now: DateTime<Utc>,
@@ -332,7 +333,7 @@ async fn audit(
 
 async fn refuse(
     tx: &mut PgConnection,
-    operator_id: i64,
+    operator_id: UserId,
     request: &PendingReset,
     why: &str,
     now: DateTime<Utc>,

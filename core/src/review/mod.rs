@@ -26,6 +26,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::UserId;
 use crate::accounts::{self, AccountError};
 use crate::applications::{self, Application, ApplicationError, Event, Lease, Note, Status};
 use crate::crypto::Vault;
@@ -123,7 +124,7 @@ impl Decision {
 pub async fn claim_next(
     db: &PgPool,
     vault: &Vault,
-    operator_id: i64,
+    operator_id: UserId,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<Claim>, ReviewError> {
@@ -137,7 +138,7 @@ pub async fn claim_next(
 pub async fn claim_next_in(
     tx: &mut PgConnection,
     vault: &Vault,
-    operator_id: i64,
+    operator_id: UserId,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<Claim>, ReviewError> {
@@ -151,7 +152,7 @@ pub async fn claim_next_in(
         WHERE lease_operator_id = $1 AND lease_until > $2 AND status = 'in_review'
         ORDER BY id LIMIT 1
         "#,
-        operator_id,
+        operator_id.get(),
         now,
     )
     .fetch_optional(&mut *tx)
@@ -188,7 +189,7 @@ pub async fn claim_next_in(
         LIMIT 1
         FOR UPDATE SKIP LOCKED
         "#,
-        operator_id,
+        operator_id.get(),
         now,
     )
     .fetch_optional(&mut *tx)
@@ -244,13 +245,13 @@ pub async fn claim_next_in(
 async fn set_lease(
     tx: &mut PgConnection,
     id: i64,
-    operator_id: i64,
+    operator_id: UserId,
     until: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE applications SET lease_operator_id = $2, lease_until = $3 WHERE id = $1",
         id,
-        operator_id,
+        operator_id.get(),
         until,
     )
     .execute(tx)
@@ -263,7 +264,7 @@ async fn set_lease(
 pub async fn decide(
     db: &PgPool,
     vault: &Vault,
-    operator_id: i64,
+    operator_id: UserId,
     application_id: i64,
     decision: Decision,
     now: DateTime<Utc>,
@@ -276,7 +277,7 @@ pub async fn decide(
 async fn decide_in(
     tx: &mut PgConnection,
     vault: &Vault,
-    operator_id: i64,
+    operator_id: UserId,
     application_id: i64,
     decision: Decision,
     now: DateTime<Utc>,
@@ -344,7 +345,7 @@ pub async fn view(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    operator_id: i64,
+    operator_id: UserId,
     application_id: i64,
     now: DateTime<Utc>,
 ) -> Result<ReviewCard, ReviewError> {
@@ -396,7 +397,7 @@ async fn identity_warnings(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Vec<IdentityWarning>, ReviewError> {
     let mut warnings = Vec::new();
     if let (Some(snils), phone) = (
@@ -431,7 +432,7 @@ async fn practitioner_name(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
-    owner_id: i64,
+    owner_id: UserId,
 ) -> Result<Option<String>, ReviewError> {
     if let Some(profile) = profile::get(db, vault, owner_id).await? {
         return Ok(Some(profile.full_name().to_string()));
@@ -453,7 +454,7 @@ async fn practitioner_name(
 async fn held_application(
     tx: &mut PgConnection,
     vault: &Vault,
-    operator_id: i64,
+    operator_id: UserId,
     application_id: i64,
     what: &'static str,
     now: DateTime<Utc>,
@@ -515,7 +516,7 @@ async fn held_application(
 /// (audited); an open session is extended (see `crate::operator_factors`).
 async fn require_operator(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     what: &str,
     application_id: Option<i64>,
     now: DateTime<Utc>,
@@ -545,7 +546,7 @@ pub enum StaffRefusal {
 /// time extended), else the refusal audited and returned.
 pub(crate) async fn require_staff(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     what: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<(), StaffRefusal>, sqlx::Error> {
@@ -554,7 +555,7 @@ pub(crate) async fn require_staff(
 
 async fn staff_check(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     what: &str,
     application_id: Option<i64>,
     now: DateTime<Utc>,
@@ -572,10 +573,10 @@ async fn staff_check(
 
 async fn refuse(
     tx: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     what: &str,
     application_id: Option<i64>,
-    owner_id: Option<i64>,
+    owner_id: Option<UserId>,
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -623,14 +624,14 @@ async fn finish<T>(
 /// (their role was revoked). Returns how many.
 pub(crate) async fn release_leases(
     tx: &mut PgConnection,
-    operator_id: i64,
+    operator_id: UserId,
 ) -> Result<u64, sqlx::Error> {
     let released = sqlx::query!(
         r#"
         UPDATE applications SET lease_operator_id = NULL, lease_until = NULL
         WHERE lease_operator_id = $1
         "#,
-        operator_id,
+        operator_id.get(),
     )
     .execute(tx)
     .await?

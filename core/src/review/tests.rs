@@ -7,6 +7,7 @@ use chrono::Duration;
 use sqlx::PgPool;
 
 use super::*;
+use crate::UserId;
 use crate::applications::test_support::*;
 use crate::applications::{Kind, ReviewDeadlines};
 use crate::operators::{AuditRecord, Grant, Revoke};
@@ -24,7 +25,7 @@ fn lease() -> Duration {
     Duration::minutes(10)
 }
 
-async fn operators_are(db: &PgPool, ids: &[i64]) {
+async fn operators_are(db: &PgPool, ids: &[UserId]) {
     for &id in ids {
         assert_eq!(
             operators::grant(db, id, "test", start()).await.unwrap(),
@@ -36,7 +37,7 @@ async fn operators_are(db: &PgPool, ids: &[i64]) {
 
 /// Enrols the operator's factor and opens a staff session long enough for
 /// any test (the session's own limits are tested in `operator_factors`).
-async fn open_staff_session(db: &PgPool, id: i64) {
+async fn open_staff_session(db: &PgPool, id: UserId) {
     let vault = Vault::new(&crate::DataKey::generate());
     let secret = crate::operator_factors::enrolment_secret(db, &vault, id)
         .await
@@ -58,7 +59,7 @@ async fn open_staff_session(db: &PgPool, id: i64) {
 
 /// A submitted certificate request (it needs no documents) of `owner`,
 /// submitted at `at`.
-async fn submitted(db: &PgPool, vault: &Vault, owner: i64, at: DateTime<Utc>) -> Application {
+async fn submitted(db: &PgPool, vault: &Vault, owner: UserId, at: DateTime<Utc>) -> Application {
     let app = applications::create(db, vault, owner, Kind::CertificateRequest, at)
         .await
         .unwrap();
@@ -74,7 +75,7 @@ async fn status_of(db: &PgPool, id: i64) -> String {
         .unwrap()
 }
 
-fn refusals(audit: &[AuditRecord]) -> Vec<(i64, String)> {
+fn refusals(audit: &[AuditRecord]) -> Vec<(UserId, String)> {
     audit
         .iter()
         .filter(|row| row.action == Some(AuditAction::Refused))
@@ -112,7 +113,7 @@ async fn the_oldest_submission_is_claimed_and_put_in_review(db: PgPool) {
     assert_eq!(status_of(&db, newer.id).await, "submitted");
 
     // The practitioner is told, and the history knows who took it.
-    let pushes = outbox::for_chat(&db, BORIS).await.unwrap();
+    let pushes = outbox::for_chat(&db, BORIS.private_chat()).await.unwrap();
     assert_eq!(
         pushes.last().unwrap().payload["args"]["status"],
         "in_review"
@@ -178,12 +179,15 @@ async fn two_operators_claiming_at_once_get_different_applications(db: PgPool) {
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn concurrent_operators_never_share_an_application(db: PgPool) {
     const APPLICATIONS: i64 = 12;
-    let owners: Vec<i64> = (0..APPLICATIONS).map(|n| 100 + n).collect();
+    let owners: Vec<UserId> = (0..APPLICATIONS)
+        .map(|n| UserId::from_stored(100 + n))
+        .collect();
     accounts_for(&db, &owners).await;
     operators_are(&db, &[OLGA, PETR, IRINA]).await;
     let vault = vault();
     for (n, &owner) in owners.iter().enumerate() {
-        submitted(&db, &vault, owner, start() + Duration::seconds(n as i64)).await;
+        let n = i64::try_from(n).unwrap();
+        submitted(&db, &vault, owner, start() + Duration::seconds(n)).await;
     }
     let now = start() + Duration::hours(1);
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(3));
@@ -215,10 +219,10 @@ async fn concurrent_operators_never_share_an_application(db: PgPool) {
     let distinct: HashSet<i64> = all.iter().copied().collect();
     assert_eq!(
         all.len(),
-        APPLICATIONS as usize,
+        usize::try_from(APPLICATIONS).unwrap(),
         "each claimed once: {all:?}"
     );
-    assert_eq!(distinct.len(), APPLICATIONS as usize);
+    assert_eq!(distinct.len(), usize::try_from(APPLICATIONS).unwrap());
 }
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -251,7 +255,7 @@ async fn an_operator_never_reviews_their_own_application(db: PgPool) {
     sqlx::query!(
         "UPDATE applications SET lease_operator_id = $2 WHERE id = $1",
         own.id,
-        OLGA
+        OLGA.get()
     )
     .execute(&db)
     .await
@@ -287,7 +291,10 @@ async fn a_lease_that_ran_out_lets_another_operator_take_over(db: PgPool) {
         .await
         .unwrap()
         .unwrap();
-    let pushes_before = outbox::for_chat(&db, ANNA).await.unwrap().len();
+    let pushes_before = outbox::for_chat(&db, ANNA.private_chat())
+        .await
+        .unwrap()
+        .len();
 
     let within = now + lease() - Duration::seconds(1);
     assert_eq!(
@@ -311,7 +318,10 @@ async fn a_lease_that_ran_out_lets_another_operator_take_over(db: PgPool) {
         })
     );
     assert_eq!(
-        outbox::for_chat(&db, ANNA).await.unwrap().len(),
+        outbox::for_chat(&db, ANNA.private_chat())
+            .await
+            .unwrap()
+            .len(),
         pushes_before,
         "still in review: the practitioner is not told again"
     );
@@ -611,7 +621,7 @@ async fn more_documents_then_resubmission_then_approval(db: PgPool) {
         applications::create(&db, &vault, ANNA, Kind::Activation, resubmitted_at).await,
         Err(ApplicationError::AlreadyActivated)
     ));
-    let statuses: Vec<String> = outbox::for_chat(&db, ANNA)
+    let statuses: Vec<String> = outbox::for_chat(&db, ANNA.private_chat())
         .await
         .unwrap()
         .iter()
@@ -630,14 +640,14 @@ async fn more_documents_then_resubmission_then_approval(db: PgPool) {
     );
 }
 
-async fn enrolled(db: &PgPool, vault: &Vault, user: i64) {
+async fn enrolled(db: &PgPool, vault: &Vault, user: UserId) {
     accounts::open(db, user, start()).await.unwrap();
     second_factor::enrolment_secret(db, vault, user)
         .await
         .unwrap();
     sqlx::query!(
         "UPDATE second_factors SET enrolled_at = $2 WHERE telegram_user_id = $1",
-        user,
+        user.get(),
         start()
     )
     .execute(db)
@@ -645,7 +655,7 @@ async fn enrolled(db: &PgPool, vault: &Vault, user: i64) {
     .unwrap();
     sqlx::query!(
         "UPDATE accounts SET step = 'active', confirmed_until = $2 WHERE telegram_user_id = $1",
-        user,
+        user.get(),
         start() + Duration::hours(1)
     )
     .execute(db)
@@ -670,7 +680,7 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
         .await
         .unwrap();
     // Told at once, with the button to cancel.
-    let pushes = outbox::for_chat(&db, ANNA).await.unwrap();
+    let pushes = outbox::for_chat(&db, ANNA.private_chat()).await.unwrap();
     assert!(matches!(
         outbox::Payload::read(&pushes[0].payload).unwrap().push,
         outbox::Push::FactorResetRequested { .. }
@@ -687,7 +697,7 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
     assert_eq!(pending[0].telegram_user_id, ANNA);
     let own = sqlx::query_scalar!(
         "SELECT id FROM factor_reset_requests WHERE telegram_user_id = $1",
-        OLGA
+        OLGA.get()
     )
     .fetch_one(&db)
     .await
@@ -751,7 +761,7 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
     assert_eq!(factor_resets::pending_since(&db, ANNA).await.unwrap(), None);
     let factor = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM second_factors WHERE telegram_user_id = $1"#,
-        ANNA
+        ANNA.get()
     )
     .fetch_one(&db)
     .await
@@ -767,7 +777,7 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
             .await
             .unwrap()
     );
-    let pushes: Vec<_> = outbox::for_chat(&db, ANNA)
+    let pushes: Vec<_> = outbox::for_chat(&db, ANNA.private_chat())
         .await
         .unwrap()
         .into_iter()
@@ -878,7 +888,7 @@ async fn a_reset_can_be_rejected_with_a_reason_or_cancelled(db: PgPool) {
 
 /// An applicant linked to `snils` with their own phone, through the real
 /// account steps, under `vault`.
-async fn applicant_with(db: &PgPool, vault: &Vault, id: i64, snils: &str, phone: &str) {
+async fn applicant_with(db: &PgPool, vault: &Vault, id: UserId, snils: &str, phone: &str) {
     crate::consent::give(db, id, start()).await.unwrap();
     accounts::open(db, id, start()).await.unwrap();
     let phone = crate::domain::PhoneNumber::parse(phone).unwrap();
@@ -933,7 +943,7 @@ async fn an_activation_card_warns_about_the_snils_and_approval_settles_it(db: Pg
         .unwrap();
     assert!(accounts::is_confirmed(&db, ANNA).await.unwrap());
     assert!(!accounts::has_snils(&db, BORIS).await.unwrap());
-    let told = outbox::for_chat(&db, BORIS).await.unwrap();
+    let told = outbox::for_chat(&db, BORIS.private_chat()).await.unwrap();
     assert!(
         told.iter()
             .any(|row| outbox::Payload::read(&row.payload).unwrap().push

@@ -2,6 +2,7 @@
 //! question, then its preview.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use medcab_core::UserId;
 use medcab_core::clock::moscow_today;
 use medcab_core::dates::{self, DateError};
 use medcab_core::inspections::{
@@ -127,7 +128,7 @@ impl Draft {
 
     /// Which question a refusal of core's is about, and its words.
     fn rejection(&self, t: Texts, problem: InspectionRejection) -> (Field, String) {
-        let max = |key: &str, max: usize| t.msg_with(key, [("max", Arg::Number(max as i64))]);
+        let max = |key: &str, max: usize| t.msg_with(key, [("max", Arg::count(max))]);
         match problem {
             InspectionRejection::NoTarget => (Field::Place, t.msg("broadcast-place-empty")),
             InspectionRejection::OrganisationTooLong { max: n } => {
@@ -182,15 +183,12 @@ pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
         Field::Place if organisation => (
             t.msg_with(
                 "broadcast-ask-organisation",
-                [("max", Arg::Number(MAX_ORGANISATION as i64))],
+                [("max", Arg::count(MAX_ORGANISATION))],
             ),
             vec![],
         ),
         Field::Place => (
-            t.msg_with(
-                "broadcast-ask-region",
-                [("max", Arg::Number(MAX_REGION as i64))],
-            ),
+            t.msg_with("broadcast-ask-region", [("max", Arg::count(MAX_REGION))]),
             vec![],
         ),
         Field::Region => (
@@ -213,10 +211,7 @@ pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
                 .collect(),
         ),
         _ => (
-            t.msg_with(
-                "broadcast-ask-prepare",
-                [("max", Arg::Number(MAX_PREPARE as i64))],
-            ),
+            t.msg_with("broadcast-ask-prepare", [("max", Arg::count(MAX_PREPARE))]),
             vec![],
         ),
     };
@@ -360,7 +355,7 @@ pub async fn send(
     t: Texts,
     db: &PgPool,
     draft: &Draft,
-    operator: i64,
+    operator: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(i64, String), String>, HandlerError> {
     if draft.asking.is_some() || !draft.complete() {
@@ -377,7 +372,7 @@ pub async fn send(
         Err(PublishError::Db(error)) => return Err(error.into()),
     };
     tracing::info!(
-        operator,
+        operator = operator.get(),
         inspection = scheduled.inspection_id,
         broadcast = scheduled.broadcast_id,
         total = scheduled.total,

@@ -66,11 +66,11 @@ mod scheduled;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dptree::case;
-use medcab_core::Language;
 use medcab_core::audience::Reach;
 use medcab_core::inspections::InspectionKind;
 use medcab_core::notices;
 use medcab_core::review::StaffRefusal;
+use medcab_core::{Language, UserId};
 // Cuts a long text for a screen or a button, as the feed cuts its items.
 use medcab_core::notices::feed::truncate as shorten;
 use medcab_core::outbox::Payload;
@@ -86,6 +86,7 @@ use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// A list of specialties or regions on a preview, in characters: the
 /// preview must stay within Telegram's 4096.
@@ -361,7 +362,7 @@ async fn operator_of(
     db: &PgPool,
     services: &Services,
     attempted: &str,
-) -> Result<Option<i64>, HandlerError> {
+) -> Result<Option<UserId>, HandlerError> {
     let then = match attempted {
         "notice" => Then::Notice,
         "inspection" => Then::Inspection,
@@ -403,7 +404,7 @@ pub async fn notice_command(
     if proposals > 0 {
         let label = t.msg_with(
             "broadcast-proposals-button",
-            [("count", Arg::Number(proposals as i64))],
+            [("count", Arg::count(proposals))],
         );
         screen
             .keyboard
@@ -441,7 +442,7 @@ pub async fn inspection_command(
     if upcoming > 0 {
         let label = t.msg_with(
             "broadcast-inspections-button",
-            [("count", Arg::Number(upcoming as i64))],
+            [("count", Arg::count(upcoming))],
         );
         screen
             .keyboard
@@ -578,7 +579,7 @@ async fn compose_press(
     compose: Compose,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     match action {
         BcAction::Send(nonce) => {
@@ -724,10 +725,7 @@ fn question(
     if let Some((step, of)) = step {
         out = t.msg_with(
             "broadcast-step",
-            [
-                ("n", Arg::Number(step as i64)),
-                ("of", Arg::Number(of as i64)),
-            ],
+            [("n", Arg::count(step)), ("of", Arg::count(of))],
         );
         out.push(' ');
     }
@@ -775,7 +773,7 @@ fn refused(t: Texts, refusal: StaffRefusal) -> String {
 /// «Получат: 1 234 человека», and how many of them only in the morning
 /// (those in their quiet hours now).
 fn recipients_line(t: Texts, reach: Reach) -> String {
-    let count = reach.total as i64;
+    let count = i64::try_from(reach.total).unwrap_or(i64::MAX);
     let mut line = t.msg_with(
         "broadcast-recipients",
         [
@@ -784,7 +782,7 @@ fn recipients_line(t: Texts, reach: Reach) -> String {
         ],
     );
     if reach.after_quiet_hours > 0 {
-        let later = reach.after_quiet_hours as i64;
+        let later = i64::try_from(reach.after_quiet_hours).unwrap_or(i64::MAX);
         line.push('\n');
         line.push_str(&t.msg_with(
             "broadcast-recipients-morning",

@@ -1,6 +1,7 @@
 //! /notice: a regulatory notice, question by question, then its preview.
 
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::notices::{self, MAX_SUMMARY, MAX_TITLE, NoticeDraft, NoticeRejection, Source};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -94,7 +95,7 @@ impl Draft {
 
 /// Which question a refusal of core's is about, and its words.
 fn rejection(t: Texts, problem: NoticeRejection) -> (Field, String) {
-    let max = |key: &str, max: usize| t.msg_with(key, [("max", Arg::Number(max as i64))]);
+    let max = |key: &str, max: usize| t.msg_with(key, [("max", Arg::count(max))]);
     match problem {
         NoticeRejection::TitleEmpty => (Field::Title, t.msg("broadcast-title-empty")),
         NoticeRejection::TitleTooLong { max: n } => {
@@ -118,17 +119,11 @@ pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
     let editing = draft.complete();
     let (text, rows): (String, Vec<Vec<InlineKeyboardButton>>) = match field {
         Field::Title => (
-            t.msg_with(
-                "broadcast-ask-title",
-                [("max", Arg::Number(MAX_TITLE as i64))],
-            ),
+            t.msg_with("broadcast-ask-title", [("max", Arg::count(MAX_TITLE))]),
             vec![],
         ),
         Field::Summary => (
-            t.msg_with(
-                "broadcast-ask-summary",
-                [("max", Arg::Number(MAX_SUMMARY as i64))],
-            ),
+            t.msg_with("broadcast-ask-summary", [("max", Arg::count(MAX_SUMMARY))]),
             vec![],
         ),
         Field::Link => (
@@ -265,7 +260,7 @@ pub async fn send(
     t: Texts,
     db: &PgPool,
     draft: &Draft,
-    operator: i64,
+    operator: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(i64, String), String>, HandlerError> {
     if draft.asking.is_some() || !draft.complete() {
@@ -281,7 +276,7 @@ pub async fn send(
         Err(PublishError::Db(error)) => return Err(error.into()),
     };
     tracing::info!(
-        operator,
+        operator = operator.get(),
         notice = published.notice_id,
         broadcast = published.broadcast_id,
         total = published.total,

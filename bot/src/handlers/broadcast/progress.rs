@@ -20,9 +20,10 @@ use teloxide::types::{MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 use super::{LIST_SHOWN, date_text, grouped, shorten};
-use crate::handlers::HandlerResult;
+use crate::handlers::{HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
 use crate::startup::{Background, Services};
+use crate::user_ids::StoredId;
 
 /// How often the numbers are read while they move.
 const POLL: Duration = Duration::from_secs(2);
@@ -154,8 +155,10 @@ async fn resumed(
     db: &PgPool,
     clock: &Clock,
     broadcast: &Watched,
-) -> Result<Watcher, sqlx::Error> {
-    let t = Texts::new(telegram_users::language_of(db, broadcast.chat_id).await?);
+) -> Result<Watcher, HandlerError> {
+    // The progress message is in the operator's private chat.
+    let operator = ChatId(broadcast.chat_id).stored()?;
+    let t = Texts::new(telegram_users::language_of(db, operator).await?);
     let what = match broadcast.kind {
         Kind::RegulatoryNotice => {
             let title = notices::get(db, broadcast.subject_id)

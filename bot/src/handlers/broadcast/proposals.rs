@@ -2,6 +2,7 @@
 //! previewed as it would be pushed, then published or dismissed, once.
 
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::audience;
 use medcab_core::notices::{self, DecisionError, Notice, Status};
 use medcab_core::outbox::Category;
@@ -17,6 +18,7 @@ use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Proposals listed on one screen; the rest come once these are decided.
 const PROPOSALS_SHOWN: usize = 20;
@@ -51,7 +53,7 @@ pub(super) async fn press(
     services: &Services,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     match action {
         BcAction::Proposals => {
@@ -128,7 +130,7 @@ async fn proposals_screen(
     }
     text.push_str(&t.msg_with(
         "broadcast-proposals-title",
-        [("count", Arg::Number(proposals.len() as i64))],
+        [("count", Arg::count(proposals.len()))],
     ));
     let rows = proposals
         .iter()
@@ -205,7 +207,7 @@ async fn refuse_decision(
     query: &CallbackQuery,
     t: Texts,
     db: &PgPool,
-    operator: i64,
+    operator: UserId,
     action: BcAction,
     error: DecisionError,
     now: DateTime<Utc>,

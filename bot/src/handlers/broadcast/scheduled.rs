@@ -33,6 +33,7 @@ use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// Inspections listed on one screen, soonest first.
 const SHOWN: usize = 20;
@@ -73,7 +74,7 @@ pub(super) async fn press(
     services: &Services,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.id.0 as i64;
+    let operator = query.from.stored()?;
     let now = services.clock.now();
     match action {
         BcAction::Inspections => {
@@ -116,7 +117,7 @@ pub(super) async fn press(
                 Ok(cancelled) => {
                     screen::answer(bot, query).await?;
                     tracing::info!(
-                        operator,
+                        operator = operator.get(),
                         inspection = id,
                         broadcast = cancelled.broadcast_id,
                         total = cancelled.total,
@@ -200,7 +201,7 @@ async fn list_screen(t: Texts, db: &PgPool, now: DateTime<Utc>) -> Result<Screen
     }
     let text = t.msg_with(
         "broadcast-inspections-title",
-        [("count", Arg::Number(upcoming.len() as i64))],
+        [("count", Arg::count(upcoming.len()))],
     );
     let rows = upcoming
         .iter()

@@ -15,6 +15,7 @@
 //! bot:  Электронная почта: [Пропустить]
 //! ```
 
+use medcab_core::UserId;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +24,7 @@ use teloxide::prelude::*;
 
 use crate::handlers::{ChatDialogue, HandlerError, HandlerResult, State};
 use crate::startup::Services;
+use crate::user_ids::StoredId;
 
 /// The draft of one conversation.
 pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -53,7 +55,7 @@ const KINDS: [DraftKind; 3] = [
 pub async fn load<C: Conversation>(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Option<C>, HandlerError> {
     Ok(drafts::load(db, &services.vault, user_id, C::KIND).await?)
 }
@@ -62,7 +64,7 @@ pub async fn load<C: Conversation>(
 pub async fn save<C: Conversation>(
     db: &PgPool,
     services: &Services,
-    user_id: i64,
+    user_id: UserId,
     draft: &C,
 ) -> HandlerResult {
     drafts::save(
@@ -83,7 +85,7 @@ pub async fn keep<C: Conversation>(
     db: &PgPool,
     services: &Services,
     dialogue: &ChatDialogue,
-    user_id: i64,
+    user_id: UserId,
     draft: &C,
 ) -> HandlerResult {
     save(db, services, user_id, draft).await?;
@@ -101,7 +103,7 @@ pub async fn restore<C: Conversation>(dialogue: &ChatDialogue, draft: &C) -> Han
 }
 
 /// Forgets the draft (stored as a record, or given up).
-pub async fn discard<C: Conversation>(db: &PgPool, user_id: i64) -> HandlerResult {
+pub async fn discard<C: Conversation>(db: &PgPool, user_id: UserId) -> HandlerResult {
     drafts::discard(db, user_id, C::KIND).await?;
     Ok(())
 }
@@ -110,7 +112,7 @@ pub async fn discard<C: Conversation>(db: &PgPool, user_id: i64) -> HandlerResul
 /// (`answering`), or left by a Redis flush. Whether there was one.
 pub async fn cancel<C: Conversation>(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     answering: bool,
 ) -> Result<bool, HandlerError> {
     let started = answering || drafts::exists(db, user_id, C::KIND).await?;
@@ -137,7 +139,7 @@ pub async fn unfinished<C: Conversation>(
     {
         return None;
     }
-    let user_id = msg.chat.id.0;
+    let user_id = msg.chat.id.stored().ok()?;
     let found = async {
         if newest(&db, user_id).await? != Some(C::KIND) {
             return Ok(None);
@@ -153,12 +155,12 @@ pub async fn unfinished<C: Conversation>(
 
 /// Whether any conversation draft was left unfinished (for the step-up
 /// gate: such a message is personal data).
-pub async fn any_unfinished(db: &PgPool, user_id: i64) -> Result<bool, HandlerError> {
+pub async fn any_unfinished(db: &PgPool, user_id: UserId) -> Result<bool, HandlerError> {
     Ok(newest(db, user_id).await?.is_some())
 }
 
 /// The kind of the draft written last, if any.
-async fn newest(db: &PgPool, user_id: i64) -> Result<Option<DraftKind>, HandlerError> {
+async fn newest(db: &PgPool, user_id: UserId) -> Result<Option<DraftKind>, HandlerError> {
     let mut newest = None;
     for kind in KINDS {
         if let Some(at) = drafts::updated_at(db, user_id, kind).await?

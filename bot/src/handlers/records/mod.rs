@@ -15,6 +15,7 @@
 pub mod conversation;
 
 use chrono::{DateTime, Utc};
+use medcab_core::UserId;
 use medcab_core::history::{Action as Change, Entity, Version};
 use medcab_core::security_events;
 use sqlx::PgPool;
@@ -22,6 +23,7 @@ use teloxide::prelude::*;
 
 use super::{HandlerResult, screen};
 use crate::i18n::{Arg, Texts};
+use crate::user_ids::StoredId;
 
 /// An id in callback data: plain decimal digits of a positive number,
 /// nothing else (no sign, no spaces), so one id has one spelling.
@@ -62,20 +64,20 @@ pub async fn forged(
     now: DateTime<Utc>,
 ) -> HandlerResult {
     outdated(bot, query, t).await?;
-    record_forged(db, query.from.id.0 as i64, entity, id, now).await
+    record_forged(db, query.from.stored()?, entity, id, now).await
 }
 
 /// Records a button naming what is not the presser's.
 pub async fn record_forged(
     db: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     entity: Entity,
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
     let entity = entity.as_str();
     tracing::warn!(
-        user_id,
+        user_id = user_id.get(),
         entity,
         id,
         "a button named what is not the presser's"
