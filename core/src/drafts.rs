@@ -28,6 +28,9 @@ pub enum Kind {
     /// A diploma or a programme of additional education being added or
     /// changed.
     Education,
+    /// An education record toward accreditation being added or changed
+    /// («Обучение и НМО»).
+    Qualification,
     /// An answer or a press that came while the second-factor session was
     /// closed, kept until the code opens it (the bot's step-up gate).
     HeldInput,
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Profile => "profile",
             Kind::Document => "document",
             Kind::Education => "education",
+            Kind::Qualification => "qualification",
             Kind::HeldInput => "held_input",
             Kind::Forget => "forget",
         }

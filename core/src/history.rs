@@ -29,6 +29,8 @@ pub enum Entity {
     Education,
     Document,
     Application,
+    /// An education record toward accreditation (`qualification::store`).
+    Qualification,
 }
 
 impl Entity {
@@ -38,6 +40,7 @@ impl Entity {
             Entity::Education => "education",
             Entity::Document => "document",
             Entity::Application => "application",
+            Entity::Qualification => "qualification",
         }
     }
 
@@ -47,6 +50,7 @@ impl Entity {
             "education" => Some(Entity::Education),
             "document" => Some(Entity::Document),
             "application" => Some(Entity::Application),
+            "qualification" => Some(Entity::Qualification),
             _ => None,
         }
     }
@@ -384,6 +388,7 @@ mod tests {
             Entity::Education,
             Entity::Document,
             Entity::Application,
+            Entity::Qualification,
         ] {
             assert_eq!(Entity::parse(entity.as_str()), Some(entity));
         }

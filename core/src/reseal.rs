@@ -26,8 +26,8 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::{
-    accounts, applications, documents, drafts, history, login_confirmations, profile, registry,
-    second_factor,
+    accounts, applications, documents, drafts, history, login_confirmations, profile,
+    qualification, registry, second_factor,
 };
 
 /// Rows rewritten per transaction: large enough that round trips stop
@@ -121,6 +121,15 @@ const TABLES: &[Table] = &[
         name: "additional_education",
         key: Key::Id("id"),
         fields: &[profile::education::ADDITIONAL_PROGRAMME_FIELD],
+    },
+    Table {
+        name: "qualification_records",
+        key: Key::Id("id"),
+        fields: &[
+            qualification::store::TITLE_FIELD,
+            qualification::store::PROVIDER_FIELD,
+            qualification::store::IKP_FIELD,
+        ],
     },
     Table {
         name: "documents",
@@ -407,6 +416,7 @@ mod tests {
             "accounts.phone_index",
             "accounts.snils_index",
             "documents.sha256",
+            "qualification_records.import_key",
             "api_clients.key_hash",
             // Pseudonyms of erased users (blind indexes of their ids).
             "consents.subject",

@@ -21,7 +21,7 @@
 //! ([`erase_owner`] does the same explicitly).
 
 pub(crate) mod education;
-mod fields;
+pub(crate) mod fields;
 mod personal;
 #[cfg(test)]
 mod tests;

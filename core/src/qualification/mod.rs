@@ -15,18 +15,33 @@
 //!   1 month flagged late) and which is due;
 //! - [`portfolio`] — each item's status and what is missing for filing.
 //!
+//! Beside the pure rules, the storage of the practitioner's records:
+//!
+//! - [`entry`] — a record with its title and provider, as typed or
+//!   imported, validated at once;
+//! - [`store`] — table `qualification_records`, sealed, versioned;
+//! - [`standing`] — the records counted against the period of the
+//!   accreditation in force (the register, the documents), or the last
+//!   five years when none is known;
+//! - [`import`] — `medcab admin import-education`.
+//!
 //! The source of every rule is the "Domain facts" of the design reference
 //! (Приказ Минздрава № 709н); each module says which fact it follows.
 
 pub mod amounts;
+pub mod entry;
+pub mod import;
 pub mod period;
 pub mod portfolio;
 pub mod progress;
 pub mod records;
+pub mod standing;
 pub mod status;
+pub mod store;
 pub mod thresholds;
 
 pub use amounts::{AmountError, EventZet, ModuleZet, ProgrammeHours};
+pub use entry::{Entry, EntryDraft, EntryField, EntryProblem, validate_entry};
 pub use period::{ACCREDITATION_YEARS, AccreditationPeriod};
 pub use portfolio::{
     Held, ItemStatus, MissingItem, Portfolio, PortfolioEntry, PortfolioFacts, PortfolioItem,
@@ -40,8 +55,10 @@ pub use records::{
     CompletedOn, Education, IkpCode, IkpError, Record, RecordDraft, RecordField, RecordKind,
     RecordProblem, validate,
 };
+pub use standing::{Basis, Standing, StandingError, Unknown, standing};
 pub use status::{
     AccreditationDocument, AccreditationStatus, CalendarMonth, CurrentAccreditation, Known,
     RegisterAccreditation, ReportAgreement, Source, Stage, current, filing_month, status,
 };
+pub use store::{QualificationRecord, StoreError};
 pub use thresholds::{THRESHOLDS, Threshold, due};

@@ -1,0 +1,469 @@
+//! Education records from the clinic: `medcab admin import-education
+//! FILE.csv`. The format is in docs/education-import.md, beside the
+//! register's.
+//!
+//! Each row names the practitioner by СНИЛС (found through the accounts'
+//! blind index: only a confirmed account) and is checked by the same rules
+//! as an answer in the bot ([`validate_entry`]). A row that cannot be a
+//! record is skipped and reported by its line; only a file that cannot be
+//! read at all stops the import, and then nothing is stored (one
+//! transaction).
+//!
+//! A row's stable key is its СНИЛС, kind, completion date and — for an
+//! event — its ИКП, or for a programme or a module its title (letter case
+//! and runs of spaces aside), kept as a keyed digest: a re-import finds the
+//! record it made and updates it (a changed amount, provider or title
+//! spelling), or leaves it untouched when nothing changed.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use super::entry::{Entry, EntryDraft, EntryField, EntryProblem, validate_entry};
+use super::records::{RecordDraft, RecordField, RecordKind, RecordProblem};
+use super::store::{self, StoreError};
+use crate::UserId;
+use crate::accounts;
+use crate::crypto::Vault;
+use crate::domain::Snils;
+use crate::history::{Action, Actor};
+pub use crate::registry::SkippedRow;
+
+/// Rows between two reports of progress.
+const PROGRESS_EVERY: u64 = 200;
+
+const IMPORT_KEY: &str = "qualification import key";
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Records the file brought for the first time.
+    pub inserted: u64,
+    /// Records of an earlier import that the file changed.
+    pub updated: u64,
+    /// Records equal to what is stored: not written at all.
+    pub unchanged: u64,
+    /// Rows left out, in file order.
+    pub skipped: Vec<SkippedRow>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is empty: expected a header line")]
+    Empty,
+    #[error("the header line is not UTF-8 text: save the file as CSV UTF-8")]
+    HeaderNotUtf8,
+    #[error("the header is not recognised: {0}; expected {expected} (or the Russian names)", expected = expected_header())]
+    Header(String),
+    #[error("cannot read the file")]
+    Read(#[source] std::io::Error),
+    #[error("cannot store the records")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot store the records")]
+    Store(#[from] StoreError),
+}
+
+/// A column of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Column {
+    Snils,
+    Kind,
+    Title,
+    Provider,
+    CompletedOn,
+    Amount,
+    Ikp,
+}
+
+impl Column {
+    const ALL: [Column; 7] = [
+        Column::Snils,
+        Column::Kind,
+        Column::Title,
+        Column::Provider,
+        Column::CompletedOn,
+        Column::Amount,
+        Column::Ikp,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Column::Snils => "snils",
+            Column::Kind => "kind",
+            Column::Title => "title",
+            Column::Provider => "provider",
+            Column::CompletedOn => "completed_on",
+            Column::Amount => "amount",
+            Column::Ikp => "ikp",
+        }
+    }
+
+    fn russian_name(self) -> &'static str {
+        match self {
+            Column::Snils => "СНИЛС",
+            Column::Kind => "Вид",
+            Column::Title => "Название",
+            Column::Provider => "Организатор",
+            Column::CompletedOn => "Дата окончания",
+            Column::Amount => "Часы или ЗЕТ",
+            Column::Ikp => "ИКП",
+        }
+    }
+
+    fn is_required(self) -> bool {
+        self != Column::Ikp
+    }
+
+    fn of(field: EntryField) -> Column {
+        match field {
+            EntryField::Title => Column::Title,
+            EntryField::Provider => Column::Provider,
+            EntryField::Record(RecordField::Kind) => Column::Kind,
+            EntryField::Record(RecordField::Amount) => Column::Amount,
+            EntryField::Record(RecordField::CompletedOn) => Column::CompletedOn,
+            EntryField::Record(RecordField::Ikp) => Column::Ikp,
+        }
+    }
+}
+
+fn expected_header() -> String {
+    Column::ALL.map(Column::name).join(",")
+}
+
+/// The kind as a clinic writes it: the code, or its Russian short name.
+fn parse_kind(text: &str) -> Option<RecordKind> {
+    let text = text.trim().to_lowercase();
+    RecordKind::parse(&text).or(match text.as_str() {
+        "пк" | "повышение квалификации" => Some(RecordKind::Programme),
+        "иом" | "модуль" => Some(RecordKind::Module),
+        "мероприятие" | "образовательное мероприятие" => {
+            Some(RecordKind::Event)
+        }
+        _ => None,
+    })
+}
+
+/// Imports the records of a CSV file as of `now` (no completion date after
+/// Moscow's today). `on_progress` is told how many bytes have been read.
+pub async fn import_csv<R: Read>(
+    db: &PgPool,
+    vault: &Vault,
+    input: R,
+    now: DateTime<Utc>,
+    mut on_progress: impl FnMut(u64),
+) -> Result<ImportReport, ImportError> {
+    let today = crate::clock::moscow_today(now);
+    let consumed = Arc::new(AtomicU64::new(0));
+    let mut input = BufReader::new(Counting {
+        inner: input,
+        consumed: consumed.clone(),
+    });
+    let mut header = Vec::new();
+    input
+        .read_until(b'\n', &mut header)
+        .map_err(ImportError::Read)?;
+    if let Some(rest) = header.strip_prefix(b"\xEF\xBB\xBF") {
+        header = rest.to_vec();
+    }
+    if header.iter().all(u8::is_ascii_whitespace) {
+        return Err(ImportError::Empty);
+    }
+    let header_text = std::str::from_utf8(&header).map_err(|_| ImportError::HeaderNotUtf8)?;
+    // As the register's: Russian Excel separates with ';'.
+    let delimiter = if header_text.matches(';').count() > header_text.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        // '\n' alone ends a line, so a Windows file's line numbers are right.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(Cursor::new(header).chain(input));
+    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+
+    let mut report = ImportReport::default();
+    // Import key → the line that gave it: the same record twice in one file
+    // is the file's mistake.
+    let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
+    // СНИЛС blind index → the account (or none), asked once per person.
+    let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0_u64;
+    let mut tx = db.begin().await?;
+    while reader.read_byte_record(&mut record).map_err(read_error)? {
+        let line = record.position().map_or(0, |position| position.line());
+        if record.iter().flatten().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        rows += 1;
+        if rows % PROGRESS_EVERY == 0 {
+            on_progress(consumed.load(Ordering::Relaxed));
+        }
+        let (snils, entry) = match columns.row(&record, today) {
+            Ok(row) => row,
+            Err(reason) => {
+                report.skipped.push(SkippedRow { line, reason });
+                continue;
+            }
+        };
+        let owner = match owners.get(snils.digits()) {
+            Some(owner) => *owner,
+            None => {
+                let owner = accounts::confirmed_by_snils(db, vault, &snils).await?;
+                owners.insert(snils.digits().to_owned(), owner);
+                owner
+            }
+        };
+        let Some(owner) = owner else {
+            report.skipped.push(SkippedRow {
+                line,
+                reason: format!(
+                    "{}: no confirmed account has this СНИЛС; import the row once the practitioner has connected",
+                    columns.header_name(Column::Snils)
+                ),
+            });
+            continue;
+        };
+        let key = import_key(vault, &snils, &entry);
+        match seen.entry(key.clone()) {
+            Slot::Occupied(first) => {
+                report.skipped.push(SkippedRow {
+                    line,
+                    reason: format!(
+                        "the same record (СНИЛС, kind, date, ИКП or title) is on line {}; only that row is imported",
+                        first.get()
+                    ),
+                });
+                continue;
+            }
+            Slot::Vacant(slot) => {
+                slot.insert(line);
+            }
+        }
+        match store::lock_imported(&mut tx, vault, owner, &key).await? {
+            None => {
+                let id = store::insert(&mut tx, vault, owner, &entry, Some(&key), now).await?;
+                let snapshot = store::snapshot(&entry, None, true);
+                let change = (Actor::System, Action::Created);
+                store::version(&mut tx, vault, owner, id, change, &snapshot, now).await?;
+                report.inserted += 1;
+            }
+            Some(stored) if stored.entry == entry => report.unchanged += 1,
+            Some(stored) => {
+                store::rewrite(
+                    &mut tx,
+                    vault,
+                    owner,
+                    stored.id,
+                    &entry,
+                    (Actor::System, Action::Updated),
+                    now,
+                )
+                .await?;
+                report.updated += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    on_progress(consumed.load(Ordering::Relaxed));
+    Ok(report)
+}
+
+/// The row's stable key (see the module's documentation), keyed so that a
+/// dump does not confirm a guessed record.
+fn import_key(vault: &Vault, snils: &Snils, entry: &Entry) -> Vec<u8> {
+    let what = match entry.ikp() {
+        Some(ikp) => ikp.to_owned(),
+        None => entry
+            .title()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+    };
+    let mut encoded = Vec::new();
+    for part in [
+        snils.digits(),
+        entry.kind().as_str(),
+        &entry.completed_on().to_string(),
+        &what,
+    ] {
+        encoded.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        encoded.extend_from_slice(part.as_bytes());
+    }
+    vault.keyed_digest(IMPORT_KEY, &encoded)
+}
+
+fn read_error(error: csv::Error) -> ImportError {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => ImportError::Read(error),
+        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+struct Counting<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.consumed
+            .fetch_add(u64::try_from(read).unwrap_or(u64::MAX), Ordering::Relaxed);
+        Ok(read)
+    }
+}
+
+struct Columns {
+    fields: Vec<Column>,
+    positions: HashMap<Column, String>,
+}
+
+impl Columns {
+    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
+        let mut fields = Vec::new();
+        let mut positions = HashMap::new();
+        let mut problems = Vec::new();
+        for raw in header {
+            let name = String::from_utf8(raw.to_vec()).map_err(|_| ImportError::HeaderNotUtf8)?;
+            let name = name.trim().to_owned();
+            let wanted = name.to_lowercase();
+            let column = Column::ALL.into_iter().find(|column| {
+                column.name() == wanted || column.russian_name().to_lowercase() == wanted
+            });
+            match column {
+                None => problems.push(format!("unknown column {name}")),
+                Some(column) if positions.contains_key(&column) => {
+                    problems.push(format!("repeated column {name}"));
+                }
+                Some(column) => {
+                    positions.insert(column, name);
+                    fields.push(column);
+                }
+            }
+        }
+        for column in Column::ALL {
+            if column.is_required() && !positions.contains_key(&column) {
+                problems.push(format!(
+                    "missing column {} ({})",
+                    column.name(),
+                    column.russian_name()
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ImportError::Header(problems.join("; ")));
+        }
+        Ok(Columns { fields, positions })
+    }
+
+    fn header_name(&self, column: Column) -> &str {
+        self.positions
+            .get(&column)
+            .map_or(column.name(), String::as_str)
+    }
+
+    fn row(&self, record: &csv::ByteRecord, today: NaiveDate) -> Result<(Snils, Entry), String> {
+        if record.len() != self.fields.len() {
+            return Err(format!(
+                "expected {} fields, found {}",
+                self.fields.len(),
+                record.len()
+            ));
+        }
+        let mut values: HashMap<Column, String> = HashMap::new();
+        for (&column, raw) in self.fields.iter().zip(record.iter()) {
+            let value = std::str::from_utf8(raw).map_err(|_| {
+                format!(
+                    "{}: not UTF-8 text (save the file as CSV UTF-8)",
+                    self.header_name(column)
+                )
+            })?;
+            let value = value.trim();
+            if !value.is_empty() {
+                values.insert(column, value.to_owned());
+            }
+        }
+        let snils_text = values.get(&Column::Snils).cloned().unwrap_or_default();
+        let snils = Snils::parse(&snils_text)
+            .map_err(|error| format!("{}: {error}", self.header_name(Column::Snils)))?;
+        let kind = match values.get(&Column::Kind) {
+            None => None,
+            Some(text) => Some(parse_kind(text).ok_or_else(|| {
+                format!(
+                    "{}: {text:?} is not a kind; write programme (ПК), module (ИОМ) or event (мероприятие)",
+                    self.header_name(Column::Kind)
+                )
+            })?),
+        };
+        let draft = EntryDraft {
+            title: values.get(&Column::Title).cloned(),
+            provider: values.get(&Column::Provider).cloned(),
+            record: RecordDraft {
+                kind,
+                amount: values.get(&Column::Amount).cloned(),
+                completed_on: values.get(&Column::CompletedOn).cloned(),
+                // Only an event has a code; one given for another kind is
+                // left out rather than refused.
+                ikp: values
+                    .get(&Column::Ikp)
+                    .cloned()
+                    .filter(|_| kind == Some(RecordKind::Event)),
+            },
+        };
+        let entry = validate_entry(&draft, today).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|problem| {
+                    format!(
+                        "{}: {}",
+                        self.header_name(Column::of(problem.field())),
+                        reason(problem)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        Ok((snils, entry))
+    }
+}
+
+/// A problem in words for the person who made the file.
+fn reason(problem: EntryProblem) -> String {
+    match problem {
+        EntryProblem::Missing(_) | EntryProblem::Record(RecordProblem::Missing(_)) => {
+            "required".to_owned()
+        }
+        EntryProblem::Record(RecordProblem::CompletedOn(date)) => match date {
+            crate::profile::DateProblem::Malformed => {
+                "not a date (DD.MM.YYYY or YYYY-MM-DD)".to_owned()
+            }
+            other => other.to_string(),
+        },
+        EntryProblem::Record(RecordProblem::Amount(amount)) => format!("{amount}"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_read_as_clinics_write_them() {
+        assert_eq!(parse_kind("ПК"), Some(RecordKind::Programme));
+        assert_eq!(parse_kind(" иом "), Some(RecordKind::Module));
+        assert_eq!(parse_kind("Мероприятие"), Some(RecordKind::Event));
+        assert_eq!(parse_kind("event"), Some(RecordKind::Event));
+        assert_eq!(parse_kind("вебинар"), None);
+    }
+}
