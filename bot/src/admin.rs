@@ -22,6 +22,7 @@ use medcab_core::identity;
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
 use medcab_core::notices::{self, NoticeDraft};
 use medcab_core::operators::{self, Grant, Revoke};
+use medcab_core::qualification;
 use medcab_core::registry::{self, ImportReport};
 use medcab_core::reseal;
 use sqlx::PgPool;
@@ -66,6 +67,31 @@ pub enum AdminCommand {
     /// See docs/registry.md.
     #[command(verbatim_doc_comment)]
     ImportRegistry(ImportRegistryArgs),
+    /// Load education records toward periodic accreditation (ПК programmes,
+    /// НМО modules and events) from a CSV file, for practitioners with a
+    /// confirmed account.
+    ///
+    /// Needs DATABASE_URL and MEDCAB_DATA_KEY. Applies pending migrations
+    /// first. Columns are matched by name, in any order, in English or in
+    /// Russian:
+    ///
+    ///   snils         СНИЛС            required
+    ///   kind          Вид              required: programme (ПК), module (ИОМ), event (мероприятие)
+    ///   title         Название         required
+    ///   provider      Организатор      required
+    ///   completed_on  Дата окончания   required: DD.MM.YYYY or YYYY-MM-DD, not in the future
+    ///   amount        Часы или ЗЕТ     required: hours of a programme (1–1000), ЗЕТ of a module (1–100) or an event (1–50)
+    ///   ikp           ИКП              required for an event, ignored otherwise
+    ///
+    /// Separators, encoding and line reports as for import-registry. A row
+    /// is one record, known again on a re-import by СНИЛС + kind + date + ИКП
+    /// (an event) or title (a programme, a module; letter case and spaces
+    /// aside): a re-import updates it, an unchanged row is not written.
+    /// A row whose СНИЛС has no confirmed account is skipped and listed.
+    ///
+    /// See docs/education-import.md.
+    #[command(verbatim_doc_comment)]
+    ImportEducation(ImportRegistryArgs),
     /// Make a Telegram user an operator: they review applications (/review)
     /// and approve second-factor resets (/resets) in the bot.
     ///
@@ -276,6 +302,7 @@ pub struct ImportRegistryArgs {
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
+        AdminCommand::ImportEducation(args) => import_education(&args.file).await,
         AdminCommand::GrantOperator(args) => grant_operator(args.telegram_id).await,
         AdminCommand::RevokeOperator(args) => revoke_operator(args.telegram_id).await,
         AdminCommand::Unlink(args) => unlink(args).await,
@@ -539,6 +566,36 @@ async fn import_registry(path: &Path) -> anyhow::Result<()> {
 
     let mut out = std::io::stdout().lock();
     write_summary(&mut out, &report)?;
+    out.flush()?;
+    Ok(())
+}
+
+async fn import_education(path: &Path) -> anyhow::Result<()> {
+    // Settings first: a missing one is exit code 2 before anything is read.
+    let database = DatabaseSettings::from_env()?;
+    let vault = Vault::with_keys(&config::data_keys_from_env()?);
+
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let db = startup::connect_database(&database.url).await?;
+
+    let progress = progress_bar(size);
+    let result =
+        qualification::import::import_csv(&db, &vault, file, Clock::system().now(), |bytes| {
+            progress.set_position(bytes)
+        })
+        .await;
+    progress.finish_and_clear();
+    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
+
+    let mut out = std::io::stdout().lock();
+    let summary = ImportReport {
+        inserted: report.inserted,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        skipped: report.skipped,
+    };
+    write_summary(&mut out, &summary)?;
     out.flush()?;
     Ok(())
 }

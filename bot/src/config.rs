@@ -11,6 +11,7 @@ use medcab_core::applications::ReviewDeadlines;
 use medcab_core::documents::Quota;
 use medcab_core::factor_resets::ResetPolicy;
 use medcab_core::operator_factors::StaffLimits;
+use medcab_core::qualification::Requirements;
 use medcab_core::second_factor::{self, FactorPolicy};
 use medcab_core::{DataKey, DataKeys};
 use reqwest::Url;
@@ -147,6 +148,9 @@ pub struct Settings {
     pub document_quota: Quota,
     /// The promised review time of an activation application.
     pub activation_review: chrono::Duration,
+    /// The hours periodic accreditation asks for, with the ПК minimum of
+    /// `MEDCAB_PROGRAMME_MINIMUM_HOURS` (74, or 72: both are cited).
+    pub requirements: Requirements,
     pub delivery: DeliverySettings,
     /// The regulatory feed (RSS, Atom or JSON Feed) whose new items are
     /// proposed to operators (`MEDCAB_REGULATION_FEED_URL`); `None`: none.
@@ -238,6 +242,11 @@ impl Settings {
         let max_document_bytes = problems.check(max_document_bytes_from_env());
         let document_quota = problems.check(document_quota_from_env());
         let activation_review = problems.check(activation_review_from_env());
+        let requirements = problems.read(
+            "MEDCAB_PROGRAMME_MINIMUM_HOURS",
+            programme_minimum,
+            Requirements::default(),
+        );
         let delivery = problems.check(DeliverySettings::from_env());
         let regulation_feed_url = problems.check(optional_url("MEDCAB_REGULATION_FEED_URL"));
         let regulation_feed_every = problems.read(
@@ -277,6 +286,7 @@ impl Settings {
                 max_document_bytes: max_document_bytes?,
                 document_quota: document_quota?,
                 activation_review: activation_review?,
+                requirements: requirements?,
                 delivery: delivery?,
                 regulation_feed_url: regulation_feed_url?,
                 regulation_feed_every: regulation_feed_every?,
@@ -315,6 +325,7 @@ impl Settings {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024,
             document_quota: Quota::default(),
             activation_review: chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS),
+            requirements: Requirements::default(),
             delivery: DeliverySettings::default(),
             regulation_feed_url: None,
             regulation_feed_every: chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
@@ -504,6 +515,17 @@ pub fn activation_review_from_env() -> Result<chrono::Duration, ConfigError> {
         Some(value) => review_hours(&value),
         None => Ok(chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS)),
     }
+}
+
+/// `MEDCAB_PROGRAMME_MINIMUM_HOURS`: 72 or 74, nothing else (core's
+/// `Requirements::with_programme_minimum`).
+fn programme_minimum(name: &'static str, value: &str) -> Result<Requirements, ConfigError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(|hours| Requirements::with_programme_minimum(hours).ok())
+        .ok_or_else(|| malformed(name, format!("expected 72 or 74 hours, got {value:?}")))
 }
 
 /// Core's review times with the activation one replaced.

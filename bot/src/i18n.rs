@@ -34,6 +34,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/identity.ftl"),
             include_str!("../../locales/ru/availability.ftl"),
             include_str!("../../locales/ru/staff.ftl"),
+            include_str!("../../locales/ru/qualification.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -51,6 +52,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/identity.ftl"),
             include_str!("../../locales/en/availability.ftl"),
             include_str!("../../locales/en/staff.ftl"),
+            include_str!("../../locales/en/qualification.ftl"),
         ],
     }
 }

@@ -126,6 +126,8 @@ pub struct Services {
     pub document_quota: medcab_core::documents::Quota,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
+    /// The hours periodic accreditation asks for (`MEDCAB_PROGRAMME_MINIMUM_HOURS`).
+    pub requirements: medcab_core::qualification::Requirements,
     /// The service's name and support contact, as users read them.
     pub brand: crate::config::Brand,
     /// Tasks handlers start that outlive an update; they end with the bot.
@@ -150,6 +152,7 @@ impl Services {
             max_document_bytes: settings.max_document_bytes,
             document_quota: settings.document_quota,
             review_deadlines: settings.review_deadlines(),
+            requirements: settings.requirements,
             brand: settings.brand.clone(),
             background: Background::default(),
         }

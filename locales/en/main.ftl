@@ -24,7 +24,7 @@ menu-profile = 👤 Profile
 menu-documents = 📄 Documents
 menu-applications = 📨 My applications
 menu-schedule = 🗓 Schedule
-menu-nmo = 🎓 CME and portfolio
+menu-nmo = 🎓 CME and accreditation
 menu-notifications = 🔔 Notifications
 menu-language = 🌐 Язык / Language
 

@@ -24,7 +24,7 @@ menu-profile = 👤 Профиль
 menu-documents = 📄 Документы
 menu-applications = 📨 Мои заявки
 menu-schedule = 🗓 Расписание
-menu-nmo = 🎓 НМО и портфолио
+menu-nmo = 🎓 НМО и аккредитация
 menu-notifications = 🔔 Уведомления
 menu-language = 🌐 Язык / Language
 

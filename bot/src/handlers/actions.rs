@@ -15,6 +15,7 @@ use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
+use super::qualification::HoursAction;
 pub use super::review::OpAction;
 use super::settings::SetAction;
 
@@ -90,6 +91,8 @@ pub enum Action {
     App(AppAction),
     /// A button of «🎓 Образование».
     Edu(EduAction),
+    /// A button of «📚 Обучение и НМО».
+    Hours(HoursAction),
     /// An operator's button (review queue, second-factor resets).
     Op(OpAction),
     /// A button of /settings.
@@ -130,6 +133,7 @@ impl Action {
             Action::Doc(action) => format!("doc:{}", action.encode()),
             Action::App(action) => format!("app:{}", action.encode()),
             Action::Edu(action) => format!("ed:{}", action.encode()),
+            Action::Hours(action) => format!("hr:{}", action.encode()),
             Action::Set(action) => format!("set:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
         }
@@ -179,6 +183,7 @@ impl Action {
             Some(("doc", rest)) => DocAction::parse(rest).map(Action::Doc),
             Some(("app", rest)) => AppAction::parse(rest).map(Action::App),
             Some(("ed", rest)) => EduAction::parse(rest).map(Action::Edu),
+            Some(("hr", rest)) => HoursAction::parse(rest).map(Action::Hours),
             Some(("set", rest)) => SetAction::parse(rest).map(Action::Set),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
             _ => None,
@@ -230,6 +235,7 @@ mod tests {
         actions.extend(DocAction::examples().into_iter().map(Action::Doc));
         actions.extend(AppAction::examples().into_iter().map(Action::App));
         actions.extend(EduAction::examples().into_iter().map(Action::Edu));
+        actions.extend(HoursAction::examples().into_iter().map(Action::Hours));
         actions.extend(SetAction::examples().into_iter().map(Action::Set));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
         for action in actions {
@@ -286,6 +292,10 @@ mod tests {
             "ed:e:0",
             "ed:f:1:salary",
             "ed:l:doctorate",
+            "hr:",
+            "hr:o:-1",
+            "hr:k:webinar",
+            "hr:f:1:salary",
             "set:",
             "set:t:i:2",
             "set:z:Europe/Berlin",

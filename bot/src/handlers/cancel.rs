@@ -22,7 +22,9 @@ use medcab_core::onboarding::{self, Position};
 use sqlx::PgPool;
 use teloxide::prelude::*;
 
-use super::{ChatDialogue, HandlerResult, State, documents, education, profile, screen};
+use super::{
+    ChatDialogue, HandlerResult, State, documents, education, profile, qualification, screen,
+};
 use crate::i18n::Texts;
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -54,6 +56,14 @@ pub async fn cancel(
         }
         _ => false,
     };
+    // The same for an education record toward accreditation.
+    let answering = matches!(state, State::Hours(_));
+    let dropped_hours = match state {
+        State::Hours(_) | State::Idle => {
+            qualification::hours::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+        }
+        _ => false,
+    };
     // The same for a profile being filled in, or a field of it changed.
     let profiling = matches!(state, State::ProfileAnswer { .. });
     let dropped_profile = match state {
@@ -75,8 +85,12 @@ pub async fn cancel(
             dropped_held = true;
         }
     }
-    let dropped_draft =
-        dropped_draft || dropped_education || dropped_profile || dropped_code || dropped_held;
+    let dropped_draft = dropped_draft
+        || dropped_education
+        || dropped_hours
+        || dropped_profile
+        || dropped_code
+        || dropped_held;
     dialogue.exit().await?;
     let text = if state == State::Idle && !dropped_draft {
         match onboarding::position(&db, user_id).await? {

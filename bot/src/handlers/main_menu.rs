@@ -43,14 +43,15 @@ impl Section {
         Section::Language,
     ];
 
-    /// The sections the menu offers: those built. «Расписание» and «НМО и
-    /// портфолио» are not offered until they work (a menu promising what
-    /// only says «в разработке» misleads a newcomer); their codes still
-    /// parse, for buttons of old menus left in chats.
-    pub const SHOWN: [Section; 5] = [
+    /// The sections the menu offers: those built. «Расписание» is not
+    /// offered until it works (a menu promising what only says «в
+    /// разработке» misleads a newcomer); its code still parses, for buttons
+    /// of old menus left in chats.
+    pub const SHOWN: [Section; 6] = [
         Section::Profile,
         Section::Documents,
         Section::Applications,
+        Section::Nmo,
         Section::Notifications,
         Section::Language,
     ];
@@ -72,7 +73,7 @@ impl Section {
     fn holds_personal_data(self) -> bool {
         matches!(
             self,
-            Section::Profile | Section::Documents | Section::Applications
+            Section::Profile | Section::Documents | Section::Applications | Section::Nmo
         )
     }
 

@@ -22,6 +22,7 @@ mod main_menu;
 mod onboarding;
 mod privacy;
 mod profile;
+mod qualification;
 mod records;
 mod release;
 mod review;
@@ -76,6 +77,9 @@ pub enum State {
     /// A question about a diploma or a programme of additional education
     /// is open (the answers are a draft in PostgreSQL).
     Education(education::Question),
+    /// A question about an education record toward accreditation is open
+    /// («📚 Обучение и НМО»; the answers are a draft in PostgreSQL).
+    Hours(qualification::hours::Question),
     /// An operator was asked for a refusal's reason, or for what documents
     /// are needed, for the application they hold.
     ReviewNote {
@@ -193,10 +197,12 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         )
         .branch(case![State::AddingDocument(step)].endpoint(documents::receive))
         .branch(case![State::Education(question)].endpoint(education::receive))
+        .branch(case![State::Hours(question)].endpoint(qualification::hours::receive))
         // A draft whose position Redis lost: the message answers its question.
         .branch(unfinished::<profile::Form>().endpoint(profile::resume))
         .branch(unfinished::<documents::Draft>().endpoint(documents::resume))
         .branch(unfinished::<education::Form>().endpoint(education::resume))
+        .branch(unfinished::<qualification::hours::Form>().endpoint(qualification::hours::resume))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -225,7 +231,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         )
         .branch(case![Action::Doc(action)].endpoint(documents::press))
         .branch(case![Action::App(action)].endpoint(applications::press))
-        .branch(case![Action::Edu(action)].endpoint(education::press));
+        .branch(case![Action::Edu(action)].endpoint(education::press))
+        .branch(case![Action::Hours(action)].endpoint(qualification::hours::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)
@@ -247,6 +254,7 @@ async fn section_screen(
         Section::Documents => Some(documents::list_screen(t, db, services, user_id).await?),
         Section::Applications => Some(applications::list_screen(t, db, services, user_id).await?),
         Section::Notifications => Some(settings::section_screen(t)),
+        Section::Nmo => Some(qualification::section_screen(t)),
         _ => None,
     })
 }

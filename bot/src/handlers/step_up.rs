@@ -34,7 +34,7 @@ use super::main_menu::{self, Section};
 use super::screen::{self, Screen};
 use super::{
     Action, ChatDialogue, HandlerError, HandlerResult, State, applications, code_entry, documents,
-    education, profile, records,
+    education, profile, qualification, records,
 };
 use crate::i18n::Texts;
 use crate::startup::Services;
@@ -80,11 +80,13 @@ fn section_of(state: &State, input: &Input) -> Section {
         match query.data.as_deref().and_then(Action::parse) {
             Some(Action::Doc(_)) => return Section::Documents,
             Some(Action::App(_)) => return Section::Applications,
+            Some(Action::Hours(_)) => return Section::Nmo,
             _ => {}
         }
     }
     match state {
         State::AddingDocument(_) => Section::Documents,
+        State::Hours(_) => Section::Nmo,
         _ => Section::Profile,
     }
 }
@@ -94,7 +96,10 @@ fn section_of(state: &State, input: &Input) -> Section {
 fn is_personal(state: &State) -> bool {
     matches!(
         state,
-        State::ProfileAnswer { .. } | State::AddingDocument(_) | State::Education(_)
+        State::ProfileAnswer { .. }
+            | State::AddingDocument(_)
+            | State::Education(_)
+            | State::Hours(_)
     )
 }
 
@@ -138,7 +143,7 @@ pub async fn closed_for_press(
 ) -> Option<()> {
     if !matches!(
         action,
-        Action::Profile(_) | Action::Doc(_) | Action::App(_) | Action::Edu(_)
+        Action::Profile(_) | Action::Doc(_) | Action::App(_) | Action::Edu(_) | Action::Hours(_)
     ) {
         return None;
     }
@@ -298,6 +303,10 @@ async fn carry_out(
                 State::Education(question) => {
                     education::receive(bot, msg, dialogue, question, t, db, services).await
                 }
+                State::Hours(question) => {
+                    qualification::hours::receive(bot, msg, dialogue, question, t, db, services)
+                        .await
+                }
                 // A draft's answer after a lost position.
                 _ => {
                     use records::conversation::unfinished;
@@ -313,6 +322,11 @@ async fn carry_out(
                     let (m, s, d, v) = user();
                     if let Some(form) = unfinished::<education::Form>(m, s, d, v).await {
                         return education::resume(bot, msg, dialogue, form, t, db, services).await;
+                    }
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<qualification::hours::Form>(m, s, d, v).await {
+                        use qualification::hours::resume;
+                        return resume(bot, msg, dialogue, form, t, db, services).await;
                     }
                     let menu = main_menu::menu(t, t.msg("menu-title"));
                     screen::show(&bot, msg.chat.id, menu).await
@@ -334,6 +348,10 @@ async fn carry_out(
                 }
                 Some(Action::Edu(action)) => {
                     education::press(bot, query, action, dialogue, state, t, db, services).await
+                }
+                Some(Action::Hours(action)) => {
+                    use qualification::hours::press;
+                    press(bot, query, action, dialogue, state, t, db, services).await
                 }
                 _ => {
                     let menu = main_menu::menu(t, t.msg("menu-title"));

@@ -45,10 +45,11 @@ pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'st
 
 /// Every kind of conversation draft: when several were left unfinished,
 /// the one written last is the one a message answers.
-const KINDS: [DraftKind; 3] = [
+const KINDS: [DraftKind; 4] = [
     DraftKind::Profile,
     DraftKind::Document,
     DraftKind::Education,
+    DraftKind::Qualification,
 ];
 
 /// The draft, if one was started.

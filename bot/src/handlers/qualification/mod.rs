@@ -1,0 +1,39 @@
+//! «🎓 НМО и аккредитация» (`Section::Nmo`): a small screen leading to
+//! what the practitioner keeps for periodic accreditation. Behind the
+//! step-up, like every section with personal data.
+//!
+//! ```text
+//! user: <presses 🎓 НМО и аккредитация>         (in the main menu)
+//! bot:  (the same message) 🎓 НМО и аккредитация. Всё для периодической
+//!       аккредитации… [📚 Обучение и НМО] [« Назад в меню]
+//! user: <presses 📚 Обучение и НМО>
+//! bot:  (the same message) the hours and the records (see `hours`)
+//! ```
+//!
+//! Only what is built has a button here; «Аккредитация», «Портфолио» and
+//! «Отчёт» join [`section_screen`]'s rows as they are built.
+
+pub mod hours;
+
+use teloxide::types::InlineKeyboardMarkup;
+
+use super::Action;
+use super::screen::{Screen, button};
+use crate::i18n::Texts;
+
+pub use hours::HoursAction;
+
+/// The section's screen.
+pub fn section_screen(t: Texts) -> Screen {
+    let rows = vec![
+        vec![button(
+            t.msg("nmo-hours-button"),
+            Action::Hours(HoursAction::Overview(0)),
+        )],
+        vec![button(t.msg("button-back"), Action::Home)],
+    ];
+    Screen {
+        text: format!("{}\n\n{}", t.msg("nmo-title"), t.msg("nmo-intro")),
+        keyboard: InlineKeyboardMarkup::new(rows),
+    }
+}

@@ -1,0 +1,142 @@
+## «🎓 CME and accreditation» and «📚 Education and CME»: hours toward periodic accreditation
+
+nmo-title = <b>🎓 CME and accreditation</b>
+nmo-intro = Everything for periodic accreditation: education, hours and credits over the five-year period.
+nmo-hours-button = 📚 Education and CME
+nmo-back = « CME and accreditation
+
+hours-title = <b>📚 Education and CME</b>
+
+hours-period-register = Period: { $from } — { $until } (accreditation as the register states it, valid until { $until }).
+hours-period-document = Period: { $from } — { $until } (from the accreditation extract in «Documents»).
+hours-period-assumed =
+    The accreditation's term is not known, so hours are counted over the last five years: { $from } — { $until }.
+    To count over your own period, add the accreditation extract in «📄 Documents» (kind «Accreditation», with its valid-until date).
+hours-period-assumed-number =
+    The register has the accreditation number but no date, so hours are counted over the last five years: { $from } — { $until }.
+    To count over your own period, add the accreditation extract in «📄 Documents» (kind «Accreditation», with its valid-until date).
+
+hours-total =
+    Counted: { $done } academic { $done ->
+        [one] hour
+       *[other] hours
+    } of { $target }{ $left ->
+        [0] {""} — the requirement is met ✅
+       *[other] {""} — { $left } to go
+    }.
+hours-programme =
+    Of them in professional development programmes: { $done } of { $target }{ $left ->
+        [0] {""} ✅
+       *[other] {""} — { $left } { $left ->
+            [one] hour
+           *[other] hours
+        } short
+    }.
+hours-zet = CME modules and events: { $zet } credits (1 credit = 1 academic hour).
+hours-plan = <i>The CME portal's guide, not a legal requirement:</i> { $done } of { $target } credits per cycle; by today the plan expects { $expected }.
+hours-outside =
+    Outside the period: { $count } { $count ->
+        [one] record
+       *[other] records
+    } (before it began or after it ended).
+hours-empty = No records yet. Add professional development certificates, CME modules and events.
+hours-records = <b>Records</b> ({ $first }–{ $last } of { $total }):
+hours-line = { $index }. { $title } — { $kind }, { $amount }, { $date }; { $provider }
+hours-line-outside = { $index }. { $title } — { $kind }, { $amount }, { $date }; { $provider } — <i>outside the period</i>
+
+hours-kind =
+    { $kind ->
+        [programme] programme
+        [module] module
+       *[event] event
+    }
+hours-kind-long =
+    { $kind ->
+        [programme] professional development programme
+        [module] interactive educational module
+       *[event] educational event
+    }
+hours-kind-button =
+    { $kind ->
+        [programme] Programme — professional development (hours)
+        [module] Module — interactive (credits)
+       *[event] Event — conference, seminar (credits)
+    }
+hours-amount =
+    { $kind ->
+        [programme] { $amount } { $amount ->
+            [one] hour
+           *[other] hours
+        }
+       *[other] { $amount } { $amount ->
+            [one] credit
+           *[other] credits
+        }
+    }
+
+hours-add = ➕ Add a record
+hours-resume = ▶️ Continue
+hours-edit-n = ✏️ { $index }
+hours-delete-n = 🗑 { $index }
+hours-history-n = 🕘 { $index }
+hours-page-back = ◀️ Back
+hours-page-next = Next ▶️
+hours-back = « To education
+hours-cancel = ✖️ Cancel
+hours-saved = ✅ Saved.
+hours-gone = This record has been deleted — the changes were not saved.
+hours-deleted = 🗑 Record deleted.
+hours-delete-ask = Delete the record «{ $name }»? It stays in the history of changes.
+hours-delete-confirm = 🗑 Yes, delete
+hours-delete-keep = Keep
+hours-edit-which = What to change in the record «{ $name }»?
+hours-use-buttons = Choose the kind of education with a button.
+hours-kind-chosen = Kind of education: { $kind }
+
+hours-ask-kind = What kind of education to add?
+hours-ask-title = The title of the programme, module or event — as on the certificate or the CME portal:
+hours-ask-provider = Who provided it (organisation, department, event organiser):
+hours-ask-completed-on = The date it ended, as DD.MM.YYYY, e.g. 28.02.2025:
+hours-ask-amount =
+    { $kind ->
+        [programme] How many academic hours does the certificate state? A whole number, e.g. 36:
+       *[other] How many credits were awarded? A whole number, e.g. 6:
+    }
+hours-ask-ikp = The individual confirmation code the organiser gave you:
+
+hours-check = <b>Check the details</b> — if everything is right, save the record:
+hours-card-line = <b>{ $field }:</b> { $value }
+hours-card-outside = ⚠️ The end date is outside the period ({ $from } — { $until }): the record is kept, but does not count toward this period.
+hours-save = ✅ Save
+hours-fix = ✏️ Correct a field
+hours-fix-which = Which field to correct?
+hours-back-to-card = « Back to the details
+
+hours-field =
+    { $field ->
+        [kd] Kind
+        [ti] Title
+        [pv] Provider
+        [on] End date
+        [am] Amount
+       *[ik] Confirmation code
+    }
+
+hours-problem = { $field }: { $reason }
+hours-problem-missing = this field is required.
+hours-problem-text-short = too short — at least { $min } { $min ->
+        [one] character
+       *[other] characters
+    }.
+hours-problem-text-long = too long — at most { $max } { $max ->
+        [one] character
+       *[other] characters
+    }.
+hours-problem-amount-format = a whole number is needed, e.g. 36.
+hours-problem-amount-positive = a positive number is needed — there are no negative or zero hours.
+hours-problem-amount-many =
+    { $kind ->
+        [programme] more than { $max } hours for one programme does not happen — check the number.
+       *[other] more than { $max } credits for one record does not happen — check the number.
+    }
+hours-problem-ikp-long = the code is longer than { $max } characters — check that only the code was copied.
