@@ -18,6 +18,7 @@ mod login_confirmation;
 mod main_menu;
 mod onboarding;
 mod profile;
+mod qualification;
 mod redelivery;
 mod reminders;
 mod review;
