@@ -903,3 +903,113 @@ async fn publish_notice_stops_following_when_only_quiet_hours_hold_the_rest(db: 
         "{stdout}"
     );
 }
+
+/// A confirmed account (as the register's match makes one) for `snils`.
+async fn confirmed_account(db: &PgPool, vault: &Vault, id: UserId, snils: &str) {
+    linked_account(db, vault, id, snils).await;
+    // Past the second factor: an active account.
+    sqlx::query("UPDATE accounts SET step = 'active' WHERE telegram_user_id = $1")
+        .bind(id.get())
+        .execute(db)
+        .await
+        .unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    medcab_core::identity::confirm(&mut conn, vault, id, chrono::Utc::now())
+        .await
+        .unwrap()
+        .expect("no one else holds the СНИЛС");
+}
+
+const EDUCATION: &str = "\u{FEFF}СНИЛС;Вид;Название;Организатор;Дата окончания;Часы или ЗЕТ;ИКП
+112-233-445 95;ПК;Кардиология;РМАНПО;01.03.2025;36;
+112-233-445 95;мероприятие;Съезд терапевтов;РНМОТ;15.10.2025;6;NMO-1
+112-233-445 95;ИОМ;Анемии;Портал НМО;01.02.2025;-3;
+112-233-445 96;ПК;Терапия;РМАНПО;01.03.2025;36;
+123-456-789 64;ПК;Хирургия;ГКБ № 1;01.03.2025;36;
+112-233-445 95;вебинар;Гипертензия;РКО;01.03.2025;2;
+112-233-445 95;мероприятие;Конгресс;РКО;01.04.2025;6;
+112-233-445 95;ПК;Будущее;РМАНПО;01.03.2099;36;
+112-233-445 95;ПК;  кардиология ;РМАНПО;01.03.2025;72;
+112-233-445 95;ПК;Кардиология;РМАНПО
+";
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn import_education_reports_bad_rows_by_line_and_a_reimport_updates(db: PgPool) {
+    use medcab_core::history::{Action, Actor, Entity};
+    use medcab_core::qualification::store;
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
+    let vault = Vault::new(&DataKey::parse(A_KEY).unwrap());
+    let anna = UserId::from_stored(4101);
+    confirmed_account(&db, &vault, anna, "112-233-445 95").await;
+    let file = TempFile::new("education.csv", EDUCATION.as_bytes());
+
+    let output = medcab(&["admin", "import-education", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("inserted: 2\nupdated:  0\nunchanged: 0\nskipped:  8\n"),
+        "{stdout}"
+    );
+    for line in [
+        "line 4: Часы или ЗЕТ: the amount is not positive",
+        "line 5: СНИЛС: ",
+        "line 6: СНИЛС: no confirmed account has this СНИЛС",
+        "line 7: Вид: \"вебинар\" is not a kind",
+        "line 8: ИКП: required",
+        "line 9: Дата окончания: the date is in the future",
+        // The same title in another case and spacing: the same record.
+        "line 10: the same record (СНИЛС, kind, date, ИКП or title) is on line 2",
+        "line 11: expected 7 fields, found 4",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+    let records = store::list(&db, &vault, anna).await.unwrap();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|record| record.imported));
+    let programme = records
+        .iter()
+        .find(|record| record.entry.title() == "Кардиология")
+        .expect("imported");
+    assert_eq!(programme.entry.amount(), 36);
+
+    // Again, with the programme's hours corrected: that record is updated,
+    // the event left as it is.
+    let corrected = EDUCATION.replacen("01.03.2025;36;\n", "01.03.2025;72;\n", 1);
+    let file = TempFile::new("education-2.csv", corrected.as_bytes());
+    let output = medcab(&["admin", "import-education", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("inserted: 0\nupdated:  1\nunchanged: 1\nskipped:  8\n"),
+        "{stdout}"
+    );
+    let updated = store::get(&db, &vault, anna, programme.id)
+        .await
+        .unwrap()
+        .expect("the same record");
+    assert_eq!(updated.entry.amount(), 72);
+    let versions = history::versions(&db, &vault, anna, Entity::Qualification, programme.id)
+        .await
+        .unwrap();
+    let changes: Vec<(Actor, Action)> = versions.iter().map(|v| (v.actor, v.action)).collect();
+    assert_eq!(
+        changes,
+        [
+            (Actor::System, Action::Created),
+            (Actor::System, Action::Updated)
+        ]
+    );
+
+    // A header it does not know: nothing is read, and it says what it wants.
+    let file = TempFile::new("education-bad.csv", "snils;hours\n1;2\n".as_bytes());
+    let output = medcab(&["admin", "import-education", file.path()], &vars);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unknown column hours"), "{stderr}");
+    assert!(stderr.contains("missing column kind (Вид)"), "{stderr}");
+}
