@@ -93,6 +93,8 @@ help =
     /cancel — stop the current action
     /help — this help
 
+    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing.
+
     The data you enter is stored protected. If something goes wrong, send /cancel and start again.
 
 help-operator =

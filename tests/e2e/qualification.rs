@@ -59,7 +59,8 @@ async fn seed(
         },
     };
     let today = medcab_core::clock::moscow_today(app.clock.now());
-    let entry = validate_entry(&draft, today).ok().expect("a valid record");
+    let entry = validate_entry(&draft, today)
+        .unwrap_or_else(|problems| panic!("a valid record: {problems:?}"));
     store::add(
         &app.db,
         &app.vault,

@@ -204,7 +204,7 @@ pub async fn import_csv<R: Read>(
             continue;
         }
         rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             on_progress(consumed.load(Ordering::Relaxed));
         }
         let (snils, entry) = match columns.row(&record, today) {

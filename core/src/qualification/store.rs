@@ -480,8 +480,7 @@ mod tests {
             },
         };
         validate_entry(&draft, date(2026, 12, 4))
-            .ok()
-            .expect("valid")
+            .unwrap_or_else(|problems| panic!("valid: {problems:?}"))
     }
 
     async fn accounts(db: &PgPool) {
