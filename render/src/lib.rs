@@ -6,6 +6,10 @@
 //! The crate has no words of its own: every heading, label, status and
 //! number is written by the caller in the reader's language (the bot's
 //! Fluent texts) and only laid out here. No database, no Telegram.
+//!
+//! Rendering is synchronous CPU work of a few to some tens of milliseconds
+//! (`docs/benchmarks.md`): from async code, call it on a blocking thread.
+//! Renders may run at once on several threads.
 
 mod chart;
 mod documents;

@@ -38,6 +38,16 @@ fn a_title_with_typst_markup_comes_out_as_typed() {
 }
 
 #[test]
+fn control_characters_and_scripts_outside_the_font_do_not_stop_the_report() {
+    let mut report = samples::hours_report(0);
+    report.rows[0].title = "Курс\u{0}\u{7}\u{1b}[31m по ЭКГ 心电图 🫀 \u{202e}обратно".to_owned();
+    let pdf = report.render_pdf().expect("still renders");
+    let text = pdf_text::text(&pdf);
+    text.assert_has("по ЭКГ");
+    text.assert_has("Всего часов 78 часов");
+}
+
+#[test]
 fn a_long_period_breaks_across_pages_with_every_row_and_the_totals() {
     let pdf = samples::hours_report(120).render_pdf().expect("renders");
     assert!(pdf.pages >= 3, "{} pages", pdf.pages);
