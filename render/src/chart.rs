@@ -388,6 +388,15 @@ mod tests {
     }
 
     #[test]
+    fn the_chart_knows_the_embedded_faces_and_no_others() {
+        let families: Vec<_> = FONT_DATABASE
+            .faces()
+            .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
+            .collect();
+        assert_eq!(families, [fonts::FAMILY, fonts::FAMILY]);
+    }
+
+    #[test]
     fn the_embedded_fonts_have_cyrillic() {
         for metrics in [&*REGULAR_METRICS, &*BOLD_METRICS] {
             for c in

@@ -24,6 +24,11 @@ fn lists_each_record_with_its_hours_and_the_totals_in_russian() {
         text.assert_has(expected);
     }
     assert_eq!(pdf.pages, 1);
+    assert_eq!(
+        pdf_text::embedded_fonts(&pdf),
+        ["PTSans-Bold", "PTSans-Regular"],
+        "both faces embedded, nothing else"
+    );
 }
 
 #[test]

@@ -51,6 +51,35 @@ pub fn text(pdf: &Pdf) -> Text {
     Text::new(pages.join("\n"))
 }
 
+/// The PostScript names of the fonts whose files travel inside the PDF:
+/// a reader without PT Sans installed still sees the document as laid out.
+pub fn embedded_fonts(pdf: &Pdf) -> Vec<String> {
+    let document = pdf_extract::Document::load_mem(&pdf.bytes).expect("the PDF opens");
+    let mut names: Vec<String> = document
+        .objects
+        .values()
+        .filter_map(|object| object.as_dict().ok())
+        .filter(|dict| {
+            dict.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"FontDescriptor".as_slice())
+        })
+        .filter(|dict| {
+            [b"FontFile".as_slice(), b"FontFile2", b"FontFile3"]
+                .iter()
+                .any(|key| dict.has(key))
+        })
+        .filter_map(|dict| dict.get(b"FontName").and_then(|n| n.as_name()).ok())
+        .map(|name| {
+            // A subset is named "ABCDEF+Family-Style".
+            let name = String::from_utf8_lossy(name);
+            name.split_once('+')
+                .map_or(name.to_string(), |(_, family)| family.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 fn squash(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{ad}' | '\u{2010}'))
