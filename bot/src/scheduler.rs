@@ -38,7 +38,8 @@ use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
 use medcab_core::notices::{self, feed};
 use medcab_core::{
-    Clock, accounts, inspections, reminders, retention, second_factor, telegram_users,
+    Clock, accounts, inspections, reminders, retention, second_factor, session_files,
+    telegram_users,
 };
 use reqwest::Url;
 use sqlx::PgPool;
@@ -310,9 +311,10 @@ async fn withdraw_qr_codes(
 const CARD_BATCH: i64 = 100;
 
 /// Edits the cards with personal data of sessions that ended to a closed
-/// placeholder (in the user's language, with the way back to the menu):
-/// a phone left unlocked on the table shows no passport. Best effort: a
-/// card deleted or too old to edit stays as it is.
+/// placeholder (in the user's language, with the way back to the menu),
+/// and deletes the files those sessions sent: a phone left unlocked on the
+/// table shows no passport. Best effort: a card deleted or too old to edit
+/// stays as it is.
 async fn close_cards(
     db: &PgPool,
     enrolments: &Enrolments,
@@ -346,6 +348,26 @@ async fn close_cards(
             }
         }
         if i64::try_from(closed.len()).unwrap_or(i64::MAX) < CARD_BATCH {
+            break;
+        }
+    }
+    loop {
+        let ended = session_files::take_ended(db, now, CARD_BATCH).await?;
+        total += ended.len();
+        for &(user_id, message) in &ended {
+            let Ok(message) = i32::try_from(message) else {
+                continue;
+            };
+            let chat = ChatId(user_id.private_chat());
+            if let Err(error) = enrolments
+                .bot
+                .delete_message(chat, MessageId(message))
+                .await
+            {
+                tracing::info!(%error, "cannot delete a file of an ended session");
+            }
+        }
+        if i64::try_from(ended.len()).unwrap_or(i64::MAX) < CARD_BATCH {
             return Ok(total);
         }
     }
@@ -483,8 +505,10 @@ mod tests {
         .await
         .unwrap();
         assert!(ticked.skipped);
-        // Its tick ends (here: its task is aborted mid-tick): the lock goes.
-        drop(other);
+        // Its tick ends: the lock goes. (A dropped transaction rolls back
+        // only when its connection is next used, so the test ends it
+        // itself rather than race the pool.)
+        other.rollback().await.unwrap();
         let ticked = tick(
             &db,
             &clock,

@@ -39,6 +39,7 @@ pub mod retention;
 pub mod review;
 pub mod second_factor;
 pub mod security_events;
+pub mod session_files;
 pub mod telegram_users;
 pub mod totp;
 pub mod updates;

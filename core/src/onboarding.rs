@@ -250,6 +250,14 @@ mod tests {
             .to_utc()
     }
 
+    /// The register's practitioner, on their own phone.
+    const OWNER: UserId = UserId::from_stored(1);
+    /// Applicants who typed the owner's СНИЛС with their own phones.
+    const APPLICANT: UserId = UserId::from_stored(2);
+    const OTHER_APPLICANT: UserId = UserId::from_stored(3);
+    /// Another Telegram account on the owner's phone number.
+    const OWNERS_NEW_ACCOUNT: UserId = UserId::from_stored(5);
+
     const SNILS: &str = "112-233-445 95";
     const OWNER_PHONE: &str = "+79991234567";
     const HEADER: &str = "snils,full_name,birth_date,phone,specialty,position,organisation,region,accreditation_number,accreditation_valid_until";
@@ -316,42 +324,42 @@ mod tests {
         at_snils(
             &db,
             &vault,
-            UserId::from_stored(1),
-            &applicant_phone(UserId::from_stored(1)),
+            OWNER,
+            &applicant_phone(OWNER),
         )
         .await;
         assert_eq!(
-            apply_for_activation(&db, &vault, &registry, UserId::from_stored(1), now())
+            apply_for_activation(&db, &vault, &registry, OWNER, now())
                 .await
                 .unwrap(),
             Applying::NotNow
         );
         assert_eq!(
-            accounts::step(&db, UserId::from_stored(1)).await.unwrap(),
+            accounts::step(&db, OWNER).await.unwrap(),
             Some(Step::Snils)
         );
 
-        applicant(&db, &vault, &registry, UserId::from_stored(2)).await;
+        applicant(&db, &vault, &registry, APPLICANT).await;
         assert_eq!(
-            accounts::step(&db, UserId::from_stored(2)).await.unwrap(),
+            accounts::step(&db, APPLICANT).await.unwrap(),
             Some(Step::SecondFactor)
         );
         assert!(
-            !accounts::is_confirmed(&db, UserId::from_stored(2))
+            !accounts::is_confirmed(&db, APPLICANT)
                 .await
                 .unwrap()
         );
         // A second press finds the user past the СНИЛС step.
         assert_eq!(
-            apply_for_activation(&db, &vault, &registry, UserId::from_stored(2), now())
+            apply_for_activation(&db, &vault, &registry, APPLICANT, now())
                 .await
                 .unwrap(),
             Applying::NotNow
         );
         // A second applicant naming the same СНИЛС is not told it is taken.
-        applicant(&db, &vault, &registry, UserId::from_stored(3)).await;
+        applicant(&db, &vault, &registry, OTHER_APPLICANT).await;
         assert_eq!(
-            accounts::step(&db, UserId::from_stored(3)).await.unwrap(),
+            accounts::step(&db, OTHER_APPLICANT).await.unwrap(),
             Some(Step::SecondFactor)
         );
     }
@@ -362,16 +370,16 @@ mod tests {
         let empty = empty_register(&db, &vault);
         // Two applicants typed the owner's СНИЛС while the register did not
         // know it yet.
-        applicant(&db, &vault, &empty, UserId::from_stored(2)).await;
-        applicant(&db, &vault, &empty, UserId::from_stored(3)).await;
+        applicant(&db, &vault, &empty, APPLICANT).await;
+        applicant(&db, &vault, &empty, OTHER_APPLICANT).await;
         let registry = register(&db, &vault).await;
 
-        at_snils(&db, &vault, UserId::from_stored(1), OWNER_PHONE).await;
+        at_snils(&db, &vault, OWNER, OWNER_PHONE).await;
         let matched = submit_snils(
             &db,
             &vault,
             &registry,
-            UserId::from_stored(1),
+            OWNER,
             &Snils::parse(SNILS).unwrap(),
             now(),
         )
@@ -384,12 +392,12 @@ mod tests {
             }
         );
         assert!(
-            accounts::is_confirmed(&db, UserId::from_stored(1))
+            accounts::is_confirmed(&db, OWNER)
                 .await
                 .unwrap()
         );
         assert_eq!(
-            events(&db, UserId::from_stored(1)).await,
+            events(&db, OWNER).await,
             ["snils_reclaimed"]
         );
         for squatter in [2, 3].map(UserId::from_stored) {
@@ -430,15 +438,15 @@ mod tests {
         at_snils(
             &db,
             &vault,
-            UserId::from_stored(2),
-            &applicant_phone(UserId::from_stored(2)),
+            APPLICANT,
+            &applicant_phone(APPLICANT),
         )
         .await;
         let typed = submit_snils(
             &db,
             &vault,
             &registry,
-            UserId::from_stored(2),
+            APPLICANT,
             &Snils::parse(SNILS).unwrap(),
             now(),
         )
@@ -447,17 +455,17 @@ mod tests {
         // The same answer as for a СНИЛС the register does not know.
         assert_eq!(typed, RegistryMatch::NoMatch);
         assert_eq!(
-            apply_for_activation(&db, &vault, &registry, UserId::from_stored(2), now())
+            apply_for_activation(&db, &vault, &registry, APPLICANT, now())
                 .await
                 .unwrap(),
             Applying::InRegister
         );
         assert_eq!(
-            accounts::step(&db, UserId::from_stored(2)).await.unwrap(),
+            accounts::step(&db, APPLICANT).await.unwrap(),
             Some(Step::Snils)
         );
         assert_eq!(
-            events(&db, UserId::from_stored(2)).await,
+            events(&db, APPLICANT).await,
             ["activation_refused_in_register"]
         );
     }
@@ -467,12 +475,12 @@ mod tests {
         let vault = Vault::new(&DataKey::generate());
         let registry = register(&db, &vault).await;
         let snils = Snils::parse(SNILS).unwrap();
-        at_snils(&db, &vault, UserId::from_stored(1), OWNER_PHONE).await;
+        at_snils(&db, &vault, OWNER, OWNER_PHONE).await;
         submit_snils(
             &db,
             &vault,
             &registry,
-            UserId::from_stored(1),
+            OWNER,
             &snils,
             now(),
         )
@@ -480,13 +488,13 @@ mod tests {
         .unwrap();
         // The same phone on another Telegram account (a new account, or a
         // reassigned number).
-        at_snils(&db, &vault, UserId::from_stored(5), OWNER_PHONE).await;
+        at_snils(&db, &vault, OWNERS_NEW_ACCOUNT, OWNER_PHONE).await;
         assert_eq!(
             submit_snils(
                 &db,
                 &vault,
                 &registry,
-                UserId::from_stored(5),
+                OWNERS_NEW_ACCOUNT,
                 &snils,
                 now()
             )
@@ -495,16 +503,16 @@ mod tests {
             RegistryMatch::HeldByConfirmed
         );
         assert!(
-            accounts::is_confirmed(&db, UserId::from_stored(1))
+            accounts::is_confirmed(&db, OWNER)
                 .await
                 .unwrap()
         );
         assert_eq!(
-            accounts::step(&db, UserId::from_stored(5)).await.unwrap(),
+            accounts::step(&db, OWNERS_NEW_ACCOUNT).await.unwrap(),
             Some(Step::Snils)
         );
         assert_eq!(
-            events(&db, UserId::from_stored(5)).await,
+            events(&db, OWNERS_NEW_ACCOUNT).await,
             ["snils_link_conflict"]
         );
         // Tried again the same day: refused again, warned once.
@@ -513,7 +521,7 @@ mod tests {
                 &db,
                 &vault,
                 &registry,
-                UserId::from_stored(5),
+                OWNERS_NEW_ACCOUNT,
                 &snils,
                 now()
             )
@@ -538,8 +546,8 @@ mod tests {
         at_snils(
             &db,
             &vault,
-            UserId::from_stored(1),
-            &applicant_phone(UserId::from_stored(1)),
+            OWNER,
+            &applicant_phone(OWNER),
         )
         .await;
         let snils = Snils::parse(SNILS).unwrap();
@@ -549,7 +557,7 @@ mod tests {
                     &db,
                     &vault,
                     &registry,
-                    UserId::from_stored(1),
+                    OWNER,
                     &snils,
                     now()
                 )
@@ -564,7 +572,7 @@ mod tests {
                 &db,
                 &vault,
                 &registry,
-                UserId::from_stored(1),
+                OWNER,
                 &snils,
                 now()
             )
@@ -573,15 +581,15 @@ mod tests {
             RegistryMatch::TooManyTries { until }
         );
         assert_eq!(
-            events(&db, UserId::from_stored(1)).await,
+            events(&db, OWNER).await,
             ["snils_rate_limited"]
         );
         // Another user is not limited by the first one's tries.
         at_snils(
             &db,
             &vault,
-            UserId::from_stored(2),
-            &applicant_phone(UserId::from_stored(2)),
+            APPLICANT,
+            &applicant_phone(APPLICANT),
         )
         .await;
         assert_eq!(
@@ -589,7 +597,7 @@ mod tests {
                 &db,
                 &vault,
                 &registry,
-                UserId::from_stored(2),
+                APPLICANT,
                 &snils,
                 now()
             )
@@ -603,7 +611,7 @@ mod tests {
                 &db,
                 &vault,
                 &registry,
-                UserId::from_stored(1),
+                OWNER,
                 &snils,
                 until
             )

@@ -274,6 +274,16 @@ async fn every_file_refusal_has_its_message_and_keeps_the_details(app: TestApp) 
         stored[1].issued_on,
         chrono::NaiveDate::from_ymd_opt(2024, 4, 15).unwrap()
     );
+    // Every file sent, too early, refused or stored, has left the chat:
+    // a scan of a document is not left on the phone.
+    let chat = anna.chat().await;
+    let sent: Vec<_> = chat
+        .messages
+        .iter()
+        .filter(|m| m.from == medcab_sandbox::From::User && m.document.is_some())
+        .collect();
+    assert_eq!(sent.len(), 5, "{sent:?}");
+    assert!(sent.iter().all(|m| m.deleted), "{sent:?}");
 }
 
 #[medcab_e2e::test]
@@ -406,6 +416,20 @@ async fn the_owner_gets_a_stored_file_back_from_its_card(app: TestApp) {
         "the file cannot be forwarded or saved"
     );
     assert_eq!(sent.body(), "Диплом");
+
+    // The session that allowed it ends (idle): the file leaves the chat
+    // with the card, once.
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(
+        app.scheduler_tick().await.cards_closed,
+        2,
+        "the card and the file"
+    );
+    let chat = anna
+        .wait_for(|chat| chat.message(sent.message_id).is_some_and(|m| m.deleted))
+        .await;
+    assert!(chat.message(card.message_id).is_some_and(|m| !m.deleted));
+    assert_eq!(app.scheduler_tick().await.cards_closed, 0);
 }
 
 #[medcab_e2e::test]

@@ -824,3 +824,25 @@ async fn the_card_of_a_certificate_request_says_what_was_ordered(db: PgPool) {
     );
     app.finish().await;
 }
+
+/// A practitioner's document the operator opened leaves the operator's
+/// chat when the staff session ends (idle 15 min), not before.
+#[medcab_e2e::test]
+async fn an_opened_document_leaves_the_operators_chat_with_the_staff_session(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    submitted_activation(&app, &anna).await;
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/review").await;
+    let file = olga.press("📄 1. Паспорт").await;
+    assert!(file.document.is_some(), "{file:?}");
+
+    app.clock.advance(chrono::Duration::minutes(5));
+    app.scheduler_tick().await;
+    let chat = olga.chat().await;
+    assert!(chat.message(file.message_id).is_some_and(|m| !m.deleted));
+
+    app.clock.advance(chrono::Duration::minutes(11));
+    app.scheduler_tick().await;
+    olga.wait_for(|chat| chat.message(file.message_id).is_some_and(|m| m.deleted))
+        .await;
+}

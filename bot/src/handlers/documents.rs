@@ -40,6 +40,7 @@ use medcab_core::documents::{
 use medcab_core::domain::{PassportNumber, Snils};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Entity};
+use medcab_core::session_files;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::net::Download;
@@ -651,13 +652,17 @@ async fn send_file(
         return screen::say(bot, chat_id, t.msg("button-outdated")).await;
     };
     let caption = kind_name(t, document.kind);
-    bot.send_document(
-        chat_id,
-        InputFile::memory(content).file_name(document.file_name.clone()),
-    )
-    .caption(caption)
-    .protect_content(true)
-    .await?;
+    let sent = bot
+        .send_document(
+            chat_id,
+            InputFile::memory(content).file_name(document.file_name.clone()),
+        )
+        .caption(caption)
+        .protect_content(true)
+        .await?;
+    // Leaves the chat with the session that allowed it.
+    let session = session_files::Session::Practitioner;
+    session_files::remember(db, owner, i64::from(sent.id.0), session, now).await?;
     Ok(())
 }
 
@@ -736,6 +741,8 @@ async fn answer(
             _ => "until",
         };
         let reason = t.msg_with("doc-file-too-early", [("missing", Arg::Text(missing))]);
+        // A scan of a passport or a diploma: not left in the chat.
+        code_entry::forget_message(&bot, &msg).await;
         return screen::show(&bot, msg.chat.id, refused(t, &draft, max, reason)).await;
     }
     match draft.step {
@@ -934,6 +941,7 @@ async fn take_file(
     // Telegram states the size: a file over the limit is refused without
     // downloading it. Core checks the bytes themselves again.
     if file.size > max {
+        code_entry::forget_message(bot, msg).await;
         let reason = file_reason(
             t,
             FileRejection::TooLarge {
@@ -949,7 +957,11 @@ async fn take_file(
     {
         tracing::info!(%error, "could not show the upload action");
     }
-    let bytes = match download(bot, &file.id).await {
+    let downloaded = download(bot, &file.id).await;
+    // Whatever becomes of it, the file leaves the chat: stored, it is
+    // sealed and opened from its card; refused, it is sent again.
+    code_entry::forget_message(bot, msg).await;
+    let bytes = match downloaded {
         Ok(bytes) => bytes,
         Err(error) => {
             tracing::warn!(%error, "could not download a document");

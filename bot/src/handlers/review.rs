@@ -32,6 +32,7 @@ use medcab_core::applications::{ApplicationError, Kind, Note, NoteError, Status}
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
 use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewError};
+use medcab_core::session_files;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
@@ -784,16 +785,20 @@ async fn send_document(
             ("number", Arg::Text(&card.application.number)),
         ],
     );
-    bot.send_document(
-        chat_id,
-        InputFile::memory(content).file_name(cited.file_name.clone()),
-    )
-    .caption(caption)
-    .parse_mode(ParseMode::Html)
-    // The file is a practitioner's personal document: not to be
-    // forwarded or saved out of the chat.
-    .protect_content(true)
-    .await?;
+    let sent = bot
+        .send_document(
+            chat_id,
+            InputFile::memory(content).file_name(cited.file_name.clone()),
+        )
+        .caption(caption)
+        .parse_mode(ParseMode::Html)
+        // The file is a practitioner's personal document: not to be
+        // forwarded or saved out of the chat, and gone from it when the
+        // operator's staff session ends.
+        .protect_content(true)
+        .await?;
+    let session = session_files::Session::Staff;
+    session_files::remember(db, operator, i64::from(sent.id.0), session, now).await?;
     Ok(())
 }
 
