@@ -672,6 +672,21 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn an_accreditation_reminder_waits_for_the_end_of_quiet_hours(db: PgPool) {
+        add(
+            &db,
+            &Practitioner {
+                accreditation_valid_until: Some(date(2027, 11, 25)),
+                ..practitioner(1)
+            },
+        )
+        .await;
+        let night = at("2026-11-25T20:30:00Z"); // 23:30 in Moscow
+        assert_eq!(enqueue_due(&db, today(), night).await.unwrap(), 1);
+        assert_eq!(rows(&db).await[0].4, at("2026-11-26T05:00:00Z"), "08:00");
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn the_previous_versions_reminders_count_as_sent(db: PgPool) {
         let until = date(2027, 11, 1);
         add(
