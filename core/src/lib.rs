@@ -5,6 +5,7 @@
 //! its tables; the SQL that touches a table lives in the module that owns it.
 
 pub mod accounts;
+pub mod accreditation;
 pub mod api_clients;
 pub mod applications;
 pub mod audience;

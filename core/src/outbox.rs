@@ -450,6 +450,22 @@ pub enum Push {
         #[serde(with = "wire::date")]
         date: NaiveDate,
     },
+    /// One of the accreditation's reminders
+    /// ([`crate::qualification::THRESHOLDS`]): `months` before it runs out
+    /// on `date` (`days` left), what to do now (`stage`: collecting, the
+    /// filing month, late) and the month to file in. Replaces the two
+    /// above, which stay for the rows they wrote.
+    #[serde(rename = "accreditation-reminder-push")]
+    AccreditationReminder {
+        months: u32,
+        days: i64,
+        #[serde(with = "wire::date")]
+        date: NaiveDate,
+        #[serde(with = "wire::code")]
+        stage: crate::qualification::Stage,
+        #[serde(with = "wire::month")]
+        filing: crate::qualification::CalendarMonth,
+    },
 }
 
 /// Whom an inspection concerns and what it is.
@@ -529,6 +545,25 @@ mod wire {
         }
     }
 
+    /// A calendar month as «ММ.ГГГГ».
+    pub mod month {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use crate::qualification::CalendarMonth;
+
+        pub fn serialize<S: Serializer>(month: &CalendarMonth, out: S) -> Result<S::Ok, S::Error> {
+            out.serialize_str(&format!("{:02}.{:04}", month.month(), month.year()))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<CalendarMonth, D::Error> {
+            let text = String::deserialize(input)?;
+            NaiveDate::parse_from_str(&format!("01.{text}"), "%d.%m.%Y")
+                .map(CalendarMonth::of)
+                .map_err(serde::de::Error::custom)
+        }
+    }
+
     /// A value with a stable code (`as_str` / `parse`), stored as the code.
     pub mod code {
         use serde::{Deserialize, Deserializer, Serializer};
@@ -564,7 +599,8 @@ mod wire {
         codes!(
             crate::applications::Status,
             crate::documents::DocumentKind,
-            crate::inspections::InspectionKind
+            crate::inspections::InspectionKind,
+            crate::qualification::Stage
         );
     }
 
@@ -691,6 +727,20 @@ pub async fn enqueue(
     )
     .fetch_optional(tx)
     .await
+}
+
+/// Which of `keys` were written already (by [`enqueue`] or
+/// [`enqueue_many`]; remembered after their rows are gone): for a rule that
+/// must know what it sent, such as the accreditation's thresholds, where a
+/// later one covers the earlier.
+pub async fn written_keys(
+    db: &PgPool,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let found = sqlx::query_scalar!("SELECT key FROM outbox_dedup WHERE key = ANY($1)", keys)
+        .fetch_all(db)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Adds many notifications in one statement (a broadcast's recipients, a

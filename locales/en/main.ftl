@@ -86,6 +86,7 @@ help =
 
     /start — start and open the main menu
     /menu — the main menu
+    /accreditation — accreditation: valid until when, when to collect the portfolio and the month to file in
     /settings — notifications: what to send, quiet hours, time zone
     /language — change the language (русский / English)
     /privacy — consent to the processing of personal data
@@ -132,6 +133,7 @@ button-outdated = This button is out of date. Open /menu.
 ## Telegram's command menu (no markup, at most 256 characters)
 
 command-start = Start
+command-accreditation = Accreditation: dates and what to do
 command-menu = Main menu
 command-help = Help
 command-language = Язык / Language

@@ -69,6 +69,27 @@ accreditation-expiring-push =
     ⚠️ <b>Your accreditation expires { push-when }</b> ({ $date }).
     Without a valid accreditation you may not keep practising in your specialty. Apply for periodic accreditation under "📨 My applications" if you have not yet.
 
+# A reminder of the thresholds table (12, 6, 3, 2 months, and 1 month: late).
+# $months: how many months before; $days, $date: days left and the end date;
+# $stage: collecting, filing_month or late; $month, $year: the month to file in.
+accreditation-reminder-push =
+    { $stage ->
+        [filing_month] 📝 <b>Accreditation: file this month</b>
+        [late] ⚠️ <b>Accreditation: the month to file in has passed</b>
+       *[collecting] 🩺 <b>Accreditation: time to prepare the portfolio</b>
+    }
+    Your accreditation is valid until { $date } — { accreditation-days-left }.
+
+    { $stage ->
+        [filing_month] { accreditation-filing-how }
+        [late] File the portfolio as soon as you can: the decision takes about 35 working days. The recommended month was { accreditation-month }.
+       *[collecting] { $months ->
+            [12] Start collecting the portfolio: the report on your professional activity for the five years, the professional development certificates, the credits on the NMO portal.
+           *[other] Check that your education hours are enough (144 hours, at least 74 of them in professional development programmes) and that your report on professional activity is ready.
+        } File { accreditation-month-in }.
+    }
+    More: /accreditation
+
 ## To operators: proposed from the feed (core::notices)
 
 feed-proposals-push =

@@ -1,6 +1,7 @@
 //! End-to-end: the real bot, driven through the sandbox as a phone would,
 //! against a real PostgreSQL (a database per test) and a real Redis.
 
+mod accreditation;
 mod activation;
 mod applications;
 mod availability;

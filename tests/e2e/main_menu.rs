@@ -133,11 +133,24 @@ async fn the_command_menu_is_set_in_both_languages(app: TestApp) {
     assert_eq!(
         names(&russian),
         [
-            "start", "menu", "settings", "language", "privacy", "forget", "help", "cancel",
+            "start",
+            "menu",
+            "accreditation",
+            "settings",
+            "language",
+            "privacy",
+            "forget",
+            "help",
+            "cancel",
         ],
         "the staff commands are in operators' own chats only"
     );
     assert_eq!(names(&english), names(&russian));
     assert_eq!(russian[1].description, "Главное меню");
     assert_eq!(english[1].description, "Main menu");
+    assert_eq!(russian[2].description, "Аккредитация: сроки и что делать");
+    assert_eq!(
+        english[2].description,
+        "Accreditation: dates and what to do"
+    );
 }

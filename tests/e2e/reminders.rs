@@ -1,6 +1,7 @@
 //! Reminders reach the practitioner's phone on the right days: 90, 30 and
-//! 7 days before a document runs out, when the periodic-accreditation
-//! window opens, and 7 days and 1 day before an inspection. The bot's clock
+//! 7 days before a document runs out, twelve months before the
+//! accreditation does (its other thresholds are in `accreditation.rs`), and
+//! 7 days and 1 day before an inspection. The bot's clock
 //! is moved day by day and the scheduler ticks as it would in production.
 
 use chrono::{Days, NaiveDate};
@@ -143,7 +144,7 @@ async fn reminders_switched_off_in_settings_do_not_come(app: TestApp) {
 }
 
 #[medcab_e2e::test]
-async fn the_accreditation_window_opens_twelve_months_before(app: TestApp) {
+async fn the_accreditation_reminds_first_twelve_months_before(app: TestApp) {
     let ends = today(&app)
         .checked_add_months(chrono::Months::new(12))
         .unwrap()
@@ -157,7 +158,7 @@ async fn the_accreditation_window_opens_twelve_months_before(app: TestApp) {
             },
         )
         .await;
-    const WINDOW: &str = "Можно подавать документы на периодическую аккредитацию";
+    const WINDOW: &str = "Аккредитация: пора готовить портфолио";
 
     app.scheduler_tick().await;
     assert!(
@@ -169,6 +170,11 @@ async fn the_accreditation_window_opens_twelve_months_before(app: TestApp) {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(
         sent[0].contains(&ends.format("%d.%m.%Y").to_string()),
+        "{}",
+        sent[0]
+    );
+    assert!(
+        sent[0].contains("Начните собирать портфолио"),
         "{}",
         sent[0]
     );

@@ -132,6 +132,24 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
                 ("date", Shown::Text(reader.date(*date))),
             ],
         ),
+        Push::AccreditationReminder {
+            months,
+            days,
+            date,
+            stage,
+            filing,
+        } => (
+            "accreditation-reminder-push",
+            vec![
+                ("months", Shown::Number(i64::from(*months))),
+                ("days", Shown::Number(*days)),
+                ("date", Shown::Text(reader.date(*date))),
+                ("stage", text(stage.as_str())),
+                ("month", Shown::Number(i64::from(filing.month()))),
+                // A text: a year is not a quantity to group into thousands.
+                ("year", Shown::Text(filing.year().to_string())),
+            ],
+        ),
     }
 }
 
@@ -286,6 +304,13 @@ mod tests {
             },
             Push::AccreditationWindow { days: 365, date },
             Push::AccreditationExpiring { days: 90, date },
+            Push::AccreditationReminder {
+                months: 3,
+                days: 92,
+                date,
+                stage: medcab_core::qualification::Stage::FilingMonth,
+                filing: medcab_core::qualification::CalendarMonth::of(date),
+            },
         ];
         for push in &pushes {
             match push {
@@ -305,7 +330,8 @@ mod tests {
                 | Push::InspectionCancelled { .. }
                 | Push::DocumentExpiring { .. }
                 | Push::AccreditationWindow { .. }
-                | Push::AccreditationExpiring { .. } => {}
+                | Push::AccreditationExpiring { .. }
+                | Push::AccreditationReminder { .. } => {}
             }
         }
         pushes
@@ -418,6 +444,9 @@ mod tests {
                 "args": {"days": 365, "date": "01.03.2027"}}),
             json!({"key": "accreditation-expiring-push",
                 "args": {"days": 90, "date": "01.03.2027"}}),
+            json!({"key": "accreditation-reminder-push", "args": {
+                "months": 12, "days": 365, "date": "01.03.2027",
+                "stage": "collecting", "filing": "12.2026"}}),
         ];
         assert_eq!(stored.len(), every_push().len(), "a row of every kind");
         for row in stored {
@@ -479,6 +508,56 @@ mod tests {
             }
         }
         assert!(found.is_empty(), "Fluent ids in core: {found:#?}");
+    }
+
+    /// The accreditation's reminder says what to do now, with the month
+    /// to file in named and the days in Russian plurals.
+    #[test]
+    fn an_accreditation_reminder_says_what_to_do_now() {
+        use medcab_core::qualification::{CalendarMonth, Stage};
+        let until = NaiveDate::from_ymd_opt(2029, 5, 20).unwrap();
+        let reminder = |months, days, stage| {
+            let payload = Payload::new(Push::AccreditationReminder {
+                months,
+                days,
+                date: until,
+                stage,
+                filing: CalendarMonth::of(NaiveDate::from_ymd_opt(2029, 3, 1).unwrap()),
+            });
+            render(Texts::new(Language::Ru), &Brand::default(), &payload)
+        };
+        let twelve = reminder(12, 365, Stage::Collecting);
+        assert!(twelve.contains("Начните собирать портфолио"), "{twelve}");
+        assert!(twelve.contains("в марте 2029"), "{twelve}");
+        assert!(twelve.contains("осталось 365 дней"), "{twelve}");
+        assert!(twelve.contains("20.05.2029"), "{twelve}");
+        let six = reminder(6, 181, Stage::Collecting);
+        assert!(six.contains("хватает ли часов обучения"), "{six}");
+        assert!(six.contains("остался 181 день"), "{six}");
+        let filing = reminder(2, 62, Stage::FilingMonth);
+        assert!(
+            filing.contains("подайте документы в этом месяце"),
+            "{filing}"
+        );
+        assert!(filing.contains("осталось 62 дня"), "{filing}");
+        let late = reminder(1, 30, Stage::Late);
+        assert!(late.contains("срок подачи документов прошёл"), "{late}");
+        assert!(late.contains("март 2029"), "{late}");
+        let english = render(
+            Texts::new(Language::En),
+            &Brand::default(),
+            &Payload::new(Push::AccreditationReminder {
+                months: 1,
+                days: 1,
+                date: until,
+                stage: Stage::Late,
+                filing: CalendarMonth::of(NaiveDate::from_ymd_opt(2029, 3, 1).unwrap()),
+            }),
+        );
+        assert!(
+            english.contains("1 day left") && english.contains("March 2029"),
+            "{english}"
+        );
     }
 
     /// A time in a push reads in the recipient's zone, at delivery.

@@ -10,6 +10,7 @@ use medcab_core::login_confirmations::{MATCH_NUMBERS, Response};
 use teloxide::types::Update;
 use uuid::Uuid;
 
+use super::accreditation::AccrAction;
 use super::applications::AppAction;
 use super::broadcast::BcAction;
 use super::documents::DocAction;
@@ -97,6 +98,8 @@ pub enum Action {
     Op(OpAction),
     /// A button of /settings.
     Set(SetAction),
+    /// A button of «🩺 Аккредитация».
+    Accr(AccrAction),
     /// An operator's button of /notice, /inspection and /notices.
     Bc(BcAction),
 }
@@ -135,6 +138,7 @@ impl Action {
             Action::Edu(action) => format!("ed:{}", action.encode()),
             Action::Hours(action) => format!("hr:{}", action.encode()),
             Action::Set(action) => format!("set:{}", action.encode()),
+            Action::Accr(action) => format!("acr:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
         }
     }
@@ -185,6 +189,7 @@ impl Action {
             Some(("ed", rest)) => EduAction::parse(rest).map(Action::Edu),
             Some(("hr", rest)) => HoursAction::parse(rest).map(Action::Hours),
             Some(("set", rest)) => SetAction::parse(rest).map(Action::Set),
+            Some(("acr", rest)) => AccrAction::parse(rest).map(Action::Accr),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
             _ => None,
         }
@@ -237,6 +242,7 @@ mod tests {
         actions.extend(EduAction::examples().into_iter().map(Action::Edu));
         actions.extend(HoursAction::examples().into_iter().map(Action::Hours));
         actions.extend(SetAction::examples().into_iter().map(Action::Set));
+        actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
         for action in actions {
             let data = action.encode();
@@ -302,6 +308,12 @@ mod tests {
             "bc:",
             "bc:pub:0",
             "bc:kind:planned",
+            "acr:",
+            "acr:r:",
+            "acr:r:y",
+            "acr:r:yes:m",
+            "acr:r:y:x",
+            "acr:r:n:m:1",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }

@@ -28,6 +28,8 @@ pub enum Command {
     Cancel,
     /// Which notifications come, and when.
     Settings,
+    /// Where the accreditation stands and what to do next.
+    Accreditation,
     /// Operators: the next application of the review queue.
     Review,
     /// Operators: second-factor resets waiting for approval.
@@ -47,6 +49,7 @@ pub fn menu(t: Texts) -> Vec<BotCommand> {
     vec![
         BotCommand::new("start", t.msg("command-start")),
         BotCommand::new("menu", t.msg("command-menu")),
+        BotCommand::new("accreditation", t.msg("command-accreditation")),
         BotCommand::new("settings", t.msg("command-settings")),
         BotCommand::new("language", t.msg("command-language")),
         BotCommand::new("privacy", t.msg("command-privacy")),

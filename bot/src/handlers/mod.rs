@@ -4,6 +4,9 @@
 //! parse what the user sent, call core, and render through [`Texts`]; rules
 //! of the domain live in `medcab-core`, not here.
 
+// Public for «НМО и аккредитация», which opens its screen
+// (`accreditation::open_from_qualification`).
+pub mod accreditation;
 mod actions;
 mod applications;
 mod broadcast;
@@ -178,7 +181,8 @@ fn onboarding_routes() -> UpdateHandler<HandlerError> {
 fn active_messages() -> UpdateHandler<HandlerError> {
     let commands = teloxide::filter_command::<Command, _>()
         .branch(case![Command::Start(payload)].endpoint(main_menu::start))
-        .branch(case![Command::Menu].endpoint(main_menu::show));
+        .branch(case![Command::Menu].endpoint(main_menu::show))
+        .branch(case![Command::Accreditation].endpoint(accreditation::command));
     dptree::entry()
         .branch(commands)
         .branch(case![State::ChoosingLanguage].endpoint(language::use_the_buttons))
@@ -232,7 +236,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Doc(action)].endpoint(documents::press))
         .branch(case![Action::App(action)].endpoint(applications::press))
         .branch(case![Action::Edu(action)].endpoint(education::press))
-        .branch(case![Action::Hours(action)].endpoint(qualification::hours::press));
+        .branch(case![Action::Hours(action)].endpoint(qualification::hours::press))
+        .branch(case![Action::Accr(action)].endpoint(accreditation::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)

@@ -32,6 +32,7 @@ use sqlx::{PgConnection, PgPool};
 use crate::UserId;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
+use crate::qualification::AccreditationDocument;
 
 pub use file::{DEFAULT_MAX_BYTES, FileRejection, FileType, check_file, stored_file_name};
 pub use meta::{DocumentKind, DocumentMeta, MetaRejection, ValidUntilRule, is_expired, validate};
@@ -526,6 +527,34 @@ pub async fn delete(
     history::record(&mut tx, vault, change, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The dates of the practitioner's accreditation documents on file (a
+/// выписка or an old свидетельство), for [`crate::accreditation`]: the
+/// dates are in clear, so nothing is opened.
+pub async fn accreditations(
+    db: &PgPool,
+    owner_id: UserId,
+) -> Result<Vec<AccreditationDocument>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT issued_on, valid_until AS "valid_until!"
+        FROM documents
+        WHERE owner_id = $1 AND kind = 'accreditation' AND deleted_at IS NULL
+          AND valid_until IS NOT NULL
+        ORDER BY id
+        "#,
+        owner_id.get(),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| AccreditationDocument {
+            issued_on: row.issued_on,
+            valid_until: row.valid_until,
+        })
+        .collect())
 }
 
 /// /forget: deletes every document of the practitioner for good, deleted

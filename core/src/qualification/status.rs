@@ -191,6 +191,31 @@ pub enum Stage {
     Expired,
 }
 
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::Early,
+        Stage::Collecting,
+        Stage::FilingMonth,
+        Stage::Late,
+        Stage::Expired,
+    ];
+
+    /// A stable code, for stored pushes and the bot's Fluent selectors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Early => "early",
+            Stage::Collecting => "collecting",
+            Stage::FilingMonth => "filing_month",
+            Stage::Late => "late",
+            Stage::Expired => "expired",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|stage| stage.as_str() == code)
+    }
+}
+
 /// The accreditation's standing on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccreditationStatus {
@@ -277,6 +302,14 @@ mod tests {
         for (until, report, expected) in cases {
             assert_eq!(filing_month(until, report), expected, "{until} {report:?}");
         }
+    }
+
+    #[test]
+    fn stage_codes_round_trip() {
+        for stage in Stage::ALL {
+            assert_eq!(Stage::parse(stage.as_str()), Some(stage));
+        }
+        assert_eq!(Stage::parse("soon"), None);
     }
 
     #[test]

@@ -21,8 +21,10 @@ use std::fmt;
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
+use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::domain::{PhoneNumber, Snils};
+use crate::qualification::RegisterAccreditation;
 
 pub use http::HttpRegistry;
 pub use import::{ImportError, ImportReport, SkippedRow, import_csv};
@@ -103,6 +105,35 @@ impl Registry {
             Registry::Http(http) => http.find(snils).await,
         }
     }
+}
+
+/// What the imported register says of the accreditation of a linked,
+/// confirmed practitioner (an unconfirmed applicant's claim to a СНИЛС
+/// shows them nothing of its entry). The number and the date are in clear:
+/// nothing is opened.
+pub async fn accreditation_of(
+    db: &PgPool,
+    user_id: UserId,
+) -> Result<RegisterAccreditation, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        SELECT r.accreditation_number IS NOT NULL AS "has_number!",
+               r.accreditation_valid_until
+        FROM accounts a
+        JOIN registry_entries r ON r.snils_index = a.snils_index
+        WHERE a.telegram_user_id = $1 AND a.linked_at IS NOT NULL
+          AND a.confirmed_at IS NOT NULL
+        "#,
+        user_id.get(),
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row
+        .map(|row| RegisterAccreditation {
+            has_number: row.has_number,
+            valid_until: row.accreditation_valid_until,
+        })
+        .unwrap_or_default())
 }
 
 /// Blind index kinds shared with every table that stores a СНИЛС or a phone.
