@@ -321,34 +321,21 @@ mod tests {
         let registry = empty_register(&db, &vault);
 
         // No СНИЛС yet: an old or forged button links nothing.
-        at_snils(
-            &db,
-            &vault,
-            OWNER,
-            &applicant_phone(OWNER),
-        )
-        .await;
+        at_snils(&db, &vault, OWNER, &applicant_phone(OWNER)).await;
         assert_eq!(
             apply_for_activation(&db, &vault, &registry, OWNER, now())
                 .await
                 .unwrap(),
             Applying::NotNow
         );
-        assert_eq!(
-            accounts::step(&db, OWNER).await.unwrap(),
-            Some(Step::Snils)
-        );
+        assert_eq!(accounts::step(&db, OWNER).await.unwrap(), Some(Step::Snils));
 
         applicant(&db, &vault, &registry, APPLICANT).await;
         assert_eq!(
             accounts::step(&db, APPLICANT).await.unwrap(),
             Some(Step::SecondFactor)
         );
-        assert!(
-            !accounts::is_confirmed(&db, APPLICANT)
-                .await
-                .unwrap()
-        );
+        assert!(!accounts::is_confirmed(&db, APPLICANT).await.unwrap());
         // A second press finds the user past the СНИЛС step.
         assert_eq!(
             apply_for_activation(&db, &vault, &registry, APPLICANT, now())
@@ -391,15 +378,8 @@ mod tests {
                 full_name: "Иванова Анна Сергеевна".to_owned()
             }
         );
-        assert!(
-            accounts::is_confirmed(&db, OWNER)
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            events(&db, OWNER).await,
-            ["snils_reclaimed"]
-        );
+        assert!(accounts::is_confirmed(&db, OWNER).await.unwrap());
+        assert_eq!(events(&db, OWNER).await, ["snils_reclaimed"]);
         for squatter in [2, 3].map(UserId::from_stored) {
             assert_eq!(
                 accounts::step(&db, squatter).await.unwrap(),
@@ -435,13 +415,7 @@ mod tests {
     async fn a_snils_in_the_register_cannot_be_self_activated(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let registry = register(&db, &vault).await;
-        at_snils(
-            &db,
-            &vault,
-            APPLICANT,
-            &applicant_phone(APPLICANT),
-        )
-        .await;
+        at_snils(&db, &vault, APPLICANT, &applicant_phone(APPLICANT)).await;
         let typed = submit_snils(
             &db,
             &vault,
@@ -476,37 +450,19 @@ mod tests {
         let registry = register(&db, &vault).await;
         let snils = Snils::parse(SNILS).unwrap();
         at_snils(&db, &vault, OWNER, OWNER_PHONE).await;
-        submit_snils(
-            &db,
-            &vault,
-            &registry,
-            OWNER,
-            &snils,
-            now(),
-        )
-        .await
-        .unwrap();
+        submit_snils(&db, &vault, &registry, OWNER, &snils, now())
+            .await
+            .unwrap();
         // The same phone on another Telegram account (a new account, or a
         // reassigned number).
         at_snils(&db, &vault, OWNERS_NEW_ACCOUNT, OWNER_PHONE).await;
         assert_eq!(
-            submit_snils(
-                &db,
-                &vault,
-                &registry,
-                OWNERS_NEW_ACCOUNT,
-                &snils,
-                now()
-            )
-            .await
-            .unwrap(),
+            submit_snils(&db, &vault, &registry, OWNERS_NEW_ACCOUNT, &snils, now())
+                .await
+                .unwrap(),
             RegistryMatch::HeldByConfirmed
         );
-        assert!(
-            accounts::is_confirmed(&db, OWNER)
-                .await
-                .unwrap()
-        );
+        assert!(accounts::is_confirmed(&db, OWNER).await.unwrap());
         assert_eq!(
             accounts::step(&db, OWNERS_NEW_ACCOUNT).await.unwrap(),
             Some(Step::Snils)
@@ -517,16 +473,9 @@ mod tests {
         );
         // Tried again the same day: refused again, warned once.
         assert_eq!(
-            submit_snils(
-                &db,
-                &vault,
-                &registry,
-                OWNERS_NEW_ACCOUNT,
-                &snils,
-                now()
-            )
-            .await
-            .unwrap(),
+            submit_snils(&db, &vault, &registry, OWNERS_NEW_ACCOUNT, &snils, now())
+                .await
+                .unwrap(),
             RegistryMatch::HeldByConfirmed
         );
         let warned = outbox::for_chat(&db, 1).await.unwrap();
@@ -543,80 +492,37 @@ mod tests {
     async fn typing_snils_is_limited_per_user(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         let registry = empty_register(&db, &vault);
-        at_snils(
-            &db,
-            &vault,
-            OWNER,
-            &applicant_phone(OWNER),
-        )
-        .await;
+        at_snils(&db, &vault, OWNER, &applicant_phone(OWNER)).await;
         let snils = Snils::parse(SNILS).unwrap();
         for _ in 0..accounts::SNILS_TRIES {
             assert_eq!(
-                submit_snils(
-                    &db,
-                    &vault,
-                    &registry,
-                    OWNER,
-                    &snils,
-                    now()
-                )
-                .await
-                .unwrap(),
+                submit_snils(&db, &vault, &registry, OWNER, &snils, now())
+                    .await
+                    .unwrap(),
                 RegistryMatch::NoMatch
             );
         }
         let until = now() + accounts::snils_window();
         assert_eq!(
-            submit_snils(
-                &db,
-                &vault,
-                &registry,
-                OWNER,
-                &snils,
-                now()
-            )
-            .await
-            .unwrap(),
+            submit_snils(&db, &vault, &registry, OWNER, &snils, now())
+                .await
+                .unwrap(),
             RegistryMatch::TooManyTries { until }
         );
-        assert_eq!(
-            events(&db, OWNER).await,
-            ["snils_rate_limited"]
-        );
+        assert_eq!(events(&db, OWNER).await, ["snils_rate_limited"]);
         // Another user is not limited by the first one's tries.
-        at_snils(
-            &db,
-            &vault,
-            APPLICANT,
-            &applicant_phone(APPLICANT),
-        )
-        .await;
+        at_snils(&db, &vault, APPLICANT, &applicant_phone(APPLICANT)).await;
         assert_eq!(
-            submit_snils(
-                &db,
-                &vault,
-                &registry,
-                APPLICANT,
-                &snils,
-                now()
-            )
-            .await
-            .unwrap(),
+            submit_snils(&db, &vault, &registry, APPLICANT, &snils, now())
+                .await
+                .unwrap(),
             RegistryMatch::NoMatch
         );
         // The window passes.
         assert_eq!(
-            submit_snils(
-                &db,
-                &vault,
-                &registry,
-                OWNER,
-                &snils,
-                until
-            )
-            .await
-            .unwrap(),
+            submit_snils(&db, &vault, &registry, OWNER, &snils, until)
+                .await
+                .unwrap(),
             RegistryMatch::NoMatch
         );
     }

@@ -3,6 +3,7 @@
 nmo-title = <b>🎓 CME and accreditation</b>
 nmo-intro = Everything for periodic accreditation: education, hours and credits over the five-year period.
 nmo-hours-button = 📚 Education and CME
+nmo-accreditation-button = 🩺 Accreditation
 nmo-back = « CME and accreditation
 
 hours-title = <b>📚 Education and CME</b>

@@ -319,3 +319,20 @@ async fn help_names_the_screen_and_forged_buttons_are_refused(app: TestApp) {
     // The forged presses changed nothing.
     assert!(screen(&anna).await.contains("в марте 2029"));
 }
+
+/// «🎓 НМО и аккредитация» leads here too, and «Назад» leads back there.
+#[medcab_e2e::test]
+async fn the_screen_opens_from_the_qualification_section_and_goes_back_there(app: TestApp) {
+    let anna = accredited_until(&app, Some(date(2029, 6, 30))).await;
+    anna.send("/menu").await;
+    let section = anna.press("🎓 НМО и аккредитация").await;
+    assert!(section.button("🩺 Аккредитация").is_some(), "{section:?}");
+
+    let status = anna.press("🩺 Аккредитация").await;
+    assert_eq!(status.message_id, section.message_id, "edited in place");
+    assert!(status.body().contains("30.06.2029"), "{}", status.body());
+
+    let back = anna.press("« НМО и аккредитация").await;
+    assert_eq!(back.message_id, section.message_id);
+    assert!(back.button("📚 Обучение и НМО").is_some(), "{back:?}");
+}

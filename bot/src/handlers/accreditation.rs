@@ -71,6 +71,14 @@ impl Back {
         }
     }
 
+    /// «« Назад в меню» or «« НМО и аккредитация»: says where it leads.
+    fn label(self) -> &'static str {
+        match self {
+            Back::Menu => "button-back",
+            Back::Qualification => "nmo-back",
+        }
+    }
+
     fn action(self) -> Action {
         match self {
             Back::Menu => Action::Home,
@@ -82,6 +90,8 @@ impl Back {
 /// A button of the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccrAction {
+    /// Open the screen from «НМО и аккредитация».
+    Open,
     /// Say whether the report is agreed with the employer; the screen
     /// comes back with `back` as it was.
     Report { agreed: bool, back: Back },
@@ -90,6 +100,7 @@ pub enum AccrAction {
 impl AccrAction {
     pub fn encode(self) -> String {
         match self {
+            AccrAction::Open => "o".to_owned(),
             AccrAction::Report { agreed, back } => {
                 format!("r:{}:{}", if agreed { "y" } else { "n" }, back.code())
             }
@@ -97,6 +108,9 @@ impl AccrAction {
     }
 
     pub fn parse(data: &str) -> Option<AccrAction> {
+        if data == "o" {
+            return Some(AccrAction::Open);
+        }
         let rest = data.strip_prefix("r:")?;
         let (agreed, back) = rest.split_once(':')?;
         let agreed = match agreed {
@@ -117,6 +131,7 @@ impl AccrAction {
             .flat_map(|agreed| {
                 [Back::Menu, Back::Qualification].map(|back| AccrAction::Report { agreed, back })
             })
+            .chain([AccrAction::Open])
             .collect()
     }
 }
@@ -158,7 +173,9 @@ pub async fn press(
     db: PgPool,
     services: Services,
 ) -> HandlerResult {
-    let AccrAction::Report { agreed, back } = action;
+    let AccrAction::Report { agreed, back } = action else {
+        return open_from_qualification(&bot, &query, t, &db, &services).await;
+    };
     let user_id = query.from.stored()?;
     let report = if agreed {
         ReportAgreement::Agreed
@@ -182,7 +199,7 @@ pub async fn status_screen(
 ) -> Result<Screen, HandlerError> {
     let today = moscow_today(services.clock.now());
     let standing = accreditation::standing(db, user_id, today).await?;
-    let back_button = button(t.msg("button-back"), back.action());
+    let back_button = button(t.msg(back.label()), back.action());
     let title = t.msg("accreditation-title");
     Ok(match standing {
         Standing::Known(status) => {

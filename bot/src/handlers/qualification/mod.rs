@@ -5,19 +5,22 @@
 //! ```text
 //! user: <presses 🎓 НМО и аккредитация>         (in the main menu)
 //! bot:  (the same message) 🎓 НМО и аккредитация. Всё для периодической
-//!       аккредитации… [📚 Обучение и НМО] [« Назад в меню]
+//!       аккредитации… [📚 Обучение и НМО] [🩺 Аккредитация] [« Назад в меню]
 //! user: <presses 📚 Обучение и НМО>
 //! bot:  (the same message) the hours and the records (see `hours`)
+//! user: <presses 🩺 Аккредитация>                (from this screen)
+//! bot:  (the same message) the status (see `super::accreditation`)
 //! ```
 //!
-//! Only what is built has a button here; «Аккредитация», «Портфолио» and
-//! «Отчёт» join [`section_screen`]'s rows as they are built.
+//! Only what is built has a button here; «Портфолио» and «Отчёт» join
+//! [`section_screen`]'s rows as they are built.
 
 pub mod hours;
 
 use teloxide::types::InlineKeyboardMarkup;
 
 use super::Action;
+use super::accreditation::AccrAction;
 use super::screen::{Screen, button};
 use crate::i18n::Texts;
 
@@ -29,6 +32,10 @@ pub fn section_screen(t: Texts) -> Screen {
         vec![button(
             t.msg("nmo-hours-button"),
             Action::Hours(HoursAction::Overview(0)),
+        )],
+        vec![button(
+            t.msg("nmo-accreditation-button"),
+            Action::Accr(AccrAction::Open),
         )],
         vec![button(t.msg("button-back"), Action::Home)],
     ];
