@@ -141,3 +141,13 @@ hours-problem-amount-many =
        *[other] more than { $max } credits for one record does not happen — check the number.
     }
 hours-problem-ikp-long = the code is longer than { $max } characters — check that only the code was copied.
+
+hours-chart = 📈 Chart
+hours-chart-caption = 📈 Progress toward periodic accreditation
+hours-chart-title = Progress toward periodic accreditation
+hours-chart-hours = Hours in the period
+hours-chart-pk = Of them, CPD programmes
+hours-chart-zet = CME portal guide
+hours-chart-hours-value = { $done } of { $target } hours
+hours-chart-zet-value = { $done } of { $target } credits
+hours-chart-guide = The grey dashed bar is the CME portal's plan (250 credits in five years), not a legal requirement.

@@ -143,3 +143,16 @@ hours-problem-amount-many =
        *[other] больше { $max } ЗЕТ за одну запись не бывает — проверьте число.
     }
 hours-problem-ikp-long = код длиннее { $max } символов — проверьте, что скопирован только код.
+
+hours-chart = 📈 График
+hours-chart-caption = 📈 Прогресс к периодической аккредитации
+hours-chart-title = Прогресс к периодической аккредитации
+hours-chart-hours = Часы за период
+hours-chart-pk = Из них по программам ПК
+hours-chart-zet = Ориентир портала НМО
+hours-chart-hours-value = { $done } из { $target } { $target ->
+    [one] часа
+   *[other] часов
+}
+hours-chart-zet-value = { $done } из { $target } ЗЕТ
+hours-chart-guide = Серая пунктирная полоса — план портала НМО (250 ЗЕТ за пять лет), а не требование закона.

@@ -424,3 +424,31 @@ async fn an_event_with_its_code_survives_a_redis_flush(app: TestApp) {
     assert_eq!(records[0].entry.ikp(), Some("NMO-2026-AB12"));
     assert_eq!(records[0].entry.kind(), RecordKind::Event);
 }
+
+/// «📈 График»: the progress as a PNG a phone shows full width, protected,
+/// and gone from the chat with the session.
+#[medcab_e2e::test]
+async fn the_chart_is_a_protected_picture_a_phone_shows_full_width(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let programme = (RecordKind::Programme, "36", "01.03.2025");
+    seed(&app, anna.user_id(), programme, TITLE, None).await;
+    open_hours(&anna).await;
+
+    let chart = anna.press("📈 График").await;
+    let photo = chart.photo.as_ref().expect("a picture is sent");
+    assert!(chart.protect_content, "the chart cannot be forwarded");
+    assert_eq!(chart.body(), "📈 Прогресс к периодической аккредитации");
+    let png = app.client.file(&photo.file_id).await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    // IHDR: width and height, big-endian, right after the signature.
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!(width, 1080);
+    assert!((300..=2000).contains(&height), "{height}");
+    assert!(png.len() > 10_000, "not blank: {} bytes", png.len());
+
+    app.clock.advance(chrono::Duration::minutes(31));
+    app.scheduler_tick().await;
+    anna.wait_for(|chat| chat.message(chart.message_id).is_some_and(|m| m.deleted))
+        .await;
+}

@@ -42,8 +42,9 @@
 //! `qualification`; `records::conversation`), so a Redis flush loses
 //! nothing. Every rule is core's; this module asks and words the answers.
 //!
-//! The records list pages by [`PAGE`]. A «📈 График» button (the chart,
-//! rendered elsewhere) joins the row of «➕ Добавить запись» when it exists.
+//! The records list pages by [`PAGE`]. «📈 График» sends the same progress
+//! as a picture (`medcab_render`, on a blocking thread: rendering is CPU
+//! work), protected like every screen and gone when the session ends.
 
 use chrono::{DateTime, Utc};
 use medcab_core::UserId;
@@ -58,10 +59,12 @@ use medcab_core::qualification::{
     AccreditationPeriod, AmountError, Entry, EntryDraft, EntryField, EntryProblem, IkpError,
     RecordField, RecordKind, RecordProblem, validate_entry,
 };
+use medcab_core::session_files;
+use medcab_render::{ChartLabels, ProgressChart};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use teloxide::types::{ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
 use crate::handlers::actions::Section;
 use crate::handlers::records::conversation::{self, Conversation};
@@ -136,6 +139,8 @@ impl Question {
 pub enum HoursAction {
     /// The progress and this page of the records (0 is the first).
     Overview(u32),
+    /// The progress as a picture.
+    Chart,
     New,
     /// Go on with the draft (after a Redis flush or a detour).
     Resume,
@@ -178,6 +183,7 @@ impl HoursAction {
         match self {
             HoursAction::Overview(page) => format!("o:{page}"),
             HoursAction::New => "new".to_owned(),
+            HoursAction::Chart => "chart".to_owned(),
             HoursAction::Resume => "resume".to_owned(),
             HoursAction::Cancel => "x".to_owned(),
             HoursAction::Kind(kind) => format!("k:{}", kind.as_str()),
@@ -197,6 +203,7 @@ impl HoursAction {
         match data.split_once(':') {
             None => match data {
                 "new" => Some(HoursAction::New),
+                "chart" => Some(HoursAction::Chart),
                 "resume" => Some(HoursAction::Resume),
                 "x" => Some(HoursAction::Cancel),
                 "save" => Some(HoursAction::Save),
@@ -230,6 +237,7 @@ impl HoursAction {
             HoursAction::Overview(0),
             HoursAction::Overview(MAX_PAGE),
             HoursAction::New,
+            HoursAction::Chart,
             HoursAction::Resume,
             HoursAction::Cancel,
             HoursAction::Edit(i64::MAX),
@@ -632,15 +640,94 @@ pub async fn overview_screen(
             Action::Hours(HoursAction::Resume),
         )]);
     }
-    rows.push(vec![button(
-        t.msg("hours-add"),
-        Action::Hours(HoursAction::New),
-    )]);
+    rows.push(vec![
+        button(t.msg("hours-add"), Action::Hours(HoursAction::New)),
+        button(t.msg("hours-chart"), Action::Hours(HoursAction::Chart)),
+    ]);
     rows.push(vec![button(t.msg("nmo-back"), Action::Open(Section::Nmo))]);
     Ok(Screen {
         text,
         keyboard: InlineKeyboardMarkup::new(rows),
     })
+}
+
+/// The progress as a picture, sent under the screen: the same figures as
+/// the overview's words, the portal's plan drawn as a guide.
+async fn send_chart(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+) -> HandlerResult {
+    screen::answer(bot, query).await?;
+    let chat_id = ChatId(user_id.private_chat());
+    if let Err(error) = bot.send_chat_action(chat_id, ChatAction::UploadPhoto).await {
+        tracing::info!(%error, "could not show the upload action");
+    }
+    let now = services.clock.now();
+    let today = medcab_core::clock::moscow_today(now);
+    let standing = standing::standing(
+        db,
+        &services.vault,
+        &services.registry,
+        user_id,
+        services.requirements,
+        today,
+    )
+    .await?;
+    let chart = progress_chart(t, &standing);
+    let png = tokio::task::spawn_blocking(move || chart.render_png()).await??;
+    let sent = bot
+        .send_photo(
+            chat_id,
+            InputFile::memory(png.bytes).file_name("medcab-progress.png"),
+        )
+        .caption(t.msg("hours-chart-caption"))
+        .protect_content(true)
+        .await?;
+    let session = session_files::Session::Practitioner;
+    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    Ok(())
+}
+
+/// The chart's figures and words.
+fn progress_chart(t: Texts, standing: &standing::Standing) -> ProgressChart {
+    let progress = &standing.progress;
+    let period = standing.basis.period();
+    let of = |key: &str, measure: medcab_core::qualification::Measure| {
+        t.msg_with(
+            key,
+            [
+                ("done", Arg::Number(measure.done.into())),
+                ("target", Arg::Number(measure.target.into())),
+            ],
+        )
+    };
+    ProgressChart {
+        counted_hours: f64::from(progress.total.done),
+        required_hours: f64::from(progress.total.target),
+        pk_hours: f64::from(progress.programme.done),
+        pk_minimum: f64::from(progress.programme.target),
+        zet: f64::from(progress.plan.cycle.done),
+        zet_plan: f64::from(progress.plan.cycle.target),
+        labels: ChartLabels {
+            title: t.msg("hours-chart-title"),
+            period: format!(
+                "{} — {}",
+                t.date(period.accredited_on()),
+                t.date(period.valid_until())
+            ),
+            hours: t.msg("hours-chart-hours"),
+            hours_value: of("hours-chart-hours-value", progress.total),
+            pk: t.msg("hours-chart-pk"),
+            pk_value: of("hours-chart-hours-value", progress.programme),
+            zet: t.msg("hours-chart-zet"),
+            zet_value: of("hours-chart-zet-value", progress.plan.cycle),
+            guide_note: t.msg("hours-chart-guide"),
+        },
+    }
 }
 
 /// A question, with the kinds' buttons when it is the kind, and a way to
@@ -817,6 +904,7 @@ pub async fn press(
             let screen = overview_screen(t, &db, &services, user_id, page, None).await?;
             screen::replace(&bot, &query, screen).await
         }
+        HoursAction::Chart => send_chart(&bot, &query, t, &db, &services, user_id).await,
         HoursAction::Cancel => {
             screen::answer(&bot, &query).await?;
             conversation::discard::<Form>(&db, user_id).await?;
