@@ -151,3 +151,24 @@ hours-chart-zet = CME portal guide
 hours-chart-hours-value = { $done } of { $target } hours
 hours-chart-zet-value = { $done } of { $target } credits
 hours-chart-guide = The grey dashed bar is the CME portal's plan (250 credits in five years), not a legal requirement.
+hours-reports = 📄 Education report (PDF)
+hours-reports-text =
+    📄 <b>Education report</b>
+    For which period? The report lists the records with their hours and the totals; your name is only inside the file. You can forward it to your employer.
+hours-report-accreditation = For the accreditation period
+hours-report-year = For { $year }
+hours-report-file = Education report.pdf
+hours-report-file-year = Education report { $year }.pdf
+hours-report-caption = 📄 Education report for { $from } — { $until }
+hours-report-title = Education report for a period
+hours-report-person = Name
+hours-report-period = Period
+hours-report-column-date = Date
+hours-report-column-title = Programme, module or event (provider)
+hours-report-column-kind = Kind
+hours-report-column-amount = Amount
+hours-report-empty = There are no education records for this period.
+hours-report-total = Total, academic hours (CPD and credits)
+hours-report-total-programme = Of them, CPD programme hours
+hours-report-total-zet = Of them, CME module and event credits
+hours-report-footer = Made in the practitioner's personal account on { $date }.

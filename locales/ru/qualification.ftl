@@ -156,3 +156,24 @@ hours-chart-hours-value = { $done } из { $target } { $target ->
 }
 hours-chart-zet-value = { $done } из { $target } ЗЕТ
 hours-chart-guide = Серая пунктирная полоса — план портала НМО (250 ЗЕТ за пять лет), а не требование закона.
+hours-reports = 📄 Отчёт об обучении (PDF)
+hours-reports-text =
+    📄 <b>Отчёт об обучении</b>
+    За какой период? В отчёте — записи с часами и итоги, ваше ФИО — только внутри файла. Его можно переслать работодателю.
+hours-report-accreditation = За период аккредитации
+hours-report-year = За { $year } год
+hours-report-file = Отчёт об обучении.pdf
+hours-report-file-year = Отчёт об обучении за { $year } год.pdf
+hours-report-caption = 📄 Отчёт об обучении за { $from } — { $until }
+hours-report-title = Отчёт об обучении за период
+hours-report-person = ФИО
+hours-report-period = Период
+hours-report-column-date = Дата
+hours-report-column-title = Программа, модуль или мероприятие (организатор)
+hours-report-column-kind = Вид
+hours-report-column-amount = Объём
+hours-report-empty = За этот период записей об обучении нет.
+hours-report-total = Всего, академических часов (ПК и ЗЕТ)
+hours-report-total-programme = Из них по программам повышения квалификации, часов
+hours-report-total-zet = Из них ЗЕТ модулей и мероприятий НМО
+hours-report-footer = Сформировано в личном кабинете медработника { $date }.

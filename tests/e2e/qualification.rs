@@ -452,3 +452,104 @@ async fn the_chart_is_a_protected_picture_a_phone_shows_full_width(app: TestApp)
     anna.wait_for(|chat| chat.message(chart.message_id).is_some_and(|m| m.deleted))
         .await;
 }
+
+/// The PDF's text with what extraction adds or splits (spaces, line
+/// breaks, hyphens of hyphenation) taken out, for comparing phrases.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    pdf_extract::extract_text_from_mem(bytes)
+        .expect("the PDF opens")
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{AD}'))
+        .collect()
+}
+
+fn squashed(phrase: &str) -> String {
+    phrase
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{AD}'))
+        .collect()
+}
+
+/// «📄 Отчёт об обучении (PDF)» for a calendar year: that year's records
+/// with their hours and core's totals; the name inside the file only.
+#[medcab_e2e::test]
+async fn a_years_report_lists_its_records_and_totals_in_a_pdf(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let owner = anna.user_id();
+    seed(
+        &app,
+        owner,
+        (RecordKind::Programme, "36", "01.03.2025"),
+        "Прошлогодняя программа",
+        None,
+    )
+    .await;
+    seed(
+        &app,
+        owner,
+        (RecordKind::Programme, "18", "01.01.2026"),
+        "Неотложная помощь",
+        None,
+    )
+    .await;
+    seed(
+        &app,
+        owner,
+        (RecordKind::Module, "2", "15.06.2026"),
+        "Модуль по ЭКГ",
+        None,
+    )
+    .await;
+    seed(
+        &app,
+        owner,
+        (RecordKind::Event, "3", "20.10.2026"),
+        "Съезд #терапевтов [2026]",
+        Some("ИКП-77"),
+    )
+    .await;
+    open_hours(&anna).await;
+
+    let choose = anna.press("📄 Отчёт об обучении (PDF)").await;
+    assert!(choose.button("За 2026 год").is_some(), "{choose:?}");
+    assert!(choose.button("За 2025 год").is_some(), "{choose:?}");
+    assert!(choose.button("За период аккредитации").is_some());
+
+    let sent = anna.press("За 2026 год").await;
+    let document = sent.document.as_ref().expect("a PDF is sent");
+    assert_eq!(
+        document.file_name.as_deref(),
+        Some("Отчёт об обучении за 2026 год.pdf"),
+        "the file name says what, not whose"
+    );
+    assert!(
+        !sent.protect_content,
+        "made to be forwarded to the employer"
+    );
+    assert_eq!(
+        sent.body(),
+        "📄 Отчёт об обучении за 01.01.2026 — 31.12.2026"
+    );
+    let text = pdf_text(&app.client.file(&document.file_id).await.unwrap());
+    for phrase in [
+        "Отчёт об обучении за период",
+        "01.01.2026 — 31.12.2026",
+        "Неотложная помощь",
+        "Модуль по ЭКГ",
+        // Typst markup in a title comes out as typed.
+        "Съезд #терапевтов [2026]",
+        "ИКП-77",
+        "18 часов",
+        // 18 + 2 + 3, of them 18 ПК hours and 5 ЗЕТ.
+        "Всего, академических часов (ПК и ЗЕТ)23",
+        "Из них по программам повышения квалификации, часов18",
+        "Из них ЗЕТ модулей и мероприятий НМО5",
+    ] {
+        assert!(text.contains(&squashed(phrase)), "no «{phrase}» in {text}");
+    }
+    assert!(
+        !text.contains(&squashed("Прошлогодняя программа")),
+        "{text}"
+    );
+}

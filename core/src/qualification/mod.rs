@@ -48,8 +48,8 @@ pub use portfolio::{
     ReportState, portfolio,
 };
 pub use progress::{
-    Measure, PlanProgress, PortalPlan, Progress, Requirements, TOTAL_HOURS,
-    UnknownProgrammeMinimum, YearTotals, progress,
+    Measure, PlanProgress, PortalPlan, Progress, Requirements, TOTAL_HOURS, Totals,
+    UnknownProgrammeMinimum, YearTotals, progress, totals_between, within,
 };
 pub use records::{
     CompletedOn, Education, IkpCode, IkpError, Record, RecordDraft, RecordField, RecordKind,

@@ -225,6 +225,45 @@ fn expected_by(period: AccreditationPeriod, plan: PortalPlan, today: NaiveDate) 
     u32::try_from(share).unwrap_or(plan.zet)
 }
 
+/// What records completed from `from` to `until` (both days included)
+/// add up to: the totals of a report for a period a practitioner chose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub records: usize,
+    pub programme_hours: u32,
+    pub zet: u32,
+}
+
+impl Totals {
+    /// ПК hours and ЗЕТ together (1 ЗЕТ is 1 academic hour).
+    pub fn hours(self) -> u32 {
+        self.programme_hours.saturating_add(self.zet)
+    }
+}
+
+/// Whether `record` falls between `from` and `until`, both days included.
+pub fn within(record: &Record, from: NaiveDate, until: NaiveDate) -> bool {
+    (from..=until).contains(&record.completed_on.date())
+}
+
+/// The [`Totals`] of the records between `from` and `until`.
+pub fn totals_between<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Totals {
+    records
+        .into_iter()
+        .filter(|record| within(record, from, until))
+        .fold(Totals::default(), |totals, record| Totals {
+            records: totals.records + 1,
+            programme_hours: totals
+                .programme_hours
+                .saturating_add(record.education.programme_hours()),
+            zet: totals.zet.saturating_add(record.education.zet()),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,5 +473,30 @@ mod tests {
         assert_eq!(progress.total.remaining(), 144);
         assert_eq!(progress.total.per_mille(), 0);
         assert!(!progress.sufficient());
+    }
+
+    #[test]
+    fn a_reports_totals_count_both_boundary_days_and_nothing_outside() {
+        let records = [
+            programme(36, date(2025, 12, 31)),
+            programme(18, date(2026, 1, 1)),
+            module(2, date(2026, 6, 15)),
+            event(3, date(2026, 12, 31)),
+            programme(72, date(2027, 1, 1)),
+        ];
+        let totals = totals_between(&records, date(2026, 1, 1), date(2026, 12, 31));
+        assert_eq!(
+            totals,
+            Totals {
+                records: 3,
+                programme_hours: 18,
+                zet: 5
+            }
+        );
+        assert_eq!(totals.hours(), 23);
+        assert_eq!(
+            totals_between(&records, date(2030, 1, 1), date(2030, 12, 31)),
+            Totals::default()
+        );
     }
 }

@@ -427,8 +427,9 @@ async fn identity_warnings(
 
 /// The name the practitioner gave in their profile (what they go by now),
 /// else the register's, found by the account's СНИЛС. The register being
-/// unreachable leaves the card without a name rather than without a card.
-async fn practitioner_name(
+/// unreachable leaves the card (or a report) without a name rather than
+/// without a card. Also the name inside the practitioner's own reports.
+pub async fn practitioner_name(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,

@@ -46,12 +46,13 @@
 //! as a picture (`medcab_render`, on a blocking thread: rendering is CPU
 //! work), protected like every screen and gone when the session ends.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use medcab_core::UserId;
 use medcab_core::dates::{self, DateError};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Actor, Entity};
 use medcab_core::profile::{DateProblem, TextProblem};
+use medcab_core::qualification;
 use medcab_core::qualification::standing::{self, Basis, Unknown};
 use medcab_core::qualification::status::Source;
 use medcab_core::qualification::store::{self, QualificationRecord};
@@ -59,8 +60,12 @@ use medcab_core::qualification::{
     AccreditationPeriod, AmountError, Entry, EntryDraft, EntryField, EntryProblem, IkpError,
     RecordField, RecordKind, RecordProblem, validate_entry,
 };
+use medcab_core::review;
 use medcab_core::session_files;
-use medcab_render::{ChartLabels, ProgressChart};
+use medcab_render::{
+    ChartLabels, Field, HoursColumns, HoursReport, HoursRow, Language as RenderLanguage,
+    ProgressChart,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -141,6 +146,10 @@ pub enum HoursAction {
     Overview(u32),
     /// The progress as a picture.
     Chart,
+    /// Which period a PDF report is for.
+    Reports,
+    /// A PDF report for this period.
+    Report(ReportPeriod),
     New,
     /// Go on with the draft (after a Redis flush or a detour).
     Resume,
@@ -167,6 +176,26 @@ pub enum HoursAction {
     DraftField(Question),
 }
 
+/// The period of a PDF report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportPeriod {
+    /// The period the overview counts (the accreditation in force, or the
+    /// five years assumed).
+    Accreditation,
+    /// A calendar year.
+    Year(i32),
+}
+
+impl ReportPeriod {
+    /// A year a record may fall in: four digits, nothing forged beyond.
+    fn year(text: &str) -> Option<ReportPeriod> {
+        let year: i32 = text.parse().ok()?;
+        (1900..=9999)
+            .contains(&year)
+            .then_some(ReportPeriod::Year(year))
+    }
+}
+
 /// Pages past this are no page (a forged number).
 const MAX_PAGE: u32 = 10_000;
 
@@ -184,6 +213,9 @@ impl HoursAction {
             HoursAction::Overview(page) => format!("o:{page}"),
             HoursAction::New => "new".to_owned(),
             HoursAction::Chart => "chart".to_owned(),
+            HoursAction::Reports => "reports".to_owned(),
+            HoursAction::Report(ReportPeriod::Accreditation) => "rp:a".to_owned(),
+            HoursAction::Report(ReportPeriod::Year(year)) => format!("rp:{year}"),
             HoursAction::Resume => "resume".to_owned(),
             HoursAction::Cancel => "x".to_owned(),
             HoursAction::Kind(kind) => format!("k:{}", kind.as_str()),
@@ -204,6 +236,7 @@ impl HoursAction {
             None => match data {
                 "new" => Some(HoursAction::New),
                 "chart" => Some(HoursAction::Chart),
+                "reports" => Some(HoursAction::Reports),
                 "resume" => Some(HoursAction::Resume),
                 "x" => Some(HoursAction::Cancel),
                 "save" => Some(HoursAction::Save),
@@ -212,6 +245,8 @@ impl HoursAction {
                 _ => None,
             },
             Some(("o", page)) => parse_page(page).map(HoursAction::Overview),
+            Some(("rp", "a")) => Some(HoursAction::Report(ReportPeriod::Accreditation)),
+            Some(("rp", year)) => ReportPeriod::year(year).map(HoursAction::Report),
             Some(("k", kind)) => RecordKind::parse(kind).map(HoursAction::Kind),
             Some(("f", rest)) => {
                 let (id, code) = rest.split_once(':')?;
@@ -238,6 +273,9 @@ impl HoursAction {
             HoursAction::Overview(MAX_PAGE),
             HoursAction::New,
             HoursAction::Chart,
+            HoursAction::Reports,
+            HoursAction::Report(ReportPeriod::Accreditation),
+            HoursAction::Report(ReportPeriod::Year(2026)),
             HoursAction::Resume,
             HoursAction::Cancel,
             HoursAction::Edit(i64::MAX),
@@ -644,6 +682,10 @@ pub async fn overview_screen(
         button(t.msg("hours-add"), Action::Hours(HoursAction::New)),
         button(t.msg("hours-chart"), Action::Hours(HoursAction::Chart)),
     ]);
+    rows.push(vec![button(
+        t.msg("hours-reports"),
+        Action::Hours(HoursAction::Reports),
+    )]);
     rows.push(vec![button(t.msg("nmo-back"), Action::Open(Section::Nmo))]);
     Ok(Screen {
         text,
@@ -690,6 +732,175 @@ async fn send_chart(
     let session = session_files::Session::Practitioner;
     session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
     Ok(())
+}
+
+/// Which period a report covers: the accreditation's, this year or the
+/// last.
+fn reports_screen(t: Texts, this_year: i32) -> Screen {
+    let year = |year: i32| {
+        button(
+            t.msg_with(
+                "hours-report-year",
+                [("year", Arg::Text(&year.to_string()))],
+            ),
+            Action::Hours(HoursAction::Report(ReportPeriod::Year(year))),
+        )
+    };
+    Screen {
+        text: t.msg("hours-reports-text"),
+        keyboard: InlineKeyboardMarkup::new([
+            vec![button(
+                t.msg("hours-report-accreditation"),
+                Action::Hours(HoursAction::Report(ReportPeriod::Accreditation)),
+            )],
+            vec![year(this_year), year(this_year - 1)],
+            vec![button(
+                t.msg("hours-back"),
+                Action::Hours(HoursAction::Overview(0)),
+            )],
+        ]),
+    }
+}
+
+/// The records of `period` as a PDF for an employer: the name inside the
+/// file only (its file name says what it is, not whose). Not protected:
+/// it is made to be forwarded.
+#[allow(clippy::too_many_arguments)]
+async fn send_report(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+    period: ReportPeriod,
+) -> HandlerResult {
+    screen::answer(bot, query).await?;
+    let chat_id = ChatId(user_id.private_chat());
+    if let Err(error) = bot
+        .send_chat_action(chat_id, ChatAction::UploadDocument)
+        .await
+    {
+        tracing::info!(%error, "could not show the upload action");
+    }
+    let now = services.clock.now();
+    let today = medcab_core::clock::moscow_today(now);
+    let standing = standing::standing(
+        db,
+        &services.vault,
+        &services.registry,
+        user_id,
+        services.requirements,
+        today,
+    )
+    .await?;
+    let (from, until) = match period {
+        ReportPeriod::Accreditation => {
+            let period = standing.basis.period();
+            (period.accredited_on(), period.valid_until())
+        }
+        ReportPeriod::Year(year) => (
+            NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN),
+            NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
+        ),
+    };
+    let name = review::practitioner_name(db, &services.vault, &services.registry, user_id)
+        .await?
+        .unwrap_or_default();
+    let report = hours_report(t, &standing, &name, (from, until), today);
+    let pdf = tokio::task::spawn_blocking(move || report.render_pdf()).await??;
+    if !pdf.warnings.is_empty() {
+        tracing::warn!(warnings = ?pdf.warnings, "the hours report's template warned");
+    }
+    let file_name = match period {
+        ReportPeriod::Accreditation => t.msg("hours-report-file"),
+        ReportPeriod::Year(year) => t.msg_with(
+            "hours-report-file-year",
+            [("year", Arg::Text(&year.to_string()))],
+        ),
+    };
+    let caption = t.msg_with(
+        "hours-report-caption",
+        [
+            ("from", Arg::Text(&t.date(from))),
+            ("until", Arg::Text(&t.date(until))),
+        ],
+    );
+    bot.send_document(chat_id, InputFile::memory(pdf.bytes).file_name(file_name))
+        .caption(caption)
+        .await?;
+    Ok(())
+}
+
+/// The report's rows and words; the totals are core's.
+fn hours_report(
+    t: Texts,
+    standing: &standing::Standing,
+    name: &str,
+    (from, until): (NaiveDate, NaiveDate),
+    made_on: NaiveDate,
+) -> HoursReport {
+    let mut records: Vec<_> = standing
+        .records
+        .iter()
+        .filter(|record| qualification::within(record.entry.record(), from, until))
+        .collect();
+    records.sort_by_key(|record| record.entry.completed_on());
+    let totals = qualification::totals_between(
+        records.iter().map(|record| record.entry.record()),
+        from,
+        until,
+    );
+    let rows = records
+        .iter()
+        .map(|record| {
+            let entry = &record.entry;
+            let kind = kind_name(t, entry.kind());
+            HoursRow {
+                date: t.date(entry.completed_on()),
+                title: format!("{} ({})", entry.title(), entry.provider()),
+                kind: match entry.ikp() {
+                    Some(ikp) => format!("{kind}, {ikp}"),
+                    None => kind,
+                },
+                amount: amount_text(t, entry.kind(), entry.amount()),
+            }
+        })
+        .collect();
+    let number = |value: u32| value.to_string();
+    HoursReport {
+        language: match t.language() {
+            medcab_core::Language::Ru => RenderLanguage::Ru,
+            medcab_core::Language::En => RenderLanguage::En,
+        },
+        title: t.msg("hours-report-title"),
+        person: Field::new(t.msg("hours-report-person"), name),
+        period: Field::new(
+            t.msg("hours-report-period"),
+            format!("{} — {}", t.date(from), t.date(until)),
+        ),
+        details: Vec::new(),
+        columns: HoursColumns {
+            date: t.msg("hours-report-column-date"),
+            title: t.msg("hours-report-column-title"),
+            kind: t.msg("hours-report-column-kind"),
+            amount: t.msg("hours-report-column-amount"),
+        },
+        rows,
+        no_rows: t.msg("hours-report-empty"),
+        totals: vec![
+            Field::new(t.msg("hours-report-total"), number(totals.hours())),
+            Field::new(
+                t.msg("hours-report-total-programme"),
+                number(totals.programme_hours),
+            ),
+            Field::new(t.msg("hours-report-total-zet"), number(totals.zet)),
+        ],
+        footer: Some(t.msg_with(
+            "hours-report-footer",
+            [("date", Arg::Text(&t.date(made_on)))],
+        )),
+    }
 }
 
 /// The chart's figures and words.
@@ -905,6 +1116,14 @@ pub async fn press(
             screen::replace(&bot, &query, screen).await
         }
         HoursAction::Chart => send_chart(&bot, &query, t, &db, &services, user_id).await,
+        HoursAction::Reports => {
+            screen::answer(&bot, &query).await?;
+            let this_year = medcab_core::clock::moscow_today(now).year();
+            screen::replace(&bot, &query, reports_screen(t, this_year)).await
+        }
+        HoursAction::Report(period) => {
+            send_report(&bot, &query, t, &db, &services, user_id, period).await
+        }
         HoursAction::Cancel => {
             screen::answer(&bot, &query).await?;
             conversation::discard::<Form>(&db, user_id).await?;
