@@ -144,9 +144,16 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestAp
         Some(ru("registry-no-match").as_str())
     );
     mallory.press(APPLY).await;
-    let refused = mallory
-        .wait_for_text("Заявку на активацию по этому СНИЛС подать нельзя")
+    // The refusal, then the СНИЛС question again: two messages, so look
+    // for the refusal among them, not only as the newest.
+    let refusal = "Заявку на активацию по этому СНИЛС подать нельзя";
+    let chat = mallory
+        .wait_for(|chat| chat.bot_messages().any(|m| m.body().starts_with(refusal)))
         .await;
+    let refused = chat
+        .bot_messages()
+        .find(|m| m.body().starts_with(refusal))
+        .unwrap();
     assert!(
         refused.body().contains("отдел кадров"),
         "{}",
