@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use medcab_core::clock::moscow_today;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta};
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, RegisterEntry, TestApp};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -205,11 +206,7 @@ async fn the_screen_says_what_to_do_at_each_stage(app: TestApp) {
     assert!(late.contains("как можно скорее"), "{late}");
     // Back to not agreed: March passed too.
     let back = anna.press("Отчёт согласован с работодателем: да").await;
-    assert!(
-        back.body().contains("Месяц подачи (март 2029) прошёл"),
-        "{}",
-        back.body()
-    );
+    back.assert_contains("Месяц подачи (март 2029) прошёл");
 
     // Russian plurals of the days left.
     for (day, left) in [
@@ -247,16 +244,8 @@ async fn nothing_known_is_said_with_how_to_add_it_and_a_document_then_counts(app
     // In the register with no accreditation at all.
     let boris = app.confirmed_user("Борис", "ru").await;
     let nothing = boris.send("/accreditation").await;
-    assert!(
-        nothing.body().contains("пока ничего не известно"),
-        "{}",
-        nothing.body()
-    );
-    assert!(
-        nothing.body().contains("Добавьте выписку"),
-        "{}",
-        nothing.body()
-    );
+    nothing.assert_contains("пока ничего не известно");
+    nothing.assert_contains("Добавьте выписку");
     assert!(nothing.button("➕ Добавить документ").is_some());
     assert!(nothing.button_labels().iter().all(|l| !l.contains("Отчёт")));
 

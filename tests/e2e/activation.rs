@@ -7,6 +7,7 @@ use medcab_core::accounts::{self, Step};
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
 use medcab_core::operators;
+use medcab_e2e::Says;
 use medcab_e2e::sandbox::ShareContact;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind};
@@ -167,11 +168,7 @@ async fn a_practitioner_not_in_the_register_is_activated_by_an_operator(app: Tes
         PDF,
     )
     .await;
-    assert!(
-        saved.body().starts_with("✅ Документ сохранён: Паспорт."),
-        "{}",
-        saved.body()
-    );
+    saved.assert_starts("✅ Документ сохранён: Паспорт.");
     // The rest as if added earlier.
     store(
         &app,

@@ -6,6 +6,7 @@ use chrono::Duration;
 use medcab_core::UserId;
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind};
 
@@ -54,11 +55,7 @@ async fn an_activation_is_told_what_it_lacks_and_submitted_once_complete(app: Te
         "Не хватает 4 документов: Паспорт, СНИЛС, Диплом, Справка с места работы.",
     );
     let refused = anna.press("📨 Подать заявку").await;
-    assert!(
-        refused.body().starts_with("Подать заявку пока нельзя"),
-        "{}",
-        refused.body()
-    );
+    refused.assert_starts("Подать заявку пока нельзя");
     // What is missing is said once, on the card.
     assert_eq!(
         refused.body().matches("Не хватает 4 документов").count(),

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use medcab_bot::flood::FloodLimits;
+use medcab_e2e::Says;
 use medcab_e2e::sandbox::Injection;
 use medcab_e2e::{PrivateRedis, TestApp};
 use sqlx::PgPool;
@@ -134,11 +135,7 @@ async fn with_redis_down_every_update_is_still_answered(db: PgPool) {
         .as_u64()
         .expect("a match number");
     let confirmed = anna.press(&number.to_string()).await;
-    assert!(
-        confirmed.body().starts_with("✅ Вход подтверждён."),
-        "{}",
-        confirmed.body()
-    );
+    confirmed.assert_starts("✅ Вход подтверждён.");
 
     // /forget works without Redis.
     boris.send("/forget").await;

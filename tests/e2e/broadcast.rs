@@ -12,6 +12,7 @@ use medcab_core::notices::{self, FeedItem};
 use medcab_core::notification_settings::{self, QuietHours};
 use medcab_core::operators::{self, AuditAction};
 use medcab_core::{outbox, security_events};
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, RegisterEntry, TestApp};
 use medcab_sandbox::ChatMessage;
 
@@ -162,18 +163,10 @@ async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners
         ]
     );
     let ask = olga.press("Заголовок").await;
-    assert!(
-        ask.body().contains("Сейчас: Приказ <b>№ 1</b>"),
-        "{}",
-        ask.body()
-    );
+    ask.assert_contains("Сейчас: Приказ <b>№ 1</b>");
     assert_eq!(ask.button_labels(), ["« К предпросмотру"]);
     let preview = olga.send("Приказ <b>№ 123н</b>").await;
-    assert!(
-        preview.body().contains("📜 Приказ <b>№ 123н</b>"),
-        "{}",
-        preview.body()
-    );
+    preview.assert_contains("📜 Приказ <b>№ 123н</b>");
     assert!(preview.body().contains("Получат: 2 человека"));
 
     let progress = olga.press(SEND).await;
@@ -245,11 +238,7 @@ async fn an_inspection_of_an_organisation_reaches_exactly_its_practitioners(app:
     let olga = operator(&app, "Ольга").await;
 
     let first = olga.send("/inspection").await;
-    assert!(
-        first.body().starts_with("🔎 Новое уведомление о проверке"),
-        "{}",
-        first.body()
-    );
+    first.assert_starts("🔎 Новое уведомление о проверке");
     assert_eq!(
         first.button_labels(),
         ["🏥 Организация", "🗺 Регион", "✖️ Отмена"]
@@ -415,11 +404,7 @@ async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(app: TestA
     let ask = olga.press("Всем").await;
     assert!(ask.body().starts_with("Шаг 5 из 5."), "{}", ask.body());
     let preview = olga.press("Всем").await;
-    assert!(
-        preview.body().starts_with("Предпросмотр."),
-        "{}",
-        preview.body()
-    );
+    preview.assert_starts("Предпросмотр.");
     assert!(!preview.body().contains("🔗"), "{}", preview.body());
     assert!(preview.body().contains("Получат: 2 человека"));
     // Changing the link shows what it holds now: no link.
@@ -428,11 +413,7 @@ async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(app: TestA
     assert!(ask.body().contains("Сейчас: Без ссылки"), "{}", ask.body());
     // A word meaning «no link», typed, is the same answer.
     let preview = olga.send("без ссылки").await;
-    assert!(
-        preview.body().starts_with("Предпросмотр."),
-        "{}",
-        preview.body()
-    );
+    preview.assert_starts("Предпросмотр.");
     let progress = olga.press(SEND).await;
     done(&olga, &progress).await;
     for phone in [&anna, &vera] {
@@ -449,32 +430,16 @@ async fn the_none_buttons_are_answers_that_survive_the_dialogue_state(app: TestA
     olga.send("15.12.2026").await;
     olga.press("Плановая выездная").await;
     let preview = olga.send("Лицензию").await;
-    assert!(
-        preview.body().contains("Получат: 2 человека"),
-        "{}",
-        preview.body()
-    );
+    preview.assert_contains("Получат: 2 человека");
     olga.press("✏️ Изменить…").await;
     let ask = olga.press("Регион организации").await;
-    assert!(
-        ask.body().contains("Сейчас: Во всех регионах"),
-        "{}",
-        ask.body()
-    );
+    ask.assert_contains("Сейчас: Во всех регионах");
     let preview = olga.send("Москва").await;
-    assert!(
-        preview.body().contains("Получат: 1 человек"),
-        "{}",
-        preview.body()
-    );
+    preview.assert_contains("Получат: 1 человек");
     olga.press("✏️ Изменить…").await;
     olga.press("Регион организации").await;
     let preview = olga.send("во всех регионах").await;
-    assert!(
-        preview.body().contains("Получат: 2 человека"),
-        "{}",
-        preview.body()
-    );
+    preview.assert_contains("Получат: 2 человека");
     let progress = olga.press(SEND).await;
     let finished = done(&olga, &progress).await;
     assert!(
@@ -686,11 +651,7 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(mut app: TestApp)
         olga.press("1. Приказ № 9н").await;
         olga.press("📤 Опубликовать").await
     };
-    assert!(
-        progress.body().contains("Отправлено 0 из 2"),
-        "{}",
-        progress.body()
-    );
+    progress.assert_contains("Отправлено 0 из 2");
 
     app.restart_bot().await;
     // The morning: the pushes go, and the restarted bot follows them.
@@ -787,11 +748,7 @@ async fn an_operator_cancels_an_inspection_and_only_those_told_hear_of_it(app: T
     );
     let list = olga.press("🗓 Назначенные проверки (1)").await;
     assert_eq!(list.message_id, first.message_id);
-    assert!(
-        list.body().starts_with("🗓 Назначенные проверки: 1."),
-        "{}",
-        list.body()
-    );
+    list.assert_starts("🗓 Назначенные проверки: 1.");
     let label = "15.12.2026 · ГБУЗ ГП № 1, Москва";
     assert_eq!(list.button_labels(), [label]);
     let card = olga.press(label).await;

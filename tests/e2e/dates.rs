@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use medcab_core::documents::DocumentKind;
 use medcab_core::notification_settings::{self, Settings};
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp, valid_snils};
 use serde_json::json;
 
@@ -68,11 +69,7 @@ async fn the_saved_profile_reads_as_typed_and_its_history_in_moscow_time(app: Te
     );
     assert!(answer(&anna, "770001").await.starts_with("Кем выдан"));
     let check = anna.send("ОВД Тверского района г. Москвы").await;
-    assert!(
-        check.body().starts_with("Проверьте данные"),
-        "{}",
-        check.body()
-    );
+    check.assert_starts("Проверьте данные");
 
     // The saved card shows what the check card showed: people's forms,
     // not the stored 1985-03-14, 4510123456, 770001.
@@ -89,11 +86,7 @@ async fn the_saved_profile_reads_as_typed_and_its_history_in_moscow_time(app: Te
     }
 
     let history = anna.press("🕘 История").await;
-    assert!(
-        history.body().contains("1. 25.11.2026 22:39"),
-        "{}",
-        history.body()
-    );
+    history.assert_contains("1. 25.11.2026 22:39");
 }
 
 #[medcab_e2e::test]
@@ -102,11 +95,7 @@ async fn the_consent_date_is_the_readers_day_not_utcs(app: TestApp) {
     app.clock.set(at("2026-11-25T21:30:00Z"));
     let anna = app.active_user("Анна", "ru").await;
     let privacy = anna.send("/privacy").await;
-    assert!(
-        privacy.body().contains("Вы дали согласие 26.11.2026"),
-        "{}",
-        privacy.body()
-    );
+    privacy.assert_contains("Вы дали согласие 26.11.2026");
 
     // 19:30 UTC is still the 25th in Moscow, but the 26th in Omsk (UTC+6).
     app.clock.set(at("2026-11-25T19:30:00Z"));
@@ -120,11 +109,7 @@ async fn the_consent_date_is_the_readers_day_not_utcs(app: TestApp) {
     );
     live_in(&app, &boris, chrono_tz::Tz::Asia__Omsk).await;
     let privacy = boris.send("/privacy").await;
-    assert!(
-        privacy.body().contains("Вы дали согласие 26.11.2026"),
-        "{}",
-        privacy.body()
-    );
+    privacy.assert_contains("Вы дали согласие 26.11.2026");
 }
 
 #[medcab_e2e::test]
@@ -144,11 +129,7 @@ async fn a_push_shows_the_time_in_the_recipients_zone(app: TestApp) {
     let push = anna.wait_for_text("🔐 Вход в личный кабинет").await;
     // 19:39 UTC is 01:39 in Omsk, three hours ahead of Moscow: not
     // Moscow's 22:39, not UTC's 19:39, and not labelled МСК.
-    assert!(
-        push.body().contains("Время: 01:39 (МСК+3)"),
-        "{}",
-        push.body()
-    );
+    push.assert_contains("Время: 01:39 (МСК+3)");
 }
 
 #[medcab_e2e::test]

@@ -4,6 +4,7 @@
 
 use medcab_core::UserId;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta, FileType, Stored};
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::{ChatMessage, FileKind, UploadFile};
 
@@ -103,11 +104,7 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
 
     let list = open_documents(&anna).await;
-    assert!(
-        list.body().contains("Документов пока нет"),
-        "{}",
-        list.body()
-    );
+    list.assert_contains("Документов пока нет");
     let picker = anna.press("➕ Добавить документ").await;
     assert_eq!(picker.html.as_deref(), Some(ru("doc-choose-kind").as_str()));
     assert!(
@@ -116,11 +113,7 @@ async fn a_diploma_is_added_as_a_pdf_and_listed(app: TestApp) {
             .contains(&"Свидетельство об аккредитации или выписка")
     );
     let ask = anna.press("Диплом").await;
-    assert!(
-        ask.body().contains("Введите номер документа"),
-        "{}",
-        ask.body()
-    );
+    ask.assert_contains("Введите номер документа");
 
     starts(
         &anna.send("107718 0123456").await,
@@ -367,16 +360,8 @@ async fn a_document_is_deleted_after_a_confirmation(app: TestApp) {
     open_documents(&anna).await;
 
     let card = anna.press("📄 Диплом 107718 0123456").await;
-    assert!(
-        card.body().contains("Номер: 107718 0123456"),
-        "{}",
-        card.body()
-    );
-    assert!(
-        card.body().contains("Действует до: бессрочно"),
-        "{}",
-        card.body()
-    );
+    card.assert_contains("Номер: 107718 0123456");
+    card.assert_contains("Действует до: бессрочно");
     let ask = anna.press("🗑 Удалить").await;
     starts(&ask, "Удалить документ «Диплом»?");
     let deleted = anna.press("🗑 Да, удалить").await;
@@ -667,11 +652,8 @@ async fn a_lowered_size_limit_is_told_and_kept(mut app: TestApp) {
         &big,
     )
     .await;
-    assert!(
-        refused.body().contains("1,1") && refused.body().contains("1 МБ"),
-        "{}",
-        refused.body()
-    );
+    refused.assert_contains("1,1");
+    refused.assert_contains("1 МБ");
     assert!(
         documents::list(&app.db, &app.vault, anna.user_id())
             .await

@@ -2,6 +2,7 @@
 
 use medcab_core::accounts::{self, Step};
 use medcab_core::{consent, factor_resets, security_events};
+use medcab_e2e::Says;
 use medcab_e2e::TestApp;
 use medcab_e2e::sandbox::ShareContact;
 
@@ -64,11 +65,7 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
         "000000"
     };
     let refused = anna.send(wrong).await;
-    assert!(
-        refused.body().starts_with("Код не подошёл."),
-        "{}",
-        refused.body()
-    );
+    refused.assert_starts("Код не подошёл.");
     assert_eq!(
         accounts::step(&app.db, anna.user_id()).await.unwrap(),
         Some(Step::Active)

@@ -6,6 +6,7 @@ use medcab_core::accounts::{self, Step};
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::documents::DocumentKind;
 use medcab_core::security_events;
+use medcab_e2e::Says;
 use medcab_e2e::sandbox::ShareContact;
 use medcab_e2e::{Phone, TestApp};
 
@@ -154,11 +155,7 @@ async fn the_owner_connects_although_someone_typed_their_snils_first(app: TestAp
         .bot_messages()
         .find(|m| m.body().starts_with(refusal))
         .unwrap();
-    assert!(
-        refused.body().contains("отдел кадров"),
-        "{}",
-        refused.body()
-    );
+    refused.assert_contains("отдел кадров");
     assert_eq!(
         accounts::step(&app.db, mallory.user_id()).await.unwrap(),
         Some(Step::Snils)

@@ -6,6 +6,7 @@ use chrono::Duration;
 use medcab_core::UserId;
 use medcab_core::login_confirmations::IP_FIELD;
 use medcab_core::{outbox, security_events};
+use medcab_e2e::Says;
 use medcab_e2e::{ApiClient, ApiReply, Phone, TestApp, valid_snils};
 use medcab_sandbox::ChatMessage;
 use serde_json::{Value, json};
@@ -143,11 +144,7 @@ async fn the_practitioner_confirms_a_login_with_the_portals_number(app: TestApp)
     let answered = anna.press(&asked.number).await;
 
     assert_eq!(answered.message_id, push.message_id, "the push is edited");
-    assert!(
-        answered.body().starts_with("✅ Вход подтверждён."),
-        "{}",
-        answered.body()
-    );
+    answered.assert_starts("✅ Вход подтверждён.");
     assert!(answered.body().contains(DEVICE));
     assert!(answered.reply_markup.is_none(), "no buttons left");
     let approved = status(&app, id).await;
@@ -281,11 +278,7 @@ async fn an_answered_request_keeps_its_text_and_loses_its_ip_at_expiry(app: Test
     assert_eq!(stored_ip(&app, &asked.id).await, None);
     let chat = anna.chat().await;
     let message = chat.message(asked.push.message_id).unwrap();
-    assert!(
-        message.body().starts_with("✅ Вход подтверждён."),
-        "{}",
-        message.body()
-    );
+    message.assert_starts("✅ Вход подтверждён.");
     assert_eq!(status(&app, &asked.id).await.body["status"], "approved");
 }
 

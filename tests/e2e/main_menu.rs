@@ -1,3 +1,4 @@
+use medcab_e2e::Says;
 use medcab_e2e::TestApp;
 
 use crate::{en, ru};
@@ -19,11 +20,7 @@ async fn start_greets_by_name_in_russian_with_the_menu(app: TestApp) {
 
     let reply = anna.send("/start").await;
 
-    assert!(
-        reply.body().starts_with("Здравствуйте, Анна!"),
-        "{}",
-        reply.body()
-    );
+    reply.assert_starts("Здравствуйте, Анна!");
     assert!(
         reply
             .body()
@@ -55,11 +52,7 @@ async fn a_name_with_markup_is_shown_as_typed(app: TestApp) {
 
     let reply = user.send("/start").await;
 
-    assert!(
-        reply.body().starts_with("Здравствуйте, <b>Ann</b> & Co!"),
-        "{}",
-        reply.body()
-    );
+    reply.assert_starts("Здравствуйте, <b>Ann</b> & Co!");
 }
 
 #[medcab_e2e::test]

@@ -4,6 +4,7 @@
 use chrono::Duration;
 use medcab_core::accounts::{self, Step};
 use medcab_core::{consent, security_events};
+use medcab_e2e::Says;
 use medcab_e2e::sandbox::{From, ShareContact};
 use medcab_e2e::{Phone, TestApp};
 
@@ -394,11 +395,7 @@ async fn a_code_is_accepted_once(app: TestApp) {
 
     app.clock.advance(Duration::seconds(30));
     let opened = anna.send(&app.totp_code(anna.user_id()).await).await;
-    assert!(
-        opened.body().starts_with("Вход подтверждён."),
-        "{}",
-        opened.body()
-    );
+    opened.assert_starts("Вход подтверждён.");
     assert!(opened.body().contains("Документы"));
 }
 

@@ -2,6 +2,7 @@
 //! confirmed on a card, edited, and restored from its history.
 
 use medcab_core::profile;
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp};
 
 use crate::ru;
@@ -113,11 +114,7 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(mut app: T
     );
     assert!(answer(&anna, "770-001").await.starts_with("Кем выдан"));
     let check = anna.send("ОВД Тверского района г. Москвы").await;
-    assert!(
-        check.body().starts_with("Проверьте данные"),
-        "{}",
-        check.body()
-    );
+    check.assert_starts("Проверьте данные");
     assert!(check.body().contains("ФИО: Иванова Анна Сергеевна"));
     assert!(check.body().contains("E-mail: —"));
 
@@ -132,11 +129,7 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(mut app: T
     assert!(typed.iter().all(|m| m.deleted), "{typed:?}");
 
     let saved = anna.press("✅ Сохранить").await;
-    assert!(
-        saved.body().starts_with("Профиль сохранён."),
-        "{}",
-        saved.body()
-    );
+    saved.assert_starts("Профиль сохранён.");
     let stored = profile::get(&app.db, &app.vault, anna.user_id())
         .await
         .unwrap()
@@ -151,19 +144,12 @@ async fn a_practitioner_fills_in_saves_edits_and_restores_the_profile(mut app: T
     app.flush_redis().await;
     let edited = anna.send("Anna@Example.RU").await;
     assert!(edited.body().starts_with("Профиль сохранён."));
-    assert!(
-        edited.body().contains("E-mail: Anna@example.ru"),
-        "{}",
-        edited.body()
-    );
+    edited.assert_contains("E-mail: Anna@example.ru");
 
     // History, and back to the first version.
     let history = anna.press("🕘 История").await;
-    assert!(
-        history.body().contains("2. ") && history.body().contains("1. "),
-        "{}",
-        history.body()
-    );
+    history.assert_contains("2. ");
+    history.assert_contains("1. ");
     // The same history lines as every record's, in Moscow time.
     assert!(
         history.body().contains("— профиль заполнен")
@@ -260,11 +246,7 @@ async fn after_a_redis_flush_the_next_profile_answer_is_taken(app: TestApp) {
     app.flush_redis().await;
     let next = anna.send("г. Москва, ул. Тверская, д. 1, кв. 2").await;
 
-    assert!(
-        next.body().starts_with("Электронная почта"),
-        "{}",
-        next.body()
-    );
+    next.assert_starts("Электронная почта");
     assert_eq!(next.button_labels(), ["Пропустить"]);
     let chat = anna.chat().await;
     let typed = chat
@@ -332,11 +314,7 @@ async fn a_photo_sent_for_an_answer_leaves_the_chat_and_the_question_stays(app: 
             app.client.upload_file(anna.id(), photo).await.unwrap();
         })
         .await;
-    assert!(
-        asked.body().contains("Фамилия, имя и отчество"),
-        "{}",
-        asked.body()
-    );
+    asked.assert_contains("Фамилия, имя и отчество");
     let chat = anna.chat().await;
     let sent: Vec<_> = chat
         .messages

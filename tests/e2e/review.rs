@@ -9,6 +9,7 @@ use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::documents::{self, DEFAULT_MAX_BYTES, DocumentKind, DocumentMeta, Stored};
 use medcab_core::operators::{self, AuditAction};
 use medcab_core::security_events;
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp, valid_snils};
 use medcab_sandbox::ChatMessage;
 use sqlx::PgPool;
@@ -277,11 +278,7 @@ async fn a_rejection_carries_its_reason_to_the_practitioner(app: TestApp) {
     );
 
     let ask = olga.press(REJECT).await;
-    assert!(
-        ask.body().starts_with("Напишите причину отказа"),
-        "{}",
-        ask.body()
-    );
+    ask.assert_starts("Напишите причину отказа");
     let reason = "Скан диплома не читается <переснимите>";
     let decided = olga.send(reason).await;
 
@@ -368,11 +365,7 @@ async fn two_operators_never_get_the_same_application(app: TestApp) {
     let boris = app.active_user("Борис", "ru").await;
     let second = submitted_activation(&app, &boris).await;
     let petr_card = petr.press("🔄 Проверить очередь").await;
-    assert!(
-        petr_card.body().contains(&second.number),
-        "{}",
-        petr_card.body()
-    );
+    petr_card.assert_contains(&second.number);
     assert!(!petr_card.body().contains(&first.number));
     // Olga asking again still gets hers.
     let olga_again = olga.send("/review").await;
@@ -535,11 +528,7 @@ async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(app:
         "{}",
         asked.body()
     );
-    assert!(
-        asked.body().contains("не раньше 26.11.2026 13:00 (МСК)"),
-        "{}",
-        asked.body()
-    );
+    asked.assert_contains("не раньше 26.11.2026 13:00 (МСК)");
     assert!(asked.button_labels().contains(&"✖️ Отменить запрос"));
     // Told on her channel too, with the same way out.
     let push = anna
@@ -560,11 +549,7 @@ async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(app:
     assert_eq!(list.button_labels(), ["Запрос №1"]);
     let card = olga.press("Запрос №1").await;
     assert!(card.body().contains("Одобрений: 0 из 2"), "{}", card.body());
-    assert!(
-        card.body().contains("Учётная запись создана: 25.11.2026"),
-        "{}",
-        card.body()
-    );
+    card.assert_contains("Учётная запись создана: 25.11.2026");
     assert!(card.protect_content);
     let first = olga.press("✅ Одобрить").await;
     assert_eq!(
@@ -574,11 +559,7 @@ async fn a_reset_needs_two_operators_and_takes_effect_after_the_cooling_off(app:
 
     // Olga cannot give the second approval herself.
     let again = olga.press("Запрос №1").await;
-    assert!(
-        again.body().contains("Одобрений: 1 из 2"),
-        "{}",
-        again.body()
-    );
+    again.assert_contains("Одобрений: 1 из 2");
     let refused = olga.press_forged(&again_data(&again)).await;
     assert_eq!(
         refused.text.as_deref(),
@@ -653,11 +634,7 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(app: Test
         Some(ru("review-reset-ask-reason").as_str())
     );
     let done = olga.send("ФИО в профиле не совпадает с регистром").await;
-    assert!(
-        done.body().starts_with("❌ Запрос на сброс отклонён"),
-        "{}",
-        done.body()
-    );
+    done.assert_starts("❌ Запрос на сброс отклонён");
     anna.wait_for_text("🔐 Запрос на сброс второго фактора отклонён")
         .await;
     assert_eq!(factors_of(&app, anna.user_id()).await, 1);

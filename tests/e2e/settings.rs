@@ -5,6 +5,7 @@
 use medcab_core::UserId;
 use medcab_core::notification_settings::{self, QuietHours, Settings};
 use medcab_core::{accounts, consent};
+use medcab_e2e::Says;
 use medcab_e2e::TestApp;
 use sqlx::PgPool;
 
@@ -28,11 +29,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
     let anna = app.active_user("Анна", "ru").await;
 
     let screen = anna.send("/settings").await;
-    assert!(
-        screen.body().starts_with("⚙️ Настройки уведомлений"),
-        "{}",
-        screen.body()
-    );
+    screen.assert_starts("⚙️ Настройки уведомлений");
     assert!(
         screen
             .body()
@@ -69,11 +66,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
 
     let quiet = anna.press("🌙 Тихие часы: 22:00–08:00").await;
     assert_eq!(quiet.message_id, screen.message_id);
-    assert!(
-        quiet.body().starts_with("🌙 Тихие часы"),
-        "{}",
-        quiet.body()
-    );
+    quiet.assert_starts("🌙 Тихие часы");
     assert_eq!(
         quiet.button_labels(),
         [
@@ -87,11 +80,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
     );
     let saved = anna.press("23:00–07:00").await;
     assert_eq!(saved.message_id, screen.message_id);
-    assert!(
-        saved.body().starts_with("✅ Тихие часы: 23:00–07:00."),
-        "{}",
-        saved.body()
-    );
+    saved.assert_starts("✅ Тихие часы: 23:00–07:00.");
     assert!(
         saved
             .button_labels()
@@ -186,11 +175,7 @@ async fn typed_quiet_hours_that_do_not_read_get_a_clear_answer(app: TestApp) {
     anna.send("/help").await;
 
     let saved = anna.send("22:30 – 7:00").await;
-    assert!(
-        saved.body().starts_with("✅ Тихие часы: 22:30–07:00."),
-        "{}",
-        saved.body()
-    );
+    saved.assert_starts("✅ Тихие часы: 22:30–07:00.");
     assert!(
         saved
             .button_labels()
@@ -223,11 +208,7 @@ async fn the_notifications_section_of_the_menu_leads_to_the_settings(app: TestAp
     );
     let screen = john.press("⚙️ Notification settings").await;
     assert_eq!(screen.message_id, menu.message_id);
-    assert!(
-        screen.body().starts_with("⚙️ Notification settings"),
-        "{}",
-        screen.body()
-    );
+    screen.assert_starts("⚙️ Notification settings");
     assert_eq!(
         screen.button_labels(),
         [

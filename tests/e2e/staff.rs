@@ -7,6 +7,7 @@ use chrono::Duration;
 use medcab_core::UserId;
 use medcab_core::applications::{self, Application, Kind, Status};
 use medcab_core::security_events;
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp};
 
 use crate::ru;
@@ -191,11 +192,7 @@ async fn without_a_session_every_staff_action_asks_for_the_code(app: TestApp) {
     let code = app.staff_code(olga.user_id()).await;
     let wrong = wrong_code(&code);
     let refused = olga.send(wrong).await;
-    assert!(
-        refused.body().starts_with("Код не подошёл."),
-        "{}",
-        refused.body()
-    );
+    refused.assert_starts("Код не подошёл.");
     olga.send(&code).await;
     olga.wait_for_text(&format!("📋 Заявка {}", application.number))
         .await;
@@ -208,11 +205,7 @@ async fn without_a_session_every_staff_action_asks_for_the_code(app: TestApp) {
             .any(|m| m.body().starts_with("🔓 Код принят."))
     );
     let approved = olga.press("✅ Одобрить").await;
-    assert!(
-        approved.body().starts_with("✅ Заявка"),
-        "{}",
-        approved.body()
-    );
+    approved.assert_starts("✅ Заявка");
     assert_eq!(status(&app, &application).await, Status::Approved);
 
     // After a code asked for by a button, the button is pressed again.
@@ -287,11 +280,7 @@ async fn wrong_operator_codes_lock_code_entry(app: TestApp) {
     );
     // Locked: the right code is not taken, the queue stays closed.
     let locked = olga.send(&code).await;
-    assert!(
-        locked.body().starts_with("Ввод кода заблокирован до"),
-        "{}",
-        locked.body()
-    );
+    locked.assert_starts("Ввод кода заблокирован до");
     deleted(&olga, wrong).await;
     deleted(&olga, &code).await;
     nothing_personal(&olga, &application).await;

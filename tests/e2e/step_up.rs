@@ -4,6 +4,7 @@
 //! conversation goes on from it.
 
 use chrono::Duration;
+use medcab_e2e::Says;
 use medcab_e2e::{Phone, TestApp};
 use medcab_sandbox::ChatMessage;
 use sqlx::PgPool;
@@ -81,11 +82,7 @@ async fn a_document_answer_waits_for_the_code_and_is_taken(app: TestApp) {
     open_documents(&anna).await;
     anna.press("➕ Добавить документ").await;
     let ask = anna.press("Диплом").await;
-    assert!(
-        ask.body().contains("Введите номер документа"),
-        "{}",
-        ask.body()
-    );
+    ask.assert_contains("Введите номер документа");
 
     held_then_taken(
         &app,

@@ -637,6 +637,30 @@ impl TestApp {
     }
 }
 
+/// What a message says, asserted with its whole text shown on failure.
+pub trait Says {
+    /// The message, as the user reads it, starts with `prefix`.
+    fn assert_starts(&self, prefix: &str);
+    /// The message, as the user reads it, contains `part`.
+    fn assert_contains(&self, part: &str);
+}
+
+impl Says for ChatMessage {
+    #[track_caller]
+    fn assert_starts(&self, prefix: &str) {
+        assert!(
+            self.body().starts_with(prefix),
+            "{prefix:?} to start {:?}",
+            self.body()
+        );
+    }
+
+    #[track_caller]
+    fn assert_contains(&self, part: &str) {
+        assert!(self.body().contains(part), "{part:?} in {:?}", self.body());
+    }
+}
+
 /// How long [`eventually`] waits: far beyond what a healthy run needs, so a
 /// slow machine does not fail a test, and a hang still ends.
 pub const EVENTUALLY: Duration = Duration::from_secs(10);
