@@ -12,10 +12,10 @@ hours-period-register = Period: { $from } — { $until } (accreditation as the r
 hours-period-document = Period: { $from } — { $until } (from the accreditation extract in «Documents»).
 hours-period-assumed =
     The accreditation's term is not known, so hours are counted over the last five years: { $from } — { $until }.
-    To count over your own period, add the accreditation extract in «📄 Documents» (kind «Accreditation», with its valid-until date).
+    To count over your own period, add the accreditation extract in «📄 Documents» (kind «Accreditation certificate or register extract», with its valid-until date).
 hours-period-assumed-number =
     The register has the accreditation number but no date, so hours are counted over the last five years: { $from } — { $until }.
-    To count over your own period, add the accreditation extract in «📄 Documents» (kind «Accreditation», with its valid-until date).
+    To count over your own period, add the accreditation extract in «📄 Documents» (kind «Accreditation certificate or register extract», with its valid-until date).
 
 hours-total =
     Counted: { $done } academic { $done ->

@@ -81,6 +81,8 @@ pub enum StandingError {
     Account(#[from] AccountError),
     #[error(transparent)]
     Document(#[from] DocumentError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
 /// The practitioner's standing on `today`.
@@ -113,8 +115,9 @@ pub async fn standing(
     })
 }
 
-/// What the register and the documents on file say of the accreditation.
-/// A register that cannot answer now counts as saying nothing (logged):
+/// What the register (for a confirmed account) and the documents on file
+/// say of the accreditation. A register that cannot answer now counts as
+/// saying nothing (logged):
 /// the documents still give a period, and the screen still opens.
 pub async fn known_accreditation(
     db: &PgPool,
@@ -122,7 +125,14 @@ pub async fn known_accreditation(
     registry: &Registry,
     owner_id: UserId,
 ) -> Result<Known, StandingError> {
-    let register = match accounts::snils(db, vault, owner_id).await? {
+    // The register speaks only of a confirmed account's own entry: an
+    // applicant who typed someone's СНИЛС learns nothing of its owner.
+    let snils = if accounts::is_confirmed(db, owner_id).await? {
+        accounts::snils(db, vault, owner_id).await?
+    } else {
+        None
+    };
+    let register = match snils {
         None => RegisterAccreditation::default(),
         Some(snils) => match registry.find(&snils).await {
             Ok(Some(entry)) => RegisterAccreditation {

@@ -764,7 +764,7 @@ fn reports_screen(t: Texts, this_year: i32) -> Screen {
 
 /// The records of `period` as a PDF for an employer: the name inside the
 /// file only (its file name says what it is, not whose). Not protected:
-/// it is made to be forwarded.
+/// it is made to be forwarded; it leaves the chat with the session.
 #[allow(clippy::too_many_arguments)]
 async fn send_report(
     bot: &Bot,
@@ -804,9 +804,16 @@ async fn send_report(
             NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
         ),
     };
-    let name = review::practitioner_name(db, &services.vault, &services.registry, user_id)
-        .await?
-        .unwrap_or_default();
+    // The register's name only for a confirmed account: an applicant who
+    // typed someone's СНИЛС gets their own profile's name, or none.
+    let name = if medcab_core::accounts::is_confirmed(db, user_id).await? {
+        review::practitioner_name(db, &services.vault, &services.registry, user_id).await?
+    } else {
+        medcab_core::profile::get(db, &services.vault, user_id)
+            .await?
+            .map(|profile| profile.full_name().to_string())
+    }
+    .unwrap_or_default();
     let report = hours_report(t, &standing, &name, (from, until), today);
     let pdf = tokio::task::spawn_blocking(move || report.render_pdf()).await??;
     if !pdf.warnings.is_empty() {
@@ -826,9 +833,13 @@ async fn send_report(
             ("until", Arg::Text(&t.date(until))),
         ],
     );
-    bot.send_document(chat_id, InputFile::memory(pdf.bytes).file_name(file_name))
+    let sent = bot
+        .send_document(chat_id, InputFile::memory(pdf.bytes).file_name(file_name))
         .caption(caption)
         .await?;
+    // Forwarded while the session is open; gone from the chat with it.
+    let session = session_files::Session::Practitioner;
+    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
     Ok(())
 }
 
