@@ -371,10 +371,11 @@ fn last_day(at: chrono::DateTime<chrono::Utc>) -> String {
     medcab_core::dates::date_text(moscow_today(at - chrono::Duration::seconds(1)))
 }
 
-/// `DD.MM.YYYY HH:MM МСК`: staff read times in Moscow's.
+/// `DD.MM.YYYY HH:MM` with Moscow's label: staff read times in Moscow's,
+/// and the command line speaks English.
 fn moscow_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    let staff = medcab_core::dates::Reader::moscow(medcab_core::Language::Ru);
-    format!("{} МСК", staff.date_time(at))
+    let staff = crate::i18n::Texts::new(medcab_core::Language::En);
+    format!("{} ({})", staff.date_time(at), staff.zone_label())
 }
 
 fn write_clients(
@@ -478,10 +479,17 @@ fn confirmed(confirmation: &Confirmation, what: &str, reach: Reach) -> anyhow::R
     std::io::stdout().flush()?;
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(
-        answer.trim(),
-        "y" | "Y" | "yes" | "да" | "Да" | "д"
-    ))
+    Ok(is_yes(answer.trim()))
+}
+
+/// Whether a typed answer is "yes" in either language (the words are in
+/// `locales/*/staff.ftl`, `admin-yes-words`).
+fn is_yes(answer: &str) -> bool {
+    let answer = answer.to_lowercase();
+    [medcab_core::Language::Ru, medcab_core::Language::En]
+        .into_iter()
+        .map(|language| crate::i18n::Texts::new(language).msg("admin-yes-words"))
+        .any(|words| words.split(',').any(|word| word.trim() == answer))
 }
 
 /// Follows a broadcast until nothing is pending, or nothing but what waits
@@ -724,7 +732,7 @@ async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
             let holders = identity::accounts_with_snils(&db, &vault, snils).await?;
             match (id, holders.as_slice()) {
                 (_, []) => {
-                    println!("No account is linked to this СНИЛС; nothing changed.");
+                    println!("No account is linked to this SNILS; nothing changed.");
                     return Ok(());
                 }
                 (None, [only]) => only.user_id,

@@ -428,12 +428,16 @@ pub struct Brand {
 }
 
 /// The name a practitioner recognises, when `MEDCAB_SERVICE_NAME` is unset.
-pub const DEFAULT_SERVICE_NAME: &str = "Кабинет медработника";
+/// (`service-name-default` in `locales/ru/main.ftl`: the entry keeps its
+/// name whatever language the practitioner chooses.)
+pub fn default_service_name() -> String {
+    crate::i18n::Texts::new(medcab_core::Language::Ru).msg("service-name-default")
+}
 
 impl Default for Brand {
     fn default() -> Brand {
         Brand {
-            service_name: DEFAULT_SERVICE_NAME.to_owned(),
+            service_name: default_service_name(),
             support_contact: None,
         }
     }
@@ -452,8 +456,7 @@ pub fn brand_from_env() -> Result<Brand, ConfigError> {
         Ok(Some(value))
     };
     Ok(Brand {
-        service_name: shown("MEDCAB_SERVICE_NAME")?
-            .unwrap_or_else(|| DEFAULT_SERVICE_NAME.to_owned()),
+        service_name: shown("MEDCAB_SERVICE_NAME")?.unwrap_or_else(default_service_name),
         support_contact: shown("MEDCAB_SUPPORT_CONTACT")?,
     })
 }

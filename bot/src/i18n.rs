@@ -202,7 +202,7 @@ impl Texts {
     }
 
     /// «МСК», «МСК+3»: the reader's zone as it stands next to a time.
-    fn zone_label(&self) -> String {
+    pub fn zone_label(&self) -> String {
         let shift = self.reader.hours_from_moscow();
         let signed = match shift {
             0 => String::new(),

@@ -140,3 +140,6 @@ command-language = Язык / Language
 command-privacy = Consent and personal data
 command-forget = Erase my data
 command-cancel = Stop the current action
+
+# The service name in authenticator apps when MEDCAB_SERVICE_NAME is unset: one name in every language, so the entry keeps its name after /language.
+service-name-default = Кабинет медработника

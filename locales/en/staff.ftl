@@ -18,3 +18,6 @@ staff-session-opened = 🔓 Code accepted. The staff session is open until { $un
 staff-press-again = Press the button again.
 staff-send-again = Send the message again.
 staff-code-blocked = Staff code entry is blocked: too many wrong codes in a row. Ask IT staff to grant the role again, with a new key.
+
+# Words that confirm a question of `medcab admin` on its command line, comma-separated.
+admin-yes-words = y, yes

@@ -140,3 +140,6 @@ command-language = Язык / Language
 command-privacy = Согласие и личные данные
 command-forget = Удалить мои данные
 command-cancel = Прервать действие
+
+# Название сервиса в приложении-аутентификаторе, когда MEDCAB_SERVICE_NAME не задан.
+service-name-default = Кабинет медработника

@@ -18,3 +18,6 @@ staff-session-opened = 🔓 Код принят. Сессия сотрудник
 staff-press-again = Нажмите кнопку ещё раз.
 staff-send-again = Отправьте сообщение ещё раз.
 staff-code-blocked = Ввод кода сотрудника заблокирован: слишком много неверных кодов подряд. Обратитесь в ИТ-отдел — роль сотрудника выдадут заново, с новым ключом.
+
+# Words that confirm a question of `medcab admin` on its command line, comma-separated.
+admin-yes-words = да, д
