@@ -13,6 +13,7 @@ pub mod broadcasts;
 pub mod clock;
 pub mod consent;
 pub mod crypto;
+pub mod csv_file;
 pub mod data_key;
 pub mod dates;
 pub mod documents;

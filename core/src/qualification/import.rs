@@ -17,9 +17,8 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as Slot;
-use std::io::{BufRead, BufReader, Cursor, Read};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::Read;
+use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -158,35 +157,14 @@ pub async fn import_csv<R: Read>(
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let today = crate::clock::moscow_today(now);
-    let consumed = Arc::new(AtomicU64::new(0));
-    let mut input = BufReader::new(Counting {
-        inner: input,
-        consumed: consumed.clone(),
-    });
-    let mut header = Vec::new();
-    input
-        .read_until(b'\n', &mut header)
-        .map_err(ImportError::Read)?;
-    if let Some(rest) = header.strip_prefix(b"\xEF\xBB\xBF") {
-        header = rest.to_vec();
-    }
-    if header.iter().all(u8::is_ascii_whitespace) {
-        return Err(ImportError::Empty);
-    }
-    let header_text = std::str::from_utf8(&header).map_err(|_| ImportError::HeaderNotUtf8)?;
-    // As the register's: Russian Excel separates with ';'.
-    let delimiter = if header_text.matches(';').count() > header_text.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(true)
-        // '\n' alone ends a line, so a Windows file's line numbers are right.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(Cursor::new(header).chain(input));
+    let crate::csv_file::CsvFile {
+        mut reader,
+        consumed,
+    } = crate::csv_file::open(input).map_err(|error| match error {
+        crate::csv_file::OpenError::Read(error) => ImportError::Read(error),
+        crate::csv_file::OpenError::Empty => ImportError::Empty,
+        crate::csv_file::OpenError::HeaderNotUtf8 => ImportError::HeaderNotUtf8,
+    })?;
     let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
 
     let mut report = ImportReport::default();
@@ -306,20 +284,6 @@ fn read_error(error: csv::Error) -> ImportError {
     match error.into_kind() {
         csv::ErrorKind::Io(error) => ImportError::Read(error),
         other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
-    }
-}
-
-struct Counting<R> {
-    inner: R,
-    consumed: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.consumed
-            .fetch_add(u64::try_from(read).unwrap_or(u64::MAX), Ordering::Relaxed);
-        Ok(read)
     }
 }
 

@@ -6,9 +6,8 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io::{BufRead, BufReader, Cursor, Read};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::Read;
+use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
@@ -104,45 +103,14 @@ pub async fn import_csv<R: Read>(
     input: R,
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let consumed = Arc::new(AtomicU64::new(0));
-    let mut input = BufReader::new(Counting {
-        inner: input,
-        consumed: consumed.clone(),
-    });
-
-    // The delimiter is decided by the header line, so it is read by hand
-    // first and put back in front of the rest for the CSV reader.
-    let mut header = Vec::new();
-    input
-        .read_until(b'\n', &mut header)
-        .map_err(ImportError::Read)?;
-    if let Some(rest) = header.strip_prefix(b"\xEF\xBB\xBF") {
-        // Excel's "CSV UTF-8" starts with a byte order mark.
-        header = rest.to_vec();
-    }
-    if header.iter().all(u8::is_ascii_whitespace) {
-        return Err(ImportError::Empty);
-    }
-    let header_text = std::str::from_utf8(&header).map_err(|_| ImportError::HeaderNotUtf8)?;
-    // Excel in a Russian locale separates with ';' because ',' is the
-    // decimal separator there. Names contain neither.
-    let delimiter = if header_text.matches(';').count() > header_text.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        // Rows with the wrong number of fields are reported, not fatal.
-        .flexible(true)
-        // Lines end at '\n' alone. With the default (CR, LF or CRLF) the
-        // reader counts a CRLF's '\n' into the next record and every line
-        // number in a Windows file comes out one short; the '\r' left at
-        // the end of the last field is trimmed like any other whitespace.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(Cursor::new(header).chain(input));
+    let crate::csv_file::CsvFile {
+        mut reader,
+        consumed,
+    } = crate::csv_file::open(input).map_err(|error| match error {
+        crate::csv_file::OpenError::Read(error) => ImportError::Read(error),
+        crate::csv_file::OpenError::Empty => ImportError::Empty,
+        crate::csv_file::OpenError::HeaderNotUtf8 => ImportError::HeaderNotUtf8,
+    })?;
     let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
 
     let mut report = ImportReport::default();
@@ -201,20 +169,6 @@ fn read_error(error: csv::Error) -> ImportError {
     match error.into_kind() {
         csv::ErrorKind::Io(error) => ImportError::Read(error),
         other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
-    }
-}
-
-/// Counts the bytes taken from the input, for the progress bar.
-struct Counting<R> {
-    inner: R,
-    consumed: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.consumed.fetch_add(read as u64, Ordering::Relaxed);
-        Ok(read)
     }
 }
 
