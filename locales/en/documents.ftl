@@ -104,7 +104,9 @@ app-kind = { $kind ->
     [activation] Account activation
     [periodic_accreditation] Periodic accreditation
     [certificate_request] Certificate or register extract
-   *[personal_data_update] Personal data update
+    [personal_data_update] Personal data update
+    [education_check] Check of education records
+   *[activity_report] Report on professional activity
 }
 app-status = { $status ->
     [draft] draft

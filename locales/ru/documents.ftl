@@ -104,7 +104,9 @@ app-kind = { $kind ->
     [activation] Активация личного кабинета
     [periodic_accreditation] Периодическая аккредитация
     [certificate_request] Справка или выписка
-   *[personal_data_update] Изменение персональных данных
+    [personal_data_update] Изменение персональных данных
+    [education_check] Проверка записей об обучении
+   *[activity_report] Отчёт о профессиональной деятельности
 }
 app-status = { $status ->
     [draft] черновик

@@ -914,6 +914,21 @@ impl Phone<'_> {
         chat.last_bot_message().cloned().expect("a message")
     }
 
+    /// Waits until some message of the bot starts with `prefix`, wherever
+    /// it is in the chat, and returns the newest such message. For pushes
+    /// that arrive together with others in no fixed order.
+    pub async fn wait_for_any_text(&self, prefix: &str) -> ChatMessage {
+        let starts = |m: &&ChatMessage| m.body().starts_with(prefix);
+        let chat = self
+            .wait_for(|chat| chat.bot_messages().any(|m| starts(&m)))
+            .await;
+        chat.bot_messages()
+            .filter(starts)
+            .last()
+            .cloned()
+            .expect("a message")
+    }
+
     /// Shares a contact with Telegram's button and returns the bot's reply.
     pub async fn share_contact(&self, contact: medcab_sandbox::ShareContact) -> ChatMessage {
         self.reply_to(async {

@@ -343,7 +343,7 @@ fn certificate_picker(t: Texts) -> Screen {
 }
 
 fn kind_picker(t: Texts) -> Screen {
-    let rows: Vec<Vec<_>> = Kind::ALL
+    let rows: Vec<Vec<_>> = Kind::PICKABLE
         .into_iter()
         .map(|kind| {
             vec![button(

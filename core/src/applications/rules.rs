@@ -17,10 +17,27 @@ pub enum Kind {
     CertificateRequest,
     /// An update of the practitioner's personal data.
     PersonalDataUpdate,
+    /// A check of the education records («Запросить проверку» in
+    /// «Обучение и НМО»): an operator confirms the hours.
+    EducationCheck,
+    /// The report on professional activity, for an operator to check
+    /// before it goes to the employer for agreement.
+    ActivityReport,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
+        Kind::Activation,
+        Kind::PeriodicAccreditation,
+        Kind::CertificateRequest,
+        Kind::PersonalDataUpdate,
+        Kind::EducationCheck,
+        Kind::ActivityReport,
+    ];
+
+    /// The kinds «📨 Мои заявки → Новая заявка» offers. The others are
+    /// opened from their own section, which has what they check.
+    pub const PICKABLE: [Kind; 4] = [
         Kind::Activation,
         Kind::PeriodicAccreditation,
         Kind::CertificateRequest,
@@ -33,6 +50,8 @@ impl Kind {
             Kind::PeriodicAccreditation => "periodic_accreditation",
             Kind::CertificateRequest => "certificate_request",
             Kind::PersonalDataUpdate => "personal_data_update",
+            Kind::EducationCheck => "education_check",
+            Kind::ActivityReport => "activity_report",
         }
     }
 
@@ -42,13 +61,16 @@ impl Kind {
 
     /// The letter that opens the application's number (Cyrillic, as the
     /// paperwork writes it): **А**ктивация, **П**ериодическая аккредитация,
-    /// **С**правка / выписка, **Д**анные (personal data).
+    /// **С**правка / выписка, **Д**анные (personal data), **Н**МО (the
+    /// education records), **О**тчёт о профессиональной деятельности.
     pub fn letter(self) -> char {
         match self {
             Kind::Activation => 'А',
             Kind::PeriodicAccreditation => 'П',
             Kind::CertificateRequest => 'С',
             Kind::PersonalDataUpdate => 'Д',
+            Kind::EducationCheck => 'Н',
+            Kind::ActivityReport => 'О',
         }
     }
 
@@ -63,7 +85,9 @@ impl Kind {
     ///   come with a later issue);
     /// - a certificate or extract is made from what is already on file, so
     ///   it needs nothing new;
-    /// - a personal data update needs the passport the new data is read from.
+    /// - a personal data update needs the passport the new data is read from;
+    /// - an education check and an activity report carry what they check
+    ///   (the records, the report), so no document is required of them.
     pub fn required_documents(self) -> &'static [documents::DocumentKind] {
         use documents::DocumentKind as Doc;
         match self {
@@ -80,6 +104,7 @@ impl Kind {
             ],
             Kind::CertificateRequest => &[],
             Kind::PersonalDataUpdate => &[Doc::Passport],
+            Kind::EducationCheck | Kind::ActivityReport => &[],
         }
     }
 
@@ -396,6 +421,8 @@ pub struct ReviewDeadlines {
     pub periodic_accreditation: Duration,
     pub certificate_request: Duration,
     pub personal_data_update: Duration,
+    pub education_check: Duration,
+    pub activity_report: Duration,
 }
 
 impl Default for ReviewDeadlines {
@@ -403,13 +430,17 @@ impl Default for ReviewDeadlines {
     /// use the account until then). The others are our own promises, in
     /// calendar time: an accreditation file is the longest to check (10
     /// days), a certificate is made from what is on file (5 days), a data
-    /// update is one comparison with a passport (3 days).
+    /// update is one comparison with a passport (3 days), an education check
+    /// compares records with certificates (5 days), an activity report is
+    /// read whole (10 days).
     fn default() -> ReviewDeadlines {
         ReviewDeadlines {
             activation: Duration::hours(24),
             periodic_accreditation: Duration::days(10),
             certificate_request: Duration::days(5),
             personal_data_update: Duration::days(3),
+            education_check: Duration::days(5),
+            activity_report: Duration::days(10),
         }
     }
 }
@@ -421,6 +452,8 @@ impl ReviewDeadlines {
             Kind::PeriodicAccreditation => self.periodic_accreditation,
             Kind::CertificateRequest => self.certificate_request,
             Kind::PersonalDataUpdate => self.personal_data_update,
+            Kind::EducationCheck => self.education_check,
+            Kind::ActivityReport => self.activity_report,
         }
     }
 
