@@ -30,6 +30,7 @@ use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::documents::{self, DocumentError};
 use crate::history::{self, Action, Actor, Change, Entity, HistoryError};
 use crate::outbox::{self, Notification, Payload, Push};
+use crate::qualification::check;
 
 pub use rules::{
     ACCREDITATION_WINDOW_MONTHS, Event, Kind, NOTE_MAX_CHARS, NextStep, Note, NoteError,
@@ -197,6 +198,9 @@ pub enum ApplicationError {
     /// Not past its promised time (or not awaiting review): nothing to escalate.
     #[error("the application is not delayed")]
     NotDelayed,
+    /// An education check with no unconfirmed record to check.
+    #[error("no education record is waiting to be checked")]
+    NothingToCheck,
     /// Escalated before; once is all.
     #[error("the application was escalated at {at}")]
     AlreadyEscalated { at: DateTime<Utc> },
@@ -404,13 +408,23 @@ pub async fn submit(
             created_at: document.created_at,
         })
         .collect();
-    let cited = rules::cited_documents(
+    let mut cited = rules::cited_documents(
         app.kind,
         app.status,
         &app.document_ids,
         app.decided_at,
         &filed,
     );
+    // An education check carries the records it covers, and their
+    // certificates are what it relies on.
+    if app.kind == Kind::EducationCheck {
+        let certificates = check::cover_records(&mut tx, owner_id, app.id).await?;
+        for id in certificates {
+            if !cited.document_ids.contains(&id) {
+                cited.document_ids.push(id);
+            }
+        }
+    }
     // What the operator asked for, for the next card.
     let requested = (app.status == Status::MoreDocumentsNeeded)
         .then(|| app.reason.clone())
@@ -723,6 +737,10 @@ pub(crate) async fn apply(
         crate::identity::confirm(&mut *tx, vault, app.owner_id, now)
             .await?
             .map_err(ApplicationError::NotConfirmable)?;
+    }
+    // An approved education check confirms the records it covered.
+    if status == Status::Approved && app.kind == Kind::EducationCheck {
+        check::confirm(&mut *tx, app.owner_id, app.id, now).await?;
     }
 
     let mut snapshot = json!({

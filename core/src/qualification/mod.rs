@@ -23,12 +23,15 @@
 //! - [`standing`] — the records counted against the period of the
 //!   accreditation in force (the register, the documents), or the last
 //!   five years when none is known;
-//! - [`import`] — `medcab admin import-education`.
+//! - [`import`] — `medcab admin import-education`;
+//! - [`check`] — «Запросить проверку»: an application for an operator to
+//!   confirm the records, and the confirmations it leaves.
 //!
 //! The source of every rule is the "Domain facts" of the design reference
 //! (Приказ Минздрава № 709н); each module says which fact it follows.
 
 pub mod amounts;
+pub mod check;
 pub mod entry;
 pub mod import;
 pub mod period;

@@ -33,6 +33,9 @@ pub struct QualificationRecord {
     pub document_id: Option<i64>,
     /// Brought by the clinic's import (a re-import may update it).
     pub imported: bool,
+    /// An operator confirmed it as it is now (an approved education check,
+    /// [`super::check`]); any change clears it.
+    pub confirmed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,7 +204,7 @@ pub(crate) async fn rewrite(
         r#"
         UPDATE qualification_records
         SET kind = $3, amount = $4, completed_on = $5, title = $6, provider = $7, ikp = $8,
-            updated_at = $9
+            updated_at = $9, confirmed_at = NULL
         WHERE id = $1 AND owner_id = $2
         RETURNING document_id, import_key IS NOT NULL AS "imported!"
         "#,
@@ -248,7 +251,7 @@ pub async fn attach_document(
     }
     let updated = sqlx::query_scalar!(
         r#"
-        UPDATE qualification_records SET document_id = $3, updated_at = $4
+        UPDATE qualification_records SET document_id = $3, updated_at = $4, confirmed_at = NULL
         WHERE id = $1 AND owner_id = $2
         RETURNING id
         "#,
@@ -296,7 +299,7 @@ pub async fn delete(
         r#"
         DELETE FROM qualification_records WHERE id = $1 AND owner_id = $2
         RETURNING id, kind, amount, completed_on, title, provider, ikp, document_id,
-                  import_key IS NOT NULL AS "imported!"
+                  import_key IS NOT NULL AS "imported!", confirmed_at IS NOT NULL AS "confirmed!"
         "#,
         id,
         owner_id.get(),
@@ -333,7 +336,7 @@ pub async fn get(
         Row,
         r#"
         SELECT id, kind, amount, completed_on, title, provider, ikp, document_id,
-               import_key IS NOT NULL AS "imported!"
+               import_key IS NOT NULL AS "imported!", confirmed_at IS NOT NULL AS "confirmed!"
         FROM qualification_records WHERE id = $1 AND owner_id = $2
         "#,
         id,
@@ -354,7 +357,7 @@ async fn lock(
         Row,
         r#"
         SELECT id, kind, amount, completed_on, title, provider, ikp, document_id,
-               import_key IS NOT NULL AS "imported!"
+               import_key IS NOT NULL AS "imported!", confirmed_at IS NOT NULL AS "confirmed!"
         FROM qualification_records WHERE id = $1 AND owner_id = $2
         FOR UPDATE
         "#,
@@ -377,7 +380,7 @@ pub(crate) async fn lock_imported(
         Row,
         r#"
         SELECT id, kind, amount, completed_on, title, provider, ikp, document_id,
-               import_key IS NOT NULL AS "imported!"
+               import_key IS NOT NULL AS "imported!", confirmed_at IS NOT NULL AS "confirmed!"
         FROM qualification_records WHERE owner_id = $1 AND import_key = $2
         FOR UPDATE
         "#,
@@ -399,7 +402,7 @@ pub async fn list(
         Row,
         r#"
         SELECT id, kind, amount, completed_on, title, provider, ikp, document_id,
-               import_key IS NOT NULL AS "imported!"
+               import_key IS NOT NULL AS "imported!", confirmed_at IS NOT NULL AS "confirmed!"
         FROM qualification_records WHERE owner_id = $1
         ORDER BY completed_on DESC, id DESC
         "#,
@@ -420,6 +423,7 @@ struct Row {
     ikp: Option<Vec<u8>>,
     document_id: Option<i64>,
     imported: bool,
+    confirmed: bool,
 }
 
 impl Row {
@@ -445,6 +449,7 @@ impl Row {
             entry,
             document_id: self.document_id,
             imported: self.imported,
+            confirmed: self.confirmed,
         })
     }
 }
