@@ -172,3 +172,33 @@ hours-report-total = Total, academic hours (CPD and credits)
 hours-report-total-programme = Of them, CPD programme hours
 hours-report-total-zet = Of them, CME module and event credits
 hours-report-footer = Made in the practitioner's personal account on { $date }.
+
+## «🔎 Ask for a check» (the records confirmed by an operator)
+
+hours-line-confirmed = {" "}✔️
+hours-check-button = 🔎 Ask for a check
+hours-check-hint = Records without ✔️ are not checked yet. A staff member checks them against the certificates.
+hours-check-confirm =
+    🔎 <b>Check of the records</b>
+
+    A staff member will compare { $count } { $count ->
+        [one] record
+       *[other] records
+    } with the attached documents and confirm { $count ->
+        [one] it
+       *[other] them
+    }. A confirmed record is marked ✔️; changing it later removes the mark.{ $without ->
+        [0] {""}
+       *[other] {" "}Without a document: { $without } { $without ->
+            [one] record
+           *[other] records
+        }; these are harder to check — attach the certificate with ✏️ by the record.
+    }
+
+    The application's status is in «📨 My applications».
+hours-check-send = ✅ Send for the check
+hours-check-sent = ✅ Application { $number } submitted: a staff member will check the records. Its status is in «📨 My applications».
+hours-check-nothing = Every record is already confirmed: nothing to check. New records can be sent when there are some.
+hours-check-already = The records are already being checked: application { $number }.
+hours-check-open = 🔎 Records being checked: application { $number } — { $status }.
+hours-check-open-button = 📨 Application { $number }

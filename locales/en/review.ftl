@@ -99,3 +99,22 @@ review-reset-second-operator = You have already approved this reset: the second 
 review-reset-ask-reason = Write the reason for the refusal in one message — the user will read it.
 review-reset-rejected = ❌ The reset request is rejected; the user was told.
 review-resets-back = « To the requests
+
+## An education check's card
+
+review-education-records = <b>Records to check</b> ({ $count }):
+review-education-line = { $n }. { $title } — { $kind }, { $amount }, { $date }{ $has_ikp ->
+        [yes] , ИКП { $ikp }
+       *[no] {""}
+    }{ $certificate ->
+        [yes] {""}
+       *[no] {" "}— <i>no document</i>
+    }{ $changed ->
+        [yes] {" "}— ⚠️ <i>changed after submission; approving will not confirm it</i>
+       *[no] {""}
+    }
+review-education-deleted = { $n }. <i>record deleted after submission</i>
+review-education-more = …and { $count } more { $count ->
+        [one] record
+       *[other] records
+    }.

@@ -100,3 +100,23 @@ review-reset-second-operator = Вы уже одобрили этот сброс:
 review-reset-ask-reason = Напишите причину отказа одним сообщением — пользователь её прочитает.
 review-reset-rejected = ❌ Запрос на сброс отклонён, пользователь получил уведомление.
 review-resets-back = « К запросам
+
+## An education check's card
+
+review-education-records = <b>Записи к проверке</b> ({ $count }):
+review-education-line = { $n }. { $title } — { $kind }, { $amount }, { $date }{ $has_ikp ->
+        [yes] , ИКП { $ikp }
+       *[no] {""}
+    }{ $certificate ->
+        [yes] {""}
+       *[no] {" "}— <i>без документа</i>
+    }{ $changed ->
+        [yes] {" "}— ⚠️ <i>изменена после подачи, одобрение её не подтвердит</i>
+       *[no] {""}
+    }
+review-education-deleted = { $n }. <i>запись удалена после подачи</i>
+review-education-more = …и ещё { $count } { $count ->
+        [one] запись
+        [few] записи
+       *[many] записей
+    }.

@@ -11,6 +11,7 @@ mod dates;
 mod delivery;
 mod documents;
 mod education;
+mod education_check;
 mod forget;
 mod harness;
 mod identity;

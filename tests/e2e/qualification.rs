@@ -33,7 +33,7 @@ fn contains(message: &ChatMessage, part: &str) {
     );
 }
 
-async fn open_hours(phone: &Phone<'_>) -> ChatMessage {
+pub(crate) async fn open_hours(phone: &Phone<'_>) -> ChatMessage {
     phone.send("/menu").await;
     let nmo = phone.press("🎓 НМО и аккредитация").await;
     contains(&nmo, "Всё для периодической аккредитации");
@@ -41,7 +41,7 @@ async fn open_hours(phone: &Phone<'_>) -> ChatMessage {
 }
 
 /// A record stored straight through core, as if entered earlier.
-async fn seed(
+pub(crate) async fn seed(
     app: &TestApp,
     owner: UserId,
     (kind, amount, on): (RecordKind, &str, &str),

@@ -31,6 +31,7 @@ use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{ApplicationError, Kind, Note, NoteError, Status};
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
+use medcab_core::qualification::check;
 use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewError};
 use medcab_core::session_files;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,7 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
 
 use super::commands::Command;
+use super::qualification::hours;
 use super::screen::{self, Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -511,13 +513,90 @@ async fn next_screen(
         Ok(card) => card,
         Err(error) => return Ok((after_decision(t, problem(t, error)?), Shown::Refusal)),
     };
-    // What a «Справка или выписка» asks for: the card is the operator's
-    // only view of it (the view above checked the operator).
-    let certificate = match card.application.kind {
-        Kind::CertificateRequest => certificates::of_for_review(db, id).await?,
-        _ => None,
+    // What the application's kind carries beyond documents: the card is
+    // the operator's only view of it (the view above checked the operator).
+    let specifics = match card.application.kind {
+        Kind::CertificateRequest => certificates::of_for_review(db, id)
+            .await?
+            .map_or(Specifics::None, Specifics::Certificate),
+        Kind::EducationCheck => {
+            Specifics::Education(check::covered(db, &services.vault, &card.application).await?)
+        }
+        _ => Specifics::None,
     };
-    Ok((card_screen(t, &card, certificate), Shown::Card(id)))
+    Ok((card_screen(t, &card, specifics), Shown::Card(id)))
+}
+
+/// What a card shows of its kind beyond the documents.
+enum Specifics {
+    None,
+    /// Which справка or выписка is asked for.
+    Certificate(Certificate),
+    /// The education records to confirm.
+    Education(Vec<check::Covered>),
+}
+
+/// Records listed on an education check's card; the rest are counted. Ten
+/// short lines keep the card well inside Telegram's 4096 characters.
+const CARD_RECORDS: usize = 10;
+
+/// Characters of a record's title on the card.
+const CARD_TITLE_CHARS: usize = 60;
+
+/// The records an education check covers, for its card.
+fn education_text(t: Texts, covered: &[check::Covered]) -> String {
+    let mut lines = vec![t.msg_with(
+        "review-education-records",
+        [("count", Arg::count(covered.len()))],
+    )];
+    for (n, covered) in covered.iter().take(CARD_RECORDS).enumerate() {
+        let Some(record) = &covered.record else {
+            lines.push(t.msg_with("review-education-deleted", [("n", Arg::count(n + 1))]));
+            continue;
+        };
+        let entry = &record.entry;
+        let ikp = entry.ikp().unwrap_or_default();
+        lines.push(t.msg_with(
+            "review-education-line",
+            [
+                ("n", Arg::count(n + 1)),
+                (
+                    "title",
+                    Arg::Text(&hours::shortened(entry.title(), CARD_TITLE_CHARS)),
+                ),
+                ("kind", Arg::Text(&hours::kind_name(t, entry.kind()))),
+                (
+                    "amount",
+                    Arg::Text(&hours::amount_text(t, entry.kind(), entry.amount())),
+                ),
+                ("date", Arg::Text(&t.date(entry.completed_on()))),
+                (
+                    "has_ikp",
+                    Arg::Text(if ikp.is_empty() { "no" } else { "yes" }),
+                ),
+                ("ikp", Arg::Text(ikp)),
+                (
+                    "certificate",
+                    Arg::Text(if record.document_id.is_some() {
+                        "yes"
+                    } else {
+                        "no"
+                    }),
+                ),
+                (
+                    "changed",
+                    Arg::Text(if covered.changed { "yes" } else { "no" }),
+                ),
+            ],
+        ));
+    }
+    if covered.len() > CARD_RECORDS {
+        lines.push(t.msg_with(
+            "review-education-more",
+            [("count", Arg::count(covered.len() - CARD_RECORDS))],
+        ));
+    }
+    lines.join("\n")
 }
 
 fn queue_empty(t: Texts) -> Screen {
@@ -600,7 +679,7 @@ fn document_line(t: Texts, n: usize, document: &Document) -> String {
 }
 
 /// The application as the operator holding it sees it, with its buttons.
-fn card_screen(t: Texts, card: &ReviewCard, certificate: Option<Certificate>) -> Screen {
+fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
     let app = &card.application;
     let submitted = app
         .submitted_at
@@ -632,13 +711,20 @@ fn card_screen(t: Texts, card: &ReviewCard, certificate: Option<Certificate>) ->
             ("until", Arg::Text(&until)),
         ],
     );
-    if let Some(certificate) = certificate {
-        let name = t.msg_with(
-            "app-certificate",
-            [("certificate", Arg::Text(certificate.as_str()))],
-        );
-        text.push('\n');
-        text.push_str(&t.msg_with("app-certificate-line", [("certificate", Arg::Text(&name))]));
+    match specifics {
+        Specifics::None => {}
+        Specifics::Certificate(certificate) => {
+            let name = t.msg_with(
+                "app-certificate",
+                [("certificate", Arg::Text(certificate.as_str()))],
+            );
+            text.push('\n');
+            text.push_str(&t.msg_with("app-certificate-line", [("certificate", Arg::Text(&name))]));
+        }
+        Specifics::Education(covered) => {
+            text.push_str("\n\n");
+            text.push_str(&education_text(t, &covered));
+        }
     }
     text.push_str("\n\n");
     if card.documents.is_empty() {

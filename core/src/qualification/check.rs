@@ -20,7 +20,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::store::{self, QualificationRecord, StoreError};
 use crate::UserId;
-use crate::applications::{self, Application, ApplicationError, Kind};
+use crate::applications::{self, Application, ApplicationError, Kind, Status};
 use crate::crypto::Vault;
 
 /// Opens an education check of the practitioner's unconfirmed records and
@@ -34,7 +34,7 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<Application, ApplicationError> {
     // Said before a number is taken: an empty check is not worth one.
-    if unconfirmed(db, owner_id).await? == 0 {
+    if unconfirmed(db, owner_id).await?.records == 0 {
         return Err(ApplicationError::NothingToCheck);
     }
     let id = match applications::create(db, vault, owner_id, Kind::EducationCheck, now).await {
@@ -53,17 +53,32 @@ pub async fn request(
     applications::submit(db, vault, owner_id, id, now).await
 }
 
+/// The practitioner's records a check would cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unconfirmed {
+    pub records: u64,
+    /// Of them, with no certificate attached: harder to check.
+    pub without_certificate: u64,
+}
+
 /// How many of the practitioner's records are not confirmed.
-pub async fn unconfirmed(db: &PgPool, owner_id: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn unconfirmed(db: &PgPool, owner_id: UserId) -> Result<Unconfirmed, sqlx::Error> {
+    let row = sqlx::query!(
         r#"
-        SELECT count(*) AS "n!" FROM qualification_records
+        SELECT count(*) AS "records!",
+               count(*) FILTER (WHERE document_id IS NULL) AS "without_certificate!"
+        FROM qualification_records
         WHERE owner_id = $1 AND confirmed_at IS NULL
         "#,
         owner_id.get(),
     )
     .fetch_one(db)
-    .await
+    .await?;
+    // Counts are never negative.
+    Ok(Unconfirmed {
+        records: u64::try_from(row.records).unwrap_or(0),
+        without_certificate: u64::try_from(row.without_certificate).unwrap_or(0),
+    })
 }
 
 /// Covers the practitioner's unconfirmed records by the check being
@@ -182,15 +197,19 @@ pub async fn covered(
         .collect())
 }
 
-/// The practitioner's education check not yet decided, if any: its id and
-/// number.
-pub async fn open_check(
-    db: &PgPool,
-    owner_id: UserId,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+/// An education check not decided yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCheck {
+    pub id: i64,
+    pub number: String,
+    pub status: Status,
+}
+
+/// The practitioner's education check not decided yet, if any.
+pub async fn open_check(db: &PgPool, owner_id: UserId) -> Result<Option<OpenCheck>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, number FROM applications
+        SELECT id, number, status FROM applications
         WHERE owner_id = $1 AND kind = 'education_check'
           AND status NOT IN ('approved', 'rejected')
         ORDER BY id DESC LIMIT 1
@@ -199,13 +218,27 @@ pub async fn open_check(
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|row| (row.id, row.number)))
+    Ok(row.and_then(|row| {
+        Some(OpenCheck {
+            id: row.id,
+            number: row.number,
+            status: Status::parse(&row.status)?,
+        })
+    }))
+}
+
+/// Whether an operator is checking the records (a check submitted and not
+/// decided): the portfolio shows the hours as «на проверке».
+pub async fn in_review(db: &PgPool, owner_id: UserId) -> Result<bool, sqlx::Error> {
+    Ok(open_check(db, owner_id)
+        .await?
+        .is_some_and(|open| open.status.awaits_review()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::applications::{Event, Note, Status};
+    use crate::applications::{Event, Note};
     use crate::dates::test_date as date;
     use crate::history::Actor;
     use crate::qualification::entry::{Entry, EntryDraft, validate_entry};
@@ -305,10 +338,9 @@ mod tests {
         assert_eq!(app.kind, Kind::EducationCheck);
         assert_eq!(app.status, Status::Submitted);
         assert!(app.number.starts_with("Н-2026-"), "{}", app.number);
-        assert_eq!(
-            open_check(&db, ANNA).await.unwrap(),
-            Some((app.id, app.number.clone()))
-        );
+        let open = open_check(&db, ANNA).await.unwrap().expect("open");
+        assert_eq!((open.id, open.status), (app.id, Status::Submitted));
+        assert!(in_review(&db, ANNA).await.unwrap());
         // One at a time.
         let again = request(&db, &vault, ANNA, now()).await;
         assert!(matches!(again, Err(ApplicationError::AlreadyOpen { id, .. }) if id == app.id));
@@ -358,13 +390,13 @@ mod tests {
             confirmed(&db, &vault, BORIS).await,
             [("Хирургия".to_owned(), false)]
         );
-        assert_eq!(unconfirmed(&db, ANNA).await.unwrap(), 1);
+        assert_eq!(unconfirmed(&db, ANNA).await.unwrap().records, 1);
 
         // A change clears a confirmation: attaching nothing is a change too.
         store::attach_document(&db, &vault, ANNA, kept, None, actor, later)
             .await
             .unwrap();
-        assert_eq!(unconfirmed(&db, ANNA).await.unwrap(), 2);
+        assert_eq!(unconfirmed(&db, ANNA).await.unwrap().records, 2);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

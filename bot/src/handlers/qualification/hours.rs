@@ -150,6 +150,10 @@ pub enum HoursAction {
     Reports,
     /// A PDF report for this period.
     Report(ReportPeriod),
+    /// «Запросить проверку»: what an operator would check (`super::check`).
+    Check,
+    /// Send the records for the check.
+    SendCheck,
     New,
     /// Go on with the draft (after a Redis flush or a detour).
     Resume,
@@ -216,6 +220,8 @@ impl HoursAction {
             HoursAction::Reports => "reports".to_owned(),
             HoursAction::Report(ReportPeriod::Accreditation) => "rp:a".to_owned(),
             HoursAction::Report(ReportPeriod::Year(year)) => format!("rp:{year}"),
+            HoursAction::Check => "chk".to_owned(),
+            HoursAction::SendCheck => "chk!".to_owned(),
             HoursAction::Resume => "resume".to_owned(),
             HoursAction::Cancel => "x".to_owned(),
             HoursAction::Kind(kind) => format!("k:{}", kind.as_str()),
@@ -237,6 +243,8 @@ impl HoursAction {
                 "new" => Some(HoursAction::New),
                 "chart" => Some(HoursAction::Chart),
                 "reports" => Some(HoursAction::Reports),
+                "chk" => Some(HoursAction::Check),
+                "chk!" => Some(HoursAction::SendCheck),
                 "resume" => Some(HoursAction::Resume),
                 "x" => Some(HoursAction::Cancel),
                 "save" => Some(HoursAction::Save),
@@ -276,6 +284,8 @@ impl HoursAction {
             HoursAction::Reports,
             HoursAction::Report(ReportPeriod::Accreditation),
             HoursAction::Report(ReportPeriod::Year(2026)),
+            HoursAction::Check,
+            HoursAction::SendCheck,
             HoursAction::Resume,
             HoursAction::Cancel,
             HoursAction::Edit(i64::MAX),
@@ -387,7 +397,7 @@ fn check(form: &Form, now: DateTime<Utc>) -> Result<Entry, Vec<EntryProblem>> {
 
 // ---------------------------------------------------------------- texts
 
-fn kind_name(t: Texts, kind: RecordKind) -> String {
+pub(crate) fn kind_name(t: Texts, kind: RecordKind) -> String {
     t.msg_with("hours-kind", [("kind", Arg::Text(kind.as_str()))])
 }
 
@@ -395,7 +405,7 @@ fn kind_long(t: Texts, kind: RecordKind) -> String {
     t.msg_with("hours-kind-long", [("kind", Arg::Text(kind.as_str()))])
 }
 
-fn amount_text(t: Texts, kind: RecordKind, amount: u32) -> String {
+pub(crate) fn amount_text(t: Texts, kind: RecordKind, amount: u32) -> String {
     t.msg_with(
         "hours-amount",
         [
@@ -487,7 +497,7 @@ fn reason_for(t: Texts, question: Question, reason: &str) -> String {
 }
 
 /// At most `max` characters, with an ellipsis when cut.
-fn shortened(text: &str, max: usize) -> String {
+pub(crate) fn shortened(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -639,6 +649,9 @@ pub async fn overview_screen(
                     ),
                 ],
             ));
+            if record.confirmed {
+                text.push_str(&t.msg("hours-line-confirmed"));
+            }
             rows.push(vec![
                 button(
                     t.msg_with("hours-edit-n", [("index", Arg::count(index))]),
@@ -686,6 +699,11 @@ pub async fn overview_screen(
         t.msg("hours-reports"),
         Action::Hours(HoursAction::Reports),
     )]);
+    if let Some((line, row)) = super::check::overview_part(t, db, user_id, records).await? {
+        text.push_str("\n\n");
+        text.push_str(&line);
+        rows.push(row);
+    }
     rows.push(vec![button(t.msg("nmo-back"), Action::Open(Section::Nmo))]);
     Ok(Screen {
         text,
@@ -1134,6 +1152,17 @@ pub async fn press(
         }
         HoursAction::Report(period) => {
             send_report(&bot, &query, t, &db, &services, user_id, period).await
+        }
+        HoursAction::Check => {
+            screen::answer(&bot, &query).await?;
+            let screen = super::check::confirm_screen(t, &db, user_id).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        HoursAction::SendCheck => {
+            screen::answer(&bot, &query).await?;
+            let heading = super::check::send(t, &db, &services, user_id).await?;
+            let screen = overview_screen(t, &db, &services, user_id, 0, Some(heading)).await?;
+            screen::replace(&bot, &query, screen).await
         }
         HoursAction::Cancel => {
             screen::answer(&bot, &query).await?;

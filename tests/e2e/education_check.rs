@@ -1,0 +1,143 @@
+//! «📚 Обучение и НМО» → «🔎 Запросить проверку»: the records go to an
+//! operator as an application of their own kind; an approval marks the
+//! records it saw ✔️, a record changed meanwhile stays unmarked, and a
+//! later change takes the mark away.
+
+use medcab_core::history::Actor;
+use medcab_core::qualification::store;
+use medcab_core::qualification::{EntryDraft, RecordDraft, RecordKind, validate_entry};
+use medcab_e2e::{Says, TestApp};
+
+use crate::qualification::{open_hours, seed};
+
+const CARDIOLOGY: &str = "Кардиология: актуальные вопросы";
+const PULMONOLOGY: &str = "Пульмонология";
+
+#[medcab_e2e::test]
+async fn an_operator_confirms_the_records_the_practitioner_sent(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let programme = (RecordKind::Programme, "36", "01.03.2025");
+    seed(&app, anna.user_id(), programme, CARDIOLOGY, None).await;
+    let changed = seed(&app, anna.user_id(), programme, PULMONOLOGY, None).await;
+
+    let overview = open_hours(&anna).await;
+    overview.assert_contains("Записи без ✔️ ещё не проверены.");
+    let confirm = anna.press("🔎 Запросить проверку").await;
+    confirm.assert_starts("🔎 Проверка записей");
+    confirm.assert_contains("Сотрудник сверит 2 записи");
+    confirm.assert_contains("Без документа 2 записи");
+    let sent = anna.press("✅ Отправить на проверку").await;
+    sent.assert_starts("✅ Заявка Н-2026-");
+    sent.assert_contains("🔎 Записи на проверке: заявка Н-2026-");
+    sent.assert_contains("— подана.");
+    assert!(
+        !sent.button_labels().contains(&"🔎 Запросить проверку"),
+        "{:?}",
+        sent.button_labels()
+    );
+    let number = sent
+        .body()
+        .split_whitespace()
+        .nth(2)
+        .expect("the number")
+        .to_owned();
+    assert!(
+        sent.button_labels()
+            .contains(&format!("📨 Заявка {number}").as_str()),
+        "{:?}",
+        sent.button_labels()
+    );
+    // The same press again (a stale screen, a double tap) is not a
+    // second check.
+    assert!(anna.press_forged("hr:chk!").await.answered);
+    anna.wait_for_any_text(&format!("Записи уже на проверке: заявка {number}."))
+        .await;
+
+    // Anna corrects one record while it waits.
+    let today = medcab_core::clock::moscow_today(app.clock.now());
+    let draft = EntryDraft {
+        title: Some(PULMONOLOGY.to_owned()),
+        provider: Some("РМАНПО".to_owned()),
+        record: RecordDraft {
+            kind: Some(RecordKind::Programme),
+            amount: Some("24".to_owned()),
+            completed_on: Some("01.03.2025".to_owned()),
+            ikp: None,
+        },
+    };
+    let corrected = validate_entry(&draft, today).unwrap();
+    app.clock.advance(chrono::Duration::minutes(1));
+    store::update(
+        &app.db,
+        &app.vault,
+        anna.user_id(),
+        changed,
+        &corrected,
+        Actor::Practitioner(anna.user_id()),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+
+    // The operator sees the kind, every record, and which changed.
+    let olga = app.operator("Ольга").await;
+    let card = olga.send("/review").await;
+    card.assert_contains(&format!(
+        "📋 Заявка {number} — Проверка записей об обучении"
+    ));
+    card.assert_contains("Записи к проверке (2):");
+    card.assert_contains(&format!(
+        "{PULMONOLOGY} — ПК, 24 часа, 01.03.2025 — без документа — ⚠️ изменена после подачи"
+    ));
+    card.assert_contains(&format!(
+        "{CARDIOLOGY} — ПК, 36 часов, 01.03.2025 — без документа"
+    ));
+    olga.press("✅ Одобрить").await;
+    anna.wait_for_any_text(&format!("Заявка {number}: одобрена"))
+        .await;
+
+    // Only what the operator saw is confirmed.
+    let records = store::list(&app.db, &app.vault, anna.user_id())
+        .await
+        .unwrap();
+    let marks: Vec<(&str, bool)> = records
+        .iter()
+        .map(|record| (record.entry.title(), record.confirmed))
+        .collect();
+    assert_eq!(marks, [(PULMONOLOGY, false), (CARDIOLOGY, true)]);
+    let overview = open_hours(&anna).await;
+    overview.assert_contains(&format!("2. {CARDIOLOGY} — ПК, 36 часов"));
+    overview.assert_contains("РМАНПО ✔️");
+    assert_eq!(
+        overview.body().matches("✔️").count(),
+        2,
+        "the hint and one mark"
+    );
+    // The corrected record may be sent again.
+    assert!(overview.button_labels().contains(&"🔎 Запросить проверку"));
+}
+
+#[medcab_e2e::test]
+async fn nothing_to_check_is_said_and_no_application_is_made(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let overview = open_hours(&anna).await;
+    // No records: no button.
+    assert!(!overview.button_labels().contains(&"🔎 Запросить проверку"));
+    // A press of the buttons not shown is answered, and makes nothing.
+    let nothing = "Все записи уже подтверждены — проверять нечего.";
+    for data in ["hr:chk", "hr:chk!"] {
+        assert!(anna.press_forged(data).await.answered, "{data}");
+        anna.wait_for_text(nothing).await;
+    }
+    let deadlines = medcab_core::applications::ReviewDeadlines::default();
+    let applications = medcab_core::applications::list(
+        &app.db,
+        &app.vault,
+        anna.user_id(),
+        &deadlines,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(applications.is_empty());
+}
