@@ -176,6 +176,7 @@ hours-report-footer = Made in the practitioner's personal account on { $date }.
 ## «🔎 Ask for a check» (the records confirmed by an operator)
 
 hours-line-confirmed = {" "}✔️
+hours-line-certificate = {" "}📎
 hours-check-button = 🔎 Ask for a check
 hours-check-hint = Records without ✔️ are not checked yet. A staff member checks them against the certificates.
 hours-check-confirm =
@@ -202,3 +203,21 @@ hours-check-nothing = Every record is already confirmed: nothing to check. New r
 hours-check-already = The records are already being checked: application { $number }.
 hours-check-open = 🔎 Records being checked: application { $number } — { $status }.
 hours-check-open-button = 📨 Application { $number }
+
+## The certificate of a record
+
+hours-certificate-button = 📎 Certificate
+hours-certificate-title = 📎 <b>Certificate of the record</b> «{ $title }»
+hours-certificate-none = No document is attached now.
+hours-certificate-attached = Attached: { $kind }, issued { $issued }.
+hours-certificate-choose = Choose a document from «📄 Documents»:
+hours-certificate-line = { $n }. { $kind }{ $has_number ->
+        [yes] , No. { $number }
+       *[no] {""}
+    }, issued { $issued }
+hours-certificate-no-documents = No suitable documents. Add the certificate in «📄 Documents» (kind «Certificate of professional development» or «Other document») and come back.
+hours-certificate-attach-n = 📎 { $n }
+hours-certificate-detach = ✖️ Detach the document
+hours-certificate-back = « Back to the record
+hours-certificate-done = ✅ The certificate is attached to the record.
+hours-certificate-detached = The document is detached from the record; it stays in «📄 Documents».

@@ -181,6 +181,7 @@ hours-report-footer = Сформировано в личном кабинете 
 ## «🔎 Запросить проверку» (the records confirmed by an operator)
 
 hours-line-confirmed = {" "}✔️
+hours-line-certificate = {" "}📎
 hours-check-button = 🔎 Запросить проверку
 hours-check-hint = Записи без ✔️ ещё не проверены. Проверку проводит сотрудник: он сверит записи с удостоверениями и сертификатами.
 hours-check-confirm =
@@ -209,3 +210,21 @@ hours-check-nothing = Все записи уже подтверждены — п
 hours-check-already = Записи уже на проверке: заявка { $number }.
 hours-check-open = 🔎 Записи на проверке: заявка { $number } — { $status }.
 hours-check-open-button = 📨 Заявка { $number }
+
+## The certificate of a record
+
+hours-certificate-button = 📎 Удостоверение
+hours-certificate-title = 📎 <b>Удостоверение к записи</b> «{ $title }»
+hours-certificate-none = Сейчас документ не приложен.
+hours-certificate-attached = Приложено: { $kind }, выдан { $issued }.
+hours-certificate-choose = Выберите документ из раздела «📄 Документы»:
+hours-certificate-line = { $n }. { $kind }{ $has_number ->
+        [yes] , № { $number }
+       *[no] {""}
+    }, выдан { $issued }
+hours-certificate-no-documents = Подходящих документов нет. Добавьте удостоверение или сертификат в «📄 Документы» (вид «Удостоверение о повышении квалификации» или «Другой документ») и вернитесь сюда.
+hours-certificate-attach-n = 📎 { $n }
+hours-certificate-detach = ✖️ Открепить документ
+hours-certificate-back = « К записи
+hours-certificate-done = ✅ Удостоверение приложено к записи.
+hours-certificate-detached = Документ откреплён от записи; в «📄 Документах» он остался.

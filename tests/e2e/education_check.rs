@@ -3,11 +3,13 @@
 //! records it saw ✔️, a record changed meanwhile stays unmarked, and a
 //! later change takes the mark away.
 
+use medcab_core::documents::{self, DocumentKind, DocumentMeta, Stored};
 use medcab_core::history::Actor;
 use medcab_core::qualification::store;
 use medcab_core::qualification::{EntryDraft, RecordDraft, RecordKind, validate_entry};
 use medcab_e2e::{Says, TestApp};
 
+use crate::documents::pdf;
 use crate::qualification::{open_hours, seed};
 
 const CARDIOLOGY: &str = "Кардиология: актуальные вопросы";
@@ -140,4 +142,101 @@ async fn nothing_to_check_is_said_and_no_application_is_made(app: TestApp) {
     .await
     .unwrap();
     assert!(applications.is_empty());
+}
+
+/// A document of `kind` on Anna's file, stored through core; its id.
+async fn file(app: &TestApp, owner: medcab_core::UserId, kind: DocumentKind, number: &str) -> i64 {
+    let meta = DocumentMeta {
+        kind,
+        number: Some(number.to_owned()),
+        issued_on: chrono::NaiveDate::from_ymd_opt(2025, 3, 1),
+        valid_until: None,
+        issuer: None,
+    };
+    let stored = documents::store(
+        &app.db,
+        &app.vault,
+        owner,
+        &meta,
+        &pdf(number),
+        Some("scan.pdf"),
+        app.clock.now(),
+        documents::DEFAULT_MAX_BYTES,
+    )
+    .await
+    .unwrap();
+    match stored {
+        Stored::New(id) => id,
+        other => panic!("a new document: {other:?}"),
+    }
+}
+
+#[medcab_e2e::test]
+async fn a_certificate_from_the_documents_is_attached_and_taken_off(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let boris = app.active_user("Борис", "ru").await;
+    let owner = anna.user_id();
+    let programme = (RecordKind::Programme, "36", "01.03.2025");
+    let id = seed(&app, owner, programme, CARDIOLOGY, None).await;
+    let passport = file(&app, owner, DocumentKind::Passport, "4510 123456").await;
+    let certificate = file(&app, owner, DocumentKind::QualificationUpgrade, "7727 0001").await;
+    let borises = file(
+        &app,
+        boris.user_id(),
+        DocumentKind::QualificationUpgrade,
+        "7727 0002",
+    )
+    .await;
+
+    open_hours(&anna).await;
+    anna.press("✏️ 1").await;
+    let choose = anna.press("📎 Удостоверение").await;
+    choose.assert_starts(&format!("📎 Удостоверение к записи «{CARDIOLOGY}»"));
+    choose.assert_contains("Сейчас документ не приложен.");
+    // Only what can prove an education: not the passport.
+    choose.assert_contains(
+        "1. Удостоверение о повышении квалификации, № 7727 0001, выдан 01.03.2025",
+    );
+    assert!(!choose.body().contains("Паспорт"), "{}", choose.body());
+    assert!(!choose.body().contains("2."), "{}", choose.body());
+
+    let attached = anna.press("📎 1").await;
+    attached.assert_starts("✅ Удостоверение приложено к записи.");
+    attached.assert_contains("РМАНПО 📎");
+    let stored = store::get(&app.db, &app.vault, owner, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.document_id, Some(certificate));
+
+    // A passport or Борис's certificate named in a forged button: refused,
+    // recorded, nothing attached.
+    anna.forge_and_expect_refusal(&[
+        format!("hr:at:{id}:{passport}"),
+        format!("hr:at:{id}:{borises}"),
+    ])
+    .await;
+    let stored = store::get(&app.db, &app.vault, owner, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.document_id, Some(certificate));
+
+    anna.press("✏️ 1").await;
+    let shown = anna.press("📎 Удостоверение").await;
+    shown.assert_contains("Приложено: Удостоверение о повышении квалификации, выдан 01.03.2025.");
+    let detached = anna.press("✖️ Открепить документ").await;
+    detached.assert_starts("Документ откреплён от записи");
+    let stored = store::get(&app.db, &app.vault, owner, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.document_id, None);
+    // The document itself stays on file.
+    assert!(
+        documents::get(&app.db, &app.vault, owner, certificate)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -170,6 +170,12 @@ pub enum HoursAction {
     ConfirmDelete(i64),
     /// The versions of a record.
     History(i64),
+    /// The record's certificate and the documents to attach (`super::certificate`).
+    Certificate(i64),
+    /// Attach this document to this record.
+    Attach(i64, i64),
+    /// Take the certificate off the record.
+    Detach(i64),
     /// Store the new record shown on its summary card.
     Save,
     /// Choose a field of the new record on the card to correct.
@@ -230,6 +236,9 @@ impl HoursAction {
             HoursAction::Delete(id) => format!("d:{id}"),
             HoursAction::ConfirmDelete(id) => format!("rm:{id}"),
             HoursAction::History(id) => format!("h:{id}"),
+            HoursAction::Certificate(id) => format!("ct:{id}"),
+            HoursAction::Attach(id, document) => format!("at:{id}:{document}"),
+            HoursAction::Detach(id) => format!("dt:{id}"),
             HoursAction::Save => "save".to_owned(),
             HoursAction::Fix => "fix".to_owned(),
             HoursAction::Card => "card".to_owned(),
@@ -261,6 +270,10 @@ impl HoursAction {
                 Some(HoursAction::Field(parse_id(id)?, Question::parse(code)?))
             }
             Some(("df", code)) => Question::parse(code).map(HoursAction::DraftField),
+            Some(("at", rest)) => {
+                let (id, document) = rest.split_once(':')?;
+                Some(HoursAction::Attach(parse_id(id)?, parse_id(document)?))
+            }
             _ => records::parse_on_record(
                 data,
                 &[
@@ -268,6 +281,8 @@ impl HoursAction {
                     ("d", HoursAction::Delete),
                     ("rm", HoursAction::ConfirmDelete),
                     ("h", HoursAction::History),
+                    ("ct", HoursAction::Certificate),
+                    ("dt", HoursAction::Detach),
                 ],
             ),
         }
@@ -292,6 +307,9 @@ impl HoursAction {
             HoursAction::Delete(1),
             HoursAction::ConfirmDelete(i64::MAX),
             HoursAction::History(i64::MAX),
+            HoursAction::Certificate(i64::MAX),
+            HoursAction::Attach(i64::MAX, i64::MAX),
+            HoursAction::Detach(1),
             HoursAction::Save,
             HoursAction::Fix,
             HoursAction::Card,
@@ -649,6 +667,9 @@ pub async fn overview_screen(
                     ),
                 ],
             ));
+            if record.document_id.is_some() {
+                text.push_str(&t.msg("hours-line-certificate"));
+            }
             if record.confirmed {
                 text.push_str(&t.msg("hours-line-confirmed"));
             }
@@ -1307,12 +1328,37 @@ pub async fn press(
                     )]
                 })
                 .collect();
+            rows.push(vec![button(
+                t.msg("hours-certificate-button"),
+                Action::Hours(HoursAction::Certificate(id)),
+            )]);
             rows.push(vec![back_to_overview(t)]);
             let name = shortened(stored.entry.title(), LINE_CHARS);
             let screen = Screen {
                 text: t.msg_with("hours-edit-which", [("name", Arg::Text(&name))]),
                 keyboard: InlineKeyboardMarkup::new(rows),
             };
+            screen::replace(&bot, &query, screen).await
+        }
+        HoursAction::Certificate(id) => {
+            let Some(stored) = store::get(&db, vault, user_id, id).await? else {
+                return forged(&bot, &query, t, &db, id, now).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let screen = super::certificate::screen(t, &db, &services, user_id, &stored).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        HoursAction::Attach(id, _) | HoursAction::Detach(id) => {
+            let document = match action {
+                HoursAction::Attach(_, document) => Some(document),
+                _ => None,
+            };
+            let done = super::certificate::attach(t, &db, &services, user_id, id, document).await?;
+            let Some(heading) = done else {
+                return forged(&bot, &query, t, &db, id, now).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let screen = overview_screen(t, &db, &services, user_id, 0, Some(heading)).await?;
             screen::replace(&bot, &query, screen).await
         }
         HoursAction::Field(id, question) => {

@@ -15,6 +15,7 @@
 //! Only what is built has a button here; «Портфолио» and «Отчёт» join
 //! [`section_screen`]'s rows as they are built.
 
+pub mod certificate;
 pub mod check;
 pub mod hours;
 
