@@ -148,9 +148,6 @@ pub struct Settings {
     pub document_quota: Quota,
     /// The promised review time of an activation application.
     pub activation_review: chrono::Duration,
-    /// The hours periodic accreditation asks for, with the ПК minimum of
-    /// `MEDCAB_PROGRAMME_MINIMUM_HOURS` (74, or 72: both are cited).
-    pub requirements: Requirements,
     pub delivery: DeliverySettings,
     /// The regulatory feed (RSS, Atom or JSON Feed) whose new items are
     /// proposed to operators (`MEDCAB_REGULATION_FEED_URL`); `None`: none.
@@ -242,11 +239,6 @@ impl Settings {
         let max_document_bytes = problems.check(max_document_bytes_from_env());
         let document_quota = problems.check(document_quota_from_env());
         let activation_review = problems.check(activation_review_from_env());
-        let requirements = problems.read(
-            "MEDCAB_PROGRAMME_MINIMUM_HOURS",
-            programme_minimum,
-            Requirements::default(),
-        );
         let delivery = problems.check(DeliverySettings::from_env());
         let regulation_feed_url = problems.check(optional_url("MEDCAB_REGULATION_FEED_URL"));
         let regulation_feed_every = problems.read(
@@ -286,7 +278,6 @@ impl Settings {
                 max_document_bytes: max_document_bytes?,
                 document_quota: document_quota?,
                 activation_review: activation_review?,
-                requirements: requirements?,
                 delivery: delivery?,
                 regulation_feed_url: regulation_feed_url?,
                 regulation_feed_every: regulation_feed_every?,
@@ -325,7 +316,6 @@ impl Settings {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024,
             document_quota: Quota::default(),
             activation_review: chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS),
-            requirements: Requirements::default(),
             delivery: DeliverySettings::default(),
             regulation_feed_url: None,
             regulation_feed_every: chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
@@ -425,6 +415,11 @@ pub struct Brand {
     /// `MEDCAB_SUPPORT_CONTACT`: a phone, an address or a Telegram
     /// username; `None`: the bot mentions no support it cannot name.
     pub support_contact: Option<String>,
+    /// `MEDCAB_PROGRAMME_MINIMUM_HOURS` (72 or 74) with the 144 hours: the
+    /// figures screens and pushes quote are the ones the hours are counted
+    /// by (74 by default, or 72: both are cited). Read here so the delivery
+    /// worker (`medcab deliver`) quotes the same figures as the bot counts.
+    pub requirements: Requirements,
 }
 
 /// The name a practitioner recognises, when `MEDCAB_SERVICE_NAME` is unset.
@@ -439,11 +434,13 @@ impl Default for Brand {
         Brand {
             service_name: default_service_name(),
             support_contact: None,
+            requirements: Requirements::default(),
         }
     }
 }
 
-/// `MEDCAB_SERVICE_NAME` and `MEDCAB_SUPPORT_CONTACT`.
+/// `MEDCAB_SERVICE_NAME`, `MEDCAB_SUPPORT_CONTACT` and
+/// `MEDCAB_PROGRAMME_MINIMUM_HOURS`.
 pub fn brand_from_env() -> Result<Brand, ConfigError> {
     let shown = |name: &'static str| -> Result<Option<String>, ConfigError> {
         let Some(value) = optional(name) else {
@@ -458,6 +455,11 @@ pub fn brand_from_env() -> Result<Brand, ConfigError> {
     Ok(Brand {
         service_name: shown("MEDCAB_SERVICE_NAME")?.unwrap_or_else(default_service_name),
         support_contact: shown("MEDCAB_SUPPORT_CONTACT")?,
+        requirements: or_default(
+            "MEDCAB_PROGRAMME_MINIMUM_HOURS",
+            programme_minimum,
+            Requirements::default(),
+        )?,
     })
 }
 

@@ -152,7 +152,7 @@ impl Services {
             max_document_bytes: settings.max_document_bytes,
             document_quota: settings.document_quota,
             review_deadlines: settings.review_deadlines(),
-            requirements: settings.requirements,
+            requirements: settings.brand.requirements,
             brand: settings.brand.clone(),
             background: Background::default(),
         }

@@ -53,7 +53,7 @@ accreditation-known-expired =
 accreditation-next =
     <b>What to do now</b>
     { $stage ->
-        [early] More than a year is left. Keep up your education: five years need 144 hours, at least 74 of them in professional development programmes. Start collecting the portfolio on { $collect_from }; file { accreditation-month-in }.
+        [early] More than a year is left. Keep up your education: five years need { $total } hours, at least { $programme } of them in professional development programmes. Start collecting the portfolio on { $collect_from }; file { accreditation-month-in }.
         [collecting] Time to collect the portfolio: the report on your professional activity for the five years, the professional development certificates, the credits on the NMO portal. File { accreditation-month-in }.
         [filing_month] <b>File this month</b> ({ accreditation-month }). { accreditation-filing-how }
         [late] <b>The month to file in ({ accreditation-month }) has passed.</b> File the portfolio as soon as you can: the accreditation is valid until { $valid_until }, and the decision takes about 35 working days.

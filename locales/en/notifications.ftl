@@ -85,7 +85,7 @@ accreditation-reminder-push =
         [late] File the portfolio as soon as you can: the decision takes about 35 working days. The recommended month was { accreditation-month }.
        *[collecting] { $months ->
             [12] Start collecting the portfolio: the report on your professional activity for the five years, the professional development certificates, the credits on the NMO portal.
-           *[other] Check that your education hours are enough (144 hours, at least 74 of them in professional development programmes) and that your report on professional activity is ready.
+           *[other] Check that your education hours are enough ({ $total } hours, at least { $programme } of them in professional development programmes) and that your report on professional activity is ready.
         } File { accreditation-month-in }.
     }
     More: /accreditation

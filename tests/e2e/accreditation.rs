@@ -325,3 +325,29 @@ async fn the_screen_opens_from_the_qualification_section_and_goes_back_there(app
     assert_eq!(back.message_id, section.message_id);
     assert!(back.button("📚 Обучение и НМО").is_some(), "{back:?}");
 }
+
+/// The ПК minimum the deployment counts by (`MEDCAB_PROGRAMME_MINIMUM_HOURS`)
+/// is the one the screen and the reminders quote.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_screen_and_the_reminders_quote_the_minimum_counted_by(db: sqlx::PgPool) {
+    let app = TestApp::spawn_with(db, |app| {
+        app.settings.brand.requirements =
+            medcab_core::qualification::Requirements::with_programme_minimum(72).unwrap();
+    })
+    .await;
+    let anna = accredited_until(&app, Some(date(2029, 6, 30))).await;
+    let early = screen(&anna).await;
+    assert!(
+        early.contains("за пять лет нужно 144 часа, из них по программам повышения квалификации — не меньше 72."),
+        "{early}"
+    );
+    // Six months before: the reminder that asks to check the hours.
+    tick_on(&app, date(2028, 12, 30)).await;
+    let told = reminders(&app, &anna).await;
+    let six = told.last().expect("a reminder");
+    assert!(
+        six.contains("(144 часа, из них по программам повышения квалификации не меньше 72)"),
+        "{six}"
+    );
+    app.finish().await;
+}

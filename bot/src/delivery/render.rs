@@ -145,6 +145,14 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
                 ("days", Shown::Number(*days)),
                 ("date", Shown::Text(reader.date(*date))),
                 ("stage", text(stage.as_str())),
+                (
+                    "total",
+                    Shown::Number(brand.requirements.total_hours.into()),
+                ),
+                (
+                    "programme",
+                    Shown::Number(brand.requirements.programme_hours.into()),
+                ),
                 ("month", Shown::Number(i64::from(filing.month()))),
                 // A text: a year is not a quantity to group into thousands.
                 ("year", Shown::Text(filing.year().to_string())),

@@ -35,6 +35,7 @@
 use medcab_core::UserId;
 use medcab_core::accreditation::{self, Standing};
 use medcab_core::clock::moscow_today;
+use medcab_core::qualification::Requirements;
 use medcab_core::qualification::{AccreditationStatus, ReportAgreement, Source, Stage};
 use sqlx::PgPool;
 use teloxide::prelude::*;
@@ -210,7 +211,10 @@ pub async fn status_screen(
             }
             rows.push(vec![back_button]);
             Screen {
-                text: format!("{title}\n\n{}", known_text(t, &status)),
+                text: format!(
+                    "{title}\n\n{}",
+                    known_text(t, &status, services.requirements)
+                ),
                 keyboard: InlineKeyboardMarkup::new(rows),
             }
         }
@@ -254,7 +258,7 @@ fn yes_no(yes: bool) -> &'static str {
     if yes { "yes" } else { "no" }
 }
 
-fn known_text(t: Texts, status: &AccreditationStatus) -> String {
+fn known_text(t: Texts, status: &AccreditationStatus, requirements: Requirements) -> String {
     let accredited_on = t.date(status.period.accredited_on());
     let valid_until = t.date(status.period.valid_until());
     let collect_from = t.date(status.collect_from);
@@ -282,6 +286,11 @@ fn known_text(t: Texts, status: &AccreditationStatus) -> String {
         "accreditation-next",
         [
             ("stage", Arg::Text(status.stage.as_str())),
+            ("total", Arg::Number(requirements.total_hours.into())),
+            (
+                "programme",
+                Arg::Number(requirements.programme_hours.into()),
+            ),
             ("collect_from", Arg::Text(&collect_from)),
             ("valid_until", Arg::Text(&valid_until)),
             ("month", Arg::Number(month)),
