@@ -8,7 +8,7 @@ nmo-back = « CME and accreditation
 
 hours-title = <b>📚 Education and CME</b>
 
-hours-period-register = Period: { $from } — { $until } (accreditation as the register states it, valid until { $until }).
+hours-period-register = Period: { $from } — { $until } (the accreditation's term in the register of medical workers).
 hours-period-document = Period: { $from } — { $until } (from the accreditation extract in «Documents»).
 hours-period-assumed =
     The accreditation's term is not known, so hours are counted over the last five years: { $from } — { $until }.
@@ -134,7 +134,11 @@ hours-problem-text-long = too long — at most { $max } { $max ->
        *[other] characters
     }.
 hours-problem-amount-format = a whole number is needed, e.g. 36.
-hours-problem-amount-positive = a positive number is needed — there are no negative or zero hours.
+hours-problem-amount-positive =
+    { $kind ->
+        [programme] a positive number is needed — there are no negative or zero hours.
+       *[other] a positive number of ЗЕТ is needed — at least 1.
+    }
 hours-problem-amount-many =
     { $kind ->
         [programme] more than { $max } hours for one programme does not happen — check the number.

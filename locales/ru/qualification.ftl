@@ -9,7 +9,7 @@ nmo-back = « НМО и аккредитация
 hours-title = <b>📚 Обучение и НМО</b>
 
 # The period the hours are counted in.
-hours-period-register = Период: { $from } — { $until } (аккредитация по данным реестра, действует до { $until }).
+hours-period-register = Период: { $from } — { $until } (срок аккредитации по данным регистра медицинских работников).
 hours-period-document = Период: { $from } — { $until } (по выписке об аккредитации из «Документов»).
 hours-period-assumed =
     Срок аккредитации неизвестен, поэтому часы считаются за последние пять лет: { $from } — { $until }.
@@ -136,7 +136,11 @@ hours-problem-text-long = слишком длинно — не больше { $m
        *[other] символов
     }.
 hours-problem-amount-format = нужно целое число, например 36.
-hours-problem-amount-positive = нужно положительное число — отрицательных и нулевых часов не бывает.
+hours-problem-amount-positive =
+    { $kind ->
+        [programme] нужно положительное число — отрицательных и нулевых часов не бывает.
+       *[other] нужно положительное число ЗЕТ — хотя бы 1.
+    }
 hours-problem-amount-many =
     { $kind ->
         [programme] больше { $max } часов за одну программу не бывает — проверьте число.

@@ -30,12 +30,14 @@ pub(crate) fn compile(template: &'static str, data: &impl Serialize) -> Result<P
     let world = DocumentWorld::new(template, json);
     let warned = typst::compile::<PagedDocument>(&world);
     let warnings = warned.warnings.iter().map(describe).collect();
-    let document = warned
-        .output
-        .map_err(|errors| RenderError::Layout(join(&errors)))?;
-    let bytes = typst_pdf::pdf(&document, &PdfOptions::default())
-        .map_err(|errors| RenderError::Layout(join(&errors)))?;
+    let rendered = warned.output.and_then(|document| {
+        let bytes = typst_pdf::pdf(&document, &PdfOptions::default())?;
+        Ok((document, bytes))
+    });
+    // Old memoised results go on every path, a failed one too: a stream
+    // of documents that fail to lay out must not grow the cache.
     typst::comemo::evict(CACHE_MAX_AGE);
+    let (document, bytes) = rendered.map_err(|errors| RenderError::Layout(join(&errors)))?;
     Ok(Pdf {
         bytes,
         pages: document.pages.len(),

@@ -82,7 +82,7 @@ async fn hours_count_in_the_registers_period_and_bad_answers_are_refused(app: Te
     let empty = open_hours(&anna).await;
     contains(
         &empty,
-        "Период: 30.06.2024 — 30.06.2029 (аккредитация по данным реестра, действует до 30.06.2029).",
+        "Период: 30.06.2024 — 30.06.2029 (срок аккредитации по данным регистра медицинских работников).",
     );
     contains(
         &empty,
@@ -315,6 +315,7 @@ async fn a_record_is_changed_deleted_kept_in_history_and_guarded(app: TestApp) {
             "Организатор",
             "Дата окончания",
             "Объём",
+            "📎 Удостоверение",
             "« К обучению"
         ]
     );

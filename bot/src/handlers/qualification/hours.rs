@@ -6,7 +6,7 @@
 //! ```text
 //! user: <presses 📚 Обучение и НМО>              (in «🎓 НМО и аккредитация»)
 //! bot:  (the same message) 📚 Обучение и НМО
-//!       Период: 30.06.2024 — 30.06.2029 (аккредитация по данным реестра…).
+//!       Период: 30.06.2024 — 30.06.2029 (срок аккредитации по данным регистра…).
 //!       Засчитано: 0 академических часов из 144 — осталось 144.
 //!       Из них по программам повышения квалификации (ПК): 0 из 74 — не хватает 74 часов.
 //!       … Ориентир портала НМО — не требование закона: 0 из 250 ЗЕТ …
@@ -485,7 +485,13 @@ fn problem_text(t: Texts, problem: EntryProblem, form: &Form) -> String {
         EntryProblem::Record(RecordProblem::CompletedOn(date)) => date_problem(t, date),
         EntryProblem::Record(RecordProblem::Amount(amount)) => match amount {
             AmountError::Malformed => t.msg("hours-problem-amount-format"),
-            AmountError::NotPositive => t.msg("hours-problem-amount-positive"),
+            AmountError::NotPositive => t.msg_with(
+                "hours-problem-amount-positive",
+                [(
+                    "kind",
+                    Arg::Text(form.kind().unwrap_or(RecordKind::Programme).as_str()),
+                )],
+            ),
             AmountError::TooMany { max } => t.msg_with(
                 "hours-problem-amount-many",
                 [
@@ -1089,7 +1095,10 @@ async fn review(
             Ok(card_screen(t, &entry, period))
         }
         Err(problems) => {
-            let problem = problems[0];
+            // Core names at least one problem of a refused record.
+            let problem = *problems
+                .first()
+                .ok_or("a refused record names no problem")?;
             form.on_card = false;
             form.question = Question::of(problem.field());
             conversation::keep(db, services, dialogue, user_id, &form).await?;
@@ -1549,7 +1558,10 @@ async fn advance(
     let entry = match check(&form, services.clock.now()) {
         Ok(entry) => entry,
         Err(problems) => {
-            let problem = problems[0];
+            // Core names at least one problem of a refused record.
+            let problem = *problems
+                .first()
+                .ok_or("a refused record names no problem")?;
             form.question = Question::of(problem.field());
             conversation::keep(db, services, dialogue, user_id, &form).await?;
             let reason = problem_text(t, problem, &form);
