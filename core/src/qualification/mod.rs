@@ -23,13 +23,16 @@
 //! - [`standing`] — the records counted against the period of the
 //!   accreditation in force (the register, the documents), or the last
 //!   five years when none is known;
-//! - [`import`] — `medcab admin import-education`.
+//! - [`import`] — `medcab admin import-education`;
+//! - [`gather`] — the portfolio's facts and records, read for one
+//!   practitioner from the modules owning them.
 //!
 //! The source of every rule is the "Domain facts" of the design reference
 //! (Приказ Минздрава № 709н); each module says which fact it follows.
 
 pub mod amounts;
 pub mod entry;
+pub mod gather;
 pub mod import;
 pub mod period;
 pub mod portfolio;
@@ -42,6 +45,7 @@ pub mod thresholds;
 
 pub use amounts::{AmountError, EventZet, ModuleZet, ProgrammeHours};
 pub use entry::{Entry, EntryDraft, EntryField, EntryProblem, validate_entry};
+pub use gather::{GatherError, Gathered, HeldDocument, Piece, gather};
 pub use period::{ACCREDITATION_YEARS, AccreditationPeriod};
 pub use portfolio::{
     Held, ItemStatus, MissingItem, Portfolio, PortfolioEntry, PortfolioFacts, PortfolioItem,
