@@ -60,6 +60,8 @@ struct WireEntry {
     region: Option<String>,
     accreditation_number: Option<String>,
     accreditation_valid_until: Option<String>,
+    organisation_inn: Option<String>,
+    organisation_ogrn: Option<String>,
 }
 
 impl WireEntry {
@@ -75,6 +77,8 @@ impl WireEntry {
             Field::Region => self.region.as_deref(),
             Field::AccreditationNumber => self.accreditation_number.as_deref(),
             Field::AccreditationValidUntil => self.accreditation_valid_until.as_deref(),
+            Field::OrganisationInn => self.organisation_inn.as_deref(),
+            Field::OrganisationOgrn => self.organisation_ogrn.as_deref(),
         }
     }
 }
