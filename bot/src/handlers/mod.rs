@@ -23,6 +23,7 @@ mod language;
 mod login_confirmation;
 mod main_menu;
 mod onboarding;
+mod organisation;
 mod privacy;
 mod profile;
 mod qualification;
