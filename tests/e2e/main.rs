@@ -18,6 +18,7 @@ mod language;
 mod login_confirmation;
 mod main_menu;
 mod onboarding;
+mod organisation;
 mod portfolio;
 mod profile;
 mod qualification;
