@@ -20,6 +20,7 @@ use medcab_core::crypto::Vault;
 use medcab_core::domain::Snils;
 use medcab_core::identity;
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind};
+use medcab_core::licences;
 use medcab_core::notices::{self, NoticeDraft};
 use medcab_core::operators::{self, Grant, Revoke};
 use medcab_core::qualification;
@@ -55,6 +56,8 @@ pub enum AdminCommand {
     ///   region                     Регион                      required
     ///   accreditation_number       Номер аккредитации          optional
     ///   accreditation_valid_until  Аккредитация действует до   optional
+    ///   organisation_inn           ИНН организации             optional: 10 digits, checked
+    ///   organisation_ogrn          ОГРН организации            optional: 13 digits, checked
     ///
     /// Fields are separated by ',' or ';' (as Russian Excel saves), decided
     /// by the header line. UTF-8, with or without a byte order mark. Dates
@@ -92,6 +95,27 @@ pub enum AdminCommand {
     /// See docs/education-import.md.
     #[command(verbatim_doc_comment)]
     ImportEducation(ImportRegistryArgs),
+    /// Load the licences of medical organisations from a CSV export of the
+    /// licensing register: shown on the card of a practitioner's
+    /// organisation. A licence is the organisation's, and has no end date.
+    ///
+    /// Needs DATABASE_URL. Applies pending migrations first. Columns are
+    /// matched by name, in any order, in English or in Russian:
+    ///
+    ///   ogrn          ОГРН             required: 13 digits, check digit checked
+    ///   inn           ИНН              required: an organisation's 10 digits, checked
+    ///   number        Номер лицензии   required
+    ///   status        Статус           required: active, suspended, terminated (действует, приостановлена, прекращена)
+    ///   works         Виды работ       optional: separated by ';', '|' or line breaks
+    ///   organisation  Организация      optional: the name, for registers that give no ИНН/ОГРН
+    ///
+    /// Separated by ',' or ';'; UTF-8 (with or without a byte order mark) or
+    /// Windows-1251. A licence is known again by ОГРН + number: a re-import
+    /// updates it. Bad rows are skipped and listed as "line N: reason".
+    ///
+    /// See docs/licences.md.
+    #[command(verbatim_doc_comment)]
+    ImportLicences(ImportRegistryArgs),
     /// Make a Telegram user an operator: they review applications (/review)
     /// and approve second-factor resets (/resets) in the bot.
     ///
@@ -303,6 +327,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
         AdminCommand::ImportEducation(args) => import_education(&args.file).await,
+        AdminCommand::ImportLicences(args) => import_licences(&args.file).await,
         AdminCommand::GrantOperator(args) => grant_operator(args.telegram_id).await,
         AdminCommand::RevokeOperator(args) => revoke_operator(args.telegram_id).await,
         AdminCommand::Unlink(args) => unlink(args).await,
@@ -593,6 +618,34 @@ async fn import_education(path: &Path) -> anyhow::Result<()> {
             progress.set_position(bytes)
         })
         .await;
+    progress.finish_and_clear();
+    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
+
+    let mut out = std::io::stdout().lock();
+    let summary = ImportReport {
+        inserted: report.inserted,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        skipped: report.skipped,
+    };
+    write_summary(&mut out, &summary)?;
+    out.flush()?;
+    Ok(())
+}
+
+async fn import_licences(path: &Path) -> anyhow::Result<()> {
+    // Settings first: a missing one is exit code 2 before anything is read.
+    let database = DatabaseSettings::from_env()?;
+
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let db = startup::connect_database(&database.url).await?;
+
+    let progress = progress_bar(size);
+    let result = licences::import_csv(&db, file, Clock::system().now(), |bytes| {
+        progress.set_position(bytes)
+    })
+    .await;
     progress.finish_and_clear();
     let report = result.with_context(|| format!("cannot import {}", path.display()))?;
 

@@ -36,6 +36,8 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/availability.ftl"),
             include_str!("../../locales/ru/staff.ftl"),
             include_str!("../../locales/ru/qualification.ftl"),
+            include_str!("../../locales/ru/portfolio.ftl"),
+            include_str!("../../locales/ru/organisation.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -55,6 +57,8 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/availability.ftl"),
             include_str!("../../locales/en/staff.ftl"),
             include_str!("../../locales/en/qualification.ftl"),
+            include_str!("../../locales/en/portfolio.ftl"),
+            include_str!("../../locales/en/organisation.ftl"),
         ],
     }
 }

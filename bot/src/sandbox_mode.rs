@@ -126,6 +126,7 @@ async fn serve(
     let settings = settings(args, &sandbox, database_url, data_key)?;
     let vault = Vault::with_keys(&settings.data_keys);
     seed_demo_register(&db, &vault).await?;
+    seed_demo_licences(&db).await?;
     let services = Services::new(&settings, &db, vault, Clock::system());
     // With Redis, positions and send pacing live there (shared with any
     // `medcab deliver` started beside); without, in this process.
@@ -377,6 +378,24 @@ async fn seed_demo_register(db: &sqlx::PgPool, vault: &Vault) -> anyhow::Result<
     Ok(())
 }
 
+const DEMO_LICENCES: &str = include_str!("sandbox_demo_licences.csv");
+
+/// The demo organisations' licences: Анна's clinic found by its ОГРН
+/// (active), Пётр's hospital by its name (the register gives no
+/// identifier; suspended). Only into an empty table, as the register.
+async fn seed_demo_licences(db: &sqlx::PgPool) -> anyhow::Result<()> {
+    let licences: i64 = sqlx::query_scalar("SELECT count(*) FROM organisation_licences")
+        .fetch_one(db)
+        .await?;
+    if licences == 0 {
+        let now = chrono::Utc::now();
+        medcab_core::licences::import_csv(db, DEMO_LICENCES.as_bytes(), now, |_| {})
+            .await
+            .context("cannot import the demo licences")?;
+    }
+    Ok(())
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
@@ -408,4 +427,34 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo files import whole: a row skipped would be a demo
+    /// practitioner who cannot connect, or a card without its licence.
+    #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+    async fn the_demo_register_and_licences_import_whole(db: sqlx::PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        seed_demo_register(&db, &vault).await.unwrap();
+        let report =
+            medcab_core::registry::import_csv(&db, &vault, DEMO_REGISTER.as_bytes(), |_| {})
+                .await
+                .unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        assert_eq!(report.unchanged, 2);
+        let report = medcab_core::licences::import_csv(
+            &db,
+            DEMO_LICENCES.as_bytes(),
+            chrono::Utc::now(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        assert_eq!(report.inserted, 2);
+        assert_eq!(demo_practitioners().len(), 2);
+    }
 }

@@ -1,5 +1,5 @@
-//! `medcab admin import-registry` as an operator runs it: the real binary,
-//! a CSV file on disk, a real database.
+//! `medcab admin import-registry` and the other imports as an operator
+//! runs them: the real binary, a CSV file on disk, a real database.
 
 mod common;
 use common::url_of;
@@ -1012,4 +1012,72 @@ async fn import_education_reports_bad_rows_by_line_and_a_reimport_updates(db: Pg
     let stderr = text(&output.stderr);
     assert!(stderr.contains("unknown column hours"), "{stderr}");
     assert!(stderr.contains("missing column kind (Вид)"), "{stderr}");
+}
+
+/// `medcab admin import-licences`: no data key needed (nothing personal),
+/// Windows-1251 with Russian headers, bad rows by line, a re-import that
+/// updates by ОГРН + number.
+#[sqlx::test(migrations = false)]
+async fn import_licences_reports_bad_rows_and_a_reimport_updates(db: PgPool) {
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str())];
+    let first = "ОГРН;ИНН;Номер лицензии;Статус;Виды работ;Организация
+1027700132195;7707083893;Л041-01137-77/00368918;действует;терапии | кардиологии;ГБУЗ «ГП № 5»
+1027700132196;7707083893;Л-2;действует;терапии;
+1027739609391;7736050003;ЛО-77-01-000123;отозвана;хирургии;
+";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(first);
+    let file = TempFile::new("licences.csv", &cp1251);
+    let output = medcab(&["admin", "import-licences", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "inserted: 1\nupdated:  0\nunchanged: 0\nskipped:  2\n\
+             line 3: ОГРН: OGRN check digit does not match\n\
+             line 4: Статус: «отозвана» is none of active, suspended, terminated"
+        ),
+        "{stdout}"
+    );
+
+    let second = TempFile::new(
+        "licences-2.csv",
+        "ogrn,inn,number,status,works\n\
+         1027700132195,7707083893,Л041-01137-77/00368918,terminated,терапии\n\
+         1027739609391,7736050003,ЛО-77-01-000123,suspended,хирургии\n"
+            .as_bytes(),
+    );
+    let output = medcab(&["admin", "import-licences", second.path()], &vars);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("inserted: 1\nupdated:  1\nunchanged: 0\nskipped:  0"),
+        "{}",
+        text(&output.stdout)
+    );
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT number, status FROM organisation_licences ORDER BY ogrn")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("Л041-01137-77/00368918".to_owned(), "terminated".to_owned()),
+            ("ЛО-77-01-000123".to_owned(), "suspended".to_owned()),
+        ]
+    );
+
+    let bad = TempFile::new("licences-bad.csv", b"ogrn,inn,status\n1,2,3\n");
+    let output = medcab(&["admin", "import-licences", bad.path()], &vars);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("missing columns number (Номер лицензии)"),
+        "{}",
+        text(&output.stderr)
+    );
 }

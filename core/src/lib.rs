@@ -25,6 +25,7 @@ pub mod history;
 pub mod identity;
 pub mod inspections;
 pub mod language;
+pub mod licences;
 pub mod login_confirmations;
 pub mod notices;
 pub mod notification_settings;

@@ -19,6 +19,8 @@ mod language;
 mod login_confirmation;
 mod main_menu;
 mod onboarding;
+mod organisation;
+mod portfolio;
 mod profile;
 mod qualification;
 mod redelivery;

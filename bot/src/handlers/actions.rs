@@ -16,7 +16,7 @@ use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
-use super::qualification::HoursAction;
+use super::qualification::{HoursAction, PortfolioAction};
 pub use super::review::OpAction;
 use super::settings::SetAction;
 
@@ -94,6 +94,8 @@ pub enum Action {
     Edu(EduAction),
     /// A button of «📚 Обучение и НМО».
     Hours(HoursAction),
+    /// A button of «🗂 Портфолио».
+    Folio(PortfolioAction),
     /// An operator's button (review queue, second-factor resets).
     Op(OpAction),
     /// A button of /settings.
@@ -137,6 +139,7 @@ impl Action {
             Action::App(action) => format!("app:{}", action.encode()),
             Action::Edu(action) => format!("ed:{}", action.encode()),
             Action::Hours(action) => format!("hr:{}", action.encode()),
+            Action::Folio(action) => format!("fol:{}", action.encode()),
             Action::Set(action) => format!("set:{}", action.encode()),
             Action::Accr(action) => format!("acr:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
@@ -188,6 +191,7 @@ impl Action {
             Some(("app", rest)) => AppAction::parse(rest).map(Action::App),
             Some(("ed", rest)) => EduAction::parse(rest).map(Action::Edu),
             Some(("hr", rest)) => HoursAction::parse(rest).map(Action::Hours),
+            Some(("fol", rest)) => PortfolioAction::parse(rest).map(Action::Folio),
             Some(("set", rest)) => SetAction::parse(rest).map(Action::Set),
             Some(("acr", rest)) => AccrAction::parse(rest).map(Action::Accr),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
@@ -241,6 +245,7 @@ mod tests {
         actions.extend(AppAction::examples().into_iter().map(Action::App));
         actions.extend(EduAction::examples().into_iter().map(Action::Edu));
         actions.extend(HoursAction::examples().into_iter().map(Action::Hours));
+        actions.extend(PortfolioAction::examples().into_iter().map(Action::Folio));
         actions.extend(SetAction::examples().into_iter().map(Action::Set));
         actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
@@ -302,6 +307,9 @@ mod tests {
             "hr:o:-1",
             "hr:k:webinar",
             "hr:f:1:salary",
+            "fol:",
+            "fol:r:-1",
+            "fol:pdf:1",
             "set:",
             "set:t:i:2",
             "set:z:Europe/Berlin",

@@ -23,6 +23,7 @@ mod language;
 mod login_confirmation;
 mod main_menu;
 mod onboarding;
+mod organisation;
 mod privacy;
 mod profile;
 mod qualification;
@@ -237,6 +238,7 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::App(action)].endpoint(applications::press))
         .branch(case![Action::Edu(action)].endpoint(education::press))
         .branch(case![Action::Hours(action)].endpoint(qualification::hours::press))
+        .branch(case![Action::Folio(action)].endpoint(qualification::portfolio::press))
         .branch(case![Action::Accr(action)].endpoint(accreditation::press));
     dptree::entry()
         .branch(actions)

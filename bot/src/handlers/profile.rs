@@ -22,9 +22,11 @@
 //! (`records::conversation`); Redis holds only which question is open, and
 //! after a Redis flush the next message answers the question the draft is
 //! at. Each typed answer is deleted from the chat once taken: it is
-//! personal data.
+//! personal data. A confirmed account's profile also leads to
+//! «🏥 Организация» (`super::organisation`).
 
 use medcab_core::UserId;
+use medcab_core::accounts;
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{Actor, Entity};
 use medcab_core::profile::{
@@ -62,6 +64,9 @@ pub enum ProfileAction {
     Restore(i32),
     /// Leave this optional field empty (the question's «Пропустить»).
     Skip(ProfileField),
+    /// «🏥 Организация»: the organisation's card, at this licence (0 is
+    /// the first).
+    Organisation(u32),
 }
 
 impl ProfileAction {
@@ -74,6 +79,7 @@ impl ProfileAction {
             ProfileAction::History => "pf:hist".to_owned(),
             ProfileAction::Restore(version) => format!("pf:rs:{version}"),
             ProfileAction::Skip(field) => format!("pf:skip:{}", field.as_str()),
+            ProfileAction::Organisation(page) => format!("pf:org:{page}"),
         }
     }
 
@@ -91,6 +97,11 @@ impl ProfileAction {
             Some(("skip", code)) => ProfileField::parse(code)
                 .filter(|field| !field.is_required())
                 .map(ProfileAction::Skip),
+            Some(("org", "0")) => Some(ProfileAction::Organisation(0)),
+            Some(("org", page)) => records::parse_id(page)
+                .and_then(|page| u32::try_from(page).ok())
+                .filter(|page| *page <= MAX_LICENCE_PAGE)
+                .map(ProfileAction::Organisation),
             Some(("rs", version)) => version
                 .parse()
                 .ok()
@@ -100,6 +111,9 @@ impl ProfileAction {
         }
     }
 }
+
+/// Licence pages past this are no page (a forged number).
+const MAX_LICENCE_PAGE: u32 = 1000;
 
 /// The answers given so far, and which questions were asked (an optional
 /// field skipped is asked, not missing).
@@ -156,7 +170,8 @@ pub async fn section_screen(
             // Back at the card, a change of a field left unanswered is
             // given up: a message days later must not change the profile.
             conversation::discard::<Form>(db, user_id).await?;
-            card_screen(t, &profile, t.msg("profile-title"))
+            let confirmed = accounts::is_confirmed(db, user_id).await?;
+            card_screen(t, &profile, t.msg("profile-title"), confirmed)
         }
         None => {
             let started: Option<Form> = conversation::load(db, services, user_id).await?;
@@ -165,33 +180,50 @@ pub async fn section_screen(
             } else {
                 t.msg("profile-fill")
             };
+            let mut rows = vec![
+                vec![button(fill, Action::Profile(ProfileAction::Fill))],
+                // Diplomas do not wait for the personal data.
+                vec![button(t.msg("edu-button"), Action::EDUCATION)],
+            ];
+            if accounts::is_confirmed(db, user_id).await? {
+                rows.push(vec![organisation_button(t)]);
+            }
+            rows.push(vec![button(t.msg("button-back"), Action::Home)]);
             Screen {
                 text: t.msg("profile-empty"),
-                keyboard: InlineKeyboardMarkup::new([
-                    [button(fill, Action::Profile(ProfileAction::Fill))],
-                    // Diplomas do not wait for the personal data.
-                    [button(t.msg("edu-button"), Action::EDUCATION)],
-                    [button(t.msg("button-back"), Action::Home)],
-                ]),
+                keyboard: InlineKeyboardMarkup::new(rows),
             }
         }
     })
 }
 
-fn card_screen(t: Texts, profile: &Profile, heading: String) -> Screen {
+/// «🏥 Организация»: only on a confirmed account's profile (the register's
+/// facts are for it alone).
+fn organisation_button(t: Texts) -> teloxide::types::InlineKeyboardButton {
+    button(
+        t.msg("org-button"),
+        Action::Profile(ProfileAction::Organisation(0)),
+    )
+}
+
+fn card_screen(t: Texts, profile: &Profile, heading: String, confirmed: bool) -> Screen {
+    let mut rows = vec![
+        vec![
+            button(t.msg("profile-edit"), Action::Profile(ProfileAction::Edit)),
+            button(
+                t.msg("profile-history"),
+                Action::Profile(ProfileAction::History),
+            ),
+        ],
+        vec![button(t.msg("edu-button"), Action::EDUCATION)],
+    ];
+    if confirmed {
+        rows.push(vec![organisation_button(t)]);
+    }
+    rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Screen {
         text: format!("{heading}\n\n{}", card(t, &profile.to_draft())),
-        keyboard: InlineKeyboardMarkup::new([
-            vec![
-                button(t.msg("profile-edit"), Action::Profile(ProfileAction::Edit)),
-                button(
-                    t.msg("profile-history"),
-                    Action::Profile(ProfileAction::History),
-                ),
-            ],
-            vec![button(t.msg("edu-button"), Action::EDUCATION)],
-            vec![button(t.msg("button-back"), Action::Home)],
-        ]),
+        keyboard: InlineKeyboardMarkup::new(rows),
     }
 }
 
@@ -381,6 +413,10 @@ pub async fn act(
             .await
         }
         ProfileAction::Save => save(&bot, &query, t, &db, &services, user_id).await,
+        ProfileAction::Organisation(page) => {
+            let card = super::organisation::card_screen(t, &db, &services, user_id, page).await?;
+            screen::replace(&bot, &query, card).await
+        }
         ProfileAction::Edit => {
             let rows = ProfileField::ALL.into_iter().map(|field| {
                 vec![button(
@@ -600,7 +636,8 @@ async fn take(
             Ok(updated) => {
                 conversation::discard::<Form>(db, user_id).await?;
                 dialogue.exit().await?;
-                let saved = card_screen(t, &updated, t.msg("profile-saved"));
+                let confirmed = accounts::is_confirmed(db, user_id).await?;
+                let saved = card_screen(t, &updated, t.msg("profile-saved"), confirmed);
                 screen::show(bot, chat_id, saved).await
             }
             Err(ProfileError::Invalid(problems)) => {
@@ -662,7 +699,8 @@ async fn restore(
                 "profile-restored",
                 [("version", Arg::Number(version.into()))],
             );
-            screen::replace(bot, query, card_screen(t, &restored, heading)).await
+            let confirmed = accounts::is_confirmed(db, user_id).await?;
+            screen::replace(bot, query, card_screen(t, &restored, heading, confirmed)).await
         }
         // Someone else's version (a forged button), or one that no longer
         // passes the rules: nothing changes.
@@ -710,7 +748,9 @@ async fn save(
     )
     .await?;
     conversation::discard::<Form>(db, user_id).await?;
-    screen::replace(bot, query, card_screen(t, &valid, t.msg("profile-saved"))).await
+    let confirmed = accounts::is_confirmed(db, user_id).await?;
+    let card = card_screen(t, &valid, t.msg("profile-saved"), confirmed);
+    screen::replace(bot, query, card).await
 }
 
 async fn history(
@@ -764,6 +804,8 @@ mod tests {
             ProfileAction::Restore(12),
             ProfileAction::Skip(ProfileField::Email),
             ProfileAction::Skip(ProfileField::Inn),
+            ProfileAction::Organisation(0),
+            ProfileAction::Organisation(MAX_LICENCE_PAGE),
         ];
         actions.extend(ProfileField::ALL.into_iter().map(ProfileAction::EditField));
         for action in actions {
@@ -784,6 +826,11 @@ mod tests {
             // A required field cannot be skipped.
             "skip:passport",
             "skip:",
+            "org",
+            "org:",
+            "org:-1",
+            "org:01",
+            "org:1001",
         ] {
             assert_eq!(ProfileAction::parse(forged), None, "{forged}");
         }

@@ -80,7 +80,7 @@ fn section_of(state: &State, input: &Input) -> Section {
         match query.data.as_deref().and_then(Action::parse) {
             Some(Action::Doc(_)) => return Section::Documents,
             Some(Action::App(_)) => return Section::Applications,
-            Some(Action::Hours(_)) => return Section::Nmo,
+            Some(Action::Hours(_) | Action::Folio(_)) => return Section::Nmo,
             _ => {}
         }
     }
@@ -143,7 +143,12 @@ pub async fn closed_for_press(
 ) -> Option<()> {
     if !matches!(
         action,
-        Action::Profile(_) | Action::Doc(_) | Action::App(_) | Action::Edu(_) | Action::Hours(_)
+        Action::Profile(_)
+            | Action::Doc(_)
+            | Action::App(_)
+            | Action::Edu(_)
+            | Action::Hours(_)
+            | Action::Folio(_)
     ) {
         return None;
     }
@@ -352,6 +357,9 @@ async fn carry_out(
                 Some(Action::Hours(action)) => {
                     use qualification::hours::press;
                     press(bot, query, action, dialogue, state, t, db, services).await
+                }
+                Some(Action::Folio(action)) => {
+                    qualification::portfolio::press(bot, query, action, t, db, services).await
                 }
                 _ => {
                     let menu = main_menu::menu(t, t.msg("menu-title"));

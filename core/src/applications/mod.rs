@@ -373,6 +373,53 @@ pub async fn is_confirmed(db: &PgPool, owner_id: UserId) -> Result<bool, sqlx::E
     accounts::is_confirmed(db, owner_id).await
 }
 
+/// What of the practitioner's is with an operator now: the applications
+/// awaiting review (submitted or taken, [`Status::awaits_review`]), for the
+/// portfolio's «на проверке».
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwaitingReview {
+    /// The kinds of those applications.
+    pub kinds: Vec<Kind>,
+    /// The documents they cite.
+    pub document_ids: Vec<i64>,
+}
+
+impl AwaitingReview {
+    pub fn includes(&self, kind: Kind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    pub fn cites(&self, document_id: i64) -> bool {
+        self.document_ids.contains(&document_id)
+    }
+}
+
+/// The practitioner's applications an operator has not decided yet, and
+/// what they cite. Kinds, statuses and ids are in clear: nothing is opened.
+pub async fn awaiting_review(
+    db: &PgPool,
+    owner_id: UserId,
+) -> Result<AwaitingReview, ApplicationError> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT kind, document_ids FROM applications
+        WHERE owner_id = $1 AND status IN ('submitted', 'in_review')
+        ORDER BY id
+        "#,
+        owner_id.get(),
+    )
+    .fetch_all(db)
+    .await?;
+    let mut awaiting = AwaitingReview::default();
+    for row in rows {
+        awaiting
+            .kinds
+            .push(Kind::parse(&row.kind).ok_or(ApplicationError::Corrupt)?);
+        awaiting.document_ids.extend(row.document_ids);
+    }
+    Ok(awaiting)
+}
+
 /// The practitioner submits a draft, or resubmits after more documents were
 /// asked for. Refused while required documents are missing (listed). The
 /// promised review time starts again from now.

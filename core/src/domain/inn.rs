@@ -1,4 +1,5 @@
-//! ИНН of a person: the taxpayer number, twelve digits.
+//! ИНН: the taxpayer number — a person's twelve digits ([`Inn`]), an
+//! organisation's ten ([`OrganisationInn`]), each with its check digits.
 
 use std::fmt;
 
@@ -64,6 +65,63 @@ impl fmt::Display for Inn {
 }
 
 super::parsed_string_impls!(Inn, InnError, digits);
+
+/// An organisation's ИНН: nine digits and a check digit (weights 2, 4, 10,
+/// 3, 5, 9, 4, 6, 8; the sum mod 11 mod 10). What the registers of
+/// organisations and licences key them by, beside the ОГРН.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrganisationInn {
+    digits: String,
+}
+
+/// What is wrong with an organisation's ИНН.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OrganisationInnError {
+    #[error("INN is empty")]
+    Empty,
+    #[error("INN may contain only digits")]
+    InvalidCharacters,
+    /// A 12-digit ИНН is a person's (an ИП's); it lands here too.
+    #[error("an organisation's INN must have 10 digits, got {digits}")]
+    WrongLength { digits: usize },
+    #[error("INN check digit does not match")]
+    Checksum,
+}
+
+const ORGANISATION_LEN: usize = 10;
+const WEIGHTS_10: [u32; 9] = [2, 4, 10, 3, 5, 9, 4, 6, 8];
+
+impl OrganisationInn {
+    pub fn parse(input: &str) -> Result<Self, OrganisationInnError> {
+        let digits = digits::extract(input, &[]).map_err(|e| match e {
+            Rejected::Empty => OrganisationInnError::Empty,
+            Rejected::InvalidCharacters => OrganisationInnError::InvalidCharacters,
+        })?;
+        if digits.len() != ORGANISATION_LEN {
+            return Err(OrganisationInnError::WrongLength {
+                digits: digits.len(),
+            });
+        }
+        let d = digits.as_bytes();
+        if check_digit(&d[..9], &WEIGHTS_10) != digits::value(d[9]) {
+            return Err(OrganisationInnError::Checksum);
+        }
+        Ok(OrganisationInn { digits })
+    }
+
+    /// The 10 digits.
+    pub fn digits(&self) -> &str {
+        &self.digits
+    }
+}
+
+impl fmt::Display for OrganisationInn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.digits)
+    }
+}
+
+super::parsed_string_impls!(OrganisationInn, OrganisationInnError, digits);
 
 fn weighted_sum(digits: &[u8], weights: &[u32]) -> u32 {
     digits
@@ -240,5 +298,58 @@ mod tests {
             prop_assert!(!coincides);
             prop_assert_eq!(Inn::parse(&changed), Err(InnError::Checksum));
         }
+    }
+
+    #[test]
+    fn an_organisations_inn_has_ten_digits_and_its_check_digit() {
+        for valid in ["7707083893", "7736050003", "77 0708 3893"] {
+            let inn = OrganisationInn::parse(valid).unwrap();
+            assert_eq!(inn.digits().len(), 10, "{valid}");
+        }
+        assert_eq!(
+            OrganisationInn::parse("7707083894"),
+            Err(OrganisationInnError::Checksum)
+        );
+        assert_eq!(
+            OrganisationInn::parse("500100732259"),
+            Err(OrganisationInnError::WrongLength { digits: 12 }),
+            "a person's"
+        );
+        assert_eq!(
+            OrganisationInn::parse(" "),
+            Err(OrganisationInnError::Empty)
+        );
+        assert_eq!(
+            OrganisationInn::parse("77070838x3"),
+            Err(OrganisationInnError::InvalidCharacters)
+        );
+        // A person's parser still refuses an organisation's number.
+        assert_eq!(
+            Inn::parse("7707083893"),
+            Err(InnError::WrongLength { digits: 10 })
+        );
+    }
+
+    #[test]
+    fn any_single_digit_change_of_an_organisations_inn_is_caught_but_a_rare_one() {
+        let valid = "7707083893";
+        let mut caught = 0;
+        let mut changes = 0;
+        for i in 0..10 {
+            for d in b'0'..=b'9' {
+                let mut bytes = valid.as_bytes().to_vec();
+                if bytes[i] == d {
+                    continue;
+                }
+                bytes[i] = d;
+                changes += 1;
+                if OrganisationInn::parse(std::str::from_utf8(&bytes).unwrap()).is_err() {
+                    caught += 1;
+                }
+            }
+        }
+        // The check digit itself: every change caught; the others lose
+        // only what mod 11 mod 10 folds together.
+        assert!(caught * 10 >= changes * 8, "{caught} of {changes}");
     }
 }

@@ -16,6 +16,7 @@ pub mod characters;
 mod digits;
 mod email;
 mod inn;
+mod ogrn;
 mod oms_policy;
 mod passport;
 mod person_name;
@@ -24,7 +25,8 @@ mod snils;
 mod user_id;
 
 pub use email::{Email, EmailError};
-pub use inn::{Inn, InnError};
+pub use inn::{Inn, InnError, OrganisationInn, OrganisationInnError};
+pub use ogrn::{Ogrn, OgrnError};
 pub use oms_policy::{OmsPolicy, OmsPolicyError};
 pub use passport::{DivisionCode, DivisionCodeError, PassportError, PassportNumber};
 pub use person_name::{PersonName, PersonNameError};

@@ -163,7 +163,6 @@ pub async fn import_csv<R: Read>(
     } = crate::csv_file::open(input).map_err(|error| match error {
         crate::csv_file::OpenError::Read(error) => ImportError::Read(error),
         crate::csv_file::OpenError::Empty => ImportError::Empty,
-        crate::csv_file::OpenError::HeaderNotUtf8 => ImportError::HeaderNotUtf8,
     })?;
     let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
 

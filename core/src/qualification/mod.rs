@@ -25,7 +25,9 @@
 //!   five years when none is known;
 //! - [`import`] — `medcab admin import-education`;
 //! - [`check`] — «Запросить проверку»: an application for an operator to
-//!   confirm the records, and the confirmations it leaves.
+//!   confirm the records, and the confirmations it leaves;
+//! - [`gather`] — the portfolio's facts and records, read for one
+//!   practitioner from the modules owning them.
 //!
 //! The source of every rule is the "Domain facts" of the design reference
 //! (Приказ Минздрава № 709н); each module says which fact it follows.
@@ -33,6 +35,7 @@
 pub mod amounts;
 pub mod check;
 pub mod entry;
+pub mod gather;
 pub mod import;
 pub mod period;
 pub mod portfolio;
@@ -45,6 +48,7 @@ pub mod thresholds;
 
 pub use amounts::{AmountError, EventZet, ModuleZet, ProgrammeHours};
 pub use entry::{Entry, EntryDraft, EntryField, EntryProblem, validate_entry};
+pub use gather::{GatherError, Gathered, HeldDocument, Piece, gather};
 pub use period::{ACCREDITATION_YEARS, AccreditationPeriod};
 pub use portfolio::{
     Held, ItemStatus, MissingItem, Portfolio, PortfolioEntry, PortfolioFacts, PortfolioItem,

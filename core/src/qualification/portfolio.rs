@@ -54,6 +54,18 @@ impl PortfolioItem {
         PortfolioItem::ActivityReport,
         PortfolioItem::EmployerConfirmation,
     ];
+
+    /// A stable code, for the bot's Fluent selectors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortfolioItem::Diploma => "diploma",
+            PortfolioItem::AdditionalEducation => "additional",
+            PortfolioItem::EducationHours => "hours",
+            PortfolioItem::Accreditation => "accreditation",
+            PortfolioItem::ActivityReport => "report",
+            PortfolioItem::EmployerConfirmation => "employer",
+        }
+    }
 }
 
 /// An item's status, as the list shows it; ordered best first.
@@ -69,6 +81,27 @@ pub enum ItemStatus {
     Expired,
     /// Не хватает.
     Missing,
+}
+
+impl ItemStatus {
+    pub const ALL: [ItemStatus; 5] = [
+        ItemStatus::Current,
+        ItemStatus::UnderReview,
+        ItemStatus::Expiring,
+        ItemStatus::Expired,
+        ItemStatus::Missing,
+    ];
+
+    /// A stable code, for the bot's Fluent selectors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Current => "current",
+            ItemStatus::UnderReview => "review",
+            ItemStatus::Expiring => "expiring",
+            ItemStatus::Expired => "expired",
+            ItemStatus::Missing => "missing",
+        }
+    }
 }
 
 /// A document (or a record) on file for an item.

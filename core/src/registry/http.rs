@@ -60,6 +60,8 @@ struct WireEntry {
     region: Option<String>,
     accreditation_number: Option<String>,
     accreditation_valid_until: Option<String>,
+    organisation_inn: Option<String>,
+    organisation_ogrn: Option<String>,
 }
 
 impl WireEntry {
@@ -75,13 +77,16 @@ impl WireEntry {
             Field::Region => self.region.as_deref(),
             Field::AccreditationNumber => self.accreditation_number.as_deref(),
             Field::AccreditationValidUntil => self.accreditation_valid_until.as_deref(),
+            Field::OrganisationInn => self.organisation_inn.as_deref(),
+            Field::OrganisationOgrn => self.organisation_ogrn.as_deref(),
         }
     }
 }
 
 /// What one attempt came to.
 enum Attempt {
-    Done(Result<Option<RegistryEntry>, RegistryError>),
+    /// Boxed: an entry is some hundreds of bytes, a retry's reason a few.
+    Done(Box<Result<Option<RegistryEntry>, RegistryError>>),
     /// Worth another try (a timeout, no connection, 5xx, 429), and why.
     Retry(String),
 }
@@ -176,7 +181,7 @@ impl HttpRegistry {
         let mut attempts = 1;
         loop {
             let problem = match self.attempt(client, &url, snils).await {
-                Attempt::Done(result) => return result,
+                Attempt::Done(result) => return *result,
                 Attempt::Retry(problem) => problem,
             };
             let Some(pause) = pauses.next() else {
@@ -198,7 +203,7 @@ impl HttpRegistry {
         };
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            return Attempt::Done(Ok(None));
+            return Attempt::Done(Box::new(Ok(None)));
         }
         if status.is_server_error()
             || status == StatusCode::TOO_MANY_REQUESTS
@@ -207,20 +212,20 @@ impl HttpRegistry {
             return Attempt::Retry(format!("the register answered {status}"));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Attempt::Done(Err(RegistryError::Unavailable(format!(
+            return Attempt::Done(Box::new(Err(RegistryError::Unavailable(format!(
                 "the register refused access ({status}): check MEDCAB_REGISTRY_TOKEN"
-            ))));
+            )))));
         }
         if !status.is_success() {
-            return Attempt::Done(Err(RegistryError::Unavailable(format!(
+            return Attempt::Done(Box::new(Err(RegistryError::Unavailable(format!(
                 "the register answered {status}"
-            ))));
+            )))));
         }
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(error) => return Attempt::Retry(describe(error)),
         };
-        Attempt::Done(parse_body(&body, snils).map(Some))
+        Attempt::Done(Box::new(parse_body(&body, snils).map(Some)))
     }
 }
 

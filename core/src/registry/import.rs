@@ -109,7 +109,6 @@ pub async fn import_csv<R: Read>(
     } = crate::csv_file::open(input).map_err(|error| match error {
         crate::csv_file::OpenError::Read(error) => ImportError::Read(error),
         crate::csv_file::OpenError::Empty => ImportError::Empty,
-        crate::csv_file::OpenError::HeaderNotUtf8 => ImportError::HeaderNotUtf8,
     })?;
     let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
 
@@ -263,6 +262,8 @@ struct Batch {
     specialty: Vec<String>,
     position: Vec<String>,
     organisation: Vec<String>,
+    organisation_inn: Vec<Option<String>>,
+    organisation_ogrn: Vec<Option<String>>,
     region: Vec<String>,
     accreditation_number: Vec<Option<String>>,
     accreditation_valid_until: Vec<Option<NaiveDate>>,
@@ -296,6 +297,15 @@ fn content_digest(vault: &Vault, entry: &RegistryEntry) -> Vec<u8> {
         .accreditation_valid_until
         .map(|date| date.to_string())
         .as_deref());
+    // Added later, and only when given: an entry without them digests as
+    // it did before they existed, so a re-import of an old file rewrites
+    // nothing; with them the encoding is longer, so never alike.
+    let inn = entry.organisation_inn.as_ref().map(|inn| inn.digits());
+    let ogrn = entry.organisation_ogrn.as_ref().map(|ogrn| ogrn.digits());
+    if inn.is_some() || ogrn.is_some() {
+        put(inn);
+        put(ogrn);
+    }
     vault.keyed_digest(CONTENT_DIGEST, &encoded)
 }
 
@@ -335,6 +345,10 @@ impl Batch {
         self.specialty.push(entry.specialty);
         self.position.push(entry.position);
         self.organisation.push(entry.organisation);
+        self.organisation_inn
+            .push(entry.organisation_inn.map(|inn| inn.digits().to_owned()));
+        self.organisation_ogrn
+            .push(entry.organisation_ogrn.map(|ogrn| ogrn.digits().to_owned()));
         self.region.push(entry.region);
         self.accreditation_number.push(entry.accreditation_number);
         self.accreditation_valid_until
@@ -360,12 +374,13 @@ impl Batch {
             INSERT INTO registry_entries (
                 snils_index, snils, full_name, birth_date, phone_index, phone,
                 specialty, position, organisation, region,
-                accreditation_number, accreditation_valid_until, content_digest
+                accreditation_number, accreditation_valid_until, content_digest,
+                organisation_inn, organisation_ogrn
             )
             SELECT * FROM UNNEST(
                 $1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[],
                 $7::text[], $8::text[], $9::text[], $10::text[],
-                $11::text[], $12::date[], $13::bytea[]
+                $11::text[], $12::date[], $13::bytea[], $14::text[], $15::text[]
             )
             ON CONFLICT (snils_index) DO UPDATE SET
                 snils = EXCLUDED.snils,
@@ -380,6 +395,8 @@ impl Batch {
                 accreditation_number = EXCLUDED.accreditation_number,
                 accreditation_valid_until = EXCLUDED.accreditation_valid_until,
                 content_digest = EXCLUDED.content_digest,
+                organisation_inn = EXCLUDED.organisation_inn,
+                organisation_ogrn = EXCLUDED.organisation_ogrn,
                 updated_at = now()
             WHERE registry_entries.content_digest IS DISTINCT FROM EXCLUDED.content_digest
             RETURNING (xmax = 0) AS "inserted!"
@@ -397,6 +414,8 @@ impl Batch {
             &batch.accreditation_number as &[Option<String>],
             &batch.accreditation_valid_until as &[Option<NaiveDate>],
             &batch.content_digest,
+            &batch.organisation_inn as &[Option<String>],
+            &batch.organisation_ogrn as &[Option<String>],
         )
         .fetch_all(&mut *tx)
         .await?;

@@ -23,7 +23,7 @@ use sqlx::PgPool;
 
 use crate::UserId;
 use crate::crypto::{RowKey, Vault};
-use crate::domain::{PhoneNumber, Snils};
+use crate::domain::{Ogrn, OrganisationInn, PhoneNumber, Snils};
 use crate::qualification::RegisterAccreditation;
 
 pub use http::HttpRegistry;
@@ -39,6 +39,10 @@ pub struct RegistryEntry {
     pub specialty: String,
     pub position: String,
     pub organisation: String,
+    /// The organisation's identifiers, when the export gives them: how its
+    /// licence is found ([`crate::licences`]).
+    pub organisation_inn: Option<OrganisationInn>,
+    pub organisation_ogrn: Option<Ogrn>,
     pub region: String,
     pub accreditation_number: Option<String>,
     pub accreditation_valid_until: Option<NaiveDate>,
@@ -56,6 +60,8 @@ impl fmt::Debug for RegistryEntry {
             .field("specialty", &self.specialty)
             .field("position", &self.position)
             .field("organisation", &self.organisation)
+            .field("organisation_inn", &self.organisation_inn)
+            .field("organisation_ogrn", &self.organisation_ogrn)
             .field("region", &self.region)
             .field("accreditation_number", &self.accreditation_number)
             .field("accreditation_valid_until", &self.accreditation_valid_until)
@@ -156,6 +162,7 @@ async fn find_local(
     let row = sqlx::query!(
         r#"
         SELECT snils, full_name, birth_date, phone, specialty, position, organisation,
+               organisation_inn, organisation_ogrn,
                region, accreditation_number, accreditation_valid_until
         FROM registry_entries
         WHERE snils_index = $1
@@ -195,6 +202,8 @@ async fn find_local(
             Field::Specialty => Some(&row.specialty),
             Field::Position => Some(&row.position),
             Field::Organisation => Some(&row.organisation),
+            Field::OrganisationInn => row.organisation_inn.as_deref(),
+            Field::OrganisationOgrn => row.organisation_ogrn.as_deref(),
             Field::Region => Some(&row.region),
             Field::AccreditationNumber => row.accreditation_number.as_deref(),
             // Stored as a DATE; it goes through the same parser as the rest.
@@ -229,10 +238,12 @@ pub(crate) enum Field {
     Region,
     AccreditationNumber,
     AccreditationValidUntil,
+    OrganisationInn,
+    OrganisationOgrn,
 }
 
 impl Field {
-    pub(crate) const ALL: [Field; 10] = [
+    pub(crate) const ALL: [Field; 12] = [
         Field::Snils,
         Field::FullName,
         Field::BirthDate,
@@ -243,6 +254,8 @@ impl Field {
         Field::Region,
         Field::AccreditationNumber,
         Field::AccreditationValidUntil,
+        Field::OrganisationInn,
+        Field::OrganisationOgrn,
     ];
 
     /// The CSV header name and the JSON key.
@@ -258,6 +271,8 @@ impl Field {
             Field::Region => "region",
             Field::AccreditationNumber => "accreditation_number",
             Field::AccreditationValidUntil => "accreditation_valid_until",
+            Field::OrganisationInn => "organisation_inn",
+            Field::OrganisationOgrn => "organisation_ogrn",
         }
     }
 
@@ -274,6 +289,8 @@ impl Field {
             Field::Region => "Регион",
             Field::AccreditationNumber => "Номер аккредитации",
             Field::AccreditationValidUntil => "Аккредитация действует до",
+            Field::OrganisationInn => "ИНН организации",
+            Field::OrganisationOgrn => "ОГРН организации",
         }
     }
 
@@ -281,7 +298,11 @@ impl Field {
     pub(crate) fn is_required(self) -> bool {
         !matches!(
             self,
-            Field::Phone | Field::AccreditationNumber | Field::AccreditationValidUntil
+            Field::Phone
+                | Field::AccreditationNumber
+                | Field::AccreditationValidUntil
+                | Field::OrganisationInn
+                | Field::OrganisationOgrn
         )
     }
 }
@@ -332,6 +353,14 @@ pub(crate) fn parse_entry<'a>(
         specialty: words(Field::Specialty)?,
         position: words(Field::Position)?,
         organisation: words(Field::Organisation)?,
+        organisation_inn: optional(Field::OrganisationInn)
+            .map(OrganisationInn::parse)
+            .transpose()
+            .map_err(|e| refuse(Field::OrganisationInn)(&e))?,
+        organisation_ogrn: optional(Field::OrganisationOgrn)
+            .map(Ogrn::parse)
+            .transpose()
+            .map_err(|e| refuse(Field::OrganisationOgrn)(&e))?,
         region: words(Field::Region)?,
         accreditation_number: optional(Field::AccreditationNumber).map(str::to_owned),
         accreditation_valid_until: optional(Field::AccreditationValidUntil)

@@ -127,6 +127,8 @@ async fn find_gives_the_decrypted_entry_or_none(db: PgPool) {
             specialty: "Терапия".into(),
             position: "Врач-терапевт участковый".into(),
             organisation: "ГБУЗ \"ГП № 5\", филиал 2".into(),
+            organisation_inn: None,
+            organisation_ogrn: None,
             region: "Москва".into(),
             accreditation_number: Some("7724 031234567".into()),
             accreditation_valid_until: Some(date(2028, 6, 30)),
@@ -431,4 +433,61 @@ fn generated_snils_are_valid() {
         let text = generated_snils(n);
         assert!(Snils::parse(&text).is_ok(), "{text}");
     }
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_organisations_identifiers_are_optional_checked_and_kept(db: PgPool) {
+    let vault = vault();
+    // An old file first: a re-import of it with the new columns empty
+    // changes nothing (the digest stays as it was).
+    assert_eq!(
+        import(&db, &vault, &format!("{HEADER}\n{ANNA}\n"))
+            .await
+            .inserted,
+        1
+    );
+    let header = format!("{HEADER},ИНН организации,ОГРН организации");
+    let csv = [
+        header.clone(),
+        format!("{ANNA},,"),                        // 2
+        format!("{PETR},7707083893,1027700132195"), // 3
+        "98765432183,Сидоров Иван,1980-01-01,,Педиатрия,Врач,ДП № 3,Москва,,,7707083894,"
+            .to_owned(), // 4
+        "44455566605,Смирнова Ольга,1990-07-01,,Неврология,Врач,ГКБ № 67,Москва,,,,1027700132196"
+            .to_owned(), // 5
+    ]
+    .join("\n");
+    let report = import(&db, &vault, &csv).await;
+    assert_eq!(
+        (report.inserted, report.updated, report.unchanged),
+        (1, 0, 1)
+    );
+    let reasons: Vec<(u64, &str)> = report
+        .skipped
+        .iter()
+        .map(|row| (row.line, row.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (4, "ИНН организации: INN check digit does not match"),
+            (5, "ОГРН организации: OGRN check digit does not match"),
+        ]
+    );
+    let petr = local(&db, &vault)
+        .find(&snils("12345678964"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        petr.organisation_inn.as_ref().map(|inn| inn.digits()),
+        Some("7707083893")
+    );
+    assert_eq!(
+        petr.organisation_ogrn.as_ref().map(|ogrn| ogrn.digits()),
+        Some("1027700132195")
+    );
+    // Given later for Anna: her entry changes.
+    let again = import(&db, &vault, &format!("{header}\n{ANNA},7736050003,\n")).await;
+    assert_eq!((again.inserted, again.updated), (0, 1));
 }

@@ -5,19 +5,23 @@
 //! ```text
 //! user: <presses 🎓 НМО и аккредитация>         (in the main menu)
 //! bot:  (the same message) 🎓 НМО и аккредитация. Всё для периодической
-//!       аккредитации… [📚 Обучение и НМО] [🩺 Аккредитация] [« Назад в меню]
+//!       аккредитации… [📚 Обучение и НМО] [🩺 Аккредитация] [🗂 Портфолио]
+//!       [« Назад в меню]
 //! user: <presses 📚 Обучение и НМО>
 //! bot:  (the same message) the hours and the records (see `hours`)
 //! user: <presses 🩺 Аккредитация>                (from this screen)
 //! bot:  (the same message) the status (see `super::accreditation`)
+//! user: <presses 🗂 Портфолио>                    (from this screen)
+//! bot:  (the same message) every item with its status (see `portfolio`)
 //! ```
 //!
-//! Only what is built has a button here; «Портфолио» and «Отчёт» join
-//! [`section_screen`]'s rows as they are built.
+//! Only what is built has a button here; «Отчёт» joins
+//! [`section_screen`]'s rows when it is built.
 
 pub mod certificate;
 pub mod check;
 pub mod hours;
+pub mod portfolio;
 
 use teloxide::types::InlineKeyboardMarkup;
 
@@ -27,6 +31,7 @@ use super::screen::{Screen, button};
 use crate::i18n::Texts;
 
 pub use hours::HoursAction;
+pub use portfolio::PortfolioAction;
 
 /// The section's screen.
 pub fn section_screen(t: Texts) -> Screen {
@@ -38,6 +43,10 @@ pub fn section_screen(t: Texts) -> Screen {
         vec![button(
             t.msg("nmo-accreditation-button"),
             Action::Accr(AccrAction::Open),
+        )],
+        vec![button(
+            t.msg("portfolio-button"),
+            Action::Folio(PortfolioAction::Open),
         )],
         vec![button(t.msg("button-back"), Action::Home)],
     ];

@@ -1,0 +1,401 @@
+//! Loading the licences from a CSV export of the licensing register
+//! (`medcab admin import-licences`). The format is in docs/licences.md: the
+//! file is opened by [`crate::csv_file`] (`;` or `,`, UTF-8 with or without
+//! a byte order mark, or Windows-1251), a row that cannot be a licence is
+//! skipped and reported by its line, and a re-import updates a licence by
+//! its organisation's ОГРН and its number. Only a file that cannot be read
+//! at all (no header, an unknown header, an I/O or database error) stops
+//! the import; then nothing of it is stored (one transaction).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::io::Read;
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::{LicenceStatus, name_key};
+use crate::csv_file::{self, OpenError};
+use crate::domain::{Ogrn, OrganisationInn};
+pub use crate::registry::SkippedRow;
+
+/// Rows between two reports of progress.
+const PROGRESS_EVERY: usize = 500;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Licences the table did not have.
+    pub inserted: u64,
+    /// Licences whose status, works, ИНН or name changed.
+    pub updated: u64,
+    /// Licences as they were (their import date is moved on all the same).
+    pub unchanged: u64,
+    /// Rows left out, in file order.
+    pub skipped: Vec<SkippedRow>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is empty: expected a header line")]
+    Empty,
+    #[error("{}", describe_header(missing, unknown, repeated))]
+    Header {
+        missing: Vec<String>,
+        unknown: Vec<String>,
+        repeated: Vec<String>,
+    },
+    #[error("cannot read the file")]
+    Read(#[source] std::io::Error),
+    #[error("cannot store the licences")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The columns of the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Ogrn,
+    Inn,
+    Number,
+    Status,
+    Works,
+    Organisation,
+}
+
+impl Field {
+    const ALL: [Field; 6] = [
+        Field::Ogrn,
+        Field::Inn,
+        Field::Number,
+        Field::Status,
+        Field::Works,
+        Field::Organisation,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Field::Ogrn => "ogrn",
+            Field::Inn => "inn",
+            Field::Number => "number",
+            Field::Status => "status",
+            Field::Works => "works",
+            Field::Organisation => "organisation",
+        }
+    }
+
+    fn russian_name(self) -> &'static str {
+        match self {
+            Field::Ogrn => "ОГРН",
+            Field::Inn => "ИНН",
+            Field::Number => "Номер лицензии",
+            Field::Status => "Статус",
+            Field::Works => "Виды работ",
+            Field::Organisation => "Организация",
+        }
+    }
+
+    fn is_required(self) -> bool {
+        !matches!(self, Field::Works | Field::Organisation)
+    }
+}
+
+fn describe_header(missing: &[String], unknown: &[String], repeated: &[String]) -> String {
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("missing columns {}", missing.join(", ")));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!("unknown columns {}", unknown.join(", ")));
+    }
+    if !repeated.is_empty() {
+        problems.push(format!("repeated columns {}", repeated.join(", ")));
+    }
+    let expected: Vec<_> = Field::ALL.iter().map(|field| field.name()).collect();
+    format!(
+        "the header is not recognised: {}; expected {} (or the Russian names)",
+        problems.join("; "),
+        expected.join(",")
+    )
+}
+
+/// One row, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Row {
+    ogrn: Ogrn,
+    inn: OrganisationInn,
+    number: String,
+    organisation: Option<String>,
+    status: LicenceStatus,
+    works: Vec<String>,
+}
+
+/// Works in one cell: separated by `;`, `|` or line breaks (Alt+Enter in
+/// Excel), never by commas, which the works' own names carry.
+fn works(cell: &str) -> Vec<String> {
+    cell.split([';', '|', '\n'])
+        .map(|work| work.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|work| !work.is_empty())
+        .collect()
+}
+
+struct Columns {
+    fields: Vec<Field>,
+    positions: HashMap<Field, String>,
+}
+
+impl Columns {
+    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
+        let mut fields = Vec::new();
+        let mut positions = HashMap::new();
+        let (mut unknown, mut repeated) = (Vec::new(), Vec::new());
+        for raw in header {
+            let name = csv_file::text(raw).trim().to_owned();
+            let wanted = name.to_lowercase();
+            let field = Field::ALL.into_iter().find(|field| {
+                field.name() == wanted || field.russian_name().to_lowercase() == wanted
+            });
+            match field {
+                None => unknown.push(name),
+                Some(field) => match positions.entry(field) {
+                    Entry::Occupied(_) => repeated.push(name),
+                    Entry::Vacant(slot) => {
+                        slot.insert(name);
+                        fields.push(field);
+                    }
+                },
+            }
+        }
+        let missing: Vec<String> = Field::ALL
+            .into_iter()
+            .filter(|field| field.is_required() && !positions.contains_key(field))
+            .map(|field| format!("{} ({})", field.name(), field.russian_name()))
+            .collect();
+        // Unknown columns are refused, as the register's import does: a
+        // misspelt «Виды работ» would otherwise drop every work unsaid.
+        if !missing.is_empty() || !unknown.is_empty() || !repeated.is_empty() {
+            return Err(ImportError::Header {
+                missing,
+                unknown,
+                repeated,
+            });
+        }
+        Ok(Columns { fields, positions })
+    }
+
+    fn header_name(&self, field: Field) -> &str {
+        self.positions
+            .get(&field)
+            .map_or(field.name(), String::as_str)
+    }
+
+    fn row(&self, record: &csv::ByteRecord) -> Result<Row, String> {
+        if record.len() != self.fields.len() {
+            return Err(format!(
+                "expected {} fields, found {}",
+                self.fields.len(),
+                record.len()
+            ));
+        }
+        let mut values: HashMap<Field, String> = HashMap::new();
+        for (&field, raw) in self.fields.iter().zip(record.iter()) {
+            let value = csv_file::text(raw).trim().to_owned();
+            if !value.is_empty() {
+                values.insert(field, value);
+            }
+        }
+        let required = |field: Field| {
+            values
+                .get(&field)
+                .map(String::as_str)
+                .ok_or_else(|| format!("{}: required, but empty", self.header_name(field)))
+        };
+        let refuse = |field: Field| {
+            move |problem: &dyn std::fmt::Display| format!("{}: {problem}", self.header_name(field))
+        };
+        let status_text = required(Field::Status)?;
+        Ok(Row {
+            ogrn: Ogrn::parse(required(Field::Ogrn)?).map_err(|e| refuse(Field::Ogrn)(&e))?,
+            inn: OrganisationInn::parse(required(Field::Inn)?)
+                .map_err(|e| refuse(Field::Inn)(&e))?,
+            number: required(Field::Number)?
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            organisation: values
+                .get(&Field::Organisation)
+                .map(|name| name.split_whitespace().collect::<Vec<_>>().join(" ")),
+            status: LicenceStatus::parse(status_text).ok_or_else(|| {
+                format!(
+                    "{}: «{status_text}» is none of active, suspended, terminated (действует, приостановлена, прекращена)",
+                    self.header_name(Field::Status)
+                )
+            })?,
+            works: values
+                .get(&Field::Works)
+                .map(|cell| works(cell))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn read_error(error: csv::Error) -> ImportError {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => ImportError::Read(error),
+        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+/// Imports the licences in `input` as of `now` (their import date).
+/// `on_progress` is told how many bytes have been read, every few hundred
+/// rows and at the end. `input` is read synchronously: for the command line
+/// and tests.
+pub async fn import_csv<R: Read>(
+    db: &PgPool,
+    input: R,
+    now: DateTime<Utc>,
+    mut on_progress: impl FnMut(u64),
+) -> Result<ImportReport, ImportError> {
+    let csv_file::CsvFile {
+        mut reader,
+        consumed,
+    } = csv_file::open(input).map_err(|error| match error {
+        OpenError::Read(error) => ImportError::Read(error),
+        OpenError::Empty => ImportError::Empty,
+    })?;
+    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+    let mut report = ImportReport::default();
+    // (ОГРН, number) → its first line: one licence twice in a file is the
+    // file's mistake, and which row is right is not ours to guess.
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let mut tx = db.begin().await?;
+    let mut rows = 0;
+    while reader.read_byte_record(&mut record).map_err(read_error)? {
+        let line = record.position().map_or(0, |position| position.line());
+        if record.iter().flatten().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let row = match columns.row(&record) {
+            Ok(row) => row,
+            Err(reason) => {
+                report.skipped.push(SkippedRow { line, reason });
+                continue;
+            }
+        };
+        let key = (row.ogrn.digits().to_owned(), row.number.clone());
+        match seen.entry(key) {
+            Entry::Occupied(first) => {
+                report.skipped.push(SkippedRow {
+                    line,
+                    reason: format!(
+                        "{}: the same licence of this ОГРН is on line {}; only that row is imported",
+                        columns.header_name(Field::Number),
+                        first.get()
+                    ),
+                });
+                continue;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(line);
+            }
+        }
+        store(&mut tx, &row, now, &mut report).await?;
+        rows += 1;
+        if rows % PROGRESS_EVERY == 0 {
+            on_progress(consumed.load(Ordering::Relaxed));
+        }
+    }
+    tx.commit().await?;
+    on_progress(consumed.load(Ordering::Relaxed));
+    Ok(report)
+}
+
+/// Inserts a licence, or updates the one with its ОГРН and number.
+async fn store(
+    tx: &mut PgConnection,
+    row: &Row,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), sqlx::Error> {
+    let stored = sqlx::query!(
+        r#"
+        SELECT inn, organisation, status, works FROM organisation_licences
+        WHERE ogrn = $1 AND number = $2
+        FOR UPDATE
+        "#,
+        row.ogrn.digits(),
+        row.number,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let status = row.status.as_str();
+    let key = row.organisation.as_deref().map(name_key);
+    match stored {
+        None => {
+            sqlx::query!(
+                r#"
+                INSERT INTO organisation_licences
+                    (ogrn, inn, number, organisation, name_key, status, works, imported_at, changed_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                "#,
+                row.ogrn.digits(),
+                row.inn.digits(),
+                row.number,
+                row.organisation,
+                key,
+                status,
+                &row.works,
+                now,
+            )
+            .execute(&mut *tx)
+            .await?;
+            report.inserted += 1;
+        }
+        Some(stored) => {
+            let same = stored.inn == row.inn.digits()
+                && stored.organisation == row.organisation
+                && stored.status == status
+                && stored.works == row.works;
+            sqlx::query!(
+                r#"
+                UPDATE organisation_licences
+                SET inn = $3, organisation = $4, name_key = $5, status = $6, works = $7,
+                    imported_at = $8, changed_at = CASE WHEN $9 THEN changed_at ELSE $8 END
+                WHERE ogrn = $1 AND number = $2
+                "#,
+                row.ogrn.digits(),
+                row.number,
+                row.inn.digits(),
+                row.organisation,
+                key,
+                status,
+                &row.works,
+                now,
+                same,
+            )
+            .execute(&mut *tx)
+            .await?;
+            if same {
+                report.unchanged += 1;
+            } else {
+                report.updated += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn works_split_on_semicolons_bars_and_line_breaks_never_commas() {
+        assert_eq!(
+            works("терапии;  кардиологии, детской | \nрентгенологии;;"),
+            ["терапии", "кардиологии, детской", "рентгенологии"]
+        );
+        assert!(works(" ; ").is_empty());
+    }
+}
