@@ -36,6 +36,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/availability.ftl"),
             include_str!("../../locales/ru/staff.ftl"),
             include_str!("../../locales/ru/qualification.ftl"),
+            include_str!("../../locales/ru/report.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -55,6 +56,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/availability.ftl"),
             include_str!("../../locales/en/staff.ftl"),
             include_str!("../../locales/en/qualification.ftl"),
+            include_str!("../../locales/en/report.ftl"),
         ],
     }
 }

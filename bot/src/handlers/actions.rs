@@ -16,7 +16,7 @@ use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
-use super::qualification::HoursAction;
+use super::qualification::{HoursAction, ReportAction};
 pub use super::review::OpAction;
 use super::settings::SetAction;
 
@@ -100,6 +100,8 @@ pub enum Action {
     Set(SetAction),
     /// A button of «🩺 Аккредитация».
     Accr(AccrAction),
+    /// A button of «📝 Отчёт о деятельности».
+    Report(ReportAction),
     /// An operator's button of /notice, /inspection and /notices.
     Bc(BcAction),
 }
@@ -139,6 +141,7 @@ impl Action {
             Action::Hours(action) => format!("hr:{}", action.encode()),
             Action::Set(action) => format!("set:{}", action.encode()),
             Action::Accr(action) => format!("acr:{}", action.encode()),
+            Action::Report(action) => format!("rep:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
         }
     }
@@ -190,6 +193,7 @@ impl Action {
             Some(("hr", rest)) => HoursAction::parse(rest).map(Action::Hours),
             Some(("set", rest)) => SetAction::parse(rest).map(Action::Set),
             Some(("acr", rest)) => AccrAction::parse(rest).map(Action::Accr),
+            Some(("rep", rest)) => ReportAction::parse(rest).map(Action::Report),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
             _ => None,
         }
@@ -243,6 +247,7 @@ mod tests {
         actions.extend(HoursAction::examples().into_iter().map(Action::Hours));
         actions.extend(SetAction::examples().into_iter().map(Action::Set));
         actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
+        actions.extend(ReportAction::examples().into_iter().map(Action::Report));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
         for action in actions {
             let data = action.encode();

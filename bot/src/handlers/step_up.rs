@@ -80,13 +80,15 @@ fn section_of(state: &State, input: &Input) -> Section {
         match query.data.as_deref().and_then(Action::parse) {
             Some(Action::Doc(_)) => return Section::Documents,
             Some(Action::App(_)) => return Section::Applications,
-            Some(Action::Hours(_)) => return Section::Nmo,
+            Some(Action::Hours(_) | Action::Report(_) | Action::Accr(_)) => {
+                return Section::Nmo;
+            }
             _ => {}
         }
     }
     match state {
         State::AddingDocument(_) => Section::Documents,
-        State::Hours(_) => Section::Nmo,
+        State::Hours(_) | State::Report(_) => Section::Nmo,
         _ => Section::Profile,
     }
 }
@@ -100,6 +102,7 @@ fn is_personal(state: &State) -> bool {
             | State::AddingDocument(_)
             | State::Education(_)
             | State::Hours(_)
+            | State::Report(_)
     )
 }
 
@@ -143,7 +146,13 @@ pub async fn closed_for_press(
 ) -> Option<()> {
     if !matches!(
         action,
-        Action::Profile(_) | Action::Doc(_) | Action::App(_) | Action::Edu(_) | Action::Hours(_)
+        Action::Profile(_)
+            | Action::Doc(_)
+            | Action::App(_)
+            | Action::Edu(_)
+            | Action::Hours(_)
+            | Action::Report(_)
+            | Action::Accr(_)
     ) {
         return None;
     }
@@ -307,6 +316,10 @@ async fn carry_out(
                     qualification::hours::receive(bot, msg, dialogue, question, t, db, services)
                         .await
                 }
+                State::Report(asking) => {
+                    qualification::report::receive(bot, msg, dialogue, asking, t, db, services)
+                        .await
+                }
                 // A draft's answer after a lost position.
                 _ => {
                     use records::conversation::unfinished;
@@ -326,6 +339,12 @@ async fn carry_out(
                     let (m, s, d, v) = user();
                     if let Some(form) = unfinished::<qualification::hours::Form>(m, s, d, v).await {
                         use qualification::hours::resume;
+                        return resume(bot, msg, dialogue, form, t, db, services).await;
+                    }
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<qualification::report::Form>(m, s, d, v).await
+                    {
+                        use qualification::report::resume;
                         return resume(bot, msg, dialogue, form, t, db, services).await;
                     }
                     let menu = main_menu::menu(t, t.msg("menu-title"));
@@ -352,6 +371,13 @@ async fn carry_out(
                 Some(Action::Hours(action)) => {
                     use qualification::hours::press;
                     press(bot, query, action, dialogue, state, t, db, services).await
+                }
+                Some(Action::Report(action)) => {
+                    use qualification::report::press;
+                    press(bot, query, action, dialogue, state, t, db, services).await
+                }
+                Some(Action::Accr(action)) => {
+                    super::accreditation::press(bot, query, action, t, db, services).await
                 }
                 _ => {
                     let menu = main_menu::menu(t, t.msg("menu-title"));

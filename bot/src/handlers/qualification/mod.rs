@@ -10,12 +10,15 @@
 //! bot:  (the same message) the hours and the records (see `hours`)
 //! user: <presses 🩺 Аккредитация>                (from this screen)
 //! bot:  (the same message) the status (see `super::accreditation`)
+//! user: <presses 📝 Отчёт о деятельности>         (from this screen)
+//! bot:  (the same message) the report on professional activity (see `report`)
 //! ```
 //!
-//! Only what is built has a button here; «Портфолио» and «Отчёт» join
-//! [`section_screen`]'s rows as they are built.
+//! Only what is built has a button here; «Портфолио» joins
+//! [`section_screen`]'s rows as it is built.
 
 pub mod hours;
+pub mod report;
 
 use teloxide::types::InlineKeyboardMarkup;
 
@@ -25,6 +28,7 @@ use super::screen::{Screen, button};
 use crate::i18n::Texts;
 
 pub use hours::HoursAction;
+pub use report::ReportAction;
 
 /// The section's screen.
 pub fn section_screen(t: Texts) -> Screen {
@@ -36,6 +40,10 @@ pub fn section_screen(t: Texts) -> Screen {
         vec![button(
             t.msg("nmo-accreditation-button"),
             Action::Accr(AccrAction::Open),
+        )],
+        vec![button(
+            t.msg("nmo-report-button"),
+            Action::Report(ReportAction::Open),
         )],
         vec![button(t.msg("button-back"), Action::Home)],
     ];
