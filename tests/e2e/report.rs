@@ -260,14 +260,11 @@ async fn a_sent_report_is_checked_by_an_operator_from_its_card(app: TestApp) {
     anna.press("📨 Отправить на проверку")
         .await
         .assert_contains("Отправить отчёт на проверку оператору?");
-    let pressed = anna.press("📨 Да, отправить").await;
-    let chat = anna
-        .wait_for(|chat| {
-            chat.message(pressed.message_id)
-                .is_some_and(|m| m.body().starts_with("📨 Отчёт отправлен"))
-        })
-        .await;
-    let sent = chat.message(pressed.message_id).unwrap().clone();
+    // The card is edited, and the push «подана» may come first or after.
+    anna.press("📨 Да, отправить").await;
+    let is_card = |m: &medcab_sandbox::ChatMessage| m.body().starts_with("📨 Отчёт отправлен");
+    let chat = anna.wait_for(|chat| chat.bot_messages().any(is_card)).await;
+    let sent = chat.bot_messages().find(|m| is_card(m)).unwrap().clone();
     sent.assert_starts("📨 Отчёт отправлен на проверку: заявка О-2026-");
     sent.assert_contains("🕓 На проверке");
     assert!(sent.button("✏️ 1").is_none(), "no edits while in review");
