@@ -38,6 +38,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/qualification.ftl"),
             include_str!("../../locales/ru/portfolio.ftl"),
             include_str!("../../locales/ru/organisation.ftl"),
+            include_str!("../../locales/ru/report.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -59,6 +60,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/qualification.ftl"),
             include_str!("../../locales/en/portfolio.ftl"),
             include_str!("../../locales/en/organisation.ftl"),
+            include_str!("../../locales/en/report.ftl"),
         ],
     }
 }

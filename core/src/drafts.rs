@@ -31,6 +31,9 @@ pub enum Kind {
     /// An education record toward accreditation being added or changed
     /// («Обучение и НМО»).
     Qualification,
+    /// Which part of the report on professional activity is being asked
+    /// (the answers themselves are `activity_report`'s, saved at once).
+    ActivityReport,
     /// An answer or a press that came while the second-factor session was
     /// closed, kept until the code opens it (the bot's step-up gate).
     HeldInput,
@@ -45,6 +48,7 @@ impl Kind {
             Kind::Document => "document",
             Kind::Education => "education",
             Kind::Qualification => "qualification",
+            Kind::ActivityReport => "activity_report",
             Kind::HeldInput => "held_input",
             Kind::Forget => "forget",
         }

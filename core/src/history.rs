@@ -31,6 +31,9 @@ pub enum Entity {
     Application,
     /// An education record toward accreditation (`qualification::store`).
     Qualification,
+    /// The report on professional activity (`activity_report`; the
+    /// entity's id is the owner's).
+    ActivityReport,
 }
 
 impl Entity {
@@ -41,6 +44,7 @@ impl Entity {
             Entity::Document => "document",
             Entity::Application => "application",
             Entity::Qualification => "qualification",
+            Entity::ActivityReport => "activity_report",
         }
     }
 
@@ -51,6 +55,7 @@ impl Entity {
             "document" => Some(Entity::Document),
             "application" => Some(Entity::Application),
             "qualification" => Some(Entity::Qualification),
+            "activity_report" => Some(Entity::ActivityReport),
             _ => None,
         }
     }

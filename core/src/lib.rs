@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod accreditation;
+pub mod activity_report;
 pub mod api_clients;
 pub mod applications;
 pub mod audience;

@@ -132,6 +132,11 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "activity_report_answers",
+        key: Key::IdText("owner_id", "part"),
+        fields: &[crate::activity_report::ANSWER_FIELD],
+    },
+    Table {
         name: "documents",
         key: Key::Id("id"),
         fields: &[

@@ -21,6 +21,8 @@ fn every_section_in_order_with_the_answers_and_a_blank_agreement_block() {
     text.assert_has("Отчёт о профессиональной деятельности");
     text.assert_has(&format!("ФИО {}", samples::PERSON));
     text.assert_has(&format!("Период {}", samples::PERIOD));
+    // The notes under the details.
+    text.assert_has("Отчёт не содержит персональных данных пациентов.");
     text.assert_has(
         "Организация и подразделение ГБУЗ «Городская поликлиника № 5», кардиологическое отделение.",
     );

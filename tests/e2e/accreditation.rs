@@ -9,6 +9,7 @@ use medcab_core::clock::moscow_today;
 use medcab_core::documents::{self, DocumentKind, DocumentMeta};
 use medcab_e2e::Says;
 use medcab_e2e::{Phone, RegisterEntry, TestApp};
+use medcab_sandbox::ChatMessage;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
@@ -58,6 +59,28 @@ async fn reminders(app: &TestApp, phone: &Phone<'_>) -> Vec<String> {
         .filter(|m| m.body().contains(REMINDER))
         .map(|m| m.body().to_owned())
         .collect()
+}
+
+/// The report's toggle, pressed after the step-up session ran out (the
+/// clock moved on months): the code is asked first, then the press is
+/// carried out on the same message, which is returned as it stands then.
+async fn press_with_code(app: &TestApp, phone: &Phone<'_>, label: &str) -> ChatMessage {
+    let asked = phone.press(label).await;
+    assert_eq!(
+        asked.html.as_deref(),
+        Some(crate::ru("step-up-held-press").as_str()),
+        "the toggle is behind the step-up"
+    );
+    let code = app.totp_code(phone.user_id()).await;
+    app.client.send_text(phone.id(), &code).await.unwrap();
+    let held = crate::ru("step-up-held-press");
+    let chat = phone
+        .wait_for(|chat| {
+            chat.message(asked.message_id)
+                .is_some_and(|m| m.html.as_deref() != Some(held.as_str()))
+        })
+        .await;
+    chat.message(asked.message_id).unwrap().clone()
 }
 
 /// The screen's text, as /accreditation shows it now.
@@ -179,7 +202,7 @@ async fn the_screen_says_what_to_do_at_each_stage(app: TestApp) {
     assert!(filing.contains("около 35 рабочих дней"), "{filing}");
 
     // Agreed with the employer: two months before June, April.
-    let agreed = anna.press("Отчёт согласован с работодателем: нет").await;
+    let agreed = press_with_code(&app, &anna, "Отчёт согласован с работодателем: нет").await;
     let agreed_text = agreed.body();
     assert!(
         agreed_text.contains("Пора собирать портфолио"),
@@ -205,7 +228,7 @@ async fn the_screen_says_what_to_do_at_each_stage(app: TestApp) {
     assert!(late.contains("Месяц подачи (апрель 2029) прошёл"), "{late}");
     assert!(late.contains("как можно скорее"), "{late}");
     // Back to not agreed: March passed too.
-    let back = anna.press("Отчёт согласован с работодателем: да").await;
+    let back = press_with_code(&app, &anna, "Отчёт согласован с работодателем: да").await;
     back.assert_contains("Месяц подачи (март 2029) прошёл");
 
     // Russian plurals of the days left.

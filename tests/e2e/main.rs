@@ -25,6 +25,7 @@ mod profile;
 mod qualification;
 mod redelivery;
 mod reminders;
+mod report;
 mod review;
 mod settings;
 mod staff;

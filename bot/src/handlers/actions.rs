@@ -16,7 +16,7 @@ use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
-use super::qualification::{HoursAction, PortfolioAction};
+use super::qualification::{HoursAction, PortfolioAction, ReportAction};
 pub use super::review::OpAction;
 use super::settings::SetAction;
 
@@ -102,6 +102,8 @@ pub enum Action {
     Set(SetAction),
     /// A button of «🩺 Аккредитация».
     Accr(AccrAction),
+    /// A button of «📝 Отчёт о деятельности».
+    Report(ReportAction),
     /// An operator's button of /notice, /inspection and /notices.
     Bc(BcAction),
 }
@@ -142,6 +144,7 @@ impl Action {
             Action::Folio(action) => format!("fol:{}", action.encode()),
             Action::Set(action) => format!("set:{}", action.encode()),
             Action::Accr(action) => format!("acr:{}", action.encode()),
+            Action::Report(action) => format!("rep:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
         }
     }
@@ -194,6 +197,7 @@ impl Action {
             Some(("fol", rest)) => PortfolioAction::parse(rest).map(Action::Folio),
             Some(("set", rest)) => SetAction::parse(rest).map(Action::Set),
             Some(("acr", rest)) => AccrAction::parse(rest).map(Action::Accr),
+            Some(("rep", rest)) => ReportAction::parse(rest).map(Action::Report),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
             _ => None,
         }
@@ -248,6 +252,7 @@ mod tests {
         actions.extend(PortfolioAction::examples().into_iter().map(Action::Folio));
         actions.extend(SetAction::examples().into_iter().map(Action::Set));
         actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
+        actions.extend(ReportAction::examples().into_iter().map(Action::Report));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
         for action in actions {
             let data = action.encode();

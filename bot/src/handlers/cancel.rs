@@ -64,6 +64,15 @@ pub async fn cancel(
         }
         _ => false,
     };
+    // The part of the report being asked (its answers are kept: they are
+    // the report).
+    let answering = matches!(state, State::Report(_));
+    let dropped_report = match state {
+        State::Report(_) | State::Idle => {
+            qualification::report::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+        }
+        _ => false,
+    };
     // The same for a profile being filled in, or a field of it changed.
     let profiling = matches!(state, State::ProfileAnswer { .. });
     let dropped_profile = match state {
@@ -88,6 +97,7 @@ pub async fn cancel(
     let dropped_draft = dropped_draft
         || dropped_education
         || dropped_hours
+        || dropped_report
         || dropped_profile
         || dropped_code
         || dropped_held;

@@ -84,6 +84,10 @@ pub enum State {
     /// A question about an education record toward accreditation is open
     /// («📚 Обучение и НМО»; the answers are a draft in PostgreSQL).
     Hours(qualification::hours::Question),
+    /// A part of the report on professional activity is asked («📝 Отчёт
+    /// о деятельности»; the answers are core's `activity_report`, the part
+    /// asked a draft in PostgreSQL).
+    Report(qualification::report::Asking),
     /// An operator was asked for a refusal's reason, or for what documents
     /// are needed, for the application they hold.
     ReviewNote {
@@ -203,11 +207,13 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(case![State::AddingDocument(step)].endpoint(documents::receive))
         .branch(case![State::Education(question)].endpoint(education::receive))
         .branch(case![State::Hours(question)].endpoint(qualification::hours::receive))
+        .branch(case![State::Report(asking)].endpoint(qualification::report::receive))
         // A draft whose position Redis lost: the message answers its question.
         .branch(unfinished::<profile::Form>().endpoint(profile::resume))
         .branch(unfinished::<documents::Draft>().endpoint(documents::resume))
         .branch(unfinished::<education::Form>().endpoint(education::resume))
         .branch(unfinished::<qualification::hours::Form>().endpoint(qualification::hours::resume))
+        .branch(unfinished::<qualification::report::Form>().endpoint(qualification::report::resume))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -239,7 +245,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Edu(action)].endpoint(education::press))
         .branch(case![Action::Hours(action)].endpoint(qualification::hours::press))
         .branch(case![Action::Folio(action)].endpoint(qualification::portfolio::press))
-        .branch(case![Action::Accr(action)].endpoint(accreditation::press));
+        .branch(case![Action::Accr(action)].endpoint(accreditation::press))
+        .branch(case![Action::Report(action)].endpoint(qualification::report::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)

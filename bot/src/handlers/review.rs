@@ -27,10 +27,12 @@ use chrono::{DateTime, Utc};
 use dptree::case;
 use medcab_core::UserId;
 use medcab_core::accounts::ConfirmError;
+use medcab_core::activity_report;
 use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{ApplicationError, Kind, Note, NoteError, Status};
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
+use medcab_core::qualification::ReportAgreement;
 use medcab_core::qualification::check;
 use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewError};
 use medcab_core::session_files;
@@ -42,6 +44,7 @@ use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
 
 use super::commands::Command;
 use super::qualification::hours;
+use super::qualification::report;
 use super::screen::{self, Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -52,6 +55,11 @@ use crate::user_ids::StoredId;
 /// Resets listed on one screen: a message holds 4096 characters and a
 /// keyboard has its limits; the rest come once these are decided.
 const RESETS_SHOWN: usize = 20;
+
+/// Characters of an activity report's answers on its card (all parts
+/// together): with the card's own lines it stays inside Telegram's 4096;
+/// the whole report is the PDF.
+const REPORT_ON_CARD: usize = 2100;
 
 /// An operator's button. Ids in it are only claims: each is re-checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +87,8 @@ pub enum OpAction {
     RejectReset(i64),
     /// Back to the list of reset requests.
     Resets,
+    /// The activity report of this application («О») as its PDF.
+    ReportPdf(i64),
 }
 
 impl OpAction {
@@ -99,6 +109,7 @@ impl OpAction {
             OpAction::ApproveReset(id) => format!("reset:{id}"),
             OpAction::RejectReset(id) => format!("rno:{id}"),
             OpAction::Resets => "resets".to_owned(),
+            OpAction::ReportPdf(id) => format!("rpdf:{id}"),
         }
     }
 
@@ -128,6 +139,7 @@ impl OpAction {
             "rcard" => id(rest).map(OpAction::OpenReset),
             "reset" => id(rest).map(OpAction::ApproveReset),
             "rno" => id(rest).map(OpAction::RejectReset),
+            "rpdf" => id(rest).map(OpAction::ReportPdf),
             _ => None,
         }
     }
@@ -144,6 +156,7 @@ impl OpAction {
             OpAction::ApproveReset(_) => "approve_factor_reset",
             OpAction::RejectReset(_) => "reject_factor_reset",
             OpAction::Resets => "resets",
+            OpAction::ReportPdf(_) => "view_activity_report",
         }
     }
 
@@ -166,6 +179,7 @@ impl OpAction {
             OpAction::ApproveReset(big),
             OpAction::RejectReset(big),
             OpAction::Resets,
+            OpAction::ReportPdf(big),
         ]
     }
 }
@@ -284,6 +298,9 @@ pub async fn press(
             application,
             document,
         } => send_document(&bot, &query, t, &db, &services, application, document).await,
+        OpAction::ReportPdf(application) => {
+            send_report(&bot, &query, t, &db, &services, application).await
+        }
         OpAction::Approve(application) => {
             let decided = review::decide(
                 &db,
@@ -524,7 +541,35 @@ async fn next_screen(
         }
         _ => Specifics::None,
     };
-    Ok((card_screen(t, &card, specifics), Shown::Card(id)))
+    let mut screen = card_screen(t, &card, specifics);
+    // An activity report: its parts, cut to fit the card, and the whole
+    // as a PDF on a button.
+    if card.application.kind == Kind::ActivityReport {
+        let owner = card.application.owner_id;
+        let answers = activity_report::answers_for_review(db, &services.vault, owner).await?;
+        let agreed = activity_report::agreement(db, owner).await? == ReportAgreement::Agreed;
+        let mut part = format!("\n\n{}", t.msg("review-report-heading"));
+        for line in report::for_card(t, &answers, REPORT_ON_CARD) {
+            part.push('\n');
+            part.push_str(&line);
+        }
+        part.push('\n');
+        part.push_str(&t.msg_with(
+            "review-report-mode",
+            [("agreed", Arg::Text(if agreed { "yes" } else { "no" }))],
+        ));
+        screen.text.push_str(&part);
+        let mut rows = screen.keyboard.inline_keyboard;
+        rows.insert(
+            0,
+            vec![button(
+                t.msg("review-report-pdf"),
+                Action::Op(OpAction::ReportPdf(id)),
+            )],
+        );
+        screen.keyboard = InlineKeyboardMarkup::new(rows);
+    }
+    Ok((screen, Shown::Card(id)))
 }
 
 /// What a card shows of its kind beyond the documents.
@@ -881,6 +926,74 @@ async fn send_document(
         // The file is a practitioner's personal document: not to be
         // forwarded or saved out of the chat, and gone from it when the
         // operator's staff session ends.
+        .protect_content(true)
+        .await?;
+    let session = session_files::Session::Staff;
+    session_files::remember(db, operator, i64::from(sent.id.0), session, now).await?;
+    Ok(())
+}
+
+/// The activity report of an application the operator holds, as its PDF:
+/// protected (it is the practitioner's), the view audited, gone with the
+/// staff session.
+async fn send_report(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    application: i64,
+) -> HandlerResult {
+    let operator = query.from.stored()?;
+    let now = services.clock.now();
+    // The card's checks decide: the operator holds it, it is not their own.
+    let card = match review::view(
+        db,
+        &services.vault,
+        &services.registry,
+        operator,
+        application,
+        now,
+    )
+    .await
+    {
+        Ok(card) => card,
+        Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
+    };
+    if card.application.kind != Kind::ActivityReport {
+        record_refusal(db, operator, "view_activity_report", "not_a_report", now).await?;
+        return screen::answer_with(bot, query, t.msg("button-outdated")).await;
+    }
+    screen::answer(bot, query).await?;
+    let chat_id = ChatId::from(query.from.id);
+    if let Err(error) = bot
+        .send_chat_action(chat_id, ChatAction::UploadDocument)
+        .await
+    {
+        tracing::info!(%error, "could not show the upload action");
+    }
+    let owner = card.application.owner_id;
+    let answers = activity_report::answers_for_review(db, &services.vault, owner).await?;
+    let (draft, _) = report::draft(t, db, services, owner, &answers).await?;
+    let pdf = report::render(draft).await?;
+    let view = View {
+        operator_id: operator,
+        owner_id: owner,
+        application_id: Some(application),
+        document_id: None,
+    };
+    operators::record_view(db, view, now).await?;
+    let caption = t.msg_with(
+        "review-report-caption",
+        [("number", Arg::Text(&card.application.number))],
+    );
+    let sent = bot
+        .send_document(
+            chat_id,
+            InputFile::memory(pdf.bytes).file_name(t.msg("report-pdf-file")),
+        )
+        .caption(caption)
+        .parse_mode(ParseMode::Html)
         .protect_content(true)
         .await?;
     let session = session_files::Session::Staff;

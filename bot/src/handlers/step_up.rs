@@ -80,13 +80,15 @@ fn section_of(state: &State, input: &Input) -> Section {
         match query.data.as_deref().and_then(Action::parse) {
             Some(Action::Doc(_)) => return Section::Documents,
             Some(Action::App(_)) => return Section::Applications,
-            Some(Action::Hours(_) | Action::Folio(_)) => return Section::Nmo,
+            Some(Action::Hours(_) | Action::Folio(_) | Action::Report(_) | Action::Accr(_)) => {
+                return Section::Nmo;
+            }
             _ => {}
         }
     }
     match state {
         State::AddingDocument(_) => Section::Documents,
-        State::Hours(_) => Section::Nmo,
+        State::Hours(_) | State::Report(_) => Section::Nmo,
         _ => Section::Profile,
     }
 }
@@ -100,6 +102,7 @@ fn is_personal(state: &State) -> bool {
             | State::AddingDocument(_)
             | State::Education(_)
             | State::Hours(_)
+            | State::Report(_)
     )
 }
 
@@ -149,6 +152,8 @@ pub async fn closed_for_press(
             | Action::Edu(_)
             | Action::Hours(_)
             | Action::Folio(_)
+            | Action::Report(_)
+            | Action::Accr(_)
     ) {
         return None;
     }
@@ -312,6 +317,10 @@ async fn carry_out(
                     qualification::hours::receive(bot, msg, dialogue, question, t, db, services)
                         .await
                 }
+                State::Report(asking) => {
+                    qualification::report::receive(bot, msg, dialogue, asking, t, db, services)
+                        .await
+                }
                 // A draft's answer after a lost position.
                 _ => {
                     use records::conversation::unfinished;
@@ -331,6 +340,12 @@ async fn carry_out(
                     let (m, s, d, v) = user();
                     if let Some(form) = unfinished::<qualification::hours::Form>(m, s, d, v).await {
                         use qualification::hours::resume;
+                        return resume(bot, msg, dialogue, form, t, db, services).await;
+                    }
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<qualification::report::Form>(m, s, d, v).await
+                    {
+                        use qualification::report::resume;
                         return resume(bot, msg, dialogue, form, t, db, services).await;
                     }
                     let menu = main_menu::menu(t, t.msg("menu-title"));
@@ -360,6 +375,13 @@ async fn carry_out(
                 }
                 Some(Action::Folio(action)) => {
                     qualification::portfolio::press(bot, query, action, t, db, services).await
+                }
+                Some(Action::Report(action)) => {
+                    use qualification::report::press;
+                    press(bot, query, action, dialogue, state, t, db, services).await
+                }
+                Some(Action::Accr(action)) => {
+                    super::accreditation::press(bot, query, action, t, db, services).await
                 }
                 _ => {
                     let menu = main_menu::menu(t, t.msg("menu-title"));

@@ -366,6 +366,32 @@ async fn open_of_kind(
     Ok(row.map(|row| (row.id, row.number)))
 }
 
+/// The practitioner's open application of `kind` (not approved, not
+/// rejected), if any: its id, number and status. For a section that opens
+/// its own kind (the activity report) and must not open a second one.
+pub async fn open_of(
+    db: &PgPool,
+    owner_id: UserId,
+    kind: Kind,
+) -> Result<Option<(i64, String, Status)>, ApplicationError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT id, number, status FROM applications
+        WHERE owner_id = $1 AND kind = $2 AND status NOT IN ('approved', 'rejected')
+        ORDER BY id DESC LIMIT 1
+        "#,
+        owner_id.get(),
+        kind.as_str(),
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        let status = Status::parse(&row.status).ok_or(ApplicationError::Corrupt)?;
+        Ok((row.id, row.number, status))
+    })
+    .transpose()
+}
+
 /// Whether the practitioner's account is confirmed (matched in the
 /// register, or an activation of it approved): see
 /// `accounts::is_confirmed`. An activation is for unconfirmed accounts only.

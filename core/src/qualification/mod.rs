@@ -13,7 +13,11 @@
 //!   the month to file in, late and expired;
 //! - [`thresholds`] — the one table of reminders (12, 6, 3, 2 months, and
 //!   1 month flagged late) and which is due;
-//! - [`portfolio`] — each item's status and what is missing for filing.
+//! - [`portfolio`] — each item's status and what is missing for filing;
+//! - [`report`] — the report on professional activity: its parts, what an
+//!   answer may be, where the report stands;
+//! - [`patient_data`] — what in a text looks like a patient's СНИЛС,
+//!   policy or diagnosis code (the report refuses it).
 //!
 //! Beside the pure rules, the storage of the practitioner's records:
 //!
@@ -37,10 +41,12 @@ pub mod check;
 pub mod entry;
 pub mod gather;
 pub mod import;
+pub mod patient_data;
 pub mod period;
 pub mod portfolio;
 pub mod progress;
 pub mod records;
+pub mod report;
 pub mod standing;
 pub mod status;
 pub mod store;

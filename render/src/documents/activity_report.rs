@@ -24,6 +24,9 @@ pub struct ActivityReportDraft {
     pub draft_mark: String,
     /// ФИО, specialty, period, organisation.
     pub details: Vec<Field>,
+    /// Lines under the details, each a paragraph of its own (that the
+    /// report holds no patient data, how the period was taken).
+    pub notes: Vec<String>,
     pub sections: Vec<ReportSection>,
     /// Shown in a section the practitioner left empty: «не заполнено».
     pub empty_section: String,
@@ -63,6 +66,7 @@ struct TemplateData<'a> {
     title: &'a str,
     draft_mark: &'a str,
     details: &'a [Field],
+    notes: &'a [String],
     sections: Vec<TemplateSection<'a>>,
     empty_section: &'a str,
     approval: Option<&'a ApprovalBlock>,
@@ -86,6 +90,7 @@ impl ActivityReportDraft {
             title: &self.title,
             draft_mark: &self.draft_mark,
             details: &self.details,
+            notes: &self.notes,
             sections: self
                 .sections
                 .iter()

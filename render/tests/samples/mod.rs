@@ -176,6 +176,7 @@ pub fn activity_report(agreement: Agreement) -> ActivityReportDraft {
             Field::new("Специальность", "Кардиология"),
             Field::new("Период", PERIOD),
         ],
+        notes: vec!["Отчёт не содержит персональных данных пациентов.".into()],
         sections,
         empty_section: "Раздел не заполнен.".into(),
         agreement,

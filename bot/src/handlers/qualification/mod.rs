@@ -6,22 +6,22 @@
 //! user: <presses 🎓 НМО и аккредитация>         (in the main menu)
 //! bot:  (the same message) 🎓 НМО и аккредитация. Всё для периодической
 //!       аккредитации… [📚 Обучение и НМО] [🩺 Аккредитация] [🗂 Портфолио]
-//!       [« Назад в меню]
+//!       [📝 Отчёт о деятельности] [« Назад в меню]
 //! user: <presses 📚 Обучение и НМО>
 //! bot:  (the same message) the hours and the records (see `hours`)
 //! user: <presses 🩺 Аккредитация>                (from this screen)
 //! bot:  (the same message) the status (see `super::accreditation`)
 //! user: <presses 🗂 Портфолио>                    (from this screen)
 //! bot:  (the same message) every item with its status (see `portfolio`)
+//! user: <presses 📝 Отчёт о деятельности>         (from this screen)
+//! bot:  (the same message) the report on professional activity (see `report`)
 //! ```
-//!
-//! Only what is built has a button here; «Отчёт» joins
-//! [`section_screen`]'s rows when it is built.
 
 pub mod certificate;
 pub mod check;
 pub mod hours;
 pub mod portfolio;
+pub mod report;
 
 use teloxide::types::InlineKeyboardMarkup;
 
@@ -32,6 +32,7 @@ use crate::i18n::Texts;
 
 pub use hours::HoursAction;
 pub use portfolio::PortfolioAction;
+pub use report::ReportAction;
 
 /// The section's screen.
 pub fn section_screen(t: Texts) -> Screen {
@@ -47,6 +48,10 @@ pub fn section_screen(t: Texts) -> Screen {
         vec![button(
             t.msg("portfolio-button"),
             Action::Folio(PortfolioAction::Open),
+        )],
+        vec![button(
+            t.msg("nmo-report-button"),
+            Action::Report(ReportAction::Open),
         )],
         vec![button(t.msg("button-back"), Action::Home)],
     ];

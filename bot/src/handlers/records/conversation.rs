@@ -45,11 +45,12 @@ pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'st
 
 /// Every kind of conversation draft: when several were left unfinished,
 /// the one written last is the one a message answers.
-const KINDS: [DraftKind; 4] = [
+const KINDS: [DraftKind; 5] = [
     DraftKind::Profile,
     DraftKind::Document,
     DraftKind::Education,
     DraftKind::Qualification,
+    DraftKind::ActivityReport,
 ];
 
 /// The draft, if one was started.
