@@ -94,7 +94,7 @@ help =
     /cancel — stop the current action
     /help — this help
 
-    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing.
+    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing; «📝 Activity report» is the report on professional activity part by part, a PDF draft and sending it for review (no patient data).
 
     The data you enter is stored protected. If something goes wrong, send /cancel and start again.
 
