@@ -94,7 +94,7 @@ help =
     /cancel — stop the current action
     /help — this help
 
-    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing; «🗂 Portfolio» shows everything for filing in one list with statuses, and as one PDF. A confirmed account's profile leads to «🏥 Organisation»: your organisation and its licence.
+    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing, and a staff member can confirm the records («🔎 Ask for a check»); «🗂 Portfolio» shows everything for filing in one list with statuses, and as one PDF; «📝 Activity report» is the report on professional activity part by part, a PDF draft and sending it for review (no patient data). A confirmed account's profile leads to «🏥 Organisation»: your organisation and its licence.
 
     The data you enter is stored protected. If something goes wrong, send /cancel and start again.
 
