@@ -41,8 +41,7 @@ use chrono::NaiveDate;
 use medcab_core::UserId;
 use medcab_core::documents::DocumentKind;
 use medcab_core::qualification::{
-    self, Gathered, ItemStatus, MissingItem, Piece, Portfolio, PortfolioItem, ReportState, Source,
-    Stage,
+    self, Gathered, ItemStatus, MissingItem, Piece, Portfolio, PortfolioItem, Source, Stage,
 };
 use medcab_core::review;
 use medcab_core::session_files;
@@ -268,14 +267,14 @@ async fn gather(
     user_id: UserId,
 ) -> Result<Gathered, HandlerError> {
     let today = medcab_core::clock::moscow_today(services.clock.now());
+    let report = medcab_core::activity_report::state(db, user_id).await?;
     Ok(qualification::gather(
         db,
         &services.vault,
         &services.registry,
         user_id,
         services.requirements,
-        // the report's state: wired when the report lands
-        ReportState::NotStarted,
+        report,
         today,
     )
     .await?)
