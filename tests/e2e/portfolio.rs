@@ -249,6 +249,10 @@ async fn statuses_follow_dates_reviews_and_hours_and_the_pdf_says_the_same(app: 
     // 36 ПК hours and 10 ЗЕТ in the period: 46 of 144, ПК 36 of 74.
     add_record(&app, owner, RecordKind::Programme, "36", "Кардиология").await;
     add_record(&app, owner, RecordKind::Module, "10", "Модуль по ЭКГ").await;
+    // The submission's push first: arriving later, it would be taken for
+    // the screen.
+    anna.wait_for_any_text(&format!("Заявка {}: подана", application.number))
+        .await;
 
     let screen = open_portfolio(&anna).await;
     for line in [
