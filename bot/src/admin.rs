@@ -791,7 +791,7 @@ async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
                 (None, [only]) => only.user_id,
                 (Some(id), holders) if holders.iter().any(|holder| holder.user_id == id) => id,
                 (_, holders) => {
-                    println!("Accounts linked to this СНИЛС:");
+                    println!("Accounts linked to this SNILS:");
                     for holder in holders {
                         let state = if holder.confirmed {
                             "confirmed"
@@ -810,9 +810,9 @@ async fn unlink(args: UnlinkArgs) -> anyhow::Result<()> {
         .await
         .context("cannot unlink the account")?;
     if unlinked {
-        println!("{telegram_id} is unlinked from its СНИЛС; the user is told.");
+        println!("{telegram_id} is unlinked from its SNILS; the user is told.");
     } else {
-        println!("{telegram_id} is not linked to a СНИЛС; nothing changed.");
+        println!("{telegram_id} is not linked to a SNILS; nothing changed.");
     }
     Ok(())
 }

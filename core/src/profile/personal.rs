@@ -151,7 +151,7 @@ pub enum ProfileProblem {
     Address(TextProblem),
     #[error("e-mail: {0}")]
     Email(EmailError),
-    #[error("ИНН: {0}")]
+    #[error("INN: {0}")]
     Inn(InnError),
     #[error("passport: {0}")]
     Passport(PassportError),

@@ -228,9 +228,18 @@ pub(crate) async fn rewrite(
     Ok(true)
 }
 
+/// The kinds of document that can prove an education record: an
+/// удостоверение о повышении квалификации, or «Другой документ» (the
+/// certificate of an event or a module).
+pub const CERTIFICATE_KINDS: [crate::documents::DocumentKind; 2] = [
+    crate::documents::DocumentKind::QualificationUpgrade,
+    crate::documents::DocumentKind::Other,
+];
+
 /// Attaches one of the practitioner's documents as the record's
 /// certificate, or detaches it (`None`). False when the record or the
-/// document is not the practitioner's (or the document was deleted).
+/// document is not the practitioner's (or the document was deleted), or
+/// the document is not of a [`CERTIFICATE_KINDS`] kind.
 pub async fn attach_document(
     db: &PgPool,
     vault: &Vault,
@@ -242,10 +251,10 @@ pub async fn attach_document(
 ) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     if let Some(document_id) = document_id
-        && crate::documents::get(db, vault, owner_id, document_id)
+        && !crate::documents::get(db, vault, owner_id, document_id)
             .await
             .map_err(|_| StoreError::Corrupt)?
-            .is_none()
+            .is_some_and(|document| CERTIFICATE_KINDS.contains(&document.kind))
     {
         return Ok(false);
     }

@@ -14,12 +14,13 @@
 //! bot:  (the same message) ✅ Удостоверение приложено. 📚 Обучение и НМО …
 //! ```
 //!
-//! Only an удостоверение о повышении квалификации or «Другой документ» (a
-//! certificate of an event or a module) is offered. Attaching goes through
-//! core, which checks the record and the document are the presser's.
+//! Only core's `store::CERTIFICATE_KINDS` (an удостоверение о повышении
+//! квалификации, «Другой документ») are offered. Attaching goes through
+//! core, which checks the record and the document are the presser's and
+//! the document is of such a kind.
 
 use medcab_core::UserId;
-use medcab_core::documents::{self, DocumentKind, DocumentSummary};
+use medcab_core::documents::{self, DocumentSummary};
 use medcab_core::history::Actor;
 use medcab_core::qualification::store::{self, QualificationRecord};
 use sqlx::PgPool;
@@ -30,9 +31,6 @@ use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-
-/// The kinds of document that can prove an education record.
-const KINDS: [DocumentKind; 2] = [DocumentKind::QualificationUpgrade, DocumentKind::Other];
 
 /// Documents offered at most: the newest, as buttons stay few on a phone.
 const OFFERED: usize = 8;
@@ -49,7 +47,7 @@ async fn offered(
     let mut documents: Vec<DocumentSummary> = documents::list(db, &services.vault, user_id)
         .await?
         .into_iter()
-        .filter(|document| KINDS.contains(&document.kind))
+        .filter(|document| store::CERTIFICATE_KINDS.contains(&document.kind))
         .collect();
     documents.reverse();
     documents.truncate(OFFERED);
@@ -151,15 +149,8 @@ pub async fn attach(
     record: i64,
     document: Option<i64>,
 ) -> Result<Option<String>, HandlerError> {
-    // Only the kinds offered: a forged id of a passport is not a certificate.
-    if let Some(id) = document {
-        let kind = documents::get(db, &services.vault, user_id, id)
-            .await?
-            .map(|document| document.kind);
-        if !kind.is_some_and(|kind| KINDS.contains(&kind)) {
-            return Ok(None);
-        }
-    }
+    // Core refuses another's document and one that is no certificate (a
+    // forged id of a passport): then `None`, answered as forged.
     let now = services.clock.now();
     let actor = Actor::Practitioner(user_id);
     let done =
