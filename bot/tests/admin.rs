@@ -1014,6 +1014,61 @@ async fn import_education_reports_bad_rows_by_line_and_a_reimport_updates(db: Pg
     assert!(stderr.contains("missing column kind (Вид)"), "{stderr}");
 }
 
+/// With the clinic's record number, a corrected date and title update the
+/// record they were imported as; a number given twice is the file's mistake.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn import_education_by_record_number_updates_a_corrected_date_and_title(db: PgPool) {
+    use medcab_core::qualification::store;
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
+    let vault = Vault::new(&DataKey::parse(A_KEY).unwrap());
+    let anna = UserId::from_stored(4102);
+    confirmed_account(&db, &vault, anna, "112-233-445 95").await;
+    let first = "Номер записи;СНИЛС;Вид;Название;Организатор;Дата окончания;Часы или ЗЕТ
+ПК-17;112-233-445 95;ПК;Кардиологя;РМАНПО;01.03.2025;36
+ПК-18;112-233-445 95;ПК;Терапия;РМАНПО;01.03.2024;36
+ПК-17;112-233-445 95;ПК;Кардиология;РМАНПО;02.03.2025;36
+";
+    let file = TempFile::new("numbered.csv", first.as_bytes());
+    let output = medcab(&["admin", "import-education", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("inserted: 2\nupdated:  0\nunchanged: 0\nskipped:  1\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 4: the same record (СНИЛС and record number) is on line 2"),
+        "{stdout}"
+    );
+    let before = store::list(&db, &vault, anna).await.unwrap();
+
+    // The clinic corrects the title's typo and the date of ПК-17.
+    let corrected = "Номер записи;СНИЛС;Вид;Название;Организатор;Дата окончания;Часы или ЗЕТ
+ПК-17;112-233-445 95;ПК;Кардиология;РМАНПО;02.03.2025;36
+ПК-18;112-233-445 95;ПК;Терапия;РМАНПО;01.03.2024;36
+";
+    let file = TempFile::new("numbered-2.csv", corrected.as_bytes());
+    let output = medcab(&["admin", "import-education", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("inserted: 0\nupdated:  1\nunchanged: 1\nskipped:  0\n"),
+        "{stdout}"
+    );
+    let after = store::list(&db, &vault, anna).await.unwrap();
+    assert_eq!(after.len(), 2, "no second record for the corrected one");
+    let cardiology = after
+        .iter()
+        .find(|record| record.entry.title() == "Кардиология")
+        .expect("the corrected title");
+    assert!(before.iter().any(|record| record.id == cardiology.id));
+    assert_eq!(
+        cardiology.entry.completed_on(),
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 2).unwrap()
+    );
+}
+
 /// `medcab admin import-licences`: no data key needed (nothing personal),
 /// Windows-1251 with Russian headers, bad rows by line, a re-import that
 /// updates by ОГРН + number.

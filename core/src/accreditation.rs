@@ -10,7 +10,8 @@
 //!
 //! The rules are [`crate::qualification::status`]'s; this module only
 //! reads what they need — the register's entry
-//! ([`registry::accreditation_of`]) and the accreditation documents
+//! ([`Registry::accreditation_of`]: the imported copy or the register
+//! online, as configured) and the accreditation documents
 //! ([`documents::accreditations`]), each through the module owning its
 //! table.
 
@@ -19,8 +20,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::qualification::{self, AccreditationStatus, Known, ReportAgreement};
-use crate::{UserId, documents, registry};
+use crate::crypto::Vault;
+use crate::qualification::{
+    self, AccreditationStatus, Known, RegisterAccreditation, ReportAgreement,
+};
+use crate::registry::Registry;
+use crate::{UserId, documents};
 
 /// Where the practitioner's accreditation stands on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +39,22 @@ pub enum Standing {
 }
 
 /// The accreditation in force for `user_id` (register or document, the
-/// longest lasting), without a day.
-pub async fn known(db: &PgPool, user_id: UserId) -> Result<Known, sqlx::Error> {
-    let register = registry::accreditation_of(db, user_id).await?;
+/// longest lasting), without a day. A register that cannot answer now
+/// counts as saying nothing (logged): the documents still give a period,
+/// and the screen still opens.
+pub async fn known(
+    db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
+    user_id: UserId,
+) -> Result<Known, sqlx::Error> {
+    let register = match registry.accreditation_of(db, vault, user_id).await {
+        Ok(register) => register,
+        Err(error) => {
+            tracing::warn!(%error, "the register cannot say when the accreditation runs out");
+            RegisterAccreditation::default()
+        }
+    };
     let documents = documents::accreditations(db, user_id).await?;
     Ok(qualification::current(register, &documents))
 }
@@ -45,10 +63,12 @@ pub async fn known(db: &PgPool, user_id: UserId) -> Result<Known, sqlx::Error> {
 /// report as they said it is.
 pub async fn standing(
     db: &PgPool,
+    vault: &Vault,
+    registry: &Registry,
     user_id: UserId,
     today: NaiveDate,
 ) -> Result<Standing, sqlx::Error> {
-    Ok(match known(db, user_id).await? {
+    Ok(match known(db, vault, registry, user_id).await? {
         Known::Nothing => Standing::Nothing,
         Known::NumberWithoutDate => Standing::NumberWithoutDate,
         Known::Accreditation(accreditation) => {
@@ -141,8 +161,18 @@ pub async fn set_report_agreement(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DataKey;
     use crate::audience::fixtures::*;
     use crate::qualification::{Source, Stage};
+
+    fn local(db: &PgPool) -> (Vault, Registry) {
+        let vault = Vault::new(&DataKey::generate());
+        let registry = Registry::Local {
+            db: db.clone(),
+            vault: vault.clone(),
+        };
+        (vault, registry)
+    }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn the_register_gives_the_standing_and_the_report_moves_the_filing_month(db: PgPool) {
@@ -157,7 +187,9 @@ mod tests {
         .await;
         let anna = UserId::from_stored(1);
         let today = date(2027, 2, 10);
-        let Standing::Known(status) = standing(&db, anna, today).await.unwrap() else {
+        let (vault, registry) = local(&db);
+        let Standing::Known(status) = standing(&db, &vault, &registry, anna, today).await.unwrap()
+        else {
             panic!("known");
         };
         assert_eq!(status.source, Source::Register);
@@ -171,7 +203,8 @@ mod tests {
                 .await
                 .unwrap()
         );
-        let Standing::Known(status) = standing(&db, anna, today).await.unwrap() else {
+        let Standing::Known(status) = standing(&db, &vault, &registry, anna, today).await.unwrap()
+        else {
             panic!("known");
         };
         assert_eq!(status.stage, Stage::Collecting, "agreed: March");
@@ -210,11 +243,87 @@ mod tests {
             },
         )
         .await;
+        let (vault, registry) = local(&db);
         assert_eq!(
-            standing(&db, UserId::from_stored(1), date(2027, 1, 1))
-                .await
-                .unwrap(),
+            standing(
+                &db,
+                &vault,
+                &registry,
+                UserId::from_stored(1),
+                date(2027, 1, 1)
+            )
+            .await
+            .unwrap(),
             Standing::Nothing
         );
+    }
+
+    /// With the register online (`MEDCAB_REGISTRY_URL`), the screen's
+    /// standing and the hours' period come from the same answer: the
+    /// imported copy (empty here) is not read.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_register_online_gives_the_screen_and_the_hours_one_period(db: PgPool) {
+        use axum::routing::get;
+
+        use crate::domain::Snils;
+        use crate::qualification::{Requirements, standing as hours};
+
+        let app = axum::Router::new().route(
+            "/api/practitioners/{snils}",
+            get(|| async {
+                axum::Json(serde_json::json!({
+                    "snils": "11223344595",
+                    "full_name": "Иванова Анна Сергеевна",
+                    "birth_date": "1985-03-14",
+                    "specialty": "Терапия",
+                    "position": "Врач-терапевт",
+                    "organisation": "ГБУЗ ГП № 5",
+                    "region": "Москва",
+                    "accreditation_number": "7724 031234567",
+                    "accreditation_valid_until": "2027-05-20"
+                }))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let registry = Registry::Http(crate::registry::HttpRegistry::new(
+            format!("http://{address}/api").parse().unwrap(),
+        ));
+        let vault = Vault::new(&DataKey::generate());
+
+        let anna = UserId::from_stored(1);
+        sqlx::query(
+            "INSERT INTO accounts (telegram_user_id, step, created_at) VALUES (1, 'snils', $1)",
+        )
+        .bind(noon())
+        .execute(&db)
+        .await
+        .unwrap();
+        crate::accounts::set_snils(&db, &vault, anna, &Snils::parse("112-233-445 95").unwrap())
+            .await
+            .unwrap();
+        let today = date(2027, 2, 10);
+        assert_eq!(
+            standing(&db, &vault, &registry, anna, today).await.unwrap(),
+            Standing::Nothing,
+            "not confirmed yet: the register's entry is not theirs to see"
+        );
+
+        sqlx::query("UPDATE accounts SET linked_at = $1, confirmed_at = $1, step = 'active'")
+            .bind(noon())
+            .execute(&db)
+            .await
+            .unwrap();
+        let Standing::Known(status) = standing(&db, &vault, &registry, anna, today).await.unwrap()
+        else {
+            panic!("the register online names the accreditation");
+        };
+        assert_eq!(status.source, Source::Register);
+        assert_eq!(status.period.valid_until(), date(2027, 5, 20));
+        let counted = hours::standing(&db, &vault, &registry, anna, Requirements::default(), today)
+            .await
+            .unwrap();
+        assert_eq!(counted.basis.period(), status.period);
     }
 }

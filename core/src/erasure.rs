@@ -8,8 +8,9 @@
 //! outbox row of their chat (sent ones too, with their payloads). Kept,
 //! because the law or the audit needs them and they hold no personal
 //! field: the consent record (which text was agreed to, when, and when
-//! withdrawn) and the security log, both re-keyed from the Telegram id to
-//! the person's [`pseudonym`], so no row anywhere is keyed by their ids.
+//! withdrawn), the security log and the operators' audit of what they saw
+//! of the person's data, all re-keyed from the Telegram id to the person's
+//! [`pseudonym`], so no row anywhere is keyed by their ids.
 //! Redis keys (the conversation position, the flood bucket) are the bot's
 //! to delete; they expire in any case.
 //!
@@ -24,7 +25,7 @@ use sqlx::PgPool;
 use crate::UserId;
 use crate::crypto::Vault;
 use crate::security_events::{self, Kind};
-use crate::{consent, history, notification_settings, outbox, telegram_users, updates};
+use crate::{consent, history, notification_settings, operators, outbox, telegram_users, updates};
 
 /// The blind-index kind of [`pseudonym`].
 const PSEUDONYM_KIND: &str = "telegram_user";
@@ -72,6 +73,7 @@ pub async fn forget(
     let subject = pseudonym(vault, user_id);
     consent::pseudonymise(&mut tx, user_id, &subject).await?;
     security_events::pseudonymise(&mut tx, user_id, &subject).await?;
+    operators::pseudonymise_owner(&mut tx, user_id, &subject).await?;
     let erased = if !had_consent && deleted == 0 {
         Erased::NothingStored
     } else {

@@ -308,6 +308,26 @@ pub struct View {
     pub document_id: Option<i64>,
 }
 
+/// /forget: what operators did with the person's data stays in the audit,
+/// re-keyed from their id to their pseudonym ([`crate::erasure::pseudonym`])
+/// in the erasure's transaction. The operator's id stays (staff
+/// accountability). How many rows were re-keyed.
+pub async fn pseudonymise_owner(
+    tx: &mut PgConnection,
+    owner_id: UserId,
+    subject: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE operator_audit SET owner_id = NULL, owner_subject = $2 WHERE owner_id = $1",
+        owner_id.get(),
+        subject,
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(done)
+}
+
 /// Records that an operator was shown a practitioner's data. The bot calls
 /// it for every screen and file with such data it sends an operator
 /// (`crate::review::view` calls it for the application's card).

@@ -85,6 +85,7 @@ hours-page-next = Next ▶️
 hours-back = « To education
 hours-cancel = ✖️ Cancel
 hours-saved = ✅ Saved.
+hours-too-many = You already have { $limit } education records, the most kept. Delete old ones, then press «Continue»: your answers are kept.
 hours-gone = This record has been deleted — the changes were not saved.
 hours-deleted = 🗑 Record deleted.
 hours-delete-ask = Delete the record «{ $name }»? It stays in the history of changes.

@@ -118,3 +118,7 @@ review-education-more = …and { $count } more { $count ->
         [one] record
        *[other] records
     }.
+review-education-all = 📚 All records of the application
+review-education-page = <b>Records of application { $number }</b> ({ $from }–{ $to } of { $count }):
+review-education-back = ◀️ Back
+review-education-next = Next ▶️

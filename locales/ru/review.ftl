@@ -120,3 +120,7 @@ review-education-more = …и ещё { $count } { $count ->
         [few] записи
        *[many] записей
     }.
+review-education-all = 📚 Все записи заявки
+review-education-page = <b>Записи заявки { $number }</b> ({ $from }–{ $to } из { $count }):
+review-education-back = ◀️ Назад
+review-education-next = Дальше ▶️

@@ -7,6 +7,13 @@
 //! the page's name in `Host`; refusing every name but `localhost` closes
 //! that door without breaking the bot, the tests or the browser, which all
 //! address the sandbox by IP or as `localhost`.
+//!
+//! A page elsewhere may also simply post a form to `127.0.0.1` (no
+//! rebinding needed: the `Host` is right). A browser says where such a
+//! request comes from: `Origin` on every cross-origin POST, and
+//! `Sec-Fetch-Site: cross-site` in today's browsers. A request that changes
+//! something and says it comes from a page that is not local is refused;
+//! the bot and the tests, which are not browsers, send neither header.
 
 use std::net::IpAddr;
 
@@ -21,12 +28,44 @@ pub(crate) async fn local_names_only(request: Request, next: Next) -> Response {
         .get(header::HOST)
         .and_then(|value| value.to_str().ok());
     match host {
-        Some(host) if is_local_name(host) => next.run(request).await,
-        _ => (
-            StatusCode::MISDIRECTED_REQUEST,
-            "The sandbox answers only to an IP address or localhost.\n",
+        Some(host) if is_local_name(host) => {}
+        _ => {
+            return (
+                StatusCode::MISDIRECTED_REQUEST,
+                "The sandbox answers only to an IP address or localhost.\n",
+            )
+                .into_response();
+        }
+    }
+    if !request.method().is_safe() && from_a_foreign_page(request.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "The sandbox takes changes only from its own pages.\n",
         )
-            .into_response(),
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether a browser says the request was made by a page that is not on
+/// this machine. No header at all is a program, not a page.
+fn from_a_foreign_page(headers: &axum::http::HeaderMap) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"))
+    {
+        return true;
+    }
+    match headers.get(header::ORIGIN).map(|origin| origin.to_str()) {
+        None => false,
+        // A sandboxed frame or a file says `null`: not one of ours.
+        Some(Ok("null")) | Some(Err(_)) => true,
+        Some(Ok(origin)) => {
+            let host = origin
+                .split_once("://")
+                .map_or(origin, |(_scheme, rest)| rest);
+            !is_local_name(host)
+        }
     }
 }
 
@@ -47,7 +86,38 @@ fn is_local_name(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_local_name;
+    use super::{from_a_foreign_page, is_local_name};
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn a_foreign_page_is_told_apart_from_ours_and_from_programs() {
+        assert!(!from_a_foreign_page(&headers(&[])), "a program");
+        assert!(!from_a_foreign_page(&headers(&[
+            ("origin", "http://127.0.0.1:8090"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        assert!(!from_a_foreign_page(&headers(&[(
+            "origin",
+            "http://localhost:8090"
+        )])));
+        assert!(from_a_foreign_page(&headers(&[(
+            "origin",
+            "https://evil.example"
+        )])));
+        assert!(from_a_foreign_page(&headers(&[("origin", "null")])));
+        assert!(from_a_foreign_page(&headers(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+    }
 
     #[test]
     fn addresses_and_localhost_pass_other_names_do_not() {

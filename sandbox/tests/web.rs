@@ -66,3 +66,38 @@ async fn a_request_for_another_name_is_refused() {
     }
     sandbox.shutdown().await;
 }
+
+/// A page elsewhere posting to the sandbox by its right address (a form to
+/// 127.0.0.1) is refused: the browser names that page in `Origin` and
+/// `Sec-Fetch-Site`. The web chat's own requests and programs pass.
+#[tokio::test]
+async fn a_change_asked_by_a_foreign_page_is_refused() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("{}/control/users", sandbox.url());
+    let body = serde_json::json!({ "first_name": "Анна" });
+    let foreign = client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), reqwest::StatusCode::FORBIDDEN);
+    let users: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(users.as_array().map(Vec::len), Some(0), "{users}");
+
+    let own = client
+        .post(&url)
+        .header("origin", sandbox.url())
+        .header("sec-fetch-site", "same-origin")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(own.status().is_success(), "{}", own.status());
+    let program = client.post(&url).json(&body).send().await.unwrap();
+    assert!(program.status().is_success(), "{}", program.status());
+    sandbox.shutdown().await;
+}

@@ -239,4 +239,82 @@ async fn a_certificate_from_the_documents_is_attached_and_taken_off(app: TestApp
             .unwrap()
             .is_some()
     );
+
+    // Attached again, then deleted from «Документы»: the record loses it,
+    // so no check sent later can show an operator a file she deleted.
+    assert!(
+        store::attach_document(
+            &app.db,
+            &app.vault,
+            owner,
+            id,
+            Some(certificate),
+            Actor::Practitioner(owner),
+            app.clock.now()
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        documents::delete(&app.db, &app.vault, owner, certificate, app.clock.now())
+            .await
+            .unwrap()
+    );
+    let stored = store::get(&app.db, &app.vault, owner, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.document_id, None,
+        "a deleted document is no certificate"
+    );
+    let overview = open_hours(&anna).await;
+    assert!(!overview.body().contains("📎"), "{}", overview.body());
+}
+
+/// A check of more records than its card lists: the operator pages
+/// through all of them, and a forged page of an application they do not
+/// hold shows nothing.
+#[medcab_e2e::test]
+async fn an_operator_pages_through_every_record_of_a_long_check(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    for n in 1..=12 {
+        let module = (RecordKind::Module, "2", "01.03.2025");
+        seed(
+            &app,
+            anna.user_id(),
+            module,
+            &format!("Модуль номер {n:02}"),
+            None,
+        )
+        .await;
+    }
+    open_hours(&anna).await;
+    anna.press("🔎 Запросить проверку").await;
+    let sent = anna.press("✅ Отправить на проверку").await;
+    sent.assert_starts("✅ Заявка Н-2026-");
+
+    let olga = app.operator("Ольга").await;
+    let card = olga.send("/review").await;
+    card.assert_contains("Записи к проверке (12):");
+    card.assert_contains("…и ещё 2 записи.");
+    let first = olga.press("📚 Все записи заявки").await;
+    first.assert_contains("(1–10 из 12):");
+    assert_eq!(first.body().matches("Модуль номер").count(), 10);
+    let second = olga.press("Дальше ▶️").await;
+    second.assert_contains("(11–12 из 12):");
+    second.assert_contains("11. Модуль номер");
+    second.assert_contains("12. Модуль номер");
+    assert!(!second.button_labels().contains(&"Дальше ▶️"));
+    let back = olga.press("« Назад к заявке").await;
+    back.assert_contains("Записи к проверке (12):");
+    // From the question of a refusal's reason, back to the card as well.
+    olga.press("❌ Отклонить").await;
+    let back = olga.press("« Назад к заявке").await;
+    back.assert_contains("Записи к проверке (12):");
+
+    // Another application's id: the card's checks refuse it.
+    let forged = olga.press_forged("op:crec:999999:0").await;
+    assert!(forged.answered);
+    assert!(forged.text.is_some(), "a refusal is said");
 }

@@ -40,6 +40,17 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
             .await
             .unwrap();
     let sealed_hex: String = sealed_phone.iter().map(|b| format!("{b:02x}")).collect();
+    // An operator was shown her data (the audit names whose it was).
+    let olga = app.operator("Ольга").await;
+    let view = medcab_core::operators::View {
+        operator_id: olga.user_id(),
+        owner_id: anna.user_id(),
+        application_id: None,
+        document_id: None,
+    };
+    medcab_core::operators::record_view(&app.db, view, app.clock.now())
+        .await
+        .unwrap();
 
     let ask = anna.send("/forget").await;
     let asked = format!("{}\n\n{}", ru("forget-ask"), ru("forget-ask-code"));
@@ -123,6 +134,16 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
             "data_erased"
         ],
         "the audit keeps the facts, not the data"
+    );
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM operator_audit WHERE owner_subject = $1")
+            .bind(&subject)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited, 1,
+        "the operator's view is kept under her pseudonym"
     );
     let consents = consent::history_of_subject(&app.db, &subject)
         .await

@@ -554,3 +554,58 @@ async fn a_years_report_lists_its_records_and_totals_in_a_pdf(app: TestApp) {
         "{text}"
     );
 }
+
+/// A practitioner at the most records kept is told so at «Сохранить»; the
+/// answers stay in the draft and are saved once an old record goes.
+#[medcab_e2e::test]
+async fn past_the_most_records_kept_the_answers_wait_in_the_draft(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let owner = anna.user_id();
+    let mut first = None;
+    for n in 0..store::MAX_RECORDS {
+        let id = seed(
+            &app,
+            owner,
+            (RecordKind::Module, "1", "01.03.2025"),
+            &format!("Модуль {n}"),
+            None,
+        )
+        .await;
+        first.get_or_insert(id);
+    }
+    open_hours(&anna).await;
+    anna.press("➕ Добавить запись").await;
+    anna.press("ПК — повышение квалификации (часы)").await;
+    anna.wait_for_text("Название программы").await;
+    anna.send(TITLE).await;
+    anna.send("РМАНПО").await;
+    anna.send("01.03.2025").await;
+    starts(&anna.send("36").await, "Проверьте данные");
+    let full = anna.press("✅ Сохранить").await;
+    starts(
+        &full,
+        "Записей об обучении уже 300 — это предел. Удалите устаревшие",
+    );
+    let records = store::list(&app.db, &app.vault, owner).await.unwrap();
+    assert_eq!(records.len(), store::MAX_RECORDS, "nothing stored past it");
+
+    let first = first.expect("seeded");
+    assert!(
+        store::delete(
+            &app.db,
+            &app.vault,
+            owner,
+            first,
+            Actor::Practitioner(owner),
+            app.clock.now()
+        )
+        .await
+        .unwrap()
+    );
+    let card = anna.press("▶️ Продолжить заполнение").await;
+    starts(&card, "Проверьте данные");
+    contains(&card, &format!("Название: {TITLE}"));
+    starts(&anna.press("✅ Сохранить").await, "✅ Сохранено.");
+    let records = store::list(&app.db, &app.vault, owner).await.unwrap();
+    assert!(records.iter().any(|record| record.entry.title() == TITLE));
+}

@@ -955,7 +955,72 @@ impl Phone<'_> {
             .wait_for(self.user.id, |chat| chat.bot_messages().count() > before)
             .await
             .expect("the bot replies");
-        chat.last_bot_message().cloned().expect("a reply")
+        self.reaction(chat, before, None).await
+    }
+
+    /// What the bot showed in answer to the user, told apart from a push
+    /// that happened to arrive meanwhile (a status change the action
+    /// caused, a notice held by quiet hours): a new message the outbox did
+    /// not send, else the pressed message edited, else — after a moment
+    /// with nothing else — the push itself, for an action whose only
+    /// answer is one. A push leaves the outbox pending until it is marked
+    /// sent, so a new message is taken as the reply only once no row of
+    /// this chat is on its way.
+    async fn reaction(
+        &self,
+        mut chat: Chat,
+        before: usize,
+        target: Option<&ChatMessage>,
+    ) -> ChatMessage {
+        let edited = |chat: &Chat| {
+            target.and_then(|target| {
+                chat.message(target.message_id)
+                    .filter(|m| m.text != target.text || m.reply_markup != target.reply_markup)
+                    .cloned()
+            })
+        };
+        let settled = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let (pushed, pending) = self.outbox_of_chat().await;
+            let reply = chat
+                .bot_messages()
+                .skip(before)
+                .filter(|m| !pushed.contains(&m.message_id))
+                .last()
+                .cloned();
+            match reply {
+                Some(reply) if !pending => return reply,
+                Some(_) => {}
+                None => {
+                    if let Some(edited) = edited(&chat) {
+                        return edited;
+                    }
+                }
+            }
+            if std::time::Instant::now() > settled {
+                return chat.last_bot_message().cloned().expect("a reply");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            chat = self.chat().await;
+        }
+    }
+
+    /// The ids of the messages the outbox sent to this chat, and whether a
+    /// row of it is on its way: due by the bot's clock and not settled (a
+    /// row held for quiet hours or backing off is not).
+    async fn outbox_of_chat(&self) -> (std::collections::HashSet<i64>, bool) {
+        let rows: Vec<(Option<i64>, bool)> = sqlx::query_as(
+            "SELECT telegram_message_id, \
+                    sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
+             FROM outbox WHERE chat_id = $1",
+        )
+        .bind(self.user.id)
+        .bind(self.app.clock.now())
+        .fetch_all(&self.app.db)
+        .await
+        .expect("the outbox reads");
+        let pending = rows.iter().any(|(_, pending)| *pending);
+        (rows.into_iter().filter_map(|(id, _)| id).collect(), pending)
     }
 
     /// Presses the inline button with this label on the newest message that
@@ -1007,11 +1072,7 @@ impl Phone<'_> {
                 .answered,
             "the callback query was not answered"
         );
-        if after.bot_messages().count() > before {
-            after.last_bot_message().cloned().unwrap()
-        } else {
-            after.message(target.message_id).cloned().unwrap()
-        }
+        self.reaction(after, before, Some(&target)).await
     }
 
     /// Sends callback data no button has, as a tampering client would, and

@@ -199,7 +199,8 @@ pub async fn status_screen(
     back: Back,
 ) -> Result<Screen, HandlerError> {
     let today = moscow_today(services.clock.now());
-    let standing = accreditation::standing(db, user_id, today).await?;
+    let standing =
+        accreditation::standing(db, &services.vault, &services.registry, user_id, today).await?;
     let back_button = button(t.msg(back.label()), back.action());
     let title = t.msg("accreditation-title");
     Ok(match standing {

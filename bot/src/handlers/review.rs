@@ -89,6 +89,16 @@ pub enum OpAction {
     Resets,
     /// The activity report of this application («О») as its PDF.
     ReportPdf(i64),
+    /// A page of the records an education check («Н») covers, beyond the
+    /// card's first ones.
+    CheckRecords {
+        application: i64,
+        page: u16,
+    },
+    /// «« Назад к заявке»: the card of the application the operator holds
+    /// again (from a page of its records, or from the question of a
+    /// decision's reason).
+    Card(i64),
 }
 
 impl OpAction {
@@ -110,6 +120,8 @@ impl OpAction {
             OpAction::RejectReset(id) => format!("rno:{id}"),
             OpAction::Resets => "resets".to_owned(),
             OpAction::ReportPdf(id) => format!("rpdf:{id}"),
+            OpAction::CheckRecords { application, page } => format!("crec:{application}:{page}"),
+            OpAction::Card(id) => format!("card:{id}"),
         }
     }
 
@@ -140,6 +152,14 @@ impl OpAction {
             "reset" => id(rest).map(OpAction::ApproveReset),
             "rno" => id(rest).map(OpAction::RejectReset),
             "rpdf" => id(rest).map(OpAction::ReportPdf),
+            "card" => id(rest).map(OpAction::Card),
+            "crec" => {
+                let (application, page) = rest.split_once(':')?;
+                Some(OpAction::CheckRecords {
+                    application: id(application)?,
+                    page: page_number(page)?,
+                })
+            }
             _ => None,
         }
     }
@@ -147,7 +167,7 @@ impl OpAction {
     /// What was attempted, for the security log.
     fn name(self) -> &'static str {
         match self {
-            OpAction::Next | OpAction::Refresh | OpAction::Skip(_) => "claim",
+            OpAction::Next | OpAction::Refresh | OpAction::Skip(_) | OpAction::Card(_) => "claim",
             OpAction::Document { .. } => "document",
             OpAction::Approve(_) => "approve",
             OpAction::Reject(_) => "reject",
@@ -157,6 +177,7 @@ impl OpAction {
             OpAction::RejectReset(_) => "reject_factor_reset",
             OpAction::Resets => "resets",
             OpAction::ReportPdf(_) => "view_activity_report",
+            OpAction::CheckRecords { .. } => "view_education_check",
         }
     }
 
@@ -180,6 +201,15 @@ impl OpAction {
             OpAction::RejectReset(big),
             OpAction::Resets,
             OpAction::ReportPdf(big),
+            OpAction::CheckRecords {
+                application: big,
+                page: u16::MAX,
+            },
+            OpAction::CheckRecords {
+                application: 1,
+                page: 0,
+            },
+            OpAction::Card(big),
         ]
     }
 }
@@ -191,6 +221,14 @@ fn id(text: &str) -> Option<i64> {
         return None;
     }
     text.parse().ok()
+}
+
+/// A page number in plain digits, one spelling each ("0", "12"; not "012").
+fn page_number(text: &str) -> Option<u16> {
+    if text == "0" {
+        return Some(0);
+    }
+    id(text).and_then(|n| u16::try_from(n).ok())
 }
 
 /// What the next text message is for.
@@ -294,12 +332,23 @@ pub async fn press(
                 Err(error) => Err(error),
             }
         }
+        OpAction::Card(_) => {
+            // The queue gives the operator the application they hold first:
+            // its card, or — the lease gone meanwhile — what comes next.
+            screen::answer(&bot, &query).await?;
+            dialogue.exit().await?;
+            let (screen, _) = next_screen(t, &db, &services, operator).await?;
+            screen::replace(&bot, &query, screen).await
+        }
         OpAction::Document {
             application,
             document,
         } => send_document(&bot, &query, t, &db, &services, application, document).await,
         OpAction::ReportPdf(application) => {
             send_report(&bot, &query, t, &db, &services, application).await
+        }
+        OpAction::CheckRecords { application, page } => {
+            check_records(&bot, &query, t, &db, &services, application, page).await
         }
         OpAction::Approve(application) => {
             let decided = review::decide(
@@ -331,7 +380,7 @@ pub async fn press(
                 .await?;
             let keyboard = InlineKeyboardMarkup::new([[button(
                 t.msg("review-back-to-card"),
-                Action::Op(OpAction::Skip(application)),
+                Action::Op(OpAction::Card(application)),
             )]]);
             let screen = Screen {
                 text: t.msg(key),
@@ -588,13 +637,37 @@ const CARD_RECORDS: usize = 10;
 /// Characters of a record's title on the card.
 const CARD_TITLE_CHARS: usize = 60;
 
-/// The records an education check covers, for its card.
+/// The records an education check covers, for its card: the first
+/// [`CARD_RECORDS`], the rest counted (a button pages through them all).
 fn education_text(t: Texts, covered: &[check::Covered]) -> String {
     let mut lines = vec![t.msg_with(
         "review-education-records",
         [("count", Arg::count(covered.len()))],
     )];
-    for (n, covered) in covered.iter().take(CARD_RECORDS).enumerate() {
+    lines.extend(education_lines(t, covered, 0..CARD_RECORDS));
+    if covered.len() > CARD_RECORDS {
+        lines.push(t.msg_with(
+            "review-education-more",
+            [("count", Arg::count(covered.len() - CARD_RECORDS))],
+        ));
+    }
+    lines.join("\n")
+}
+
+/// The lines of the covered records in `range` (numbered from 1 across
+/// the whole list), as far as there are any.
+fn education_lines(
+    t: Texts,
+    covered: &[check::Covered],
+    range: std::ops::Range<usize>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (n, covered) in covered
+        .iter()
+        .enumerate()
+        .skip(range.start)
+        .take(range.len())
+    {
         let Some(record) = &covered.record else {
             lines.push(t.msg_with("review-education-deleted", [("n", Arg::count(n + 1))]));
             continue;
@@ -635,13 +708,84 @@ fn education_text(t: Texts, covered: &[check::Covered]) -> String {
             ],
         ));
     }
-    if covered.len() > CARD_RECORDS {
-        lines.push(t.msg_with(
-            "review-education-more",
-            [("count", Arg::count(covered.len() - CARD_RECORDS))],
-        ));
+    lines
+}
+
+/// A page of an education check's records, [`CARD_RECORDS`] to a page,
+/// to the operator holding it (the card's checks decide); the view is
+/// audited like the card's.
+async fn check_records(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    application: i64,
+    page: u16,
+) -> HandlerResult {
+    let operator = query.from.stored()?;
+    let now = services.clock.now();
+    let held = held_of_kind(
+        bot,
+        query,
+        t,
+        db,
+        services,
+        application,
+        Kind::EducationCheck,
+    );
+    let Some(card) = held.await? else {
+        return Ok(());
+    };
+    let covered = check::covered(db, &services.vault, &card.application).await?;
+    let pages = covered.len().div_ceil(CARD_RECORDS).max(1);
+    let page = usize::from(page).min(pages - 1);
+    screen::answer(bot, query).await?;
+    let view = View {
+        operator_id: operator,
+        owner_id: card.application.owner_id,
+        application_id: Some(application),
+        document_id: None,
+    };
+    operators::record_view(db, view, now).await?;
+    let first = page * CARD_RECORDS;
+    let last = (first + CARD_RECORDS).min(covered.len());
+    let mut lines = vec![t.msg_with(
+        "review-education-page",
+        [
+            ("number", Arg::Text(&card.application.number)),
+            ("from", Arg::count(first + 1)),
+            ("to", Arg::count(last)),
+            ("count", Arg::count(covered.len())),
+        ],
+    )];
+    lines.extend(education_lines(t, &covered, first..last));
+    let to_page = |page: usize| {
+        Action::Op(OpAction::CheckRecords {
+            application,
+            page: u16::try_from(page).unwrap_or(u16::MAX),
+        })
+    };
+    let mut pager = Vec::new();
+    if page > 0 {
+        pager.push(button(t.msg("review-education-back"), to_page(page - 1)));
     }
-    lines.join("\n")
+    if page + 1 < pages {
+        pager.push(button(t.msg("review-education-next"), to_page(page + 1)));
+    }
+    let mut rows = Vec::new();
+    if !pager.is_empty() {
+        rows.push(pager);
+    }
+    rows.push(vec![button(
+        t.msg("review-back-to-card"),
+        Action::Op(OpAction::Card(application)),
+    )]);
+    let screen = Screen {
+        text: lines.join("\n"),
+        keyboard: InlineKeyboardMarkup::new(rows),
+    };
+    screen::replace(bot, query, screen).await
 }
 
 fn queue_empty(t: Texts) -> Screen {
@@ -726,6 +870,8 @@ fn document_line(t: Texts, n: usize, document: &Document) -> String {
 /// The application as the operator holding it sees it, with its buttons.
 fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
     let app = &card.application;
+    let more_records =
+        matches!(&specifics, Specifics::Education(covered) if covered.len() > CARD_RECORDS);
     let submitted = app
         .submitted_at
         .map(|at| t.date_time(at))
@@ -842,6 +988,15 @@ fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
             vec![button(label, Action::Op(action))]
         })
         .collect();
+    if more_records {
+        rows.push(vec![button(
+            t.msg("review-education-all"),
+            Action::Op(OpAction::CheckRecords {
+                application: app.id,
+                page: 0,
+            }),
+        )]);
+    }
     rows.push(vec![
         button(
             t.msg("review-approve"),
@@ -933,6 +1088,49 @@ async fn send_document(
     Ok(())
 }
 
+/// The card of an application the operator holds, if it is of `kind`: the
+/// card's checks decide (the operator holds it, it is not their own). A
+/// press for another kind is refused and recorded. `None` once the press
+/// has been answered with the refusal.
+async fn held_of_kind(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    application: i64,
+    kind: Kind,
+) -> Result<Option<ReviewCard>, HandlerError> {
+    let operator = query.from.stored()?;
+    let now = services.clock.now();
+    let viewed = review::view(
+        db,
+        &services.vault,
+        &services.registry,
+        operator,
+        application,
+        now,
+    )
+    .await;
+    let card = match viewed {
+        Ok(card) => card,
+        Err(error) => {
+            screen::answer_with(bot, query, problem(t, error)?).await?;
+            return Ok(None);
+        }
+    };
+    if card.application.kind != kind {
+        let attempted = match kind {
+            Kind::ActivityReport => "view_activity_report",
+            _ => "view_education_check",
+        };
+        record_refusal(db, operator, attempted, "another_kind", now).await?;
+        screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+        return Ok(None);
+    }
+    Ok(Some(card))
+}
+
 /// The activity report of an application the operator holds, as its PDF:
 /// protected (it is the practitioner's), the view audited, gone with the
 /// staff session.
@@ -946,24 +1144,18 @@ async fn send_report(
 ) -> HandlerResult {
     let operator = query.from.stored()?;
     let now = services.clock.now();
-    // The card's checks decide: the operator holds it, it is not their own.
-    let card = match review::view(
+    let held = held_of_kind(
+        bot,
+        query,
+        t,
         db,
-        &services.vault,
-        &services.registry,
-        operator,
+        services,
         application,
-        now,
-    )
-    .await
-    {
-        Ok(card) => card,
-        Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
+        Kind::ActivityReport,
+    );
+    let Some(card) = held.await? else {
+        return Ok(());
     };
-    if card.application.kind != Kind::ActivityReport {
-        record_refusal(db, operator, "view_activity_report", "not_a_report", now).await?;
-        return screen::answer_with(bot, query, t.msg("button-outdated")).await;
-    }
     screen::answer(bot, query).await?;
     let chat_id = ChatId::from(query.from.id);
     if let Err(error) = bot

@@ -489,6 +489,8 @@ pub async fn content_for_review(
 /// The practitioner deletes one of their documents. It disappears from
 /// their list, and sending the same file again stores it anew; the row stays
 /// (with its versions) for the applications that cite it, until /forget.
+/// An education record it was the certificate of loses it
+/// ([`crate::qualification::store`]), in the same transaction.
 /// `false` when there was no such document of theirs.
 pub async fn delete(
     db: &PgPool,
@@ -525,6 +527,15 @@ pub async fn delete(
         snapshot: &snapshot,
     };
     history::record(&mut tx, vault, change, now).await?;
+    crate::qualification::store::detach_deleted_document(&mut tx, vault, owner_id, id, now)
+        .await
+        .map_err(|error| match error {
+            crate::qualification::StoreError::Db(error) => DocumentError::Db(error),
+            crate::qualification::StoreError::Crypto(error) => DocumentError::Crypto(error),
+            crate::qualification::StoreError::History(error) => DocumentError::History(error),
+            crate::qualification::StoreError::Corrupt
+            | crate::qualification::StoreError::TooMany => DocumentError::Corrupt,
+        })?;
     tx.commit().await?;
     Ok(true)
 }

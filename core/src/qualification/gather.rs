@@ -142,7 +142,7 @@ pub async fn gather(
         additional: profile::list_additional(db, vault, owner_id).await?,
         documents,
         hours: standing::standing(db, vault, registry, owner_id, requirements, today).await?,
-        accreditation: accreditation::standing(db, owner_id, today).await?,
+        accreditation: accreditation::standing(db, vault, registry, owner_id, today).await?,
         hours_in_review: awaiting.includes(Kind::EducationCheck),
         report,
     })

@@ -9,11 +9,13 @@
 //! read at all stops the import, and then nothing is stored (one
 //! transaction).
 //!
-//! A row's stable key is its СНИЛС, kind, completion date and — for an
-//! event — its ИКП, or for a programme or a module its title (letter case
-//! and runs of spaces aside), kept as a keyed digest: a re-import finds the
-//! record it made and updates it (a changed amount, provider or title
-//! spelling), or leaves it untouched when nothing changed.
+//! A row's stable key is its СНИЛС and the clinic's own number of the
+//! record when the file has one (`record_number`), so that a corrected date
+//! or title updates the record instead of adding a second one; without it,
+//! the СНИЛС, kind, completion date and — for an event — its ИКП, or for a
+//! programme or a module its title (letter case and runs of spaces aside).
+//! Kept as a keyed digest: a re-import finds the record it made and
+//! updates it, or leaves it untouched when nothing changed.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as Slot;
@@ -77,10 +79,15 @@ enum Column {
     CompletedOn,
     Amount,
     Ikp,
+    /// The clinic's own identifier of the record, optional.
+    RecordNumber,
 }
 
+/// The longest record number a clinic's system is taken to give.
+const RECORD_NUMBER_MAX: usize = 64;
+
 impl Column {
-    const ALL: [Column; 7] = [
+    const ALL: [Column; 8] = [
         Column::Snils,
         Column::Kind,
         Column::Title,
@@ -88,6 +95,7 @@ impl Column {
         Column::CompletedOn,
         Column::Amount,
         Column::Ikp,
+        Column::RecordNumber,
     ];
 
     fn name(self) -> &'static str {
@@ -99,6 +107,7 @@ impl Column {
             Column::CompletedOn => "completed_on",
             Column::Amount => "amount",
             Column::Ikp => "ikp",
+            Column::RecordNumber => "record_number",
         }
     }
 
@@ -111,11 +120,12 @@ impl Column {
             Column::CompletedOn => "Дата окончания",
             Column::Amount => "Часы или ЗЕТ",
             Column::Ikp => "ИКП",
+            Column::RecordNumber => "Номер записи",
         }
     }
 
     fn is_required(self) -> bool {
-        self != Column::Ikp
+        !matches!(self, Column::Ikp | Column::RecordNumber)
     }
 
     fn of(field: EntryField) -> Column {
@@ -184,7 +194,11 @@ pub async fn import_csv<R: Read>(
         if rows.is_multiple_of(PROGRESS_EVERY) {
             on_progress(consumed.load(Ordering::Relaxed));
         }
-        let (snils, entry) = match columns.row(&record, today) {
+        let Row {
+            snils,
+            entry,
+            number,
+        } = match columns.row(&record, today) {
             Ok(row) => row,
             Err(reason) => {
                 report.skipped.push(SkippedRow { line, reason });
@@ -209,13 +223,18 @@ pub async fn import_csv<R: Read>(
             });
             continue;
         };
-        let key = import_key(vault, &snils, &entry);
+        let key = import_key(vault, &snils, &entry, number.as_deref());
         match seen.entry(key.clone()) {
             Slot::Occupied(first) => {
+                let same = if number.is_some() {
+                    "СНИЛС and record number"
+                } else {
+                    "СНИЛС, kind, date, ИКП or title"
+                };
                 report.skipped.push(SkippedRow {
                     line,
                     reason: format!(
-                        "the same record (СНИЛС, kind, date, ИКП or title) is on line {}; only that row is imported",
+                        "the same record ({same}) is on line {}; only that row is imported",
                         first.get()
                     ),
                 });
@@ -227,7 +246,19 @@ pub async fn import_csv<R: Read>(
         }
         match store::lock_imported(&mut tx, vault, owner, &key).await? {
             None => {
-                let id = store::insert(&mut tx, vault, owner, &entry, Some(&key), now).await?;
+                let id = match store::insert(&mut tx, vault, owner, &entry, Some(&key), now).await {
+                    Err(StoreError::TooMany) => {
+                        report.skipped.push(SkippedRow {
+                            line,
+                            reason: format!(
+                                "the practitioner has {} education records already, the most kept; delete old ones first",
+                                store::MAX_RECORDS
+                            ),
+                        });
+                        continue;
+                    }
+                    other => other?,
+                };
                 let snapshot = store::snapshot(&entry, None, true);
                 let change = (Actor::System, Action::Created);
                 store::version(&mut tx, vault, owner, id, change, &snapshot, now).await?;
@@ -255,8 +286,10 @@ pub async fn import_csv<R: Read>(
 }
 
 /// The row's stable key (see the module's documentation), keyed so that a
-/// dump does not confirm a guessed record.
-fn import_key(vault: &Vault, snils: &Snils, entry: &Entry) -> Vec<u8> {
+/// dump does not confirm a guessed record. The parts are length-prefixed,
+/// and a numbered key has two parts where the other has four, so the two
+/// kinds of key never meet.
+fn import_key(vault: &Vault, snils: &Snils, entry: &Entry, number: Option<&str>) -> Vec<u8> {
     let what = match entry.ikp() {
         Some(ikp) => ikp.to_owned(),
         None => entry
@@ -266,13 +299,13 @@ fn import_key(vault: &Vault, snils: &Snils, entry: &Entry) -> Vec<u8> {
             .join(" ")
             .to_lowercase(),
     };
+    let completed_on = entry.completed_on().to_string();
+    let parts: Vec<&str> = match number {
+        Some(number) => vec![snils.digits(), number],
+        None => vec![snils.digits(), entry.kind().as_str(), &completed_on, &what],
+    };
     let mut encoded = Vec::new();
-    for part in [
-        snils.digits(),
-        entry.kind().as_str(),
-        &entry.completed_on().to_string(),
-        &what,
-    ] {
+    for part in parts {
         encoded.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
         encoded.extend_from_slice(part.as_bytes());
     }
@@ -335,7 +368,7 @@ impl Columns {
             .map_or(column.name(), String::as_str)
     }
 
-    fn row(&self, record: &csv::ByteRecord, today: NaiveDate) -> Result<(Snils, Entry), String> {
+    fn row(&self, record: &csv::ByteRecord, today: NaiveDate) -> Result<Row, String> {
         if record.len() != self.fields.len() {
             return Err(format!(
                 "expected {} fields, found {}",
@@ -359,6 +392,16 @@ impl Columns {
         let snils_text = values.get(&Column::Snils).cloned().unwrap_or_default();
         let snils = Snils::parse(&snils_text)
             .map_err(|error| format!("{}: {error}", self.header_name(Column::Snils)))?;
+        let number = values.get(&Column::RecordNumber).cloned();
+        if number
+            .as_ref()
+            .is_some_and(|number| number.chars().count() > RECORD_NUMBER_MAX)
+        {
+            return Err(format!(
+                "{}: longer than {RECORD_NUMBER_MAX} characters",
+                self.header_name(Column::RecordNumber)
+            ));
+        }
         let kind = match values.get(&Column::Kind) {
             None => None,
             Some(text) => Some(parse_kind(text).ok_or_else(|| {
@@ -396,8 +439,19 @@ impl Columns {
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
-        Ok((snils, entry))
+        Ok(Row {
+            snils,
+            entry,
+            number,
+        })
     }
+}
+
+/// A row read: whose, the record, and the clinic's number of it if given.
+struct Row {
+    snils: Snils,
+    entry: Entry,
+    number: Option<String>,
 }
 
 /// A problem in words for the person who made the file.

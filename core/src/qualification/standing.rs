@@ -13,14 +13,10 @@ use sqlx::PgPool;
 use super::period::AccreditationPeriod;
 use super::progress::{PortalPlan, Progress, Requirements, progress};
 use super::records::Record;
-use super::status::{
-    AccreditationDocument, CurrentAccreditation, Known, RegisterAccreditation, current,
-};
+use super::status::{CurrentAccreditation, Known};
 use super::store::{self, QualificationRecord, StoreError};
 use crate::UserId;
-use crate::accounts::{self, AccountError};
 use crate::crypto::Vault;
-use crate::documents::{self, DocumentError, DocumentKind};
 use crate::registry::Registry;
 
 /// Why no accreditation period is known.
@@ -78,10 +74,6 @@ pub enum StandingError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Account(#[from] AccountError),
-    #[error(transparent)]
-    Document(#[from] DocumentError),
-    #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
@@ -116,48 +108,15 @@ pub async fn standing(
 }
 
 /// What the register (for a confirmed account) and the documents on file
-/// say of the accreditation. A register that cannot answer now counts as
-/// saying nothing (logged):
-/// the documents still give a period, and the screen still opens.
+/// say of the accreditation: [`crate::accreditation::known`], the one
+/// reading the «Аккредитация» screen and the reminders' rules share.
 pub async fn known_accreditation(
     db: &PgPool,
     vault: &Vault,
     registry: &Registry,
     owner_id: UserId,
 ) -> Result<Known, StandingError> {
-    // The register speaks only of a confirmed account's own entry: an
-    // applicant who typed someone's СНИЛС learns nothing of its owner.
-    let snils = if accounts::is_confirmed(db, owner_id).await? {
-        accounts::snils(db, vault, owner_id).await?
-    } else {
-        None
-    };
-    let register = match snils {
-        None => RegisterAccreditation::default(),
-        Some(snils) => match registry.find(&snils).await {
-            Ok(Some(entry)) => RegisterAccreditation {
-                has_number: entry.accreditation_number.is_some(),
-                valid_until: entry.accreditation_valid_until,
-            },
-            Ok(None) => RegisterAccreditation::default(),
-            Err(error) => {
-                tracing::warn!(%error, "the register cannot say when the accreditation runs out");
-                RegisterAccreditation::default()
-            }
-        },
-    };
-    let documents: Vec<AccreditationDocument> = documents::list(db, vault, owner_id)
-        .await?
-        .into_iter()
-        .filter(|document| document.kind == DocumentKind::Accreditation)
-        .filter_map(|document| {
-            Some(AccreditationDocument {
-                issued_on: document.issued_on,
-                valid_until: document.valid_until?,
-            })
-        })
-        .collect();
-    Ok(current(register, &documents))
+    Ok(crate::accreditation::known(db, vault, registry, owner_id).await?)
 }
 
 #[cfg(test)]

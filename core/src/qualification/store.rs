@@ -38,8 +38,17 @@ pub struct QualificationRecord {
     pub confirmed: bool,
 }
 
+/// The most records one practitioner keeps. Five years of a busy
+/// clinician's education is a few dozen records; the bound keeps what one
+/// account (or one clinic's file) makes the server store, and every list
+/// page through, finite.
+pub const MAX_RECORDS: usize = 300;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The practitioner has [`MAX_RECORDS`] already; nothing was stored.
+    #[error("at most {MAX_RECORDS} education records are kept per practitioner")]
+    TooMany,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error("a stored field does not decrypt: {0}")]
@@ -127,6 +136,8 @@ pub async fn add(
 }
 
 /// Inserts a row (with its import key, for an imported one); its id.
+/// [`StoreError::TooMany`] past [`MAX_RECORDS`], counted under a lock on
+/// the owner so that two inserts at once cannot both pass the count.
 pub(crate) async fn insert(
     tx: &mut PgConnection,
     vault: &Vault,
@@ -135,6 +146,21 @@ pub(crate) async fn insert(
     import_key: Option<&[u8]>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext('qualification_records.count'), hashtext($1::text))",
+        owner_id.get().to_string(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    let held = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "held!" FROM qualification_records WHERE owner_id = $1"#,
+        owner_id.get(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if usize::try_from(held).unwrap_or(usize::MAX) >= MAX_RECORDS {
+        return Err(StoreError::TooMany);
+    }
     // The id is taken first: the sealed columns are bound to it.
     let id = sqlx::query_scalar!(r#"SELECT nextval('qualification_records_id_seq') AS "id!""#)
         .fetch_one(&mut *tx)
@@ -235,6 +261,40 @@ pub const CERTIFICATE_KINDS: [crate::documents::DocumentKind; 2] = [
     crate::documents::DocumentKind::QualificationUpgrade,
     crate::documents::DocumentKind::Other,
 ];
+
+/// A document the practitioner deleted from «Документы» is no longer any
+/// record's certificate: detached in the deletion's transaction (so an
+/// education check sent later cannot cite it), each record a version, its
+/// confirmation gone with what confirmed it. How many records it was.
+pub(crate) async fn detach_deleted_document(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    owner_id: UserId,
+    document_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let ids = sqlx::query_scalar!(
+        r#"
+        UPDATE qualification_records SET document_id = NULL, updated_at = $3, confirmed_at = NULL
+        WHERE owner_id = $1 AND document_id = $2
+        RETURNING id
+        "#,
+        owner_id.get(),
+        document_id,
+        now,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for &id in &ids {
+        let record = lock(&mut *tx, vault, owner_id, id)
+            .await?
+            .ok_or(StoreError::Corrupt)?;
+        let snapshot = snapshot(&record.entry, None, record.imported);
+        let change = (Actor::Practitioner(owner_id), Action::Updated);
+        version(&mut *tx, vault, owner_id, id, change, &snapshot, now).await?;
+    }
+    Ok(ids.len())
+}
 
 /// Attaches one of the practitioner's documents as the record's
 /// certificate, or detaches it (`None`). False when the record or the

@@ -113,11 +113,57 @@ impl Registry {
     }
 }
 
-/// What the imported register says of the accreditation of a linked,
-/// confirmed practitioner (an unconfirmed applicant's claim to a СНИЛС
-/// shows them nothing of its entry). The number and the date are in clear:
-/// nothing is opened.
-pub async fn accreditation_of(
+impl Registry {
+    /// What the register says of the accreditation of a linked, confirmed
+    /// practitioner (an unconfirmed applicant's claim to a СНИЛС shows them
+    /// nothing of its entry). Every screen and count asks this one
+    /// function, so the «Аккредитация» screen, the hours and the portfolio
+    /// never disagree on the period. The imported copy is read without
+    /// opening anything (the number and the date are in clear); the
+    /// register online is asked by the account's СНИЛС.
+    pub async fn accreditation_of(
+        &self,
+        db: &PgPool,
+        vault: &Vault,
+        user_id: UserId,
+    ) -> Result<RegisterAccreditation, RegistryError> {
+        match self {
+            Registry::Local { db, .. } => local_accreditation_of(db, user_id)
+                .await
+                .map_err(|error| RegistryError::Unavailable(format!("the database: {error}"))),
+            Registry::Http(http) => {
+                let confirmed =
+                    crate::accounts::is_confirmed(db, user_id)
+                        .await
+                        .map_err(|error| {
+                            RegistryError::Unavailable(format!("the database: {error}"))
+                        })?;
+                if !confirmed {
+                    return Ok(RegisterAccreditation::default());
+                }
+                let snils = crate::accounts::snils(db, vault, user_id)
+                    .await
+                    .map_err(|error| RegistryError::Corrupt(format!("the account: {error}")))?;
+                let Some(snils) = snils else {
+                    return Ok(RegisterAccreditation::default());
+                };
+                Ok(http
+                    .find(&snils)
+                    .await?
+                    .map(|entry| RegisterAccreditation {
+                        has_number: entry.accreditation_number.is_some(),
+                        valid_until: entry.accreditation_valid_until,
+                    })
+                    .unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// [`Registry::accreditation_of`] from the imported copy. Also what the
+/// day's reminders read, in one query for everybody (`reminders.rs`): with
+/// the register online only, they go by the documents on file.
+async fn local_accreditation_of(
     db: &PgPool,
     user_id: UserId,
 ) -> Result<RegisterAccreditation, sqlx::Error> {

@@ -55,7 +55,7 @@ use medcab_core::profile::{DateProblem, TextProblem};
 use medcab_core::qualification;
 use medcab_core::qualification::standing::{self, Basis, Unknown};
 use medcab_core::qualification::status::Source;
-use medcab_core::qualification::store::{self, QualificationRecord};
+use medcab_core::qualification::store::{self, QualificationRecord, StoreError};
 use medcab_core::qualification::{
     AccreditationPeriod, AmountError, Entry, EntryDraft, EntryField, EntryProblem, IkpError,
     RecordField, RecordKind, RecordProblem, validate_entry,
@@ -1233,7 +1233,19 @@ pub async fn press(
                 let screen = review(t, &db, &services, &dialogue, user_id, form).await?;
                 return screen::replace(&bot, &query, screen).await;
             };
-            store::add(&db, vault, user_id, &entry, actor, now).await?;
+            match store::add(&db, vault, user_id, &entry, actor, now).await {
+                Err(StoreError::TooMany) => {
+                    // The answers stay in the draft: «Продолжить» brings
+                    // them back once an old record is deleted.
+                    dialogue.exit().await?;
+                    let full = t.msg_with(
+                        "hours-too-many",
+                        [("limit", Arg::count(store::MAX_RECORDS))],
+                    );
+                    return overview(&bot, &query, t, &db, &services, Some(full)).await;
+                }
+                other => other?,
+            };
             conversation::discard::<Form>(&db, user_id).await?;
             dialogue.exit().await?;
             overview(&bot, &query, t, &db, &services, Some(t.msg("hours-saved"))).await
