@@ -118,6 +118,12 @@ review-education-more = …and { $count } more { $count ->
         [one] record
        *[other] records
     }.
+review-card-documents-more = …and { $count } more { $count ->
+        [one] document
+       *[other] documents
+    } — see «📎 All documents of the application».
+review-documents-all = 📎 All documents of the application
+review-documents-page = <b>Documents of application { $number }</b> ({ $from }–{ $to } of { $count }):
 review-education-all = 📚 All records of the application
 review-education-page = <b>Records of application { $number }</b> ({ $from }–{ $to } of { $count }):
 review-education-back = ◀️ Back

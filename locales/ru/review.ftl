@@ -120,6 +120,13 @@ review-education-more = …и ещё { $count } { $count ->
         [few] записи
        *[many] записей
     }.
+review-card-documents-more = …и ещё { $count } { $count ->
+        [one] документ
+        [few] документа
+       *[many] документов
+    } — кнопка «📎 Все документы заявки».
+review-documents-all = 📎 Все документы заявки
+review-documents-page = <b>Документы заявки { $number }</b> ({ $from }–{ $to } из { $count }):
 review-education-all = 📚 Все записи заявки
 review-education-page = <b>Записи заявки { $number }</b> ({ $from }–{ $to } из { $count }):
 review-education-back = ◀️ Назад

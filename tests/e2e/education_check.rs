@@ -318,3 +318,57 @@ async fn an_operator_pages_through_every_record_of_a_long_check(app: TestApp) {
     assert!(forged.answered);
     assert!(forged.text.is_some(), "a refusal is said");
 }
+
+/// A certificate for each of ten records: the card lists the first eight
+/// documents and pages through all of them, each with its button, so the
+/// card stays one message however many certificates a check cites.
+#[medcab_e2e::test]
+async fn an_operator_pages_through_every_document_a_check_cites(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let owner = anna.user_id();
+    for n in 1..=10 {
+        let module = (RecordKind::Module, "2", "01.03.2025");
+        let id = seed(&app, owner, module, &format!("Модуль номер {n:02}"), None).await;
+        let certificate = file(&app, owner, DocumentKind::Other, &format!("С-{n:02}")).await;
+        assert!(
+            store::attach_document(
+                &app.db,
+                &app.vault,
+                owner,
+                id,
+                Some(certificate),
+                Actor::Practitioner(owner),
+                app.clock.now()
+            )
+            .await
+            .unwrap()
+        );
+    }
+    open_hours(&anna).await;
+    anna.press("🔎 Запросить проверку").await;
+    anna.press("✅ Отправить на проверку").await;
+
+    let olga = app.operator("Ольга").await;
+    let card = olga.send("/review").await;
+    card.assert_contains("…и ещё 2 документа");
+    let labels = card.button_labels();
+    assert!(
+        labels.iter().any(|label| label.starts_with("📄 8.")),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.iter().any(|label| label.starts_with("📄 9.")),
+        "{labels:?}"
+    );
+    let first = olga.press("📎 Все документы заявки").await;
+    first.assert_contains("(1–8 из 10):");
+    let second = olga.press("Дальше ▶️").await;
+    second.assert_contains("(9–10 из 10):");
+    let labels = second.button_labels();
+    assert!(
+        labels.iter().any(|label| label.starts_with("📄 10.")),
+        "{labels:?}"
+    );
+    let back = olga.press("« Назад к заявке").await;
+    back.assert_contains("Записи к проверке (10):");
+}

@@ -95,6 +95,12 @@ pub enum OpAction {
         application: i64,
         page: u16,
     },
+    /// A page of the documents an application cites, beyond the card's
+    /// first ones.
+    Documents {
+        application: i64,
+        page: u16,
+    },
     /// «« Назад к заявке»: the card of the application the operator holds
     /// again (from a page of its records, or from the question of a
     /// decision's reason).
@@ -122,6 +128,7 @@ impl OpAction {
             OpAction::ReportPdf(id) => format!("rpdf:{id}"),
             OpAction::CheckRecords { application, page } => format!("crec:{application}:{page}"),
             OpAction::Card(id) => format!("card:{id}"),
+            OpAction::Documents { application, page } => format!("docs:{application}:{page}"),
         }
     }
 
@@ -153,6 +160,13 @@ impl OpAction {
             "rno" => id(rest).map(OpAction::RejectReset),
             "rpdf" => id(rest).map(OpAction::ReportPdf),
             "card" => id(rest).map(OpAction::Card),
+            "docs" => {
+                let (application, page) = rest.split_once(':')?;
+                Some(OpAction::Documents {
+                    application: id(application)?,
+                    page: page_number(page)?,
+                })
+            }
             "crec" => {
                 let (application, page) = rest.split_once(':')?;
                 Some(OpAction::CheckRecords {
@@ -168,7 +182,7 @@ impl OpAction {
     fn name(self) -> &'static str {
         match self {
             OpAction::Next | OpAction::Refresh | OpAction::Skip(_) | OpAction::Card(_) => "claim",
-            OpAction::Document { .. } => "document",
+            OpAction::Document { .. } | OpAction::Documents { .. } => "document",
             OpAction::Approve(_) => "approve",
             OpAction::Reject(_) => "reject",
             OpAction::MoreDocuments(_) => "more_documents",
@@ -210,6 +224,10 @@ impl OpAction {
                 page: 0,
             },
             OpAction::Card(big),
+            OpAction::Documents {
+                application: big,
+                page: u16::MAX,
+            },
         ]
     }
 }
@@ -331,6 +349,9 @@ pub async fn press(
                 }
                 Err(error) => Err(error),
             }
+        }
+        OpAction::Documents { application, page } => {
+            documents_page(&bot, &query, t, &db, &services, application, page).await
         }
         OpAction::Card(_) => {
             // The queue gives the operator the application they hold first:
@@ -630,6 +651,110 @@ enum Specifics {
     Education(Vec<check::Covered>),
 }
 
+/// Documents listed (with a button each) on a card; the rest are counted
+/// and paged. An education check cites a certificate per record, so a
+/// card could otherwise pass Telegram's 4096 characters.
+const CARD_DOCUMENTS: usize = 8;
+
+/// One button per document in `range` (numbered across the whole list).
+fn document_buttons(
+    t: Texts,
+    application: i64,
+    documents: &[Document],
+    range: std::ops::Range<usize>,
+) -> Vec<Vec<teloxide::types::InlineKeyboardButton>> {
+    documents
+        .iter()
+        .enumerate()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(n, document)| {
+            let kind = document_kind(t, document.kind);
+            let label = t.msg_with(
+                "review-document-button",
+                [("n", Arg::count(n + 1)), ("kind", Arg::Text(&kind))],
+            );
+            let action = OpAction::Document {
+                application,
+                document: document.id,
+            };
+            vec![button(label, Action::Op(action))]
+        })
+        .collect()
+}
+
+/// A page of an application's documents, [`CARD_DOCUMENTS`] to a page,
+/// each with its button, to the operator holding it.
+async fn documents_page(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    application: i64,
+    page: u16,
+) -> HandlerResult {
+    let operator = query.from.stored()?;
+    let now = services.clock.now();
+    let viewed = review::view(
+        db,
+        &services.vault,
+        &services.registry,
+        operator,
+        application,
+        now,
+    )
+    .await;
+    let card = match viewed {
+        Ok(card) => card,
+        Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
+    };
+    screen::answer(bot, query).await?;
+    let documents = &card.documents;
+    let pages = documents.len().div_ceil(CARD_DOCUMENTS).max(1);
+    let page = usize::from(page).min(pages - 1);
+    let first = page * CARD_DOCUMENTS;
+    let last = (first + CARD_DOCUMENTS).min(documents.len());
+    let mut lines = vec![t.msg_with(
+        "review-documents-page",
+        [
+            ("number", Arg::Text(&card.application.number)),
+            ("from", Arg::count(first + 1)),
+            ("to", Arg::count(last)),
+            ("count", Arg::count(documents.len())),
+        ],
+    )];
+    for (n, document) in documents.iter().enumerate().take(last).skip(first) {
+        lines.push(document_line(t, n + 1, document));
+    }
+    let mut rows = document_buttons(t, application, documents, first..last);
+    let to_page = |page: usize| {
+        Action::Op(OpAction::Documents {
+            application,
+            page: u16::try_from(page).unwrap_or(u16::MAX),
+        })
+    };
+    let mut pager = Vec::new();
+    if page > 0 {
+        pager.push(button(t.msg("review-education-back"), to_page(page - 1)));
+    }
+    if page + 1 < pages {
+        pager.push(button(t.msg("review-education-next"), to_page(page + 1)));
+    }
+    if !pager.is_empty() {
+        rows.push(pager);
+    }
+    rows.push(vec![button(
+        t.msg("review-back-to-card"),
+        Action::Op(OpAction::Card(application)),
+    )]);
+    let screen = Screen {
+        text: lines.join("\n"),
+        keyboard: InlineKeyboardMarkup::new(rows),
+    };
+    screen::replace(bot, query, screen).await
+}
+
 /// Records listed on an education check's card; the rest are counted. Ten
 /// short lines keep the card well inside Telegram's 4096 characters.
 const CARD_RECORDS: usize = 10;
@@ -922,9 +1047,16 @@ fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
         text.push_str(&t.msg("review-card-no-documents"));
     } else {
         text.push_str(&t.msg("review-card-documents"));
-        for (n, document) in card.documents.iter().enumerate() {
+        for (n, document) in card.documents.iter().enumerate().take(CARD_DOCUMENTS) {
             text.push('\n');
             text.push_str(&document_line(t, n + 1, document));
+        }
+        if card.documents.len() > CARD_DOCUMENTS {
+            text.push('\n');
+            text.push_str(&t.msg_with(
+                "review-card-documents-more",
+                [("count", Arg::count(card.documents.len() - CARD_DOCUMENTS))],
+            ));
         }
     }
     if let Some(requested) = &app.requested {
@@ -971,23 +1103,16 @@ fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
         ));
     }
 
-    let mut rows: Vec<Vec<_>> = card
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(n, document)| {
-            let kind = document_kind(t, document.kind);
-            let label = t.msg_with(
-                "review-document-button",
-                [("n", Arg::count(n + 1)), ("kind", Arg::Text(&kind))],
-            );
-            let action = OpAction::Document {
+    let mut rows = document_buttons(t, app.id, &card.documents, 0..CARD_DOCUMENTS);
+    if card.documents.len() > CARD_DOCUMENTS {
+        rows.push(vec![button(
+            t.msg("review-documents-all"),
+            Action::Op(OpAction::Documents {
                 application: app.id,
-                document: document.id,
-            };
-            vec![button(label, Action::Op(action))]
-        })
-        .collect();
+                page: 0,
+            }),
+        )]);
+    }
     if more_records {
         rows.push(vec![button(
             t.msg("review-education-all"),

@@ -23,6 +23,37 @@ pub struct Screen {
     pub keyboard: InlineKeyboardMarkup,
 }
 
+/// Telegram's limit on a message's text. Its count is of the text without
+/// the HTML markup, so the markup's length is a margin, never an excess.
+const TEXT_LIMIT: usize = 4096;
+
+impl Screen {
+    /// The screen cut, at a line's end, to fit one message, in case a list
+    /// grew past what its screen pages (every list pages; this is the net
+    /// under it, so that an overlong screen shows its start instead of
+    /// failing and leaving the user with nothing). Markup stays whole:
+    /// every text keeps its tags within a line.
+    fn fitted(mut self) -> Screen {
+        if self.text.chars().count() <= TEXT_LIMIT {
+            return self;
+        }
+        tracing::warn!(
+            chars = self.text.chars().count(),
+            "a screen longer than a message was cut"
+        );
+        let room = TEXT_LIMIT - 2;
+        let end = self
+            .text
+            .char_indices()
+            .nth(room)
+            .map_or(self.text.len(), |(at, _)| at);
+        let cut = self.text[..end].rfind('\n').unwrap_or(end);
+        self.text.truncate(cut);
+        self.text.push_str("\n…");
+        self
+    }
+}
+
 /// A button that does `action` when pressed.
 pub fn button(label: String, action: Action) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, action.encode())
@@ -39,6 +70,7 @@ pub async fn say(bot: &Bot, chat_id: ChatId, text: String) -> HandlerResult {
 
 /// A screen as a new message.
 pub async fn show(bot: &Bot, chat_id: ChatId, screen: Screen) -> HandlerResult {
+    let screen = screen.fitted();
     let request = bot
         .send_message(chat_id, screen.text)
         .parse_mode(ParseMode::Html)
@@ -56,6 +88,7 @@ pub async fn replace(bot: &Bot, query: &CallbackQuery, screen: Screen) -> Handle
     let Some(message) = query.regular_message() else {
         return show(bot, query.from.id.into(), screen).await;
     };
+    let screen = screen.fitted();
     let request = bot
         .edit_message_text(message.chat.id, message.id, screen.text.clone())
         .parse_mode(ParseMode::Html);
@@ -110,5 +143,32 @@ pub async fn delete_quietly(bot: &Bot, chat_id: ChatId, message_id: MessageId) {
 pub async fn delete_stored(bot: &Bot, chat_id: ChatId, message_id: i64) {
     if let Ok(id) = i32::try_from(message_id) {
         delete_quietly(bot, chat_id, MessageId(id)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overlong_screen_is_cut_at_a_line_end_within_the_limit() {
+        let line = "<b>Документ</b> — удостоверение о повышении квалификации";
+        let text = vec![line; 200].join("\n");
+        let screen = Screen {
+            text: text.clone(),
+            keyboard: InlineKeyboardMarkup::default(),
+        }
+        .fitted();
+        assert!(screen.text.chars().count() <= TEXT_LIMIT);
+        assert!(screen.text.ends_with("\n…"));
+        let kept = screen.text.trim_end_matches("\n…");
+        assert!(kept.lines().all(|l| l == line), "whole lines only");
+
+        let short = Screen {
+            text: line.to_owned(),
+            keyboard: InlineKeyboardMarkup::default(),
+        }
+        .fitted();
+        assert_eq!(short.text, line);
     }
 }
