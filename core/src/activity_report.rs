@@ -164,10 +164,14 @@ pub async fn save(
         },
         snapshot: &snapshot,
     };
-    history::record(&mut tx, vault, change, now).await?;
+    history::record_per_sitting(&mut tx, vault, change, now, SITTING).await?;
     tx.commit().await?;
     Ok(())
 }
+
+/// Answers given less than this apart are one sitting: one version of the
+/// report in history ([`history::record_per_sitting`]).
+const SITTING: chrono::Duration = chrono::Duration::minutes(30);
 
 /// The report as history keeps it: each part said, its text or `null`
 /// when skipped.
@@ -218,13 +222,18 @@ pub async fn agreement(db: &PgPool, owner_id: UserId) -> Result<ReportAgreement,
     Ok(accreditation::report_agreement(db, owner_id).await?)
 }
 
-/// Sets the report's mode; the filing month moves with it.
+/// Sets the report's mode; the filing month moves with it. Refused while
+/// the report awaits review, like its answers: the operator decides on the
+/// mode they were sent. The accreditation screen's toggle comes here too.
 pub async fn set_agreement(
     db: &PgPool,
     owner_id: UserId,
     agreement: ReportAgreement,
     now: DateTime<Utc>,
 ) -> Result<(), ReportError> {
+    if let Some(number) = in_review(db, owner_id).await? {
+        return Err(ReportError::InReview { number });
+    }
     if !accreditation::set_report_agreement(db, owner_id, agreement, now).await? {
         return Err(ReportError::NoAccount);
     }

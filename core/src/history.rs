@@ -180,6 +180,68 @@ pub async fn record(
     change: Change<'_>,
     now: DateTime<Utc>,
 ) -> Result<i32, HistoryError> {
+    lock(tx, &change).await?;
+    insert(tx, vault, &change, now).await
+}
+
+/// [`record`] for a record changed answer by answer (the report on
+/// professional activity: a version per answer would keep up to seven
+/// parts of 3000 characters each time). An update by the same person
+/// within `session` of the latest version replaces that version's
+/// snapshot and time instead of adding one, so history keeps a version
+/// per sitting, and a client answering twice a second all day writes one
+/// row, not tens of thousands. Any other change (another actor, a
+/// creation, a deletion, a pause longer than `session`) is a version of
+/// its own.
+pub async fn record_per_sitting(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    change: Change<'_>,
+    now: DateTime<Utc>,
+    session: chrono::Duration,
+) -> Result<i32, HistoryError> {
+    lock(tx, &change).await?;
+    if change.action == Action::Updated {
+        let latest = sqlx::query!(
+            r#"
+            SELECT version, actor_kind, actor_id, action, at FROM history
+            WHERE entity = $1 AND entity_id = $2
+            ORDER BY version DESC LIMIT 1
+            "#,
+            change.entity.as_str(),
+            change.entity_id,
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(latest) = latest
+            && latest.actor_kind == change.actor.kind()
+            && latest.actor_id == change.actor.id().map(UserId::get)
+            && latest.action == Action::Updated.as_str()
+            && latest.at > now - session
+        {
+            let mut json = serde_json::to_vec(change.snapshot)
+                .expect("a serde_json::Value always serialises to JSON");
+            let row = row_key(change.entity.as_str(), change.entity_id, latest.version);
+            let sealed = vault.seal(SNAPSHOT_FIELD, &row, &json);
+            json.zeroize();
+            sqlx::query!(
+                "UPDATE history SET snapshot = $4, at = $5 WHERE entity = $1 AND entity_id = $2 AND version = $3",
+                change.entity.as_str(),
+                change.entity_id,
+                latest.version,
+                sealed,
+                now,
+            )
+            .execute(&mut *tx)
+            .await?;
+            return Ok(latest.version);
+        }
+    }
+    insert(tx, vault, &change, now).await
+}
+
+/// The advisory lock on (entity, entity_id) that [`record`] explains.
+async fn lock(tx: &mut PgConnection, change: &Change<'_>) -> Result<(), HistoryError> {
     // Held until the caller's transaction ends. Different records may hash
     // to the same key; that only makes them wait for each other, briefly.
     sqlx::query!(
@@ -189,7 +251,16 @@ pub async fn record(
     )
     .execute(&mut *tx)
     .await?;
+    Ok(())
+}
 
+/// The next version, under the lock.
+async fn insert(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    change: &Change<'_>,
+    now: DateTime<Utc>,
+) -> Result<i32, HistoryError> {
     let mut json =
         serde_json::to_vec(change.snapshot).expect("a serde_json::Value always serialises to JSON");
     // The version is taken first (the lock keeps it ours): the snapshot is
@@ -493,6 +564,82 @@ mod tests {
                 .await
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_sitting_of_updates_by_one_person_is_one_version(db: PgPool) {
+        let vault = vault();
+        let minutes = chrono::Duration::minutes;
+        let start = at("2026-11-25T10:00:00Z");
+        let anna = Actor::Practitioner(OWNER);
+        let write = |actor: Actor, action: Action, text: &'static str, now: DateTime<Utc>| {
+            let db = db.clone();
+            let vault = vault.clone();
+            async move {
+                let snapshot = json!({ "duties": text });
+                let mut tx = db.begin().await.unwrap();
+                let change = Change {
+                    owner_id: OWNER,
+                    entity: Entity::ActivityReport,
+                    entity_id: OWNER.get(),
+                    actor,
+                    action,
+                    snapshot: &snapshot,
+                };
+                let version = record_per_sitting(&mut tx, &vault, change, now, minutes(30))
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                version
+            }
+        };
+        assert_eq!(write(anna, Action::Created, "а", start).await, 1);
+        // The creation stays its own version; the updates after it join.
+        assert_eq!(
+            write(anna, Action::Updated, "аб", start + minutes(1)).await,
+            2
+        );
+        assert_eq!(
+            write(anna, Action::Updated, "абв", start + minutes(20)).await,
+            2
+        );
+        assert_eq!(
+            write(anna, Action::Updated, "абвг", start + minutes(45)).await,
+            2
+        );
+        // A pause longer than a sitting, or someone else: a new version.
+        assert_eq!(
+            write(anna, Action::Updated, "д", start + minutes(120)).await,
+            3
+        );
+        let system = Actor::System;
+        assert_eq!(
+            write(system, Action::Updated, "е", start + minutes(121)).await,
+            4
+        );
+        assert_eq!(
+            write(anna, Action::Updated, "ж", start + minutes(122)).await,
+            5
+        );
+
+        let all = versions(&db, &vault, OWNER, Entity::ActivityReport, OWNER.get())
+            .await
+            .unwrap();
+        let kept: Vec<(i32, &str, DateTime<Utc>)> = all
+            .iter()
+            .map(|v| (v.version, v.snapshot["duties"].as_str().unwrap(), v.at))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (1, "а", start),
+                (2, "абвг", start + minutes(45)),
+                (3, "д", start + minutes(120)),
+                (4, "е", start + minutes(121)),
+                (5, "ж", start + minutes(122)),
+            ],
+            "the sitting keeps its last answer and time, sealed for its row"
         );
     }
 

@@ -269,6 +269,25 @@ async fn a_sent_report_is_checked_by_an_operator_from_its_card(app: TestApp) {
     sent.assert_contains("🕓 На проверке");
     assert!(sent.button("✏️ 1").is_none(), "no edits while in review");
     assert!(sent.button("📨 Отправить на проверку").is_none());
+    assert!(
+        sent.button_labels()
+            .iter()
+            .all(|label| !label.starts_with("Согласование с работодателем")),
+        "the mode is fixed while an operator decides: {:?}",
+        sent.button_labels()
+    );
+    // Nor from a stale screen, here or on the accreditation screen.
+    for data in ["rep:m:y", "acr:r:y:q"] {
+        let refused = anna.press_forged(data).await;
+        assert!(refused.answered);
+        assert!(
+            refused
+                .text
+                .as_deref()
+                .is_some_and(|text| text.starts_with("Отчёт на проверке (заявка О-2026-")),
+            "{data}: {refused:?}"
+        );
+    }
 
     let olga = app.operator("Ольга").await;
     let card = olga.send("/review").await;

@@ -34,6 +34,7 @@
 
 use medcab_core::UserId;
 use medcab_core::accreditation::{self, Standing};
+use medcab_core::activity_report::{self, ReportError};
 use medcab_core::clock::moscow_today;
 use medcab_core::qualification::Requirements;
 use medcab_core::qualification::{AccreditationStatus, ReportAgreement, Source, Stage};
@@ -183,7 +184,15 @@ pub async fn press(
     } else {
         ReportAgreement::NotAgreed
     };
-    accreditation::set_report_agreement(&db, user_id, report, services.clock.now()).await?;
+    let now = services.clock.now();
+    match activity_report::set_agreement(&db, user_id, report, now).await {
+        Ok(()) => {}
+        Err(ReportError::InReview { number }) => {
+            let text = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
+            return screen::answer_with(&bot, &query, text).await;
+        }
+        Err(error) => return Err(error.into()),
+    }
     screen::answer_with(&bot, &query, t.msg("accreditation-report-saved")).await?;
     let screen = status_screen(t, &db, &services, user_id, back).await?;
     screen::replace(&bot, &query, screen).await

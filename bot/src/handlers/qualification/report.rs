@@ -472,13 +472,16 @@ pub async fn report_screen(
         ),
         button(t.msg("report-pdf"), Action::Report(ReportAction::Pdf)),
     ]);
-    rows.push(vec![button(
-        t.msg_with(
-            "report-mode-button",
-            [("agreed", Arg::Text(yes_no(agreed)))],
-        ),
-        Action::Report(ReportAction::Mode(!agreed)),
-    )]);
+    // The mode is part of what the operator decides on: fixed while they do.
+    if reviewing.is_none() {
+        rows.push(vec![button(
+            t.msg_with(
+                "report-mode-button",
+                [("agreed", Arg::Text(yes_no(agreed)))],
+            ),
+            Action::Report(ReportAction::Mode(!agreed)),
+        )]);
+    }
     if reviewing.is_none() && answers.finished() {
         rows.push(vec![button(
             t.msg("report-submit"),
@@ -842,7 +845,14 @@ pub async fn press(
             } else {
                 ReportAgreement::NotAgreed
             };
-            activity_report::set_agreement(&db, user_id, agreement, now).await?;
+            match activity_report::set_agreement(&db, user_id, agreement, now).await {
+                Ok(()) => {}
+                Err(ReportError::InReview { number }) => {
+                    let text = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
+                    return screen::answer_with(&bot, &query, text).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
             screen::answer_with(&bot, &query, t.msg("report-mode-saved")).await?;
             let screen = report_screen(t, &db, &services, user_id, None).await?;
             screen::replace(&bot, &query, screen).await
