@@ -256,6 +256,60 @@ pub async fn organisations(
     Ok(Found { items, page, more })
 }
 
+/// One practitioner of [`practitioners`] by the entry's id, if they may
+/// still receive a referral (their account confirmed), the searcher never.
+pub async fn practitioner(
+    db: &PgPool,
+    vault: &Vault,
+    registry_id: i64,
+    searcher: UserId,
+) -> Result<Option<Practitioner>, SearchError> {
+    let row = sqlx::query!(
+        r#"
+        SELECT r.id, r.snils_index, r.full_name, r.specialty, r.organisation
+        FROM registry_entries r
+        JOIN accounts a ON a.snils_index = r.snils_index
+        WHERE r.id = $1 AND a.linked_at IS NOT NULL AND a.confirmed_at IS NOT NULL
+          AND a.telegram_user_id <> $2
+        "#,
+        registry_id,
+        searcher.get(),
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        let full_name = vault.open_str(
+            SEALED_FULL_NAME,
+            &RowKey::bytes(&row.snils_index),
+            &row.full_name,
+        )?;
+        Ok(Practitioner {
+            registry_id: row.id,
+            full_name,
+            specialty: row.specialty,
+            organisation: row.organisation,
+        })
+    })
+    .transpose()
+}
+
+/// One organisation of [`organisations`] by its ОГРН, if it has operators.
+pub async fn organisation(db: &PgPool, ogrn: &str) -> Result<Option<Organisation>, SearchError> {
+    let mut conn = db.acquire().await?;
+    if super::organisations::operators_of(&mut conn, ogrn)
+        .await?
+        .is_empty()
+    {
+        return Ok(None);
+    }
+    let name = organisation_name(&mut conn, ogrn).await?;
+    Ok(Some(Organisation {
+        ogrn: ogrn.to_owned(),
+        name,
+        inn: None,
+    }))
+}
+
 /// The name of an organisation as [`organisations`] shows it.
 pub(crate) async fn organisation_name(
     db: &mut sqlx::PgConnection,
