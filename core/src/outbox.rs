@@ -87,7 +87,8 @@ pub enum Settle {
 /// Whether a claimed row is sent, held or failed without a send: a kind
 /// this version does not know is held [`UNKNOWN_KIND_HOLD`]; a payload that
 /// does not parse fails; so does a recipient without consent in force
-/// (except operators' staff notices, [`Kind::FeedProposals`]), a chat
+/// (except operators' staff notices, [`Kind::FeedProposals`] and
+/// [`Kind::OrganisationReferral`]), a chat
 /// known unreachable, and a category switched off; a non-urgent row of a
 /// category quiet hours hold, in the recipient's quiet hours, is held
 /// until they end. Everything else is sent.
@@ -102,10 +103,10 @@ pub fn settle(row: &Claimed, now: DateTime<Utc>) -> Settle {
     if row.payload.is_none() {
         return Settle::Fail(UNREADABLE);
     }
-    if !row.consented && kind != Kind::FeedProposals {
+    if !row.consented && !matches!(kind, Kind::FeedProposals | Kind::OrganisationReferral) {
         // /forget committed after the row was written (or consent was never
-        // given). Operators' staff notices are not about them as
-        // practitioners.
+        // given). Operators' staff notices (the feed's proposals, their
+        // organisation's referrals) are not about them as practitioners.
         return Settle::Fail(NO_CONSENT);
     }
     if row.unreachable {
@@ -1377,6 +1378,18 @@ mod tests {
                 modify(|row| row.consented = false)(claimed(Some(Kind::FeedProposals))),
                 day,
                 Settle::Send(Kind::FeedProposals),
+            ),
+            (
+                "no consent, an organisation's referral to its operator",
+                modify(|row| row.consented = false)(claimed(Some(Kind::OrganisationReferral))),
+                day,
+                Settle::Send(Kind::OrganisationReferral),
+            ),
+            (
+                "no consent, a practitioner's referral",
+                modify(|row| row.consented = false)(claimed(Some(Kind::Referral))),
+                day,
+                Settle::Fail(NO_CONSENT),
             ),
             (
                 "unreachable",

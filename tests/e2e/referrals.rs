@@ -44,7 +44,15 @@ async fn registered<'a>(
 }
 
 async fn anna(app: &TestApp) -> Phone<'_> {
-    registered(app, "Анна", "Иванова Анна Сергеевна", "Терапия", "ГБУЗ ГП № 1", None).await
+    registered(
+        app,
+        "Анна",
+        "Иванова Анна Сергеевна",
+        "Терапия",
+        "ГБУЗ ГП № 1",
+        None,
+    )
+    .await
 }
 
 async fn petr(app: &TestApp) -> Phone<'_> {
@@ -111,7 +119,9 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
         .await
         .assert_starts("Получателя ищут по фамилии или организации, не по СНИЛС.");
     anna.send("Пе").await.assert_starts("Слишком коротко");
-    anna.send("Сидоров").await.assert_starts("Никого не нашлось");
+    anna.send("Сидоров")
+        .await
+        .assert_starts("Никого не нашлось");
     // Found by surname, in any case, ё or е.
     let found = anna.send("петров").await;
     found.assert_starts("Выберите получателя");
@@ -126,9 +136,7 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
             .button("Петров Пётр Иванович — Хирургия, ГКБ № 1")
             .is_some()
     );
-    let reason = anna
-        .press("Петров Пётр Иванович — Хирургия, ГКБ № 1")
-        .await;
+    let reason = anna.press("Петров Пётр Иванович — Хирургия, ГКБ № 1").await;
     reason.assert_contains("Причина направления");
 
     // The patient's data is refused and leaves the chat.
@@ -145,7 +153,8 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
         .await
         .assert_starts("⚠️ Похоже на ФИО человека.");
     let chat = anna.chat().await;
-    for typed in ["СНИЛС 112", "Полис 1234", "K40.9", "Сидоров Иван"] {
+    for typed in ["СНИЛС 112", "Полис 1234", "Диагноз K40.9", "Сидоров Иван"]
+    {
         assert!(
             !chat
                 .messages
@@ -206,14 +215,10 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
     outgoing.assert_contains("НП-2026-000001");
     outgoing.assert_contains("✅ принято");
     // Every change is a version in her history.
-    let id = referrals::list(
-        &app.db,
-        &referrals::Folder::Outgoing(anna.user_id()),
-        0,
-    )
-    .await
-    .unwrap()
-    .lines[0]
+    let id = referrals::list(&app.db, &referrals::Folder::Outgoing(anna.user_id()), 0)
+        .await
+        .unwrap()
+        .lines[0]
         .id;
     let versions = history::versions(&app.db, &app.vault, anna.user_id(), Entity::Referral, id)
         .await
@@ -229,8 +234,15 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
 async fn someone_elses_referral_and_a_receiver_that_does_not_exist_are_refused(app: TestApp) {
     let anna = anna(&app).await;
     let petr = petr(&app).await;
-    let olga = registered(&app, "Ольга", "Смирнова Ольга Петровна", "Неврология", "ГП № 5", None)
-        .await;
+    let olga = registered(
+        &app,
+        "Ольга",
+        "Смирнова Ольга Петровна",
+        "Неврология",
+        "ГП № 5",
+        None,
+    )
+    .await;
     let to_petr = To::Practitioner {
         registry_id: registry_id(&app, &petr).await,
     };
@@ -342,7 +354,10 @@ async fn an_organisation_receives_a_referral_and_its_operator_declines_it(app: T
     let olga = app.operator("Ольга").await;
     // An operator of no organisation receives nothing.
     let unbound = app.operator("Игорь").await;
-    unbound.send("/referrals").await.assert_starts("Вы не привязаны к организации");
+    unbound
+        .send("/referrals")
+        .await
+        .assert_starts("Вы не привязаны к организации");
     assert!(
         referrals::organisations::bind(
             &app.db,
@@ -361,7 +376,11 @@ async fn an_organisation_receives_a_referral_and_its_operator_declines_it(app: T
     anna.press("🏥 Организации").await;
     let found = anna.send("гкб").await;
     let label = format!("ГКБ № 1 (ОГРН {OGRN})");
-    assert!(found.button(&label).is_some(), "{:?}", found.button_labels());
+    assert!(
+        found.button(&label).is_some(),
+        "{:?}",
+        found.button_labels()
+    );
     // By its ОГРН too.
     assert!(anna.send(OGRN).await.button(&label).is_some());
     anna.press(&label).await;
@@ -396,19 +415,28 @@ async fn an_organisation_receives_a_referral_and_its_operator_declines_it(app: T
         .await
         .assert_starts("❌ Направление НП-2026-000001 отклонено.");
     // The other operator, bound to nothing, cannot open it.
-    let id = referrals::list(&app.db, &referrals::Folder::Organisation(OGRN.to_owned()), 0)
-        .await
-        .unwrap()
-        .lines[0]
+    let id = referrals::list(
+        &app.db,
+        &referrals::Folder::Organisation(OGRN.to_owned()),
+        0,
+    )
+    .await
+    .unwrap()
+    .lines[0]
         .id;
-    unbound.forge_and_expect_refusal(&[format!("oref:o:{id}")]).await;
+    unbound
+        .forge_and_expect_refusal(&[format!("oref:o:{id}")])
+        .await;
 
     anna.wait_for_any_text("📨 Направление НП-2026-000001: отклонено")
         .await;
     let card = anna.press("Открыть").await;
     card.assert_contains("Статус: ❌ отклонено");
     card.assert_contains("Причина отказа: Нет свободных коек до конца месяца");
-    assert!(card.button("↩️ Отозвать").is_none(), "answered: nothing to withdraw");
+    assert!(
+        card.button("↩️ Отозвать").is_none(),
+        "answered: nothing to withdraw"
+    );
 }
 
 #[medcab_e2e::test]
@@ -439,8 +467,11 @@ async fn an_unanswered_referral_expires_and_a_withdrawn_one_is_told(app: TestApp
     app.clock.advance(Duration::days(2));
     assert_eq!(app.scheduler_tick().await.referrals_expired, 1);
     assert_eq!(app.scheduler_tick().await.referrals_expired, 0);
-    anna.wait_for_any_text(&format!("📨 Направление {}: истёк срок ответа", waiting.number))
-        .await;
+    anna.wait_for_any_text(&format!(
+        "📨 Направление {}: истёк срок ответа",
+        waiting.number
+    ))
+    .await;
     // Too late to accept.
     assert!(matches!(
         referrals::accept(
@@ -514,7 +545,9 @@ async fn forget_takes_one_sides_link_and_keeps_the_other_sides_copy(app: TestApp
     petr.press("📨 Направления").await;
     petr.press("📥 Входящие").await;
     let shown = petr.press(&format!("📨 {}", answered.number)).await;
-    shown.assert_contains("От: отправитель или получатель удалил свои данные из сервиса, ГБУЗ ГП № 1");
+    shown.assert_contains(
+        "От: отправитель или получатель удалил свои данные из сервиса, ГБУЗ ГП № 1",
+    );
 
     // Petr leaves too: nobody can read them any more, so they go.
     erasure::forget(&app.db, &app.vault, petr.user_id(), app.clock.now())

@@ -249,10 +249,9 @@ pub fn keyboard(
                 Kind::Referral => Action::Ref(RefAction::Open(id)),
                 _ => Action::OrgRef(RefAction::Open(id)),
             };
-            Some(InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-                t.msg("referral-open-button"),
-                action.encode(),
-            )]]))
+            Some(InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback(t.msg("referral-open-button"), action.encode()),
+            ]]))
         }
         // The others only inform; the details are behind the second
         // factor, not in the push.
@@ -489,6 +488,12 @@ mod tests {
             json!({"key": "accreditation-reminder-push", "args": {
                 "months": 12, "days": 365, "date": "01.03.2027",
                 "stage": "collecting", "filing": "12.2026"}}),
+            json!({"key": "referral-received-push",
+                "args": {"number": "НП-2026-000001", "urgency": "emergency"},
+                "referral": 5}),
+            json!({"key": "referral-status-push",
+                "args": {"number": "НП-2026-000001", "status": "declined"},
+                "referral": 5}),
         ];
         assert_eq!(stored.len(), every_push().len(), "a row of every kind");
         for row in stored {

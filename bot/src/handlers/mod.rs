@@ -51,9 +51,9 @@ use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 
 pub use actions::Action;
-pub use referrals::RefAction;
 pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
+pub use referrals::RefAction;
 
 use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;

@@ -122,9 +122,8 @@ pub struct PatientRef(String);
 impl PatientRef {
     pub fn parse(text: &str) -> Result<PatientRef, TextProblem> {
         let text = bounded(text, PATIENT_REF_MAX_CHARS)?;
-        let allowed = |c: char| {
-            c.is_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.' | '№' | '_' | '#')
-        };
+        let allowed =
+            |c: char| c.is_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.' | '№' | '_' | '#');
         if !text.chars().all(allowed) || !text.chars().any(|c| c.is_ascii_digit()) {
             return Err(TextProblem::NotAReference);
         }
@@ -200,12 +199,18 @@ pub fn looks_like_full_name(text: &str) -> bool {
         matches!((chars.next(), chars.next(), chars.next()), (Some(c), Some('.'), None) if is_cyrillic_upper(c))
     };
     // «ГКБ им. Н. И. Пирогова»: an organisation named after someone.
-    let named_after = |at: usize| {
-        at > 0 && matches!(tokens[at - 1].to_lowercase().as_str(), "им" | "имени")
-    };
+    let named_after =
+        |at: usize| at > 0 && matches!(tokens[at - 1].to_lowercase().as_str(), "им" | "имени");
     (0..tokens.len().saturating_sub(2)).any(|at| {
         let w = &tokens[at..at + 3];
-        (capitalised(w[0]) && capitalised(w[1]) && capitalised(w[2]) && patronymic(w[2]))
+        // «Мамедов Руслан Ильхам оглы»: the patronymic's particle follows.
+        let particle = tokens
+            .get(at + 3)
+            .is_some_and(|next| matches!(next.to_lowercase().as_str(), "оглы" | "кызы"));
+        (capitalised(w[0])
+            && capitalised(w[1])
+            && capitalised(w[2])
+            && (patronymic(w[2]) || particle))
             || (capitalised(w[0]) && initial(w[1]) && initial(w[2]) && !named_after(at))
             || (initial(w[0]) && initial(w[1]) && capitalised(w[2]) && !named_after(at))
     })
@@ -215,7 +220,9 @@ pub fn looks_like_full_name(text: &str) -> bool {
 /// words (commas, brackets) is dropped.
 fn tokens(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    for word in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '«' | '»' | '"')) {
+    for word in text.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '«' | '»' | '"')
+    }) {
         let word = word.trim_end_matches(['!', '?']);
         if word.is_empty() {
             continue;
@@ -514,10 +521,7 @@ mod tests {
         assert_eq!(side_of(Some(ANNA), &to_org, &unbound), None);
         // An operator does not see a practitioner's referral, and a
         // practitioner does not see an organisation's by being an operator.
-        assert_eq!(
-            side_of(Some(ANNA), &to_petr, &bound("1027700132195")),
-            None
-        );
+        assert_eq!(side_of(Some(ANNA), &to_petr, &bound("1027700132195")), None);
         assert_eq!(side_of(Some(ANNA), &to_org, &petr), None);
     }
 
@@ -528,9 +532,17 @@ mod tests {
             .to_utc();
         let until = expires_at(sent, Duration::days(14));
         assert_eq!(until, sent + Duration::days(14));
-        assert!(!is_expired(Status::Sent, until - Duration::seconds(1), until - Duration::seconds(2)));
+        assert!(!is_expired(
+            Status::Sent,
+            until - Duration::seconds(1),
+            until - Duration::seconds(2)
+        ));
         assert!(is_expired(Status::Sent, until, until));
-        assert!(!is_expired(Status::Accepted, until, until + Duration::days(1)));
+        assert!(!is_expired(
+            Status::Accepted,
+            until,
+            until + Duration::days(1)
+        ));
     }
 
     #[test]

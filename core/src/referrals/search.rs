@@ -364,10 +364,7 @@ mod tests {
     fn surnames_index_alike_whatever_the_case_and_the_yo() {
         let vault = Vault::new(&crate::DataKey::generate());
         let stored = surname_index(&vault, "Пётрова Анна Сергеевна").unwrap();
-        assert_eq!(
-            Some(stored.clone()),
-            surname_index(&vault, "ПЕТРОВА")
-        );
+        assert_eq!(Some(stored.clone()), surname_index(&vault, "ПЕТРОВА"));
         assert_ne!(Some(stored), surname_index(&vault, "Петров"));
         assert_eq!(surname_index(&vault, "   "), None);
     }

@@ -277,7 +277,12 @@ pub async fn send(
             if found.user_id == sender {
                 return Err(ReferralError::ToSelf);
             }
-            ("practitioner", Some(found.user_id), None, found.organisation)
+            (
+                "practitioner",
+                Some(found.user_id),
+                None,
+                found.organisation,
+            )
         }
         To::Organisation { ogrn } => {
             if organisations::operators_of(&mut tx, ogrn).await?.is_empty() {
@@ -324,7 +329,9 @@ pub async fn send(
     )
     .execute(&mut *tx)
     .await?;
-    let referral = lock(&mut tx, vault, id).await?.ok_or(ReferralError::Corrupt)?;
+    let referral = lock(&mut tx, vault, id)
+        .await?
+        .ok_or(ReferralError::Corrupt)?;
     version(
         &mut tx,
         vault,
@@ -463,9 +470,11 @@ pub async fn open(
 ) -> Result<Card, ReferralError> {
     let mut tx = db.begin().await?;
     let viewer = viewer_in(&mut tx, viewer).await?;
-    let referral = fetch(&mut tx, vault, id).await?.ok_or(ReferralError::NotYours)?;
-    let side = side_of(referral.sender_id, &referral.receiver, &viewer)
+    let referral = fetch(&mut tx, vault, id)
+        .await?
         .ok_or(ReferralError::NotYours)?;
+    let side =
+        side_of(referral.sender_id, &referral.receiver, &viewer).ok_or(ReferralError::NotYours)?;
     let side_name = |side| match side {
         Side::Sender => "sender",
         _ => "receiver",
@@ -620,12 +629,24 @@ async fn decide(
 ) -> Result<Referral, ReferralError> {
     let mut tx = db.begin().await?;
     let viewer = viewer_in(&mut tx, viewer).await?;
-    let referral = lock(&mut tx, vault, id).await?.ok_or(ReferralError::NotYours)?;
-    let side = side_of(referral.sender_id, &referral.receiver, &viewer)
+    let referral = lock(&mut tx, vault, id)
+        .await?
         .ok_or(ReferralError::NotYours)?;
+    let side =
+        side_of(referral.sender_id, &referral.receiver, &viewer).ok_or(ReferralError::NotYours)?;
     let (person, actor) = who(&viewer);
-    let referral = apply(&mut tx, vault, referral, event, side, reason, Some(person), actor, now)
-        .await?;
+    let referral = apply(
+        &mut tx,
+        vault,
+        referral,
+        event,
+        side,
+        reason,
+        Some(person),
+        actor,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(referral)
 }
@@ -645,8 +666,13 @@ async fn apply(
     now: DateTime<Utc>,
 ) -> Result<Referral, ReferralError> {
     let status = transition(referral.status, event, side)?;
-    let sealed = reason
-        .map(|reason| vault.seal_str(DECLINE_REASON_FIELD, &RowKey::id(referral.id), reason.as_str()));
+    let sealed = reason.map(|reason| {
+        vault.seal_str(
+            DECLINE_REASON_FIELD,
+            &RowKey::id(referral.id),
+            reason.as_str(),
+        )
+    });
     // Who decided: the receiver's side only (a cancellation is the sender's
     // and an expiry nobody's).
     let decided_by = matches!(event, Event::Accept | Event::Decline)

@@ -323,10 +323,11 @@ impl Batch {
         // Sealed for the row's natural key (see `find_local`).
         let row = RowKey::bytes(&snils_index);
         self.content_digest.push(content_digest(vault, &entry));
-        self.surname_index.push(crate::referrals::search::surname_index(
-            vault,
-            &entry.full_name,
-        ));
+        self.surname_index
+            .push(crate::referrals::search::surname_index(
+                vault,
+                &entry.full_name,
+            ));
         self.snils_index.push(snils_index);
         self.snils
             .push(vault.seal_str(SEALED_SNILS, &row, entry.snils.digits()));

@@ -51,8 +51,8 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{RefAction, care_name, parse_page, problem_text, urgency_name};
-use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::records;
+use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
@@ -68,7 +68,9 @@ pub enum Question {
     Reason,
     PatientRef,
     /// The reason for declining this referral (not part of the form).
-    DeclineReason { referral: i64 },
+    DeclineReason {
+        referral: i64,
+    },
 }
 
 /// Whom the referral goes to, as the sender looks for them.
@@ -269,7 +271,11 @@ pub async fn has_draft(
 
 /// /cancel: gives up the referral being filled in, if one is. Whether
 /// there was one.
-pub async fn cancel_draft(db: &PgPool, user_id: UserId, answering: bool) -> Result<bool, HandlerError> {
+pub async fn cancel_draft(
+    db: &PgPool,
+    user_id: UserId,
+    answering: bool,
+) -> Result<bool, HandlerError> {
     conversation::cancel::<Form>(db, user_id, answering).await
 }
 
@@ -340,8 +346,7 @@ async fn results(
     let mut rows = Vec::new();
     let (count, more) = match form.to_kind {
         ToKind::Practitioner => {
-            let found =
-                search::practitioners(db, &services.vault, &query, user_id, page).await?;
+            let found = search::practitioners(db, &services.vault, &query, user_id, page).await?;
             for hit in &found.items {
                 let label = practitioner_label(hit);
                 rows.push(vec![button(
@@ -448,7 +453,10 @@ fn summary(t: Texts, form: &Form) -> Screen {
         "ref-summary",
         [
             ("to", Arg::Text(to)),
-            ("reason", Arg::Text(form.reason.as_deref().unwrap_or_default())),
+            (
+                "reason",
+                Arg::Text(form.reason.as_deref().unwrap_or_default()),
+            ),
             ("urgency", Arg::Text(&urgency)),
             ("care", Arg::Text(&care)),
             (
@@ -493,8 +501,14 @@ pub async fn press(
             }
             let keyboard = InlineKeyboardMarkup::new([
                 vec![
-                    button(t.msg("ref-to-practitioner"), act(FormAction::Kind(ToKind::Practitioner))),
-                    button(t.msg("ref-to-organisation"), act(FormAction::Kind(ToKind::Organisation))),
+                    button(
+                        t.msg("ref-to-practitioner"),
+                        act(FormAction::Kind(ToKind::Practitioner)),
+                    ),
+                    button(
+                        t.msg("ref-to-organisation"),
+                        act(FormAction::Kind(ToKind::Organisation)),
+                    ),
                 ],
                 vec![back(t)],
             ]);
@@ -530,9 +544,9 @@ pub async fn press(
             screen::replace(&bot, &query, screen).await
         }
         FormAction::PickPractitioner(registry_id) => {
-            let Some(mut form) = loaded.filter(|form| {
-                form.step == Step::Search && form.to_kind == ToKind::Practitioner
-            }) else {
+            let Some(mut form) = loaded
+                .filter(|form| form.step == Step::Search && form.to_kind == ToKind::Practitioner)
+            else {
                 return records::outdated(&bot, &query, t).await;
             };
             let Some(hit) =
@@ -554,9 +568,9 @@ pub async fn press(
         }
         FormAction::PickOrganisation(ogrn) => {
             let ogrn = format!("{ogrn:013}");
-            let Some(mut form) = loaded.filter(|form| {
-                form.step == Step::Search && form.to_kind == ToKind::Organisation
-            }) else {
+            let Some(mut form) = loaded
+                .filter(|form| form.step == Step::Search && form.to_kind == ToKind::Organisation)
+            else {
                 return records::outdated(&bot, &query, t).await;
             };
             let Some(hit) = search::organisation(&db, &ogrn).await? else {

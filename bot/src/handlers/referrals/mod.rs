@@ -121,7 +121,11 @@ impl RefAction {
             RefAction::Cancel(i64::MAX),
             RefAction::ConfirmCancel(i64::MAX),
         ];
-        all.extend(form::FormAction::examples().into_iter().map(RefAction::Form));
+        all.extend(
+            form::FormAction::examples()
+                .into_iter()
+                .map(RefAction::Form),
+        );
         all
     }
 }
@@ -154,7 +158,9 @@ fn status_name(t: Texts, status: Status) -> String {
 pub(super) fn problem_text(t: Texts, problem: &TextProblem) -> String {
     match problem {
         TextProblem::Empty => t.msg("ref-text-empty"),
-        TextProblem::TooLong { max } => t.msg_with("ref-text-too-long", [("max", Arg::count(*max))]),
+        TextProblem::TooLong { max } => {
+            t.msg_with("ref-text-too-long", [("max", Arg::count(*max))])
+        }
         TextProblem::PatientData(finding) => t.msg_with(
             "ref-text-patient-data",
             [
@@ -223,7 +229,11 @@ pub(super) fn list_screen(
     }
     for (index, line) in page.lines.iter().enumerate() {
         text.push_str("\n\n");
-        text.push_str(&line_text(t, index + 1 + page.page * referrals::store::PAGE, line));
+        text.push_str(&line_text(
+            t,
+            index + 1 + page.page * referrals::store::PAGE,
+            line,
+        ));
         // A label is plain text: the number as it is.
         rows.push(vec![button(
             format!("📨 {}", line.number),
@@ -315,7 +325,10 @@ pub(super) fn card_screen(
             ("reason", Arg::Text(&referral.reason)),
             ("patient", Arg::Text(&referral.patient_ref)),
             ("sent", Arg::Text(&t.date_time(referral.sent_at))),
-            ("waiting", Arg::Text(yes_no(referral.status == Status::Sent))),
+            (
+                "waiting",
+                Arg::Text(yes_no(referral.status == Status::Sent)),
+            ),
             ("until", Arg::Text(&t.date_time(referral.expires_at))),
         ],
     );
@@ -356,8 +369,14 @@ fn back_to_section(t: Texts) -> InlineKeyboardButton {
 
 fn back_to_list(t: Texts, side: Side) -> InlineKeyboardButton {
     match side {
-        Side::Sender => button(t.msg("ref-back-to-outgoing"), Action::Ref(RefAction::Outgoing(0))),
-        _ => button(t.msg("ref-back-to-incoming"), Action::Ref(RefAction::Incoming(0))),
+        Side::Sender => button(
+            t.msg("ref-back-to-outgoing"),
+            Action::Ref(RefAction::Outgoing(0)),
+        ),
+        _ => button(
+            t.msg("ref-back-to-incoming"),
+            Action::Ref(RefAction::Incoming(0)),
+        ),
     }
 }
 
@@ -550,7 +569,11 @@ async fn decline_with(
     let reason = match Reason::parse(text) {
         Ok(reason) => reason,
         Err(problem) => {
-            let text = format!("{}\n\n{}", problem_text(t, &problem), t.msg("ref-ask-decline-again"));
+            let text = format!(
+                "{}\n\n{}",
+                problem_text(t, &problem),
+                t.msg("ref-ask-decline-again")
+            );
             return screen::say(bot, msg.chat.id, text).await;
         }
     };

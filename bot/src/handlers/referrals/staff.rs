@@ -103,8 +103,7 @@ pub async fn press(
     services: Services,
     action: RefAction,
 ) -> HandlerResult {
-    let Gate::Open(operator) =
-        gate::for_press(&bot, &query, t, &db, &services, "referral").await?
+    let Gate::Open(operator) = gate::for_press(&bot, &query, t, &db, &services, "referral").await?
     else {
         return Ok(());
     };
@@ -150,7 +149,9 @@ pub async fn press(
         RefAction::Decline(id) => match referrals::open(&db, vault, &viewer, id, now).await {
             Ok(card) if card.side == Side::Receiver && card.referral.status == Status::Sent => {
                 screen::answer(&bot, &query).await?;
-                dialogue.update(State::ReferralNote { referral: id }).await?;
+                dialogue
+                    .update(State::ReferralNote { referral: id })
+                    .await?;
                 let text = t.msg_with(
                     "ref-ask-decline",
                     [("number", Arg::Text(&card.referral.number))],
