@@ -121,7 +121,7 @@ pub enum AdminCommand {
     ///
     /// Needs DATABASE_URL. Applies pending migrations first. Granting an
     /// operator again changes nothing.
-    GrantOperator(OperatorArgs),
+    GrantOperator(GrantOperatorArgs),
     /// Take the operator role away. The applications they were reviewing go
     /// back to the queue at once.
     ///
@@ -306,6 +306,21 @@ pub struct OperatorArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct GrantOperatorArgs {
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// The ОГРН of the organisation the operator works for: they receive
+    /// and decide the referrals («направления») sent to it. Granting again
+    /// with another ОГРН moves them.
+    #[arg(long, value_name = "OGRN", value_parser = parse_ogrn)]
+    pub organisation: Option<medcab_core::domain::Ogrn>,
+}
+
+fn parse_ogrn(text: &str) -> Result<medcab_core::domain::Ogrn, String> {
+    medcab_core::domain::Ogrn::parse(text).map_err(|error| error.to_string())
+}
+
+#[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("who").required(true).multiple(true)))]
 pub struct UnlinkArgs {
     /// The numeric Telegram id of the account to unlink.
@@ -328,7 +343,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
         AdminCommand::ImportEducation(args) => import_education(&args.file).await,
         AdminCommand::ImportLicences(args) => import_licences(&args.file).await,
-        AdminCommand::GrantOperator(args) => grant_operator(args.telegram_id).await,
+        AdminCommand::GrantOperator(args) => {
+            grant_operator(args.operator.telegram_id, args.organisation).await
+        }
         AdminCommand::RevokeOperator(args) => revoke_operator(args.telegram_id).await,
         AdminCommand::Unlink(args) => unlink(args).await,
         AdminCommand::PublishNotice(args) => publish_notice(args).await,
@@ -731,17 +748,28 @@ fn granted_by() -> String {
     format!("medcab admin ({user})")
 }
 
-async fn grant_operator(telegram_id: UserId) -> anyhow::Result<()> {
+async fn grant_operator(
+    telegram_id: UserId,
+    organisation: Option<medcab_core::domain::Ogrn>,
+) -> anyhow::Result<()> {
     let database = DatabaseSettings::from_env()?;
     let db = startup::connect_database(&database.url).await?;
-    let grant = operators::grant(&db, telegram_id, &granted_by(), Clock::system().now())
+    let now = Clock::system().now();
+    let grant = operators::grant(&db, telegram_id, &granted_by(), now)
         .await
         .context("cannot grant the operator role")?;
     match grant {
         Grant::Granted => println!("{telegram_id} is now an operator."),
-        Grant::AlreadyOperator => {
+        Grant::AlreadyOperator if organisation.is_none() => {
             println!("{telegram_id} is already an operator; nothing changed.")
         }
+        Grant::AlreadyOperator => println!("{telegram_id} is already an operator."),
+    }
+    if let Some(ogrn) = organisation {
+        medcab_core::referrals::organisations::bind(&db, telegram_id, &ogrn, &granted_by(), now)
+            .await
+            .context("cannot bind the operator to the organisation")?;
+        println!("They receive the referrals sent to the organisation with ОГРН {ogrn}.");
     }
     update_command_menu(&db, telegram_id).await;
     Ok(())

@@ -148,6 +148,9 @@ pub struct Settings {
     pub document_quota: Quota,
     /// The promised review time of an activation application.
     pub activation_review: chrono::Duration,
+    /// How long a referral waits for an answer before it expires
+    /// (`MEDCAB_REFERRAL_EXPIRY_DAYS`).
+    pub referral_expiry: chrono::Duration,
     pub delivery: DeliverySettings,
     /// The regulatory feed (RSS, Atom or JSON Feed) whose new items are
     /// proposed to operators (`MEDCAB_REGULATION_FEED_URL`); `None`: none.
@@ -239,6 +242,11 @@ impl Settings {
         let max_document_bytes = problems.check(max_document_bytes_from_env());
         let document_quota = problems.check(document_quota_from_env());
         let activation_review = problems.check(activation_review_from_env());
+        let referral_expiry = problems.read(
+            "MEDCAB_REFERRAL_EXPIRY_DAYS",
+            days,
+            chrono::Duration::days(medcab_core::referrals::DEFAULT_EXPIRY_DAYS),
+        );
         let delivery = problems.check(DeliverySettings::from_env());
         let regulation_feed_url = problems.check(optional_url("MEDCAB_REGULATION_FEED_URL"));
         let regulation_feed_every = problems.read(
@@ -278,6 +286,7 @@ impl Settings {
                 max_document_bytes: max_document_bytes?,
                 document_quota: document_quota?,
                 activation_review: activation_review?,
+                referral_expiry: referral_expiry?,
                 delivery: delivery?,
                 regulation_feed_url: regulation_feed_url?,
                 regulation_feed_every: regulation_feed_every?,
@@ -316,6 +325,7 @@ impl Settings {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024,
             document_quota: Quota::default(),
             activation_review: chrono::Duration::hours(DEFAULT_ACTIVATION_REVIEW_HOURS),
+            referral_expiry: chrono::Duration::days(medcab_core::referrals::DEFAULT_EXPIRY_DAYS),
             delivery: DeliverySettings::default(),
             regulation_feed_url: None,
             regulation_feed_every: chrono::Duration::minutes(DEFAULT_REGULATION_FEED_MINUTES),
@@ -749,6 +759,18 @@ fn hours(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigErro
         _ => Err(malformed(
             name,
             format!("expected whole hours from 1 to 168, got {value:?}"),
+        )),
+    }
+}
+
+/// Whole days from 1 to a year (`MEDCAB_REFERRAL_EXPIRY_DAYS`).
+fn days(name: &'static str, value: &str) -> Result<chrono::Duration, ConfigError> {
+    let max = medcab_core::referrals::MAX_EXPIRY_DAYS;
+    match value.trim().parse::<i64>() {
+        Ok(days) if (1..=max).contains(&days) => Ok(chrono::Duration::days(days)),
+        _ => Err(malformed(
+            name,
+            format!("expected whole days from 1 to {max}, got {value:?}"),
         )),
     }
 }

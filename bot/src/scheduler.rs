@@ -113,6 +113,8 @@ pub struct Ticked {
     pub resets_applied: u64,
     /// Cards with personal data closed because their session ended.
     pub cards_closed: usize,
+    /// Referrals expired unanswered (`MEDCAB_REFERRAL_EXPIRY_DAYS`).
+    pub referrals_expired: usize,
 }
 
 /// The running scheduler.
@@ -239,7 +241,12 @@ async fn tick_locked(
     let purged = retention::run(db, now).await.context("retention")?.total();
     let mut withdrawn_qr = 0;
     let mut cards_closed = 0;
+    let mut referrals_expired = 0;
     if let Some(enrolments) = enrolments {
+        // The vault seals each expiry's version.
+        referrals_expired = expire_referrals(db, &enrolments.vault, now)
+            .await
+            .context("expiring referrals")?;
         withdrawn_qr = withdraw_qr_codes(db, enrolments, now)
             .await
             .context("withdrawing unused QR codes")?;
@@ -273,7 +280,22 @@ async fn tick_locked(
         skipped: false,
         resets_applied,
         cards_closed,
+        referrals_expired,
     })
+}
+
+/// Expires the referrals past their time, batch by batch (each batch its
+/// own transaction, rows held by another instance skipped).
+async fn expire_referrals(db: &PgPool, vault: &Vault, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    const BATCH: i64 = 100;
+    let mut total = 0;
+    loop {
+        let expired = medcab_core::referrals::expire_due(db, vault, now, BATCH).await?;
+        total += expired;
+        if i64::try_from(expired).unwrap_or(i64::MAX) < BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 /// Withdraws the QR codes left unused past their lifetime, batch by batch.

@@ -126,6 +126,8 @@ pub struct Services {
     pub document_quota: medcab_core::documents::Quota,
     /// The promised review times (`MEDCAB_ACTIVATION_REVIEW_HOURS`).
     pub review_deadlines: ReviewDeadlines,
+    /// How long a referral waits for an answer (`MEDCAB_REFERRAL_EXPIRY_DAYS`).
+    pub referral_expiry: chrono::Duration,
     /// The hours periodic accreditation asks for (`MEDCAB_PROGRAMME_MINIMUM_HOURS`).
     pub requirements: medcab_core::qualification::Requirements,
     /// The service's name and support contact, as users read them.
@@ -152,6 +154,7 @@ impl Services {
             max_document_bytes: settings.max_document_bytes,
             document_quota: settings.document_quota,
             review_deadlines: settings.review_deadlines(),
+            referral_expiry: settings.referral_expiry,
             requirements: settings.brand.requirements,
             brand: settings.brand.clone(),
             background: Background::default(),

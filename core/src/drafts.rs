@@ -39,6 +39,8 @@ pub enum Kind {
     HeldInput,
     /// /forget asked for the code; the next text is it (no data inside).
     Forget,
+    /// A referral being filled in («📨 Направления → ➕ Новое»).
+    Referral,
 }
 
 impl Kind {
@@ -51,6 +53,7 @@ impl Kind {
             Kind::ActivityReport => "activity_report",
             Kind::HeldInput => "held_input",
             Kind::Forget => "forget",
+            Kind::Referral => "referral",
         }
     }
 }

@@ -55,6 +55,15 @@ pub async fn forget(
     let mut tx = db.begin().await?;
     let had_consent = consent::in_force(db, user_id).await?.is_some();
     consent::withdraw(&mut tx, user_id, now).await?;
+    // Referrals the other side still holds stay with it (the rule is in
+    // `referrals`); before the account, whose deletion would unlink them
+    // without telling the other side.
+    crate::referrals::store::erase_party(&mut tx, vault, user_id, now)
+        .await
+        .map_err(|error| match error {
+            crate::referrals::ReferralError::Db(error) => error,
+            other => sqlx::Error::Protocol(format!("referrals: {other}")),
+        })?;
     // Documents, applications and login challenges go with the account
     // (ON DELETE CASCADE); history has no foreign key and goes explicitly.
     let deleted = sqlx::query!(
@@ -65,6 +74,7 @@ pub async fn forget(
     .await?
     .rows_affected();
     history::erase_owner(&mut tx, user_id).await?;
+    history::erase_actor(&mut tx, user_id).await?;
     notification_settings::erase(&mut tx, user_id).await?;
     // A private chat's id is its user's.
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;

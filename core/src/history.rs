@@ -34,6 +34,8 @@ pub enum Entity {
     /// The report on professional activity (`activity_report`; the
     /// entity's id is the owner's).
     ActivityReport,
+    /// A referral (`referrals`), in its sender's history.
+    Referral,
 }
 
 impl Entity {
@@ -45,6 +47,7 @@ impl Entity {
             Entity::Application => "application",
             Entity::Qualification => "qualification",
             Entity::ActivityReport => "activity_report",
+            Entity::Referral => "referral",
         }
     }
 
@@ -56,6 +59,7 @@ impl Entity {
             "application" => Some(Entity::Application),
             "qualification" => Some(Entity::Qualification),
             "activity_report" => Some(Entity::ActivityReport),
+            "referral" => Some(Entity::Referral),
             _ => None,
         }
     }
@@ -68,6 +72,10 @@ pub enum Actor {
     Practitioner(UserId),
     Operator(UserId),
     System,
+    /// Someone who has since used /forget, in a version of another
+    /// person's record (the receiver who declined a referral): that a
+    /// person did it is kept, not who.
+    Erased,
 }
 
 impl Actor {
@@ -76,13 +84,14 @@ impl Actor {
             Actor::Practitioner(_) => "practitioner",
             Actor::Operator(_) => "operator",
             Actor::System => "system",
+            Actor::Erased => "erased",
         }
     }
 
     fn id(self) -> Option<UserId> {
         match self {
             Actor::Practitioner(id) | Actor::Operator(id) => Some(id),
-            Actor::System => None,
+            Actor::System | Actor::Erased => None,
         }
     }
 
@@ -91,6 +100,7 @@ impl Actor {
             ("practitioner", Some(id)) => Some(Actor::Practitioner(id)),
             ("operator", Some(id)) => Some(Actor::Operator(id)),
             ("system", None) => Some(Actor::System),
+            ("erased", None) => Some(Actor::Erased),
             _ => None,
         }
     }
@@ -406,6 +416,20 @@ fn open_version(
     })
 }
 
+/// /forget: the person no longer names themselves as the actor of
+/// versions of others' records (they become [`Actor::Erased`]), inside the
+/// erasure's transaction. Returns how many versions changed.
+pub async fn erase_actor(tx: &mut PgConnection, user_id: UserId) -> Result<u64, sqlx::Error> {
+    let changed = sqlx::query!(
+        "UPDATE history SET actor_kind = 'erased', actor_id = NULL WHERE actor_id = $1",
+        user_id.get()
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(changed)
+}
+
 /// /forget: deletes every version of every record of the practitioner,
 /// inside the erasure's transaction. Returns how many versions went.
 pub async fn erase_owner(tx: &mut PgConnection, owner_id: UserId) -> Result<u64, sqlx::Error> {
@@ -483,6 +507,7 @@ mod tests {
             Actor::Practitioner(UserId::from_stored(5)),
             Actor::Operator(UserId::from_stored(6)),
             Actor::System,
+            Actor::Erased,
         ] {
             assert_eq!(Actor::from_row(actor.kind(), actor.id()), Some(actor));
         }

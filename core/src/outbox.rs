@@ -87,7 +87,8 @@ pub enum Settle {
 /// Whether a claimed row is sent, held or failed without a send: a kind
 /// this version does not know is held [`UNKNOWN_KIND_HOLD`]; a payload that
 /// does not parse fails; so does a recipient without consent in force
-/// (except operators' staff notices, [`Kind::FeedProposals`]), a chat
+/// (except operators' staff notices, [`Kind::FeedProposals`] and
+/// [`Kind::OrganisationReferral`]), a chat
 /// known unreachable, and a category switched off; a non-urgent row of a
 /// category quiet hours hold, in the recipient's quiet hours, is held
 /// until they end. Everything else is sent.
@@ -102,10 +103,10 @@ pub fn settle(row: &Claimed, now: DateTime<Utc>) -> Settle {
     if row.payload.is_none() {
         return Settle::Fail(UNREADABLE);
     }
-    if !row.consented && kind != Kind::FeedProposals {
+    if !row.consented && !matches!(kind, Kind::FeedProposals | Kind::OrganisationReferral) {
         // /forget committed after the row was written (or consent was never
-        // given). Operators' staff notices are not about them as
-        // practitioners.
+        // given). Operators' staff notices (the feed's proposals, their
+        // organisation's referrals) are not about them as practitioners.
         return Settle::Fail(NO_CONSENT);
     }
     if row.unreachable {
@@ -188,10 +189,16 @@ pub enum Kind {
     /// Something happened to the account's security (unlinked, a reset
     /// pending, a link refused): a text, no buttons, never held.
     SecurityNotice,
+    /// To a practitioner: a referral came, or one of theirs changed status
+    /// (`crate::referrals`), with a button to open it.
+    Referral,
+    /// To an organisation's operators: a referral to it came or was
+    /// cancelled, with a button to open it (behind the staff session).
+    OrganisationReferral,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::LoginConfirmation,
         Kind::ApplicationStatusChanged,
         Kind::FactorReset,
@@ -202,6 +209,8 @@ impl Kind {
         Kind::AccreditationExpiring,
         Kind::FeedProposals,
         Kind::SecurityNotice,
+        Kind::Referral,
+        Kind::OrganisationReferral,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -216,6 +225,8 @@ impl Kind {
             Kind::AccreditationExpiring => "accreditation_expiring",
             Kind::FeedProposals => "feed_proposals",
             Kind::SecurityNotice => "security_notice",
+            Kind::Referral => "referral",
+            Kind::OrganisationReferral => "organisation_referral",
         }
     }
 
@@ -231,6 +242,9 @@ impl Kind {
             }
             // An operator's own work, like a practitioner's applications.
             Kind::ApplicationStatusChanged | Kind::FeedProposals => Category::Status,
+            // One's own work: never switched off (a patient would be lost),
+            // held in quiet hours (emergency care is not arranged by chat).
+            Kind::Referral | Kind::OrganisationReferral => Category::Status,
             Kind::RegulatoryNotice => Category::Regulation,
             Kind::Inspection | Kind::InspectionReminder => Category::Inspections,
             Kind::DocumentExpiring | Kind::AccreditationExpiring => Category::Reminders,
@@ -246,7 +260,9 @@ impl Kind {
             | Kind::SecurityNotice
             | Kind::DocumentExpiring
             | Kind::AccreditationExpiring
-            | Kind::FeedProposals => Priority::Personal,
+            | Kind::FeedProposals
+            | Kind::Referral
+            | Kind::OrganisationReferral => Priority::Personal,
             Kind::RegulatoryNotice | Kind::Inspection | Kind::InspectionReminder => {
                 Priority::Broadcast
             }
@@ -318,6 +334,10 @@ pub struct Payload {
     /// ([`Kind::FactorReset`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor_reset: Option<i64>,
+    /// The referral the push's button opens ([`Kind::Referral`],
+    /// [`Kind::OrganisationReferral`]; re-checked when pressed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<i64>,
 }
 
 impl Payload {
@@ -327,6 +347,7 @@ impl Payload {
             push,
             login_challenge: None,
             factor_reset: None,
+            referral: None,
         }
     }
 
@@ -466,6 +487,22 @@ pub enum Push {
         #[serde(with = "wire::month")]
         filing: crate::qualification::CalendarMonth,
     },
+    /// A referral came: its number and urgency only (no patient, no
+    /// reason: the push shows on a locked screen).
+    #[serde(rename = "referral-received-push")]
+    ReferralReceived {
+        number: String,
+        #[serde(with = "wire::code")]
+        urgency: crate::referrals::Urgency,
+    },
+    /// A referral changed status (accepted, declined, cancelled, expired):
+    /// its number and the status; the reason is behind the second factor.
+    #[serde(rename = "referral-status-push")]
+    ReferralStatusChanged {
+        number: String,
+        #[serde(with = "wire::code")]
+        status: crate::referrals::Status,
+    },
 }
 
 /// Whom an inspection concerns and what it is.
@@ -600,7 +637,9 @@ mod wire {
             crate::applications::Status,
             crate::documents::DocumentKind,
             crate::inspections::InspectionKind,
-            crate::qualification::Stage
+            crate::qualification::Stage,
+            crate::referrals::Urgency,
+            crate::referrals::Status
         );
     }
 
@@ -1339,6 +1378,18 @@ mod tests {
                 modify(|row| row.consented = false)(claimed(Some(Kind::FeedProposals))),
                 day,
                 Settle::Send(Kind::FeedProposals),
+            ),
+            (
+                "no consent, an organisation's referral to its operator",
+                modify(|row| row.consented = false)(claimed(Some(Kind::OrganisationReferral))),
+                day,
+                Settle::Send(Kind::OrganisationReferral),
+            ),
+            (
+                "no consent, a practitioner's referral",
+                modify(|row| row.consented = false)(claimed(Some(Kind::Referral))),
+                day,
+                Settle::Fail(NO_CONSENT),
             ),
             (
                 "unreachable",

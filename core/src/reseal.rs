@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{CryptoError, RowKey, Vault};
 use crate::{
     accounts, applications, documents, drafts, history, login_confirmations, profile,
-    qualification, registry, second_factor,
+    qualification, referrals, registry, second_factor,
 };
 
 /// Rows rewritten per transaction: large enough that round trips stop
@@ -165,6 +165,15 @@ const TABLES: &[Table] = &[
         name: "login_challenges",
         key: Key::Uuid("id"),
         fields: &[login_confirmations::IP_FIELD],
+    },
+    Table {
+        name: "referrals",
+        key: Key::Id("id"),
+        fields: &[
+            referrals::REASON_FIELD,
+            referrals::PATIENT_REF_FIELD,
+            referrals::DECLINE_REASON_FIELD,
+        ],
     },
 ];
 
@@ -418,6 +427,7 @@ mod tests {
             "registry_entries.snils_index",
             "registry_entries.phone_index",
             "registry_entries.content_digest",
+            "registry_entries.surname_index",
             "accounts.phone_index",
             "accounts.snils_index",
             "documents.sha256",

@@ -57,6 +57,9 @@ pub enum Kind {
     /// An operator's right code opened a staff session (details: until
     /// when, and whether it completed the enrolment).
     StaffSessionOpened,
+    /// A practitioner opened a referral's card (details: the referral and
+    /// their side): every read of one is accounted for.
+    ReferralRead,
 }
 
 impl Kind {
@@ -84,6 +87,7 @@ impl Kind {
             Kind::LoginNumberMismatch => "login_number_mismatch",
             Kind::StaffCodeRefused => "staff_code_refused",
             Kind::StaffSessionOpened => "staff_session_opened",
+            Kind::ReferralRead => "referral_read",
         }
     }
 }

@@ -94,7 +94,7 @@ help =
     /cancel — stop the current action
     /help — this help
 
-    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing, and a staff member can confirm the records («🔎 Ask for a check»); «🗂 Portfolio» shows everything for filing in one list with statuses, and as one PDF; «📝 Activity report» is the report on professional activity part by part, a PDF draft and sending it for review (no patient data). A confirmed account's profile leads to «🏥 Organisation»: your organisation and its licence.
+    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing, and a staff member can confirm the records («🔎 Ask for a check»); «🗂 Portfolio» shows everything for filing in one list with statuses, and as one PDF; «📝 Activity report» is the report on professional activity part by part, a PDF draft and sending it for review (no patient data). A confirmed account's profile leads to «🏥 Organisation»: your organisation and its licence. «📨 Referrals» are electronic referrals to colleagues and organisations: incoming and outgoing, accepted or declined with a reason (no patient's name, diagnosis, policy or SNILS — only the case or card number in the clinic's system).
 
     The data you enter is stored protected. If something goes wrong, send /cancel and start again.
 
@@ -107,6 +107,7 @@ help-operator =
     /notices — proposed from the feed
     /inspection — schedule an inspection and tell the practitioners
     /inspections — scheduled inspections: view or cancel
+    /referrals — referrals to your organisation: accept or decline
 
 support-contact = Support: { $contact }
 

@@ -24,6 +24,7 @@ mod portfolio;
 mod profile;
 mod qualification;
 mod redelivery;
+mod referrals;
 mod reminders;
 mod report;
 mod review;

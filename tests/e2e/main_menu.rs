@@ -5,10 +5,11 @@ use crate::{en, ru};
 
 /// Only the sections that work: «Расписание» is not promised until it is
 /// built.
-const SECTIONS_RU: [&str; 6] = [
+const SECTIONS_RU: [&str; 7] = [
     "👤 Профиль",
     "📄 Документы",
     "📨 Мои заявки",
+    "📨 Направления",
     "🎓 НМО и аккредитация",
     "🔔 Уведомления",
     "🌐 Язык / Language",

@@ -7,7 +7,7 @@ use medcab_core::outbox::{InspectionFacts, InspectionScope, Kind, Payload, Push}
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::config::Brand;
-use crate::handlers::Action;
+use crate::handlers::{Action, RefAction};
 use crate::i18n::{Arg, Texts};
 
 /// The text of a row for its recipient (`t` carries their language and
@@ -132,6 +132,17 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
                 ("date", Shown::Text(reader.date(*date))),
             ],
         ),
+        Push::ReferralReceived { number, urgency } => (
+            "referral-received-push",
+            vec![
+                ("number", text(number)),
+                ("urgency", text(urgency.as_str())),
+            ],
+        ),
+        Push::ReferralStatusChanged { number, status } => (
+            "referral-status-push",
+            vec![("number", text(number)), ("status", text(status.as_str()))],
+        ),
         Push::AccreditationReminder {
             months,
             days,
@@ -230,6 +241,18 @@ pub fn keyboard(
                 ),
             ]]))
         }
+        // Opens the card: behind the second factor (a practitioner's) or
+        // the staff session (an operator's), and re-checked in core.
+        Kind::Referral | Kind::OrganisationReferral => {
+            let id = payload.referral?;
+            let action = match kind {
+                Kind::Referral => Action::Ref(RefAction::Open(id)),
+                _ => Action::OrgRef(RefAction::Open(id)),
+            };
+            Some(InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback(t.msg("referral-open-button"), action.encode()),
+            ]]))
+        }
         // The others only inform; the details are behind the second
         // factor, not in the push.
         _ => None,
@@ -319,6 +342,14 @@ mod tests {
                 stage: medcab_core::qualification::Stage::FilingMonth,
                 filing: medcab_core::qualification::CalendarMonth::of(date),
             },
+            Push::ReferralReceived {
+                number: "НП-2026-000001".to_owned(),
+                urgency: medcab_core::referrals::Urgency::Emergency,
+            },
+            Push::ReferralStatusChanged {
+                number: "НП-2026-000001".to_owned(),
+                status: medcab_core::referrals::Status::Declined,
+            },
         ];
         for push in &pushes {
             match push {
@@ -339,7 +370,9 @@ mod tests {
                 | Push::DocumentExpiring { .. }
                 | Push::AccreditationWindow { .. }
                 | Push::AccreditationExpiring { .. }
-                | Push::AccreditationReminder { .. } => {}
+                | Push::AccreditationReminder { .. }
+                | Push::ReferralReceived { .. }
+                | Push::ReferralStatusChanged { .. } => {}
             }
         }
         pushes
@@ -455,6 +488,12 @@ mod tests {
             json!({"key": "accreditation-reminder-push", "args": {
                 "months": 12, "days": 365, "date": "01.03.2027",
                 "stage": "collecting", "filing": "12.2026"}}),
+            json!({"key": "referral-received-push",
+                "args": {"number": "НП-2026-000001", "urgency": "emergency"},
+                "referral": 5}),
+            json!({"key": "referral-status-push",
+                "args": {"number": "НП-2026-000001", "status": "declined"},
+                "referral": 5}),
         ];
         assert_eq!(stored.len(), every_push().len(), "a row of every kind");
         for row in stored {

@@ -17,6 +17,7 @@ use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
 use super::qualification::{HoursAction, PortfolioAction, ReportAction};
+use super::referrals::RefAction;
 pub use super::review::OpAction;
 use super::settings::SetAction;
 
@@ -31,6 +32,7 @@ pub enum Section {
     Nmo,
     Notifications,
     Language,
+    Referrals,
 }
 
 impl Section {
@@ -45,6 +47,7 @@ impl Section {
             Section::Nmo => "nmo",
             Section::Notifications => "notifications",
             Section::Language => "language",
+            Section::Referrals => "referrals",
         }
     }
 
@@ -57,6 +60,7 @@ impl Section {
             "nmo" => Section::Nmo,
             "notifications" => Section::Notifications,
             "language" => Section::Language,
+            "referrals" => Section::Referrals,
             _ => return None,
         })
     }
@@ -106,6 +110,10 @@ pub enum Action {
     Report(ReportAction),
     /// An operator's button of /notice, /inspection and /notices.
     Bc(BcAction),
+    /// A practitioner's button of «📨 Направления».
+    Ref(RefAction),
+    /// An operator's button on their organisation's referrals (/referrals).
+    OrgRef(RefAction),
 }
 
 impl Action {
@@ -146,6 +154,8 @@ impl Action {
             Action::Accr(action) => format!("acr:{}", action.encode()),
             Action::Report(action) => format!("rep:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
+            Action::Ref(action) => format!("ref:{}", action.encode()),
+            Action::OrgRef(action) => format!("oref:{}", action.encode()),
         }
     }
 
@@ -199,6 +209,8 @@ impl Action {
             Some(("acr", rest)) => AccrAction::parse(rest).map(Action::Accr),
             Some(("rep", rest)) => ReportAction::parse(rest).map(Action::Report),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
+            Some(("ref", rest)) => RefAction::parse(rest).map(Action::Ref),
+            Some(("oref", rest)) => RefAction::parse(rest).map(Action::OrgRef),
             _ => None,
         }
     }
@@ -254,6 +266,8 @@ mod tests {
         actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
         actions.extend(ReportAction::examples().into_iter().map(Action::Report));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
+        actions.extend(RefAction::examples().into_iter().map(Action::Ref));
+        actions.extend(RefAction::examples().into_iter().map(Action::OrgRef));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");
@@ -327,6 +341,15 @@ mod tests {
             "acr:r:yes:m",
             "acr:r:y:x",
             "acr:r:n:m:1",
+            "ref:",
+            "ref:o:0",
+            "ref:o:-1",
+            "ref:in:01",
+            "ref:f:po:123",
+            "ref:f:po:10277001321950",
+            "ref:f:u:soon",
+            "ref:f:cr:surgery",
+            "oref:ok:1:2",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }

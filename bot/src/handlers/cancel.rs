@@ -81,6 +81,14 @@ pub async fn cancel(
         }
         _ => false,
     };
+    // The same for a referral being filled in.
+    let answering = matches!(state, State::Referral(_));
+    let dropped_referral = match state {
+        State::Referral(_) | State::Idle => {
+            super::referrals::form::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+        }
+        _ => false,
+    };
     // An operator's code asked for: the next message is not taken for it.
     let dropped_code =
         medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.stored()?).await?;
@@ -99,6 +107,7 @@ pub async fn cancel(
         || dropped_hours
         || dropped_report
         || dropped_profile
+        || dropped_referral
         || dropped_code
         || dropped_held;
     dialogue.exit().await?;

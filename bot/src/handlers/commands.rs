@@ -42,6 +42,8 @@ pub enum Command {
     Notices,
     /// Operators: the upcoming inspections, to cancel one.
     Inspections,
+    /// Operators: the referrals to their organisation.
+    Referrals,
 }
 
 /// The practitioners' command menu in one language.
@@ -69,6 +71,7 @@ pub fn staff_menu(t: Texts) -> Vec<BotCommand> {
         BotCommand::new("inspection", t.msg("command-inspection")),
         BotCommand::new("notices", t.msg("command-notices")),
         BotCommand::new("inspections", t.msg("command-inspections")),
+        BotCommand::new("referrals", t.msg("command-referrals")),
     ]);
     commands
 }

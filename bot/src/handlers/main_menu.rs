@@ -33,10 +33,11 @@ pub use super::actions::Section;
 
 impl Section {
     /// The menu's sections, in its order.
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Profile,
         Section::Documents,
         Section::Applications,
+        Section::Referrals,
         Section::Schedule,
         Section::Nmo,
         Section::Notifications,
@@ -47,10 +48,11 @@ impl Section {
     /// offered until it works (a menu promising what only says «в
     /// разработке» misleads a newcomer); its code still parses, for buttons
     /// of old menus left in chats.
-    pub const SHOWN: [Section; 6] = [
+    pub const SHOWN: [Section; 7] = [
         Section::Profile,
         Section::Documents,
         Section::Applications,
+        Section::Referrals,
         Section::Nmo,
         Section::Notifications,
         Section::Language,
@@ -65,6 +67,7 @@ impl Section {
             Section::Nmo => t.msg("menu-nmo"),
             Section::Notifications => t.msg("menu-notifications"),
             Section::Language => t.msg("menu-language"),
+            Section::Referrals => t.msg("menu-referrals"),
         }
     }
 
@@ -73,7 +76,11 @@ impl Section {
     fn holds_personal_data(self) -> bool {
         matches!(
             self,
-            Section::Profile | Section::Documents | Section::Applications | Section::Nmo
+            Section::Profile
+                | Section::Documents
+                | Section::Applications
+                | Section::Nmo
+                | Section::Referrals
         )
     }
 
@@ -86,7 +93,7 @@ impl Section {
             Section::Schedule => Some(t.msg("section-schedule")),
             Section::Nmo => Some(t.msg("section-nmo")),
             Section::Notifications => Some(t.msg("section-notifications")),
-            Section::Language => None,
+            Section::Language | Section::Referrals => None,
         }
     }
 }

@@ -28,6 +28,7 @@ mod privacy;
 mod profile;
 mod qualification;
 mod records;
+mod referrals;
 mod release;
 mod review;
 mod screen;
@@ -52,6 +53,7 @@ use teloxide::prelude::*;
 pub use actions::Action;
 pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
+pub use referrals::RefAction;
 
 use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;
@@ -101,6 +103,12 @@ pub enum State {
     /// An operator is writing a regulatory notice or an inspection; the
     /// answers so far ride along (public texts, not personal data).
     Broadcast(broadcast::Compose),
+    /// A question of «📨 Направления» is open: an answer of a new
+    /// referral (a draft in PostgreSQL), or a refusal's reason.
+    Referral(referrals::Question),
+    /// An operator was asked why they decline this referral to their
+    /// organisation.
+    ReferralNote { referral: i64 },
 }
 
 /// The route table: which conversation handles an update.
@@ -146,6 +154,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(review::routes())
         .branch(settings::routes())
         .branch(broadcast::routes())
+        .branch(referrals::staff::routes())
         .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
         .branch(Update::filter_message().branch(active_messages()))
         .branch(Update::filter_callback_query().branch(active_callbacks()))
@@ -208,12 +217,14 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(case![State::Education(question)].endpoint(education::receive))
         .branch(case![State::Hours(question)].endpoint(qualification::hours::receive))
         .branch(case![State::Report(asking)].endpoint(qualification::report::receive))
+        .branch(case![State::Referral(question)].endpoint(referrals::receive))
         // A draft whose position Redis lost: the message answers its question.
         .branch(unfinished::<profile::Form>().endpoint(profile::resume))
         .branch(unfinished::<documents::Draft>().endpoint(documents::resume))
         .branch(unfinished::<education::Form>().endpoint(education::resume))
         .branch(unfinished::<qualification::hours::Form>().endpoint(qualification::hours::resume))
         .branch(unfinished::<qualification::report::Form>().endpoint(qualification::report::resume))
+        .branch(unfinished::<referrals::Form>().endpoint(referrals::form::resume))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -246,7 +257,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Hours(action)].endpoint(qualification::hours::press))
         .branch(case![Action::Folio(action)].endpoint(qualification::portfolio::press))
         .branch(case![Action::Accr(action)].endpoint(accreditation::press))
-        .branch(case![Action::Report(action)].endpoint(qualification::report::press));
+        .branch(case![Action::Report(action)].endpoint(qualification::report::press))
+        .branch(case![Action::Ref(action)].endpoint(referrals::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)
@@ -269,6 +281,7 @@ async fn section_screen(
         Section::Applications => Some(applications::list_screen(t, db, services, user_id).await?),
         Section::Notifications => Some(settings::section_screen(t)),
         Section::Nmo => Some(qualification::section_screen(t)),
+        Section::Referrals => Some(referrals::section_screen(t, db, services, user_id).await?),
         _ => None,
     })
 }

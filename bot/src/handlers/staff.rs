@@ -70,6 +70,8 @@ pub(super) enum Then {
     Inspection,
     Notices,
     Inspections,
+    /// /referrals: an organisation's incoming referrals.
+    Referrals,
     /// A button was pressed: press it again.
     PressAgain,
     /// A typed answer was sent: send it again.
@@ -85,6 +87,7 @@ impl Then {
             Then::Inspection => "inspection",
             Then::Notices => "notices",
             Then::Inspections => "inspections",
+            Then::Referrals => "referrals",
             Then::PressAgain => "press",
             Then::SendAgain => "send",
         }
@@ -98,6 +101,7 @@ impl Then {
             Then::Inspection,
             Then::Notices,
             Then::Inspections,
+            Then::Referrals,
             Then::PressAgain,
             Then::SendAgain,
         ]
@@ -341,6 +345,9 @@ async fn receive_code(
         }
         Then::Notices => broadcast::notices_command(bot, msg, t, db, services).await,
         Then::Inspections => broadcast::inspections_command(bot, msg, t, db, services).await,
+        Then::Referrals => {
+            super::referrals::staff::command(bot, msg, dialogue, t, db, services).await
+        }
         Then::PressAgain | Then::SendAgain => Ok(()),
     }
 }

@@ -17,7 +17,8 @@
 //! - [`report`] — the report on professional activity: its parts, what an
 //!   answer may be, where the report stands;
 //! - [`patient_data`] — what in a text looks like a patient's СНИЛС,
-//!   policy or diagnosis code (the report refuses it).
+//!   policy or diagnosis code (the report refuses it); shared with the
+//!   referrals, it lives in `crate::patient_data` and is re-exported here.
 //!
 //! Beside the pure rules, the storage of the practitioner's records:
 //!
@@ -41,7 +42,7 @@ pub mod check;
 pub mod entry;
 pub mod gather;
 pub mod import;
-pub mod patient_data;
+pub use crate::patient_data;
 pub mod period;
 pub mod portfolio;
 pub mod progress;

@@ -268,6 +268,9 @@ struct Batch {
     accreditation_number: Vec<Option<String>>,
     accreditation_valid_until: Vec<Option<NaiveDate>>,
     content_digest: Vec<Vec<u8>>,
+    /// The surname's blind index, by which referrals find a receiver
+    /// (`referrals::search`).
+    surname_index: Vec<Option<Vec<u8>>>,
 }
 
 /// A keyed digest of everything an entry says, to tell an unchanged row on
@@ -320,6 +323,11 @@ impl Batch {
         // Sealed for the row's natural key (see `find_local`).
         let row = RowKey::bytes(&snils_index);
         self.content_digest.push(content_digest(vault, &entry));
+        self.surname_index
+            .push(crate::referrals::search::surname_index(
+                vault,
+                &entry.full_name,
+            ));
         self.snils_index.push(snils_index);
         self.snils
             .push(vault.seal_str(SEALED_SNILS, &row, entry.snils.digits()));
@@ -375,12 +383,13 @@ impl Batch {
                 snils_index, snils, full_name, birth_date, phone_index, phone,
                 specialty, position, organisation, region,
                 accreditation_number, accreditation_valid_until, content_digest,
-                organisation_inn, organisation_ogrn
+                organisation_inn, organisation_ogrn, surname_index
             )
             SELECT * FROM UNNEST(
                 $1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[],
                 $7::text[], $8::text[], $9::text[], $10::text[],
-                $11::text[], $12::date[], $13::bytea[], $14::text[], $15::text[]
+                $11::text[], $12::date[], $13::bytea[], $14::text[], $15::text[],
+                $16::bytea[]
             )
             ON CONFLICT (snils_index) DO UPDATE SET
                 snils = EXCLUDED.snils,
@@ -397,8 +406,12 @@ impl Batch {
                 content_digest = EXCLUDED.content_digest,
                 organisation_inn = EXCLUDED.organisation_inn,
                 organisation_ogrn = EXCLUDED.organisation_ogrn,
+                surname_index = EXCLUDED.surname_index,
                 updated_at = now()
+            -- A row imported before surnames were indexed is written once
+            -- more, to index it.
             WHERE registry_entries.content_digest IS DISTINCT FROM EXCLUDED.content_digest
+               OR registry_entries.surname_index IS NULL
             RETURNING (xmax = 0) AS "inserted!"
             "#,
             &batch.snils_index,
@@ -416,6 +429,7 @@ impl Batch {
             &batch.content_digest,
             &batch.organisation_inn as &[Option<String>],
             &batch.organisation_ogrn as &[Option<String>],
+            &batch.surname_index as &[Option<Vec<u8>>],
         )
         .fetch_all(&mut *tx)
         .await?;

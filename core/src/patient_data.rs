@@ -1,7 +1,9 @@
 //! What in a practitioner's text looks like a patient's data: the report
 //! on professional activity describes work, never a patient, and refuses
 //! an answer holding one of these (health data is a special category under
-//! 152-ФЗ; the report goes to an employer and a commission).
+//! 152-ФЗ; the report goes to an employer and a commission); a referral
+//! (`crate::referrals`) refuses them in its reason and its patient
+//! reference too, since the chat is no place for them.
 //!
 //! - **СНИЛС**: written in its own shape, `XXX-XXX-XXX YY` (hyphens or
 //!   spaces between the groups, a space or a hyphen before the check

@@ -1,0 +1,798 @@
+//! A new referral, question by question: whom to (a practitioner or an
+//! organisation, found by a search over the register), the reason in
+//! general words, the urgency, the kind of care, the patient's case or
+//! card number, then a summary card that sends it.
+//!
+//! ```text
+//! user: <presses ➕ Новое направление>
+//! bot:  Кому направить? [👤 Врачу] [🏥 Организации] [« Направления]
+//! user: <presses 👤 Врачу>
+//! bot:  Введите фамилию врача или часть названия организации… (не СНИЛС)
+//! user: Петров
+//! bot:  Найдено: [Петров Пётр Иванович — Хирургия, ГКБ № 1] … [« Направления]
+//! user: <presses Петров Пётр Иванович — Хирургия, ГКБ № 1>
+//! bot:  Причина направления — в общих словах. В направлении нет ФИО
+//!       пациента, диагноза, номера полиса и СНИЛС…
+//! user: Консультация: СНИЛС 112-233-445 95       (deleted from the chat)
+//! bot:  Похоже на СНИЛС пациента (***-***-*** 95): его в направлении быть
+//!       не должно. Напишите причину ещё раз…
+//! user: Консультация хирурга по поводу грыжи      (deleted from the chat)
+//! bot:  Срочность: [🔴 Экстренная] [🟠 Неотложная] [🟢 Плановая]
+//! user: <presses 🟢 Плановая>
+//! bot:  Вид помощи: [Консультация] [Обследование] [Госпитализация] …
+//! user: <presses Консультация>
+//! bot:  Номер истории болезни или карты пациента в МИС клиники…
+//! user: ИБ № 2026/1234                            (deleted from the chat)
+//! bot:  📨 Новое направление: кому, причина, срочность… [📨 Отправить]
+//!       [🗑 Удалить черновик]
+//! user: <presses 📨 Отправить>
+//! bot:  ✅ Направление НП-2026-000001 отправлено. [📤 Исходящие]
+//! ```
+//!
+//! Every answer is written at once to a sealed draft in PostgreSQL
+//! (`medcab_core::drafts`, kind `referral`, through
+//! `records::conversation`); Redis holds only which question is open, so a
+//! restart or a flush loses nothing typed, and after a lost position the
+//! next message answers the draft's question. The answers are checked by
+//! core (`referrals::Reason`, `PatientRef`, `search::Query`) as they come,
+//! and checked again when the referral is sent.
+
+use medcab_core::UserId;
+use medcab_core::accounts;
+use medcab_core::drafts::Kind as DraftKind;
+use medcab_core::history::Entity;
+use medcab_core::referrals::search::{self, Query, QueryProblem};
+use medcab_core::referrals::{
+    self, Care, Outgoing, PatientRef, Reason, ReferralError, To, Urgency,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::{RefAction, care_name, parse_page, problem_text, urgency_name};
+use crate::handlers::records;
+use crate::handlers::records::conversation::{self, Conversation};
+use crate::handlers::screen::{self, Screen, button};
+use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Services;
+use crate::user_ids::StoredId;
+
+/// A question of the section open for a typed answer (the position in
+/// Redis; the answers are the draft's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Question {
+    /// Whom to: the text to search for.
+    Search,
+    Reason,
+    PatientRef,
+    /// The reason for declining this referral (not part of the form).
+    DeclineReason {
+        referral: i64,
+    },
+}
+
+/// Whom the referral goes to, as the sender looks for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToKind {
+    Practitioner,
+    Organisation,
+}
+
+impl ToKind {
+    fn code(self) -> &'static str {
+        match self {
+            ToKind::Practitioner => "p",
+            ToKind::Organisation => "o",
+        }
+    }
+}
+
+/// The receiver picked: what is sent, and how the summary names it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Chosen {
+    Practitioner { registry_id: i64, label: String },
+    Organisation { ogrn: String, label: String },
+}
+
+/// Where the form is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    Search,
+    Reason,
+    Urgency,
+    Care,
+    PatientRef,
+    Summary,
+}
+
+/// A referral being filled in: the answers so far, a sealed draft.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Form {
+    to_kind: ToKind,
+    query: Option<String>,
+    to: Option<Chosen>,
+    reason: Option<String>,
+    urgency: Option<String>,
+    care: Option<String>,
+    patient_ref: Option<String>,
+    step: Step,
+}
+
+/// Without the answers: a draft may end up in a log.
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Form")
+            .field("to_kind", &self.to_kind)
+            .field("step", &self.step)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conversation for Form {
+    const KIND: DraftKind = DraftKind::Referral;
+
+    fn position(&self) -> Option<State> {
+        match self.step {
+            Step::Search => Some(State::Referral(Question::Search)),
+            Step::Reason => Some(State::Referral(Question::Reason)),
+            Step::PatientRef => Some(State::Referral(Question::PatientRef)),
+            Step::Urgency | Step::Care | Step::Summary => None,
+        }
+    }
+}
+
+impl Form {
+    fn new(to_kind: ToKind) -> Form {
+        Form {
+            to_kind,
+            query: None,
+            to: None,
+            reason: None,
+            urgency: None,
+            care: None,
+            patient_ref: None,
+            step: Step::Search,
+        }
+    }
+
+    /// Everything answered, parsed again (a draft is stored text).
+    fn outgoing(&self) -> Option<Outgoing> {
+        Some(Outgoing {
+            to: match self.to.as_ref()? {
+                Chosen::Practitioner { registry_id, .. } => To::Practitioner {
+                    registry_id: *registry_id,
+                },
+                Chosen::Organisation { ogrn, .. } => To::Organisation { ogrn: ogrn.clone() },
+            },
+            urgency: Urgency::parse(self.urgency.as_deref()?)?,
+            care: Care::parse(self.care.as_deref()?)?,
+            reason: Reason::parse(self.reason.as_deref()?).ok()?,
+            patient_ref: PatientRef::parse(self.patient_ref.as_deref()?).ok()?,
+        })
+    }
+}
+
+/// A button of the form, inside [`RefAction::Form`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAction {
+    New,
+    Resume,
+    Kind(ToKind),
+    /// Another page of the search's results.
+    Results(usize),
+    PickPractitioner(i64),
+    /// An ОГРН: thirteen digits, kept as a number so the action is `Copy`.
+    PickOrganisation(u64),
+    Urgency(Urgency),
+    Care(Care),
+    Send,
+    Discard,
+}
+
+impl FormAction {
+    pub fn encode(&self) -> String {
+        match self {
+            FormAction::New => "new".to_owned(),
+            FormAction::Resume => "resume".to_owned(),
+            FormAction::Kind(kind) => format!("k:{}", kind.code()),
+            FormAction::Results(page) => format!("r:{page}"),
+            FormAction::PickPractitioner(id) => format!("pp:{id}"),
+            FormAction::PickOrganisation(ogrn) => format!("po:{ogrn:013}"),
+            FormAction::Urgency(urgency) => format!("u:{}", urgency.as_str()),
+            FormAction::Care(care) => format!("cr:{}", care.as_str()),
+            FormAction::Send => "send".to_owned(),
+            FormAction::Discard => "drop".to_owned(),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<FormAction> {
+        match data.split_once(':') {
+            None => match data {
+                "new" => Some(FormAction::New),
+                "resume" => Some(FormAction::Resume),
+                "send" => Some(FormAction::Send),
+                "drop" => Some(FormAction::Discard),
+                _ => None,
+            },
+            Some(("k", "p")) => Some(FormAction::Kind(ToKind::Practitioner)),
+            Some(("k", "o")) => Some(FormAction::Kind(ToKind::Organisation)),
+            Some(("r", page)) => parse_page(page).map(FormAction::Results),
+            Some(("pp", id)) => records::parse_id(id).map(FormAction::PickPractitioner),
+            // Thirteen digits, as every ОГРН.
+            Some(("po", ogrn)) if ogrn.len() == 13 && ogrn.bytes().all(|b| b.is_ascii_digit()) => {
+                ogrn.parse().ok().map(FormAction::PickOrganisation)
+            }
+            Some(("u", code)) => Urgency::parse(code).map(FormAction::Urgency),
+            Some(("cr", code)) => Care::parse(code).map(FormAction::Care),
+            _ => None,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn examples() -> Vec<FormAction> {
+        let mut all = vec![
+            FormAction::New,
+            FormAction::Resume,
+            FormAction::Kind(ToKind::Practitioner),
+            FormAction::Kind(ToKind::Organisation),
+            FormAction::Results(0),
+            FormAction::Results(12),
+            FormAction::PickPractitioner(i64::MAX),
+            FormAction::PickOrganisation(1_027_700_132_195),
+            FormAction::Send,
+            FormAction::Discard,
+        ];
+        all.extend(Urgency::ALL.map(FormAction::Urgency));
+        all.extend(Care::ALL.map(FormAction::Care));
+        all
+    }
+}
+
+fn act(action: FormAction) -> Action {
+    Action::Ref(RefAction::Form(action))
+}
+
+fn back(t: Texts) -> InlineKeyboardButton {
+    button(t.msg("ref-back-to-section"), Action::Ref(RefAction::Menu))
+}
+
+/// Whether the practitioner left a referral unfinished.
+pub async fn has_draft(
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+) -> Result<bool, HandlerError> {
+    Ok(conversation::load::<Form>(db, services, user_id)
+        .await?
+        .is_some())
+}
+
+/// /cancel: gives up the referral being filled in, if one is. Whether
+/// there was one.
+pub async fn cancel_draft(
+    db: &PgPool,
+    user_id: UserId,
+    answering: bool,
+) -> Result<bool, HandlerError> {
+    conversation::cancel::<Form>(db, user_id, answering).await
+}
+
+// ---------------------------------------------------------------- screens
+
+/// The question the form is at, with the buttons that answer it.
+async fn question(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+    form: &Form,
+) -> Result<Screen, HandlerError> {
+    let mut rows = Vec::new();
+    let text = match form.step {
+        Step::Search => match &form.query {
+            Some(query) => return results(t, db, services, user_id, form, query, 0).await,
+            None => t.msg_with("ref-ask-search", [("kind", Arg::Text(form.to_kind.code()))]),
+        },
+        Step::Reason => t.msg("ref-ask-reason"),
+        Step::Urgency => {
+            rows.extend(Urgency::ALL.map(|urgency| {
+                vec![button(
+                    urgency_name(t, urgency),
+                    act(FormAction::Urgency(urgency)),
+                )]
+            }));
+            t.msg("ref-ask-urgency")
+        }
+        Step::Care => {
+            let buttons: Vec<_> = Care::ALL
+                .into_iter()
+                .map(|care| button(care_name(t, care), act(FormAction::Care(care))))
+                .collect();
+            rows.extend(buttons.chunks(2).map(<[_]>::to_vec));
+            t.msg("ref-ask-care")
+        }
+        Step::PatientRef => t.msg("ref-ask-patient"),
+        Step::Summary => return Ok(summary(t, form)),
+    };
+    rows.push(vec![back(t)]);
+    Ok(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    })
+}
+
+/// The search's results, a page, a button each.
+async fn results(
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+    form: &Form,
+    typed: &str,
+    page: usize,
+) -> Result<Screen, HandlerError> {
+    let again = t.msg_with("ref-ask-search", [("kind", Arg::Text(form.to_kind.code()))]);
+    let query = match Query::parse(typed) {
+        Ok(query) => query,
+        Err(problem) => {
+            return Ok(Screen {
+                text: format!("{}\n\n{again}", query_problem(t, problem)),
+                keyboard: InlineKeyboardMarkup::new([[back(t)]]),
+            });
+        }
+    };
+    let mut rows = Vec::new();
+    let (count, more) = match form.to_kind {
+        ToKind::Practitioner => {
+            let found = search::practitioners(db, &services.vault, &query, user_id, page).await?;
+            for hit in &found.items {
+                let label = practitioner_label(hit);
+                rows.push(vec![button(
+                    label,
+                    act(FormAction::PickPractitioner(hit.registry_id)),
+                )]);
+            }
+            (found.items.len(), found.more)
+        }
+        ToKind::Organisation => {
+            let found = search::organisations(db, &query, page).await?;
+            for hit in &found.items {
+                rows.push(vec![button(
+                    organisation_label(hit),
+                    act(FormAction::PickOrganisation(
+                        hit.ogrn.parse().unwrap_or_default(),
+                    )),
+                )]);
+            }
+            (found.items.len(), found.more)
+        }
+    };
+    let mut paging = Vec::new();
+    if page > 0 {
+        paging.push(button("◀".to_owned(), act(FormAction::Results(page - 1))));
+    }
+    if more {
+        paging.push(button("▶".to_owned(), act(FormAction::Results(page + 1))));
+    }
+    if !paging.is_empty() {
+        rows.push(paging);
+    }
+    rows.push(vec![back(t)]);
+    let text = if count == 0 && page == 0 {
+        format!("{}\n\n{again}", t.msg("ref-found-none"))
+    } else {
+        t.msg_with("ref-found", [("page", Arg::count(page + 1))])
+    };
+    Ok(Screen {
+        text,
+        keyboard: InlineKeyboardMarkup::new(rows),
+    })
+}
+
+/// A button's label is plain text, at most a phone's width or so.
+fn shortened(text: String) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let mut cut: String = text.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
+fn practitioner_label(hit: &search::Practitioner) -> String {
+    shortened(format!(
+        "{} — {}, {}",
+        hit.full_name, hit.specialty, hit.organisation
+    ))
+}
+
+fn organisation_label(hit: &search::Organisation) -> String {
+    match &hit.name {
+        Some(name) => shortened(format!("{name} (ОГРН {})", hit.ogrn)),
+        None => format!("ОГРН {}", hit.ogrn),
+    }
+}
+
+fn query_problem(t: Texts, problem: QueryProblem) -> String {
+    match problem {
+        QueryProblem::TooShort => t.msg_with(
+            "ref-search-too-short",
+            [("min", Arg::count(search::MIN_QUERY_CHARS))],
+        ),
+        QueryProblem::TooLong => t.msg_with(
+            "ref-search-too-long",
+            [("max", Arg::count(search::MAX_QUERY_CHARS))],
+        ),
+        QueryProblem::Snils => t.msg("ref-search-snils"),
+    }
+}
+
+fn summary(t: Texts, form: &Form) -> Screen {
+    let to = match &form.to {
+        Some(Chosen::Practitioner { label, .. } | Chosen::Organisation { label, .. }) => {
+            label.as_str()
+        }
+        None => "",
+    };
+    let urgency = form
+        .urgency
+        .as_deref()
+        .and_then(Urgency::parse)
+        .map(|u| urgency_name(t, u))
+        .unwrap_or_default();
+    let care = form
+        .care
+        .as_deref()
+        .and_then(Care::parse)
+        .map(|c| care_name(t, c))
+        .unwrap_or_default();
+    let text = t.msg_with(
+        "ref-summary",
+        [
+            ("to", Arg::Text(to)),
+            (
+                "reason",
+                Arg::Text(form.reason.as_deref().unwrap_or_default()),
+            ),
+            ("urgency", Arg::Text(&urgency)),
+            ("care", Arg::Text(&care)),
+            (
+                "patient",
+                Arg::Text(form.patient_ref.as_deref().unwrap_or_default()),
+            ),
+        ],
+    );
+    let keyboard = InlineKeyboardMarkup::new([
+        vec![button(t.msg("ref-send"), act(FormAction::Send))],
+        vec![button(t.msg("ref-discard"), act(FormAction::Discard))],
+        vec![back(t)],
+    ]);
+    Screen { text, keyboard }
+}
+
+// ---------------------------------------------------------------- buttons
+
+#[allow(clippy::too_many_arguments)]
+pub async fn press(
+    bot: Bot,
+    query: CallbackQuery,
+    action: FormAction,
+    dialogue: ChatDialogue,
+    _state: State,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = query.from.stored()?;
+    let now = services.clock.now();
+    let loaded = conversation::load::<Form>(&db, &services, user_id).await?;
+    match action {
+        FormAction::New => {
+            screen::answer(&bot, &query).await?;
+            if !accounts::is_confirmed(&db, user_id).await? {
+                let screen = Screen {
+                    text: t.msg("ref-sender-not-confirmed"),
+                    keyboard: InlineKeyboardMarkup::new([[back(t)]]),
+                };
+                return screen::replace(&bot, &query, screen).await;
+            }
+            let keyboard = InlineKeyboardMarkup::new([
+                vec![
+                    button(
+                        t.msg("ref-to-practitioner"),
+                        act(FormAction::Kind(ToKind::Practitioner)),
+                    ),
+                    button(
+                        t.msg("ref-to-organisation"),
+                        act(FormAction::Kind(ToKind::Organisation)),
+                    ),
+                ],
+                vec![back(t)],
+            ]);
+            let text = t.msg("ref-ask-kind");
+            screen::replace(&bot, &query, Screen { text, keyboard }).await
+        }
+        FormAction::Kind(kind) => {
+            screen::answer(&bot, &query).await?;
+            // A new referral replaces an unfinished one.
+            let form = Form::new(kind);
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::Resume => {
+            let Some(form) = loaded else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            conversation::restore(&dialogue, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::Results(page) => {
+            let Some(form) = loaded.filter(|form| form.step == Step::Search) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            let Some(typed) = form.query.clone() else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            let screen = results(t, &db, &services, user_id, &form, &typed, page).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::PickPractitioner(registry_id) => {
+            let Some(mut form) = loaded
+                .filter(|form| form.step == Step::Search && form.to_kind == ToKind::Practitioner)
+            else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            let Some(hit) =
+                search::practitioner(&db, &services.vault, registry_id, user_id).await?
+            else {
+                // No such receiver (a forged id, or one no longer confirmed).
+                records::record_forged(&db, user_id, Entity::Referral, registry_id, now).await?;
+                return screen::answer_with(&bot, &query, t.msg("ref-receiver-unknown")).await;
+            };
+            screen::answer(&bot, &query).await?;
+            form.to = Some(Chosen::Practitioner {
+                registry_id,
+                label: practitioner_label(&hit),
+            });
+            form.step = Step::Reason;
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::PickOrganisation(ogrn) => {
+            let ogrn = format!("{ogrn:013}");
+            let Some(mut form) = loaded
+                .filter(|form| form.step == Step::Search && form.to_kind == ToKind::Organisation)
+            else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            let Some(hit) = search::organisation(&db, &ogrn).await? else {
+                let id = ogrn.parse().unwrap_or_default();
+                records::record_forged(&db, user_id, Entity::Referral, id, now).await?;
+                return screen::answer_with(&bot, &query, t.msg("ref-receiver-unknown")).await;
+            };
+            screen::answer(&bot, &query).await?;
+            form.to = Some(Chosen::Organisation {
+                ogrn,
+                label: organisation_label(&hit),
+            });
+            form.step = Step::Reason;
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::Urgency(urgency) => {
+            let Some(mut form) = loaded.filter(|form| form.step == Step::Urgency) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            form.urgency = Some(urgency.as_str().to_owned());
+            form.step = Step::Care;
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::Care(care) => {
+            let Some(mut form) = loaded.filter(|form| form.step == Step::Care) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            form.care = Some(care.as_str().to_owned());
+            form.step = Step::PatientRef;
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
+        FormAction::Send => {
+            let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            let Some(outgoing) = form.outgoing() else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            let sent = referrals::send(
+                &db,
+                &services.vault,
+                user_id,
+                &outgoing,
+                services.referral_expiry,
+                now,
+            )
+            .await;
+            match sent {
+                Ok(referral) => {
+                    screen::answer(&bot, &query).await?;
+                    conversation::discard::<Form>(&db, user_id).await?;
+                    dialogue.exit().await?;
+                    let text = t.msg_with(
+                        "ref-sent",
+                        [
+                            ("number", Arg::Text(&referral.number)),
+                            ("until", Arg::Text(&t.date_time(referral.expires_at))),
+                        ],
+                    );
+                    let keyboard = InlineKeyboardMarkup::new([
+                        vec![button(
+                            t.msg("ref-outgoing"),
+                            Action::Ref(RefAction::Outgoing(0)),
+                        )],
+                        vec![back(t)],
+                    ]);
+                    screen::replace(&bot, &query, Screen { text, keyboard }).await
+                }
+                Err(ReferralError::UnknownReceiver | ReferralError::ToSelf) => {
+                    screen::answer(&bot, &query).await?;
+                    // Back to the search: the receiver is to be picked again.
+                    let mut form = form;
+                    form.to = None;
+                    form.query = None;
+                    form.step = Step::Search;
+                    conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+                    let asked = question(t, &db, &services, user_id, &form).await?;
+                    let text = format!("{}\n\n{}", t.msg("ref-receiver-unknown"), asked.text);
+                    let screen = Screen {
+                        text,
+                        keyboard: asked.keyboard,
+                    };
+                    screen::replace(&bot, &query, screen).await
+                }
+                Err(ReferralError::SenderNotConfirmed) => {
+                    screen::answer_with(&bot, &query, t.msg("ref-sender-not-confirmed")).await
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+        FormAction::Discard => {
+            screen::answer(&bot, &query).await?;
+            conversation::discard::<Form>(&db, user_id).await?;
+            dialogue.exit().await?;
+            let screen = super::section_screen(t, &db, &services, user_id).await?;
+            let text = format!("{}\n\n{}", t.msg("ref-discarded"), screen.text);
+            screen::replace(
+                &bot,
+                &query,
+                Screen {
+                    text,
+                    keyboard: screen.keyboard,
+                },
+            )
+            .await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- messages
+
+/// A typed answer to the form's open question.
+pub async fn receive(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    question: Question,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = msg.chat.id.stored()?;
+    let Some(mut form) = conversation::load::<Form>(&db, &services, user_id).await? else {
+        // Given up meanwhile (another device): back to the section.
+        dialogue.exit().await?;
+        let screen = super::section_screen(t, &db, &services, user_id).await?;
+        return screen::show(&bot, msg.chat.id, screen).await;
+    };
+    // The question open is the one in Redis.
+    form.step = match question {
+        Question::Search => Step::Search,
+        Question::Reason => Step::Reason,
+        Question::PatientRef => Step::PatientRef,
+        Question::DeclineReason { .. } => return Ok(()),
+    };
+    answer(&bot, &msg, &dialogue, t, &db, &services, user_id, form).await
+}
+
+/// A message after a lost position, taken as the answer to the question
+/// the draft is at.
+pub async fn resume(
+    bot: Bot,
+    msg: Message,
+    dialogue: ChatDialogue,
+    form: Form,
+    t: Texts,
+    db: PgPool,
+    services: Services,
+) -> HandlerResult {
+    let user_id = msg.chat.id.stored()?;
+    answer(&bot, &msg, &dialogue, t, &db, &services, user_id, form).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    bot: &Bot,
+    msg: &Message,
+    dialogue: &ChatDialogue,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+    mut form: Form,
+) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        return screen::say(bot, msg.chat.id, t.msg("ref-text-expected")).await;
+    };
+    match form.step {
+        Step::Search => {
+            // A name or an organisation: no personal value, kept in chat.
+            form.query = Some(text.to_owned());
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let screen = results(t, db, services, user_id, &form, text, 0).await?;
+            screen::show(bot, msg.chat.id, screen).await
+        }
+        Step::Reason | Step::PatientRef => {
+            // Health-related free text: off the chat once read, refused or
+            // kept (sealed in the draft).
+            code_entry::forget_message(bot, msg).await;
+            let parsed = if form.step == Step::Reason {
+                Reason::parse(text).map(|reason| {
+                    form.reason = Some(reason.as_str().to_owned());
+                    Step::Urgency
+                })
+            } else {
+                PatientRef::parse(text).map(|reference| {
+                    form.patient_ref = Some(reference.as_str().to_owned());
+                    Step::Summary
+                })
+            };
+            match parsed {
+                Ok(next) => {
+                    form.step = next;
+                    conversation::keep(db, services, dialogue, user_id, &form).await?;
+                    let screen = question(t, db, services, user_id, &form).await?;
+                    screen::show(bot, msg.chat.id, screen).await
+                }
+                Err(problem) => {
+                    // Nothing answered before is lost; the question stays.
+                    conversation::restore(dialogue, &form).await?;
+                    let asked = question(t, db, services, user_id, &form).await?;
+                    let text = format!("{}\n\n{}", problem_text(t, &problem), asked.text);
+                    let screen = Screen {
+                        text,
+                        keyboard: asked.keyboard,
+                    };
+                    screen::show(bot, msg.chat.id, screen).await
+                }
+            }
+        }
+        // A question answered by buttons: the text is no answer.
+        Step::Urgency | Step::Care | Step::Summary => {
+            let screen = question(t, db, services, user_id, &form).await?;
+            screen::show(bot, msg.chat.id, screen).await
+        }
+    }
+}
