@@ -34,6 +34,8 @@ pub enum Entity {
     /// The report on professional activity (`activity_report`; the
     /// entity's id is the owner's).
     ActivityReport,
+    /// A slot or a shift of the schedule (`schedule::store`).
+    ScheduleSlot,
 }
 
 impl Entity {
@@ -45,6 +47,7 @@ impl Entity {
             Entity::Application => "application",
             Entity::Qualification => "qualification",
             Entity::ActivityReport => "activity_report",
+            Entity::ScheduleSlot => "schedule_slot",
         }
     }
 
@@ -56,6 +59,7 @@ impl Entity {
             "application" => Some(Entity::Application),
             "qualification" => Some(Entity::Qualification),
             "activity_report" => Some(Entity::ActivityReport),
+            "schedule_slot" => Some(Entity::ScheduleSlot),
             _ => None,
         }
     }

@@ -158,6 +158,21 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
                 ("year", Shown::Text(filing.year().to_string())),
             ],
         ),
+        Push::ScheduleChanged {
+            changes,
+            first,
+            overridden,
+        } => (
+            "schedule-changed-push",
+            vec![
+                ("changes", Shown::Number(*changes)),
+                (
+                    "first",
+                    Shown::Text(first.map(|day| reader.date(day)).unwrap_or_default()),
+                ),
+                ("overridden", Shown::Number(*overridden)),
+            ],
+        ),
     }
 }
 
@@ -319,6 +334,16 @@ mod tests {
                 stage: medcab_core::qualification::Stage::FilingMonth,
                 filing: medcab_core::qualification::CalendarMonth::of(date),
             },
+            Push::ScheduleChanged {
+                changes: 2,
+                first: Some(date),
+                overridden: 1,
+            },
+            Push::ScheduleChanged {
+                changes: 0,
+                first: None,
+                overridden: 1,
+            },
         ];
         for push in &pushes {
             match push {
@@ -339,7 +364,8 @@ mod tests {
                 | Push::DocumentExpiring { .. }
                 | Push::AccreditationWindow { .. }
                 | Push::AccreditationExpiring { .. }
-                | Push::AccreditationReminder { .. } => {}
+                | Push::AccreditationReminder { .. }
+                | Push::ScheduleChanged { .. } => {}
             }
         }
         pushes
