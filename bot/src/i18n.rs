@@ -39,6 +39,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/portfolio.ftl"),
             include_str!("../../locales/ru/organisation.ftl"),
             include_str!("../../locales/ru/report.ftl"),
+            include_str!("../../locales/ru/schedule.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -61,6 +62,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/portfolio.ftl"),
             include_str!("../../locales/en/organisation.ftl"),
             include_str!("../../locales/en/report.ftl"),
+            include_str!("../../locales/en/schedule.ftl"),
         ],
     }
 }

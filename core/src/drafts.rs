@@ -34,6 +34,8 @@ pub enum Kind {
     /// Which part of the report on professional activity is being asked
     /// (the answers themselves are `activity_report`'s, saved at once).
     ActivityReport,
+    /// A slot of the schedule being added or moved («Расписание»).
+    Schedule,
     /// An answer or a press that came while the second-factor session was
     /// closed, kept until the code opens it (the bot's step-up gate).
     HeldInput,
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Education => "education",
             Kind::Qualification => "qualification",
             Kind::ActivityReport => "activity_report",
+            Kind::Schedule => "schedule",
             Kind::HeldInput => "held_input",
             Kind::Forget => "forget",
         }

@@ -52,12 +52,6 @@ section-applications =
     Applications for account activation, periodic accreditation, certificates and extracts — with their review status.
 
     { section-coming-soon }
-section-schedule =
-    <b>🗓 Schedule</b>
-
-    Your shifts and appointments.
-
-    { section-coming-soon }
 section-nmo =
     <b>🎓 CME and portfolio</b>
 

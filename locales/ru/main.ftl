@@ -52,12 +52,6 @@ section-applications =
     Заявки на активацию кабинета, периодическую аккредитацию, справки и выписки — с текущим статусом рассмотрения.
 
     { section-coming-soon }
-section-schedule =
-    <b>🗓 Расписание</b>
-
-    Ваши смены и приёмы.
-
-    { section-coming-soon }
 section-nmo =
     <b>🎓 НМО и портфолио</b>
 

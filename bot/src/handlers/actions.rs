@@ -17,6 +17,7 @@ use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
 use super::qualification::{HoursAction, PortfolioAction, ReportAction};
+use super::schedule::SchedAction;
 pub use super::review::OpAction;
 use super::settings::SetAction;
 
@@ -106,6 +107,8 @@ pub enum Action {
     Report(ReportAction),
     /// An operator's button of /notice, /inspection and /notices.
     Bc(BcAction),
+    /// A button of «🗓 Расписание».
+    Sched(SchedAction),
 }
 
 impl Action {
@@ -146,6 +149,7 @@ impl Action {
             Action::Accr(action) => format!("acr:{}", action.encode()),
             Action::Report(action) => format!("rep:{}", action.encode()),
             Action::Bc(action) => format!("bc:{}", action.encode()),
+            Action::Sched(action) => format!("sc:{}", action.encode()),
         }
     }
 
@@ -199,6 +203,7 @@ impl Action {
             Some(("acr", rest)) => AccrAction::parse(rest).map(Action::Accr),
             Some(("rep", rest)) => ReportAction::parse(rest).map(Action::Report),
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
+            Some(("sc", rest)) => SchedAction::parse(rest).map(Action::Sched),
             _ => None,
         }
     }
@@ -254,6 +259,7 @@ mod tests {
         actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
         actions.extend(ReportAction::examples().into_iter().map(Action::Report));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
+        actions.extend(SchedAction::examples().into_iter().map(Action::Sched));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");

@@ -43,14 +43,13 @@ impl Section {
         Section::Language,
     ];
 
-    /// The sections the menu offers: those built. «Расписание» is not
-    /// offered until it works (a menu promising what only says «в
-    /// разработке» misleads a newcomer); its code still parses, for buttons
-    /// of old menus left in chats.
-    pub const SHOWN: [Section; 6] = [
+    /// The sections the menu offers: those built (a menu promising what
+    /// only says «в разработке» misleads a newcomer).
+    pub const SHOWN: [Section; 7] = [
         Section::Profile,
         Section::Documents,
         Section::Applications,
+        Section::Schedule,
         Section::Nmo,
         Section::Notifications,
         Section::Language,
@@ -73,7 +72,11 @@ impl Section {
     fn holds_personal_data(self) -> bool {
         matches!(
             self,
-            Section::Profile | Section::Documents | Section::Applications | Section::Nmo
+            Section::Profile
+                | Section::Documents
+                | Section::Applications
+                | Section::Schedule
+                | Section::Nmo
         )
     }
 
@@ -83,10 +86,10 @@ impl Section {
             Section::Profile => Some(t.msg("section-profile")),
             Section::Documents => Some(t.msg("section-documents")),
             Section::Applications => Some(t.msg("section-applications")),
-            Section::Schedule => Some(t.msg("section-schedule")),
             Section::Nmo => Some(t.msg("section-nmo")),
             Section::Notifications => Some(t.msg("section-notifications")),
-            Section::Language => None,
+            // Built: its screen is `handlers::section_screen`'s.
+            Section::Schedule | Section::Language => None,
         }
     }
 }

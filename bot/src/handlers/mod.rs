@@ -30,6 +30,8 @@ mod qualification;
 mod records;
 mod release;
 mod review;
+// Public to the crate for the calendar feed, which words its events.
+pub(crate) mod schedule;
 mod screen;
 mod settings;
 mod staff;
@@ -98,6 +100,9 @@ pub enum State {
     ResetNote { request: i64 },
     /// /settings asked for custom quiet hours (`ЧЧ:ММ–ЧЧ:ММ`).
     QuietHours,
+    /// A slot's start, end or place is asked («🗓 Расписание»; the answers
+    /// are a draft in PostgreSQL).
+    Schedule(schedule::Question),
     /// An operator is writing a regulatory notice or an inspection; the
     /// answers so far ride along (public texts, not personal data).
     Broadcast(broadcast::Compose),
@@ -208,12 +213,14 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(case![State::Education(question)].endpoint(education::receive))
         .branch(case![State::Hours(question)].endpoint(qualification::hours::receive))
         .branch(case![State::Report(asking)].endpoint(qualification::report::receive))
+        .branch(case![State::Schedule(question)].endpoint(schedule::edit::receive))
         // A draft whose position Redis lost: the message answers its question.
         .branch(unfinished::<profile::Form>().endpoint(profile::resume))
         .branch(unfinished::<documents::Draft>().endpoint(documents::resume))
         .branch(unfinished::<education::Form>().endpoint(education::resume))
         .branch(unfinished::<qualification::hours::Form>().endpoint(qualification::hours::resume))
         .branch(unfinished::<qualification::report::Form>().endpoint(qualification::report::resume))
+        .branch(unfinished::<schedule::Form>().endpoint(schedule::edit::resume))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -246,7 +253,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Hours(action)].endpoint(qualification::hours::press))
         .branch(case![Action::Folio(action)].endpoint(qualification::portfolio::press))
         .branch(case![Action::Accr(action)].endpoint(accreditation::press))
-        .branch(case![Action::Report(action)].endpoint(qualification::report::press));
+        .branch(case![Action::Report(action)].endpoint(qualification::report::press))
+        .branch(case![Action::Sched(action)].endpoint(schedule::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)
@@ -269,6 +277,7 @@ async fn section_screen(
         Section::Applications => Some(applications::list_screen(t, db, services, user_id).await?),
         Section::Notifications => Some(settings::section_screen(t)),
         Section::Nmo => Some(qualification::section_screen(t)),
+        Section::Schedule => Some(schedule::section_screen(t, db, services, user_id).await?),
         _ => None,
     })
 }

@@ -34,7 +34,7 @@ use super::main_menu::{self, Section};
 use super::screen::{self, Screen};
 use super::{
     Action, ChatDialogue, HandlerError, HandlerResult, State, applications, code_entry, documents,
-    education, profile, qualification, records,
+    education, profile, qualification, records, schedule,
 };
 use crate::i18n::Texts;
 use crate::startup::Services;
@@ -83,12 +83,14 @@ fn section_of(state: &State, input: &Input) -> Section {
             Some(Action::Hours(_) | Action::Folio(_) | Action::Report(_) | Action::Accr(_)) => {
                 return Section::Nmo;
             }
+            Some(Action::Sched(_)) => return Section::Schedule,
             _ => {}
         }
     }
     match state {
         State::AddingDocument(_) => Section::Documents,
         State::Hours(_) | State::Report(_) => Section::Nmo,
+        State::Schedule(_) => Section::Schedule,
         _ => Section::Profile,
     }
 }
@@ -103,6 +105,7 @@ fn is_personal(state: &State) -> bool {
             | State::Education(_)
             | State::Hours(_)
             | State::Report(_)
+            | State::Schedule(_)
     )
 }
 
@@ -154,6 +157,7 @@ pub async fn closed_for_press(
             | Action::Folio(_)
             | Action::Report(_)
             | Action::Accr(_)
+            | Action::Sched(_)
     ) {
         return None;
     }
@@ -321,6 +325,9 @@ async fn carry_out(
                     qualification::report::receive(bot, msg, dialogue, asking, t, db, services)
                         .await
                 }
+                State::Schedule(question) => {
+                    schedule::edit::receive(bot, msg, dialogue, question, t, db, services).await
+                }
                 // A draft's answer after a lost position.
                 _ => {
                     use records::conversation::unfinished;
@@ -347,6 +354,11 @@ async fn carry_out(
                     {
                         use qualification::report::resume;
                         return resume(bot, msg, dialogue, form, t, db, services).await;
+                    }
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<schedule::Form>(m, s, d, v).await {
+                        return schedule::edit::resume(bot, msg, dialogue, form, t, db, services)
+                            .await;
                     }
                     let menu = main_menu::menu(t, t.msg("menu-title"));
                     screen::show(&bot, msg.chat.id, menu).await
@@ -382,6 +394,9 @@ async fn carry_out(
                 }
                 Some(Action::Accr(action)) => {
                     super::accreditation::press(bot, query, action, t, db, services).await
+                }
+                Some(Action::Sched(action)) => {
+                    schedule::press(bot, query, action, dialogue, t, db, services).await
                 }
                 _ => {
                     let menu = main_menu::menu(t, t.msg("menu-title"));
