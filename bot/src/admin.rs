@@ -354,8 +354,9 @@ pub struct ImportScheduleArgs {
 }
 
 fn parse_zone(text: &str) -> Result<chrono_tz::Tz, String> {
-    text.parse()
-        .map_err(|_| format!("{text:?} is not a time zone: give an IANA name such as Europe/Moscow"))
+    text.parse().map_err(|_| {
+        format!("{text:?} is not a time zone: give an IANA name such as Europe/Moscow")
+    })
 }
 
 #[derive(Debug, Args)]
@@ -732,7 +733,11 @@ async fn import_schedule(path: &Path, zone: chrono_tz::Tz) -> anyhow::Result<()>
         )?;
     }
     writeln!(out, "cancelled: {}", report.cancelled)?;
-    writeln!(out, "overridden: {} (practitioners' own changes)", report.overridden)?;
+    writeln!(
+        out,
+        "overridden: {} (practitioners' own changes)",
+        report.overridden
+    )?;
     writeln!(out, "notified: {}", report.notified)?;
     let summary = ImportReport {
         inserted: report.inserted,

@@ -67,7 +67,10 @@ async fn serve(State(feed): State<Feed>, Path(file): Path<String>) -> Response {
     }
 }
 
-async fn calendar_of(feed: &Feed, file: &str) -> Result<Option<String>, Box<dyn std::error::Error>> {
+async fn calendar_of(
+    feed: &Feed,
+    file: &str,
+) -> Result<Option<String>, Box<dyn std::error::Error>> {
     // The whole segment is looked up when it is not `….ics`: the same work
     // as for a token that exists nowhere.
     let token = file.strip_suffix(".ics").unwrap_or(file);

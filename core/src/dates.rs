@@ -300,11 +300,17 @@ mod tests {
         assert_eq!(parse_time("09:05"), Ok(hm(9, 5)));
         assert_eq!(parse_time(" 9.05 "), Ok(hm(9, 5)));
         assert_eq!(parse_time("0:00"), Ok(hm(0, 0)));
-        for shape in ["", "9", "9:5", "09:005", "09-05", "утро", "+9:05", "09:05:00"] {
+        for shape in [
+            "", "9", "9:5", "09:005", "09-05", "утро", "+9:05", "09:05:00",
+        ] {
             assert_eq!(parse_time(shape), Err(DateTimeError::Shape), "{shape:?}");
         }
         for no_such in ["24:00", "25:00", "09:60"] {
-            assert_eq!(parse_time(no_such), Err(DateTimeError::NoSuchTime), "{no_such:?}");
+            assert_eq!(
+                parse_time(no_such),
+                Err(DateTimeError::NoSuchTime),
+                "{no_such:?}"
+            );
         }
         assert_eq!(
             parse_date_time(" 07.12.2026   9:00 "),
@@ -318,8 +324,17 @@ mod tests {
             parse_date_time("07.12.2026 25:00"),
             Err(DateTimeError::NoSuchTime)
         );
-        for shape in ["07.12.2026", "07.12.2026 09:00 10:00", "2026-12-07 09:00", "09:00"] {
-            assert_eq!(parse_date_time(shape), Err(DateTimeError::Shape), "{shape:?}");
+        for shape in [
+            "07.12.2026",
+            "07.12.2026 09:00 10:00",
+            "2026-12-07 09:00",
+            "09:00",
+        ] {
+            assert_eq!(
+                parse_date_time(shape),
+                Err(DateTimeError::Shape),
+                "{shape:?}"
+            );
         }
     }
 

@@ -315,10 +315,7 @@ impl Category {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Category::Inspections
-                | Category::Regulation
-                | Category::Reminders
-                | Category::Schedule
+            Category::Inspections | Category::Regulation | Category::Reminders | Category::Schedule
         )
     }
 

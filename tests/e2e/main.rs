@@ -27,6 +27,7 @@ mod redelivery;
 mod reminders;
 mod report;
 mod review;
+mod schedule;
 mod settings;
 mod staff;
 mod step_up;

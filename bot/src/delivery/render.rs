@@ -171,6 +171,11 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
                     Shown::Text(first.map(|day| reader.date(day)).unwrap_or_default()),
                 ),
                 ("overridden", Shown::Number(*overridden)),
+                ("any_changes", text(if *changes > 0 { "yes" } else { "no" })),
+                (
+                    "any_overridden",
+                    text(if *overridden > 0 { "yes" } else { "no" }),
+                ),
             ],
         ),
     }

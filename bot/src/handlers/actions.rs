@@ -17,8 +17,8 @@ use super::documents::DocAction;
 use super::education::EduAction;
 use super::profile::ProfileAction;
 use super::qualification::{HoursAction, PortfolioAction, ReportAction};
-use super::schedule::SchedAction;
 pub use super::review::OpAction;
+use super::schedule::SchedAction;
 use super::settings::SetAction;
 
 /// A section of the main menu, as buttons and positions name it. What

@@ -153,9 +153,7 @@ impl SetAction {
         match verb {
             "t" => {
                 let (code, on) = rest.split_once(':')?;
-                let category = CATEGORIES
-                    .into_iter()
-                .find(|c| category_code(*c) == code)?;
+                let category = CATEGORIES.into_iter().find(|c| category_code(*c) == code)?;
                 let on = match on {
                     "1" => true,
                     "0" => false,

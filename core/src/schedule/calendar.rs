@@ -172,7 +172,12 @@ mod tests {
                 long,
             ),
         ];
-        let text = ics("Расписание: Иванова", &slots, words, at("2026-12-05T10:00:00Z"));
+        let text = ics(
+            "Расписание: Иванова",
+            &slots,
+            words,
+            at("2026-12-05T10:00:00Z"),
+        );
 
         // Every line at most 75 octets, and each a whole UTF-8 text: no
         // character is split by a fold.
@@ -180,7 +185,12 @@ mod tests {
         let mut folded = 0;
         for line in bytes.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            assert!(line.len() <= 75, "{} octets: {:?}", line.len(), String::from_utf8_lossy(line));
+            assert!(
+                line.len() <= 75,
+                "{} octets: {:?}",
+                line.len(),
+                String::from_utf8_lossy(line)
+            );
             assert!(std::str::from_utf8(line).is_ok(), "a split character");
             folded += usize::from(line.first() == Some(&b' '));
         }
@@ -194,7 +204,10 @@ mod tests {
         let parsed: Calendar = text.parse().expect("the file parses");
         let events: Vec<&Event> = parsed.events().collect();
         assert_eq!(events.len(), 2);
-        assert_eq!(events[0].get_summary(), Some("Приём (первичный); кабинет, этаж"));
+        assert_eq!(
+            events[0].get_summary(),
+            Some("Приём (первичный); кабинет, этаж")
+        );
         assert_eq!(events[1].get_location(), Some(long));
         assert_eq!(
             events[0].get_uid(),
@@ -209,7 +222,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match events[1].get_end() {
-            Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, .. })) => {
+            Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone {
+                date_time, ..
+            })) => {
                 assert_eq!(date_time.to_string(), "2026-12-08 08:00:00");
             }
             other => panic!("{other:?}"),

@@ -102,10 +102,11 @@ pub async fn owner_of(
 
 /// /forget and revocation: the owner's token.
 pub(crate) async fn erase(tx: &mut PgConnection, owner: UserId) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query!("DELETE FROM calendar_feeds WHERE owner_id = $1", owner.get())
-            .execute(tx)
-            .await?
-            .rows_affected(),
+    Ok(sqlx::query!(
+        "DELETE FROM calendar_feeds WHERE owner_id = $1",
+        owner.get()
     )
+    .execute(tx)
+    .await?
+    .rows_affected())
 }

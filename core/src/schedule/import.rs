@@ -387,7 +387,14 @@ impl Outcome {
         let worth: Vec<_> = self
             .changes
             .iter()
-            .map(|(before, after, zone)| (rules::worth_a_push(now, *before, *after), *before, *after, *zone))
+            .map(|(before, after, zone)| {
+                (
+                    rules::worth_a_push(now, *before, *after),
+                    *before,
+                    *after,
+                    *zone,
+                )
+            })
             .filter(|(notice, ..)| *notice != Notice::None)
             .collect();
         if worth.is_empty() && self.overridden == 0 {
@@ -406,8 +413,12 @@ impl Outcome {
                 })
                 .min()
         };
-        let first = days(&mut worth.iter().map(|(_, before, after, zone)| (*before, *after, *zone)))
-            .or_else(|| days(&mut self.changes.iter().copied()));
+        let first = days(
+            &mut worth
+                .iter()
+                .map(|(_, before, after, zone)| (*before, *after, *zone)),
+        )
+        .or_else(|| days(&mut self.changes.iter().copied()));
         let kind = if soon {
             outbox::Kind::ScheduleChangedSoon
         } else {
@@ -461,10 +472,13 @@ async fn apply(
         match stored.remove(&row.key) {
             None => {
                 let uid = uid_of(&row.key);
-                let slot = store::insert(tx, vault, owner, &row.new, uid, Some(&row.key), now).await?;
+                let slot =
+                    store::insert(tx, vault, owner, &row.new, uid, Some(&row.key), now).await?;
                 store::version(tx, vault, &slot, system(Action::Created), now).await?;
                 outcome.inserted += 1;
-                outcome.changes.push((None, Some(row.new.span), row.new.zone));
+                outcome
+                    .changes
+                    .push((None, Some(row.new.span), row.new.zone));
             }
             Some(Stored { slot: before, .. }) => {
                 let after = store::Slot {
@@ -579,8 +593,9 @@ async fn clinic_slots(
     let mut found = Vec::with_capacity(rows.len());
     for row in rows {
         let corrupt = || ImportError::Store(StoreError::Corrupt);
-        let kind = SlotKind::from_columns(&row.kind, row.appointment.as_deref(), row.duty.as_deref())
-            .ok_or_else(corrupt)?;
+        let kind =
+            SlotKind::from_columns(&row.kind, row.appointment.as_deref(), row.duty.as_deref())
+                .ok_or_else(corrupt)?;
         let place = vault
             .open_str(store::PLACE_FIELD, &RowKey::id(row.id), &row.place)
             .map_err(StoreError::from)?;
@@ -685,7 +700,13 @@ impl Columns {
             .map_or(column.name(), String::as_str)
     }
 
-    fn row(&self, record: &csv::ByteRecord, line: u64, zone: Tz, year: i32) -> Result<Parsed, String> {
+    fn row(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        zone: Tz,
+        year: i32,
+    ) -> Result<Parsed, String> {
         if record.len() != self.fields.len() {
             return Err(format!(
                 "expected {} fields, found {}",
@@ -713,7 +734,10 @@ impl Columns {
             None => {
                 problems.push(named(
                     Column::Kind,
-                    format!("{:?} is not a kind; write приём or дежурство", get(Column::Kind)),
+                    format!(
+                        "{:?} is not a kind; write приём or дежурство",
+                        get(Column::Kind)
+                    ),
                 ));
                 None
             }
@@ -731,7 +755,10 @@ impl Columns {
                 } else {
                     "первичный, повторный, профосмотр, на дому, телемедицина or empty"
                 };
-                problems.push(named(Column::Detail, format!("{detail:?} is not a type; write {expected}")));
+                problems.push(named(
+                    Column::Detail,
+                    format!("{detail:?} is not a type; write {expected}"),
+                ));
             }
             kind
         });
@@ -749,7 +776,9 @@ impl Columns {
                 Err(_) => {
                     problems.push(named(
                         Column::TimeZone,
-                        format!("{name:?} is not a time zone (an IANA name: Europe/Moscow, Asia/Omsk)"),
+                        format!(
+                            "{name:?} is not a time zone (an IANA name: Europe/Moscow, Asia/Omsk)"
+                        ),
                     ));
                     None
                 }
@@ -789,7 +818,9 @@ impl Columns {
             _ => None,
         };
         match (snils, kind, span, zone, place) {
-            (Some(snils), Some(kind), Some(span), Some(zone), Some(place)) if problems.is_empty() => {
+            (Some(snils), Some(kind), Some(span), Some(zone), Some(place))
+                if problems.is_empty() =>
+            {
                 Ok(Parsed {
                     line,
                     snils,

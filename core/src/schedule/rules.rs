@@ -122,8 +122,12 @@ impl Duty {
     pub fn from_clinic(text: &str) -> Option<Duty> {
         let text = text.trim().to_lowercase();
         Duty::parse(&text).or(match text.as_str() {
-            "" | "на месте" | "в стационаре" | "очно" | "очное" => Some(Duty::OnSite),
-            "на дому" | "на связи" | "по вызову" | "надомное" => Some(Duty::OnCall),
+            "" | "на месте" | "в стационаре" | "очно" | "очное" => {
+                Some(Duty::OnSite)
+            }
+            "на дому" | "на связи" | "по вызову" | "надомное" => {
+                Some(Duty::OnCall)
+            }
             _ => None,
         })
     }
@@ -434,7 +438,10 @@ mod tests {
             conflicts(inside, [(1, nine), (2, half_past), (3, inside)]),
             [1, 3]
         );
-        assert_eq!(Span::new(at("2026-12-07T06:00:00Z"), at("2026-12-07T06:00:00Z")), None);
+        assert_eq!(
+            Span::new(at("2026-12-07T06:00:00Z"), at("2026-12-07T06:00:00Z")),
+            None
+        );
     }
 
     #[test]
@@ -444,9 +451,17 @@ mod tests {
         assert_eq!(night.start(), at("2026-12-07T17:00:00Z"));
         assert_eq!(night.end(), at("2026-12-08T05:00:00Z"));
         assert!(crosses_midnight(MOSCOW, night));
-        assert_eq!(day_of(MOSCOW, night), NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
+        assert_eq!(
+            day_of(MOSCOW, night),
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+        );
         // A whole day: 08:00 to 08:00.
-        let day = span_of(true, local("07.12.2026 08:00"), TypedEnd::Time(hm(8, 0)), MOSCOW);
+        let day = span_of(
+            true,
+            local("07.12.2026 08:00"),
+            TypedEnd::Time(hm(8, 0)),
+            MOSCOW,
+        );
         assert_eq!(day.unwrap().length(), Duration::hours(24));
 
         let morning = local("07.12.2026 10:00");
@@ -466,15 +481,30 @@ mod tests {
     fn an_end_written_with_its_date_before_the_start_is_refused_for_a_shift_too() {
         let evening = local("07.12.2026 20:00");
         assert_eq!(
-            span_of(true, evening, TypedEnd::At(local("06.12.2026 08:00")), MOSCOW),
+            span_of(
+                true,
+                evening,
+                TypedEnd::At(local("06.12.2026 08:00")),
+                MOSCOW
+            ),
             Err(SpanProblem::EndBeforeStart)
         );
         assert_eq!(
-            span_of(true, evening, TypedEnd::At(local("09.12.2026 20:00")), MOSCOW),
+            span_of(
+                true,
+                evening,
+                TypedEnd::At(local("09.12.2026 20:00")),
+                MOSCOW
+            ),
             Err(SpanProblem::TooLong)
         );
         assert_eq!(
-            span_of(false, local("07.12.2026 08:00"), TypedEnd::At(local("07.12.2026 21:00")), MOSCOW),
+            span_of(
+                false,
+                local("07.12.2026 08:00"),
+                TypedEnd::At(local("07.12.2026 21:00")),
+                MOSCOW
+            ),
             Err(SpanProblem::TooLong)
         );
     }
@@ -491,7 +521,12 @@ mod tests {
         assert_eq!(omsk.start(), at("2026-12-07T03:00:00Z"));
         // Berlin skips 02:00–03:00 on the last Sunday of March.
         assert_eq!(
-            span_of(true, local("29.03.2026 02:30"), TypedEnd::Time(hm(8, 0)), Tz::Europe__Berlin),
+            span_of(
+                true,
+                local("29.03.2026 02:30"),
+                TypedEnd::Time(hm(8, 0)),
+                Tz::Europe__Berlin
+            ),
             Err(SpanProblem::NoSuchLocalTime)
         );
         assert!(has_fixed_offset(MOSCOW, 2026) && has_fixed_offset(Tz::Asia__Kamchatka, 2026));
@@ -508,11 +543,20 @@ mod tests {
         assert_eq!(worth_a_push(now, None, Some(tomorrow)), Notice::Soon);
         assert_eq!(worth_a_push(now, Some(tomorrow), None), Notice::Soon);
         assert_eq!(worth_a_push(now, Some(next_week), None), Notice::Later);
-        assert_eq!(worth_a_push(now, Some(next_month), Some(tomorrow)), Notice::Soon);
-        assert_eq!(worth_a_push(now, Some(tomorrow), Some(next_month)), Notice::Soon);
+        assert_eq!(
+            worth_a_push(now, Some(next_month), Some(tomorrow)),
+            Notice::Soon
+        );
+        assert_eq!(
+            worth_a_push(now, Some(tomorrow), Some(next_month)),
+            Notice::Soon
+        );
         assert_eq!(worth_a_push(now, None, Some(next_month)), Notice::None);
         assert_eq!(worth_a_push(now, Some(past), None), Notice::None);
-        assert_eq!(worth_a_push(now, Some(next_week), Some(next_week)), Notice::None);
+        assert_eq!(
+            worth_a_push(now, Some(next_week), Some(next_week)),
+            Notice::None
+        );
         // The fourteenth day's edge: a slot starting just inside is told.
         let edge = span("2026-12-21T08:59:00Z", "2026-12-21T09:30:00Z");
         assert_eq!(worth_a_push(now, None, Some(edge)), Notice::Later);
@@ -530,16 +574,28 @@ mod tests {
 
     #[test]
     fn kinds_are_read_as_clinics_write_them() {
-        assert_eq!(AppointmentKind::from_clinic("Первичный приём"), Some(AppointmentKind::Primary));
-        assert_eq!(AppointmentKind::from_clinic(""), Some(AppointmentKind::General));
-        assert_eq!(AppointmentKind::from_clinic("ТМК"), Some(AppointmentKind::Telemedicine));
+        assert_eq!(
+            AppointmentKind::from_clinic("Первичный приём"),
+            Some(AppointmentKind::Primary)
+        );
+        assert_eq!(
+            AppointmentKind::from_clinic(""),
+            Some(AppointmentKind::General)
+        );
+        assert_eq!(
+            AppointmentKind::from_clinic("ТМК"),
+            Some(AppointmentKind::Telemedicine)
+        );
         assert_eq!(AppointmentKind::from_clinic("вебинар"), None);
         assert_eq!(Duty::from_clinic("На дому"), Some(Duty::OnCall));
         assert_eq!(Duty::from_clinic("в стационаре"), Some(Duty::OnSite));
         assert_eq!(Duty::from_clinic("в отпуске"), None);
         for kind in AppointmentKind::ALL {
             let slot = SlotKind::Appointment(kind);
-            assert_eq!(SlotKind::from_columns(slot.code(), Some(slot.detail()), None), Some(slot));
+            assert_eq!(
+                SlotKind::from_columns(slot.code(), Some(slot.detail()), None),
+                Some(slot)
+            );
         }
     }
 

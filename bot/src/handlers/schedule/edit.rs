@@ -68,6 +68,9 @@ pub struct Form {
     /// As typed, checked already.
     pub start: Option<String>,
     pub end: Option<String>,
+    /// A new slot's room or department, once given.
+    #[serde(default)]
+    pub place: Option<String>,
 }
 
 impl Conversation for Form {
@@ -94,10 +97,19 @@ pub fn add_screen(t: Texts) -> Screen {
         text: t.msg("schedule-add-title"),
         keyboard: InlineKeyboardMarkup::new([
             vec![
-                button(t.msg("schedule-add-appointment"), act(SchedAction::AddShift(false))),
-                button(t.msg("schedule-add-shift"), act(SchedAction::AddShift(true))),
+                button(
+                    t.msg("schedule-add-appointment"),
+                    act(SchedAction::AddShift(false)),
+                ),
+                button(
+                    t.msg("schedule-add-shift"),
+                    act(SchedAction::AddShift(true)),
+                ),
             ],
-            vec![button(t.msg("schedule-back"), Action::Open(crate::handlers::actions::Section::Schedule))],
+            vec![button(
+                t.msg("schedule-back"),
+                Action::Open(crate::handlers::actions::Section::Schedule),
+            )],
         ]),
     }
 }
@@ -166,6 +178,7 @@ pub async fn start_add(
         question: Question::Start,
         start: None,
         end: None,
+        place: None,
     };
     conversation::keep(db, services, dialogue, query.from.stored()?, &form).await?;
     screen::replace(bot, query, question_screen(t, &form, None)).await
@@ -187,6 +200,7 @@ pub async fn start_move(
         question: Question::Start,
         start: None,
         end: None,
+        place: None,
     };
     conversation::keep(db, services, dialogue, query.from.stored()?, &form).await?;
     let now = t.msg_with(
@@ -325,9 +339,20 @@ async fn answer(
             match form.moving {
                 Some(id) => {
                     let now = services.clock.now();
-                    let moved = store::move_slot(&db, &services.vault, user_id, id, span, now).await;
-                    finish(&bot, chat_id, &dialogue, t, &db, &services, form, moved, "schedule-moved")
-                        .await
+                    let moved =
+                        store::move_slot(&db, &services.vault, user_id, id, span, now).await;
+                    finish(
+                        &bot,
+                        chat_id,
+                        &dialogue,
+                        t,
+                        &db,
+                        &services,
+                        form,
+                        moved,
+                        "schedule-moved",
+                    )
+                    .await
                 }
                 None => {
                     form.question = Question::Place;
@@ -344,10 +369,14 @@ async fn answer(
                 }
                 Err(rules::PlaceProblem::TooLong) => {
                     let limit = Arg::count(rules::PLACE_MAX_CHARS);
-                    return refuse(&form, t.msg_with("schedule-place-too-long", [("chars", limit)]))
-                        .await;
+                    return refuse(
+                        &form,
+                        t.msg_with("schedule-place-too-long", [("chars", limit)]),
+                    )
+                    .await;
                 }
             };
+            form.place = Some(place.clone());
             let span = spans_of(&form, kind, zone);
             let Some(span) = span else {
                 form.question = Question::Start;
@@ -362,7 +391,18 @@ async fn answer(
             };
             let now = services.clock.now();
             let added = store::add(&db, &services.vault, user_id, &new, now).await;
-            finish(&bot, chat_id, &dialogue, t, &db, &services, form, added, "schedule-added").await
+            finish(
+                &bot,
+                chat_id,
+                &dialogue,
+                t,
+                &db,
+                &services,
+                form,
+                added,
+                "schedule-added",
+            )
+            .await
         }
     }
 }
@@ -442,7 +482,7 @@ async fn attempted_line(
             .await?
             .map(|slot| slot.place)
             .unwrap_or_default(),
-        None => String::new(),
+        None => form.place.clone().unwrap_or_default(),
     };
     let slot = store::Slot {
         id: 0,
@@ -461,7 +501,11 @@ async fn attempted_line(
 }
 
 /// /cancel: gives up a slot being added or moved.
-pub async fn cancel_draft(db: &PgPool, user_id: UserId, answering: bool) -> Result<bool, HandlerError> {
+pub async fn cancel_draft(
+    db: &PgPool,
+    user_id: UserId,
+    answering: bool,
+) -> Result<bool, HandlerError> {
     conversation::cancel::<Form>(db, user_id, answering).await
 }
 

@@ -93,7 +93,10 @@ pub async fn send_file(
         ],
     );
     let sent = bot
-        .send_document(chat_id, InputFile::memory(text.into_bytes()).file_name(file_name))
+        .send_document(
+            chat_id,
+            InputFile::memory(text.into_bytes()).file_name(file_name),
+        )
         .caption(caption)
         .parse_mode(ParseMode::Html)
         .await?;
@@ -114,13 +117,19 @@ pub async fn feed_screen(
     let text = t.msg_with(
         "schedule-feed-title",
         [
-            ("state", Arg::Text(if issued.is_some() { "on" } else { "off" })),
+            (
+                "state",
+                Arg::Text(if issued.is_some() { "on" } else { "off" }),
+            ),
             ("date", Arg::Text(&date)),
         ],
     );
     let mut rows = Vec::new();
     match issued {
-        None => rows.push(vec![button(t.msg("schedule-feed-new"), act(SchedAction::FeedNew))]),
+        None => rows.push(vec![button(
+            t.msg("schedule-feed-new"),
+            act(SchedAction::FeedNew),
+        )]),
         Some(_) => rows.push(vec![
             button(t.msg("schedule-feed-renew"), act(SchedAction::FeedNew)),
             button(t.msg("schedule-feed-off"), act(SchedAction::FeedOff)),
@@ -146,6 +155,7 @@ pub async fn new_feed(
 ) -> HandlerResult {
     let user_id = query.from.stored()?;
     let now = services.clock.now();
+    let renewed = feed::issued_at(db, user_id).await?.is_some();
     let token = feed::issue(db, &services.vault, user_id, now).await?;
     let url = format!("{}/calendar/{}.ics", services.public_url, token.as_str());
     // Not protected: the address is to be copied into the calendar app.
@@ -160,6 +170,17 @@ pub async fn new_feed(
     let session = session_files::Session::Practitioner;
     session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
     let screen = feed_screen(t, db, user_id).await?;
+    let screen = Screen {
+        text: format!(
+            "{}\n\n{}",
+            t.msg_with(
+                "schedule-feed-sent",
+                [("renewed", Arg::Text(if renewed { "yes" } else { "no" }))]
+            ),
+            screen.text
+        ),
+        keyboard: screen.keyboard,
+    };
     screen::replace(bot, query, screen).await
 }
 

@@ -49,7 +49,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::handlers::records::{self, parse_id, versions_text};
 use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -199,7 +199,9 @@ impl SchedAction {
             "h" => on_record(SchedAction::History),
             "ak" if second.is_none() => parse_kind(first).map(SchedAction::AddKind),
             "xw" if second.is_none() => Some(SchedAction::Export(Period::Week, parse_date(first)?)),
-            "xm" if second.is_none() => Some(SchedAction::Export(Period::Month, parse_date(first)?)),
+            "xm" if second.is_none() => {
+                Some(SchedAction::Export(Period::Month, parse_date(first)?))
+            }
             _ => None,
         }
     }
@@ -244,7 +246,9 @@ fn act(action: SchedAction) -> Action {
 /// The zone the practitioner's schedule is shown in: the organisation's
 /// (the slots imported last), else their own /settings zone.
 pub async fn schedule_zone(db: &PgPool, user_id: UserId, t: Texts) -> Result<Tz, HandlerError> {
-    Ok(store::zone_of(db, user_id).await?.unwrap_or(t.reader().zone))
+    Ok(store::zone_of(db, user_id)
+        .await?
+        .unwrap_or(t.reader().zone))
 }
 
 fn today_in(zone: Tz, now: DateTime<Utc>) -> NaiveDate {
@@ -330,7 +334,10 @@ pub fn slot_line(t: Texts, slot: &store::Slot, number: Option<usize>) -> String 
     let line = t.msg_with(
         "schedule-line",
         [
-            ("shift", Arg::Text(if slot.kind.is_shift() { "yes" } else { "no" })),
+            (
+                "shift",
+                Arg::Text(if slot.kind.is_shift() { "yes" } else { "no" }),
+            ),
             ("times", Arg::Text(&times(t, slot))),
             ("place", Arg::Text(&shortened(&slot.place, PLACE_CHARS))),
             ("detail", Arg::Text(slot.kind.detail())),
@@ -351,7 +358,10 @@ pub fn slot_with_day(t: Texts, slot: &store::Slot) -> String {
 /// What a calendar event says of a slot, in the reader's language.
 pub fn event_words(t: Texts, slot: &store::Slot) -> EventWords {
     EventWords {
-        summary: t.msg_with("schedule-event", [("detail", Arg::Text(slot.kind.detail()))]),
+        summary: t.msg_with(
+            "schedule-event",
+            [("detail", Arg::Text(slot.kind.detail()))],
+        ),
     }
 }
 
@@ -457,7 +467,10 @@ pub async fn day_screen(
             text.push_str("\n\n");
             text.push_str(&t.msg_with(
                 "schedule-page",
-                [("page", Arg::count(index + 1)), ("pages", Arg::count(pages))],
+                [
+                    ("page", Arg::count(index + 1)),
+                    ("pages", Arg::count(pages)),
+                ],
             ));
         }
     }
@@ -482,21 +495,33 @@ pub async fn day_screen(
     }
     let day = |date: NaiveDate| act(SchedAction::Day(date, 0));
     let mut moves = vec![button(
-        t.msg_with("schedule-prev-day", [("date", Arg::Text(&short_date(date - Duration::days(1))))]),
+        t.msg_with(
+            "schedule-prev-day",
+            [("date", Arg::Text(&short_date(date - Duration::days(1))))],
+        ),
         day(date - Duration::days(1)),
     )];
     if date != today {
         moves.push(button(t.msg("schedule-today"), day(today)));
     } else {
-        moves.push(button(t.msg("schedule-tomorrow"), day(today + Duration::days(1))));
+        moves.push(button(
+            t.msg("schedule-tomorrow"),
+            day(today + Duration::days(1)),
+        ));
     }
     moves.push(button(
-        t.msg_with("schedule-next-day", [("date", Arg::Text(&short_date(date + Duration::days(1))))]),
+        t.msg_with(
+            "schedule-next-day",
+            [("date", Arg::Text(&short_date(date + Duration::days(1))))],
+        ),
         day(date + Duration::days(1)),
     ));
     rows.push(moves);
     rows.push(vec![
-        button(t.msg("schedule-week"), act(SchedAction::Week(rules::week_of(date), 0))),
+        button(
+            t.msg("schedule-week"),
+            act(SchedAction::Week(rules::week_of(date), 0)),
+        ),
         button(t.msg("schedule-next-duty"), act(SchedAction::NextDuty)),
     ]);
     rows.push(vec![
@@ -567,7 +592,10 @@ pub async fn week_screen(
         text.push_str("\n\n");
         text.push_str(&t.msg_with(
             "schedule-page",
-            [("page", Arg::count(index + 1)), ("pages", Arg::count(pages))],
+            [
+                ("page", Arg::count(index + 1)),
+                ("pages", Arg::count(pages)),
+            ],
         ));
     }
     text.push_str("\n\n");
@@ -593,7 +621,10 @@ pub async fn week_screen(
         act(SchedAction::Week(monday - Duration::days(7), 0)),
     )];
     if monday != this_week {
-        moves.push(button(t.msg("schedule-this-week"), act(SchedAction::Week(this_week, 0))));
+        moves.push(button(
+            t.msg("schedule-this-week"),
+            act(SchedAction::Week(this_week, 0)),
+        ));
     }
     moves.push(button(
         t.msg("schedule-next-week"),
@@ -640,7 +671,10 @@ fn card_screen(t: Texts, slot: &store::Slot, heading: Option<String>) -> Screen 
         "schedule-card",
         [
             ("detail", Arg::Text(slot.kind.detail())),
-            ("shift", Arg::Text(if slot.kind.is_shift() { "yes" } else { "no" })),
+            (
+                "shift",
+                Arg::Text(if slot.kind.is_shift() { "yes" } else { "no" }),
+            ),
             ("day", Arg::Text(&day_text(t, day))),
             ("from", Arg::Text(&local.time(slot.span.start()))),
             ("until", Arg::Text(&until)),
@@ -654,7 +688,10 @@ fn card_screen(t: Texts, slot: &store::Slot, heading: Option<String>) -> Screen 
             button(t.msg("schedule-cancel"), act(SchedAction::Cancel(slot.id))),
         ],
         vec![
-            button(t.msg("schedule-history"), act(SchedAction::History(slot.id))),
+            button(
+                t.msg("schedule-history"),
+                act(SchedAction::History(slot.id)),
+            ),
             button(t.msg("schedule-back-day"), act(SchedAction::Day(day, 0))),
         ],
     ]);
@@ -743,7 +780,10 @@ pub async fn press(
                     [("slot", Arg::Text(&slot_with_day(t, &slot)))],
                 ),
                 keyboard: InlineKeyboardMarkup::new([[
-                    button(t.msg("schedule-cancel-yes"), act(SchedAction::CancelConfirmed(id))),
+                    button(
+                        t.msg("schedule-cancel-yes"),
+                        act(SchedAction::CancelConfirmed(id)),
+                    ),
                     button(t.msg("schedule-cancel-no"), act(SchedAction::Open(id))),
                 ]]),
             };
@@ -853,7 +893,9 @@ mod tests {
 
     #[test]
     fn zones_are_named_by_their_offset() {
-        let now = DateTime::parse_from_rfc3339("2026-12-07T09:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-12-07T09:00:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(offset_text(Tz::Europe__Moscow, now), "UTC+3");
         assert_eq!(offset_text(Tz::Asia__Kolkata, now), "UTC+5:30");
         assert_eq!(offset_text(Tz::America__New_York, now), "UTC\u{2212}5");
