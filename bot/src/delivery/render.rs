@@ -486,6 +486,10 @@ mod tests {
             json!({"key": "accreditation-reminder-push", "args": {
                 "months": 12, "days": 365, "date": "01.03.2027",
                 "stage": "collecting", "filing": "12.2026"}}),
+            json!({"key": "schedule-changed-push",
+                "args": {"changes": 2, "first": "01.03.2027", "overridden": 1}}),
+            json!({"key": "schedule-changed-push",
+                "args": {"changes": 0, "first": "", "overridden": 1}}),
         ];
         assert_eq!(stored.len(), every_push().len(), "a row of every kind");
         for row in stored {
