@@ -86,7 +86,7 @@ CREATE INDEX referrals_expiring ON referrals (expires_at) WHERE status = 'sent';
 ALTER TABLE history DROP CONSTRAINT history_entity_check;
 ALTER TABLE history ADD CONSTRAINT history_entity_check
     CHECK (entity IN ('profile', 'education', 'document', 'application', 'qualification',
-        'activity_report', 'referral'));
+        'activity_report', 'schedule_slot', 'referral'));
 ALTER TABLE history DROP CONSTRAINT history_actor_kind_check;
 ALTER TABLE history ADD CONSTRAINT history_actor_kind_check
     CHECK (actor_kind IN ('practitioner', 'operator', 'system', 'erased'));

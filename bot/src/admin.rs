@@ -116,6 +116,32 @@ pub enum AdminCommand {
     /// See docs/licences.md.
     #[command(verbatim_doc_comment)]
     ImportLicences(ImportRegistryArgs),
+    /// Load the clinic's schedule (appointment slots and duty shifts) from a
+    /// CSV export, for practitioners with a confirmed account.
+    ///
+    /// Needs DATABASE_URL and MEDCAB_DATA_KEY. Applies pending migrations
+    /// first. Columns are matched by name, in any order, in English or in
+    /// Russian:
+    ///
+    ///   snils      СНИЛС          required
+    ///   kind       Вид            required: приём or дежурство (appointment, shift)
+    ///   start      Начало         required: ДД.ММ.ГГГГ ЧЧ:ММ, the organisation's local time
+    ///   end        Окончание      required: ДД.ММ.ГГГГ ЧЧ:ММ, or ЧЧ:ММ (a shift's earlier time is the next day)
+    ///   place      Место          required: the room (приём) or the department (дежурство)
+    ///   type       Тип            optional: первичный, повторный, профосмотр, на дому, телемедицина (приём); на месте, на дому (дежурство)
+    ///   slot_id    Код            optional: the clinic's own id of the slot, to follow it when it moves
+    ///   time_zone  Часовой пояс   optional: an IANA name (Europe/Moscow); else --time-zone
+    ///
+    /// Separated by ',' or ';'; UTF-8 (with or without a byte order mark) or
+    /// Windows-1251. Bad rows are skipped and listed as "line N: reason";
+    /// two rows of one practitioner that overlap are both refused, each
+    /// naming the other's line. The file replaces the period it covers
+    /// (its first to its last day) for the practitioners it names; a
+    /// practitioner's own changes there give way to it, and they are told.
+    ///
+    /// See docs/schedule-import.md.
+    #[command(verbatim_doc_comment)]
+    ImportSchedule(ImportScheduleArgs),
     /// Make a Telegram user an operator: they review applications (/review)
     /// and approve second-factor resets (/resets) in the bot.
     ///
@@ -332,6 +358,23 @@ pub struct UnlinkArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ImportScheduleArgs {
+    /// The CSV file to import.
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// The organisation's time zone, an IANA name, for rows without a
+    /// time_zone column (one without daylight saving time: Russia's).
+    #[arg(long, value_name = "ZONE", default_value = "Europe/Moscow", value_parser = parse_zone)]
+    pub time_zone: chrono_tz::Tz,
+}
+
+fn parse_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse().map_err(|_| {
+        format!("{text:?} is not a time zone: give an IANA name such as Europe/Moscow")
+    })
+}
+
+#[derive(Debug, Args)]
 pub struct ImportRegistryArgs {
     /// The CSV file to import.
     #[arg(value_name = "FILE.csv")]
@@ -343,6 +386,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::ImportRegistry(args) => import_registry(&args.file).await,
         AdminCommand::ImportEducation(args) => import_education(&args.file).await,
         AdminCommand::ImportLicences(args) => import_licences(&args.file).await,
+        AdminCommand::ImportSchedule(args) => import_schedule(&args.file, args.time_zone).await,
         AdminCommand::GrantOperator(args) => {
             grant_operator(args.operator.telegram_id, args.organisation).await
         }
@@ -667,6 +711,51 @@ async fn import_licences(path: &Path) -> anyhow::Result<()> {
     let report = result.with_context(|| format!("cannot import {}", path.display()))?;
 
     let mut out = std::io::stdout().lock();
+    let summary = ImportReport {
+        inserted: report.inserted,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        skipped: report.skipped,
+    };
+    write_summary(&mut out, &summary)?;
+    out.flush()?;
+    Ok(())
+}
+
+async fn import_schedule(path: &Path, zone: chrono_tz::Tz) -> anyhow::Result<()> {
+    // Settings first: a missing one is exit code 2 before anything is read.
+    let database = DatabaseSettings::from_env()?;
+    let vault = Vault::with_keys(&config::data_keys_from_env()?);
+
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let db = startup::connect_database(&database.url).await?;
+
+    let progress = progress_bar(size);
+    let now = Clock::system().now();
+    let result = medcab_core::schedule::import::import_csv(&db, &vault, file, zone, now, |bytes| {
+        progress.set_position(bytes)
+    })
+    .await;
+    progress.finish_and_clear();
+    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
+
+    let mut out = std::io::stdout().lock();
+    if let Some((from, until)) = report.period {
+        writeln!(
+            out,
+            "period:   {} – {}",
+            medcab_core::dates::date_text(from),
+            medcab_core::dates::date_text(until)
+        )?;
+    }
+    writeln!(out, "cancelled: {}", report.cancelled)?;
+    writeln!(
+        out,
+        "overridden: {} (practitioners' own changes)",
+        report.overridden
+    )?;
+    writeln!(out, "notified: {}", report.notified)?;
     let summary = ImportReport {
         inserted: report.inserted,
         updated: report.updated,

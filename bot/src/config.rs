@@ -125,6 +125,10 @@ pub struct Settings {
     /// index key; see [`data_keys_from_env`].
     pub data_keys: DataKeys,
     pub http_addr: SocketAddr,
+    /// Where people reach the HTTP server from outside, behind TLS
+    /// (`MEDCAB_PUBLIC_URL`): the start of a calendar subscription's
+    /// address. `None`: `http://` and `MEDCAB_HTTP_ADDR`.
+    pub public_url: Option<Url>,
     /// The HTTP register of medical workers; `None`: the imported table.
     pub registry_url: Option<Url>,
     pub registry_token: Option<String>,
@@ -219,6 +223,7 @@ impl Settings {
                 .unwrap_or(DEFAULT_HTTP_ADDR),
         ));
         let registry_url = problems.check(optional_url("MEDCAB_REGISTRY_URL"));
+        let public_url = problems.check(optional_url("MEDCAB_PUBLIC_URL"));
         let (session, staff) = (SessionLimits::default(), StaffLimits::default());
         let session_idle = problems.read("MEDCAB_SESSION_IDLE_MINUTES", minutes, session.idle);
         let session_max = problems.read("MEDCAB_SESSION_MAX_HOURS", hours, session.max);
@@ -266,6 +271,7 @@ impl Settings {
                 redis_prefix: redis_prefix?,
                 data_keys: data_keys?,
                 http_addr: http_addr?,
+                public_url: public_url?,
                 registry_url: registry_url?,
                 registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
                 factor: FactorPolicy {
@@ -317,6 +323,7 @@ impl Settings {
             http_addr: DEFAULT_HTTP_ADDR
                 .parse()
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            public_url: None,
             registry_url: None,
             registry_token: None,
             factor: FactorPolicy::default(),

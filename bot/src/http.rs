@@ -75,6 +75,12 @@ impl HttpServer {
             .route("/readyz", get(ready))
             .with_state(Probes { db, redis });
         if let Some(api) = api {
+            // The calendar feed is served wherever the API is.
+            app = app.merge(crate::calendar_feed::router(crate::calendar_feed::Feed {
+                db: api.db.clone(),
+                vault: api.vault.clone(),
+                clock: api.clock.clone(),
+            }));
             app = app.nest("/api/v1", crate::api::router(api));
         }
         let app = limited(app, REQUEST_TIMEOUT, MAX_IN_FLIGHT);

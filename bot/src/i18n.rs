@@ -40,6 +40,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/ru/organisation.ftl"),
             include_str!("../../locales/ru/report.ftl"),
             include_str!("../../locales/ru/referrals.ftl"),
+            include_str!("../../locales/ru/schedule.ftl"),
         ],
         Language::En => &[
             include_str!("../../locales/en/main.ftl"),
@@ -63,6 +64,7 @@ fn sources(language: Language) -> &'static [&'static str] {
             include_str!("../../locales/en/organisation.ftl"),
             include_str!("../../locales/en/report.ftl"),
             include_str!("../../locales/en/referrals.ftl"),
+            include_str!("../../locales/en/schedule.ftl"),
         ],
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod calendar_feed;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -132,6 +132,10 @@ pub struct Services {
     pub requirements: medcab_core::qualification::Requirements,
     /// The service's name and support contact, as users read them.
     pub brand: crate::config::Brand,
+    /// The start of the addresses the HTTP server is reached at from
+    /// outside, without a trailing `/` (`MEDCAB_PUBLIC_URL`): a calendar
+    /// subscription's address is this and `/calendar/{token}.ics`.
+    pub public_url: String,
     /// Tasks handlers start that outlive an update; they end with the bot.
     pub background: Background,
 }
@@ -157,6 +161,10 @@ impl Services {
             referral_expiry: settings.referral_expiry,
             requirements: settings.brand.requirements,
             brand: settings.brand.clone(),
+            public_url: match &settings.public_url {
+                Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+                None => format!("http://{}", settings.http_addr),
+            },
             background: Background::default(),
         }
     }

@@ -101,6 +101,7 @@ fn switch(category: Category) -> Option<&'static str> {
         Category::Inspections => Some("inspections"),
         Category::Regulation => Some("regulation"),
         Category::Reminders => Some("reminders"),
+        Category::Schedule => Some("schedule"),
         Category::Security | Category::Status => None,
     }
 }

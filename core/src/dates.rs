@@ -13,7 +13,7 @@
 //! outbox row as [`moment_arg`], not as text: the recipient's zone is
 //! applied when the row is sent ([`read_moment_arg`]).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
@@ -52,6 +52,52 @@ pub fn parse(input: &str) -> Result<NaiveDate, DateError> {
     let number = |part: &str| part.parse::<u32>().map_err(|_| DateError::Shape);
     let year = i32::try_from(number(year)?).map_err(|_| DateError::Shape)?;
     NaiveDate::from_ymd_opt(year, number(month)?, number(day)?).ok_or(DateError::NoSuchDate)
+}
+
+/// What is wrong with a typed time or date and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DateTimeError {
+    /// Not `ДД.ММ.ГГГГ ЧЧ:ММ` (or `ЧЧ:ММ` where a time alone is asked).
+    #[error("the date and time are not ДД.ММ.ГГГГ ЧЧ:ММ")]
+    Shape,
+    /// The right shape, but the calendar has no such day (30.02).
+    #[error("there is no such date")]
+    NoSuchDate,
+    /// The right shape, but no such time of day (25:00, 09:60).
+    #[error("there is no such time")]
+    NoSuchTime,
+}
+
+/// Reads a time of day as people write it: `ЧЧ:ММ` (a one-digit hour
+/// allowed, `9:05`; a dot for the colon too, `9.05`), spaces around
+/// ignored. `24:00` is no time of a day.
+pub fn parse_time(input: &str) -> Result<NaiveTime, DateTimeError> {
+    let input = input.trim();
+    let (hours, minutes) = input.split_once([':', '.']).ok_or(DateTimeError::Shape)?;
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(hours, 1..=2) || !digits(minutes, 2..=2) {
+        return Err(DateTimeError::Shape);
+    }
+    let number = |part: &str| part.parse::<u32>().map_err(|_| DateTimeError::Shape);
+    NaiveTime::from_hms_opt(number(hours)?, number(minutes)?, 0).ok_or(DateTimeError::NoSuchTime)
+}
+
+/// Reads a date and a time, `ДД.ММ.ГГГГ ЧЧ:ММ` ([`parse`] and
+/// [`parse_time`] with spaces between): what clinics' spreadsheets export
+/// and what a practitioner types for a slot. A 30 February is
+/// [`DateTimeError::NoSuchDate`], not a wrong shape.
+pub fn parse_date_time(input: &str) -> Result<NaiveDateTime, DateTimeError> {
+    let mut parts = input.split_whitespace();
+    let (Some(date), Some(time), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(DateTimeError::Shape);
+    };
+    let date = parse(date).map_err(|error| match error {
+        DateError::Shape => DateTimeError::Shape,
+        DateError::NoSuchDate => DateTimeError::NoSuchDate,
+    })?;
+    Ok(date.and_time(parse_time(time)?))
 }
 
 /// [`parse`], or else the ISO form `ГГГГ-ММ-ДД` exactly — what storage
@@ -245,6 +291,50 @@ mod tests {
         }
         for no_such in ["31.02.1985", "29.02.2023", "00.01.2000", "01.13.2000"] {
             assert_eq!(parse(no_such), Err(DateError::NoSuchDate), "{no_such:?}");
+        }
+    }
+
+    #[test]
+    fn times_and_dates_with_times_are_read_as_people_write_them() {
+        let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(parse_time("09:05"), Ok(hm(9, 5)));
+        assert_eq!(parse_time(" 9.05 "), Ok(hm(9, 5)));
+        assert_eq!(parse_time("0:00"), Ok(hm(0, 0)));
+        for shape in [
+            "", "9", "9:5", "09:005", "09-05", "утро", "+9:05", "09:05:00",
+        ] {
+            assert_eq!(parse_time(shape), Err(DateTimeError::Shape), "{shape:?}");
+        }
+        for no_such in ["24:00", "25:00", "09:60"] {
+            assert_eq!(
+                parse_time(no_such),
+                Err(DateTimeError::NoSuchTime),
+                "{no_such:?}"
+            );
+        }
+        assert_eq!(
+            parse_date_time(" 07.12.2026   9:00 "),
+            Ok(date(2026, 12, 7).and_time(hm(9, 0)))
+        );
+        assert_eq!(
+            parse_date_time("30.02.2026 09:00"),
+            Err(DateTimeError::NoSuchDate)
+        );
+        assert_eq!(
+            parse_date_time("07.12.2026 25:00"),
+            Err(DateTimeError::NoSuchTime)
+        );
+        for shape in [
+            "07.12.2026",
+            "07.12.2026 09:00 10:00",
+            "2026-12-07 09:00",
+            "09:00",
+        ] {
+            assert_eq!(
+                parse_date_time(shape),
+                Err(DateTimeError::Shape),
+                "{shape:?}"
+            );
         }
     }
 

@@ -34,12 +34,14 @@ pub enum Kind {
     /// Which part of the report on professional activity is being asked
     /// (the answers themselves are `activity_report`'s, saved at once).
     ActivityReport,
+    /// A slot of the schedule being added or moved («Расписание»).
+    Schedule,
     /// An answer or a press that came while the second-factor session was
     /// closed, kept until the code opens it (the bot's step-up gate).
     HeldInput,
     /// /forget asked for the code; the next text is it (no data inside).
     Forget,
-    /// A referral being filled in («📨 Направления → ➕ Новое»).
+    /// A referral being filled in («📮 Направления → ➕ Новое»).
     Referral,
 }
 
@@ -51,6 +53,7 @@ impl Kind {
             Kind::Education => "education",
             Kind::Qualification => "qualification",
             Kind::ActivityReport => "activity_report",
+            Kind::Schedule => "schedule",
             Kind::HeldInput => "held_input",
             Kind::Forget => "forget",
             Kind::Referral => "referral",

@@ -75,6 +75,9 @@ pub async fn forget(
     .rows_affected();
     history::erase_owner(&mut tx, user_id).await?;
     history::erase_actor(&mut tx, user_id).await?;
+    // Cascaded from the account too; said here, as every table keyed by a
+    // person is.
+    crate::schedule::store::erase(&mut tx, user_id).await?;
     notification_settings::erase(&mut tx, user_id).await?;
     // A private chat's id is its user's.
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;

@@ -36,6 +36,8 @@ pub enum Entity {
     ActivityReport,
     /// A referral (`referrals`), in its sender's history.
     Referral,
+    /// A slot or a shift of the schedule (`schedule::store`).
+    ScheduleSlot,
 }
 
 impl Entity {
@@ -48,6 +50,7 @@ impl Entity {
             Entity::Qualification => "qualification",
             Entity::ActivityReport => "activity_report",
             Entity::Referral => "referral",
+            Entity::ScheduleSlot => "schedule_slot",
         }
     }
 
@@ -60,6 +63,7 @@ impl Entity {
             "qualification" => Some(Entity::Qualification),
             "activity_report" => Some(Entity::ActivityReport),
             "referral" => Some(Entity::Referral),
+            "schedule_slot" => Some(Entity::ScheduleSlot),
             _ => None,
         }
     }

@@ -43,6 +43,7 @@ pub mod reminders;
 pub mod reseal;
 pub mod retention;
 pub mod review;
+pub mod schedule;
 pub mod second_factor;
 pub mod security_events;
 pub mod session_files;

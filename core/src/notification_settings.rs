@@ -6,6 +6,11 @@
 //! 08:00 Moscow time. So nobody is woken at night by a notice they never
 //! asked about, and nothing needs writing until someone changes a setting.
 //!
+//! «Расписание» (the clinic's changes to one's schedule) is a category like
+//! the others; its column is read by [`get`] and delivery's claim
+//! ([`Settings::with_schedule`]), while the broadcasts' readers, which never
+//! send it, keep its default.
+//!
 //! Two categories cannot be switched off ([`Category::optional`]): security
 //! (logins, the second factor) and the status of one's own applications.
 //! Quiet hours hold everything but security ([`Category::held_in_quiet_hours`]);
@@ -129,6 +134,8 @@ pub struct Settings {
     pub inspections: bool,
     pub regulation: bool,
     pub reminders: bool,
+    /// The clinic's changes to the schedule («Расписание»).
+    pub schedule: bool,
     /// `None`: deliver at any hour.
     pub quiet_hours: Option<QuietHours>,
     pub time_zone: Tz,
@@ -140,6 +147,7 @@ impl Default for Settings {
             inspections: true,
             regulation: true,
             reminders: true,
+            schedule: true,
             quiet_hours: Some(QuietHours::NIGHT),
             time_zone: Tz::Europe__Moscow,
         }
@@ -154,6 +162,7 @@ impl Settings {
             Category::Inspections => self.inspections,
             Category::Regulation => self.regulation,
             Category::Reminders => self.reminders,
+            Category::Schedule => self.schedule,
         }
     }
 
@@ -164,6 +173,7 @@ impl Settings {
             Category::Inspections => self.inspections = on,
             Category::Regulation => self.regulation = on,
             Category::Reminders => self.reminders = on,
+            Category::Schedule => self.schedule = on,
         }
     }
 
@@ -221,6 +231,7 @@ impl Settings {
             inspections: inspections.unwrap_or(defaults.inspections),
             regulation: regulation.unwrap_or(defaults.regulation),
             reminders: reminders.unwrap_or(defaults.reminders),
+            schedule: defaults.schedule,
             quiet_hours,
             time_zone: time_zone
                 .and_then(|name| name.parse().ok())
@@ -229,11 +240,22 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// With the «Расписание» switch from its column (`None`: the default),
+    /// for the reads that join it (delivery's claim).
+    pub fn with_schedule(mut self, schedule: Option<bool>) -> Settings {
+        if let Some(schedule) = schedule {
+            self.schedule = schedule;
+        }
+        self
+    }
+}
+
 /// The user's settings, or the defaults when they never changed any.
 pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone
+        SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone, schedule
         FROM notification_settings WHERE telegram_user_id = $1
         "#,
         user_id.get()
@@ -250,7 +272,8 @@ pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> 
             row.quiet_until,
             Some(row.time_zone),
             true,
-        ),
+        )
+        .with_schedule(Some(row.schedule)),
     })
 }
 
@@ -270,8 +293,8 @@ pub async fn save(
         r#"
         INSERT INTO notification_settings
             (telegram_user_id, inspections, regulation, reminders, quiet_from, quiet_until,
-             time_zone, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             time_zone, updated_at, schedule)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         ON CONFLICT (telegram_user_id) DO UPDATE SET
             inspections = EXCLUDED.inspections,
             regulation = EXCLUDED.regulation,
@@ -279,7 +302,8 @@ pub async fn save(
             quiet_from = EXCLUDED.quiet_from,
             quiet_until = EXCLUDED.quiet_until,
             time_zone = EXCLUDED.time_zone,
-            updated_at = EXCLUDED.updated_at
+            updated_at = EXCLUDED.updated_at,
+            schedule = EXCLUDED.schedule
         "#,
         user_id.get(),
         settings.inspections,
@@ -289,6 +313,7 @@ pub async fn save(
         quiet.map(|q| QuietHours::minutes(q.until)),
         settings.time_zone.name(),
         now,
+        settings.schedule,
     )
     .execute(&mut *tx)
     .await?;
@@ -404,6 +429,7 @@ mod tests {
             Category::Inspections,
             Category::Regulation,
             Category::Reminders,
+            Category::Schedule,
         ] {
             settings.set(category, false);
             assert_eq!(

@@ -115,7 +115,7 @@ pub fn settle(row: &Claimed, now: DateTime<Utc>) -> Settle {
     if !row.settings.allows(kind.category()) {
         return Settle::Fail(SWITCHED_OFF);
     }
-    if kind.category().held_in_quiet_hours()
+    if kind.held_in_quiet_hours()
         && row.priority != Priority::Urgent
         && let Some(release) = row.settings.release_at(now)
     {
@@ -195,10 +195,16 @@ pub enum Kind {
     /// To an organisation's operators: a referral to it came or was
     /// cancelled, with a button to open it (behind the staff session).
     OrganisationReferral,
+    /// The clinic changed the schedule within the next 14 days, or
+    /// overrode the practitioner's change ([`Push::ScheduleChanged`]).
+    ScheduleChanged,
+    /// The same, for a change within the next 24 hours: not held by quiet
+    /// hours ([`Kind::held_in_quiet_hours`]).
+    ScheduleChangedSoon,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::LoginConfirmation,
         Kind::ApplicationStatusChanged,
         Kind::FactorReset,
@@ -211,6 +217,8 @@ impl Kind {
         Kind::SecurityNotice,
         Kind::Referral,
         Kind::OrganisationReferral,
+        Kind::ScheduleChanged,
+        Kind::ScheduleChangedSoon,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -227,6 +235,8 @@ impl Kind {
             Kind::SecurityNotice => "security_notice",
             Kind::Referral => "referral",
             Kind::OrganisationReferral => "organisation_referral",
+            Kind::ScheduleChanged => "schedule_changed",
+            Kind::ScheduleChangedSoon => "schedule_changed_soon",
         }
     }
 
@@ -248,7 +258,14 @@ impl Kind {
             Kind::RegulatoryNotice => Category::Regulation,
             Kind::Inspection | Kind::InspectionReminder => Category::Inspections,
             Kind::DocumentExpiring | Kind::AccreditationExpiring => Category::Reminders,
+            Kind::ScheduleChanged | Kind::ScheduleChangedSoon => Category::Schedule,
         }
+    }
+
+    /// Whether quiet hours hold it back: its category's rule, except a
+    /// schedule change within the next 24 hours, which is news tonight.
+    pub fn held_in_quiet_hours(self) -> bool {
+        self != Kind::ScheduleChangedSoon && self.category().held_in_quiet_hours()
     }
 
     /// Where it goes in the queue.
@@ -263,6 +280,7 @@ impl Kind {
             | Kind::FeedProposals
             | Kind::Referral
             | Kind::OrganisationReferral => Priority::Personal,
+            Kind::ScheduleChanged | Kind::ScheduleChangedSoon => Priority::Personal,
             Kind::RegulatoryNotice | Kind::Inspection | Kind::InspectionReminder => {
                 Priority::Broadcast
             }
@@ -303,6 +321,8 @@ pub enum Category {
     Inspections,
     Regulation,
     Reminders,
+    /// The clinic's changes to one's schedule («Расписание»).
+    Schedule,
 }
 
 impl Category {
@@ -310,7 +330,7 @@ impl Category {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Category::Inspections | Category::Regulation | Category::Reminders
+            Category::Inspections | Category::Regulation | Category::Reminders | Category::Schedule
         )
     }
 
@@ -503,6 +523,17 @@ pub enum Push {
         #[serde(with = "wire::code")]
         status: crate::referrals::Status,
     },
+    /// The clinic's import changed the schedule: `changes` within the next
+    /// 14 days, the nearest on `first`; `overridden` of the practitioner's
+    /// own changes replaced by the clinic's. Counts and a day only: where
+    /// and what is behind the step-up.
+    #[serde(rename = "schedule-changed-push")]
+    ScheduleChanged {
+        changes: i64,
+        #[serde(default, with = "wire::optional_date")]
+        first: Option<NaiveDate>,
+        overridden: i64,
+    },
 }
 
 /// Whom an inspection concerns and what it is.
@@ -579,6 +610,31 @@ mod wire {
         pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<NaiveDate, D::Error> {
             let text = String::deserialize(input)?;
             NaiveDate::parse_from_str(&text, "%d.%m.%Y").map_err(serde::de::Error::custom)
+        }
+    }
+
+    /// A calendar date as «ДД.ММ.ГГГГ», or an empty string for none.
+    pub mod optional_date {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            date: &Option<NaiveDate>,
+            out: S,
+        ) -> Result<S::Ok, S::Error> {
+            out.serialize_str(&date.map(crate::dates::date_text).unwrap_or_default())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            input: D,
+        ) -> Result<Option<NaiveDate>, D::Error> {
+            let text = String::deserialize(input)?;
+            if text.is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(&text, "%d.%m.%Y")
+                .map(Some)
+                .map_err(serde::de::Error::custom)
         }
     }
 
@@ -883,7 +939,8 @@ pub async fn claim_next(
                s.telegram_user_id IS NOT NULL AS "has_settings!",
                s.inspections AS "inspections?", s.regulation AS "regulation?",
                s.reminders AS "reminders?", s.quiet_from AS "quiet_from?",
-               s.quiet_until AS "quiet_until?", s.time_zone AS "time_zone?"
+               s.quiet_until AS "quiet_until?", s.time_zone AS "time_zone?",
+               s.schedule AS "schedule?"
         FROM outbox o
         LEFT JOIN telegram_users u ON u.id = o.chat_id
         LEFT JOIN chats c ON c.id = o.chat_id
@@ -919,7 +976,8 @@ pub async fn claim_next(
             row.quiet_until,
             row.time_zone,
             row.has_settings,
-        ),
+        )
+        .with_schedule(row.schedule),
     }))
 }
 

@@ -132,6 +132,11 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "schedule_slots",
+        key: Key::Id("id"),
+        fields: &[crate::schedule::store::PLACE_FIELD],
+    },
+    Table {
         name: "activity_report_answers",
         key: Key::IdText("owner_id", "part"),
         fields: &[crate::activity_report::ANSWER_FIELD],
@@ -432,6 +437,8 @@ mod tests {
             "accounts.snils_index",
             "documents.sha256",
             "qualification_records.import_key",
+            "schedule_slots.import_key",
+            "calendar_feeds.token_digest",
             "api_clients.key_hash",
             // Pseudonyms of erased users (blind indexes of their ids).
             "consents.subject",

@@ -24,6 +24,11 @@
 //!   three months); it holds no personal field, and a forgotten person's
 //!   entries are under a pseudonym.
 //!
+//! - schedule slots ([`SCHEDULE_SLOTS`], 1 year after they ended): the
+//!   practitioner's own look back at last year's duties and a dispute over
+//!   hours worked are settled within it; their versions stay in the
+//!   history, erased with the account.
+//!
 //! The consent record is kept for as long as the law may ask for proof of
 //! consent, and is not purged here.
 //!
@@ -43,6 +48,7 @@ pub const BROADCAST_ROWS: Duration = Duration::days(365);
 pub const DEDUP_KEYS: Duration = Duration::days(400);
 pub const LOGIN_CHALLENGES: Duration = Duration::days(30);
 pub const SECURITY_LOG: Duration = Duration::days(365);
+pub const SCHEDULE_SLOTS: Duration = Duration::days(365);
 
 /// Rows deleted by one statement.
 pub const BATCH: i64 = 1000;
@@ -56,6 +62,7 @@ pub struct Purged {
     pub dedup_keys: u64,
     pub login_challenges: u64,
     pub security_events: u64,
+    pub schedule_slots: u64,
 }
 
 impl Purged {
@@ -66,6 +73,7 @@ impl Purged {
             + self.dedup_keys
             + self.login_challenges
             + self.security_events
+            + self.schedule_slots
     }
 }
 
@@ -81,6 +89,10 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> Result<Purged, sqlx::Error>
         login_challenges: batched(|| login_confirmations::purge(db, now - LOGIN_CHALLENGES, BATCH))
             .await?,
         security_events: batched(|| security_events::purge(db, now - SECURITY_LOG, BATCH)).await?,
+        schedule_slots: batched(|| {
+            crate::schedule::store::purge_ended(db, now - SCHEDULE_SLOTS, BATCH)
+        })
+        .await?,
     })
 }
 

@@ -52,12 +52,6 @@ section-applications =
     Applications for account activation, periodic accreditation, certificates and extracts — with their review status.
 
     { section-coming-soon }
-section-schedule =
-    <b>🗓 Schedule</b>
-
-    Your shifts and appointments.
-
-    { section-coming-soon }
 section-nmo =
     <b>🎓 CME and portfolio</b>
 
@@ -94,7 +88,9 @@ help =
     /cancel — stop the current action
     /help — this help
 
-    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing, and a staff member can confirm the records («🔎 Ask for a check»); «🗂 Portfolio» shows everything for filing in one list with statuses, and as one PDF; «📝 Activity report» is the report on professional activity part by part, a PDF draft and sending it for review (no patient data). A confirmed account's profile leads to «🏥 Organisation»: your organisation and its licence. «📨 Referrals» are electronic referrals to colleagues and organisations: incoming and outgoing, accepted or declined with a reason (no patient's name, diagnosis, policy or SNILS — only the case or card number in the clinic's system).
+    In the menu, «🎓 CME and accreditation» counts your education hours toward periodic accreditation: how many the five-year period has and what is missing, and a staff member can confirm the records («🔎 Ask for a check»); «🗂 Portfolio» shows everything for filing in one list with statuses, and as one PDF; «📝 Activity report» is the report on professional activity part by part, a PDF draft and sending it for review (no patient data). A confirmed account's profile leads to «🏥 Organisation»: your organisation and its licence. «📮 Referrals» are electronic referrals to colleagues and organisations: incoming and outgoing, accepted or declined with a reason (no patient's name, diagnosis, policy or SNILS — only the case or card number in the clinic's system).
+
+    «🗓 Schedule» shows your appointments and duty shifts by day and by week, and the next duty; you may add, move or cancel your own entries (overlaps are not saved), export a week or a month as a file for your phone's calendar, or subscribe the calendar to a private address. The clinic's schedule wins over your changes: changes within the next 14 days are pushed to you.
 
     The data you enter is stored protected. If something goes wrong, send /cancel and start again.
 

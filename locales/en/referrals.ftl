@@ -1,10 +1,10 @@
-# «📨 Referrals»: electronic referrals (bot/src/handlers/referrals/).
+# «📮 Referrals»: electronic referrals (bot/src/handlers/referrals/).
 
-menu-referrals = 📨 Referrals
+menu-referrals = 📮 Referrals
 command-referrals = Staff: referrals to your organisation
 
 ref-section =
-    <b>📨 Referrals</b>
+    <b>📮 Referrals</b>
     Incoming are sent to you, outgoing are the ones you sent. { $total ->
         [0] No incoming referrals yet.
         [one] { $total } incoming referral.
@@ -157,5 +157,5 @@ referral-status-push = 📨 Referral { $number }: { $status ->
         [cancelled] withdrawn
         [expired] expired unanswered
        *[other] status changed
-    }. Details in «📨 Referrals».
+    }. Details in «📮 Referrals».
 referral-open-button = Open

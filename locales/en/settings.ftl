@@ -21,6 +21,7 @@ settings-switch = { $on ->
        *[no] ⬜
     } { $category ->
         [inspections] Inspections
+        [schedule] Schedule
         [regulation] Changes in regulations
        *[reminders] Document deadline reminders
     }

@@ -1,10 +1,10 @@
-# «📨 Направления»: electronic referrals (bot/src/handlers/referrals/).
+# «📮 Направления»: electronic referrals (bot/src/handlers/referrals/).
 
-menu-referrals = 📨 Направления
+menu-referrals = 📮 Направления
 command-referrals = Сотрудникам: направления в вашу организацию
 
 ref-section =
-    <b>📨 Направления</b>
+    <b>📮 Направления</b>
     Входящие — направления вам, исходящие — отправленные вами. { $total ->
         [0] Входящих пока нет.
         [one] Во входящих { $total } направление.
@@ -159,5 +159,5 @@ referral-status-push = 📨 Направление { $number }: { $status ->
         [cancelled] отозвано
         [expired] истёк срок ответа
        *[other] изменился статус
-    }. Подробности — в разделе «📨 Направления».
+    }. Подробности — в разделе «📮 Направления».
 referral-open-button = Открыть

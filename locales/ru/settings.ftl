@@ -21,6 +21,7 @@ settings-switch = { $on ->
        *[no] ⬜
     } { $category ->
         [inspections] Проверки
+        [schedule] Расписание
         [regulation] Изменения в нормативных документах
        *[reminders] Напоминания о сроках документов
     }

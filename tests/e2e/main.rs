@@ -28,6 +28,7 @@ mod referrals;
 mod reminders;
 mod report;
 mod review;
+mod schedule;
 mod settings;
 mod staff;
 mod step_up;

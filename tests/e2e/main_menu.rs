@@ -3,13 +3,13 @@ use medcab_e2e::TestApp;
 
 use crate::{en, ru};
 
-/// Only the sections that work: «Расписание» is not promised until it is
-/// built.
-const SECTIONS_RU: [&str; 7] = [
+/// Only the sections that work.
+const SECTIONS_RU: [&str; 8] = [
     "👤 Профиль",
     "📄 Документы",
     "📨 Мои заявки",
-    "📨 Направления",
+    "📮 Направления",
+    "🗓 Расписание",
     "🎓 НМО и аккредитация",
     "🔔 Уведомления",
     "🌐 Язык / Language",
@@ -28,13 +28,11 @@ async fn start_greets_by_name_in_russian_with_the_menu(app: TestApp) {
             .contains("личный кабинет медицинского работника")
     );
     assert_eq!(reply.button_labels(), SECTIONS_RU);
-    for unbuilt in ["расписание", "портфолио"] {
-        assert!(
-            !reply.body().contains(unbuilt),
-            "{unbuilt}: {}",
-            reply.body()
-        );
-    }
+    assert!(
+        !reply.body().contains("портфолио"),
+        "портфолио: {}",
+        reply.body()
+    );
 }
 
 #[medcab_e2e::test]
@@ -93,19 +91,6 @@ async fn every_section_has_a_screen_in_both_languages(app: TestApp) {
     anna.send("/menu").await;
     john.send("/menu").await;
 
-    // A button of an old menu, from before «Расписание» was taken off it,
-    // still answers honestly.
-    for (data, key) in [("open:schedule", "section-schedule")] {
-        let before = anna.chat().await.bot_messages().count();
-        assert!(anna.press_forged(data).await.answered);
-        let chat = anna
-            .wait_for(|chat| {
-                chat.bot_messages()
-                    .any(|m| m.html.as_deref() == Some(ru(key).as_str()))
-            })
-            .await;
-        assert_eq!(chat.bot_messages().count(), before);
-    }
     let screen = john.press("🔔 Notifications").await;
     assert_eq!(
         screen.html.as_deref(),

@@ -1,4 +1,4 @@
-//! «📨 Направления»: a referral sent to a colleague found by surname
+//! «📮 Направления»: a referral sent to a colleague found by surname
 //! (a patient's СНИЛС, policy, diagnosis code and name refused and deleted
 //! from the chat, a Redis flush mid-form losing nothing), accepted, the
 //! sender told; to an organisation, received and declined by its operator
@@ -108,7 +108,7 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
     let anna = anna(&app).await;
     let petr = petr(&app).await;
     anna.send("/menu").await;
-    let section = anna.press("📨 Направления").await;
+    let section = anna.press("📮 Направления").await;
     section.assert_contains("Входящих пока нет");
     let kind = anna.press("➕ Новое направление").await;
     kind.assert_contains("В направлении нет ФИО пациента, диагноза, номера полиса и СНИЛС");
@@ -210,7 +210,7 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
     anna.wait_for_any_text("📨 Направление НП-2026-000001: принято")
         .await;
     anna.send("/menu").await;
-    anna.press("📨 Направления").await;
+    anna.press("📮 Направления").await;
     let outgoing = anna.press("📤 Исходящие").await;
     outgoing.assert_contains("НП-2026-000001");
     outgoing.assert_contains("✅ принято");
@@ -251,7 +251,7 @@ async fn someone_elses_referral_and_a_receiver_that_does_not_exist_are_refused(a
 
     // Olga names Anna's referral in forged buttons: each refused, recorded.
     olga.send("/menu").await;
-    olga.press("📨 Направления").await;
+    olga.press("📮 Направления").await;
     olga.forge_and_expect_refusal(&[
         format!("ref:o:{id}"),
         format!("ref:ok:{id}"),
@@ -325,7 +325,7 @@ async fn someone_elses_referral_and_a_receiver_that_does_not_exist_are_refused(a
         Err(ReferralError::ToSelf)
     ));
     anna.send("/menu").await;
-    anna.press("📨 Направления").await;
+    anna.press("📮 Направления").await;
     anna.press("➕ Новое направление").await;
     anna.press("👤 Врачу").await;
     anna.send("Петров").await;
@@ -371,7 +371,7 @@ async fn an_organisation_receives_a_referral_and_its_operator_declines_it(app: T
     );
 
     anna.send("/menu").await;
-    anna.press("📨 Направления").await;
+    anna.press("📮 Направления").await;
     anna.press("➕ Новое направление").await;
     anna.press("🏥 Организации").await;
     let found = anna.send("гкб").await;
@@ -451,7 +451,7 @@ async fn an_unanswered_referral_expires_and_a_withdrawn_one_is_told(app: TestApp
 
     // Anna withdraws the second from its card.
     anna.send("/menu").await;
-    anna.press("📨 Направления").await;
+    anna.press("📮 Направления").await;
     anna.press("📤 Исходящие").await;
     anna.press(&format!("📨 {}", withdrawn.number)).await;
     anna.press("↩️ Отозвать").await;
@@ -542,7 +542,7 @@ async fn forget_takes_one_sides_link_and_keeps_the_other_sides_copy(app: TestApp
     ));
     // On Petr's phone the card says the sender left.
     petr.send("/menu").await;
-    petr.press("📨 Направления").await;
+    petr.press("📮 Направления").await;
     petr.press("📥 Входящие").await;
     let shown = petr.press(&format!("📨 {}", answered.number)).await;
     shown.assert_contains(

@@ -11,10 +11,11 @@ use sqlx::PgPool;
 
 use crate::ru;
 
-const SCREEN_RU: [&str; 6] = [
+const SCREEN_RU: [&str; 7] = [
     "✅ Проверки",
     "✅ Изменения в нормативных документах",
     "✅ Напоминания о сроках документов",
+    "✅ Расписание",
     "🌙 Тихие часы: 22:00–08:00",
     "🕒 Часовой пояс: Москва (UTC+3)",
     "« Назад в меню",
@@ -107,6 +108,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
         inspections: false,
         regulation: true,
         reminders: false,
+        schedule: true,
         quiet_hours: Some(QuietHours::parse("23:00-07:00").unwrap()),
         time_zone: medcab_core::notification_settings::RUSSIAN_TIME_ZONES[3],
     };
@@ -124,6 +126,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
             "⬜ Проверки",
             "✅ Изменения в нормативных документах",
             "⬜ Напоминания о сроках документов",
+            "✅ Расписание",
             "🌙 Тихие часы: 23:00–07:00",
             "🕒 Часовой пояс: Екатеринбург (UTC+5)",
             "« Назад в меню",
@@ -215,6 +218,7 @@ async fn the_notifications_section_of_the_menu_leads_to_the_settings(app: TestAp
             "✅ Inspections",
             "✅ Changes in regulations",
             "✅ Document deadline reminders",
+            "✅ Schedule",
             "🌙 Quiet hours: 22:00–08:00",
             "🕒 Time zone: Moscow (UTC+3)",
             "« Back to the menu",

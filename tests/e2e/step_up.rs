@@ -134,7 +134,7 @@ async fn every_personal_section_asks_for_the_code_on_its_buttons(app: TestApp) {
     for (section, button) in [
         ("📄 Документы", "➕ Добавить документ"),
         ("📨 Мои заявки", "➕ Новая заявка"),
-        ("📨 Направления", "📥 Входящие"),
+        ("📮 Направления", "📥 Входящие"),
     ] {
         anna.send("/menu").await;
         anna.press(section).await;

@@ -157,8 +157,18 @@ impl TestApp {
                 .await
                 .expect("the HTTP server starts"),
         );
+        // The address the bot gives out (a calendar subscription) is the
+        // one the server really listens on.
+        if app.settings.public_url.is_none() {
+            app.settings.public_url = format!("http://{}", app.http_addr()).parse().ok();
+        }
         app.start_bot().await;
         app
+    }
+
+    /// Where the HTTP server listens (the API, the calendar feed).
+    pub fn http_addr(&self) -> std::net::SocketAddr {
+        self.http.as_ref().expect("the HTTP server runs").addr
     }
 
     /// A client for the HTTP API, as [`TEST_API_CLIENT`] with its key.

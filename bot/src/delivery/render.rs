@@ -169,6 +169,26 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
                 ("year", Shown::Text(filing.year().to_string())),
             ],
         ),
+        Push::ScheduleChanged {
+            changes,
+            first,
+            overridden,
+        } => (
+            "schedule-changed-push",
+            vec![
+                ("changes", Shown::Number(*changes)),
+                (
+                    "first",
+                    Shown::Text(first.map(|day| reader.date(day)).unwrap_or_default()),
+                ),
+                ("overridden", Shown::Number(*overridden)),
+                ("any_changes", text(if *changes > 0 { "yes" } else { "no" })),
+                (
+                    "any_overridden",
+                    text(if *overridden > 0 { "yes" } else { "no" }),
+                ),
+            ],
+        ),
     }
 }
 
@@ -350,6 +370,16 @@ mod tests {
                 number: "НП-2026-000001".to_owned(),
                 status: medcab_core::referrals::Status::Declined,
             },
+            Push::ScheduleChanged {
+                changes: 2,
+                first: Some(date),
+                overridden: 1,
+            },
+            Push::ScheduleChanged {
+                changes: 0,
+                first: None,
+                overridden: 1,
+            },
         ];
         for push in &pushes {
             match push {
@@ -372,7 +402,8 @@ mod tests {
                 | Push::AccreditationExpiring { .. }
                 | Push::AccreditationReminder { .. }
                 | Push::ReferralReceived { .. }
-                | Push::ReferralStatusChanged { .. } => {}
+                | Push::ReferralStatusChanged { .. }
+                | Push::ScheduleChanged { .. } => {}
             }
         }
         pushes
@@ -494,6 +525,10 @@ mod tests {
             json!({"key": "referral-status-push",
                 "args": {"number": "НП-2026-000001", "status": "declined"},
                 "referral": 5}),
+            json!({"key": "schedule-changed-push",
+                "args": {"changes": 2, "first": "01.03.2027", "overridden": 1}}),
+            json!({"key": "schedule-changed-push",
+                "args": {"changes": 0, "first": "", "overridden": 1}}),
         ];
         assert_eq!(stored.len(), every_push().len(), "a row of every kind");
         for row in stored {

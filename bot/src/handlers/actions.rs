@@ -19,6 +19,7 @@ use super::profile::ProfileAction;
 use super::qualification::{HoursAction, PortfolioAction, ReportAction};
 use super::referrals::RefAction;
 pub use super::review::OpAction;
+use super::schedule::SchedAction;
 use super::settings::SetAction;
 
 /// A section of the main menu, as buttons and positions name it. What
@@ -110,10 +111,12 @@ pub enum Action {
     Report(ReportAction),
     /// An operator's button of /notice, /inspection and /notices.
     Bc(BcAction),
-    /// A practitioner's button of «📨 Направления».
+    /// A practitioner's button of «📮 Направления».
     Ref(RefAction),
     /// An operator's button on their organisation's referrals (/referrals).
     OrgRef(RefAction),
+    /// A button of «🗓 Расписание».
+    Sched(SchedAction),
 }
 
 impl Action {
@@ -156,6 +159,7 @@ impl Action {
             Action::Bc(action) => format!("bc:{}", action.encode()),
             Action::Ref(action) => format!("ref:{}", action.encode()),
             Action::OrgRef(action) => format!("oref:{}", action.encode()),
+            Action::Sched(action) => format!("sc:{}", action.encode()),
         }
     }
 
@@ -211,6 +215,7 @@ impl Action {
             Some(("bc", rest)) => BcAction::parse(rest).map(Action::Bc),
             Some(("ref", rest)) => RefAction::parse(rest).map(Action::Ref),
             Some(("oref", rest)) => RefAction::parse(rest).map(Action::OrgRef),
+            Some(("sc", rest)) => SchedAction::parse(rest).map(Action::Sched),
             _ => None,
         }
     }
@@ -268,6 +273,7 @@ mod tests {
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));
         actions.extend(RefAction::examples().into_iter().map(Action::Ref));
         actions.extend(RefAction::examples().into_iter().map(Action::OrgRef));
+        actions.extend(SchedAction::examples().into_iter().map(Action::Sched));
         for action in actions {
             let data = action.encode();
             assert!(!data.is_empty() && data.len() <= 64, "{data}");

@@ -23,7 +23,8 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 
 use super::{
-    ChatDialogue, HandlerResult, State, documents, education, profile, qualification, screen,
+    ChatDialogue, HandlerResult, State, documents, education, profile, qualification, schedule,
+    screen,
 };
 use crate::i18n::Texts;
 use crate::startup::Services;
@@ -89,6 +90,14 @@ pub async fn cancel(
         }
         _ => false,
     };
+    // A slot of the schedule being added or moved.
+    let answering = matches!(state, State::Schedule(_));
+    let dropped_slot = match state {
+        State::Schedule(_) | State::Idle => {
+            schedule::edit::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+        }
+        _ => false,
+    };
     // An operator's code asked for: the next message is not taken for it.
     let dropped_code =
         medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.stored()?).await?;
@@ -108,6 +117,7 @@ pub async fn cancel(
         || dropped_report
         || dropped_profile
         || dropped_referral
+        || dropped_slot
         || dropped_code
         || dropped_held;
     dialogue.exit().await?;

@@ -44,15 +44,14 @@ impl Section {
         Section::Language,
     ];
 
-    /// The sections the menu offers: those built. «Расписание» is not
-    /// offered until it works (a menu promising what only says «в
-    /// разработке» misleads a newcomer); its code still parses, for buttons
-    /// of old menus left in chats.
-    pub const SHOWN: [Section; 7] = [
+    /// The sections the menu offers: those built (a menu promising what
+    /// only says «в разработке» misleads a newcomer).
+    pub const SHOWN: [Section; 8] = [
         Section::Profile,
         Section::Documents,
         Section::Applications,
         Section::Referrals,
+        Section::Schedule,
         Section::Nmo,
         Section::Notifications,
         Section::Language,
@@ -81,6 +80,7 @@ impl Section {
                 | Section::Applications
                 | Section::Nmo
                 | Section::Referrals
+                | Section::Schedule
         )
     }
 
@@ -90,10 +90,10 @@ impl Section {
             Section::Profile => Some(t.msg("section-profile")),
             Section::Documents => Some(t.msg("section-documents")),
             Section::Applications => Some(t.msg("section-applications")),
-            Section::Schedule => Some(t.msg("section-schedule")),
             Section::Nmo => Some(t.msg("section-nmo")),
             Section::Notifications => Some(t.msg("section-notifications")),
-            Section::Language | Section::Referrals => None,
+            // Built: their screens are `handlers::section_screen`'s.
+            Section::Schedule | Section::Language | Section::Referrals => None,
         }
     }
 }

@@ -31,6 +31,8 @@ mod records;
 mod referrals;
 mod release;
 mod review;
+// Public to the crate for the calendar feed, which words its events.
+pub(crate) mod schedule;
 mod screen;
 mod settings;
 mod staff;
@@ -100,10 +102,13 @@ pub enum State {
     ResetNote { request: i64 },
     /// /settings asked for custom quiet hours (`ЧЧ:ММ–ЧЧ:ММ`).
     QuietHours,
+    /// A slot's start, end or place is asked («🗓 Расписание»; the answers
+    /// are a draft in PostgreSQL).
+    Schedule(schedule::Question),
     /// An operator is writing a regulatory notice or an inspection; the
     /// answers so far ride along (public texts, not personal data).
     Broadcast(broadcast::Compose),
-    /// A question of «📨 Направления» is open: an answer of a new
+    /// A question of «📮 Направления» is open: an answer of a new
     /// referral (a draft in PostgreSQL), or a refusal's reason.
     Referral(referrals::Question),
     /// An operator was asked why they decline this referral to their
@@ -218,6 +223,7 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(case![State::Hours(question)].endpoint(qualification::hours::receive))
         .branch(case![State::Report(asking)].endpoint(qualification::report::receive))
         .branch(case![State::Referral(question)].endpoint(referrals::receive))
+        .branch(case![State::Schedule(question)].endpoint(schedule::edit::receive))
         // A draft whose position Redis lost: the message answers its question.
         .branch(unfinished::<profile::Form>().endpoint(profile::resume))
         .branch(unfinished::<documents::Draft>().endpoint(documents::resume))
@@ -225,6 +231,7 @@ fn active_messages() -> UpdateHandler<HandlerError> {
         .branch(unfinished::<qualification::hours::Form>().endpoint(qualification::hours::resume))
         .branch(unfinished::<qualification::report::Form>().endpoint(qualification::report::resume))
         .branch(unfinished::<referrals::Form>().endpoint(referrals::form::resume))
+        .branch(unfinished::<schedule::Form>().endpoint(schedule::edit::resume))
         .endpoint(fallback::unexpected_message)
 }
 
@@ -258,7 +265,8 @@ fn active_callbacks() -> UpdateHandler<HandlerError> {
         .branch(case![Action::Folio(action)].endpoint(qualification::portfolio::press))
         .branch(case![Action::Accr(action)].endpoint(accreditation::press))
         .branch(case![Action::Report(action)].endpoint(qualification::report::press))
-        .branch(case![Action::Ref(action)].endpoint(referrals::press));
+        .branch(case![Action::Ref(action)].endpoint(referrals::press))
+        .branch(case![Action::Sched(action)].endpoint(schedule::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)
@@ -282,6 +290,7 @@ async fn section_screen(
         Section::Notifications => Some(settings::section_screen(t)),
         Section::Nmo => Some(qualification::section_screen(t)),
         Section::Referrals => Some(referrals::section_screen(t, db, services, user_id).await?),
+        Section::Schedule => Some(schedule::section_screen(t, db, services, user_id).await?),
         _ => None,
     })
 }

@@ -24,7 +24,7 @@
 //! bot:  ⚙️ Настройки уведомлений … Уведомления о безопасности и о статусе
 //!       ваших заявок приходят всегда.
 //!       [✅ Проверки] [✅ Изменения в нормативных документах]
-//!       [✅ Напоминания о сроках документов]
+//!       [✅ Напоминания о сроках документов] [✅ Расписание]
 //!       [🌙 Тихие часы: 22:00–08:00] [🕒 Часовой пояс: Москва (UTC+3)]
 //!       [« Назад в меню]
 //! user: <presses ✅ Проверки>
@@ -153,13 +153,7 @@ impl SetAction {
         match verb {
             "t" => {
                 let (code, on) = rest.split_once(':')?;
-                let category = [
-                    Category::Inspections,
-                    Category::Regulation,
-                    Category::Reminders,
-                ]
-                .into_iter()
-                .find(|c| category_code(*c) == code)?;
+                let category = CATEGORIES.into_iter().find(|c| category_code(*c) == code)?;
                 let on = match on {
                     "1" => true,
                     "0" => false,
@@ -195,10 +189,11 @@ impl SetAction {
 }
 
 /// The categories a practitioner may switch, in the screen's order.
-const CATEGORIES: [Category; 3] = [
+const CATEGORIES: [Category; 4] = [
     Category::Inspections,
     Category::Regulation,
     Category::Reminders,
+    Category::Schedule,
 ];
 
 fn category_code(category: Category) -> &'static str {
@@ -206,6 +201,7 @@ fn category_code(category: Category) -> &'static str {
         Category::Inspections => "i",
         Category::Regulation => "r",
         Category::Reminders => "m",
+        Category::Schedule => "c",
         // Not switchable: never on a button.
         Category::Security => "s",
         Category::Status => "a",
@@ -217,6 +213,7 @@ fn category_name(category: Category) -> &'static str {
         Category::Inspections => "inspections",
         Category::Regulation => "regulation",
         Category::Reminders => "reminders",
+        Category::Schedule => "schedule",
         Category::Security => "security",
         Category::Status => "status",
     }
@@ -227,6 +224,7 @@ fn is_on(settings: &Settings, category: Category) -> bool {
         Category::Inspections => settings.inspections,
         Category::Regulation => settings.regulation,
         Category::Reminders => settings.reminders,
+        Category::Schedule => settings.schedule,
         Category::Security | Category::Status => true,
     }
 }

@@ -34,7 +34,7 @@ use super::main_menu::{self, Section};
 use super::screen::{self, Screen};
 use super::{
     Action, ChatDialogue, HandlerError, HandlerResult, State, applications, code_entry, documents,
-    education, profile, qualification, records, referrals,
+    education, profile, qualification, records, referrals, schedule,
 };
 use crate::i18n::Texts;
 use crate::startup::Services;
@@ -84,6 +84,7 @@ fn section_of(state: &State, input: &Input) -> Section {
                 return Section::Nmo;
             }
             Some(Action::Ref(_)) => return Section::Referrals,
+            Some(Action::Sched(_)) => return Section::Schedule,
             _ => {}
         }
     }
@@ -91,6 +92,7 @@ fn section_of(state: &State, input: &Input) -> Section {
         State::AddingDocument(_) => Section::Documents,
         State::Hours(_) | State::Report(_) => Section::Nmo,
         State::Referral(_) => Section::Referrals,
+        State::Schedule(_) => Section::Schedule,
         _ => Section::Profile,
     }
 }
@@ -106,6 +108,7 @@ fn is_personal(state: &State) -> bool {
             | State::Hours(_)
             | State::Report(_)
             | State::Referral(_)
+            | State::Schedule(_)
     )
 }
 
@@ -158,6 +161,7 @@ pub async fn closed_for_press(
             | Action::Report(_)
             | Action::Accr(_)
             | Action::Ref(_)
+            | Action::Sched(_)
     ) {
         return None;
     }
@@ -328,6 +332,9 @@ async fn carry_out(
                 State::Referral(question) => {
                     referrals::receive(bot, msg, dialogue, question, t, db, services).await
                 }
+                State::Schedule(question) => {
+                    schedule::edit::receive(bot, msg, dialogue, question, t, db, services).await
+                }
                 // A draft's answer after a lost position.
                 _ => {
                     use records::conversation::unfinished;
@@ -359,6 +366,11 @@ async fn carry_out(
                     if let Some(form) = unfinished::<referrals::Form>(m, s, d, v).await {
                         use referrals::form::resume;
                         return resume(bot, msg, dialogue, form, t, db, services).await;
+                    }
+                    let (m, s, d, v) = user();
+                    if let Some(form) = unfinished::<schedule::Form>(m, s, d, v).await {
+                        return schedule::edit::resume(bot, msg, dialogue, form, t, db, services)
+                            .await;
                     }
                     let menu = main_menu::menu(t, t.msg("menu-title"));
                     screen::show(&bot, msg.chat.id, menu).await
@@ -397,6 +409,9 @@ async fn carry_out(
                 }
                 Some(Action::Ref(action)) => {
                     referrals::press(bot, query, action, dialogue, state, t, db, services).await
+                }
+                Some(Action::Sched(action)) => {
+                    schedule::press(bot, query, action, dialogue, t, db, services).await
                 }
                 _ => {
                     let menu = main_menu::menu(t, t.msg("menu-title"));

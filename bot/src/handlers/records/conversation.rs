@@ -45,13 +45,14 @@ pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'st
 
 /// Every kind of conversation draft: when several were left unfinished,
 /// the one written last is the one a message answers.
-const KINDS: [DraftKind; 6] = [
+const KINDS: [DraftKind; 7] = [
     DraftKind::Profile,
     DraftKind::Document,
     DraftKind::Education,
     DraftKind::Qualification,
     DraftKind::ActivityReport,
     DraftKind::Referral,
+    DraftKind::Schedule,
 ];
 
 /// The draft, if one was started.

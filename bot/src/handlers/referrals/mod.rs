@@ -1,11 +1,11 @@
-//! «📨 Направления»: electronic referrals — the incoming and outgoing
+//! «📮 Направления»: electronic referrals — the incoming and outgoing
 //! lists, a referral's card with its answers, and a new referral filled in
 //! question by question ([`form`]). Operators of an organisation work its
 //! incoming referrals with /referrals ([`staff`]).
 //!
 //! ```text
-//! user: <presses 📨 Направления>                (after the step-up code)
-//! bot:  (the same message) 📨 Направления. Входящих ждут ответа: 1.
+//! user: <presses 📮 Направления>                (after the step-up code)
+//! bot:  (the same message) 📮 Направления. Входящих ждут ответа: 1.
 //!       [📥 Входящие] [📤 Исходящие] [➕ Новое направление] [« Назад в меню]
 //! user: <presses 📥 Входящие>
 //! bot:  📥 Входящие (1): 1. НП-2026-000001 · экстренная · консультация
