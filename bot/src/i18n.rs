@@ -205,6 +205,7 @@ impl Texts {
             let value: FluentValue = match arg {
                 Arg::Text(text) => html::escape(text).into(),
                 Arg::Number(n) => n.into(),
+                Arg::Rendered(text) => text.into(),
             };
             fluent_args.set(name, value);
         }
@@ -242,8 +243,13 @@ impl Texts {
 
 /// An argument to a text.
 pub enum Arg<'a> {
+    /// What a person typed or a record holds: escaped for HTML.
     Text(&'a str),
     Number(i64),
+    /// A text [`Texts::msg`] or [`Texts::msg_with`] rendered already (its
+    /// own arguments were escaped there), put inside another as it is:
+    /// escaping it again would show `&amp;` for a `&`. Never typed text.
+    Rendered(&'a str),
 }
 
 impl Arg<'_> {
@@ -273,6 +279,22 @@ mod tests {
         assert!(matches!(Arg::count(usize::MAX), Arg::Number(i64::MAX)));
         assert!(matches!(Arg::total(u64::MAX), Arg::Number(i64::MAX)));
         assert!(matches!(Arg::total(7), Arg::Number(7)));
+    }
+
+    #[test]
+    fn a_rendered_text_goes_inside_another_as_it_is_and_typed_text_escaped() {
+        let t = Texts::new(medcab_core::Language::Ru);
+        let inner = t.msg_with(
+            "app-certificate-line",
+            [("certificate", Arg::Text("A & B"))],
+        );
+        assert!(inner.contains("A &amp; B"), "{inner}");
+        let outer = t.msg_with(
+            "app-certificate-line",
+            [("certificate", Arg::Rendered(&inner))],
+        );
+        assert!(outer.contains("A &amp; B"), "{outer}");
+        assert!(!outer.contains("&amp;amp;"), "{outer}");
     }
 
     fn keys(language: Language) -> BTreeSet<String> {

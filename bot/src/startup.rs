@@ -14,8 +14,9 @@ use medcab_core::applications::ReviewDeadlines;
 use medcab_core::crypto::Vault;
 use medcab_core::registry::{HttpRegistry, Registry};
 use reqwest::Url;
+use sqlx::ConnectOptions;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use teloxide::dispatching::Dispatcher;
 use teloxide::dispatching::ShutdownToken;
 use teloxide::dispatching::dialogue::{InMemStorage, Storage as _};
@@ -40,19 +41,30 @@ pub async fn connect_database(url: &str) -> anyhow::Result<PgPool> {
 /// [`connect_database`] with room for this many connections: a delivery
 /// lane holds one while it sends.
 pub async fn connect_database_with(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let cannot_connect = || {
+        format!(
+            "cannot connect to PostgreSQL at {} (DATABASE_URL)",
+            address(url)
+        )
+    };
+    let options: PgConnectOptions = url.parse().with_context(cannot_connect)?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .connect(url)
+        .connect_with(options.clone())
         .await
-        .with_context(|| {
-            format!(
-                "cannot connect to PostgreSQL at {} (DATABASE_URL)",
-                address(url)
-            )
-        })?;
+        .with_context(cannot_connect)?;
+    // Migrations take their own connection without statement logging: a
+    // CREATE TABLE on a busy server takes a second and is no slow query
+    // (sqlx would warn of each on stderr, in the middle of an admin
+    // command's output).
+    let mut migrating = options
+        .disable_statement_logging()
+        .connect()
+        .await
+        .with_context(cannot_connect)?;
     medcab_core::MIGRATOR
-        .run(&pool)
+        .run(&mut migrating)
         .await
         .context("cannot apply the database migrations")?;
     Ok(pool)

@@ -87,8 +87,10 @@ pub async fn revoke(
         return Ok(Revoke::NotAnOperator);
     }
     let released = crate::review::release_leases(&mut tx, user_id).await?;
-    // The role's second factor and staff session go with it.
+    // The role's second factor and staff session go with it, and so does
+    // the organisation it worked for.
     crate::operator_factors::remove(&mut tx, user_id).await?;
+    crate::referrals::organisations::unbind(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(Revoke::Revoked { released })
 }

@@ -5,9 +5,10 @@
 //! (`crate::referrals`) refuses them in its reason and its patient
 //! reference too, since the chat is no place for them.
 //!
-//! - **СНИЛС**: written in its own shape, `XXX-XXX-XXX YY` (hyphens or
-//!   spaces between the groups, a space or a hyphen before the check
-//!   number), refused with or without a right check number: nothing else is
+//! - **СНИЛС**: written in its own shape, `XXX-XXX-XXX YY` (hyphens,
+//!   dots or spaces between the groups — up to three of them —, the same
+//!   before the check number) or `XXXXXXXXX YY`, refused with or without a
+//!   right check number: nothing else is
 //!   written so, and a mistyped СНИЛС is still a person's. Eleven digits in
 //!   a row are refused only when their check number holds: eleven bare
 //!   digits are as often a phone number (`89161234567`, and never after a
@@ -58,9 +59,24 @@ pub struct Finding {
 }
 
 /// The first thing in `text` that looks like a patient's data, if any.
+///
+/// The text is read as a person sees it: compatibility forms folded
+/// (NFKC: full-width `１１２` is `112`) and invisible format characters
+/// (zero-width spaces and joiners, the soft hyphen, bidi marks) dropped,
+/// so that a number cannot pass by being typed with characters that look
+/// the same or not at all.
 pub fn find(text: &str) -> Option<Finding> {
-    let chars: Vec<char> = text.chars().collect();
+    use unicode_normalization::UnicodeNormalization;
+    let chars: Vec<char> = text.nfkc().filter(|c| !is_invisible(*c)).collect();
     find_number(&chars).or_else(|| find_code(&chars))
+}
+
+/// A format character: shows as nothing.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// A run of digit groups joined by one separator each: its groups' lengths
@@ -71,8 +87,12 @@ struct Chain {
 }
 
 fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '-' | '\u{a0}' | '‑' | '–')
+    matches!(c, ' ' | '-' | '.' | '\u{a0}' | '‑' | '–' | '—')
 }
+
+/// Separators allowed between two groups of a chain: `112 - 233`, two
+/// spaces, a dot and a space.
+const SEPARATORS_AT_MOST: usize = 3;
 
 /// The digit chains of the text: groups of digits parted by one separator.
 fn chains(chars: &[char]) -> Vec<Chain> {
@@ -91,10 +111,16 @@ fn chains(chars: &[char]) -> Vec<Chain> {
                 end += 1;
             }
             groups.push((start, end));
-            // One separator, then more digits: the chain goes on.
-            if end + 1 < chars.len() && is_separator(chars[end]) && chars[end + 1].is_ascii_digit()
+            // A few separators, then more digits: the chain goes on.
+            let gap = chars[end..]
+                .iter()
+                .take(SEPARATORS_AT_MOST + 1)
+                .take_while(|c| is_separator(**c))
+                .count();
+            if (1..=SEPARATORS_AT_MOST).contains(&gap)
+                && chars.get(end + gap).is_some_and(char::is_ascii_digit)
             {
-                start = end + 1;
+                start = end + gap;
             } else {
                 at = end;
                 break;
@@ -164,6 +190,10 @@ fn find_number(chars: &[char]) -> Option<Finding> {
             if rest.len() >= 4 && rest[..4] == [3, 3, 3, 2] && ends_clear(chain.groups[first + 3].1)
             {
                 return Some(found(PatientDataKind::Snils, first, first + 3));
+            }
+            // The nine digits together, then the check number.
+            if rest.len() >= 2 && rest[..2] == [9, 2] && ends_clear(chain.groups[first + 1].1) {
+                return Some(found(PatientDataKind::Snils, first, first + 1));
             }
             if rest.len() >= 4
                 && rest[..4] == [4, 4, 4, 4]
@@ -263,6 +293,33 @@ mod tests {
         }
         let finding = find("у 112-233-445 95 был").unwrap();
         assert_eq!(finding.shown, "•••-•••-••• 95");
+    }
+
+    #[test]
+    fn a_snils_typed_to_slip_past_is_found_all_the_same() {
+        for text in [
+            "112.233.445 95",
+            "112233445 95",
+            "112  233  445  95",
+            "112 - 233 - 445 - 95",
+            // Full-width digits, and zero-width characters between digits.
+            "１１２-２３３-４４５ ９５",
+            "112\u{200B}-233-445\u{200D} 95",
+            "1\u{200B}1\u{200B}2\u{200B}2\u{200B}3\u{200B}3\u{200B}4\u{200B}4\u{200B}5\u{200B}9\u{200B}5",
+            "112\u{00AD}-233-445 95",
+        ] {
+            assert_eq!(kind(text), Some(PatientDataKind::Snils), "{text:?}");
+        }
+        assert_eq!(
+            kind("полис １２３４ ５６７８ ９０１２ ３４５６"),
+            Some(PatientDataKind::Policy)
+        );
+        assert_eq!(
+            kind("диагноз\u{200B} I10"),
+            Some(PatientDataKind::DiagnosisCode)
+        );
+        // Four separators part two numbers.
+        assert_eq!(kind("112 -  233-445 95"), None);
     }
 
     #[test]

@@ -443,6 +443,7 @@ mod tests {
             // Pseudonyms of erased users (blind indexes of their ids).
             "consents.subject",
             "security_events.subject",
+            "operator_audit.owner_subject",
             "_sqlx_migrations.checksum",
         ];
         let bytea: Vec<String> = sqlx::query_scalar(

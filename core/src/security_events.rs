@@ -92,6 +92,12 @@ impl Kind {
     }
 }
 
+/// Forged buttons recorded per person in an hour at the most: a client
+/// replaying them twice a second would otherwise write 170 000 rows a day
+/// into a log kept a year. The first hundred show the attempt; the rest
+/// say nothing new.
+pub const FORGED_PER_HOUR: i64 = 100;
+
 pub async fn record(
     db: &mut sqlx::PgConnection,
     user_id: UserId,
@@ -99,6 +105,22 @@ pub async fn record(
     details: Value,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    if kind == Kind::ForgedCallback {
+        let recent = sqlx::query_scalar!(
+            r#"
+            SELECT count(*) AS "recent!" FROM security_events
+            WHERE telegram_user_id = $1 AND kind = $2 AND at > $3
+            "#,
+            user_id.get(),
+            kind.as_str(),
+            at - chrono::Duration::hours(1),
+        )
+        .fetch_one(&mut *db)
+        .await?;
+        if recent >= FORGED_PER_HOUR {
+            return Ok(());
+        }
+    }
     sqlx::query!(
         "INSERT INTO security_events (telegram_user_id, kind, details, at) VALUES ($1, $2, $3, $4)",
         user_id.get(),
@@ -191,4 +213,51 @@ pub async fn purge(
     .await?
     .rows_affected();
     Ok(purged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audience::fixtures::noon;
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn forged_buttons_are_recorded_a_hundred_an_hour_at_most(db: sqlx::PgPool) {
+        let mallory = UserId::from_stored(666);
+        let mut conn = db.acquire().await.unwrap();
+        let details = || serde_json::json!({ "entity": "referral", "id": 1 });
+        for n in 0..(FORGED_PER_HOUR + 20) {
+            let at = noon() + chrono::Duration::seconds(n);
+            record(&mut conn, mallory, Kind::ForgedCallback, details(), at)
+                .await
+                .unwrap();
+        }
+        // Other kinds are never held back.
+        record(
+            &mut conn,
+            mallory,
+            Kind::CodeRejected,
+            serde_json::json!({}),
+            noon(),
+        )
+        .await
+        .unwrap();
+        let kinds = kinds_for(&db, mallory).await.unwrap();
+        let forged = kinds
+            .iter()
+            .filter(|kind| *kind == "forged_callback")
+            .count();
+        assert_eq!(i64::try_from(forged).unwrap(), FORGED_PER_HOUR);
+        assert_eq!(kinds.last().map(String::as_str), Some("code_rejected"));
+        // An hour on, recorded again.
+        let later = noon() + chrono::Duration::hours(2);
+        record(&mut conn, mallory, Kind::ForgedCallback, details(), later)
+            .await
+            .unwrap();
+        let kinds = kinds_for(&db, mallory).await.unwrap();
+        let forged = kinds
+            .iter()
+            .filter(|kind| *kind == "forged_callback")
+            .count();
+        assert_eq!(i64::try_from(forged).unwrap(), FORGED_PER_HOUR + 1);
+    }
 }

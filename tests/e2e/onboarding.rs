@@ -164,7 +164,7 @@ async fn a_practitioner_connects_from_consent_to_second_factor(app: TestApp) {
     // Active now: /start greets with the menu.
     let menu = anna.send("/start").await;
     assert!(menu.body().starts_with("Здравствуйте, Анна!"));
-    assert_eq!(menu.button_labels().len(), 6);
+    assert_eq!(menu.button_labels().len(), 8, "every section");
 }
 
 #[medcab_e2e::test]

@@ -129,8 +129,10 @@ async fn a_referral_to_a_colleague_is_sent_accepted_and_the_sender_told(app: Tes
         found.button_labels(),
         ["Петров Пётр Иванович — Хирургия, ГКБ № 1", "« Направления"]
     );
-    // By organisation too.
-    let by_organisation = anna.send("ГКБ").await;
+    // By organisation too, from five characters: three would list every
+    // colleague of every hospital.
+    anna.send("ГКБ").await.assert_starts("Никого не нашлось");
+    let by_organisation = anna.send("ГКБ № 1").await;
     assert!(
         by_organisation
             .button("Петров Пётр Иванович — Хирургия, ГКБ № 1")
@@ -484,6 +486,39 @@ async fn an_unanswered_referral_expires_and_a_withdrawn_one_is_told(app: TestApp
         .await,
         Err(ReferralError::Transition(_))
     ));
+
+    // Past its time but before the scheduler's next tick: the answer is
+    // refused all the same, and the referral expires there and then.
+    let late = sent(
+        &app,
+        &anna,
+        To::Practitioner {
+            registry_id: registry_id(&app, &petr).await,
+        },
+    )
+    .await;
+    app.clock.advance(Duration::days(15));
+    assert!(matches!(
+        referrals::accept(
+            &app.db,
+            &app.vault,
+            &Viewer::Practitioner(petr.user_id()),
+            late.id,
+            app.clock.now()
+        )
+        .await,
+        Err(ReferralError::Transition(_))
+    ));
+    assert_eq!(
+        app.scheduler_tick().await.referrals_expired,
+        0,
+        "expired already, by the refused answer"
+    );
+    anna.wait_for_any_text(&format!(
+        "📨 Направление {}: истёк срок ответа",
+        late.number
+    ))
+    .await;
 }
 
 #[medcab_e2e::test]

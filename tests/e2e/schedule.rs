@@ -415,3 +415,52 @@ fn address_in(body: &str) -> String {
     let end = body[start..].find(".ics").expect("an .ics address") + start + 4;
     body[start..end].to_owned()
 }
+
+/// A row the clinic got wrong (a 30 February) in a re-import may be the
+/// slot the file no longer has: nothing of that practitioner is cancelled
+/// by the import, while a colleague whose rows all read has the period
+/// replaced as usual.
+#[medcab_e2e::test]
+async fn a_row_that_does_not_read_cancels_nothing_of_its_practitioner(app: TestApp) {
+    let anna = app.confirmed_user("Анна", "ru").await;
+    let boris = app.confirmed_user("Борис", "ru").await;
+    let (a, b) = (valid_snils(anna.id()), valid_snils(boris.id()));
+    let first = [
+        format!("{a};приём;25.11.2026 14:00;25.11.2026 18:00;каб. 214;первичный;A1"),
+        format!("{a};приём;27.11.2026 09:00;27.11.2026 12:00;каб. 214;;A2"),
+        format!("{b};приём;25.11.2026 14:00;25.11.2026 18:00;каб. 215;;B1"),
+        format!("{b};приём;27.11.2026 09:00;27.11.2026 12:00;каб. 215;;B2"),
+    ];
+    import(&app, &first).await;
+    let cancelled = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM schedule_slots WHERE owner_id = $1 AND cancelled_at IS NOT NULL",
+            )
+            .bind(id)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    // Again, with Anna's A2 mistyped and Борис's B2 gone.
+    let again = [
+        first[0].clone(),
+        format!("{a};приём;30.02.2026 09:00;12:00;каб. 214;;A2"),
+        format!("{a};приём;28.11.2026 09:00;28.11.2026 12:00;каб. 214;;A3"),
+        first[2].clone(),
+    ];
+    let report = import(&app, &again).await;
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    assert_eq!(
+        cancelled(anna.id()).await,
+        0,
+        "Anna's A2 may be the bad row"
+    );
+    assert_eq!(
+        cancelled(boris.id()).await,
+        1,
+        "Борис's B2 left the schedule"
+    );
+}

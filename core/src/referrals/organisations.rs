@@ -2,7 +2,9 @@
 //! `operator_organisations`, written by `medcab admin grant-operator
 //! --organisation OGRN`. The operators of an organisation receive the
 //! referrals sent to it and decide them. One organisation per operator; a
-//! revoked operator is nobody's (every read joins `operators`).
+//! revoked operator is nobody's (every read joins `operators`, and the
+//! revocation deletes the binding: a later grant binds afresh or not at
+//! all).
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
@@ -36,6 +38,19 @@ pub async fn bind(
     .await?
     .rows_affected();
     Ok(written > 0)
+}
+
+/// A revoked operator's binding goes with the role (in the revocation's
+/// transaction): granted again, they work for an organisation only if the
+/// new grant names it.
+pub(crate) async fn unbind(tx: &mut PgConnection, operator: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM operator_organisations WHERE operator_id = $1",
+        operator.get()
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// The ОГРН of the organisation an operator (with the role now) is bound to.
@@ -76,4 +91,31 @@ pub(crate) async fn operators_of(
     )
     .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audience::fixtures::noon;
+    use crate::operators;
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_revoked_operator_granted_again_works_for_no_organisation(db: PgPool) {
+        let olga = UserId::from_stored(7001);
+        let ogrn = Ogrn::parse("1027700132195").unwrap();
+        operators::grant(&db, olga, "test", noon()).await.unwrap();
+        assert!(bind(&db, olga, &ogrn, "test", noon()).await.unwrap());
+        assert_eq!(
+            of_operator(&db, olga).await.unwrap().as_deref(),
+            Some("1027700132195")
+        );
+        operators::revoke(&db, olga, noon()).await.unwrap();
+        assert_eq!(of_operator(&db, olga).await.unwrap(), None);
+        operators::grant(&db, olga, "test", noon()).await.unwrap();
+        assert_eq!(
+            of_operator(&db, olga).await.unwrap(),
+            None,
+            "a grant for review alone does not bring the old inbox back"
+        );
+    }
 }

@@ -12,7 +12,10 @@
 //! same on a register of a hundred or a million. The organisation is in
 //! clear and matched by substring. Only the page shown is opened (names
 //! for the buttons). Every search is bounded: at least
-//! [`MIN_QUERY_CHARS`], and [`PAGE`] results a page.
+//! [`MIN_QUERY_CHARS`] ([`MIN_ORGANISATION_CHARS`] for a practitioner's
+//! organisation), [`PAGE`] results a page, [`MAX_PAGES`] pages; and only a
+//! confirmed practitioner searches practitioners (an applicant the register
+//! does not know could otherwise list who has an account).
 
 use sqlx::PgPool;
 
@@ -24,6 +27,14 @@ use crate::registry::SEALED_FULL_NAME;
 pub const PAGE: usize = 5;
 /// A shorter query would match half the register.
 pub const MIN_QUERY_CHARS: usize = 3;
+/// A practitioner's organisation is matched by substring only from this
+/// long a query («ГКБ 1»): «бол» or «ГБУ» would list every colleague of
+/// every hospital, which is a directory of who has an account.
+pub const MIN_ORGANISATION_CHARS: usize = 5;
+/// Pages a search goes to: fifteen practitioners are enough to pick from;
+/// past them the searcher is asked to say more, and nobody pages through
+/// the register.
+pub const MAX_PAGES: usize = 3;
 /// The longest query taken.
 pub const MAX_QUERY_CHARS: usize = 100;
 
@@ -136,9 +147,13 @@ pub enum SearchError {
     Db(#[from] sqlx::Error),
     #[error("a register name does not decrypt: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
+    /// The searcher's account is not confirmed by the register.
+    #[error("only a confirmed practitioner searches the register")]
+    NotConfirmed,
 }
 
 fn bounds(page: usize) -> (i64, i64) {
+    let page = page.min(MAX_PAGES - 1);
     let offset = i64::try_from(page.saturating_mul(PAGE)).unwrap_or(i64::MAX);
     // One more than a page tells whether another follows.
     (offset, i64::try_from(PAGE + 1).unwrap_or(i64::MAX))
@@ -154,6 +169,12 @@ pub async fn practitioners(
     searcher: UserId,
     page: usize,
 ) -> Result<Found<Practitioner>, SearchError> {
+    if !crate::accounts::is_confirmed(db, searcher).await? {
+        return Err(SearchError::NotConfirmed);
+    }
+    let page = page.min(MAX_PAGES - 1);
+    let organisation =
+        (query.as_str().chars().count() >= MIN_ORGANISATION_CHARS).then(|| query.like());
     let surname = query
         .as_str()
         .split_whitespace()
@@ -173,13 +194,13 @@ pub async fn practitioners(
         "#,
         searcher.get(),
         surname,
-        query.like(),
+        organisation,
         offset,
         limit,
     )
     .fetch_all(db)
     .await?;
-    let more = rows.len() > PAGE;
+    let more = rows.len() > PAGE && page + 1 < MAX_PAGES;
     let items = rows
         .into_iter()
         .take(PAGE)
@@ -243,7 +264,8 @@ pub async fn organisations(
     )
     .fetch_all(db)
     .await?;
-    let more = rows.len() > PAGE;
+    let page = page.min(MAX_PAGES - 1);
+    let more = rows.len() > PAGE && page + 1 < MAX_PAGES;
     let items = rows
         .into_iter()
         .take(PAGE)
@@ -264,6 +286,9 @@ pub async fn practitioner(
     registry_id: i64,
     searcher: UserId,
 ) -> Result<Option<Practitioner>, SearchError> {
+    if !crate::accounts::is_confirmed(db, searcher).await? {
+        return Err(SearchError::NotConfirmed);
+    }
     let row = sqlx::query!(
         r#"
         SELECT r.id, r.snils_index, r.full_name, r.specialty, r.organisation

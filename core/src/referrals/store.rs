@@ -634,6 +634,28 @@ async fn decide(
         .ok_or(ReferralError::NotYours)?;
     let side =
         side_of(referral.sender_id, &referral.receiver, &viewer).ok_or(ReferralError::NotYours)?;
+    // Past its time it is expired, whether or not the scheduler got to it:
+    // expired here and now (the sides told), and the step refused.
+    if super::rules::is_expired(referral.status, referral.expires_at, now) {
+        let expired = apply(
+            &mut tx,
+            vault,
+            referral,
+            Event::Expire,
+            Side::System,
+            None,
+            None,
+            Actor::System,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(ReferralError::Transition(super::rules::TransitionError {
+            from: expired.status,
+            event,
+            by: side,
+        }));
+    }
     let (person, actor) = who(&viewer);
     let referral = apply(
         &mut tx,

@@ -24,7 +24,9 @@
 //! wins: a slot the practitioner moved or cancelled is put back as the
 //! file says, and a slot the practitioner added that overlaps one of the
 //! file's is cancelled; the practitioner is told ("overridden"). A refused
-//! row's stored slot is left as it was.
+//! row's stored slot is left as it was; and a practitioner with a row that
+//! did not read at all (a bad date, a missing field) has nothing cancelled
+//! by this import, since the slot missing from the file may be that row's.
 //!
 //! A practitioner is told once per import, in the transaction of the
 //! change, when a change touches the next 14 days or overrode their own
@@ -219,6 +221,8 @@ pub async fn import_csv<R: Read>(
 
     let mut report = ImportReport::default();
     let mut parsed = Vec::new();
+    // The СНИЛС of rows that did not read as slots.
+    let mut unsure: HashSet<String> = HashSet::new();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0_u64;
     while reader.read_byte_record(&mut record).map_err(read_error)? {
@@ -232,7 +236,14 @@ pub async fn import_csv<R: Read>(
         }
         match columns.row(&record, line, zone, now.year()) {
             Ok(row) => parsed.push(row),
-            Err(reason) => report.skipped.push(SkippedRow { line, reason }),
+            Err(reason) => {
+                // Whose it was, if that much reads: their slots missing
+                // from the file may be this row's, so none is cancelled.
+                if let Some(snils) = columns.snils_of(&record) {
+                    unsure.insert(snils.digits().to_owned());
+                }
+                report.skipped.push(SkippedRow { line, reason });
+            }
         }
     }
     on_progress(consumed.load(Ordering::Relaxed));
@@ -326,9 +337,17 @@ pub async fn import_csv<R: Read>(
     }
     report.skipped.sort_by_key(|skipped| skipped.line);
 
+    let mut unsure_owners: HashSet<i64> = HashSet::new();
+    for digits in &unsure {
+        if let Some(Some(owner)) = owners.get(digits) {
+            unsure_owners.insert(owner.get());
+        }
+    }
+
     let import = Uuid::new_v4();
     let mut tx = db.begin().await?;
     for (owner, accepted) in by_owner {
+        let cancel_missing = !unsure_owners.contains(&owner);
         let owner = UserId::from_stored(owner);
         let outcome = apply(
             &mut tx,
@@ -336,7 +355,9 @@ pub async fn import_csv<R: Read>(
             owner,
             &accepted,
             &kept,
-            period.map(|(_, _, from, until)| (from, until)),
+            period
+                .filter(|_| cancel_missing)
+                .map(|(_, _, from, until)| (from, until)),
             now,
         )
         .await?;
@@ -698,6 +719,15 @@ impl Columns {
         self.positions
             .get(&column)
             .map_or(column.name(), String::as_str)
+    }
+
+    /// The row's СНИЛС, if it reads, whatever else is wrong with the row.
+    fn snils_of(&self, record: &csv::ByteRecord) -> Option<Snils> {
+        let at = self
+            .fields
+            .iter()
+            .position(|column| *column == Column::Snils)?;
+        Snils::parse(csv_file::text(record.get(at)?).trim()).ok()
     }
 
     fn row(

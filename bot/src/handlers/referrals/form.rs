@@ -346,7 +346,16 @@ async fn results(
     let mut rows = Vec::new();
     let (count, more) = match form.to_kind {
         ToKind::Practitioner => {
-            let found = search::practitioners(db, &services.vault, &query, user_id, page).await?;
+            let found =
+                match search::practitioners(db, &services.vault, &query, user_id, page).await {
+                    Err(search::SearchError::NotConfirmed) => {
+                        return Ok(Screen {
+                            text: t.msg("ref-sender-not-confirmed"),
+                            keyboard: InlineKeyboardMarkup::new([[back(t)]]),
+                        });
+                    }
+                    other => other?,
+                };
             for hit in &found.items {
                 let label = practitioner_label(hit);
                 rows.push(vec![button(
@@ -549,9 +558,11 @@ pub async fn press(
             else {
                 return records::outdated(&bot, &query, t).await;
             };
-            let Some(hit) =
-                search::practitioner(&db, &services.vault, registry_id, user_id).await?
-            else {
+            let found = search::practitioner(&db, &services.vault, registry_id, user_id).await;
+            if let Err(search::SearchError::NotConfirmed) = found {
+                return screen::answer_with(&bot, &query, t.msg("ref-sender-not-confirmed")).await;
+            }
+            let Some(hit) = found? else {
                 // No such receiver (a forged id, or one no longer confirmed).
                 records::record_forged(&db, user_id, Entity::Referral, registry_id, now).await?;
                 return screen::answer_with(&bot, &query, t.msg("ref-receiver-unknown")).await;

@@ -205,7 +205,7 @@ pub async fn start_move(
     conversation::keep(db, services, dialogue, query.from.stored()?, &form).await?;
     let now = t.msg_with(
         "schedule-moving",
-        [("slot", Arg::Text(&slot_with_day(t, slot)))],
+        [("slot", Arg::Rendered(&slot_with_day(t, slot)))],
     );
     screen::replace(bot, query, question_screen(t, &form, Some(now))).await
 }
@@ -447,7 +447,7 @@ async fn finish(
                 "schedule-conflict",
                 [
                     ("new", Arg::Text(&attempted)),
-                    ("existing", Arg::Text(&slot_with_day(t, &other))),
+                    ("existing", Arg::Rendered(&slot_with_day(t, &other))),
                 ],
             );
             screen::show(bot, chat_id, question_screen(t, &form, Some(reason))).await

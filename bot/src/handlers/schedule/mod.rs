@@ -777,7 +777,7 @@ pub async fn press(
             let screen = Screen {
                 text: t.msg_with(
                     "schedule-cancel-ask",
-                    [("slot", Arg::Text(&slot_with_day(t, &slot)))],
+                    [("slot", Arg::Rendered(&slot_with_day(t, &slot)))],
                 ),
                 keyboard: InlineKeyboardMarkup::new([[
                     button(
