@@ -694,65 +694,28 @@ async fn documents_page(
     application: i64,
     page: u16,
 ) -> HandlerResult {
-    let operator = query.from.stored()?;
-    let now = services.clock.now();
-    let viewed = review::view(
-        db,
-        &services.vault,
-        &services.registry,
-        operator,
-        application,
-        now,
-    )
-    .await;
-    let card = match viewed {
-        Ok(card) => card,
-        Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
+    let Some(card) = held(bot, query, t, db, services, application).await? else {
+        return Ok(());
     };
-    screen::answer(bot, query).await?;
     let documents = &card.documents;
-    let pages = documents.len().div_ceil(CARD_DOCUMENTS).max(1);
-    let page = usize::from(page).min(pages - 1);
-    let first = page * CARD_DOCUMENTS;
-    let last = (first + CARD_DOCUMENTS).min(documents.len());
-    let mut lines = vec![t.msg_with(
-        "review-documents-page",
-        [
-            ("number", Arg::Text(&card.application.number)),
-            ("from", Arg::count(first + 1)),
-            ("to", Arg::count(last)),
-            ("count", Arg::count(documents.len())),
-        ],
-    )];
-    for (n, document) in documents.iter().enumerate().take(last).skip(first) {
-        lines.push(document_line(t, n + 1, document));
-    }
-    let mut rows = document_buttons(t, application, documents, first..last);
-    let to_page = |page: usize| {
-        Action::Op(OpAction::Documents {
-            application,
-            page: u16::try_from(page).unwrap_or(u16::MAX),
-        })
+    let list = CardPage {
+        card: &card,
+        heading: "review-documents-page",
+        per_page: CARD_DOCUMENTS,
+        total: documents.len(),
     };
-    let mut pager = Vec::new();
-    if page > 0 {
-        pager.push(button(t.msg("review-education-back"), to_page(page - 1)));
-    }
-    if page + 1 < pages {
-        pager.push(button(t.msg("review-education-next"), to_page(page + 1)));
-    }
-    if !pager.is_empty() {
-        rows.push(pager);
-    }
-    rows.push(vec![button(
-        t.msg("review-back-to-card"),
-        Action::Op(OpAction::Card(application)),
-    )]);
-    let screen = Screen {
-        text: lines.join("\n"),
-        keyboard: InlineKeyboardMarkup::new(rows),
-    };
-    screen::replace(bot, query, screen).await
+    let (_, range, _) = list.range(page);
+    let lines = documents
+        .iter()
+        .enumerate()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(n, document)| document_line(t, n + 1, document))
+        .collect();
+    let rows = document_buttons(t, application, documents, range);
+    let to_page = |page| OpAction::Documents { application, page };
+    list.show(bot, query, t, db, services, page, lines, rows, to_page)
+        .await
 }
 
 /// Records listed on an education check's card; the rest are counted. Ten
@@ -837,8 +800,7 @@ fn education_lines(
 }
 
 /// A page of an education check's records, [`CARD_RECORDS`] to a page,
-/// to the operator holding it (the card's checks decide); the view is
-/// audited like the card's.
+/// to the operator holding it.
 async fn check_records(
     bot: &Bot,
     query: &CallbackQuery,
@@ -848,8 +810,6 @@ async fn check_records(
     application: i64,
     page: u16,
 ) -> HandlerResult {
-    let operator = query.from.stored()?;
-    let now = services.clock.now();
     let held = held_of_kind(
         bot,
         query,
@@ -863,54 +823,27 @@ async fn check_records(
         return Ok(());
     };
     let covered = check::covered(db, &services.vault, &card.application).await?;
-    let pages = covered.len().div_ceil(CARD_RECORDS).max(1);
-    let page = usize::from(page).min(pages - 1);
-    screen::answer(bot, query).await?;
-    let view = View {
-        operator_id: operator,
-        owner_id: card.application.owner_id,
-        application_id: Some(application),
-        document_id: None,
+    let list = CardPage {
+        card: &card,
+        heading: "review-education-page",
+        per_page: CARD_RECORDS,
+        total: covered.len(),
     };
-    operators::record_view(db, view, now).await?;
-    let first = page * CARD_RECORDS;
-    let last = (first + CARD_RECORDS).min(covered.len());
-    let mut lines = vec![t.msg_with(
-        "review-education-page",
-        [
-            ("number", Arg::Text(&card.application.number)),
-            ("from", Arg::count(first + 1)),
-            ("to", Arg::count(last)),
-            ("count", Arg::count(covered.len())),
-        ],
-    )];
-    lines.extend(education_lines(t, &covered, first..last));
-    let to_page = |page: usize| {
-        Action::Op(OpAction::CheckRecords {
-            application,
-            page: u16::try_from(page).unwrap_or(u16::MAX),
-        })
-    };
-    let mut pager = Vec::new();
-    if page > 0 {
-        pager.push(button(t.msg("review-education-back"), to_page(page - 1)));
-    }
-    if page + 1 < pages {
-        pager.push(button(t.msg("review-education-next"), to_page(page + 1)));
-    }
-    let mut rows = Vec::new();
-    if !pager.is_empty() {
-        rows.push(pager);
-    }
-    rows.push(vec![button(
-        t.msg("review-back-to-card"),
-        Action::Op(OpAction::Card(application)),
-    )]);
-    let screen = Screen {
-        text: lines.join("\n"),
-        keyboard: InlineKeyboardMarkup::new(rows),
-    };
-    screen::replace(bot, query, screen).await
+    let (_, range, _) = list.range(page);
+    let lines = education_lines(t, &covered, range);
+    let to_page = |page| OpAction::CheckRecords { application, page };
+    list.show(
+        bot,
+        query,
+        t,
+        db,
+        services,
+        page,
+        lines,
+        Vec::new(),
+        to_page,
+    )
+    .await
 }
 
 fn queue_empty(t: Texts) -> Screen {
@@ -1213,18 +1146,16 @@ async fn send_document(
     Ok(())
 }
 
-/// The card of an application the operator holds, if it is of `kind`: the
-/// card's checks decide (the operator holds it, it is not their own). A
-/// press for another kind is refused and recorded. `None` once the press
-/// has been answered with the refusal.
-async fn held_of_kind(
+/// The card of an application the operator holds: the card's checks
+/// decide (the operator holds it, it is not their own). `None` once the
+/// press has been answered with the refusal.
+async fn held(
     bot: &Bot,
     query: &CallbackQuery,
     t: Texts,
     db: &PgPool,
     services: &Services,
     application: i64,
-    kind: Kind,
 ) -> Result<Option<ReviewCard>, HandlerError> {
     let operator = query.from.stored()?;
     let now = services.clock.now();
@@ -1237,23 +1168,126 @@ async fn held_of_kind(
         now,
     )
     .await;
-    let card = match viewed {
-        Ok(card) => card,
+    match viewed {
+        Ok(card) => Ok(Some(card)),
         Err(error) => {
             screen::answer_with(bot, query, problem(t, error)?).await?;
-            return Ok(None);
+            Ok(None)
         }
+    }
+}
+
+/// [`held`], if the application is of `kind`; a press for another kind
+/// is refused and recorded.
+async fn held_of_kind(
+    bot: &Bot,
+    query: &CallbackQuery,
+    t: Texts,
+    db: &PgPool,
+    services: &Services,
+    application: i64,
+    kind: Kind,
+) -> Result<Option<ReviewCard>, HandlerError> {
+    let Some(card) = held(bot, query, t, db, services, application).await? else {
+        return Ok(None);
     };
     if card.application.kind != kind {
         let attempted = match kind {
             Kind::ActivityReport => "view_activity_report",
             _ => "view_education_check",
         };
-        record_refusal(db, operator, attempted, "another_kind", now).await?;
+        let operator = query.from.stored()?;
+        record_refusal(
+            db,
+            operator,
+            attempted,
+            "another_kind",
+            services.clock.now(),
+        )
+        .await?;
         screen::answer_with(bot, query, t.msg("button-outdated")).await?;
         return Ok(None);
     }
     Ok(Some(card))
+}
+
+/// A page of a card's list (records or documents), [`CARD_RECORDS`] /
+/// [`CARD_DOCUMENTS`] to a page: its lines under `heading` (a key given
+/// the application's number and the range), `rows` (buttons of the page's
+/// items) above «◀️ ▶️» and «« Назад к заявке». The view is audited like
+/// the card's.
+struct CardPage<'a> {
+    card: &'a ReviewCard,
+    heading: &'static str,
+    per_page: usize,
+    total: usize,
+}
+
+impl CardPage<'_> {
+    /// The page shown (a page past the end is the last) and its range.
+    fn range(&self, page: u16) -> (usize, std::ops::Range<usize>, usize) {
+        let pages = self.total.div_ceil(self.per_page).max(1);
+        let page = usize::from(page).min(pages - 1);
+        let first = page * self.per_page;
+        (page, first..(first + self.per_page).min(self.total), pages)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn show(
+        &self,
+        bot: &Bot,
+        query: &CallbackQuery,
+        t: Texts,
+        db: &PgPool,
+        services: &Services,
+        page: u16,
+        lines: Vec<String>,
+        mut rows: Vec<Vec<teloxide::types::InlineKeyboardButton>>,
+        to_page: impl Fn(u16) -> OpAction,
+    ) -> HandlerResult {
+        let (page, range, pages) = self.range(page);
+        screen::answer(bot, query).await?;
+        let application = &self.card.application;
+        let view = View {
+            operator_id: query.from.stored()?,
+            owner_id: application.owner_id,
+            application_id: Some(application.id),
+            document_id: None,
+        };
+        operators::record_view(db, view, services.clock.now()).await?;
+        let mut text = vec![t.msg_with(
+            self.heading,
+            [
+                ("number", Arg::Text(&application.number)),
+                ("from", Arg::count(range.start + 1)),
+                ("to", Arg::count(range.end)),
+                ("count", Arg::count(self.total)),
+            ],
+        )];
+        text.extend(lines);
+        let number = |page: usize| u16::try_from(page).unwrap_or(u16::MAX);
+        let mut pager = Vec::new();
+        if page > 0 {
+            let back = Action::Op(to_page(number(page - 1)));
+            pager.push(button(t.msg("review-education-back"), back));
+        }
+        if page + 1 < pages {
+            let next = Action::Op(to_page(number(page + 1)));
+            pager.push(button(t.msg("review-education-next"), next));
+        }
+        if !pager.is_empty() {
+            rows.push(pager);
+        }
+        rows.push(vec![button(
+            t.msg("review-back-to-card"),
+            Action::Op(OpAction::Card(application.id)),
+        )]);
+        let screen = Screen {
+            text: text.join("\n"),
+            keyboard: InlineKeyboardMarkup::new(rows),
+        };
+        screen::replace(bot, query, screen).await
+    }
 }
 
 /// The activity report of an application the operator holds, as its PDF:
