@@ -343,6 +343,7 @@ mod tests {
     fn a_transcript_shows_what_the_user_saw() {
         let message = |message_id, from, text: &str| ChatMessage {
             message_id,
+            mid: None,
             from,
             date: 0,
             text: Some(text.to_owned()),
