@@ -12,8 +12,8 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::{Shared, State, StoredMessage, UserEntry};
 use crate::max::state::MaxUserEntry;
+use crate::state::{Shared, State, StoredMessage, UserEntry};
 use crate::view::{ChatMessage, MaxUser, ReplyKeyboard, User};
 
 /// What the file holds; `version` changes when its shape does.

@@ -86,7 +86,11 @@ pub(crate) async fn handle(app: AppState, request: Request) -> Response {
     let operation = match spec::operation(method.as_str(), &api_path) {
         Some(Ok(operation)) => operation,
         Some(Err(())) => {
-            let error = MaxError::new(405, "method.not.allowed", format!("Method {method} is not allowed for {api_path}"));
+            let error = MaxError::new(
+                405,
+                "method.not.allowed",
+                format!("Method {method} is not allowed for {api_path}"),
+            );
             return refuse(&app, &label, error, body).await;
         }
         None => {
@@ -157,11 +161,7 @@ async fn run(
         "getChat" => {
             let chat_id = path_chat();
             let entry = entry_of_chat(max, chat_id)?;
-            let last = entry
-                .chat
-                .messages
-                .back()
-                .map_or(0, |m| m.view.date * 1000);
+            let last = entry.chat.messages.back().map_or(0, |m| m.view.date * 1000);
             Ok(shapes::chat(&entry.user, last, entry.chat.messages.len()))
         }
         "sendAction" => send_action(app, max, path_chat(), body),
@@ -188,13 +188,19 @@ async fn run(
             result
         }
         "editMessage" => {
-            let mid = query.get("message_id").and_then(Value::as_str).unwrap_or_default();
+            let mid = query
+                .get("message_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let (user_id, seq) = bot_message(max, mid)?;
             edit(max, user_id, seq, body)?;
             Ok(success())
         }
         "deleteMessage" => {
-            let mid = query.get("message_id").and_then(Value::as_str).unwrap_or_default();
+            let mid = query
+                .get("message_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let (user_id, seq) = bot_message(max, mid)?;
             let entry = max.users.get_mut(&user_id).expect("found above");
             if let Some(message) = entry.chat.message_mut(seq) {
@@ -204,12 +210,21 @@ async fn run(
             Ok(success())
         }
         "getMessageById" => {
-            let mid = operation.path_params.get("messageId").map_or("", String::as_str);
+            let mid = operation
+                .path_params
+                .get("messageId")
+                .map_or("", String::as_str);
             let (chat_id, seq) = parse_mid(mid).ok_or_else(message_not_found)?;
             let user_id = max.user_of_chat(chat_id).ok_or_else(message_not_found)?;
             let entry = &max.users[&user_id];
             let message = entry.chat.message(seq).ok_or_else(message_not_found)?;
-            Ok(shapes::message(&app.max_bot, &entry.user, message, &max.files, base))
+            Ok(shapes::message(
+                &app.max_bot,
+                &entry.user,
+                message,
+                &max.files,
+                base,
+            ))
         }
         "answerOnCallback" => answer_callback(max, query, body),
         other => Err(MaxError::new(
@@ -464,7 +479,10 @@ fn bot_message(max: &MaxState, mid: &str) -> Result<(i64, i64), MaxError> {
 /// the attachments (`[]` removes them all, absent keeps them).
 fn edit(max: &mut MaxState, user_id: i64, seq: i64, body: &Value) -> Result<(), MaxError> {
     let content = content(max, body)?;
-    let entry = max.users.get_mut(&user_id).expect("the caller found the user");
+    let entry = max
+        .users
+        .get_mut(&user_id)
+        .expect("the caller found the user");
     let message = entry.chat.message_mut(seq).ok_or_else(message_not_found)?;
     let view = &mut message.view;
     if let Some(attachments) = content.attachments {
@@ -496,7 +514,10 @@ fn answer_callback(
     query: &Map<String, Value>,
     body: &Value,
 ) -> Result<Value, MaxError> {
-    let id = query.get("callback_id").and_then(Value::as_str).unwrap_or_default();
+    let id = query
+        .get("callback_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let callback = max
         .callbacks
         .get(id)
@@ -508,9 +529,8 @@ fn answer_callback(
     }
     let (user_id, on_message) = (callback.user_id, callback.message);
     if let Some(message) = body.get("message").filter(|m| !m.is_null()) {
-        let seq = on_message.ok_or_else(|| {
-            MaxError::bad_request("The callback came from no message to change")
-        })?;
+        let seq = on_message
+            .ok_or_else(|| MaxError::bad_request("The callback came from no message to change"))?;
         if max.users.get(&user_id).is_some_and(|e| e.blocked) {
             return Err(MaxError::blocked());
         }
@@ -611,7 +631,10 @@ async fn upload(app: &AppState, id: &str, request: Request) -> Response {
         }
         match found {
             Some(found) => found,
-            None => return MaxError::bad_request("No file in the upload (a \"data\" part)").into_response(),
+            None => {
+                return MaxError::bad_request("No file in the upload (a \"data\" part)")
+                    .into_response();
+            }
         }
     } else {
         match Bytes::from_request(request, &()).await {
@@ -670,7 +693,10 @@ pub(crate) fn user_message(
     mut message: StoredMessage,
     base: &str,
 ) -> (i64, i64, String) {
-    let entry = max.users.get_mut(&user_id).expect("the caller found the user");
+    let entry = max
+        .users
+        .get_mut(&user_id)
+        .expect("the caller found the user");
     let chat_id = entry.user.chat_id;
     let seq = message.view.message_id;
     let mid = mid(chat_id, seq);

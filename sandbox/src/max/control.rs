@@ -23,9 +23,9 @@ use crate::control::{
 };
 use crate::state::{AppState, StoredMessage};
 use crate::view::{
-    self, Block, CallbackAnswer, Contact, CreatedUsers, FileKind, Injected, MaxInjection,
-    MaxSent, MaxSettings, MaxUser, NewUser, NewUsers, PressButton, RefusedCall, SendText,
-    ShareContact, StartBot, Stats,
+    self, Block, CallbackAnswer, Contact, CreatedUsers, FileKind, Injected, MaxInjection, MaxSent,
+    MaxSettings, MaxUser, NewUser, NewUsers, PressButton, RefusedCall, SendText, ShareContact,
+    StartBot, Stats,
 };
 
 pub(crate) fn router() -> Router<AppState> {

@@ -57,7 +57,9 @@ fn tag(inner: &str, at: usize, open: &mut Vec<String>) -> Result<(), String> {
             Some(expected) => Err(format!(
                 "end tag </{name}> at character {at} does not close <{expected}>"
             )),
-            None => Err(format!("end tag </{name}> at character {at} closes nothing")),
+            None => Err(format!(
+                "end tag </{name}> at character {at} closes nothing"
+            )),
         };
     }
     let (name, attributes) = inner
@@ -89,9 +91,7 @@ fn tag(inner: &str, at: usize, open: &mut Vec<String>) -> Result<(), String> {
             }
         }
         (_, _) => {
-            return Err(format!(
-                "<{name}> at character {at} takes no attributes"
-            ));
+            return Err(format!("<{name}> at character {at} takes no attributes"));
         }
     }
     open.push(name.to_owned());
@@ -153,13 +153,10 @@ mod tests {
                 .starts_with("unsupported tag <tg-spoiler> at character 0")
         );
         assert!(to_plain_text("<blockquote>x</blockquote>").is_err());
-        assert_eq!(
-            to_plain_text("<b>x"),
-            Err("tag <b> is not closed".into())
-        );
+        assert_eq!(to_plain_text("<b>x"), Err("tag <b> is not closed".into()));
         assert_eq!(
             to_plain_text("<b><i>x</b></i>"),
-            Err("end tag </b> at character 8 does not close <i>".into())
+            Err("end tag </b> at character 7 does not close <i>".into())
         );
         assert_eq!(
             to_plain_text("x</b>"),

@@ -227,8 +227,14 @@ mod tests {
             [{"type": "link", "text": "Max", "url": "https://max.ru"}, {"type": "request_contact", "text": "Телефон"}],
         ]);
         let view = keyboard(&sent);
-        assert_eq!(view.inline_keyboard[0][0].callback_data.as_deref(), Some("yes"));
-        assert_eq!(view.inline_keyboard[1][0].url.as_deref(), Some("https://max.ru"));
+        assert_eq!(
+            view.inline_keyboard[0][0].callback_data.as_deref(),
+            Some("yes")
+        );
+        assert_eq!(
+            view.inline_keyboard[1][0].url.as_deref(),
+            Some("https://max.ru")
+        );
         assert_eq!(view.inline_keyboard[1][1].callback_data, None);
         assert_eq!(buttons(&view), sent);
     }

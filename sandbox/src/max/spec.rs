@@ -80,13 +80,11 @@ pub(crate) fn operation(method: &str, path: &str) -> Option<Result<Operation, ()
             continue;
         };
         // A path parameter that must be an integer only matches integers.
-        let integer_params_ok = parameters(op, item)
-            .filter(|p| p["in"] == "path")
-            .all(|p| {
-                let name = p["name"].as_str().unwrap_or_default();
-                !is_integer(resolve(&p["schema"]))
-                    || params.get(name).is_some_and(|v| v.parse::<i64>().is_ok())
-            });
+        let integer_params_ok = parameters(op, item).filter(|p| p["in"] == "path").all(|p| {
+            let name = p["name"].as_str().unwrap_or_default();
+            !is_integer(resolve(&p["schema"]))
+                || params.get(name).is_some_and(|v| v.parse::<i64>().is_ok())
+        });
         let score = literal * 2 + usize::from(integer_params_ok);
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((
@@ -361,11 +359,7 @@ fn check(value: &Value, schema: &Value, path: &str, dispatch: bool) -> Result<()
 }
 
 fn check_length(length: usize, schema: &Value, path: &str, unit: &str) -> Result<(), String> {
-    let bound = |key: &str| {
-        schema[key]
-            .as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-    };
+    let bound = |key: &str| schema[key].as_u64().and_then(|n| usize::try_from(n).ok());
     if let Some(max) = bound("maxLength").or(bound("maxItems"))
         && length > max
     {
@@ -453,7 +447,11 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused_with_the_path() {
         assert_eq!(
-            body("POST", "/messages", json!({"text": "Hi", "parse_mode": "HTML"})),
+            body(
+                "POST",
+                "/messages",
+                json!({"text": "Hi", "parse_mode": "HTML"})
+            ),
             Err("Invalid body: field \"parse_mode\" is unknown".into())
         );
         assert_eq!(
@@ -462,22 +460,26 @@ mod tests {
                 "/messages",
                 json!({"text": "Hi", "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [[{"type": "callback", "text": "A", "payload": "a", "data": 1}]]}}]})
             ),
-            Err("Invalid body: field \"attachments[0].payload.buttons[0][0].data\" is unknown".into())
+            Err(
+                "Invalid body: field \"attachments[0].payload.buttons[0][0].data\" is unknown"
+                    .into()
+            )
         );
     }
 
     #[test]
     fn buttons_are_checked_by_their_kind() {
-        let keyboard = |button: Value| {
-            json!({"text": "Hi", "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [[button]]}}]})
-        };
+        let keyboard = |button: Value| json!({"text": "Hi", "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [[button]]}}]});
         assert_eq!(
             body(
                 "POST",
                 "/messages",
                 keyboard(json!({"type": "callback", "text": "A"}))
             ),
-            Err("Invalid body: field \"attachments[0].payload.buttons[0][0].payload\" is missing".into())
+            Err(
+                "Invalid body: field \"attachments[0].payload.buttons[0][0].payload\" is missing"
+                    .into()
+            )
         );
         assert_eq!(
             body(
@@ -579,10 +581,6 @@ mod tests {
             uploads.check_query(&[]),
             Err(Invalid("Missing required parameter: type".into()))
         );
-        assert!(
-            uploads
-                .check_query(&pairs(&[("type", "photo")]))
-                .is_err()
-        );
+        assert!(uploads.check_query(&pairs(&[("type", "photo")])).is_err());
     }
 }

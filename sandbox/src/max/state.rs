@@ -375,7 +375,11 @@ impl MaxState {
     }
 
     pub fn new_upload(&mut self, kind: UploadKind) -> (String, String) {
-        let id = format!("{:016x}{:08x}", rand::random::<u64>(), rand::random::<u32>());
+        let id = format!(
+            "{:016x}{:08x}",
+            rand::random::<u64>(),
+            rand::random::<u32>()
+        );
         let token = format!("max-{}-{:024x}", kind.name(), rand::random::<u128>() >> 32);
         self.uploads.insert(id.clone(), (kind, token.clone()));
         (id, token)
@@ -419,7 +423,11 @@ impl MaxState {
 /// A message id as Max spells it: `mid.` and the chat id and sequence
 /// number in hex, so the message's chat is found from the id alone.
 pub(crate) fn mid(chat_id: i64, seq: i64) -> String {
-    format!("mid.{:016x}{:016x}", chat_id.cast_unsigned(), seq.cast_unsigned())
+    format!(
+        "mid.{:016x}{:016x}",
+        chat_id.cast_unsigned(),
+        seq.cast_unsigned()
+    )
 }
 
 /// The chat id and sequence number a `mid` names.
