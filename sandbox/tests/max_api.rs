@@ -917,7 +917,7 @@ async fn max_users_and_dialogs_survive_a_restart() {
 
     let sandbox = Sandbox::start(config()).await.unwrap();
     let users = sandbox.client().max().users().await.unwrap();
-    assert_eq!(users, [anna.clone()]);
+    assert_eq!(users, std::slice::from_ref(&anna));
     let chat = sandbox.client().max().chat(anna.id).await.unwrap();
     assert_eq!(chat.messages[0].text.as_deref(), Some("Привет"));
     let next = sandbox

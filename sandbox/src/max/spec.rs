@@ -266,9 +266,9 @@ fn nullable(schema: &Value) -> bool {
 
 /// The concrete schema a discriminated value names, e.g. `CallbackButton`
 /// for a button of `"type": "callback"`.
-fn discriminated<'a>(
+fn discriminated(
     value: &Value,
-    schema: &'a Value,
+    schema: &Value,
     path: &str,
 ) -> Option<Result<&'static Value, String>> {
     let discriminator = schema.get("discriminator")?;
