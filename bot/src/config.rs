@@ -482,6 +482,37 @@ pub fn brand_from_env() -> Result<Brand, ConfigError> {
 
 /// `MEDCAB_MAX_DOCUMENT_MB` in bytes, or the default (also read by the
 /// sandbox, which has no [`Settings`]).
+/// Max's settings: `None` when `MEDCAB_MAX_TOKEN` is not set (Max is off).
+/// `MEDCAB_MAX_API_URL` points at the sandbox or a proxy (default the
+/// contract's server), `MEDCAB_MAX_CA_FILE` adds a root certificate (the
+/// Russian national CA that signs the Max API's certificate).
+pub fn max_from_env() -> Result<Option<crate::max::MaxConfig>, ConfigError> {
+    let Some(token) = optional("MEDCAB_MAX_TOKEN") else {
+        return Ok(None);
+    };
+    let mut problems = Problems::default();
+    let api_url = problems.check(optional_url("MEDCAB_MAX_API_URL"));
+    let ca_file = optional("MEDCAB_MAX_CA_FILE").map(std::path::PathBuf::from);
+    if let Some(path) = &ca_file
+        && !path.is_file()
+    {
+        problems.0.push(malformed(
+            "MEDCAB_MAX_CA_FILE",
+            format!("{} is not a readable file", path.display()),
+        ));
+    }
+    if !problems.0.is_empty() {
+        return Err(problems.into_error());
+    }
+    Ok(Some(crate::max::MaxConfig {
+        token: token.trim().to_owned(),
+        api_url: api_url.flatten().unwrap_or_else(|| {
+            Url::parse(crate::max::DEFAULT_API_URL).expect("the default Max API URL parses")
+        }),
+        ca_file,
+    }))
+}
+
 pub fn max_document_bytes_from_env() -> Result<usize, ConfigError> {
     match optional("MEDCAB_MAX_DOCUMENT_MB") {
         Some(value) => document_megabytes(&value),

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod http;
 pub mod i18n;
 mod local_services;
+pub mod max;
 mod private_postgres;
 pub mod qr_picture;
 pub mod rate_limit;

@@ -18,6 +18,9 @@ use crate::{methods, spec};
 
 pub(crate) async fn handle(State(app): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    if crate::max::owns(&path) {
+        return crate::max::api::handle(app, request).await;
+    }
     if let Some(rest) = path.strip_prefix("/file/bot") {
         return download(&app, rest).await;
     }

@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::view::{
-    Block, BotCommand, CallbackAnswer, Chat, CreatedUsers, Injected, Injection, NewUser, NewUsers,
-    PressButton, Pressed, RefusedCall, SendText, Sent, Settings, ShareContact, Stats, UploadFile,
-    Uploaded, User,
+    Block, BotCommand, CallbackAnswer, Chat, CreatedUsers, Injected, Injection, MaxInjection,
+    MaxSent, MaxSettings, MaxUser, NewUser, NewUsers, PressButton, Pressed, RefusedCall, SendText,
+    Sent, Settings, ShareContact, StartBot, Stats, UploadFile, Uploaded, User,
 };
 
 /// How long [`Client::wait_for`] waits in all. A passing test never waits
@@ -256,10 +256,13 @@ impl Client {
 
     /// A file's bytes.
     pub async fn file(&self, file_id: &str) -> anyhow::Result<Vec<u8>> {
-        let path = format!("/files/{file_id}");
+        self.bytes(&format!("/files/{file_id}")).await
+    }
+
+    async fn bytes(&self, path: &str) -> anyhow::Result<Vec<u8>> {
         let response = self
             .http
-            .get(self.url(&path))
+            .get(self.url(path))
             .send()
             .await
             .with_context(|| format!("GET {path}"))?;
@@ -275,6 +278,180 @@ impl Client {
             .await
             .with_context(|| format!("GET {path}"))?
             .to_vec())
+    }
+}
+
+impl Client {
+    /// The control API's Max side (`/control/max/...`).
+    pub fn max(&self) -> MaxControl<'_> {
+        MaxControl { client: self }
+    }
+
+    /// Waits until `predicate` holds for the chat read at `path` (a
+    /// Telegram or a Max user's).
+    async fn wait_for_chat(
+        &self,
+        who: &str,
+        path: &str,
+        predicate: impl Fn(&Chat) -> bool,
+    ) -> anyhow::Result<Chat> {
+        let deadline = Instant::now() + WAIT_FOR_DEADLINE;
+        let mut chat: Chat = self.get(path).await?;
+        loop {
+            if predicate(&chat) {
+                return Ok(chat);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!(
+                    "the chat with {who} did not reach the expected state in {} s:\n{}",
+                    WAIT_FOR_DEADLINE.as_secs(),
+                    describe(&chat)
+                );
+            }
+            let timeout_ms = left.min(POLL_SLICE).as_millis();
+            chat = self
+                .get(&format!(
+                    "{path}?since={}&timeout_ms={timeout_ms}",
+                    chat.version
+                ))
+                .await?;
+        }
+    }
+}
+
+/// Acting as Max users: the same moves as on Telegram, plus starting the
+/// bot (with a deep link's payload). Ids are Max ids.
+#[derive(Debug, Clone, Copy)]
+pub struct MaxControl<'c> {
+    client: &'c Client,
+}
+
+impl MaxControl<'_> {
+    pub async fn create_user(&self, user: NewUser) -> anyhow::Result<MaxUser> {
+        self.client.post("/max/users", &user).await
+    }
+
+    pub async fn create_users(&self, users: NewUsers) -> anyhow::Result<CreatedUsers> {
+        self.client.post("/max/users/bulk", &users).await
+    }
+
+    pub async fn users(&self) -> anyhow::Result<Vec<MaxUser>> {
+        self.client.get("/max/users").await
+    }
+
+    /// The user opens the bot: `bot_started`, with the deep link's
+    /// payload (`https://max.ru/<bot>?start=<payload>`) if given.
+    pub async fn start(&self, user_id: i64, payload: Option<&str>) -> anyhow::Result<MaxSent> {
+        let body = StartBot {
+            payload: payload.map(str::to_owned),
+        };
+        self.client
+            .post(&format!("/max/users/{user_id}/start"), &body)
+            .await
+    }
+
+    pub async fn send_text(
+        &self,
+        user_id: i64,
+        text: impl Into<String>,
+    ) -> anyhow::Result<MaxSent> {
+        self.client
+            .post(
+                &format!("/max/users/{user_id}/text"),
+                &SendText { text: text.into() },
+            )
+            .await
+    }
+
+    /// Presses a callback button (`data` is its payload).
+    pub async fn press(&self, user_id: i64, press: PressButton) -> anyhow::Result<MaxSent> {
+        self.client
+            .post(&format!("/max/users/{user_id}/press"), &press)
+            .await
+    }
+
+    pub async fn share_contact(
+        &self,
+        user_id: i64,
+        contact: ShareContact,
+    ) -> anyhow::Result<MaxSent> {
+        self.client
+            .post(&format!("/max/users/{user_id}/contact"), &contact)
+            .await
+    }
+
+    /// The user sends a file (`document`) or an image (`photo`).
+    pub async fn upload_file(&self, user_id: i64, file: UploadFile) -> anyhow::Result<MaxSent> {
+        self.client
+            .post(&format!("/max/users/{user_id}/file"), &file)
+            .await
+    }
+
+    pub async fn chat(&self, user_id: i64) -> anyhow::Result<Chat> {
+        self.client.get(&format!("/max/users/{user_id}/chat")).await
+    }
+
+    /// Waits until `predicate` holds for the user's dialog.
+    pub async fn wait_for(
+        &self,
+        user_id: i64,
+        predicate: impl Fn(&Chat) -> bool,
+    ) -> anyhow::Result<Chat> {
+        self.client
+            .wait_for_chat(
+                &format!("Max user {user_id}"),
+                &format!("/max/users/{user_id}/chat"),
+                predicate,
+            )
+            .await
+    }
+
+    /// The user stops (`true`: the bot gets `bot_stopped`) or allows the bot.
+    pub async fn block(&self, user_id: i64, blocked: bool) -> anyhow::Result<()> {
+        let _: serde_json::Value = self
+            .client
+            .post(&format!("/max/users/{user_id}/block"), &Block { blocked })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn inject(&self, user_id: i64, injection: MaxInjection) -> anyhow::Result<Injected> {
+        self.client
+            .post(&format!("/max/users/{user_id}/inject"), &injection)
+            .await
+    }
+
+    /// How the bot answered a pressed button (`text`: its notification).
+    pub async fn callback(&self, callback_id: &str) -> anyhow::Result<CallbackAnswer> {
+        self.client
+            .get(&format!("/max/callbacks/{callback_id}"))
+            .await
+    }
+
+    pub async fn configure(&self, settings: MaxSettings) -> anyhow::Result<MaxSettings> {
+        self.client.post("/max/settings", &settings).await
+    }
+
+    pub async fn stats(&self) -> anyhow::Result<Stats> {
+        self.client.get("/max/stats").await
+    }
+
+    pub async fn reset_stats(&self) -> anyhow::Result<()> {
+        let _: Stats = self
+            .client
+            .post("/max/stats/reset", &serde_json::json!({}))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn errors(&self) -> anyhow::Result<Vec<RefusedCall>> {
+        self.client.get("/max/errors").await
+    }
+
+    /// A file's bytes, by its token.
+    pub async fn file(&self, token: &str) -> anyhow::Result<Vec<u8>> {
+        self.client.bytes(&format!("/max/files/{token}")).await
     }
 }
 
@@ -343,6 +520,7 @@ mod tests {
     fn a_transcript_shows_what_the_user_saw() {
         let message = |message_id, from, text: &str| ChatMessage {
             message_id,
+            mid: None,
             from,
             date: 0,
             text: Some(text.to_owned()),

@@ -27,8 +27,8 @@ use crate::view::{
     Stats, UploadFile, Uploaded, User,
 };
 
-const DEFAULT_CHAT_WAIT: Duration = Duration::from_secs(10);
-const MAX_CHAT_WAIT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_CHAT_WAIT: Duration = Duration::from_secs(10);
+pub(crate) const MAX_CHAT_WAIT: Duration = Duration::from_secs(60);
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -49,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/stats/reset", post(reset_stats))
         .route("/errors", get(errors))
         .route("/updates/{update_id}/redeliver", post(redeliver))
+        .nest("/max", crate::max::control::router())
 }
 
 pub(crate) struct ControlError {
@@ -57,14 +58,14 @@ pub(crate) struct ControlError {
 }
 
 impl ControlError {
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         ControlError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
         }
     }
 
-    fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         ControlError {
             status: StatusCode::NOT_FOUND,
             message: message.into(),
@@ -78,7 +79,7 @@ impl IntoResponse for ControlError {
     }
 }
 
-type Answer<T> = Result<Json<T>, ControlError>;
+pub(crate) type Answer<T> = Result<Json<T>, ControlError>;
 
 fn user_entry(state: &mut SandboxState, id: i64) -> Result<&mut UserEntry, ControlError> {
     state
@@ -300,15 +301,15 @@ async fn share_contact(
 }
 
 /// The file a user uploads, from either request form.
-struct IncomingFile {
-    kind: FileKind,
-    file_name: String,
-    mime_type: Option<String>,
-    bytes: Bytes,
-    caption: Option<String>,
+pub(crate) struct IncomingFile {
+    pub kind: FileKind,
+    pub file_name: String,
+    pub mime_type: Option<String>,
+    pub bytes: Bytes,
+    pub caption: Option<String>,
 }
 
-async fn read_upload(request: Request) -> Result<IncomingFile, ControlError> {
+pub(crate) async fn read_upload(request: Request) -> Result<IncomingFile, ControlError> {
     let is_multipart = request
         .headers()
         .get(CONTENT_TYPE)
@@ -428,9 +429,9 @@ async fn upload_file(
 }
 
 #[derive(Deserialize)]
-struct ChatQuery {
-    since: Option<u64>,
-    timeout_ms: Option<u64>,
+pub(crate) struct ChatQuery {
+    pub since: Option<u64>,
+    pub timeout_ms: Option<u64>,
 }
 
 async fn chat(

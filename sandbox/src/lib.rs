@@ -11,6 +11,7 @@ mod files;
 mod host_check;
 mod html;
 mod limits;
+mod max;
 mod methods;
 mod params;
 mod persistence;
@@ -35,9 +36,9 @@ use tokio_util::sync::CancellationToken;
 pub use client::Client;
 pub use view::{
     BotCommand, CallbackAnswer, Chat, ChatMessage, Contact, CreatedUsers, Document, FileKind, From,
-    Injected, Injection, InlineButton, InlineKeyboard, KeyboardButton, NewUser, NewUsers, Photo,
-    PressButton, Pressed, RefusedCall, ReplyKeyboard, Sent, Settings, ShareContact, Stats,
-    UploadFile, Uploaded, User,
+    Injected, Injection, InlineButton, InlineKeyboard, KeyboardButton, MaxInjection, MaxSent,
+    MaxSettings, MaxUser, NewUser, NewUsers, Photo, PressButton, Pressed, RefusedCall,
+    ReplyKeyboard, Sent, Settings, ShareContact, StartBot, Stats, UploadFile, Uploaded, User,
 };
 
 use state::{AppState, BotIdentity, Shared, State};
@@ -56,6 +57,12 @@ pub struct SandboxConfig {
     pub bot_first_name: String,
     /// Enforce Telegram's send limits from the start (see the README).
     pub enforce_limits: bool,
+    /// The token the bot must send to the Max API (`Authorization`).
+    pub max_bot_token: String,
+    /// The Max bot's user id (Max ids are not Telegram's).
+    pub max_bot_id: i64,
+    /// Enforce Max's request limit from the start (see the README).
+    pub max_enforce_limits: bool,
     /// Where users and their chats are kept across restarts (read at
     /// start, written while running and at shutdown); `None`: in memory.
     pub state_file: Option<std::path::PathBuf>,
@@ -69,6 +76,9 @@ impl Default for SandboxConfig {
             bot_username: "medcab_bot".to_owned(),
             bot_first_name: "MedCab".to_owned(),
             enforce_limits: false,
+            max_bot_token: "max-sandbox-token-medcab-00000000000000000000".to_owned(),
+            max_bot_id: 9_000_000_001,
+            max_enforce_limits: false,
             state_file: None,
         }
     }
@@ -93,6 +103,7 @@ impl Sandbox {
             .context("bot_token must look like a Telegram token: <bot id>:<secret>")?;
         let mut state = State::default();
         state.enforce_limits = config.enforce_limits;
+        state.max.enforce_limits = config.max_enforce_limits;
         if let Some(path) = &config.state_file {
             persistence::load(path, &mut state)?;
         }
@@ -100,8 +111,14 @@ impl Sandbox {
             bot: BotIdentity {
                 id: bot_id,
                 token: config.bot_token,
-                username: config.bot_username,
-                first_name: config.bot_first_name,
+                username: config.bot_username.clone(),
+                first_name: config.bot_first_name.clone(),
+            },
+            max_bot: max::shapes::MaxBot {
+                id: config.max_bot_id,
+                token: config.max_bot_token,
+                username: config.bot_username.clone(),
+                name: config.bot_first_name,
             },
             state: Mutex::new(state),
             shutdown: CancellationToken::new(),
@@ -147,6 +164,22 @@ impl Sandbox {
     /// The token the bot must use.
     pub fn token(&self) -> &str {
         &self.shared.bot.token
+    }
+
+    /// What to give the bot's Max client (`MEDCAB_MAX_API_URL`): the Max
+    /// API's paths (`/me`, `/messages`, …) follow it.
+    pub fn max_api_url(&self) -> String {
+        format!("{}/max", self.url())
+    }
+
+    /// The token the bot must send to the Max API.
+    pub fn max_token(&self) -> &str {
+        &self.shared.max_bot.token
+    }
+
+    /// The Max bot's user id.
+    pub fn max_bot_id(&self) -> i64 {
+        self.shared.max_bot.id
     }
 
     /// A control API client for this sandbox.

@@ -12,8 +12,9 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::max::state::MaxUserEntry;
 use crate::state::{Shared, State, StoredMessage, UserEntry};
-use crate::view::{ChatMessage, ReplyKeyboard, User};
+use crate::view::{ChatMessage, MaxUser, ReplyKeyboard, User};
 
 /// What the file holds; `version` changes when its shape does.
 #[derive(Serialize, Deserialize)]
@@ -21,6 +22,24 @@ struct Saved {
     version: u32,
     next_user_id: i64,
     users: Vec<SavedUser>,
+    /// Absent in files written before the Max emulator.
+    #[serde(default)]
+    max: Option<SavedMax>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedMax {
+    next_user_id: i64,
+    next_chat_id: i64,
+    users: Vec<SavedMaxUser>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedMaxUser {
+    user: MaxUser,
+    blocked: bool,
+    messages: Vec<SavedMessage>,
+    next_message_id: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -81,7 +100,37 @@ pub(crate) fn load(path: &Path, state: &mut State) -> anyhow::Result<()> {
             .restore_next_message_id(saved_user.next_message_id);
         state.users.insert(entry.user.id, entry);
     }
+    if let Some(max) = saved.max {
+        state
+            .max
+            .restore_next_ids((max.next_user_id, max.next_chat_id));
+        for saved_user in max.users {
+            let mut entry = MaxUserEntry::new(saved_user.user);
+            entry.blocked = saved_user.blocked;
+            entry.chat.messages = saved_user.messages.into_iter().map(restore).collect();
+            entry
+                .chat
+                .restore_next_message_id(saved_user.next_message_id);
+            state.max.insert(entry);
+        }
+    }
     Ok(())
+}
+
+fn restore(m: SavedMessage) -> StoredMessage {
+    StoredMessage {
+        view: m.view,
+        entities: m.entities,
+        edit_date: m.edit_date,
+    }
+}
+
+fn saved(m: &StoredMessage) -> SavedMessage {
+    SavedMessage {
+        view: m.view.clone(),
+        entities: m.entities.clone(),
+        edit_date: m.edit_date,
+    }
 }
 
 fn snapshot(state: &State) -> Vec<u8> {
@@ -108,6 +157,21 @@ fn snapshot(state: &State) -> Vec<u8> {
                 next_message_id: entry.chat.peek_next_message_id(),
             })
             .collect(),
+        max: Some(SavedMax {
+            next_user_id: state.max.next_ids().0,
+            next_chat_id: state.max.next_ids().1,
+            users: state
+                .max
+                .users
+                .values()
+                .map(|entry| SavedMaxUser {
+                    user: entry.user.clone(),
+                    blocked: entry.blocked,
+                    messages: entry.chat.messages.iter().map(saved).collect(),
+                    next_message_id: entry.chat.peek_next_message_id(),
+                })
+                .collect(),
+        }),
     };
     serde_json::to_vec(&saved).unwrap_or_default()
 }

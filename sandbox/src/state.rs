@@ -38,6 +38,7 @@ pub(crate) struct BotIdentity {
 /// What every request handler gets.
 pub(crate) struct Shared {
     pub bot: BotIdentity,
+    pub max_bot: crate::max::shapes::MaxBot,
     pub state: Mutex<State>,
     /// Cancelled on shutdown so that long polls end at once.
     pub shutdown: CancellationToken,
@@ -74,6 +75,8 @@ pub(crate) struct State {
     pub limits: Limits,
     pub stats: stats::Recorder,
     next_action_id: u64,
+    /// The Max side: its users, dialogs, updates and files.
+    pub max: crate::max::state::MaxState,
 }
 
 pub(crate) struct UserEntry {
@@ -151,6 +154,7 @@ impl Default for State {
             limits: Limits::default(),
             stats: stats::Recorder::default(),
             next_action_id: 1,
+            max: Default::default(),
         }
     }
 }
@@ -385,13 +389,7 @@ impl UserEntry {
         UserEntry {
             user,
             blocked: false,
-            chat: ChatState {
-                version: watch::Sender::new(0),
-                messages: VecDeque::new(),
-                reply_keyboard: None,
-                chat_action: None,
-                next_message_id: 1,
-            },
+            chat: ChatState::new(),
             injected: VecDeque::new(),
         }
     }
@@ -419,6 +417,16 @@ impl UserEntry {
 }
 
 impl ChatState {
+    pub fn new() -> Self {
+        ChatState {
+            version: watch::Sender::new(0),
+            messages: VecDeque::new(),
+            reply_keyboard: None,
+            chat_action: None,
+            next_message_id: 1,
+        }
+    }
+
     /// Records a change: bumps the version and wakes the chat's long polls.
     pub fn touch(&mut self) {
         self.version.send_modify(|version| *version += 1);
@@ -493,6 +501,7 @@ impl StoredMessage {
         StoredMessage {
             view: ChatMessage {
                 message_id,
+                mid: None,
                 from,
                 date: now(),
                 text: None,

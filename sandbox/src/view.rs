@@ -60,7 +60,11 @@ pub enum From {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatMessage {
+    /// On Max, the message's `seq` in its dialog.
     pub message_id: i64,
+    /// Max's id of the message (`mid.…`); none on Telegram.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid: Option<String>,
     pub from: From,
     /// Unix time.
     pub date: i64,
@@ -672,5 +676,125 @@ impl Stats {
     /// The busiest second's count.
     pub fn max_per_second(&self) -> u64 {
         self.per_second.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// A sandbox user on Max: their own ids (never a Telegram user's), and
+/// the id of their dialog with the bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaxUser {
+    pub id: i64,
+    /// The dialog's `chat_id` (`POST /messages?chat_id=`).
+    pub chat_id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// What a Max user did, as the bot will get it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaxSent {
+    /// The update's number: `GET /updates` answers a marker past it.
+    pub update: i64,
+    /// The message's `seq` in the dialog (the chat view's `message_id`)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<i64>,
+    /// …and its Max id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid: Option<String>,
+    /// For a pressed button: the `callback_id` to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_id: Option<String>,
+    /// For an uploaded file: its token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// `POST /control/max/users/{id}/start`: the user opens the bot, by a deep
+/// link `https://max.ru/<bot>?start=<payload>` when a payload is given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartBot {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+}
+
+/// `POST /control/max/users/{id}/inject`: the next `count` sends
+/// (`POST /messages`) to the user's dialog fail with this answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaxInjection {
+    /// 400, 403, 404, 429, 500, 502 or 503.
+    pub status: u16,
+    /// The error key; default per status: `proto.payload`, `chat.denied`,
+    /// `chat.not.found`, `too.many.requests`, `internal.error`,
+    /// `bad.gateway`, `service.unavailable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For 429 only: the `Retry-After` seconds, default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+}
+
+impl MaxInjection {
+    pub fn status(status: u16) -> Self {
+        MaxInjection {
+            status,
+            code: None,
+            message: None,
+            retry_after: None,
+            count: None,
+        }
+    }
+
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        MaxInjection {
+            retry_after: Some(retry_after),
+            ..MaxInjection::status(429)
+        }
+    }
+
+    pub fn with_code(self, code: impl Into<String>) -> Self {
+        MaxInjection {
+            code: Some(code.into()),
+            ..self
+        }
+    }
+
+    pub fn times(self, count: u32) -> Self {
+        MaxInjection {
+            count: Some(count),
+            ..self
+        }
+    }
+}
+
+/// `POST /control/max/settings` (and its answer): Max's request limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaxSettings {
+    pub enforce_limits: bool,
+    /// Requests per second for the bot, every API call counted; Max's is
+    /// about 30. Absent in a request: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_second: Option<u32>,
+}
+
+impl MaxSettings {
+    pub fn enforcing() -> Self {
+        MaxSettings {
+            enforce_limits: true,
+            requests_per_second: None,
+        }
+    }
+
+    pub fn with_requests_per_second(self, per_second: u32) -> Self {
+        MaxSettings {
+            requests_per_second: Some(per_second),
+            ..self
+        }
     }
 }

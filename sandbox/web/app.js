@@ -121,18 +121,31 @@ function describeError(body) {
 /** Lists may come bare or wrapped (`{"users": [...]}`); accept both. */
 const asList = (value, key) => (Array.isArray(value) ? value : Array.isArray(value?.[key]) ? value[key] : []);
 
-const userPath = (id) => `/control/users/${encodeURIComponent(id)}`;
+// A user is on Telegram or on Max (the messenger chosen per user); Max users
+// live under /control/max with ids of their own, so an id names one user.
+const isMax = (id) => state.users.find((u) => String(u.id) === String(id))?.messenger === 'max';
+const sidePath = (id) => (isMax(id) ? '/control/max' : '/control');
+const userPath = (id) => `${sidePath(id)}/users/${encodeURIComponent(id)}`;
+const tagged = (users, messenger) => users.map((u) => ({ ...u, messenger }));
 
 const api = {
-  users: async () => asList(await request('GET', '/control/users'), 'users'),
-  createUser: (user) => request('POST', '/control/users', { json: user }),
+  users: async () => [
+    ...tagged(asList(await request('GET', '/control/users'), 'users'), 'telegram'),
+    ...tagged(asList(await request('GET', '/control/max/users'), 'users'), 'max'),
+  ],
+  createUser: async (user) => {
+    const { messenger, ...body } = user;
+    const max = messenger === 'max';
+    const created = await request('POST', max ? '/control/max/users' : '/control/users', { json: body });
+    return created && { ...created, messenger: max ? 'max' : 'telegram' };
+  },
   chat: (id, since, signal) => {
     const query = since == null ? '' : `?since=${since}&timeout_ms=25000`;
     return request('GET', `${userPath(id)}/chat${query}`, { signal, timeoutMs: 35000 });
   },
   sendText: (id, text) => request('POST', `${userPath(id)}/text`, { json: { text } }),
   press: (id, messageId, data) => request('POST', `${userPath(id)}/press`, { json: { message_id: messageId, data } }),
-  callback: (queryId) => request('GET', `/control/callbacks/${encodeURIComponent(queryId)}`),
+  callback: (queryId) => request('GET', `${sidePath(state.userId)}/callbacks/${encodeURIComponent(queryId)}`),
   shareContact: (id) => request('POST', `${userPath(id)}/contact`, { json: {} }),
   sendFile: (id, file, as, caption) => {
     const form = new FormData();
@@ -144,6 +157,7 @@ const api = {
   block: (id, blocked) => request('POST', `${userPath(id)}/block`, { json: { blocked } }),
   // user_id (beyond the README) lets the sandbox pick a chat-scoped menu if the bot set one.
   commands: async (lang, userId) => {
+    if (isMax(userId)) return []; // Max bots have no command menu here
     const query = new URLSearchParams();
     if (lang) query.set('language_code', lang);
     if (userId != null) query.set('user_id', userId);
@@ -151,7 +165,7 @@ const api = {
   },
   setLimits: (enforce) => request('POST', '/control/settings', { json: { enforce_limits: enforce } }),
   errors: async () => asList(await request('GET', '/control/errors'), 'errors'),
-  fileUrl: (fileId) => `/control/files/${encodeURIComponent(fileId)}`,
+  fileUrl: (fileId) => `${sidePath(state.userId)}/files/${encodeURIComponent(fileId)}`,
 };
 
 // ---------------------------------------------------------------- state
@@ -301,7 +315,7 @@ function renderUsers() {
   const list = $('#user-list');
   list.replaceChildren(...state.users.map((user) => {
     const current = String(user.id) === String(state.userId);
-    const meta = [user.username && `@${user.username}`, user.language_code, `id ${user.id}`].filter(Boolean).join(' · ');
+    const meta = [user.messenger === 'max' ? 'Max' : 'Telegram', user.username && `@${user.username}`, user.language_code, `id ${user.id}`].filter(Boolean).join(' · ');
     const button = h('button', { type: 'button', className: 'user', 'aria-current': current ? 'true' : null },
       avatar(user),
       h('span', { className: 'user-text' },
@@ -465,6 +479,9 @@ function inlineButton(m, button) {
   } else if (button.callback_data != null) {
     if (state.pendingPresses.has(`${m.message_id}:${button.callback_data}`)) el.classList.add('loading');
     el.addEventListener('click', () => pressButton(m.message_id, button.callback_data));
+  } else if (button.type === 'request_contact') {
+    // Max asks for the phone number with an inline button.
+    el.addEventListener('click', () => shareContact());
   } else if (button.copy_text?.text != null) {
     el.addEventListener('click', () => navigator.clipboard?.writeText(button.copy_text.text).then(() => toast(t('Copied'))));
   } else {
@@ -631,7 +648,8 @@ async function pressButton(messageId, data) {
   rerender();
   try {
     const result = await attempt('Button', () => enqueue(() => api.press(userId, messageId, data)));
-    if (result?.callback_query_id != null) await awaitCallbackAnswer(result.callback_query_id);
+    const queryId = result?.callback_query_id ?? result?.callback_id; // Telegram's, Max's
+    if (queryId != null) await awaitCallbackAnswer(queryId);
   } finally {
     state.pendingPresses.delete(key);
     rerender();
@@ -696,7 +714,7 @@ async function uploadFiles(files) {
 
 async function createUser(form) {
   const data = Object.fromEntries(new FormData(form));
-  const user = { first_name: data.first_name.trim(), language_code: data.language_code };
+  const user = { first_name: data.first_name.trim(), language_code: data.language_code, messenger: data.messenger };
   const lastName = data.last_name.trim();
   const username = data.username.trim().replace(/^@/, '');
   const phone = data.phone_number.trim();
@@ -730,7 +748,7 @@ async function loadUsers(quiet = false) {
 async function restoreUser(id) {
   const profile = readJson(STORAGE.profile, null);
   if (!profile || String(profile.id) !== String(id) || !profile.first_name) return null;
-  const fields = ['id', 'first_name', 'last_name', 'username', 'language_code', 'phone_number'];
+  const fields = ['id', 'first_name', 'last_name', 'username', 'language_code', 'phone_number', 'messenger'];
   const body = Object.fromEntries(fields.filter((f) => profile[f] != null).map((f) => [f, profile[f]]));
   const user = await api.createUser(body).catch(() => null);
   if (!user) return null;

@@ -21,6 +21,7 @@ const RU = {
   'Last name': 'Фамилия',
   'Username': 'Имя пользователя',
   'Language': 'Язык',
+  'Messenger': 'Мессенджер',
   'Phone': 'Телефон',
   'Create and open': 'Создать и открыть',
   'Developer': 'Разработчику',
