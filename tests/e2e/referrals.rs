@@ -86,6 +86,7 @@ fn outgoing(to: To) -> Outgoing {
         care: Care::Consultation,
         reason: Reason::parse("Консультация хирурга по поводу грыжи").unwrap(),
         patient_ref: PatientRef::parse("ИБ № 2026/1234").unwrap(),
+        file: None,
     }
 }
 
