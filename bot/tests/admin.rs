@@ -1136,3 +1136,142 @@ async fn import_licences_reports_bad_rows_and_a_reimport_updates(db: PgPool) {
         text(&output.stderr)
     );
 }
+
+/// The clinic's schedule as an older Excel saves it: `;`, Windows-1251,
+/// CRLF. Dates in 2030, past the 14 days a change is pushed for, so the
+/// run tells nobody whatever day the test runs on.
+const SCHEDULE: &str = "СНИЛС;Вид;Начало;Окончание;Место;Тип;Код\r
+112-233-445 95;приём;02.12.2030 09:00;13:00;каб. 214;первичный;R-1\r
+112-233-445 95;дежурство;02.12.2030 20:00;08:00;Хирургическое отделение;на месте;D-1\r
+112-233-445 95;приём;30.02.2030 09:00;10:00;каб. 1;;R-2\r
+112-233-445 95;дежурство;04.12.2030 20:00;03.12.2030 08:00;Хирургия;;D-2\r
+112-233-445 95;приём;05.12.2030 09:00;12:00;каб. 214;;R-3\r
+112-233-445 95;приём;05.12.2030 11:00;13:00;каб. 215;;R-4\r
+112-233-445 96;приём;06.12.2030 09:00;10:00;каб. 1;;R-5\r
+123-456-789 64;приём;06.12.2030 09:00;10:00;каб. 1;;R-6\r
+112-233-445 95;вебинар;06.12.2030 09:00;10:00;каб. 1;;R-7\r
+112-233-445 95;приём;06.12.2030 09:00\r
+";
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn import_schedule_in_windows_1251_reports_bad_rows_and_overlaps_by_line(db: PgPool) {
+    let url = url_of(&db).await;
+    let vars = [("DATABASE_URL", url.as_str()), ("MEDCAB_DATA_KEY", A_KEY)];
+    let vault = Vault::new(&DataKey::parse(A_KEY).unwrap());
+    let anna = UserId::from_stored(4201);
+    confirmed_account(&db, &vault, anna, "112-233-445 95").await;
+    let (cp1251, _, unmappable) = encoding_rs::WINDOWS_1251.encode(SCHEDULE);
+    assert!(!unmappable);
+    assert!(
+        std::str::from_utf8(&cp1251).is_err(),
+        "the file really is Windows-1251, not UTF-8"
+    );
+    let file = TempFile::new("schedule.csv", &cp1251);
+
+    let output = medcab(&["admin", "import-schedule", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    // Bad rows are the file's to fix: the run itself succeeds.
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("period:   02.12.2030 – "), "{stdout}");
+    assert!(stdout.contains("notified: 0\n"), "{stdout}");
+    assert!(
+        stdout.contains("inserted: 2\nupdated:  0\nunchanged: 0\nskipped:  8\n"),
+        "{stdout}"
+    );
+    for line in [
+        "line 4: Начало: there is no such date",
+        "line 5: Окончание: the shift ends before it starts",
+        "line 6: overlaps line 7 (the same practitioner at the same time); neither row is imported",
+        "line 7: overlaps line 6 (the same practitioner at the same time); neither row is imported",
+        "line 8: СНИЛС: SNILS check digits do not match",
+        "line 9: СНИЛС: no confirmed account has this СНИЛС",
+        "line 10: Вид: \"вебинар\" is not a kind",
+        "line 11: expected 7 fields, found 3",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+    // The Cyrillic was read as such: the reasons above name the header's
+    // columns, and the places open as the clinic wrote them.
+    let from = chrono::DateTime::parse_from_rfc3339("2030-12-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let slots = medcab_core::schedule::store::between(
+        &db,
+        &vault,
+        anna,
+        from,
+        from + chrono::Duration::days(7),
+    )
+    .await
+    .unwrap();
+    let places: Vec<&str> = slots.iter().map(|slot| slot.place.as_str()).collect();
+    assert_eq!(places, ["каб. 214", "Хирургическое отделение"]);
+
+    // The same file again changes nothing.
+    let output = medcab(&["admin", "import-schedule", file.path()], &vars);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.contains("inserted: 0\nupdated:  0\nunchanged: 2\nskipped:  8\n"),
+        "{stdout}"
+    );
+
+    // A header it does not know: exit 1, nothing read, what it wants said.
+    let bad = TempFile::new("schedule-bad.csv", "СНИЛС;Часы\n1;2\n".as_bytes());
+    let output = medcab(&["admin", "import-schedule", bad.path()], &vars);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unknown column Часы"), "{stderr}");
+    assert!(stderr.contains("missing column kind"), "{stderr}");
+    // A file that is not there: exit 1.
+    let output = medcab(
+        &["admin", "import-schedule", "/nonexistent/schedule.csv"],
+        &vars,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("cannot open"));
+    // A zone with daylight saving time is refused before anything is read.
+    let output = medcab(
+        &[
+            "admin",
+            "import-schedule",
+            file.path(),
+            "--time-zone",
+            "Europe/Berlin",
+        ],
+        &vars,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    // Settings missing: exit 2, before the file is opened.
+    let output = medcab(
+        &["admin", "import-schedule", file.path()],
+        &[("DATABASE_URL", url.as_str())],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("MEDCAB_DATA_KEY"));
+    let output = medcab(&["admin", "import-schedule", file.path()], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    // An unknown zone is the command line's mistake: clap's exit 2.
+    let output = medcab(
+        &[
+            "admin",
+            "import-schedule",
+            file.path(),
+            "--time-zone",
+            "Mars/Olympus",
+        ],
+        &vars,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("is not a time zone"));
+    let slots: i64 = sqlx::query_scalar("SELECT count(*) FROM schedule_slots")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(slots, 2, "nothing refused was stored");
+}

@@ -444,6 +444,25 @@ pub async fn erase_owner(tx: &mut PgConnection, owner_id: UserId) -> Result<u64,
     Ok(deleted)
 }
 
+/// The retention: deletes every version of these records of `entity`
+/// (deleted themselves past their period), inside the caller's
+/// transaction. Returns how many versions went.
+pub async fn erase_records(
+    tx: &mut PgConnection,
+    entity: Entity,
+    ids: &[i64],
+) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query!(
+        "DELETE FROM history WHERE entity = $1 AND entity_id = ANY($2)",
+        entity.as_str(),
+        ids,
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(deleted)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

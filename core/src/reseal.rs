@@ -180,6 +180,14 @@ const TABLES: &[Table] = &[
             referrals::DECLINE_REASON_FIELD,
         ],
     },
+    Table {
+        name: "referral_files",
+        key: Key::Id("id"),
+        fields: &[
+            referrals::files::FILE_NAME_FIELD,
+            referrals::files::CONTENT_FIELD,
+        ],
+    },
 ];
 
 /// What a run did to one table.
@@ -436,6 +444,7 @@ mod tests {
             "accounts.phone_index",
             "accounts.snils_index",
             "documents.sha256",
+            "referral_files.digest",
             "qualification_records.import_key",
             "schedule_slots.import_key",
             "calendar_feeds.token_digest",

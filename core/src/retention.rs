@@ -29,6 +29,21 @@
 //!   hours worked are settled within it; their versions stay in the
 //!   history, erased with the account.
 //!
+//! - closed referrals ([`CLOSED_REFERRALS`], 180 days after their last
+//!   change: accepted, declined, cancelled or expired), with their file and
+//!   their versions: the chat's copy is a working note between two
+//!   practitioners about a patient the clinics' own systems hold the record
+//!   of; after an answer it serves the sender's follow-up (did the patient
+//!   get there — a planned hospitalisation or high-tech care may wait a few
+//!   months) and a question about who answered what, both settled within
+//!   half a year; health data kept no longer (the reads stay in the
+//!   security log and the operators' audit, without the content). A
+//!   referral still waiting is not purged: it expires first;
+//! - files attached to a referral never sent ([`UNSENT_REFERRAL_FILES`], 7
+//!   days after they were attached): a form left for a week is abandoned,
+//!   and a patient's scan must not wait in it indefinitely; the draft's
+//!   answers stay, and the form says the file is gone.
+//!
 //! The consent record is kept for as long as the law may ask for proof of
 //! consent, and is not purged here.
 //!
@@ -49,6 +64,8 @@ pub const DEDUP_KEYS: Duration = Duration::days(400);
 pub const LOGIN_CHALLENGES: Duration = Duration::days(30);
 pub const SECURITY_LOG: Duration = Duration::days(365);
 pub const SCHEDULE_SLOTS: Duration = Duration::days(365);
+pub const CLOSED_REFERRALS: Duration = Duration::days(180);
+pub const UNSENT_REFERRAL_FILES: Duration = Duration::days(7);
 
 /// Rows deleted by one statement.
 pub const BATCH: i64 = 1000;
@@ -63,6 +80,8 @@ pub struct Purged {
     pub login_challenges: u64,
     pub security_events: u64,
     pub schedule_slots: u64,
+    pub referrals: u64,
+    pub referral_files: u64,
 }
 
 impl Purged {
@@ -74,6 +93,8 @@ impl Purged {
             + self.login_challenges
             + self.security_events
             + self.schedule_slots
+            + self.referrals
+            + self.referral_files
     }
 }
 
@@ -91,6 +112,14 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> Result<Purged, sqlx::Error>
         security_events: batched(|| security_events::purge(db, now - SECURITY_LOG, BATCH)).await?,
         schedule_slots: batched(|| {
             crate::schedule::store::purge_ended(db, now - SCHEDULE_SLOTS, BATCH)
+        })
+        .await?,
+        referrals: batched(|| {
+            crate::referrals::store::purge_closed(db, now - CLOSED_REFERRALS, BATCH)
+        })
+        .await?,
+        referral_files: batched(|| {
+            crate::referrals::files::purge_unsent(db, now - UNSENT_REFERRAL_FILES, BATCH)
         })
         .await?,
     })
@@ -282,5 +311,125 @@ mod tests {
         assert_eq!(count(&db, "SELECT count(*) FROM security_events").await, 1);
         // Nothing left to do: a second run deletes nothing.
         assert_eq!(run(&db, now()).await.unwrap().total(), 0);
+    }
+    /// A referral to an organisation closed (`status`, `decided_at`) or
+    /// still waiting; what the rows hold beyond that does not matter here.
+    async fn referral(
+        db: &PgPool,
+        status: &str,
+        sent: DateTime<Utc>,
+        decided: Option<DateTime<Utc>>,
+    ) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO referrals (number, sender_organisation, receiver_kind, receiver_ogrn, \
+                 receiver_organisation, urgency, care, reason, patient_ref, status, sent_at, \
+                 expires_at, decided_at) \
+             VALUES ('НП-' || nextval('referral_numbers'), 'ГП № 1', 'organisation', \
+                 '1027700132195', 'ГКБ № 1', 'planned', 'consultation', '\\x00', '\\x00', $1, \
+                 $2, $2 + interval '14 days', $3) RETURNING id",
+        )
+        .bind(status)
+        .bind(sent)
+        .bind(decided)
+        .fetch_one(db)
+        .await
+        .unwrap()
+    }
+
+    async fn file_of(db: &PgPool, owner: Option<UserId>, referral: Option<i64>, at: DateTime<Utc>) {
+        sqlx::query(
+            "INSERT INTO referral_files (owner_id, referral_id, file_type, file_size, file_name, \
+                 content, digest, created_at) \
+             VALUES ($1, $2, 'pdf', 10, '\\x00', '\\x00', $3, $4)",
+        )
+        .bind(owner.map(UserId::get))
+        .bind(referral)
+        .bind(vec![7_u8; 32])
+        .bind(at)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn closed_referrals_go_half_a_year_after_their_last_change_with_file_and_versions(
+        db: PgPool,
+    ) {
+        let (old, young) = around(CLOSED_REFERRALS);
+        let long_ago = old - Duration::days(30);
+        let declined = referral(&db, "declined", long_ago, Some(old)).await;
+        let expired = referral(&db, "expired", long_ago, Some(old)).await;
+        let accepted = referral(&db, "accepted", long_ago, Some(young)).await;
+        // Sent long ago and never answered: it expires first, never purged
+        // while it waits.
+        let waiting = referral(&db, "sent", long_ago, None).await;
+        file_of(&db, None, Some(declined), long_ago).await;
+        file_of(&db, None, Some(accepted), long_ago).await;
+        let vault = crate::crypto::Vault::new(&crate::DataKey::generate());
+        let owner = UserId::from_stored(5);
+        let mut tx = db.begin().await.unwrap();
+        for id in [declined, accepted] {
+            let snapshot = serde_json::json!({ "status": "sent" });
+            let change = crate::history::Change {
+                owner_id: owner,
+                entity: crate::history::Entity::Referral,
+                entity_id: id,
+                actor: crate::history::Actor::System,
+                action: crate::history::Action::Created,
+                snapshot: &snapshot,
+            };
+            crate::history::record(&mut tx, &vault, change, long_ago)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let purged = run(&db, now()).await.unwrap();
+        assert_eq!(purged.referrals, 2);
+        let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM referrals ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(left, [accepted, waiting]);
+        assert!(!left.contains(&expired));
+        let files: Vec<i64> = sqlx::query_scalar("SELECT referral_id FROM referral_files")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(files, [accepted], "the file went with its referral");
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT entity_id FROM history WHERE entity = 'referral'")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert_eq!(versions, [accepted], "and so did its version");
+        assert_eq!(run(&db, now()).await.unwrap().referrals, 0);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_file_of_a_referral_never_sent_goes_after_seven_days(db: PgPool) {
+        let (old, young) = around(UNSENT_REFERRAL_FILES);
+        for (id, at) in [(5, old), (6, young)] {
+            let user = UserId::from_stored(id);
+            crate::accounts::open(&db, user, now()).await.unwrap();
+            file_of(&db, Some(user), None, at).await;
+        }
+        // A file sent long ago stays: its referral's period rules it.
+        let sent = referral(&db, "sent", old - Duration::days(1), None).await;
+        file_of(
+            &db,
+            Some(UserId::from_stored(5)),
+            Some(sent),
+            old - Duration::days(1),
+        )
+        .await;
+        let purged = run(&db, now()).await.unwrap();
+        assert_eq!(purged.referral_files, 1);
+        let left: Vec<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT owner_id, referral_id FROM referral_files ORDER BY id")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert_eq!(left, [(Some(6), None), (Some(5), Some(sent))]);
     }
 }

@@ -60,6 +60,9 @@ pub enum Kind {
     /// A practitioner opened a referral's card (details: the referral and
     /// their side): every read of one is accounted for.
     ReferralRead,
+    /// A practitioner opened the file sent with a referral (details: the
+    /// referral, the file and their side).
+    ReferralFileRead,
 }
 
 impl Kind {
@@ -88,6 +91,7 @@ impl Kind {
             Kind::StaffCodeRefused => "staff_code_refused",
             Kind::StaffSessionOpened => "staff_session_opened",
             Kind::ReferralRead => "referral_read",
+            Kind::ReferralFileRead => "referral_file_read",
         }
     }
 }

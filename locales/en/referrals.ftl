@@ -120,12 +120,41 @@ ref-summary =
     Urgency: { $urgency }
     Care: { $care }
     Patient in the clinic's system: { $patient }
+    { $file }
 
     Check and send.
 ref-send = 📨 Send
 ref-discard = 🗑 Delete the draft
 ref-discarded = The referral's draft is deleted.
 ref-sent = ✅ Referral { $number } sent. The receiver will be notified; an answer is awaited until { $until }.
+
+ref-summary-file = { $state ->
+        [none] 📎 File: none. You may attach one — a PDF, JPG or PNG up to { $max } MB: send it here.
+        [gone] 📎 The attached file is no longer kept: a file of an unsent referral is kept 7 days. Send it again, or send the referral without it.
+       *[attached] 📎 File: { $type }, { $size }.
+    }
+ref-file-type = { $type ->
+        [pdf] PDF
+        [jpeg] JPG
+       *[png] PNG
+    }
+ref-attach = 📎 Attach a file
+ref-remove-file = ✖️ Remove the file
+ref-back-to-summary = « Back to the referral
+ref-ask-file =
+    <b>📎 A file for the referral</b> — a test result or an extract, say: a PDF, JPG or PNG up to { $max } MB, as a document or a photo.
+    Only you and the receiver will see it; the service keeps it encrypted, and it leaves the chat when the session ends.
+ref-file-expected = A file is expected: a PDF, JPG or PNG, as a document or a photo.
+ref-file-attached = 📎 The file is attached.
+ref-file-removed = The file is removed from the referral.
+ref-file-empty = The file is empty. Send another — your answers are kept.
+ref-file-too-large = The file is too large: { $size }, and at most { $max } MB is allowed. Compress the scan or send another file — your answers are kept.
+ref-file-wrong-type = This file is not a PDF, a JPG or a PNG — the format is told by the content, not by the file's name. Send a file in one of these formats — your answers are kept.
+ref-file-download-failed = The file could not be fetched from Telegram. Send it again — your answers are kept.
+ref-file-gone = ⚠️ The attached file is no longer kept, and the referral was not sent. Attach the file again or send without it.
+ref-card-file = 📎 File: { $type }, { $size }.
+ref-open-file = 📎 Open the file
+ref-file-caption = The file of referral { $number }
 
 ref-text-expected = Please answer with text.
 ref-text-empty = The answer is empty.

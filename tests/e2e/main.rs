@@ -24,6 +24,7 @@ mod portfolio;
 mod profile;
 mod qualification;
 mod redelivery;
+mod referral_files;
 mod referrals;
 mod reminders;
 mod report;

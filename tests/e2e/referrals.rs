@@ -16,11 +16,11 @@ use medcab_core::{erasure, operators, security_events};
 use medcab_e2e::{Phone, Says, TestApp, valid_snils};
 
 /// A valid ОГРН (its check digit holds).
-const OGRN: &str = "1027700132195";
+pub const OGRN: &str = "1027700132195";
 
 /// A confirmed practitioner whose register entry names them and their
 /// organisation (with the organisation's ОГРН, when given).
-async fn registered<'a>(
+pub async fn registered<'a>(
     app: &'a TestApp,
     first_name: &str,
     full_name: &str,
@@ -43,7 +43,7 @@ async fn registered<'a>(
     phone
 }
 
-async fn anna(app: &TestApp) -> Phone<'_> {
+pub async fn anna(app: &TestApp) -> Phone<'_> {
     registered(
         app,
         "Анна",
@@ -55,7 +55,7 @@ async fn anna(app: &TestApp) -> Phone<'_> {
     .await
 }
 
-async fn petr(app: &TestApp) -> Phone<'_> {
+pub async fn petr(app: &TestApp) -> Phone<'_> {
     registered(
         app,
         "Пётр",
@@ -68,7 +68,7 @@ async fn petr(app: &TestApp) -> Phone<'_> {
 }
 
 /// The register entry's id of a practitioner: what a search's button carries.
-async fn registry_id(app: &TestApp, phone: &Phone<'_>) -> i64 {
+pub async fn registry_id(app: &TestApp, phone: &Phone<'_>) -> i64 {
     sqlx::query_scalar(
         "SELECT r.id FROM registry_entries r JOIN accounts a ON a.snils_index = r.snils_index \
          WHERE a.telegram_user_id = $1",
@@ -79,18 +79,19 @@ async fn registry_id(app: &TestApp, phone: &Phone<'_>) -> i64 {
     .unwrap()
 }
 
-fn outgoing(to: To) -> Outgoing {
+pub fn outgoing(to: To) -> Outgoing {
     Outgoing {
         to,
         urgency: Urgency::Planned,
         care: Care::Consultation,
         reason: Reason::parse("Консультация хирурга по поводу грыжи").unwrap(),
         patient_ref: PatientRef::parse("ИБ № 2026/1234").unwrap(),
+        file: None,
     }
 }
 
 /// A referral from `from` to `to`, sent through core as the form would.
-async fn sent(app: &TestApp, from: &Phone<'_>, to: To) -> referrals::Referral {
+pub async fn sent(app: &TestApp, from: &Phone<'_>, to: To) -> referrals::Referral {
     referrals::send(
         &app.db,
         &app.vault,

@@ -894,13 +894,13 @@ fn step_of(rejection: MetaRejection) -> Step {
 }
 
 /// What Telegram says about a sent file.
-struct Incoming {
-    id: FileId,
-    size: usize,
-    name: Option<String>,
+pub(super) struct Incoming {
+    pub(super) id: FileId,
+    pub(super) size: usize,
+    pub(super) name: Option<String>,
 }
 
-fn incoming(msg: &Message) -> Option<Incoming> {
+pub(super) fn incoming(msg: &Message) -> Option<Incoming> {
     if let Some(document) = msg.document() {
         return Some(Incoming {
             id: document.file.id.clone(),
@@ -1068,7 +1068,7 @@ fn file_reason(t: Texts, rejection: FileRejection) -> String {
     }
 }
 
-async fn download(bot: &Bot, id: &FileId) -> Result<Vec<u8>, HandlerError> {
+pub(super) async fn download(bot: &Bot, id: &FileId) -> Result<Vec<u8>, HandlerError> {
     let file = bot.get_file(id.clone()).await?;
     let mut bytes = Vec::with_capacity(file.size as usize);
     bot.download_file(&file.path, &mut bytes).await?;

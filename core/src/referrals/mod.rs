@@ -3,12 +3,14 @@
 //! whose operators receive it; the receiver accepts it or declines it with
 //! a reason, and the sender is told.
 //!
-//! Owns the tables `referrals` and `operator_organisations` and the
-//! sequence `referral_numbers`. The rules that need no storage are in
-//! [`rules`] (re-exported here): urgency, the kind of care, what a reason
-//! and a patient's reference may be, the status machine, who may see a
-//! referral, expiry. [`store`] holds the SQL, [`search`] finds receivers
-//! in the register, [`organisations`] binds operators to an organisation.
+//! Owns the tables `referrals`, `referral_files` and
+//! `operator_organisations` and the sequence `referral_numbers`. The rules
+//! that need no storage are in [`rules`] (re-exported here): urgency, the
+//! kind of care, what a reason and a patient's reference may be, the
+//! status machine, who may see a referral, expiry. [`store`] holds the
+//! SQL, [`files`] the file a referral may carry, [`search`] finds
+//! receivers in the register, [`organisations`] binds operators to an
+//! organisation.
 //!
 //! # What a referral holds
 //!
@@ -21,6 +23,11 @@
 //! (`crate::patient_data`) or a full name ([`rules::looks_like_full_name`]),
 //! and are sealed (`referrals.reason`, `referrals.patient_ref`,
 //! `referrals.decline_reason`, bound to the referral's id).
+//!
+//! A referral may carry one file (a PDF, JPEG or PNG: a test result, an
+//! extract), checked by content as a document is and sealed in
+//! `referral_files` ([`files`]). A card says only that one is attached,
+//! its type and size; its name is never in a push.
 //!
 //! # Who sees it, and the record of every read
 //!
@@ -76,10 +83,25 @@
 //!   Where they acted (accepted, declined), `decided_by` is cleared and the
 //!   versions name them only as `erased`.
 //! - A referral neither side can read any more (both erased) is deleted.
+//! - The file goes where its referral goes: it stays with the side that
+//!   keeps the referral, no longer linked to the one who left, and is
+//!   deleted with it. A file attached to an unsent form goes with the
+//!   sender, as the form does.
+//!
+//! # How long
+//!
+//! A referral still waiting is kept until it is answered or expires. A
+//! closed one (accepted, declined, cancelled, expired) is deleted, with
+//! its file and its versions, [`crate::retention::CLOSED_REFERRALS`]
+//! after its last change ([`store::purge_closed`]); a file attached to a
+//! form never sent, [`crate::retention::UNSENT_REFERRAL_FILES`] after it
+//! was attached ([`files::purge_unsent`]). The periods and their reasons
+//! are in `retention`.
 //!
 //! An organisation's referrals are unaffected by an operator's erasure
 //! beyond `decided_by`: they are the organisation's.
 
+pub mod files;
 pub mod organisations;
 mod rules;
 pub mod search;
@@ -92,7 +114,7 @@ pub use rules::{
 };
 pub use store::{
     Card, Folder, Line, Outgoing, Page, Referral, ReferralError, To, accept, cancel, decline,
-    expire_due, list, open, send,
+    expire_due, list, open, purge_closed, send,
 };
 
 /// The Vault fields of the sealed columns (bound to the referral's id).

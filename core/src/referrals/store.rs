@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
+use super::files::{self, Attached};
 use super::rules::{
     Care, Event, PatientRef, Reason, Receiver, Side, Status, TransitionError, Urgency, Viewer,
     format_number, side_of, transition,
@@ -38,6 +39,8 @@ pub struct Outgoing {
     pub care: Care,
     pub reason: Reason,
     pub patient_ref: PatientRef,
+    /// The draft's file ([`files::attach`]), to be sent with it.
+    pub file: Option<i64>,
 }
 
 /// A referral as stored, its sealed fields opened.
@@ -87,6 +90,8 @@ pub struct Card {
     pub side: Side,
     pub sender_name: Option<String>,
     pub receiver_name: Option<String>,
+    /// The file sent with it: its type and size.
+    pub file: Option<Attached>,
 }
 
 /// A line of a list: nothing sealed is opened for it.
@@ -157,6 +162,10 @@ pub enum ReferralError {
     SenderNotConfirmed,
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// The draft's file is no longer there to send (given up on another
+    /// device, past its retention) or is not the sender's: nothing is sent.
+    #[error("the attached file is gone")]
+    FileGone,
 }
 
 /// A row as stored.
@@ -295,6 +304,13 @@ pub async fn send(
         }
     };
 
+    // The file first, before the referral takes a number: the sender's
+    // own, not sent yet, locked until it is linked below.
+    if let Some(file) = outgoing.file
+        && files::lock_unsent(&mut tx, sender, file).await?.is_none()
+    {
+        return Err(ReferralError::FileGone);
+    }
     let id = sqlx::query_scalar!(r#"SELECT nextval('referrals_id_seq') AS "id!""#)
         .fetch_one(&mut *tx)
         .await?;
@@ -329,6 +345,9 @@ pub async fn send(
     )
     .execute(&mut *tx)
     .await?;
+    if let Some(file) = outgoing.file {
+        files::link(&mut tx, file, id).await?;
+    }
     let referral = lock(&mut tx, vault, id)
         .await?
         .ok_or(ReferralError::Corrupt)?;
@@ -441,7 +460,10 @@ async fn tell_sender(
 }
 
 /// The ОГРН an operator viewer is bound to, read in the transaction.
-async fn viewer_in(tx: &mut PgConnection, viewer: &Viewer) -> Result<Viewer, ReferralError> {
+pub(super) async fn viewer_in(
+    tx: &mut PgConnection,
+    viewer: &Viewer,
+) -> Result<Viewer, ReferralError> {
     Ok(match viewer {
         Viewer::Operator { id, .. } => Viewer::Operator {
             id: *id,
@@ -514,12 +536,14 @@ pub async fn open(
             .map(|(name, _)| name),
         _ => None,
     };
+    let file = files::of_referral(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Card {
         referral,
         side,
         sender_name,
         receiver_name,
+        file,
     })
 }
 
@@ -837,7 +861,9 @@ pub async fn erase_party(
     )
     .execute(&mut *tx)
     .await?;
-    // Neither side left to read it.
+    // Their draft's file goes; a file they sent stays with its referral.
+    files::erase_owner(tx, user).await?;
+    // Neither side left to read it (its file goes with it).
     sqlx::query!(
         r#"
         DELETE FROM referrals
@@ -849,7 +875,43 @@ pub async fn erase_party(
     Ok(())
 }
 
-async fn fetch(
+/// The retention: deletes up to `batch` referrals closed (accepted,
+/// declined, cancelled, expired) before `before`, with their files and the
+/// versions of them in their sender's history, in one transaction. Rows
+/// another instance holds (an answer being written) are skipped. How many.
+pub async fn purge_closed(
+    db: &PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let ids = sqlx::query_scalar!(
+        r#"
+        SELECT id FROM referrals
+        WHERE status <> 'sent' AND decided_at < $1
+        ORDER BY decided_at, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        "#,
+        before,
+        batch,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    history::erase_records(&mut tx, Entity::Referral, &ids).await?;
+    // The files go with them (ON DELETE CASCADE).
+    let deleted = sqlx::query!("DELETE FROM referrals WHERE id = ANY($1)", &ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+pub(super) async fn fetch(
     tx: &mut PgConnection,
     vault: &Vault,
     id: i64,

@@ -23,8 +23,11 @@
 //! user: <presses Консультация>
 //! bot:  Номер истории болезни или карты пациента в МИС клиники…
 //! user: ИБ № 2026/1234                            (deleted from the chat)
-//! bot:  📨 Новое направление: кому, причина, срочность… [📨 Отправить]
-//!       [🗑 Удалить черновик]
+//! bot:  📨 Новое направление: кому, причина, срочность… 📎 Файл: не
+//!       приложен … [📨 Отправить] [📎 Приложить файл] [🗑 Удалить черновик]
+//! user: <ecg.pdf>                                 (deleted from the chat)
+//! bot:  📎 Файл приложен. 📨 Новое направление … 📎 Файл: PDF, 120 КБ.
+//!       [📨 Отправить] [✖️ Убрать файл] [🗑 Удалить черновик]
 //! user: <presses 📨 Отправить>
 //! bot:  ✅ Направление НП-2026-000001 отправлено. [📤 Исходящие]
 //! ```
@@ -35,7 +38,9 @@
 //! restart or a flush loses nothing typed, and after a lost position the
 //! next message answers the draft's question. The answers are checked by
 //! core (`referrals::Reason`, `PatientRef`, `search::Query`) as they come,
-//! and checked again when the referral is sent.
+//! and checked again when the referral is sent. The summary card takes a
+//! file (`file`): the draft holds only its id, the file is core's
+//! (`referrals::files`), sealed.
 
 use medcab_core::UserId;
 use medcab_core::accounts;
@@ -50,7 +55,7 @@ use sqlx::PgPool;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::{RefAction, care_name, parse_page, problem_text, urgency_name};
+use super::{RefAction, care_name, file, parse_page, problem_text, urgency_name};
 use crate::handlers::records;
 use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::screen::{self, Screen, button};
@@ -67,6 +72,8 @@ pub enum Question {
     Search,
     Reason,
     PatientRef,
+    /// The file, at the summary card.
+    File,
     /// The reason for declining this referral (not part of the form).
     DeclineReason {
         referral: i64,
@@ -117,6 +124,9 @@ pub struct Form {
     urgency: Option<String>,
     care: Option<String>,
     patient_ref: Option<String>,
+    /// The attached file's id (`referrals::files`); the file is not here.
+    #[serde(default)]
+    file: Option<i64>,
     step: Step,
 }
 
@@ -138,8 +148,15 @@ impl Conversation for Form {
             Step::Search => Some(State::Referral(Question::Search)),
             Step::Reason => Some(State::Referral(Question::Reason)),
             Step::PatientRef => Some(State::Referral(Question::PatientRef)),
-            Step::Urgency | Step::Care | Step::Summary => None,
+            // The summary card takes a file.
+            Step::Summary => Some(State::Referral(Question::File)),
+            Step::Urgency | Step::Care => None,
         }
+    }
+
+    /// A file is an answer too (at the summary card).
+    fn takes(msg: &Message) -> bool {
+        msg.text().is_some() || file::carries_file(msg)
     }
 }
 
@@ -153,6 +170,7 @@ impl Form {
             urgency: None,
             care: None,
             patient_ref: None,
+            file: None,
             step: Step::Search,
         }
     }
@@ -170,6 +188,7 @@ impl Form {
             care: Care::parse(self.care.as_deref()?)?,
             reason: Reason::parse(self.reason.as_deref()?).ok()?,
             patient_ref: PatientRef::parse(self.patient_ref.as_deref()?).ok()?,
+            file: self.file,
         })
     }
 }
@@ -189,6 +208,12 @@ pub enum FormAction {
     Care(Care),
     Send,
     Discard,
+    /// Asks for the file.
+    Attach,
+    /// Removes the attached file.
+    RemoveFile,
+    /// Back to the summary card.
+    Summary,
 }
 
 impl FormAction {
@@ -204,6 +229,9 @@ impl FormAction {
             FormAction::Care(care) => format!("cr:{}", care.as_str()),
             FormAction::Send => "send".to_owned(),
             FormAction::Discard => "drop".to_owned(),
+            FormAction::Attach => "att".to_owned(),
+            FormAction::RemoveFile => "rmf".to_owned(),
+            FormAction::Summary => "sum".to_owned(),
         }
     }
 
@@ -214,6 +242,9 @@ impl FormAction {
                 "resume" => Some(FormAction::Resume),
                 "send" => Some(FormAction::Send),
                 "drop" => Some(FormAction::Discard),
+                "att" => Some(FormAction::Attach),
+                "rmf" => Some(FormAction::RemoveFile),
+                "sum" => Some(FormAction::Summary),
                 _ => None,
             },
             Some(("k", "p")) => Some(FormAction::Kind(ToKind::Practitioner)),
@@ -243,6 +274,9 @@ impl FormAction {
             FormAction::PickOrganisation(1_027_700_132_195),
             FormAction::Send,
             FormAction::Discard,
+            FormAction::Attach,
+            FormAction::RemoveFile,
+            FormAction::Summary,
         ];
         all.extend(Urgency::ALL.map(FormAction::Urgency));
         all.extend(Care::ALL.map(FormAction::Care));
@@ -269,14 +303,23 @@ pub async fn has_draft(
         .is_some())
 }
 
-/// /cancel: gives up the referral being filled in, if one is. Whether
-/// there was one.
+/// /cancel: gives up the referral being filled in, if one is, and its
+/// file. Whether there was one.
 pub async fn cancel_draft(
     db: &PgPool,
     user_id: UserId,
     answering: bool,
 ) -> Result<bool, HandlerError> {
-    conversation::cancel::<Form>(db, user_id, answering).await
+    let cancelled = conversation::cancel::<Form>(db, user_id, answering).await?;
+    referrals::files::discard_draft(db, user_id).await?;
+    Ok(cancelled)
+}
+
+/// Gives the draft up, its file with it.
+async fn discard(db: &PgPool, user_id: UserId) -> HandlerResult {
+    conversation::discard::<Form>(db, user_id).await?;
+    referrals::files::discard_draft(db, user_id).await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- screens
@@ -314,7 +357,10 @@ async fn question(
             t.msg("ref-ask-care")
         }
         Step::PatientRef => t.msg("ref-ask-patient"),
-        Step::Summary => return Ok(summary(t, form)),
+        Step::Summary => {
+            let attached = file::on_draft(db, user_id, form.file).await?;
+            return Ok(summary(t, form, attached, services.max_document_bytes));
+        }
     };
     rows.push(vec![back(t)]);
     Ok(Screen {
@@ -439,7 +485,7 @@ fn query_problem(t: Texts, problem: QueryProblem) -> String {
     }
 }
 
-fn summary(t: Texts, form: &Form) -> Screen {
+fn summary(t: Texts, form: &Form, attached: file::OnDraft, max_bytes: usize) -> Screen {
     let to = match &form.to {
         Some(Chosen::Practitioner { label, .. } | Chosen::Organisation { label, .. }) => {
             label.as_str()
@@ -472,14 +518,33 @@ fn summary(t: Texts, form: &Form) -> Screen {
                 "patient",
                 Arg::Text(form.patient_ref.as_deref().unwrap_or_default()),
             ),
+            (
+                "file",
+                Arg::Text(&file::summary_line(t, attached, max_bytes)),
+            ),
         ],
     );
+    let file_button = match attached {
+        file::OnDraft::Attached(_) => button(t.msg("ref-remove-file"), act(FormAction::RemoveFile)),
+        file::OnDraft::None | file::OnDraft::Gone => {
+            button(t.msg("ref-attach"), act(FormAction::Attach))
+        }
+    };
     let keyboard = InlineKeyboardMarkup::new([
         vec![button(t.msg("ref-send"), act(FormAction::Send))],
+        vec![file_button],
         vec![button(t.msg("ref-discard"), act(FormAction::Discard))],
         vec![back(t)],
     ]);
     Screen { text, keyboard }
+}
+
+/// A screen with a line said above it.
+fn after(line: String, screen: Screen) -> Screen {
+    Screen {
+        text: format!("{line}\n\n{}", screen.text),
+        keyboard: screen.keyboard,
+    }
 }
 
 // ---------------------------------------------------------------- buttons
@@ -526,7 +591,8 @@ pub async fn press(
         }
         FormAction::Kind(kind) => {
             screen::answer(&bot, &query).await?;
-            // A new referral replaces an unfinished one.
+            // A new referral replaces an unfinished one, and its file.
+            referrals::files::discard_draft(&db, user_id).await?;
             let form = Form::new(kind);
             conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
             let screen = question(t, &db, &services, user_id, &form).await?;
@@ -640,6 +706,7 @@ pub async fn press(
             match sent {
                 Ok(referral) => {
                     screen::answer(&bot, &query).await?;
+                    // The file, if any, is the referral's now.
                     conversation::discard::<Form>(&db, user_id).await?;
                     dialogue.exit().await?;
                     let text = t.msg_with(
@@ -677,12 +744,55 @@ pub async fn press(
                 Err(ReferralError::SenderNotConfirmed) => {
                     screen::answer_with(&bot, &query, t.msg("ref-sender-not-confirmed")).await
                 }
+                Err(ReferralError::FileGone) => {
+                    screen::answer(&bot, &query).await?;
+                    // Nothing was sent: the card again, without the file.
+                    let mut form = form;
+                    form.file = None;
+                    conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+                    let asked = question(t, &db, &services, user_id, &form).await?;
+                    screen::replace(&bot, &query, after(t.msg("ref-file-gone"), asked)).await
+                }
                 Err(error) => Err(error.into()),
             }
         }
+        FormAction::Attach => {
+            let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            // The summary's position takes the file (put back after a flush).
+            conversation::restore(&dialogue, &form).await?;
+            let keyboard = InlineKeyboardMarkup::new([[button(
+                t.msg("ref-back-to-summary"),
+                act(FormAction::Summary),
+            )]]);
+            let text = file::ask(t, services.max_document_bytes);
+            screen::replace(&bot, &query, Screen { text, keyboard }).await
+        }
+        FormAction::RemoveFile => {
+            let Some(mut form) = loaded.filter(|form| form.step == Step::Summary) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            referrals::files::discard_draft(&db, user_id).await?;
+            form.file = None;
+            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
+            let asked = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, after(t.msg("ref-file-removed"), asked)).await
+        }
+        FormAction::Summary => {
+            let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
+                return records::outdated(&bot, &query, t).await;
+            };
+            screen::answer(&bot, &query).await?;
+            conversation::restore(&dialogue, &form).await?;
+            let screen = question(t, &db, &services, user_id, &form).await?;
+            screen::replace(&bot, &query, screen).await
+        }
         FormAction::Discard => {
             screen::answer(&bot, &query).await?;
-            conversation::discard::<Form>(&db, user_id).await?;
+            discard(&db, user_id).await?;
             dialogue.exit().await?;
             let screen = super::section_screen(t, &db, &services, user_id).await?;
             let text = format!("{}\n\n{}", t.msg("ref-discarded"), screen.text);
@@ -723,6 +833,7 @@ pub async fn receive(
         Question::Search => Step::Search,
         Question::Reason => Step::Reason,
         Question::PatientRef => Step::PatientRef,
+        Question::File => Step::Summary,
         Question::DeclineReason { .. } => return Ok(()),
     };
     answer(&bot, &msg, &dialogue, t, &db, &services, user_id, form).await
@@ -754,6 +865,23 @@ async fn answer(
     user_id: UserId,
     mut form: Form,
 ) -> HandlerResult {
+    // The summary card takes a file; anything but a text is one (or is
+    // told to be).
+    if form.step == Step::Summary && msg.text().is_none() {
+        let said = match file::take(bot, msg, t, db, services, user_id).await? {
+            Ok(attached) => {
+                form.file = Some(attached.id);
+                conversation::keep(db, services, dialogue, user_id, &form).await?;
+                t.msg("ref-file-attached")
+            }
+            Err(refused) => {
+                conversation::restore(dialogue, &form).await?;
+                refused
+            }
+        };
+        let asked = question(t, db, services, user_id, &form).await?;
+        return screen::show(bot, msg.chat.id, after(said, asked)).await;
+    }
     let Some(text) = msg.text() else {
         return screen::say(bot, msg.chat.id, t.msg("ref-text-expected")).await;
     };

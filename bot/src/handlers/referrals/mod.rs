@@ -25,6 +25,7 @@
 //! someone else's referral is answered as outdated and recorded as a
 //! forged button. Every view is protected from forwarding (`screen`).
 
+mod file;
 pub mod form;
 pub mod staff;
 
@@ -66,6 +67,8 @@ pub enum RefAction {
     /// Asks to confirm withdrawing one's own referral.
     Cancel(i64),
     ConfirmCancel(i64),
+    /// The file sent with this referral.
+    File(i64),
     /// A button of the form being filled in.
     Form(form::FormAction),
 }
@@ -81,6 +84,7 @@ impl RefAction {
             RefAction::Decline(id) => format!("no:{id}"),
             RefAction::Cancel(id) => format!("c:{id}"),
             RefAction::ConfirmCancel(id) => format!("cc:{id}"),
+            RefAction::File(id) => format!("fl:{id}"),
             RefAction::Form(action) => format!("f:{}", action.encode()),
         }
     }
@@ -102,6 +106,7 @@ impl RefAction {
                     ("no", RefAction::Decline),
                     ("c", RefAction::Cancel),
                     ("cc", RefAction::ConfirmCancel),
+                    ("fl", RefAction::File),
                 ],
             ),
         }
@@ -120,6 +125,7 @@ impl RefAction {
             RefAction::Decline(i64::MAX),
             RefAction::Cancel(i64::MAX),
             RefAction::ConfirmCancel(i64::MAX),
+            RefAction::File(i64::MAX),
         ];
         all.extend(
             form::FormAction::examples()
@@ -339,6 +345,16 @@ pub(super) fn card_screen(
         format!("{text}\n{line}")
     };
     let mut rows = Vec::new();
+    let text = match card.file {
+        Some(attached) => {
+            rows.push(vec![button(
+                t.msg("ref-open-file"),
+                wrap(RefAction::File(referral.id)),
+            )]);
+            format!("{text}\n{}", file::card_line(t, attached))
+        }
+        None => text,
+    };
     if referral.status == Status::Sent {
         match card.side {
             Side::Receiver => rows.push(vec![
@@ -491,6 +507,10 @@ pub async fn press(
                 }
                 Err(error) => refused(&bot, &query, t, &db, id, error, now).await,
             }
+        }
+        RefAction::File(id) => {
+            let session = medcab_core::session_files::Session::Practitioner;
+            file::send(&bot, &query, t, &db, &services, &viewer, session, id).await
         }
         RefAction::Form(action) => {
             form::press(bot, query, action, dialogue, state, t, db, services).await

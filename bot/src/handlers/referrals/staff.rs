@@ -166,6 +166,10 @@ pub async fn press(
             Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
             Err(error) => Err(error.into()),
         },
+        RefAction::File(id) => {
+            let session = medcab_core::session_files::Session::Staff;
+            super::file::send(&bot, &query, t, &db, &services, &viewer, session, id).await
+        }
         // A sender's buttons and the form are no operator's.
         RefAction::Outgoing(_)
         | RefAction::Cancel(_)
