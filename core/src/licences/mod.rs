@@ -203,7 +203,17 @@ pub async fn of_organisation(
         found = Some((MatchedBy::Inn, by_inn(db, inn).await?));
     }
     if organisation.ogrn.is_none() && organisation.inn.is_none() {
-        found = Some((MatchedBy::Name, by_name(db, organisation.name).await?));
+        let rows = by_name(db, organisation.name).await?;
+        // «Поликлиника № 1» is the name of many organisations: a name that
+        // several ОГРН answer to names none of them for sure, and someone
+        // else's licence is worse than none.
+        let mut ogrns: Vec<&str> = rows.iter().map(|row| row.ogrn.as_str()).collect();
+        ogrns.sort_unstable();
+        ogrns.dedup();
+        if ogrns.len() > 1 {
+            return Ok(None);
+        }
+        found = Some((MatchedBy::Name, rows));
     }
     let Some((by, rows)) = found.filter(|(_, rows)| !rows.is_empty()) else {
         return Ok(None);

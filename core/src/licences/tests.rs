@@ -260,3 +260,45 @@ async fn a_file_that_is_not_a_licence_export_stops_before_anything_is_stored(db:
         Err(ImportError::Empty)
     ));
 }
+
+/// Two organisations of one name (the same «ГП № 5» in two regions): by
+/// the name alone neither licence is shown, since it may be the other's.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_name_that_two_organisations_share_finds_no_licence(db: PgPool) {
+    let namesake = "1037739010891,7702070139,Л041-00000-50/00000001,active,терапии,ГБУЗ «ГП № 5»";
+    import(
+        &db,
+        format!("{HEADER}\n{GP5}\n{namesake}\n").as_bytes(),
+        "2026-11-20T09:00:00Z",
+    )
+    .await;
+    let by_name = |name| {
+        let db = db.clone();
+        async move {
+            of_organisation(
+                &db,
+                OrganisationRef {
+                    name,
+                    inn: None,
+                    ogrn: None,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(by_name("ГБУЗ «ГП № 5»").await, None);
+    // With its ОГРН, each is found.
+    let found = of_organisation(
+        &db,
+        OrganisationRef {
+            name: "ГБУЗ «ГП № 5»",
+            inn: None,
+            ogrn: Some(&ogrn("1037739010891")),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(found.licences[0].number, "Л041-00000-50/00000001");
+}
