@@ -858,7 +858,7 @@ async fn grant_operator(
         medcab_core::referrals::organisations::bind(&db, telegram_id, &ogrn, &granted_by(), now)
             .await
             .context("cannot bind the operator to the organisation")?;
-        println!("They receive the referrals sent to the organisation with ОГРН {ogrn}.");
+        println!("They receive the referrals sent to the organisation with OGRN {ogrn}.");
     }
     update_command_menu(&db, telegram_id).await;
     Ok(())

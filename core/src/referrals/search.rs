@@ -62,7 +62,7 @@ pub enum QueryProblem {
     TooLong,
     /// Eleven digits (or a СНИЛС's shape): a receiver is never found by a
     /// СНИЛС.
-    #[error("looks like a СНИЛС")]
+    #[error("looks like a SNILS")]
     Snils,
 }
 

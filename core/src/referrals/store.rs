@@ -661,18 +661,7 @@ async fn decide(
     // Past its time it is expired, whether or not the scheduler got to it:
     // expired here and now (the sides told), and the step refused.
     if super::rules::is_expired(referral.status, referral.expires_at, now) {
-        let expired = apply(
-            &mut tx,
-            vault,
-            referral,
-            Event::Expire,
-            Side::System,
-            None,
-            None,
-            Actor::System,
-            now,
-        )
-        .await?;
+        let expired = expire(&mut tx, vault, referral, now).await?;
         tx.commit().await?;
         return Err(ReferralError::Transition(super::rules::TransitionError {
             from: expired.status,
@@ -695,6 +684,18 @@ async fn decide(
     .await?;
     tx.commit().await?;
     Ok(referral)
+}
+
+/// A locked referral past its time, expired by the system (the scheduler,
+/// or an answer that came too late).
+async fn expire(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    referral: Referral,
+    now: DateTime<Utc>,
+) -> Result<Referral, ReferralError> {
+    let (event, side, actor) = (Event::Expire, Side::System, Actor::System);
+    apply(tx, vault, referral, event, side, None, None, actor, now).await
 }
 
 /// Changes the status of a locked referral, inside the caller's
@@ -787,19 +788,7 @@ pub async fn expire_due(
     .await?;
     let count = rows.len();
     for row in rows {
-        let referral = row.open(vault)?;
-        apply(
-            &mut tx,
-            vault,
-            referral,
-            Event::Expire,
-            Side::System,
-            None,
-            None,
-            Actor::System,
-            now,
-        )
-        .await?;
+        expire(&mut tx, vault, row.open(vault)?, now).await?;
     }
     tx.commit().await?;
     Ok(count)
