@@ -878,8 +878,8 @@ async fn update_command_menu(db: &PgPool, telegram_id: UserId) {
     let api_url = std::env::var("TELOXIDE_API_URL")
         .ok()
         .and_then(|url| url.parse().ok());
-    let bot = startup::telegram(&token, api_url);
-    match crate::handlers::commands::publish_for_user(&bot, db, telegram_id).await {
+    let channel = crate::chat::Channel::Telegram(startup::telegram(&token, api_url));
+    match crate::handlers::commands::publish_for_user(&channel, db, telegram_id).await {
         Ok(()) => println!("Their command menu is updated."),
         Err(error) => println!(
             "Their command menu could not be updated ({error}); it changes at the bot's next start."

@@ -114,6 +114,8 @@ pub struct DeliverSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub telegram_token: String,
+    /// Max, when `MEDCAB_MAX_TOKEN` is set ([`max_from_env`]).
+    pub max: Option<crate::max::MaxConfig>,
     /// `None` means Telegram's own `https://api.telegram.org`.
     pub telegram_api_url: Option<Url>,
     pub database: DatabaseSettings,
@@ -213,6 +215,7 @@ impl Settings {
         let mut problems = Problems::default();
         let telegram_token = problems.check(telegram_token_from_env());
         let telegram_api_url = problems.check(optional_url("TELOXIDE_API_URL"));
+        let max = problems.check(max_from_env());
         let database = problems.check(DatabaseSettings::from_env());
         let redis_url = problems.check(redis_url_from_env());
         let redis_prefix = problems.check(redis_prefix_from_env());
@@ -266,6 +269,7 @@ impl Settings {
             Some(Settings {
                 telegram_token: telegram_token?,
                 telegram_api_url: telegram_api_url?,
+                max: max?,
                 database: database?,
                 redis_url: redis_url?,
                 redis_prefix: redis_prefix?,
@@ -316,6 +320,7 @@ impl Settings {
         Settings {
             telegram_token,
             telegram_api_url: None,
+            max: None,
             database: DatabaseSettings { url: database_url },
             redis_url,
             redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),

@@ -29,8 +29,8 @@ use redis::aio::ConnectionManager;
 
 use medcab_core::Language;
 use medcab_core::UserId;
-use teloxide::prelude::*;
-use teloxide::types::{ChatId, ParseMode, User};
+
+use crate::chat::Ui;
 
 use crate::delivery::pacing::LoadedScript;
 use crate::i18n::Texts;
@@ -242,11 +242,10 @@ impl LocalBuckets {
 /// flood is answered with «подождите немного» in the phone's language (the
 /// chosen one is in the database, which a flood must not reach).
 pub async fn admitted(
-    bot: &Bot,
+    ui: &Ui,
     guard: &FloodGuard,
-    user: &User,
     user_id: UserId,
-    chat: ChatId,
+    phone_language: Option<&str>,
 ) -> bool {
     match guard.admit(user_id).await {
         Admit::Go => true,
@@ -255,12 +254,8 @@ pub async fn admitted(
                 user_id = user_id.get(),
                 "a user floods the bot; dropping updates"
             );
-            let t = Texts::new(Language::from_telegram(user.language_code.as_deref()));
-            if let Err(error) = bot
-                .send_message(chat, t.msg("flood-slow-down"))
-                .parse_mode(ParseMode::Html)
-                .await
-            {
+            let t = Texts::new(Language::from_telegram(phone_language));
+            if let Err(error) = ui.say(t.msg("flood-slow-down")).await {
                 tracing::warn!(%error, "cannot tell a flooding user to slow down");
             }
             false

@@ -5,16 +5,17 @@
 pub mod admin;
 pub mod api;
 pub mod calendar_feed;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod delivery;
-pub mod dialogue_storage;
 pub mod flood;
 pub mod handlers;
 pub mod http;
 pub mod i18n;
 mod local_services;
 pub mod max;
+pub mod max_polling;
 mod private_postgres;
 pub mod qr_picture;
 pub mod rate_limit;

@@ -37,9 +37,9 @@ use chrono::{DateTime, Utc};
 use medcab_core::clock::moscow_today;
 use medcab_core::crypto::Vault;
 use medcab_core::notices::{self, feed};
+use medcab_core::session_files::{Session, Shown};
 use medcab_core::{
-    Clock, accounts, inspections, reminders, retention, second_factor, session_files,
-    telegram_users,
+    Clock, inspections, reminders, retention, second_factor, session_files, telegram_users,
 };
 use reqwest::Url;
 use sqlx::PgPool;
@@ -344,49 +344,52 @@ async fn close_cards(
 ) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
-        let closed = accounts::take_closed_cards(db, now, CARD_BATCH).await?;
-        total += closed.len();
-        for &(user_id, message) in &closed {
-            let Ok(message) = i32::try_from(message) else {
-                continue;
-            };
-            let t = Texts::new(telegram_users::language_of(db, user_id).await?);
-            let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-                t.msg("button-back"),
-                Action::Home.encode(),
-            )]]);
-            let edited = enrolments
-                .bot
-                .edit_message_text(
-                    ChatId(user_id.private_chat()),
-                    MessageId(message),
-                    t.msg("session-card-closed"),
-                )
-                .parse_mode(ParseMode::Html)
-                .reply_markup(keyboard)
-                .await;
-            if let Err(error) = edited {
-                tracing::info!(%error, "cannot close the card of an ended session");
-            }
-        }
-        if i64::try_from(closed.len()).unwrap_or(i64::MAX) < CARD_BATCH {
-            break;
-        }
-    }
-    loop {
         let ended = session_files::take_ended(db, now, CARD_BATCH).await?;
         total += ended.len();
-        for &(user_id, message) in &ended {
-            let Ok(message) = i32::try_from(message) else {
+        for shown in &ended {
+            let Ok(message) = i32::try_from(shown.message_id) else {
                 continue;
             };
-            let chat = ChatId(user_id.private_chat());
-            if let Err(error) = enrolments
-                .bot
-                .delete_message(chat, MessageId(message))
-                .await
-            {
-                tracing::info!(%error, "cannot delete a file of an ended session");
+            let chat = ChatId(shown.user_id.private_chat());
+            match shown.shown {
+                Shown::File => {
+                    let deleted = enrolments
+                        .bot
+                        .delete_message(chat, MessageId(message))
+                        .await;
+                    if let Err(error) = deleted {
+                        tracing::info!(%error, "cannot delete a file of an ended session");
+                    }
+                }
+                Shown::Card => {
+                    let t = Texts::new(telegram_users::language_of(db, shown.user_id).await?);
+                    let request = match shown.session {
+                        // The way back to the menu, where the code opens
+                        // the section again.
+                        Session::Practitioner => enrolments
+                            .bot
+                            .edit_message_text(
+                                chat,
+                                MessageId(message),
+                                t.msg("session-card-closed"),
+                            )
+                            .reply_markup(InlineKeyboardMarkup::new([[
+                                InlineKeyboardButton::callback(
+                                    t.msg("button-back"),
+                                    Action::Home.encode(),
+                                ),
+                            ]])),
+                        // An operator goes on with a command and the code.
+                        Session::Staff => enrolments.bot.edit_message_text(
+                            chat,
+                            MessageId(message),
+                            t.msg("staff-card-closed"),
+                        ),
+                    };
+                    if let Err(error) = request.parse_mode(ParseMode::Html).await {
+                        tracing::info!(%error, "cannot close the card of an ended session");
+                    }
+                }
             }
         }
         if i64::try_from(ended.len()).unwrap_or(i64::MAX) < CARD_BATCH {

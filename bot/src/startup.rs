@@ -19,17 +19,17 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use teloxide::dispatching::Dispatcher;
 use teloxide::dispatching::ShutdownToken;
-use teloxide::dispatching::dialogue::{InMemStorage, Storage as _};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use tokio::task::JoinHandle;
 
+use crate::chat::{LostPositions, Positions};
 use crate::config::{Brand, DeliverySettings, Settings};
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
-use crate::dialogue_storage::{self, RedisStorage};
 use crate::flood::{FloodGuard, FloodLimits};
-use crate::handlers::{self, Dialogues, State, commands};
+use crate::handlers::{self, commands};
+use crate::max_polling::MaxPolling;
 use crate::scheduler::{Schedule, Scheduler};
 use tokio_util::sync::CancellationToken;
 
@@ -94,13 +94,13 @@ pub fn address(url: &str) -> String {
 }
 
 /// Conversation positions in Redis under `prefix`.
-pub fn redis_dialogues(redis: redis::aio::ConnectionManager, prefix: &str) -> Arc<Dialogues> {
-    RedisStorage::new(redis, prefix, dialogue_storage::DEFAULT_TTL).erase()
+pub fn redis_dialogues(redis: redis::aio::ConnectionManager, prefix: &str) -> Arc<Positions> {
+    Positions::redis(redis, prefix)
 }
 
 /// Conversation positions in this process only (the sandbox without Redis).
-pub fn memory_dialogues() -> Arc<Dialogues> {
-    InMemStorage::<State>::new().erase()
+pub fn memory_dialogues() -> Arc<Positions> {
+    Positions::memory()
 }
 
 /// Each user's flood limit in Redis under `{redis_prefix}flood:`, shared
@@ -216,6 +216,7 @@ pub fn application(
             }),
     }
     .delivery_wakeup(wakeup)
+    .max(settings.max.clone())
 }
 
 /// The portals' API as `settings` describe it, for `services`' database,
@@ -318,17 +319,18 @@ const DISPATCHER_STOP: Duration = Duration::from_secs(15);
 pub struct Application {
     bot: Bot,
     db: PgPool,
-    dialogues: Arc<Dialogues>,
+    dialogues: Arc<Positions>,
     services: Services,
     polling_timeout: Duration,
     wakeup: Wakeup,
     delivery: DeliveryOptions,
     schedule: Option<Schedule>,
     flood: FloodGuard,
+    max: Option<crate::max::MaxConfig>,
 }
 
 impl Application {
-    pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Dialogues>, services: Services) -> Application {
+    pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Positions>, services: Services) -> Application {
         Application {
             bot,
             db,
@@ -339,7 +341,15 @@ impl Application {
             delivery: DeliveryOptions::default(),
             schedule: None,
             flood: FloodGuard::local(FloodLimits::default()),
+            max: None,
         }
+    }
+
+    /// Talks through Max too, with the same route table, stores and
+    /// services as Telegram.
+    pub fn max(mut self, config: Option<crate::max::MaxConfig>) -> Application {
+        self.max = config;
+        self
     }
 
     /// Where each user's flood limit is kept; without this, in this
@@ -388,7 +398,7 @@ impl Application {
             .await
             .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
         tracing::info!(username = ?me.username, "connected to the Bot API");
-        commands::publish(&self.bot, &self.db)
+        commands::publish(&crate::chat::Channel::Telegram(self.bot.clone()), &self.db)
             .await
             .map_err(|error| anyhow::anyhow!(error))
             .context("cannot publish the command menu")?;
@@ -425,14 +435,32 @@ impl Application {
                 enrolments,
             )
         });
-        let mut dispatcher = Dispatcher::builder(self.bot, handlers::schema())
-            .dependencies(dptree::deps![
-                self.db,
-                self.dialogues,
-                self.services,
-                self.flood,
-                dialogue_storage::LostPositions::default()
-            ])
+        let dependencies = dptree::deps![
+            self.db,
+            self.dialogues,
+            self.services,
+            self.flood,
+            LostPositions::default()
+        ];
+        let max = match &self.max {
+            Some(config) => {
+                let client = crate::max::MaxClient::new(config)
+                    .context("cannot build the Max client (MEDCAB_MAX_CA_FILE)")?;
+                let me = client.me().await.context(
+                    "the Max Bot API does not answer /me (MEDCAB_MAX_TOKEN, MEDCAB_MAX_API_URL)",
+                )?;
+                tracing::info!(username = ?me.username, "connected to the Max Bot API");
+                Some(MaxPolling::start(
+                    client,
+                    handlers::schema(),
+                    dependencies.clone(),
+                    self.polling_timeout,
+                ))
+            }
+            None => None,
+        };
+        let mut dispatcher = Dispatcher::builder(self.bot, handlers::telegram())
+            .dependencies(dependencies)
             .default_handler(|update| async move {
                 tracing::debug!(update_id = update.id.0, "update not handled");
             })
@@ -453,6 +481,7 @@ impl Application {
         Ok(RunningBot {
             shutdown,
             task,
+            max,
             delivery,
             scheduler,
             background,
@@ -464,6 +493,7 @@ impl Application {
 pub struct RunningBot {
     shutdown: ShutdownToken,
     task: JoinHandle<()>,
+    max: Option<MaxPolling>,
     delivery: Delivery,
     scheduler: Option<Scheduler>,
     background: Background,
@@ -473,6 +503,9 @@ impl RunningBot {
     /// Stops taking updates, lets the ones in flight finish, stops
     /// delivering the outbox, and returns.
     pub async fn stop(self) {
+        if let Some(max) = self.max {
+            max.stop().await;
+        }
         Self::stop_dispatcher(self.shutdown, self.task).await;
         self.background.stop();
         self.delivery.stop().await;
@@ -508,6 +541,9 @@ impl RunningBot {
     /// Stops everything at once, as a crash would: no update or row in
     /// flight is finished (rows roll back and are delivered again).
     pub fn kill(self) {
+        if let Some(max) = self.max {
+            max.kill();
+        }
         self.task.abort();
         self.background.stop();
         self.delivery.kill();
@@ -524,6 +560,9 @@ impl RunningBot {
     /// Runs until the dispatcher stops by itself, then stops delivery.
     pub async fn wait(self) {
         let _ = self.task.await;
+        if let Some(max) = self.max {
+            max.stop().await;
+        }
         self.background.stop();
         self.delivery.stop().await;
         if let Some(scheduler) = self.scheduler {

@@ -392,31 +392,56 @@ pub fn snils_window() -> Duration {
 
 /// Counts a СНИЛС typed: `Ok(())` when it may be looked up, else the time
 /// from which another may be typed. The window starts at the first try.
+/// The count is kept under the person's pseudonym, not on the account, so
+/// /forget and a new start do not reset it.
 pub async fn count_snils_try(
     db: &PgPool,
+    vault: &Vault,
     user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Result<(), DateTime<Utc>>, sqlx::Error> {
+    let subject = crate::erasure::pseudonym(vault, user_id);
     let row = sqlx::query!(
         r#"
-        UPDATE accounts SET
-            snils_tries = CASE WHEN snils_tries_since IS NULL OR snils_tries_since <= $2
-                               THEN 1 ELSE snils_tries + 1 END,
-            snils_tries_since = CASE WHEN snils_tries_since IS NULL OR snils_tries_since <= $2
-                                     THEN $3 ELSE snils_tries_since END
-        WHERE telegram_user_id = $1
-        RETURNING snils_tries, snils_tries_since AS "since!"
+        INSERT INTO snils_tries AS t (subject, tries, since)
+        VALUES ($1, 1, $3)
+        ON CONFLICT (subject) DO UPDATE SET
+            tries = CASE WHEN t.since <= $2 THEN 1 ELSE t.tries + 1 END,
+            since = CASE WHEN t.since <= $2 THEN $3 ELSE t.since END
+        RETURNING tries, since
         "#,
-        user_id.get(),
+        subject,
         now - snils_window(),
         now,
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await?;
-    Ok(match row {
-        Some(row) if row.snils_tries > SNILS_TRIES => Err(row.since + snils_window()),
-        _ => Ok(()),
+    Ok(if row.tries > SNILS_TRIES {
+        Err(row.since + snils_window())
+    } else {
+        Ok(())
     })
+}
+
+/// Retention: counts whose window ended before `before` go.
+pub async fn purge_snils_tries(
+    pool: &PgPool,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let purged = sqlx::query!(
+        r#"
+        DELETE FROM snils_tries WHERE subject IN (
+            SELECT subject FROM snils_tries WHERE since <= $1 LIMIT $2
+        )
+        "#,
+        before,
+        batch,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
 }
 
 /// When the account was opened (consent given), for a reset's card: an
@@ -551,56 +576,6 @@ pub async fn extend_session(
     .execute(db)
     .await?;
     Ok(())
-}
-
-/// Remembers the message that shows a card with personal data in the open
-/// session, to be closed when the session ends ([`take_closed_cards`]).
-/// The newest card is the one on screen: one menu message per chat.
-pub async fn remember_card(
-    db: &PgPool,
-    user_id: UserId,
-    message_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE accounts SET session_card_message_id = $2 WHERE telegram_user_id = $1",
-        user_id.get(),
-        message_id,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The cards of sessions that have ended, forgotten here (each is closed
-/// once, by whichever instance takes it), at most `limit`.
-pub async fn take_closed_cards(
-    db: &PgPool,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"
-        WITH closed AS (
-            SELECT telegram_user_id, session_card_message_id FROM accounts
-            WHERE session_card_message_id IS NOT NULL
-              AND (confirmed_until IS NULL OR confirmed_until <= $1)
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE accounts SET session_card_message_id = NULL
-        FROM closed WHERE accounts.telegram_user_id = closed.telegram_user_id
-        RETURNING closed.telegram_user_id AS "user_id!: UserId",
-                  closed.session_card_message_id AS "message_id!"
-        "#,
-        now,
-        limit,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.user_id, row.message_id))
-        .collect())
 }
 
 /// Ends the step-up session now (a reset, an unlink, the user's own /end).

@@ -83,6 +83,8 @@ pub async fn forget(
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;
     updates::erase_chat(&mut tx, user_id.private_chat()).await?;
     telegram_users::erase(&mut tx, user_id).await?;
+    // The messengers linked and any link code waiting.
+    crate::channels::erase(&mut tx, user_id).await?;
     let subject = pseudonym(vault, user_id);
     consent::pseudonymise(&mut tx, user_id, &subject).await?;
     security_events::pseudonymise(&mut tx, user_id, &subject).await?;

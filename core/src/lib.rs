@@ -11,6 +11,7 @@ pub mod api_clients;
 pub mod applications;
 pub mod audience;
 pub mod broadcasts;
+pub mod channels;
 pub mod clock;
 pub mod consent;
 pub mod crypto;

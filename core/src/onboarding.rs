@@ -132,7 +132,7 @@ pub async fn submit_snils(
     snils: &Snils,
     now: DateTime<Utc>,
 ) -> Result<RegistryMatch, OnboardingError> {
-    if let Err(until) = accounts::count_snils_try(db, user_id, now).await? {
+    if let Err(until) = accounts::count_snils_try(db, vault, user_id, now).await? {
         let mut conn = db.acquire().await?;
         let details = json!({ "until": until });
         security_events::record(&mut conn, user_id, Kind::SnilsRateLimited, details, now).await?;

@@ -449,10 +449,12 @@ mod tests {
             "schedule_slots.import_key",
             "calendar_feeds.token_digest",
             "api_clients.key_hash",
+            "channel_link_codes.digest",
             // Pseudonyms of erased users (blind indexes of their ids).
             "consents.subject",
             "security_events.subject",
             "operator_audit.owner_subject",
+            "snils_tries.subject",
             "_sqlx_migrations.checksum",
         ];
         let bytea: Vec<String> = sqlx::query_scalar(

@@ -43,6 +43,10 @@
 //!   days after they were attached): a form left for a week is abandoned,
 //!   and a patient's scan must not wait in it indefinitely; the draft's
 //!   answers stay, and the form says the file is gone.
+//! - counts of СНИЛС typed (`snils_tries`, under a pseudonym): once their
+//!   hour is over;
+//! - link codes of a second messenger: deleted once expired (they live
+//!   [`crate::channels::LINK_CODE_LIFETIME`]); an expired code opens nothing.
 //!
 //! The consent record is kept for as long as the law may ask for proof of
 //! consent, and is not purged here.
@@ -82,6 +86,8 @@ pub struct Purged {
     pub schedule_slots: u64,
     pub referrals: u64,
     pub referral_files: u64,
+    pub link_codes: u64,
+    pub snils_tries: u64,
 }
 
 impl Purged {
@@ -95,6 +101,8 @@ impl Purged {
             + self.schedule_slots
             + self.referrals
             + self.referral_files
+            + self.link_codes
+            + self.snils_tries
     }
 }
 
@@ -120,6 +128,11 @@ pub async fn run(db: &PgPool, now: DateTime<Utc>) -> Result<Purged, sqlx::Error>
         .await?,
         referral_files: batched(|| {
             crate::referrals::files::purge_unsent(db, now - UNSENT_REFERRAL_FILES, BATCH)
+        })
+        .await?,
+        link_codes: batched(|| crate::channels::purge_expired_codes(db, now, BATCH)).await?,
+        snils_tries: batched(|| {
+            crate::accounts::purge_snils_tries(db, now - crate::accounts::snils_window(), BATCH)
         })
         .await?,
     })

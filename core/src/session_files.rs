@@ -1,11 +1,13 @@
-//! Files with personal data sent into a chat for the length of a session.
+//! Messages with personal data shown in a chat for the length of a session:
+//! files and cards.
 //!
 //! A practitioner's document opened from its card, or a practitioner's
 //! document an operator opened from a review card, is a message in the
 //! chat like any other: it would stay there after the session that allowed
-//! it ended. Each is remembered here when sent and handed to the scheduler
-//! to delete once that session is over (the practitioner's step-up session,
-//! or the operator's staff session), as the card that showed it is closed.
+//! it ended. So would every card that showed a passport or a diploma. Each
+//! is remembered here when shown and handed to the scheduler once that
+//! session is over (the practitioner's step-up session, or the operator's
+//! staff session): a file is deleted, a card edited to a closed placeholder.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -30,6 +32,43 @@ impl Session {
     }
 }
 
+impl Session {
+    fn from_code(code: &str) -> Session {
+        match code {
+            "staff" => Session::Staff,
+            _ => Session::Practitioner,
+        }
+    }
+}
+
+/// What a remembered message is, and so what becomes of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// A file: deleted.
+    File,
+    /// A screen: edited to a closed placeholder (a file's message cannot be
+    /// edited to text, a card's can and keeps the way back to the menu).
+    Card,
+}
+
+impl Shown {
+    fn code(self) -> &'static str {
+        match self {
+            Shown::File => "file",
+            Shown::Card => "card",
+        }
+    }
+}
+
+/// A remembered message whose session has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub user_id: UserId,
+    pub message_id: i64,
+    pub session: Session,
+    pub shown: Shown,
+}
+
 /// Remembers a sent file, to be deleted when `session` of `user_id` ends.
 pub async fn remember(
     db: &PgPool,
@@ -38,30 +77,55 @@ pub async fn remember(
     session: Session,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    remember_shown(db, user_id, message_id, session, Shown::File, now).await
+}
+
+/// Remembers a card with personal data, to be closed when `session` of
+/// `user_id` ends. A message remembered already stays as it was (a file
+/// stays a file).
+pub async fn remember_card(
+    db: &PgPool,
+    user_id: UserId,
+    message_id: i64,
+    session: Session,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    remember_shown(db, user_id, message_id, session, Shown::Card, now).await
+}
+
+async fn remember_shown(
+    db: &PgPool,
+    user_id: UserId,
+    message_id: i64,
+    session: Session,
+    shown: Shown,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        INSERT INTO session_files (telegram_user_id, message_id, session, sent_at)
-        VALUES ($1, $2, $3, $4)
+        INSERT INTO session_files (telegram_user_id, message_id, session, sent_at, kind)
+        VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT DO NOTHING
         "#,
         user_id.get(),
         message_id,
         session.code(),
         now,
+        shown.code(),
     )
     .execute(db)
     .await?;
     Ok(())
 }
 
-/// The files whose session has ended, forgotten here (each is deleted
-/// once, by whichever instance takes it), at most `limit`. A session that
+/// The messages whose session has ended, forgotten here (each is deleted
+/// or closed once, by whichever instance takes it), at most `limit`. A session that
 /// no longer exists (an operator removed, an account erased) has ended.
 pub async fn take_ended(
     db: &PgPool,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
+) -> Result<Vec<Ended>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
         WITH ended AS (
@@ -78,7 +142,7 @@ pub async fn take_ended(
         )
         DELETE FROM session_files f USING ended
         WHERE f.telegram_user_id = ended.telegram_user_id AND f.message_id = ended.message_id
-        RETURNING f.telegram_user_id AS "user_id: UserId", f.message_id
+        RETURNING f.telegram_user_id AS "user_id: UserId", f.message_id, f.session, f.kind
         "#,
         now,
         limit,
@@ -87,6 +151,15 @@ pub async fn take_ended(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| (row.user_id, row.message_id))
+        .map(|row| Ended {
+            user_id: row.user_id,
+            message_id: row.message_id,
+            session: Session::from_code(&row.session),
+            shown: if row.kind == "card" {
+                Shown::Card
+            } else {
+                Shown::File
+            },
+        })
         .collect())
 }

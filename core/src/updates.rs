@@ -14,6 +14,8 @@
 
 use sqlx::PgPool;
 
+use crate::channels::Messenger;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// First delivery: handle it.
@@ -22,17 +24,20 @@ pub enum Claim {
     AlreadyHandled,
 }
 
+/// Claims `messenger`'s update `update_id` (each messenger numbers its own).
 pub async fn claim(
     pool: &PgPool,
+    messenger: Messenger,
     update_id: i64,
     chat_id: Option<i64>,
 ) -> Result<Claim, sqlx::Error> {
     let inserted = sqlx::query!(
         r#"
-        INSERT INTO processed_updates (update_id, chat_id)
-        VALUES ($1, $2)
-        ON CONFLICT (update_id) DO NOTHING
+        INSERT INTO processed_updates (messenger, update_id, chat_id)
+        VALUES ($1, $2, $3)
+        ON CONFLICT (messenger, update_id) DO NOTHING
         "#,
+        messenger.as_str(),
         update_id,
         chat_id,
     )
@@ -47,9 +52,14 @@ pub async fn claim(
 }
 
 /// Gives an update's claim back, so a redelivery is handled.
-pub async fn release(pool: &PgPool, update_id: i64) -> Result<(), sqlx::Error> {
+pub async fn release(
+    pool: &PgPool,
+    messenger: Messenger,
+    update_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "DELETE FROM processed_updates WHERE update_id = $1",
+        "DELETE FROM processed_updates WHERE messenger = $1 AND update_id = $2",
+        messenger.as_str(),
         update_id
     )
     .execute(pool)
@@ -95,23 +105,30 @@ pub async fn purge(
 mod tests {
     use super::*;
 
+    const TG: Messenger = Messenger::Telegram;
+
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn an_update_is_claimed_once(pool: PgPool) {
-        assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::Fresh);
+        assert_eq!(claim(&pool, TG, 7, Some(1)).await.unwrap(), Claim::Fresh);
         assert_eq!(
-            claim(&pool, 7, Some(1)).await.unwrap(),
+            claim(&pool, TG, 7, Some(1)).await.unwrap(),
             Claim::AlreadyHandled
         );
-        assert_eq!(claim(&pool, 8, None).await.unwrap(), Claim::Fresh);
+        assert_eq!(claim(&pool, TG, 8, None).await.unwrap(), Claim::Fresh);
+        // Each messenger numbers its own updates.
+        assert_eq!(
+            claim(&pool, Messenger::Max, 7, Some(1)).await.unwrap(),
+            Claim::Fresh
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_released_update_is_claimed_again(pool: PgPool) {
-        assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::Fresh);
-        release(&pool, 7).await.unwrap();
-        assert_eq!(claim(&pool, 7, Some(1)).await.unwrap(), Claim::Fresh);
+        assert_eq!(claim(&pool, TG, 7, Some(1)).await.unwrap(), Claim::Fresh);
+        release(&pool, TG, 7).await.unwrap();
+        assert_eq!(claim(&pool, TG, 7, Some(1)).await.unwrap(), Claim::Fresh);
         assert_eq!(
-            claim(&pool, 7, Some(1)).await.unwrap(),
+            claim(&pool, TG, 7, Some(1)).await.unwrap(),
             Claim::AlreadyHandled
         );
     }

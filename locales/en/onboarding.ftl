@@ -115,6 +115,13 @@ factor-reset-scheduled =
 
     Until then you can cancel it. After that, connect your authenticator app again with /start.
 factor-reset-cancel-button = ✖️ Cancel the request
+factor-reset-rejected =
+    Your second-factor reset request was rejected.
+
+    Reason: “{ $reason }”
+
+    If you still cannot use your authenticator, ask for a reset again — it will be checked by staff anew.
+factor-reset-again-button = 🔁 Ask for a reset again
 factor-reset-cancelled = The second-factor reset request is cancelled. The code from your app keeps working.
 factor-reset-nothing-to-cancel = This reset request is no longer open — there is nothing to cancel.
 factor-reset-requested-push =
@@ -128,3 +135,4 @@ factor-reset-scheduled-push =
 factor-reset-rejected-push = 🔐 Your second-factor reset request was rejected by a staff member. To see why, press «📵 I cannot use my authenticator» when a section with personal data asks for the code.
 forget-ask-code = To confirm the erasure, enter the 6-digit code from your authenticator app. If you cannot use the app, restore access first — the button below.
 session-card-closed = 🔒 The session has ended — personal data is hidden. To open the section again, go back to the menu and enter the code.
+staff-card-closed = 🔒 The staff session has ended — personal data is hidden. To go on, send the command again (for example, /review) and enter the code.

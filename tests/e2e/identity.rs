@@ -207,4 +207,19 @@ async fn typing_one_snils_after_another_is_limited(app: TestApp) {
     // A typo is still answered as a typo, without counting.
     let typo = eve.send("112-233-445 96").await;
     assert_eq!(typo.html.as_deref(), Some(ru("snils-checksum").as_str()));
+
+    // Erasing everything and starting again gives no new tries: the count
+    // is kept under her pseudonym, which /forget does not erase.
+    eve.send("/forget").await;
+    let erased = eve.press("🗑 Удалить мои данные").await;
+    assert_eq!(erased.html.as_deref(), Some(ru("forget-done").as_str()));
+    up_to_snils(&app, &eve).await;
+    let still = eve.send(&medcab_e2e::valid_snils(100)).await;
+    assert!(
+        still
+            .body()
+            .starts_with("Слишком много попыток ввода СНИЛС."),
+        "{}",
+        still.body()
+    );
 }

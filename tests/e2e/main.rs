@@ -18,6 +18,7 @@ mod identity;
 mod language;
 mod login_confirmation;
 mod main_menu;
+mod max;
 mod onboarding;
 mod organisation;
 mod portfolio;

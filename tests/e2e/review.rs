@@ -638,6 +638,31 @@ async fn a_reset_is_cancelled_from_its_push_and_rejected_with_a_reason(app: Test
     anna.wait_for_text("🔐 Запрос на сброс второго фактора отклонён")
         .await;
     assert_eq!(factors_of(&app, anna.user_id()).await, 1);
+
+    // The push sends her to «📵»: the reason is there, and no new request
+    // is made until she asks again.
+    let why = request_reset(&app, &anna).await;
+    why.assert_starts("Запрос на сброс второго фактора отклонён.");
+    assert!(
+        why.body()
+            .contains("«ФИО в профиле не совпадает с регистром»"),
+        "{}",
+        why.body()
+    );
+    let open = || async {
+        medcab_core::factor_resets::pending_since(&app.db, anna.user_id())
+            .await
+            .unwrap()
+    };
+    assert_eq!(open().await, None);
+    let again = anna.press("🔁 Запросить сброс снова").await;
+    assert_eq!(again.message_id, why.message_id);
+    again.assert_starts("Запрос на сброс второго фактора отправлен");
+    assert!(open().await.is_some());
+    // With a request open, «📵» shows it, not the old reason.
+    let shown = request_reset(&app, &anna).await;
+    shown.assert_starts("Запрос на сброс второго фактора отправлен");
+
     let kinds = medcab_core::security_events::kinds_for(&app.db, anna.user_id())
         .await
         .unwrap();

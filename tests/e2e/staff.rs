@@ -365,7 +365,7 @@ async fn only_operators_see_the_staff_commands_in_their_menu(mut app: TestApp) {
         .await
         .unwrap();
     medcab_bot::handlers::commands::publish_for_user(
-        &app.bot_api(),
+        &medcab_bot::chat::Channel::Telegram(app.bot_api()),
         &app.db,
         UserId::from_stored(olga.id),
     )

@@ -27,6 +27,7 @@ use medcab_bot::config::Settings;
 use medcab_bot::delivery::{Delivery, DeliveryOptions, Wakeup};
 use medcab_bot::http::HttpServer;
 use medcab_bot::startup::{self, RunningBot, Services};
+use medcab_core::channels::Messenger;
 use medcab_core::crypto::Vault;
 use medcab_core::{Clock, DataKey, DataKeys, UserId};
 use medcab_sandbox::{
@@ -113,6 +114,16 @@ impl TestApp {
             DataKeys::new(vec![DataKey::generate()], None).expect("a ring of one key"),
         );
         settings.telegram_api_url = Some(sandbox.api_url().parse().expect("the sandbox's URL"));
+        // Max too, as `medcab run` with MEDCAB_MAX_TOKEN: every test's bot
+        // talks through both, as a deployment with both does.
+        settings.max = Some(medcab_bot::max::MaxConfig {
+            token: sandbox.max_token().to_owned(),
+            api_url: sandbox
+                .max_api_url()
+                .parse()
+                .expect("the sandbox's Max URL"),
+            ca_file: None,
+        });
         settings.redis_prefix = format!("medcab-test:{}:", uuid::Uuid::new_v4());
         settings.http_addr = "127.0.0.1:0".parse().expect("an address");
         settings.flood_limits = medcab_bot::flood::FloodLimits {
@@ -319,7 +330,50 @@ impl TestApp {
             .create_user(NewUser::named(first_name).with_language(language_code))
             .await
             .expect("the sandbox creates a user");
-        Phone { app: self, user }
+        Phone::telegram(self, user)
+    }
+
+    /// A new simulated Max user with the given phone language.
+    pub async fn max_user(&self, first_name: &str, language_code: &str) -> Phone<'_> {
+        self.max_user_with(NewUser::named(first_name).with_language(language_code))
+            .await
+    }
+
+    /// [`TestApp::max_user`] whose phone number is `phone`.
+    pub async fn max_user_with_phone(
+        &self,
+        first_name: &str,
+        language_code: &str,
+        phone: &str,
+    ) -> Phone<'_> {
+        self.max_user_with(
+            NewUser::named(first_name)
+                .with_language(language_code)
+                .with_phone(phone),
+        )
+        .await
+    }
+
+    async fn max_user_with(&self, new: NewUser) -> Phone<'_> {
+        let user = self
+            .client
+            .max()
+            .create_user(new)
+            .await
+            .expect("the sandbox creates a Max user");
+        Phone {
+            app: self,
+            user: User {
+                id: user.id,
+                first_name: user.first_name,
+                last_name: user.last_name,
+                username: user.username,
+                language_code: user.language_code,
+                phone_number: user.phone_number,
+            },
+            messenger: Messenger::Max,
+            account: std::sync::OnceLock::new(),
+        }
     }
 
     /// A practitioner who has already connected: consent given, linked,
@@ -393,7 +447,7 @@ impl TestApp {
             )
             .await
             .expect("the sandbox creates a user");
-        Phone { app: self, user }
+        Phone::telegram(self, user)
     }
 
     /// Puts a practitioner in the register, through the real CSV import.
@@ -612,7 +666,7 @@ impl TestApp {
 
     /// The phone of a user made earlier (after a restart, say).
     pub fn phone(&self, user: User) -> Phone<'_> {
-        Phone { app: self, user }
+        Phone::telegram(self, user)
     }
 
     /// Ends the test: fails it if the sandbox refused any Bot API call,
@@ -630,6 +684,13 @@ impl TestApp {
             .errors()
             .await
             .expect("the sandbox lists refused calls");
+        refused.extend(
+            self.client
+                .max()
+                .errors()
+                .await
+                .expect("the sandbox lists refused Max calls"),
+        );
         refused.retain(|call| !expected(call));
         if let Some(bot) = self.bot.take() {
             bot.stop().await;
@@ -867,49 +928,131 @@ impl<'a> RegisterEntry<'a> {
     }
 }
 
-/// A simulated user's phone: what they send, press and see.
+/// A simulated user's phone: what they send, press and see, on Telegram
+/// or on Max (the same moves; ids are the messenger's own).
 pub struct Phone<'a> {
     app: &'a TestApp,
     pub user: User,
+    pub messenger: Messenger,
+    /// A Max user's account, once the bot has given them one.
+    account: std::sync::OnceLock<UserId>,
+}
+
+impl<'a> Phone<'a> {
+    fn telegram(app: &'a TestApp, user: User) -> Phone<'a> {
+        Phone {
+            app,
+            user,
+            messenger: Messenger::Telegram,
+            account: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl Phone<'_> {
-    /// The sandbox's id of the user, which is also their private chat's.
+    /// The messenger's id of the user, which is also their private chat's
+    /// on Telegram (and names their dialog in the sandbox's Max).
     pub fn id(&self) -> i64 {
         self.user.id
     }
 
-    /// The user's id as medcab stores it.
+    /// The user's account id as medcab stores it: a Telegram user's own id;
+    /// a Max user's from `channels`, known once they wrote to the bot.
     pub fn user_id(&self) -> UserId {
-        UserId::from_stored(self.user.id)
+        match self.messenger {
+            Messenger::Telegram => UserId::from_stored(self.user.id),
+            Messenger::Max => *self
+                .account
+                .get()
+                .expect("a Max user has an account once they wrote to the bot (await `account`)"),
+        }
+    }
+
+    /// [`Phone::user_id`], waiting for the bot to give a Max user their
+    /// account.
+    pub async fn account(&self) -> UserId {
+        if self.messenger == Messenger::Telegram {
+            return self.user_id();
+        }
+        if let Some(account) = self.account.get() {
+            return *account;
+        }
+        let found = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT user_id FROM channels WHERE messenger = 'max' AND external_id = $1",
+            )
+            .bind(self.user.id)
+            .fetch_optional(&self.app.db)
+            .await
+            .expect("channels read")
+        };
+        eventually("the Max user has an account", async || {
+            found().await.is_some()
+        })
+        .await;
+        let found = found().await;
+        let account = UserId::from_stored(found.expect("found"));
+        let _ = self.account.set(account);
+        account
     }
 
     pub async fn chat(&self) -> Chat {
-        self.app
-            .client
-            .chat(self.user.id)
-            .await
-            .expect("the sandbox shows the chat")
+        match self.messenger {
+            Messenger::Telegram => self.app.client.chat(self.user.id).await,
+            Messenger::Max => self.app.client.max().chat(self.user.id).await,
+        }
+        .expect("the sandbox shows the chat")
+    }
+
+    async fn send_text(&self, text: &str) {
+        match self.messenger {
+            Messenger::Telegram => {
+                self.app
+                    .client
+                    .send_text(self.user.id, text)
+                    .await
+                    .expect("the sandbox takes the text");
+            }
+            Messenger::Max => {
+                self.app
+                    .client
+                    .max()
+                    .send_text(self.user.id, text)
+                    .await
+                    .expect("the sandbox takes the text");
+            }
+        }
+    }
+
+    /// A Max user opens the bot, from a deep link with `payload` or by its
+    /// «Начать» button, and returns the bot's reply.
+    pub async fn start_max(&self, payload: Option<&str>) -> ChatMessage {
+        assert_eq!(self.messenger, Messenger::Max, "a start is Max's");
+        self.reply_to(async {
+            self.app
+                .client
+                .max()
+                .start(self.user.id, payload)
+                .await
+                .expect("the sandbox starts the bot");
+        })
+        .await
     }
 
     /// Sends a text and returns the bot's reply (its newest new message).
     pub async fn send(&self, text: &str) -> ChatMessage {
         let before = self.chat().await.bot_messages().count();
-        self.app
-            .client
-            .send_text(self.user.id, text)
-            .await
-            .expect("the sandbox takes the text");
+        self.send_text(text).await;
         self.newest_after(before).await
     }
 
     /// Waits until the chat satisfies `done`, and returns it.
     pub async fn wait_for(&self, done: impl Fn(&Chat) -> bool) -> Chat {
-        self.app
-            .client
-            .wait_for(self.user.id, done)
-            .await
-            .expect("the chat reaches the expected state")
+        match self.messenger {
+            Messenger::Telegram => self.app.client.wait_for(self.user.id, done).await,
+            Messenger::Max => self.app.client.max().wait_for(self.user.id, done).await,
+        }
+        .expect("the chat reaches the expected state")
     }
 
     /// Waits until the bot's newest message starts with `prefix` (as the
@@ -942,11 +1085,23 @@ impl Phone<'_> {
     /// Shares a contact with Telegram's button and returns the bot's reply.
     pub async fn share_contact(&self, contact: medcab_sandbox::ShareContact) -> ChatMessage {
         self.reply_to(async {
-            self.app
-                .client
-                .share_contact(self.user.id, contact)
-                .await
-                .expect("the sandbox shares the contact");
+            match self.messenger {
+                Messenger::Telegram => {
+                    self.app
+                        .client
+                        .share_contact(self.user.id, contact)
+                        .await
+                        .expect("the sandbox shares the contact");
+                }
+                Messenger::Max => {
+                    self.app
+                        .client
+                        .max()
+                        .share_contact(self.user.id, contact)
+                        .await
+                        .expect("the sandbox shares the contact");
+                }
+            }
         })
         .await
     }
@@ -960,11 +1115,11 @@ impl Phone<'_> {
 
     async fn newest_after(&self, before: usize) -> ChatMessage {
         let chat = self
-            .app
-            .client
-            .wait_for(self.user.id, |chat| chat.bot_messages().count() > before)
-            .await
-            .expect("the bot replies");
+            .wait_for(|chat| chat.bot_messages().count() > before)
+            .await;
+        if self.messenger == Messenger::Max {
+            self.account().await;
+        }
         self.reaction(chat, before, None).await
     }
 
@@ -1019,6 +1174,10 @@ impl Phone<'_> {
     /// row of it is on its way: due by the bot's clock and not settled (a
     /// row held for quiet hours or backing off is not).
     async fn outbox_of_chat(&self) -> (std::collections::HashSet<i64>, bool) {
+        // Pushes go out through Telegram only for now.
+        if self.messenger == Messenger::Max {
+            return Default::default();
+        }
         let rows: Vec<(Option<i64>, bool)> = sqlx::query_as(
             "SELECT telegram_message_id, \
                     sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
@@ -1040,13 +1199,8 @@ impl Phone<'_> {
         // The button may be on a message still on its way (a reply in
         // several messages, the last one with the buttons).
         let chat = self
-            .app
-            .client
-            .wait_for(self.user.id, |chat| {
-                chat.bot_messages().any(|m| m.button(label).is_some())
-            })
-            .await
-            .unwrap_or_else(|_| panic!("no button {label:?} in the chat"));
+            .wait_for(|chat| chat.bot_messages().any(|m| m.button(label).is_some()))
+            .await;
         let Some(target) = chat
             .bot_messages()
             .filter(|m| m.button(label).is_some())
@@ -1056,33 +1210,45 @@ impl Phone<'_> {
             panic!("no button {label:?} in the chat: {:#?}", chat.messages);
         };
         let before = chat.bot_messages().count();
-        let pressed = self
-            .app
-            .client
-            .press(
-                self.user.id,
-                PressButton::label(label).on_message(target.message_id),
-            )
-            .await
-            .expect("the sandbox presses the button");
+        let callback = self
+            .press_button(PressButton::label(label).on_message(target.message_id))
+            .await;
         let after = self
-            .app
-            .client
-            .wait_for(self.user.id, |chat| {
+            .wait_for(|chat| {
                 chat.bot_messages().count() > before
                     || chat.message(target.message_id).is_some_and(|m| {
                         m.text != target.text || m.reply_markup != target.reply_markup
                     })
             })
-            .await
-            .expect("the bot reacts to the button");
+            .await;
         assert!(
-            self.callback_answer(&pressed.callback_query_id)
-                .await
-                .answered,
+            self.callback_answer(&callback).await.answered,
             "the callback query was not answered"
         );
         self.reaction(after, before, Some(&target)).await
+    }
+
+    /// Presses, and gives the id of the press to read its answer by.
+    async fn press_button(&self, press: PressButton) -> String {
+        match self.messenger {
+            Messenger::Telegram => {
+                self.app
+                    .client
+                    .press(self.user.id, press)
+                    .await
+                    .expect("the sandbox presses the button")
+                    .callback_query_id
+            }
+            Messenger::Max => self
+                .app
+                .client
+                .max()
+                .press(self.user.id, press)
+                .await
+                .expect("the sandbox presses the button")
+                .callback_id
+                .expect("a press has a callback id"),
+        }
     }
 
     /// Sends callback data no button has, as a tampering client would, and
@@ -1091,13 +1257,8 @@ impl Phone<'_> {
         let message_id = self.chat().await.last_bot_message().map(|m| m.message_id);
         let mut press = PressButton::data(data).forged();
         press.message_id = message_id;
-        let pressed = self
-            .app
-            .client
-            .press(self.user.id, press)
-            .await
-            .expect("the sandbox sends the callback");
-        self.callback_answer(&pressed.callback_query_id).await
+        let callback = self.press_button(press).await;
+        self.callback_answer(&callback).await
     }
 
     /// Presses each forged button and checks that every one is answered as
@@ -1131,11 +1292,11 @@ impl Phone<'_> {
     /// Waits (briefly) for the bot to answer a callback query.
     async fn callback_answer(&self, id: &str) -> CallbackAnswer {
         let answered = || async {
-            self.app
-                .client
-                .callback(id)
-                .await
-                .expect("the sandbox knows the callback")
+            match self.messenger {
+                Messenger::Telegram => self.app.client.callback(id).await,
+                Messenger::Max => self.app.client.max().callback(id).await,
+            }
+            .expect("the sandbox knows the callback")
         };
         // Not answered within the wait: the caller's assertion says so.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -32,22 +32,17 @@
 //! rules are core's (`qualification::status`, through `accreditation`);
 //! the report's agreement is the practitioner's word, stored at once.
 
-use medcab_core::UserId;
 use medcab_core::accreditation::{self, Standing};
 use medcab_core::activity_report::{self, ReportError};
 use medcab_core::clock::moscow_today;
 use medcab_core::qualification::Requirements;
 use medcab_core::qualification::{AccreditationStatus, ReportAgreement, Source, Stage};
-use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::main_menu::Section;
-use super::screen::{self, Screen, button};
-use super::{Action, HandlerError, HandlerResult};
+use super::screen::{Screen, button};
+use super::{Action, HandlerError, HandlerResult, Turn};
+use crate::chat::{Button, Keyboard, Press};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Where «« Назад» leads from the screen: it is opened from the command
 /// (back to the main menu) or from the «НМО и аккредитация» section.
@@ -139,77 +134,67 @@ impl AccrAction {
 }
 
 /// /accreditation
-pub async fn command(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    let screen = status_screen(t, &db, &services, user_id, Back::Menu).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+pub async fn command(turn: Turn) -> HandlerResult {
+    let screen = status_screen(&turn, Back::Menu).await?;
+    turn.ui.show(screen).await
 }
 
-/// The screen in place of the message `query` was pressed on, with «Назад»
+/// The screen in place of the message `press` was pressed on, with «Назад»
 /// leading to the «НМО и аккредитация» section: for that section's button.
-pub async fn open_from_qualification(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
-    screen::answer(bot, query).await?;
-    let user_id = query.from.stored()?;
-    let screen = status_screen(t, db, services, user_id, Back::Qualification).await?;
-    screen::replace(bot, query, screen).await
+pub async fn open_from_qualification(turn: &Turn, press: &Press) -> HandlerResult {
+    turn.ui.answer(press).await?;
+    let screen = status_screen(turn, Back::Qualification).await?;
+    turn.ui.replace(press, screen).await
 }
 
 /// A button of the screen.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: AccrAction,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn press(turn: Turn, press: Press, action: AccrAction) -> HandlerResult {
     let AccrAction::Report { agreed, back } = action else {
-        return open_from_qualification(&bot, &query, t, &db, &services).await;
+        return open_from_qualification(&turn, &press).await;
     };
-    let user_id = query.from.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let t = *t;
     let report = if agreed {
         ReportAgreement::Agreed
     } else {
         ReportAgreement::NotAgreed
     };
     let now = services.clock.now();
-    match activity_report::set_agreement(&db, user_id, report, now).await {
+    match activity_report::set_agreement(db, *user, report, now).await {
         Ok(()) => {}
         Err(ReportError::InReview { number }) => {
             let text = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
-            return screen::answer_with(&bot, &query, text).await;
+            return ui.answer_with(&press, text).await;
         }
         Err(error) => return Err(error.into()),
     }
-    screen::answer_with(&bot, &query, t.msg("accreditation-report-saved")).await?;
-    let screen = status_screen(t, &db, &services, user_id, back).await?;
-    screen::replace(&bot, &query, screen).await
+    ui.answer_with(&press, t.msg("accreditation-report-saved"))
+        .await?;
+    let screen = status_screen(&turn, back).await?;
+    ui.replace(&press, screen).await
 }
 
 /// The screen as it stands today (Moscow, as every validity rule goes),
 /// dates in the reader's form.
-pub async fn status_screen(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    back: Back,
-) -> Result<Screen, HandlerError> {
+pub async fn status_screen(turn: &Turn, back: Back) -> Result<Screen, HandlerError> {
+    let Turn {
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let t = *t;
     let today = moscow_today(services.clock.now());
     let standing =
-        accreditation::standing(db, &services.vault, &services.registry, user_id, today).await?;
+        accreditation::standing(db, &services.vault, &services.registry, *user, today).await?;
     let back_button = button(t.msg(back.label()), back.action());
     let title = t.msg("accreditation-title");
     Ok(match standing {
@@ -225,7 +210,7 @@ pub async fn status_screen(
                     "{title}\n\n{}",
                     known_text(t, &status, services.requirements)
                 ),
-                keyboard: InlineKeyboardMarkup::new(rows),
+                keyboard: Keyboard::new(rows),
             }
         }
         unknown => {
@@ -236,7 +221,7 @@ pub async fn status_screen(
             };
             Screen {
                 text: format!("{title}\n\n{}", t.msg(key)),
-                keyboard: InlineKeyboardMarkup::new([
+                keyboard: Keyboard::new([
                     vec![button(t.msg("doc-add"), Action::ADD_DOCUMENT)],
                     vec![back_button],
                 ]),
@@ -246,11 +231,7 @@ pub async fn status_screen(
 }
 
 /// The toggle: it shows what is stored, and a press says the opposite.
-fn report_button(
-    t: Texts,
-    report: ReportAgreement,
-    back: Back,
-) -> teloxide::types::InlineKeyboardButton {
+fn report_button(t: Texts, report: ReportAgreement, back: Back) -> Button {
     let agreed = report == ReportAgreement::Agreed;
     button(
         t.msg_with(

@@ -7,7 +7,6 @@
 
 use medcab_core::Language;
 use medcab_core::login_confirmations::{MATCH_NUMBERS, Response};
-use teloxide::types::Update;
 use uuid::Uuid;
 
 use super::accreditation::AccrAction;
@@ -85,6 +84,8 @@ pub enum Action {
     Forget(bool),
     /// The authenticator is lost: ask an operator to reset the second factor.
     FactorLost,
+    /// After a rejected reset (its reason on screen): ask for one again.
+    FactorResetAgain,
     /// Cancel this second-factor reset request (a claim: re-checked).
     CancelReset(i64),
     /// A button on the profile screens.
@@ -137,6 +138,7 @@ impl Action {
             Action::Forget(true) => "forget:yes".to_owned(),
             Action::Forget(false) => "forget:no".to_owned(),
             Action::FactorLost => "factor:lost".to_owned(),
+            Action::FactorResetAgain => "factor:again".to_owned(),
             Action::CancelReset(id) => format!("factor:cancel:{id}"),
             Action::Profile(action) => action.encode(),
             // 41 bytes at most.
@@ -175,6 +177,7 @@ impl Action {
             Some(("forget", "yes")) => Some(Action::Forget(true)),
             Some(("forget", "no")) => Some(Action::Forget(false)),
             Some(("factor", "lost")) => Some(Action::FactorLost),
+            Some(("factor", "again")) => Some(Action::FactorResetAgain),
             Some(("factor", rest)) => {
                 let id = rest.strip_prefix("cancel:")?;
                 if id.is_empty() || id.starts_with('0') || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -220,13 +223,8 @@ impl Action {
         }
     }
 
-    pub fn from_update(update: Update) -> Option<Action> {
-        match update.kind {
-            teloxide::types::UpdateKind::CallbackQuery(query) => {
-                query.data.as_deref().and_then(Action::parse)
-            }
-            _ => None,
-        }
+    pub fn from_press(press: crate::chat::Press) -> Option<Action> {
+        press.data.as_deref().and_then(Action::parse)
     }
 }
 
@@ -245,6 +243,7 @@ mod tests {
             Action::Forget(true),
             Action::Forget(false),
             Action::FactorLost,
+            Action::FactorResetAgain,
             Action::CancelReset(i64::MAX),
             Action::Login {
                 challenge: Uuid::new_v4(),

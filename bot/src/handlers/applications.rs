@@ -28,11 +28,11 @@ use medcab_core::documents::DocumentKind;
 use medcab_core::history::{self, Entity};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::records::{self, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, HandlerError, HandlerResult};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -210,7 +210,7 @@ fn describe(t: Texts, app: &Summary, whole_reason: bool) -> String {
     lines.join("\n")
 }
 
-fn back_to_list(t: Texts) -> teloxide::types::InlineKeyboardButton {
+fn back_to_list(t: Texts) -> Button {
     button(t.msg("app-back-to-list"), Action::App(AppAction::List))
 }
 
@@ -251,7 +251,7 @@ pub async fn list_screen(
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -313,7 +313,7 @@ async fn card(
     };
     Ok(Some(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }))
 }
 
@@ -338,7 +338,7 @@ fn certificate_picker(t: Texts) -> Screen {
         .collect();
     Screen {
         text: t.msg("app-choose-certificate"),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -355,15 +355,15 @@ fn kind_picker(t: Texts) -> Screen {
         .collect();
     Screen {
         text: t.msg("app-choose-kind"),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
 /// A refusal with a way on.
-fn notice(text: String, rows: Vec<Vec<teloxide::types::InlineKeyboardButton>>) -> Screen {
+fn notice(text: String, rows: Vec<Vec<Button>>) -> Screen {
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -490,7 +490,7 @@ pub async fn press(
             let versions = history::versions(&db, vault, user_id, Entity::Application, id).await?;
             Screen {
                 text: versions_text(t, Entity::Application, &versions),
-                keyboard: InlineKeyboardMarkup::new([[
+                keyboard: Keyboard::new([[
                     button(t.msg("app-back-to-card"), Action::App(AppAction::Open(id))),
                     back_to_list(t),
                 ]]),

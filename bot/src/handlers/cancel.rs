@@ -19,33 +19,28 @@
 
 use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::onboarding::{self, Position};
-use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use super::{
-    ChatDialogue, HandlerResult, State, documents, education, profile, qualification, schedule,
-    screen,
-};
-use crate::i18n::Texts;
-use crate::startup::Services;
-use crate::user_ids::StoredId;
+use super::{HandlerResult, State, Turn, documents, education, profile, qualification, schedule};
 
 pub async fn cancel(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
+    turn: Turn,
     // As read when the update came in (Idle if Redis could not say).
     state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
 ) -> HandlerResult {
+    let Turn {
+        ui,
+        user: user_id,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     // A document being added is given up with its draft; so is one whose
     // position a Redis flush lost (its draft is all that is left of it).
     let adding = matches!(state, State::AddingDocument(_));
     let dropped_draft = match state {
         State::AddingDocument(_) | State::Idle => {
-            documents::cancel_draft(&db, &services, msg.chat.id.stored()?, adding).await?
+            documents::cancel_draft(&db, &services, user_id, adding).await?
         }
         _ => false,
     };
@@ -53,7 +48,7 @@ pub async fn cancel(
     let answering = matches!(state, State::Education(_));
     let dropped_education = match state {
         State::Education(_) | State::Idle => {
-            education::cancel_draft(&db, &services, msg.chat.id.stored()?, answering).await?
+            education::cancel_draft(&db, &services, user_id, answering).await?
         }
         _ => false,
     };
@@ -61,7 +56,7 @@ pub async fn cancel(
     let answering = matches!(state, State::Hours(_));
     let dropped_hours = match state {
         State::Hours(_) | State::Idle => {
-            qualification::hours::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+            qualification::hours::cancel_draft(&db, user_id, answering).await?
         }
         _ => false,
     };
@@ -70,7 +65,7 @@ pub async fn cancel(
     let answering = matches!(state, State::Report(_));
     let dropped_report = match state {
         State::Report(_) | State::Idle => {
-            qualification::report::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+            qualification::report::cancel_draft(&db, user_id, answering).await?
         }
         _ => false,
     };
@@ -78,7 +73,7 @@ pub async fn cancel(
     let profiling = matches!(state, State::ProfileAnswer { .. });
     let dropped_profile = match state {
         State::ProfileAnswer { .. } | State::Idle => {
-            profile::cancel_draft(&db, msg.chat.id.stored()?, profiling).await?
+            profile::cancel_draft(&db, user_id, profiling).await?
         }
         _ => false,
     };
@@ -86,7 +81,7 @@ pub async fn cancel(
     let answering = matches!(state, State::Referral(_));
     let dropped_referral = match state {
         State::Referral(_) | State::Idle => {
-            super::referrals::form::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+            super::referrals::form::cancel_draft(&db, user_id, answering).await?
         }
         _ => false,
     };
@@ -94,16 +89,14 @@ pub async fn cancel(
     let answering = matches!(state, State::Schedule(_));
     let dropped_slot = match state {
         State::Schedule(_) | State::Idle => {
-            schedule::edit::cancel_draft(&db, msg.chat.id.stored()?, answering).await?
+            schedule::edit::cancel_draft(&db, user_id, answering).await?
         }
         _ => false,
     };
     // An operator's code asked for: the next message is not taken for it.
-    let dropped_code =
-        medcab_core::operator_factors::cancel_code_request(&db, msg.chat.id.stored()?).await?;
+    let dropped_code = medcab_core::operator_factors::cancel_code_request(&db, user_id).await?;
     // /forget waiting for its code, and an input held by the step-up gate:
     // the next message is not taken for the code either.
-    let user_id = msg.chat.id.stored()?;
     let mut dropped_held = false;
     for kind in [DraftKind::Forget, DraftKind::HeldInput] {
         if drafts::exists(&db, user_id, kind).await? {
@@ -130,5 +123,5 @@ pub async fn cancel(
     } else {
         t.msg("cancel-done")
     };
-    screen::say(&bot, msg.chat.id, text).await
+    ui.say(text).await
 }

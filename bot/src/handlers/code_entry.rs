@@ -14,33 +14,37 @@ use medcab_core::UserId;
 use medcab_core::accounts;
 use medcab_core::second_factor::{self, CodeCheck};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use super::{HandlerError, screen};
+use super::{HandlerError, Turn};
+use crate::chat::{Said, Ui};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::sender;
 
-/// Checks the code in `msg`, deletes the message (a code is a secret, if a
-/// short-lived one), and tells the user why when it is not taken. True when
-/// the code was accepted; the caller says what comes next.
-pub async fn take_code(
-    bot: &Bot,
-    msg: &Message,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> Result<bool, HandlerError> {
-    let Some(code) = msg.text() else {
-        screen::say(bot, msg.chat.id, t.msg("code-malformed")).await?;
+/// [`forget`] in the older calling form, while handlers move to [`Ui`].
+pub use super::screen::forget_message;
+
+/// Checks the code in `said`, deletes the message (a code is a secret, if
+/// a short-lived one), and tells the user why when it is not taken. True
+/// when the code was accepted; the caller says what comes next.
+pub async fn take_code(turn: &Turn, said: &Said) -> Result<bool, HandlerError> {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let t = *t;
+    let Some(code) = said.text() else {
+        ui.say(t.msg("code-malformed")).await?;
         return Ok(false);
     };
-    let user_id = sender(msg)?;
     let now = services.clock.now();
     let checked =
-        second_factor::check_code(db, &services.vault, user_id, code, now, services.factor).await;
+        second_factor::check_code(db, &services.vault, *user, code, now, services.factor).await;
     // Off the chat whatever came of it, a failed check included.
-    forget_message(bot, msg).await;
+    forget(ui, said).await;
     let checked = checked?;
     // A lock the user did not cause, or a blocked factor: where to get help.
     let with_support = matches!(
@@ -53,7 +57,7 @@ pub async fn take_code(
     if with_support {
         reason = super::help::with_support(t, &services.brand, reason);
     }
-    screen::say(bot, msg.chat.id, reason).await?;
+    ui.say(reason).await?;
     Ok(false)
 }
 
@@ -96,10 +100,12 @@ pub async fn session_open(
 }
 
 /// Deletes a message that carried personal data, now that it is stored.
-pub async fn forget_message(bot: &Bot, msg: &Message) {
+pub async fn forget(ui: &Ui, said: &Said) {
     // A message held by the step-up gate was deleted when it was held.
     if super::step_up::replaying() {
         return;
     }
-    screen::delete_quietly(bot, msg.chat.id, msg.id).await;
+    if let Some(message) = &said.message {
+        ui.delete(message).await;
+    }
 }

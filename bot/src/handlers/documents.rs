@@ -45,13 +45,14 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{ChatAction, FileId, InputFile};
 
 use super::actions::Section;
 use super::records;
 use super::records::conversation::{self, Conversation};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -236,7 +237,7 @@ impl Conversation for Draft {
     }
 
     /// The file is an answer too.
-    fn takes(_: &Message) -> bool {
+    fn takes(_: &crate::chat::Said) -> bool {
         true
     }
 }
@@ -281,7 +282,7 @@ pub async fn cancel_draft(
     conversation::cancel::<Draft>(db, user_id, adding).await
 }
 
-fn back_to_list(t: Texts) -> InlineKeyboardButton {
+fn back_to_list(t: Texts) -> Button {
     button(t.msg("doc-back-to-list"), Action::Doc(DocAction::List))
 }
 
@@ -350,7 +351,7 @@ pub async fn list_screen(
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -371,7 +372,7 @@ fn kind_picker(t: Texts) -> Screen {
         .collect();
     Screen {
         text: t.msg("doc-choose-kind"),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -424,7 +425,7 @@ fn question(t: Texts, draft: &Draft, max_bytes: usize) -> Screen {
     rows.push(vec![back_to_list(t)]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -468,7 +469,7 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
             ("added", Arg::Text(&t.day_of(document.created_at))),
         ],
     );
-    let keyboard = InlineKeyboardMarkup::new([
+    let keyboard = Keyboard::new([
         vec![button(
             t.msg("doc-file"),
             Action::Doc(DocAction::File(document.id)),
@@ -577,7 +578,7 @@ pub async fn press(
                 screen::answer(&bot, &query).await?;
                 let kind = kind_name(t, document.kind);
                 let text = t.msg_with("doc-delete-ask", [("kind", Arg::Text(&kind))]);
-                let keyboard = InlineKeyboardMarkup::new([[
+                let keyboard = Keyboard::new([[
                     button(
                         t.msg("doc-delete-confirm"),
                         Action::Doc(DocAction::ConfirmDelete(id)),
@@ -600,7 +601,7 @@ pub async fn press(
             };
             let screen = Screen {
                 text: records::versions_text(t, Entity::Document, &versions),
-                keyboard: InlineKeyboardMarkup::new([[back]]),
+                keyboard: Keyboard::new([[back]]),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -989,7 +990,7 @@ async fn take_file(
             conversation::discard::<Draft>(db, owner).await?;
             dialogue.exit().await?;
             let kind = kind_name(t, draft.kind);
-            let keyboard = InlineKeyboardMarkup::new([
+            let keyboard = Keyboard::new([
                 vec![button(
                     t.msg("doc-add-another"),
                     Action::Doc(DocAction::Add),

@@ -54,13 +54,13 @@ use medcab_core::profile::{
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::actions::Section;
 use super::records::conversation::{self, Conversation};
 use super::records::{self, parse_id, versions_text};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -533,7 +533,7 @@ fn problem_text(t: Texts, problem: Problem, form: &Form) -> String {
 
 // ---------------------------------------------------------------- screens
 
-fn back_to_list(t: Texts) -> InlineKeyboardButton {
+fn back_to_list(t: Texts) -> Button {
     button(t.msg("edu-back"), Action::Edu(EduAction::List))
 }
 
@@ -633,7 +633,7 @@ pub async fn list_screen(
     )]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -659,7 +659,7 @@ fn question_screen(t: Texts, question: Question, before: Option<String>) -> Scre
     };
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -703,7 +703,7 @@ fn card_screen(t: Texts, valid: &Valid) -> Screen {
     };
     Screen {
         text: format!("{}\n\n{}", t.msg("edu-check"), lines.join("\n")),
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             vec![
                 button(t.msg("edu-save"), Action::Edu(EduAction::Save)),
                 button(t.msg("edu-fix"), Action::Edu(EduAction::Fix)),
@@ -927,7 +927,7 @@ pub async fn press(
             )]);
             let screen = Screen {
                 text: t.msg("edu-fix-which"),
-                keyboard: InlineKeyboardMarkup::new(rows),
+                keyboard: Keyboard::new(rows),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -982,7 +982,7 @@ pub async fn press(
             // The buttons go: the message now says what was chosen.
             let done = Screen {
                 text: chosen,
-                keyboard: InlineKeyboardMarkup::default(),
+                keyboard: Keyboard::default(),
             };
             screen::replace(&bot, &query, done).await?;
             advance(
@@ -1017,7 +1017,7 @@ pub async fn press(
             rows.push(vec![back_to_list(t)]);
             let screen = Screen {
                 text: t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]),
-                keyboard: InlineKeyboardMarkup::new(rows),
+                keyboard: Keyboard::new(rows),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -1041,7 +1041,7 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             let screen = Screen {
                 text: t.msg_with("edu-delete-ask", [("name", Arg::Text(&stored.name()))]),
-                keyboard: InlineKeyboardMarkup::new([[
+                keyboard: Keyboard::new([[
                     button(
                         t.msg("edu-delete-confirm"),
                         Action::Edu(EduAction::ConfirmDelete(id)),
@@ -1071,7 +1071,7 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             let screen = Screen {
                 text: versions_text(t, Entity::Education, &versions),
-                keyboard: InlineKeyboardMarkup::new([[back_to_list(t)]]),
+                keyboard: Keyboard::new([[back_to_list(t)]]),
             };
             screen::replace(&bot, &query, screen).await
         }

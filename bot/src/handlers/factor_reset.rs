@@ -14,59 +14,90 @@
 //! ```
 
 use medcab_core::factor_resets::{self, OpenReset, Status};
-use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerResult};
+use super::screen::{Screen, button};
+use super::{Action, HandlerResult, Turn};
+use crate::chat::{Keyboard, Press};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
-/// [📵 Нет доступа к приложению]: a request is made (or the open one shown).
-pub async fn lost(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
+/// [📵 Нет доступа к приложению]: a request is made (or the open one
+/// shown). When the latest one was rejected, its reason comes first, and a
+/// new request only on a second press: the push about the rejection sends
+/// the practitioner here to read why.
+pub async fn lost(turn: Turn, press: Press) -> HandlerResult {
+    turn.ui.answer(&press).await?;
+    let policy = turn.services.reset;
+    if factor_resets::open_request(&turn.db, turn.user, policy)
+        .await?
+        .is_none()
+        && let Some(reason) =
+            factor_resets::last_rejection(&turn.db, &turn.services.vault, turn.user).await?
+    {
+        let screen = rejected_screen(turn.t, &reason);
+        return turn.ui.replace(&press, screen).await;
+    }
+    file_request(turn, press).await
+}
+
+/// [🔁 Запросить сброс снова], under a rejection's reason.
+pub async fn request_again(turn: Turn, press: Press) -> HandlerResult {
+    turn.ui.answer(&press).await?;
+    file_request(turn, press).await
+}
+
+async fn file_request(turn: Turn, press: Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     // The position may be lost with Redis down; the request is in PostgreSQL.
     if let Err(error) = dialogue.exit().await {
         tracing::warn!(%error, "cannot clear the position");
     }
-    let user_id = query.from.stored()?;
-    let open = factor_resets::request(&db, user_id, services.clock.now(), services.reset).await?;
-    screen::replace(&bot, &query, open_screen(t, &open)).await
+    let open = factor_resets::request(&db, user, services.clock.now(), services.reset).await?;
+    ui.replace(&press, open_screen(t, &open)).await
+}
+
+fn rejected_screen(t: Texts, reason: &str) -> Screen {
+    Screen {
+        text: t.msg_with("factor-reset-rejected", [("reason", Arg::Text(reason))]),
+        keyboard: Keyboard::new([
+            [button(
+                t.msg("factor-reset-again-button"),
+                Action::FactorResetAgain,
+            )],
+            [button(t.msg("button-back"), Action::Home)],
+        ]),
+    }
 }
 
 /// [✖️ Отменить запрос], on the screen or on a push. Only the presser's own
 /// request: the user comes from the callback, the id is only a claim.
-pub async fn cancel(
-    bot: Bot,
-    query: CallbackQuery,
-    request: i64,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    let user_id = query.from.stored()?;
-    let cancelled = factor_resets::cancel(&db, user_id, request, services.clock.now()).await?;
+pub async fn cancel(turn: Turn, press: Press, request: i64) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    ui.answer(&press).await?;
+    let cancelled = factor_resets::cancel(&db, user, request, services.clock.now()).await?;
     let text = if cancelled {
         t.msg("factor-reset-cancelled")
     } else {
         t.msg("factor-reset-nothing-to-cancel")
     };
-    screen::replace(
-        &bot,
-        &query,
+    ui.replace(
+        &press,
         Screen {
             text,
-            keyboard: InlineKeyboardMarkup::new([[button(t.msg("button-back"), Action::Home)]]),
+            keyboard: Keyboard::new([[button(t.msg("button-back"), Action::Home)]]),
         },
     )
     .await
@@ -95,7 +126,7 @@ fn open_screen(t: Texts, open: &OpenReset) -> Screen {
     };
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             [button(
                 t.msg("factor-reset-cancel-button"),
                 Action::CancelReset(open.id),

@@ -1,23 +1,24 @@
 //! Input no conversation expects gets a short hint, never silence.
 
-use teloxide::prelude::*;
-
-use super::{HandlerResult, screen};
-use crate::i18n::Texts;
+use super::{HandlerResult, Turn};
+use crate::chat::{Press, Said};
 
 /// A message that matched no route.
-pub async fn unexpected_message(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
-    let hint = match msg.text() {
+pub async fn unexpected_message(turn: Turn, said: Said) -> HandlerResult {
+    let t = turn.t;
+    let hint = match said.text() {
         Some(text) if text.starts_with('/') => t.msg("unknown-command"),
         Some(_) => t.msg("unknown-text"),
         None => t.msg("unknown-message"),
     };
-    screen::say(&bot, msg.chat.id, hint).await
+    turn.ui.say(hint).await
 }
 
 /// A button whose callback data no longer means anything: from an old
 /// version of the bot, or forged.
-pub async fn outdated_button(bot: Bot, query: CallbackQuery, t: Texts) -> HandlerResult {
-    tracing::info!(data = ?query.data, user_id = query.from.id.0, "a button with unknown data was pressed");
-    screen::answer_with(&bot, &query, t.msg("button-outdated")).await
+pub async fn outdated_button(turn: Turn, press: Press) -> HandlerResult {
+    tracing::info!(data = ?press.data, user_id = turn.user.get(), "a button with unknown data was pressed");
+    turn.ui
+        .answer_with(&press, turn.t.msg("button-outdated"))
+        .await
 }

@@ -33,15 +33,12 @@ use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::erasure::{self, Erased};
 use medcab_core::second_factor;
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerResult, code_entry};
+use super::screen::{Screen, button};
+use super::{Action, HandlerResult, Turn, code_entry};
+use crate::chat::{Keyboard, Press, Said};
 use crate::flood::FloodGuard;
-use crate::i18n::Texts;
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// How long /forget waits for the code.
 fn code_wait() -> Duration {
@@ -49,45 +46,47 @@ fn code_wait() -> Duration {
 }
 
 /// /forget: nothing is erased before the user confirms.
-pub async fn ask(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    if second_factor::is_enrolled(&db, user_id).await? {
+pub async fn ask(turn: Turn) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    if second_factor::is_enrolled(&db, user).await? {
         let now = services.clock.now();
-        drafts::save(&db, &services.vault, user_id, DraftKind::Forget, &(), now).await?;
-        let keyboard = InlineKeyboardMarkup::new([
+        drafts::save(&db, &services.vault, user, DraftKind::Forget, &(), now).await?;
+        let keyboard = Keyboard::new([
             [button(t.msg("factor-lost-button"), Action::FactorLost)],
             [button(t.msg("forget-keep"), Action::Forget(false))],
         ]);
         let text = format!("{}\n\n{}", t.msg("forget-ask"), t.msg("forget-ask-code"));
-        return screen::show(&bot, msg.chat.id, Screen { text, keyboard }).await;
+        return ui.show(Screen { text, keyboard }).await;
     }
-    let keyboard = InlineKeyboardMarkup::new([[
+    let keyboard = Keyboard::new([[
         button(t.msg("forget-confirm"), Action::Forget(true)),
         button(t.msg("forget-keep"), Action::Forget(false)),
     ]]);
-    screen::show(
-        &bot,
-        msg.chat.id,
-        Screen {
-            text: t.msg("forget-ask"),
-            keyboard,
-        },
-    )
+    ui.show(Screen {
+        text: t.msg("forget-ask"),
+        keyboard,
+    })
     .await
 }
 
 /// A text while /forget waits for the code: it is the code.
-pub async fn awaiting_code(msg: Message, db: PgPool, services: Services) -> Option<()> {
-    if msg.text().is_none_or(|text| text.starts_with('/')) {
+pub async fn awaiting_code(
+    said: Said,
+    user_id: UserId,
+    db: PgPool,
+    services: Services,
+) -> Option<()> {
+    if said.text().is_none_or(|text| text.starts_with('/')) {
         return None;
     }
-    match drafts::updated_at(&db, msg.chat.id.stored().ok()?, DraftKind::Forget).await {
+    match drafts::updated_at(&db, user_id, DraftKind::Forget).await {
         Ok(Some(asked)) if services.clock.now() - asked < code_wait() => Some(()),
         Ok(_) => None,
         Err(error) => {
@@ -98,57 +97,39 @@ pub async fn awaiting_code(msg: Message, db: PgPool, services: Services) -> Opti
 }
 
 /// The code after /forget: right, and everything is erased.
-pub async fn receive_code(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    flood: FloodGuard,
-) -> HandlerResult {
-    if !code_entry::take_code(&bot, &msg, t, &db, &services).await? {
+pub async fn receive_code(turn: Turn, said: Said, flood: FloodGuard) -> HandlerResult {
+    if !code_entry::take_code(&turn, &said).await? {
         return Ok(());
     }
-    let user_id = msg.chat.id.stored()?;
     // Erasure deletes the marker with the account; asked again, it would
     // find nothing.
-    let text = erase(&db, &services, &dialogue, &flood, user_id, t).await?;
-    screen::say(&bot, msg.chat.id, text).await
+    let text = erase(&turn, &flood).await?;
+    turn.ui.say(text).await
 }
 
 /// [🗑 Удалить мои данные] or [Отмена]. Only the presser's own data can be
 /// erased: the user comes from the callback, never from its data. With a
 /// factor enrolled the button does not erase (an old message, a forged
 /// press): the code does.
-// dptree injects each dependency as an argument; a struct would only rename them.
-#[allow(clippy::too_many_arguments)]
-pub async fn answer(
-    bot: Bot,
-    query: CallbackQuery,
-    erase_it: bool,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    flood: FloodGuard,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    let user_id = query.from.stored()?;
+pub async fn answer(turn: Turn, press: Press, erase_it: bool, flood: FloodGuard) -> HandlerResult {
+    let Turn {
+        ui, user, t, db, ..
+    } = &turn;
+    let (user, t) = (*user, *t);
+    ui.answer(&press).await?;
     let text = if !erase_it {
-        drafts::discard(&db, user_id, DraftKind::Forget).await?;
+        drafts::discard(db, user, DraftKind::Forget).await?;
         t.msg("forget-kept")
-    } else if second_factor::is_enrolled(&db, user_id).await? {
+    } else if second_factor::is_enrolled(db, user).await? {
         t.msg("forget-ask-code")
     } else {
-        erase(&db, &services, &dialogue, &flood, user_id, t).await?
+        erase(&turn, &flood).await?
     };
-    screen::replace(
-        &bot,
-        &query,
+    ui.replace(
+        &press,
         Screen {
             text,
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         },
     )
     .await
@@ -158,19 +139,20 @@ pub async fn answer(
 /// their Redis keys (the position, the flood bucket). Redis being down must
 /// not keep the erasure from happening: a position left behind expires in
 /// a day.
-async fn erase(
-    db: &PgPool,
-    services: &Services,
-    dialogue: &ChatDialogue,
-    flood: &FloodGuard,
-    user_id: UserId,
-    t: Texts,
-) -> Result<String, super::HandlerError> {
-    let erased = erasure::forget(db, &services.vault, user_id, services.clock.now()).await?;
+async fn erase(turn: &Turn, flood: &FloodGuard) -> Result<String, super::HandlerError> {
+    let Turn {
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
+    let erased = erasure::forget(db, &services.vault, *user, services.clock.now()).await?;
     if let Err(error) = dialogue.exit().await {
         tracing::warn!(%error, "cannot clear the position after erasing");
     }
-    flood.forget(user_id).await;
+    flood.forget(*user).await;
     Ok(match erased {
         Erased::Erased => t.msg("forget-done"),
         Erased::NothingStored => t.msg("forget-nothing"),

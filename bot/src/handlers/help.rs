@@ -4,36 +4,28 @@
 //! answer that sends people to support; unset, nothing promises one.
 
 use medcab_core::operators;
-use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use super::HandlerResult;
-use super::screen;
+use super::{HandlerResult, Turn};
 use crate::config::Brand;
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
-pub async fn show(
-    bot: Bot,
-    msg: Message,
-    db: PgPool,
-    t: Texts,
-    services: Services,
-) -> HandlerResult {
+pub async fn show(turn: Turn) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
     let mut text = t.msg("help");
-    let is_operator = match msg.from.as_ref() {
-        Some(user) => operators::is_operator(&db, user.stored()?).await?,
-        None => false,
-    };
-    if is_operator {
+    if operators::is_operator(&db, user).await? {
         text.push_str("\n\n");
         text.push_str(&t.msg("help-operator"));
     }
-    screen::say(&bot, msg.chat.id, with_support(t, &services.brand, text)).await
+    ui.say(with_support(t, &services.brand, text)).await
 }
 
-/// `text`, and under it how to reach support, when the service names it.
 pub fn with_support(t: Texts, brand: &Brand, text: String) -> String {
     match &brand.support_contact {
         Some(contact) => format!(

@@ -13,20 +13,16 @@
 
 use medcab_core::onboarding;
 use medcab_core::{Language, telegram_users};
-use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerResult, State, commands, main_menu};
+use super::screen::{Screen, button};
+use super::{Action, HandlerResult, State, Turn, commands, main_menu};
+use crate::chat::{Incoming, Keyboard, Press};
 use crate::i18n::Texts;
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 pub fn picker(t: Texts) -> Screen {
     Screen {
         text: t.msg("language-choose"),
-        keyboard: InlineKeyboardMarkup::new([[
+        keyboard: Keyboard::new([[
             button(
                 t.msg("language-button-ru"),
                 Action::SetLanguage(Language::Ru),
@@ -40,42 +36,50 @@ pub fn picker(t: Texts) -> Screen {
 }
 
 /// /language
-pub async fn ask(bot: Bot, msg: Message, dialogue: ChatDialogue, t: Texts) -> HandlerResult {
-    dialogue.update(State::ChoosingLanguage).await?;
-    screen::show(&bot, msg.chat.id, picker(t)).await
+pub async fn ask(turn: Turn) -> HandlerResult {
+    turn.dialogue.update(State::ChoosingLanguage).await?;
+    turn.ui.show(picker(turn.t)).await
 }
 
 /// Text typed while the picker is on screen.
-pub async fn use_the_buttons(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
-    screen::say(&bot, msg.chat.id, t.msg("language-use-buttons")).await
+pub async fn use_the_buttons(turn: Turn) -> HandlerResult {
+    turn.ui.say(turn.t.msg("language-use-buttons")).await
 }
 
 /// A language button. Works from any picker, even an old one: choosing a
 /// language is always allowed to the user who presses.
 pub async fn set(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    db: PgPool,
-    services: Services,
+    turn: Turn,
+    press: Press,
     language: Language,
+    incoming: Incoming,
 ) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    telegram_users::choose_language(&db, query.from.stored()?, language).await?;
+    let Turn {
+        ui,
+        user,
+        db,
+        dialogue,
+        ..
+    } = &turn;
+    ui.answer(&press).await?;
+    telegram_users::choose_language(db, *user, language).await?;
     dialogue.exit().await?;
 
     let t = Texts::new(language);
-    commands::publish_for_user(&bot, &db, query.from.stored()?).await?;
-    let position = onboarding::position(&db, query.from.stored()?).await?;
+    commands::publish_for_user(ui.channel(), db, *user).await?;
+    let position = onboarding::position(db, *user).await?;
     if !position.is_active() {
         // Not connected yet: confirm, then carry on with the step at hand.
         let changed = Screen {
             text: t.msg("language-changed"),
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         };
-        screen::replace(&bot, &query, changed).await?;
-        return super::onboarding::resume(&bot, &query.from, position, t, &db, &services).await;
+        ui.replace(&press, changed).await?;
+        // In the language just chosen (the turn's is the one before).
+        let turn = Turn { t, ..turn.clone() };
+        let name = &incoming.from.first_name;
+        return super::onboarding::resume(&turn, name, position).await;
     }
     let heading = format!("{}\n\n{}", t.msg("language-changed"), t.msg("menu-title"));
-    screen::replace(&bot, &query, main_menu::menu(t, heading)).await
+    ui.replace(&press, main_menu::menu(t, heading)).await
 }

@@ -27,35 +27,37 @@
 //! removal at expiry is the delivery worker's (`delivery::expiry`).
 
 use medcab_core::login_confirmations::{self, Answer, Challenge, Response, Status};
-use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 use uuid::Uuid;
 
-use super::HandlerResult;
-use super::screen::{self, Screen};
+use super::screen::Screen;
+use super::{HandlerResult, Turn};
+use crate::chat::{Keyboard, Press};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// One of the numbers, or [🚫 Это не я].
 pub async fn answer(
-    bot: Bot,
-    query: CallbackQuery,
+    turn: Turn,
+    press: Press,
     (challenge, response): (Uuid, Response),
-    t: Texts,
-    db: PgPool,
-    services: Services,
 ) -> HandlerResult {
-    // The presser is who Telegram says pressed, never what the data says.
-    let presser = query.from.stored()?;
+    let Turn {
+        ui,
+        user: presser,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (presser, t) = (*presser, *t);
+    // The presser is who the messenger says pressed, never what the data
+    // says.
     let outcome =
-        login_confirmations::answer(&db, challenge, presser, response, services.clock.now()).await;
+        login_confirmations::answer(db, challenge, presser, response, services.clock.now()).await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
             // Every callback is answered, even when the answer is lost.
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             return Err(error.into());
         }
     };
@@ -75,25 +77,25 @@ pub async fn answer(
         // outdated button, so a forger learns nothing.
         Answer::NotYours => {
             tracing::warn!(%presser, %challenge, "a login answer from a foreign chat was refused");
-            return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+            return ui.answer_with(&press, t.msg("button-outdated")).await;
         }
         Answer::Unknown => {
-            return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+            return ui.answer_with(&press, t.msg("button-outdated")).await;
         }
     };
-    screen::answer_with(&bot, &query, toast).await?;
-    show_final(&bot, &query, t, &settled, mismatch).await
+    ui.answer_with(&press, toast).await?;
+    show_final(&turn, &press, &settled, mismatch).await
 }
 
 /// Puts the challenge's final state in place of the question, without the
 /// buttons: the chat then tells what was decided.
 async fn show_final(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
+    turn: &Turn,
+    press: &Press,
     challenge: &Challenge,
     mismatch: bool,
 ) -> HandlerResult {
+    let t: Texts = turn.t;
     let time = t.time(challenge.created_at);
     let args = [
         ("time", Arg::Text(&time)),
@@ -110,16 +112,17 @@ async fn show_final(
     };
     // Without buttons the message already shows a final state (a second
     // press on an old client): editing it again would change nothing.
-    if query
-        .regular_message()
-        .is_some_and(|message| message.reply_markup().is_none())
+    if press
+        .message
+        .as_ref()
+        .is_some_and(|shown| !shown.has_buttons)
     {
         return Ok(());
     }
     // No buttons: the question is settled.
     let screen = Screen {
         text,
-        keyboard: InlineKeyboardMarkup::default(),
+        keyboard: Keyboard::default(),
     };
-    screen::replace(bot, query, screen).await
+    turn.ui.replace(press, screen).await
 }

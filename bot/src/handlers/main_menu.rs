@@ -14,18 +14,15 @@
 //! bot:  Главное меню. Выберите раздел: [👤 Профиль] …
 //! ```
 
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
-
-use super::screen::{self, Screen, button};
+use super::screen::{Screen, button};
+use crate::chat::{Incoming, Keyboard, Press, Said};
 use medcab_core::UserId;
 use medcab_core::accounts;
+use medcab_core::session_files::{self, Session};
 use sqlx::PgPool;
 
-use super::{Action, ChatDialogue, HandlerResult, State, code_entry, language, step_up};
+use super::{Action, HandlerResult, State, Turn, code_entry, language, step_up};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 // The sections register their screens in the route table's module
 // (`handlers::section_screen`): the menu knows only the `Section` enum.
@@ -99,12 +96,12 @@ impl Section {
 }
 
 /// The menu's buttons: two to a row, so labels fit a phone's width.
-pub fn keyboard(t: Texts) -> InlineKeyboardMarkup {
+pub fn keyboard(t: Texts) -> Keyboard {
     let buttons: Vec<_> = Section::SHOWN
         .into_iter()
         .map(|section| button(section.label(t), Action::Open(section)))
         .collect();
-    InlineKeyboardMarkup::new(buttons.chunks(2).map(<[_]>::to_vec))
+    Keyboard::new(buttons.chunks(2).map(<[_]>::to_vec))
 }
 
 /// The main menu under a heading.
@@ -115,8 +112,8 @@ pub fn menu(t: Texts, heading: String) -> Screen {
     }
 }
 
-fn back(t: Texts) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[button(t.msg("button-back"), Action::Home)]])
+fn back(t: Texts) -> Keyboard {
+    Keyboard::new([[button(t.msg("button-back"), Action::Home)]])
 }
 
 /// `heading`, and under it, for a practitioner the register did not
@@ -136,71 +133,70 @@ pub async fn with_activation_note(
 }
 
 /// /start: a fresh beginning, whatever the user was doing.
-pub async fn start(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-) -> HandlerResult {
+pub async fn start(turn: Turn, incoming: Incoming) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        dialogue,
+        ..
+    } = turn;
     dialogue.exit().await?;
-    let name = msg
-        .from
-        .as_ref()
-        .map(|user| user.first_name.as_str())
-        .unwrap_or_default();
+    let name = incoming.from.first_name.as_str();
     let greeting = t.msg_with("start-greeting", [("name", Arg::Text(name))]);
-    let greeting = with_activation_note(t, &db, msg.chat.id.stored()?, greeting).await?;
-    screen::show(&bot, msg.chat.id, menu(t, greeting)).await
+    let greeting = with_activation_note(t, &db, user, greeting).await?;
+    ui.show(menu(t, greeting)).await
 }
 
 /// /menu
-pub async fn show(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
-    screen::show(&bot, msg.chat.id, menu(t, t.msg("menu-title"))).await
+pub async fn show(turn: Turn) -> HandlerResult {
+    let t = turn.t;
+    turn.ui.show(menu(t, t.msg("menu-title"))).await
 }
 
 /// « Назад в меню
-pub async fn home(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
+pub async fn home(turn: Turn, press: Press) -> HandlerResult {
+    let Turn {
+        ui, t, dialogue, ..
+    } = turn;
+    ui.answer(&press).await?;
     dialogue.exit().await?;
-    screen::replace(&bot, &query, menu(t, t.msg("menu-title"))).await
+    ui.replace(&press, menu(t, t.msg("menu-title"))).await
 }
 
 /// A section button.
-pub async fn open(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    section: Section,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    let user_id = query.from.stored()?;
+pub async fn open(turn: Turn, press: Press, section: Section) -> HandlerResult {
+    turn.ui.answer(&press).await?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
     if section.holds_personal_data() {
-        if !code_entry::session_open(&db, &services, user_id).await? {
-            return ask_for_code(&bot, &query, &dialogue, t, section).await;
+        if !code_entry::session_open(db, services, *user).await? {
+            return ask_for_code(&turn, &press, section).await;
         }
         // This message becomes the section's card: closed when the
-        // session ends.
-        if let Some(message) = query.regular_message() {
-            accounts::remember_card(&db, user_id, i64::from(message.id.0)).await?;
+        // session ends (remembered before it shows anything; whatever else
+        // the turn shows, after it: `release::remember_cards`).
+        ui.confidential(Session::Practitioner);
+        if let Some(card) = press.message.as_ref().and_then(|shown| shown.id.stored()) {
+            let now = services.clock.now();
+            session_files::remember_card(db, *user, card, Session::Practitioner, now).await?;
         }
     }
-    if let Some(screen) = super::section_screen(section, t, &db, &services, user_id).await? {
-        return screen::replace(&bot, &query, screen).await;
+    let t = *t;
+    if let Some(screen) = super::section_screen(section, t, db, services, *user).await? {
+        return ui.replace(&press, screen).await;
     }
     match section.preview(t) {
         Some(text) => {
-            screen::replace(
-                &bot,
-                &query,
+            ui.replace(
+                &press,
                 Screen {
                     text,
                     keyboard: back(t),
@@ -210,77 +206,70 @@ pub async fn open(
         }
         None => {
             dialogue.update(State::ChoosingLanguage).await?;
-            screen::replace(&bot, &query, language::picker(t)).await
+            ui.replace(&press, language::picker(t)).await
         }
     }
 }
 
 /// Asks for the second-factor code before `section` opens (step-up); the
 /// code typed next opens it.
-pub async fn ask_for_code(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    section: Section,
-) -> HandlerResult {
-    dialogue.update(State::StepUp { section }).await?;
+pub async fn ask_for_code(turn: &Turn, press: &Press, section: Section) -> HandlerResult {
+    let t = turn.t;
+    turn.dialogue.update(State::StepUp { section }).await?;
     let screen = Screen {
         text: t.msg("step-up-ask"),
         keyboard: code_keyboard(t),
     };
-    screen::replace(bot, query, screen).await
+    turn.ui.replace(press, screen).await
 }
 
 /// Under a question for the code: the way out for a lost authenticator,
 /// and back to the menu.
-pub fn code_keyboard(t: Texts) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([
+pub fn code_keyboard(t: Texts) -> Keyboard {
+    Keyboard::new([
         [button(t.msg("factor-lost-button"), Action::FactorLost)],
         [button(t.msg("button-back"), Action::Home)],
     ])
 }
 
 /// The code typed after a section asked for it.
-pub async fn receive_step_up_code(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    section: Section,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if !code_entry::take_code(&bot, &msg, t, &db, &services).await? {
+pub async fn receive_step_up_code(turn: Turn, said: Said, section: Section) -> HandlerResult {
+    if !code_entry::take_code(&turn, &said).await? {
         return Ok(());
     }
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let t = *t;
     dialogue.exit().await?;
-    let user_id = msg.chat.id.stored()?;
+    // The session is open now: what follows shows personal data.
+    ui.confidential(Session::Practitioner);
     // An answer or a press that came while the session was closed goes on.
-    if let Some(held) = step_up::take(&db, &services, user_id).await? {
-        screen::say(&bot, msg.chat.id, t.msg("step-up-confirmed")).await?;
-        return step_up::replay(bot, dialogue, held, t, db, services).await;
+    if let Some(held) = step_up::take(db, services, *user).await? {
+        ui.say(t.msg("step-up-confirmed")).await?;
+        return step_up::replay(turn, held).await;
     }
-    if let Some(built) = super::section_screen(section, t, &db, &services, user_id).await? {
+    if let Some(built) = super::section_screen(section, t, db, services, *user).await? {
         let text = format!("{}\n\n{}", t.msg("step-up-confirmed"), built.text);
         let screen = Screen {
             text,
             keyboard: built.keyboard,
         };
-        return screen::show(&bot, msg.chat.id, screen).await;
+        return ui.show(screen).await;
     }
     let text = format!(
         "{}\n\n{}",
         t.msg("step-up-confirmed"),
         section.preview(t).unwrap_or_default()
     );
-    screen::show(
-        &bot,
-        msg.chat.id,
-        Screen {
-            text,
-            keyboard: back(t),
-        },
-    )
+    ui.show(Screen {
+        text,
+        keyboard: back(t),
+    })
     .await
 }

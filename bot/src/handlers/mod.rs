@@ -39,17 +39,19 @@ mod staff;
 mod step_up;
 mod typed_text;
 
+use std::sync::Arc;
+
 use dptree::case;
 use medcab_core::Language;
 use medcab_core::UserId;
 use medcab_core::accounts::Step;
+use medcab_core::channels;
 use medcab_core::onboarding::Position;
 use medcab_core::telegram_users::{self, ChatKind, Visit};
 use medcab_core::updates::{self, Claim};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage};
-use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 
 pub use actions::Action;
@@ -57,14 +59,30 @@ pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
 use commands::Command;
 pub use referrals::RefAction;
 
+use crate::chat::{self, Incoming, LostPositions, Positions, Ui};
 use crate::flood::{self, FloodGuard};
 use crate::i18n::Texts;
-use crate::user_ids::StoredId;
+use crate::startup::Services;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 pub type HandlerResult = Result<(), HandlerError>;
-pub type Dialogues = ErasedStorage<State>;
-pub type ChatDialogue = Dialogue<State, Dialogues>;
+/// A part of the route table (a module with routes of its own gives one).
+pub(crate) type Routes = UpdateHandler<HandlerError>;
+/// A chat's position in its conversation (see [`crate::chat::Dialogue`]).
+pub type ChatDialogue = crate::chat::Dialogue<State>;
+
+/// What every handler of an update has: the chat to answer in, who is
+/// asking, the texts in their language and zone, the stores, and the
+/// chat's position. Built once per update at the top of [`schema`].
+#[derive(Clone)]
+pub struct Turn {
+    pub ui: Ui,
+    pub user: UserId,
+    pub t: Texts,
+    pub db: PgPool,
+    pub services: Services,
+    pub dialogue: ChatDialogue,
+}
 
 /// Where a chat is in a conversation. Kept in Redis (see
 /// `dialogue_storage`); losing it costs the user one step, never data.
@@ -116,43 +134,130 @@ pub enum State {
     ReferralNote { referral: i64 },
 }
 
-/// The route table: which conversation handles an update.
+/// The route table for Telegram: its update made neutral, then [`schema`].
+/// (The message or the callback query goes in beside it for the handlers
+/// still reading teloxide's types while they move to [`chat`]'s; the
+/// wrapper hides their needs from the dispatcher's type check, which the
+/// neutral table meets for Max as well.)
+#[track_caller]
+pub fn telegram() -> UpdateHandler<HandlerError> {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::ops::ControlFlow;
+    use teloxide::dptree::{HandlerSignature, Type};
+    use teloxide::types::UpdateKind;
+
+    let location = std::panic::Location::caller();
+    let schema = schema();
+    let inner = dptree::from_fn(
+        move |mut deps: dptree::di::DependencyMap, cont| {
+            let schema = schema.clone();
+            async move {
+                let update: Arc<Update> = deps.get();
+                match &update.kind {
+                    UpdateKind::Message(message) => {
+                        deps.insert(message.clone());
+                    }
+                    UpdateKind::CallbackQuery(query) => {
+                        deps.insert(query.clone());
+                    }
+                    _ => {}
+                }
+                match schema.dispatch(deps).await {
+                    ControlFlow::Break(result) => ControlFlow::Break(result),
+                    ControlFlow::Continue(deps) => cont(deps).await,
+                }
+            }
+        },
+        HandlerSignature::Other {
+            obligations: BTreeMap::from([(Type::of::<Update>(), location)]),
+            guaranteed_outcomes: BTreeSet::new(),
+            conditional_outcomes: BTreeSet::new(),
+            continues: true,
+        },
+    );
+    dptree::filter_map(|update: Update| chat::telegram::incoming(&update))
+        .map(|bot: Bot, incoming: Incoming| Ui::telegram(bot, incoming.chat))
+        .chain(inner)
+}
+
+/// Only what a message brings: the routes below take [`chat::Said`].
+pub(crate) fn said() -> UpdateHandler<HandlerError> {
+    dptree::filter_map(|incoming: Incoming| incoming.said())
+}
+
+/// The command a message is ([`Command::parse`]): the routes below take
+/// a [`Command`].
+pub(crate) fn command() -> Routes {
+    dptree::filter_map(|said: chat::Said| said.text().and_then(Command::parse))
+}
+
+/// Only what a pressed button brings: the routes below take [`chat::Press`].
+pub(crate) fn pressed() -> UpdateHandler<HandlerError> {
+    dptree::filter_map(|incoming: Incoming| incoming.press())
+}
+
+/// The route table: which conversation handles an update, whatever the
+/// messenger it came by (an [`Incoming`] and its [`Ui`] are given).
 pub fn schema() -> UpdateHandler<HandlerError> {
     // Commands that work at any point, even before consent.
-    let anytime = teloxide::filter_command::<Command, _>()
+    let anytime = command()
         .branch(case![Command::Help].endpoint(help::show))
         .branch(case![Command::Language].endpoint(language::ask))
         .branch(case![Command::Cancel].endpoint(cancel::cancel))
         .branch(case![Command::Privacy].endpoint(privacy::show))
         .branch(case![Command::Forget].endpoint(forget::ask));
     // Buttons that work at any point too.
-    let anytime_actions = dptree::filter_map(Action::from_update)
+    let anytime_actions = dptree::filter_map(Action::from_press)
         .branch(case![Action::Forget(erase)].endpoint(forget::answer))
         .branch(case![Action::CancelReset(request)].endpoint(factor_reset::cancel));
 
     dptree::entry()
         // Every log line of an update names it.
         .chain(release::in_span())
+        .filter_map_async(identify)
+        .map(|incoming: Incoming| incoming.from.user)
         .filter_map_async(visit)
         // A failed handler: its claim given back, and the user told.
         .chain(release::on_failure())
+        // What a confidential turn showed: closed when its session ends.
+        .chain(release::remember_cards())
         // Not teloxide's `enter_dialogue`: Redis down must not drop updates.
-        .chain(crate::dialogue_storage::enter())
+        .map(|positions: Arc<Positions>, incoming: Incoming| {
+            ChatDialogue::new(positions, incoming.chat)
+        })
+        .map_async(position)
+        .map(
+            |ui: Ui,
+             user: UserId,
+             t: Texts,
+             db: PgPool,
+             services: Services,
+             dialogue: ChatDialogue| {
+                Turn {
+                    ui,
+                    user,
+                    t,
+                    db,
+                    services,
+                    dialogue,
+                }
+            },
+        )
         // Control characters in typed text: refused here, for every
         // conversation, before any of them sees the text.
         .branch(
-            Update::filter_message()
+            said()
                 .filter(typed_text::has_control_characters)
                 .endpoint(typed_text::refuse),
         )
-        .branch(Update::filter_message().branch(anytime))
+        .branch(said().branch(anytime))
         // /forget waits for the code: the text is it, whatever the position.
         .branch(
-            Update::filter_message().branch(
+            said().branch(
                 dptree::filter_map_async(forget::awaiting_code).endpoint(forget::receive_code),
             ),
         )
-        .branch(Update::filter_callback_query().branch(anytime_actions))
+        .branch(pressed().branch(anytime_actions))
         // An operator's code, when the bot asked for it (before everything
         // else that could take the message).
         .branch(staff::routes())
@@ -161,8 +266,8 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(broadcast::routes())
         .branch(referrals::staff::routes())
         .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
-        .branch(Update::filter_message().branch(active_messages()))
-        .branch(Update::filter_callback_query().branch(active_callbacks()))
+        .branch(said().branch(active_messages()))
+        .branch(pressed().branch(active_callbacks()))
 }
 
 /// A user who is not active yet: every update goes to the step they are on.
@@ -170,9 +275,9 @@ fn onboarding_routes() -> UpdateHandler<HandlerError> {
     let at = |step: Step| {
         dptree::filter(move |position: Position| position == Position::Onboarding(step))
     };
-    let messages = Update::filter_message()
+    let messages = said()
         .branch(
-            teloxide::filter_command::<Command, _>()
+            command()
                 .branch(case![Command::Start(payload)].endpoint(onboarding::start))
                 .branch(case![Command::Menu].endpoint(onboarding::start)),
         )
@@ -184,21 +289,19 @@ fn onboarding_routes() -> UpdateHandler<HandlerError> {
         .branch(at(Step::Snils).endpoint(onboarding::receive_snils))
         .branch(at(Step::SecondFactor).endpoint(onboarding::receive_code));
 
-    let actions = dptree::filter_map(Action::from_update)
+    let actions = dptree::filter_map(Action::from_press)
         .branch(case![Action::Consent(agreed)].endpoint(onboarding::consent))
         .branch(case![Action::RetryRegistry].endpoint(onboarding::retry_registry))
         .branch(case![Action::ApplyForActivation].endpoint(onboarding::apply_for_activation))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set));
-    let callbacks = Update::filter_callback_query()
-        .branch(actions)
-        .endpoint(onboarding::finish_first);
+    let callbacks = pressed().branch(actions).endpoint(onboarding::finish_first);
 
     dptree::entry().branch(messages).branch(callbacks)
 }
 
 /// An active practitioner's messages.
 fn active_messages() -> UpdateHandler<HandlerError> {
-    let commands = teloxide::filter_command::<Command, _>()
+    let commands = command()
         .branch(case![Command::Start(payload)].endpoint(main_menu::start))
         .branch(case![Command::Menu].endpoint(main_menu::show))
         .branch(case![Command::Accreditation].endpoint(accreditation::command));
@@ -243,12 +346,13 @@ fn unfinished<C: records::conversation::Conversation>() -> UpdateHandler<Handler
 
 /// An active practitioner's buttons.
 fn active_callbacks() -> UpdateHandler<HandlerError> {
-    let actions = dptree::filter_map(Action::from_update)
+    let actions = dptree::filter_map(Action::from_press)
         // The step-up gate, for every button of a section with personal data.
         .branch(dptree::filter_map_async(step_up::closed_for_press).endpoint(step_up::hold_press))
         .branch(case![Action::Home].endpoint(main_menu::home))
         .branch(case![Action::Open(section)].endpoint(main_menu::open))
         .branch(case![Action::FactorLost].endpoint(factor_reset::lost))
+        .branch(case![Action::FactorResetAgain].endpoint(factor_reset::request_again))
         .branch(case![Action::Profile(action)].endpoint(profile::act))
         .branch(case![Action::SetLanguage(language)].endpoint(language::set))
         .branch(
@@ -295,57 +399,103 @@ async fn section_screen(
     })
 }
 
+/// Who wrote: the account behind the messenger's user (`core::channels`),
+/// after the flood limit, which comes before any database work (a flood
+/// stops here, unclaimed, keyed by the messenger's own id).
+async fn identify(
+    mut incoming: Incoming,
+    db: PgPool,
+    ui: Ui,
+    flood: FloodGuard,
+) -> Option<Incoming> {
+    let from = &incoming.from;
+    let phone_language = from.language.as_deref();
+    let flood_key = match incoming.chat.messenger {
+        chat::Messenger::Telegram => UserId::from_stored(from.external_id),
+        // Max's ids are another space: kept apart from Telegram's.
+        chat::Messenger::Max => UserId::from_stored(channels::MAX_BORN_FROM | from.external_id),
+    };
+    if !flood::admitted(&ui, &flood, flood_key, phone_language).await {
+        return None;
+    }
+    let account = channels::account_of(
+        &db,
+        incoming.chat.messenger,
+        from.external_id,
+        incoming.chat.id,
+    )
+    .await;
+    let user = match account {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            tracing::warn!("a messenger account that cannot be given an account");
+            return None;
+        }
+        // Without the database a Telegram user is still their own id, so
+        // /help and /cancel answer; nothing else can be promised.
+        Err(error) => {
+            tracing::error!(%error, "cannot find the account of an update");
+            match incoming.chat.messenger {
+                chat::Messenger::Telegram => UserId::from_stored(from.external_id),
+                chat::Messenger::Max => return None,
+            }
+        }
+    };
+    incoming.from.user = user;
+    // A contact the adapter saw was the sender's own is this account's.
+    if let chat::What::Said(said) = &mut incoming.what
+        && let Some(contact) = &mut said.contact
+        && contact.owner == Some(chat::OWN_CONTACT)
+    {
+        contact.owner = Some(user);
+    }
+    Some(incoming)
+}
+
 /// The first step of every update: claim it (a redelivered update stops
 /// here), note who wrote, and pick the language to answer in and the time
 /// zone to show times in (their /settings zone, Moscow by default).
 ///
-/// Only private chats are served: the account is personal.
-async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Option<Texts> {
-    let chat = update.chat()?;
-    let user = update.from()?;
-    if !chat.is_private() {
-        return None;
-    }
-    let telegram_language = user.language_code.as_deref();
-    // Telegram's ids have at most 52 bits; one that a BIGINT cannot hold is
-    // not a real user, and is never wrapped into someone else's id.
-    let user_id = match user.stored() {
-        Ok(user_id) => user_id,
-        Err(error) => {
-            tracing::warn!(%error, "dropping an update from an id that cannot be stored");
-            return None;
-        }
-    };
-    // Before any database work: a flood stops here, unclaimed.
-    if !flood::admitted(&bot, &flood, user, user_id, chat.id).await {
-        return None;
-    }
-
-    match updates::claim(&db, i64::from(update.id.0), Some(chat.id.0)).await {
+/// Only private chats come this far (the adapters stop the others): the
+/// account is personal.
+async fn visit(incoming: Incoming, db: PgPool) -> Option<Texts> {
+    let user_id = incoming.from.user;
+    let phone_language = incoming.from.language.as_deref();
+    match updates::claim(
+        &db,
+        incoming.chat.messenger,
+        incoming.update_id,
+        Some(incoming.chat.id),
+    )
+    .await
+    {
         Ok(Claim::Fresh) => {}
         Ok(Claim::AlreadyHandled) => {
-            tracing::info!(update_id = update.id.0, "skipping a redelivered update");
+            tracing::info!(
+                update_id = incoming.update_id,
+                "skipping a redelivered update"
+            );
             return None;
         }
         // Without the database nothing can be promised; answering in the
         // phone's language at least lets /help and /cancel work.
         Err(error) => {
             tracing::error!(%error, "cannot claim an update");
-            return Some(Texts::new(Language::from_telegram(telegram_language)));
+            return Some(Texts::new(Language::from_telegram(phone_language)));
         }
     }
 
     let visit = Visit {
         user_id,
-        chat_id: chat.id.0,
+        chat_id: incoming.chat.id,
         chat_kind: ChatKind::Private,
-        telegram_language,
+        telegram_language: phone_language,
     };
     let language = telegram_users::record_visit(&db, visit)
         .await
         .unwrap_or_else(|error| {
             tracing::error!(%error, "cannot record a visit");
-            Language::from_telegram(telegram_language)
+            Language::from_telegram(phone_language)
         });
     let zone = medcab_core::notification_settings::get(&db, user_id)
         .await
@@ -355,4 +505,25 @@ async fn visit(update: Update, db: PgPool, bot: Bot, flood: FloodGuard) -> Optio
             chrono_tz::Tz::Europe__Moscow
         });
     Some(Texts::new(language).in_zone(zone))
+}
+
+/// The chat's position; Idle when the store cannot be read, with a word to
+/// the user (once per outage), so an update is never dropped for Redis.
+async fn position(dialogue: ChatDialogue, ui: Ui, t: Texts, lost: LostPositions) -> State {
+    let chat = dialogue.chat();
+    match dialogue.get().await {
+        Ok(state) => {
+            lost.recovered(chat);
+            state.unwrap_or_default()
+        }
+        Err(error) => {
+            tracing::warn!(chat_id = chat.id, %error, "cannot read a conversation position; going on from Idle");
+            if lost.first(chat)
+                && let Err(error) = ui.say(t.msg("position-unavailable")).await
+            {
+                tracing::warn!(%error, "cannot say that the position was lost");
+            }
+            State::default()
+        }
+    }
 }

@@ -47,23 +47,16 @@ use medcab_core::onboarding::{
 };
 use medcab_core::{consent, second_factor};
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{
-    ChatAction, InlineKeyboardMarkup, InputFile, KeyboardButton, KeyboardMarkup, KeyboardRemove,
-    ParseMode, User,
-};
 
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerResult, code_entry, main_menu};
+use super::screen::{Screen, button};
+use super::{Action, HandlerResult, Turn, code_entry, main_menu};
+use crate::chat::{Activity, Incoming, Keyboard, OutgoingFile, Press, Said, Ui};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::{StoredId, sender};
 
 /// The position of a user who is not active yet; `None` for active users
 /// (they go on to the main routes).
-pub async fn unfinished(update: Update, db: PgPool) -> Option<Position> {
-    let user = update.from()?;
-    match onboarding::position(&db, user.stored().ok()?).await {
+pub async fn unfinished(incoming: Incoming, db: PgPool) -> Option<Position> {
+    match onboarding::position(&db, incoming.from.user).await {
         Ok(position) if position.is_active() => None,
         Ok(position) => Some(position),
         Err(error) => {
@@ -73,24 +66,17 @@ pub async fn unfinished(update: Update, db: PgPool) -> Option<Position> {
     }
 }
 
-/// Shows what the user has to do next, from where they stand.
-pub async fn resume(
-    bot: &Bot,
-    user: &User,
-    position: Position,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
-    // Only private chats are served: the chat is the user's.
-    let chat_id: ChatId = user.id.into();
+/// Shows what the user has to do next, from where they stand. `name` is
+/// their first name, for the authenticator's entry.
+pub async fn resume(turn: &Turn, name: &str, position: Position) -> HandlerResult {
+    let (ui, t) = (&turn.ui, turn.t);
     match position {
-        Position::NeedsConsent => screen::show(bot, chat_id, consent_screen(t)).await,
-        Position::Onboarding(Step::Phone) => ask_phone(bot, chat_id, t).await,
-        Position::Onboarding(Step::Snils) => ask_snils(bot, chat_id, t).await,
-        Position::Onboarding(Step::SecondFactor) => send_qr(bot, user, t, db, services).await,
+        Position::NeedsConsent => ui.show(consent_screen(t)).await,
+        Position::Onboarding(Step::Phone) => ask_phone(turn).await,
+        Position::Onboarding(Step::Snils) => ask_snils(turn).await,
+        Position::Onboarding(Step::SecondFactor) => send_qr(turn, name).await,
         Position::Onboarding(Step::Active) => {
-            screen::show(bot, chat_id, main_menu::menu(t, t.msg("menu-title"))).await
+            ui.show(main_menu::menu(t, t.msg("menu-title"))).await
         }
     }
 }
@@ -98,45 +84,37 @@ pub async fn resume(
 /// /start before the account is active: a newcomer gets the greeting, then
 /// the consent question as a message of its own (the one that becomes the
 /// record of the answer); anyone else picks up their step.
-pub async fn start(
-    bot: Bot,
-    msg: Message,
-    position: Position,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
+pub async fn start(turn: Turn, incoming: Incoming, position: Position) -> HandlerResult {
+    let (ui, t) = (&turn.ui, turn.t);
+    let name = &incoming.from.first_name;
     if position != Position::NeedsConsent {
-        return resume(&bot, user, position, t, &db, &services).await;
+        return resume(&turn, name, position).await;
     }
-    let hello = t.msg_with("onboarding-hello", [("name", Arg::Text(&user.first_name))]);
-    screen::say(&bot, msg.chat.id, hello).await?;
-    screen::show(&bot, msg.chat.id, consent_screen(t)).await
+    let hello = t.msg_with("onboarding-hello", [("name", Arg::Text(name))]);
+    ui.say(hello).await?;
+    ui.show(consent_screen(t)).await
 }
 
 /// A message before consent: nothing personal is taken, and what may be
 /// personal is deleted. The consent is already in the chat with its
 /// buttons (they stay even after «Не согласен(на)»): a short pointer to it,
 /// not a second copy of the whole text.
-pub async fn consent_first(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
-    delete_if_personal(&bot, &msg).await;
-    screen::say(&bot, msg.chat.id, t.msg("consent-answer-above")).await
+pub async fn consent_first(turn: Turn, said: Said) -> HandlerResult {
+    delete_if_personal(&turn.ui, &said).await;
+    turn.ui.say(turn.t.msg("consent-answer-above")).await
 }
 
 /// Deletes a message that may carry personal data: a contact, a file or a
 /// photo, or a text with six digits or more (a phone, a СНИЛС, a passport
 /// number). The consent promises such messages are removed, taken or not.
-async fn delete_if_personal(bot: &Bot, msg: &Message) {
-    if may_be_personal(msg) {
-        code_entry::forget_message(bot, msg).await;
+async fn delete_if_personal(ui: &Ui, said: &Said) {
+    if may_be_personal(said) {
+        code_entry::forget(ui, said).await;
     }
 }
 
-fn may_be_personal(msg: &Message) -> bool {
-    match msg.text() {
+fn may_be_personal(said: &Said) -> bool {
+    match said.text() {
         Some(text) => text.chars().filter(char::is_ascii_digit).count() >= 6,
         // A contact, a photo, a document, a voice message…: anything but
         // plain text may be a card or a scan.
@@ -147,7 +125,7 @@ fn may_be_personal(msg: &Message) -> bool {
 fn consent_screen(t: Texts) -> Screen {
     Screen {
         text: t.msg("consent-text"),
-        keyboard: InlineKeyboardMarkup::new([[
+        keyboard: Keyboard::new([[
             button(t.msg("consent-accept"), Action::Consent(true)),
             button(t.msg("consent-decline"), Action::Consent(false)),
         ]]),
@@ -155,28 +133,28 @@ fn consent_screen(t: Texts) -> Screen {
 }
 
 /// [✅ Согласен(на)] or [Не согласен(на)].
-pub async fn consent(
-    bot: Bot,
-    query: CallbackQuery,
-    agreed: bool,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    let user_id = query.from.stored()?;
-    let chat_id: ChatId = query.from.id.into();
+pub async fn consent(turn: Turn, press: Press, agreed: bool, incoming: Incoming) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user, t) = (*user, *t);
+    ui.answer(&press).await?;
     if !agreed {
         // The question stays with its buttons: the user may change their mind.
-        return screen::say(&bot, chat_id, t.msg("consent-declined")).await;
+        return ui.say(t.msg("consent-declined")).await;
     }
     // A second press (of the same message, or of an older copy) agrees once.
-    if onboarding::position(&db, user_id).await? == Position::NeedsConsent {
-        onboarding::accept_consent(&db, user_id, services.clock.now()).await?;
+    if onboarding::position(db, user).await? == Position::NeedsConsent {
+        onboarding::accept_consent(db, user, services.clock.now()).await?;
     }
     // The consent becomes one line saying what was agreed and when; its
     // text is in /privacy.
-    if let Some(given) = consent::in_force(&db, user_id).await? {
+    if let Some(given) = consent::in_force(db, user).await? {
         let date = t.day_of(given.given_at);
         let line = t.msg_with(
             "consent-given-line",
@@ -187,120 +165,101 @@ pub async fn consent(
         );
         let screen = Screen {
             text: line,
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         };
-        screen::replace(&bot, &query, screen).await?;
+        ui.replace(&press, screen).await?;
     }
-    let position = onboarding::position(&db, user_id).await?;
-    resume(&bot, &query.from, position, t, &db, &services).await
+    let position = onboarding::position(db, user).await?;
+    resume(&turn, &incoming.from.first_name, position).await
 }
 
-async fn ask_phone(bot: &Bot, chat_id: ChatId, t: Texts) -> HandlerResult {
-    say_with_phone_button(bot, chat_id, t, t.msg("phone-ask")).await
+async fn ask_phone(turn: &Turn) -> HandlerResult {
+    say_with_phone_button(turn, turn.t.msg("phone-ask")).await
 }
 
-async fn say_with_phone_button(
-    bot: &Bot,
-    chat_id: ChatId,
-    t: Texts,
-    text: String,
-) -> HandlerResult {
-    let keyboard =
-        KeyboardMarkup::new([[KeyboardButton::new(t.msg("phone-button"))
-            .request(teloxide::types::ButtonRequest::Contact)]])
-        .resize_keyboard()
-        .one_time_keyboard();
-    bot.send_message(chat_id, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(keyboard)
-        .await?;
-    Ok(())
+async fn say_with_phone_button(turn: &Turn, text: String) -> HandlerResult {
+    turn.ui.ask_contact(text, turn.t.msg("phone-button")).await
 }
 
 /// The phone step: only a contact shared with the button is taken.
-pub async fn receive_contact(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = sender(&msg)?;
-    let Some(contact) = msg.contact() else {
+pub async fn receive_contact(turn: Turn, said: Said) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let t = *t;
+    let Some(contact) = &said.contact else {
         // A phone typed as text is not taken, and not left in the chat.
-        delete_if_personal(&bot, &msg).await;
-        return say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-typed")).await;
+        delete_if_personal(&turn.ui, &said).await;
+        return say_with_phone_button(&turn, t.msg("phone-typed")).await;
     };
     let shared = SharedContact {
-        phone_number: &contact.phone_number,
-        // An owner id that cannot be stored is not the sender's (theirs
-        // was stored), so the card is taken as someone else's.
-        owner_id: contact.user_id.and_then(|id| id.stored().ok()),
+        phone_number: &contact.phone,
+        // The adapter names the sender's account only for their own card;
+        // any other (or one naming no owner) is taken as someone else's.
+        owner_id: contact.owner,
     };
-    let submitted = onboarding::submit_contact(&db, &services.vault, user_id, shared).await;
+    let submitted = onboarding::submit_contact(db, &services.vault, *user, shared).await;
     // The contact card shows the number: off the chat, taken or refused.
-    code_entry::forget_message(&bot, &msg).await;
+    code_entry::forget(ui, &said).await;
     match submitted? {
         Ok(_) => {
-            bot.send_message(msg.chat.id, t.msg("phone-saved"))
-                .reply_markup(KeyboardRemove::new())
-                .await?;
-            ask_snils(&bot, msg.chat.id, t).await
+            ui.say_without_contact_button(t.msg("phone-saved")).await?;
+            ask_snils(&turn).await
         }
-        Err(ContactRejection::NotOwn) => {
-            say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-not-own")).await
-        }
+        Err(ContactRejection::NotOwn) => say_with_phone_button(&turn, t.msg("phone-not-own")).await,
         Err(ContactRejection::Invalid(PhoneError::NotRussian | PhoneError::NotMobile))
         | Err(ContactRejection::Invalid(_)) => {
-            say_with_phone_button(&bot, msg.chat.id, t, t.msg("phone-not-mobile")).await
+            say_with_phone_button(&turn, t.msg("phone-not-mobile")).await
         }
     }
 }
 
-async fn ask_snils(bot: &Bot, chat_id: ChatId, t: Texts) -> HandlerResult {
-    screen::say(bot, chat_id, t.msg("snils-ask")).await
+async fn ask_snils(turn: &Turn) -> HandlerResult {
+    turn.ui.say(turn.t.msg("snils-ask")).await
 }
 
 /// The СНИЛС step: parsed with a specific answer for each mistake; once
 /// stored, the message with it is deleted from the chat.
-pub async fn receive_snils(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Some(text) = msg.text() else {
-        delete_if_personal(&bot, &msg).await;
-        return ask_snils(&bot, msg.chat.id, t).await;
+pub async fn receive_snils(turn: Turn, said: Said, incoming: Incoming) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let t = *t;
+    let Some(text) = said.text() else {
+        delete_if_personal(&turn.ui, &said).await;
+        return ask_snils(&turn).await;
     };
     let snils = match Snils::parse(text) {
         Ok(snils) => snils,
         Err(error) => {
             // A mistyped СНИЛС is most of the real one: off the chat too.
-            code_entry::forget_message(&bot, &msg).await;
-            return screen::say(&bot, msg.chat.id, snils_error(t, &error)).await;
+            code_entry::forget(ui, &said).await;
+            return ui.say(snils_error(t, &error)).await;
         }
     };
-    let user_id = sender(&msg)?;
-    bot.send_chat_action(msg.chat.id, ChatAction::Typing)
-        .await?;
+    ui.activity(Activity::Typing).await;
     let outcome = onboarding::submit_snils(
-        &db,
+        db,
         &services.vault,
         &services.registry,
-        user_id,
+        *user,
         &snils,
         services.clock.now(),
     )
     .await;
-    code_entry::forget_message(&bot, &msg).await;
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    show_match(&bot, user, t, outcome?, &db, &services).await
+    code_entry::forget(ui, &said).await;
+    show_match(&turn, &incoming.from.first_name, outcome?).await
 }
-
 fn snils_error(t: Texts, error: &SnilsError) -> String {
     match error {
         SnilsError::Empty => t.msg("snils-empty"),
@@ -313,88 +272,65 @@ fn snils_error(t: Texts, error: &SnilsError) -> String {
 }
 
 /// [🔄 Повторить] after the register was unavailable.
-pub async fn retry_registry(
-    bot: Bot,
-    query: CallbackQuery,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    let user_id = query.from.stored()?;
-    let chat_id: ChatId = query.from.id.into();
-    if onboarding::position(&db, user_id).await? != Position::Onboarding(Step::Snils) {
-        let position = onboarding::position(&db, user_id).await?;
-        return resume(&bot, &query.from, position, t, &db, &services).await;
+pub async fn retry_registry(turn: Turn, press: Press, incoming: Incoming) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        db,
+        services,
+        ..
+    } = &turn;
+    let name = &incoming.from.first_name;
+    ui.answer(&press).await?;
+    if onboarding::position(db, *user).await? != Position::Onboarding(Step::Snils) {
+        let position = onboarding::position(db, *user).await?;
+        return resume(&turn, name, position).await;
     }
-    bot.send_chat_action(chat_id, ChatAction::Typing).await?;
+    ui.activity(Activity::Typing).await;
     let outcome = onboarding::match_registry(
-        &db,
+        db,
         &services.vault,
         &services.registry,
-        user_id,
+        *user,
         services.clock.now(),
     )
     .await?;
-    show_match(&bot, &query.from, t, outcome, &db, &services).await
+    show_match(&turn, name, outcome).await
 }
 
-async fn show_match(
-    bot: &Bot,
-    user: &User,
-    t: Texts,
-    outcome: RegistryMatch,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
-    let chat_id: ChatId = user.id.into();
+async fn show_match(turn: &Turn, name: &str, outcome: RegistryMatch) -> HandlerResult {
+    let (ui, t) = (&turn.ui, turn.t);
     match outcome {
         RegistryMatch::Linked { full_name } => {
-            screen::say(
-                bot,
-                chat_id,
-                t.msg_with("registry-linked", [("name", Arg::Text(&full_name))]),
-            )
-            .await?;
-            send_qr(bot, user, t, db, services).await
+            ui.say(t.msg_with("registry-linked", [("name", Arg::Text(&full_name))]))
+                .await?;
+            send_qr(turn, name).await
         }
         RegistryMatch::NoMatch => {
-            let keyboard = InlineKeyboardMarkup::new([[button(
-                t.msg("registry-apply"),
-                Action::ApplyForActivation,
-            )]]);
-            screen::show(
-                bot,
-                chat_id,
-                Screen {
-                    text: t.msg("registry-no-match"),
-                    keyboard,
-                },
-            )
+            let keyboard =
+                Keyboard::new([[button(t.msg("registry-apply"), Action::ApplyForActivation)]]);
+            ui.show(Screen {
+                text: t.msg("registry-no-match"),
+                keyboard,
+            })
             .await
         }
         RegistryMatch::HeldByConfirmed => {
-            let text = super::help::with_support(t, &services.brand, t.msg("registry-held"));
-            screen::say(bot, chat_id, text).await
+            let text = super::help::with_support(t, &turn.services.brand, t.msg("registry-held"));
+            ui.say(text).await
         }
         RegistryMatch::TooManyTries { until } => {
             let until = t.time(until);
             let text = t.msg_with("snils-too-many", [("until", Arg::Text(&until))]);
-            screen::say(bot, chat_id, text).await
+            ui.say(text).await
         }
         RegistryMatch::Unavailable => {
-            let keyboard = InlineKeyboardMarkup::new([[button(
-                t.msg("registry-retry"),
-                Action::RetryRegistry,
-            )]]);
-            screen::show(
-                bot,
-                chat_id,
-                Screen {
-                    text: t.msg("registry-unavailable"),
-                    keyboard,
-                },
-            )
+            let keyboard =
+                Keyboard::new([[button(t.msg("registry-retry"), Action::RetryRegistry)]]);
+            ui.show(Screen {
+                text: t.msg("registry-unavailable"),
+                keyboard,
+            })
             .await
         }
     }
@@ -403,54 +339,44 @@ async fn show_match(
 /// [📝 Подать заявку на активацию] under «не нашли вас в регистре»: the
 /// account is linked unconfirmed and the second factor comes next; the
 /// application itself is made in «📨 Мои заявки», where the documents are.
-pub async fn apply_for_activation(
-    bot: Bot,
-    query: CallbackQuery,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    let user_id = query.from.stored()?;
-    let chat_id: ChatId = query.from.id.into();
+pub async fn apply_for_activation(turn: Turn, press: Press, incoming: Incoming) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let t = *t;
+    let name = &incoming.from.first_name;
+    ui.answer(&press).await?;
     // The answer stays in the chat without its button: pressed once.
-    if let Some(message) = query.regular_message() {
-        let _ = bot
-            .edit_message_reply_markup(message.chat.id, message.id)
-            .await;
+    if let Some(shown) = &press.message {
+        let _ = ui.set_keyboard(&shown.id, Keyboard::default()).await;
     }
-    bot.send_chat_action(chat_id, ChatAction::Typing).await?;
+    ui.activity(Activity::Typing).await;
     let applying = onboarding::apply_for_activation(
-        &db,
+        db,
         &services.vault,
         &services.registry,
-        user_id,
+        *user,
         services.clock.now(),
     )
     .await?;
     match applying {
         Applying::Linked => {
-            screen::say(&bot, chat_id, t.msg("registry-applying")).await?;
-            send_qr(&bot, &query.from, t, &db, &services).await
+            ui.say(t.msg("registry-applying")).await?;
+            send_qr(&turn, name).await
         }
         Applying::InRegister => {
-            screen::say(&bot, chat_id, t.msg("registry-apply-refused")).await?;
-            ask_snils(&bot, chat_id, t).await
+            ui.say(t.msg("registry-apply-refused")).await?;
+            ask_snils(&turn).await
         }
-        Applying::Unavailable => {
-            show_match(
-                &bot,
-                &query.from,
-                t,
-                RegistryMatch::Unavailable,
-                &db,
-                &services,
-            )
-            .await
-        }
+        Applying::Unavailable => show_match(&turn, name, RegistryMatch::Unavailable).await,
         Applying::NotNow => {
-            let position = onboarding::position(&db, user_id).await?;
-            resume(&bot, &query.from, position, t, &db, &services).await
+            let position = onboarding::position(db, *user).await?;
+            resume(&turn, name, position).await
         }
     }
 }
@@ -463,79 +389,68 @@ pub async fn apply_for_activation(
 /// their code). The key is grouped by four in `<code>`, so it can be copied
 /// with a tap into an app on the same phone, which cannot scan its own
 /// screen.
-async fn send_qr(
-    bot: &Bot,
-    user: &User,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
-    let chat_id: ChatId = user.id.into();
-    let user_id = user.stored()?;
-    bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
-        .await?;
-    let secret = second_factor::enrolment_secret(db, &services.vault, user_id).await?;
-    let url = secret.otpauth_url(&services.brand.service_name, &user.first_name);
-    let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-qr.png");
-    let sent = bot
-        .send_photo(chat_id, picture)
-        .caption(t.msg_with(
-            "factor-qr-caption",
-            [
-                ("secret", Arg::Text(&secret.to_grouped_base32())),
-                ("service", Arg::Text(&services.brand.service_name)),
-            ],
-        ))
-        .parse_mode(ParseMode::Html)
-        .protect_content(true)
-        .await?;
-    // One copy of the secret in the chat at a time.
-    if let Some(previous) = second_factor::remember_enrolment_message(
+async fn send_qr(turn: &Turn, name: &str) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
         db,
-        user_id,
-        i64::from(sent.id.0),
-        services.clock.now(),
-    )
-    .await?
+        services,
+        ..
+    } = turn;
+    ui.activity(Activity::UploadingPhoto).await;
+    let secret = second_factor::enrolment_secret(db, &services.vault, *user).await?;
+    let url = secret.otpauth_url(&services.brand.service_name, name);
+    let caption = t.msg_with(
+        "factor-qr-caption",
+        [
+            ("secret", Arg::Text(&secret.to_grouped_base32())),
+            ("service", Arg::Text(&services.brand.service_name)),
+        ],
+    );
+    let picture = OutgoingFile::new("medcab-qr.png", crate::qr_picture::png(&url)).caption(caption);
+    let sent = ui.send_picture(picture).await?;
+    // One copy of the secret in the chat at a time.
+    if let Some(sent) = sent.stored()
+        && let Some(previous) =
+            second_factor::remember_enrolment_message(db, *user, sent, services.clock.now()).await?
     {
-        screen::delete_stored(bot, chat_id, previous).await;
+        ui.delete_stored(previous).await;
     }
     Ok(())
 }
 
 /// The second-factor step: the first right code completes the enrolment.
-pub async fn receive_code(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if code_entry::take_code(&bot, &msg, t, &db, &services).await? {
+pub async fn receive_code(turn: Turn, said: Said) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        dialogue,
+        ..
+    } = &turn;
+    let t = *t;
+    if code_entry::take_code(&turn, &said).await? {
         dialogue.exit().await?;
         // The QR code and key are the secret: off the chat once enrolled.
-        if let Some(qr) = second_factor::take_enrolment_message(&db, msg.chat.id.stored()?).await? {
-            screen::delete_stored(&bot, msg.chat.id, qr).await;
+        if let Some(qr) = second_factor::take_enrolment_message(db, *user).await? {
+            ui.delete_stored(qr).await;
         }
-        screen::say(&bot, msg.chat.id, t.msg("factor-enrolled")).await?;
-        let heading =
-            main_menu::with_activation_note(t, &db, msg.chat.id.stored()?, t.msg("menu-title"))
-                .await?;
-        screen::show(&bot, msg.chat.id, main_menu::menu(t, heading)).await?;
+        ui.say(t.msg("factor-enrolled")).await?;
+        let heading = main_menu::with_activation_note(t, db, *user, t.msg("menu-title")).await?;
+        ui.show(main_menu::menu(t, heading)).await?;
     }
     Ok(())
 }
 
 /// A menu button pressed before the account is active: say what is next.
 pub async fn finish_first(
-    bot: Bot,
-    query: CallbackQuery,
+    turn: Turn,
+    press: Press,
+    incoming: Incoming,
     position: Position,
-    t: Texts,
-    db: PgPool,
-    services: Services,
 ) -> HandlerResult {
-    screen::answer(&bot, &query).await?;
-    resume(&bot, &query.from, position, t, &db, &services).await
+    turn.ui.answer(&press).await?;
+    resume(&turn, &incoming.from.first_name, position).await
 }

@@ -31,11 +31,11 @@
 use medcab_core::UserId;
 use medcab_core::licences::{self, Card, Licence, MatchedBy};
 use sqlx::PgPool;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::profile::ProfileAction;
 use super::screen::{Screen, button};
 use super::{Action, HandlerError};
+use crate::chat::Keyboard;
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
@@ -177,7 +177,7 @@ pub async fn card_screen(
     rows.push(back);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 

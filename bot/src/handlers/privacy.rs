@@ -1,16 +1,15 @@
 //! /privacy: what is processed and why, and whether the user agreed.
 
 use medcab_core::consent;
-use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use super::{HandlerResult, screen};
-use crate::i18n::{Arg, Texts};
-use crate::user_ids::sender;
+use super::{HandlerResult, Turn};
+use crate::i18n::Arg;
 
-pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult {
-    let user_id = sender(&msg)?;
-    let status = match consent::in_force(&db, user_id).await? {
+pub async fn show(turn: Turn) -> HandlerResult {
+    let Turn {
+        ui, user, t, db, ..
+    } = turn;
+    let status = match consent::in_force(&db, user).await? {
         Some(given) => t.msg_with(
             "consent-given-at",
             [
@@ -22,10 +21,6 @@ pub async fn show(bot: Bot, msg: Message, t: Texts, db: PgPool) -> HandlerResult
         ),
         None => t.msg("consent-none"),
     };
-    screen::say(
-        &bot,
-        msg.chat.id,
-        format!("{}\n\n{}", t.msg("consent-text"), status),
-    )
-    .await
+    ui.say(format!("{}\n\n{}", t.msg("consent-text"), status))
+        .await
 }

@@ -36,13 +36,13 @@ use medcab_core::profile::{
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::actions::Section;
 use super::records::conversation::{self, Conversation};
 use super::records::{self};
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -191,7 +191,7 @@ pub async fn section_screen(
             rows.push(vec![button(t.msg("button-back"), Action::Home)]);
             Screen {
                 text: t.msg("profile-empty"),
-                keyboard: InlineKeyboardMarkup::new(rows),
+                keyboard: Keyboard::new(rows),
             }
         }
     })
@@ -199,7 +199,7 @@ pub async fn section_screen(
 
 /// «🏥 Организация»: only on a confirmed account's profile (the register's
 /// facts are for it alone).
-fn organisation_button(t: Texts) -> teloxide::types::InlineKeyboardButton {
+fn organisation_button(t: Texts) -> Button {
     button(
         t.msg("org-button"),
         Action::Profile(ProfileAction::Organisation(0)),
@@ -223,7 +223,7 @@ fn card_screen(t: Texts, profile: &Profile, heading: String, confirmed: bool) ->
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Screen {
         text: format!("{heading}\n\n{}", card(t, &profile.to_draft())),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -294,12 +294,12 @@ fn question_screen(t: Texts, field: ProfileField, before: Option<String>) -> Scr
     };
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
 /// Back to the profile's card (named by where it goes).
-fn back_to_profile(t: Texts) -> Vec<teloxide::types::InlineKeyboardButton> {
+fn back_to_profile(t: Texts) -> Vec<Button> {
     vec![button(
         t.msg("profile-back"),
         Action::Open(Section::Profile),
@@ -428,7 +428,7 @@ pub async fn act(
             keyboard.push(back_to_profile(t));
             let screen = Screen {
                 text: t.msg("profile-edit-which"),
-                keyboard: InlineKeyboardMarkup::new(keyboard),
+                keyboard: Keyboard::new(keyboard),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -479,7 +479,7 @@ async fn skip(
     // The question's message says what was done; its button goes.
     let done = Screen {
         text: t.msg_with("profile-skipped", [("field", Arg::Text(&label(t, field)))]),
-        keyboard: InlineKeyboardMarkup::default(),
+        keyboard: Keyboard::default(),
     };
     screen::replace(bot, query, done).await?;
     let chat_id = query.from.id.into();
@@ -511,7 +511,7 @@ async fn ask_next(
         Ok(_) => {
             let screen = Screen {
                 text: format!("{}\n\n{}", t.msg("profile-check"), card(t, &form.draft)),
-                keyboard: InlineKeyboardMarkup::new([[
+                keyboard: Keyboard::new([[
                     button(t.msg("profile-save"), Action::Profile(ProfileAction::Save)),
                     button(t.msg("profile-fix"), Action::Profile(ProfileAction::Edit)),
                 ]]),
@@ -785,7 +785,7 @@ async fn history(
             t.msg("profile-history-title"),
             records::version_lines(t, Entity::Profile, &versions)
         ),
-        keyboard: InlineKeyboardMarkup::new(keyboard),
+        keyboard: Keyboard::new(keyboard),
     };
     screen::replace(bot, query, screen).await
 }

@@ -1,5 +1,6 @@
 //! What happens around every update's handling: a span naming the update
-//! for every log line, and a handler's failure.
+//! for every log line, a handler's failure, and the cards with personal
+//! data the turn showed.
 //!
 //! A handler that fails gives its update's claim back (`updates::release`),
 //! so that a redelivery of the update is handled rather than skipped as
@@ -12,15 +13,14 @@ use std::ops::ControlFlow;
 use std::panic::Location;
 use std::sync::Arc;
 
-use medcab_core::updates;
+use medcab_core::{session_files, updates};
 use sqlx::PgPool;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::{self, HandlerSignature, Type};
-use teloxide::prelude::*;
-use teloxide::types::{ParseMode, UpdateKind};
 use tracing::Instrument;
 
 use super::HandlerError;
+use crate::chat::{Incoming, Ui};
 use crate::i18n::Texts;
 use crate::startup::Services;
 
@@ -31,17 +31,18 @@ pub fn in_span() -> UpdateHandler<HandlerError> {
     let location = Location::caller();
     dptree::from_fn(
         |deps: dptree::di::DependencyMap, cont| async move {
-            let update: Arc<Update> = deps.get();
+            let incoming: Arc<Incoming> = deps.get();
             let span = tracing::info_span!(
                 "update",
-                update_id = update.id.0,
-                kind = kind(&update),
-                user_id = update.from().map(|user| user.id.0),
+                update_id = incoming.update_id,
+                kind = incoming.kind(),
+                messenger = incoming.chat.messenger.as_str(),
+                user_id = incoming.from.external_id,
             );
             cont(deps).instrument(span).await
         },
         HandlerSignature::Other {
-            obligations: BTreeMap::from([(Type::of::<Update>(), location)]),
+            obligations: BTreeMap::from([(Type::of::<Incoming>(), location)]),
             guaranteed_outcomes: BTreeSet::new(),
             conditional_outcomes: BTreeSet::new(),
             continues: true,
@@ -56,27 +57,74 @@ pub fn on_failure() -> UpdateHandler<HandlerError> {
     let location = Location::caller();
     dptree::from_fn(
         |deps: dptree::di::DependencyMap, cont| async move {
-            let update: Arc<Update> = deps.get();
+            let incoming: Arc<Incoming> = deps.get();
             let db: Arc<PgPool> = deps.get();
-            let bot: Arc<Bot> = deps.get();
+            let ui: Arc<Ui> = deps.get();
             let t: Arc<Texts> = deps.get();
             let services: Arc<Services> = deps.get();
             let result = cont(deps).await;
             if let ControlFlow::Break(Err(error)) = &result {
                 tracing::error!(%error, "an update failed; releasing its claim and telling the user");
-                if let Err(error) = updates::release(&db, i64::from(update.id.0)).await {
+                if let Err(error) =
+                    updates::release(&db, incoming.chat.messenger, incoming.update_id).await
+                {
                     tracing::error!(%error, "cannot release a failed update's claim");
                 }
-                tell_the_user(&bot, &update, *t, &services).await;
+                tell_the_user(&ui, &incoming, *t, &services).await;
             }
             result
         },
         HandlerSignature::Other {
             obligations: BTreeMap::from([
-                (Type::of::<Update>(), location),
+                (Type::of::<Incoming>(), location),
                 (Type::of::<PgPool>(), location),
-                (Type::of::<Bot>(), location),
+                (Type::of::<Ui>(), location),
                 (Type::of::<Texts>(), location),
+                (Type::of::<Services>(), location),
+            ]),
+            guaranteed_outcomes: BTreeSet::new(),
+            conditional_outcomes: BTreeSet::new(),
+            continues: true,
+        },
+    )
+}
+
+/// Runs the rest of the chain; then remembers the screens a confidential
+/// turn showed ([`Ui::confidential`]: a gate found the session open for
+/// personal data), to be closed when that session ends (the scheduler).
+/// Whatever the handler did (an answer, a new card after a typed answer or
+/// after the code, a replayed press), every screen is remembered, not only
+/// the one edited in place.
+#[track_caller]
+pub fn remember_cards() -> UpdateHandler<HandlerError> {
+    let location = Location::caller();
+    dptree::from_fn(
+        |deps: dptree::di::DependencyMap, cont| async move {
+            let incoming: Arc<Incoming> = deps.get();
+            let db: Arc<PgPool> = deps.get();
+            let ui: Arc<Ui> = deps.get();
+            let services: Arc<Services> = deps.get();
+            let result = cont(deps).await;
+            if let Some((session, screens)) = ui.confidential_screens() {
+                let now = services.clock.now();
+                // Telegram's ids only: a Max message id is text, and its
+                // cards are not closed yet.
+                for message in screens.iter().filter_map(|screen| screen.stored()) {
+                    let user = incoming.from.user;
+                    let remembered =
+                        session_files::remember_card(&db, user, message, session, now).await;
+                    if let Err(error) = remembered {
+                        tracing::warn!(%error, "cannot remember a card to close");
+                    }
+                }
+            }
+            result
+        },
+        HandlerSignature::Other {
+            obligations: BTreeMap::from([
+                (Type::of::<Incoming>(), location),
+                (Type::of::<PgPool>(), location),
+                (Type::of::<Ui>(), location),
                 (Type::of::<Services>(), location),
             ]),
             guaranteed_outcomes: BTreeSet::new(),
@@ -89,33 +137,12 @@ pub fn on_failure() -> UpdateHandler<HandlerError> {
 /// «Что-то пошло не так»: best effort, since what failed may be Telegram
 /// itself. A pressed button's spinner is stopped too (it may have been
 /// already; that refusal is expected and ignored).
-async fn tell_the_user(bot: &Bot, update: &Update, t: Texts, services: &Services) {
-    if let UpdateKind::CallbackQuery(query) = &update.kind {
-        let _ = bot.answer_callback_query(query.id.clone()).await;
+async fn tell_the_user(ui: &Ui, incoming: &Incoming, t: Texts, services: &Services) {
+    if let Some(press) = incoming.press() {
+        let _ = ui.answer(&press).await;
     }
-    let Some(chat) = update.chat() else {
-        return;
-    };
     let text = super::help::with_support(t, &services.brand, t.msg("handler-failed"));
-    let sent = bot
-        .send_message(chat.id, text)
-        .parse_mode(ParseMode::Html)
-        .protect_content(true)
-        .await;
-    if let Err(error) = sent {
+    if let Err(error) = ui.say(text).await {
         tracing::warn!(%error, "cannot tell the user that their update failed");
-    }
-}
-
-/// The kind of an update, for logs.
-fn kind(update: &Update) -> &'static str {
-    match &update.kind {
-        UpdateKind::Message(message) if message.text().is_some_and(|t| t.starts_with('/')) => {
-            "command"
-        }
-        UpdateKind::Message(_) => "message",
-        UpdateKind::CallbackQuery(_) => "callback_query",
-        UpdateKind::EditedMessage(_) => "edited_message",
-        _ => "other",
     }
 }

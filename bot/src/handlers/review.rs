@@ -38,9 +38,9 @@ use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewErr
 use medcab_core::session_files;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
+use teloxide::types::{ChatAction, InputFile, ParseMode};
 
 use super::commands::Command;
 use super::qualification::hours;
@@ -48,6 +48,7 @@ use super::qualification::report;
 use super::screen::{self, Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -261,7 +262,7 @@ pub enum NoteFor {
 /// The operators' routes. They come before onboarding: review staff need
 /// not be practitioners with an account of their own.
 pub fn routes() -> UpdateHandler<HandlerError> {
-    let commands = teloxide::filter_command::<Command, _>()
+    let commands = super::command()
         .branch(case![Command::Review].endpoint(review_command))
         .branch(case![Command::Resets].endpoint(resets_command));
     // Another command while a note is asked for is that command, not the note.
@@ -269,10 +270,10 @@ pub fn routes() -> UpdateHandler<HandlerError> {
         .branch(case![State::ReviewNote { application, note }].endpoint(receive_note))
         .branch(case![State::ResetNote { request }].endpoint(receive_reset_reason));
     let actions =
-        dptree::filter_map(Action::from_update).branch(case![Action::Op(op)].endpoint(press));
+        dptree::filter_map(Action::from_press).branch(case![Action::Op(op)].endpoint(press));
     dptree::entry()
-        .branch(Update::filter_message().branch(commands).branch(notes))
-        .branch(Update::filter_callback_query().branch(actions))
+        .branch(crate::handlers::said().branch(commands).branch(notes))
+        .branch(crate::handlers::pressed().branch(actions))
 }
 
 /// /review: the application the operator holds, or the next of the queue.
@@ -399,7 +400,7 @@ pub async fn press(
             dialogue
                 .update(State::ReviewNote { application, note })
                 .await?;
-            let keyboard = InlineKeyboardMarkup::new([[button(
+            let keyboard = Keyboard::new([[button(
                 t.msg("review-back-to-card"),
                 Action::Op(OpAction::Card(application)),
             )]]);
@@ -454,7 +455,7 @@ pub async fn press(
         OpAction::RejectReset(request) => {
             screen::answer(&bot, &query).await?;
             dialogue.update(State::ResetNote { request }).await?;
-            let keyboard = InlineKeyboardMarkup::new([[button(
+            let keyboard = Keyboard::new([[button(
                 t.msg("review-back-to-card"),
                 Action::Op(OpAction::OpenReset(request)),
             )]]);
@@ -629,7 +630,7 @@ async fn next_screen(
             [("agreed", Arg::Text(if agreed { "yes" } else { "no" }))],
         ));
         screen.text.push_str(&part);
-        let mut rows = screen.keyboard.inline_keyboard;
+        let mut rows = screen.keyboard.rows;
         rows.insert(
             0,
             vec![button(
@@ -637,7 +638,7 @@ async fn next_screen(
                 Action::Op(OpAction::ReportPdf(id)),
             )],
         );
-        screen.keyboard = InlineKeyboardMarkup::new(rows);
+        screen.keyboard = Keyboard::new(rows);
     }
     Ok((screen, Shown::Card(id)))
 }
@@ -662,7 +663,7 @@ fn document_buttons(
     application: i64,
     documents: &[Document],
     range: std::ops::Range<usize>,
-) -> Vec<Vec<teloxide::types::InlineKeyboardButton>> {
+) -> Vec<Vec<Button>> {
     documents
         .iter()
         .enumerate()
@@ -849,7 +850,7 @@ async fn check_records(
 fn queue_empty(t: Texts) -> Screen {
     Screen {
         text: t.msg("review-queue-empty"),
-        keyboard: InlineKeyboardMarkup::new([[button(
+        keyboard: Keyboard::new([[button(
             t.msg("review-refresh"),
             Action::Op(OpAction::Refresh),
         )]]),
@@ -860,7 +861,7 @@ fn queue_empty(t: Texts) -> Screen {
 fn after_decision(t: Texts, text: String) -> Screen {
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new([[button(
+        keyboard: Keyboard::new([[button(
             t.msg("review-next-application"),
             Action::Op(OpAction::Next),
         )]]),
@@ -1071,7 +1072,7 @@ fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
     ]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -1242,7 +1243,7 @@ impl CardPage<'_> {
         services: &Services,
         page: u16,
         lines: Vec<String>,
-        mut rows: Vec<Vec<teloxide::types::InlineKeyboardButton>>,
+        mut rows: Vec<Vec<Button>>,
         to_page: impl Fn(u16) -> OpAction,
     ) -> HandlerResult {
         let (page, range, pages) = self.range(page);
@@ -1284,7 +1285,7 @@ impl CardPage<'_> {
         )]);
         let screen = Screen {
             text: text.join("\n"),
-            keyboard: InlineKeyboardMarkup::new(rows),
+            keyboard: Keyboard::new(rows),
         };
         screen::replace(bot, query, screen).await
     }
@@ -1366,7 +1367,7 @@ async fn resets_screen(
         text.push_str(&t.msg("review-resets-none"));
         return Ok(Screen {
             text,
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         });
     }
     text.push_str(&t.msg_with(
@@ -1394,7 +1395,7 @@ async fn resets_screen(
     }
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -1458,7 +1459,7 @@ fn reset_card_screen(t: Texts, card: &review::ResetCard) -> Screen {
     }
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             vec![
                 button(
                     t.msg("review-approve"),

@@ -54,16 +54,12 @@ use medcab_core::notification_settings::{
 };
 use medcab_core::outbox::{self, Category};
 use sqlx::PgPool;
-use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
-use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::commands::Command;
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use super::screen::{Screen, button};
+use super::{Action, HandlerError, HandlerResult, Routes, State, Turn};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// The quiet hours offered as buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,17 +227,16 @@ fn is_on(settings: &Settings, category: Category) -> bool {
 
 /// The settings' routes. They come before onboarding: a practitioner who
 /// is still connecting may set them too (see the module's doc).
-pub fn routes() -> UpdateHandler<HandlerError> {
-    let commands =
-        teloxide::filter_command::<Command, _>().branch(case![Command::Settings].endpoint(command));
+pub fn routes() -> Routes {
+    let commands = super::command().branch(case![Command::Settings].endpoint(command));
     // Another command while the quiet hours are asked for is that command.
-    let typed = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+    let typed = dptree::filter(|said: Said| !said.text().is_some_and(|t| t.starts_with('/')))
         .branch(case![State::QuietHours].endpoint(receive_quiet_hours));
     let actions =
-        dptree::filter_map(Action::from_update).branch(case![Action::Set(action)].endpoint(press));
+        dptree::filter_map(Action::from_press).branch(case![Action::Set(action)].endpoint(press));
     dptree::entry()
-        .branch(Update::filter_message().branch(commands).branch(typed))
-        .branch(Update::filter_callback_query().branch(actions))
+        .branch(crate::handlers::said().branch(commands).branch(typed))
+        .branch(crate::handlers::pressed().branch(actions))
 }
 
 async fn consented(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
@@ -249,27 +244,24 @@ async fn consented(db: &PgPool, user_id: UserId) -> Result<bool, sqlx::Error> {
 }
 
 /// /settings
-pub async fn command(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    let user_id = user.stored()?;
+pub async fn command(turn: Turn) -> HandlerResult {
+    let Turn {
+        ui,
+        user: user_id,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     if !consented(&db, user_id).await? {
-        return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;
+        return ui.say(t.msg("settings-needs-consent")).await;
     }
     dialogue.exit().await?;
     let settings = notification_settings::get(&db, user_id).await?;
     let now = services.clock.now();
     let screen = main_screen(t, &settings, now, None);
     let screen = with_waiting(t, &db, user_id, &settings, now, screen).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// The main menu's «🔔 Уведомления»: what the section is, and the way to
@@ -277,7 +269,7 @@ pub async fn command(
 pub fn section_screen(t: Texts) -> Screen {
     Screen {
         text: t.msg("section-notifications"),
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             [button(t.msg("settings-open"), Action::Set(SetAction::Show))],
             [button(t.msg("button-back"), Action::Home)],
         ]),
@@ -285,20 +277,21 @@ pub fn section_screen(t: Texts) -> Screen {
 }
 
 /// A button of the settings screens.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    action: SetAction,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: SetAction) -> HandlerResult {
+    let Turn {
+        ui,
+        user: user_id,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     if !consented(&db, user_id).await? {
-        return screen::answer_with(&bot, &query, t.msg("settings-needs-consent")).await;
+        return ui
+            .answer_with(&press, t.msg("settings-needs-consent"))
+            .await;
     }
-    screen::answer(&bot, &query).await?;
+    ui.answer(&press).await?;
     let now = services.clock.now();
     let mut settings = notification_settings::get(&db, user_id).await?;
     // Any button leaves typing custom quiet hours, except the one that
@@ -331,7 +324,7 @@ pub async fn press(
                 "settings-quiet-ask",
                 [("zone", Arg::Text(&zone_label(t, &settings, now)))],
             ),
-            keyboard: InlineKeyboardMarkup::new([[button(
+            keyboard: Keyboard::new([[button(
                 t.msg("settings-back"),
                 Action::Set(SetAction::Quiet),
             )]]),
@@ -352,7 +345,7 @@ pub async fn press(
         SetAction::QuietOwn | SetAction::Zones => screen,
         _ => with_waiting(t, &db, user_id, &settings, now, screen).await?,
     };
-    screen::replace(&bot, &query, screen).await
+    ui.replace(&press, screen).await
 }
 
 /// A screen that speaks of quiet hours, with what they hold now, if
@@ -396,33 +389,30 @@ fn released(t: Texts, settings: &Settings, now: DateTime<Utc>, retimed: u64) -> 
 }
 
 /// The text after «✏️ Указать своё».
-pub async fn receive_quiet_hours(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    let user_id = user.stored()?;
+pub async fn receive_quiet_hours(turn: Turn, said: Said) -> HandlerResult {
+    let Turn {
+        ui,
+        user: user_id,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     if !consented(&db, user_id).await? {
         dialogue.exit().await?;
-        return screen::say(&bot, msg.chat.id, t.msg("settings-needs-consent")).await;
+        return ui.say(t.msg("settings-needs-consent")).await;
     }
-    let Some(text) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, t.msg("settings-quiet-format")).await;
+    let Some(text) = said.text() else {
+        return ui.say(t.msg("settings-quiet-format")).await;
     };
     let hours = match QuietHours::parse(text) {
         Ok(hours) => hours,
         // The question stands: the state is kept, the next text answers it.
         Err(QuietHoursError::Format) => {
-            return screen::say(&bot, msg.chat.id, t.msg("settings-quiet-format")).await;
+            return ui.say(t.msg("settings-quiet-format")).await;
         }
         Err(QuietHoursError::Empty) => {
-            return screen::say(&bot, msg.chat.id, t.msg("settings-quiet-empty")).await;
+            return ui.say(t.msg("settings-quiet-empty")).await;
         }
     };
     let now = services.clock.now();
@@ -433,7 +423,7 @@ pub async fn receive_quiet_hours(
     let heading = quiet_saved(t, &settings, now, retimed);
     let screen = main_screen(t, &settings, now, Some(heading));
     let screen = with_waiting(t, &db, user_id, &settings, now, screen).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// `22:00–08:00`, as the screens write quiet hours.
@@ -487,7 +477,7 @@ fn zone_label(t: Texts, settings: &Settings, now: DateTime<Utc>) -> String {
     zone_text(t, zone.name(), offset_hours(&zone, now))
 }
 
-fn back_to_settings(t: Texts) -> Vec<teloxide::types::InlineKeyboardButton> {
+fn back_to_settings(t: Texts) -> Vec<Button> {
     vec![button(t.msg("settings-back"), Action::Set(SetAction::Show))]
 }
 
@@ -542,7 +532,7 @@ fn main_screen(
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -578,7 +568,7 @@ fn quiet_screen(t: Texts, settings: &Settings, now: DateTime<Utc>) -> Screen {
     rows.push(back_to_settings(t));
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -603,7 +593,7 @@ fn zones_screen(t: Texts, settings: &Settings, now: DateTime<Utc>) -> Screen {
     rows.push(back_to_settings(t));
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 

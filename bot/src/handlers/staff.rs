@@ -40,7 +40,7 @@ use medcab_core::operator_factors::{self, Access};
 use medcab_core::second_factor::{CodeCheck, FactorError};
 use medcab_core::security_events::{self, Kind as SecurityKind};
 use sqlx::PgPool;
-use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, InputFile, ParseMode};
 
@@ -193,7 +193,8 @@ async fn check(
         Access::NotOperator => {
             record_refusal(db, user_id, attempted, "not_operator", now).await?;
             // A former operator's menu may still list the staff commands.
-            super::commands::put_right(bot, db, user_id).await;
+            super::commands::put_right(&crate::chat::Channel::Telegram(bot.clone()), db, user_id)
+                .await;
             Ok(Gate::NotOperator)
         }
         Access::NotEnrolled => {
@@ -254,7 +255,7 @@ async fn send_qr(
 /// The route of an operator's code: the next message (not a command) after
 /// the bot asked for it.
 pub(super) fn routes() -> UpdateHandler<HandlerError> {
-    Update::filter_message()
+    crate::handlers::said()
         .filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
         .filter_map_async(code_asked_for)
         .endpoint(receive_code)

@@ -15,16 +15,13 @@
 //! ```
 
 use medcab_core::domain::characters;
-use teloxide::prelude::*;
 
-use super::{HandlerResult, screen};
-use crate::i18n::Texts;
+use super::{HandlerResult, Turn};
+use crate::chat::Said;
 
 /// Whether a message's text or caption holds a character no person types.
-pub fn has_control_characters(msg: Message) -> bool {
-    msg.text()
-        .into_iter()
-        .chain(msg.caption())
+pub fn has_control_characters(said: Said) -> bool {
+    said.typed()
         .any(|text| text.chars().any(characters::is_refused_in_typed_text))
 }
 
@@ -32,11 +29,11 @@ pub fn has_control_characters(msg: Message) -> bool {
 /// where it was, waiting for the text typed again. The message leaves the
 /// chat like any refused answer: pasted from a PDF, it is as likely as not
 /// a СНИЛС, a passport number or a code.
-pub async fn refuse(bot: Bot, msg: Message, t: Texts) -> HandlerResult {
-    super::code_entry::forget_message(&bot, &msg).await;
+pub async fn refuse(turn: Turn, said: Said) -> HandlerResult {
+    super::code_entry::forget(&turn.ui, &said).await;
     tracing::info!(
-        user_id = msg.from.as_ref().map(|user| user.id.0),
+        user_id = turn.user.get(),
         "a message with control characters was refused"
     );
-    screen::say(&bot, msg.chat.id, t.msg("typed-control-characters")).await
+    turn.ui.say(turn.t.msg("typed-control-characters")).await
 }

@@ -11,12 +11,12 @@ use medcab_core::inspections::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::types::InlineKeyboardButton;
 
 use super::{
     BcAction, Field, LIST_SHOWN, Target, date_text, question, question_keyboard, recipients_line,
     refused, render_push, shorten, typed_one_of,
 };
+use crate::chat::Button;
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
@@ -166,7 +166,7 @@ fn target_name(t: Texts, target: Target) -> String {
 pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
     let editing = draft.complete();
     let organisation = draft.target != Some(Target::Region);
-    let (text, rows): (String, Vec<Vec<InlineKeyboardButton>>) = match field {
+    let (text, rows): (String, Vec<Vec<Button>>) = match field {
         Field::Target => (
             t.msg("broadcast-ask-target"),
             vec![vec![

@@ -76,14 +76,14 @@ use medcab_core::notices::feed::truncate as shorten;
 use medcab_core::outbox::Payload;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::commands::Command;
 use super::screen::{self, Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -321,8 +321,8 @@ fn new_nonce() -> u32 {
 }
 
 /// «📤 Отправить» · «✏️ Изменить…» · «✖️ Отмена» under a preview.
-fn preview_keyboard(t: Texts, nonce: u32) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([
+fn preview_keyboard(t: Texts, nonce: u32) -> Keyboard {
+    Keyboard::new([
         vec![button(
             t.msg("broadcast-send"),
             Action::Bc(BcAction::Send(nonce)),
@@ -337,7 +337,7 @@ fn preview_keyboard(t: Texts, nonce: u32) -> InlineKeyboardMarkup {
 /// The broadcasts' routes. They come before onboarding: operators need not
 /// be practitioners with an account of their own.
 pub fn routes() -> UpdateHandler<HandlerError> {
-    let commands = teloxide::filter_command::<Command, _>()
+    let commands = super::command()
         .branch(case![Command::Notice].endpoint(notice_command))
         .branch(case![Command::Inspection].endpoint(inspection_command))
         .branch(case![Command::Notices].endpoint(proposals::command))
@@ -346,10 +346,10 @@ pub fn routes() -> UpdateHandler<HandlerError> {
     let answers = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
         .branch(case![State::Broadcast(compose)].endpoint(receive));
     let actions =
-        dptree::filter_map(Action::from_update).branch(case![Action::Bc(action)].endpoint(press));
+        dptree::filter_map(Action::from_press).branch(case![Action::Bc(action)].endpoint(press));
     dptree::entry()
-        .branch(Update::filter_message().branch(commands).branch(answers))
-        .branch(Update::filter_callback_query().branch(actions))
+        .branch(crate::handlers::said().branch(commands).branch(answers))
+        .branch(crate::handlers::pressed().branch(actions))
 }
 
 /// The operator typing: the user's id, if they may (an operator without a
@@ -408,7 +408,7 @@ pub async fn notice_command(
         );
         screen
             .keyboard
-            .inline_keyboard
+            .rows
             .insert(0, vec![button(label, Action::Bc(BcAction::Proposals))]);
     }
     dialogue
@@ -446,7 +446,7 @@ pub async fn inspection_command(
         );
         screen
             .keyboard
-            .inline_keyboard
+            .rows
             .insert(0, vec![button(label, Action::Bc(BcAction::Inspections))]);
     }
     dialogue
@@ -552,7 +552,7 @@ pub async fn press(
             dialogue.exit().await?;
             let screen = Screen {
                 text: t.msg("broadcast-cancelled"),
-                keyboard: InlineKeyboardMarkup::default(),
+                keyboard: Keyboard::default(),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -672,7 +672,7 @@ async fn compose_press(
 
 /// «✏️ Изменить…»: the fields of the draft.
 fn edit_screen(t: Texts, fields: &[Field]) -> Screen {
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = fields
+    let mut rows: Vec<Vec<Button>> = fields
         .iter()
         .map(|field| {
             vec![button(
@@ -687,7 +687,7 @@ fn edit_screen(t: Texts, fields: &[Field]) -> Screen {
     )]);
     Screen {
         text: t.msg("broadcast-edit-which"),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -697,11 +697,7 @@ fn field_name(t: Texts, field: Field) -> String {
 
 /// The keyboard under a question: its own buttons, then «« К предпросмотру»
 /// when a field of a finished draft is being changed, else «✖️ Отмена».
-fn question_keyboard(
-    t: Texts,
-    mut rows: Vec<Vec<InlineKeyboardButton>>,
-    editing: bool,
-) -> InlineKeyboardMarkup {
+fn question_keyboard(t: Texts, mut rows: Vec<Vec<Button>>, editing: bool) -> Keyboard {
     rows.push(vec![if editing {
         button(
             t.msg("broadcast-back-to-preview"),
@@ -710,7 +706,7 @@ fn question_keyboard(
     } else {
         button(t.msg("broadcast-cancel"), Action::Bc(BcAction::Cancel))
     }]);
-    InlineKeyboardMarkup::new(rows)
+    Keyboard::new(rows)
 }
 
 /// A question, with its step (number, of how many) if it is counted and,

@@ -5,12 +5,12 @@ use medcab_core::UserId;
 use medcab_core::notices::{self, MAX_SUMMARY, MAX_TITLE, NoticeDraft, NoticeRejection, Source};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::types::InlineKeyboardButton;
 
 use super::{
     BcAction, Field, LIST_SHOWN, list_text, preview_keyboard, question, question_keyboard, refused,
     render_push, shorten, targets, typed_list, typed_one_of,
 };
+use crate::chat::Button;
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
@@ -117,7 +117,7 @@ fn rejection(t: Texts, problem: NoticeRejection) -> (Field, String) {
 /// The screen asking `field`.
 pub fn ask(t: Texts, draft: &Draft, field: Field) -> Screen {
     let editing = draft.complete();
-    let (text, rows): (String, Vec<Vec<InlineKeyboardButton>>) = match field {
+    let (text, rows): (String, Vec<Vec<Button>>) = match field {
         Field::Title => (
             t.msg_with("broadcast-ask-title", [("max", Arg::count(MAX_TITLE))]),
             vec![],

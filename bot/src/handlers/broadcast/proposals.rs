@@ -8,12 +8,12 @@ use medcab_core::notices::{self, DecisionError, Notice, Status};
 use medcab_core::outbox::Category;
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::{
     BcAction, Compose, operator_of, progress, record_refusal, refused, render_push, shorten,
     targets,
 };
+use crate::chat::Keyboard;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
@@ -125,7 +125,7 @@ async fn proposals_screen(
         text.push_str(&t.msg("broadcast-proposals-none"));
         return Ok(Screen {
             text,
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         });
     }
     text.push_str(&t.msg_with(
@@ -144,7 +144,7 @@ async fn proposals_screen(
         .collect::<Vec<_>>();
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -173,7 +173,7 @@ async fn proposal_screen(
             count
         )
     );
-    let keyboard = InlineKeyboardMarkup::new([
+    let keyboard = Keyboard::new([
         vec![
             button(
                 t.msg("broadcast-publish"),

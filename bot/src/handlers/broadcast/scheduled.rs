@@ -23,12 +23,12 @@ use medcab_core::clock::moscow_today;
 use medcab_core::inspections::{self, CancelError, Inspection, Source};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::{
     BcAction, Compose, LIST_SHOWN, date_text, grouped, operator_of, progress, record_refusal,
     refused, shorten,
 };
+use crate::chat::Keyboard;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
 use crate::i18n::{Arg, Texts};
@@ -149,7 +149,7 @@ pub(super) async fn press(
                     if cancelled.total == 0 {
                         let screen = Screen {
                             text,
-                            keyboard: InlineKeyboardMarkup::default(),
+                            keyboard: Keyboard::default(),
                         };
                         return screen::replace(bot, query, screen).await;
                     }
@@ -196,7 +196,7 @@ async fn list_screen(t: Texts, db: &PgPool, now: DateTime<Utc>) -> Result<Screen
     if upcoming.is_empty() {
         return Ok(Screen {
             text: t.msg("broadcast-inspections-none"),
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         });
     }
     let text = t.msg_with(
@@ -221,7 +221,7 @@ async fn list_screen(t: Texts, db: &PgPool, now: DateTime<Utc>) -> Result<Screen
         .collect::<Vec<_>>();
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -249,7 +249,7 @@ async fn card_screen(
             ("shown", Arg::Text(&grouped(told))),
         ],
     );
-    let keyboard = InlineKeyboardMarkup::new([
+    let keyboard = Keyboard::new([
         vec![button(
             t.msg("broadcast-inspection-cancel"),
             Action::Bc(BcAction::AskCancelInspection(inspection.id)),
@@ -271,7 +271,7 @@ fn confirm_screen(t: Texts, inspection: &Inspection) -> Screen {
             ("date", Arg::Text(&date_text(inspection.date))),
         ],
     );
-    let keyboard = InlineKeyboardMarkup::new([vec![
+    let keyboard = Keyboard::new([vec![
         button(
             t.msg("broadcast-inspection-cancel-yes"),
             Action::Bc(BcAction::CancelInspection(inspection.id)),

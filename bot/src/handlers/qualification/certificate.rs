@@ -24,9 +24,9 @@ use medcab_core::documents::{self, DocumentSummary};
 use medcab_core::history::Actor;
 use medcab_core::qualification::store::{self, QualificationRecord};
 use sqlx::PgPool;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::hours::{HoursAction, shortened};
+use crate::chat::Keyboard;
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
 use crate::i18n::{Arg, Texts};
@@ -135,7 +135,7 @@ pub async fn screen(
     )]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 

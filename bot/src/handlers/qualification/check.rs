@@ -20,9 +20,9 @@ use medcab_core::applications::ApplicationError;
 use medcab_core::qualification::check;
 use medcab_core::qualification::store::QualificationRecord;
 use sqlx::PgPool;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::hours::HoursAction;
+use crate::chat::{Button, Keyboard};
 use crate::handlers::applications::AppAction;
 use crate::handlers::screen::{Screen, button};
 use crate::handlers::{Action, HandlerError};
@@ -36,7 +36,7 @@ pub async fn overview_part(
     db: &PgPool,
     user_id: UserId,
     records: &[QualificationRecord],
-) -> Result<Option<(String, Vec<InlineKeyboardButton>)>, HandlerError> {
+) -> Result<Option<(String, Vec<Button>)>, HandlerError> {
     if let Some(open) = check::open_check(db, user_id).await? {
         let status = t.msg_with("app-status", [("status", Arg::Text(open.status.as_str()))]);
         let line = t.msg_with(
@@ -79,7 +79,7 @@ pub async fn confirm_screen(
     if counts.records == 0 {
         return Ok(Screen {
             text: t.msg("hours-check-nothing"),
-            keyboard: InlineKeyboardMarkup::new([back]),
+            keyboard: Keyboard::new([back]),
         });
     }
     let text = t.msg_with(
@@ -91,7 +91,7 @@ pub async fn confirm_screen(
     );
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             vec![button(
                 t.msg("hours-check-send"),
                 Action::Hours(HoursAction::SendCheck),

@@ -69,8 +69,9 @@ use medcab_render::{
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{ChatAction, InputFile};
 
+use crate::chat::{Button, Keyboard};
 use crate::handlers::actions::Section;
 use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::records::{self, parse_id, versions_text};
@@ -556,7 +557,7 @@ fn period_text(t: Texts, basis: Basis) -> String {
 
 // ---------------------------------------------------------------- screens
 
-fn back_to_overview(t: Texts) -> InlineKeyboardButton {
+fn back_to_overview(t: Texts) -> Button {
     button(t.msg("hours-back"), Action::Hours(HoursAction::Overview(0)))
 }
 
@@ -734,7 +735,7 @@ pub async fn overview_screen(
     rows.push(vec![button(t.msg("nmo-back"), Action::Open(Section::Nmo))]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -793,7 +794,7 @@ fn reports_screen(t: Texts, this_year: i32) -> Screen {
     };
     Screen {
         text: t.msg("hours-reports-text"),
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             vec![button(
                 t.msg("hours-report-accreditation"),
                 Action::Hours(HoursAction::Report(ReportPeriod::Accreditation)),
@@ -1021,7 +1022,7 @@ fn question_screen(t: Texts, form: &Form, before: Option<String>) -> Screen {
     };
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -1062,7 +1063,7 @@ fn card_screen(t: Texts, entry: &Entry, period: AccreditationPeriod) -> Screen {
     }
     Screen {
         text: format!("{}\n\n{}", t.msg("hours-check"), lines.join("\n")),
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             vec![
                 button(t.msg("hours-save"), Action::Hours(HoursAction::Save)),
                 button(t.msg("hours-fix"), Action::Hours(HoursAction::Fix)),
@@ -1271,7 +1272,7 @@ pub async fn press(
             )]);
             let screen = Screen {
                 text: t.msg("hours-fix-which"),
-                keyboard: InlineKeyboardMarkup::new(rows),
+                keyboard: Keyboard::new(rows),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -1320,7 +1321,7 @@ pub async fn press(
                     "hours-kind-chosen",
                     [("kind", Arg::Text(&kind_long(t, kind)))],
                 ),
-                keyboard: InlineKeyboardMarkup::default(),
+                keyboard: Keyboard::default(),
             };
             screen::replace(&bot, &query, done).await?;
             advance(
@@ -1357,7 +1358,7 @@ pub async fn press(
             let name = shortened(stored.entry.title(), LINE_CHARS);
             let screen = Screen {
                 text: t.msg_with("hours-edit-which", [("name", Arg::Text(&name))]),
-                keyboard: InlineKeyboardMarkup::new(rows),
+                keyboard: Keyboard::new(rows),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -1402,7 +1403,7 @@ pub async fn press(
             let name = shortened(stored.entry.title(), LINE_CHARS);
             let screen = Screen {
                 text: t.msg_with("hours-delete-ask", [("name", Arg::Text(&name))]),
-                keyboard: InlineKeyboardMarkup::new([[
+                keyboard: Keyboard::new([[
                     button(
                         t.msg("hours-delete-confirm"),
                         Action::Hours(HoursAction::ConfirmDelete(id)),
@@ -1440,7 +1441,7 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             let screen = Screen {
                 text: versions_text(t, Entity::Qualification, &versions),
-                keyboard: InlineKeyboardMarkup::new([[back_to_overview(t)]]),
+                keyboard: Keyboard::new([[back_to_overview(t)]]),
             };
             screen::replace(&bot, &query, screen).await
         }

@@ -23,11 +23,10 @@ pub mod hours;
 pub mod portfolio;
 pub mod report;
 
-use teloxide::types::InlineKeyboardMarkup;
-
 use super::Action;
 use super::accreditation::AccrAction;
 use super::screen::{Screen, button};
+use crate::chat::Keyboard;
 use crate::i18n::Texts;
 
 pub use hours::HoursAction;
@@ -57,6 +56,6 @@ pub fn section_screen(t: Texts) -> Screen {
     ];
     Screen {
         text: format!("{}\n\n{}", t.msg("nmo-title"), t.msg("nmo-intro")),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }

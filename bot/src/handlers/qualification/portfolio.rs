@@ -38,7 +38,6 @@
 //! and leaves the chat when the session ends (`session_files`).
 
 use chrono::NaiveDate;
-use medcab_core::UserId;
 use medcab_core::documents::DocumentKind;
 use medcab_core::qualification::{
     self, Gathered, ItemStatus, MissingItem, Piece, Portfolio, PortfolioItem, Source, Stage,
@@ -49,19 +48,15 @@ use medcab_render::{
     Field, Language as RenderLanguage, MissingItems, PortfolioColumns, PortfolioExport,
     PortfolioItem as PdfItem, StatusTone,
 };
-use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile};
 
 use super::hours::HoursAction;
+use crate::chat::{Activity, Keyboard, OutgoingFile, Press};
 use crate::handlers::actions::Section;
 use crate::handlers::documents::DocAction;
 use crate::handlers::records::parse_id;
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, HandlerError, HandlerResult};
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Records per page of «Документы портфолио»: a line is at most a few
 /// hundred characters (each user text cut to [`LINE_CHARS`]), so ten stay
@@ -261,18 +256,17 @@ fn fix_for(missing: MissingItem) -> Option<(PortfolioItem, Action)> {
 
 // ---------------------------------------------------------------- screens
 
-async fn gather(
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> Result<Gathered, HandlerError> {
+async fn gather(turn: &Turn) -> Result<Gathered, HandlerError> {
+    let Turn {
+        user, db, services, ..
+    } = turn;
     let today = medcab_core::clock::moscow_today(services.clock.now());
-    let report = medcab_core::activity_report::state(db, user_id).await?;
+    let report = medcab_core::activity_report::state(db, *user).await?;
     Ok(qualification::gather(
         db,
         &services.vault,
         &services.registry,
-        user_id,
+        *user,
         services.requirements,
         report,
         today,
@@ -281,14 +275,9 @@ async fn gather(
 }
 
 /// The items with their statuses, what is missing, and the buttons.
-pub async fn overview_screen(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> Result<Screen, HandlerError> {
-    let gathered = gather(db, services, user_id).await?;
-    Ok(overview(t, &gathered, &gathered.portfolio()))
+pub async fn overview_screen(turn: &Turn) -> Result<Screen, HandlerError> {
+    let gathered = gather(turn).await?;
+    Ok(overview(turn.t, &gathered, &gathered.portfolio()))
 }
 
 fn overview(t: Texts, gathered: &Gathered, portfolio: &Portfolio) -> Screen {
@@ -357,7 +346,7 @@ fn overview(t: Texts, gathered: &Gathered, portfolio: &Portfolio) -> Screen {
     rows.push(vec![button(t.msg("nmo-back"), Action::Open(Section::Nmo))]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -436,14 +425,9 @@ fn piece_line(t: Texts, index: usize, piece: Piece<'_>, today: NaiveDate) -> Str
 }
 
 /// A page of the records behind the items.
-async fn records_screen(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    page: u32,
-) -> Result<Screen, HandlerError> {
-    let gathered = gather(db, services, user_id).await?;
+async fn records_screen(turn: &Turn, page: u32) -> Result<Screen, HandlerError> {
+    let t = turn.t;
+    let gathered = gather(turn).await?;
     let pieces = all_pieces(&gathered);
     let back = vec![button(
         t.msg("portfolio-back"),
@@ -452,7 +436,7 @@ async fn records_screen(
     if pieces.is_empty() {
         return Ok(Screen {
             text: t.msg("portfolio-records-empty"),
-            keyboard: InlineKeyboardMarkup::new([back]),
+            keyboard: Keyboard::new([back]),
         });
     }
     let pages = pieces.len().div_ceil(PAGE);
@@ -492,7 +476,7 @@ async fn records_screen(
     rows.push(back);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -794,24 +778,20 @@ fn export(t: Texts, gathered: &Gathered, portfolio: &Portfolio, name: &str) -> P
 
 /// The PDF, sent under the screen: protected, the name inside the file
 /// only, gone from the chat with the session.
-async fn send_export(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> HandlerResult {
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId(user_id.private_chat());
-    if let Err(error) = bot
-        .send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
+async fn send_export(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let now = services.clock.now();
-    let gathered = gather(db, services, user_id).await?;
+    let gathered = gather(turn).await?;
     let portfolio = gathered.portfolio();
     // The register's name only for a confirmed account: an applicant who
     // typed someone's СНИЛС gets their own profile's name, or none.
@@ -832,16 +812,12 @@ async fn send_export(
         "portfolio-pdf-caption",
         [("date", Arg::Text(&t.date(gathered.today)))],
     );
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(pdf.bytes).file_name(t.msg("portfolio-pdf-file")),
-        )
-        .caption(caption)
-        .protect_content(true)
-        .await?;
-    let session = session_files::Session::Practitioner;
-    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    let file = OutgoingFile::new(t.msg("portfolio-pdf-file"), pdf.bytes).caption(caption);
+    let sent = ui.send_file(file).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        session_files::remember(db, user_id, sent, session, now).await?;
+    }
     Ok(())
 }
 
@@ -849,27 +825,19 @@ async fn send_export(
 
 /// A button of the section. The step-up gate let it through (the session
 /// is open); nothing here names an id.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: PortfolioAction,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: PortfolioAction) -> HandlerResult {
     match action {
         PortfolioAction::Open => {
-            screen::answer(&bot, &query).await?;
-            let screen = overview_screen(t, &db, &services, user_id).await?;
-            screen::replace(&bot, &query, screen).await
+            turn.ui.answer(&press).await?;
+            let screen = overview_screen(&turn).await?;
+            turn.ui.replace(&press, screen).await
         }
         PortfolioAction::Records(page) => {
-            screen::answer(&bot, &query).await?;
-            let screen = records_screen(t, &db, &services, user_id, page).await?;
-            screen::replace(&bot, &query, screen).await
+            turn.ui.answer(&press).await?;
+            let screen = records_screen(&turn, page).await?;
+            turn.ui.replace(&press, screen).await
         }
-        PortfolioAction::Export => send_export(&bot, &query, t, &db, &services, user_id).await,
+        PortfolioAction::Export => send_export(&turn, &press).await,
     }
 }
 

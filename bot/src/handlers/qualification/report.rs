@@ -64,18 +64,16 @@ use medcab_render::{
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
 
+use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::handlers::actions::Section;
 use crate::handlers::code_entry;
 use crate::handlers::records::conversation::{self, Conversation};
-use crate::handlers::records::{self, parse_id};
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::handlers::records::parse_id;
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Characters of an answer on one page of «👁 Прочитать отчёт»: a whole
 /// answer (3000) would fit Telegram's 4096, but reads better in halves.
@@ -306,7 +304,7 @@ fn yes_no(yes: bool) -> &'static str {
 
 // ---------------------------------------------------------------- screens
 
-fn back_to_card(t: Texts) -> InlineKeyboardButton {
+fn back_to_card(t: Texts) -> Button {
     button(t.msg("report-back"), Action::Report(ReportAction::Open))
 }
 
@@ -376,19 +374,21 @@ fn question_screen(
     rows.push(vec![back_to_card(t)]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
 /// The introduction (nothing said yet) or the summary card, under
 /// `heading` when there is news.
-pub async fn report_screen(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    heading: Option<String>,
-) -> Result<Screen, HandlerError> {
+pub async fn report_screen(turn: &Turn, heading: Option<String>) -> Result<Screen, HandlerError> {
+    let Turn {
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let answers = activity_report::answers(db, &services.vault, user_id).await?;
     let basis = basis(db, services, user_id).await?;
     let back = button(t.msg("nmo-back"), Action::Open(Section::Nmo));
@@ -401,7 +401,7 @@ pub async fn report_screen(
         text.push_str(&t.msg("report-intro"));
         return Ok(Screen {
             text,
-            keyboard: InlineKeyboardMarkup::new([
+            keyboard: Keyboard::new([
                 vec![button(
                     t.msg("report-start"),
                     Action::Report(ReportAction::Start),
@@ -491,7 +491,7 @@ pub async fn report_screen(
     rows.push(vec![back]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -554,7 +554,7 @@ fn view_screen(t: Texts, answers: &Answers, part: ReportPart, page: u32) -> Scre
     rows.push(vec![back_to_card(t)]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -652,76 +652,64 @@ fn period_dates(t: Texts, period: AccreditationPeriod) -> (String, String) {
 
 /// The PDF draft, under the screen. Not protected: it is made to be given
 /// to the employer; it leaves the chat with the session.
-async fn send_pdf(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> HandlerResult {
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId(user_id.private_chat());
-    if let Err(error) = bot
-        .send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
+async fn send_pdf(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let answers = activity_report::answers(db, &services.vault, user_id).await?;
     let (draft, period) = draft(t, db, services, user_id, &answers).await?;
     let pdf = render(draft).await?;
     let (from, until) = period_dates(t, period);
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(pdf.bytes).file_name(t.msg("report-pdf-file")),
-        )
-        .caption(t.msg_with(
-            "report-pdf-caption",
-            [("from", Arg::Text(&from)), ("until", Arg::Text(&until))],
-        ))
-        .await?;
-    let session = session_files::Session::Practitioner;
-    let now = services.clock.now();
-    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    let caption = t.msg_with(
+        "report-pdf-caption",
+        [("from", Arg::Text(&from)), ("until", Arg::Text(&until))],
+    );
+    let file = OutgoingFile::new(t.msg("report-pdf-file"), pdf.bytes)
+        .caption(caption)
+        .shareable();
+    let sent = ui.send_file(file).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        let now = services.clock.now();
+        session_files::remember(db, user_id, sent, session, now).await?;
+    }
     Ok(())
 }
 
 /// The question for `part`, its position kept (the draft first, then Redis).
-async fn ask(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    dialogue: &ChatDialogue,
-    user_id: UserId,
-    form: Form,
-    before: Option<String>,
-) -> Result<Screen, HandlerError> {
-    conversation::keep(db, services, dialogue, user_id, &form).await?;
-    let answers = activity_report::answers(db, &services.vault, user_id).await?;
-    Ok(question_screen(t, form.asking.0, &answers, before))
+async fn ask(turn: &Turn, form: Form, before: Option<String>) -> Result<Screen, HandlerError> {
+    let Turn {
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
+    conversation::keep(db, services, dialogue, *user, &form).await?;
+    let answers = activity_report::answers(db, &services.vault, *user).await?;
+    Ok(question_screen(*t, form.asking.0, &answers, before))
 }
 
 /// Leaves the question: the card is on screen.
-async fn leave(db: &PgPool, dialogue: &ChatDialogue, user_id: UserId) -> HandlerResult {
-    conversation::discard::<Form>(db, user_id).await?;
-    dialogue.exit().await?;
+async fn leave(turn: &Turn) -> HandlerResult {
+    conversation::discard::<Form>(&turn.db, turn.user).await?;
+    turn.dialogue.exit().await?;
     Ok(())
 }
 
 /// After a part was said: the next part with nothing said when going in
 /// order, else the card (with «all done» once nothing is left).
-async fn after_saved(
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    dialogue: &ChatDialogue,
-    user_id: UserId,
-    form: &Form,
-    done: String,
-) -> Result<Screen, HandlerError> {
-    let answers = activity_report::answers(db, &services.vault, user_id).await?;
+async fn after_saved(turn: &Turn, form: &Form, done: String) -> Result<Screen, HandlerError> {
+    let answers = activity_report::answers(&turn.db, &turn.services.vault, turn.user).await?;
     if form.in_order
         && let Some(next) = answers
             .open_after(form.asking.0)
@@ -731,15 +719,15 @@ async fn after_saved(
             asking: Asking(next),
             in_order: true,
         };
-        return ask(t, db, services, dialogue, user_id, form, Some(done)).await;
+        return ask(turn, form, Some(done)).await;
     }
-    leave(db, dialogue, user_id).await?;
+    leave(turn).await?;
     let heading = if answers.finished() {
-        format!("{done}\n{}", t.msg("report-all-done"))
+        format!("{done}\n{}", turn.t.msg("report-all-done"))
     } else {
         done
     };
-    report_screen(t, db, services, user_id, Some(heading)).await
+    report_screen(turn, Some(heading)).await
 }
 
 /// /cancel: leaves the question being asked (the answers stay: they are
@@ -755,32 +743,32 @@ pub async fn cancel_draft(
 // ---------------------------------------------------------------- buttons
 
 /// A button of the report. The step-up gate let it through.
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: ReportAction,
-    dialogue: ChatDialogue,
-    state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: ReportAction, state: State) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let now = services.clock.now();
+    // A button left from an earlier screen: it no longer means anything.
+    let outdated = || ui.answer_with(&press, t.msg("button-outdated"));
     match action {
         ReportAction::Open => {
-            screen::answer(&bot, &query).await?;
-            leave(&db, &dialogue, user_id).await?;
-            let screen = report_screen(t, &db, &services, user_id, None).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            leave(&turn).await?;
+            let screen = report_screen(&turn, None).await?;
+            ui.replace(&press, screen).await
         }
         ReportAction::Start | ReportAction::Ask(_) => {
-            if let Some(number) = in_review(&db, user_id).await? {
+            if let Some(number) = in_review(db, user_id).await? {
                 let text = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
-                return screen::answer_with(&bot, &query, text).await;
+                return ui.answer_with(&press, text).await;
             }
-            let answers = activity_report::answers(&db, &services.vault, user_id).await?;
+            let answers = activity_report::answers(db, &services.vault, user_id).await?;
             let form = match action {
                 ReportAction::Ask(part) => Form {
                     asking: Asking(part),
@@ -791,77 +779,72 @@ pub async fn press(
                     in_order: true,
                 },
             };
-            screen::answer(&bot, &query).await?;
-            let screen = ask(t, &db, &services, &dialogue, user_id, form, None).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = ask(&turn, form, None).await?;
+            ui.replace(&press, screen).await
         }
         ReportAction::Skip(part) => {
             // Only the part being asked is skipped: an old question's
             // button says nothing of the part now open.
-            let form = conversation::load::<Form>(&db, &services, user_id).await?;
+            let form = conversation::load::<Form>(db, services, user_id).await?;
             let asked = match state {
                 State::Report(asking) => Some(asking),
                 _ => form.as_ref().map(|form| form.asking),
             };
             let Some(form) = form.filter(|_| asked == Some(Asking(part))) else {
-                return records::outdated(&bot, &query, t).await;
+                return outdated().await;
             };
-            let saved = activity_report::save(
-                &db,
-                &services.vault,
-                user_id,
-                part,
-                &PartState::Skipped,
-                now,
-            )
-            .await;
+            let saved =
+                activity_report::save(db, &services.vault, user_id, part, &PartState::Skipped, now)
+                    .await;
             match saved {
                 Ok(()) => {}
                 // A required part has no such button: forged.
                 Err(ReportError::NotOptional) => {
-                    return records::outdated(&bot, &query, t).await;
+                    return outdated().await;
                 }
                 Err(ReportError::InReview { number }) => {
-                    leave(&db, &dialogue, user_id).await?;
+                    leave(&turn).await?;
                     let text = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
-                    return screen::answer_with(&bot, &query, text).await;
+                    return ui.answer_with(&press, text).await;
                 }
                 Err(error) => return Err(error.into()),
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let done = t.msg("report-skipped");
-            let screen = after_saved(t, &db, &services, &dialogue, user_id, &form, done).await?;
-            screen::replace(&bot, &query, screen).await
+            let screen = after_saved(&turn, &form, done).await?;
+            ui.replace(&press, screen).await
         }
         ReportAction::View(part, page) => {
-            screen::answer(&bot, &query).await?;
-            let answers = activity_report::answers(&db, &services.vault, user_id).await?;
-            screen::replace(&bot, &query, view_screen(t, &answers, part, page)).await
+            ui.answer(&press).await?;
+            let answers = activity_report::answers(db, &services.vault, user_id).await?;
+            ui.replace(&press, view_screen(t, &answers, part, page))
+                .await
         }
-        ReportAction::Pdf => send_pdf(&bot, &query, t, &db, &services, user_id).await,
+        ReportAction::Pdf => send_pdf(&turn, &press).await,
         ReportAction::Mode(agreed) => {
             let agreement = if agreed {
                 ReportAgreement::Agreed
             } else {
                 ReportAgreement::NotAgreed
             };
-            match activity_report::set_agreement(&db, user_id, agreement, now).await {
+            match activity_report::set_agreement(db, user_id, agreement, now).await {
                 Ok(()) => {}
                 Err(ReportError::InReview { number }) => {
                     let text = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
-                    return screen::answer_with(&bot, &query, text).await;
+                    return ui.answer_with(&press, text).await;
                 }
                 Err(error) => return Err(error.into()),
             }
-            screen::answer_with(&bot, &query, t.msg("report-mode-saved")).await?;
-            let screen = report_screen(t, &db, &services, user_id, None).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer_with(&press, t.msg("report-mode-saved")).await?;
+            let screen = report_screen(&turn, None).await?;
+            ui.replace(&press, screen).await
         }
         ReportAction::Submit => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let screen = Screen {
                 text: t.msg("report-submit-ask"),
-                keyboard: InlineKeyboardMarkup::new([
+                keyboard: Keyboard::new([
                     vec![button(
                         t.msg("report-submit-confirm"),
                         Action::Report(ReportAction::ConfirmSubmit),
@@ -869,10 +852,10 @@ pub async fn press(
                     vec![back_to_card(t)],
                 ]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         ReportAction::ConfirmSubmit => {
-            let heading = match activity_report::submit(&db, &services.vault, user_id, now).await {
+            let heading = match activity_report::submit(db, &services.vault, user_id, now).await {
                 Ok(app) => t.msg_with("report-submitted", [("number", Arg::Text(&app.number))]),
                 Err(ReportError::InReview { number }) => {
                     t.msg_with("report-in-review", [("number", Arg::Text(&number))])
@@ -892,9 +875,9 @@ pub async fn press(
                 }
                 Err(error) => return Err(error.into()),
             };
-            screen::answer(&bot, &query).await?;
-            let screen = report_screen(t, &db, &services, user_id, Some(heading)).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = report_screen(&turn, Some(heading)).await?;
+            ui.replace(&press, screen).await
         }
     }
 }
@@ -902,17 +885,8 @@ pub async fn press(
 // ---------------------------------------------------------------- messages
 
 /// A message while a part is asked: its answer.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    asking: Asking,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    let form = conversation::load::<Form>(&db, &services, user_id)
+pub async fn receive(turn: Turn, said: Said, asking: Asking) -> HandlerResult {
+    let form = conversation::load::<Form>(&turn.db, &turn.services, turn.user)
         .await?
         .filter(|form| form.asking == asking)
         // The position is what the chat shows; a missing draft (a flush
@@ -921,53 +895,44 @@ pub async fn receive(
             asking,
             in_order: true,
         });
-    answer(bot, msg, dialogue, form, t, db, services).await
+    answer(turn, said, form).await
 }
 
 /// The answer to the draft's part after a lost position.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    conversation::restore(&dialogue, &form).await?;
-    answer(bot, msg, dialogue, form, t, db, services).await
+pub async fn resume(turn: Turn, said: Said, form: Form) -> HandlerResult {
+    conversation::restore(&turn.dialogue, &form).await?;
+    answer(turn, said, form).await
 }
 
-async fn answer(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let chat_id = msg.chat.id;
-    let user_id = chat_id.stored()?;
+async fn answer(turn: Turn, said: Said, form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let part = form.asking.0;
-    let answers = activity_report::answers(&db, &services.vault, user_id).await?;
-    let Some(text) = msg.text() else {
+    let answers = activity_report::answers(db, &services.vault, user_id).await?;
+    let Some(text) = said.text() else {
         let hint = Some(t.msg("report-use-text"));
-        return screen::show(&bot, chat_id, question_screen(t, part, &answers, hint)).await;
+        return ui.show(question_screen(t, part, &answers, hint)).await;
     };
     let answer = match Answer::parse(text) {
         Ok(answer) => answer,
         Err(problem) => {
             if let AnswerProblem::PatientData(_) = problem {
                 // A patient's data does not stay in the chat either.
-                code_entry::forget_message(&bot, &msg).await;
+                code_entry::forget(ui, &said).await;
             }
             let reason = Some(problem_text(t, part, &problem));
-            return screen::show(&bot, chat_id, question_screen(t, part, &answers, reason)).await;
+            return ui.show(question_screen(t, part, &answers, reason)).await;
         }
     };
     let saved = activity_report::save(
-        &db,
+        db,
         &services.vault,
         user_id,
         part,
@@ -976,15 +941,15 @@ async fn answer(
     )
     .await;
     if let Err(ReportError::InReview { number }) = saved {
-        leave(&db, &dialogue, user_id).await?;
+        leave(&turn).await?;
         let heading = t.msg_with("report-in-review", [("number", Arg::Text(&number))]);
-        let screen = report_screen(t, &db, &services, user_id, Some(heading)).await?;
-        return screen::show(&bot, chat_id, screen).await;
+        let screen = report_screen(&turn, Some(heading)).await?;
+        return ui.show(screen).await;
     }
     saved?;
     let done = t.msg("report-saved");
-    let screen = after_saved(t, &db, &services, &dialogue, user_id, &form, done).await?;
-    screen::show(&bot, chat_id, screen).await
+    let screen = after_saved(&turn, &form, done).await?;
+    ui.show(screen).await
 }
 
 /// The report's parts for an operator's card, each cut so that all of them

@@ -20,11 +20,10 @@ use medcab_core::drafts::{self, Kind as DraftKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use crate::handlers::{ChatDialogue, HandlerError, HandlerResult, State};
+use crate::chat::Said;
+use crate::handlers::{ChatDialogue, HandlerError, HandlerResult, State, Turn};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// The draft of one conversation.
 pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -38,8 +37,8 @@ pub trait Conversation: Clone + Serialize + DeserializeOwned + Send + Sync + 'st
 
     /// Whether this message may be an answer at all (a text, by default;
     /// a document also takes a file).
-    fn takes(msg: &Message) -> bool {
-        msg.text().is_some()
+    fn takes(said: &Said) -> bool {
+        said.text().is_some()
     }
 }
 
@@ -131,24 +130,20 @@ pub async fn cancel<C: Conversation>(
 /// take the message as the answer to its question. A command is never an
 /// answer. The step-up gate stands before this in the route table, so the
 /// session is open.
-pub async fn unfinished<C: Conversation>(
-    msg: Message,
-    state: State,
-    db: PgPool,
-    services: Services,
-) -> Option<C> {
+pub async fn unfinished<C: Conversation>(turn: Turn, said: Said, state: State) -> Option<C> {
     if state != State::Idle
-        || msg.text().is_some_and(|text| text.starts_with('/'))
-        || !C::takes(&msg)
+        || said.text().is_some_and(|text| text.starts_with('/'))
+        || !C::takes(&said)
     {
         return None;
     }
-    let user_id = msg.chat.id.stored().ok()?;
+    // The account, not the chat: on Max the two are different numbers.
+    let (db, services, user_id) = (&turn.db, &turn.services, turn.user);
     let found = async {
-        if newest(&db, user_id).await? != Some(C::KIND) {
+        if newest(db, user_id).await? != Some(C::KIND) {
             return Ok(None);
         }
-        let draft = load::<C>(&db, &services, user_id).await?;
+        let draft = load::<C>(db, services, user_id).await?;
         Ok::<_, HandlerError>(draft.filter(|draft| draft.position().is_some()))
     };
     found.await.unwrap_or_else(|error| {

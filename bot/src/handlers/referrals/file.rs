@@ -132,11 +132,6 @@ fn rejection_text(t: Texts, rejection: FileRejection) -> String {
     }
 }
 
-/// Whether a message carries a file (a document or a photo).
-pub fn carries_file(msg: &Message) -> bool {
-    msg.document().is_some() || msg.photo().is_some()
-}
-
 /// Takes the file of `msg` for `owner`'s draft: the attached file, or why
 /// it was refused, in words. The message leaves the chat either way.
 pub async fn take(

@@ -53,9 +53,9 @@ use medcab_core::referrals::{
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{RefAction, care_name, file, parse_page, problem_text, urgency_name};
+use crate::chat::{Button, Keyboard};
 use crate::handlers::records;
 use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::screen::{self, Screen, button};
@@ -155,8 +155,8 @@ impl Conversation for Form {
     }
 
     /// A file is an answer too (at the summary card).
-    fn takes(msg: &Message) -> bool {
-        msg.text().is_some() || file::carries_file(msg)
+    fn takes(said: &crate::chat::Said) -> bool {
+        said.text().is_some() || said.has_file()
     }
 }
 
@@ -288,7 +288,7 @@ fn act(action: FormAction) -> Action {
     Action::Ref(RefAction::Form(action))
 }
 
-fn back(t: Texts) -> InlineKeyboardButton {
+fn back(t: Texts) -> Button {
     button(t.msg("ref-back-to-section"), Action::Ref(RefAction::Menu))
 }
 
@@ -365,7 +365,7 @@ async fn question(
     rows.push(vec![back(t)]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -385,7 +385,7 @@ async fn results(
         Err(problem) => {
             return Ok(Screen {
                 text: format!("{}\n\n{again}", query_problem(t, problem)),
-                keyboard: InlineKeyboardMarkup::new([[back(t)]]),
+                keyboard: Keyboard::new([[back(t)]]),
             });
         }
     };
@@ -397,7 +397,7 @@ async fn results(
                     Err(search::SearchError::NotConfirmed) => {
                         return Ok(Screen {
                             text: t.msg("ref-sender-not-confirmed"),
-                            keyboard: InlineKeyboardMarkup::new([[back(t)]]),
+                            keyboard: Keyboard::new([[back(t)]]),
                         });
                     }
                     other => other?,
@@ -442,7 +442,7 @@ async fn results(
     };
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -530,7 +530,7 @@ fn summary(t: Texts, form: &Form, attached: file::OnDraft, max_bytes: usize) -> 
             button(t.msg("ref-attach"), act(FormAction::Attach))
         }
     };
-    let keyboard = InlineKeyboardMarkup::new([
+    let keyboard = Keyboard::new([
         vec![button(t.msg("ref-send"), act(FormAction::Send))],
         vec![file_button],
         vec![button(t.msg("ref-discard"), act(FormAction::Discard))],
@@ -569,11 +569,11 @@ pub async fn press(
             if !accounts::is_confirmed(&db, user_id).await? {
                 let screen = Screen {
                     text: t.msg("ref-sender-not-confirmed"),
-                    keyboard: InlineKeyboardMarkup::new([[back(t)]]),
+                    keyboard: Keyboard::new([[back(t)]]),
                 };
                 return screen::replace(&bot, &query, screen).await;
             }
-            let keyboard = InlineKeyboardMarkup::new([
+            let keyboard = Keyboard::new([
                 vec![
                     button(
                         t.msg("ref-to-practitioner"),
@@ -716,7 +716,7 @@ pub async fn press(
                             ("until", Arg::Text(&t.date_time(referral.expires_at))),
                         ],
                     );
-                    let keyboard = InlineKeyboardMarkup::new([
+                    let keyboard = Keyboard::new([
                         vec![button(
                             t.msg("ref-outgoing"),
                             Action::Ref(RefAction::Outgoing(0)),
@@ -763,7 +763,7 @@ pub async fn press(
             screen::answer(&bot, &query).await?;
             // The summary's position takes the file (put back after a flush).
             conversation::restore(&dialogue, &form).await?;
-            let keyboard = InlineKeyboardMarkup::new([[button(
+            let keyboard = Keyboard::new([[button(
                 t.msg("ref-back-to-summary"),
                 act(FormAction::Summary),
             )]]);

@@ -38,11 +38,11 @@ use medcab_core::referrals::{
 };
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::records;
 use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::chat::{Button, Keyboard};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 use crate::user_ids::StoredId;
@@ -208,7 +208,7 @@ pub async fn section_screen(
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Ok(Screen {
         text: t.msg_with("ref-section", [("total", Arg::Number(incoming.total))]),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -220,7 +220,7 @@ pub(super) fn list_screen(
     page: &Page,
     incoming: bool,
     wrap: fn(RefAction) -> Action,
-    back: InlineKeyboardButton,
+    back: Button,
 ) -> Screen {
     let title = if incoming {
         "ref-incoming-title"
@@ -274,7 +274,7 @@ pub(super) fn list_screen(
     rows.push(vec![back]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -298,7 +298,7 @@ pub(super) fn card_screen(
     t: Texts,
     card: &Card,
     wrap: fn(RefAction) -> Action,
-    back: InlineKeyboardButton,
+    back: Button,
 ) -> Screen {
     let referral = &card.referral;
     let to_organisation = matches!(referral.receiver, referrals::Receiver::Organisation { .. });
@@ -371,7 +371,7 @@ pub(super) fn card_screen(
     rows.push(vec![back]);
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -379,11 +379,11 @@ fn practitioner(action: RefAction) -> Action {
     Action::Ref(action)
 }
 
-fn back_to_section(t: Texts) -> InlineKeyboardButton {
+fn back_to_section(t: Texts) -> Button {
     button(t.msg("ref-back-to-section"), Action::Ref(RefAction::Menu))
 }
 
-fn back_to_list(t: Texts, side: Side) -> InlineKeyboardButton {
+fn back_to_list(t: Texts, side: Side) -> Button {
     match side {
         Side::Sender => button(
             t.msg("ref-back-to-outgoing"),
@@ -448,7 +448,7 @@ pub async fn press(
             Ok(referral) => {
                 screen::answer(&bot, &query).await?;
                 let text = t.msg_with("ref-accepted", [("number", Arg::Text(&referral.number))]);
-                let keyboard = InlineKeyboardMarkup::new([[back_to_list(t, Side::Receiver)]]);
+                let keyboard = Keyboard::new([[back_to_list(t, Side::Receiver)]]);
                 screen::replace(&bot, &query, Screen { text, keyboard }).await
             }
             Err(error) => refused(&bot, &query, t, &db, id, error, now).await,
@@ -461,7 +461,7 @@ pub async fn press(
                     dialogue
                         .update(State::Referral(Question::DeclineReason { referral: id }))
                         .await?;
-                    let keyboard = InlineKeyboardMarkup::new([[button(
+                    let keyboard = Keyboard::new([[button(
                         t.msg("ref-decline-keep"),
                         Action::Ref(RefAction::Open(id)),
                     )]]);
@@ -483,7 +483,7 @@ pub async fn press(
                     "ref-cancel-ask",
                     [("number", Arg::Text(&card.referral.number))],
                 );
-                let keyboard = InlineKeyboardMarkup::new([[
+                let keyboard = Keyboard::new([[
                     button(
                         t.msg("ref-cancel-confirm"),
                         Action::Ref(RefAction::ConfirmCancel(id)),
@@ -502,7 +502,7 @@ pub async fn press(
                     screen::answer(&bot, &query).await?;
                     let text =
                         t.msg_with("ref-cancelled", [("number", Arg::Text(&referral.number))]);
-                    let keyboard = InlineKeyboardMarkup::new([[back_to_list(t, Side::Sender)]]);
+                    let keyboard = Keyboard::new([[back_to_list(t, Side::Sender)]]);
                     screen::replace(&bot, &query, Screen { text, keyboard }).await
                 }
                 Err(error) => refused(&bot, &query, t, &db, id, error, now).await,
@@ -602,7 +602,7 @@ async fn decline_with(
     match referrals::decline(db, &services.vault, &viewer, id, &reason, now).await {
         Ok(referral) => {
             let text = t.msg_with("ref-declined", [("number", Arg::Text(&referral.number))]);
-            let keyboard = InlineKeyboardMarkup::new([[back_to_list(t, Side::Receiver)]]);
+            let keyboard = Keyboard::new([[back_to_list(t, Side::Receiver)]]);
             screen::show(bot, msg.chat.id, Screen { text, keyboard }).await
         }
         Err(ReferralError::NotYours) => {

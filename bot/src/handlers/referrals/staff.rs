@@ -20,11 +20,11 @@ use medcab_core::UserId;
 use medcab_core::history::Entity;
 use medcab_core::referrals::{self, Folder, Reason, ReferralError, Side, Status, Viewer};
 use sqlx::PgPool;
-use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{RefAction, card_screen, list_screen, problem_text};
+use crate::chat::{Button, Keyboard};
 use crate::handlers::commands::Command;
 use crate::handlers::records;
 use crate::handlers::screen::{self, Screen, button};
@@ -35,22 +35,22 @@ use crate::startup::Services;
 
 /// The operators' routes: the command, the typed reason, the buttons.
 pub fn routes() -> UpdateHandler<HandlerError> {
-    let commands = teloxide::filter_command::<Command, _>()
-        .branch(dptree::case![Command::Referrals].endpoint(command));
+    let commands =
+        crate::handlers::command().branch(dptree::case![Command::Referrals].endpoint(command));
     let notes = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
         .branch(dptree::case![State::ReferralNote { referral }].endpoint(receive_reason));
-    let actions = dptree::filter_map(Action::from_update)
+    let actions = dptree::filter_map(Action::from_press)
         .branch(dptree::case![Action::OrgRef(action)].endpoint(press));
     dptree::entry()
-        .branch(Update::filter_message().branch(commands).branch(notes))
-        .branch(Update::filter_callback_query().branch(actions))
+        .branch(crate::handlers::said().branch(commands).branch(notes))
+        .branch(crate::handlers::pressed().branch(actions))
 }
 
 fn staff(action: RefAction) -> Action {
     Action::OrgRef(action)
 }
 
-fn back_to_list(t: Texts) -> InlineKeyboardButton {
+fn back_to_list(t: Texts) -> Button {
     button(t.msg("ref-back-to-incoming"), staff(RefAction::Incoming(0)))
 }
 
@@ -64,7 +64,7 @@ async fn inbox(
     let Some(ogrn) = referrals::organisations::of_operator(db, operator).await? else {
         return Ok(Screen {
             text: t.msg("ref-staff-unbound"),
-            keyboard: InlineKeyboardMarkup::default(),
+            keyboard: Keyboard::default(),
         });
     };
     let listed = referrals::list(db, &Folder::Organisation(ogrn), page).await?;
@@ -137,7 +137,7 @@ pub async fn press(
             Ok(referral) => {
                 screen::answer(&bot, &query).await?;
                 let text = t.msg_with("ref-accepted", [("number", Arg::Text(&referral.number))]);
-                let keyboard = InlineKeyboardMarkup::new([[back_to_list(t)]]);
+                let keyboard = Keyboard::new([[back_to_list(t)]]);
                 screen::replace(&bot, &query, Screen { text, keyboard }).await
             }
             Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
@@ -156,7 +156,7 @@ pub async fn press(
                     "ref-ask-decline",
                     [("number", Arg::Text(&card.referral.number))],
                 );
-                let keyboard = InlineKeyboardMarkup::new([[button(
+                let keyboard = Keyboard::new([[button(
                     t.msg("ref-decline-keep"),
                     staff(RefAction::Open(id)),
                 )]]);
@@ -229,7 +229,7 @@ pub async fn receive_reason(
     match referrals::decline(&db, &services.vault, &viewer, referral, &reason, now).await {
         Ok(declined) => {
             let text = t.msg_with("ref-declined", [("number", Arg::Text(&declined.number))]);
-            let keyboard = InlineKeyboardMarkup::new([[back_to_list(t)]]);
+            let keyboard = Keyboard::new([[back_to_list(t)]]);
             screen::show(&bot, msg.chat.id, Screen { text, keyboard }).await
         }
         Err(ReferralError::NotYours) => {

@@ -39,9 +39,9 @@ use medcab_core::schedule::{EditError, NewSlot, SlotKind, SpanProblem, TypedEnd,
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::InlineKeyboardMarkup;
 
 use super::{SchedAction, act, day_screen, schedule_zone, slot_with_day};
+use crate::chat::Keyboard;
 use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
@@ -95,7 +95,7 @@ impl Form {
 pub fn add_screen(t: Texts) -> Screen {
     Screen {
         text: t.msg("schedule-add-title"),
-        keyboard: InlineKeyboardMarkup::new([
+        keyboard: Keyboard::new([
             vec![
                 button(
                     t.msg("schedule-add-appointment"),
@@ -138,7 +138,7 @@ pub fn kinds_screen(t: Texts, shift: bool) -> Screen {
             "schedule-add-kind",
             [("shift", Arg::Text(if shift { "yes" } else { "no" }))],
         ),
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     }
 }
 
@@ -155,7 +155,7 @@ fn question_screen(t: Texts, form: &Form, before: Option<String>) -> Screen {
     };
     Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new([[button(
+        keyboard: Keyboard::new([[button(
             t.msg("schedule-give-up"),
             Action::Open(crate::handlers::actions::Section::Schedule),
         )]]),

@@ -23,9 +23,10 @@ use medcab_core::schedule::{calendar, feed, rules, store};
 use medcab_core::session_files;
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InlineKeyboardMarkup, InputFile, ParseMode};
+use teloxide::types::{ChatAction, InputFile, ParseMode};
 
 use super::{Period, SchedAction, act, event_words, schedule_zone};
+use crate::chat::Keyboard;
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, HandlerError, HandlerResult};
 use crate::i18n::{Arg, Texts};
@@ -141,7 +142,7 @@ pub async fn feed_screen(
     )]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 

@@ -45,8 +45,8 @@ use medcab_core::schedule::calendar::EventWords;
 use medcab_core::schedule::{SlotKind, rules, store};
 use sqlx::PgPool;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+use crate::chat::{Button, Keyboard};
 use crate::handlers::records::{self, parse_id, versions_text};
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult};
@@ -379,12 +379,7 @@ fn paged(lines: &[String], page: u8) -> (String, usize, usize) {
     (shown, index, pages)
 }
 
-fn page_row(
-    t: Texts,
-    index: usize,
-    pages: usize,
-    make: impl Fn(u8) -> SchedAction,
-) -> Vec<InlineKeyboardButton> {
+fn page_row(t: Texts, index: usize, pages: usize, make: impl Fn(u8) -> SchedAction) -> Vec<Button> {
     let mut row = Vec::new();
     let page = |i: usize| u8::try_from(i).unwrap_or(u8::MAX);
     if index > 0 {
@@ -480,7 +475,7 @@ pub async fn day_screen(
         [("offset", Arg::Text(&offset_text(zone, now)))],
     ));
 
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
+    let mut rows: Vec<Vec<Button>> = Vec::new();
     let numbered: Vec<_> = slots
         .iter()
         .enumerate()
@@ -535,7 +530,7 @@ pub async fn day_screen(
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -610,7 +605,7 @@ pub async fn week_screen(
             button(day_button_text(t, date), act(SchedAction::Day(date, 0)))
         })
         .collect();
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = days.chunks(4).map(<[_]>::to_vec).collect();
+    let mut rows: Vec<Vec<Button>> = days.chunks(4).map(<[_]>::to_vec).collect();
     let paging = page_row(t, index, pages, |page| SchedAction::Week(monday, page));
     if !paging.is_empty() {
         rows.push(paging);
@@ -644,7 +639,7 @@ pub async fn week_screen(
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Ok(Screen {
         text,
-        keyboard: InlineKeyboardMarkup::new(rows),
+        keyboard: Keyboard::new(rows),
     })
 }
 
@@ -682,7 +677,7 @@ fn card_screen(t: Texts, slot: &store::Slot, heading: Option<String>) -> Screen 
             ("origin", Arg::Text(origin)),
         ],
     ));
-    let keyboard = InlineKeyboardMarkup::new([
+    let keyboard = Keyboard::new([
         vec![
             button(t.msg("schedule-move"), act(SchedAction::Move(slot.id))),
             button(t.msg("schedule-cancel"), act(SchedAction::Cancel(slot.id))),
@@ -765,7 +760,7 @@ pub async fn press(
             };
             let screen = Screen {
                 text: versions_text(t, Entity::ScheduleSlot, &versions),
-                keyboard: InlineKeyboardMarkup::new([[button(t.msg("schedule-back"), back)]]),
+                keyboard: Keyboard::new([[button(t.msg("schedule-back"), back)]]),
             };
             screen::replace(&bot, &query, screen).await
         }
@@ -779,7 +774,7 @@ pub async fn press(
                     "schedule-cancel-ask",
                     [("slot", Arg::Rendered(&slot_with_day(t, &slot)))],
                 ),
-                keyboard: InlineKeyboardMarkup::new([[
+                keyboard: Keyboard::new([[
                     button(
                         t.msg("schedule-cancel-yes"),
                         act(SchedAction::CancelConfirmed(id)),
