@@ -39,7 +39,8 @@ use medcab_core::crypto::Vault;
 use medcab_core::notices::{self, feed};
 use medcab_core::session_files::{Session, Shown};
 use medcab_core::{
-    Clock, inspections, reminders, retention, second_factor, session_files, telegram_users,
+    Clock, inspections, operator_factors, reminders, retention, second_factor, session_files,
+    telegram_users,
 };
 use reqwest::Url;
 use sqlx::PgPool;
@@ -298,7 +299,8 @@ async fn expire_referrals(db: &PgPool, vault: &Vault, now: DateTime<Utc>) -> any
     }
 }
 
-/// Withdraws the QR codes left unused past their lifetime, batch by batch.
+/// Withdraws the QR codes (practitioners' and operators') left unused past
+/// their lifetime, batch by batch.
 /// The secrets are replaced first (committed): a message that cannot be
 /// deleted (the chat blocked the bot) shows a code that no longer works.
 async fn withdraw_qr_codes(
@@ -307,9 +309,15 @@ async fn withdraw_qr_codes(
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut total = 0;
+    let mut operators_done = false;
     loop {
-        let stale =
-            second_factor::withdraw_stale_enrolments(db, &enrolments.vault, now, QR_BATCH).await?;
+        // Practitioners' codes first, then operators' (another table).
+        let stale = if operators_done {
+            second_factor::withdraw_stale_enrolments(db, &enrolments.vault, now, QR_BATCH).await?
+        } else {
+            operator_factors::withdraw_stale_enrolments(db, &enrolments.vault, now, QR_BATCH)
+                .await?
+        };
         total += stale.len();
         for (chat, message) in &stale {
             let Ok(message) = i32::try_from(*message) else {
@@ -324,7 +332,10 @@ async fn withdraw_qr_codes(
             }
         }
         if i64::try_from(stale.len()).unwrap_or(i64::MAX) < QR_BATCH {
-            return Ok(total);
+            if operators_done {
+                return Ok(total);
+            }
+            operators_done = true;
         }
     }
 }

@@ -344,14 +344,69 @@ pub async fn code_asked_for(
     Ok(asked)
 }
 
-/// Remembers the message with the QR code being enrolled; returns the one
-/// it replaces (to be deleted: one copy of a secret in a chat).
+/// Remembers the message with the QR code being enrolled, sent at `now`;
+/// returns the one it replaces (to be deleted: one copy of a secret in a
+/// chat).
 pub async fn remember_enrolment_message(
     db: &PgPool,
     user_id: UserId,
     message_id: i64,
+    now: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    swap_enrolment_message(db, user_id, Some(message_id)).await
+    swap_enrolment_message(db, user_id, Some((message_id, now))).await
+}
+
+/// Withdraws up to `batch` operators' QR codes sent more than
+/// [`second_factor::enrolment_lifetime`] before `now` and not used, as
+/// [`second_factor::withdraw_stale_enrolments`] does a practitioner's:
+/// the pending secret is replaced, so the old code no longer enrols even
+/// if its message stays. Returns (operator, message) to delete.
+pub async fn withdraw_stale_enrolments(
+    db: &PgPool,
+    vault: &Vault,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // SKIP LOCKED: an enrolment being completed now is left alone.
+    let stale = sqlx::query!(
+        r#"
+        SELECT telegram_user_id AS "operator: UserId", enrolment_message_id AS "message_id!"
+        FROM operator_factors
+        WHERE enrolled_at IS NULL AND enrolment_message_id IS NOT NULL
+          AND enrolment_sent_at < $1
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        "#,
+        now - second_factor::enrolment_lifetime(),
+        batch,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &stale {
+        let secret = TotpSecret::generate();
+        sqlx::query!(
+            r#"
+            UPDATE operator_factors
+            SET secret = $2, last_accepted_step = NULL,
+                enrolment_message_id = NULL, enrolment_sent_at = NULL
+            WHERE telegram_user_id = $1
+            "#,
+            row.operator.get(),
+            vault.seal(
+                SECRET_FIELD,
+                &RowKey::id(row.operator.get()),
+                secret.as_bytes()
+            ),
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(stale
+        .into_iter()
+        .map(|row| (row.operator, row.message_id))
+        .collect())
 }
 
 /// The message that showed the secret, now to be deleted; forgotten here.
@@ -365,7 +420,7 @@ pub async fn take_enrolment_message(
 async fn swap_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-    new: Option<i64>,
+    new: Option<(i64, DateTime<Utc>)>,
 ) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let previous = sqlx::query_scalar!(
@@ -376,9 +431,13 @@ async fn swap_enrolment_message(
     .await?
     .flatten();
     sqlx::query!(
-        "UPDATE operator_factors SET enrolment_message_id = $2 WHERE telegram_user_id = $1",
+        r#"
+        UPDATE operator_factors SET enrolment_message_id = $2, enrolment_sent_at = $3
+        WHERE telegram_user_id = $1
+        "#,
         user_id.get(),
-        new,
+        new.map(|(message, _)| message),
+        new.map(|(_, sent_at)| sent_at),
     )
     .execute(&mut *tx)
     .await?;

@@ -390,3 +390,44 @@ async fn only_operators_see_the_staff_commands_in_their_menu(mut app: TestApp) {
     assert_eq!(boris.send("/review").await.body(), STAFF_ONLY);
     assert_eq!(menu_of(&app, boris.user_id()).await, practitioner);
 }
+
+#[medcab_e2e::test]
+async fn an_operators_qr_code_unused_for_a_day_is_withdrawn_and_a_fresh_one_given(app: TestApp) {
+    let olga = app.user("Ольга", "ru").await;
+    app.grant_operator(olga.user_id()).await;
+    let qr = olga.send("/review").await;
+    assert!(qr.photo.is_some(), "a QR code: {qr:?}");
+    let old_code = app.staff_code(olga.user_id()).await;
+
+    // Within the day: nothing happens.
+    app.clock.advance(Duration::hours(23));
+    assert_eq!(app.scheduler_tick().await.withdrawn_qr, 0);
+    assert!(!olga.chat().await.message(qr.message_id).unwrap().deleted);
+
+    // Past it: the QR message goes and its secret no longer enrols.
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(app.scheduler_tick().await.withdrawn_qr, 1);
+    olga.wait_for(|chat| chat.message(qr.message_id).is_some_and(|m| m.deleted))
+        .await;
+    let stale =
+        medcab_core::operator_factors::secret_for_tests(&app.db, &app.vault, olga.user_id())
+            .await
+            .unwrap();
+    assert_ne!(
+        stale.code_at(app.clock.now().timestamp()),
+        old_code,
+        "the pending secret is new"
+    );
+    assert_eq!(app.scheduler_tick().await.withdrawn_qr, 0, "only once");
+
+    // She comes back: a fresh QR code, and its code enrols her.
+    let again = olga.send("/review").await;
+    assert!(again.photo.is_some() && again.message_id != qr.message_id);
+    let code = app.staff_code(olga.user_id()).await;
+    olga.send(&code).await;
+    olga.wait_for(|chat| {
+        chat.bot_messages()
+            .any(|m| m.html.as_deref() == Some(ru("staff-factor-enrolled").as_str()))
+    })
+    .await;
+}

@@ -243,9 +243,13 @@ async fn send_qr(
         .parse_mode(ParseMode::Html)
         .protect_content(true)
         .await?;
-    if let Some(previous) =
-        operator_factors::remember_enrolment_message(db, chat_id.stored()?, i64::from(sent.id.0))
-            .await?
+    if let Some(previous) = operator_factors::remember_enrolment_message(
+        db,
+        chat_id.stored()?,
+        i64::from(sent.id.0),
+        services.clock.now(),
+    )
+    .await?
     {
         screen::delete_stored(bot, chat_id, previous).await;
     }
