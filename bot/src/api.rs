@@ -31,6 +31,7 @@ use medcab_core::api_clients::{self, Client};
 use medcab_core::crypto::Vault;
 use medcab_core::domain::Snils;
 use medcab_core::login_confirmations::{self, Challenge, Created, LoginAttempt};
+use medcab_core::security_events::{self, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
@@ -147,16 +148,39 @@ async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let now = api.clock.now();
     let Some(presented) = bearer(&headers) else {
+        record_refusal(&api, Kind::ApiUnauthorized, json!({ "key": "missing" })).await;
         return ApiError::unauthorized().into_response();
     };
-    match api_clients::authenticate(&api.db, presented, api.clock.now()).await {
+    match api_clients::authenticate(&api.db, presented, now).await {
         Ok(Some(client)) => {
             request.extensions_mut().insert(client);
             next.run(request).await
         }
-        Ok(None) => ApiError::unauthorized().into_response(),
+        Ok(None) => {
+            let details = match api_clients::refused_key(&api.db, presented, now).await {
+                Ok(Some((client, why))) => json!({ "key": why, "client": client }),
+                Ok(None) => json!({ "key": "unknown" }),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot tell whose API key was refused");
+                    json!({ "key": "unknown" })
+                }
+            };
+            record_refusal(&api, Kind::ApiUnauthorized, details).await;
+            ApiError::unauthorized().into_response()
+        }
         Err(error) => ApiError::internal(error).into_response(),
+    }
+}
+
+/// A refusal in the security log (capped per hour, `security_events`).
+/// Best effort: the answer does not wait on the log being writable.
+async fn record_refusal(api: &Api, kind: Kind, details: serde_json::Value) {
+    let recorded =
+        security_events::record_unattributed(&api.db, kind, details, api.clock.now()).await;
+    if let Err(error) = recorded {
+        tracing::warn!(%error, kind = kind.as_str(), "cannot record an API refusal");
     }
 }
 
@@ -170,6 +194,8 @@ async fn rate_limit(
         Verdict::Allowed => next.run(request).await,
         Verdict::Limited { retry_after } => {
             tracing::warn!(client = %client.name, "an API client is over its rate");
+            let details = json!({ "client": client.name });
+            record_refusal(&api, Kind::ApiRateLimited, details).await;
             let mut response = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
@@ -307,6 +333,16 @@ async fn create_confirmation(
         // The pending one stays: replacing it would let a flood of
         // requests keep the practitioner's phone ringing.
         Created::AlreadyPending => {
+            let mut conn = api.db.acquire().await.map_err(ApiError::internal)?;
+            security_events::record(
+                &mut conn,
+                user_id,
+                Kind::LoginPendingRefused,
+                json!({ "client": client.name }),
+                api.clock.now(),
+            )
+            .await
+            .map_err(ApiError::internal)?;
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "pending_exists",

@@ -175,6 +175,33 @@ pub async fn revoke(db: &PgPool, name: &str, now: DateTime<Utc>) -> Result<Revok
     })
 }
 
+/// Why a presented key that [`authenticate`] refused was refused, for the
+/// security log: the client it belonged to when it is a revoked or expired
+/// key (still in use somewhere, which someone must hear of), or none when
+/// no client has it.
+pub async fn refused_key(
+    db: &PgPool,
+    presented: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Option<(String, &'static str)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT name, revoked_at, expires_at FROM api_clients WHERE key_hash = $1",
+        &hash(presented)[..],
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| {
+        let why = if row.revoked_at.is_some() {
+            "revoked"
+        } else if row.expires_at.is_some_and(|at| at <= now) {
+            "expired"
+        } else {
+            "refused"
+        };
+        (row.name, why)
+    }))
+}
+
 /// The client whose key was presented, if it may call now.
 pub async fn authenticate(
     db: &PgPool,

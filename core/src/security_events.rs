@@ -63,6 +63,14 @@ pub enum Kind {
     /// A practitioner opened the file sent with a referral (details: the
     /// referral, the file and their side).
     ReferralFileRead,
+    /// An API request without a valid key (missing, wrong, expired or
+    /// revoked; details: which client, when the key named one).
+    ApiUnauthorized,
+    /// An API client over its rate (details: the client).
+    ApiRateLimited,
+    /// An API client asked for a login confirmation while one was pending
+    /// for the practitioner (details: the client): refused.
+    LoginPendingRefused,
 }
 
 impl Kind {
@@ -92,6 +100,9 @@ impl Kind {
             Kind::StaffSessionOpened => "staff_session_opened",
             Kind::ReferralRead => "referral_read",
             Kind::ReferralFileRead => "referral_file_read",
+            Kind::ApiUnauthorized => "api_unauthorized",
+            Kind::ApiRateLimited => "api_rate_limited",
+            Kind::LoginPendingRefused => "login_pending_refused",
         }
     }
 }
@@ -135,6 +146,50 @@ pub async fn record(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Events of one kind not about a person (the API's refusals) recorded
+/// per hour at the most: a flood of bad keys would otherwise fill a log
+/// kept a year, and the first hundred say all there is to say.
+pub const UNATTRIBUTED_PER_HOUR: i64 = 100;
+
+/// Records an event about no person (an API client's refusal), at most
+/// [`UNATTRIBUTED_PER_HOUR`] of its kind an hour. Returns whether it was
+/// recorded.
+pub async fn record_unattributed(
+    db: &sqlx::PgPool,
+    kind: Kind,
+    details: Value,
+    at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let recorded = sqlx::query!(
+        r#"
+        INSERT INTO security_events (kind, details, at)
+        SELECT $1, $2, $3
+        WHERE (
+            SELECT count(*) FROM security_events
+            WHERE telegram_user_id IS NULL AND subject IS NULL AND kind = $1 AND at > $4
+        ) < $5
+        "#,
+        kind.as_str(),
+        details,
+        at,
+        at - chrono::Duration::hours(1),
+        UNATTRIBUTED_PER_HOUR,
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(recorded > 0)
+}
+
+/// The kinds recorded about no person, oldest first (for tests).
+pub async fn unattributed_kinds(db: &sqlx::PgPool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT kind FROM security_events WHERE telegram_user_id IS NULL AND subject IS NULL ORDER BY id"
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// The kinds recorded for a user, oldest first (for tests and the audit view).

@@ -379,6 +379,17 @@ async fn a_second_request_while_one_is_pending_is_refused_and_the_first_kept(app
         assert_eq!(second.status, 409, "{:?}", second.body);
         assert_eq!(second.body["error"], "pending_exists");
     }
+    // Each refusal in the security log, with the client that asked.
+    let refused: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT details FROM security_events WHERE telegram_user_id = $1 AND kind = 'login_pending_refused' ORDER BY id",
+    )
+    .bind(anna.id())
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let clients: Vec<_> = refused.iter().map(|d| d["client"].clone()).collect();
+    assert_eq!(clients.len(), 2, "{refused:?}");
+    assert_eq!(clients[1], "other-portal");
 
     assert_eq!(
         outbox::for_chat(&app.db, anna.id()).await.unwrap().len(),
@@ -506,6 +517,60 @@ async fn without_a_valid_key_nothing_is_revealed(app: TestApp) {
             .unwrap()
             .is_empty()
     );
+    // Every refusal in the security log, naming the client a revoked or
+    // expired key belonged to (and never the key itself).
+    let logged: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT details FROM security_events WHERE kind = 'api_unauthorized' ORDER BY id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(logged.len(), 7 * 4, "{logged:?}");
+    let count = |key: &str, client: Option<&str>| {
+        logged
+            .iter()
+            .filter(|d| d["key"] == key && d.get("client").and_then(|c| c.as_str()) == client)
+            .count()
+    };
+    assert_eq!(count("revoked", Some("revoked-portal")), 4);
+    assert_eq!(count("expired", Some("expiring-portal")), 4);
+    assert_eq!(count("unknown", None), 4);
+    assert_eq!(
+        count("missing", None),
+        4 * 4,
+        "no key, an empty one, other schemes"
+    );
+    assert!(
+        logged.iter().all(|d| !d.to_string().contains("wrong-key")),
+        "{logged:?}"
+    );
+}
+
+#[medcab_e2e::test]
+async fn a_flood_of_bad_keys_is_logged_a_hundred_an_hour(app: TestApp) {
+    let stranger = app
+        .api()
+        .with_key(Some("wrong-key-0123456789abcdef0123456789abcdef"));
+    let cap = medcab_core::security_events::UNATTRIBUTED_PER_HOUR;
+    for _ in 0..cap + 5 {
+        let reply = stranger
+            .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+            .await;
+        assert_eq!(reply.status, 401);
+    }
+    let logged = || async {
+        medcab_core::security_events::unattributed_kinds(&app.db)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(logged().await, usize::try_from(cap).unwrap());
+    // An hour on, the next ones are recorded again.
+    app.clock.advance(Duration::minutes(61));
+    stranger
+        .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+        .await;
+    assert_eq!(logged().await, usize::try_from(cap).unwrap() + 1);
 }
 
 #[medcab_e2e::test]
@@ -571,6 +636,13 @@ async fn a_client_over_its_rate_waits_and_others_do_not(db: PgPool) {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let logged: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT details FROM security_events WHERE kind = 'api_rate_limited'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(logged[0]["client"].is_string());
     // Counted per client.
     let other = app.add_api_client("other-portal", None).await;
     assert_eq!(
