@@ -29,6 +29,7 @@ use crate::operators::{self, AuditAction, AuditEntry};
 use crate::outbox::{self, Push};
 use crate::profile;
 use crate::registry::Registry;
+use crate::security_events::{self, Kind};
 
 /// A request waiting for an operator: ids and dates, nothing personal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +191,7 @@ async fn approve_in(
             tx,
             operator_id,
             &request,
+            "approve_factor_reset",
             "second_approval_by_the_same_operator",
             now,
         )
@@ -296,15 +298,7 @@ async fn pending_request(
         first_approved_by: row.first_approved_by,
     };
     if request.telegram_user_id == operator_id {
-        let entry = AuditEntry {
-            operator_id,
-            action: AuditAction::Refused,
-            application_id: None,
-            factor_reset_id: Some(request_id),
-            owner_id: Some(request.telegram_user_id),
-            details: json!({ "attempted": attempted, "why": "own_request" }),
-        };
-        operators::audit(tx, &entry, now).await?;
+        refuse(tx, operator_id, &request, attempted, "own_request", now).await?;
         return Err(ReviewError::OwnFactorReset);
     }
     if row.status != "pending" {
@@ -331,20 +325,26 @@ async fn audit(
     operators::audit(tx, &entry, now).await
 }
 
+/// A refusal, in the operators' audit and in the security log: an
+/// operator deciding their own reset, or approving one twice, is trying
+/// to take a factor alone.
 async fn refuse(
     tx: &mut PgConnection,
     operator_id: UserId,
     request: &PendingReset,
+    attempted: &str,
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let details = json!({ "attempted": attempted, "why": why, "factor_reset": request.id });
     let entry = AuditEntry {
         operator_id,
         action: AuditAction::Refused,
         application_id: None,
         factor_reset_id: Some(request.id),
         owner_id: Some(request.telegram_user_id),
-        details: json!({ "attempted": "approve_factor_reset", "why": why }),
+        details: details.clone(),
     };
-    operators::audit(tx, &entry, now).await
+    operators::audit(tx, &entry, now).await?;
+    security_events::record(tx, operator_id, Kind::OperatorActionRefused, details, now).await
 }

@@ -737,6 +737,15 @@ async fn a_second_factor_reset_needs_two_operators_and_the_cooling_off(db: PgPoo
         approve_factor_reset(&db, OLGA, pending[0].id, now, policy).await,
         Err(ReviewError::SecondOperatorRequired)
     ));
+    // Both tries at a reset alone are in the security log, not only the
+    // operators' audit.
+    let refused = crate::security_events::kinds_for(&db, OLGA)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|kind| kind == "operator_action_refused")
+        .count();
+    assert_eq!(refused, 2, "her own request, and approving twice");
     let approved = approve_factor_reset(&db, PETR, pending[0].id, now, policy)
         .await
         .unwrap();
