@@ -130,6 +130,7 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
         [
             "factor_enrolled",
             "login_approved",
+            "forged_callback",
             "code_rejected",
             "data_erased"
         ],

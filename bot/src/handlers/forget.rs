@@ -32,6 +32,7 @@ use medcab_core::UserId;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::erasure::{self, Erased};
 use medcab_core::second_factor;
+use medcab_core::security_events::{self, Kind};
 use sqlx::PgPool;
 
 use super::screen::{Screen, button};
@@ -121,6 +122,13 @@ pub async fn answer(turn: Turn, press: Press, erase_it: bool, flood: FloodGuard)
         drafts::discard(db, user, DraftKind::Forget).await?;
         t.msg("forget-kept")
     } else if second_factor::is_enrolled(db, user).await? {
+        // A button from before the factor, or a forged one: recorded, and
+        // the code asked for as /forget asks it (so it is taken next).
+        let now = turn.services.clock.now();
+        let mut conn = db.acquire().await?;
+        let details = serde_json::json!({ "entity": "forget", "why": "factor_enrolled" });
+        security_events::record(&mut conn, user, Kind::ForgedCallback, details, now).await?;
+        drafts::save(db, &turn.services.vault, user, DraftKind::Forget, &(), now).await?;
         t.msg("forget-ask-code")
     } else {
         erase(&turn, &flood).await?
