@@ -227,3 +227,64 @@ async fn a_card_is_closed_when_its_session_ends(db: PgPool) {
     assert_eq!(app.scheduler_tick().await.cards_closed, 0);
     app.finish().await;
 }
+
+#[medcab_e2e::test]
+async fn an_education_hours_answer_waits_for_the_code_and_is_taken(app: TestApp) {
+    let entry = medcab_e2e::RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1");
+    let anna = app.practitioner("Анна", entry).await;
+    crate::qualification::open_hours(&anna).await;
+    anna.press("➕ Добавить запись").await;
+    anna.press("ПК — повышение квалификации (часы)").await;
+    anna.wait_for_text("Название программы").await;
+
+    held_then_taken(
+        &app,
+        &anna,
+        "Актуальные вопросы терапии",
+        "Кто проводил обучение",
+    )
+    .await;
+}
+
+#[medcab_e2e::test]
+async fn a_report_answer_waits_for_the_code_and_is_taken(app: TestApp) {
+    let entry = medcab_e2e::RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1");
+    let anna = app.practitioner("Анна", entry).await;
+    anna.send("/menu").await;
+    anna.press("🎓 НМО и аккредитация").await;
+    anna.press("📝 Отчёт о деятельности").await;
+    anna.press("▶️ Начать").await;
+
+    held_then_taken(
+        &app,
+        &anna,
+        "ГБУЗ «Городская поликлиника № 1», терапевтическое отделение",
+        "✅ Сохранено.\n\nРаздел 2 из 7",
+    )
+    .await;
+}
+
+#[medcab_e2e::test]
+async fn a_referral_answer_waits_for_the_code_and_is_taken(app: TestApp) {
+    let anna = crate::referrals::anna(&app).await;
+    anna.send("/menu").await;
+    anna.press("📮 Направления").await;
+    anna.press("➕ Новое направление").await;
+    anna.press("👤 Врачу").await;
+
+    held_then_taken(&app, &anna, "Сидоров", "Никого не нашлось").await;
+}
+
+#[medcab_e2e::test]
+async fn a_schedule_answer_waits_for_the_code_and_is_taken(app: TestApp) {
+    let anna = app.confirmed_user("Анна", "ru").await;
+    anna.send("/menu").await;
+    anna.press("🗓 Расписание").await;
+    anna.press("➕ Добавить").await;
+    anna.press("🩺 Приём").await;
+    anna.press("🩺 Первичный приём").await;
+
+    held_then_taken(&app, &anna, "25.11.2026 15:00", "Окончание — время ЧЧ:ММ").await;
+    // The held start was taken: the end comes next, then the place.
+    starts(&anna.send("16:00").await, "Кабинет — например");
+}
