@@ -575,4 +575,72 @@ mod tests {
         let kinds = security_events::kinds_for(&db, OLGA).await.unwrap();
         assert_eq!(kinds, vec!["staff_code_refused"; 4]);
     }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn an_operators_locks_grow_longer_until_the_role_is_granted_again(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        operators::grant(&db, OLGA, "test", start()).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let wrong = |now: DateTime<Utc>| {
+            if secret.code_at(now.timestamp()) == "000000" {
+                "111111"
+            } else {
+                "000000"
+            }
+        };
+        let code = secret.code_at(start().timestamp());
+        assert_eq!(
+            check(&db, &vault, &code, start()).await,
+            CodeCheck::Accepted { enrolled_now: true }
+        );
+        let mut now = start() + Duration::minutes(1);
+        for expected in [
+            Duration::minutes(30),
+            Duration::hours(2),
+            Duration::hours(24),
+        ] {
+            check(&db, &vault, wrong(now), now).await;
+            check(&db, &vault, wrong(now), now).await;
+            assert_eq!(
+                check(&db, &vault, wrong(now), now).await,
+                CodeCheck::LockedNow {
+                    until: now + expected
+                }
+            );
+            let right = secret.code_at(now.timestamp());
+            assert_eq!(
+                check(&db, &vault, &right, now).await,
+                CodeCheck::Locked {
+                    until: now + expected
+                },
+                "locked: the right code is not looked at"
+            );
+            now += expected;
+        }
+        // The fourth lock in a row blocks the factor, whatever comes later.
+        check(&db, &vault, wrong(now), now).await;
+        check(&db, &vault, wrong(now), now).await;
+        assert_eq!(
+            check(&db, &vault, wrong(now), now).await,
+            CodeCheck::BlockedNow
+        );
+        let later = now + Duration::days(30);
+        let right = secret.code_at(later.timestamp());
+        assert_eq!(check(&db, &vault, &right, later).await, CodeCheck::Blocked);
+        assert_eq!(
+            access(&db, OLGA, later).await.unwrap(),
+            Access::SessionClosed
+        );
+
+        // IT staff revoke and grant the role: a new factor is enrolled.
+        operators::revoke(&db, OLGA, later).await.unwrap();
+        operators::grant(&db, OLGA, "test", later).await.unwrap();
+        let fresh = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let code = fresh.code_at(later.timestamp());
+        assert_eq!(
+            check(&db, &vault, &code, later).await,
+            CodeCheck::Accepted { enrolled_now: true }
+        );
+        assert_eq!(access(&db, OLGA, later).await.unwrap(), Access::Open);
+    }
 }
