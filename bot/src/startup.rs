@@ -418,7 +418,7 @@ impl Application {
         // Operators' progress messages of broadcasts still going.
         let background = self.services.background.clone();
         background.spawn(handlers::resume_broadcast_progress(
-            self.bot.clone(),
+            crate::chat::Channel::Telegram(self.bot.clone()),
             self.db.clone(),
             self.services.clock.clone(),
             background.clone(),

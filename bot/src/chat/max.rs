@@ -259,6 +259,21 @@ pub(super) async fn edit(
     }
 }
 
+/// [`edit`] without posting anew when the message is gone.
+pub(super) async fn edit_in_place(
+    client: &MaxClient,
+    message: &MessageRef,
+    screen: Screen,
+) -> Result<(), Failure> {
+    let without_buttons = screen.keyboard.is_empty();
+    let mut body = body(screen);
+    if without_buttons {
+        body.attachments = Some(Vec::new());
+    }
+    client.edit_message(mid(message)?, &body).await?;
+    Ok(())
+}
+
 pub(super) async fn answer(
     client: &MaxClient,
     press: &Press,

@@ -28,7 +28,7 @@ pub use input::{
 };
 pub use keyboard::Does;
 pub use keyboard::{Button, Keyboard, Screen};
-pub use ui::{Activity, Channel, MenuEntry, OutgoingFile, Ui};
+pub use ui::{Activity, Channel, MenuEntry, OutgoingFile, Ui, wait_asked};
 
 /// What a chat layer call fails with: the messenger's error, boxed.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;

@@ -170,6 +170,28 @@ pub(super) async fn edit(
     }
 }
 
+/// [`edit`] without posting anew when the message cannot be edited.
+pub(super) async fn edit_in_place(
+    bot: &Bot,
+    chat: ChatRef,
+    message: &MessageRef,
+    screen: Screen,
+) -> Result<(), Failure> {
+    let screen = screen.fitted(TEXT_LIMIT);
+    let request = bot
+        .edit_message_text(chat_id(chat), message_id(message)?, screen.text)
+        .parse_mode(ParseMode::Html);
+    let edited = if screen.keyboard.is_empty() {
+        request.await
+    } else {
+        request.reply_markup(markup(screen.keyboard)).await
+    };
+    match edited {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
 pub(super) async fn set_keyboard(
     bot: &Bot,
     chat: ChatRef,

@@ -221,6 +221,20 @@ impl Ui {
         Ok(())
     }
 
+    /// `message` edited in place, and only that (a progress message a task
+    /// keeps editing): unlike [`Ui::edit`], one that can no longer be
+    /// edited is not posted anew, and what is edited is not this turn's
+    /// (not remembered by [`Ui::confidential`]). One that already shows the
+    /// screen is fine.
+    pub async fn edit_in_place(&self, message: &MessageRef, screen: Screen) -> Result<(), Failure> {
+        match &self.outlet {
+            Channel::Telegram(bot) => {
+                telegram::edit_in_place(bot, self.chat, message, screen).await
+            }
+            Channel::Max(client) => max::edit_in_place(client, message, screen).await,
+        }
+    }
+
     /// Only the buttons of `message` changed (none: removed).
     pub async fn set_keyboard(
         &self,
@@ -352,5 +366,20 @@ impl Ui {
                 Ok(())
             }
         }
+    }
+}
+
+/// How long the messenger asked to wait before the next call, when `error`
+/// (of a [`Ui`] call) is its flood control.
+pub fn wait_asked(error: &Failure) -> Option<std::time::Duration> {
+    if let Some(teloxide::RequestError::RetryAfter(wait)) = error.downcast_ref() {
+        return Some(wait.duration());
+    }
+    match error.downcast_ref::<crate::max::MaxError>() {
+        Some(crate::max::MaxError {
+            kind: crate::max::MaxErrorKind::TooManyRequests { retry_after },
+            ..
+        }) => Some(*retry_after),
+        _ => None,
     }
 }

@@ -38,20 +38,16 @@ use medcab_core::review::{self, Decision, IdentityWarning, ReviewCard, ReviewErr
 use medcab_core::session_files;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::dispatching::UpdateHandler;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InputFile, ParseMode};
 
 use super::commands::Command;
 use super::qualification::hours;
 use super::qualification::report;
-use super::screen::{self, Screen, button};
+use super::screen::{Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
-use crate::chat::{Button, Keyboard};
+use super::{Action, HandlerError, HandlerResult, Routes, State, Turn};
+use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Resets listed on one screen: a message holds 4096 characters and a
 /// keyboard has its limits; the rest come once these are decided.
@@ -261,12 +257,12 @@ pub enum NoteFor {
 
 /// The operators' routes. They come before onboarding: review staff need
 /// not be practitioners with an account of their own.
-pub fn routes() -> UpdateHandler<HandlerError> {
+pub fn routes() -> Routes {
     let commands = super::command()
         .branch(case![Command::Review].endpoint(review_command))
         .branch(case![Command::Resets].endpoint(resets_command));
     // Another command while a note is asked for is that command, not the note.
-    let notes = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+    let notes = dptree::filter(|said: Said| !said.text().is_some_and(|t| t.starts_with('/')))
         .branch(case![State::ReviewNote { application, note }].endpoint(receive_note))
         .branch(case![State::ResetNote { request }].endpoint(receive_reset_reason));
     let actions =
@@ -277,104 +273,102 @@ pub fn routes() -> UpdateHandler<HandlerError> {
 }
 
 /// /review: the application the operator holds, or the next of the queue.
-pub async fn review_command(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Gate::Open(operator) =
-        staff::for_message(&bot, &msg, t, &db, &services, "review", Then::Review).await?
-    else {
+pub async fn review_command(turn: Turn) -> HandlerResult {
+    let Gate::Open(operator) = staff::for_message(&turn, "review", Then::Review).await? else {
         return Ok(());
     };
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
     dialogue.exit().await?;
     let (screen, _) = next_screen(t, &db, &services, operator).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// An operator's button.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    op: OpAction,
-) -> HandlerResult {
-    let Gate::Open(operator) = staff::for_press(&bot, &query, t, &db, &services, op.name()).await?
-    else {
+pub async fn press(turn: Turn, press: Press, op: OpAction) -> HandlerResult {
+    let Gate::Open(operator) = staff::for_press(&turn, &press, op.name()).await? else {
         return Ok(());
     };
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = &turn;
+    let (t, press) = (*t, &press);
     let now = services.clock.now();
     match op {
         OpAction::Next => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(press).await?;
             dialogue.exit().await?;
-            let (screen, _) = next_screen(t, &db, &services, operator).await?;
-            screen::replace(&bot, &query, screen).await
+            let (screen, _) = next_screen(t, db, services, operator).await?;
+            ui.replace(press, screen).await
         }
         OpAction::Refresh => {
             dialogue.exit().await?;
-            let (mut screen, shown) = next_screen(t, &db, &services, operator).await?;
+            let (mut screen, shown) = next_screen(t, db, services, operator).await?;
             if shown != Shown::Empty {
-                screen::answer(&bot, &query).await?;
-                return screen::replace(&bot, &query, screen).await;
+                ui.answer(press).await?;
+                return ui.replace(press, screen).await;
             }
             // Still empty: said at once, and the screen says when it was
             // checked, so the tap visibly did something.
-            screen::answer_with(&bot, &query, t.msg("review-queue-still-empty")).await?;
+            ui.answer_with(press, t.msg("review-queue-still-empty"))
+                .await?;
             let checked = t.time(now);
             screen.text = format!(
                 "{}\n{}",
                 screen.text,
                 t.msg_with("review-queue-checked", [("time", Arg::Text(&checked))])
             );
-            screen::replace(&bot, &query, screen).await
+            ui.replace(press, screen).await
         }
         OpAction::Skip(current) => {
             dialogue.exit().await?;
-            let screen = next_screen(t, &db, &services, operator).await;
+            let screen = next_screen(t, db, services, operator).await;
             match screen {
                 // The same card would come back: say why instead of seeming
                 // to ignore the tap, and leave the card as it is.
                 Ok((_, Shown::Card(id))) if id == current => {
-                    screen::answer_with(&bot, &query, t.msg("review-decide-first")).await
+                    ui.answer_with(press, t.msg("review-decide-first")).await
                 }
                 Ok((screen, _)) => {
-                    screen::answer(&bot, &query).await?;
-                    screen::replace(&bot, &query, screen).await
+                    ui.answer(press).await?;
+                    ui.replace(press, screen).await
                 }
                 Err(error) => Err(error),
             }
         }
         OpAction::Documents { application, page } => {
-            documents_page(&bot, &query, t, &db, &services, application, page).await
+            documents_page(&turn, press, application, page).await
         }
         OpAction::Card(_) => {
             // The queue gives the operator the application they hold first:
             // its card, or — the lease gone meanwhile — what comes next.
-            screen::answer(&bot, &query).await?;
+            ui.answer(press).await?;
             dialogue.exit().await?;
-            let (screen, _) = next_screen(t, &db, &services, operator).await?;
-            screen::replace(&bot, &query, screen).await
+            let (screen, _) = next_screen(t, db, services, operator).await?;
+            ui.replace(press, screen).await
         }
         OpAction::Document {
             application,
             document,
-        } => send_document(&bot, &query, t, &db, &services, application, document).await,
-        OpAction::ReportPdf(application) => {
-            send_report(&bot, &query, t, &db, &services, application).await
-        }
+        } => send_document(&turn, press, application, document).await,
+        OpAction::ReportPdf(application) => send_report(&turn, press, application).await,
         OpAction::CheckRecords { application, page } => {
-            check_records(&bot, &query, t, &db, &services, application, page).await
+            check_records(&turn, press, application, page).await
         }
         OpAction::Approve(application) => {
             let decided = review::decide(
-                &db,
+                db,
                 &services.vault,
                 operator,
                 application,
@@ -384,15 +378,15 @@ pub async fn press(
             .await;
             match decided {
                 Ok(app) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(press).await?;
                     let text = t.msg_with("review-approved", [("number", Arg::Text(&app.number))]);
-                    screen::replace(&bot, &query, after_decision(t, text)).await
+                    ui.replace(press, after_decision(t, text)).await
                 }
-                Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
+                Err(error) => ui.answer_with(press, problem(t, error)?).await,
             }
         }
         OpAction::Reject(application) | OpAction::MoreDocuments(application) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(press).await?;
             let (note, key) = match op {
                 OpAction::Reject(_) => (NoteFor::Reject, "review-ask-reason"),
                 _ => (NoteFor::MoreDocuments, "review-ask-documents"),
@@ -408,17 +402,17 @@ pub async fn press(
                 text: t.msg(key),
                 keyboard,
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(press, screen).await
         }
         OpAction::Resets => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(press).await?;
             dialogue.exit().await?;
-            let screen = resets_screen(t, &db, operator, now, None).await?;
-            screen::replace(&bot, &query, screen).await
+            let screen = resets_screen(t, db, operator, now, None).await?;
+            ui.replace(press, screen).await
         }
         OpAction::OpenReset(request) => {
             let card = review::reset_card(
-                &db,
+                db,
                 &services.vault,
                 &services.registry,
                 operator,
@@ -429,16 +423,16 @@ pub async fn press(
             .await;
             match card {
                 Ok(card) => {
-                    screen::answer(&bot, &query).await?;
-                    screen::replace(&bot, &query, reset_card_screen(t, &card)).await
+                    ui.answer(press).await?;
+                    ui.replace(press, reset_card_screen(t, &card)).await
                 }
-                Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
+                Err(error) => ui.answer_with(press, problem(t, error)?).await,
             }
         }
         OpAction::ApproveReset(request) => {
-            match review::approve_factor_reset(&db, operator, request, now, services.reset).await {
+            match review::approve_factor_reset(db, operator, request, now, services.reset).await {
                 Ok(approval) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(press).await?;
                     let heading = match approval {
                         review::Approval::First => t.msg("review-reset-first-approval"),
                         review::Approval::Scheduled { effective_at } => t.msg_with(
@@ -446,14 +440,14 @@ pub async fn press(
                             [("at", Arg::Text(&t.date_time(effective_at)))],
                         ),
                     };
-                    let screen = resets_screen(t, &db, operator, now, Some(heading)).await?;
-                    screen::replace(&bot, &query, screen).await
+                    let screen = resets_screen(t, db, operator, now, Some(heading)).await?;
+                    ui.replace(press, screen).await
                 }
-                Err(error) => screen::answer_with(&bot, &query, problem(t, error)?).await,
+                Err(error) => ui.answer_with(press, problem(t, error)?).await,
             }
         }
         OpAction::RejectReset(request) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(press).await?;
             dialogue.update(State::ResetNote { request }).await?;
             let keyboard = Keyboard::new([[button(
                 t.msg("review-back-to-card"),
@@ -463,31 +457,33 @@ pub async fn press(
                 text: t.msg("review-reset-ask-reason"),
                 keyboard,
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(press, screen).await
         }
     }
 }
 
 /// The text after «❌ Отклонить» or «📎 Запросить документы».
 pub async fn receive_note(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
+    turn: Turn,
+    said: Said,
     (application, note): (i64, NoteFor),
 ) -> HandlerResult {
-    let now = services.clock.now();
+    let now = turn.services.clock.now();
     // Without a session the note waits: after the code it is sent again.
-    let Some(operator) =
-        staff::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, "note").await?
-    else {
+    let Some(operator) = staff::for_typed_answer(&turn, "note").await? else {
         return Ok(());
     };
-    let parsed = match typed_note(t, &msg) {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
+    let parsed = match typed_note(t, &said) {
         Ok(parsed) => parsed,
-        Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
+        Err(problem) => return ui.say(problem).await,
     };
     let (decision, key) = match note {
         NoteFor::Reject => (Decision::Reject { reason: parsed }, "review-rejected"),
@@ -502,13 +498,13 @@ pub async fn receive_note(
         Ok(app) => t.msg_with(key, [("number", Arg::Text(&app.number))]),
         Err(error) => problem(t, error)?,
     };
-    screen::show(&bot, msg.chat.id, after_decision(t, text)).await
+    ui.show(after_decision(t, text)).await
 }
 
 /// An operator's typed note (a reason, what documents are needed), or what
 /// to tell them when it cannot be one; the question stays open.
-fn typed_note(t: Texts, msg: &Message) -> Result<Note, String> {
-    match msg.text().map(Note::parse) {
+fn typed_note(t: Texts, said: &Said) -> Result<Note, String> {
+    match said.text().map(Note::parse) {
         Some(Ok(note)) => Ok(note),
         Some(Err(NoteError::TooLong { max })) => {
             Err(t.msg_with("review-note-too-long", [("max", Arg::count(max))]))
@@ -518,26 +514,24 @@ fn typed_note(t: Texts, msg: &Message) -> Result<Note, String> {
 }
 
 /// The reason typed after «❌ Отклонить» on a reset's card.
-pub async fn receive_reset_reason(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    request: i64,
-) -> HandlerResult {
-    let now = services.clock.now();
+pub async fn receive_reset_reason(turn: Turn, said: Said, request: i64) -> HandlerResult {
+    let now = turn.services.clock.now();
     // Without a session the reason waits: after the code it is sent again.
     let attempted = "reject_factor_reset";
-    let Some(operator) =
-        staff::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, attempted).await?
-    else {
+    let Some(operator) = staff::for_typed_answer(&turn, attempted).await? else {
         return Ok(());
     };
-    let reason = match typed_note(t, &msg) {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
+    let reason = match typed_note(t, &said) {
         Ok(reason) => reason,
-        Err(problem) => return screen::say(&bot, msg.chat.id, problem).await,
+        Err(problem) => return ui.say(problem).await,
     };
     dialogue.exit().await?;
     let rejected =
@@ -547,25 +541,17 @@ pub async fn receive_reset_reason(
         Err(error) => problem(t, error)?,
     };
     let screen = resets_screen(t, &db, operator, now, Some(heading)).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// /resets: the second-factor resets waiting for an operator.
-pub async fn resets_command(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Gate::Open(operator) =
-        staff::for_message(&bot, &msg, t, &db, &services, "resets", Then::Resets).await?
-    else {
+pub async fn resets_command(turn: Turn) -> HandlerResult {
+    let Gate::Open(operator) = staff::for_message(&turn, "resets", Then::Resets).await? else {
         return Ok(());
     };
-    let now = services.clock.now();
-    let screen = resets_screen(t, &db, operator, now, None).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    let now = turn.services.clock.now();
+    let screen = resets_screen(turn.t, &turn.db, operator, now, None).await?;
+    turn.ui.show(screen).await
 }
 
 /// What [`next_screen`] shows.
@@ -686,16 +672,9 @@ fn document_buttons(
 
 /// A page of an application's documents, [`CARD_DOCUMENTS`] to a page,
 /// each with its button, to the operator holding it.
-async fn documents_page(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    application: i64,
-    page: u16,
-) -> HandlerResult {
-    let Some(card) = held(bot, query, t, db, services, application).await? else {
+async fn documents_page(turn: &Turn, press: &Press, application: i64, page: u16) -> HandlerResult {
+    let t = turn.t;
+    let Some(card) = held(turn, press, application).await? else {
         return Ok(());
     };
     let documents = &card.documents;
@@ -715,8 +694,7 @@ async fn documents_page(
         .collect();
     let rows = document_buttons(t, application, documents, range);
     let to_page = |page| OpAction::Documents { application, page };
-    list.show(bot, query, t, db, services, page, lines, rows, to_page)
-        .await
+    list.show(turn, press, page, lines, rows, to_page).await
 }
 
 /// Records listed on an education check's card; the rest are counted. Ten
@@ -802,28 +780,13 @@ fn education_lines(
 
 /// A page of an education check's records, [`CARD_RECORDS`] to a page,
 /// to the operator holding it.
-async fn check_records(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    application: i64,
-    page: u16,
-) -> HandlerResult {
-    let held = held_of_kind(
-        bot,
-        query,
-        t,
-        db,
-        services,
-        application,
-        Kind::EducationCheck,
-    );
+async fn check_records(turn: &Turn, press: &Press, application: i64, page: u16) -> HandlerResult {
+    let t = turn.t;
+    let held = held_of_kind(turn, press, application, Kind::EducationCheck);
     let Some(card) = held.await? else {
         return Ok(());
     };
-    let covered = check::covered(db, &services.vault, &card.application).await?;
+    let covered = check::covered(&turn.db, &turn.services.vault, &card.application).await?;
     let list = CardPage {
         card: &card,
         heading: "review-education-page",
@@ -833,18 +796,8 @@ async fn check_records(
     let (_, range, _) = list.range(page);
     let lines = education_lines(t, &covered, range);
     let to_page = |page| OpAction::CheckRecords { application, page };
-    list.show(
-        bot,
-        query,
-        t,
-        db,
-        services,
-        page,
-        lines,
-        Vec::new(),
-        to_page,
-    )
-    .await
+    list.show(turn, press, page, lines, Vec::new(), to_page)
+        .await
 }
 
 fn queue_empty(t: Texts) -> Screen {
@@ -1079,15 +1032,20 @@ fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
 /// A document's file, to the operator holding the application that cites
 /// it, protected from forwarding and saving; the view is audited.
 async fn send_document(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    press: &Press,
     application: i64,
     document: i64,
 ) -> HandlerResult {
-    let operator = query.from.stored()?;
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (operator, t) = (*operator, *t);
     let now = services.clock.now();
     // The card's checks decide: the operator holds the application, it is
     // not their own, and the document is among those it cites.
@@ -1102,18 +1060,18 @@ async fn send_document(
     .await
     {
         Ok(card) => card,
-        Err(error) => return screen::answer_with(bot, query, problem(t, error)?).await,
+        Err(error) => return ui.answer_with(press, problem(t, error)?).await,
     };
     let Some(cited) = card.documents.iter().find(|d| d.id == document) else {
         record_refusal(db, operator, "document", "not_cited", now).await?;
-        return screen::answer_with(bot, query, t.msg("review-document-not-cited")).await;
+        return ui
+            .answer_with(press, t.msg("review-document-not-cited"))
+            .await;
     };
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId::from(query.from.id);
-    bot.send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await?;
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let Some(content) = documents::content_for_review(db, &services.vault, document).await? else {
-        return screen::say(bot, chat_id, t.msg("review-not-found")).await;
+        return ui.say(t.msg("review-not-found")).await;
     };
     let view = View {
         operator_id: operator,
@@ -1130,20 +1088,16 @@ async fn send_document(
             ("number", Arg::Text(&card.application.number)),
         ],
     );
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(content).file_name(cited.file_name.clone()),
-        )
-        .caption(caption)
-        .parse_mode(ParseMode::Html)
-        // The file is a practitioner's personal document: not to be
-        // forwarded or saved out of the chat, and gone from it when the
-        // operator's staff session ends.
-        .protect_content(true)
-        .await?;
-    let session = session_files::Session::Staff;
-    session_files::remember(db, operator, i64::from(sent.id.0), session, now).await?;
+    // The file is a practitioner's personal document: not to be
+    // forwarded or saved out of the chat (sent protected), and gone from it
+    // when the operator's staff session ends.
+    let file = OutgoingFile::new(cited.file_name.clone(), content).caption(caption);
+    let sent = ui.send_file(file).await?;
+    // Telegram's ids only: a Max message id is text.
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Staff;
+        session_files::remember(db, operator, sent, session, now).await?;
+    }
     Ok(())
 }
 
@@ -1151,20 +1105,24 @@ async fn send_document(
 /// decide (the operator holds it, it is not their own). `None` once the
 /// press has been answered with the refusal.
 async fn held(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    press: &Press,
     application: i64,
 ) -> Result<Option<ReviewCard>, HandlerError> {
-    let operator = query.from.stored()?;
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
     let now = services.clock.now();
     let viewed = review::view(
         db,
         &services.vault,
         &services.registry,
-        operator,
+        *operator,
         application,
         now,
     )
@@ -1172,7 +1130,7 @@ async fn held(
     match viewed {
         Ok(card) => Ok(Some(card)),
         Err(error) => {
-            screen::answer_with(bot, query, problem(t, error)?).await?;
+            ui.answer_with(press, problem(*t, error)?).await?;
             Ok(None)
         }
     }
@@ -1181,15 +1139,12 @@ async fn held(
 /// [`held`], if the application is of `kind`; a press for another kind
 /// is refused and recorded.
 async fn held_of_kind(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    press: &Press,
     application: i64,
     kind: Kind,
 ) -> Result<Option<ReviewCard>, HandlerError> {
-    let Some(card) = held(bot, query, t, db, services, application).await? else {
+    let Some(card) = held(turn, press, application).await? else {
         return Ok(None);
     };
     if card.application.kind != kind {
@@ -1197,16 +1152,11 @@ async fn held_of_kind(
             Kind::ActivityReport => "view_activity_report",
             _ => "view_education_check",
         };
-        let operator = query.from.stored()?;
-        record_refusal(
-            db,
-            operator,
-            attempted,
-            "another_kind",
-            services.clock.now(),
-        )
-        .await?;
-        screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+        let now = turn.services.clock.now();
+        record_refusal(&turn.db, turn.user, attempted, "another_kind", now).await?;
+        turn.ui
+            .answer_with(press, turn.t.msg("button-outdated"))
+            .await?;
         return Ok(None);
     }
     Ok(Some(card))
@@ -1233,24 +1183,29 @@ impl CardPage<'_> {
         (page, first..(first + self.per_page).min(self.total), pages)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn show(
         &self,
-        bot: &Bot,
-        query: &CallbackQuery,
-        t: Texts,
-        db: &PgPool,
-        services: &Services,
+        turn: &Turn,
+        press: &Press,
         page: u16,
         lines: Vec<String>,
         mut rows: Vec<Vec<Button>>,
         to_page: impl Fn(u16) -> OpAction,
     ) -> HandlerResult {
+        let Turn {
+            ui,
+            user,
+            t,
+            db,
+            services,
+            ..
+        } = turn;
+        let t = *t;
         let (page, range, pages) = self.range(page);
-        screen::answer(bot, query).await?;
+        ui.answer(press).await?;
         let application = &self.card.application;
         let view = View {
-            operator_id: query.from.stored()?,
+            operator_id: *user,
             owner_id: application.owner_id,
             application_id: Some(application.id),
             document_id: None,
@@ -1287,43 +1242,30 @@ impl CardPage<'_> {
             text: text.join("\n"),
             keyboard: Keyboard::new(rows),
         };
-        screen::replace(bot, query, screen).await
+        ui.replace(press, screen).await
     }
 }
 
 /// The activity report of an application the operator holds, as its PDF:
 /// protected (it is the practitioner's), the view audited, gone with the
 /// staff session.
-async fn send_report(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    application: i64,
-) -> HandlerResult {
-    let operator = query.from.stored()?;
-    let now = services.clock.now();
-    let held = held_of_kind(
-        bot,
-        query,
+async fn send_report(turn: &Turn, press: &Press, application: i64) -> HandlerResult {
+    let Turn {
+        ui,
+        user: operator,
         t,
         db,
         services,
-        application,
-        Kind::ActivityReport,
-    );
+        ..
+    } = turn;
+    let (operator, t) = (*operator, *t);
+    let now = services.clock.now();
+    let held = held_of_kind(turn, press, application, Kind::ActivityReport);
     let Some(card) = held.await? else {
         return Ok(());
     };
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId::from(query.from.id);
-    if let Err(error) = bot
-        .send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let owner = card.application.owner_id;
     let answers = activity_report::answers_for_review(db, &services.vault, owner).await?;
     let (draft, _) = report::draft(t, db, services, owner, &answers).await?;
@@ -1339,17 +1281,13 @@ async fn send_report(
         "review-report-caption",
         [("number", Arg::Text(&card.application.number))],
     );
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(pdf.bytes).file_name(t.msg("report-pdf-file")),
-        )
-        .caption(caption)
-        .parse_mode(ParseMode::Html)
-        .protect_content(true)
-        .await?;
-    let session = session_files::Session::Staff;
-    session_files::remember(db, operator, i64::from(sent.id.0), session, now).await?;
+    let file = OutgoingFile::new(t.msg("report-pdf-file"), pdf.bytes).caption(caption);
+    let sent = ui.send_file(file).await?;
+    // Telegram's ids only: a Max message id is text.
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Staff;
+        session_files::remember(db, operator, sent, session, now).await?;
+    }
     Ok(())
 }
 

@@ -69,11 +69,6 @@ pub async fn delete_quietly(bot: &Bot, chat_id: ChatId, message_id: MessageId) {
         .await;
 }
 
-/// [`delete_quietly`] for a message id kept in the database.
-pub async fn delete_stored(bot: &Bot, chat_id: ChatId, message_id: i64) {
-    ui(bot, chat_id).delete_stored(message_id).await;
-}
-
 /// `code_entry::forget` in the older calling form, while handlers move to
 /// [`Ui`] (`code_entry` re-exports it under its old name).
 pub async fn forget_message(bot: &Bot, msg: &Message) {

@@ -39,15 +39,12 @@ use medcab_core::UserId;
 use medcab_core::operator_factors::{self, Access};
 use medcab_core::second_factor::{CodeCheck, FactorError};
 use medcab_core::security_events::{self, Kind as SecurityKind};
+use medcab_core::session_files::Session;
 use sqlx::PgPool;
-use teloxide::dispatching::UpdateHandler;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InputFile, ParseMode};
 
-use super::{ChatDialogue, HandlerError, HandlerResult, broadcast, code_entry, review, screen};
-use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
+use super::{HandlerError, HandlerResult, Routes, Turn, broadcast, code_entry, review};
+use crate::chat::{Activity, OutgoingFile, Press, Said};
+use crate::i18n::Arg;
 
 /// Whether a staff action may go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,18 +112,13 @@ impl Then {
 /// when the message was answered already, the conversation left for a
 /// non-operator and kept for one asked for the code (sent again after it).
 pub(super) async fn for_typed_answer(
-    bot: &Bot,
-    msg: &Message,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
     attempted: &str,
 ) -> Result<Option<UserId>, HandlerError> {
-    match for_message(bot, msg, t, db, services, attempted, Then::SendAgain).await? {
+    match for_message(turn, attempted, Then::SendAgain).await? {
         Gate::Open(operator) => Ok(Some(operator)),
         Gate::NotOperator => {
-            dialogue.exit().await?;
+            turn.dialogue.exit().await?;
             Ok(None)
         }
         Gate::CodeAsked => Ok(None),
@@ -136,77 +128,75 @@ pub(super) async fn for_typed_answer(
 /// The gate for a message (a command or a typed answer): says why when it
 /// is closed.
 pub(super) async fn for_message(
-    bot: &Bot,
-    msg: &Message,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
     attempted: &str,
     then: Then,
 ) -> Result<Gate, HandlerError> {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(Gate::NotOperator);
-    };
-    let gate = check(bot, t, db, services, user.stored()?, attempted, then).await?;
+    let gate = check(turn, attempted, then).await?;
     if gate == Gate::NotOperator {
-        screen::say(bot, msg.chat.id, t.msg("staff-only")).await?;
+        turn.ui.say(turn.t.msg("staff-only")).await?;
     }
     Ok(gate)
 }
 
 /// The gate for a pressed button: answers the press when it is closed.
 pub(super) async fn for_press(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    press: &Press,
     attempted: &str,
 ) -> Result<Gate, HandlerError> {
-    let operator = query.from.stored()?;
-    let gate = check(bot, t, db, services, operator, attempted, Then::PressAgain).await?;
+    let gate = check(turn, attempted, Then::PressAgain).await?;
+    let t = turn.t;
     match gate {
         Gate::Open(_) => {}
         Gate::NotOperator => {
-            screen::answer_with(bot, query, t.msg("review-operators-only")).await?;
+            turn.ui
+                .answer_with(press, t.msg("review-operators-only"))
+                .await?;
         }
         Gate::CodeAsked => {
-            screen::answer_with(bot, query, t.msg("staff-code-first")).await?;
+            turn.ui
+                .answer_with(press, t.msg("staff-code-first"))
+                .await?;
         }
     }
     Ok(gate)
 }
 
-async fn check(
-    bot: &Bot,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    attempted: &str,
-    then: Then,
-) -> Result<Gate, HandlerError> {
+async fn check(turn: &Turn, attempted: &str, then: Then) -> Result<Gate, HandlerError> {
+    let Turn {
+        ui,
+        user: user_id,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let user_id = *user_id;
     let now = services.clock.now();
-    let chat = ChatId(user_id.private_chat());
     match operator_factors::access(db, user_id, now).await? {
-        Access::Open => Ok(Gate::Open(user_id)),
+        Access::Open => {
+            // What the operator is shown from here on (cards, a
+            // practitioner's data) is closed when the staff session ends.
+            ui.confidential(Session::Staff);
+            Ok(Gate::Open(user_id))
+        }
         Access::NotOperator => {
             record_refusal(db, user_id, attempted, "not_operator", now).await?;
             // A former operator's menu may still list the staff commands.
-            super::commands::put_right(&crate::chat::Channel::Telegram(bot.clone()), db, user_id)
-                .await;
+            super::commands::put_right(ui.channel(), db, user_id).await;
             Ok(Gate::NotOperator)
         }
         Access::NotEnrolled => {
             record_refusal(db, user_id, attempted, "no_staff_factor", now).await?;
-            send_qr(bot, chat, t, db, services).await?;
+            send_qr(turn).await?;
             operator_factors::ask_for_code(db, user_id, then.as_str(), now).await?;
             Ok(Gate::CodeAsked)
         }
         Access::SessionClosed => {
             record_refusal(db, user_id, attempted, "no_staff_session", now).await?;
             operator_factors::ask_for_code(db, user_id, then.as_str(), now).await?;
-            screen::say(bot, chat, t.msg("staff-code-needed")).await?;
+            ui.say(t.msg("staff-code-needed")).await?;
             Ok(Gate::CodeAsked)
         }
     }
@@ -214,61 +204,56 @@ async fn check(
 
 /// The operator's QR code to enrol, protected from forwarding and saving;
 /// one copy in the chat at a time, deleted once enrolled.
-async fn send_qr(
-    bot: &Bot,
-    chat_id: ChatId,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
-    bot.send_chat_action(chat_id, ChatAction::UploadPhoto)
-        .await?;
-    let secret = operator_factors::enrolment_secret(db, &services.vault, chat_id.stored()?).await?;
+async fn send_qr(turn: &Turn) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    ui.activity(Activity::UploadingPhoto).await;
+    let secret = operator_factors::enrolment_secret(db, &services.vault, *user).await?;
     // Its own entry in the authenticator, next to a practitioner's own:
     // the service's name, and «Сотрудник» where a practitioner's has their
     // first name (no identifier: it means nothing to the person).
     let account = t.msg("staff-factor-account");
     let url = secret.otpauth_url(&services.brand.service_name, &account);
-    let picture = InputFile::memory(crate::qr_picture::png(&url)).file_name("medcab-staff-qr.png");
-    let sent = bot
-        .send_photo(chat_id, picture)
-        .caption(t.msg_with(
-            "staff-factor-qr-caption",
-            [
-                ("secret", Arg::Text(&secret.to_grouped_base32())),
-                ("service", Arg::Text(&services.brand.service_name)),
-                ("account", Arg::Text(&account)),
-            ],
-        ))
-        .parse_mode(ParseMode::Html)
-        .protect_content(true)
-        .await?;
-    if let Some(previous) = operator_factors::remember_enrolment_message(
-        db,
-        chat_id.stored()?,
-        i64::from(sent.id.0),
-        services.clock.now(),
-    )
-    .await?
+    let caption = t.msg_with(
+        "staff-factor-qr-caption",
+        [
+            ("secret", Arg::Text(&secret.to_grouped_base32())),
+            ("service", Arg::Text(&services.brand.service_name)),
+            ("account", Arg::Text(&account)),
+        ],
+    );
+    let picture =
+        OutgoingFile::new("medcab-staff-qr.png", crate::qr_picture::png(&url)).caption(caption);
+    let sent = ui.send_picture(picture).await?;
+    // Telegram's ids only: a Max message id is text (its QR code stays).
+    if let Some(sent) = sent.stored()
+        && let Some(previous) =
+            operator_factors::remember_enrolment_message(db, *user, sent, services.clock.now())
+                .await?
     {
-        screen::delete_stored(bot, chat_id, previous).await;
+        ui.delete_stored(previous).await;
     }
     Ok(())
 }
 
 /// The route of an operator's code: the next message (not a command) after
 /// the bot asked for it.
-pub(super) fn routes() -> UpdateHandler<HandlerError> {
+pub(super) fn routes() -> Routes {
     crate::handlers::said()
-        .filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+        .filter(|said: Said| !said.text().is_some_and(|t| t.starts_with('/')))
         .filter_map_async(code_asked_for)
         .endpoint(receive_code)
 }
 
-async fn code_asked_for(msg: Message, db: PgPool, services: Services) -> Option<Then> {
-    let user = msg.from.as_ref()?;
-    let now = services.clock.now();
-    match operator_factors::code_asked_for(&db, user.stored().ok()?, now).await {
+async fn code_asked_for(turn: Turn) -> Option<Then> {
+    let now = turn.services.clock.now();
+    match operator_factors::code_asked_for(&turn.db, turn.user, now).await {
         Ok(asked) => asked.as_deref().and_then(Then::parse),
         Err(error) => {
             tracing::error!(%error, "cannot tell whether a staff code was asked for");
@@ -279,46 +264,43 @@ async fn code_asked_for(msg: Message, db: PgPool, services: Services) -> Option<
 
 /// The operator's code: checked, deleted from the chat; once right, the
 /// staff action goes on.
-async fn receive_code(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    then: Then,
-) -> HandlerResult {
-    let Some(user) = msg.from.as_ref() else {
-        return Ok(());
-    };
-    let operator = user.stored()?;
+async fn receive_code(turn: Turn, said: Said, then: Then) -> HandlerResult {
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (operator, t) = (*operator, *t);
     let now = services.clock.now();
-    let code = msg.text().unwrap_or_default();
+    let code = said.text().unwrap_or_default();
     let checked =
-        operator_factors::check_code(&db, &services.vault, operator, code, now, services.factor)
+        operator_factors::check_code(db, &services.vault, operator, code, now, services.factor)
             .await;
     // Off the chat whatever came of it.
-    code_entry::forget_message(&bot, &msg).await;
+    code_entry::forget(ui, &said).await;
     let enrolled_now = match checked {
         Ok(CodeCheck::Accepted { enrolled_now }) => enrolled_now,
         Ok(CodeCheck::BlockedNow | CodeCheck::Blocked) => {
-            return screen::say(&bot, msg.chat.id, t.msg("staff-code-blocked")).await;
+            return ui.say(t.msg("staff-code-blocked")).await;
         }
         Ok(refused) => {
             let text = code_entry::refusal(t, refused).unwrap_or_default();
-            return screen::say(&bot, msg.chat.id, text).await;
+            return ui.say(text).await;
         }
         // Revoked since the code was asked for.
         Err(FactorError::Missing) => {
-            return screen::say(&bot, msg.chat.id, t.msg("review-operators-only")).await;
+            return ui.say(t.msg("review-operators-only")).await;
         }
         Err(error) => return Err(error.into()),
     };
     if enrolled_now {
-        if let Some(qr) = operator_factors::take_enrolment_message(&db, operator).await? {
-            screen::delete_stored(&bot, msg.chat.id, qr).await;
+        if let Some(qr) = operator_factors::take_enrolment_message(db, operator).await? {
+            ui.delete_stored(qr).await;
         }
-        screen::say(&bot, msg.chat.id, t.msg("staff-factor-enrolled")).await?;
+        ui.say(t.msg("staff-factor-enrolled")).await?;
     }
     let limits = services.factor.staff;
     let until = t.date_time(now + limits.absolute);
@@ -338,20 +320,22 @@ async fn receive_code(
         Some(next) => format!("{opened}\n{next}"),
         None => opened,
     };
-    screen::say(&bot, msg.chat.id, text).await?;
+    ui.say(text).await?;
     // The command runs again as if typed now (the handlers read only who
     // wrote and in which chat).
     match then {
-        Then::Review => review::review_command(bot, msg, dialogue, t, db, services).await,
-        Then::Resets => review::resets_command(bot, msg, t, db, services).await,
-        Then::Notice => broadcast::notice_command(bot, msg, dialogue, t, db, services).await,
-        Then::Inspection => {
-            broadcast::inspection_command(bot, msg, dialogue, t, db, services).await
-        }
-        Then::Notices => broadcast::notices_command(bot, msg, t, db, services).await,
-        Then::Inspections => broadcast::inspections_command(bot, msg, t, db, services).await,
+        Then::Review => review::review_command(turn).await,
+        Then::Resets => review::resets_command(turn).await,
+        Then::Notice => broadcast::notice_command(turn).await,
+        Then::Inspection => broadcast::inspection_command(turn).await,
+        Then::Notices => broadcast::notices_command(turn).await,
+        Then::Inspections => broadcast::inspections_command(turn).await,
         Then::Referrals => {
-            super::referrals::staff::command(bot, msg, dialogue, t, db, services).await
+            // /referrals still reads teloxide's message (`referrals::staff`).
+            let (bot, msg) = super::screen::old_message(&turn.ui, turn.user, &said)?;
+            let Turn { t, db, .. } = turn.clone();
+            let dialogue = turn.dialogue.clone();
+            super::referrals::staff::command(bot, msg, dialogue, t, db, turn).await
         }
         Then::PressAgain | Then::SendAgain => Ok(()),
     }

@@ -76,17 +76,13 @@ use medcab_core::notices::feed::truncate as shorten;
 use medcab_core::outbox::Payload;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::dispatching::UpdateHandler;
-use teloxide::prelude::*;
 
 use super::commands::Command;
-use super::screen::{self, Screen, button};
+use super::screen::{Screen, button};
 use super::staff::{self, Gate, Then, record_refusal};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State};
-use crate::chat::{Button, Keyboard};
+use super::{Action, HandlerError, HandlerResult, Routes, State, Turn};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// A list of specialties or regions on a preview, in characters: the
 /// preview must stay within Telegram's 4096.
@@ -336,14 +332,14 @@ fn preview_keyboard(t: Texts, nonce: u32) -> Keyboard {
 
 /// The broadcasts' routes. They come before onboarding: operators need not
 /// be practitioners with an account of their own.
-pub fn routes() -> UpdateHandler<HandlerError> {
+pub fn routes() -> Routes {
     let commands = super::command()
         .branch(case![Command::Notice].endpoint(notice_command))
         .branch(case![Command::Inspection].endpoint(inspection_command))
         .branch(case![Command::Notices].endpoint(proposals::command))
         .branch(case![Command::Inspections].endpoint(scheduled::command));
     // Another command while a question is open is that command.
-    let answers = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+    let answers = dptree::filter(|said: Said| !said.text().is_some_and(|t| t.starts_with('/')))
         .branch(case![State::Broadcast(compose)].endpoint(receive));
     let actions =
         dptree::filter_map(Action::from_press).branch(case![Action::Bc(action)].endpoint(press));
@@ -355,14 +351,7 @@ pub fn routes() -> UpdateHandler<HandlerError> {
 /// The operator typing: the user's id, if they may (an operator without a
 /// staff session is asked for the code, and the command runs again after
 /// it: see `staff`).
-async fn operator_of(
-    bot: &Bot,
-    msg: &Message,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    attempted: &str,
-) -> Result<Option<UserId>, HandlerError> {
+async fn operator_of(turn: &Turn, attempted: &str) -> Result<Option<UserId>, HandlerError> {
     let then = match attempted {
         "notice" => Then::Notice,
         "inspection" => Then::Inspection,
@@ -370,7 +359,7 @@ async fn operator_of(
         "view_inspections" => Then::Inspections,
         _ => Then::SendAgain,
     };
-    match staff::for_message(bot, msg, t, db, services, attempted, then).await? {
+    match staff::for_message(turn, attempted, then).await? {
         Gate::Open(operator) => Ok(Some(operator)),
         Gate::NotOperator | Gate::CodeAsked => Ok(None),
     }
@@ -381,20 +370,18 @@ pub(super) use proposals::command as notices_command;
 pub(super) use scheduled::command as inspections_command;
 
 /// /notice: a new regulatory notice.
-pub async fn notice_command(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if operator_of(&bot, &msg, t, &db, &services, "notice")
-        .await?
-        .is_none()
-    {
+pub async fn notice_command(turn: Turn) -> HandlerResult {
+    if operator_of(&turn, "notice").await?.is_none() {
         return Ok(());
     }
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
     let mut draft = notice::Draft {
         nonce: new_nonce(),
         ..notice::Draft::default()
@@ -414,24 +401,22 @@ pub async fn notice_command(
     dialogue
         .update(State::Broadcast(Compose::Notice(draft)))
         .await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// /inspection: a new inspection.
-pub async fn inspection_command(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if operator_of(&bot, &msg, t, &db, &services, "inspection")
-        .await?
-        .is_none()
-    {
+pub async fn inspection_command(turn: Turn) -> HandlerResult {
+    if operator_of(&turn, "inspection").await?.is_none() {
         return Ok(());
     }
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
     let mut draft = inspection::Draft {
         nonce: new_nonce(),
         ..inspection::Draft::default()
@@ -452,29 +437,26 @@ pub async fn inspection_command(
     dialogue
         .update(State::Broadcast(Compose::Inspection(draft)))
         .await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// A typed answer to the open question.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    compose: Compose,
-) -> HandlerResult {
+pub async fn receive(turn: Turn, said: Said, compose: Compose) -> HandlerResult {
     // Without a session the draft waits: after the code the answer is sent again.
     let attempted = "broadcast_compose";
-    if staff::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, attempted)
-        .await?
-        .is_none()
-    {
+    if staff::for_typed_answer(&turn, attempted).await?.is_none() {
         return Ok(());
     }
-    let Some(text) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, t.msg("broadcast-text-only")).await;
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = turn;
+    let Some(text) = said.text() else {
+        return ui.say(t.msg("broadcast-text-only")).await;
     };
     let now = services.clock.now();
     let answered = match compose {
@@ -487,11 +469,11 @@ pub async fn receive(
     };
     match answered {
         // The question stands and nothing given before is lost.
-        Err(problem) => screen::say(&bot, msg.chat.id, problem).await,
+        Err(problem) => ui.say(problem).await,
         Ok(compose) => {
             let (compose, screen) = next(t, &db, compose, now).await?;
             dialogue.update(State::Broadcast(compose)).await?;
-            screen::show(&bot, msg.chat.id, screen).await
+            ui.show(screen).await
         }
     }
 }
@@ -517,69 +499,63 @@ async fn next(
 }
 
 /// An operator's button of the broadcast dialogues.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-    action: BcAction,
-) -> HandlerResult {
-    let Gate::Open(_) = staff::for_press(&bot, &query, t, &db, &services, action.name()).await?
-    else {
+pub async fn press(turn: Turn, press: Press, action: BcAction) -> HandlerResult {
+    let Gate::Open(_) = staff::for_press(&turn, &press, action.name()).await? else {
         return Ok(());
     };
+    let Turn {
+        ui, t, dialogue, ..
+    } = &turn;
+    let t = *t;
     match action {
         BcAction::Proposals
         | BcAction::Proposal(_)
         | BcAction::Publish(_)
-        | BcAction::Dismiss(_) => {
-            proposals::press(&bot, &query, &dialogue, t, &db, &services, action).await
-        }
+        | BcAction::Dismiss(_) => proposals::press(&turn, &press, action).await,
         BcAction::Inspections
         | BcAction::Inspection(_)
         | BcAction::AskCancelInspection(_)
-        | BcAction::CancelInspection(_) => {
-            scheduled::press(&bot, &query, &dialogue, t, &db, &services, action).await
-        }
+        | BcAction::CancelInspection(_) => scheduled::press(&turn, &press, action).await,
         BcAction::Cancel => {
             // A cancel button left from a draft already sent or dropped.
             if !matches!(dialogue.get().await?, Some(State::Broadcast(_))) {
-                return screen::answer_with(&bot, &query, t.msg("broadcast-draft-gone")).await;
+                return ui.answer_with(&press, t.msg("broadcast-draft-gone")).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             dialogue.exit().await?;
             let screen = Screen {
                 text: t.msg("broadcast-cancelled"),
                 keyboard: Keyboard::default(),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         _ => {
             let Some(State::Broadcast(compose)) = dialogue.get().await? else {
                 // The draft is gone: sent already, cancelled, or lost with
                 // Redis. Nothing is sent twice.
-                return screen::answer_with(&bot, &query, t.msg("broadcast-draft-gone")).await;
+                return ui.answer_with(&press, t.msg("broadcast-draft-gone")).await;
             };
-            compose_press(&bot, &query, &dialogue, t, &db, &services, compose, action).await
+            compose_press(&turn, &press, compose, action).await
         }
     }
 }
 
 /// A button that acts on the dialogue's draft.
-#[allow(clippy::too_many_arguments)]
 async fn compose_press(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    press: &Press,
     compose: Compose,
     action: BcAction,
 ) -> HandlerResult {
-    let operator = query.from.stored()?;
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        dialogue,
+        services,
+    } = turn;
+    let (operator, t) = (*operator, *t);
     let now = services.clock.now();
     match action {
         BcAction::Send(nonce) => {
@@ -588,7 +564,7 @@ async fn compose_press(
                 Compose::Inspection(draft) => draft.nonce,
             };
             if nonce != current {
-                return screen::answer_with(bot, query, t.msg("broadcast-draft-gone")).await;
+                return ui.answer_with(press, t.msg("broadcast-draft-gone")).await;
             }
             let sent = match &compose {
                 Compose::Notice(draft) => notice::send(t, db, draft, operator, now).await?,
@@ -596,24 +572,24 @@ async fn compose_press(
             };
             match sent {
                 Ok((broadcast, what)) => {
-                    screen::answer(bot, query).await?;
+                    ui.answer(press).await?;
                     dialogue.exit().await?;
-                    progress::start(bot, query, db, services, t, broadcast, what).await
+                    progress::start(turn, press, broadcast, what).await
                 }
                 // Not at the preview (an old button): the question open stands.
-                Err(problem) => screen::answer_with(bot, query, problem).await,
+                Err(problem) => ui.answer_with(press, problem).await,
             }
         }
         BcAction::Edit => {
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             let fields = match &compose {
                 Compose::Notice(_) => notice::FIELDS.as_slice(),
                 Compose::Inspection(draft) => draft.fields(),
             };
-            screen::replace(bot, query, edit_screen(t, fields)).await
+            ui.replace(press, edit_screen(t, fields)).await
         }
         BcAction::Preview => {
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             let compose = match compose {
                 Compose::Notice(mut draft) => {
                     draft.asking = None;
@@ -626,7 +602,7 @@ async fn compose_press(
             };
             let (compose, screen) = next(t, db, compose, now).await?;
             dialogue.update(State::Broadcast(compose)).await?;
-            screen::replace(bot, query, screen).await
+            ui.replace(press, screen).await
         }
         BcAction::EditField(field) => {
             let asked = match compose {
@@ -643,11 +619,11 @@ async fn compose_press(
                 _ => None,
             };
             let Some((compose, screen)) = asked else {
-                return screen::answer_with(bot, query, t.msg("button-outdated")).await;
+                return ui.answer_with(press, t.msg("button-outdated")).await;
             };
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             dialogue.update(State::Broadcast(compose)).await?;
-            screen::replace(bot, query, screen).await
+            ui.replace(press, screen).await
         }
         // Buttons that answer the open question.
         _ => {
@@ -660,12 +636,12 @@ async fn compose_press(
                 }
             };
             let Some(compose) = answered else {
-                return screen::answer_with(bot, query, t.msg("button-outdated")).await;
+                return ui.answer_with(press, t.msg("button-outdated")).await;
             };
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             let (compose, screen) = next(t, db, compose, now).await?;
             dialogue.update(State::Broadcast(compose)).await?;
-            screen::replace(bot, query, screen).await
+            ui.replace(press, screen).await
         }
     }
 }

@@ -13,17 +13,14 @@
 use std::time::Duration;
 
 use medcab_core::broadcasts::{self, Kind, Progress, Watched};
-use medcab_core::{Clock, inspections, notices, telegram_users};
+use medcab_core::{Clock, UserId, inspections, notices, telegram_users};
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{MessageId, ParseMode};
-use teloxide::{ApiError, RequestError};
 
 use super::{LIST_SHOWN, date_text, grouped, shorten};
-use crate::handlers::{HandlerError, HandlerResult};
+use crate::chat::{self, Channel, MessageRef, Press, Screen, Ui};
+use crate::handlers::{HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
-use crate::startup::{Background, Services};
-use crate::user_ids::StoredId;
+use crate::startup::Background;
 
 /// How often the numbers are read while they move.
 const POLL: Duration = Duration::from_secs(2);
@@ -64,60 +61,52 @@ fn text(t: Texts, what: &str, progress: Progress) -> String {
 /// Turns the confirmed preview into the progress message (a new message
 /// when it can no longer be edited) and starts following the broadcast.
 /// `what` is already HTML (a Fluent text with its arguments escaped).
-pub async fn start(
-    bot: &Bot,
-    query: &CallbackQuery,
-    db: &PgPool,
-    services: &Services,
-    t: Texts,
-    broadcast: i64,
-    what: String,
-) -> HandlerResult {
+pub async fn start(turn: &Turn, press: &Press, broadcast: i64, what: String) -> HandlerResult {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let t = *t;
+    // The progress message is no one's personal data, and a task edits it
+    // long after this turn: not one of the turn's screens to close.
+    let ui = ui.to(ui.chat());
     let progress = broadcasts::progress(db, broadcast, services.clock.now())
         .await?
         .unwrap_or_default();
-    let first = text(t, &what, progress);
-    let edited = match query.regular_message() {
-        Some(message) => {
-            let edit = bot
-                .edit_message_text(message.chat.id, message.id, first.clone())
-                .parse_mode(ParseMode::Html)
-                .await;
-            match edit {
-                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
-                    Some((message.chat.id, message.id))
-                }
-                Err(error) => {
-                    tracing::info!(%error, "the preview could not become the progress message");
-                    None
-                }
+    let first = Screen::text(text(t, &what, progress));
+    let edited = match &press.message {
+        Some(shown) => match ui.edit_in_place(&shown.id, first.clone()).await {
+            Ok(()) => Some(shown.id.clone()),
+            Err(error) => {
+                tracing::info!(%error, "the preview could not become the progress message");
+                None
             }
-        }
+        },
         None => None,
     };
-    let (chat, message) = match edited {
-        Some(place) => place,
-        None => {
-            let sent = bot
-                .send_message(ChatId::from(query.from.id), first)
-                .parse_mode(ParseMode::Html)
-                .await?;
-            (sent.chat.id, sent.id)
-        }
+    let message = match edited {
+        Some(message) => message,
+        None => ui.post(first).await?,
     };
-    broadcasts::set_progress_message(db, broadcast, chat.0, message.0).await?;
+    // Telegram's ids only, which a restart can follow again (`resume`): a
+    // Max progress message is followed while this instance runs.
+    if let Some(id) = message.stored().and_then(|id| i32::try_from(id).ok()) {
+        broadcasts::set_progress_message(db, broadcast, ui.chat().id, id).await?;
+    }
     if progress.is_done() {
         // Nobody to send to: «Готово» at once.
         broadcasts::mark_finished(db, broadcast, services.clock.now()).await?;
         return Ok(());
     }
     let watcher = Watcher {
-        bot: bot.clone(),
+        ui,
         db: db.clone(),
         clock: services.clock.clone(),
         t,
         broadcast,
-        chat,
         message,
         what,
     };
@@ -126,9 +115,10 @@ pub async fn start(
 }
 
 /// After a restart: follows again every unfinished broadcast that has a
-/// progress message. Errors are logged; a progress message is a courtesy,
-/// the broadcast goes on without it.
-pub async fn resume(bot: Bot, db: PgPool, clock: Clock, background: Background) {
+/// progress message (in Telegram, `channel`: only its ids are kept).
+/// Errors are logged; a progress message is a courtesy, the broadcast goes
+/// on without it.
+pub async fn resume(channel: Channel, db: PgPool, clock: Clock, background: Background) {
     let watched = match broadcasts::in_progress_with_message(&db).await {
         Ok(watched) => watched,
         Err(error) => {
@@ -137,7 +127,7 @@ pub async fn resume(bot: Bot, db: PgPool, clock: Clock, background: Background) 
         }
     };
     for broadcast in watched {
-        match resumed(&bot, &db, &clock, &broadcast).await {
+        match resumed(&channel, &db, &clock, &broadcast).await {
             Ok(watcher) => {
                 tracing::info!(broadcast = broadcast.id, "following a broadcast again");
                 // Shown as nothing yet: the first read edits the message.
@@ -151,13 +141,18 @@ pub async fn resume(bot: Bot, db: PgPool, clock: Clock, background: Background) 
 }
 
 async fn resumed(
-    bot: &Bot,
+    channel: &Channel,
     db: &PgPool,
     clock: &Clock,
     broadcast: &Watched,
 ) -> Result<Watcher, HandlerError> {
-    // The progress message is in the operator's private chat.
-    let operator = ChatId(broadcast.chat_id).stored()?;
+    // The progress message is in the operator's private chat, whose id is
+    // theirs (a group's or a channel's is negative).
+    let operator = u64::try_from(broadcast.chat_id)
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or("a progress message outside a private chat")
+        .and_then(|id| UserId::from_telegram(id).map_err(|_| "an id past a BIGINT"))?;
     let t = Texts::new(telegram_users::language_of(db, operator).await?);
     let what = match broadcast.kind {
         Kind::RegulatoryNotice => {
@@ -202,25 +197,24 @@ async fn resumed(
         }
     };
     Ok(Watcher {
-        bot: bot.clone(),
+        ui: channel.ui(broadcast.chat_id),
         db: db.clone(),
         clock: clock.clone(),
         t,
         broadcast: broadcast.id,
-        chat: ChatId(broadcast.chat_id),
-        message: MessageId(broadcast.message_id),
+        message: MessageRef::Telegram(broadcast.message_id),
         what,
     })
 }
 
 struct Watcher {
-    bot: Bot,
+    /// The operator's chat.
+    ui: Ui,
     db: PgPool,
     clock: Clock,
     t: Texts,
     broadcast: i64,
-    chat: ChatId,
-    message: MessageId,
+    message: MessageRef,
     what: String,
 }
 
@@ -269,19 +263,16 @@ impl Watcher {
 
     /// Whether the message now shows `progress`.
     async fn edit(&self, progress: Progress) -> bool {
-        let edited = self
-            .bot
-            .edit_message_text(self.chat, self.message, text(self.t, &self.what, progress))
-            .parse_mode(ParseMode::Html)
-            .await;
-        match edited {
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => true,
-            Err(RequestError::RetryAfter(wait)) => {
-                tokio::time::sleep(wait.duration()).await;
-                false
-            }
+        let screen = Screen::text(text(self.t, &self.what, progress));
+        match self.ui.edit_in_place(&self.message, screen).await {
+            Ok(()) => true,
             Err(error) => {
-                tracing::info!(%error, broadcast = self.broadcast, "cannot edit a progress message");
+                match chat::wait_asked(&error) {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => {
+                        tracing::info!(%error, broadcast = self.broadcast, "cannot edit a progress message");
+                    }
+                }
                 false
             }
         }

@@ -2,23 +2,20 @@
 //! previewed as it would be pushed, then published or dismissed, once.
 
 use chrono::{DateTime, Utc};
-use medcab_core::UserId;
 use medcab_core::audience;
 use medcab_core::notices::{self, DecisionError, Notice, Status};
 use medcab_core::outbox::Category;
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::{
     BcAction, Compose, operator_of, progress, record_refusal, refused, render_push, shorten,
     targets,
 };
 use crate::chat::Keyboard;
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::chat::Press;
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Proposals listed on one screen; the rest come once these are decided.
 const PROPOSALS_SHOWN: usize = 20;
@@ -26,38 +23,30 @@ const PROPOSALS_SHOWN: usize = 20;
 const BUTTON_TITLE: usize = 48;
 
 /// /notices: what the feed proposed.
-pub async fn command(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if operator_of(&bot, &msg, t, &db, &services, "view_proposals")
-        .await?
-        .is_none()
-    {
+pub async fn command(turn: Turn) -> HandlerResult {
+    if operator_of(&turn, "view_proposals").await?.is_none() {
         return Ok(());
     }
+    let Turn { ui, t, db, .. } = turn;
     let screen = proposals_screen(t, &db, None).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// A button of the proposals (the presser is an operator: checked before).
-pub(super) async fn press(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    action: BcAction,
-) -> HandlerResult {
-    let operator = query.from.stored()?;
+pub(super) async fn press(turn: &Turn, press: &Press, action: BcAction) -> HandlerResult {
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (operator, t) = (*operator, *t);
     let now = services.clock.now();
     match action {
         BcAction::Proposals => {
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             // From /notice's first question: that notice is not being written.
             if let Some(State::Broadcast(Compose::Notice(draft))) = dialogue.get().await?
                 && draft.title.is_none()
@@ -65,13 +54,13 @@ pub(super) async fn press(
                 dialogue.exit().await?;
             }
             let screen = proposals_screen(t, db, None).await?;
-            screen::replace(bot, query, screen).await
+            ui.replace(press, screen).await
         }
         BcAction::Proposal(id) => match notices::get(db, id).await? {
             Some(notice) if notice.status == Status::Proposed => {
-                screen::answer(bot, query).await?;
+                ui.answer(press).await?;
                 let screen = proposal_screen(t, db, &notice, services.clock.now()).await?;
-                screen::replace(bot, query, screen).await
+                ui.replace(press, screen).await
             }
             found => {
                 let why = if found.is_some() {
@@ -84,32 +73,32 @@ pub(super) async fn press(
                     Some(notice) => decided(t, notice.status),
                     None => t.msg("broadcast-proposal-not-found"),
                 };
-                screen::answer_with(bot, query, text).await
+                ui.answer_with(press, text).await
             }
         },
         BcAction::Publish(id) => match notices::approve(db, id, operator, now).await {
             Ok(published) => {
-                screen::answer(bot, query).await?;
+                ui.answer(press).await?;
                 let title = notices::get(db, id)
                     .await?
                     .map(|notice| notice.title)
                     .unwrap_or_default();
                 let what = t.msg_with("broadcast-what-notice", [("title", Arg::Text(&title))]);
-                progress::start(bot, query, db, services, t, published.broadcast_id, what).await
+                progress::start(turn, press, published.broadcast_id, what).await
             }
-            Err(error) => refuse_decision(bot, query, t, db, operator, action, error, now).await,
+            Err(error) => refuse_decision(turn, press, action, error, now).await,
         },
         BcAction::Dismiss(id) => match notices::dismiss(db, id, operator, now).await {
             Ok(()) => {
-                screen::answer(bot, query).await?;
+                ui.answer(press).await?;
                 let heading = t.msg("broadcast-proposal-dismissed");
                 let screen = proposals_screen(t, db, Some(heading)).await?;
-                screen::replace(bot, query, screen).await
+                ui.replace(press, screen).await
             }
-            Err(error) => refuse_decision(bot, query, t, db, operator, action, error, now).await,
+            Err(error) => refuse_decision(turn, press, action, error, now).await,
         },
         // Not a proposal's button (the caller routes only those here).
-        _ => screen::answer_with(bot, query, t.msg("button-outdated")).await,
+        _ => ui.answer_with(press, t.msg("button-outdated")).await,
     }
 }
 
@@ -201,26 +190,30 @@ fn decided(t: Texts, status: Status) -> String {
 }
 
 /// A proposal that cannot be decided: answered and recorded.
-#[allow(clippy::too_many_arguments)]
 async fn refuse_decision(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    operator: UserId,
+    turn: &Turn,
+    press: &Press,
     action: BcAction,
     error: DecisionError,
     now: DateTime<Utc>,
 ) -> HandlerResult {
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        ..
+    } = turn;
+    let (operator, t) = (*operator, *t);
     let (why, text) = match error {
         DecisionError::NotFound => ("not_found", t.msg("broadcast-proposal-not-found")),
         DecisionError::AlreadyDecided(status) => ("already_decided", decided(t, status)),
         // Refused and recorded by core: once is enough.
         DecisionError::Refused(refusal) => {
-            return screen::answer_with(bot, query, refused(t, refusal)).await;
+            return ui.answer_with(press, refused(t, refusal)).await;
         }
         DecisionError::Db(error) => return Err(error.into()),
     };
     record_refusal(db, operator, action.name(), why, now).await?;
-    screen::answer_with(bot, query, text).await
+    ui.answer_with(press, text).await
 }

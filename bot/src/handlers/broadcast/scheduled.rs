@@ -22,18 +22,16 @@ use chrono::{DateTime, Utc};
 use medcab_core::clock::moscow_today;
 use medcab_core::inspections::{self, CancelError, Inspection, Source};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::{
     BcAction, Compose, LIST_SHOWN, date_text, grouped, operator_of, progress, record_refusal,
     refused, shorten,
 };
 use crate::chat::Keyboard;
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::chat::Press;
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Inspections listed on one screen, soonest first.
 const SHOWN: usize = 20;
@@ -41,21 +39,19 @@ const SHOWN: usize = 20;
 const BUTTON_PLACE: usize = 40;
 
 /// /inspections: the upcoming inspections.
-pub async fn command(
-    bot: Bot,
-    msg: Message,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    if operator_of(&bot, &msg, t, &db, &services, "view_inspections")
-        .await?
-        .is_none()
-    {
+pub async fn command(turn: Turn) -> HandlerResult {
+    if operator_of(&turn, "view_inspections").await?.is_none() {
         return Ok(());
     }
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
     let screen = list_screen(t, &db, services.clock.now()).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    ui.show(screen).await
 }
 
 /// How many inspections are upcoming, for the button on /inspection.
@@ -65,20 +61,20 @@ pub(super) async fn upcoming_count(db: &PgPool, now: DateTime<Utc>) -> Result<us
 
 /// A button of the list, a card or a confirmation (the presser is an
 /// operator: checked before).
-pub(super) async fn press(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    action: BcAction,
-) -> HandlerResult {
-    let operator = query.from.stored()?;
+pub(super) async fn press(turn: &Turn, press: &Press, action: BcAction) -> HandlerResult {
+    let Turn {
+        ui,
+        user: operator,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (operator, t) = (*operator, *t);
     let now = services.clock.now();
     match action {
         BcAction::Inspections => {
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             // From /inspection's first question: that inspection is not
             // being entered.
             if let Some(State::Broadcast(Compose::Inspection(draft))) = dialogue.get().await?
@@ -87,7 +83,7 @@ pub(super) async fn press(
                 dialogue.exit().await?;
             }
             let screen = list_screen(t, db, now).await?;
-            screen::replace(bot, query, screen).await
+            ui.replace(press, screen).await
         }
         BcAction::Inspection(id) | BcAction::AskCancelInspection(id) => {
             let inspection = match inspections::get(db, id).await? {
@@ -101,21 +97,21 @@ pub(super) async fn press(
                         None => ("not_found", t.msg("broadcast-inspection-not-found")),
                     };
                     record_refusal(db, operator, action.name(), why, now).await?;
-                    return screen::answer_with(bot, query, text).await;
+                    return ui.answer_with(press, text).await;
                 }
             };
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             let screen = if let BcAction::Inspection(_) = action {
                 card_screen(t, db, &inspection).await?
             } else {
                 confirm_screen(t, &inspection)
             };
-            screen::replace(bot, query, screen).await
+            ui.replace(press, screen).await
         }
         BcAction::CancelInspection(id) => {
             match inspections::cancel(db, id, Source::Operator(operator), now).await {
                 Ok(cancelled) => {
-                    screen::answer(bot, query).await?;
+                    ui.answer(press).await?;
                     tracing::info!(
                         operator = operator.get(),
                         inspection = id,
@@ -151,9 +147,9 @@ pub(super) async fn press(
                             text,
                             keyboard: Keyboard::default(),
                         };
-                        return screen::replace(bot, query, screen).await;
+                        return ui.replace(press, screen).await;
                     }
-                    progress::start(bot, query, db, services, t, cancelled.broadcast_id, text).await
+                    progress::start(turn, press, cancelled.broadcast_id, text).await
                 }
                 Err(error) => {
                     let (why, text) = match error {
@@ -166,17 +162,17 @@ pub(super) async fn press(
                         ),
                         // Refused and recorded by core: once is enough.
                         CancelError::Refused(refusal) => {
-                            return screen::answer_with(bot, query, refused(t, refusal)).await;
+                            return ui.answer_with(press, refused(t, refusal)).await;
                         }
                         CancelError::Db(error) => return Err(error.into()),
                     };
                     record_refusal(db, operator, action.name(), why, now).await?;
-                    screen::answer_with(bot, query, text).await
+                    ui.answer_with(press, text).await
                 }
             }
         }
         // Not this screen's button (the caller routes only those here).
-        _ => screen::answer_with(bot, query, t.msg("button-outdated")).await,
+        _ => ui.answer_with(press, t.msg("button-outdated")).await,
     }
 }
 

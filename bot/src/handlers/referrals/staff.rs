@@ -31,7 +31,6 @@ use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::staff::{self as gate, Gate, Then};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
 
 /// The operators' routes: the command, the typed reason, the buttons.
 pub fn routes() -> UpdateHandler<HandlerError> {
@@ -81,11 +80,9 @@ pub async fn command(
     dialogue: ChatDialogue,
     t: Texts,
     db: PgPool,
-    services: Services,
+    turn: crate::handlers::Turn,
 ) -> HandlerResult {
-    let Gate::Open(operator) =
-        gate::for_message(&bot, &msg, t, &db, &services, "referrals", Then::Referrals).await?
-    else {
+    let Gate::Open(operator) = gate::for_message(&turn, "referrals", Then::Referrals).await? else {
         return Ok(());
     };
     dialogue.exit().await?;
@@ -100,11 +97,12 @@ pub async fn press(
     dialogue: ChatDialogue,
     t: Texts,
     db: PgPool,
-    services: Services,
     action: RefAction,
+    turn: crate::handlers::Turn,
 ) -> HandlerResult {
-    let Gate::Open(operator) = gate::for_press(&bot, &query, t, &db, &services, "referral").await?
-    else {
+    let services = turn.services.clone();
+    let press = crate::chat::telegram::press(&query);
+    let Gate::Open(operator) = gate::for_press(&turn, &press, "referral").await? else {
         return Ok(());
     };
     let viewer = Viewer::Operator {
@@ -196,13 +194,11 @@ pub async fn receive_reason(
     dialogue: ChatDialogue,
     t: Texts,
     db: PgPool,
-    services: Services,
     referral: i64,
+    turn: crate::handlers::Turn,
 ) -> HandlerResult {
-    let Some(operator) =
-        gate::for_typed_answer(&bot, &msg, &dialogue, t, &db, &services, "referral_decline")
-            .await?
-    else {
+    let services = turn.services.clone();
+    let Some(operator) = gate::for_typed_answer(&turn, "referral_decline").await? else {
         return Ok(());
     };
     let Some(text) = msg.text() else {
