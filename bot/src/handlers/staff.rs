@@ -283,6 +283,7 @@ async fn receive_code(
     db: PgPool,
     services: Services,
     then: Then,
+    turn: super::Turn,
 ) -> HandlerResult {
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
@@ -346,9 +347,7 @@ async fn receive_code(
         }
         Then::Notices => broadcast::notices_command(bot, msg, t, db, services).await,
         Then::Inspections => broadcast::inspections_command(bot, msg, t, db, services).await,
-        Then::Referrals => {
-            super::referrals::staff::command(bot, msg, dialogue, t, db, services).await
-        }
+        Then::Referrals => super::referrals::staff::command(turn).await,
         Then::PressAgain | Then::SendAgain => Ok(()),
     }
 }

@@ -701,7 +701,8 @@ async fn forged(
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::ScheduleSlot, id, now).await
+    records::record_forged(db, query.from.stored()?, Entity::ScheduleSlot, id, now).await?;
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
 }
 
 /// A button of «🗓 Расписание». The step-up gate stands before it.
