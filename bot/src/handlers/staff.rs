@@ -275,6 +275,7 @@ async fn code_asked_for(msg: Message, db: PgPool, services: Services) -> Option<
 
 /// The operator's code: checked, deleted from the chat; once right, the
 /// staff action goes on.
+#[allow(clippy::too_many_arguments)]
 async fn receive_code(
     bot: Bot,
     msg: Message,

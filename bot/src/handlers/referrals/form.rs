@@ -622,7 +622,9 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             };
             let found = search::practitioner(db, &services.vault, registry_id, user_id).await;
             if let Err(search::SearchError::NotConfirmed) = found {
-                return ui.answer_with(&press, t.msg("ref-sender-not-confirmed")).await;
+                return ui
+                    .answer_with(&press, t.msg("ref-sender-not-confirmed"))
+                    .await;
             }
             let Some(hit) = found? else {
                 // No such receiver (a forged id, or one no longer confirmed).
@@ -738,7 +740,8 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     ui.replace(&press, screen).await
                 }
                 Err(ReferralError::SenderNotConfirmed) => {
-                    ui.answer_with(&press, t.msg("ref-sender-not-confirmed")).await
+                    ui.answer_with(&press, t.msg("ref-sender-not-confirmed"))
+                        .await
                 }
                 Err(ReferralError::FileGone) => {
                     ui.answer(&press).await?;
@@ -747,7 +750,8 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     form.file = None;
                     conversation::keep(db, services, dialogue, user_id, &form).await?;
                     let asked = question(t, db, services, user_id, &form).await?;
-                    ui.replace(&press, after(t.msg("ref-file-gone"), asked)).await
+                    ui.replace(&press, after(t.msg("ref-file-gone"), asked))
+                        .await
                 }
                 Err(error) => Err(error.into()),
             }
@@ -775,7 +779,8 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             form.file = None;
             conversation::keep(db, services, dialogue, user_id, &form).await?;
             let asked = question(t, db, services, user_id, &form).await?;
-            ui.replace(&press, after(t.msg("ref-file-removed"), asked)).await
+            ui.replace(&press, after(t.msg("ref-file-removed"), asked))
+                .await
         }
         FormAction::Summary => {
             let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {

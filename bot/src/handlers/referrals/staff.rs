@@ -32,8 +32,8 @@ use crate::i18n::{Arg, Texts};
 
 /// The operators' routes: the command, the typed reason, the buttons.
 pub fn routes() -> Routes {
-    let commands = crate::handlers::command()
-        .branch(dptree::case![Command::Referrals].endpoint(command));
+    let commands =
+        crate::handlers::command().branch(dptree::case![Command::Referrals].endpoint(command));
     let notes = dptree::filter(|said: Said| !said.text().is_some_and(|t| t.starts_with('/')))
         .branch(dptree::case![State::ReferralNote { referral }].endpoint(receive_reason));
     let actions = dptree::filter_map(Action::from_press)

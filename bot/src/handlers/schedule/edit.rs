@@ -206,7 +206,8 @@ pub async fn start_move(turn: &Turn, press: &Press, slot: &store::Slot) -> Handl
         "schedule-moving",
         [("slot", Arg::Rendered(&slot_with_day(t, slot)))],
     );
-    ui.replace(press, question_screen(t, &form, Some(now))).await
+    ui.replace(press, question_screen(t, &form, Some(now)))
+        .await
 }
 
 /// A message while a question is open: the answer to `question`.
@@ -324,8 +325,7 @@ async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
             match form.moving {
                 Some(id) => {
                     let now = services.clock.now();
-                    let moved =
-                        store::move_slot(db, &services.vault, user_id, id, span, now).await;
+                    let moved = store::move_slot(db, &services.vault, user_id, id, span, now).await;
                     finish(turn, form, moved, "schedule-moved").await
                 }
                 None => {

@@ -180,7 +180,9 @@ pub async fn new_feed(turn: &Turn, press: &Press) -> HandlerResult {
 
 /// The address revoked: the calendar's next look gets a 404.
 pub async fn revoke_feed(turn: &Turn, press: &Press) -> HandlerResult {
-    let Turn { ui, user, t, db, .. } = turn;
+    let Turn {
+        ui, user, t, db, ..
+    } = turn;
     let (user_id, t) = (*user, *t);
     feed::revoke(db, user_id).await?;
     let screen = feed_screen(t, db, user_id).await?;
