@@ -142,6 +142,24 @@ pub(super) async fn post(bot: &Bot, chat: ChatRef, screen: Screen) -> Result<Mes
     Ok(MessageRef::Telegram(sent.id.0))
 }
 
+/// [`post`] without content protection: a text meant to be copied.
+pub(super) async fn post_shareable(
+    bot: &Bot,
+    chat: ChatRef,
+    screen: Screen,
+) -> Result<MessageRef, Failure> {
+    let screen = screen.fitted(TEXT_LIMIT);
+    let request = bot
+        .send_message(chat_id(chat), screen.text)
+        .parse_mode(ParseMode::Html);
+    let sent = if screen.keyboard.is_empty() {
+        request.await?
+    } else {
+        request.reply_markup(markup(screen.keyboard)).await?
+    };
+    Ok(MessageRef::Telegram(sent.id.0))
+}
+
 pub(super) async fn edit(
     bot: &Bot,
     chat: ChatRef,

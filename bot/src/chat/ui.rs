@@ -201,6 +201,19 @@ impl Ui {
         Ok(posted)
     }
 
+    /// A text the person is to copy (an address for their calendar app), as
+    /// a new message sent without content protection, which would keep it
+    /// from being copied. Not one of the turn's screens: the caller decides
+    /// what becomes of it (`session_files`).
+    pub async fn say_shareable(&self, text: String) -> Result<MessageRef, Failure> {
+        let screen = Screen::text(text);
+        match &self.outlet {
+            Channel::Telegram(bot) => telegram::post_shareable(bot, self.chat, screen).await,
+            // Max has no content protection: every message is shareable.
+            Channel::Max(client) => max::post(client, self.chat, screen).await,
+        }
+    }
+
     /// A screen in place of the message whose button was pressed; when that
     /// message can no longer be edited (too old, deleted), as a new one.
     pub async fn replace(&self, press: &Press, screen: Screen) -> Result<(), Failure> {

@@ -515,11 +515,12 @@ async fn own(
         Ok(_) => Ok(true),
         Err(ApplicationError::NotYours) => {
             let now = services.clock.now();
-            records::forged(bot, query, t, db, Entity::Application, id, now).await?;
+            records::record_forged(db, query.from.stored()?, Entity::Application, id, now).await?;
+            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
             Ok(false)
         }
         Err(ApplicationError::NotFound) => {
-            records::outdated(bot, query, t).await?;
+            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
             Ok(false)
         }
         Err(error) => Err(error.into()),

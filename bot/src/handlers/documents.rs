@@ -668,7 +668,7 @@ async fn send_file(
 }
 
 async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    records::outdated(bot, query, t).await
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
 }
 
 /// A button naming a document that is not the presser's.
@@ -680,7 +680,8 @@ async fn forged(
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::Document, id, now).await
+    records::record_forged(db, query.from.stored()?, Entity::Document, id, now).await?;
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
 }
 
 // ---------------------------------------------------------------- messages

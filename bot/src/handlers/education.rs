@@ -1079,7 +1079,7 @@ pub async fn press(
 }
 
 async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    records::outdated(bot, query, t).await
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
 }
 
 /// A button naming a record that is not the presser's.
@@ -1091,7 +1091,8 @@ async fn forged(
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::Education, id, now).await
+    records::record_forged(db, query.from.stored()?, Entity::Education, id, now).await?;
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
 }
 
 // ---------------------------------------------------------------- messages

@@ -470,10 +470,10 @@ async fn skip(
             let form: Option<Form> = conversation::load(db, services, user_id).await?;
             match form.and_then(|form| form.open_question()) {
                 Some((open, editing)) if open == field => editing,
-                _ => return records::outdated(bot, query, t).await,
+                _ => return screen::answer_with(bot, query, t.msg("button-outdated")).await,
             }
         }
-        _ => return records::outdated(bot, query, t).await,
+        _ => return screen::answer_with(bot, query, t.msg("button-outdated")).await,
     };
     screen::answer(bot, query).await?;
     // The question's message says what was done; its button goes.

@@ -330,13 +330,7 @@ async fn receive_code(turn: Turn, said: Said, then: Then) -> HandlerResult {
         Then::Inspection => broadcast::inspection_command(turn).await,
         Then::Notices => broadcast::notices_command(turn).await,
         Then::Inspections => broadcast::inspections_command(turn).await,
-        Then::Referrals => {
-            // /referrals still reads teloxide's message (`referrals::staff`).
-            let (bot, msg) = super::screen::old_message(&turn.ui, turn.user, &said)?;
-            let Turn { t, db, .. } = turn.clone();
-            let dialogue = turn.dialogue.clone();
-            super::referrals::staff::command(bot, msg, dialogue, t, db, turn).await
-        }
+        Then::Referrals => super::referrals::staff::command(turn).await,
         Then::PressAgain | Then::SendAgain => Ok(()),
     }
 }

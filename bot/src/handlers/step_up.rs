@@ -313,12 +313,8 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             qualification::hours::receive(bot, msg, dialogue, question, t, db, services).await
         }
         State::Report(asking) => qualification::report::receive(turn, said, asking).await,
-        State::Referral(question) => {
-            referrals::receive(bot, msg, dialogue, question, t, db, services).await
-        }
-        State::Schedule(question) => {
-            schedule::edit::receive(bot, msg, dialogue, question, t, db, services).await
-        }
+        State::Referral(question) => referrals::receive(turn, said, question).await,
+        State::Schedule(question) => schedule::edit::receive(turn, said, question).await,
         // A draft's answer after a lost position.
         _ => {
             use records::conversation::unfinished;
@@ -347,12 +343,11 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<referrals::Form>(a, b, c).await {
-                use referrals::form::resume;
-                return resume(bot, msg, dialogue, form, t, db, services).await;
+                return referrals::form::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<schedule::Form>(a, b, c).await {
-                return schedule::edit::resume(bot, msg, dialogue, form, t, db, services).await;
+                return schedule::edit::resume(turn, said, form).await;
             }
             ui.show(main_menu::menu(t, t.msg("menu-title"))).await
         }
@@ -382,12 +377,8 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
             qualification::report::press(turn, press, action, state).await
         }
         Some(Action::Accr(action)) => super::accreditation::press(turn, press, action).await,
-        Some(Action::Ref(action)) => {
-            referrals::press(bot, query, action, dialogue, state, t, db, services).await
-        }
-        Some(Action::Sched(action)) => {
-            schedule::press(bot, query, action, dialogue, t, db, services).await
-        }
+        Some(Action::Ref(action)) => referrals::press(turn, press, action, state).await,
+        Some(Action::Sched(action)) => schedule::press(turn, press, action).await,
         _ => {
             let menu = main_menu::menu(t, t.msg("menu-title"));
             turn.ui.replace(&press, menu).await

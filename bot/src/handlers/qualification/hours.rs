@@ -1210,7 +1210,7 @@ pub async fn press(
         }
         HoursAction::Resume => {
             let Some(form) = load(&db, &services, user_id).await? else {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             };
             screen::answer(&bot, &query).await?;
             if form.on_card {
@@ -1227,7 +1227,7 @@ pub async fn press(
                 return overview(&bot, &query, t, &db, &services, None).await;
             };
             if form.editing.is_some() || !form.on_card {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             }
             screen::answer(&bot, &query).await?;
             let Ok(entry) = check(&form, now) else {
@@ -1253,7 +1253,7 @@ pub async fn press(
         }
         HoursAction::Fix => {
             let Some(form) = on_card(&db, &services, user_id).await? else {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             };
             screen::answer(&bot, &query).await?;
             let mut rows: Vec<Vec<_>> = form
@@ -1278,7 +1278,7 @@ pub async fn press(
         }
         HoursAction::Card => {
             let Some(form) = on_card(&db, &services, user_id).await? else {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             };
             screen::answer(&bot, &query).await?;
             let card = review(t, &db, &services, &dialogue, user_id, form).await?;
@@ -1286,11 +1286,11 @@ pub async fn press(
         }
         HoursAction::DraftField(question) => {
             let Some(mut form) = on_card(&db, &services, user_id).await? else {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             };
             if !form.questions().contains(&question) {
                 // An event's code on a programme: no button says so.
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             }
             screen::answer(&bot, &query).await?;
             form.on_card = false;
@@ -1303,15 +1303,15 @@ pub async fn press(
                 .await?
                 .filter(|form| !form.on_card && form.editing.is_none())
             else {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             };
             match state {
                 State::Hours(question) => form.question = question,
                 State::Idle => {}
-                _ => return records::outdated(&bot, &query, t).await,
+                _ => return screen::answer_with(&bot, &query, t.msg("button-outdated")).await,
             }
             if form.question != Question::Kind {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             }
             screen::answer(&bot, &query).await?;
             form.draft.record.kind = Some(kind);
@@ -1389,7 +1389,7 @@ pub async fn press(
             };
             let form = Form::of(&stored, question);
             if !form.editable().contains(&question) {
-                return records::outdated(&bot, &query, t).await;
+                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
             }
             screen::answer(&bot, &query).await?;
             conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
@@ -1457,7 +1457,8 @@ async fn forged(
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::Qualification, id, now).await
+    records::record_forged(db, query.from.stored()?, Entity::Qualification, id, now).await?;
+    screen::answer_with(bot, query, t.msg("button-outdated")).await
 }
 
 // ---------------------------------------------------------------- messages

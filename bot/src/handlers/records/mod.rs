@@ -19,11 +19,10 @@ use medcab_core::UserId;
 use medcab_core::history::{Action as Change, Entity, Version};
 use medcab_core::security_events;
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use super::{HandlerResult, screen};
+use super::{HandlerResult, Turn};
+use crate::chat::{Press, Ui};
 use crate::i18n::{Arg, Texts};
-use crate::user_ids::StoredId;
 
 /// An id in callback data: plain decimal digits of a positive number,
 /// nothing else (no sign, no spaces), so one id has one spelling.
@@ -47,26 +46,24 @@ pub fn parse_on_record<A>(data: &str, table: &[OnRecord<A>]) -> Option<A> {
 }
 
 /// A button left from an earlier screen: it no longer means anything.
-pub async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+pub async fn outdated(ui: &Ui, press: &Press, t: Texts) -> HandlerResult {
+    ui.answer_with(press, t.msg("button-outdated")).await
 }
 
 /// A button naming a record that is not the presser's (or no longer
 /// exists: core does not tell the two apart, so neither does the answer).
 /// Answered as an outdated button and recorded.
 pub async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
+    turn: &Turn,
+    press: &Press,
     entity: Entity,
     id: i64,
     now: DateTime<Utc>,
 ) -> HandlerResult {
     // Recorded before the answer: whoever sees the answer (a test, an
     // operator looking at the events) finds the attempt already there.
-    record_forged(db, query.from.stored()?, entity, id, now).await?;
-    outdated(bot, query, t).await
+    record_forged(&turn.db, turn.user, entity, id, now).await?;
+    outdated(&turn.ui, press, turn.t).await
 }
 
 /// Records a button naming what is not the presser's.

@@ -32,15 +32,11 @@ use medcab_core::referrals::files::{self, Attached, FileError};
 use medcab_core::referrals::{ReferralError, Viewer};
 use medcab_core::session_files::{self, Session};
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InputFile};
 
-use crate::handlers::documents;
+use crate::chat::{Activity, OutgoingFile, Press, Said};
 use crate::handlers::records;
-use crate::handlers::{HandlerResult, code_entry};
+use crate::handlers::{HandlerResult, Turn, code_entry};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// What the summary card says of the draft's file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,40 +128,38 @@ fn rejection_text(t: Texts, rejection: FileRejection) -> String {
     }
 }
 
-/// Takes the file of `msg` for `owner`'s draft: the attached file, or why
-/// it was refused, in words. The message leaves the chat either way.
+/// Takes the file of `said` for `owner`'s draft: the attached file, or
+/// why it was refused, in words. The message leaves the chat either way.
 pub async fn take(
-    bot: &Bot,
-    msg: &Message,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    said: &Said,
     owner: UserId,
 ) -> Result<Result<Attached, String>, crate::handlers::HandlerError> {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let t = *t;
     let max = services.max_document_bytes;
-    let Some(file) = documents::incoming(msg) else {
+    let Some(file) = &said.file else {
         return Ok(Err(t.msg("ref-file-expected")));
     };
-    // Telegram states the size: one over the limit is refused without
+    let size = usize::try_from(file.size).unwrap_or(usize::MAX);
+    // The messenger states the size: one over the limit is refused without
     // downloading it. Core checks the bytes themselves again.
-    if file.size > max {
-        code_entry::forget_message(bot, msg).await;
-        let rejection = FileRejection::TooLarge {
-            size: file.size,
-            max,
-        };
+    if size > max {
+        code_entry::forget(ui, said).await;
+        let rejection = FileRejection::TooLarge { size, max };
         return Ok(Err(rejection_text(t, rejection)));
     }
-    if let Err(error) = bot
-        .send_chat_action(msg.chat.id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
-    let downloaded = documents::download(bot, &file.id).await;
+    ui.activity(Activity::UploadingDocument).await;
+    let downloaded = ui.download(file).await;
     // Kept, it is sealed and opened from the card; refused, it is sent
     // again: the chat keeps neither.
-    code_entry::forget_message(bot, msg).await;
+    code_entry::forget(ui, said).await;
     let bytes = match downloaded {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -194,44 +188,37 @@ pub async fn take(
 /// by core, the read recorded there), protected, to leave the chat when
 /// `session` ends. A referral that is not theirs, or has no file, is a
 /// forged button: answered as outdated and recorded.
-#[allow(clippy::too_many_arguments)]
 pub async fn send(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
+    press: &Press,
     viewer: &Viewer,
     session: Session,
     id: i64,
 ) -> HandlerResult {
-    let presser = query.from.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
     let now = services.clock.now();
     let opened = match files::open(db, &services.vault, viewer, id, now).await {
         Ok(opened) => opened,
         Err(ReferralError::NotYours) => {
-            return records::forged(bot, query, t, db, Entity::Referral, id, now).await;
+            return records::forged(turn, press, Entity::Referral, id, now).await;
         }
         Err(error) => return Err(error.into()),
     };
-    crate::handlers::screen::answer(bot, query).await?;
-    let chat_id = ChatId::from(query.from.id);
-    if let Err(error) = bot
-        .send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let caption = t.msg_with("ref-file-caption", [("number", Arg::Text(&opened.number))]);
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(opened.content).file_name(opened.file_name),
-        )
-        .caption(caption)
-        .protect_content(true)
-        .await?;
+    let file = OutgoingFile::new(opened.file_name, opened.content).caption(caption);
+    let sent = ui.send_file(file).await?;
     // Leaves the chat with the session that allowed it.
-    session_files::remember(db, presser, i64::from(sent.id.0), session, now).await?;
+    if let Some(sent) = sent.stored() {
+        session_files::remember(db, *user, sent, session, now).await?;
+    }
     Ok(())
 }

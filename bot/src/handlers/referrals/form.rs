@@ -52,17 +52,15 @@ use medcab_core::referrals::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::{RefAction, care_name, file, parse_page, problem_text, urgency_name};
-use crate::chat::{Button, Keyboard};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::handlers::records;
 use crate::handlers::records::conversation::{self, Conversation};
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, State, Turn, code_entry};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// A question of the section open for a typed answer (the position in
 /// Redis; the answers are the draft's).
@@ -549,29 +547,27 @@ fn after(line: String, screen: Screen) -> Screen {
 
 // ---------------------------------------------------------------- buttons
 
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: FormAction,
-    dialogue: ChatDialogue,
-    _state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let now = services.clock.now();
-    let loaded = conversation::load::<Form>(&db, &services, user_id).await?;
+    let loaded = conversation::load::<Form>(db, services, user_id).await?;
     match action {
         FormAction::New => {
-            screen::answer(&bot, &query).await?;
-            if !accounts::is_confirmed(&db, user_id).await? {
+            ui.answer(&press).await?;
+            if !accounts::is_confirmed(db, user_id).await? {
                 let screen = Screen {
                     text: t.msg("ref-sender-not-confirmed"),
                     keyboard: Keyboard::new([[back(t)]]),
                 };
-                return screen::replace(&bot, &query, screen).await;
+                return ui.replace(&press, screen).await;
             }
             let keyboard = Keyboard::new([
                 vec![
@@ -587,115 +583,117 @@ pub async fn press(
                 vec![back(t)],
             ]);
             let text = t.msg("ref-ask-kind");
-            screen::replace(&bot, &query, Screen { text, keyboard }).await
+            ui.replace(&press, Screen { text, keyboard }).await
         }
         FormAction::Kind(kind) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             // A new referral replaces an unfinished one, and its file.
-            referrals::files::discard_draft(&db, user_id).await?;
+            referrals::files::discard_draft(db, user_id).await?;
             let form = Form::new(kind);
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::Resume => {
             let Some(form) = loaded else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
-            conversation::restore(&dialogue, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            conversation::restore(dialogue, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::Results(page) => {
             let Some(form) = loaded.filter(|form| form.step == Step::Search) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
             let Some(typed) = form.query.clone() else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
-            let screen = results(t, &db, &services, user_id, &form, &typed, page).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = results(t, db, services, user_id, &form, &typed, page).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::PickPractitioner(registry_id) => {
             let Some(mut form) = loaded
                 .filter(|form| form.step == Step::Search && form.to_kind == ToKind::Practitioner)
             else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            let found = search::practitioner(&db, &services.vault, registry_id, user_id).await;
+            let found = search::practitioner(db, &services.vault, registry_id, user_id).await;
             if let Err(search::SearchError::NotConfirmed) = found {
-                return screen::answer_with(&bot, &query, t.msg("ref-sender-not-confirmed")).await;
+                return ui
+                    .answer_with(&press, t.msg("ref-sender-not-confirmed"))
+                    .await;
             }
             let Some(hit) = found? else {
                 // No such receiver (a forged id, or one no longer confirmed).
-                records::record_forged(&db, user_id, Entity::Referral, registry_id, now).await?;
-                return screen::answer_with(&bot, &query, t.msg("ref-receiver-unknown")).await;
+                records::record_forged(db, user_id, Entity::Referral, registry_id, now).await?;
+                return ui.answer_with(&press, t.msg("ref-receiver-unknown")).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.to = Some(Chosen::Practitioner {
                 registry_id,
                 label: practitioner_label(&hit),
             });
             form.step = Step::Reason;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::PickOrganisation(ogrn) => {
             let ogrn = format!("{ogrn:013}");
             let Some(mut form) = loaded
                 .filter(|form| form.step == Step::Search && form.to_kind == ToKind::Organisation)
             else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            let Some(hit) = search::organisation(&db, &ogrn).await? else {
+            let Some(hit) = search::organisation(db, &ogrn).await? else {
                 let id = ogrn.parse().unwrap_or_default();
-                records::record_forged(&db, user_id, Entity::Referral, id, now).await?;
-                return screen::answer_with(&bot, &query, t.msg("ref-receiver-unknown")).await;
+                records::record_forged(db, user_id, Entity::Referral, id, now).await?;
+                return ui.answer_with(&press, t.msg("ref-receiver-unknown")).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.to = Some(Chosen::Organisation {
                 ogrn,
                 label: organisation_label(&hit),
             });
             form.step = Step::Reason;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::Urgency(urgency) => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Urgency) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.urgency = Some(urgency.as_str().to_owned());
             form.step = Step::Care;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::Care(care) => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Care) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.care = Some(care.as_str().to_owned());
             form.step = Step::PatientRef;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::Send => {
             let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
             let Some(outgoing) = form.outgoing() else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
             let sent = referrals::send(
-                &db,
+                db,
                 &services.vault,
                 user_id,
                 &outgoing,
@@ -705,9 +703,9 @@ pub async fn press(
             .await;
             match sent {
                 Ok(referral) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(&press).await?;
                     // The file, if any, is the referral's now.
-                    conversation::discard::<Form>(&db, user_id).await?;
+                    conversation::discard::<Form>(db, user_id).await?;
                     dialogue.exit().await?;
                     let text = t.msg_with(
                         "ref-sent",
@@ -723,82 +721,84 @@ pub async fn press(
                         )],
                         vec![back(t)],
                     ]);
-                    screen::replace(&bot, &query, Screen { text, keyboard }).await
+                    ui.replace(&press, Screen { text, keyboard }).await
                 }
                 Err(ReferralError::UnknownReceiver | ReferralError::ToSelf) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(&press).await?;
                     // Back to the search: the receiver is to be picked again.
                     let mut form = form;
                     form.to = None;
                     form.query = None;
                     form.step = Step::Search;
-                    conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-                    let asked = question(t, &db, &services, user_id, &form).await?;
+                    conversation::keep(db, services, dialogue, user_id, &form).await?;
+                    let asked = question(t, db, services, user_id, &form).await?;
                     let text = format!("{}\n\n{}", t.msg("ref-receiver-unknown"), asked.text);
                     let screen = Screen {
                         text,
                         keyboard: asked.keyboard,
                     };
-                    screen::replace(&bot, &query, screen).await
+                    ui.replace(&press, screen).await
                 }
                 Err(ReferralError::SenderNotConfirmed) => {
-                    screen::answer_with(&bot, &query, t.msg("ref-sender-not-confirmed")).await
+                    ui.answer_with(&press, t.msg("ref-sender-not-confirmed"))
+                        .await
                 }
                 Err(ReferralError::FileGone) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(&press).await?;
                     // Nothing was sent: the card again, without the file.
                     let mut form = form;
                     form.file = None;
-                    conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-                    let asked = question(t, &db, &services, user_id, &form).await?;
-                    screen::replace(&bot, &query, after(t.msg("ref-file-gone"), asked)).await
+                    conversation::keep(db, services, dialogue, user_id, &form).await?;
+                    let asked = question(t, db, services, user_id, &form).await?;
+                    ui.replace(&press, after(t.msg("ref-file-gone"), asked))
+                        .await
                 }
                 Err(error) => Err(error.into()),
             }
         }
         FormAction::Attach => {
             let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             // The summary's position takes the file (put back after a flush).
-            conversation::restore(&dialogue, &form).await?;
+            conversation::restore(dialogue, &form).await?;
             let keyboard = Keyboard::new([[button(
                 t.msg("ref-back-to-summary"),
                 act(FormAction::Summary),
             )]]);
             let text = file::ask(t, services.max_document_bytes);
-            screen::replace(&bot, &query, Screen { text, keyboard }).await
+            ui.replace(&press, Screen { text, keyboard }).await
         }
         FormAction::RemoveFile => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Summary) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
-            referrals::files::discard_draft(&db, user_id).await?;
+            ui.answer(&press).await?;
+            referrals::files::discard_draft(db, user_id).await?;
             form.file = None;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            let asked = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, after(t.msg("ref-file-removed"), asked)).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            let asked = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, after(t.msg("ref-file-removed"), asked))
+                .await
         }
         FormAction::Summary => {
             let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
-                return records::outdated(&bot, &query, t).await;
+                return records::outdated(ui, &press, t).await;
             };
-            screen::answer(&bot, &query).await?;
-            conversation::restore(&dialogue, &form).await?;
-            let screen = question(t, &db, &services, user_id, &form).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            conversation::restore(dialogue, &form).await?;
+            let screen = question(t, db, services, user_id, &form).await?;
+            ui.replace(&press, screen).await
         }
         FormAction::Discard => {
-            screen::answer(&bot, &query).await?;
-            discard(&db, user_id).await?;
+            ui.answer(&press).await?;
+            discard(db, user_id).await?;
             dialogue.exit().await?;
-            let screen = super::section_screen(t, &db, &services, user_id).await?;
+            let screen = super::section_screen(t, db, services, user_id).await?;
             let text = format!("{}\n\n{}", t.msg("ref-discarded"), screen.text);
-            screen::replace(
-                &bot,
-                &query,
+            ui.replace(
+                &press,
                 Screen {
                     text,
                     keyboard: screen.keyboard,
@@ -812,21 +812,21 @@ pub async fn press(
 // ---------------------------------------------------------------- messages
 
 /// A typed answer to the form's open question.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    question: Question,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    let Some(mut form) = conversation::load::<Form>(&db, &services, user_id).await? else {
+pub async fn receive(turn: Turn, said: Said, question: Question) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
+    let Some(mut form) = conversation::load::<Form>(db, services, user_id).await? else {
         // Given up meanwhile (another device): back to the section.
         dialogue.exit().await?;
-        let screen = super::section_screen(t, &db, &services, user_id).await?;
-        return screen::show(&bot, msg.chat.id, screen).await;
+        let screen = super::section_screen(t, db, services, user_id).await?;
+        return ui.show(screen).await;
     };
     // The question open is the one in Redis.
     form.step = match question {
@@ -836,39 +836,29 @@ pub async fn receive(
         Question::File => Step::Summary,
         Question::DeclineReason { .. } => return Ok(()),
     };
-    answer(&bot, &msg, &dialogue, t, &db, &services, user_id, form).await
+    answer(&turn, &said, form).await
 }
 
 /// A message after a lost position, taken as the answer to the question
 /// the draft is at.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    answer(&bot, &msg, &dialogue, t, &db, &services, user_id, form).await
+pub async fn resume(turn: Turn, said: Said, form: Form) -> HandlerResult {
+    answer(&turn, &said, form).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn answer(
-    bot: &Bot,
-    msg: &Message,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    mut form: Form,
-) -> HandlerResult {
+async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
     // The summary card takes a file; anything but a text is one (or is
     // told to be).
-    if form.step == Step::Summary && msg.text().is_none() {
-        let said = match file::take(bot, msg, t, db, services, user_id).await? {
+    if form.step == Step::Summary && said.text().is_none() {
+        let line = match file::take(turn, said, user_id).await? {
             Ok(attached) => {
                 form.file = Some(attached.id);
                 conversation::keep(db, services, dialogue, user_id, &form).await?;
@@ -880,10 +870,10 @@ async fn answer(
             }
         };
         let asked = question(t, db, services, user_id, &form).await?;
-        return screen::show(bot, msg.chat.id, after(said, asked)).await;
+        return ui.show(after(line, asked)).await;
     }
-    let Some(text) = msg.text() else {
-        return screen::say(bot, msg.chat.id, t.msg("ref-text-expected")).await;
+    let Some(text) = said.text() else {
+        return ui.say(t.msg("ref-text-expected")).await;
     };
     match form.step {
         Step::Search => {
@@ -891,12 +881,12 @@ async fn answer(
             form.query = Some(text.to_owned());
             conversation::keep(db, services, dialogue, user_id, &form).await?;
             let screen = results(t, db, services, user_id, &form, text, 0).await?;
-            screen::show(bot, msg.chat.id, screen).await
+            ui.show(screen).await
         }
         Step::Reason | Step::PatientRef => {
             // Health-related free text: off the chat once read, refused or
             // kept (sealed in the draft).
-            code_entry::forget_message(bot, msg).await;
+            code_entry::forget(ui, said).await;
             let parsed = if form.step == Step::Reason {
                 Reason::parse(text).map(|reason| {
                     form.reason = Some(reason.as_str().to_owned());
@@ -913,7 +903,7 @@ async fn answer(
                     form.step = next;
                     conversation::keep(db, services, dialogue, user_id, &form).await?;
                     let screen = question(t, db, services, user_id, &form).await?;
-                    screen::show(bot, msg.chat.id, screen).await
+                    ui.show(screen).await
                 }
                 Err(problem) => {
                     // Nothing answered before is lost; the question stays.
@@ -924,14 +914,14 @@ async fn answer(
                         text,
                         keyboard: asked.keyboard,
                     };
-                    screen::show(bot, msg.chat.id, screen).await
+                    ui.show(screen).await
                 }
             }
         }
         // A question answered by buttons: the text is no answer.
         Step::Urgency | Step::Care | Step::Summary => {
             let screen = question(t, db, services, user_id, &form).await?;
-            screen::show(bot, msg.chat.id, screen).await
+            ui.show(screen).await
         }
     }
 }

@@ -37,15 +37,13 @@ use medcab_core::referrals::{
     Urgency, Viewer,
 };
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::records;
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::chat::{Button, Keyboard};
+use super::screen::{Screen, button};
+use super::{Action, HandlerError, HandlerResult, State, Turn, code_entry};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 pub use form::{Form, Question};
 
@@ -401,63 +399,62 @@ fn back_to_list(t: Texts, side: Side) -> Button {
 /// A practitioner's button of the section. The step-up gate (`step_up`)
 /// let it through: the session is open. Each one naming a referral is
 /// re-checked in core.
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: RefAction,
-    dialogue: ChatDialogue,
-    state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: RefAction, state: State) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let viewer = Viewer::Practitioner(user_id);
     let now = services.clock.now();
     let vault = &services.vault;
     match action {
         RefAction::Menu => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             dialogue.exit().await?;
-            let screen = section_screen(t, &db, &services, user_id).await?;
-            screen::replace(&bot, &query, screen).await
+            let screen = section_screen(t, db, services, user_id).await?;
+            ui.replace(&press, screen).await
         }
         RefAction::Incoming(page) | RefAction::Outgoing(page) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let incoming = matches!(action, RefAction::Incoming(_));
             let folder = if incoming {
                 Folder::Incoming(user_id)
             } else {
                 Folder::Outgoing(user_id)
             };
-            let listed = referrals::list(&db, &folder, page).await?;
+            let listed = referrals::list(db, &folder, page).await?;
             let screen = list_screen(t, &listed, incoming, practitioner, back_to_section(t));
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
-        RefAction::Open(id) => match referrals::open(&db, vault, &viewer, id, now).await {
+        RefAction::Open(id) => match referrals::open(db, vault, &viewer, id, now).await {
             Ok(card) => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 let back = back_to_list(t, card.side);
-                screen::replace(&bot, &query, card_screen(t, &card, practitioner, back)).await
+                ui.replace(&press, card_screen(t, &card, practitioner, back))
+                    .await
             }
-            Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
+            Err(ReferralError::NotYours) => forged(&turn, &press, id, now).await,
             Err(error) => Err(error.into()),
         },
-        RefAction::Accept(id) => match referrals::accept(&db, vault, &viewer, id, now).await {
+        RefAction::Accept(id) => match referrals::accept(db, vault, &viewer, id, now).await {
             Ok(referral) => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 let text = t.msg_with("ref-accepted", [("number", Arg::Text(&referral.number))]);
                 let keyboard = Keyboard::new([[back_to_list(t, Side::Receiver)]]);
-                screen::replace(&bot, &query, Screen { text, keyboard }).await
+                ui.replace(&press, Screen { text, keyboard }).await
             }
-            Err(error) => refused(&bot, &query, t, &db, id, error, now).await,
+            Err(error) => refused(&turn, &press, id, error, now).await,
         },
         RefAction::Decline(id) => {
             // Only a side that may decline is asked for a reason.
-            match referrals::open(&db, vault, &viewer, id, now).await {
+            match referrals::open(db, vault, &viewer, id, now).await {
                 Ok(card) if card.side == Side::Receiver && card.referral.status == Status::Sent => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(&press).await?;
                     dialogue
                         .update(State::Referral(Question::DeclineReason { referral: id }))
                         .await?;
@@ -469,16 +466,16 @@ pub async fn press(
                         "ref-ask-decline",
                         [("number", Arg::Text(&card.referral.number))],
                     );
-                    screen::replace(&bot, &query, Screen { text, keyboard }).await
+                    ui.replace(&press, Screen { text, keyboard }).await
                 }
-                Ok(_) => records::outdated(&bot, &query, t).await,
-                Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
+                Ok(_) => records::outdated(ui, &press, t).await,
+                Err(ReferralError::NotYours) => forged(&turn, &press, id, now).await,
                 Err(error) => Err(error.into()),
             }
         }
-        RefAction::Cancel(id) => match referrals::open(&db, vault, &viewer, id, now).await {
+        RefAction::Cancel(id) => match referrals::open(db, vault, &viewer, id, now).await {
             Ok(card) if card.side == Side::Sender && card.referral.status == Status::Sent => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 let text = t.msg_with(
                     "ref-cancel-ask",
                     [("number", Arg::Text(&card.referral.number))],
@@ -490,102 +487,83 @@ pub async fn press(
                     ),
                     button(t.msg("ref-cancel-keep"), Action::Ref(RefAction::Open(id))),
                 ]]);
-                screen::replace(&bot, &query, Screen { text, keyboard }).await
+                ui.replace(&press, Screen { text, keyboard }).await
             }
-            Ok(_) => records::outdated(&bot, &query, t).await,
-            Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
+            Ok(_) => records::outdated(ui, &press, t).await,
+            Err(ReferralError::NotYours) => forged(&turn, &press, id, now).await,
             Err(error) => Err(error.into()),
         },
         RefAction::ConfirmCancel(id) => {
-            match referrals::cancel(&db, vault, user_id, id, now).await {
+            match referrals::cancel(db, vault, user_id, id, now).await {
                 Ok(referral) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(&press).await?;
                     let text =
                         t.msg_with("ref-cancelled", [("number", Arg::Text(&referral.number))]);
                     let keyboard = Keyboard::new([[back_to_list(t, Side::Sender)]]);
-                    screen::replace(&bot, &query, Screen { text, keyboard }).await
+                    ui.replace(&press, Screen { text, keyboard }).await
                 }
-                Err(error) => refused(&bot, &query, t, &db, id, error, now).await,
+                Err(error) => refused(&turn, &press, id, error, now).await,
             }
         }
         RefAction::File(id) => {
             let session = medcab_core::session_files::Session::Practitioner;
-            file::send(&bot, &query, t, &db, &services, &viewer, session, id).await
+            file::send(&turn, &press, &viewer, session, id).await
         }
-        RefAction::Form(action) => {
-            form::press(bot, query, action, dialogue, state, t, db, services).await
-        }
+        RefAction::Form(action) => form::press(turn, press, action, state).await,
     }
 }
 
 /// A decision core refused: someone else's referral (recorded), or one
 /// already answered (the button is outdated).
 async fn refused(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
+    turn: &Turn,
+    press: &Press,
     id: i64,
     error: ReferralError,
     now: DateTime<Utc>,
 ) -> HandlerResult {
     match error {
-        ReferralError::NotYours => forged(bot, query, t, db, id, now).await,
+        ReferralError::NotYours => forged(turn, press, id, now).await,
         ReferralError::Transition(_) => {
-            screen::answer_with(bot, query, t.msg("ref-already-answered")).await
+            turn.ui
+                .answer_with(press, turn.t.msg("ref-already-answered"))
+                .await
         }
         error => Err(error.into()),
     }
 }
 
-async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    id: i64,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::Referral, id, now).await
+async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
+    records::forged(turn, press, Entity::Referral, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
 
 /// A message while a question of the section is open: an answer of the
 /// form, or a refusal's reason.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    question: Question,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn receive(turn: Turn, said: Said, question: Question) -> HandlerResult {
     match question {
-        Question::DeclineReason { referral } => {
-            decline_with(&bot, &msg, &dialogue, t, &db, &services, referral).await
-        }
-        question => form::receive(bot, msg, dialogue, question, t, db, services).await,
+        Question::DeclineReason { referral } => decline_with(&turn, &said, referral).await,
+        question => form::receive(turn, said, question).await,
     }
 }
 
-async fn decline_with(
-    bot: &Bot,
-    msg: &Message,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    id: i64,
-) -> HandlerResult {
-    let Some(text) = msg.text() else {
-        return screen::say(bot, msg.chat.id, t.msg("ref-text-expected")).await;
+async fn decline_with(turn: &Turn, said: &Said, id: i64) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    let Some(text) = said.text() else {
+        return ui.say(t.msg("ref-text-expected")).await;
     };
-    let user_id = msg.chat.id.stored()?;
     let now = services.clock.now();
     // What was typed is health-related: off the chat once read.
-    code_entry::forget_message(bot, msg).await;
+    code_entry::forget(ui, said).await;
     let reason = match Reason::parse(text) {
         Ok(reason) => reason,
         Err(problem) => {
@@ -594,7 +572,7 @@ async fn decline_with(
                 problem_text(t, &problem),
                 t.msg("ref-ask-decline-again")
             );
-            return screen::say(bot, msg.chat.id, text).await;
+            return ui.say(text).await;
         }
     };
     let viewer = Viewer::Practitioner(user_id);
@@ -603,15 +581,13 @@ async fn decline_with(
         Ok(referral) => {
             let text = t.msg_with("ref-declined", [("number", Arg::Text(&referral.number))]);
             let keyboard = Keyboard::new([[back_to_list(t, Side::Receiver)]]);
-            screen::show(bot, msg.chat.id, Screen { text, keyboard }).await
+            ui.show(Screen { text, keyboard }).await
         }
         Err(ReferralError::NotYours) => {
             records::record_forged(db, user_id, Entity::Referral, id, now).await?;
-            screen::say(bot, msg.chat.id, t.msg("button-outdated")).await
+            ui.say(t.msg("button-outdated")).await
         }
-        Err(ReferralError::Transition(_)) => {
-            screen::say(bot, msg.chat.id, t.msg("ref-already-answered")).await
-        }
+        Err(ReferralError::Transition(_)) => ui.say(t.msg("ref-already-answered")).await,
         Err(error) => Err(error.into()),
     }
 }

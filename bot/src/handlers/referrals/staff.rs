@@ -20,23 +20,21 @@ use medcab_core::UserId;
 use medcab_core::history::Entity;
 use medcab_core::referrals::{self, Folder, Reason, ReferralError, Side, Status, Viewer};
 use sqlx::PgPool;
-use teloxide::dispatching::UpdateHandler;
-use teloxide::prelude::*;
 
 use super::{RefAction, card_screen, list_screen, problem_text};
-use crate::chat::{Button, Keyboard};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::handlers::commands::Command;
 use crate::handlers::records;
-use crate::handlers::screen::{self, Screen, button};
+use crate::handlers::screen::{Screen, button};
 use crate::handlers::staff::{self as gate, Gate, Then};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
+use crate::handlers::{Action, HandlerError, HandlerResult, Routes, State, Turn, code_entry};
 use crate::i18n::{Arg, Texts};
 
 /// The operators' routes: the command, the typed reason, the buttons.
-pub fn routes() -> UpdateHandler<HandlerError> {
+pub fn routes() -> Routes {
     let commands =
         crate::handlers::command().branch(dptree::case![Command::Referrals].endpoint(command));
-    let notes = dptree::filter(|msg: Message| !msg.text().is_some_and(|t| t.starts_with('/')))
+    let notes = dptree::filter(|said: Said| !said.text().is_some_and(|t| t.starts_with('/')))
         .branch(dptree::case![State::ReferralNote { referral }].endpoint(receive_reason));
     let actions = dptree::filter_map(Action::from_press)
         .branch(dptree::case![Action::OrgRef(action)].endpoint(press));
@@ -74,34 +72,33 @@ async fn inbox(
 }
 
 /// /referrals
-pub async fn command(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    turn: crate::handlers::Turn,
-) -> HandlerResult {
+pub async fn command(turn: Turn) -> HandlerResult {
     let Gate::Open(operator) = gate::for_message(&turn, "referrals", Then::Referrals).await? else {
         return Ok(());
     };
+    let Turn {
+        ui,
+        t,
+        db,
+        dialogue,
+        ..
+    } = &turn;
     dialogue.exit().await?;
-    let screen = inbox(t, &db, operator, 0).await?;
-    screen::show(&bot, msg.chat.id, screen).await
+    let screen = inbox(*t, db, operator, 0).await?;
+    ui.show(screen).await
 }
 
 /// An operator's button on an organisation's referral.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    action: RefAction,
-    turn: crate::handlers::Turn,
-) -> HandlerResult {
-    let services = turn.services.clone();
-    let press = crate::chat::telegram::press(&query);
+pub async fn press(turn: Turn, press: Press, action: RefAction) -> HandlerResult {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = &turn;
+    let t = *t;
     let Gate::Open(operator) = gate::for_press(&turn, &press, "referral").await? else {
         return Ok(());
     };
@@ -114,39 +111,40 @@ pub async fn press(
     let vault = &services.vault;
     match action {
         RefAction::Menu | RefAction::Incoming(_) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             dialogue.exit().await?;
             let page = match action {
                 RefAction::Incoming(page) => page,
                 _ => 0,
             };
-            let screen = inbox(t, &db, operator, page).await?;
-            screen::replace(&bot, &query, screen).await
+            let screen = inbox(t, db, operator, page).await?;
+            ui.replace(&press, screen).await
         }
-        RefAction::Open(id) => match referrals::open(&db, vault, &viewer, id, now).await {
+        RefAction::Open(id) => match referrals::open(db, vault, &viewer, id, now).await {
             Ok(card) => {
-                screen::answer(&bot, &query).await?;
-                screen::replace(&bot, &query, card_screen(t, &card, staff, back_to_list(t))).await
+                ui.answer(&press).await?;
+                ui.replace(&press, card_screen(t, &card, staff, back_to_list(t)))
+                    .await
             }
-            Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
+            Err(ReferralError::NotYours) => forged(&turn, &press, id, now).await,
             Err(error) => Err(error.into()),
         },
-        RefAction::Accept(id) => match referrals::accept(&db, vault, &viewer, id, now).await {
+        RefAction::Accept(id) => match referrals::accept(db, vault, &viewer, id, now).await {
             Ok(referral) => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 let text = t.msg_with("ref-accepted", [("number", Arg::Text(&referral.number))]);
                 let keyboard = Keyboard::new([[back_to_list(t)]]);
-                screen::replace(&bot, &query, Screen { text, keyboard }).await
+                ui.replace(&press, Screen { text, keyboard }).await
             }
-            Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
+            Err(ReferralError::NotYours) => forged(&turn, &press, id, now).await,
             Err(ReferralError::Transition(_)) => {
-                screen::answer_with(&bot, &query, t.msg("ref-already-answered")).await
+                ui.answer_with(&press, t.msg("ref-already-answered")).await
             }
             Err(error) => Err(error.into()),
         },
-        RefAction::Decline(id) => match referrals::open(&db, vault, &viewer, id, now).await {
+        RefAction::Decline(id) => match referrals::open(db, vault, &viewer, id, now).await {
             Ok(card) if card.side == Side::Receiver && card.referral.status == Status::Sent => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 dialogue
                     .update(State::ReferralNote { referral: id })
                     .await?;
@@ -158,53 +156,51 @@ pub async fn press(
                     t.msg("ref-decline-keep"),
                     staff(RefAction::Open(id)),
                 )]]);
-                screen::replace(&bot, &query, Screen { text, keyboard }).await
+                ui.replace(&press, Screen { text, keyboard }).await
             }
-            Ok(_) => records::outdated(&bot, &query, t).await,
-            Err(ReferralError::NotYours) => forged(&bot, &query, t, &db, id, now).await,
+            Ok(_) => records::outdated(ui, &press, t).await,
+            Err(ReferralError::NotYours) => forged(&turn, &press, id, now).await,
             Err(error) => Err(error.into()),
         },
         RefAction::File(id) => {
             let session = medcab_core::session_files::Session::Staff;
-            super::file::send(&bot, &query, t, &db, &services, &viewer, session, id).await
+            super::file::send(&turn, &press, &viewer, session, id).await
         }
         // A sender's buttons and the form are no operator's.
         RefAction::Outgoing(_)
         | RefAction::Cancel(_)
         | RefAction::ConfirmCancel(_)
-        | RefAction::Form(_) => records::outdated(&bot, &query, t).await,
+        | RefAction::Form(_) => records::outdated(ui, &press, t).await,
     }
 }
 
 async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
+    turn: &Turn,
+    press: &Press,
     id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::Referral, id, now).await
+    records::forged(turn, press, Entity::Referral, id, now).await
 }
 
 /// The reason of a refusal, typed by an operator.
-pub async fn receive_reason(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    referral: i64,
-    turn: crate::handlers::Turn,
-) -> HandlerResult {
-    let services = turn.services.clone();
+pub async fn receive_reason(turn: Turn, said: Said, referral: i64) -> HandlerResult {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        dialogue,
+        ..
+    } = &turn;
+    let t = *t;
     let Some(operator) = gate::for_typed_answer(&turn, "referral_decline").await? else {
         return Ok(());
     };
-    let Some(text) = msg.text() else {
-        return screen::say(&bot, msg.chat.id, t.msg("ref-text-expected")).await;
+    let Some(text) = said.text() else {
+        return ui.say(t.msg("ref-text-expected")).await;
     };
-    code_entry::forget_message(&bot, &msg).await;
+    code_entry::forget(ui, &said).await;
     let reason = match Reason::parse(text) {
         Ok(reason) => reason,
         Err(problem) => {
@@ -213,7 +209,7 @@ pub async fn receive_reason(
                 problem_text(t, &problem),
                 t.msg("ref-ask-decline-again")
             );
-            return screen::say(&bot, msg.chat.id, text).await;
+            return ui.say(text).await;
         }
     };
     dialogue.exit().await?;
@@ -222,19 +218,17 @@ pub async fn receive_reason(
         organisation: None,
     };
     let now = services.clock.now();
-    match referrals::decline(&db, &services.vault, &viewer, referral, &reason, now).await {
+    match referrals::decline(db, &services.vault, &viewer, referral, &reason, now).await {
         Ok(declined) => {
             let text = t.msg_with("ref-declined", [("number", Arg::Text(&declined.number))]);
             let keyboard = Keyboard::new([[back_to_list(t)]]);
-            screen::show(&bot, msg.chat.id, Screen { text, keyboard }).await
+            ui.show(Screen { text, keyboard }).await
         }
         Err(ReferralError::NotYours) => {
-            records::record_forged(&db, operator, Entity::Referral, referral, now).await?;
-            screen::say(&bot, msg.chat.id, t.msg("button-outdated")).await
+            records::record_forged(db, operator, Entity::Referral, referral, now).await?;
+            ui.say(t.msg("button-outdated")).await
         }
-        Err(ReferralError::Transition(_)) => {
-            screen::say(&bot, msg.chat.id, t.msg("ref-already-answered")).await
-        }
+        Err(ReferralError::Transition(_)) => ui.say(t.msg("ref-already-answered")).await,
         Err(error) => Err(error.into()),
     }
 }

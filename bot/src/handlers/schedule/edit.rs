@@ -38,16 +38,14 @@ use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::schedule::{EditError, NewSlot, SlotKind, SpanProblem, TypedEnd, rules, store};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::{SchedAction, act, day_screen, schedule_zone, slot_with_day};
-use crate::chat::Keyboard;
+use crate::chat::{Keyboard, Press, Said};
 use crate::handlers::records::conversation::{self, Conversation};
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// A question of the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,15 +161,15 @@ fn question_screen(t: Texts, form: &Form, before: Option<String>) -> Screen {
 }
 
 /// «➕ Добавить» → a kind: the start is asked.
-pub async fn start_add(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    kind: SlotKind,
-) -> HandlerResult {
+pub async fn start_add(turn: &Turn, press: &Press, kind: SlotKind) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     let form = Form {
         moving: None,
         kind: kind.detail().to_owned(),
@@ -180,20 +178,21 @@ pub async fn start_add(
         end: None,
         place: None,
     };
-    conversation::keep(db, services, dialogue, query.from.stored()?, &form).await?;
-    screen::replace(bot, query, question_screen(t, &form, None)).await
+    conversation::keep(db, services, dialogue, *user, &form).await?;
+    ui.replace(press, question_screen(*t, &form, None)).await
 }
 
 /// «↔️ Перенести»: the new start is asked.
-pub async fn start_move(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    slot: &store::Slot,
-) -> HandlerResult {
+pub async fn start_move(turn: &Turn, press: &Press, slot: &store::Slot) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let t = *t;
     let form = Form {
         moving: Some(slot.id),
         kind: slot.kind.detail().to_owned(),
@@ -202,46 +201,38 @@ pub async fn start_move(
         end: None,
         place: None,
     };
-    conversation::keep(db, services, dialogue, query.from.stored()?, &form).await?;
+    conversation::keep(db, services, dialogue, *user, &form).await?;
     let now = t.msg_with(
         "schedule-moving",
         [("slot", Arg::Rendered(&slot_with_day(t, slot)))],
     );
-    screen::replace(bot, query, question_screen(t, &form, Some(now))).await
+    ui.replace(press, question_screen(t, &form, Some(now)))
+        .await
 }
 
 /// A message while a question is open: the answer to `question`.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    question: Question,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    let Some(mut form) = conversation::load::<Form>(&db, &services, user_id).await? else {
+pub async fn receive(turn: Turn, said: Said, question: Question) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let Some(mut form) = conversation::load::<Form>(db, services, *user).await? else {
         dialogue.exit().await?;
-        let screen = super::section_screen(t, &db, &services, user_id).await?;
-        return screen::show(&bot, msg.chat.id, screen).await;
+        let screen = super::section_screen(*t, db, services, *user).await?;
+        return ui.show(screen).await;
     };
     form.question = question;
-    answer(bot, msg, dialogue, form, t, db, services).await
+    answer(&turn, &said, form).await
 }
 
 /// The answer to the draft's question after a lost position.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    conversation::restore(&dialogue, &form).await?;
-    answer(bot, msg, dialogue, form, t, db, services).await
+pub async fn resume(turn: Turn, said: Said, form: Form) -> HandlerResult {
+    conversation::restore(&turn.dialogue, &form).await?;
+    answer(&turn, &said, form).await
 }
 
 fn when_problem(t: Texts, error: DateTimeError, end: bool) -> String {
@@ -280,33 +271,28 @@ fn read_end(text: &str) -> Result<TypedEnd, DateTimeError> {
     }
 }
 
-async fn answer(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    mut form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let chat_id = msg.chat.id;
-    let user_id = chat_id.stored()?;
-    let Some(text) = msg.text().map(str::trim) else {
-        return screen::show(&bot, chat_id, question_screen(t, &form, None)).await;
+async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    let Some(text) = said.text().map(str::trim) else {
+        return ui.show(question_screen(t, &form, None)).await;
     };
     let Some(kind) = form.kind() else {
         // A draft of an older version that names no kind: given up.
-        conversation::discard::<Form>(&db, user_id).await?;
+        conversation::discard::<Form>(db, user_id).await?;
         dialogue.exit().await?;
-        let screen = super::section_screen(t, &db, &services, user_id).await?;
-        return screen::show(&bot, chat_id, screen).await;
+        let screen = super::section_screen(t, db, services, user_id).await?;
+        return ui.show(screen).await;
     };
-    let zone = schedule_zone(&db, user_id, t).await?;
-    let refuse = |form: &Form, reason: String| {
-        let screen = question_screen(t, form, Some(reason));
-        let bot = bot.clone();
-        async move { screen::show(&bot, chat_id, screen).await }
-    };
+    let zone = schedule_zone(db, user_id, t).await?;
+    let refuse = |form: &Form, reason: String| ui.show(question_screen(t, form, Some(reason)));
     match form.question {
         Question::Start => {
             if let Err(error) = dates::parse_date_time(text) {
@@ -314,8 +300,8 @@ async fn answer(
             }
             form.start = Some(text.to_owned());
             form.question = Question::End;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::show(&bot, chat_id, question_screen(t, &form, None)).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            ui.show(question_screen(t, &form, None)).await
         }
         Question::End => {
             let start = form
@@ -324,8 +310,8 @@ async fn answer(
                 .and_then(|start| dates::parse_date_time(start).ok());
             let Some(start) = start else {
                 form.question = Question::Start;
-                conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-                return screen::show(&bot, chat_id, question_screen(t, &form, None)).await;
+                conversation::keep(db, services, dialogue, user_id, &form).await?;
+                return ui.show(question_screen(t, &form, None)).await;
             };
             let end = match read_end(text) {
                 Ok(end) => end,
@@ -339,25 +325,13 @@ async fn answer(
             match form.moving {
                 Some(id) => {
                     let now = services.clock.now();
-                    let moved =
-                        store::move_slot(&db, &services.vault, user_id, id, span, now).await;
-                    finish(
-                        &bot,
-                        chat_id,
-                        &dialogue,
-                        t,
-                        &db,
-                        &services,
-                        form,
-                        moved,
-                        "schedule-moved",
-                    )
-                    .await
+                    let moved = store::move_slot(db, &services.vault, user_id, id, span, now).await;
+                    finish(turn, form, moved, "schedule-moved").await
                 }
                 None => {
                     form.question = Question::Place;
-                    conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-                    screen::show(&bot, chat_id, question_screen(t, &form, None)).await
+                    conversation::keep(db, services, dialogue, user_id, &form).await?;
+                    ui.show(question_screen(t, &form, None)).await
                 }
             }
         }
@@ -380,8 +354,8 @@ async fn answer(
             let span = spans_of(&form, kind, zone);
             let Some(span) = span else {
                 form.question = Question::Start;
-                conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-                return screen::show(&bot, chat_id, question_screen(t, &form, None)).await;
+                conversation::keep(db, services, dialogue, user_id, &form).await?;
+                return ui.show(question_screen(t, &form, None)).await;
             };
             let new = NewSlot {
                 kind,
@@ -390,19 +364,8 @@ async fn answer(
                 place,
             };
             let now = services.clock.now();
-            let added = store::add(&db, &services.vault, user_id, &new, now).await;
-            finish(
-                &bot,
-                chat_id,
-                &dialogue,
-                t,
-                &db,
-                &services,
-                form,
-                added,
-                "schedule-added",
-            )
-            .await
+            let added = store::add(db, &services.vault, user_id, &new, now).await;
+            finish(turn, form, added, "schedule-added").await
         }
     }
 }
@@ -416,26 +379,28 @@ fn spans_of(form: &Form, kind: SlotKind, zone: chrono_tz::Tz) -> Option<rules::S
 
 /// After core's answer: the day's list with what was done, or both slots
 /// of an overlap and the start asked again.
-#[allow(clippy::too_many_arguments)]
 async fn finish(
-    bot: &Bot,
-    chat_id: ChatId,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
     mut form: Form,
     outcome: Result<store::Slot, EditError>,
     done: &str,
 ) -> HandlerResult {
-    let user_id = chat_id.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
     match outcome {
         Ok(slot) => {
             conversation::discard::<Form>(db, user_id).await?;
             dialogue.exit().await?;
             let day = rules::day_of(slot.zone, slot.span);
             let screen = day_screen(t, db, services, user_id, day, 0, Some(t.msg(done))).await?;
-            screen::show(bot, chat_id, screen).await
+            ui.show(screen).await
         }
         Err(EditError::Conflict(other)) => {
             let attempted = attempted_line(t, db, services, user_id, &form).await?;
@@ -450,7 +415,7 @@ async fn finish(
                     ("existing", Arg::Rendered(&slot_with_day(t, &other))),
                 ],
             );
-            screen::show(bot, chat_id, question_screen(t, &form, Some(reason))).await
+            ui.show(question_screen(t, &form, Some(reason))).await
         }
         Err(EditError::NotFound) => {
             conversation::discard::<Form>(db, user_id).await?;
@@ -460,7 +425,7 @@ async fn finish(
                 text: format!("{}\n\n{}", t.msg("schedule-gone"), screen.text),
                 keyboard: screen.keyboard,
             };
-            screen::show(bot, chat_id, screen).await
+            ui.show(screen).await
         }
         Err(error) => Err(error.into()),
     }

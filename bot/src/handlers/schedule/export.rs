@@ -22,16 +22,12 @@ use chrono::{Duration, NaiveDate};
 use medcab_core::schedule::{calendar, feed, rules, store};
 use medcab_core::session_files;
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InputFile, ParseMode};
 
 use super::{Period, SchedAction, act, event_words, schedule_zone};
-use crate::chat::Keyboard;
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, HandlerError, HandlerResult};
+use crate::chat::{Activity, Keyboard, OutgoingFile, Press};
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// The week (from its Monday) or the month holding `date`: its first day
 /// and the day after its last.
@@ -46,19 +42,17 @@ fn period_days(period: Period, date: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 /// Sends the period's `.ics` file.
-pub async fn send_file(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    period: Period,
-    date: NaiveDate,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
-    let chat_id = ChatId::from(query.from.id);
-    bot.send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await?;
+pub async fn send_file(turn: &Turn, period: Period, date: NaiveDate) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    ui.activity(Activity::UploadingDocument).await;
     let now = services.clock.now();
     let zone = schedule_zone(db, user_id, t).await?;
     let (first, after) = period_days(period, date);
@@ -93,17 +87,16 @@ pub async fn send_file(
             ("count", Arg::count(slots.len())),
         ],
     );
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(text.into_bytes()).file_name(file_name),
-        )
+    // Made to be opened by the calendar app: not protected from saving.
+    let file = OutgoingFile::new(file_name, text.into_bytes())
         .caption(caption)
-        .parse_mode(ParseMode::Html)
-        .await?;
+        .shareable();
+    let sent = ui.send_file(file).await?;
     // The practitioner's own schedule: gone from the chat with the session.
-    let session = session_files::Session::Practitioner;
-    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        session_files::remember(db, user_id, sent, session, now).await?;
+    }
     Ok(())
 }
 
@@ -147,29 +140,29 @@ pub async fn feed_screen(
 }
 
 /// A new address (the old one stops working), shown once.
-pub async fn new_feed(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn new_feed(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let now = services.clock.now();
     let renewed = feed::issued_at(db, user_id).await?.is_some();
     let token = feed::issue(db, &services.vault, user_id, now).await?;
     let url = format!("{}/calendar/{}.ics", services.public_url, token.as_str());
     // Not protected: the address is to be copied into the calendar app.
     // It leaves the chat with the session.
-    let sent = bot
-        .send_message(
-            ChatId::from(query.from.id),
-            t.msg_with("schedule-feed-created", [("url", Arg::Text(&url))]),
-        )
-        .parse_mode(ParseMode::Html)
+    let sent = ui
+        .say_shareable(t.msg_with("schedule-feed-created", [("url", Arg::Text(&url))]))
         .await?;
-    let session = session_files::Session::Practitioner;
-    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        session_files::remember(db, user_id, sent, session, now).await?;
+    }
     let screen = feed_screen(t, db, user_id).await?;
     let screen = Screen {
         text: format!(
@@ -182,19 +175,22 @@ pub async fn new_feed(
         ),
         keyboard: screen.keyboard,
     };
-    screen::replace(bot, query, screen).await
+    ui.replace(press, screen).await
 }
 
 /// The address revoked: the calendar's next look gets a 404.
-pub async fn revoke_feed(bot: &Bot, query: &CallbackQuery, t: Texts, db: &PgPool) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn revoke_feed(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui, user, t, db, ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
     feed::revoke(db, user_id).await?;
     let screen = feed_screen(t, db, user_id).await?;
     let screen = Screen {
         text: format!("{}\n\n{}", t.msg("schedule-feed-revoked"), screen.text),
         keyboard: screen.keyboard,
     };
-    screen::replace(bot, query, screen).await
+    ui.replace(press, screen).await
 }
 
 #[cfg(test)]

@@ -44,15 +44,13 @@ use medcab_core::history::{self, Entity};
 use medcab_core::schedule::calendar::EventWords;
 use medcab_core::schedule::{SlotKind, rules, store};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
-use crate::chat::{Button, Keyboard};
+use crate::chat::{Button, Keyboard, Press};
 use crate::handlers::records::{self, parse_id, versions_text};
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult};
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 pub use edit::{Form, Question};
 
@@ -693,68 +691,61 @@ fn card_screen(t: Texts, slot: &store::Slot, heading: Option<String>) -> Screen 
     Screen { text, keyboard }
 }
 
-async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    id: i64,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    records::forged(bot, query, t, db, Entity::ScheduleSlot, id, now).await
+async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
+    records::forged(turn, press, Entity::ScheduleSlot, id, now).await
 }
 
 /// A button of «🗓 Расписание». The step-up gate stands before it.
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: SchedAction,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: SchedAction) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let now = services.clock.now();
     match action {
         SchedAction::Day(date, page) => {
-            screen::answer(&bot, &query).await?;
-            let screen = day_screen(t, &db, &services, user_id, date, page, None).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = day_screen(t, db, services, user_id, date, page, None).await?;
+            ui.replace(&press, screen).await
         }
         SchedAction::Week(monday, page) => {
-            screen::answer(&bot, &query).await?;
-            let screen = week_screen(t, &db, &services, user_id, monday, page).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = week_screen(t, db, services, user_id, monday, page).await?;
+            ui.replace(&press, screen).await
         }
         SchedAction::NextDuty => {
-            screen::answer(&bot, &query).await?;
-            match store::next_shift(&db, &services.vault, user_id, now).await? {
-                Some(slot) => screen::replace(&bot, &query, card_screen(t, &slot, None)).await,
+            ui.answer(&press).await?;
+            match store::next_shift(db, &services.vault, user_id, now).await? {
+                Some(slot) => ui.replace(&press, card_screen(t, &slot, None)).await,
                 None => {
-                    let zone = schedule_zone(&db, user_id, t).await?;
+                    let zone = schedule_zone(db, user_id, t).await?;
                     let today = today_in(zone, now);
                     let heading = Some(t.msg("schedule-no-duty"));
-                    let screen = day_screen(t, &db, &services, user_id, today, 0, heading).await?;
-                    screen::replace(&bot, &query, screen).await
+                    let screen = day_screen(t, db, services, user_id, today, 0, heading).await?;
+                    ui.replace(&press, screen).await
                 }
             }
         }
         SchedAction::Open(id) => {
-            let Some(slot) = store::of_owner(&db, &services.vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(slot) = store::of_owner(db, &services.vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
-            screen::replace(&bot, &query, card_screen(t, &slot, None)).await
+            ui.answer(&press).await?;
+            ui.replace(&press, card_screen(t, &slot, None)).await
         }
         SchedAction::History(id) => {
             let versions =
-                history::versions(&db, &services.vault, user_id, Entity::ScheduleSlot, id).await?;
+                history::versions(db, &services.vault, user_id, Entity::ScheduleSlot, id).await?;
             if versions.is_empty() {
-                return forged(&bot, &query, t, &db, id, now).await;
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
-            let back = match store::of_owner(&db, &services.vault, user_id, id).await? {
+            ui.answer(&press).await?;
+            let back = match store::of_owner(db, &services.vault, user_id, id).await? {
                 Some(_) => act(SchedAction::Open(id)),
                 None => Action::Open(crate::handlers::actions::Section::Schedule),
             };
@@ -762,13 +753,13 @@ pub async fn press(
                 text: versions_text(t, Entity::ScheduleSlot, &versions),
                 keyboard: Keyboard::new([[button(t.msg("schedule-back"), back)]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         SchedAction::Cancel(id) => {
-            let Some(slot) = store::of_owner(&db, &services.vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(slot) = store::of_owner(db, &services.vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let screen = Screen {
                 text: t.msg_with(
                     "schedule-cancel-ask",
@@ -782,56 +773,56 @@ pub async fn press(
                     button(t.msg("schedule-cancel-no"), act(SchedAction::Open(id))),
                 ]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         SchedAction::CancelConfirmed(id) => {
-            match store::cancel(&db, &services.vault, user_id, id, now).await {
+            match store::cancel(db, &services.vault, user_id, id, now).await {
                 Ok(slot) => {
-                    screen::answer(&bot, &query).await?;
+                    ui.answer(&press).await?;
                     let day = rules::day_of(slot.zone, slot.span);
                     let heading = Some(t.msg("schedule-cancelled"));
-                    let screen = day_screen(t, &db, &services, user_id, day, 0, heading).await?;
-                    screen::replace(&bot, &query, screen).await
+                    let screen = day_screen(t, db, services, user_id, day, 0, heading).await?;
+                    ui.replace(&press, screen).await
                 }
-                Err(store::EditError::NotFound) => forged(&bot, &query, t, &db, id, now).await,
+                Err(store::EditError::NotFound) => forged(&turn, &press, id, now).await,
                 Err(error) => Err(error.into()),
             }
         }
         SchedAction::Move(id) => {
-            let Some(slot) = store::of_owner(&db, &services.vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(slot) = store::of_owner(db, &services.vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
-            edit::start_move(&bot, &query, &dialogue, t, &db, &services, &slot).await
+            ui.answer(&press).await?;
+            edit::start_move(&turn, &press, &slot).await
         }
         SchedAction::Add => {
-            screen::answer(&bot, &query).await?;
-            screen::replace(&bot, &query, edit::add_screen(t)).await
+            ui.answer(&press).await?;
+            ui.replace(&press, edit::add_screen(t)).await
         }
         SchedAction::AddShift(shift) => {
-            screen::answer(&bot, &query).await?;
-            screen::replace(&bot, &query, edit::kinds_screen(t, shift)).await
+            ui.answer(&press).await?;
+            ui.replace(&press, edit::kinds_screen(t, shift)).await
         }
         SchedAction::AddKind(kind) => {
-            screen::answer(&bot, &query).await?;
-            edit::start_add(&bot, &query, &dialogue, t, &db, &services, kind).await
+            ui.answer(&press).await?;
+            edit::start_add(&turn, &press, kind).await
         }
         SchedAction::Export(period, date) => {
-            screen::answer(&bot, &query).await?;
-            export::send_file(&bot, &query, t, &db, &services, period, date).await
+            ui.answer(&press).await?;
+            export::send_file(&turn, period, date).await
         }
         SchedAction::Feed => {
-            screen::answer(&bot, &query).await?;
-            let screen = export::feed_screen(t, &db, user_id).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = export::feed_screen(t, db, user_id).await?;
+            ui.replace(&press, screen).await
         }
         SchedAction::FeedNew => {
-            screen::answer(&bot, &query).await?;
-            export::new_feed(&bot, &query, t, &db, &services).await
+            ui.answer(&press).await?;
+            export::new_feed(&turn, &press).await
         }
         SchedAction::FeedOff => {
-            screen::answer(&bot, &query).await?;
-            export::revoke_feed(&bot, &query, t, &db).await
+            ui.answer(&press).await?;
+            export::revoke_feed(&turn, &press).await
         }
     }
 }
