@@ -300,9 +300,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
     let dialogue = turn.dialogue.clone();
     let (t, db, services) = (turn.t, turn.db.clone(), turn.services.clone());
     match state {
-        State::ProfileAnswer { .. } => {
-            profile::receive_answer(bot, msg, state, dialogue, t, db, services).await
-        }
+        State::ProfileAnswer { .. } => profile::receive_answer(turn, said, state).await,
         State::AddingDocument(step) => {
             documents::receive(bot, msg, dialogue, step, t, db, services).await
         }
@@ -326,7 +324,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             let found = || (turn.clone(), said.clone(), State::Idle);
             let (a, b, c) = found();
             if let Some(form) = unfinished::<profile::Form>(a, b, c).await {
-                return profile::resume(bot, msg, dialogue, form, t, db, services).await;
+                return profile::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(draft) = unfinished::<documents::Draft>(a, b, c).await {
@@ -364,9 +362,7 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
     let dialogue = turn.dialogue.clone();
     let (t, db, services) = (turn.t, turn.db.clone(), turn.services.clone());
     match press.data.as_deref().and_then(Action::parse) {
-        Some(Action::Profile(action)) => {
-            profile::act(bot, query, action, dialogue, t, db, services).await
-        }
+        Some(Action::Profile(action)) => profile::act(turn, press, action).await,
         Some(Action::Doc(action)) => {
             documents::press(bot, query, action, dialogue, state, t, db, services).await
         }
