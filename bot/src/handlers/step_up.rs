@@ -366,7 +366,7 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
         Some(Action::Doc(action)) => {
             documents::press(bot, query, action, dialogue, state, t, db, services).await
         }
-        Some(Action::App(action)) => applications::press(bot, query, action, t, db, services).await,
+        Some(Action::App(action)) => applications::press(turn, press, action).await,
         Some(Action::Edu(action)) => {
             education::press(bot, query, action, dialogue, state, t, db, services).await
         }
