@@ -96,6 +96,34 @@ fn sent_file(message: &Message) -> Option<SentFile> {
     })
 }
 
+/// A sent file as the handlers still reading teloxide's messages see it
+/// (`handlers::referrals::file`), until they move to [`Said::file`].
+pub struct OldFile {
+    pub id: FileId,
+    pub size: usize,
+    pub name: Option<String>,
+}
+
+/// [`OldFile`] of a message: its document, or its photo's largest size.
+pub fn old_file(message: &Message) -> Option<OldFile> {
+    sent_file(message).map(|file| OldFile {
+        id: FileId(file.id),
+        size: usize::try_from(file.size).unwrap_or(usize::MAX),
+        name: file.name,
+    })
+}
+
+/// The bytes of an [`OldFile`].
+pub async fn old_download(bot: &Bot, id: &FileId) -> Result<Vec<u8>, Failure> {
+    let file = SentFile {
+        id: id.0.clone(),
+        size: 0,
+        name: None,
+        kind: FileKind::Document,
+    };
+    download(bot, &file).await
+}
+
 pub fn press(query: &CallbackQuery) -> Press {
     Press {
         id: query.id.0.clone(),

@@ -301,9 +301,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
     let (t, db, services) = (turn.t, turn.db.clone(), turn.services.clone());
     match state {
         State::ProfileAnswer { .. } => profile::receive_answer(turn, said, state).await,
-        State::AddingDocument(step) => {
-            documents::receive(bot, msg, dialogue, step, t, db, services).await
-        }
+        State::AddingDocument(step) => documents::receive(turn, said, step).await,
         State::Education(question) => {
             education::receive(bot, msg, dialogue, question, t, db, services).await
         }
@@ -328,7 +326,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             }
             let (a, b, c) = found();
             if let Some(draft) = unfinished::<documents::Draft>(a, b, c).await {
-                return documents::resume(bot, msg, dialogue, draft, t, db, services).await;
+                return documents::resume(turn, said, draft).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<education::Form>(a, b, c).await {
@@ -363,9 +361,7 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
     let (t, db, services) = (turn.t, turn.db.clone(), turn.services.clone());
     match press.data.as_deref().and_then(Action::parse) {
         Some(Action::Profile(action)) => profile::act(turn, press, action).await,
-        Some(Action::Doc(action)) => {
-            documents::press(bot, query, action, dialogue, state, t, db, services).await
-        }
+        Some(Action::Doc(action)) => documents::press(turn, press, action, state).await,
         Some(Action::App(action)) => applications::press(turn, press, action).await,
         Some(Action::Edu(action)) => {
             education::press(bot, query, action, dialogue, state, t, db, services).await
