@@ -302,9 +302,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
     match state {
         State::ProfileAnswer { .. } => profile::receive_answer(turn, said, state).await,
         State::AddingDocument(step) => documents::receive(turn, said, step).await,
-        State::Education(question) => {
-            education::receive(bot, msg, dialogue, question, t, db, services).await
-        }
+        State::Education(question) => education::receive(turn, said, question).await,
         State::Hours(question) => {
             qualification::hours::receive(bot, msg, dialogue, question, t, db, services).await
         }
@@ -330,7 +328,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<education::Form>(a, b, c).await {
-                return education::resume(bot, msg, dialogue, form, t, db, services).await;
+                return education::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<qualification::hours::Form>(a, b, c).await {
@@ -363,9 +361,7 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
         Some(Action::Profile(action)) => profile::act(turn, press, action).await,
         Some(Action::Doc(action)) => documents::press(turn, press, action, state).await,
         Some(Action::App(action)) => applications::press(turn, press, action).await,
-        Some(Action::Edu(action)) => {
-            education::press(bot, query, action, dialogue, state, t, db, services).await
-        }
+        Some(Action::Edu(action)) => education::press(turn, press, action, state).await,
         Some(Action::Hours(action)) => {
             qualification::hours::press(bot, query, action, dialogue, state, t, db, services).await
         }
