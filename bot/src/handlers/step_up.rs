@@ -303,9 +303,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
         State::ProfileAnswer { .. } => profile::receive_answer(turn, said, state).await,
         State::AddingDocument(step) => documents::receive(turn, said, step).await,
         State::Education(question) => education::receive(turn, said, question).await,
-        State::Hours(question) => {
-            qualification::hours::receive(bot, msg, dialogue, question, t, db, services).await
-        }
+        State::Hours(question) => qualification::hours::receive(turn, said, question).await,
         State::Report(asking) => qualification::report::receive(turn, said, asking).await,
         State::Referral(question) => {
             referrals::receive(bot, msg, dialogue, question, t, db, services).await
@@ -332,8 +330,7 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<qualification::hours::Form>(a, b, c).await {
-                use qualification::hours::resume;
-                return resume(bot, msg, dialogue, form, t, db, services).await;
+                return qualification::hours::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<qualification::report::Form>(a, b, c).await {
@@ -363,7 +360,7 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
         Some(Action::App(action)) => applications::press(turn, press, action).await,
         Some(Action::Edu(action)) => education::press(turn, press, action, state).await,
         Some(Action::Hours(action)) => {
-            qualification::hours::press(bot, query, action, dialogue, state, t, db, services).await
+            qualification::hours::press(turn, press, action, state).await
         }
         Some(Action::Folio(action)) => qualification::portfolio::press(turn, press, action).await,
         Some(Action::Report(action)) => {
