@@ -459,16 +459,17 @@ impl Application {
             }
             None => None,
         };
-        let mut dispatcher = Dispatcher::builder(self.bot, handlers::telegram())
-            .dependencies(dependencies)
-            .default_handler(|update| async move {
-                tracing::debug!(update_id = update.id.0, "update not handled");
-            })
-            .error_handler(LoggingErrorHandler::with_custom_text(
-                "an update handler failed",
-            ))
-            .worker_queue_size(CHAT_QUEUE)
-            .build();
+        let mut dispatcher =
+            Dispatcher::builder(self.bot, crate::chat::telegram::routes(handlers::schema()))
+                .dependencies(dependencies)
+                .default_handler(|update| async move {
+                    tracing::debug!(update_id = update.id.0, "update not handled");
+                })
+                .error_handler(LoggingErrorHandler::with_custom_text(
+                    "an update handler failed",
+                ))
+                .worker_queue_size(CHAT_QUEUE)
+                .build();
         let shutdown = dispatcher.shutdown_token();
         let task = tokio::spawn(async move {
             dispatcher

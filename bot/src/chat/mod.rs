@@ -33,6 +33,12 @@ pub use ui::{Activity, Channel, MenuEntry, OutgoingFile, Ui, wait_asked};
 /// What a chat layer call fails with: the messenger's error, boxed.
 pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 
+/// A part of the route table: dptree's handler over an [`Incoming`], of
+/// the description the Telegram dispatcher asks for (the Max poller runs
+/// the same table; see `max_polling`).
+pub type Routes =
+    dptree::Handler<'static, Result<(), Failure>, teloxide::dispatching::DpHandlerDescription>;
+
 pub use medcab_core::channels::Messenger;
 
 /// A chat on one messenger: the person's private chat with the bot.

@@ -12,13 +12,22 @@ use teloxide::{ApiError, RequestError};
 
 use super::{
     Activity, ChatRef, Does, Failure, FileKind, Incoming, Keyboard, MenuEntry, MessageRef,
-    OWN_CONTACT, OutgoingFile, Press, Said, Screen, Sender, SentFile, SharedContact, Shown, What,
+    OWN_CONTACT, OutgoingFile, Press, Said, Screen, Sender, SentFile, SharedContact, Shown, Ui,
+    What,
 };
 use crate::user_ids::StoredId;
 
 /// Telegram's limit on a message's text. Its count is of the text without
 /// the HTML markup, so the markup's length is a margin, never an excess.
 pub const TEXT_LIMIT: usize = 4096;
+
+/// The route table on Telegram: each update made an [`Incoming`], with
+/// the [`Ui`] to answer it through, then `routes` (`handlers::schema`).
+pub fn routes(routes: super::Routes) -> super::Routes {
+    dptree::filter_map(|update: Update| incoming(&update))
+        .map(|bot: Bot, incoming: Incoming| Ui::telegram(bot, incoming.chat))
+        .chain(routes)
+}
 
 /// The update as a handler reads it; `None` for what medcab does not serve
 /// (groups and channels, edits, an id that cannot be stored).

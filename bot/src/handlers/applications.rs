@@ -27,15 +27,13 @@ use medcab_core::applications::{self as apps, ApplicationError, Kind, NextStep, 
 use medcab_core::documents::DocumentKind;
 use medcab_core::history::{self, Entity};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::records::{self, versions_text};
-use super::screen::{self, Screen, button};
-use super::{Action, HandlerError, HandlerResult};
-use crate::chat::{Button, Keyboard};
+use super::screen::{Screen, button};
+use super::{Action, HandlerError, HandlerResult, Turn};
+use crate::chat::{Button, Keyboard, Press};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// How many applications the list shows in full; a Telegram message holds
 /// 4096 characters and each may carry an operator's note.
@@ -369,44 +367,44 @@ fn notice(text: String, rows: Vec<Vec<Button>>) -> Screen {
 
 /// A button of the section. Every id in it is checked in core against the
 /// presser: someone else's application is refused and recorded.
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: AppAction,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn press(turn: Turn, press: Press, action: AppAction) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let vault = &services.vault;
     let deadlines = &services.review_deadlines;
     let now = services.clock.now();
     let screen = match action {
         AppAction::List => {
-            screen::answer(&bot, &query).await?;
-            list_screen(t, &db, &services, user_id).await?
+            ui.answer(&press).await?;
+            list_screen(t, db, services, user_id).await?
         }
         AppAction::New => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             kind_picker(t)
         }
         AppAction::Kind(Kind::CertificateRequest) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             certificate_picker(t)
         }
         AppAction::Kind(_) | AppAction::Certificate(_) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let created = match action {
                 AppAction::Certificate(certificate) => {
-                    certificates::request(&db, vault, user_id, certificate, now).await
+                    certificates::request(db, vault, user_id, certificate, now).await
                 }
-                AppAction::Kind(kind) => apps::create(&db, vault, user_id, kind, now).await,
+                AppAction::Kind(kind) => apps::create(db, vault, user_id, kind, now).await,
                 _ => unreachable!("matched above"),
             };
             match created {
-                Ok(app) => card(t, &db, &services, user_id, app.id, None)
+                Ok(app) => card(t, db, services, user_id, app.id, None)
                     .await?
                     .ok_or("a new application is not in the list")?,
                 Err(ApplicationError::AlreadyOpen { id, number }) => notice(
@@ -440,36 +438,36 @@ pub async fn press(
             }
         }
         AppAction::Open(id) => {
-            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+            if !own(&turn, &press, id).await? {
                 return Ok(());
             }
-            screen::answer(&bot, &query).await?;
-            card(t, &db, &services, user_id, id, None)
+            ui.answer(&press).await?;
+            card(t, db, services, user_id, id, None)
                 .await?
                 .ok_or("an own application is not in the list")?
         }
         AppAction::Submit(id) => {
-            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+            if !own(&turn, &press, id).await? {
                 return Ok(());
             }
-            screen::answer(&bot, &query).await?;
-            let heading = match apps::submit(&db, vault, user_id, id, now).await {
+            ui.answer(&press).await?;
+            let heading = match apps::submit(db, vault, user_id, id, now).await {
                 Ok(_) => t.msg("app-submitted-now"),
                 // What is missing is on the card below: said once.
                 Err(ApplicationError::MissingDocuments(_)) => t.msg("app-cannot-submit"),
                 Err(ApplicationError::Transition(_)) => t.msg("app-not-submittable"),
                 Err(error) => return Err(error.into()),
             };
-            card(t, &db, &services, user_id, id, Some(heading))
+            card(t, db, services, user_id, id, Some(heading))
                 .await?
                 .ok_or("an own application is not in the list")?
         }
         AppAction::Escalate(id) => {
-            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+            if !own(&turn, &press, id).await? {
                 return Ok(());
             }
-            screen::answer(&bot, &query).await?;
-            let heading = match apps::escalate(&db, vault, user_id, id, deadlines, now).await {
+            ui.answer(&press).await?;
+            let heading = match apps::escalate(db, vault, user_id, id, deadlines, now).await {
                 Ok(_) => t.msg("app-escalated-now"),
                 Err(ApplicationError::AlreadyEscalated { at }) => t.msg_with(
                     "app-already-escalated",
@@ -478,16 +476,16 @@ pub async fn press(
                 Err(ApplicationError::NotDelayed) => t.msg("app-not-delayed"),
                 Err(error) => return Err(error.into()),
             };
-            card(t, &db, &services, user_id, id, Some(heading))
+            card(t, db, services, user_id, id, Some(heading))
                 .await?
                 .ok_or("an own application is not in the list")?
         }
         AppAction::History(id) => {
-            if !own(&bot, &query, t, &db, &services, user_id, id).await? {
+            if !own(&turn, &press, id).await? {
                 return Ok(());
             }
-            screen::answer(&bot, &query).await?;
-            let versions = history::versions(&db, vault, user_id, Entity::Application, id).await?;
+            ui.answer(&press).await?;
+            let versions = history::versions(db, vault, user_id, Entity::Application, id).await?;
             Screen {
                 text: versions_text(t, Entity::Application, &versions),
                 keyboard: Keyboard::new([[
@@ -497,30 +495,34 @@ pub async fn press(
             }
         }
     };
-    screen::replace(&bot, &query, screen).await
+    ui.replace(&press, screen).await
 }
 
 /// Whether application `id` is the presser's. When it is not, the button
 /// is answered as outdated; naming someone else's is recorded as forged.
-async fn own(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    id: i64,
-) -> Result<bool, HandlerError> {
-    match apps::get(db, &services.vault, user_id, id).await {
+async fn own(turn: &Turn, press: &Press, id: i64) -> Result<bool, HandlerError> {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    // A button left from an earlier screen: it no longer means anything.
+    let outdated = || ui.answer_with(press, t.msg("button-outdated"));
+    match apps::get(db, &services.vault, *user, id).await {
         Ok(_) => Ok(true),
         Err(ApplicationError::NotYours) => {
+            // Recorded before the answer: whoever sees the answer (a test,
+            // an operator looking at the events) finds the attempt there.
             let now = services.clock.now();
-            records::record_forged(db, query.from.stored()?, Entity::Application, id, now).await?;
-            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+            records::record_forged(db, *user, Entity::Application, id, now).await?;
+            outdated().await?;
             Ok(false)
         }
         Err(ApplicationError::NotFound) => {
-            screen::answer_with(bot, query, t.msg("button-outdated")).await?;
+            outdated().await?;
             Ok(false)
         }
         Err(error) => Err(error.into()),

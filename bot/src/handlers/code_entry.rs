@@ -20,9 +20,6 @@ use crate::chat::{Said, Ui};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
 
-/// [`forget`] in the older calling form, while handlers move to [`Ui`].
-pub use super::screen::forget_message;
-
 /// Checks the code in `said`, deletes the message (a code is a secret, if
 /// a short-lived one), and tells the user why when it is not taken. True
 /// when the code was accepted; the caller says what comes next.

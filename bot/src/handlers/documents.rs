@@ -43,19 +43,15 @@ use medcab_core::history::{self, Entity};
 use medcab_core::session_files;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::net::Download;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, FileId, InputFile};
 
 use super::actions::Section;
 use super::records;
 use super::records::conversation::{self, Conversation};
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::chat::{Button, Keyboard};
+use super::screen::{Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn, code_entry};
+use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// The longest number taken: real ones are under 30 characters, and a
 /// number is shown in lists and buttons that must stay within Telegram's
@@ -493,61 +489,59 @@ fn card(t: Texts, document: &docs::Document, today: NaiveDate) -> Screen {
 
 /// A button of the section. Each one re-checks in core that what it names
 /// is the presser's: callback data is user input.
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: DocAction,
-    dialogue: ChatDialogue,
-    state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
         DocAction::List => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             // Back to the list gives the addition up.
-            conversation::discard::<Draft>(&db, user_id).await?;
+            conversation::discard::<Draft>(db, user_id).await?;
             dialogue.exit().await?;
-            let list = list_screen(t, &db, &services, user_id).await?;
-            screen::replace(&bot, &query, list).await
+            let list = list_screen(t, db, services, user_id).await?;
+            ui.replace(&press, list).await
         }
         DocAction::Add => {
-            screen::answer(&bot, &query).await?;
-            screen::replace(&bot, &query, kind_picker(t)).await
+            ui.answer(&press).await?;
+            ui.replace(&press, kind_picker(t)).await
         }
         DocAction::Kind(kind) => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             // A new addition replaces an unfinished one.
             let draft = Draft::new(kind);
-            keep(&db, &services, &dialogue, user_id, &draft).await?;
+            keep(db, services, dialogue, user_id, &draft).await?;
             let screen = question(t, &draft, services.max_document_bytes);
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         DocAction::Resume => {
-            let Some(draft) = load_draft(&db, &services, user_id).await? else {
-                return outdated(&bot, &query, t).await;
+            let Some(draft) = load_draft(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
-            conversation::restore(&dialogue, &draft).await?;
+            ui.answer(&press).await?;
+            conversation::restore(dialogue, &draft).await?;
             let screen = question(t, &draft, services.max_document_bytes);
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         DocAction::Skip => {
-            let Some(mut draft) = load_draft(&db, &services, user_id).await? else {
-                return outdated(&bot, &query, t).await;
+            let Some(mut draft) = load_draft(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
             // The open question is the one in Redis; without it (flushed),
             // the one the draft was at.
             match state {
                 State::AddingDocument(step) => draft.step = step,
                 State::Idle => {}
-                _ => return outdated(&bot, &query, t).await,
+                _ => return outdated(&turn, &press).await,
             }
             let next = match draft.step {
                 Step::Number if !draft.kind.number_required() => Step::IssuedOn,
@@ -555,27 +549,27 @@ pub async fn press(
                     Step::File
                 }
                 // A skip button from an earlier question: nothing to skip.
-                _ => return outdated(&bot, &query, t).await,
+                _ => return outdated(&turn, &press).await,
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             draft.step = next;
-            keep(&db, &services, &dialogue, user_id, &draft).await?;
+            keep(db, services, dialogue, user_id, &draft).await?;
             let screen = question(t, &draft, services.max_document_bytes);
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
-        DocAction::Open(id) => match docs::get(&db, vault, user_id, id).await? {
-            None => forged(&bot, &query, t, &db, id, now).await,
+        DocAction::Open(id) => match docs::get(db, vault, user_id, id).await? {
+            None => forged(&turn, &press, id, now).await,
             Some(document) => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 let today = clock::moscow_today(now);
-                screen::replace(&bot, &query, card(t, &document, today)).await
+                ui.replace(&press, card(t, &document, today)).await
             }
         },
-        DocAction::File(id) => send_file(&bot, &query, t, &db, &services, id).await,
-        DocAction::Delete(id) => match docs::get(&db, vault, user_id, id).await? {
-            None => forged(&bot, &query, t, &db, id, now).await,
+        DocAction::File(id) => send_file(&turn, &press, id).await,
+        DocAction::Delete(id) => match docs::get(db, vault, user_id, id).await? {
+            None => forged(&turn, &press, id, now).await,
             Some(document) => {
-                screen::answer(&bot, &query).await?;
+                ui.answer(&press).await?;
                 let kind = kind_name(t, document.kind);
                 let text = t.msg_with("doc-delete-ask", [("kind", Arg::Text(&kind))]);
                 let keyboard = Keyboard::new([[
@@ -585,17 +579,17 @@ pub async fn press(
                     ),
                     button(t.msg("doc-delete-keep"), Action::Doc(DocAction::Open(id))),
                 ]]);
-                screen::replace(&bot, &query, Screen { text, keyboard }).await
+                ui.replace(&press, Screen { text, keyboard }).await
             }
         },
         DocAction::History(id) => {
             // Owner-only in core: someone else's id has no versions.
-            let versions = history::versions(&db, vault, user_id, Entity::Document, id).await?;
+            let versions = history::versions(db, vault, user_id, Entity::Document, id).await?;
             if versions.is_empty() {
-                return forged(&bot, &query, t, &db, id, now).await;
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
-            let back = match docs::get(&db, vault, user_id, id).await? {
+            ui.answer(&press).await?;
+            let back = match docs::get(db, vault, user_id, id).await? {
                 Some(_) => button(t.msg("doc-back-to-card"), Action::Doc(DocAction::Open(id))),
                 None => back_to_list(t),
             };
@@ -603,138 +597,95 @@ pub async fn press(
                 text: records::versions_text(t, Entity::Document, &versions),
                 keyboard: Keyboard::new([[back]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         DocAction::ConfirmDelete(id) => {
-            if !docs::delete(&db, vault, user_id, id, now).await? {
-                return forged(&bot, &query, t, &db, id, now).await;
+            if !docs::delete(db, vault, user_id, id, now).await? {
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
-            let list = list_screen(t, &db, &services, user_id).await?;
+            ui.answer(&press).await?;
+            let list = list_screen(t, db, services, user_id).await?;
             let text = format!("{}\n\n{}", t.msg("doc-deleted"), list.text);
-            screen::replace(
-                &bot,
-                &query,
-                Screen {
-                    text,
-                    keyboard: list.keyboard,
-                },
-            )
-            .await
+            let screen = Screen {
+                text,
+                keyboard: list.keyboard,
+            };
+            ui.replace(&press, screen).await
         }
     }
 }
 
 /// A document's stored file, back to its owner alone (core reads it by
 /// owner), protected from forwarding and saving like every screen.
-async fn send_file(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    id: i64,
-) -> HandlerResult {
-    let owner = query.from.stored()?;
+async fn send_file(turn: &Turn, press: &Press, id: i64) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (owner, t) = (*user, *t);
     let now = services.clock.now();
     let Some(document) = docs::get(db, &services.vault, owner, id).await? else {
-        return forged(bot, query, t, db, id, now).await;
+        return forged(turn, press, id, now).await;
     };
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId::from(query.from.id);
-    if let Err(error) = bot
-        .send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let Some(content) = docs::content(db, &services.vault, owner, id).await? else {
         // Deleted between the two reads (another device).
-        return screen::say(bot, chat_id, t.msg("button-outdated")).await;
+        return ui.say(t.msg("button-outdated")).await;
     };
     let caption = kind_name(t, document.kind);
-    let sent = bot
-        .send_document(
-            chat_id,
-            InputFile::memory(content).file_name(document.file_name.clone()),
-        )
-        .caption(caption)
-        .protect_content(true)
-        .await?;
+    let file = OutgoingFile::new(document.file_name.clone(), content).caption(caption);
+    let sent = ui.send_file(file).await?;
     // Leaves the chat with the session that allowed it.
-    let session = session_files::Session::Practitioner;
-    session_files::remember(db, owner, i64::from(sent.id.0), session, now).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        session_files::remember(db, owner, sent, session, now).await?;
+    }
     Ok(())
 }
 
-async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+/// A button left from an earlier screen: it no longer means anything.
+async fn outdated(turn: &Turn, press: &Press) -> HandlerResult {
+    records::outdated(&turn.ui, press, turn.t).await
 }
 
-/// A button naming a document that is not the presser's.
-async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    id: i64,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    records::record_forged(db, query.from.stored()?, Entity::Document, id, now).await?;
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+/// A button naming a document that is not the presser's (or no longer
+/// there): answered as outdated, and recorded.
+async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
+    records::forged(turn, press, Entity::Document, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
 
 /// A message while a document is being added: the answer to the question
 /// open (`step`), added to the draft in PostgreSQL.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    step: Step,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let Some(mut draft) = load_draft(&db, &services, msg.chat.id.stored()?).await? else {
+pub async fn receive(turn: Turn, said: Said, step: Step) -> HandlerResult {
+    let Some(mut draft) = load_draft(&turn.db, &turn.services, turn.user).await? else {
         // Given up meanwhile (another device, an erased account): back to
         // the list, where a new addition starts.
-        dialogue.exit().await?;
-        let list = list_screen(t, &db, &services, msg.chat.id.stored()?).await?;
-        return screen::show(&bot, msg.chat.id, list).await;
+        turn.dialogue.exit().await?;
+        let list = list_screen(turn.t, &turn.db, &turn.services, turn.user).await?;
+        return turn.ui.show(list).await;
     };
     draft.step = step;
-    answer(bot, msg, dialogue, draft, t, db, services).await
+    answer(turn, said, draft).await
 }
 
 /// The answer to the question a draft was at, after a lost position: the
 /// position is put back first.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    draft: Draft,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    conversation::restore(&dialogue, &draft).await?;
-    answer(bot, msg, dialogue, draft, t, db, services).await
+pub async fn resume(turn: Turn, said: Said, draft: Draft) -> HandlerResult {
+    conversation::restore(&turn.dialogue, &draft).await?;
+    answer(turn, said, draft).await
 }
 
-async fn answer(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    draft: Draft,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let max = services.max_document_bytes;
-    let sent_a_file = msg.document().is_some() || msg.photo().is_some();
-    if draft.step != Step::File && sent_a_file {
+async fn answer(turn: Turn, said: Said, draft: Draft) -> HandlerResult {
+    let t = turn.t;
+    let max = turn.services.max_document_bytes;
+    if draft.step != Step::File && said.has_file() {
         // The file is not lost on the user: they are told what is missing
         // first, and send it again once asked.
         let missing = match draft.step {
@@ -744,31 +695,30 @@ async fn answer(
         };
         let reason = t.msg_with("doc-file-too-early", [("missing", Arg::Text(missing))]);
         // A scan of a passport or a diploma: not left in the chat.
-        code_entry::forget_message(&bot, &msg).await;
-        return screen::show(&bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+        code_entry::forget(&turn.ui, &said).await;
+        return turn.ui.show(refused(t, &draft, max, reason)).await;
     }
     match draft.step {
-        Step::Number => take_number(&bot, &msg, &dialogue, draft, t, &db, &services).await,
-        Step::IssuedOn | Step::ValidUntil => {
-            take_date(&bot, &msg, &dialogue, draft, t, &db, &services).await
-        }
-        Step::File => take_file(&bot, &msg, &dialogue, draft, t, &db, &services).await,
+        Step::Number => take_number(&turn, &said, draft).await,
+        Step::IssuedOn | Step::ValidUntil => take_date(&turn, &said, draft).await,
+        Step::File => take_file(&turn, &said, draft).await,
     }
 }
 
-async fn take_number(
-    bot: &Bot,
-    msg: &Message,
-    dialogue: &ChatDialogue,
-    mut draft: Draft,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
+async fn take_number(turn: &Turn, said: &Said, mut draft: Draft) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let t = *t;
     let max = services.max_document_bytes;
-    let Some(text) = msg.text().map(str::trim) else {
+    let Some(text) = said.text().map(str::trim) else {
         let reason = t.msg("doc-number-as-text");
-        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+        return ui.show(refused(t, &draft, max, reason)).await;
     };
     let number = match draft.kind {
         DocumentKind::Passport => PassportNumber::parse(text)
@@ -783,30 +733,31 @@ async fn take_number(
     let number = match number {
         Ok(number) => number,
         Err(key) => {
-            code_entry::forget_message(bot, msg).await;
+            code_entry::forget(ui, said).await;
             let reason = t.msg_with(key, [("max", Arg::count(MAX_NUMBER_CHARS))]);
-            return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+            return ui.show(refused(t, &draft, max, reason)).await;
         }
     };
     draft.number = Some(number);
     draft.step = Step::IssuedOn;
-    keep(db, services, dialogue, msg.chat.id.stored()?, &draft).await?;
+    keep(db, services, dialogue, *user, &draft).await?;
     // A number is personal data: kept sealed, not in the chat.
-    code_entry::forget_message(bot, msg).await;
-    screen::show(bot, msg.chat.id, question(t, &draft, max)).await
+    code_entry::forget(ui, said).await;
+    ui.show(question(t, &draft, max)).await
 }
 
-async fn take_date(
-    bot: &Bot,
-    msg: &Message,
-    dialogue: &ChatDialogue,
-    mut draft: Draft,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
+async fn take_date(turn: &Turn, said: &Said, mut draft: Draft) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let t = *t;
     let max = services.max_document_bytes;
-    let typed = msg.text().unwrap_or_default().trim();
+    let typed = said.text().unwrap_or_default().trim();
     let parsed = match dates::parse(typed) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -816,7 +767,7 @@ async fn take_date(
                     t.msg_with("doc-date-no-such", [("date", Arg::Text(typed))])
                 }
             };
-            return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+            return ui.show(refused(t, &draft, max, reason)).await;
         }
     };
     let today = clock::moscow_today(services.clock.now());
@@ -840,7 +791,7 @@ async fn take_date(
     };
     if let Err(rejection) = checked {
         let reason = meta_reason(t, rejection, &draft, Some(parsed));
-        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+        return ui.show(refused(t, &draft, max, reason)).await;
     }
     if draft.step == Step::IssuedOn {
         draft.issued_on = Some(parsed);
@@ -849,8 +800,8 @@ async fn take_date(
         draft.valid_until = Some(parsed);
         draft.step = Step::File;
     }
-    keep(db, services, dialogue, msg.chat.id.stored()?, &draft).await?;
-    screen::show(bot, msg.chat.id, question(t, &draft, max)).await
+    keep(db, services, dialogue, *user, &draft).await?;
+    ui.show(question(t, &draft, max)).await
 }
 
 /// The words for metadata core refused.
@@ -895,80 +846,41 @@ fn step_of(rejection: MetaRejection) -> Step {
     }
 }
 
-/// What Telegram says about a sent file.
-pub(super) struct Incoming {
-    pub(super) id: FileId,
-    pub(super) size: usize,
-    pub(super) name: Option<String>,
-}
-
-pub(super) fn incoming(msg: &Message) -> Option<Incoming> {
-    if let Some(document) = msg.document() {
-        return Some(Incoming {
-            id: document.file.id.clone(),
-            size: document.file.size as usize,
-            name: document.file_name.clone(),
-        });
-    }
-    // Telegram sends a photo in several sizes; the largest is the scan.
-    let photo = msg.photo()?.iter().max_by_key(|size| {
-        (
-            u64::from(size.width) * u64::from(size.height),
-            size.file.size,
-        )
-    })?;
-    Some(Incoming {
-        id: photo.file.id.clone(),
-        size: photo.file.size as usize,
-        name: None,
-    })
-}
-
-async fn take_file(
-    bot: &Bot,
-    msg: &Message,
-    dialogue: &ChatDialogue,
-    mut draft: Draft,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-) -> HandlerResult {
+async fn take_file(turn: &Turn, said: &Said, mut draft: Draft) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
     // Only private chats are served: the chat is the practitioner's own.
-    let owner = msg.chat.id.stored()?;
+    let (owner, t) = (*user, *t);
     let max = services.max_document_bytes;
-    let Some(file) = incoming(msg) else {
+    let Some(file) = &said.file else {
         let reason = t.msg("doc-file-expected");
-        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+        return ui.show(refused(t, &draft, max, reason)).await;
     };
-    // Telegram states the size: a file over the limit is refused without
-    // downloading it. Core checks the bytes themselves again.
-    if file.size > max {
-        code_entry::forget_message(bot, msg).await;
-        let reason = file_reason(
-            t,
-            FileRejection::TooLarge {
-                size: file.size,
-                max,
-            },
-        );
-        return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+    // The messenger states the size: a file over the limit is refused
+    // without downloading it. Core checks the bytes themselves again.
+    let size = usize::try_from(file.size).unwrap_or(usize::MAX);
+    if size > max {
+        code_entry::forget(ui, said).await;
+        let reason = file_reason(t, FileRejection::TooLarge { size, max });
+        return ui.show(refused(t, &draft, max, reason)).await;
     }
-    if let Err(error) = bot
-        .send_chat_action(msg.chat.id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
-    let downloaded = download(bot, &file.id).await;
+    ui.activity(Activity::UploadingDocument).await;
+    let downloaded = ui.download(file).await;
     // Whatever becomes of it, the file leaves the chat: stored, it is
     // sealed and opened from its card; refused, it is sent again.
-    code_entry::forget_message(bot, msg).await;
+    code_entry::forget(ui, said).await;
     let bytes = match downloaded {
         Ok(bytes) => bytes,
         Err(error) => {
             tracing::warn!(%error, "could not download a document");
             let reason = t.msg("doc-file-download-failed");
-            return screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await;
+            return ui.show(refused(t, &draft, max, reason)).await;
         }
     };
     let meta = draft.meta();
@@ -1003,7 +915,7 @@ async fn take_file(
                 )],
             ]);
             let text = t.msg_with("doc-saved", [("kind", Arg::Text(&kind))]);
-            screen::show(bot, msg.chat.id, Screen { text, keyboard }).await
+            ui.show(Screen { text, keyboard }).await
         }
         Ok(Stored::Duplicate(existing)) => {
             let existing = docs::get(db, &services.vault, owner, existing).await?;
@@ -1011,11 +923,11 @@ async fn take_file(
                 .map(|document| kind_name(t, document.kind))
                 .unwrap_or_default();
             let reason = t.msg_with("doc-file-duplicate", [("kind", Arg::Text(&kind))]);
-            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
+            ui.show(refused(t, &draft, max, reason)).await
         }
         Err(DocumentError::File(rejection)) => {
             let reason = file_reason(t, rejection);
-            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
+            ui.show(refused(t, &draft, max, reason)).await
         }
         // Full: the answers stay in the draft for when room is made.
         Err(DocumentError::OverQuota {
@@ -1041,7 +953,7 @@ async fn take_file(
                     ],
                 )
             };
-            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
+            ui.show(refused(t, &draft, max, reason)).await
         }
         Err(DocumentError::Meta(rejection)) => {
             // Checked as the questions were answered; a day may have passed
@@ -1050,7 +962,7 @@ async fn take_file(
             let reason = meta_reason(t, rejection, &draft, None);
             draft.step = step_of(rejection);
             keep(db, services, dialogue, owner, &draft).await?;
-            screen::show(bot, msg.chat.id, refused(t, &draft, max, reason)).await
+            ui.show(refused(t, &draft, max, reason)).await
         }
         Err(error) => Err(error.into()),
     }
@@ -1068,13 +980,6 @@ fn file_reason(t: Texts, rejection: FileRejection) -> String {
         ),
         FileRejection::UnsupportedType { .. } => t.msg("doc-file-wrong-type"),
     }
-}
-
-pub(super) async fn download(bot: &Bot, id: &FileId) -> Result<Vec<u8>, HandlerError> {
-    let file = bot.get_file(id.clone()).await?;
-    let mut bytes = Vec::with_capacity(file.size as usize);
-    bot.download_file(&file.path, &mut bytes).await?;
-    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -53,17 +53,15 @@ use medcab_core::profile::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::actions::Section;
 use super::records::conversation::{self, Conversation};
 use super::records::{self, parse_id, versions_text};
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::chat::{Button, Keyboard};
+use super::screen::{Screen, button};
+use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn, code_entry};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// A question about a diploma or a programme; also a field to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -820,36 +818,34 @@ pub async fn cancel_draft(
 /// A button of the section. The step-up is re-checked first (a screen left
 /// open outlives the session), and every id is checked in core against the
 /// presser: someone else's record is refused and recorded.
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: EduAction,
-    dialogue: ChatDialogue,
-    state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) -> HandlerResult {
     // The step-up gate (`step_up`) let this press through: the session is open.
-    let user_id = query.from.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let vault = &services.vault;
     let now = services.clock.now();
     match action {
         EduAction::List => {
-            screen::answer(&bot, &query).await?;
-            let list = list_screen(t, &db, &services, user_id, None).await?;
-            screen::replace(&bot, &query, list).await
+            ui.answer(&press).await?;
+            let list = list_screen(t, db, services, user_id, None).await?;
+            ui.replace(&press, list).await
         }
         EduAction::Cancel => {
-            screen::answer(&bot, &query).await?;
-            conversation::discard::<Form>(&db, user_id).await?;
+            ui.answer(&press).await?;
+            conversation::discard::<Form>(db, user_id).await?;
             dialogue.exit().await?;
-            let list = list_screen(t, &db, &services, user_id, None).await?;
-            screen::replace(&bot, &query, list).await
+            let list = list_screen(t, db, services, user_id, None).await?;
+            ui.replace(&press, list).await
         }
         EduAction::NewDiploma | EduAction::NewAdditional => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             // A new record replaces an unfinished one.
             let form = if action == EduAction::NewDiploma {
                 Form {
@@ -868,49 +864,51 @@ pub async fn press(
                     on_card: false,
                 }
             };
-            keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, form.question, None)).await
+            keep(db, services, dialogue, user_id, &form).await?;
+            ui.replace(&press, question_screen(t, form.question, None))
+                .await
         }
         EduAction::Resume => {
-            let Some(form) = load(&db, &services, user_id).await? else {
-                return outdated(&bot, &query, t).await;
+            let Some(form) = load(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             if form.on_card {
-                let card = review(t, &db, &services, &dialogue, user_id, form).await?;
-                return screen::replace(&bot, &query, card).await;
+                let card = review(t, db, services, dialogue, user_id, form).await?;
+                return ui.replace(&press, card).await;
             }
-            conversation::restore(&dialogue, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, form.question, None)).await
+            conversation::restore(dialogue, &form).await?;
+            ui.replace(&press, question_screen(t, form.question, None))
+                .await
         }
         EduAction::Save => {
-            let Some(form) = load(&db, &services, user_id).await? else {
+            let Some(form) = load(db, services, user_id).await? else {
                 // Stored already (a second tap) or given up: the list says
                 // what there is.
-                screen::answer(&bot, &query).await?;
-                let list = list_screen(t, &db, &services, user_id, None).await?;
-                return screen::replace(&bot, &query, list).await;
+                ui.answer(&press).await?;
+                let list = list_screen(t, db, services, user_id, None).await?;
+                return ui.replace(&press, list).await;
             };
             if form.editing.is_some() || !form.on_card {
-                return outdated(&bot, &query, t).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let Ok(valid) = check(&form.record, now) else {
                 // Fine when shown, not now (a date turned future?): asked again.
-                let screen = review(t, &db, &services, &dialogue, user_id, form).await?;
-                return screen::replace(&bot, &query, screen).await;
+                let screen = review(t, db, services, dialogue, user_id, form).await?;
+                return ui.replace(&press, screen).await;
             };
-            store(&db, &services, user_id, &valid, None).await?;
-            conversation::discard::<Form>(&db, user_id).await?;
+            store(db, services, user_id, &valid, None).await?;
+            conversation::discard::<Form>(db, user_id).await?;
             dialogue.exit().await?;
-            let list = list_screen(t, &db, &services, user_id, Some(t.msg("edu-saved"))).await?;
-            screen::replace(&bot, &query, list).await
+            let list = list_screen(t, db, services, user_id, Some(t.msg("edu-saved"))).await?;
+            ui.replace(&press, list).await
         }
         EduAction::Fix => {
-            let Some(form) = on_card(&db, &services, user_id).await? else {
-                return outdated(&bot, &query, t).await;
+            let Some(form) = on_card(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let mut rows: Vec<Vec<_>> = form
                 .questions()
                 .iter()
@@ -929,51 +927,51 @@ pub async fn press(
                 text: t.msg("edu-fix-which"),
                 keyboard: Keyboard::new(rows),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         EduAction::Card => {
-            let Some(form) = on_card(&db, &services, user_id).await? else {
-                return outdated(&bot, &query, t).await;
+            let Some(form) = on_card(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
-            let card = review(t, &db, &services, &dialogue, user_id, form).await?;
-            screen::replace(&bot, &query, card).await
+            ui.answer(&press).await?;
+            let card = review(t, db, services, dialogue, user_id, form).await?;
+            ui.replace(&press, card).await
         }
         EduAction::DraftField(question) => {
-            let Some(mut form) = on_card(&db, &services, user_id).await? else {
-                return outdated(&bot, &query, t).await;
+            let Some(mut form) = on_card(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
             if !form.questions().contains(&question) {
                 // A diploma's field on a programme: no button says so.
-                return outdated(&bot, &query, t).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.on_card = false;
             form.question = question;
-            keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, question, None)).await
+            keep(db, services, dialogue, user_id, &form).await?;
+            ui.replace(&press, question_screen(t, question, None)).await
         }
         EduAction::Level(level) => {
-            let Some(mut form) = load(&db, &services, user_id)
+            let Some(mut form) = load(db, services, user_id)
                 .await?
                 .filter(|form| !form.on_card)
             else {
-                return outdated(&bot, &query, t).await;
+                return outdated(&turn, &press).await;
             };
             // The open question is the one in Redis; without it (flushed),
             // the one the draft was at.
             match state {
                 State::Education(question) => form.question = question,
                 State::Idle => {}
-                _ => return outdated(&bot, &query, t).await,
+                _ => return outdated(&turn, &press).await,
             }
             let Record::Diploma(draft) = &mut form.record else {
-                return outdated(&bot, &query, t).await;
+                return outdated(&turn, &press).await;
             };
             if form.question != Question::Level {
-                return outdated(&bot, &query, t).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             draft.level = Some(level);
             let chosen = t.msg_with(
                 "edu-level-chosen",
@@ -984,23 +982,14 @@ pub async fn press(
                 text: chosen,
                 keyboard: Keyboard::default(),
             };
-            screen::replace(&bot, &query, done).await?;
-            advance(
-                &bot,
-                query.from.id.into(),
-                &dialogue,
-                t,
-                &db,
-                &services,
-                form,
-            )
-            .await
+            ui.replace(&press, done).await?;
+            advance(&turn, form).await
         }
         EduAction::Edit(id) => {
-            let Some(stored) = find(&db, &services, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = find(db, services, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let questions = match stored {
                 Stored::Diploma(_) => &Question::DIPLOMA[..],
                 Stored::Additional(_) => &Question::ADDITIONAL[..],
@@ -1019,26 +1008,26 @@ pub async fn press(
                 text: t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]),
                 keyboard: Keyboard::new(rows),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         EduAction::Field(id, question) => {
-            let Some(stored) = find(&db, &services, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = find(db, services, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
             let form = stored.form(question);
             if !form.questions().contains(&question) {
                 // A diploma's field on a programme: no button says so.
-                return outdated(&bot, &query, t).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
-            keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, question, None)).await
+            ui.answer(&press).await?;
+            keep(db, services, dialogue, user_id, &form).await?;
+            ui.replace(&press, question_screen(t, question, None)).await
         }
         EduAction::Delete(id) => {
-            let Some(stored) = find(&db, &services, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = find(db, services, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let screen = Screen {
                 text: t.msg_with("edu-delete-ask", [("name", Arg::Text(&stored.name()))]),
                 keyboard: Keyboard::new([[
@@ -1049,111 +1038,87 @@ pub async fn press(
                     button(t.msg("edu-delete-keep"), Action::Edu(EduAction::List)),
                 ]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         EduAction::ConfirmDelete(id) => {
             let actor = Actor::Practitioner(user_id);
-            let deleted = profile::delete_education(&db, vault, user_id, id, actor, now).await?
-                || profile::delete_additional(&db, vault, user_id, id, actor, now).await?;
+            let deleted = profile::delete_education(db, vault, user_id, id, actor, now).await?
+                || profile::delete_additional(db, vault, user_id, id, actor, now).await?;
             if !deleted {
-                return forged(&bot, &query, t, &db, id, now).await;
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
-            let list = list_screen(t, &db, &services, user_id, Some(t.msg("edu-deleted"))).await?;
-            screen::replace(&bot, &query, list).await
+            ui.answer(&press).await?;
+            let list = list_screen(t, db, services, user_id, Some(t.msg("edu-deleted"))).await?;
+            ui.replace(&press, list).await
         }
         EduAction::History(id) => {
             // Owner-only in core: someone else's id has no versions.
-            let versions = history::versions(&db, vault, user_id, Entity::Education, id).await?;
+            let versions = history::versions(db, vault, user_id, Entity::Education, id).await?;
             if versions.is_empty() {
-                return forged(&bot, &query, t, &db, id, now).await;
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let screen = Screen {
                 text: versions_text(t, Entity::Education, &versions),
                 keyboard: Keyboard::new([[back_to_list(t)]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
     }
 }
 
-async fn outdated(bot: &Bot, query: &CallbackQuery, t: Texts) -> HandlerResult {
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+/// A button left from an earlier screen: it no longer means anything.
+async fn outdated(turn: &Turn, press: &Press) -> HandlerResult {
+    records::outdated(&turn.ui, press, turn.t).await
 }
 
-/// A button naming a record that is not the presser's.
-async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    id: i64,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    records::record_forged(db, query.from.stored()?, Entity::Education, id, now).await?;
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+/// A button naming a record that is not the presser's (or no longer
+/// there): answered as outdated, and recorded.
+async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
+    records::forged(turn, press, Entity::Education, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
 
 /// A message while a question is open: the answer to `question`.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    question: Question,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    let Some(mut form) = load(&db, &services, user_id).await? else {
+pub async fn receive(turn: Turn, said: Said, question: Question) -> HandlerResult {
+    let Some(mut form) = load(&turn.db, &turn.services, turn.user).await? else {
         // Given up meanwhile (another device, an erased account).
-        dialogue.exit().await?;
-        let list = list_screen(t, &db, &services, user_id, None).await?;
-        return screen::show(&bot, msg.chat.id, list).await;
+        turn.dialogue.exit().await?;
+        let list = list_screen(turn.t, &turn.db, &turn.services, turn.user, None).await?;
+        return turn.ui.show(list).await;
     };
     form.question = question;
     // A question is open, so the card is not (a stale card mark).
     form.on_card = false;
-    answer(bot, msg, dialogue, form, t, db, services).await
+    answer(turn, said, form).await
 }
 
 /// The answer to the draft's question after a lost position: the position
 /// is put back first.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    conversation::restore(&dialogue, &form).await?;
-    answer(bot, msg, dialogue, form, t, db, services).await
+pub async fn resume(turn: Turn, said: Said, form: Form) -> HandlerResult {
+    conversation::restore(&turn.dialogue, &form).await?;
+    answer(turn, said, form).await
 }
 
-async fn answer(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    mut form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let chat_id = msg.chat.id;
-    let user_id = chat_id.stored()?;
+async fn answer(turn: Turn, said: Said, mut form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let question = form.question;
-    let Some(text) = msg.text() else {
-        return screen::show(&bot, chat_id, question_screen(t, question, None)).await;
+    let Some(text) = said.text() else {
+        return ui.show(question_screen(t, question, None)).await;
     };
     let value = Some(text.trim()).filter(|value| !value.is_empty());
     if question == Question::Level {
         let hint = Some(t.msg("edu-use-buttons"));
-        return screen::show(&bot, chat_id, question_screen(t, question, hint)).await;
+        return ui.show(question_screen(t, question, hint)).await;
     }
     if question.is_date()
         && let Some(Err(error)) = value.map(dates::parse)
@@ -1170,15 +1135,15 @@ async fn answer(
                 ("reason", Arg::Text(&date_problem(t, problem))),
             ],
         );
-        return screen::show(&bot, chat_id, question_screen(t, question, Some(reason))).await;
+        return ui.show(question_screen(t, question, Some(reason))).await;
     }
     if let Some(slot) = form.slot(question) {
         *slot = value.map(str::to_owned);
     }
-    conversation::save(&db, &services, user_id, &form).await?;
+    conversation::save(db, services, user_id, &form).await?;
     if question == Question::DiplomaNumber {
         // Personal data: off the chat once stored (or refused).
-        code_entry::forget_message(&bot, &msg).await;
+        code_entry::forget(ui, &said).await;
     }
     let problems = match check(&form.record, services.clock.now()) {
         Ok(_) => Vec::new(),
@@ -1186,35 +1151,35 @@ async fn answer(
     };
     if let Some(problem) = problems.iter().find(|p| p.question() == question) {
         let reason = problem_text(t, *problem, &form);
-        return screen::show(&bot, chat_id, question_screen(t, question, Some(reason))).await;
+        return ui.show(question_screen(t, question, Some(reason))).await;
     }
-    advance(&bot, chat_id, &dialogue, t, &db, &services, form).await
+    advance(&turn, form).await
 }
 
 /// After an accepted answer: the next question when adding, then the
 /// summary card (a corrected answer goes straight back to it); when
 /// changing a stored record, the record stored — or, when answers that were
 /// fine alone are not together, the question to answer again.
-async fn advance(
-    bot: &Bot,
-    chat_id: ChatId,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    mut form: Form,
-) -> HandlerResult {
-    let user_id = chat_id.stored()?;
+async fn advance(turn: &Turn, mut form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let Some(id) = form.editing else {
         if !form.reviewed
             && let Some(next) = form.next_after(form.question)
         {
             form.question = next;
             keep(db, services, dialogue, user_id, &form).await?;
-            return screen::show(bot, chat_id, question_screen(t, next, None)).await;
+            return ui.show(question_screen(t, next, None)).await;
         }
         let screen = review(t, db, services, dialogue, user_id, form).await?;
-        return screen::show(bot, chat_id, screen).await;
+        return ui.show(screen).await;
     };
     let valid = match check(&form.record, services.clock.now()) {
         Ok(valid) => valid,
@@ -1224,7 +1189,7 @@ async fn advance(
             keep(db, services, dialogue, user_id, &form).await?;
             let reason = problem_text(t, problem, &form);
             let screen = question_screen(t, form.question, Some(reason));
-            return screen::show(bot, chat_id, screen).await;
+            return ui.show(screen).await;
         }
     };
     let stored = store(db, services, user_id, &valid, Some(id)).await?;
@@ -1238,7 +1203,7 @@ async fn advance(
         t.msg("edu-gone")
     };
     let list = list_screen(t, db, services, user_id, Some(heading)).await?;
-    screen::show(bot, chat_id, list).await
+    ui.show(list).await
 }
 
 #[cfg(test)]

@@ -51,8 +51,6 @@ use medcab_core::telegram_users::{self, ChatKind, Visit};
 use medcab_core::updates::{self, Claim};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::dispatching::UpdateHandler;
-use teloxide::prelude::*;
 
 pub use actions::Action;
 pub(crate) use broadcast::progress::resume as resume_broadcast_progress;
@@ -67,7 +65,7 @@ use crate::startup::Services;
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 pub type HandlerResult = Result<(), HandlerError>;
 /// A part of the route table (a module with routes of its own gives one).
-pub(crate) type Routes = UpdateHandler<HandlerError>;
+pub(crate) type Routes = chat::Routes;
 /// A chat's position in its conversation (see [`crate::chat::Dialogue`]).
 pub type ChatDialogue = crate::chat::Dialogue<State>;
 
@@ -134,54 +132,8 @@ pub enum State {
     ReferralNote { referral: i64 },
 }
 
-/// The route table for Telegram: its update made neutral, then [`schema`].
-/// (The message or the callback query goes in beside it for the handlers
-/// still reading teloxide's types while they move to [`chat`]'s; the
-/// wrapper hides their needs from the dispatcher's type check, which the
-/// neutral table meets for Max as well.)
-#[track_caller]
-pub fn telegram() -> UpdateHandler<HandlerError> {
-    use std::collections::{BTreeMap, BTreeSet};
-    use std::ops::ControlFlow;
-    use teloxide::dptree::{HandlerSignature, Type};
-    use teloxide::types::UpdateKind;
-
-    let location = std::panic::Location::caller();
-    let schema = schema();
-    let inner = dptree::from_fn(
-        move |mut deps: dptree::di::DependencyMap, cont| {
-            let schema = schema.clone();
-            async move {
-                let update: Arc<Update> = deps.get();
-                match &update.kind {
-                    UpdateKind::Message(message) => {
-                        deps.insert(message.clone());
-                    }
-                    UpdateKind::CallbackQuery(query) => {
-                        deps.insert(query.clone());
-                    }
-                    _ => {}
-                }
-                match schema.dispatch(deps).await {
-                    ControlFlow::Break(result) => ControlFlow::Break(result),
-                    ControlFlow::Continue(deps) => cont(deps).await,
-                }
-            }
-        },
-        HandlerSignature::Other {
-            obligations: BTreeMap::from([(Type::of::<Update>(), location)]),
-            guaranteed_outcomes: BTreeSet::new(),
-            conditional_outcomes: BTreeSet::new(),
-            continues: true,
-        },
-    );
-    dptree::filter_map(|update: Update| chat::telegram::incoming(&update))
-        .map(|bot: Bot, incoming: Incoming| Ui::telegram(bot, incoming.chat))
-        .chain(inner)
-}
-
 /// Only what a message brings: the routes below take [`chat::Said`].
-pub(crate) fn said() -> UpdateHandler<HandlerError> {
+pub(crate) fn said() -> Routes {
     dptree::filter_map(|incoming: Incoming| incoming.said())
 }
 
@@ -192,13 +144,13 @@ pub(crate) fn command() -> Routes {
 }
 
 /// Only what a pressed button brings: the routes below take [`chat::Press`].
-pub(crate) fn pressed() -> UpdateHandler<HandlerError> {
+pub(crate) fn pressed() -> Routes {
     dptree::filter_map(|incoming: Incoming| incoming.press())
 }
 
 /// The route table: which conversation handles an update, whatever the
 /// messenger it came by (an [`Incoming`] and its [`Ui`] are given).
-pub fn schema() -> UpdateHandler<HandlerError> {
+pub fn schema() -> Routes {
     // Commands that work at any point, even before consent.
     let anytime = command()
         .branch(case![Command::Help].endpoint(help::show))
@@ -271,7 +223,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 }
 
 /// A user who is not active yet: every update goes to the step they are on.
-fn onboarding_routes() -> UpdateHandler<HandlerError> {
+fn onboarding_routes() -> Routes {
     let at = |step: Step| {
         dptree::filter(move |position: Position| position == Position::Onboarding(step))
     };
@@ -300,7 +252,7 @@ fn onboarding_routes() -> UpdateHandler<HandlerError> {
 }
 
 /// An active practitioner's messages.
-fn active_messages() -> UpdateHandler<HandlerError> {
+fn active_messages() -> Routes {
     let commands = command()
         .branch(case![Command::Start(payload)].endpoint(main_menu::start))
         .branch(case![Command::Menu].endpoint(main_menu::show))
@@ -340,12 +292,12 @@ fn active_messages() -> UpdateHandler<HandlerError> {
 
 /// A message in no conversation that answers the unfinished draft of
 /// this kind (`records::conversation`).
-fn unfinished<C: records::conversation::Conversation>() -> UpdateHandler<HandlerError> {
+fn unfinished<C: records::conversation::Conversation>() -> Routes {
     dptree::filter_map_async(records::conversation::unfinished::<C>)
 }
 
 /// An active practitioner's buttons.
-fn active_callbacks() -> UpdateHandler<HandlerError> {
+fn active_callbacks() -> Routes {
     let actions = dptree::filter_map(Action::from_press)
         // The step-up gate, for every button of a section with personal data.
         .branch(dptree::filter_map_async(step_up::closed_for_press).endpoint(step_up::hold_press))
@@ -525,5 +477,54 @@ async fn position(dialogue: ChatDialogue, ui: Ui, t: Texts, lost: LostPositions)
             }
             State::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod messenger_free {
+    use std::path::Path;
+
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("the handlers' directory reads") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source reads");
+                found.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    /// The invariant of `crate::chat`: conversations know no messenger. A
+    /// handler that names teloxide or a messenger's adapter would work on
+    /// one messenger only.
+    #[test]
+    fn no_handler_names_a_messenger() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/handlers");
+        let mut found = Vec::new();
+        sources(&dir, &mut found);
+        assert!(found.len() > 30, "the handlers were found: {}", found.len());
+        // Spelt in parts, so that this test does not find itself.
+        let forbidden = [
+            ["telo", "xide::"].concat(),
+            ["crate::", "max::"].concat(),
+            ["chat::", "telegram"].concat(),
+            ["chat::", "max"].concat(),
+        ];
+        let mut named = Vec::new();
+        for (path, text) in &found {
+            for (number, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                if let Some(word) = forbidden.iter().find(|word| code.contains(word.as_str())) {
+                    named.push(format!("{path}:{}: {word}", number + 1));
+                }
+            }
+        }
+        assert!(named.is_empty(), "{named:#?}");
     }
 }

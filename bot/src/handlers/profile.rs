@@ -35,17 +35,15 @@ use medcab_core::profile::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::prelude::*;
 
 use super::actions::Section;
 use super::records::conversation::{self, Conversation};
 use super::records::{self};
-use super::screen::{self, Screen, button};
-use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, code_entry};
-use crate::chat::{Button, Keyboard};
+use super::screen::{Screen, button};
+use super::{Action, HandlerError, HandlerResult, State, Turn, code_entry};
+use crate::chat::{Button, Keyboard, Press, Said};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// What a button on the profile screens does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,48 +372,38 @@ fn problems_of(problems: &[ProfileProblem], field: ProfileField) -> Vec<ProfileP
 
 /// Buttons under a profile screen. The step-up gate (`step_up`) let the
 /// press through: the session is open.
-pub async fn act(
-    bot: Bot,
-    query: CallbackQuery,
-    action: ProfileAction,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn act(turn: Turn, press: Press, action: ProfileAction) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     match action {
         // Answered after the fact: a refused restore says so on the button.
         ProfileAction::Restore(version) => {
-            return restore(&bot, &query, t, &db, &services, version).await;
+            return restore(&turn, &press, version).await;
         }
         ProfileAction::Skip(field) => {
-            return skip(&bot, &query, &dialogue, t, &db, &services, field).await;
+            return skip(&turn, &press, field).await;
         }
         _ => {}
     }
-    screen::answer(&bot, &query).await?;
+    ui.answer(&press).await?;
     match action {
         ProfileAction::Fill => {
-            let form: Form = conversation::load(&db, &services, user_id)
+            let form: Form = conversation::load(db, services, user_id)
                 .await?
                 .unwrap_or_default();
-            ask_next(
-                &bot,
-                query.from.id.into(),
-                &dialogue,
-                t,
-                &db,
-                &services,
-                form,
-                None,
-            )
-            .await
+            ask_next(&turn, form, None).await
         }
-        ProfileAction::Save => save(&bot, &query, t, &db, &services, user_id).await,
+        ProfileAction::Save => save(&turn, &press).await,
         ProfileAction::Organisation(page) => {
-            let card = super::organisation::card_screen(t, &db, &services, user_id, page).await?;
-            screen::replace(&bot, &query, card).await
+            let card = super::organisation::card_screen(t, db, services, user_id, page).await?;
+            ui.replace(&press, card).await
         }
         ProfileAction::Edit => {
             let rows = ProfileField::ALL.into_iter().map(|field| {
@@ -430,17 +418,17 @@ pub async fn act(
                 text: t.msg("profile-edit-which"),
                 keyboard: Keyboard::new(keyboard),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         ProfileAction::EditField(field) => {
             let form = Form {
                 changing: Some(field.as_str().to_owned()),
                 ..Form::default()
             };
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::show(&bot, query.from.id.into(), question_screen(t, field, None)).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            ui.show(question_screen(t, field, None)).await
         }
-        ProfileAction::History => history(&bot, &query, t, &db, &services, user_id).await,
+        ProfileAction::History => history(&turn, &press).await,
         // Handled above.
         ProfileAction::Restore(_) | ProfileAction::Skip(_) => Ok(()),
     }
@@ -450,16 +438,18 @@ pub async fn act(
 /// an answer. Only the question open takes it (the one in Redis, or after
 /// a flush the one the draft is at); a button from an earlier question is
 /// outdated.
-async fn skip(
-    bot: &Bot,
-    query: &CallbackQuery,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    field: ProfileField,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+async fn skip(turn: &Turn, press: &Press, field: ProfileField) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    // A button left from an earlier screen: it no longer means anything.
+    let outdated = || ui.answer_with(press, t.msg("button-outdated"));
     let state = dialogue.get().await.ok().flatten().unwrap_or_default();
     let editing = match state {
         State::ProfileAnswer {
@@ -470,41 +460,36 @@ async fn skip(
             let form: Option<Form> = conversation::load(db, services, user_id).await?;
             match form.and_then(|form| form.open_question()) {
                 Some((open, editing)) if open == field => editing,
-                _ => return screen::answer_with(bot, query, t.msg("button-outdated")).await,
+                _ => return outdated().await,
             }
         }
-        _ => return screen::answer_with(bot, query, t.msg("button-outdated")).await,
+        _ => return outdated().await,
     };
-    screen::answer(bot, query).await?;
+    ui.answer(press).await?;
     // The question's message says what was done; its button goes.
     let done = Screen {
         text: t.msg_with("profile-skipped", [("field", Arg::Text(&label(t, field)))]),
         keyboard: Keyboard::default(),
     };
-    screen::replace(bot, query, done).await?;
-    let chat_id = query.from.id.into();
-    take(
-        bot, chat_id, dialogue, t, db, services, field, editing, None,
-    )
-    .await
+    ui.replace(press, done).await?;
+    take(turn, field, editing, None).await
 }
 
 /// Asks the next unanswered question, or shows the summary card when all
 /// are answered. `before` is what was wrong, said with the question.
-#[allow(clippy::too_many_arguments)]
-async fn ask_next(
-    bot: &Bot,
-    chat_id: ChatId,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    form: Form,
-    before: Option<String>,
-) -> HandlerResult {
+async fn ask_next(turn: &Turn, form: Form, before: Option<String>) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let t = *t;
     conversation::restore(dialogue, &form).await?;
     if let Some(field) = form.next_question() {
-        return screen::show(bot, chat_id, question_screen(t, field, before)).await;
+        return ui.show(question_screen(t, field, before)).await;
     }
     let today = medcab_core::clock::moscow_today(services.clock.now());
     match profile::validate(&form.draft, today) {
@@ -516,7 +501,7 @@ async fn ask_next(
                     button(t.msg("profile-fix"), Action::Profile(ProfileAction::Edit)),
                 ]]),
             };
-            screen::show(bot, chat_id, screen).await
+            ui.show(screen).await
         }
         // Answers that were fine alone but not together (a passport issued
         // before the age of 14): ask the field again.
@@ -524,61 +509,32 @@ async fn ask_next(
             let field = problems[0].field();
             let mut form = form;
             form.asked.retain(|asked| asked != field.as_str());
-            conversation::save(db, services, chat_id.stored()?, &form).await?;
+            conversation::save(db, services, *user, &form).await?;
             let reason = problem(t, problems[0]);
-            Box::pin(ask_next(
-                bot,
-                chat_id,
-                dialogue,
-                t,
-                db,
-                services,
-                form,
-                Some(reason),
-            ))
-            .await
+            Box::pin(ask_next(turn, form, Some(reason))).await
         }
     }
 }
 
 /// The answer to the open question.
-pub async fn receive_answer(
-    bot: Bot,
-    msg: Message,
-    state: State,
-    dialogue: ChatDialogue,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn receive_answer(turn: Turn, said: Said, state: State) -> HandlerResult {
     let State::ProfileAnswer { field, editing } = state else {
         return Ok(());
     };
     let Some(field) = ProfileField::parse(&field) else {
-        dialogue.exit().await?;
+        turn.dialogue.exit().await?;
         return Ok(());
     };
-    let Some(text) = msg.text() else {
+    let Some(text) = said.text() else {
         // A photo of the passport instead of its number: personal too, it
         // leaves the chat like a typed answer.
-        super::code_entry::forget_message(&bot, &msg).await;
-        return screen::show(&bot, msg.chat.id, question_screen(t, field, None)).await;
+        code_entry::forget(&turn.ui, &said).await;
+        return turn.ui.show(question_screen(turn.t, field, None)).await;
     };
     let value = Some(text.trim()).filter(|value| !value.is_empty());
-    let taken = take(
-        &bot,
-        msg.chat.id,
-        &dialogue,
-        t,
-        &db,
-        &services,
-        field,
-        editing,
-        value,
-    )
-    .await;
+    let taken = take(&turn, field, editing, value).await;
     // Personal data: off the chat once stored (or refused).
-    code_entry::forget_message(&bot, &msg).await;
+    code_entry::forget(&turn.ui, &said).await;
     taken
 }
 
@@ -595,37 +551,31 @@ pub async fn cancel_draft(
 
 /// A profile answer after Redis lost the position: the question the
 /// draft is at is put back, and the message answers it.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
+pub async fn resume(turn: Turn, said: Said, form: Form) -> HandlerResult {
     let Some(state) = form.position() else {
         return Ok(());
     };
-    dialogue.update(state.clone()).await?;
-    receive_answer(bot, msg, state, dialogue, t, db, services).await
+    turn.dialogue.update(state.clone()).await?;
+    receive_answer(turn, said, state).await
 }
 
 /// An answer (typed, or `None` for a skipped field): stored in the draft
 /// when filling in, in the profile when changing a field of it.
-#[allow(clippy::too_many_arguments)]
 async fn take(
-    bot: &Bot,
-    chat_id: ChatId,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
+    turn: &Turn,
     field: ProfileField,
     editing: bool,
     value: Option<&str>,
 ) -> HandlerResult {
-    let user_id = chat_id.stored()?;
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let now = services.clock.now();
 
     if editing {
@@ -638,7 +588,7 @@ async fn take(
                 dialogue.exit().await?;
                 let confirmed = accounts::is_confirmed(db, user_id).await?;
                 let saved = card_screen(t, &updated, t.msg("profile-saved"), confirmed);
-                screen::show(bot, chat_id, saved).await
+                ui.show(saved).await
             }
             Err(ProfileError::Invalid(problems)) => {
                 let mine = problems_of(&problems, field);
@@ -646,13 +596,13 @@ async fn take(
                     Some(first) => problem(t, *first),
                     None => t.msg("profile-problem-missing"),
                 };
-                screen::show(bot, chat_id, question_screen(t, field, Some(reason))).await
+                ui.show(question_screen(t, field, Some(reason))).await
             }
             Err(ProfileError::NotFound) => {
                 conversation::discard::<Form>(db, user_id).await?;
                 dialogue.exit().await?;
                 let screen = section_screen(t, db, services, user_id).await?;
-                screen::show(bot, chat_id, screen).await
+                ui.show(screen).await
             }
             Err(error) => Err(error.into()),
         };
@@ -672,35 +622,37 @@ async fn take(
     if let Some(first) = problems.first() {
         conversation::save(db, services, user_id, &form).await?;
         let reason = problem(t, *first);
-        return screen::show(bot, chat_id, question_screen(t, field, Some(reason))).await;
+        return ui.show(question_screen(t, field, Some(reason))).await;
     }
     if !form.asked.iter().any(|asked| asked == field.as_str()) {
         form.asked.push(field.as_str().to_owned());
     }
     conversation::save(db, services, user_id, &form).await?;
-    ask_next(bot, chat_id, dialogue, t, db, services, form, None).await
+    ask_next(turn, form, None).await
 }
 
-async fn restore(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    version: i32,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+async fn restore(turn: &Turn, press: &Press, version: i32) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let actor = Actor::Practitioner(user_id);
     let now = services.clock.now();
     match profile::restore_profile(db, &services.vault, user_id, version, actor, now).await {
         Ok(Some(restored)) => {
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             let heading = t.msg_with(
                 "profile-restored",
                 [("version", Arg::Number(version.into()))],
             );
             let confirmed = accounts::is_confirmed(db, user_id).await?;
-            screen::replace(bot, query, card_screen(t, &restored, heading, confirmed)).await
+            ui.replace(press, card_screen(t, &restored, heading, confirmed))
+                .await
         }
         // Someone else's version (a forged button), or one that no longer
         // passes the rules: nothing changes.
@@ -710,33 +662,35 @@ async fn restore(
                 version,
                 "a profile version that cannot be restored was asked for"
             );
-            screen::answer_with(bot, query, t.msg("button-outdated")).await
+            ui.answer_with(press, t.msg("button-outdated")).await
         }
         Err(error) => {
-            screen::answer(bot, query).await?;
+            ui.answer(press).await?;
             Err(error.into())
         }
     }
 }
 
-async fn save(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> HandlerResult {
+async fn save(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let Some(form) = conversation::load::<Form>(db, services, user_id).await? else {
         // Saved already (a double tap), or never started.
         let screen = section_screen(t, db, services, user_id).await?;
-        return screen::replace(bot, query, screen).await;
+        return ui.replace(press, screen).await;
     };
     let now = services.clock.now();
     let today = medcab_core::clock::moscow_today(now);
     let Ok(valid) = profile::validate(&form.draft, today) else {
         let screen = section_screen(t, db, services, user_id).await?;
-        return screen::replace(bot, query, screen).await;
+        return ui.replace(press, screen).await;
     };
     profile::save(
         db,
@@ -750,17 +704,19 @@ async fn save(
     conversation::discard::<Form>(db, user_id).await?;
     let confirmed = accounts::is_confirmed(db, user_id).await?;
     let card = card_screen(t, &valid, t.msg("profile-saved"), confirmed);
-    screen::replace(bot, query, card).await
+    ui.replace(press, card).await
 }
 
-async fn history(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> HandlerResult {
+async fn history(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let versions = profile::profile_versions(db, &services.vault, user_id).await?;
     let latest = versions.last().map(|v| v.version);
     let mut keyboard: Vec<Vec<_>> = versions
@@ -787,7 +743,7 @@ async fn history(
         ),
         keyboard: Keyboard::new(keyboard),
     };
-    screen::replace(bot, query, screen).await
+    ui.replace(press, screen).await
 }
 
 #[cfg(test)]

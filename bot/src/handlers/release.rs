@@ -13,13 +13,11 @@ use std::ops::ControlFlow;
 use std::panic::Location;
 use std::sync::Arc;
 
+use dptree::{HandlerSignature, Type};
 use medcab_core::{session_files, updates};
 use sqlx::PgPool;
-use teloxide::dispatching::UpdateHandler;
-use teloxide::dptree::{self, HandlerSignature, Type};
 use tracing::Instrument;
 
-use super::HandlerError;
 use crate::chat::{Incoming, Ui};
 use crate::i18n::Texts;
 use crate::startup::Services;
@@ -27,7 +25,7 @@ use crate::startup::Services;
 /// Runs the rest of the chain inside a span `update` with the update's id,
 /// its kind and who sent it.
 #[track_caller]
-pub fn in_span() -> UpdateHandler<HandlerError> {
+pub fn in_span() -> super::Routes {
     let location = Location::caller();
     dptree::from_fn(
         |deps: dptree::di::DependencyMap, cont| async move {
@@ -53,7 +51,7 @@ pub fn in_span() -> UpdateHandler<HandlerError> {
 /// Runs the rest of the chain; on an error, releases the claim and tells
 /// the user, then passes the error on to the error handler.
 #[track_caller]
-pub fn on_failure() -> UpdateHandler<HandlerError> {
+pub fn on_failure() -> super::Routes {
     let location = Location::caller();
     dptree::from_fn(
         |deps: dptree::di::DependencyMap, cont| async move {
@@ -96,7 +94,7 @@ pub fn on_failure() -> UpdateHandler<HandlerError> {
 /// after the code, a replayed press), every screen is remembered, not only
 /// the one edited in place.
 #[track_caller]
-pub fn remember_cards() -> UpdateHandler<HandlerError> {
+pub fn remember_cards() -> super::Routes {
     let location = Location::caller();
     dptree::from_fn(
         |deps: dptree::di::DependencyMap, cont| async move {

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::main_menu::{self, Section};
-use super::screen::{self, Screen};
+use super::screen::Screen;
 use super::{
     Action, HandlerError, HandlerResult, State, Turn, applications, code_entry, documents,
     education, profile, qualification, records, referrals, schedule,
@@ -54,11 +54,6 @@ pub enum Input {
     Press(Press),
 }
 
-/// Marks a press carried out after the code in the older handlers' form
-/// (its id): the messenger has long been answered for it, and must not be
-/// answered again (`screen::answer`). The neutral form is [`Press::replayed`].
-pub const REPLAYED: &str = "replayed:";
-
 tokio::task_local! {
     /// Set while a held message is carried out: it was deleted from the
     /// chat when it was held, so the handler's own deletion is skipped
@@ -69,12 +64,6 @@ tokio::task_local! {
 /// Whether a held message is being carried out now.
 pub fn replaying() -> bool {
     REPLAYING.try_with(|_| ()).is_ok()
-}
-
-/// Whether a press, by its id, was held and carried out after the code
-/// ([`REPLAYED`]).
-pub fn is_replayed(press_id: &str) -> bool {
-    press_id.starts_with(REPLAYED)
 }
 
 /// The section whose code question stands for a held input.
@@ -281,8 +270,6 @@ pub async fn replay(turn: Turn, held: Held) -> HandlerResult {
     REPLAYING.scope((), carry_out(turn, held)).await
 }
 
-// The handlers not moved to `Turn` yet are called in their older form
-// (`screen::old_message`, `screen::old_query`), until they move.
 async fn carry_out(turn: Turn, held: Held) -> HandlerResult {
     let Held { state, input } = held;
     turn.dialogue.update(state.clone()).await?;
@@ -296,22 +283,12 @@ async fn carry_out(turn: Turn, held: Held) -> HandlerResult {
 }
 
 async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
-    let (bot, msg) = screen::old_message(&turn.ui, turn.user, &said)?;
-    let dialogue = turn.dialogue.clone();
-    let (t, db, services) = (turn.t, turn.db.clone(), turn.services.clone());
+    let t = turn.t;
     match state {
-        State::ProfileAnswer { .. } => {
-            profile::receive_answer(bot, msg, state, dialogue, t, db, services).await
-        }
-        State::AddingDocument(step) => {
-            documents::receive(bot, msg, dialogue, step, t, db, services).await
-        }
-        State::Education(question) => {
-            education::receive(bot, msg, dialogue, question, t, db, services).await
-        }
-        State::Hours(question) => {
-            qualification::hours::receive(bot, msg, dialogue, question, t, db, services).await
-        }
+        State::ProfileAnswer { .. } => profile::receive_answer(turn, said, state).await,
+        State::AddingDocument(step) => documents::receive(turn, said, step).await,
+        State::Education(question) => education::receive(turn, said, question).await,
+        State::Hours(question) => qualification::hours::receive(turn, said, question).await,
         State::Report(asking) => qualification::report::receive(turn, said, asking).await,
         State::Referral(question) => referrals::receive(turn, said, question).await,
         State::Schedule(question) => schedule::edit::receive(turn, said, question).await,
@@ -322,20 +299,19 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
             let found = || (turn.clone(), said.clone(), State::Idle);
             let (a, b, c) = found();
             if let Some(form) = unfinished::<profile::Form>(a, b, c).await {
-                return profile::resume(bot, msg, dialogue, form, t, db, services).await;
+                return profile::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(draft) = unfinished::<documents::Draft>(a, b, c).await {
-                return documents::resume(bot, msg, dialogue, draft, t, db, services).await;
+                return documents::resume(turn, said, draft).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<education::Form>(a, b, c).await {
-                return education::resume(bot, msg, dialogue, form, t, db, services).await;
+                return education::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<qualification::hours::Form>(a, b, c).await {
-                use qualification::hours::resume;
-                return resume(bot, msg, dialogue, form, t, db, services).await;
+                return qualification::hours::resume(turn, said, form).await;
             }
             let (a, b, c) = found();
             if let Some(form) = unfinished::<qualification::report::Form>(a, b, c).await {
@@ -355,22 +331,14 @@ async fn replay_said(turn: Turn, said: Said, state: State) -> HandlerResult {
 }
 
 async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
-    let (bot, query) = screen::old_query(&turn.ui, turn.user, &press)?;
-    let dialogue = turn.dialogue.clone();
-    let (t, db, services) = (turn.t, turn.db.clone(), turn.services.clone());
+    let t = turn.t;
     match press.data.as_deref().and_then(Action::parse) {
-        Some(Action::Profile(action)) => {
-            profile::act(bot, query, action, dialogue, t, db, services).await
-        }
-        Some(Action::Doc(action)) => {
-            documents::press(bot, query, action, dialogue, state, t, db, services).await
-        }
-        Some(Action::App(action)) => applications::press(bot, query, action, t, db, services).await,
-        Some(Action::Edu(action)) => {
-            education::press(bot, query, action, dialogue, state, t, db, services).await
-        }
+        Some(Action::Profile(action)) => profile::act(turn, press, action).await,
+        Some(Action::Doc(action)) => documents::press(turn, press, action, state).await,
+        Some(Action::App(action)) => applications::press(turn, press, action).await,
+        Some(Action::Edu(action)) => education::press(turn, press, action, state).await,
         Some(Action::Hours(action)) => {
-            qualification::hours::press(bot, query, action, dialogue, state, t, db, services).await
+            qualification::hours::press(turn, press, action, state).await
         }
         Some(Action::Folio(action)) => qualification::portfolio::press(turn, press, action).await,
         Some(Action::Report(action)) => {

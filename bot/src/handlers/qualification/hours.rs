@@ -68,18 +68,15 @@ use medcab_render::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{ChatAction, InputFile};
 
-use crate::chat::{Button, Keyboard};
+use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::handlers::actions::Section;
 use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::records::{self, parse_id, versions_text};
-use crate::handlers::screen::{self, Screen, button};
-use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State};
+use crate::handlers::screen::{Screen, button};
+use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
-use crate::user_ids::StoredId;
 
 /// Records per page of the list: five lines of a card, each at most a few
 /// hundred characters, stay well inside Telegram's 4096.
@@ -741,19 +738,18 @@ pub async fn overview_screen(
 
 /// The progress as a picture, sent under the screen: the same figures as
 /// the overview's words, the portal's plan drawn as a guide.
-async fn send_chart(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-) -> HandlerResult {
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId(user_id.private_chat());
-    if let Err(error) = bot.send_chat_action(chat_id, ChatAction::UploadPhoto).await {
-        tracing::info!(%error, "could not show the upload action");
-    }
+async fn send_chart(turn: &Turn, press: &Press) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingPhoto).await;
     let now = services.clock.now();
     let today = medcab_core::clock::moscow_today(now);
     let standing = standing::standing(
@@ -767,16 +763,13 @@ async fn send_chart(
     .await?;
     let chart = progress_chart(t, &standing);
     let png = tokio::task::spawn_blocking(move || chart.render_png()).await??;
-    let sent = bot
-        .send_photo(
-            chat_id,
-            InputFile::memory(png.bytes).file_name("medcab-progress.png"),
-        )
-        .caption(t.msg("hours-chart-caption"))
-        .protect_content(true)
-        .await?;
-    let session = session_files::Session::Practitioner;
-    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    let picture =
+        OutgoingFile::new("medcab-progress.png", png.bytes).caption(t.msg("hours-chart-caption"));
+    let sent = ui.send_picture(picture).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        session_files::remember(db, user_id, sent, session, now).await?;
+    }
     Ok(())
 }
 
@@ -811,24 +804,18 @@ fn reports_screen(t: Texts, this_year: i32) -> Screen {
 /// The records of `period` as a PDF for an employer: the name inside the
 /// file only (its file name says what it is, not whose). Not protected:
 /// it is made to be forwarded; it leaves the chat with the session.
-#[allow(clippy::too_many_arguments)]
-async fn send_report(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    user_id: UserId,
-    period: ReportPeriod,
-) -> HandlerResult {
-    screen::answer(bot, query).await?;
-    let chat_id = ChatId(user_id.private_chat());
-    if let Err(error) = bot
-        .send_chat_action(chat_id, ChatAction::UploadDocument)
-        .await
-    {
-        tracing::info!(%error, "could not show the upload action");
-    }
+async fn send_report(turn: &Turn, press: &Press, period: ReportPeriod) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let (user_id, t) = (*user, *t);
+    ui.answer(press).await?;
+    ui.activity(Activity::UploadingDocument).await;
     let now = services.clock.now();
     let today = medcab_core::clock::moscow_today(now);
     let standing = standing::standing(
@@ -879,13 +866,15 @@ async fn send_report(
             ("until", Arg::Text(&t.date(until))),
         ],
     );
-    let sent = bot
-        .send_document(chat_id, InputFile::memory(pdf.bytes).file_name(file_name))
+    let file = OutgoingFile::new(file_name, pdf.bytes)
         .caption(caption)
-        .await?;
+        .shareable();
+    let sent = ui.send_file(file).await?;
     // Forwarded while the session is open; gone from the chat with it.
-    let session = session_files::Session::Practitioner;
-    session_files::remember(db, user_id, i64::from(sent.id.0), session, now).await?;
+    if let Some(sent) = sent.stored() {
+        let session = session_files::Session::Practitioner;
+        session_files::remember(db, user_id, sent, session, now).await?;
+    }
     Ok(())
 }
 
@@ -1137,104 +1126,100 @@ pub async fn cancel_draft(
     conversation::cancel::<Form>(db, user_id, answering).await
 }
 
-async fn overview(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    heading: Option<String>,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
-    let screen = overview_screen(t, db, services, user_id, 0, heading).await?;
-    screen::replace(bot, query, screen).await
+async fn overview(turn: &Turn, press: &Press, heading: Option<String>) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let screen = overview_screen(*t, db, services, *user, 0, heading).await?;
+    ui.replace(press, screen).await
 }
 
 // ---------------------------------------------------------------- buttons
 
 /// A button of the section. The step-up gate let it through (the session
 /// is open); every id is checked in core against the presser.
-#[allow(clippy::too_many_arguments)]
-pub async fn press(
-    bot: Bot,
-    query: CallbackQuery,
-    action: HoursAction,
-    dialogue: ChatDialogue,
-    state: State,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = query.from.stored()?;
+pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let vault = &services.vault;
     let now = services.clock.now();
     let actor = Actor::Practitioner(user_id);
     match action {
         HoursAction::Overview(page) => {
-            screen::answer(&bot, &query).await?;
-            let screen = overview_screen(t, &db, &services, user_id, page, None).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = overview_screen(t, db, services, user_id, page, None).await?;
+            ui.replace(&press, screen).await
         }
-        HoursAction::Chart => send_chart(&bot, &query, t, &db, &services, user_id).await,
+        HoursAction::Chart => send_chart(&turn, &press).await,
         HoursAction::Reports => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let this_year = medcab_core::clock::moscow_today(now).year();
-            screen::replace(&bot, &query, reports_screen(t, this_year)).await
+            ui.replace(&press, reports_screen(t, this_year)).await
         }
-        HoursAction::Report(period) => {
-            send_report(&bot, &query, t, &db, &services, user_id, period).await
-        }
+        HoursAction::Report(period) => send_report(&turn, &press, period).await,
         HoursAction::Check => {
-            screen::answer(&bot, &query).await?;
-            let screen = super::check::confirm_screen(t, &db, user_id).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = super::check::confirm_screen(t, db, user_id).await?;
+            ui.replace(&press, screen).await
         }
         HoursAction::SendCheck => {
-            screen::answer(&bot, &query).await?;
-            let heading = super::check::send(t, &db, &services, user_id).await?;
-            let screen = overview_screen(t, &db, &services, user_id, 0, Some(heading)).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let heading = super::check::send(t, db, services, user_id).await?;
+            let screen = overview_screen(t, db, services, user_id, 0, Some(heading)).await?;
+            ui.replace(&press, screen).await
         }
         HoursAction::Cancel => {
-            screen::answer(&bot, &query).await?;
-            conversation::discard::<Form>(&db, user_id).await?;
+            ui.answer(&press).await?;
+            conversation::discard::<Form>(db, user_id).await?;
             dialogue.exit().await?;
-            overview(&bot, &query, t, &db, &services, None).await
+            overview(&turn, &press, None).await
         }
         HoursAction::New => {
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             // A new record replaces an unfinished one.
             let form = Form::new();
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, &form, None)).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            ui.replace(&press, question_screen(t, &form, None)).await
         }
         HoursAction::Resume => {
-            let Some(form) = load(&db, &services, user_id).await? else {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+            let Some(form) = load(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             if form.on_card {
-                let card = review(t, &db, &services, &dialogue, user_id, form).await?;
-                return screen::replace(&bot, &query, card).await;
+                let card = review(t, db, services, dialogue, user_id, form).await?;
+                return ui.replace(&press, card).await;
             }
-            conversation::restore(&dialogue, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, &form, None)).await
+            conversation::restore(dialogue, &form).await?;
+            ui.replace(&press, question_screen(t, &form, None)).await
         }
         HoursAction::Save => {
-            let Some(form) = load(&db, &services, user_id).await? else {
+            let Some(form) = load(db, services, user_id).await? else {
                 // Stored already (a second tap) or given up.
-                screen::answer(&bot, &query).await?;
-                return overview(&bot, &query, t, &db, &services, None).await;
+                ui.answer(&press).await?;
+                return overview(&turn, &press, None).await;
             };
             if form.editing.is_some() || !form.on_card {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let Ok(entry) = check(&form, now) else {
-                let screen = review(t, &db, &services, &dialogue, user_id, form).await?;
-                return screen::replace(&bot, &query, screen).await;
+                let screen = review(t, db, services, dialogue, user_id, form).await?;
+                return ui.replace(&press, screen).await;
             };
-            match store::add(&db, vault, user_id, &entry, actor, now).await {
+            match store::add(db, vault, user_id, &entry, actor, now).await {
                 Err(StoreError::TooMany) => {
                     // The answers stay in the draft: «Продолжить» brings
                     // them back once an old record is deleted.
@@ -1243,19 +1228,19 @@ pub async fn press(
                         "hours-too-many",
                         [("limit", Arg::count(store::MAX_RECORDS))],
                     );
-                    return overview(&bot, &query, t, &db, &services, Some(full)).await;
+                    return overview(&turn, &press, Some(full)).await;
                 }
                 other => other?,
             };
-            conversation::discard::<Form>(&db, user_id).await?;
+            conversation::discard::<Form>(db, user_id).await?;
             dialogue.exit().await?;
-            overview(&bot, &query, t, &db, &services, Some(t.msg("hours-saved"))).await
+            overview(&turn, &press, Some(t.msg("hours-saved"))).await
         }
         HoursAction::Fix => {
-            let Some(form) = on_card(&db, &services, user_id).await? else {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+            let Some(form) = on_card(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let mut rows: Vec<Vec<_>> = form
                 .questions()
                 .into_iter()
@@ -1274,46 +1259,46 @@ pub async fn press(
                 text: t.msg("hours-fix-which"),
                 keyboard: Keyboard::new(rows),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         HoursAction::Card => {
-            let Some(form) = on_card(&db, &services, user_id).await? else {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+            let Some(form) = on_card(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
-            screen::answer(&bot, &query).await?;
-            let card = review(t, &db, &services, &dialogue, user_id, form).await?;
-            screen::replace(&bot, &query, card).await
+            ui.answer(&press).await?;
+            let card = review(t, db, services, dialogue, user_id, form).await?;
+            ui.replace(&press, card).await
         }
         HoursAction::DraftField(question) => {
-            let Some(mut form) = on_card(&db, &services, user_id).await? else {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+            let Some(mut form) = on_card(db, services, user_id).await? else {
+                return outdated(&turn, &press).await;
             };
             if !form.questions().contains(&question) {
                 // An event's code on a programme: no button says so.
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.on_card = false;
             form.question = question;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, &form, None)).await
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            ui.replace(&press, question_screen(t, &form, None)).await
         }
         HoursAction::Kind(kind) => {
-            let Some(mut form) = load(&db, &services, user_id)
+            let Some(mut form) = load(db, services, user_id)
                 .await?
                 .filter(|form| !form.on_card && form.editing.is_none())
             else {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+                return outdated(&turn, &press).await;
             };
             match state {
                 State::Hours(question) => form.question = question,
                 State::Idle => {}
-                _ => return screen::answer_with(&bot, &query, t.msg("button-outdated")).await,
+                _ => return outdated(&turn, &press).await,
             }
             if form.question != Question::Kind {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             form.draft.record.kind = Some(kind);
             // The buttons go: the message now says what was chosen.
             let done = Screen {
@@ -1323,23 +1308,14 @@ pub async fn press(
                 ),
                 keyboard: Keyboard::default(),
             };
-            screen::replace(&bot, &query, done).await?;
-            advance(
-                &bot,
-                query.from.id.into(),
-                &dialogue,
-                t,
-                &db,
-                &services,
-                form,
-            )
-            .await
+            ui.replace(&press, done).await?;
+            advance(&turn, form).await
         }
         HoursAction::Edit(id) => {
-            let Some(stored) = store::get(&db, vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = store::get(db, vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let mut rows: Vec<Vec<_>> = Form::of(&stored, Question::Title)
                 .editable()
                 .into_iter()
@@ -1360,46 +1336,46 @@ pub async fn press(
                 text: t.msg_with("hours-edit-which", [("name", Arg::Text(&name))]),
                 keyboard: Keyboard::new(rows),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         HoursAction::Certificate(id) => {
-            let Some(stored) = store::get(&db, vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = store::get(db, vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
-            let screen = super::certificate::screen(t, &db, &services, user_id, &stored).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = super::certificate::screen(t, db, services, user_id, &stored).await?;
+            ui.replace(&press, screen).await
         }
         HoursAction::Attach(id, _) | HoursAction::Detach(id) => {
             let document = match action {
                 HoursAction::Attach(_, document) => Some(document),
                 _ => None,
             };
-            let done = super::certificate::attach(t, &db, &services, user_id, id, document).await?;
+            let done = super::certificate::attach(t, db, services, user_id, id, document).await?;
             let Some(heading) = done else {
-                return forged(&bot, &query, t, &db, id, now).await;
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
-            let screen = overview_screen(t, &db, &services, user_id, 0, Some(heading)).await?;
-            screen::replace(&bot, &query, screen).await
+            ui.answer(&press).await?;
+            let screen = overview_screen(t, db, services, user_id, 0, Some(heading)).await?;
+            ui.replace(&press, screen).await
         }
         HoursAction::Field(id, question) => {
-            let Some(stored) = store::get(&db, vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = store::get(db, vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
             let form = Form::of(&stored, question);
             if !form.editable().contains(&question) {
-                return screen::answer_with(&bot, &query, t.msg("button-outdated")).await;
+                return outdated(&turn, &press).await;
             }
-            screen::answer(&bot, &query).await?;
-            conversation::keep(&db, &services, &dialogue, user_id, &form).await?;
-            screen::replace(&bot, &query, question_screen(t, &form, None)).await
+            ui.answer(&press).await?;
+            conversation::keep(db, services, dialogue, user_id, &form).await?;
+            ui.replace(&press, question_screen(t, &form, None)).await
         }
         HoursAction::Delete(id) => {
-            let Some(stored) = store::get(&db, vault, user_id, id).await? else {
-                return forged(&bot, &query, t, &db, id, now).await;
+            let Some(stored) = store::get(db, vault, user_id, id).await? else {
+                return forged(&turn, &press, id, now).await;
             };
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let name = shortened(stored.entry.title(), LINE_CHARS);
             let screen = Screen {
                 text: t.msg_with("hours-delete-ask", [("name", Arg::Text(&name))]),
@@ -1414,110 +1390,81 @@ pub async fn press(
                     ),
                 ]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
         HoursAction::ConfirmDelete(id) => {
-            if !store::delete(&db, vault, user_id, id, actor, now).await? {
-                return forged(&bot, &query, t, &db, id, now).await;
+            if !store::delete(db, vault, user_id, id, actor, now).await? {
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
-            overview(
-                &bot,
-                &query,
-                t,
-                &db,
-                &services,
-                Some(t.msg("hours-deleted")),
-            )
-            .await
+            ui.answer(&press).await?;
+            overview(&turn, &press, Some(t.msg("hours-deleted"))).await
         }
         HoursAction::History(id) => {
             // Owner-only in core: someone else's id has no versions.
-            let versions =
-                history::versions(&db, vault, user_id, Entity::Qualification, id).await?;
+            let versions = history::versions(db, vault, user_id, Entity::Qualification, id).await?;
             if versions.is_empty() {
-                return forged(&bot, &query, t, &db, id, now).await;
+                return forged(&turn, &press, id, now).await;
             }
-            screen::answer(&bot, &query).await?;
+            ui.answer(&press).await?;
             let screen = Screen {
                 text: versions_text(t, Entity::Qualification, &versions),
                 keyboard: Keyboard::new([[back_to_overview(t)]]),
             };
-            screen::replace(&bot, &query, screen).await
+            ui.replace(&press, screen).await
         }
     }
 }
 
-/// A button naming a record that is not the presser's.
-async fn forged(
-    bot: &Bot,
-    query: &CallbackQuery,
-    t: Texts,
-    db: &PgPool,
-    id: i64,
-    now: DateTime<Utc>,
-) -> HandlerResult {
-    records::record_forged(db, query.from.stored()?, Entity::Qualification, id, now).await?;
-    screen::answer_with(bot, query, t.msg("button-outdated")).await
+/// A button left from an earlier screen: it no longer means anything.
+async fn outdated(turn: &Turn, press: &Press) -> HandlerResult {
+    records::outdated(&turn.ui, press, turn.t).await
+}
+
+/// A button naming a record that is not the presser's (or no longer
+/// there): answered as outdated, and recorded.
+async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
+    records::forged(turn, press, Entity::Qualification, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
 
 /// A message while a question is open: the answer to `question`.
-pub async fn receive(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    question: Question,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let user_id = msg.chat.id.stored()?;
-    let Some(mut form) = load(&db, &services, user_id).await? else {
+pub async fn receive(turn: Turn, said: Said, question: Question) -> HandlerResult {
+    let Some(mut form) = load(&turn.db, &turn.services, turn.user).await? else {
         // Given up meanwhile (another device, an erased account).
-        dialogue.exit().await?;
-        let screen = overview_screen(t, &db, &services, user_id, 0, None).await?;
-        return screen::show(&bot, msg.chat.id, screen).await;
+        turn.dialogue.exit().await?;
+        let screen = overview_screen(turn.t, &turn.db, &turn.services, turn.user, 0, None).await?;
+        return turn.ui.show(screen).await;
     };
     form.question = question;
     form.on_card = false;
-    answer(bot, msg, dialogue, form, t, db, services).await
+    answer(turn, said, form).await
 }
 
 /// The answer to the draft's question after a lost position.
-pub async fn resume(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    conversation::restore(&dialogue, &form).await?;
-    answer(bot, msg, dialogue, form, t, db, services).await
+pub async fn resume(turn: Turn, said: Said, form: Form) -> HandlerResult {
+    conversation::restore(&turn.dialogue, &form).await?;
+    answer(turn, said, form).await
 }
 
-async fn answer(
-    bot: Bot,
-    msg: Message,
-    dialogue: ChatDialogue,
-    mut form: Form,
-    t: Texts,
-    db: PgPool,
-    services: Services,
-) -> HandlerResult {
-    let chat_id = msg.chat.id;
-    let user_id = chat_id.stored()?;
+async fn answer(turn: Turn, said: Said, mut form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let (user_id, t) = (*user, *t);
     let question = form.question;
-    let Some(text) = msg.text() else {
-        return screen::show(&bot, chat_id, question_screen(t, &form, None)).await;
+    let Some(text) = said.text() else {
+        return ui.show(question_screen(t, &form, None)).await;
     };
     let value = Some(text.trim()).filter(|value| !value.is_empty());
     if question == Question::Kind {
         let hint = Some(t.msg("hours-use-buttons"));
-        return screen::show(&bot, chat_id, question_screen(t, &form, hint)).await;
+        return ui.show(question_screen(t, &form, hint)).await;
     }
     if question == Question::CompletedOn
         && let Some(Err(error)) = value.map(dates::parse)
@@ -1528,46 +1475,46 @@ async fn answer(
             DateError::NoSuchDate => DateProblem::NoSuchDate,
         };
         let reason = reason_for(t, question, &date_problem(t, problem));
-        return screen::show(&bot, chat_id, question_screen(t, &form, Some(reason))).await;
+        return ui.show(question_screen(t, &form, Some(reason))).await;
     }
     if let Some(slot) = form.slot(question) {
         *slot = value.map(str::to_owned);
     }
-    conversation::save(&db, &services, user_id, &form).await?;
+    conversation::save(db, services, user_id, &form).await?;
     let problems = check(&form, services.clock.now()).err().unwrap_or_default();
     if let Some(problem) = problems
         .iter()
         .find(|problem| Question::of(problem.field()) == question)
     {
         let reason = problem_text(t, *problem, &form);
-        return screen::show(&bot, chat_id, question_screen(t, &form, Some(reason))).await;
+        return ui.show(question_screen(t, &form, Some(reason))).await;
     }
-    advance(&bot, chat_id, &dialogue, t, &db, &services, form).await
+    advance(&turn, form).await
 }
 
 /// After an accepted answer: the next question when adding, then the
 /// summary card; when changing a stored record, the record stored — or the
 /// question to answer again.
-async fn advance(
-    bot: &Bot,
-    chat_id: ChatId,
-    dialogue: &ChatDialogue,
-    t: Texts,
-    db: &PgPool,
-    services: &Services,
-    mut form: Form,
-) -> HandlerResult {
-    let user_id = chat_id.stored()?;
+async fn advance(turn: &Turn, mut form: Form) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        dialogue,
+    } = turn;
+    let (user_id, t) = (*user, *t);
     let Some(id) = form.editing else {
         if !form.reviewed
             && let Some(next) = form.next_after(form.question)
         {
             form.question = next;
             conversation::keep(db, services, dialogue, user_id, &form).await?;
-            return screen::show(bot, chat_id, question_screen(t, &form, None)).await;
+            return ui.show(question_screen(t, &form, None)).await;
         }
         let screen = review(t, db, services, dialogue, user_id, form).await?;
-        return screen::show(bot, chat_id, screen).await;
+        return ui.show(screen).await;
     };
     let entry = match check(&form, services.clock.now()) {
         Ok(entry) => entry,
@@ -1579,7 +1526,7 @@ async fn advance(
             form.question = Question::of(problem.field());
             conversation::keep(db, services, dialogue, user_id, &form).await?;
             let reason = problem_text(t, problem, &form);
-            return screen::show(bot, chat_id, question_screen(t, &form, Some(reason))).await;
+            return ui.show(question_screen(t, &form, Some(reason))).await;
         }
     };
     let actor = Actor::Practitioner(user_id);
@@ -1593,7 +1540,7 @@ async fn advance(
         t.msg("hours-gone")
     };
     let screen = overview_screen(t, db, services, user_id, 0, Some(heading)).await?;
-    screen::show(bot, chat_id, screen).await
+    ui.show(screen).await
 }
 
 #[cfg(test)]
