@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use medcab_core::Language;
+use medcab_core::channels::Messenger;
 use medcab_core::dates::{Reader, Shown};
 use teloxide::utils::html;
 
@@ -123,6 +124,9 @@ fn bundle(language: Language) -> Result<FluentBundle<FluentResource>, String> {
 pub struct Texts {
     language: Language,
     reader: Reader,
+    /// The messenger the reader is on: texts that name it (`$messenger`)
+    /// say Telegram or Max.
+    messenger: Messenger,
     locales: &'static Locales,
 }
 
@@ -132,8 +136,14 @@ impl Texts {
         Texts {
             language,
             reader: Reader::moscow(language),
+            messenger: Messenger::Telegram,
             locales: &LOCALES,
         }
+    }
+
+    /// The same texts for a reader on `messenger`.
+    pub fn on(self, messenger: Messenger) -> Texts {
+        Texts { messenger, ..self }
     }
 
     /// The same texts for a reader in `zone`.
@@ -201,6 +211,14 @@ impl Texts {
         // Every text may name the reader's zone next to a time: `$tz`.
         let mut fluent_args = FluentArgs::new();
         fluent_args.set("tz", self.zone_label());
+        // And the messenger they read it in: `$messenger`.
+        fluent_args.set(
+            "messenger",
+            match self.messenger {
+                Messenger::Telegram => "Telegram",
+                Messenger::Max => "Max",
+            },
+        );
         for (name, arg) in args {
             let value: FluentValue = match arg {
                 Arg::Text(text) => html::escape(text).into(),

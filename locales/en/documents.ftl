@@ -74,7 +74,7 @@ doc-file-empty = The file is empty. Send another one — the document's details 
 doc-file-too-large = The file is too large: { $size }, the limit is { $max } MB. Compress the scan or send another file — the document's details are kept.
 doc-file-wrong-type = This file is not a PDF, JPG or PNG — the format is checked by content, not by the file name. Send the document in one of these formats — its details are kept.
 doc-file-duplicate = You already have this file among your documents: «{ $kind }». Send another file — the document's details are kept.
-doc-file-download-failed = Could not get the file from Telegram. Please send it again — the document's details are kept.
+doc-file-download-failed = Could not get the file from { $messenger }. Please send it again — the document's details are kept.
 doc-saved = ✅ Document saved: { $kind }.
 
 doc-card =

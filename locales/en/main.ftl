@@ -12,7 +12,7 @@ start-greeting =
     Choose a section:
 
 product-about =
-    This is the <b>medical practitioner's personal account</b> in Telegram. Here you can:
+    This is the <b>medical practitioner's personal account</b> in { $messenger }. Here you can:
     • confirm logins to your account;
     • keep your profile: personal details, education and qualifications;
     • submit qualification documents and follow the review of your applications;

@@ -11,7 +11,7 @@ consent-text =
     <b>Consent to the processing of personal data</b>
 
     To connect your personal account, the bot will ask for:
-    • your phone number — through Telegram's button, to be sure it is yours;
+    • your phone number — through { $messenger }'s button, to be sure it is yours;
     • your SNILS — to find you in the register of medical workers.
 
     Why: to establish who you are, to protect logins with a second factor, to take your documents and to keep you informed about your applications.
@@ -29,9 +29,9 @@ consent-given-line = ✅ Consent to the processing of personal data given on { $
 consent-given-at = You gave your consent on { $date } (version { $version }). To withdraw it: /forget.
 consent-none = You have not given consent to the processing of personal data.
 
-phone-ask = Press "📱 Share my number" at the bottom of the screen — Telegram will send the number of your account.
+phone-ask = Press "📱 Share my number" at the bottom of the screen — { $messenger } will send the number of your account.
 phone-button = 📱 Share my number
-phone-not-own = That is someone else's contact. Press "📱 Share my number" — Telegram will then send your own number.
+phone-not-own = That is someone else's contact. Press "📱 Share my number" — { $messenger } will then send your own number.
 phone-typed = Please send the number with the "📱 Share my number" button — that way we know it is really yours.
 phone-not-mobile = This does not look like a Russian mobile number. Logging in needs a number starting with +7 9…
 phone-saved = Phone number confirmed.
@@ -76,7 +76,10 @@ code-wrong =
         [one] { $left } try left.
        *[other] { $left } tries left.
     }
-code-locked-now = Three wrong codes in a row: code entry is locked until { $until } ({ $tz }). If that was not you, someone may have access to your Telegram: check the active sessions in Settings → Devices and end any you do not know.
+code-locked-now = Three wrong codes in a row: code entry is locked until { $until } ({ $tz }). If that was not you, someone may have access to your { $messenger }: check the active sessions in { $messenger ->
+        [Max] the Max settings
+       *[other] Settings → Devices
+    } and end any you do not know.
 code-locked = Code entry is locked until { $until } ({ $tz }). Please try again after that.
 code-replayed = This code has already been used. Wait for the next code in the app (it changes every 30 seconds).
 

@@ -136,7 +136,10 @@ fn from(user: &types::User, locale: Option<String>) -> Sender {
 fn said(message: &types::Message) -> Said {
     let attachments = message.body.attachments.iter().flatten();
     let mut said = Said {
-        message: Some(MessageRef::Max(message.body.mid.clone())),
+        // Max lets a bot delete only its own messages ("A bot can change
+        // only its own messages"): a person's message is not one the bot
+        // can take off the chat, so none is named for deletion.
+        message: None,
         text: message.body.text.clone().filter(|text| !text.is_empty()),
         ..Said::default()
     };

@@ -433,7 +433,9 @@ async fn visit(incoming: Incoming, db: PgPool) -> Option<Texts> {
         // phone's language at least lets /help and /cancel work.
         Err(error) => {
             tracing::error!(%error, "cannot claim an update");
-            return Some(Texts::new(Language::from_telegram(phone_language)));
+            return Some(
+                Texts::new(Language::from_telegram(phone_language)).on(incoming.chat.messenger),
+            );
         }
     }
 
@@ -456,7 +458,11 @@ async fn visit(incoming: Incoming, db: PgPool) -> Option<Texts> {
             tracing::error!(%error, "cannot read the time zone");
             chrono_tz::Tz::Europe__Moscow
         });
-    Some(Texts::new(language).in_zone(zone))
+    Some(
+        Texts::new(language)
+            .in_zone(zone)
+            .on(incoming.chat.messenger),
+    )
 }
 
 /// The chat's position; Idle when the store cannot be read, with a word to
