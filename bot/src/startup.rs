@@ -150,6 +150,26 @@ pub struct Services {
     pub public_url: String,
     /// Tasks handlers start that outlive an update; they end with the bot.
     pub background: Background,
+    /// The bots' names on each messenger, for deep links (known once each
+    /// answered at start).
+    pub links: Links,
+}
+
+/// The bot's username on each messenger it is connected to.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    pub telegram: Option<String>,
+    pub max: Option<String>,
+}
+
+impl Links {
+    /// The bot's username on `messenger`, if connected there.
+    pub fn bot(&self, messenger: crate::chat::Messenger) -> Option<&str> {
+        match messenger {
+            crate::chat::Messenger::Telegram => self.telegram.as_deref(),
+            crate::chat::Messenger::Max => self.max.as_deref(),
+        }
+    }
 }
 
 impl Services {
@@ -178,6 +198,7 @@ impl Services {
                 None => format!("http://{}", settings.http_addr),
             },
             background: Background::default(),
+            links: Links::default(),
         }
     }
 }
@@ -391,13 +412,27 @@ impl Application {
 
     /// Publishes the command menu, starts handling updates and delivering
     /// the outbox.
-    pub async fn start(self) -> anyhow::Result<RunningBot> {
+    pub async fn start(mut self) -> anyhow::Result<RunningBot> {
         let me = self
             .bot
             .get_me()
             .await
             .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
         tracing::info!(username = ?me.username, "connected to the Bot API");
+        self.services.links.telegram = me.username.clone();
+        let max_client = match &self.max {
+            Some(config) => {
+                let client = crate::max::MaxClient::new(config)
+                    .context("cannot build the Max client (MEDCAB_MAX_CA_FILE)")?;
+                let me = client.me().await.context(
+                    "the Max Bot API does not answer /me (MEDCAB_MAX_TOKEN, MEDCAB_MAX_API_URL)",
+                )?;
+                tracing::info!(username = ?me.username, "connected to the Max Bot API");
+                self.services.links.max = me.username.clone();
+                Some(client)
+            }
+            None => None,
+        };
         commands::publish(&crate::chat::Channel::Telegram(self.bot.clone()), &self.db)
             .await
             .map_err(|error| anyhow::anyhow!(error))
@@ -442,23 +477,14 @@ impl Application {
             self.flood,
             LostPositions::default()
         ];
-        let max = match &self.max {
-            Some(config) => {
-                let client = crate::max::MaxClient::new(config)
-                    .context("cannot build the Max client (MEDCAB_MAX_CA_FILE)")?;
-                let me = client.me().await.context(
-                    "the Max Bot API does not answer /me (MEDCAB_MAX_TOKEN, MEDCAB_MAX_API_URL)",
-                )?;
-                tracing::info!(username = ?me.username, "connected to the Max Bot API");
-                Some(MaxPolling::start(
-                    client,
-                    handlers::schema(),
-                    dependencies.clone(),
-                    self.polling_timeout,
-                ))
-            }
-            None => None,
-        };
+        let max = max_client.map(|client| {
+            MaxPolling::start(
+                client,
+                handlers::schema(),
+                dependencies.clone(),
+                self.polling_timeout,
+            )
+        });
         let mut dispatcher =
             Dispatcher::builder(self.bot, crate::chat::telegram::routes(handlers::schema()))
                 .dependencies(dependencies)

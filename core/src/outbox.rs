@@ -428,6 +428,12 @@ pub enum Push {
     /// Support staff unlinked the account.
     #[serde(rename = "identity-unlinked-by-support")]
     UnlinkedBySupport {},
+    /// Another messenger was linked to the account (told on the first, so
+    /// that a link the owner did not make is noticed).
+    #[serde(rename = "messenger-linked-push")]
+    MessengerLinked {
+        messenger: crate::channels::Messenger,
+    },
     /// To a confirmed holder: another Telegram account matched their СНИЛС
     /// and phone, and was refused.
     #[serde(rename = "identity-link-conflict")]

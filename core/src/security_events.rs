@@ -71,6 +71,12 @@ pub enum Kind {
     /// An API client asked for a login confirmation while one was pending
     /// for the practitioner (details: the client): refused.
     LoginPendingRefused,
+    /// Another messenger was linked to the account by a one-time link
+    /// (details: which).
+    ChannelLinked,
+    /// A one-time link was opened by a messenger account that has a
+    /// cabinet of its own: refused (details: which messenger).
+    ChannelLinkRefused,
 }
 
 impl Kind {
@@ -103,6 +109,8 @@ impl Kind {
             Kind::ApiUnauthorized => "api_unauthorized",
             Kind::ApiRateLimited => "api_rate_limited",
             Kind::LoginPendingRefused => "login_pending_refused",
+            Kind::ChannelLinked => "channel_linked",
+            Kind::ChannelLinkRefused => "channel_link_refused",
         }
     }
 }

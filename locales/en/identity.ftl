@@ -31,3 +31,10 @@ identity-link-conflict =
         [yes] If it was you, contact support: { $contact }. If not, tell support too: your phone number may have passed to someone else.
        *[no] If it was not you, your phone number may have passed to someone else.
     }
+messenger-linked-push =
+    🔗 <b>{ $linked } was linked to your account.</b>
+
+    Your account now opens there too, with the same authenticator code. { $has_support ->
+        [yes] If this was not you, contact support at once: { $contact }.
+       *[no] If this was not you, contact support at once.
+    }

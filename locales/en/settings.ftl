@@ -80,3 +80,33 @@ settings-zone = { $city ->
        *[moscow] Moscow
     } (UTC{ $offset })
 settings-zone-saved = ✅ Time zone: { $zone }.
+
+## «📱 Messengers»: the same account in Telegram and in Max.
+settings-messengers-button = 📱 Messengers
+messengers-title =
+    📱 <b>Messengers</b>
+
+    Your account is open in: { $linked }. Every linked messenger shows the same account, the same data and asks for the same authenticator code.{ $more ->
+        [yes] {""}
+       *[no] {" "}The service is not connected to other messengers yet.
+    }
+messengers-link-button = 🔗 Link { $other }
+messengers-link =
+    🔗 <b>Linking { $other }</b>
+
+    Open this link on the phone with { $other } within 10 minutes:
+    { $link }
+
+    The link works once. Do not forward it to anyone: it opens your account.
+messengers-back = « To messengers
+messengers-not-active = Connect your account first: /start.
+messengers-linked =
+    ✅ <b>{ $messenger } is linked to your account.</b>
+
+    The same sections and data are here; the code comes from the same authenticator app.
+messengers-link-invalid = This link is not valid: it works once and for 10 minutes. Get a new one in your other messenger: /settings → "📱 Messengers".
+messengers-link-own-cabinet =
+    This { $messenger } account has an account of its own, and two accounts are not merged. { $has_support ->
+        [yes] To move your account, contact support: { $contact }.
+       *[no] To move your account, contact support.
+    }

@@ -67,6 +67,8 @@ async fn connect_on_max<'a>(app: &'a TestApp, first_name: &str) -> Phone<'a> {
     anna.send(&code)
         .await
         .assert_starts("Готово! Вход в личный кабинет защищён вторым фактором.");
+    // The main menu follows in a message of its own.
+    anna.wait_for_text("Главное меню").await;
     anna
 }
 
@@ -83,4 +85,104 @@ async fn a_practitioner_connects_on_max_with_the_second_factor(app: TestApp) {
     anna.send("/menu").await;
     let profile = anna.press("👤 Профиль").await;
     assert!(profile.body().contains("Профиль"), "{}", profile.body());
+}
+
+/// Asks for a one-time link to Max in `phone`'s chat (Telegram) and
+/// returns its `start` code, from the address the bot showed.
+async fn link_to_max(phone: &Phone<'_>) -> String {
+    phone.send("/settings").await;
+    let screen = phone.press("📱 Мессенджеры").await;
+    screen.assert_contains("Кабинет открыт в: Telegram.");
+    let link = phone.press("🔗 Подключить Max").await;
+    link.assert_starts("🔗 Подключение Max");
+    let address = link
+        .body()
+        .lines()
+        .find(|line| line.starts_with("https://max.ru/"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("a Max deep link: {}", link.body()));
+    address
+        .split_once("?start=")
+        .map(|(_, code)| code.to_owned())
+        .expect("the link carries its code")
+}
+
+#[medcab_e2e::test]
+async fn max_is_linked_to_a_telegram_cabinet_by_a_one_time_link(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let code = link_to_max(&anna).await;
+
+    let on_max = app.max_user("Анна", "ru").await;
+    let linked = on_max.start_max(Some(&code)).await;
+    linked.assert_starts("✅ Max подключён к вашему кабинету.");
+    assert_eq!(on_max.account().await, anna.user_id(), "the same cabinet");
+    let channels = channels::of_account(&app.db, anna.user_id()).await.unwrap();
+    assert_eq!(channels.len(), 2, "{channels:?}");
+    // Told where the cabinet was open, and recorded.
+    anna.wait_for_any_text("🔗 К вашему кабинету подключён Max.")
+        .await;
+    let kinds = medcab_core::security_events::kinds_for(&app.db, anna.user_id())
+        .await
+        .unwrap();
+    assert!(kinds.contains(&"channel_linked".to_owned()), "{kinds:?}");
+
+    // The same cabinet: a personal section opens on Max with the session
+    // the code opened, and the settings screen names both messengers.
+    on_max.send("/menu").await;
+    let profile = on_max.press("👤 Профиль").await;
+    assert_ne!(profile.body(), crate::ru("step-up-ask"), "no second code");
+    on_max.send("/settings").await;
+    on_max
+        .press("📱 Мессенджеры")
+        .await
+        .assert_contains("Кабинет открыт в: Telegram, Max.");
+
+    // The link works once.
+    let boris = app.max_user("Борис", "ru").await;
+    boris
+        .start_max(Some(&code))
+        .await
+        .assert_starts("Ссылка недействительна");
+    assert_ne!(boris.account().await, anna.user_id());
+}
+
+#[medcab_e2e::test]
+async fn a_link_needs_an_open_session_and_a_max_cabinet_is_not_merged(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/settings").await;
+    anna.press("📱 Мессенджеры").await;
+    // The session is over: the link waits for the code.
+    app.clock.advance(chrono::Duration::minutes(31));
+    let held = anna.press("🔗 Подключить Max").await;
+    assert_eq!(
+        held.html.as_deref(),
+        Some(crate::ru("step-up-held-press").as_str())
+    );
+    let code = app.totp_code(anna.user_id()).await;
+    anna.send(&code).await;
+    let link = anna.wait_for_any_text("🔗 Подключение Max").await;
+    let code = link
+        .body()
+        .split_once("?start=")
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .expect("a link");
+
+    // A Max account with a cabinet of its own is not merged into hers.
+    let vera = connect_on_max(&app, "Вера").await;
+    vera.start_max(Some(&code))
+        .await
+        .assert_starts("Этот аккаунт Max уже ведёт свой кабинет");
+    assert_ne!(vera.account().await, anna.user_id());
+    assert_eq!(
+        channels::of_account(&app.db, anna.user_id())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -70,6 +70,11 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
         Push::FactorResetRejected {} => ("factor-reset-rejected-push", vec![]),
         Push::UnlinkedSuperseded {} => ("identity-unlinked-superseded", support(brand)),
         Push::UnlinkedBySupport {} => ("identity-unlinked-by-support", vec![]),
+        Push::MessengerLinked { messenger } => {
+            let mut args = support(brand);
+            args.push(("linked", text(messenger_name(*messenger))));
+            ("messenger-linked-push", args)
+        }
         Push::LinkConflict {} => ("identity-link-conflict", support(brand)),
         Push::RegulatoryNotice {
             title,
@@ -194,6 +199,14 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
 
 /// How to reach support, for a text that sends the reader there: it
 /// promises no support the service does not name.
+/// A messenger as people name it.
+fn messenger_name(messenger: medcab_core::channels::Messenger) -> &'static str {
+    match messenger {
+        medcab_core::channels::Messenger::Telegram => "Telegram",
+        medcab_core::channels::Messenger::Max => "Max",
+    }
+}
+
 fn support(brand: &Brand) -> Args {
     let contact = brand.support_contact.as_deref();
     vec![
@@ -330,6 +343,9 @@ mod tests {
             Push::FactorResetRejected {},
             Push::UnlinkedSuperseded {},
             Push::UnlinkedBySupport {},
+            Push::MessengerLinked {
+                messenger: medcab_core::channels::Messenger::Max,
+            },
             Push::LinkConflict {},
             Push::RegulatoryNotice {
                 title: "Приказ № 1".to_owned(),
@@ -391,6 +407,7 @@ mod tests {
                 | Push::FactorResetRejected {}
                 | Push::UnlinkedSuperseded {}
                 | Push::UnlinkedBySupport {}
+                | Push::MessengerLinked { .. }
                 | Push::LinkConflict {}
                 | Push::RegulatoryNotice { .. }
                 | Push::FeedProposals { .. }

@@ -14,6 +14,7 @@ use super::applications::AppAction;
 use super::broadcast::BcAction;
 use super::documents::DocAction;
 use super::education::EduAction;
+use super::messengers::LinkAction;
 use super::profile::ProfileAction;
 use super::qualification::{HoursAction, PortfolioAction, ReportAction};
 use super::referrals::RefAction;
@@ -118,6 +119,8 @@ pub enum Action {
     OrgRef(RefAction),
     /// A button of «🗓 Расписание».
     Sched(SchedAction),
+    /// A button of «📱 Мессенджеры».
+    Link(LinkAction),
 }
 
 impl Action {
@@ -162,6 +165,7 @@ impl Action {
             Action::Ref(action) => format!("ref:{}", action.encode()),
             Action::OrgRef(action) => format!("oref:{}", action.encode()),
             Action::Sched(action) => format!("sc:{}", action.encode()),
+            Action::Link(action) => format!("lnk:{}", action.encode()),
         }
     }
 
@@ -219,6 +223,7 @@ impl Action {
             Some(("ref", rest)) => RefAction::parse(rest).map(Action::Ref),
             Some(("oref", rest)) => RefAction::parse(rest).map(Action::OrgRef),
             Some(("sc", rest)) => SchedAction::parse(rest).map(Action::Sched),
+            Some(("lnk", rest)) => LinkAction::parse(rest).map(Action::Link),
             _ => None,
         }
     }
@@ -267,6 +272,7 @@ mod tests {
         actions.extend(HoursAction::examples().into_iter().map(Action::Hours));
         actions.extend(PortfolioAction::examples().into_iter().map(Action::Folio));
         actions.extend(SetAction::examples().into_iter().map(Action::Set));
+        actions.extend(LinkAction::examples().into_iter().map(Action::Link));
         actions.extend(AccrAction::examples().into_iter().map(Action::Accr));
         actions.extend(ReportAction::examples().into_iter().map(Action::Report));
         actions.extend(BcAction::examples().into_iter().map(Action::Bc));

@@ -22,6 +22,7 @@ mod help;
 mod language;
 mod login_confirmation;
 mod main_menu;
+mod messengers;
 mod onboarding;
 mod organisation;
 mod privacy;
@@ -203,6 +204,15 @@ pub fn schema() -> Routes {
                 .endpoint(typed_text::refuse),
         )
         .branch(said().branch(anytime))
+        // A one-time link from another messenger's cabinet: whoever this
+        // messenger account was so far, it becomes that cabinet's.
+        .branch(
+            said().branch(
+                command()
+                    .filter_map(messengers::link_code)
+                    .endpoint(messengers::redeem),
+            ),
+        )
         // /forget waits for the code: the text is it, whatever the position.
         .branch(
             said().branch(
@@ -322,7 +332,8 @@ fn active_callbacks() -> Routes {
         .branch(case![Action::Accr(action)].endpoint(accreditation::press))
         .branch(case![Action::Report(action)].endpoint(qualification::report::press))
         .branch(case![Action::Ref(action)].endpoint(referrals::press))
-        .branch(case![Action::Sched(action)].endpoint(schedule::press));
+        .branch(case![Action::Sched(action)].endpoint(schedule::press))
+        .branch(case![Action::Link(action)].endpoint(messengers::press));
     dptree::entry()
         .branch(actions)
         .endpoint(fallback::outdated_button)

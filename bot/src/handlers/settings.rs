@@ -529,6 +529,10 @@ fn main_screen(
         t.msg_with("settings-zone-button", [("zone", Arg::Text(&zone))]),
         Action::Set(SetAction::Zones),
     )]);
+    rows.push(vec![button(
+        t.msg("settings-messengers-button"),
+        Action::Link(super::messengers::LinkAction::Show),
+    )]);
     rows.push(vec![button(t.msg("button-back"), Action::Home)]);
     Screen {
         text,

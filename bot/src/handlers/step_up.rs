@@ -164,6 +164,7 @@ pub async fn closed_for_press(
             | Action::Accr(_)
             | Action::Ref(_)
             | Action::Sched(_)
+            | Action::Link(_)
     ) {
         return None;
     }
@@ -346,6 +347,7 @@ async fn replay_press(turn: Turn, press: Press, state: State) -> HandlerResult {
         }
         Some(Action::Accr(action)) => super::accreditation::press(turn, press, action).await,
         Some(Action::Ref(action)) => referrals::press(turn, press, action, state).await,
+        Some(Action::Link(action)) => super::messengers::press(turn, press, action).await,
         Some(Action::Sched(action)) => schedule::press(turn, press, action).await,
         _ => {
             let menu = main_menu::menu(t, t.msg("menu-title"));

@@ -17,6 +17,9 @@ use sqlx::PgPool;
 
 use crate::UserId;
 use crate::crypto::Vault;
+use crate::outbox::{self, Notification, Payload, Push};
+use crate::security_events::{self, Kind};
+use serde_json::json;
 
 /// Where the ids of accounts born on Max begin: 2^60. Telegram's user ids
 /// have at most 52 significant bits.
@@ -279,6 +282,9 @@ pub async fn redeem_link_code(
         .await?;
         if has_account {
             // The code is spent either way: it was shown to the wrong place.
+            let details = json!({ "messenger": messenger.as_str() });
+            let owner = UserId::from_stored(owner);
+            security_events::record(&mut tx, owner, Kind::ChannelLinkRefused, details, now).await?;
             tx.commit().await?;
             return Ok(Err(LinkRefusal::HasItsOwnAccount));
         }
@@ -311,8 +317,21 @@ pub async fn redeem_link_code(
     )
     .execute(&mut *tx)
     .await?;
+    let owner = UserId::from_stored(owner);
+    let details = json!({ "messenger": messenger.as_str() });
+    security_events::record(&mut tx, owner, Kind::ChannelLinked, details, now).await?;
+    // Told on the account's Telegram chat, where pushes go (an account born
+    // on Max has none yet: the link itself is the news there).
+    if messenger != Messenger::Telegram && owner.get() < MAX_BORN_FROM {
+        let push = Notification::new(
+            owner.private_chat(),
+            outbox::Kind::SecurityNotice,
+            Payload::new(Push::MessengerLinked { messenger }),
+        );
+        outbox::enqueue(&mut tx, &push, now).await?;
+    }
     tx.commit().await?;
-    Ok(Ok(UserId::from_stored(owner)))
+    Ok(Ok(owner))
 }
 
 /// Retention: deletes up to `batch` codes expired by `now`.

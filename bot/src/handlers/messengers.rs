@@ -1,0 +1,257 @@
+//! «📱 Мессенджеры»: the same cabinet in Telegram and in Max.
+//!
+//! A second messenger is linked from the first, never by typing a СНИЛС
+//! again: the bot gives a one-time deep link (`core::channels`, ten
+//! minutes), opened on the phone with the other messenger. Getting one
+//! needs an open second-factor session (the step-up gate stands before
+//! these buttons), since whoever opens it reads the whole cabinet; the
+//! link is sent with the session's cards and closed with them. The first
+//! messenger is told, so that a link the owner did not make is noticed.
+//!
+//! ```text
+//! user: /settings → <presses 📱 Мессенджеры>
+//! bot:  (the same message) 📱 Мессенджеры. Кабинет открыт здесь: Telegram. …
+//!       [🔗 Подключить Max] [« К настройкам]
+//! user: <presses 🔗 Подключить Max>
+//! bot:  (the same message) 🔗 Подключение Max. Откройте эту ссылку …
+//!       https://max.ru/medcab_bot?start=link-… Ссылка одноразовая …
+//! (in Max) user: <opens the link: «Начать»>
+//! bot:  ✅ Max подключён к вашему кабинету. … Главное меню …
+//! (in Telegram) bot: 🔗 К вашему кабинету подключён Max. …
+//! ```
+
+use medcab_core::accounts::{self, Step};
+use medcab_core::channels::{self, LinkRefusal, Messenger};
+use medcab_core::telegram_users;
+
+use super::commands::Command;
+use super::screen::{Screen, button};
+use super::settings::SetAction;
+use super::{Action, HandlerResult, Turn, main_menu};
+use crate::chat::{Incoming, Keyboard, Press};
+use crate::i18n::{Arg, Texts};
+use crate::startup::Links;
+
+/// A button of «📱 Мессенджеры».
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkAction {
+    /// The screen: where the cabinet is open, and what may be linked.
+    Show,
+    /// A one-time link to open in this messenger.
+    Link(Messenger),
+}
+
+impl LinkAction {
+    /// The part after `lnk:` in callback_data.
+    pub fn encode(self) -> String {
+        match self {
+            LinkAction::Show => "main".to_owned(),
+            LinkAction::Link(messenger) => format!("to:{}", messenger.as_str()),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<LinkAction> {
+        match data {
+            "main" => Some(LinkAction::Show),
+            _ => {
+                let name = data.strip_prefix("to:")?;
+                Messenger::ALL
+                    .into_iter()
+                    .find(|m| m.as_str() == name)
+                    .map(LinkAction::Link)
+            }
+        }
+    }
+
+    pub fn examples() -> Vec<LinkAction> {
+        let mut all = vec![LinkAction::Show];
+        all.extend(Messenger::ALL.map(LinkAction::Link));
+        all
+    }
+}
+
+/// A messenger as people name it.
+fn name(messenger: Messenger) -> &'static str {
+    match messenger {
+        Messenger::Telegram => "Telegram",
+        Messenger::Max => "Max",
+    }
+}
+
+/// A `/start` whose payload is a link code (`channels::is_link_code`).
+#[derive(Debug, Clone)]
+pub struct LinkCode(String);
+
+/// The route's filter: the link code of a `/start`, if it carries one.
+pub fn link_code(command: Command) -> Option<LinkCode> {
+    match command {
+        Command::Start(payload) if channels::is_link_code(&payload) => Some(LinkCode(payload)),
+        _ => None,
+    }
+}
+
+/// A button of «📱 Мессенджеры».
+pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    if accounts::step(db, *user).await? != Some(Step::Active) {
+        return ui.answer_with(&press, t.msg("messengers-not-active")).await;
+    }
+    ui.answer(&press).await?;
+    let here = ui.chat().messenger;
+    let screen = match action {
+        LinkAction::Show => {
+            let linked = channels::of_account(db, *user).await?;
+            let names: Vec<&str> = linked.iter().map(|c| name(c.messenger)).collect();
+            let mut rows = Vec::new();
+            for other in Messenger::ALL {
+                let is_linked = linked.iter().any(|c| c.messenger == other);
+                if !is_linked && services.links.bot(other).is_some() {
+                    let label = t.msg_with(
+                        "messengers-link-button",
+                        [("other", Arg::Text(name(other)))],
+                    );
+                    rows.push(vec![button(label, Action::Link(LinkAction::Link(other)))]);
+                }
+            }
+            let none_to_link = rows.is_empty();
+            rows.push(vec![button(
+                t.msg("settings-back"),
+                Action::Set(SetAction::Show),
+            )]);
+            Screen {
+                text: t.msg_with(
+                    "messengers-title",
+                    [
+                        ("linked", Arg::Text(&names.join(", "))),
+                        ("more", Arg::Text(if none_to_link { "no" } else { "yes" })),
+                    ],
+                ),
+                keyboard: Keyboard::new(rows),
+            }
+        }
+        LinkAction::Link(other) => {
+            // Not offered here, or no longer configured: an old button.
+            if other == here || services.links.bot(other).is_none() {
+                return ui.say(t.msg("button-outdated")).await;
+            }
+            let now = services.clock.now();
+            let code = channels::issue_link_code(db, &services.vault, *user, other, now).await?;
+            let link = services.links.deep_link(other, &code).unwrap_or_default();
+            Screen {
+                text: t.msg_with(
+                    "messengers-link",
+                    [
+                        ("other", Arg::Text(name(other))),
+                        ("link", Arg::Text(&link)),
+                    ],
+                ),
+                keyboard: Keyboard::new([[button(
+                    t.msg("messengers-back"),
+                    Action::Link(LinkAction::Show),
+                )]]),
+            }
+        }
+    };
+    ui.replace(&press, screen).await
+}
+
+/// `/start link-…` in the messenger being linked: this messenger account
+/// becomes the link's account, and goes on at its main menu.
+pub async fn redeem(turn: Turn, incoming: Incoming, code: LinkCode) -> HandlerResult {
+    let Turn {
+        ui,
+        t,
+        db,
+        services,
+        ..
+    } = &turn;
+    let here = ui.chat().messenger;
+    let now = services.clock.now();
+    let redeemed = channels::redeem_link_code(
+        db,
+        &services.vault,
+        &code.0,
+        here,
+        incoming.from.external_id,
+        incoming.chat.id,
+        now,
+    )
+    .await?;
+    let messenger = [("messenger", Arg::Text(name(here)))];
+    match redeemed {
+        Ok(owner) => {
+            // The cabinet's language from now on, not the newcomer's phone's.
+            let language = telegram_users::language_of(db, owner).await?;
+            let t = Texts::new(language).on(here);
+            turn.dialogue.exit().await?;
+            let heading = t.msg_with("messengers-linked", messenger);
+            ui.show(main_menu::menu(t, heading)).await
+        }
+        Err(LinkRefusal::NotValid) => ui.say(t.msg("messengers-link-invalid")).await,
+        Err(LinkRefusal::HasItsOwnAccount) => {
+            let contact = services.brand.support_contact.as_deref();
+            ui.say(t.msg_with(
+                "messengers-link-own-cabinet",
+                [
+                    ("messenger", Arg::Text(name(here))),
+                    (
+                        "has_support",
+                        Arg::Text(if contact.is_some() { "yes" } else { "no" }),
+                    ),
+                    ("contact", Arg::Text(contact.unwrap_or_default())),
+                ],
+            ))
+            .await
+        }
+    }
+}
+
+impl Links {
+    /// The start of a deep link into `messenger`'s bot, to which a
+    /// `start` payload is appended; `None` when it is not configured.
+    pub fn deep_link(&self, messenger: Messenger, payload: &str) -> Option<String> {
+        let bot = self.bot(messenger)?;
+        Some(match messenger {
+            Messenger::Telegram => format!("https://t.me/{bot}?start={payload}"),
+            Messenger::Max => format!("https://max.ru/{bot}?start={payload}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_round_trip_and_a_link_names_its_bot() {
+        for action in LinkAction::examples() {
+            assert_eq!(LinkAction::parse(&action.encode()), Some(action));
+        }
+        assert_eq!(LinkAction::parse("to:icq"), None);
+        let links = Links {
+            telegram: Some("medcab_bot".into()),
+            max: None,
+        };
+        assert_eq!(
+            links.deep_link(Messenger::Telegram, "link-1").as_deref(),
+            Some("https://t.me/medcab_bot?start=link-1")
+        );
+        assert_eq!(links.deep_link(Messenger::Max, "link-1"), None);
+    }
+
+    #[test]
+    fn only_a_link_code_is_taken_from_start() {
+        let code = format!("link-{}", "ab".repeat(16));
+        assert!(link_code(Command::Start(code)).is_some());
+        assert!(link_code(Command::Start("campaign-7".into())).is_none());
+        assert!(link_code(Command::Start(String::new())).is_none());
+        assert!(link_code(Command::Help).is_none());
+    }
+}
