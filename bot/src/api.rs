@@ -333,16 +333,18 @@ async fn create_confirmation(
         // The pending one stays: replacing it would let a flood of
         // requests keep the practitioner's phone ringing.
         Created::AlreadyPending => {
-            let mut conn = api.db.acquire().await.map_err(ApiError::internal)?;
-            security_events::record(
-                &mut conn,
-                user_id,
-                Kind::LoginPendingRefused,
-                json!({ "client": client.name }),
-                api.clock.now(),
-            )
-            .await
-            .map_err(ApiError::internal)?;
+            // Best effort: the answer is 409 whether or not the log is
+            // writable.
+            let details = json!({ "client": client.name });
+            let logged = async {
+                let mut conn = api.db.acquire().await?;
+                let now = api.clock.now();
+                security_events::record(&mut conn, user_id, Kind::LoginPendingRefused, details, now)
+                    .await
+            };
+            if let Err(error) = logged.await {
+                tracing::warn!(%error, "cannot record a refused login request");
+            }
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "pending_exists",

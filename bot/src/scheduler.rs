@@ -44,8 +44,8 @@ use medcab_core::{
 };
 use reqwest::Url;
 use sqlx::PgPool;
-use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode};
+
+use crate::chat::{Button, Channel, Keyboard, MessageRef, Screen, StoredMessage, Ui};
 
 use crate::handlers::Action;
 use crate::i18n::Texts;
@@ -90,8 +90,22 @@ pub struct FeedSource {
 /// messages, and the Vault, to seal the new pending secrets.
 #[derive(Clone)]
 pub struct Enrolments {
-    pub bot: Bot,
+    /// The messengers the bot is connected to: a stored message is deleted
+    /// or edited through its own.
+    pub channels: Vec<Channel>,
     pub vault: Vault,
+}
+
+impl Enrolments {
+    /// The chat of a stored message, on its messenger, if connected.
+    fn chat_of(&self, stored: &str) -> Option<(Ui, MessageRef)> {
+        let stored = StoredMessage::decode(stored)?;
+        let channel = self
+            .channels
+            .iter()
+            .find(|channel| channel.messenger() == stored.chat.messenger)?;
+        Some((channel.ui(stored.chat.id), stored.message))
+    }
 }
 
 /// QR codes withdrawn per statement.
@@ -311,7 +325,7 @@ async fn withdraw_qr_codes(
     let mut total = 0;
     let mut operators_done = false;
     loop {
-        // Practitioners' codes first, then operators' (another table).
+        // Operators' codes first, then practitioners' (another table).
         let stale = if operators_done {
             second_factor::withdraw_stale_enrolments(db, &enrolments.vault, now, QR_BATCH).await?
         } else {
@@ -319,16 +333,10 @@ async fn withdraw_qr_codes(
                 .await?
         };
         total += stale.len();
-        for (chat, message) in &stale {
-            let Ok(message) = i32::try_from(*message) else {
-                continue;
-            };
-            if let Err(error) = enrolments
-                .bot
-                .delete_message(ChatId(chat.private_chat()), MessageId(message))
-                .await
-            {
-                tracing::info!(%error, chat = chat.get(), "cannot delete a withdrawn QR code");
+        for (_, stored) in &stale {
+            // Best effort (`Ui::delete`): the secret no longer works anyway.
+            if let Some((ui, message)) = enrolments.chat_of(stored) {
+                ui.delete(&message).await;
             }
         }
         if i64::try_from(stale.len()).unwrap_or(i64::MAX) < QR_BATCH {
@@ -358,46 +366,29 @@ async fn close_cards(
         let ended = session_files::take_ended(db, now, CARD_BATCH).await?;
         total += ended.len();
         for shown in &ended {
-            let Ok(message) = i32::try_from(shown.message_id) else {
+            let Some((ui, message)) = enrolments.chat_of(&shown.message_id) else {
                 continue;
             };
-            let chat = ChatId(shown.user_id.private_chat());
             match shown.shown {
-                Shown::File => {
-                    let deleted = enrolments
-                        .bot
-                        .delete_message(chat, MessageId(message))
-                        .await;
-                    if let Err(error) = deleted {
-                        tracing::info!(%error, "cannot delete a file of an ended session");
-                    }
-                }
+                // Best effort: one already gone or too old stays.
+                Shown::File => ui.delete(&message).await,
                 Shown::Card => {
-                    let t = Texts::new(telegram_users::language_of(db, shown.user_id).await?);
-                    let request = match shown.session {
+                    let t = Texts::new(telegram_users::language_of(db, shown.user_id).await?)
+                        .on(ui.chat().messenger);
+                    let screen = match shown.session {
                         // The way back to the menu, where the code opens
                         // the section again.
-                        Session::Practitioner => enrolments
-                            .bot
-                            .edit_message_text(
-                                chat,
-                                MessageId(message),
-                                t.msg("session-card-closed"),
-                            )
-                            .reply_markup(InlineKeyboardMarkup::new([[
-                                InlineKeyboardButton::callback(
-                                    t.msg("button-back"),
-                                    Action::Home.encode(),
-                                ),
-                            ]])),
+                        Session::Practitioner => Screen {
+                            text: t.msg("session-card-closed"),
+                            keyboard: Keyboard::new([[Button::press(
+                                t.msg("button-back"),
+                                Action::Home.encode(),
+                            )]]),
+                        },
                         // An operator goes on with a command and the code.
-                        Session::Staff => enrolments.bot.edit_message_text(
-                            chat,
-                            MessageId(message),
-                            t.msg("staff-card-closed"),
-                        ),
+                        Session::Staff => Screen::text(t.msg("staff-card-closed")),
                     };
-                    if let Err(error) = request.parse_mode(ParseMode::Html).await {
+                    if let Err(error) = ui.edit_in_place(&message, screen).await {
                         tracing::info!(%error, "cannot close the card of an ended session");
                     }
                 }

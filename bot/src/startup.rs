@@ -459,8 +459,10 @@ impl Application {
             background.clone(),
         ));
         let scheduler = self.schedule.map(|schedule| {
+            let mut channels = vec![crate::chat::Channel::Telegram(self.bot.clone())];
+            channels.extend(max_client.iter().cloned().map(crate::chat::Channel::Max));
             let enrolments = crate::scheduler::Enrolments {
-                bot: self.bot.clone(),
+                channels,
                 vault: self.services.vault.clone(),
             };
             Scheduler::start(

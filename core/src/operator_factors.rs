@@ -350,9 +350,9 @@ pub async fn code_asked_for(
 pub async fn remember_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-    message_id: i64,
+    message_id: &str,
     now: DateTime<Utc>,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     swap_enrolment_message(db, user_id, Some((message_id, now))).await
 }
 
@@ -366,7 +366,7 @@ pub async fn withdraw_stale_enrolments(
     vault: &Vault,
     now: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
+) -> Result<Vec<(UserId, String)>, sqlx::Error> {
     let mut tx = db.begin().await?;
     // SKIP LOCKED: an enrolment being completed now is left alone.
     let stale = sqlx::query!(
@@ -413,15 +413,15 @@ pub async fn withdraw_stale_enrolments(
 pub async fn take_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     swap_enrolment_message(db, user_id, None).await
 }
 
 async fn swap_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-    new: Option<(i64, DateTime<Utc>)>,
-) -> Result<Option<i64>, sqlx::Error> {
+    new: Option<(&str, DateTime<Utc>)>,
+) -> Result<Option<String>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let previous = sqlx::query_scalar!(
         "SELECT enrolment_message_id FROM operator_factors WHERE telegram_user_id = $1 FOR UPDATE",

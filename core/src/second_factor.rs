@@ -335,9 +335,9 @@ pub(crate) async fn remove(
 pub async fn remember_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-    message_id: i64,
+    message_id: &str,
     now: DateTime<Utc>,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     let previous = swap_enrolment_message(db, user_id, Some(message_id)).await?;
     sqlx::query!(
         "UPDATE second_factors SET enrolment_sent_at = $2 WHERE telegram_user_id = $1",
@@ -367,7 +367,7 @@ pub async fn withdraw_stale_enrolments(
     vault: &Vault,
     now: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
+) -> Result<Vec<(UserId, String)>, sqlx::Error> {
     let mut tx = db.begin().await?;
     // SKIP LOCKED: an enrolment being completed right now is left alone,
     // and two instances withdraw different ones.
@@ -415,15 +415,15 @@ pub async fn withdraw_stale_enrolments(
 pub async fn take_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     swap_enrolment_message(db, user_id, None).await
 }
 
 async fn swap_enrolment_message(
     db: &PgPool,
     user_id: UserId,
-    new: Option<i64>,
-) -> Result<Option<i64>, sqlx::Error> {
+    new: Option<&str>,
+) -> Result<Option<String>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let previous = sqlx::query_scalar!(
         "SELECT enrolment_message_id FROM second_factors WHERE telegram_user_id = $1 FOR UPDATE",

@@ -162,8 +162,9 @@ pub async fn record(
 pub const UNATTRIBUTED_PER_HOUR: i64 = 100;
 
 /// Records an event about no person (an API client's refusal), at most
-/// [`UNATTRIBUTED_PER_HOUR`] of its kind an hour. Returns whether it was
-/// recorded.
+/// [`UNATTRIBUTED_PER_HOUR`] an hour of its kind with the same `key` and
+/// `client` in its details: a flood of junk keys does not hide a revoked
+/// key still in use. Returns whether it was recorded.
 pub async fn record_unattributed(
     db: &sqlx::PgPool,
     kind: Kind,
@@ -177,6 +178,8 @@ pub async fn record_unattributed(
         WHERE (
             SELECT count(*) FROM security_events
             WHERE telegram_user_id IS NULL AND subject IS NULL AND kind = $1 AND at > $4
+              AND details->>'key' IS NOT DISTINCT FROM $2::jsonb->>'key'
+              AND details->>'client' IS NOT DISTINCT FROM $2::jsonb->>'client'
         ) < $5
         "#,
         kind.as_str(),

@@ -61,10 +61,11 @@ impl Shown {
 }
 
 /// A remembered message whose session has ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ended {
     pub user_id: UserId,
-    pub message_id: i64,
+    /// The message with its chat, as the bot stored it (opaque here).
+    pub message_id: String,
     pub session: Session,
     pub shown: Shown,
 }
@@ -73,7 +74,7 @@ pub struct Ended {
 pub async fn remember(
     db: &PgPool,
     user_id: UserId,
-    message_id: i64,
+    message_id: &str,
     session: Session,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -86,7 +87,7 @@ pub async fn remember(
 pub async fn remember_card(
     db: &PgPool,
     user_id: UserId,
-    message_id: i64,
+    message_id: &str,
     session: Session,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -96,7 +97,7 @@ pub async fn remember_card(
 async fn remember_shown(
     db: &PgPool,
     user_id: UserId,
-    message_id: i64,
+    message_id: &str,
     session: Session,
     shown: Shown,
     now: DateTime<Utc>,

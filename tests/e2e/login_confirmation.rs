@@ -565,12 +565,22 @@ async fn a_flood_of_bad_keys_is_logged_a_hundred_an_hour(app: TestApp) {
             .len()
     };
     assert_eq!(logged().await, usize::try_from(cap).unwrap());
+    // The junk does not hide a revoked key still in use: its own count.
+    let revoked = app.add_api_client("revoked-portal", None).await;
+    medcab_core::api_clients::revoke(&app.db, "revoked-portal", app.clock.now())
+        .await
+        .unwrap();
+    let reply = revoked
+        .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
+        .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(logged().await, usize::try_from(cap).unwrap() + 1);
     // An hour on, the next ones are recorded again.
     app.clock.advance(Duration::minutes(61));
     stranger
         .login_confirmation("5f0c0e3c-8a2b-4b7e-9f3e-2d1c0b9a8f7e")
         .await;
-    assert_eq!(logged().await, usize::try_from(cap).unwrap() + 1);
+    assert_eq!(logged().await, usize::try_from(cap).unwrap() + 2);
 }
 
 #[medcab_e2e::test]

@@ -62,13 +62,16 @@ async fn connect_on_max<'a>(app: &'a TestApp, first_name: &str) -> Phone<'a> {
         .wait_for(|chat| chat.last_bot_message().is_some_and(|m| m.photo.is_some()))
         .await;
     // (Max has no content protection to ask for.)
-    assert!(chat.last_bot_message().unwrap().photo.is_some());
+    let qr = chat.last_bot_message().unwrap().message_id;
     let code = app.totp_code(anna.account().await).await;
-    anna.send(&code)
-        .await
-        .assert_starts("Готово! Вход в личный кабинет защищён вторым фактором.");
-    // The main menu follows in a message of its own.
+    anna.send(&code).await;
+    anna.wait_for_any_text("Готово! Вход в личный кабинет защищён вторым фактором.")
+        .await;
+    // The main menu follows in a message of its own; the secret's message
+    // is off the chat.
     anna.wait_for_text("Главное меню").await;
+    anna.wait_for(|chat| chat.message(qr).is_some_and(|m| m.deleted))
+        .await;
     anna
 }
 
@@ -137,6 +140,19 @@ async fn max_is_linked_to_a_telegram_cabinet_by_a_one_time_link(app: TestApp) {
         .await
         .assert_contains("Кабинет открыт в: Telegram, Max.");
 
+    // Max is linked: an old or forged button for another link to it does
+    // not replace the chat.
+    anna.press_forged("lnk:to:max").await;
+    anna.wait_for_any_text(&crate::ru("button-outdated")).await;
+    assert_eq!(on_max.account().await, anna.user_id());
+    assert_eq!(
+        channels::of_account(&app.db, anna.user_id())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
     // The link works once.
     let boris = app.max_user("Борис", "ru").await;
     boris
@@ -185,4 +201,23 @@ async fn a_link_needs_an_open_session_and_a_max_cabinet_is_not_merged(app: TestA
             .len(),
         1
     );
+}
+
+#[medcab_e2e::test]
+async fn a_card_on_max_is_closed_when_the_session_ends(app: TestApp) {
+    let anna = connect_on_max(&app, "Анна").await;
+    anna.send("/menu").await;
+    let profile = anna.press("👤 Профиль").await;
+    profile.assert_starts("👤 Профиль");
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert!(app.scheduler_tick().await.cards_closed >= 1);
+    let chat = anna
+        .wait_for(|chat| {
+            chat.message(profile.message_id).is_some_and(|m| {
+                m.html.as_deref() == Some(crate::ru("session-card-closed").as_str())
+            })
+        })
+        .await;
+    let card = chat.message(profile.message_id).unwrap();
+    assert_eq!(card.button_labels(), ["« Назад в меню"]);
 }

@@ -495,8 +495,13 @@ impl TestApp {
     /// clock, and wakes delivery. The bot in tests runs no scheduler of its
     /// own, so nothing is reminded unless a test asks.
     pub async fn scheduler_tick(&self) -> medcab_bot::scheduler::Ticked {
+        let mut channels = vec![medcab_bot::chat::Channel::Telegram(self.bot_api())];
+        if let Some(config) = &self.settings.max {
+            let client = medcab_bot::max::MaxClient::new(config).expect("the Max client");
+            channels.push(medcab_bot::chat::Channel::Max(client));
+        }
         let enrolments = medcab_bot::scheduler::Enrolments {
-            bot: self.bot_api(),
+            channels,
             vault: self.vault.clone(),
         };
         let ticked = medcab_bot::scheduler::tick(

@@ -59,7 +59,13 @@ pub fn incoming(update: &Update) -> Option<Incoming> {
             user_locale,
             ..
         } => {
-            let chat_id = message.as_ref()?.recipient.chat_id?;
+            // A button of a message forwarded into a group is not pressed in
+            // the person's own chat: served only in a dialog, as messages are.
+            let message_of = message.as_ref()?;
+            if callback.user.is_bot || message_of.recipient.chat_type.as_deref() != Some("dialog") {
+                return None;
+            }
+            let chat_id = message_of.recipient.chat_id?;
             Some(Incoming {
                 update_id: key(&["callback", &callback.callback_id]),
                 chat: ChatRef {

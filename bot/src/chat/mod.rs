@@ -75,3 +75,84 @@ impl MessageRef {
         }
     }
 }
+
+/// A message with the chat it is in, as a table keeps it to delete or
+/// edit later (`session_files`, an enrolment QR code):
+/// `telegram:<chat>:<message>` or `max:<chat>:<mid>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub chat: ChatRef,
+    pub message: MessageRef,
+}
+
+impl StoredMessage {
+    pub fn new(chat: ChatRef, message: MessageRef) -> StoredMessage {
+        StoredMessage { chat, message }
+    }
+
+    pub fn encode(&self) -> String {
+        match &self.message {
+            MessageRef::Telegram(id) => format!("telegram:{}:{id}", self.chat.id),
+            MessageRef::Max(mid) => format!("max:{}:{mid}", self.chat.id),
+        }
+    }
+
+    /// `None` for what [`StoredMessage::encode`] did not write.
+    pub fn decode(text: &str) -> Option<StoredMessage> {
+        let (messenger, rest) = text.split_once(':')?;
+        let (chat, message) = rest.split_once(':')?;
+        let id: i64 = chat.parse().ok()?;
+        let (messenger, message) = match messenger {
+            "telegram" => (
+                Messenger::Telegram,
+                MessageRef::Telegram(message.parse().ok()?),
+            ),
+            "max" if !message.is_empty() => (Messenger::Max, MessageRef::Max(message.to_owned())),
+            _ => return None,
+        };
+        Some(StoredMessage {
+            chat: ChatRef { messenger, id },
+            message,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_message_round_trips_and_nothing_else_decodes() {
+        let messages = [
+            StoredMessage::new(ChatRef::telegram(1001), MessageRef::Telegram(42)),
+            StoredMessage::new(
+                ChatRef {
+                    messenger: Messenger::Max,
+                    id: -77,
+                },
+                MessageRef::Max("mid.0de7:18".into()),
+            ),
+        ];
+        for message in messages {
+            assert_eq!(StoredMessage::decode(&message.encode()), Some(message));
+        }
+        assert_eq!(
+            StoredMessage::decode("telegram:1001:42"),
+            Some(StoredMessage::new(
+                ChatRef::telegram(1001),
+                MessageRef::Telegram(42)
+            ))
+        );
+        for bad in [
+            "",
+            "42",
+            "telegram:1001",
+            "telegram:x:1",
+            "telegram:1:mid",
+            "max:1:",
+            "icq:1:2",
+        ] {
+            assert_eq!(StoredMessage::decode(bad), None, "{bad}");
+        }
+    }
+}

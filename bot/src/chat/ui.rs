@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use medcab_core::session_files::Session;
 
-use super::{ChatRef, Failure, Keyboard, MessageRef, Press, Screen, SentFile};
+use super::{ChatRef, Failure, Keyboard, MessageRef, Press, Screen, SentFile, StoredMessage};
 use super::{max, telegram};
 
 /// The chat an update came from, and the messenger to answer through.
@@ -32,15 +32,18 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// A chat on this messenger.
-    pub fn ui(&self, chat_id: i64) -> Ui {
-        let messenger = match self {
+    pub fn messenger(&self) -> super::Messenger {
+        match self {
             Channel::Telegram(_) => super::Messenger::Telegram,
             Channel::Max(_) => super::Messenger::Max,
-        };
+        }
+    }
+
+    /// A chat on this messenger.
+    pub fn ui(&self, chat_id: i64) -> Ui {
         Ui::new(
             ChatRef {
-                messenger,
+                messenger: self.messenger(),
                 id: chat_id,
             },
             self.clone(),
@@ -302,20 +305,18 @@ impl Ui {
         }
     }
 
-    /// [`Ui::delete`] for a message id kept in the database.
-    pub async fn delete_stored(&self, message_id: i64) {
-        if let Some(message) = self.stored_message(message_id) {
-            self.delete(&message).await;
+    /// [`Ui::delete`] for a message kept in the database
+    /// ([`StoredMessage::encode`]), if it is in this chat.
+    pub async fn delete_stored(&self, stored: &str) {
+        match StoredMessage::decode(stored) {
+            Some(stored) if stored.chat == self.chat => self.delete(&stored.message).await,
+            _ => tracing::warn!("a stored message of another chat, or unreadable, not deleted"),
         }
     }
 
-    /// A message id kept in the database, as this chat's messenger names it.
-    pub fn stored_message(&self, message_id: i64) -> Option<MessageRef> {
-        match &self.outlet {
-            Channel::Telegram(_) => i32::try_from(message_id).ok().map(MessageRef::Telegram),
-            // Max's message ids are strings; no table keeps one as a number.
-            Channel::Max(_) => None,
-        }
+    /// A message of this chat, as a table keeps it ([`StoredMessage`]).
+    pub fn stored(&self, message: &MessageRef) -> String {
+        StoredMessage::new(self.chat, message.clone()).encode()
     }
 
     /// Shows the person that something slow is under way. Best effort.

@@ -641,9 +641,10 @@ async fn send_file(turn: &Turn, press: &Press, id: i64) -> HandlerResult {
     let file = OutgoingFile::new(document.file_name.clone(), content).caption(caption);
     let sent = ui.send_file(file).await?;
     // Leaves the chat with the session that allowed it.
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
-        session_files::remember(db, owner, sent, session, now).await?;
+        session_files::remember(db, owner, &sent, session, now).await?;
     }
     Ok(())
 }

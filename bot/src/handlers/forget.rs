@@ -59,12 +59,7 @@ pub async fn ask(turn: Turn) -> HandlerResult {
     if second_factor::is_enrolled(&db, user).await? {
         let now = services.clock.now();
         drafts::save(&db, &services.vault, user, DraftKind::Forget, &(), now).await?;
-        let keyboard = Keyboard::new([
-            [button(t.msg("factor-lost-button"), Action::FactorLost)],
-            [button(t.msg("forget-keep"), Action::Forget(false))],
-        ]);
-        let text = format!("{}\n\n{}", t.msg("forget-ask"), t.msg("forget-ask-code"));
-        return ui.show(Screen { text, keyboard }).await;
+        return ui.show(code_screen(t)).await;
     }
     let keyboard = Keyboard::new([[
         button(t.msg("forget-confirm"), Action::Forget(true)),
@@ -75,6 +70,17 @@ pub async fn ask(turn: Turn) -> HandlerResult {
         keyboard,
     })
     .await
+}
+
+/// /forget's question with a factor enrolled: the code confirms, or the
+/// way out, or the lost factor's way.
+fn code_screen(t: crate::i18n::Texts) -> Screen {
+    let keyboard = Keyboard::new([
+        [button(t.msg("factor-lost-button"), Action::FactorLost)],
+        [button(t.msg("forget-keep"), Action::Forget(false))],
+    ]);
+    let text = format!("{}\n\n{}", t.msg("forget-ask"), t.msg("forget-ask-code"));
+    Screen { text, keyboard }
 }
 
 /// A text while /forget waits for the code: it is the code.
@@ -129,7 +135,9 @@ pub async fn answer(turn: Turn, press: Press, erase_it: bool, flood: FloodGuard)
         let details = serde_json::json!({ "entity": "forget", "why": "factor_enrolled" });
         security_events::record(&mut conn, user, Kind::ForgedCallback, details, now).await?;
         drafts::save(db, &turn.services.vault, user, DraftKind::Forget, &(), now).await?;
-        t.msg("forget-ask-code")
+        // The screen /forget shows, as a new message: its way out and the
+        // lost factor's (the pressed one may already be that screen).
+        return ui.show(code_screen(t)).await;
     } else {
         erase(&turn, &flood).await?
     };

@@ -184,9 +184,10 @@ pub async fn open(turn: Turn, press: Press, section: Section) -> HandlerResult {
         // session ends (remembered before it shows anything; whatever else
         // the turn shows, after it: `release::remember_cards`).
         ui.confidential(Session::Practitioner);
-        if let Some(card) = press.message.as_ref().and_then(|shown| shown.id.stored()) {
+        if let Some(shown) = &press.message {
+            let card = ui.stored(&shown.id);
             let now = services.clock.now();
-            session_files::remember_card(db, *user, card, Session::Practitioner, now).await?;
+            session_files::remember_card(db, *user, &card, Session::Practitioner, now).await?;
         }
     }
     let t = *t;

@@ -137,8 +137,14 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
             }
         }
         LinkAction::Link(other) => {
-            // Not offered here, or no longer configured: an old button.
-            if other == here || services.links.bot(other).is_none() {
+            // Not offered here, no longer configured, or linked already (a
+            // new link would replace that chat without a word): an old or
+            // forged button.
+            let linked = channels::of_account(db, *user).await?;
+            if other == here
+                || services.links.bot(other).is_none()
+                || linked.iter().any(|channel| channel.messenger == other)
+            {
                 return ui.say(t.msg("button-outdated")).await;
             }
             let now = services.clock.now();

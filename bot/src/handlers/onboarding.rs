@@ -411,11 +411,11 @@ async fn send_qr(turn: &Turn, name: &str) -> HandlerResult {
     let picture = OutgoingFile::new("medcab-qr.png", crate::qr_picture::png(&url)).caption(caption);
     let sent = ui.send_picture(picture).await?;
     // One copy of the secret in the chat at a time.
-    if let Some(sent) = sent.stored()
-        && let Some(previous) =
-            second_factor::remember_enrolment_message(db, *user, sent, services.clock.now()).await?
+    let sent = ui.stored(&sent);
+    let now = services.clock.now();
+    if let Some(previous) = second_factor::remember_enrolment_message(db, *user, &sent, now).await?
     {
-        ui.delete_stored(previous).await;
+        ui.delete_stored(&previous).await;
     }
     Ok(())
 }
@@ -435,7 +435,7 @@ pub async fn receive_code(turn: Turn, said: Said) -> HandlerResult {
         dialogue.exit().await?;
         // The QR code and key are the secret: off the chat once enrolled.
         if let Some(qr) = second_factor::take_enrolment_message(db, *user).await? {
-            ui.delete_stored(qr).await;
+            ui.delete_stored(&qr).await;
         }
         ui.say(t.msg("factor-enrolled")).await?;
         let heading = main_menu::with_activation_note(t, db, *user, t.msg("menu-title")).await?;

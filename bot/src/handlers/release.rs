@@ -105,12 +105,11 @@ pub fn remember_cards() -> super::Routes {
             let result = cont(deps).await;
             if let Some((session, screens)) = ui.confidential_screens() {
                 let now = services.clock.now();
-                // Telegram's ids only: a Max message id is text, and its
-                // cards are not closed yet.
-                for message in screens.iter().filter_map(|screen| screen.stored()) {
+                for screen in &screens {
                     let user = incoming.from.user;
+                    let message = ui.stored(screen);
                     let remembered =
-                        session_files::remember_card(&db, user, message, session, now).await;
+                        session_files::remember_card(&db, user, &message, session, now).await;
                     if let Err(error) = remembered {
                         tracing::warn!(%error, "cannot remember a card to close");
                     }

@@ -1094,9 +1094,10 @@ async fn send_document(
     let file = OutgoingFile::new(cited.file_name.clone(), content).caption(caption);
     let sent = ui.send_file(file).await?;
     // Telegram's ids only: a Max message id is text.
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Staff;
-        session_files::remember(db, operator, sent, session, now).await?;
+        session_files::remember(db, operator, &sent, session, now).await?;
     }
     Ok(())
 }
@@ -1284,9 +1285,10 @@ async fn send_report(turn: &Turn, press: &Press, application: i64) -> HandlerRes
     let file = OutgoingFile::new(t.msg("report-pdf-file"), pdf.bytes).caption(caption);
     let sent = ui.send_file(file).await?;
     // Telegram's ids only: a Max message id is text.
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Staff;
-        session_files::remember(db, operator, sent, session, now).await?;
+        session_files::remember(db, operator, &sent, session, now).await?;
     }
     Ok(())
 }

@@ -231,13 +231,13 @@ async fn send_qr(turn: &Turn) -> HandlerResult {
     let picture =
         OutgoingFile::new("medcab-staff-qr.png", crate::qr_picture::png(&url)).caption(caption);
     let sent = ui.send_picture(picture).await?;
-    // Telegram's ids only: a Max message id is text (its QR code stays).
-    if let Some(sent) = sent.stored()
-        && let Some(previous) =
-            operator_factors::remember_enrolment_message(db, *user, sent, services.clock.now())
-                .await?
+    // One copy of the secret in the chat at a time.
+    let sent = ui.stored(&sent);
+    let now = services.clock.now();
+    if let Some(previous) =
+        operator_factors::remember_enrolment_message(db, *user, &sent, now).await?
     {
-        ui.delete_stored(previous).await;
+        ui.delete_stored(&previous).await;
     }
     Ok(())
 }
@@ -298,7 +298,7 @@ async fn receive_code(turn: Turn, said: Said, then: Then) -> HandlerResult {
     };
     if enrolled_now {
         if let Some(qr) = operator_factors::take_enrolment_message(db, operator).await? {
-            ui.delete_stored(qr).await;
+            ui.delete_stored(&qr).await;
         }
         ui.say(t.msg("staff-factor-enrolled")).await?;
     }

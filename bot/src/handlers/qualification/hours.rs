@@ -766,9 +766,10 @@ async fn send_chart(turn: &Turn, press: &Press) -> HandlerResult {
     let picture =
         OutgoingFile::new("medcab-progress.png", png.bytes).caption(t.msg("hours-chart-caption"));
     let sent = ui.send_picture(picture).await?;
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, sent, session, now).await?;
+        session_files::remember(db, user_id, &sent, session, now).await?;
     }
     Ok(())
 }
@@ -871,9 +872,10 @@ async fn send_report(turn: &Turn, press: &Press, period: ReportPeriod) -> Handle
         .shareable();
     let sent = ui.send_file(file).await?;
     // Forwarded while the session is open; gone from the chat with it.
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, sent, session, now).await?;
+        session_files::remember(db, user_id, &sent, session, now).await?;
     }
     Ok(())
 }

@@ -814,9 +814,10 @@ async fn send_export(turn: &Turn, press: &Press) -> HandlerResult {
     );
     let file = OutgoingFile::new(t.msg("portfolio-pdf-file"), pdf.bytes).caption(caption);
     let sent = ui.send_file(file).await?;
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, sent, session, now).await?;
+        session_files::remember(db, user_id, &sent, session, now).await?;
     }
     Ok(())
 }

@@ -676,10 +676,11 @@ async fn send_pdf(turn: &Turn, press: &Press) -> HandlerResult {
         .caption(caption)
         .shareable();
     let sent = ui.send_file(file).await?;
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
         let now = services.clock.now();
-        session_files::remember(db, user_id, sent, session, now).await?;
+        session_files::remember(db, user_id, &sent, session, now).await?;
     }
     Ok(())
 }

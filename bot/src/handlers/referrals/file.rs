@@ -217,8 +217,9 @@ pub async fn send(
     let file = OutgoingFile::new(opened.file_name, opened.content).caption(caption);
     let sent = ui.send_file(file).await?;
     // Leaves the chat with the session that allowed it.
-    if let Some(sent) = sent.stored() {
-        session_files::remember(db, *user, sent, session, now).await?;
+    {
+        let sent = ui.stored(&sent);
+        session_files::remember(db, *user, &sent, session, now).await?;
     }
     Ok(())
 }

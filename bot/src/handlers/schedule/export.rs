@@ -93,9 +93,10 @@ pub async fn send_file(turn: &Turn, period: Period, date: NaiveDate) -> HandlerR
         .shareable();
     let sent = ui.send_file(file).await?;
     // The practitioner's own schedule: gone from the chat with the session.
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, sent, session, now).await?;
+        session_files::remember(db, user_id, &sent, session, now).await?;
     }
     Ok(())
 }
@@ -159,9 +160,10 @@ pub async fn new_feed(turn: &Turn, press: &Press) -> HandlerResult {
     let sent = ui
         .say_shareable(t.msg_with("schedule-feed-created", [("url", Arg::Text(&url))]))
         .await?;
-    if let Some(sent) = sent.stored() {
+    {
+        let sent = ui.stored(&sent);
         let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, sent, session, now).await?;
+        session_files::remember(db, user_id, &sent, session, now).await?;
     }
     let screen = feed_screen(t, db, user_id).await?;
     let screen = Screen {
