@@ -69,7 +69,10 @@ edu-field =
 edu-ask-institution = The institution, as on the diploma:
 edu-ask-specialty = The specialty on the diploma, e.g. “General Medicine”:
 edu-ask-level = The level of education:
-edu-ask-diploma-number = The diploma's series and number, e.g. <code>107724 0012345</code>. The message with the number is deleted from the chat once it is stored.
+edu-ask-diploma-number = The diploma's series and number, e.g. <code>107724 0012345</code>. { $messenger ->
+        [Max] Once the number is stored, delete the message from the chat: in Max the bot cannot.
+       *[other] The message with the number is deleted from the chat once it is stored.
+    }
 edu-ask-graduation-year = The graduation year, four digits, e.g. 2012:
 edu-ask-diploma-date = The diploma's date as DD.MM.YYYY:
 edu-ask-programme = The programme's title, as on the certificate:

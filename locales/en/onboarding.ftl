@@ -16,7 +16,10 @@ consent-text =
 
     Why: to establish who you are, to protect logins with a second factor, to take your documents and to keep you informed about your applications.
 
-    How it is kept: encrypted, and every access is logged. The bot deletes messages with personal data from the chat as soon as it has stored them.
+    How it is kept: encrypted, and every access is logged. { $messenger ->
+        [Max] In Max the bot cannot delete your messages: delete messages with personal data from the chat yourself once the bot has taken them.
+       *[other] The bot deletes messages with personal data from the chat as soon as it has stored them.
+    }
 
     You can withdraw consent at any time with /forget — your data will be erased. The text of the consent: /privacy.
 
@@ -38,7 +41,10 @@ phone-saved = Phone number confirmed.
 
 snils-ask =
     Enter your SNILS — 11 digits, for example <code>112-233-445 95</code>.
-    The message with your SNILS will be deleted from the chat as soon as it is stored.
+    { $messenger ->
+        [Max] Once the bot has taken your SNILS, delete the message from the chat: in Max the bot cannot.
+       *[other] The message with your SNILS will be deleted from the chat as soon as it is stored.
+    }
 snils-empty = Enter your SNILS: 11 digits.
 snils-not-digits = A SNILS has digits only (dashes and spaces are fine). Check it and enter it again.
 snils-wrong-length =

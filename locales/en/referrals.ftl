@@ -167,8 +167,14 @@ ref-text-patient-data =
         [snils] SNILS
         [policy] health insurance policy number
        *[diagnosis] ICD-10 diagnosis code
-    }: “{ $shown }”. A referral must not hold it. The message is deleted from the chat; what you entered before is kept.
-ref-text-name = ⚠️ This looks like a person's full name. A referral does not name the patient. The message is deleted from the chat; what you entered before is kept.
+    }: “{ $shown }”. A referral must not hold it. { $messenger ->
+        [Max] Delete that message from the chat; what you entered before is kept.
+       *[other] The message is deleted from the chat; what you entered before is kept.
+    }
+ref-text-name = ⚠️ This looks like a person's full name. A referral does not name the patient. { $messenger ->
+        [Max] Delete that message from the chat; what you entered before is kept.
+       *[other] The message is deleted from the chat; what you entered before is kept.
+    }
 ref-text-not-reference = That is not a number: a case or card number is letters, digits and “-”, “/”, “.”, “№”, with at least one digit.
 
 ref-staff-title = <b>🏥 Referrals to your organisation</b>

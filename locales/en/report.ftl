@@ -66,7 +66,10 @@ report-problem-patient =
         [policy] ОМС policy number
        *[diagnosis] ICD-10 diagnosis code
     }: “{ $shown }”. The activity report must hold no patient data — write in general terms, without numbers and codes.
-    The message was deleted from the chat. The parts already filled in are saved.
+    { $messenger ->
+        [Max] Delete that message from the chat. The parts already filled in are saved.
+       *[other] The message was deleted from the chat. The parts already filled in are saved.
+    }
 report-in-review = The report is in review (application { $number }) — it can be changed once an operator has decided.
 
 report-saved = ✅ Saved.

@@ -54,7 +54,10 @@ async fn connect_on_max<'a>(app: &'a TestApp, first_name: &str) -> Phone<'a> {
     anna.wait_for_text("Нажмите кнопку «📱 Поделиться номером» внизу экрана — Max отправит")
         .await;
     anna.share_contact(ShareContact::own()).await;
-    anna.wait_for_text("Введите ваш СНИЛС").await;
+    // Max lets a bot delete only its own messages: the person is asked to.
+    anna.wait_for_text("Введите ваш СНИЛС")
+        .await
+        .assert_contains("удалите сообщение с ним из чата: в Max бот этого сделать не может");
     anna.send(SNILS)
         .await
         .assert_starts("Нашли вас в регистре: Иванова Анна Сергеевна.");

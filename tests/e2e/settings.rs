@@ -11,13 +11,14 @@ use sqlx::PgPool;
 
 use crate::ru;
 
-const SCREEN_RU: [&str; 7] = [
+const SCREEN_RU: [&str; 8] = [
     "✅ Проверки",
     "✅ Изменения в нормативных документах",
     "✅ Напоминания о сроках документов",
     "✅ Расписание",
     "🌙 Тихие часы: 22:00–08:00",
     "🕒 Часовой пояс: Москва (UTC+3)",
+    "📱 Мессенджеры",
     "« Назад в меню",
 ];
 
@@ -129,6 +130,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
             "✅ Расписание",
             "🌙 Тихие часы: 23:00–07:00",
             "🕒 Часовой пояс: Екатеринбург (UTC+5)",
+            "📱 Мессенджеры",
             "« Назад в меню",
         ]
     );
@@ -221,6 +223,7 @@ async fn the_notifications_section_of_the_menu_leads_to_the_settings(app: TestAp
             "✅ Schedule",
             "🌙 Quiet hours: 22:00–08:00",
             "🕒 Time zone: Moscow (UTC+3)",
+            "📱 Messengers",
             "« Back to the menu",
         ]
     );

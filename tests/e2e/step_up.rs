@@ -288,3 +288,33 @@ async fn a_schedule_answer_waits_for_the_code_and_is_taken(app: TestApp) {
     // The held start was taken: the end comes next, then the place.
     starts(&anna.send("16:00").await, "Кабинет — например");
 }
+
+#[medcab_e2e::test]
+async fn a_code_is_off_the_chat_even_when_the_database_fails_to_check_it(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    expire(&app);
+    anna.send("/menu").await;
+    let ask = anna.press("👤 Профиль").await;
+    assert_eq!(ask.html.as_deref(), Some(ru("step-up-ask").as_str()));
+
+    let code = app.totp_code(anna.user_id()).await;
+    // The factor's table cannot be read while the code is checked.
+    sqlx::query("ALTER TABLE second_factors RENAME TO second_factors_away")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let failed = anna.send(&code).await;
+    assert_eq!(failed.html.as_deref(), Some(ru("handler-failed").as_str()));
+    let chat = anna.chat().await;
+    assert!(
+        chat.messages
+            .iter()
+            .filter(|m| m.body() == code)
+            .all(|m| m.deleted),
+        "the code is off the chat though it could not be checked"
+    );
+    sqlx::query("ALTER TABLE second_factors_away RENAME TO second_factors")
+        .execute(&app.db)
+        .await
+        .unwrap();
+}

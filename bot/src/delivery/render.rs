@@ -519,6 +519,7 @@ mod tests {
             json!({"key": "factor-reset-rejected-push", "args": {}}),
             json!({"key": "identity-unlinked-superseded", "args": {}}),
             json!({"key": "identity-unlinked-by-support", "args": {}}),
+            json!({"key": "messenger-linked-push", "args": {"messenger": "max"}}),
             json!({"key": "identity-link-conflict", "args": {}}),
             json!({"key": "regulatory-notice-push", "args": {
                 "title": "Приказ № 1", "summary": "Кратко", "has_link": "no", "link": ""}}),

@@ -374,9 +374,23 @@ mod tests {
             Then::Inspection,
             Then::Notices,
             Then::Inspections,
+            Then::Referrals,
             Then::PressAgain,
             Then::SendAgain,
         ] {
+            // Every variant is in the list: a new one does not compile here
+            // until it is added above.
+            match then {
+                Then::Review
+                | Then::Resets
+                | Then::Notice
+                | Then::Inspection
+                | Then::Notices
+                | Then::Inspections
+                | Then::Referrals
+                | Then::PressAgain
+                | Then::SendAgain => {}
+            }
             assert_eq!(Then::parse(then.as_str()), Some(then));
         }
         assert_eq!(Then::parse("forget"), None);
