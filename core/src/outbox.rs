@@ -1698,7 +1698,7 @@ mod tests {
         // regulatory notices off and lives in Vladivostok.
         let visit = Visit {
             user_id: UserId::from_stored(2),
-            chat_id: 2,
+            chat_id: Some(2),
             chat_kind: ChatKind::Private,
             telegram_language: Some("en"),
         };

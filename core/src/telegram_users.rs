@@ -31,7 +31,10 @@ impl ChatKind {
 #[derive(Debug, Clone)]
 pub struct Visit<'a> {
     pub user_id: UserId,
-    pub chat_id: i64,
+    /// The Telegram chat, kept in `chats` (delivery's reachability); `None`
+    /// on another messenger, whose chats are `channels`' (a Max chat id is
+    /// another number space and must not touch a Telegram chat's row).
+    pub chat_id: Option<i64>,
     pub chat_kind: ChatKind,
     pub telegram_language: Option<&'a str>,
 }
@@ -54,20 +57,22 @@ pub async fn record_visit(pool: &PgPool, visit: Visit<'_>) -> Result<Language, s
     )
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query!(
-        r#"
-        INSERT INTO chats (id, kind)
-        VALUES ($1, $2)
-        ON CONFLICT (id) DO UPDATE
-            SET last_seen_at = now(),
-                -- a user who writes again has unblocked the bot
-                unreachable_since = NULL
-        "#,
-        visit.chat_id,
-        visit.chat_kind.as_str(),
-    )
-    .execute(&mut *tx)
-    .await?;
+    if let Some(chat_id) = visit.chat_id {
+        sqlx::query!(
+            r#"
+            INSERT INTO chats (id, kind)
+            VALUES ($1, $2)
+            ON CONFLICT (id) DO UPDATE
+                SET last_seen_at = now(),
+                    -- a user who writes again has unblocked the bot
+                    unreachable_since = NULL
+            "#,
+            chat_id,
+            visit.chat_kind.as_str(),
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
 
     Ok(Language::resolve(
@@ -168,7 +173,7 @@ mod tests {
     fn visit(telegram_language: Option<&str>) -> Visit<'_> {
         Visit {
             user_id: UserId::from_stored(42),
-            chat_id: 42,
+            chat_id: Some(42),
             chat_kind: ChatKind::Private,
             telegram_language,
         }
@@ -211,6 +216,31 @@ mod tests {
         assert_eq!(
             record_visit(&pool, visit(Some("ru"))).await.unwrap(),
             Language::En
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_visit_from_another_messenger_leaves_telegrams_chats_alone(pool: PgPool) {
+        record_visit(&pool, visit(None)).await.unwrap();
+        sqlx::query!("UPDATE chats SET unreachable_since = now() WHERE id = 42")
+            .execute(&pool)
+            .await
+            .unwrap();
+        // A Max user whose chat has the same number writes.
+        let on_max = Visit {
+            user_id: UserId::from_stored(7),
+            chat_id: None,
+            chat_kind: ChatKind::Private,
+            telegram_language: None,
+        };
+        record_visit(&pool, on_max).await.unwrap();
+        let unreachable = sqlx::query_scalar!("SELECT unreachable_since FROM chats WHERE id = 42")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(
+            unreachable.is_some(),
+            "the Telegram chat is still unreachable"
         );
     }
 

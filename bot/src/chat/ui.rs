@@ -221,9 +221,19 @@ impl Ui {
     /// message can no longer be edited (too old, deleted), as a new one.
     pub async fn replace(&self, press: &Press, screen: Screen) -> Result<(), Failure> {
         match &press.message {
-            Some(shown) => self.edit(&shown.id, screen).await,
-            None => self.show(screen).await,
+            // A press held on one messenger may be carried out after a code
+            // typed on the other: its message is not in this chat.
+            Some(shown) if self.is_ours(&shown.id) => self.edit(&shown.id, screen).await,
+            _ => self.show(screen).await,
         }
+    }
+
+    /// Whether `message` is named as this chat's messenger names one.
+    fn is_ours(&self, message: &MessageRef) -> bool {
+        matches!(
+            (&self.outlet, message),
+            (Channel::Telegram(_), MessageRef::Telegram(_)) | (Channel::Max(_), MessageRef::Max(_))
+        )
     }
 
     /// A screen in place of `message`, or as a new one when it cannot be
@@ -395,5 +405,17 @@ pub fn wait_asked(error: &Failure) -> Option<std::time::Duration> {
             ..
         }) => Some(*retry_after),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_of_the_other_messenger_is_not_edited_here() {
+        let ui = Channel::Telegram(teloxide::Bot::new("0:token")).ui(1001);
+        assert!(ui.is_ours(&MessageRef::Telegram(7)));
+        assert!(!ui.is_ours(&MessageRef::Max("mid.1".into())));
     }
 }
