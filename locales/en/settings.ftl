@@ -98,6 +98,7 @@ messengers-link =
     { $link }
 
     The link works once. Do not forward it to anyone: it opens your account.
+messengers-open-button = 📲 Open in { $other }
 messengers-back = « To messengers
 messengers-not-active = Connect your account first: /start.
 messengers-linked =

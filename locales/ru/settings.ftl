@@ -99,6 +99,7 @@ messengers-link =
     { $link }
 
     Ссылка одноразовая. Не пересылайте её никому: по ней открывается ваш кабинет.
+messengers-open-button = 📲 Открыть в { $other }
 messengers-back = « К мессенджерам
 messengers-not-active = Сначала подключите кабинет: /start.
 messengers-linked =

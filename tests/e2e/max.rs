@@ -101,6 +101,11 @@ async fn link_to_max(phone: &Phone<'_>) -> String {
     screen.assert_contains("Кабинет открыт в: Telegram.");
     let link = phone.press("🔗 Подключить Max").await;
     link.assert_starts("🔗 Подключение Max");
+    assert_eq!(
+        link.button_labels(),
+        ["📲 Открыть в Max", "« К мессенджерам"],
+        "a button for this phone, the address for another"
+    );
     let address = link
         .body()
         .lines()

@@ -28,7 +28,7 @@ use super::commands::Command;
 use super::screen::{Screen, button};
 use super::settings::SetAction;
 use super::{Action, HandlerResult, Turn, main_menu};
-use crate::chat::{Incoming, Keyboard, Press};
+use crate::chat::{Button, Incoming, Keyboard, Press};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Links;
 
@@ -158,10 +158,23 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
                         ("link", Arg::Text(&link)),
                     ],
                 ),
-                keyboard: Keyboard::new([[button(
-                    t.msg("messengers-back"),
-                    Action::Link(LinkAction::Show),
-                )]]),
+                // A button for the same phone, the text for another one.
+                keyboard: Keyboard::new(
+                    reqwest::Url::parse(&link)
+                        .ok()
+                        .map(|url| {
+                            let label = t.msg_with(
+                                "messengers-open-button",
+                                [("other", Arg::Text(name(other)))],
+                            );
+                            vec![Button::link(label, url)]
+                        })
+                        .into_iter()
+                        .chain([vec![button(
+                            t.msg("messengers-back"),
+                            Action::Link(LinkAction::Show),
+                        )]]),
+                ),
             }
         }
     };
