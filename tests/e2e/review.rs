@@ -848,3 +848,36 @@ async fn an_opened_document_leaves_the_operators_chat_with_the_staff_session(app
     olga.wait_for(|chat| chat.message(file.message_id).is_some_and(|m| m.deleted))
         .await;
 }
+
+#[medcab_e2e::test]
+async fn a_reset_card_shows_what_proves_who_asks(app: TestApp) {
+    let anna = app
+        .practitioner(
+            "Анна",
+            medcab_e2e::RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1"),
+        )
+        .await;
+    crate::documents::store(
+        &app,
+        anna.user_id(),
+        DocumentKind::Diploma,
+        "107718 0123456",
+        &crate::documents::pdf("diploma"),
+    )
+    .await;
+    request_reset(&app, &anna).await;
+    anna.wait_for_any_text("Запрос на сброс второго фактора отправлен")
+        .await;
+
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/resets").await;
+    let card = olga.press("Запрос №1").await;
+    // The register's name by her СНИЛС; the profile she never filled in.
+    card.assert_contains("ФИО в регистре: Иванова Анна Сергеевна");
+    card.assert_contains(&format!("ФИО в профиле: {}", ru("review-reset-unknown")));
+    card.assert_contains("Учётная запись создана: 25.11.2026");
+    // The documents on file, by kind and number.
+    card.assert_contains("Документы:");
+    card.assert_contains("№ 107718 0123456");
+    assert!(card.protect_content);
+}
