@@ -263,3 +263,52 @@ async fn cancel_stops_forget_waiting_for_the_code(app: TestApp) {
         Some(Step::Active)
     );
 }
+
+#[medcab_e2e::test]
+async fn forget_with_a_lost_factor_waits_out_the_resets_cooling_off(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    // /forget asks for the code; she has no authenticator any more.
+    let asked = anna.send("/forget").await;
+    asked.assert_contains(&ru("forget-ask-code"));
+    let requested = anna.press("📵 Нет доступа к приложению").await;
+    requested.assert_starts("Запрос на сброс второго фактора отправлен");
+
+    // Two operators approve; until the cooling-off is over, /forget still
+    // wants the code the phone thief does not have either.
+    let policy = app.settings.reset;
+    let request = factor_resets::open_request(&app.db, anna.user_id(), policy)
+        .await
+        .unwrap()
+        .expect("a request")
+        .id;
+    for name in ["Ольга", "Пётр"] {
+        let operator = app.operator(name).await;
+        medcab_core::review::approve_factor_reset(
+            &app.db,
+            operator.user_id(),
+            request,
+            app.clock.now(),
+            policy,
+        )
+        .await
+        .unwrap();
+    }
+    app.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(app.scheduler_tick().await.resets_applied, 0);
+    anna.send("/forget")
+        .await
+        .assert_contains(&ru("forget-ask-code"));
+
+    // Past it the factor is gone, and /forget is confirmed by its button.
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(app.scheduler_tick().await.resets_applied, 1);
+    let ask = anna.send("/forget").await;
+    assert!(
+        ask.button_labels().contains(&"🗑 Удалить мои данные"),
+        "{:?}",
+        ask.button_labels()
+    );
+    let done = anna.press("🗑 Удалить мои данные").await;
+    assert_eq!(done.html.as_deref(), Some(ru("forget-done").as_str()));
+    assert_eq!(accounts::step(&app.db, anna.user_id()).await.unwrap(), None);
+}
