@@ -212,13 +212,7 @@ impl Texts {
         let mut fluent_args = FluentArgs::new();
         fluent_args.set("tz", self.zone_label());
         // And the messenger they read it in: `$messenger`.
-        fluent_args.set(
-            "messenger",
-            match self.messenger {
-                Messenger::Telegram => "Telegram",
-                Messenger::Max => "Max",
-            },
-        );
+        fluent_args.set("messenger", self.messenger.name());
         for (name, arg) in args {
             let value: FluentValue = match arg {
                 Arg::Text(text) => html::escape(text).into(),

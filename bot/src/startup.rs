@@ -170,6 +170,16 @@ impl Links {
             crate::chat::Messenger::Max => self.max.as_deref(),
         }
     }
+
+    /// A deep link into `messenger`'s bot with this `start` payload;
+    /// `None` when the bot is not connected there.
+    pub fn deep_link(&self, messenger: crate::chat::Messenger, payload: &str) -> Option<String> {
+        let bot = self.bot(messenger)?;
+        Some(match messenger {
+            crate::chat::Messenger::Telegram => format!("https://t.me/{bot}?start={payload}"),
+            crate::chat::Messenger::Max => format!("https://max.ru/{bot}?start={payload}"),
+        })
+    }
 }
 
 impl Services {

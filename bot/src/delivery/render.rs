@@ -72,7 +72,7 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
         Push::UnlinkedBySupport {} => ("identity-unlinked-by-support", vec![]),
         Push::MessengerLinked { messenger } => {
             let mut args = support(brand);
-            args.push(("linked", text(messenger_name(*messenger))));
+            args.push(("linked", text(messenger.name())));
             ("messenger-linked-push", args)
         }
         Push::LinkConflict {} => ("identity-link-conflict", support(brand)),
@@ -199,14 +199,6 @@ fn words(t: Texts, brand: &Brand, push: &Push) -> (&'static str, Args) {
 
 /// How to reach support, for a text that sends the reader there: it
 /// promises no support the service does not name.
-/// A messenger as people name it.
-fn messenger_name(messenger: medcab_core::channels::Messenger) -> &'static str {
-    match messenger {
-        medcab_core::channels::Messenger::Telegram => "Telegram",
-        medcab_core::channels::Messenger::Max => "Max",
-    }
-}
-
 fn support(brand: &Brand) -> Args {
     let contact = brand.support_contact.as_deref();
     vec![

@@ -29,7 +29,7 @@
 //! is taken as well. The draft is discarded once the document is stored,
 //! or when the user gives up (/cancel, «« К документам»).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use medcab_core::UserId;
 use medcab_core::clock;
 use medcab_core::dates::{self, DateError};
@@ -525,7 +525,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
         }
         DocAction::Resume => {
             let Some(draft) = load_draft(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             conversation::restore(dialogue, &draft).await?;
@@ -534,14 +534,14 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
         }
         DocAction::Skip => {
             let Some(mut draft) = load_draft(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             // The open question is the one in Redis; without it (flushed),
             // the one the draft was at.
             match state {
                 State::AddingDocument(step) => draft.step = step,
                 State::Idle => {}
-                _ => return outdated(&turn, &press).await,
+                _ => return records::outdated(&turn.ui, &press, turn.t).await,
             }
             let next = match draft.step {
                 Step::Number if !draft.kind.number_required() => Step::IssuedOn,
@@ -549,7 +549,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
                     Step::File
                 }
                 // A skip button from an earlier question: nothing to skip.
-                _ => return outdated(&turn, &press).await,
+                _ => return records::outdated(&turn.ui, &press, turn.t).await,
             };
             ui.answer(&press).await?;
             draft.step = next;
@@ -558,7 +558,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
             ui.replace(&press, screen).await
         }
         DocAction::Open(id) => match docs::get(db, vault, user_id, id).await? {
-            None => forged(&turn, &press, id, now).await,
+            None => records::forged(&turn, &press, Entity::Document, id, now).await,
             Some(document) => {
                 ui.answer(&press).await?;
                 let today = clock::moscow_today(now);
@@ -567,7 +567,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
         },
         DocAction::File(id) => send_file(&turn, &press, id).await,
         DocAction::Delete(id) => match docs::get(db, vault, user_id, id).await? {
-            None => forged(&turn, &press, id, now).await,
+            None => records::forged(&turn, &press, Entity::Document, id, now).await,
             Some(document) => {
                 ui.answer(&press).await?;
                 let kind = kind_name(t, document.kind);
@@ -586,7 +586,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
             // Owner-only in core: someone else's id has no versions.
             let versions = history::versions(db, vault, user_id, Entity::Document, id).await?;
             if versions.is_empty() {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Document, id, now).await;
             }
             ui.answer(&press).await?;
             let back = match docs::get(db, vault, user_id, id).await? {
@@ -601,7 +601,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
         }
         DocAction::ConfirmDelete(id) => {
             if !docs::delete(db, vault, user_id, id, now).await? {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Document, id, now).await;
             }
             ui.answer(&press).await?;
             let list = list_screen(t, db, services, user_id).await?;
@@ -629,7 +629,7 @@ async fn send_file(turn: &Turn, press: &Press, id: i64) -> HandlerResult {
     let (owner, t) = (*user, *t);
     let now = services.clock.now();
     let Some(document) = docs::get(db, &services.vault, owner, id).await? else {
-        return forged(turn, press, id, now).await;
+        return records::forged(turn, press, Entity::Document, id, now).await;
     };
     ui.answer(press).await?;
     ui.activity(Activity::UploadingDocument).await;
@@ -647,17 +647,6 @@ async fn send_file(turn: &Turn, press: &Press, id: i64) -> HandlerResult {
         session_files::remember(db, owner, &sent, session, now).await?;
     }
     Ok(())
-}
-
-/// A button left from an earlier screen: it no longer means anything.
-async fn outdated(turn: &Turn, press: &Press) -> HandlerResult {
-    records::outdated(&turn.ui, press, turn.t).await
-}
-
-/// A button naming a document that is not the presser's (or no longer
-/// there): answered as outdated, and recorded.
-async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
-    records::forged(turn, press, Entity::Document, id, now).await
 }
 
 // ---------------------------------------------------------------- messages

@@ -870,7 +870,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Resume => {
             let Some(form) = load(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             if form.on_card {
@@ -890,7 +890,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 return ui.replace(&press, list).await;
             };
             if form.editing.is_some() || !form.on_card {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             let Ok(valid) = check(&form.record, now) else {
@@ -906,7 +906,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Fix => {
             let Some(form) = on_card(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             let mut rows: Vec<Vec<_>> = form
@@ -931,7 +931,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Card => {
             let Some(form) = on_card(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             let card = review(t, db, services, dialogue, user_id, form).await?;
@@ -939,11 +939,11 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::DraftField(question) => {
             let Some(mut form) = on_card(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             if !form.questions().contains(&question) {
                 // A diploma's field on a programme: no button says so.
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             form.on_card = false;
@@ -956,20 +956,20 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 .await?
                 .filter(|form| !form.on_card)
             else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             // The open question is the one in Redis; without it (flushed),
             // the one the draft was at.
             match state {
                 State::Education(question) => form.question = question,
                 State::Idle => {}
-                _ => return outdated(&turn, &press).await,
+                _ => return records::outdated(&turn.ui, &press, turn.t).await,
             }
             let Record::Diploma(draft) = &mut form.record else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             if form.question != Question::Level {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             draft.level = Some(level);
@@ -987,7 +987,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Edit(id) => {
             let Some(stored) = find(db, services, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Education, id, now).await;
             };
             ui.answer(&press).await?;
             let questions = match stored {
@@ -1012,12 +1012,12 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Field(id, question) => {
             let Some(stored) = find(db, services, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Education, id, now).await;
             };
             let form = stored.form(question);
             if !form.questions().contains(&question) {
                 // A diploma's field on a programme: no button says so.
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             keep(db, services, dialogue, user_id, &form).await?;
@@ -1025,7 +1025,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Delete(id) => {
             let Some(stored) = find(db, services, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Education, id, now).await;
             };
             ui.answer(&press).await?;
             let screen = Screen {
@@ -1045,7 +1045,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
             let deleted = profile::delete_education(db, vault, user_id, id, actor, now).await?
                 || profile::delete_additional(db, vault, user_id, id, actor, now).await?;
             if !deleted {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Education, id, now).await;
             }
             ui.answer(&press).await?;
             let list = list_screen(t, db, services, user_id, Some(t.msg("edu-deleted"))).await?;
@@ -1055,7 +1055,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
             // Owner-only in core: someone else's id has no versions.
             let versions = history::versions(db, vault, user_id, Entity::Education, id).await?;
             if versions.is_empty() {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Education, id, now).await;
             }
             ui.answer(&press).await?;
             let screen = Screen {
@@ -1065,17 +1065,6 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
             ui.replace(&press, screen).await
         }
     }
-}
-
-/// A button left from an earlier screen: it no longer means anything.
-async fn outdated(turn: &Turn, press: &Press) -> HandlerResult {
-    records::outdated(&turn.ui, press, turn.t).await
-}
-
-/// A button naming a record that is not the presser's (or no longer
-/// there): answered as outdated, and recorded.
-async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
-    records::forged(turn, press, Entity::Education, id, now).await
 }
 
 // ---------------------------------------------------------------- messages

@@ -30,7 +30,6 @@ use super::settings::SetAction;
 use super::{Action, HandlerResult, Turn, main_menu};
 use crate::chat::{Button, Incoming, Keyboard, Press};
 use crate::i18n::{Arg, Texts};
-use crate::startup::Links;
 
 /// A button of «📱 Мессенджеры».
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,14 +69,6 @@ impl LinkAction {
     }
 }
 
-/// A messenger as people name it.
-fn name(messenger: Messenger) -> &'static str {
-    match messenger {
-        Messenger::Telegram => "Telegram",
-        Messenger::Max => "Max",
-    }
-}
-
 /// A `/start` whose payload is a link code (`channels::is_link_code`).
 #[derive(Debug, Clone)]
 pub struct LinkCode(String);
@@ -108,14 +99,14 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
     let screen = match action {
         LinkAction::Show => {
             let linked = channels::of_account(db, *user).await?;
-            let names: Vec<&str> = linked.iter().map(|c| name(c.messenger)).collect();
+            let names: Vec<&str> = linked.iter().map(|c| c.messenger.name()).collect();
             let mut rows = Vec::new();
             for other in Messenger::ALL {
                 let is_linked = linked.iter().any(|c| c.messenger == other);
                 if !is_linked && services.links.bot(other).is_some() {
                     let label = t.msg_with(
                         "messengers-link-button",
-                        [("other", Arg::Text(name(other)))],
+                        [("other", Arg::Text(other.name()))],
                     );
                     rows.push(vec![button(label, Action::Link(LinkAction::Link(other)))]);
                 }
@@ -154,7 +145,7 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
                 text: t.msg_with(
                     "messengers-link",
                     [
-                        ("other", Arg::Text(name(other))),
+                        ("other", Arg::Text(other.name())),
                         ("link", Arg::Text(&link)),
                     ],
                 ),
@@ -165,7 +156,7 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
                         .map(|url| {
                             let label = t.msg_with(
                                 "messengers-open-button",
-                                [("other", Arg::Text(name(other)))],
+                                [("other", Arg::Text(other.name()))],
                             );
                             vec![Button::link(label, url)]
                         })
@@ -203,7 +194,7 @@ pub async fn redeem(turn: Turn, incoming: Incoming, code: LinkCode) -> HandlerRe
         now,
     )
     .await?;
-    let messenger = [("messenger", Arg::Text(name(here)))];
+    let messenger = [("messenger", Arg::Text(here.name()))];
     match redeemed {
         Ok(owner) => {
             // The cabinet's language from now on, not the newcomer's phone's.
@@ -219,7 +210,7 @@ pub async fn redeem(turn: Turn, incoming: Incoming, code: LinkCode) -> HandlerRe
             ui.say(t.msg_with(
                 "messengers-link-own-cabinet",
                 [
-                    ("messenger", Arg::Text(name(here))),
+                    ("messenger", Arg::Text(here.name())),
                     (
                         "has_support",
                         Arg::Text(if contact.is_some() { "yes" } else { "no" }),
@@ -232,21 +223,10 @@ pub async fn redeem(turn: Turn, incoming: Incoming, code: LinkCode) -> HandlerRe
     }
 }
 
-impl Links {
-    /// The start of a deep link into `messenger`'s bot, to which a
-    /// `start` payload is appended; `None` when it is not configured.
-    pub fn deep_link(&self, messenger: Messenger, payload: &str) -> Option<String> {
-        let bot = self.bot(messenger)?;
-        Some(match messenger {
-            Messenger::Telegram => format!("https://t.me/{bot}?start={payload}"),
-            Messenger::Max => format!("https://max.ru/{bot}?start={payload}"),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::startup::Links;
 
     #[test]
     fn buttons_round_trip_and_a_link_names_its_bot() {

@@ -456,14 +456,6 @@ async fn visit(incoming: Incoming, db: PgPool) -> Option<Texts> {
         chat_kind: ChatKind::Private,
         telegram_language: phone_language,
     };
-    // A Max user who writes has not blocked the bot (Telegram's chats are
-    // `record_visit`'s).
-    if incoming.chat.messenger == chat::Messenger::Max
-        && let Err(error) =
-            channels::mark_reachable(&db, chat::Messenger::Max, incoming.chat.id).await
-    {
-        tracing::warn!(%error, "cannot mark a Max chat reachable");
-    }
     let language = telegram_users::record_visit(&db, visit)
         .await
         .unwrap_or_else(|error| {

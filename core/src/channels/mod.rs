@@ -46,6 +46,15 @@ impl Messenger {
         }
     }
 
+    /// Its own name, as people write it (a proper name: the same in every
+    /// language).
+    pub fn name(self) -> &'static str {
+        match self {
+            Messenger::Telegram => "Telegram",
+            Messenger::Max => "Max",
+        }
+    }
+
     fn parse(text: &str) -> Option<Messenger> {
         Messenger::ALL.into_iter().find(|m| m.as_str() == text)
     }
@@ -69,11 +78,15 @@ pub async fn account_of(
     external_id: i64,
     chat_id: i64,
 ) -> Result<Option<UserId>, sqlx::Error> {
-    // One round trip: the row if there is one, else a new one.
+    // One round trip: the row if there is one, else a new one; and a
+    // person who writes has not blocked the bot (the mark is cleared).
     let found = sqlx::query_scalar!(
         r#"
         WITH found AS (
             SELECT user_id FROM channels WHERE messenger = $1 AND external_id = $2
+        ), cleared AS (
+            UPDATE channels SET unreachable_since = NULL
+            WHERE messenger = $1 AND external_id = $2 AND unreachable_since IS NOT NULL
         ), made AS (
             INSERT INTO channels (messenger, external_id, chat_id, user_id)
             SELECT $1, $2, $3,
@@ -137,25 +150,6 @@ pub async fn mark_unreachable(
         messenger.as_str(),
         chat_id,
         now,
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// A person who writes has unblocked the bot.
-pub async fn mark_reachable(
-    pool: &PgPool,
-    messenger: Messenger,
-    chat_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"
-        UPDATE channels SET unreachable_since = NULL
-        WHERE messenger = $1 AND chat_id = $2 AND unreachable_since IS NOT NULL
-        "#,
-        messenger.as_str(),
-        chat_id,
     )
     .execute(pool)
     .await?;

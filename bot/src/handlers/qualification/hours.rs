@@ -1197,7 +1197,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Resume => {
             let Some(form) = load(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             if form.on_card {
@@ -1214,7 +1214,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 return overview(&turn, &press, None).await;
             };
             if form.editing.is_some() || !form.on_card {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             let Ok(entry) = check(&form, now) else {
@@ -1240,7 +1240,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Fix => {
             let Some(form) = on_card(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             let mut rows: Vec<Vec<_>> = form
@@ -1265,7 +1265,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Card => {
             let Some(form) = on_card(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
             let card = review(t, db, services, dialogue, user_id, form).await?;
@@ -1273,11 +1273,11 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::DraftField(question) => {
             let Some(mut form) = on_card(db, services, user_id).await? else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             if !form.questions().contains(&question) {
                 // An event's code on a programme: no button says so.
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             form.on_card = false;
@@ -1290,15 +1290,15 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 .await?
                 .filter(|form| !form.on_card && form.editing.is_none())
             else {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             };
             match state {
                 State::Hours(question) => form.question = question,
                 State::Idle => {}
-                _ => return outdated(&turn, &press).await,
+                _ => return records::outdated(&turn.ui, &press, turn.t).await,
             }
             if form.question != Question::Kind {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             form.draft.record.kind = Some(kind);
@@ -1315,7 +1315,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Edit(id) => {
             let Some(stored) = store::get(db, vault, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             };
             ui.answer(&press).await?;
             let mut rows: Vec<Vec<_>> = Form::of(&stored, Question::Title)
@@ -1342,7 +1342,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Certificate(id) => {
             let Some(stored) = store::get(db, vault, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             };
             ui.answer(&press).await?;
             let screen = super::certificate::screen(t, db, services, user_id, &stored).await?;
@@ -1355,7 +1355,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
             };
             let done = super::certificate::attach(t, db, services, user_id, id, document).await?;
             let Some(heading) = done else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             };
             ui.answer(&press).await?;
             let screen = overview_screen(t, db, services, user_id, 0, Some(heading)).await?;
@@ -1363,11 +1363,11 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Field(id, question) => {
             let Some(stored) = store::get(db, vault, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             };
             let form = Form::of(&stored, question);
             if !form.editable().contains(&question) {
-                return outdated(&turn, &press).await;
+                return records::outdated(&turn.ui, &press, turn.t).await;
             }
             ui.answer(&press).await?;
             conversation::keep(db, services, dialogue, user_id, &form).await?;
@@ -1375,7 +1375,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Delete(id) => {
             let Some(stored) = store::get(db, vault, user_id, id).await? else {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             };
             ui.answer(&press).await?;
             let name = shortened(stored.entry.title(), LINE_CHARS);
@@ -1396,7 +1396,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::ConfirmDelete(id) => {
             if !store::delete(db, vault, user_id, id, actor, now).await? {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             }
             ui.answer(&press).await?;
             overview(&turn, &press, Some(t.msg("hours-deleted"))).await
@@ -1405,7 +1405,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
             // Owner-only in core: someone else's id has no versions.
             let versions = history::versions(db, vault, user_id, Entity::Qualification, id).await?;
             if versions.is_empty() {
-                return forged(&turn, &press, id, now).await;
+                return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             }
             ui.answer(&press).await?;
             let screen = Screen {
@@ -1415,17 +1415,6 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
             ui.replace(&press, screen).await
         }
     }
-}
-
-/// A button left from an earlier screen: it no longer means anything.
-async fn outdated(turn: &Turn, press: &Press) -> HandlerResult {
-    records::outdated(&turn.ui, press, turn.t).await
-}
-
-/// A button naming a record that is not the presser's (or no longer
-/// there): answered as outdated, and recorded.
-async fn forged(turn: &Turn, press: &Press, id: i64, now: DateTime<Utc>) -> HandlerResult {
-    records::forged(turn, press, Entity::Qualification, id, now).await
 }
 
 // ---------------------------------------------------------------- messages
