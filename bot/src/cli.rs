@@ -1,10 +1,11 @@
 //! The `medcab` command line.
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::admin;
 use crate::config::{self, DatabaseSettings, DeliverSettings, Settings};
-use crate::delivery::{Delivery, DeliveryOptions, Wakeup};
+use crate::delivery::{Delivery, DeliveryOptions, Outlets, Wakeup};
 use crate::http::HttpServer;
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Services};
@@ -147,8 +148,18 @@ async fn deliver() -> anyhow::Result<()> {
     )
     .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;
+    let max = settings
+        .max
+        .as_ref()
+        .map(crate::max::MaxClient::new)
+        .transpose()
+        .context("cannot build the Max client (MEDCAB_MAX_CA_FILE)")?;
     let delivery = Delivery::start(
-        startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
+        Outlets::telegram(startup::telegram(
+            &settings.telegram_token,
+            settings.telegram_api_url.clone(),
+        ))
+        .with_max(max),
         db,
         Clock::system(),
         DeliveryOptions {

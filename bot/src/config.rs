@@ -101,6 +101,9 @@ pub struct DeliverySettings {
 pub struct DeliverSettings {
     pub telegram_token: String,
     pub telegram_api_url: Option<Url>,
+    /// Max, when `MEDCAB_MAX_TOKEN` is set: without it this worker leaves
+    /// Max's rows to one that has it.
+    pub max: Option<crate::max::MaxConfig>,
     pub database: DatabaseSettings,
     pub redis_url: String,
     /// Keys in Redis start with it (`MEDCAB_REDIS_PREFIX`).
@@ -374,6 +377,7 @@ impl DeliverSettings {
         let mut problems = Problems::default();
         let telegram_token = problems.check(telegram_token_from_env());
         let telegram_api_url = problems.check(optional_url("TELOXIDE_API_URL"));
+        let max = problems.check(max_from_env());
         let database = problems.check(DatabaseSettings::from_env());
         let redis_url = problems.check(redis_url_from_env());
         let redis_prefix = problems.check(redis_prefix_from_env());
@@ -384,6 +388,7 @@ impl DeliverSettings {
             Some(DeliverSettings {
                 telegram_token: telegram_token?,
                 telegram_api_url: telegram_api_url?,
+                max: max?,
                 database: database?,
                 redis_url: redis_url?,
                 redis_prefix: redis_prefix?,

@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::chat::{LostPositions, Positions};
 use crate::config::{Brand, DeliverySettings, Settings};
-use crate::delivery::{Delivery, DeliveryOptions, Limits, Pacer, Wakeup};
+use crate::delivery::{Delivery, DeliveryOptions, Limits, Outlets, Pacer, Wakeup};
 use crate::flood::{FloodGuard, FloodLimits};
 use crate::handlers::{self, commands};
 use crate::max_polling::MaxPolling;
@@ -153,6 +153,10 @@ pub struct Services {
     /// The bots' names on each messenger, for deep links (known once each
     /// answered at start).
     pub links: Links,
+    /// The messengers the bot is connected to (set at start), to reach a
+    /// person's chat on another one than the update's: a login
+    /// confirmation answered on one closes its push on the others.
+    pub messengers: Vec<crate::chat::Channel>,
 }
 
 /// The bot's username on each messenger it is connected to.
@@ -183,6 +187,15 @@ impl Links {
 }
 
 impl Services {
+    /// The chat `chat` names, through its messenger if the bot is
+    /// connected to it.
+    pub fn ui_of(&self, chat: crate::chat::ChatRef) -> Option<crate::chat::Ui> {
+        self.messengers
+            .iter()
+            .find(|channel| channel.messenger() == chat.messenger)
+            .map(|channel| channel.ui(chat.id))
+    }
+
     /// The services `settings` ask for, on `db`, sealing with `vault`, by
     /// `clock` (the system's; the tests' stands still).
     pub fn new(settings: &Settings, db: &PgPool, vault: Vault, clock: Clock) -> Services {
@@ -209,6 +222,7 @@ impl Services {
             },
             background: Background::default(),
             links: Links::default(),
+            messengers: Vec::new(),
         }
     }
 }
@@ -243,6 +257,7 @@ pub fn application(
             .delivery(DeliveryOptions {
                 lanes: settings.delivery.lanes,
                 pacer: Pacer::local(Limits::per_second(settings.delivery.send_per_second)),
+                max_pacer: Pacer::local(Limits::max()),
                 brand: settings.brand.clone(),
             }),
     }
@@ -326,10 +341,11 @@ pub fn delivery_options(
     DeliveryOptions {
         lanes: settings.lanes,
         pacer: Pacer::redis(
-            redis,
+            redis.clone(),
             format!("{redis_prefix}pace:"),
             Limits::per_second(settings.send_per_second),
         ),
+        max_pacer: Pacer::redis(redis, format!("{redis_prefix}pace:max:"), Limits::max()),
         brand: Brand::default(),
     }
 }
@@ -443,6 +459,10 @@ impl Application {
             }
             None => None,
         };
+        self.services.messengers =
+            std::iter::once(crate::chat::Channel::Telegram(self.bot.clone()))
+                .chain(max_client.iter().cloned().map(crate::chat::Channel::Max))
+                .collect();
         commands::publish(&crate::chat::Channel::Telegram(self.bot.clone()), &self.db)
             .await
             .map_err(|error| anyhow::anyhow!(error))
@@ -454,7 +474,7 @@ impl Application {
             .await
             .build();
         let delivery = Delivery::start(
-            self.bot.clone(),
+            Outlets::telegram(self.bot.clone()).with_max(max_client.clone()),
             self.db.clone(),
             self.services.clock.clone(),
             self.delivery,
@@ -469,10 +489,8 @@ impl Application {
             background.clone(),
         ));
         let scheduler = self.schedule.map(|schedule| {
-            let mut channels = vec![crate::chat::Channel::Telegram(self.bot.clone())];
-            channels.extend(max_client.iter().cloned().map(crate::chat::Channel::Max));
             let enrolments = crate::scheduler::Enrolments {
-                channels,
+                channels: self.services.messengers.clone(),
                 vault: self.services.vault.clone(),
             };
             Scheduler::start(

@@ -375,8 +375,10 @@ impl Progress {
     }
 }
 
-/// A broadcast's progress at `now`, counted from its outbox rows; `None`
-/// when there is no such broadcast.
+/// A broadcast's progress at `now`, counted from its outbox rows per
+/// recipient (one with two messengers has a row on each: reached on
+/// either is sent, failed only when both failed); `None` when there is no
+/// such broadcast.
 pub async fn progress(
     db: &PgPool,
     id: i64,
@@ -384,15 +386,23 @@ pub async fn progress(
 ) -> Result<Option<Progress>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
+        WITH recipients AS (
+            SELECT o.chat_id,
+                   bool_or(o.sent_at IS NOT NULL) AS sent,
+                   bool_or(o.sent_at IS NULL AND o.failed_at IS NULL) AS pending,
+                   bool_or(o.sent_at IS NULL AND o.failed_at IS NULL
+                           AND o.quiet_held AND o.available_at > $2) AS after_quiet_hours
+            FROM outbox o WHERE o.broadcast_id = $1
+            GROUP BY o.chat_id
+        )
         SELECT b.total,
-               count(o.id) FILTER (WHERE o.sent_at IS NOT NULL) AS "sent!",
-               count(o.id) FILTER (WHERE o.failed_at IS NOT NULL AND o.sent_at IS NULL) AS "failed!",
-               count(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL) AS "pending!",
-               count(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL
-                                     AND o.quiet_held AND o.available_at > $2)
+               count(r.chat_id) FILTER (WHERE r.sent) AS "sent!",
+               count(r.chat_id) FILTER (WHERE NOT r.sent AND NOT r.pending) AS "failed!",
+               count(r.chat_id) FILTER (WHERE NOT r.sent AND r.pending) AS "pending!",
+               count(r.chat_id) FILTER (WHERE NOT r.sent AND r.after_quiet_hours)
                    AS "after_quiet_hours!"
         FROM broadcasts b
-        LEFT JOIN outbox o ON o.broadcast_id = b.id
+        LEFT JOIN recipients r ON true
         WHERE b.id = $1
         GROUP BY b.id
         "#,
@@ -448,13 +458,21 @@ pub struct Watched {
 pub async fn in_progress_with_message(db: &PgPool) -> Result<Vec<Watched>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
+        WITH recipients AS (
+            SELECT o.broadcast_id, o.chat_id,
+                   bool_or(o.sent_at IS NOT NULL) AS sent,
+                   bool_or(o.sent_at IS NULL AND o.failed_at IS NULL) AS pending
+            FROM outbox o
+            JOIN broadcasts w ON w.id = o.broadcast_id AND w.finished_at IS NULL
+            GROUP BY o.broadcast_id, o.chat_id
+        )
         SELECT b.id, b.kind, b.subject_id, b.total,
                b.progress_chat_id AS "chat_id!", b.progress_message_id AS "message_id!",
-               count(o.id) FILTER (WHERE o.sent_at IS NOT NULL) AS "sent!",
-               count(o.id) FILTER (WHERE o.failed_at IS NOT NULL AND o.sent_at IS NULL) AS "failed!",
-               count(o.id) FILTER (WHERE o.sent_at IS NULL AND o.failed_at IS NULL) AS "pending!"
+               count(r.chat_id) FILTER (WHERE r.sent) AS "sent!",
+               count(r.chat_id) FILTER (WHERE NOT r.sent AND NOT r.pending) AS "failed!",
+               count(r.chat_id) FILTER (WHERE NOT r.sent AND r.pending) AS "pending!"
         FROM broadcasts b
-        LEFT JOIN outbox o ON o.broadcast_id = b.id
+        LEFT JOIN recipients r ON r.broadcast_id = b.id
         WHERE b.finished_at IS NULL
           AND b.progress_chat_id IS NOT NULL AND b.progress_message_id IS NOT NULL
         GROUP BY b.id

@@ -289,21 +289,30 @@ pub async fn deliverable(
     Ok(stored.map(number))
 }
 
-/// Records the message Telegram made of the push, so its buttons can be
-/// removed when the challenge expires. In delivery's transaction.
-pub async fn push_sent(
-    tx: &mut PgConnection,
-    id: Uuid,
-    message_id: i64,
-) -> Result<(), sqlx::Error> {
+/// Records a message a messenger made of the push (`telegram:<chat>:<id>`
+/// or `max:<chat>:<mid>`, as the bot stores messages), so that an answer
+/// on one messenger closes the others' and expiry removes every push's
+/// buttons. In delivery's transaction.
+pub async fn push_sent(tx: &mut PgConnection, id: Uuid, message: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE login_challenges SET push_message_id = $2 WHERE id = $1",
+        "UPDATE login_challenges SET push_messages = array_append(push_messages, $2) WHERE id = $1",
         id,
-        message_id,
+        message,
     )
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// The messages made of a challenge's push so far, on every messenger.
+pub async fn pushes(db: &PgPool, id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    let pushes = sqlx::query_scalar!(
+        "SELECT push_messages FROM login_challenges WHERE id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(pushes.unwrap_or_default())
 }
 
 /// A challenge whose time is over and which is not closed yet.
@@ -316,7 +325,8 @@ pub struct ToClose {
     pub created_at: DateTime<Utc>,
     /// Never answered: its push (if sent) still has its buttons.
     pub unanswered: bool,
-    pub push_message_id: Option<i64>,
+    /// Every message made of its push ([`push_sent`]).
+    pub push_messages: Vec<String>,
 }
 
 /// Locks the next challenge past its expiry that is not closed yet, for
@@ -328,7 +338,7 @@ pub async fn next_to_close(
 ) -> Result<Option<ToClose>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, created_at, status, push_message_id
+        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, created_at, status, push_messages
         FROM login_challenges
         WHERE closed_at IS NULL AND expires_at <= $1
         ORDER BY expires_at
@@ -346,7 +356,7 @@ pub async fn next_to_close(
         place: row.place,
         created_at: row.created_at,
         unanswered: row.status == "pending",
-        push_message_id: row.push_message_id,
+        push_messages: row.push_messages,
     }))
 }
 

@@ -22,6 +22,7 @@ use chrono_tz::Tz;
 use sqlx::{PgConnection, PgPool};
 
 use crate::UserId;
+use crate::channels::Messenger;
 use crate::outbox::Category;
 
 /// The zones of Russia, west to east: what /settings offers.
@@ -139,6 +140,11 @@ pub struct Settings {
     /// `None`: deliver at any hour.
     pub quiet_hours: Option<QuietHours>,
     pub time_zone: Tz,
+    /// For an account on more than one messenger: where notifications go
+    /// (`None`: to every one). Security goes to every one regardless. Read
+    /// when a notification is written (`outbox::enqueue`, which writes a
+    /// row per messenger), so delivery's claim leaves it at `None`.
+    pub deliver_to: Option<Messenger>,
 }
 
 impl Default for Settings {
@@ -150,6 +156,7 @@ impl Default for Settings {
             schedule: true,
             quiet_hours: Some(QuietHours::NIGHT),
             time_zone: Tz::Europe__Moscow,
+            deliver_to: None,
         }
     }
 }
@@ -236,6 +243,7 @@ impl Settings {
             time_zone: time_zone
                 .and_then(|name| name.parse().ok())
                 .unwrap_or(defaults.time_zone),
+            deliver_to: None,
         }
     }
 }
@@ -255,7 +263,8 @@ impl Settings {
 pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone, schedule
+        SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone, schedule,
+               deliver_to
         FROM notification_settings WHERE telegram_user_id = $1
         "#,
         user_id.get()
@@ -264,16 +273,19 @@ pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> 
     .await?;
     Ok(match row {
         None => Settings::default(),
-        Some(row) => Settings::from_columns(
-            Some(row.inspections),
-            Some(row.regulation),
-            Some(row.reminders),
-            row.quiet_from,
-            row.quiet_until,
-            Some(row.time_zone),
-            true,
-        )
-        .with_schedule(Some(row.schedule)),
+        Some(row) => Settings {
+            deliver_to: row.deliver_to.as_deref().and_then(Messenger::parse),
+            ..Settings::from_columns(
+                Some(row.inspections),
+                Some(row.regulation),
+                Some(row.reminders),
+                row.quiet_from,
+                row.quiet_until,
+                Some(row.time_zone),
+                true,
+            )
+            .with_schedule(Some(row.schedule))
+        },
     })
 }
 
@@ -293,8 +305,8 @@ pub async fn save(
         r#"
         INSERT INTO notification_settings
             (telegram_user_id, inspections, regulation, reminders, quiet_from, quiet_until,
-             time_zone, updated_at, schedule)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             time_zone, updated_at, schedule, deliver_to)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (telegram_user_id) DO UPDATE SET
             inspections = EXCLUDED.inspections,
             regulation = EXCLUDED.regulation,
@@ -303,7 +315,8 @@ pub async fn save(
             quiet_until = EXCLUDED.quiet_until,
             time_zone = EXCLUDED.time_zone,
             updated_at = EXCLUDED.updated_at,
-            schedule = EXCLUDED.schedule
+            schedule = EXCLUDED.schedule,
+            deliver_to = EXCLUDED.deliver_to
         "#,
         user_id.get(),
         settings.inspections,
@@ -314,6 +327,7 @@ pub async fn save(
         settings.time_zone.name(),
         now,
         settings.schedule,
+        settings.deliver_to.map(Messenger::as_str),
     )
     .execute(&mut *tx)
     .await?;

@@ -11,6 +11,15 @@
 //! A row holds what happened ([`Push`], typed), not text: the bot words it
 //! in the recipient's language at delivery.
 //!
+//! Messengers: a row is addressed to the recipient's account (`chat_id`,
+//! which for an account born on Telegram is also its Telegram chat) and
+//! names the messenger it goes through (`messenger`). A notification is
+//! written as one row per messenger the SQL function `outbox_messengers`
+//! (migration `20261208000001`) gives: every linked one for security
+//! ([`Kind::everywhere`]), else the one /settings chose, or every one when
+//! none is chosen or the chosen one is unlinked or unreachable. Delivery
+//! finds the chat on that messenger (`channels`) when it sends.
+//!
 //! A crash between the send and the commit rolls the claim back: the row is
 //! due again at once and is sent again. Delivery is at least once, and a
 //! crash doubles at most the messages that were in flight (one per lane of
@@ -32,6 +41,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::Language;
+use crate::channels::Messenger;
 use crate::notification_settings::Settings;
 
 /// Sends that failed for a reason that may pass (a 5xx, a 401, the network)
@@ -268,6 +278,14 @@ impl Kind {
         self != Kind::ScheduleChangedSoon && self.category().held_in_quiet_hours()
     }
 
+    /// Whether it goes to every messenger of the account, whatever
+    /// /settings chose: what concerns the account's security (a login to
+    /// confirm, a reset pending) must reach the person wherever they look
+    /// first. The rest goes where /settings says.
+    pub fn everywhere(self) -> bool {
+        self.category() == Category::Security
+    }
+
     /// Where it goes in the queue.
     pub fn priority(self) -> Priority {
         match self {
@@ -431,9 +449,7 @@ pub enum Push {
     /// Another messenger was linked to the account (told on the first, so
     /// that a link the owner did not make is noticed).
     #[serde(rename = "messenger-linked-push")]
-    MessengerLinked {
-        messenger: crate::channels::Messenger,
-    },
+    MessengerLinked { messenger: Messenger },
     /// To a confirmed holder: another Telegram account matched their СНИЛС
     /// and phone, and was refused.
     #[serde(rename = "identity-link-conflict")]
@@ -769,7 +785,15 @@ impl Notification {
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
+    /// The recipient's account (for an account born on Telegram, also its
+    /// Telegram chat): what their language, settings and consent are
+    /// keyed by.
     pub chat_id: i64,
+    /// The messenger the row goes through.
+    pub messenger: Messenger,
+    /// The recipient's chat on that messenger; `None` when the account no
+    /// longer has that messenger (unlinked after the row was written).
+    pub address: Option<i64>,
     /// `None` for a kind this version does not know (written by a newer one).
     pub kind: Option<Kind>,
     /// `None` when the stored payload does not parse.
@@ -780,7 +804,8 @@ pub struct Claimed {
     pub broadcast_id: Option<i64>,
     /// The recipient's language: chosen, else Telegram's, else Russian.
     pub language: Language,
-    /// Telegram answered 403 for this chat and the user has not written since.
+    /// The messenger said the person blocked the bot (Telegram's 403,
+    /// Max's `chat.denied`) and they have not written since.
     pub unreachable: bool,
     /// The recipient's consent to the processing of personal data is in
     /// force (`consents`). Delivery sends nothing else to one without it.
@@ -791,8 +816,9 @@ pub struct Claimed {
 
 /// Adds a notification inside the transaction of the change it announces,
 /// due at its `not_before`, else at `now` (the caller's clock; see the
-/// module's docs on times). Returns its id, or `None` when a row with its
-/// `dedup_key` exists.
+/// module's docs on times): one row per messenger it goes through
+/// (see the module's docs on messengers). Returns the first row's id, or `None` when a row with
+/// its `dedup_key` exists (or the account has no messenger at all).
 pub async fn enqueue(
     tx: &mut PgConnection,
     notification: &Notification,
@@ -801,7 +827,7 @@ pub async fn enqueue(
     let payload = serde_json::to_value(&notification.payload)
         .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
     // The key is remembered in `outbox_dedup` (kept longer than the row);
-    // the row is written only if the key is new there.
+    // the rows are written only if the key is new there.
     sqlx::query_scalar!(
         r#"
         WITH fresh AS (
@@ -809,13 +835,16 @@ pub async fn enqueue(
             SELECT $7, $1, $5 WHERE $7::TEXT IS NOT NULL
             ON CONFLICT (key) DO NOTHING
             RETURNING key
+        ), written AS (
+            INSERT INTO outbox (chat_id, messenger, kind, payload, priority, created_at,
+                                available_at, dedup_key, broadcast_id, quiet_held)
+            SELECT $1, m, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8, $6 IS NOT NULL
+            FROM outbox_messengers($1, $9) AS m
+            WHERE $7::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh)
+            ON CONFLICT (dedup_key, messenger) WHERE dedup_key IS NOT NULL DO NOTHING
+            RETURNING id
         )
-        INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
-                            dedup_key, broadcast_id, quiet_held)
-        SELECT $1, $2, $3, $4, $5, COALESCE($6, $5::TIMESTAMPTZ), $7, $8, $6 IS NOT NULL
-        WHERE $7::TEXT IS NULL OR EXISTS (SELECT 1 FROM fresh)
-        ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
-        RETURNING id
+        SELECT min(id) FROM written
         "#,
         notification.chat_id,
         notification.kind.as_str(),
@@ -825,8 +854,9 @@ pub async fn enqueue(
         notification.not_before,
         notification.dedup_key,
         notification.broadcast_id,
+        notification.kind.everywhere(),
     )
-    .fetch_optional(tx)
+    .fetch_one(tx)
     .await
 }
 
@@ -845,8 +875,9 @@ pub async fn written_keys(
 }
 
 /// Adds many notifications in one statement (a broadcast's recipients, a
-/// day's reminders); rows whose `dedup_key` exists are skipped. Returns how
-/// many were written. Callers with very many rows pass them in chunks of a
+/// day's reminders), each as a row per messenger it goes through
+/// (see the module's docs); rows whose `dedup_key` exists are skipped. Returns how
+/// many rows were written. Callers with very many rows pass them in chunks of a
 /// few thousand, to keep each statement's parameters small.
 pub async fn enqueue_many(
     tx: &mut PgConnection,
@@ -860,6 +891,7 @@ pub async fn enqueue_many(
     let mut not_before = Vec::with_capacity(notifications.len());
     let mut dedup_keys = Vec::with_capacity(notifications.len());
     let mut broadcast_ids = Vec::with_capacity(notifications.len());
+    let mut everywhere = Vec::with_capacity(notifications.len());
     for notification in notifications {
         chat_ids.push(notification.chat_id);
         kinds.push(notification.kind.as_str().to_owned());
@@ -871,13 +903,15 @@ pub async fn enqueue_many(
         not_before.push(notification.not_before.unwrap_or(now));
         dedup_keys.push(notification.dedup_key.clone());
         broadcast_ids.push(notification.broadcast_id);
+        everywhere.push(notification.kind.everywhere());
     }
     let written = sqlx::query!(
         r#"
         WITH t AS (
             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::JSONB[], $4::SMALLINT[],
-                                 $5::TIMESTAMPTZ[], $6::TEXT[], $7::BIGINT[])
-                 AS t (chat_id, kind, payload, priority, available_at, dedup_key, broadcast_id)
+                                 $5::TIMESTAMPTZ[], $6::TEXT[], $7::BIGINT[], $9::BOOLEAN[])
+                 AS t (chat_id, kind, payload, priority, available_at, dedup_key, broadcast_id,
+                       everywhere)
         ),
         fresh AS (
             INSERT INTO outbox_dedup (key, chat_id, created_at)
@@ -886,13 +920,13 @@ pub async fn enqueue_many(
             ON CONFLICT (key) DO NOTHING
             RETURNING key
         )
-        INSERT INTO outbox (chat_id, kind, payload, priority, created_at, available_at,
-                            dedup_key, broadcast_id, quiet_held)
-        SELECT chat_id, kind, payload, priority, $8, available_at, dedup_key, broadcast_id,
-               available_at > $8
-        FROM t
-        WHERE dedup_key IS NULL OR dedup_key IN (SELECT key FROM fresh)
-        ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
+        INSERT INTO outbox (chat_id, messenger, kind, payload, priority, created_at,
+                            available_at, dedup_key, broadcast_id, quiet_held)
+        SELECT t.chat_id, m, t.kind, t.payload, t.priority, $8, t.available_at, t.dedup_key,
+               t.broadcast_id, t.available_at > $8
+        FROM t CROSS JOIN LATERAL outbox_messengers(t.chat_id, t.everywhere) AS m
+        WHERE t.dedup_key IS NULL OR t.dedup_key IN (SELECT key FROM fresh)
+        ON CONFLICT (dedup_key, messenger) WHERE dedup_key IS NOT NULL DO NOTHING
         "#,
         &chat_ids,
         &kinds,
@@ -902,6 +936,7 @@ pub async fn enqueue_many(
         &dedup_keys as &[Option<String>],
         &broadcast_ids as &[Option<i64>],
         now,
+        &everywhere,
     )
     .execute(tx)
     .await?
@@ -920,7 +955,8 @@ pub async fn enqueue_many(
 ///
 /// "Due" is `available_at <= now`, with `now` from the worker's clock, the
 /// same clock `enqueue` callers and quiet hours use (so a test moving a
-/// manual clock releases held rows).
+/// manual clock releases held rows). Only rows of the `messengers` the
+/// worker is connected to: one without Max leaves Max's rows to one with it.
 ///
 /// Reads, without locking them, what delivery needs about the recipient:
 /// the language (`telegram_users`), whether the chat is unreachable
@@ -933,12 +969,19 @@ pub async fn enqueue_many(
 pub async fn claim_next(
     tx: &mut PgConnection,
     now: DateTime<Utc>,
+    messengers: &[Messenger],
 ) -> Result<Option<Claimed>, sqlx::Error> {
+    let messengers: Vec<&str> = messengers.iter().map(|m| m.as_str()).collect();
     let row = sqlx::query!(
         r#"
-        SELECT o.id, o.chat_id, o.kind, o.payload, o.priority, o.attempts, o.broadcast_id,
+        SELECT o.id, o.chat_id, o.messenger, o.kind, o.payload, o.priority, o.attempts,
+               o.broadcast_id,
+               CASE WHEN o.messenger = 'telegram' THEN COALESCE(ch.chat_id, o.chat_id)
+                    ELSE ch.chat_id END AS address,
                u.language AS "language?", u.telegram_language AS "telegram_language?",
-               c.unreachable_since IS NOT NULL AS "unreachable!",
+               (ch.unreachable_since IS NOT NULL
+                OR (o.messenger = 'telegram' AND c.unreachable_since IS NOT NULL))
+                   AS "unreachable!",
                EXISTS (SELECT 1 FROM consents k
                        WHERE k.telegram_user_id = o.chat_id AND k.withdrawn_at IS NULL)
                    AS "consented!",
@@ -948,21 +991,27 @@ pub async fn claim_next(
                s.quiet_until AS "quiet_until?", s.time_zone AS "time_zone?",
                s.schedule AS "schedule?"
         FROM outbox o
+        LEFT JOIN channels ch ON ch.user_id = o.chat_id AND ch.messenger = o.messenger
         LEFT JOIN telegram_users u ON u.id = o.chat_id
         LEFT JOIN chats c ON c.id = o.chat_id
         LEFT JOIN notification_settings s ON s.telegram_user_id = o.chat_id
         WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.available_at <= $1
+          AND o.messenger = ANY($2)
         ORDER BY o.priority, o.available_at, o.id
         LIMIT 1
         FOR UPDATE OF o SKIP LOCKED
         "#,
         now,
+        &messengers as &[&str],
     )
     .fetch_optional(tx)
     .await?;
     Ok(row.map(|row| Claimed {
         id: row.id,
         chat_id: row.chat_id,
+        // The CHECK constraint allows only known messengers.
+        messenger: Messenger::parse(&row.messenger).unwrap_or(Messenger::Telegram),
+        address: row.address,
         kind: Kind::parse(&row.kind),
         payload: serde_json::from_value(row.payload).ok(),
         priority: Priority::from_i16(row.priority),
@@ -987,21 +1036,34 @@ pub async fn claim_next(
     }))
 }
 
-/// Telegram accepted the row as this message; counts the attempt.
+/// The message a messenger made of a row: Telegram numbers them per chat,
+/// Max gives each a string id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentAs {
+    Telegram(i64),
+    Max(String),
+}
+
+/// The messenger accepted the row as this message; counts the attempt.
 pub async fn mark_sent(
     tx: &mut PgConnection,
     id: i64,
-    telegram_message_id: i64,
+    sent_as: &SentAs,
 ) -> Result<(), sqlx::Error> {
+    let (telegram, max) = match sent_as {
+        SentAs::Telegram(id) => (Some(*id), None),
+        SentAs::Max(mid) => (None, Some(mid.as_str())),
+    };
     sqlx::query!(
         r#"
         UPDATE outbox
-        SET sent_at = now(), telegram_message_id = $2, last_error = NULL,
+        SET sent_at = now(), telegram_message_id = $2, max_message_id = $3, last_error = NULL,
             attempts = attempts + 1
         WHERE id = $1
         "#,
         id,
-        telegram_message_id,
+        telegram,
+        max,
     )
     .execute(tx)
     .await?;
@@ -1159,6 +1221,7 @@ pub async fn waiting_for_quiet_hours(
 pub struct Row {
     pub id: i64,
     pub chat_id: i64,
+    pub messenger: Messenger,
     pub kind: String,
     pub payload: Value,
     pub priority: Priority,
@@ -1167,6 +1230,7 @@ pub struct Row {
     pub sent: bool,
     pub failed: bool,
     pub telegram_message_id: Option<i64>,
+    pub max_message_id: Option<String>,
     /// When it is (or was) due.
     pub available_at: DateTime<Utc>,
 }
@@ -1237,9 +1301,9 @@ pub async fn chats_sent(
 pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
-        SELECT id, chat_id, kind, payload, priority, attempts, last_error,
+        SELECT id, chat_id, messenger, kind, payload, priority, attempts, last_error,
                sent_at IS NOT NULL AS "sent!", failed_at IS NOT NULL AS "failed!",
-               telegram_message_id, available_at
+               telegram_message_id, max_message_id, available_at
         FROM outbox WHERE chat_id = $1 ORDER BY id
         "#,
         chat_id
@@ -1251,6 +1315,7 @@ pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error
         .map(|row| Row {
             id: row.id,
             chat_id: row.chat_id,
+            messenger: Messenger::parse(&row.messenger).unwrap_or(Messenger::Telegram),
             kind: row.kind,
             payload: row.payload,
             priority: Priority::from_i16(row.priority),
@@ -1259,6 +1324,7 @@ pub async fn for_chat(db: &PgPool, chat_id: i64) -> Result<Vec<Row>, sqlx::Error
             sent: row.sent,
             failed: row.failed,
             telegram_message_id: row.telegram_message_id,
+            max_message_id: row.max_message_id,
             available_at: row.available_at,
         })
         .collect())
@@ -1354,6 +1420,8 @@ mod tests {
         Claimed {
             id: 1,
             chat_id: 10,
+            messenger: Messenger::Telegram,
+            address: Some(10),
             kind,
             payload: Some(Payload::new(Push::LinkConflict {})),
             priority: kind.map_or(Priority::Personal, Kind::priority),
@@ -1572,10 +1640,10 @@ mod tests {
     /// many lanes would in as many), in the order they come.
     async fn claim_all(tx: &mut PgConnection, now: DateTime<Utc>) -> Vec<Claimed> {
         let mut claimed = Vec::new();
-        while let Some(row) = claim_next(tx, now).await.unwrap() {
+        while let Some(row) = claim_next(tx, now, &Messenger::ALL).await.unwrap() {
             // Within one transaction the lock does not hide a row from
             // itself: move it out of the way as a send would.
-            mark_sent(tx, row.id, 1).await.unwrap();
+            mark_sent(tx, row.id, &SentAs::Telegram(1)).await.unwrap();
             claimed.push(row);
         }
         claimed
@@ -1592,21 +1660,37 @@ mod tests {
         let mut got = Vec::new();
         for _ in 0..3 {
             let mut tx = db.begin().await.unwrap();
-            got.push(claim_next(&mut tx, start()).await.unwrap().unwrap().id);
+            got.push(
+                claim_next(&mut tx, start(), &Messenger::ALL)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+            );
             lanes.push(tx);
         }
         assert_eq!(got, ids);
         let mut fourth = db.begin().await.unwrap();
-        assert!(claim_next(&mut fourth, start()).await.unwrap().is_none());
+        assert!(
+            claim_next(&mut fourth, start(), &Messenger::ALL)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
         // Marked and committed: nobody gets them again.
         for (tx, id) in lanes.iter_mut().zip(&ids) {
-            mark_sent(tx, *id, 7).await.unwrap();
+            mark_sent(tx, *id, &SentAs::Telegram(7)).await.unwrap();
         }
         for tx in lanes {
             tx.commit().await.unwrap();
         }
-        assert!(claim_next(&mut fourth, start()).await.unwrap().is_none());
+        assert!(
+            claim_next(&mut fourth, start(), &Messenger::ALL)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let rows = for_chat(&db, 1).await.unwrap();
         assert!(rows[0].sent && rows[0].attempts == 1);
     }
@@ -1615,17 +1699,28 @@ mod tests {
     async fn a_rolled_back_claim_leaves_the_row_to_others_at_once(db: PgPool) {
         let ids = enqueue_all(&db, &[note(1, false)]).await;
         let mut crashed = db.begin().await.unwrap();
-        assert!(claim_next(&mut crashed, start()).await.unwrap().is_some());
+        assert!(
+            claim_next(&mut crashed, start(), &Messenger::ALL)
+                .await
+                .unwrap()
+                .is_some()
+        );
         let mut other = db.begin().await.unwrap();
         assert!(
-            claim_next(&mut other, start()).await.unwrap().is_none(),
+            claim_next(&mut other, start(), &Messenger::ALL)
+                .await
+                .unwrap()
+                .is_none(),
             "locked while the claim lives"
         );
         // A worker killed mid-send: its transaction never commits.
         drop(crashed);
 
         let mut tx = db.begin().await.unwrap();
-        let again = claim_next(&mut tx, start()).await.unwrap().unwrap();
+        let again = claim_next(&mut tx, start(), &Messenger::ALL)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(again.id, ids[0]);
         assert_eq!(again.attempts, 0, "a rolled-back claim is no attempt");
     }
@@ -1657,7 +1752,9 @@ mod tests {
         .await;
         let later = start() + chrono::Duration::seconds(60);
         let mut tx = db.begin().await.unwrap();
-        mark_sent(&mut tx, ids[0], 77).await.unwrap();
+        mark_sent(&mut tx, ids[0], &SentAs::Telegram(77))
+            .await
+            .unwrap();
         mark_failed(
             &mut tx,
             ids[1],
@@ -1673,7 +1770,12 @@ mod tests {
         tx.commit().await.unwrap();
 
         let mut tx = db.begin().await.unwrap();
-        assert!(claim_next(&mut tx, start()).await.unwrap().is_none());
+        assert!(
+            claim_next(&mut tx, start(), &Messenger::ALL)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let due: Vec<i64> = claim_all(&mut tx, later)
             .await
             .iter()
@@ -1817,7 +1919,12 @@ mod tests {
 
         let mut tx = db.begin().await.unwrap();
         let early = start() - chrono::Duration::seconds(1);
-        assert!(claim_next(&mut tx, early).await.unwrap().is_none());
+        assert!(
+            claim_next(&mut tx, early, &Messenger::ALL)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let claimed = claim_all(&mut tx, start()).await;
         assert_eq!(
             claimed.iter().map(|r| r.chat_id).collect::<Vec<_>>(),

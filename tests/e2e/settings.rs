@@ -112,6 +112,7 @@ async fn switches_quiet_hours_and_zone_are_stored_and_survive_a_redis_flush(mut 
         schedule: true,
         quiet_hours: Some(QuietHours::parse("23:00-07:00").unwrap()),
         time_zone: medcab_core::notification_settings::RUSSIAN_TIME_ZONES[3],
+        deliver_to: None,
     };
     assert_eq!(stored(&app, anna.user_id()).await, expected);
 

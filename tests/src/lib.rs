@@ -24,7 +24,7 @@ pub use medcab_e2e_macros::test;
 
 use chrono::{DateTime, Utc};
 use medcab_bot::config::Settings;
-use medcab_bot::delivery::{Delivery, DeliveryOptions, Wakeup};
+use medcab_bot::delivery::{Delivery, DeliveryOptions, Outlets, Wakeup};
 use medcab_bot::http::HttpServer;
 use medcab_bot::startup::{self, RunningBot, Services};
 use medcab_core::channels::Messenger;
@@ -260,8 +260,12 @@ impl TestApp {
     /// does: the same database, sandbox, clock and Redis prefix. Stop it
     /// (or kill it) before [`TestApp::finish`].
     pub fn start_delivery_worker(&self) -> Delivery {
+        let max =
+            self.settings.max.as_ref().map(|config| {
+                medcab_bot::max::MaxClient::new(config).expect("the Max client builds")
+            });
         Delivery::start(
-            self.bot_api(),
+            Outlets::telegram(self.bot_api()).with_max(max),
             self.bot_db.clone(),
             self.clock.clone(),
             self.delivery_options(),

@@ -248,6 +248,19 @@ pub(super) async fn post(
     Ok(MessageRef::Max(sent.body.mid))
 }
 
+/// A notification from the outbox, with Max's own error, which delivery
+/// reads to decide what next.
+pub(crate) async fn push(
+    client: &MaxClient,
+    chat: ChatRef,
+    screen: Screen,
+) -> Result<MessageRef, crate::max::MaxError> {
+    let sent = client
+        .send_message(To::Chat(chat.id), &body(screen))
+        .await?;
+    Ok(MessageRef::Max(sent.body.mid))
+}
+
 pub(super) async fn edit(
     client: &MaxClient,
     chat: ChatRef,

@@ -151,6 +151,29 @@ pub(super) async fn post(bot: &Bot, chat: ChatRef, screen: Screen) -> Result<Mes
     Ok(MessageRef::Telegram(sent.id.0))
 }
 
+/// A notification from the outbox: not content-protected (it names nothing
+/// personal, and a notice may be passed on), optionally as a paid
+/// broadcast; Telegram's own error, which delivery reads to decide what
+/// next.
+pub(crate) async fn push(
+    bot: &Bot,
+    chat: ChatRef,
+    screen: Screen,
+    paid: bool,
+) -> Result<MessageRef, RequestError> {
+    let screen = screen.fitted(TEXT_LIMIT);
+    let mut request = bot
+        .send_message(chat_id(chat), screen.text)
+        .parse_mode(ParseMode::Html);
+    if !screen.keyboard.is_empty() {
+        request = request.reply_markup(markup(screen.keyboard));
+    }
+    if paid {
+        request = request.allow_paid_broadcast(true);
+    }
+    Ok(MessageRef::Telegram(request.await?.id.0))
+}
+
 /// [`post`] without content protection: a text meant to be copied.
 pub(super) async fn post_shareable(
     bot: &Bot,

@@ -1,6 +1,7 @@
-//! Closing login confirmations whose time is over: the push of one never
-//! answered loses its buttons (edited to say it expired), and every
-//! challenge's IP address is dropped.
+//! Closing login confirmations whose time is over: the pushes of one never
+//! answered lose their buttons (edited to say it expired, on every
+//! messenger it was pushed to), and every challenge's IP address is
+//! dropped.
 //!
 //! One task per delivery worker, beside its lanes, so it runs wherever
 //! notifications are delivered (`medcab run`, `medcab deliver`). Each
@@ -16,12 +17,12 @@ use std::time::Duration;
 use medcab_core::login_confirmations::{self, ToClose};
 use medcab_core::outbox::Priority;
 use medcab_core::{notification_settings, telegram_users};
-use teloxide::prelude::*;
-use teloxide::types::{MessageId, ParseMode};
-use teloxide::{ApiError, RequestError};
+use teloxide::RequestError;
 
 use super::{HOLD_MAX, Verdict, Worker};
+use crate::chat::{Channel, Failure, Messenger, Screen, StoredMessage};
 use crate::i18n::{Arg, Texts};
+use crate::max::{MaxError, MaxErrorKind};
 
 /// How often the task looks for challenges to close.
 pub const POLL: Duration = Duration::from_secs(1);
@@ -51,11 +52,8 @@ async fn close_due(worker: &Worker) -> Result<(), sqlx::Error> {
             tx.rollback().await?;
             return Ok(());
         };
-        if due.unanswered
-            && let Some(message_id) = due.push_message_id
-            && !remove_buttons(worker, &due, message_id).await?
-        {
-            // Telegram could not be reached: leave it for the next poll.
+        if due.unanswered && !remove_buttons(worker, &due).await? {
+            // A messenger could not be reached: leave it for the next poll.
             tx.rollback().await?;
             return Ok(());
         }
@@ -65,22 +63,16 @@ async fn close_due(worker: &Worker) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Edits the push to say it expired, without buttons. `false` when it is
-/// worth trying again later.
-async fn remove_buttons(
-    worker: &Worker,
-    due: &ToClose,
-    message_id: i64,
-) -> Result<bool, sqlx::Error> {
-    // Edits count against the chat's and the bot's limits like sends.
-    match worker
-        .pacer
-        .acquire(due.telegram_user_id.private_chat(), Priority::Urgent)
-        .await
-    {
-        Verdict::Go { .. } => {}
-        Verdict::Wait { wait, .. } if wait <= HOLD_MAX => tokio::time::sleep(wait).await,
-        Verdict::Wait { .. } => return Ok(false),
+/// Edits every push of the challenge, on every messenger, to say it
+/// expired, without buttons. `false` when it is worth trying again later.
+async fn remove_buttons(worker: &Worker, due: &ToClose) -> Result<bool, sqlx::Error> {
+    let pushes: Vec<StoredMessage> = due
+        .push_messages
+        .iter()
+        .filter_map(|stored| StoredMessage::decode(stored))
+        .collect();
+    if pushes.is_empty() {
+        return Ok(true);
     }
     let language = telegram_users::language_of(&worker.db, due.telegram_user_id).await?;
     let zone = notification_settings::get(&worker.db, due.telegram_user_id)
@@ -96,31 +88,75 @@ async fn remove_buttons(
             ("place", Arg::Text(&due.place)),
         ],
     );
-    let Ok(message_id) = i32::try_from(message_id) else {
-        return Ok(true);
+    let mut all_done = true;
+    for push in pushes {
+        all_done &= edit(worker, due, &push, Screen::text(text.clone())).await;
+    }
+    Ok(all_done)
+}
+
+/// One push edited to `screen`, paced as a send. `false` when it is worth
+/// trying again later (the messenger did not answer, or asked to wait).
+async fn edit(worker: &Worker, due: &ToClose, push: &StoredMessage, screen: Screen) -> bool {
+    let Some(channel) = worker.channel(push.chat.messenger) else {
+        // Max is not connected here: another worker may close it later.
+        return false;
     };
-    // An edit without reply_markup removes the keyboard.
-    let edited = worker
-        .bot
-        .edit_message_text(
-            ChatId(due.telegram_user_id.private_chat()),
-            MessageId(message_id),
-            text,
-        )
-        .parse_mode(ParseMode::Html)
-        .await;
-    Ok(match edited {
-        Ok(_) => true,
-        // Already edited (a press just before), deleted, too old, or the
-        // chat blocked the bot: nothing left to remove.
-        Err(RequestError::Api(ApiError::MessageNotModified)) => true,
-        Err(RequestError::Api(error)) => {
-            tracing::info!(%error, challenge = %due.id, "the expired push could not be edited");
-            true
-        }
-        Err(error) => {
+    // Edits count against the chat's and the bot's limits like sends.
+    match worker
+        .pacer(push.chat.messenger)
+        .acquire(push.chat.id, Priority::Urgent)
+        .await
+    {
+        Verdict::Go { .. } => {}
+        Verdict::Wait { wait, .. } if wait <= HOLD_MAX => tokio::time::sleep(wait).await,
+        Verdict::Wait { .. } => return false,
+    }
+    match channel
+        .ui(push.chat.id)
+        .edit_in_place(&push.message, screen)
+        .await
+    {
+        Ok(()) => true,
+        Err(error) if worth_retrying(&error) => {
             tracing::warn!(%error, challenge = %due.id, "cannot edit an expired push; trying later");
             false
         }
-    })
+        // Already edited (a press just before), deleted, too old, or the
+        // chat blocked the bot: nothing left to remove.
+        Err(error) => {
+            tracing::info!(%error, challenge = %due.id, "the expired push could not be edited");
+            true
+        }
+    }
+}
+
+/// Whether an edit's failure may pass: the network, a 5xx, a 429; not a
+/// refusal of this edit.
+fn worth_retrying(error: &Failure) -> bool {
+    if let Some(error) = error.downcast_ref::<RequestError>() {
+        return !matches!(
+            error,
+            RequestError::Api(_) | RequestError::MigrateToChatId(_)
+        );
+    }
+    if let Some(error) = error.downcast_ref::<MaxError>() {
+        return matches!(
+            error.kind,
+            MaxErrorKind::Unavailable
+                | MaxErrorKind::TooManyRequests { .. }
+                | MaxErrorKind::Unauthorized
+        );
+    }
+    false
+}
+
+impl Worker {
+    /// The messenger to talk through, if this worker is connected to it.
+    pub(super) fn channel(&self, messenger: Messenger) -> Option<Channel> {
+        match messenger {
+            Messenger::Telegram => Some(Channel::Telegram(self.bot.clone())),
+            Messenger::Max => self.max.clone().map(Channel::Max),
+        }
+    }
 }

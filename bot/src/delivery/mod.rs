@@ -58,12 +58,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use medcab_core::Clock;
+use medcab_core::channels::{self, Messenger};
 use medcab_core::login_confirmations;
-use medcab_core::outbox::{self, Claimed, Kind, Retry, Settle};
+use medcab_core::outbox::{self, Claimed, Kind, Retry, SentAs, Settle};
 use medcab_core::telegram_users;
 use sqlx::{PgPool, Postgres, Transaction};
 use teloxide::prelude::*;
-use teloxide::types::ParseMode;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -72,8 +72,10 @@ use tokio_util::sync::CancellationToken;
 pub use pacing::{Bucket, FREE_PER_SECOND, Limits, MAX_PER_SECOND, Pacer, Verdict};
 pub use render::{keyboard, render};
 
+use crate::chat::{ChatRef, MessageRef, Screen, StoredMessage};
 use crate::config::Brand;
 use crate::i18n::Texts;
+use crate::max::{MaxClient, MaxError, MaxErrorKind};
 
 /// How often an idle lane looks at the outbox when nobody wakes it.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -91,6 +93,10 @@ const ERROR_REST: Duration = Duration::from_secs(1);
 /// `last_error` of a login confirmation's push not sent because its
 /// challenge expired (or was answered, or erased) before it could go.
 pub const CHALLENGE_OVER: &str = "the login confirmation is over";
+
+/// `last_error` of a row for a messenger the account no longer has
+/// (unlinked after the row was written).
+pub const NO_CHANNEL: &str = "the account has no chat on this messenger";
 
 /// Why a row was failed without a send, and how long a row of an unknown
 /// kind is left alone (core's rules).
@@ -114,17 +120,21 @@ pub struct DeliveryOptions {
     /// Rows in flight at once, each in its own transaction (and database
     /// connection). A crash re-sends at most this many messages.
     pub lanes: usize,
+    /// Telegram's limits.
     pub pacer: Pacer,
+    /// Max's: its own buckets, at [`pacing::MAX_BOT_PER_SECOND`].
+    pub max_pacer: Pacer,
     /// Where a push may send its reader for help (`Settings.brand`).
     pub brand: Brand,
 }
 
 impl Default for DeliveryOptions {
-    /// Telegram's limits, paced in this process only.
+    /// Each messenger's limits, paced in this process only.
     fn default() -> Self {
         DeliveryOptions {
             lanes: DEFAULT_LANES,
             pacer: Pacer::local(Limits::default()),
+            max_pacer: Pacer::local(Limits::max()),
             brand: Brand::default(),
         }
     }
@@ -137,9 +147,40 @@ pub struct Delivery {
     sent: Arc<AtomicU64>,
 }
 
+/// The messengers a worker delivers through: Telegram always, Max when it
+/// is connected (`MEDCAB_MAX_TOKEN`).
+#[derive(Clone)]
+pub struct Outlets {
+    pub telegram: Bot,
+    pub max: Option<MaxClient>,
+}
+
+impl Outlets {
+    pub fn telegram(bot: Bot) -> Outlets {
+        Outlets {
+            telegram: bot,
+            max: None,
+        }
+    }
+
+    pub fn with_max(mut self, client: Option<MaxClient>) -> Outlets {
+        self.max = client;
+        self
+    }
+
+    /// The messengers whose rows this worker takes.
+    fn messengers(&self) -> Vec<Messenger> {
+        let mut served = vec![Messenger::Telegram];
+        if self.max.is_some() {
+            served.push(Messenger::Max);
+        }
+        served
+    }
+}
+
 impl Delivery {
     pub fn start(
-        bot: Bot,
+        outlets: Outlets,
         db: PgPool,
         clock: Clock,
         options: DeliveryOptions,
@@ -148,10 +189,13 @@ impl Delivery {
         let stop = CancellationToken::new();
         let sent = Arc::new(AtomicU64::new(0));
         let worker = Arc::new(Worker {
-            bot,
+            messengers: outlets.messengers(),
+            bot: outlets.telegram,
+            max: outlets.max,
             db,
             clock: DeliveryClock::new(clock),
             pacer: options.pacer,
+            max_pacer: options.max_pacer,
             brand: options.brand,
             wakeup,
             kick: Notify::new(),
@@ -165,7 +209,7 @@ impl Delivery {
         Delivery { stop, lanes, sent }
     }
 
-    /// Messages this worker has had accepted by Telegram (and committed).
+    /// Messages this worker has had accepted by a messenger (and committed).
     pub fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }
@@ -227,9 +271,13 @@ impl DeliveryClock {
 
 struct Worker {
     bot: Bot,
+    max: Option<MaxClient>,
+    /// What `max` makes of `bot`: the messengers whose rows are taken.
+    messengers: Vec<Messenger>,
     db: PgPool,
     clock: DeliveryClock,
     pacer: Pacer,
+    max_pacer: Pacer,
     brand: Brand,
     wakeup: Wakeup,
     /// Passes a wake-up from a lane that found work to an idle one.
@@ -291,7 +339,7 @@ impl Worker {
     async fn step(&self) -> Result<Next, sqlx::Error> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let Some(row) = outbox::claim_next(&mut tx, now).await? else {
+        let Some(row) = outbox::claim_next(&mut tx, now, &self.messengers).await? else {
             tx.rollback().await?;
             return Ok(Next::Idle);
         };
@@ -359,8 +407,20 @@ impl Worker {
             _ => None,
         };
 
+        let Some(address) = row.address else {
+            // Unlinked after the row was written: nowhere to send it.
+            outbox::mark_failed(&mut tx, row.id, NO_CHANNEL, false).await?;
+            tx.commit().await?;
+            return Ok(Next::Busy);
+        };
+        let chat = ChatRef {
+            messenger: row.messenger,
+            id: address,
+        };
+
+        let pacer = self.pacer(row.messenger);
         let paid = loop {
-            match self.pacer.acquire(row.chat_id, row.priority).await {
+            match pacer.acquire(address, row.priority).await {
                 Verdict::Go { paid } => break paid,
                 Verdict::Wait { wait, .. } if wait <= HOLD_MAX => {
                     tokio::select! {
@@ -389,53 +449,61 @@ impl Worker {
         };
 
         let t = Texts::new(row.language).in_zone(row.settings.time_zone);
-        let mut send = self
-            .bot
-            .send_message(ChatId(row.chat_id), render(t, &self.brand, payload))
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard(t, kind, payload, login.map(|(_, number)| number)) {
-            send = send.reply_markup(keyboard);
-        }
-        if paid {
-            send = send.allow_paid_broadcast(true);
-        }
-        let result = send.await;
-        let next = match result {
+        let screen = Screen::new(
+            render(t, &self.brand, payload),
+            keyboard(t, kind, payload, login.map(|(_, number)| number)).unwrap_or_default(),
+        );
+        let next = match self.send(chat, screen, paid).await {
             Ok(message) => {
-                tracing::debug!(id = row.id, kind = kind.as_str(), "notification sent");
-                outbox::mark_sent(&mut tx, row.id, i64::from(message.id.0)).await?;
+                tracing::debug!(
+                    id = row.id,
+                    kind = kind.as_str(),
+                    messenger = row.messenger.as_str(),
+                    "notification sent"
+                );
+                let sent_as = match &message {
+                    MessageRef::Telegram(id) => SentAs::Telegram(i64::from(*id)),
+                    MessageRef::Max(mid) => SentAs::Max(mid.clone()),
+                };
+                outbox::mark_sent(&mut tx, row.id, &sent_as).await?;
                 if let Some((challenge, _)) = login {
-                    login_confirmations::push_sent(&mut tx, challenge, i64::from(message.id.0))
-                        .await?;
+                    let stored = StoredMessage::new(chat, message).encode();
+                    login_confirmations::push_sent(&mut tx, challenge, &stored).await?;
                 }
                 tx.commit().await?;
                 self.sent.fetch_add(1, Ordering::Relaxed);
                 return Ok(Next::Busy);
             }
-            Err(error) => {
-                let description = describe(&error);
-                match classify(&error) {
+            Err(Refusal {
+                failure,
+                description,
+            }) => {
+                let messenger = row.messenger.name();
+                match failure {
                     Failure::TooManyRequests(wait) => {
-                        tracing::warn!(id = row.id, ?wait, "429 from Telegram: pausing sends");
-                        self.pacer.pause(wait).await;
+                        tracing::warn!(id = row.id, ?wait, messenger, "429: pausing sends");
+                        pacer.pause(wait).await;
                         let later = self.clock.now() + to_chrono(wait);
                         outbox::retry_at(&mut tx, row.id, later, &description, false).await?;
                         Next::Rest(wait)
                     }
                     Failure::ChatGone => {
-                        tracing::info!(id = row.id, %description, "the chat is unreachable");
-                        telegram_users::mark_unreachable(&mut tx, row.chat_id).await?;
+                        tracing::info!(id = row.id, %description, messenger, "the chat is unreachable");
+                        if row.messenger == Messenger::Telegram {
+                            telegram_users::mark_unreachable(&mut tx, address).await?;
+                        }
+                        channels::mark_unreachable(&mut tx, row.messenger, address, now).await?;
                         outbox::mark_failed(&mut tx, row.id, &description, true).await?;
                         Next::Busy
                     }
                     Failure::Refused => {
-                        tracing::warn!(id = row.id, %description, "Telegram refused a notification");
+                        tracing::warn!(id = row.id, %description, messenger, "a notification was refused");
                         outbox::mark_failed(&mut tx, row.id, &description, true).await?;
                         Next::Busy
                     }
                     Failure::Transient => {
                         let attempts = row.attempts + 1;
-                        tracing::warn!(id = row.id, attempts, %description, "a notification failed");
+                        tracing::warn!(id = row.id, attempts, %description, messenger, "a notification failed");
                         match outbox::after_transient_failure(row.priority, attempts) {
                             Retry::GiveUp => {
                                 outbox::mark_failed(&mut tx, row.id, &description, true).await?;
@@ -454,6 +522,50 @@ impl Worker {
         tx.commit().await?;
         Ok(next)
     }
+
+    /// The pacer of a messenger's limits.
+    fn pacer(&self, messenger: Messenger) -> &Pacer {
+        match messenger {
+            Messenger::Telegram => &self.pacer,
+            Messenger::Max => &self.max_pacer,
+        }
+    }
+
+    /// Sends a push through its messenger; `paid`: as a Telegram paid
+    /// broadcast. Pushes are not content-protected: they are short, name
+    /// nothing personal, and a person may want to forward a notice.
+    async fn send(&self, chat: ChatRef, screen: Screen, paid: bool) -> Result<MessageRef, Refusal> {
+        match chat.messenger {
+            Messenger::Telegram => crate::chat::telegram::push(&self.bot, chat, screen, paid)
+                .await
+                .map_err(|error| Refusal {
+                    failure: classify(&error),
+                    description: describe(&error),
+                }),
+            Messenger::Max => {
+                let Some(client) = &self.max else {
+                    // Not claimed without a client (`Outlets::messengers`).
+                    return Err(Refusal {
+                        failure: Failure::Transient,
+                        description: "Max is not connected on this instance".to_owned(),
+                    });
+                };
+                crate::chat::max::push(client, chat, screen)
+                    .await
+                    .map_err(|error| Refusal {
+                        failure: classify_max(&error),
+                        description: error.to_string(),
+                    })
+            }
+        }
+    }
+}
+
+/// A send the messenger did not take: what to do about it, and its words
+/// for the row's `last_error`.
+struct Refusal {
+    failure: Failure,
+    description: String,
 }
 
 fn to_chrono(duration: Duration) -> chrono::Duration {
@@ -498,6 +610,19 @@ fn describe(error: &RequestError) -> String {
             )
         }
         other => other.to_string(),
+    }
+}
+
+/// What a Max refusal means for the row.
+fn classify_max(error: &MaxError) -> Failure {
+    match error.kind {
+        MaxErrorKind::TooManyRequests { retry_after } => Failure::TooManyRequests(retry_after),
+        // `chat.denied`: the person stopped the bot; no such chat: gone.
+        MaxErrorKind::Blocked | MaxErrorKind::ChatNotFound => Failure::ChatGone,
+        MaxErrorKind::BadRequest | MaxErrorKind::NotFound => Failure::Refused,
+        MaxErrorKind::NotReady | MaxErrorKind::Unauthorized | MaxErrorKind::Unavailable => {
+            Failure::Transient
+        }
     }
 }
 

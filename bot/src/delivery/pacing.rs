@@ -1,4 +1,6 @@
-//! Pacing sends to Telegram's limits, shared by every worker and instance.
+//! Pacing sends to a messenger's limits, shared by every worker and
+//! instance. One [`Pacer`] per messenger, each with buckets of its own
+//! (Telegram's below; Max's [`Limits::max`], under its own Redis prefix).
 //!
 //! Telegram lets a bot send about one message per second in a chat (short
 //! bursts pass), 30 per second in all, and up to 1000 per second for sends
@@ -46,6 +48,9 @@ use redis::aio::ConnectionManager;
 pub const FREE_PER_SECOND: u32 = 30;
 /// Telegram's ceiling for paid broadcasts.
 pub const MAX_PER_SECOND: u32 = 1000;
+/// Max's rate for a bot: about 30 requests a second, all instances
+/// together (Max has no paid broadcasts).
+pub const MAX_BOT_PER_SECOND: u32 = 30;
 
 /// The rates sends are paced to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +78,13 @@ impl Limits {
             chat_interval: Duration::from_secs(1),
             chat_burst: 3,
         }
+    }
+
+    /// Max's: [`MAX_BOT_PER_SECOND`] for the bot, and Telegram's chat
+    /// limits (Max names none; one a second with bursts of 3 is what a
+    /// person can read anyway).
+    pub fn max() -> Limits {
+        Limits::per_second(MAX_BOT_PER_SECOND)
     }
 
     /// Whether a send of this priority goes as a paid broadcast: only

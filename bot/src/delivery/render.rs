@@ -2,13 +2,12 @@
 //! [`Push`] core writes becomes a Fluent message here, and only here;
 //! instants are shown in the recipient's zone, at delivery.
 
-use medcab_core::login_confirmations::{self, Response};
-use medcab_core::outbox::{InspectionFacts, InspectionScope, Kind, Payload, Push};
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-
+use crate::chat::{Button, Keyboard};
 use crate::config::Brand;
 use crate::handlers::{Action, RefAction};
 use crate::i18n::{Arg, Texts};
+use medcab_core::login_confirmations::{self, Response};
+use medcab_core::outbox::{InspectionFacts, InspectionScope, Kind, Payload, Push};
 
 /// The text of a row for its recipient (`t` carries their language and
 /// zone); string arguments are escaped by `msg_with`. `brand` names the
@@ -234,12 +233,12 @@ pub fn keyboard(
     kind: Kind,
     payload: &Payload,
     match_number: Option<u8>,
-) -> Option<InlineKeyboardMarkup> {
+) -> Option<Keyboard> {
     match kind {
         Kind::LoginConfirmation => {
             let challenge = payload.login_challenge?;
             let button = |label: String, response: Response| {
-                InlineKeyboardButton::callback(
+                Button::press(
                     label,
                     Action::Login {
                         challenge,
@@ -250,7 +249,7 @@ pub fn keyboard(
             };
             let numbers = login_confirmations::choices(match_number?)
                 .map(|number| button(number.to_string(), Response::Number(number)));
-            Some(InlineKeyboardMarkup::new([
+            Some(Keyboard::new([
                 numbers.to_vec(),
                 vec![button(t.msg("login-deny"), Response::NotMe)],
             ]))
@@ -259,12 +258,10 @@ pub fn keyboard(
         // the old factor.
         Kind::FactorReset => {
             let request = payload.factor_reset?;
-            Some(InlineKeyboardMarkup::new([[
-                InlineKeyboardButton::callback(
-                    t.msg("factor-reset-cancel-button"),
-                    Action::CancelReset(request).encode(),
-                ),
-            ]]))
+            Some(Keyboard::new([[Button::press(
+                t.msg("factor-reset-cancel-button"),
+                Action::CancelReset(request).encode(),
+            )]]))
         }
         // Opens the card: behind the second factor (a practitioner's) or
         // the staff session (an operator's), and re-checked in core.
@@ -274,9 +271,10 @@ pub fn keyboard(
                 Kind::Referral => Action::Ref(RefAction::Open(id)),
                 _ => Action::OrgRef(RefAction::Open(id)),
             };
-            Some(InlineKeyboardMarkup::new([[
-                InlineKeyboardButton::callback(t.msg("referral-open-button"), action.encode()),
-            ]]))
+            Some(Keyboard::new([[Button::press(
+                t.msg("referral-open-button"),
+                action.encode(),
+            )]]))
         }
         // The others only inform; the details are behind the second
         // factor, not in the push.
@@ -695,14 +693,14 @@ mod tests {
             Some(42),
         )
         .expect("buttons");
-        let rows = &buttons.inline_keyboard;
+        let rows = &buttons.rows;
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].len(), 3);
         assert_eq!(rows[1].len(), 1);
         let mut numbers = Vec::new();
         for button in rows.iter().flatten() {
-            let teloxide::types::InlineKeyboardButtonKind::CallbackData(data) = &button.kind else {
-                panic!("a callback button");
+            let Some(data) = button.data() else {
+                panic!("a button to press");
             };
             assert!(data.len() <= 64, "{data}");
             let Some(Action::Login {
@@ -715,10 +713,10 @@ mod tests {
             assert_eq!(named, challenge);
             match response {
                 Response::Number(number) => {
-                    assert_eq!(button.text, number.to_string());
+                    assert_eq!(button.label, number.to_string());
                     numbers.push(number);
                 }
-                Response::NotMe => assert_eq!(button.text, "🚫 Это не я"),
+                Response::NotMe => assert_eq!(button.label, "🚫 Это не я"),
             }
         }
         assert!(numbers.contains(&42), "{numbers:?}");

@@ -22,6 +22,9 @@
 //! bot:  (toast) Вы уже ответили на этот запрос / Время на подтверждение истекло
 //! ```
 //!
+//! The push goes to every messenger of the account; the answer on one
+//! closes the others (their pushes show the same outcome, without buttons).
+//!
 //! The rules (the number, once, only the practitioner's own chat, not
 //! after expiry) are in `medcab_core::login_confirmations`; the buttons'
 //! removal at expiry is the delivery worker's (`delivery::expiry`).
@@ -31,7 +34,7 @@ use uuid::Uuid;
 
 use super::screen::Screen;
 use super::{HandlerResult, Turn};
-use crate::chat::{Keyboard, Press};
+use crate::chat::{Keyboard, Press, StoredMessage};
 use crate::i18n::{Arg, Texts};
 
 /// One of the numbers, or [🚫 Это не я].
@@ -61,18 +64,22 @@ pub async fn answer(
             return Err(error.into());
         }
     };
-    let (toast, settled, mismatch) = match outcome {
-        Answer::Approved(challenge) => (t.msg("login-toast-approved"), challenge, false),
+    // `answered_now`: this press settled it, so the push on the person's
+    // other messengers is closed too.
+    let (toast, settled, mismatch, answered_now) = match outcome {
+        Answer::Approved(challenge) => (t.msg("login-toast-approved"), challenge, false, true),
         Answer::Denied(challenge) => {
             tracing::warn!(%presser, challenge = %challenge.id, "a login was denied");
-            (t.msg("login-toast-denied"), challenge, false)
+            (t.msg("login-toast-denied"), challenge, false, true)
         }
         Answer::Mismatch(challenge) => {
             tracing::warn!(%presser, challenge = %challenge.id, "a login was denied: a wrong number");
-            (t.msg("login-toast-mismatch"), challenge, true)
+            (t.msg("login-toast-mismatch"), challenge, true, true)
         }
-        Answer::AlreadyAnswered(challenge) => (t.msg("login-toast-already"), challenge, false),
-        Answer::Expired(challenge) => (t.msg("login-toast-expired"), challenge, false),
+        Answer::AlreadyAnswered(challenge) => {
+            (t.msg("login-toast-already"), challenge, false, false)
+        }
+        Answer::Expired(challenge) => (t.msg("login-toast-expired"), challenge, false, false),
         // Someone else's challenge, or none: the same answer as any
         // outdated button, so a forger learns nothing.
         Answer::NotYours => {
@@ -84,7 +91,11 @@ pub async fn answer(
         }
     };
     ui.answer_with(&press, toast).await?;
-    show_final(&turn, &press, &settled, mismatch).await
+    show_final(&turn, &press, &settled, mismatch).await?;
+    if answered_now {
+        close_other_pushes(&turn, &press, &settled, mismatch).await;
+    }
+    Ok(())
 }
 
 /// Puts the challenge's final state in place of the question, without the
@@ -95,7 +106,56 @@ async fn show_final(
     challenge: &Challenge,
     mismatch: bool,
 ) -> HandlerResult {
-    let t: Texts = turn.t;
+    // Without buttons the message already shows a final state (a second
+    // press on an old client): editing it again would change nothing.
+    if press
+        .message
+        .as_ref()
+        .is_some_and(|shown| !shown.has_buttons)
+    {
+        return Ok(());
+    }
+    match final_screen(turn.t, challenge, mismatch) {
+        Some(screen) => turn.ui.replace(press, screen).await,
+        None => Ok(()),
+    }
+}
+
+/// The same final state on the pushes of this challenge in the person's
+/// other chats (the push goes to every messenger of the account), so no
+/// question is left open on another phone. Best effort: a push that
+/// cannot be edited keeps its buttons, and a press on them is told the
+/// login was already answered.
+async fn close_other_pushes(turn: &Turn, press: &Press, challenge: &Challenge, mismatch: bool) {
+    let pushes = match login_confirmations::pushes(&turn.db, challenge.id).await {
+        Ok(pushes) => pushes,
+        Err(error) => {
+            tracing::warn!(%error, challenge = %challenge.id, "cannot read a login's other pushes");
+            return;
+        }
+    };
+    let Some(screen) = final_screen(turn.t, challenge, mismatch) else {
+        return;
+    };
+    let pressed = press.message.as_ref().map(|shown| &shown.id);
+    for push in pushes
+        .iter()
+        .filter_map(|stored| StoredMessage::decode(stored))
+    {
+        if push.chat == turn.ui.chat() && Some(&push.message) == pressed {
+            continue;
+        }
+        let Some(ui) = turn.services.ui_of(push.chat) else {
+            continue;
+        };
+        if let Err(error) = ui.edit_in_place(&push.message, screen.clone()).await {
+            tracing::info!(%error, challenge = %challenge.id, "another push of a login could not be closed");
+        }
+    }
+}
+
+/// What a settled challenge's push shows in the end; `None` while pending.
+fn final_screen(t: Texts, challenge: &Challenge, mismatch: bool) -> Option<Screen> {
     let time = t.time(challenge.created_at);
     let args = [
         ("time", Arg::Text(&time)),
@@ -108,21 +168,11 @@ async fn show_final(
         Status::Denied => t.msg_with("login-denied", args),
         Status::Expired => t.msg_with("login-expired", args),
         // Not reachable: a settled challenge is never pending.
-        Status::Pending => return Ok(()),
+        Status::Pending => return None,
     };
-    // Without buttons the message already shows a final state (a second
-    // press on an old client): editing it again would change nothing.
-    if press
-        .message
-        .as_ref()
-        .is_some_and(|shown| !shown.has_buttons)
-    {
-        return Ok(());
-    }
     // No buttons: the question is settled.
-    let screen = Screen {
+    Some(Screen {
         text,
         keyboard: Keyboard::default(),
-    };
-    turn.ui.replace(press, screen).await
+    })
 }

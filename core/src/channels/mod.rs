@@ -55,7 +55,7 @@ impl Messenger {
         }
     }
 
-    fn parse(text: &str) -> Option<Messenger> {
+    pub fn parse(text: &str) -> Option<Messenger> {
         Messenger::ALL.into_iter().find(|m| m.as_str() == text)
     }
 }
@@ -137,7 +137,7 @@ pub async fn of_account(pool: &PgPool, user_id: UserId) -> Result<Vec<Channel>, 
 /// The messenger says the person blocked the bot: nothing is sent there
 /// until they write again.
 pub async fn mark_unreachable(
-    pool: &PgPool,
+    tx: &mut sqlx::PgConnection,
     messenger: Messenger,
     chat_id: i64,
     now: DateTime<Utc>,
@@ -151,7 +151,7 @@ pub async fn mark_unreachable(
         chat_id,
         now,
     )
-    .execute(pool)
+    .execute(tx)
     .await?;
     Ok(())
 }

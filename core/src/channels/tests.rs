@@ -141,7 +141,7 @@ async fn a_blocked_chat_is_unreachable_until_the_person_writes(db: PgPool) {
         .await
         .unwrap()
         .unwrap();
-    mark_unreachable(&db, Messenger::Max, 90, now())
+    mark_unreachable(&mut db.acquire().await.unwrap(), Messenger::Max, 90, now())
         .await
         .unwrap();
     assert!(!of_account(&db, boris).await.unwrap()[0].reachable);
