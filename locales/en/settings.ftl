@@ -90,6 +90,13 @@ messengers-title =
         [yes] {""}
        *[no] {" "}The service is not connected to other messengers yet.
     }
+messengers-deliver = 🔔 Notifications come { $to ->
+        [one] to { $messenger } only
+       *[all] to every linked messenger
+    }. Login requests and everything about the second factor come to every one.
+messengers-deliver-all = To all
+messengers-deliver-one = { $messenger } only
+messengers-deliver-saved = ✅ Saved.
 messengers-link-button = 🔗 Link { $other }
 messengers-link =
     🔗 <b>Linking { $other }</b>
@@ -105,6 +112,8 @@ messengers-linked =
     ✅ <b>{ $messenger } is linked to your account.</b>
 
     The same sections and data are here; the code comes from the same authenticator app.
+
+    Notifications now come here too; to get them in one messenger only, see /settings → "📱 Messengers".
 messengers-link-invalid = This link is not valid: it works once and for 10 minutes. Get a new one in your other messenger: /settings → "📱 Messengers".
 messengers-link-own-cabinet =
     This { $messenger } account has an account of its own, and two accounts are not merged. { $has_support ->

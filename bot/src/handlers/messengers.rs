@@ -18,16 +18,24 @@
 //! (in Max) user: <opens the link: «Начать»>
 //! bot:  ✅ Max подключён к вашему кабинету. … Главное меню …
 //! (in Telegram) bot: 🔗 К вашему кабинету подключён Max. …
+//! user: /settings → <presses 📱 Мессенджеры>
+//! bot:  (the same message) … 🔔 Уведомления приходят: во все подключённые
+//!       мессенджеры. …  [✅ Во все] [Только Telegram] [Только Max]
+//! user: <presses Только Max>
+//! bot:  (the same message) ✅ Сохранено. … только в Max. …
 //! ```
+//!
+//! The choice is read when a notification is written (`core::outbox`):
+//! what concerns the account's security goes to every messenger anyway.
 
 use medcab_core::accounts::{self, Step};
 use medcab_core::channels::{self, LinkRefusal, Messenger};
-use medcab_core::telegram_users;
+use medcab_core::{notification_settings, telegram_users};
 
 use super::commands::Command;
 use super::screen::{Screen, button};
 use super::settings::SetAction;
-use super::{Action, HandlerResult, Turn, main_menu};
+use super::{Action, HandlerError, HandlerResult, Turn, main_menu};
 use crate::chat::{Button, Incoming, Keyboard, Press};
 use crate::i18n::{Arg, Texts};
 
@@ -38,6 +46,8 @@ pub enum LinkAction {
     Show,
     /// A one-time link to open in this messenger.
     Link(Messenger),
+    /// Where notifications go: to every messenger (`None`) or this one.
+    Deliver(Option<Messenger>),
 }
 
 impl LinkAction {
@@ -46,25 +56,28 @@ impl LinkAction {
         match self {
             LinkAction::Show => "main".to_owned(),
             LinkAction::Link(messenger) => format!("to:{}", messenger.as_str()),
+            LinkAction::Deliver(None) => "dl:all".to_owned(),
+            LinkAction::Deliver(Some(messenger)) => format!("dl:{}", messenger.as_str()),
         }
     }
 
     pub fn parse(data: &str) -> Option<LinkAction> {
         match data {
             "main" => Some(LinkAction::Show),
+            "dl:all" => Some(LinkAction::Deliver(None)),
             _ => {
-                let name = data.strip_prefix("to:")?;
-                Messenger::ALL
-                    .into_iter()
-                    .find(|m| m.as_str() == name)
-                    .map(LinkAction::Link)
+                if let Some(name) = data.strip_prefix("dl:") {
+                    return Messenger::parse(name).map(|m| LinkAction::Deliver(Some(m)));
+                }
+                Messenger::parse(data.strip_prefix("to:")?).map(LinkAction::Link)
             }
         }
     }
 
     pub fn examples() -> Vec<LinkAction> {
-        let mut all = vec![LinkAction::Show];
+        let mut all = vec![LinkAction::Show, LinkAction::Deliver(None)];
         all.extend(Messenger::ALL.map(LinkAction::Link));
+        all.extend(Messenger::ALL.map(|m| LinkAction::Deliver(Some(m))));
         all
     }
 }
@@ -97,35 +110,23 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
     ui.answer(&press).await?;
     let here = ui.chat().messenger;
     let screen = match action {
-        LinkAction::Show => {
+        LinkAction::Show => overview(&turn, None).await?,
+        LinkAction::Deliver(choice) => {
             let linked = channels::of_account(db, *user).await?;
-            let names: Vec<&str> = linked.iter().map(|c| c.messenger.name()).collect();
-            let mut rows = Vec::new();
-            for other in Messenger::ALL {
-                let is_linked = linked.iter().any(|c| c.messenger == other);
-                if !is_linked && services.links.bot(other).is_some() {
-                    let label = t.msg_with(
-                        "messengers-link-button",
-                        [("other", Arg::Text(other.name()))],
-                    );
-                    rows.push(vec![button(label, Action::Link(LinkAction::Link(other)))]);
-                }
+            // Only a linked messenger can be chosen, and only with two.
+            let valid =
+                linked.len() > 1 && choice.is_none_or(|m| linked.iter().any(|c| c.messenger == m));
+            if !valid {
+                return ui.say(t.msg("button-outdated")).await;
             }
-            let none_to_link = rows.is_empty();
-            rows.push(vec![button(
-                t.msg("settings-back"),
-                Action::Set(SetAction::Show),
-            )]);
-            Screen {
-                text: t.msg_with(
-                    "messengers-title",
-                    [
-                        ("linked", Arg::Text(&names.join(", "))),
-                        ("more", Arg::Text(if none_to_link { "no" } else { "yes" })),
-                    ],
-                ),
-                keyboard: Keyboard::new(rows),
+            let mut settings = notification_settings::get(db, *user).await?;
+            if settings.deliver_to == choice {
+                // A double tap: the screen already says so.
+                return Ok(());
             }
+            settings.deliver_to = choice;
+            notification_settings::save(db, *user, &settings, services.clock.now()).await?;
+            overview(&turn, Some(t.msg("messengers-deliver-saved"))).await?
         }
         LinkAction::Link(other) => {
             // Not offered here, no longer configured, or linked already (a
@@ -170,6 +171,84 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
         }
     };
     ui.replace(&press, screen).await
+}
+
+/// The screen: where the cabinet is open, what may be linked, and, with
+/// two messengers, where notifications go; under an optional heading.
+async fn overview(turn: &Turn, heading: Option<String>) -> Result<Screen, HandlerError> {
+    let Turn {
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    let linked = channels::of_account(db, *user).await?;
+    let names: Vec<&str> = linked.iter().map(|c| c.messenger.name()).collect();
+    let mut rows = Vec::new();
+    for other in Messenger::ALL {
+        let is_linked = linked.iter().any(|c| c.messenger == other);
+        if !is_linked && services.links.bot(other).is_some() {
+            let label = t.msg_with(
+                "messengers-link-button",
+                [("other", Arg::Text(other.name()))],
+            );
+            rows.push(vec![button(label, Action::Link(LinkAction::Link(other)))]);
+        }
+    }
+    let none_to_link = rows.is_empty();
+    let mut text = heading.map(|h| h + "\n\n").unwrap_or_default();
+    text.push_str(&t.msg_with(
+        "messengers-title",
+        [
+            ("linked", Arg::Text(&names.join(", "))),
+            ("more", Arg::Text(if none_to_link { "no" } else { "yes" })),
+        ],
+    ));
+    if linked.len() > 1 {
+        let chosen = notification_settings::get(db, *user).await?.deliver_to;
+        // A choice of a messenger since unlinked reads as every one, as
+        // delivery reads it.
+        let chosen = chosen.filter(|m| linked.iter().any(|c| c.messenger == *m));
+        text.push_str("\n\n");
+        text.push_str(&t.msg_with(
+            "messengers-deliver",
+            [
+                (
+                    "to",
+                    Arg::Text(if chosen.is_some() { "one" } else { "all" }),
+                ),
+                ("messenger", Arg::Text(chosen.map_or("", Messenger::name))),
+            ],
+        ));
+        let choices = std::iter::once(None).chain(linked.iter().map(|c| Some(c.messenger)));
+        let row = choices
+            .map(|choice| {
+                let label = match choice {
+                    None => t.msg("messengers-deliver-all"),
+                    Some(m) => t.msg_with(
+                        "messengers-deliver-one",
+                        [("messenger", Arg::Text(m.name()))],
+                    ),
+                };
+                let label = if choice == chosen {
+                    t.msg_with("settings-current", [("label", Arg::Text(&label))])
+                } else {
+                    label
+                };
+                button(label, Action::Link(LinkAction::Deliver(choice)))
+            })
+            .collect();
+        rows.insert(0, row);
+    }
+    rows.push(vec![button(
+        t.msg("settings-back"),
+        Action::Set(SetAction::Show),
+    )]);
+    Ok(Screen {
+        text,
+        keyboard: Keyboard::new(rows),
+    })
 }
 
 /// `/start link-…` in the messenger being linked: this messenger account
