@@ -6,6 +6,10 @@
 //! across batches too. A redelivered update (Max resends a batch whose
 //! marker was not acknowledged by the next poll) is claimed once by the
 //! route table (`core::updates`), as Telegram's are.
+//!
+//! `bot_stopped` (the person stopped the bot) is not for the route table:
+//! it marks the chat unreachable at once, so that delivery sends nothing
+//! there until they write again (as a refused send would have).
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -17,12 +21,23 @@ use teloxide::dptree::di::DependencyMap;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use medcab_core::channels::{self, Messenger};
+use sqlx::PgPool;
+
 use crate::chat::{self, Incoming, Ui};
 use crate::handlers::HandlerError;
+use crate::max::types::Update;
 use crate::max::{MaxClient, MaxErrorKind};
+use crate::startup::Services;
 
-/// The kinds of update asked for: what the route table serves.
-const KINDS: &[&str] = &["message_created", "message_callback", "bot_started"];
+/// The kinds of update asked for: what the route table serves, and
+/// `bot_stopped`.
+const KINDS: &[&str] = &[
+    "message_created",
+    "message_callback",
+    "bot_started",
+    "bot_stopped",
+];
 
 /// Updates asked for at most per poll.
 const BATCH: u16 = 100;
@@ -95,6 +110,9 @@ async fn poll(
         };
         let mut chats: BTreeMap<i64, Vec<Incoming>> = BTreeMap::new();
         for update in &list.updates {
+            if let Update::BotStopped { chat_id, .. } = update {
+                stopped(&dependencies, *chat_id).await;
+            }
             if let Some(incoming) = chat::max::incoming(update) {
                 chats.entry(incoming.chat.id).or_default().push(incoming);
             }
@@ -113,6 +131,20 @@ async fn poll(
         if list.marker.is_some() {
             marker = list.marker;
         }
+    }
+}
+
+/// The person stopped the bot in this chat: nothing is sent there until
+/// they write again (`channels::account_of` clears the mark).
+async fn stopped(dependencies: &DependencyMap, chat_id: i64) {
+    let db = dependencies.get::<PgPool>();
+    let now = dependencies.get::<Services>().clock.now();
+    let marked = async {
+        let mut conn = db.acquire().await?;
+        channels::mark_unreachable(&mut conn, Messenger::Max, chat_id, now).await
+    };
+    if let Err(error) = marked.await {
+        tracing::warn!(%error, "cannot mark a stopped Max chat unreachable");
     }
 }
 

@@ -876,9 +876,10 @@ pub async fn written_keys(
 
 /// Adds many notifications in one statement (a broadcast's recipients, a
 /// day's reminders), each as a row per messenger it goes through
-/// (see the module's docs); rows whose `dedup_key` exists are skipped. Returns how
-/// many rows were written. Callers with very many rows pass them in chunks of a
-/// few thousand, to keep each statement's parameters small.
+/// (see the module's docs); rows whose `dedup_key` exists are skipped.
+/// Returns how many notifications were written (recipients, not rows).
+/// Callers with very many rows pass them in chunks of a few thousand, to
+/// keep each statement's parameters small.
 pub async fn enqueue_many(
     tx: &mut PgConnection,
     notifications: &[Notification],
@@ -905,13 +906,17 @@ pub async fn enqueue_many(
         broadcast_ids.push(notification.broadcast_id);
         everywhere.push(notification.kind.everywhere());
     }
-    let written = sqlx::query!(
+    // One notification may be several rows (a messenger each): what is
+    // counted is notifications, the first row of each (by its dedup key,
+    // else its place in the batch).
+    let written = sqlx::query_scalar!(
         r#"
         WITH t AS (
             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::JSONB[], $4::SMALLINT[],
                                  $5::TIMESTAMPTZ[], $6::TEXT[], $7::BIGINT[], $9::BOOLEAN[])
+                 WITH ORDINALITY
                  AS t (chat_id, kind, payload, priority, available_at, dedup_key, broadcast_id,
-                       everywhere)
+                       everywhere, n)
         ),
         fresh AS (
             INSERT INTO outbox_dedup (key, chat_id, created_at)
@@ -919,14 +924,24 @@ pub async fn enqueue_many(
             WHERE dedup_key IS NOT NULL
             ON CONFLICT (key) DO NOTHING
             RETURNING key
+        ),
+        targets AS (
+            SELECT t.*, m AS messenger,
+                   row_number() OVER (PARTITION BY COALESCE(t.dedup_key, 'n' || t.n)
+                                      ORDER BY t.n, m) = 1 AS first
+            FROM t CROSS JOIN LATERAL outbox_messengers(t.chat_id, t.everywhere) AS m
+            WHERE t.dedup_key IS NULL OR t.dedup_key IN (SELECT key FROM fresh)
+        ),
+        written AS (
+            INSERT INTO outbox (chat_id, messenger, kind, payload, priority, created_at,
+                                available_at, dedup_key, broadcast_id, quiet_held)
+            SELECT chat_id, messenger, kind, payload, priority, $8, available_at, dedup_key,
+                   broadcast_id, available_at > $8
+            FROM targets
+            ON CONFLICT (dedup_key, messenger) WHERE dedup_key IS NOT NULL DO NOTHING
+            RETURNING 1
         )
-        INSERT INTO outbox (chat_id, messenger, kind, payload, priority, created_at,
-                            available_at, dedup_key, broadcast_id, quiet_held)
-        SELECT t.chat_id, m, t.kind, t.payload, t.priority, $8, t.available_at, t.dedup_key,
-               t.broadcast_id, t.available_at > $8
-        FROM t CROSS JOIN LATERAL outbox_messengers(t.chat_id, t.everywhere) AS m
-        WHERE t.dedup_key IS NULL OR t.dedup_key IN (SELECT key FROM fresh)
-        ON CONFLICT (dedup_key, messenger) WHERE dedup_key IS NOT NULL DO NOTHING
+        SELECT count(*) AS "notifications!" FROM targets WHERE first
         "#,
         &chat_ids,
         &kinds,
@@ -938,10 +953,9 @@ pub async fn enqueue_many(
         now,
         &everywhere,
     )
-    .execute(tx)
-    .await?
-    .rows_affected();
-    Ok(written)
+    .fetch_one(tx)
+    .await?;
+    Ok(u64::try_from(written).unwrap_or(0))
 }
 
 /// Claims the next due row (urgent first, then the one due longest) for the caller's

@@ -12,8 +12,14 @@ review-card =
     Submitted: { $submitted } ({ $tz })
     Status: { $status }
     Applicant: { $has_name ->
-        [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
-       *[no] Telegram ID <code>{ $owner }</code>
+        [yes] <b>{ $name }</b>, { $born ->
+            [max] Account ID
+           *[telegram] Telegram ID
+        } <code>{ $owner }</code>
+       *[no] { $born ->
+            [max] Account ID
+           *[telegram] Telegram ID
+        } <code>{ $owner }</code>
     }
     Assigned to you until { $until } ({ $tz })
 review-card-documents = <b>Documents:</b>
@@ -63,7 +69,10 @@ review-document-not-cited = This document is not part of the application.
 
 review-resets-none = No second-factor reset requests.
 review-resets-title = Second-factor reset requests ({ $count }). Before approving, make sure the account's owner made the request.
-review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, requested { $since } ({ $tz })
+review-reset-line = { $n }. { $born ->
+        [max] Account ID
+       *[telegram] Telegram ID
+    } <code>{ $user }</code>, requested { $since } ({ $tz })
 review-reset-open-button = Request #{ $n }
 review-reset-approved = ✅ The reset is approved by a second staff member and takes effect on { $at } ({ $tz }). The user was told and can cancel it until then.
 review-reset-not-found = There is no such reset request.
@@ -82,7 +91,10 @@ review-activation-confirmed-elsewhere = Another account is already confirmed wit
 
 review-reset-card =
     🔑 <b>Second-factor reset</b>
-    Telegram ID <code>{ $user }</code>, requested on { $since } ({ $tz })
+    { $born ->
+        [max] Account ID
+       *[telegram] Telegram ID
+    } <code>{ $user }</code>, requested on { $since } ({ $tz })
     Takes effect no earlier than { $earliest } ({ $tz })
     Account created: { $created } ({ $tz }) · { $confirmed ->
         [yes] confirmed

@@ -12,8 +12,14 @@ review-card =
     Подана: { $submitted } ({ $tz })
     Статус: { $status }
     Заявитель: { $has_name ->
-        [yes] <b>{ $name }</b>, Telegram ID <code>{ $owner }</code>
-       *[no] Telegram ID <code>{ $owner }</code>
+        [yes] <b>{ $name }</b>, { $born ->
+            [max] ID кабинета
+           *[telegram] Telegram ID
+        } <code>{ $owner }</code>
+       *[no] { $born ->
+            [max] ID кабинета
+           *[telegram] Telegram ID
+        } <code>{ $owner }</code>
     }
     Закреплена за вами до { $until } ({ $tz })
 review-card-documents = <b>Документы:</b>
@@ -63,7 +69,10 @@ review-document-not-cited = Этого документа нет в заявке
 
 review-resets-none = Запросов на сброс второго фактора нет.
 review-resets-title = Запросы на сброс второго фактора ({ $count }). Перед одобрением убедитесь, что обратился сам владелец учётной записи.
-review-reset-line = { $n }. Telegram ID <code>{ $user }</code>, запрос от { $since } ({ $tz })
+review-reset-line = { $n }. { $born ->
+        [max] ID кабинета
+       *[telegram] Telegram ID
+    } <code>{ $user }</code>, запрос от { $since } ({ $tz })
 review-reset-open-button = Запрос №{ $n }
 review-reset-approved = ✅ Сброс одобрен вторым сотрудником и вступит в силу { $at } ({ $tz }). Пользователь получил уведомление и может отменить сброс до этого времени.
 review-reset-not-found = Такого запроса на сброс нет.
@@ -83,7 +92,10 @@ review-activation-confirmed-elsewhere = С этим СНИЛС уже подтв
 
 review-reset-card =
     🔑 <b>Сброс второго фактора</b>
-    Telegram ID <code>{ $user }</code>, запрос от { $since } ({ $tz })
+    { $born ->
+        [max] ID кабинета
+       *[telegram] Telegram ID
+    } <code>{ $user }</code>, запрос от { $since } ({ $tz })
     Вступит в силу не раньше { $earliest } ({ $tz })
     Учётная запись создана: { $created } ({ $tz }) · { $confirmed ->
         [yes] подтверждена

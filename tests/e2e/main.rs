@@ -19,6 +19,7 @@ mod language;
 mod login_confirmation;
 mod main_menu;
 mod max;
+mod max_pushes;
 mod onboarding;
 mod organisation;
 mod portfolio;

@@ -35,7 +35,7 @@ const NAME: &str = "Иванова Анна Сергеевна";
 
 /// A Max user connected as a Telegram user is: consent, the contact card,
 /// the СНИЛС matched in the register, the QR code, its code.
-async fn connect_on_max<'a>(app: &'a TestApp, first_name: &str) -> Phone<'a> {
+pub(crate) async fn connect_on_max<'a>(app: &'a TestApp, first_name: &str) -> Phone<'a> {
     app.register(SNILS, NAME, PHONE).await;
     let anna = app.max_user_with_phone(first_name, "ru", PHONE).await;
     let hello = anna.start_max(None).await;
@@ -95,7 +95,7 @@ async fn a_practitioner_connects_on_max_with_the_second_factor(app: TestApp) {
 
 /// Asks for a one-time link to Max in `phone`'s chat (Telegram) and
 /// returns its `start` code, from the address the bot showed.
-async fn link_to_max(phone: &Phone<'_>) -> String {
+pub(crate) async fn link_to_max(phone: &Phone<'_>) -> String {
     phone.send("/settings").await;
     let screen = phone.press("📱 Мессенджеры").await;
     screen.assert_contains("Кабинет открыт в: Telegram.");

@@ -1115,6 +1115,31 @@ impl Phone<'_> {
         .await
     }
 
+    /// Sends a file (a document or a photo) from this phone's messenger
+    /// and returns the bot's reply.
+    pub async fn upload(&self, file: medcab_sandbox::UploadFile) -> ChatMessage {
+        self.reply_to(async {
+            match self.messenger {
+                Messenger::Telegram => {
+                    self.app
+                        .client
+                        .upload_file(self.user.id, file)
+                        .await
+                        .expect("the sandbox takes the file");
+                }
+                Messenger::Max => {
+                    self.app
+                        .client
+                        .max()
+                        .upload_file(self.user.id, file)
+                        .await
+                        .expect("the sandbox takes the file");
+                }
+            }
+        })
+        .await
+    }
+
     /// Sends something and returns the bot's reply.
     pub async fn reply_to(&self, send: impl std::future::Future<Output = ()>) -> ChatMessage {
         let before = self.chat().await.bot_messages().count();
@@ -1183,22 +1208,37 @@ impl Phone<'_> {
     /// row of it is on its way: due by the bot's clock and not settled (a
     /// row held for quiet hours or backing off is not).
     async fn outbox_of_chat(&self) -> (std::collections::HashSet<i64>, bool) {
-        // Pushes go out through Telegram only for now.
-        if self.messenger == Messenger::Max {
-            return Default::default();
-        }
-        let rows: Vec<(Option<i64>, bool)> = sqlx::query_as(
-            "SELECT telegram_message_id, \
+        let account = self.account().await;
+        let rows: Vec<(Option<i64>, Option<String>, bool)> = sqlx::query_as(
+            "SELECT telegram_message_id, max_message_id, \
                     sent_at IS NULL AND failed_at IS NULL AND available_at <= $2 \
-             FROM outbox WHERE chat_id = $1",
+             FROM outbox WHERE chat_id = $1 AND messenger = $3",
         )
-        .bind(self.user.id)
+        .bind(account.get())
         .bind(self.app.clock.now())
+        .bind(self.messenger.as_str())
         .fetch_all(&self.app.db)
         .await
         .expect("the outbox reads");
-        let pending = rows.iter().any(|(_, pending)| *pending);
-        (rows.into_iter().filter_map(|(id, _)| id).collect(), pending)
+        let pending = rows.iter().any(|(_, _, pending)| *pending);
+        let pushed = match self.messenger {
+            Messenger::Telegram => rows.into_iter().filter_map(|(id, _, _)| id).collect(),
+            // Max names messages by mid: the chat's numbers of those.
+            Messenger::Max => {
+                let mids: std::collections::HashSet<String> =
+                    rows.into_iter().filter_map(|(_, mid, _)| mid).collect();
+                if mids.is_empty() {
+                    return (Default::default(), pending);
+                }
+                self.chat()
+                    .await
+                    .bot_messages()
+                    .filter(|m| m.mid.as_ref().is_some_and(|mid| mids.contains(mid)))
+                    .map(|m| m.message_id)
+                    .collect()
+            }
+        };
+        (pushed, pending)
     }
 
     /// Presses the inline button with this label on the newest message that

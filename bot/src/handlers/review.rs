@@ -30,6 +30,7 @@ use medcab_core::accounts::ConfirmError;
 use medcab_core::activity_report;
 use medcab_core::applications::certificates::{self, Certificate};
 use medcab_core::applications::{ApplicationError, Kind, Note, NoteError, Status};
+use medcab_core::channels;
 use medcab_core::documents::{self, Document};
 use medcab_core::operators::{self, View};
 use medcab_core::qualification::ReportAgreement;
@@ -911,6 +912,7 @@ fn card_screen(t: Texts, card: &ReviewCard, specifics: Specifics) -> Screen {
             ("has_name", Arg::Text(has_name)),
             ("name", Arg::Text(name)),
             ("owner", Arg::Text(&owner)),
+            ("born", Arg::Text(channels::born_on(app.owner_id).as_str())),
             ("until", Arg::Text(&until)),
         ],
     );
@@ -1326,6 +1328,10 @@ async fn resets_screen(
                 ("n", Arg::Number(n)),
                 ("since", Arg::Text(&since)),
                 ("user", Arg::Text(&user)),
+                (
+                    "born",
+                    Arg::Text(channels::born_on(request.telegram_user_id).as_str()),
+                ),
             ],
         ));
         rows.push(vec![button(
@@ -1361,6 +1367,10 @@ fn reset_card_screen(t: Texts, card: &review::ResetCard) -> Screen {
         "review-reset-card",
         [
             ("user", Arg::Text(&user)),
+            (
+                "born",
+                Arg::Text(channels::born_on(request.telegram_user_id).as_str()),
+            ),
             ("since", Arg::Text(&since)),
             ("earliest", Arg::Text(&earliest)),
             ("created", Arg::Text(&created)),

@@ -60,6 +60,17 @@ impl Messenger {
     }
 }
 
+/// The messenger an account was born on: its id says (see [`MAX_BORN_FROM`]).
+/// An account born on Telegram is known to staff by its Telegram id; one
+/// born on Max has no such id to show.
+pub fn born_on(user_id: UserId) -> Messenger {
+    if user_id.get() >= MAX_BORN_FROM {
+        Messenger::Max
+    } else {
+        Messenger::Telegram
+    }
+}
+
 /// One messenger of an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Channel {
