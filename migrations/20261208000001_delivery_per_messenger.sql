@@ -46,3 +46,15 @@ RETURNS SETOF TEXT LANGUAGE sql STABLE AS $$
     UNION ALL
     SELECT 'telegram' WHERE NOT EXISTS (SELECT 1 FROM linked) AND account < (1::BIGINT << 60)
 $$;
+
+-- Delivery marked a Telegram chat that blocked the bot in `chats` only
+-- until now; the mark is read from `channels` from here on.
+UPDATE channels ch SET unreachable_since = c.unreachable_since
+FROM chats c
+WHERE ch.messenger = 'telegram' AND c.id = ch.chat_id
+  AND c.unreachable_since IS NOT NULL AND ch.unreachable_since IS NULL;
+
+-- A worker claims only the rows of the messengers it is connected to:
+-- one without Max does not walk past Max's rows to find its own.
+CREATE INDEX outbox_due_by_messenger ON outbox (messenger, priority, available_at, id)
+    WHERE sent_at IS NULL AND failed_at IS NULL;

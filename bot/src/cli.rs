@@ -120,7 +120,10 @@ async fn run_bot() -> anyhow::Result<()> {
     .await?;
     let bot = startup::application(
         &settings,
-        startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
+        settings
+            .telegram_token
+            .as_deref()
+            .map(|token| startup::telegram(token, settings.telegram_api_url.clone())),
         db,
         Some(redis),
         services,
@@ -155,11 +158,13 @@ async fn deliver() -> anyhow::Result<()> {
         .transpose()
         .context("cannot build the Max client (MEDCAB_MAX_CA_FILE)")?;
     let delivery = Delivery::start(
-        Outlets::telegram(startup::telegram(
-            &settings.telegram_token,
-            settings.telegram_api_url.clone(),
-        ))
-        .with_max(max),
+        Outlets {
+            telegram: settings
+                .telegram_token
+                .as_deref()
+                .map(|token| startup::telegram(token, settings.telegram_api_url.clone())),
+            max,
+        },
         db,
         Clock::system(),
         DeliveryOptions {

@@ -99,7 +99,8 @@ pub struct DeliverySettings {
 /// Everything `medcab deliver` needs: Telegram, the database, Redis.
 #[derive(Debug, Clone)]
 pub struct DeliverSettings {
-    pub telegram_token: String,
+    /// `None`: Max only.
+    pub telegram_token: Option<String>,
     pub telegram_api_url: Option<Url>,
     /// Max, when `MEDCAB_MAX_TOKEN` is set: without it this worker leaves
     /// Max's rows to one that has it.
@@ -116,7 +117,9 @@ pub struct DeliverSettings {
 /// Everything `medcab run` needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub telegram_token: String,
+    /// Telegram, when `TELOXIDE_TOKEN` is set (`None`: Max only; one of
+    /// the two is required).
+    pub telegram_token: Option<String>,
     /// Max, when `MEDCAB_MAX_TOKEN` is set ([`max_from_env`]).
     pub max: Option<crate::max::MaxConfig>,
     /// `None` means Telegram's own `https://api.telegram.org`.
@@ -216,9 +219,8 @@ impl Settings {
     /// any is refused, so one start names every missing or malformed one.
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut problems = Problems::default();
-        let telegram_token = problems.check(telegram_token_from_env());
+        let (telegram_token, max) = problems.check(messengers_from_env()).unzip();
         let telegram_api_url = problems.check(optional_url("TELOXIDE_API_URL"));
-        let max = problems.check(max_from_env());
         let database = problems.check(DatabaseSettings::from_env());
         let redis_url = problems.check(redis_url_from_env());
         let redis_prefix = problems.check(redis_prefix_from_env());
@@ -321,7 +323,7 @@ impl Settings {
         data_keys: DataKeys,
     ) -> Settings {
         Settings {
-            telegram_token,
+            telegram_token: Some(telegram_token),
             telegram_api_url: None,
             max: None,
             database: DatabaseSettings { url: database_url },
@@ -375,9 +377,8 @@ impl Settings {
 impl DeliverSettings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut problems = Problems::default();
-        let telegram_token = problems.check(telegram_token_from_env());
+        let (telegram_token, max) = problems.check(messengers_from_env()).unzip();
         let telegram_api_url = problems.check(optional_url("TELOXIDE_API_URL"));
-        let max = problems.check(max_from_env());
         let database = problems.check(DatabaseSettings::from_env());
         let redis_url = problems.check(redis_url_from_env());
         let redis_prefix = problems.check(redis_prefix_from_env());
@@ -657,8 +658,33 @@ fn optional_url(name: &'static str) -> Result<Option<Url>, ConfigError> {
         .transpose()
 }
 
-fn telegram_token_from_env() -> Result<String, ConfigError> {
-    telegram_token(required("TELOXIDE_TOKEN", " (the token @BotFather gave)")?)
+/// Telegram (`TELOXIDE_TOKEN`), Max (`MEDCAB_MAX_TOKEN` and its
+/// settings), or both; at least one.
+type Messengers = (Option<String>, Option<crate::max::MaxConfig>);
+
+fn messengers_from_env() -> Result<Messengers, ConfigError> {
+    let telegram = optional("TELOXIDE_TOKEN").map(telegram_token).transpose();
+    let max = max_from_env();
+    let mut problems = Problems::default();
+    let (telegram, max) = (problems.check(telegram), problems.check(max));
+    match (telegram, max) {
+        (Some(telegram), Some(max)) => messengers(telegram, max),
+        _ => Err(problems.into_error()),
+    }
+}
+
+/// Either messenger or both, never neither.
+fn messengers(
+    telegram: Option<String>,
+    max: Option<crate::max::MaxConfig>,
+) -> Result<Messengers, ConfigError> {
+    if telegram.is_none() && max.is_none() {
+        return Err(ConfigError::Missing {
+            name: "TELOXIDE_TOKEN",
+            hint: " (the token @BotFather gave; or MEDCAB_MAX_TOKEN for Max alone)",
+        });
+    }
+    Ok((telegram, max))
 }
 
 fn redis_url_from_env() -> Result<String, ConfigError> {
@@ -890,6 +916,26 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn either_messenger_or_both_but_not_neither() {
+        let max = crate::max::MaxConfig {
+            token: "max-token".into(),
+            api_url: Url::parse("http://127.0.0.1:1/max").unwrap(),
+            ca_file: None,
+        };
+        let token = "123456:ABC".to_owned();
+        assert!(messengers(Some(token.clone()), None).is_ok());
+        let (telegram, only_max) = messengers(None, Some(max.clone())).unwrap();
+        assert!(telegram.is_none() && only_max.is_some());
+        assert!(messengers(Some(token), Some(max)).is_ok());
+        let neither = messengers(None, None).unwrap_err().to_string();
+        assert!(
+            neither.starts_with("TELOXIDE_TOKEN is not set")
+                && neither.contains("MEDCAB_MAX_TOKEN"),
+            "{neither}"
+        );
     }
 
     #[test]

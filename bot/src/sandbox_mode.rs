@@ -148,7 +148,10 @@ async fn serve(
             .await?;
     let bot = startup::application(
         &settings,
-        startup::telegram(&settings.telegram_token, settings.telegram_api_url.clone()),
+        settings
+            .telegram_token
+            .as_deref()
+            .map(|token| startup::telegram(token, settings.telegram_api_url.clone())),
         db,
         redis,
         services,

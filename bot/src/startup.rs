@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use teloxide::dispatching::Dispatcher;
 use teloxide::dispatching::ShutdownToken;
+use teloxide::dptree::di::DependencyMap;
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
@@ -227,14 +228,15 @@ impl Services {
     }
 }
 
-/// The bot as `settings` describe it, talking to Telegram through `bot`:
+/// The bot as `settings` describe it, talking to Telegram through `bot`
+/// (none: Max only):
 /// with Redis, conversation positions, flood limits and send pacing are
 /// kept there under the settings' prefix (shared by every instance);
 /// without (`medcab sandbox` alone), in this process. `wakeup` lets the
 /// HTTP API wake delivery. The caller adds the scheduler if it wants one.
 pub fn application(
     settings: &Settings,
-    bot: Bot,
+    bot: Option<Bot>,
     db: PgPool,
     redis: Option<redis::aio::ConnectionManager>,
     services: Services,
@@ -364,7 +366,8 @@ const DISPATCHER_STOP: Duration = Duration::from_secs(15);
 
 /// The bot, ready to start.
 pub struct Application {
-    bot: Bot,
+    /// Telegram, when `TELOXIDE_TOKEN` is set; `None`: Max only.
+    bot: Option<Bot>,
     db: PgPool,
     dialogues: Arc<Positions>,
     services: Services,
@@ -377,7 +380,12 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn new(bot: Bot, db: PgPool, dialogues: Arc<Positions>, services: Services) -> Application {
+    pub fn new(
+        bot: Option<Bot>,
+        db: PgPool,
+        dialogues: Arc<Positions>,
+        services: Services,
+    ) -> Application {
         Application {
             bot,
             db,
@@ -439,13 +447,17 @@ impl Application {
     /// Publishes the command menu, starts handling updates and delivering
     /// the outbox.
     pub async fn start(mut self) -> anyhow::Result<RunningBot> {
-        let me = self
-            .bot
-            .get_me()
-            .await
-            .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
-        tracing::info!(username = ?me.username, "connected to the Bot API");
-        self.services.links.telegram = me.username.clone();
+        if self.bot.is_none() && self.max.is_none() {
+            anyhow::bail!("no messenger to talk through: set TELOXIDE_TOKEN or MEDCAB_MAX_TOKEN");
+        }
+        if let Some(bot) = &self.bot {
+            let me = bot
+                .get_me()
+                .await
+                .context("the Bot API does not answer getMe (TELOXIDE_TOKEN, TELOXIDE_API_URL)")?;
+            tracing::info!(username = ?me.username, "connected to the Bot API");
+            self.services.links.telegram = me.username.clone();
+        }
         let max_client = match &self.max {
             Some(config) => {
                 let client = crate::max::MaxClient::new(config)
@@ -459,35 +471,41 @@ impl Application {
             }
             None => None,
         };
-        self.services.messengers =
-            std::iter::once(crate::chat::Channel::Telegram(self.bot.clone()))
-                .chain(max_client.iter().cloned().map(crate::chat::Channel::Max))
-                .collect();
-        commands::publish(&crate::chat::Channel::Telegram(self.bot.clone()), &self.db)
-            .await
-            .map_err(|error| anyhow::anyhow!(error))
-            .context("cannot publish the command menu")?;
+        self.services.messengers = self
+            .bot
+            .iter()
+            .cloned()
+            .map(crate::chat::Channel::Telegram)
+            .chain(max_client.iter().cloned().map(crate::chat::Channel::Max))
+            .collect();
+        if let Some(bot) = &self.bot {
+            commands::publish(&crate::chat::Channel::Telegram(bot.clone()), &self.db)
+                .await
+                .map_err(|error| anyhow::anyhow!(error))
+                .context("cannot publish the command menu")?;
+        }
 
-        let listener = Polling::builder(self.bot.clone())
-            .timeout(self.polling_timeout)
-            .delete_webhook()
-            .await
-            .build();
         let delivery = Delivery::start(
-            Outlets::telegram(self.bot.clone()).with_max(max_client.clone()),
+            Outlets {
+                telegram: self.bot.clone(),
+                max: max_client.clone(),
+            },
             self.db.clone(),
             self.services.clock.clone(),
             self.delivery,
             self.wakeup,
         );
-        // Operators' progress messages of broadcasts still going.
+        // Operators' progress messages of broadcasts still going (kept as
+        // Telegram messages).
         let background = self.services.background.clone();
-        background.spawn(handlers::resume_broadcast_progress(
-            crate::chat::Channel::Telegram(self.bot.clone()),
-            self.db.clone(),
-            self.services.clock.clone(),
-            background.clone(),
-        ));
+        if let Some(bot) = &self.bot {
+            background.spawn(handlers::resume_broadcast_progress(
+                crate::chat::Channel::Telegram(bot.clone()),
+                self.db.clone(),
+                self.services.clock.clone(),
+                background.clone(),
+            ));
+        }
         let scheduler = self.schedule.map(|schedule| {
             let enrolments = crate::scheduler::Enrolments {
                 channels: self.services.messengers.clone(),
@@ -515,8 +533,35 @@ impl Application {
                 self.polling_timeout,
             )
         });
+        let telegram = match self.bot {
+            Some(bot) => Some(TelegramLoop::start(bot, dependencies, self.polling_timeout).await),
+            None => None,
+        };
+        Ok(RunningBot {
+            telegram,
+            max,
+            delivery,
+            scheduler,
+            background,
+        })
+    }
+}
+
+/// Telegram's dispatcher, long polling into the route table.
+struct TelegramLoop {
+    shutdown: ShutdownToken,
+    task: JoinHandle<()>,
+}
+
+impl TelegramLoop {
+    async fn start(bot: Bot, dependencies: DependencyMap, timeout: Duration) -> TelegramLoop {
+        let listener = Polling::builder(bot.clone())
+            .timeout(timeout)
+            .delete_webhook()
+            .await
+            .build();
         let mut dispatcher =
-            Dispatcher::builder(self.bot, crate::chat::telegram::routes(handlers::schema()))
+            Dispatcher::builder(bot, crate::chat::telegram::routes(handlers::schema()))
                 .dependencies(dependencies)
                 .default_handler(|update| async move {
                     tracing::debug!(update_id = update.id.0, "update not handled");
@@ -535,21 +580,13 @@ impl Application {
                 )
                 .await;
         });
-        Ok(RunningBot {
-            shutdown,
-            task,
-            max,
-            delivery,
-            scheduler,
-            background,
-        })
+        TelegramLoop { shutdown, task }
     }
 }
 
 /// A bot handling updates in the background.
 pub struct RunningBot {
-    shutdown: ShutdownToken,
-    task: JoinHandle<()>,
+    telegram: Option<TelegramLoop>,
     max: Option<MaxPolling>,
     delivery: Delivery,
     scheduler: Option<Scheduler>,
@@ -563,7 +600,9 @@ impl RunningBot {
         if let Some(max) = self.max {
             max.stop().await;
         }
-        Self::stop_dispatcher(self.shutdown, self.task).await;
+        if let Some(telegram) = self.telegram {
+            Self::stop_dispatcher(telegram.shutdown, telegram.task).await;
+        }
         self.background.stop();
         self.delivery.stop().await;
         if let Some(scheduler) = self.scheduler {
@@ -601,7 +640,9 @@ impl RunningBot {
         if let Some(max) = self.max {
             max.kill();
         }
-        self.task.abort();
+        if let Some(telegram) = self.telegram {
+            telegram.task.abort();
+        }
         self.background.stop();
         self.delivery.kill();
         if let Some(scheduler) = self.scheduler {
@@ -612,18 +653,5 @@ impl RunningBot {
     /// The delivery worker running beside the dispatcher.
     pub fn delivery(&self) -> &Delivery {
         &self.delivery
-    }
-
-    /// Runs until the dispatcher stops by itself, then stops delivery.
-    pub async fn wait(self) {
-        let _ = self.task.await;
-        if let Some(max) = self.max {
-            max.stop().await;
-        }
-        self.background.stop();
-        self.delivery.stop().await;
-        if let Some(scheduler) = self.scheduler {
-            scheduler.stop().await;
-        }
     }
 }

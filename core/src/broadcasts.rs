@@ -285,8 +285,8 @@ pub async fn of_inspection(
 
 /// Withdraws what these broadcasts have not sent yet
 /// ([`outbox::drop_pending_of_broadcasts`]) and takes it off their `total`,
-/// so their progress ends at what was sent. Returns how many rows were
-/// withdrawn in all.
+/// so their progress ends at what was sent. Returns how many recipients
+/// were withdrawn in all.
 pub async fn withdraw_pending(tx: &mut PgConnection, ids: &[i64]) -> Result<u64, sqlx::Error> {
     let dropped = outbox::drop_pending_of_broadcasts(tx, ids).await?;
     let (ids, counts): (Vec<i64>, Vec<i32>) = dropped

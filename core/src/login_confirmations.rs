@@ -270,7 +270,11 @@ fn number(stored: i16) -> u8 {
 }
 
 /// The number to offer, if the challenge's push should still go out: it is
-/// pending and not expired. For delivery, in its transaction.
+/// pending and not expired. For delivery, in its transaction: the row is
+/// locked until the push is sent and recorded ([`push_sent`]), so an
+/// answer on another messenger waits for it and then closes it too. (Not a
+/// share lock: the pushes to two messengers would each wait for the
+/// other's to record, a deadlock; they go one after the other instead.)
 pub async fn deliverable(
     tx: &mut PgConnection,
     id: Uuid,
@@ -280,6 +284,7 @@ pub async fn deliverable(
         r#"
         SELECT match_number FROM login_challenges
         WHERE id = $1 AND status = 'pending' AND expires_at > $2
+        FOR NO KEY UPDATE
         "#,
         id,
         now,
@@ -323,29 +328,34 @@ pub struct ToClose {
     pub device: String,
     pub place: String,
     pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
     /// Never answered: its push (if sent) still has its buttons.
     pub unanswered: bool,
     /// Every message made of its push ([`push_sent`]).
     pub push_messages: Vec<String>,
 }
 
-/// Locks the next challenge past its expiry that is not closed yet, for
-/// the expiry job: `FOR UPDATE SKIP LOCKED`, so instances share the work.
-/// Close it with [`close`] in the same transaction.
+/// Locks the next challenge past its expiry that is not closed yet, other
+/// than those in `skip` (left for a later round), for the expiry job:
+/// `FOR UPDATE SKIP LOCKED`, so instances share the work. Close it with
+/// [`close`] in the same transaction.
 pub async fn next_to_close(
     tx: &mut PgConnection,
     now: DateTime<Utc>,
+    skip: &[Uuid],
 ) -> Result<Option<ToClose>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, created_at, status, push_messages
+        SELECT id, telegram_user_id AS "telegram_user_id: UserId", device, place, created_at,
+               expires_at, status, push_messages
         FROM login_challenges
-        WHERE closed_at IS NULL AND expires_at <= $1
+        WHERE closed_at IS NULL AND expires_at <= $1 AND id <> ALL($2)
         ORDER BY expires_at
         LIMIT 1
         FOR UPDATE SKIP LOCKED
         "#,
         now,
+        skip,
     )
     .fetch_optional(tx)
     .await?;
@@ -355,6 +365,7 @@ pub async fn next_to_close(
         device: row.device,
         place: row.place,
         created_at: row.created_at,
+        expires_at: row.expires_at,
         unanswered: row.status == "pending",
         push_messages: row.push_messages,
     }))
@@ -608,17 +619,20 @@ mod tests {
 
         let mut tx = f.db.begin().await.unwrap();
         assert_eq!(
-            next_to_close(&mut tx, start()).await.unwrap(),
+            next_to_close(&mut tx, start(), &[]).await.unwrap(),
             None,
             "not yet"
         );
         let at_expiry = start() + Duration::seconds(DEFAULT_TTL_SECONDS);
-        let due = next_to_close(&mut tx, at_expiry).await.unwrap().unwrap();
+        let due = next_to_close(&mut tx, at_expiry, &[])
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(due.id, id);
         assert!(due.unanswered);
         close(&mut tx, id, at_expiry).await.unwrap();
         assert_eq!(
-            next_to_close(&mut tx, at_expiry).await.unwrap(),
+            next_to_close(&mut tx, at_expiry, &[]).await.unwrap(),
             None,
             "closed once"
         );

@@ -990,11 +990,16 @@ pub async fn claim_next(
         r#"
         SELECT o.id, o.chat_id, o.messenger, o.kind, o.payload, o.priority, o.attempts,
                o.broadcast_id,
-               CASE WHEN o.messenger = 'telegram' THEN COALESCE(ch.chat_id, o.chat_id)
-                    ELSE ch.chat_id END AS address,
+               CASE WHEN ch.chat_id IS NOT NULL THEN ch.chat_id
+                    -- an account born on Telegram that never wrote: its id
+                    -- is its chat (as `outbox_messengers` has it)
+                    WHEN o.messenger = 'telegram' AND o.chat_id < (1::BIGINT << 60)
+                         AND NOT EXISTS (SELECT 1 FROM channels x WHERE x.user_id = o.chat_id)
+                    THEN o.chat_id
+               END AS address,
                u.language AS "language?", u.telegram_language AS "telegram_language?",
                (ch.unreachable_since IS NOT NULL
-                OR (o.messenger = 'telegram' AND c.unreachable_since IS NOT NULL))
+                OR (ch.chat_id IS NULL AND c.unreachable_since IS NOT NULL))
                    AS "unreachable!",
                EXISTS (SELECT 1 FROM consents k
                        WHERE k.telegram_user_id = o.chat_id AND k.withdrawn_at IS NULL)
@@ -1271,26 +1276,38 @@ pub async fn erase_chat(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx
 /// the unsent rows are deleted, in the caller's transaction. A row a
 /// worker is sending right now is waited for: if it was sent, it stays
 /// (sent rows are the record of who was told). Returns, per broadcast, how
-/// many rows were withdrawn.
+/// many recipients were withdrawn: those left with no row of it (one with
+/// a row sent on another messenger was told, and is not counted).
 pub async fn drop_pending_of_broadcasts(
     tx: &mut PgConnection,
     broadcast_ids: &[i64],
 ) -> Result<BTreeMap<i64, u64>, sqlx::Error> {
-    let dropped = sqlx::query_scalar!(
+    // The statement's snapshot still shows the rows it deletes (pending
+    // ones): a recipient with a settled row was told, or tried.
+    let dropped = sqlx::query!(
         r#"
-        DELETE FROM outbox
-        WHERE broadcast_id = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
-        RETURNING broadcast_id AS "broadcast_id!"
+        WITH dropped AS (
+            DELETE FROM outbox
+            WHERE broadcast_id = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
+            RETURNING broadcast_id, chat_id
+        )
+        SELECT d.broadcast_id AS "broadcast_id!", count(DISTINCT d.chat_id) AS "recipients!"
+        FROM dropped d
+        WHERE NOT EXISTS (
+            SELECT 1 FROM outbox o
+            WHERE o.broadcast_id = d.broadcast_id AND o.chat_id = d.chat_id
+              AND (o.sent_at IS NOT NULL OR o.failed_at IS NOT NULL)
+        )
+        GROUP BY d.broadcast_id
         "#,
         broadcast_ids,
     )
     .fetch_all(tx)
     .await?;
-    let mut counts = BTreeMap::new();
-    for id in dropped {
-        *counts.entry(id).or_insert(0) += 1;
-    }
-    Ok(counts)
+    Ok(dropped
+        .into_iter()
+        .map(|row| (row.broadcast_id, u64::try_from(row.recipients).unwrap_or(0)))
+        .collect())
 }
 
 /// The chats these broadcasts reached: those with a row sent, each once,

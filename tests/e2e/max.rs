@@ -229,3 +229,39 @@ async fn a_card_on_max_is_closed_when_the_session_ends(app: TestApp) {
     let card = chat.message(profile.message_id).unwrap();
     assert_eq!(card.button_labels(), ["« Назад в меню"]);
 }
+
+/// `medcab run` with `MEDCAB_MAX_TOKEN` alone: no Telegram at all, the
+/// cabinet and its pushes on Max.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn the_bot_runs_on_max_alone(db: sqlx::PgPool) {
+    let app = TestApp::spawn_with(db, |app| app.settings.telegram_token = None).await;
+    let anna = connect_on_max(&app, "Анна").await;
+    anna.send("/help").await.assert_starts("Что умеет бот");
+    // A push reaches Max; nothing asked the Telegram Bot API anything.
+    let account = anna.account().await;
+    let mut tx = app.db.begin().await.unwrap();
+    medcab_core::outbox::enqueue(
+        &mut tx,
+        &medcab_core::outbox::Notification::new(
+            account.get(),
+            medcab_core::outbox::Kind::SecurityNotice,
+            medcab_core::outbox::Payload::new(medcab_core::outbox::Push::LinkConflict {}),
+        ),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.wake_delivery();
+    anna.wait_for(|chat| {
+        chat.bot_messages()
+            .any(|m| m.body().contains("Попытка подключить ваш кабинет"))
+    })
+    .await;
+    let stats = app.client.stats().await.unwrap();
+    assert_eq!(
+        stats.accepted, 0,
+        "nothing sent through Telegram: {stats:?}"
+    );
+    app.finish().await;
+}

@@ -131,7 +131,15 @@ async fn a_passport_uploaded_on_max_is_approved_and_told_there(app: TestApp) {
         .unwrap();
     assert_eq!(stored.status, Status::Approved);
     assert_eq!(stored.kind, Kind::PersonalDataUpdate);
-    // Every push of hers went through Max.
+    // Every push of hers went through Max (marked once Max took it).
+    medcab_e2e::eventually("the pushes are marked sent", async || {
+        outbox::for_chat(&app.db, account.get())
+            .await
+            .unwrap()
+            .iter()
+            .all(|row| row.sent || row.failed)
+    })
+    .await;
     let rows = outbox::for_chat(&app.db, account.get()).await.unwrap();
     assert!(!rows.is_empty());
     assert!(
@@ -206,13 +214,72 @@ async fn a_notice_goes_where_the_settings_say_and_security_everywhere(app: TestA
             .await;
     }
 
-    // A forged choice of a messenger not linked, or with one linked, is
-    // outdated; the choice stands.
+    // A choice pressed by someone with one messenger changes nothing,
+    // theirs or hers.
     boris.press_forged("lnk:dl:telegram").await;
+    let settings_of = async |user| {
+        medcab_core::notification_settings::get(&app.db, user)
+            .await
+            .unwrap()
+            .deliver_to
+    };
+    assert_eq!(settings_of(boris.account().await).await, None);
+    assert_eq!(settings_of(anna.user_id()).await, Some(Messenger::Max));
+}
+
+#[medcab_e2e::test]
+async fn a_messenger_not_linked_cannot_be_chosen(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    anna.send("/settings").await;
+    let screen = anna.press("📱 Мессенджеры").await;
+    assert!(
+        !screen.button_labels().contains(&"Только Max"),
+        "no choice with one messenger: {:?}",
+        screen.button_labels()
+    );
+    for forged in ["lnk:dl:max", "lnk:dl:telegram", "lnk:dl:all"] {
+        anna.press_forged(forged).await;
+        anna.wait_for_any_text(&crate::ru("button-outdated")).await;
+    }
     let settings = medcab_core::notification_settings::get(&app.db, anna.user_id())
         .await
         .unwrap();
-    assert_eq!(settings.deliver_to, Some(Messenger::Max));
+    assert_eq!(settings.deliver_to, None);
+}
+
+#[medcab_e2e::test]
+async fn a_cabinet_born_on_max_is_told_there_when_telegram_is_linked(app: TestApp) {
+    let anna = connect_on_max(&app, "Анна").await;
+    let account = anna.account().await;
+    anna.send("/settings").await;
+    anna.press("📱 Мессенджеры").await;
+    let link = anna.press("🔗 Подключить Telegram").await;
+    let code = link
+        .body()
+        .split_once("?start=")
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .expect("a Telegram deep link");
+    let vera = app.user("Анна", "ru").await;
+    vera.send(&format!("/start {code}"))
+        .await
+        .assert_starts("✅ Telegram подключён к вашему кабинету.");
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT user_id FROM channels WHERE messenger = 'telegram' AND external_id = $1",
+    )
+    .bind(vera.id())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(linked, account.get(), "the same cabinet");
+    anna.wait_for_any_text("🔗 К вашему кабинету подключён Telegram.")
+        .await;
+    // The chat just linked is not the one told.
+    assert_eq!(count_with(&vera, "К вашему кабинету подключён").await, 0);
 }
 
 #[medcab_e2e::test]

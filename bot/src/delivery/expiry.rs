@@ -43,19 +43,30 @@ pub(super) async fn run(worker: Arc<Worker>) {
     }
 }
 
-/// Closes every challenge due now, one transaction each.
+/// How long after its expiry a challenge waits for a messenger that could
+/// not be reached to edit its push; then it is closed anyway (its IP
+/// dropped): a push left with buttons answers a press with «expired».
+pub const EDIT_GRACE: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Closes every challenge due now, one transaction each. One whose push a
+/// messenger cannot edit right now is left for the next poll, without
+/// holding up the others, for [`EDIT_GRACE`].
 async fn close_due(worker: &Worker) -> Result<(), sqlx::Error> {
+    let mut later = Vec::new();
     while !worker.stop.is_cancelled() {
         let now = worker.clock.now();
         let mut tx = worker.db.begin().await?;
-        let Some(due) = login_confirmations::next_to_close(&mut tx, now).await? else {
+        let Some(due) = login_confirmations::next_to_close(&mut tx, now, &later).await? else {
             tx.rollback().await?;
             return Ok(());
         };
-        if due.unanswered && !remove_buttons(worker, &due).await? {
-            // A messenger could not be reached: leave it for the next poll.
+        if due.unanswered
+            && !remove_buttons(worker, &due).await?
+            && now < due.expires_at + EDIT_GRACE
+        {
             tx.rollback().await?;
-            return Ok(());
+            later.push(due.id);
+            continue;
         }
         login_confirmations::close(&mut tx, due.id, now).await?;
         tx.commit().await?;
@@ -155,7 +166,7 @@ impl Worker {
     /// The messenger to talk through, if this worker is connected to it.
     pub(super) fn channel(&self, messenger: Messenger) -> Option<Channel> {
         match messenger {
-            Messenger::Telegram => Some(Channel::Telegram(self.bot.clone())),
+            Messenger::Telegram => self.bot.clone().map(Channel::Telegram),
             Messenger::Max => self.max.clone().map(Channel::Max),
         }
     }

@@ -147,18 +147,18 @@ pub struct Delivery {
     sent: Arc<AtomicU64>,
 }
 
-/// The messengers a worker delivers through: Telegram always, Max when it
-/// is connected (`MEDCAB_MAX_TOKEN`).
+/// The messengers a worker delivers through: Telegram when it is
+/// connected (`TELOXIDE_TOKEN`), Max when it is (`MEDCAB_MAX_TOKEN`).
 #[derive(Clone)]
 pub struct Outlets {
-    pub telegram: Bot,
+    pub telegram: Option<Bot>,
     pub max: Option<MaxClient>,
 }
 
 impl Outlets {
     pub fn telegram(bot: Bot) -> Outlets {
         Outlets {
-            telegram: bot,
+            telegram: Some(bot),
             max: None,
         }
     }
@@ -170,7 +170,10 @@ impl Outlets {
 
     /// The messengers whose rows this worker takes.
     fn messengers(&self) -> Vec<Messenger> {
-        let mut served = vec![Messenger::Telegram];
+        let mut served = Vec::new();
+        if self.telegram.is_some() {
+            served.push(Messenger::Telegram);
+        }
         if self.max.is_some() {
             served.push(Messenger::Max);
         }
@@ -270,7 +273,7 @@ impl DeliveryClock {
 }
 
 struct Worker {
-    bot: Bot,
+    bot: Option<Bot>,
     max: Option<MaxClient>,
     /// What `max` makes of `bot`: the messengers whose rows are taken.
     messengers: Vec<Messenger>,
@@ -536,19 +539,21 @@ impl Worker {
     /// nothing personal, and a person may want to forward a notice.
     async fn send(&self, chat: ChatRef, screen: Screen, paid: bool) -> Result<MessageRef, Refusal> {
         match chat.messenger {
-            Messenger::Telegram => crate::chat::telegram::push(&self.bot, chat, screen, paid)
-                .await
-                .map_err(|error| Refusal {
-                    failure: classify(&error),
-                    description: describe(&error),
-                }),
+            Messenger::Telegram => {
+                let Some(bot) = &self.bot else {
+                    // Not claimed without it (`Outlets::messengers`).
+                    return Err(not_connected(chat.messenger));
+                };
+                crate::chat::telegram::push(bot, chat, screen, paid)
+                    .await
+                    .map_err(|error| Refusal {
+                        failure: classify(&error),
+                        description: describe(&error),
+                    })
+            }
             Messenger::Max => {
                 let Some(client) = &self.max else {
-                    // Not claimed without a client (`Outlets::messengers`).
-                    return Err(Refusal {
-                        failure: Failure::Transient,
-                        description: "Max is not connected on this instance".to_owned(),
-                    });
+                    return Err(not_connected(chat.messenger));
                 };
                 crate::chat::max::push(client, chat, screen)
                     .await
@@ -558,6 +563,15 @@ impl Worker {
                     })
             }
         }
+    }
+}
+
+/// A row of a messenger this worker is not connected to (it does not
+/// claim them: this is only the net under that).
+fn not_connected(messenger: Messenger) -> Refusal {
+    Refusal {
+        failure: Failure::Transient,
+        description: format!("{} is not connected on this instance", messenger.name()),
     }
 }
 

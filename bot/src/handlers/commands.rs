@@ -7,6 +7,7 @@
 //! they choose a language, and put right when a staff command is refused.
 
 use medcab_core::UserId;
+use medcab_core::channels::{self, Messenger};
 use medcab_core::{Language, operators, telegram_users};
 use sqlx::PgPool;
 
@@ -161,8 +162,21 @@ pub async fn publish_for_user(
     db: &PgPool,
     user_id: UserId,
 ) -> Result<(), super::HandlerError> {
-    // Private chats only: the chat's id is the user's.
-    let ui = channel.ui(user_id.private_chat());
+    // The account's chat on this messenger; an account born on Telegram
+    // that never wrote (an operator granted by the CLI) has its own id as
+    // its chat. None: nothing to set there.
+    let linked = channels::of_account(db, user_id).await?;
+    let chat = match linked.iter().find(|c| c.messenger == channel.messenger()) {
+        Some(found) => found.chat_id,
+        None if linked.is_empty()
+            && channel.messenger() == Messenger::Telegram
+            && channels::born_on(user_id) == Messenger::Telegram =>
+        {
+            user_id.private_chat()
+        }
+        None => return Ok(()),
+    };
+    let ui = channel.ui(chat);
     if operators::is_operator(db, user_id).await? {
         let language = telegram_users::language_of(db, user_id).await?;
         ui.set_menu(Some(staff_menu(Texts::new(language)))).await?;

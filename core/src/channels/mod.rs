@@ -309,6 +309,15 @@ pub async fn redeem_link_code(
     )
     .execute(&mut *tx)
     .await?;
+    // Told on the messengers the account had before (written before the
+    // new one is in `channels`, so the one just linked, maybe not the
+    // owner's, is not told): a link the owner did not make is noticed.
+    let push = Notification::new(
+        owner,
+        outbox::Kind::SecurityNotice,
+        Payload::new(Push::MessengerLinked { messenger }),
+    );
+    outbox::enqueue(&mut tx, &push, now).await?;
     sqlx::query!(
         r#"
         INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at)
@@ -325,16 +334,6 @@ pub async fn redeem_link_code(
     let owner = UserId::from_stored(owner);
     let details = json!({ "messenger": messenger.as_str() });
     security_events::record(&mut tx, owner, Kind::ChannelLinked, details, now).await?;
-    // Told on the account's Telegram chat, where pushes go (an account born
-    // on Max has none yet: the link itself is the news there).
-    if messenger != Messenger::Telegram && owner.get() < MAX_BORN_FROM {
-        let push = Notification::new(
-            owner.private_chat(),
-            outbox::Kind::SecurityNotice,
-            Payload::new(Push::MessengerLinked { messenger }),
-        );
-        outbox::enqueue(&mut tx, &push, now).await?;
-    }
     tx.commit().await?;
     Ok(Ok(owner))
 }
