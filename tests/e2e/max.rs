@@ -170,6 +170,19 @@ async fn max_is_linked_to_a_telegram_cabinet_by_a_one_time_link(app: TestApp) {
     assert_ne!(boris.account().await, anna.user_id());
 }
 
+/// The `start` code of the deep link a message shows.
+pub(crate) fn start_code(link: &medcab_e2e::sandbox::ChatMessage) -> String {
+    link.body()
+        .split_once("?start=")
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .unwrap_or_else(|| panic!("a deep link: {}", link.body()))
+}
+
 #[medcab_e2e::test]
 async fn a_link_needs_an_open_session_and_a_max_cabinet_is_not_merged(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;
@@ -185,16 +198,7 @@ async fn a_link_needs_an_open_session_and_a_max_cabinet_is_not_merged(app: TestA
     let code = app.totp_code(anna.user_id()).await;
     anna.send(&code).await;
     let link = anna.wait_for_any_text("🔗 Подключение Max").await;
-    let code = link
-        .body()
-        .split_once("?start=")
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .expect("a link");
+    let code = start_code(&link);
 
     // A Max account with a cabinet of its own is not merged into hers.
     let vera = connect_on_max(&app, "Вера").await;

@@ -13,7 +13,7 @@ use medcab_e2e::{Phone, RegisterEntry, Says, TestApp, valid_snils};
 use serde_json::json;
 
 use crate::documents::PDF;
-use crate::max::{connect_on_max, link_to_max};
+use crate::max::{connect_on_max, link_to_max, start_code};
 
 /// `phone`'s cabinet (on Telegram) linked to a new Max user by the one-time
 /// link; returns that Max phone.
@@ -254,16 +254,7 @@ async fn a_cabinet_born_on_max_is_told_there_when_telegram_is_linked(app: TestAp
     anna.send("/settings").await;
     anna.press("📱 Мессенджеры").await;
     let link = anna.press("🔗 Подключить Telegram").await;
-    let code = link
-        .body()
-        .split_once("?start=")
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .expect("a Telegram deep link");
+    let code = start_code(&link);
     let vera = app.user("Анна", "ru").await;
     vera.send(&format!("/start {code}"))
         .await
@@ -282,6 +273,25 @@ async fn a_cabinet_born_on_max_is_told_there_when_telegram_is_linked(app: TestAp
     assert_eq!(count_with(&vera, "К вашему кабинету подключён").await, 0);
 }
 
+const PUSH: &str = "🔐 Вход в личный кабинет: это вы?";
+
+/// A portal asks about a login of `phone`'s practitioner: the challenge's
+/// id and the number the portal shows.
+async fn ask_login(app: &TestApp, phone: &Phone<'_>) -> (String, String) {
+    let request = json!({
+        "practitioner": { "snils": valid_snils(phone.id()) },
+        "ip": "203.0.113.7", "device": "Firefox, Windows 11", "place": "Москва, Россия"
+    });
+    let created = app
+        .api()
+        .create_login_confirmation(&request.to_string())
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let number = created.body["match_number"].as_u64().unwrap().to_string();
+    (id, number)
+}
+
 #[medcab_e2e::test]
 async fn a_login_answered_on_max_closes_its_prompt_on_telegram(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
@@ -291,20 +301,7 @@ async fn a_login_answered_on_max_closes_its_prompt_on_telegram(app: TestApp) {
     anna.press("📱 Мессенджеры").await;
     anna.press("Только Telegram").await;
 
-    let created = app
-        .api()
-        .create_login_confirmation(
-            &json!({
-                "practitioner": { "snils": valid_snils(anna.id()) },
-                "ip": "203.0.113.7", "device": "Firefox, Windows 11", "place": "Москва, Россия"
-            })
-            .to_string(),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
-    let number = created.body["match_number"].as_u64().unwrap().to_string();
-    const PUSH: &str = "🔐 Вход в личный кабинет: это вы?";
+    let (id, number) = ask_login(&app, &anna).await;
     let on_telegram = anna.wait_for_any_text(PUSH).await;
     let prompt = on_max.wait_for_any_text(PUSH).await;
     assert!(prompt.button_labels().contains(&number.as_str()));
@@ -342,18 +339,7 @@ async fn a_login_answered_on_max_closes_its_prompt_on_telegram(app: TestApp) {
 async fn a_login_unanswered_is_closed_on_both_messengers_at_expiry(app: TestApp) {
     let anna = app.confirmed_user("Анна", "ru").await;
     let on_max = linked_on_max(&app, &anna, "Анна").await;
-    let created = app
-        .api()
-        .create_login_confirmation(
-            &json!({
-                "practitioner": { "snils": valid_snils(anna.id()) },
-                "ip": "203.0.113.7", "device": "Firefox", "place": "Москва"
-            })
-            .to_string(),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    const PUSH: &str = "🔐 Вход в личный кабинет: это вы?";
+    ask_login(&app, &anna).await;
     let on_telegram = anna.wait_for_any_text(PUSH).await;
     let on_max_prompt = on_max.wait_for_any_text(PUSH).await;
     app.clock.advance(chrono::Duration::minutes(3));
