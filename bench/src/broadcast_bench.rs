@@ -1,10 +1,12 @@
 //! The broadcast benchmark: one notice to many practitioners through the
-//! sandbox, with Telegram's send limits switched on.
+//! sandbox, with Telegram's send limits switched on (or, with
+//! `--messenger max`, Max's request limit).
 //!
 //! It seeds a scratch database with N linked practitioners (90 % of them
-//! in the targeted specialty), starts the sandbox in this process with the
-//! limits on, spawns the real `medcab` binary (one `medcab run`, plus
-//! `medcab deliver` for every further instance), publishes the notice
+//! in the targeted specialty; born on Telegram, or on Max), starts the
+//! sandbox in this process with the limits on, spawns the real `medcab`
+//! binary (one `medcab run`, plus `medcab deliver` for every further
+//! instance), publishes the notice
 //! through core and watches the sandbox count what arrives. Then it prints
 //! the achieved rate against the allowed one, 429s, messages lost,
 //! duplicated and misdirected, the time to fill the outbox and each
@@ -13,6 +15,7 @@
 //! ```sh
 //! cargo build --release -p medcab-bot -p medcab-bench
 //! target/release/broadcast_bench --practitioners 100000 --rate 1000 --instances 2
+//! target/release/broadcast_bench --practitioners 3000 --messenger max
 //! ```
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -23,13 +26,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use chrono::Utc;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use futures::StreamExt as _;
 use medcab_core::crypto::{RowKey, Vault};
 use medcab_core::domain::{PhoneNumber, Snils};
 use medcab_core::notices::{self, Published};
 use medcab_core::{DataKey, broadcasts};
-use medcab_sandbox::{Client, NewUsers, Sandbox, SandboxConfig, Settings, Stats};
+use medcab_sandbox::{
+    Client, MaxSettings, MaxUser, NewUsers, RefusedCall, Sandbox, SandboxConfig, Settings, Stats,
+};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection as _, PgConnection, PgPool};
 use tokio::process::{Child, Command};
@@ -47,10 +52,36 @@ const REGIONS: [&str; 4] = [
 const FIRST_USER_ID: i64 = 7_000_000_000;
 /// Rows per seeding statement.
 const SEED_CHUNK: usize = 10_000;
+/// The Telegram rate when `--rate` is not given.
+const DEFAULT_RATE: u32 = 1000;
+/// Max's request limit for a bot, every call counted (the sandbox's Max
+/// emulator is set to it).
+const MAX_ALLOWED_PER_SECOND: u32 = 30;
+/// The outbox's share of it: the bot's `MAX_BOT_PER_SECOND`
+/// (bot/src/delivery/pacing.rs), which Max's sends are paced to whatever
+/// `MEDCAB_SEND_PER_SECOND` says.
+const MAX_PACED_PER_SECOND: u32 = 25;
+
+/// The messenger the practitioners were born on, and the broadcast goes
+/// through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Messenger {
+    Telegram,
+    Max,
+}
+
+impl Messenger {
+    fn name(self) -> &'static str {
+        match self {
+            Messenger::Telegram => "telegram",
+            Messenger::Max => "max",
+        }
+    }
+}
 
 /// Broadcasts one notice to many seeded practitioners through the sandbox
-/// with Telegram's limits on, and reports rate, 429s, losses, duplicates,
-/// fill time and peak memory.
+/// with Telegram's limits on (or Max's, with --messenger max), and reports
+/// rate, 429s, losses, duplicates, fill time and peak memory.
 #[derive(Debug, Parser)]
 #[command(name = "broadcast_bench")]
 struct Args {
@@ -60,11 +91,21 @@ struct Args {
     /// Percent of them in the targeted specialty (the rest must get nothing).
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=100))]
     targeted_percent: u32,
-    /// The allowed send rate per second: the bot's MEDCAB_SEND_PER_SECOND
-    /// and the sandbox's limit (its bot_per_second up to 30, its
-    /// paid_per_second above, where sends carry allow_paid_broadcast).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    rate: u32,
+    /// The messenger the practitioners are born on and the notice goes
+    /// through: telegram, or max (accounts born on Max, the sandbox's Max
+    /// emulator limited to 30 requests a second, the bots given
+    /// MEDCAB_MAX_TOKEN and MEDCAB_MAX_API_URL).
+    #[arg(long, value_enum, default_value_t = Messenger::Telegram)]
+    messenger: Messenger,
+    /// Telegram only: the allowed send rate per second, the bot's
+    /// MEDCAB_SEND_PER_SECOND and the sandbox's limit (its bot_per_second
+    /// up to 30, its paid_per_second above, where sends carry
+    /// allow_paid_broadcast) [default: 1000]. Not for --messenger max: the
+    /// bot paces Max to its own 25/s (MAX_BOT_PER_SECOND) of the 30
+    /// requests a second Max allows, whatever this says, so it is refused
+    /// there.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rate: Option<u32>,
     /// Delivery instances: one `medcab run`, the others `medcab deliver`.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     instances: u32,
@@ -101,9 +142,41 @@ struct Args {
     keep: bool,
 }
 
+impl Args {
+    /// The Telegram rate: `--rate`, or its default.
+    fn telegram_rate(&self) -> u32 {
+        self.rate.unwrap_or(DEFAULT_RATE)
+    }
+
+    /// The rate the limit allows: the Telegram rate, or Max's 30.
+    fn allowed(&self) -> u32 {
+        match self.messenger {
+            Messenger::Telegram => self.telegram_rate(),
+            Messenger::Max => MAX_ALLOWED_PER_SECOND,
+        }
+    }
+
+    /// The rate the bots pace the broadcast to: the Telegram rate (less
+    /// the free 30 above 30, left to urgent sends), or Max's 25.
+    fn paced(&self) -> u32 {
+        match self.messenger {
+            Messenger::Telegram if self.telegram_rate() > 30 => self.telegram_rate() - 30,
+            Messenger::Telegram => self.telegram_rate(),
+            Messenger::Max => MAX_PACED_PER_SECOND,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if args.messenger == Messenger::Max && args.rate.is_some() {
+        eprintln!(
+            "broadcast_bench: --rate is for Telegram only: the bot paces Max to its own \
+             {MAX_PACED_PER_SECOND}/s of the {MAX_ALLOWED_PER_SECOND} requests a second Max allows"
+        );
+        std::process::exit(2);
+    }
     if let Err(error) = run(args).await {
         eprintln!("broadcast_bench: {error:#}");
         std::process::exit(1);
@@ -158,25 +231,72 @@ async fn bench(
         .await
         .context("starting the sandbox")?;
     let client = sandbox.client();
+    let rate = args.telegram_rate();
     let mut settings = Settings::enforcing();
-    if args.rate <= 30 {
-        settings.bot_per_second = Some(args.rate);
+    if rate <= 30 {
+        settings.bot_per_second = Some(rate);
     } else {
-        settings.paid_per_second = Some(args.rate);
+        settings.paid_per_second = Some(rate);
     }
     let settings = client.configure(settings).await?;
-    client
-        .create_users(NewUsers {
-            count: args.practitioners,
-            first_id: Some(FIRST_USER_ID),
-            language_code: Some("ru".to_owned()),
-            first_name_prefix: Some("Врач ".to_owned()),
-        })
-        .await
-        .context("creating the sandbox's users")?;
+    let max_settings = client
+        .max()
+        .configure(MaxSettings::enforcing().with_requests_per_second(MAX_ALLOWED_PER_SECOND))
+        .await?;
+    let users = NewUsers {
+        count: args.practitioners,
+        first_id: Some(FIRST_USER_ID),
+        language_code: Some("ru".to_owned()),
+        first_name_prefix: Some("Врач ".to_owned()),
+    };
+    // Born on Max: the emulator's own ids (from its clock), and each
+    // user's dialog with the bot, made with the user (a send by chat_id
+    // reaches it without a bot_started).
+    let people = match args.messenger {
+        Messenger::Telegram => {
+            client
+                .create_users(users)
+                .await
+                .context("creating the sandbox's users")?;
+            People::Telegram
+        }
+        Messenger::Max => {
+            let created = client
+                .max()
+                .create_users(NewUsers {
+                    first_id: None,
+                    ..users
+                })
+                .await
+                .context("creating the sandbox's Max users")?;
+            let last = created.first_id + i64::from(created.count);
+            let mut max_users: Vec<MaxUser> = client
+                .max()
+                .users()
+                .await?
+                .into_iter()
+                .filter(|user| (created.first_id..last).contains(&user.id))
+                .collect();
+            max_users.sort_by_key(|user| user.id);
+            ensure!(
+                max_users.len() == args.practitioners as usize,
+                "the Max emulator made {} users, not {}",
+                max_users.len(),
+                args.practitioners
+            );
+            People::Max(max_users)
+        }
+    };
 
     let seeding = Instant::now();
-    let seeded = seed(&db, &vault, args.practitioners, args.targeted_percent).await?;
+    let seeded = seed(
+        &db,
+        &vault,
+        &people,
+        args.practitioners,
+        args.targeted_percent,
+    )
+    .await?;
     let seed_time = seeding.elapsed();
     eprintln!(
         "seeded {} practitioners ({} targeted) in {:.1} s",
@@ -197,7 +317,8 @@ async fn bench(
             redis_url: &redis_url,
             sandbox: &sandbox,
             data_key: &data_key,
-            rate: args.rate,
+            messenger: args.messenger,
+            rate,
             lanes: args.lanes,
             work_dir,
         })
@@ -207,7 +328,11 @@ async fn bench(
     for bot in &mut bots {
         bot.wait_ready().await?;
     }
-    client.reset_stats().await?;
+    let arrivals = Arrivals {
+        client: &client,
+        messenger: args.messenger,
+    };
+    arrivals.reset().await?;
 
     // Publish: select the recipients and fill the outbox.
     let sampler = CpuSampler::start(bots.iter().map(Bot::pid).collect(), scratch.name.clone());
@@ -232,7 +357,7 @@ async fn bench(
         for bot in &mut bots {
             bot.check_alive()?;
         }
-        let stats = client.stats().await?;
+        let stats = arrivals.stats().await?;
         let all_accepted = stats.accepted >= published.total;
         if all_accepted || last_check.elapsed() >= Duration::from_secs(5) {
             let progress = broadcasts::progress(&db, published.broadcast_id, chrono::Utc::now())
@@ -263,7 +388,11 @@ async fn bench(
     // A send in flight when the last row was marked has landed by now.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let cpu = sampler.stop();
-    let stats = client.stats().await?;
+    let stats = arrivals.stats().await?;
+    let refused = match args.messenger {
+        Messenger::Telegram => Vec::new(),
+        Messenger::Max => client.max().errors().await?,
+    };
     let vacuum = outbox_vacuum(&db).await?;
     let memory: Vec<(String, ProcessUsage)> = bots
         .iter()
@@ -278,7 +407,7 @@ async fn bench(
     }
 
     // Who got it: every non-targeted chat is looked at.
-    let wrong = chats_with_messages(&client, &seeded.others).await?;
+    let wrong = chats_with_messages(&client, args.messenger, &seeded.others).await?;
     let own = ProcessUsage::of(std::process::id());
     db.close().await;
     drop(sandbox);
@@ -286,6 +415,8 @@ async fn bench(
     let report = Report {
         args,
         settings: &settings,
+        max_settings: &max_settings,
+        refused: &refused,
         seeded: &seeded,
         published: &published,
         stats: &stats,
@@ -374,8 +505,20 @@ fn scratch_url(database_url: &str, name: &str) -> anyhow::Result<String> {
 // ---------------------------------------------------------------------------
 // Seeding.
 
+/// Who the practitioners are in the sandbox.
+enum People {
+    /// Telegram users from [`FIRST_USER_ID`], one per practitioner in
+    /// order; each account's id is its Telegram user id (and private chat).
+    Telegram,
+    /// Max users, one per practitioner in order, with their dialogs'
+    /// chat ids; each account is born on Max, its id from
+    /// [`medcab_core::channels::MAX_BORN_FROM`] up.
+    Max(Vec<MaxUser>),
+}
+
 struct Seeded {
-    /// Telegram user ids (= private chat ids) in the targeted specialty.
+    /// The sandbox's user ids in the targeted specialty: Telegram user ids
+    /// (= private chat ids), or Max user ids.
     targeted: Vec<i64>,
     /// The others: they must get nothing.
     others: Vec<i64>,
@@ -403,12 +546,15 @@ fn phone(number: u32) -> PhoneNumber {
 }
 
 /// Every row a linked, active practitioner has, in bulk: Telegram user and
-/// private chat, consent, an active linked account (phone and СНИЛС sealed,
-/// blind-indexed), the register's entry, and notification settings without
-/// quiet hours (so nothing is held).
+/// private chat (born on Max: the person's row in `telegram_users`, keyed by
+/// the account, and the Max channel with the dialog's chat id), consent, an
+/// active linked account (phone and СНИЛС sealed, blind-indexed), the
+/// register's entry, and notification settings without quiet hours (so
+/// nothing is held).
 async fn seed(
     db: &PgPool,
     vault: &Vault,
+    people: &People,
     practitioners: u32,
     targeted_percent: u32,
 ) -> anyhow::Result<Seeded> {
@@ -420,6 +566,8 @@ async fn seed(
     let numbers: Vec<u32> = (0..practitioners).collect();
     for chunk in numbers.chunks(SEED_CHUNK) {
         let mut ids = Vec::with_capacity(chunk.len());
+        let mut external_ids = Vec::with_capacity(chunk.len());
+        let mut chat_ids = Vec::with_capacity(chunk.len());
         let mut phones = Vec::with_capacity(chunk.len());
         let mut phone_indexes = Vec::with_capacity(chunk.len());
         let mut snilses = Vec::with_capacity(chunk.len());
@@ -432,7 +580,22 @@ async fn seed(
         let mut regions = Vec::with_capacity(chunk.len());
         let mut organisations = Vec::with_capacity(chunk.len());
         for &number in chunk {
-            let id = FIRST_USER_ID + i64::from(number);
+            // The account's id, and the sandbox's user.
+            let (id, sandbox_id) = match people {
+                People::Telegram => {
+                    let id = FIRST_USER_ID + i64::from(number);
+                    (id, id)
+                }
+                People::Max(users) => {
+                    let user = &users[number as usize];
+                    external_ids.push(user.id);
+                    chat_ids.push(user.chat_id);
+                    (
+                        medcab_core::channels::MAX_BORN_FROM + i64::from(number),
+                        user.id,
+                    )
+                }
+            };
             let snils = snils(number);
             let phone = phone(number);
             ids.push(id);
@@ -459,10 +622,10 @@ async fn seed(
             // Spread the others evenly: every (100 / (100 - p))-th or so.
             let targeted = (number % 100) < targeted_percent;
             if targeted {
-                seeded.targeted.push(id);
+                seeded.targeted.push(sandbox_id);
                 specialties.push(TARGETED_SPECIALTY);
             } else {
-                seeded.others.push(id);
+                seeded.others.push(sandbox_id);
                 specialties.push(OTHER_SPECIALTY);
             }
             regions.push(REGIONS[(number as usize / 7) % REGIONS.len()]);
@@ -479,15 +642,36 @@ async fn seed(
         .execute(&mut *tx)
         .await
         .context("seeding telegram_users")?;
-        sqlx::query(
-            "INSERT INTO chats (id, kind, first_seen_at, last_seen_at)
-             SELECT id, 'private', $2, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
-        )
-        .bind(&ids)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("seeding chats")?;
+        match people {
+            People::Telegram => {
+                sqlx::query(
+                    "INSERT INTO chats (id, kind, first_seen_at, last_seen_at)
+                     SELECT id, 'private', $2, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
+                )
+                .bind(&ids)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("seeding chats")?;
+            }
+            // As `channels::account_of` makes it on the first update; a
+            // Max dialog has no row in `chats` (Telegram's).
+            People::Max(_) => {
+                sqlx::query(
+                    "INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at)
+                     SELECT 'max', external_id, chat_id, user_id, $4
+                     FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[])
+                          AS t (external_id, chat_id, user_id)",
+                )
+                .bind(&external_ids)
+                .bind(&chat_ids)
+                .bind(&ids)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("seeding channels")?;
+            }
+        }
         sqlx::query(
             "INSERT INTO consents (telegram_user_id, text_version, given_at)
              SELECT id, $2, $3 FROM UNNEST($1::BIGINT[]) AS t (id)",
@@ -547,9 +731,17 @@ async fn seed(
         .context("seeding notification_settings")?;
         tx.commit().await?;
     }
+    if let People::Max(_) = people {
+        // The next account born on Max comes after the seeded ones.
+        sqlx::query("SELECT setval('max_born_accounts', $1)")
+            .bind(i64::from(practitioners.max(1)))
+            .execute(db)
+            .await
+            .context("moving max_born_accounts past the seeded accounts")?;
+    }
     sqlx::raw_sql(
-        "ANALYZE telegram_users; ANALYZE chats; ANALYZE accounts; ANALYZE registry_entries;
-         ANALYZE notification_settings;",
+        "ANALYZE telegram_users; ANALYZE chats; ANALYZE channels; ANALYZE accounts;
+         ANALYZE registry_entries; ANALYZE notification_settings;",
     )
     .execute(db)
     .await?;
@@ -629,12 +821,43 @@ async fn outbox_vacuum(db: &PgPool) -> anyhow::Result<VacuumStats> {
     })
 }
 
-/// How many of `users`' chats hold a message from the bot.
-async fn chats_with_messages(client: &Client, users: &[i64]) -> anyhow::Result<u64> {
+/// Where arrivals are counted: the sandbox's Telegram side, or its Max
+/// emulator.
+struct Arrivals<'a> {
+    client: &'a Client,
+    messenger: Messenger,
+}
+
+impl Arrivals<'_> {
+    async fn stats(&self) -> anyhow::Result<Stats> {
+        match self.messenger {
+            Messenger::Telegram => self.client.stats().await,
+            Messenger::Max => self.client.max().stats().await,
+        }
+    }
+
+    async fn reset(&self) -> anyhow::Result<()> {
+        match self.messenger {
+            Messenger::Telegram => self.client.reset_stats().await,
+            Messenger::Max => self.client.max().reset_stats().await,
+        }
+    }
+}
+
+/// How many of `users`' chats (Telegram users', or Max users' dialogs)
+/// hold a message from the bot.
+async fn chats_with_messages(
+    client: &Client,
+    messenger: Messenger,
+    users: &[i64],
+) -> anyhow::Result<u64> {
     let mut checks = futures::stream::iter(users.iter().map(|&id| {
         let client = client.clone();
         async move {
-            let chat = client.chat(id).await?;
+            let chat = match messenger {
+                Messenger::Telegram => client.chat(id).await?,
+                Messenger::Max => client.max().chat(id).await?,
+            };
             anyhow::Ok(
                 chat.messages
                     .iter()
@@ -677,6 +900,7 @@ struct BotSpawn<'a> {
     redis_url: &'a str,
     sandbox: &'a Sandbox,
     data_key: &'a DataKey,
+    messenger: Messenger,
     rate: u32,
     lanes: Option<u32>,
     work_dir: &'a Path,
@@ -728,6 +952,13 @@ impl Bot {
             .kill_on_drop(true);
         if let Some(lanes) = spawn.lanes {
             command.env("MEDCAB_DELIVERY_LANES", lanes.to_string());
+        }
+        if spawn.messenger == Messenger::Max {
+            // Max's sends are paced to the bot's own MAX_BOT_PER_SECOND:
+            // MEDCAB_SEND_PER_SECOND is Telegram's.
+            command
+                .env("MEDCAB_MAX_TOKEN", spawn.sandbox.max_token())
+                .env("MEDCAB_MAX_API_URL", spawn.sandbox.max_api_url());
         }
         let child = command
             .spawn()
@@ -1061,6 +1292,9 @@ fn machine_ticks() -> (u64, u64) {
 struct Report<'a> {
     args: &'a Args,
     settings: &'a Settings,
+    max_settings: &'a MaxSettings,
+    /// The Max emulator's refused calls (its last ones), on Max.
+    refused: &'a [RefusedCall],
     seeded: &'a Seeded,
     published: &'a Published,
     stats: &'a Stats,
@@ -1092,23 +1326,39 @@ impl Report<'_> {
         };
         // n sends at r per second take (n - 1) / r seconds.
         let rate = span.map(|span| stats.accepted.saturating_sub(1) as f64 / span);
-        let allowed = f64::from(self.args.rate);
+        let allowed = f64::from(self.args.allowed());
+        let paced = f64::from(self.args.paced());
+        let on_max = self.args.messenger == Messenger::Max;
         // The steady state: whole seconds, without the first and the last.
         let steady = steady_rate(&stats.per_second);
 
         let mut rows: Vec<(String, String)> = Vec::new();
         let mut row = |name: &str, value: String| rows.push((name.to_owned(), value));
-        row(
-            "setup",
+        let lanes = self
+            .args
+            .lanes
+            .map_or("default".to_owned(), |lanes| lanes.to_string());
+        let telegram_rate = self.args.telegram_rate();
+        let setup = if on_max {
             format!(
-                "{} practitioners, {} instance(s), lanes {}, rate {}/s ({})",
+                "{} practitioners born on Max, {} instance(s), lanes {lanes}, Max emulator \
+                 {} requests/s ({}), bots pace Max to {}/s",
                 self.args.practitioners,
                 self.args.instances,
-                self.args
-                    .lanes
-                    .map_or("default".to_owned(), |lanes| lanes.to_string()),
-                self.args.rate,
-                if self.args.rate <= 30 {
+                self.max_settings.requests_per_second.unwrap_or(0),
+                if self.max_settings.enforce_limits {
+                    "enforced"
+                } else {
+                    "NOT enforced"
+                },
+                self.args.paced()
+            )
+        } else {
+            format!(
+                "{} practitioners, {} instance(s), lanes {lanes}, rate {telegram_rate}/s ({})",
+                self.args.practitioners,
+                self.args.instances,
+                if telegram_rate <= 30 {
                     format!(
                         "sandbox bot_per_second {}",
                         self.settings.bot_per_second.unwrap_or(0)
@@ -1119,8 +1369,10 @@ impl Report<'_> {
                         self.settings.paid_per_second.unwrap_or(0)
                     )
                 }
-            ),
-        );
+            )
+        };
+        row("setup", setup);
+        row("messenger", self.args.messenger.name().to_owned());
         row("recipients targeted", targeted.to_string());
         row("recipients selected", self.published.total.to_string());
         row("sends accepted", stats.accepted.to_string());
@@ -1148,6 +1400,12 @@ impl Report<'_> {
         row(
             "achieved rate",
             match rate {
+                Some(rate) if on_max => format!(
+                    "{rate:.1}/s = {:.3} of the {allowed:.0} allowed, {:.3} of the {paced:.0} \
+                     paced (target ≥ 0.95 of paced)",
+                    rate / allowed,
+                    rate / paced
+                ),
                 Some(rate) => format!(
                     "{rate:.1}/s = {:.3} of allowed (target ≥ 0.95)",
                     rate / allowed
@@ -1158,10 +1416,17 @@ impl Report<'_> {
         row(
             "steady-state rate",
             match steady {
+                Some(steady) if on_max => format!(
+                    "{steady:.1}/s = {:.3} of allowed, {:.3} of paced",
+                    steady / allowed,
+                    steady / paced
+                ),
                 Some(steady) => format!("{steady:.1}/s = {:.3} of allowed", steady / allowed),
                 None => "n/a (under 3 s of sending)".to_owned(),
             },
         );
+        // On Max seconds are judged against the bots' pace, not Max's 30.
+        let expected = if on_max { paced } else { allowed };
         let middle = stats
             .per_second
             .get(1..stats.per_second.len().saturating_sub(1))
@@ -1174,7 +1439,7 @@ impl Report<'_> {
                 middle.iter().min().copied().unwrap_or(0),
                 middle
                     .iter()
-                    .filter(|&&n| (n as f64) < 0.95 * allowed)
+                    .filter(|&&n| (n as f64) < 0.95 * expected)
                     .count(),
                 middle.len()
             ),
@@ -1186,6 +1451,30 @@ impl Report<'_> {
                 stats.too_many_requests, stats.too_many_requests_after_first_second
             ),
         );
+        if on_max {
+            // Every call counts against Max's limit: the bot's long polls
+            // and its other calls may be refused too (the emulator counts
+            // only the sends' 429s above; it keeps its last refusals).
+            let mut by_call: std::collections::BTreeMap<(String, u16), u64> =
+                std::collections::BTreeMap::new();
+            for call in self.refused {
+                *by_call
+                    .entry((call.method.clone(), call.error_code))
+                    .or_default() += 1;
+            }
+            row(
+                "Max refusals",
+                if by_call.is_empty() {
+                    "none".to_owned()
+                } else {
+                    by_call
+                        .iter()
+                        .map(|((method, code), n)| format!("{n} × {code} {method}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            );
+        }
         row(
             "outbox rows",
             format!(
