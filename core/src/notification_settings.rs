@@ -337,6 +337,37 @@ pub async fn save(
     Ok(retimed)
 }
 
+/// Why a choice of where notifications go was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceRefused {
+    /// There is nothing to choose between (one messenger linked), or the
+    /// one chosen is not linked (an old or forged button).
+    NotLinked,
+}
+
+/// For an account with two messengers: notifications to `choice` only, or
+/// to every one (`None`). `Ok(true)` when saved, `Ok(false)` when it was
+/// already so (a double tap).
+pub async fn choose_messenger(
+    db: &PgPool,
+    user_id: UserId,
+    choice: Option<Messenger>,
+    now: DateTime<Utc>,
+) -> Result<Result<bool, ChoiceRefused>, sqlx::Error> {
+    let linked = crate::channels::of_account(db, user_id).await?;
+    let valid = linked.len() > 1 && choice.is_none_or(|m| linked.iter().any(|c| c.messenger == m));
+    if !valid {
+        return Ok(Err(ChoiceRefused::NotLinked));
+    }
+    let mut settings = get(db, user_id).await?;
+    if settings.deliver_to == choice {
+        return Ok(Ok(false));
+    }
+    settings.deliver_to = choice;
+    save(db, user_id, &settings, now).await?;
+    Ok(Ok(true))
+}
+
 /// /forget: the choices go with the rest.
 pub async fn erase(tx: &mut PgConnection, user_id: UserId) -> Result<(), sqlx::Error> {
     sqlx::query!(
@@ -472,6 +503,36 @@ mod tests {
         assert_eq!(no_quiet.quiet_hours, None);
         assert!(!no_quiet.inspections);
         assert_eq!(no_quiet.time_zone, Tz::Asia__Omsk);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_messenger_is_chosen_only_among_two_linked(db: PgPool) {
+        let anna = UserId::from_stored(7);
+        let link = |messenger: &'static str, external: i64| {
+            sqlx::query(
+                "INSERT INTO channels (messenger, external_id, chat_id, user_id) VALUES ($1, $2, $2, 7)",
+            )
+            .bind(messenger)
+            .bind(external)
+        };
+        link("telegram", 7).execute(&db).await.unwrap();
+        let choose = |choice| choose_messenger(&db, anna, choice, Utc::now());
+        // One messenger: nothing to choose.
+        assert_eq!(
+            choose(Some(Messenger::Telegram)).await.unwrap(),
+            Err(ChoiceRefused::NotLinked)
+        );
+        link("max", 90).execute(&db).await.unwrap();
+        assert_eq!(choose(Some(Messenger::Max)).await.unwrap(), Ok(true));
+        assert_eq!(choose(Some(Messenger::Max)).await.unwrap(), Ok(false));
+        assert_eq!(
+            get(&db, anna).await.unwrap().deliver_to,
+            Some(Messenger::Max)
+        );
+        // Every one again; the rest of the settings untouched.
+        assert_eq!(choose(None).await.unwrap(), Ok(true));
+        let settings = get(&db, anna).await.unwrap();
+        assert_eq!(settings, Settings::default());
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

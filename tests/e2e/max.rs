@@ -243,23 +243,10 @@ async fn the_bot_runs_on_max_alone(db: sqlx::PgPool) {
     anna.send("/help").await.assert_starts("Что умеет бот");
     // A push reaches Max; nothing asked the Telegram Bot API anything.
     let account = anna.account().await;
-    let mut tx = app.db.begin().await.unwrap();
-    medcab_core::outbox::enqueue(
-        &mut tx,
-        &medcab_core::outbox::Notification::new(
-            account.get(),
-            medcab_core::outbox::Kind::SecurityNotice,
-            medcab_core::outbox::Payload::new(medcab_core::outbox::Push::LinkConflict {}),
-        ),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    app.wake_delivery();
+    crate::max_pushes::security_notice(&app, account).await;
     anna.wait_for(|chat| {
         chat.bot_messages()
-            .any(|m| m.body().contains("Попытка подключить ваш кабинет"))
+            .any(|m| m.body().contains(crate::max_pushes::CONFLICT))
     })
     .await;
     let stats = app.client.stats().await.unwrap();

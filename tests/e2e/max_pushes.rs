@@ -38,8 +38,28 @@ async fn count_with(phone: &Phone<'_>, part: &str) -> usize {
         .count()
 }
 
+/// Writes a security notice (a refused link) to `account`, as core does,
+/// and wakes delivery.
+pub(crate) async fn security_notice(app: &TestApp, account: medcab_core::UserId) {
+    let mut tx = app.db.begin().await.unwrap();
+    let written = outbox::enqueue(
+        &mut tx,
+        &outbox::Notification::new(
+            account.get(),
+            outbox::Kind::SecurityNotice,
+            outbox::Payload::new(outbox::Push::LinkConflict {}),
+        ),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(written.is_some(), "a row for {account:?}");
+    tx.commit().await.unwrap();
+    app.wake_delivery();
+}
+
 /// What the security notice about a refused link says, on either messenger.
-const CONFLICT: &str = "Попытка подключить ваш кабинет";
+pub(crate) const CONFLICT: &str = "Попытка подключить ваш кабинет";
 
 /// Publishes a notice to therapists, as `medcab admin publish-notice` does.
 async fn publish(app: &TestApp, title: &str) -> i64 {
@@ -194,20 +214,7 @@ async fn a_notice_goes_where_the_settings_say_and_security_everywhere(app: TestA
     assert_eq!(boris.chat().await.bot_messages().count(), 1, "only /help");
 
     // A security notice still comes to both.
-    let mut tx = app.db.begin().await.unwrap();
-    outbox::enqueue(
-        &mut tx,
-        &outbox::Notification::new(
-            anna.user_id().private_chat(),
-            outbox::Kind::SecurityNotice,
-            outbox::Payload::new(outbox::Push::LinkConflict {}),
-        ),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    app.wake_delivery();
+    security_notice(&app, anna.user_id()).await;
     for phone in [&anna, &on_max] {
         phone
             .wait_for(|chat| chat.bot_messages().any(|m| m.body().contains(CONFLICT)))
@@ -359,23 +366,7 @@ async fn a_max_chat_that_stopped_the_bot_is_skipped_until_it_writes(db: sqlx::Pg
     let app = TestApp::spawn(db).await;
     let anna = connect_on_max(&app, "Анна").await;
     let account = anna.account().await;
-    let notify = async || {
-        let mut tx = app.db.begin().await.unwrap();
-        outbox::enqueue(
-            &mut tx,
-            &outbox::Notification::new(
-                account.get(),
-                outbox::Kind::SecurityNotice,
-                outbox::Payload::new(outbox::Push::LinkConflict {}),
-            ),
-            app.clock.now(),
-        )
-        .await
-        .unwrap()
-        .expect("a row");
-        tx.commit().await.unwrap();
-        app.wake_delivery();
-    };
+    let notify = async || security_notice(&app, account).await;
     let settled_rows = async || {
         medcab_e2e::eventually("the pushes are settled", async || {
             app.wake_delivery();

@@ -30,7 +30,8 @@
 
 use medcab_core::accounts::{self, Step};
 use medcab_core::channels::{self, LinkRefusal, Messenger};
-use medcab_core::{notification_settings, telegram_users};
+use medcab_core::notification_settings::{self, ChoiceRefused};
+use medcab_core::telegram_users;
 
 use super::commands::Command;
 use super::screen::{Screen, button};
@@ -112,21 +113,13 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
     let screen = match action {
         LinkAction::Show => overview(&turn, None).await?,
         LinkAction::Deliver(choice) => {
-            let linked = channels::of_account(db, *user).await?;
-            // Only a linked messenger can be chosen, and only with two.
-            let valid =
-                linked.len() > 1 && choice.is_none_or(|m| linked.iter().any(|c| c.messenger == m));
-            if !valid {
-                return ui.say(t.msg("button-outdated")).await;
-            }
-            let mut settings = notification_settings::get(db, *user).await?;
-            if settings.deliver_to == choice {
+            let now = services.clock.now();
+            match notification_settings::choose_messenger(db, *user, choice, now).await? {
+                Ok(true) => overview(&turn, Some(t.msg("messengers-deliver-saved"))).await?,
                 // A double tap: the screen already says so.
-                return Ok(());
+                Ok(false) => return Ok(()),
+                Err(ChoiceRefused::NotLinked) => return ui.say(t.msg("button-outdated")).await,
             }
-            settings.deliver_to = choice;
-            notification_settings::save(db, *user, &settings, services.clock.now()).await?;
-            overview(&turn, Some(t.msg("messengers-deliver-saved"))).await?
         }
         LinkAction::Link(other) => {
             // Not offered here, no longer configured, or linked already (a
