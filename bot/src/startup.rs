@@ -495,17 +495,14 @@ impl Application {
             self.delivery,
             self.wakeup,
         );
-        // Operators' progress messages of broadcasts still going (kept as
-        // Telegram messages).
+        // Operators' progress messages of broadcasts still going.
         let background = self.services.background.clone();
-        if let Some(bot) = &self.bot {
-            background.spawn(handlers::resume_broadcast_progress(
-                crate::chat::Channel::Telegram(bot.clone()),
-                self.db.clone(),
-                self.services.clock.clone(),
-                background.clone(),
-            ));
-        }
+        background.spawn(handlers::resume_broadcast_progress(
+            self.services.messengers.clone(),
+            self.db.clone(),
+            self.services.clock.clone(),
+            background.clone(),
+        ));
         let scheduler = self.schedule.map(|schedule| {
             let enrolments = crate::scheduler::Enrolments {
                 channels: self.services.messengers.clone(),

@@ -420,21 +420,23 @@ pub async fn progress(
     }))
 }
 
-/// Remembers the operator's message that shows the progress, to be edited.
+/// Remembers the operator's message that shows the progress, to be edited:
+/// `message` as the bot stores one (`telegram:<chat>:<id>` or
+/// `max:<chat>:<mid>`), `reader` the operator's account (their language).
 pub async fn set_progress_message(
     db: &PgPool,
     id: i64,
-    chat_id: i64,
-    message_id: i32,
+    reader: UserId,
+    message: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        UPDATE broadcasts SET progress_chat_id = $2, progress_message_id = $3
+        UPDATE broadcasts SET progress_reader = $2, progress_message = $3
         WHERE id = $1
         "#,
         id,
-        chat_id,
-        message_id,
+        reader.get(),
+        message,
     )
     .execute(db)
     .await?;
@@ -448,8 +450,10 @@ pub struct Watched {
     pub kind: Kind,
     /// The notice's or the inspection's id.
     pub subject_id: i64,
-    pub chat_id: i64,
-    pub message_id: i32,
+    /// The operator's account.
+    pub reader: UserId,
+    /// As given to [`set_progress_message`].
+    pub message: String,
     pub progress: Progress,
 }
 
@@ -467,14 +471,14 @@ pub async fn in_progress_with_message(db: &PgPool) -> Result<Vec<Watched>, sqlx:
             GROUP BY o.broadcast_id, o.chat_id
         )
         SELECT b.id, b.kind, b.subject_id, b.total,
-               b.progress_chat_id AS "chat_id!", b.progress_message_id AS "message_id!",
+               b.progress_reader AS "reader!", b.progress_message AS "message!",
                count(r.chat_id) FILTER (WHERE r.sent) AS "sent!",
                count(r.chat_id) FILTER (WHERE NOT r.sent AND NOT r.pending) AS "failed!",
                count(r.chat_id) FILTER (WHERE NOT r.sent AND r.pending) AS "pending!"
         FROM broadcasts b
         LEFT JOIN recipients r ON r.broadcast_id = b.id
         WHERE b.finished_at IS NULL
-          AND b.progress_chat_id IS NOT NULL AND b.progress_message_id IS NOT NULL
+          AND b.progress_reader IS NOT NULL AND b.progress_message IS NOT NULL
         GROUP BY b.id
         ORDER BY b.id
         "#
@@ -489,8 +493,8 @@ pub async fn in_progress_with_message(db: &PgPool) -> Result<Vec<Watched>, sqlx:
                 // The CHECK constraint allows only known kinds.
                 kind: Kind::parse(&row.kind)?,
                 subject_id: row.subject_id,
-                chat_id: row.chat_id,
-                message_id: row.message_id,
+                reader: UserId::from_stored(row.reader),
+                message: row.message,
                 progress: Progress {
                     total: i64::from(row.total),
                     sent: row.sent,
@@ -750,9 +754,14 @@ mod tests {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        set_progress_message(&db, watched.broadcast_id, 7, 42)
-            .await
-            .unwrap();
+        set_progress_message(
+            &db,
+            watched.broadcast_id,
+            UserId::from_stored(7),
+            "max:-70:mid.42",
+        )
+        .await
+        .unwrap();
         let listed = in_progress_with_message(&db).await.unwrap();
         assert_eq!(
             listed,
@@ -760,8 +769,8 @@ mod tests {
                 id: watched.broadcast_id,
                 kind: Kind::RegulatoryNotice,
                 subject_id: 2,
-                chat_id: 7,
-                message_id: 42,
+                reader: UserId::from_stored(7),
+                message: "max:-70:mid.42".into(),
                 progress: Progress {
                     total: 1,
                     sent: 0,

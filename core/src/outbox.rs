@@ -1114,6 +1114,48 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// The row's messenger cannot carry it (the chat stopped the bot, or the
+/// account unlinked that messenger after the row was written): the
+/// notification is copied, due now, to every other messenger it would be
+/// written for now (`outbox_messengers`: with the chosen one unreachable,
+/// every one linked) whose chat is reachable, unless it has a row there
+/// already (written beside this one for "every messenger", or copied
+/// before). So a notification is lost only when no messenger of the
+/// account can carry it. Call it in the transaction that fails the row.
+/// Returns how many copies were written.
+pub async fn reroute(
+    tx: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    // Siblings are the rows one `enqueue` wrote: same recipient, kind,
+    // payload and moment.
+    let copied = sqlx::query!(
+        r#"
+        INSERT INTO outbox (chat_id, messenger, kind, payload, priority, created_at,
+                            available_at, dedup_key, broadcast_id, quiet_held)
+        SELECT o.chat_id, m, o.kind, o.payload, o.priority, o.created_at, $2,
+               o.dedup_key, o.broadcast_id, false
+        FROM outbox o CROSS JOIN LATERAL outbox_messengers(o.chat_id, false) AS m
+        WHERE o.id = $1 AND m <> o.messenger
+          AND EXISTS (SELECT 1 FROM channels c
+                      WHERE c.user_id = o.chat_id AND c.messenger = m
+                        AND c.unreachable_since IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM outbox s
+                          WHERE s.chat_id = o.chat_id AND s.messenger = m
+                            AND s.kind = o.kind AND s.created_at = o.created_at
+                            AND s.payload = o.payload)
+        ON CONFLICT (dedup_key, messenger) WHERE dedup_key IS NOT NULL DO NOTHING
+        "#,
+        id,
+        now,
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(copied)
+}
+
 /// The send failed for a reason that may pass (a 429, a 5xx, the network):
 /// due again at `at`. `attempted`: the failure counts towards
 /// [`MAX_ATTEMPTS`] (a 429 does not: Telegram only asked us to wait).
@@ -1963,5 +2005,90 @@ mod tests {
         );
         let later = claim_all(&mut tx, start() + chrono::Duration::hours(8)).await;
         assert_eq!(later.iter().map(|r| r.chat_id).collect::<Vec<_>>(), [1, 3]);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_row_its_messenger_cannot_carry_moves_to_the_other_once(db: PgPool) {
+        // Anna on both messengers, notifications chosen to go to Max.
+        for (messenger, external) in [("telegram", 7_i64), ("max", 70)] {
+            sqlx::query(
+                "INSERT INTO channels (messenger, external_id, chat_id, user_id) VALUES ($1, $2, $2, 7)",
+            )
+            .bind(messenger)
+            .bind(external)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO notification_settings (telegram_user_id, deliver_to, updated_at) VALUES (7, 'max', now())",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        let status = note(7, false);
+        let ids = enqueue_all(&db, std::slice::from_ref(&status)).await;
+        let rows = for_chat(&db, 7).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].messenger, Messenger::Max);
+
+        // Max's chat stopped the bot: the row goes to Telegram, once.
+        sqlx::query("UPDATE channels SET unreachable_since = now() WHERE messenger = 'max'")
+            .execute(&db)
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(reroute(&mut tx, ids[0], start()).await.unwrap(), 1);
+        assert_eq!(
+            reroute(&mut tx, ids[0], start()).await.unwrap(),
+            0,
+            "copied once"
+        );
+        mark_failed(&mut tx, ids[0], UNREACHABLE, false)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let rows = for_chat(&db, 7).await.unwrap();
+        let copy = rows
+            .iter()
+            .find(|r| r.messenger == Messenger::Telegram)
+            .unwrap();
+        assert_eq!(
+            (copy.kind.as_str(), &copy.payload),
+            (rows[0].kind.as_str(), &rows[0].payload)
+        );
+        assert!(!copy.sent && !copy.failed && copy.attempts == 0, "{copy:?}");
+        // A copy Telegram cannot carry either goes nowhere: Max is still
+        // unreachable.
+        sqlx::query("UPDATE channels SET unreachable_since = now() WHERE messenger = 'telegram'")
+            .execute(&db)
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(reroute(&mut tx, copy.id, start()).await.unwrap(), 0);
+        tx.rollback().await.unwrap();
+
+        // Every messenger reachable and chosen (the default): both rows
+        // were written, so a failure on one copies nothing.
+        sqlx::query("UPDATE channels SET unreachable_since = NULL")
+            .execute(&db)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE notification_settings SET deliver_to = NULL")
+            .execute(&db)
+            .await
+            .unwrap();
+        let mut reminder = note(7, false);
+        reminder.kind = Kind::DocumentExpiring;
+        reminder.dedup_key = Some("document:9:30".into());
+        let id = enqueue_all(&db, &[reminder]).await[0];
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(
+            reroute(&mut tx, id, start()).await.unwrap(),
+            0,
+            "a sibling exists"
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(for_chat(&db, 7).await.unwrap().len(), 4);
     }
 }

@@ -7,6 +7,7 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use medcab_core::UserId;
+use medcab_core::channels::Messenger;
 use medcab_core::inspections::{self, InspectionDraft, InspectionKind, Source};
 use medcab_core::notices::{self, FeedItem};
 use medcab_core::notification_settings::{self, QuietHours};
@@ -223,7 +224,7 @@ async fn a_notice_for_one_specialty_and_region_reaches_exactly_its_practitioners
     );
     let finished: i64 = count(
         &app,
-        "SELECT count(*) FROM broadcasts WHERE finished_at IS NOT NULL AND progress_message_id IS NOT NULL",
+        "SELECT count(*) FROM broadcasts WHERE finished_at IS NOT NULL AND progress_message IS NOT NULL",
     )
     .await;
     assert_eq!(finished, 1, "the progress message is recorded and finished");
@@ -619,11 +620,22 @@ async fn nobody_but_an_operator_may_publish(app: TestApp) {
 
 #[medcab_e2e::test]
 async fn a_restarted_bot_goes_on_updating_the_progress_message(mut app: TestApp) {
+    progress_followed_after_a_restart(&mut app, Messenger::Telegram).await;
+}
+
+#[medcab_e2e::test]
+async fn a_restarted_bot_goes_on_updating_a_progress_message_on_max(mut app: TestApp) {
+    progress_followed_after_a_restart(&mut app, Messenger::Max).await;
+}
+
+/// An operator on `messenger` publishes at night; the bot restarts before
+/// the morning, and the restarted bot edits the progress message to «Готово».
+async fn progress_followed_after_a_restart(app: &mut TestApp, messenger: Messenger) {
     // Users, not phones: a phone borrows the app, which restarts.
-    let anna = practitioner(&app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1")
+    let anna = practitioner(app, "Анна", "Терапия", "Москва", "ГБУЗ ГП № 1")
         .await
         .user;
-    let boris = practitioner(&app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 2")
+    let boris = practitioner(app, "Борис", "Терапия", "Москва", "ГБУЗ ГП № 2")
         .await
         .user;
     notices::propose_from_feed(
@@ -639,14 +651,26 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(mut app: TestApp)
     )
     .await
     .unwrap();
-    let olga = operator(&app, "Ольга").await.user;
+    let (olga, account) = match messenger {
+        Messenger::Telegram => {
+            let olga = operator(app, "Ольга").await;
+            (olga.user.clone(), olga.user_id())
+        }
+        Messenger::Max => {
+            let olga = app.max_user("Ольга", "ru").await;
+            olga.send("/start").await;
+            let account = olga.account().await;
+            app.grant_operator(account).await;
+            (olga.user.clone(), account)
+        }
+    };
     // 23:00 in Moscow: the practitioners' quiet hours hold the pushes.
     app.clock.advance(chrono::Duration::hours(11));
     // Hours later: the code again, for a new staff session.
-    app.open_staff_session(UserId::from_stored(olga.id)).await;
+    app.open_staff_session(account).await;
 
     let progress = {
-        let olga = app.phone(olga.clone());
+        let olga = app.phone_on(messenger, olga.clone());
         olga.send("/notices").await;
         olga.press("1. Приказ № 9н").await;
         olga.press("📤 Опубликовать").await
@@ -659,7 +683,7 @@ async fn a_restarted_bot_goes_on_updating_the_progress_message(mut app: TestApp)
     app.wake_delivery();
     app.phone(anna).wait_for_text("📜 Приказ № 9н").await;
     app.phone(boris).wait_for_text("📜 Приказ № 9н").await;
-    let finished = done(&app.phone(olga), &progress).await;
+    let finished = done(&app.phone_on(messenger, olga), &progress).await;
     assert!(
         finished.ends_with("✅ Готово: отправлено 2 из 2, не доставлено 0."),
         "{finished}"

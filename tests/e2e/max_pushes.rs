@@ -2,7 +2,8 @@
 //! on both messengers gets them where /settings says (security on every
 //! one); a login asked on both is answered on one and closed on the other;
 //! a chat that stopped the bot is marked unreachable and skipped until the
-//! person writes again.
+//! person writes again, and what it could not carry goes to the other
+//! messenger.
 
 use medcab_core::applications::{self, Kind, Status};
 use medcab_core::channels::{self, Messenger};
@@ -435,6 +436,69 @@ async fn a_max_chat_that_stopped_the_bot_is_skipped_until_it_writes(db: sqlx::Pg
     assert!(rows.last().unwrap().sent, "{rows:?}");
     assert_eq!(count_with(&anna, CONFLICT).await, 1);
     drop(anna);
+    // Max refused the send to the stopped chat: the test's own doing.
+    app.finish_expecting(|call| call.error_code == 403).await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_notice_max_cannot_carry_comes_to_telegram_instead(db: sqlx::PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app
+        .practitioner(
+            "Анна",
+            RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1"),
+        )
+        .await;
+    let on_max = linked_on_max(&app, &anna, "Анна").await;
+    on_max.send("/settings").await;
+    on_max.press("📱 Мессенджеры").await;
+    on_max
+        .press("Только Max")
+        .await
+        .assert_contains("🔔 Уведомления приходят только в Max.");
+
+    // She stops the bot on Max; the bot has not heard of it (the mark the
+    // bot_stopped update left is cleared, as if the update were lost), so
+    // the notice is written for Max only and Max refuses it.
+    let account = anna.user_id();
+    let max_reachable = async || {
+        channels::of_account(&app.db, account)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.messenger == Messenger::Max && c.reachable)
+    };
+    app.client.max().block(on_max.id(), true).await.unwrap();
+    medcab_e2e::eventually("the stop is seen", async || !max_reachable().await).await;
+    sqlx::query("UPDATE channels SET unreachable_since = NULL WHERE user_id = $1")
+        .bind(account.get())
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let broadcast = publish(&app, "Приказ № 3").await;
+    anna.wait_for_any_text("📜 Приказ № 3").await;
+    let progress = settled(&app, broadcast).await;
+    assert_eq!(
+        (progress.total, progress.sent, progress.failed),
+        (1, 1, 0),
+        "reached on Telegram: sent, not failed"
+    );
+    let rows = outbox::for_chat(&app.db, account.get()).await.unwrap();
+    let notice: Vec<_> = rows
+        .iter()
+        .filter(|row| row.kind == outbox::Kind::RegulatoryNotice.as_str())
+        .map(|row| (row.messenger, row.sent, row.failed))
+        .collect();
+    assert_eq!(
+        notice,
+        [
+            (Messenger::Max, false, true),
+            (Messenger::Telegram, true, false)
+        ]
+    );
+    assert!(!max_reachable().await, "the refusal marks the Max chat");
+    assert_eq!(count_with(&anna, "📜 Приказ № 3").await, 1);
+    drop((anna, on_max));
     // Max refused the send to the stopped chat: the test's own doing.
     app.finish_expecting(|call| call.error_code == 403).await;
 }

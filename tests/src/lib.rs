@@ -371,9 +371,9 @@ impl TestApp {
             .create_user(new)
             .await
             .expect("the sandbox creates a Max user");
-        Phone {
-            app: self,
-            user: User {
+        self.phone_on(
+            Messenger::Max,
+            User {
                 id: user.id,
                 first_name: user.first_name,
                 last_name: user.last_name,
@@ -381,9 +381,7 @@ impl TestApp {
                 language_code: user.language_code,
                 phone_number: user.phone_number,
             },
-            messenger: Messenger::Max,
-            account: std::sync::OnceLock::new(),
-        }
+        )
     }
 
     /// A practitioner who has already connected: consent given, linked,
@@ -682,6 +680,17 @@ impl TestApp {
     /// The phone of a user made earlier (after a restart, say).
     pub fn phone(&self, user: User) -> Phone<'_> {
         Phone::telegram(self, user)
+    }
+
+    /// The phone of a user on `messenger` (a phone borrows the app: a test
+    /// that restarts it keeps the user, and takes the phone again after).
+    pub fn phone_on(&self, messenger: Messenger, user: User) -> Phone<'_> {
+        Phone {
+            app: self,
+            user,
+            messenger,
+            account: std::sync::OnceLock::new(),
+        }
     }
 
     /// Ends the test: fails it if the sandbox refused any Bot API call,

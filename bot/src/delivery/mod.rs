@@ -20,18 +20,23 @@
 //!    row was written counts). These rules and the retry policy below are
 //!    core's, pure and unit-tested (`outbox::settle`,
 //!    `outbox::after_transient_failure`); the worker carries them out.
-//! 2. [`Pacer`] says whether the send may go now (Telegram's per-chat and
-//!    per-bot limits, shared by all instances through Redis). A short wait
-//!    is waited with the row in hand; a chat that must wait longer has its
-//!    row put back until then, and a long pause for the whole bot (a 429)
-//!    puts the row back untouched while the lane waits.
+//! 2. [`Pacer`] says whether the send may go now (each messenger's
+//!    per-chat and per-bot limits, shared by all instances through Redis).
+//!    A short wait is waited with the row in hand; a chat that must wait
+//!    longer has its row put back until then, and a long pause for the
+//!    messenger's whole bot (a 429) puts the row back untouched while the
+//!    lanes take only the other messenger's rows (`gates`: one messenger's
+//!    limits never hold back the other's).
 //! 3. The row is rendered in the recipient's language, sent, and marked in
 //!    the same transaction, which then commits:
 //!    - sent, with the Telegram message id;
 //!    - 429: every instance pauses for `retry_after`, and the row is due
 //!      again after it (not counted as a failed attempt);
 //!    - 403 (blocked, deactivated): the chat is marked unreachable, the
-//!      row failed, and later rows to it are failed without a send;
+//!      row failed, and later rows to it are failed without a send; a row
+//!      failed so (or for a messenger unlinked since it was written) is
+//!      copied to the account's other messenger when that one is linked,
+//!      reachable and had no copy (`outbox::reroute`);
 //!    - 400 and other refusals: failed with Telegram's description, not
 //!      tried again;
 //!    - 5xx, 401 and network errors: tried again after 2, 4, 8, … 512 s,
@@ -49,6 +54,7 @@
 //! release quiet hours by moving a manual clock (see [`DeliveryClock`]).
 
 mod expiry;
+mod gates;
 pub(crate) mod pacing;
 mod render;
 
@@ -76,6 +82,7 @@ use crate::chat::{ChatRef, MessageRef, Screen, StoredMessage};
 use crate::config::Brand;
 use crate::i18n::Texts;
 use crate::max::{MaxClient, MaxError, MaxErrorKind};
+use gates::{Gates, Open};
 
 /// How often an idle lane looks at the outbox when nobody wakes it.
 pub const POLL: Duration = Duration::from_millis(200);
@@ -191,8 +198,9 @@ impl Delivery {
     ) -> Delivery {
         let stop = CancellationToken::new();
         let sent = Arc::new(AtomicU64::new(0));
+        let lane_count = options.lanes.max(1);
         let worker = Arc::new(Worker {
-            messengers: outlets.messengers(),
+            gates: Gates::new(outlets.messengers(), lane_count),
             bot: outlets.telegram,
             max: outlets.max,
             db,
@@ -205,7 +213,7 @@ impl Delivery {
             stop: stop.clone(),
             sent: sent.clone(),
         });
-        let mut lanes: Vec<_> = (0..options.lanes.max(1))
+        let mut lanes: Vec<_> = (0..lane_count)
             .map(|_| tokio::spawn(lane(worker.clone())))
             .collect();
         lanes.push(tokio::spawn(expiry::run(worker.clone())));
@@ -275,8 +283,9 @@ impl DeliveryClock {
 struct Worker {
     bot: Option<Bot>,
     max: Option<MaxClient>,
-    /// What `max` makes of `bot`: the messengers whose rows are taken.
-    messengers: Vec<Messenger>,
+    /// The messengers whose rows are taken (those of `bot` and `max`),
+    /// and which of them a lane may take a row of now.
+    gates: Gates,
     db: PgPool,
     clock: DeliveryClock,
     pacer: Pacer,
@@ -340,9 +349,14 @@ enum Failure {
 
 impl Worker {
     async fn step(&self) -> Result<Next, sqlx::Error> {
+        let open = match self.gates.open() {
+            Open::Claim(open) if open.is_empty() => return Ok(Next::Idle),
+            Open::Claim(open) => open,
+            Open::Rest(wait) => return Ok(Next::Rest(wait)),
+        };
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let Some(row) = outbox::claim_next(&mut tx, now, &self.messengers).await? else {
+        let Some(row) = outbox::claim_next(&mut tx, now, &open).await? else {
             tx.rollback().await?;
             return Ok(Next::Idle);
         };
@@ -381,7 +395,12 @@ impl Worker {
                 } else {
                     tracing::debug!(id = row.id, reason, "not sent");
                 }
-                outbox::mark_failed(&mut tx, row.id, reason, false).await?;
+                if reason == UNREACHABLE {
+                    self.fail_elsewhere(&mut tx, &row, reason, false, now)
+                        .await?;
+                } else {
+                    outbox::mark_failed(&mut tx, row.id, reason, false).await?;
+                }
                 tx.commit().await?;
                 return Ok(Next::Busy);
             }
@@ -411,8 +430,9 @@ impl Worker {
         };
 
         let Some(address) = row.address else {
-            // Unlinked after the row was written: nowhere to send it.
-            outbox::mark_failed(&mut tx, row.id, NO_CHANNEL, false).await?;
+            // Unlinked after the row was written: not there.
+            self.fail_elsewhere(&mut tx, &row, NO_CHANNEL, false, now)
+                .await?;
             tx.commit().await?;
             return Ok(Next::Busy);
         };
@@ -423,15 +443,23 @@ impl Worker {
 
         let pacer = self.pacer(row.messenger);
         let paid = loop {
-            match pacer.acquire(address, row.priority).await {
+            // A short wait for the whole bot is waited with the row in
+            // hand, unless that would take the last lane from the other
+            // messenger (`gates`).
+            let (wait, holding) = match pacer.acquire(address, row.priority).await {
                 Verdict::Go { paid } => break paid,
+                Verdict::Wait {
+                    wait,
+                    by: Bucket::Chat,
+                } if wait <= HOLD_MAX => (wait, None),
                 Verdict::Wait { wait, .. } if wait <= HOLD_MAX => {
-                    tokio::select! {
-                        _ = self.stop.cancelled() => {
+                    match self.gates.hold(row.messenger) {
+                        Some(holding) => (wait, Some(holding)),
+                        None => {
+                            self.gates.rest(row.messenger, wait);
                             tx.rollback().await?;
-                            return Ok(Next::Idle);
+                            return Ok(Next::Busy);
                         }
-                        _ = tokio::time::sleep(wait) => {}
                     }
                 }
                 Verdict::Wait {
@@ -444,11 +472,21 @@ impl Worker {
                     return Ok(Next::Busy);
                 }
                 Verdict::Wait { wait, .. } => {
-                    // The whole bot waits: leave the row as it was.
+                    // This messenger's whole bot waits: leave the row as it
+                    // was, and take the other messenger's meanwhile.
+                    self.gates.rest(row.messenger, wait);
                     tx.rollback().await?;
-                    return Ok(Next::Rest(wait));
+                    return Ok(Next::Busy);
                 }
+            };
+            tokio::select! {
+                _ = self.stop.cancelled() => {
+                    tx.rollback().await?;
+                    return Ok(Next::Idle);
+                }
+                _ = tokio::time::sleep(wait) => {}
             }
+            drop(holding);
         };
 
         let t = Texts::new(row.language).in_zone(row.settings.time_zone);
@@ -486,9 +524,10 @@ impl Worker {
                     Failure::TooManyRequests(wait) => {
                         tracing::warn!(id = row.id, ?wait, messenger, "429: pausing sends");
                         pacer.pause(wait).await;
+                        self.gates.rest(row.messenger, wait);
                         let later = self.clock.now() + to_chrono(wait);
                         outbox::retry_at(&mut tx, row.id, later, &description, false).await?;
-                        Next::Rest(wait)
+                        Next::Busy
                     }
                     Failure::ChatGone => {
                         tracing::info!(id = row.id, %description, messenger, "the chat is unreachable");
@@ -496,7 +535,8 @@ impl Worker {
                             telegram_users::mark_unreachable(&mut tx, address).await?;
                         }
                         channels::mark_unreachable(&mut tx, row.messenger, address, now).await?;
-                        outbox::mark_failed(&mut tx, row.id, &description, true).await?;
+                        self.fail_elsewhere(&mut tx, &row, &description, true, now)
+                            .await?;
                         Next::Busy
                     }
                     Failure::Refused => {
@@ -524,6 +564,30 @@ impl Worker {
         };
         tx.commit().await?;
         Ok(next)
+    }
+
+    /// Fails a row its messenger cannot carry (the chat stopped the bot,
+    /// the messenger was unlinked), and copies it to the account's other
+    /// messenger if that one can (`outbox::reroute`); the lane takes the
+    /// copy next.
+    async fn fail_elsewhere(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        row: &Claimed,
+        reason: &str,
+        attempted: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        let copied = outbox::reroute(tx, row.id, now).await?;
+        if copied > 0 {
+            tracing::info!(
+                id = row.id,
+                messenger = row.messenger.name(),
+                reason,
+                "moved to the account's other messenger"
+            );
+        }
+        outbox::mark_failed(tx, row.id, reason, attempted).await
     }
 
     /// The pacer of a messenger's limits.

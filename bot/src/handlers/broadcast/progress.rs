@@ -13,11 +13,11 @@
 use std::time::Duration;
 
 use medcab_core::broadcasts::{self, Kind, Progress, Watched};
-use medcab_core::{Clock, UserId, inspections, notices, telegram_users};
+use medcab_core::{Clock, inspections, notices, telegram_users};
 use sqlx::PgPool;
 
 use super::{LIST_SHOWN, date_text, grouped, shorten};
-use crate::chat::{self, Channel, MessageRef, Press, Screen, Ui};
+use crate::chat::{self, Channel, MessageRef, Press, Screen, StoredMessage, Ui};
 use crate::handlers::{HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Background;
@@ -64,6 +64,7 @@ fn text(t: Texts, what: &str, progress: Progress) -> String {
 pub async fn start(turn: &Turn, press: &Press, broadcast: i64, what: String) -> HandlerResult {
     let Turn {
         ui,
+        user,
         t,
         db,
         services,
@@ -91,11 +92,10 @@ pub async fn start(turn: &Turn, press: &Press, broadcast: i64, what: String) -> 
         Some(message) => message,
         None => ui.post(first).await?,
     };
-    // Telegram's ids only, which a restart can follow again (`resume`): a
-    // Max progress message is followed while this instance runs.
-    if let Some(id) = message.stored().and_then(|id| i32::try_from(id).ok()) {
-        broadcasts::set_progress_message(db, broadcast, ui.chat().id, id).await?;
-    }
+    // Kept so that a restart follows it again (`resume`), on either
+    // messenger.
+    let stored = StoredMessage::new(ui.chat(), message.clone()).encode();
+    broadcasts::set_progress_message(db, broadcast, *user, &stored).await?;
     if progress.is_done() {
         // Nobody to send to: «Готово» at once.
         broadcasts::mark_finished(db, broadcast, services.clock.now()).await?;
@@ -115,10 +115,10 @@ pub async fn start(turn: &Turn, press: &Press, broadcast: i64, what: String) -> 
 }
 
 /// After a restart: follows again every unfinished broadcast that has a
-/// progress message (in Telegram, `channel`: only its ids are kept).
-/// Errors are logged; a progress message is a courtesy, the broadcast goes
-/// on without it.
-pub async fn resume(channel: Channel, db: PgPool, clock: Clock, background: Background) {
+/// progress message, on the messenger it is in (`channels`: those this
+/// instance is connected to). Errors are logged; a progress message is a
+/// courtesy, the broadcast goes on without it.
+pub async fn resume(channels: Vec<Channel>, db: PgPool, clock: Clock, background: Background) {
     let watched = match broadcasts::in_progress_with_message(&db).await {
         Ok(watched) => watched,
         Err(error) => {
@@ -127,7 +127,7 @@ pub async fn resume(channel: Channel, db: PgPool, clock: Clock, background: Back
         }
     };
     for broadcast in watched {
-        match resumed(&channel, &db, &clock, &broadcast).await {
+        match resumed(&channels, &db, &clock, &broadcast).await {
             Ok(watcher) => {
                 tracing::info!(broadcast = broadcast.id, "following a broadcast again");
                 // Shown as nothing yet: the first read edits the message.
@@ -141,18 +141,18 @@ pub async fn resume(channel: Channel, db: PgPool, clock: Clock, background: Back
 }
 
 async fn resumed(
-    channel: &Channel,
+    channels: &[Channel],
     db: &PgPool,
     clock: &Clock,
     broadcast: &Watched,
 ) -> Result<Watcher, HandlerError> {
-    // The progress message is in the operator's private chat, whose id is
-    // theirs (a group's or a channel's is negative).
-    let operator = u64::try_from(broadcast.chat_id)
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or("a progress message outside a private chat")
-        .and_then(|id| UserId::from_telegram(id).map_err(|_| "an id past a BIGINT"))?;
+    let stored =
+        StoredMessage::decode(&broadcast.message).ok_or("a progress message not as stored")?;
+    let channel = channels
+        .iter()
+        .find(|channel| channel.messenger() == stored.chat.messenger)
+        .ok_or("a progress message on a messenger not connected")?;
+    let operator = broadcast.reader;
     let t = Texts::new(telegram_users::language_of(db, operator).await?);
     let what = match broadcast.kind {
         Kind::RegulatoryNotice => {
@@ -197,12 +197,12 @@ async fn resumed(
         }
     };
     Ok(Watcher {
-        ui: channel.ui(broadcast.chat_id),
+        ui: channel.ui(stored.chat.id),
         db: db.clone(),
         clock: clock.clone(),
         t,
         broadcast: broadcast.id,
-        message: MessageRef::Telegram(broadcast.message_id),
+        message: stored.message,
         what,
     })
 }
