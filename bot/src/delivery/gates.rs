@@ -37,8 +37,13 @@ pub(super) struct Gates {
 /// What a lane may do now.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Open {
-    /// Claim a row of one of these.
-    Claim(Vec<Messenger>),
+    /// Claim a row of one of these; `rest_ends`: when the soonest resting
+    /// messenger may be claimed again (a lane that finds nothing to claim
+    /// looks again then, not only at the next poll).
+    Claim {
+        messengers: Vec<Messenger>,
+        rest_ends: Option<Duration>,
+    },
     /// Every messenger rests: nothing to claim for this long.
     Rest(Duration),
 }
@@ -67,14 +72,19 @@ impl Gates {
             .copied()
             .filter(|messenger| !rests.contains_key(messenger) && !self.saturated(*messenger))
             .collect();
-        if open.is_empty()
-            && let Some(soonest) = rests.values().min()
-        {
-            return Open::Rest(soonest.saturating_duration_since(now));
+        let rest_ends = rests
+            .values()
+            .min()
+            .map(|soonest| soonest.saturating_duration_since(now));
+        match rest_ends {
+            Some(wait) if open.is_empty() => Open::Rest(wait),
+            // Saturated but not resting: the lanes holding its rows free up
+            // within a hold, and an empty list claims nothing.
+            _ => Open::Claim {
+                messengers: open,
+                rest_ends,
+            },
         }
-        // Saturated but not resting: the lanes holding its rows will free
-        // up within a hold, and an empty claim list claims nothing.
-        Open::Claim(open)
     }
 
     /// No lane takes the messenger's rows for `wait`; a longer rest already
@@ -100,10 +110,16 @@ impl Gates {
             .map(|_| Holding { counter })
     }
 
+    /// Every lane that may hold a row of the messenger does (with one
+    /// lane and two messengers none may: its rows are claimed, and rest
+    /// the messenger when they must wait).
     fn saturated(&self, messenger: Messenger) -> bool {
-        self.holding
-            .get(&messenger)
-            .is_some_and(|held| held.load(Ordering::Acquire) >= self.hold_limit())
+        let limit = self.hold_limit();
+        limit > 0
+            && self
+                .holding
+                .get(&messenger)
+                .is_some_and(|held| held.load(Ordering::Acquire) >= limit)
     }
 
     /// Lanes that may hold rows of one messenger at once.
@@ -134,15 +150,33 @@ mod tests {
 
     const BOTH: [Messenger; 2] = [Messenger::Telegram, Messenger::Max];
 
+    fn claim(messengers: &[Messenger], rest_ends: Option<Duration>) -> Open {
+        Open::Claim {
+            messengers: messengers.to_vec(),
+            rest_ends,
+        }
+    }
+
     #[test]
     fn a_resting_messenger_is_not_claimed_and_the_other_still_is() {
         let gates = Gates::new(BOTH.to_vec(), 4);
-        assert_eq!(gates.open(), Open::Claim(BOTH.to_vec()));
+        assert_eq!(gates.open(), claim(&BOTH, None));
         gates.rest(Messenger::Max, Duration::from_secs(5));
-        assert_eq!(gates.open(), Open::Claim(vec![Messenger::Telegram]));
+        match gates.open() {
+            Open::Claim {
+                messengers,
+                rest_ends: Some(wait),
+            } => {
+                assert_eq!(messengers, [Messenger::Telegram]);
+                assert!(wait > Duration::from_secs(4), "{wait:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         // A shorter rest does not shorten the one set.
         gates.rest(Messenger::Max, Duration::from_millis(1));
-        assert_eq!(gates.open(), Open::Claim(vec![Messenger::Telegram]));
+        assert!(
+            matches!(gates.open(), Open::Claim { messengers, .. } if messengers == [Messenger::Telegram])
+        );
         gates.rest(Messenger::Telegram, Duration::from_millis(300));
         match gates.open() {
             Open::Rest(wait) => {
@@ -159,7 +193,7 @@ mod tests {
         gates.rest(Messenger::Max, Duration::from_millis(30));
         assert!(matches!(gates.open(), Open::Rest(_)));
         std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(gates.open(), Open::Claim(vec![Messenger::Max]));
+        assert_eq!(gates.open(), claim(&[Messenger::Max], None));
     }
 
     #[test]
@@ -171,11 +205,20 @@ mod tests {
             gates.hold(Messenger::Max).is_none(),
             "the third lane is Telegram's"
         );
-        assert_eq!(gates.open(), Open::Claim(vec![Messenger::Telegram]));
+        assert!(
+            matches!(gates.open(), Open::Claim { messengers, .. } if messengers == [Messenger::Telegram])
+        );
         drop(first);
-        assert_eq!(gates.open(), Open::Claim(BOTH.to_vec()));
+        assert_eq!(gates.open(), claim(&BOTH, None));
         assert!(gates.hold(Messenger::Max).is_some());
         drop(second);
+    }
+
+    #[test]
+    fn one_lane_for_two_messengers_claims_both_and_holds_neither() {
+        let gates = Gates::new(BOTH.to_vec(), 1);
+        assert!(gates.hold(Messenger::Max).is_none());
+        assert_eq!(gates.open(), claim(&BOTH, None));
     }
 
     #[test]

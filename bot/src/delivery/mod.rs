@@ -349,16 +349,27 @@ enum Failure {
 
 impl Worker {
     async fn step(&self) -> Result<Next, sqlx::Error> {
-        let open = match self.gates.open() {
-            Open::Claim(open) if open.is_empty() => return Ok(Next::Idle),
-            Open::Claim(open) => open,
+        let (open, rest_ends) = match self.gates.open() {
+            Open::Claim {
+                messengers,
+                rest_ends,
+            } => (messengers, rest_ends),
             Open::Rest(wait) => return Ok(Next::Rest(wait)),
         };
+        // Nothing of the open messengers is due: look again when the next
+        // resting one opens, if that is sooner than the poll.
+        let nothing = match rest_ends {
+            Some(wait) if wait < POLL => Next::Rest(wait),
+            _ => Next::Idle,
+        };
+        if open.is_empty() {
+            return Ok(nothing);
+        }
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let Some(row) = outbox::claim_next(&mut tx, now, &open).await? else {
             tx.rollback().await?;
-            return Ok(Next::Idle);
+            return Ok(nothing);
         };
         // There may be more: let an idle lane look too.
         self.kick.notify_one();
