@@ -259,9 +259,40 @@ impl Settings {
     }
 }
 
+/// A stored row, as both reads take it.
+struct Stored {
+    inspections: bool,
+    regulation: bool,
+    reminders: bool,
+    quiet_from: Option<i16>,
+    quiet_until: Option<i16>,
+    time_zone: String,
+    schedule: bool,
+    deliver_to: Option<String>,
+}
+
+impl Stored {
+    fn settings(self) -> Settings {
+        Settings {
+            deliver_to: self.deliver_to.as_deref().and_then(Messenger::parse),
+            ..Settings::from_columns(
+                Some(self.inspections),
+                Some(self.regulation),
+                Some(self.reminders),
+                self.quiet_from,
+                self.quiet_until,
+                Some(self.time_zone),
+                true,
+            )
+            .with_schedule(Some(self.schedule))
+        }
+    }
+}
+
 /// The user's settings, or the defaults when they never changed any.
 pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        Stored,
         r#"
         SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone, schedule,
                deliver_to
@@ -271,28 +302,14 @@ pub async fn get(db: &PgPool, user_id: UserId) -> Result<Settings, sqlx::Error> 
     )
     .fetch_optional(db)
     .await?;
-    Ok(match row {
-        None => Settings::default(),
-        Some(row) => Settings {
-            deliver_to: row.deliver_to.as_deref().and_then(Messenger::parse),
-            ..Settings::from_columns(
-                Some(row.inspections),
-                Some(row.regulation),
-                Some(row.reminders),
-                row.quiet_from,
-                row.quiet_until,
-                Some(row.time_zone),
-                true,
-            )
-            .with_schedule(Some(row.schedule))
-        },
-    })
+    Ok(row.map_or_else(Settings::default, Stored::settings))
 }
 
 /// Stores the user's settings whole, and re-times what waits for the end
 /// of their quiet hours by the new ones (`outbox::retime_held`), in one
 /// transaction: quiet hours switched off release it now. Returns how many
-/// waiting notifications were re-timed.
+/// waiting notifications were re-timed. A change a person makes goes
+/// through [`update`], which cannot lose one made meanwhile elsewhere.
 pub async fn save(
     db: &PgPool,
     user_id: UserId,
@@ -300,6 +317,59 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
+    write(&mut tx, user_id, settings, now, false).await?;
+    let retimed =
+        crate::outbox::retime_held(&mut tx, user_id.private_chat(), settings, now).await?;
+    tx.commit().await?;
+    Ok(retimed)
+}
+
+/// Changes the user's settings by `change`, applied to what is stored at
+/// this moment under the row's lock, then stores them and re-times what
+/// waits as [`save`] does. An account open on two messengers may have
+/// /settings open in both chats: a switch pressed in one and quiet hours
+/// typed in the other both stay, where reading, changing and saving
+/// the whole would keep only the later. Returns the settings as stored,
+/// and how many waiting notifications were re-timed.
+pub async fn update(
+    db: &PgPool,
+    user_id: UserId,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut Settings),
+) -> Result<(Settings, u64), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // The defaults as a row, when there is none yet, so that there is a row
+    // to lock (two first changes at once would otherwise both insert).
+    write(&mut tx, user_id, &Settings::default(), now, true).await?;
+    let mut settings = sqlx::query_as!(
+        Stored,
+        r#"
+        SELECT inspections, regulation, reminders, quiet_from, quiet_until, time_zone, schedule,
+               deliver_to
+        FROM notification_settings WHERE telegram_user_id = $1
+        FOR UPDATE
+        "#,
+        user_id.get()
+    )
+    .fetch_one(&mut *tx)
+    .await?
+    .settings();
+    change(&mut settings);
+    write(&mut tx, user_id, &settings, now, false).await?;
+    let retimed =
+        crate::outbox::retime_held(&mut tx, user_id.private_chat(), &settings, now).await?;
+    tx.commit().await?;
+    Ok((settings, retimed))
+}
+
+/// Writes the row whole; `only_if_missing`: leaves a stored one as it is.
+async fn write(
+    tx: &mut PgConnection,
+    user_id: UserId,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    only_if_missing: bool,
+) -> Result<(), sqlx::Error> {
     let quiet = settings.quiet_hours;
     sqlx::query!(
         r#"
@@ -317,6 +387,7 @@ pub async fn save(
             updated_at = EXCLUDED.updated_at,
             schedule = EXCLUDED.schedule,
             deliver_to = EXCLUDED.deliver_to
+        WHERE NOT $11
         "#,
         user_id.get(),
         settings.inspections,
@@ -328,13 +399,11 @@ pub async fn save(
         now,
         settings.schedule,
         settings.deliver_to.map(Messenger::as_str),
+        only_if_missing,
     )
-    .execute(&mut *tx)
+    .execute(tx)
     .await?;
-    let retimed =
-        crate::outbox::retime_held(&mut tx, user_id.private_chat(), settings, now).await?;
-    tx.commit().await?;
-    Ok(retimed)
+    Ok(())
 }
 
 /// Why a choice of where notifications go was not taken.
@@ -359,13 +428,13 @@ pub async fn choose_messenger(
     if !valid {
         return Ok(Err(ChoiceRefused::NotLinked));
     }
-    let mut settings = get(db, user_id).await?;
-    if settings.deliver_to == choice {
-        return Ok(Ok(false));
-    }
-    settings.deliver_to = choice;
-    save(db, user_id, &settings, now).await?;
-    Ok(Ok(true))
+    let mut changed = false;
+    update(db, user_id, now, |settings| {
+        changed = settings.deliver_to != choice;
+        settings.deliver_to = choice;
+    })
+    .await?;
+    Ok(Ok(changed))
 }
 
 /// /forget: the choices go with the rest.
@@ -567,5 +636,50 @@ mod tests {
             get(&db, UserId::from_stored(7)).await.unwrap(),
             Settings::default()
         );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn changes_made_at_once_in_two_chats_both_stay(db: PgPool) {
+        let anna = UserId::from_stored(7);
+        let now = Utc::now();
+        // The first change ever: a row of defaults, then the change.
+        let (first, _) = update(&db, anna, now, |s| s.regulation = false)
+            .await
+            .unwrap();
+        assert_eq!(
+            first,
+            Settings {
+                regulation: false,
+                ..Settings::default()
+            }
+        );
+
+        // One chat holds the row; the other's change waits, then applies to
+        // what the first stored, not to what it read before.
+        let mut holding = db.begin().await.unwrap();
+        sqlx::query("SELECT 1 FROM notification_settings WHERE telegram_user_id = 7 FOR UPDATE")
+            .execute(&mut *holding)
+            .await
+            .unwrap();
+        let other = tokio::spawn({
+            let db = db.clone();
+            async move {
+                update(&db, anna, now, |s| s.quiet_hours = None)
+                    .await
+                    .unwrap()
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!other.is_finished(), "waits for the lock");
+        sqlx::query(
+            "UPDATE notification_settings SET inspections = false WHERE telegram_user_id = 7",
+        )
+        .execute(&mut *holding)
+        .await
+        .unwrap();
+        holding.commit().await.unwrap();
+        let (after, _) = other.await.unwrap();
+        assert!(!after.inspections && !after.regulation && after.quiet_hours.is_none());
+        assert_eq!(get(&db, anna).await.unwrap(), after);
     }
 }

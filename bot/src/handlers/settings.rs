@@ -308,14 +308,17 @@ pub async fn press(turn: Turn, press: Press, action: SetAction) -> HandlerResult
             if is_on(&settings, category) == on {
                 return Ok(());
             }
-            settings.set(category, on);
-            notification_settings::save(&db, user_id, &settings, now).await?;
+            (settings, _) =
+                notification_settings::update(&db, user_id, now, |s| s.set(category, on)).await?;
             main_screen(t, &settings, now, None)
         }
         SetAction::Quiet => quiet_screen(t, &settings, now),
         SetAction::QuietPreset(preset) => {
-            settings.quiet_hours = preset.hours();
-            let retimed = notification_settings::save(&db, user_id, &settings, now).await?;
+            let retimed;
+            (settings, retimed) = notification_settings::update(&db, user_id, now, |s| {
+                s.quiet_hours = preset.hours();
+            })
+            .await?;
             let heading = quiet_saved(t, &settings, now, retimed);
             main_screen(t, &settings, now, Some(heading))
         }
@@ -331,8 +334,11 @@ pub async fn press(turn: Turn, press: Press, action: SetAction) -> HandlerResult
         },
         SetAction::Zones => zones_screen(t, &settings, now),
         SetAction::Zone(index) => {
-            settings.time_zone = RUSSIAN_TIME_ZONES[index];
-            let retimed = notification_settings::save(&db, user_id, &settings, now).await?;
+            let retimed;
+            (settings, retimed) = notification_settings::update(&db, user_id, now, |s| {
+                s.time_zone = RUSSIAN_TIME_ZONES[index];
+            })
+            .await?;
             let mut heading = t.msg_with(
                 "settings-zone-saved",
                 [("zone", Arg::Text(&zone_label(t, &settings, now)))],
@@ -416,9 +422,10 @@ pub async fn receive_quiet_hours(turn: Turn, said: Said) -> HandlerResult {
         }
     };
     let now = services.clock.now();
-    let mut settings = notification_settings::get(&db, user_id).await?;
-    settings.quiet_hours = Some(hours);
-    let retimed = notification_settings::save(&db, user_id, &settings, now).await?;
+    let (settings, retimed) = notification_settings::update(&db, user_id, now, |s| {
+        s.quiet_hours = Some(hours);
+    })
+    .await?;
     dialogue.exit().await?;
     let heading = quiet_saved(t, &settings, now, retimed);
     let screen = main_screen(t, &settings, now, Some(heading));
