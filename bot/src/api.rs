@@ -14,6 +14,7 @@
 //! `{"error": "<code>", "message": "<for the developer>"}`.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -31,7 +32,7 @@ use medcab_core::api_clients::{self, Client};
 use medcab_core::crypto::Vault;
 use medcab_core::domain::Snils;
 use medcab_core::login_confirmations::{self, Challenge, Created, LoginAttempt};
-use medcab_core::security_events::{self, Kind};
+use medcab_core::security_events::{self, Kind, Unattributed};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
@@ -63,6 +64,10 @@ pub struct Api {
     pub rate: RateLimit,
     /// Woken after a push is enqueued, so it goes out at once.
     pub wakeup: Wakeup,
+    /// Refusals about no person written at most twenty a minute of a kind
+    /// (`security_events::Unattributed`): a flood of bad keys costs a
+    /// counter, not a row, per request.
+    pub refusals: Arc<Unattributed>,
 }
 
 /// The routes, to be nested under `/api/v1`.
@@ -174,13 +179,36 @@ async fn authenticate(
     }
 }
 
-/// A refusal in the security log (capped per hour, `security_events`).
-/// Best effort: the answer does not wait on the log being writable.
+/// A refusal in the security log (capped per minute in this process and
+/// per hour in the database, `security_events`). Best effort: the answer
+/// does not wait on the log being writable.
 async fn record_refusal(api: &Api, kind: Kind, details: serde_json::Value) {
+    let now = api.clock.now();
     let recorded =
-        security_events::record_unattributed(&api.db, kind, details, api.clock.now()).await;
+        security_events::record_unattributed(&api.db, &api.refusals, kind, details, now).await;
     if let Err(error) = recorded {
         tracing::warn!(%error, kind = kind.as_str(), "cannot record an API refusal");
+    }
+}
+
+/// Writes the counts of refusals held back once their minute is over, so
+/// that a flood which stopped is in the log without waiting for the next
+/// refusal; and, at `stop`, whatever is held.
+pub async fn flush_refusals(api: Api, stop: tokio_util::sync::CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let summaries = tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = every.tick() => api.refusals.ended(api.clock.now()),
+        };
+        if let Err(error) = security_events::record_suppressed(&api.db, &summaries).await {
+            tracing::warn!(%error, "cannot record the count of API refusals held back");
+        }
+    }
+    let held = api.refusals.drain();
+    if let Err(error) = security_events::record_suppressed(&api.db, &held).await {
+        tracing::warn!(%error, "cannot record the count of API refusals held back");
     }
 }
 

@@ -57,6 +57,9 @@ pub struct HttpServer {
     pub addr: SocketAddr,
     stop: CancellationToken,
     task: JoinHandle<std::io::Result<()>>,
+    /// The API's counts of refusals held back, written as they come due
+    /// (`api::flush_refusals`).
+    flush: Option<JoinHandle<()>>,
 }
 
 impl HttpServer {
@@ -74,7 +77,13 @@ impl HttpServer {
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(ready))
             .with_state(Probes { db, redis });
+        let stop = CancellationToken::new();
+        let mut flush = None;
         if let Some(api) = api {
+            flush = Some(tokio::spawn(crate::api::flush_refusals(
+                api.clone(),
+                stop.clone(),
+            )));
             // The calendar feed is served wherever the API is.
             app = app.merge(crate::calendar_feed::router(crate::calendar_feed::Feed {
                 db: api.db.clone(),
@@ -84,10 +93,14 @@ impl HttpServer {
             app = app.nest("/api/v1", crate::api::router(api));
         }
         let app = limited(app, REQUEST_TIMEOUT, MAX_IN_FLIGHT);
-        let stop = CancellationToken::new();
         let task = tokio::spawn(serve(listener, app, HEADER_READ_TIMEOUT, stop.clone()));
         tracing::debug!(%addr, "HTTP endpoints listening");
-        Ok(HttpServer { addr, stop, task })
+        Ok(HttpServer {
+            addr,
+            stop,
+            task,
+            flush,
+        })
     }
 
     /// Stops taking connections and lets requests in flight finish, for at
@@ -102,6 +115,11 @@ impl HttpServer {
         {
             tracing::warn!("HTTP requests did not finish in time; closing them");
             task.abort();
+        }
+        if let Some(flush) = self.flush {
+            // One insert a kind held back; a database that does not answer
+            // does not keep the process alive.
+            let _ = tokio::time::timeout(Duration::from_secs(2), flush).await;
         }
     }
 }

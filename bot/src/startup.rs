@@ -289,6 +289,7 @@ pub fn api(
             None => crate::rate_limit::RateLimit::local(settings.api_requests_per_minute),
         },
         wakeup,
+        refusals: std::sync::Arc::default(),
     }
 }
 

@@ -222,6 +222,22 @@ async fn link_in(
     Ok(linked.rows_affected() == 1)
 }
 
+/// The account's onboarding step, locking its row: what is decided on it
+/// (a link code given or redeemed) holds until the transaction ends, and
+/// an unlink, a reset taking effect or /forget waits for it, or it for them.
+pub(crate) async fn lock_step(
+    tx: &mut PgConnection,
+    user_id: UserId,
+) -> Result<Option<Step>, sqlx::Error> {
+    let step = sqlx::query_scalar!(
+        "SELECT step FROM accounts WHERE telegram_user_id = $1 FOR UPDATE",
+        user_id.get()
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(step.as_deref().map(Step::parse))
+}
+
 /// The blind index of the СНИЛС the account gave, locking the account's row.
 pub(crate) async fn lock_snils_index(
     tx: &mut PgConnection,

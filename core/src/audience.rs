@@ -282,7 +282,7 @@ pub(crate) mod fixtures {
             .await
             .unwrap();
         let vault = crate::crypto::Vault::new(&crate::DataKey::generate());
-        let secret = operator_factors::enrolment_secret(db, &vault, id)
+        let secret = operator_factors::enrolment_secret(db, &vault, id, noon())
             .await
             .unwrap();
         let policy = second_factor::FactorPolicy {

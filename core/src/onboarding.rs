@@ -306,7 +306,7 @@ mod tests {
                 .unwrap(),
             Applying::Linked
         );
-        second_factor::enrolment_secret(db, vault, user_id)
+        second_factor::enrolment_secret(db, vault, user_id, now())
             .await
             .unwrap();
     }

@@ -122,36 +122,40 @@ pub async fn access_in(
 }
 
 /// The secret to enrol: the pending one if enrolment was started before
-/// (the QR code already scanned stays valid), or a fresh one. Only for an
-/// operator (the row references the role).
+/// (the QR code already scanned stays valid), or a fresh one; `now` is
+/// when its QR code goes out. One statement decides it under the row's
+/// lock, so two presses at once get the same secret (two secrets would
+/// leave a QR code in the chat that no longer enrols), and a withdrawal
+/// of the stale QR code racing it either comes first (its new secret is
+/// the one handed out) or finds the code just sent and leaves it (the
+/// sending time is written here, before the message exists).
 pub async fn enrolment_secret(
     db: &PgPool,
     vault: &Vault,
     user_id: UserId,
+    now: DateTime<Utc>,
 ) -> Result<TotpSecret, FactorError> {
-    let existing = sqlx::query!(
-        "SELECT secret, enrolled_at FROM operator_factors WHERE telegram_user_id = $1",
-        user_id.get()
-    )
-    .fetch_optional(db)
-    .await?;
-    if let Some(row) = existing.filter(|row| row.enrolled_at.is_none()) {
-        return open_secret(vault, user_id, &row.secret);
-    }
-    let secret = TotpSecret::generate();
-    sqlx::query!(
+    let fresh = TotpSecret::generate();
+    let sealed = sqlx::query_scalar!(
         r#"
-        INSERT INTO operator_factors (telegram_user_id, secret)
-        VALUES ($1, $2)
-        ON CONFLICT (telegram_user_id) DO UPDATE
-            SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
+        INSERT INTO operator_factors (telegram_user_id, secret, enrolment_sent_at)
+        VALUES ($1, $2, $3)
+        ON CONFLICT (telegram_user_id) DO UPDATE SET
+            secret = CASE WHEN operator_factors.enrolled_at IS NULL
+                          THEN operator_factors.secret ELSE EXCLUDED.secret END,
+            last_accepted_step = CASE WHEN operator_factors.enrolled_at IS NULL
+                                      THEN operator_factors.last_accepted_step END,
+            enrolled_at = NULL,
+            enrolment_sent_at = EXCLUDED.enrolment_sent_at
+        RETURNING secret
         "#,
         user_id.get(),
-        vault.seal(SECRET_FIELD, &RowKey::id(user_id.get()), secret.as_bytes()),
+        vault.seal(SECRET_FIELD, &RowKey::id(user_id.get()), fresh.as_bytes()),
+        now,
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(secret)
+    open_secret(vault, user_id, &sealed)
 }
 
 /// The secret is bound to its operator's row (`RowKey::id`).
@@ -499,7 +503,7 @@ mod tests {
             access(&db, OLGA, start()).await.unwrap(),
             Access::NotEnrolled
         );
-        let secret = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, OLGA, start()).await.unwrap();
         assert_eq!(
             access(&db, OLGA, start()).await.unwrap(),
             Access::NotEnrolled,
@@ -547,7 +551,7 @@ mod tests {
     async fn wrong_codes_lock_as_a_practitioners_do(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         operators::grant(&db, OLGA, "test", start()).await.unwrap();
-        let secret = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, OLGA, start()).await.unwrap();
         let now = start();
         let wrong = if secret.code_at(now.timestamp()) == "000000" {
             "111111"
@@ -580,7 +584,7 @@ mod tests {
     async fn an_operators_locks_grow_longer_until_the_role_is_granted_again(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         operators::grant(&db, OLGA, "test", start()).await.unwrap();
-        let secret = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let secret = enrolment_secret(&db, &vault, OLGA, start()).await.unwrap();
         let wrong = |now: DateTime<Utc>| {
             if secret.code_at(now.timestamp()) == "000000" {
                 "111111"
@@ -635,12 +639,147 @@ mod tests {
         // IT staff revoke and grant the role: a new factor is enrolled.
         operators::revoke(&db, OLGA, later).await.unwrap();
         operators::grant(&db, OLGA, "test", later).await.unwrap();
-        let fresh = enrolment_secret(&db, &vault, OLGA).await.unwrap();
+        let fresh = enrolment_secret(&db, &vault, OLGA, later).await.unwrap();
         let code = fresh.code_at(later.timestamp());
         assert_eq!(
             check(&db, &vault, &code, later).await,
             CodeCheck::Accepted { enrolled_now: true }
         );
         assert_eq!(access(&db, OLGA, later).await.unwrap(), Access::Open);
+    }
+
+    /// The pending secret as stored, and the QR message remembered.
+    async fn pending(db: &PgPool, vault: &Vault) -> (Vec<u8>, Option<String>) {
+        let row = sqlx::query!(
+            "SELECT secret, enrolment_message_id FROM operator_factors WHERE telegram_user_id = $1",
+            OLGA.get()
+        )
+        .fetch_one(db)
+        .await
+        .unwrap();
+        let secret = open_secret(vault, OLGA, &row.secret).unwrap();
+        (secret.as_bytes().to_vec(), row.enrolment_message_id)
+    }
+
+    /// Two presses at once (two QR codes sent): one secret for both, and
+    /// of the two messages one stays, the other handed back to delete.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn two_presses_at_once_give_one_secret_and_leave_one_qr_code(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        operators::grant(&db, OLGA, "test", start()).await.unwrap();
+        let (first, second) = tokio::join!(
+            enrolment_secret(&db, &vault, OLGA, start()),
+            enrolment_secret(&db, &vault, OLGA, start()),
+        );
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.as_bytes(), second.as_bytes());
+        assert_eq!(pending(&db, &vault).await.0, first.as_bytes());
+
+        let (one, other) = tokio::join!(
+            remember_enrolment_message(&db, OLGA, "telegram:1:10", start()),
+            remember_enrolment_message(&db, OLGA, "telegram:1:11", start()),
+        );
+        let mut handed_back = [one.unwrap(), other.unwrap()];
+        handed_back.sort();
+        let (_, kept) = pending(&db, &vault).await;
+        let kept = kept.expect("one message remembered");
+        let deleted = if kept == "telegram:1:10" {
+            "telegram:1:11"
+        } else {
+            "telegram:1:10"
+        };
+        assert_eq!(handed_back, [None, Some(deleted.to_owned())]);
+        // Again, on an enrolled factor (enrolling anew): one secret too.
+        let code = first.code_at(start().timestamp());
+        check(&db, &vault, &code, start()).await;
+        let later = start() + Duration::minutes(1);
+        let (first, second) = tokio::join!(
+            enrolment_secret(&db, &vault, OLGA, later),
+            enrolment_secret(&db, &vault, OLGA, later),
+        );
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.as_bytes(), second.as_bytes());
+        assert_eq!(pending(&db, &vault).await.0, first.as_bytes());
+    }
+
+    /// A QR code sent a day ago is resent (the operator comes back) as the
+    /// withdrawal runs: whichever comes first, the secret in the new QR
+    /// code is the one that enrols.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_resend_racing_the_withdrawal_hands_out_the_secret_that_enrols(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        operators::grant(&db, OLGA, "test", start()).await.unwrap();
+        enrolment_secret(&db, &vault, OLGA, start()).await.unwrap();
+        remember_enrolment_message(&db, OLGA, "telegram:1:10", start())
+            .await
+            .unwrap();
+        let day_on = start() + second_factor::enrolment_lifetime() + Duration::minutes(1);
+
+        // The resend's secret is handed out, then the withdrawal runs
+        // before its message is remembered: the code just sent is left.
+        let resent = enrolment_secret(&db, &vault, OLGA, day_on).await.unwrap();
+        let withdrawn = withdraw_stale_enrolments(&db, &vault, day_on, 10)
+            .await
+            .unwrap();
+        assert_eq!(withdrawn, []);
+        assert_eq!(pending(&db, &vault).await.0, resent.as_bytes());
+        let previous = remember_enrolment_message(&db, OLGA, "telegram:1:11", day_on)
+            .await
+            .unwrap();
+        assert_eq!(
+            previous.as_deref(),
+            Some("telegram:1:10"),
+            "the old one goes"
+        );
+
+        // The withdrawal holds the row when the resend comes: the resend
+        // waits, and hands out the secret the withdrawal put in.
+        let two_days_on = day_on + second_factor::enrolment_lifetime() + Duration::minutes(1);
+        let mut withdrawal = db.begin().await.unwrap();
+        sqlx::query!(
+            "SELECT 1 AS one FROM operator_factors WHERE telegram_user_id = $1 FOR UPDATE",
+            OLGA.get()
+        )
+        .fetch_one(&mut *withdrawal)
+        .await
+        .unwrap();
+        let replacing = TotpSecret::generate();
+        sqlx::query!(
+            r#"
+            UPDATE operator_factors
+            SET secret = $2, enrolment_message_id = NULL, enrolment_sent_at = NULL
+            WHERE telegram_user_id = $1
+            "#,
+            OLGA.get(),
+            vault.seal(SECRET_FIELD, &RowKey::id(OLGA.get()), replacing.as_bytes()),
+        )
+        .execute(&mut *withdrawal)
+        .await
+        .unwrap();
+        let resending = {
+            let (db, vault) = (db.clone(), vault.clone());
+            tokio::spawn(async move { enrolment_secret(&db, &vault, OLGA, two_days_on).await })
+        };
+        // Until the resend waits for the row; one that read the secret
+        // without the lock would finish first, with the old secret.
+        loop {
+            let waiting: i64 = sqlx::query_scalar!(
+                r#"
+                SELECT count(*) AS "n!" FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                "#
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            if waiting > 0 || resending.is_finished() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        withdrawal.commit().await.unwrap();
+        let resent = resending.await.unwrap().unwrap();
+        assert_eq!(resent.as_bytes(), replacing.as_bytes());
+        assert_eq!(pending(&db, &vault).await.0, replacing.as_bytes());
     }
 }

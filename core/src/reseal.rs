@@ -529,7 +529,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        second_factor::enrolment_secret(db, vault, ANNA)
+        second_factor::enrolment_secret(db, vault, ANNA, now())
             .await
             .unwrap();
         drafts::save(db, vault, ANNA, drafts::Kind::Profile, &"черновик", now())
@@ -604,7 +604,7 @@ mod tests {
         for id in [ANNA, BORIS] {
             assert!(accounts::snils(db, vault, id).await.unwrap().is_some());
         }
-        second_factor::enrolment_secret(db, vault, ANNA)
+        second_factor::enrolment_secret(db, vault, ANNA, now())
             .await
             .unwrap();
         assert_eq!(

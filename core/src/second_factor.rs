@@ -156,36 +156,41 @@ pub(crate) fn wrong_code(
     }
 }
 
-/// The secret to enrol: the pending one if enrolment was started before (so
-/// the QR code already scanned stays valid), or a fresh one.
+/// The secret to enrol: the pending one if enrolment was started before
+/// (the QR code already scanned stays valid), or a fresh one; `now` is
+/// when its QR code goes out. One statement decides it under the row's
+/// lock, so two presses at once get the same secret (two secrets would
+/// leave a QR code in the chat that no longer enrols), and a withdrawal
+/// of the stale QR code racing it either comes first (its new secret is
+/// the one handed out) or finds the code just sent and leaves it (the
+/// sending time is written here, before the message exists).
 pub async fn enrolment_secret(
     db: &PgPool,
     vault: &Vault,
     user_id: UserId,
+    now: DateTime<Utc>,
 ) -> Result<TotpSecret, FactorError> {
-    let existing = sqlx::query!(
-        "SELECT secret, enrolled_at FROM second_factors WHERE telegram_user_id = $1",
-        user_id.get()
-    )
-    .fetch_optional(db)
-    .await?;
-    if let Some(row) = existing.filter(|row| row.enrolled_at.is_none()) {
-        return open_secret(vault, user_id, &row.secret);
-    }
-    let secret = TotpSecret::generate();
-    sqlx::query!(
+    let fresh = TotpSecret::generate();
+    let sealed = sqlx::query_scalar!(
         r#"
-        INSERT INTO second_factors (telegram_user_id, secret)
-        VALUES ($1, $2)
-        ON CONFLICT (telegram_user_id) DO UPDATE
-            SET secret = EXCLUDED.secret, enrolled_at = NULL, last_accepted_step = NULL
+        INSERT INTO second_factors (telegram_user_id, secret, enrolment_sent_at)
+        VALUES ($1, $2, $3)
+        ON CONFLICT (telegram_user_id) DO UPDATE SET
+            secret = CASE WHEN second_factors.enrolled_at IS NULL
+                          THEN second_factors.secret ELSE EXCLUDED.secret END,
+            last_accepted_step = CASE WHEN second_factors.enrolled_at IS NULL
+                                      THEN second_factors.last_accepted_step END,
+            enrolled_at = NULL,
+            enrolment_sent_at = EXCLUDED.enrolment_sent_at
+        RETURNING secret
         "#,
         user_id.get(),
-        vault.seal(SECRET_FIELD, &RowKey::id(user_id.get()), secret.as_bytes()),
+        vault.seal(SECRET_FIELD, &RowKey::id(user_id.get()), fresh.as_bytes()),
+        now,
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(secret)
+    open_secret(vault, user_id, &sealed)
 }
 
 fn open_secret(vault: &Vault, user_id: UserId, sealed: &[u8]) -> Result<TotpSecret, FactorError> {
@@ -493,7 +498,7 @@ mod tests {
         accounts::open(&db, UserId::from_stored(1), start())
             .await
             .unwrap();
-        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1))
+        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1), start())
             .await
             .unwrap();
         let policy = FactorPolicy::default();
@@ -550,7 +555,7 @@ mod tests {
         accounts::open(&db, UserId::from_stored(1), start())
             .await
             .unwrap();
-        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1))
+        let secret = enrolment_secret(&db, &vault, UserId::from_stored(1), start())
             .await
             .unwrap();
         let policy = FactorPolicy::default();
@@ -572,5 +577,29 @@ mod tests {
                 until: later + Duration::minutes(30)
             }
         );
+    }
+
+    /// Two QR codes asked for at once (a double tap on /start): one secret,
+    /// the one stored, so the QR code left in the chat enrols.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn two_enrolments_at_once_give_one_secret(db: PgPool) {
+        let vault = Vault::new(&DataKey::generate());
+        let anna = UserId::from_stored(1);
+        accounts::open(&db, anna, start()).await.unwrap();
+        let (first, second) = tokio::join!(
+            enrolment_secret(&db, &vault, anna, start()),
+            enrolment_secret(&db, &vault, anna, start()),
+        );
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.as_bytes(), second.as_bytes());
+        let stored = sqlx::query_scalar!(
+            "SELECT secret FROM second_factors WHERE telegram_user_id = $1",
+            anna.get()
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        let stored = open_secret(&vault, anna, &stored).unwrap();
+        assert_eq!(stored.as_bytes(), first.as_bytes());
     }
 }

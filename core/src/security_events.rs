@@ -4,12 +4,15 @@
 //! After /forget a person's events are kept under their pseudonym
 //! (`subject`, see `erasure::pseudonym`), not their Telegram id.
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
 
 use crate::UserId;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     FactorEnrolled,
     CodeRejected,
@@ -161,16 +164,192 @@ pub async fn record(
 /// kept a year, and the first hundred say all there is to say.
 pub const UNATTRIBUTED_PER_HOUR: i64 = 100;
 
-/// Records an event about no person (an API client's refusal), at most
-/// [`UNATTRIBUTED_PER_HOUR`] an hour of its kind with the same `key` and
-/// `client` in its details: a flood of junk keys does not hide a revoked
-/// key still in use. Returns whether it was recorded.
+/// Events of one kind not about a person that one process writes in a
+/// minute at the most ([`Unattributed`]): past it a flood of bad keys costs
+/// a counter, not a query, and the count is written once the minute is
+/// over. Twenty a minute still show the attempt and its pace.
+pub const UNATTRIBUTED_PER_MINUTE: u32 = 20;
+
+/// The window of [`UNATTRIBUTED_PER_MINUTE`].
+const WINDOW: Duration = Duration::minutes(1);
+
+/// What is counted apart: the kind, and the `key` and `client` of the
+/// details (which refusal, whose key), so that junk keys do not hide a
+/// revoked key still in use. Few values: the kinds, four `key`s, the
+/// clients there are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Group {
+    kind: Kind,
+    key: Option<String>,
+    client: Option<String>,
+}
+
+impl Group {
+    fn of(kind: Kind, details: &Value) -> Group {
+        let field = |name: &str| details.get(name).and_then(Value::as_str).map(str::to_owned);
+        Group {
+            kind,
+            key: field("key"),
+            client: field("client"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    started: DateTime<Utc>,
+    written: u32,
+    suppressed: u64,
+}
+
+/// What was held back in a minute that is over: written as one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppressed {
+    pub kind: Kind,
+    /// The group's `key` and `client`, with the count and the minute.
+    pub details: Value,
+    pub at: DateTime<Utc>,
+}
+
+/// The in-process limiter in front of [`record_unattributed`]: per group
+/// (kind, `key`, `client`), at most `per_minute` events a minute go on to
+/// the database; the rest are counted, and the count comes back, once the
+/// minute is over, as a [`Suppressed`] row to write. Time is the caller's
+/// (the domain's clock). Each instance counts its own; the database's
+/// hourly cap ([`UNATTRIBUTED_PER_HOUR`]) bounds them all together.
+#[derive(Debug)]
+pub struct Unattributed {
+    per_minute: u32,
+    windows: Mutex<HashMap<Group, Window>>,
+}
+
+/// Whether an event may be written, and what to write with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Admit {
+    /// Write it (else it is held back, counted).
+    pub write: bool,
+    /// The counts of minutes that are over, to write first (whether or
+    /// not this event is).
+    pub ended: Vec<Suppressed>,
+}
+
+impl Default for Unattributed {
+    fn default() -> Self {
+        Unattributed::new(UNATTRIBUTED_PER_MINUTE)
+    }
+}
+
+impl Unattributed {
+    pub fn new(per_minute: u32) -> Unattributed {
+        Unattributed {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts an event of `kind` with `details` at `at`.
+    pub fn admit(&self, kind: Kind, details: &Value, at: DateTime<Utc>) -> Admit {
+        // A panic elsewhere while the lock was held leaves counts, still
+        // good to use.
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Every group's minute that is over gives its count now, not only
+        // this group's: a flood that moved on to another key is told too.
+        let ended = Self::take_ended(&mut windows, at);
+        let group = Group::of(kind, details);
+        let window = windows.entry(group).or_insert(Window {
+            started: at,
+            written: 0,
+            suppressed: 0,
+        });
+        let write = window.written < self.per_minute;
+        if write {
+            window.written += 1;
+        } else {
+            window.suppressed += 1;
+        }
+        Admit { write, ended }
+    }
+
+    /// The event admitted was not written after all (the database's
+    /// hourly cap): counted as held back.
+    pub fn not_written(&self, kind: Kind, details: &Value) {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(window) = windows.get_mut(&Group::of(kind, details)) {
+            window.suppressed += 1;
+        }
+    }
+
+    /// The counts of minutes over by `at` (for a caller with no event to
+    /// write, such as a periodic flush).
+    pub fn ended(&self, at: DateTime<Utc>) -> Vec<Suppressed> {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::take_ended(&mut windows, at)
+    }
+
+    /// Every count held, over or not (the process is stopping).
+    pub fn drain(&self) -> Vec<Suppressed> {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let latest = windows.values().map(|w| w.started).max();
+        latest.map_or_else(Vec::new, |latest| {
+            Self::take_ended(&mut windows, latest + WINDOW)
+        })
+    }
+
+    fn take_ended(windows: &mut HashMap<Group, Window>, at: DateTime<Utc>) -> Vec<Suppressed> {
+        let mut ended = Vec::new();
+        windows.retain(|group, window| {
+            if at < window.started + WINDOW {
+                return true;
+            }
+            if window.suppressed > 0 {
+                ended.push(Suppressed {
+                    kind: group.kind,
+                    details: json!({
+                        "key": group.key,
+                        "client": group.client,
+                        "suppressed": window.suppressed,
+                        "from": window.started,
+                        "until": window.started + WINDOW,
+                    }),
+                    at,
+                });
+            }
+            false
+        });
+        ended
+    }
+}
+
+/// Records an event about no person (an API client's refusal), through
+/// the in-process `limiter` (at most [`UNATTRIBUTED_PER_MINUTE`] a minute
+/// of a group, the count of the rest written once the minute is over),
+/// then at most [`UNATTRIBUTED_PER_HOUR`] an hour of its kind with the same
+/// `key` and `client` in its details: a flood of junk keys does not hide a
+/// revoked key still in use. Returns whether it was recorded.
 pub async fn record_unattributed(
     db: &sqlx::PgPool,
+    limiter: &Unattributed,
     kind: Kind,
     details: Value,
     at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    let Admit { write, ended } = limiter.admit(kind, &details, at);
+    record_suppressed(db, &ended).await?;
+    if !write {
+        return Ok(false);
+    }
     let recorded = sqlx::query!(
         r#"
         INSERT INTO security_events (kind, details, at)
@@ -180,6 +359,7 @@ pub async fn record_unattributed(
             WHERE telegram_user_id IS NULL AND subject IS NULL AND kind = $1 AND at > $4
               AND details->>'key' IS NOT DISTINCT FROM $2::jsonb->>'key'
               AND details->>'client' IS NOT DISTINCT FROM $2::jsonb->>'client'
+              AND NOT details ? 'suppressed'
         ) < $5
         "#,
         kind.as_str(),
@@ -191,7 +371,29 @@ pub async fn record_unattributed(
     .execute(db)
     .await?
     .rows_affected();
+    if recorded == 0 {
+        limiter.not_written(kind, &details);
+    }
     Ok(recorded > 0)
+}
+
+/// Writes the counts of events held back ([`Unattributed`]): one row a
+/// group and minute at the most, so not capped again.
+pub async fn record_suppressed(
+    db: &sqlx::PgPool,
+    summaries: &[Suppressed],
+) -> Result<(), sqlx::Error> {
+    for summary in summaries {
+        sqlx::query!(
+            "INSERT INTO security_events (kind, details, at) VALUES ($1, $2, $3)",
+            summary.kind.as_str(),
+            summary.details,
+            summary.at,
+        )
+        .execute(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The kinds recorded about no person, oldest first (for tests).
@@ -329,5 +531,106 @@ mod tests {
             .filter(|kind| *kind == "forged_callback")
             .count();
         assert_eq!(i64::try_from(forged).unwrap(), FORGED_PER_HOUR + 1);
+    }
+
+    #[test]
+    fn the_limiter_lets_a_few_a_minute_through_and_counts_the_rest() {
+        let limiter = Unattributed::new(3);
+        let junk = serde_json::json!({ "key": "unknown" });
+        let revoked = serde_json::json!({ "key": "revoked", "client": "lk-portal" });
+        let at = |seconds| noon() + Duration::seconds(seconds);
+        let written = (0..100)
+            .filter(|n| {
+                limiter
+                    .admit(Kind::ApiUnauthorized, &junk, at(*n / 10))
+                    .write
+            })
+            .count();
+        assert_eq!(written, 3);
+        // A revoked key is counted apart from the junk, and so is a kind.
+        assert!(limiter.admit(Kind::ApiUnauthorized, &revoked, at(30)).write);
+        assert!(limiter.admit(Kind::ApiRateLimited, &junk, at(30)).write);
+        // Nothing is over yet.
+        assert_eq!(limiter.ended(at(59)), []);
+        // The minute over: its count, once, with the next event of any kind.
+        let next = limiter.admit(Kind::ApiRateLimited, &junk, at(61));
+        assert!(next.write);
+        assert_eq!(
+            next.ended,
+            [Suppressed {
+                kind: Kind::ApiUnauthorized,
+                details: serde_json::json!({
+                    "key": "unknown",
+                    "client": null,
+                    "suppressed": 97,
+                    "from": noon(),
+                    "until": noon() + Duration::minutes(1),
+                }),
+                at: at(61),
+            }]
+        );
+        assert_eq!(limiter.ended(at(200)), [], "the others held nothing back");
+        // Held at the stop: given whatever the minute.
+        for n in 0..5 {
+            limiter.admit(Kind::ApiUnauthorized, &junk, at(300 + n));
+        }
+        let held = limiter.drain();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].details["suppressed"], 2);
+        assert_eq!(limiter.drain(), []);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_thousand_bad_keys_write_a_few_rows_and_then_their_count(db: sqlx::PgPool) {
+        let limiter = Unattributed::default();
+        let junk = || serde_json::json!({ "key": "unknown" });
+        for n in 0..1000 {
+            let at = noon() + Duration::milliseconds(n * 50);
+            record_unattributed(&db, &limiter, Kind::ApiUnauthorized, junk(), at)
+                .await
+                .unwrap();
+        }
+        let cap = usize::try_from(UNATTRIBUTED_PER_MINUTE).unwrap();
+        assert_eq!(unattributed_kinds(&db).await.unwrap().len(), cap);
+        // A minute on, the next refusal comes after the count of the rest.
+        let later = noon() + Duration::seconds(61);
+        let recorded = record_unattributed(&db, &limiter, Kind::ApiUnauthorized, junk(), later)
+            .await
+            .unwrap();
+        assert!(recorded);
+        let details: Vec<Value> = sqlx::query_scalar(
+            "SELECT details FROM security_events WHERE telegram_user_id IS NULL ORDER BY id",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        assert_eq!(details.len(), cap + 2);
+        assert_eq!(details[cap]["suppressed"], 1000 - UNATTRIBUTED_PER_MINUTE);
+        assert_eq!(details[cap]["key"], "unknown");
+        assert_eq!(details[cap + 1], junk());
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn past_the_hourly_cap_the_database_refuses_and_the_count_says_so(db: sqlx::PgPool) {
+        // Many instances (a limiter each) together: the hour's cap holds.
+        let junk = || serde_json::json!({ "key": "unknown" });
+        let per_hour = usize::try_from(UNATTRIBUTED_PER_HOUR).unwrap();
+        let instances: Vec<_> = (0..(per_hour / 10 + 2))
+            .map(|_| Unattributed::new(10))
+            .collect();
+        for limiter in &instances {
+            for _ in 0..10 {
+                record_unattributed(&db, limiter, Kind::ApiUnauthorized, junk(), noon())
+                    .await
+                    .unwrap();
+            }
+        }
+        assert_eq!(unattributed_kinds(&db).await.unwrap().len(), per_hour);
+        let held: u64 = instances
+            .iter()
+            .flat_map(Unattributed::drain)
+            .map(|summary| summary.details["suppressed"].as_u64().unwrap())
+            .sum();
+        assert_eq!(held, 20, "those the database refused are counted");
     }
 }

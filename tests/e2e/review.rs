@@ -881,3 +881,148 @@ async fn a_reset_card_shows_what_proves_who_asks(app: TestApp) {
     card.assert_contains("№ 107718 0123456");
     assert!(card.protect_content);
 }
+
+/// What a reset request holds that a decision would change.
+async fn reset_row(app: &TestApp) -> (String, Option<i64>, Option<i64>, Option<i64>, bool) {
+    sqlx::query_as(
+        r#"
+        SELECT status, first_approved_by, approved_by, decided_by, reason IS NOT NULL
+        FROM factor_reset_requests
+        "#,
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+/// What a decision writes besides the request: its audit rows and pushes.
+async fn decisions_written(app: &TestApp) -> (i64, i64) {
+    sqlx::query_as(
+        r#"
+        SELECT (SELECT count(*) FROM operator_audit WHERE action LIKE 'factor_reset_%' AND action <> 'factor_reset_viewed'),
+               (SELECT count(*) FROM outbox)
+        "#,
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+/// The operator's refused staff actions in the security log: what, and why.
+async fn refused_actions(app: &TestApp, user_id: UserId) -> Vec<(String, String)> {
+    sqlx::query_as(
+        r#"
+        SELECT details->>'attempted', details->>'why' FROM security_events
+        WHERE telegram_user_id = $1 AND kind = 'operator_action_refused' ORDER BY id
+        "#,
+    )
+    .bind(user_id)
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+/// Deciding a reset is a staff action like any other: with the staff
+/// session lapsed, or never opened, the approval, the second approval and
+/// the rejection (its button and its typed reason) ask for the code, and
+/// the request, the audit and the outbox stay as they were.
+#[medcab_e2e::test]
+async fn deciding_a_reset_without_a_staff_session_asks_for_the_code_and_changes_nothing(
+    app: TestApp,
+) {
+    let anna = app.active_user("Анна", "ru").await;
+    request_reset(&app, &anna).await;
+    anna.wait_for_any_text("🔐 Запрошен сброс второго фактора")
+        .await;
+    let olga = operator(&app, "Ольга").await;
+    olga.send("/resets").await;
+    let card = olga.press("Запрос №1").await;
+    let data = |label: &str| {
+        card.button(label)
+            .and_then(|button| button.callback_data.clone())
+            .expect("a decision's button")
+    };
+    let (approve, reject) = (data(APPROVE), data(REJECT));
+    let pending = ("pending".to_owned(), None, None, None, false);
+    assert_eq!(reset_row(&app).await, pending);
+
+    // The reason asked within the session, typed after it lapsed: it waits
+    // for the code.
+    let ask = olga.press(REJECT).await;
+    assert_eq!(
+        ask.html.as_deref(),
+        Some(ru("review-reset-ask-reason").as_str())
+    );
+    let written = decisions_written(&app).await;
+    app.clock.advance(chrono::Duration::minutes(16));
+    let held = olga.send("ФИО в профиле не совпадает с регистром").await;
+    assert_eq!(held.body(), ru("staff-code-needed"));
+    // The buttons, pressed again from the card: refused, said over the chat.
+    for data in [&approve, &reject] {
+        let answer = olga.press_forged(data).await;
+        assert_eq!(answer.text, Some(ru("staff-code-first")), "{data}");
+    }
+    assert_eq!(reset_row(&app).await, pending);
+    assert_eq!(decisions_written(&app).await, written);
+    let no_session = |what: &str| (what.to_owned(), "no_staff_session".to_owned());
+    assert_eq!(
+        refused_actions(&app, olga.user_id()).await,
+        [
+            no_session("reject_factor_reset"),
+            no_session("approve_factor_reset"),
+            no_session("reject_factor_reset"),
+        ]
+    );
+
+    // Olga's first approval, in a session again.
+    app.open_staff_session(olga.user_id()).await;
+    olga.press_forged(&approve).await;
+    olga.wait_for_text(&ru("review-reset-first-approval")).await;
+    let first = ("pending".to_owned(), Some(olga.id()), None, None, false);
+    assert_eq!(reset_row(&app).await, first);
+
+    // Pётр, an operator who never opened a session (no factor yet): the
+    // second approval and the rejection enrol him first.
+    let petr = app.user("Пётр", "ru").await;
+    app.grant_operator(petr.user_id()).await;
+    // A message of the bot's in his chat for the buttons to be pressed on.
+    petr.send("/help").await;
+    let written = decisions_written(&app).await;
+    for data in [&approve, &reject] {
+        let answer = petr.press_forged(data).await;
+        assert_eq!(answer.text, Some(ru("staff-code-first")), "{data}");
+    }
+    let qr = petr
+        .wait_for_any_text("Защита работы сотрудника вторым фактором.")
+        .await;
+    assert!(qr.photo.is_some() && qr.protect_content, "{qr:?}");
+    assert_eq!(reset_row(&app).await, first);
+    assert_eq!(decisions_written(&app).await, written);
+    let no_factor = |what: &str| (what.to_owned(), "no_staff_factor".to_owned());
+    assert_eq!(
+        refused_actions(&app, petr.user_id()).await,
+        [
+            no_factor("approve_factor_reset"),
+            no_factor("reject_factor_reset"),
+        ]
+    );
+
+    // The same button works once his code opened the session: the refusals
+    // above were the gate's, not a stale button's.
+    let code = app.staff_code(petr.user_id()).await;
+    petr.send(&code).await;
+    let press_again = ru("staff-press-again");
+    petr.wait_for(|chat| {
+        chat.bot_messages()
+            .any(|m| m.body().ends_with(&press_again))
+    })
+    .await;
+    petr.press_forged(&approve).await;
+    anna.wait_for_text("🔐 Сброс второго фактора одобрен и вступит в силу")
+        .await;
+    let (status, _, approved_by, ..) = reset_row(&app).await;
+    assert_eq!(
+        (status.as_str(), approved_by),
+        ("approved", Some(petr.id()))
+    );
+}

@@ -405,7 +405,7 @@ impl TestApp {
             .await
             .unwrap();
         accounts::link(&self.db, user_id, now).await.unwrap();
-        let secret = second_factor::enrolment_secret(&self.db, &self.vault, user_id)
+        let secret = second_factor::enrolment_secret(&self.db, &self.vault, user_id, now)
             .await
             .unwrap();
         // An earlier step than the tests' clock, so their own codes are fresh.
@@ -552,9 +552,11 @@ impl TestApp {
         let secret = match operator_factors::secret_for_tests(&self.db, &self.vault, user_id).await
         {
             Ok(secret) => secret,
-            Err(_) => operator_factors::enrolment_secret(&self.db, &self.vault, user_id)
-                .await
-                .expect("an operator's factor is enrolled"),
+            Err(_) => {
+                operator_factors::enrolment_secret(&self.db, &self.vault, user_id, self.clock.now())
+                    .await
+                    .expect("an operator's factor is enrolled")
+            }
         };
         let now = self.clock.now();
         let checked = operator_factors::check_code(

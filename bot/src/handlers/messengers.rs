@@ -29,7 +29,7 @@
 //! what concerns the account's security goes to every messenger anyway.
 
 use medcab_core::accounts::{self, Step};
-use medcab_core::channels::{self, LinkRefusal, Messenger};
+use medcab_core::channels::{self, CodeRefused, LinkRefusal, Messenger};
 use medcab_core::notification_settings::{self, ChoiceRefused};
 use medcab_core::telegram_users;
 
@@ -105,14 +105,20 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
         services,
         ..
     } = &turn;
+    let deliver = match action {
+        // Core refuses a code itself (an account not active, a messenger
+        // linked already), in the transaction that gives it.
+        LinkAction::Link(other) => return link(&turn, &press, other).await,
+        LinkAction::Show => None,
+        LinkAction::Deliver(choice) => Some(choice),
+    };
     if accounts::step(db, *user).await? != Some(Step::Active) {
         return ui.answer_with(&press, t.msg("messengers-not-active")).await;
     }
     ui.answer(&press).await?;
-    let here = ui.chat().messenger;
-    let screen = match action {
-        LinkAction::Show => overview(&turn, None).await?,
-        LinkAction::Deliver(choice) => {
+    let screen = match deliver {
+        None => overview(&turn, None).await?,
+        Some(choice) => {
             let now = services.clock.now();
             match notification_settings::choose_messenger(db, *user, choice, now).await? {
                 Ok(true) => overview(&turn, Some(t.msg("messengers-deliver-saved"))).await?,
@@ -121,49 +127,67 @@ pub async fn press(turn: Turn, press: Press, action: LinkAction) -> HandlerResul
                 Err(ChoiceRefused::NotLinked) => return ui.say(t.msg("button-outdated")).await,
             }
         }
-        LinkAction::Link(other) => {
-            // Not offered here, no longer configured, or linked already (a
-            // new link would replace that chat without a word): an old or
-            // forged button.
-            let linked = channels::of_account(db, *user).await?;
-            if other == here
-                || services.links.bot(other).is_none()
-                || linked.iter().any(|channel| channel.messenger == other)
-            {
-                return ui.say(t.msg("button-outdated")).await;
-            }
-            let now = services.clock.now();
-            let code = channels::issue_link_code(db, &services.vault, *user, other, now).await?;
-            let link = services.links.deep_link(other, &code).unwrap_or_default();
-            Screen {
-                text: t.msg_with(
-                    "messengers-link",
-                    [
-                        ("other", Arg::Text(other.name())),
-                        ("link", Arg::Text(&link)),
-                    ],
-                ),
-                // A button for the same phone, the text for another one.
-                keyboard: Keyboard::new(
-                    reqwest::Url::parse(&link)
-                        .ok()
-                        .map(|url| {
-                            let label = t.msg_with(
-                                "messengers-open-button",
-                                [("other", Arg::Text(other.name()))],
-                            );
-                            vec![Button::link(label, url)]
-                        })
-                        .into_iter()
-                        .chain([vec![button(
-                            t.msg("messengers-back"),
-                            Action::Link(LinkAction::Show),
-                        )]]),
-                ),
-            }
-        }
     };
     ui.replace(&press, screen).await
+}
+
+/// «🔗 Подключить …»: a one-time link to open in the other messenger.
+async fn link(turn: &Turn, press: &Press, other: Messenger) -> HandlerResult {
+    let Turn {
+        ui,
+        user,
+        t,
+        db,
+        services,
+        ..
+    } = turn;
+    // No longer configured: an old button.
+    if services.links.bot(other).is_none() {
+        ui.answer(press).await?;
+        return ui.say(t.msg("button-outdated")).await;
+    }
+    let now = services.clock.now();
+    let code = match channels::issue_link_code(db, &services.vault, *user, other, now).await? {
+        Ok(code) => code,
+        Err(CodeRefused::NotActive) => {
+            return ui.answer_with(press, t.msg("messengers-not-active")).await;
+        }
+        // The messenger written from, or linked already (a new link would
+        // replace that chat without a word): an old or forged button.
+        Err(CodeRefused::AlreadyLinked) => {
+            ui.answer(press).await?;
+            return ui.say(t.msg("button-outdated")).await;
+        }
+    };
+    ui.answer(press).await?;
+    let link = services.links.deep_link(other, &code).unwrap_or_default();
+    let screen = Screen {
+        text: t.msg_with(
+            "messengers-link",
+            [
+                ("other", Arg::Text(other.name())),
+                ("link", Arg::Text(&link)),
+            ],
+        ),
+        // A button for the same phone, the text for another one.
+        keyboard: Keyboard::new(
+            reqwest::Url::parse(&link)
+                .ok()
+                .map(|url| {
+                    let label = t.msg_with(
+                        "messengers-open-button",
+                        [("other", Arg::Text(other.name()))],
+                    );
+                    vec![Button::link(label, url)]
+                })
+                .into_iter()
+                .chain([vec![button(
+                    t.msg("messengers-back"),
+                    Action::Link(LinkAction::Show),
+                )]]),
+        ),
+    };
+    ui.replace(press, screen).await
 }
 
 /// The screen: where the cabinet is open, what may be linked, and, with

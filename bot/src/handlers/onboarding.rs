@@ -399,7 +399,8 @@ async fn send_qr(turn: &Turn, name: &str) -> HandlerResult {
         ..
     } = turn;
     ui.activity(Activity::UploadingPhoto).await;
-    let secret = second_factor::enrolment_secret(db, &services.vault, *user).await?;
+    let now = services.clock.now();
+    let secret = second_factor::enrolment_secret(db, &services.vault, *user, now).await?;
     let url = secret.otpauth_url(&services.brand.service_name, name);
     let caption = t.msg_with(
         "factor-qr-caption",
@@ -412,7 +413,6 @@ async fn send_qr(turn: &Turn, name: &str) -> HandlerResult {
     let sent = ui.send_picture(picture).await?;
     // One copy of the secret in the chat at a time.
     let sent = ui.stored(&sent);
-    let now = services.clock.now();
     if let Some(previous) = second_factor::remember_enrolment_message(db, *user, &sent, now).await?
     {
         ui.delete_stored(&previous).await;

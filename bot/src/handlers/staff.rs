@@ -214,7 +214,8 @@ async fn send_qr(turn: &Turn) -> HandlerResult {
         ..
     } = turn;
     ui.activity(Activity::UploadingPhoto).await;
-    let secret = operator_factors::enrolment_secret(db, &services.vault, *user).await?;
+    let now = services.clock.now();
+    let secret = operator_factors::enrolment_secret(db, &services.vault, *user, now).await?;
     // Its own entry in the authenticator, next to a practitioner's own:
     // the service's name, and «Сотрудник» where a practitioner's has their
     // first name (no identifier: it means nothing to the person).
@@ -233,7 +234,6 @@ async fn send_qr(turn: &Turn) -> HandlerResult {
     let sent = ui.send_picture(picture).await?;
     // One copy of the secret in the chat at a time.
     let sent = ui.stored(&sent);
-    let now = services.clock.now();
     if let Some(previous) =
         operator_factors::remember_enrolment_message(db, *user, &sent, now).await?
     {

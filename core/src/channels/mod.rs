@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::UserId;
+use crate::accounts::{self, Step};
 use crate::crypto::Vault;
 use crate::outbox::{self, Notification, Payload, Push};
 use crate::security_events::{self, Kind};
@@ -167,21 +168,51 @@ pub async fn mark_unreachable(
     Ok(())
 }
 
+/// Why no link code was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefused {
+    /// The account is not active (onboarding unfinished, a reset took its
+    /// factor, erased): whoever opened the link would get a cabinet that
+    /// has not been through the register and the second factor.
+    NotActive,
+    /// That messenger is linked to the account already (the one written
+    /// from is always): a new link would replace its chat without a word.
+    AlreadyLinked,
+}
+
 /// A one-time code to open in `messenger` to link it to `user_id`'s
 /// account; a new code replaces the account's earlier ones. The code is
 /// 128 random bits, URL-safe (a deep link's `start` parameter); only its
-/// keyed digest is kept.
+/// keyed digest is kept. Given only to an active account for a messenger
+/// it has not linked, decided under the account's row lock that
+/// [`redeem_link_code`] takes too: a link made meanwhile, a reset, an
+/// unlink or /forget cannot slip between the check and the code.
 pub async fn issue_link_code(
     pool: &PgPool,
     vault: &Vault,
     user_id: UserId,
     messenger: Messenger,
     now: DateTime<Utc>,
-) -> Result<String, sqlx::Error> {
+) -> Result<Result<String, CodeRefused>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if accounts::lock_step(&mut tx, user_id).await? != Some(Step::Active) {
+        return Ok(Err(CodeRefused::NotActive));
+    }
+    let linked = sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (SELECT 1 FROM channels WHERE user_id = $1 AND messenger = $2) AS "linked!"
+        "#,
+        user_id.get(),
+        messenger.as_str(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if linked {
+        return Ok(Err(CodeRefused::AlreadyLinked));
+    }
     let bytes: [u8; 16] = rand::random();
     let code = format!("link-{}", hex(&bytes));
     let digest = vault.keyed_digest(LINK_DIGEST, code.as_bytes());
-    let mut tx = pool.begin().await?;
     sqlx::query!(
         "DELETE FROM channel_link_codes WHERE user_id = $1",
         user_id.get()
@@ -201,7 +232,7 @@ pub async fn issue_link_code(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(code)
+    Ok(Ok(code))
 }
 
 const LINK_DIGEST: &str = "channel link code";
@@ -243,21 +274,41 @@ pub async fn redeem_link_code(
 ) -> Result<Result<UserId, LinkRefusal>, sqlx::Error> {
     let digest = vault.keyed_digest(LINK_DIGEST, code.as_bytes());
     let mut tx = pool.begin().await?;
+    // Whose code it is, read without a lock: the account's row is locked
+    // first, as `issue_link_code` does (account, then codes: two orders
+    // would deadlock), and the code taken after.
     let Some(owner) = sqlx::query_scalar!(
-        r#"
-        DELETE FROM channel_link_codes
-        WHERE digest = $1 AND messenger = $2 AND expires_at > $3
-        RETURNING user_id
-        "#,
+        "SELECT user_id FROM channel_link_codes WHERE digest = $1",
         digest,
-        messenger.as_str(),
-        now,
     )
     .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(Err(LinkRefusal::NotValid));
     };
+    // An account that is no longer active (a reset took its factor, or it
+    // was erased) gains no messenger from a code it was given before.
+    if accounts::lock_step(&mut tx, UserId::from_stored(owner)).await? != Some(Step::Active) {
+        return Ok(Err(LinkRefusal::NotValid));
+    }
+    // Taken once: a second opening, or a newer code that replaced it
+    // meanwhile, finds nothing.
+    let taken = sqlx::query_scalar!(
+        r#"
+        DELETE FROM channel_link_codes
+        WHERE digest = $1 AND user_id = $2 AND messenger = $3 AND expires_at > $4
+        RETURNING user_id
+        "#,
+        digest,
+        owner,
+        messenger.as_str(),
+        now,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if taken.is_none() {
+        return Ok(Err(LinkRefusal::NotValid));
+    }
     let current = sqlx::query_scalar!(
         r#"
         SELECT c.user_id

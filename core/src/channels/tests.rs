@@ -16,6 +16,37 @@ fn now() -> DateTime<Utc> {
         .to_utc()
 }
 
+/// A messenger's user whose account finished onboarding (as the bot
+/// makes it: consent, register, second factor; only the step matters here).
+async fn active(db: &PgPool, messenger: Messenger, external_id: i64) -> UserId {
+    let user = account_of(db, messenger, external_id, external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (telegram_user_id, step, created_at) VALUES ($1, 'active', now())",
+    )
+    .bind(user.get())
+    .execute(db)
+    .await
+    .unwrap();
+    user
+}
+
+async fn issued(db: &PgPool, vault: &Vault, user: UserId, messenger: Messenger) -> String {
+    issue_link_code(db, vault, user, messenger, now())
+        .await
+        .unwrap()
+        .expect("a link code")
+}
+
+async fn codes(db: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM channel_link_codes")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn a_telegram_user_is_their_own_id_and_a_max_user_gets_one_past_telegrams(db: PgPool) {
     let anna = account_of(&db, Messenger::Telegram, 7001, 7001)
@@ -56,13 +87,8 @@ async fn a_telegram_user_is_their_own_id_and_a_max_user_gets_one_past_telegrams(
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn a_code_links_the_other_messenger_once(db: PgPool) {
     let vault = vault();
-    let anna = account_of(&db, Messenger::Telegram, 7001, 7001)
-        .await
-        .unwrap()
-        .unwrap();
-    let code = issue_link_code(&db, &vault, anna, Messenger::Max, now())
-        .await
-        .unwrap();
+    let anna = active(&db, Messenger::Telegram, 7001).await;
+    let code = issued(&db, &vault, anna, Messenger::Max).await;
     assert!(is_link_code(&code), "{code}");
     // Only the digest is kept.
     let kept: Vec<u8> = sqlx::query_scalar("SELECT digest FROM channel_link_codes")
@@ -101,13 +127,8 @@ async fn a_code_links_the_other_messenger_once(db: PgPool) {
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn an_expired_code_or_a_max_account_with_a_cabinet_of_its_own_does_not_link(db: PgPool) {
     let vault = vault();
-    let anna = account_of(&db, Messenger::Telegram, 7001, 7001)
-        .await
-        .unwrap()
-        .unwrap();
-    let code = issue_link_code(&db, &vault, anna, Messenger::Max, now())
-        .await
-        .unwrap();
+    let anna = active(&db, Messenger::Telegram, 7001).await;
+    let code = issued(&db, &vault, anna, Messenger::Max).await;
     let late = now() + LINK_CODE_LIFETIME + Duration::seconds(1);
     let expired = redeem_link_code(&db, &vault, &code, Messenger::Max, 555, 55, late).await;
     assert_eq!(expired.unwrap(), Err(LinkRefusal::NotValid));
@@ -124,9 +145,7 @@ async fn an_expired_code_or_a_max_account_with_a_cabinet_of_its_own_does_not_lin
     .execute(&db)
     .await
     .unwrap();
-    let code = issue_link_code(&db, &vault, anna, Messenger::Max, now())
-        .await
-        .unwrap();
+    let code = issued(&db, &vault, anna, Messenger::Max).await;
     let refused = redeem_link_code(&db, &vault, &code, Messenger::Max, 777, 77, now()).await;
     assert_eq!(refused.unwrap(), Err(LinkRefusal::HasItsOwnAccount));
     assert_eq!(
@@ -148,6 +167,101 @@ async fn a_blocked_chat_is_unreachable_until_the_person_writes(db: PgPool) {
     // She writes: the update's account lookup clears the mark.
     account_of(&db, Messenger::Max, 9, 90).await.unwrap();
     assert!(of_account(&db, boris).await.unwrap()[0].reachable);
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_link_code_is_given_only_to_an_active_account(db: PgPool) {
+    let vault = vault();
+    // Seen, never onboarded: no account row.
+    let newcomer = account_of(&db, Messenger::Telegram, 7001, 7001)
+        .await
+        .unwrap()
+        .unwrap();
+    let refused = issue_link_code(&db, &vault, newcomer, Messenger::Max, now()).await;
+    assert_eq!(refused.unwrap(), Err(CodeRefused::NotActive));
+    // Onboarding under way.
+    crate::accounts::open(&db, newcomer, now()).await.unwrap();
+    let refused = issue_link_code(&db, &vault, newcomer, Messenger::Max, now()).await;
+    assert_eq!(refused.unwrap(), Err(CodeRefused::NotActive));
+    assert_eq!(codes(&db).await, 0, "nothing written");
+    // Active: given.
+    sqlx::query("UPDATE accounts SET step = 'active' WHERE telegram_user_id = $1")
+        .bind(newcomer.get())
+        .execute(&db)
+        .await
+        .unwrap();
+    let code = issued(&db, &vault, newcomer, Messenger::Max).await;
+    assert!(is_link_code(&code));
+
+    // A reset took the factor before the code was opened: it links nothing.
+    sqlx::query("UPDATE accounts SET step = 'second_factor' WHERE telegram_user_id = $1")
+        .bind(newcomer.get())
+        .execute(&db)
+        .await
+        .unwrap();
+    let late = redeem_link_code(&db, &vault, &code, Messenger::Max, 555, 55, now()).await;
+    assert_eq!(late.unwrap(), Err(LinkRefusal::NotValid));
+    let messengers: Vec<_> = of_account(&db, newcomer)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.messenger)
+        .collect();
+    assert_eq!(messengers, vec![Messenger::Telegram]);
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn no_link_code_for_a_messenger_linked_already(db: PgPool) {
+    let vault = vault();
+    let anna = active(&db, Messenger::Telegram, 7001).await;
+    // The one she writes from.
+    let here = issue_link_code(&db, &vault, anna, Messenger::Telegram, now()).await;
+    assert_eq!(here.unwrap(), Err(CodeRefused::AlreadyLinked));
+    assert_eq!(codes(&db).await, 0);
+    let code = issued(&db, &vault, anna, Messenger::Max).await;
+    let linked = redeem_link_code(&db, &vault, &code, Messenger::Max, 555, 55, now()).await;
+    assert_eq!(linked.unwrap(), Ok(anna));
+    // Max linked now: another code would move it to whoever opens it.
+    let again = issue_link_code(&db, &vault, anna, Messenger::Max, now()).await;
+    assert_eq!(again.unwrap(), Err(CodeRefused::AlreadyLinked));
+    assert_eq!(codes(&db).await, 0);
+}
+
+/// The rules are checked under the account's row lock: a change of the
+/// account committed while a code is being given (here a reset taking
+/// effect) is waited for and seen, never missed by an earlier snapshot.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_code_given_while_the_account_changes_waits_and_sees_the_change(db: PgPool) {
+    let vault = vault();
+    let anna = active(&db, Messenger::Telegram, 7001).await;
+    let mut reset = db.begin().await.unwrap();
+    sqlx::query("UPDATE accounts SET step = 'second_factor' WHERE telegram_user_id = $1")
+        .bind(anna.get())
+        .execute(&mut *reset)
+        .await
+        .unwrap();
+    let issuing = {
+        let (db, vault) = (db.clone(), vault.clone());
+        tokio::spawn(async move { issue_link_code(&db, &vault, anna, Messenger::Max, now()).await })
+    };
+    // Until the issuing transaction waits for the reset's row lock; one
+    // that did not lock would finish first, with a code.
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        if waiting > 0 || issuing.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    reset.commit().await.unwrap();
+    let issued = issuing.await.unwrap().unwrap();
+    assert_eq!(issued, Err(CodeRefused::NotActive));
+    assert_eq!(codes(&db).await, 0);
 }
 
 #[test]

@@ -39,7 +39,7 @@ async fn operators_are(db: &PgPool, ids: &[UserId]) {
 /// any test (the session's own limits are tested in `operator_factors`).
 async fn open_staff_session(db: &PgPool, id: UserId) {
     let vault = Vault::new(&crate::DataKey::generate());
-    let secret = crate::operator_factors::enrolment_secret(db, &vault, id)
+    let secret = crate::operator_factors::enrolment_secret(db, &vault, id, start())
         .await
         .unwrap();
     let policy = second_factor::FactorPolicy {
@@ -435,7 +435,7 @@ async fn an_operator_without_an_open_staff_session_is_refused(db: PgPool) {
         Err(ReviewError::NoStaffSession)
     ));
     // With the default limits: open after the code, closed 15 idle minutes on.
-    let secret = crate::operator_factors::enrolment_secret(&db, &vault, BORIS)
+    let secret = crate::operator_factors::enrolment_secret(&db, &vault, BORIS, now)
         .await
         .unwrap();
     let code = secret.code_at(now.timestamp());
@@ -642,7 +642,7 @@ async fn more_documents_then_resubmission_then_approval(db: PgPool) {
 
 async fn enrolled(db: &PgPool, vault: &Vault, user: UserId) {
     accounts::open(db, user, start()).await.unwrap();
-    second_factor::enrolment_secret(db, vault, user)
+    second_factor::enrolment_secret(db, vault, user, start())
         .await
         .unwrap();
     sqlx::query!(
