@@ -100,7 +100,7 @@ impl Messenger {
         match self {
             Messenger::Telegram => Side::Telegram,
             Messenger::Max => Side::Max,
-            Messenger::Mixed if number % 2 == 0 => Side::Telegram,
+            Messenger::Mixed if number.is_multiple_of(2) => Side::Telegram,
             Messenger::Mixed => Side::Max,
         }
     }
@@ -595,7 +595,9 @@ async fn sandbox_people(client: &Client, args: &Args) -> anyhow::Result<Vec<Born
     let sides: Vec<Side> = (0..args.practitioners)
         .map(|number| args.messenger.side_of(number))
         .collect();
-    let on = |side: Side| sides.iter().filter(|&&s| s == side).count() as u32;
+    let on = |side: Side| {
+        u32::try_from(sides.iter().filter(|&&s| s == side).count()).unwrap_or(u32::MAX)
+    };
     let users = |count: u32| NewUsers {
         count,
         first_id: Some(FIRST_USER_ID),
@@ -1883,7 +1885,9 @@ impl Report<'_> {
             paced: None,
         };
         columns.push(all);
-        let lines: [(&str, &dyn Fn(&Column) -> String); 9] = [
+        // A line of the table: its name, and its cell in a column.
+        type Line<'a> = (&'static str, &'a dyn Fn(&Column) -> String);
+        let lines: [Line; 9] = [
             ("messages expected", &|c| c.expected.to_string()),
             ("delivered", &|c| c.delivered.to_string()),
             ("lost (target 0)", &|c| c.lost.to_string()),
@@ -1914,7 +1918,7 @@ impl Report<'_> {
         ];
         let cells: Vec<Vec<String>> = lines
             .iter()
-            .map(|(_, cell)| columns.iter().map(|c| cell(c)).collect())
+            .map(|(_, cell)| columns.iter().map(cell).collect())
             .collect();
         let name_width = lines
             .iter()
