@@ -1,9 +1,10 @@
 //! The broadcast benchmark: one notice to many practitioners through the
 //! sandbox, with Telegram's send limits switched on (or, with
-//! `--messenger max`, Max's request limit).
+//! `--messenger max`, Max's request limit; with `--messenger mixed`, both).
 //!
 //! It seeds a scratch database with N linked practitioners (90 % of them
-//! in the targeted specialty; born on Telegram, or on Max), starts the
+//! in the targeted specialty; born on Telegram, or on Max, or half on
+//! each), starts the
 //! sandbox in this process with the limits on, spawns the real `medcab`
 //! binary (one `medcab run`, plus `medcab deliver` for every further
 //! instance), publishes the notice
@@ -16,6 +17,7 @@
 //! cargo build --release -p medcab-bot -p medcab-bench
 //! target/release/broadcast_bench --practitioners 100000 --rate 1000 --instances 2
 //! target/release/broadcast_bench --practitioners 3000 --messenger max
+//! target/release/broadcast_bench --practitioners 3000 --messenger mixed
 //! ```
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -54,6 +56,9 @@ const FIRST_USER_ID: i64 = 7_000_000_000;
 const SEED_CHUNK: usize = 10_000;
 /// The Telegram rate when `--rate` is not given.
 const DEFAULT_RATE: u32 = 1000;
+/// The Telegram rate of `--messenger mixed` when `--rate` is not given: a
+/// bot's free 30 a second.
+const MIXED_DEFAULT_RATE: u32 = 30;
 /// Max's request limit for a bot, every call counted (the sandbox's Max
 /// emulator is set to it).
 const MAX_ALLOWED_PER_SECOND: u32 = 30;
@@ -63,11 +68,12 @@ const MAX_ALLOWED_PER_SECOND: u32 = 30;
 const MAX_PACED_PER_SECOND: u32 = 25;
 
 /// The messenger the practitioners were born on, and the broadcast goes
-/// through.
+/// through: one, or half of them on each (`mixed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Messenger {
     Telegram,
     Max,
+    Mixed,
 }
 
 impl Messenger {
@@ -75,12 +81,50 @@ impl Messenger {
         match self {
             Messenger::Telegram => "telegram",
             Messenger::Max => "max",
+            Messenger::Mixed => "mixed",
+        }
+    }
+
+    /// The sandbox's sides the broadcast goes through.
+    fn sides(self) -> &'static [Side] {
+        match self {
+            Messenger::Telegram => &[Side::Telegram],
+            Messenger::Max => &[Side::Max],
+            Messenger::Mixed => &[Side::Telegram, Side::Max],
+        }
+    }
+
+    /// Where practitioner `number` is born: on `mixed`, the even numbers
+    /// on Telegram and the odd ones on Max.
+    fn side_of(self, number: u32) -> Side {
+        match self {
+            Messenger::Telegram => Side::Telegram,
+            Messenger::Max => Side::Max,
+            Messenger::Mixed if number.is_multiple_of(2) => Side::Telegram,
+            Messenger::Mixed => Side::Max,
+        }
+    }
+}
+
+/// One messenger of the sandbox: its Telegram side or its Max emulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Telegram,
+    Max,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Telegram => "telegram",
+            Side::Max => "max",
         }
     }
 }
 
 /// Broadcasts one notice to many seeded practitioners through the sandbox
-/// with Telegram's limits on (or Max's, with --messenger max), and reports
+/// with Telegram's limits on (or Max's, with --messenger max; both, with
+/// --messenger mixed), and reports
 /// rate, 429s, losses, duplicates, fill time and peak memory.
 #[derive(Debug, Parser)]
 #[command(name = "broadcast_bench")]
@@ -94,13 +138,16 @@ struct Args {
     /// The messenger the practitioners are born on and the notice goes
     /// through: telegram, or max (accounts born on Max, the sandbox's Max
     /// emulator limited to 30 requests a second, the bots given
-    /// MEDCAB_MAX_TOKEN and MEDCAB_MAX_API_URL).
+    /// MEDCAB_MAX_TOKEN and MEDCAB_MAX_API_URL), or mixed (the even
+    /// practitioners born on Telegram, the odd ones on Max, the outbox's
+    /// rows of the two alternating; both limits on; counted per messenger).
     #[arg(long, value_enum, default_value_t = Messenger::Telegram)]
     messenger: Messenger,
     /// Telegram only: the allowed send rate per second, the bot's
     /// MEDCAB_SEND_PER_SECOND and the sandbox's limit (its bot_per_second
     /// up to 30, its paid_per_second above, where sends carry
-    /// allow_paid_broadcast) [default: 1000]. Not for --messenger max: the
+    /// allow_paid_broadcast) [default: 1000; 30 with --messenger mixed,
+    /// where it is the Telegram half's]. Not for --messenger max: the
     /// bot paces Max to its own 25/s (MAX_BOT_PER_SECOND) of the 30
     /// requests a second Max allows, whatever this says, so it is refused
     /// there.
@@ -145,25 +192,43 @@ struct Args {
 impl Args {
     /// The Telegram rate: `--rate`, or its default.
     fn telegram_rate(&self) -> u32 {
-        self.rate.unwrap_or(DEFAULT_RATE)
+        self.rate.unwrap_or(match self.messenger {
+            Messenger::Mixed => MIXED_DEFAULT_RATE,
+            Messenger::Telegram | Messenger::Max => DEFAULT_RATE,
+        })
     }
 
-    /// The rate the limit allows: the Telegram rate, or Max's 30.
+    /// The rate the limit allows on a side: the Telegram rate, or Max's 30.
+    fn allowed_on(&self, side: Side) -> u32 {
+        match side {
+            Side::Telegram => self.telegram_rate(),
+            Side::Max => MAX_ALLOWED_PER_SECOND,
+        }
+    }
+
+    /// The rate the bots pace the broadcast to on a side: the Telegram
+    /// rate (less the free 30 above 30, left to urgent sends), or Max's 25.
+    fn paced_on(&self, side: Side) -> u32 {
+        match side {
+            Side::Telegram if self.telegram_rate() > 30 => self.telegram_rate() - 30,
+            Side::Telegram => self.telegram_rate(),
+            Side::Max => MAX_PACED_PER_SECOND,
+        }
+    }
+
+    /// The side of a single-messenger run (the first, on `mixed`).
+    fn side(&self) -> Side {
+        self.messenger.sides()[0]
+    }
+
+    /// The rate the limit allows (a single-messenger run).
     fn allowed(&self) -> u32 {
-        match self.messenger {
-            Messenger::Telegram => self.telegram_rate(),
-            Messenger::Max => MAX_ALLOWED_PER_SECOND,
-        }
+        self.allowed_on(self.side())
     }
 
-    /// The rate the bots pace the broadcast to: the Telegram rate (less
-    /// the free 30 above 30, left to urgent sends), or Max's 25.
+    /// The rate the bots pace the broadcast to (a single-messenger run).
     fn paced(&self) -> u32 {
-        match self.messenger {
-            Messenger::Telegram if self.telegram_rate() > 30 => self.telegram_rate() - 30,
-            Messenger::Telegram => self.telegram_rate(),
-            Messenger::Max => MAX_PACED_PER_SECOND,
-        }
+        self.paced_on(self.side())
     }
 }
 
@@ -243,50 +308,7 @@ async fn bench(
         .max()
         .configure(MaxSettings::enforcing().with_requests_per_second(MAX_ALLOWED_PER_SECOND))
         .await?;
-    let users = NewUsers {
-        count: args.practitioners,
-        first_id: Some(FIRST_USER_ID),
-        language_code: Some("ru".to_owned()),
-        first_name_prefix: Some("Врач ".to_owned()),
-    };
-    // Born on Max: the emulator's own ids (from its clock), and each
-    // user's dialog with the bot, made with the user (a send by chat_id
-    // reaches it without a bot_started).
-    let people = match args.messenger {
-        Messenger::Telegram => {
-            client
-                .create_users(users)
-                .await
-                .context("creating the sandbox's users")?;
-            People::Telegram
-        }
-        Messenger::Max => {
-            let created = client
-                .max()
-                .create_users(NewUsers {
-                    first_id: None,
-                    ..users
-                })
-                .await
-                .context("creating the sandbox's Max users")?;
-            let last = created.first_id + i64::from(created.count);
-            let mut max_users: Vec<MaxUser> = client
-                .max()
-                .users()
-                .await?
-                .into_iter()
-                .filter(|user| (created.first_id..last).contains(&user.id))
-                .collect();
-            max_users.sort_by_key(|user| user.id);
-            ensure!(
-                max_users.len() == args.practitioners as usize,
-                "the Max emulator made {} users, not {}",
-                max_users.len(),
-                args.practitioners
-            );
-            People::Max(max_users)
-        }
-    };
+    let people = sandbox_people(&client, args).await?;
 
     let seeding = Instant::now();
     let seeded = seed(
@@ -301,7 +323,7 @@ async fn bench(
     eprintln!(
         "seeded {} practitioners ({} targeted) in {:.1} s",
         args.practitioners,
-        seeded.targeted.len(),
+        seeded.targeted(),
         seed_time.as_secs_f64()
     );
 
@@ -317,7 +339,7 @@ async fn bench(
             redis_url: &redis_url,
             sandbox: &sandbox,
             data_key: &data_key,
-            messenger: args.messenger,
+            max: args.messenger.sides().contains(&Side::Max),
             rate,
             lanes: args.lanes,
             work_dir,
@@ -330,22 +352,49 @@ async fn bench(
     }
     let arrivals = Arrivals {
         client: &client,
-        messenger: args.messenger,
+        sides: args.messenger.sides(),
     };
     arrivals.reset().await?;
 
-    // Publish: select the recipients and fill the outbox.
+    // Publish: select the recipients and fill the outbox. On `mixed` the
+    // bots are stopped meanwhile, and the broadcast's rows are put in
+    // alternating order before they may claim one (see interleave_outbox).
+    let mixed = args.messenger == Messenger::Mixed;
+    if mixed {
+        for bot in &bots {
+            bot.signal("STOP").await;
+        }
+    }
     let sampler = CpuSampler::start(bots.iter().map(Bot::pid).collect(), scratch.name.clone());
     let publishing = Instant::now();
     let published_at = Utc::now().timestamp_millis();
-    let published = publish(&db).await?;
+    let published = publish(&db).await;
     let fill_time = publishing.elapsed();
+    let interleaved = match &published {
+        Ok(published) if mixed => Some(interleave_outbox(&db, published.broadcast_id).await),
+        _ => None,
+    };
+    if mixed {
+        for bot in &bots {
+            bot.signal("CONT").await;
+        }
+    }
+    let published = published?;
+    let interleaved = interleaved.transpose()?;
     eprintln!(
         "published broadcast {} to {} recipients in {:.2} s",
         published.broadcast_id,
         published.total,
         fill_time.as_secs_f64()
     );
+    if let Some(interleaved) = &interleaved {
+        eprintln!(
+            "interleaved its rows in {:.2} s: {} changes of messenger in id order, {} before",
+            interleaved.time.as_secs_f64(),
+            interleaved.switches_after,
+            interleaved.switches_before
+        );
+    }
 
     // Wait for every row to be sent (or given up). The sandbox's count is
     // cheap to ask often; the outbox is counted only when the sandbox has
@@ -358,7 +407,8 @@ async fn bench(
             bot.check_alive()?;
         }
         let stats = arrivals.stats().await?;
-        let all_accepted = stats.accepted >= published.total;
+        let accepted: u64 = stats.iter().map(|(_, stats)| stats.accepted).sum();
+        let all_accepted = accepted >= published.total;
         if all_accepted || last_check.elapsed() >= Duration::from_secs(5) {
             let progress = broadcasts::progress(&db, published.broadcast_id, chrono::Utc::now())
                 .await?
@@ -372,13 +422,27 @@ async fn bench(
                 break;
             }
             if !all_accepted {
+                let by_side = if mixed {
+                    format!(
+                        " ({})",
+                        stats
+                            .iter()
+                            .map(|(side, stats)| format!("{} {}", side.name(), stats.accepted))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "  {:>6.1} s: {} sent, {} pending, {} failed, {} 429s",
+                    "  {:>6.1} s: {accepted} sent{by_side}, {} pending, {} failed, {} 429s",
                     publishing.elapsed().as_secs_f64(),
-                    stats.accepted,
                     progress.pending,
                     progress.failed,
-                    stats.too_many_requests
+                    stats
+                        .iter()
+                        .map(|(_, stats)| stats.too_many_requests)
+                        .sum::<u64>()
                 );
             }
             last_check = Instant::now();
@@ -389,9 +453,10 @@ async fn bench(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let cpu = sampler.stop();
     let stats = arrivals.stats().await?;
-    let refused = match args.messenger {
-        Messenger::Telegram => Vec::new(),
-        Messenger::Max => client.max().errors().await?,
+    let refused = if args.messenger.sides().contains(&Side::Max) {
+        client.max().errors().await?
+    } else {
+        Vec::new()
     };
     let vacuum = outbox_vacuum(&db).await?;
     let memory: Vec<(String, ProcessUsage)> = bots
@@ -406,8 +471,13 @@ async fn bench(
         eprintln!("could not delete the bots' keys in Redis: {error:#}");
     }
 
-    // Who got it: every non-targeted chat is looked at.
-    let wrong = chats_with_messages(&client, args.messenger, &seeded.others).await?;
+    // Who got it: every non-targeted chat is looked at, on each side.
+    let mut counted = Vec::new();
+    for (side, stats) in stats {
+        let group = seeded.group(side);
+        let wrong_recipients = chats_with_messages(&client, side, &group.others).await?;
+        counted.push(Counted::new(side, stats, group, wrong_recipients));
+    }
     let own = ProcessUsage::of(std::process::id());
     db.close().await;
     drop(sandbox);
@@ -419,8 +489,8 @@ async fn bench(
         refused: &refused,
         seeded: &seeded,
         published: &published,
-        stats: &stats,
-        wrong_recipients: wrong,
+        counted: &counted,
+        interleaved: interleaved.as_ref(),
         outbox: &outbox,
         seed_time,
         fill_time,
@@ -505,23 +575,111 @@ fn scratch_url(database_url: &str, name: &str) -> anyhow::Result<String> {
 // ---------------------------------------------------------------------------
 // Seeding.
 
-/// Who the practitioners are in the sandbox.
-enum People {
-    /// Telegram users from [`FIRST_USER_ID`], one per practitioner in
-    /// order; each account's id is its Telegram user id (and private chat).
-    Telegram,
-    /// Max users, one per practitioner in order, with their dialogs'
-    /// chat ids; each account is born on Max, its id from
-    /// [`medcab_core::channels::MAX_BORN_FROM`] up.
-    Max(Vec<MaxUser>),
+/// Who a practitioner is in the sandbox, by the messenger they were born
+/// on.
+enum Born {
+    /// A Telegram user (from [`FIRST_USER_ID`], one by one in the order of
+    /// the practitioners born on Telegram); the account's id is the
+    /// Telegram user id (and private chat).
+    Telegram(i64),
+    /// A Max user, with the dialog's chat id; the account is born on Max,
+    /// its id [`medcab_core::channels::MAX_BORN_FROM`] + the
+    /// practitioner's number.
+    Max(MaxUser),
 }
 
-struct Seeded {
-    /// The sandbox's user ids in the targeted specialty: Telegram user ids
-    /// (= private chat ids), or Max user ids.
+/// Makes the sandbox's users, and says who each practitioner is: one
+/// [`Born`] per practitioner number, on the side
+/// [`Messenger::side_of`] gives it.
+async fn sandbox_people(client: &Client, args: &Args) -> anyhow::Result<Vec<Born>> {
+    let sides: Vec<Side> = (0..args.practitioners)
+        .map(|number| args.messenger.side_of(number))
+        .collect();
+    let on = |side: Side| {
+        u32::try_from(sides.iter().filter(|&&s| s == side).count()).unwrap_or(u32::MAX)
+    };
+    let users = |count: u32| NewUsers {
+        count,
+        first_id: Some(FIRST_USER_ID),
+        language_code: Some("ru".to_owned()),
+        first_name_prefix: Some("Врач ".to_owned()),
+    };
+    let on_telegram = on(Side::Telegram);
+    if on_telegram > 0 {
+        client
+            .create_users(users(on_telegram))
+            .await
+            .context("creating the sandbox's users")?;
+    }
+    // Born on Max: the emulator's own ids (from its clock), and each
+    // user's dialog with the bot, made with the user (a send by chat_id
+    // reaches it without a bot_started).
+    let on_max = on(Side::Max);
+    let mut max_users = Vec::new();
+    if on_max > 0 {
+        let created = client
+            .max()
+            .create_users(NewUsers {
+                first_id: None,
+                ..users(on_max)
+            })
+            .await
+            .context("creating the sandbox's Max users")?;
+        let last = created.first_id + i64::from(created.count);
+        max_users = client
+            .max()
+            .users()
+            .await?
+            .into_iter()
+            .filter(|user| (created.first_id..last).contains(&user.id))
+            .collect();
+        max_users.sort_by_key(|user| user.id);
+        ensure!(
+            max_users.len() == on_max as usize,
+            "the Max emulator made {} users, not {on_max}",
+            max_users.len(),
+        );
+    }
+    let mut telegram_ids = FIRST_USER_ID..;
+    let mut max_users = max_users.into_iter();
+    sides
+        .into_iter()
+        .map(|side| match side {
+            Side::Telegram => telegram_ids.next().map(Born::Telegram),
+            Side::Max => max_users.next().map(Born::Max),
+        })
+        .collect::<Option<Vec<Born>>>()
+        .context("fewer sandbox users than practitioners")
+}
+
+/// The practitioners of one side, by the sandbox's user ids: Telegram
+/// user ids (= private chat ids), or Max user ids.
+#[derive(Default)]
+struct Group {
+    /// In the targeted specialty.
     targeted: Vec<i64>,
     /// The others: they must get nothing.
     others: Vec<i64>,
+}
+
+#[derive(Default)]
+struct Seeded {
+    telegram: Group,
+    max: Group,
+}
+
+impl Seeded {
+    fn group(&self, side: Side) -> &Group {
+        match side {
+            Side::Telegram => &self.telegram,
+            Side::Max => &self.max,
+        }
+    }
+
+    /// Targeted practitioners, on both sides.
+    fn targeted(&self) -> usize {
+        self.telegram.targeted.len() + self.max.targeted.len()
+    }
 }
 
 /// A valid СНИЛС for a number: nine digits above 001-001-998 and their
@@ -554,20 +712,21 @@ fn phone(number: u32) -> PhoneNumber {
 async fn seed(
     db: &PgPool,
     vault: &Vault,
-    people: &People,
+    people: &[Born],
     practitioners: u32,
     targeted_percent: u32,
 ) -> anyhow::Result<Seeded> {
     let now = Utc::now();
-    let mut seeded = Seeded {
-        targeted: Vec::new(),
-        others: Vec::new(),
-    };
+    let mut seeded = Seeded::default();
     let numbers: Vec<u32> = (0..practitioners).collect();
     for chunk in numbers.chunks(SEED_CHUNK) {
         let mut ids = Vec::with_capacity(chunk.len());
+        // Born on Telegram: the accounts (= private chats).
+        let mut telegram_ids = Vec::with_capacity(chunk.len());
+        // Born on Max: the Max users, their dialogs, the accounts.
         let mut external_ids = Vec::with_capacity(chunk.len());
         let mut chat_ids = Vec::with_capacity(chunk.len());
+        let mut max_ids = Vec::with_capacity(chunk.len());
         let mut phones = Vec::with_capacity(chunk.len());
         let mut phone_indexes = Vec::with_capacity(chunk.len());
         let mut snilses = Vec::with_capacity(chunk.len());
@@ -581,19 +740,17 @@ async fn seed(
         let mut organisations = Vec::with_capacity(chunk.len());
         for &number in chunk {
             // The account's id, and the sandbox's user.
-            let (id, sandbox_id) = match people {
-                People::Telegram => {
-                    let id = FIRST_USER_ID + i64::from(number);
-                    (id, id)
+            let (id, sandbox_id, group) = match &people[number as usize] {
+                Born::Telegram(id) => {
+                    telegram_ids.push(*id);
+                    (*id, *id, &mut seeded.telegram)
                 }
-                People::Max(users) => {
-                    let user = &users[number as usize];
+                Born::Max(user) => {
+                    let id = medcab_core::channels::MAX_BORN_FROM + i64::from(number);
                     external_ids.push(user.id);
                     chat_ids.push(user.chat_id);
-                    (
-                        medcab_core::channels::MAX_BORN_FROM + i64::from(number),
-                        user.id,
-                    )
+                    max_ids.push(id);
+                    (id, user.id, &mut seeded.max)
                 }
             };
             let snils = snils(number);
@@ -622,10 +779,10 @@ async fn seed(
             // Spread the others evenly: every (100 / (100 - p))-th or so.
             let targeted = (number % 100) < targeted_percent;
             if targeted {
-                seeded.targeted.push(sandbox_id);
+                group.targeted.push(sandbox_id);
                 specialties.push(TARGETED_SPECIALTY);
             } else {
-                seeded.others.push(sandbox_id);
+                group.others.push(sandbox_id);
                 specialties.push(OTHER_SPECIALTY);
             }
             regions.push(REGIONS[(number as usize / 7) % REGIONS.len()]);
@@ -642,35 +799,33 @@ async fn seed(
         .execute(&mut *tx)
         .await
         .context("seeding telegram_users")?;
-        match people {
-            People::Telegram => {
-                sqlx::query(
-                    "INSERT INTO chats (id, kind, first_seen_at, last_seen_at)
-                     SELECT id, 'private', $2, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
-                )
-                .bind(&ids)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .context("seeding chats")?;
-            }
-            // As `channels::account_of` makes it on the first update; a
-            // Max dialog has no row in `chats` (Telegram's).
-            People::Max(_) => {
-                sqlx::query(
-                    "INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at)
-                     SELECT 'max', external_id, chat_id, user_id, $4
-                     FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[])
-                          AS t (external_id, chat_id, user_id)",
-                )
-                .bind(&external_ids)
-                .bind(&chat_ids)
-                .bind(&ids)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .context("seeding channels")?;
-            }
+        if !telegram_ids.is_empty() {
+            sqlx::query(
+                "INSERT INTO chats (id, kind, first_seen_at, last_seen_at)
+                 SELECT id, 'private', $2, $2 FROM UNNEST($1::BIGINT[]) AS t (id)",
+            )
+            .bind(&telegram_ids)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("seeding chats")?;
+        }
+        // As `channels::account_of` makes it on the first update; a Max
+        // dialog has no row in `chats` (Telegram's).
+        if !max_ids.is_empty() {
+            sqlx::query(
+                "INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at)
+                 SELECT 'max', external_id, chat_id, user_id, $4
+                 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[])
+                      AS t (external_id, chat_id, user_id)",
+            )
+            .bind(&external_ids)
+            .bind(&chat_ids)
+            .bind(&max_ids)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("seeding channels")?;
         }
         sqlx::query(
             "INSERT INTO consents (telegram_user_id, text_version, given_at)
@@ -731,7 +886,7 @@ async fn seed(
         .context("seeding notification_settings")?;
         tx.commit().await?;
     }
-    if let People::Max(_) = people {
+    if people.iter().any(|born| matches!(born, Born::Max(_))) {
         // The next account born on Max comes after the seeded ones.
         sqlx::query("SELECT setval('max_born_accounts', $1)")
             .bind(i64::from(practitioners.max(1)))
@@ -770,6 +925,67 @@ async fn publish(db: &PgPool) -> anyhow::Result<Published> {
         .await
         .context("publishing the notice")?;
     Ok(published)
+}
+
+/// What [`interleave_outbox`] did.
+struct Interleaved {
+    /// Changes of messenger from one row of the broadcast to the next, in
+    /// id order, as `publish` wrote them and after.
+    switches_before: i64,
+    switches_after: i64,
+    time: Duration,
+}
+
+/// Puts a mixed broadcast's rows in alternating order: Telegram's first,
+/// Max's first, Telegram's second… (then the rest of the larger half), by
+/// giving them new ids past every other row. `publish` writes the rows in
+/// the recipients' account order, and every account born on Max has an id
+/// above every Telegram one (`MAX_BORN_FROM`), so it writes all of
+/// Telegram's rows before any of Max's; the claim takes them by id (their
+/// priority and `available_at` are the same). Called while the bots are
+/// stopped, before they can claim one.
+async fn interleave_outbox(db: &PgPool, broadcast_id: i64) -> anyhow::Result<Interleaved> {
+    let started = Instant::now();
+    let switches = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM (
+                 SELECT messenger, lag(messenger) OVER (ORDER BY id) AS before
+                 FROM outbox WHERE broadcast_id = $1
+             ) AS t
+             WHERE messenger <> before",
+        )
+        .bind(broadcast_id)
+        .fetch_one(db)
+        .await
+        .context("counting the outbox's changes of messenger")
+    };
+    let switches_before = switches().await?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "WITH ranked AS (
+             SELECT id, messenger, row_number() OVER (PARTITION BY messenger ORDER BY id) AS k
+             FROM outbox WHERE broadcast_id = $1
+         ), placed AS (
+             SELECT id, row_number() OVER (ORDER BY k, messenger = 'max', id) AS place
+             FROM ranked
+         )
+         UPDATE outbox o SET id = (SELECT max(id) FROM outbox) + placed.place
+         FROM placed WHERE o.id = placed.id",
+    )
+    .bind(broadcast_id)
+    .execute(&mut *tx)
+    .await
+    .context("interleaving the outbox")?;
+    sqlx::query("SELECT setval(pg_get_serial_sequence('outbox', 'id'), max(id)) FROM outbox")
+        .execute(&mut *tx)
+        .await
+        .context("moving the outbox's sequence past the new ids")?;
+    tx.commit().await?;
+    Ok(Interleaved {
+        switches_before,
+        switches_after: switches().await?,
+        time: started.elapsed(),
+    })
 }
 
 struct OutboxSummary {
@@ -821,42 +1037,47 @@ async fn outbox_vacuum(db: &PgPool) -> anyhow::Result<VacuumStats> {
     })
 }
 
-/// Where arrivals are counted: the sandbox's Telegram side, or its Max
-/// emulator.
+/// Where arrivals are counted: the sandbox's Telegram side, its Max
+/// emulator, or both.
 struct Arrivals<'a> {
     client: &'a Client,
-    messenger: Messenger,
+    sides: &'static [Side],
 }
 
 impl Arrivals<'_> {
-    async fn stats(&self) -> anyhow::Result<Stats> {
-        match self.messenger {
-            Messenger::Telegram => self.client.stats().await,
-            Messenger::Max => self.client.max().stats().await,
+    /// Each side's count, in the order of `sides`.
+    async fn stats(&self) -> anyhow::Result<Vec<(Side, Stats)>> {
+        let mut all = Vec::with_capacity(self.sides.len());
+        for &side in self.sides {
+            let stats = match side {
+                Side::Telegram => self.client.stats().await?,
+                Side::Max => self.client.max().stats().await?,
+            };
+            all.push((side, stats));
         }
+        Ok(all)
     }
 
     async fn reset(&self) -> anyhow::Result<()> {
-        match self.messenger {
-            Messenger::Telegram => self.client.reset_stats().await,
-            Messenger::Max => self.client.max().reset_stats().await,
+        for &side in self.sides {
+            match side {
+                Side::Telegram => self.client.reset_stats().await?,
+                Side::Max => self.client.max().reset_stats().await?,
+            }
         }
+        Ok(())
     }
 }
 
 /// How many of `users`' chats (Telegram users', or Max users' dialogs)
 /// hold a message from the bot.
-async fn chats_with_messages(
-    client: &Client,
-    messenger: Messenger,
-    users: &[i64],
-) -> anyhow::Result<u64> {
+async fn chats_with_messages(client: &Client, side: Side, users: &[i64]) -> anyhow::Result<u64> {
     let mut checks = futures::stream::iter(users.iter().map(|&id| {
         let client = client.clone();
         async move {
-            let chat = match messenger {
-                Messenger::Telegram => client.chat(id).await?,
-                Messenger::Max => client.max().chat(id).await?,
+            let chat = match side {
+                Side::Telegram => client.chat(id).await?,
+                Side::Max => client.max().chat(id).await?,
             };
             anyhow::Ok(
                 chat.messages
@@ -900,7 +1121,8 @@ struct BotSpawn<'a> {
     redis_url: &'a str,
     sandbox: &'a Sandbox,
     data_key: &'a DataKey,
-    messenger: Messenger,
+    /// Whether the bots are given Max (`--messenger max` or `mixed`).
+    max: bool,
     rate: u32,
     lanes: Option<u32>,
     work_dir: &'a Path,
@@ -953,7 +1175,7 @@ impl Bot {
         if let Some(lanes) = spawn.lanes {
             command.env("MEDCAB_DELIVERY_LANES", lanes.to_string());
         }
-        if spawn.messenger == Messenger::Max {
+        if spawn.max {
             // Max's sends are paced to the bot's own MAX_BOT_PER_SECOND:
             // MEDCAB_SEND_PER_SECOND is Telegram's.
             command
@@ -1018,15 +1240,21 @@ impl Bot {
         }
     }
 
-    /// SIGTERM, then SIGKILL if it has not stopped in 10 s.
-    async fn stop(mut self) {
+    /// Sends the signal (`kill -<signal>`): `STOP` and `CONT` hold the
+    /// bot still and let it go on.
+    async fn signal(&self, signal: &str) {
         if let Some(pid) = self.child.id() {
             let _ = Command::new("kill")
-                .arg("-TERM")
+                .arg(format!("-{signal}"))
                 .arg(pid.to_string())
                 .status()
                 .await;
         }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not stopped in 10 s.
+    async fn stop(mut self) {
+        self.signal("TERM").await;
         if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
             .await
             .is_err()
@@ -1297,8 +1525,10 @@ struct Report<'a> {
     refused: &'a [RefusedCall],
     seeded: &'a Seeded,
     published: &'a Published,
-    stats: &'a Stats,
-    wrong_recipients: u64,
+    /// What each side got, in the order of `Messenger::sides`.
+    counted: &'a [Counted],
+    /// On `mixed`: how the rows were put in alternating order.
+    interleaved: Option<&'a Interleaved>,
     outbox: &'a OutboxSummary,
     seed_time: Duration,
     fill_time: Duration,
@@ -1312,92 +1542,152 @@ struct Report<'a> {
     vacuum: VacuumStats,
 }
 
+/// What one side of the sandbox got, against what it should have.
+struct Counted {
+    side: Side,
+    stats: Stats,
+    /// The side's targeted practitioners: the messages expected.
+    expected: u64,
+    /// The side's practitioners not targeted.
+    others: u64,
+    /// Of them, those whose chat holds a message.
+    wrong_recipients: u64,
+}
+
+impl Counted {
+    fn new(side: Side, stats: Stats, group: &Group, wrong_recipients: u64) -> Counted {
+        Counted {
+            side,
+            stats,
+            expected: group.targeted.len() as u64,
+            others: group.others.len() as u64,
+            wrong_recipients,
+        }
+    }
+
+    /// Targeted chats that got something: chats with a message, less the
+    /// non-targeted ones that got one.
+    fn reached(&self) -> u64 {
+        self.stats
+            .chats_with_messages
+            .saturating_sub(self.wrong_recipients)
+    }
+
+    fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.reached())
+    }
+
+    /// Seconds from the first accepted send to the last.
+    fn span(&self) -> Option<f64> {
+        span(self.stats.first_send_at, self.stats.last_send_at)
+    }
+}
+
+/// Seconds from `first` to `last` (milliseconds since the Unix epoch).
+fn span(first: Option<i64>, last: Option<i64>) -> Option<f64> {
+    match (first, last) {
+        (Some(first), Some(last)) if last > first => Some((last - first) as f64 / 1000.0),
+        _ => None,
+    }
+}
+
+/// The report's lines: a name and its value.
+#[derive(Default)]
+struct Rows(Vec<(String, String)>);
+
+impl Rows {
+    fn add(&mut self, name: &str, value: String) {
+        self.0.push((name.to_owned(), value));
+    }
+
+    fn print(&self) {
+        let width = self
+            .0
+            .iter()
+            .map(|(name, _)| name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (name, value) in &self.0 {
+            let pad = width - name.chars().count();
+            println!("  {name}{}  {value}", " ".repeat(pad));
+        }
+    }
+}
+
 impl Report<'_> {
     fn print(&self) {
-        let stats = self.stats;
-        let targeted = self.seeded.targeted.len() as u64;
-        let reached = stats
-            .chats_with_messages
-            .saturating_sub(self.wrong_recipients);
-        let lost = targeted.saturating_sub(reached);
-        let span = match (stats.first_send_at, stats.last_send_at) {
-            (Some(first), Some(last)) if last > first => Some((last - first) as f64 / 1000.0),
-            _ => None,
-        };
+        let mut rows = Rows::default();
+        match self.counted {
+            [counted] => self.single_rows(&mut rows, counted),
+            _ => self.mixed_rows(&mut rows),
+        }
+        self.usage_rows(&mut rows);
+        println!();
+        println!("broadcast benchmark");
+        rows.print();
+        if self.counted.len() > 1 {
+            self.print_per_messenger();
+        }
+        self.print_cpu();
+    }
+
+    /// One messenger's run: its setup, counts, rates and times.
+    fn single_rows(&self, rows: &mut Rows, counted: &Counted) {
+        let stats = &counted.stats;
+        let targeted = counted.expected;
+        let reached = counted.reached();
+        let lost = counted.lost();
+        let span = counted.span();
         // n sends at r per second take (n - 1) / r seconds.
         let rate = span.map(|span| stats.accepted.saturating_sub(1) as f64 / span);
         let allowed = f64::from(self.args.allowed());
         let paced = f64::from(self.args.paced());
-        let on_max = self.args.messenger == Messenger::Max;
+        let on_max = counted.side == Side::Max;
         // The steady state: whole seconds, without the first and the last.
         let steady = steady_rate(&stats.per_second);
 
-        let mut rows: Vec<(String, String)> = Vec::new();
-        let mut row = |name: &str, value: String| rows.push((name.to_owned(), value));
-        let lanes = self
-            .args
-            .lanes
-            .map_or("default".to_owned(), |lanes| lanes.to_string());
-        let telegram_rate = self.args.telegram_rate();
+        let lanes = self.lanes();
         let setup = if on_max {
             format!(
-                "{} practitioners born on Max, {} instance(s), lanes {lanes}, Max emulator \
-                 {} requests/s ({}), bots pace Max to {}/s",
+                "{} practitioners born on Max, {} instance(s), lanes {lanes}, {}",
                 self.args.practitioners,
                 self.args.instances,
-                self.max_settings.requests_per_second.unwrap_or(0),
-                if self.max_settings.enforce_limits {
-                    "enforced"
-                } else {
-                    "NOT enforced"
-                },
-                self.args.paced()
+                self.max_setup()
             )
         } else {
             format!(
-                "{} practitioners, {} instance(s), lanes {lanes}, rate {telegram_rate}/s ({})",
+                "{} practitioners, {} instance(s), lanes {lanes}, {}",
                 self.args.practitioners,
                 self.args.instances,
-                if telegram_rate <= 30 {
-                    format!(
-                        "sandbox bot_per_second {}",
-                        self.settings.bot_per_second.unwrap_or(0)
-                    )
-                } else {
-                    format!(
-                        "sandbox paid_per_second {}",
-                        self.settings.paid_per_second.unwrap_or(0)
-                    )
-                }
+                self.telegram_setup()
             )
         };
-        row("setup", setup);
-        row("messenger", self.args.messenger.name().to_owned());
-        row("recipients targeted", targeted.to_string());
-        row("recipients selected", self.published.total.to_string());
-        row("sends accepted", stats.accepted.to_string());
-        row(
+        rows.add("setup", setup);
+        rows.add("messenger", self.args.messenger.name().to_owned());
+        rows.add("recipients targeted", targeted.to_string());
+        rows.add("recipients selected", self.published.total.to_string());
+        rows.add("sends accepted", stats.accepted.to_string());
+        rows.add(
             "  of them paid broadcast",
             stats.paid_broadcasts.to_string(),
         );
-        row("chats reached", reached.to_string());
-        row("lost (target 0)", lost.to_string());
-        row(
+        rows.add("chats reached", reached.to_string());
+        rows.add("lost (target 0)", lost.to_string());
+        rows.add(
             "duplicated (target 0)",
             format!(
                 "{} chats (max {} in one chat)",
                 stats.chats_with_more_than_one, stats.max_per_chat
             ),
         );
-        row(
+        rows.add(
             "wrong recipients (target 0)",
             format!(
                 "{} of {} not targeted",
-                self.wrong_recipients,
-                self.seeded.others.len()
+                counted.wrong_recipients, counted.others
             ),
         );
-        row(
+        rows.add(
             "achieved rate",
             match rate {
                 Some(rate) if on_max => format!(
@@ -1413,7 +1703,7 @@ impl Report<'_> {
                 None => "n/a".to_owned(),
             },
         );
-        row(
+        rows.add(
             "steady-state rate",
             match steady {
                 Some(steady) if on_max => format!(
@@ -1431,7 +1721,7 @@ impl Report<'_> {
             .per_second
             .get(1..stats.per_second.len().saturating_sub(1))
             .unwrap_or(&[]);
-        row(
+        rows.add(
             "seconds",
             format!(
                 "busiest {} sends, slowest {} (first and last aside), {} of {} under 95 %",
@@ -1444,7 +1734,7 @@ impl Report<'_> {
                 middle.len()
             ),
         );
-        row(
+        rows.add(
             "429s",
             format!(
                 "{} total, {} after the first second",
@@ -1452,68 +1742,312 @@ impl Report<'_> {
             ),
         );
         if on_max {
-            // Every call counts against Max's limit: the bot's long polls
-            // and its other calls may be refused too (the emulator counts
-            // only the sends' 429s above; it keeps its last refusals).
-            let mut by_call: std::collections::BTreeMap<(String, u16), u64> =
-                std::collections::BTreeMap::new();
-            for call in self.refused {
-                *by_call
-                    .entry((call.method.clone(), call.error_code))
-                    .or_default() += 1;
-            }
-            row(
-                "Max refusals",
-                if by_call.is_empty() {
-                    "none".to_owned()
-                } else {
-                    by_call
-                        .iter()
-                        .map(|((method, code), n)| format!("{n} × {code} {method}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
+            self.refusal_row(rows);
+        }
+        self.store_rows(rows);
+        rows.add(
+            "publish → first send",
+            self.since_publish(stats.first_send_at),
+        );
+        rows.add("publish → last send", self.until_last(stats.last_send_at));
+        rows.add(
+            "first → last send",
+            span.map_or("n/a".to_owned(), |span| format!("{span:.1} s")),
+        );
+    }
+
+    /// Both messengers' run: the setup, what the whole broadcast took
+    /// against the ideal; each messenger's counts are in
+    /// [`Report::print_per_messenger`].
+    fn mixed_rows(&self, rows: &mut Rows) {
+        rows.add(
+            "setup",
+            format!(
+                "{} practitioners, half born on Telegram and half on Max (even and odd), \
+                 {} instance(s), lanes {}; Telegram: {}; Max: {}",
+                self.args.practitioners,
+                self.args.instances,
+                self.lanes(),
+                self.telegram_setup(),
+                self.max_setup()
+            ),
+        );
+        rows.add("messenger", self.args.messenger.name().to_owned());
+        rows.add(
+            "recipients targeted",
+            format!(
+                "{} ({} on Telegram, {} on Max)",
+                self.seeded.targeted(),
+                self.seeded.telegram.targeted.len(),
+                self.seeded.max.targeted.len()
+            ),
+        );
+        rows.add("recipients selected", self.published.total.to_string());
+        if let Some(interleaved) = self.interleaved {
+            rows.add(
+                "outbox order",
+                format!(
+                    "{} changes of messenger in id order ({} as published), put in {:.2} s \
+                     while the bots were stopped",
+                    interleaved.switches_after,
+                    interleaved.switches_before,
+                    interleaved.time.as_secs_f64()
+                ),
             );
         }
-        row(
+        self.refusal_row(rows);
+        self.store_rows(rows);
+        let first = self
+            .counted
+            .iter()
+            .filter_map(|c| c.stats.first_send_at)
+            .min();
+        let last = self
+            .counted
+            .iter()
+            .filter_map(|c| c.stats.last_send_at)
+            .max();
+        rows.add("publish → first delivery", self.since_publish(first));
+        rows.add("publish → last delivery", self.until_last(last));
+        // Each messenger at its own pace, side by side: the larger of the
+        // two halves' times.
+        let ideal = self
+            .counted
+            .iter()
+            .map(|c| c.expected as f64 / f64::from(self.args.paced_on(c.side)))
+            .fold(0.0, f64::max);
+        rows.add(
+            "ideal (each at its cap, at once)",
+            format!(
+                "{ideal:.2} s = max({})",
+                self.counted
+                    .iter()
+                    .map(|c| format!("{} / {}", c.expected, self.args.paced_on(c.side)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        rows.add(
+            "actual / ideal",
+            match last {
+                Some(last) if ideal > 0.0 => format!(
+                    "{:.2} (target 1.0)",
+                    (last - self.published_at) as f64 / 1000.0 / ideal
+                ),
+                _ => "n/a".to_owned(),
+            },
+        );
+    }
+
+    /// Each messenger's counts, and both together.
+    fn print_per_messenger(&self) {
+        struct Column {
+            name: &'static str,
+            expected: u64,
+            delivered: u64,
+            lost: u64,
+            duplicated: u64,
+            misdirected: u64,
+            others: u64,
+            first: Option<i64>,
+            last: Option<i64>,
+            too_many: u64,
+            paced: Option<u32>,
+        }
+        let mut columns: Vec<Column> = self
+            .counted
+            .iter()
+            .map(|c| Column {
+                name: c.side.name(),
+                expected: c.expected,
+                delivered: c.stats.accepted,
+                lost: c.lost(),
+                duplicated: c.stats.chats_with_more_than_one,
+                misdirected: c.wrong_recipients,
+                others: c.others,
+                first: c.stats.first_send_at,
+                last: c.stats.last_send_at,
+                too_many: c.stats.too_many_requests,
+                paced: Some(self.args.paced_on(c.side)),
+            })
+            .collect();
+        let all = Column {
+            name: "overall",
+            expected: columns.iter().map(|c| c.expected).sum(),
+            delivered: columns.iter().map(|c| c.delivered).sum(),
+            lost: columns.iter().map(|c| c.lost).sum(),
+            duplicated: columns.iter().map(|c| c.duplicated).sum(),
+            misdirected: columns.iter().map(|c| c.misdirected).sum(),
+            others: columns.iter().map(|c| c.others).sum(),
+            first: columns.iter().filter_map(|c| c.first).min(),
+            last: columns.iter().filter_map(|c| c.last).max(),
+            too_many: columns.iter().map(|c| c.too_many).sum(),
+            paced: None,
+        };
+        columns.push(all);
+        // A line of the table: its name, and its cell in a column.
+        type Line<'a> = (&'static str, &'a dyn Fn(&Column) -> String);
+        let lines: [Line; 9] = [
+            ("messages expected", &|c| c.expected.to_string()),
+            ("delivered", &|c| c.delivered.to_string()),
+            ("lost (target 0)", &|c| c.lost.to_string()),
+            ("duplicated chats (target 0)", &|c| c.duplicated.to_string()),
+            ("misdirected (target 0)", &|c| {
+                format!("{} of {}", c.misdirected, c.others)
+            }),
+            ("rate while sending", &|c| {
+                // As asked of the mixed mode: delivered / (last − first).
+                match span(c.first, c.last) {
+                    Some(span) => {
+                        let rate = c.delivered as f64 / span;
+                        match c.paced {
+                            Some(paced) => {
+                                format!("{rate:.1}/s = {:.3} of {paced}", rate / f64::from(paced))
+                            }
+                            None => format!("{rate:.1}/s"),
+                        }
+                    }
+                    None => "n/a".to_owned(),
+                }
+            }),
+            ("429s", &|c| c.too_many.to_string()),
+            ("publish → first delivery", &|c| {
+                self.since_publish(c.first)
+            }),
+            ("publish → last delivery", &|c| self.since_publish(c.last)),
+        ];
+        let cells: Vec<Vec<String>> = lines
+            .iter()
+            .map(|(_, cell)| columns.iter().map(cell).collect())
+            .collect();
+        let name_width = lines
+            .iter()
+            .map(|(name, _)| name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let widths: Vec<usize> = (0..columns.len())
+            .map(|i| {
+                cells
+                    .iter()
+                    .map(|row| row[i].chars().count())
+                    .chain([columns[i].name.len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |name: &str, values: Vec<String>| {
+            let pad = name_width - name.chars().count();
+            let values: String = values
+                .iter()
+                .zip(&widths)
+                .map(|(value, &width)| {
+                    format!("  {}{value}", " ".repeat(width - value.chars().count()))
+                })
+                .collect();
+            println!("  {name}{}{values}", " ".repeat(pad));
+        };
+        println!();
+        line(
+            "per messenger",
+            columns.iter().map(|c| c.name.to_owned()).collect(),
+        );
+        for ((name, _), values) in lines.iter().zip(cells) {
+            line(name, values);
+        }
+    }
+
+    fn lanes(&self) -> String {
+        self.args
+            .lanes
+            .map_or("default".to_owned(), |lanes| lanes.to_string())
+    }
+
+    /// The Telegram limit: the rate, and the sandbox's bucket for it.
+    fn telegram_setup(&self) -> String {
+        let telegram_rate = self.args.telegram_rate();
+        format!(
+            "rate {telegram_rate}/s ({})",
+            if telegram_rate <= 30 {
+                format!(
+                    "sandbox bot_per_second {}",
+                    self.settings.bot_per_second.unwrap_or(0)
+                )
+            } else {
+                format!(
+                    "sandbox paid_per_second {}",
+                    self.settings.paid_per_second.unwrap_or(0)
+                )
+            }
+        )
+    }
+
+    /// The Max limit: the emulator's, and the bots' pace.
+    fn max_setup(&self) -> String {
+        format!(
+            "Max emulator {} requests/s ({}), bots pace Max to {}/s",
+            self.max_settings.requests_per_second.unwrap_or(0),
+            if self.max_settings.enforce_limits {
+                "enforced"
+            } else {
+                "NOT enforced"
+            },
+            self.args.paced_on(Side::Max)
+        )
+    }
+
+    /// Every call counts against Max's limit: the bot's long polls and its
+    /// other calls may be refused too (the emulator counts only the sends'
+    /// 429s; it keeps its last refusals).
+    fn refusal_row(&self, rows: &mut Rows) {
+        let mut by_call: std::collections::BTreeMap<(String, u16), u64> =
+            std::collections::BTreeMap::new();
+        for call in self.refused {
+            *by_call
+                .entry((call.method.clone(), call.error_code))
+                .or_default() += 1;
+        }
+        rows.add(
+            "Max refusals",
+            if by_call.is_empty() {
+                "none".to_owned()
+            } else {
+                by_call
+                    .iter()
+                    .map(|((method, code), n)| format!("{n} × {code} {method}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+    }
+
+    /// The outbox's rows, and the times to seed and to fill it.
+    fn store_rows(&self, rows: &mut Rows) {
+        rows.add(
             "outbox rows",
             format!(
                 "{} ({} sent, {} failed, {} retried)",
                 self.outbox.rows, self.outbox.sent, self.outbox.failed, self.outbox.retried
             ),
         );
-        row(
+        rows.add(
             "seed time",
             format!("{:.1} s", self.seed_time.as_secs_f64()),
         );
-        row(
+        rows.add(
             "select + fill outbox",
             format!("{:.2} s", self.fill_time.as_secs_f64()),
         );
-        let since_publish = |at: Option<i64>| {
-            at.map_or("n/a".to_owned(), |at| {
-                format!("{:.2} s", (at - self.published_at) as f64 / 1000.0)
-            })
-        };
-        row("publish → first send", since_publish(stats.first_send_at));
-        row(
-            "publish → last send",
-            format!(
-                "{}{}",
-                since_publish(stats.last_send_at),
-                if self.timed_out { " (TIMED OUT)" } else { "" }
-            ),
-        );
-        row(
-            "first → last send",
-            span.map_or("n/a".to_owned(), |span| format!("{span:.1} s")),
-        );
-        row(
+    }
+
+    /// The whole run's time, each process's memory and CPU, the outbox's
+    /// dead rows.
+    fn usage_rows(&self, rows: &mut Rows) {
+        rows.add(
             "total time",
             format!("{:.1} s", self.total_time.as_secs_f64()),
         );
         for (label, usage) in &self.memory {
-            row(
+            rows.add(
                 label,
                 format!(
                     "peak RSS {:.1} MiB, CPU {:.1} s",
@@ -1522,7 +2056,7 @@ impl Report<'_> {
                 ),
             );
         }
-        row(
+        rows.add(
             "bench + sandbox",
             format!(
                 "peak RSS {:.1} MiB, CPU {:.1} s",
@@ -1530,7 +2064,7 @@ impl Report<'_> {
                 self.own.cpu_seconds
             ),
         );
-        row(
+        rows.add(
             "outbox dead rows",
             format!(
                 "{} at the end, {} vacuums during the run (autovacuum {})",
@@ -1539,19 +2073,23 @@ impl Report<'_> {
                 if self.vacuum.autovacuum { "on" } else { "OFF" }
             ),
         );
+    }
 
-        let width = rows
-            .iter()
-            .map(|(name, _)| name.chars().count())
-            .max()
-            .unwrap_or(0);
-        println!();
-        println!("broadcast benchmark");
-        for (name, value) in &rows {
-            let pad = width - name.chars().count();
-            println!("  {name}{}  {value}", " ".repeat(pad));
-        }
-        self.print_cpu();
+    /// Seconds from publishing to `at`.
+    fn since_publish(&self, at: Option<i64>) -> String {
+        at.map_or("n/a".to_owned(), |at| {
+            format!("{:.2} s", (at - self.published_at) as f64 / 1000.0)
+        })
+    }
+
+    /// Seconds from publishing to the last send, marked if the run timed
+    /// out.
+    fn until_last(&self, last: Option<i64>) -> String {
+        format!(
+            "{}{}",
+            self.since_publish(last),
+            if self.timed_out { " (TIMED OUT)" } else { "" }
+        )
     }
 }
 
@@ -1590,19 +2128,17 @@ impl Report<'_> {
                     .collect::<String>()
             );
         };
+        // Every side's sends, each counted from its own first send.
         let sends_between = |from: i64, to: i64| -> u64 {
-            let Some(first) = self.stats.first_send_at else {
-                return 0;
-            };
-            self.stats
-                .per_second
+            self.counted
                 .iter()
-                .enumerate()
-                .filter(|(i, _)| {
-                    let at = i64::try_from(*i).map_or(i64::MAX, |i| first + i * 1000);
-                    at >= from && at < to
+                .filter_map(|c| Some((c.stats.first_send_at?, &c.stats.per_second)))
+                .flat_map(|(first, per_second)| {
+                    per_second.iter().enumerate().filter_map(move |(i, n)| {
+                        let at = i64::try_from(i).map_or(i64::MAX, |i| first + i * 1000);
+                        (at >= from && at < to).then_some(*n)
+                    })
                 })
-                .map(|(_, n)| n)
                 .sum()
         };
         let mut from = self.published_at;
@@ -1620,7 +2156,7 @@ impl Report<'_> {
         let seconds = ((end - self.published_at) as f64 / 1000.0).max(0.001);
         line(
             "all".to_owned(),
-            self.stats.accepted as f64 / seconds,
+            self.counted.iter().map(|c| c.stats.accepted).sum::<u64>() as f64 / seconds,
             &self.cpu,
         );
     }
