@@ -938,6 +938,9 @@ pub async fn enqueue_many(
             SELECT chat_id, messenger, kind, payload, priority, $8, available_at, dedup_key,
                    broadcast_id, available_at > $8
             FROM targets
+            -- Ids in the order given (the window above sorts by its text
+            -- key), so delivery takes the rows in the caller's order.
+            ORDER BY n, messenger
             ON CONFLICT (dedup_key, messenger) WHERE dedup_key IS NOT NULL DO NOTHING
             RETURNING 1
         )
@@ -2090,5 +2093,20 @@ mod tests {
         );
         tx.commit().await.unwrap();
         assert_eq!(for_chat(&db, 7).await.unwrap().len(), 4);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn many_notifications_are_written_in_the_order_given(db: PgPool) {
+        // Twelve, so that the text order of their places (1, 10, 11, 12,
+        // 2, …) would show.
+        let notes: Vec<_> = (1..=12).map(|chat| note(chat, false)).collect();
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(enqueue_many(&mut tx, &notes, start()).await.unwrap(), 12);
+        tx.commit().await.unwrap();
+        let chats: Vec<i64> = sqlx::query_scalar("SELECT chat_id FROM outbox ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        assert_eq!(chats, (1..=12).collect::<Vec<i64>>());
     }
 }
