@@ -638,27 +638,19 @@ pub async fn list_screen(
 /// A question, with the level's buttons when it is the level, and a way
 /// to give up.
 fn question_screen(t: Texts, question: Question, before: Option<String>) -> Screen {
-    let mut rows: Vec<Vec<_>> = Vec::new();
-    if question == Question::Level {
-        rows.extend(EducationLevel::ALL.into_iter().map(|level| {
-            vec![button(
-                level_name(t, level),
-                Action::Edu(EduAction::Level(level)),
-            )]
-        }));
-    }
-    rows.push(vec![button(
-        t.msg("edu-cancel"),
-        Action::Edu(EduAction::Cancel),
-    )]);
+    let levels = match question {
+        Question::Level => &EducationLevel::ALL[..],
+        _ => &[],
+    };
+    let levels = levels
+        .iter()
+        .map(|level| button(level_name(t, *level), Action::Edu(EduAction::Level(*level))));
+    let cancel = button(t.msg("edu-cancel"), Action::Edu(EduAction::Cancel));
     let text = match before {
         Some(before) => format!("{before}\n\n{}", question_text(t, question)),
         None => question_text(t, question),
     };
-    Screen {
-        text,
-        keyboard: Keyboard::new(rows),
-    }
+    Screen::new(text, Keyboard::column(levels.chain([cancel])))
 }
 
 /// The summary card of a new record: every answer under its label (the
@@ -909,25 +901,14 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
-            let mut rows: Vec<Vec<_>> = form
-                .questions()
-                .iter()
-                .map(|question| {
-                    vec![button(
-                        label(t, *question),
-                        Action::Edu(EduAction::DraftField(*question)),
-                    )]
-                })
-                .collect();
-            rows.push(vec![button(
-                t.msg("edu-back-to-card"),
-                Action::Edu(EduAction::Card),
-            )]);
-            let screen = Screen {
-                text: t.msg("edu-fix-which"),
-                keyboard: Keyboard::new(rows),
-            };
-            ui.replace(&press, screen).await
+            let fields = form.questions().iter().map(|question| {
+                let action = Action::Edu(EduAction::DraftField(*question));
+                button(label(t, *question), action)
+            });
+            let back = button(t.msg("edu-back-to-card"), Action::Edu(EduAction::Card));
+            let keyboard = Keyboard::column(fields.chain([back]));
+            ui.replace(&press, Screen::new(t.msg("edu-fix-which"), keyboard))
+                .await
         }
         EduAction::Card => {
             let Some(form) = on_card(db, services, user_id).await? else {
@@ -994,21 +975,15 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 Stored::Diploma(_) => &Question::DIPLOMA[..],
                 Stored::Additional(_) => &Question::ADDITIONAL[..],
             };
-            let mut rows: Vec<Vec<_>> = questions
-                .iter()
-                .map(|question| {
-                    vec![button(
-                        label(t, *question),
-                        Action::Edu(EduAction::Field(id, *question)),
-                    )]
-                })
-                .collect();
-            rows.push(vec![back_to_list(t)]);
-            let screen = Screen {
-                text: t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]),
-                keyboard: Keyboard::new(rows),
-            };
-            ui.replace(&press, screen).await
+            let fields = questions.iter().map(|question| {
+                button(
+                    label(t, *question),
+                    Action::Edu(EduAction::Field(id, *question)),
+                )
+            });
+            let keyboard = Keyboard::column(fields.chain([back_to_list(t)]));
+            let text = t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]);
+            ui.replace(&press, Screen::new(text, keyboard)).await
         }
         EduAction::Field(id, question) => {
             let Some(stored) = find(db, services, user_id, id).await? else {

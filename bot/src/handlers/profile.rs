@@ -406,19 +406,15 @@ pub async fn act(turn: Turn, press: Press, action: ProfileAction) -> HandlerResu
             ui.replace(&press, card).await
         }
         ProfileAction::Edit => {
-            let rows = ProfileField::ALL.into_iter().map(|field| {
-                vec![button(
+            let fields = ProfileField::ALL.into_iter().map(|field| {
+                button(
                     label(t, field),
                     Action::Profile(ProfileAction::EditField(field)),
-                )]
+                )
             });
-            let mut keyboard: Vec<_> = rows.collect();
-            keyboard.push(back_to_profile(t));
-            let screen = Screen {
-                text: t.msg("profile-edit-which"),
-                keyboard: Keyboard::new(keyboard),
-            };
-            ui.replace(&press, screen).await
+            let keyboard = Keyboard::column(fields).append_row(back_to_profile(t));
+            ui.replace(&press, Screen::new(t.msg("profile-edit-which"), keyboard))
+                .await
         }
         ProfileAction::EditField(field) => {
             let form = Form {

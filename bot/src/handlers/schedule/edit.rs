@@ -121,23 +121,20 @@ pub fn kinds_screen(t: Texts, shift: bool) -> Screen {
             .map(SlotKind::Appointment)
             .to_vec()
     };
-    let mut rows: Vec<Vec<_>> = kinds
-        .into_iter()
-        .map(|kind| {
-            vec![button(
-                t.msg_with("schedule-kind", [("detail", Arg::Text(kind.detail()))]),
-                act(SchedAction::AddKind(kind)),
-            )]
-        })
-        .collect();
-    rows.push(vec![button(t.msg("schedule-back"), act(SchedAction::Add))]);
-    Screen {
-        text: t.msg_with(
+    let kinds = kinds.into_iter().map(|kind| {
+        button(
+            t.msg_with("schedule-kind", [("detail", Arg::Text(kind.detail()))]),
+            act(SchedAction::AddKind(kind)),
+        )
+    });
+    let back = button(t.msg("schedule-back"), act(SchedAction::Add));
+    Screen::new(
+        t.msg_with(
             "schedule-add-kind",
             [("shift", Arg::Text(if shift { "yes" } else { "no" }))],
         ),
-        keyboard: Keyboard::new(rows),
-    }
+        Keyboard::column(kinds.chain([back])),
+    )
 }
 
 fn question_screen(t: Texts, form: &Form, before: Option<String>) -> Screen {
