@@ -537,6 +537,14 @@ fn summary(t: Texts, form: &Form, attached: file::OnDraft, max_bytes: usize) -> 
     Screen { text, keyboard }
 }
 
+/// The form kept where it now is (the draft, then the position) and the
+/// question it is at.
+async fn kept_question(turn: &Turn, form: &Form) -> Result<Screen, HandlerError> {
+    let (db, services, user_id) = (&turn.db, &turn.services, turn.user);
+    conversation::keep(db, services, &turn.dialogue, user_id, form).await?;
+    question(turn.t, db, services, user_id, form).await
+}
+
 /// A screen with a line said above it.
 fn after(line: String, screen: Screen) -> Screen {
     Screen {
@@ -590,8 +598,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             // A new referral replaces an unfinished one, and its file.
             referrals::files::discard_draft(db, user_id).await?;
             let form = Form::new(kind);
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
+            let screen = kept_question(&turn, &form).await?;
             ui.replace(&press, screen).await
         }
         FormAction::Resume => {
@@ -637,8 +644,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 label: practitioner_label(&hit),
             });
             form.step = Step::Reason;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
+            let screen = kept_question(&turn, &form).await?;
             ui.replace(&press, screen).await
         }
         FormAction::PickOrganisation(ogrn) => {
@@ -659,8 +665,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 label: organisation_label(&hit),
             });
             form.step = Step::Reason;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
+            let screen = kept_question(&turn, &form).await?;
             ui.replace(&press, screen).await
         }
         FormAction::Urgency(urgency) => {
@@ -670,8 +675,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             ui.answer(&press).await?;
             form.urgency = Some(urgency.as_str().to_owned());
             form.step = Step::Care;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
+            let screen = kept_question(&turn, &form).await?;
             ui.replace(&press, screen).await
         }
         FormAction::Care(care) => {
@@ -681,8 +685,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             ui.answer(&press).await?;
             form.care = Some(care.as_str().to_owned());
             form.step = Step::PatientRef;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
+            let screen = kept_question(&turn, &form).await?;
             ui.replace(&press, screen).await
         }
         FormAction::Send => {
@@ -730,14 +733,9 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     form.to = None;
                     form.query = None;
                     form.step = Step::Search;
-                    conversation::keep(db, services, dialogue, user_id, &form).await?;
-                    let asked = question(t, db, services, user_id, &form).await?;
-                    let text = format!("{}\n\n{}", t.msg("ref-receiver-unknown"), asked.text);
-                    let screen = Screen {
-                        text,
-                        keyboard: asked.keyboard,
-                    };
-                    ui.replace(&press, screen).await
+                    let asked = kept_question(&turn, &form).await?;
+                    ui.replace(&press, after(t.msg("ref-receiver-unknown"), asked))
+                        .await
                 }
                 Err(ReferralError::SenderNotConfirmed) => {
                     ui.answer_with(&press, t.msg("ref-sender-not-confirmed"))
@@ -748,8 +746,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     // Nothing was sent: the card again, without the file.
                     let mut form = form;
                     form.file = None;
-                    conversation::keep(db, services, dialogue, user_id, &form).await?;
-                    let asked = question(t, db, services, user_id, &form).await?;
+                    let asked = kept_question(&turn, &form).await?;
                     ui.replace(&press, after(t.msg("ref-file-gone"), asked))
                         .await
                 }
@@ -777,8 +774,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             ui.answer(&press).await?;
             referrals::files::discard_draft(db, user_id).await?;
             form.file = None;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let asked = question(t, db, services, user_id, &form).await?;
+            let asked = kept_question(&turn, &form).await?;
             ui.replace(&press, after(t.msg("ref-file-removed"), asked))
                 .await
         }
@@ -901,8 +897,7 @@ async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
             match parsed {
                 Ok(next) => {
                     form.step = next;
-                    conversation::keep(db, services, dialogue, user_id, &form).await?;
-                    let screen = question(t, db, services, user_id, &form).await?;
+                    let screen = kept_question(turn, &form).await?;
                     ui.show(screen).await
                 }
                 Err(problem) => {
