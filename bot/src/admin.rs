@@ -631,16 +631,10 @@ async fn follow(db: &PgPool, broadcast_id: i64, confirmation: &Confirmation) -> 
 const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
 fn broadcast_bar(total: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
+    stderr_bar(
+        total,
         "{spinner} [{bar:30}] {pos}/{len} sent, {msg}, {per_sec}, {eta} left",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
+    )
 }
 
 async fn import_registry(path: &Path) -> anyhow::Result<()> {
@@ -949,13 +943,20 @@ async fn revoke_operator(telegram_id: UserId) -> anyhow::Result<()> {
 /// By bytes of the file, on stderr, and only for a person watching: a
 /// script's log gets the summary alone.
 fn progress_bar(size: u64) -> ProgressBar {
+    stderr_bar(
+        size,
+        "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
+    )
+}
+
+/// A bar of `length` drawn with `template` on stderr, for a person watching
+/// only: hidden when stderr is not a terminal.
+fn stderr_bar(length: u64, template: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
-    ) {
+    let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

@@ -49,14 +49,14 @@ use medcab_core::history::{self, Actor, Entity};
 use medcab_core::profile::{
     self, Additional, AdditionalDraft, AdditionalField, AdditionalProblem, AdditionalRecord,
     DateProblem, DiplomaNumberProblem, Education, EducationDraft, EducationField, EducationLevel,
-    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, TextProblem, YearProblem,
+    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, YearProblem,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::actions::Section;
 use super::records::conversation::{self, Conversation};
-use super::records::{self, parse_id, versions_text};
+use super::records::{self, date_problem, parse_id, text_problem, versions_text};
 use super::screen::{Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn, code_entry};
 use crate::chat::{Button, Keyboard, Press, Said};
@@ -439,26 +439,6 @@ fn question_text(t: Texts, question: Question) -> String {
         Question::Hours => t.msg("edu-ask-hours"),
         Question::StartsOn => t.msg("edu-ask-starts-on"),
         Question::EndsOn => t.msg("edu-ask-ends-on"),
-    }
-}
-
-fn text_problem(t: Texts, problem: TextProblem) -> String {
-    match problem {
-        TextProblem::TooShort { min } => {
-            t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
-        }
-        TextProblem::TooLong { max } => {
-            t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
-        }
-    }
-}
-
-fn date_problem(t: Texts, problem: DateProblem) -> String {
-    match problem {
-        DateProblem::Malformed => t.msg("profile-problem-date-format"),
-        DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
-        DateProblem::InFuture => t.msg("profile-problem-date-future"),
-        DateProblem::TooEarly => t.msg("profile-problem-date-early"),
     }
 }
 

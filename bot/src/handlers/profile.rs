@@ -30,8 +30,7 @@ use medcab_core::accounts;
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{Actor, Entity};
 use medcab_core::profile::{
-    self, DateProblem, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
-    TextProblem,
+    self, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -318,24 +317,16 @@ fn problem(t: Texts, problem: ProfileProblem) -> String {
             t.msg("profile-problem-name-letters")
         }
         ProfileProblem::FullName(_) => t.msg("profile-problem-name-long"),
-        ProfileProblem::BirthDate(date) | ProfileProblem::PassportIssuedOn(date) => match date {
-            DateProblem::Malformed => t.msg("profile-problem-date-format"),
-            DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
-            DateProblem::InFuture => t.msg("profile-problem-date-future"),
-            DateProblem::TooEarly => t.msg("profile-problem-date-early"),
-        },
+        ProfileProblem::BirthDate(date) | ProfileProblem::PassportIssuedOn(date) => {
+            records::date_problem(t, date)
+        }
         ProfileProblem::PassportIssuedTooYoung { earliest } => t.msg_with(
             "profile-problem-passport-age",
             [("date", Arg::Text(&t.date(earliest)))],
         ),
-        ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => match text {
-            TextProblem::TooShort { min } => {
-                t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
-            }
-            TextProblem::TooLong { max } => {
-                t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
-            }
-        },
+        ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => {
+            records::text_problem(t, text)
+        }
         ProfileProblem::Email(EmailError::TooLong) => t.msg("profile-problem-email-long"),
         ProfileProblem::Email(_) => t.msg("profile-problem-email"),
         ProfileProblem::Inn(InnError::Checksum) => t.msg("profile-problem-inn-checksum"),

@@ -545,6 +545,14 @@ async fn kept_question(turn: &Turn, form: &Form) -> Result<Screen, HandlerError>
     question(turn.t, db, services, user_id, form).await
 }
 
+/// A button's answer taken: the form on at `step`, kept, and its question
+/// in place of the pressed screen.
+async fn step_to(turn: &Turn, press: &Press, mut form: Form, step: Step) -> HandlerResult {
+    form.step = step;
+    let screen = kept_question(turn, &form).await?;
+    turn.ui.replace(press, screen).await
+}
+
 /// A screen with a line said above it.
 fn after(line: String, screen: Screen) -> Screen {
     Screen {
@@ -643,9 +651,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 registry_id,
                 label: practitioner_label(&hit),
             });
-            form.step = Step::Reason;
-            let screen = kept_question(&turn, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::Reason).await
         }
         FormAction::PickOrganisation(ogrn) => {
             let ogrn = format!("{ogrn:013}");
@@ -664,9 +670,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 ogrn,
                 label: organisation_label(&hit),
             });
-            form.step = Step::Reason;
-            let screen = kept_question(&turn, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::Reason).await
         }
         FormAction::Urgency(urgency) => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Urgency) else {
@@ -674,9 +678,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             };
             ui.answer(&press).await?;
             form.urgency = Some(urgency.as_str().to_owned());
-            form.step = Step::Care;
-            let screen = kept_question(&turn, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::Care).await
         }
         FormAction::Care(care) => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Care) else {
@@ -684,9 +686,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             };
             ui.answer(&press).await?;
             form.care = Some(care.as_str().to_owned());
-            form.step = Step::PatientRef;
-            let screen = kept_question(&turn, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::PatientRef).await
         }
         FormAction::Send => {
             let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
