@@ -19,6 +19,26 @@ pub fn button(label: String, action: Action) -> Button {
     Button::press(label, action.encode())
 }
 
+/// The row under a list shown a page at a time: `labels`' «back» to the
+/// page before and «next» to the one after, where there is one, each
+/// pressing `show` of that page; no row when the list has one page.
+pub fn pager(
+    page: usize,
+    pages: usize,
+    (back, next): (String, String),
+    show: impl Fn(u32) -> Action,
+) -> Option<Vec<Button>> {
+    let page_number = |page: usize| u32::try_from(page).unwrap_or(0);
+    let mut row = Vec::new();
+    if page > 0 {
+        row.push(button(back, show(page_number(page - 1))));
+    }
+    if page + 1 < pages {
+        row.push(button(next, show(page_number(page + 1))));
+    }
+    (!row.is_empty()).then_some(row)
+}
+
 /// A message just sent with something the chat keeps only while `session`
 /// lasts (a stored file, a chart, a calendar address): remembered, so it is
 /// deleted from the chat when the session ends.

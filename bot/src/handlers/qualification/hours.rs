@@ -51,7 +51,7 @@ use medcab_core::UserId;
 use medcab_core::dates::{self, DateError};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Actor, Entity};
-use medcab_core::profile::{DateProblem, TextProblem};
+use medcab_core::profile::DateProblem;
 use medcab_core::qualification;
 use medcab_core::qualification::standing::{self, Basis, Unknown};
 use medcab_core::qualification::status::Source;
@@ -71,7 +71,7 @@ use sqlx::PgPool;
 use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::handlers::actions::Section;
 use crate::handlers::records::conversation::{self, Conversation};
-use crate::handlers::records::{self, parse_id, versions_text};
+use crate::handlers::records::{self, date_problem, parse_id, text_problem, versions_text};
 use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
@@ -451,26 +451,6 @@ fn question_text(t: Texts, question: Question, kind: Option<RecordKind>) -> Stri
     }
 }
 
-fn text_problem(t: Texts, problem: TextProblem) -> String {
-    match problem {
-        TextProblem::TooShort { min } => {
-            t.msg_with("hours-problem-text-short", [("min", Arg::count(min))])
-        }
-        TextProblem::TooLong { max } => {
-            t.msg_with("hours-problem-text-long", [("max", Arg::count(max))])
-        }
-    }
-}
-
-fn date_problem(t: Texts, problem: DateProblem) -> String {
-    match problem {
-        DateProblem::Malformed => t.msg("profile-problem-date-format"),
-        DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
-        DateProblem::InFuture => t.msg("profile-problem-date-future"),
-        DateProblem::TooEarly => t.msg("profile-problem-date-early"),
-    }
-}
-
 /// What is wrong, prefixed with the field.
 fn problem_text(t: Texts, problem: EntryProblem, form: &Form) -> String {
     let reason = match problem {
@@ -703,23 +683,11 @@ pub async fn overview_screen(
             ]);
         }
     }
-    let page_number = |page: usize| u32::try_from(page).unwrap_or(0);
-    let mut pager = Vec::new();
-    if page > 0 {
-        pager.push(button(
-            t.msg("hours-page-back"),
-            Action::Hours(HoursAction::Overview(page_number(page - 1))),
-        ));
-    }
-    if page + 1 < pages {
-        pager.push(button(
-            t.msg("hours-page-next"),
-            Action::Hours(HoursAction::Overview(page_number(page + 1))),
-        ));
-    }
-    if !pager.is_empty() {
-        rows.push(pager);
-    }
+    let labels = (t.msg("hours-page-back"), t.msg("hours-page-next"));
+    let pager = screen::pager(page, pages, labels, |page| {
+        Action::Hours(HoursAction::Overview(page))
+    });
+    rows.extend(pager);
     if load(db, services, user_id).await?.is_some() {
         rows.push(vec![button(
             t.msg("hours-resume"),

@@ -454,24 +454,12 @@ async fn records_screen(turn: &Turn, page: u32) -> Result<Screen, HandlerError> 
         text.push('\n');
         text.push_str(&piece_line(t, first + offset + 1, *piece, gathered.today));
     }
-    let page_number = |page: usize| u32::try_from(page).unwrap_or(0);
-    let mut pager = Vec::new();
-    if page > 0 {
-        pager.push(button(
-            t.msg("portfolio-page-back"),
-            Action::Folio(PortfolioAction::Records(page_number(page - 1))),
-        ));
-    }
-    if page + 1 < pages {
-        pager.push(button(
-            t.msg("portfolio-page-next"),
-            Action::Folio(PortfolioAction::Records(page_number(page + 1))),
-        ));
-    }
+    let labels = (t.msg("portfolio-page-back"), t.msg("portfolio-page-next"));
+    let pager = screen::pager(page, pages, labels, |page| {
+        Action::Folio(PortfolioAction::Records(page))
+    });
     let mut rows = Vec::new();
-    if !pager.is_empty() {
-        rows.push(pager);
-    }
+    rows.extend(pager);
     rows.push(back);
     Ok(Screen {
         text,
