@@ -499,8 +499,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
         DocAction::List => {
             ui.answer(&press).await?;
             // Back to the list gives the addition up.
-            conversation::discard::<Draft>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Draft>(db, dialogue, user_id).await?;
             let list = list_screen(t, db, services, user_id).await?;
             ui.replace(&press, list).await
         }
@@ -879,8 +878,7 @@ async fn take_file(turn: &Turn, said: &Said, mut draft: Draft) -> HandlerResult 
         Ok(Stored::New(_)) => {
             // Stored: the answers have served. (A failure here leaves a
             // draft offered for resumption, never a lost document.)
-            conversation::discard::<Draft>(db, owner).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Draft>(db, dialogue, owner).await?;
             let kind = kind_name(t, draft.kind);
             let keyboard = Keyboard::new([
                 vec![button(

@@ -811,8 +811,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Cancel => {
             ui.answer(&press).await?;
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let list = list_screen(t, db, services, user_id, None).await?;
             ui.replace(&press, list).await
         }
@@ -871,8 +870,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 return ui.replace(&press, screen).await;
             };
             store(db, services, user_id, &valid, None).await?;
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let list = list_screen(t, db, services, user_id, Some(t.msg("edu-saved"))).await?;
             ui.replace(&press, list).await
         }
@@ -1137,8 +1135,7 @@ async fn advance(turn: &Turn, mut form: Form) -> HandlerResult {
         }
     };
     let stored = store(db, services, user_id, &valid, Some(id)).await?;
-    conversation::discard::<Form>(db, user_id).await?;
-    dialogue.exit().await?;
+    conversation::finish::<Form>(db, dialogue, user_id).await?;
     // A change of a record deleted meanwhile (on another device) is not
     // stored; the list says what there is.
     let heading = if stored {

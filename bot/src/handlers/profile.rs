@@ -571,8 +571,7 @@ async fn take(
             .await
         {
             Ok(updated) => {
-                conversation::discard::<Form>(db, user_id).await?;
-                dialogue.exit().await?;
+                conversation::finish::<Form>(db, dialogue, user_id).await?;
                 let confirmed = accounts::is_confirmed(db, user_id).await?;
                 let saved = card_screen(t, &updated, t.msg("profile-saved"), confirmed);
                 ui.show(saved).await
@@ -586,8 +585,7 @@ async fn take(
                 ui.show(question_screen(t, field, Some(reason))).await
             }
             Err(ProfileError::NotFound) => {
-                conversation::discard::<Form>(db, user_id).await?;
-                dialogue.exit().await?;
+                conversation::finish::<Form>(db, dialogue, user_id).await?;
                 let screen = section_screen(t, db, services, user_id).await?;
                 ui.show(screen).await
             }

@@ -1124,8 +1124,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Cancel => {
             ui.answer(&press).await?;
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             overview(&turn, &press, None).await
         }
         HoursAction::New => {
@@ -1174,8 +1173,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 }
                 other => other?,
             };
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             overview(&turn, &press, Some(t.msg("hours-saved"))).await
         }
         HoursAction::Fix => {
@@ -1451,8 +1449,7 @@ async fn advance(turn: &Turn, mut form: Form) -> HandlerResult {
     let actor = Actor::Practitioner(user_id);
     let now = services.clock.now();
     let stored = store::update(db, &services.vault, user_id, id, &entry, actor, now).await?;
-    conversation::discard::<Form>(db, user_id).await?;
-    dialogue.exit().await?;
+    conversation::finish::<Form>(db, dialogue, user_id).await?;
     let heading = if stored {
         t.msg("hours-saved")
     } else {

@@ -698,8 +698,7 @@ async fn ask(turn: &Turn, form: Form, before: Option<String>) -> Result<Screen, 
 
 /// Leaves the question: the card is on screen.
 async fn leave(turn: &Turn) -> HandlerResult {
-    conversation::discard::<Form>(&turn.db, turn.user).await?;
-    turn.dialogue.exit().await?;
+    conversation::finish::<Form>(&turn.db, &turn.dialogue, turn.user).await?;
     Ok(())
 }
 

@@ -708,8 +708,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 Ok(referral) => {
                     ui.answer(&press).await?;
                     // The file, if any, is the referral's now.
-                    conversation::discard::<Form>(db, user_id).await?;
-                    dialogue.exit().await?;
+                    conversation::finish::<Form>(db, dialogue, user_id).await?;
                     let text = t.msg_with(
                         "ref-sent",
                         [

@@ -283,8 +283,7 @@ async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
     };
     let Some(kind) = form.kind() else {
         // A draft of an older version that names no kind: given up.
-        conversation::discard::<Form>(db, user_id).await?;
-        dialogue.exit().await?;
+        conversation::finish::<Form>(db, dialogue, user_id).await?;
         let screen = super::section_screen(t, db, services, user_id).await?;
         return ui.show(screen).await;
     };
@@ -393,8 +392,7 @@ async fn finish(
     let (user_id, t) = (*user, *t);
     match outcome {
         Ok(slot) => {
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let day = rules::day_of(slot.zone, slot.span);
             let screen = day_screen(t, db, services, user_id, day, 0, Some(t.msg(done))).await?;
             ui.show(screen).await
@@ -415,8 +413,7 @@ async fn finish(
             ui.show(question_screen(t, &form, Some(reason))).await
         }
         Err(EditError::NotFound) => {
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let screen = super::section_screen(t, db, services, user_id).await?;
             let screen = Screen {
                 text: format!("{}\n\n{}", t.msg("schedule-gone"), screen.text),
