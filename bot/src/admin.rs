@@ -24,7 +24,7 @@ use medcab_core::licences;
 use medcab_core::notices::{self, NoticeDraft};
 use medcab_core::operators::{self, Grant, Revoke};
 use medcab_core::qualification;
-use medcab_core::registry::{self, ImportReport};
+use medcab_core::registry::{self, ImportReport, SkippedRow};
 use medcab_core::reseal;
 use sqlx::PgPool;
 
@@ -631,33 +631,20 @@ async fn follow(db: &PgPool, broadcast_id: i64, confirmation: &Confirmation) -> 
 const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
 fn broadcast_bar(total: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
+    stderr_bar(
+        total,
         "{spinner} [{bar:30}] {pos}/{len} sent, {msg}, {per_sec}, {eta} left",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
+    )
 }
 
 async fn import_registry(path: &Path) -> anyhow::Result<()> {
     // Settings first: a missing one is exit code 2 before anything is read.
     let database = DatabaseSettings::from_env()?;
     let vault = Vault::with_keys(&config::data_keys_from_env()?);
-
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    let db = startup::connect_database(&database.url).await?;
-
-    let progress = progress_bar(size);
-    let result =
-        registry::import_csv(&db, &vault, file, |bytes| progress.set_position(bytes)).await;
-    progress.finish_and_clear();
-    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
-
+    let report = import_file(&database, path, async |db, file, progress| {
+        registry::import_csv(db, &vault, file, |bytes| progress.set_position(bytes)).await
+    })
+    .await?;
     let mut out = std::io::stdout().lock();
     write_summary(&mut out, &report)?;
     out.flush()?;
@@ -668,28 +655,22 @@ async fn import_education(path: &Path) -> anyhow::Result<()> {
     // Settings first: a missing one is exit code 2 before anything is read.
     let database = DatabaseSettings::from_env()?;
     let vault = Vault::with_keys(&config::data_keys_from_env()?);
-
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    let db = startup::connect_database(&database.url).await?;
-
-    let progress = progress_bar(size);
-    let result =
-        qualification::import::import_csv(&db, &vault, file, Clock::system().now(), |bytes| {
+    let report = import_file(&database, path, async |db, file, progress| {
+        let now = Clock::system().now();
+        qualification::import::import_csv(db, &vault, file, now, |bytes| {
             progress.set_position(bytes)
         })
-        .await;
-    progress.finish_and_clear();
-    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
-
+        .await
+    })
+    .await?;
     let mut out = std::io::stdout().lock();
-    let summary = ImportReport {
-        inserted: report.inserted,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        skipped: report.skipped,
-    };
-    write_summary(&mut out, &summary)?;
+    write_counts(
+        &mut out,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        &report.skipped,
+    )?;
     out.flush()?;
     Ok(())
 }
@@ -697,27 +678,19 @@ async fn import_education(path: &Path) -> anyhow::Result<()> {
 async fn import_licences(path: &Path) -> anyhow::Result<()> {
     // Settings first: a missing one is exit code 2 before anything is read.
     let database = DatabaseSettings::from_env()?;
-
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    let db = startup::connect_database(&database.url).await?;
-
-    let progress = progress_bar(size);
-    let result = licences::import_csv(&db, file, Clock::system().now(), |bytes| {
-        progress.set_position(bytes)
+    let report = import_file(&database, path, async |db, file, progress| {
+        let now = Clock::system().now();
+        licences::import_csv(db, file, now, |bytes| progress.set_position(bytes)).await
     })
-    .await;
-    progress.finish_and_clear();
-    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
-
+    .await?;
     let mut out = std::io::stdout().lock();
-    let summary = ImportReport {
-        inserted: report.inserted,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        skipped: report.skipped,
-    };
-    write_summary(&mut out, &summary)?;
+    write_counts(
+        &mut out,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        &report.skipped,
+    )?;
     out.flush()?;
     Ok(())
 }
@@ -726,19 +699,14 @@ async fn import_schedule(path: &Path, zone: chrono_tz::Tz) -> anyhow::Result<()>
     // Settings first: a missing one is exit code 2 before anything is read.
     let database = DatabaseSettings::from_env()?;
     let vault = Vault::with_keys(&config::data_keys_from_env()?);
-
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    let db = startup::connect_database(&database.url).await?;
-
-    let progress = progress_bar(size);
-    let now = Clock::system().now();
-    let result = medcab_core::schedule::import::import_csv(&db, &vault, file, zone, now, |bytes| {
-        progress.set_position(bytes)
+    let report = import_file(&database, path, async |db, file, progress| {
+        let now = Clock::system().now();
+        medcab_core::schedule::import::import_csv(db, &vault, file, zone, now, |bytes| {
+            progress.set_position(bytes)
+        })
+        .await
     })
-    .await;
-    progress.finish_and_clear();
-    let report = result.with_context(|| format!("cannot import {}", path.display()))?;
+    .await?;
 
     let mut out = std::io::stdout().lock();
     if let Some((from, until)) = report.period {
@@ -756,15 +724,37 @@ async fn import_schedule(path: &Path, zone: chrono_tz::Tz) -> anyhow::Result<()>
         report.overridden
     )?;
     writeln!(out, "notified: {}", report.notified)?;
-    let summary = ImportReport {
-        inserted: report.inserted,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        skipped: report.skipped,
-    };
-    write_summary(&mut out, &summary)?;
+    write_counts(
+        &mut out,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        &report.skipped,
+    )?;
     out.flush()?;
     Ok(())
+}
+
+/// One import's reading of its file, the same for every table: the file is
+/// opened before the database is reached (a wrong path is said without
+/// one), its bytes read are shown by [`progress_bar`], and a failure names
+/// the file.
+async fn import_file<R, E>(
+    database: &DatabaseSettings,
+    path: &Path,
+    import: impl AsyncFnOnce(&PgPool, File, &ProgressBar) -> Result<R, E>,
+) -> anyhow::Result<R>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let db = startup::connect_database(&database.url).await?;
+
+    let progress = progress_bar(size);
+    let result = import(&db, file, &progress).await;
+    progress.finish_and_clear();
+    result.with_context(|| format!("cannot import {}", path.display()))
 }
 
 async fn reseal() -> anyhow::Result<()> {
@@ -953,28 +943,53 @@ async fn revoke_operator(telegram_id: UserId) -> anyhow::Result<()> {
 /// By bytes of the file, on stderr, and only for a person watching: a
 /// script's log gets the summary alone.
 fn progress_bar(size: u64) -> ProgressBar {
+    stderr_bar(
+        size,
+        "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
+    )
+}
+
+/// A bar of `length` drawn with `template` on stderr, for a person watching
+/// only: hidden when stderr is not a terminal.
+fn stderr_bar(length: u64, template: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
-    ) {
+    let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
 }
 
 fn write_summary(out: &mut impl std::io::Write, report: &ImportReport) -> std::io::Result<()> {
-    writeln!(out, "inserted: {}", report.inserted)?;
-    writeln!(out, "updated:  {}", report.updated)?;
-    writeln!(out, "unchanged: {}", report.unchanged)?;
-    writeln!(out, "skipped:  {}", report.skipped.len())?;
-    for row in report.skipped.iter().take(SKIPPED_SHOWN) {
+    write_counts(
+        out,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        &report.skipped,
+    )
+}
+
+/// The summary every import ends with (each table's report has these four
+/// counts, under its own type).
+fn write_counts(
+    out: &mut impl std::io::Write,
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+    skipped: &[SkippedRow],
+) -> std::io::Result<()> {
+    writeln!(out, "inserted: {inserted}")?;
+    writeln!(out, "updated:  {updated}")?;
+    writeln!(out, "unchanged: {unchanged}")?;
+    writeln!(out, "skipped:  {}", skipped.len())?;
+    for row in skipped.iter().take(SKIPPED_SHOWN) {
         writeln!(out, "line {}: {}", row.line, row.reason)?;
     }
-    if report.skipped.len() > SKIPPED_SHOWN {
-        writeln!(out, "… and {} more", report.skipped.len() - SKIPPED_SHOWN)?;
+    if skipped.len() > SKIPPED_SHOWN {
+        writeln!(out, "… and {} more", skipped.len() - SKIPPED_SHOWN)?;
     }
     Ok(())
 }

@@ -521,31 +521,19 @@ mod tests {
             .await
             .unwrap();
         let clock = Clock::manual(noon());
-        let ticked = tick(
-            &db,
-            &clock,
-            None,
-            None,
-            &reqwest::Client::new(),
-            &FeedState::default(),
-        )
-        .await
-        .unwrap();
+        let (client, feeds) = (reqwest::Client::new(), FeedState::default());
+        let tick_now = async || {
+            tick(&db, &clock, None, None, &client, &feeds)
+                .await
+                .unwrap()
+        };
+        let ticked = tick_now().await;
         assert!(ticked.skipped);
         // Its tick ends: the lock goes. (A dropped transaction rolls back
         // only when its connection is next used, so the test ends it
         // itself rather than race the pool.)
         other.rollback().await.unwrap();
-        let ticked = tick(
-            &db,
-            &clock,
-            None,
-            None,
-            &reqwest::Client::new(),
-            &FeedState::default(),
-        )
-        .await
-        .unwrap();
+        let ticked = tick_now().await;
         assert!(!ticked.skipped);
     }
 }

@@ -126,14 +126,6 @@ hours-field =
 
 hours-problem = { $field }: { $reason }
 hours-problem-missing = this field is required.
-hours-problem-text-short = too short — at least { $min } { $min ->
-        [one] character
-       *[other] characters
-    }.
-hours-problem-text-long = too long — at most { $max } { $max ->
-        [one] character
-       *[other] characters
-    }.
 hours-problem-amount-format = a whole number is needed, e.g. 36.
 hours-problem-amount-positive =
     { $kind ->

@@ -127,15 +127,6 @@ hours-field =
 
 hours-problem = { $field }: { $reason }
 hours-problem-missing = это поле нужно заполнить.
-hours-problem-text-short = слишком коротко — нужно хотя бы { $min } { $min ->
-        [one] символ
-        [few] символа
-       *[many] символов
-    }.
-hours-problem-text-long = слишком длинно — не больше { $max } { $max ->
-        [one] символа
-       *[other] символов
-    }.
 hours-problem-amount-format = нужно целое число, например 36.
 hours-problem-amount-positive =
     { $kind ->

@@ -66,6 +66,12 @@ impl Keyboard {
         }
     }
 
+    /// One button a row, in order: a list to pick from (a record's
+    /// fields, the kinds of something) with its way back last.
+    pub fn column(buttons: impl IntoIterator<Item = Button>) -> Keyboard {
+        Keyboard::new(buttons.into_iter().map(|button| [button]))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.iter().all(Vec::is_empty)
     }

@@ -138,17 +138,7 @@ fn markup(keyboard: Keyboard) -> InlineKeyboardMarkup {
 }
 
 pub(super) async fn post(bot: &Bot, chat: ChatRef, screen: Screen) -> Result<MessageRef, Failure> {
-    let screen = screen.fitted(TEXT_LIMIT);
-    let request = bot
-        .send_message(chat_id(chat), screen.text)
-        .parse_mode(ParseMode::Html)
-        .protect_content(true);
-    let sent = if screen.keyboard.is_empty() {
-        request.await?
-    } else {
-        request.reply_markup(markup(screen.keyboard)).await?
-    };
-    Ok(MessageRef::Telegram(sent.id.0))
+    send_text(bot, chat, screen, true).await
 }
 
 /// A notification from the outbox: not content-protected (it names nothing
@@ -180,10 +170,24 @@ pub(super) async fn post_shareable(
     chat: ChatRef,
     screen: Screen,
 ) -> Result<MessageRef, Failure> {
+    send_text(bot, chat, screen, false).await
+}
+
+/// A new message with the screen, protected from saving and forwarding
+/// unless it is meant to be copied.
+async fn send_text(
+    bot: &Bot,
+    chat: ChatRef,
+    screen: Screen,
+    protected: bool,
+) -> Result<MessageRef, Failure> {
     let screen = screen.fitted(TEXT_LIMIT);
-    let request = bot
+    let mut request = bot
         .send_message(chat_id(chat), screen.text)
         .parse_mode(ParseMode::Html);
+    if protected {
+        request = request.protect_content(true);
+    }
     let sent = if screen.keyboard.is_empty() {
         request.await?
     } else {

@@ -324,37 +324,24 @@ fn certificate_name(t: Texts, certificate: Certificate) -> String {
 
 /// «Справка или выписка» — which one.
 fn certificate_picker(t: Texts) -> Screen {
-    let rows: Vec<Vec<_>> = Certificate::ALL
-        .into_iter()
-        .map(|certificate| {
-            vec![button(
-                certificate_name(t, certificate),
-                Action::App(AppAction::Certificate(certificate)),
-            )]
-        })
-        .chain([vec![back_to_list(t)]])
-        .collect();
-    Screen {
-        text: t.msg("app-choose-certificate"),
-        keyboard: Keyboard::new(rows),
-    }
+    let certificates = Certificate::ALL.into_iter().map(|certificate| {
+        button(
+            certificate_name(t, certificate),
+            Action::App(AppAction::Certificate(certificate)),
+        )
+    });
+    let keyboard = Keyboard::column(certificates.chain([back_to_list(t)]));
+    Screen::new(t.msg("app-choose-certificate"), keyboard)
 }
 
 fn kind_picker(t: Texts) -> Screen {
-    let rows: Vec<Vec<_>> = Kind::PICKABLE
+    let kinds = Kind::PICKABLE
         .into_iter()
-        .map(|kind| {
-            vec![button(
-                kind_name(t, kind),
-                Action::App(AppAction::Kind(kind)),
-            )]
-        })
-        .chain([vec![back_to_list(t)]])
-        .collect();
-    Screen {
-        text: t.msg("app-choose-kind"),
-        keyboard: Keyboard::new(rows),
-    }
+        .map(|kind| button(kind_name(t, kind), Action::App(AppAction::Kind(kind))));
+    Screen::new(
+        t.msg("app-choose-kind"),
+        Keyboard::column(kinds.chain([back_to_list(t)])),
+    )
 }
 
 /// A refusal with a way on.

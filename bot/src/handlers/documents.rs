@@ -40,14 +40,14 @@ use medcab_core::documents::{
 use medcab_core::domain::{PassportNumber, Snils};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Entity};
-use medcab_core::session_files;
+use medcab_core::session_files::Session;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::actions::Section;
 use super::records;
 use super::records::conversation::{self, Conversation};
-use super::screen::{Screen, button};
+use super::screen::{self, Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn, code_entry};
 use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::i18n::{Arg, Texts};
@@ -356,20 +356,13 @@ fn yes_no(yes: bool) -> &'static str {
 }
 
 fn kind_picker(t: Texts) -> Screen {
-    let rows: Vec<Vec<_>> = DocumentKind::ALL
+    let kinds = DocumentKind::ALL
         .into_iter()
-        .map(|kind| {
-            vec![button(
-                kind_name(t, kind),
-                Action::Doc(DocAction::Kind(kind)),
-            )]
-        })
-        .chain([vec![back_to_list(t)]])
-        .collect();
-    Screen {
-        text: t.msg("doc-choose-kind"),
-        keyboard: Keyboard::new(rows),
-    }
+        .map(|kind| button(kind_name(t, kind), Action::Doc(DocAction::Kind(kind))));
+    Screen::new(
+        t.msg("doc-choose-kind"),
+        Keyboard::column(kinds.chain([back_to_list(t)])),
+    )
 }
 
 /// The question a draft is at, with what may be done instead of answering.
@@ -506,8 +499,7 @@ pub async fn press(turn: Turn, press: Press, action: DocAction, state: State) ->
         DocAction::List => {
             ui.answer(&press).await?;
             // Back to the list gives the addition up.
-            conversation::discard::<Draft>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Draft>(db, dialogue, user_id).await?;
             let list = list_screen(t, db, services, user_id).await?;
             ui.replace(&press, list).await
         }
@@ -641,11 +633,7 @@ async fn send_file(turn: &Turn, press: &Press, id: i64) -> HandlerResult {
     let file = OutgoingFile::new(document.file_name.clone(), content).caption(caption);
     let sent = ui.send_file(file).await?;
     // Leaves the chat with the session that allowed it.
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        session_files::remember(db, owner, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, owner, &sent, Session::Practitioner, now).await?;
     Ok(())
 }
 
@@ -890,8 +878,7 @@ async fn take_file(turn: &Turn, said: &Said, mut draft: Draft) -> HandlerResult 
         Ok(Stored::New(_)) => {
             // Stored: the answers have served. (A failure here leaves a
             // draft offered for resumption, never a lost document.)
-            conversation::discard::<Draft>(db, owner).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Draft>(db, dialogue, owner).await?;
             let kind = kind_name(t, draft.kind);
             let keyboard = Keyboard::new([
                 vec![button(

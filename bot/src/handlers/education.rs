@@ -49,14 +49,14 @@ use medcab_core::history::{self, Actor, Entity};
 use medcab_core::profile::{
     self, Additional, AdditionalDraft, AdditionalField, AdditionalProblem, AdditionalRecord,
     DateProblem, DiplomaNumberProblem, Education, EducationDraft, EducationField, EducationLevel,
-    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, TextProblem, YearProblem,
+    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, YearProblem,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::actions::Section;
 use super::records::conversation::{self, Conversation};
-use super::records::{self, parse_id, versions_text};
+use super::records::{self, date_problem, parse_id, text_problem, versions_text};
 use super::screen::{Screen, button};
 use super::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn, code_entry};
 use crate::chat::{Button, Keyboard, Press, Said};
@@ -442,26 +442,6 @@ fn question_text(t: Texts, question: Question) -> String {
     }
 }
 
-fn text_problem(t: Texts, problem: TextProblem) -> String {
-    match problem {
-        TextProblem::TooShort { min } => {
-            t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
-        }
-        TextProblem::TooLong { max } => {
-            t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
-        }
-    }
-}
-
-fn date_problem(t: Texts, problem: DateProblem) -> String {
-    match problem {
-        DateProblem::Malformed => t.msg("profile-problem-date-format"),
-        DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
-        DateProblem::InFuture => t.msg("profile-problem-date-future"),
-        DateProblem::TooEarly => t.msg("profile-problem-date-early"),
-    }
-}
-
 /// What is wrong, prefixed with the field; `form` gives the other answer a
 /// problem is about (the graduation year, the start date).
 fn problem_text(t: Texts, problem: Problem, form: &Form) -> String {
@@ -638,27 +618,19 @@ pub async fn list_screen(
 /// A question, with the level's buttons when it is the level, and a way
 /// to give up.
 fn question_screen(t: Texts, question: Question, before: Option<String>) -> Screen {
-    let mut rows: Vec<Vec<_>> = Vec::new();
-    if question == Question::Level {
-        rows.extend(EducationLevel::ALL.into_iter().map(|level| {
-            vec![button(
-                level_name(t, level),
-                Action::Edu(EduAction::Level(level)),
-            )]
-        }));
-    }
-    rows.push(vec![button(
-        t.msg("edu-cancel"),
-        Action::Edu(EduAction::Cancel),
-    )]);
+    let levels = match question {
+        Question::Level => &EducationLevel::ALL[..],
+        _ => &[],
+    };
+    let levels = levels
+        .iter()
+        .map(|level| button(level_name(t, *level), Action::Edu(EduAction::Level(*level))));
+    let cancel = button(t.msg("edu-cancel"), Action::Edu(EduAction::Cancel));
     let text = match before {
         Some(before) => format!("{before}\n\n{}", question_text(t, question)),
         None => question_text(t, question),
     };
-    Screen {
-        text,
-        keyboard: Keyboard::new(rows),
-    }
+    Screen::new(text, Keyboard::column(levels.chain([cancel])))
 }
 
 /// The summary card of a new record: every answer under its label (the
@@ -839,8 +811,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
         }
         EduAction::Cancel => {
             ui.answer(&press).await?;
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let list = list_screen(t, db, services, user_id, None).await?;
             ui.replace(&press, list).await
         }
@@ -899,8 +870,7 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 return ui.replace(&press, screen).await;
             };
             store(db, services, user_id, &valid, None).await?;
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let list = list_screen(t, db, services, user_id, Some(t.msg("edu-saved"))).await?;
             ui.replace(&press, list).await
         }
@@ -909,25 +879,14 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
-            let mut rows: Vec<Vec<_>> = form
-                .questions()
-                .iter()
-                .map(|question| {
-                    vec![button(
-                        label(t, *question),
-                        Action::Edu(EduAction::DraftField(*question)),
-                    )]
-                })
-                .collect();
-            rows.push(vec![button(
-                t.msg("edu-back-to-card"),
-                Action::Edu(EduAction::Card),
-            )]);
-            let screen = Screen {
-                text: t.msg("edu-fix-which"),
-                keyboard: Keyboard::new(rows),
-            };
-            ui.replace(&press, screen).await
+            let fields = form.questions().iter().map(|question| {
+                let action = Action::Edu(EduAction::DraftField(*question));
+                button(label(t, *question), action)
+            });
+            let back = button(t.msg("edu-back-to-card"), Action::Edu(EduAction::Card));
+            let keyboard = Keyboard::column(fields.chain([back]));
+            ui.replace(&press, Screen::new(t.msg("edu-fix-which"), keyboard))
+                .await
         }
         EduAction::Card => {
             let Some(form) = on_card(db, services, user_id).await? else {
@@ -994,21 +953,15 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 Stored::Diploma(_) => &Question::DIPLOMA[..],
                 Stored::Additional(_) => &Question::ADDITIONAL[..],
             };
-            let mut rows: Vec<Vec<_>> = questions
-                .iter()
-                .map(|question| {
-                    vec![button(
-                        label(t, *question),
-                        Action::Edu(EduAction::Field(id, *question)),
-                    )]
-                })
-                .collect();
-            rows.push(vec![back_to_list(t)]);
-            let screen = Screen {
-                text: t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]),
-                keyboard: Keyboard::new(rows),
-            };
-            ui.replace(&press, screen).await
+            let fields = questions.iter().map(|question| {
+                button(
+                    label(t, *question),
+                    Action::Edu(EduAction::Field(id, *question)),
+                )
+            });
+            let keyboard = Keyboard::column(fields.chain([back_to_list(t)]));
+            let text = t.msg_with("edu-edit-which", [("name", Arg::Text(&stored.name()))]);
+            ui.replace(&press, Screen::new(text, keyboard)).await
         }
         EduAction::Field(id, question) => {
             let Some(stored) = find(db, services, user_id, id).await? else {
@@ -1182,8 +1135,7 @@ async fn advance(turn: &Turn, mut form: Form) -> HandlerResult {
         }
     };
     let stored = store(db, services, user_id, &valid, Some(id)).await?;
-    conversation::discard::<Form>(db, user_id).await?;
-    dialogue.exit().await?;
+    conversation::finish::<Form>(db, dialogue, user_id).await?;
     // A change of a record deleted meanwhile (on another device) is not
     // stored; the list says what there is.
     let heading = if stored {

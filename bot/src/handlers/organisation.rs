@@ -33,7 +33,7 @@ use medcab_core::licences::{self, Card, Licence, MatchedBy};
 use sqlx::PgPool;
 
 use super::profile::ProfileAction;
-use super::screen::{Screen, button};
+use super::screen::{self, Screen, button};
 use super::{Action, HandlerError};
 use crate::chat::Keyboard;
 use crate::i18n::{Arg, Texts};
@@ -153,23 +153,11 @@ pub async fn card_screen(
                         text.push('\n');
                     }
                     text.push_str(&licence_text(t, &found.licences[page], found.by));
-                    let page_number = |page: usize| u32::try_from(page).unwrap_or(0);
-                    let mut pager = Vec::new();
-                    if page > 0 {
-                        pager.push(button(
-                            t.msg("org-page-back"),
-                            Action::Profile(ProfileAction::Organisation(page_number(page - 1))),
-                        ));
-                    }
-                    if page + 1 < total {
-                        pager.push(button(
-                            t.msg("org-page-next"),
-                            Action::Profile(ProfileAction::Organisation(page_number(page + 1))),
-                        ));
-                    }
-                    if !pager.is_empty() {
-                        rows.push(pager);
-                    }
+                    let labels = (t.msg("org-page-back"), t.msg("org-page-next"));
+                    let pager = screen::pager(page, total, labels, |page| {
+                        Action::Profile(ProfileAction::Organisation(page))
+                    });
+                    rows.extend(pager);
                 }
             }
         }

@@ -30,8 +30,7 @@ use medcab_core::accounts;
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{Actor, Entity};
 use medcab_core::profile::{
-    self, DateProblem, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
-    TextProblem,
+    self, Profile, ProfileDraft, ProfileError, ProfileField, ProfileProblem,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -318,24 +317,16 @@ fn problem(t: Texts, problem: ProfileProblem) -> String {
             t.msg("profile-problem-name-letters")
         }
         ProfileProblem::FullName(_) => t.msg("profile-problem-name-long"),
-        ProfileProblem::BirthDate(date) | ProfileProblem::PassportIssuedOn(date) => match date {
-            DateProblem::Malformed => t.msg("profile-problem-date-format"),
-            DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
-            DateProblem::InFuture => t.msg("profile-problem-date-future"),
-            DateProblem::TooEarly => t.msg("profile-problem-date-early"),
-        },
+        ProfileProblem::BirthDate(date) | ProfileProblem::PassportIssuedOn(date) => {
+            records::date_problem(t, date)
+        }
         ProfileProblem::PassportIssuedTooYoung { earliest } => t.msg_with(
             "profile-problem-passport-age",
             [("date", Arg::Text(&t.date(earliest)))],
         ),
-        ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => match text {
-            TextProblem::TooShort { min } => {
-                t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
-            }
-            TextProblem::TooLong { max } => {
-                t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
-            }
-        },
+        ProfileProblem::Address(text) | ProfileProblem::PassportIssuedBy(text) => {
+            records::text_problem(t, text)
+        }
         ProfileProblem::Email(EmailError::TooLong) => t.msg("profile-problem-email-long"),
         ProfileProblem::Email(_) => t.msg("profile-problem-email"),
         ProfileProblem::Inn(InnError::Checksum) => t.msg("profile-problem-inn-checksum"),
@@ -406,19 +397,15 @@ pub async fn act(turn: Turn, press: Press, action: ProfileAction) -> HandlerResu
             ui.replace(&press, card).await
         }
         ProfileAction::Edit => {
-            let rows = ProfileField::ALL.into_iter().map(|field| {
-                vec![button(
+            let fields = ProfileField::ALL.into_iter().map(|field| {
+                button(
                     label(t, field),
                     Action::Profile(ProfileAction::EditField(field)),
-                )]
+                )
             });
-            let mut keyboard: Vec<_> = rows.collect();
-            keyboard.push(back_to_profile(t));
-            let screen = Screen {
-                text: t.msg("profile-edit-which"),
-                keyboard: Keyboard::new(keyboard),
-            };
-            ui.replace(&press, screen).await
+            let keyboard = Keyboard::column(fields).append_row(back_to_profile(t));
+            ui.replace(&press, Screen::new(t.msg("profile-edit-which"), keyboard))
+                .await
         }
         ProfileAction::EditField(field) => {
             let form = Form {
@@ -584,8 +571,7 @@ async fn take(
             .await
         {
             Ok(updated) => {
-                conversation::discard::<Form>(db, user_id).await?;
-                dialogue.exit().await?;
+                conversation::finish::<Form>(db, dialogue, user_id).await?;
                 let confirmed = accounts::is_confirmed(db, user_id).await?;
                 let saved = card_screen(t, &updated, t.msg("profile-saved"), confirmed);
                 ui.show(saved).await
@@ -599,8 +585,7 @@ async fn take(
                 ui.show(question_screen(t, field, Some(reason))).await
             }
             Err(ProfileError::NotFound) => {
-                conversation::discard::<Form>(db, user_id).await?;
-                dialogue.exit().await?;
+                conversation::finish::<Form>(db, dialogue, user_id).await?;
                 let screen = section_screen(t, db, services, user_id).await?;
                 ui.show(screen).await
             }

@@ -8,7 +8,7 @@
 //! that something went wrong, in their language, instead of hearing
 //! nothing. The error is logged with the update's id, kind and sender.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::panic::Location;
 use std::sync::Arc;
@@ -39,12 +39,7 @@ pub fn in_span() -> super::Routes {
             );
             cont(deps).instrument(span).await
         },
-        HandlerSignature::Other {
-            obligations: BTreeMap::from([(Type::of::<Incoming>(), location)]),
-            guaranteed_outcomes: BTreeSet::new(),
-            conditional_outcomes: BTreeSet::new(),
-            continues: true,
-        },
+        going_on(location, [Type::of::<Incoming>()]),
     )
 }
 
@@ -72,18 +67,16 @@ pub fn on_failure() -> super::Routes {
             }
             result
         },
-        HandlerSignature::Other {
-            obligations: BTreeMap::from([
-                (Type::of::<Incoming>(), location),
-                (Type::of::<PgPool>(), location),
-                (Type::of::<Ui>(), location),
-                (Type::of::<Texts>(), location),
-                (Type::of::<Services>(), location),
-            ]),
-            guaranteed_outcomes: BTreeSet::new(),
-            conditional_outcomes: BTreeSet::new(),
-            continues: true,
-        },
+        going_on(
+            location,
+            [
+                Type::of::<Incoming>(),
+                Type::of::<PgPool>(),
+                Type::of::<Ui>(),
+                Type::of::<Texts>(),
+                Type::of::<Services>(),
+            ],
+        ),
     )
 }
 
@@ -117,18 +110,31 @@ pub fn remember_cards() -> super::Routes {
             }
             result
         },
-        HandlerSignature::Other {
-            obligations: BTreeMap::from([
-                (Type::of::<Incoming>(), location),
-                (Type::of::<PgPool>(), location),
-                (Type::of::<Ui>(), location),
-                (Type::of::<Services>(), location),
-            ]),
-            guaranteed_outcomes: BTreeSet::new(),
-            conditional_outcomes: BTreeSet::new(),
-            continues: true,
-        },
+        going_on(
+            location,
+            [
+                Type::of::<Incoming>(),
+                Type::of::<PgPool>(),
+                Type::of::<Ui>(),
+                Type::of::<Services>(),
+            ],
+        ),
     )
+}
+
+/// What each step here declares to dptree: the dependencies it takes (a
+/// missing one is reported at `location`, where the step was put in the
+/// route table), and that the chain goes on after it.
+fn going_on(
+    location: &'static Location<'static>,
+    takes: impl IntoIterator<Item = Type>,
+) -> HandlerSignature {
+    HandlerSignature::Other {
+        obligations: takes.into_iter().map(|taken| (taken, location)).collect(),
+        guaranteed_outcomes: BTreeSet::new(),
+        conditional_outcomes: BTreeSet::new(),
+        continues: true,
+    }
 }
 
 /// «Что-то пошло не так»: best effort, since what failed may be Telegram

@@ -76,6 +76,18 @@ pub(super) enum Then {
 }
 
 impl Then {
+    const ALL: [Then; 9] = [
+        Then::Review,
+        Then::Resets,
+        Then::Notice,
+        Then::Inspection,
+        Then::Notices,
+        Then::Inspections,
+        Then::Referrals,
+        Then::PressAgain,
+        Then::SendAgain,
+    ];
+
     fn as_str(self) -> &'static str {
         match self {
             Then::Review => "review",
@@ -91,19 +103,7 @@ impl Then {
     }
 
     fn parse(text: &str) -> Option<Then> {
-        [
-            Then::Review,
-            Then::Resets,
-            Then::Notice,
-            Then::Inspection,
-            Then::Notices,
-            Then::Inspections,
-            Then::Referrals,
-            Then::PressAgain,
-            Then::SendAgain,
-        ]
-        .into_iter()
-        .find(|then| then.as_str() == text)
+        Then::ALL.into_iter().find(|then| then.as_str() == text)
     }
 }
 
@@ -367,19 +367,9 @@ mod tests {
 
     #[test]
     fn what_comes_after_the_code_round_trips() {
-        for then in [
-            Then::Review,
-            Then::Resets,
-            Then::Notice,
-            Then::Inspection,
-            Then::Notices,
-            Then::Inspections,
-            Then::Referrals,
-            Then::PressAgain,
-            Then::SendAgain,
-        ] {
-            // Every variant is in the list: a new one does not compile here
-            // until it is added above.
+        for then in Then::ALL {
+            // A new variant does not compile here until it is named below:
+            // then it goes into `ALL` too.
             match then {
                 Then::Review
                 | Then::Resets

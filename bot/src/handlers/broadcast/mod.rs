@@ -374,34 +374,15 @@ pub async fn notice_command(turn: Turn) -> HandlerResult {
     if operator_of(&turn, "notice").await?.is_none() {
         return Ok(());
     }
-    let Turn {
-        ui,
-        t,
-        db,
-        services,
-        dialogue,
-        ..
-    } = turn;
+    let (t, db) = (turn.t, &turn.db);
     let mut draft = notice::Draft {
         nonce: new_nonce(),
         ..notice::Draft::default()
     };
-    let proposals = notices::proposed(&db).await?.len();
-    let mut screen = notice::next(t, &db, &mut draft, services.clock.now()).await?;
-    if proposals > 0 {
-        let label = t.msg_with(
-            "broadcast-proposals-button",
-            [("count", Arg::count(proposals))],
-        );
-        screen
-            .keyboard
-            .rows
-            .insert(0, vec![button(label, Action::Bc(BcAction::Proposals))]);
-    }
-    dialogue
-        .update(State::Broadcast(Compose::Notice(draft)))
-        .await?;
-    ui.show(screen).await
+    let proposals = notices::proposed(db).await?.len();
+    let screen = notice::next(t, db, &mut draft, turn.services.clock.now()).await?;
+    let waiting = (proposals, "broadcast-proposals-button", BcAction::Proposals);
+    open_draft(&turn, Compose::Notice(draft), screen, waiting).await
 }
 
 /// /inspection: a new inspection.
@@ -409,35 +390,40 @@ pub async fn inspection_command(turn: Turn) -> HandlerResult {
     if operator_of(&turn, "inspection").await?.is_none() {
         return Ok(());
     }
-    let Turn {
-        ui,
-        t,
-        db,
-        services,
-        dialogue,
-        ..
-    } = turn;
+    let (t, db) = (turn.t, &turn.db);
     let mut draft = inspection::Draft {
         nonce: new_nonce(),
         ..inspection::Draft::default()
     };
-    let now = services.clock.now();
-    let upcoming = scheduled::upcoming_count(&db, now).await?;
-    let mut screen = inspection::next(t, &db, &mut draft, now).await?;
-    if upcoming > 0 {
-        let label = t.msg_with(
-            "broadcast-inspections-button",
-            [("count", Arg::count(upcoming))],
-        );
+    let now = turn.services.clock.now();
+    let upcoming = scheduled::upcoming_count(db, now).await?;
+    let screen = inspection::next(t, db, &mut draft, now).await?;
+    let waiting = (
+        upcoming,
+        "broadcast-inspections-button",
+        BcAction::Inspections,
+    );
+    open_draft(&turn, Compose::Inspection(draft), screen, waiting).await
+}
+
+/// A new draft on its first question: /notice and /inspection alike put,
+/// above the question, a button to what already waits (`count` proposed
+/// notices, upcoming inspections: its list, `label`) when anything does.
+async fn open_draft(
+    turn: &Turn,
+    draft: Compose,
+    mut screen: Screen,
+    (count, label, list): (usize, &str, BcAction),
+) -> HandlerResult {
+    if count > 0 {
+        let label = turn.t.msg_with(label, [("count", Arg::count(count))]);
         screen
             .keyboard
             .rows
-            .insert(0, vec![button(label, Action::Bc(BcAction::Inspections))]);
+            .insert(0, vec![button(label, Action::Bc(list))]);
     }
-    dialogue
-        .update(State::Broadcast(Compose::Inspection(draft)))
-        .await?;
-    ui.show(screen).await
+    turn.dialogue.update(State::Broadcast(draft)).await?;
+    turn.ui.show(screen).await
 }
 
 /// A typed answer to the open question.
@@ -648,23 +634,20 @@ async fn compose_press(
 
 /// «✏️ Изменить…»: the fields of the draft.
 fn edit_screen(t: Texts, fields: &[Field]) -> Screen {
-    let mut rows: Vec<Vec<Button>> = fields
-        .iter()
-        .map(|field| {
-            vec![button(
-                field_name(t, *field),
-                Action::Bc(BcAction::EditField(*field)),
-            )]
-        })
-        .collect();
-    rows.push(vec![button(
+    let fields = fields.iter().map(|field| {
+        button(
+            field_name(t, *field),
+            Action::Bc(BcAction::EditField(*field)),
+        )
+    });
+    let back = button(
         t.msg("broadcast-back-to-preview"),
         Action::Bc(BcAction::Preview),
-    )]);
-    Screen {
-        text: t.msg("broadcast-edit-which"),
-        keyboard: Keyboard::new(rows),
-    }
+    );
+    Screen::new(
+        t.msg("broadcast-edit-which"),
+        Keyboard::column(fields.chain([back])),
+    )
 }
 
 fn field_name(t: Texts, field: Field) -> String {

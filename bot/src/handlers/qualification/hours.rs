@@ -51,7 +51,7 @@ use medcab_core::UserId;
 use medcab_core::dates::{self, DateError};
 use medcab_core::drafts::Kind as DraftKind;
 use medcab_core::history::{self, Actor, Entity};
-use medcab_core::profile::{DateProblem, TextProblem};
+use medcab_core::profile::DateProblem;
 use medcab_core::qualification;
 use medcab_core::qualification::standing::{self, Basis, Unknown};
 use medcab_core::qualification::status::Source;
@@ -60,8 +60,7 @@ use medcab_core::qualification::{
     AccreditationPeriod, AmountError, Entry, EntryDraft, EntryField, EntryProblem, IkpError,
     RecordField, RecordKind, RecordProblem, validate_entry,
 };
-use medcab_core::review;
-use medcab_core::session_files;
+use medcab_core::session_files::Session;
 use medcab_render::{
     ChartLabels, Field, HoursColumns, HoursReport, HoursRow, Language as RenderLanguage,
     ProgressChart,
@@ -72,8 +71,8 @@ use sqlx::PgPool;
 use crate::chat::{Activity, Button, Keyboard, OutgoingFile, Press, Said};
 use crate::handlers::actions::Section;
 use crate::handlers::records::conversation::{self, Conversation};
-use crate::handlers::records::{self, parse_id, versions_text};
-use crate::handlers::screen::{Screen, button};
+use crate::handlers::records::{self, date_problem, parse_id, text_problem, versions_text};
+use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, ChatDialogue, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
@@ -452,26 +451,6 @@ fn question_text(t: Texts, question: Question, kind: Option<RecordKind>) -> Stri
     }
 }
 
-fn text_problem(t: Texts, problem: TextProblem) -> String {
-    match problem {
-        TextProblem::TooShort { min } => {
-            t.msg_with("hours-problem-text-short", [("min", Arg::count(min))])
-        }
-        TextProblem::TooLong { max } => {
-            t.msg_with("hours-problem-text-long", [("max", Arg::count(max))])
-        }
-    }
-}
-
-fn date_problem(t: Texts, problem: DateProblem) -> String {
-    match problem {
-        DateProblem::Malformed => t.msg("profile-problem-date-format"),
-        DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
-        DateProblem::InFuture => t.msg("profile-problem-date-future"),
-        DateProblem::TooEarly => t.msg("profile-problem-date-early"),
-    }
-}
-
 /// What is wrong, prefixed with the field.
 fn problem_text(t: Texts, problem: EntryProblem, form: &Form) -> String {
     let reason = match problem {
@@ -558,6 +537,25 @@ fn back_to_overview(t: Texts) -> Button {
     button(t.msg("hours-back"), Action::Hours(HoursAction::Overview(0)))
 }
 
+/// The practitioner's standing on `today`: what the overview says in
+/// words, the chart draws and the report prints.
+async fn standing_on(
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+    today: NaiveDate,
+) -> Result<standing::Standing, HandlerError> {
+    Ok(standing::standing(
+        db,
+        &services.vault,
+        &services.registry,
+        user_id,
+        services.requirements,
+        today,
+    )
+    .await?)
+}
+
 /// The period the practitioner's hours count in, as of now.
 async fn basis(db: &PgPool, services: &Services, user_id: UserId) -> Result<Basis, HandlerError> {
     let known =
@@ -577,15 +575,7 @@ pub async fn overview_screen(
     heading: Option<String>,
 ) -> Result<Screen, HandlerError> {
     let today = medcab_core::clock::moscow_today(services.clock.now());
-    let standing = standing::standing(
-        db,
-        &services.vault,
-        &services.registry,
-        user_id,
-        services.requirements,
-        today,
-    )
-    .await?;
+    let standing = standing_on(db, services, user_id, today).await?;
     let progress = &standing.progress;
     let period = standing.basis.period();
 
@@ -693,23 +683,11 @@ pub async fn overview_screen(
             ]);
         }
     }
-    let page_number = |page: usize| u32::try_from(page).unwrap_or(0);
-    let mut pager = Vec::new();
-    if page > 0 {
-        pager.push(button(
-            t.msg("hours-page-back"),
-            Action::Hours(HoursAction::Overview(page_number(page - 1))),
-        ));
-    }
-    if page + 1 < pages {
-        pager.push(button(
-            t.msg("hours-page-next"),
-            Action::Hours(HoursAction::Overview(page_number(page + 1))),
-        ));
-    }
-    if !pager.is_empty() {
-        rows.push(pager);
-    }
+    let labels = (t.msg("hours-page-back"), t.msg("hours-page-next"));
+    let pager = screen::pager(page, pages, labels, |page| {
+        Action::Hours(HoursAction::Overview(page))
+    });
+    rows.extend(pager);
     if load(db, services, user_id).await?.is_some() {
         rows.push(vec![button(
             t.msg("hours-resume"),
@@ -752,25 +730,13 @@ async fn send_chart(turn: &Turn, press: &Press) -> HandlerResult {
     ui.activity(Activity::UploadingPhoto).await;
     let now = services.clock.now();
     let today = medcab_core::clock::moscow_today(now);
-    let standing = standing::standing(
-        db,
-        &services.vault,
-        &services.registry,
-        user_id,
-        services.requirements,
-        today,
-    )
-    .await?;
+    let standing = standing_on(db, services, user_id, today).await?;
     let chart = progress_chart(t, &standing);
     let png = tokio::task::spawn_blocking(move || chart.render_png()).await??;
     let picture =
         OutgoingFile::new("medcab-progress.png", png.bytes).caption(t.msg("hours-chart-caption"));
     let sent = ui.send_picture(picture).await?;
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, user_id, &sent, Session::Practitioner, now).await?;
     Ok(())
 }
 
@@ -819,15 +785,7 @@ async fn send_report(turn: &Turn, press: &Press, period: ReportPeriod) -> Handle
     ui.activity(Activity::UploadingDocument).await;
     let now = services.clock.now();
     let today = medcab_core::clock::moscow_today(now);
-    let standing = standing::standing(
-        db,
-        &services.vault,
-        &services.registry,
-        user_id,
-        services.requirements,
-        today,
-    )
-    .await?;
+    let standing = standing_on(db, services, user_id, today).await?;
     let (from, until) = match period {
         ReportPeriod::Accreditation => {
             let period = standing.basis.period();
@@ -838,16 +796,7 @@ async fn send_report(turn: &Turn, press: &Press, period: ReportPeriod) -> Handle
             NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
         ),
     };
-    // The register's name only for a confirmed account: an applicant who
-    // typed someone's СНИЛС gets their own profile's name, or none.
-    let name = if medcab_core::accounts::is_confirmed(db, user_id).await? {
-        review::practitioner_name(db, &services.vault, &services.registry, user_id).await?
-    } else {
-        medcab_core::profile::get(db, &services.vault, user_id)
-            .await?
-            .map(|profile| profile.full_name().to_string())
-    }
-    .unwrap_or_default();
+    let name = super::name_on_pdf(db, services, user_id).await?;
     let report = hours_report(t, &standing, &name, (from, until), today);
     let pdf = tokio::task::spawn_blocking(move || report.render_pdf()).await??;
     if !pdf.warnings.is_empty() {
@@ -872,11 +821,7 @@ async fn send_report(turn: &Turn, press: &Press, period: ReportPeriod) -> Handle
         .shareable();
     let sent = ui.send_file(file).await?;
     // Forwarded while the session is open; gone from the chat with it.
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, user_id, &sent, Session::Practitioner, now).await?;
     Ok(())
 }
 
@@ -993,28 +938,23 @@ fn progress_chart(t: Texts, standing: &standing::Standing) -> ProgressChart {
 /// give up.
 fn question_screen(t: Texts, form: &Form, before: Option<String>) -> Screen {
     let question = form.question;
-    let mut rows: Vec<Vec<_>> = Vec::new();
-    if question == Question::Kind {
-        rows.extend(RecordKind::ALL.into_iter().map(|kind| {
-            vec![button(
-                t.msg_with("hours-kind-button", [("kind", Arg::Text(kind.as_str()))]),
-                Action::Hours(HoursAction::Kind(kind)),
-            )]
-        }));
-    }
-    rows.push(vec![button(
-        t.msg("hours-cancel"),
-        Action::Hours(HoursAction::Cancel),
-    )]);
+    let kinds = match question {
+        Question::Kind => &RecordKind::ALL[..],
+        _ => &[],
+    };
+    let kinds = kinds.iter().map(|kind| {
+        button(
+            t.msg_with("hours-kind-button", [("kind", Arg::Text(kind.as_str()))]),
+            Action::Hours(HoursAction::Kind(*kind)),
+        )
+    });
+    let cancel = button(t.msg("hours-cancel"), Action::Hours(HoursAction::Cancel));
     let asked = question_text(t, question, form.kind());
     let text = match before {
         Some(before) => format!("{before}\n\n{asked}"),
         None => asked,
     };
-    Screen {
-        text,
-        keyboard: Keyboard::new(rows),
-    }
+    Screen::new(text, Keyboard::column(kinds.chain([cancel])))
 }
 
 /// The summary card of a new record, with a warning when its date is
@@ -1184,8 +1124,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
         }
         HoursAction::Cancel => {
             ui.answer(&press).await?;
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             overview(&turn, &press, None).await
         }
         HoursAction::New => {
@@ -1234,8 +1173,7 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 }
                 other => other?,
             };
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             overview(&turn, &press, Some(t.msg("hours-saved"))).await
         }
         HoursAction::Fix => {
@@ -1243,25 +1181,17 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 return records::outdated(&turn.ui, &press, turn.t).await;
             };
             ui.answer(&press).await?;
-            let mut rows: Vec<Vec<_>> = form
-                .questions()
-                .into_iter()
-                .map(|question| {
-                    vec![button(
-                        label(t, question),
-                        Action::Hours(HoursAction::DraftField(question)),
-                    )]
-                })
-                .collect();
-            rows.push(vec![button(
+            let fields = form.questions().into_iter().map(|question| {
+                let action = Action::Hours(HoursAction::DraftField(question));
+                button(label(t, question), action)
+            });
+            let back = button(
                 t.msg("hours-back-to-card"),
                 Action::Hours(HoursAction::Card),
-            )]);
-            let screen = Screen {
-                text: t.msg("hours-fix-which"),
-                keyboard: Keyboard::new(rows),
-            };
-            ui.replace(&press, screen).await
+            );
+            let keyboard = Keyboard::column(fields.chain([back]));
+            ui.replace(&press, Screen::new(t.msg("hours-fix-which"), keyboard))
+                .await
         }
         HoursAction::Card => {
             let Some(form) = on_card(db, services, user_id).await? else {
@@ -1318,27 +1248,23 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 return records::forged(&turn, &press, Entity::Qualification, id, now).await;
             };
             ui.answer(&press).await?;
-            let mut rows: Vec<Vec<_>> = Form::of(&stored, Question::Title)
+            let fields = Form::of(&stored, Question::Title)
                 .editable()
                 .into_iter()
                 .map(|question| {
-                    vec![button(
+                    button(
                         label(t, question),
                         Action::Hours(HoursAction::Field(id, question)),
-                    )]
-                })
-                .collect();
-            rows.push(vec![button(
+                    )
+                });
+            let certificate = button(
                 t.msg("hours-certificate-button"),
                 Action::Hours(HoursAction::Certificate(id)),
-            )]);
-            rows.push(vec![back_to_overview(t)]);
+            );
+            let keyboard = Keyboard::column(fields.chain([certificate, back_to_overview(t)]));
             let name = shortened(stored.entry.title(), LINE_CHARS);
-            let screen = Screen {
-                text: t.msg_with("hours-edit-which", [("name", Arg::Text(&name))]),
-                keyboard: Keyboard::new(rows),
-            };
-            ui.replace(&press, screen).await
+            let text = t.msg_with("hours-edit-which", [("name", Arg::Text(&name))]);
+            ui.replace(&press, Screen::new(text, keyboard)).await
         }
         HoursAction::Certificate(id) => {
             let Some(stored) = store::get(db, vault, user_id, id).await? else {
@@ -1523,8 +1449,7 @@ async fn advance(turn: &Turn, mut form: Form) -> HandlerResult {
     let actor = Actor::Practitioner(user_id);
     let now = services.clock.now();
     let stored = store::update(db, &services.vault, user_id, id, &entry, actor, now).await?;
-    conversation::discard::<Form>(db, user_id).await?;
-    dialogue.exit().await?;
+    conversation::finish::<Form>(db, dialogue, user_id).await?;
     let heading = if stored {
         t.msg("hours-saved")
     } else {

@@ -23,11 +23,17 @@ pub mod hours;
 pub mod portfolio;
 pub mod report;
 
+use medcab_core::UserId;
+use medcab_core::review;
+use sqlx::PgPool;
+
 use super::Action;
+use super::HandlerError;
 use super::accreditation::AccrAction;
 use super::screen::{Screen, button};
 use crate::chat::Keyboard;
 use crate::i18n::Texts;
+use crate::startup::Services;
 
 pub use hours::HoursAction;
 pub use portfolio::PortfolioAction;
@@ -58,4 +64,22 @@ pub fn section_screen(t: Texts) -> Screen {
         text: format!("{}\n\n{}", t.msg("nmo-title"), t.msg("nmo-intro")),
         keyboard: Keyboard::new(rows),
     }
+}
+
+/// The name inside the section's PDFs (the hours report, the portfolio):
+/// the register's only for a confirmed account — an applicant who typed
+/// someone's СНИЛС gets their own profile's name, or none.
+pub async fn name_on_pdf(
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+) -> Result<String, HandlerError> {
+    let name = if medcab_core::accounts::is_confirmed(db, user_id).await? {
+        review::practitioner_name(db, &services.vault, &services.registry, user_id).await?
+    } else {
+        medcab_core::profile::get(db, &services.vault, user_id)
+            .await?
+            .map(|profile| profile.full_name().to_string())
+    };
+    Ok(name.unwrap_or_default())
 }

@@ -42,8 +42,7 @@ use medcab_core::documents::DocumentKind;
 use medcab_core::qualification::{
     self, Gathered, ItemStatus, MissingItem, Piece, Portfolio, PortfolioItem, Source, Stage,
 };
-use medcab_core::review;
-use medcab_core::session_files;
+use medcab_core::session_files::Session;
 use medcab_render::{
     Field, Language as RenderLanguage, MissingItems, PortfolioColumns, PortfolioExport,
     PortfolioItem as PdfItem, StatusTone,
@@ -54,7 +53,7 @@ use crate::chat::{Activity, Keyboard, OutgoingFile, Press};
 use crate::handlers::actions::Section;
 use crate::handlers::documents::DocAction;
 use crate::handlers::records::parse_id;
-use crate::handlers::screen::{Screen, button};
+use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
 
@@ -455,24 +454,12 @@ async fn records_screen(turn: &Turn, page: u32) -> Result<Screen, HandlerError> 
         text.push('\n');
         text.push_str(&piece_line(t, first + offset + 1, *piece, gathered.today));
     }
-    let page_number = |page: usize| u32::try_from(page).unwrap_or(0);
-    let mut pager = Vec::new();
-    if page > 0 {
-        pager.push(button(
-            t.msg("portfolio-page-back"),
-            Action::Folio(PortfolioAction::Records(page_number(page - 1))),
-        ));
-    }
-    if page + 1 < pages {
-        pager.push(button(
-            t.msg("portfolio-page-next"),
-            Action::Folio(PortfolioAction::Records(page_number(page + 1))),
-        ));
-    }
+    let labels = (t.msg("portfolio-page-back"), t.msg("portfolio-page-next"));
+    let pager = screen::pager(page, pages, labels, |page| {
+        Action::Folio(PortfolioAction::Records(page))
+    });
     let mut rows = Vec::new();
-    if !pager.is_empty() {
-        rows.push(pager);
-    }
+    rows.extend(pager);
     rows.push(back);
     Ok(Screen {
         text,
@@ -793,16 +780,7 @@ async fn send_export(turn: &Turn, press: &Press) -> HandlerResult {
     let now = services.clock.now();
     let gathered = gather(turn).await?;
     let portfolio = gathered.portfolio();
-    // The register's name only for a confirmed account: an applicant who
-    // typed someone's СНИЛС gets their own profile's name, or none.
-    let name = if medcab_core::accounts::is_confirmed(db, user_id).await? {
-        review::practitioner_name(db, &services.vault, &services.registry, user_id).await?
-    } else {
-        medcab_core::profile::get(db, &services.vault, user_id)
-            .await?
-            .map(|profile| profile.full_name().to_string())
-    }
-    .unwrap_or_default();
+    let name = super::name_on_pdf(db, services, user_id).await?;
     let document = export(t, &gathered, &portfolio, &name);
     let pdf = tokio::task::spawn_blocking(move || document.render_pdf()).await??;
     if !pdf.warnings.is_empty() {
@@ -814,11 +792,7 @@ async fn send_export(turn: &Turn, press: &Press) -> HandlerResult {
     );
     let file = OutgoingFile::new(t.msg("portfolio-pdf-file"), pdf.bytes).caption(caption);
     let sent = ui.send_file(file).await?;
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, user_id, &sent, Session::Practitioner, now).await?;
     Ok(())
 }
 

@@ -57,7 +57,7 @@ use medcab_core::qualification::report::{
 };
 use medcab_core::qualification::standing::{self, Basis};
 use medcab_core::qualification::{AccreditationPeriod, ReportAgreement};
-use medcab_core::session_files;
+use medcab_core::session_files::Session;
 use medcab_render::{
     ActivityReportDraft, Agreement, ApprovalBlock, Field, Language as RenderLanguage, Pdf,
     ReportSection,
@@ -70,7 +70,7 @@ use crate::handlers::actions::Section;
 use crate::handlers::code_entry;
 use crate::handlers::records::conversation::{self, Conversation};
 use crate::handlers::records::parse_id;
-use crate::handlers::screen::{Screen, button};
+use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, HandlerError, HandlerResult, State, Turn};
 use crate::i18n::{Arg, Texts};
 use crate::startup::Services;
@@ -676,12 +676,8 @@ async fn send_pdf(turn: &Turn, press: &Press) -> HandlerResult {
         .caption(caption)
         .shareable();
     let sent = ui.send_file(file).await?;
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        let now = services.clock.now();
-        session_files::remember(db, user_id, &sent, session, now).await?;
-    }
+    let now = services.clock.now();
+    screen::gone_with_session(ui, db, user_id, &sent, Session::Practitioner, now).await?;
     Ok(())
 }
 
@@ -702,8 +698,7 @@ async fn ask(turn: &Turn, form: Form, before: Option<String>) -> Result<Screen, 
 
 /// Leaves the question: the card is on screen.
 async fn leave(turn: &Turn) -> HandlerResult {
-    conversation::discard::<Form>(&turn.db, turn.user).await?;
-    turn.dialogue.exit().await?;
+    conversation::finish::<Form>(&turn.db, &turn.dialogue, turn.user).await?;
     Ok(())
 }
 

@@ -111,6 +111,18 @@ pub async fn discard<C: Conversation>(db: &PgPool, user_id: UserId) -> HandlerRe
     Ok(())
 }
 
+/// The conversation over (its record stored, or given up): the draft
+/// forgotten first, then the position left.
+pub async fn finish<C: Conversation>(
+    db: &PgPool,
+    dialogue: &ChatDialogue,
+    user_id: UserId,
+) -> HandlerResult {
+    discard::<C>(db, user_id).await?;
+    dialogue.exit().await?;
+    Ok(())
+}
+
 /// /cancel: gives up the draft, if there is one — at a question
 /// (`answering`), or left by a Redis flush. Whether there was one.
 pub async fn cancel<C: Conversation>(

@@ -6,6 +6,8 @@
 //! - a button naming what is not the presser's ([`forged`]): answered as
 //!   outdated, and recorded;
 //! - a record's history ([`versions_text`]);
+//! - core's problems with a typed date or text ([`date_problem`],
+//!   [`text_problem`]), in the same words in every section;
 //! - the conversation that fills a record in question by question, its
 //!   answers a sealed draft in PostgreSQL ([`conversation`]).
 //!
@@ -17,6 +19,7 @@ pub mod conversation;
 use chrono::{DateTime, Utc};
 use medcab_core::UserId;
 use medcab_core::history::{Action as Change, Entity, Version};
+use medcab_core::profile::{DateProblem, TextProblem};
 use medcab_core::security_events;
 use sqlx::PgPool;
 
@@ -91,6 +94,29 @@ pub async fn record_forged(
     )
     .await?;
     Ok(())
+}
+
+/// What is wrong with a typed date of a record, by core's rules.
+pub fn date_problem(t: Texts, problem: DateProblem) -> String {
+    match problem {
+        DateProblem::Malformed => t.msg("profile-problem-date-format"),
+        DateProblem::NoSuchDate => t.msg("date-problem-no-such"),
+        DateProblem::InFuture => t.msg("profile-problem-date-future"),
+        DateProblem::TooEarly => t.msg("profile-problem-date-early"),
+    }
+}
+
+/// What is wrong with a typed text of a record (its length), by core's
+/// rules.
+pub fn text_problem(t: Texts, problem: TextProblem) -> String {
+    match problem {
+        TextProblem::TooShort { min } => {
+            t.msg_with("profile-problem-text-short", [("min", Arg::count(min))])
+        }
+        TextProblem::TooLong { max } => {
+            t.msg_with("profile-problem-text-long", [("max", Arg::count(max))])
+        }
+    }
 }
 
 /// The versions of a record (a document, an application, an education

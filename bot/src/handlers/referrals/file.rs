@@ -30,12 +30,11 @@ use medcab_core::documents::{FileRejection, FileType};
 use medcab_core::history::Entity;
 use medcab_core::referrals::files::{self, Attached, FileError};
 use medcab_core::referrals::{ReferralError, Viewer};
-use medcab_core::session_files::{self, Session};
+use medcab_core::session_files::Session;
 use sqlx::PgPool;
 
 use crate::chat::{Activity, OutgoingFile, Press, Said};
-use crate::handlers::records;
-use crate::handlers::{HandlerResult, Turn, code_entry};
+use crate::handlers::{HandlerResult, Turn, code_entry, records, screen};
 use crate::i18n::{Arg, Texts};
 
 /// What the summary card says of the draft's file.
@@ -217,9 +216,6 @@ pub async fn send(
     let file = OutgoingFile::new(opened.file_name, opened.content).caption(caption);
     let sent = ui.send_file(file).await?;
     // Leaves the chat with the session that allowed it.
-    {
-        let sent = ui.stored(&sent);
-        session_files::remember(db, *user, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, *user, &sent, session, now).await?;
     Ok(())
 }

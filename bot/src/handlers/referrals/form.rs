@@ -537,6 +537,22 @@ fn summary(t: Texts, form: &Form, attached: file::OnDraft, max_bytes: usize) -> 
     Screen { text, keyboard }
 }
 
+/// The form kept where it now is (the draft, then the position) and the
+/// question it is at.
+async fn kept_question(turn: &Turn, form: &Form) -> Result<Screen, HandlerError> {
+    let (db, services, user_id) = (&turn.db, &turn.services, turn.user);
+    conversation::keep(db, services, &turn.dialogue, user_id, form).await?;
+    question(turn.t, db, services, user_id, form).await
+}
+
+/// A button's answer taken: the form on at `step`, kept, and its question
+/// in place of the pressed screen.
+async fn step_to(turn: &Turn, press: &Press, mut form: Form, step: Step) -> HandlerResult {
+    form.step = step;
+    let screen = kept_question(turn, &form).await?;
+    turn.ui.replace(press, screen).await
+}
+
 /// A screen with a line said above it.
 fn after(line: String, screen: Screen) -> Screen {
     Screen {
@@ -590,8 +606,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             // A new referral replaces an unfinished one, and its file.
             referrals::files::discard_draft(db, user_id).await?;
             let form = Form::new(kind);
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
+            let screen = kept_question(&turn, &form).await?;
             ui.replace(&press, screen).await
         }
         FormAction::Resume => {
@@ -636,10 +651,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 registry_id,
                 label: practitioner_label(&hit),
             });
-            form.step = Step::Reason;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::Reason).await
         }
         FormAction::PickOrganisation(ogrn) => {
             let ogrn = format!("{ogrn:013}");
@@ -658,10 +670,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 ogrn,
                 label: organisation_label(&hit),
             });
-            form.step = Step::Reason;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::Reason).await
         }
         FormAction::Urgency(urgency) => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Urgency) else {
@@ -669,10 +678,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             };
             ui.answer(&press).await?;
             form.urgency = Some(urgency.as_str().to_owned());
-            form.step = Step::Care;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::Care).await
         }
         FormAction::Care(care) => {
             let Some(mut form) = loaded.filter(|form| form.step == Step::Care) else {
@@ -680,10 +686,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             };
             ui.answer(&press).await?;
             form.care = Some(care.as_str().to_owned());
-            form.step = Step::PatientRef;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let screen = question(t, db, services, user_id, &form).await?;
-            ui.replace(&press, screen).await
+            step_to(&turn, &press, form, Step::PatientRef).await
         }
         FormAction::Send => {
             let Some(form) = loaded.filter(|form| form.step == Step::Summary) else {
@@ -705,8 +708,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 Ok(referral) => {
                     ui.answer(&press).await?;
                     // The file, if any, is the referral's now.
-                    conversation::discard::<Form>(db, user_id).await?;
-                    dialogue.exit().await?;
+                    conversation::finish::<Form>(db, dialogue, user_id).await?;
                     let text = t.msg_with(
                         "ref-sent",
                         [
@@ -730,14 +732,9 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     form.to = None;
                     form.query = None;
                     form.step = Step::Search;
-                    conversation::keep(db, services, dialogue, user_id, &form).await?;
-                    let asked = question(t, db, services, user_id, &form).await?;
-                    let text = format!("{}\n\n{}", t.msg("ref-receiver-unknown"), asked.text);
-                    let screen = Screen {
-                        text,
-                        keyboard: asked.keyboard,
-                    };
-                    ui.replace(&press, screen).await
+                    let asked = kept_question(&turn, &form).await?;
+                    ui.replace(&press, after(t.msg("ref-receiver-unknown"), asked))
+                        .await
                 }
                 Err(ReferralError::SenderNotConfirmed) => {
                     ui.answer_with(&press, t.msg("ref-sender-not-confirmed"))
@@ -748,8 +745,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     // Nothing was sent: the card again, without the file.
                     let mut form = form;
                     form.file = None;
-                    conversation::keep(db, services, dialogue, user_id, &form).await?;
-                    let asked = question(t, db, services, user_id, &form).await?;
+                    let asked = kept_question(&turn, &form).await?;
                     ui.replace(&press, after(t.msg("ref-file-gone"), asked))
                         .await
                 }
@@ -777,8 +773,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
             ui.answer(&press).await?;
             referrals::files::discard_draft(db, user_id).await?;
             form.file = None;
-            conversation::keep(db, services, dialogue, user_id, &form).await?;
-            let asked = question(t, db, services, user_id, &form).await?;
+            let asked = kept_question(&turn, &form).await?;
             ui.replace(&press, after(t.msg("ref-file-removed"), asked))
                 .await
         }
@@ -901,8 +896,7 @@ async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
             match parsed {
                 Ok(next) => {
                     form.step = next;
-                    conversation::keep(db, services, dialogue, user_id, &form).await?;
-                    let screen = question(t, db, services, user_id, &form).await?;
+                    let screen = kept_question(turn, &form).await?;
                     ui.show(screen).await
                 }
                 Err(problem) => {

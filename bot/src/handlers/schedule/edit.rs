@@ -121,23 +121,20 @@ pub fn kinds_screen(t: Texts, shift: bool) -> Screen {
             .map(SlotKind::Appointment)
             .to_vec()
     };
-    let mut rows: Vec<Vec<_>> = kinds
-        .into_iter()
-        .map(|kind| {
-            vec![button(
-                t.msg_with("schedule-kind", [("detail", Arg::Text(kind.detail()))]),
-                act(SchedAction::AddKind(kind)),
-            )]
-        })
-        .collect();
-    rows.push(vec![button(t.msg("schedule-back"), act(SchedAction::Add))]);
-    Screen {
-        text: t.msg_with(
+    let kinds = kinds.into_iter().map(|kind| {
+        button(
+            t.msg_with("schedule-kind", [("detail", Arg::Text(kind.detail()))]),
+            act(SchedAction::AddKind(kind)),
+        )
+    });
+    let back = button(t.msg("schedule-back"), act(SchedAction::Add));
+    Screen::new(
+        t.msg_with(
             "schedule-add-kind",
             [("shift", Arg::Text(if shift { "yes" } else { "no" }))],
         ),
-        keyboard: Keyboard::new(rows),
-    }
+        Keyboard::column(kinds.chain([back])),
+    )
 }
 
 fn question_screen(t: Texts, form: &Form, before: Option<String>) -> Screen {
@@ -286,8 +283,7 @@ async fn answer(turn: &Turn, said: &Said, mut form: Form) -> HandlerResult {
     };
     let Some(kind) = form.kind() else {
         // A draft of an older version that names no kind: given up.
-        conversation::discard::<Form>(db, user_id).await?;
-        dialogue.exit().await?;
+        conversation::finish::<Form>(db, dialogue, user_id).await?;
         let screen = super::section_screen(t, db, services, user_id).await?;
         return ui.show(screen).await;
     };
@@ -396,8 +392,7 @@ async fn finish(
     let (user_id, t) = (*user, *t);
     match outcome {
         Ok(slot) => {
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let day = rules::day_of(slot.zone, slot.span);
             let screen = day_screen(t, db, services, user_id, day, 0, Some(t.msg(done))).await?;
             ui.show(screen).await
@@ -418,8 +413,7 @@ async fn finish(
             ui.show(question_screen(t, &form, Some(reason))).await
         }
         Err(EditError::NotFound) => {
-            conversation::discard::<Form>(db, user_id).await?;
-            dialogue.exit().await?;
+            conversation::finish::<Form>(db, dialogue, user_id).await?;
             let screen = super::section_screen(t, db, services, user_id).await?;
             let screen = Screen {
                 text: format!("{}\n\n{}", t.msg("schedule-gone"), screen.text),

@@ -20,12 +20,12 @@
 
 use chrono::{Duration, NaiveDate};
 use medcab_core::schedule::{calendar, feed, rules, store};
-use medcab_core::session_files;
+use medcab_core::session_files::Session;
 use sqlx::PgPool;
 
 use super::{Period, SchedAction, act, event_words, schedule_zone};
 use crate::chat::{Activity, Keyboard, OutgoingFile, Press};
-use crate::handlers::screen::{Screen, button};
+use crate::handlers::screen::{self, Screen, button};
 use crate::handlers::{Action, HandlerError, HandlerResult, Turn};
 use crate::i18n::{Arg, Texts};
 
@@ -93,11 +93,7 @@ pub async fn send_file(turn: &Turn, period: Period, date: NaiveDate) -> HandlerR
         .shareable();
     let sent = ui.send_file(file).await?;
     // The practitioner's own schedule: gone from the chat with the session.
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, user_id, &sent, Session::Practitioner, now).await?;
     Ok(())
 }
 
@@ -160,11 +156,7 @@ pub async fn new_feed(turn: &Turn, press: &Press) -> HandlerResult {
     let sent = ui
         .say_shareable(t.msg_with("schedule-feed-created", [("url", Arg::Text(&url))]))
         .await?;
-    {
-        let sent = ui.stored(&sent);
-        let session = session_files::Session::Practitioner;
-        session_files::remember(db, user_id, &sent, session, now).await?;
-    }
+    screen::gone_with_session(ui, db, user_id, &sent, Session::Practitioner, now).await?;
     let screen = feed_screen(t, db, user_id).await?;
     let screen = Screen {
         text: format!(

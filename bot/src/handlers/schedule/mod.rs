@@ -287,6 +287,39 @@ fn day_button_text(t: Texts, date: NaiveDate) -> String {
     )
 }
 
+/// A page of a list (what [`paged`] gives) as a screen shows it: its
+/// lines, which page it is when there are more, and the zone its times are
+/// in.
+fn page_text(
+    t: Texts,
+    (shown, index, pages): (&str, usize, usize),
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> String {
+    let mut text = shown.to_owned();
+    if pages > 1 {
+        text.push_str("\n\n");
+        text.push_str(&t.msg_with(
+            "schedule-page",
+            [
+                ("page", Arg::count(index + 1)),
+                ("pages", Arg::count(pages)),
+            ],
+        ));
+    }
+    text.push_str("\n\n");
+    text.push_str(&zone_line(t, zone, now));
+    text
+}
+
+/// «🕒 Время организации (UTC+3).»: the zone a list's times are in.
+fn zone_line(t: Texts, zone: Tz, now: DateTime<Utc>) -> String {
+    t.msg_with(
+        "schedule-zone",
+        [("offset", Arg::Text(&offset_text(zone, now)))],
+    )
+}
+
 /// «UTC+3», the zone's offset.
 fn offset_text(zone: Tz, now: DateTime<Utc>) -> String {
     let seconds = zone
@@ -454,24 +487,11 @@ pub async fn day_screen(
     text.push_str("\n\n");
     if slots.is_empty() {
         text.push_str(&t.msg("schedule-day-empty"));
+        text.push_str("\n\n");
+        text.push_str(&zone_line(t, zone, now));
     } else {
-        text.push_str(&shown);
-        if pages > 1 {
-            text.push_str("\n\n");
-            text.push_str(&t.msg_with(
-                "schedule-page",
-                [
-                    ("page", Arg::count(index + 1)),
-                    ("pages", Arg::count(pages)),
-                ],
-            ));
-        }
+        text.push_str(&page_text(t, (&shown, index, pages), zone, now));
     }
-    text.push_str("\n\n");
-    text.push_str(&t.msg_with(
-        "schedule-zone",
-        [("offset", Arg::Text(&offset_text(zone, now)))],
-    ));
 
     let mut rows: Vec<Vec<Button>> = Vec::new();
     let numbered: Vec<_> = slots
@@ -580,22 +600,7 @@ pub async fn week_screen(
         ],
     );
     text.push_str("\n\n");
-    text.push_str(&shown);
-    if pages > 1 {
-        text.push_str("\n\n");
-        text.push_str(&t.msg_with(
-            "schedule-page",
-            [
-                ("page", Arg::count(index + 1)),
-                ("pages", Arg::count(pages)),
-            ],
-        ));
-    }
-    text.push_str("\n\n");
-    text.push_str(&t.msg_with(
-        "schedule-zone",
-        [("offset", Arg::Text(&offset_text(zone, now)))],
-    ));
+    text.push_str(&page_text(t, (&shown, index, pages), zone, now));
 
     let days: Vec<_> = (0..7)
         .map(|offset| {
