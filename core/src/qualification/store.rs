@@ -121,16 +121,9 @@ pub async fn add(
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, vault, owner_id, entry, None, now).await?;
-    version(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        (actor, Action::Created),
-        &snapshot(entry, None, false),
-        now,
-    )
-    .await?;
+    let snapshot = snapshot(entry, None, false);
+    let change = (actor, Action::Created);
+    version(&mut tx, vault, owner_id, id, change, &snapshot, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -338,16 +331,8 @@ pub async fn attach_document(
         .await?
         .ok_or(StoreError::Corrupt)?;
     let snapshot = snapshot(&record.entry, record.document_id, record.imported);
-    version(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        (actor, Action::Updated),
-        &snapshot,
-        now,
-    )
-    .await?;
+    let change = (actor, Action::Updated);
+    version(&mut tx, vault, owner_id, id, change, &snapshot, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -380,16 +365,8 @@ pub async fn delete(
     };
     let deleted = row.open(vault)?;
     let snapshot = snapshot(&deleted.entry, deleted.document_id, deleted.imported);
-    version(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        (actor, Action::Deleted),
-        &snapshot,
-        now,
-    )
-    .await?;
+    let change = (actor, Action::Deleted);
+    version(&mut tx, vault, owner_id, id, change, &snapshot, now).await?;
     tx.commit().await?;
     Ok(true)
 }
