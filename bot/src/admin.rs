@@ -683,13 +683,7 @@ async fn import_education(path: &Path) -> anyhow::Result<()> {
     let report = result.with_context(|| format!("cannot import {}", path.display()))?;
 
     let mut out = std::io::stdout().lock();
-    let summary = ImportReport {
-        inserted: report.inserted,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        skipped: report.skipped,
-    };
-    write_summary(&mut out, &summary)?;
+    write_summary(&mut out, &report)?;
     out.flush()?;
     Ok(())
 }
@@ -711,13 +705,7 @@ async fn import_licences(path: &Path) -> anyhow::Result<()> {
     let report = result.with_context(|| format!("cannot import {}", path.display()))?;
 
     let mut out = std::io::stdout().lock();
-    let summary = ImportReport {
-        inserted: report.inserted,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        skipped: report.skipped,
-    };
-    write_summary(&mut out, &summary)?;
+    write_summary(&mut out, &report)?;
     out.flush()?;
     Ok(())
 }

@@ -100,6 +100,28 @@ pub fn text(raw: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// What an import did, row by row of the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows the table did not have.
+    pub inserted: u64,
+    /// Stored rows the file changed.
+    pub updated: u64,
+    /// Stored rows equal to the file's (not written, but for a licence's
+    /// import date).
+    pub unchanged: u64,
+    /// Rows left out, in file order.
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// A row left out of an import, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// The line the row starts on; the header is line 1.
+    pub line: u64,
+    pub reason: String,
+}
+
 /// The I/O error a CSV reader stopped on. With `flexible` and byte records
 /// the only error left is I/O; anything else is kept as its description.
 pub fn read_error(error: csv::Error) -> std::io::Error {

@@ -15,24 +15,14 @@ use sqlx::{PgConnection, PgPool};
 
 use super::{LicenceStatus, name_key};
 use crate::csv_file::{self, Column, FirstLines, Header, HeaderProblems, OpenError};
+/// What an import did: licences the table did not have, licences whose
+/// status, works, ИНН or name changed, and licences as they were (their
+/// import date is moved on all the same).
+pub use crate::csv_file::{ImportReport, SkippedRow};
 use crate::domain::{Ogrn, OrganisationInn};
-pub use crate::registry::SkippedRow;
 
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: usize = 500;
-
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Licences the table did not have.
-    pub inserted: u64,
-    /// Licences whose status, works, ИНН or name changed.
-    pub updated: u64,
-    /// Licences as they were (their import date is moved on all the same).
-    pub unchanged: u64,
-    /// Rows left out, in file order.
-    pub skipped: Vec<SkippedRow>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

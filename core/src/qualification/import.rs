@@ -31,27 +31,17 @@ use crate::UserId;
 use crate::accounts;
 use crate::crypto::Vault;
 use crate::csv_file::{self, FirstLines, Header, HeaderProblems};
+/// What an import did: records the file brought for the first time,
+/// records of an earlier import that the file changed, and records equal
+/// to what is stored, not written at all.
+pub use crate::csv_file::{ImportReport, SkippedRow};
 use crate::domain::Snils;
 use crate::history::{Action, Actor};
-pub use crate::registry::SkippedRow;
 
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: u64 = 200;
 
 const IMPORT_KEY: &str = "qualification import key";
-
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Records the file brought for the first time.
-    pub inserted: u64,
-    /// Records of an earlier import that the file changed.
-    pub updated: u64,
-    /// Records equal to what is stored: not written at all.
-    pub unchanged: u64,
-    /// Rows left out, in file order.
-    pub skipped: Vec<SkippedRow>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

@@ -23,27 +23,11 @@ use zeroize::Zeroizing;
 /// stop mattering, small enough that a statement stays a few hundred KB.
 const BATCH_ROWS: usize = 1000;
 
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Entries for a СНИЛС the table did not have.
-    pub inserted: u64,
-    /// Entries that replaced a different one with the same СНИЛС.
-    pub updated: u64,
-    /// Entries equal to the one stored: not written at all (a re-import of
-    /// an unchanged register writes nothing).
-    pub unchanged: u64,
-    /// Rows left out, in file order.
-    pub skipped: Vec<SkippedRow>,
-}
-
-/// A row left out of an import, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedRow {
-    /// The line the row starts on; the header is line 1.
-    pub line: u64,
-    pub reason: String,
-}
+/// What an import did: entries for a СНИЛС the table did not have,
+/// entries that replaced a different one with the same СНИЛС, and entries
+/// equal to the one stored, not written at all (a re-import of an
+/// unchanged register writes nothing).
+pub use crate::csv_file::{ImportReport, SkippedRow};
 
 /// Why an import stopped. Nothing of it was stored: the whole import is one
 /// transaction.

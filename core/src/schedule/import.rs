@@ -47,12 +47,12 @@ use super::store::{self, NewSlot, StoreError};
 use crate::UserId;
 use crate::accounts;
 use crate::crypto::{RowKey, Vault};
+pub use crate::csv_file::SkippedRow;
 use crate::csv_file::{self, FirstLines, Header, HeaderProblems};
 use crate::dates::{self, DateTimeError};
 use crate::domain::Snils;
 use crate::history::{Action, Actor};
 use crate::outbox::{self, Notification, Payload, Push};
-pub use crate::registry::SkippedRow;
 
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: u64 = 200;
