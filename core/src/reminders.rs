@@ -42,6 +42,7 @@ use sqlx::PgPool;
 
 use crate::UserId;
 use crate::accreditation;
+use crate::audience::settings_of;
 use crate::broadcasts::CHUNK;
 use crate::documents::DocumentKind;
 use crate::notification_settings::Settings;
@@ -193,15 +194,7 @@ async fn document_reminders(
     .await?;
     let mut due = Vec::new();
     for row in documents {
-        let settings = Settings::from_columns(
-            row.inspections,
-            row.regulation,
-            row.reminders,
-            row.quiet_from,
-            row.quiet_until,
-            row.time_zone,
-            row.has_row,
-        );
+        let settings = settings_of!(row);
         if !settings.allows(Category::Reminders) {
             continue;
         }
@@ -287,15 +280,7 @@ async fn accreditation_candidates(
     .await?;
     let mut candidates = Vec::new();
     for row in rows {
-        let settings = Settings::from_columns(
-            row.inspections,
-            row.regulation,
-            row.reminders,
-            row.quiet_from,
-            row.quiet_until,
-            row.time_zone,
-            row.has_row,
-        );
+        let settings = settings_of!(row);
         if !settings.allows(Category::Reminders) {
             continue;
         }
