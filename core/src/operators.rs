@@ -13,9 +13,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::UserId;
+use crate::broadcasts::{self, Source};
+use crate::review::StaffRefusal;
 
 /// What became of a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,6 +299,44 @@ pub(crate) async fn audit_publishing(
         details,
     };
     audit(tx, &entry, now).await
+}
+
+/// The transaction of something `source` publishes or decides (`what`,
+/// as the staff check names it), opened and checked: on a refusal the
+/// check's audit row is committed with nothing else, and the refusal is
+/// the caller's error.
+pub(crate) async fn begin_publishing<E>(
+    db: &PgPool,
+    source: Source,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<Transaction<'static, Postgres>, E>
+where
+    E: From<sqlx::Error> + From<StaffRefusal>,
+{
+    let mut tx = db.begin().await?;
+    if let Err(refusal) = broadcasts::check_source(&mut tx, source, what, now).await? {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
+    Ok(tx)
+}
+
+/// [`audit_publishing`] of what `source` did, if an operator did it (the
+/// CLI runs on the server, and its use is not an operator's to audit).
+pub(crate) async fn audit_source(
+    tx: &mut PgConnection,
+    source: Source,
+    action: AuditAction,
+    details: Value,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match source {
+        Source::Operator(operator_id) => {
+            audit_publishing(tx, operator_id, action, details, now).await
+        }
+        Source::Cli => Ok(()),
+    }
 }
 
 /// What an operator was shown.
