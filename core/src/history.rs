@@ -504,6 +504,26 @@ mod tests {
         version
     }
 
+    /// The first version of the owner's profile, recorded by the owner.
+    async fn created_by_owner(
+        db: &PgPool,
+        vault: &Vault,
+        snapshot: &Value,
+        now: DateTime<Utc>,
+    ) -> i32 {
+        let owner = Actor::Practitioner(OWNER);
+        record_one(
+            db,
+            vault,
+            OWNER.get(),
+            owner,
+            Action::Created,
+            snapshot,
+            now,
+        )
+        .await
+    }
+
     #[test]
     fn names_round_trip() {
         for entity in [
@@ -549,16 +569,7 @@ mod tests {
         let t1 = at("2026-11-25T10:00:00Z");
         let t2 = at("2026-11-26T10:00:00Z");
 
-        let v1 = record_one(
-            &db,
-            &vault,
-            OWNER.get(),
-            Actor::Practitioner(OWNER),
-            Action::Created,
-            &first,
-            t1,
-        )
-        .await;
+        let v1 = created_by_owner(&db, &vault, &first, t1).await;
         let v2 = record_one(
             &db,
             &vault,
@@ -696,16 +707,7 @@ mod tests {
         let vault = vault();
         let snapshot = json!({ "passport": "4510 123456" });
         let now = at("2026-11-25T10:00:00Z");
-        record_one(
-            &db,
-            &vault,
-            OWNER.get(),
-            Actor::Practitioner(OWNER),
-            Action::Created,
-            &snapshot,
-            now,
-        )
-        .await;
+        created_by_owner(&db, &vault, &snapshot, now).await;
         assert!(
             versions(&db, &vault, STRANGER, Entity::Profile, OWNER.get())
                 .await
@@ -725,16 +727,7 @@ mod tests {
         let vault = vault();
         let snapshot = json!({ "passport": "4510 123456", "full_name": "Иванова Анна" });
         let now = at("2026-11-25T10:00:00Z");
-        record_one(
-            &db,
-            &vault,
-            OWNER.get(),
-            Actor::Practitioner(OWNER),
-            Action::Created,
-            &snapshot,
-            now,
-        )
-        .await;
+        created_by_owner(&db, &vault, &snapshot, now).await;
         let stored = sqlx::query_scalar!("SELECT snapshot FROM history")
             .fetch_one(&db)
             .await

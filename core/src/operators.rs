@@ -417,7 +417,8 @@ pub async fn audit_for_owner(
     db: &PgPool,
     owner_id: UserId,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        AuditRow,
         r#"
         SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
         FROM operator_audit WHERE owner_id = $1 ORDER BY id
@@ -426,18 +427,31 @@ pub async fn audit_for_owner(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| AuditRecord {
-            operator_id: row.operator_id,
-            action: AuditAction::parse(&row.action),
-            application_id: row.application_id,
-            factor_reset_id: row.factor_reset_id,
-            owner_id: row.owner_id,
-            details: row.details,
-            at: row.at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(AuditRow::open).collect())
+}
+
+struct AuditRow {
+    operator_id: UserId,
+    action: String,
+    application_id: Option<i64>,
+    factor_reset_id: Option<i64>,
+    owner_id: Option<UserId>,
+    details: Value,
+    at: DateTime<Utc>,
+}
+
+impl AuditRow {
+    fn open(self) -> AuditRecord {
+        AuditRecord {
+            operator_id: self.operator_id,
+            action: AuditAction::parse(&self.action),
+            application_id: self.application_id,
+            factor_reset_id: self.factor_reset_id,
+            owner_id: self.owner_id,
+            details: self.details,
+            at: self.at,
+        }
+    }
 }
 
 /// What an operator (or someone who tried to act as one) did, oldest first.
@@ -445,7 +459,8 @@ pub async fn audit_by_operator(
     db: &PgPool,
     operator_id: UserId,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        AuditRow,
         r#"
         SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
         FROM operator_audit WHERE operator_id = $1 ORDER BY id
@@ -454,18 +469,7 @@ pub async fn audit_by_operator(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| AuditRecord {
-            operator_id: row.operator_id,
-            action: AuditAction::parse(&row.action),
-            application_id: row.application_id,
-            factor_reset_id: row.factor_reset_id,
-            owner_id: row.owner_id,
-            details: row.details,
-            at: row.at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(AuditRow::open).collect())
 }
 
 #[cfg(test)]
