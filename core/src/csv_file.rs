@@ -114,6 +114,18 @@ pub struct ImportReport {
     pub skipped: Vec<SkippedRow>,
 }
 
+#[cfg(test)]
+impl ImportReport {
+    /// The rows left out, each by its line and reason: what the imports'
+    /// tests compare.
+    pub fn reasons(&self) -> Vec<(u64, &str)> {
+        self.skipped
+            .iter()
+            .map(|row| (row.line, row.reason.as_str()))
+            .collect()
+    }
+}
+
 /// A row left out of an import, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedRow {

@@ -462,11 +462,7 @@ async fn the_organisations_identifiers_are_optional_checked_and_kept(db: PgPool)
         (report.inserted, report.updated, report.unchanged),
         (1, 0, 1)
     );
-    let reasons: Vec<(u64, &str)> = report
-        .skipped
-        .iter()
-        .map(|row| (row.line, row.reason.as_str()))
-        .collect();
+    let reasons = report.reasons();
     assert_eq!(
         reasons,
         [
