@@ -26,6 +26,16 @@ pub enum OpenError {
     Empty,
 }
 
+impl OpenError {
+    /// The reason in an import's own error: its `empty`, or its `read`.
+    pub fn into_import<E>(self, empty: E, read: impl FnOnce(std::io::Error) -> E) -> E {
+        match self {
+            OpenError::Read(error) => read(error),
+            OpenError::Empty => empty,
+        }
+    }
+}
+
 /// The header line put back in front of the rest of the counted input.
 pub type Input<R> = Chain<Cursor<Vec<u8>>, BufReader<Counting<R>>>;
 
@@ -73,6 +83,28 @@ pub fn open<R: Read>(input: R) -> Result<CsvFile<R>, OpenError> {
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(Cursor::new(header).chain(input));
     Ok(CsvFile { reader, consumed })
+}
+
+impl<R: Read> CsvFile<R> {
+    /// Reads the next row that holds anything into `record`: its line (the
+    /// header is line 1), or `None` at the end of the file. Excel ends a
+    /// sheet with rows of bare separators; they hold nothing and are passed
+    /// over.
+    pub fn next_row(&mut self, record: &mut csv::ByteRecord) -> Result<Option<u64>, csv::Error> {
+        while self.reader.read_byte_record(record)? {
+            if !record.iter().flatten().all(u8::is_ascii_whitespace) {
+                return Ok(Some(
+                    record.position().map_or(0, |position| position.line()),
+                ));
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many bytes of the input have been read so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed.load(Ordering::Relaxed)
+    }
 }
 
 /// A reader that counts what passes through it, for the progress bar.

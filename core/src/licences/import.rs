@@ -8,13 +8,12 @@
 //! the import; then nothing of it is stored (one transaction).
 
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::{LicenceStatus, name_key};
-use crate::csv_file::{self, Column, FirstLines, Header, HeaderProblems, OpenError};
+use crate::csv_file::{self, Column, FirstLines, Header, HeaderProblems};
 /// What an import did: licences the table did not have, licences whose
 /// status, works, ИНН or name changed, and licences as they were (their
 /// import date is moved on all the same).
@@ -173,14 +172,9 @@ pub async fn import_csv<R: Read>(
     now: DateTime<Utc>,
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = csv_file::open(input).map_err(|error| match error {
-        OpenError::Read(error) => ImportError::Read(error),
-        OpenError::Empty => ImportError::Empty,
-    })?;
-    let header = reader.byte_headers().map_err(read_error)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
     let columns = Header::<Field>::read(csv_file::header_text(header))?;
     let mut report = ImportReport::default();
     // (ОГРН, number) → its first line: one licence twice in a file is the
@@ -189,11 +183,7 @@ pub async fn import_csv<R: Read>(
     let mut record = csv::ByteRecord::new();
     let mut tx = db.begin().await?;
     let mut rows = 0;
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
         let row = match Row::parse(&columns, &record) {
             Ok(row) => row,
             Err(reason) => {
@@ -215,11 +205,11 @@ pub async fn import_csv<R: Read>(
         store(&mut tx, &row, now, &mut report).await?;
         rows += 1;
         if rows % PROGRESS_EVERY == 0 {
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
     }
     tx.commit().await?;
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
     Ok(report)
 }
 

@@ -19,7 +19,6 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -155,14 +154,9 @@ pub async fn import_csv<R: Read>(
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let today = crate::clock::moscow_today(now);
-    let csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = csv_file::open(input).map_err(|error| match error {
-        csv_file::OpenError::Read(error) => ImportError::Read(error),
-        csv_file::OpenError::Empty => ImportError::Empty,
-    })?;
-    let header = reader.byte_headers().map_err(read_error)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
     let names = csv_file::header_utf8(header).ok_or(ImportError::HeaderNotUtf8)?;
     let columns = Header::<Column>::read(names).map_err(ImportError::Header)?;
 
@@ -175,14 +169,10 @@ pub async fn import_csv<R: Read>(
     let mut record = csv::ByteRecord::new();
     let mut rows = 0_u64;
     let mut tx = db.begin().await?;
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
         rows += 1;
         if rows.is_multiple_of(PROGRESS_EVERY) {
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
         let Row {
             snils,
@@ -265,7 +255,7 @@ pub async fn import_csv<R: Read>(
         }
     }
     tx.commit().await?;
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
     Ok(report)
 }
 

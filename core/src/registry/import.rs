@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
@@ -79,14 +78,9 @@ pub async fn import_csv<R: Read>(
     input: R,
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = csv_file::open(input).map_err(|error| match error {
-        csv_file::OpenError::Read(error) => ImportError::Read(error),
-        csv_file::OpenError::Empty => ImportError::Empty,
-    })?;
-    let header = reader.byte_headers().map_err(read_error)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
     let names = csv_file::header_utf8(header).ok_or(ImportError::HeaderNotUtf8)?;
     let columns = Header::<Field>::read(names)?;
 
@@ -99,12 +93,7 @@ pub async fn import_csv<R: Read>(
     let mut record = csv::ByteRecord::new();
     let mut tx = db.begin().await?;
 
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        // Excel ends a sheet with rows of bare separators; they hold nothing.
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
         let entry = match entry(&columns, &record) {
             Ok(entry) => entry,
             Err(reason) => {
@@ -126,12 +115,12 @@ pub async fn import_csv<R: Read>(
         batch.push(vault, snils_index, entry);
         if batch.len() >= BATCH_ROWS {
             batch.store(&mut tx, &mut report).await?;
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
     }
     batch.store(&mut tx, &mut report).await?;
     tx.commit().await?;
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
     Ok(report)
 }
 

@@ -35,7 +35,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -215,14 +214,9 @@ pub async fn import_csv<R: Read>(
     if !rules::has_fixed_offset(zone, now.year()) {
         return Err(ImportError::Zone(zone.name().to_owned()));
     }
-    let csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = csv_file::open(input).map_err(|error| match error {
-        csv_file::OpenError::Read(error) => ImportError::Read(error),
-        csv_file::OpenError::Empty => ImportError::Empty,
-    })?;
-    let header = reader.byte_headers().map_err(read_error)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
     let columns =
         Header::<Column>::read(csv_file::header_text(header)).map_err(ImportError::Header)?;
 
@@ -232,14 +226,10 @@ pub async fn import_csv<R: Read>(
     let mut unsure: HashSet<String> = HashSet::new();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0_u64;
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
         rows += 1;
         if rows.is_multiple_of(PROGRESS_EVERY) {
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
         match Parsed::read(&columns, &record, line, zone, now.year()) {
             Ok(row) => parsed.push(row),
@@ -253,7 +243,7 @@ pub async fn import_csv<R: Read>(
             }
         }
     }
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
 
     // The period: every row whose times were read counts, refused or not.
     let period = period_of(&parsed);
