@@ -392,6 +392,16 @@ pub(crate) mod fixtures {
             .unwrap();
     }
 
+    /// [`practitioner`] `id`, whose register entry has an accreditation
+    /// until `until`, added.
+    pub async fn add_accredited(db: &PgPool, id: i64, until: NaiveDate) {
+        let accredited = Practitioner {
+            accreditation_valid_until: Some(until),
+            ..practitioner(id)
+        };
+        add(db, &accredited).await;
+    }
+
     /// `count` reachable therapists of ГП № 5 in Moscow with ids from
     /// `first`, in three statements.
     pub async fn add_many(db: &PgPool, first: i64, count: i64) {
