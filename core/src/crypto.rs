@@ -354,6 +354,18 @@ impl Vault {
         })
     }
 
+    /// [`Vault::open_str`] of an optional column: `None` stays `None`.
+    pub fn open_optional_str(
+        &self,
+        field: &str,
+        row: &RowKey,
+        sealed: Option<&[u8]>,
+    ) -> Result<Option<String>, CryptoError> {
+        sealed
+            .map(|sealed| self.open_str(field, row, sealed))
+            .transpose()
+    }
+
     /// Keyed blind index for equality lookups: HMAC-SHA256 over `value` in the
     /// namespace `kind` (e.g. `"snils"`, `"phone"`), 32 bytes. Equal
     /// (kind, value) → equal index; different kinds never collide by
