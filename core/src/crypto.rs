@@ -448,8 +448,22 @@ impl fmt::Debug for Vault {
     }
 }
 
+/// For tests: a ring of `keys` (newest first) whose blind indexes stay
+/// with `index`.
+#[cfg(test)]
+pub(crate) fn test_ring(keys: &[&DataKey], index: &DataKey) -> Vault {
+    Vault::with_keys(
+        &DataKeys::new(
+            keys.iter().map(|&key| key.clone()).collect(),
+            Some(index.clone()),
+        )
+        .unwrap(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_ring as ring;
     use super::*;
     use proptest::prelude::*;
 
@@ -467,17 +481,6 @@ mod tests {
 
     fn row() -> RowKey {
         RowKey::id(42)
-    }
-
-    /// A ring of `keys` (newest first) whose blind indexes stay with `index`.
-    fn ring(keys: &[&DataKey], index: &DataKey) -> Vault {
-        Vault::with_keys(
-            &DataKeys::new(
-                keys.iter().map(|&key| key.clone()).collect(),
-                Some(index.clone()),
-            )
-            .unwrap(),
-        )
     }
 
     #[test]
