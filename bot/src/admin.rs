@@ -664,13 +664,7 @@ async fn import_education(path: &Path) -> anyhow::Result<()> {
     })
     .await?;
     let mut out = std::io::stdout().lock();
-    write_counts(
-        &mut out,
-        report.inserted,
-        report.updated,
-        report.unchanged,
-        &report.skipped,
-    )?;
+    write_summary(&mut out, &report)?;
     out.flush()?;
     Ok(())
 }
@@ -684,13 +678,7 @@ async fn import_licences(path: &Path) -> anyhow::Result<()> {
     })
     .await?;
     let mut out = std::io::stdout().lock();
-    write_counts(
-        &mut out,
-        report.inserted,
-        report.updated,
-        report.unchanged,
-        &report.skipped,
-    )?;
+    write_summary(&mut out, &report)?;
     out.flush()?;
     Ok(())
 }

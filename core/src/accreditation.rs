@@ -177,14 +177,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn the_register_gives_the_standing_and_the_report_moves_the_filing_month(db: PgPool) {
         let until = date(2027, 5, 20);
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(until),
-                ..practitioner(1)
-            },
-        )
-        .await;
+        add_accredited(&db, 1, until).await;
         let anna = UserId::from_stored(1);
         let today = date(2027, 2, 10);
         let (vault, registry) = local(&db);

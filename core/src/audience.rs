@@ -106,6 +106,25 @@ fn switch(category: Category) -> Option<&'static str> {
     }
 }
 
+/// A practitioner's [`Settings`] from the row of a query that LEFT JOINs
+/// `notification_settings` as [`recipients`] does, its columns named
+/// `inspections?` … `has_row!` as there. A macro because every `query!`
+/// row is a type of its own.
+macro_rules! settings_of {
+    ($row:ident) => {
+        $crate::notification_settings::Settings::from_columns(
+            $row.inspections,
+            $row.regulation,
+            $row.reminders,
+            $row.quiet_from,
+            $row.quiet_until,
+            $row.time_zone,
+            $row.has_row,
+        )
+    };
+}
+pub(crate) use settings_of;
+
 /// The practitioners `audience` reaches who receive `category`: active,
 /// linked and confirmed accounts whose chat has not blocked the bot and who
 /// did not switch the category off. In chat id order; one query.
@@ -114,7 +133,8 @@ pub async fn recipients(
     audience: &Audience,
     category: Category,
 ) -> Result<Vec<Recipient>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        RecipientRow,
         r#"
         SELECT a.telegram_user_id AS "chat_id!",
                ns.inspections AS "inspections?", ns.regulation AS "regulation?",
@@ -151,24 +171,7 @@ pub async fn recipients(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Recipient {
-            chat_id: row.chat_id,
-            settings: Settings::from_columns(
-                row.inspections,
-                row.regulation,
-                row.reminders,
-                row.quiet_from,
-                row.quiet_until,
-                row.time_zone,
-                row.has_row,
-            ),
-        })
-        // The SQL filter and the settings' own rule must agree; the
-        // settings have the last word.
-        .filter(|recipient| recipient.settings.allows(category))
-        .collect())
+    Ok(RecipientRow::allowed(rows, category))
 }
 
 /// Of these chats, those who may still receive `category`: active, linked
@@ -181,7 +184,8 @@ pub async fn recipients_among(
     chat_ids: &[i64],
     category: Category,
 ) -> Result<Vec<Recipient>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        RecipientRow,
         r#"
         SELECT a.telegram_user_id AS "chat_id!",
                ns.inspections AS "inspections?", ns.regulation AS "regulation?",
@@ -200,22 +204,34 @@ pub async fn recipients_among(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Recipient {
-            chat_id: row.chat_id,
-            settings: Settings::from_columns(
-                row.inspections,
-                row.regulation,
-                row.reminders,
-                row.quiet_from,
-                row.quiet_until,
-                row.time_zone,
-                row.has_row,
-            ),
-        })
-        .filter(|recipient| recipient.settings.allows(category))
-        .collect())
+    Ok(RecipientRow::allowed(rows, category))
+}
+
+/// A row of [`recipients`] or [`recipients_among`].
+struct RecipientRow {
+    chat_id: i64,
+    inspections: Option<bool>,
+    regulation: Option<bool>,
+    reminders: Option<bool>,
+    quiet_from: Option<i16>,
+    quiet_until: Option<i16>,
+    time_zone: Option<String>,
+    has_row: bool,
+}
+
+impl RecipientRow {
+    /// The recipients of these rows who receive `category`. The SQL filter
+    /// and the settings' own rule must agree; the settings have the last
+    /// word.
+    fn allowed(rows: Vec<RecipientRow>, category: Category) -> Vec<Recipient> {
+        rows.into_iter()
+            .map(|row| Recipient {
+                chat_id: row.chat_id,
+                settings: settings_of!(row),
+            })
+            .filter(|recipient| recipient.settings.allows(category))
+            .collect()
+    }
 }
 
 /// How many a notice would reach if sent at a moment: all of them, and how
@@ -374,6 +390,16 @@ pub(crate) mod fixtures {
             .execute(db)
             .await
             .unwrap();
+    }
+
+    /// [`practitioner`] `id`, whose register entry has an accreditation
+    /// until `until`, added.
+    pub async fn add_accredited(db: &PgPool, id: i64, until: NaiveDate) {
+        let accredited = Practitioner {
+            accreditation_valid_until: Some(until),
+            ..practitioner(id)
+        };
+        add(db, &accredited).await;
     }
 
     /// `count` reachable therapists of ГП № 5 in Moscow with ids from

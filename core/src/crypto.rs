@@ -354,6 +354,18 @@ impl Vault {
         })
     }
 
+    /// [`Vault::open_str`] of an optional column: `None` stays `None`.
+    pub fn open_optional_str(
+        &self,
+        field: &str,
+        row: &RowKey,
+        sealed: Option<&[u8]>,
+    ) -> Result<Option<String>, CryptoError> {
+        sealed
+            .map(|sealed| self.open_str(field, row, sealed))
+            .transpose()
+    }
+
     /// Keyed blind index for equality lookups: HMAC-SHA256 over `value` in the
     /// namespace `kind` (e.g. `"snils"`, `"phone"`), 32 bytes. Equal
     /// (kind, value) → equal index; different kinds never collide by
@@ -378,6 +390,18 @@ impl Vault {
         mac.update(kind.as_bytes());
         mac.update(value);
         mac.finalize().into_bytes().to_vec()
+    }
+
+    /// [`Vault::keyed_digest`] of a list of texts, each length-prefixed so
+    /// that no two lists encode alike: an import's stable key of a row,
+    /// from the parts that name it.
+    pub fn keyed_digest_of_parts(&self, kind: &str, parts: &[&str]) -> Vec<u8> {
+        let mut encoded = Vec::new();
+        for part in parts {
+            encoded.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+            encoded.extend_from_slice(part.as_bytes());
+        }
+        self.keyed_digest(kind, &encoded)
     }
 }
 
@@ -424,8 +448,22 @@ impl fmt::Debug for Vault {
     }
 }
 
+/// For tests: a ring of `keys` (newest first) whose blind indexes stay
+/// with `index`.
+#[cfg(test)]
+pub(crate) fn test_ring(keys: &[&DataKey], index: &DataKey) -> Vault {
+    Vault::with_keys(
+        &DataKeys::new(
+            keys.iter().map(|&key| key.clone()).collect(),
+            Some(index.clone()),
+        )
+        .unwrap(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_ring as ring;
     use super::*;
     use proptest::prelude::*;
 
@@ -443,17 +481,6 @@ mod tests {
 
     fn row() -> RowKey {
         RowKey::id(42)
-    }
-
-    /// A ring of `keys` (newest first) whose blind indexes stay with `index`.
-    fn ring(keys: &[&DataKey], index: &DataKey) -> Vault {
-        Vault::with_keys(
-            &DataKeys::new(
-                keys.iter().map(|&key| key.clone()).collect(),
-                Some(index.clone()),
-            )
-            .unwrap(),
-        )
     }
 
     #[test]

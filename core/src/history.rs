@@ -323,7 +323,8 @@ pub async fn versions(
     entity: Entity,
     entity_id: i64,
 ) -> Result<Vec<Version>, HistoryError> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        VersionRow,
         r#"
         SELECT version, actor_kind, actor_id AS "actor_id: UserId", action, snapshot, at FROM history
         WHERE owner_id = $1 AND entity = $2 AND entity_id = $3
@@ -336,18 +337,7 @@ pub async fn versions(
     .fetch_all(db)
     .await?;
     rows.into_iter()
-        .map(|row| {
-            open_version(
-                vault,
-                row_key(entity.as_str(), entity_id, row.version),
-                row.version,
-                &row.actor_kind,
-                row.actor_id,
-                &row.action,
-                &row.snapshot,
-                row.at,
-            )
-        })
+        .map(|row| row.open(vault, entity, entity_id))
         .collect()
 }
 
@@ -360,7 +350,8 @@ pub async fn version(
     entity_id: i64,
     version: i32,
 ) -> Result<Option<Version>, HistoryError> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        VersionRow,
         r#"
         SELECT version, actor_kind, actor_id AS "actor_id: UserId", action, snapshot, at FROM history
         WHERE owner_id = $1 AND entity = $2 AND entity_id = $3 AND version = $4
@@ -372,19 +363,8 @@ pub async fn version(
     )
     .fetch_optional(db)
     .await?;
-    row.map(|row| {
-        open_version(
-            vault,
-            row_key(entity.as_str(), entity_id, row.version),
-            row.version,
-            &row.actor_kind,
-            row.actor_id,
-            &row.action,
-            &row.snapshot,
-            row.at,
-        )
-    })
-    .transpose()
+    row.map(|row| row.open(vault, entity, entity_id))
+        .transpose()
 }
 
 /// A version is sealed for its row: the record and the version number.
@@ -394,30 +374,33 @@ pub(crate) fn row_key(entity: &str, entity_id: i64, version: i32) -> RowKey {
         .and_id(i64::from(version))
 }
 
-// One more than clippy's seven: each is a column of the row being opened.
-#[allow(clippy::too_many_arguments)]
-fn open_version(
-    vault: &Vault,
-    row: RowKey,
+/// A row of `history` as [`versions`] and [`version`] read it.
+struct VersionRow {
     version: i32,
-    actor_kind: &str,
+    actor_kind: String,
     actor_id: Option<UserId>,
-    action: &str,
-    sealed: &[u8],
+    action: String,
+    snapshot: Vec<u8>,
     at: DateTime<Utc>,
-) -> Result<Version, HistoryError> {
-    let actor = Actor::from_row(actor_kind, actor_id).ok_or(HistoryError::Corrupt)?;
-    let action = Action::parse(action).ok_or(HistoryError::Corrupt)?;
-    let mut json = vault.open(SNAPSHOT_FIELD, &row, sealed)?;
-    let snapshot = serde_json::from_slice(&json).map_err(|_| HistoryError::Corrupt);
-    json.zeroize();
-    Ok(Version {
-        version,
-        actor,
-        action,
-        at,
-        snapshot: snapshot?,
-    })
+}
+
+impl VersionRow {
+    fn open(self, vault: &Vault, entity: Entity, entity_id: i64) -> Result<Version, HistoryError> {
+        let row = row_key(entity.as_str(), entity_id, self.version);
+        let actor =
+            Actor::from_row(&self.actor_kind, self.actor_id).ok_or(HistoryError::Corrupt)?;
+        let action = Action::parse(&self.action).ok_or(HistoryError::Corrupt)?;
+        let mut json = vault.open(SNAPSHOT_FIELD, &row, &self.snapshot)?;
+        let snapshot = serde_json::from_slice(&json).map_err(|_| HistoryError::Corrupt);
+        json.zeroize();
+        Ok(Version {
+            version: self.version,
+            actor,
+            action,
+            at: self.at,
+            snapshot: snapshot?,
+        })
+    }
 }
 
 /// /forget: the person no longer names themselves as the actor of
@@ -504,6 +487,26 @@ mod tests {
         version
     }
 
+    /// The first version of the owner's profile, recorded by the owner.
+    async fn created_by_owner(
+        db: &PgPool,
+        vault: &Vault,
+        snapshot: &Value,
+        now: DateTime<Utc>,
+    ) -> i32 {
+        let owner = Actor::Practitioner(OWNER);
+        record_one(
+            db,
+            vault,
+            OWNER.get(),
+            owner,
+            Action::Created,
+            snapshot,
+            now,
+        )
+        .await
+    }
+
     #[test]
     fn names_round_trip() {
         for entity in [
@@ -549,16 +552,7 @@ mod tests {
         let t1 = at("2026-11-25T10:00:00Z");
         let t2 = at("2026-11-26T10:00:00Z");
 
-        let v1 = record_one(
-            &db,
-            &vault,
-            OWNER.get(),
-            Actor::Practitioner(OWNER),
-            Action::Created,
-            &first,
-            t1,
-        )
-        .await;
+        let v1 = created_by_owner(&db, &vault, &first, t1).await;
         let v2 = record_one(
             &db,
             &vault,
@@ -696,16 +690,7 @@ mod tests {
         let vault = vault();
         let snapshot = json!({ "passport": "4510 123456" });
         let now = at("2026-11-25T10:00:00Z");
-        record_one(
-            &db,
-            &vault,
-            OWNER.get(),
-            Actor::Practitioner(OWNER),
-            Action::Created,
-            &snapshot,
-            now,
-        )
-        .await;
+        created_by_owner(&db, &vault, &snapshot, now).await;
         assert!(
             versions(&db, &vault, STRANGER, Entity::Profile, OWNER.get())
                 .await
@@ -725,16 +710,7 @@ mod tests {
         let vault = vault();
         let snapshot = json!({ "passport": "4510 123456", "full_name": "Иванова Анна" });
         let now = at("2026-11-25T10:00:00Z");
-        record_one(
-            &db,
-            &vault,
-            OWNER.get(),
-            Actor::Practitioner(OWNER),
-            Action::Created,
-            &snapshot,
-            now,
-        )
-        .await;
+        created_by_owner(&db, &vault, &snapshot, now).await;
         let stored = sqlx::query_scalar!("SELECT snapshot FROM history")
             .fetch_one(&db)
             .await

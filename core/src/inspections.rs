@@ -291,13 +291,8 @@ pub async fn schedule(
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<Scheduled, PublishError> {
-    let mut tx = db.begin().await?;
-    if let Err(refusal) =
-        broadcasts::check_source(&mut tx, source, "schedule_inspection", now).await?
-    {
-        tx.commit().await?;
-        return Err(refusal.into());
-    }
+    let mut tx =
+        operators::begin_publishing::<PublishError>(db, source, "schedule_inspection", now).await?;
     let author = source.operator_id();
     let inspection_id = sqlx::query_scalar!(
         r#"
@@ -327,21 +322,13 @@ pub async fn schedule(
         now,
     )
     .await?;
-    if let Source::Operator(operator_id) = source {
-        let details = serde_json::json!({
-            "inspection_id": inspection_id,
-            "broadcast_id": sent.broadcast_id,
-            "recipients": sent.total,
-        });
-        operators::audit_publishing(
-            &mut tx,
-            operator_id,
-            AuditAction::InspectionScheduled,
-            details,
-            now,
-        )
-        .await?;
-    }
+    let details = serde_json::json!({
+        "inspection_id": inspection_id,
+        "broadcast_id": sent.broadcast_id,
+        "recipients": sent.total,
+    });
+    let action = AuditAction::InspectionScheduled;
+    operators::audit_source(&mut tx, source, action, details, now).await?;
     tx.commit().await?;
     Ok(Scheduled {
         inspection_id,
@@ -352,7 +339,8 @@ pub async fn schedule(
 
 /// One inspection, cancelled or not.
 pub async fn get(db: &PgPool, id: i64) -> Result<Option<Inspection>, sqlx::Error> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        InspectionRow,
         r#"
         SELECT id, organisation, region, inspection_date, kind, prepare, created_by AS "created_by: UserId",
                created_at, cancelled_at
@@ -362,20 +350,7 @@ pub async fn get(db: &PgPool, id: i64) -> Result<Option<Inspection>, sqlx::Error
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.and_then(|row| {
-        Some(Inspection {
-            id: row.id,
-            organisation: row.organisation,
-            region: row.region,
-            date: row.inspection_date,
-            // The CHECK constraint allows only known kinds.
-            kind: InspectionKind::parse(&row.kind)?,
-            prepare: row.prepare,
-            created_by: row.created_by,
-            created_at: row.created_at,
-            cancelled_at: row.cancelled_at,
-        })
-    }))
+    Ok(row.and_then(InspectionRow::open))
 }
 
 /// Inspections not cancelled from `today` on, soonest first: the operators'
@@ -389,7 +364,8 @@ async fn upcoming_until(
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<Inspection>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        InspectionRow,
         r#"
         SELECT id, organisation, region, inspection_date, kind, prepare, created_by AS "created_by: UserId",
                created_at, cancelled_at
@@ -402,22 +378,36 @@ async fn upcoming_until(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            Some(Inspection {
-                id: row.id,
-                organisation: row.organisation,
-                region: row.region,
-                date: row.inspection_date,
-                kind: InspectionKind::parse(&row.kind)?,
-                prepare: row.prepare,
-                created_by: row.created_by,
-                created_at: row.created_at,
-                cancelled_at: row.cancelled_at,
-            })
+    Ok(rows.into_iter().filter_map(InspectionRow::open).collect())
+}
+
+struct InspectionRow {
+    id: i64,
+    organisation: Option<String>,
+    region: Option<String>,
+    inspection_date: NaiveDate,
+    kind: String,
+    prepare: String,
+    created_by: Option<UserId>,
+    created_at: DateTime<Utc>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl InspectionRow {
+    fn open(self) -> Option<Inspection> {
+        Some(Inspection {
+            id: self.id,
+            organisation: self.organisation,
+            region: self.region,
+            date: self.inspection_date,
+            // The CHECK constraint allows only known kinds.
+            kind: InspectionKind::parse(&self.kind)?,
+            prepare: self.prepare,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            cancelled_at: self.cancelled_at,
         })
-        .collect())
+    }
 }
 
 /// The threshold whose reminder is due `today` for an inspection on
@@ -557,13 +547,8 @@ pub async fn cancel(
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<Cancelled, CancelError> {
-    let mut tx = db.begin().await?;
-    if let Err(refusal) =
-        broadcasts::check_source(&mut tx, source, "cancel_inspection", now).await?
-    {
-        tx.commit().await?;
-        return Err(refusal.into());
-    }
+    let mut tx =
+        operators::begin_publishing::<CancelError>(db, source, "cancel_inspection", now).await?;
     let row = sqlx::query!(
         r#"
         UPDATE inspections SET cancelled_at = $2
@@ -608,22 +593,14 @@ pub async fn cancel(
         now,
     )
     .await?;
-    if let Source::Operator(operator_id) = source {
-        let details = serde_json::json!({
-            "inspection_id": id,
-            "broadcast_id": sent.broadcast_id,
-            "recipients": sent.total,
-            "withdrawn": withdrawn,
-        });
-        operators::audit_publishing(
-            &mut tx,
-            operator_id,
-            AuditAction::InspectionCancelled,
-            details,
-            now,
-        )
-        .await?;
-    }
+    let details = serde_json::json!({
+        "inspection_id": id,
+        "broadcast_id": sent.broadcast_id,
+        "recipients": sent.total,
+        "withdrawn": withdrawn,
+    });
+    let action = AuditAction::InspectionCancelled;
+    operators::audit_source(&mut tx, source, action, details, now).await?;
     tx.commit().await?;
     Ok(Cancelled {
         inspection_id: id,

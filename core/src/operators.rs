@@ -13,9 +13,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::UserId;
+use crate::broadcasts::{self, Source};
+use crate::review::StaffRefusal;
 
 /// What became of a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,6 +301,44 @@ pub(crate) async fn audit_publishing(
     audit(tx, &entry, now).await
 }
 
+/// The transaction of something `source` publishes or decides (`what`,
+/// as the staff check names it), opened and checked: on a refusal the
+/// check's audit row is committed with nothing else, and the refusal is
+/// the caller's error.
+pub(crate) async fn begin_publishing<E>(
+    db: &PgPool,
+    source: Source,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<Transaction<'static, Postgres>, E>
+where
+    E: From<sqlx::Error> + From<StaffRefusal>,
+{
+    let mut tx = db.begin().await?;
+    if let Err(refusal) = broadcasts::check_source(&mut tx, source, what, now).await? {
+        tx.commit().await?;
+        return Err(refusal.into());
+    }
+    Ok(tx)
+}
+
+/// [`audit_publishing`] of what `source` did, if an operator did it (the
+/// CLI runs on the server, and its use is not an operator's to audit).
+pub(crate) async fn audit_source(
+    tx: &mut PgConnection,
+    source: Source,
+    action: AuditAction,
+    details: Value,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match source {
+        Source::Operator(operator_id) => {
+            audit_publishing(tx, operator_id, action, details, now).await
+        }
+        Source::Cli => Ok(()),
+    }
+}
+
 /// What an operator was shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct View {
@@ -377,7 +417,8 @@ pub async fn audit_for_owner(
     db: &PgPool,
     owner_id: UserId,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        AuditRow,
         r#"
         SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
         FROM operator_audit WHERE owner_id = $1 ORDER BY id
@@ -386,18 +427,31 @@ pub async fn audit_for_owner(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| AuditRecord {
-            operator_id: row.operator_id,
-            action: AuditAction::parse(&row.action),
-            application_id: row.application_id,
-            factor_reset_id: row.factor_reset_id,
-            owner_id: row.owner_id,
-            details: row.details,
-            at: row.at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(AuditRow::open).collect())
+}
+
+struct AuditRow {
+    operator_id: UserId,
+    action: String,
+    application_id: Option<i64>,
+    factor_reset_id: Option<i64>,
+    owner_id: Option<UserId>,
+    details: Value,
+    at: DateTime<Utc>,
+}
+
+impl AuditRow {
+    fn open(self) -> AuditRecord {
+        AuditRecord {
+            operator_id: self.operator_id,
+            action: AuditAction::parse(&self.action),
+            application_id: self.application_id,
+            factor_reset_id: self.factor_reset_id,
+            owner_id: self.owner_id,
+            details: self.details,
+            at: self.at,
+        }
+    }
 }
 
 /// What an operator (or someone who tried to act as one) did, oldest first.
@@ -405,7 +459,8 @@ pub async fn audit_by_operator(
     db: &PgPool,
     operator_id: UserId,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        AuditRow,
         r#"
         SELECT operator_id AS "operator_id: UserId", action, application_id, factor_reset_id, owner_id AS "owner_id: UserId", details, at
         FROM operator_audit WHERE operator_id = $1 ORDER BY id
@@ -414,18 +469,7 @@ pub async fn audit_by_operator(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| AuditRecord {
-            operator_id: row.operator_id,
-            action: AuditAction::parse(&row.action),
-            application_id: row.application_id,
-            factor_reset_id: row.factor_reset_id,
-            owner_id: row.owner_id,
-            details: row.details,
-            at: row.at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(AuditRow::open).collect())
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ use sqlx::PgPool;
 
 use crate::UserId;
 use crate::accreditation;
+use crate::audience::settings_of;
 use crate::broadcasts::CHUNK;
 use crate::documents::DocumentKind;
 use crate::notification_settings::Settings;
@@ -193,15 +194,7 @@ async fn document_reminders(
     .await?;
     let mut due = Vec::new();
     for row in documents {
-        let settings = Settings::from_columns(
-            row.inspections,
-            row.regulation,
-            row.reminders,
-            row.quiet_from,
-            row.quiet_until,
-            row.time_zone,
-            row.has_row,
-        );
+        let settings = settings_of!(row);
         if !settings.allows(Category::Reminders) {
             continue;
         }
@@ -287,15 +280,7 @@ async fn accreditation_candidates(
     .await?;
     let mut candidates = Vec::new();
     for row in rows {
-        let settings = Settings::from_columns(
-            row.inspections,
-            row.regulation,
-            row.reminders,
-            row.quiet_from,
-            row.quiet_until,
-            row.time_zone,
-            row.has_row,
-        );
+        let settings = settings_of!(row);
         if !settings.allows(Category::Reminders) {
             continue;
         }
@@ -550,14 +535,7 @@ mod tests {
     async fn the_accreditation_reminds_at_each_threshold_once_for_one_date(db: PgPool) {
         // The register and the uploaded extract give the same date.
         let until = date(2027, 11, 1);
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(until),
-                ..practitioner(1)
-            },
-        )
-        .await;
+        add_accredited(&db, 1, until).await;
         document(&db, UserId::from_stored(1), "accreditation", until).await;
         // The register only, an unconfirmed applicant's: not theirs to know.
         add(
@@ -638,14 +616,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_jump_past_several_thresholds_reminds_the_latest_only(db: PgPool) {
         let until = date(2027, 11, 1);
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(until),
-                ..practitioner(1)
-            },
-        )
-        .await;
+        add_accredited(&db, 1, until).await;
         sqlx::query("INSERT INTO report_agreements VALUES (1, true, now())")
             .execute(&db)
             .await
@@ -673,14 +644,7 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn an_accreditation_reminder_waits_for_the_end_of_quiet_hours(db: PgPool) {
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(date(2027, 11, 25)),
-                ..practitioner(1)
-            },
-        )
-        .await;
+        add_accredited(&db, 1, date(2027, 11, 25)).await;
         let night = at("2026-11-25T20:30:00Z"); // 23:30 in Moscow
         assert_eq!(enqueue_due(&db, today(), night).await.unwrap(), 1);
         assert_eq!(rows(&db).await[0].4, at("2026-11-26T05:00:00Z"), "08:00");
@@ -689,14 +653,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn the_previous_versions_reminders_count_as_sent(db: PgPool) {
         let until = date(2027, 11, 1);
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(until),
-                ..practitioner(1)
-            },
-        )
-        .await;
+        add_accredited(&db, 1, until).await;
         // The window's push and the 90 days' went out before the upgrade.
         for days in [365, 90] {
             sqlx::query(
@@ -719,14 +676,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn only_the_accreditation_in_force_reminds(db: PgPool) {
         // Renewed in the register; the old extract is still on file.
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(days(60)),
-                ..practitioner(1)
-            },
-        )
-        .await;
+        add_accredited(&db, 1, days(60)).await;
         document(&db, UserId::from_stored(1), "accreditation", days(20)).await;
         // One practitioner with an extract only, one renewed far ahead.
         add(
@@ -738,14 +688,7 @@ mod tests {
         )
         .await;
         document(&db, UserId::from_stored(2), "accreditation", days(100)).await;
-        add(
-            &db,
-            &Practitioner {
-                accreditation_valid_until: Some(days(1500)),
-                ..practitioner(3)
-            },
-        )
-        .await;
+        add_accredited(&db, 3, days(1500)).await;
         document(&db, UserId::from_stored(3), "accreditation", days(10)).await;
         assert_eq!(run(&db, today()).await, 2);
         let keys: Vec<String> = rows(&db).await.into_iter().map(|r| r.2).collect();

@@ -484,10 +484,11 @@ mod tests {
 
     use chrono::{DateTime, Utc};
 
+    use crate::DataKey;
+    use crate::crypto::test_ring as ring;
     use crate::documents::{DocumentKind, DocumentMeta, Stored};
     use crate::domain::{PhoneNumber, Snils};
     use crate::registry::Registry;
-    use crate::{DataKey, DataKeys};
 
     const ANNA: UserId = UserId::from_stored(1001);
     const BORIS: UserId = UserId::from_stored(2002);
@@ -498,16 +499,6 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
             .unwrap()
             .to_utc()
-    }
-
-    fn ring(keys: &[&DataKey], index: &DataKey) -> Vault {
-        Vault::with_keys(
-            &DataKeys::new(
-                keys.iter().map(|&key| key.clone()).collect(),
-                Some(index.clone()),
-            )
-            .unwrap(),
-        )
     }
 
     fn pdf(text: &str) -> Vec<u8> {

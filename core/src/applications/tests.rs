@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::test_support::*;
 use super::*;
@@ -284,18 +284,7 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
     });
 
     let mut tx = db.begin().await.unwrap();
-    let locked = lock(&mut tx, &vault, app.id).await.unwrap().unwrap();
-    apply(
-        &mut tx,
-        &vault,
-        &locked,
-        Event::TakeForReview,
-        lease,
-        operator,
-        start(),
-    )
-    .await
-    .unwrap();
+    take_for_review(&mut tx, &vault, app.id, lease, operator).await;
     tx.rollback().await.unwrap();
     assert_eq!(status_of(&db, app.id).await, "submitted");
     let versions = history::versions(&db, &vault, ANNA, history::Entity::Application, app.id)
@@ -311,18 +300,7 @@ async fn a_status_change_writes_history_and_outbox_together(db: PgPool) {
     );
 
     let mut tx = db.begin().await.unwrap();
-    let locked = lock(&mut tx, &vault, app.id).await.unwrap().unwrap();
-    let in_review = apply(
-        &mut tx,
-        &vault,
-        &locked,
-        Event::TakeForReview,
-        lease,
-        operator,
-        start(),
-    )
-    .await
-    .unwrap();
+    let in_review = take_for_review(&mut tx, &vault, app.id, lease, operator).await;
     let reason = Note::parse(PERSONAL).unwrap();
     let rejected = apply(
         &mut tx,
@@ -553,23 +531,28 @@ async fn erasing_the_account_takes_its_applications(db: PgPool) {
     assert_eq!(left, [kept.id]);
 }
 
+/// Locks a submitted application and takes it for review at `start()`, in
+/// the caller's transaction, as a claim does.
+async fn take_for_review(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    id: i64,
+    lease: Option<Lease>,
+    operator: history::Actor,
+) -> Application {
+    let locked = lock(tx, vault, id).await.unwrap().unwrap();
+    let event = Event::TakeForReview;
+    apply(tx, vault, &locked, event, lease, operator, start())
+        .await
+        .unwrap()
+}
+
 /// Takes a submitted application for review and decides it by `event`, in
 /// one transaction that is committed or, with `commit` false, rolled back.
 async fn decide_by(db: &PgPool, vault: &Vault, id: i64, event: Event, commit: bool) {
     let operator = history::Actor::Operator(OLGA);
     let mut tx = db.begin().await.unwrap();
-    let locked = lock(&mut tx, vault, id).await.unwrap().unwrap();
-    let in_review = apply(
-        &mut tx,
-        vault,
-        &locked,
-        Event::TakeForReview,
-        None,
-        operator,
-        start(),
-    )
-    .await
-    .unwrap();
+    let in_review = take_for_review(&mut tx, vault, id, None, operator).await;
     apply(&mut tx, vault, &in_review, event, None, operator, start())
         .await
         .unwrap();

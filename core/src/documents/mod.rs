@@ -388,8 +388,7 @@ pub async fn list(
             Ok(DocumentSummary {
                 id: row.id,
                 kind: DocumentKind::parse(&row.kind).ok_or(DocumentError::Corrupt)?,
-                number: open_optional(
-                    vault,
+                number: vault.open_optional_str(
                     NUMBER_FIELD,
                     &RowKey::id(row.id),
                     row.number.as_deref(),
@@ -603,10 +602,10 @@ impl DocumentRow {
             id: self.id,
             owner_id: self.owner_id,
             kind: DocumentKind::parse(&self.kind).ok_or(DocumentError::Corrupt)?,
-            number: open_optional(vault, NUMBER_FIELD, &row, self.number.as_deref())?,
+            number: vault.open_optional_str(NUMBER_FIELD, &row, self.number.as_deref())?,
             issued_on: self.issued_on,
             valid_until: self.valid_until,
-            issuer: open_optional(vault, ISSUER_FIELD, &row, self.issuer.as_deref())?,
+            issuer: vault.open_optional_str(ISSUER_FIELD, &row, self.issuer.as_deref())?,
             file_type: FileType::parse(&self.file_type).ok_or(DocumentError::Corrupt)?,
             file_size: self.file_size,
             file_name: vault.open_str(FILE_NAME_FIELD, &row, &self.file_name)?,
@@ -615,17 +614,6 @@ impl DocumentRow {
             deleted_at: self.deleted_at,
         })
     }
-}
-
-fn open_optional(
-    vault: &Vault,
-    field: &str,
-    row: &RowKey,
-    sealed: Option<&[u8]>,
-) -> Result<Option<String>, CryptoError> {
-    sealed
-        .map(|sealed| vault.open_str(field, row, sealed))
-        .transpose()
 }
 
 /// Opens a file and checks it against its digest. The seal binds the file to

@@ -7,40 +7,27 @@
 //! at all (no header, an unknown header, an I/O or database error) stops
 //! the import; then nothing of it is stored (one transaction).
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::{LicenceStatus, name_key};
-use crate::csv_file::{self, OpenError};
+use crate::csv_file::{self, Column, FirstLines, Header, HeaderProblems};
+/// What an import did: licences the table did not have, licences whose
+/// status, works, ИНН or name changed, and licences as they were (their
+/// import date is moved on all the same).
+pub use crate::csv_file::{ImportReport, SkippedRow};
 use crate::domain::{Ogrn, OrganisationInn};
-pub use crate::registry::SkippedRow;
 
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: usize = 500;
-
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Licences the table did not have.
-    pub inserted: u64,
-    /// Licences whose status, works, ИНН or name changed.
-    pub updated: u64,
-    /// Licences as they were (their import date is moved on all the same).
-    pub unchanged: u64,
-    /// Rows left out, in file order.
-    pub skipped: Vec<SkippedRow>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("the file is empty: expected a header line")]
     Empty,
-    #[error("{}", describe_header(missing, unknown, repeated))]
+    #[error("{}", csv_file::describe_header::<Field>(missing, unknown, repeated))]
     Header {
         missing: Vec<String>,
         unknown: Vec<String>,
@@ -63,8 +50,8 @@ enum Field {
     Organisation,
 }
 
-impl Field {
-    const ALL: [Field; 6] = [
+impl Column for Field {
+    const ALL: &'static [Field] = &[
         Field::Ogrn,
         Field::Inn,
         Field::Number,
@@ -100,25 +87,6 @@ impl Field {
     }
 }
 
-fn describe_header(missing: &[String], unknown: &[String], repeated: &[String]) -> String {
-    let mut problems = Vec::new();
-    if !missing.is_empty() {
-        problems.push(format!("missing columns {}", missing.join(", ")));
-    }
-    if !unknown.is_empty() {
-        problems.push(format!("unknown columns {}", unknown.join(", ")));
-    }
-    if !repeated.is_empty() {
-        problems.push(format!("repeated columns {}", repeated.join(", ")));
-    }
-    let expected: Vec<_> = Field::ALL.iter().map(|field| field.name()).collect();
-    format!(
-        "the header is not recognised: {}; expected {} (or the Russian names)",
-        problems.join("; "),
-        expected.join(",")
-    )
-}
-
 /// One row, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Row {
@@ -139,79 +107,30 @@ fn works(cell: &str) -> Vec<String> {
         .collect()
 }
 
-struct Columns {
-    fields: Vec<Field>,
-    positions: HashMap<Field, String>,
+impl From<HeaderProblems> for ImportError {
+    // Unknown columns are refused, as the register's import does: a
+    // misspelt «Виды работ» would otherwise drop every work unsaid.
+    fn from(problems: HeaderProblems) -> Self {
+        let (missing, unknown, repeated) = problems.split();
+        ImportError::Header {
+            missing,
+            unknown,
+            repeated,
+        }
+    }
 }
 
-impl Columns {
-    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
-        let mut fields = Vec::new();
-        let mut positions = HashMap::new();
-        let (mut unknown, mut repeated) = (Vec::new(), Vec::new());
-        for raw in header {
-            let name = csv_file::text(raw).trim().to_owned();
-            let wanted = name.to_lowercase();
-            let field = Field::ALL.into_iter().find(|field| {
-                field.name() == wanted || field.russian_name().to_lowercase() == wanted
-            });
-            match field {
-                None => unknown.push(name),
-                Some(field) => match positions.entry(field) {
-                    Entry::Occupied(_) => repeated.push(name),
-                    Entry::Vacant(slot) => {
-                        slot.insert(name);
-                        fields.push(field);
-                    }
-                },
-            }
-        }
-        let missing: Vec<String> = Field::ALL
-            .into_iter()
-            .filter(|field| field.is_required() && !positions.contains_key(field))
-            .map(|field| format!("{} ({})", field.name(), field.russian_name()))
-            .collect();
-        // Unknown columns are refused, as the register's import does: a
-        // misspelt «Виды работ» would otherwise drop every work unsaid.
-        if !missing.is_empty() || !unknown.is_empty() || !repeated.is_empty() {
-            return Err(ImportError::Header {
-                missing,
-                unknown,
-                repeated,
-            });
-        }
-        Ok(Columns { fields, positions })
-    }
-
-    fn header_name(&self, field: Field) -> &str {
-        self.positions
-            .get(&field)
-            .map_or(field.name(), String::as_str)
-    }
-
-    fn row(&self, record: &csv::ByteRecord) -> Result<Row, String> {
-        if record.len() != self.fields.len() {
-            return Err(format!(
-                "expected {} fields, found {}",
-                self.fields.len(),
-                record.len()
-            ));
-        }
-        let mut values: HashMap<Field, String> = HashMap::new();
-        for (&field, raw) in self.fields.iter().zip(record.iter()) {
-            let value = csv_file::text(raw).trim().to_owned();
-            if !value.is_empty() {
-                values.insert(field, value);
-            }
-        }
+impl Row {
+    fn parse(columns: &Header<Field>, record: &csv::ByteRecord) -> Result<Row, String> {
+        let values = columns.values(record)?;
         let required = |field: Field| {
             values
                 .get(&field)
                 .map(String::as_str)
-                .ok_or_else(|| format!("{}: required, but empty", self.header_name(field)))
+                .ok_or_else(|| format!("{}: required, but empty", columns.name(field)))
         };
         let refuse = |field: Field| {
-            move |problem: &dyn std::fmt::Display| format!("{}: {problem}", self.header_name(field))
+            move |problem: &dyn std::fmt::Display| format!("{}: {problem}", columns.name(field))
         };
         let status_text = required(Field::Status)?;
         Ok(Row {
@@ -228,7 +147,7 @@ impl Columns {
             status: LicenceStatus::parse(status_text).ok_or_else(|| {
                 format!(
                     "{}: «{status_text}» is none of active, suspended, terminated (действует, приостановлена, прекращена)",
-                    self.header_name(Field::Status)
+                    columns.name(Field::Status)
                 )
             })?,
             works: values
@@ -240,10 +159,7 @@ impl Columns {
 }
 
 fn read_error(error: csv::Error) -> ImportError {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => ImportError::Read(error),
-        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
-    }
+    ImportError::Read(csv_file::read_error(error))
 }
 
 /// Imports the licences in `input` as of `now` (their import date).
@@ -256,27 +172,19 @@ pub async fn import_csv<R: Read>(
     now: DateTime<Utc>,
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = csv_file::open(input).map_err(|error| match error {
-        OpenError::Read(error) => ImportError::Read(error),
-        OpenError::Empty => ImportError::Empty,
-    })?;
-    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
+    let columns = Header::<Field>::read(csv_file::header_text(header))?;
     let mut report = ImportReport::default();
     // (ОГРН, number) → its first line: one licence twice in a file is the
     // file's mistake, and which row is right is not ours to guess.
-    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    let mut seen = FirstLines::default();
     let mut record = csv::ByteRecord::new();
     let mut tx = db.begin().await?;
     let mut rows = 0;
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let row = match columns.row(&record) {
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
+        let row = match Row::parse(&columns, &record) {
             Ok(row) => row,
             Err(reason) => {
                 report.skipped.push(SkippedRow { line, reason });
@@ -284,30 +192,24 @@ pub async fn import_csv<R: Read>(
             }
         };
         let key = (row.ogrn.digits().to_owned(), row.number.clone());
-        match seen.entry(key) {
-            Entry::Occupied(first) => {
-                report.skipped.push(SkippedRow {
-                    line,
-                    reason: format!(
-                        "{}: the same licence of this ОГРН is on line {}; only that row is imported",
-                        columns.header_name(Field::Number),
-                        first.get()
-                    ),
-                });
-                continue;
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(line);
-            }
+        if let Some(first) = seen.earlier(key, line) {
+            report.skipped.push(SkippedRow {
+                line,
+                reason: format!(
+                    "{}: the same licence of this ОГРН is on line {first}; only that row is imported",
+                    columns.name(Field::Number),
+                ),
+            });
+            continue;
         }
         store(&mut tx, &row, now, &mut report).await?;
         rows += 1;
         if rows % PROGRESS_EVERY == 0 {
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
     }
     tx.commit().await?;
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
     Ok(report)
 }
 

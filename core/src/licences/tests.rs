@@ -46,11 +46,7 @@ async fn good_rows_are_imported_and_each_bad_row_is_reported_by_line(db: PgPool)
     .join("\n");
     let report = import(&db, csv.as_bytes(), "2026-11-20T09:00:00Z").await;
     assert_eq!((report.inserted, report.updated), (2, 0));
-    let reasons: Vec<(u64, &str)> = report
-        .skipped
-        .iter()
-        .map(|row| (row.line, row.reason.as_str()))
-        .collect();
+    let reasons = report.reasons();
     assert_eq!(
         reasons,
         [

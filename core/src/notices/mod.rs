@@ -293,11 +293,8 @@ pub async fn publish(
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<Published, PublishError> {
-    let mut tx = db.begin().await?;
-    if let Err(refusal) = broadcasts::check_source(&mut tx, source, "publish_notice", now).await? {
-        tx.commit().await?;
-        return Err(refusal.into());
-    }
+    let mut tx =
+        operators::begin_publishing::<PublishError>(db, source, "publish_notice", now).await?;
     let author = source.operator_id();
     let notice_id = sqlx::query_scalar!(
         r#"
@@ -328,17 +325,9 @@ pub async fn publish(
         now,
     )
     .await?;
-    if let Source::Operator(operator_id) = source {
-        let details = published_details(notice_id, sent);
-        operators::audit_publishing(
-            &mut tx,
-            operator_id,
-            AuditAction::NoticePublished,
-            details,
-            now,
-        )
-        .await?;
-    }
+    let details = published_details(notice_id, sent);
+    let action = AuditAction::NoticePublished;
+    operators::audit_source(&mut tx, source, action, details, now).await?;
     tx.commit().await?;
     Ok(Published {
         notice_id,
@@ -441,7 +430,8 @@ async fn tell_operators(
 
 /// Proposals waiting for an operator, oldest first.
 pub async fn proposed(db: &PgPool) -> Result<Vec<Notice>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        NoticeRow,
         r#"
         SELECT id, title, summary, link, specialties, regions, status, source, created_by AS "created_by: UserId",
                created_at, decided_by AS "decided_by: UserId", decided_at
@@ -451,27 +441,13 @@ pub async fn proposed(db: &PgPool) -> Result<Vec<Notice>, sqlx::Error> {
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Notice {
-            id: row.id,
-            title: row.title,
-            summary: row.summary,
-            link: row.link,
-            audience: Audience::new(row.specialties, row.regions, None),
-            status: Status::parse(&row.status),
-            origin: Origin::parse(&row.source),
-            created_by: row.created_by,
-            created_at: row.created_at,
-            decided_by: row.decided_by,
-            decided_at: row.decided_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(NoticeRow::open).collect())
 }
 
 /// One notice, whatever its status.
 pub async fn get(db: &PgPool, id: i64) -> Result<Option<Notice>, sqlx::Error> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        NoticeRow,
         r#"
         SELECT id, title, summary, link, specialties, regions, status, source, created_by AS "created_by: UserId",
                created_at, decided_by AS "decided_by: UserId", decided_at
@@ -481,19 +457,40 @@ pub async fn get(db: &PgPool, id: i64) -> Result<Option<Notice>, sqlx::Error> {
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|row| Notice {
-        id: row.id,
-        title: row.title,
-        summary: row.summary,
-        link: row.link,
-        audience: Audience::new(row.specialties, row.regions, None),
-        status: Status::parse(&row.status),
-        origin: Origin::parse(&row.source),
-        created_by: row.created_by,
-        created_at: row.created_at,
-        decided_by: row.decided_by,
-        decided_at: row.decided_at,
-    }))
+    Ok(row.map(NoticeRow::open))
+}
+
+struct NoticeRow {
+    id: i64,
+    title: String,
+    summary: String,
+    link: Option<String>,
+    specialties: Vec<String>,
+    regions: Vec<String>,
+    status: String,
+    source: String,
+    created_by: Option<UserId>,
+    created_at: DateTime<Utc>,
+    decided_by: Option<UserId>,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+impl NoticeRow {
+    fn open(self) -> Notice {
+        Notice {
+            id: self.id,
+            title: self.title,
+            summary: self.summary,
+            link: self.link,
+            audience: Audience::new(self.specialties, self.regions, None),
+            status: Status::parse(&self.status),
+            origin: Origin::parse(&self.source),
+            created_by: self.created_by,
+            created_at: self.created_at,
+            decided_by: self.decided_by,
+            decided_at: self.decided_at,
+        }
+    }
 }
 
 /// An operator publishes a proposal: status, broadcast and pushes in one
@@ -505,13 +502,9 @@ pub async fn approve(
     operator_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Published, DecisionError> {
-    let mut tx = db.begin().await?;
     let source = Source::Operator(operator_id);
-    if let Err(refusal) = broadcasts::check_source(&mut tx, source, "publish_proposal", now).await?
-    {
-        tx.commit().await?;
-        return Err(refusal.into());
-    }
+    let mut tx =
+        operators::begin_publishing::<DecisionError>(db, source, "publish_proposal", now).await?;
     let row = sqlx::query!(
         r#"
         UPDATE regulatory_notices
@@ -541,14 +534,8 @@ pub async fn approve(
     )
     .await?;
     let details = published_details(id, sent);
-    operators::audit_publishing(
-        &mut tx,
-        operator_id,
-        AuditAction::ProposalApproved,
-        details,
-        now,
-    )
-    .await?;
+    let action = AuditAction::ProposalApproved;
+    operators::audit_source(&mut tx, source, action, details, now).await?;
     tx.commit().await?;
     Ok(Published {
         notice_id: id,
@@ -564,13 +551,9 @@ pub async fn dismiss(
     operator_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<(), DecisionError> {
-    let mut tx = db.begin().await?;
     let source = Source::Operator(operator_id);
-    if let Err(refusal) = broadcasts::check_source(&mut tx, source, "dismiss_proposal", now).await?
-    {
-        tx.commit().await?;
-        return Err(refusal.into());
-    }
+    let mut tx =
+        operators::begin_publishing::<DecisionError>(db, source, "dismiss_proposal", now).await?;
     let done = sqlx::query!(
         r#"
         UPDATE regulatory_notices
@@ -588,14 +571,8 @@ pub async fn dismiss(
         return Err(undecidable(&mut tx, id).await);
     }
     let details = serde_json::json!({ "notice_id": id });
-    operators::audit_publishing(
-        &mut tx,
-        operator_id,
-        AuditAction::ProposalDismissed,
-        details,
-        now,
-    )
-    .await?;
+    let action = AuditAction::ProposalDismissed;
+    operators::audit_source(&mut tx, source, action, details, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::audience::fixtures::*;
 use crate::broadcasts;
 
 const OLGA: UserId = UserId::from_stored(5001);
+const IRINA: UserId = UserId::from_stored(5002);
 const FEED: &str = "https://minzdrav.gov.ru/rss";
 
 fn draft(specialties: &[&str], regions: &[&str]) -> NoticeDraft {
@@ -29,6 +30,17 @@ fn item(key: &str, title: &str) -> FeedItem {
         summary: format!("{title}: подробности"),
         link: Some(format!("https://minzdrav.gov.ru/{key}")),
     }
+}
+
+/// The feed's proposal of one item, then two operators (Olga and Irina), so
+/// that they are not told of it; the proposal's id.
+async fn proposed_to_two_operators(db: &PgPool) -> i64 {
+    propose_from_feed(db, FEED, &[item("a", "Приказ")], noon())
+        .await
+        .unwrap();
+    staff(db, OLGA).await;
+    staff(db, IRINA).await;
+    proposed(db).await.unwrap()[0].id
 }
 
 async fn pushes(db: &PgPool) -> Vec<(i64, String, serde_json::Value)> {
@@ -214,22 +226,16 @@ async fn a_proposal_is_approved_once_and_a_second_approval_is_refused(db: PgPool
     for id in [1, 2] {
         add(&db, &practitioner(id)).await;
     }
-    propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
-        .await
-        .unwrap();
-    // Operators after the proposal: they would be told of it.
-    staff(&db, OLGA).await;
-    staff(&db, UserId::from_stored(5002)).await;
-    let id = proposed(&db).await.unwrap()[0].id;
+    let id = proposed_to_two_operators(&db).await;
 
     let published = approve(&db, id, OLGA, noon()).await.unwrap();
     assert_eq!(published.total, 2);
     assert!(matches!(
-        approve(&db, id, UserId::from_stored(5002), noon()).await,
+        approve(&db, id, IRINA, noon()).await,
         Err(DecisionError::AlreadyDecided(Status::Published))
     ));
     assert!(matches!(
-        dismiss(&db, id, UserId::from_stored(5002), noon()).await,
+        dismiss(&db, id, IRINA, noon()).await,
         Err(DecisionError::AlreadyDecided(Status::Published))
     ));
     assert!(matches!(
@@ -250,16 +256,10 @@ async fn two_operators_approving_at_once_send_it_once(db: PgPool) {
     for id in [1, 2, 3] {
         add(&db, &practitioner(id)).await;
     }
-    propose_from_feed(&db, FEED, &[item("a", "Приказ")], noon())
-        .await
-        .unwrap();
-    // Operators after the proposal: they would be told of it.
-    staff(&db, OLGA).await;
-    staff(&db, UserId::from_stored(5002)).await;
-    let id = proposed(&db).await.unwrap()[0].id;
+    let id = proposed_to_two_operators(&db).await;
     let (first, second) = tokio::join!(
         approve(&db, id, OLGA, noon()),
-        approve(&db, id, UserId::from_stored(5002), noon())
+        approve(&db, id, IRINA, noon())
     );
     assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
     assert_eq!(pushes(&db).await.len(), 3);

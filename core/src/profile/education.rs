@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::ProfileError;
 use super::fields::{DateProblem, TextProblem, bounded_text, past_date, required};
@@ -529,11 +529,24 @@ pub struct AdditionalRecord {
     pub additional: Additional,
 }
 
-/// The version history keeps: the draft, marked with the table it came from.
-fn snapshot<T: Serialize>(kind: &str, draft: &T) -> Value {
-    let mut value = serde_json::to_value(draft).expect("a draft always serialises to JSON");
-    value["kind"] = Value::from(kind);
-    value
+/// A draft as history keeps it: marked with the table it came from, since
+/// diplomas and programmes are one entity (`education`) there.
+trait Versioned: Serialize {
+    const KIND: &'static str;
+
+    fn snapshot(&self) -> Value {
+        let mut value = serde_json::to_value(self).expect("a draft always serialises to JSON");
+        value["kind"] = Value::from(Self::KIND);
+        value
+    }
+}
+
+impl Versioned for EducationDraft {
+    const KIND: &'static str = "education";
+}
+
+impl Versioned for AdditionalDraft {
+    const KIND: &'static str = "additional";
 }
 
 /// An id for a new diploma or programme (both tables share the sequence),
@@ -544,29 +557,74 @@ async fn next_id(tx: &mut PgConnection) -> Result<i64, sqlx::Error> {
         .await
 }
 
-// The change's parts, spelled out at each call; a struct would be history's
-// own Change again.
-#[allow(clippy::too_many_arguments)]
-async fn record(
-    tx: &mut PgConnection,
-    vault: &Vault,
+/// Who writes to whose diplomas and programmes, and when: what every
+/// write's version records besides the record and the action.
+#[derive(Clone, Copy)]
+struct Writer<'a> {
+    vault: &'a Vault,
     owner_id: UserId,
-    id: i64,
     actor: Actor,
-    action: Action,
-    snapshot: &Value,
     now: DateTime<Utc>,
-) -> Result<(), ProfileError> {
-    let change = Change {
-        owner_id,
-        entity: Entity::Education,
-        entity_id: id,
-        actor,
-        action,
-        snapshot,
-    };
-    history::record(tx, vault, change, now).await?;
-    Ok(())
+}
+
+impl<'a> Writer<'a> {
+    fn new(vault: &'a Vault, owner_id: UserId, actor: Actor, now: DateTime<Utc>) -> Self {
+        Writer {
+            vault,
+            owner_id,
+            actor,
+            now,
+        }
+    }
+
+    /// The last step of every write: the record's version (the draft as it
+    /// now stands, or as it stood for a deletion), then the commit, so the
+    /// row and its history change together.
+    async fn commit(
+        self,
+        mut tx: Transaction<'_, Postgres>,
+        id: i64,
+        action: Action,
+        draft: &impl Versioned,
+    ) -> Result<(), ProfileError> {
+        let snapshot = draft.snapshot();
+        let change = Change {
+            owner_id: self.owner_id,
+            entity: Entity::Education,
+            entity_id: id,
+            actor: self.actor,
+            action,
+            snapshot: &snapshot,
+        };
+        history::record(&mut tx, self.vault, change, self.now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A diploma's free-text columns, sealed to its row.
+struct SealedEducation {
+    institution: Vec<u8>,
+    specialty: Vec<u8>,
+    diploma_number: Vec<u8>,
+}
+
+impl Education {
+    fn seal(&self, vault: &Vault, id: i64) -> SealedEducation {
+        let row = RowKey::id(id);
+        SealedEducation {
+            institution: vault.seal_str(INSTITUTION_FIELD, &row, &self.institution),
+            specialty: vault.seal_str(SPECIALTY_FIELD, &row, &self.specialty),
+            diploma_number: vault.seal_str(DIPLOMA_NUMBER_FIELD, &row, &self.diploma_number),
+        }
+    }
+}
+
+impl Additional {
+    /// The programme's one free-text column, sealed to its row.
+    fn seal(&self, vault: &Vault, id: i64) -> Vec<u8> {
+        vault.seal_str(ADDITIONAL_PROGRAMME_FIELD, &RowKey::id(id), &self.programme)
+    }
 }
 
 /// Adds a diploma and its first version; returns its id.
@@ -581,7 +639,7 @@ pub async fn add_education(
     let mut tx = db.begin().await?;
     // The id is taken first: the sealed columns are bound to it.
     let id = next_id(&mut tx).await?;
-    let row = RowKey::id(id);
+    let sealed = education.seal(vault, id);
     sqlx::query!(
         r#"
         INSERT INTO education (id, owner_id, institution, specialty, level, diploma_number,
@@ -590,29 +648,19 @@ pub async fn add_education(
         "#,
         id,
         owner_id.get(),
-        vault.seal_str(INSTITUTION_FIELD, &row, &education.institution),
-        vault.seal_str(SPECIALTY_FIELD, &row, &education.specialty),
+        sealed.institution,
+        sealed.specialty,
         education.level.as_str(),
-        vault.seal_str(DIPLOMA_NUMBER_FIELD, &row, &education.diploma_number),
+        sealed.diploma_number,
         education.diploma_date,
         education.graduation_year,
         now,
     )
     .execute(&mut *tx)
     .await?;
-    let snapshot = snapshot("education", &education.to_draft());
-    record(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        actor,
-        Action::Created,
-        &snapshot,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    Writer::new(vault, owner_id, actor, now)
+        .commit(tx, id, Action::Created, &education.to_draft())
+        .await?;
     Ok(id)
 }
 
@@ -628,6 +676,7 @@ pub async fn update_education(
     now: DateTime<Utc>,
 ) -> Result<bool, ProfileError> {
     let mut tx = db.begin().await?;
+    let sealed = education.seal(vault, id);
     let updated = sqlx::query!(
         r#"
         UPDATE education SET institution = $3, specialty = $4, level = $5, diploma_number = $6,
@@ -636,14 +685,10 @@ pub async fn update_education(
         "#,
         id,
         owner_id.get(),
-        vault.seal_str(INSTITUTION_FIELD, &RowKey::id(id), &education.institution),
-        vault.seal_str(SPECIALTY_FIELD, &RowKey::id(id), &education.specialty),
+        sealed.institution,
+        sealed.specialty,
         education.level.as_str(),
-        vault.seal_str(
-            DIPLOMA_NUMBER_FIELD,
-            &RowKey::id(id),
-            &education.diploma_number
-        ),
+        sealed.diploma_number,
         education.diploma_date,
         education.graduation_year,
         now,
@@ -654,19 +699,9 @@ pub async fn update_education(
     if updated == 0 {
         return Ok(false);
     }
-    let snapshot = snapshot("education", &education.to_draft());
-    record(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        actor,
-        Action::Updated,
-        &snapshot,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    Writer::new(vault, owner_id, actor, now)
+        .commit(tx, id, Action::Updated, &education.to_draft())
+        .await?;
     Ok(true)
 }
 
@@ -697,19 +732,9 @@ pub async fn delete_education(
         return Ok(false);
     };
     let deleted = row.open(vault)?;
-    let snapshot = snapshot("education", &deleted.education.to_draft());
-    record(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        actor,
-        Action::Deleted,
-        &snapshot,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    Writer::new(vault, owner_id, actor, now)
+        .commit(tx, id, Action::Deleted, &deleted.education.to_draft())
+        .await?;
     Ok(true)
 }
 
@@ -808,11 +833,7 @@ pub async fn add_additional(
         "#,
         id,
         owner_id.get(),
-        vault.seal_str(
-            ADDITIONAL_PROGRAMME_FIELD,
-            &RowKey::id(id),
-            &additional.programme
-        ),
+        additional.seal(vault, id),
         hours_column(additional.hours),
         additional.starts_on,
         additional.ends_on,
@@ -820,19 +841,9 @@ pub async fn add_additional(
     )
     .execute(&mut *tx)
     .await?;
-    let snapshot = snapshot("additional", &additional.to_draft());
-    record(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        actor,
-        Action::Created,
-        &snapshot,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    Writer::new(vault, owner_id, actor, now)
+        .commit(tx, id, Action::Created, &additional.to_draft())
+        .await?;
     Ok(id)
 }
 
@@ -856,11 +867,7 @@ pub async fn update_additional(
         "#,
         id,
         owner_id.get(),
-        vault.seal_str(
-            ADDITIONAL_PROGRAMME_FIELD,
-            &RowKey::id(id),
-            &additional.programme
-        ),
+        additional.seal(vault, id),
         hours_column(additional.hours),
         additional.starts_on,
         additional.ends_on,
@@ -872,19 +879,9 @@ pub async fn update_additional(
     if updated == 0 {
         return Ok(false);
     }
-    let snapshot = snapshot("additional", &additional.to_draft());
-    record(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        actor,
-        Action::Updated,
-        &snapshot,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    Writer::new(vault, owner_id, actor, now)
+        .commit(tx, id, Action::Updated, &additional.to_draft())
+        .await?;
     Ok(true)
 }
 
@@ -913,19 +910,9 @@ pub async fn delete_additional(
         return Ok(false);
     };
     let deleted = row.open(vault)?;
-    let snapshot = snapshot("additional", &deleted.additional.to_draft());
-    record(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        actor,
-        Action::Deleted,
-        &snapshot,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    Writer::new(vault, owner_id, actor, now)
+        .commit(tx, id, Action::Deleted, &deleted.additional.to_draft())
+        .await?;
     Ok(true)
 }
 

@@ -333,8 +333,8 @@ impl ProfileRow {
             full_name: open(FULL_NAME_FIELD, &self.full_name)?,
             birth_date: open(BIRTH_DATE_FIELD, &self.birth_date)?,
             address: open(ADDRESS_FIELD, &self.address)?,
-            email: open_optional(vault, EMAIL_FIELD, &row, self.email.as_deref())?,
-            inn: open_optional(vault, INN_FIELD, &row, self.inn.as_deref())?,
+            email: vault.open_optional_str(EMAIL_FIELD, &row, self.email.as_deref())?,
+            inn: vault.open_optional_str(INN_FIELD, &row, self.inn.as_deref())?,
             passport: open(PASSPORT_FIELD, &self.passport)?,
             passport_issued_on: open(PASSPORT_ISSUED_ON_FIELD, &self.passport_issued_on)?,
             division_code: open(DIVISION_CODE_FIELD, &self.division_code)?,
@@ -344,15 +344,4 @@ impl ProfileRow {
         // the row was altered behind our back.
         personal::check(&draft, None).map_err(|_| ProfileError::Corrupt)
     }
-}
-
-fn open_optional(
-    vault: &Vault,
-    field: &str,
-    row: &RowKey,
-    sealed: Option<&[u8]>,
-) -> Result<Option<String>, CryptoError> {
-    sealed
-        .map(|sealed| vault.open_str(field, row, sealed))
-        .transpose()
 }

@@ -513,6 +513,21 @@ async fn raw_rows(db: &PgPool, table: &str) -> String {
         .join("\n")
 }
 
+/// The owner's profile, one diploma and one programme, each saved by the
+/// owner: what the tests of sealing and erasure look for afterwards.
+async fn store_everything(db: &PgPool, vault: &Vault, owner: UserId) {
+    let actor = Actor::Practitioner(owner);
+    save(db, vault, owner, &profile(), actor, now())
+        .await
+        .unwrap();
+    add_education(db, vault, owner, &education(), actor, now())
+        .await
+        .unwrap();
+    add_additional(db, vault, owner, &additional(), actor, now())
+        .await
+        .unwrap();
+}
+
 async fn count(db: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql)
         .bind(ANNA)
@@ -550,36 +565,7 @@ async fn save_and_get_round_trip_for_the_owner_only(db: PgPool) {
 async fn personal_data_is_sealed_at_rest(db: PgPool) {
     practitioners(&db).await;
     let vault = vault();
-    save(
-        &db,
-        &vault,
-        ANNA,
-        &profile(),
-        Actor::Practitioner(ANNA),
-        now(),
-    )
-    .await
-    .unwrap();
-    add_education(
-        &db,
-        &vault,
-        ANNA,
-        &education(),
-        Actor::Practitioner(ANNA),
-        now(),
-    )
-    .await
-    .unwrap();
-    add_additional(
-        &db,
-        &vault,
-        ANNA,
-        &additional(),
-        Actor::Practitioner(ANNA),
-        now(),
-    )
-    .await
-    .unwrap();
+    store_everything(&db, &vault, ANNA).await;
     let mut raw = String::new();
     for table in ["profiles", "education", "additional_education", "history"] {
         raw.push_str(&raw_rows(&db, table).await);
@@ -892,16 +878,7 @@ async fn forget_leaves_nothing(db: PgPool) {
     practitioners(&db).await;
     let vault = vault();
     for owner in [ANNA, BORIS] {
-        let actor = Actor::Practitioner(owner);
-        save(&db, &vault, owner, &profile(), actor, now())
-            .await
-            .unwrap();
-        add_education(&db, &vault, owner, &education(), actor, now())
-            .await
-            .unwrap();
-        add_additional(&db, &vault, owner, &additional(), actor, now())
-            .await
-            .unwrap();
+        store_everything(&db, &vault, owner).await;
     }
     erasure::forget(&db, &vault, ANNA, now()).await.unwrap();
     for sql in [

@@ -252,6 +252,21 @@ mod tests {
         "2026-12-04T09:00:00Z".parse().unwrap()
     }
 
+    /// The owner adds a programme of theirs; its id.
+    async fn add_programme(
+        db: &PgPool,
+        vault: &Vault,
+        owner: UserId,
+        title: &str,
+        hours: &str,
+    ) -> i64 {
+        let entry = programme(title, hours);
+        let actor = Actor::Practitioner(owner);
+        store::add(db, vault, owner, &entry, actor, now())
+            .await
+            .unwrap()
+    }
+
     fn programme(title: &str, hours: &str) -> Entry {
         let draft = EntryDraft {
             title: Some(title.into()),
@@ -303,36 +318,9 @@ mod tests {
         assert!(open_check(&db, ANNA).await.unwrap().is_none());
 
         let actor = Actor::Practitioner(ANNA);
-        let kept = store::add(
-            &db,
-            &vault,
-            ANNA,
-            &programme("Кардиология", "36"),
-            actor,
-            now(),
-        )
-        .await
-        .unwrap();
-        let changed = store::add(
-            &db,
-            &vault,
-            ANNA,
-            &programme("Пульмонология", "18"),
-            actor,
-            now(),
-        )
-        .await
-        .unwrap();
-        store::add(
-            &db,
-            &vault,
-            BORIS,
-            &programme("Хирургия", "72"),
-            Actor::Practitioner(BORIS),
-            now(),
-        )
-        .await
-        .unwrap();
+        let kept = add_programme(&db, &vault, ANNA, "Кардиология", "36").await;
+        let changed = add_programme(&db, &vault, ANNA, "Пульмонология", "18").await;
+        add_programme(&db, &vault, BORIS, "Хирургия", "72").await;
 
         let app = request(&db, &vault, ANNA, now()).await.unwrap();
         assert_eq!(app.kind, Kind::EducationCheck);
@@ -403,31 +391,12 @@ mod tests {
     async fn a_check_sent_back_covers_the_records_as_they_are_when_resent(db: PgPool) {
         let vault = Vault::new(&DataKey::generate());
         accounts::open(&db, ANNA, now()).await.unwrap();
-        let actor = Actor::Practitioner(ANNA);
-        store::add(
-            &db,
-            &vault,
-            ANNA,
-            &programme("Кардиология", "36"),
-            actor,
-            now(),
-        )
-        .await
-        .unwrap();
+        add_programme(&db, &vault, ANNA, "Кардиология", "36").await;
         let app = request(&db, &vault, ANNA, now()).await.unwrap();
         let asked = Event::RequestDocuments(Note::parse("Приложите удостоверение").unwrap());
         operator(&db, &vault, app.id, vec![Event::TakeForReview, asked]).await;
 
-        store::add(
-            &db,
-            &vault,
-            ANNA,
-            &programme("Неврология", "36"),
-            actor,
-            now(),
-        )
-        .await
-        .unwrap();
+        add_programme(&db, &vault, ANNA, "Неврология", "36").await;
         // The same button sends it again rather than refusing.
         let resent = request(&db, &vault, ANNA, now()).await.unwrap();
         assert_eq!(resent.id, app.id);

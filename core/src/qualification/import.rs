@@ -18,9 +18,7 @@
 //! updates it, or leaves it untouched when nothing changed.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry as Slot;
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -31,27 +29,18 @@ use super::store::{self, StoreError};
 use crate::UserId;
 use crate::accounts;
 use crate::crypto::Vault;
+use crate::csv_file::{self, FirstLines, Header, HeaderProblems};
+/// What an import did: records the file brought for the first time,
+/// records of an earlier import that the file changed, and records equal
+/// to what is stored, not written at all.
+pub use crate::csv_file::{ImportReport, SkippedRow};
 use crate::domain::Snils;
 use crate::history::{Action, Actor};
-pub use crate::registry::SkippedRow;
 
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: u64 = 200;
 
 const IMPORT_KEY: &str = "qualification import key";
-
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Records the file brought for the first time.
-    pub inserted: u64,
-    /// Records of an earlier import that the file changed.
-    pub updated: u64,
-    /// Records equal to what is stored: not written at all.
-    pub unchanged: u64,
-    /// Rows left out, in file order.
-    pub skipped: Vec<SkippedRow>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -59,8 +48,8 @@ pub enum ImportError {
     Empty,
     #[error("the header line is not UTF-8 text: save the file as CSV UTF-8")]
     HeaderNotUtf8,
-    #[error("the header is not recognised: {0}; expected {expected} (or the Russian names)", expected = expected_header())]
-    Header(String),
+    #[error("the header is not recognised: {0}; expected {expected} (or the Russian names)", expected = csv_file::expected_header::<Column>(","))]
+    Header(HeaderProblems),
     #[error("cannot read the file")]
     Read(#[source] std::io::Error),
     #[error("cannot store the records")]
@@ -86,8 +75,8 @@ enum Column {
 /// The longest record number a clinic's system is taken to give.
 const RECORD_NUMBER_MAX: usize = 64;
 
-impl Column {
-    const ALL: [Column; 8] = [
+impl csv_file::Column for Column {
+    const ALL: &'static [Column] = &[
         Column::Snils,
         Column::Kind,
         Column::Title,
@@ -127,7 +116,9 @@ impl Column {
     fn is_required(self) -> bool {
         !matches!(self, Column::Ikp | Column::RecordNumber)
     }
+}
 
+impl Column {
     fn of(field: EntryField) -> Column {
         match field {
             EntryField::Title => Column::Title,
@@ -138,10 +129,6 @@ impl Column {
             EntryField::Record(RecordField::Ikp) => Column::Ikp,
         }
     }
-}
-
-fn expected_header() -> String {
-    Column::ALL.map(Column::name).join(",")
 }
 
 /// The kind as a clinic writes it: the code, or its Russian short name.
@@ -167,38 +154,31 @@ pub async fn import_csv<R: Read>(
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let today = crate::clock::moscow_today(now);
-    let crate::csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = crate::csv_file::open(input).map_err(|error| match error {
-        crate::csv_file::OpenError::Read(error) => ImportError::Read(error),
-        crate::csv_file::OpenError::Empty => ImportError::Empty,
-    })?;
-    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
+    let names = csv_file::header_utf8(header).ok_or(ImportError::HeaderNotUtf8)?;
+    let columns = Header::<Column>::read(names).map_err(ImportError::Header)?;
 
     let mut report = ImportReport::default();
     // Import key → the line that gave it: the same record twice in one file
     // is the file's mistake.
-    let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut seen = FirstLines::default();
     // СНИЛС blind index → the account (or none), asked once per person.
     let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0_u64;
     let mut tx = db.begin().await?;
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
         rows += 1;
         if rows.is_multiple_of(PROGRESS_EVERY) {
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
         let Row {
             snils,
             entry,
             number,
-        } = match columns.row(&record, today) {
+        } = match Row::parse(&columns, &record, today) {
             Ok(row) => row,
             Err(reason) => {
                 report.skipped.push(SkippedRow { line, reason });
@@ -218,31 +198,25 @@ pub async fn import_csv<R: Read>(
                 line,
                 reason: format!(
                     "{}: no confirmed account has this СНИЛС; import the row once the practitioner has connected",
-                    columns.header_name(Column::Snils)
+                    columns.name(Column::Snils)
                 ),
             });
             continue;
         };
         let key = import_key(vault, &snils, &entry, number.as_deref());
-        match seen.entry(key.clone()) {
-            Slot::Occupied(first) => {
-                let same = if number.is_some() {
-                    "СНИЛС and record number"
-                } else {
-                    "СНИЛС, kind, date, ИКП or title"
-                };
-                report.skipped.push(SkippedRow {
-                    line,
-                    reason: format!(
-                        "the same record ({same}) is on line {}; only that row is imported",
-                        first.get()
-                    ),
-                });
-                continue;
-            }
-            Slot::Vacant(slot) => {
-                slot.insert(line);
-            }
+        if let Some(first) = seen.earlier(key.clone(), line) {
+            let same = if number.is_some() {
+                "СНИЛС and record number"
+            } else {
+                "СНИЛС, kind, date, ИКП or title"
+            };
+            report.skipped.push(SkippedRow {
+                line,
+                reason: format!(
+                    "the same record ({same}) is on line {first}; only that row is imported"
+                ),
+            });
+            continue;
         }
         match store::lock_imported(&mut tx, vault, owner, &key).await? {
             None => {
@@ -281,7 +255,7 @@ pub async fn import_csv<R: Read>(
         }
     }
     tx.commit().await?;
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
     Ok(report)
 }
 
@@ -304,94 +278,23 @@ fn import_key(vault: &Vault, snils: &Snils, entry: &Entry, number: Option<&str>)
         Some(number) => vec![snils.digits(), number],
         None => vec![snils.digits(), entry.kind().as_str(), &completed_on, &what],
     };
-    let mut encoded = Vec::new();
-    for part in parts {
-        encoded.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-        encoded.extend_from_slice(part.as_bytes());
-    }
-    vault.keyed_digest(IMPORT_KEY, &encoded)
+    vault.keyed_digest_of_parts(IMPORT_KEY, &parts)
 }
 
 fn read_error(error: csv::Error) -> ImportError {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => ImportError::Read(error),
-        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
-    }
+    ImportError::Read(csv_file::read_error(error))
 }
 
-struct Columns {
-    fields: Vec<Column>,
-    positions: HashMap<Column, String>,
-}
-
-impl Columns {
-    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
-        let mut fields = Vec::new();
-        let mut positions = HashMap::new();
-        let mut problems = Vec::new();
-        for raw in header {
-            let name = String::from_utf8(raw.to_vec()).map_err(|_| ImportError::HeaderNotUtf8)?;
-            let name = name.trim().to_owned();
-            let wanted = name.to_lowercase();
-            let column = Column::ALL.into_iter().find(|column| {
-                column.name() == wanted || column.russian_name().to_lowercase() == wanted
-            });
-            match column {
-                None => problems.push(format!("unknown column {name}")),
-                Some(column) if positions.contains_key(&column) => {
-                    problems.push(format!("repeated column {name}"));
-                }
-                Some(column) => {
-                    positions.insert(column, name);
-                    fields.push(column);
-                }
-            }
-        }
-        for column in Column::ALL {
-            if column.is_required() && !positions.contains_key(&column) {
-                problems.push(format!(
-                    "missing column {} ({})",
-                    column.name(),
-                    column.russian_name()
-                ));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(ImportError::Header(problems.join("; ")));
-        }
-        Ok(Columns { fields, positions })
-    }
-
-    fn header_name(&self, column: Column) -> &str {
-        self.positions
-            .get(&column)
-            .map_or(column.name(), String::as_str)
-    }
-
-    fn row(&self, record: &csv::ByteRecord, today: NaiveDate) -> Result<Row, String> {
-        if record.len() != self.fields.len() {
-            return Err(format!(
-                "expected {} fields, found {}",
-                self.fields.len(),
-                record.len()
-            ));
-        }
-        let mut values: HashMap<Column, String> = HashMap::new();
-        for (&column, raw) in self.fields.iter().zip(record.iter()) {
-            let value = std::str::from_utf8(raw).map_err(|_| {
-                format!(
-                    "{}: not UTF-8 text (save the file as CSV UTF-8)",
-                    self.header_name(column)
-                )
-            })?;
-            let value = value.trim();
-            if !value.is_empty() {
-                values.insert(column, value.to_owned());
-            }
-        }
+impl Row {
+    fn parse(
+        columns: &Header<Column>,
+        record: &csv::ByteRecord,
+        today: NaiveDate,
+    ) -> Result<Row, String> {
+        let values = columns.utf8_values(record)?;
         let snils_text = values.get(&Column::Snils).cloned().unwrap_or_default();
         let snils = Snils::parse(&snils_text)
-            .map_err(|error| format!("{}: {error}", self.header_name(Column::Snils)))?;
+            .map_err(|error| format!("{}: {error}", columns.name(Column::Snils)))?;
         let number = values.get(&Column::RecordNumber).cloned();
         if number
             .as_ref()
@@ -399,7 +302,7 @@ impl Columns {
         {
             return Err(format!(
                 "{}: longer than {RECORD_NUMBER_MAX} characters",
-                self.header_name(Column::RecordNumber)
+                columns.name(Column::RecordNumber)
             ));
         }
         let kind = match values.get(&Column::Kind) {
@@ -407,7 +310,7 @@ impl Columns {
             Some(text) => Some(parse_kind(text).ok_or_else(|| {
                 format!(
                     "{}: {text:?} is not a kind; write programme (ПК), module (ИОМ) or event (мероприятие)",
-                    self.header_name(Column::Kind)
+                    columns.name(Column::Kind)
                 )
             })?),
         };
@@ -432,7 +335,7 @@ impl Columns {
                 .map(|problem| {
                     format!(
                         "{}: {}",
-                        self.header_name(Column::of(problem.field())),
+                        columns.name(Column::of(problem.field())),
                         reason(problem)
                     )
                 })

@@ -69,6 +69,13 @@ pub(crate) fn snapshot(entry: &Entry, document_id: Option<i64>, imported: bool) 
     value
 }
 
+impl QualificationRecord {
+    /// The version history keeps of the record as it stands.
+    fn snapshot(&self) -> Value {
+        snapshot(&self.entry, self.document_id, self.imported)
+    }
+}
+
 fn amount_column(entry: &Entry) -> i32 {
     // Bounded by the kinds (1000 at most).
     i32::try_from(entry.amount()).unwrap_or(i32::MAX)
@@ -121,16 +128,9 @@ pub async fn add(
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, vault, owner_id, entry, None, now).await?;
-    version(
-        &mut tx,
-        vault,
-        owner_id,
-        id,
-        (actor, Action::Created),
-        &snapshot(entry, None, false),
-        now,
-    )
-    .await?;
+    let snapshot = snapshot(entry, None, false);
+    let change = (actor, Action::Created);
+    version(&mut tx, vault, owner_id, id, change, &snapshot, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -337,14 +337,14 @@ pub async fn attach_document(
     let record = lock(&mut tx, vault, owner_id, id)
         .await?
         .ok_or(StoreError::Corrupt)?;
-    let snapshot = snapshot(&record.entry, record.document_id, record.imported);
+    let change = (actor, Action::Updated);
     version(
         &mut tx,
         vault,
         owner_id,
         id,
-        (actor, Action::Updated),
-        &snapshot,
+        change,
+        &record.snapshot(),
         now,
     )
     .await?;
@@ -379,14 +379,14 @@ pub async fn delete(
         return Ok(false);
     };
     let deleted = row.open(vault)?;
-    let snapshot = snapshot(&deleted.entry, deleted.document_id, deleted.imported);
+    let change = (actor, Action::Deleted);
     version(
         &mut tx,
         vault,
         owner_id,
         id,
-        (actor, Action::Deleted),
-        &snapshot,
+        change,
+        &deleted.snapshot(),
         now,
     )
     .await?;

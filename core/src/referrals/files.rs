@@ -52,12 +52,11 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::ReferralError;
-use super::rules::{Side, Viewer, side_of};
-use super::store::{fetch, viewer_in};
+use super::rules::Viewer;
+use super::store::{record_read, side_in};
 use crate::UserId;
 use crate::crypto::{RowKey, Vault};
 use crate::documents::{FileRejection, FileType, check_file, stored_file_name};
-use crate::operators::{self, AuditAction, AuditEntry};
 use crate::security_events;
 
 /// The Vault fields of the sealed columns (bound to the row's id).
@@ -294,12 +293,7 @@ pub async fn open(
     now: DateTime<Utc>,
 ) -> Result<Opened, ReferralError> {
     let mut tx = db.begin().await?;
-    let viewer = viewer_in(&mut tx, viewer).await?;
-    let referral = fetch(&mut tx, vault, referral_id)
-        .await?
-        .ok_or(ReferralError::NotYours)?;
-    let side =
-        side_of(referral.sender_id, &referral.receiver, &viewer).ok_or(ReferralError::NotYours)?;
+    let (viewer, referral, side) = side_in(&mut tx, vault, viewer, referral_id).await?;
     let row = sqlx::query!(
         r#"
         SELECT id, file_type, file_name, content FROM referral_files WHERE referral_id = $1
@@ -316,33 +310,9 @@ pub async fn open(
         file_name: vault.open_str(FILE_NAME_FIELD, &key, &row.file_name)?,
         content: vault.open(CONTENT_FIELD, &key, &row.content)?,
     };
-    match &viewer {
-        Viewer::Practitioner(reader) => {
-            let side = match side {
-                Side::Sender => "sender",
-                _ => "receiver",
-            };
-            security_events::record(
-                &mut tx,
-                *reader,
-                security_events::Kind::ReferralFileRead,
-                json!({ "referral_id": referral_id, "file_id": row.id, "side": side }),
-                now,
-            )
-            .await?;
-        }
-        Viewer::Operator { id: operator, .. } => {
-            let entry = AuditEntry {
-                operator_id: *operator,
-                action: AuditAction::Viewed,
-                application_id: None,
-                factor_reset_id: None,
-                owner_id: None,
-                details: json!({ "referral_id": referral_id, "file_id": row.id }),
-            };
-            operators::audit(&mut tx, &entry, now).await?;
-        }
-    }
+    let read = security_events::Kind::ReferralFileRead;
+    let details = json!({ "referral_id": referral_id, "file_id": row.id });
+    record_read(&mut tx, &viewer, side, read, details, now).await?;
     tx.commit().await?;
     Ok(opened)
 }

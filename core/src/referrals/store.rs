@@ -460,10 +460,7 @@ async fn tell_sender(
 }
 
 /// The ОГРН an operator viewer is bound to, read in the transaction.
-pub(super) async fn viewer_in(
-    tx: &mut PgConnection,
-    viewer: &Viewer,
-) -> Result<Viewer, ReferralError> {
+async fn viewer_in(tx: &mut PgConnection, viewer: &Viewer) -> Result<Viewer, ReferralError> {
     Ok(match viewer {
         Viewer::Operator { id, .. } => Viewer::Operator {
             id: *id,
@@ -480,6 +477,56 @@ fn who(viewer: &Viewer) -> (UserId, Actor) {
     }
 }
 
+/// The referral `id` and `viewer`'s side of it, an operator's binding read
+/// in `tx` (not taken from the caller). Anyone else's, and a referral that
+/// is not there: [`ReferralError::NotYours`].
+pub(super) async fn side_in(
+    tx: &mut PgConnection,
+    vault: &Vault,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<(Viewer, Referral, Side), ReferralError> {
+    let viewer = viewer_in(tx, viewer).await?;
+    let referral = fetch(tx, vault, id).await?.ok_or(ReferralError::NotYours)?;
+    let side =
+        side_of(referral.sender_id, &referral.receiver, &viewer).ok_or(ReferralError::NotYours)?;
+    Ok((viewer, referral, side))
+}
+
+/// Records a side's read of a referral (or of its file), in the reading's
+/// transaction: a practitioner's as their security event `kind`, with
+/// their side; an operator's in the operators' audit.
+pub(super) async fn record_read(
+    tx: &mut PgConnection,
+    viewer: &Viewer,
+    side: Side,
+    kind: security_events::Kind,
+    mut details: Value,
+    now: DateTime<Utc>,
+) -> Result<(), ReferralError> {
+    match viewer {
+        Viewer::Practitioner(reader) => {
+            details["side"] = Value::from(match side {
+                Side::Sender => "sender",
+                _ => "receiver",
+            });
+            security_events::record(tx, *reader, kind, details, now).await?;
+        }
+        Viewer::Operator { id: operator, .. } => {
+            let entry = AuditEntry {
+                operator_id: *operator,
+                action: AuditAction::Viewed,
+                application_id: None,
+                factor_reset_id: None,
+                owner_id: None,
+                details,
+            };
+            operators::audit(tx, &entry, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens a referral for one of its sides, and records the read in the same
 /// transaction (see the module's documentation). An operator's binding is
 /// read here, not taken from the caller. Anyone else: [`ReferralError::NotYours`].
@@ -491,39 +538,17 @@ pub async fn open(
     now: DateTime<Utc>,
 ) -> Result<Card, ReferralError> {
     let mut tx = db.begin().await?;
-    let viewer = viewer_in(&mut tx, viewer).await?;
-    let referral = fetch(&mut tx, vault, id)
-        .await?
-        .ok_or(ReferralError::NotYours)?;
-    let side =
-        side_of(referral.sender_id, &referral.receiver, &viewer).ok_or(ReferralError::NotYours)?;
-    let side_name = |side| match side {
-        Side::Sender => "sender",
-        _ => "receiver",
-    };
-    match &viewer {
-        Viewer::Practitioner(reader) => {
-            security_events::record(
-                &mut tx,
-                *reader,
-                security_events::Kind::ReferralRead,
-                json!({ "referral_id": id, "side": side_name(side) }),
-                now,
-            )
-            .await?;
-        }
-        Viewer::Operator { id: operator, .. } => {
-            let entry = AuditEntry {
-                operator_id: *operator,
-                action: AuditAction::Viewed,
-                application_id: None,
-                factor_reset_id: None,
-                owner_id: None,
-                details: json!({ "referral_id": id }),
-            };
-            operators::audit(&mut tx, &entry, now).await?;
-        }
-    }
+    let (viewer, referral, side) = side_in(&mut tx, vault, viewer, id).await?;
+    let read = security_events::Kind::ReferralRead;
+    record_read(
+        &mut tx,
+        &viewer,
+        side,
+        read,
+        json!({ "referral_id": id }),
+        now,
+    )
+    .await?;
     let sender_name = match referral.sender_id {
         Some(sender) => register_entry_of(&mut tx, vault, sender)
             .await?
@@ -900,7 +925,7 @@ pub async fn purge_closed(
     Ok(deleted)
 }
 
-pub(super) async fn fetch(
+async fn fetch(
     tx: &mut PgConnection,
     vault: &Vault,
     id: i64,

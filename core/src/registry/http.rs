@@ -10,6 +10,7 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
 use super::{Field, RegistryEntry, RegistryError, parse_entry};
+use crate::csv_file::Column as _;
 use crate::domain::Snils;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -5,9 +5,7 @@
 //! (no header, an unknown header, an I/O or database error) stops the import.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
@@ -17,33 +15,18 @@ use super::{
     SEALED_SNILS, SNILS_INDEX, parse_entry,
 };
 use crate::crypto::{RowKey, Vault};
+use crate::csv_file::{self, FirstLines, Header, HeaderProblems};
 use zeroize::Zeroizing;
 
 /// Rows sent to PostgreSQL in one statement. Large enough that round trips
 /// stop mattering, small enough that a statement stays a few hundred KB.
 const BATCH_ROWS: usize = 1000;
 
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Entries for a СНИЛС the table did not have.
-    pub inserted: u64,
-    /// Entries that replaced a different one with the same СНИЛС.
-    pub updated: u64,
-    /// Entries equal to the one stored: not written at all (a re-import of
-    /// an unchanged register writes nothing).
-    pub unchanged: u64,
-    /// Rows left out, in file order.
-    pub skipped: Vec<SkippedRow>,
-}
-
-/// A row left out of an import, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedRow {
-    /// The line the row starts on; the header is line 1.
-    pub line: u64,
-    pub reason: String,
-}
+/// What an import did: entries for a СНИЛС the table did not have,
+/// entries that replaced a different one with the same СНИЛС, and entries
+/// equal to the one stored, not written at all (a re-import of an
+/// unchanged register writes nothing).
+pub use crate::csv_file::{ImportReport, SkippedRow};
 
 /// Why an import stopped. Nothing of it was stored: the whole import is one
 /// transaction.
@@ -53,7 +36,7 @@ pub enum ImportError {
     Empty,
     #[error("the header line is not UTF-8 text: save the file as CSV UTF-8")]
     HeaderNotUtf8,
-    #[error("{}", describe_header(missing, unknown, repeated))]
+    #[error("{}", csv_file::describe_header::<Field>(missing, unknown, repeated))]
     Header {
         /// Required columns the header lacks, by their English name.
         missing: Vec<String>,
@@ -70,23 +53,15 @@ pub enum ImportError {
     Database(#[from] sqlx::Error),
 }
 
-fn describe_header(missing: &[String], unknown: &[String], repeated: &[String]) -> String {
-    let mut problems = Vec::new();
-    if !missing.is_empty() {
-        problems.push(format!("missing columns {}", missing.join(", ")));
+impl From<HeaderProblems> for ImportError {
+    fn from(problems: HeaderProblems) -> Self {
+        let (missing, unknown, repeated) = problems.split();
+        ImportError::Header {
+            missing,
+            unknown,
+            repeated,
+        }
     }
-    if !unknown.is_empty() {
-        problems.push(format!("unknown columns {}", unknown.join(", ")));
-    }
-    if !repeated.is_empty() {
-        problems.push(format!("repeated columns {}", repeated.join(", ")));
-    }
-    let expected: Vec<_> = Field::ALL.iter().map(|field| field.name()).collect();
-    format!(
-        "the header is not recognised: {}; expected {} (or the Russian names)",
-        problems.join("; "),
-        expected.join(",")
-    )
 }
 
 /// Imports a CSV export of the register into `registry_entries`: new СНИЛС
@@ -103,31 +78,23 @@ pub async fn import_csv<R: Read>(
     input: R,
     mut on_progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let crate::csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = crate::csv_file::open(input).map_err(|error| match error {
-        crate::csv_file::OpenError::Read(error) => ImportError::Read(error),
-        crate::csv_file::OpenError::Empty => ImportError::Empty,
-    })?;
-    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
+    let names = csv_file::header_utf8(header).ok_or(ImportError::HeaderNotUtf8)?;
+    let columns = Header::<Field>::read(names)?;
 
     let mut report = ImportReport::default();
     let mut batch = Batch::default();
     // СНИЛС blind index → the line that gave it: a practitioner twice in one
     // file is a mistake in the file, and which row should win is not ours
     // to guess.
-    let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut seen = FirstLines::default();
     let mut record = csv::ByteRecord::new();
     let mut tx = db.begin().await?;
 
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        // Excel ends a sheet with rows of bare separators; they hold nothing.
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let entry = match columns.entry(&record) {
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
+        let entry = match entry(&columns, &record) {
             Ok(entry) => entry,
             Err(reason) => {
                 report.skipped.push(SkippedRow { line, reason });
@@ -135,119 +102,46 @@ pub async fn import_csv<R: Read>(
             }
         };
         let snils_index = vault.blind_index(SNILS_INDEX, entry.snils.digits());
-        match seen.entry(snils_index.clone()) {
-            Entry::Occupied(first) => {
-                report.skipped.push(SkippedRow {
-                    line,
-                    reason: format!(
-                        "{}: the same СНИЛС is on line {}; only that row is imported",
-                        columns.header_name(Field::Snils),
-                        first.get()
-                    ),
-                });
-                continue;
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(line);
-            }
+        if let Some(first) = seen.earlier(snils_index.clone(), line) {
+            report.skipped.push(SkippedRow {
+                line,
+                reason: format!(
+                    "{}: the same СНИЛС is on line {first}; only that row is imported",
+                    columns.name(Field::Snils),
+                ),
+            });
+            continue;
         }
         batch.push(vault, snils_index, entry);
         if batch.len() >= BATCH_ROWS {
             batch.store(&mut tx, &mut report).await?;
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
     }
     batch.store(&mut tx, &mut report).await?;
     tx.commit().await?;
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
     Ok(report)
 }
 
 fn read_error(error: csv::Error) -> ImportError {
-    // With `flexible` and byte records the only error left is I/O.
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => ImportError::Read(error),
-        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
-    }
+    ImportError::Read(csv_file::read_error(error))
 }
 
-/// Which field is in which column, and what the file calls it.
-struct Columns {
-    /// Per column of the file, the field it holds.
-    fields: Vec<Field>,
-    /// Per field, the column and its name as the header writes it (reasons
-    /// quote the file's own words, Russian or English).
-    positions: HashMap<Field, (usize, String)>,
-}
-
-impl Columns {
-    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
-        let mut fields = Vec::new();
-        let mut positions = HashMap::new();
-        let (mut unknown, mut repeated) = (Vec::new(), Vec::new());
-        for (column, raw) in header.iter().enumerate() {
-            let name = String::from_utf8(raw.to_vec()).map_err(|_| ImportError::HeaderNotUtf8)?;
-            let name = name.trim().to_owned();
-            let wanted = name.to_lowercase();
-            let field = Field::ALL.into_iter().find(|field| {
-                field.name() == wanted || field.russian_name().to_lowercase() == wanted
-            });
-            match field {
-                None => unknown.push(name),
-                Some(field) => match positions.entry(field) {
-                    Entry::Occupied(_) => repeated.push(name),
-                    Entry::Vacant(slot) => {
-                        slot.insert((column, name));
-                        fields.push(field);
-                    }
-                },
-            }
-        }
-        let missing: Vec<String> = Field::ALL
-            .into_iter()
-            .filter(|field| field.is_required() && !positions.contains_key(field))
-            .map(|field| format!("{} ({})", field.name(), field.russian_name()))
-            .collect();
-        // An unknown column is refused rather than ignored: a misspelt
-        // "Телефон" would otherwise drop every phone without a word.
-        if !missing.is_empty() || !unknown.is_empty() || !repeated.is_empty() {
-            return Err(ImportError::Header {
-                missing,
-                unknown,
-                repeated,
-            });
-        }
-        Ok(Columns { fields, positions })
+/// The entry in a row, or the reason it is not one.
+fn entry(columns: &Header<Field>, record: &csv::ByteRecord) -> Result<RegistryEntry, String> {
+    let mut values: HashMap<Field, &str> = HashMap::with_capacity(record.len());
+    for (field, raw) in columns.cells(record)? {
+        let value = std::str::from_utf8(raw).map_err(|_| {
+            format!(
+                "{}: not UTF-8 text (save the file as CSV UTF-8)",
+                columns.name(field)
+            )
+        })?;
+        values.insert(field, value);
     }
-
-    fn header_name(&self, field: Field) -> &str {
-        self.positions
-            .get(&field)
-            .map_or(field.name(), |(_, name)| name.as_str())
-    }
-
-    /// The entry in a row, or the reason it is not one.
-    fn entry(&self, record: &csv::ByteRecord) -> Result<RegistryEntry, String> {
-        if record.len() != self.fields.len() {
-            return Err(format!(
-                "expected {} fields, found {}",
-                self.fields.len(),
-                record.len()
-            ));
-        }
-        let mut values: HashMap<Field, &str> = HashMap::with_capacity(self.fields.len());
-        for (&field, raw) in self.fields.iter().zip(record.iter()) {
-            let value = std::str::from_utf8(raw).map_err(|_| {
-                format!(
-                    "{}: not UTF-8 text (save the file as CSV UTF-8)",
-                    self.header_name(field)
-                )
-            })?;
-            values.insert(field, value);
-        }
-        parse_entry(|field| values.get(&field).copied())
-            .map_err(|error| format!("{}: {}", self.header_name(error.field), error.problem))
-    }
+    parse_entry(|field| values.get(&field).copied())
+        .map_err(|error| format!("{}: {}", columns.name(error.field), error.problem))
 }
 
 /// Sealed rows waiting to be stored, column by column, as UNNEST wants them.

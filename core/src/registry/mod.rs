@@ -23,6 +23,7 @@ use sqlx::PgPool;
 
 use crate::UserId;
 use crate::crypto::{RowKey, Vault};
+use crate::csv_file::Column as _;
 use crate::domain::{Ogrn, OrganisationInn, PhoneNumber, Snils};
 use crate::qualification::RegisterAccreditation;
 
@@ -288,8 +289,8 @@ pub(crate) enum Field {
     OrganisationOgrn,
 }
 
-impl Field {
-    pub(crate) const ALL: [Field; 12] = [
+impl crate::csv_file::Column for Field {
+    const ALL: &'static [Field] = &[
         Field::Snils,
         Field::FullName,
         Field::BirthDate,
@@ -305,7 +306,7 @@ impl Field {
     ];
 
     /// The CSV header name and the JSON key.
-    pub(crate) fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Field::Snils => "snils",
             Field::FullName => "full_name",
@@ -323,7 +324,7 @@ impl Field {
     }
 
     /// The CSV header name in a Russian export.
-    pub(crate) fn russian_name(self) -> &'static str {
+    fn russian_name(self) -> &'static str {
         match self {
             Field::Snils => "СНИЛС",
             Field::FullName => "ФИО",
@@ -341,7 +342,7 @@ impl Field {
     }
 
     /// A practitioner is not an entry without these.
-    pub(crate) fn is_required(self) -> bool {
+    fn is_required(self) -> bool {
         !matches!(
             self,
             Field::Phone

@@ -37,6 +37,15 @@ fn local(db: &PgPool, vault: &Vault) -> Registry {
     }
 }
 
+/// The entry of this СНИЛС, which the test expects to be there.
+async fn found(db: &PgPool, vault: &Vault, snils_text: &str) -> RegistryEntry {
+    local(db, vault)
+        .find(&snils(snils_text))
+        .await
+        .unwrap()
+        .expect("the entry is found")
+}
+
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn good_rows_are_imported_and_each_bad_row_is_reported_by_line(db: PgPool) {
     let vault = vault();
@@ -161,11 +170,7 @@ async fn reimport_updates_the_entry_with_the_same_snils(db: PgPool) {
     assert!(second.skipped.is_empty());
     assert_eq!(count(&db).await, 3, "no duplicates");
 
-    let petr = local(&db, &vault)
-        .find(&snils("12345678964"))
-        .await
-        .unwrap()
-        .unwrap();
+    let petr = found(&db, &vault, "12345678964").await;
     assert_eq!(
         (petr.organisation.as_str(), petr.region.as_str()),
         ("ГКБ № 67", "Москва")
@@ -216,11 +221,7 @@ async fn excel_export_with_bom_semicolons_russian_header_and_crlf(db: PgPool) {
         report.skipped[0].reason
     );
 
-    let anna = local(&db, &vault)
-        .find(&snils("11223344595"))
-        .await
-        .unwrap()
-        .unwrap();
+    let anna = found(&db, &vault, "11223344595").await;
     assert_eq!(anna.full_name, "Иванова Анна Сергеевна");
     assert_eq!(anna.birth_date, date(1985, 3, 14));
     assert_eq!(anna.organisation, "ГП № 5, филиал");
@@ -462,11 +463,7 @@ async fn the_organisations_identifiers_are_optional_checked_and_kept(db: PgPool)
         (report.inserted, report.updated, report.unchanged),
         (1, 0, 1)
     );
-    let reasons: Vec<(u64, &str)> = report
-        .skipped
-        .iter()
-        .map(|row| (row.line, row.reason.as_str()))
-        .collect();
+    let reasons = report.reasons();
     assert_eq!(
         reasons,
         [
@@ -474,11 +471,7 @@ async fn the_organisations_identifiers_are_optional_checked_and_kept(db: PgPool)
             (5, "ОГРН организации: OGRN check digit does not match"),
         ]
     );
-    let petr = local(&db, &vault)
-        .find(&snils("12345678964"))
-        .await
-        .unwrap()
-        .unwrap();
+    let petr = found(&db, &vault, "12345678964").await;
     assert_eq!(
         petr.organisation_inn.as_ref().map(|inn| inn.digits()),
         Some("7707083893")

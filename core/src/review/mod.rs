@@ -461,29 +461,13 @@ async fn held_application(
     now: DateTime<Utc>,
 ) -> Result<Application, ReviewError> {
     let Some(app) = applications::lock(tx, vault, application_id).await? else {
-        refuse(
-            tx,
-            operator_id,
-            what,
-            Some(application_id),
-            None,
-            "not_found",
-            now,
-        )
-        .await?;
+        let about = (Some(application_id), None);
+        refuse(tx, operator_id, what, about, "not_found", now).await?;
         return Err(ReviewError::NotFound);
     };
+    let about = (Some(app.id), Some(app.owner_id));
     if app.owner_id == operator_id {
-        refuse(
-            tx,
-            operator_id,
-            what,
-            Some(app.id),
-            Some(app.owner_id),
-            "own_application",
-            now,
-        )
-        .await?;
+        refuse(tx, operator_id, what, about, "own_application", now).await?;
         return Err(ReviewError::OwnApplication);
     }
     // A decided application is reported as such, not as somebody's lease.
@@ -498,16 +482,7 @@ async fn held_application(
         .lease
         .is_none_or(|lease| lease.operator_id != operator_id)
     {
-        refuse(
-            tx,
-            operator_id,
-            what,
-            Some(app.id),
-            Some(app.owner_id),
-            "not_lease_holder",
-            now,
-        )
-        .await?;
+        refuse(tx, operator_id, what, about, "not_lease_holder", now).await?;
         return Err(ReviewError::NotLeaseHolder);
     }
     Ok(app)
@@ -568,16 +543,17 @@ async fn staff_check(
             ("no_staff_session", StaffRefusal::NoStaffSession)
         }
     };
-    refuse(tx, user_id, what, application_id, None, why, now).await?;
+    refuse(tx, user_id, what, (application_id, None), why, now).await?;
     Ok(Err(refusal))
 }
 
+/// Audits a refusal of `what` to `user_id`, about an application and its
+/// owner where there is one.
 async fn refuse(
     tx: &mut PgConnection,
     user_id: UserId,
     what: &str,
-    application_id: Option<i64>,
-    owner_id: Option<UserId>,
+    (application_id, owner_id): (Option<i64>, Option<UserId>),
     why: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {

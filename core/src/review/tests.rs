@@ -68,6 +68,31 @@ async fn submitted(db: &PgPool, vault: &Vault, owner: UserId, at: DateTime<Utc>)
         .unwrap()
 }
 
+/// `owner`'s activation with every document it requires, submitted at
+/// `submitted` and claimed by `operator` (it being the only one waiting)
+/// at `claimed`.
+async fn claimed_activation(
+    db: &PgPool,
+    vault: &Vault,
+    owner: UserId,
+    operator: UserId,
+    submitted: DateTime<Utc>,
+    claimed: DateTime<Utc>,
+) -> Application {
+    store_required(db, vault, owner, Kind::Activation).await;
+    let app = applications::create(db, vault, owner, Kind::Activation, submitted)
+        .await
+        .unwrap();
+    applications::submit(db, vault, owner, app.id, submitted)
+        .await
+        .unwrap();
+    claim_next(db, vault, operator, claimed, lease())
+        .await
+        .unwrap()
+        .unwrap();
+    app
+}
+
 async fn status_of(db: &PgPool, id: i64) -> String {
     sqlx::query_scalar!("SELECT status FROM applications WHERE id = $1", id)
         .fetch_one(db)
@@ -539,18 +564,8 @@ async fn more_documents_then_resubmission_then_approval(db: PgPool) {
     accounts_for(&db, &[ANNA]).await;
     operators_are(&db, &[OLGA]).await;
     let vault = vault();
-    store_required(&db, &vault, ANNA, Kind::Activation).await;
-    let app = applications::create(&db, &vault, ANNA, Kind::Activation, start())
-        .await
-        .unwrap();
-    applications::submit(&db, &vault, ANNA, app.id, start())
-        .await
-        .unwrap();
     let now = start() + Duration::hours(1);
-    claim_next(&db, &vault, OLGA, now, lease())
-        .await
-        .unwrap()
-        .unwrap();
+    let app = claimed_activation(&db, &vault, ANNA, OLGA, start(), now).await;
 
     let card = view(&db, &vault, &local(&db, &vault), OLGA, app.id, now)
         .await
@@ -923,18 +938,8 @@ async fn an_activation_card_warns_about_the_snils_and_approval_settles_it(db: Pg
     crate::registry::import_csv(&db, &vault, csv.as_bytes(), |_| {})
         .await
         .unwrap();
-    store_required(&db, &vault, ANNA, Kind::Activation).await;
-    let app = applications::create(&db, &vault, ANNA, Kind::Activation, start())
-        .await
-        .unwrap();
-    applications::submit(&db, &vault, ANNA, app.id, start())
-        .await
-        .unwrap();
     let now = start() + Duration::hours(1);
-    claim_next(&db, &vault, OLGA, now, lease())
-        .await
-        .unwrap()
-        .unwrap();
+    let app = claimed_activation(&db, &vault, ANNA, OLGA, start(), now).await;
     let card = view(&db, &vault, &local(&db, &vault), OLGA, app.id, now)
         .await
         .unwrap();
@@ -963,17 +968,7 @@ async fn an_activation_card_warns_about_the_snils_and_approval_settles_it(db: Pg
     // Vera applies with the same СНИЛС later: her card says someone is
     // confirmed with it, and approving is refused.
     applicant_with(&db, &vault, VERA, SNILS, "+79161000003").await;
-    store_required(&db, &vault, VERA, Kind::Activation).await;
-    let late = applications::create(&db, &vault, VERA, Kind::Activation, now)
-        .await
-        .unwrap();
-    applications::submit(&db, &vault, VERA, late.id, now)
-        .await
-        .unwrap();
-    claim_next(&db, &vault, OLGA, now, lease())
-        .await
-        .unwrap()
-        .unwrap();
+    let late = claimed_activation(&db, &vault, VERA, OLGA, now, now).await;
     let card = view(&db, &vault, &local(&db, &vault), OLGA, late.id, now)
         .await
         .unwrap();

@@ -33,10 +33,8 @@
 //! (`rules::worth_a_push`); a change within 24 hours goes through their
 //! quiet hours (`Kind::ScheduleChangedSoon`).
 
-use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
-use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -48,12 +46,12 @@ use super::store::{self, NewSlot, StoreError};
 use crate::UserId;
 use crate::accounts;
 use crate::crypto::{RowKey, Vault};
-use crate::csv_file;
+pub use crate::csv_file::SkippedRow;
+use crate::csv_file::{self, FirstLines, Header, HeaderProblems};
 use crate::dates::{self, DateTimeError};
 use crate::domain::Snils;
 use crate::history::{Action, Actor};
 use crate::outbox::{self, Notification, Payload, Push};
-pub use crate::registry::SkippedRow;
 
 /// Rows between two reports of progress.
 const PROGRESS_EVERY: u64 = 200;
@@ -86,8 +84,8 @@ pub struct ImportReport {
 pub enum ImportError {
     #[error("the file is empty: expected a header line")]
     Empty,
-    #[error("the header is not recognised: {0}; expected {expected} (or the Russian names)", expected = expected_header())]
-    Header(String),
+    #[error("the header is not recognised: {0}; expected {expected} (or the Russian names)", expected = csv_file::expected_header::<Column>(";"))]
+    Header(HeaderProblems),
     #[error(
         "the time zone {0} changes its offset during the year (daylight saving time); give a zone of Russia"
     )]
@@ -119,8 +117,8 @@ enum Column {
     TimeZone,
 }
 
-impl Column {
-    const ALL: [Column; 8] = [
+impl csv_file::Column for Column {
+    const ALL: &'static [Column] = &[
         Column::Snils,
         Column::Kind,
         Column::Start,
@@ -144,7 +142,21 @@ impl Column {
         }
     }
 
-    /// The Russian names a clinic's export may have instead.
+    fn russian_name(self) -> &'static str {
+        self.russian_names()[0]
+    }
+
+    fn is_named(self, wanted: &str) -> bool {
+        self.name() == wanted || self.russian_names().contains(&wanted)
+    }
+
+    fn is_required(self) -> bool {
+        !matches!(self, Column::Detail | Column::SlotId | Column::TimeZone)
+    }
+}
+
+impl Column {
+    /// The Russian names a clinic's export may have instead, lowercased.
     fn russian_names(self) -> &'static [&'static str] {
         match self {
             Column::Snils => &["снилс"],
@@ -157,14 +169,6 @@ impl Column {
             Column::TimeZone => &["часовой пояс"],
         }
     }
-
-    fn is_required(self) -> bool {
-        !matches!(self, Column::Detail | Column::SlotId | Column::TimeZone)
-    }
-}
-
-fn expected_header() -> String {
-    Column::ALL.map(Column::name).join(";")
 }
 
 /// The kind as a clinic writes it.
@@ -210,14 +214,11 @@ pub async fn import_csv<R: Read>(
     if !rules::has_fixed_offset(zone, now.year()) {
         return Err(ImportError::Zone(zone.name().to_owned()));
     }
-    let csv_file::CsvFile {
-        mut reader,
-        consumed,
-    } = csv_file::open(input).map_err(|error| match error {
-        csv_file::OpenError::Read(error) => ImportError::Read(error),
-        csv_file::OpenError::Empty => ImportError::Empty,
-    })?;
-    let columns = Columns::from_header(reader.byte_headers().map_err(read_error)?)?;
+    let mut file = csv_file::open(input)
+        .map_err(|error| error.into_import(ImportError::Empty, ImportError::Read))?;
+    let header = file.reader.byte_headers().map_err(read_error)?;
+    let columns =
+        Header::<Column>::read(csv_file::header_text(header)).map_err(ImportError::Header)?;
 
     let mut report = ImportReport::default();
     let mut parsed = Vec::new();
@@ -225,28 +226,24 @@ pub async fn import_csv<R: Read>(
     let mut unsure: HashSet<String> = HashSet::new();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0_u64;
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        let line = record.position().map_or(0, |position| position.line());
-        if record.iter().flatten().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record).map_err(read_error)? {
         rows += 1;
         if rows.is_multiple_of(PROGRESS_EVERY) {
-            on_progress(consumed.load(Ordering::Relaxed));
+            on_progress(file.consumed());
         }
-        match columns.row(&record, line, zone, now.year()) {
+        match Parsed::read(&columns, &record, line, zone, now.year()) {
             Ok(row) => parsed.push(row),
             Err(reason) => {
                 // Whose it was, if that much reads: their slots missing
                 // from the file may be this row's, so none is cancelled.
-                if let Some(snils) = columns.snils_of(&record) {
+                if let Some(snils) = snils_of(&columns, &record) {
                     unsure.insert(snils.digits().to_owned());
                 }
                 report.skipped.push(SkippedRow { line, reason });
             }
         }
     }
-    on_progress(consumed.load(Ordering::Relaxed));
+    on_progress(file.consumed());
 
     // The period: every row whose times were read counts, refused or not.
     let period = period_of(&parsed);
@@ -255,7 +252,7 @@ pub async fn import_csv<R: Read>(
     // СНИЛС → the account, asked once per person.
     let mut owners: HashMap<String, Option<UserId>> = HashMap::new();
     // Key → the line that gave it: the same slot twice is the file's mistake.
-    let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut seen = FirstLines::default();
     let mut by_owner: BTreeMap<i64, Vec<Accepted>> = BTreeMap::new();
     for row in parsed {
         let owner = match owners.get(row.snils.digits()) {
@@ -271,26 +268,20 @@ pub async fn import_csv<R: Read>(
                 line: row.line,
                 reason: format!(
                     "{}: no confirmed account has this СНИЛС; import the row once the practitioner has connected",
-                    columns.header_name(Column::Snils)
+                    columns.name(Column::Snils)
                 ),
             });
             continue;
         };
         let key = import_key(vault, &row);
-        match seen.entry(key.clone()) {
-            Slot::Occupied(first) => {
-                report.skipped.push(SkippedRow {
-                    line: row.line,
-                    reason: format!(
-                        "the same slot (СНИЛС and slot id, or kind and start) is on line {}; only that row is imported",
-                        first.get()
-                    ),
-                });
-                continue;
-            }
-            Slot::Vacant(slot) => {
-                slot.insert(row.line);
-            }
+        if let Some(first) = seen.earlier(key.clone(), row.line) {
+            report.skipped.push(SkippedRow {
+                line: row.line,
+                reason: format!(
+                    "the same slot (СНИЛС and slot id, or kind and start) is on line {first}; only that row is imported"
+                ),
+            });
+            continue;
         }
         by_owner.entry(owner.get()).or_default().push(Accepted {
             line: row.line,
@@ -658,102 +649,30 @@ fn import_key(vault: &Vault, row: &Parsed) -> Vec<u8> {
         Some(id) => vec![row.snils.digits(), "id", id],
         None => vec![row.snils.digits(), row.kind.code(), &start],
     };
-    let mut encoded = Vec::new();
-    for part in parts {
-        encoded.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-        encoded.extend_from_slice(part.as_bytes());
-    }
-    vault.keyed_digest(IMPORT_KEY, &encoded)
+    vault.keyed_digest_of_parts(IMPORT_KEY, &parts)
 }
 
 fn read_error(error: csv::Error) -> ImportError {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => ImportError::Read(error),
-        other => ImportError::Read(std::io::Error::other(format!("{other:?}"))),
-    }
+    ImportError::Read(csv_file::read_error(error))
 }
 
-struct Columns {
-    fields: Vec<Column>,
-    positions: HashMap<Column, String>,
+/// The row's СНИЛС, if it reads, whatever else is wrong with the row.
+fn snils_of(columns: &Header<Column>, record: &csv::ByteRecord) -> Option<Snils> {
+    let raw = columns.cell(record, Column::Snils)?;
+    Snils::parse(csv_file::text(raw).trim()).ok()
 }
 
-impl Columns {
-    fn from_header(header: &csv::ByteRecord) -> Result<Columns, ImportError> {
-        let mut fields = Vec::new();
-        let mut positions = HashMap::new();
-        let mut problems = Vec::new();
-        for raw in header {
-            let name = csv_file::text(raw).trim().to_owned();
-            let wanted = name.to_lowercase();
-            let column = Column::ALL.into_iter().find(|column| {
-                column.name() == wanted || column.russian_names().contains(&wanted.as_str())
-            });
-            match column {
-                None => problems.push(format!("unknown column {name}")),
-                Some(column) if positions.contains_key(&column) => {
-                    problems.push(format!("repeated column {name}"));
-                }
-                Some(column) => {
-                    positions.insert(column, name);
-                    fields.push(column);
-                }
-            }
-        }
-        for column in Column::ALL {
-            if column.is_required() && !positions.contains_key(&column) {
-                problems.push(format!(
-                    "missing column {} ({})",
-                    column.name(),
-                    column.russian_names()[0]
-                ));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(ImportError::Header(problems.join("; ")));
-        }
-        Ok(Columns { fields, positions })
-    }
-
-    fn header_name(&self, column: Column) -> &str {
-        self.positions
-            .get(&column)
-            .map_or(column.name(), String::as_str)
-    }
-
-    /// The row's СНИЛС, if it reads, whatever else is wrong with the row.
-    fn snils_of(&self, record: &csv::ByteRecord) -> Option<Snils> {
-        let at = self
-            .fields
-            .iter()
-            .position(|column| *column == Column::Snils)?;
-        Snils::parse(csv_file::text(record.get(at)?).trim()).ok()
-    }
-
-    fn row(
-        &self,
+impl Parsed {
+    fn read(
+        columns: &Header<Column>,
         record: &csv::ByteRecord,
         line: u64,
         zone: Tz,
         year: i32,
     ) -> Result<Parsed, String> {
-        if record.len() != self.fields.len() {
-            return Err(format!(
-                "expected {} fields, found {}",
-                self.fields.len(),
-                record.len()
-            ));
-        }
-        let mut values: HashMap<Column, String> = HashMap::new();
-        for (&column, raw) in self.fields.iter().zip(record.iter()) {
-            let value = csv_file::text(raw);
-            let value = value.trim();
-            if !value.is_empty() {
-                values.insert(column, value.to_owned());
-            }
-        }
+        let values = columns.values(record)?;
         let get = |column| values.get(&column).map(String::as_str).unwrap_or_default();
-        let named = |column, problem: String| format!("{}: {problem}", self.header_name(column));
+        let named = |column, problem: String| format!("{}: {problem}", columns.name(column));
         let mut problems = Vec::new();
 
         let snils = Snils::parse(get(Column::Snils))
