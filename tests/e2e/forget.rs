@@ -67,8 +67,13 @@ async fn forget_erases_personal_data_after_confirmation(app: TestApp) {
     // Whoever holds the chat without the authenticator erases nothing: a
     // (forged) press of the old button and a wrong code are refused.
     anna.send("/forget").await;
+    let shown = anna.chat().await.bot_messages().count();
     let pressed = anna.press_forged("forget:yes").await;
     assert!(pressed.answered);
+    // The code screen comes as a new message after the answer: the code is
+    // typed under it (else a slow bot's screen would pass for the reply).
+    anna.wait_for(|chat| chat.bot_messages().count() > shown)
+        .await;
     let right = app.totp_code(anna.user_id()).await;
     let wrong = if right == "000000" {
         "111111"
