@@ -13,4 +13,6 @@ WHERE progress_chat_id IS NOT NULL AND progress_message_id IS NOT NULL;
 -- Whose it is (their language), whatever the messenger's chat id.
 ALTER TABLE broadcasts ADD COLUMN progress_reader BIGINT;
 UPDATE broadcasts SET progress_reader = progress_chat_id WHERE progress_message IS NOT NULL;
-ALTER TABLE broadcasts DROP COLUMN progress_chat_id, DROP COLUMN progress_message_id;
+-- `progress_chat_id` and `progress_message_id` are no longer written; they
+-- stay for an older instance still running during a rolling deploy (which
+-- reads them and would fail without them), and go in a later release.

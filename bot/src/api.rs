@@ -202,12 +202,16 @@ pub async fn flush_refusals(api: Api, stop: tokio_util::sync::CancellationToken)
             _ = stop.cancelled() => break,
             _ = every.tick() => api.refusals.ended(api.clock.now()),
         };
-        if let Err(error) = security_events::record_suppressed(&api.db, &summaries).await {
+        // Given back to the limiter when they cannot be written: the next
+        // flush tries them again.
+        if let Err(error) =
+            security_events::record_suppressed(&api.db, &api.refusals, summaries).await
+        {
             tracing::warn!(%error, "cannot record the count of API refusals held back");
         }
     }
     let held = api.refusals.drain();
-    if let Err(error) = security_events::record_suppressed(&api.db, &held).await {
+    if let Err(error) = security_events::record_suppressed(&api.db, &api.refusals, held).await {
         tracing::warn!(%error, "cannot record the count of API refusals held back");
     }
 }

@@ -59,7 +59,7 @@ pub struct HttpServer {
     task: JoinHandle<std::io::Result<()>>,
     /// The API's counts of refusals held back, written as they come due
     /// (`api::flush_refusals`).
-    flush: Option<JoinHandle<()>>,
+    flush: Option<(CancellationToken, JoinHandle<()>)>,
 }
 
 impl HttpServer {
@@ -80,10 +80,13 @@ impl HttpServer {
         let stop = CancellationToken::new();
         let mut flush = None;
         if let Some(api) = api {
-            flush = Some(tokio::spawn(crate::api::flush_refusals(
-                api.clone(),
-                stop.clone(),
-            )));
+            // Its own token, cancelled once the requests in flight are done
+            // (`stop`): their refusals are counted in the last flush.
+            let flush_stop = CancellationToken::new();
+            flush = Some((
+                flush_stop.clone(),
+                tokio::spawn(crate::api::flush_refusals(api.clone(), flush_stop)),
+            ));
             // The calendar feed is served wherever the API is.
             app = app.merge(crate::calendar_feed::router(crate::calendar_feed::Feed {
                 db: api.db.clone(),
@@ -116,8 +119,9 @@ impl HttpServer {
             tracing::warn!("HTTP requests did not finish in time; closing them");
             task.abort();
         }
-        if let Some(flush) = self.flush {
-            // One insert a kind held back; a database that does not answer
+        if let Some((flush_stop, flush)) = self.flush {
+            flush_stop.cancel();
+            // One insert for all held back; a database that does not answer
             // does not keep the process alive.
             let _ = tokio::time::timeout(Duration::from_secs(2), flush).await;
         }

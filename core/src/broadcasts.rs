@@ -443,6 +443,23 @@ pub async fn set_progress_message(
     Ok(())
 }
 
+/// /forget of an operator: their progress messages are no longer followed
+/// (the message names their chat; the broadcast and its counts stay).
+pub async fn forget_reader(tx: &mut PgConnection, reader: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE broadcasts
+        SET progress_reader = NULL, progress_message = NULL,
+            progress_chat_id = NULL, progress_message_id = NULL
+        WHERE progress_reader = $1 OR progress_chat_id = $1
+        "#,
+        reader.get(),
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// A broadcast whose operator is watching its progress message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watched {

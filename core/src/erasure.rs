@@ -81,6 +81,7 @@ pub async fn forget(
     notification_settings::erase(&mut tx, user_id).await?;
     // A private chat's id is its user's.
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;
+    crate::broadcasts::forget_reader(&mut tx, user_id).await?;
     updates::erase_chat(&mut tx, user_id.private_chat()).await?;
     telegram_users::erase(&mut tx, user_id).await?;
     // The messengers linked and any link code waiting.

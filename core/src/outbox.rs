@@ -1121,10 +1121,14 @@ pub async fn mark_failed(
 /// account unlinked that messenger after the row was written): the
 /// notification is copied, due now, to every other messenger it would be
 /// written for now (`outbox_messengers`: with the chosen one unreachable,
-/// every one linked) whose chat is reachable, unless it has a row there
-/// already (written beside this one for "every messenger", or copied
-/// before). So a notification is lost only when no messenger of the
-/// account can carry it. Call it in the transaction that fails the row.
+/// every one linked) whose chat is reachable and was linked before the
+/// row was written, unless it has a row there already (written beside
+/// this one for "every messenger", or copied before). So a notification is
+/// lost only when no messenger of the account can carry it, and none goes
+/// to a messenger linked since: the security notice of that very link
+/// ("🔗 К вашему кабинету подключён Max") is written for the messengers
+/// the cabinet had before, and must not reach the new one, which may not
+/// be the owner's. Call it in the transaction that fails the row.
 /// Returns how many copies were written.
 pub async fn reroute(
     tx: &mut PgConnection,
@@ -1143,7 +1147,11 @@ pub async fn reroute(
         WHERE o.id = $1 AND m <> o.messenger
           AND EXISTS (SELECT 1 FROM channels c
                       WHERE c.user_id = o.chat_id AND c.messenger = m
-                        AND c.unreachable_since IS NULL)
+                        AND c.unreachable_since IS NULL
+                        -- the messenger the account was born on (its
+                        -- row's time is the database's) was first
+                        AND (c.linked_at <= o.created_at
+                             OR (m = 'telegram') = (o.chat_id < (1::BIGINT << 60))))
           AND NOT EXISTS (SELECT 1 FROM outbox s
                           WHERE s.chat_id = o.chat_id AND s.messenger = m
                             AND s.kind = o.kind AND s.created_at = o.created_at
@@ -1309,11 +1317,22 @@ pub async fn erase_chat(tx: &mut PgConnection, chat_id: i64) -> Result<u64, sqlx
     sqlx::query!("DELETE FROM outbox_dedup WHERE chat_id = $1", chat_id)
         .execute(&mut *tx)
         .await?;
-    let dropped = sqlx::query!("DELETE FROM outbox WHERE chat_id = $1", chat_id)
-        .execute(tx)
-        .await?
-        .rows_affected();
-    Ok(dropped)
+    // Again until nothing is left: a row a delivery lane held while the
+    // first DELETE waited may have been copied to the other messenger
+    // (`reroute`) by the time it was let go, and the copy, committed after
+    // this statement began, is not in its snapshot; the next statement's
+    // is fresh (READ COMMITTED).
+    let mut dropped = 0;
+    loop {
+        let now_dropped = sqlx::query!("DELETE FROM outbox WHERE chat_id = $1", chat_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if now_dropped == 0 {
+            return Ok(dropped);
+        }
+        dropped += now_dropped;
+    }
 }
 
 /// Withdraws what these broadcasts have not sent yet (a cancelled
@@ -1328,7 +1347,28 @@ pub async fn drop_pending_of_broadcasts(
     broadcast_ids: &[i64],
 ) -> Result<BTreeMap<i64, u64>, sqlx::Error> {
     // The statement's snapshot still shows the rows it deletes (pending
-    // ones): a recipient with a settled row was told, or tried.
+    // ones): a recipient with a settled row was told, or tried. Run until
+    // it deletes nothing: a row a lane held while it waited may have been
+    // copied to the recipient's other messenger (`reroute`) meanwhile, a
+    // copy its snapshot did not have (as in `erase_chat`).
+    let mut withdrawn = BTreeMap::new();
+    loop {
+        let dropped = drop_pending_once(&mut *tx, broadcast_ids).await?;
+        if dropped.is_empty() {
+            return Ok(withdrawn);
+        }
+        for (broadcast, recipients) in dropped {
+            *withdrawn.entry(broadcast).or_insert(0) += recipients;
+        }
+    }
+}
+
+/// One pass of [`drop_pending_of_broadcasts`]: per broadcast with a row
+/// deleted, the recipients withdrawn (empty: nothing was deleted).
+async fn drop_pending_once(
+    tx: &mut PgConnection,
+    broadcast_ids: &[i64],
+) -> Result<BTreeMap<i64, u64>, sqlx::Error> {
     let dropped = sqlx::query!(
         r#"
         WITH dropped AS (
@@ -1336,13 +1376,13 @@ pub async fn drop_pending_of_broadcasts(
             WHERE broadcast_id = ANY($1) AND sent_at IS NULL AND failed_at IS NULL
             RETURNING broadcast_id, chat_id
         )
-        SELECT d.broadcast_id AS "broadcast_id!", count(DISTINCT d.chat_id) AS "recipients!"
+        SELECT d.broadcast_id AS "broadcast_id!",
+               count(DISTINCT d.chat_id) FILTER (WHERE NOT EXISTS (
+                   SELECT 1 FROM outbox o
+                   WHERE o.broadcast_id = d.broadcast_id AND o.chat_id = d.chat_id
+                     AND (o.sent_at IS NOT NULL OR o.failed_at IS NOT NULL)
+               )) AS "recipients!"
         FROM dropped d
-        WHERE NOT EXISTS (
-            SELECT 1 FROM outbox o
-            WHERE o.broadcast_id = d.broadcast_id AND o.chat_id = d.chat_id
-              AND (o.sent_at IS NOT NULL OR o.failed_at IS NOT NULL)
-        )
         GROUP BY d.broadcast_id
         "#,
         broadcast_ids,
@@ -2093,6 +2133,93 @@ mod tests {
         );
         tx.commit().await.unwrap();
         assert_eq!(for_chat(&db, 7).await.unwrap().len(), 4);
+
+        // Chosen Telegram, which stopped the bot: Max, linked after the row
+        // was written (as a link code's redeemer is), gets no copy; linked
+        // before, it does.
+        sqlx::query("UPDATE notification_settings SET deliver_to = 'telegram'")
+            .execute(&db)
+            .await
+            .unwrap();
+        let id = enqueue_all(&db, &[note(7, false)]).await[0];
+        sqlx::query("UPDATE channels SET unreachable_since = now() WHERE messenger = 'telegram'")
+            .execute(&db)
+            .await
+            .unwrap();
+        let set_linked = async |at: DateTime<Utc>| {
+            sqlx::query("UPDATE channels SET linked_at = $1 WHERE messenger = 'max'")
+                .bind(at)
+                .execute(&db)
+                .await
+                .unwrap();
+        };
+        set_linked(start() + chrono::Duration::minutes(1)).await;
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(
+            reroute(&mut tx, id, start()).await.unwrap(),
+            0,
+            "linked since"
+        );
+        tx.rollback().await.unwrap();
+        set_linked(start() - chrono::Duration::days(1)).await;
+        let mut tx = db.begin().await.unwrap();
+        assert_eq!(
+            reroute(&mut tx, id, start()).await.unwrap(),
+            1,
+            "linked before"
+        );
+        tx.rollback().await.unwrap();
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn an_erasure_waiting_for_a_send_takes_the_copy_it_made_too(db: PgPool) {
+        for (messenger, external) in [("telegram", 7_i64), ("max", 70)] {
+            sqlx::query(
+                "INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at) VALUES ($1, $2, $2, 7, $3)",
+            )
+            .bind(messenger)
+            .bind(external)
+            .bind(start() - chrono::Duration::days(1))
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        sqlx::query("INSERT INTO notification_settings (telegram_user_id, deliver_to, updated_at) VALUES (7, 'max', now())")
+            .execute(&db)
+            .await
+            .unwrap();
+        let id = enqueue_all(&db, &[note(7, false)]).await[0];
+        // A lane holds the row, sending it.
+        let mut lane = db.begin().await.unwrap();
+        let claimed = claim_next(&mut lane, start(), &Messenger::ALL)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.id, id);
+        // /forget waits for it…
+        let erasing = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin().await.unwrap();
+                let dropped = erase_chat(&mut tx, 7).await.unwrap();
+                tx.commit().await.unwrap();
+                dropped
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(!erasing.is_finished(), "waits for the lane");
+        // …while Max refuses it and the lane copies it to Telegram.
+        sqlx::query("UPDATE channels SET unreachable_since = now() WHERE messenger = 'max'")
+            .execute(&mut *lane)
+            .await
+            .unwrap();
+        assert_eq!(reroute(&mut lane, id, start()).await.unwrap(), 1);
+        mark_failed(&mut lane, id, "chat.denied", true)
+            .await
+            .unwrap();
+        lane.commit().await.unwrap();
+        assert_eq!(erasing.await.unwrap(), 2, "the row and its copy");
+        assert!(for_chat(&db, 7).await.unwrap().is_empty());
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

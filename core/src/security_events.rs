@@ -211,6 +211,9 @@ pub struct Suppressed {
     pub at: DateTime<Utc>,
 }
 
+/// How many counts not written a limiter keeps for the next try.
+pub const UNWRITTEN_KEPT: usize = 1000;
+
 /// The in-process limiter in front of [`record_unattributed`]: per group
 /// (kind, `key`, `client`), at most `per_minute` events a minute go on to
 /// the database; the rest are counted, and the count comes back, once the
@@ -221,6 +224,9 @@ pub struct Suppressed {
 pub struct Unattributed {
     per_minute: u32,
     windows: Mutex<HashMap<Group, Window>>,
+    /// Counts of minutes over that could not be written (the database
+    /// failed): given out again with the next ones.
+    unwritten: Mutex<Vec<Suppressed>>,
 }
 
 /// Whether an event may be written, and what to write with it.
@@ -244,6 +250,7 @@ impl Unattributed {
         Unattributed {
             per_minute,
             windows: Mutex::new(HashMap::new()),
+            unwritten: Mutex::new(Vec::new()),
         }
     }
 
@@ -257,7 +264,8 @@ impl Unattributed {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Every group's minute that is over gives its count now, not only
         // this group's: a flood that moved on to another key is told too.
-        let ended = Self::take_ended(&mut windows, at);
+        let mut ended = self.take_unwritten();
+        ended.extend(Self::take_ended(&mut windows, at));
         let group = Group::of(kind, details);
         let window = windows.entry(group).or_insert(Window {
             started: at,
@@ -273,8 +281,30 @@ impl Unattributed {
         Admit { write, ended }
     }
 
+    /// Counts that could not be written, to be given out again (at most
+    /// [`UNWRITTEN_KEPT`]: a database down for long does not grow it
+    /// without end; the oldest go first).
+    pub fn give_back(&self, summaries: Vec<Suppressed>) {
+        let mut unwritten = self
+            .unwritten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        unwritten.extend(summaries);
+        let excess = unwritten.len().saturating_sub(UNWRITTEN_KEPT);
+        unwritten.drain(..excess);
+    }
+
+    fn take_unwritten(&self) -> Vec<Suppressed> {
+        std::mem::take(
+            &mut *self
+                .unwritten
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     /// The event admitted was not written after all (the database's
-    /// hourly cap): counted as held back.
+    /// hourly cap, or the database failed): counted as held back.
     pub fn not_written(&self, kind: Kind, details: &Value) {
         let mut windows = self
             .windows
@@ -292,7 +322,9 @@ impl Unattributed {
             .windows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Self::take_ended(&mut windows, at)
+        let mut ended = self.take_unwritten();
+        ended.extend(Self::take_ended(&mut windows, at));
+        ended
     }
 
     /// Every count held, over or not (the process is stopping).
@@ -302,9 +334,11 @@ impl Unattributed {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let latest = windows.values().map(|w| w.started).max();
-        latest.map_or_else(Vec::new, |latest| {
-            Self::take_ended(&mut windows, latest + WINDOW)
-        })
+        let mut held = self.take_unwritten();
+        if let Some(latest) = latest {
+            held.extend(Self::take_ended(&mut windows, latest + WINDOW));
+        }
+        held
     }
 
     fn take_ended(windows: &mut HashMap<Group, Window>, at: DateTime<Utc>) -> Vec<Suppressed> {
@@ -346,9 +380,11 @@ pub async fn record_unattributed(
     at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let Admit { write, ended } = limiter.admit(kind, &details, at);
-    record_suppressed(db, &ended).await?;
+    // Counts not written are given back (`record_suppressed`); the event
+    // is still tried.
+    let summaries = record_suppressed(db, limiter, ended).await;
     if !write {
-        return Ok(false);
+        return summaries.map(|()| false);
     }
     let recorded = sqlx::query!(
         r#"
@@ -369,29 +405,50 @@ pub async fn record_unattributed(
         UNATTRIBUTED_PER_HOUR,
     )
     .execute(db)
-    .await?
-    .rows_affected();
+    .await;
+    let recorded = match recorded {
+        Ok(done) => done.rows_affected(),
+        Err(error) => {
+            limiter.not_written(kind, &details);
+            return Err(error);
+        }
+    };
     if recorded == 0 {
         limiter.not_written(kind, &details);
     }
+    summaries?;
     Ok(recorded > 0)
 }
 
 /// Writes the counts of events held back ([`Unattributed`]): one row a
-/// group and minute at the most, so not capped again.
+/// group and minute at the most, so not capped again; all in one
+/// statement, and given back to `limiter` when it fails, to be written
+/// with the next.
 pub async fn record_suppressed(
     db: &sqlx::PgPool,
-    summaries: &[Suppressed],
+    limiter: &Unattributed,
+    summaries: Vec<Suppressed>,
 ) -> Result<(), sqlx::Error> {
-    for summary in summaries {
-        sqlx::query!(
-            "INSERT INTO security_events (kind, details, at) VALUES ($1, $2, $3)",
-            summary.kind.as_str(),
-            summary.details,
-            summary.at,
-        )
-        .execute(db)
-        .await?;
+    if summaries.is_empty() {
+        return Ok(());
+    }
+    let kinds: Vec<&str> = summaries.iter().map(|s| s.kind.as_str()).collect();
+    let details: Vec<Value> = summaries.iter().map(|s| s.details.clone()).collect();
+    let at: Vec<DateTime<Utc>> = summaries.iter().map(|s| s.at).collect();
+    let written = sqlx::query!(
+        r#"
+        INSERT INTO security_events (kind, details, at)
+        SELECT * FROM UNNEST($1::TEXT[], $2::JSONB[], $3::TIMESTAMPTZ[])
+        "#,
+        &kinds as &[&str],
+        &details,
+        &at,
+    )
+    .execute(db)
+    .await;
+    if let Err(error) = written {
+        limiter.give_back(summaries);
+        return Err(error);
     }
     Ok(())
 }
@@ -578,6 +635,15 @@ mod tests {
         assert_eq!(held.len(), 1);
         assert_eq!(held[0].details["suppressed"], 2);
         assert_eq!(limiter.drain(), []);
+
+        // Counts the database did not take come out again, with the next.
+        limiter.give_back(held.clone());
+        let again = limiter.admit(Kind::ApiUnauthorized, &junk, at(900));
+        assert_eq!(again.ended, held);
+        assert_eq!(limiter.drain(), [], "once");
+        // A database down for long keeps the newest of them only.
+        limiter.give_back(vec![held[0].clone(); UNWRITTEN_KEPT + 5]);
+        assert_eq!(limiter.ended(at(900)).len(), UNWRITTEN_KEPT);
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

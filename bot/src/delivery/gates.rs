@@ -66,18 +66,27 @@ impl Gates {
         let now = Instant::now();
         let mut rests = self.rests.lock().unwrap_or_else(|p| p.into_inner());
         rests.retain(|_, until| *until > now);
-        let open: Vec<Messenger> = self
+        let awake: Vec<Messenger> = self
             .served
             .iter()
             .copied()
-            .filter(|messenger| !rests.contains_key(messenger) && !self.saturated(*messenger))
+            .filter(|messenger| !rests.contains_key(messenger))
+            .collect();
+        let all_resting = awake.is_empty();
+        let open: Vec<Messenger> = awake
+            .into_iter()
+            .filter(|messenger| !self.saturated(*messenger))
             .collect();
         let rest_ends = rests
             .values()
             .min()
             .map(|soonest| soonest.saturating_duration_since(now));
         match rest_ends {
-            Some(wait) if open.is_empty() => Open::Rest(wait),
+            // Every messenger rests: till the first opens. One rests and
+            // the other is saturated: its lanes free up within a hold, so
+            // look again by the poll, not after the whole rest.
+            Some(wait) if all_resting => Open::Rest(wait),
+            Some(wait) if open.is_empty() => Open::Rest(wait.min(super::POLL)),
             // Saturated but not resting: the lanes holding its rows free up
             // within a hold, and an empty list claims nothing.
             _ => Open::Claim {
@@ -90,7 +99,12 @@ impl Gates {
     /// No lane takes the messenger's rows for `wait`; a longer rest already
     /// set stays.
     pub(super) fn rest(&self, messenger: Messenger, wait: Duration) {
-        let until = Instant::now() + wait;
+        // Callers cap their waits (`MAX_RETRY_AFTER`); this only keeps an
+        // absurd one from overflowing the clock.
+        let now = Instant::now();
+        let until = now
+            .checked_add(wait)
+            .unwrap_or(now + super::MAX_RETRY_AFTER);
         let mut rests = self.rests.lock().unwrap_or_else(|p| p.into_inner());
         let entry = rests.entry(messenger).or_insert(until);
         *entry = (*entry).max(until);

@@ -94,6 +94,11 @@ pub const HOLD_MAX: Duration = Duration::from_secs(1);
 /// Lanes when nothing else is said (`MEDCAB_DELIVERY_LANES`).
 pub const DEFAULT_LANES: usize = 4;
 
+/// The longest a 429's `retry_after` is honoured: a longer one (a broken
+/// proxy, a hostile peer) would otherwise stop a messenger's delivery for
+/// as long as it says, on every instance, or overflow a clock.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
 /// How long a lane rests after the database failed it.
 const ERROR_REST: Duration = Duration::from_secs(1);
 
@@ -663,7 +668,9 @@ fn to_chrono(duration: Duration) -> chrono::Duration {
 
 fn classify(error: &RequestError) -> Failure {
     match error {
-        RequestError::RetryAfter(wait) => Failure::TooManyRequests(wait.duration()),
+        RequestError::RetryAfter(wait) => {
+            Failure::TooManyRequests(wait.duration().min(MAX_RETRY_AFTER))
+        }
         RequestError::Api(api) if chat_is_gone(api) => Failure::ChatGone,
         // teloxide keeps Telegram's description, not its error code: what
         // it does not know by name is told by the description's start.
@@ -705,7 +712,9 @@ fn describe(error: &RequestError) -> String {
 /// What a Max refusal means for the row.
 fn classify_max(error: &MaxError) -> Failure {
     match error.kind {
-        MaxErrorKind::TooManyRequests { retry_after } => Failure::TooManyRequests(retry_after),
+        MaxErrorKind::TooManyRequests { retry_after } => {
+            Failure::TooManyRequests(retry_after.min(MAX_RETRY_AFTER))
+        }
         // `chat.denied`: the person stopped the bot; no such chat: gone.
         MaxErrorKind::Blocked | MaxErrorKind::ChatNotFound => Failure::ChatGone,
         MaxErrorKind::BadRequest | MaxErrorKind::NotFound => Failure::Refused,
@@ -764,6 +773,11 @@ mod tests {
             Failure::Transient
         );
         assert_eq!(classify(&unknown("Bad Gateway")), Failure::Transient);
+        assert_eq!(
+            classify(&RequestError::RetryAfter(Seconds::from_seconds(u32::MAX))),
+            Failure::TooManyRequests(MAX_RETRY_AFTER),
+            "a retry_after past all reason is honoured for ten minutes"
+        );
         assert_eq!(
             describe(&RequestError::Api(ApiError::MessageTextIsEmpty)),
             "Bad Request: message text is empty"
