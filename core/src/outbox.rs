@@ -2050,25 +2050,31 @@ mod tests {
         assert_eq!(later.iter().map(|r| r.chat_id).collect::<Vec<_>>(), [1, 3]);
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_row_its_messenger_cannot_carry_moves_to_the_other_once(db: PgPool) {
-        // Anna on both messengers, notifications chosen to go to Max.
+    /// Account 7 (born on Telegram) on Telegram and Max, both linked at
+    /// `linked_at`, notifications chosen to go to Max.
+    async fn on_both_choosing_max(db: &PgPool, linked_at: DateTime<Utc>) {
         for (messenger, external) in [("telegram", 7_i64), ("max", 70)] {
             sqlx::query(
-                "INSERT INTO channels (messenger, external_id, chat_id, user_id) VALUES ($1, $2, $2, 7)",
+                "INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at) VALUES ($1, $2, $2, 7, $3)",
             )
             .bind(messenger)
             .bind(external)
-            .execute(&db)
+            .bind(linked_at)
+            .execute(db)
             .await
             .unwrap();
         }
-        sqlx::query(
-            "INSERT INTO notification_settings (telegram_user_id, deliver_to, updated_at) VALUES (7, 'max', now())",
-        )
-        .execute(&db)
-        .await
-        .unwrap();
+        sqlx::query("INSERT INTO notification_settings (telegram_user_id, deliver_to, updated_at) VALUES (7, 'max', now())")
+            .execute(db)
+            .await
+            .unwrap();
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_row_its_messenger_cannot_carry_moves_to_the_other_once(db: PgPool) {
+        // Max linked after the rows below are written: Telegram, the one
+        // born on, still takes copies.
+        on_both_choosing_max(&db, start() + chrono::Duration::days(1)).await;
         let status = note(7, false);
         let ids = enqueue_all(&db, std::slice::from_ref(&status)).await;
         let rows = for_chat(&db, 7).await.unwrap();
@@ -2173,21 +2179,7 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn an_erasure_waiting_for_a_send_takes_the_copy_it_made_too(db: PgPool) {
-        for (messenger, external) in [("telegram", 7_i64), ("max", 70)] {
-            sqlx::query(
-                "INSERT INTO channels (messenger, external_id, chat_id, user_id, linked_at) VALUES ($1, $2, $2, 7, $3)",
-            )
-            .bind(messenger)
-            .bind(external)
-            .bind(start() - chrono::Duration::days(1))
-            .execute(&db)
-            .await
-            .unwrap();
-        }
-        sqlx::query("INSERT INTO notification_settings (telegram_user_id, deliver_to, updated_at) VALUES (7, 'max', now())")
-            .execute(&db)
-            .await
-            .unwrap();
+        on_both_choosing_max(&db, start() - chrono::Duration::days(1)).await;
         let id = enqueue_all(&db, &[note(7, false)]).await[0];
         // A lane holds the row, sending it.
         let mut lane = db.begin().await.unwrap();

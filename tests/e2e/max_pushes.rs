@@ -29,6 +29,19 @@ async fn linked_on_max<'a>(app: &'a TestApp, phone: &Phone<'_>, name: &str) -> P
     on_max
 }
 
+/// Анна, a therapist in Moscow (the notices' audience), on Telegram with
+/// Max linked: her two phones.
+async fn therapist_on_both(app: &TestApp) -> (Phone<'_>, Phone<'_>) {
+    let anna = app
+        .practitioner(
+            "Анна",
+            RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1"),
+        )
+        .await;
+    let on_max = linked_on_max(app, &anna, "Анна").await;
+    (anna, on_max)
+}
+
 /// The bot's messages in a chat whose text has this in it.
 async fn count_with(phone: &Phone<'_>, part: &str) -> usize {
     phone
@@ -172,13 +185,7 @@ async fn a_passport_uploaded_on_max_is_approved_and_told_there(app: TestApp) {
 
 #[medcab_e2e::test]
 async fn a_notice_goes_where_the_settings_say_and_security_everywhere(app: TestApp) {
-    let anna = app
-        .practitioner(
-            "Анна",
-            RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1"),
-        )
-        .await;
-    let on_max = linked_on_max(&app, &anna, "Анна").await;
+    let (anna, on_max) = therapist_on_both(&app).await;
     // Someone on Max the notice is not for.
     let boris = app.max_user("Борис", "ru").await;
     boris.send("/help").await;
@@ -443,13 +450,7 @@ async fn a_max_chat_that_stopped_the_bot_is_skipped_until_it_writes(db: sqlx::Pg
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_notice_max_cannot_carry_comes_to_telegram_instead(db: sqlx::PgPool) {
     let app = TestApp::spawn(db).await;
-    let anna = app
-        .practitioner(
-            "Анна",
-            RegisterEntry::new("Терапия", "Москва", "ГБУЗ ГП № 1"),
-        )
-        .await;
-    let on_max = linked_on_max(&app, &anna, "Анна").await;
+    let (anna, on_max) = therapist_on_both(&app).await;
     on_max.send("/settings").await;
     on_max.press("📱 Мессенджеры").await;
     on_max
