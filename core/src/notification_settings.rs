@@ -354,7 +354,14 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?
     .settings();
+    let before = settings;
     change(&mut settings);
+    if settings == before {
+        // A double tap, or a choice already made: nothing to write or to
+        // re-time (and no row of defaults left behind).
+        tx.rollback().await?;
+        return Ok((settings, 0));
+    }
     write(&mut tx, user_id, &settings, now, false).await?;
     let retimed =
         crate::outbox::retime_held(&mut tx, user_id.private_chat(), &settings, now).await?;
