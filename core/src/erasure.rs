@@ -83,6 +83,7 @@ pub async fn forget(
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;
     crate::broadcasts::forget_reader(&mut tx, user_id).await?;
     updates::erase_chat(&mut tx, user_id.private_chat()).await?;
+    crate::inbox::erase_chat(&mut tx, user_id.private_chat()).await?;
     telegram_users::erase(&mut tx, user_id).await?;
     // The messengers linked and any link code waiting.
     crate::channels::erase(&mut tx, user_id).await?;

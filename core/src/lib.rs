@@ -25,6 +25,7 @@ pub mod erasure;
 pub mod factor_resets;
 pub mod history;
 pub mod identity;
+pub mod inbox;
 pub mod inspections;
 pub mod language;
 pub mod licences;

@@ -181,6 +181,11 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "inbox",
+        key: Key::Uuid("seal_key"),
+        fields: &[crate::inbox::BODY_FIELD],
+    },
+    Table {
         name: "referral_files",
         key: Key::Id("id"),
         fields: &[

@@ -5,7 +5,10 @@
 //!
 //! - processed update ids ([`UPDATE_CLAIMS`], 7 days): they only stop a
 //!   redelivered update from being applied twice, and Telegram redelivers
-//!   within hours of a crash, never a week later;
+//!   within hours of a crash, never a week later; the inbox's handled
+//!   updates are the same ids (their bodies went when handled), and an
+//!   update set aside as poison ([`INBOX_POISON`], 7 days, sealed) is kept
+//!   that long for an engineer to read;
 //! - personal notifications sent or failed ([`SETTLED_NOTIFICATIONS`], 30
 //!   days): a record of what went out, for a user's complaint or a bug
 //!   report within the month; a broadcast's rows ([`BROADCAST_ROWS`], 1
@@ -62,6 +65,7 @@ use sqlx::PgPool;
 use crate::{login_confirmations, outbox, security_events, updates};
 
 pub const UPDATE_CLAIMS: Duration = Duration::days(7);
+pub const INBOX_POISON: Duration = Duration::days(7);
 pub const SETTLED_NOTIFICATIONS: Duration = Duration::days(30);
 pub const BROADCAST_ROWS: Duration = Duration::days(365);
 pub const DEDUP_KEYS: Duration = Duration::days(400);
@@ -78,6 +82,7 @@ pub const BATCH: i64 = 1000;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
     pub update_claims: u64,
+    pub inbox: u64,
     pub notifications: u64,
     pub broadcast_rows: u64,
     pub dedup_keys: u64,
@@ -93,6 +98,7 @@ pub struct Purged {
 impl Purged {
     pub fn total(&self) -> u64 {
         self.update_claims
+            + self.inbox
             + self.notifications
             + self.broadcast_rows
             + self.dedup_keys
@@ -110,6 +116,10 @@ impl Purged {
 pub async fn run(db: &PgPool, now: DateTime<Utc>) -> Result<Purged, sqlx::Error> {
     Ok(Purged {
         update_claims: batched(|| updates::purge(db, now - UPDATE_CLAIMS, BATCH)).await?,
+        inbox: batched(|| {
+            crate::inbox::purge(db, now - UPDATE_CLAIMS, now - INBOX_POISON, BATCH)
+        })
+        .await?,
         notifications: batched(|| outbox::purge_settled(db, now - SETTLED_NOTIFICATIONS, BATCH))
             .await?,
         broadcast_rows: batched(|| outbox::purge_broadcast_rows(db, now - BROADCAST_ROWS, BATCH))
