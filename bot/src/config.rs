@@ -137,6 +137,11 @@ pub struct Settings {
     /// (`MEDCAB_PUBLIC_URL`): the start of a calendar subscription's
     /// address. `None`: `http://` and `MEDCAB_HTTP_ADDR`.
     pub public_url: Option<Url>,
+    /// Where the messengers post updates (`MEDCAB_WEBHOOK_URL`, the start
+    /// of the address the reverse proxy forwards to this server: the
+    /// webhooks are under it at `/webhook/telegram` and `/webhook/max`).
+    /// `None`: long polling, by one instance at a time.
+    pub webhook_url: Option<Url>,
     /// The HTTP register of medical workers; `None`: the imported table.
     pub registry_url: Option<Url>,
     pub registry_token: Option<String>,
@@ -232,6 +237,11 @@ impl Settings {
         ));
         let registry_url = problems.check(optional_url("MEDCAB_REGISTRY_URL"));
         let public_url = problems.check(optional_url("MEDCAB_PUBLIC_URL"));
+        let webhook_url = problems.check(
+            optional("MEDCAB_WEBHOOK_URL")
+                .map(|value| webhook_url(&value))
+                .transpose(),
+        );
         let (session, staff) = (SessionLimits::default(), StaffLimits::default());
         let session_idle = problems.read("MEDCAB_SESSION_IDLE_MINUTES", minutes, session.idle);
         let session_max = problems.read("MEDCAB_SESSION_MAX_HOURS", hours, session.max);
@@ -281,6 +291,7 @@ impl Settings {
                 data_keys: data_keys?,
                 http_addr: http_addr?,
                 public_url: public_url?,
+                webhook_url: webhook_url?,
                 registry_url: registry_url?,
                 registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
                 factor: FactorPolicy {
@@ -334,6 +345,7 @@ impl Settings {
                 .parse()
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
             public_url: None,
+            webhook_url: None,
             registry_url: None,
             registry_token: None,
             factor: FactorPolicy::default(),
@@ -740,6 +752,29 @@ fn http_url(name: &'static str, value: &str) -> Result<Url, ConfigError> {
     }
 }
 
+/// A webhook's base: HTTPS, as both messengers require; plain HTTP only to
+/// this machine (the sandbox, tests).
+fn webhook_url(value: &str) -> Result<Url, ConfigError> {
+    const NAME: &str = "MEDCAB_WEBHOOK_URL";
+    let url = http_url(NAME, value)?;
+    let local = match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    };
+    if url.scheme() == "https" || local {
+        Ok(url)
+    } else {
+        Err(malformed(
+            NAME,
+            "the messengers post only to https:// addresses".to_owned(),
+        ))
+    }
+}
+
 fn database_url(value: String) -> Result<String, ConfigError> {
     let url = Url::parse(value.trim()).map_err(|e| malformed("DATABASE_URL", e.to_string()))?;
     match url.scheme() {
@@ -905,6 +940,18 @@ fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webhook_is_https_or_this_machine() {
+        assert!(webhook_url("https://bot.example.org/medcab").is_ok());
+        for local in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
+            assert!(webhook_url(local).is_ok(), "{local}");
+        }
+        for refused in ["http://bot.example.org", "http://10.0.0.5", "ftp://x", "nonsense"] {
+            let err = webhook_url(refused).unwrap_err().to_string();
+            assert!(err.starts_with("MEDCAB_WEBHOOK_URL is malformed"), "{err}");
+        }
+    }
 
     #[test]
     fn tokens_as_botfather_gives_them_are_accepted() {

@@ -17,20 +17,16 @@ use reqwest::Url;
 use sqlx::ConnectOptions;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use teloxide::dispatching::Dispatcher;
-use teloxide::dispatching::ShutdownToken;
-use teloxide::dptree::di::DependencyMap;
-use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
-use tokio::task::JoinHandle;
 
 use crate::chat::{LostPositions, Positions};
 use crate::config::{Brand, DeliverySettings, Settings};
 use crate::delivery::{Delivery, DeliveryOptions, Limits, Outlets, Pacer, Wakeup};
 use crate::flood::{FloodGuard, FloodLimits};
 use crate::handlers::{self, commands};
-use crate::max_polling::MaxPolling;
+use crate::inbox::polling::Pollers;
+use crate::inbox::worker::{Handlers, Workers};
+use crate::inbox::{Intake, webhook};
 use crate::scheduler::{Schedule, Scheduler};
 use tokio_util::sync::CancellationToken;
 
@@ -265,6 +261,7 @@ pub fn application(
     }
     .delivery_wakeup(wakeup)
     .max(settings.max.clone())
+    .webhook(settings.webhook_url.clone())
 }
 
 /// The portals' API as `settings` describe it, for `services`' database,
@@ -353,18 +350,6 @@ pub fn delivery_options(
     }
 }
 
-/// Updates waiting in one chat's queue. The dispatcher hands each update to
-/// its chat's queue and waits when that queue is full, and meanwhile no
-/// other chat gets anything: with teloxide's 64, one user's flood held up
-/// everyone while the first of it was handled. Past the flood limit
-/// (`flood.rs`) an update leaves the queue in a Redis round trip, so a
-/// queue this long absorbs a flood of thousands; a queue takes memory only
-/// for the updates in it.
-const CHAT_QUEUE: usize = 4096;
-
-/// How long a graceful stop waits for the updates in flight.
-const DISPATCHER_STOP: Duration = Duration::from_secs(15);
-
 /// The bot, ready to start.
 pub struct Application {
     /// Telegram, when `TELOXIDE_TOKEN` is set; `None`: Max only.
@@ -378,6 +363,13 @@ pub struct Application {
     schedule: Option<Schedule>,
     flood: FloodGuard,
     max: Option<crate::max::MaxConfig>,
+    /// Where the messengers post updates; `None`: long polling.
+    webhook: Option<Url>,
+    /// Where updates are stored as they arrive; given when the HTTP
+    /// server's webhook routes store them too, else made at start.
+    intake: Option<Intake>,
+    /// How long an inbox lease lasts unrenewed.
+    lease: Duration,
 }
 
 impl Application {
@@ -398,6 +390,9 @@ impl Application {
             schedule: None,
             flood: FloodGuard::local(FloodLimits::default()),
             max: None,
+            webhook: None,
+            intake: None,
+            lease: crate::inbox::worker::LEASE,
         }
     }
 
@@ -405,6 +400,27 @@ impl Application {
     /// services as Telegram.
     pub fn max(mut self, config: Option<crate::max::MaxConfig>) -> Application {
         self.max = config;
+        self
+    }
+
+    /// Takes updates by webhook at `url` instead of long polling (the HTTP
+    /// server serves the routes: [`webhook::router`]).
+    pub fn webhook(mut self, url: Option<Url>) -> Application {
+        self.webhook = url;
+        self
+    }
+
+    /// Stores updates through `intake`, the one the HTTP server's webhook
+    /// routes store through (so this instance's workers hear of them).
+    pub fn intake(mut self, intake: Intake) -> Application {
+        self.intake = Some(intake);
+        self
+    }
+
+    /// How long an inbox lease lasts unrenewed: how long the chats of an
+    /// instance that died wait for another (tests shorten it).
+    pub fn lease(mut self, lease: Duration) -> Application {
+        self.lease = lease;
         self
     }
 
@@ -516,28 +532,45 @@ impl Application {
                 enrolments,
             )
         });
-        let dependencies = dptree::deps![
-            self.db,
-            self.dialogues,
-            self.services,
-            self.flood,
-            LostPositions::default()
-        ];
-        let max = max_client.map(|client| {
-            MaxPolling::start(
-                client,
-                handlers::schema(),
-                dependencies.clone(),
-                self.polling_timeout,
+        let intake = self.intake.unwrap_or_else(|| {
+            Intake::new(
+                self.db.clone(),
+                self.services.vault.clone(),
+                self.services.clock.clone(),
             )
         });
-        let telegram = match self.bot {
-            Some(bot) => Some(TelegramLoop::start(bot, dependencies, self.polling_timeout).await),
-            None => None,
+        let pollers = match &self.webhook {
+            Some(url) => {
+                let secret = webhook::secret(&self.services.vault);
+                webhook::register(url, &secret, self.bot.as_ref(), max_client.as_ref()).await?;
+                None
+            }
+            None => Some(Pollers::start(
+                &intake,
+                self.bot.clone(),
+                max_client.clone(),
+                self.polling_timeout,
+            )),
         };
+        let vault = self.services.vault.clone();
+        let clock = self.services.clock.clone();
+        let handlers = Handlers {
+            dependencies: dptree::deps![
+                self.db,
+                self.dialogues,
+                self.services,
+                self.flood,
+                LostPositions::default()
+            ],
+            telegram: self
+                .bot
+                .map(|bot| (bot, crate::chat::telegram::routes(handlers::schema()))),
+            max: max_client.map(|client| (client, handlers::schema())),
+        };
+        let workers = Workers::start(&intake, vault, clock, handlers, self.lease);
         Ok(RunningBot {
-            telegram,
-            max,
+            pollers,
+            workers,
             delivery,
             scheduler,
             background,
@@ -545,62 +578,26 @@ impl Application {
     }
 }
 
-/// Telegram's dispatcher, long polling into the route table.
-struct TelegramLoop {
-    shutdown: ShutdownToken,
-    task: JoinHandle<()>,
-}
-
-impl TelegramLoop {
-    async fn start(bot: Bot, dependencies: DependencyMap, timeout: Duration) -> TelegramLoop {
-        let listener = Polling::builder(bot.clone())
-            .timeout(timeout)
-            .delete_webhook()
-            .await
-            .build();
-        let mut dispatcher =
-            Dispatcher::builder(bot, crate::chat::telegram::routes(handlers::schema()))
-                .dependencies(dependencies)
-                .default_handler(|update| async move {
-                    tracing::debug!(update_id = update.id.0, "update not handled");
-                })
-                .error_handler(LoggingErrorHandler::with_custom_text(
-                    "an update handler failed",
-                ))
-                .worker_queue_size(CHAT_QUEUE)
-                .build();
-        let shutdown = dispatcher.shutdown_token();
-        let task = tokio::spawn(async move {
-            dispatcher
-                .dispatch_with_listener(
-                    listener,
-                    LoggingErrorHandler::with_custom_text("cannot get updates"),
-                )
-                .await;
-        });
-        TelegramLoop { shutdown, task }
-    }
-}
-
 /// A bot handling updates in the background.
 pub struct RunningBot {
-    telegram: Option<TelegramLoop>,
-    max: Option<MaxPolling>,
+    /// This instance's pollers (one leads per messenger); none with
+    /// webhooks.
+    pollers: Option<Pollers>,
+    workers: Workers,
     delivery: Delivery,
     scheduler: Option<Scheduler>,
     background: Background,
 }
 
 impl RunningBot {
-    /// Stops taking updates, lets the ones in flight finish, stops
-    /// delivering the outbox, and returns.
+    /// Stops taking updates, lets the ones in hand finish, stops
+    /// delivering the outbox, and returns. A webhook stays registered:
+    /// other instances go on taking updates.
     pub async fn stop(self) {
-        if let Some(max) = self.max {
-            max.stop().await;
+        if let Some(pollers) = self.pollers {
+            pollers.stop().await;
         }
-        if let Some(telegram) = self.telegram {
-            Self::stop_dispatcher(telegram.shutdown, telegram.task).await;
-        }
+        self.workers.stop().await;
         self.background.stop();
         self.delivery.stop().await;
         if let Some(scheduler) = self.scheduler {
@@ -608,39 +605,14 @@ impl RunningBot {
         }
     }
 
-    async fn stop_dispatcher(shutdown: ShutdownToken, task: JoinHandle<()>) {
-        // The dispatcher refuses a shutdown before it has started; it
-        // starts within moments of `start`, so wait for it briefly.
-        for _ in 0..50 {
-            match shutdown.shutdown() {
-                Ok(done) => {
-                    // Handlers in flight finish; one stuck on a dead
-                    // connection must not keep the process from exiting.
-                    if tokio::time::timeout(DISPATCHER_STOP, done).await.is_err() {
-                        tracing::warn!(
-                            "updates in flight did not finish within {DISPATCHER_STOP:?}; aborting them"
-                        );
-                        task.abort();
-                    }
-                    let _ = task.await;
-                    return;
-                }
-                Err(_idle) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
-        tracing::warn!("the dispatcher never started; aborting it");
-        task.abort();
-    }
-
     /// Stops everything at once, as a crash would: no update or row in
-    /// flight is finished (rows roll back and are delivered again).
+    /// flight is finished (rows roll back and are delivered again; an
+    /// update in hand is taken again when its chat's lease runs out).
     pub fn kill(self) {
-        if let Some(max) = self.max {
-            max.kill();
+        if let Some(pollers) = self.pollers {
+            pollers.kill();
         }
-        if let Some(telegram) = self.telegram {
-            telegram.task.abort();
-        }
+        self.workers.kill();
         self.background.stop();
         self.delivery.kill();
         if let Some(scheduler) = self.scheduler {
@@ -648,7 +620,7 @@ impl RunningBot {
         }
     }
 
-    /// The delivery worker running beside the dispatcher.
+    /// The delivery worker running beside the inbox's workers.
     pub fn delivery(&self) -> &Delivery {
         &self.delivery
     }

@@ -117,7 +117,7 @@ pub fn incoming(update: &Update) -> Option<Incoming> {
 /// A stable 63-bit key of an update from its parts (not std's hasher,
 /// which may change between Rust versions and would let a redelivery
 /// after an upgrade through).
-fn key(parts: &[&str]) -> i64 {
+pub(crate) fn key(parts: &[&str]) -> i64 {
     let mut digest = Sha256::new();
     for part in parts {
         digest.update((part.len() as u64).to_be_bytes());

@@ -35,7 +35,7 @@ pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// A part of the route table: dptree's handler over an [`Incoming`], of
 /// the description the Telegram dispatcher asks for (the Max poller runs
-/// the same table; see `max_polling`).
+/// the same table; see `inbox::worker`).
 pub type Routes =
     dptree::Handler<'static, Result<(), Failure>, teloxide::dispatching::DpHandlerDescription>;
 

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::types::{
-    BotInfo, CallbackAnswer, Chat, Message, NewMessageBody, SenderAction, UpdateList, UploadType,
+    BotInfo, CallbackAnswer, Chat, Message, NewMessageBody, RawUpdateList, SenderAction, UploadType,
     Uploaded,
 };
 
@@ -187,13 +187,15 @@ impl MaxClient {
     /// `GET /updates`: waits up to `timeout` (at most 90 s) for updates
     /// after `marker`, which confirms everything before it. Pass the
     /// answer's marker next time; `None` goes on from where Max left off.
+    /// Each update comes as it was sent (the inbox stores it so, and reads
+    /// it with [`crate::max::types::Update`] when it is handled).
     pub async fn updates(
         &self,
         marker: Option<i64>,
         limit: u16,
         timeout: Duration,
         types: &[&str],
-    ) -> Result<UpdateList, MaxError> {
+    ) -> Result<RawUpdateList, MaxError> {
         let timeout = timeout.min(Duration::from_secs(90));
         let mut query = vec![
             ("limit", limit.clamp(1, 1000).to_string()),
@@ -213,6 +215,25 @@ impl MaxClient {
             timeout + POLL_GRACE,
         )
         .await
+    }
+
+    /// `POST /subscriptions`: Max posts the `types` of update to `url`
+    /// with `secret` in `X-Max-Bot-Api-Secret` (and stops answering
+    /// `GET /updates`).
+    pub async fn subscribe(&self, url: &str, secret: &str, types: &[&str]) -> Result<(), MaxError> {
+        #[derive(Serialize)]
+        struct Subscription<'a> {
+            url: &'a str,
+            update_types: &'a [&'a str],
+            secret: &'a str,
+        }
+        let body = Subscription {
+            url,
+            update_types: types,
+            secret,
+        };
+        self.simple(Method::POST, "/subscriptions", &[], Some(&body))
+            .await
     }
 
     /// `POST /messages`: the message as sent.

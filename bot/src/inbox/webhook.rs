@@ -1,0 +1,151 @@
+//! The webhooks: `POST /webhook/telegram` and `POST /webhook/max` on the
+//! HTTP server, registered at start when `MEDCAB_WEBHOOK_URL` is set.
+//!
+//! Not teloxide's webhook listener: it answers 200 before anything is
+//! stored, and deletes the webhook when the process stops (one instance of
+//! many restarting would switch the others off). Here a request is
+//! answered 200 only once its update is committed to the inbox; a body
+//! that does not parse is kept as poison (200: sending it again would not
+//! help); a database that fails gets 503, so the messenger sends the update
+//! again. Nothing removes the webhook on shutdown.
+//!
+//! Each request carries the secret given at registration (Telegram's
+//! `X-Telegram-Bot-Api-Secret-Token`, Max's `X-Max-Bot-Api-Secret`),
+//! compared in constant time; a request without it gets 401 and a log line
+//! without its body. The secret is derived from the data keys' index key
+//! (it is the same on every instance and needs no setting of its own; it
+//! reveals nothing of the key).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use medcab_core::channels::Messenger;
+use medcab_core::crypto::Vault;
+use medcab_core::inbox::Arrival;
+use reqwest::Url;
+use subtle::ConstantTimeEq as _;
+use teloxide::Bot;
+use teloxide::payloads::SetWebhookSetters as _;
+use teloxide::prelude::Requester as _;
+
+use super::polling::{MAX_KINDS, telegram_kinds};
+use super::{Intake, intake};
+use crate::max::MaxClient;
+
+/// Telegram's header with the secret.
+pub const TELEGRAM_SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+/// Max's header with the secret.
+pub const MAX_SECRET_HEADER: &str = "x-max-bot-api-secret";
+
+/// The paths, under the HTTP server's root.
+pub const TELEGRAM_PATH: &str = "/webhook/telegram";
+pub const MAX_PATH: &str = "/webhook/max";
+
+/// The largest update body taken (a message is at most 4096 characters;
+/// its entities and the sender's details are a few kilobytes more).
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The secret both messengers send back: 48 hex digits, which both
+/// messengers' rules for a secret allow.
+pub fn secret(vault: &Vault) -> String {
+    hex::encode(&vault.keyed_digest("webhook-secret", b"")[..24])
+}
+
+/// What the webhook routes need.
+#[derive(Clone)]
+pub struct Endpoint {
+    intake: Intake,
+    secret: std::sync::Arc<str>,
+}
+
+impl Endpoint {
+    pub fn new(intake: Intake, secret: String) -> Endpoint {
+        Endpoint {
+            intake,
+            secret: secret.into(),
+        }
+    }
+
+    fn authentic(&self, headers: &HeaderMap, header: &str) -> bool {
+        headers
+            .get(header)
+            .is_some_and(|given| bool::from(given.as_bytes().ct_eq(self.secret.as_bytes())))
+    }
+}
+
+pub fn router(endpoint: Endpoint) -> Router {
+    Router::new()
+        .route(TELEGRAM_PATH, post(telegram))
+        .route(MAX_PATH, post(max))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(endpoint)
+}
+
+async fn telegram(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    if !endpoint.authentic(&headers, TELEGRAM_SECRET_HEADER) {
+        return refused(Messenger::Telegram);
+    }
+    take(&endpoint, Messenger::Telegram, intake::telegram(&body)).await
+}
+
+async fn max(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    if !endpoint.authentic(&headers, MAX_SECRET_HEADER) {
+        return refused(Messenger::Max);
+    }
+    take(&endpoint, Messenger::Max, intake::max(&body)).await
+}
+
+fn refused(messenger: Messenger) -> StatusCode {
+    tracing::warn!(
+        messenger = messenger.as_str(),
+        "a webhook request without the right secret; refused"
+    );
+    StatusCode::UNAUTHORIZED
+}
+
+async fn take(endpoint: &Endpoint, messenger: Messenger, arrival: Option<Arrival>) -> StatusCode {
+    // Not served (a group's message, an edit): acknowledged, forgotten.
+    let Some(arrival) = arrival else {
+        return StatusCode::OK;
+    };
+    match endpoint.intake.store(messenger, &[arrival]).await {
+        Ok(_) => StatusCode::OK,
+        Err(error) => {
+            tracing::error!(%error, messenger = messenger.as_str(), "cannot store a webhook's update; asking for it again");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}
+
+/// Tells each connected messenger to post its updates under `base` with
+/// `secret`.
+pub async fn register(
+    base: &Url,
+    secret: &str,
+    telegram: Option<&Bot>,
+    max: Option<&MaxClient>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let at = |path: &str| {
+        let mut url = base.clone();
+        let joined = format!("{}{path}", url.path().trim_end_matches('/'));
+        url.set_path(&joined);
+        url
+    };
+    if let Some(bot) = telegram {
+        bot.set_webhook(at(TELEGRAM_PATH))
+            .secret_token(secret)
+            .allowed_updates(telegram_kinds())
+            .await
+            .context("Telegram refused the webhook (MEDCAB_WEBHOOK_URL)")?;
+    }
+    if let Some(client) = max {
+        client
+            .subscribe(at(MAX_PATH).as_str(), secret, MAX_KINDS)
+            .await
+            .context("Max refused the webhook subscription (MEDCAB_WEBHOOK_URL)")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,397 @@
+//! The workers: lease chats with updates waiting, handle each chat's
+//! updates in order through the route table, mark them handled.
+//!
+//! One loop per instance leases as many chats as it has room for
+//! ([`Workers::CHATS`] at once), in one statement; each leased chat gets
+//! its own task, which handles its updates one by one, renewing the lease
+//! while a slow handler runs, and gives the chat back when nothing is left.
+//! The loop sleeps until this instance stores an update, another instance
+//! notifies PostgreSQL's channel, or a second passes (a lease of a dead
+//! instance runs out without anybody storing anything).
+//!
+//! A handler's error was told to the user by the route table
+//! (`handlers::release`): the update is done. A panic is not: the update is
+//! set aside as poison and the chat goes on. An instance stopping finishes
+//! the updates in hand, then gives its leases back.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use medcab_core::Clock;
+use medcab_core::channels::{self, Messenger};
+use medcab_core::crypto::Vault;
+use medcab_core::inbox::{self, Holder, LeasedChat, Waiting};
+use medcab_core::updates;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use teloxide::Bot;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::di::DependencyMap;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::Intake;
+use crate::chat::{self, Ui};
+use crate::handlers::HandlerError;
+use crate::max::MaxClient;
+use crate::max::types::Update as MaxUpdate;
+
+/// What handles an update of each messenger: the route table with its
+/// dependencies, and the client to answer through.
+#[derive(Clone)]
+pub struct Handlers {
+    pub dependencies: DependencyMap,
+    /// Telegram's route table (the adapter's `routes` around the schema).
+    pub telegram: Option<(Bot, UpdateHandler<HandlerError>)>,
+    pub max: Option<(MaxClient, UpdateHandler<HandlerError>)>,
+}
+
+/// How long a lease lasts unrenewed, and so how long the chats of an
+/// instance that died wait before another takes them.
+pub const LEASE: Duration = Duration::from_secs(15);
+
+/// How long a graceful stop waits for the updates in hand.
+const STOP_WAIT: Duration = Duration::from_secs(15);
+
+/// Updates of one chat read per round trip.
+const PER_CHAT: i64 = 20;
+
+/// How often an idle worker looks anyway (leases that ran out).
+const TICK: Duration = Duration::from_secs(1);
+
+/// The workers of this instance, running.
+pub struct Workers {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+struct Worker {
+    db: PgPool,
+    vault: Vault,
+    clock: Clock,
+    holder: Holder,
+    handlers: Handlers,
+}
+
+impl Workers {
+    /// Chats handled at once by one instance.
+    pub const CHATS: usize = 256;
+
+    pub fn start(
+        intake: &Intake,
+        vault: Vault,
+        clock: Clock,
+        handlers: Handlers,
+        lease: Duration,
+    ) -> Workers {
+        let stop = CancellationToken::new();
+        let worker = Arc::new(Worker {
+            db: intake.db.clone(),
+            vault,
+            clock,
+            holder: Holder {
+                id: intake.instance,
+                lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(15)),
+            },
+            handlers,
+        });
+        let task = tokio::spawn(run(worker, intake.wake.clone(), lease, stop.clone()));
+        Workers { stop, task }
+    }
+
+    /// Takes no new chat, finishes the updates in hand (for a while), gives
+    /// the leases back.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+
+    /// Stops at once, as a crash would: the leases stay until they run out.
+    pub fn kill(self) {
+        self.task.abort();
+    }
+}
+
+async fn run(
+    worker: Arc<Worker>,
+    wake: Arc<tokio::sync::Notify>,
+    lease: Duration,
+    stop: CancellationToken,
+) {
+    let room = Arc::new(Semaphore::new(Workers::CHATS));
+    let chats = TaskTracker::new();
+    let mut listener = None;
+    loop {
+        if listener.is_none() {
+            listener = listen(&worker.db).await;
+        }
+        let first = tokio::select! {
+            () = stop.cancelled() => break,
+            permit = room.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
+        let room_for = 1 + room.available_permits();
+        let now = worker.clock.now();
+        let leased = inbox::lease(
+            &worker.db,
+            worker.holder,
+            now,
+            i64::try_from(room_for).unwrap_or(1),
+            PER_CHAT,
+        )
+        .await;
+        match leased {
+            Ok(leased) if !leased.is_empty() => {
+                let mut permit = Some(first);
+                for chat in leased {
+                    let Some(held) = permit.take().or_else(|| room.clone().try_acquire_owned().ok())
+                    else {
+                        // Counted above; cannot happen, but a chat left
+                        // leased would wait for its lease to run out.
+                        break;
+                    };
+                    let worker = worker.clone();
+                    let stopping = stop.clone();
+                    chats.spawn(handle_chat(worker, chat, lease, stopping, held));
+                }
+                continue;
+            }
+            Ok(_) => drop(first),
+            Err(error) => {
+                drop(first);
+                tracing::warn!(%error, "cannot lease chats from the inbox");
+            }
+        }
+        // Nothing to do: wait for a bell.
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = wake.notified() => {}
+            heard = heard_elsewhere(&mut listener, worker.holder.id) => {
+                if !heard {
+                    listener = None;
+                }
+            }
+            () = tokio::time::sleep(TICK) => {}
+        }
+    }
+    chats.close();
+    if tokio::time::timeout(STOP_WAIT, chats.wait()).await.is_err() {
+        tracing::warn!("updates in hand did not finish within {STOP_WAIT:?}");
+    }
+    if let Err(error) = inbox::give_back_all(&worker.db, worker.holder.id).await {
+        tracing::warn!(%error, "cannot give the inbox leases back; they run out by themselves");
+    }
+}
+
+async fn listen(db: &PgPool) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(db).await.ok()?;
+    listener.listen(inbox::CHANNEL).await.ok()?;
+    Some(listener)
+}
+
+/// Waits for another instance's notification; `false` when the listener
+/// broke (it is opened again; the tick covers the meanwhile).
+async fn heard_elsewhere(listener: &mut Option<PgListener>, me: uuid::Uuid) -> bool {
+    let Some(listening) = listener else {
+        return std::future::pending().await;
+    };
+    let me = me.to_string();
+    loop {
+        match listening.recv().await {
+            Ok(notification) if notification.payload() == me => continue,
+            Ok(_) => return true,
+            Err(error) => {
+                tracing::debug!(%error, "the inbox listener broke");
+                return false;
+            }
+        }
+    }
+}
+
+/// One leased chat: its updates in order, then more until none is left.
+async fn handle_chat(
+    worker: Arc<Worker>,
+    chat: LeasedChat,
+    lease: Duration,
+    stop: CancellationToken,
+    _room: OwnedSemaphorePermit,
+) {
+    let mut batch = chat.updates;
+    let mut first = true;
+    loop {
+        let Some(last) = batch.pop() else { return };
+        for update in &batch {
+            handle(&worker, update, first, lease).await;
+            first = false;
+            match inbox::done(&worker.db, update, worker.holder, worker.clock.now()).await {
+                Ok(true) => {}
+                Ok(false) => return lost(update),
+                Err(error) => return unmarked(update, &error),
+            }
+        }
+        handle(&worker, &last, first, lease).await;
+        first = false;
+        if stop.is_cancelled() {
+            // Marked; the lease goes back with the others' as the
+            // instance stops, for whoever goes on.
+            if let Err(error) =
+                inbox::done(&worker.db, &last, worker.holder, worker.clock.now()).await
+            {
+                unmarked(&last, &error);
+            }
+            return;
+        }
+        match inbox::done_and_next(
+            &worker.db,
+            &last,
+            worker.holder,
+            worker.clock.now(),
+            PER_CHAT,
+        )
+        .await
+        {
+            Ok(next) if next.is_empty() => return,
+            Ok(next) => batch = next,
+            Err(error) => return unmarked(&last, &error),
+        }
+    }
+}
+
+fn lost(update: &Waiting) {
+    tracing::warn!(
+        inbox_id = update.id,
+        "the chat's lease ran out while its update was handled; another instance goes on"
+    );
+}
+
+fn unmarked(update: &Waiting, error: &sqlx::Error) {
+    tracing::error!(
+        %error,
+        inbox_id = update.id,
+        "cannot mark an update handled; it is taken again when its lease runs out"
+    );
+}
+
+/// Handles one update, keeping its chat's lease while the handler runs.
+async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration) {
+    if first && update.taken_over {
+        match inbox::taken_over(&worker.db, update).await {
+            Ok(true) => {
+                // Its instance died with it in hand, maybe before
+                // answering: handled again (`core::updates`).
+                if let Some(update_id) = update.update_id
+                    && let Err(error) = updates::release(&worker.db, update.messenger, update_id).await
+                {
+                    tracing::warn!(%error, "cannot give back the claim of an update taken over");
+                }
+            }
+            Ok(false) => {
+                tracing::error!(
+                    inbox_id = update.id,
+                    "an update was in hand each time its instance died; set aside as poison"
+                );
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "cannot count a takeover"),
+        }
+    }
+    let body = match update.body(&worker.vault) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, inbox_id = update.id, "an inbox body does not open");
+            set_aside(worker, update, "its body does not open").await;
+            return;
+        }
+    };
+    let dispatched = std::panic::AssertUnwindSafe(dispatch(worker, update.messenger, &body))
+        .catch_unwind();
+    tokio::pin!(dispatched);
+    let mut beat = tokio::time::interval(lease / 3);
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            outcome = &mut dispatched => {
+                match outcome {
+                    Ok(Ok(())) => {}
+                    Ok(Err(why)) => set_aside(worker, update, why).await,
+                    Err(_panic) => {
+                        tracing::error!(inbox_id = update.id, "an update handler panicked");
+                        set_aside(worker, update, "its handler panicked").await;
+                    }
+                }
+                return;
+            }
+            _ = beat.tick() => {
+                let now = worker.clock.now();
+                if let Err(error) =
+                    inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder, now).await
+                {
+                    tracing::warn!(%error, "cannot renew a chat's lease");
+                }
+            }
+        }
+    }
+}
+
+async fn set_aside(worker: &Worker, update: &Waiting, why: &str) {
+    if let Err(error) = inbox::set_aside(&worker.db, update, why).await {
+        tracing::error!(%error, "cannot set an update aside");
+    }
+}
+
+/// Through the route table; `Err` for a body that cannot be handled.
+async fn dispatch(worker: &Worker, messenger: Messenger, body: &[u8]) -> Result<(), &'static str> {
+    let handlers = &worker.handlers;
+    let flow = match messenger {
+        Messenger::Telegram => {
+            let Some((bot, routes)) = &handlers.telegram else {
+                return Err("Telegram is not connected");
+            };
+            let update: teloxide::types::Update =
+                serde_json::from_slice(body).map_err(|_| "does not parse")?;
+            let mut deps = handlers.dependencies.clone();
+            deps.insert(update);
+            deps.insert(bot.clone());
+            routes.dispatch(deps).await
+        }
+        Messenger::Max => {
+            let Some((client, routes)) = &handlers.max else {
+                return Err("Max is not connected");
+            };
+            let update: MaxUpdate = serde_json::from_slice(body).map_err(|_| "does not parse")?;
+            if let MaxUpdate::BotStopped { chat_id, .. } = update {
+                stopped(worker, chat_id).await;
+                return Ok(());
+            }
+            let Some(incoming) = chat::max::incoming(&update) else {
+                return Ok(());
+            };
+            let mut deps = handlers.dependencies.clone();
+            deps.insert(Ui::max(client.clone(), incoming.chat));
+            deps.insert(incoming);
+            routes.dispatch(deps).await
+        }
+    };
+    match flow {
+        ControlFlow::Break(Ok(())) => {}
+        // Told to the user by the route table (`handlers::release`).
+        ControlFlow::Break(Err(error)) => tracing::error!(%error, "an update handler failed"),
+        ControlFlow::Continue(_) => tracing::debug!("an update not handled"),
+    }
+    Ok(())
+}
+
+/// The person stopped the bot in this Max chat: nothing is sent there
+/// until they write again (`channels::account_of` clears the mark).
+async fn stopped(worker: &Worker, chat_id: i64) {
+    let marked = async {
+        let mut conn = worker.db.acquire().await?;
+        channels::mark_unreachable(&mut conn, Messenger::Max, chat_id, worker.clock.now()).await
+    };
+    if let Err(error) = marked.await {
+        tracing::warn!(%error, "cannot mark a stopped Max chat unreachable");
+    }
+}
