@@ -6,6 +6,7 @@
 mod bot_api;
 mod client;
 mod control;
+mod delivery;
 mod error;
 mod files;
 mod host_check;
@@ -21,9 +22,11 @@ mod stats;
 mod telegram;
 mod view;
 mod web;
+mod webhook;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -39,6 +42,7 @@ pub use view::{
     Injected, Injection, InlineButton, InlineKeyboard, KeyboardButton, MaxInjection, MaxSent,
     MaxSettings, MaxUser, NewUser, NewUsers, Photo, PressButton, Pressed, RefusedCall,
     ReplyKeyboard, Sent, Settings, ShareContact, StartBot, Stats, UploadFile, Uploaded, User,
+    WebhookStats,
 };
 
 use state::{AppState, BotIdentity, Shared, State};
@@ -66,6 +70,14 @@ pub struct SandboxConfig {
     /// Where users and their chats are kept across restarts (read at
     /// start, written while running and at shutdown); `None`: in memory.
     pub state_file: Option<std::path::PathBuf>,
+    /// A webhook request's time limit, connecting to answering (Telegram
+    /// and Max alike); past it the update stays pending and is retried.
+    pub webhook_timeout: Duration,
+    /// The wait before retrying a chat's update after a failed webhook
+    /// request; it doubles with each failure in a row…
+    pub webhook_retry_min: Duration,
+    /// …up to this.
+    pub webhook_retry_max: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -80,6 +92,9 @@ impl Default for SandboxConfig {
             max_bot_id: 9_000_000_001,
             max_enforce_limits: false,
             state_file: None,
+            webhook_timeout: Duration::from_secs(5),
+            webhook_retry_min: Duration::from_millis(100),
+            webhook_retry_max: Duration::from_secs(3),
         }
     }
 }
@@ -91,6 +106,8 @@ pub struct Sandbox {
     server: JoinHandle<std::io::Result<()>>,
     /// Writes the state file, when there is one.
     saver: Option<JoinHandle<()>>,
+    /// Push updates to the webhooks (Telegram's, Max's subscription).
+    pushers: Vec<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -137,12 +154,22 @@ impl Sandbox {
         let saver = config
             .state_file
             .map(|path| tokio::spawn(persistence::keep_saved(shared.clone(), path)));
+        let timing = delivery::Timing {
+            timeout: config.webhook_timeout,
+            retry_min: config.webhook_retry_min,
+            retry_max: config.webhook_retry_max.max(config.webhook_retry_min),
+        };
+        let pushers = vec![
+            tokio::spawn(delivery::run::<webhook::Telegram>(shared.clone(), timing)),
+            tokio::spawn(delivery::run::<max::webhook::Max>(shared.clone(), timing)),
+        ];
         tracing::debug!(%addr, "Telegram sandbox listening");
         Ok(Sandbox {
             addr,
             shared,
             server,
             saver,
+            pushers,
         })
     }
 
@@ -195,6 +222,9 @@ impl Sandbox {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "the sandbox server failed"),
             Err(error) => tracing::error!(%error, "the sandbox server task failed"),
+        }
+        for pusher in self.pushers.drain(..) {
+            let _ = pusher.await;
         }
         // The last changes reach the state file before this returns.
         if let Some(saver) = self.saver.take() {

@@ -41,19 +41,9 @@ pub(crate) async fn call(app: &AppState, method: &str, params: Params) -> Result
     let state = &mut *state;
     match method {
         "getMe" => Ok(telegram::me(&app.bot)),
-        "setWebhook" => set_webhook(state, &params),
-        "deleteWebhook" => {
-            if params.flag("drop_pending_updates") {
-                state.drop_pending_updates();
-            }
-            state.webhook_url = None;
-            Ok(Value::Bool(true))
-        }
-        "getWebhookInfo" => Ok(json!({
-            "url": state.webhook_url.clone().unwrap_or_default(),
-            "has_custom_certificate": false,
-            "pending_update_count": state.pending_update_count(),
-        })),
+        "setWebhook" => crate::webhook::set_webhook(state, &params),
+        "deleteWebhook" => crate::webhook::delete_webhook(state, &params),
+        "getWebhookInfo" => Ok(crate::webhook::webhook_info(state)),
         "sendMessage" | "sendDocument" | "sendPhoto" => {
             let result = match method {
                 "sendMessage" => send_message(app, state, &params),
@@ -88,6 +78,12 @@ pub(crate) async fn call(app: &AppState, method: &str, params: Params) -> Result
     }
 }
 
+fn webhook_active() -> ApiError {
+    ApiError::conflict(
+        "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+    )
+}
+
 async fn get_updates(app: &AppState, params: &Params) -> Result<Value, ApiError> {
     let offset = params.i64("offset");
     let limit = usize::try_from(params.i64("limit").unwrap_or(100).clamp(1, 100)).unwrap_or(100);
@@ -102,10 +98,8 @@ async fn get_updates(app: &AppState, params: &Params) -> Result<Value, ApiError>
 
     let generation = {
         let mut state = app.state.lock().await;
-        if state.webhook_url.is_some() {
-            return Err(ApiError::conflict(
-                "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
-            ));
+        if state.webhook.is_some() {
+            return Err(webhook_active());
         }
         if let Some(Value::Array(kinds)) = params.value("allowed_updates") {
             state.allowed_updates = kinds
@@ -123,6 +117,9 @@ async fn get_updates(app: &AppState, params: &Params) -> Result<Value, ApiError>
     loop {
         let mut changed = {
             let mut state = app.state.lock().await;
+            if state.webhook.is_some() {
+                return Err(webhook_active());
+            }
             if state.poll_generation != generation {
                 return Err(ApiError::conflict(
                     "terminated by other getUpdates request; make sure that only one bot instance is running",
@@ -140,20 +137,6 @@ async fn get_updates(app: &AppState, params: &Params) -> Result<Value, ApiError>
             () = app.shutdown.cancelled() => return Ok(json!([])),
         }
     }
-}
-
-fn set_webhook(state: &mut State, params: &Params) -> Result<Value, ApiError> {
-    let url = params.str("url").unwrap_or_default();
-    if !url.starts_with("https://") {
-        return Err(ApiError::bad_request(
-            "bad webhook: HTTPS url must be provided for webhook",
-        ));
-    }
-    if params.flag("drop_pending_updates") {
-        state.drop_pending_updates();
-    }
-    state.webhook_url = Some(url.to_owned());
-    Ok(Value::Bool(true))
 }
 
 /// The chat `chat_id` names. Only private chats exist, and bots cannot

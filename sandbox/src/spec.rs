@@ -79,7 +79,12 @@ impl MethodSpec {
         for field in &self.fields {
             let value = params.get(&field.name).filter(|value| !is_empty(value));
             let Some(value) = value else {
-                if field.required {
+                // setWebhook's url may be given empty: "Use an empty string
+                // to remove webhook integration."
+                let may_be_empty = self.name == "setWebhook"
+                    && field.name == "url"
+                    && params.get("url") == Some(&Value::String(String::new()));
+                if field.required && !may_be_empty {
                     return Err(missing(&field.name));
                 }
                 continue;

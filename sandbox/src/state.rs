@@ -59,7 +59,11 @@ pub(crate) struct State {
     /// waiting is answered 409, as Telegram does with two bot instances.
     pub poll_generation: u64,
     pub allowed_updates: Vec<String>,
-    pub webhook_url: Option<String>,
+    /// The webhook `setWebhook` set; updates are then pushed to it
+    /// (`crate::webhook`) and getUpdates is refused.
+    pub webhook: Option<Webhook>,
+    /// The pushing's chats in flight or waiting to retry, and its last error.
+    pub webhook_lanes: crate::delivery::Lanes,
     pub files: HashMap<String, StoredFile>,
     /// file_path → file_id, for downloads.
     pub file_paths: HashMap<String, String>,
@@ -77,6 +81,15 @@ pub(crate) struct State {
     next_action_id: u64,
     /// The Max side: its users, dialogs, updates and files.
     pub max: crate::max::state::MaxState,
+}
+
+/// What `setWebhook` set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Webhook {
+    pub url: String,
+    pub secret_token: Option<String>,
+    /// 1–100.
+    pub max_connections: usize,
 }
 
 pub(crate) struct UserEntry {
@@ -142,7 +155,8 @@ impl Default for State {
             updates_signal: watch::Sender::new(()),
             poll_generation: 0,
             allowed_updates: Vec::new(),
-            webhook_url: None,
+            webhook: None,
+            webhook_lanes: Default::default(),
             files: HashMap::new(),
             file_paths: HashMap::new(),
             next_file_number: 1,
@@ -315,6 +329,37 @@ impl State {
             self.updates_signal.send_replace(());
         }
         true
+    }
+
+    /// The pending updates, in order of id, with the pushing's lanes and
+    /// the webhook (for `crate::webhook`, which needs them at once).
+    pub(crate) fn webhook_parts(
+        &mut self,
+    ) -> (
+        &VecDeque<Value>,
+        &mut crate::delivery::Lanes,
+        Option<&Webhook>,
+    ) {
+        (
+            &self.updates,
+            &mut self.webhook_lanes,
+            self.webhook.as_ref(),
+        )
+    }
+
+    /// The webhook acknowledged the update: it is gone, as one getUpdates
+    /// confirmed by its offset is (the updates before it stay).
+    pub(crate) fn acknowledge(&mut self, update_id: i64) {
+        let position = self
+            .updates
+            .partition_point(|u| u["update_id"].as_i64() < Some(update_id));
+        if self
+            .updates
+            .get(position)
+            .is_some_and(|u| u["update_id"].as_i64() == Some(update_id))
+        {
+            self.updates.remove(position);
+        }
     }
 
     pub fn pending_update_count(&self) -> usize {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::view::Stats;
+use crate::view::{Stats, WebhookStats};
 
 #[derive(Default)]
 pub(crate) struct Recorder {
@@ -22,6 +22,7 @@ pub(crate) struct Recorder {
     first: Option<(Instant, i64)>,
     last_at: Option<i64>,
     per_second: Vec<u64>,
+    webhook: WebhookStats,
 }
 
 fn unix_millis() -> i64 {
@@ -73,6 +74,15 @@ impl Recorder {
         self.injected_failures += 1;
     }
 
+    /// A webhook request made (`None`) or ended (acknowledged or not).
+    pub fn webhook(&mut self, acknowledged: Option<bool>) {
+        match acknowledged {
+            None => self.webhook.attempted += 1,
+            Some(true) => self.webhook.acknowledged += 1,
+            Some(false) => self.webhook.failed += 1,
+        }
+    }
+
     pub fn view(&self) -> Stats {
         Stats {
             accepted: self.accepted,
@@ -86,6 +96,7 @@ impl Recorder {
             first_send_at: self.first.map(|(_, millis)| millis),
             last_send_at: self.last_at,
             per_second: self.per_second.clone(),
+            webhook: self.webhook,
         }
     }
 }
@@ -107,6 +118,10 @@ mod tests {
         stats.accepted_at(2, false, at(2_500), 3_500);
         stats.too_many_requests_at(at(2_600));
         stats.injected_failure();
+        stats.webhook(None);
+        stats.webhook(Some(false));
+        stats.webhook(None);
+        stats.webhook(Some(true));
 
         let view = stats.view();
         assert_eq!(view.accepted, 4);
@@ -121,6 +136,14 @@ mod tests {
         assert_eq!(view.last_send_at, Some(3_500));
         assert_eq!(view.per_second, [3, 0, 1]);
         assert_eq!(view.max_per_second(), 3);
+        assert_eq!(
+            view.webhook,
+            WebhookStats {
+                attempted: 2,
+                acknowledged: 1,
+                failed: 1
+            }
+        );
     }
 
     #[test]

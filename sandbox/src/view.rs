@@ -670,6 +670,22 @@ pub struct Stats {
     /// Accepted sends in each second since the first one: `per_second[0]`
     /// counts those in its first second.
     pub per_second: Vec<u64>,
+    /// Updates pushed to the bot's webhook (Max: its subscription).
+    #[serde(default)]
+    pub webhook: WebhookStats,
+}
+
+/// The webhook's requests since the start or the last statistics reset:
+/// `attempted` = `acknowledged` + `failed` + those still in flight. A
+/// failed one is retried, so an update may be attempted many times.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookStats {
+    /// Requests made.
+    pub attempted: u64,
+    /// Answered so that the update was acknowledged (2xx; Max: 200).
+    pub acknowledged: u64,
+    /// Answered otherwise, refused, timed out: the update stays pending.
+    pub failed: u64,
 }
 
 impl Stats {

@@ -155,11 +155,11 @@ async fn paths_and_methods_outside_the_contract_are_refused() {
         "method.not.allowed",
     );
     let message = refused(
-        &max.call("GET", "/subscriptions", None).await,
+        &max.call("GET", "/chats/1/pin", None).await,
         400,
         "sandbox.unsupported",
     );
-    assert!(message.contains("getSubscriptions"), "{message}");
+    assert!(message.contains("getPinnedMessage"), "{message}");
 }
 
 #[tokio::test]

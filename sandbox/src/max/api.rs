@@ -148,6 +148,12 @@ async fn run(
         return get_updates(app, query).await;
     }
     let mut state = app.state.lock().await;
+    match operation.id {
+        "subscribe" => return super::webhook::subscribe(&mut state, body),
+        "getSubscriptions" => return Ok(super::webhook::subscriptions(&state)),
+        "unsubscribe" => return Ok(super::webhook::unsubscribe(&mut state, query)),
+        _ => {}
+    }
     let max = &mut state.max;
     let path_chat = || {
         operation
@@ -264,6 +270,9 @@ async fn get_updates(app: &AppState, query: &Map<String, Value>) -> Result<Value
     loop {
         let mut changed = {
             let mut state = app.state.lock().await;
+            if state.max.subscription.is_some() {
+                return Err(super::webhook::polling_refused());
+            }
             let (updates, next) = state.max.poll(marker, limit, &types);
             if !updates.is_empty() || Instant::now() >= deadline {
                 return Ok(json!({ "updates": updates, "marker": next }));

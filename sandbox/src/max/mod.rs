@@ -10,6 +10,7 @@ mod html;
 pub(crate) mod shapes;
 mod spec;
 pub(crate) mod state;
+pub(crate) mod webhook;
 
 /// Whether `path` is the Max side's: its API, upload URLs or files.
 pub(crate) fn owns(path: &str) -> bool {

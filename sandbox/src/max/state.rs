@@ -40,6 +40,11 @@ pub(crate) struct MaxState {
     /// The marker the bot last passed; a poll without one goes on from here.
     confirmed: i64,
     pub updates_signal: watch::Sender<()>,
+    /// The bot's webhook (`POST /subscriptions`): updates are then pushed
+    /// to it (`super::webhook`) and `GET /updates` is refused.
+    pub subscription: Option<Subscription>,
+    /// The pushing's dialogs in flight or waiting to retry.
+    pub lanes: crate::delivery::Lanes,
     /// Upload URLs given out and not used yet: id → (type, token).
     pub uploads: HashMap<String, (UploadKind, String)>,
     /// Uploaded files by token (what attachments carry).
@@ -97,6 +102,26 @@ pub(crate) struct Callback {
     /// on no message.
     pub message: Option<i64>,
     pub answer: view::CallbackAnswer,
+}
+
+/// What `POST /subscriptions` set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Subscription {
+    pub url: String,
+    /// Empty: every type.
+    pub update_types: Vec<String>,
+    pub secret: Option<String>,
+    /// When it was made, in milliseconds.
+    pub time: i64,
+}
+
+impl Subscription {
+    pub fn wants(&self, update: &Value) -> bool {
+        self.update_types.is_empty()
+            || update["update_type"]
+                .as_str()
+                .is_some_and(|kind| self.update_types.iter().any(|t| t == kind))
+    }
 }
 
 pub(crate) struct MaxUserEntry {
@@ -192,6 +217,8 @@ impl Default for MaxState {
             next_update: now_millis(),
             confirmed: 0,
             updates_signal: watch::Sender::new(()),
+            subscription: None,
+            lanes: Default::default(),
             uploads: HashMap::new(),
             files: HashMap::new(),
             next_file_number: 1,
@@ -322,12 +349,16 @@ impl MaxState {
         self.refused.push_back(call);
     }
 
-    /// Queues an update (its `update_type` says its kind); returns its number.
+    /// Queues an update (its `update_type` says its kind) unless the
+    /// subscription leaves its type out; returns its number.
     pub fn push_update(&mut self, update: Value) -> i64 {
         let number = self.next_update;
         self.next_update += 1;
-        self.updates.push_back((number, update));
-        self.updates_signal.send_replace(());
+        // A subscription that does not want its type never gets it.
+        if self.subscription.as_ref().is_none_or(|s| s.wants(&update)) {
+            self.updates.push_back((number, update));
+            self.updates_signal.send_replace(());
+        }
         number
     }
 
@@ -372,6 +403,49 @@ impl MaxState {
             }
         }
         (found, next)
+    }
+
+    /// The pending updates with the pushing's lanes, the subscription and
+    /// the users (for `super::webhook`, which needs them at once).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn webhook_parts(
+        &mut self,
+    ) -> (
+        &VecDeque<(i64, Value)>,
+        &mut crate::delivery::Lanes,
+        Option<&Subscription>,
+        &BTreeMap<i64, MaxUserEntry>,
+    ) {
+        (
+            &self.updates,
+            &mut self.lanes,
+            self.subscription.as_ref(),
+            &self.users,
+        )
+    }
+
+    /// The webhook acknowledged update `number`: it is gone (those before
+    /// it stay for their own acknowledgement).
+    pub(crate) fn acknowledge(&mut self, number: i64) {
+        let position = self.updates.partition_point(|(n, _)| *n < number);
+        if self
+            .updates
+            .get(position)
+            .is_some_and(|(n, _)| *n == number)
+        {
+            self.updates.remove(position);
+        }
+    }
+
+    /// Drops the pending updates the subscription does not want: it never
+    /// sends them, as a poll asking for other types passes over them.
+    pub(crate) fn drop_unwanted(&mut self) {
+        if let Some(subscription) = &self.subscription
+            && !subscription.update_types.is_empty()
+        {
+            self.updates
+                .retain(|(_, update)| subscription.wants(update));
+        }
     }
 
     pub fn new_upload(&mut self, kind: UploadKind) -> (String, String) {
