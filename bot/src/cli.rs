@@ -7,6 +7,7 @@ use crate::admin;
 use crate::config::{self, DatabaseSettings, DeliverSettings, Settings};
 use crate::delivery::{Delivery, DeliveryOptions, Outlets, Wakeup};
 use crate::http::HttpServer;
+use crate::inbox::{Intake, webhook};
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Services};
 use medcab_core::Clock;
@@ -111,11 +112,19 @@ async fn run_bot() -> anyhow::Result<()> {
         Some(redis.clone()),
         wakeup.clone(),
     );
+    // Updates posted to the webhook routes and those polled go through one
+    // intake, whose bell this instance's workers hear.
+    let intake = Intake::new(db.clone(), services.vault.clone(), services.clock.clone());
+    let webhooks = settings
+        .webhook_url
+        .as_ref()
+        .map(|_| webhook::Endpoint::new(intake.clone(), webhook::secret(&services.vault)));
     let http = HttpServer::start(
         settings.http_addr,
         db.clone(),
         Some(redis.clone()),
         Some(api),
+        webhooks,
     )
     .await?;
     let bot = startup::application(
@@ -129,6 +138,7 @@ async fn run_bot() -> anyhow::Result<()> {
         services,
         wakeup,
     )
+    .intake(intake)
     .schedule(settings.schedule())
     .start()
     .await?;

@@ -944,10 +944,19 @@ mod tests {
     #[test]
     fn a_webhook_is_https_or_this_machine() {
         assert!(webhook_url("https://bot.example.org/medcab").is_ok());
-        for local in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             assert!(webhook_url(local).is_ok(), "{local}");
         }
-        for refused in ["http://bot.example.org", "http://10.0.0.5", "ftp://x", "nonsense"] {
+        for refused in [
+            "http://bot.example.org",
+            "http://10.0.0.5",
+            "ftp://x",
+            "nonsense",
+        ] {
             let err = webhook_url(refused).unwrap_err().to_string();
             assert!(err.starts_with("MEDCAB_WEBHOOK_URL is malformed"), "{err}");
         }

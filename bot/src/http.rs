@@ -1,6 +1,7 @@
 //! The HTTP server on `MEDCAB_HTTP_ADDR`: `/healthz` says the process
 //! lives, `/readyz` that it can reach PostgreSQL and Redis, and `/api/v1`
-//! is the portals' API (see `api`).
+//! is the portals' API (see `api`), and `/webhook/telegram`, `/webhook/max`
+//! take the messengers' updates when webhooks are on (`inbox::webhook`).
 //!
 //! Limits, so that a slow or greedy caller cannot hold the process: every
 //! request has [`REQUEST_TIMEOUT`] to be answered (its body is read within
@@ -68,6 +69,7 @@ impl HttpServer {
         db: PgPool,
         redis: Option<redis::aio::ConnectionManager>,
         api: Option<crate::api::Api>,
+        webhooks: Option<crate::inbox::webhook::Endpoint>,
     ) -> anyhow::Result<HttpServer> {
         let listener = TcpListener::bind(addr)
             .await
@@ -77,6 +79,9 @@ impl HttpServer {
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(ready))
             .with_state(Probes { db, redis });
+        if let Some(webhooks) = webhooks {
+            app = app.merge(crate::inbox::webhook::router(webhooks));
+        }
         let stop = CancellationToken::new();
         let mut flush = None;
         if let Some(api) = api {

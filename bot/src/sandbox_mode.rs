@@ -143,9 +143,14 @@ async fn serve(
         redis.clone(),
         wakeup.clone(),
     );
-    let http =
-        crate::http::HttpServer::start(settings.http_addr, db.clone(), redis.clone(), Some(api))
-            .await?;
+    let http = crate::http::HttpServer::start(
+        settings.http_addr,
+        db.clone(),
+        redis.clone(),
+        Some(api),
+        None,
+    )
+    .await?;
     let bot = startup::application(
         &settings,
         settings

@@ -54,7 +54,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Identifies the scheduler's advisory lock among the database's others.
-const LOCK_KEY: i64 = 0x6d65_6463_6162_0001;
+pub(crate) const LOCK_KEY: i64 = 0x6d65_6463_6162_0001;
 
 /// How long a feed may take to answer.
 const FEED_TIMEOUT: Duration = Duration::from_secs(20);

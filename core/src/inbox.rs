@@ -602,7 +602,12 @@ mod tests {
         assert_eq!(depth[0].poison, 1);
         // Set aside: never leased again.
         let later = at + chrono::Duration::seconds(31);
-        assert!(lease(&db, holder(), later, 10, 10).await.unwrap().is_empty());
+        assert!(
+            lease(&db, holder(), later, 10, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

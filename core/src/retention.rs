@@ -116,10 +116,8 @@ impl Purged {
 pub async fn run(db: &PgPool, now: DateTime<Utc>) -> Result<Purged, sqlx::Error> {
     Ok(Purged {
         update_claims: batched(|| updates::purge(db, now - UPDATE_CLAIMS, BATCH)).await?,
-        inbox: batched(|| {
-            crate::inbox::purge(db, now - UPDATE_CLAIMS, now - INBOX_POISON, BATCH)
-        })
-        .await?,
+        inbox: batched(|| crate::inbox::purge(db, now - UPDATE_CLAIMS, now - INBOX_POISON, BATCH))
+            .await?,
         notifications: batched(|| outbox::purge_settled(db, now - SETTLED_NOTIFICATIONS, BATCH))
             .await?,
         broadcast_rows: batched(|| outbox::purge_broadcast_rows(db, now - BROADCAST_ROWS, BATCH))

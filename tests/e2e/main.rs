@@ -36,6 +36,7 @@ mod settings;
 mod staff;
 mod step_up;
 mod unexpected;
+mod webhook;
 
 use medcab_bot::i18n::Texts;
 use medcab_core::Language;

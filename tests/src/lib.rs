@@ -65,6 +65,9 @@ pub struct TestApp {
     /// ([`TEST_API_CLIENT`]), made as `medcab admin api-client add` makes it.
     api_key: String,
     wakeup: Wakeup,
+    /// Where this app's updates are stored as they arrive: shared by the
+    /// HTTP server's webhook routes and the bot (polled ones).
+    intake: medcab_bot::inbox::Intake,
 }
 
 /// The name of the API client every test has.
@@ -136,7 +139,9 @@ impl TestApp {
             .connect_with(db.connect_options().as_ref().clone())
             .await
             .expect("the test database takes a second pool");
+        let intake = medcab_bot::inbox::Intake::new(bot_db.clone(), vault.clone(), clock.clone());
         let mut app = TestApp {
+            intake,
             db,
             bot_db,
             client,
@@ -164,10 +169,23 @@ impl TestApp {
             app.wakeup.clone(),
         );
         app.http = Some(
-            HttpServer::start(app.settings.http_addr, app.db.clone(), None, Some(api))
-                .await
-                .expect("the HTTP server starts"),
+            HttpServer::start(
+                app.settings.http_addr,
+                app.db.clone(),
+                None,
+                Some(api),
+                Some(medcab_bot::inbox::webhook::Endpoint::new(
+                    app.intake.clone(),
+                    medcab_bot::inbox::webhook::secret(&app.vault),
+                )),
+            )
+            .await
+            .expect("the HTTP server starts"),
         );
+        // A test that asks for webhooks (any URL) gets this server's.
+        if app.settings.webhook_url.is_some() {
+            app.settings.webhook_url = format!("http://{}", app.http_addr()).parse().ok();
+        }
         // The address the bot gives out (a calendar subscription) is the
         // one the server really listens on.
         if app.settings.public_url.is_none() {
@@ -225,6 +243,7 @@ impl TestApp {
             self.wakeup.clone(),
         )
         .polling_timeout(Duration::from_secs(1))
+        .intake(self.intake.clone())
         .start()
         .await
         .expect("the bot starts");

@@ -140,8 +140,8 @@ mod tests {
         assert_eq!(stop.chat_id, 90);
         assert_ne!(stop.update_id, arrival.update_id);
 
-        let other = serde_json::to_vec(&json!({"update_type": "dialog_muted", "timestamp": 1}))
-            .unwrap();
+        let other =
+            serde_json::to_vec(&json!({"update_type": "dialog_muted", "timestamp": 1})).unwrap();
         assert!(max(&other).is_none());
         assert!(max(b"[]").unwrap().poison.is_some());
     }

@@ -25,13 +25,13 @@ use tokio_util::sync::CancellationToken;
 use super::{Intake, intake};
 use crate::max::{MaxClient, MaxErrorKind};
 
-/// The advisory lock of each messenger's poller (any fixed numbers; they
-/// only must differ from each other and from other advisory locks on the
-/// database).
+/// The advisory lock of each messenger's poller: fixed numbers that differ
+/// from each other and from every other advisory lock on the database (the
+/// scheduler's is `…_0001`; a test below keeps them apart).
 fn lock_key(messenger: Messenger) -> i64 {
     match messenger {
-        Messenger::Telegram => 0x6d65_6463_6162_0001,
-        Messenger::Max => 0x6d65_6463_6162_0002,
+        Messenger::Telegram => 0x6d65_6463_6162_0101,
+        Messenger::Max => 0x6d65_6463_6162_0102,
     }
 }
 
@@ -239,11 +239,7 @@ async fn poll_telegram(
             Ok(_) => {
                 failures = 0;
                 if let Some(next) = next {
-                    offset = Some(
-                        i32::try_from(next)
-                            .unwrap_or(i32::MAX)
-                            .saturating_add(1),
-                    );
+                    offset = Some(i32::try_from(next).unwrap_or(i32::MAX).saturating_add(1));
                 }
             }
             Err(error) => {
@@ -297,7 +293,10 @@ async fn poll_max(
             .iter()
             .filter_map(|update| intake::max(&serde_json::to_vec(update).ok()?))
             .collect();
-        match intake.store_with(&mut lock, Messenger::Max, &arrivals).await {
+        match intake
+            .store_with(&mut lock, Messenger::Max, &arrivals)
+            .await
+        {
             Ok(_) => {
                 failures = 0;
                 if list.marker.is_some() {
@@ -315,6 +314,23 @@ async fn poll_max(
                     () = tokio::time::sleep(backoff(failures)) => {}
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pollers_locks_are_their_own() {
+        let keys = [
+            lock_key(Messenger::Telegram),
+            lock_key(Messenger::Max),
+            crate::scheduler::LOCK_KEY,
+        ];
+        for (i, key) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(key), "{key:#x} is taken twice");
         }
     }
 }

@@ -147,7 +147,9 @@ async fn run(
             Ok(leased) if !leased.is_empty() => {
                 let mut permit = Some(first);
                 for chat in leased {
-                    let Some(held) = permit.take().or_else(|| room.clone().try_acquire_owned().ok())
+                    let Some(held) = permit
+                        .take()
+                        .or_else(|| room.clone().try_acquire_owned().ok())
                     else {
                         // Counted above; cannot happen, but a chat left
                         // leased would wait for its lease to run out.
@@ -277,13 +279,20 @@ fn unmarked(update: &Waiting, error: &sqlx::Error) {
 
 /// Handles one update, keeping its chat's lease while the handler runs.
 async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration) {
+    tracing::debug!(
+        inbox_id = update.id,
+        update_id = update.update_id,
+        taken_over = first && update.taken_over,
+        "handling an update"
+    );
     if first && update.taken_over {
         match inbox::taken_over(&worker.db, update).await {
             Ok(true) => {
                 // Its instance died with it in hand, maybe before
                 // answering: handled again (`core::updates`).
                 if let Some(update_id) = update.update_id
-                    && let Err(error) = updates::release(&worker.db, update.messenger, update_id).await
+                    && let Err(error) =
+                        updates::release(&worker.db, update.messenger, update_id).await
                 {
                     tracing::warn!(%error, "cannot give back the claim of an update taken over");
                 }
@@ -306,8 +315,8 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
             return;
         }
     };
-    let dispatched = std::panic::AssertUnwindSafe(dispatch(worker, update.messenger, &body))
-        .catch_unwind();
+    let dispatched =
+        std::panic::AssertUnwindSafe(dispatch(worker, update.messenger, &body)).catch_unwind();
     tokio::pin!(dispatched);
     let mut beat = tokio::time::interval(lease / 3);
     beat.tick().await;

@@ -18,8 +18,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::types::{
-    BotInfo, CallbackAnswer, Chat, Message, NewMessageBody, RawUpdateList, SenderAction, UploadType,
-    Uploaded,
+    BotInfo, CallbackAnswer, Chat, Message, NewMessageBody, RawUpdateList, SenderAction,
+    UploadType, Uploaded,
 };
 
 /// The contract's server (`servers` in openapi.json).
