@@ -32,9 +32,12 @@ use medcab_core::{UserId, channels, dates, licences, qualification, registry};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// A target's body: whatever bytes the fuzzer gives.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the directory of its corpus, the binary in
 /// `fuzz/`) and its function.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("identifiers", identifiers),
     ("dates", dates),
     ("registry_csv", registry_csv),
