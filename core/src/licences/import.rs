@@ -41,7 +41,7 @@ pub enum ImportError {
 
 /// The columns of the export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Field {
+pub enum Field {
     Ogrn,
     Inn,
     Number,
@@ -89,7 +89,7 @@ impl Column for Field {
 
 /// One row, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Row {
+pub struct Row {
     ogrn: Ogrn,
     inn: OrganisationInn,
     number: String,
@@ -121,7 +121,7 @@ impl From<HeaderProblems> for ImportError {
 }
 
 impl Row {
-    fn parse(columns: &Header<Field>, record: &csv::ByteRecord) -> Result<Row, String> {
+    pub fn parse(columns: &Header<Field>, record: &csv::ByteRecord) -> Result<Row, String> {
         let values = columns.values(record)?;
         let required = |field: Field| {
             values

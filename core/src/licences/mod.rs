@@ -13,7 +13,7 @@
 //! then its ИНН, and only when the entry gives neither, by the exact name,
 //! normalised ([`name_key`]: letter case, quotes, spaces).
 
-mod import;
+pub mod import;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;

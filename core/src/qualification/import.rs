@@ -60,7 +60,7 @@ pub enum ImportError {
 
 /// A column of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Column {
+pub enum Column {
     Snils,
     Kind,
     Title,
@@ -286,7 +286,7 @@ fn read_error(error: csv::Error) -> ImportError {
 }
 
 impl Row {
-    fn parse(
+    pub fn parse(
         columns: &Header<Column>,
         record: &csv::ByteRecord,
         today: NaiveDate,
@@ -351,7 +351,7 @@ impl Row {
 }
 
 /// A row read: whose, the record, and the clinic's number of it if given.
-struct Row {
+pub struct Row {
     snils: Snils,
     entry: Entry,
     number: Option<String>,

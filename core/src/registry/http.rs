@@ -242,7 +242,7 @@ fn describe(error: reqwest::Error) -> String {
     format!("{what}: {}", error.without_url())
 }
 
-fn parse_body(body: &[u8], snils: &Snils) -> Result<RegistryEntry, RegistryError> {
+pub fn parse_body(body: &[u8], snils: &Snils) -> Result<RegistryEntry, RegistryError> {
     let wire: WireEntry = serde_json::from_slice(body)
         .map_err(|error| RegistryError::Corrupt(format!("not a JSON entry: {error}")))?;
     let entry = parse_entry(|field| wire.get(field)).map_err(|error| {

@@ -129,7 +129,7 @@ fn read_error(error: csv::Error) -> ImportError {
 }
 
 /// The entry in a row, or the reason it is not one.
-fn entry(columns: &Header<Field>, record: &csv::ByteRecord) -> Result<RegistryEntry, String> {
+pub fn entry(columns: &Header<Field>, record: &csv::ByteRecord) -> Result<RegistryEntry, String> {
     let mut values: HashMap<Field, &str> = HashMap::with_capacity(record.len());
     for (field, raw) in columns.cells(record)? {
         let value = std::str::from_utf8(raw).map_err(|_| {

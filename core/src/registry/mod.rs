@@ -11,8 +11,8 @@
 //! kinds `"snils"` and `"phone"`, the same ones every other table uses.
 //! The formats are documented in docs/registry.md.
 
-mod http;
-mod import;
+pub mod http;
+pub mod import;
 #[cfg(test)]
 mod tests;
 
@@ -274,7 +274,7 @@ async fn find_local(
 /// The columns of the register, in the documented CSV order. The same names
 /// are the JSON keys of the HTTP register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Field {
+pub enum Field {
     Snils,
     FullName,
     BirthDate,
