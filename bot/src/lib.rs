@@ -16,6 +16,7 @@ pub mod i18n;
 mod local_services;
 pub mod max;
 pub mod max_polling;
+pub mod metrics;
 mod private_postgres;
 pub mod qr_picture;
 pub mod rate_limit;
