@@ -8,6 +8,7 @@ use crate::config::{self, DatabaseSettings, DeliverSettings, Settings};
 use crate::delivery::{Delivery, DeliveryOptions, Outlets, Wakeup};
 use crate::http::HttpServer;
 use crate::inbox::{Intake, webhook};
+use crate::metrics::{Metrics, MetricsServer};
 use crate::sandbox_mode::{self, SandboxArgs};
 use crate::startup::{self, Services};
 use medcab_core::Clock;
@@ -31,6 +32,8 @@ pub enum Command {
     /// Needs TELOXIDE_TOKEN, DATABASE_URL, REDIS_URL and MEDCAB_DATA_KEY.
     /// The API's clients and keys come from `medcab admin api-client`.
     /// Applies pending migrations first. Stops gracefully on SIGINT or SIGTERM.
+    ///
+    /// With MEDCAB_METRICS_ADDR, Prometheus metrics at /metrics there.
     Run,
     /// Only deliver queued notifications: no updates, no HTTP. Run as many
     /// as you like beside `medcab run`; they share the send limits through
@@ -127,6 +130,10 @@ async fn run_bot() -> anyhow::Result<()> {
         webhooks,
     )
     .await?;
+    let metrics = match settings.metrics_addr {
+        Some(addr) => Some(MetricsServer::start(addr, services.metrics.clone()).await?),
+        None => None,
+    };
     let bot = startup::application(
         &settings,
         settings
@@ -149,6 +156,9 @@ async fn run_bot() -> anyhow::Result<()> {
     bot.stop().await;
     tracing::info!("the bot stopped; closing the HTTP endpoints");
     http.stop().await;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -182,6 +192,8 @@ async fn deliver() -> anyhow::Result<()> {
             ..startup::delivery_options(settings.delivery, redis, &settings.redis_prefix)
         },
         Wakeup::default(),
+        // Counted, but not served: `medcab deliver` has no HTTP.
+        Metrics::default(),
     );
     tracing::info!(
         lanes = settings.delivery.lanes,

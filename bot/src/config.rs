@@ -133,6 +133,10 @@ pub struct Settings {
     /// index key; see [`data_keys_from_env`].
     pub data_keys: DataKeys,
     pub http_addr: SocketAddr,
+    /// Where Prometheus scrapes `/metrics` (`MEDCAB_METRICS_ADDR`), a port
+    /// of its own with nothing else on it; `None` (unset): no metrics
+    /// server.
+    pub metrics_addr: Option<SocketAddr>,
     /// Where people reach the HTTP server from outside, behind TLS
     /// (`MEDCAB_PUBLIC_URL`): the start of a calendar subscription's
     /// address. `None`: `http://` and `MEDCAB_HTTP_ADDR`.
@@ -235,6 +239,7 @@ impl Settings {
                 .as_deref()
                 .unwrap_or(DEFAULT_HTTP_ADDR),
         ));
+        let metrics_addr = problems.check(metrics_addr(optional("MEDCAB_METRICS_ADDR")));
         let registry_url = problems.check(optional_url("MEDCAB_REGISTRY_URL"));
         let public_url = problems.check(optional_url("MEDCAB_PUBLIC_URL"));
         let webhook_url = problems.check(
@@ -290,6 +295,7 @@ impl Settings {
                 redis_prefix: redis_prefix?,
                 data_keys: data_keys?,
                 http_addr: http_addr?,
+                metrics_addr: metrics_addr?,
                 public_url: public_url?,
                 webhook_url: webhook_url?,
                 registry_url: registry_url?,
@@ -344,6 +350,7 @@ impl Settings {
             http_addr: DEFAULT_HTTP_ADDR
                 .parse()
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            metrics_addr: None,
             public_url: None,
             webhook_url: None,
             registry_url: None,
@@ -937,6 +944,26 @@ fn http_addr(value: &str) -> Result<SocketAddr, ConfigError> {
     })
 }
 
+/// `MEDCAB_METRICS_ADDR`, for `medcab sandbox` (`medcab run` reads it
+/// with the rest of [`Settings`]).
+pub fn metrics_addr_from_env() -> Result<Option<SocketAddr>, ConfigError> {
+    metrics_addr(optional("MEDCAB_METRICS_ADDR"))
+}
+
+/// `MEDCAB_METRICS_ADDR`: host:port, as `MEDCAB_HTTP_ADDR` (the same
+/// address as that one is refused when binding, "in use").
+fn metrics_addr(value: Option<String>) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    value.trim().parse().map(Some).map_err(|_| {
+        malformed(
+            "MEDCAB_METRICS_ADDR",
+            format!("expected host:port such as 127.0.0.1:9464, got {value:?}"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -960,6 +987,22 @@ mod tests {
             let err = webhook_url(refused).unwrap_err().to_string();
             assert!(err.starts_with("MEDCAB_WEBHOOK_URL is malformed"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_metrics_address_is_optional_and_checked() {
+        assert_eq!(metrics_addr(None).unwrap(), None);
+        assert_eq!(
+            metrics_addr(Some(" 127.0.0.1:9464 ".to_owned())).unwrap(),
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        let err = metrics_addr(Some("localhost".to_owned()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("MEDCAB_METRICS_ADDR is malformed") && !err.contains('\n'),
+            "{err}"
+        );
     }
 
     #[test]

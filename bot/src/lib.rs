@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod inbox;
 mod local_services;
 pub mod max;
+pub mod metrics;
 mod private_postgres;
 pub mod qr_picture;
 pub mod rate_limit;

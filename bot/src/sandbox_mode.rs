@@ -151,6 +151,12 @@ async fn serve(
         None,
     )
     .await?;
+    let metrics = match settings.metrics_addr {
+        Some(addr) => {
+            Some(crate::metrics::MetricsServer::start(addr, services.metrics.clone()).await?)
+        }
+        None => None,
+    };
     let bot = startup::application(
         &settings,
         settings
@@ -174,6 +180,9 @@ async fn serve(
         data_dir: args.data_dir.clone(),
         api: format!("http://{}/api/v1", http.addr),
         api_key,
+        metrics: metrics
+            .as_ref()
+            .map(|server| format!("http://{}/metrics", server.addr)),
         first_user: sandbox.users().await.first().map(|user| user.id),
     };
     print!("{banner}");
@@ -183,6 +192,9 @@ async fn serve(
     crate::cli::exit_on_second_signal();
     bot.stop().await;
     http.stop().await;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
     sandbox.shutdown().await;
     Ok(())
 }
@@ -215,6 +227,7 @@ fn settings(
     settings.activation_review = crate::config::activation_review_from_env()?;
     settings.brand = crate::config::brand_from_env()?;
     settings.delivery = crate::config::DeliverySettings::from_env()?;
+    settings.metrics_addr = crate::config::metrics_addr_from_env()?;
     Ok(settings)
 }
 
@@ -227,6 +240,8 @@ struct Banner {
     data_dir: PathBuf,
     api: String,
     api_key: String,
+    /// `/metrics`, when `MEDCAB_METRICS_ADDR` is set.
+    metrics: Option<String>,
     first_user: Option<i64>,
 }
 
@@ -252,6 +267,9 @@ impl std::fmt::Display for Banner {
             startup::address(&self.database_url)
         )?;
         writeln!(f, "  API:       {}  key: {}", self.api, self.api_key)?;
+        if let Some(metrics) = &self.metrics {
+            writeln!(f, "  Metrics:   {metrics}")?;
+        }
         writeln!(f)?;
         writeln!(
             f,

@@ -154,6 +154,9 @@ pub struct Services {
     /// person's chat on another one than the update's: a login
     /// confirmation answered on one closes its push on the others.
     pub messengers: Vec<crate::chat::Channel>,
+    /// What `/metrics` shows (`MEDCAB_METRICS_ADDR`), counted into by the
+    /// route table and the delivery worker.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The bot's username on each messenger it is connected to.
@@ -197,6 +200,7 @@ impl Services {
     /// `clock` (the system's; the tests' stands still).
     pub fn new(settings: &Settings, db: &PgPool, vault: Vault, clock: Clock) -> Services {
         Services {
+            metrics: crate::metrics::Metrics::with_outbox(db, &clock),
             registry: registry(
                 db,
                 &vault,
@@ -511,6 +515,7 @@ impl Application {
             self.services.clock.clone(),
             self.delivery,
             self.wakeup,
+            self.services.metrics.clone(),
         );
         // Operators' progress messages of broadcasts still going.
         let background = self.services.background.clone();

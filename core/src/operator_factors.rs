@@ -261,6 +261,9 @@ pub async fn check_code(
             .execute(&mut *tx)
             .await?;
             let check = wrong.check();
+            if matches!(check, CodeCheck::LockedNow { .. } | CodeCheck::BlockedNow) {
+                security_events::count_lockout(security_events::Locked::Operator);
+            }
             let details = json!({
                 "outcome": outcome_name(check),
                 "attempts": wrong.failed,

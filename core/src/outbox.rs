@@ -1524,6 +1524,50 @@ pub async fn purge_dedup_keys(
     Ok(purged)
 }
 
+/// What waits in the outbox for one messenger, as the metrics show it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backlog {
+    pub messenger: Messenger,
+    /// Rows neither sent nor failed (those held for quiet hours or a
+    /// retry included).
+    pub depth: i64,
+    /// How long the longest-waiting row that is due by `now` has waited
+    /// since it became due (0 when none is due): a row held for quiet
+    /// hours or backing off is not late, one due and not taken is.
+    pub oldest_due_seconds: f64,
+}
+
+/// The outbox's backlog per messenger, every messenger listed (0 when it
+/// has nothing waiting). One statement over the pending rows only (the
+/// `outbox_pending` index): cheap enough to run at every scrape.
+pub async fn backlog(db: &PgPool, now: DateTime<Utc>) -> Result<Vec<Backlog>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT messenger,
+               count(*) AS "depth!",
+               COALESCE(EXTRACT(EPOCH FROM $1 - min(available_at) FILTER (WHERE available_at <= $1)), 0)::FLOAT8
+                   AS "oldest_due_seconds!"
+        FROM outbox
+        WHERE sent_at IS NULL AND failed_at IS NULL
+        GROUP BY messenger
+        "#,
+        now,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Messenger::ALL
+        .into_iter()
+        .map(|messenger| {
+            let row = rows.iter().find(|row| row.messenger == messenger.as_str());
+            Backlog {
+                messenger,
+                depth: row.map_or(0, |row| row.depth),
+                oldest_due_seconds: row.map_or(0.0, |row| row.oldest_due_seconds.max(0.0)),
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1763,6 +1807,42 @@ mod tests {
             claimed.push(row);
         }
         claimed
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_backlog_counts_what_waits_and_how_late_the_oldest_due_is(db: PgPool) {
+        let empty = backlog(&db, start()).await.unwrap();
+        assert_eq!(empty.len(), Messenger::ALL.len(), "every messenger listed");
+        assert!(
+            empty
+                .iter()
+                .all(|b| b.depth == 0 && b.oldest_due_seconds == 0.0)
+        );
+
+        let ids = enqueue_all(&db, &[note(1, false), note(2, false), note(3, false)]).await;
+        // One sent: no longer waiting.
+        let mut tx = db.begin().await.unwrap();
+        mark_sent(&mut tx, ids[0], &SentAs::Telegram(1))
+            .await
+            .unwrap();
+        // One held until later: waiting, but not late.
+        hold_until(&mut tx, ids[1], start() + chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let later = start() + chrono::Duration::seconds(90);
+        let telegram = backlog(&db, later)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|b| b.messenger == Messenger::Telegram)
+            .unwrap();
+        assert_eq!(telegram.depth, 2);
+        assert!(
+            (telegram.oldest_due_seconds - 90.0).abs() < 0.001,
+            "{telegram:?}"
+        );
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

@@ -281,6 +281,9 @@ pub async fn check_code(
             )
             .execute(&mut *tx)
             .await?;
+            if blocked || locked_until.is_some() {
+                security_events::count_lockout(security_events::Locked::Practitioner);
+            }
             match locked_until {
                 None if blocked => {
                     let details = json!({ "lockouts": lockouts });

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -83,6 +84,69 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in declaration order (the index of a kind's count).
+    pub const ALL: [Kind; 29] = [
+        Kind::FactorEnrolled,
+        Kind::CodeRejected,
+        Kind::FactorLocked,
+        Kind::CodeReplayed,
+        Kind::DataErased,
+        Kind::LoginDenied,
+        Kind::LoginAnswerRefused,
+        Kind::ForgedCallback,
+        Kind::OperatorActionRefused,
+        Kind::AccountUnlinked,
+        Kind::SnilsReclaimed,
+        Kind::SnilsLinkConflict,
+        Kind::SnilsRateLimited,
+        Kind::ActivationRefusedInRegister,
+        Kind::FactorBlocked,
+        Kind::FactorResetRequested,
+        Kind::FactorResetCancelled,
+        Kind::FactorReset,
+        Kind::LoginApproved,
+        Kind::LoginNumberMismatch,
+        Kind::StaffCodeRefused,
+        Kind::StaffSessionOpened,
+        Kind::ReferralRead,
+        Kind::ReferralFileRead,
+        Kind::ApiUnauthorized,
+        Kind::ApiRateLimited,
+        Kind::LoginPendingRefused,
+        Kind::ChannelLinked,
+        Kind::ChannelLinkRefused,
+    ];
+
+    /// Whether the event is something refused (a forged button, a wrong or
+    /// replayed code, a request without a key …): what the metrics count
+    /// as refusals ([`counts`]). The others record what happened as asked.
+    pub fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            Kind::CodeRejected
+                | Kind::CodeReplayed
+                | Kind::LoginDenied
+                | Kind::LoginAnswerRefused
+                | Kind::ForgedCallback
+                | Kind::OperatorActionRefused
+                | Kind::SnilsLinkConflict
+                | Kind::SnilsRateLimited
+                | Kind::ActivationRefusedInRegister
+                | Kind::LoginNumberMismatch
+                | Kind::StaffCodeRefused
+                | Kind::ApiUnauthorized
+                | Kind::ApiRateLimited
+                | Kind::LoginPendingRefused
+                | Kind::ChannelLinkRefused
+        )
+    }
+
+    fn index(self) -> usize {
+        // `ALL` lists every kind: a new one missing there fails the test
+        // `every_kind_is_counted_apart`, not a scrape.
+        Kind::ALL.iter().position(|kind| *kind == self).unwrap_or(0)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::FactorEnrolled => "factor_enrolled",
@@ -118,6 +182,62 @@ impl Kind {
     }
 }
 
+/// Who a second factor was locked for ([`count_lockout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Locked {
+    Practitioner,
+    Operator,
+}
+
+impl Locked {
+    pub const ALL: [Locked; 2] = [Locked::Practitioner, Locked::Operator];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locked::Practitioner => "practitioner",
+            Locked::Operator => "operator",
+        }
+    }
+}
+
+/// This process's counts of events, by kind, since it started: every event
+/// asked to be recorded, those a limiter then held back included (a flood
+/// shows as a flood here, whatever the log kept). Read by the metrics at
+/// scrape time; they name no person.
+static COUNTS: [AtomicU64; Kind::ALL.len()] = [const { AtomicU64::new(0) }; Kind::ALL.len()];
+
+/// This process's lockouts of a second factor (a lock or a block begun),
+/// practitioners' and operators'.
+static LOCKOUTS: [AtomicU64; Locked::ALL.len()] = [const { AtomicU64::new(0) }; Locked::ALL.len()];
+
+fn count(kind: Kind) {
+    COUNTS[kind.index()].fetch_add(1, Ordering::Relaxed);
+}
+
+/// A second factor locked (or blocked) now: counted for the metrics. The
+/// lock itself, with its details, is the event the caller records.
+pub fn count_lockout(who: Locked) {
+    let index = Locked::ALL.iter().position(|w| *w == who).unwrap_or(0);
+    LOCKOUTS[index].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Every kind with this process's count of its events so far.
+pub fn counts() -> Vec<(Kind, u64)> {
+    Kind::ALL
+        .into_iter()
+        .map(|kind| (kind, COUNTS[kind.index()].load(Ordering::Relaxed)))
+        .collect()
+}
+
+/// This process's lockouts so far, for each who.
+pub fn lockouts() -> Vec<(Locked, u64)> {
+    Locked::ALL
+        .into_iter()
+        .zip(&LOCKOUTS)
+        .map(|(who, count)| (who, count.load(Ordering::Relaxed)))
+        .collect()
+}
+
 /// Forged buttons recorded per person in an hour at the most: a client
 /// replaying them twice a second would otherwise write 170 000 rows a day
 /// into a log kept a year. The first hundred show the attempt; the rest
@@ -131,6 +251,7 @@ pub async fn record(
     details: Value,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    count(kind);
     if kind == Kind::ForgedCallback {
         let recent = sqlx::query_scalar!(
             r#"
@@ -379,6 +500,7 @@ pub async fn record_unattributed(
     details: Value,
     at: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
+    count(kind);
     let Admit { write, ended } = limiter.admit(kind, &details, at);
     // Counts not written are given back (`record_suppressed`); the event
     // is still tried.
@@ -498,6 +620,7 @@ pub async fn record_for_subject(
     details: Value,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    count(kind);
     sqlx::query!(
         "INSERT INTO security_events (subject, kind, details, at) VALUES ($1, $2, $3, $4)",
         subject,
@@ -588,6 +711,48 @@ mod tests {
             .filter(|kind| *kind == "forged_callback")
             .count();
         assert_eq!(i64::try_from(forged).unwrap(), FORGED_PER_HOUR + 1);
+    }
+
+    #[test]
+    fn every_kind_is_counted_apart() {
+        let names: std::collections::HashSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), Kind::ALL.len());
+        for (index, kind) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), index, "{kind:?}");
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn events_held_back_are_counted_all_the_same(db: sqlx::PgPool) {
+        let before = |kind: Kind| {
+            counts()
+                .into_iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(0, |(_, n)| n)
+        };
+        let unauthorized = before(Kind::ApiUnauthorized);
+        let limiter = Unattributed::new(2);
+        for _ in 0..5 {
+            record_unattributed(
+                &db,
+                &limiter,
+                Kind::ApiUnauthorized,
+                serde_json::json!({ "key": "unknown" }),
+                noon(),
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(unattributed_kinds(&db).await.unwrap().len(), 2);
+        // Other tests of this process count too: at least these five.
+        assert!(before(Kind::ApiUnauthorized) >= unauthorized + 5);
+        assert!(Kind::ApiUnauthorized.is_refusal());
+        assert!(!Kind::LoginApproved.is_refusal());
+
+        let locks = lockouts();
+        count_lockout(Locked::Operator);
+        let after = lockouts();
+        assert!(after[1].1 > locks[1].1, "{after:?}");
     }
 
     #[test]

@@ -393,6 +393,11 @@ fn served(incoming: &Incoming) {
 /// The body of a Telegram update (what `getUpdates` lists, or a webhook
 /// would post): read by teloxide, then by the Telegram adapter.
 pub fn telegram_update(data: &[u8]) {
+    // What the webhook route stores: a kept update has its chat, or is
+    // poison.
+    if let Some(arrival) = medcab_bot::inbox::intake::telegram(data) {
+        assert!(arrival.poison.is_some() || arrival.update_id.is_some());
+    }
     let Ok(update) = serde_json::from_slice::<teloxide::types::Update>(data) else {
         return;
     };
@@ -405,9 +410,18 @@ pub fn telegram_update(data: &[u8]) {
 /// The body of Max's `GET /updates` (or one update of it), then the Max
 /// adapter: «Начать» with a payload is `/start <payload>`.
 pub fn max_update(data: &[u8]) {
-    use medcab_bot::max::types::{Update, UpdateList};
-    let updates = match serde_json::from_slice::<UpdateList>(data) {
-        Ok(list) => list.updates,
+    use medcab_bot::max::types::{RawUpdateList, Update};
+    // What the webhook route and the poller store: never a panic, and
+    // anything kept either reads as an update or is poison.
+    if let Some(arrival) = medcab_bot::inbox::intake::max(data) {
+        assert!(arrival.poison.is_some() || serde_json::from_slice::<Update>(data).is_ok());
+    }
+    let updates: Vec<Update> = match serde_json::from_slice::<RawUpdateList>(data) {
+        Ok(list) => list
+            .updates
+            .into_iter()
+            .filter_map(|update| serde_json::from_value(update).ok())
+            .collect(),
         Err(_) => match serde_json::from_slice::<Update>(data) {
             Ok(update) => vec![update],
             Err(_) => return,

@@ -20,6 +20,7 @@ mod login_confirmation;
 mod main_menu;
 mod max;
 mod max_pushes;
+mod metrics;
 mod onboarding;
 mod organisation;
 mod portfolio;

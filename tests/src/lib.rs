@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use medcab_bot::config::Settings;
 use medcab_bot::delivery::{Delivery, DeliveryOptions, Outlets, Wakeup};
 use medcab_bot::http::HttpServer;
+use medcab_bot::metrics::{Metrics, MetricsServer};
 use medcab_bot::startup::{self, RunningBot, Services};
 use medcab_core::channels::Messenger;
 use medcab_core::crypto::Vault;
@@ -68,6 +69,11 @@ pub struct TestApp {
     /// Where this app's updates are stored as they arrive: shared by the
     /// HTTP server's webhook routes and the bot (polled ones).
     intake: medcab_bot::inbox::Intake,
+    /// What the bot counts into, kept across its restarts (one
+    /// composition root: one `Metrics`).
+    metrics: Metrics,
+    /// `/metrics`, when the settings have a `metrics_addr`.
+    metrics_server: Option<MetricsServer>,
 }
 
 /// The name of the API client every test has.
@@ -154,8 +160,18 @@ impl TestApp {
             http: None,
             api_key: String::new(),
             wakeup: Wakeup::default(),
+            metrics: Metrics::default(),
+            metrics_server: None,
         };
         configure(&mut app);
+        app.metrics = Metrics::with_outbox(&app.bot_db, &app.clock);
+        if let Some(addr) = app.settings.metrics_addr {
+            app.metrics_server = Some(
+                MetricsServer::start(addr, app.metrics.clone())
+                    .await
+                    .expect("the metrics server starts"),
+            );
+        }
         let (_, key) =
             medcab_core::api_clients::add(&app.db, TEST_API_CLIENT, None, app.clock.now())
                 .await
@@ -200,6 +216,14 @@ impl TestApp {
         self.http.as_ref().expect("the HTTP server runs").addr
     }
 
+    /// Where `/metrics` is served (a test that set `settings.metrics_addr`).
+    pub fn metrics_addr(&self) -> std::net::SocketAddr {
+        self.metrics_server
+            .as_ref()
+            .expect("the metrics server runs (settings.metrics_addr)")
+            .addr
+    }
+
     /// A client for the HTTP API, as [`TEST_API_CLIENT`] with its key.
     pub fn api(&self) -> ApiClient {
         let addr = self.http.as_ref().expect("the HTTP server runs").addr;
@@ -221,12 +245,15 @@ impl TestApp {
     }
 
     fn services(&self) -> Services {
-        Services::new(
-            &self.settings,
-            &self.db,
-            self.vault.clone(),
-            self.clock.clone(),
-        )
+        Services {
+            metrics: self.metrics.clone(),
+            ..Services::new(
+                &self.settings,
+                &self.db,
+                self.vault.clone(),
+                self.clock.clone(),
+            )
+        }
     }
 
     /// Starts the bot (again, after [`TestApp::stop_bot`]).
@@ -292,6 +319,7 @@ impl TestApp {
             self.clock.clone(),
             self.delivery_options(),
             Wakeup::default(),
+            Metrics::default(),
         )
     }
 
@@ -742,6 +770,9 @@ impl TestApp {
         }
         if let Some(http) = self.http.take() {
             http.stop().await;
+        }
+        if let Some(metrics) = self.metrics_server.take() {
+            metrics.stop().await;
         }
         self.bot_db.close().await;
         self.flush_redis().await;

@@ -50,6 +50,11 @@
 //! at once, and a message Telegram had already accepted is sent a second
 //! time. So a crash doubles at most one message per lane, never loses one.
 //!
+//! Every send's result is counted in the [`Metrics`] given at start
+//! (`medcab_sends_total{messenger, result}`): sent, retried (a transient
+//! failure), rate_limited (a 429), unreachable (a 403), failed (refused,
+//! or out of tries). Rows settled without a send are not sends.
+//!
 //! Time: rows are due by the domain's [`Clock`], so a test can hold and
 //! release quiet hours by moving a manual clock (see [`DeliveryClock`]).
 
@@ -82,6 +87,7 @@ use crate::chat::{ChatRef, MessageRef, Screen, StoredMessage};
 use crate::config::Brand;
 use crate::i18n::Texts;
 use crate::max::{MaxClient, MaxError, MaxErrorKind};
+use crate::metrics::{Metrics, SendResult};
 use gates::{Gates, Open};
 
 /// How often an idle lane looks at the outbox when nobody wakes it.
@@ -200,6 +206,7 @@ impl Delivery {
         clock: Clock,
         options: DeliveryOptions,
         wakeup: Wakeup,
+        metrics: Metrics,
     ) -> Delivery {
         let stop = CancellationToken::new();
         let sent = Arc::new(AtomicU64::new(0));
@@ -217,6 +224,7 @@ impl Delivery {
             kick: Notify::new(),
             stop: stop.clone(),
             sent: sent.clone(),
+            metrics,
         });
         let mut lanes: Vec<_> = (0..lane_count)
             .map(|_| tokio::spawn(lane(worker.clone())))
@@ -301,6 +309,7 @@ struct Worker {
     kick: Notify,
     stop: CancellationToken,
     sent: Arc<AtomicU64>,
+    metrics: Metrics,
 }
 
 /// What a lane does next.
@@ -510,7 +519,7 @@ impl Worker {
             render(t, &self.brand, payload),
             keyboard(t, kind, payload, login.map(|(_, number)| number)).unwrap_or_default(),
         );
-        let next = match self.send(chat, screen, paid).await {
+        let (next, result) = match self.send(chat, screen, paid).await {
             Ok(message) => {
                 tracing::debug!(
                     id = row.id,
@@ -529,6 +538,7 @@ impl Worker {
                 }
                 tx.commit().await?;
                 self.sent.fetch_add(1, Ordering::Relaxed);
+                self.metrics.send(row.messenger, SendResult::Sent);
                 return Ok(Next::Busy);
             }
             Err(Refusal {
@@ -536,7 +546,13 @@ impl Worker {
                 description,
             }) => {
                 let messenger = row.messenger.name();
-                match failure {
+                let mut result = match failure {
+                    Failure::TooManyRequests(_) => SendResult::RateLimited,
+                    Failure::ChatGone => SendResult::Unreachable,
+                    Failure::Refused => SendResult::Failed,
+                    Failure::Transient => SendResult::Retried,
+                };
+                let next = match failure {
                     Failure::TooManyRequests(wait) => {
                         tracing::warn!(id = row.id, ?wait, messenger, "429: pausing sends");
                         pacer.pause(wait).await;
@@ -565,6 +581,7 @@ impl Worker {
                         tracing::warn!(id = row.id, attempts, %description, messenger, "a notification failed");
                         match outbox::after_transient_failure(row.priority, attempts) {
                             Retry::GiveUp => {
+                                result = SendResult::Failed;
                                 outbox::mark_failed(&mut tx, row.id, &description, true).await?;
                             }
                             Retry::After(wait) => {
@@ -575,10 +592,12 @@ impl Worker {
                         }
                         Next::Busy
                     }
-                }
+                };
+                (next, result)
             }
         };
         tx.commit().await?;
+        self.metrics.send(row.messenger, result);
         Ok(next)
     }
 

@@ -165,6 +165,8 @@ pub fn schema() -> Routes {
         .branch(case![Action::CancelReset(request)].endpoint(factor_reset::cancel));
 
     dptree::entry()
+        // Counted and timed, whatever becomes of it (`crate::metrics`).
+        .chain(crate::metrics::observed())
         // Every log line of an update names it.
         .chain(release::in_span())
         .filter_map_async(identify)
@@ -379,6 +381,7 @@ async fn identify(
         chat::Messenger::Max => UserId::from_stored(channels::MAX_BORN_FROM | from.external_id),
     };
     if !flood::admitted(&ui, &flood, flood_key, phone_language).await {
+        crate::metrics::note(crate::metrics::Outcome::FloodLimited);
         return None;
     }
     let account = channels::account_of(
@@ -438,6 +441,7 @@ async fn visit(incoming: Incoming, db: PgPool) -> Option<Texts> {
                 update_id = incoming.update_id,
                 "skipping a redelivered update"
             );
+            crate::metrics::note(crate::metrics::Outcome::Duplicate);
             return None;
         }
         // Without the database nothing can be promised; answering in the
