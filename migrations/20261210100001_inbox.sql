@@ -30,6 +30,8 @@ CREATE INDEX inbox_waiting ON inbox (messenger, chat_id, id) WHERE handled_at IS
 -- Retention and erasure.
 CREATE INDEX inbox_chat ON inbox (chat_id);
 CREATE INDEX inbox_handled ON inbox (handled_at) WHERE handled_at IS NOT NULL;
+-- What the metrics read at every scrape: what is not handled yet.
+CREATE INDEX inbox_unhandled ON inbox (messenger, received_at) WHERE handled_at IS NULL;
 
 -- Which instance handles a chat's updates now: one at a time, so a chat's
 -- updates are handled in order; a lease not renewed runs out, so a dead

@@ -143,8 +143,19 @@ pub struct LeasedChat {
     pub updates: Vec<Waiting>,
 }
 
+/// A lease's length as PostgreSQL reads it.
+fn interval(holder: Holder) -> sqlx::postgres::types::PgInterval {
+    sqlx::postgres::types::PgInterval {
+        months: 0,
+        days: 0,
+        microseconds: holder.lease.num_microseconds().unwrap_or(15_000_000),
+    }
+}
+
 /// How an instance holds chats: its id and how long a lease lasts
-/// unrenewed.
+/// unrenewed. Leases run by the database's clock, never an instance's (or
+/// a test's standing clock): instances whose clocks differ agree on when a
+/// lease ran out.
 #[derive(Debug, Clone, Copy)]
 pub struct Holder {
     pub id: Uuid,
@@ -157,7 +168,6 @@ pub struct Holder {
 pub async fn lease(
     db: &PgPool,
     holder: Holder,
-    now: DateTime<Utc>,
     chats: i64,
     per_chat: i64,
 ) -> Result<Vec<LeasedChat>, sqlx::Error> {
@@ -167,17 +177,18 @@ pub async fn lease(
             SELECT DISTINCT messenger, chat_id FROM inbox
             WHERE handled_at IS NULL AND poison IS NULL
         ), free AS (
-            SELECT w.messenger, w.chat_id, l.holder IS NOT NULL AS taken_over
+            SELECT w.messenger, w.chat_id,
+                   (l.holder IS NOT NULL AND l.holder <> $1) AS taken_over
             FROM waiting w
             LEFT JOIN inbox_leases l ON l.messenger = w.messenger AND l.chat_id = w.chat_id
-            WHERE l.holder IS NULL OR l.until < $2
-            LIMIT $4
+            WHERE l.holder IS NULL OR l.until < clock_timestamp()
+            LIMIT $2
         ), leased AS (
             INSERT INTO inbox_leases (messenger, chat_id, holder, until)
-            SELECT messenger, chat_id, $1, $3 FROM free
+            SELECT messenger, chat_id, $1, clock_timestamp() + $4 FROM free
             ON CONFLICT (messenger, chat_id) DO UPDATE
                 SET holder = EXCLUDED.holder, until = EXCLUDED.until
-                WHERE inbox_leases.until < $2
+                WHERE inbox_leases.until < clock_timestamp()
             RETURNING messenger, chat_id
         )
         SELECT i.id AS "id!", l.messenger AS "messenger!", l.chat_id AS "chat_id!",
@@ -189,15 +200,14 @@ pub async fn lease(
             SELECT id, update_id, seal_key, body, attempts FROM inbox
             WHERE messenger = l.messenger AND chat_id = l.chat_id
               AND handled_at IS NULL AND poison IS NULL
-            ORDER BY id LIMIT $5
+            ORDER BY id LIMIT $3
         ) i
         ORDER BY l.messenger, l.chat_id, i.id
         "#,
         holder.id,
-        now,
-        now + holder.lease,
         chats,
         per_chat,
+        interval(holder),
     )
     .fetch_all(db)
     .await?;
@@ -242,14 +252,14 @@ pub async fn done(
     let renewed = sqlx::query!(
         r#"
         WITH handled AS (
-            UPDATE inbox SET handled_at = $2, body = NULL WHERE id = $1
+            UPDATE inbox SET handled_at = $2, body = NULL WHERE id = $1 AND poison IS NULL
         )
-        UPDATE inbox_leases SET until = $3
+        UPDATE inbox_leases SET until = clock_timestamp() + $3
         WHERE messenger = $4 AND chat_id = $5 AND holder = $6
         "#,
         update.id,
         now,
-        now + holder.lease,
+        interval(holder),
         update.messenger.as_str(),
         update.chat_id,
         holder.id,
@@ -274,14 +284,14 @@ pub async fn done_and_next(
     let rows = sqlx::query!(
         r#"
         WITH handled AS (
-            UPDATE inbox SET handled_at = $2, body = NULL WHERE id = $1
+            UPDATE inbox SET handled_at = $2, body = NULL WHERE id = $1 AND poison IS NULL
         ), next AS (
             SELECT id, update_id, seal_key, body, attempts FROM inbox
             WHERE messenger = $4 AND chat_id = $5 AND id > $1
               AND handled_at IS NULL AND poison IS NULL
             ORDER BY id LIMIT $7
         ), renewed AS (
-            UPDATE inbox_leases SET until = $3
+            UPDATE inbox_leases SET until = clock_timestamp() + $3
             WHERE messenger = $4 AND chat_id = $5 AND holder = $6
               AND EXISTS (SELECT 1 FROM next)
             RETURNING 1
@@ -297,7 +307,7 @@ pub async fn done_and_next(
         "#,
         update.id,
         now,
-        now + holder.lease,
+        interval(holder),
         update.messenger.as_str(),
         update.chat_id,
         holder.id,
@@ -329,11 +339,10 @@ pub async fn renew(
     messenger: Messenger,
     chat_id: i64,
     holder: Holder,
-    now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let renewed = sqlx::query!(
-        "UPDATE inbox_leases SET until = $1 WHERE messenger = $2 AND chat_id = $3 AND holder = $4",
-        now + holder.lease,
+        "UPDATE inbox_leases SET until = clock_timestamp() + $1 WHERE messenger = $2 AND chat_id = $3 AND holder = $4",
+        interval(holder),
         messenger.as_str(),
         chat_id,
         holder.id,
@@ -422,15 +431,17 @@ pub async fn depth(db: &PgPool) -> Result<Vec<Depth>, sqlx::Error> {
         .collect())
 }
 
-/// /forget: the chat's updates and its lease go (they name the chat).
+/// /forget: the Telegram chat's updates go (they name the chat). Its
+/// lease is not touched: the /forget being handled holds it, and gives it
+/// back when done (a lease row names no more than the chat, for seconds).
 pub async fn erase_chat(tx: &mut sqlx::PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
-    let erased = sqlx::query!("DELETE FROM inbox WHERE chat_id = $1", chat_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query!("DELETE FROM inbox_leases WHERE chat_id = $1", chat_id)
-        .execute(&mut *tx)
-        .await?;
+    let erased = sqlx::query!(
+        "DELETE FROM inbox WHERE messenger = 'telegram' AND chat_id = $1",
+        chat_id
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     Ok(erased)
 }
 
@@ -515,7 +526,7 @@ mod tests {
             raw.iter()
                 .all(|body| !String::from_utf8_lossy(body).contains("update_id"))
         );
-        let chats = lease(&db, holder(), now, 10, 10).await.unwrap();
+        let chats = lease(&db, holder(), 10, 10).await.unwrap();
         let telegram = chats.iter().find(|c| c.messenger == TG).unwrap();
         assert_eq!(
             telegram.updates[0].body(&vault).unwrap(),
@@ -539,12 +550,12 @@ mod tests {
         .await
         .unwrap();
         let (first, second) = (holder(), holder());
-        let chats = lease(&db, first, now, 10, 10).await.unwrap();
+        let chats = lease(&db, first, 10, 10).await.unwrap();
         assert_eq!(chats.len(), 2);
         assert_eq!(ids(&chats[0]), [Some(5), Some(6)]);
         assert!(!chats[0].updates[0].taken_over);
         // Held: nobody else gets these chats.
-        assert!(lease(&db, second, now, 10, 10).await.unwrap().is_empty());
+        assert!(lease(&db, second, 10, 10).await.unwrap().is_empty());
 
         let chat = &chats[0];
         assert!(done(&db, &chat.updates[0], first, now).await.unwrap());
@@ -583,31 +594,30 @@ mod tests {
         store(&db, &vault, TG, &[arrival(1, 10)], Uuid::new_v4(), now)
             .await
             .unwrap();
-        let dead = holder();
-        lease(&db, dead, now, 10, 10).await.unwrap();
-        let mut at = now;
+        // Leases of a millisecond: each has run out by the next lease.
+        let brief = || Holder {
+            lease: chrono::Duration::milliseconds(1),
+            ..holder()
+        };
+        let dead = brief();
+        lease(&db, dead, 10, 10).await.unwrap();
         for attempt in 1..=MAX_ATTEMPTS {
-            at += chrono::Duration::seconds(31);
-            let heir = holder();
-            let chats = lease(&db, heir, at, 10, 10).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let heir = brief();
+            let chats = lease(&db, heir, 10, 10).await.unwrap();
             let update = &chats[0].updates[0];
             assert!(update.taken_over, "attempt {attempt}");
             let go_on = taken_over(&db, update).await.unwrap();
             assert_eq!(go_on, attempt < MAX_ATTEMPTS);
             // The old holder's lease is not theirs any more.
-            assert!(!renew(&db, TG, 10, dead, at).await.unwrap());
+            assert!(!renew(&db, TG, 10, dead).await.unwrap());
         }
         let depth = depth(&db).await.unwrap();
         assert_eq!(depth[0].waiting, 0);
         assert_eq!(depth[0].poison, 1);
         // Set aside: never leased again.
-        let later = at + chrono::Duration::seconds(31);
-        assert!(
-            lease(&db, holder(), later, 10, 10)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert!(lease(&db, holder(), 10, 10).await.unwrap().is_empty());
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
@@ -625,12 +635,12 @@ mod tests {
         .await
         .unwrap();
         let stopping = holder();
-        let chats = lease(&db, stopping, now, 10, 10).await.unwrap();
+        let chats = lease(&db, stopping, 10, 10).await.unwrap();
         done(&db, &chats[0].updates[0], stopping, now)
             .await
             .unwrap();
         assert_eq!(give_back_all(&db, stopping.id).await.unwrap(), 2);
-        let chats = lease(&db, holder(), now, 10, 10).await.unwrap();
+        let chats = lease(&db, holder(), 10, 10).await.unwrap();
         assert_eq!(chats.len(), 1, "the handled one does not come back");
         assert!(!chats[0].updates[0].taken_over);
 

@@ -12,6 +12,7 @@ mod delivery;
 mod documents;
 mod education;
 mod education_check;
+mod faults;
 mod forget;
 mod harness;
 mod identity;

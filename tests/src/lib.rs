@@ -69,6 +69,9 @@ pub struct TestApp {
     /// Where this app's updates are stored as they arrive: shared by the
     /// HTTP server's webhook routes and the bot (polled ones).
     intake: medcab_bot::inbox::Intake,
+    /// How long the bot's inbox leases last unrenewed (production's 15 s;
+    /// a fault test shortens it so a killed bot's chats come back soon).
+    pub inbox_lease: Duration,
     /// What the bot counts into, kept across its restarts (one
     /// composition root: one `Metrics`).
     metrics: Metrics,
@@ -148,6 +151,7 @@ impl TestApp {
         let intake = medcab_bot::inbox::Intake::new(bot_db.clone(), vault.clone(), clock.clone());
         let mut app = TestApp {
             intake,
+            inbox_lease: medcab_bot::inbox::worker::LEASE,
             db,
             bot_db,
             client,
@@ -271,6 +275,7 @@ impl TestApp {
         )
         .polling_timeout(Duration::from_secs(1))
         .intake(self.intake.clone())
+        .lease(self.inbox_lease)
         .start()
         .await
         .expect("the bot starts");

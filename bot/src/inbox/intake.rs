@@ -57,18 +57,30 @@ pub fn max(body: &[u8]) -> Option<Arrival> {
     })
 }
 
+/// How much of a poison body is kept.
+const POISON_KEPT: usize = 16 * 1024;
+
 /// A body that does not read as an update: kept, with its id when one
 /// can be found in it (so a messenger retrying it stores it once).
 fn poison(body: &[u8], id_field: &str, error: &serde_json::Error) -> Arrival {
     let update_id = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|value| value.get(id_field)?.as_i64());
-    tracing::warn!(%error, ?update_id, "an update that does not parse; kept as poison");
+    // serde's message quotes the value it refused, which may be what a
+    // person typed: only where it is goes into the row and the log.
+    let at = format!("line {}, column {}", error.line(), error.column());
+    tracing::warn!(
+        ?update_id,
+        at,
+        "an update that does not parse; kept as poison"
+    );
     Arrival {
         update_id,
         chat_id: 0,
-        body: body.to_vec(),
-        poison: Some(format!("does not parse: {error}")),
+        // Enough for an engineer to see what it was; a flood of large
+        // bodies does not fill the disk.
+        body: body[..body.len().min(POISON_KEPT)].to_vec(),
+        poison: Some(format!("does not parse ({at})")),
     }
 }
 

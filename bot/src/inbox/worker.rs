@@ -30,9 +30,8 @@ use teloxide::Bot;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::di::DependencyMap;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use super::Intake;
 use crate::chat::{self, Ui};
@@ -93,13 +92,22 @@ impl Workers {
             db: intake.db.clone(),
             vault,
             clock,
+            // Each start holds its own leases: a bot restarted in this
+            // process (the tests) finds its former leases taken over, as
+            // another instance would.
             holder: Holder {
-                id: intake.instance,
+                id: uuid::Uuid::new_v4(),
                 lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(15)),
             },
             handlers,
         });
-        let task = tokio::spawn(run(worker, intake.wake.clone(), lease, stop.clone()));
+        let task = tokio::spawn(run(
+            worker,
+            intake.wake.clone(),
+            intake.instance,
+            lease,
+            stop.clone(),
+        ));
         Workers { stop, task }
     }
 
@@ -119,13 +127,17 @@ impl Workers {
 async fn run(
     worker: Arc<Worker>,
     wake: Arc<tokio::sync::Notify>,
+    instance: uuid::Uuid,
     lease: Duration,
     stop: CancellationToken,
 ) {
     let room = Arc::new(Semaphore::new(Workers::CHATS));
-    let chats = TaskTracker::new();
+    // Dropped with this task: a kill aborts the chats in hand too, as a
+    // crash would.
+    let mut chats = JoinSet::new();
     let mut listener = None;
     loop {
+        while chats.try_join_next().is_some() {}
         if listener.is_none() {
             listener = listen(&worker.db).await;
         }
@@ -134,11 +146,9 @@ async fn run(
             permit = room.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
         };
         let room_for = 1 + room.available_permits();
-        let now = worker.clock.now();
         let leased = inbox::lease(
             &worker.db,
             worker.holder,
-            now,
             i64::try_from(room_for).unwrap_or(1),
             PER_CHAT,
         )
@@ -171,7 +181,7 @@ async fn run(
         tokio::select! {
             () = stop.cancelled() => break,
             () = wake.notified() => {}
-            heard = heard_elsewhere(&mut listener, worker.holder.id) => {
+            heard = heard_elsewhere(&mut listener, instance) => {
                 if !heard {
                     listener = None;
                 }
@@ -179,9 +189,10 @@ async fn run(
             () = tokio::time::sleep(TICK) => {}
         }
     }
-    chats.close();
-    if tokio::time::timeout(STOP_WAIT, chats.wait()).await.is_err() {
-        tracing::warn!("updates in hand did not finish within {STOP_WAIT:?}");
+    let finished = async { while chats.join_next().await.is_some() {} };
+    if tokio::time::timeout(STOP_WAIT, finished).await.is_err() {
+        tracing::warn!("updates in hand did not finish within {STOP_WAIT:?}; aborting them");
+        chats.shutdown().await;
     }
     if let Err(error) = inbox::give_back_all(&worker.db, worker.holder.id).await {
         tracing::warn!(%error, "cannot give the inbox leases back; they run out by themselves");
@@ -334,9 +345,8 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
                 return;
             }
             _ = beat.tick() => {
-                let now = worker.clock.now();
                 if let Err(error) =
-                    inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder, now).await
+                    inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder).await
                 {
                     tracing::warn!(%error, "cannot renew a chat's lease");
                 }
