@@ -385,6 +385,16 @@ pub async fn taken_over(db: &PgPool, update: &Waiting) -> Result<bool, sqlx::Err
     Ok(attempts < MAX_ATTEMPTS)
 }
 
+/// Forgets `update` (its handler failed and told the user): a messenger
+/// sending it again is stored and handled anew, as its claim was given
+/// back (`updates::release`).
+pub async fn let_redeliver(db: &PgPool, update: &Waiting) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM inbox WHERE id = $1", update.id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Sets `update` aside as poison: it is kept, sealed, for an engineer to
 /// read, and its chat goes on with the next one.
 pub async fn set_aside(db: &PgPool, update: &Waiting, why: &str) -> Result<(), sqlx::Error> {

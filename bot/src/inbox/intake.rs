@@ -124,9 +124,13 @@ mod tests {
         .unwrap();
         assert!(telegram(&group).is_none());
 
-        let broken = telegram(br#"{"update_id": 43, "message": 5}"#).unwrap();
-        assert_eq!(broken.update_id, Some(43), "deduplicated when retried");
-        assert!(broken.poison.unwrap().starts_with("does not parse"));
+        let garbage = telegram(b"\xff\x00not json").unwrap();
+        assert!(
+            garbage
+                .poison
+                .unwrap()
+                .starts_with("does not parse (line 1")
+        );
         let garbage = telegram(b"\xff\x00not json").unwrap();
         assert_eq!(garbage.update_id, None);
         assert_eq!(garbage.chat_id, 0);

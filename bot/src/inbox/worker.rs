@@ -77,7 +77,8 @@ struct Worker {
 }
 
 impl Workers {
-    /// Chats handled at once by one instance.
+    /// Chats handled at once by one instance at most; fewer when the
+    /// pool is smaller (half its connections).
     pub const CHATS: usize = 256;
 
     pub fn start(
@@ -131,7 +132,10 @@ async fn run(
     lease: Duration,
     stop: CancellationToken,
 ) {
-    let room = Arc::new(Semaphore::new(Workers::CHATS));
+    // A handler holds a connection or two while it runs: more chats at
+    // once than the pool has room for would only time out waiting for one.
+    let pool = usize::try_from(worker.db.options().get_max_connections()).unwrap_or(2);
+    let room = Arc::new(Semaphore::new(Workers::CHATS.min((pool / 2).max(1))));
     // Dropped with this task: a kill aborts the chats in hand too, as a
     // crash would.
     let mut chats = JoinSet::new();
@@ -335,7 +339,12 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
         tokio::select! {
             outcome = &mut dispatched => {
                 match outcome {
-                    Ok(Ok(())) => {}
+                    Ok(Ok(Handled::Done)) => {}
+                    Ok(Ok(Handled::Failed)) => {
+                        if let Err(error) = inbox::let_redeliver(&worker.db, update).await {
+                            tracing::warn!(%error, "cannot let a failed update be sent again");
+                        }
+                    }
                     Ok(Err(why)) => set_aside(worker, update, why).await,
                     Err(_panic) => {
                         tracing::error!(inbox_id = update.id, "an update handler panicked");
@@ -361,8 +370,19 @@ async fn set_aside(worker: &Worker, update: &Waiting, why: &str) {
     }
 }
 
+/// How the route table took an update.
+enum Handled {
+    Done,
+    /// Its handler failed, told the user, and gave its claim back.
+    Failed,
+}
+
 /// Through the route table; `Err` for a body that cannot be handled.
-async fn dispatch(worker: &Worker, messenger: Messenger, body: &[u8]) -> Result<(), &'static str> {
+async fn dispatch(
+    worker: &Worker,
+    messenger: Messenger,
+    body: &[u8],
+) -> Result<Handled, &'static str> {
     let handlers = &worker.handlers;
     let flow = match messenger {
         Messenger::Telegram => {
@@ -383,10 +403,10 @@ async fn dispatch(worker: &Worker, messenger: Messenger, body: &[u8]) -> Result<
             let update: MaxUpdate = serde_json::from_slice(body).map_err(|_| "does not parse")?;
             if let MaxUpdate::BotStopped { chat_id, .. } = update {
                 stopped(worker, chat_id).await;
-                return Ok(());
+                return Ok(Handled::Done);
             }
             let Some(incoming) = chat::max::incoming(&update) else {
-                return Ok(());
+                return Ok(Handled::Done);
             };
             let mut deps = handlers.dependencies.clone();
             deps.insert(Ui::max(client.clone(), incoming.chat));
@@ -394,13 +414,18 @@ async fn dispatch(worker: &Worker, messenger: Messenger, body: &[u8]) -> Result<
             routes.dispatch(deps).await
         }
     };
-    match flow {
-        ControlFlow::Break(Ok(())) => {}
+    Ok(match flow {
+        ControlFlow::Break(Ok(())) => Handled::Done,
         // Told to the user by the route table (`handlers::release`).
-        ControlFlow::Break(Err(error)) => tracing::error!(%error, "an update handler failed"),
-        ControlFlow::Continue(_) => tracing::debug!("an update not handled"),
-    }
-    Ok(())
+        ControlFlow::Break(Err(error)) => {
+            tracing::error!(%error, "an update handler failed");
+            Handled::Failed
+        }
+        ControlFlow::Continue(_) => {
+            tracing::debug!("an update not handled");
+            Handled::Done
+        }
+    })
 }
 
 /// The person stopped the bot in this Max chat: nothing is sent there
