@@ -15,6 +15,19 @@ async fn with_webhooks(db: PgPool) -> TestApp {
     .await
 }
 
+/// A Telegram update: `text` in the private chat of user `user`.
+fn private_text(update_id: i64, user: i64, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 1, "date": 1_700_000_000,
+            "chat": {"id": user, "type": "private", "first_name": "Ева"},
+            "from": {"id": user, "is_bot": false, "first_name": "Ева"},
+            "text": text
+        }
+    })
+}
+
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_practitioner_is_answered_through_the_webhook(db: PgPool) {
     let app = with_webhooks(db).await;
@@ -51,15 +64,7 @@ async fn a_request_without_the_secret_is_refused_and_garbage_is_kept_aside(db: P
     let app = with_webhooks(db).await;
     let url = format!("http://{}{}", app.http_addr(), webhook::TELEGRAM_PATH);
     let http = reqwest::Client::new();
-    let update = serde_json::json!({
-        "update_id": 900,
-        "message": {
-            "message_id": 1, "date": 1_700_000_000,
-            "chat": {"id": 5, "type": "private", "first_name": "Ева"},
-            "from": {"id": 5, "is_bot": false, "first_name": "Ева"},
-            "text": "/start"
-        }
-    });
+    let update = private_text(900, 5, "/start");
     for secret in [None, Some("wrong"), Some("")] {
         let mut request = http.post(&url).json(&update);
         if let Some(secret) = secret {
@@ -106,15 +111,7 @@ async fn a_database_that_fails_gets_a_5xx_so_the_messenger_sends_again(db: PgPoo
         .await
         .unwrap();
     let url = format!("http://{}{}", app.http_addr(), webhook::TELEGRAM_PATH);
-    let update = serde_json::json!({
-        "update_id": 902,
-        "message": {
-            "message_id": 1, "date": 1_700_000_000,
-            "chat": {"id": 6, "type": "private", "first_name": "Ева"},
-            "from": {"id": 6, "is_bot": false, "first_name": "Ева"},
-            "text": "/help"
-        }
-    });
+    let update = private_text(902, 6, "/help");
     let status = reqwest::Client::new()
         .post(&url)
         .header(webhook::TELEGRAM_SECRET_HEADER, webhook::secret(&app.vault))
