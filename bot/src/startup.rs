@@ -557,8 +557,6 @@ impl Application {
                 self.polling_timeout,
             )),
         };
-        let vault = self.services.vault.clone();
-        let clock = self.services.clock.clone();
         let handlers = Handlers {
             dependencies: dptree::deps![
                 self.db,
@@ -572,7 +570,7 @@ impl Application {
                 .map(|bot| (bot, crate::chat::telegram::routes(handlers::schema()))),
             max: max_client.map(|client| (client, handlers::schema())),
         };
-        let workers = Workers::start(&intake, vault, clock, handlers, self.lease);
+        let workers = Workers::start(&intake, handlers, self.lease);
         Ok(RunningBot {
             pollers,
             workers,

@@ -86,12 +86,4 @@ impl Intake {
         }
         Ok(stored)
     }
-
-    pub fn instance(&self) -> Uuid {
-        self.instance
-    }
-
-    pub fn db(&self) -> &PgPool {
-        &self.db
-    }
 }

@@ -81,18 +81,13 @@ impl Workers {
     /// pool is smaller (half its connections).
     pub const CHATS: usize = 256;
 
-    pub fn start(
-        intake: &Intake,
-        vault: Vault,
-        clock: Clock,
-        handlers: Handlers,
-        lease: Duration,
-    ) -> Workers {
+    /// Handles what `intake` stores (its database, vault and clock).
+    pub fn start(intake: &Intake, handlers: Handlers, lease: Duration) -> Workers {
         let stop = CancellationToken::new();
         let worker = Arc::new(Worker {
             db: intake.db.clone(),
-            vault,
-            clock,
+            vault: intake.vault.clone(),
+            clock: intake.clock.clone(),
             // Each start holds its own leases: a bot restarted in this
             // process (the tests) finds its former leases taken over, as
             // another instance would.
