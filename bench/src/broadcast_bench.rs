@@ -20,16 +20,19 @@
 //! target/release/broadcast_bench --practitioners 3000 --messenger mixed
 //! ```
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail, ensure};
+use anyhow::{Context as _, ensure};
 use chrono::Utc;
 use clap::{Parser, ValueEnum};
 use futures::StreamExt as _;
+use medcab_bench::cpu::{CpuSample, CpuSampler, WHO};
+use medcab_bench::processes::{
+    BotProcess, MedcabEnv, ProcessUsage, Readiness, free_local_addr, medcab_binary,
+};
+use medcab_bench::redis_keys;
+use medcab_bench::scratch::ScratchDatabase;
 use medcab_core::crypto::{RowKey, Vault};
 use medcab_core::domain::{PhoneNumber, Snils};
 use medcab_core::notices::{self, Published};
@@ -37,9 +40,7 @@ use medcab_core::{DataKey, broadcasts};
 use medcab_sandbox::{
     Client, MaxSettings, MaxUser, NewUsers, RefusedCall, Sandbox, SandboxConfig, Settings, Stats,
 };
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions as _, Connection as _, PgConnection, PgPool};
-use tokio::process::{Child, Command};
+use sqlx::PgPool;
 
 /// The specialty the notice targets, and the one it does not.
 const TARGETED_SPECIALTY: &str = "Кардиология";
@@ -328,24 +329,25 @@ async fn bench(
     );
 
     // The bots.
-    let redis_url = redis_db_url(&args.redis_url, args.redis_db)?;
-    forget_bot_keys(&redis_url).await?;
+    let redis_url = redis_keys::db_url(&args.redis_url, args.redis_db)?;
+    redis_keys::forget(&redis_url).await?;
+    let env = MedcabEnv {
+        medcab,
+        database_url: &scratch.url,
+        redis_url: &redis_url,
+        sandbox: &sandbox,
+        data_key: &data_key,
+        work_dir,
+    };
     let mut bots = Vec::new();
     for instance in 0..args.instances {
-        let bot = Bot::spawn(BotSpawn {
-            medcab,
+        bots.push(spawn_bot(
+            &env,
             instance,
-            database_url: &scratch.url,
-            redis_url: &redis_url,
-            sandbox: &sandbox,
-            data_key: &data_key,
-            max: args.messenger.sides().contains(&Side::Max),
+            args.messenger.sides().contains(&Side::Max),
             rate,
-            lanes: args.lanes,
-            work_dir,
-        })
-        .await?;
-        bots.push(bot);
+            args.lanes,
+        )?);
     }
     for bot in &mut bots {
         bot.wait_ready().await?;
@@ -365,7 +367,10 @@ async fn bench(
             bot.signal("STOP").await;
         }
     }
-    let sampler = CpuSampler::start(bots.iter().map(Bot::pid).collect(), scratch.name.clone());
+    let sampler = CpuSampler::start(
+        bots.iter().map(BotProcess::pid).collect(),
+        scratch.name.clone(),
+    );
     let publishing = Instant::now();
     let published_at = Utc::now().timestamp_millis();
     let published = publish(&db).await;
@@ -465,9 +470,9 @@ async fn bench(
         .collect();
     let outbox = outbox_summary(&db, published.broadcast_id).await?;
     for bot in bots {
-        bot.stop().await;
+        let _ = bot.stop().await;
     }
-    if let Err(error) = forget_bot_keys(&redis_url).await {
+    if let Err(error) = redis_keys::forget(&redis_url).await {
         eprintln!("could not delete the bots' keys in Redis: {error:#}");
     }
 
@@ -504,72 +509,6 @@ async fn bench(
     };
     report.print();
     Ok(())
-}
-
-// ---------------------------------------------------------------------------
-// The scratch database.
-
-struct ScratchDatabase {
-    /// The server's maintenance connection (the database of DATABASE_URL).
-    admin: PgConnectOptions,
-    name: String,
-    /// The scratch database's URL, for the bots.
-    url: String,
-}
-
-impl ScratchDatabase {
-    async fn create(database_url: &str) -> anyhow::Result<ScratchDatabase> {
-        let admin = PgConnectOptions::from_str(database_url)
-            .context("DATABASE_URL is malformed")?
-            .disable_statement_logging();
-        let name = format!("medcab_bench_{}", std::process::id());
-        let mut connection = PgConnection::connect_with(&admin)
-            .await
-            .context("connecting to PostgreSQL (DATABASE_URL)")?;
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut connection)
-            .await?;
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut connection)
-            .await
-            .with_context(|| format!("creating the database {name}"))?;
-        connection.close().await?;
-        let url = scratch_url(database_url, &name)?;
-        Ok(ScratchDatabase { admin, name, url })
-    }
-
-    async fn pool(&self) -> anyhow::Result<PgPool> {
-        let options = self.admin.clone().database(&self.name);
-        PgPoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .context("connecting to the scratch database")
-    }
-
-    async fn drop_database(&self) {
-        let result = async {
-            let mut connection = PgConnection::connect_with(&self.admin).await?;
-            sqlx::raw_sql(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut connection)
-            .await?;
-            connection.close().await
-        }
-        .await;
-        if let Err(error) = result {
-            eprintln!("could not drop the database {}: {error}", self.name);
-        }
-    }
-}
-
-/// DATABASE_URL with its database replaced by `name`.
-fn scratch_url(database_url: &str, name: &str) -> anyhow::Result<String> {
-    let mut url = reqwest::Url::parse(database_url).context("DATABASE_URL is malformed")?;
-    url.set_path(&format!("/{name}"));
-    Ok(url.to_string())
 }
 
 // ---------------------------------------------------------------------------
@@ -1099,419 +1038,41 @@ async fn chats_with_messages(client: &Client, side: Side, users: &[i64]) -> anyh
 // ---------------------------------------------------------------------------
 // The bots.
 
-fn medcab_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = match given {
-        Some(path) => path.to_owned(),
-        None => std::env::current_exe()
-            .context("finding this binary")?
-            .with_file_name("medcab"),
-    };
-    ensure!(
-        path.is_file(),
-        "no medcab binary at {} (build it: cargo build --release -p medcab-bot, or pass --medcab)",
-        path.display()
-    );
-    Ok(path)
-}
-
-struct BotSpawn<'a> {
-    medcab: &'a Path,
+/// `medcab run` for the first instance, `medcab deliver` for the others,
+/// sending at `rate` a second.
+fn spawn_bot(
+    env: &MedcabEnv<'_>,
     instance: u32,
-    database_url: &'a str,
-    redis_url: &'a str,
-    sandbox: &'a Sandbox,
-    data_key: &'a DataKey,
-    /// Whether the bots are given Max (`--messenger max` or `mixed`).
     max: bool,
     rate: u32,
     lanes: Option<u32>,
-    work_dir: &'a Path,
-}
-
-struct Bot {
-    label: String,
-    child: Child,
-    /// Where `medcab run` answers /readyz; `None` for `medcab deliver`.
-    http_addr: Option<SocketAddr>,
-    log: PathBuf,
-}
-
-impl Bot {
-    async fn spawn(spawn: BotSpawn<'_>) -> anyhow::Result<Bot> {
-        let subcommand = if spawn.instance == 0 {
-            "run"
-        } else {
-            "deliver"
-        };
-        let label = format!("medcab {subcommand} #{}", spawn.instance + 1);
-        let log = spawn
-            .work_dir
-            .join(format!("medcab-{}-{subcommand}.log", spawn.instance + 1));
-        let log_file = std::fs::File::create(&log).context("creating a log file")?;
-        let http_addr = free_local_addr()?;
-        let mut command = Command::new(spawn.medcab);
+) -> anyhow::Result<BotProcess> {
+    let subcommand = if instance == 0 { "run" } else { "deliver" };
+    let http_addr = free_local_addr()?;
+    let mut command = env.command(subcommand, http_addr);
+    command.env("MEDCAB_SEND_PER_SECOND", rate.to_string());
+    if let Some(lanes) = lanes {
+        command.env("MEDCAB_DELIVERY_LANES", lanes.to_string());
+    }
+    if max {
+        // Max's sends are paced to the bot's own MAX_BOT_PER_SECOND:
+        // MEDCAB_SEND_PER_SECOND is Telegram's.
         command
-            .arg(subcommand)
-            // No .env from wherever the bench was started.
-            .current_dir(spawn.work_dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env(
-                "RUST_LOG",
-                std::env::var("BENCH_BOT_LOG").unwrap_or("warn".into()),
-            )
-            .env("TELOXIDE_TOKEN", spawn.sandbox.token())
-            .env("TELOXIDE_API_URL", spawn.sandbox.api_url())
-            .env("DATABASE_URL", spawn.database_url)
-            .env("REDIS_URL", spawn.redis_url)
-            .env("MEDCAB_REDIS_PREFIX", redis_prefix())
-            .env("MEDCAB_DATA_KEY", spawn.data_key.to_hex())
-            .env("MEDCAB_HTTP_ADDR", http_addr.to_string())
-            .env("MEDCAB_SEND_PER_SECOND", spawn.rate.to_string())
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
-            .kill_on_drop(true);
-        if let Some(lanes) = spawn.lanes {
-            command.env("MEDCAB_DELIVERY_LANES", lanes.to_string());
-        }
-        if spawn.max {
-            // Max's sends are paced to the bot's own MAX_BOT_PER_SECOND:
-            // MEDCAB_SEND_PER_SECOND is Telegram's.
-            command
-                .env("MEDCAB_MAX_TOKEN", spawn.sandbox.max_token())
-                .env("MEDCAB_MAX_API_URL", spawn.sandbox.max_api_url());
-        }
-        let child = command
-            .spawn()
-            .with_context(|| format!("starting {}", spawn.medcab.display()))?;
-        Ok(Bot {
-            label,
-            child,
-            http_addr: (spawn.instance == 0).then_some(http_addr),
-            log,
-        })
+            .env("MEDCAB_MAX_TOKEN", env.sandbox.max_token())
+            .env("MEDCAB_MAX_API_URL", env.sandbox.max_api_url());
     }
-
-    fn pid(&self) -> u32 {
-        self.child.id().unwrap_or(0)
-    }
-
-    fn check_alive(&mut self) -> anyhow::Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            bail!(
-                "{} exited ({status}); its log:\n{}",
-                self.label,
-                tail(&self.log)
-            );
-        }
-        Ok(())
-    }
-
-    /// Until `/readyz` answers (`medcab run`) or a moment has passed
-    /// without the process dying (`medcab deliver`).
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let http = reqwest::Client::new();
-        loop {
-            self.check_alive()?;
-            match self.http_addr {
-                Some(addr) => {
-                    let ready = http
-                        .get(format!("http://{addr}/readyz"))
-                        .timeout(Duration::from_secs(1))
-                        .send()
-                        .await
-                        .is_ok_and(|response| response.status().is_success());
-                    if ready {
-                        return Ok(());
-                    }
-                }
-                None => {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    self.check_alive()?;
-                    return Ok(());
-                }
-            }
-            if Instant::now() >= deadline {
-                bail!("{} did not become ready in 30 s", self.label);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Sends the signal (`kill -<signal>`): `STOP` and `CONT` hold the
-    /// bot still and let it go on.
-    async fn signal(&self, signal: &str) {
-        if let Some(pid) = self.child.id() {
-            let _ = Command::new("kill")
-                .arg(format!("-{signal}"))
-                .arg(pid.to_string())
-                .status()
-                .await;
-        }
-    }
-
-    /// SIGTERM, then SIGKILL if it has not stopped in 10 s.
-    async fn stop(mut self) {
-        self.signal("TERM").await;
-        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
-            .await
-            .is_err()
-        {
-            eprintln!("{} did not stop in 10 s; killing it", self.label);
-            let _ = self.child.kill().await;
-        }
-    }
-}
-
-/// REDIS_URL with its logical database replaced by `db`.
-fn redis_db_url(redis_url: &str, db: u8) -> anyhow::Result<String> {
-    let mut url = reqwest::Url::parse(redis_url).context("REDIS_URL is malformed")?;
-    url.set_path(&format!("/{db}"));
-    Ok(url.to_string())
-}
-
-/// The bots' Redis key prefix: this run's own.
-fn redis_prefix() -> String {
-    format!("medcab-bench-{}:", std::process::id())
-}
-
-/// Deletes what this run's bots keep in Redis: send buckets, a pause,
-/// conversation positions.
-async fn forget_bot_keys(redis_url: &str) -> anyhow::Result<()> {
-    let client = redis::Client::open(redis_url).context("REDIS_URL is malformed")?;
-    let mut redis = client
-        .get_multiplexed_async_connection()
-        .await
-        .context("connecting to Redis (REDIS_URL)")?;
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}*", redis_prefix()))
-        .query_async(&mut redis)
-        .await?;
-    if !keys.is_empty() {
-        let () = redis::cmd("DEL").arg(keys).query_async(&mut redis).await?;
-    }
-    Ok(())
-}
-
-fn free_local_addr() -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?)
-}
-
-/// The last lines of a log, for an error message.
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-/// What a process used, from /proc.
-#[derive(Debug, Clone, Copy, Default)]
-struct ProcessUsage {
-    /// Peak resident set (VmHWM), in KiB.
-    peak_rss_kib: u64,
-    /// CPU time (user + system) so far, in seconds.
-    cpu_seconds: f64,
-}
-
-impl ProcessUsage {
-    fn of(pid: u32) -> ProcessUsage {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let peak_rss_kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0);
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // Fields after the command name (which may hold spaces): utime is
-        // the 14th field overall, stime the 15th.
-        let cpu_seconds = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect::<Vec<_>>())
-            .and_then(|fields| {
-                let utime: f64 = fields.get(11)?.parse().ok()?;
-                let stime: f64 = fields.get(12)?.parse().ok()?;
-                Some((utime + stime) / clock_ticks())
-            })
-            .unwrap_or(0.0);
-        ProcessUsage {
-            peak_rss_kib,
-            cpu_seconds,
-        }
-    }
-}
-
-/// USER_HZ; 100 on every Linux this runs on.
-fn clock_ticks() -> f64 {
-    100.0
-}
-
-// ---------------------------------------------------------------------------
-// Where the machine's CPU goes, once a second, from /proc.
-
-/// Whose CPU time it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    /// The `medcab` children.
-    Bots = 0,
-    /// This process: the sandbox and the bench's own polling.
-    Bench = 1,
-    /// PostgreSQL backends connected to the scratch database.
-    PostgresOurs = 2,
-    /// Every other PostgreSQL process (other databases, the WAL writer,
-    /// the checkpointer…).
-    PostgresOther = 3,
-    Redis = 4,
-}
-
-const WHO: [(&str, Who); 5] = [
-    ("bots", Who::Bots),
-    ("bench+sandbox", Who::Bench),
-    ("pg (ours)", Who::PostgresOurs),
-    ("pg (other)", Who::PostgresOther),
-    ("redis", Who::Redis),
-];
-
-/// One second (or so) of CPU use, in cores.
-#[derive(Debug, Clone)]
-struct CpuSample {
-    /// The end of the interval, in milliseconds since the Unix epoch.
-    at: i64,
-    seconds: f64,
-    /// Cores used by each [`Who`], by index.
-    cores: [f64; 5],
-    /// Cores used by the whole machine (kernel and other work included).
-    machine: f64,
-}
-
-struct CpuSampler {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<CpuSample>>,
-}
-
-struct CpuSnapshot {
-    at: Instant,
-    /// pid → (whose, CPU ticks so far)
-    processes: std::collections::HashMap<u32, (Who, u64)>,
-    /// The machine's busy and total ticks (all cores).
-    machine: (u64, u64),
-}
-
-impl CpuSampler {
-    fn start(bots: Vec<u32>, database: String) -> CpuSampler {
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut samples = Vec::new();
-            let mut before = CpuSnapshot::take(&bots, &database);
-            while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_secs(1));
-                let after = CpuSnapshot::take(&bots, &database);
-                samples.push(after.since(&before));
-                before = after;
-            }
-            samples
-        });
-        CpuSampler { stop, thread }
-    }
-
-    fn stop(self) -> Vec<CpuSample> {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
-    }
-}
-
-impl CpuSnapshot {
-    fn take(bots: &[u32], database: &str) -> CpuSnapshot {
-        let at = Instant::now();
-        let own = std::process::id();
-        let mut processes = std::collections::HashMap::new();
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let Some((comm, ticks)) = process_ticks(pid) else {
-                continue;
-            };
-            let who = if bots.contains(&pid) {
-                Who::Bots
-            } else if pid == own {
-                Who::Bench
-            } else if comm == "postgres" {
-                // A backend's title names its database: "postgres: 15/main:
-                // user database host(port) state".
-                let title = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                let title = String::from_utf8_lossy(&title);
-                if title.split_whitespace().any(|word| word == database) {
-                    Who::PostgresOurs
-                } else {
-                    Who::PostgresOther
-                }
-            } else if comm.starts_with("redis-server") {
-                Who::Redis
-            } else {
-                continue;
-            };
-            processes.insert(pid, (who, ticks));
-        }
-        CpuSnapshot {
-            at,
-            processes,
-            machine: machine_ticks(),
-        }
-    }
-
-    fn since(&self, before: &CpuSnapshot) -> CpuSample {
-        let seconds = self.at.duration_since(before.at).as_secs_f64().max(0.001);
-        let ticks_per_second = clock_ticks() * seconds;
-        let mut cores = [0.0; 5];
-        for (pid, (who, ticks)) in &self.processes {
-            let earlier = before.processes.get(pid).map_or(0, |(_, ticks)| *ticks);
-            cores[*who as usize] += ticks.saturating_sub(earlier) as f64 / ticks_per_second;
-        }
-        let busy = self.machine.0.saturating_sub(before.machine.0) as f64;
-        CpuSample {
-            at: Utc::now().timestamp_millis(),
-            seconds,
-            cores,
-            machine: busy / ticks_per_second,
-        }
-    }
-}
-
-/// A process's command name and CPU ticks (user + system) so far.
-fn process_ticks(pid: u32) -> Option<(String, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (head, rest) = stat.rsplit_once(')')?;
-    let comm = head.split_once('(')?.1.to_owned();
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After the name: state is field 3 overall, utime 14, stime 15.
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((comm, utime + stime))
-}
-
-/// The machine's busy and total CPU ticks, all cores, from /proc/stat.
-fn machine_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let Some(line) = stat.lines().find(|line| line.starts_with("cpu ")) else {
-        return (0, 0);
+    let readiness = if instance == 0 {
+        Readiness::Http(http_addr)
+    } else {
+        Readiness::Alive
     };
-    let values: Vec<u64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|value| value.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal (guest is in user)
-    let total: u64 = values.iter().take(8).sum();
-    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
-    (total - idle, total)
+    BotProcess::spawn(
+        format!("medcab {subcommand} #{}", instance + 1),
+        command,
+        env.work_dir
+            .join(format!("medcab-{}-{subcommand}.log", instance + 1)),
+        readiness,
+    )
 }
 
 // ---------------------------------------------------------------------------

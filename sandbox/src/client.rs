@@ -138,6 +138,21 @@ impl Client {
         .await
     }
 
+    /// Like [`Client::chat_since`], with only the newest `last` messages.
+    pub async fn chat_tail_since(
+        &self,
+        user_id: i64,
+        since: u64,
+        timeout: Duration,
+        last: usize,
+    ) -> anyhow::Result<Chat> {
+        let timeout_ms = timeout.as_millis();
+        self.get(&format!(
+            "/users/{user_id}/chat?since={since}&timeout_ms={timeout_ms}&last={last}"
+        ))
+        .await
+    }
+
     /// Waits (up to 15 s) until `predicate` holds for the user's chat and
     /// returns that chat. On timeout the error lists the chat's messages.
     pub async fn wait_for(

@@ -432,6 +432,8 @@ async fn upload_file(
 pub(crate) struct ChatQuery {
     pub since: Option<u64>,
     pub timeout_ms: Option<u64>,
+    /// Only the newest this many messages (default: all).
+    pub last: Option<usize>,
 }
 
 async fn chat(
@@ -450,7 +452,7 @@ async fn chat(
             let entry = user_entry(&mut state, id)?;
             let version = *entry.chat.version.borrow();
             if query.since.is_none_or(|since| version > since) || Instant::now() >= deadline {
-                return Ok(Json(entry.view()));
+                return Ok(Json(entry.view_last(query.last.unwrap_or(usize::MAX))));
             }
             entry.chat.version.subscribe()
         };

@@ -450,13 +450,22 @@ impl UserEntry {
         Some(error)
     }
 
-    pub fn view(&self) -> view::Chat {
+    /// The chat with only its newest `last` messages (`usize::MAX`: all):
+    /// a load tool watching a long chat needs no copy of its whole history
+    /// on every poll.
+    pub fn view_last(&self, last: usize) -> view::Chat {
         let chat = &self.chat;
+        let skip = chat.messages.len().saturating_sub(last);
         view::Chat {
             version: *chat.version.borrow(),
             chat_action: chat.chat_action.as_ref().map(|a| a.action.clone()),
             reply_keyboard: chat.reply_keyboard.clone(),
-            messages: chat.messages.iter().map(|m| m.view.clone()).collect(),
+            messages: chat
+                .messages
+                .iter()
+                .skip(skip)
+                .map(|m| m.view.clone())
+                .collect(),
         }
     }
 }
