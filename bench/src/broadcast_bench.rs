@@ -31,10 +31,10 @@ use medcab_bench::cpu::{CpuSample, CpuSampler, WHO};
 use medcab_bench::processes::{
     BotProcess, MedcabEnv, ProcessUsage, Readiness, free_local_addr, medcab_binary,
 };
+use medcab_bench::people::{phone, snils};
 use medcab_bench::redis_keys;
 use medcab_bench::scratch::ScratchDatabase;
 use medcab_core::crypto::{RowKey, Vault};
-use medcab_core::domain::{PhoneNumber, Snils};
 use medcab_core::notices::{self, Published};
 use medcab_core::{DataKey, broadcasts};
 use medcab_sandbox::{
@@ -623,25 +623,6 @@ impl Seeded {
 
 /// A valid СНИЛС for a number: nine digits above 001-001-998 and their
 /// check number.
-fn snils(number: u32) -> Snils {
-    let body = format!("{:09}", 100_000_000 + number);
-    let sum: u32 = body
-        .bytes()
-        .zip((1..=9_u32).rev())
-        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-        .sum();
-    let check = match sum {
-        0..=99 => sum,
-        100 | 101 => 0,
-        _ => (sum % 101) % 100,
-    };
-    Snils::parse(&format!("{body}{check:02}")).expect("a valid СНИЛС by construction")
-}
-
-fn phone(number: u32) -> PhoneNumber {
-    PhoneNumber::parse(&format!("+79{:09}", number)).expect("a valid mobile number")
-}
-
 /// Every row a linked, active practitioner has, in bulk: Telegram user and
 /// private chat (born on Max: the person's row in `telegram_users`, keyed by
 /// the account, and the Max channel with the dialog's chat id), consent, an

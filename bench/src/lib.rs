@@ -3,6 +3,7 @@
 //! goes, and the bots' keys in Redis. See docs/benchmarks.md.
 
 pub mod cpu;
+pub mod people;
 pub mod processes;
 pub mod redis_keys;
 pub mod scratch;
