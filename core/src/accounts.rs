@@ -26,7 +26,7 @@ pub enum Step {
 }
 
 impl Step {
-    fn parse(text: &str) -> Step {
+    pub(crate) fn parse(text: &str) -> Step {
         match text {
             "phone" => Step::Phone,
             "snils" => Step::Snils,

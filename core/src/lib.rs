@@ -51,6 +51,7 @@ pub mod security_events;
 pub mod session_files;
 pub mod telegram_users;
 pub mod totp;
+pub mod turns;
 pub mod updates;
 
 pub use clock::Clock;

@@ -49,7 +49,7 @@ use tokio::process::Command;
 
 use report::{Phase, millis};
 use seed::Practitioner;
-use talk::{Action, Pacer, Tally, Talker};
+use talk::{Action, Pacer, Talker, Tally};
 
 /// The first Telegram id of each phase's people (apart, so no chat is
 /// shared between the bots).
@@ -64,15 +64,27 @@ const APPLICATIONS: &str = "📨 Мои заявки";
 const SCHEDULE: &str = "🗓 Расписание";
 const BACK: &str = "« Назад в меню";
 const STEP_UP_ASKED: &str = "Раздел содержит личные данные";
+/// After the code, the section comes under this line, in one message.
+const STEP_UP_CONFIRMED: &str = "Вход подтверждён.";
 /// Before the ceiling is measured, its people talk this long unmeasured.
 const WARM_UP: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Parser)]
-#[command(about = "Simulated practitioners against medcab run and a teloxide echo bot (docs/benchmarks.md)")]
+#[command(
+    about = "Simulated practitioners against medcab run and a teloxide echo bot (docs/benchmarks.md)"
+)]
 struct Args {
-    /// People talking at once in the closed-loop phases.
+    /// People talking to the echo bot at once, each as fast as it answers.
     #[arg(long, default_value_t = 200)]
     users: usize,
+    /// Active practitioners talking to medcab at once, each at a person's
+    /// pace (`--pace-ms`): enough to offer more than the bot can answer.
+    #[arg(long, default_value_t = 4000)]
+    practitioners: usize,
+    /// The least time from one of a practitioner's steps to the next (the
+    /// bot's flood guard lets a person make two a second).
+    #[arg(long, default_value_t = 600)]
+    pace_ms: u64,
     /// Seconds each measured phase lasts.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
@@ -88,7 +100,11 @@ struct Args {
     /// The medcab binary (default: the one next to this tool).
     #[arg(long)]
     medcab: Option<PathBuf>,
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     database_url: String,
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
@@ -162,13 +178,14 @@ async fn bench(
     // The ceiling is the framework's, not Telegram's 30 messages a second.
     client.set_enforce_limits(false).await?;
     let seconds = Duration::from_secs(args.seconds);
+    let pace = Duration::from_millis(args.pace_ms);
     let mut phases = Vec::new();
 
     // 1. The ceiling.
     let mut echo_people: Vec<Person> = people(&client, args.users as u32, ECHO_FIRST_ID)
         .await?
         .into_iter()
-        .map(|id| Person::new(&client, id, None))
+        .map(|id| Person::new(&client, id))
         .collect();
     let mut echo = echo_process(&sandbox, work_dir)?;
     echo.wait_ready().await?;
@@ -187,7 +204,7 @@ async fn bench(
     phases.push(ceiling);
 
     // 2. The mix, as fast as medcab answers.
-    let ids: Vec<i64> = people(&client, args.users as u32, MIX_FIRST_ID).await?;
+    let ids: Vec<i64> = people(&client, args.practitioners as u32, MIX_FIRST_ID).await?;
     let seeding = Instant::now();
     let practitioners = seed::practitioners(&db, &vault, &ids, Utc::now()).await?;
     eprintln!(
@@ -197,7 +214,10 @@ async fn bench(
     );
     let mix_people: Vec<Person> = practitioners
         .into_iter()
-        .map(|practitioner| Person::new(&client, practitioner.id, Some(practitioner)))
+        .map(|practitioner| Person {
+            talker: Talker::paced(client.clone(), practitioner.id, pace),
+            practitioner: Some(practitioner),
+        })
         .collect();
     let redis_url = redis_keys::db_url(&args.redis_url, args.redis_db)?;
     redis_keys::forget(&redis_url).await?;
@@ -278,6 +298,13 @@ async fn bench(
     }
 
     println!();
+    let offered = args.practitioners as f64 * 1000.0 / args.pace_ms.max(1) as f64;
+    if mix_rate > 0.9 * offered {
+        println!(
+            "note: the practitioners' pace offers at most {offered:.0} steps a second, and the mix \
+             came close: the bot's limit may be higher (raise --practitioners)"
+        );
+    }
     println!(
         "mix / ceiling: {:.0} / {:.0} steps a second = {:.0} % (target ≥ 50 %)",
         mix_rate,
@@ -372,10 +399,10 @@ struct Person {
 }
 
 impl Person {
-    fn new(client: &Client, id: i64, practitioner: Option<Practitioner>) -> Person {
+    fn new(client: &Client, id: i64) -> Person {
         Person {
             talker: Talker::new(client.clone(), id),
-            practitioner,
+            practitioner: None,
         }
     }
 
@@ -392,7 +419,12 @@ impl Person {
                     .is_some()
                 {
                     tally
-                        .step(talker, pacer, Action::Press(echo_bot::BUTTON), &[echo_bot::PRESSED])
+                        .step(
+                            talker,
+                            pacer,
+                            Action::Press(echo_bot::BUTTON),
+                            &[echo_bot::PRESSED],
+                        )
                         .await;
                 }
             }
@@ -411,16 +443,27 @@ async fn mix_cycle(
     tally: &mut Tally,
     pacer: Option<&Pacer>,
 ) -> Option<()> {
-    tally.step(talker, pacer, Action::Text("/menu"), &[MENU]).await?;
+    tally
+        .step(talker, pacer, Action::Text("/menu"), &[MENU])
+        .await?;
     for section in [APPLICATIONS, SCHEDULE] {
         let shown = tally
-            .step(talker, pacer, Action::Press(section), &[section, STEP_UP_ASKED])
+            .step(
+                talker,
+                pacer,
+                Action::Press(section),
+                &[section, STEP_UP_ASKED],
+            )
             .await?;
         if shown == 1 {
             let code = practitioner.next_code(Utc::now());
-            tally.step(talker, pacer, Action::Text(&code), &[section]).await?;
+            tally
+                .step(talker, pacer, Action::Text(&code), &[STEP_UP_CONFIRMED])
+                .await?;
         }
-        tally.step(talker, pacer, Action::Press(BACK), &[MENU]).await?;
+        tally
+            .step(talker, pacer, Action::Press(BACK), &[MENU])
+            .await?;
     }
     Some(())
 }

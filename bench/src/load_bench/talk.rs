@@ -43,25 +43,38 @@ pub struct Talker {
     pub id: i64,
     /// The chat's version last seen: the next look waits for a newer one.
     since: u64,
+    /// A person's pace: the least time from one step to the next (a
+    /// person reads the answer before tapping again; the bot's flood guard
+    /// lets a person make two steps a second, not a hundred).
+    pace: Duration,
+    next_step: Instant,
 }
 
 impl Talker {
     pub fn new(client: Client, id: i64) -> Talker {
+        Talker::paced(client, id, Duration::ZERO)
+    }
+
+    pub fn paced(client: Client, id: i64, pace: Duration) -> Talker {
         Talker {
             client,
             id,
             since: 0,
+            pace,
+            next_step: Instant::now(),
         }
+    }
+
+    /// Until this person takes the next step.
+    async fn ready(&mut self) {
+        tokio::time::sleep_until(self.next_step.into()).await;
+        self.next_step = Instant::now() + self.pace;
     }
 
     /// Does `action` and waits for the newest message of the bot to start
     /// with one of `expected` (for a text, a message sent after it);
     /// returns which one.
-    pub async fn step(
-        &mut self,
-        action: Action<'_>,
-        expected: &[&str],
-    ) -> Result<usize, Failure> {
+    pub async fn step(&mut self, action: Action<'_>, expected: &[&str]) -> Result<usize, Failure> {
         let after = match action {
             Action::Text(text) => {
                 let sent = self
@@ -132,6 +145,7 @@ impl Tally {
         action: Action<'_>,
         expected: &[&str],
     ) -> Option<usize> {
+        talker.ready().await;
         if let Some(pacer) = pacer {
             pacer.wait().await;
         }

@@ -48,8 +48,7 @@ use medcab_core::UserId;
 use medcab_core::accounts::Step;
 use medcab_core::channels;
 use medcab_core::onboarding::Position;
-use medcab_core::telegram_users::{self, ChatKind, Visit};
-use medcab_core::updates::{self, Claim};
+use medcab_core::turns::{self, Begun};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -172,6 +171,8 @@ pub fn schema() -> Routes {
         .filter_map_async(identify)
         .map(|incoming: Incoming| incoming.from.user)
         .filter_map_async(visit)
+        .map(|visited: Visited| visited.t)
+        .map(|visited: Visited| visited.position)
         // A failed handler: its claim given back, and the user told.
         .chain(release::on_failure())
         // What a confidential turn showed: closed when its session ends.
@@ -229,7 +230,7 @@ pub fn schema() -> Routes {
         .branch(settings::routes())
         .branch(broadcast::routes())
         .branch(referrals::staff::routes())
-        .branch(dptree::filter_map_async(onboarding::unfinished).branch(onboarding_routes()))
+        .branch(dptree::filter_map(onboarding::unfinished).branch(onboarding_routes()))
         .branch(said().branch(active_messages()))
         .branch(pressed().branch(active_callbacks()))
 }
@@ -419,65 +420,58 @@ async fn identify(
 }
 
 /// The first step of every update: claim it (a redelivered update stops
-/// here), note who wrote, and pick the language to answer in and the time
-/// zone to show times in (their /settings zone, Moscow by default).
+/// here), note who wrote, and pick the language to answer in, the time
+/// zone to show times in (their /settings zone, Moscow by default) and
+/// where they stand in onboarding — one statement (`core::turns`).
 ///
 /// Only private chats come this far (the adapters stop the others): the
 /// account is personal.
-async fn visit(incoming: Incoming, db: PgPool) -> Option<Texts> {
-    let user_id = incoming.from.user;
-    let phone_language = incoming.from.language.as_deref();
-    match updates::claim(
-        &db,
-        incoming.chat.messenger,
-        incoming.update_id,
-        Some(incoming.chat.id),
-    )
-    .await
-    {
-        Ok(Claim::Fresh) => {}
-        Ok(Claim::AlreadyHandled) => {
+async fn visit(incoming: Incoming, db: PgPool) -> Option<Visited> {
+    let arriving = turns::Arriving {
+        messenger: incoming.chat.messenger,
+        update_id: incoming.update_id,
+        chat_id: incoming.chat.id,
+        user_id: incoming.from.user,
+        telegram_chat_id: (incoming.chat.messenger == chat::Messenger::Telegram)
+            .then_some(incoming.chat.id),
+        phone_language: incoming.from.language.as_deref(),
+    };
+    match turns::begin(&db, &arriving).await {
+        Ok(Begun::Fresh(turn)) => Some(Visited {
+            t: Texts::new(turn.language)
+                .in_zone(turn.zone)
+                .on(incoming.chat.messenger),
+            position: turn.position,
+        }),
+        Ok(Begun::AlreadyHandled) => {
             tracing::info!(
                 update_id = incoming.update_id,
                 "skipping a redelivered update"
             );
             crate::metrics::note(crate::metrics::Outcome::Duplicate);
-            return None;
+            None
         }
         // Without the database nothing can be promised; answering in the
-        // phone's language at least lets /help and /cancel work.
+        // phone's language at least lets /help and /cancel work. The
+        // position is taken as active: the sections then fail and say so,
+        // rather than a consent being asked of someone who gave it.
         Err(error) => {
             tracing::error!(%error, "cannot claim an update");
-            return Some(
-                Texts::new(Language::from_telegram(phone_language)).on(incoming.chat.messenger),
-            );
+            Some(Visited {
+                t: Texts::new(Language::from_telegram(arriving.phone_language))
+                    .on(incoming.chat.messenger),
+                position: Position::Onboarding(Step::Active),
+            })
         }
     }
+}
 
-    let visit = Visit {
-        user_id,
-        chat_id: (incoming.chat.messenger == chat::Messenger::Telegram).then_some(incoming.chat.id),
-        chat_kind: ChatKind::Private,
-        telegram_language: phone_language,
-    };
-    let language = telegram_users::record_visit(&db, visit)
-        .await
-        .unwrap_or_else(|error| {
-            tracing::error!(%error, "cannot record a visit");
-            Language::from_telegram(phone_language)
-        });
-    let zone = medcab_core::notification_settings::get(&db, user_id)
-        .await
-        .map(|settings| settings.time_zone)
-        .unwrap_or_else(|error| {
-            tracing::error!(%error, "cannot read the time zone");
-            chrono_tz::Tz::Europe__Moscow
-        });
-    Some(
-        Texts::new(language)
-            .in_zone(zone)
-            .on(incoming.chat.messenger),
-    )
+/// What [`visit`] found: the texts to answer with, and where the user
+/// stands.
+#[derive(Clone)]
+struct Visited {
+    t: Texts,
+    position: Position,
 }
 
 /// The chat's position; Idle when the store cannot be read, with a word to

@@ -46,7 +46,6 @@ use medcab_core::onboarding::{
     self, Applying, ContactRejection, Position, RegistryMatch, SharedContact,
 };
 use medcab_core::{consent, second_factor};
-use sqlx::PgPool;
 
 use super::screen::{Screen, button};
 use super::{Action, HandlerResult, Turn, code_entry, main_menu};
@@ -55,15 +54,8 @@ use crate::i18n::{Arg, Texts};
 
 /// The position of a user who is not active yet; `None` for active users
 /// (they go on to the main routes).
-pub async fn unfinished(incoming: Incoming, db: PgPool) -> Option<Position> {
-    match onboarding::position(&db, incoming.from.user).await {
-        Ok(position) if position.is_active() => None,
-        Ok(position) => Some(position),
-        Err(error) => {
-            tracing::error!(%error, "cannot read the onboarding position");
-            None
-        }
-    }
+pub fn unfinished(position: Position) -> Option<Position> {
+    (!position.is_active()).then_some(position)
 }
 
 /// Shows what the user has to do next, from where they stand. `name` is
