@@ -87,7 +87,7 @@ async fn run_bot() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     let db = startup::connect_database_with(
         &settings.database.url,
-        pool_size(10, settings.delivery.lanes),
+        pool_size(settings.database.connections, settings.delivery.lanes),
     )
     .await?;
     let redis = startup::connect_redis(&settings.redis_url).await?;

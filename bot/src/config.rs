@@ -83,6 +83,12 @@ impl Problems {
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// Connections `medcab run` keeps for handling updates
+    /// (`MEDCAB_DATABASE_CONNECTIONS`); each delivery lane has one more. An
+    /// instance handles as many chats at once as this: a handler holds a
+    /// connection only while a statement runs, but more chats than
+    /// connections would wait for one rather than work.
+    pub connections: u32,
 }
 
 /// How notifications are delivered (`medcab run` and `medcab deliver`).
@@ -212,14 +218,37 @@ pub fn load_dotenv() {
     let _ = dotenvy::dotenv();
 }
 
+/// The default of `MEDCAB_DATABASE_CONNECTIONS`: three instances and
+/// their lanes stay well under PostgreSQL's default 100 connections.
+pub const DEFAULT_DATABASE_CONNECTIONS: u32 = 20;
+pub const MAX_DATABASE_CONNECTIONS: u32 = 500;
+
 impl DatabaseSettings {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(DatabaseSettings {
-            url: database_url(required(
-                "DATABASE_URL",
-                " (e.g. postgres://medcab@localhost/medcab)",
-            )?)?,
-        })
+        let mut problems = Problems::default();
+        let url = problems.check(
+            required("DATABASE_URL", " (e.g. postgres://medcab@localhost/medcab)")
+                .and_then(database_url),
+        );
+        let connections = problems.read(
+            "MEDCAB_DATABASE_CONNECTIONS",
+            |_, value| database_connections(value),
+            DEFAULT_DATABASE_CONNECTIONS,
+        );
+        let (Some(url), Some(connections)) = (url, connections) else {
+            return Err(problems.into_error());
+        };
+        Ok(DatabaseSettings { url, connections })
+    }
+}
+
+fn database_connections(value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(connections) if (2..=MAX_DATABASE_CONNECTIONS).contains(&connections) => Ok(connections),
+        _ => Err(malformed(
+            "MEDCAB_DATABASE_CONNECTIONS",
+            format!("expected a whole number from 2 to {MAX_DATABASE_CONNECTIONS}, got {value:?}"),
+        )),
     }
 }
 
@@ -343,7 +372,10 @@ impl Settings {
             telegram_token: Some(telegram_token),
             telegram_api_url: None,
             max: None,
-            database: DatabaseSettings { url: database_url },
+            database: DatabaseSettings {
+                url: database_url,
+                connections: DEFAULT_DATABASE_CONNECTIONS,
+            },
             redis_url,
             redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
             data_keys,
@@ -1150,6 +1182,15 @@ mod tests {
             assert!(
                 err.starts_with("MEDCAB_SEND_PER_SECOND is malformed") && !err.contains('\n'),
                 "{bad:?}: {err}"
+            );
+        }
+        assert_eq!(database_connections("2").unwrap(), 2);
+        assert_eq!(database_connections(" 64 ").unwrap(), 64);
+        for bad in ["0", "1", "501", "-3", "много"] {
+            let err = database_connections(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("MEDCAB_DATABASE_CONNECTIONS is malformed"),
+                "{err}"
             );
         }
         assert_eq!(delivery_lanes("1").unwrap(), 1);

@@ -79,7 +79,7 @@ struct Args {
     users: usize,
     /// Active practitioners talking to medcab at once, each at a person's
     /// pace (`--pace-ms`): enough to offer more than the bot can answer.
-    #[arg(long, default_value_t = 4000)]
+    #[arg(long, default_value_t = 1500)]
     practitioners: usize,
     /// The least time from one of a practitioner's steps to the next (the
     /// bot's flood guard lets a person make two a second).
