@@ -38,6 +38,7 @@ mod settings;
 mod staff;
 mod step_up;
 mod unexpected;
+mod web_chat_browser;
 mod webhook;
 
 use medcab_bot::i18n::Texts;

@@ -39,6 +39,8 @@ use sqlx::PgPool;
 
 pub use medcab_sandbox as sandbox;
 
+pub mod browser;
+
 pub struct TestApp {
     pub db: PgPool,
     pub client: Client,
@@ -213,6 +215,12 @@ impl TestApp {
         }
         app.start_bot().await;
         app
+    }
+
+    /// The sandbox's base URL: its web chat at `/`, as `medcab sandbox`
+    /// serves it.
+    pub fn sandbox_url(&self) -> String {
+        self.sandbox.url()
     }
 
     /// Where the HTTP server listens (the API, the calendar feed).
