@@ -121,7 +121,11 @@ async fn run_bot() -> anyhow::Result<()> {
     let webhooks = settings
         .webhook_url
         .as_ref()
-        .map(|_| webhook::Endpoint::new(intake.clone(), webhook::secret(&services.vault)));
+        .map(|_| {
+            let secret =
+                webhook::secret_in_force(settings.webhook_secret.as_deref(), &services.vault);
+            webhook::Endpoint::new(intake.clone(), secret)
+        });
     let http = HttpServer::start(
         settings.http_addr,
         db.clone(),

@@ -196,7 +196,10 @@ impl TestApp {
                 Some(api),
                 Some(medcab_bot::inbox::webhook::Endpoint::new(
                     app.intake.clone(),
-                    medcab_bot::inbox::webhook::secret(&app.vault),
+                    medcab_bot::inbox::webhook::secret_in_force(
+                        app.settings.webhook_secret.as_deref(),
+                        &app.vault,
+                    ),
                 )),
             )
             .await
@@ -213,6 +216,12 @@ impl TestApp {
         }
         app.start_bot().await;
         app
+    }
+
+    /// The sandbox the bot talks to (its URLs and tokens, for a bot
+    /// process of its own: `processes`).
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
     }
 
     /// Where the HTTP server listens (the API, the calendar feed).
