@@ -1019,9 +1019,17 @@ mod tests {
             webhook_secret(" 0123456789abcdef_ABC-xyz ").unwrap(),
             "0123456789abcdef_ABC-xyz"
         );
-        for refused in ["short", "0123456789abcdef!", "секрет-секрет-секрет", &"a".repeat(257)] {
+        for refused in [
+            "short",
+            "0123456789abcdef!",
+            "секрет-секрет-секрет",
+            &"a".repeat(257),
+        ] {
             let err = webhook_secret(refused).unwrap_err().to_string();
-            assert!(err.starts_with("MEDCAB_WEBHOOK_SECRET is malformed"), "{err}");
+            assert!(
+                err.starts_with("MEDCAB_WEBHOOK_SECRET is malformed"),
+                "{err}"
+            );
         }
     }
 

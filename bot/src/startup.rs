@@ -558,10 +558,8 @@ impl Application {
         });
         let pollers = match &self.webhook {
             Some(url) => {
-                let secret = webhook::secret_in_force(
-                    self.webhook_secret.as_deref(),
-                    &self.services.vault,
-                );
+                let secret =
+                    webhook::secret_in_force(self.webhook_secret.as_deref(), &self.services.vault);
                 webhook::register(url, &secret, self.bot.as_ref(), max_client.as_ref()).await?;
                 None
             }

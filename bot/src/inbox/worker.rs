@@ -378,7 +378,9 @@ async fn undo_position(worker: &Worker, update: &Waiting, update_id: i64) {
             "an update taken over had moved its chat's position; put back"
         ),
         Ok(false) => {}
-        Err(error) => tracing::warn!(%error, "cannot put back the position of an update taken over"),
+        Err(error) => {
+            tracing::warn!(%error, "cannot put back the position of an update taken over")
+        }
     }
 }
 
