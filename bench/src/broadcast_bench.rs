@@ -28,10 +28,10 @@ use chrono::Utc;
 use clap::{Parser, ValueEnum};
 use futures::StreamExt as _;
 use medcab_bench::cpu::{CpuSample, CpuSampler, WHO};
-use medcab_bench::people::{phone, snils};
 use medcab_bench::processes::{
     BotProcess, MedcabEnv, ProcessUsage, Readiness, free_local_addr, medcab_binary,
 };
+use medcab_bench::people::{phone, snils};
 use medcab_bench::redis_keys;
 use medcab_bench::scratch::ScratchDatabase;
 use medcab_core::crypto::{RowKey, Vault};

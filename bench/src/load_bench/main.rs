@@ -49,7 +49,7 @@ use tokio::process::Command;
 
 use report::{Phase, millis};
 use seed::Practitioner;
-use talk::{Action, Pacer, Talker, Tally};
+use talk::{Action, Pacer, Tally, Talker};
 
 /// The first Telegram id of each phase's people (apart, so no chat is
 /// shared between the bots).
@@ -68,9 +68,7 @@ const STEP_UP_ASKED: &str = "Раздел содержит личные данн
 const WARM_UP: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Parser)]
-#[command(
-    about = "Simulated practitioners against medcab run and a teloxide echo bot (docs/benchmarks.md)"
-)]
+#[command(about = "Simulated practitioners against medcab run and a teloxide echo bot (docs/benchmarks.md)")]
 struct Args {
     /// People talking at once in the closed-loop phases.
     #[arg(long, default_value_t = 200)]
@@ -90,11 +88,7 @@ struct Args {
     /// The medcab binary (default: the one next to this tool).
     #[arg(long)]
     medcab: Option<PathBuf>,
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     database_url: String,
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
@@ -398,12 +392,7 @@ impl Person {
                     .is_some()
                 {
                     tally
-                        .step(
-                            talker,
-                            pacer,
-                            Action::Press(echo_bot::BUTTON),
-                            &[echo_bot::PRESSED],
-                        )
+                        .step(talker, pacer, Action::Press(echo_bot::BUTTON), &[echo_bot::PRESSED])
                         .await;
                 }
             }
@@ -422,27 +411,16 @@ async fn mix_cycle(
     tally: &mut Tally,
     pacer: Option<&Pacer>,
 ) -> Option<()> {
-    tally
-        .step(talker, pacer, Action::Text("/menu"), &[MENU])
-        .await?;
+    tally.step(talker, pacer, Action::Text("/menu"), &[MENU]).await?;
     for section in [APPLICATIONS, SCHEDULE] {
         let shown = tally
-            .step(
-                talker,
-                pacer,
-                Action::Press(section),
-                &[section, STEP_UP_ASKED],
-            )
+            .step(talker, pacer, Action::Press(section), &[section, STEP_UP_ASKED])
             .await?;
         if shown == 1 {
             let code = practitioner.next_code(Utc::now());
-            tally
-                .step(talker, pacer, Action::Text(&code), &[section])
-                .await?;
+            tally.step(talker, pacer, Action::Text(&code), &[section]).await?;
         }
-        tally
-            .step(talker, pacer, Action::Press(BACK), &[MENU])
-            .await?;
+        tally.step(talker, pacer, Action::Press(BACK), &[MENU]).await?;
     }
     Some(())
 }

@@ -51,10 +51,7 @@ impl Phase {
     /// The machine's cores in use, on average.
     pub fn machine_cores(&self) -> f64 {
         let (busy, seconds) = self.cpu.iter().fold((0.0, 0.0), |(busy, seconds), sample| {
-            (
-                busy + sample.machine * sample.seconds,
-                seconds + sample.seconds,
-            )
+            (busy + sample.machine * sample.seconds, seconds + sample.seconds)
         });
         busy / f64::max(seconds, 0.001)
     }

@@ -57,7 +57,11 @@ impl Talker {
     /// Does `action` and waits for the newest message of the bot to start
     /// with one of `expected` (for a text, a message sent after it);
     /// returns which one.
-    pub async fn step(&mut self, action: Action<'_>, expected: &[&str]) -> Result<usize, Failure> {
+    pub async fn step(
+        &mut self,
+        action: Action<'_>,
+        expected: &[&str],
+    ) -> Result<usize, Failure> {
         let after = match action {
             Action::Text(text) => {
                 let sent = self
