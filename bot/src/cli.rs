@@ -118,10 +118,10 @@ async fn run_bot() -> anyhow::Result<()> {
     // Updates posted to the webhook routes and those polled go through one
     // intake, whose bell this instance's workers hear.
     let intake = Intake::new(db.clone(), services.vault.clone(), services.clock.clone());
-    let webhooks = settings
-        .webhook_url
-        .as_ref()
-        .map(|_| webhook::Endpoint::new(intake.clone(), webhook::secret(&services.vault)));
+    let webhooks = settings.webhook_url.as_ref().map(|_| {
+        let secret = webhook::secret_in_force(settings.webhook_secret.as_deref(), &services.vault);
+        webhook::Endpoint::new(intake.clone(), secret)
+    });
     let http = HttpServer::start(
         settings.http_addr,
         db.clone(),

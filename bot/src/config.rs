@@ -152,6 +152,13 @@ pub struct Settings {
     /// webhooks are under it at `/webhook/telegram` and `/webhook/max`).
     /// `None`: long polling, by one instance at a time.
     pub webhook_url: Option<Url>,
+    /// The secret the messengers send back with each webhook request
+    /// (`MEDCAB_WEBHOOK_SECRET`), so it can be rotated apart from the data
+    /// keys; `None`: derived from the index key (`inbox::webhook::secret`).
+    pub webhook_secret: Option<String>,
+    /// How long an inbox lease lasts unrenewed (`MEDCAB_INBOX_LEASE_SECONDS`):
+    /// how long the chats of an instance that died wait for another.
+    pub inbox_lease: std::time::Duration,
     /// The HTTP register of medical workers; `None`: the imported table.
     pub registry_url: Option<Url>,
     pub registry_token: Option<String>,
@@ -192,6 +199,9 @@ pub struct Settings {
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+/// An inbox lease longer than five minutes would leave a dead instance's
+/// users unanswered that long.
+pub const MAX_INBOX_LEASE_SECONDS: u32 = 300;
 /// A ministry publishes a few documents a day: twice an hour is timely
 /// and polite to its server.
 pub const DEFAULT_REGULATION_FEED_MINUTES: i64 = 30;
@@ -276,6 +286,19 @@ impl Settings {
                 .map(|value| webhook_url(&value))
                 .transpose(),
         );
+        let webhook_secret = problems.check(
+            optional("MEDCAB_WEBHOOK_SECRET")
+                .map(|value| webhook_secret(&value))
+                .transpose(),
+        );
+        let inbox_lease = problems.read(
+            "MEDCAB_INBOX_LEASE_SECONDS",
+            |name, value| {
+                bounded(name, value, MAX_INBOX_LEASE_SECONDS)
+                    .map(|seconds| std::time::Duration::from_secs(seconds.into()))
+            },
+            crate::inbox::worker::LEASE,
+        );
         let (session, staff) = (SessionLimits::default(), StaffLimits::default());
         let session_idle = problems.read("MEDCAB_SESSION_IDLE_MINUTES", minutes, session.idle);
         let session_max = problems.read("MEDCAB_SESSION_MAX_HOURS", hours, session.max);
@@ -327,6 +350,8 @@ impl Settings {
                 metrics_addr: metrics_addr?,
                 public_url: public_url?,
                 webhook_url: webhook_url?,
+                webhook_secret: webhook_secret?,
+                inbox_lease: inbox_lease?,
                 registry_url: registry_url?,
                 registry_token: optional("MEDCAB_REGISTRY_TOKEN"),
                 factor: FactorPolicy {
@@ -385,6 +410,8 @@ impl Settings {
             metrics_addr: None,
             public_url: None,
             webhook_url: None,
+            webhook_secret: None,
+            inbox_lease: crate::inbox::worker::LEASE,
             registry_url: None,
             registry_token: None,
             factor: FactorPolicy::default(),
@@ -791,6 +818,24 @@ fn http_url(name: &'static str, value: &str) -> Result<Url, ConfigError> {
     }
 }
 
+/// `MEDCAB_WEBHOOK_SECRET`: what both messengers allow in a secret (16 to
+/// 256 of `A-Z`, `a-z`, `0-9`, `_` and `-`; Telegram's rule, which Max's
+/// admits), at least 16 so that it cannot be guessed.
+fn webhook_secret(value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    let allowed = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if (16..=256).contains(&value.len()) && allowed {
+        Ok(value.to_owned())
+    } else {
+        Err(malformed(
+            "MEDCAB_WEBHOOK_SECRET",
+            "expected 16 to 256 letters A-Z, a-z, digits, _ or - (openssl rand -hex 24)",
+        ))
+    }
+}
+
 /// A webhook's base: HTTPS, as both messengers require; plain HTTP only to
 /// this machine (the sandbox, tests).
 fn webhook_url(value: &str) -> Result<Url, ConfigError> {
@@ -999,6 +1044,26 @@ fn metrics_addr(value: Option<String>) -> Result<Option<SocketAddr>, ConfigError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webhook_secret_is_what_both_messengers_take() {
+        assert_eq!(
+            webhook_secret(" 0123456789abcdef_ABC-xyz ").unwrap(),
+            "0123456789abcdef_ABC-xyz"
+        );
+        for refused in [
+            "short",
+            "0123456789abcdef!",
+            "секрет-секрет-секрет",
+            &"a".repeat(257),
+        ] {
+            let err = webhook_secret(refused).unwrap_err().to_string();
+            assert!(
+                err.starts_with("MEDCAB_WEBHOOK_SECRET is malformed"),
+                "{err}"
+            );
+        }
+    }
 
     #[test]
     fn a_webhook_is_https_or_this_machine() {

@@ -266,6 +266,8 @@ pub fn application(
     .delivery_wakeup(wakeup)
     .max(settings.max.clone())
     .webhook(settings.webhook_url.clone())
+    .webhook_secret(settings.webhook_secret.clone())
+    .lease(settings.inbox_lease)
 }
 
 /// The portals' API as `settings` describe it, for `services`' database,
@@ -369,6 +371,8 @@ pub struct Application {
     max: Option<crate::max::MaxConfig>,
     /// Where the messengers post updates; `None`: long polling.
     webhook: Option<Url>,
+    /// `MEDCAB_WEBHOOK_SECRET`; `None`: derived from the index key.
+    webhook_secret: Option<String>,
     /// Where updates are stored as they arrive; given when the HTTP
     /// server's webhook routes store them too, else made at start.
     intake: Option<Intake>,
@@ -395,6 +399,7 @@ impl Application {
             flood: FloodGuard::local(FloodLimits::default()),
             max: None,
             webhook: None,
+            webhook_secret: None,
             intake: None,
             lease: crate::inbox::worker::LEASE,
         }
@@ -411,6 +416,13 @@ impl Application {
     /// server serves the routes: [`webhook::router`]).
     pub fn webhook(mut self, url: Option<Url>) -> Application {
         self.webhook = url;
+        self
+    }
+
+    /// The secret the messengers are given to send back
+    /// (`MEDCAB_WEBHOOK_SECRET`); `None`: derived from the index key.
+    pub fn webhook_secret(mut self, secret: Option<String>) -> Application {
+        self.webhook_secret = secret;
         self
     }
 
@@ -546,7 +558,8 @@ impl Application {
         });
         let pollers = match &self.webhook {
             Some(url) => {
-                let secret = webhook::secret(&self.services.vault);
+                let secret =
+                    webhook::secret_in_force(self.webhook_secret.as_deref(), &self.services.vault);
                 webhook::register(url, &secret, self.bot.as_ref(), max_client.as_ref()).await?;
                 None
             }

@@ -198,7 +198,10 @@ impl TestApp {
                 Some(api),
                 Some(medcab_bot::inbox::webhook::Endpoint::new(
                     app.intake.clone(),
-                    medcab_bot::inbox::webhook::secret(&app.vault),
+                    medcab_bot::inbox::webhook::secret_in_force(
+                        app.settings.webhook_secret.as_deref(),
+                        &app.vault,
+                    ),
                 )),
             )
             .await
@@ -221,6 +224,12 @@ impl TestApp {
     /// serves it.
     pub fn sandbox_url(&self) -> String {
         self.sandbox.url()
+    }
+
+    /// The sandbox the bot talks to (its URLs and tokens, for a bot
+    /// process of its own: `processes`).
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
     }
 
     /// Where the HTTP server listens (the API, the calendar feed).

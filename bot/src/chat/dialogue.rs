@@ -13,6 +13,17 @@
 //! is an error the route table turns into the default position (Idle),
 //! telling the user once per outage that their place in the conversation
 //! could not be restored ([`LostPositions`]).
+//!
+//! **An update handled again starts where it first started.** The first
+//! write of a position by an update keeps, in the same Redis transaction,
+//! the position it replaced and the update's id (the chat's *undo*). An
+//! instance that dies after the write but before the update is marked
+//! handled leaves the chat one step on; the instance that takes the chat
+//! over puts the position back ([`Positions::undo`]) before handling the
+//! update again, so a typed answer is applied to the step it answered, not
+//! also to the next one. Each chat is handled by one instance at a time
+//! (the inbox's lease), so the read of the old position and the write are
+//! not raced.
 
 use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
@@ -111,6 +122,88 @@ impl Positions {
             }
         }
     }
+
+    /// The key of a chat's undo: the update that last moved its position,
+    /// and the position before.
+    fn undo_key(&self, chat: ChatRef) -> String {
+        format!("{}:undo", self.key(chat))
+    }
+
+    /// Writes `value` (`None`: removes the position), keeping in the same
+    /// transaction `previous` as the undo of `update`.
+    async fn set_keeping_undo(
+        &self,
+        chat: ChatRef,
+        value: Option<String>,
+        update: i64,
+        previous: Option<&str>,
+    ) -> Result<(), PositionError> {
+        let (key, undo_key) = (self.key(chat), self.undo_key(chat));
+        let undo = format!("{update}\n{}", previous.unwrap_or(""));
+        match self {
+            Positions::Redis { redis, ttl, .. } => {
+                let mut pipe = redis::pipe();
+                pipe.atomic()
+                    .set_ex(&undo_key, undo, ttl.as_secs())
+                    .ignore();
+                match value {
+                    Some(value) => pipe.set_ex(&key, value, ttl.as_secs()).ignore(),
+                    None => pipe.del(&key).ignore(),
+                };
+                bounded(pipe.query_async::<()>(&mut redis.clone())).await
+            }
+            Positions::Memory(map) => {
+                let mut map = lock(map);
+                map.insert(undo_key, undo);
+                match value {
+                    Some(value) => map.insert(key, value),
+                    None => map.remove(&key),
+                };
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts back the position `update` replaced, if `update` was the last
+    /// to move it (it is being handled again: its instance died after
+    /// moving it); whether it did.
+    pub async fn undo(&self, chat: ChatRef, update: i64) -> Result<bool, PositionError> {
+        let undo_key = self.undo_key(chat);
+        let kept = match self {
+            Positions::Redis { redis, .. } => {
+                bounded(redis.clone().get::<_, Option<String>>(&undo_key)).await?
+            }
+            Positions::Memory(map) => lock(map).get(&undo_key).cloned(),
+        };
+        let Some(previous) = kept.as_deref().and_then(|kept| {
+            let (by, previous) = kept.split_once('\n')?;
+            (by.parse() == Ok(update)).then_some(previous)
+        }) else {
+            return Ok(false);
+        };
+        match previous {
+            "" => self.remove(chat).await?,
+            previous => self.set(chat, previous.to_owned()).await?,
+        }
+        Ok(true)
+    }
+
+    /// Removes the position and its undo (/forget: nothing keyed by the
+    /// chat is left).
+    async fn erase(&self, chat: ChatRef) -> Result<(), PositionError> {
+        let (key, undo_key) = (self.key(chat), self.undo_key(chat));
+        match self {
+            Positions::Redis { redis, .. } => {
+                bounded(redis.clone().del::<_, ()>(&[key, undo_key])).await
+            }
+            Positions::Memory(map) => {
+                let mut map = lock(map);
+                map.remove(&key);
+                map.remove(&undo_key);
+                Ok(())
+            }
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -136,11 +229,28 @@ fn forgive(chat: ChatRef, result: Result<(), PositionError>) -> Result<(), Posit
     Ok(())
 }
 
-/// One chat's position in a conversation, of type `S`.
+/// One chat's position in a conversation, of type `S`, as one update
+/// sees and moves it.
 pub struct Dialogue<S> {
     positions: Arc<Positions>,
     chat: ChatRef,
+    /// The update being handled, whose first write keeps the undo.
+    update: Option<i64>,
+    /// The position as this update first read it (`Some(None)`: none),
+    /// until its first write has kept it as the undo.
+    before: Arc<Mutex<Before>>,
     state: PhantomData<fn() -> S>,
+}
+
+/// What a [`Dialogue`]'s first write keeps as the undo.
+#[derive(Default)]
+enum Before {
+    /// Not read yet: the first write reads it.
+    #[default]
+    Unread,
+    Read(Option<String>),
+    /// Kept (or no update to keep it for).
+    Kept,
 }
 
 impl<S> Clone for Dialogue<S> {
@@ -148,6 +258,8 @@ impl<S> Clone for Dialogue<S> {
         Dialogue {
             positions: self.positions.clone(),
             chat: self.chat,
+            update: self.update,
+            before: self.before.clone(),
             state: PhantomData,
         }
     }
@@ -162,11 +274,25 @@ impl<S> std::fmt::Debug for Dialogue<S> {
 }
 
 impl<S: Serialize + DeserializeOwned> Dialogue<S> {
+    /// The position outside any update's handling: its writes keep no
+    /// undo.
     pub fn new(positions: Arc<Positions>, chat: ChatRef) -> Dialogue<S> {
         Dialogue {
             positions,
             chat,
+            update: None,
+            before: Arc::new(Mutex::new(Before::Kept)),
             state: PhantomData,
+        }
+    }
+
+    /// The position as update `update` sees it: its first write keeps the
+    /// undo ([`Positions::undo`]).
+    pub fn for_update(positions: Arc<Positions>, chat: ChatRef, update: i64) -> Dialogue<S> {
+        Dialogue {
+            update: Some(update),
+            before: Arc::default(),
+            ..Dialogue::new(positions, chat)
         }
     }
 
@@ -179,7 +305,14 @@ impl<S: Serialize + DeserializeOwned> Dialogue<S> {
     /// bot reads as none (the user starts afresh rather than fail every
     /// update).
     pub async fn get(&self) -> Result<Option<S>, PositionError> {
-        let Some(value) = self.positions.get(self.chat).await? else {
+        let value = self.positions.get(self.chat).await?;
+        {
+            let mut before = lock(&self.before);
+            if matches!(*before, Before::Unread) {
+                *before = Before::Read(value.clone());
+            }
+        }
+        let Some(value) = value else {
             return Ok(None);
         };
         match serde_json::from_str(&value) {
@@ -193,12 +326,54 @@ impl<S: Serialize + DeserializeOwned> Dialogue<S> {
 
     pub async fn update(&self, state: impl Into<S>) -> Result<(), PositionError> {
         let value = serde_json::to_string(&state.into())?;
-        forgive(self.chat, self.positions.set(self.chat, value).await)
+        forgive(self.chat, self.write(Some(value)).await)
     }
 
     /// Leaves the conversation: the chat is idle.
     pub async fn exit(&self) -> Result<(), PositionError> {
-        forgive(self.chat, self.positions.remove(self.chat).await)
+        forgive(self.chat, self.write(None).await)
+    }
+
+    /// Removes the position and its undo: nothing in Redis names the chat
+    /// (/forget).
+    pub async fn erase(&self) -> Result<(), PositionError> {
+        forgive(self.chat, self.positions.erase(self.chat).await)
+    }
+
+    /// The first write of an update keeps the undo with it; later ones
+    /// only write.
+    async fn write(&self, value: Option<String>) -> Result<(), PositionError> {
+        let Some(update) = self.update else {
+            return self.plain_write(value).await;
+        };
+        let before = std::mem::replace(&mut *lock(&self.before), Before::Kept);
+        let previous = match before {
+            Before::Kept => return self.plain_write(value).await,
+            Before::Read(previous) => previous,
+            Before::Unread => match self.positions.get(self.chat).await {
+                Ok(previous) => previous,
+                Err(error) => {
+                    *lock(&self.before) = Before::Unread;
+                    return Err(error);
+                }
+            },
+        };
+        let written = self
+            .positions
+            .set_keeping_undo(self.chat, value, update, previous.as_deref())
+            .await;
+        if written.is_err() {
+            // Not written: the next write keeps the undo.
+            *lock(&self.before) = Before::Read(previous);
+        }
+        written
+    }
+
+    async fn plain_write(&self, value: Option<String>) -> Result<(), PositionError> {
+        match value {
+            Some(value) => self.positions.set(self.chat, value).await,
+            None => self.positions.remove(self.chat).await,
+        }
     }
 }
 
@@ -219,5 +394,57 @@ impl LostPositions {
         if !lost.is_empty() {
             lost.remove(&chat);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat() -> ChatRef {
+        ChatRef {
+            messenger: Messenger::Telegram,
+            id: 7001,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_update_handled_again_starts_from_the_position_it_first_found() {
+        let positions = Positions::memory();
+        let step = |update| Dialogue::<u32>::for_update(positions.clone(), chat(), update);
+        // Update 1 starts the conversation, update 2 moves it on twice.
+        let first = step(1);
+        assert_eq!(first.get().await.unwrap(), None);
+        first.update(1u32).await.unwrap();
+        let second = step(2);
+        assert_eq!(second.get().await.unwrap(), Some(1));
+        second.update(2u32).await.unwrap();
+        second.update(3u32).await.unwrap();
+        // Update 1 is not the last to have moved it: nothing to undo.
+        assert!(!positions.undo(chat(), 1).await.unwrap());
+        // Update 2's instance died before marking it handled: back to
+        // where update 2 found it, not to its intermediate write.
+        assert!(positions.undo(chat(), 2).await.unwrap());
+        assert_eq!(step(2).get().await.unwrap(), Some(1));
+
+        // An update that left the conversation is undone too, and one
+        // that started it from nothing goes back to nothing.
+        let third = step(3);
+        third.exit().await.unwrap();
+        assert!(positions.undo(chat(), 3).await.unwrap());
+        assert_eq!(step(3).get().await.unwrap(), Some(1));
+        let fresh = ChatRef { id: 7002, ..chat() };
+        let started = Dialogue::<u32>::for_update(positions.clone(), fresh, 9);
+        started.update(5u32).await.unwrap();
+        assert!(positions.undo(fresh, 9).await.unwrap());
+        assert_eq!(started.get().await.unwrap(), None);
+
+        // Erased: no key of the chat is left.
+        step(4).erase().await.unwrap();
+        assert!(!positions.undo(chat(), 3).await.unwrap());
+        let Positions::Memory(map) = &*positions else {
+            unreachable!()
+        };
+        assert!(lock(map).keys().all(|key| !key.contains("7001")));
     }
 }

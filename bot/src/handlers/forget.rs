@@ -165,7 +165,7 @@ async fn erase(turn: &Turn, flood: &FloodGuard) -> Result<String, super::Handler
         ..
     } = turn;
     let erased = erasure::forget(db, &services.vault, *user, services.clock.now()).await?;
-    if let Err(error) = dialogue.exit().await {
+    if let Err(error) = dialogue.erase().await {
         tracing::warn!(%error, "cannot clear the position after erasing");
     }
     flood.forget(*user).await;

@@ -178,8 +178,10 @@ pub fn schema() -> Routes {
         // What a confidential turn showed: closed when its session ends.
         .chain(release::remember_cards())
         // Not teloxide's `enter_dialogue`: Redis down must not drop updates.
+        // An update handled again (its instance died) finds the position
+        // it first found: its first write keeps the undo.
         .map(|positions: Arc<Positions>, incoming: Incoming| {
-            ChatDialogue::new(positions, incoming.chat)
+            ChatDialogue::for_update(positions, incoming.chat, incoming.update_id)
         })
         .map_async(position)
         .map(

@@ -53,6 +53,12 @@ pub fn secret(vault: &Vault) -> String {
     hex::encode(&vault.keyed_digest("webhook-secret", b"")[..24])
 }
 
+/// The secret in force: `MEDCAB_WEBHOOK_SECRET` when set, else the one
+/// derived from the index key.
+pub fn secret_in_force(configured: Option<&str>, vault: &Vault) -> String {
+    configured.map_or_else(|| secret(vault), str::to_owned)
+}
+
 /// What the webhook routes need.
 #[derive(Clone)]
 pub struct Endpoint {

@@ -34,7 +34,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::Intake;
-use crate::chat::{self, Ui};
+use crate::chat::{self, ChatRef, Positions, Ui};
 use crate::handlers::HandlerError;
 use crate::max::MaxClient;
 use crate::max::types::Update as MaxUpdate;
@@ -303,12 +303,15 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
         match inbox::taken_over(&worker.db, update).await {
             Ok(true) => {
                 // Its instance died with it in hand, maybe before
-                // answering: handled again (`core::updates`).
-                if let Some(update_id) = update.update_id
-                    && let Err(error) =
+                // answering: handled again (`core::updates`), from the
+                // position it first found (`chat::dialogue`).
+                if let Some(update_id) = update.update_id {
+                    undo_position(worker, update, update_id).await;
+                    if let Err(error) =
                         updates::release(&worker.db, update.messenger, update_id).await
-                {
-                    tracing::warn!(%error, "cannot give back the claim of an update taken over");
+                    {
+                        tracing::warn!(%error, "cannot give back the claim of an update taken over");
+                    }
                 }
             }
             Ok(false) => {
@@ -359,6 +362,28 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
                     tracing::warn!(%error, "cannot renew a chat's lease");
                 }
             }
+        }
+    }
+}
+
+/// Puts the chat's position back to where `update` first found it, if it
+/// moved it before its instance died.
+async fn undo_position(worker: &Worker, update: &Waiting, update_id: i64) {
+    let Some(positions) = worker.handlers.dependencies.try_get::<Arc<Positions>>() else {
+        return;
+    };
+    let chat = ChatRef {
+        messenger: update.messenger,
+        id: update.chat_id,
+    };
+    match positions.undo(chat, update_id).await {
+        Ok(true) => tracing::info!(
+            inbox_id = update.id,
+            "an update taken over had moved its chat's position; put back"
+        ),
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot put back the position of an update taken over")
         }
     }
 }
