@@ -198,7 +198,10 @@ impl Browser {
     /// failed request): chromedriver's browser log at level SEVERE.
     pub async fn console_errors(&self) -> Vec<String> {
         let log: Value = reqwest::Client::new()
-            .post(format!("{}/session/{}/se/log", self.driver_url, self.session))
+            .post(format!(
+                "{}/session/{}/se/log",
+                self.driver_url, self.session
+            ))
             .json(&json!({ "type": "browser" }))
             .send()
             .await
@@ -234,9 +237,7 @@ impl Browser {
                 }
             }
             if tokio::time::Instant::now() >= deadline {
-                let shown = self
-                    .run("return document.body.innerText", vec![])
-                    .await;
+                let shown = self.run("return document.body.innerText", vec![]).await;
                 panic!(
                     "not within {PATIENCE:?}: {what}; the page shows:\n{}",
                     shown.as_str().unwrap_or_default()
@@ -295,7 +296,8 @@ impl Chromedriver {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let profile = std::env::temp_dir().join(format!("medcab-chromium-{}", uuid::Uuid::new_v4()));
+        let profile =
+            std::env::temp_dir().join(format!("medcab-chromium-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&profile).expect("the browser's profile folder");
         let process = tokio::process::Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -353,6 +355,9 @@ mod tests {
     fn any_text_becomes_an_xpath_literal() {
         assert_eq!(literal("Начать"), "'Начать'");
         assert_eq!(literal("it's"), "\"it's\"");
-        assert_eq!(literal("«a» 'b' \"c\""), "concat('«a» ', \"'\", 'b', \"'\", ' \"c\"')");
+        assert_eq!(
+            literal("«a» 'b' \"c\""),
+            "concat('«a» ', \"'\", 'b', \"'\", ' \"c\"')"
+        );
     }
 }

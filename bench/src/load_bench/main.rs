@@ -76,11 +76,11 @@ const WARM_UP: Duration = Duration::from_secs(2);
 struct Args {
     /// People talking to the echo bot at once, each as fast as it answers.
     #[arg(long, default_value_t = 200)]
-    users: usize,
+    users: u32,
     /// Active practitioners talking to medcab at once, each at a person's
     /// pace (`--pace-ms`): enough to offer more than the bot can answer.
     #[arg(long, default_value_t = 1500)]
-    practitioners: usize,
+    practitioners: u32,
     /// The least time from one of a practitioner's steps to the next (the
     /// bot's flood guard lets a person make two a second).
     #[arg(long, default_value_t = 600)]
@@ -182,7 +182,7 @@ async fn bench(
     let mut phases = Vec::new();
 
     // 1. The ceiling.
-    let mut echo_people: Vec<Person> = people(&client, args.users as u32, ECHO_FIRST_ID)
+    let mut echo_people: Vec<Person> = people(&client, args.users, ECHO_FIRST_ID)
         .await?
         .into_iter()
         .map(|id| Person::new(&client, id))
@@ -204,7 +204,7 @@ async fn bench(
     phases.push(ceiling);
 
     // 2. The mix, as fast as medcab answers.
-    let ids: Vec<i64> = people(&client, args.practitioners as u32, MIX_FIRST_ID).await?;
+    let ids: Vec<i64> = people(&client, args.practitioners, MIX_FIRST_ID).await?;
     let seeding = Instant::now();
     let practitioners = seed::practitioners(&db, &vault, &ids, Utc::now()).await?;
     eprintln!(
@@ -286,7 +286,7 @@ async fn bench(
         &format!("{} newcomers' /start", args.conversations),
         &bots[0],
         &scratch.name,
-        each_once(&client, newcomers, args.users),
+        each_once(&client, newcomers, args.users as usize),
     )
     .await;
     started.print();
@@ -298,7 +298,7 @@ async fn bench(
     }
 
     println!();
-    let offered = args.practitioners as f64 * 1000.0 / args.pace_ms.max(1) as f64;
+    let offered = f64::from(args.practitioners) * 1000.0 / args.pace_ms.max(1) as f64;
     if mix_rate > 0.9 * offered {
         println!(
             "note: the practitioners' pace offers at most {offered:.0} steps a second, and the mix \
@@ -316,7 +316,7 @@ async fn bench(
         "paced at {:.0}/s: achieved {:.0}/s, p99 {:.1} ms (target < 50 ms)",
         paced_rate,
         paced.per_second(),
-        millis(paced.percentile(0.99))
+        millis(paced.percentile(990))
     );
     for (instance, (usage, shutdown)) in usage.iter().zip(&shutdowns).enumerate() {
         println!(

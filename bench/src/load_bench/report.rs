@@ -27,14 +27,17 @@ impl Phase {
         self.updates() as f64 / self.elapsed.as_secs_f64().max(0.001)
     }
 
-    /// The latency below which `share` of the answered steps came.
-    pub fn percentile(&self, share: f64) -> Duration {
+    /// The latency below which `per_mille` thousandths of the answered
+    /// steps came.
+    pub fn percentile(&self, per_mille: usize) -> Duration {
         let mut sorted = self.tally.latencies.clone();
         sorted.sort_unstable();
         if sorted.is_empty() {
             return Duration::ZERO;
         }
-        let rank = ((sorted.len() as f64 * share).ceil() as usize).clamp(1, sorted.len());
+        let rank = (sorted.len() * per_mille)
+            .div_ceil(1000)
+            .clamp(1, sorted.len());
         sorted[rank - 1]
     }
 
@@ -66,8 +69,8 @@ impl Phase {
             self.name,
             self.people,
             self.per_second(),
-            millis(self.percentile(0.50)),
-            millis(self.percentile(0.99)),
+            millis(self.percentile(500)),
+            millis(self.percentile(990)),
             self.tally.failures.len(),
             self.cpu_ms_per_update(Who::Bots),
             self.cpu_ms_per_update(Who::PostgresOurs),

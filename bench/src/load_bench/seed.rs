@@ -41,8 +41,8 @@ pub async fn practitioners(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Practitioner>> {
-    futures::stream::iter(ids.iter().copied().enumerate())
-        .map(|(number, id)| practitioner(db, vault, id, number as u32, now))
+    futures::stream::iter((0_u32..).zip(ids.iter().copied()))
+        .map(|(number, id)| practitioner(db, vault, id, number, now))
         .buffered(16)
         .try_collect()
         .await

@@ -184,17 +184,20 @@ impl Pacer {
             const TICK: Duration = Duration::from_millis(5);
             let mut interval = tokio::time::interval(TICK);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let every = Duration::from_secs_f64(1.0 / per_second.max(0.001))
+                .as_nanos()
+                .max(1);
             let started = Instant::now();
             let mut given = 0_u64;
             loop {
                 interval.tick().await;
-                let due = (started.elapsed().as_secs_f64() * per_second) as u64;
+                let due = u64::try_from(started.elapsed().as_nanos() / every).unwrap_or(u64::MAX);
                 // Steps nobody was free to take are not saved up into a burst.
                 let waiting = adding.available_permits() as u64;
                 let add = due.saturating_sub(given);
                 given = due;
                 if waiting < 50 {
-                    adding.add_permits(add as usize);
+                    adding.add_permits(usize::try_from(add).unwrap_or(usize::MAX));
                 }
             }
         });
