@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use crate::error::ApiError;
 use crate::limits::{Limits, Rates};
 use crate::methods::commands_for;
-use crate::state::{AppState, State as SandboxState, StoredMessage, UserEntry};
+use crate::state::{AppState, Fault, State as SandboxState, StoredMessage, UserEntry};
 use crate::telegram;
 use crate::view::{
     self, Block, BotCommand, CallbackAnswer, Contact, CreatedUsers, FileKind, Injected, Injection,
@@ -483,39 +483,22 @@ async fn inject(
     if count == 0 {
         return Err(ControlError::bad_request("count must be at least 1"));
     }
-    if injection.retry_after.is_some() && injection.error_code != 429 {
-        return Err(ControlError::bad_request("retry_after is for 429 only"));
-    }
-    let default_description = match injection.error_code {
-        400 => "Bad Request: message text is empty".to_owned(),
-        403 => "Forbidden: bot was blocked by the user".to_owned(),
-        429 => format!(
-            "Too Many Requests: retry after {}",
-            injection.retry_after.unwrap_or(1)
-        ),
-        500 => "Internal Server Error".to_owned(),
-        502 => "Bad Gateway".to_owned(),
-        other => {
-            return Err(ControlError::bad_request(format!(
-                "error_code must be 400, 403, 429, 500 or 502, not {other}"
-            )));
+    let delay = Duration::from_millis(injection.delay_ms.unwrap_or(0));
+    let error = match injection.error_code {
+        Some(code) => Some(injected_error(code, injection.retry_after, injection.description)?),
+        None if delay.is_zero() => {
+            return Err(ControlError::bad_request(
+                "error_code or delay_ms is required",
+            ));
         }
-    };
-    let retry_after = match (injection.error_code, injection.retry_after) {
-        (429, None) => Some(1),
-        (429, Some(0)) => {
-            return Err(ControlError::bad_request("retry_after must be at least 1"));
+        None if injection.retry_after.is_some() => {
+            return Err(ControlError::bad_request("retry_after is for 429 only"));
         }
-        (_, retry_after) => retry_after,
-    };
-    let error = ApiError {
-        code: injection.error_code,
-        description: injection.description.unwrap_or(default_description),
-        retry_after,
+        None => None,
     };
     let mut state = app.state.lock().await;
     let entry = user_entry(&mut state, id)?;
-    entry.injected.push_back((error, count));
+    entry.injected.push_back((Fault { delay, error }, count));
     let pending = entry
         .injected
         .iter()
@@ -524,6 +507,42 @@ async fn inject(
         user_id: id,
         pending,
     }))
+}
+
+/// The error an injection answers with: Telegram's usual description for
+/// `code` unless one is given; `retry_after` for 429 only (default 1).
+fn injected_error(
+    code: u16,
+    retry_after: Option<u64>,
+    description: Option<String>,
+) -> Result<ApiError, ControlError> {
+    if retry_after.is_some() && code != 429 {
+        return Err(ControlError::bad_request("retry_after is for 429 only"));
+    }
+    let default_description = match code {
+        400 => "Bad Request: message text is empty".to_owned(),
+        403 => "Forbidden: bot was blocked by the user".to_owned(),
+        429 => format!("Too Many Requests: retry after {}", retry_after.unwrap_or(1)),
+        500 => "Internal Server Error".to_owned(),
+        502 => "Bad Gateway".to_owned(),
+        other => {
+            return Err(ControlError::bad_request(format!(
+                "error_code must be 400, 403, 429, 500 or 502, not {other}"
+            )));
+        }
+    };
+    let retry_after = match (code, retry_after) {
+        (429, None) => Some(1),
+        (429, Some(0)) => {
+            return Err(ControlError::bad_request("retry_after must be at least 1"));
+        }
+        (_, retry_after) => retry_after,
+    };
+    Ok(ApiError {
+        code,
+        description: description.unwrap_or(default_description),
+        retry_after,
+    })
 }
 
 async fn callback(State(app): State<AppState>, Path(id): Path<String>) -> Answer<CallbackAnswer> {

@@ -37,6 +37,9 @@ pub(crate) async fn call(app: &AppState, method: &str, params: Params) -> Result
     if method == "getUpdates" {
         return get_updates(app, &params).await;
     }
+    if matches!(method, "sendMessage" | "sendDocument" | "sendPhoto") {
+        return send(app, method, &params).await;
+    }
     let mut state = app.state.lock().await;
     let state = &mut *state;
     match method {
@@ -44,17 +47,6 @@ pub(crate) async fn call(app: &AppState, method: &str, params: Params) -> Result
         "setWebhook" => crate::webhook::set_webhook(state, &params),
         "deleteWebhook" => crate::webhook::delete_webhook(state, &params),
         "getWebhookInfo" => Ok(crate::webhook::webhook_info(state)),
-        "sendMessage" | "sendDocument" | "sendPhoto" => {
-            let result = match method {
-                "sendMessage" => send_message(app, state, &params),
-                "sendDocument" => send_file(app, state, &params, FileKind::Document),
-                _ => send_file(app, state, &params, FileKind::Photo),
-            };
-            if result.as_ref().is_err_and(|error| error.code == 429) {
-                state.stats.too_many_requests();
-            }
-            result
-        }
         "editMessageText" => edit_message_text(app, state, &params),
         "editMessageCaption" => edit_message_caption(app, state, &params),
         "editMessageReplyMarkup" => edit_message_reply_markup(app, state, &params),
@@ -76,6 +68,55 @@ pub(crate) async fn call(app: &AppState, method: &str, params: Params) -> Result
             "method is not supported by the sandbox",
         )),
     }
+}
+
+/// A send (`sendMessage`, `sendDocument`, `sendPhoto`). A fault injected
+/// for the chat (control API) comes first, once the chat is found: its
+/// delay is waited with the state unlocked (other chats are served
+/// meanwhile), then its error answers, or the send goes on. A send that
+/// comes sooner than the last 429 to its chat asked is counted.
+async fn send(app: &AppState, method: &str, params: &Params) -> Result<Value, ApiError> {
+    let (chat_id, fault) = {
+        let mut state = app.state.lock().await;
+        let state = &mut *state;
+        let entry = chat(state, params)?;
+        let too_early = entry
+            .retry_not_before
+            .take()
+            .is_some_and(|not_before| Instant::now() < not_before);
+        let found = (entry.user.id, entry.take_injected());
+        if too_early {
+            state.stats.sent_before_retry_after();
+        }
+        found
+    };
+    let (delay, error) = fault.map_or((Duration::ZERO, None), |fault| (fault.delay, fault.error));
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut state = app.state.lock().await;
+    let state = &mut *state;
+    let result = match error {
+        Some(error) => {
+            state.stats.injected_failure();
+            Err(error)
+        }
+        None => match method {
+            "sendMessage" => send_message(app, state, params),
+            "sendDocument" => send_file(app, state, params, FileKind::Document),
+            _ => send_file(app, state, params, FileKind::Photo),
+        },
+    };
+    if let Err(error) = &result
+        && error.code == 429
+    {
+        state.stats.too_many_requests();
+        if let Some(entry) = state.users.get_mut(&chat_id) {
+            let wait = Duration::from_secs(error.retry_after.unwrap_or(1));
+            entry.retry_not_before = Some(Instant::now() + wait);
+        }
+    }
+    result
 }
 
 fn webhook_active() -> ApiError {
@@ -157,19 +198,9 @@ fn writable_chat<'s>(state: &'s mut State, params: &Params) -> Result<&'s mut Us
     Ok(entry)
 }
 
-/// The chat a send (sendMessage, sendDocument, sendPhoto) goes to. A
-/// failure injected for the chat (control API) answers before anything
-/// else is checked, except that the chat exists.
+/// The chat a send (sendMessage, sendDocument, sendPhoto) goes to (its
+/// injected fault was taken already, by [`send`]).
 fn send_target<'s>(state: &'s mut State, params: &Params) -> Result<&'s mut UserEntry, ApiError> {
-    let chat_id = chat(state, params)?.user.id;
-    if let Some(error) = state
-        .users
-        .get_mut(&chat_id)
-        .and_then(UserEntry::take_injected)
-    {
-        state.stats.injected_failure();
-        return Err(error);
-    }
     writable_chat(state, params)
 }
 

@@ -96,9 +96,20 @@ pub(crate) struct UserEntry {
     pub user: User,
     pub blocked: bool,
     pub chat: ChatState,
-    /// Failures injected for the next sends to this chat, each with how
+    /// Faults injected for the next sends to this chat, each with how
     /// many sends it still answers.
-    pub injected: VecDeque<(ApiError, u32)>,
+    pub injected: VecDeque<(Fault, u32)>,
+    /// Until when the last 429 to this chat asked the bot to wait: a send
+    /// sooner is counted (`sent_before_retry_after`).
+    pub retry_not_before: Option<tokio::time::Instant>,
+}
+
+/// What an injection does to a send: waits `delay` before answering, then
+/// fails with `error`, or (none) goes on as usual.
+#[derive(Debug, Clone)]
+pub(crate) struct Fault {
+    pub delay: std::time::Duration,
+    pub error: Option<ApiError>,
 }
 
 pub(crate) struct ChatState {
@@ -436,11 +447,12 @@ impl UserEntry {
             blocked: false,
             chat: ChatState::new(),
             injected: VecDeque::new(),
+            retry_not_before: None,
         }
     }
 
-    /// Takes the next injected failure, if one is waiting.
-    pub fn take_injected(&mut self) -> Option<ApiError> {
+    /// Takes the next injected fault, if one is waiting.
+    pub fn take_injected(&mut self) -> Option<Fault> {
         let (error, left) = self.injected.front_mut()?;
         let error = error.clone();
         *left -= 1;

@@ -17,6 +17,7 @@ pub(crate) struct Recorder {
     too_many_requests: u64,
     too_many_requests_after_first_second: u64,
     injected_failures: u64,
+    sent_before_retry_after: u64,
     /// The first accepted send: the monotonic instant for the histogram,
     /// the wall clock for the answer.
     first: Option<(Instant, i64)>,
@@ -74,6 +75,11 @@ impl Recorder {
         self.injected_failures += 1;
     }
 
+    /// A send to a chat sooner than the last 429 to it asked.
+    pub fn sent_before_retry_after(&mut self) {
+        self.sent_before_retry_after += 1;
+    }
+
     /// A webhook request made (`None`) or ended (acknowledged or not).
     pub fn webhook(&mut self, acknowledged: Option<bool>) {
         match acknowledged {
@@ -93,6 +99,7 @@ impl Recorder {
             too_many_requests: self.too_many_requests,
             too_many_requests_after_first_second: self.too_many_requests_after_first_second,
             injected_failures: self.injected_failures,
+            sent_before_retry_after: self.sent_before_retry_after,
             first_send_at: self.first.map(|(_, millis)| millis),
             last_send_at: self.last_at,
             per_second: self.per_second.clone(),

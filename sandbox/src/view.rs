@@ -516,12 +516,19 @@ impl Settings {
 }
 
 /// `POST /control/users/{id}/inject`: the next `count` sends
-/// (`sendMessage`, `sendDocument`, `sendPhoto`) to the user's chat fail
-/// with this answer and are not stored.
+/// (`sendMessage`, `sendDocument`, `sendPhoto`) to the user's chat are
+/// answered `delay_ms` late, and fail with this error and are not stored
+/// (or, without `error_code`, are stored as usual).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Injection {
-    /// 400, 403, 429, 500 or 502.
-    pub error_code: u16,
+    /// 400, 403, 429, 500 or 502; none: the send is answered as usual
+    /// (after `delay_ms`, which is then required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u16>,
+    /// How long the sandbox waits before answering, in milliseconds: a slow
+    /// Telegram. Other chats are served meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
     /// Default: Telegram's usual wording for the code (400 `Bad Request:
     /// message text is empty`, 403 `Forbidden: bot was blocked by the
     /// user`, 429 `Too Many Requests: retry after N`, 500 `Internal Server
@@ -540,7 +547,8 @@ impl Injection {
     /// One failure with this code and Telegram's usual description.
     pub fn error(error_code: u16) -> Self {
         Injection {
-            error_code,
+            error_code: Some(error_code),
+            delay_ms: None,
             description: None,
             retry_after: None,
             count: None,
@@ -552,6 +560,17 @@ impl Injection {
         Injection {
             retry_after: Some(retry_after),
             ..Injection::error(429)
+        }
+    }
+
+    /// One send answered as usual, but only after `delay`.
+    pub fn slow(delay: std::time::Duration) -> Self {
+        Injection {
+            error_code: None,
+            delay_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
+            description: None,
+            retry_after: None,
+            count: None,
         }
     }
 
@@ -663,6 +682,11 @@ pub struct Stats {
     pub too_many_requests_after_first_second: u64,
     /// Sends that failed by an injection (any code).
     pub injected_failures: u64,
+    /// Sends to a chat that came sooner than the `retry_after` of the last
+    /// 429 to that chat (injected or from the limits): the bot did not wait
+    /// as it was told.
+    #[serde(default)]
+    pub sent_before_retry_after: u64,
     /// When the first and the last accepted send came, in milliseconds since
     /// the Unix epoch.
     pub first_send_at: Option<i64>,
