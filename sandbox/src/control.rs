@@ -485,7 +485,11 @@ async fn inject(
     }
     let delay = Duration::from_millis(injection.delay_ms.unwrap_or(0));
     let error = match injection.error_code {
-        Some(code) => Some(injected_error(code, injection.retry_after, injection.description)?),
+        Some(code) => Some(injected_error(
+            code,
+            injection.retry_after,
+            injection.description,
+        )?),
         None if delay.is_zero() => {
             return Err(ControlError::bad_request(
                 "error_code or delay_ms is required",
@@ -522,7 +526,10 @@ fn injected_error(
     let default_description = match code {
         400 => "Bad Request: message text is empty".to_owned(),
         403 => "Forbidden: bot was blocked by the user".to_owned(),
-        429 => format!("Too Many Requests: retry after {}", retry_after.unwrap_or(1)),
+        429 => format!(
+            "Too Many Requests: retry after {}",
+            retry_after.unwrap_or(1)
+        ),
         500 => "Internal Server Error".to_owned(),
         502 => "Bad Gateway".to_owned(),
         other => {
