@@ -33,7 +33,7 @@ use medcab_bench::processes::{
     BotProcess, MedcabEnv, ProcessUsage, Readiness, free_local_addr, medcab_binary,
 };
 use medcab_bench::redis_keys;
-use medcab_bench::scratch::ScratchDatabase;
+use medcab_bench::scratch::{ScratchDatabase, run_in_scratch};
 use medcab_core::crypto::{RowKey, Vault};
 use medcab_core::notices::{self, Published};
 use medcab_core::{DataKey, broadcasts};
@@ -251,30 +251,13 @@ async fn main() {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let medcab = medcab_binary(args.medcab.as_deref())?;
-    let scratch = ScratchDatabase::create(&args.database_url).await?;
-    let work_dir = std::env::temp_dir().join(format!("medcab_bench_{}", std::process::id()));
-    std::fs::create_dir_all(&work_dir).context("creating the work directory")?;
-
-    let outcome = tokio::select! {
-        outcome = bench(&args, &medcab, &scratch, &work_dir) => outcome,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-
-    if args.keep {
-        eprintln!(
-            "kept: database {} and the bots' logs in {}",
-            scratch.name,
-            work_dir.display()
-        );
-    } else {
-        scratch.drop_database().await;
-        if outcome.is_ok() {
-            let _ = std::fs::remove_dir_all(&work_dir);
-        } else {
-            eprintln!("the bots' logs are in {}", work_dir.display());
-        }
-    }
-    outcome
+    run_in_scratch(
+        &args.database_url,
+        "medcab_bench",
+        args.keep,
+        async |scratch, work_dir| bench(&args, &medcab, scratch, work_dir).await,
+    )
+    .await
 }
 
 async fn bench(

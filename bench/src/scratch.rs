@@ -70,3 +70,36 @@ fn scratch_url(database_url: &str, name: &str) -> anyhow::Result<String> {
     url.set_path(&format!("/{name}"));
     Ok(url.to_string())
 }
+
+/// Runs `bench` with a scratch database and a work folder for the bots'
+/// logs (`<temp>/<folder>_<pid>`), both dropped afterwards — also on
+/// Ctrl+C or an error, when the logs are kept to look at — unless `keep`.
+pub async fn run_in_scratch(
+    database_url: &str,
+    folder: &str,
+    keep: bool,
+    bench: impl AsyncFnOnce(&ScratchDatabase, &std::path::Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let scratch = ScratchDatabase::create(database_url).await?;
+    let work_dir = std::env::temp_dir().join(format!("{folder}_{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir).context("creating the work directory")?;
+    let outcome = tokio::select! {
+        outcome = bench(&scratch, &work_dir) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    if keep {
+        eprintln!(
+            "kept: database {} and the bots' logs in {}",
+            scratch.name,
+            work_dir.display()
+        );
+    } else {
+        scratch.drop_database().await;
+        if outcome.is_ok() {
+            let _ = std::fs::remove_dir_all(&work_dir);
+        } else {
+            eprintln!("the bots' logs are in {}", work_dir.display());
+        }
+    }
+    outcome
+}

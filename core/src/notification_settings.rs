@@ -240,9 +240,7 @@ impl Settings {
             reminders: reminders.unwrap_or(defaults.reminders),
             schedule: defaults.schedule,
             quiet_hours,
-            time_zone: time_zone
-                .and_then(|name| name.parse().ok())
-                .unwrap_or(defaults.time_zone),
+            time_zone: zone_named(time_zone),
             deliver_to: None,
         }
     }
@@ -287,6 +285,13 @@ impl Stored {
             .with_schedule(Some(self.schedule))
         }
     }
+}
+
+/// The zone a stored name names; Moscow (the default) when there is none
+/// or the name is unknown.
+pub fn zone_named(name: Option<String>) -> Tz {
+    name.and_then(|name| name.parse().ok())
+        .unwrap_or(Settings::default().time_zone)
 }
 
 /// The user's settings, or the defaults when they never changed any.

@@ -35,15 +35,23 @@ impl Position {
     }
 }
 
+impl Position {
+    /// Where someone stands with this consent and this account's step.
+    pub fn of(consented: bool, step: Option<Step>) -> Position {
+        if !consented {
+            return Position::NeedsConsent;
+        }
+        // Consent without an account: opened on the next step.
+        Position::Onboarding(step.unwrap_or(Step::Phone))
+    }
+}
+
 pub async fn position(db: &PgPool, user_id: UserId) -> Result<Position, sqlx::Error> {
-    if consent::in_force(db, user_id).await?.is_none() {
+    let consented = consent::in_force(db, user_id).await?.is_some();
+    if !consented {
         return Ok(Position::NeedsConsent);
     }
-    Ok(match accounts::step(db, user_id).await? {
-        Some(step) => Position::Onboarding(step),
-        // Consent without an account: opened on the next step.
-        None => Position::Onboarding(Step::Phone),
-    })
+    Ok(Position::of(consented, accounts::step(db, user_id).await?))
 }
 
 /// The user agreed to the processing of personal data.

@@ -20,7 +20,7 @@ use crate::UserId;
 use crate::accounts::Step;
 use crate::channels::Messenger;
 use crate::language::Language;
-use crate::notification_settings::Settings;
+use crate::notification_settings;
 use crate::onboarding::Position;
 
 /// An update arriving from a user in their private chat.
@@ -109,16 +109,8 @@ pub async fn begin(db: &PgPool, arriving: &Arriving<'_>) -> Result<Begun, sqlx::
             .and_then(|code| code.parse().ok()),
         arriving.phone_language,
     );
-    let zone = row
-        .zone
-        .and_then(|name| name.parse().ok())
-        .unwrap_or(Settings::default().time_zone);
-    let position = if !row.consented {
-        Position::NeedsConsent
-    } else {
-        // Consent without an account: opened on the next step.
-        Position::Onboarding(row.step.as_deref().map_or(Step::Phone, Step::parse))
-    };
+    let zone = notification_settings::zone_named(row.zone);
+    let position = Position::of(row.consented, row.step.as_deref().map(Step::parse));
     Ok(Begun::Fresh(Turn {
         language,
         zone,
@@ -131,7 +123,6 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::notification_settings;
     use crate::telegram_users::{self, ChatKind, Visit};
     use crate::{accounts, consent, onboarding, updates};
 

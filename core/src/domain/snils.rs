@@ -50,6 +50,19 @@ impl Snils {
         Ok(Snils { digits })
     }
 
+    /// The СНИЛС whose nine-digit number is `number` (at most 999 999 999),
+    /// with its check digits: seeded people in benchmarks and demos.
+    pub fn with_check_digits(number: u32) -> Option<Self> {
+        if number > 999_999_999 {
+            return None;
+        }
+        let body = format!("{number:09}");
+        let check = check_number(&body);
+        Some(Snils {
+            digits: format!("{body}{check:02}"),
+        })
+    }
+
     /// The 11 digits without separators, as stored and as registries expect.
     pub fn digits(&self) -> &str {
         &self.digits
@@ -96,6 +109,19 @@ fn check_number(body: &str) -> u32 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_number_with_its_check_digits_parses() {
+        for number in [1_002_000, 100_000_000, 112_233_445, 999_999_999] {
+            let made = Snils::with_check_digits(number).unwrap();
+            assert_eq!(Snils::parse(made.digits()).unwrap(), made);
+        }
+        assert_eq!(
+            Snils::with_check_digits(112_233_445).unwrap().digits(),
+            "11223344595"
+        );
+        assert!(Snils::with_check_digits(1_000_000_000).is_none());
+    }
 
     /// The published rule, written out branch by branch, to check the
     /// one-line form against.
