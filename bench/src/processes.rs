@@ -166,6 +166,12 @@ impl BotProcess {
         }
     }
 
+    /// SIGKILL, and waits for it to be gone: a crash, as the OOM killer
+    /// or a pulled plug makes one.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+
     /// SIGTERM, then SIGKILL if it has not stopped in 10 s. Returns how
     /// long it took to stop.
     pub async fn stop(mut self) -> Duration {

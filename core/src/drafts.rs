@@ -178,8 +178,15 @@ fn open<T: DeserializeOwned>(
     }
 }
 
-/// Forgets the draft (saved as a record, or given up).
-pub async fn discard(db: &PgPool, owner_id: UserId, kind: Kind) -> Result<(), sqlx::Error> {
+/// Forgets the draft (saved as a record, or given up). A record stored
+/// from a draft discards it in the transaction that stores the record, so
+/// that the same answers handled again (their instance died between the
+/// two) find no draft to store a second time.
+pub async fn discard(
+    db: impl sqlx::PgExecutor<'_>,
+    owner_id: UserId,
+    kind: Kind,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2",
         owner_id.get(),

@@ -340,6 +340,7 @@ async fn a_forged_button_naming_someone_elses_education_is_refused_and_recorded(
         &valid,
         Actor::Practitioner(boris.user_id()),
         app.clock.now(),
+        None,
     )
     .await
     .unwrap();

@@ -79,6 +79,7 @@ async fn add_diploma(app: &TestApp, owner: UserId) {
         &valid,
         Actor::Practitioner(owner),
         app.clock.now(),
+        None,
     )
     .await
     .unwrap();

@@ -40,6 +40,7 @@ use sqlx::PgPool;
 pub use medcab_sandbox as sandbox;
 
 pub mod browser;
+pub mod process;
 
 pub struct TestApp {
     pub db: PgPool,
@@ -1102,7 +1103,9 @@ impl Phone<'_> {
         .expect("the sandbox shows the chat")
     }
 
-    async fn send_text(&self, text: &str) {
+    /// Sends text without waiting for an answer (a test that waits for
+    /// a particular one itself).
+    pub async fn send_text(&self, text: &str) {
         match self.messenger {
             Messenger::Telegram => {
                 self.app

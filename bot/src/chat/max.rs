@@ -300,13 +300,13 @@ pub(super) async fn answer(
     client: &MaxClient,
     press: &Press,
     text: Option<String>,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     let answer = CallbackAnswer {
         message: None,
         notification: Some(text.unwrap_or_default()),
     };
     client.answer_callback(&press.id, &answer).await?;
-    Ok(())
+    Ok(true)
 }
 
 pub(super) async fn delete(client: &MaxClient, message: &MessageRef) -> Result<(), Failure> {

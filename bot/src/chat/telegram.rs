@@ -264,13 +264,25 @@ pub(super) async fn set_keyboard(
     }
 }
 
-pub(super) async fn answer(bot: &Bot, press: &Press, text: Option<String>) -> Result<(), Failure> {
+/// `false` when the press can no longer be answered: Telegram keeps a
+/// query a short while and takes one answer (a press handled again after
+/// its instance died, or handled long after it came, was answered or has
+/// expired). Its spinner has stopped by then; a notice goes as a message.
+pub(super) async fn answer(
+    bot: &Bot,
+    press: &Press,
+    text: Option<String>,
+) -> Result<bool, Failure> {
     let request = bot.answer_callback_query(teloxide::types::CallbackQueryId(press.id.clone()));
-    match text {
-        Some(text) => request.text(text).await?,
-        None => request.await?,
+    let answered = match text {
+        Some(text) => request.text(text).await,
+        None => request.await,
     };
-    Ok(())
+    match answered {
+        Ok(_) => Ok(true),
+        Err(RequestError::Api(ApiError::InvalidQueryId)) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 pub(super) async fn delete(bot: &Bot, chat: ChatRef, message: &MessageRef) -> Result<(), Failure> {

@@ -289,6 +289,7 @@ impl Ui {
             Channel::Telegram(bot) => telegram::answer(bot, press, None).await,
             Channel::Max(client) => max::answer(client, press, None).await,
         }
+        .map(|_| ())
     }
 
     /// Answers a pressed button with a short notice over the chat (a
@@ -297,9 +298,14 @@ impl Ui {
         if press.replayed {
             return self.say(text).await;
         }
-        match &self.outlet {
-            Channel::Telegram(bot) => telegram::answer(bot, press, Some(text)).await,
-            Channel::Max(client) => max::answer(client, press, Some(text)).await,
+        let answered = match &self.outlet {
+            Channel::Telegram(bot) => telegram::answer(bot, press, Some(text.clone())).await?,
+            Channel::Max(client) => max::answer(client, press, Some(text.clone())).await?,
+        };
+        if answered {
+            Ok(())
+        } else {
+            self.say(text).await
         }
     }
 

@@ -726,13 +726,15 @@ async fn store(
     let vault = &services.vault;
     let actor = Actor::Practitioner(user_id);
     let now = services.clock.now();
+    // A new record's draft goes in the transaction that stores it.
+    let from_draft = Some(<Form as Conversation>::KIND);
     Ok(match (valid, editing) {
         (Valid::Diploma(education), None) => {
-            profile::add_education(db, vault, user_id, education, actor, now).await?;
+            profile::add_education(db, vault, user_id, education, actor, now, from_draft).await?;
             true
         }
         (Valid::Additional(additional), None) => {
-            profile::add_additional(db, vault, user_id, additional, actor, now).await?;
+            profile::add_additional(db, vault, user_id, additional, actor, now, from_draft).await?;
             true
         }
         (Valid::Diploma(education), Some(id)) => {

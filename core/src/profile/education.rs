@@ -15,6 +15,7 @@ use super::ProfileError;
 use super::fields::{DateProblem, TextProblem, bounded_text, past_date, required};
 use crate::UserId;
 use crate::crypto::{RowKey, Vault};
+use crate::drafts::Kind as DraftKind;
 use crate::history::{self, Action, Actor, Change, Entity};
 
 pub const INSTITUTION_FIELD: &str = "education.institution";
@@ -627,7 +628,8 @@ impl Additional {
     }
 }
 
-/// Adds a diploma and its first version; returns its id.
+/// Adds a diploma and its first version; returns its id. `from_draft`:
+/// the draft it was filled in, discarded in the same transaction.
 pub async fn add_education(
     db: &PgPool,
     vault: &Vault,
@@ -635,8 +637,12 @@ pub async fn add_education(
     education: &Education,
     actor: Actor,
     now: DateTime<Utc>,
+    from_draft: Option<DraftKind>,
 ) -> Result<i64, ProfileError> {
     let mut tx = db.begin().await?;
+    if let Some(kind) = from_draft {
+        crate::drafts::discard(&mut *tx, owner_id, kind).await?;
+    }
     // The id is taken first: the sealed columns are bound to it.
     let id = next_id(&mut tx).await?;
     let sealed = education.seal(vault, id);
@@ -813,7 +819,8 @@ impl EducationRow {
 }
 
 /// Adds a programme of additional education and its first version; returns
-/// its id.
+/// its id. `from_draft`: the draft it was filled in, discarded in the same
+/// transaction.
 pub async fn add_additional(
     db: &PgPool,
     vault: &Vault,
@@ -821,8 +828,12 @@ pub async fn add_additional(
     additional: &Additional,
     actor: Actor,
     now: DateTime<Utc>,
+    from_draft: Option<DraftKind>,
 ) -> Result<i64, ProfileError> {
     let mut tx = db.begin().await?;
+    if let Some(kind) = from_draft {
+        crate::drafts::discard(&mut *tx, owner_id, kind).await?;
+    }
     // The id is taken first: the sealed column is bound to it.
     let id = next_id(&mut tx).await?;
     sqlx::query!(

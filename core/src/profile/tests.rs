@@ -520,10 +520,10 @@ async fn store_everything(db: &PgPool, vault: &Vault, owner: UserId) {
     save(db, vault, owner, &profile(), actor, now())
         .await
         .unwrap();
-    add_education(db, vault, owner, &education(), actor, now())
+    add_education(db, vault, owner, &education(), actor, now(), None)
         .await
         .unwrap();
-    add_additional(db, vault, owner, &additional(), actor, now())
+    add_additional(db, vault, owner, &additional(), actor, now(), None)
         .await
         .unwrap();
 }
@@ -740,10 +740,10 @@ async fn education_crud_is_owner_only_and_versioned(db: PgPool) {
     practitioners(&db).await;
     let vault = vault();
     let anna = Actor::Practitioner(ANNA);
-    let id = add_education(&db, &vault, ANNA, &education(), anna, now())
+    let id = add_education(&db, &vault, ANNA, &education(), anna, now(), None)
         .await
         .unwrap();
-    let programme = add_additional(&db, &vault, ANNA, &additional(), anna, now())
+    let programme = add_additional(&db, &vault, ANNA, &additional(), anna, now(), None)
         .await
         .unwrap();
     // One sequence: a diploma and a programme never share a history id.
@@ -904,4 +904,49 @@ async fn forget_leaves_nothing(db: PgPool) {
             .unwrap()
             .is_empty()
     );
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_record_stored_from_its_draft_takes_the_draft_in_the_same_transaction(db: PgPool) {
+    use crate::drafts::{self, Kind};
+    practitioners(&db).await;
+    let vault = vault();
+    let anna = Actor::Practitioner(ANNA);
+    drafts::save(&db, &vault, ANNA, Kind::Education, &"the answers", now())
+        .await
+        .unwrap();
+    drafts::save(&db, &vault, ANNA, Kind::Profile, &"other answers", now())
+        .await
+        .unwrap();
+    add_additional(
+        &db,
+        &vault,
+        ANNA,
+        &additional(),
+        anna,
+        now(),
+        Some(Kind::Education),
+    )
+    .await
+    .unwrap();
+    // The same answers again (handled a second time after a crash) find
+    // no draft to store.
+    assert!(!drafts::exists(&db, ANNA, Kind::Education).await.unwrap());
+    assert!(drafts::exists(&db, ANNA, Kind::Profile).await.unwrap());
+
+    drafts::save(&db, &vault, ANNA, Kind::Education, &"a diploma", now())
+        .await
+        .unwrap();
+    add_education(
+        &db,
+        &vault,
+        ANNA,
+        &education(),
+        anna,
+        now(),
+        Some(Kind::Education),
+    )
+    .await
+    .unwrap();
+    assert!(!drafts::exists(&db, ANNA, Kind::Education).await.unwrap());
 }

@@ -1,0 +1,155 @@
+//! The real `medcab` binary as a process of its own, against a test's
+//! sandbox, database and Redis prefix: what a fault test kills with
+//! SIGKILL, as a crash or the OOM killer would, rather than aborting tasks
+//! inside the test's own process.
+//!
+//! `scripts/test` builds the binary (`cargo build --bin medcab`) before
+//! the tests run; it is looked for next to the test binary's folder
+//! (`target/debug/medcab`), or at `MEDCAB_BIN`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use medcab_bench::processes::{BotProcess, MedcabEnv, Readiness, free_local_addr, tail};
+
+use crate::TestApp;
+
+/// How the process hears from the messenger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// It polls the sandbox (`getUpdates`), as the leader.
+    Polling,
+    /// It registers `MEDCAB_WEBHOOK_URL` (its own HTTP address) and the
+    /// sandbox posts each update there.
+    Webhook,
+}
+
+/// A running `medcab run` and how to start it again the same way.
+pub struct MedcabProcess {
+    process: Option<BotProcess>,
+    http_addr: std::net::SocketAddr,
+    intake: Intake,
+    log_dir: PathBuf,
+    starts: u32,
+}
+
+/// The `medcab` binary the tests run.
+pub fn medcab_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("MEDCAB_BIN") {
+        return PathBuf::from(path);
+    }
+    // target/debug/deps/e2e-… → target/debug/medcab
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let debug = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test binary is in target/<profile>/deps");
+    let path = debug.join("medcab");
+    assert!(
+        path.is_file(),
+        "no medcab binary at {}: run the tests with scripts/test, which builds it, \
+         or `cargo build --bin medcab` first (or set MEDCAB_BIN)",
+        path.display()
+    );
+    path
+}
+
+impl TestApp {
+    /// Starts `medcab run` against this app's sandbox, database and Redis
+    /// prefix, with its data key, and waits until it is ready. Stop the
+    /// in-process bot first ([`TestApp::stop_bot`]): two bots would share
+    /// the chats. Its inbox leases last a second, so a killed process's
+    /// chats come back soon.
+    pub async fn medcab_process(&self, intake: Intake) -> MedcabProcess {
+        let mut process = MedcabProcess {
+            process: None,
+            http_addr: free_local_addr().expect("a free port"),
+            intake,
+            log_dir: std::env::temp_dir().join(format!("medcab-process-{}", uuid::Uuid::new_v4())),
+            starts: 0,
+        };
+        std::fs::create_dir_all(&process.log_dir).expect("a folder for the process's log");
+        process.start(self).await;
+        process
+    }
+
+    fn database_url(&self) -> String {
+        let options = self.db.connect_options();
+        let database = options
+            .get_database()
+            .expect("the test's database has a name");
+        let base = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let mut url = reqwest::Url::parse(&base).expect("DATABASE_URL is a URL");
+        url.set_path(database);
+        url.to_string()
+    }
+}
+
+impl MedcabProcess {
+    /// Starts the process (again, after [`MedcabProcess::kill`]).
+    pub async fn start(&mut self, app: &TestApp) {
+        assert!(self.process.is_none(), "the process runs already");
+        let binary = medcab_binary();
+        let database_url = app.database_url();
+        let data_key = app.settings.data_keys.keys()[0].clone();
+        let env = MedcabEnv {
+            medcab: &binary,
+            database_url: &database_url,
+            redis_url: &app.settings.redis_url,
+            sandbox: app.sandbox(),
+            data_key: &data_key,
+            work_dir: &self.log_dir,
+        };
+        let mut command = env.command("run", self.http_addr);
+        command
+            .env("MEDCAB_REDIS_PREFIX", &app.settings.redis_prefix)
+            .env("MEDCAB_INBOX_LEASE_SECONDS", "1")
+            .env("RUST_LOG", "warn");
+        if self.intake == Intake::Webhook {
+            command
+                .env("MEDCAB_WEBHOOK_URL", format!("http://{}", self.http_addr))
+                .env(
+                    "MEDCAB_WEBHOOK_SECRET",
+                    "a-test-webhook-secret-of-enough-length",
+                );
+        }
+        self.starts += 1;
+        let log = self.log_dir.join(format!("medcab-{}.log", self.starts));
+        let mut process = BotProcess::spawn(
+            format!("medcab run #{}", self.starts),
+            command,
+            log,
+            Readiness::Http(self.http_addr),
+        )
+        .expect("medcab run starts");
+        if let Err(error) = process.wait_ready().await {
+            panic!("medcab run is not ready: {error:#}");
+        }
+        self.process = Some(process);
+    }
+
+    /// SIGKILL: nothing in flight is finished, nothing is given back.
+    pub async fn kill(&mut self) {
+        let process = self.process.take().expect("the process runs");
+        process.kill().await;
+    }
+
+    /// The last lines the process logged, for a failure's message.
+    pub fn log_tail(&self) -> String {
+        tail(&self.log_dir.join(format!("medcab-{}.log", self.starts)))
+    }
+
+    /// SIGTERM, as a deployment stops it; fails if it did not stop by
+    /// itself within its grace.
+    pub async fn stop(mut self) {
+        if let Some(process) = self.process.take() {
+            let took = process.stop().await;
+            assert!(
+                took < Duration::from_secs(10),
+                "medcab run took {took:?} to stop"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&self.log_dir);
+    }
+}
