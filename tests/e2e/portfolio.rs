@@ -105,6 +105,7 @@ async fn add_record(app: &TestApp, owner: UserId, kind: RecordKind, amount: &str
         &entry,
         Actor::Practitioner(owner),
         app.clock.now(),
+        None,
     )
     .await
     .unwrap();

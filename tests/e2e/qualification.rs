@@ -68,6 +68,7 @@ pub(crate) async fn seed(
         &entry,
         Actor::Practitioner(owner),
         app.clock.now(),
+        None,
     )
     .await
     .unwrap()

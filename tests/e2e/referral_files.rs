@@ -257,7 +257,8 @@ async fn a_file_removed_or_gone_before_sending_is_never_sent(app: TestApp) {
             anna.user_id(),
             &stolen,
             Duration::days(14),
-            app.clock.now()
+            app.clock.now(),
+            None
         )
         .await,
         Err(ReferralError::FileGone)
@@ -306,6 +307,7 @@ async fn sent_with_file(app: &TestApp, from: &Phone<'_>, to: To, tag: &str) -> r
         &outgoing,
         Duration::days(14),
         app.clock.now(),
+        None,
     )
     .await
     .expect("the referral is sent")

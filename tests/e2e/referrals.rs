@@ -99,6 +99,7 @@ pub async fn sent(app: &TestApp, from: &Phone<'_>, to: To) -> referrals::Referra
         &outgoing(to),
         Duration::days(14),
         app.clock.now(),
+        None,
     )
     .await
     .expect("the referral is sent")
@@ -307,6 +308,7 @@ async fn someone_elses_referral_and_a_receiver_that_does_not_exist_are_refused(a
                 &outgoing(to),
                 Duration::days(14),
                 app.clock.now(),
+                None
             )
             .await,
             Err(ReferralError::UnknownReceiver)
@@ -322,7 +324,8 @@ async fn someone_elses_referral_and_a_receiver_that_does_not_exist_are_refused(a
             anna.user_id(),
             &outgoing(own),
             Duration::days(14),
-            app.clock.now()
+            app.clock.now(),
+            None
         )
         .await,
         Err(ReferralError::ToSelf)
@@ -626,4 +629,57 @@ async fn a_receiver_who_leaves_declines_what_waits_and_the_sender_keeps_it(app: 
     let dump = app.dump_database().await;
     let naming: Vec<&str> = dump.lines().filter(|row| row.contains(&id)).collect();
     assert!(naming.is_empty(), "rows naming him: {naming:#?}");
+}
+
+/// The form a referral was filled in goes in the transaction that sends
+/// it: a «Отправить» handled again after a crash finds no form, and sends
+/// nothing twice; a send that is refused keeps the form.
+#[medcab_e2e::test]
+async fn a_sent_referral_takes_its_form_with_it(app: TestApp) {
+    use medcab_core::drafts::{self, Kind};
+    let anna = anna(&app).await;
+    let petr = petr(&app).await;
+    let (db, vault, now) = (&app.db, &app.vault, app.clock.now());
+    drafts::save(db, vault, anna.user_id(), Kind::Referral, &"the form", now)
+        .await
+        .unwrap();
+    let to_self = To::Practitioner {
+        registry_id: registry_id(&app, &anna).await,
+    };
+    let refused = referrals::send(
+        db,
+        vault,
+        anna.user_id(),
+        &outgoing(to_self),
+        Duration::days(14),
+        now,
+        Some(Kind::Referral),
+    )
+    .await;
+    assert!(matches!(refused, Err(ReferralError::ToSelf)));
+    assert!(
+        drafts::exists(db, anna.user_id(), Kind::Referral)
+            .await
+            .unwrap()
+    );
+
+    let to = To::Practitioner {
+        registry_id: registry_id(&app, &petr).await,
+    };
+    referrals::send(
+        db,
+        vault,
+        anna.user_id(),
+        &outgoing(to),
+        Duration::days(14),
+        now,
+        Some(Kind::Referral),
+    )
+    .await
+    .expect("the referral is sent");
+    assert!(
+        !drafts::exists(db, anna.user_id(), Kind::Referral)
+            .await
+            .unwrap()
+    );
 }

@@ -262,7 +262,7 @@ mod tests {
     ) -> i64 {
         let entry = programme(title, hours);
         let actor = Actor::Practitioner(owner);
-        store::add(db, vault, owner, &entry, actor, now())
+        store::add(db, vault, owner, &entry, actor, now(), None)
             .await
             .unwrap()
     }

@@ -255,6 +255,7 @@ mod tests {
             &entry,
             Actor::Practitioner(owner),
             start(),
+            None,
         )
         .await
         .unwrap();

@@ -117,7 +117,9 @@ pub(crate) async fn version(
     Ok(())
 }
 
-/// Adds a record; its id.
+/// Adds a record; its id. `from_draft`: the draft it was filled in,
+/// discarded in the same transaction (answers handled again after a crash
+/// find nothing to store twice).
 pub async fn add(
     db: &PgPool,
     vault: &Vault,
@@ -125,9 +127,13 @@ pub async fn add(
     entry: &Entry,
     actor: Actor,
     now: DateTime<Utc>,
+    from_draft: Option<crate::drafts::Kind>,
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, vault, owner_id, entry, None, now).await?;
+    if let Some(kind) = from_draft {
+        crate::drafts::discard(&mut *tx, owner_id, kind).await?;
+    }
     let snapshot = snapshot(entry, None, false);
     let change = (actor, Action::Created);
     version(&mut tx, vault, owner_id, id, change, &snapshot, now).await?;
@@ -564,12 +570,66 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_record_added_from_its_draft_takes_the_draft_unless_refused(db: PgPool) {
+        use crate::drafts::{self, Kind};
+        accounts(&db).await;
+        let vault = vault();
+        let actor = Actor::Practitioner(ANNA);
+        let programme = entry(RecordKind::Programme, "36", "01.03.2025", None);
+        drafts::save(&db, &vault, ANNA, Kind::Qualification, &"answers", now())
+            .await
+            .unwrap();
+        add(
+            &db,
+            &vault,
+            ANNA,
+            &programme,
+            actor,
+            now(),
+            Some(Kind::Qualification),
+        )
+        .await
+        .unwrap();
+        assert!(
+            !drafts::exists(&db, ANNA, Kind::Qualification)
+                .await
+                .unwrap()
+        );
+
+        // Full: the answers stay for «Продолжить» once one is deleted.
+        for _ in 1..MAX_RECORDS {
+            add(&db, &vault, ANNA, &programme, actor, now(), None)
+                .await
+                .unwrap();
+        }
+        drafts::save(&db, &vault, ANNA, Kind::Qualification, &"answers", now())
+            .await
+            .unwrap();
+        let full = add(
+            &db,
+            &vault,
+            ANNA,
+            &programme,
+            actor,
+            now(),
+            Some(Kind::Qualification),
+        )
+        .await;
+        assert!(matches!(full, Err(StoreError::TooMany)));
+        assert!(
+            drafts::exists(&db, ANNA, Kind::Qualification)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn a_record_is_added_changed_deleted_and_versioned(db: PgPool) {
         accounts(&db).await;
         let vault = vault();
         let actor = Actor::Practitioner(ANNA);
         let programme = entry(RecordKind::Programme, "36", "01.03.2025", None);
-        let id = add(&db, &vault, ANNA, &programme, actor, now())
+        let id = add(&db, &vault, ANNA, &programme, actor, now(), None)
             .await
             .unwrap();
         let stored = get(&db, &vault, ANNA, id).await.unwrap().expect("stored");
@@ -620,7 +680,9 @@ mod tests {
         let actor = Actor::Practitioner(ANNA);
         for on in ["01.03.2023", "01.03.2025", "01.03.2024"] {
             let entry = entry(RecordKind::Module, "3", on, None);
-            add(&db, &vault, ANNA, &entry, actor, now()).await.unwrap();
+            add(&db, &vault, ANNA, &entry, actor, now(), None)
+                .await
+                .unwrap();
         }
         let years: Vec<i32> = list(&db, &vault, ANNA)
             .await

@@ -255,7 +255,9 @@ async fn register_entry_of(
 /// Sends a referral: checks the sender (a confirmed account) and the
 /// receiver (a confirmed account, not the sender; or an organisation with
 /// operators), and in one transaction writes it, its first version and the
-/// pushes to the receiver. It waits for an answer until `sent + expiry`.
+/// pushes to the receiver (and discards `from_draft`, the form it was
+/// filled in, so that a press handled again after a crash finds nothing
+/// to send twice). It waits for an answer until `sent + expiry`.
 pub async fn send(
     db: &PgPool,
     vault: &Vault,
@@ -263,9 +265,13 @@ pub async fn send(
     outgoing: &Outgoing,
     expiry: Duration,
     now: DateTime<Utc>,
+    from_draft: Option<crate::drafts::Kind>,
 ) -> Result<Referral, ReferralError> {
     let status = transition(Status::Draft, Event::Send, Side::Sender)?;
     let mut tx = db.begin().await?;
+    if let Some(kind) = from_draft {
+        crate::drafts::discard(&mut *tx, sender, kind).await?;
+    }
     let Some((_, sender_organisation)) = register_entry_of(&mut tx, vault, sender).await? else {
         return Err(ReferralError::SenderNotConfirmed);
     };

@@ -1160,7 +1160,8 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                 let screen = review(t, db, services, dialogue, user_id, form).await?;
                 return ui.replace(&press, screen).await;
             };
-            match store::add(db, vault, user_id, &entry, actor, now).await {
+            let from_draft = Some(<Form as Conversation>::KIND);
+            match store::add(db, vault, user_id, &entry, actor, now, from_draft).await {
                 Err(StoreError::TooMany) => {
                     // The answers stay in the draft: «Продолжить» brings
                     // them back once an old record is deleted.

@@ -702,6 +702,7 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                 &outgoing,
                 services.referral_expiry,
                 now,
+                Some(<Form as Conversation>::KIND),
             )
             .await;
             match sent {
