@@ -556,6 +556,7 @@ impl Application {
                 self.services.clock.clone(),
             )
         });
+        intake.tell_outages_through(self.services.messengers.clone());
         let pollers = match &self.webhook {
             Some(url) => {
                 let secret =

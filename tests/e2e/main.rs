@@ -24,6 +24,7 @@ mod max_pushes;
 mod metrics;
 mod onboarding;
 mod organisation;
+mod outage;
 mod portfolio;
 mod profile;
 mod qualification;

@@ -40,6 +40,7 @@ use sqlx::PgPool;
 pub use medcab_sandbox as sandbox;
 
 pub mod browser;
+pub mod cut;
 pub mod process;
 
 pub struct TestApp {

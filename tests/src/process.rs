@@ -27,6 +27,9 @@ pub enum Intake {
 /// A running `medcab run` and how to start it again the same way.
 pub struct MedcabProcess {
     process: Option<BotProcess>,
+    /// Where it reaches PostgreSQL, when not where the tests do (a
+    /// [`crate::cut::CutProxy`]).
+    database: Option<std::net::SocketAddr>,
     http_addr: std::net::SocketAddr,
     intake: Intake,
     log_dir: PathBuf,
@@ -61,8 +64,19 @@ impl TestApp {
     /// the chats. Its inbox leases last a second, so a killed process's
     /// chats come back soon.
     pub async fn medcab_process(&self, intake: Intake) -> MedcabProcess {
+        self.medcab_process_through(intake, None).await
+    }
+
+    /// [`TestApp::medcab_process`] reaching PostgreSQL at `database` (the
+    /// test's database on another address: a proxy a test can cut).
+    pub async fn medcab_process_through(
+        &self,
+        intake: Intake,
+        database: Option<std::net::SocketAddr>,
+    ) -> MedcabProcess {
         let mut process = MedcabProcess {
             process: None,
+            database,
             http_addr: free_local_addr().expect("a free port"),
             intake,
             log_dir: std::env::temp_dir().join(format!("medcab-process-{}", uuid::Uuid::new_v4())),
@@ -71,6 +85,16 @@ impl TestApp {
         std::fs::create_dir_all(&process.log_dir).expect("a folder for the process's log");
         process.start(self).await;
         process
+    }
+
+    /// Where the tests' PostgreSQL listens (for a proxy in front of it).
+    pub async fn database_addr(&self) -> std::net::SocketAddr {
+        let options = self.db.connect_options();
+        tokio::net::lookup_host((options.get_host(), options.get_port()))
+            .await
+            .expect("the database's host resolves")
+            .next()
+            .expect("the database's host has an address")
     }
 
     fn database_url(&self) -> String {
@@ -91,7 +115,16 @@ impl MedcabProcess {
     pub async fn start(&mut self, app: &TestApp) {
         assert!(self.process.is_none(), "the process runs already");
         let binary = medcab_binary();
-        let database_url = app.database_url();
+        let mut database_url = reqwest::Url::parse(&app.database_url()).expect("a URL");
+        if let Some(addr) = self.database {
+            database_url
+                .set_ip_host(addr.ip())
+                .expect("a database URL takes a host");
+            database_url
+                .set_port(Some(addr.port()))
+                .expect("a database URL takes a port");
+        }
+        let database_url = database_url.to_string();
         let data_key = app.settings.data_keys.keys()[0].clone();
         let env = MedcabEnv {
             medcab: &binary,
@@ -133,6 +166,18 @@ impl MedcabProcess {
     pub async fn kill(&mut self) {
         let process = self.process.take().expect("the process runs");
         process.kill().await;
+    }
+
+    /// Its HTTP server (`/readyz`, the webhooks, the API).
+    pub fn http_addr(&self) -> std::net::SocketAddr {
+        self.http_addr
+    }
+
+    /// Whether it still runs (it has not exited by itself).
+    pub fn running(&mut self) -> bool {
+        self.process
+            .as_mut()
+            .is_some_and(|process| process.check_alive().is_ok())
     }
 
     /// The last lines the process logged, for a failure's message.

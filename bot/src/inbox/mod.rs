@@ -17,6 +17,7 @@
 //! handled again rather than left unanswered.
 
 pub mod intake;
+pub mod outage;
 pub mod polling;
 pub mod webhook;
 pub mod worker;
@@ -31,6 +32,9 @@ use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+/// How long a webhook's update may take to be stored.
+pub const STORE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Where updates are stored on arrival, and the bell this instance's
 /// workers wait on (other instances' hear PostgreSQL's notification).
 #[derive(Clone)]
@@ -41,6 +45,8 @@ pub struct Intake {
     /// This instance: its leases and its notifications carry it.
     instance: Uuid,
     wake: Arc<Notify>,
+    /// Who was told that updates cannot be stored now.
+    outage: outage::Outage,
 }
 
 impl Intake {
@@ -51,17 +57,34 @@ impl Intake {
             clock,
             instance: Uuid::new_v4(),
             wake: Arc::default(),
+            outage: outage::Outage::default(),
         }
     }
 
+    /// Where people are told when their updates cannot be stored (the
+    /// bot's messengers, once connected).
+    pub fn tell_outages_through(&self, channels: Vec<crate::chat::Channel>) {
+        self.outage.tell_through(channels);
+    }
+
     /// Stores `arrivals` in one statement and wakes the workers; returns
-    /// how many were new.
+    /// how many were new. Gives up after [`STORE_PATIENCE`] (a webhook's
+    /// sender hangs up after a few seconds, and a database that does not
+    /// answer by then is better answered 503 at once).
     pub async fn store(
         &self,
         messenger: Messenger,
         arrivals: &[Arrival],
     ) -> Result<u64, sqlx::Error> {
-        self.store_with(&self.db, messenger, arrivals).await
+        let stored = tokio::time::timeout(
+            STORE_PATIENCE,
+            self.store_with(&self.db, messenger, arrivals),
+        )
+        .await;
+        stored.unwrap_or_else(|_| {
+            self.outage.tell(messenger, arrivals);
+            Err(sqlx::Error::PoolTimedOut)
+        })
     }
 
     /// [`Intake::store`] through `db` (the poller's own connection, which
@@ -80,7 +103,17 @@ impl Intake {
             self.instance,
             self.clock.now(),
         )
-        .await?;
+        .await;
+        let stored = match stored {
+            Ok(stored) => stored,
+            Err(error) => {
+                self.outage.tell(messenger, arrivals);
+                return Err(error);
+            }
+        };
+        if !arrivals.is_empty() {
+            self.outage.over();
+        }
         if stored > 0 {
             self.wake.notify_one();
         }

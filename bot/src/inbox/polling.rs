@@ -119,17 +119,33 @@ impl Source {
     }
 }
 
+/// Where a poller has acknowledged up to: Telegram's next offset, Max's
+/// marker. Kept across a lost leadership: the updates after it are the
+/// ones not stored.
+#[derive(Default)]
+struct Acknowledged {
+    offset: Option<i32>,
+    marker: Option<i64>,
+}
+
 /// Waits to lead, then polls until the leadership or the process ends.
 async fn lead(intake: Intake, source: Source, timeout: Duration, stop: CancellationToken) {
     let messenger = source.messenger();
+    let mut acknowledged = Acknowledged::default();
+    let mut led = false;
     loop {
-        let Some(lock) = leadership(&intake, messenger, &stop).await else {
+        let Some(lock) = leadership(&intake, &source, led, &acknowledged, &stop).await else {
             return;
         };
+        led = true;
         tracing::debug!(messenger = messenger.as_str(), "polling as the leader");
         let stepped_down = match &source {
-            Source::Telegram(bot) => poll_telegram(&intake, bot, lock, timeout, &stop).await,
-            Source::Max(client) => poll_max(&intake, client, lock, timeout, &stop).await,
+            Source::Telegram(bot) => {
+                poll_telegram(&intake, bot, lock, timeout, &mut acknowledged, &stop).await
+            }
+            Source::Max(client) => {
+                poll_max(&intake, client, lock, timeout, &mut acknowledged, &stop).await
+            }
         };
         if !stepped_down {
             return;
@@ -142,11 +158,19 @@ async fn lead(intake: Intake, source: Source, timeout: Duration, stop: Cancellat
 }
 
 /// The lock's connection once this instance holds it; `None` when stopped.
+///
+/// A leader that lost its lock because the database is gone (`led`, and
+/// the database does not answer) looks at what is waiting meanwhile,
+/// without acknowledging it, so that the people writing are told
+/// (`outage`); their updates are stored once it leads again.
 async fn leadership(
     intake: &Intake,
-    messenger: Messenger,
+    source: &Source,
+    led: bool,
+    acknowledged: &Acknowledged,
     stop: &CancellationToken,
 ) -> Option<PgConnection> {
+    let messenger = source.messenger();
     let options = intake.db.connect_options();
     loop {
         let tried = async {
@@ -160,7 +184,12 @@ async fn leadership(
         match tried.await {
             Ok(Some(conn)) => return Some(conn),
             Ok(None) => {}
-            Err(error) => tracing::debug!(%error, "cannot ask for the poller's lock"),
+            Err(error) => {
+                tracing::debug!(%error, "cannot ask for the poller's lock");
+                if led {
+                    peek(intake, source, acknowledged).await;
+                }
+            }
         }
         tokio::select! {
             () = stop.cancelled() => return None,
@@ -169,9 +198,50 @@ async fn leadership(
     }
 }
 
-/// Doubling from half a second to half a minute.
+/// The updates waiting after what was acknowledged, looked at and not
+/// acknowledged, for their chats to be told of the outage.
+async fn peek(intake: &Intake, source: &Source, acknowledged: &Acknowledged) {
+    let arrivals: Vec<_> = match source {
+        Source::Telegram(bot) => {
+            let mut ask = bot
+                .get_updates()
+                .timeout(0)
+                .limit(BATCH)
+                .allowed_updates(telegram_kinds());
+            if let Some(offset) = acknowledged.offset {
+                ask = ask.offset(offset);
+            }
+            let Ok(updates) = ask.await else { return };
+            updates
+                .iter()
+                .filter_map(|update| {
+                    intake::telegram_update(update, serde_json::to_vec(update).ok()?)
+                })
+                .collect()
+        }
+        Source::Max(client) => {
+            let asked = client
+                .updates(
+                    acknowledged.marker,
+                    u16::from(BATCH),
+                    Duration::ZERO,
+                    MAX_KINDS,
+                )
+                .await;
+            let Ok(list) = asked else { return };
+            list.updates
+                .iter()
+                .filter_map(|update| intake::max(&serde_json::to_vec(update).ok()?))
+                .collect()
+        }
+    };
+    intake.outage.tell(source.messenger(), &arrivals);
+}
+
+/// Doubling from half a second to eight: a database back after an outage
+/// is used within seconds.
 fn backoff(failures: u32) -> Duration {
-    Duration::from_millis(500 * 2u64.pow(failures.min(6)))
+    Duration::from_millis(500 * 2u64.pow(failures.min(4)))
 }
 
 /// Is the lock's connection still there? A store failed: either the
@@ -187,6 +257,7 @@ async fn poll_telegram(
     bot: &Bot,
     mut lock: PgConnection,
     timeout: Duration,
+    acknowledged: &mut Acknowledged,
     stop: &CancellationToken,
 ) -> bool {
     // Polling and a webhook exclude each other: polling wins here.
@@ -194,7 +265,6 @@ async fn poll_telegram(
         tracing::warn!(%error, "cannot delete the webhook before polling");
     }
     let seconds = u32::try_from(timeout.as_secs()).unwrap_or(10);
-    let mut offset: Option<i32> = None;
     let mut failures = 0u32;
     loop {
         let mut ask = bot
@@ -202,7 +272,7 @@ async fn poll_telegram(
             .timeout(seconds)
             .limit(BATCH)
             .allowed_updates(telegram_kinds());
-        if let Some(offset) = offset {
+        if let Some(offset) = acknowledged.offset {
             ask = ask.offset(offset);
         }
         let asked = tokio::select! {
@@ -239,7 +309,8 @@ async fn poll_telegram(
             Ok(_) => {
                 failures = 0;
                 if let Some(next) = next {
-                    offset = Some(i32::try_from(next).unwrap_or(i32::MAX).saturating_add(1));
+                    acknowledged.offset =
+                        Some(i32::try_from(next).unwrap_or(i32::MAX).saturating_add(1));
                 }
             }
             Err(error) => {
@@ -264,14 +335,14 @@ async fn poll_max(
     client: &MaxClient,
     mut lock: PgConnection,
     timeout: Duration,
+    acknowledged: &mut Acknowledged,
     stop: &CancellationToken,
 ) -> bool {
-    let mut marker = None;
     let mut failures = 0u32;
     loop {
         let asked = tokio::select! {
             () = stop.cancelled() => return false,
-            asked = client.updates(marker, u16::from(BATCH), timeout, MAX_KINDS) => asked,
+            asked = client.updates(acknowledged.marker, u16::from(BATCH), timeout, MAX_KINDS) => asked,
         };
         let list = match asked {
             Ok(list) => list,
@@ -300,7 +371,7 @@ async fn poll_max(
             Ok(_) => {
                 failures = 0;
                 if list.marker.is_some() {
-                    marker = list.marker;
+                    acknowledged.marker = list.marker;
                 }
             }
             Err(error) => {

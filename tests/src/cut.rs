@@ -1,0 +1,87 @@
+//! A TCP hop between the bot and PostgreSQL that a test can cut, as a
+//! stopped server or a broken network does: while cut, every connection
+//! through it is dropped and new ones are refused; mended, it forwards
+//! again on the same port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub struct CutProxy {
+    addr: SocketAddr,
+    upstream: SocketAddr,
+    /// `true` while connections may pass; each one ends when it turns false.
+    open: Arc<watch::Sender<bool>>,
+    listening: Option<JoinHandle<()>>,
+}
+
+impl CutProxy {
+    /// Forwards a free port of 127.0.0.1 to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> CutProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let addr = listener.local_addr().expect("a bound address");
+        let (open, _) = watch::channel(true);
+        let mut proxy = CutProxy {
+            addr,
+            upstream,
+            open: Arc::new(open),
+            listening: None,
+        };
+        proxy.listening = Some(tokio::spawn(accept(listener, upstream, proxy.open.clone())));
+        proxy
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Drops every connection and refuses new ones.
+    pub async fn cut(&mut self) {
+        self.open.send_replace(false);
+        if let Some(listening) = self.listening.take() {
+            listening.abort();
+            let _ = listening.await;
+        }
+    }
+
+    /// Forwards again, on the same port.
+    pub async fn mend(&mut self) {
+        self.open.send_replace(true);
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("the proxy's port is free again");
+        self.listening = Some(tokio::spawn(accept(
+            listener,
+            self.upstream,
+            self.open.clone(),
+        )));
+    }
+}
+
+impl Drop for CutProxy {
+    fn drop(&mut self) {
+        self.open.send_replace(false);
+        if let Some(listening) = self.listening.take() {
+            listening.abort();
+        }
+    }
+}
+
+async fn accept(listener: TcpListener, upstream: SocketAddr, open: Arc<watch::Sender<bool>>) {
+    while let Ok((client, _)) = listener.accept().await {
+        let mut open = open.subscribe();
+        tokio::spawn(async move {
+            let Ok(server) = TcpStream::connect(upstream).await else {
+                return;
+            };
+            let (mut client, mut server) = (client, server);
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                _ = open.wait_for(|open| !*open) => {}
+            }
+        });
+    }
+}
