@@ -38,6 +38,7 @@ mod schedule;
 mod settings;
 mod staff;
 mod step_up;
+mod storms;
 mod unexpected;
 mod web_chat_browser;
 mod webhook;

@@ -30,7 +30,7 @@ mod profile;
 mod qualification;
 mod records;
 mod referrals;
-mod release;
+pub(crate) mod release;
 mod review;
 // Public to the crate for the calendar feed, which words its events.
 pub(crate) mod schedule;

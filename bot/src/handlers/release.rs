@@ -55,15 +55,20 @@ pub fn on_failure() -> super::Routes {
             let ui: Arc<Ui> = deps.get();
             let t: Arc<Texts> = deps.get();
             let services: Arc<Services> = deps.get();
+            let attempt = deps.try_get::<Attempt>().map_or(Attempt::LAST, |a| *a);
             let result = cont(deps).await;
             if let ControlFlow::Break(Err(error)) = &result {
-                tracing::error!(%error, "an update failed; releasing its claim and telling the user");
                 if let Err(error) =
                     updates::release(&db, incoming.chat.messenger, incoming.update_id).await
                 {
                     tracing::error!(%error, "cannot release a failed update's claim");
                 }
-                tell_the_user(&ui, &incoming, *t, &services).await;
+                if again_after(error).is_some() && attempt.may_retry() {
+                    tracing::warn!(%error, "an update failed on the messenger's side; it is handled again");
+                } else {
+                    tracing::error!(%error, "an update failed; releasing its claim and telling the user");
+                    tell_the_user(&ui, &incoming, *t, &services).await;
+                }
             }
             result
         },
@@ -78,6 +83,69 @@ pub fn on_failure() -> super::Routes {
             ],
         ),
     )
+}
+
+/// Which attempt at an update this is. The worker handles an update
+/// again when its handler failed on the messenger's side (a 429 with its
+/// `retry_after`, a network failure): the handler's changes are safe to
+/// make twice (`medcab_core::updates`), and the user hears nothing of it
+/// unless the last attempt fails too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt(u8);
+
+impl Attempt {
+    /// Attempts at most, the first included.
+    const MAX: u8 = 3;
+    pub const FIRST: Attempt = Attempt(1);
+    /// No retry follows (an update handled outside the worker).
+    pub const LAST: Attempt = Attempt(Attempt::MAX);
+
+    pub fn may_retry(self) -> bool {
+        self.0 < Attempt::MAX
+    }
+
+    pub fn next(self) -> Attempt {
+        Attempt(self.0.saturating_add(1).min(Attempt::MAX))
+    }
+}
+
+/// How long to wait before handling again an update whose handler failed
+/// with `error`, when the messenger's trouble is passing: Telegram's or
+/// Max's 429 (their `retry_after`), a request that did not get through.
+/// `None` for anything else.
+pub fn again_after(error: &super::HandlerError) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    if let Some(error) = error.downcast_ref::<teloxide::RequestError>() {
+        return match error {
+            teloxide::RequestError::RetryAfter(after) => Some(after.duration()),
+            teloxide::RequestError::Network(_) | teloxide::RequestError::Io(_) => {
+                Some(Duration::from_secs(1))
+            }
+            // Telegram's own trouble (500, 502): its error carries no code,
+            // only the HTTP status's words.
+            teloxide::RequestError::Api(teloxide::ApiError::Unknown(description))
+                if [
+                    "Internal Server Error",
+                    "Bad Gateway",
+                    "Gateway Timeout",
+                    "Service Unavailable",
+                ]
+                .iter()
+                .any(|words| description.contains(words)) =>
+            {
+                Some(Duration::from_secs(1))
+            }
+            _ => None,
+        };
+    }
+    if let Some(error) = error.downcast_ref::<crate::max::MaxError>() {
+        return match error.kind {
+            crate::max::MaxErrorKind::TooManyRequests { retry_after } => Some(retry_after),
+            crate::max::MaxErrorKind::Unavailable => Some(Duration::from_secs(1)),
+            _ => None,
+        };
+    }
+    None
 }
 
 /// Runs the rest of the chain; then remembers the screens a confidential

@@ -36,6 +36,7 @@ use tokio_util::sync::CancellationToken;
 use super::Intake;
 use crate::chat::{self, ChatRef, Positions, Ui};
 use crate::handlers::HandlerError;
+use crate::handlers::release::Attempt;
 use crate::max::MaxClient;
 use crate::max::types::Update as MaxUpdate;
 
@@ -332,29 +333,69 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
             return;
         }
     };
-    let dispatched =
-        std::panic::AssertUnwindSafe(dispatch(worker, update.messenger, &body)).catch_unwind();
-    tokio::pin!(dispatched);
+    let mut attempt = Attempt::FIRST;
+    loop {
+        let outcome = keeping_the_lease(
+            worker,
+            update,
+            lease,
+            std::panic::AssertUnwindSafe(dispatch(worker, update.messenger, &body, attempt))
+                .catch_unwind(),
+        )
+        .await;
+        match outcome {
+            Ok(Ok(Handled::Done)) => {}
+            Ok(Ok(Handled::Failed {
+                again_after: Some(wait),
+            })) if attempt.may_retry() => {
+                // The messenger asked to slow down or did not answer; the
+                // user was not told anything failed. The update is handled
+                // again, from the position it first found.
+                let wait = wait.min(MAX_RETRY_WAIT);
+                tracing::warn!(
+                    ?wait,
+                    inbox_id = update.id,
+                    "the messenger is busy; the update is handled again"
+                );
+                keeping_the_lease(worker, update, lease, tokio::time::sleep(wait)).await;
+                if let Some(update_id) = update.update_id {
+                    undo_position(worker, update, update_id).await;
+                }
+                attempt = attempt.next();
+                continue;
+            }
+            Ok(Ok(Handled::Failed { .. })) => {
+                if let Err(error) = inbox::let_redeliver(&worker.db, update).await {
+                    tracing::warn!(%error, "cannot let a failed update be sent again");
+                }
+            }
+            Ok(Err(why)) => set_aside(worker, update, why).await,
+            Err(_panic) => {
+                tracing::error!(inbox_id = update.id, "an update handler panicked");
+                set_aside(worker, update, "its handler panicked").await;
+            }
+        }
+        return;
+    }
+}
+
+/// The longest pause a messenger's `retry_after` gets before an update is
+/// handled again (past it, the update is let go as failed).
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// Runs `work`, renewing the chat's lease while it runs.
+async fn keeping_the_lease<T>(
+    worker: &Worker,
+    update: &Waiting,
+    lease: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(work);
     let mut beat = tokio::time::interval(lease / 3);
     beat.tick().await;
     loop {
         tokio::select! {
-            outcome = &mut dispatched => {
-                match outcome {
-                    Ok(Ok(Handled::Done)) => {}
-                    Ok(Ok(Handled::Failed)) => {
-                        if let Err(error) = inbox::let_redeliver(&worker.db, update).await {
-                            tracing::warn!(%error, "cannot let a failed update be sent again");
-                        }
-                    }
-                    Ok(Err(why)) => set_aside(worker, update, why).await,
-                    Err(_panic) => {
-                        tracing::error!(inbox_id = update.id, "an update handler panicked");
-                        set_aside(worker, update, "its handler panicked").await;
-                    }
-                }
-                return;
-            }
+            done = &mut work => return done,
             _ = beat.tick() => {
                 if let Err(error) =
                     inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder).await
@@ -397,8 +438,12 @@ async fn set_aside(worker: &Worker, update: &Waiting, why: &str) {
 /// How the route table took an update.
 enum Handled {
     Done,
-    /// Its handler failed, told the user, and gave its claim back.
-    Failed,
+    /// Its handler failed and gave its claim back; it told the user,
+    /// unless the messenger's trouble is worth handling it again after
+    /// `again_after` and this attempt may retry (`handlers::release`).
+    Failed {
+        again_after: Option<Duration>,
+    },
 }
 
 /// Through the route table; `Err` for a body that cannot be handled.
@@ -406,6 +451,7 @@ async fn dispatch(
     worker: &Worker,
     messenger: Messenger,
     body: &[u8],
+    attempt: Attempt,
 ) -> Result<Handled, &'static str> {
     let handlers = &worker.handlers;
     let flow = match messenger {
@@ -418,6 +464,7 @@ async fn dispatch(
             let mut deps = handlers.dependencies.clone();
             deps.insert(update);
             deps.insert(bot.clone());
+            deps.insert(attempt);
             routes.dispatch(deps).await
         }
         Messenger::Max => {
@@ -435,6 +482,7 @@ async fn dispatch(
             let mut deps = handlers.dependencies.clone();
             deps.insert(Ui::max(client.clone(), incoming.chat));
             deps.insert(incoming);
+            deps.insert(attempt);
             routes.dispatch(deps).await
         }
     };
@@ -443,7 +491,9 @@ async fn dispatch(
         // Told to the user by the route table (`handlers::release`).
         ControlFlow::Break(Err(error)) => {
             tracing::error!(%error, "an update handler failed");
-            Handled::Failed
+            Handled::Failed {
+                again_after: crate::handlers::release::again_after(&error),
+            }
         }
         ControlFlow::Continue(_) => {
             tracing::debug!("an update not handled");
