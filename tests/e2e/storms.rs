@@ -61,6 +61,11 @@ async fn replies_refused_by_a_messenger_in_trouble_are_sent_again_and_nobody_is_
             );
         }
     }
+    // Settled: one answer each, none sent twice.
+    for phone in &phones {
+        let chat = phone.chat().await;
+        assert_eq!(count(&chat, HELP), 1, "{chat:?}");
+    }
     let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox")
         .fetch_one(&app.db)
         .await
@@ -68,4 +73,22 @@ async fn replies_refused_by_a_messenger_in_trouble_are_sent_again_and_nobody_is_
     assert_eq!(waiting, 12, "each update once, none let go");
     app.finish_expecting(|call| matches!(call.error_code, 429 | 500 | 502))
         .await;
+}
+
+/// Three attempts refused: the person is told, and may send it again.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_reply_refused_three_times_tells_the_person(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let anna = app.active_user("Анна", "ru").await;
+    let thrice = Injection {
+        count: Some(3),
+        ..Injection::too_many_requests(1)
+    };
+    app.client.inject(anna.id(), thrice).await.unwrap();
+    anna.send_text("/help").await;
+    let chat = anna.wait_for(|chat| count(chat, FAILED) == 1).await;
+    assert_eq!(count(&chat, HELP), 0, "{chat:?}");
+    let again = anna.send("/help").await;
+    assert!(again.body().starts_with(HELP), "{:?}", again.body());
+    app.finish_expecting(|call| call.error_code == 429).await;
 }

@@ -110,8 +110,9 @@ async fn a_database_that_fails_gets_a_5xx_so_the_messenger_sends_again(db: PgPoo
         .execute(&app.db)
         .await
         .unwrap();
+    let anna = app.user("Анна", "ru").await;
     let url = format!("http://{}{}", app.http_addr(), webhook::TELEGRAM_PATH);
-    let update = private_text(902, 6, "/help");
+    let update = private_text(902, anna.id(), "/help");
     let status = reqwest::Client::new()
         .post(&url)
         .header(webhook::TELEGRAM_SECRET_HEADER, webhook::secret(&app.vault))
@@ -121,6 +122,8 @@ async fn a_database_that_fails_gets_a_5xx_so_the_messenger_sends_again(db: PgPoo
         .unwrap()
         .status();
     assert_eq!(status, reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    // Told plainly that the service is briefly away (`inbox::outage`).
+    anna.wait_for_text("⏳ Сервис ненадолго недоступен").await;
     sqlx::query("ALTER TABLE inbox_away RENAME TO inbox")
         .execute(&app.db)
         .await

@@ -1,7 +1,8 @@
 //! A TCP hop between the bot and PostgreSQL that a test can cut, as a
 //! stopped server or a broken network does: while cut, every connection
-//! through it is dropped and new ones are refused; mended, it forwards
-//! again on the same port.
+//! through it is dropped and each new one closed at once; mended, it
+//! forwards again. It keeps its port all along (a released port could be
+//! taken by a test running beside it).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +13,6 @@ use tokio::task::JoinHandle;
 
 pub struct CutProxy {
     addr: SocketAddr,
-    upstream: SocketAddr,
     /// `true` while connections may pass; each one ends when it turns false.
     open: Arc<watch::Sender<bool>>,
     listening: Option<JoinHandle<()>>,
@@ -26,7 +26,6 @@ impl CutProxy {
         let (open, _) = watch::channel(true);
         let mut proxy = CutProxy {
             addr,
-            upstream,
             open: Arc::new(open),
             listening: None,
         };
@@ -38,26 +37,14 @@ impl CutProxy {
         self.addr
     }
 
-    /// Drops every connection and refuses new ones.
+    /// Drops every connection and closes new ones at once.
     pub async fn cut(&mut self) {
         self.open.send_replace(false);
-        if let Some(listening) = self.listening.take() {
-            listening.abort();
-            let _ = listening.await;
-        }
     }
 
-    /// Forwards again, on the same port.
+    /// Forwards again.
     pub async fn mend(&mut self) {
         self.open.send_replace(true);
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .expect("the proxy's port is free again");
-        self.listening = Some(tokio::spawn(accept(
-            listener,
-            self.upstream,
-            self.open.clone(),
-        )));
     }
 }
 
@@ -73,6 +60,10 @@ impl Drop for CutProxy {
 async fn accept(listener: TcpListener, upstream: SocketAddr, open: Arc<watch::Sender<bool>>) {
     while let Ok((client, _)) = listener.accept().await {
         let mut open = open.subscribe();
+        if !*open.borrow() {
+            drop(client);
+            continue;
+        }
         tokio::spawn(async move {
             let Ok(server) = TcpStream::connect(upstream).await else {
                 return;

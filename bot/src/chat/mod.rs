@@ -18,6 +18,7 @@ mod input;
 mod keyboard;
 pub mod max;
 pub mod telegram;
+mod trouble;
 mod ui;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,7 @@ pub use input::{
 };
 pub use keyboard::Does;
 pub use keyboard::{Button, Keyboard, Screen};
+pub use trouble::passing_trouble;
 pub use ui::{Activity, Channel, MenuEntry, OutgoingFile, Ui, wait_asked};
 
 /// What a chat layer call fails with: the messenger's error, boxed.

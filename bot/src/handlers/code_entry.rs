@@ -44,10 +44,15 @@ pub async fn take_code(turn: &Turn, said: &Said) -> Result<bool, HandlerError> {
     forget(ui, said).await;
     let mut checked = checked?;
     // The same message handled again (its instance died after the code
-    // was taken, before the update was marked handled): the session that
-    // code opened is open, and the user is let on, not told their own
-    // code was used. Any other replay finds no session and is refused.
-    if checked == CodeCheck::Replayed && accounts::session_open(db, *user, now).await? {
+    // was taken, or a reply failed on the messenger's side): the session
+    // that code opened is open, and the user is let on, not told their own
+    // code was used. Only then: a used code typed anew — seen on another
+    // device logged in to the same messenger account — is refused, even
+    // with the session open (/forget asks for a code whatever the session).
+    if checked == CodeCheck::Replayed
+        && super::release::handled_again()
+        && accounts::session_open(db, *user, now).await?
+    {
         tracing::info!("a used code again while its session is open: a redelivery, let on");
         checked = CodeCheck::Accepted {
             enrolled_now: false,

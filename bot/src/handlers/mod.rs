@@ -383,7 +383,8 @@ async fn identify(
         // Max's ids are another space: kept apart from Telegram's.
         chat::Messenger::Max => UserId::from_stored(channels::MAX_BORN_FROM | from.external_id),
     };
-    if !flood::admitted(&ui, &flood, flood_key, phone_language).await {
+    // An update handled again spent its token the first time.
+    if !release::handled_again() && !flood::admitted(&ui, &flood, flood_key, phone_language).await {
         crate::metrics::note(crate::metrics::Outcome::FloodLimited);
         return None;
     }

@@ -63,7 +63,8 @@ pub fn on_failure() -> super::Routes {
                 {
                     tracing::error!(%error, "cannot release a failed update's claim");
                 }
-                if again_after(error).is_some() && attempt.may_retry() {
+                let retried = again_after(error).is_some_and(|wait| wait <= MAX_RETRY_WAIT);
+                if retried && attempt.may_retry() {
                     tracing::warn!(%error, "an update failed on the messenger's side; it is handled again");
                 } else {
                     tracing::error!(%error, "an update failed; releasing its claim and telling the user");
@@ -109,43 +110,33 @@ impl Attempt {
     }
 }
 
+/// The longest `retry_after` waited out before an update is handled
+/// again; one that asks for more is let go as failed, the user told.
+pub const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+tokio::task_local! {
+    /// Set while an update that may have been handled in part already is
+    /// handled again: taken over from an instance that died with it in
+    /// hand, or a retry after the messenger's trouble.
+    static AGAIN: ();
+}
+
+/// Runs `handling` as the second handling of an update (see [`AGAIN`]).
+pub async fn again<T>(handling: impl std::future::Future<Output = T>) -> T {
+    AGAIN.scope((), handling).await
+}
+
+/// Whether the update in hand is handled again: what it did the first
+/// time may be found done (a code it used, a token it spent).
+pub fn handled_again() -> bool {
+    AGAIN.try_with(|_| ()).is_ok()
+}
+
 /// How long to wait before handling again an update whose handler failed
-/// with `error`, when the messenger's trouble is passing: Telegram's or
-/// Max's 429 (their `retry_after`), a request that did not get through.
-/// `None` for anything else.
+/// with `error`, when the messenger's trouble is passing (the chat layer
+/// knows each messenger's: `chat::passing_trouble`).
 pub fn again_after(error: &super::HandlerError) -> Option<std::time::Duration> {
-    use std::time::Duration;
-    if let Some(error) = error.downcast_ref::<teloxide::RequestError>() {
-        return match error {
-            teloxide::RequestError::RetryAfter(after) => Some(after.duration()),
-            teloxide::RequestError::Network(_) | teloxide::RequestError::Io(_) => {
-                Some(Duration::from_secs(1))
-            }
-            // Telegram's own trouble (500, 502): its error carries no code,
-            // only the HTTP status's words.
-            teloxide::RequestError::Api(teloxide::ApiError::Unknown(description))
-                if [
-                    "Internal Server Error",
-                    "Bad Gateway",
-                    "Gateway Timeout",
-                    "Service Unavailable",
-                ]
-                .iter()
-                .any(|words| description.contains(words)) =>
-            {
-                Some(Duration::from_secs(1))
-            }
-            _ => None,
-        };
-    }
-    if let Some(error) = error.downcast_ref::<crate::max::MaxError>() {
-        return match error.kind {
-            crate::max::MaxErrorKind::TooManyRequests { retry_after } => Some(retry_after),
-            crate::max::MaxErrorKind::Unavailable => Some(Duration::from_secs(1)),
-            _ => None,
-        };
-    }
-    None
+    crate::chat::passing_trouble(error)
 }
 
 /// Runs the rest of the chain; then remembers the screens a confidential

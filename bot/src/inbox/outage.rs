@@ -22,13 +22,28 @@ use crate::max::types::Update as MaxUpdate;
 
 /// At most this many chats are remembered as told; past it, an outage
 /// tells nobody new (a flood of chats must not grow memory without end).
-const TOLD_AT_MOST: usize = 100_000;
+const TOLD_AT_MOST: usize = 20_000;
 
-#[derive(Clone, Default)]
+/// Notices on their way at once: the messenger's rate is the bot's, and
+/// the bot is about to need it for the answers.
+const SENDING_AT_ONCE: usize = 4;
+
+#[derive(Clone)]
 pub struct Outage {
     /// The messengers to tell through, once the bot has connected them.
     channels: Arc<OnceLock<Vec<Channel>>>,
     told: Arc<Mutex<HashSet<ChatRef>>>,
+    sending: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Outage {
+    fn default() -> Outage {
+        Outage {
+            channels: Arc::default(),
+            told: Arc::default(),
+            sending: Arc::new(tokio::sync::Semaphore::new(SENDING_AT_ONCE)),
+        }
+    }
 }
 
 impl Outage {
@@ -73,7 +88,11 @@ impl Outage {
         }
         for (chat, language) in to_tell {
             let ui = channel.ui(chat.id);
+            let sending = self.sending.clone();
             tokio::spawn(async move {
+                let Ok(_turn) = sending.acquire_owned().await else {
+                    return;
+                };
                 let text = Texts::new(language)
                     .on(messenger)
                     .msg("database-unavailable");

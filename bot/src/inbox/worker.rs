@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 use super::Intake;
 use crate::chat::{self, ChatRef, Positions, Ui};
 use crate::handlers::HandlerError;
-use crate::handlers::release::Attempt;
+use crate::handlers::release::{Attempt, MAX_RETRY_WAIT};
 use crate::max::MaxClient;
 use crate::max::types::Update as MaxUpdate;
 
@@ -334,24 +334,31 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
         }
     };
     let mut attempt = Attempt::FIRST;
+    let mut again = first && update.taken_over;
     loop {
+        let dispatched = dispatch(worker, update.messenger, &body, attempt);
+        let dispatched = async {
+            if again {
+                crate::handlers::release::again(dispatched).await
+            } else {
+                dispatched.await
+            }
+        };
         let outcome = keeping_the_lease(
             worker,
             update,
             lease,
-            std::panic::AssertUnwindSafe(dispatch(worker, update.messenger, &body, attempt))
-                .catch_unwind(),
+            std::panic::AssertUnwindSafe(dispatched).catch_unwind(),
         )
         .await;
         match outcome {
             Ok(Ok(Handled::Done)) => {}
             Ok(Ok(Handled::Failed {
                 again_after: Some(wait),
-            })) if attempt.may_retry() => {
+            })) if attempt.may_retry() && wait <= MAX_RETRY_WAIT => {
                 // The messenger asked to slow down or did not answer; the
                 // user was not told anything failed. The update is handled
                 // again, from the position it first found.
-                let wait = wait.min(MAX_RETRY_WAIT);
                 tracing::warn!(
                     ?wait,
                     inbox_id = update.id,
@@ -362,6 +369,7 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
                     undo_position(worker, update, update_id).await;
                 }
                 attempt = attempt.next();
+                again = true;
                 continue;
             }
             Ok(Ok(Handled::Failed { .. })) => {
@@ -378,10 +386,6 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
         return;
     }
 }
-
-/// The longest pause a messenger's `retry_after` gets before an update is
-/// handled again (past it, the update is let go as failed).
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// Runs `work`, renewing the chat's lease while it runs.
 async fn keeping_the_lease<T>(
