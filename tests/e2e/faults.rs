@@ -199,16 +199,7 @@ async fn killed_mid_conversations(app: &mut TestApp, intake: Intake) {
         let listed = chat.bot_messages().filter(|m| m.body().contains(LISTED));
         assert_eq!(listed.count(), 1, "{chat:?}");
     }
-    // The last reply may be out before its update is marked handled.
-    eventually("nothing is left in the inbox", async || {
-        let waiting: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM inbox WHERE handled_at IS NULL")
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
-        waiting == 0
-    })
-    .await;
+    app.wait_for_inbox_handled().await;
     let poison: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE poison IS NOT NULL")
         .fetch_one(&app.db)
         .await

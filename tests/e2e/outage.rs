@@ -9,19 +9,13 @@ use std::time::{Duration, Instant};
 
 use medcab_e2e::cut::CutProxy;
 use medcab_e2e::process::Intake;
-use medcab_e2e::{Phone, TestApp, eventually};
+use medcab_e2e::{Phone, TestApp, count_starting};
 use teloxide::prelude::Requester as _;
 
 const PEOPLE: usize = 10;
 const GONE_FOR: Duration = Duration::from_secs(30);
 const HELP: &str = "Что умеет бот";
 const TOLD: &str = "⏳ Сервис ненадолго недоступен";
-
-fn count(chat: &medcab_sandbox::Chat, prefix: &str) -> usize {
-    chat.bot_messages()
-        .filter(|m| m.body().starts_with(prefix))
-        .count()
-}
 
 async fn database_gone_for_half_a_minute(app: &mut TestApp, intake: Intake) {
     app.stop_bot().await;
@@ -43,7 +37,7 @@ async fn database_gone_for_half_a_minute(app: &mut TestApp, intake: Intake) {
     }
     // Told plainly, once each, while it lasts.
     for phone in &phones {
-        phone.wait_for(|chat| count(chat, TOLD) == 1).await;
+        phone.wait_for(|chat| count_starting(chat, TOLD) == 1).await;
     }
     let http = reqwest::Client::new();
     let ready = http
@@ -72,19 +66,10 @@ async fn database_gone_for_half_a_minute(app: &mut TestApp, intake: Intake) {
     cut.mend().await;
 
     for phone in &phones {
-        let chat = phone.wait_for(|chat| count(chat, HELP) == 2).await;
-        assert_eq!(count(&chat, TOLD), 1, "told once: {chat:?}");
+        let chat = phone.wait_for(|chat| count_starting(chat, HELP) == 2).await;
+        assert_eq!(count_starting(&chat, TOLD), 1, "told once: {chat:?}");
     }
-    // The last reply may be out before its update is marked handled.
-    eventually("nothing is left in the inbox", async || {
-        let waiting: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM inbox WHERE handled_at IS NULL")
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
-        waiting == 0
-    })
-    .await;
+    app.wait_for_inbox_handled().await;
     bot.stop().await;
 }
 

@@ -6,18 +6,12 @@
 
 use std::time::{Duration, Instant};
 
-use medcab_e2e::TestApp;
+use medcab_e2e::{TestApp, count_starting};
 use medcab_e2e::sandbox::Injection;
 use sqlx::PgPool;
 
 const HELP: &str = "Что умеет бот";
 const FAILED: &str = "Что-то пошло не так";
-
-fn count(chat: &medcab_sandbox::Chat, prefix: &str) -> usize {
-    chat.bot_messages()
-        .filter(|m| m.body().starts_with(prefix))
-        .count()
-}
 
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn replies_refused_by_a_messenger_in_trouble_are_sent_again_and_nobody_is_told_of_a_failure(
@@ -50,8 +44,8 @@ async fn replies_refused_by_a_messenger_in_trouble_are_sent_again_and_nobody_is_
         phone.send_text("/help").await;
     }
     for (n, phone) in phones.iter().enumerate() {
-        let chat = phone.wait_for(|chat| count(chat, HELP) == 1).await;
-        assert_eq!(count(&chat, FAILED), 0, "{chat:?}");
+        let chat = phone.wait_for(|chat| count_starting(chat, HELP) == 1).await;
+        assert_eq!(count_starting(&chat, FAILED), 0, "{chat:?}");
         if n % storms.len() == 0 {
             // Two refusals, a second each: not sent again before.
             assert!(
@@ -64,7 +58,7 @@ async fn replies_refused_by_a_messenger_in_trouble_are_sent_again_and_nobody_is_
     // Settled: one answer each, none sent twice.
     for phone in &phones {
         let chat = phone.chat().await;
-        assert_eq!(count(&chat, HELP), 1, "{chat:?}");
+        assert_eq!(count_starting(&chat, HELP), 1, "{chat:?}");
     }
     let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox")
         .fetch_one(&app.db)
@@ -86,8 +80,8 @@ async fn a_reply_refused_three_times_tells_the_person(db: PgPool) {
     };
     app.client.inject(anna.id(), thrice).await.unwrap();
     anna.send_text("/help").await;
-    let chat = anna.wait_for(|chat| count(chat, FAILED) == 1).await;
-    assert_eq!(count(&chat, HELP), 0, "{chat:?}");
+    let chat = anna.wait_for(|chat| count_starting(chat, FAILED) == 1).await;
+    assert_eq!(count_starting(&chat, HELP), 0, "{chat:?}");
     let again = anna.send("/help").await;
     assert!(again.body().starts_with(HELP), "{:?}", again.body());
     app.finish_expecting(|call| call.error_code == 429).await;

@@ -832,6 +832,29 @@ impl Says for ChatMessage {
     }
 }
 
+/// How many of the bot's messages in `chat` start with `prefix`.
+pub fn count_starting(chat: &Chat, prefix: &str) -> usize {
+    chat.bot_messages()
+        .filter(|m| m.body().starts_with(prefix))
+        .count()
+}
+
+impl TestApp {
+    /// Waits until every update stored in the inbox is handled (the last
+    /// reply may be out before its update is marked).
+    pub async fn wait_for_inbox_handled(&self) {
+        eventually("nothing is left in the inbox", async || {
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM inbox WHERE handled_at IS NULL")
+                    .fetch_one(&self.db)
+                    .await
+                    .expect("the inbox reads");
+            waiting == 0
+        })
+        .await;
+    }
+}
+
 /// How long [`eventually`] waits: far beyond what a healthy run needs, so a
 /// slow machine does not fail a test, and a hang still ends.
 pub const EVENTUALLY: Duration = Duration::from_secs(10);
