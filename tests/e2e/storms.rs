@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use medcab_e2e::{TestApp, count_starting};
 use medcab_e2e::sandbox::Injection;
+use medcab_e2e::{TestApp, count_starting};
 use sqlx::PgPool;
 
 const HELP: &str = "Что умеет бот";
@@ -80,7 +80,9 @@ async fn a_reply_refused_three_times_tells_the_person(db: PgPool) {
     };
     app.client.inject(anna.id(), thrice).await.unwrap();
     anna.send_text("/help").await;
-    let chat = anna.wait_for(|chat| count_starting(chat, FAILED) == 1).await;
+    let chat = anna
+        .wait_for(|chat| count_starting(chat, FAILED) == 1)
+        .await;
     assert_eq!(count_starting(&chat, HELP), 0, "{chat:?}");
     let again = anna.send("/help").await;
     assert!(again.body().starts_with(HELP), "{:?}", again.body());
