@@ -20,7 +20,7 @@ const TOLD: &str = "⏳ Сервис ненадолго недоступен";
 async fn database_gone_for_half_a_minute(app: &mut TestApp, intake: Intake) {
     app.stop_bot().await;
     let app = &*app;
-    let mut cut = CutProxy::start(app.database_addr().await).await;
+    let cut = CutProxy::start(app.database_addr().await).await;
     let mut bot = app.medcab_process_through(intake, Some(cut.addr())).await;
     let mut phones: Vec<Phone<'_>> = Vec::new();
     for n in 0..PEOPLE {
@@ -30,7 +30,7 @@ async fn database_gone_for_half_a_minute(app: &mut TestApp, intake: Intake) {
         phone.send("/help").await;
     }
 
-    cut.cut().await;
+    cut.cut();
     let gone = Instant::now();
     for phone in &phones {
         phone.send_text("/help").await;
@@ -63,7 +63,7 @@ async fn database_gone_for_half_a_minute(app: &mut TestApp, intake: Intake) {
         "the bot died without its database:\n{}",
         bot.log_tail()
     );
-    cut.mend().await;
+    cut.mend();
 
     for phone in &phones {
         let chat = phone.wait_for(|chat| count_starting(chat, HELP) == 2).await;

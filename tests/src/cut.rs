@@ -15,7 +15,7 @@ pub struct CutProxy {
     addr: SocketAddr,
     /// `true` while connections may pass; each one ends when it turns false.
     open: Arc<watch::Sender<bool>>,
-    listening: Option<JoinHandle<()>>,
+    listening: JoinHandle<()>,
 }
 
 impl CutProxy {
@@ -23,14 +23,13 @@ impl CutProxy {
     pub async fn start(upstream: SocketAddr) -> CutProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("a bound address");
-        let (open, _) = watch::channel(true);
-        let mut proxy = CutProxy {
+        let open = Arc::new(watch::channel(true).0);
+        let listening = tokio::spawn(accept(listener, upstream, open.clone()));
+        CutProxy {
             addr,
-            open: Arc::new(open),
-            listening: None,
-        };
-        proxy.listening = Some(tokio::spawn(accept(listener, upstream, proxy.open.clone())));
-        proxy
+            open,
+            listening,
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -38,12 +37,12 @@ impl CutProxy {
     }
 
     /// Drops every connection and closes new ones at once.
-    pub async fn cut(&mut self) {
+    pub fn cut(&self) {
         self.open.send_replace(false);
     }
 
     /// Forwards again.
-    pub async fn mend(&mut self) {
+    pub fn mend(&self) {
         self.open.send_replace(true);
     }
 }
@@ -51,9 +50,7 @@ impl CutProxy {
 impl Drop for CutProxy {
     fn drop(&mut self) {
         self.open.send_replace(false);
-        if let Some(listening) = self.listening.take() {
-            listening.abort();
-        }
+        self.listening.abort();
     }
 }
 

@@ -63,8 +63,7 @@ pub fn on_failure() -> super::Routes {
                 {
                     tracing::error!(%error, "cannot release a failed update's claim");
                 }
-                let retried = again_after(error).is_some_and(|wait| wait <= MAX_RETRY_WAIT);
-                if retried && attempt.may_retry() {
+                if attempt.retry_after(error).is_some() {
                     tracing::warn!(%error, "an update failed on the messenger's side; it is handled again");
                 } else {
                     tracing::error!(%error, "an update failed; releasing its claim and telling the user");
@@ -101,8 +100,13 @@ impl Attempt {
     /// No retry follows (an update handled outside the worker).
     pub const LAST: Attempt = Attempt(Attempt::MAX);
 
-    pub fn may_retry(self) -> bool {
-        self.0 < Attempt::MAX
+    /// How long to wait before the next attempt, when there is one: a
+    /// failure on the messenger's side that passes (`chat::passing_trouble`)
+    /// within [`MAX_RETRY_WAIT`], and attempts left. `None`: the update
+    /// fails here, and the user is told.
+    pub fn retry_after(self, error: &super::HandlerError) -> Option<std::time::Duration> {
+        crate::chat::passing_trouble(error)
+            .filter(|wait| self.0 < Attempt::MAX && *wait <= MAX_RETRY_WAIT)
     }
 
     pub fn next(self) -> Attempt {
@@ -130,13 +134,6 @@ pub async fn again<T>(handling: impl std::future::Future<Output = T>) -> T {
 /// time may be found done (a code it used, a token it spent).
 pub fn handled_again() -> bool {
     AGAIN.try_with(|_| ()).is_ok()
-}
-
-/// How long to wait before handling again an update whose handler failed
-/// with `error`, when the messenger's trouble is passing (the chat layer
-/// knows each messenger's: `chat::passing_trouble`).
-pub fn again_after(error: &super::HandlerError) -> Option<std::time::Duration> {
-    crate::chat::passing_trouble(error)
 }
 
 /// Runs the rest of the chain; then remembers the screens a confidential

@@ -28,6 +28,22 @@ pub fn telegram_update(update: &teloxide::types::Update, body: Vec<u8>) -> Optio
     })
 }
 
+/// What one getUpdates answer brings, as stored.
+pub fn telegram_poll(updates: &[teloxide::types::Update]) -> Vec<Arrival> {
+    updates
+        .iter()
+        .filter_map(|update| telegram_update(update, serde_json::to_vec(update).ok()?))
+        .collect()
+}
+
+/// What one GET /updates answer of Max brings, as stored.
+pub fn max_poll(updates: &[Value]) -> Vec<Arrival> {
+    updates
+        .iter()
+        .filter_map(|update| max(&serde_json::to_vec(update).ok()?))
+        .collect()
+}
+
 /// A Max update's JSON. `bot_stopped` is kept too: it marks the chat
 /// unreachable when handled, in the chat's order.
 pub fn max(body: &[u8]) -> Option<Arrival> {

@@ -201,7 +201,7 @@ async fn leadership(
 /// The updates waiting after what was acknowledged, looked at and not
 /// acknowledged, for their chats to be told of the outage.
 async fn peek(intake: &Intake, source: &Source, acknowledged: &Acknowledged) {
-    let arrivals: Vec<_> = match source {
+    let arrivals = match source {
         Source::Telegram(bot) => {
             let mut ask = bot
                 .get_updates()
@@ -212,12 +212,7 @@ async fn peek(intake: &Intake, source: &Source, acknowledged: &Acknowledged) {
                 ask = ask.offset(offset);
             }
             let Ok(updates) = ask.await else { return };
-            updates
-                .iter()
-                .filter_map(|update| {
-                    intake::telegram_update(update, serde_json::to_vec(update).ok()?)
-                })
-                .collect()
+            intake::telegram_poll(&updates)
         }
         Source::Max(client) => {
             let asked = client
@@ -229,10 +224,7 @@ async fn peek(intake: &Intake, source: &Source, acknowledged: &Acknowledged) {
                 )
                 .await;
             let Ok(list) = asked else { return };
-            list.updates
-                .iter()
-                .filter_map(|update| intake::max(&serde_json::to_vec(update).ok()?))
-                .collect()
+            intake::max_poll(&list.updates)
         }
     };
     intake.outage.tell(source.messenger(), &arrivals);
@@ -295,13 +287,7 @@ async fn poll_telegram(
             }
         };
         let next = updates.iter().map(|update| update.id.0).max();
-        let arrivals: Vec<_> = updates
-            .iter()
-            .filter_map(|update| {
-                let body = serde_json::to_vec(update).ok()?;
-                intake::telegram_update(update, body)
-            })
-            .collect();
+        let arrivals = intake::telegram_poll(&updates);
         match intake
             .store_with(&mut lock, Messenger::Telegram, &arrivals)
             .await
@@ -359,11 +345,7 @@ async fn poll_max(
                 }
             }
         };
-        let arrivals: Vec<_> = list
-            .updates
-            .iter()
-            .filter_map(|update| intake::max(&serde_json::to_vec(update).ok()?))
-            .collect();
+        let arrivals = intake::max_poll(&list.updates);
         match intake
             .store_with(&mut lock, Messenger::Max, &arrivals)
             .await

@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 use super::Intake;
 use crate::chat::{self, ChatRef, Positions, Ui};
 use crate::handlers::HandlerError;
-use crate::handlers::release::{Attempt, MAX_RETRY_WAIT};
+use crate::handlers::release::Attempt;
 use crate::max::MaxClient;
 use crate::max::types::Update as MaxUpdate;
 
@@ -355,7 +355,7 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
             Ok(Ok(Handled::Done)) => {}
             Ok(Ok(Handled::Failed {
                 again_after: Some(wait),
-            })) if attempt.may_retry() && wait <= MAX_RETRY_WAIT => {
+            })) => {
                 // The messenger asked to slow down or did not answer; the
                 // user was not told anything failed. The update is handled
                 // again, from the position it first found.
@@ -443,8 +443,8 @@ async fn set_aside(worker: &Worker, update: &Waiting, why: &str) {
 enum Handled {
     Done,
     /// Its handler failed and gave its claim back; it told the user,
-    /// unless the messenger's trouble is worth handling it again after
-    /// `again_after` and this attempt may retry (`handlers::release`).
+    /// unless it is to be handled again after `again_after`
+    /// (`Attempt::retry_after`, the same rule the route table told by).
     Failed {
         again_after: Option<Duration>,
     },
@@ -496,7 +496,7 @@ async fn dispatch(
         ControlFlow::Break(Err(error)) => {
             tracing::error!(%error, "an update handler failed");
             Handled::Failed {
-                again_after: crate::handlers::release::again_after(&error),
+                again_after: attempt.retry_after(&error),
             }
         }
         ControlFlow::Continue(_) => {
