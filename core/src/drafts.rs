@@ -182,6 +182,26 @@ fn open<T: DeserializeOwned>(
 /// from a draft discards it in the transaction that stores the record, so
 /// that the same answers handled again (their instance died between the
 /// two) find no draft to store a second time.
+/// Takes the draft a record is stored from, in the record's transaction:
+/// `false` when there is none left, because another chat of the account
+/// stored it first (its transaction held the row; this one waited, and
+/// finds it gone) or it was given up. The caller then stores nothing.
+pub async fn consume(
+    db: impl sqlx::PgExecutor<'_>,
+    owner_id: UserId,
+    kind: Kind,
+) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query!(
+        "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2",
+        owner_id.get(),
+        kind.as_str()
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(deleted > 0)
+}
+
 pub async fn discard(
     db: impl sqlx::PgExecutor<'_>,
     owner_id: UserId,

@@ -4,7 +4,8 @@
 //! account with its sealed phone and СНИЛС, the second factor, documents,
 //! applications, pending requests (cascaded from the account) and the
 //! version history of their records; and everything keyed by their
-//! Telegram id: `telegram_users`, `chats`, `processed_updates`, every
+//! Telegram id: `telegram_users`, `chats`, `processed_updates` and the
+//! `inbox` of each of their chats (Telegram's and Max's), every
 //! outbox row of their chat (sent ones too, with their payloads). Kept,
 //! because the law or the audit needs them and they hold no personal
 //! field: the consent record (which text was agreed to, when, and when
@@ -23,6 +24,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::UserId;
+use crate::channels::Messenger;
 use crate::crypto::Vault;
 use crate::security_events::{self, Kind};
 use crate::{consent, history, notification_settings, operators, outbox, telegram_users, updates};
@@ -82,8 +84,21 @@ pub async fn forget(
     // A private chat's id is its user's.
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;
     crate::broadcasts::forget_reader(&mut tx, user_id).await?;
-    updates::erase_chat(&mut tx, user_id.private_chat()).await?;
-    crate::inbox::erase_chat(&mut tx, user_id.private_chat()).await?;
+    // What each messenger brought from the person's chats: the Telegram
+    // one is the account's id (even before a channel row names it), a Max
+    // one is the channel's.
+    let mut chats = vec![(Messenger::Telegram, user_id.private_chat())];
+    chats.extend(
+        crate::channels::of_account(&mut *tx, user_id)
+            .await?
+            .into_iter()
+            .filter(|channel| channel.messenger != Messenger::Telegram)
+            .map(|channel| (channel.messenger, channel.chat_id)),
+    );
+    for (messenger, chat) in chats {
+        updates::erase_chat(&mut tx, messenger, chat).await?;
+        crate::inbox::erase_chat(&mut tx, messenger, chat).await?;
+    }
     telegram_users::erase(&mut tx, user_id).await?;
     // The messengers linked and any link code waiting.
     crate::channels::erase(&mut tx, user_id).await?;

@@ -441,12 +441,18 @@ pub async fn depth(db: &PgPool) -> Result<Vec<Depth>, sqlx::Error> {
         .collect())
 }
 
-/// /forget: the Telegram chat's updates go (they name the chat). Its
-/// lease is not touched: the /forget being handled holds it, and gives it
-/// back when done (a lease row names no more than the chat, for seconds).
-pub async fn erase_chat(tx: &mut sqlx::PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
+/// /forget: the updates of `messenger`'s chat go (they name the chat, and
+/// a handled one keeps no more). Its lease is not touched: the /forget
+/// being handled holds it, and gives it back when done (a lease row names
+/// no more than the chat, for seconds).
+pub async fn erase_chat(
+    tx: &mut sqlx::PgConnection,
+    messenger: crate::channels::Messenger,
+    chat_id: i64,
+) -> Result<u64, sqlx::Error> {
     let erased = sqlx::query!(
-        "DELETE FROM inbox WHERE messenger = 'telegram' AND chat_id = $1",
+        "DELETE FROM inbox WHERE messenger = $1 AND chat_id = $2",
+        messenger.as_str(),
         chat_id
     )
     .execute(&mut *tx)

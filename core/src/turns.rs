@@ -158,7 +158,7 @@ mod tests {
             updates::Claim::AlreadyHandled
         );
         assert_eq!(
-            updates::erase_chat(&mut db.acquire().await.unwrap(), 5)
+            updates::erase_chat(&mut db.acquire().await.unwrap(), Messenger::Telegram, 5)
                 .await
                 .unwrap(),
             1

@@ -67,14 +67,22 @@ pub async fn release(
     Ok(())
 }
 
-/// /forget: the chat's claims go (they name the chat). Their update ids
-/// are Telegram's and are not reused, and a redelivery of an update of a
-/// forgotten user finds nothing of theirs to apply twice.
-pub async fn erase_chat(tx: &mut sqlx::PgConnection, chat_id: i64) -> Result<u64, sqlx::Error> {
-    let erased = sqlx::query!("DELETE FROM processed_updates WHERE chat_id = $1", chat_id)
-        .execute(tx)
-        .await?
-        .rows_affected();
+/// /forget: the claims of `messenger`'s chat go (they name the chat).
+/// Update ids are not reused, and a redelivery of an update of a forgotten
+/// user finds nothing of theirs to apply twice.
+pub async fn erase_chat(
+    tx: &mut sqlx::PgConnection,
+    messenger: Messenger,
+    chat_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let erased = sqlx::query!(
+        "DELETE FROM processed_updates WHERE messenger = $1 AND chat_id = $2",
+        messenger.as_str(),
+        chat_id
+    )
+    .execute(tx)
+    .await?
+    .rows_affected();
     Ok(erased)
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use medcab_e2e::process::Intake;
-use medcab_e2e::{Phone, TestApp, eventually};
+use medcab_e2e::{Phone, PrivateRedis, TestApp, eventually};
 use medcab_sandbox::RefusedCall;
 use sqlx::PgPool;
 
@@ -82,12 +82,34 @@ async fn a_bot_killed_mid_conversations_answers_everyone_after_its_restart(mut a
 /// finds updates stored and waiting, in hand and half-answered.
 const CONVERSATIONS: usize = 200;
 
+/// How a practitioner gives the four answers of the upgrade.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answers {
+    /// Each once the last is answered, as a person reading them does.
+    OneByOne,
+    /// All four at once, as a person typing ahead does: with several
+    /// instances, each may be stored by another one, and they must still be
+    /// handled in the order they were sent.
+    AtOnce,
+}
+
+const UPGRADE: [(&str, &str); 4] = [
+    (
+        "Кардиология: актуальные вопросы",
+        "Объём программы в академических часах",
+    ),
+    ("144", "Дата начала обучения"),
+    ("01.02.2024", "Дата окончания обучения"),
+    ("28.02.2024", "Проверьте данные"),
+];
+
 /// One practitioner adds a qualification upgrade question by question and
 /// saves it, passing the step-up on the way: nine updates, each changing the conversation's position and
 /// the last writing a record, so one applied twice shows (as a second
 /// record, or an answer out of turn). Each step waits for its answer, as a
-/// person does; `steps` counts the answered ones.
-async fn add_an_upgrade(app: &TestApp, phone: &Phone<'_>, steps: &AtomicUsize) {
+/// person does (but the four answers, when `answers` is
+/// [`Answers::AtOnce`]); `steps` counts the answered ones.
+async fn add_an_upgrade(app: &TestApp, phone: &Phone<'_>, steps: &AtomicUsize, answers: Answers) {
     let step = || steps.fetch_add(1, Ordering::Relaxed);
     phone.send("/menu").await;
     step();
@@ -109,18 +131,38 @@ async fn add_an_upgrade(app: &TestApp, phone: &Phone<'_>, steps: &AtomicUsize) {
     phone.press("➕ Повышение квалификации").await;
     answered(phone, "Название программы").await;
     step();
-    for (answer, next) in [
-        (
-            "Кардиология: актуальные вопросы",
-            "Объём программы в академических часах",
-        ),
-        ("144", "Дата начала обучения"),
-        ("01.02.2024", "Дата окончания обучения"),
-        ("28.02.2024", "Проверьте данные"),
-    ] {
-        phone.send_text(answer).await;
-        answered(phone, next).await;
-        step();
+    match answers {
+        Answers::OneByOne => {
+            for (answer, next) in UPGRADE {
+                phone.send_text(answer).await;
+                answered(phone, next).await;
+                step();
+            }
+        }
+        Answers::AtOnce => {
+            for (answer, _) in UPGRADE {
+                phone.send_text(answer).await;
+            }
+            answered(phone, "Проверьте данные").await;
+            // Taken in another order, an answer lands in the wrong field
+            // (or is refused there) and the card does not read so.
+            let card = phone.chat().await;
+            let card = card
+                .bot_messages()
+                .find(|m| m.body().starts_with("Проверьте данные"))
+                .expect("the card");
+            let body = card.body();
+            let place = |text: &str| body.find(text).unwrap_or_else(|| panic!("{body}"));
+            assert!(
+                place("Кардиология") < place("144 академических часа")
+                    && place("144 академических часа") < place("01.02.2024")
+                    && place("01.02.2024") < place("28.02.2024"),
+                "the answers were taken out of order: {body}"
+            );
+            for _ in UPGRADE {
+                step();
+            }
+        }
     }
     phone.press("✅ Сохранить").await;
     // «✅ Сохранено.» above it, unless the press was in hand at the kill:
@@ -162,7 +204,7 @@ async fn killed_mid_conversations(app: &mut TestApp, intake: Intake) {
     let conversations = join_all(
         phones
             .iter()
-            .map(|phone| add_an_upgrade(app, phone, &steps)),
+            .map(|phone| add_an_upgrade(app, phone, &steps, Answers::OneByOne)),
     );
     let crash = async {
         // A third of the way: some have finished nothing, some are at
@@ -187,7 +229,14 @@ async fn killed_mid_conversations(app: &mut TestApp, intake: Intake) {
         bot.log_tail()
     );
 
-    for phone in &phones {
+    saved_once_and_nothing_left(app, &phones).await;
+    bot.stop().await;
+}
+
+/// After the conversations: each practitioner has the one record, listed
+/// once; nothing is left in the inbox and nothing was set aside.
+async fn saved_once_and_nothing_left(app: &TestApp, phones: &[Phone<'_>]) {
+    for phone in phones {
         let records: i64 =
             sqlx::query_scalar("SELECT count(*) FROM additional_education WHERE owner_id = $1")
                 .bind(phone.user_id().get())
@@ -205,7 +254,6 @@ async fn killed_mid_conversations(app: &mut TestApp, intake: Intake) {
         .await
         .unwrap();
     assert_eq!(poison, 0, "nothing was set aside");
-    bot.stop().await;
 }
 
 /// An update in hand at the kill is handled again after it, and Telegram
@@ -235,4 +283,150 @@ async fn a_webhook_bot_killed_mid_conversations_loses_nothing_and_applies_nothin
     let mut app = TestApp::spawn(db).await;
     killed_mid_conversations(&mut app, Intake::Webhook).await;
     app.finish_expecting(done_before_the_kill).await;
+}
+
+/// Two instances of `medcab run` behind one balancer, webhooks to both;
+/// one killed with SIGKILL a third of the way through 200 conversations,
+/// and not started again: the other takes its chats (their leases run
+/// out), answers every update, and keeps each chat's order, though the
+/// answers typed ahead reach the two instances by turns.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn of_two_instances_behind_webhooks_one_killed_the_other_takes_its_chats_in_order(
+    db: PgPool,
+) {
+    let mut app = TestApp::spawn(db).await;
+    app.stop_bot().await;
+    let mut phones = Vec::new();
+    for n in 0..CONVERSATIONS {
+        phones.push(app.active_user(&format!("Врач {n}"), "ru").await);
+    }
+    let mut instances = app.medcab_instances(2).await;
+    let steps = AtomicUsize::new(0);
+    let total = CONVERSATIONS * 9;
+    let conversations = join_all(
+        phones
+            .iter()
+            .map(|phone| add_an_upgrade(&app, phone, &steps, Answers::AtOnce)),
+    );
+    let mut at_the_kill = Vec::new();
+    let crash = async {
+        while steps.load(Ordering::Relaxed) < total / 3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        instances.processes[0].kill().await;
+        // Answers it sent just before it died may still be on their way.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        at_the_kill = instances.balancer.answered();
+        eprintln!(
+            "killed one at {} of {total} answered steps; webhooks each had answered: {at_the_kill:?}",
+            steps.load(Ordering::Relaxed)
+        );
+    };
+    let finished = tokio::time::timeout(Duration::from_secs(240), async {
+        futures::join!(conversations, crash)
+    })
+    .await;
+    assert!(
+        finished.is_ok(),
+        "not every conversation finished; the survivor's log:\n{}",
+        instances.processes[1].log_tail()
+    );
+    assert!(
+        at_the_kill.iter().all(|answered| *answered > 0),
+        "both instances took webhooks before the kill: {at_the_kill:?}"
+    );
+    let after = instances.balancer.answered();
+    assert_eq!(
+        after[0], at_the_kill[0],
+        "none reached the killed one after it"
+    );
+    assert!(
+        after[1] > at_the_kill[1],
+        "the survivor took the rest: {after:?}"
+    );
+    saved_once_and_nothing_left(&app, &phones).await;
+    // Updates the killed one had in hand, handled by the survivor once the
+    // lease ran out.
+    let taken_over: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE attempts > 0")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    eprintln!("updates taken over from the killed instance: {taken_over}");
+    assert!(
+        taken_over > 0,
+        "the killed one held chats, and they were taken"
+    );
+    assert!(instances.processes[1].running());
+    for process in instances.processes {
+        process.stop().await;
+    }
+    app.finish_expecting(done_before_the_kill).await;
+}
+
+/// Redis flushed a quarter of the way through 100 conversations under
+/// `medcab run`, then stopped for five seconds halfway and started again
+/// empty: the positions it kept are gone twice, but every conversation
+/// goes on (what was typed is in PostgreSQL, as drafts), every update is
+/// answered, and each record is saved once.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn redis_flushed_then_stopped_mid_conversations_loses_nothing(db: PgPool) {
+    const PEOPLE: usize = 100;
+    let mut redis = PrivateRedis::start().await;
+    let mut app = TestApp::spawn_with_redis(db, &redis.url()).await;
+    app.stop_bot().await;
+    let mut phones = Vec::new();
+    for n in 0..PEOPLE {
+        phones.push(app.active_user(&format!("Врач {n}"), "ru").await);
+    }
+    let bot = app.medcab_process(Intake::Polling).await;
+    let steps = AtomicUsize::new(0);
+    let total = PEOPLE * 9;
+    let conversations = join_all(
+        phones
+            .iter()
+            .map(|phone| add_an_upgrade(&app, phone, &steps, Answers::OneByOne)),
+    );
+    let at = |share: usize| {
+        let steps = &steps;
+        async move {
+            while steps.load(Ordering::Relaxed) < total * share / 4 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    let faults = async {
+        at(1).await;
+        let mut redis_client = redis::Client::open(redis.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let () = redis::cmd("FLUSHALL")
+            .query_async(&mut redis_client)
+            .await
+            .unwrap();
+        eprintln!("flushed at {} of {total}", steps.load(Ordering::Relaxed));
+        at(2).await;
+        redis.stop();
+        eprintln!("stopped at {} of {total}", steps.load(Ordering::Relaxed));
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        redis.resume().await;
+        eprintln!(
+            "started again at {} of {total}",
+            steps.load(Ordering::Relaxed)
+        );
+    };
+    let finished = tokio::time::timeout(Duration::from_secs(240), async {
+        futures::join!(conversations, faults)
+    })
+    .await;
+    assert!(
+        finished.is_ok(),
+        "not every conversation finished ({} of {total} steps); the bot's log:\n{}",
+        steps.load(Ordering::Relaxed),
+        bot.log_tail()
+    );
+    saved_once_and_nothing_left(&app, &phones).await;
+    bot.stop().await;
+    app.finish().await;
 }

@@ -170,6 +170,48 @@ async fn max_is_linked_to_a_telegram_cabinet_by_a_one_time_link(app: TestApp) {
     assert_ne!(boris.account().await, anna.user_id());
 }
 
+/// /forget on one messenger erases what the other brought too: no row
+/// names the Max chat afterwards (its updates in the inbox, their claims).
+#[medcab_e2e::test]
+async fn forgetting_erases_what_came_from_max_too(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let code = link_to_max(&anna).await;
+    let on_max = app.max_user("Анна", "ru").await;
+    on_max
+        .start_max(Some(&code))
+        .await
+        .assert_starts("✅ Max подключён к вашему кабинету.");
+    on_max.send("/help").await;
+    let max_chat: i64 =
+        sqlx::query_scalar("SELECT chat_id FROM channels WHERE messenger = 'max' AND user_id = $1")
+            .bind(anna.user_id().get())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let named = async |what: i64| {
+        let what = what.to_string();
+        app.dump_database()
+            .await
+            .lines()
+            .filter(|row| row.contains(&what))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert!(!named(max_chat).await.is_empty(), "the Max chat is stored");
+
+    anna.send("/forget").await;
+    anna.wait_for_text("Удалить ваши персональные данные?")
+        .await;
+    let code = app.totp_code(anna.user_id()).await;
+    app.client.send_text(anna.id(), &code).await.unwrap();
+    anna.wait_for_text("Согласие отозвано").await;
+    app.wait_for_inbox_handled().await;
+    for id in [max_chat, on_max.id()] {
+        let rows = named(id).await;
+        assert!(rows.is_empty(), "rows still naming {id}: {rows:#?}");
+    }
+}
+
 /// The `start` code of the deep link a message shows.
 pub(crate) fn start_code(link: &medcab_e2e::sandbox::ChatMessage) -> String {
     link.body()

@@ -112,6 +112,38 @@ async fn an_education_answer_waits_for_the_code_even_after_a_redis_flush(app: Te
     code_then(&app, &anna, "Специальность по диплому").await;
 }
 
+/// A section's button asks for the code and Redis is flushed before it is
+/// typed: the code still opens that section. Left by the menu's button, the
+/// question takes no more text as a code.
+#[medcab_e2e::test]
+async fn a_section_asking_for_the_code_takes_it_after_a_redis_flush(app: TestApp) {
+    let anna = app.active_user("Анна", "ru").await;
+    let boris = app.active_user("Борис", "ru").await;
+    expire(&app);
+    anna.send("/menu").await;
+    starts(
+        &anna.press("📨 Мои заявки").await,
+        "Раздел содержит личные данные",
+    );
+    app.flush_redis().await;
+    let opened = code_then(&app, &anna, "Вход подтверждён").await;
+    assert!(
+        opened.body().contains("📨 Мои заявки"),
+        "the section asked for is open: {}",
+        opened.body()
+    );
+
+    boris.send("/menu").await;
+    starts(
+        &boris.press("👤 Профиль").await,
+        "Раздел содержит личные данные",
+    );
+    boris.press("« Назад в меню").await;
+    app.flush_redis().await;
+    let answer = boris.send("Здравствуйте").await;
+    assert_eq!(answer.html.as_deref(), Some(ru("unknown-text").as_str()));
+}
+
 #[medcab_e2e::test]
 async fn a_button_of_an_old_card_waits_for_the_code_and_is_carried_out(app: TestApp) {
     let anna = app.active_user("Анна", "ru").await;

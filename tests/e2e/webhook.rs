@@ -82,6 +82,27 @@ async fn a_request_without_the_secret_is_refused_and_garbage_is_kept_aside(db: P
         .unwrap();
     assert_eq!(stored, 0, "nothing refused is stored");
 
+    // A body larger than any update: refused for its missing secret before
+    // it is read, and as too large with it.
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let status = http
+        .post(&url)
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    let status = http
+        .post(&url)
+        .header(webhook::TELEGRAM_SECRET_HEADER, webhook::secret(&app.vault))
+        .body(huge)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+
     // With the secret, a body that is no update is kept as poison: 200,
     // since sending it again would not help.
     let secret = webhook::secret(&app.vault);

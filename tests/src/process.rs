@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use medcab_bench::balancer::Balancer;
 use medcab_bench::processes::{BotProcess, MedcabEnv, Readiness, free_local_addr, tail};
 
 use crate::TestApp;
@@ -32,6 +33,9 @@ pub struct MedcabProcess {
     database: Option<std::net::SocketAddr>,
     http_addr: std::net::SocketAddr,
     intake: Intake,
+    /// What it registers as its webhook, when not its own address (a
+    /// [`Balancer`] in front of several).
+    webhook_url: Option<String>,
     log_dir: PathBuf,
     starts: u32,
 }
@@ -74,17 +78,33 @@ impl TestApp {
         intake: Intake,
         database: Option<std::net::SocketAddr>,
     ) -> MedcabProcess {
-        let mut process = MedcabProcess {
-            process: None,
-            database,
-            http_addr: free_local_addr().expect("a free port"),
-            intake,
-            log_dir: std::env::temp_dir().join(format!("medcab-process-{}", uuid::Uuid::new_v4())),
-            starts: 0,
-        };
-        std::fs::create_dir_all(&process.log_dir).expect("a folder for the process's log");
+        let mut process = MedcabProcess::new(intake, database, None);
         process.start(self).await;
         process
+    }
+
+    /// `count` instances of `medcab run` with webhooks, behind one
+    /// [`Balancer`] that every one of them registers: the messenger posts
+    /// each update to the next instance in turn, and any instance's
+    /// workers may handle it.
+    pub async fn medcab_instances(&self, count: usize) -> Instances {
+        let addrs: Vec<_> = (0..count)
+            .map(|_| free_local_addr().expect("a free port"))
+            .collect();
+        let balancer = Balancer::start(addrs.clone())
+            .await
+            .expect("the balancer listens");
+        let mut processes = Vec::new();
+        for addr in addrs {
+            let mut process = MedcabProcess::new(Intake::Webhook, None, Some(balancer.url()));
+            process.http_addr = addr;
+            process.start(self).await;
+            processes.push(process);
+        }
+        Instances {
+            balancer,
+            processes,
+        }
     }
 
     /// Where the tests' PostgreSQL listens (for a proxy in front of it).
@@ -110,7 +130,31 @@ impl TestApp {
     }
 }
 
+/// Several `medcab run` behind a balancer ([`TestApp::medcab_instances`]).
+pub struct Instances {
+    pub balancer: Balancer,
+    pub processes: Vec<MedcabProcess>,
+}
+
 impl MedcabProcess {
+    fn new(
+        intake: Intake,
+        database: Option<std::net::SocketAddr>,
+        webhook_url: Option<String>,
+    ) -> MedcabProcess {
+        let process = MedcabProcess {
+            process: None,
+            database,
+            http_addr: free_local_addr().expect("a free port"),
+            intake,
+            webhook_url,
+            log_dir: std::env::temp_dir().join(format!("medcab-process-{}", uuid::Uuid::new_v4())),
+            starts: 0,
+        };
+        std::fs::create_dir_all(&process.log_dir).expect("a folder for the process's log");
+        process
+    }
+
     /// Starts the process (again, after [`MedcabProcess::kill`]).
     pub async fn start(&mut self, app: &TestApp) {
         assert!(self.process.is_none(), "the process runs already");
@@ -141,7 +185,12 @@ impl MedcabProcess {
             .env("RUST_LOG", "warn");
         if self.intake == Intake::Webhook {
             command
-                .env("MEDCAB_WEBHOOK_URL", format!("http://{}", self.http_addr))
+                .env(
+                    "MEDCAB_WEBHOOK_URL",
+                    self.webhook_url
+                        .clone()
+                        .unwrap_or_else(|| format!("http://{}", self.http_addr)),
+                )
                 .env(
                     "MEDCAB_WEBHOOK_SECRET",
                     "a-test-webhook-secret-of-enough-length",

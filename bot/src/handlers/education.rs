@@ -49,7 +49,7 @@ use medcab_core::history::{self, Actor, Entity};
 use medcab_core::profile::{
     self, Additional, AdditionalDraft, AdditionalField, AdditionalProblem, AdditionalRecord,
     DateProblem, DiplomaNumberProblem, Education, EducationDraft, EducationField, EducationLevel,
-    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, YearProblem,
+    EducationProblem, EducationRecord, HoursProblem, MAX_HOURS, ProfileError, YearProblem,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -728,15 +728,19 @@ async fn store(
     let now = services.clock.now();
     // A new record's draft goes in the transaction that stores it.
     let from_draft = Some(<Form as Conversation>::KIND);
+    // Saved from another chat of the account a moment before: not again.
+    let added = |added: Result<i64, ProfileError>| match added {
+        Ok(_) => Ok(true),
+        Err(ProfileError::DraftGone) => Ok(false),
+        Err(error) => Err(error),
+    };
     Ok(match (valid, editing) {
-        (Valid::Diploma(education), None) => {
-            profile::add_education(db, vault, user_id, education, actor, now, from_draft).await?;
-            true
-        }
-        (Valid::Additional(additional), None) => {
-            profile::add_additional(db, vault, user_id, additional, actor, now, from_draft).await?;
-            true
-        }
+        (Valid::Diploma(education), None) => added(
+            profile::add_education(db, vault, user_id, education, actor, now, from_draft).await,
+        )?,
+        (Valid::Additional(additional), None) => added(
+            profile::add_additional(db, vault, user_id, additional, actor, now, from_draft).await,
+        )?,
         (Valid::Diploma(education), Some(id)) => {
             profile::update_education(db, vault, user_id, id, education, actor, now).await?
         }
@@ -871,9 +875,10 @@ pub async fn press(turn: Turn, press: Press, action: EduAction, state: State) ->
                 let screen = review(t, db, services, dialogue, user_id, form).await?;
                 return ui.replace(&press, screen).await;
             };
-            store(db, services, user_id, &valid, None).await?;
+            let saved = store(db, services, user_id, &valid, None).await?;
             conversation::finish::<Form>(db, dialogue, user_id).await?;
-            let list = list_screen(t, db, services, user_id, Some(t.msg("edu-saved"))).await?;
+            let said = saved.then(|| t.msg("edu-saved"));
+            let list = list_screen(t, db, services, user_id, said).await?;
             ui.replace(&press, list).await
         }
         EduAction::Fix => {

@@ -147,11 +147,14 @@ pub async fn show(turn: Turn) -> HandlerResult {
 }
 
 /// « Назад в меню
-pub async fn home(turn: Turn, press: Press) -> HandlerResult {
+pub async fn home(turn: Turn, press: Press, state: State) -> HandlerResult {
+    turn.ui.answer(&press).await?;
+    if matches!(state, State::StepUp { .. }) {
+        step_up::give_up(&turn).await?;
+    }
     let Turn {
         ui, t, dialogue, ..
     } = turn;
-    ui.answer(&press).await?;
     dialogue.exit().await?;
     ui.replace(&press, menu(t, t.msg("menu-title"))).await
 }
@@ -204,9 +207,11 @@ pub async fn open(turn: Turn, press: Press, section: Section) -> HandlerResult {
 }
 
 /// Asks for the second-factor code before `section` opens (step-up); the
-/// code typed next opens it.
+/// code typed next opens it, also after a Redis flush (the question is kept
+/// in PostgreSQL as a held input that holds nothing).
 pub async fn ask_for_code(turn: &Turn, press: &Press, section: Section) -> HandlerResult {
     let t = turn.t;
+    step_up::keep_asking(turn, section).await?;
     turn.dialogue.update(State::StepUp { section }).await?;
     let screen = Screen {
         text: t.msg("step-up-ask"),
@@ -241,11 +246,19 @@ pub async fn receive_step_up_code(turn: Turn, said: Said, section: Section) -> H
     dialogue.exit().await?;
     // The session is open now: what follows shows personal data.
     ui.confidential(Session::Practitioner);
-    // An answer or a press that came while the session was closed goes on.
-    if let Some(held) = step_up::take(db, services, *user).await? {
-        ui.say(t.msg("step-up-confirmed")).await?;
-        return step_up::replay(turn, held).await;
-    }
+    // An answer or a press that came while the session was closed goes on;
+    // a section asked for opens (the one kept, when the position was lost).
+    let section = match step_up::take(db, services, *user).await? {
+        Some(step_up::Held {
+            input: step_up::Input::Open(asked),
+            ..
+        }) => asked,
+        Some(held) => {
+            ui.say(t.msg("step-up-confirmed")).await?;
+            return step_up::replay(turn, held).await;
+        }
+        None => section,
+    };
     if let Some(built) = super::section_screen(section, t, db, services, *user).await? {
         let text = format!("{}\n\n{}", t.msg("step-up-confirmed"), built.text);
         let screen = Screen {

@@ -52,7 +52,17 @@ pub struct Held {
 pub enum Input {
     Said(Said),
     Press(Press),
+    /// Nothing was sent: a section's button asked for the code
+    /// (`main_menu::ask_for_code`), and the code opens the section. Kept
+    /// like an input so that the code is understood after a Redis flush.
+    Open(Section),
 }
+
+/// How long a question for the code waits for it without its position
+/// (after a Redis flush): longer, and a text is no longer taken as a code
+/// (a person who left the question by the menu's button without Redis
+/// writes something else).
+const WAITS_WITHOUT_POSITION: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 tokio::task_local! {
     /// Set while a held message is carried out: it was deleted from the
@@ -68,6 +78,9 @@ pub fn replaying() -> bool {
 
 /// The section whose code question stands for a held input.
 fn section_of(state: &State, input: &Input) -> Section {
+    if let Input::Open(section) = input {
+        return *section;
+    }
     if let Input::Press(press) = input {
         match press.data.as_deref().and_then(Action::parse) {
             Some(Action::Doc(_)) => return Section::Documents,
@@ -195,13 +208,18 @@ pub async fn waiting_without_position(
     user_id: UserId,
     state: State,
     db: PgPool,
+    services: Services,
 ) -> Option<Section> {
     if state != State::Idle || said.text().is_none_or(|text| text.starts_with('/')) {
         return None;
     }
-    match drafts::exists(&db, user_id, DraftKind::HeldInput).await {
-        Ok(true) => Some(Section::Profile),
-        Ok(false) => None,
+    match drafts::updated_at(&db, user_id, DraftKind::HeldInput).await {
+        // The section is the held one's (`main_menu::receive_step_up_code`
+        // takes it); this one only routes the text there.
+        Ok(Some(held)) if services.clock.now() - held < WAITS_WITHOUT_POSITION => {
+            Some(Section::Profile)
+        }
+        Ok(_) => None,
         Err(error) => {
             tracing::error!(%error, "cannot look for a held input");
             None
@@ -247,6 +265,23 @@ pub async fn hold_press(turn: Turn, press: Press, state: State) -> HandlerResult
     turn.ui.replace(&press, screen).await
 }
 
+/// Keeps a question for the code that holds no input
+/// ([`Input::Open`]), so the code is understood after a Redis flush.
+pub async fn keep_asking(turn: &Turn, section: Section) -> HandlerResult {
+    let held = Held {
+        state: State::Idle,
+        input: Input::Open(section),
+    };
+    keep(turn, &held).await
+}
+
+/// The question for the code is left (the menu's button): nothing held
+/// waits for a code any more.
+pub async fn give_up(turn: &Turn) -> HandlerResult {
+    drafts::discard(&turn.db, turn.user, DraftKind::HeldInput).await?;
+    Ok(())
+}
+
 async fn keep(turn: &Turn, held: &Held) -> HandlerResult {
     let Turn {
         user, db, services, ..
@@ -279,6 +314,12 @@ async fn carry_out(turn: Turn, held: Held) -> HandlerResult {
         Input::Press(mut press) => {
             press.replayed = true;
             replay_press(turn, press, state).await
+        }
+        // Taken by `main_menu::receive_step_up_code` before a replay; as
+        // the menu, should one ever get here.
+        Input::Open(_) => {
+            let t = turn.t;
+            turn.ui.show(main_menu::menu(t, t.msg("menu-title"))).await
         }
     }
 }

@@ -17,7 +17,7 @@
 //! reveals nothing of the key).
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -85,22 +85,40 @@ pub fn router(endpoint: Endpoint) -> Router {
     Router::new()
         .route(TELEGRAM_PATH, post(telegram))
         .route(MAX_PATH, post(max))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // The handlers read the body themselves, after the secret.
+        .layer(DefaultBodyLimit::disable())
         .with_state(endpoint)
 }
 
-async fn telegram(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bytes) -> StatusCode {
+// The body is read only once the secret is right: a stranger cannot make
+// an instance take in a megabyte per request.
+async fn telegram(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Body) -> StatusCode {
     if !endpoint.authentic(&headers, TELEGRAM_SECRET_HEADER) {
         return refused(Messenger::Telegram);
     }
-    take(&endpoint, Messenger::Telegram, intake::telegram(&body)).await
+    match read(body).await {
+        Ok(body) => take(&endpoint, Messenger::Telegram, intake::telegram(&body)).await,
+        Err(status) => status,
+    }
 }
 
-async fn max(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn max(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Body) -> StatusCode {
     if !endpoint.authentic(&headers, MAX_SECRET_HEADER) {
         return refused(Messenger::Max);
     }
-    take(&endpoint, Messenger::Max, intake::max(&body)).await
+    match read(body).await {
+        Ok(body) => take(&endpoint, Messenger::Max, intake::max(&body)).await,
+        Err(status) => status,
+    }
+}
+
+/// The whole body, at most [`BODY_LIMIT`]; larger is no update (413). The
+/// other way to fail is a request cut off midway, whose sender is gone and
+/// reads no answer.
+async fn read(body: Body) -> Result<Bytes, StatusCode> {
+    axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)
 }
 
 fn refused(messenger: Messenger) -> StatusCode {

@@ -123,7 +123,10 @@ pub async fn account_of(
 }
 
 /// The messengers of an account, Telegram first.
-pub async fn of_account(pool: &PgPool, user_id: UserId) -> Result<Vec<Channel>, sqlx::Error> {
+pub async fn of_account(
+    db: impl sqlx::PgExecutor<'_>,
+    user_id: UserId,
+) -> Result<Vec<Channel>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
         SELECT messenger, chat_id, unreachable_since IS NULL AS "reachable!"
@@ -132,7 +135,7 @@ pub async fn of_account(pool: &PgPool, user_id: UserId) -> Result<Vec<Channel>, 
         "#,
         user_id.get(),
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()

@@ -532,8 +532,10 @@ pub async fn delete(
             crate::qualification::StoreError::Db(error) => DocumentError::Db(error),
             crate::qualification::StoreError::Crypto(error) => DocumentError::Crypto(error),
             crate::qualification::StoreError::History(error) => DocumentError::History(error),
+            // Neither is what detaching a document can give.
             crate::qualification::StoreError::Corrupt
-            | crate::qualification::StoreError::TooMany => DocumentError::Corrupt,
+            | crate::qualification::StoreError::TooMany
+            | crate::qualification::StoreError::DraftGone => DocumentError::Corrupt,
         })?;
     tx.commit().await?;
     Ok(true)

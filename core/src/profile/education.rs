@@ -629,7 +629,8 @@ impl Additional {
 }
 
 /// Adds a diploma and its first version; returns its id. `from_draft`:
-/// the draft it was filled in, discarded in the same transaction.
+/// the draft it was filled in, consumed in the same transaction
+/// ([`ProfileError::DraftGone`] when it is not there to consume).
 pub async fn add_education(
     db: &PgPool,
     vault: &Vault,
@@ -640,8 +641,10 @@ pub async fn add_education(
     from_draft: Option<DraftKind>,
 ) -> Result<i64, ProfileError> {
     let mut tx = db.begin().await?;
-    if let Some(kind) = from_draft {
-        crate::drafts::discard(&mut *tx, owner_id, kind).await?;
+    if let Some(kind) = from_draft
+        && !crate::drafts::consume(&mut *tx, owner_id, kind).await?
+    {
+        return Err(ProfileError::DraftGone);
     }
     // The id is taken first: the sealed columns are bound to it.
     let id = next_id(&mut tx).await?;
@@ -819,8 +822,8 @@ impl EducationRow {
 }
 
 /// Adds a programme of additional education and its first version; returns
-/// its id. `from_draft`: the draft it was filled in, discarded in the same
-/// transaction.
+/// its id. `from_draft`: the draft it was filled in, consumed in the same
+/// transaction ([`ProfileError::DraftGone`] when it is not there).
 pub async fn add_additional(
     db: &PgPool,
     vault: &Vault,
@@ -831,8 +834,10 @@ pub async fn add_additional(
     from_draft: Option<DraftKind>,
 ) -> Result<i64, ProfileError> {
     let mut tx = db.begin().await?;
-    if let Some(kind) = from_draft {
-        crate::drafts::discard(&mut *tx, owner_id, kind).await?;
+    if let Some(kind) = from_draft
+        && !crate::drafts::consume(&mut *tx, owner_id, kind).await?
+    {
+        return Err(ProfileError::DraftGone);
     }
     // The id is taken first: the sealed column is bound to it.
     let id = next_id(&mut tx).await?;

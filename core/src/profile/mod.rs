@@ -74,6 +74,11 @@ pub enum ProfileError {
     History(#[from] HistoryError),
     #[error("a stored profile or education record does not parse")]
     Corrupt,
+    /// The draft a record was to be stored from is gone: stored from
+    /// another chat of the account a moment before, or given up. Nothing
+    /// was written.
+    #[error("the draft was stored or given up already")]
+    DraftGone,
 }
 
 /// Saves the practitioner's profile — the first time or over the previous

@@ -950,3 +950,41 @@ async fn a_record_stored_from_its_draft_takes_the_draft_in_the_same_transaction(
     .unwrap();
     assert!(!drafts::exists(&db, ANNA, Kind::Education).await.unwrap());
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn two_chats_saving_one_draft_at_once_store_it_once(db: PgPool) {
+    use crate::drafts::{self, Kind};
+    practitioners(&db).await;
+    let vault = vault();
+    let anna = Actor::Practitioner(ANNA);
+    drafts::save(&db, &vault, ANNA, Kind::Education, &"the answers", now())
+        .await
+        .unwrap();
+    // Telegram and Max press «Сохранить» at the same moment: the second
+    // waits on the draft's row, then finds it taken and stores nothing.
+    let record = additional();
+    let save = || {
+        add_additional(
+            &db,
+            &vault,
+            ANNA,
+            &record,
+            anna,
+            now(),
+            Some(Kind::Education),
+        )
+    };
+    let (first, second) = tokio::join!(save(), save());
+    let outcomes = [first, second];
+    assert_eq!(outcomes.iter().filter(|saved| saved.is_ok()).count(), 1);
+    assert!(
+        outcomes
+            .iter()
+            .any(|saved| matches!(saved, Err(ProfileError::DraftGone))),
+        "{outcomes:?}"
+    );
+    assert_eq!(list_additional(&db, &vault, ANNA).await.unwrap().len(), 1);
+    // Without a draft (given up on the other device), nothing is stored.
+    assert!(matches!(save().await, Err(ProfileError::DraftGone)));
+    assert_eq!(list_additional(&db, &vault, ANNA).await.unwrap().len(), 1);
+}

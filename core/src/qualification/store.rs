@@ -57,6 +57,10 @@ pub enum StoreError {
     History(#[from] HistoryError),
     #[error("a stored education record does not parse")]
     Corrupt,
+    /// The draft it was to be stored from is gone (stored from another
+    /// chat of the account, or given up); nothing was written.
+    #[error("the draft was stored or given up already")]
+    DraftGone,
 }
 
 /// The version history keeps: the answers as the draft holds them, the
@@ -118,8 +122,9 @@ pub(crate) async fn version(
 }
 
 /// Adds a record; its id. `from_draft`: the draft it was filled in,
-/// discarded in the same transaction (answers handled again after a crash
-/// find nothing to store twice).
+/// consumed in the same transaction, so answers handled again after a
+/// crash, or a second chat of the account saving at the same moment, find
+/// nothing to store twice ([`StoreError::DraftGone`]).
 pub async fn add(
     db: &PgPool,
     vault: &Vault,
@@ -130,10 +135,12 @@ pub async fn add(
     from_draft: Option<crate::drafts::Kind>,
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
-    let id = insert(&mut tx, vault, owner_id, entry, None, now).await?;
-    if let Some(kind) = from_draft {
-        crate::drafts::discard(&mut *tx, owner_id, kind).await?;
+    if let Some(kind) = from_draft
+        && !crate::drafts::consume(&mut *tx, owner_id, kind).await?
+    {
+        return Err(StoreError::DraftGone);
     }
+    let id = insert(&mut tx, vault, owner_id, entry, None, now).await?;
     let snapshot = snapshot(entry, None, false);
     let change = (actor, Action::Created);
     version(&mut tx, vault, owner_id, id, change, &snapshot, now).await?;

@@ -166,6 +166,10 @@ pub enum ReferralError {
     /// device, past its retention) or is not the sender's: nothing is sent.
     #[error("the attached file is gone")]
     FileGone,
+    /// The form it was to be sent from is gone: sent from another chat of
+    /// the account a moment before, or given up. Nothing was sent.
+    #[error("the draft was sent or given up already")]
+    DraftGone,
 }
 
 /// A row as stored.
@@ -269,8 +273,10 @@ pub async fn send(
 ) -> Result<Referral, ReferralError> {
     let status = transition(Status::Draft, Event::Send, Side::Sender)?;
     let mut tx = db.begin().await?;
-    if let Some(kind) = from_draft {
-        crate::drafts::discard(&mut *tx, sender, kind).await?;
+    if let Some(kind) = from_draft
+        && !crate::drafts::consume(&mut *tx, sender, kind).await?
+    {
+        return Err(ReferralError::DraftGone);
     }
     let Some((_, sender_organisation)) = register_entry_of(&mut tx, vault, sender).await? else {
         return Err(ReferralError::SenderNotConfirmed);

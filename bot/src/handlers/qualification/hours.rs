@@ -1172,6 +1172,12 @@ pub async fn press(turn: Turn, press: Press, action: HoursAction, state: State) 
                     );
                     return overview(&turn, &press, Some(full)).await;
                 }
+                // Saved from another chat of the account a moment before:
+                // the list shows it, once.
+                Err(StoreError::DraftGone) => {
+                    conversation::finish::<Form>(db, dialogue, user_id).await?;
+                    return overview(&turn, &press, None).await;
+                }
                 other => other?,
             };
             conversation::finish::<Form>(db, dialogue, user_id).await?;

@@ -750,6 +750,11 @@ pub async fn press(turn: Turn, press: Press, action: FormAction, _state: State) 
                     ui.replace(&press, after(t.msg("ref-file-gone"), asked))
                         .await
                 }
+                // Sent from another chat of the account a moment before.
+                Err(ReferralError::DraftGone) => {
+                    conversation::finish::<Form>(db, dialogue, user_id).await?;
+                    records::outdated(ui, &press, t).await
+                }
                 Err(error) => Err(error.into()),
             }
         }
