@@ -170,3 +170,59 @@ fn machine_ticks() -> (u64, u64) {
     let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
     (total - idle, total)
 }
+
+/// A CPU quota of one process's own: a cgroup that lets it use `cores`
+/// cores' worth of time (its threads together), so that on a machine with
+/// two cores several bots can each be the limit of a run. Removed when
+/// dropped. cgroup v2 (`cpu.max`) where mounted so, else v1's `cpu`
+/// controller (`cpu.cfs_quota_us`); either needs root.
+pub struct CpuQuota {
+    dir: std::path::PathBuf,
+    /// Where the process goes back to before the group is removed.
+    parent: std::path::PathBuf,
+}
+
+impl CpuQuota {
+    pub fn confine(pid: u32, cores: f64) -> anyhow::Result<CpuQuota> {
+        use anyhow::Context as _;
+        anyhow::ensure!(cores > 0.0, "a quota of more than 0 cores");
+        const PERIOD_US: u64 = 100_000;
+        let quota_us = (cores * PERIOD_US as f64).round() as u64;
+        let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+        let parent = if v2 {
+            std::path::PathBuf::from("/sys/fs/cgroup")
+        } else {
+            std::path::PathBuf::from("/sys/fs/cgroup/cpu")
+        };
+        let dir = parent.join(format!("medcab-bench-{pid}"));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating {} (is this root?)", dir.display()))?;
+        let quota = CpuQuota { dir, parent };
+        if v2 {
+            quota.write("cpu.max", &format!("{quota_us} {PERIOD_US}"))?;
+        } else {
+            quota.write("cpu.cfs_period_us", &PERIOD_US.to_string())?;
+            quota.write("cpu.cfs_quota_us", &quota_us.to_string())?;
+        }
+        // Every thread of the process, and those it starts later.
+        quota.write("cgroup.procs", &pid.to_string())?;
+        Ok(quota)
+    }
+
+    fn write(&self, file: &str, value: &str) -> anyhow::Result<()> {
+        use anyhow::Context as _;
+        let path = self.dir.join(file);
+        std::fs::write(&path, value).with_context(|| format!("writing {value} to {}", path.display()))
+    }
+}
+
+impl Drop for CpuQuota {
+    fn drop(&mut self) {
+        // A group with processes in it cannot be removed.
+        let left = std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
+        for pid in left.lines() {
+            let _ = std::fs::write(self.parent.join("cgroup.procs"), pid);
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}

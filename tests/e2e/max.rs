@@ -212,6 +212,64 @@ async fn forgetting_erases_what_came_from_max_too(app: TestApp) {
     }
 }
 
+/// A press on Max that can no longer be answered (answered already, as
+/// when it is handled again after its instance died) still does what it
+/// asks: the refusal is not a failure, and nobody is told something went
+/// wrong.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_press_on_max_answered_already_still_does_what_it_asks(db: sqlx::PgPool) {
+    let mut app = TestApp::spawn(db).await;
+    let anna = {
+        let anna = app.max_user("Анна", "ru").await;
+        anna.start_max(None).await;
+        anna.wait_for_text("Согласие на обработку персональных данных")
+            .await;
+        anna.id()
+    };
+    app.stop_bot().await;
+    let pressed = app
+        .client
+        .max()
+        .press(
+            anna,
+            medcab_e2e::sandbox::PressButton {
+                text: Some("✅ Согласен(на)".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let callback = pressed.callback_id.expect("a callback to answer");
+    // Answered before the bot handles it.
+    let answered = reqwest::Client::new()
+        .post(format!("{}/answers", app.sandbox().max_api_url()))
+        .query(&[("callback_id", callback.as_str())])
+        .header("Authorization", app.sandbox().max_token())
+        .json(&serde_json::json!({"notification": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert!(answered.status().is_success(), "{answered:?}");
+    app.start_bot().await;
+    let chat = app
+        .client
+        .max()
+        .wait_for(anna, |chat| {
+            chat.bot_messages()
+                .any(|m| m.body().starts_with("Нажмите кнопку «📱 Поделиться номером»"))
+        })
+        .await
+        .expect("the press is carried out");
+    assert!(
+        !chat
+            .bot_messages()
+            .any(|m| m.body().contains("Что-то пошло не так")),
+        "{chat:?}"
+    );
+    app.finish_expecting(|call| call.method.contains("answers"))
+        .await;
+}
+
 /// The `start` code of the deep link a message shows.
 pub(crate) fn start_code(link: &medcab_e2e::sandbox::ChatMessage) -> String {
     link.body()

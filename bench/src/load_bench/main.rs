@@ -36,7 +36,8 @@ use anyhow::Context as _;
 use chrono::Utc;
 use clap::Parser;
 use futures::StreamExt as _;
-use medcab_bench::cpu::CpuSampler;
+use medcab_bench::balancer::Balancer;
+use medcab_bench::cpu::{CpuQuota, CpuSampler};
 use medcab_bench::processes::{
     BotProcess, MedcabEnv, ProcessUsage, Readiness, free_local_addr, medcab_binary,
 };
@@ -94,9 +95,20 @@ struct Args {
     /// The paced phase's rate, in percent of the ceiling's.
     #[arg(long, default_value_t = 25.0)]
     paced_percent: f64,
-    /// `medcab run` instances (one polls, all handle).
+    /// `medcab run` instances (one polls, all handle; with `--webhooks`,
+    /// all store and all handle).
     #[arg(long, default_value_t = 1)]
     instances: u32,
+    /// The sandbox posts updates to a load balancer in front of the
+    /// instances (`MEDCAB_WEBHOOK_URL`) instead of one of them polling.
+    #[arg(long)]
+    webhooks: bool,
+    /// Cores each `medcab run` may use (a CPU quota of its own, by a
+    /// cgroup; needs root). With it, the bots are what limits the rate,
+    /// so one instance against three shows how the rate scales with
+    /// instances on a machine with too few cores to give each its own.
+    #[arg(long)]
+    instance_cores: Option<f64>,
     /// The medcab binary (default: the one next to this tool).
     #[arg(long)]
     medcab: Option<PathBuf>,
@@ -177,7 +189,7 @@ async fn bench(
     (echo_people, _, _) = closed_loop(echo_people, WARM_UP, None).await;
     let (_, ceiling) = measured(
         "ceiling: teloxide echo bot",
-        &echo,
+        &[echo.pid()],
         &scratch.name,
         closed_loop(echo_people, seconds, None),
     )
@@ -214,22 +226,40 @@ async fn bench(
         data_key: &data_key,
         work_dir,
     };
+    let addrs = (0..args.instances)
+        .map(|_| free_local_addr())
+        .collect::<Result<Vec<_>, _>>()?;
+    let balancer = match args.webhooks {
+        true => Some(Balancer::start(addrs.clone()).await?),
+        false => None,
+    };
     let mut bots = Vec::new();
-    for instance in 1..=args.instances {
-        let http_addr = free_local_addr()?;
-        bots.push(BotProcess::spawn(
+    let mut quotas = Vec::new();
+    for (instance, http_addr) in (1..).zip(addrs) {
+        let mut command = env.command("run", http_addr);
+        if let Some(balancer) = &balancer {
+            command
+                .env("MEDCAB_WEBHOOK_URL", balancer.url())
+                .env("MEDCAB_WEBHOOK_SECRET", "the-load-tool-s-webhook-secret");
+        }
+        let bot = BotProcess::spawn(
             format!("medcab run #{instance}"),
-            env.command("run", http_addr),
+            command,
             work_dir.join(format!("medcab-{instance}.log")),
             Readiness::Http(http_addr),
-        )?);
+        )?;
+        if let Some(cores) = args.instance_cores {
+            quotas.push(CpuQuota::confine(bot.pid(), cores)?);
+        }
+        bots.push(bot);
     }
     for bot in &mut bots {
         bot.wait_ready().await?;
     }
+    let bot_pids: Vec<u32> = bots.iter().map(BotProcess::pid).collect();
     let (mix_people, mixed) = measured(
         "mix: medcab run",
-        &bots[0],
+        &bot_pids,
         &scratch.name,
         closed_loop(mix_people, seconds, None),
     )
@@ -253,7 +283,7 @@ async fn bench(
             "paced: {:.0}/s ({} % of the ceiling)",
             paced_rate, args.paced_percent
         ),
-        &bots[0],
+        &bot_pids,
         &scratch.name,
         closed_loop(
             mix_people,
@@ -269,7 +299,7 @@ async fn bench(
     let newcomers = people(&client, args.conversations, NEWCOMERS_FIRST_ID).await?;
     let (_, started) = measured(
         &format!("{} newcomers' /start", args.conversations),
-        &bots[0],
+        &bot_pids,
         &scratch.name,
         each_once(&client, newcomers, args.users as usize),
     )
@@ -315,6 +345,22 @@ async fn bench(
             shutdown.as_secs_f64()
         );
     }
+    println!(
+        "instances: {} ({}{})",
+        args.instances,
+        if args.webhooks {
+            "webhooks through a balancer"
+        } else {
+            "one polls"
+        },
+        args.instance_cores
+            .map(|cores| format!(", {cores} cores each"))
+            .unwrap_or_default()
+    );
+    if let Some(balancer) = &balancer {
+        println!("webhooks each instance answered: {:?}", balancer.answered());
+    }
+    drop(quotas);
     let errors: usize = phases.iter().map(|phase| phase.tally.failures.len()).sum();
     println!("steps unanswered or refused: {errors}");
     redis_keys::forget(&redis_url).await?;
@@ -357,11 +403,11 @@ fn echo_process(sandbox: &Sandbox, work_dir: &Path) -> anyhow::Result<BotProcess
 /// memory at its end.
 async fn measured<T>(
     name: &str,
-    bot: &BotProcess,
+    bots: &[u32],
     database: &str,
     phase: impl std::future::Future<Output = (T, usize, Tally)>,
 ) -> (T, Phase) {
-    let sampler = CpuSampler::start(vec![bot.pid()], database.to_owned());
+    let sampler = CpuSampler::start(bots.to_vec(), database.to_owned());
     let started = Instant::now();
     let (people_back, people, tally) = phase.await;
     let elapsed = started.elapsed();
@@ -371,7 +417,7 @@ async fn measured<T>(
         elapsed,
         tally,
         cpu: sampler.stop(),
-        bot: ProcessUsage::of(bot.pid()),
+        bot: ProcessUsage::of(bots[0]),
     };
     (people_back, phase)
 }

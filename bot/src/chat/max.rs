@@ -23,7 +23,7 @@ use super::{
 use crate::max::types::{
     self, Attachment, Button, CallbackAnswer, NewMessageBody, SenderAction, Update, UploadType,
 };
-use crate::max::{MaxClient, To};
+use crate::max::{MaxClient, MaxErrorKind, To};
 
 /// Max's limit on a message's text.
 pub const TEXT_LIMIT: usize = 4000;
@@ -305,8 +305,19 @@ pub(super) async fn answer(
         message: None,
         notification: Some(text.unwrap_or_default()),
     };
-    client.answer_callback(&press.id, &answer).await?;
-    Ok(true)
+    match client.answer_callback(&press.id, &answer).await {
+        Ok(()) => Ok(true),
+        // Answered already (a press handled again after its instance died)
+        // or no longer known: as Telegram's "query is too old", the
+        // notice goes as a message. Max documents no error of its own for
+        // this; a wrong request would be refused the same way, so it is
+        // logged.
+        Err(error) if matches!(error.kind, MaxErrorKind::NotFound | MaxErrorKind::BadRequest) => {
+            tracing::warn!(%error, "a press can no longer be answered");
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 pub(super) async fn delete(client: &MaxClient, message: &MessageRef) -> Result<(), Failure> {
