@@ -212,7 +212,8 @@ impl CpuQuota {
     fn write(&self, file: &str, value: &str) -> anyhow::Result<()> {
         use anyhow::Context as _;
         let path = self.dir.join(file);
-        std::fs::write(&path, value).with_context(|| format!("writing {value} to {}", path.display()))
+        std::fs::write(&path, value)
+            .with_context(|| format!("writing {value} to {}", path.display()))
     }
 }
 

@@ -163,6 +163,43 @@ async fn with_redis_down_every_update_is_still_answered(db: PgPool) {
     app.finish().await;
 }
 
+/// Redis down in the middle of a record being filled in: the next answer
+/// is taken from the draft in PostgreSQL, so the person is asked the next
+/// question and not told that their place was lost.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn with_redis_down_a_record_being_filled_in_goes_on_without_a_warning(db: PgPool) {
+    let mut redis = PrivateRedis::start().await;
+    let app = TestApp::spawn_with_redis(db, &redis.url()).await;
+    let anna = app.confirmed_user("Анна", "ru").await;
+    anna.send("/menu").await;
+    let asked = anna.press("👤 Профиль").await;
+    if asked.body().starts_with("Раздел содержит личные данные") {
+        let code = app.totp_code(anna.user_id()).await;
+        app.client.send_text(anna.id(), &code).await.unwrap();
+        anna.wait_for_text("Вход подтверждён").await;
+    }
+    anna.press("🎓 Образование").await;
+    anna.press("➕ Повышение квалификации").await;
+    anna.wait_for_text("Название программы").await;
+
+    redis.stop();
+    anna.send_text("Кардиология: актуальные вопросы").await;
+    anna.wait_for_text("Объём программы в академических часах")
+        .await;
+    let lost = ru("position-unavailable");
+    let chat = anna.chat().await;
+    assert!(
+        !chat
+            .bot_messages()
+            .any(|m| m.html.as_deref() == Some(lost.as_str())),
+        "{chat:?}"
+    );
+    // (With nothing being filled in, the person is told:
+    // `with_redis_down_every_update_is_still_answered`.)
+    redis.resume().await;
+    app.finish().await;
+}
+
 #[sqlx::test(migrator = "medcab_core::MIGRATOR")]
 async fn a_failed_update_gives_its_claim_back_and_is_handled_when_redelivered(db: PgPool) {
     let mut app = TestApp::spawn(db).await;

@@ -255,8 +255,10 @@ async fn a_press_on_max_answered_already_still_does_what_it_asks(db: sqlx::PgPoo
         .client
         .max()
         .wait_for(anna, |chat| {
-            chat.bot_messages()
-                .any(|m| m.body().starts_with("Нажмите кнопку «📱 Поделиться номером»"))
+            chat.bot_messages().any(|m| {
+                m.body()
+                    .starts_with("Нажмите кнопку «📱 Поделиться номером»")
+            })
         })
         .await
         .expect("the press is carried out");

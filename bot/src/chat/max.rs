@@ -312,7 +312,12 @@ pub(super) async fn answer(
         // notice goes as a message. Max documents no error of its own for
         // this; a wrong request would be refused the same way, so it is
         // logged.
-        Err(error) if matches!(error.kind, MaxErrorKind::NotFound | MaxErrorKind::BadRequest) => {
+        Err(error)
+            if matches!(
+                error.kind,
+                MaxErrorKind::NotFound | MaxErrorKind::BadRequest
+            ) =>
+        {
             tracing::warn!(%error, "a press can no longer be answered");
             Ok(false)
         }

@@ -477,9 +477,19 @@ struct Visited {
     position: Position,
 }
 
-/// The chat's position; Idle when the store cannot be read, with a word to
-/// the user (once per outage), so an update is never dropped for Redis.
-async fn position(dialogue: ChatDialogue, ui: Ui, t: Texts, lost: LostPositions) -> State {
+/// The chat's position; Idle when the store cannot be read, so an update
+/// is never dropped for Redis. The user gets a word (once per outage)
+/// unless a draft in PostgreSQL takes the update as if nothing was lost (a
+/// record being filled in, a question for the code): then the next
+/// question, or the code's answer, says where they are.
+async fn position(
+    dialogue: ChatDialogue,
+    ui: Ui,
+    t: Texts,
+    lost: LostPositions,
+    user: UserId,
+    db: PgPool,
+) -> State {
     let chat = dialogue.chat();
     match dialogue.get().await {
         Ok(state) => {
@@ -488,7 +498,21 @@ async fn position(dialogue: ChatDialogue, ui: Ui, t: Texts, lost: LostPositions)
         }
         Err(error) => {
             tracing::warn!(chat_id = chat.id, %error, "cannot read a conversation position; going on from Idle");
-            if lost.first(chat)
+            let goes_on = async {
+                Ok::<_, HandlerError>(
+                    records::conversation::any_unfinished(&db, user).await?
+                        || medcab_core::drafts::exists(
+                            &db,
+                            user,
+                            medcab_core::drafts::Kind::HeldInput,
+                        )
+                        .await?,
+                )
+            };
+            // Unknown (the database fails too): told, as with no draft.
+            let goes_on = goes_on.await.unwrap_or(false);
+            if !goes_on
+                && lost.first(chat)
                 && let Err(error) = ui.say(t.msg("position-unavailable")).await
             {
                 tracing::warn!(%error, "cannot say that the position was lost");
