@@ -285,15 +285,23 @@ async fn a_webhook_bot_killed_mid_conversations_loses_nothing_and_applies_nothin
     app.finish_expecting(done_before_the_kill).await;
 }
 
-/// Two instances of `medcab run` behind one balancer, webhooks to both;
-/// one killed with SIGKILL a third of the way through 200 conversations,
-/// and not started again: the other takes its chats (their leases run
-/// out), answers every update, and keeps each chat's order, though the
-/// answers typed ahead reach the two instances by turns.
-#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
-async fn of_two_instances_behind_webhooks_one_killed_the_other_takes_its_chats_in_order(
-    db: PgPool,
-) {
+/// What befalls the first of two instances a third of the way through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Befalls {
+    /// SIGKILL, and it is not started again.
+    Death,
+    /// SIGSTOP for three seconds (its leases last one), then SIGCONT: it
+    /// wakes up in the middle of updates another instance has taken over.
+    Stall,
+}
+
+/// Two instances of `medcab run` behind one balancer, webhooks to both,
+/// 200 conversations whose four answers are typed ahead; a third of the
+/// way through, the first instance dies or stalls. The other takes its
+/// chats (their leases run out), every update is answered, each chat's
+/// order is kept though the answers reach the two instances by turns, and
+/// each record is saved once.
+async fn of_two_instances_one(db: PgPool, befalls: Befalls) {
     let mut app = TestApp::spawn(db).await;
     app.stop_bot().await;
     let mut phones = Vec::new();
@@ -308,59 +316,88 @@ async fn of_two_instances_behind_webhooks_one_killed_the_other_takes_its_chats_i
             .iter()
             .map(|phone| add_an_upgrade(&app, phone, &steps, Answers::AtOnce)),
     );
-    let mut at_the_kill = Vec::new();
-    let crash = async {
+    let mut at_the_fault = Vec::new();
+    let fault = async {
         while steps.load(Ordering::Relaxed) < total / 3 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        instances.processes[0].kill().await;
-        // Answers it sent just before it died may still be on their way.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        at_the_kill = instances.balancer.answered();
+        let at = steps.load(Ordering::Relaxed);
+        match befalls {
+            Befalls::Death => {
+                instances.processes[0].kill().await;
+                // Answers it sent just before it died may still be on their
+                // way.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Befalls::Stall => instances.processes[0].stall(Duration::from_secs(3)).await,
+        }
+        at_the_fault = instances.balancer.answered();
         eprintln!(
-            "killed one at {} of {total} answered steps; webhooks each had answered: {at_the_kill:?}",
-            steps.load(Ordering::Relaxed)
+            "the first instance {} at {at} of {total} answered steps; webhooks each had answered: {at_the_fault:?}",
+            match befalls {
+                Befalls::Death => "killed",
+                Befalls::Stall => "stalled for 3 s",
+            }
         );
     };
     let finished = tokio::time::timeout(Duration::from_secs(240), async {
-        futures::join!(conversations, crash)
+        futures::join!(conversations, fault)
     })
     .await;
     assert!(
         finished.is_ok(),
-        "not every conversation finished; the survivor's log:\n{}",
+        "not every conversation finished; the second instance's log:\n{}",
         instances.processes[1].log_tail()
     );
     assert!(
-        at_the_kill.iter().all(|answered| *answered > 0),
-        "both instances took webhooks before the kill: {at_the_kill:?}"
+        at_the_fault.iter().all(|answered| *answered > 0),
+        "both instances took webhooks before the fault: {at_the_fault:?}"
     );
     let after = instances.balancer.answered();
-    assert_eq!(
-        after[0], at_the_kill[0],
-        "none reached the killed one after it"
-    );
+    if befalls == Befalls::Death {
+        assert_eq!(
+            after[0], at_the_fault[0],
+            "none reached the killed one after it"
+        );
+    }
     assert!(
-        after[1] > at_the_kill[1],
-        "the survivor took the rest: {after:?}"
+        after[1] > at_the_fault[1],
+        "the other took the rest: {after:?}"
     );
     saved_once_and_nothing_left(&app, &phones).await;
-    // Updates the killed one had in hand, handled by the survivor once the
+    // Updates the first one had in hand, handled by the other once the
     // lease ran out.
     let taken_over: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE attempts > 0")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    eprintln!("updates taken over from the killed instance: {taken_over}");
+    eprintln!("updates taken over from the first instance: {taken_over}");
     assert!(
         taken_over > 0,
-        "the killed one held chats, and they were taken"
+        "the first one held chats, and they were taken"
     );
     assert!(instances.processes[1].running());
+    if befalls == Befalls::Stall {
+        assert!(instances.processes[0].running(), "the stalled one goes on");
+    }
     for process in instances.processes {
         process.stop().await;
     }
     app.finish_expecting(done_before_the_kill).await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn of_two_instances_behind_webhooks_one_killed_the_other_takes_its_chats_in_order(
+    db: PgPool,
+) {
+    of_two_instances_one(db, Befalls::Death).await;
+}
+
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn of_two_instances_behind_webhooks_one_stalled_past_its_leases_the_other_takes_its_chats_in_order(
+    db: PgPool,
+) {
+    of_two_instances_one(db, Befalls::Stall).await;
 }
 
 /// Redis flushed a quarter of the way through 100 conversations under

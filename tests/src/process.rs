@@ -217,6 +217,16 @@ impl MedcabProcess {
         process.kill().await;
     }
 
+    /// SIGSTOP, then SIGCONT after `for`: an instance stalled (a long
+    /// pause of its VM, a swap storm) past its leases, which wakes up
+    /// thinking it still holds them.
+    pub async fn stall(&self, r#for: Duration) {
+        let process = self.process.as_ref().expect("the process runs");
+        process.signal("STOP").await;
+        tokio::time::sleep(r#for).await;
+        process.signal("CONT").await;
+    }
+
     /// Its HTTP server (`/readyz`, the webhooks, the API).
     pub fn http_addr(&self) -> std::net::SocketAddr {
         self.http_addr

@@ -241,7 +241,9 @@ async fn handle_chat(
     loop {
         let Some(last) = batch.pop() else { return };
         for update in &batch {
-            handle(&worker, update, first, lease).await;
+            if handle(&worker, update, first, lease).await == Lease::Lost {
+                return lost(update);
+            }
             first = false;
             match inbox::done(&worker.db, update, worker.holder, worker.clock.now()).await {
                 Ok(true) => {}
@@ -249,7 +251,9 @@ async fn handle_chat(
                 Err(error) => return unmarked(update, &error),
             }
         }
-        handle(&worker, &last, first, lease).await;
+        if handle(&worker, &last, first, lease).await == Lease::Lost {
+            return lost(&last);
+        }
         first = false;
         if stop.is_cancelled() {
             // Marked; the lease goes back with the others' as the
@@ -293,7 +297,7 @@ fn unmarked(update: &Waiting, error: &sqlx::Error) {
 }
 
 /// Handles one update, keeping its chat's lease while the handler runs.
-async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration) {
+async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration) -> Lease {
     tracing::debug!(
         inbox_id = update.id,
         update_id = update.update_id,
@@ -320,7 +324,7 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
                     inbox_id = update.id,
                     "an update was in hand each time its instance died; set aside as poison"
                 );
-                return;
+                return Lease::Kept;
             }
             Err(error) => tracing::warn!(%error, "cannot count a takeover"),
         }
@@ -330,7 +334,7 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
         Err(error) => {
             tracing::error!(%error, inbox_id = update.id, "an inbox body does not open");
             set_aside(worker, update, "its body does not open").await;
-            return;
+            return Lease::Kept;
         }
     };
     let mut attempt = Attempt::FIRST;
@@ -351,6 +355,9 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
             std::panic::AssertUnwindSafe(dispatched).catch_unwind(),
         )
         .await;
+        let Some(outcome) = outcome else {
+            return Lease::Lost;
+        };
         match outcome {
             Ok(Ok(Handled::Done)) => {}
             Ok(Ok(Handled::Failed {
@@ -364,7 +371,11 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
                     inbox_id = update.id,
                     "the messenger is busy; the update is handled again"
                 );
-                keeping_the_lease(worker, update, lease, tokio::time::sleep(wait)).await;
+                let paused =
+                    keeping_the_lease(worker, update, lease, tokio::time::sleep(wait)).await;
+                if paused.is_none() {
+                    return Lease::Lost;
+                }
                 if let Some(update_id) = update.update_id {
                     undo_position(worker, update, update_id).await;
                 }
@@ -383,32 +394,46 @@ async fn handle(worker: &Worker, update: &Waiting, first: bool, lease: Duration)
                 set_aside(worker, update, "its handler panicked").await;
             }
         }
-        return;
+        return Lease::Kept;
     }
 }
 
-/// Runs `work`, renewing the chat's lease while it runs.
+/// Runs `work`, renewing the chat's lease while it runs; `None`, with
+/// `work` dropped where it stood, once the lease is found taken: this
+/// instance was thought dead (stalled past the lease) and another one
+/// handles the chat now, this update first. Going on would handle the
+/// chat's updates in two places at once, out of order; stopping is a
+/// crash at this point, which the other instance's takeover is made for.
 async fn keeping_the_lease<T>(
     worker: &Worker,
     update: &Waiting,
     lease: Duration,
     work: impl std::future::Future<Output = T>,
-) -> T {
+) -> Option<T> {
     tokio::pin!(work);
     let mut beat = tokio::time::interval(lease / 3);
     beat.tick().await;
     loop {
         tokio::select! {
-            done = &mut work => return done,
+            done = &mut work => return Some(done),
             _ = beat.tick() => {
-                if let Err(error) =
-                    inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder).await
-                {
-                    tracing::warn!(%error, "cannot renew a chat's lease");
+                match inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder).await {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    // The database is away: the lease may run out, and the
+                    // next beat tells.
+                    Err(error) => tracing::warn!(%error, "cannot renew a chat's lease"),
                 }
             }
         }
     }
+}
+
+/// Whether the chat is still this instance's after an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lease {
+    Kept,
+    Lost,
 }
 
 /// Puts the chat's position back to where `update` first found it, if it
