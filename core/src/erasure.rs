@@ -84,20 +84,24 @@ pub async fn forget(
     // A private chat's id is its user's.
     outbox::erase_chat(&mut tx, user_id.private_chat()).await?;
     crate::broadcasts::forget_reader(&mut tx, user_id).await?;
-    // What each messenger brought from the person's chats: the Telegram
-    // one is the account's id (even before a channel row names it), a Max
-    // one is the channel's.
+    // What each messenger brought from the person's chats: every channel's
+    // chat (a Telegram one linked to an account born on Max has its own
+    // id), and the account's own id as a Telegram chat, which an account
+    // born on Telegram has even before a channel row names it.
     let mut chats = vec![(Messenger::Telegram, user_id.private_chat())];
-    chats.extend(
-        crate::channels::of_account(&mut *tx, user_id)
-            .await?
-            .into_iter()
-            .filter(|channel| channel.messenger != Messenger::Telegram)
-            .map(|channel| (channel.messenger, channel.chat_id)),
-    );
-    for (messenger, chat) in chats {
+    for channel in crate::channels::of_account(&mut *tx, user_id).await? {
+        if !chats.contains(&(channel.messenger, channel.chat_id)) {
+            chats.push((channel.messenger, channel.chat_id));
+        }
+    }
+    for &(messenger, chat) in &chats {
         updates::erase_chat(&mut tx, messenger, chat).await?;
         crate::inbox::erase_chat(&mut tx, messenger, chat).await?;
+        // A Telegram account linked to another cabinet: its profile and
+        // chat rows are under its own id (a private chat's is its user's).
+        if messenger == Messenger::Telegram && chat != user_id.private_chat() {
+            telegram_users::erase(&mut tx, UserId::from_stored(chat)).await?;
+        }
     }
     telegram_users::erase(&mut tx, user_id).await?;
     // The messengers linked and any link code waiting.

@@ -26,6 +26,8 @@ use crate::i18n::{Arg, Texts};
 /// the practitioner here to read why.
 pub async fn lost(turn: Turn, press: Press) -> HandlerResult {
     turn.ui.answer(&press).await?;
+    // The question for the code this was pressed under waits no more.
+    super::step_up::give_up(&turn).await?;
     let policy = turn.services.reset;
     if factor_resets::open_request(&turn.db, turn.user, policy)
         .await?

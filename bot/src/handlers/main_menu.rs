@@ -132,7 +132,8 @@ pub async fn start(turn: Turn, incoming: Incoming) -> HandlerResult {
         db,
         dialogue,
         ..
-    } = turn;
+    } = turn.clone();
+    step_up::give_up(&turn).await?;
     dialogue.exit().await?;
     let name = incoming.from.first_name.as_str();
     let greeting = t.msg_with("start-greeting", [("name", Arg::Text(name))]);
@@ -249,10 +250,12 @@ pub async fn receive_step_up_code(turn: Turn, said: Said, section: Section) -> H
     // An answer or a press that came while the session was closed goes on;
     // a section asked for opens (the one kept, when the position was lost).
     let section = match step_up::take(db, services, *user).await? {
+        // The section asked for: this chat's position's, or the kept one's
+        // (`step_up::waiting_without_position`).
         Some(step_up::Held {
-            input: step_up::Input::Open(asked),
+            input: step_up::Input::Open { .. },
             ..
-        }) => asked,
+        }) => section,
         Some(held) => {
             ui.say(t.msg("step-up-confirmed")).await?;
             return step_up::replay(turn, held).await;

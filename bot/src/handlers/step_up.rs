@@ -22,6 +22,7 @@
 //! while the code is asked loses nothing, and the next text is taken as the
 //! code even if the position is gone.
 
+use chrono::{DateTime, Utc};
 use medcab_core::UserId;
 use medcab_core::drafts::{self, Kind as DraftKind};
 use medcab_core::session_files::Session;
@@ -34,7 +35,7 @@ use super::{
     Action, HandlerError, HandlerResult, State, Turn, applications, code_entry, documents,
     education, profile, qualification, records, referrals, schedule,
 };
-use crate::chat::{Press, Said, Ui};
+use crate::chat::{ChatRef, Press, Said, Ui};
 use crate::startup::Services;
 
 /// What was sent while the session was closed, and where the chat was.
@@ -53,9 +54,14 @@ pub enum Input {
     Said(Said),
     Press(Press),
     /// Nothing was sent: a section's button asked for the code
-    /// (`main_menu::ask_for_code`), and the code opens the section. Kept
-    /// like an input so that the code is understood after a Redis flush.
-    Open(Section),
+    /// (`main_menu::ask_for_code`) in `chat` at `asked_at`, and the code
+    /// opens the section. Kept like an input so that the code is
+    /// understood after a Redis flush, in that chat, for a while.
+    Open {
+        section: Section,
+        chat: ChatRef,
+        asked_at: DateTime<Utc>,
+    },
 }
 
 /// How long a question for the code waits for it without its position
@@ -78,7 +84,7 @@ pub fn replaying() -> bool {
 
 /// The section whose code question stands for a held input.
 fn section_of(state: &State, input: &Input) -> Section {
-    if let Input::Open(section) = input {
+    if let Input::Open { section, .. } = input {
         return *section;
     }
     if let Input::Press(press) = input {
@@ -202,9 +208,14 @@ async fn has_personal_draft(db: &PgPool, user_id: UserId) -> Result<bool, Handle
 }
 
 /// A held input waits for the code, but the position is gone (a Redis
-/// flush): the text is the code all the same.
+/// flush): the text is the code all the same. A held answer or press waits
+/// until it is taken (the code carries it out); a question that holds
+/// nothing ([`Input::Open`]) only in the chat it was asked in, and for
+/// [`WAITS_WITHOUT_POSITION`], since a person may have left it without a
+/// word (the account's other chat, the menu while Redis was away).
 pub async fn waiting_without_position(
     said: Said,
+    ui: Ui,
     user_id: UserId,
     state: State,
     db: PgPool,
@@ -213,18 +224,34 @@ pub async fn waiting_without_position(
     if state != State::Idle || said.text().is_none_or(|text| text.starts_with('/')) {
         return None;
     }
-    match drafts::updated_at(&db, user_id, DraftKind::HeldInput).await {
+    match held(&db, &services, user_id).await {
+        Ok(Some(Held {
+            input:
+                Input::Open {
+                    section,
+                    chat,
+                    asked_at,
+                },
+            ..
+        })) => (chat == ui.chat() && services.clock.now() - asked_at < WAITS_WITHOUT_POSITION)
+            .then_some(section),
         // The section is the held one's (`main_menu::receive_step_up_code`
-        // takes it); this one only routes the text there.
-        Ok(Some(held)) if services.clock.now() - held < WAITS_WITHOUT_POSITION => {
-            Some(Section::Profile)
-        }
-        Ok(_) => None,
+        // carries it out); this one only routes the text there.
+        Ok(Some(_)) => Some(Section::Profile),
+        Ok(None) => None,
         Err(error) => {
             tracing::error!(%error, "cannot look for a held input");
             None
         }
     }
+}
+
+async fn held(
+    db: &PgPool,
+    services: &Services,
+    user_id: UserId,
+) -> Result<Option<Held>, HandlerError> {
+    Ok(drafts::load(db, &services.vault, user_id, DraftKind::HeldInput).await?)
 }
 
 /// Keeps the message, takes it off the chat, and asks for the code.
@@ -266,19 +293,36 @@ pub async fn hold_press(turn: Turn, press: Press, state: State) -> HandlerResult
 }
 
 /// Keeps a question for the code that holds no input
-/// ([`Input::Open`]), so the code is understood after a Redis flush.
+/// ([`Input::Open`]), so the code is understood after a Redis flush. A
+/// held answer or press is not replaced: the code carries that out.
 pub async fn keep_asking(turn: &Turn, section: Section) -> HandlerResult {
+    if let Some(held) = held(&turn.db, &turn.services, turn.user).await?
+        && !matches!(held.input, Input::Open { .. })
+    {
+        return Ok(());
+    }
     let held = Held {
         state: State::Idle,
-        input: Input::Open(section),
+        input: Input::Open {
+            section,
+            chat: turn.ui.chat(),
+            asked_at: turn.services.clock.now(),
+        },
     };
     keep(turn, &held).await
 }
 
-/// The question for the code is left (the menu's button): nothing held
-/// waits for a code any more.
+/// The question for the code is left (the menu's button, the way out for
+/// a lost authenticator, /start): a question that held nothing waits no
+/// more. A held answer stays for the next code.
 pub async fn give_up(turn: &Turn) -> HandlerResult {
-    drafts::discard(&turn.db, turn.user, DraftKind::HeldInput).await?;
+    if let Some(Held {
+        input: Input::Open { .. },
+        ..
+    }) = held(&turn.db, &turn.services, turn.user).await?
+    {
+        drafts::discard(&turn.db, turn.user, DraftKind::HeldInput).await?;
+    }
     Ok(())
 }
 
@@ -317,7 +361,7 @@ async fn carry_out(turn: Turn, held: Held) -> HandlerResult {
         }
         // Taken by `main_menu::receive_step_up_code` before a replay; as
         // the menu, should one ever get here.
-        Input::Open(_) => {
+        Input::Open { .. } => {
             let t = turn.t;
             turn.ui.show(main_menu::menu(t, t.msg("menu-title"))).await
         }
