@@ -185,9 +185,14 @@ pub struct CpuQuota {
 impl CpuQuota {
     pub fn confine(pid: u32, cores: f64) -> anyhow::Result<CpuQuota> {
         use anyhow::Context as _;
-        anyhow::ensure!(cores > 0.0, "a quota of more than 0 cores");
+        // cgroup v2 takes no quota under 1 ms a period (0.01 of 100 ms).
+        anyhow::ensure!(
+            cores.is_finite() && (0.01..=1024.0).contains(&cores),
+            "a quota of 0.01 to 1024 cores, not {cores}"
+        );
         const PERIOD_US: u64 = 100_000;
-        let quota_us = (cores * PERIOD_US as f64).round() as u64;
+        let period = Duration::from_micros(PERIOD_US);
+        let quota_us = u64::try_from(period.mul_f64(cores).as_micros())?;
         let v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
         let parent = if v2 {
             std::path::PathBuf::from("/sys/fs/cgroup")

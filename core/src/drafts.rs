@@ -178,14 +178,12 @@ fn open<T: DeserializeOwned>(
     }
 }
 
-/// Forgets the draft (saved as a record, or given up). A record stored
-/// from a draft discards it in the transaction that stores the record, so
-/// that the same answers handled again (their instance died between the
-/// two) find no draft to store a second time.
-/// Takes the draft a record is stored from, in the record's transaction:
-/// `false` when there is none left, because another chat of the account
-/// stored it first (its transaction held the row; this one waited, and
-/// finds it gone) or it was given up. The caller then stores nothing.
+/// Takes the draft a record is stored from, in the record's transaction,
+/// so that the same answers handled again (their instance died between the
+/// two) find no draft to store a second time: `false` when there is none
+/// left, because another chat of the account stored it first (its
+/// transaction held the row; this one waited, and finds it gone) or it was
+/// given up. The caller then stores nothing.
 pub async fn consume(
     db: impl sqlx::PgExecutor<'_>,
     owner_id: UserId,
@@ -202,19 +200,13 @@ pub async fn consume(
     Ok(deleted > 0)
 }
 
+/// Forgets the draft (given up, or kept no longer).
 pub async fn discard(
     db: impl sqlx::PgExecutor<'_>,
     owner_id: UserId,
     kind: Kind,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM drafts WHERE owner_id = $1 AND kind = $2",
-        owner_id.get(),
-        kind.as_str()
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+    consume(db, owner_id, kind).await.map(|_| ())
 }
 
 #[cfg(test)]

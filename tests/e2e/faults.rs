@@ -219,18 +219,28 @@ async fn killed_mid_conversations(app: &mut TestApp, intake: Intake) {
         );
         bot.start(app).await;
     };
-    let finished = tokio::time::timeout(Duration::from_secs(240), async {
-        futures::join!(conversations, crash)
-    })
-    .await;
+    let finished = all_finished(conversations, crash).await;
     assert!(
-        finished.is_ok(),
+        finished,
         "not every conversation finished; the bot's log:\n{}",
         bot.log_tail()
     );
 
     saved_once_and_nothing_left(app, &phones).await;
     bot.stop().await;
+}
+
+/// The conversations and the fault beside them, for at most four minutes;
+/// whether they all finished.
+async fn all_finished(
+    conversations: impl std::future::Future,
+    fault: impl std::future::Future,
+) -> bool {
+    tokio::time::timeout(Duration::from_secs(240), async {
+        futures::join!(conversations, fault)
+    })
+    .await
+    .is_ok()
 }
 
 /// After the conversations: each practitioner has the one record, listed
@@ -340,12 +350,9 @@ async fn of_two_instances_one(db: PgPool, befalls: Befalls) {
             }
         );
     };
-    let finished = tokio::time::timeout(Duration::from_secs(240), async {
-        futures::join!(conversations, fault)
-    })
-    .await;
+    let finished = all_finished(conversations, fault).await;
     assert!(
-        finished.is_ok(),
+        finished,
         "not every conversation finished; the second instance's log:\n{}",
         instances.processes[1].log_tail()
     );
@@ -453,12 +460,9 @@ async fn redis_flushed_then_stopped_mid_conversations_loses_nothing(db: PgPool) 
             steps.load(Ordering::Relaxed)
         );
     };
-    let finished = tokio::time::timeout(Duration::from_secs(240), async {
-        futures::join!(conversations, faults)
-    })
-    .await;
+    let finished = all_finished(conversations, faults).await;
     assert!(
-        finished.is_ok(),
+        finished,
         "not every conversation finished ({} of {total} steps); the bot's log:\n{}",
         steps.load(Ordering::Relaxed),
         bot.log_tail()
