@@ -120,7 +120,7 @@ async fn run_bot() -> anyhow::Result<()> {
     let intake = Intake::new(db.clone(), services.vault.clone(), services.clock.clone());
     let webhooks = settings.webhook_url.as_ref().map(|_| {
         let secret = webhook::secret_in_force(settings.webhook_secret.as_deref(), &services.vault);
-        webhook::Endpoint::new(intake.clone(), secret)
+        webhook::Endpoint::new(intake.clone(), secret, api.refusals.clone())
     });
     let http = HttpServer::start(
         settings.http_addr,

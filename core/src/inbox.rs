@@ -123,6 +123,9 @@ pub struct Waiting {
     /// The lease of its chat was taken from an instance that stopped
     /// renewing it: the first update may have been half handled.
     pub taken_over: bool,
+    /// The lease it is handled under: renewing and marking done check it,
+    /// so a task of an earlier lease of the same instance cannot.
+    lease: Uuid,
 }
 
 impl Waiting {
@@ -184,16 +187,16 @@ pub async fn lease(
             WHERE l.holder IS NULL OR l.until < clock_timestamp()
             LIMIT $2
         ), leased AS (
-            INSERT INTO inbox_leases (messenger, chat_id, holder, until)
-            SELECT messenger, chat_id, $1, clock_timestamp() + $4 FROM free
+            INSERT INTO inbox_leases (messenger, chat_id, holder, until, token)
+            SELECT messenger, chat_id, $1, clock_timestamp() + $4, gen_random_uuid() FROM free
             ON CONFLICT (messenger, chat_id) DO UPDATE
-                SET holder = EXCLUDED.holder, until = EXCLUDED.until
+                SET holder = EXCLUDED.holder, until = EXCLUDED.until, token = EXCLUDED.token
                 WHERE inbox_leases.until < clock_timestamp()
-            RETURNING messenger, chat_id
+            RETURNING messenger, chat_id, token
         )
         SELECT i.id AS "id!", l.messenger AS "messenger!", l.chat_id AS "chat_id!",
                i.update_id, i.seal_key AS "seal_key!", i.body, i.attempts AS "attempts!",
-               f.taken_over AS "taken_over!"
+               f.taken_over AS "taken_over!", l.token AS "token!"
         FROM leased l
         JOIN free f ON f.messenger = l.messenger AND f.chat_id = l.chat_id
         CROSS JOIN LATERAL (
@@ -225,6 +228,7 @@ pub async fn lease(
             body: row.body,
             attempts: row.attempts,
             taken_over: row.taken_over,
+            lease: row.token,
         };
         match leased.last_mut() {
             Some(chat) if chat.messenger == messenger && chat.chat_id == row.chat_id => {
@@ -241,8 +245,8 @@ pub async fn lease(
 }
 
 /// Marks `update` handled (its body cleared) and renews its chat's lease;
-/// `false` when the lease is no longer `holder`'s (it ran out and another
-/// instance took the chat): stop handling the chat.
+/// `false` when the lease `update` came with is over (it ran out and
+/// another instance, or this one anew, took the chat): stop handling it.
 pub async fn done(
     db: &PgPool,
     update: &Waiting,
@@ -255,14 +259,14 @@ pub async fn done(
             UPDATE inbox SET handled_at = $2, body = NULL WHERE id = $1 AND poison IS NULL
         )
         UPDATE inbox_leases SET until = clock_timestamp() + $3
-        WHERE messenger = $4 AND chat_id = $5 AND holder = $6
+        WHERE messenger = $4 AND chat_id = $5 AND token = $6
         "#,
         update.id,
         now,
         interval(holder),
         update.messenger.as_str(),
         update.chat_id,
-        holder.id,
+        update.lease,
     )
     .execute(db)
     .await?
@@ -292,12 +296,12 @@ pub async fn done_and_next(
             ORDER BY id LIMIT $7
         ), renewed AS (
             UPDATE inbox_leases SET until = clock_timestamp() + $3
-            WHERE messenger = $4 AND chat_id = $5 AND holder = $6
+            WHERE messenger = $4 AND chat_id = $5 AND token = $6
               AND EXISTS (SELECT 1 FROM next)
             RETURNING 1
         ), given_back AS (
             DELETE FROM inbox_leases
-            WHERE messenger = $4 AND chat_id = $5 AND holder = $6
+            WHERE messenger = $4 AND chat_id = $5 AND token = $6
               AND NOT EXISTS (SELECT 1 FROM next)
             RETURNING 1
         )
@@ -310,7 +314,7 @@ pub async fn done_and_next(
         interval(holder),
         update.messenger.as_str(),
         update.chat_id,
-        holder.id,
+        update.lease,
         per_chat,
     )
     .fetch_all(db)
@@ -328,24 +332,20 @@ pub async fn done_and_next(
             body: row.body,
             attempts: row.attempts,
             taken_over: false,
+            lease: update.lease,
         })
         .collect())
 }
 
-/// Keeps `holder`'s lease of the chat while a slow update is handled;
-/// `false` when it is no longer theirs.
-pub async fn renew(
-    db: &PgPool,
-    messenger: Messenger,
-    chat_id: i64,
-    holder: Holder,
-) -> Result<bool, sqlx::Error> {
+/// Keeps the lease `update` came with while it is handled slowly;
+/// `false` when that lease is over.
+pub async fn renew(db: &PgPool, update: &Waiting, holder: Holder) -> Result<bool, sqlx::Error> {
     let renewed = sqlx::query!(
-        "UPDATE inbox_leases SET until = clock_timestamp() + $1 WHERE messenger = $2 AND chat_id = $3 AND holder = $4",
+        "UPDATE inbox_leases SET until = clock_timestamp() + $1 WHERE messenger = $2 AND chat_id = $3 AND token = $4",
         interval(holder),
-        messenger.as_str(),
-        chat_id,
-        holder.id,
+        update.messenger.as_str(),
+        update.chat_id,
+        update.lease,
     )
     .execute(db)
     .await?
@@ -616,7 +616,7 @@ mod tests {
             ..holder()
         };
         let dead = brief();
-        lease(&db, dead, 10, 10).await.unwrap();
+        let in_hand = lease(&db, dead, 10, 10).await.unwrap()[0].updates[0].clone();
         for attempt in 1..=MAX_ATTEMPTS {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             let heir = brief();
@@ -626,7 +626,7 @@ mod tests {
             let go_on = taken_over(&db, update).await.unwrap();
             assert_eq!(go_on, attempt < MAX_ATTEMPTS);
             // The old holder's lease is not theirs any more.
-            assert!(!renew(&db, TG, 10, dead).await.unwrap());
+            assert!(!renew(&db, &in_hand, dead).await.unwrap());
         }
         let depth = depth(&db).await.unwrap();
         assert_eq!(depth[0].waiting, 0);
@@ -634,6 +634,50 @@ mod tests {
         // Set aside: never leased again.
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         assert!(lease(&db, holder(), 10, 10).await.unwrap().is_empty());
+    }
+
+    /// An instance stalls past its lease; another takes the chat, handles
+    /// it and gives it back; the first wakes and leases the chat again for
+    /// a new update. The task that stalled is of the old lease: it can
+    /// neither renew it nor mark anything done, though the holder is the
+    /// same.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_task_of_an_earlier_lease_of_the_same_instance_holds_nothing(db: PgPool) {
+        let vault = vault();
+        let now = Utc::now();
+        let me = Uuid::new_v4();
+        let brief = Holder {
+            lease: chrono::Duration::milliseconds(1),
+            ..holder()
+        };
+        store(&db, &vault, TG, &[arrival(1, 10)], me, now)
+            .await
+            .unwrap();
+        let stalled = lease(&db, brief, 10, 10).await.unwrap()[0].updates[0].clone();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let other = holder();
+        let taken = lease(&db, other, 10, 10).await.unwrap()[0].updates[0].clone();
+        assert!(taken.taken_over);
+        assert!(
+            done_and_next(&db, &taken, other, now, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store(&db, &vault, TG, &[arrival(2, 10)], me, now)
+            .await
+            .unwrap();
+        let again = Holder {
+            lease: chrono::Duration::seconds(30),
+            ..brief
+        };
+        let fresh = lease(&db, again, 10, 10).await.unwrap()[0].updates[0].clone();
+        assert_eq!(fresh.update_id, Some(2));
+
+        assert!(!renew(&db, &stalled, again).await.unwrap());
+        assert!(!done(&db, &stalled, again, now).await.unwrap());
+        assert!(renew(&db, &fresh, again).await.unwrap());
+        assert!(done(&db, &fresh, again, now).await.unwrap());
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

@@ -81,11 +81,14 @@ pub enum Kind {
     /// A one-time link was opened by a messenger account that has a
     /// cabinet of its own: refused (details: which messenger).
     ChannelLinkRefused,
+    /// A request to a webhook route without the right secret (details:
+    /// which messenger's route, and whether the secret was missing).
+    WebhookRefused,
 }
 
 impl Kind {
     /// Every kind, in declaration order (the index of a kind's count).
-    pub const ALL: [Kind; 29] = [
+    pub const ALL: [Kind; 30] = [
         Kind::FactorEnrolled,
         Kind::CodeRejected,
         Kind::FactorLocked,
@@ -115,6 +118,7 @@ impl Kind {
         Kind::LoginPendingRefused,
         Kind::ChannelLinked,
         Kind::ChannelLinkRefused,
+        Kind::WebhookRefused,
     ];
 
     /// Whether the event is something refused (a forged button, a wrong or
@@ -138,6 +142,7 @@ impl Kind {
                 | Kind::ApiRateLimited
                 | Kind::LoginPendingRefused
                 | Kind::ChannelLinkRefused
+                | Kind::WebhookRefused
         )
     }
 
@@ -178,6 +183,7 @@ impl Kind {
             Kind::LoginPendingRefused => "login_pending_refused",
             Kind::ChannelLinked => "channel_linked",
             Kind::ChannelLinkRefused => "channel_link_refused",
+            Kind::WebhookRefused => "webhook_refused",
         }
     }
 }

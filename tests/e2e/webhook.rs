@@ -81,6 +81,32 @@ async fn a_request_without_the_secret_is_refused_and_garbage_is_kept_aside(db: P
         .await
         .unwrap();
     assert_eq!(stored, 0, "nothing refused is stored");
+    // Each refusal is in the security log, saying what was wrong, and none
+    // names anything the request carried.
+    let logged: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT details FROM security_events WHERE kind = 'webhook_refused' ORDER BY id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let said: Vec<(&str, &str)> = logged
+        .iter()
+        .map(|d| {
+            (
+                d["messenger"].as_str().unwrap(),
+                d["secret"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("telegram", "missing"),
+            ("telegram", "wrong"),
+            ("telegram", "wrong"),
+            ("max", "missing"),
+        ]
+    );
 
     // A body larger than any update: refused for its missing secret before
     // it is read, and as too large with it.
@@ -120,6 +146,37 @@ async fn a_request_without_the_secret_is_refused_and_garbage_is_kept_aside(db: P
         .await
         .unwrap();
     assert!(poison.unwrap().starts_with("does not parse"));
+    app.finish().await;
+}
+
+/// A stranger hammering the route fills neither the security log nor the
+/// log: a minute's first refusals are written, the rest counted.
+#[sqlx::test(migrator = "medcab_core::MIGRATOR")]
+async fn a_flood_of_refused_requests_is_logged_capped(db: PgPool) {
+    let app = with_webhooks(db).await;
+    let url = format!("http://{}{}", app.http_addr(), webhook::TELEGRAM_PATH);
+    let http = reqwest::Client::new();
+    let flood = 3 * medcab_core::security_events::UNATTRIBUTED_PER_MINUTE;
+    for _ in 0..flood {
+        let status = http
+            .post(&url)
+            .header(webhook::TELEGRAM_SECRET_HEADER, "guess")
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    }
+    let written: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM security_events WHERE kind = 'webhook_refused'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        written,
+        i64::from(medcab_core::security_events::UNATTRIBUTED_PER_MINUTE)
+    );
     app.finish().await;
 }
 

@@ -192,6 +192,7 @@ impl TestApp {
             Some(app.redis.clone()),
             app.wakeup.clone(),
         );
+        let refusals = api.refusals.clone();
         app.http = Some(
             HttpServer::start(
                 app.settings.http_addr,
@@ -204,6 +205,7 @@ impl TestApp {
                         app.settings.webhook_secret.as_deref(),
                         &app.vault,
                     ),
+                    refusals,
                 )),
             )
             .await

@@ -11,10 +11,14 @@
 //!
 //! Each request carries the secret given at registration (Telegram's
 //! `X-Telegram-Bot-Api-Secret-Token`, Max's `X-Max-Bot-Api-Secret`),
-//! compared in constant time; a request without it gets 401 and a log line
-//! without its body. The secret is derived from the data keys' index key
+//! compared in constant time; a request without it gets 401, unread, and
+//! is written to the security log (`webhook_refused`, counted in the
+//! metrics' refusals) with a log line — both capped per minute by the
+//! API's limiter, so a flood of them fills neither. The secret is derived from the data keys' index key
 //! (it is the same on every instance and needs no setting of its own; it
 //! reveals nothing of the key).
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -24,6 +28,7 @@ use axum::routing::post;
 use medcab_core::channels::Messenger;
 use medcab_core::crypto::Vault;
 use medcab_core::inbox::Arrival;
+use medcab_core::security_events::{self, Kind, Unattributed};
 use reqwest::Url;
 use subtle::ConstantTimeEq as _;
 use teloxide::Bot;
@@ -63,21 +68,29 @@ pub fn secret_in_force(configured: Option<&str>, vault: &Vault) -> String {
 #[derive(Clone)]
 pub struct Endpoint {
     intake: Intake,
-    secret: std::sync::Arc<str>,
+    secret: Arc<str>,
+    /// The limiter of refusals written to the security log, the API's
+    /// (which writes what it held back as each minute ends).
+    refusals: Arc<Unattributed>,
 }
 
 impl Endpoint {
-    pub fn new(intake: Intake, secret: String) -> Endpoint {
+    pub fn new(intake: Intake, secret: String, refusals: Arc<Unattributed>) -> Endpoint {
         Endpoint {
             intake,
             secret: secret.into(),
+            refusals,
         }
     }
 
-    fn authentic(&self, headers: &HeaderMap, header: &str) -> bool {
-        headers
-            .get(header)
-            .is_some_and(|given| bool::from(given.as_bytes().ct_eq(self.secret.as_bytes())))
+    /// `Err` with what was wrong with the secret.
+    fn authentic(&self, headers: &HeaderMap, header: &str) -> Result<(), &'static str> {
+        let given = headers.get(header).ok_or("missing")?;
+        if bool::from(given.as_bytes().ct_eq(self.secret.as_bytes())) {
+            Ok(())
+        } else {
+            Err("wrong")
+        }
     }
 }
 
@@ -93,8 +106,8 @@ pub fn router(endpoint: Endpoint) -> Router {
 // The body is read only once the secret is right: a stranger cannot make
 // an instance take in a megabyte per request.
 async fn telegram(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Body) -> StatusCode {
-    if !endpoint.authentic(&headers, TELEGRAM_SECRET_HEADER) {
-        return refused(Messenger::Telegram);
+    if let Err(secret) = endpoint.authentic(&headers, TELEGRAM_SECRET_HEADER) {
+        return refused(&endpoint, Messenger::Telegram, secret).await;
     }
     match read(body).await {
         Ok(body) => take(&endpoint, Messenger::Telegram, intake::telegram(&body)).await,
@@ -103,8 +116,8 @@ async fn telegram(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Bo
 }
 
 async fn max(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Body) -> StatusCode {
-    if !endpoint.authentic(&headers, MAX_SECRET_HEADER) {
-        return refused(Messenger::Max);
+    if let Err(secret) = endpoint.authentic(&headers, MAX_SECRET_HEADER) {
+        return refused(&endpoint, Messenger::Max, secret).await;
     }
     match read(body).await {
         Ok(body) => take(&endpoint, Messenger::Max, intake::max(&body)).await,
@@ -113,19 +126,51 @@ async fn max(State(endpoint): State<Endpoint>, headers: HeaderMap, body: Body) -
 }
 
 /// The whole body, at most [`BODY_LIMIT`]; larger is no update (413). The
-/// other way to fail is a request cut off midway, whose sender is gone and
-/// reads no answer.
+/// other way to fail is a request cut off midway (400, which its sender,
+/// gone, does not read).
 async fn read(body: Body) -> Result<Bytes, StatusCode> {
     axum::body::to_bytes(body, BODY_LIMIT)
         .await
-        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)
+        .map_err(|error| {
+            let too_large = error
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            if too_large {
+                tracing::warn!(
+                    limit = BODY_LIMIT,
+                    "a webhook request over the size of any update; refused"
+                );
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                tracing::debug!("a webhook request cut off before its body ended");
+                StatusCode::BAD_REQUEST
+            }
+        })
 }
 
-fn refused(messenger: Messenger) -> StatusCode {
-    tracing::warn!(
-        messenger = messenger.as_str(),
-        "a webhook request without the right secret; refused"
-    );
+/// 401, in the security log and the log: both only as many a minute as the
+/// limiter lets through (the rest are counted and written as a sum).
+async fn refused(endpoint: &Endpoint, messenger: Messenger, secret: &'static str) -> StatusCode {
+    let details = serde_json::json!({ "messenger": messenger.as_str(), "secret": secret });
+    let intake = &endpoint.intake;
+    let recorded = security_events::record_unattributed(
+        &intake.db,
+        &endpoint.refusals,
+        Kind::WebhookRefused,
+        details,
+        intake.clock.now(),
+    )
+    .await;
+    match recorded {
+        Ok(true) => tracing::warn!(
+            messenger = messenger.as_str(),
+            secret,
+            "a webhook request without the right secret; refused"
+        ),
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "cannot record a refused webhook request"),
+    }
     StatusCode::UNAUTHORIZED
 }
 

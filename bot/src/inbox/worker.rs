@@ -415,9 +415,11 @@ async fn keeping_the_lease<T>(
     beat.tick().await;
     loop {
         tokio::select! {
-            done = &mut work => return Some(done),
+            // The beat first: after a stall both are ready, and the work
+            // finishing must not hide that the lease is gone.
+            biased;
             _ = beat.tick() => {
-                match inbox::renew(&worker.db, update.messenger, update.chat_id, worker.holder).await {
+                match inbox::renew(&worker.db, update, worker.holder).await {
                     Ok(true) => {}
                     Ok(false) => return None,
                     // The database is away: the lease may run out, and the
@@ -425,6 +427,7 @@ async fn keeping_the_lease<T>(
                     Err(error) => tracing::warn!(%error, "cannot renew a chat's lease"),
                 }
             }
+            done = &mut work => return Some(done),
         }
     }
 }
