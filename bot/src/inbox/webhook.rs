@@ -14,9 +14,9 @@
 //! compared in constant time; a request without it gets 401, unread, and
 //! is written to the security log (`webhook_refused`, counted in the
 //! metrics' refusals) with a log line — both capped per minute by the
-//! API's limiter, so a flood of them fills neither. The secret is derived
-//! from the data keys' index key (it is the same on every instance and
-//! needs no setting of its own; it reveals nothing of the key).
+//! API's limiter, so a flood of them fills neither. The secret is derived from the data keys' index key
+//! (it is the same on every instance and needs no setting of its own; it
+//! reveals nothing of the key).
 
 use std::sync::Arc;
 
